@@ -1,0 +1,1 @@
+//! nlspec code generator.

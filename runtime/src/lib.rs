@@ -1,0 +1,1 @@
+//! nlspec userspace runtime.

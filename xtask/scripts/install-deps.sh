@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs everything the nlspec tests need on a fresh Debian bookworm machine:
+# kernel sources (6.12 LTS, 7.3), the Rust-for-Linux toolchain (rustc-web + rust-src, clang/llvm 19,
+# bindgen-cli), qemu, busybox, iproute2 (genl) and the kernel's own YNL CLI dependencies.
+# Idempotent: a second run on a prepared machine is quick.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+APT=(apt-get -o DPkg::Lock::Timeout=900 -y -q)
+
+need_suite() { grep -rqs "Suites: $1\$" /etc/apt/sources.list.d/nlspec-*.sources; }
+changed=0
+if ! need_suite bookworm-backports; then
+  cat > /etc/apt/sources.list.d/nlspec-bookworm-backports.sources <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  changed=1
+fi
+if ! need_suite trixie-backports; then
+  cat > /etc/apt/sources.list.d/nlspec-trixie-backports.sources <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  # Only the kernel source is taken from trixie-backports; never upgrade anything else from it.
+  cat > /etc/apt/preferences.d/nlspec-trixie <<PREF
+Package: *
+Pin: release n=trixie-backports
+Pin-Priority: 50
+PREF
+  changed=1
+fi
+
+PKGS=(build-essential make bc flex bison cpio xz-utils zstd libelf-dev libssl-dev dwarves
+      busybox-static clang-19 llvm-19 lld-19 libclang-19-dev rustc-web rust-web-src cargo-web
+      iproute2 python3-yaml python3-jsonschema)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in linux-source-6.12 linux-source-7.3 qemu-system-x86; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})) || ((changed)); then
+  "${APT[@]}" update
+fi
+if ((${#missing[@]})); then
+  "${APT[@]}" install --no-install-recommends "${PKGS[@]}"
+  "${APT[@]}" install --no-install-recommends -t bookworm-backports linux-source-6.12 qemu-system-x86
+  "${APT[@]}" install --no-install-recommends -t trixie-backports linux-source-7.3
+fi
+
+if ! command -v bindgen >/dev/null 2>&1 || ! bindgen --version | grep -q '0\.7[1-9]'; then
+  LIBCLANG_PATH=/usr/lib/llvm-19/lib cargo install --locked bindgen-cli --version 0.72.1
+fi
+echo "install-deps: ok"
