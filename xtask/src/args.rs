@@ -1,0 +1,78 @@
+//! A tiny command-line parser: `--name value`, `--name=value`, repeated options, flags, and
+//! everything after `--` kept verbatim.
+
+use crate::err;
+use crate::util::Result;
+
+pub struct Args {
+    items: Vec<String>,
+    /// Arguments after a literal `--`.
+    pub rest: Vec<String>,
+}
+
+impl Args {
+    pub fn new(mut argv: Vec<String>) -> Args {
+        let rest = match argv.iter().position(|a| a == "--") {
+            Some(i) => {
+                let rest = argv.split_off(i + 1);
+                argv.pop();
+                rest
+            }
+            None => Vec::new(),
+        };
+        Args { items: argv, rest }
+    }
+
+    /// Whether the flag `name` is present (removes it).
+    pub fn flag(&mut self, name: &str) -> bool {
+        let before = self.items.len();
+        self.items.retain(|a| a != name);
+        self.items.len() != before
+    }
+
+    /// All values of a repeatable option `name`.
+    pub fn values(&mut self, name: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        let prefix = format!("{name}=");
+        while i < self.items.len() {
+            if self.items[i] == name {
+                if i + 1 >= self.items.len() {
+                    return Err(err!("option {name} needs a value"));
+                }
+                out.push(self.items.remove(i + 1));
+                self.items.remove(i);
+            } else if let Some(v) = self.items[i].strip_prefix(&prefix) {
+                out.push(v.to_string());
+                self.items.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The value of option `name`, if given (at most once).
+    pub fn opt(&mut self, name: &str) -> Result<Option<String>> {
+        let mut v = self.values(name)?;
+        match v.len() {
+            0 => Ok(None),
+            1 => Ok(v.pop()),
+            _ => Err(err!("option {name} given more than once")),
+        }
+    }
+
+    /// The value of option `name`, which must be given.
+    pub fn required(&mut self, name: &str) -> Result<String> {
+        self.opt(name)?.ok_or_else(|| err!("missing required option {name}"))
+    }
+
+    /// Fails on anything not consumed.
+    pub fn finish(&self) -> Result<()> {
+        if self.items.is_empty() {
+            Ok(())
+        } else {
+            Err(err!("unexpected arguments: {}", self.items.join(" ")))
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! `cargo xtask kernel`: a Rust-enabled kernel from Debian's linux-source packages, built in
+//! place under `~/.cache/nlspec/kernels/<version>-<key>/` and reused while nothing that affects
+//! the build has changed.
+
+use crate::err;
+use crate::util::{self, note, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Bump when the recipe below changes in a way that changes the built kernel.
+const RECIPE_VERSION: &str = "nlspec-kernel-recipe-1";
+
+/// Kernel versions we know how to build (the `linux-source-<v>` Debian packages).
+pub const VERSIONS: &[&str] = &["6.12", "7.3"];
+
+/// The config fragment merged onto tinyconfig.
+pub fn fragment_path() -> PathBuf {
+    util::workspace_root().join("xtask/kconfig/nlspec.config")
+}
+
+/// The toolchain every kernel and module build uses. Paths are explicit because rustup's
+/// `~/.cargo/bin` comes first in PATH and its toolchains have no rust-src; clang must be 19
+/// (`LLVM=-19`), the default clang-14 is below the kernel's minimum.
+pub struct Toolchain {
+    pub llvm: String,
+    pub rustc: PathBuf,
+    pub bindgen: PathBuf,
+    pub libclang_path: PathBuf,
+}
+
+impl Toolchain {
+    pub fn detect() -> Result<Toolchain> {
+        let rustc = PathBuf::from("/usr/bin/rustc");
+        if !rustc.is_file() {
+            return Err(err!(
+                "{} not found (Debian rustc-web); run `cargo xtask deps`",
+                rustc.display()
+            ));
+        }
+        let bindgen = bindgen_path()?;
+        let libclang_path = PathBuf::from(
+            std::env::var("LIBCLANG_PATH").unwrap_or_else(|_| "/usr/lib/llvm-19/lib".into()),
+        );
+        if !libclang_path.is_dir() {
+            return Err(err!(
+                "LIBCLANG_PATH {} is not a directory (libclang-19-dev); run `cargo xtask deps`",
+                libclang_path.display()
+            ));
+        }
+        Ok(Toolchain { llvm: "-19".into(), rustc, bindgen, libclang_path })
+    }
+
+    /// `make` variables for kernel and M= builds.
+    pub fn make_vars(&self) -> Vec<String> {
+        vec![
+            format!("LLVM={}", self.llvm),
+            format!("RUSTC={}", self.rustc.display()),
+            format!("HOSTRUSTC={}", self.rustc.display()),
+            format!("BINDGEN={}", self.bindgen.display()),
+        ]
+    }
+
+    /// A `make` command (niced) with the toolchain variables and environment.
+    pub fn make(&self, dir: &Path) -> Command {
+        let mut c = Command::new("nice");
+        c.arg("make").arg("-C").arg(dir).args(self.make_vars());
+        self.apply_env(&mut c);
+        c
+    }
+
+    /// Environment for builds (also for module Makefiles that run bindgen themselves).
+    pub fn apply_env(&self, c: &mut Command) {
+        c.env("LIBCLANG_PATH", &self.libclang_path)
+            .env("LLVM", &self.llvm)
+            .env("RUSTC", &self.rustc)
+            .env("HOSTRUSTC", &self.rustc)
+            .env("BINDGEN", &self.bindgen);
+    }
+
+    /// Version strings of every tool whose change must rebuild the kernel.
+    fn fingerprint(&self) -> Result<String> {
+        let mut s = String::new();
+        s += &util::run_capture(Command::new(&self.rustc).arg("-vV"))?;
+        s += &util::run_capture(Command::new(&self.bindgen).arg("--version"))?;
+        s += &util::run_capture(Command::new(format!("clang{}", self.llvm)).arg("--version"))?;
+        s += &util::run_capture(Command::new(format!("ld.lld{}", self.llvm)).arg("--version"))?;
+        s += &format!("LIBCLANG_PATH={}\n", self.libclang_path.display());
+        Ok(s)
+    }
+}
+
+/// bindgen-cli: `$BINDGEN`, else `~/.cargo/bin/bindgen` (cargo install), else PATH.
+fn bindgen_path() -> Result<PathBuf> {
+    if let Some(b) = std::env::var_os("BINDGEN").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(b));
+    }
+    let cargo_home = match std::env::var_os("CARGO_HOME").filter(|v| !v.is_empty()) {
+        Some(c) => PathBuf::from(c),
+        None => util::home()?.join(".cargo"),
+    };
+    let p = cargo_home.join("bin/bindgen");
+    if p.is_file() {
+        return Ok(p);
+    }
+    util::which("bindgen").ok_or_else(|| {
+        err!("bindgen-cli not found (looked at $BINDGEN, {}, PATH); run `cargo xtask deps`", p.display())
+    })
+}
+
+fn check_version(version: &str) -> Result<()> {
+    if VERSIONS.contains(&version) {
+        Ok(())
+    } else {
+        Err(err!("unknown kernel version `{version}`; known: {}", VERSIONS.join(", ")))
+    }
+}
+
+/// Installed version of the linux-source package, e.g. `6.12.95-1~bpo12+1`.
+fn source_pkg_version(version: &str) -> Result<String> {
+    let pkg = format!("linux-source-{version}");
+    let out = util::run_capture(Command::new("dpkg-query").args(["-W", "-f=${Version}", &pkg]))
+        .map_err(|e| err!("package {pkg} is not installed (run `cargo xtask deps`): {e}"))?;
+    if out.trim().is_empty() {
+        return Err(err!("package {pkg} is not installed; run `cargo xtask deps`"));
+    }
+    Ok(out.trim().to_string())
+}
+
+/// Where a kernel lives in the cache, and how it is keyed.
+pub struct KernelDir {
+    pub version: String,
+    /// `~/.cache/nlspec/kernels/<version>-<key>`
+    pub root: PathBuf,
+    /// The kernel build (and source) tree: `<root>/linux-source-<version>`.
+    pub kdir: PathBuf,
+    key_material: String,
+}
+
+impl KernelDir {
+    pub fn locate(version: &str, tc: &Toolchain) -> Result<KernelDir> {
+        check_version(version)?;
+        let fragment = util::read(&fragment_path())?;
+        let mut material = format!(
+            "{RECIPE_VERSION}\nversion={version}\nlinux-source={}\n",
+            source_pkg_version(version)?
+        );
+        material += &tc.fingerprint()?;
+        material += "--- fragment ---\n";
+        material += &String::from_utf8_lossy(&fragment);
+        let key = util::sha256_hex(material.as_bytes())?;
+        let root = util::cache_dir()?.join("kernels").join(format!("{version}-{}", &key[..16]));
+        let kdir = root.join(format!("linux-source-{version}"));
+        Ok(KernelDir { version: version.to_string(), root, kdir, key_material: material })
+    }
+
+    pub fn bzimage(&self) -> PathBuf {
+        self.kdir.join("arch/x86/boot/bzImage")
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.root.join(".complete").is_file()
+    }
+}
+
+/// Ensures the kernel `version` is built; returns its location.
+pub fn ensure(version: &str) -> Result<KernelDir> {
+    let tc = Toolchain::detect()?;
+    let kd = KernelDir::locate(version, &tc)?;
+    if kd.is_complete() {
+        return Ok(kd);
+    }
+    util::mkdir_p(kd.root.parent().expect("root has a parent"))?;
+    let mut lock_path = kd.root.clone().into_os_string();
+    lock_path.push(".lock");
+    let _lock = util::lock_file(Path::new(&lock_path))?;
+    if kd.is_complete() {
+        return Ok(kd); // another xtask finished it while we waited
+    }
+    let started = Instant::now();
+    build(&kd, &tc).map_err(|e| err!("building kernel {version} in {}: {e}", kd.root.display()))?;
+    note(format!(
+        "kernel {version} built in {:.1} min: {}",
+        started.elapsed().as_secs_f64() / 60.0,
+        kd.kdir.display()
+    ));
+    Ok(kd)
+}
+
+fn build(kd: &KernelDir, tc: &Toolchain) -> Result<()> {
+    let v = &kd.version;
+    util::mkdir_p(&kd.root)?;
+    util::write(&kd.root.join("key.txt"), &kd.key_material)?;
+    let log = kd.root.join("build.log");
+    let stamp = |name: &str| kd.root.join(name);
+    note(format!("building kernel {v} in {} (log: {})", kd.kdir.display(), log.display()));
+
+    // 1. Extract the source (redone from scratch if an earlier extraction was interrupted).
+    if !stamp(".extracted").is_file() {
+        let tarball = PathBuf::from(format!("/usr/src/linux-source-{v}.tar.xz"));
+        if !tarball.is_file() {
+            return Err(err!("{} missing; run `cargo xtask deps`", tarball.display()));
+        }
+        if kd.kdir.exists() {
+            std::fs::remove_dir_all(&kd.kdir)
+                .context(|| format!("removing partial tree {}", kd.kdir.display()))?;
+        }
+        note(format!("extracting {}", tarball.display()));
+        util::run_logged(
+            Command::new("nice").arg("tar").arg("-xf").arg(&tarball).arg("-C").arg(&kd.root),
+            &log,
+        )?;
+        if !kd.kdir.is_dir() {
+            return Err(err!("{} did not contain linux-source-{v}/", tarball.display()));
+        }
+        util::write(&stamp(".extracted"), "")?;
+    }
+
+    // 2. Is the toolchain good enough for this kernel's Rust support?
+    let ra = tc.make(&kd.kdir).arg("rustavailable").output().context(|| "running make rustavailable".into())?;
+    if !ra.status.success() {
+        return Err(err!(
+            "`make rustavailable` says the Rust toolchain cannot build kernel {v} \
+             (rustc {}, bindgen {}, clang{}); run `cargo xtask deps`. Its output:\n{}{}",
+            tc.rustc.display(),
+            tc.bindgen.display(),
+            tc.llvm,
+            String::from_utf8_lossy(&ra.stdout),
+            String::from_utf8_lossy(&ra.stderr)
+        ));
+    }
+
+    // 3. Configure: tinyconfig + our fragment, then check every requested option took.
+    if !stamp(".configured").is_file() {
+        note("configuring (tinyconfig + xtask/kconfig/nlspec.config)");
+        util::run_logged(tc.make(&kd.kdir).arg("tinyconfig"), &log)?;
+        util::run_logged(
+            Command::new("scripts/kconfig/merge_config.sh")
+                .current_dir(&kd.kdir)
+                .args(["-m", ".config"])
+                .arg(fragment_path()),
+            &log,
+        )?;
+        util::run_logged(tc.make(&kd.kdir).arg("olddefconfig"), &log)?;
+        check_config(&kd.kdir.join(".config"), &fragment_path())?;
+        util::write(&stamp(".configured"), "")?;
+    }
+
+    // 4. Build. make is incremental, so an interrupted build resumes here.
+    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    note(format!("make -j{jobs} bzImage modules (several minutes)"));
+    util::run_logged(tc.make(&kd.kdir).arg(format!("-j{jobs}")).args(["bzImage", "modules"]), &log)?;
+    for f in [kd.bzimage(), kd.kdir.join("Module.symvers")] {
+        if !f.is_file() {
+            return Err(err!("build finished but {} is missing", f.display()));
+        }
+    }
+    util::write(&stamp(".complete"), "")?;
+    Ok(())
+}
+
+/// Every `CONFIG_X=y` of the fragment must be `=y` in .config, every `# CONFIG_X is not set`
+/// must not be set; otherwise a dependency is missing and the kernel would silently lack it.
+fn check_config(config: &Path, fragment: &Path) -> Result<()> {
+    let cfg = String::from_utf8_lossy(&util::read(config)?).into_owned();
+    let frag = String::from_utf8_lossy(&util::read(fragment)?).into_owned();
+    let has = |l: &str| cfg.lines().any(|c| c.trim() == l);
+    let mut bad = Vec::new();
+    for line in frag.lines().map(str::trim) {
+        if line.starts_with("CONFIG_") {
+            if !has(line) {
+                bad.push(format!("wanted {line}"));
+            }
+        } else if let Some(rest) = line.strip_prefix("# CONFIG_") {
+            if let Some(name) = rest.strip_suffix(" is not set") {
+                let set = format!("CONFIG_{name}=");
+                if cfg.lines().any(|c| c.starts_with(&set) && !c.ends_with("=n")) {
+                    bad.push(format!("wanted CONFIG_{name} unset"));
+                }
+            }
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(err!(
+            "{} does not have what {} asks for (an unmet dependency?): {}",
+            config.display(),
+            fragment.display(),
+            bad.join(", ")
+        ))
+    }
+}
