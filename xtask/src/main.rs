@@ -1,18 +1,38 @@
 //! nlspec's task runner: `cargo xtask <task>`. See `cargo xtask help`.
+//!
+//! Each task is one arm in [`main`]'s match and one `cmd_*` function that parses its options.
 
 mod args;
 mod kernel;
+mod kmod;
+mod static_build;
 mod util;
+mod vm;
+mod vmtest;
 
 use args::Args;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
 use util::Result;
 
 const HELP: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
-  deps                               install system dependencies (xtask/scripts/install-deps.sh)
-  kernel --version V [--print-kdir]  build (or reuse) a Rust-enabled kernel V (6.12, 7.3); print KDIR
+  deps                                 install system dependencies (xtask/scripts/install-deps.sh)
+  kernel --version V [--print-kdir]    build (or reuse) a Rust-enabled kernel V (6.12, 7.3) under
+                                       ~/.cache/nlspec/kernels; prints its build dir (KDIR)
+  kmod-build --kernel V --dir DIR      build the out-of-tree module in DIR against kernel V;
+                                       prints the .ko path(s)
+  build-static -p CRATE --bin NAME [--release]
+                                       build a statically linked binary; prints its path
+  vm-run --kernel V [--ko FILE]... [--bin FILE]... [--timeout S] -- COMMAND...
+                                       boot kernel V in qemu (TCG; NLSPEC_KVM=1 for KVM) with the
+                                       modules in /lib/modules and binaries in /bin, run COMMAND
+                                       as root; exit code = COMMAND's (timeout: failure)
+  vm-test                              deps, both kernels, the suite in each; PASS/FAIL per case
+  test                                 cargo test --workspace, then vm-test (the CI entry point)
 ";
 
 fn main() {
@@ -24,7 +44,13 @@ fn main() {
     let task = argv.remove(0);
     let args = Args::new(argv);
     let result: Result<i32> = match task.as_str() {
+        "deps" => args.finish().and_then(|()| deps().map(|()| 0)),
         "kernel" => cmd_kernel(args),
+        "kmod-build" => cmd_kmod_build(args),
+        "build-static" => cmd_build_static(args),
+        "vm-run" => cmd_vm_run(args),
+        "vm-test" => args.finish().and_then(|()| vmtest::vm_test()),
+        "test" => args.finish().and_then(|()| cmd_test()),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(0)
@@ -40,11 +66,76 @@ fn main() {
     }
 }
 
+/// Runs `xtask/scripts/install-deps.sh` (idempotent; quick when everything is there).
+pub fn deps() -> Result<()> {
+    let script = util::workspace_root().join("xtask/scripts/install-deps.sh");
+    util::run_live(Command::new("bash").arg(&script))
+}
+
 fn cmd_kernel(mut a: Args) -> Result<i32> {
     let version = a.required("--version")?;
+    // KDIR is the only thing printed on stdout either way; progress goes to stderr.
     let _print_kdir = a.flag("--print-kdir");
     a.finish()?;
     let kd = kernel::ensure(&version)?;
     println!("{}", kd.kdir.display());
+    Ok(0)
+}
+
+fn cmd_kmod_build(mut a: Args) -> Result<i32> {
+    let version = a.required("--kernel")?;
+    let dir = PathBuf::from(a.required("--dir")?);
+    a.finish()?;
+    let kd = kernel::ensure(&version)?;
+    for ko in kmod::build(&kd, &dir)? {
+        println!("{}", ko.display());
+    }
+    Ok(0)
+}
+
+fn cmd_build_static(mut a: Args) -> Result<i32> {
+    let package = match a.opt("-p")? {
+        Some(p) => p,
+        None => a.required("--package")?,
+    };
+    let bin = a.required("--bin")?;
+    let release = a.flag("--release");
+    a.finish()?;
+    println!("{}", static_build::build(&package, &bin, release)?.display());
+    Ok(0)
+}
+
+fn cmd_vm_run(mut a: Args) -> Result<i32> {
+    let version = a.required("--kernel")?;
+    let kos = a.values("--ko")?.into_iter().map(PathBuf::from).collect();
+    let bins = a.values("--bin")?.into_iter().map(PathBuf::from).collect();
+    let timeout = match a.opt("--timeout")? {
+        Some(t) => t.parse::<u64>().map_err(|_| err!("--timeout wants whole seconds, got `{t}`"))?,
+        None => 120,
+    };
+    a.finish()?;
+    if a.rest.is_empty() {
+        return Err(err!("no guest command given; usage: vm-run --kernel V ... -- COMMAND"));
+    }
+    let kd = kernel::ensure(&version)?;
+    let spec = vm::VmSpec {
+        bzimage: kd.bzimage(),
+        kos,
+        bins,
+        command: vm::command_from_words(&a.rest),
+        timeout: Duration::from_secs(timeout),
+    };
+    vm::run_cli(&spec)
+}
+
+/// The README's test command: unit/integration tests, then the VM suite. Fails on the first
+/// failing step.
+fn cmd_test() -> Result<i32> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    util::run_live(Command::new(cargo).current_dir(util::workspace_root()).args(["test", "--workspace"]))?;
+    let rc = vmtest::vm_test()?;
+    if rc != 0 {
+        return Err(err!("vm-test failed (see the FAIL lines above)"));
+    }
     Ok(0)
 }

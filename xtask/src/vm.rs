@@ -1,0 +1,322 @@
+//! `cargo xtask vm-run`: boot a cached kernel in qemu with a generated initramfs (busybox, the
+//! given modules and static binaries), run one shell command, and report its exit code.
+//!
+//! The guest prints `NLSPEC-VM-DONE rc=<n>` on the serial console after the command and reboots;
+//! qemu runs with `-no-reboot` so that ends it. No marker before qemu exits (a panic: `panic=-1`)
+//! or before the timeout is a failure.
+
+use crate::err;
+use crate::util::{self, note, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The marker the guest's /init prints after the command.
+pub const DONE_MARKER: &str = "NLSPEC-VM-DONE rc=";
+
+/// Directory in the guest holding the `--ko` files.
+pub const GUEST_KO_DIR: &str = "/lib/modules";
+
+/// What to boot and run.
+pub struct VmSpec {
+    pub bzimage: PathBuf,
+    pub kos: Vec<PathBuf>,
+    pub bins: Vec<PathBuf>,
+    /// Shell script text run by /init (as root, in /root).
+    pub command: String,
+    pub timeout: Duration,
+}
+
+/// How a boot ended.
+pub enum VmOutcome {
+    /// The guest printed the marker: the command's exit status.
+    Done(i32),
+    /// qemu exited before the marker (kernel panic, init died...).
+    NoMarker(String),
+    /// The deadline passed; qemu was killed.
+    TimedOut,
+}
+
+/// The /init script. It runs as PID 1 under busybox's sh.
+fn init_script() -> String {
+    format!(
+        r#"#!/bin/busybox sh
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp 2>/dev/null || chmod 1777 /tmp
+ip link set lo up || echo "nlspec-init: warning: could not bring up lo"
+cd /root
+echo "nlspec-init: running /nlspec-cmd.sh (modules in {ko})"
+sh /nlspec-cmd.sh
+rc=$?
+sync
+echo "{marker}$rc"
+reboot -f
+"#,
+        ko = GUEST_KO_DIR,
+        marker = DONE_MARKER
+    )
+}
+
+/// Turns the words after `--` into a script: a single word is taken as shell text, several
+/// words are quoted and joined as one command line.
+pub fn command_from_words(words: &[String]) -> String {
+    match words.len() {
+        0 => "true".to_string(),
+        1 => words[0].clone(),
+        _ => words.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" "),
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A `newc` cpio archive, written by hand (the kernel unpacks it uncompressed).
+struct Cpio {
+    buf: Vec<u8>,
+    ino: u32,
+}
+
+impl Cpio {
+    fn new() -> Cpio {
+        Cpio { buf: Vec::new(), ino: 1 }
+    }
+
+    fn entry(&mut self, name: &str, mode: u32, data: &[u8]) {
+        let name_z = format!("{name}\0");
+        let header = format!(
+            "070701{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}",
+            self.ino,
+            mode,
+            0, // uid
+            0, // gid
+            1, // nlink
+            0, // mtime
+            data.len(),
+            0,
+            0,
+            0,
+            0,
+            name_z.len(),
+            0 // check
+        );
+        self.ino += 1;
+        self.buf.extend_from_slice(header.as_bytes());
+        self.buf.extend_from_slice(name_z.as_bytes());
+        self.pad();
+        self.buf.extend_from_slice(data);
+        self.pad();
+    }
+
+    fn pad(&mut self) {
+        while self.buf.len() % 4 != 0 {
+            self.buf.push(0);
+        }
+    }
+
+    fn dir(&mut self, name: &str, perm: u32) {
+        self.entry(name, 0o040000 | perm, &[]);
+    }
+
+    fn file(&mut self, name: &str, perm: u32, data: &[u8]) {
+        self.entry(name, 0o100000 | perm, data);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.entry("TRAILER!!!", 0, &[]);
+        self.buf
+    }
+}
+
+fn file_name(p: &Path) -> Result<String> {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| err!("{} has no file name", p.display()))
+}
+
+/// Builds the initramfs image in memory.
+fn build_initramfs(spec: &VmSpec) -> Result<Vec<u8>> {
+    let busybox = Path::new("/bin/busybox");
+    let mut c = Cpio::new();
+    for d in ["bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "root", "home"] {
+        c.dir(d, 0o755);
+    }
+    c.dir("tmp", 0o1777);
+    c.dir("home/user", 0o755); // owned by root; the user needs no home writes
+    c.dir("lib", 0o755);
+    c.dir(GUEST_KO_DIR.trim_start_matches('/'), 0o755);
+    c.file("bin/busybox", 0o755, &util::read(busybox).map_err(|e| {
+        err!("{e} (busybox-static; run `cargo xtask deps`)")
+    })?);
+    c.file("init", 0o755, init_script().as_bytes());
+    c.file("nlspec-cmd.sh", 0o755, spec.command.as_bytes());
+    c.file(
+        "etc/passwd",
+        0o644,
+        b"root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n",
+    );
+    c.file("etc/group", 0o644, b"root:x:0:\nuser:x:1000:\n");
+    for ko in &spec.kos {
+        let name = file_name(ko)?;
+        c.file(&format!("{}/{name}", GUEST_KO_DIR.trim_start_matches('/')), 0o644, &util::read(ko)?);
+    }
+    for bin in &spec.bins {
+        let name = file_name(bin)?;
+        c.file(&format!("bin/{name}"), 0o755, &util::read(bin)?);
+    }
+    Ok(c.finish())
+}
+
+/// Boots the VM, handing every console line (without the line end) to `on_line` as it arrives.
+pub fn run(spec: &VmSpec, mut on_line: impl FnMut(&str)) -> Result<VmOutcome> {
+    if !spec.bzimage.is_file() {
+        return Err(err!("kernel image {} not found", spec.bzimage.display()));
+    }
+    let image = build_initramfs(spec)?;
+    static SEQ: AtomicU32 = AtomicU32::new(0);
+    let tmp = std::env::temp_dir().join(format!(
+        "nlspec-vm-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    util::mkdir_p(&tmp)?;
+    let initrd = tmp.join("initramfs.cpio");
+    util::write(&initrd, &image)?;
+    let result = boot(spec, &initrd, &mut on_line);
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
+fn boot(spec: &VmSpec, initrd: &Path, on_line: &mut impl FnMut(&str)) -> Result<VmOutcome> {
+    let kvm = std::env::var("NLSPEC_KVM").map(|v| v == "1").unwrap_or(false);
+    let mut cmd = Command::new("qemu-system-x86_64");
+    if kvm {
+        cmd.args(["-accel", "kvm", "-cpu", "host"]);
+    } else {
+        cmd.args(["-accel", "tcg"]);
+    }
+    cmd.args(["-m", "512M", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"])
+        .arg("-kernel")
+        .arg(&spec.bzimage)
+        .arg("-initrd")
+        .arg(initrd)
+        .args(["-append", "console=ttyS0 panic=-1 rdinit=/init"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let shown = util::show(&cmd);
+    let mut child = cmd.spawn().context(|| format!("cannot start `{shown}` (qemu-system-x86; run `cargo xtask deps`)"))?;
+
+    // Both pipes feed one channel; None marks the end of stdout.
+    let (tx, rx) = mpsc::channel::<Option<String>>();
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let tx2 = tx.clone();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        while matches!(r.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
+            let line = String::from_utf8_lossy(&buf).trim_end_matches(['\r', '\n']).to_string();
+            if tx.send(Some(line)).is_err() {
+                return;
+            }
+            buf.clear();
+        }
+        let _ = tx.send(None);
+    });
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+            let _ = tx2.send(Some(format!("qemu: {line}")));
+        }
+    });
+
+    let deadline = Instant::now() + spec.timeout;
+    let mut rc: Option<i32> = None;
+    let mut last = Vec::<String>::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Some(line)) => {
+                on_line(&line);
+                if rc.is_none() {
+                    if let Some(pos) = line.find(DONE_MARKER) {
+                        let digits: String = line[pos + DONE_MARKER.len()..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_digit())
+                            .collect();
+                        rc = digits.parse().ok();
+                    }
+                }
+                last.push(line);
+                if last.len() > 20 {
+                    last.remove(0);
+                }
+            }
+            Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // Kill only the qemu we spawned, by its handle.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(VmOutcome::TimedOut);
+            }
+        }
+    }
+    // stdout closed: qemu is exiting. Give it a moment, then make sure it is gone.
+    let wait_until = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().context(|| "waiting for qemu".into())? {
+            break Some(s);
+        }
+        if Instant::now() > wait_until {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    match rc {
+        Some(rc) => Ok(VmOutcome::Done(rc)),
+        None => Ok(VmOutcome::NoMarker(format!(
+            "qemu ended ({}) without printing `{DONE_MARKER}<n>`; last console lines:\n{}",
+            status.map(|s| s.to_string()).unwrap_or_else(|| "killed".into()),
+            last.join("\n")
+        ))),
+    }
+}
+
+/// `vm-run` as a command: streams the console to stdout, returns the guest's exit code.
+pub fn run_cli(spec: &VmSpec) -> Result<i32> {
+    note(format!(
+        "booting {} ({} module(s), {} binary(ies), timeout {} s, {})",
+        spec.bzimage.display(),
+        spec.kos.len(),
+        spec.bins.len(),
+        spec.timeout.as_secs(),
+        if std::env::var("NLSPEC_KVM").as_deref() == Ok("1") { "KVM" } else { "TCG" }
+    ));
+    let started = Instant::now();
+    let outcome = run(spec, |line| println!("{line}"))?;
+    let secs = started.elapsed().as_secs_f64();
+    match outcome {
+        VmOutcome::Done(rc) => {
+            note(format!("guest command exited with rc={rc} after {secs:.1} s"));
+            Ok(rc)
+        }
+        VmOutcome::NoMarker(msg) => Err(err!("{msg}")),
+        VmOutcome::TimedOut => Err(err!(
+            "timed out after {} s (guest never printed `{DONE_MARKER}<n>`); qemu killed",
+            spec.timeout.as_secs()
+        )),
+    }
+}
