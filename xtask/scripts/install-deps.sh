@@ -5,12 +5,16 @@
 # Idempotent: a second run on a prepared machine is quick.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-APT=(apt-get -o DPkg::Lock::Timeout=900 -y -q)
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo --preserve-env=DEBIAN_FRONTEND); fi
+APT=("${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 -y -q)
+# Writes stdin to a root-owned file.
+put() { "${SUDO[@]}" tee "$1" >/dev/null; }
 
 need_suite() { grep -rqs "Suites: $1\$" /etc/apt/sources.list.d/nlspec-*.sources; }
 changed=0
 if ! need_suite bookworm-backports; then
-  cat > /etc/apt/sources.list.d/nlspec-bookworm-backports.sources <<SRC
+  put /etc/apt/sources.list.d/nlspec-bookworm-backports.sources <<SRC
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: bookworm-backports
@@ -20,7 +24,7 @@ SRC
   changed=1
 fi
 if ! need_suite trixie-backports; then
-  cat > /etc/apt/sources.list.d/nlspec-trixie-backports.sources <<SRC
+  put /etc/apt/sources.list.d/nlspec-trixie-backports.sources <<SRC
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: trixie-backports
@@ -28,7 +32,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
   # Only the kernel source is taken from trixie-backports; never upgrade anything else from it.
-  cat > /etc/apt/preferences.d/nlspec-trixie <<PREF
+  put /etc/apt/preferences.d/nlspec-trixie <<PREF
 Package: *
 Pin: release n=trixie-backports
 Pin-Priority: 50
@@ -51,7 +55,9 @@ if ((${#missing[@]})); then
   "${APT[@]}" install --no-install-recommends -t trixie-backports linux-source-7.3
 fi
 
-if ! command -v bindgen >/dev/null 2>&1 || ! bindgen --version | grep -q '0\.7[1-9]'; then
+# bindgen-cli goes where `cargo xtask kernel` looks for it: $CARGO_HOME/bin (default ~/.cargo/bin).
+BINDGEN="${CARGO_HOME:-$HOME/.cargo}/bin/bindgen"
+if ! [ -x "$BINDGEN" ] || ! "$BINDGEN" --version | grep -q '^bindgen 0\.7[1-9]'; then
   LIBCLANG_PATH=/usr/lib/llvm-19/lib cargo install --locked bindgen-cli --version 0.72.1
 fi
 echo "install-deps: ok"
