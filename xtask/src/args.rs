@@ -76,3 +76,34 @@ impl Args {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+
+    fn args(s: &[&str]) -> Args {
+        Args::new(s.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn options_flags_and_rest() {
+        let mut a = args(&["--kernel", "6.12", "--ko=a.ko", "--ko", "b.ko", "-v", "--", "echo", "--ko", "x"]);
+        assert_eq!(a.required("--kernel").unwrap(), "6.12");
+        assert_eq!(a.values("--ko").unwrap(), ["a.ko", "b.ko"]);
+        assert!(a.flag("-v"));
+        assert!(a.finish().is_ok());
+        assert_eq!(a.rest, ["echo", "--ko", "x"]);
+    }
+
+    #[test]
+    fn errors_name_the_option() {
+        let mut a = args(&["--timeout"]);
+        assert!(a.opt("--timeout").unwrap_err().0.contains("--timeout needs a value"));
+        let mut a = args(&["--x", "1", "--x", "2"]);
+        assert!(a.opt("--x").unwrap_err().0.contains("more than once"));
+        let a = args(&["stray"]);
+        assert!(a.finish().unwrap_err().0.contains("stray"));
+        let mut a = args(&[]);
+        assert!(a.required("--kernel").unwrap_err().0.contains("--kernel"));
+    }
+}

@@ -320,3 +320,32 @@ pub fn run_cli(spec: &VmSpec) -> Result<i32> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_one_command_line() {
+        let w = |s: &[&str]| command_from_words(&s.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(w(&["echo hi; exit 3"]), "echo hi; exit 3");
+        assert_eq!(w(&["insmod", "/lib/modules/a.ko"]), "insmod /lib/modules/a.ko");
+        assert_eq!(w(&["echo", "it's", ""]), r"echo 'it'\''s' ''");
+    }
+
+    #[test]
+    fn cpio_newc_layout() {
+        let mut c = Cpio::new();
+        c.file("init", 0o755, b"abc");
+        let buf = c.finish();
+        assert_eq!(&buf[..6], b"070701");
+        // mode field (2nd) and filesize field (7th)
+        assert_eq!(&buf[14..22], b"000081ED");
+        assert_eq!(&buf[54..62], b"00000003");
+        // header 110 + "init\0" = 115 -> padded to 116, then data, padded to 4
+        assert_eq!(&buf[110..115], b"init\0");
+        assert_eq!(&buf[116..119], b"abc");
+        assert_eq!(buf.len() % 4, 0);
+        assert!(buf.windows(10).any(|w| w == b"TRAILER!!!"));
+    }
+}
