@@ -1,1 +1,27 @@
-//! nlspec code generator.
+//! nlspec code generator: YNL spec loader, validator, resolved model and emitters.
+//!
+//! Pipeline: [`loader`] (YAML → [`spec::Spec`] + span index) → [`resolve`] (validation →
+//! [`ir::Family`]) → emitters. Errors are [`diag::Diagnostics`] with `file:line:col`.
+
+pub mod diag;
+pub mod ir;
+pub mod loader;
+pub mod names;
+pub mod resolve;
+pub mod spec;
+
+pub use diag::{Diagnostic, Diagnostics};
+
+use std::path::Path;
+
+/// Load, validate and resolve the spec at `path`.
+pub fn load_and_resolve(path: impl AsRef<Path>) -> Result<ir::Family, Diagnostics> {
+    let loaded = loader::load_file(path.as_ref())?;
+    resolve::resolve(&loaded)
+}
+
+/// Load, validate and resolve spec text; `name` is used as the file name in diagnostics.
+pub fn resolve_str(name: &str, text: &str) -> Result<ir::Family, Diagnostics> {
+    let loaded = loader::load_str(name, text)?;
+    resolve::resolve(&loaded)
+}

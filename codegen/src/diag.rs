@@ -1,0 +1,123 @@
+//! Located diagnostics: every error names `file:line:col`, the YAML path, and what would be valid.
+
+use std::fmt;
+
+/// One located error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The spec file as given to the loader.
+    pub file: String,
+    /// 1-based line (0 if unknown).
+    pub line: usize,
+    /// 1-based column (0 if unknown).
+    pub col: usize,
+    /// YAML path of the offending node, e.g. `attribute-sets[2].attributes[5].nested-attributes`
+    /// (empty for the document root or when unknown).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// What would be valid, if there is something useful to say.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic without a help line.
+    pub fn new(file: impl Into<String>, line: usize, col: usize, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { file: file.into(), line, col, path: path.into(), message: message.into(), help: None }
+    }
+
+    /// Add a help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// `file:line:col` as printed.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: error: ", self.file, self.line, self.col)?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  = help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// A collection of diagnostics (all errors found, not just the first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// Empty collection.
+    pub fn new() -> Self {
+        Diagnostics(Vec::new())
+    }
+    /// Add one.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+    /// No errors?
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Number of errors.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Iterate.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.0.iter()
+    }
+    /// Sort by position (line, col) and drop exact duplicates.
+    pub fn sort(&mut self) {
+        self.0.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+        self.0.dedup();
+    }
+    /// `Ok(v)` if empty, else `Err(self)`.
+    pub fn into_result<T>(self, v: T) -> Result<T, Diagnostics> {
+        if self.is_empty() {
+            Ok(v)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}

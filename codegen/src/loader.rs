@@ -1,0 +1,322 @@
+//! Loads a YNL spec file: the only module that touches YAML libraries.
+//!
+//! Two passes over the text:
+//! 1. `serde_yaml` deserializes into [`crate::spec::Spec`] (anchors and aliases resolved,
+//!    unknown keys rejected); its errors carry line/column and become [`Diagnostic`]s.
+//! 2. `yaml-rust2`'s marked event parser builds a [`Spans`] index from YAML paths
+//!    (`attribute-sets[2].attributes[5].nested-attributes`) to the line:col of the key and of
+//!    the value, so semantic errors found later can be located too. serde_yaml has no public
+//!    API that exposes node positions, hence the second, event-level parser.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::spec::Spec;
+use std::collections::HashMap;
+use std::path::Path;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// A 1-based position in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// Where a node is: its key (for mapping values) and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeSpan {
+    /// Position of the mapping key naming this node, if it is a mapping value.
+    pub key: Option<Pos>,
+    /// Position of the value (for an alias: of the `*alias`).
+    pub value: Pos,
+}
+
+/// YAML path → position index of one document.
+#[derive(Debug, Clone, Default)]
+pub struct Spans {
+    map: HashMap<String, NodeSpan>,
+}
+
+impl Spans {
+    /// Exact lookup.
+    pub fn get(&self, path: &str) -> Option<NodeSpan> {
+        self.map.get(path).copied()
+    }
+
+    /// Position of the value at `path`, or of the nearest enclosing node that exists in the
+    /// index (paths through an alias end at the alias). Falls back to 1:1.
+    pub fn value_pos(&self, path: &str) -> Pos {
+        self.nearest(path).map(|s| s.value).unwrap_or(Pos { line: 1, col: 1 })
+    }
+
+    /// Position of the key of `path` if it has one (else its value, else the nearest
+    /// enclosing node).
+    pub fn key_pos(&self, path: &str) -> Pos {
+        match self.map.get(path) {
+            Some(s) => s.key.unwrap_or(s.value),
+            None => self.value_pos(path),
+        }
+    }
+
+    fn nearest(&self, path: &str) -> Option<NodeSpan> {
+        let mut p = path;
+        loop {
+            if let Some(s) = self.map.get(p) {
+                return Some(*s);
+            }
+            if p.is_empty() {
+                return None;
+            }
+            // strip the last component: `.key` or `[n]`
+            let cut = p.rfind(['.', '[']).unwrap_or(0);
+            p = &p[..cut];
+        }
+    }
+
+    /// Number of indexed nodes.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Is the index empty?
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// A loaded, schema-shaped spec with its position index.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// File name used in diagnostics.
+    pub file: String,
+    pub spec: Spec,
+    pub spans: Spans,
+}
+
+impl Loaded {
+    /// A diagnostic at the value of `path`.
+    pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let p = self.spans.value_pos(path);
+        Diagnostic::new(&self.file, p.line, p.col, path, message)
+    }
+
+    /// A diagnostic at the key of `path` (e.g. for a key that is not allowed).
+    pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let p = self.spans.key_pos(path);
+        Diagnostic::new(&self.file, p.line, p.col, path, message)
+    }
+}
+
+/// Load a spec file.
+pub fn load_file(path: &Path) -> Result<Loaded, Diagnostics> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics::from(Diagnostic::new(&file, 0, 0, "", format!("cannot read spec: {e}")))
+    })?;
+    load_str(&file, &text)
+}
+
+/// Load spec text; `file` names it in diagnostics.
+pub fn load_str(file: &str, text: &str) -> Result<Loaded, Diagnostics> {
+    let spans = build_spans(text);
+    let spec: Spec = serde_yaml::from_str(text).map_err(|e| Diagnostics::from(convert_error(file, &e, &spans)))?;
+    Ok(Loaded { file: file.to_string(), spec, spans })
+}
+
+/// Turn a serde_yaml error into a located diagnostic with a help line where we can say
+/// what is valid.
+fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic {
+    let full = e.to_string();
+    // serde_yaml renders "<path>: <message> at line L column C"; take the parts apart.
+    let mut msg = full.as_str();
+    if let Some(i) = msg.rfind(" at line ") {
+        msg = &msg[..i];
+    }
+    let (mut path, mut msg) = split_path(msg);
+    let (mut line, mut col) = match e.location() {
+        Some(l) => (l.line(), l.column()),
+        None => (0, 0),
+    };
+    // A missing key is reported by serde_yaml at the end of its mapping; point at the mapping.
+    if msg.starts_with("missing field") {
+        if let Some(s) = spans.get(&path) {
+            line = s.value.line;
+            col = s.value.col;
+        }
+    }
+    if line == 0 {
+        let p = spans.value_pos(&path);
+        line = p.line;
+        col = p.col;
+    }
+    let mut help = None;
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        // "unknown field `foo`, expected one of `a`, `b`"
+        if let Some((key, expected)) = rest.split_once(", expected ") {
+            let key = key.trim_matches('`').to_string();
+            help = Some(format!("valid keys here: {}", expected.trim_start_matches("one of ")));
+            msg = format!("unknown key `{key}`");
+            path = if path.is_empty() { key } else { format!("{path}.{key}") };
+        }
+    } else if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        if let Some((val, expected)) = rest.split_once(", expected ") {
+            help = Some(format!("valid values: {}", expected.trim_start_matches("one of ")));
+            msg = format!("unknown value {val}");
+        }
+    } else if let Some(rest) = msg.strip_prefix("missing field ") {
+        msg = format!("missing required key {rest}");
+    }
+    let mut d = Diagnostic::new(file, line, col, path, msg);
+    d.help = help;
+    d
+}
+
+/// Split "a.b[2].c: message" into path and message (serde_yaml prefixes errors with the path
+/// when it has one). Paths never contain ": ", messages may.
+fn split_path(msg: &str) -> (String, String) {
+    if let Some((p, m)) = msg.split_once(": ") {
+        let looks_like_path = !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.[]".contains(c));
+        if looks_like_path {
+            return (p.to_string(), m.to_string());
+        }
+    }
+    (String::new(), msg.to_string())
+}
+
+/// Build the span index. Never fails: if the event parser stops on an error the index holds
+/// what was seen so far (serde_yaml reports the syntax error itself).
+pub fn build_spans(text: &str) -> Spans {
+    let mut b = SpanBuilder { spans: Spans::default(), stack: Vec::new(), docs: 0 };
+    let mut parser = Parser::new_from_str(text);
+    let _ = parser.load(&mut b, false);
+    b.spans
+}
+
+enum Frame {
+    Map { path: String, key: Option<(String, Pos)> },
+    Seq { path: String, idx: usize },
+    /// A complex (non-scalar) mapping key being skipped; counts nesting.
+    Skip { depth: usize },
+}
+
+struct SpanBuilder {
+    spans: Spans,
+    stack: Vec<Frame>,
+    docs: usize,
+}
+
+fn pos(m: &Marker) -> Pos {
+    // yaml-rust2 lines are 1-based, columns 0-based.
+    Pos { line: m.line(), col: m.col() + 1 }
+}
+
+impl SpanBuilder {
+    /// A node starts at `p`; returns its path if it is a value to index (None for a key).
+    fn node(&mut self, p: Pos, scalar: Option<&str>, opens: bool) -> Option<String> {
+        match self.stack.last_mut() {
+            None => {
+                if self.docs > 1 {
+                    return None;
+                }
+                self.spans.map.insert(String::new(), NodeSpan { key: None, value: p });
+                Some(String::new())
+            }
+            Some(Frame::Skip { depth }) => {
+                if opens {
+                    *depth += 1;
+                }
+                None
+            }
+            Some(Frame::Seq { path, idx }) => {
+                let child = format!("{path}[{idx}]");
+                *idx += 1;
+                self.spans.map.insert(child.clone(), NodeSpan { key: None, value: p });
+                Some(child)
+            }
+            Some(Frame::Map { path, key }) => match key.take() {
+                None => {
+                    match scalar {
+                        Some(s) => *key = Some((s.to_string(), p)),
+                        None => {
+                            // complex key: skip its content; the value is then keyed by "?"
+                            *key = Some(("?".to_string(), p));
+                            if opens {
+                                self.stack.push(Frame::Skip { depth: 1 });
+                            }
+                        }
+                    }
+                    None
+                }
+                Some((k, kp)) => {
+                    let child = if path.is_empty() { k } else { format!("{path}.{k}") };
+                    // first occurrence wins for duplicate keys (serde_yaml rejects them anyway)
+                    self.spans.map.entry(child.clone()).or_insert(NodeSpan { key: Some(kp), value: p });
+                    Some(child)
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for SpanBuilder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let p = pos(&mark);
+        match ev {
+            Event::DocumentStart => self.docs += 1,
+            Event::Scalar(s, ..) => {
+                self.node(p, Some(&s), false);
+            }
+            Event::Alias(_) => {
+                self.node(p, Some("*alias"), false);
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let is_map = matches!(ev, Event::MappingStart(..));
+                let skipping = matches!(self.stack.last(), Some(Frame::Skip { .. }));
+                let path = self.node(p, None, true);
+                if skipping {
+                    return;
+                }
+                match path {
+                    Some(path) if is_map => self.stack.push(Frame::Map { path, key: None }),
+                    Some(path) => self.stack.push(Frame::Seq { path, idx: 0 }),
+                    // a complex key pushed its own Skip frame; a second document is ignored
+                    None => {
+                        if !matches!(self.stack.last(), Some(Frame::Skip { .. })) {
+                            self.stack.push(Frame::Skip { depth: 1 });
+                        }
+                    }
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => match self.stack.last_mut() {
+                Some(Frame::Skip { depth }) => {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        self.stack.pop();
+                    }
+                }
+                Some(_) => {
+                    self.stack.pop();
+                }
+                None => {}
+            },
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_paths() {
+        let t = "name: x\nattribute-sets:\n  -\n    name: a\n    attributes:\n      - name: b\n        type: u8\n";
+        let s = build_spans(t);
+        assert_eq!(s.get("name").unwrap().value, Pos { line: 1, col: 7 });
+        assert_eq!(s.get("name").unwrap().key, Some(Pos { line: 1, col: 1 }));
+        assert_eq!(s.get("attribute-sets[0].name").unwrap().value, Pos { line: 4, col: 11 });
+        assert_eq!(s.get("attribute-sets[0].attributes[0].type").unwrap().value, Pos { line: 7, col: 15 });
+        assert_eq!(s.value_pos("attribute-sets[0].attributes[0].type.zzz"), Pos { line: 7, col: 15 });
+    }
+}
