@@ -1,10 +1,48 @@
 //! nlspec userspace runtime: what generated Generic Netlink clients are built on.
 //!
-//! See ARCHITECTURE.md "Runtime primitives" for the contract with the client emitter.
+//! - [`attr`]: zero-copy attribute decoding ([`Attr`], [`Attrs`]) and encoding
+//!   ([`AttrWriter`]), with [`DecodeError`]s that carry attribute paths.
+//! - [`msg`]: netlink / Generic Netlink headers and borrowed message views ([`GenlMsg`]).
+//! - [`GenlSocket`]: requests with sequence numbers and ACKs, dumps ([`DumpIter`]),
+//!   notifications, family resolution through nlctrl ([`ctrl`]); [`AsyncGenlSocket`] is the
+//!   same on tokio (cargo feature `tokio`).
+//! - [`Error`]: kernel errors with the extended ACK decoded (message, attribute path,
+//!   missing attribute, policy).
+//! - [`schema`]: attribute-name tables generated clients pass so kernel error paths read
+//!   `.ops[2].flags` instead of `.6[2].2`.
+//!
+//! The syscall layer is `libc`, used directly in one small module (`sys`) where every `unsafe`
+//! block has its safety argument (the only other `unsafe` is registering the fd with tokio): the runtime needs `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`,
+//! `NETLINK_GET_STRICT_CHK`, `NETLINK_PKTINFO`, `NETLINK_ADD/DROP_MEMBERSHIP`,
+//! `recv(MSG_PEEK | MSG_TRUNC)` and a raw fd for tokio's `AsyncFd`; `libc` provides all of them
+//! with the kernel's exact values, where the wrapper crates cover only a subset.
+//!
+//! Replies and dump messages are views of the socket's receive buffer: decoding allocates
+//! nothing per message. Receive buffers start at 32 KiB and grow to fit any datagram (sized
+//! with `MSG_PEEK | MSG_TRUNC`); a datagram that still gets cut is reported as
+//! [`Error::Truncated`], never silently lost.
 #![warn(missing_docs)]
 
 pub mod attr;
+mod core;
+pub mod ctrl;
+pub mod error;
+pub mod msg;
+pub mod schema;
+mod socket;
+mod sys;
+#[cfg(feature = "tokio")]
+mod tokio_socket;
 
-pub use attr::{
-    Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, Nest, PathSeg,
+pub use crate::attr::{
+    Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest,
+    PathSeg,
 };
+pub use crate::core::{Request, DEFAULT_RX_BUFFER};
+pub use crate::ctrl::FamilyInfo;
+pub use crate::error::{Error, MissingAttr, Policy};
+pub use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg};
+pub use crate::schema::{AttrInfo, AttrSet, NestKind};
+pub use crate::socket::{DumpIter, GenlSocket, Notification};
+#[cfg(feature = "tokio")]
+pub use crate::tokio_socket::{AsyncDumpIter, AsyncGenlSocket};

@@ -1,0 +1,366 @@
+//! Netlink and Generic Netlink message headers, and borrowed views of received messages.
+//!
+//! Layout of a Generic Netlink message:
+//! `nlmsghdr` (16 bytes) · `genlmsghdr` (4 bytes) · family fixed header (`hdrsize` bytes, often
+//! 0; raw bytes that generated code decodes) · attributes.
+
+use crate::attr::{Attrs, DecodeError, DecodeErrorKind};
+
+/// Size of `struct nlmsghdr`.
+pub const NLMSG_HDRLEN: usize = 16;
+/// Size of `struct genlmsghdr`.
+pub const GENL_HDRLEN: usize = 4;
+
+/// Message type: nothing (ignored).
+pub const NLMSG_NOOP: u16 = 1;
+/// Message type: error or ACK (`struct nlmsgerr`).
+pub const NLMSG_ERROR: u16 = 2;
+/// Message type: end of a dump.
+pub const NLMSG_DONE: u16 = 3;
+/// Message type: data lost.
+pub const NLMSG_OVERRUN: u16 = 4;
+/// First message type that is not a control message.
+pub const NLMSG_MIN_TYPE: u16 = 0x10;
+
+/// Flag: a request.
+pub const NLM_F_REQUEST: u16 = 0x01;
+/// Flag: part of a multi-part reply, terminated by `NLMSG_DONE`.
+pub const NLM_F_MULTI: u16 = 0x02;
+/// Flag: ask for an ACK.
+pub const NLM_F_ACK: u16 = 0x04;
+/// Flag: echo the request / resulting notifications.
+pub const NLM_F_ECHO: u16 = 0x08;
+/// Flag on dump messages: the dump was inconsistent (the data changed while dumping).
+pub const NLM_F_DUMP_INTR: u16 = 0x10;
+/// Flag on dump messages: the dump was filtered as requested.
+pub const NLM_F_DUMP_FILTERED: u16 = 0x20;
+/// GET modifier: return the whole table.
+pub const NLM_F_ROOT: u16 = 0x100;
+/// GET modifier: return all matching entries.
+pub const NLM_F_MATCH: u16 = 0x200;
+/// GET modifier: atomic get.
+pub const NLM_F_ATOMIC: u16 = 0x400;
+/// A dump request (`NLM_F_ROOT | NLM_F_MATCH`).
+pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
+/// NEW modifier: replace existing.
+pub const NLM_F_REPLACE: u16 = 0x100;
+/// NEW modifier: fail if it exists.
+pub const NLM_F_EXCL: u16 = 0x200;
+/// NEW modifier: create if it does not exist.
+pub const NLM_F_CREATE: u16 = 0x400;
+/// NEW modifier: add to the end.
+pub const NLM_F_APPEND: u16 = 0x800;
+/// ACK flag: the echoed request was capped to its header (`NETLINK_CAP_ACK`).
+pub const NLM_F_CAPPED: u16 = 0x100;
+/// ACK flag: extended-ACK TLVs follow.
+pub const NLM_F_ACK_TLVS: u16 = 0x200;
+
+/// Round up to the 4-byte message alignment (`NLMSG_ALIGN`).
+#[inline]
+pub const fn nlmsg_align(len: usize) -> usize {
+    (len + 3) & !3
+}
+
+/// `struct nlmsghdr`, host byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NlMsgHdr {
+    /// Total message length including this header.
+    pub len: u32,
+    /// Message type (family id for Generic Netlink, or a control type).
+    pub ty: u16,
+    /// `NLM_F_*` flags.
+    pub flags: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Sending port id.
+    pub pid: u32,
+}
+
+impl NlMsgHdr {
+    /// Parse the first 16 bytes of `b`.
+    pub fn parse(b: &[u8]) -> Result<Self, DecodeError> {
+        let h: &[u8; NLMSG_HDRLEN] = b
+            .get(..NLMSG_HDRLEN)
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(|| DecodeError::new(DecodeErrorKind::BadMessage("truncated nlmsghdr")))?;
+        Ok(NlMsgHdr {
+            len: u32::from_ne_bytes([h[0], h[1], h[2], h[3]]),
+            ty: u16::from_ne_bytes([h[4], h[5]]),
+            flags: u16::from_ne_bytes([h[6], h[7]]),
+            seq: u32::from_ne_bytes([h[8], h[9], h[10], h[11]]),
+            pid: u32::from_ne_bytes([h[12], h[13], h[14], h[15]]),
+        })
+    }
+    /// Encode as 16 bytes.
+    pub fn to_bytes(&self) -> [u8; NLMSG_HDRLEN] {
+        let mut b = [0u8; NLMSG_HDRLEN];
+        b[0..4].copy_from_slice(&self.len.to_ne_bytes());
+        b[4..6].copy_from_slice(&self.ty.to_ne_bytes());
+        b[6..8].copy_from_slice(&self.flags.to_ne_bytes());
+        b[8..12].copy_from_slice(&self.seq.to_ne_bytes());
+        b[12..16].copy_from_slice(&self.pid.to_ne_bytes());
+        b
+    }
+}
+
+/// `struct genlmsghdr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GenlMsgHdr {
+    /// Command.
+    pub cmd: u8,
+    /// Family interface version.
+    pub version: u8,
+    /// Reserved (0).
+    pub reserved: u16,
+}
+
+impl GenlMsgHdr {
+    /// Parse the first 4 bytes of `b`.
+    pub fn parse(b: &[u8]) -> Result<Self, DecodeError> {
+        match b.get(..GENL_HDRLEN) {
+            Some(h) => Ok(GenlMsgHdr {
+                cmd: h[0],
+                version: h[1],
+                reserved: u16::from_ne_bytes([h[2], h[3]]),
+            }),
+            None => Err(DecodeError::new(DecodeErrorKind::BadMessage(
+                "truncated genlmsghdr",
+            ))),
+        }
+    }
+    /// Encode as 4 bytes.
+    pub fn to_bytes(&self) -> [u8; GENL_HDRLEN] {
+        let r = self.reserved.to_ne_bytes();
+        [self.cmd, self.version, r[0], r[1]]
+    }
+}
+
+/// A borrowed netlink message: header plus payload (both inside the receive buffer).
+#[derive(Debug, Clone, Copy)]
+pub struct NlMsg<'a> {
+    /// The parsed header.
+    pub hdr: NlMsgHdr,
+    bytes: &'a [u8],
+}
+
+impl<'a> NlMsg<'a> {
+    /// Parse one message at the start of `b` (its `nlmsg_len` must fit in `b`).
+    pub fn parse(b: &'a [u8]) -> Result<Self, DecodeError> {
+        let hdr = NlMsgHdr::parse(b)?;
+        let len = hdr.len as usize;
+        if len < NLMSG_HDRLEN {
+            return Err(DecodeError::new(DecodeErrorKind::BadMessage(
+                "nlmsg_len below header size",
+            )));
+        }
+        if len > b.len() {
+            return Err(DecodeError::new(DecodeErrorKind::BadMessage(
+                "nlmsg_len exceeds the received datagram",
+            )));
+        }
+        Ok(NlMsg {
+            hdr,
+            bytes: &b[..len],
+        })
+    }
+    /// The whole message, header included.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    /// The payload after the 16-byte header.
+    pub fn payload(&self) -> &'a [u8] {
+        &self.bytes[NLMSG_HDRLEN..]
+    }
+    /// View as a Generic Netlink message whose family fixed header is `hdrsize` bytes.
+    pub fn genl(&self, hdrsize: usize) -> Result<GenlMsg<'a>, DecodeError> {
+        let p = self.payload();
+        let genl = GenlMsgHdr::parse(p)?;
+        let rest = &p[GENL_HDRLEN..];
+        if rest.len() < hdrsize {
+            return Err(DecodeError::new(DecodeErrorKind::BadMessage(
+                "message shorter than the family's fixed header",
+            )));
+        }
+        let attrs_start = nlmsg_align(hdrsize).min(rest.len());
+        Ok(GenlMsg {
+            nl: self.hdr,
+            genl,
+            bytes: self.bytes,
+            fixed: &rest[..hdrsize],
+            attrs: &rest[attrs_start..],
+        })
+    }
+}
+
+/// Iterator over the messages packed in one datagram. Stops after the first error.
+#[derive(Debug, Clone)]
+pub struct NlMsgIter<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> NlMsgIter<'a> {
+    /// Iterate the messages in `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        NlMsgIter { buf }
+    }
+}
+
+impl<'a> Iterator for NlMsgIter<'a> {
+    type Item = Result<NlMsg<'a>, DecodeError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.buf.is_empty() {
+            return None;
+        }
+        match NlMsg::parse(self.buf) {
+            Ok(m) => {
+                let adv = nlmsg_align(m.hdr.len as usize).min(self.buf.len());
+                self.buf = &self.buf[adv..];
+                Some(Ok(m))
+            }
+            Err(e) => {
+                self.buf = &[];
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// A borrowed Generic Netlink message: headers, fixed header bytes and attribute stream.
+///
+/// This is what replies, dump entries and notifications are: a view of the receive buffer,
+/// `Copy`, with no allocation. Generated code decodes [`GenlMsg::fixed_header`] and
+/// [`GenlMsg::attrs`] into typed views.
+#[derive(Debug, Clone, Copy)]
+pub struct GenlMsg<'a> {
+    nl: NlMsgHdr,
+    genl: GenlMsgHdr,
+    bytes: &'a [u8],
+    fixed: &'a [u8],
+    attrs: &'a [u8],
+}
+
+impl<'a> GenlMsg<'a> {
+    /// Parse a whole message (netlink header included) with a `hdrsize`-byte fixed header.
+    pub fn parse(b: &'a [u8], hdrsize: usize) -> Result<Self, DecodeError> {
+        NlMsg::parse(b)?.genl(hdrsize)
+    }
+    /// The netlink header.
+    pub fn nl_header(&self) -> &NlMsgHdr {
+        &self.nl
+    }
+    /// The Generic Netlink header.
+    pub fn genl_header(&self) -> &GenlMsgHdr {
+        &self.genl
+    }
+    /// The command.
+    pub fn cmd(&self) -> u8 {
+        self.genl.cmd
+    }
+    /// The version field.
+    pub fn version(&self) -> u8 {
+        self.genl.version
+    }
+    /// The family id (`nlmsg_type`).
+    pub fn family(&self) -> u16 {
+        self.nl.ty
+    }
+    /// `NLM_F_*` flags.
+    pub fn flags(&self) -> u16 {
+        self.nl.flags
+    }
+    /// Sequence number.
+    pub fn seq(&self) -> u32 {
+        self.nl.seq
+    }
+    /// The family's fixed header, raw (empty when the family has none).
+    pub fn fixed_header(&self) -> &'a [u8] {
+        self.fixed
+    }
+    /// The attribute bytes.
+    pub fn attr_bytes(&self) -> &'a [u8] {
+        self.attrs
+    }
+    /// The attributes.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::new(self.attrs)
+    }
+    /// The whole message, headers included.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    /// Copy into an owned message (for keeping beyond the receive buffer's next use).
+    pub fn to_owned_msg(&self) -> OwnedGenlMsg {
+        OwnedGenlMsg {
+            bytes: self.bytes.to_vec(),
+            hdrsize: self.fixed.len(),
+        }
+    }
+}
+
+/// An owned copy of a Generic Netlink message; [`OwnedGenlMsg::view`] gives the borrowed form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedGenlMsg {
+    bytes: Vec<u8>,
+    hdrsize: usize,
+}
+
+impl OwnedGenlMsg {
+    /// Take ownership of message bytes, checking they parse with `hdrsize`.
+    pub fn new(bytes: Vec<u8>, hdrsize: usize) -> Result<Self, DecodeError> {
+        GenlMsg::parse(&bytes, hdrsize)?;
+        Ok(OwnedGenlMsg { bytes, hdrsize })
+    }
+    /// Borrowed view.
+    pub fn view(&self) -> GenlMsg<'_> {
+        // Checked at construction; the bytes never change afterwards.
+        GenlMsg::parse(&self.bytes, self.hdrsize)
+            .unwrap_or_else(|_| unreachable!("validated in new"))
+    }
+    /// The raw message bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Write a request's headers into `buf` (cleared first); the caller appends attributes and
+/// then calls [`finish_message`].
+pub fn start_message(
+    buf: &mut Vec<u8>,
+    family: u16,
+    flags: u16,
+    seq: u32,
+    pid: u32,
+    cmd: u8,
+    version: u8,
+    fixed: &[u8],
+) {
+    buf.clear();
+    let hdr = NlMsgHdr {
+        len: 0,
+        ty: family,
+        flags,
+        seq,
+        pid,
+    };
+    buf.extend_from_slice(&hdr.to_bytes());
+    buf.extend_from_slice(
+        &GenlMsgHdr {
+            cmd,
+            version,
+            reserved: 0,
+        }
+        .to_bytes(),
+    );
+    buf.extend_from_slice(fixed);
+    buf.resize(nlmsg_align(buf.len()), 0);
+}
+
+/// Set `nlmsg_len` to the buffer's length. Errors if it exceeds `u32`.
+pub fn finish_message(buf: &mut [u8]) -> Result<(), DecodeError> {
+    let len = u32::try_from(buf.len())
+        .map_err(|_| DecodeError::new(DecodeErrorKind::BadMessage("message longer than 4 GiB")))?;
+    if let Some(d) = buf.get_mut(0..4) {
+        d.copy_from_slice(&len.to_ne_bytes());
+    }
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! The blocking Generic Netlink socket.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::attr::AttrWriter;
+use crate::core::{Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
+use crate::ctrl::FamilyInfo;
+use crate::error::Error;
+use crate::msg::{GenlMsg, NlMsg, NLM_F_ACK, NLM_F_DUMP};
+use crate::sys;
+
+/// A multicast message received on a subscribed group.
+#[derive(Debug, Clone, Copy)]
+pub struct Notification<'a> {
+    /// The multicast group id it was sent to.
+    pub group: u32,
+    /// The message (decode it with [`NlMsg::genl`] and the family's fixed-header size).
+    pub msg: NlMsg<'a>,
+}
+
+impl<'a> Notification<'a> {
+    /// View as a Generic Netlink message with a `hdrsize`-byte fixed header.
+    pub fn genl(&self, hdrsize: usize) -> Result<GenlMsg<'a>, Error> {
+        Ok(self.msg.genl(hdrsize)?)
+    }
+}
+
+pub(crate) fn open_socket(nonblocking: bool) -> Result<(OwnedFd, u32), Error> {
+    let fd = sys::socket(nonblocking)?;
+    let raw = fd.as_raw_fd();
+    // Extended ACKs (messages, offsets, policies) and capped ACKs (no echo of our request).
+    sys::set_netlink_opt(raw, libc::NETLINK_EXT_ACK, 1)?;
+    sys::set_netlink_opt(raw, libc::NETLINK_CAP_ACK, 1)?;
+    // Strict checking of dump requests (ignored by families that do not use it).
+    sys::set_netlink_opt(raw, libc::NETLINK_GET_STRICT_CHK, 1)?;
+    // The destination group of each datagram, to tell notifications from replies.
+    sys::set_netlink_opt(raw, libc::NETLINK_PKTINFO, 1)?;
+    let port = sys::bind_auto(&fd)?;
+    Ok((fd, port))
+}
+
+/// A blocking Generic Netlink socket.
+///
+/// One socket carries requests (with sequence numbers and ACK matching), dumps and
+/// notifications. Replies are borrowed views of the socket's receive buffer, valid until the
+/// next call that receives; nothing is allocated per message. Notifications that arrive while
+/// a request waits for its reply are queued and returned later by
+/// [`GenlSocket::recv_notification`].
+///
+/// Family ids are cached per socket ([`GenlSocket::resolve_family`]); not process-wide, since
+/// a family's id changes when its module is reloaded.
+pub struct GenlSocket {
+    fd: OwnedFd,
+    core: Core,
+}
+
+impl std::fmt::Debug for GenlSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenlSocket")
+            .field("fd", &self.fd)
+            .field("port", &self.core.port)
+            .finish()
+    }
+}
+
+impl AsFd for GenlSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl GenlSocket {
+    /// Open and bind a socket with `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`,
+    /// `NETLINK_GET_STRICT_CHK` and `NETLINK_PKTINFO` set, and a 32 KiB receive buffer that
+    /// grows on demand.
+    pub fn new() -> Result<Self, Error> {
+        let (fd, port) = open_socket(false)?;
+        Ok(GenlSocket {
+            fd,
+            core: Core::new(port),
+        })
+    }
+
+    /// The socket's netlink port id.
+    pub fn port_id(&self) -> u32 {
+        self.core.port
+    }
+
+    /// Set the user-space receive buffer to `size` bytes. With `grow` (the default mode) it
+    /// still grows to fit any datagram, found with `MSG_PEEK | MSG_TRUNC`; a small size makes
+    /// the kernel split dumps into many small datagrams (it sizes dump datagrams after the
+    /// buffers it sees). Without `grow`, a larger datagram is an [`Error::Truncated`].
+    pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
+        self.core.set_rx_buffer(size, grow);
+    }
+
+    /// Set the kernel socket receive queue size (`SO_RCVBUF`).
+    pub fn set_rcvbuf(&mut self, bytes: usize) -> Result<(), Error> {
+        let v = i32::try_from(bytes).unwrap_or(i32::MAX);
+        sys::setsockopt_int(self.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, v)?;
+        Ok(())
+    }
+
+    /// Number of notifications received and queued but not yet returned.
+    pub fn queued_notifications(&self) -> usize {
+        self.core.queued_notifications()
+    }
+
+    fn recv_slot(&mut self, slot: Slot, dontwait: bool) -> Result<Class, Error> {
+        let raw = self.fd.as_raw_fd();
+        let n = sys::peek_len(raw, dontwait)?;
+        self.core.prepare_recv(slot, n);
+        let info = sys::recv(raw, self.core.buf_mut(slot), dontwait)?;
+        self.core.after_recv(slot, info)
+    }
+
+    fn send_tx(&mut self) -> Result<(), Error> {
+        sys::send(self.fd.as_raw_fd(), self.core.tx())?;
+        Ok(())
+    }
+
+    fn drain(&mut self) -> Result<(), Error> {
+        while let Some(seq) = self.core.drain {
+            let mut st = DumpState {
+                seq,
+                done: false,
+                draining: true,
+            };
+            loop {
+                match self.core.dump_step(&mut st) {
+                    DumpStep::NeedRecv => {
+                        self.recv_slot(Slot::Rx, false)?;
+                    }
+                    DumpStep::Item(..) => {}
+                    DumpStep::Done | DumpStep::Err(_) => break,
+                }
+            }
+            if self.core.drain == Some(seq) {
+                self.core.drain = None;
+            }
+        }
+        Ok(())
+    }
+
+    fn do_request(
+        &mut self,
+        req: &Request<'_>,
+        want_reply: bool,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<Option<(usize, usize)>, Error> {
+        self.drain()?;
+        let seq = self.core.build(req, NLM_F_ACK, build)?;
+        self.send_tx()?;
+        let mut st = ReqState {
+            seq,
+            reply: None,
+            want_reply,
+        };
+        loop {
+            let slot = st.next_slot();
+            if let Class::Kernel(len) = self.recv_slot(slot, false)? {
+                if let Some(r) = self.core.request_step(&mut st, len) {
+                    r?;
+                    return Ok(st.reply);
+                }
+            }
+        }
+    }
+
+    /// Send a request with `NLM_F_ACK` and return its reply message (borrowed from the receive
+    /// buffer), after the kernel's ACK. `build` writes the attributes. A kernel error becomes
+    /// [`Error::Kernel`]; an ACK without a reply is [`Error::NoReply`].
+    pub fn request(
+        &mut self,
+        req: &Request<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<GenlMsg<'_>, Error> {
+        let (a, b) = self.do_request(req, true, build)?.ok_or(Error::NoReply)?;
+        Ok(GenlMsg::parse(&self.core.rx[a..b], req.header.len())?)
+    }
+
+    /// Send a request with `NLM_F_ACK` and wait for the ACK (for ops without a reply). A reply
+    /// message, if the family sends one anyway, is ignored.
+    pub fn request_ack(
+        &mut self,
+        req: &Request<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<(), Error> {
+        self.do_request(req, false, build).map(|_| ())
+    }
+
+    /// Start a dump (`NLM_F_DUMP`); iterate the returned [`DumpIter`] for the messages.
+    pub fn dump(
+        &mut self,
+        req: &Request<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<DumpIter<'_>, Error> {
+        self.drain()?;
+        let seq = self.core.build(req, NLM_F_DUMP, build)?;
+        self.send_tx()?;
+        Ok(DumpIter {
+            sock: self,
+            st: DumpState {
+                seq,
+                done: false,
+                draining: false,
+            },
+            hdrsize: req.header.len(),
+        })
+    }
+
+    /// Family information by name via nlctrl (`CTRL_CMD_GETFAMILY`), cached in this socket.
+    pub fn resolve_family(&mut self, name: &str) -> Result<Arc<FamilyInfo>, Error> {
+        if let Some(f) = self.core.families.get(name) {
+            return Ok(f.clone());
+        }
+        let req = crate::ctrl::getfamily_request();
+        let msg = self.request(&req, |w| crate::ctrl::put_family_name(w, name))?;
+        let info = Arc::new(FamilyInfo::decode(&msg)?);
+        self.core.families.insert(name.to_owned(), info.clone());
+        Ok(info)
+    }
+
+    /// Forget cached family information (e.g. after the family's module was reloaded).
+    pub fn forget_families(&mut self) {
+        self.core.families.clear();
+    }
+
+    /// All registered families (nlctrl dump), decoded.
+    pub fn list_families(&mut self) -> Result<Vec<FamilyInfo>, Error> {
+        let req = crate::ctrl::getfamily_request();
+        let mut it = self.dump(&req, |_| {})?;
+        let mut out = Vec::new();
+        while let Some(m) = it.next() {
+            out.push(FamilyInfo::decode(&m?)?);
+        }
+        Ok(out)
+    }
+
+    /// Join multicast group `group` of family `family` (both by name); returns the group id.
+    pub fn subscribe(&mut self, family: &str, group: &str) -> Result<u32, Error> {
+        let info = self.resolve_family(family)?;
+        let id = info.group(group).ok_or_else(|| Error::UnknownGroup {
+            family: family.to_owned(),
+            group: group.to_owned(),
+        })?;
+        self.subscribe_id(id)?;
+        Ok(id)
+    }
+
+    /// Join a multicast group by id.
+    pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        sys::set_netlink_opt(
+            self.fd.as_raw_fd(),
+            libc::NETLINK_ADD_MEMBERSHIP,
+            group as i32,
+        )?;
+        Ok(())
+    }
+
+    /// Leave a multicast group by id.
+    pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        sys::set_netlink_opt(
+            self.fd.as_raw_fd(),
+            libc::NETLINK_DROP_MEMBERSHIP,
+            group as i32,
+        )?;
+        Ok(())
+    }
+
+    /// The next notification: queued ones first, then blocking for a new one.
+    pub fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
+        loop {
+            if let Some(r) = self.core.notif_step() {
+                let (a, b, group) = r?;
+                return Ok(Notification {
+                    group,
+                    msg: NlMsg::parse(&self.core.notif[a..b])?,
+                });
+            }
+            if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif, false)? {
+                self.core.notif_received(len, group);
+            }
+        }
+    }
+
+    /// Like [`GenlSocket::recv_notification`], but gives up with `Ok(None)` after `timeout`
+    /// (zero: only what is already queued or readable).
+    pub fn recv_notification_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<Notification<'_>>, Error> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(r) = self.core.notif_step() {
+                let (a, b, group) = r?;
+                return Ok(Some(Notification {
+                    group,
+                    msg: NlMsg::parse(&self.core.notif[a..b])?,
+                }));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !sys::poll_readable(self.fd.as_raw_fd(), left)? {
+                return Ok(None);
+            }
+            match self.recv_slot(Slot::Notif, true) {
+                Ok(Class::Multicast(len, group)) => self.core.notif_received(len, group),
+                Ok(_) => {}
+                Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Send raw bytes to another netlink port and/or multicast groups (`nl_groups` bitmask).
+    /// Meant for tests (sending to a multicast group needs `CAP_NET_ADMIN`).
+    pub fn send_raw_to(&mut self, bytes: &[u8], port: u32, groups: u32) -> Result<(), Error> {
+        sys::send_to(self.fd.as_raw_fd(), bytes, port, groups)?;
+        Ok(())
+    }
+}
+
+/// The messages of a dump, lent one at a time (each borrows the socket's receive buffer).
+///
+/// Use `while let Some(msg) = it.next() { let msg = msg?; ... }`. After the last message (the
+/// kernel's `NLMSG_DONE`) it returns `None`; a kernel error ends it with `Some(Err(_))`, and
+/// `NLM_F_DUMP_INTR` with `Some(Err(Error::DumpInterrupted))`. Dropping it early is fine: the
+/// rest of the dump is drained before the socket's next request.
+pub struct DumpIter<'s> {
+    sock: &'s mut GenlSocket,
+    st: DumpState,
+    hdrsize: usize,
+}
+
+impl DumpIter<'_> {
+    /// The next dump message (a lending iterator: the message borrows this iterator).
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<Result<GenlMsg<'_>, Error>> {
+        let (a, b) = loop {
+            match self.sock.core.dump_step(&mut self.st) {
+                DumpStep::NeedRecv => {
+                    if let Err(e) = self.sock.recv_slot(Slot::Rx, false) {
+                        self.st.done = true;
+                        self.sock.core.drain = Some(self.st.seq);
+                        return Some(Err(e));
+                    }
+                }
+                DumpStep::Item(a, b) => break (a, b),
+                DumpStep::Done => return None,
+                DumpStep::Err(e) => return Some(Err(e)),
+            }
+        };
+        Some(GenlMsg::parse(&self.sock.core.rx[a..b], self.hdrsize).map_err(Error::from))
+    }
+
+    /// Consume the whole dump, calling `f` on each message.
+    pub fn for_each_msg(
+        mut self,
+        mut f: impl FnMut(GenlMsg<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        while let Some(m) = self.next() {
+            f(m?)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for DumpIter<'_> {
+    fn drop(&mut self) {
+        self.sock.core.abandon_dump(&self.st);
+    }
+}

@@ -1,0 +1,306 @@
+//! The tokio flavour of [`crate::GenlSocket`] (cargo feature `tokio`).
+//!
+//! Same protocol state machine ([`crate::core`]), driven by readiness from tokio's `AsyncFd`
+//! on a non-blocking socket.
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+
+use tokio::io::unix::AsyncFd;
+
+use crate::attr::AttrWriter;
+use crate::core::{Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
+use crate::ctrl::FamilyInfo;
+use crate::error::Error;
+use crate::msg::{GenlMsg, NlMsg, NLM_F_ACK, NLM_F_DUMP};
+use crate::socket::{open_socket, Notification};
+use crate::sys;
+
+/// A Generic Netlink socket for tokio. Same semantics as [`crate::GenlSocket`]; every call that
+/// waits is `async`. Must be created inside a tokio runtime with I/O enabled.
+pub struct AsyncGenlSocket {
+    fd: AsyncFd<OwnedFd>,
+    core: Core,
+}
+
+impl std::fmt::Debug for AsyncGenlSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncGenlSocket")
+            .field("port", &self.core.port)
+            .finish()
+    }
+}
+
+impl AsyncGenlSocket {
+    /// Open a non-blocking socket registered with the current tokio runtime. Options as in
+    /// [`crate::GenlSocket::new`].
+    pub fn new() -> Result<Self, Error> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::Io(io::Error::other(
+                "AsyncGenlSocket::new must be called inside a tokio runtime",
+            )));
+        }
+        let (fd, port) = open_socket(true)?;
+        // SAFETY: `fd` is an open socket that the AsyncFd owns from here on; an OwnedFd's
+        // `as_raw_fd` always returns the same descriptor and it stays open until the AsyncFd
+        // (and with it the OwnedFd) is dropped.
+        let fd = unsafe { AsyncFd::register(fd) }.map_err(|e| Error::Io(e.into()))?;
+        Ok(AsyncGenlSocket {
+            fd,
+            core: Core::new(port),
+        })
+    }
+
+    /// The socket's netlink port id.
+    pub fn port_id(&self) -> u32 {
+        self.core.port
+    }
+
+    /// See [`crate::GenlSocket::set_rx_buffer`].
+    pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
+        self.core.set_rx_buffer(size, grow);
+    }
+
+    /// Number of notifications received and queued but not yet returned.
+    pub fn queued_notifications(&self) -> usize {
+        self.core.queued_notifications()
+    }
+
+    async fn recv_slot(&mut self, slot: Slot) -> Result<Class, Error> {
+        loop {
+            let mut guard = self.fd.readable().await?;
+            let raw = guard.get_inner().as_raw_fd();
+            let n = match guard.try_io(|_| sys::peek_len(raw, true)) {
+                Ok(r) => r?,
+                Err(_would_block) => continue,
+            };
+            self.core.prepare_recv(slot, n);
+            match sys::recv(raw, self.core.buf_mut(slot), true) {
+                Ok(info) => return self.core.after_recv(slot, info),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    guard.clear_ready();
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn send_tx(&mut self) -> Result<(), Error> {
+        loop {
+            let mut guard = self.fd.writable().await?;
+            let raw = guard.get_inner().as_raw_fd();
+            let tx = self.core.tx();
+            match guard.try_io(|_| sys::send(raw, tx)) {
+                Ok(r) => {
+                    r?;
+                    return Ok(());
+                }
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    async fn drain(&mut self) -> Result<(), Error> {
+        while let Some(seq) = self.core.drain {
+            let mut st = DumpState {
+                seq,
+                done: false,
+                draining: true,
+            };
+            loop {
+                match self.core.dump_step(&mut st) {
+                    DumpStep::NeedRecv => {
+                        self.recv_slot(Slot::Rx).await?;
+                    }
+                    DumpStep::Item(..) => {}
+                    DumpStep::Done | DumpStep::Err(_) => break,
+                }
+            }
+            if self.core.drain == Some(seq) {
+                self.core.drain = None;
+            }
+        }
+        Ok(())
+    }
+
+    async fn do_request(
+        &mut self,
+        req: &Request<'_>,
+        want_reply: bool,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<Option<(usize, usize)>, Error> {
+        self.drain().await?;
+        let seq = self.core.build(req, NLM_F_ACK, build)?;
+        self.send_tx().await?;
+        let mut st = ReqState {
+            seq,
+            reply: None,
+            want_reply,
+        };
+        loop {
+            let slot = st.next_slot();
+            if let Class::Kernel(len) = self.recv_slot(slot).await? {
+                if let Some(r) = self.core.request_step(&mut st, len) {
+                    r?;
+                    return Ok(st.reply);
+                }
+            }
+        }
+    }
+
+    /// See [`crate::GenlSocket::request`].
+    pub async fn request(
+        &mut self,
+        req: &Request<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<GenlMsg<'_>, Error> {
+        let (a, b) = self
+            .do_request(req, true, build)
+            .await?
+            .ok_or(Error::NoReply)?;
+        Ok(GenlMsg::parse(&self.core.rx[a..b], req.header.len())?)
+    }
+
+    /// See [`crate::GenlSocket::request_ack`].
+    pub async fn request_ack(
+        &mut self,
+        req: &Request<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<(), Error> {
+        self.do_request(req, false, build).await.map(|_| ())
+    }
+
+    /// See [`crate::GenlSocket::dump`].
+    pub async fn dump(
+        &mut self,
+        req: &Request<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<AsyncDumpIter<'_>, Error> {
+        self.drain().await?;
+        let seq = self.core.build(req, NLM_F_DUMP, build)?;
+        self.send_tx().await?;
+        Ok(AsyncDumpIter {
+            sock: self,
+            st: DumpState {
+                seq,
+                done: false,
+                draining: false,
+            },
+            hdrsize: req.header.len(),
+        })
+    }
+
+    /// See [`crate::GenlSocket::resolve_family`].
+    pub async fn resolve_family(&mut self, name: &str) -> Result<Arc<FamilyInfo>, Error> {
+        if let Some(f) = self.core.families.get(name) {
+            return Ok(f.clone());
+        }
+        let req = crate::ctrl::getfamily_request();
+        let msg = self
+            .request(&req, |w| crate::ctrl::put_family_name(w, name))
+            .await?;
+        let info = Arc::new(FamilyInfo::decode(&msg)?);
+        self.core.families.insert(name.to_owned(), info.clone());
+        Ok(info)
+    }
+
+    /// Forget cached family information.
+    pub fn forget_families(&mut self) {
+        self.core.families.clear();
+    }
+
+    /// See [`crate::GenlSocket::list_families`].
+    pub async fn list_families(&mut self) -> Result<Vec<FamilyInfo>, Error> {
+        let req = crate::ctrl::getfamily_request();
+        let mut it = self.dump(&req, |_| {}).await?;
+        let mut out = Vec::new();
+        while let Some(m) = it.next().await {
+            out.push(FamilyInfo::decode(&m?)?);
+        }
+        Ok(out)
+    }
+
+    /// See [`crate::GenlSocket::subscribe`].
+    pub async fn subscribe(&mut self, family: &str, group: &str) -> Result<u32, Error> {
+        let info = self.resolve_family(family).await?;
+        let id = info.group(group).ok_or_else(|| Error::UnknownGroup {
+            family: family.to_owned(),
+            group: group.to_owned(),
+        })?;
+        self.subscribe_id(id)?;
+        Ok(id)
+    }
+
+    /// Join a multicast group by id.
+    pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        sys::set_netlink_opt(
+            self.fd.get_ref().as_raw_fd(),
+            libc::NETLINK_ADD_MEMBERSHIP,
+            group as i32,
+        )?;
+        Ok(())
+    }
+
+    /// Leave a multicast group by id.
+    pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        sys::set_netlink_opt(
+            self.fd.get_ref().as_raw_fd(),
+            libc::NETLINK_DROP_MEMBERSHIP,
+            group as i32,
+        )?;
+        Ok(())
+    }
+
+    /// See [`crate::GenlSocket::recv_notification`]. Cancel-safe: a notification is either
+    /// returned or stays queued.
+    pub async fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
+        loop {
+            if let Some(r) = self.core.notif_step() {
+                let (a, b, group) = r?;
+                return Ok(Notification {
+                    group,
+                    msg: NlMsg::parse(&self.core.notif[a..b])?,
+                });
+            }
+            if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif).await? {
+                self.core.notif_received(len, group);
+            }
+        }
+    }
+}
+
+/// The async counterpart of [`crate::DumpIter`].
+pub struct AsyncDumpIter<'s> {
+    sock: &'s mut AsyncGenlSocket,
+    st: DumpState,
+    hdrsize: usize,
+}
+
+impl AsyncDumpIter<'_> {
+    /// The next dump message, or `None` after the end.
+    pub async fn next(&mut self) -> Option<Result<GenlMsg<'_>, Error>> {
+        let (a, b) = loop {
+            match self.sock.core.dump_step(&mut self.st) {
+                DumpStep::NeedRecv => {
+                    if let Err(e) = self.sock.recv_slot(Slot::Rx).await {
+                        self.st.done = true;
+                        self.sock.core.drain = Some(self.st.seq);
+                        return Some(Err(e));
+                    }
+                }
+                DumpStep::Item(a, b) => break (a, b),
+                DumpStep::Done => return None,
+                DumpStep::Err(e) => return Some(Err(e)),
+            }
+        };
+        Some(GenlMsg::parse(&self.sock.core.rx[a..b], self.hdrsize).map_err(Error::from))
+    }
+}
+
+impl Drop for AsyncDumpIter<'_> {
+    fn drop(&mut self) {
+        self.sock.core.abandon_dump(&self.st);
+    }
+}
