@@ -91,6 +91,10 @@ pub struct Family {
     pub ops: Operations,
     /// Multicast groups in spec order.
     pub mcast_groups: Vec<McastGroup>,
+    /// Non-fatal findings (quirks tolerated because upstream specs have them, e.g. an attribute
+    /// listed twice in an op, a key that has no meaning for the attribute's type). Located like
+    /// errors; `nlspec check` prints them.
+    pub warnings: Vec<crate::diag::Diagnostic>,
 }
 
 /// C naming keys (genetlink-c and up), defaults applied.
@@ -424,6 +428,9 @@ pub struct Attr {
     pub display_hint: Option<DisplayHint>,
     /// Binary laid out as this struct.
     pub struct_: Option<StructId>,
+    /// `sub-type` of a binary attribute: the binary is a C array of this scalar type
+    /// (the element type of an indexed-array is in [`AttrKind::IndexedArray`]).
+    pub sub_type: Option<AttrType>,
     /// Resolved kernel validation.
     pub checks: Checks,
     /// genetlink-c: per-attribute C name prefix override (as given).
