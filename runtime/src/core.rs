@@ -161,6 +161,8 @@ pub(crate) struct Core {
     /// A dump the caller abandoned: drain it before the next request.
     pub drain: Option<u32>,
     pub families: HashMap<String, Arc<FamilyInfo>>,
+    /// Datagrams received so far (all kinds).
+    pub datagrams: u64,
 }
 
 impl Core {
@@ -184,6 +186,7 @@ impl Core {
             grow: true,
             drain: None,
             families: HashMap::new(),
+            datagrams: 0,
         }
     }
 
@@ -275,6 +278,7 @@ impl Core {
 
     /// After a receive into `slot`: detect truncation and classify the datagram.
     pub fn after_recv(&mut self, slot: Slot, info: RecvInfo) -> Result<Class, Error> {
+        self.datagrams += 1;
         if info.full_len > info.len {
             return Err(Error::Truncated {
                 len: info.full_len,

@@ -96,11 +96,21 @@ impl GenlSocket {
         self.core.set_rx_buffer(size, grow);
     }
 
+    /// Current size of the main receive buffer (grows to fit the largest datagram seen).
+    pub fn rx_buffer_size(&self) -> usize {
+        self.core.rx.len()
+    }
+
     /// Set the kernel socket receive queue size (`SO_RCVBUF`).
     pub fn set_rcvbuf(&mut self, bytes: usize) -> Result<(), Error> {
         let v = i32::try_from(bytes).unwrap_or(i32::MAX);
         sys::setsockopt_int(self.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, v)?;
         Ok(())
+    }
+
+    /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
+    pub fn datagrams_received(&self) -> u64 {
+        self.core.datagrams
     }
 
     /// Number of notifications received and queued but not yet returned.

@@ -62,6 +62,11 @@ impl AsyncGenlSocket {
         self.core.set_rx_buffer(size, grow);
     }
 
+    /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
+    pub fn datagrams_received(&self) -> u64 {
+        self.core.datagrams
+    }
+
     /// Number of notifications received and queued but not yet returned.
     pub fn queued_notifications(&self) -> usize {
         self.core.queued_notifications()
