@@ -13,6 +13,7 @@ use crate::err;
 use crate::kernel::{KernelDir, Toolchain};
 use crate::util::{self, note, Context, Result};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
 /// Builds the module(s) in `dir` against `kd`; returns the .ko paths.
@@ -29,26 +30,19 @@ pub fn build(kd: &KernelDir, dir: &Path) -> Result<Vec<PathBuf>> {
     let stamp = stamp_dir.join(&util::sha256_hex(dir.as_os_str().as_encoded_bytes())?[..16]);
     let kdir_s = kd.kdir.display().to_string();
     let last = std::fs::read_to_string(&stamp).unwrap_or_default();
+    let own_makefile = dir.join("Kbuild").is_file() && dir.join("Makefile").is_file();
     if last != kdir_s && !last.is_empty() {
-        note(format!("{}: last built for {last}; cleaning", dir.display()));
-        let mut clean = tc.make(Path::new(&last));
-        clean.arg(format!("M={}", dir.display())).arg("clean").env("KDIR", &last);
-        if Path::new(&last).is_dir() {
-            util::run_capture(&mut clean)?;
-        }
+        note(format!("{}: last built against {last}; cleaning first", dir.display()));
+        let mut clean = make_in(&tc, kd, &dir, own_makefile);
+        clean.arg("clean");
+        util::run_capture(&mut clean)?;
     }
     let _ = std::fs::remove_file(dir.join("modules.order"));
 
-    let mut cmd = if dir.join("Kbuild").is_file() && dir.join("Makefile").is_file() {
-        let mut c = tc.make(&dir);
-        c.arg(format!("KDIR={}", kd.kdir.display()));
-        c
-    } else {
-        let mut c = tc.make(&kd.kdir);
-        c.arg(format!("M={}", dir.display())).arg("modules");
-        c
-    };
-    cmd.env("KDIR", &kd.kdir);
+    let mut cmd = make_in(&tc, kd, &dir, own_makefile);
+    if !own_makefile {
+        cmd.arg("modules");
+    }
     let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     cmd.arg(format!("-j{jobs}"));
     util::run_capture(&mut cmd)
@@ -67,6 +61,21 @@ pub fn build(kd: &KernelDir, dir: &Path) -> Result<Vec<PathBuf>> {
         started.elapsed().as_secs_f64()
     ));
     Ok(kos)
+}
+
+/// `make` for the module directory: its own Makefile, or kbuild's M= route.
+fn make_in(tc: &Toolchain, kd: &KernelDir, dir: &Path, own_makefile: bool) -> Command {
+    let mut c = if own_makefile {
+        let mut c = tc.make(dir);
+        c.arg(format!("KDIR={}", kd.kdir.display()));
+        c
+    } else {
+        let mut c = tc.make(&kd.kdir);
+        c.arg(format!("M={}", dir.display()));
+        c
+    };
+    c.env("KDIR", &kd.kdir);
+    c
 }
 
 /// The modules kbuild just built: from `modules.order` when present, else every `*.ko`.
