@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Hand-written proof of the nlspec kernel support layer: the family `nlspecproof`, written the
+//! way generated code will be (tables as statics, handlers as safe trait impls, no `unsafe`).
+//!
+//! * `ECHO` (do, split op, per-op policy): `NUM` u32 in 1..=1000 (required), `NAME` string of at
+//!   most 15 bytes, `BIG` u64 in 10..=1<<40 via a full range, `MODE` sparse enum {1, 4, 9};
+//!   replies `VALUE` = NUM * 2, `NAME` echoed, `BIG` echoed as `uint`; then multicasts an
+//!   `EVENT` with `VALUE` = NUM to group 0 (`events`).
+//! * `LIST` (dump, split op): 500 entries (`IDX`, `VALUE` = IDX², `BLOB` 200 bytes, a nest with
+//!   `IDX` inside), resumed from `cb->ctx` across skbs.
+//! * `ADMIN` (do, admin-perm): replies with an empty message.
+//! * The same ECHO also served by a second family `nlspecproof2` with a classic `genl_ops`
+//!   table and a family-wide policy.
+
+use kernel::prelude::*;
+
+mod nlspec_support;
+
+use nlspec_support::{
+    Dump, Dumped, Family, FamilyDef, McGroup, McGroups, Notification, Op, OpsTable,
+    Operation, Policy, PolicyTable, RangeU, Registration, Reply, Request, SplitOp, SplitOpsTable,
+    ValueCheck,
+};
+
+module! {
+    type: NlspecProof,
+    name: "nlspecproof",
+    description: "nlspec kernel support proof module",
+    license: "GPL",
+}
+
+// attribute types
+const A_NUM: u16 = 1;
+const A_NAME: u16 = 2;
+const A_VALUE: u16 = 3;
+const A_IDX: u16 = 4;
+const A_BLOB: u16 = 5;
+const A_BIG: u16 = 6;
+#[allow(dead_code)]
+const A_MODE: u16 = 7;
+const A_NEST: u16 = 8;
+
+// commands
+const C_ECHO: u8 = 1;
+const C_LIST: u8 = 2;
+const C_EVENT: u8 = 3;
+const C_ADMIN: u8 = 4;
+
+const DUMP_ENTRIES: u32 = 500;
+
+/// MODE: a sparse enum {1, 4, 9}.
+struct ModeCheck;
+impl ValueCheck for ModeCheck {
+    fn check(v: u64) -> bool {
+        matches!(v, 1 | 4 | 9)
+    }
+    const MESSAGE: &'static core::ffi::CStr = c"MODE must be 1, 4 or 9";
+}
+
+static BIG_RANGE: RangeU = RangeU::new(10, 1 << 40);
+
+static NEST_POLICY: PolicyTable<5> = PolicyTable::new([
+    Policy::unspec(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::u32(),
+]);
+
+static ECHO_POLICY: PolicyTable<9> = PolicyTable::new([
+    Policy::unspec(),
+    Policy::u32().range(1, 1000),       // NUM
+    Policy::string(15),                 // NAME
+    Policy::reject(),                   // VALUE (reply only)
+    Policy::reject(),                   // IDX
+    Policy::reject(),                   // BLOB
+    Policy::u64().range_u(&BIG_RANGE),  // BIG
+    Policy::u32().check::<ModeCheck>(), // MODE
+    Policy::nested(&NEST_POLICY),       // NEST
+]);
+
+static LIST_POLICY: PolicyTable<2> = PolicyTable::new([Policy::unspec(), Policy::u32().max(100)]);
+
+static GROUPS: McGroups<1> = McGroups::new([McGroup::new(c"events")]);
+
+struct Echo;
+
+#[vtable]
+impl Operation for Echo {
+    const POLICY: Option<nlspec_support::PolicyRef> = Some(ECHO_POLICY.as_ref());
+    type DumpState = ();
+
+    fn doit(req: &Request<'_>) -> nlspec_support::Result {
+        let num = req.require(A_NUM)?.get_u32()?;
+        let mut reply = Reply::new(req, C_ECHO)?;
+        reply.put_u32(A_VALUE, num * 2);
+        if let Some(name) = req.attr(A_NAME) {
+            reply.put_str(A_NAME, name.get_str()?);
+        }
+        if let Some(big) = req.attr(A_BIG) {
+            reply.put_uint(A_BIG, big.get_u64()?);
+        }
+        if let Some(nest) = req.attr(A_NEST) {
+            let mut sum = 0u32;
+            for a in nest.nested() {
+                sum += a?.get_u32()?;
+            }
+            let n = reply.nest_start(A_NEST);
+            reply.put_u32(A_IDX, sum);
+            reply.nest_end(n);
+        }
+        reply.send()?;
+        let mut ev = Notification::new(&FAMILY, C_EVENT, 0)?;
+        ev.put_u32(A_VALUE, num);
+        ev.send()
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct ListCursor {
+    next: u32,
+    calls: u32,
+}
+
+struct List;
+
+#[vtable]
+impl Operation for List {
+    const DUMP_POLICY: Option<nlspec_support::PolicyRef> = Some(LIST_POLICY.as_ref());
+    type DumpState = ListCursor;
+
+    fn dumpit(dump: &mut Dump<'_>, st: &mut ListCursor) -> nlspec_support::Result<Dumped> {
+        st.calls += 1;
+        let blob = [0xabu8; 200];
+        while st.next < DUMP_ENTRIES {
+            let i = st.next;
+            let ok = dump.entry(C_LIST, |w| {
+                w.put_u32(A_IDX, i);
+                w.put_u32(A_VALUE, i * i);
+                w.put_bytes(A_BLOB, &blob);
+                let n = w.nest_start(A_NEST);
+                w.put_u32(A_IDX, i);
+                w.nest_end(n);
+            })?;
+            if !ok {
+                return Ok(Dumped::More);
+            }
+            st.next += 1;
+        }
+        Ok(Dumped::Done)
+    }
+}
+
+struct Admin;
+
+#[vtable]
+impl Operation for Admin {
+    type DumpState = ();
+
+    fn doit(req: &Request<'_>) -> nlspec_support::Result {
+        Reply::new(req, C_ADMIN)?.send()
+    }
+}
+
+static SPLIT_OPS: SplitOpsTable<3> = SplitOpsTable::new([
+    SplitOp::do_op::<Echo>(C_ECHO),
+    SplitOp::dump_op::<List>(C_LIST),
+    SplitOp::do_op::<Admin>(C_ADMIN).flags(nlspec_support::ADMIN_PERM),
+]);
+
+static FAMILY: Family = Family::new(FamilyDef {
+    name: c"nlspecproof",
+    version: 1,
+    hdrsize: 0,
+    policy: None,
+    maxattr: 8,
+    netnsok: true,
+    parallel_ops: true,
+    resv_start_op: 0,
+    ops: SPLIT_OPS.as_ref(),
+    mcgrps: GROUPS.as_ref(),
+});
+
+// Second family: classic genl_ops with a family-wide policy.
+static GROUPS2: McGroups<1> = McGroups::new([McGroup::new(c"events")]);
+
+struct Echo2;
+
+#[vtable]
+impl Operation for Echo2 {
+    type DumpState = ();
+
+    fn doit(req: &Request<'_>) -> nlspec_support::Result {
+        let num = req.require(A_NUM)?.get_u32()?;
+        let mut reply = Reply::new(req, C_ECHO)?;
+        reply.put_u32(A_VALUE, num * 3);
+        reply.send()?;
+        let mut ev = Notification::new(&FAMILY2, C_EVENT, 0)?;
+        ev.put_u32(A_VALUE, num);
+        ev.send()
+    }
+}
+
+static OPS2: OpsTable<2> = OpsTable::new([
+    Op::new::<Echo2>(C_ECHO),
+    Op::new::<List>(C_LIST),
+]);
+
+static FAMILY2: Family = Family::new(FamilyDef {
+    name: c"nlspecproof2",
+    version: 2,
+    hdrsize: 0,
+    policy: Some(ECHO_POLICY.as_ref()),
+    maxattr: 0,
+    netnsok: true,
+    parallel_ops: false,
+    resv_start_op: 0,
+    ops: OPS2.as_ref(),
+    mcgrps: GROUPS2.as_ref(),
+});
+
+struct NlspecProof {
+    _reg: Registration,
+    _reg2: Registration,
+}
+
+impl kernel::Module for NlspecProof {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let reg = Registration::register(&FAMILY, module)?;
+        let reg2 = Registration::register(&FAMILY2, module)?;
+        // A second registration of the same family is refused cleanly.
+        if Registration::register(&FAMILY, module).is_ok() {
+            pr_err!("nlspecproof: double registration was not refused\n");
+            return Err(EINVAL);
+        }
+        pr_info!("nlspecproof: registered families {} and {}\n", FAMILY.id(), FAMILY2.id());
+        Ok(NlspecProof { _reg: reg, _reg2: reg2 })
+    }
+}
