@@ -9,7 +9,7 @@
 //! - [`Error`]: kernel errors with the extended ACK decoded (message, attribute path,
 //!   missing attribute, policy).
 //! - [`schema`]: attribute-name tables generated clients pass so kernel error paths read
-//!   `.ops[2].flags` instead of `.6[2].2`.
+//!   `.ops[2].flags` instead of `.6.2.2`.
 //!
 //! The syscall layer is `libc`, used directly in one small module (`sys`) where every `unsafe`
 //! block has its safety argument (the only other `unsafe` is registering the fd with tokio): the runtime needs `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`,

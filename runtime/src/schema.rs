@@ -4,7 +4,7 @@
 //! The runtime only knows numbers. When the kernel's extended ACK points at an offset inside
 //! the request, the runtime walks the request bytes and, where an [`AttrSet`] is available,
 //! turns the type numbers into names (`.ops[2].flags`); without one it falls back to numbers
-//! (`.6[2].2`). Generated clients emit these tables as `static`s (they may refer to each other,
+//! (`.6.2.2`: without a table an array cannot be told from a nest). Generated clients emit these tables as `static`s (they may refer to each other,
 //! cycles included) and attach the root set to each request via
 //! [`crate::Request::schema`].
 
