@@ -1,0 +1,536 @@
+//! Test program for the `nlspecproof` module, run inside the guest. Raw generic netlink over
+//! libc's socket calls (declared here; std already links libc), no dependencies.
+//! Prints one `NLSPEC-CASE PASS|FAIL name: detail` line per case; exits 1 on any failure.
+
+use std::ffi::c_int;
+use std::ffi::c_void;
+
+const AF_NETLINK: c_int = 16;
+const SOCK_RAW: c_int = 3;
+const SOCK_CLOEXEC: c_int = 0o2000000;
+const NETLINK_GENERIC: c_int = 16;
+const SOL_NETLINK: c_int = 270;
+const NETLINK_ADD_MEMBERSHIP: c_int = 1;
+const NETLINK_CAP_ACK: c_int = 10;
+const NETLINK_EXT_ACK: c_int = 11;
+const SOL_SOCKET: c_int = 1;
+const SO_RCVBUF: c_int = 8;
+const SO_RCVTIMEO: c_int = 20;
+const MSG_DONTWAIT: c_int = 0x40;
+
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_MULTI: u16 = 2;
+const NLM_F_ACK: u16 = 4;
+const NLM_F_DUMP: u16 = 0x300;
+const GENL_ID_CTRL: u16 = 16;
+
+const EPERM: i32 = 1;
+const EINVAL: i32 = 22;
+const ERANGE: i32 = 34;
+
+// proof family
+const A_NUM: u16 = 1;
+const A_NAME: u16 = 2;
+const A_VALUE: u16 = 3;
+const A_IDX: u16 = 4;
+const A_BLOB: u16 = 5;
+const A_BIG: u16 = 6;
+const A_MODE: u16 = 7;
+const A_NEST: u16 = 8;
+const C_ECHO: u8 = 1;
+const C_LIST: u8 = 2;
+const C_EVENT: u8 = 3;
+const C_ADMIN: u8 = 4;
+
+#[repr(C)]
+struct SockaddrNl {
+    nl_family: u16,
+    nl_pad: u16,
+    nl_pid: u32,
+    nl_groups: u32,
+}
+
+#[repr(C)]
+struct Timeval {
+    tv_sec: i64,
+    tv_usec: i64,
+}
+
+extern "C" {
+    fn socket(domain: c_int, ty: c_int, proto: c_int) -> c_int;
+    fn bind(fd: c_int, addr: *const SockaddrNl, len: u32) -> c_int;
+    fn setsockopt(fd: c_int, level: c_int, name: c_int, val: *const c_void, len: u32) -> c_int;
+    fn send(fd: c_int, buf: *const c_void, len: usize, flags: c_int) -> isize;
+    fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
+    fn close(fd: c_int) -> c_int;
+    fn fork() -> c_int;
+    fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
+    fn setuid(uid: u32) -> c_int;
+    fn _exit(code: c_int) -> !;
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+struct Sock {
+    fd: c_int,
+    seq: u32,
+}
+
+impl Sock {
+    fn open(rcvbuf: i32) -> Sock {
+        // SAFETY: plain syscalls with valid pointers/lengths.
+        unsafe {
+            let fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+            assert!(fd >= 0, "socket: errno {}", errno());
+            let one: c_int = 1;
+            setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one as *const _ as *const c_void, 4);
+            setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one as *const _ as *const c_void, 4);
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf as *const _ as *const c_void, 4);
+            let tv = Timeval { tv_sec: 5, tv_usec: 0 };
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv as *const _ as *const c_void, 16);
+            let sa = SockaddrNl { nl_family: AF_NETLINK as u16, nl_pad: 0, nl_pid: 0, nl_groups: 0 };
+            assert!(bind(fd, &sa, 12) == 0, "bind: errno {}", errno());
+            Sock { fd, seq: 1 }
+        }
+    }
+
+    fn join(&self, group: u32) -> bool {
+        // SAFETY: valid pointer/len.
+        unsafe {
+            setsockopt(self.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group as *const _ as *const c_void, 4) == 0
+        }
+    }
+
+    fn send_msg(&mut self, family: u16, flags: u16, cmd: u8, attrs: &[u8]) -> u32 {
+        self.seq += 1;
+        let len = 16 + 4 + attrs.len();
+        let mut m = Vec::with_capacity(len);
+        m.extend_from_slice(&(len as u32).to_ne_bytes());
+        m.extend_from_slice(&family.to_ne_bytes());
+        m.extend_from_slice(&(flags | NLM_F_REQUEST).to_ne_bytes());
+        m.extend_from_slice(&self.seq.to_ne_bytes());
+        m.extend_from_slice(&0u32.to_ne_bytes());
+        m.extend_from_slice(&[cmd, 1, 0, 0]);
+        m.extend_from_slice(attrs);
+        // SAFETY: valid buffer.
+        let r = unsafe { send(self.fd, m.as_ptr() as *const c_void, m.len(), 0) };
+        assert!(r == m.len() as isize, "send: errno {}", errno());
+        self.seq
+    }
+
+    /// One datagram (= one kernel skb); None on timeout / EAGAIN.
+    fn recv_dgram(&self, flags: c_int) -> Option<Vec<u8>> {
+        self.recv_dgram_len(flags, 256 * 1024)
+    }
+
+    /// One datagram read with a `len`-byte buffer (netlink sizes dump skbs after it).
+    fn recv_dgram_len(&self, flags: c_int, len: usize) -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        // SAFETY: valid buffer.
+        let r = unsafe { recv(self.fd, buf.as_mut_ptr() as *mut c_void, buf.len(), flags) };
+        if r < 0 {
+            return None;
+        }
+        buf.truncate(r as usize);
+        Some(buf)
+    }
+}
+
+impl Drop for Sock {
+    fn drop(&mut self) {
+        // SAFETY: our fd.
+        unsafe { close(self.fd) };
+    }
+}
+
+struct Msg {
+    ty: u16,
+    flags: u16,
+    seq: u32,
+    payload: Vec<u8>,
+}
+
+fn split_msgs(d: &[u8]) -> Vec<Msg> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off + 16 <= d.len() {
+        let len = u32::from_ne_bytes(d[off..off + 4].try_into().unwrap()) as usize;
+        if len < 16 || off + len > d.len() {
+            break;
+        }
+        out.push(Msg {
+            ty: u16::from_ne_bytes(d[off + 4..off + 6].try_into().unwrap()),
+            flags: u16::from_ne_bytes(d[off + 6..off + 8].try_into().unwrap()),
+            seq: u32::from_ne_bytes(d[off + 8..off + 12].try_into().unwrap()),
+            payload: d[off + 16..off + len].to_vec(),
+        });
+        off += (len + 3) & !3;
+    }
+    out
+}
+
+fn put(buf: &mut Vec<u8>, ty: u16, payload: &[u8]) {
+    let len = 4 + payload.len();
+    buf.extend_from_slice(&(len as u16).to_ne_bytes());
+    buf.extend_from_slice(&ty.to_ne_bytes());
+    buf.extend_from_slice(payload);
+    while buf.len() % 4 != 0 {
+        buf.push(0);
+    }
+}
+
+fn put_u32(buf: &mut Vec<u8>, ty: u16, v: u32) {
+    put(buf, ty, &v.to_ne_bytes())
+}
+
+fn put_str(buf: &mut Vec<u8>, ty: u16, s: &str) {
+    let mut b = s.as_bytes().to_vec();
+    b.push(0);
+    put(buf, ty, &b)
+}
+
+fn attrs(mut d: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    while d.len() >= 4 {
+        let len = u16::from_ne_bytes([d[0], d[1]]) as usize;
+        let ty = u16::from_ne_bytes([d[2], d[3]]) & 0x3fff;
+        if len < 4 || len > d.len() {
+            break;
+        }
+        out.push((ty, d[4..len].to_vec()));
+        d = &d[((len + 3) & !3).min(d.len())..];
+    }
+    out
+}
+
+fn find(a: &[(u16, Vec<u8>)], ty: u16) -> Option<&Vec<u8>> {
+    a.iter().find(|(t, _)| *t == ty).map(|(_, v)| v)
+}
+
+fn u32_of(v: &[u8]) -> u32 {
+    u32::from_ne_bytes(v[..4].try_into().unwrap())
+}
+
+/// Outcome of a do request: the reply's attributes, or the error with its ext-ack attributes.
+enum Outcome {
+    Reply(Vec<(u16, Vec<u8>)>),
+    Err { errno: i32, msg: Option<String>, offs: Option<u32>, miss_type: Option<u32> },
+}
+
+fn parse_err(p: &[u8]) -> Outcome {
+    let err = i32::from_ne_bytes(p[..4].try_into().unwrap());
+    // CAP_ACK: the echoed request is only its header (16 bytes)
+    let tlvs = if p.len() > 20 { attrs(&p[20..]) } else { Vec::new() };
+    let msg = find(&tlvs, 1).map(|v| String::from_utf8_lossy(v).trim_end_matches('\0').to_string());
+    let offs = find(&tlvs, 2).map(|v| u32_of(v));
+    let miss_type = find(&tlvs, 5).map(|v| u32_of(v));
+    Outcome::Err { errno: -err, msg, offs, miss_type }
+}
+
+fn do_req(s: &mut Sock, family: u16, cmd: u8, a: &[u8]) -> Outcome {
+    let seq = s.send_msg(family, NLM_F_ACK, cmd, a);
+    let mut reply = None;
+    loop {
+        let d = match s.recv_dgram(0) {
+            Some(d) => d,
+            None => return Outcome::Err { errno: -1, msg: Some("timeout".into()), offs: None, miss_type: None },
+        };
+        for m in split_msgs(&d) {
+            if m.seq != seq {
+                continue;
+            }
+            if m.ty == NLMSG_ERROR {
+                let o = parse_err(&m.payload);
+                if let Outcome::Err { errno: 0, .. } = o {
+                    return Outcome::Reply(reply.unwrap_or_default());
+                }
+                return o;
+            }
+            reply = Some(attrs(&m.payload[4..]));
+        }
+    }
+}
+
+struct Family {
+    id: u16,
+    groups: Vec<(String, u32)>,
+}
+
+fn resolve(s: &mut Sock, name: &str) -> Option<Family> {
+    let mut a = Vec::new();
+    put_str(&mut a, 2, name);
+    match do_req(s, GENL_ID_CTRL, 3, &a) {
+        Outcome::Reply(r) => {
+            let id = u16::from_ne_bytes(find(&r, 1)?[..2].try_into().ok()?);
+            let mut groups = Vec::new();
+            if let Some(g) = find(&r, 7) {
+                for (_, grp) in attrs(g) {
+                    let ga = attrs(&grp);
+                    let gname = find(&ga, 1).map(|v| String::from_utf8_lossy(v).trim_end_matches('\0').to_string());
+                    let gid = find(&ga, 2).map(|v| u32_of(v));
+                    if let (Some(n), Some(i)) = (gname, gid) {
+                        groups.push((n, i));
+                    }
+                }
+            }
+            Some(Family { id, groups })
+        }
+        Outcome::Err { .. } => None,
+    }
+}
+
+struct Report {
+    failed: u32,
+}
+
+impl Report {
+    fn case(&mut self, name: &str, ok: bool, detail: String) {
+        if ok {
+            println!("NLSPEC-CASE PASS {name}: {detail}");
+        } else {
+            self.failed += 1;
+            println!("NLSPEC-CASE FAIL {name}: {detail}");
+        }
+    }
+}
+
+fn describe(o: &Outcome) -> String {
+    match o {
+        Outcome::Reply(r) => format!("reply with {} attrs", r.len()),
+        Outcome::Err { errno, msg, offs, miss_type } => {
+            format!("errno {errno} msg {msg:?} offs {offs:?} miss_type {miss_type:?}")
+        }
+    }
+}
+
+fn expect_err(rep: &mut Report, name: &str, o: Outcome, want: i32, want_offs: Option<u32>, want_msg: Option<&str>) {
+    let d = describe(&o);
+    let ok = match &o {
+        Outcome::Err { errno, msg, offs, .. } => {
+            *errno == want
+                && (want_offs.is_none() || *offs == want_offs)
+                && (want_msg.is_none() || msg.as_deref() == want_msg)
+        }
+        _ => false,
+    };
+    rep.case(name, ok, d);
+}
+
+/// Dump LIST on `family` reading with `buflen`-byte receive buffers; returns (entry indexes,
+/// datagrams, saw DONE, every entry's values right).
+fn dump_list(family: u16, buflen: usize) -> (Vec<u32>, usize, bool, bool) {
+    let mut s = Sock::open(1 << 20);
+    let seq = s.send_msg(family, NLM_F_DUMP, C_LIST, &[]);
+    let mut idx = Vec::new();
+    let mut dgrams = 0;
+    let mut done = false;
+    let mut good = true;
+    while !done {
+        let d = match s.recv_dgram_len(0, buflen) {
+            Some(d) => d,
+            None => break,
+        };
+        dgrams += 1;
+        for m in split_msgs(&d) {
+            if m.seq != seq {
+                continue;
+            }
+            match m.ty {
+                NLMSG_DONE => done = true,
+                NLMSG_ERROR => {
+                    good = false;
+                    done = true;
+                }
+                _ => {
+                    if m.flags & NLM_F_MULTI == 0 {
+                        good = false;
+                    }
+                    let a = attrs(&m.payload[4..]);
+                    let i = find(&a, A_IDX).map(|v| u32_of(v)).unwrap_or(u32::MAX);
+                    let v = find(&a, A_VALUE).map(|v| u32_of(v)).unwrap_or(0);
+                    let blob_ok = find(&a, A_BLOB).map(|b| b.len() == 200 && b.iter().all(|&x| x == 0xab)).unwrap_or(false);
+                    let nest_ok = find(&a, A_NEST).map(|n| find(&attrs(n), A_IDX).map(|v| u32_of(v)) == Some(i)).unwrap_or(false);
+                    if v != i.wrapping_mul(i) || !blob_ok || !nest_ok {
+                        good = false;
+                    }
+                    idx.push(i);
+                }
+            }
+        }
+    }
+    (idx, dgrams, done, good)
+}
+
+fn main() {
+    let mut rep = Report { failed: 0 };
+    let mut s = Sock::open(1 << 20);
+
+    let fam = resolve(&mut s, "nlspecproof");
+    let fam2 = resolve(&mut s, "nlspecproof2");
+    rep.case("resolve", fam.is_some() && fam2.is_some(), "nlspecproof + nlspecproof2 via nlctrl".into());
+    let (fam, fam2) = match (fam, fam2) {
+        (Some(a), Some(b)) => (a, b),
+        _ => {
+            println!("NLSPEC-RESULT FAIL");
+            std::process::exit(1);
+        }
+    };
+    let grp = fam.groups.iter().find(|(n, _)| n == "events").map(|g| g.1);
+    rep.case("mcast-group-listed", grp.is_some(), format!("{:?}", fam.groups));
+    let grp = grp.unwrap_or(0);
+    let grp2 = fam2.groups.iter().find(|(n, _)| n == "events").map(|g| g.1).unwrap_or(0);
+
+    let listener = Sock::open(1 << 20);
+    rep.case("subscribe", listener.join(grp) && listener.join(grp2), format!("groups {grp} {grp2}"));
+    let bystander = Sock::open(1 << 20);
+
+    // do op with every request attribute kind
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 21);
+    put_str(&mut a, A_NAME, "bob");
+    put(&mut a, A_BIG, &(1u64 << 35).to_ne_bytes());
+    put_u32(&mut a, A_MODE, 4);
+    let mut nest = Vec::new();
+    put_u32(&mut nest, A_IDX, 5);
+    put_u32(&mut nest, A_IDX, 6);
+    put(&mut a, A_NEST | 0x8000, &nest);
+    let o = do_req(&mut s, fam.id, C_ECHO, &a);
+    let d = describe(&o);
+    let ok = match &o {
+        Outcome::Reply(r) => {
+            find(r, A_VALUE).map(|v| u32_of(v)) == Some(42)
+                && find(r, A_NAME).map(|v| v.as_slice()) == Some(b"bob\0".as_slice())
+                && find(r, A_BIG).map(|v| v.as_slice()) == Some((1u64 << 35).to_ne_bytes().as_slice())
+                && find(r, A_NEST).map(|n| find(&attrs(n), A_IDX).map(|v| u32_of(v))) == Some(Some(11))
+        }
+        _ => false,
+    };
+    rep.case("do-echo", ok, d);
+
+    // small uint goes out as 4 bytes
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 1);
+    put(&mut a, A_BIG, &100u64.to_ne_bytes());
+    let o = do_req(&mut s, fam.id, C_ECHO, &a);
+    let ok = matches!(&o, Outcome::Reply(r) if find(r, A_BIG).map(|v| v.as_slice()) == Some(100u32.to_ne_bytes().as_slice()));
+    rep.case("reply-uint-width", ok, describe(&o));
+
+    // notifications: subscribed gets both events (21, then 1), bystander none
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        if let Some(d) = listener.recv_dgram(0) {
+            for m in split_msgs(&d) {
+                if m.ty == fam.id && m.payload[0] == C_EVENT {
+                    got.push(find(&attrs(&m.payload[4..]), A_VALUE).map(|v| u32_of(v)));
+                }
+            }
+        }
+    }
+    rep.case("notify-subscribed", got == vec![Some(21), Some(1)], format!("{got:?}"));
+    let stray = bystander.recv_dgram(MSG_DONTWAIT);
+    rep.case("notify-unsubscribed", stray.is_none(), format!("{:?} bytes", stray.map(|d| d.len())));
+
+    // policy rejections with extended ACK
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 0);
+    expect_err(&mut rep, "policy-range", do_req(&mut s, fam.id, C_ECHO, &a), ERANGE, Some(20), None);
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 1);
+    put_str(&mut a, A_NAME, "a-name-that-is-too-long");
+    expect_err(&mut rep, "policy-string-len", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, Some(28), None);
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 1);
+    put(&mut a, A_BIG, &5u64.to_ne_bytes());
+    expect_err(&mut rep, "policy-u64-full-range", do_req(&mut s, fam.id, C_ECHO, &a), ERANGE, Some(28), None);
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 1);
+    put_u32(&mut a, A_MODE, 2);
+    expect_err(&mut rep, "policy-sparse-enum", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, Some(28), Some("MODE must be 1, 4 or 9"));
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 1);
+    put_u32(&mut a, A_VALUE, 1);
+    expect_err(&mut rep, "policy-reject", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, Some(28), None);
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 1);
+    put_u32(&mut a, 30, 1);
+    expect_err(&mut rep, "policy-unknown-attr", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, None, None);
+    let mut a = Vec::new();
+    put(&mut a, A_NUM, &[1, 0]);
+    expect_err(&mut rep, "policy-wrong-length", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, Some(20), Some("invalid attribute length"));
+    let mut a = Vec::new();
+    put_str(&mut a, A_NAME, "x");
+    let o = do_req(&mut s, fam.id, C_ECHO, &a);
+    let ok = matches!(&o, Outcome::Err { errno, msg, miss_type, .. }
+        if *errno == EINVAL && *miss_type == Some(A_NUM as u32) && msg.as_deref() == Some("missing required attribute"));
+    rep.case("missing-attr-extack", ok, describe(&o));
+
+    // dump across many skbs: 500 entries exactly once, in order
+    for (buflen, min_dgrams) in [(32 * 1024, 3usize), (8 * 1024, 10usize)] {
+        let (idx, dgrams, done, good) = dump_list(fam.id, buflen);
+        let exact = idx.len() == 500 && idx.iter().enumerate().all(|(i, &v)| v == i as u32);
+        rep.case(
+            &format!("dump-500-recvbuf-{}k", buflen / 1024),
+            exact && done && good && dgrams >= min_dgrams,
+            format!("{} entries, {} datagrams, done {}, values ok {}", idx.len(), dgrams, done, good),
+        );
+    }
+
+    // admin-perm: root ok, unprivileged EPERM
+    let o = do_req(&mut s, fam.id, C_ADMIN, &[]);
+    rep.case("admin-as-root", matches!(o, Outcome::Reply(_)), describe(&o));
+    // SAFETY: fork/setuid/_exit in a single-threaded program.
+    unsafe {
+        let pid = fork();
+        if pid == 0 {
+            let code = if setuid(65534) != 0 {
+                3
+            } else {
+                let mut s2 = Sock::open(1 << 16);
+                match do_req(&mut s2, fam.id, C_ADMIN, &[]) {
+                    Outcome::Err { errno, .. } if errno == EPERM => 0,
+                    _ => 1,
+                }
+            };
+            _exit(code);
+        }
+        let mut st: c_int = 0;
+        waitpid(pid, &mut st, 0);
+        rep.case("admin-unprivileged-eperm", st == 0, format!("child status {st}"));
+    }
+
+    // second family: genl_ops table with a family-wide policy
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 7);
+    let o = do_req(&mut s, fam2.id, C_ECHO, &a);
+    let ok = matches!(&o, Outcome::Reply(r) if find(r, A_VALUE).map(|v| u32_of(v)) == Some(21));
+    rep.case("ops-table-do", ok, describe(&o));
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 5000);
+    expect_err(&mut rep, "ops-table-family-policy", do_req(&mut s, fam2.id, C_ECHO, &a), ERANGE, Some(20), None);
+    let mut got2 = None;
+    if let Some(d) = listener.recv_dgram(0) {
+        for m in split_msgs(&d) {
+            if m.ty == fam2.id && m.payload[0] == C_EVENT {
+                got2 = find(&attrs(&m.payload[4..]), A_VALUE).map(|v| u32_of(v));
+            }
+        }
+    }
+    rep.case("ops-table-notify", got2 == Some(7), format!("{got2:?}"));
+    let (idx, dgrams, done, good) = dump_list(fam2.id, 32 * 1024);
+    rep.case(
+        "ops-table-dump",
+        idx.len() == 500 && done && good,
+        format!("{} entries, {} datagrams", idx.len(), dgrams),
+    );
+
+    if rep.failed == 0 {
+        println!("NLSPEC-RESULT PASS");
+    } else {
+        println!("NLSPEC-RESULT FAIL ({} failed)", rep.failed);
+        std::process::exit(1);
+    }
+}
