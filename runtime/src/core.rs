@@ -468,3 +468,233 @@ impl Core {
         self.notif_group = group;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The protocol state machine fed with hand-made datagrams: cases the live kernel cannot
+    //! be made to produce on demand (interrupted dumps, interleavings).
+    use super::*;
+    use crate::msg::{GenlMsg, GenlMsgHdr, NlMsgHdr, NLM_F_MULTI};
+
+    fn msg(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let mut b = NlMsgHdr {
+            len: (16 + payload.len()) as u32,
+            ty,
+            flags,
+            seq,
+            pid: 1,
+        }
+        .to_bytes()
+        .to_vec();
+        b.extend_from_slice(payload);
+        b.resize(nlmsg_align(b.len()), 0);
+        b
+    }
+    fn genl(seq: u32, flags: u16, cmd: u8) -> Vec<u8> {
+        msg(
+            0x20,
+            flags,
+            seq,
+            &GenlMsgHdr {
+                cmd,
+                version: 1,
+                reserved: 0,
+            }
+            .to_bytes(),
+        )
+    }
+    fn err(seq: u32, errno: i32) -> Vec<u8> {
+        let mut p = (-errno).to_ne_bytes().to_vec();
+        p.extend_from_slice(
+            &NlMsgHdr {
+                len: 20,
+                ty: 0x20,
+                flags: 5,
+                seq,
+                pid: 1,
+            }
+            .to_bytes(),
+        );
+        msg(NLMSG_ERROR, crate::msg::NLM_F_CAPPED, seq, &p)
+    }
+    fn done(seq: u32, errno: i32) -> Vec<u8> {
+        msg(NLMSG_DONE, NLM_F_MULTI, seq, &(-errno).to_ne_bytes())
+    }
+    /// Put a datagram in `slot` as if received.
+    fn deliver(c: &mut Core, slot: Slot, d: &[u8], group: u32) -> Class {
+        let b = c.buf_mut(slot);
+        if b.len() < d.len() {
+            b.resize(d.len(), 0);
+        }
+        b[..d.len()].copy_from_slice(d);
+        c.after_recv(
+            slot,
+            RecvInfo {
+                len: d.len(),
+                full_len: d.len(),
+                group,
+                sender: 0,
+            },
+        )
+        .unwrap()
+    }
+    fn request(c: &mut Core) -> u32 {
+        c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_ACK, |_| {})
+            .unwrap()
+    }
+
+    #[test]
+    fn notification_between_request_and_reply_is_queued() {
+        let mut c = Core::new(1);
+        let seq = request(&mut c);
+        let mut st = ReqState {
+            seq,
+            reply: None,
+            want_reply: true,
+        };
+        // A notification first: queued, not taken for the reply.
+        assert!(matches!(
+            deliver(&mut c, Slot::Rx, &genl(0, 0, 9), 3),
+            Class::Skip
+        ));
+        // A stale reply to an older request, then ours.
+        let mut d = genl(seq.wrapping_sub(1), 0, 7);
+        d.extend_from_slice(&genl(seq, 0, 5));
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &d, 0) else {
+            panic!()
+        };
+        assert!(c.request_step(&mut st, len).is_none());
+        let (a, b) = st.reply.unwrap();
+        assert_eq!(GenlMsg::parse(&c.rx[a..b], 0).unwrap().cmd(), 5);
+        // Another notification, then the ACK (into Aux, so the reply stays intact).
+        assert_eq!(st.next_slot(), Slot::Aux);
+        assert!(matches!(
+            deliver(&mut c, Slot::Aux, &genl(0, 0, 10), 3),
+            Class::Skip
+        ));
+        let Class::Kernel(len) = deliver(&mut c, Slot::Aux, &err(seq, 0), 0) else {
+            panic!()
+        };
+        assert!(matches!(c.request_step(&mut st, len), Some(Ok(()))));
+        assert_eq!(GenlMsg::parse(&c.rx[a..b], 0).unwrap().cmd(), 5);
+        // Both notifications come out, in order.
+        assert_eq!(c.queued_notifications(), 2);
+        for want in [9, 10] {
+            let (a, b, g) = c.notif_step().unwrap().unwrap();
+            assert_eq!(g, 3);
+            assert_eq!(GenlMsg::parse(&c.notif[a..b], 0).unwrap().cmd(), want);
+        }
+        assert!(c.notif_step().is_none());
+    }
+
+    #[test]
+    fn ack_without_reply_and_errors() {
+        let mut c = Core::new(1);
+        let seq = request(&mut c);
+        let mut st = ReqState {
+            seq,
+            reply: None,
+            want_reply: true,
+        };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &err(seq, 0), 0) else {
+            panic!()
+        };
+        assert!(matches!(
+            c.request_step(&mut st, len),
+            Some(Err(Error::NoReply))
+        ));
+        let seq = request(&mut c);
+        let mut st = ReqState {
+            seq,
+            reply: None,
+            want_reply: false,
+        };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &err(seq, libc::EPERM), 0) else {
+            panic!()
+        };
+        let r = c.request_step(&mut st, len).unwrap();
+        assert_eq!(r.unwrap_err().errno(), Some(libc::EPERM));
+    }
+
+    #[test]
+    fn dump_multi_part_interrupted_and_failed() {
+        let mut c = Core::new(1);
+        let seq = c
+            .build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {})
+            .unwrap();
+        let mut st = DumpState {
+            seq,
+            done: false,
+            draining: false,
+        };
+        assert!(matches!(c.dump_step(&mut st), DumpStep::NeedRecv));
+        let mut d = genl(seq, NLM_F_MULTI, 1);
+        d.extend_from_slice(&genl(seq, NLM_F_MULTI, 2));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::NeedRecv));
+        // Second part: interrupted.
+        deliver(
+            &mut c,
+            Slot::Rx,
+            &genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 3),
+            0,
+        );
+        assert!(matches!(
+            c.dump_step(&mut st),
+            DumpStep::Err(Error::DumpInterrupted)
+        ));
+        assert_eq!(c.drain, Some(seq));
+        // Draining skips the rest (DUMP_INTR included) up to DONE.
+        let mut dr = DumpState {
+            seq,
+            done: false,
+            draining: true,
+        };
+        let mut d = genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 4);
+        d.extend_from_slice(&done(seq, 0));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut dr), DumpStep::Done));
+
+        // A dump that fails in its DONE.
+        let seq = c
+            .build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {})
+            .unwrap();
+        let mut st = DumpState {
+            seq,
+            done: false,
+            draining: false,
+        };
+        let mut d = genl(seq, NLM_F_MULTI, 1);
+        d.extend_from_slice(&done(seq, libc::EMSGSIZE));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        match c.dump_step(&mut st) {
+            DumpStep::Err(e) => assert_eq!(e.errno(), Some(libc::EMSGSIZE)),
+            _ => panic!(),
+        }
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+    }
+
+    #[test]
+    fn truncation_is_an_error() {
+        let mut c = Core::new(1);
+        let r = c.after_recv(
+            Slot::Rx,
+            RecvInfo {
+                len: 64,
+                full_len: 100,
+                group: 0,
+                sender: 0,
+            },
+        );
+        assert!(matches!(
+            r,
+            Err(Error::Truncated {
+                len: 100,
+                buffer: 64
+            })
+        ));
+    }
+}

@@ -1,0 +1,119 @@
+//! The tokio socket against the live kernel (`cargo test -p nlspec-rt --features tokio`).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use nlspec_rt::ctrl::{self, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME};
+use nlspec_rt::msg::{GenlMsgHdr, NlMsgHdr};
+use nlspec_rt::{AsyncGenlSocket, AttrWriter, Error, GenlSocket};
+
+#[tokio::test(flavor = "current_thread")]
+async fn async_resolve_dump_and_errors() {
+    let mut s = AsyncGenlSocket::new().unwrap();
+    let f = s.resolve_family("nlctrl").await.unwrap();
+    assert_eq!(f.id, 0x10);
+
+    let mut sync = GenlSocket::new().unwrap();
+    let want: BTreeSet<_> = sync
+        .list_families()
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.name, f.id))
+        .collect();
+    let got: BTreeSet<_> = s
+        .list_families()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.name, f.id))
+        .collect();
+    assert_eq!(got, want);
+
+    // Small buffer: same result.
+    s.set_rx_buffer(256, true);
+    let got2: BTreeSet<_> = s
+        .list_families()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.name, f.id))
+        .collect();
+    assert_eq!(got2, want);
+
+    let e = s.resolve_family("nosuchfamily").await.unwrap_err();
+    assert_eq!(e.errno(), Some(libc::ENOENT));
+    let e = s
+        .request(&ctrl::getfamily_request(), |w| {
+            w.put_u8(CTRL_ATTR_FAMILY_ID, 1)
+        })
+        .await
+        .unwrap_err();
+    let Error::Kernel { path, policy, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(path.as_ref().unwrap().to_string(), ".1");
+    assert!(policy.is_some());
+
+    // Abandoned dump, then another request on the same socket.
+    {
+        let mut it = s.dump(&ctrl::getfamily_request(), |_| {}).await.unwrap();
+        it.next().await.unwrap().unwrap();
+    }
+    assert_eq!(s.list_families().await.unwrap().len(), want.len());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn async_notifications_queue_during_requests() {
+    let mut listener = AsyncGenlSocket::new().unwrap();
+    let group = listener.subscribe("nlctrl", "notify").await.unwrap();
+    let mut sender = GenlSocket::new().unwrap();
+    let mut b = Vec::new();
+    let mut h = NlMsgHdr {
+        len: 0,
+        ty: 0x10,
+        flags: 0,
+        seq: 0,
+        pid: 0,
+    };
+    b.extend_from_slice(&h.to_bytes());
+    b.extend_from_slice(
+        &GenlMsgHdr {
+            cmd: ctrl::CTRL_CMD_NEWFAMILY,
+            version: 2,
+            reserved: 0,
+        }
+        .to_bytes(),
+    );
+    let mut w = AttrWriter::new(&mut b);
+    w.put_u16(CTRL_ATTR_FAMILY_ID, 0x7777);
+    w.put_str(CTRL_ATTR_FAMILY_NAME, "fake");
+    h.len = b.len() as u32;
+    b[..16].copy_from_slice(&h.to_bytes());
+    if let Err(e) = sender.send_raw_to(&b, 0, 1 << (group - 1)) {
+        assert_eq!(e.errno(), Some(libc::EPERM), "{e}");
+        eprintln!("SKIP: no CAP_NET_ADMIN");
+        return;
+    }
+    listener.forget_families();
+    listener.resolve_family("nlctrl").await.unwrap();
+    assert_eq!(listener.queued_notifications(), 1);
+    let n = tokio::time::timeout(Duration::from_secs(2), listener.recv_notification())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n.group, group);
+    let info = nlspec_rt::FamilyInfo::decode(&n.genl(0).unwrap()).unwrap();
+    assert_eq!(info.name, "fake");
+    // Nothing more: the wait times out (and cancelling it loses nothing).
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), listener.recv_notification())
+            .await
+            .is_err()
+    );
+}
+
+#[test]
+fn outside_a_runtime_is_an_error_not_a_panic() {
+    let e = AsyncGenlSocket::new().unwrap_err();
+    assert!(e.to_string().contains("tokio runtime"), "{e}");
+}
