@@ -128,11 +128,8 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Diagnostics> {
 fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic {
     let full = e.to_string();
     // serde_yaml renders "<path>: <message> at line L column C"; take the parts apart.
-    let mut msg = full.as_str();
-    if let Some(i) = msg.rfind(" at line ") {
-        msg = &msg[..i];
-    }
-    let (mut path, mut msg) = split_path(msg);
+    let stripped = strip_location(&full);
+    let (mut path, mut msg) = split_path(&stripped);
     let (mut line, mut col) = match e.location() {
         Some(l) => (l.line(), l.column()),
         None => (0, 0),
@@ -166,9 +163,40 @@ fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic
     } else if let Some(rest) = msg.strip_prefix("missing field ") {
         msg = format!("missing required key {rest}");
     }
+    if help.is_none() && e.location().is_some() && path.is_empty() && !msg.starts_with("missing") {
+        // scanner/parser errors
+        help = Some("fix the YAML syntax here: keys of one mapping must line up, list items start with `- ` at one indentation, tabs are not allowed".into());
+    }
+    if help.is_none() {
+        if msg.starts_with("invalid type") {
+            help = Some("the value here has the wrong shape for this key (see the YNL schema for the spec's protocol level)".into());
+        } else if msg.starts_with("missing required key") {
+            help = Some("add the key; the YNL schema requires it here".into());
+        } else {
+            help = Some("see the YNL schema for the spec's protocol level".into());
+        }
+    }
     let mut d = Diagnostic::new(file, line, col, path, msg);
     d.help = help;
     d
+}
+
+/// Remove serde_yaml's " at line L column C" (it may be followed by more text).
+fn strip_location(msg: &str) -> String {
+    let mut out = msg.to_string();
+    while let Some(i) = out.find(" at line ") {
+        let rest = &out[i + " at line ".len()..];
+        let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+        let rest2 = &rest[digits..];
+        if digits == 0 || !rest2.starts_with(" column ") {
+            break;
+        }
+        let rest3 = &rest2[" column ".len()..];
+        let d2 = rest3.chars().take_while(|c| c.is_ascii_digit()).count();
+        let end = i + " at line ".len() + digits + " column ".len() + d2;
+        out.replace_range(i..end, "");
+    }
+    out
 }
 
 /// Split "a.b[2].c: message" into path and message (serde_yaml prefixes errors with the path
@@ -194,7 +222,9 @@ pub fn build_spans(text: &str) -> Spans {
 }
 
 enum Frame {
-    Map { path: String, key: Option<(String, Pos)> },
+    /// `first`: no key seen yet (the mapping's own position is then moved to its first key,
+    /// since the event parser marks a block mapping where it recognised the first `key:`).
+    Map { path: String, key: Option<(String, Pos)>, first: bool },
     Seq { path: String, idx: usize },
     /// A complex (non-scalar) mapping key being skipped; counts nesting.
     Skip { depth: usize },
@@ -234,8 +264,13 @@ impl SpanBuilder {
                 self.spans.map.insert(child.clone(), NodeSpan { key: None, value: p });
                 Some(child)
             }
-            Some(Frame::Map { path, key }) => match key.take() {
+            Some(Frame::Map { path, key, first }) => match key.take() {
                 None => {
+                    if std::mem::take(first) {
+                        if let Some(s) = self.spans.map.get_mut(path.as_str()) {
+                            s.value = p;
+                        }
+                    }
                     match scalar {
                         Some(s) => *key = Some((s.to_string(), p)),
                         None => {
@@ -278,7 +313,7 @@ impl MarkedEventReceiver for SpanBuilder {
                     return;
                 }
                 match path {
-                    Some(path) if is_map => self.stack.push(Frame::Map { path, key: None }),
+                    Some(path) if is_map => self.stack.push(Frame::Map { path, key: None, first: true }),
                     Some(path) => self.stack.push(Frame::Seq { path, idx: 0 }),
                     // a complex key pushed its own Skip frame; a second document is ignored
                     None => {

@@ -517,7 +517,7 @@ impl<'a> Resolver<'a> {
                 let value = if is_flags { 1u64 << raw } else { raw };
                 if let Some(prev) = vals.insert(value, j) {
                     self.err(
-                        &ep,
+                        &if e.value.is_some() { format!("{ep}.value") } else { ep.clone() },
                         format!("entry `{}` has the same value ({raw}) as entries[{prev}]", e.name),
                         Some("give each entry a distinct value".into()),
                     );
@@ -828,7 +828,8 @@ impl<'a> Resolver<'a> {
                 }
                 if origin.is_none() {
                     if let Some(prev) = vals.insert(value, j) {
-                        self.err(&ap, format!("attribute `{}` has value {value}, already used by attributes[{prev}] (`{}`)", a.name, set.attributes[prev].name), Some("give each attribute a distinct value, or drop `value` to number it after the previous one".into()));
+                        let vp = if a.value.is_some() { format!("{ap}.value") } else { ap.clone() };
+                        self.err(&vp, format!("attribute `{}` has value {value}, already used by attributes[{prev}] (`{}`)", a.name, set.attributes[prev].name), Some("give each attribute a distinct value, or drop `value` to number it after the previous one".into()));
                     }
                 }
                 let c_name = match &a.name_prefix {
