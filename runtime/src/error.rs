@@ -49,11 +49,11 @@ pub enum Error {
         /// The raw offset (from the start of the request's `nlmsghdr`).
         offset: Option<u32>,
         /// `NLMSGERR_ATTR_MISS_TYPE` / `_MISS_NEST`: a required attribute that was absent.
-        missing: Option<MissingAttr>,
+        missing: Option<Box<MissingAttr>>,
         /// `NLMSGERR_ATTR_POLICY`: the policy the attribute violated.
         policy: Option<Box<Policy>>,
         /// `NLMSGERR_ATTR_COOKIE`.
-        cookie: Option<Vec<u8>>,
+        cookie: Option<Box<[u8]>>,
     },
     /// A message could not be decoded.
     Decode(DecodeError),
@@ -211,7 +211,7 @@ impl fmt::Display for Error {
                 }
                 if let Some(c) = cookie {
                     write!(f, " (cookie ")?;
-                    for b in c {
+                    for b in c.iter() {
                         write!(f, "{b:02x}")?;
                     }
                     write!(f, ")")?;
@@ -442,10 +442,7 @@ pub fn offset_to_path(
         return Located { path, inner };
     }
     let mut stop = end;
-    'outer: loop {
-        let Some(region) = request.get(start..stop) else {
-            break;
-        };
+    'outer: while let Some(region) = request.get(start..stop) {
         let mut pos = start;
         for a in Attrs::new(region) {
             let Ok(a) = a else { break 'outer };
@@ -534,7 +531,7 @@ fn error_from_tlvs(errno: i32, tlvs: &[u8], req: Option<RequestContext<'_>>) -> 
             NLMSGERR_ATTR_MISS_TYPE => miss_type = a.get_u32().ok(),
             NLMSGERR_ATTR_MISS_NEST => miss_nest = a.get_u32().ok(),
             NLMSGERR_ATTR_POLICY => policy = Policy::decode(a.nested()).ok().map(Box::new),
-            NLMSGERR_ATTR_COOKIE => cookie = Some(a.payload().to_vec()),
+            NLMSGERR_ATTR_COOKIE => cookie = Some(a.payload().into()),
             _ => {}
         }
     }
@@ -549,11 +546,11 @@ fn error_from_tlvs(errno: i32, tlvs: &[u8], req: Option<RequestContext<'_>>) -> 
             },
             None => (None, req.and_then(|r| r.schema)),
         };
-        MissingAttr {
+        Box::new(MissingAttr {
             ty,
             name: set.and_then(|s| s.name_of(ty)),
             nest,
-        }
+        })
     });
     Error::Kernel {
         errno,

@@ -324,6 +324,7 @@ impl OwnedGenlMsg {
 
 /// Write a request's headers into `buf` (cleared first); the caller appends attributes and
 /// then calls [`finish_message`].
+#[allow(clippy::too_many_arguments)]
 pub fn start_message(
     buf: &mut Vec<u8>,
     family: u16,
