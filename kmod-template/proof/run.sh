@@ -15,10 +15,15 @@ cargo xtask vm-run --kernel "$V" --ko "$KO" --bin "$BIN" -- '
 set -e
 insmod /lib/modules/nlspecproof.ko
 nlspecproof-client
+nlspecproof-client hold 2 & holder=$!
+sleep 1
 rmmod nlspecproof
+echo "NLSPEC-CASE PASS unload-while-socket-held"
+wait $holder
 insmod /lib/modules/nlspecproof.ko
+nlspecproof-client > /tmp/second-run.txt || { cat /tmp/second-run.txt; exit 1; }
 rmmod nlspecproof
-echo "NLSPEC-CASE PASS unload-reload"
+echo "NLSPEC-CASE PASS reload-and-rerun"
 if dmesg | grep -E "WARNING|BUG|Oops"; then echo "NLSPEC-CASE FAIL kernel-warnings"; exit 1; fi
 echo "NLSPEC-CASE PASS no-kernel-warnings"
 '

@@ -365,7 +365,28 @@ fn dump_list(family: u16, buflen: usize) -> (Vec<u32>, usize, bool, bool) {
     (idx, dgrams, done, good)
 }
 
+/// `hold SECS`: subscribe, keep the socket while the module is unloaded meanwhile, then check that
+/// requests to the vanished family fail cleanly (ENOENT) and the socket still works (nlctrl).
+fn hold(secs: u64) {
+    let mut rep = Report { failed: 0 };
+    let mut s = Sock::open(1 << 20);
+    let fam = resolve(&mut s, "nlspecproof").expect("family");
+    let grp = fam.groups.first().map(|g| g.1).unwrap_or(0);
+    rep.case("hold-subscribed", s.join(grp), format!("group {grp}"));
+    std::thread::sleep(std::time::Duration::from_secs(secs));
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 1);
+    let o = do_req(&mut s, fam.id, C_ECHO, &a);
+    rep.case("hold-after-unload-enoent", matches!(o, Outcome::Err { errno: 2, .. }), describe(&o));
+    rep.case("hold-ctrl-still-works", resolve(&mut s, "nlctrl").is_some(), "nlctrl resolves".into());
+    std::process::exit(if rep.failed == 0 { 0 } else { 1 });
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == "hold" {
+        hold(args[2].parse().unwrap_or(2));
+    }
     let mut rep = Report { failed: 0 };
     let mut s = Sock::open(1 << 20);
 
