@@ -19,7 +19,7 @@ mod nlspec_support;
 
 use nlspec_support::{
     Dump, Dumped, Family, FamilyDef, McGroup, McGroups, Notification, Op, OpsTable,
-    Operation, Policy, PolicyTable, RangeU, Registration, Reply, Request, SplitOp, SplitOpsTable,
+    Operation, Policy, PolicyTable, RangeS, RangeU, Registration, Reply, Request, SplitOp, SplitOpsTable,
     ValueCheck,
 };
 
@@ -40,6 +40,10 @@ const A_BIG: u16 = 6;
 #[allow(dead_code)]
 const A_MODE: u16 = 7;
 const A_NEST: u16 = 8;
+// validated only (each exercises one Policy constructor; checked through nlctrl getpolicy)
+const A_FLAG: u16 = 9;
+#[allow(dead_code)]
+const A_BITS: u16 = 10;
 
 // commands
 const C_ECHO: u8 = 1;
@@ -59,6 +63,7 @@ impl ValueCheck for ModeCheck {
 }
 
 static BIG_RANGE: RangeU = RangeU::new(10, 1 << 40);
+static TEMP_RANGE: RangeS = RangeS::new(-300, -10);
 
 static NEST_POLICY: PolicyTable<5> = PolicyTable::new([
     Policy::unspec(),
@@ -68,16 +73,27 @@ static NEST_POLICY: PolicyTable<5> = PolicyTable::new([
     Policy::u32(),
 ]);
 
-static ECHO_POLICY: PolicyTable<9> = PolicyTable::new([
+static ECHO_POLICY: PolicyTable<20> = PolicyTable::new([
     Policy::unspec(),
-    Policy::u32().range(1, 1000),       // NUM
-    Policy::string(15),                 // NAME
-    Policy::reject(),                   // VALUE (reply only)
-    Policy::reject(),                   // IDX
-    Policy::reject(),                   // BLOB
-    Policy::u64().range_u(&BIG_RANGE),  // BIG
-    Policy::u32().check::<ModeCheck>(), // MODE
-    Policy::nested(&NEST_POLICY),       // NEST
+    Policy::u32().range(1, 1000),       // 1 NUM
+    Policy::string(15),                 // 2 NAME
+    Policy::reject(),                   // 3 VALUE (reply only)
+    Policy::reject(),                   // 4 IDX
+    Policy::reject(),                   // 5 BLOB
+    Policy::u64().range_u(&BIG_RANGE),  // 6 BIG
+    Policy::u32().check::<ModeCheck>(), // 7 MODE
+    Policy::nested(&NEST_POLICY),       // 8 NEST
+    Policy::flag(),                     // 9 FLAG
+    Policy::bitfield32(0x7),            // 10 BITS
+    Policy::binary_exact_len(6),        // 11 MAC
+    Policy::nested_array(&NEST_POLICY), // 12 LIST
+    Policy::u32().mask(0x5),            // 13 FLAGS
+    Policy::s32().range_s(&TEMP_RANGE), // 14 TEMP
+    Policy::uint().max(100),            // 15 COUNT
+    Policy::sint().min(-5),             // 16 DELTA
+    Policy::string_unterminated(4),     // 17 RAW
+    Policy::binary_len_range(2, 4),     // 18 SHORT
+    Policy::binary_min_len(3),          // 19 LONG
 ]);
 
 static LIST_POLICY: PolicyTable<2> = PolicyTable::new([Policy::unspec(), Policy::u32().max(100)]);
@@ -100,6 +116,9 @@ impl Operation for Echo {
         }
         if let Some(big) = req.attr(A_BIG) {
             reply.put_uint(A_BIG, big.get_u64()?);
+        }
+        if req.attr(A_FLAG).is_some() {
+            reply.put_flag(A_FLAG);
         }
         if let Some(nest) = req.attr(A_NEST) {
             let mut sum = 0u32;

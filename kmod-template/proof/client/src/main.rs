@@ -39,6 +39,17 @@ const A_BLOB: u16 = 5;
 const A_BIG: u16 = 6;
 const A_MODE: u16 = 7;
 const A_NEST: u16 = 8;
+const A_FLAG: u16 = 9;
+const A_BITS: u16 = 10;
+const A_MAC: u16 = 11;
+const A_LIST: u16 = 12;
+const A_FLAGS: u16 = 13;
+const A_TEMP: u16 = 14;
+const A_COUNT: u16 = 15;
+const A_DELTA: u16 = 16;
+const A_RAW: u16 = 17;
+const A_SHORT: u16 = 18;
+const A_LONG: u16 = 19;
 const C_ECHO: u8 = 1;
 const C_LIST: u8 = 2;
 const C_EVENT: u8 = 3;
@@ -365,6 +376,96 @@ fn dump_list(family: u16, buflen: usize) -> (Vec<u32>, usize, bool, bool) {
     (idx, dgrams, done, good)
 }
 
+fn num_of(v: &[u8]) -> i64 {
+    match v.len() {
+        4 => i32::from_ne_bytes(v[..4].try_into().unwrap()) as i64,
+        8 => i64::from_ne_bytes(v[..8].try_into().unwrap()),
+        _ => i64::MIN,
+    }
+}
+
+fn check_policy_dump(rep: &mut Report, s: &mut Sock) {
+    let mut a = Vec::new();
+    put_str(&mut a, 2, "nlspecproof");
+    put_u32(&mut a, 10, C_ECHO as u32);
+    let seq = s.send_msg(GENL_ID_CTRL, NLM_F_DUMP, 10, &a);
+    // (policy idx, attr type) -> [(policy type attr, value)]
+    let mut pol: Vec<(u16, u16, Vec<(u16, i64)>)> = Vec::new();
+    let mut done = false;
+    while !done {
+        let Some(d) = s.recv_dgram(0) else { break };
+        for m in split_msgs(&d) {
+            if m.seq != seq {
+                continue;
+            }
+            if m.ty == NLMSG_DONE || m.ty == NLMSG_ERROR {
+                done = true;
+                continue;
+            }
+            for (t, v) in attrs(&m.payload[4..]) {
+                if t != 8 {
+                    continue;
+                }
+                for (idx, tbl) in attrs(&v) {
+                    for (aty, props) in attrs(&tbl) {
+                        let p = attrs(&props).into_iter().map(|(k, v)| (k, num_of(&v))).collect();
+                        pol.push((idx, aty, p));
+                    }
+                }
+            }
+        }
+    }
+    let echo_idx = pol.iter().find(|(_, aty, _)| *aty == A_LONG).map(|p| p.0);
+    let get = |aty: u16, k: u16| -> Option<i64> {
+        pol.iter()
+            .find(|(i, t, _)| Some(*i) == echo_idx && *t == aty)
+            .and_then(|(_, _, p)| p.iter().find(|(kk, _)| *kk == k).map(|x| x.1))
+    };
+    // (attr, NL_POLICY_TYPE_ATTR_*, expected)
+    let want: &[(u16, u16, i64, &str)] = &[
+        (A_NUM, 1, 4, "NUM type u32"),
+        (A_NUM, 4, 1, "NUM min"),
+        (A_NUM, 5, 1000, "NUM max"),
+        (A_NAME, 1, 12, "NAME nul-string"),
+        (A_NAME, 7, 15, "NAME max len"),
+        (A_BIG, 4, 10, "BIG min"),
+        (A_BIG, 5, 1 << 40, "BIG max"),
+        (A_NEST, 1, 13, "NEST nested"),
+        (A_NEST, 9, 4, "NEST maxtype"),
+        (A_FLAG, 1, 1, "FLAG flag"),
+        (A_BITS, 1, 15, "BITS bitfield32"),
+        (A_BITS, 10, 7, "BITS mask"),
+        (A_MAC, 6, 6, "MAC min len"),
+        (A_MAC, 7, 6, "MAC max len"),
+        (A_LIST, 1, 14, "LIST nested-array"),
+        (A_FLAGS, 12, 5, "FLAGS mask"),
+        (A_TEMP, 2, -300, "TEMP min"),
+        (A_TEMP, 3, -10, "TEMP max"),
+        (A_COUNT, 1, 17, "COUNT uint"),
+        (A_COUNT, 5, 100, "COUNT max"),
+        (A_DELTA, 1, 16, "DELTA sint"),
+        (A_DELTA, 2, -5, "DELTA min"),
+        (A_RAW, 1, 11, "RAW string"),
+        (A_RAW, 7, 4, "RAW max len"),
+        (A_SHORT, 6, 2, "SHORT min len"),
+        (A_SHORT, 7, 4, "SHORT max len"),
+        // the kernel's policy dump reports binary lengths only for ranges, not NLA_VALIDATE_MIN
+        (A_LONG, 1, 10, "LONG binary"),
+    ];
+    let mut bad = Vec::new();
+    for &(aty, k, v, what) in want {
+        let got = get(aty, k);
+        if got != Some(v) {
+            bad.push(format!("{what}: want {v} got {got:?}"));
+        }
+    }
+    rep.case(
+        "getpolicy-matches-tables",
+        echo_idx.is_some() && bad.is_empty(),
+        format!("{} entries, {} checked, mismatches {:?}", pol.len(), want.len(), bad),
+    );
+}
+
 /// `hold SECS`: subscribe, keep the socket while the module is unloaded meanwhile, then check that
 /// requests to the vanished family fail cleanly (ENOENT) and the socket still works (nlctrl).
 fn hold(secs: u64) {
@@ -488,6 +589,63 @@ fn main() {
     let ok = matches!(&o, Outcome::Err { errno, msg, miss_type, .. }
         if *errno == EINVAL && *miss_type == Some(A_NUM as u32) && msg.as_deref() == Some("missing required attribute"));
     rep.case("missing-attr-extack", ok, describe(&o));
+
+    // every policy constructor: valid values accepted
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 2);
+    put(&mut a, A_FLAG, &[]);
+    let mut bf = Vec::new();
+    bf.extend_from_slice(&5u32.to_ne_bytes());
+    bf.extend_from_slice(&7u32.to_ne_bytes());
+    put(&mut a, A_BITS, &bf);
+    put(&mut a, A_MAC, &[1, 2, 3, 4, 5, 6]);
+    let mut elem = Vec::new();
+    put_u32(&mut elem, A_IDX, 3);
+    let mut arr = Vec::new();
+    put(&mut arr, 1 | 0x8000, &elem);
+    put(&mut arr, 2 | 0x8000, &elem);
+    put(&mut a, A_LIST | 0x8000, &arr);
+    put_u32(&mut a, A_FLAGS, 4);
+    put(&mut a, A_TEMP, &(-20i32).to_ne_bytes());
+    put(&mut a, A_COUNT, &100u64.to_ne_bytes());
+    put(&mut a, A_DELTA, &(-5i32).to_ne_bytes());
+    put(&mut a, A_RAW, b"abcd");
+    put(&mut a, A_SHORT, &[1, 2, 3]);
+    put(&mut a, A_LONG, &[0u8; 40]);
+    let o = do_req(&mut s, fam.id, C_ECHO, &a);
+    let ok = matches!(&o, Outcome::Reply(r) if find(r, A_FLAG).is_some() && find(r, A_VALUE).map(|v| u32_of(v)) == Some(4));
+    rep.case("policy-all-kinds-accept", ok, describe(&o));
+    // ...and each one rejecting (attribute at offset 28, right after NUM)
+    let bad: Vec<(&str, u16, Vec<u8>, i32)> = vec![
+        ("bitfield32-invalid-bits", A_BITS, [8u32.to_ne_bytes(), 8u32.to_ne_bytes()].concat(), EINVAL),
+        ("binary-exact-len", A_MAC, vec![1, 2, 3, 4, 5], ERANGE),
+        ("flags-mask", A_FLAGS, 2u32.to_ne_bytes().to_vec(), EINVAL),
+        ("s32-full-range", A_TEMP, (-5i32).to_ne_bytes().to_vec(), ERANGE),
+        ("uint-max", A_COUNT, 101u32.to_ne_bytes().to_vec(), ERANGE),
+        ("sint-min", A_DELTA, (-6i64).to_ne_bytes().to_vec(), ERANGE),
+        ("string-unterminated-max", A_RAW, b"abcde".to_vec(), ERANGE),
+        ("binary-len-range", A_SHORT, vec![1], ERANGE),
+        ("binary-min-len", A_LONG, vec![1, 2], ERANGE),
+        ("flag-with-payload", A_FLAG, vec![1, 0, 0, 0], ERANGE),
+    ];
+    for (name, ty, payload, want) in bad {
+        let mut a = Vec::new();
+        put_u32(&mut a, A_NUM, 2);
+        put(&mut a, ty, &payload);
+        expect_err(&mut rep, &format!("policy-{name}"), do_req(&mut s, fam.id, C_ECHO, &a), want, Some(28), None);
+    }
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 2);
+    let mut bad_elem = Vec::new();
+    put_u32(&mut bad_elem, A_IDX, 3);
+    put_u32(&mut bad_elem, 1, 3); // rejected inside the element policy
+    let mut arr = Vec::new();
+    put(&mut arr, 1 | 0x8000, &bad_elem);
+    put(&mut a, A_LIST | 0x8000, &arr);
+    expect_err(&mut rep, "policy-nested-array-element", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, Some(44), None);
+
+    // the kernel's view of the tables (nlctrl getpolicy) matches what the const fns built
+    check_policy_dump(&mut rep, &mut s);
 
     // dump across many skbs: 500 entries exactly once, in order
     for (buflen, min_dgrams) in [(32 * 1024, 3usize), (8 * 1024, 10usize)] {
