@@ -690,8 +690,10 @@ fn main() {
     let mut a = Vec::new();
     put_u32(&mut a, A_NUM, 5000);
     expect_err(&mut rep, "ops-table-family-policy", do_req(&mut s, fam2.id, C_ECHO, &a), ERANGE, Some(20), None);
+    // (events of the first family from the policy cases above are still queued: skip them)
     let mut got2 = None;
-    if let Some(d) = listener.recv_dgram(0) {
+    while got2.is_none() {
+        let Some(d) = listener.recv_dgram(0) else { break };
         for m in split_msgs(&d) {
             if m.ty == fam2.id && m.payload[0] == C_EVENT {
                 got2 = find(&attrs(&m.payload[4..]), A_VALUE).map(|v| u32_of(v));
