@@ -215,10 +215,44 @@ fn split_path(msg: &str) -> (String, String) {
 /// Build the span index. Never fails: if the event parser stops on an error the index holds
 /// what was seen so far (serde_yaml reports the syntax error itself).
 pub fn build_spans(text: &str) -> Spans {
-    let mut b = SpanBuilder { spans: Spans::default(), stack: Vec::new(), docs: 0 };
-    let mut parser = Parser::new_from_str(text);
-    let _ = parser.load(&mut b, false);
-    b.spans
+    // yaml-rust2 recurses once per nesting level of block collections. Documents nested that
+    // deeply are rejected by serde_yaml anyway (recursion limit 128), so skip the index for
+    // them, and run the parser on a thread with a generous stack for everything else.
+    if nesting_estimate(text) > MAX_NESTING {
+        return Spans::default();
+    }
+    let text = text.to_string();
+    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
+        let mut b = SpanBuilder { spans: Spans::default(), stack: Vec::new(), docs: 0 };
+        let mut parser = Parser::new_from_str(&text);
+        let _ = parser.load(&mut b, false);
+        b.spans
+    });
+    match worker {
+        Ok(h) => h.join().unwrap_or_default(),
+        Err(_) => Spans::default(),
+    }
+}
+
+/// Nesting beyond which no span index is built (far above anything a spec needs).
+const MAX_NESTING: usize = 1000;
+
+/// Upper bound on the collection nesting: deepest indentation plus flow bracket depth.
+fn nesting_estimate(text: &str) -> usize {
+    let mut worst = 0;
+    let mut flow: usize = 0;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start_matches([' ', '-', '?', ':']).len();
+        for c in line.chars() {
+            match c {
+                '[' | '{' => flow += 1,
+                ']' | '}' => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        worst = worst.max(indent + flow);
+    }
+    worst
 }
 
 enum Frame {
