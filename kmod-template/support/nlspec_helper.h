@@ -22,6 +22,7 @@ const gfp_t NLSPEC_GFP_ATOMIC = GFP_ATOMIC;
 const size_t NLSPEC_GENLMSG_DEFAULT_SIZE = GENLMSG_DEFAULT_SIZE;
 const size_t NLSPEC_NLA_HDRLEN = NLA_HDRLEN;
 const size_t NLSPEC_GENL_HDRLEN = GENL_HDRLEN;
+const size_t NLSPEC_NLMSG_HDRLEN = NLMSG_HDRLEN;
 const size_t NLSPEC_GENL_NAMSIZ = GENL_NAMSIZ;
 const size_t NLSPEC_NETLINK_CB_CTX_SIZE = sizeof_field(struct netlink_callback, ctx);
 

@@ -770,6 +770,27 @@ impl<'a> Request<'a> {
             .ok_or(Error::EINVAL.msg(c"missing required attribute").missing(ty))
     }
 
+    /// Every top-level attribute of the request in message order, repeats included (for
+    /// `multi-attr` attributes: `attr()` only holds the last of them).
+    pub fn all_attrs(&self) -> Attrs<'a> {
+        // SAFETY: info, its family and nlhdr are valid for 'a; netlink checked nlmsg_len against
+        // the received data and genetlink checked it covers NLMSG_HDRLEN + GENL_HDRLEN + hdrsize,
+        // so the range below lies inside the request message. Saturating keeps it empty otherwise.
+        unsafe {
+            let nlh = (*self.info).nlhdr;
+            if nlh.is_null() {
+                return Attrs::new(&[]);
+            }
+            let skip = b::NLSPEC_NLMSG_HDRLEN as usize
+                + b::NLSPEC_GENL_HDRLEN as usize
+                + (*(*self.info).family).hdrsize as usize;
+            let total = (*nlh).nlmsg_len as usize;
+            let len = total.saturating_sub(skip);
+            let start = if len == 0 { nlh.cast::<u8>() } else { nlh.cast::<u8>().add(skip) };
+            Attrs::new(core::slice::from_raw_parts(start, len))
+        }
+    }
+
     /// The command number of the request.
     pub fn cmd(&self) -> u8 {
         // SAFETY: genlhdr points into the request message (or into genl_info for

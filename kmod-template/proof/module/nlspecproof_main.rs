@@ -117,6 +117,13 @@ impl Operation for Echo {
         if let Some(big) = req.attr(A_BIG) {
             reply.put_uint(A_BIG, big.get_u64()?);
         }
+        // how many top-level attributes arrived (repeats included)
+        let mut count = 0u32;
+        for a in req.all_attrs() {
+            a?;
+            count += 1;
+        }
+        reply.put_u32(A_IDX, count);
         if req.attr(A_FLAG).is_some() {
             reply.put_flag(A_FLAG);
         }

@@ -525,6 +525,7 @@ fn main() {
     let ok = match &o {
         Outcome::Reply(r) => {
             find(r, A_VALUE).map(|v| u32_of(v)) == Some(42)
+                && find(r, A_IDX).map(|v| u32_of(v)) == Some(5)
                 && find(r, A_NAME).map(|v| v.as_slice()) == Some(b"bob\0".as_slice())
                 && find(r, A_BIG).map(|v| v.as_slice()) == Some((1u64 << 35).to_ne_bytes().as_slice())
                 && find(r, A_NEST).map(|n| find(&attrs(n), A_IDX).map(|v| u32_of(v))) == Some(Some(11))
