@@ -709,6 +709,31 @@ fn main() {
         format!("{} entries, {} datagrams", idx.len(), dgrams),
     );
 
+    // several clients at once (the split family runs with parallel_ops)
+    let id = fam.id;
+    let workers: Vec<_> = (0..4u32)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut s = Sock::open(1 << 20);
+                let mut ok = 0;
+                for i in 0..25u32 {
+                    let n = 1 + t * 100 + i;
+                    let mut a = Vec::new();
+                    put_u32(&mut a, A_NUM, n);
+                    if let Outcome::Reply(r) = do_req(&mut s, id, C_ECHO, &a) {
+                        if find(&r, A_VALUE).map(|v| u32_of(v)) == Some(2 * n) {
+                            ok += 1;
+                        }
+                    }
+                }
+                let (idx, _, done, good) = dump_list(id, 16 * 1024);
+                ok + (idx.len() == 500 && done && good) as u32
+            })
+        })
+        .collect();
+    let results: Vec<u32> = workers.into_iter().map(|w| w.join().unwrap_or(0)).collect();
+    rep.case("concurrent-clients", results.iter().all(|&r| r == 26), format!("per thread ok {results:?} of 26"));
+
     if rep.failed == 0 {
         println!("NLSPEC-RESULT PASS");
     } else {
