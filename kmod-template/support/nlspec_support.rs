@@ -837,6 +837,10 @@ pub struct Nest {
 pub struct Writer {
     skb: *mut b::sk_buff,
     error: Option<Error>,
+    // the family's fixed header of the message being built (hdr_len bytes reserved by
+    // genlmsg_put right after the genl header), or null
+    hdr: *mut u8,
+    hdr_len: usize,
 }
 
 macro_rules! fixed_putters {
@@ -851,7 +855,32 @@ macro_rules! fixed_putters {
 
 impl Writer {
     fn new(skb: *mut b::sk_buff) -> Self {
-        Writer { skb, error: None }
+        Writer { skb, error: None, hdr: ptr::null_mut(), hdr_len: 0 }
+    }
+
+    /// A writer for a message whose `hdr_len`-byte fixed header starts at `hdr`; the header is
+    /// zeroed (genlmsg_put reserves it without initializing it).
+    ///
+    /// # Safety
+    /// `hdr` is the pointer genlmsg_put/genlmsg_put_reply returned for the message being built in
+    /// `skb` and `hdr_len` the family's `hdrsize`.
+    unsafe fn with_header(skb: *mut b::sk_buff, hdr: *mut c_void, hdr_len: usize) -> Self {
+        let hdr = hdr.cast::<u8>();
+        // SAFETY: genlmsg_put reserved hdr_len bytes at hdr inside the linear skb data.
+        unsafe { ptr::write_bytes(hdr, 0, hdr_len) };
+        Writer { skb, error: None, hdr, hdr_len }
+    }
+
+    /// Writes the family's fixed header (`bytes` is cut or zero-extended to the family's
+    /// `hdrsize`; no-op for families without one). It is all-zero until set.
+    pub fn set_header(&mut self, bytes: &[u8]) {
+        if self.hdr.is_null() {
+            return;
+        }
+        let n = bytes.len().min(self.hdr_len);
+        // SAFETY: hdr has hdr_len writable bytes (with_header) inside this writer's message,
+        // n <= hdr_len, and bytes cannot overlap the skb data we exclusively own.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), self.hdr, n) };
     }
 
     fn fail(&mut self, e: c_int) {
@@ -1051,7 +1080,9 @@ impl<'a> Reply<'a> {
             unsafe { b::nlmsg_free(skb) };
             return Err(Error::EMSGSIZE);
         }
-        Ok(Reply { w: Writer::new(skb), hdr, info, _p: PhantomData })
+        // SAFETY: hdr from genlmsg_put_reply on skb, which reserved the family's hdrsize.
+        let w = unsafe { Writer::with_header(skb, hdr, (*(*info).family).hdrsize as usize) };
+        Ok(Reply { w, hdr, info, _p: PhantomData })
     }
 
     /// Finishes the message and unicasts it to the requester.
@@ -1146,7 +1177,8 @@ impl<'a> Dump<'a> {
         if hdr.is_null() {
             return self.full();
         }
-        let mut w = Writer::new(self.skb);
+        // SAFETY: hdr from genlmsg_put on this skb, which reserved family->hdrsize bytes.
+        let mut w = unsafe { Writer::with_header(self.skb, hdr, (*family).hdrsize as usize) };
         f(&mut w);
         match w.error {
             None => {
@@ -1458,6 +1490,12 @@ pub enum OpsRef {
     Split(*const b::genl_split_ops, u8),
 }
 
+impl OpsRef {
+    /// No table yet: for a [`FamilyDef`] whose ops are given at
+    /// [`Registration::register_with_ops`] (generated families, generic over the handler type).
+    pub const NONE: OpsRef = OpsRef::Split(ptr::null(), 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Multicast groups, family, registration
 // ---------------------------------------------------------------------------------------------
@@ -1625,6 +1663,16 @@ impl Registration {
         family: &'static Family,
         module: &'static kernel::ThisModule,
     ) -> core::result::Result<Self, kernel::error::Error> {
+        Self::register_with_ops(family, family.def.ops, module)
+    }
+
+    /// Registers `family` with the ops table `ops` instead of `FamilyDef::ops` (generated code:
+    /// the family is a non-generic `static`, the table a const generic over the handler type).
+    pub fn register_with_ops(
+        family: &'static Family,
+        ops: OpsRef,
+        module: &'static kernel::ThisModule,
+    ) -> core::result::Result<Self, kernel::error::Error> {
         if family
             .state
             .compare_exchange(UNREGISTERED, BUSY, Ordering::AcqRel, Ordering::Acquire)
@@ -1652,7 +1700,7 @@ impl Registration {
             f.set_netnsok(d.netnsok as u8);
             f.set_parallel_ops(d.parallel_ops as u8);
             f.resv_start_op = d.resv_start_op;
-            match d.ops {
+            match ops {
                 OpsRef::Full(p, n) => {
                     f.ops = p;
                     f.n_ops = n;
@@ -1725,7 +1773,9 @@ impl Notification {
             unsafe { b::nlmsg_free(skb) };
             return Err(Error::EMSGSIZE);
         }
-        Ok(Notification { w: Writer::new(skb), hdr, family, group })
+        // SAFETY: hdr from genlmsg_put on skb, which reserved the family's hdrsize bytes.
+        let w = unsafe { Writer::with_header(skb, hdr, family.def.hdrsize as usize) };
+        Ok(Notification { w, hdr, family, group })
     }
 
     /// Finishes and multicasts the message. No listeners is not an error.
