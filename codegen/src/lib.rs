@@ -4,6 +4,8 @@
 //! [`ir::Family`]) → emitters. Errors are [`diag::Diagnostics`] with `file:line:col`.
 
 pub mod diag;
+#[cfg(feature = "cli")]
+pub mod dynamic;
 pub mod ir;
 pub mod loader;
 pub mod names;

@@ -119,6 +119,14 @@ fn member_width(t: MemberType) -> Option<usize> {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameKind {
+    Family,
+    Mcgrp,
+    Member,
+    Other,
+}
+
 struct Resolver<'a> {
     l: &'a Loaded,
     s: &'a spec::Spec,
@@ -264,6 +272,7 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        self.rust_collisions(&sets, &ops);
         if !self.diags.is_empty() {
             return None;
         }
@@ -291,10 +300,116 @@ impl<'a> Resolver<'a> {
         })
     }
 
+    /// Two spec names that map to one Rust identifier in the same scope would make the
+    /// generated code fail to compile: report them here, at the second one.
+    fn rust_collisions(&mut self, sets: &[ir::AttrSet], ops: &ir::Operations) {
+        fn check<'x>(me: &mut Resolver, items: impl Iterator<Item = (&'x str, &'x str, String)>, what: &str) {
+            let mut seen: HashMap<&str, &str> = HashMap::new();
+            for (name, rust, path) in items {
+                if let Some(prev) = seen.insert(rust, name) {
+                    if prev != name {
+                        me.err(&path, format!("{what} `{name}` and `{prev}` both become the Rust identifier `{rust}`"), Some("rename one of them".into()));
+                    }
+                }
+            }
+        }
+        for (i, set) in sets.iter().enumerate() {
+            let spec_set = &self.s.attribute_sets[i];
+            let items: Vec<(&str, &str, String)> = set
+                .attrs
+                .iter()
+                .map(|a| {
+                    let j = spec_set.attributes.iter().position(|x| x.name == a.name).unwrap_or(0);
+                    (a.name.as_str(), a.rust_name.as_str(), format!("attribute-sets[{i}].attributes[{j}].name"))
+                })
+                .collect();
+            check(self, items.iter().map(|(a, b, c)| (*a, *b, c.clone())), "attributes");
+        }
+        let set_items: Vec<(String, String, String)> = sets.iter().enumerate().map(|(i, st)| (st.name.clone(), st.rust_name.clone(), format!("attribute-sets[{i}].name"))).collect();
+        check(self, set_items.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.clone())), "attribute sets");
+        let op_items: Vec<(String, String, String)> = ops.list.iter().enumerate().map(|(i, o)| (o.name.clone(), o.fn_name.clone(), format!("operations.list[{i}].name"))).collect();
+        check(self, op_items.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.clone())), "operations");
+        let mut ei = 0;
+        for (i, d) in self.s.definitions.iter().enumerate() {
+            if !matches!(d.ty, DefType::Enum | DefType::Flags) {
+                continue;
+            }
+            let items: Vec<(String, String, String)> = self
+                .enums
+                .get(ei)
+                .map(|e| e.entries.iter().enumerate().map(|(j, x)| (x.name.clone(), x.rust_name.clone(), format!("definitions[{i}].entries[{j}]"))).collect())
+                .unwrap_or_default();
+            ei += 1;
+            check(self, items.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.clone())), "entries");
+        }
+    }
+
     // ---------------------------------------------------------------- protocol levels
+
+    /// Names must match `^[0-9a-z-]+$` where the level's schema says so (`name-cap` for
+    /// netlink-raw struct members also allows upper case).
+    fn check_name(&mut self, name: &str, path: &str, kind: NameKind) {
+        use NameKind::*;
+        let applies = match self.level {
+            Protocol::Genetlink => true,
+            Protocol::GenetlinkC => false,
+            Protocol::GenetlinkLegacy | Protocol::NetlinkRaw => !matches!(kind, Family | Mcgrp),
+        };
+        if !applies {
+            return;
+        }
+        let cap = kind == Member && self.level == Protocol::NetlinkRaw;
+        let ok = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase() || c == '-' || (cap && c.is_ascii_uppercase()));
+        if !ok {
+            // a warning: upstream specs have such names (`pci_pf`, `set id`) and the
+            // generated identifiers are sanitised anyway
+            let pat = if cap { "^[0-9a-zA-Z-]+$" } else { "^[0-9a-z-]+$" };
+            self.warn(
+                path,
+                format!("name `{name}` does not match {pat}"),
+                Some(format!("at protocol level {} names use lower-case letters, digits and `-` (e.g. `{}`)", self.level.as_str(), name.to_ascii_lowercase().replace(['_', ' ', '.'], "-"))),
+            );
+        }
+    }
+
+    fn check_names(&mut self) {
+        let s = self.s;
+        self.check_name(&s.name, "name", NameKind::Family);
+        if self.level != Protocol::NetlinkRaw && s.name.len() > 15 {
+            self.err("name", format!("family name `{}` is {} bytes long", s.name, s.name.len()), Some("generic netlink family names are at most 15 bytes (GENL_NAMSIZ is 16 including the NUL)".into()));
+        }
+        for (i, d) in s.definitions.iter().enumerate() {
+            self.check_name(&d.name, &format!("definitions[{i}].name"), NameKind::Other);
+            for (j, e) in d.entries.iter().flatten().enumerate() {
+                let p = if matches!(self.l.spans.get(&format!("definitions[{i}].entries[{j}].name")), Some(_)) {
+                    format!("definitions[{i}].entries[{j}].name")
+                } else {
+                    format!("definitions[{i}].entries[{j}]")
+                };
+                self.check_name(&e.name, &p, NameKind::Other);
+            }
+            for (j, m) in d.members.iter().flatten().enumerate() {
+                self.check_name(&m.name, &format!("definitions[{i}].members[{j}].name"), NameKind::Member);
+            }
+        }
+        for (i, set) in s.attribute_sets.iter().enumerate() {
+            self.check_name(&set.name, &format!("attribute-sets[{i}].name"), NameKind::Other);
+            for (j, a) in set.attributes.iter().enumerate() {
+                self.check_name(&a.name, &format!("attribute-sets[{i}].attributes[{j}].name"), NameKind::Other);
+            }
+        }
+        for (i, op) in s.operations.list.iter().enumerate() {
+            self.check_name(&op.name, &format!("operations.list[{i}].name"), NameKind::Other);
+        }
+        for (i, g) in s.mcast_groups.iter().flat_map(|m| m.list.iter()).enumerate() {
+            self.check_name(&g.name, &format!("mcast-groups.list[{i}].name"), NameKind::Mcgrp);
+        }
+    }
 
     fn check_levels(&mut self) {
         let s = self.s;
+        self.check_names();
         if self.level == Protocol::NetlinkRaw && s.protonum.is_none() {
             self.err("", "a netlink-raw spec needs `protonum`", Some("add `protonum: <netlink protocol number>` (e.g. 0 for NETLINK_ROUTE)".into()));
         }
@@ -1500,8 +1615,9 @@ impl<'a> Resolver<'a> {
                 Some(n) => match by_name.get(n.as_str()) {
                     Some(id) => {
                         let target = &o.list[id.0];
-                        if target.do_.is_none() && target.dump.is_none() {
-                            self.err(&format!("{p}.notify"), format!("`notify: {n}` names an operation without do or dump"), Some("notify must name an op whose reply attributes the notification carries".into()));
+                        let has_reply = target.do_.iter().chain(target.dump.iter()).any(|m| m.reply.is_some());
+                        if !has_reply {
+                            self.err(&format!("{p}.notify"), format!("`notify: {n}` names an operation without a do or dump reply"), Some("notify must name an op whose reply attributes the notification carries".into()));
                         }
                         Some(*id)
                     }

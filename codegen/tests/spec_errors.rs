@@ -54,8 +54,11 @@ case!(dangling_selector, "dangling_selector.yaml", 16, 19, "selector `knd`");
 case!(dangling_mcgrp, "dangling_mcgrp.yaml", 18, 14, "unknown multicast group `monitor`");
 case!(op_attr_not_in_set, "op_attr_not_in_set.yaml", 21, 27, "attribute `c` is not in attribute set `main`");
 case!(dangling_notify, "dangling_notify.yaml", 22, 15, "unknown operation `gett`");
+case!(notify_without_reply, "notify_without_reply.yaml", 22, 15, "without a do or dump reply");
 case!(dangling_fixed_header, "dangling_fixed_header.yaml", 12, 17, "unknown struct `hdr`");
 // duplicates
+case!(rust_name_collision, "rust_name_collision.yaml", 12, 15, "both become the Rust identifier `peer_port`");
+case!(family_name_too_long, "family_name_too_long.yaml", 1, 7, "is 23 bytes long");
 case!(dup_attr_name, "dup_attr_name.yaml", 11, 15, "duplicate attribute name `a`");
 case!(dup_attr_value, "dup_attr_value.yaml", 16, 16, "already used by attributes[1]");
 case!(dup_op_name, "dup_op_name.yaml", 16, 13, "duplicate operation name `get`");
@@ -92,4 +95,16 @@ fn reports_all_errors() {
     let d = nlspec_codegen::resolve_str("multi.yaml", text).unwrap_err();
     assert_eq!(d.len(), 2, "{d}");
     assert_eq!((d.0[0].line, d.0[1].line), (6, 7));
+}
+
+/// Names outside the schema's pattern are warnings (upstream specs have them), located.
+#[test]
+fn name_pattern_is_a_warning() {
+    let text = "name: x\ndoc: d\nattribute-sets:\n  - name: s\n    attributes:\n      - {name: local_v4, type: u32}\noperations:\n  list: []\n";
+    let f = nlspec_codegen::resolve_str("w.yaml", text).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(f.warnings.len(), 1);
+    let w = &f.warnings[0];
+    assert_eq!((w.line, w.col), (6, 16), "{w}");
+    assert!(w.message.contains("does not match"), "{w}");
+    assert_eq!(f.sets[0].attrs[0].rust_name, "local_v4");
 }

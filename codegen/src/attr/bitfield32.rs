@@ -1,0 +1,63 @@
+//! `bitfield32`: `struct nla_bitfield32 { value, selector }`, typed by a flags definition when
+//! the spec names one.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{AttrGen, Cx};
+use crate::ir;
+
+/// Bitfield32 attributes: `(value, selector)`.
+pub struct Bitfield32;
+
+impl Bitfield32 {
+    fn elem(cx: &Cx, a: &ir::Attr) -> TokenStream {
+        match a.enum_ {
+            Some(e) => {
+                let t = cx.enum_ty(e);
+                quote!(#t)
+            }
+            None => quote!(u32),
+        }
+    }
+}
+
+impl AttrGen for Bitfield32 {
+    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
+        Some(quote!(::nlspec_rt::Bitfield32))
+    }
+    fn parse(&self, _cx: &Cx, _a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
+        quote!(#attr.get_bitfield32())
+    }
+    fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        let e = Self::elem(cx, a);
+        quote!((#e, #e))
+    }
+    fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        match a.enum_ {
+            Some(e) => {
+                let t = cx.enum_ty(e);
+                let r = cx.enum_repr(e);
+                quote!((#t(#v.value as #r), #t(#v.selector as #r)))
+            }
+            None => quote!((#v.value, #v.selector)),
+        }
+    }
+    fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        self.view_ty(cx, a)
+    }
+    fn to_owned(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        quote!(#v)
+    }
+    fn setter_params(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        let e = Self::elem(cx, a);
+        quote!(value: #e, selector: #e)
+    }
+    fn put(&self, _cx: &Cx, a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
+        if a.enum_.is_some() {
+            quote!(#w.put_bitfield32(#ty, value.0 as u32, selector.0 as u32);)
+        } else {
+            quote!(#w.put_bitfield32(#ty, value, selector);)
+        }
+    }
+}

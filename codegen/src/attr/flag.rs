@@ -1,0 +1,37 @@
+//! `flag`: presence is the value.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{AttrGen, Cx};
+use crate::ir;
+
+/// Flag attributes (no payload).
+pub struct Flag;
+
+impl AttrGen for Flag {
+    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
+        Some(quote!(bool))
+    }
+    fn parse(&self, _cx: &Cx, _a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
+        quote!(#attr.get_flag())
+    }
+    fn view_ty(&self, _cx: &Cx, _a: &ir::Attr) -> TokenStream {
+        quote!(bool)
+    }
+    fn view(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        quote!(#v)
+    }
+    fn owned_ty(&self, _cx: &Cx, _a: &ir::Attr) -> TokenStream {
+        quote!(bool)
+    }
+    fn to_owned(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        quote!(#v)
+    }
+    fn setter_params(&self, _cx: &Cx, _a: &ir::Attr) -> TokenStream {
+        TokenStream::new()
+    }
+    fn put(&self, _cx: &Cx, _a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
+        quote!(#w.put_flag(#ty);)
+    }
+}

@@ -1,0 +1,193 @@
+//! `indexed-array`: a nest whose members' types are their indices; each member is a nest of a
+//! set (`sub-type: nest`) or a scalar/string/binary. Getters iterate `(index, element)`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::nest::{owned_nest_ty, owned_nest};
+use super::{int_ty, AttrGen, Cx};
+use crate::ir::{self, AttrType, SetId};
+
+/// Indexed arrays.
+pub struct IndexedArray;
+
+enum Elem {
+    Nest(SetId),
+    Int(AttrType),
+    Str,
+    Bytes,
+    Struct(ir::StructId),
+}
+
+fn elem(a: &ir::Attr) -> Elem {
+    match &a.kind {
+        ir::AttrKind::IndexedArray { set: Some(s), .. } => Elem::Nest(*s),
+        ir::AttrKind::IndexedArray { sub_type, .. } => match sub_type {
+            AttrType::String => Elem::Str,
+            AttrType::Binary => match a.struct_ {
+                Some(s) => Elem::Struct(s),
+                None => Elem::Bytes,
+            },
+            t if int_ty(*t).is_some() => Elem::Int(*t),
+            _ => Elem::Bytes,
+        },
+        _ => Elem::Bytes,
+    }
+}
+
+fn int_getter(t: AttrType) -> proc_macro2::Ident {
+    let n = match t {
+        AttrType::U8 => "u8",
+        AttrType::U16 => "u16",
+        AttrType::U32 => "u32",
+        AttrType::U64 => "u64",
+        AttrType::S8 => "s8",
+        AttrType::S16 => "s16",
+        AttrType::S32 => "s32",
+        AttrType::S64 => "s64",
+        AttrType::Uint => "uint",
+        AttrType::Sint => "sint",
+        _ => "u32",
+    };
+    format_ident!("get_{}", n)
+}
+
+impl IndexedArray {
+    /// Element type of the getter's iterator.
+    fn elem_ty(cx: &Cx, a: &ir::Attr) -> TokenStream {
+        match elem(a) {
+            Elem::Nest(s) => {
+                let t = cx.set_ty(s);
+                quote!(#t<'a>)
+            }
+            Elem::Int(t) => int_ty(t).unwrap_or_else(|| quote!(u32)),
+            Elem::Str => quote!(&'a str),
+            Elem::Bytes => quote!(&'a [u8]),
+            Elem::Struct(s) => {
+                let t = cx.struct_ty(s);
+                quote!(#t)
+            }
+        }
+    }
+    /// `Result<elem, DecodeError>` for member `x` (validating nests at `depth`).
+    fn elem_parse(cx: &Cx, a: &ir::Attr, x: &TokenStream, depth: &TokenStream) -> TokenStream {
+        match elem(a) {
+            Elem::Nest(s) => {
+                let t = cx.set_ty(s);
+                quote!(#t::decode_nested(#x.payload(), #depth))
+            }
+            Elem::Int(t) => {
+                let g = int_getter(t);
+                quote!(#x.#g())
+            }
+            Elem::Str => quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(
+                ::nlspec_rt::display::utf8_prefix(#x.get_str_bytes_lax())
+            )),
+            Elem::Bytes => quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#x.get_bytes())),
+            Elem::Struct(s) => {
+                let t = cx.struct_ty(s);
+                quote!(#t::from_bytes(#x.payload()))
+            }
+        }
+    }
+}
+
+impl AttrGen for IndexedArray {
+    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
+        Some(quote!(::nlspec_rt::Attr<'a>))
+    }
+    fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
+        let p = Self::elem_parse(cx, a, &quote!(x), &quote!(#depth + 1));
+        quote! {
+            (|| {
+                for x in #attr.nested() {
+                    let x = x?;
+                    #p.map_err(|e| e.at_element(x.ty() as usize))?;
+                }
+                ::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#attr)
+            })()
+        }
+    }
+    fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        let e = Self::elem_ty(cx, a);
+        quote!(impl ::core::iter::Iterator<Item = (u16, #e)> + ::core::clone::Clone + 'a)
+    }
+    fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        let p = Self::elem_parse(cx, a, &quote!(x), &quote!(0));
+        quote!(#v.nested().flatten().filter_map(|x| #p.ok().map(|e| (x.ty(), e))))
+    }
+    fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        let e = match elem(a) {
+            Elem::Nest(s) => owned_nest_ty(cx, s),
+            Elem::Str => quote!(::std::string::String),
+            Elem::Bytes => quote!(::std::vec::Vec<u8>),
+            _ => Self::elem_ty(cx, a),
+        };
+        quote!(::std::vec::Vec<#e>)
+    }
+    fn to_owned(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        let conv = match elem(a) {
+            Elem::Nest(s) => owned_nest(cx, s, &quote!(e)),
+            Elem::Str => quote!(::std::string::String::from(e)),
+            Elem::Bytes => quote!(e.to_vec()),
+            _ => quote!(e),
+        };
+        quote!(#v.map(|(_, e)| #conv).collect())
+    }
+    fn setter_params(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        match elem(a) {
+            Elem::Nest(s) => {
+                let e = cx.set_array_encoder(s);
+                quote!(f: impl ::core::ops::FnOnce(&mut #e<'_, '_>))
+            }
+            Elem::Int(t) => {
+                let t = int_ty(t);
+                quote!(items: &[#t])
+            }
+            Elem::Str => quote!(items: &[&str]),
+            Elem::Bytes => quote!(items: &[&[u8]]),
+            Elem::Struct(s) => {
+                let t = cx.struct_ty(s);
+                quote!(items: &[#t])
+            }
+        }
+    }
+    fn put(&self, cx: &Cx, a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
+        let each = match elem(a) {
+            Elem::Nest(s) => {
+                let e = cx.set_array_encoder(s);
+                return quote! {
+                    let nest = #w.nest_start(#ty);
+                    f(&mut #e::new(&mut *#w));
+                    #w.nest_end(nest);
+                };
+            }
+            Elem::Int(t) => {
+                let putter = format_ident!("put_{}", int_getter(t).to_string().trim_start_matches("get_"));
+                quote!(#w.#putter(i as u16, *v);)
+            }
+            Elem::Str => quote!(#w.put_str(i as u16, v);),
+            Elem::Bytes => quote!(#w.put_bytes(i as u16, v);),
+            Elem::Struct(_) => quote!(#w.put_bytes(i as u16, &v.to_bytes());),
+        };
+        quote! {
+            let nest = #w.nest_start(#ty);
+            for (i, v) in items.iter().enumerate() {
+                #each
+            }
+            #w.nest_end(nest);
+        }
+    }
+    fn schema_nest(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        match elem(a) {
+            Elem::Nest(s) => {
+                let s = cx.set_schema(s);
+                quote!(::nlspec_rt::NestKind::Array(::core::option::Option::Some(&#s)))
+            }
+            _ => quote!(::nlspec_rt::NestKind::Array(::core::option::Option::None)),
+        }
+    }
+    fn debug(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        quote!(::nlspec_rt::display::List(#v))
+    }
+}

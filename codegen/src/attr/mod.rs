@@ -1,0 +1,316 @@
+//! One Rust type per YNL attribute kind: everything the emitters need to know about an
+//! attribute's type lives with that type.
+//!
+//! Each kind implements [`AttrGen`]. The client emitter asks it for the value stored in a
+//! decoded view, the token stream that parses an `nlspec_rt::Attr` into that value, the getter
+//! type and expression, the owned type, the builder parameters and the `put_*` statements, the
+//! schema-table entry and how the value prints. The kernel emitter adds its methods (policy
+//! entry, kernel-side put/get) to the same trait; the runtime primitives share their names on
+//! both sides (see ARCHITECTURE.md), so the put/get tokens serve both.
+//!
+//! Token conventions: expressions refer to `nlspec_rt` through the path `::nlspec_rt` on the
+//! client side; the caller passes the names (`attr`, `w`, `depth`) that the tokens may use.
+
+mod binary;
+mod bitfield32;
+mod flag;
+mod indexed_array;
+mod nest;
+mod nest_type_value;
+mod pad;
+mod scalar;
+mod string;
+mod sub_message;
+
+pub use binary::Binary;
+pub use bitfield32::Bitfield32;
+pub use flag::Flag;
+pub use indexed_array::IndexedArray;
+pub use nest::Nest;
+pub use nest_type_value::NestTypeValue;
+pub use pad::Pad;
+pub use scalar::Scalar;
+pub use string::Str;
+pub use sub_message::SubMessage;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{self, AttrType, EnumId, EnumKind, Family, SetId, StructId};
+
+/// Rust names of the generated types of one family, unique within the generated crate.
+#[derive(Debug, Clone)]
+pub struct TypeNames {
+    /// View type of each attribute set (index = `SetId`).
+    pub sets: Vec<String>,
+    /// Type of each enum/flags definition (index = `EnumId`).
+    pub enums: Vec<String>,
+    /// Integer type inside each enum/flags newtype (`u32`, or `u64` when a value or an
+    /// attribute using it is wider).
+    pub enum_repr: Vec<&'static str>,
+    /// Type of each struct definition (index = `StructId`).
+    pub structs: Vec<String>,
+    /// Type of each sub-message (index = `SubMsgId`).
+    pub sub_messages: Vec<String>,
+    /// Sets that can contain themselves (through nests): owned forms box them.
+    pub recursive: Vec<bool>,
+}
+
+/// Names the client crate defines itself; a definition or set with one of these names gets a
+/// suffix.
+const RESERVED: &[&str] = &[
+    "Client", "AsyncClient", "Notification", "Group", "Error", "Attr", "Attrs", "DecodeError",
+    "AttrWriter", "GenlMsg", "Option", "Result", "Vec", "String", "Box", "Self_", "Some", "None",
+    "Ok", "Err", "Default", "Debug", "Iterator",
+];
+
+impl TypeNames {
+    /// Assign names: definitions keep their `rust_name`; a set whose name is taken gets the
+    /// suffix `Attrs`, a sub-message `Msg`; remaining clashes get a numeric suffix.
+    pub fn new(f: &Family) -> Self {
+        let mut taken: std::collections::HashSet<String> =
+            RESERVED.iter().map(|s| s.to_string()).collect();
+        let mut claim = |base: &str, suffix: &str| -> String {
+            let mut name = base.to_string();
+            if taken.contains(&name) {
+                name = format!("{base}{suffix}");
+            }
+            let mut n = 2;
+            while taken.contains(&name) {
+                name = format!("{base}{suffix}{n}");
+                n += 1;
+            }
+            taken.insert(name.clone());
+            name
+        };
+        let enums: Vec<String> = f.enums.iter().map(|e| claim(&e.rust_name, "Enum")).collect();
+        let structs: Vec<String> = f.structs.iter().map(|s| claim(&s.rust_name, "Struct")).collect();
+        let sets: Vec<String> = f.sets.iter().map(|s| claim(&s.rust_name, "Attrs")).collect();
+        let sub_messages: Vec<String> =
+            f.sub_messages.iter().map(|s| claim(&s.rust_name, "Msg")).collect();
+
+        // An enum needs 64 bits if a value is wider than 32 bits or a 64-bit attribute or
+        // member carries it.
+        let mut wide: Vec<bool> = f.enums.iter().map(|e| e.max_value() > u32::MAX as u64).collect();
+        for s in &f.sets {
+            for a in &s.attrs {
+                if let Some(e) = a.enum_ {
+                    if matches!(a.kind.ty(), AttrType::U64 | AttrType::S64 | AttrType::Uint | AttrType::Sint) {
+                        wide[e.0] = true;
+                    }
+                }
+            }
+        }
+        for s in &f.structs {
+            for m in &s.members {
+                if let Some(e) = m.enum_ {
+                    if matches!(m.ty, ir::MemberType::U64 | ir::MemberType::S64) {
+                        wide[e.0] = true;
+                    }
+                }
+            }
+        }
+        let enum_repr = wide.iter().map(|w| if *w { "u64" } else { "u32" }).collect();
+
+        // Recursion: a set is recursive if it can reach itself through nested sets.
+        let edges: Vec<Vec<usize>> = f
+            .sets
+            .iter()
+            .map(|s| s.attrs.iter().filter_map(|a| a.kind.nested_set()).map(|id| id.0).collect())
+            .collect();
+        let recursive = (0..f.sets.len())
+            .map(|start| {
+                let mut seen = vec![false; f.sets.len()];
+                let mut stack: Vec<usize> = edges[start].clone();
+                while let Some(n) = stack.pop() {
+                    if n == start {
+                        return true;
+                    }
+                    if !std::mem::replace(&mut seen[n], true) {
+                        stack.extend(edges[n].iter().copied());
+                    }
+                }
+                false
+            })
+            .collect();
+        TypeNames { sets, enums, enum_repr, structs, sub_messages, recursive }
+    }
+}
+
+/// What token generation needs: the family and the names of its generated types.
+pub struct Cx<'f> {
+    pub fam: &'f Family,
+    pub names: TypeNames,
+}
+
+/// An identifier (raw identifiers are not needed: [`crate::names`] already escapes keywords).
+pub fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+impl<'f> Cx<'f> {
+    pub fn new(fam: &'f Family) -> Self {
+        Cx { fam, names: TypeNames::new(fam) }
+    }
+    /// View type of a set (`Entry`).
+    pub fn set_ty(&self, id: SetId) -> Ident {
+        ident(&self.names.sets[id.0])
+    }
+    /// Owned type of a set (`EntryOwned`).
+    pub fn set_owned(&self, id: SetId) -> Ident {
+        ident(&format!("{}Owned", self.names.sets[id.0]))
+    }
+    /// Encoder type of a set (`EntryEncoder`).
+    pub fn set_encoder(&self, id: SetId) -> Ident {
+        ident(&format!("{}Encoder", self.names.sets[id.0]))
+    }
+    /// Encoder of arrays whose elements are nests of a set (`TagArrayEncoder`).
+    pub fn set_array_encoder(&self, id: SetId) -> Ident {
+        ident(&format!("{}ArrayEncoder", self.names.sets[id.0]))
+    }
+    /// Schema table static of a set (`schema::ENTRY`).
+    pub fn set_schema(&self, id: SetId) -> Ident {
+        ident(&crate::names::screaming(&self.fam.set(id).name))
+    }
+    pub fn enum_ty(&self, id: EnumId) -> Ident {
+        ident(&self.names.enums[id.0])
+    }
+    pub fn enum_repr(&self, id: EnumId) -> Ident {
+        ident(self.names.enum_repr[id.0])
+    }
+    pub fn struct_ty(&self, id: StructId) -> Ident {
+        ident(&self.names.structs[id.0])
+    }
+    /// Whether the set's owned form must be boxed when nested.
+    pub fn boxed(&self, id: SetId) -> bool {
+        self.names.recursive[id.0]
+    }
+    /// Type of an integer-valued attribute's value as the user sees it: an enum or flags
+    /// newtype if it names one, else the plain integer.
+    pub fn int_value_ty(&self, a: &ir::Attr, plain: &TokenStream) -> TokenStream {
+        match self.value_enum(a.enum_, a.enum_as_flags) {
+            Some(e) => {
+                let t = self.enum_ty(e);
+                quote!(#t)
+            }
+            None => plain.clone(),
+        }
+    }
+    /// The enum/flags newtype a value is typed with: its `enum`, unless `enum-as-flags` names
+    /// a plain enum (whose values are bit numbers, so the mask stays a plain integer).
+    pub fn value_enum(&self, e: Option<EnumId>, as_flags: bool) -> Option<EnumId> {
+        e.filter(|e| !as_flags || self.fam.enum_(*e).kind == EnumKind::Flags)
+    }
+}
+
+/// Rust integer type of a fixed-width or variable-width YNL integer type.
+pub fn int_ty(t: AttrType) -> Option<TokenStream> {
+    Some(match t {
+        AttrType::U8 => quote!(u8),
+        AttrType::U16 => quote!(u16),
+        AttrType::U32 => quote!(u32),
+        AttrType::U64 | AttrType::Uint => quote!(u64),
+        AttrType::S8 => quote!(i8),
+        AttrType::S16 => quote!(i16),
+        AttrType::S32 => quote!(i32),
+        AttrType::S64 | AttrType::Sint => quote!(i64),
+        _ => return None,
+    })
+}
+
+/// A literal `u16` attribute type number.
+pub fn ty_lit(v: u16) -> proc_macro2::Literal {
+    proc_macro2::Literal::u16_unsuffixed(v)
+}
+
+/// Code generation of one attribute kind.
+///
+/// Client side: a decoded set view stores one `stored_ty` per (non-multi) attribute, filled by
+/// `parse` while the set is decoded (so all validation happens up front and getters are
+/// infallible); the getter returns `view(stored)` of type `view_ty`. Multi-attr attributes are
+/// stored nowhere: their getter iterates the set's bytes and applies `parse` + `view` to each
+/// occurrence (all validated at decode time).
+///
+/// Kernel side (added by the kernel emitter): the `nla_policy` entry and the kernel's put/get.
+pub trait AttrGen: Sync {
+    /// Type stored in the view struct; `None` if nothing is stored (pad, unused).
+    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream>;
+    /// Expression of type `Result<stored_ty, DecodeError>` parsing the `nlspec_rt::Attr` named
+    /// by `attr`; nested decoders get nesting depth `depth + 1`.
+    fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream;
+    /// Getter type (inside `Option` for single attributes, the item type for multi-attr);
+    /// may use lifetime `'a`.
+    fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream;
+    /// Expression turning a stored value `v` into the getter type (infallible).
+    fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream;
+    /// Owned (no borrowed data) type.
+    fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream;
+    /// Expression turning a getter value `v` into the owned type.
+    fn to_owned(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream;
+    /// Builder method parameters (after `self`), e.g. `v: &str`.
+    fn setter_params(&self, cx: &Cx, a: &ir::Attr) -> TokenStream;
+    /// Statements writing the attribute with type number `ty` to the `&mut AttrWriter` named
+    /// `w`, using the names from `setter_params`.
+    fn put(&self, cx: &Cx, a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream;
+    /// Schema table entry kind (`NestKind::...`), for extended-ACK attribute paths.
+    fn schema_nest(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        let _ = (cx, a);
+        quote!(::nlspec_rt::NestKind::None)
+    }
+    /// Expression producing something `Debug` from a getter value `v` (display hints).
+    fn debug(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        let _ = (cx, a);
+        quote!(#v)
+    }
+    /// Extra getters on the view (e.g. lossless `*_bytes` for strings). `field` is the stored
+    /// field, `name` the getter name.
+    fn extra_getters(&self, cx: &Cx, a: &ir::Attr, field: &Ident, name: &Ident) -> TokenStream {
+        let _ = (cx, a, field, name);
+        TokenStream::new()
+    }
+    /// Whether the attribute can be built in a request (sub-messages and unused cannot).
+    fn encodable(&self, a: &ir::Attr) -> bool {
+        let _ = a;
+        true
+    }
+}
+
+/// The generator of an attribute's kind.
+pub fn gen(a: &ir::Attr) -> &'static dyn AttrGen {
+    match &a.kind {
+        ir::AttrKind::Unused | ir::AttrKind::Pad => &Pad,
+        ir::AttrKind::Flag => &Flag,
+        ir::AttrKind::U8
+        | ir::AttrKind::U16
+        | ir::AttrKind::U32
+        | ir::AttrKind::U64
+        | ir::AttrKind::S8
+        | ir::AttrKind::S16
+        | ir::AttrKind::S32
+        | ir::AttrKind::S64
+        | ir::AttrKind::Uint
+        | ir::AttrKind::Sint => &Scalar,
+        ir::AttrKind::String => &Str,
+        ir::AttrKind::Binary => &Binary,
+        ir::AttrKind::Nest { .. } => &Nest,
+        ir::AttrKind::IndexedArray { .. } => &IndexedArray,
+        ir::AttrKind::NestTypeValue { .. } => &NestTypeValue,
+        ir::AttrKind::Bitfield32 => &Bitfield32,
+        ir::AttrKind::SubMessage { .. } => &SubMessage,
+    }
+}
+
+/// Rust expression for a spec's doc text as `#[doc]` attributes (nothing for `None`).
+pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
+    match doc {
+        Some(d) if !d.trim().is_empty() => {
+            let lines = d.trim_end().lines().map(|l| {
+                // Leading indentation is dropped: rustdoc would read it as a code block.
+                let l = format!(" {}", l.trim());
+                quote!(#[doc = #l])
+            });
+            quote!(#(#lines)*)
+        }
+        _ => TokenStream::new(),
+    }
+}

@@ -1,0 +1,86 @@
+//! `nest`: the payload is an attribute stream of another set, decoded into that set's view.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{AttrGen, Cx};
+use crate::ir::{self, SetId};
+
+/// Nested attribute sets.
+pub struct Nest;
+
+fn set_of(a: &ir::Attr) -> SetId {
+    match a.kind.nested_set() {
+        Some(s) => s,
+        None => SetId(0),
+    }
+}
+
+/// Expression validating the nest `attr` as set `set` (depth `depth + 1`), giving back `attr`.
+pub fn parse_nest(cx: &Cx, set: SetId, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
+    let t = cx.set_ty(set);
+    quote!(#t::decode_nested(#attr.payload(), #depth + 1).map(|_| #attr))
+}
+
+/// Expression turning a validated nest `v` (an `Attr`) into the set's view.
+pub fn view_nest(cx: &Cx, set: SetId, v: &TokenStream) -> TokenStream {
+    let t = cx.set_ty(set);
+    quote!(#t::decode_nested(#v.payload(), 0).unwrap_or_default())
+}
+
+/// Owned type of a nest of `set` (boxed for recursive sets).
+pub fn owned_nest_ty(cx: &Cx, set: SetId) -> TokenStream {
+    let t = cx.set_owned(set);
+    if cx.boxed(set) {
+        quote!(::std::boxed::Box<#t>)
+    } else {
+        quote!(#t)
+    }
+}
+
+/// Expression turning a view `v` of `set` into its owned type.
+pub fn owned_nest(cx: &Cx, set: SetId, v: &TokenStream) -> TokenStream {
+    if cx.boxed(set) {
+        quote!(::std::boxed::Box::new(#v.to_owned()))
+    } else {
+        quote!(#v.to_owned())
+    }
+}
+
+impl AttrGen for Nest {
+    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
+        Some(quote!(::nlspec_rt::Attr<'a>))
+    }
+    fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
+        parse_nest(cx, set_of(a), attr, depth)
+    }
+    fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        let t = cx.set_ty(set_of(a));
+        quote!(#t<'a>)
+    }
+    fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        view_nest(cx, set_of(a), v)
+    }
+    fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        owned_nest_ty(cx, set_of(a))
+    }
+    fn to_owned(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        owned_nest(cx, set_of(a), v)
+    }
+    fn setter_params(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        let e = cx.set_encoder(set_of(a));
+        quote!(f: impl ::core::ops::FnOnce(&mut #e<'_, '_>))
+    }
+    fn put(&self, cx: &Cx, a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
+        let e = cx.set_encoder(set_of(a));
+        quote! {
+            let nest = #w.nest_start(#ty);
+            f(&mut #e::new(&mut *#w));
+            #w.nest_end(nest);
+        }
+    }
+    fn schema_nest(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
+        let s = cx.set_schema(set_of(a));
+        quote!(::nlspec_rt::NestKind::Nest(&#s))
+    }
+}

@@ -1,0 +1,1 @@
+//! Client crate emitter (in progress).
