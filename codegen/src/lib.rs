@@ -3,9 +3,11 @@
 //! Pipeline: [`loader`] (YAML → [`spec::Spec`] + span index) → [`resolve`] (validation →
 //! [`ir::Family`]) → emitters. Errors are [`diag::Diagnostics`] with `file:line:col`.
 
+pub mod attr;
 pub mod diag;
 #[cfg(feature = "cli")]
 pub mod dynamic;
+pub mod emit;
 pub mod ir;
 pub mod loader;
 pub mod names;
