@@ -81,7 +81,7 @@ impl Diagnostics {
     }
     /// Sort by position (line, col) and drop exact duplicates.
     pub fn sort(&mut self) {
-        self.0.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+        self.0.sort_by_key(|d| (d.line, d.col));
         self.0.dedup();
     }
     /// `Ok(v)` if empty, else `Err(self)`.

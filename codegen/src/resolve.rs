@@ -382,7 +382,7 @@ impl<'a> Resolver<'a> {
         for (i, d) in s.definitions.iter().enumerate() {
             self.check_name(&d.name, &format!("definitions[{i}].name"), NameKind::Other);
             for (j, e) in d.entries.iter().flatten().enumerate() {
-                let p = if matches!(self.l.spans.get(&format!("definitions[{i}].entries[{j}].name")), Some(_)) {
+                let p = if self.l.spans.get(&format!("definitions[{i}].entries[{j}].name")).is_some() {
                     format!("definitions[{i}].entries[{j}].name")
                 } else {
                     format!("definitions[{i}].entries[{j}]")
@@ -1461,10 +1461,8 @@ impl<'a> Resolver<'a> {
                 self.err(&format!("{p}.name"), format!("duplicate multicast group name `{}`", g.name), Some(format!("first defined at mcast-groups.list[{prev}]")));
                 continue;
             }
-            if g.name.is_empty() || g.name.len() > 15 {
-                if self.level != Protocol::NetlinkRaw {
-                    self.err(&format!("{p}.name"), format!("multicast group name `{}` must be 1 to 15 bytes", g.name), Some("GENL_NAMSIZ is 16 including the NUL terminator".into()));
-                }
+            if (g.name.is_empty() || g.name.len() > 15) && self.level != Protocol::NetlinkRaw {
+                self.err(&format!("{p}.name"), format!("multicast group name `{}` must be 1 to 15 bytes", g.name), Some("GENL_NAMSIZ is 16 including the NUL terminator".into()));
             }
             let value = match g.value {
                 None => None,

@@ -106,7 +106,7 @@ fn legacy_attribute_sets() {
     // merged: small is the parent's definition, label refined by the subset
     assert_eq!(sub.attr("small").unwrap().checks, small.checks);
     assert_eq!(sub.attr("label").unwrap().checks.max_len.as_ref().unwrap().value, 8);
-    assert!(sub.attr("label").unwrap().checks.unterminated_ok == false);
+    assert!(!sub.attr("label").unwrap().checks.unterminated_ok);
     assert_eq!(sub.attr("label").unwrap().kind, AttrKind::String);
     assert_eq!(sub.attr("inner").unwrap().kind, AttrKind::Nest { set: inner });
     assert_eq!(sub.attr("small").unwrap().origin, f.attr_ref(main.id, "small"));
