@@ -210,6 +210,17 @@ impl DecodeError {
         self.path.0.insert(0, PathSeg::Index(idx));
         self
     }
+    /// Locate this error at element `idx` of an indexed array or occurrence `idx` of a
+    /// multi-attr: a leading bare type number (what a getter on the element reports) becomes
+    /// `[idx]`; otherwise `[idx]` is prepended. Follow with [`DecodeError::in_attr`] for the
+    /// array's name, giving `.ops[2].flags`.
+    pub fn at_element(mut self, idx: usize) -> Self {
+        match self.path.0.first_mut() {
+            Some(seg @ PathSeg::Type(_)) => *seg = PathSeg::Index(idx),
+            _ => self.path.0.insert(0, PathSeg::Index(idx)),
+        }
+        self
+    }
     /// Prepend an arbitrary segment.
     pub fn prepend(mut self, seg: PathSeg) -> Self {
         self.path.0.insert(0, seg);

@@ -26,6 +26,7 @@
 pub mod attr;
 mod core;
 pub mod ctrl;
+pub mod display;
 pub mod error;
 pub mod msg;
 pub mod schema;
