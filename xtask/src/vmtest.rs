@@ -70,12 +70,14 @@ pub fn vm_test() -> Result<i32> {
 
 /// Builds what the suite needs for kernel `kd` and runs it in one boot.
 ///
-/// For now: the `xtask/testdata/hello` module is loaded and unloaded. The generated-module suite
+/// For now: the `xtask/testdata/hello` module is loaded and unloaded, and the static
+/// `nlspec-guest-smoke` binary checks generic netlink and the uid-1000 drop. The generated-module suite
 /// replaces this body: build its modules with [`kmod::build`], its static clients with
 /// [`crate::static_build::build`], then [`run_guest`] with a script running them.
 pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     let hello_dir = util::workspace_root().join("xtask/testdata/hello");
     let kos = kmod::build(kd, &hello_dir)?;
+    let smoke = crate::static_build::build("xtask", "nlspec-guest-smoke", false)?;
     let script = r#"
 set -u
 case=hello-module-load
@@ -86,8 +88,9 @@ rmmod nlspec_hello || { echo "NLSPEC-CASE FAIL $case: rmmod failed"; exit 1; }
 grep -q '^nlspec_hello ' /proc/modules && { echo "NLSPEC-CASE FAIL $case: still loaded"; exit 1; }
 dmesg | grep -q 'nlspec-hello: unloaded' || { echo "NLSPEC-CASE FAIL $case: no unload message"; exit 1; }
 echo "NLSPEC-CASE PASS $case"
+nlspec-guest-smoke
 "#;
-    run_guest(kd, &kos, &[], script, Duration::from_secs(120))
+    run_guest(kd, &kos, &[smoke], script, Duration::from_secs(120))
 }
 
 /// Boots `kd` with the modules and binaries, runs `script`, and turns the guest's
