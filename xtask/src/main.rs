@@ -33,6 +33,9 @@ tasks:
                                        as root; exit code = COMMAND's (timeout: failure)
   vm-test                              deps, both kernels, the suite in each; PASS/FAIL per case
   test                                 cargo test --workspace, then vm-test (the CI entry point)
+
+environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
+stream the guest console to stderr (it is always saved to target/vm-test/<kernel>.log).
 ";
 
 fn main() {
