@@ -1,0 +1,287 @@
+//! Command-line parsing (hand-written: a dozen options, and every mistake must name the option
+//! and exit 2 with a clear message).
+
+use super::Fail;
+
+pub const USAGE: &str = "\
+nlspec — one YNL spec, both sides of a Generic Netlink family
+
+USAGE:
+    nlspec check --spec PATH
+        Validate the spec; print located diagnostics. Exit 0 ok, 1 on errors.
+    nlspec gen --spec PATH --out DIR [--kernel]
+        Write the client crate (with --kernel: the kernel module) for the spec into DIR.
+    nlspec --spec PATH (--do OP | --dump OP) [--json JSON] [--output-json]
+           [--subscribe GROUP [--duration SECS]] [--create] [--excl] [--replace] [--append]
+        Talk to the running kernel, encoding and decoding per the spec (the convention of
+        the kernel's YNL CLI, tools/net/ynl/pyynl/cli.py).
+    nlspec --spec PATH --subscribe GROUP [--duration SECS] [--output-json]
+        Print the family's notifications on GROUP as they arrive.
+    nlspec --spec PATH --list-ops | --list-groups
+
+OPTIONS:
+    --json JSON       request attributes (and fixed-header fields) as a JSON object
+    --output-json     one JSON document per reply (a dump is one list); default: pretty form
+    --duration SECS   stop listening after SECS seconds (default: until interrupted)
+    -h, --help        this text;  -V, --version  the version
+
+Exit status: 0 ok; 1 spec, kernel or I/O error; 2 usage error (bad option, malformed --json,
+unknown operation or attribute).";
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Help,
+    Version,
+    Check { spec: String },
+    Gen { spec: String, out: String, kernel: bool },
+    Run(RunArgs),
+}
+
+/// The YNL-style mode.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunArgs {
+    pub spec: String,
+    pub do_: Option<String>,
+    pub dump: Option<String>,
+    pub json: Option<String>,
+    pub output_json: bool,
+    pub subscribe: Option<String>,
+    pub duration: Option<f64>,
+    pub nlm_flags: u16,
+    pub list_ops: bool,
+    pub list_groups: bool,
+}
+
+const NLM_F_REPLACE: u16 = 0x100;
+const NLM_F_EXCL: u16 = 0x200;
+const NLM_F_CREATE: u16 = 0x400;
+const NLM_F_APPEND: u16 = 0x800;
+
+struct Args {
+    items: Vec<String>,
+    pos: usize,
+}
+
+impl Args {
+    /// Next option and its inline `=value`, if any.
+    fn next(&mut self) -> Option<(String, Option<String>)> {
+        let a = self.items.get(self.pos)?.clone();
+        self.pos += 1;
+        if a.starts_with("--") {
+            if let Some((k, v)) = a.split_once('=') {
+                return Some((k.to_string(), Some(v.to_string())));
+            }
+        }
+        Some((a, None))
+    }
+    fn value(&mut self, opt: &str, inline: Option<String>, what: &str) -> Result<String, Fail> {
+        if let Some(v) = inline {
+            return Ok(v);
+        }
+        match self.items.get(self.pos) {
+            Some(v) if !(v.starts_with("--") && v.len() > 2) => {
+                self.pos += 1;
+                Ok(v.clone())
+            }
+            _ => Err(Fail::Usage(format!("{opt} needs a value ({what})"))),
+        }
+    }
+}
+
+fn set_once(slot: &mut Option<String>, opt: &str, v: String) -> Result<(), Fail> {
+    if slot.is_some() {
+        return Err(Fail::Usage(format!("{opt} given twice")));
+    }
+    *slot = Some(v);
+    Ok(())
+}
+
+fn no_value(opt: &str, inline: &Option<String>) -> Result<(), Fail> {
+    if inline.is_some() {
+        return Err(Fail::Usage(format!("{opt} takes no value")));
+    }
+    Ok(())
+}
+
+/// Parse the arguments after the program name.
+pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
+    let sub = argv.first().map(String::as_str);
+    match sub {
+        Some("check") => return parse_check(&argv[1..]),
+        Some("gen") => return parse_gen(&argv[1..]),
+        Some("help") => return Ok(Command::Help),
+        Some(s) if !s.starts_with('-') => {
+            return Err(Fail::Usage(format!("unknown command {s:?}; commands: check, gen (or the YNL-style options, see --help)")));
+        }
+        None => return Err(Fail::Usage("no command given".into())),
+        _ => {}
+    }
+    let mut a = Args { items: argv, pos: 0 };
+    let mut r = RunArgs::default();
+    let mut spec = None;
+    let mut duration = None;
+    while let Some((opt, inline)) = a.next() {
+        match opt.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--spec" => {
+                let v = a.value(&opt, inline, "path of a YNL spec")?;
+                set_once(&mut spec, &opt, v)?
+            }
+            "--do" => {
+                let v = a.value(&opt, inline, "an operation name")?;
+                set_once(&mut r.do_, &opt, v)?
+            }
+            "--dump" => {
+                let v = a.value(&opt, inline, "an operation name")?;
+                set_once(&mut r.dump, &opt, v)?
+            }
+            "--json" => {
+                let v = a.value(&opt, inline, "a JSON object")?;
+                set_once(&mut r.json, &opt, v)?
+            }
+            "--subscribe" => {
+                let v = a.value(&opt, inline, "a multicast group name")?;
+                set_once(&mut r.subscribe, &opt, v)?
+            }
+            "--duration" | "--sleep" => {
+                let v = a.value(&opt, inline, "seconds")?;
+                set_once(&mut duration, &opt, v)?
+            }
+            "--output-json" => {
+                no_value(&opt, &inline)?;
+                r.output_json = true
+            }
+            "--list-ops" => {
+                no_value(&opt, &inline)?;
+                r.list_ops = true
+            }
+            "--list-groups" => {
+                no_value(&opt, &inline)?;
+                r.list_groups = true
+            }
+            "--create" | "--excl" | "--replace" | "--append" => {
+                no_value(&opt, &inline)?;
+                r.nlm_flags |= match opt.as_str() {
+                    "--create" => NLM_F_CREATE,
+                    "--excl" => NLM_F_EXCL,
+                    "--replace" => NLM_F_REPLACE,
+                    _ => NLM_F_APPEND,
+                };
+            }
+            other if other.starts_with('-') => {
+                return Err(Fail::Usage(format!("unknown option {other:?}")));
+            }
+            other => return Err(Fail::Usage(format!("unexpected argument {other:?}"))),
+        }
+    }
+    r.spec = spec.ok_or_else(|| Fail::Usage("--spec PATH is required".into()))?;
+    if r.do_.is_some() && r.dump.is_some() {
+        return Err(Fail::Usage("--do and --dump cannot be used together".into()));
+    }
+    if let Some(d) = duration {
+        let secs: f64 = d
+            .parse()
+            .ok()
+            .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| Fail::Usage(format!("--duration {d:?}: expected a non-negative number of seconds")))?;
+        if r.subscribe.is_none() {
+            return Err(Fail::Usage("--duration only applies with --subscribe GROUP".into()));
+        }
+        r.duration = Some(secs);
+    }
+    if r.json.is_some() && r.do_.is_none() && r.dump.is_none() {
+        return Err(Fail::Usage("--json needs --do OP or --dump OP".into()));
+    }
+    if r.do_.is_none() && r.dump.is_none() && r.subscribe.is_none() && !r.list_ops && !r.list_groups {
+        return Err(Fail::Usage("nothing to do: give --do OP, --dump OP, --subscribe GROUP or --list-ops".into()));
+    }
+    Ok(Command::Run(r))
+}
+
+fn parse_check(rest: &[String]) -> Result<Command, Fail> {
+    let mut a = Args { items: rest.to_vec(), pos: 0 };
+    let mut spec = None;
+    while let Some((opt, inline)) = a.next() {
+        match opt.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--spec" => {
+                let v = a.value(&opt, inline, "path of a YNL spec")?;
+                set_once(&mut spec, &opt, v)?
+            }
+            other => return Err(Fail::Usage(format!("check: unexpected argument {other:?} (usage: nlspec check --spec PATH)"))),
+        }
+    }
+    let spec = spec.ok_or_else(|| Fail::Usage("check: --spec PATH is required".into()))?;
+    Ok(Command::Check { spec })
+}
+
+fn parse_gen(rest: &[String]) -> Result<Command, Fail> {
+    let mut a = Args { items: rest.to_vec(), pos: 0 };
+    let (mut spec, mut out, mut kernel) = (None, None, false);
+    while let Some((opt, inline)) = a.next() {
+        match opt.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--spec" => {
+                let v = a.value(&opt, inline, "path of a YNL spec")?;
+                set_once(&mut spec, &opt, v)?
+            }
+            "--out" | "-o" => {
+                let v = a.value(&opt, inline, "output directory")?;
+                set_once(&mut out, &opt, v)?
+            }
+            "--kernel" => {
+                no_value(&opt, &inline)?;
+                kernel = true
+            }
+            other => {
+                return Err(Fail::Usage(format!(
+                    "gen: unexpected argument {other:?} (usage: nlspec gen --spec PATH --out DIR [--kernel])"
+                )))
+            }
+        }
+    }
+    let spec = spec.ok_or_else(|| Fail::Usage("gen: --spec PATH is required".into()))?;
+    let out = out.ok_or_else(|| Fail::Usage("gen: --out DIR is required".into()))?;
+    Ok(Command::Gen { spec, out, kernel })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Command, Fail> {
+        parse(s.split_whitespace().map(String::from).collect())
+    }
+
+    #[test]
+    fn forms() {
+        assert_eq!(p("check --spec a.yaml").unwrap(), Command::Check { spec: "a.yaml".into() });
+        assert_eq!(
+            p("gen --spec=a.yaml --out d --kernel").unwrap(),
+            Command::Gen { spec: "a.yaml".into(), out: "d".into(), kernel: true }
+        );
+        let Command::Run(r) = p("--spec a.yaml --dump getfamily --output-json").unwrap() else { panic!() };
+        assert_eq!(r.dump.as_deref(), Some("getfamily"));
+        assert!(r.output_json);
+    }
+
+    #[test]
+    fn usage_errors() {
+        for bad in [
+            "",
+            "--dump x",
+            "--spec a --do x --dump y",
+            "--spec a --do",
+            "--spec a --bogus",
+            "--spec a --subscribe g --duration -1",
+            "--spec a --json {}",
+            "check",
+            "gen --spec a",
+            "frobnicate",
+        ] {
+            assert!(matches!(p(bad), Err(Fail::Usage(_))), "{bad}");
+        }
+    }
+}
