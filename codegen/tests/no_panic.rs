@@ -42,6 +42,12 @@ fn seeds() -> Vec<String> {
         .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap().map(|e| e.unwrap().path()))
         .collect();
     fx.sort();
+    // extra seeds, e.g. the kernel corpus: NLSPEC_MUTATION_SEEDS=<dir of .yaml>
+    if let Ok(dir) = std::env::var("NLSPEC_MUTATION_SEEDS") {
+        let mut extra: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+        extra.sort();
+        fx.extend(extra);
+    }
     for p in fx {
         v.push(std::fs::read_to_string(p).unwrap());
     }
@@ -143,7 +149,7 @@ fn check(name: &str, text: &str) {
 fn mutated_specs_never_panic() {
     let seeds = seeds();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let iterations = 4000;
+    let iterations: usize = std::env::var("NLSPEC_MUTATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
     let (mut ok, mut err) = (0, 0);
     for i in 0..iterations {
         // valid specs (the first four seeds) get half of the iterations
