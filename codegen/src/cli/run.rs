@@ -45,7 +45,9 @@ fn ops_list(fam: &Family) -> String {
 
 fn parse_json(text: &str) -> Result<JMap<String, J>, Fail> {
     let v: J = serde_json::from_str(text).map_err(|e| {
-        Fail::Usage(format!("--json: invalid JSON at line {}, column {}: {e}", e.line(), e.column()))
+        let m = e.to_string();
+        let m = m.split(" at line ").next().unwrap_or(&m).to_string();
+        Fail::Usage(format!("--json: invalid JSON at line {}, column {}: {m}", e.line(), e.column()))
     })?;
     match v {
         J::Object(o) => Ok(o),

@@ -1,0 +1,209 @@
+//! `nlspec --spec ... --do/--dump/--subscribe` against the host's LIVE kernel, compared with
+//! the kernel's own YNL CLI (tools/net/ynl/pyynl/cli.py from the 7.3 source) run on the same
+//! spec: the parsed JSON must be equal.
+
+mod cli_support;
+
+use cli_support::*;
+use std::path::PathBuf;
+
+fn both_nlctrl() -> [PathBuf; 2] {
+    [our_spec("nlctrl.yaml"), upstream_spec("nlctrl.yaml")]
+}
+
+/// Family names per iproute2's `genl ctrl list`, when the tool is installed.
+fn genl_ctrl_list() -> Option<Vec<String>> {
+    let o = std::process::Command::new("genl").args(["ctrl", "list"]).output().ok()?;
+    if !o.status.success() {
+        return None;
+    }
+    Some(text(&o.stdout).lines().filter_map(|l| l.trim().strip_prefix("Name: ").map(|s| s.trim().to_string())).collect())
+}
+
+#[test]
+fn getfamily_dump_equals_ynl_and_lists_the_hosts_families() {
+    for spec in both_nlctrl() {
+        let v = compare(&spec, &["--dump", "getfamily"]);
+        let names: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["family-name"].as_str().unwrap()).collect();
+        assert!(names.contains(&"nlctrl"), "{names:?}");
+        if let Some(mut genl) = genl_ctrl_list() {
+            let mut ours: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+            ours.sort();
+            genl.sort();
+            assert_eq!(ours, genl, "nlspec's dump vs iproute2's genl ctrl list");
+        }
+    }
+}
+
+#[test]
+fn getfamily_do_equals_ynl() {
+    for spec in both_nlctrl() {
+        let v = compare(&spec, &["--do", "getfamily", "--json", r#"{"family-name": "nlctrl"}"#]);
+        assert_eq!(v["family-id"], 16);
+        // Families with ops, groups and policies.
+        compare(&spec, &["--do", "getfamily", "--json", r#"{"family-name": "ethtool"}"#]);
+        compare(&spec, &["--do", "getfamily", "--json", r#"{"family-name": "netdev"}"#]);
+    }
+}
+
+#[test]
+fn getpolicy_dump_equals_ynl() {
+    for spec in both_nlctrl() {
+        for fam in ["nlctrl", "ethtool", "netdev"] {
+            let v = compare(&spec, &["--dump", "getpolicy", "--json", &format!(r#"{{"family-name": "{fam}"}}"#)]);
+            assert!(v.as_array().unwrap().iter().any(|m| m.get("policy").is_some()), "{fam}: no policy entries");
+        }
+        // One op's policies, selected by id.
+        compare(&spec, &["--dump", "getpolicy", "--json", r#"{"family-id": 16, "op": 3}"#]);
+    }
+}
+
+#[test]
+fn other_families_dumps_equal_ynl() {
+    let netdev = upstream_spec("netdev.yaml");
+    compare(&netdev, &["--dump", "dev-get"]);
+    compare(&netdev, &["--dump", "queue-get"]);
+    compare(&netdev, &["--dump", "napi-get"]);
+    let ethtool = upstream_spec("ethtool.yaml");
+    for op in ["strset-get", "linkinfo-get", "linkstate-get", "rings-get", "channels-get", "features-get", "tsinfo-get", "coalesce-get"] {
+        compare(&ethtool, &["--dump", op]);
+    }
+    // A do with a nested request header and a fixed string.
+    compare(&ethtool, &["--do", "features-get", "--json", r#"{"header": {"dev-name": "lo"}}"#]);
+}
+
+#[test]
+fn missing_family_is_enoent() {
+    for spec in both_nlctrl() {
+        let o = nlspec_spec(&spec, &["--do", "getfamily", "--json", r#"{"family-name": "no-such-fam-x"}"#]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("ENOENT") && err.contains("No such file or directory"), "{err}");
+        assert!(o.stdout.is_empty());
+        // The same errno from YNL.
+        let y = ynl(&spec, &["--do", "getfamily", "--json", r#"{"family-name": "no-such-fam-x"}"#]);
+        assert_eq!(y.status.code(), Some(1));
+        assert!(text(&y.stdout).contains("No such file or directory"));
+    }
+}
+
+/// YNL's `Netlink error: <msg>: <strerror> {'bad-attr': '<path>'}` vs ours.
+#[test]
+fn kernel_ext_ack_message_and_attribute_path() {
+    let ethtool = upstream_spec("ethtool.yaml");
+    let args = ["--do", "rings-get", "--json", r#"{"header": {"dev-index": 999999}}"#];
+    let o = nlspec_spec(&ethtool, &args);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let y = text(&ynl(&ethtool, &args).stdout);
+    assert!(y.contains("no device matches ifindex") && y.contains("'bad-attr': '.header.dev-index'"), "ynl: {y}");
+    assert!(err.contains("ENODEV"), "{err}");
+    assert!(err.contains("no device matches ifindex"), "{err}");
+    assert!(err.contains("at attribute .header.dev-index"), "{err}");
+
+    // A missing required attribute, named from the spec.
+    let netdev = upstream_spec("netdev.yaml");
+    let o = nlspec_spec(&netdev, &["--do", "dev-get"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("EINVAL") && err.contains("missing attribute .ifindex"), "{err}");
+    let y = text(&ynl(&netdev, &["--do", "dev-get"]).stdout);
+    assert!(y.contains("'miss-type': 'ifindex'"), "ynl: {y}");
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_clear_message() {
+    let spec = our_spec("nlctrl.yaml");
+    let s = spec.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--spec", s, "--do", "getfamily", "--json", r#"{"family-name": "#], "--json: invalid JSON at line 1, column"),
+        (&["--spec", s, "--do", "getfamily", "--json", "[1]"], "--json: expected a JSON object"),
+        (&["--spec", s, "--do", "nosuch"], "--do \"nosuch\": family nlctrl has no such operation; operations: getfamily [do, dump], getpolicy [dump]"),
+        (&["--spec", s, "--dump", "nosuch"], "has no such operation"),
+        (&["--spec", s, "--do", "getpolicy"], "the operation has no do"),
+        (&["--spec", s, "--do", "getfamily", "--json", r#"{"bogus": 1}"#], "attribute set \"ctrl-attrs\" has no attribute \"bogus\"; valid: family-id"),
+        (&["--spec", s, "--do", "getfamily", "--json", r#"{"family-id": 70000}"#], "at .family-id: 70000 does not fit u16"),
+        (&["--spec", s, "--do", "getfamily", "--json", r#"{"family-id": "abc"}"#], "at .family-id: \"abc\" is not an integer"),
+        (&["--spec", s, "--subscribe", "nosuch"], "--subscribe \"nosuch\": family nlctrl has no multicast group of that name; groups: notify"),
+        (&["--spec", s, "--do", "getfamily", "--dump", "getfamily"], "--do and --dump cannot be used together"),
+        (&["--spec", s, "--frobnicate"], "unknown option \"--frobnicate\""),
+        (&["--spec"], "--spec needs a value"),
+        (&["--do", "getfamily"], "--spec PATH is required"),
+        (&["gen", "--spec", s], "gen: --out DIR is required"),
+        (&["check"], "check: --spec PATH is required"),
+        (&[], "no command given"),
+    ];
+    for (args, want) in cases {
+        let o = nlspec(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: expected {want:?} in:\n{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn check_exit_codes() {
+    let o = nlspec(&["check", "--spec", our_spec("nlctrl.yaml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("ok: family nlctrl"));
+    let bad = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/errors/dangling_enum.yaml");
+    let o = nlspec(&["check", "--spec", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("dangling_enum.yaml:") && err.contains("unknown enum"), "{err}");
+    let o = nlspec(&["check", "--spec", "/nonexistent/spec.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    // A spec error also stops --do with exit 1 and the location.
+    let o = nlspec(&["--spec", bad.to_str().unwrap(), "--dump", "x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("dangling_enum.yaml:"));
+}
+
+/// Notifications: both CLIs subscribe to netdev's `mgmt` group while a veth pair comes and
+/// goes; the notifications about it must be the same.
+#[test]
+fn subscribe_notifications_equal_ynl() {
+    let netdev = upstream_spec("netdev.yaml");
+    let spawn = |ours: bool| {
+        let mut c = if ours {
+            std::process::Command::new(env!("CARGO_BIN_EXE_nlspec"))
+        } else {
+            let mut c = std::process::Command::new("python3");
+            c.arg(ynl_root().join("tools/net/ynl/pyynl/cli.py"))
+                .arg("--schema")
+                .arg(ynl_root().join("Documentation/netlink/genetlink.yaml"));
+            c
+        };
+        c.arg("--spec").arg(&netdev).args(["--subscribe", "mgmt", "--duration", "6", "--output-json"]);
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let theirs = spawn(false);
+    let ours = spawn(true);
+    // Both must be subscribed before the events (python takes a moment to start).
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let a = format!("nlsp{}a", std::process::id() % 100000);
+    let b = format!("nlsp{}b", std::process::id() % 100000);
+    let ip = |args: &[&str]| {
+        let o = std::process::Command::new("ip").args(args).output().expect("run ip (iproute2)");
+        assert!(o.status.success(), "ip {args:?}: {} (this test needs CAP_NET_ADMIN)", text(&o.stderr));
+    };
+    ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
+    let idx = |n: &str| std::fs::read_to_string(format!("/sys/class/net/{n}/ifindex")).unwrap().trim().parse::<i64>().unwrap();
+    let (ia, ib) = (idx(&a), idx(&b));
+    ip(&["link", "del", &a]);
+    let mine = |o: std::process::Output, who: &str| -> Vec<serde_json::Value> {
+        json_docs(&o, who, who == "nlspec")
+            .into_iter()
+            .filter(|n| {
+                let i = n["msg"]["ifindex"].as_i64();
+                i == Some(ia) || i == Some(ib)
+            })
+            .collect()
+    };
+    let t = mine(theirs.wait_with_output().unwrap(), "the kernel's YNL CLI");
+    let o = mine(ours.wait_with_output().unwrap(), "nlspec");
+    assert!(o.iter().any(|n| n["name"] == "dev-add-ntf"), "no dev-add-ntf: {o:?}");
+    assert!(o.iter().any(|n| n["name"] == "dev-del-ntf"), "no dev-del-ntf: {o:?}");
+    assert_eq!(t, o, "notifications differ (YNL vs nlspec)");
+}

@@ -1,0 +1,145 @@
+//! Shared by the `cli_*` tests: the kernel's own YNL CLI (python, `tools/net/ynl` of the 7.3
+//! kernel source) extracted at test time, our `nlspec` binary, and JSON comparison.
+//!
+//! The kernel source tarball is Debian's `linux-source-7.3` (`/usr/src/linux-source-7.3.tar.xz`,
+//! or `$NLSPEC_LINUX_SOURCE`). Without it these tests FAIL: they exist to prove equality with
+//! the reference implementation, and silently skipping would prove nothing.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const DEFAULT_TARBALL: &str = "/usr/src/linux-source-7.3.tar.xz";
+
+/// Root of the extracted kernel tree (only `tools/net/ynl` and `Documentation/netlink`).
+pub fn ynl_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(extract)
+}
+
+fn extract() -> PathBuf {
+    let tarball = std::env::var("NLSPEC_LINUX_SOURCE").unwrap_or_else(|_| DEFAULT_TARBALL.to_string());
+    assert!(
+        Path::new(&tarball).is_file(),
+        "the kernel source tarball {tarball} is missing: these tests compare nlspec with the kernel's own YNL CLI \
+         (tools/net/ynl in it). Install it (`apt-get install linux-source-7.3`) or point NLSPEC_LINUX_SOURCE at a \
+         linux-source-*.tar.xz"
+    );
+    let meta = std::fs::metadata(&tarball).unwrap();
+    let stamp = format!("{}-{}", meta.len(), meta.modified().map(|t| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap_or(0));
+    let dir = std::env::temp_dir().join(format!("nlspec-ynl-{stamp}"));
+    let top = |d: &Path| -> Option<PathBuf> {
+        let e = std::fs::read_dir(d).ok()?.filter_map(|e| e.ok()).find(|e| e.path().join("tools/net/ynl/pyynl/cli.py").is_file())?;
+        Some(e.path())
+    };
+    if let Some(t) = top(&dir) {
+        return t;
+    }
+    // Extract into a private directory, then rename into place (test binaries run in parallel).
+    let tmp = std::env::temp_dir().join(format!("nlspec-ynl-{stamp}.{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let st = Command::new("tar")
+        .arg("-xf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&tmp)
+        .arg("--wildcards")
+        .arg("*/tools/net/ynl/*")
+        .arg("*/Documentation/netlink/*")
+        .status()
+        .expect("run tar");
+    assert!(st.success(), "extracting tools/net/ynl from {tarball} failed");
+    if std::fs::rename(&tmp, &dir).is_err() {
+        // Another test process won the race.
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    top(&dir).unwrap_or_else(|| panic!("no tools/net/ynl/pyynl/cli.py in {tarball}"))
+}
+
+/// The upstream spec `name` (e.g. `nlctrl.yaml`) from the tarball.
+pub fn upstream_spec(name: &str) -> PathBuf {
+    let p = ynl_root().join("Documentation/netlink/specs").join(name);
+    assert!(p.is_file(), "{} missing from the kernel source", p.display());
+    p
+}
+
+/// Our specs directory.
+pub fn our_spec(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs").join(name)
+}
+
+/// The JSON schema for a spec's protocol level (YNL looks for it next to the spec otherwise).
+fn schema_for(spec: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(spec).unwrap();
+    let proto = text
+        .lines()
+        .find_map(|l| l.strip_prefix("protocol:"))
+        .map(|p| p.trim().to_string())
+        .unwrap_or_else(|| "genetlink".into());
+    ynl_root().join("Documentation/netlink").join(format!("{proto}.yaml"))
+}
+
+/// Run the kernel's YNL CLI.
+pub fn ynl(spec: &Path, args: &[&str]) -> Output {
+    Command::new("python3")
+        .arg(ynl_root().join("tools/net/ynl/pyynl/cli.py"))
+        .arg("--spec")
+        .arg(spec)
+        .arg("--schema")
+        .arg(schema_for(spec))
+        .args(args)
+        .output()
+        .expect("run python3 (the kernel's YNL CLI needs python3 with python3-yaml and python3-jsonschema)")
+}
+
+/// Run our binary.
+pub fn nlspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nlspec")).args(args).output().expect("run nlspec")
+}
+
+pub fn nlspec_spec(spec: &Path, args: &[&str]) -> Output {
+    let mut a = vec!["--spec", spec.to_str().unwrap()];
+    a.extend_from_slice(args);
+    nlspec(&a)
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The JSON documents on stdout, one per line. YNL also prints "Netlink warning:" blocks on
+/// stdout (e.g. a dump whose DONE carries an ext-ack message); lines that are not JSON are
+/// skipped for YNL and are an error for nlspec (`strict`).
+pub fn json_docs(o: &Output, who: &str, strict: bool) -> Vec<serde_json::Value> {
+    assert!(o.status.success(), "{who} failed ({}):\nstdout: {}\nstderr: {}", o.status, text(&o.stdout), text(&o.stderr));
+    let mut docs = Vec::new();
+    for line in text(&o.stdout).lines() {
+        match serde_json::from_str(line) {
+            Ok(v) => docs.push(v),
+            Err(e) if strict => panic!("{who} printed a line that is not JSON ({e}): {line}"),
+            Err(_) => {}
+        }
+    }
+    docs
+}
+
+/// Compare YNL and nlspec on the same spec and arguments (`--output-json` added).
+pub fn compare(spec: &Path, args: &[&str]) -> serde_json::Value {
+    let mut a: Vec<&str> = args.to_vec();
+    a.push("--output-json");
+    let theirs = json_docs(&ynl(spec, &a), "the kernel's YNL CLI", false);
+    let ours = json_docs(&nlspec_spec(spec, &a), "nlspec", true);
+    assert_eq!(theirs.len(), 1, "YNL printed {} JSON documents", theirs.len());
+    assert_eq!(ours.len(), 1, "nlspec printed {} JSON documents", ours.len());
+    if theirs[0] != ours[0] {
+        panic!(
+            "nlspec differs from the kernel's YNL CLI for {} {}:\nYNL:    {}\nnlspec: {}",
+            spec.display(),
+            args.join(" "),
+            theirs[0],
+            ours[0]
+        );
+    }
+    ours.into_iter().next().unwrap()
+}
