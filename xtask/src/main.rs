@@ -3,6 +3,7 @@
 //! Each task is one arm in [`main`]'s match and one `cmd_*` function that parses its options.
 
 mod args;
+mod generate;
 mod kernel;
 mod kmod;
 mod static_build;
@@ -20,6 +21,8 @@ const HELP: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
+  generate [--check]                   write generated/ from specs/ (client crates); --check
+                                       writes nothing and fails listing drifted files
   deps                                 install system dependencies (xtask/scripts/install-deps.sh)
   kernel --version V [--print-kdir]    build (or reuse) a Rust-enabled kernel V (6.12, 7.3) under
                                        ~/.cache/nlspec/kernels; prints its build dir (KDIR)
@@ -47,6 +50,11 @@ fn main() {
     let task = argv.remove(0);
     let args = Args::new(argv);
     let result: Result<i32> = match task.as_str() {
+        "generate" => {
+            let mut a = args;
+            let check = a.flag("--check");
+            a.finish().and_then(|()| generate::generate(check))
+        }
         "deps" => args.finish().and_then(|()| deps().map(|()| 0)),
         "kernel" => cmd_kernel(args),
         "kmod-build" => cmd_kmod_build(args),

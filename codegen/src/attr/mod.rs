@@ -11,16 +11,16 @@
 //! Token conventions: expressions refer to `nlspec_rt` through the path `::nlspec_rt` on the
 //! client side; the caller passes the names (`attr`, `w`, `depth`) that the tokens may use.
 
-mod binary;
-mod bitfield32;
-mod flag;
-mod indexed_array;
-mod nest;
-mod nest_type_value;
-mod pad;
-mod scalar;
-mod string;
-mod sub_message;
+pub mod binary;
+pub mod bitfield32;
+pub mod flag;
+pub mod indexed_array;
+pub mod nest;
+pub mod nest_type_value;
+pub mod pad;
+pub mod scalar;
+pub mod string;
+pub mod sub_message;
 
 pub use binary::Binary;
 pub use bitfield32::Bitfield32;
@@ -61,7 +61,9 @@ pub struct TypeNames {
 const RESERVED: &[&str] = &[
     "Client", "AsyncClient", "Notification", "Group", "Error", "Attr", "Attrs", "DecodeError",
     "AttrWriter", "GenlMsg", "Option", "Result", "Vec", "String", "Box", "Self_", "Some", "None",
-    "Ok", "Err", "Default", "Debug", "Iterator",
+    "Ok", "Err", "Default", "Debug", "Iterator", "Clone", "Copy", "From", "FnOnce", "Fn", "FnMut",
+    "Sized", "Send", "Sync", "Drop", "Into", "ToOwned", "ToString", "std", "core", "nlspec_rt",
+    "FamilyInfo", "Request", "GenlSocket", "NlMsg", "FixedHeader", "Bitfield32", "EncodeError",
 ];
 
 impl TypeNames {

@@ -1,0 +1,529 @@
+//! Operations: command numbers, request builders, typed replies and notifications, dump
+//! iterators, multicast groups, and the sync/async `Client`.
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::sets::setters;
+use crate::attr::{doc_attrs, ident, Cx};
+use crate::ir::{self, Op};
+use crate::names::screaming;
+
+fn u8_lit(v: u32) -> Literal {
+    Literal::u8_unsuffixed(v as u8)
+}
+
+/// `cmd::X` constant of an op's request, and of its reply/notification when different.
+pub fn cmd_consts(cx: &Cx) -> TokenStream {
+    let mut items = Vec::new();
+    for op in &cx.fam.ops.list {
+        let base = screaming(&op.name);
+        let doc = doc_attrs(op.doc.as_deref());
+        let cdoc = format!(" Command `{}` (C: `{}`).", op.name, op.c_name);
+        match (op.req_value, op.rsp_value) {
+            (Some(r), Some(s)) if r != s => {
+                let n = ident(&base);
+                let rn = format_ident!("{}_REPLY", base);
+                let (r, s) = (u8_lit(r), u8_lit(s));
+                items.push(quote!(#doc #[doc = ""] #[doc = #cdoc] pub const #n: u8 = #r;));
+                items.push(quote!(#[doc = #cdoc] #[doc = " Reply message id."] pub const #rn: u8 = #s;));
+            }
+            (Some(v), _) | (None, Some(v)) => {
+                let n = ident(&base);
+                let v = u8_lit(v);
+                items.push(quote!(#doc #[doc = ""] #[doc = #cdoc] pub const #n: u8 = #v;));
+            }
+            (None, None) => {}
+        }
+    }
+    quote! {
+        /// Command numbers (`genlmsghdr.cmd`).
+        pub mod cmd {
+            #(#items)*
+        }
+    }
+}
+
+/// Names of an op's generated types.
+pub struct OpNames {
+    pub request: Ident,
+    pub dump_request: Ident,
+    pub reply: Ident,
+    pub dump_iter: Ident,
+    pub notification: Ident,
+}
+
+pub fn op_names(op: &Op) -> OpNames {
+    let r = &op.rust_name;
+    OpNames {
+        request: format_ident!("{}Request", r),
+        dump_request: format_ident!("{}DumpRequest", r),
+        reply: format_ident!("{}Reply", r),
+        dump_iter: format_ident!("{}DumpIter", r),
+        notification: format_ident!("{}Notification", r),
+    }
+}
+
+/// Fixed header struct of an op, if any.
+fn hdr(cx: &Cx, op: &Op) -> Option<Ident> {
+    op.fixed_header.map(|s| cx.struct_ty(s))
+}
+
+fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -> TokenStream {
+    let attrs: Vec<&ir::Attr> = sub
+        .request
+        .as_ref()
+        .map(|m| m.attrs.iter().map(|r| cx.fam.attr(*r)).collect())
+        .unwrap_or_default();
+    let doc = format!(" Request of `{}` ({what}); only the attributes the spec lists for it.", op.name);
+    let opdoc = doc_attrs(op.doc.as_deref());
+    let setters = setters(cx, attrs.into_iter(), &quote!(mut self), &quote!(Self), |put| {
+        quote! {
+            self.put(|w| { #put });
+            self
+        }
+    });
+    let (hfield, hnew, hget, hinit) = match hdr(cx, op) {
+        Some(h) => (
+            quote!(header: #h,),
+            quote! {
+                /// A request with fixed header `header` and no attributes yet.
+                pub fn new(header: #h) -> Self {
+                    Self { header, ..::core::default::Default::default() }
+                }
+            },
+            quote! {
+                /// The fixed header.
+                pub fn fixed_header(&self) -> &#h {
+                    &self.header
+                }
+                #[doc(hidden)]
+                pub fn header_bytes(&self) -> [u8; #h::SIZE] {
+                    self.header.to_bytes()
+                }
+            },
+            (),
+        ),
+        None => (
+            quote!(),
+            quote! {
+                /// A request with no attributes yet.
+                pub fn new() -> Self {
+                    ::core::default::Default::default()
+                }
+            },
+            quote! {
+                #[doc(hidden)]
+                pub fn header_bytes(&self) -> [u8; 0] {
+                    []
+                }
+            },
+            (),
+        ),
+    };
+    let _ = hinit;
+    quote! {
+        #opdoc
+        #[doc = ""]
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default)]
+        pub struct #name {
+            #hfield
+            attrs: ::std::vec::Vec<u8>,
+            nlm_flags: u16,
+            error: ::core::option::Option<::nlspec_rt::EncodeError>,
+        }
+        impl #name {
+            #hnew
+            /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
+            pub fn nlm_flags(mut self, flags: u16) -> Self {
+                self.nlm_flags |= flags;
+                self
+            }
+            /// The attributes encoded so far.
+            pub fn encoded_attrs(&self) -> &[u8] {
+                &self.attrs
+            }
+            #hget
+            #[doc(hidden)]
+            pub fn parts(&self) -> ::core::result::Result<(&[u8], u16), ::nlspec_rt::EncodeError> {
+                match &self.error {
+                    ::core::option::Option::Some(e) => ::core::result::Result::Err(e.clone()),
+                    ::core::option::Option::None => ::core::result::Result::Ok((&self.attrs, self.nlm_flags)),
+                }
+            }
+            fn put(&mut self, f: impl ::core::ops::FnOnce(&mut ::nlspec_rt::AttrWriter<'_>)) {
+                let mut w = ::nlspec_rt::AttrWriter::new(&mut self.attrs);
+                f(&mut w);
+                if let ::core::result::Result::Err(e) = w.finish() {
+                    self.error.get_or_insert(e);
+                }
+            }
+            #setters
+        }
+    }
+}
+
+/// A kernel→user message type of `op` (reply or notification) named `name`.
+fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str) -> TokenStream {
+    let opdoc = doc_attrs(op.doc.as_deref());
+    let (aty, adecode) = match op.attribute_set {
+        Some(s) => {
+            let t = cx.set_ty(s);
+            (quote!(#t<'a>), quote!(#t::decode(msg.attr_bytes())?))
+        }
+        None => (quote!(::nlspec_rt::Attrs<'a>), quote!(msg.attrs())),
+    };
+    let (hfield, hdecode, hinit) = match hdr(cx, op) {
+        Some(h) => (
+            quote!(
+                /// The fixed header.
+                pub header: #h,
+            ),
+            quote!(let header = #h::from_bytes(msg.fixed_header())?;),
+            quote!(header,),
+        ),
+        None => (quote!(), quote!(), quote!()),
+    };
+    let hsize = match hdr(cx, op) {
+        Some(h) => quote!(#h::SIZE),
+        None => quote!(0),
+    };
+    quote! {
+        #opdoc
+        #[doc = ""]
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy)]
+        pub struct #name<'a> {
+            #hfield
+            /// The attributes (the getters are also reachable through `Deref`).
+            pub attrs: #aty,
+            /// The whole message.
+            pub msg: ::nlspec_rt::GenlMsg<'a>,
+        }
+        impl<'a> #name<'a> {
+            /// Size of the fixed header in bytes.
+            pub const HEADER_SIZE: usize = #hsize;
+            /// Decode a received message (its command is not checked).
+            pub fn decode(msg: &::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                #hdecode
+                ::core::result::Result::Ok(Self { #hinit attrs: #adecode, msg: *msg })
+            }
+        }
+        impl<'a> ::core::ops::Deref for #name<'a> {
+            type Target = #aty;
+            fn deref(&self) -> &Self::Target {
+                &self.attrs
+            }
+        }
+    }
+}
+
+fn has_reply(sub: &Option<ir::SubOp>) -> bool {
+    sub.as_ref().is_some_and(|s| s.reply.is_some())
+}
+
+/// Request/reply/notification types of every op.
+pub fn types(cx: &Cx) -> TokenStream {
+    let mut out = Vec::new();
+    for op in &cx.fam.ops.list {
+        let n = op_names(op);
+        if op.req_value.is_some() {
+            if let Some(d) = &op.do_ {
+                out.push(request_struct(cx, op, &n.request, d, "do"));
+            }
+            if let Some(d) = &op.dump {
+                out.push(request_struct(cx, op, &n.dump_request, d, "dump"));
+            }
+        }
+        if has_reply(&op.do_) || has_reply(&op.dump) {
+            let doc = format!(" Reply of `{}`, decoded in place (borrows the receive buffer).", op.name);
+            out.push(message_struct(cx, op, &n.reply, &doc));
+        }
+        if op.is_async() {
+            let grp = op.mcgrp.map(|g| cx.fam.mcgrp(g).name.clone()).unwrap_or_default();
+            let doc = format!(" Notification `{}` (multicast group `{grp}`), decoded in place.", op.name);
+            out.push(message_struct(cx, op, &n.notification, &doc));
+        }
+    }
+    quote!(#(#out)*)
+}
+
+/// `Notification` enum and `Group` enum.
+pub fn notifications(cx: &Cx) -> TokenStream {
+    let asyncs: Vec<&Op> = cx.fam.ops.list.iter().filter(|o| o.is_async() && o.rsp_value.is_some()).collect();
+    let variants = asyncs.iter().map(|op| {
+        let v = ident(&op.rust_name);
+        let t = op_names(op).notification;
+        let doc = doc_attrs(op.doc.as_deref());
+        quote!(#doc #v(#t<'a>),)
+    });
+    let arms = asyncs.iter().map(|op| {
+        let v = ident(&op.rust_name);
+        let t = op_names(op).notification;
+        let c = u8_lit(op.rsp_value.unwrap_or(0));
+        quote!(#c => Self::#v(#t::decode(&msg.genl(#t::HEADER_SIZE)?)?),)
+    });
+    let groups: Vec<&ir::McastGroup> = cx.fam.mcast_groups.iter().collect();
+    let gvariants = groups.iter().map(|g| {
+        let v = ident(&g.rust_name);
+        let doc = format!(" Multicast group `{}`.", g.name);
+        quote!(#[doc = #doc] #v,)
+    });
+    let gnames = groups.iter().map(|g| {
+        let v = ident(&g.rust_name);
+        let n = &g.name;
+        quote!(Self::#v => #n,)
+    });
+    let gall = groups.iter().map(|g| ident(&g.rust_name));
+    let group_enum = if groups.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            /// The family's multicast groups.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum Group {
+                #(#gvariants)*
+            }
+            impl Group {
+                /// Every group.
+                pub const ALL: &'static [Group] = &[#(Group::#gall),*];
+                /// The group's name (as resolved through nlctrl).
+                pub const fn name(self) -> &'static str {
+                    match self {
+                        #(#gnames)*
+                    }
+                }
+            }
+        }
+    };
+    quote! {
+        /// A notification of this family, by command; commands this client does not know are
+        /// kept as `Other`.
+        #[derive(Debug, Clone, Copy)]
+        pub enum Notification<'a> {
+            #(#variants)*
+            /// A message with a command this client does not know.
+            Other(::nlspec_rt::GenlMsg<'a>),
+        }
+        impl<'a> Notification<'a> {
+            /// Decode a multicast message of this family.
+            pub fn decode(msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                let head = msg.genl(0)?;
+                ::core::result::Result::Ok(match head.cmd() {
+                    #(#arms)*
+                    _ => Self::Other(head),
+                })
+            }
+        }
+        #group_enum
+    }
+}
+
+/// The sync `Client` and, behind the `tokio` feature, `AsyncClient`.
+pub fn clients(cx: &Cx) -> TokenStream {
+    let sync = client(cx, false);
+    let asyn = client(cx, true);
+    quote! {
+        #sync
+        #[allow(unexpected_cfgs)]
+        #[cfg(feature = "tokio")]
+        pub use self::async_client::AsyncClient;
+        /// The tokio client (cargo feature `tokio`).
+        #[allow(unexpected_cfgs)]
+        #[cfg(feature = "tokio")]
+        pub mod async_client {
+            #[allow(unused_imports)]
+            use super::*;
+            #asyn
+        }
+    }
+}
+
+fn client(cx: &Cx, is_async: bool) -> TokenStream {
+    let (cname, sock, dump_it, aw, asy) = if is_async {
+        (
+            format_ident!("AsyncClient"),
+            quote!(::nlspec_rt::AsyncGenlSocket),
+            quote!(::nlspec_rt::AsyncDumpIter),
+            quote!(.await),
+            quote!(async),
+        )
+    } else {
+        (format_ident!("Client"), quote!(::nlspec_rt::GenlSocket), quote!(::nlspec_rt::DumpIter), quote!(), quote!())
+    };
+    let mut methods = Vec::new();
+    let mut iters = Vec::new();
+    for op in &cx.fam.ops.list {
+        let Some(cmd) = op.req_value else { continue };
+        let cmd = u8_lit(cmd);
+        let n = op_names(op);
+        let opdoc = doc_attrs(op.doc.as_deref());
+        let schema = match op.attribute_set {
+            Some(s) => {
+                let st = cx.set_schema(s);
+                quote!(.schema(&schema::#st))
+            }
+            None => quote!(),
+        };
+        let fname = ident(&op.fn_name);
+        let perm = if op.flags.admin_perm {
+            quote!(#[doc = ""] #[doc = " Needs `CAP_NET_ADMIN`."])
+        } else if op.flags.uns_admin_perm {
+            quote!(#[doc = ""] #[doc = " Needs `CAP_NET_ADMIN` in the network namespace's user namespace."])
+        } else {
+            quote!()
+        };
+        let prep = |_req_t: &Ident| {
+            quote! {
+                let (attrs, flags) = req.parts()?;
+                let family = self.family()#aw?.id;
+                let header = req.header_bytes();
+                let r = ::nlspec_rt::Request::new(family, #cmd, FAMILY_VERSION)
+                    .flags(flags)
+                    .header(&header)
+                    #schema;
+            }
+        };
+        if let Some(d) = &op.do_ {
+            let req_t = &n.request;
+            let p = prep(req_t);
+            if d.reply.is_some() {
+                let reply = &n.reply;
+                methods.push(quote! {
+                    #opdoc
+                    #perm
+                    pub #asy fn #fname(&mut self, req: &#req_t) -> ::core::result::Result<#reply<'_>, ::nlspec_rt::Error> {
+                        #p
+                        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))#aw?;
+                        ::core::result::Result::Ok(#reply::decode(&msg)?)
+                    }
+                });
+            } else {
+                methods.push(quote! {
+                    #opdoc
+                    #perm
+                    pub #asy fn #fname(&mut self, req: &#req_t) -> ::core::result::Result<(), ::nlspec_rt::Error> {
+                        #p
+                        self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs))#aw
+                    }
+                });
+            }
+        }
+        if let Some(d) = &op.dump {
+            let req_t = &n.dump_request;
+            let p = prep(req_t);
+            let dname = format_ident!("{}_dump", op.fn_name.trim_end_matches('_'));
+            let it = &n.dump_iter;
+            let item = if d.reply.is_some() {
+                let r = &n.reply;
+                quote!(#r<'_>)
+            } else {
+                quote!(::nlspec_rt::GenlMsg<'_>)
+            };
+            let conv = if d.reply.is_some() {
+                let r = &n.reply;
+                quote!(#r::decode(&m).map_err(::nlspec_rt::Error::from))
+            } else {
+                quote!(::core::result::Result::Ok(m))
+            };
+            let itdoc = format!(" The replies of a `{}` dump, one at a time (a lending iterator: `while let Some(r) = it.next(){} {{ .. }}`).", op.name, if is_async { ".await" } else { "" });
+            methods.push(quote! {
+                #opdoc
+                #perm
+                #[doc = ""]
+                #[doc = " Dump: iterate the returned iterator for the replies."]
+                pub #asy fn #dname(&mut self, req: &#req_t) -> ::core::result::Result<#it<'_>, ::nlspec_rt::Error> {
+                    #p
+                    let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs))#aw?;
+                    ::core::result::Result::Ok(#it { inner })
+                }
+            });
+            iters.push(quote! {
+                #[doc = #itdoc]
+                pub struct #it<'s> {
+                    inner: #dump_it<'s>,
+                }
+                impl #it<'_> {
+                    /// The next reply; `None` after the last.
+                    #[allow(clippy::should_implement_trait)]
+                    pub #asy fn next(&mut self) -> ::core::option::Option<::core::result::Result<#item, ::nlspec_rt::Error>> {
+                        ::core::option::Option::Some(match self.inner.next()#aw? {
+                            ::core::result::Result::Ok(m) => #conv,
+                            ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
+                        })
+                    }
+                }
+            });
+        }
+    }
+    let has_groups = !cx.fam.mcast_groups.is_empty();
+    let subscribe = if has_groups {
+        quote! {
+            /// Join multicast group `group` (resolved by name through nlctrl).
+            pub #asy fn subscribe(&mut self, group: Group) -> ::core::result::Result<u32, ::nlspec_rt::Error> {
+                self.sock.subscribe(FAMILY_NAME, group.name())#aw
+            }
+        }
+    } else {
+        quote!()
+    };
+    let timeout = if is_async {
+        quote!()
+    } else {
+        quote! {
+            /// Like `recv_notification`, but `Ok(None)` after `timeout`.
+            pub fn recv_notification_timeout(&mut self, timeout: ::std::time::Duration) -> ::core::result::Result<::core::option::Option<Notification<'_>>, ::nlspec_rt::Error> {
+                match self.sock.recv_notification_timeout(timeout)? {
+                    ::core::option::Option::Some(n) => ::core::result::Result::Ok(::core::option::Option::Some(Notification::decode(&n.msg)?)),
+                    ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
+                }
+            }
+        }
+    };
+    let cdoc = if is_async {
+        format!(" A tokio client of the `{}` family (see [`super::Client`] for the same API, blocking).", cx.fam.name)
+    } else {
+        format!(" A client of the `{}` family: typed requests, replies, dumps and notifications over one Generic Netlink socket. The family id is resolved through nlctrl on first use and cached.", cx.fam.name)
+    };
+    quote! {
+        #[doc = #cdoc]
+        #[derive(Debug)]
+        pub struct #cname {
+            sock: #sock,
+        }
+        impl #cname {
+            /// Open a socket.
+            pub fn new() -> ::core::result::Result<Self, ::nlspec_rt::Error> {
+                ::core::result::Result::Ok(Self { sock: #sock::new()? })
+            }
+            /// Use an existing socket.
+            pub fn from_socket(sock: #sock) -> Self {
+                Self { sock }
+            }
+            /// The socket (e.g. to change its receive buffer).
+            pub fn socket(&mut self) -> &mut #sock {
+                &mut self.sock
+            }
+            /// Give the socket back.
+            pub fn into_socket(self) -> #sock {
+                self.sock
+            }
+            /// The family as the kernel registered it (id, version, ops, groups); resolved
+            /// through nlctrl once, then cached.
+            pub #asy fn family(&mut self) -> ::core::result::Result<::std::sync::Arc<::nlspec_rt::FamilyInfo>, ::nlspec_rt::Error> {
+                self.sock.resolve_family(FAMILY_NAME)#aw
+            }
+            #(#methods)*
+            #subscribe
+            /// The next notification of a subscribed group (queued ones first).
+            pub #asy fn recv_notification(&mut self) -> ::core::result::Result<Notification<'_>, ::nlspec_rt::Error> {
+                let n = self.sock.recv_notification()#aw?;
+                ::core::result::Result::Ok(Notification::decode(&n.msg)?)
+            }
+            #timeout
+        }
+        #(#iters)*
+    }
+}
+

@@ -1,0 +1,387 @@
+//! Attribute sets: zero-copy views (validated at decode, infallible getters), owned forms,
+//! encoders for building requests, and the schema tables for extended-ACK paths.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::attr::{doc_attrs, gen, ident, ty_lit, Cx};
+use crate::ir::{self, AttrKind, SetId};
+
+/// Method names the generated types use themselves; an attribute with one of these names gets
+/// the suffix `_attr` on its getter/setter.
+const RESERVED_METHODS: &[&str] = &[
+    "new", "decode", "decode_nested", "raw", "unknown_attrs", "to_owned", "item", "item_at",
+    "nlm_flags", "encoded_attrs", "fixed_header", "default", "clone", "fmt", "into_inner",
+];
+
+/// Getter/setter name of an attribute.
+pub fn method_name(a: &ir::Attr) -> Ident {
+    if RESERVED_METHODS.contains(&a.rust_name.as_str()) {
+        format_ident!("{}_attr", a.rust_name)
+    } else {
+        ident(&a.rust_name)
+    }
+}
+
+/// Stored field name of an attribute in a view.
+fn field_name(a: &ir::Attr) -> Ident {
+    format_ident!("f_{}", a.rust_name.trim_start_matches('_').trim_end_matches('_'))
+}
+
+/// Sets that appear as elements of an indexed array or one-level nest-type-value (they get an
+/// array encoder).
+pub fn array_element_sets(f: &ir::Family) -> BTreeSet<SetId> {
+    let mut out = BTreeSet::new();
+    for s in &f.sets {
+        for a in &s.attrs {
+            match &a.kind {
+                AttrKind::IndexedArray { set: Some(set), .. } => {
+                    out.insert(*set);
+                }
+                AttrKind::NestTypeValue { type_value, set } if type_value.len() <= 1 => {
+                    out.insert(*set);
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn is_iter_kind(a: &ir::Attr) -> bool {
+    matches!(a.kind, AttrKind::IndexedArray { .. } | AttrKind::NestTypeValue { .. })
+}
+
+/// Everything generated for one set.
+pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
+    let s = cx.fam.set(id);
+    let t = cx.set_ty(id);
+    let owned_t = cx.set_owned(id);
+    let tname = t.to_string();
+    let sname = &s.name;
+    let doc = doc_attrs(s.doc.as_deref());
+    let view_doc = format!(
+        " Decoded view of attribute set `{sname}`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`)."
+    );
+    let attrs: Vec<&ir::Attr> = s.attrs.iter().collect();
+    let depth = quote!(depth);
+
+    let mut fields = Vec::new();
+    let mut counters = Vec::new();
+    let mut arms = Vec::new();
+    let mut getters = Vec::new();
+    let mut debug = Vec::new();
+    let mut owned_fields = Vec::new();
+    let mut owned_init = Vec::new();
+    let mut known_types = Vec::new();
+    for a in &attrs {
+        let g = gen(a);
+        let ty = ty_lit(a.value);
+        known_types.push(ty.clone());
+        let Some(stored) = g.stored_ty(cx, a) else { continue };
+        let field = field_name(a);
+        let name = method_name(a);
+        let aname = &a.name;
+        let adoc = doc_attrs(a.doc.as_deref());
+        let view_ty = g.view_ty(cx, a);
+        let parse = g.parse(cx, a, &quote!(attr), &depth);
+        let owned_ty = g.owned_ty(cx, a);
+        if a.multi_attr {
+            let cnt = format_ident!("n_{}", field);
+            counters.push(quote!(let mut #cnt = 0usize;));
+            arms.push(quote! {
+                #ty => {
+                    #parse.map_err(|e| e.at_element(#cnt).in_attr(#aname))?;
+                    #cnt += 1;
+                }
+            });
+            let p0 = g.parse(cx, a, &quote!(attr), &quote!(0));
+            let v = g.view(cx, a, &quote!(v));
+            let mdoc = format!(" Every `{aname}` (multi-attr), in message order.");
+            getters.push(quote! {
+                #adoc
+                #[doc = ""]
+                #[doc = #mdoc]
+                pub fn #name(&self) -> impl ::core::iter::Iterator<Item = #view_ty> + ::core::clone::Clone + 'a {
+                    ::nlspec_rt::Attrs::new(self.raw)
+                        .flatten()
+                        .filter(|attr| attr.ty() == #ty)
+                        .filter_map(|attr| #p0.ok())
+                        .map(|v| #v)
+                }
+            });
+            let dv = g.debug(cx, a, &quote!(v));
+            debug.push(quote! {
+                if self.#name().next().is_some() {
+                    d.field(#aname, &::nlspec_rt::display::List(self.#name().map(|v| #dv)));
+                }
+            });
+            let conv = g.to_owned(cx, a, &quote!(v));
+            owned_fields.push(quote!(#adoc pub #name: ::std::vec::Vec<#owned_ty>,));
+            owned_init.push(quote!(#name: self.#name().map(|v| #conv).collect(),));
+            continue;
+        }
+        fields.push(quote!(#field: ::core::option::Option<#stored>,));
+        arms.push(quote! {
+            #ty => v.#field = ::core::option::Option::Some(#parse.map_err(|e| e.in_attr(#aname))?),
+        });
+        let extra = g.extra_getters(cx, a, &field, &name);
+        if matches!(a.kind, AttrKind::Flag) {
+            getters.push(quote! {
+                #adoc
+                pub fn #name(&self) -> bool {
+                    self.#field.unwrap_or(false)
+                }
+            });
+            debug.push(quote! {
+                if self.#name() {
+                    d.field(#aname, &true);
+                }
+            });
+            owned_fields.push(quote!(#adoc pub #name: bool,));
+            owned_init.push(quote!(#name: self.#name(),));
+        } else if is_iter_kind(a) {
+            let v = g.view(cx, a, &quote!(v));
+            getters.push(quote! {
+                #adoc
+                #[doc = ""]
+                #[doc = " Empty when the attribute is absent."]
+                pub fn #name(&self) -> #view_ty {
+                    self.#field.into_iter().flat_map(move |v| #v)
+                }
+            });
+            let dv = g.debug(cx, a, &quote!(self.#name()));
+            debug.push(quote! {
+                if self.#field.is_some() {
+                    d.field(#aname, &#dv);
+                }
+            });
+            let conv = g.to_owned(cx, a, &quote!(self.#name()));
+            owned_fields.push(quote!(#adoc pub #name: #owned_ty,));
+            owned_init.push(quote!(#name: #conv,));
+        } else {
+            let v = g.view(cx, a, &quote!(v));
+            getters.push(quote! {
+                #adoc
+                pub fn #name(&self) -> ::core::option::Option<#view_ty> {
+                    self.#field.map(|v| #v)
+                }
+                #extra
+            });
+            let dv = g.debug(cx, a, &quote!(v));
+            debug.push(quote! {
+                if let ::core::option::Option::Some(v) = self.#name() {
+                    d.field(#aname, &#dv);
+                }
+            });
+            let conv = g.to_owned(cx, a, &quote!(v));
+            owned_fields.push(quote!(#adoc pub #name: ::core::option::Option<#owned_ty>,));
+            owned_init.push(quote!(#name: self.#name().map(|v| #conv),));
+        }
+    }
+    let unknown_filter = if known_types.is_empty() {
+        quote!(true)
+    } else {
+        quote!(!matches!(attr.ty(), #(#known_types)|*))
+    };
+    let owned_doc = format!(" Owned copy of a [`{tname}`] (no borrowed data).");
+    let arms = if arms.is_empty() { quote!() } else { quote!(#(#arms)*) };
+
+    let view = quote! {
+        #doc
+        #[doc = ""]
+        #[doc = #view_doc]
+        #[derive(Clone, Copy, Default)]
+        pub struct #t<'a> {
+            raw: &'a [u8],
+            #(#fields)*
+        }
+        impl<'a> #t<'a> {
+            /// Decode and validate an attribute stream of this set (a message's attributes, or
+            /// a nest's payload). Nothing is allocated.
+            pub fn decode(raw: &'a [u8]) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                Self::decode_nested(raw, 0)
+            }
+            #[doc(hidden)]
+            pub fn decode_nested(raw: &'a [u8], depth: u32) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                if depth > MAX_NEST_DEPTH {
+                    return ::core::result::Result::Err(::nlspec_rt::DecodeError::other("attributes nested too deeply"));
+                }
+                #[allow(unused_mut)]
+                let mut v = Self { raw, ..::core::default::Default::default() };
+                #(#counters)*
+                for attr in ::nlspec_rt::Attrs::new(raw) {
+                    let attr = attr?;
+                    #[allow(unreachable_patterns)]
+                    match attr.ty() {
+                        #arms
+                        _ => {}
+                    }
+                }
+                ::core::result::Result::Ok(v)
+            }
+            /// The undecoded attribute bytes.
+            pub fn raw(&self) -> &'a [u8] {
+                self.raw
+            }
+            /// Attributes this client does not know (e.g. from a newer kernel).
+            pub fn unknown_attrs(&self) -> impl ::core::iter::Iterator<Item = ::nlspec_rt::Attr<'a>> + ::core::clone::Clone + 'a {
+                ::nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| #unknown_filter)
+            }
+            /// An owned copy.
+            pub fn to_owned(&self) -> #owned_t {
+                #owned_t { #(#owned_init)* }
+            }
+            #(#getters)*
+        }
+        impl ::core::fmt::Debug for #t<'_> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #[allow(unused_mut)]
+                let mut d = f.debug_struct(#tname);
+                #(#debug)*
+                if self.unknown_attrs().next().is_some() {
+                    d.field("unknown", &::nlspec_rt::display::List(self.unknown_attrs()));
+                }
+                d.finish()
+            }
+        }
+        #[doc = #owned_doc]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct #owned_t {
+            #(#owned_fields)*
+        }
+    };
+
+    let enc = encoder(cx, id, array_elem);
+    quote!(#view #enc)
+}
+
+/// Setter methods for `attrs`, writing through `w` (an expression of type `&mut AttrWriter`),
+/// returning `ret`.
+pub fn setters<'x>(
+    cx: &Cx,
+    attrs: impl Iterator<Item = &'x ir::Attr>,
+    recv: &TokenStream,
+    ret_ty: &TokenStream,
+    body: impl Fn(TokenStream) -> TokenStream,
+) -> TokenStream {
+    let mut out = Vec::new();
+    for a in attrs {
+        let g = gen(a);
+        if !g.encodable(a) {
+            continue;
+        }
+        let name = method_name(a);
+        let params = g.setter_params(cx, a);
+        let ty = ty_lit(a.value);
+        let put = g.put(cx, a, &quote!(w), &quote!(#ty));
+        let adoc = doc_attrs(a.doc.as_deref());
+        let multi = if a.multi_attr {
+            quote!(#[doc = ""] #[doc = " Multi-attr: call once per value."])
+        } else {
+            quote!()
+        };
+        let b = body(put);
+        out.push(quote! {
+            #adoc
+            #multi
+            pub fn #name(#recv, #params) -> #ret_ty {
+                #b
+            }
+        });
+    }
+    quote!(#(#out)*)
+}
+
+fn encoder(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
+    let s = cx.fam.set(id);
+    let e = cx.set_encoder(id);
+    let doc = format!(" Writes attributes of set `{}` into a request (used inside nests).", s.name);
+    let setters = setters(cx, s.attrs.iter(), &quote!(&mut self), &quote!(&mut Self), |put| {
+        quote! {
+            let w = &mut *self.w;
+            #put
+            self
+        }
+    });
+    let arr = if array_elem {
+        let ae = cx.set_array_encoder(id);
+        let adoc = format!(
+            " Writes the elements of an array (indexed-array or nest-type-value) of `{}` nests.",
+            s.name
+        );
+        quote! {
+            #[doc = #adoc]
+            pub struct #ae<'w, 'b> {
+                w: &'w mut ::nlspec_rt::AttrWriter<'b>,
+                next: u16,
+            }
+            impl<'w, 'b> #ae<'w, 'b> {
+                /// Write into `w` (inside an open nest).
+                pub fn new(w: &'w mut ::nlspec_rt::AttrWriter<'b>) -> Self {
+                    Self { w, next: 0 }
+                }
+                /// Append an element with the next index (0, 1, ...).
+                pub fn item(&mut self, f: impl ::core::ops::FnOnce(&mut #e<'_, 'b>)) -> &mut Self {
+                    let i = self.next;
+                    self.item_at(i, f)
+                }
+                /// Append an element with type/index `index` (nest-type-value: the value).
+                pub fn item_at(&mut self, index: u16, f: impl ::core::ops::FnOnce(&mut #e<'_, 'b>)) -> &mut Self {
+                    let nest = self.w.nest_start(index);
+                    f(&mut #e::new(&mut *self.w));
+                    self.w.nest_end(nest);
+                    self.next = index.wrapping_add(1);
+                    self
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    quote! {
+        #[doc = #doc]
+        pub struct #e<'w, 'b> {
+            w: &'w mut ::nlspec_rt::AttrWriter<'b>,
+        }
+        impl<'w, 'b> #e<'w, 'b> {
+            /// Write into `w`.
+            pub fn new(w: &'w mut ::nlspec_rt::AttrWriter<'b>) -> Self {
+                Self { w }
+            }
+            #setters
+        }
+        #arr
+    }
+}
+
+/// `pub mod schema` with one `AttrSet` static per set.
+pub fn schema(cx: &Cx) -> TokenStream {
+    let statics = cx.fam.sets.iter().map(|s| {
+        let n = cx.set_schema(s.id);
+        let name = &s.name;
+        let doc = format!(" Attribute names of set `{name}`.");
+        let infos = s.attrs.iter().map(|a| {
+            let ty = ty_lit(a.value);
+            let an = &a.name;
+            let nest = gen(a).schema_nest(cx, a);
+            quote!(::nlspec_rt::AttrInfo { ty: #ty, name: #an, nest: #nest })
+        });
+        quote! {
+            #[doc = #doc]
+            pub static #n: ::nlspec_rt::AttrSet = ::nlspec_rt::AttrSet {
+                name: #name,
+                attrs: &[#(#infos),*],
+            };
+        }
+    });
+    quote! {
+        /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
+        /// `.ops[2].flags` in [`nlspec_rt::Error`].
+        pub mod schema {
+            #(#statics)*
+        }
+    }
+}
