@@ -261,15 +261,24 @@ fn build(kd: &KernelDir, tc: &Toolchain) -> Result<()> {
 
 /// Every `CONFIG_X=y` of the fragment must be `=y` in .config, every `# CONFIG_X is not set`
 /// must not be set; otherwise a dependency is missing and the kernel would silently lack it.
+/// Symbols the kernel tree at `kdir` does not define at all (renamed or removed in that version,
+/// e.g. PROC_SYSCTL became SYSCTL in 7.x) are reported as a note, not an error.
 fn check_config(config: &Path, fragment: &Path) -> Result<()> {
+    let kdir = config.parent().expect(".config is inside the tree");
     let cfg = String::from_utf8_lossy(&util::read(config)?).into_owned();
     let frag = String::from_utf8_lossy(&util::read(fragment)?).into_owned();
     let has = |l: &str| cfg.lines().any(|c| c.trim() == l);
     let mut bad = Vec::new();
+    let mut unknown = Vec::new();
     for line in frag.lines().map(str::trim) {
         if line.starts_with("CONFIG_") {
             if !has(line) {
-                bad.push(format!("wanted {line}"));
+                let name = line.trim_start_matches("CONFIG_").split('=').next().unwrap_or("");
+                if kconfig_defines(kdir, name)? {
+                    bad.push(format!("wanted {line}"));
+                } else {
+                    unknown.push(format!("CONFIG_{name}"));
+                }
             }
         } else if let Some(rest) = line.strip_prefix("# CONFIG_") {
             if let Some(name) = rest.strip_suffix(" is not set") {
@@ -279,6 +288,13 @@ fn check_config(config: &Path, fragment: &Path) -> Result<()> {
                 }
             }
         }
+    }
+    if !unknown.is_empty() {
+        note(format!(
+            "{} {} not defined by this kernel's Kconfig (renamed or removed); ignored",
+            unknown.join(", "),
+            if unknown.len() == 1 { "is" } else { "are" }
+        ));
     }
     if bad.is_empty() {
         Ok(())
@@ -290,4 +306,31 @@ fn check_config(config: &Path, fragment: &Path) -> Result<()> {
             bad.join(", ")
         ))
     }
+}
+
+/// Whether any Kconfig file under `kdir` defines `config NAME` / `menuconfig NAME`.
+fn kconfig_defines(kdir: &Path, name: &str) -> Result<bool> {
+    fn walk(dir: &Path, name: &str) -> Result<bool> {
+        for e in std::fs::read_dir(dir).context(|| format!("listing {}", dir.display()))? {
+            let e = e.context(|| format!("listing {}", dir.display()))?;
+            let p = e.path();
+            let ft = e.file_type().context(|| p.display().to_string())?;
+            if ft.is_dir() {
+                if walk(&p, name)? {
+                    return Ok(true);
+                }
+            } else if ft.is_file() && e.file_name().to_string_lossy().starts_with("Kconfig") {
+                let text = String::from_utf8_lossy(&util::read(&p)?).into_owned();
+                let found = text.lines().any(|l| {
+                    let mut w = l.split_whitespace();
+                    matches!(w.next(), Some("config" | "menuconfig")) && w.next() == Some(name)
+                });
+                if found {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+    walk(kdir, name)
 }
