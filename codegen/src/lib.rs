@@ -4,6 +4,7 @@
 //! [`ir::Family`]) → emitters. Errors are [`diag::Diagnostics`] with `file:line:col`.
 
 pub mod attr;
+mod build;
 pub mod diag;
 #[cfg(feature = "cli")]
 pub mod dynamic;
@@ -14,6 +15,7 @@ pub mod names;
 pub mod resolve;
 pub mod spec;
 
+pub use build::{BuildError, Builder};
 pub use diag::{Diagnostic, Diagnostics};
 
 use std::path::Path;

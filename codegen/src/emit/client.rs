@@ -12,6 +12,8 @@ mod defs;
 mod ops;
 mod sets;
 
+pub use ops::AsyncClient;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -31,7 +33,7 @@ fn spec_file_name(f: &Family) -> String {
 }
 
 /// The items of the client (no inner attributes), as tokens.
-pub fn items(f: &Family) -> TokenStream {
+pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
     let cx = Cx::new(f);
     let name = &f.name;
     let version = proc_macro2::Literal::u8_unsuffixed(f.version.min(255) as u8);
@@ -53,7 +55,7 @@ pub fn items(f: &Family) -> TokenStream {
     let schema = sets::schema(&cx);
     let cmds = ops::cmd_consts(&cx);
     let (types, notifs, clients) = if f.is_genetlink() {
-        (ops::types(&cx), ops::notifications(&cx), ops::clients(&cx))
+        (ops::types(&cx), ops::notifications(&cx), ops::clients(&cx, mode))
     } else {
         // netlink-raw: the runtime speaks Generic Netlink only; the definitions, attribute
         // views and encoders are generated, the ops and the client are not.
@@ -156,13 +158,13 @@ fn header(f: &Family) -> String {
 /// The crate root (`src/lib.rs`) of a generated client crate, formatted.
 pub fn lib_rs(f: &Family) -> Result<String, String> {
     let inner = inner_attrs(f);
-    let items = items(f);
+    let items = items(f, AsyncClient::Feature);
     Ok(header(f) + &format_short(quote!(#inner #items))?)
 }
 
 /// The client as a module body for `include!` (no inner attributes), formatted.
-pub fn module_rs(f: &Family) -> Result<String, String> {
-    Ok(header(f) + &format_short(items(f))?)
+pub fn module_rs(f: &Family, mode: AsyncClient) -> Result<String, String> {
+    Ok(header(f) + &format_short(items(f, mode))?)
 }
 
 /// Crate name of a family's client: `nlspec-<family>`.

@@ -152,6 +152,7 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -
                     ::core::option::Option::None => ::core::result::Result::Ok((&self.attrs, self.nlm_flags)),
                 }
             }
+            #[allow(dead_code)]
             fn put(&mut self, f: impl ::core::ops::FnOnce(&mut ::nlspec_rt::AttrWriter<'_>)) {
                 let mut w = ::nlspec_rt::AttrWriter::new(&mut self.attrs);
                 f(&mut w);
@@ -320,10 +321,37 @@ pub fn notifications(cx: &Cx) -> TokenStream {
     }
 }
 
-/// The sync `Client` and, behind the `tokio` feature, `AsyncClient`.
-pub fn clients(cx: &Cx) -> TokenStream {
+/// Whether and how the tokio client is emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsyncClient {
+    /// Behind `#[cfg(feature = "tokio")]` (generated crates).
+    Feature,
+    /// Unconditionally (the including crate depends on `nlspec-rt` with `tokio`).
+    Always,
+    /// Not at all.
+    Never,
+}
+
+/// The sync `Client` and the tokio `AsyncClient` as `mode` says.
+pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
     let sync = client(cx, false);
     let asyn = client(cx, true);
+    match mode {
+        AsyncClient::Never => return sync,
+        AsyncClient::Always => {
+            return quote! {
+                #sync
+                pub use self::async_client::AsyncClient;
+                /// The tokio client.
+                pub mod async_client {
+                    #[allow(unused_imports)]
+                    use super::*;
+                    #asyn
+                }
+            }
+        }
+        AsyncClient::Feature => {}
+    }
     quote! {
         #sync
         #[allow(unexpected_cfgs)]

@@ -1511,6 +1511,7 @@ impl GetfamilyRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -1560,6 +1561,7 @@ impl GetfamilyDumpRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -1630,6 +1632,7 @@ impl GetpolicyDumpRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);

@@ -1455,6 +1455,7 @@ impl SetRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -1633,6 +1634,7 @@ impl GetRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -1690,6 +1692,7 @@ impl GetDumpRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -1780,6 +1783,7 @@ impl DeleteRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -1837,6 +1841,7 @@ impl IncrRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -1932,6 +1937,7 @@ impl UpdateFlagsRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -2027,6 +2033,7 @@ impl FillRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
@@ -2122,6 +2129,7 @@ impl ClearRequest {
             None => Ok((&self.attrs, self.nlm_flags)),
         }
     }
+    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
         let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
         f(&mut w);
