@@ -9,8 +9,10 @@ nlspec — one YNL spec, both sides of a Generic Netlink family
 USAGE:
     nlspec check --spec PATH
         Validate the spec; print located diagnostics. Exit 0 ok, 1 on errors.
-    nlspec gen --spec PATH --out DIR [--kernel]
+    nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P]
         Write the client crate (with --kernel: the kernel module) for the spec into DIR.
+        P: path (from DIR) of the nlspec-rt crate the client depends on; default: the
+        runtime this nlspec was built from, if present, else nlspec-rt from crates.io.
     nlspec --spec PATH (--do OP | --dump OP) [--json JSON] [--output-json]
            [--subscribe GROUP [--duration SECS]] [--create] [--excl] [--replace] [--append]
         Talk to the running kernel, encoding and decoding per the spec (the convention of
@@ -34,7 +36,7 @@ pub enum Command {
     Help,
     Version,
     Check { spec: String },
-    Gen { spec: String, out: String, kernel: bool },
+    Gen { spec: String, out: String, kernel: bool, rt_path: Option<String> },
     Run(RunArgs),
 }
 
@@ -219,7 +221,7 @@ fn parse_check(rest: &[String]) -> Result<Command, Fail> {
 
 fn parse_gen(rest: &[String]) -> Result<Command, Fail> {
     let mut a = Args { items: rest.to_vec(), pos: 0 };
-    let (mut spec, mut out, mut kernel) = (None, None, false);
+    let (mut spec, mut out, mut kernel, mut rt_path) = (None, None, false, None);
     while let Some((opt, inline)) = a.next() {
         match opt.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
@@ -235,16 +237,20 @@ fn parse_gen(rest: &[String]) -> Result<Command, Fail> {
                 no_value(&opt, &inline)?;
                 kernel = true
             }
+            "--rt-path" => {
+                let v = a.value(&opt, inline, "path from DIR to the nlspec-rt crate")?;
+                set_once(&mut rt_path, &opt, v)?
+            }
             other => {
                 return Err(Fail::Usage(format!(
-                    "gen: unexpected argument {other:?} (usage: nlspec gen --spec PATH --out DIR [--kernel])"
+                    "gen: unexpected argument {other:?} (usage: nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P])"
                 )))
             }
         }
     }
     let spec = spec.ok_or_else(|| Fail::Usage("gen: --spec PATH is required".into()))?;
     let out = out.ok_or_else(|| Fail::Usage("gen: --out DIR is required".into()))?;
-    Ok(Command::Gen { spec, out, kernel })
+    Ok(Command::Gen { spec, out, kernel, rt_path })
 }
 
 #[cfg(test)]
@@ -260,7 +266,7 @@ mod tests {
         assert_eq!(p("check --spec a.yaml").unwrap(), Command::Check { spec: "a.yaml".into() });
         assert_eq!(
             p("gen --spec=a.yaml --out d --kernel").unwrap(),
-            Command::Gen { spec: "a.yaml".into(), out: "d".into(), kernel: true }
+            Command::Gen { spec: "a.yaml".into(), out: "d".into(), kernel: true, rt_path: None }
         );
         let Command::Run(r) = p("--spec a.yaml --dump getfamily --output-json").unwrap() else { panic!() };
         assert_eq!(r.dump.as_deref(), Some("getfamily"));

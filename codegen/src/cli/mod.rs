@@ -43,7 +43,7 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
         args::Command::Help => out(args::USAGE),
         args::Command::Version => out(&format!("nlspec {}", env!("CARGO_PKG_VERSION"))),
         args::Command::Check { spec } => check(&spec),
-        args::Command::Gen { spec, out, kernel } => gen::gen(&spec, &out, kernel),
+        args::Command::Gen { spec, out, kernel, rt_path } => gen::gen(&spec, &out, kernel, rt_path.as_deref()),
         args::Command::Run(r) => run::run(r),
     }
 }
