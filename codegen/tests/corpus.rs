@@ -1,6 +1,8 @@
 //! Every spec of the kernel's own `Documentation/netlink/specs` (from Debian's linux-source
-//! tarballs in /usr/src) must load, validate and resolve. The specs are extracted at test time
-//! into cargo's per-target temp dir and never committed. A missing tarball is a failure.
+//! tarballs in /usr/src) must load, validate and resolve, and number its attributes, commands
+//! and enum entries exactly as the kernel's own YNL library (tools/net/ynl, Python) does.
+//! The files are extracted at test time into cargo's per-target temp dir and never committed.
+//! A missing tarball (or python3 with PyYAML, installed by `cargo xtask deps`) is a failure.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +17,10 @@ fn extract(tarball: &str) -> Vec<PathBuf> {
     );
     let stem = Path::new(tarball).file_name().unwrap().to_string_lossy().replace(".tar.xz", "");
     let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ynl-corpus").join(&stem);
-    let marker = dest.join(".done");
+    // both tests extract; one at a time
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let marker = dest.join(".done-specs-schemas-ynl");
     if !marker.exists() {
         std::fs::create_dir_all(&dest).unwrap();
         let st = Command::new("tar")
@@ -25,6 +30,8 @@ fn extract(tarball: &str) -> Vec<PathBuf> {
             .arg(&dest)
             .arg("--wildcards")
             .arg("*/Documentation/netlink/specs/*.yaml")
+            .arg("*/Documentation/netlink/*.yaml")
+            .arg("*/tools/net/ynl/*.py")
             .status()
             .expect("running tar");
         assert!(st.success(), "tar failed on {tarball}");
@@ -69,4 +76,77 @@ fn kernel_spec_corpus_resolves() {
     }
     println!("corpus: {} of {} kernel specs load, validate and resolve", total - failed.len(), total);
     assert!(failed.is_empty(), "{} of {total} specs failed:\n{}", failed.len(), failed.join("\n"));
+}
+
+/// Our own dump script for the kernel's YNL Python library: one line per attribute, op and
+/// enum entry with the numbers it computes.
+const PY_DUMP: &str = r#"
+import sys, os
+sys.path.insert(0, sys.argv[1])
+from lib.nlspec import SpecFamily
+for path in sys.argv[2:]:
+    name = os.path.basename(path)
+    f = SpecFamily(path, "")  # numbering only; schema checks are ours
+    for sname, s in f.attr_sets.items():
+        for aname, a in s.attrs.items():
+            print(f"{name} attr {sname} {aname} {a.value}")
+    for oname, o in f.msgs.items():
+        print(f"{name} op {oname} {o.req_value} {o.rsp_value}")
+    for ename, e in f.consts.items():
+        if hasattr(e, 'entries'):
+            for en, ee in e.entries.items():
+                print(f"{name} enum {ename} {en} {ee.user_value()}")
+"#;
+
+fn ours(specs: &[PathBuf]) -> Vec<String> {
+    let mut out = Vec::new();
+    for path in specs {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let f = nlspec_codegen::load_and_resolve(path).unwrap_or_else(|d| panic!("{d}"));
+        for s in &f.sets {
+            for a in &s.attrs {
+                out.push(format!("{name} attr {} {} {}", s.name, a.name, a.value));
+            }
+        }
+        let p = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_else(|| "None".into());
+        for o in &f.ops.list {
+            out.push(format!("{name} op {} {} {}", o.name, p(o.req_value), p(o.rsp_value)));
+        }
+        for e in &f.enums {
+            for x in &e.entries {
+                out.push(format!("{name} enum {} {} {}", e.name, x.name, x.value));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn numbering_matches_kernel_ynl() {
+    for tb in TARBALLS {
+        let specs = extract(tb);
+        // .../<src>/Documentation/netlink/specs/x.yaml -> <src>
+        let src = specs[0].ancestors().nth(4).unwrap().to_path_buf();
+        let lib = ["tools/net/ynl/pyynl", "tools/net/ynl"]
+            .iter()
+            .map(|d| src.join(d))
+            .find(|d| d.join("lib/nlspec.py").exists())
+            .unwrap_or_else(|| panic!("no tools/net/ynl lib/nlspec.py in {tb}"));
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(PY_DUMP)
+            .arg(&lib)
+            .args(&specs)
+            .output()
+            .expect("python3 is needed (cargo xtask deps installs python3-yaml)");
+        assert!(out.status.success(), "YNL python failed on {tb}:\n{}", String::from_utf8_lossy(&out.stderr));
+        let mut theirs: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+        theirs.sort();
+        let ours = ours(&specs);
+        let missing: Vec<_> = theirs.iter().filter(|l| ours.binary_search(l).is_err()).take(20).collect();
+        let extra: Vec<_> = ours.iter().filter(|l| theirs.binary_search(l).is_err()).take(20).collect();
+        println!("{tb}: {} numbers compared with the kernel's YNL library", theirs.len());
+        assert!(missing.is_empty() && extra.is_empty(), "{tb}: YNL has {missing:#?}\nwe have {extra:#?}");
+    }
 }
