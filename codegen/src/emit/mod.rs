@@ -8,6 +8,7 @@
 //! compare) the same bytes.
 
 pub mod client;
+pub mod kernel;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,89 @@
+//! Kernel emitter: golden test of the generated nlkv family code, and generation of every
+//! module file for the project's specs.
+//!
+//! `NLSPEC_BLESS=1 cargo test -p nlspec-codegen --test kernel_golden` rewrites the golden file.
+
+use std::path::{Path, PathBuf};
+
+use nlspec_codegen::emit::kernel::{generate, KernelOptions};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn gen(spec: &str) -> Vec<nlspec_codegen::emit::GeneratedFile> {
+    let fam = nlspec_codegen::load_and_resolve(root().join("specs").join(spec))
+        .unwrap_or_else(|e| panic!("{spec}: {e}"));
+    generate(&fam, &KernelOptions::default()).unwrap_or_else(|e| panic!("{spec}: {e}"))
+}
+
+#[test]
+fn nlkv_genl_matches_golden() {
+    let files = gen("nlkv.yaml");
+    let genl = files.iter().find(|f| f.path == Path::new("nlkv_genl.rs")).expect("nlkv_genl.rs");
+    let golden = root().join("codegen/tests/golden/nlkv_genl.rs");
+    if std::env::var_os("NLSPEC_BLESS").is_some() {
+        std::fs::write(&golden, &genl.contents).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&golden).expect("golden file (NLSPEC_BLESS=1 writes it)");
+    if want != genl.contents {
+        let line = want
+            .lines()
+            .zip(genl.contents.lines())
+            .position(|(a, b)| a != b)
+            .map(|i| i + 1)
+            .unwrap_or(want.lines().count().min(genl.contents.lines().count()) + 1);
+        panic!("generated nlkv_genl.rs differs from codegen/tests/golden/nlkv_genl.rs at line {line} (NLSPEC_BLESS=1 to accept)");
+    }
+}
+
+#[test]
+fn module_files_for_project_specs() {
+    for spec in ["nlkv.yaml", "nlctrl.yaml"] {
+        let files = gen(spec);
+        let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+        let stem = spec.trim_end_matches(".yaml");
+        for want in [
+            format!("{stem}_genl.rs"),
+            format!("{stem}_main.rs"),
+            format!("{stem}.mk"),
+            "Kbuild".into(),
+            "Makefile".into(),
+            "nlspec_support.rs".into(),
+            "nlspec_helper.h".into(),
+            "nlspec_bindgen.py".into(),
+            "nlspec.mk".into(),
+        ] {
+            assert!(names.contains(&want), "{spec}: no {want} in {names:?}");
+        }
+        let genl = &files[0].contents;
+        assert!(!genl.contains("unsafe"), "{spec}: generated family code must be safe Rust");
+        if let Some(out) = std::env::var_os("NLSPEC_KMOD_OUT") {
+            let dir = Path::new(&out).join(stem);
+            nlspec_codegen::emit::write_files(&dir, &files).unwrap();
+        }
+    }
+}
+
+#[test]
+fn nlkv_policies() {
+    let genl = &gen("nlkv.yaml")[0].contents;
+    // split policy: per-op do/dump tables listing only the op's request attributes
+    assert!(genl.contains("static SET_DO_POLICY: nl::PolicyTable<20>"), "set do policy");
+    assert!(genl.contains("static GET_DUMP_POLICY: nl::PolicyTable<21>"), "get dump policy");
+    // u64 bound above s16: a range static; s8 with const bounds inline
+    assert!(genl.contains("nl::RangeU::new(1, 4294967295)"));
+    assert!(genl.contains("nl::Policy::s8().range(-10, 10)"));
+    // sparse enum validated by a value check, flags by mask, exact length, unterminated string
+    assert!(genl.contains("nl::Policy::u32().check::<KindCheck>()"));
+    assert!(genl.contains("nl::Policy::u32().mask(7)"));
+    assert!(genl.contains("nl::Policy::binary_exact_len(32)"));
+    assert!(genl.contains("nl::Policy::string_unterminated(32)"));
+    assert!(genl.contains("nl::Policy::nested_array(&TAG_NEST_POLICY)"));
+    assert!(genl.contains("nl::SplitOp::do_op::<SetOp<H>>(1).flags(nl::ADMIN_PERM)"));
+    assert!(genl.contains(".validate(nl::DONT_VALIDATE_STRICT)"));
+    assert!(genl.contains("nl::McGroup::new(c\"audit\").cap_net_admin()"));
+    assert!(genl.contains("hdrsize: 8,"));
+    assert!(genl.contains("resv_start_op: 8"));
+}
