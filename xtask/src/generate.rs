@@ -29,7 +29,11 @@ fn outputs(fam: &Family) -> Result<Vec<Output>> {
     let rt = RtDependency { path: Some("../../../runtime".into()), version: "0.1.0".into() };
     let files = crate_files(fam, &rt).map_err(|e| err!("{}: client emitter: {e}", fam.source))?;
     out.push(Output { dir: PathBuf::from("generated/client").join(&fam.name), files });
-    // Hook for the kernel emitter: push Output { dir: generated/kmod/<family>, files } here.
+    // Kernel module: generated/kmod/<family>/ (family code, skeleton main, Kbuild, support files).
+    // Build a copy of it (kmod-build in place leaves objects that --check reports).
+    let opts = nlspec_codegen::emit::kernel::KernelOptions::default();
+    let files = nlspec_codegen::emit::kernel::generate(fam, &opts).map_err(|e| err!("{}: kernel emitter: {e}", fam.source))?;
+    out.push(Output { dir: PathBuf::from("generated/kmod").join(&fam.name), files });
     Ok(out)
 }
 
@@ -77,7 +81,7 @@ pub fn generate(check: bool) -> Result<i32> {
     }
     // Every directory under generated/<kind>/ that no spec produced is stale.
     let mut stale = Vec::new();
-    for kind in ["client"] {
+    for kind in ["client", "kmod"] {
         let base = root.join("generated").join(kind);
         if let Ok(rd) = std::fs::read_dir(&base) {
             for e in rd.flatten() {

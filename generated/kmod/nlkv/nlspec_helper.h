@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Input header for the module-local bindgen run (nlspec_bindgen.py).
+ *
+ * It pulls in the generic netlink headers of the kernel the module is built
+ * against, so struct layouts (genl_family, genl_info, nla_policy, ...) always
+ * come from that kernel. The NLSPEC_* constants below exist only while bindgen
+ * parses this file: they turn enum values and function-like macros that
+ * bindgen cannot evaluate into plain constants with stable names.
+ */
+#ifndef NLSPEC_HELPER_H
+#define NLSPEC_HELPER_H
+
+#include <linux/errno.h>
+#include <linux/skbuff.h>
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#ifdef __BINDGEN__
+const gfp_t NLSPEC_GFP_KERNEL = GFP_KERNEL;
+const gfp_t NLSPEC_GFP_ATOMIC = GFP_ATOMIC;
+const size_t NLSPEC_GENLMSG_DEFAULT_SIZE = GENLMSG_DEFAULT_SIZE;
+const size_t NLSPEC_NLA_HDRLEN = NLA_HDRLEN;
+const size_t NLSPEC_GENL_HDRLEN = GENL_HDRLEN;
+const size_t NLSPEC_NLMSG_HDRLEN = NLMSG_HDRLEN;
+const size_t NLSPEC_GENL_NAMSIZ = GENL_NAMSIZ;
+const size_t NLSPEC_NETLINK_CB_CTX_SIZE = sizeof_field(struct netlink_callback, ctx);
+
+const u8 NLSPEC_NLA_UNSPEC = NLA_UNSPEC;
+const u8 NLSPEC_NLA_U8 = NLA_U8;
+const u8 NLSPEC_NLA_U16 = NLA_U16;
+const u8 NLSPEC_NLA_U32 = NLA_U32;
+const u8 NLSPEC_NLA_U64 = NLA_U64;
+const u8 NLSPEC_NLA_STRING = NLA_STRING;
+const u8 NLSPEC_NLA_FLAG = NLA_FLAG;
+const u8 NLSPEC_NLA_MSECS = NLA_MSECS;
+const u8 NLSPEC_NLA_NESTED = NLA_NESTED;
+const u8 NLSPEC_NLA_NESTED_ARRAY = NLA_NESTED_ARRAY;
+const u8 NLSPEC_NLA_NUL_STRING = NLA_NUL_STRING;
+const u8 NLSPEC_NLA_BINARY = NLA_BINARY;
+const u8 NLSPEC_NLA_S8 = NLA_S8;
+const u8 NLSPEC_NLA_S16 = NLA_S16;
+const u8 NLSPEC_NLA_S32 = NLA_S32;
+const u8 NLSPEC_NLA_S64 = NLA_S64;
+const u8 NLSPEC_NLA_BITFIELD32 = NLA_BITFIELD32;
+const u8 NLSPEC_NLA_REJECT = NLA_REJECT;
+const u8 NLSPEC_NLA_BE16 = NLA_BE16;
+const u8 NLSPEC_NLA_BE32 = NLA_BE32;
+const u8 NLSPEC_NLA_SINT = NLA_SINT;
+const u8 NLSPEC_NLA_UINT = NLA_UINT;
+
+const u8 NLSPEC_NLA_VALIDATE_NONE = NLA_VALIDATE_NONE;
+const u8 NLSPEC_NLA_VALIDATE_RANGE = NLA_VALIDATE_RANGE;
+const u8 NLSPEC_NLA_VALIDATE_MIN = NLA_VALIDATE_MIN;
+const u8 NLSPEC_NLA_VALIDATE_MAX = NLA_VALIDATE_MAX;
+const u8 NLSPEC_NLA_VALIDATE_MASK = NLA_VALIDATE_MASK;
+const u8 NLSPEC_NLA_VALIDATE_RANGE_PTR = NLA_VALIDATE_RANGE_PTR;
+const u8 NLSPEC_NLA_VALIDATE_FUNCTION = NLA_VALIDATE_FUNCTION;
+
+const u8 NLSPEC_GENL_ADMIN_PERM = GENL_ADMIN_PERM;
+const u8 NLSPEC_GENL_UNS_ADMIN_PERM = GENL_UNS_ADMIN_PERM;
+const u8 NLSPEC_GENL_CMD_CAP_DO = GENL_CMD_CAP_DO;
+const u8 NLSPEC_GENL_CMD_CAP_DUMP = GENL_CMD_CAP_DUMP;
+const u8 NLSPEC_GENL_DONT_VALIDATE_STRICT = GENL_DONT_VALIDATE_STRICT;
+const u8 NLSPEC_GENL_DONT_VALIDATE_DUMP = GENL_DONT_VALIDATE_DUMP;
+const u8 NLSPEC_GENL_DONT_VALIDATE_DUMP_STRICT = GENL_DONT_VALIDATE_DUMP_STRICT;
+const u8 NLSPEC_GENL_MCAST_CAP_NET_ADMIN = GENL_MCAST_CAP_NET_ADMIN;
+const u8 NLSPEC_GENL_MCAST_CAP_SYS_ADMIN = GENL_MCAST_CAP_SYS_ADMIN;
+const u16 NLSPEC_NLM_F_MULTI = NLM_F_MULTI;
+const u16 NLSPEC_NLA_F_NESTED = NLA_F_NESTED;
+const u16 NLSPEC_NLA_TYPE_MASK = (u16)NLA_TYPE_MASK;
+
+const int NLSPEC_EPERM = EPERM;
+const int NLSPEC_ENOENT = ENOENT;
+const int NLSPEC_ESRCH = ESRCH;
+const int NLSPEC_E2BIG = E2BIG;
+const int NLSPEC_EAGAIN = EAGAIN;
+const int NLSPEC_ENOMEM = ENOMEM;
+const int NLSPEC_EBUSY = EBUSY;
+const int NLSPEC_EEXIST = EEXIST;
+const int NLSPEC_ENODEV = ENODEV;
+const int NLSPEC_EINVAL = EINVAL;
+const int NLSPEC_ENOSPC = ENOSPC;
+const int NLSPEC_ERANGE = ERANGE;
+const int NLSPEC_EMSGSIZE = EMSGSIZE;
+const int NLSPEC_EOPNOTSUPP = EOPNOTSUPP;
+const int NLSPEC_ENOBUFS = ENOBUFS;
+#endif
+
+#endif /* NLSPEC_HELPER_H */
