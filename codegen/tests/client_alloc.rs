@@ -1,0 +1,98 @@
+//! Decoding with the generated client allocates nothing per message: a counting global
+//! allocator around a dump loop over the live kernel's nlctrl.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use nlspec_nlctrl::{Client, GetfamilyDumpRequest, GetpolicyDumpRequest};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call unchanged to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> usize {
+    ALLOCS.load(Ordering::Relaxed)
+}
+
+#[test]
+fn zero_allocations_per_decoded_message() {
+    let mut c = Client::new().unwrap();
+    // Warm up: family resolution and receive-buffer sizing allocate once.
+    {
+        let mut it = c.getfamily_dump(&GetfamilyDumpRequest::new()).unwrap();
+        while let Some(r) = it.next() {
+            r.unwrap();
+        }
+    }
+    let mut msgs = 0;
+    let mut checksum = 0u64;
+    let mut loop_allocs = 0;
+    let mut it = c.getfamily_dump(&GetfamilyDumpRequest::new()).unwrap();
+    loop {
+        let before = allocs();
+        let Some(r) = it.next() else { break };
+        let r = r.unwrap();
+        // Decode happened in next(); use every getter, nested views and iterators included.
+        checksum += r.family_name().map_or(0, |n| n.len() as u64);
+        checksum += u64::from(r.family_id().unwrap_or(0));
+        checksum += u64::from(r.version().unwrap_or(0) + r.hdrsize().unwrap_or(0) + r.maxattr().unwrap_or(0));
+        for (i, op) in r.ops() {
+            checksum += u64::from(i) + u64::from(op.id().unwrap_or(0)) + u64::from(op.flags().map_or(0, |f| f.bits()));
+        }
+        for (_, g) in r.mcast_groups() {
+            checksum += g.name().map_or(0, |n| n.len() as u64) + u64::from(g.id().unwrap_or(0));
+        }
+        checksum += r.unknown_attrs().count() as u64;
+        let after = allocs();
+        if msgs > 0 {
+            loop_allocs += after - before;
+        }
+        msgs += 1;
+    }
+    drop(it);
+    assert!(msgs >= 2 && checksum > 0);
+    assert_eq!(loop_allocs, 0, "{loop_allocs} allocations while receiving and decoding {msgs} messages");
+
+    // The policy dump (two-level nest-type-value) too.
+    let mut n = 0;
+    let mut total = 0;
+    let mut it = c.getpolicy_dump(&GetpolicyDumpRequest::new().family_name("nlctrl")).unwrap();
+    loop {
+        let before = allocs();
+        let Some(r) = it.next() else { break };
+        let r = r.unwrap();
+        for (_, _, p) in r.policy() {
+            checksum += p.type_().map_or(0, |t| u64::from(t.0)) + p.max_length().map_or(0, u64::from);
+        }
+        for (_, p) in r.op_policy() {
+            checksum += u64::from(p.do_().unwrap_or(0));
+        }
+        if n > 0 {
+            total += allocs() - before;
+        }
+        n += 1;
+    }
+    assert!(n >= 2 && checksum > 0);
+    assert_eq!(total, 0, "{total} allocations decoding {n} policy messages");
+}
