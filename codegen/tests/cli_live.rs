@@ -207,3 +207,54 @@ fn subscribe_notifications_equal_ynl() {
     assert!(o.iter().any(|n| n["name"] == "dev-del-ntf"), "no dev-del-ntf: {o:?}");
     assert_eq!(t, o, "notifications differ (YNL vs nlspec)");
 }
+
+/// Without `--output-json` both print Python's `pprint` form; for output without multi-element
+/// sets (whose order Python leaves to string hashing) the text is identical.
+#[test]
+fn pretty_output_equals_ynl() {
+    let run = |spec: &std::path::Path, args: &[&str]| {
+        let t = ynl(spec, args);
+        let o = nlspec_spec(spec, args);
+        assert!(t.status.success() && o.status.success(), "{}{}", text(&t.stderr), text(&o.stderr));
+        let (t, o) = (text(&t.stdout), text(&o.stdout));
+        if let Some((i, (a, b))) = t.lines().zip(o.lines()).enumerate().find(|(_, (a, b))| a != b) {
+            panic!("pretty output of {} {args:?} differs at line {}:\nYNL:    {a}\nnlspec: {b}", spec.display(), i + 1);
+        }
+        assert_eq!(t.lines().count(), o.lines().count(), "pretty output of {} {args:?}: line counts", spec.display());
+    };
+    for spec in both_nlctrl() {
+        run(&spec, &["--dump", "getpolicy", "--json", r#"{"family-name": "ethtool"}"#]);
+    }
+    run(&upstream_spec("netdev.yaml"), &["--dump", "queue-get"]);
+}
+
+/// Attributes and values the spec does not describe: nlspec decodes them as YNL does with
+/// `--process-unknown` (`UnknownAttr(<type>)` with hex bytes, nests decoded).
+#[test]
+fn unknown_attributes_like_ynl_process_unknown() {
+    // nlctrl without the last attribute of op-attrs (flags) and of mcast-group-attrs (id).
+    let mut y: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(upstream_spec("nlctrl.yaml")).unwrap()).unwrap();
+    for set in y["attribute-sets"].as_sequence_mut().unwrap() {
+        let name = set["name"].as_str().unwrap().to_string();
+        if name == "op-attrs" || name == "mcast-group-attrs" {
+            let attrs = set["attributes"].as_sequence_mut().unwrap();
+            let drop = if name == "op-attrs" { "flags" } else { "id" };
+            attrs.retain(|a| a["name"].as_str() != Some(drop));
+        }
+    }
+    // YNL insists on the SPDX line.
+    let s = format!("# SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)\n{}", serde_yaml::to_string(&y).unwrap());
+    let dir = std::env::temp_dir().join(format!("nlspec-unknown-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("nlctrl.yaml");
+    std::fs::write(&spec, s).unwrap();
+    let args = ["--do", "getfamily", "--json", r#"{"family-name": "nlctrl"}"#, "--output-json"];
+    let mut yargs = args.to_vec();
+    yargs.push("--process-unknown");
+    let theirs = json_docs(&ynl(&spec, &yargs), "the kernel's YNL CLI", false);
+    let ours = json_docs(&nlspec_spec(&spec, &args), "nlspec", true);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(theirs, ours);
+    let s = ours[0].to_string();
+    assert!(s.contains("UnknownAttr(2)"), "{s}");
+}

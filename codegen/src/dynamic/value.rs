@@ -58,7 +58,7 @@ impl Value {
     /// Render like Python's `pprint.pprint(v, width, compact=True)`.
     pub fn to_pretty(&self, width: usize) -> String {
         let mut s = String::new();
-        pretty(self, 0, width, &mut s);
+        pretty(self, 0, 0, width, &mut s);
         s
     }
 }
@@ -243,81 +243,79 @@ fn repr(v: &Value) -> String {
     }
 }
 
-/// Write `v` starting at column `indent` (the caller already wrote up to there).
-fn pretty(v: &Value, indent: usize, width: usize, out: &mut String) {
+/// Python's `pprint.PrettyPrinter._format` (indent 1, compact, sorted dicts): `indent` is the
+/// current column, `allowance` the closing characters that will follow on the same line.
+fn pretty(v: &Value, indent: usize, allowance: usize, width: usize, out: &mut String) {
     let r = repr(v);
-    if r.len() + indent <= width {
+    if r.len() + indent + allowance <= width {
         out.push_str(&r);
         return;
     }
-    let pad = |n: usize| " ".repeat(n);
     match v {
         Value::Map(m) if !m.is_empty() => {
             out.push('{');
             let items = sorted_map(m);
+            let inner = indent + 1;
+            let last_i = items.len() - 1;
             for (i, (k, x)) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(",\n");
-                    out.push_str(&pad(indent + 1));
-                }
+                let last = i == last_i;
                 let kr = key_repr(k);
                 out.push_str(&kr);
                 out.push_str(": ");
-                pretty(x, indent + 1 + kr.len() + 2, width, out);
+                pretty(x, inner + kr.len() + 2, if last { allowance + 1 } else { 1 }, width, out);
+                if !last {
+                    out.push_str(",\n");
+                    out.push_str(&" ".repeat(inner));
+                }
             }
             out.push('}');
         }
         Value::List(l) if !l.is_empty() => {
             out.push('[');
-            seq(l.iter().collect(), indent, width, out);
+            items(&l.iter().collect::<Vec<_>>(), indent, allowance + 1, width, out);
             out.push(']');
         }
         Value::Set(s) if !s.is_empty() => {
             out.push('{');
-            let items: Vec<Value> = sorted_set(s).into_iter().map(|x| Value::Str(x.clone())).collect();
-            seq(items.iter().collect(), indent, width, out);
+            let vals: Vec<Value> = sorted_set(s).into_iter().map(|x| Value::Str(x.clone())).collect();
+            items(&vals.iter().collect::<Vec<_>>(), indent, allowance + 1, width, out);
             out.push('}');
         }
         _ => out.push_str(&r),
     }
 }
 
-/// Items of a list/set after the opening bracket; compact: scalars packed per line.
-fn seq(items: Vec<&Value>, indent: usize, width: usize, out: &mut String) {
-    let inner = indent + 1;
-    let mut col = inner;
-    let mut first = true;
-    for (i, x) in items.iter().enumerate() {
-        let last = i + 1 == items.len();
-        let r = repr(x);
-        let need = r.len() + if last { 1 } else { 2 };
-        if first {
-            first = false;
-        } else if col + 1 + need <= width {
-            out.push(' ');
-            col += 1;
-        } else {
-            out.push('\n');
-            out.push_str(&" ".repeat(inner));
-            col = inner;
+/// `PrettyPrinter._format_items` with `compact=True`.
+fn items(list: &[&Value], indent: usize, allowance: usize, width: usize, out: &mut String) {
+    let indent = indent + 1;
+    let delimnl = format!(",\n{}", " ".repeat(indent));
+    let mut delim = String::new();
+    let mut max_width = width as isize - indent as isize + 1;
+    let mut room = max_width;
+    for (i, ent) in list.iter().enumerate() {
+        let last = i + 1 == list.len();
+        if last {
+            max_width -= allowance as isize;
+            room -= allowance as isize;
         }
-        if col + need <= width || !matches!(x, Value::Map(_) | Value::List(_) | Value::Set(_)) {
+        let r = repr(ent);
+        let w = r.len() as isize + 2;
+        if room < w {
+            room = max_width;
+            if !delim.is_empty() {
+                delim = delimnl.clone();
+            }
+        }
+        if room >= w {
+            room -= w;
+            out.push_str(&delim);
+            delim = ", ".into();
             out.push_str(&r);
-            col += r.len();
-        } else {
-            let start = out.len();
-            pretty(x, col, width, out);
-            // Column after a multi-line item: length of its last line.
-            let tail = &out[start..];
-            col = match tail.rfind('\n') {
-                Some(p) => tail.len() - p - 1,
-                None => col + tail.len(),
-            };
+            continue;
         }
-        if !last {
-            out.push(',');
-            col += 1;
-        }
+        out.push_str(&delim);
+        delim = delimnl.clone();
+        pretty(ent, indent, if last { allowance } else { 1 }, width, out);
     }
 }
 
