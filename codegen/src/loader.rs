@@ -13,7 +13,7 @@ use crate::spec::Spec;
 use std::collections::HashMap;
 use std::path::Path;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// A 1-based position in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,6 +35,9 @@ pub struct NodeSpan {
 #[derive(Debug, Clone, Default)]
 pub struct Spans {
     map: HashMap<String, NodeSpan>,
+    /// Plain (unquoted) values that YAML 1.1 parsers such as PyYAML, which the kernel's YNL
+    /// tools use, read as booleans (`on`, `off`, `yes`, `no`, `y`, `n`): path, text, position.
+    pub yaml11_bools: Vec<(String, String, Pos)>,
 }
 
 impl Spans {
@@ -333,8 +336,17 @@ impl MarkedEventReceiver for SpanBuilder {
         let p = pos(&mark);
         match ev {
             Event::DocumentStart => self.docs += 1,
-            Event::Scalar(s, ..) => {
-                self.node(p, Some(&s), false);
+            Event::Scalar(s, style, ..) => {
+                let path = self.node(p, Some(&s), false);
+                if let Some(path) = path {
+                    let ambiguous = matches!(
+                        s.as_str(),
+                        "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+                    );
+                    if ambiguous && style == TScalarStyle::Plain {
+                        self.spans.yaml11_bools.push((path, s.clone(), p));
+                    }
+                }
             }
             Event::Alias(_) => {
                 self.node(p, Some("*alias"), false);

@@ -211,6 +211,11 @@ impl<'a> Resolver<'a> {
     }
 
     fn run(&mut self) -> Option<ir::Family> {
+        for (path, text, _) in &self.l.spans.yaml11_bools {
+            let mut d = self.l.error_at(path, format!("`{text}` is read as a boolean by YAML 1.1 parsers (PyYAML, used by the kernel's YNL tools)"));
+            d.help = Some(format!("quote it (\"{text}\") so every YAML parser reads a string"));
+            self.warns.push(d);
+        }
         self.check_levels();
         self.definitions();
         let sets = self.sets();
@@ -1280,6 +1285,16 @@ impl<'a> Resolver<'a> {
                 self.err(&p, format!("check `{key}` does not apply to attribute `{name}` of type {}", ty.as_str()), Some("min/max are valid for integer attributes (u8..u64, s8..s64, uint, sint); use min-len/max-len for strings and binaries".into()));
                 continue;
             };
+            if let IntOrName::Int(i) = v {
+                if *i < 0 {
+                    self.err(
+                        &p,
+                        format!("check {key} is a negative literal ({i})"),
+                        Some(format!("the YNL schema allows only non-negative literals here; define a const (`- {{name: {key}-{name}, type: const, value: {i}}}`) and name it, or use a limit such as s32-min")),
+                    );
+                    continue;
+                }
+            }
             let b = match self.bound(v, &p) {
                 Some(b) => b,
                 None => continue,
@@ -1437,12 +1452,12 @@ impl<'a> Resolver<'a> {
             let mut vals: HashMap<&str, usize> = HashMap::new();
             for (j, f) in sm.formats.iter().enumerate() {
                 let fp = format!("sub-messages[{i}].formats[{j}]");
-                if let Some(prev) = vals.insert(f.value.0.as_str(), j) {
-                    self.err(&format!("{fp}.value"), format!("duplicate format value `{}`", f.value.0), Some(format!("first used at formats[{prev}]")));
+                if let Some(prev) = vals.insert(f.value.as_str(), j) {
+                    self.err(&format!("{fp}.value"), format!("duplicate format value `{}`", f.value), Some(format!("first used at formats[{prev}]")));
                 }
                 let fixed_header = f.fixed_header.as_ref().and_then(|n| self.lookup_struct(n, &format!("{fp}.fixed-header")));
                 let attribute_set = f.attribute_set.as_ref().and_then(|n| self.lookup_set(n, &format!("{fp}.attribute-set")));
-                formats.push(ir::Format { value: f.value.0.clone(), rust_name: upper_camel(&f.value.0), fixed_header, attribute_set });
+                formats.push(ir::Format { value: f.value.clone(), rust_name: upper_camel(&f.value), fixed_header, attribute_set });
             }
             out.push(ir::SubMessage { name: sm.name.clone(), rust_name: upper_camel(&sm.name), formats });
         }

@@ -497,8 +497,8 @@ pub struct SubMessage {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Format {
-    /// Selector value this format applies to (any scalar, kept as text).
-    pub value: ScalarText,
+    /// Selector value this format applies to (a string, as the schema says; quote numbers).
+    pub value: String,
     pub fixed_header: Option<String>,
     pub attribute_set: Option<String>,
 }
@@ -543,35 +543,6 @@ impl<'de> Deserialize<'de> for IntOrName {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrName, E> {
                 Ok(IntOrName::Name(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// Any YAML scalar, kept as its text (sub-message format values may be names or numbers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScalarText(pub String);
-
-impl<'de> Deserialize<'de> for ScalarText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ScalarText;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a scalar (string or number)")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ScalarText, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ScalarText, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ScalarText, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ScalarText, E> {
-                Ok(ScalarText(v.to_string()))
             }
         }
         d.deserialize_any(V)

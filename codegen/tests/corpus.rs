@@ -150,3 +150,46 @@ fn numbering_matches_kernel_ynl() {
         assert!(missing.is_empty() && extra.is_empty(), "{tb}: YNL has {missing:#?}\nwe have {extra:#?}");
     }
 }
+
+/// Our own specs and the every-key fixtures are accepted by the kernel's own JSON schemas
+/// (7.3), validated by its YNL library: our per-level key rules are not looser than theirs.
+#[test]
+fn own_specs_pass_kernel_schemas() {
+    let tb = "/usr/src/linux-source-7.3.tar.xz";
+    let specs = extract(tb);
+    let src = specs[0].ancestors().nth(4).unwrap().to_path_buf();
+    let lib = src.join("tools/net/ynl/pyynl");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut ours = vec![root.join("../specs/nlctrl.yaml")];
+    let mut fx: Vec<_> = std::fs::read_dir(root.join("tests/fixtures/valid")).unwrap().map(|e| e.unwrap().path()).collect();
+    fx.sort();
+    ours.extend(fx);
+    let script = r#"
+import sys, yaml
+sys.path.insert(0, sys.argv[1])
+from lib.nlspec import SpecFamily
+schemas = sys.argv[2]
+bad = 0
+for path in sys.argv[3:]:
+    with open(path) as f:
+        proto = yaml.safe_load(f).get('protocol', 'genetlink')
+    try:
+        SpecFamily(path, f"{schemas}/{proto}.yaml")
+        print(f"ok {path}")
+    except Exception as e:
+        bad += 1
+        print(f"FAIL {path}: {e}")
+sys.exit(1 if bad else 0)
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&lib)
+        .arg(src.join("Documentation/netlink"))
+        .args(&ours)
+        .output()
+        .expect("python3 is needed (cargo xtask deps installs python3-yaml, python3-jsonschema)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}");
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+}

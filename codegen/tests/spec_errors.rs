@@ -71,8 +71,9 @@ case!(check_max_too_big, "check_max_too_big.yaml", 11, 16, "check max 300 does n
 case!(attr_value_too_big, "attr_value_too_big.yaml", 10, 16, "attribute value 70000");
 case!(enum_too_wide, "enum_too_wide.yaml", 17, 15, "entry `high` (300) does not fit attribute `a` of type u8");
 case!(op_value_too_big, "op_value_too_big.yaml", 15, 14, "command value 256");
-case!(min_over_max, "min_over_max.yaml", 11, 16, "min 10 is greater than max -10");
+case!(min_over_max, "min_over_max.yaml", 13, 16, "min 10 is greater than max -10");
 // checks and types
+case!(negative_literal, "negative_literal.yaml", 11, 16, "negative literal (-5)");
 case!(check_wrong_type, "check_wrong_type.yaml", 11, 20, "check `max-len` does not apply to attribute `a` of type u32");
 case!(unknown_limit, "unknown_limit.yaml", 11, 16, "unknown limit or definition `u31-max`");
 case!(nest_without_set, "nest_without_set.yaml", 8, 9, "has no `nested-attributes`");

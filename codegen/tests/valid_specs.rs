@@ -22,7 +22,7 @@ fn legacy_family_keys() {
     assert_eq!(f.c.cmd_cnt_name, "KITCHEN_CMD_CNT");
     assert_eq!(f.kernel_family.headers, ["linux/kitchen_priv.h"]);
     assert_eq!(f.kernel_family.sock_priv.as_deref(), Some("struct kitchen_sock"));
-    assert_eq!(f.definitions.len(), 5);
+    assert_eq!(f.definitions.len(), 6);
 }
 
 #[test]
@@ -79,6 +79,8 @@ fn legacy_attribute_sets() {
     assert!(matches!(label.checks.max_len.as_ref().unwrap().source, BoundSource::Const(_)));
     assert!(label.checks.unterminated_ok);
     assert_eq!(main.attr("neg8").unwrap().checks.min.as_ref().unwrap().value, -128);
+    assert_eq!(main.attr("neg8").unwrap().checks.max.as_ref().unwrap().value, -1);
+    assert_eq!(main.attr("neg32").unwrap().checks.min.as_ref().unwrap().value, -1);
     assert_eq!(main.attr("count").unwrap().checks.max.as_ref().unwrap().value, u64::MAX as i128);
     assert_eq!(main.attr("delta").unwrap().checks.min.as_ref().unwrap().value, i64::MIN as i128);
     let caps = main.attr("caps").unwrap();

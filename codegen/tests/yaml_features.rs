@@ -86,3 +86,13 @@ fn alias_bomb_is_rejected_not_expanded_forever() {
     let d = nlspec_codegen::resolve_str("bomb.yaml", &text).unwrap_err();
     assert!(!d.is_empty());
 }
+
+#[test]
+fn yaml_1_1_booleans_are_flagged() {
+    let text = "name: x\ndoc: d\ndefinitions:\n  - name: sw\n    type: enum\n    entries: [on, 'off', auto]\nattribute-sets: []\noperations:\n  list: []\n";
+    let f = nlspec_codegen::resolve_str("b.yaml", text).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(f.enums[0].entries[0].name, "on");
+    assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+    assert_eq!((f.warnings[0].line, f.warnings[0].col), (6, 15));
+    assert!(f.warnings[0].message.contains("`on` is read as a boolean"));
+}
