@@ -328,7 +328,8 @@ fn encoder(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
                     let i = self.next;
                     self.item_at(i, f)
                 }
-                /// Append an element with type/index `index` (nest-type-value: the value).
+                /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
+                /// the top two bits of a netlink attribute type are flags).
                 pub fn item_at(&mut self, index: u16, f: impl ::core::ops::FnOnce(&mut #e<'_, 'b>)) -> &mut Self {
                     let nest = self.w.nest_start(index);
                     f(&mut #e::new(&mut *self.w));

@@ -863,7 +863,8 @@ impl<'w, 'b> OpAttrsArrayEncoder<'w, 'b> {
         let i = self.next;
         self.item_at(i, f)
     }
-    /// Append an element with type/index `index` (nest-type-value: the value).
+    /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
+    /// the top two bits of a netlink attribute type are flags).
     pub fn item_at(
         &mut self,
         index: u16,
@@ -1013,7 +1014,8 @@ impl<'w, 'b> McastGroupAttrsArrayEncoder<'w, 'b> {
         let i = self.next;
         self.item_at(i, f)
     }
-    /// Append an element with type/index `index` (nest-type-value: the value).
+    /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
+    /// the top two bits of a netlink attribute type are flags).
     pub fn item_at(
         &mut self,
         index: u16,
@@ -1464,7 +1466,8 @@ impl<'w, 'b> OpPolicyAttrsArrayEncoder<'w, 'b> {
         let i = self.next;
         self.item_at(i, f)
     }
-    /// Append an element with type/index `index` (nest-type-value: the value).
+    /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
+    /// the top two bits of a netlink attribute type are flags).
     pub fn item_at(
         &mut self,
         index: u16,

@@ -1282,7 +1282,8 @@ impl<'w, 'b> TagArrayEncoder<'w, 'b> {
         let i = self.next;
         self.item_at(i, f)
     }
-    /// Append an element with type/index `index` (nest-type-value: the value).
+    /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
+    /// the top two bits of a netlink attribute type are flags).
     pub fn item_at(
         &mut self,
         index: u16,
@@ -1400,7 +1401,8 @@ impl<'w, 'b> MetaItemArrayEncoder<'w, 'b> {
         let i = self.next;
         self.item_at(i, f)
     }
-    /// Append an element with type/index `index` (nest-type-value: the value).
+    /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
+    /// the top two bits of a netlink attribute type are flags).
     pub fn item_at(
         &mut self,
         index: u16,
