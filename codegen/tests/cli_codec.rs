@@ -108,7 +108,7 @@ fn attr(ty: u16, payload: &[u8]) -> Vec<u8> {
     let mut v = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
     v.extend_from_slice(&ty.to_ne_bytes());
     v.extend_from_slice(payload);
-    while v.len() % 4 != 0 {
+    while v.len() & 3 != 0 {
         v.push(0);
     }
     v

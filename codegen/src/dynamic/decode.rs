@@ -92,7 +92,7 @@ fn rsp_add(m: &mut Map, key: Key, multi: Option<bool>, v: Value) {
 
 fn c_array(b: &[u8], t: AttrType) -> R<Vec<i128>> {
     let (w, s) = int_type(t).ok_or_else(|| DecodeError::new(format!("sub-type {t:?} is not a scalar")))?;
-    if b.len() % w != 0 {
+    if b.chunks(w).any(|c| c.len() != w) {
         return Err(DecodeError::new(format!("{} bytes is not a whole number of {w}-byte elements", b.len())));
     }
     Ok(b.chunks(w).map(|c| read_int(c, s, None)).collect())

@@ -65,7 +65,7 @@ fn put(out: &mut Vec<u8>, ty: u16, payload: &[u8]) -> R<()> {
     out.extend_from_slice(&(len as u16).to_ne_bytes());
     out.extend_from_slice(&ty.to_ne_bytes());
     out.extend_from_slice(payload);
-    while out.len() % 4 != 0 {
+    while out.len() & 3 != 0 {
         out.push(0);
     }
     Ok(())
@@ -114,7 +114,7 @@ fn py_int(s: &str) -> Option<i128> {
 
 fn from_hex(s: &str) -> R<Vec<u8>> {
     let digits: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if digits.len() & 1 == 1 {
         return Err(EncodeError::new(format!("{s:?} is not hex bytes (odd number of digits)")));
     }
     digits
@@ -523,7 +523,7 @@ fn parse_mac(s: &str) -> R<Vec<u8>> {
     if s.contains(':') {
         s.split(':').map(|x| u8::from_str_radix(x, 16).map_err(|_| bad())).collect()
     } else {
-        if s.len() % 2 != 0 {
+        if s.len() & 1 == 1 {
             return Err(bad());
         }
         from_hex(s).map_err(|_| bad())
