@@ -51,8 +51,12 @@ fn ynl_lib(spec: &std::path::Path, mode: &str, space: &str, inputs: &[String]) -
     std::fs::create_dir_all(&dir).unwrap();
     let helper = dir.join("helper.py");
     std::fs::write(&helper, HELPER).unwrap();
-    // nlctrl and nlkv are both genetlink-legacy.
-    let proto = "genetlink-legacy";
+    let text_spec = std::fs::read_to_string(spec).unwrap();
+    let proto = text_spec
+        .lines()
+        .find_map(|l| l.strip_prefix("protocol:"))
+        .map(|p| p.trim().to_string())
+        .unwrap_or_else(|| "genetlink".into());
     let mut c = Command::new("python3")
         .arg(&helper)
         .arg(ynl_root().join("tools/net/ynl/pyynl"))
@@ -203,4 +207,16 @@ fn bad_input_is_an_error_not_a_panic() {
     for b in [vec![8u8, 0, key as u8, 0, 1], attr(key, &[1, 2]), vec![3, 0, 0, 0]] {
         assert!(dec.message(Some(set), &b, None, &[]).is_err(), "{}", hex(&b));
     }
+}
+
+/// netlink-raw's sub-messages (selector in the enclosing nest) and structs, on rt-link: the
+/// codec is protocol-independent even though the CLI only talks Generic Netlink.
+#[test]
+fn rt_link_sub_messages_match_ynl() {
+    let cases = vec![
+        json!({"ifname": "v0", "linkinfo": {"kind": "vlan", "data": {"id": 5, "protocol": "8021ad", "flags": {"flags": 1, "mask": 1}}}}),
+        json!({"linkinfo": {"kind": "bond", "data": {"mode": 4, "miimon": 100}}}),
+        json!({"mtu": 1400, "address": "00:11:22:33:44:55", "txqlen": 1000}),
+    ];
+    cross_check(upstream_spec("rt-link.yaml"), "link-attrs", &cases, &[]);
 }
