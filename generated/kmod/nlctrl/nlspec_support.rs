@@ -1822,3 +1822,96 @@ impl Drop for Notification {
         unsafe { b::nlmsg_free(self.w.skb) };
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Module-wide state and time
+// ---------------------------------------------------------------------------------------------
+
+/// A `static` slot for module-wide state that handlers (plain trait functions without `self`)
+/// reach safely: `static STORE: Global<Mutex<Store>> = Global::new();`, filled in `init` with
+/// [`Global::install`] (a pinned box, so `T` may be a kernel `Mutex`/`SpinLock` made with
+/// `new_mutex!`), read with [`Global::with`]. Dropping the returned [`GlobalGuard`] empties the
+/// slot, waits until no [`Global::with`] call is inside `f` any more, then frees the value.
+/// Keep the guard in the module struct *after* the family [`Registration`] so the family is
+/// unregistered (no handler running) before the state goes.
+pub struct Global<T: Sync + 'static> {
+    ptr: core::sync::atomic::AtomicPtr<T>,
+    users: core::sync::atomic::AtomicUsize,
+}
+
+// SAFETY: the slot hands out only `&T` (T: Sync) and frees the value only after it is
+// unpublished and no reader holds a reference (see `with` / `GlobalGuard::drop`).
+unsafe impl<T: Sync + 'static> Sync for Global<T> {}
+
+impl<T: Sync + 'static> Global<T> {
+    /// An empty slot.
+    pub const fn new() -> Self {
+        Global {
+            ptr: core::sync::atomic::AtomicPtr::new(ptr::null_mut()),
+            users: core::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Publishes `value`; `EBUSY` if the slot is already filled.
+    pub fn install(
+        &'static self,
+        value: core::pin::Pin<kernel::alloc::KBox<T>>,
+    ) -> core::result::Result<GlobalGuard<T>, kernel::error::Error> {
+        // SAFETY: the pointer is only turned back into a `KBox` by GlobalGuard::drop, which
+        // never moves the value out (pinning is kept).
+        let raw = kernel::alloc::KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(value) });
+        if self
+            .ptr
+            .compare_exchange(ptr::null_mut(), raw, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        {
+            // SAFETY: `raw` came from KBox::into_raw above and was not published.
+            drop(unsafe { kernel::alloc::KBox::from_raw(raw) });
+            return Err(kernel::error::Error::from_errno(-errno::EBUSY));
+        }
+        Ok(GlobalGuard { slot: self })
+    }
+
+    /// Runs `f` with the value; `None` when the slot is empty (before `install`, after the
+    /// guard dropped).
+    pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        // Announce the reader before looking at the pointer (SeqCst on both sides: a reader
+        // that sees the pointer is counted before the guard's swap, so the guard waits for it).
+        self.users.fetch_add(1, Ordering::SeqCst);
+        let p = self.ptr.load(Ordering::SeqCst);
+        let r = if p.is_null() {
+            None
+        } else {
+            // SAFETY: p is published and cannot be freed while `users` counts us.
+            Some(f(unsafe { &*p }))
+        };
+        self.users.fetch_sub(1, Ordering::SeqCst);
+        r
+    }
+}
+
+/// Keeps a [`Global`] filled; dropping it empties the slot and frees the value.
+pub struct GlobalGuard<T: Sync + 'static> {
+    slot: &'static Global<T>,
+}
+
+impl<T: Sync + 'static> Drop for GlobalGuard<T> {
+    fn drop(&mut self) {
+        let p = self.slot.ptr.swap(ptr::null_mut(), Ordering::SeqCst);
+        while self.slot.users.load(Ordering::SeqCst) != 0 {
+            // SAFETY: plain sleep in process context (module exit).
+            unsafe { kernel::bindings::msleep(1) };
+        }
+        if !p.is_null() {
+            // SAFETY: p came from KBox::into_raw in install, is unpublished, and no reader is
+            // left inside `with`.
+            drop(unsafe { kernel::alloc::KBox::from_raw(p) });
+        }
+    }
+}
+
+/// Nanoseconds of the kernel's monotonic clock (`ktime_get`).
+pub fn monotonic_ns() -> u64 {
+    // SAFETY: ktime_get has no preconditions in process or softirq context.
+    unsafe { kernel::bindings::ktime_get() as u64 }
+}

@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kernel module `nlkv`: the nlspec showcase, an in-kernel key-value store served over the
+//! Generic Netlink family generated from `specs/nlkv.yaml`.
+//!
+//! Everything netlink (policies, ops table, family, multicast groups, typed request views, reply
+//! builders, notification senders) is the generated `nlkv_genl.rs`; this file holds only the
+//! handlers and the store. It is safe Rust: the `unsafe` lives in the nlspec support module.
+//!
+//! Store: entries keyed by (namespace from the fixed header, key) in a `kernel::rbtree`, plus a
+//! second tree by a creation id that gives dumps a stable cursor (the dump state is the next id,
+//! so a dump spanning many skbs returns each entry once even when entries come and go). Entries
+//! whose ttl ran out are evicted when they are next looked at (`evict-ntf` on `audit`). Every
+//! change is multicast as `change-ntf` on `changes`, with the `change` attribute saying what
+//! happened.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::init::InPlaceInit;
+use kernel::prelude::*;
+use kernel::rbtree::RBTree;
+use kernel::sync::Mutex;
+
+mod nlspec_support;
+#[path = "../../generated/kmod/nlkv/nlkv_genl.rs"]
+mod nlkv_genl;
+
+use nlkv_genl::*;
+
+module! {
+    type: NlkvModule,
+    name: "nlkv",
+    description: "nlkv: in-kernel key-value store over Generic Netlink (nlspec showcase)",
+    license: "GPL",
+}
+
+/// Most tags, labels and meta slots one entry keeps.
+const MAX_REPEATS: usize = 16;
+
+/// A tag of an entry.
+struct Tag {
+    name: KVec<u8>,
+    weight: Option<u16>,
+}
+
+/// Everything a `set` request supplies, decoded (and copied) before the store is locked.
+struct Fields {
+    value: KVec<u8>,
+    kind: Kind,
+    flags: EntryFlags,
+    ttl_ms: Option<u64>,
+    priority: i8,
+    tags: KVec<Tag>,
+    labels: KVec<KVec<u8>>,
+    digest: Option<[u8; 32]>,
+    owner_addr: Option<u32>,
+    owner_port: Option<u16>,
+    meta: KVec<(u16, Option<u32>)>,
+}
+
+impl Fields {
+    fn empty(kind: Kind) -> Self {
+        Fields {
+            value: KVec::new(),
+            kind,
+            flags: EntryFlags::EMPTY,
+            ttl_ms: None,
+            priority: 0,
+            tags: KVec::new(),
+            labels: KVec::new(),
+            digest: None,
+            owner_addr: None,
+            owner_port: None,
+            meta: KVec::new(),
+        }
+    }
+}
+
+/// One entry of the store.
+struct Entry {
+    ns: u32,
+    key: KVec<u8>,
+    f: Fields,
+    /// Monotonic deadline in ns (0: none).
+    expires_ns: u64,
+    counter: u64,
+    stats: EntryStats,
+}
+
+impl Entry {
+    fn key_str(&self) -> &str {
+        core::str::from_utf8(&self.key).unwrap_or("")
+    }
+    fn expired(&self, now: u64) -> bool {
+        self.expires_ns != 0 && now >= self.expires_ns
+    }
+    fn set_fields(&mut self, f: Fields, now: u64) {
+        self.expires_ns = match f.ttl_ms {
+            Some(ms) => now.saturating_add(ms.saturating_mul(1_000_000)).max(1),
+            None => 0,
+        };
+        self.f = f;
+    }
+}
+
+/// Lookup key: namespace, then key bytes.
+struct Key {
+    ns: u32,
+    key: KVec<u8>,
+}
+
+impl PartialEq for Key {
+    fn eq(&self, o: &Self) -> bool {
+        self.ns == o.ns && self.key.as_slice() == o.key.as_slice()
+    }
+}
+impl Eq for Key {}
+impl PartialOrd for Key {
+    fn partial_cmp(&self, o: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Key {
+    fn cmp(&self, o: &Self) -> core::cmp::Ordering {
+        (self.ns, self.key.as_slice()).cmp(&(o.ns, o.key.as_slice()))
+    }
+}
+
+fn oom<E>(_: E) -> nl::Error {
+    nl::Error::ENOMEM.msg(c"out of memory")
+}
+
+fn kvec(b: &[u8]) -> nl::Result<KVec<u8>> {
+    let mut v = KVec::with_capacity(b.len(), GFP_KERNEL).map_err(oom)?;
+    v.extend_from_slice(b, GFP_KERNEL).map_err(oom)?;
+    Ok(v)
+}
+
+/// The store: entries by id (dump order) and the (ns, key) → id index.
+struct Store {
+    next_id: u64,
+    by_id: RBTree<u64, KBox<Entry>>,
+    by_key: RBTree<Key, u64>,
+}
+
+impl Store {
+    fn new() -> Self {
+        Store { next_id: 1, by_id: RBTree::new(), by_key: RBTree::new() }
+    }
+
+    /// The id of `(ns, key)`. An entry found expired is removed (with an `evict-ntf`) and
+    /// reported absent.
+    fn lookup(&mut self, ns: u32, key: &[u8], now: u64) -> nl::Result<Option<u64>> {
+        let k = Key { ns, key: kvec(key)? };
+        let Some(id) = self.by_key.get(&k).copied() else {
+            return Ok(None);
+        };
+        let expired = self.by_id.get(&id).map(|e| e.expired(now)).unwrap_or(true);
+        if expired {
+            if let Some(e) = self.remove(id)? {
+                notify_evict(&e, Change::EVICTED);
+            }
+            return Ok(None);
+        }
+        Ok(Some(id))
+    }
+
+    fn get_mut(&mut self, id: u64) -> nl::Result<&mut Entry> {
+        match self.by_id.get_mut(&id) {
+            Some(e) => Ok(e),
+            None => Err(nl::Error::ENOENT.msg(c"entry vanished")),
+        }
+    }
+
+    /// Inserts a new entry; returns its id.
+    fn insert(&mut self, ns: u32, key: &[u8], f: Fields, counter: u64, now: u64) -> nl::Result<u64> {
+        let id = self.next_id;
+        let mut e = KBox::new(
+            Entry {
+                ns,
+                key: kvec(key)?,
+                f: Fields::empty(Kind::TEXT),
+                expires_ns: 0,
+                counter,
+                stats: EntryStats { created_ns: now, reads: 0, writes: 1 },
+            },
+            GFP_KERNEL,
+        )
+        .map_err(oom)?;
+        e.set_fields(f, now);
+        let k = Key { ns, key: kvec(key)? };
+        // Reserve both nodes before touching either tree, so a failed allocation changes nothing.
+        let n1 = kernel::rbtree::RBTreeNode::new(k, id, GFP_KERNEL).map_err(oom)?;
+        let n2 = kernel::rbtree::RBTreeNode::new(id, e, GFP_KERNEL).map_err(oom)?;
+        let _ = self.by_key.insert(n1);
+        let _ = self.by_id.insert(n2);
+        self.next_id += 1;
+        Ok(id)
+    }
+
+    fn remove(&mut self, id: u64) -> nl::Result<Option<KBox<Entry>>> {
+        let Some(e) = self.by_id.remove(&id) else {
+            return Ok(None);
+        };
+        let k = Key { ns: e.ns, key: kvec(&e.key)? };
+        self.by_key.remove(&k);
+        Ok(Some(e))
+    }
+}
+
+static STORE: nl::Global<Mutex<Store>> = nl::Global::new();
+/// `set` requests that got through the pre hook and the handler (counted by the post hook).
+static SETS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `f` on the locked store (`ENODEV` while the module is going away).
+fn with_store<R>(f: impl FnOnce(&mut Store) -> nl::Result<R>) -> nl::Result<R> {
+    match STORE.with(|m| {
+        let mut g = m.lock();
+        f(&mut g)
+    }) {
+        Some(r) => r,
+        None => Err(nl::Error::new(nl::errno::ENODEV).msg(c"nlkv is unloading")),
+    }
+}
+
+/// Writes the attributes of `get`'s reply for `e` (value left out for secret entries when
+/// `hide_secret`).
+fn put_entry<S: GetReplyAttrs>(s: &mut S, e: &Entry, hide_secret: bool) {
+    s.key(e.key_str());
+    let secret = e.f.flags.contains(EntryFlags::SECRET);
+    if e.f.kind != Kind::COUNTER && !(hide_secret && secret) {
+        s.value(&e.f.value);
+    }
+    s.kind(e.f.kind).flags(e.f.flags).priority(e.f.priority);
+    if let Some(ttl) = e.f.ttl_ms {
+        s.ttl_ms(ttl);
+    }
+    if e.f.kind == Kind::COUNTER {
+        s.counter(e.counter);
+    }
+    s.stats(&e.stats);
+    if !e.f.tags.is_empty() {
+        s.tags(|a| {
+            for t in e.f.tags.iter() {
+                a.entry(|w| {
+                    w.name(core::str::from_utf8(&t.name).unwrap_or(""));
+                    if let Some(wt) = t.weight {
+                        w.weight(wt);
+                    }
+                });
+            }
+        });
+    }
+    for l in e.f.labels.iter() {
+        s.label(core::str::from_utf8(l).unwrap_or(""));
+    }
+    if let Some(d) = &e.f.digest {
+        s.digest(d);
+    }
+    if let Some(a) = e.f.owner_addr {
+        s.owner_addr(a);
+    }
+    if let Some(p) = e.f.owner_port {
+        s.owner_port(p);
+    }
+    if !e.f.meta.is_empty() {
+        s.meta(|slots| {
+            for (slot, v) in e.f.meta.iter() {
+                slots.entry(*slot, |m| {
+                    if let Some(v) = v {
+                        m.value(*v);
+                    }
+                });
+            }
+        });
+    }
+}
+
+fn hdr(ns: u32) -> KvHdr {
+    KvHdr { ns, reserved: 0 }
+}
+
+/// `change-ntf` to `changes`: the entry as `get` shows it (secret values left out) plus `change`.
+fn notify_change(e: &Entry, change: Change) {
+    let r = (|| -> nl::Result {
+        let mut n = ChangeNtf::new()?;
+        n.set_header(&hdr(e.ns));
+        put_entry(&mut n, e, true);
+        n.writer().put_u8(attrs::entry::CHANGE, change.0 as u8);
+        n.send()
+    })();
+    if let Err(err) = r {
+        pr_warn!("nlkv: change-ntf not sent: errno {}\n", err.errno());
+    }
+}
+
+/// `evict-ntf` to `audit`.
+fn notify_evict(e: &Entry, change: Change) {
+    let r = (|| -> nl::Result {
+        let mut n = EvictNtf::new()?;
+        n.set_header(&hdr(e.ns));
+        n.key(e.key_str()).change(change);
+        n.send()
+    })();
+    if let Err(err) = r {
+        pr_warn!("nlkv: evict-ntf not sent: errno {}\n", err.errno());
+    }
+}
+
+/// Decodes the entry fields of a `set` request.
+fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
+    let kind = req.kind()?.unwrap_or(Kind::TEXT);
+    let mut f = Fields::empty(kind);
+    if let Some(v) = req.value()? {
+        if kind == Kind::COUNTER {
+            return Err(key_error(nl::Error::EINVAL.msg(c"a counter entry takes no value"), req.value_attr()));
+        }
+        if kind == Kind::TEXT && core::str::from_utf8(v).is_err() {
+            return Err(key_error(nl::Error::EINVAL.msg(c"a text value must be UTF-8"), req.value_attr()));
+        }
+        f.value = kvec(v)?;
+    }
+    f.flags = req.flags()?.unwrap_or(EntryFlags::EMPTY);
+    f.ttl_ms = req.ttl_ms()?;
+    f.priority = req.priority()?.unwrap_or(0);
+    if let Some(tags) = req.tags()? {
+        for t in tags {
+            let t = t?;
+            if f.tags.len() == MAX_REPEATS {
+                return Err(too_many(c"at most 16 tags", req.tags_attr()));
+            }
+            let tag = Tag { name: kvec(t.require_name()?.as_bytes())?, weight: t.weight()? };
+            f.tags.push(tag, GFP_KERNEL).map_err(oom)?;
+        }
+    }
+    for l in req.label() {
+        let l = l?;
+        if f.labels.len() == MAX_REPEATS {
+            return Err(too_many(c"at most 16 labels", None));
+        }
+        f.labels.push(kvec(l.as_bytes())?, GFP_KERNEL).map_err(oom)?;
+    }
+    if let Some(d) = req.digest()? {
+        let mut a = [0u8; 32];
+        if d.len() != a.len() {
+            return Err(nl::Error::EINVAL.msg(c"digest must be 32 bytes"));
+        }
+        a.copy_from_slice(d);
+        f.digest = Some(a);
+    }
+    f.owner_addr = req.owner_addr()?;
+    f.owner_port = req.owner_port()?;
+    if let Some(meta) = req.meta()? {
+        for m in meta {
+            let (slot, item) = m?;
+            if f.meta.len() == MAX_REPEATS {
+                return Err(too_many(c"at most 16 meta slots", req.meta_attr()));
+            }
+            f.meta.push((slot, item.value()?), GFP_KERNEL).map_err(oom)?;
+        }
+    }
+    Ok(f)
+}
+
+fn too_many(msg: &'static core::ffi::CStr, a: Option<nl::Attr<'_>>) -> nl::Error {
+    let e = nl::Error::new(nl::errno::E2BIG).msg(msg);
+    match a {
+        Some(a) => e.attr(&a),
+        None => e,
+    }
+}
+
+/// `e` naming attribute `a` (when present) as the offending one.
+fn key_error(e: nl::Error, a: Option<nl::Attr<'_>>) -> nl::Error {
+    match a {
+        Some(a) => e.attr(&a),
+        None => e,
+    }
+}
+
+/// Writes `n` in decimal into `buf`, returns the digits.
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// The handlers.
+struct Kv;
+
+#[derive(Clone, Copy, Default)]
+struct DumpCursor {
+    /// The next entry id to look at.
+    next_id: u64,
+}
+
+#[vtable]
+impl NlkvHandler for Kv {
+    type GetDumpState = DumpCursor;
+
+    fn nlkv_pre_write(req: &nl::Request<'_>) -> nl::Result {
+        match KvHdr::from_bytes(req.fixed_header()) {
+            Some(h) if h.reserved == 0 => Ok(()),
+            Some(_) => Err(nl::Error::EINVAL.msg(c"kv-hdr.reserved must be zero")),
+            None => Err(nl::Error::EINVAL.msg(c"fixed header too short")),
+        }
+    }
+
+    fn nlkv_post_write(_req: &nl::Request<'_>) {
+        SETS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn set(req: &SetRequest<'_>) -> nl::Result {
+        let ns = req.header()?.ns;
+        let key = req.require_key()?;
+        if key.is_empty() {
+            return Err(key_error(nl::Error::EINVAL.msg(c"key must not be empty"), req.key_attr()));
+        }
+        let f = fields_of(req)?;
+        let kind = f.kind;
+        let now = nl::monotonic_ns();
+        with_store(|s| {
+            let (id, change) = match s.lookup(ns, key.as_bytes(), now)? {
+                Some(id) => {
+                    let e = s.get_mut(id)?;
+                    if req.create_only() {
+                        return Err(key_error(nl::Error::EEXIST.msg(c"key exists (create-only)"), req.key_attr()));
+                    }
+                    if e.f.flags.contains(EntryFlags::READONLY) {
+                        return Err(key_error(nl::Error::EPERM.msg(c"entry is readonly"), req.key_attr()));
+                    }
+                    e.set_fields(f, now);
+                    e.stats.writes = e.stats.writes.wrapping_add(1);
+                    (id, Change::UPDATED)
+                }
+                None => (s.insert(ns, key.as_bytes(), f, 0, now)?, Change::CREATED),
+            };
+            let e = s.get_mut(id)?;
+            let mut r = SetReply::new(req)?;
+            r.key(key).kind(kind).stats(&e.stats);
+            r.send()?;
+            notify_change(e, change);
+            Ok(())
+        })
+    }
+
+    fn get(req: &GetRequest<'_>) -> nl::Result {
+        let ns = req.header()?.ns;
+        let key = req.require_key()?;
+        let now = nl::monotonic_ns();
+        with_store(|s| {
+            let Some(id) = s.lookup(ns, key.as_bytes(), now)? else {
+                return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
+            };
+            let e = s.get_mut(id)?;
+            e.stats.reads = e.stats.reads.wrapping_add(1);
+            let mut r = GetReply::new(req)?;
+            put_entry(&mut r, e, false);
+            r.send()
+        })
+    }
+
+    fn get_dump(
+        req: &GetDumpRequest<'_>,
+        dump: &mut GetDump<'_, '_>,
+        state: &mut DumpCursor,
+    ) -> nl::Result<nl::Dumped> {
+        let ns = req.header()?.ns;
+        let (fkey, fkind, fflags) = match req.filter()? {
+            Some(f) => (f.key()?, f.kind()?, f.flags()?),
+            None => (None, None, None),
+        };
+        let now = nl::monotonic_ns();
+        with_store(|s| {
+            for (id, e) in s.by_id.iter() {
+                if *id < state.next_id {
+                    continue;
+                }
+                let wanted = e.ns == ns
+                    && !e.expired(now)
+                    && fkey.is_none_or(|k| e.key.starts_with(k.as_bytes()))
+                    && fkind.is_none_or(|k| e.f.kind == k)
+                    && fflags.is_none_or(|f| e.f.flags.contains(f));
+                if wanted && !dump.entry(|w| put_entry(w, e, true))? {
+                    return Ok(nl::Dumped::More);
+                }
+                state.next_id = *id + 1;
+            }
+            Ok(nl::Dumped::Done)
+        })
+    }
+
+    fn delete(req: &DeleteRequest<'_>) -> nl::Result {
+        let ns = req.header()?.ns;
+        let key = req.require_key()?;
+        let now = nl::monotonic_ns();
+        with_store(|s| {
+            let Some(id) = s.lookup(ns, key.as_bytes(), now)? else {
+                return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
+            };
+            if let Some(e) = s.remove(id)? {
+                notify_change(&e, Change::DELETED);
+            }
+            Ok(())
+        })
+    }
+
+    fn incr(req: &IncrRequest<'_>) -> nl::Result {
+        let ns = req.header()?.ns;
+        let key = req.require_key()?;
+        let delta = req.require_delta()?;
+        let now = nl::monotonic_ns();
+        let range_err = || {
+            let e = nl::Error::ERANGE.msg(c"counter would leave 0..=u64::MAX");
+            key_error(e, req.delta_attr())
+        };
+        with_store(|s| {
+            let (id, old, change) = match s.lookup(ns, key.as_bytes(), now)? {
+                Some(id) => {
+                    let e = s.get_mut(id)?;
+                    if e.f.kind != Kind::COUNTER {
+                        return Err(key_error(nl::Error::EINVAL.msg(c"not a counter entry"), req.key_attr()));
+                    }
+                    if e.f.flags.contains(EntryFlags::READONLY) {
+                        return Err(key_error(nl::Error::EPERM.msg(c"entry is readonly"), req.key_attr()));
+                    }
+                    let old = e.counter;
+                    e.counter = old.checked_add_signed(delta).ok_or_else(range_err)?;
+                    e.stats.writes = e.stats.writes.wrapping_add(1);
+                    (id, old, Change::UPDATED)
+                }
+                None => {
+                    let start = 0u64.checked_add_signed(delta).ok_or_else(range_err)?;
+                    (s.insert(ns, key.as_bytes(), Fields::empty(Kind::COUNTER), start, now)?, 0, Change::CREATED)
+                }
+            };
+            let e = s.get_mut(id)?;
+            let mut r = IncrReply::new(req)?;
+            r.key(key).counter(e.counter).old_counter(old as i64);
+            r.send()?;
+            notify_change(e, change);
+            Ok(())
+        })
+    }
+
+    fn update_flags(req: &UpdateFlagsRequest<'_>) -> nl::Result {
+        let ns = req.header()?.ns;
+        let key = req.require_key()?;
+        let bf = req.require_flag_update()?;
+        let now = nl::monotonic_ns();
+        with_store(|s| {
+            let Some(id) = s.lookup(ns, key.as_bytes(), now)? else {
+                return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
+            };
+            let e = s.get_mut(id)?;
+            e.f.flags = EntryFlags((e.f.flags.0 & !bf.selector) | (bf.value & bf.selector));
+            let mut r = UpdateFlagsReply::new(req)?;
+            r.key(key).flags(e.f.flags);
+            r.send()?;
+            notify_change(e, Change::UPDATED);
+            Ok(())
+        })
+    }
+
+    fn fill(req: &FillRequest<'_>) -> nl::Result {
+        let ns = req.header()?.ns;
+        let prefix = req.require_key()?;
+        let count = req.require_count()?;
+        let mut digits = [0u8; 10];
+        if prefix.len() + decimal(count - 1, &mut digits).len() > MAX_KEY_LEN as usize {
+            return Err(key_error(
+                nl::Error::EINVAL.msg(c"key prefix too long for that many entries"),
+                req.key_attr(),
+            ));
+        }
+        let now = nl::monotonic_ns();
+        let created = with_store(|s| {
+            let mut created = 0u32;
+            for i in 0..count {
+                let mut key = kvec(prefix.as_bytes())?;
+                key.extend_from_slice(decimal(i, &mut digits), GFP_KERNEL).map_err(oom)?;
+                if s.lookup(ns, &key, now)?.is_some() {
+                    continue;
+                }
+                let id = s.insert(ns, &key, Fields::empty(Kind::COUNTER), u64::from(i), now)?;
+                created += 1;
+                notify_change(s.get_mut(id)?, Change::CREATED);
+            }
+            Ok(created)
+        })?;
+        let mut r = FillReply::new(req)?;
+        r.count(created);
+        r.send()
+    }
+
+    fn clear(req: &ClearRequest<'_>) -> nl::Result {
+        let ns = req.header()?.ns;
+        let removed = with_store(|s| {
+            let mut ids = KVec::new();
+            for (id, e) in s.by_id.iter() {
+                if e.ns == ns && !e.f.flags.contains(EntryFlags::PERSISTENT) {
+                    ids.push(*id, GFP_KERNEL).map_err(oom)?;
+                }
+            }
+            let mut removed = 0u32;
+            for id in ids.iter() {
+                if let Some(e) = s.remove(*id)? {
+                    removed += 1;
+                    notify_evict(&e, Change::DELETED);
+                }
+            }
+            Ok(removed)
+        })?;
+        let mut r = ClearReply::new(req)?;
+        r.count(removed);
+        r.send()
+    }
+}
+
+struct NlkvModule {
+    // Field order is drop order: the family goes first (no handler runs afterwards), then the store.
+    _registration: nl::Registration,
+    _store: nl::GlobalGuard<Mutex<Store>>,
+}
+
+impl kernel::Module for NlkvModule {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let store = STORE.install(KBox::pin_init(kernel::new_mutex!(Store::new()), GFP_KERNEL)?)?;
+        let registration = register::<Kv>(module)?;
+        pr_info!("nlkv: family registered (id {})\n", FAMILY.id());
+        Ok(NlkvModule { _registration: registration, _store: store })
+    }
+}
+
+impl Drop for NlkvModule {
+    fn drop(&mut self) {
+        pr_info!("nlkv: unloading after {} set requests\n", SETS.load(Ordering::Relaxed));
+    }
+}
