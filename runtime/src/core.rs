@@ -163,6 +163,11 @@ pub(crate) struct Core {
     pub families: HashMap<String, Arc<FamilyInfo>>,
     /// Datagrams received so far (all kinds).
     pub datagrams: u64,
+    /// The kernel reported `ENOBUFS` (queue overflow) and it was not reported yet.
+    pub overrun: bool,
+    /// `ENOBUFS` was seen while waiting for the current request's answer: the answer may have
+    /// been dropped too, so stop blocking (see [`Core::on_recv_error`]).
+    pub lossy: bool,
 }
 
 impl Core {
@@ -187,6 +192,8 @@ impl Core {
             drain: None,
             families: HashMap::new(),
             datagrams: 0,
+            overrun: false,
+            lossy: false,
         }
     }
 
@@ -245,6 +252,7 @@ impl Core {
         self.tx_hdrsize = req.header.len();
         self.tx_schema = req.schema;
         // A fresh request: whatever was left in the receive buffer is stale.
+        self.lossy = false;
         self.rx_len = 0;
         self.rx_pos = 0;
         Ok(seq)
@@ -273,6 +281,40 @@ impl Core {
             if b.len() < len {
                 b.resize(len, 0);
             }
+        }
+    }
+
+    /// A receive syscall failed. `Ok` means "receive again": after `EINTR`, or after
+    /// `ENOBUFS` while waiting for a request's answer. `ENOBUFS` means the socket queue
+    /// overflowed and the kernel dropped messages -- multicast ones, but possibly our reply
+    /// too. Generic Netlink answers are queued synchronously while the request is sent (and
+    /// dump parts while we receive), so from then on the drivers receive without blocking:
+    /// finding the queue empty before the answer means it was dropped
+    /// ([`Error::ReplyLost`]). The loss is also reported once to the notification receiver.
+    pub fn on_recv_error(&mut self, slot: Slot, e: std::io::Error) -> Result<(), Error> {
+        match e.raw_os_error() {
+            Some(libc::EINTR) => Ok(()),
+            Some(libc::ENOBUFS) => {
+                if slot == Slot::Notif {
+                    self.overrun = false;
+                    Err(Error::NotificationsLost)
+                } else {
+                    self.overrun = true;
+                    self.lossy = true;
+                    Ok(())
+                }
+            }
+            Some(libc::EAGAIN) if self.lossy && slot != Slot::Notif => Err(Error::ReplyLost),
+            _ => Err(Error::Io(e)),
+        }
+    }
+
+    /// Report a pending overrun to the notification receiver (once).
+    pub fn take_overrun(&mut self) -> Result<(), Error> {
+        if std::mem::take(&mut self.overrun) {
+            Err(Error::NotificationsLost)
+        } else {
+            Ok(())
         }
     }
 

@@ -81,6 +81,13 @@ pub enum Error {
     },
     /// A wait timed out.
     Timeout,
+    /// The socket's receive queue overflowed (`ENOBUFS`) while waiting for an answer, and the
+    /// answer is not there: the kernel dropped it. Read notifications more often or enlarge
+    /// the queue (`set_rcvbuf`), then retry.
+    ReplyLost,
+    /// The socket's receive queue overflowed (`ENOBUFS`): the kernel dropped multicast
+    /// messages. Reported once; receiving can continue.
+    NotificationsLost,
     /// The kernel sent something that breaks the protocol (e.g. `NLMSG_OVERRUN`).
     Protocol(Cow<'static, str>),
 }
@@ -232,6 +239,12 @@ impl fmt::Display for Error {
                 write!(f, "family {family:?} has no multicast group {group:?}")
             }
             Error::Timeout => f.write_str("timed out"),
+            Error::ReplyLost => f.write_str(
+                "the kernel dropped the reply: the socket's receive queue overflowed (ENOBUFS)",
+            ),
+            Error::NotificationsLost => f.write_str(
+                "notifications were lost: the socket's receive queue overflowed (ENOBUFS)",
+            ),
             Error::Protocol(s) => write!(f, "netlink protocol error: {s}"),
         }
     }

@@ -120,10 +120,15 @@ impl GenlSocket {
 
     fn recv_slot(&mut self, slot: Slot, dontwait: bool) -> Result<Class, Error> {
         let raw = self.fd.as_raw_fd();
-        let n = sys::peek_len(raw, dontwait)?;
+        let n = match sys::peek_len(raw, dontwait) {
+            Ok(n) => n,
+            Err(e) => return self.core.on_recv_error(slot, e).map(|()| Class::Skip),
+        };
         self.core.prepare_recv(slot, n);
-        let info = sys::recv(raw, self.core.buf_mut(slot), dontwait)?;
-        self.core.after_recv(slot, info)
+        match sys::recv(raw, self.core.buf_mut(slot), dontwait) {
+            Ok(info) => self.core.after_recv(slot, info),
+            Err(e) => self.core.on_recv_error(slot, e).map(|()| Class::Skip),
+        }
     }
 
     fn send_tx(&mut self) -> Result<(), Error> {
@@ -141,7 +146,12 @@ impl GenlSocket {
             loop {
                 match self.core.dump_step(&mut st) {
                     DumpStep::NeedRecv => {
-                        self.recv_slot(Slot::Rx, false)?;
+                        let lossy = self.core.lossy;
+                        if let Err(e) = self.recv_slot(Slot::Rx, lossy) {
+                            // Whatever is left of the abandoned dump is gone with it.
+                            self.core.drain = None;
+                            return Err(e);
+                        }
                     }
                     DumpStep::Item(..) => {}
                     DumpStep::Done | DumpStep::Err(_) => break,
@@ -170,7 +180,8 @@ impl GenlSocket {
         };
         loop {
             let slot = st.next_slot();
-            if let Class::Kernel(len) = self.recv_slot(slot, false)? {
+            let lossy = self.core.lossy;
+            if let Class::Kernel(len) = self.recv_slot(slot, lossy)? {
                 if let Some(r) = self.core.request_step(&mut st, len) {
                     r?;
                     return Ok(st.reply);
@@ -281,6 +292,9 @@ impl GenlSocket {
     }
 
     /// The next notification: queued ones first, then blocking for a new one.
+    ///
+    /// [`Error::NotificationsLost`] reports (once) that the kernel dropped multicast messages
+    /// because the socket's queue was full; receiving can continue afterwards.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
         loop {
             if let Some(r) = self.core.notif_step() {
@@ -290,6 +304,7 @@ impl GenlSocket {
                     msg: NlMsg::parse(&self.core.notif[a..b])?,
                 });
             }
+            self.core.take_overrun()?;
             if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif, false)? {
                 self.core.notif_received(len, group);
             }
@@ -311,6 +326,7 @@ impl GenlSocket {
                     msg: NlMsg::parse(&self.core.notif[a..b])?,
                 }));
             }
+            self.core.take_overrun()?;
             let left = deadline.saturating_duration_since(Instant::now());
             if !sys::poll_readable(self.fd.as_raw_fd(), left)? {
                 return Ok(None);
@@ -351,7 +367,8 @@ impl DumpIter<'_> {
         let (a, b) = loop {
             match self.sock.core.dump_step(&mut self.st) {
                 DumpStep::NeedRecv => {
-                    if let Err(e) = self.sock.recv_slot(Slot::Rx, false) {
+                    let lossy = self.sock.core.lossy;
+                    if let Err(e) = self.sock.recv_slot(Slot::Rx, lossy) {
                         self.st.done = true;
                         self.sock.core.drain = Some(self.st.seq);
                         return Some(Err(e));

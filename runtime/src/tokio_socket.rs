@@ -73,11 +73,25 @@ impl AsyncGenlSocket {
     }
 
     async fn recv_slot(&mut self, slot: Slot) -> Result<Class, Error> {
+        if self.core.lossy && slot != Slot::Notif {
+            // After ENOBUFS: no waiting, the answer is either queued already or lost.
+            let raw = self.fd.get_ref().as_raw_fd();
+            let n = match sys::peek_len(raw, true) {
+                Ok(n) => n,
+                Err(e) => return self.core.on_recv_error(slot, e).map(|()| Class::Skip),
+            };
+            self.core.prepare_recv(slot, n);
+            return match sys::recv(raw, self.core.buf_mut(slot), true) {
+                Ok(info) => self.core.after_recv(slot, info),
+                Err(e) => self.core.on_recv_error(slot, e).map(|()| Class::Skip),
+            };
+        }
         loop {
             let mut guard = self.fd.readable().await?;
             let raw = guard.get_inner().as_raw_fd();
             let n = match guard.try_io(|_| sys::peek_len(raw, true)) {
-                Ok(r) => r?,
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => return self.core.on_recv_error(slot, e).map(|()| Class::Skip),
                 Err(_would_block) => continue,
             };
             self.core.prepare_recv(slot, n);
@@ -87,7 +101,7 @@ impl AsyncGenlSocket {
                     guard.clear_ready();
                     continue;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return self.core.on_recv_error(slot, e).map(|()| Class::Skip),
             }
         }
     }
@@ -117,7 +131,10 @@ impl AsyncGenlSocket {
             loop {
                 match self.core.dump_step(&mut st) {
                     DumpStep::NeedRecv => {
-                        self.recv_slot(Slot::Rx).await?;
+                        if let Err(e) = self.recv_slot(Slot::Rx).await {
+                            self.core.drain = None;
+                            return Err(e);
+                        }
                     }
                     DumpStep::Item(..) => {}
                     DumpStep::Done | DumpStep::Err(_) => break,
@@ -269,6 +286,7 @@ impl AsyncGenlSocket {
                     msg: NlMsg::parse(&self.core.notif[a..b])?,
                 });
             }
+            self.core.take_overrun()?;
             if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif).await? {
                 self.core.notif_received(len, group);
             }
