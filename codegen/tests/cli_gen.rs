@@ -81,3 +81,24 @@ fn check_upstream_corpus() {
     }
     assert!(n > 20, "only {n} specs");
 }
+
+#[test]
+fn gen_kernel_writes_the_module_directory() {
+    for spec in ["nlctrl.yaml", "nlkv.yaml"] {
+        let out = tmp(&format!("kmod-{spec}"));
+        let spec_path = our_spec(spec);
+        let o = nlspec(&["gen", "--kernel", "--spec", spec_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let fam = nlspec_codegen::load_and_resolve(&spec_path).unwrap();
+        let want = nlspec_codegen::emit::kernel::generate(&fam, &Default::default()).unwrap();
+        assert!(want.iter().any(|f| f.path.to_str() == Some("Kbuild")));
+        for f in &want {
+            assert_eq!(std::fs::read_to_string(out.join(&f.path)).unwrap(), f.contents, "{}", f.path.display());
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let out = tmp("kmod-raw");
+    let o = nlspec(&["gen", "--kernel", "--spec", upstream_spec("rt-link.yaml").to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("netlink-raw"), "{}", text(&o.stderr));
+}

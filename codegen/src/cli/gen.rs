@@ -30,9 +30,11 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, rt_path: Option<&str>) -> Result
         eprintln!("{}", w.to_string().replacen(": error: ", ": warning: ", 1));
     }
     if kernel {
-        return Err(Fail::Error(format!(
-            "nlspec: gen --kernel: the kernel-module emitter is not part of this build yet (the spec {spec} is valid)"
-        )));
+        let files = nlspec_codegen::emit::kernel::generate(&fam, &nlspec_codegen::emit::kernel::KernelOptions::default())
+            .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: {spec}: kernel emitter: {e}")))?;
+        write_all(dir, &files)?;
+        eprintln!("nlspec: kernel module for family {} in {dir} (build instructions in its Makefile)", fam.name);
+        return Ok(());
     }
     if !fam.is_genetlink() {
         return Err(Fail::Error(format!(
@@ -42,22 +44,27 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, rt_path: Option<&str>) -> Result
     }
     let rt = rt_dependency(rt_path);
     let files = crate_files(&fam, &rt).map_err(|e| Fail::Error(format!("nlspec: gen: {spec}: client emitter: {e}")))?;
-    let dir = PathBuf::from(dir);
-    let written = write_files(&dir, &files).map_err(|e| Fail::Error(format!("nlspec: gen: writing {}: {e}", dir.display())))?;
-    for f in &files {
-        let p = dir.join(&f.path);
-        let state = if written.contains(&p) { "wrote" } else { "unchanged" };
-        out(&format!("{state} {}", p.display()))?;
-    }
+    write_all(dir, &files)?;
     eprintln!(
         "nlspec: client crate {} for family {} in {} (nlspec-rt: {})",
         nlspec_codegen::emit::client::crate_name(&fam),
         fam.name,
-        dir.display(),
+        dir,
         match &rt.path {
             Some(p) => format!("path {p}"),
             None => format!("version {}", rt.version),
         }
     );
+    Ok(())
+}
+
+fn write_all(dir: &str, files: &[nlspec_codegen::emit::GeneratedFile]) -> Result<(), Fail> {
+    let dir = PathBuf::from(dir);
+    let written = write_files(&dir, files).map_err(|e| Fail::Error(format!("nlspec: gen: writing {}: {e}", dir.display())))?;
+    for f in files {
+        let p = dir.join(&f.path);
+        let state = if written.contains(&p) { "wrote" } else { "unchanged" };
+        out(&format!("{state} {}", p.display()))?;
+    }
     Ok(())
 }
