@@ -464,6 +464,14 @@ fn missing_attribute_from_netdev() {
     assert_eq!((m.ty, m.name), (1, Some("ifindex")));
 }
 
+/// Tests that multicast into nlctrl's "notify" group would see each other's messages.
+static MULTICAST: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Tags this process's fake notifications (another test process may multicast too).
+fn marker() -> u16 {
+    0x4000 | (std::process::id() as u16 & 0x3fff)
+}
+
 /// A Generic Netlink message as a notification would look, built by hand.
 fn fake_notification(family: u16, cmd: u8, seq: u32) -> Vec<u8> {
     let mut b = Vec::new();
@@ -485,7 +493,7 @@ fn fake_notification(family: u16, cmd: u8, seq: u32) -> Vec<u8> {
     );
     let mut w = nlspec_rt::AttrWriter::new(&mut b);
     w.put_str(CTRL_ATTR_FAMILY_NAME, "fake");
-    w.put_u16(CTRL_ATTR_FAMILY_ID, 0x7777);
+    w.put_u16(CTRL_ATTR_FAMILY_ID, marker());
     h.len = b.len() as u32;
     b[..NLMSG_HDRLEN].copy_from_slice(&h.to_bytes());
     b
@@ -493,6 +501,7 @@ fn fake_notification(family: u16, cmd: u8, seq: u32) -> Vec<u8> {
 
 #[test]
 fn notifications_arriving_during_a_request_are_queued() {
+    let _serial = MULTICAST.lock().unwrap_or_else(|e| e.into_inner());
     let mut listener = GenlSocket::new().unwrap();
     let group = listener.subscribe("nlctrl", "notify").unwrap();
     let mut bystander = GenlSocket::new().unwrap(); // not subscribed
@@ -514,26 +523,26 @@ fn notifications_arriving_during_a_request_are_queued() {
     listener.forget_families();
     let f = listener.resolve_family("nlctrl").unwrap();
     assert_eq!(f.id, 0x10);
-    assert_eq!(listener.queued_notifications(), 2);
+    assert!(listener.queued_notifications() >= 2);
     // And a dump too.
     sender.send_raw_to(&n1, 0, 1 << (group - 1)).unwrap();
     let n = listener.list_families().unwrap().len();
     assert!(n > 1);
-    assert_eq!(listener.queued_notifications(), 3);
+    assert!(listener.queued_notifications() >= 3);
 
-    let cmds: Vec<u8> = (0..3)
-        .map(|_| {
-            let note = listener
-                .recv_notification_timeout(Duration::from_secs(2))
-                .unwrap()
-                .expect("queued");
-            assert_eq!(note.group, group);
-            let m = note.genl(0).unwrap();
-            let info = nlspec_rt::FamilyInfo::decode(&m).unwrap();
-            assert_eq!((info.name.as_str(), info.id), ("fake", 0x7777));
-            m.cmd()
-        })
-        .collect();
+    let mut cmds = Vec::new();
+    while let Some(note) = listener
+        .recv_notification_timeout(Duration::from_millis(200))
+        .unwrap()
+    {
+        assert_eq!(note.group, group);
+        let m = note.genl(0).unwrap();
+        let info = nlspec_rt::FamilyInfo::decode(&m).unwrap();
+        if info.id == marker() {
+            assert_eq!(info.name, "fake");
+            cmds.push(m.cmd());
+        }
+    }
     assert_eq!(
         cmds,
         [
@@ -542,10 +551,6 @@ fn notifications_arriving_during_a_request_are_queued() {
             ctrl::CTRL_CMD_NEWFAMILY
         ]
     );
-    assert!(listener
-        .recv_notification_timeout(Duration::from_millis(50))
-        .unwrap()
-        .is_none());
     assert!(bystander
         .recv_notification_timeout(Duration::from_millis(50))
         .unwrap()
@@ -573,6 +578,7 @@ fn unknown_group_is_a_clear_error() {
 
 #[test]
 fn overflowing_notifications_do_not_break_requests_and_are_reported() {
+    let _serial = MULTICAST.lock().unwrap_or_else(|e| e.into_inner());
     let mut listener = GenlSocket::new().unwrap();
     let group = listener.subscribe("nlctrl", "notify").unwrap();
     listener.set_rcvbuf(1024).unwrap(); // the kernel rounds up to its minimum
