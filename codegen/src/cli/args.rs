@@ -19,12 +19,14 @@ USAGE:
         the kernel's YNL CLI, tools/net/ynl/pyynl/cli.py).
     nlspec --spec PATH --subscribe GROUP [--duration SECS] [--output-json]
         Print the family's notifications on GROUP as they arrive.
-    nlspec --spec PATH --list-ops | --list-groups
+    nlspec --spec PATH --list-ops | --list-msgs | --list-groups
 
 OPTIONS:
     --json JSON       request attributes (and fixed-header fields) as a JSON object
     --output-json     one JSON document per reply (a dump is one list); default: pretty form
     --duration SECS   stop listening after SECS seconds (default: until interrupted)
+    --process-unknown accepted for YNL compatibility: unknown attributes and values are
+                      always printed (UnknownAttr(N), Unknown(N)), never fatal
     -h, --help        this text;  -V, --version  the version
 
 Exit status: 0 ok; 1 spec, kernel or I/O error; 2 usage error (bad option, malformed --json,
@@ -52,6 +54,7 @@ pub struct RunArgs {
     pub duration: Option<f64>,
     pub nlm_flags: u16,
     pub list_ops: bool,
+    pub list_msgs: bool,
     pub list_groups: bool,
 }
 
@@ -163,6 +166,12 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
                 no_value(&opt, &inline)?;
                 r.list_groups = true
             }
+            "--list-msgs" => {
+                no_value(&opt, &inline)?;
+                r.list_msgs = true
+            }
+            // YNL's switch for tolerating unknown attributes/values: always on here.
+            "--process-unknown" => no_value(&opt, &inline)?,
             "--create" | "--excl" | "--replace" | "--append" => {
                 no_value(&opt, &inline)?;
                 r.nlm_flags |= match opt.as_str() {
@@ -196,7 +205,7 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
     if r.json.is_some() && r.do_.is_none() && r.dump.is_none() {
         return Err(Fail::Usage("--json needs --do OP or --dump OP".into()));
     }
-    if r.do_.is_none() && r.dump.is_none() && r.subscribe.is_none() && !r.list_ops && !r.list_groups {
+    if r.do_.is_none() && r.dump.is_none() && r.subscribe.is_none() && !r.list_ops && !r.list_msgs && !r.list_groups {
         return Err(Fail::Usage("nothing to do: give --do OP, --dump OP, --subscribe GROUP or --list-ops".into()));
     }
     Ok(Command::Run(r))

@@ -101,21 +101,22 @@ fn struct_size(fam: &Family, st: Option<nlspec_codegen::ir::StructId>) -> usize 
 
 pub fn run(a: RunArgs) -> Result<(), Fail> {
     let fam = load(&a.spec)?;
-    if a.list_ops {
-        for o in fam.ops.list.iter() {
-            let mut modes = Vec::new();
-            if o.do_.is_some() {
-                modes.push("do");
-            }
-            if o.dump.is_some() {
-                modes.push("dump");
-            }
-            if o.notify.is_some() {
-                modes.push("notify");
-            }
-            if o.event.is_some() {
-                modes.push("event");
-            }
+    // As YNL: --list-ops shows the requests (do/dump), --list-msgs every message.
+    for o in fam.ops.list.iter() {
+        let mut modes = Vec::new();
+        if o.do_.is_some() {
+            modes.push("do");
+        }
+        if o.dump.is_some() {
+            modes.push("dump");
+        }
+        if o.notify.is_some() {
+            modes.push("notify");
+        }
+        if o.event.is_some() {
+            modes.push("event");
+        }
+        if a.list_msgs || (a.list_ops && !o.is_async() && o.attribute_set.is_some()) {
             out(&format!("{}  [ {} ]", o.name, modes.join(", ")))?;
         }
     }
