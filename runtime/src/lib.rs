@@ -47,3 +47,15 @@ pub use crate::schema::{AttrInfo, AttrSet, NestKind};
 pub use crate::socket::{DumpIter, GenlSocket, Notification};
 #[cfg(feature = "tokio")]
 pub use crate::tokio_socket::{AsyncDumpIter, AsyncGenlSocket};
+
+#[cfg(test)]
+mod send_check {
+    fn assert_send<T: Send>() {}
+    #[test]
+    fn sockets_are_send() {
+        assert_send::<crate::GenlSocket>();
+        assert_send::<crate::Error>();
+        #[cfg(feature = "tokio")]
+        assert_send::<crate::AsyncGenlSocket>();
+    }
+}

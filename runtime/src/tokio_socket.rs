@@ -228,6 +228,13 @@ impl AsyncGenlSocket {
         Ok(info)
     }
 
+    /// Forget one family's cached information, so the next use resolves it again. A family
+    /// gets a new id when its module is reloaded, and the kernel answers requests to an id
+    /// that no longer exists with a bare `ENOENT`.
+    pub fn forget_family(&mut self, name: &str) {
+        self.core.families.remove(name);
+    }
+
     /// Forget cached family information.
     pub fn forget_families(&mut self) {
         self.core.families.clear();
