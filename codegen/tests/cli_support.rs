@@ -124,22 +124,34 @@ pub fn json_docs(o: &Output, who: &str, strict: bool) -> Vec<serde_json::Value> 
     docs
 }
 
-/// Compare YNL and nlspec on the same spec and arguments (`--output-json` added).
+/// Serializes tests that change the host's interfaces with those that dump them.
+pub static NETDEV_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Compare YNL and nlspec on the same spec and arguments (`--output-json` added). Live data can
+/// change between the two runs (another process adding an interface), so a difference is
+/// retried twice; a real disagreement persists.
 pub fn compare(spec: &Path, args: &[&str]) -> serde_json::Value {
     let mut a: Vec<&str> = args.to_vec();
     a.push("--output-json");
-    let theirs = json_docs(&ynl(spec, &a), "the kernel's YNL CLI", false);
-    let ours = json_docs(&nlspec_spec(spec, &a), "nlspec", true);
-    assert_eq!(theirs.len(), 1, "YNL printed {} JSON documents", theirs.len());
-    assert_eq!(ours.len(), 1, "nlspec printed {} JSON documents", ours.len());
-    if theirs[0] != ours[0] {
-        panic!(
-            "nlspec differs from the kernel's YNL CLI for {} {}:\nYNL:    {}\nnlspec: {}",
-            spec.display(),
-            args.join(" "),
-            theirs[0],
-            ours[0]
-        );
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let theirs = json_docs(&ynl(spec, &a), "the kernel's YNL CLI", false);
+        let ours = json_docs(&nlspec_spec(spec, &a), "nlspec", true);
+        assert_eq!(theirs.len(), 1, "YNL printed {} JSON documents", theirs.len());
+        assert_eq!(ours.len(), 1, "nlspec printed {} JSON documents", ours.len());
+        if theirs[0] == ours[0] {
+            return ours.into_iter().next().unwrap();
+        }
+        if attempt == 3 {
+            panic!(
+                "nlspec differs from the kernel's YNL CLI for {} {}:\nYNL:    {}\nnlspec: {}",
+                spec.display(),
+                args.join(" "),
+                theirs[0],
+                ours[0]
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
     }
-    ours.into_iter().next().unwrap()
 }
