@@ -147,10 +147,14 @@ impl GenlSocket {
                 match self.core.dump_step(&mut st) {
                     DumpStep::NeedRecv => {
                         let lossy = self.core.lossy;
-                        if let Err(e) = self.recv_slot(Slot::Rx, lossy) {
-                            // Whatever is left of the abandoned dump is gone with it.
-                            self.core.drain = None;
-                            return Err(e);
+                        match self.recv_slot(Slot::Rx, lossy) {
+                            Ok(_) => {}
+                            // The rest of the abandoned dump was dropped by the kernel.
+                            Err(Error::ReplyLost) => break,
+                            Err(e) => {
+                                self.core.drain = None;
+                                return Err(e);
+                            }
                         }
                     }
                     DumpStep::Item(..) => {}

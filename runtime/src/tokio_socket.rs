@@ -131,9 +131,14 @@ impl AsyncGenlSocket {
             loop {
                 match self.core.dump_step(&mut st) {
                     DumpStep::NeedRecv => {
-                        if let Err(e) = self.recv_slot(Slot::Rx).await {
-                            self.core.drain = None;
-                            return Err(e);
+                        match self.recv_slot(Slot::Rx).await {
+                            Ok(_) => {}
+                            // The rest of the abandoned dump was dropped by the kernel.
+                            Err(Error::ReplyLost) => break,
+                            Err(e) => {
+                                self.core.drain = None;
+                                return Err(e);
+                            }
                         }
                     }
                     DumpStep::Item(..) => {}
