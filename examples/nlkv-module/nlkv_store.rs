@@ -289,7 +289,7 @@ fn notify_change(e: &Entry, change: Change) {
         n.send()
     })();
     if let Err(err) = r {
-        pr_warn!("nlkv: change-ntf not sent: errno {}\n", err.errno());
+        pr_warn!("change-ntf not sent: errno {}\n", err.errno());
     }
 }
 
@@ -302,7 +302,7 @@ fn notify_evict(e: &Entry, change: Change) {
         n.send()
     })();
     if let Err(err) = r {
-        pr_warn!("nlkv: evict-ntf not sent: errno {}\n", err.errno());
+        pr_warn!("evict-ntf not sent: errno {}\n", err.errno());
     }
 }
 
@@ -633,13 +633,13 @@ impl kernel::Module for NlkvModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let store = STORE.install(KBox::pin_init(kernel::new_mutex!(Store::new()), GFP_KERNEL)?)?;
         let registration = register::<Kv>(module)?;
-        pr_info!("nlkv: family registered (id {})\n", FAMILY.id());
+        pr_info!("family registered (id {})\n", FAMILY.id());
         Ok(NlkvModule { _registration: registration, _store: store })
     }
 }
 
 impl Drop for NlkvModule {
     fn drop(&mut self) {
-        pr_info!("nlkv: unloading after {} set requests\n", SETS.load(Ordering::Relaxed));
+        pr_info!("unloading after {} set requests\n", SETS.load(Ordering::Relaxed));
     }
 }

@@ -1,0 +1,883 @@
+//! The nlkv end-to-end suite, run inside the test VMs (`cargo xtask vm-test`) as root with the
+//! `nlkv` example module loaded: every case goes through the generated `nlspec-nlkv` client to
+//! the module built from the generated kernel code, and prints
+//! `NLSPEC-CASE PASS <case>` or `NLSPEC-CASE FAIL <case>: <why>`.
+//!
+//! Modes (first argument):
+//! - `suite` (default): the cases below; exit status 1 if any failed;
+//! - `as-user`: the unprivileged cases (the suite runs itself this way as uid/gid 1000);
+//! - `hold <ready-file> <unloaded-file> <reloaded-file>`: opens clients and keeps them while the
+//!   guest script unloads and reloads the module, checking them at each step (it creates
+//!   `<unloaded-file>.checked` when done with the unloaded state);
+//! - `smoke`: one set/get round trip (after a reload, from a fresh process).
+
+use nlspec_nlkv::{
+    Change, Client, DeleteRequest, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
+    IncrRequest, Kind, KvHdr, Notification, SetRequest, UpdateFlagsRequest, ClearRequest,
+};
+use nlspec_rt::Error;
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+type R = Result<(), String>;
+
+static FAILED: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs one case and prints its verdict (a panic is a failure too).
+fn case(name: &str, f: impl FnOnce() -> R) {
+    let t = Instant::now();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(format!("panicked: {}", panic_text(&p))));
+    match r {
+        Ok(()) => println!("NLSPEC-CASE PASS {name}"),
+        Err(why) => {
+            FAILED.fetch_add(1, Ordering::SeqCst);
+            println!("NLSPEC-CASE FAIL {name}: {} ({} ms)", why.replace('\n', " | "), t.elapsed().as_millis());
+        }
+    }
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn info(msg: impl AsRef<str>) {
+    println!("nlkv-vmtest: {}", msg.as_ref());
+}
+
+macro_rules! ensure {
+    ($c:expr, $($fmt:tt)*) => {
+        if !$c {
+            return Err(format!($($fmt)*));
+        }
+    };
+}
+
+fn eq<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> R {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got:?}, want {want:?}"))
+    }
+}
+
+trait Ctx<T> {
+    fn ctx(self, what: &str) -> Result<T, String>;
+}
+impl<T, E: std::fmt::Display> Ctx<T> for Result<T, E> {
+    fn ctx(self, what: &str) -> Result<T, String> {
+        self.map_err(|e| format!("{what}: {e}"))
+    }
+}
+
+fn hdr(ns: u32) -> KvHdr {
+    KvHdr { ns, reserved: 0 }
+}
+
+fn client() -> Result<Client, String> {
+    Client::new().ctx("opening a client")
+}
+
+/// What a kernel error carried.
+#[derive(Debug)]
+struct KErr {
+    errno: i32,
+    msg: String,
+    path: String,
+    missing: Option<String>,
+}
+
+fn kerr<T>(what: &str, r: Result<T, Error>) -> Result<KErr, String> {
+    match r {
+        Ok(_) => Err(format!("{what}: succeeded, expected a kernel error")),
+        Err(Error::Kernel { errno, msg, path, missing, .. }) => Ok(KErr {
+            errno,
+            msg: msg.unwrap_or_default(),
+            path: path.map(|p| p.to_string()).unwrap_or_default(),
+            missing: missing.map(|m| m.name.map(str::to_string).unwrap_or_else(|| format!("type {}", m.ty))),
+        }),
+        Err(e) => Err(format!("{what}: expected a kernel error, got {e}")),
+    }
+}
+
+/// Expects errno `errno` with the extended ACK naming `path` (empty: none) and a message
+/// containing `msg` (empty: any message, but there must be one when `need_msg`).
+fn expect_err<T>(what: &str, r: Result<T, Error>, errno: i32, path: &str, msg: &str) -> R {
+    let e = kerr(what, r)?;
+    ensure!(
+        e.errno == errno,
+        "{what}: errno {} ({}), want {} ({}); msg {:?} path {:?}",
+        e.errno,
+        nlspec_rt::error::errno_name(e.errno).unwrap_or("?"),
+        errno,
+        nlspec_rt::error::errno_name(errno).unwrap_or("?"),
+        e.msg,
+        e.path
+    );
+    ensure!(e.path == path, "{what}: ext-ack path {:?}, want {:?} (msg {:?})", e.path, path, e.msg);
+    ensure!(!e.msg.is_empty(), "{what}: no ext-ack message");
+    ensure!(e.msg.contains(msg), "{what}: ext-ack message {:?} lacks {:?}", e.msg, msg);
+    Ok(())
+}
+
+/// Owned copy of an entry as get/dump/notifications return it.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Got {
+    ns: u32,
+    key: String,
+    value: Option<Vec<u8>>,
+    kind: Option<Kind>,
+    flags: Option<EntryFlags>,
+    ttl_ms: Option<u64>,
+    priority: Option<i8>,
+    counter: Option<u64>,
+    reads: u32,
+    writes: u32,
+    created_ns: u64,
+    tags: Vec<(u16, String, Option<u16>)>,
+    labels: Vec<String>,
+    digest: Option<Vec<u8>>,
+    owner_addr: Option<Ipv4Addr>,
+    owner_port: Option<u16>,
+    meta: Vec<(u16, Option<u32>)>,
+    change: Option<Change>,
+}
+
+fn got(h: &KvHdr, e: &nlspec_nlkv::Entry<'_>) -> Got {
+    let st = e.stats();
+    Got {
+        ns: h.ns,
+        key: e.key().unwrap_or("").to_string(),
+        value: e.value().map(<[u8]>::to_vec),
+        kind: e.kind(),
+        flags: e.flags(),
+        ttl_ms: e.ttl_ms(),
+        priority: e.priority(),
+        counter: e.counter(),
+        reads: st.map(|s| s.reads).unwrap_or(u32::MAX),
+        writes: st.map(|s| s.writes).unwrap_or(u32::MAX),
+        created_ns: st.map(|s| s.created_ns).unwrap_or(0),
+        tags: e.tags().map(|(i, t)| (i, t.name().unwrap_or("").to_string(), t.weight())).collect(),
+        labels: e.label().map(str::to_string).collect(),
+        digest: e.digest().map(<[u8]>::to_vec),
+        owner_addr: e.owner_addr(),
+        owner_port: e.owner_port(),
+        meta: e.meta().map(|(slot, m)| (slot, m.value())).collect(),
+        change: e.change(),
+    }
+}
+
+fn get(c: &mut Client, ns: u32, key: &str) -> Result<Got, Error> {
+    let r = c.get(&GetRequest::new(hdr(ns)).key(key))?;
+    Ok(got(&r.header, &r.attrs))
+}
+
+fn set_text(c: &mut Client, ns: u32, key: &str, value: &str) -> R {
+    c.set(&SetRequest::new(hdr(ns)).key(key).value(value.as_bytes())).map(|_| ()).ctx(&format!("set {key}"))
+}
+
+/// Every entry of a dump of namespace `ns` (with `filter` applied to the request).
+fn dump(c: &mut Client, req: &GetDumpRequest) -> Result<Vec<Got>, String> {
+    let mut out = Vec::new();
+    let mut it = c.get_dump(req).ctx("starting the dump")?;
+    while let Some(m) = it.next() {
+        let m = m.ctx("dump message")?;
+        out.push(got(&m.header, &m.attrs));
+    }
+    Ok(out)
+}
+
+fn keys(v: &[Got]) -> Vec<String> {
+    let mut k: Vec<String> = v.iter().map(|g| g.key.clone()).collect();
+    k.sort();
+    k
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+// ---------------------------------------------------------------------------------------------
+
+fn family_resolves() -> R {
+    let mut c = client()?;
+    let f = c.family().ctx("resolving nlkv")?;
+    eq("version", f.version, u32::from(nlspec_nlkv::FAMILY_VERSION))?;
+    eq("hdrsize", f.hdrsize, 8)?;
+    eq("maxattr", f.maxattr, 22)?;
+    let mut cmds: Vec<u32> = f.ops.iter().map(|o| o.0).collect();
+    cmds.sort();
+    cmds.dedup();
+    eq("commands", cmds, vec![1, 2, 3, 4, 5, 6, 7])?;
+    let groups: Vec<&str> = f.mcast_groups.iter().map(|g| g.0.as_str()).collect();
+    ensure!(groups.contains(&"changes") && groups.contains(&"audit"), "groups {groups:?}");
+    Ok(())
+}
+
+const DIGEST: [u8; 32] = [0xab; 32];
+
+fn full_set(ns: u32, key: &str) -> SetRequest {
+    SetRequest::new(hdr(ns))
+        .key(key)
+        .value(b"hello world")
+        .kind(Kind::TEXT)
+        .flags(EntryFlags::PERSISTENT | EntryFlags::SECRET)
+        .ttl_ms(600_000)
+        .priority(-3)
+        .tags(|a| {
+            a.item(|t| {
+                t.name("red").weight(10);
+            });
+            a.item(|t| {
+                t.name("blue");
+            });
+        })
+        .label("first")
+        .label("second")
+        .digest(&DIGEST)
+        .owner_addr(Ipv4Addr::new(10, 0, 0, 1))
+        .owner_port(8080)
+        .meta(|m| {
+            m.item_at(3, |v| {
+                v.value(7);
+            });
+            m.item_at(9, |v| {
+                v.value(0xdead_beef);
+            });
+        })
+}
+
+fn set_and_get_every_attribute() -> R {
+    let mut c = client()?;
+    let ns = 1;
+    let (rkey, rkind, rstats) = {
+        let r = c.set(&full_set(ns, "alpha")).ctx("set")?;
+        (r.key().map(str::to_string), r.kind(), r.stats())
+    };
+    eq("set reply key", rkey.as_deref(), Some("alpha"))?;
+    eq("set reply kind", rkind, Some(Kind::TEXT))?;
+    let st = rstats.ok_or("set reply has no stats")?;
+    eq("set reply writes", st.writes, 1)?;
+    ensure!(st.created_ns > 0, "created_ns is 0");
+    let g = get(&mut c, ns, "alpha").ctx("get")?;
+    let want = Got {
+        ns,
+        key: "alpha".into(),
+        value: Some(b"hello world".to_vec()),
+        kind: Some(Kind::TEXT),
+        flags: Some(EntryFlags::PERSISTENT | EntryFlags::SECRET),
+        ttl_ms: Some(600_000),
+        priority: Some(-3),
+        counter: None,
+        reads: 1,
+        writes: 1,
+        created_ns: st.created_ns,
+        tags: vec![(0, "red".into(), Some(10)), (1, "blue".into(), None)],
+        labels: vec!["first".into(), "second".into()],
+        digest: Some(DIGEST.to_vec()),
+        owner_addr: Some(Ipv4Addr::new(10, 0, 0, 1)),
+        owner_port: Some(8080),
+        meta: vec![(3, Some(7)), (9, Some(0xdead_beef))],
+        change: None,
+    };
+    eq("get", g, want)?;
+    let g2 = get(&mut c, ns, "alpha").ctx("second get")?;
+    eq("reads after two gets", g2.reads, 2)
+}
+
+fn set_replaces() -> R {
+    let mut c = client()?;
+    let ns = 2;
+    c.set(&full_set(ns, "k")).ctx("first set")?;
+    let created = get(&mut c, ns, "k").ctx("get")?.created_ns;
+    let w = c.set(&SetRequest::new(hdr(ns)).key("k").value(b"v2").kind(Kind::BLOB)).ctx("second set")?.stats();
+    eq("writes", w.map(|s| s.writes), Some(2))?;
+    let g = get(&mut c, ns, "k").ctx("get")?;
+    eq("value", g.value.as_deref(), Some(&b"v2"[..]))?;
+    eq("kind", g.kind, Some(Kind::BLOB))?;
+    eq("created_ns kept", g.created_ns, created)?;
+    ensure!(g.tags.is_empty() && g.labels.is_empty() && g.digest.is_none(), "old fields survived: {g:?}");
+    eq("flags", g.flags, Some(EntryFlags(0)))
+}
+
+fn set_create_only_eexist() -> R {
+    let mut c = client()?;
+    let ns = 2;
+    set_text(&mut c, ns, "once", "1")?;
+    let r = c.set(&SetRequest::new(hdr(ns)).key("once").value(b"2").create_only());
+    expect_err("create-only on an existing key", r, libc::EEXIST, ".key", "exists")?;
+    eq("value unchanged", get(&mut c, ns, "once").ctx("get")?.value, Some(b"1".to_vec()))?;
+    c.set(&SetRequest::new(hdr(ns)).key("fresh").value(b"x").create_only()).ctx("create-only of a new key")?;
+    Ok(())
+}
+
+fn set_readonly_eperm() -> R {
+    let mut c = client()?;
+    let ns = 2;
+    c.set(&SetRequest::new(hdr(ns)).key("ro").value(b"fixed").flags(EntryFlags::READONLY)).ctx("set")?;
+    let r = c.set(&SetRequest::new(hdr(ns)).key("ro").value(b"changed"));
+    expect_err("set of a readonly entry", r, libc::EPERM, ".key", "readonly")?;
+    c.set(&SetRequest::new(hdr(ns)).key("roc").kind(Kind::COUNTER).flags(EntryFlags::READONLY)).ctx("set counter")?;
+    let r = c.incr(&IncrRequest::new(hdr(ns)).key("roc").delta(1));
+    expect_err("incr of a readonly counter", r, libc::EPERM, ".key", "readonly")?;
+    eq("value unchanged", get(&mut c, ns, "ro").ctx("get")?.value, Some(b"fixed".to_vec()))
+}
+
+fn get_missing_enoent() -> R {
+    let mut c = client()?;
+    expect_err("get of a missing key", c.get(&GetRequest::new(hdr(1)).key("nope")), libc::ENOENT, ".key", "no such key")?;
+    // Namespaces are separate.
+    expect_err("get in another namespace", c.get(&GetRequest::new(hdr(99)).key("alpha")), libc::ENOENT, ".key", "")
+}
+
+fn delete_entry() -> R {
+    let mut c = client()?;
+    let ns = 3;
+    set_text(&mut c, ns, "gone", "x")?;
+    set_text(&mut c, ns, "stays", "y")?;
+    c.delete(&DeleteRequest::new(hdr(ns)).key("gone")).ctx("delete")?;
+    expect_err("get after delete", c.get(&GetRequest::new(hdr(ns)).key("gone")), libc::ENOENT, ".key", "")?;
+    expect_err("second delete", c.delete(&DeleteRequest::new(hdr(ns)).key("gone")), libc::ENOENT, ".key", "no such key")?;
+    get(&mut c, ns, "stays").ctx("the other entry")?;
+    Ok(())
+}
+
+fn incr_counter() -> R {
+    let mut c = client()?;
+    let ns = 4;
+    let step = |c: &mut Client, d: i64| -> Result<(Option<u64>, Option<i64>, Option<String>), String> {
+        let r = c.incr(&IncrRequest::new(hdr(ns)).key("ctr").delta(d)).ctx("incr")?;
+        Ok((r.counter(), r.old_counter(), r.key().map(str::to_string)))
+    };
+    eq("incr +5 (creates)", step(&mut c, 5)?, (Some(5), Some(0), Some("ctr".into())))?;
+    eq("incr -2", step(&mut c, -2)?, (Some(3), Some(5), Some("ctr".into())))?;
+    eq("incr +1e12", step(&mut c, 1_000_000_000_000)?, (Some(1_000_000_000_003), Some(3), Some("ctr".into())))?;
+    eq("incr -1e12", step(&mut c, -1_000_000_000_000)?, (Some(3), Some(1_000_000_000_003), Some("ctr".into())))?;
+    let r = c.incr(&IncrRequest::new(hdr(ns)).key("ctr").delta(-10));
+    expect_err("incr below zero", r, libc::ERANGE, ".delta", "counter")?;
+    let g = get(&mut c, ns, "ctr").ctx("get")?;
+    eq("kind", g.kind, Some(Kind::COUNTER))?;
+    eq("counter", g.counter, Some(3))?;
+    eq("value", g.value, None)?;
+    eq("writes", g.writes, 4)?;
+    set_text(&mut c, ns, "text", "abc")?;
+    let r = c.incr(&IncrRequest::new(hdr(ns)).key("text").delta(1));
+    expect_err("incr of a text entry", r, libc::EINVAL, ".key", "not a counter")
+}
+
+fn update_flags_bitfield() -> R {
+    let mut c = client()?;
+    let ns = 5;
+    c.set(&SetRequest::new(hdr(ns)).key("f").value(b"v").flags(EntryFlags::PERSISTENT)).ctx("set")?;
+    let (k, fl) = {
+        let r = c
+            .update_flags(
+                &UpdateFlagsRequest::new(hdr(ns))
+                    .key("f")
+                    .flag_update(EntryFlags::SECRET, EntryFlags::SECRET | EntryFlags::PERSISTENT),
+            )
+            .ctx("update-flags")?;
+        (r.key().map(str::to_string), r.flags())
+    };
+    eq("reply key", k.as_deref(), Some("f"))?;
+    eq("reply flags", fl, Some(EntryFlags::SECRET))?;
+    // Bits outside the selector stay.
+    c.update_flags(&UpdateFlagsRequest::new(hdr(ns)).key("f").flag_update(EntryFlags::READONLY, EntryFlags::READONLY))
+        .ctx("second update-flags")?;
+    eq("flags", get(&mut c, ns, "f").ctx("get")?.flags, Some(EntryFlags::SECRET | EntryFlags::READONLY))?;
+    let r = c.update_flags(&UpdateFlagsRequest::new(hdr(ns)).key("none").flag_update(EntryFlags::SECRET, EntryFlags::SECRET));
+    expect_err("update-flags of a missing key", r, libc::ENOENT, ".key", "no such key")
+}
+
+fn fill_and_clear() -> R {
+    let mut c = client()?;
+    let ns = 6;
+    let n = c.fill(&FillRequest::new(hdr(ns)).key("n-").count(10)).ctx("fill")?.count();
+    eq("fill count", n, Some(10))?;
+    let g = get(&mut c, ns, "n-7").ctx("get n-7")?;
+    eq("n-7", (g.kind, g.counter), (Some(Kind::COUNTER), Some(7)))?;
+    let n = c.fill(&FillRequest::new(hdr(ns)).key("n-").count(12)).ctx("second fill")?.count();
+    eq("second fill creates only the new ones", n, Some(2))?;
+    c.set(&SetRequest::new(hdr(ns)).key("keep").value(b"k").flags(EntryFlags::PERSISTENT)).ctx("set keep")?;
+    set_text(&mut c, 61, "other-ns", "x")?;
+    let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
+    eq("clear count", n, Some(12))?;
+    get(&mut c, ns, "keep").ctx("persistent entry after clear")?;
+    get(&mut c, 61, "other-ns").ctx("other namespace after clear")?;
+    expect_err("get after clear", c.get(&GetRequest::new(hdr(ns)).key("n-1")), libc::ENOENT, ".key", "")?;
+    let left = dump(&mut c, &GetDumpRequest::new(hdr(ns)))?;
+    eq("dump after clear", keys(&left), vec!["keep".to_string()])
+}
+
+fn dump_filters() -> R {
+    let mut c = client()?;
+    let ns = 7;
+    set_text(&mut c, ns, "a1", "x")?;
+    c.set(&SetRequest::new(hdr(ns)).key("a2").value(b"hidden").kind(Kind::BLOB).flags(EntryFlags::SECRET)).ctx("set a2")?;
+    c.incr(&IncrRequest::new(hdr(ns)).key("b1").delta(4)).ctx("incr b1")?;
+    c.set(&SetRequest::new(hdr(ns)).key("b2").value(b"p").flags(EntryFlags::PERSISTENT | EntryFlags::SECRET)).ctx("set b2")?;
+    set_text(&mut c, ns + 1, "a3", "other namespace")?;
+    let all = dump(&mut c, &GetDumpRequest::new(hdr(ns)))?;
+    eq("all", keys(&all), vec!["a1".into(), "a2".into(), "b1".into(), "b2".into()])?;
+    ensure!(all.iter().all(|g| g.ns == ns), "a dump entry carries another namespace: {all:?}");
+    let a2 = all.iter().find(|g| g.key == "a2").ok_or("a2 missing")?;
+    eq("secret value left out of the dump", a2.value.clone(), None)?;
+    eq("secret value in get", get(&mut c, ns, "a2").ctx("get a2")?.value, Some(b"hidden".to_vec()))?;
+    let b1 = all.iter().find(|g| g.key == "b1").ok_or("b1 missing")?;
+    eq("b1 counter", b1.counter, Some(4))?;
+    let by_kind = dump(&mut c, &GetDumpRequest::new(hdr(ns)).filter(|f| {
+        f.kind(Kind::COUNTER);
+    }))?;
+    eq("filter kind", keys(&by_kind), vec!["b1".into()])?;
+    let by_flags = dump(&mut c, &GetDumpRequest::new(hdr(ns)).filter(|f| {
+        f.flags(EntryFlags::SECRET);
+    }))?;
+    eq("filter flags", keys(&by_flags), vec!["a2".into(), "b2".into()])?;
+    let by_key = dump(&mut c, &GetDumpRequest::new(hdr(ns)).filter(|f| {
+        f.key("a");
+    }))?;
+    eq("filter key prefix", keys(&by_key), vec!["a1".into(), "a2".into()])?;
+    let empty = dump(&mut c, &GetDumpRequest::new(hdr(12345)))?;
+    eq("empty namespace", empty.len(), 0)
+}
+
+fn dump_many_skbs() -> R {
+    let mut c = client()?;
+    let ns = 20;
+    let t = Instant::now();
+    let n = c.fill(&FillRequest::new(hdr(ns)).key("bulk-").count(5000)).ctx("fill 5000")?.count();
+    eq("fill count", n, Some(5000))?;
+    let big = vec![b'v'; 1000];
+    for i in 0..60 {
+        c.set(&SetRequest::new(hdr(ns)).key(&format!("big-{i}")).value(&big).kind(Kind::BLOB)).ctx("set big")?;
+    }
+    info(format!("filled 5060 entries in {} ms", t.elapsed().as_millis()));
+    let before = c.socket().datagrams_received();
+    let mut seen = HashSet::new();
+    let mut dups = Vec::new();
+    let mut messages = 0usize;
+    let mut bytes = 0usize;
+    {
+        let mut it = c.get_dump(&GetDumpRequest::new(hdr(ns))).ctx("dump")?;
+        while let Some(m) = it.next() {
+            let m = m.ctx("dump message")?;
+            messages += 1;
+            bytes += m.msg.attr_bytes().len();
+            let g = got(&m.header, &m.attrs);
+            if let Some(i) = g.key.strip_prefix("bulk-") {
+                let i: u64 = i.parse().map_err(|_| format!("odd key {}", g.key))?;
+                eq(&format!("counter of {}", g.key), g.counter, Some(i))?;
+            } else if g.key.starts_with("big-") {
+                eq(&format!("value of {}", g.key), g.value.as_deref(), Some(&big[..]))?;
+            } else {
+                return Err(format!("unexpected key {}", g.key));
+            }
+            if !seen.insert(g.key.clone()) {
+                dups.push(g.key);
+            }
+        }
+    }
+    let datagrams = c.socket().datagrams_received() - before;
+    info(format!(
+        "dump: {messages} messages, {} distinct keys, {bytes} attribute bytes, {datagrams} datagrams (skbs incl. NLMSG_DONE)",
+        seen.len()
+    ));
+    ensure!(dups.is_empty(), "{} keys returned twice, e.g. {:?}", dups.len(), &dups[..dups.len().min(5)]);
+    eq("distinct keys", seen.len(), 5060)?;
+    eq("messages", messages, 5060)?;
+    ensure!(datagrams >= 11, "only {datagrams} datagrams: the dump did not span 10 skbs");
+    let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
+    eq("cleared", n, Some(5060))
+}
+
+/// Next notification within `d`, decoded to an owned form (`None`: none came).
+fn next_ntf(c: &mut Client, d: Duration) -> Result<Option<(u8, Got)>, String> {
+    match c.recv_notification_timeout(d).ctx("receiving a notification")? {
+        None => Ok(None),
+        Some(Notification::ChangeNtf(n)) => Ok(Some((nlspec_nlkv::cmd::CHANGE_NTF, got(&n.header, &n.attrs)))),
+        Some(Notification::EvictNtf(n)) => Ok(Some((nlspec_nlkv::cmd::EVICT_NTF, got(&n.header, &n.attrs)))),
+        Some(Notification::Other(m)) => Err(format!("notification with unknown command {}", m.cmd())),
+    }
+}
+
+fn notifications() -> R {
+    let ns = 30;
+    let mut sub = client()?;
+    sub.subscribe(Group::Changes).ctx("subscribe changes")?;
+    let mut quiet = client()?;
+    quiet.family().ctx("resolve")?; // same family, never subscribed
+    let mut c = client()?;
+    set_text(&mut c, ns, "e", "1")?;
+    set_text(&mut c, ns, "e", "2")?;
+    c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(3)).ctx("incr")?;
+    c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(4)).ctx("incr")?;
+    c.update_flags(&UpdateFlagsRequest::new(hdr(ns)).key("e").flag_update(EntryFlags::SECRET, EntryFlags::SECRET))
+        .ctx("update-flags")?;
+    c.delete(&DeleteRequest::new(hdr(ns)).key("n")).ctx("delete")?;
+    let want: Vec<(&str, Change, Option<Vec<u8>>, Option<u64>)> = vec![
+        ("e", Change::CREATED, Some(b"1".to_vec()), None),
+        ("e", Change::UPDATED, Some(b"2".to_vec()), None),
+        ("n", Change::CREATED, None, Some(3)),
+        ("n", Change::UPDATED, None, Some(7)),
+        ("e", Change::UPDATED, None, None), // secret now: value left out
+        ("n", Change::DELETED, None, Some(7)),
+    ];
+    for (i, (key, change, value, counter)) in want.into_iter().enumerate() {
+        let (cmd, g) = next_ntf(&mut sub, Duration::from_secs(2))?.ok_or(format!("notification {i} did not come"))?;
+        eq(&format!("ntf {i} command"), cmd, nlspec_nlkv::cmd::CHANGE_NTF)?;
+        eq(&format!("ntf {i} namespace"), g.ns, ns)?;
+        eq(&format!("ntf {i} (key, change, value, counter)"), (g.key.as_str(), g.change, g.value, g.counter), (key, Some(change), value, counter))?;
+    }
+    if let Some((cmd, g)) = next_ntf(&mut sub, Duration::from_millis(200))? {
+        return Err(format!("extra notification: cmd {cmd} {g:?}"));
+    }
+    if let Some((cmd, g)) = next_ntf(&mut quiet, Duration::from_millis(300))? {
+        return Err(format!("unsubscribed client received cmd {cmd} {g:?}"));
+    }
+    Ok(())
+}
+
+fn ttl_eviction_and_audit() -> R {
+    let ns = 31;
+    let mut audit = client()?;
+    audit.subscribe(Group::Audit).ctx("subscribe audit")?;
+    let mut c = client()?;
+    c.set(&SetRequest::new(hdr(ns)).key("short").value(b"x").ttl_ms(150)).ctx("set short")?;
+    c.set(&SetRequest::new(hdr(ns)).key("short2").value(b"x").ttl_ms(150)).ctx("set short2")?;
+    c.set(&SetRequest::new(hdr(ns)).key("long").value(b"x").ttl_ms(600_000)).ctx("set long")?;
+    get(&mut c, ns, "short").ctx("get before expiry")?;
+    std::thread::sleep(Duration::from_millis(400));
+    let listed = dump(&mut c, &GetDumpRequest::new(hdr(ns)))?;
+    eq("dump leaves expired entries out", keys(&listed), vec!["long".into()])?;
+    expect_err("get after expiry", c.get(&GetRequest::new(hdr(ns)).key("short")), libc::ENOENT, ".key", "no such key")?;
+    let (cmd, g) = next_ntf(&mut audit, Duration::from_secs(2))?.ok_or("no evict-ntf")?;
+    eq("evict-ntf", (cmd, g.ns, g.key.as_str(), g.change), (nlspec_nlkv::cmd::EVICT_NTF, ns, "short", Some(Change::EVICTED)))?;
+    // clear: one evict-ntf per entry removed, change = deleted (short2 is evicted by clear too).
+    let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
+    eq("clear count", n, Some(2))?;
+    let mut got_keys = Vec::new();
+    for _ in 0..2 {
+        let (cmd, g) = next_ntf(&mut audit, Duration::from_secs(2))?.ok_or("missing evict-ntf after clear")?;
+        eq("evict-ntf after clear", (cmd, g.change), (nlspec_nlkv::cmd::EVICT_NTF, Some(Change::DELETED)))?;
+        got_keys.push(g.key);
+    }
+    got_keys.sort();
+    eq("cleared keys", got_keys, vec!["long".to_string(), "short2".to_string()])
+}
+
+/// A raw request with attributes written by `build`, for what the typed builders cannot say.
+fn raw(
+    c: &mut Client,
+    cmd: u8,
+    header: KvHdr,
+    build: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>),
+) -> Result<(), Error> {
+    let fam = c.family()?.id;
+    let h = header.to_bytes();
+    let req = nlspec_rt::Request::new(fam, cmd, nlspec_nlkv::FAMILY_VERSION).header(&h).schema(&nlspec_nlkv::schema::ENTRY);
+    c.socket().request_ack(&req, build)
+}
+
+fn policy_rejections() -> Vec<(&'static str, Box<dyn FnOnce(&mut Client) -> R>)> {
+    use nlspec_nlkv::cmd;
+    let h = hdr(40);
+    let long = "k".repeat(65);
+    let ok64 = "k".repeat(64);
+    vec![
+        ("policy-out-of-range-s8", Box::new(move |c: &mut Client| {
+            expect_err("priority 11", c.set(&SetRequest::new(h).key("p").priority(11)), libc::ERANGE, ".priority", "")?;
+            expect_err("priority -11", c.set(&SetRequest::new(h).key("p").priority(-11)), libc::ERANGE, ".priority", "")?;
+            c.set(&SetRequest::new(h).key("p").priority(-10)).ctx("priority -10 (the limit)").map(|_| ())
+        })),
+        ("policy-out-of-range-u64", Box::new(move |c: &mut Client| {
+            expect_err("ttl 0", c.set(&SetRequest::new(h).key("t").ttl_ms(0)), libc::ERANGE, ".ttl-ms", "")?;
+            expect_err("ttl 2^32", c.set(&SetRequest::new(h).key("t").ttl_ms(1 << 32)), libc::ERANGE, ".ttl-ms", "")?;
+            c.set(&SetRequest::new(h).key("t").ttl_ms(u64::from(u32::MAX))).ctx("ttl u32-max").map(|_| ())
+        })),
+        ("policy-out-of-range-u32", Box::new(move |c: &mut Client| {
+            expect_err("fill 0", c.fill(&FillRequest::new(h).key("f").count(0)), libc::ERANGE, ".count", "")?;
+            expect_err("fill 5001", c.fill(&FillRequest::new(h).key("f").count(5001)), libc::ERANGE, ".count", "")
+        })),
+        ("policy-out-of-range-nested", Box::new(move |c: &mut Client| {
+            let r = c.set(&SetRequest::new(h).key("n").tags(|a| {
+                a.item(|t| {
+                    t.name("ok").weight(5);
+                });
+                a.item(|t| {
+                    t.name("heavy").weight(1001);
+                });
+            }));
+            expect_err("tag weight 1001", r, libc::ERANGE, ".tags[1].weight", "")
+        })),
+        ("policy-too-long", Box::new(move |c: &mut Client| {
+            expect_err("key of 65 bytes", c.set(&SetRequest::new(h).key(&long)), libc::EINVAL, ".key", "")?;
+            c.set(&SetRequest::new(h).key(&ok64)).ctx("key of 64 bytes")?;
+            expect_err("value of 1025 bytes", c.set(&SetRequest::new(h).key("v").value(&[0u8; 1025]).kind(Kind::BLOB)), libc::ERANGE, ".value", "")?;
+            expect_err("label of 33 bytes", c.set(&SetRequest::new(h).key("l").label(&"x".repeat(33))), libc::ERANGE, ".label", "")?;
+            let r = c.set(&SetRequest::new(h).key("n").tags(|a| {
+                a.item(|t| {
+                    t.name(&"x".repeat(17));
+                });
+            }));
+            expect_err("tag name of 17 bytes", r, libc::EINVAL, ".tags[0].name", "")?;
+            expect_err("digest of 31 bytes", c.set(&SetRequest::new(h).key("d").digest(&[1u8; 31])), libc::ERANGE, ".digest", "")
+        })),
+        ("policy-wrong-type", Box::new(move |c: &mut Client| {
+            let r = raw(c, cmd::SET, h, |w| {
+                w.put_str(1, "w");
+                w.put_u16(3, 1); // kind is a u32
+            });
+            expect_err("u16 for a u32", r, libc::EINVAL, ".kind", "")?;
+            let r = raw(c, cmd::SET, h, |w| {
+                w.put_str(1, "w");
+                w.put_u32(19, 1); // create-only is a flag
+            });
+            expect_err("payload on a flag", r, libc::ERANGE, ".create-only", "")?;
+            let r = raw(c, cmd::SET, h, |w| {
+                w.put_str(1, "w");
+                w.put_u32(10, 5); // tags is a nest
+            });
+            expect_err("u32 for a nest", r, libc::EINVAL, ".tags", "")
+        })),
+        ("policy-enum-and-flags", Box::new(move |c: &mut Client| {
+            expect_err("kind 3 (sparse enum)", c.set(&SetRequest::new(h).key("e").kind(Kind(3))), libc::EINVAL, ".kind", "")?;
+            expect_err("flags bit 3", c.set(&SetRequest::new(h).key("e").flags(EntryFlags(8))), libc::EINVAL, ".flags", "")?;
+            let r = c.update_flags(&UpdateFlagsRequest::new(h).key("p").flag_update(EntryFlags(8), EntryFlags(8)));
+            expect_err("bitfield32 outside the valid mask", r, libc::EINVAL, ".flag-update", "")?;
+            c.set(&SetRequest::new(h).key("e").kind(Kind::COUNTER)).ctx("kind 5").map(|_| ())
+        })),
+        ("policy-unknown-attribute", Box::new(move |c: &mut Client| {
+            let r = raw(c, cmd::SET, h, |w| {
+                w.put_str(1, "u");
+                w.put_u32(40, 1);
+            });
+            expect_err("attribute type 40", r, libc::EINVAL, ".40", "Unknown attribute")?;
+            // known to the family, not to this op
+            let r = raw(c, cmd::SET, h, |w| {
+                w.put_str(1, "u");
+                w.put_uint(7, 1);
+            });
+            expect_err("counter in set", r, libc::EINVAL, ".counter", "Unsupported attribute")
+        })),
+        ("policy-missing-required", Box::new(move |c: &mut Client| {
+            let e = kerr("set without key", c.set(&SetRequest::new(h).value(b"v")))?;
+            eq("set without key", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("key")))?;
+            let e = kerr("fill without count", c.fill(&FillRequest::new(h).key("x")))?;
+            eq("fill without count", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("count")))?;
+            let e = kerr("incr without delta", c.incr(&IncrRequest::new(h).key("x")))?;
+            eq("incr without delta", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("delta")))
+        })),
+        ("handler-rejections", Box::new(move |c: &mut Client| {
+            let r = c.set(&SetRequest::new(KvHdr { ns: 40, reserved: 1 }).key("r"));
+            expect_err("reserved header bits (pre hook)", r, libc::EINVAL, "", "reserved must be zero")?;
+            let r = c.set(&SetRequest::new(h).key("u").value(&[0xff, 0xfe]).kind(Kind::TEXT));
+            expect_err("non-UTF-8 text", r, libc::EINVAL, ".value", "UTF-8")?;
+            let r = c.set(&SetRequest::new(h).key("c").value(b"1").kind(Kind::COUNTER));
+            expect_err("value on a counter", r, libc::EINVAL, ".value", "counter")?;
+            let r = c.set(&SetRequest::new(h).key(""));
+            expect_err("empty key", r, libc::EINVAL, ".key", "empty")?;
+            let r = c.fill(&FillRequest::new(h).key(&"p".repeat(62)).count(1000));
+            expect_err("fill prefix too long", r, libc::EINVAL, ".key", "too long")
+        })),
+    ]
+}
+
+fn concurrent_clients() -> R {
+    let ns = 50;
+    let threads = 4;
+    let per = 150;
+    let mut handles = Vec::new();
+    for t in 0..threads {
+        handles.push(std::thread::spawn(move || -> R {
+            let mut c = client()?;
+            for i in 0..per {
+                c.incr(&IncrRequest::new(hdr(ns)).key("shared").delta(1)).ctx("incr")?;
+                let key = format!("t{t}-{i}");
+                set_text(&mut c, ns, &key, &key)?;
+                let g = get(&mut c, ns, &key).ctx("get")?;
+                eq("own value", g.value, Some(key.clone().into_bytes()))?;
+            }
+            Ok(())
+        }));
+    }
+    let mut errs = Vec::new();
+    for h in handles {
+        match h.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => errs.push(e),
+            Err(p) => errs.push(format!("thread panicked: {}", panic_text(&p))),
+        }
+    }
+    ensure!(errs.is_empty(), "{}", errs.join("; "));
+    let mut c = client()?;
+    eq("shared counter", get(&mut c, ns, "shared").ctx("get")?.counter, Some((threads * per) as u64))?;
+    let all = dump(&mut c, &GetDumpRequest::new(hdr(ns)))?;
+    eq("entries", all.len(), threads * per + 1)
+}
+
+fn unprivileged() -> R {
+    let exe = std::env::current_exe().ctx("current_exe")?;
+    let out = std::process::Command::new(exe)
+        .arg("as-user")
+        .uid(1000)
+        .gid(1000)
+        .output()
+        .ctx("running as uid 1000")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    ensure!(out.status.success(), "as-user run failed: {} {}", out.status, String::from_utf8_lossy(&out.stderr));
+    ensure!(text.matches("NLSPEC-CASE PASS").count() >= 3, "as-user reported too few cases");
+    Ok(())
+}
+
+/// Run as uid 1000 (no capabilities).
+fn as_user() -> i32 {
+    // SAFETY: plain id queries.
+    let (uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+    case("unprivileged-is-uid-1000", || eq("uid/euid", (uid, euid), (1000, 1000)));
+    case("unprivileged-admin-ops-eperm", || {
+        let mut c = client()?;
+        let h = hdr(1);
+        let eperm = |what: &str, r: Result<(), Error>| -> R {
+            let e = kerr(what, r)?;
+            eq(what, e.errno, libc::EPERM)
+        };
+        eperm("set (admin-perm)", c.set(&SetRequest::new(h).key("x").value(b"y")).map(|_| ()))?;
+        eperm("delete (admin-perm)", c.delete(&DeleteRequest::new(h).key("alpha")))?;
+        eperm("incr (uns-admin-perm)", c.incr(&IncrRequest::new(h).key("c").delta(1)).map(|_| ()))?;
+        eperm("update-flags (admin-perm)", c.update_flags(&UpdateFlagsRequest::new(h).key("alpha").flag_update(EntryFlags::SECRET, EntryFlags::SECRET)).map(|_| ()))?;
+        eperm("fill (admin-perm)", c.fill(&FillRequest::new(h).key("x").count(1)).map(|_| ()))?;
+        eperm("clear (admin-perm)", c.clear(&ClearRequest::new(h)).map(|_| ()))
+    });
+    case("unprivileged-get-allowed", || {
+        let mut c = client()?;
+        let g = get(&mut c, 1, "alpha").ctx("get alpha as uid 1000")?;
+        eq("value", g.value, Some(b"hello world".to_vec()))?;
+        let n = dump(&mut c, &GetDumpRequest::new(hdr(1)))?.len();
+        ensure!(n >= 1, "dump as uid 1000 returned nothing");
+        Ok(())
+    });
+    case("unprivileged-groups", || {
+        let mut c = client()?;
+        c.subscribe(Group::Changes).ctx("subscribe changes (open group)")?;
+        let e = kerr("subscribe audit", c.subscribe(Group::Audit).map_err(|e| match e {
+            Error::Io(io) => Error::from_errno(io.raw_os_error().unwrap_or(0)),
+            e => e,
+        }))?;
+        eq("subscribe audit (CAP_NET_ADMIN group)", e.errno, libc::EPERM)
+    });
+    if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+}
+
+fn wait_for(path: &str) -> R {
+    let t = Instant::now();
+    while !Path::new(path).exists() {
+        ensure!(t.elapsed() < Duration::from_secs(60), "timed out waiting for {path}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// Holds clients while the guest script unloads and reloads the module.
+fn hold(ready: &str, unloaded: &str, reloaded: &str) -> i32 {
+    let setup = || -> Result<(Client, Client, Client), String> {
+        let mut plain = client()?;
+        set_text(&mut plain, 60, "before", "unload")?;
+        let mut changes = client()?;
+        changes.subscribe(Group::Changes).ctx("subscribe changes")?;
+        let mut audit = client()?;
+        audit.subscribe(Group::Audit).ctx("subscribe audit")?;
+        Ok((plain, changes, audit))
+    };
+    let (mut plain, mut changes, _audit) = match setup() {
+        Ok(c) => c,
+        Err(e) => {
+            println!("NLSPEC-CASE FAIL hold-clients: {e}");
+            return 1;
+        }
+    };
+    let _ = std::fs::write(ready, b"");
+    case("held-clients-after-unload", || {
+        wait_for(unloaded)?;
+        // The family is gone: the old id answers with an error, nothing hangs.
+        let r = get(&mut plain, 60, "before");
+        ensure!(r.is_err(), "get after rmmod succeeded: {:?}", r.ok());
+        plain.socket().forget_families();
+        let e = plain.family();
+        ensure!(e.is_err(), "nlkv still resolves after rmmod");
+        if let Some((cmd, g)) = next_ntf(&mut changes, Duration::from_millis(100)).unwrap_or(None) {
+            return Err(format!("unexpected notification after unload: {cmd} {g:?}"));
+        }
+        Ok(())
+    });
+    let _ = std::fs::write(format!("{unloaded}.checked"), b"");
+    case("held-client-after-reload", || {
+        wait_for(reloaded)?;
+        plain.socket().forget_families();
+        // A fresh module: the store started empty.
+        expect_err("old entry after reload", plain.get(&GetRequest::new(hdr(60)).key("before")), libc::ENOENT, ".key", "")?;
+        set_text(&mut plain, 60, "after", "reload")?;
+        eq("value", get(&mut plain, 60, "after").ctx("get")?.value, Some(b"reload".to_vec()))
+    });
+    if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+}
+
+fn smoke() -> i32 {
+    case("fresh-process-after-reload", || {
+        let mut c = client()?;
+        set_text(&mut c, 61, "smoke", "ok")?;
+        let g = get(&mut c, 61, "smoke").ctx("get")?;
+        eq("value", g.value, Some(b"ok".to_vec()))?;
+        let n = c.incr(&IncrRequest::new(hdr(61)).key("c").delta(2)).ctx("incr")?.counter();
+        eq("counter", n, Some(2))
+    });
+    if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+}
+
+fn suite() -> i32 {
+    let t = Instant::now();
+    case("family-resolves", family_resolves);
+    case("set-get-every-attribute", set_and_get_every_attribute);
+    case("set-replaces-entry", set_replaces);
+    case("set-create-only-eexist", set_create_only_eexist);
+    case("set-readonly-eperm", set_readonly_eperm);
+    case("get-missing-enoent", get_missing_enoent);
+    case("delete", delete_entry);
+    case("incr", incr_counter);
+    case("update-flags-bitfield32", update_flags_bitfield);
+    case("fill-and-clear", fill_and_clear);
+    case("dump-filters-and-namespaces", dump_filters);
+    case("dump-spans-many-skbs-exactly-once", dump_many_skbs);
+    case("notifications-subscribed-vs-not", notifications);
+    case("ttl-eviction-and-audit-group", ttl_eviction_and_audit);
+    for (name, f) in policy_rejections() {
+        case(name, || {
+            let mut c = client()?;
+            f(&mut c)
+        });
+    }
+    case("unprivileged-user", unprivileged);
+    case("concurrent-clients", concurrent_clients);
+    info(format!("suite took {} ms", t.elapsed().as_millis()));
+    if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rc = match args.first().map(String::as_str) {
+        None | Some("suite") => suite(),
+        Some("as-user") => as_user(),
+        Some("hold") if args.len() == 4 => hold(&args[1], &args[2], &args[3]),
+        Some("smoke") => smoke(),
+        _ => {
+            eprintln!("usage: nlkv-vmtest [suite | as-user | hold READY UNLOADED RELOADED | smoke]");
+            2
+        }
+    };
+    std::process::exit(rc);
+}
