@@ -8,7 +8,7 @@ use crate::attr::AttrWriter;
 use crate::core::{Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
 use crate::ctrl::FamilyInfo;
 use crate::error::Error;
-use crate::msg::{GenlMsg, NlMsg, NLM_F_ACK, NLM_F_DUMP};
+use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
 use crate::sys;
 
 /// A multicast message received on a subscribed group.
@@ -391,6 +391,16 @@ impl DumpIter<'_> {
             }
         };
         Some(GenlMsg::parse(&self.sock.core.rx[a..b], self.hdrsize).map_err(Error::from))
+    }
+
+    /// Consume the whole dump into owned copies (allocates per message; for when the messages
+    /// must outlive the socket's next use).
+    pub fn collect_owned(mut self) -> Result<Vec<OwnedGenlMsg>, Error> {
+        let mut out = Vec::new();
+        while let Some(m) = self.next() {
+            out.push(m?.to_owned_msg());
+        }
+        Ok(out)
     }
 
     /// Consume the whole dump, calling `f` on each message.

@@ -13,7 +13,7 @@ use crate::attr::AttrWriter;
 use crate::core::{Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
 use crate::ctrl::FamilyInfo;
 use crate::error::Error;
-use crate::msg::{GenlMsg, NlMsg, NLM_F_ACK, NLM_F_DUMP};
+use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
 use crate::socket::{open_socket, Notification};
 use crate::sys;
 
@@ -331,6 +331,17 @@ impl AsyncDumpIter<'_> {
             }
         };
         Some(GenlMsg::parse(&self.sock.core.rx[a..b], self.hdrsize).map_err(Error::from))
+    }
+}
+
+impl AsyncDumpIter<'_> {
+    /// Consume the whole dump into owned copies.
+    pub async fn collect_owned(mut self) -> Result<Vec<OwnedGenlMsg>, Error> {
+        let mut out = Vec::new();
+        while let Some(m) = self.next().await {
+            out.push(m?.to_owned_msg());
+        }
+        Ok(out)
     }
 }
 

@@ -84,6 +84,12 @@ fn resolve_nlctrl_and_every_family() {
 #[test]
 fn dump_families_equals_iproute2() {
     let mut s = GenlSocket::new().unwrap();
+    let owned = s
+        .dump(&ctrl::getfamily_request(), |_| {})
+        .unwrap()
+        .collect_owned()
+        .unwrap();
+    assert_eq!(owned.len(), iproute2_families().len());
     let ours: BTreeSet<(String, u16)> = s
         .list_families()
         .unwrap()
