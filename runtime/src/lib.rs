@@ -21,6 +21,30 @@
 //! nothing per message. Receive buffers start at 32 KiB and grow to fit any datagram (sized
 //! with `MSG_PEEK | MSG_TRUNC`); a datagram that still gets cut is reported as
 //! [`Error::Truncated`], never silently lost.
+//!
+//! ```
+//! use nlspec_rt::{ctrl, GenlSocket, Request};
+//!
+//! # fn main() -> Result<(), nlspec_rt::Error> {
+//! let mut sock = GenlSocket::new()?;
+//! let nlctrl = sock.resolve_family("nlctrl")?;
+//! // A do request: attributes are written by the closure; the reply borrows the socket.
+//! let req = Request::new(nlctrl.id, ctrl::CTRL_CMD_GETFAMILY, 2);
+//! let reply = sock.request(&req, |w| w.put_str(ctrl::CTRL_ATTR_FAMILY_NAME, "nlctrl"))?;
+//! for attr in reply.attrs() {
+//!     let attr = attr?;
+//!     if attr.ty() == ctrl::CTRL_ATTR_FAMILY_ID {
+//!         println!("id {}", attr.get_u16()?);
+//!     }
+//! }
+//! // A dump: a lending iterator over the messages.
+//! let mut dump = sock.dump(&req, |_| {})?;
+//! while let Some(msg) = dump.next() {
+//!     println!("{:?}", nlspec_rt::FamilyInfo::decode(&msg?)?.name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
 #![warn(missing_docs)]
 
 pub mod attr;
