@@ -87,8 +87,9 @@ pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     note(format!("[{}] nlkv module built in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
     let t = Instant::now();
     let bin = crate::static_build::build("nlkv-vmtest", "nlkv-vmtest", false)?;
-    note(format!("[{}] static nlkv-vmtest ready in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
-    let mut cases = run_guest(kd, &kos, &[bin], GUEST_SCRIPT, Duration::from_secs(420))?;
+    let cli = crate::static_build::build("nlkv-cli", "nlkv", false)?;
+    note(format!("[{}] static nlkv-vmtest and nlkv (CLI) ready in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
+    let mut cases = run_guest(kd, &kos, &[bin, cli], GUEST_SCRIPT, Duration::from_secs(420))?;
     // A case that never reported (the binary died, the script stopped early) is a failure.
     for name in EXPECTED_CASES {
         if !cases.iter().any(|c| c.name == *name || c.name.starts_with(&format!("{name} "))) {
@@ -131,6 +132,7 @@ pub const EXPECTED_CASES: &[&str] = &[
     "unprivileged-groups",
     "unprivileged-user",
     "concurrent-clients",
+    "cli-example",
     "unload-while-clients-hold-sockets",
     "held-clients-after-unload",
     "module-reload",
@@ -154,6 +156,30 @@ dmesg | grep -q 'nlkv: family registered' || fail module-load-message "no regist
 
 nlkv-vmtest suite; rc=$?
 [ $rc -le 1 ] || fail suite-run "nlkv-vmtest suite died (rc=$rc)"
+
+# The example CLI (examples/nlkv-cli), each step checked on its output.
+step() { desc=$1; shift; "$@" > /tmp/cli.txt 2>&1 || { echo "$desc: exit $? $(cat /tmp/cli.txt)"; return 1; }; }
+has() { grep -q -- "$1" /tmp/cli.txt || { echo "$2: no '$1' in: $(cat /tmp/cli.txt)"; return 1; }; }
+cli_steps() {
+    step set nlkv --ns 70 set greeting hello --label demo --tag x=3 --ttl 60000 && has 'greeting kind=text' set &&
+    step get nlkv --ns 70 get greeting && has 'value="hello"' get && has 'labels=demo' get && has 'tags=x=3' get &&
+    step incr nlkv --ns 70 incr hits 5 && has 'hits 0 -> 5' incr &&
+    step flags nlkv --ns 70 flags greeting +secret && has 'flags=secret' flags &&
+    step list nlkv --ns 70 list && has '2 entries in namespace 70' list &&
+    step fill nlkv --ns 70 fill item- 20 && has 'created 20' fill &&
+    step clear nlkv --ns 70 clear && has 'removed 22' clear &&
+    { nlkv --ns 70 get nothing > /tmp/cli.txt 2>&1; [ $? -eq 1 ] || { echo "get-missing: exit status"; false; }; } &&
+    has 'ENOENT' get-missing && has 'no such key' get-missing
+}
+nlkv watch > /tmp/watch.txt 2>&1 & watcher=$!
+sleep 0.3
+cli_out=$(cli_steps); cli_rc=$?
+sleep 0.3; kill $watcher; wait $watcher 2>/dev/null
+if [ $cli_rc -eq 0 ]; then
+    cp /tmp/watch.txt /tmp/cli.txt
+    cli_out=$(has 'created: greeting' watch && has 'created: hits kind=counter counter=5' watch && has 'updated: greeting .*flags=secret' watch && has 'created: item-19' watch); cli_rc=$?
+fi
+if [ $cli_rc -eq 0 ]; then pass cli-example; else fail cli-example "$(echo "$cli_out" | tr '\n' ' ')"; fi
 
 rm -f /tmp/ready /tmp/unloaded /tmp/unloaded.checked /tmp/reloaded
 nlkv-vmtest hold /tmp/ready /tmp/unloaded /tmp/reloaded & holder=$!
