@@ -51,6 +51,7 @@ pub fn enums(cx: &Cx) -> TokenStream {
             quote!(#d #[doc = #cdoc] pub const #n: Self = Self(#v);)
         });
         let all = e.entries.iter().map(|en| ident(&screaming(&en.name)));
+        let n_entries = e.entries.len();
         let names = e.entries.iter().map(|en| {
             let n = ident(&screaming(&en.name));
             let s = &en.name;
@@ -95,7 +96,8 @@ pub fn enums(cx: &Cx) -> TokenStream {
                         }
                         /// The value with spec name `name`.
                         pub fn from_name(name: &str) -> ::core::option::Option<Self> {
-                            [#(#names),*].into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+                            let table: [(&str, Self); #n_entries] = [#(#names),*];
+                            table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
                         }
                         /// Whether the spec defines this value.
                         pub const fn is_known(self) -> bool {

@@ -44,6 +44,19 @@ pub fn cmd_consts(cx: &Cx) -> TokenStream {
     }
 }
 
+/// Methods `Client` has itself; an op with one of these names gets the suffix `_op`.
+const CLIENT_METHODS: &[&str] =
+    &["new", "from_socket", "socket", "into_socket", "family", "subscribe", "recv_notification", "recv_notification_timeout"];
+
+/// The `Client` method of an op's do (its dump adds `_dump`).
+pub fn op_method(op: &Op) -> Ident {
+    if CLIENT_METHODS.contains(&op.fn_name.as_str()) {
+        format_ident!("{}_op", op.fn_name)
+    } else {
+        ident(&op.fn_name)
+    }
+}
+
 /// Names of an op's generated types.
 pub struct OpNames {
     pub request: Ident,
@@ -394,7 +407,7 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
             }
             None => quote!(),
         };
-        let fname = ident(&op.fn_name);
+        let fname = op_method(op);
         let perm = if op.flags.admin_perm {
             quote!(#[doc = ""] #[doc = " Needs `CAP_NET_ADMIN`."])
         } else if op.flags.uns_admin_perm {
@@ -441,7 +454,7 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
         if let Some(d) = &op.dump {
             let req_t = &n.dump_request;
             let p = prep(req_t);
-            let dname = format_ident!("{}_dump", op.fn_name.trim_end_matches('_'));
+            let dname = format_ident!("{}_dump", op_method(op).to_string().trim_end_matches('_'));
             let it = &n.dump_iter;
             let item = if d.reply.is_some() {
                 let r = &n.reply;

@@ -284,7 +284,7 @@ impl AttrType {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        [
+        let table: [(&str, Self); 18usize] = [
             ("invalid", Self::INVALID),
             ("flag", Self::FLAG),
             ("u8", Self::U8),
@@ -303,10 +303,8 @@ impl AttrType {
             ("bitfield32", Self::BITFIELD32),
             ("sint", Self::SINT),
             ("uint", Self::UINT),
-        ]
-            .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        ];
+        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
     pub const fn is_known(self) -> bool {

@@ -111,10 +111,12 @@ impl Kind {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        [("text", Self::TEXT), ("blob", Self::BLOB), ("counter", Self::COUNTER)]
-            .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        let table: [(&str, Self); 3usize] = [
+            ("text", Self::TEXT),
+            ("blob", Self::BLOB),
+            ("counter", Self::COUNTER),
+        ];
+        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
     pub const fn is_known(self) -> bool {
@@ -273,15 +275,13 @@ impl Change {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        [
+        let table: [(&str, Self); 4usize] = [
             ("created", Self::CREATED),
             ("updated", Self::UPDATED),
             ("deleted", Self::DELETED),
             ("evicted", Self::EVICTED),
-        ]
-            .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        ];
+        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
     pub const fn is_known(self) -> bool {
