@@ -6,6 +6,7 @@ mod args;
 mod generate;
 mod kernel;
 mod kmod;
+mod kmod_corpus;
 mod static_build;
 mod util;
 mod vm;
@@ -28,6 +29,10 @@ tasks:
                                        ~/.cache/nlspec/kernels; prints its build dir (KDIR)
   kmod-build --kernel V --dir DIR      build the out-of-tree module in DIR against kernel V;
                                        prints the .ko path(s)
+  kmod-corpus --kernel V [--keep] [--only NAME]
+                                       generate a module for every genetlink spec of
+                                       linux-source-6.12/7.3's Documentation/netlink/specs and
+                                       build each against kernel V; N of M per protocol
   build-static -p CRATE --bin NAME [--release]
                                        build a statically linked binary; prints its path
   vm-run --kernel V [--ko FILE]... [--bin FILE]... [--timeout S] -- COMMAND...
@@ -58,6 +63,13 @@ fn main() {
         "deps" => args.finish().and_then(|()| deps().map(|()| 0)),
         "kernel" => cmd_kernel(args),
         "kmod-build" => cmd_kmod_build(args),
+        "kmod-corpus" => (|mut a: Args| {
+            let v = a.required("--kernel")?;
+            let keep = a.flag("--keep");
+            let only = a.opt("--only")?;
+            a.finish()?;
+            kmod_corpus::run(&v, keep, only.as_deref())
+        })(args),
         "build-static" => cmd_build_static(args),
         "vm-run" => cmd_vm_run(args),
         "vm-test" => args.finish().and_then(|()| vmtest::vm_test()),

@@ -392,8 +392,11 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
             quote!(#d pub const #c: u16 = #v;)
         });
         let maxv = Literal::u16_unsuffixed(s.max_value);
+        let taken: HashSet<String> = s.attrs.iter().map(|a| names::screaming(&a.name)).collect();
+        let max_name = ["MAX", "MAX_ATTR", "MAX_"].into_iter().find(|c| !taken.contains(*c)).unwrap_or("MAX__");
+        let max_id = format_ident!("{}", max_name);
         quote!(#d pub mod #m { #(#items)* /// Highest attribute number of the set.
-            pub const MAX: u16 = #maxv; })
+            pub const #max_id: u16 = #maxv; })
     });
 
     let mcgrp_items = f.mcast_groups.iter().map(|g| {
@@ -414,6 +417,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
             quote!(#d pub const #c: #ty = #ty(#v);)
         });
         let vals = e.entries.iter().map(|x| Literal::u64_unsuffixed(x.value));
+        let known = if e.entries.is_empty() { quote!(false) } else { quote!(matches!(self.0, #(#vals)|*)) };
         match e.kind {
             EnumKind::Enum => quote! {
                 #d
@@ -423,7 +427,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
                     #(#entries)*
                     /// Whether the value is one of the entries.
                     pub const fn is_known(self) -> bool {
-                        matches!(self.0, #(#vals)|*)
+                        #known
                     }
                 }
             },

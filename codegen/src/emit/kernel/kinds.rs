@@ -447,7 +447,7 @@ pub fn setter(f: &Family, n: &Names, set: SetId, a: &ir::Attr, ty: &TokenStream)
                 )
             }
             (st, _) => {
-                let (ety, put) = scalar_put(f, n, a, *st, &quote!(i as u16), &quote!(*v))?;
+                let (ety, put) = scalar_put(f, n, a, *st, &quote!(i as u16), &quote!((*v)))?;
                 (
                     quote!(items: &[#ety]),
                     quote!(let nest = w.nest_start(#ty); for (i, v) in items.iter().enumerate() { #put } w.nest_end(nest);),

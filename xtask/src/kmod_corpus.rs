@@ -1,0 +1,148 @@
+//! `cargo xtask kmod-corpus --kernel V [--keep] [--only NAME]`: generate a kernel module for
+//! every Generic Netlink spec of the kernel's own `Documentation/netlink/specs` and build each
+//! against kernel V.
+//!
+//! The specs are read at run time from Debian's `/usr/src/linux-source-{6.12,7.3}.tar.xz` into a
+//! temporary directory (nothing is committed); identical files of both versions count once.
+//! Every generated module keeps the skeleton handler (every op answers `EOPNOTSUPP`). Prints one
+//! line per spec, then "N of M built" per protocol (`genetlink`, `genetlink-c`,
+//! `genetlink-legacy`; netlink-raw families have no genl kernel side and are skipped), and fails
+//! listing the failures.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use nlspec_codegen::emit::kernel::{generate, KernelOptions};
+use nlspec_codegen::emit::write_files;
+
+use crate::util::{self, note, Result};
+use crate::{err, kernel, kmod};
+
+const SOURCES: &[&str] = &["6.12", "7.3"];
+const PROTOCOLS: &[&str] = &["genetlink", "genetlink-c", "genetlink-legacy"];
+
+struct Spec {
+    /// `6.12/netdev.yaml`
+    label: String,
+    path: PathBuf,
+    protocol: String,
+}
+
+/// The protocol a spec declares (YNL's default is `genetlink`).
+fn protocol_of(text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix("protocol:"))
+        .map(|p| p.split('#').next().unwrap_or("").trim().to_string())
+        .unwrap_or_else(|| "genetlink".into())
+}
+
+fn extract(version: &str, into: &Path) -> Result<Vec<PathBuf>> {
+    let tar = PathBuf::from(format!("/usr/src/linux-source-{version}.tar.xz"));
+    if !tar.is_file() {
+        return Err(err!("{} is missing (Debian package linux-source-{version}; `cargo xtask deps`)", tar.display()));
+    }
+    util::mkdir_p(into)?;
+    util::run_capture(
+        Command::new("tar")
+            .arg("-xJf")
+            .arg(&tar)
+            .arg("-C")
+            .arg(into)
+            .arg("--wildcards")
+            .arg("*/Documentation/netlink/specs/*.yaml"),
+    )?;
+    let mut out = Vec::new();
+    let mut stack = vec![into.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| err!("reading {}: {e}", d.display()))?.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub fn run(kernel_version: &str, keep: bool, only: Option<&str>) -> Result<i32> {
+    let started = Instant::now();
+    let kd = kernel::ensure(kernel_version)?;
+    let tmp = std::env::temp_dir().join(format!("nlspec-kmod-corpus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    util::mkdir_p(&tmp)?;
+
+    let mut specs = Vec::new();
+    let mut seen = HashSet::new();
+    for v in SOURCES {
+        let files = extract(v, &tmp.join("src").join(v))?;
+        note(format!("linux-source-{v}: {} specs", files.len()));
+        for p in files {
+            let text = std::fs::read_to_string(&p).map_err(|e| err!("reading {}: {e}", p.display()))?;
+            if !seen.insert(text.clone()) {
+                continue; // same file in both versions
+            }
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if only.is_some_and(|o| o != name.trim_end_matches(".yaml")) {
+                continue;
+            }
+            specs.push(Spec { label: format!("{v}/{name}"), protocol: protocol_of(&text), path: p });
+        }
+    }
+
+    // protocol -> (built, total)
+    let mut counts: BTreeMap<&str, (usize, usize)> = PROTOCOLS.iter().map(|p| (*p, (0, 0))).collect();
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let mut skipped = 0;
+    for s in &specs {
+        let Some(count) = counts.get_mut(s.protocol.as_str()) else {
+            skipped += 1;
+            continue;
+        };
+        count.1 += 1;
+        let dir = tmp.join("mods").join(s.label.replace(['/', '.'], "_"));
+        let result = (|| -> Result<PathBuf> {
+            let fam = nlspec_codegen::load_and_resolve(&s.path).map_err(|d| err!("spec: {d}"))?;
+            let files = generate(&fam, &KernelOptions::default()).map_err(|e| err!("generate: {e}"))?;
+            write_files(&dir, &files).map_err(|e| err!("writing {}: {e}", dir.display()))?;
+            let kos = kmod::build(&kd, &dir)?;
+            Ok(kos.into_iter().next().unwrap_or_default())
+        })();
+        match result {
+            Ok(_) => {
+                count.0 += 1;
+                println!("ok    {:<18} {}", s.protocol, s.label);
+            }
+            Err(e) => {
+                println!("FAIL  {:<18} {}", s.protocol, s.label);
+                failures.push((s.label.clone(), e.to_string()));
+            }
+        }
+    }
+
+    println!();
+    for (p, (built, total)) in &counts {
+        println!("{p}: {built} of {total} built against {}", kd.version);
+    }
+    if skipped > 0 {
+        println!("netlink-raw: {skipped} skipped (no Generic Netlink kernel side)");
+    }
+    note(format!("kmod-corpus took {:.0} s", started.elapsed().as_secs_f64()));
+    if keep {
+        note(format!("kept {}", tmp.display()));
+    } else {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    if failures.is_empty() {
+        return Ok(0);
+    }
+    eprintln!("\n{} module(s) failed:", failures.len());
+    for (label, e) in &failures {
+        eprintln!("--- {label}\n{}", util::tail(e, 25));
+    }
+    Ok(1)
+}
