@@ -24,6 +24,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 type R = Result<(), String>;
+/// A named check run on a fresh client.
+type Check = (&'static str, Box<dyn FnOnce(&mut Client) -> R>);
+/// (counter, old-counter, key) of an incr reply.
+type IncrOut = (Option<u64>, Option<i64>, Option<String>);
+/// (key, change, value, counter) expected in a change-ntf.
+type WantNtf<'a> = (&'a str, Change, Option<Vec<u8>>, Option<u64>);
 
 static FAILED: AtomicUsize = AtomicUsize::new(0);
 
@@ -350,7 +356,7 @@ fn delete_entry() -> R {
 fn incr_counter() -> R {
     let mut c = client()?;
     let ns = 4;
-    let step = |c: &mut Client, d: i64| -> Result<(Option<u64>, Option<i64>, Option<String>), String> {
+    let step = |c: &mut Client, d: i64| -> Result<IncrOut, String> {
         let r = c.incr(&IncrRequest::new(hdr(ns)).key("ctr").delta(d)).ctx("incr")?;
         Ok((r.counter(), r.old_counter(), r.key().map(str::to_string)))
     };
@@ -519,7 +525,7 @@ fn notifications() -> R {
     c.update_flags(&UpdateFlagsRequest::new(hdr(ns)).key("e").flag_update(EntryFlags::SECRET, EntryFlags::SECRET))
         .ctx("update-flags")?;
     c.delete(&DeleteRequest::new(hdr(ns)).key("n")).ctx("delete")?;
-    let want: Vec<(&str, Change, Option<Vec<u8>>, Option<u64>)> = vec![
+    let want: Vec<WantNtf> = vec![
         ("e", Change::CREATED, Some(b"1".to_vec()), None),
         ("e", Change::UPDATED, Some(b"2".to_vec()), None),
         ("n", Change::CREATED, None, Some(3)),
@@ -583,7 +589,7 @@ fn raw(
     c.socket().request_ack(&req, build)
 }
 
-fn policy_rejections() -> Vec<(&'static str, Box<dyn FnOnce(&mut Client) -> R>)> {
+fn policy_rejections() -> Vec<Check> {
     use nlspec_nlkv::cmd;
     let h = hdr(40);
     let long = "k".repeat(65);
