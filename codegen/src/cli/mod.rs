@@ -3,6 +3,8 @@
 
 mod args;
 mod gen;
+mod raw;
+mod raw_run;
 mod run;
 
 use std::io::Write;

@@ -11,11 +11,11 @@ use serde_json::{Map as JMap, Value as J};
 use super::args::RunArgs;
 use super::{load, out, Fail};
 
-fn width() -> usize {
+pub(crate) fn width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()).filter(|w| *w > 0).unwrap_or(80)
 }
 
-fn show(v: &Value, json: bool) -> Result<(), Fail> {
+pub(crate) fn show(v: &Value, json: bool) -> Result<(), Fail> {
     if json {
         out(&v.to_json())
     } else {
@@ -64,7 +64,7 @@ fn parse_json(text: &str) -> Result<JMap<String, J>, Fail> {
     }
 }
 
-fn sock_err(what: &str, e: Error) -> Fail {
+pub(crate) fn sock_err(what: &str, e: Error) -> Fail {
     Fail::Error(format!("nlspec: {what}: {e}"))
 }
 
@@ -95,7 +95,7 @@ fn pick_op<'f>(fam: &'f Family, name: &str, dump: bool) -> Result<&'f Op, Fail> 
     Ok(op)
 }
 
-fn struct_size(fam: &Family, st: Option<nlspec_codegen::ir::StructId>) -> usize {
+pub(crate) fn struct_size(fam: &Family, st: Option<nlspec_codegen::ir::StructId>) -> usize {
     st.and_then(|s| fam.struct_(s).size).unwrap_or(0)
 }
 
@@ -157,10 +157,7 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
         return Ok(());
     }
     if !fam.is_genetlink() {
-        return Err(Fail::Error(format!(
-            "nlspec: {}: family {} is {:?} (protonum {:?}); the CLI talks Generic Netlink only",
-            a.spec, fam.name, fam.protocol, fam.protonum
-        )));
+        return super::raw_run::run(&a, &fam, op, encoded.as_ref());
     }
 
     let mut sock = GenlSocket::new().map_err(|e| sock_err("cannot open a Generic Netlink socket", e))?;
@@ -193,7 +190,7 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
     if let (Some((op, dump)), Some((hdr, attrs))) = (op, &encoded) {
         let cmd = op.req_value.unwrap_or(0) as u8;
         let req = Request::new(info.id, cmd, fam.version.min(255) as u8).flags(a.nlm_flags).header(hdr);
-        let ctx = ErrCtx { fam: &fam, set: op.attribute_set, hdr_len: hdr.len(), attrs };
+        let ctx = ErrCtx { fam: &fam, set: op.attribute_set, base: 20 + ((hdr.len() + 3) & !3), attrs };
         let decode = |m: &nlspec_rt::GenlMsg<'_>| -> Result<Option<Value>, Fail> {
             if Some(m.cmd() as u32) != op.rsp_value {
                 eprintln!(
@@ -279,15 +276,16 @@ fn libc_enoent() -> i32 {
 }
 
 /// What a kernel error refers to, for naming its attribute paths.
-struct ErrCtx<'a> {
-    fam: &'a Family,
-    set: Option<SetId>,
-    hdr_len: usize,
-    attrs: &'a [u8],
+pub(crate) struct ErrCtx<'a> {
+    pub fam: &'a Family,
+    pub set: Option<SetId>,
+    /// Offset of the first attribute in the request (headers and fixed header before it).
+    pub base: usize,
+    pub attrs: &'a [u8],
 }
 
 impl ErrCtx<'_> {
-    fn fail(&self, e: Error) -> Fail {
+    pub(crate) fn fail(&self, e: Error) -> Fail {
         let Error::Kernel { errno, msg, path, offset, missing, policy, cookie } = &e else {
             return sock_err("request failed", e);
         };
@@ -299,7 +297,7 @@ impl ErrCtx<'_> {
             s.push_str(&format!(": {m}"));
         }
         if let Some(off) = offset {
-            let base = 20 + ((self.hdr_len + 3) & !3);
+            let base = self.base;
             let p = if (*off as usize) < base {
                 "the message header".to_string()
             } else {

@@ -248,9 +248,11 @@ impl<'f> Decoder<'f> {
                     Value::Int(i) => i.to_string(),
                     other => other.to_json(),
                 };
-                let fmt = sm.formats.iter().find(|f| f.value == key).ok_or_else(|| {
-                    DecodeError::new(format!("no format for selector value {key:?} in sub-message {:?}", sm.name))
-                })?;
+                // A selector value the spec has no format for (YNL gives up here): keep the
+                // payload as an unknown attribute would be kept.
+                let Some(fmt) = sm.formats.iter().find(|f| f.value == key) else {
+                    return self.unknown(b, nested);
+                };
                 let mut m: Map = Vec::new();
                 let mut off = 0;
                 if let Some(st) = fmt.fixed_header {
