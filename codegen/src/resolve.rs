@@ -415,6 +415,15 @@ impl<'a> Resolver<'a> {
     fn check_levels(&mut self) {
         let s = self.s;
         self.check_names();
+        // `doc` is required by every level's schema for the family and for each operation
+        if s.doc.is_none() {
+            self.err("", "missing required key `doc`", Some("add `doc:` describing the family".into()));
+        }
+        for (i, op) in s.operations.list.iter().enumerate() {
+            if op.doc.is_none() {
+                self.err(&format!("operations.list[{i}]"), format!("operation `{}` has no `doc`", op.name), Some("add `doc:` describing the operation (the schema requires it)".into()));
+            }
+        }
         if self.level == Protocol::NetlinkRaw && s.protonum.is_none() {
             self.err("", "a netlink-raw spec needs `protonum`", Some("add `protonum: <netlink protocol number>` (e.g. 0 for NETLINK_ROUTE)".into()));
         }
