@@ -163,7 +163,7 @@ fn py_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
             c => out.push(c),
@@ -343,5 +343,10 @@ mod tests {
         assert_eq!(v.to_pretty(80), "{'family-id': 16, 'family-name': 'nlctrl'}");
         assert_eq!(v.to_pretty(20), "{'family-id': 16,\n 'family-name': 'nlctrl'}");
         assert_eq!(Value::Set(vec![]).to_pretty(80), "set()");
+        // Python's repr / json.dumps escaping.
+        assert_eq!(Value::Str("a\u{7f}\u{85}é\u{1f}\"'".into()).to_pretty(80), r#"'a\x7f\x85é\x1f"\''"#);
+        assert_eq!(Value::Str("it's".into()).to_pretty(80), r#""it's""#);
+        assert_eq!(Value::Str("a\u{7f}b\u{1f}é😀".into()).to_json(), r#""a\u007fb\u001f\u00e9\ud83d\ude00""#);
+        assert_eq!(Value::Bytes(b"\x00a'".to_vec()).to_pretty(80), r#"b"\x00a'""#);
     }
 }
