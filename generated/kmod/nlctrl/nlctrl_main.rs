@@ -44,7 +44,7 @@ impl kernel::Module for NlctrlModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // Registration failure (e.g. the family name is taken) fails the load cleanly.
         let registration = register::<Handler>(module)?;
-        pr_info!("nlctrl: Generic Netlink family registered (id {})\n", FAMILY.id());
+        pr_info!("Generic Netlink family nlctrl registered (id {})\n", FAMILY.id());
         Ok(Self { _registration: registration })
     }
 }

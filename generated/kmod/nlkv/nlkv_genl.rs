@@ -605,7 +605,19 @@ impl<'a> TagView<'a> {
     pub fn name(&self) -> nl::Result<Option<&'a str>> {
         match self.attrs.find(attrs::tag::NAME)? {
             Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
+                let v: nl::Result<&'a str> = a
+                    .get_str()
+                    .and_then(|s| {
+                        if s.len() < 1 {
+                            Err(
+                                nl::Error::EINVAL
+                                    .msg(c"string shorter than its min-len")
+                                    .attr(&a),
+                            )
+                        } else {
+                            Ok(s)
+                        }
+                    });
                 Ok(Some(v?))
             }
             None => Ok(None),
@@ -621,7 +633,19 @@ impl<'a> TagView<'a> {
                     .msg(c"missing required attribute")
                     .missing(attrs::tag::NAME),
             )?;
-        let v: nl::Result<&'a str> = a.get_str();
+        let v: nl::Result<&'a str> = a
+            .get_str()
+            .and_then(|s| {
+                if s.len() < 1 {
+                    Err(
+                        nl::Error::EINVAL
+                            .msg(c"string shorter than its min-len")
+                            .attr(&a),
+                    )
+                } else {
+                    Ok(s)
+                }
+            });
         v
     }
     /// The raw attribute (for `Error::attr`), if present.

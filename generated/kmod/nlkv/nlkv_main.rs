@@ -47,7 +47,7 @@ impl kernel::Module for NlkvModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // Registration failure (e.g. the family name is taken) fails the load cleanly.
         let registration = register::<Handler>(module)?;
-        pr_info!("nlkv: Generic Netlink family registered (id {})\n", FAMILY.id());
+        pr_info!("Generic Netlink family nlkv registered (id {})\n", FAMILY.id());
         Ok(Self { _registration: registration })
     }
 }

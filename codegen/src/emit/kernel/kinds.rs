@@ -203,7 +203,7 @@ pub fn policy(f: &Family, n: &Names, st: &mut PolicyStatics, a: &ir::Attr, prefi
                 return quote!(nl::Policy::binary_exact_len(#l));
             }
             // min-len has no nla_policy form for strings (the kernel validates string lengths
-            // through .len only); the request view's getter does not check it either.
+            // through .len only): the request view's getter checks it (see `getter`).
             let max = bound(&c.max_len).filter(|v| *v > 0 && *v <= u16::MAX as i128).unwrap_or(0);
             let l = Literal::u16_unsuffixed(max as u16);
             if c.unterminated_ok {
@@ -299,7 +299,21 @@ pub fn getter(f: &Family, n: &Names, a: &ir::Attr) -> Option<(TokenStream, Token
     Some(match &a.kind {
         AttrKind::Unused | AttrKind::Pad | AttrKind::SubMessage { .. } => return None,
         AttrKind::Flag => (quote!(bool), quote!(a.get_flag())),
-        AttrKind::String => (quote!(&'a str), quote!(a.get_str())),
+        AttrKind::String => match a.checks.min_len.as_ref().map(|b| b.value).filter(|v| *v > 0) {
+            // no nla_policy form for a string's min-len: the getter checks it
+            Some(min) => {
+                let m = Literal::usize_unsuffixed(min as usize);
+                (
+                    quote!(&'a str),
+                    quote!(a.get_str().and_then(|s| if s.len() < #m {
+                        Err(nl::Error::EINVAL.msg(c"string shorter than its min-len").attr(&a))
+                    } else {
+                        Ok(s)
+                    })),
+                )
+            }
+            None => (quote!(&'a str), quote!(a.get_str())),
+        },
         AttrKind::Binary => match a.struct_.filter(|s| f.struct_(*s).size.is_some()) {
             Some(s) => {
                 let ty = format_ident!("{}", n.structs[s.0]);
