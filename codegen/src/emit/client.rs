@@ -50,6 +50,7 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
     let consts = defs::consts(&cx);
     let enums = defs::enums(&cx);
     let structs = defs::structs(&cx);
+    let subs = defs::sub_messages(&cx);
     let arrays = sets::array_element_sets(f);
     let sets_ts = f.sets.iter().map(|s| sets::set(&cx, s.id, arrays.contains(&s.id)));
     let schema = sets::schema(&cx);
@@ -75,6 +76,7 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
         #consts
         #enums
         #structs
+        #subs
         #(#sets_ts)*
         #types
         #notifs

@@ -73,6 +73,40 @@ impl std::fmt::Debug for Msg {
             .finish()
     }
 }
+/// Sub-message `link-data`: the payload's format chosen by the selector's value.
+#[derive(Debug, Clone, Copy)]
+pub enum LinkData<'a> {
+    /// Selector value `vlan`.
+    Vlan(Vlan<'a>),
+    /// Selector value `dummy`.
+    Dummy(&'a [u8]),
+    /// A selector value this client does not know: the raw payload.
+    Unknown(&'a [u8]),
+}
+impl<'a> LinkData<'a> {
+    /// Decode `payload` as the format that selector value `selector` names.
+    pub fn decode(
+        selector: &str,
+        payload: &'a [u8],
+    ) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_nested(selector, payload, 0)
+    }
+    #[doc(hidden)]
+    pub fn decode_nested(
+        selector: &str,
+        payload: &'a [u8],
+        depth: u32,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
+        let _ = depth;
+        Ok(
+            match selector {
+                "vlan" => Self::Vlan(Vlan::decode_nested(payload, depth + 1)?),
+                "dummy" => Self::Dummy(payload),
+                _ => Self::Unknown(payload),
+            },
+        )
+    }
+}
 ///
 /// Decoded view of attribute set `link`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
@@ -146,6 +180,12 @@ impl<'a> Link<'a> {
     }
     pub fn data(&self) -> Option<nlspec_rt::Attr<'a>> {
         self.f_data.map(|v| v)
+    }
+    /// `data` decoded as the format the sibling `kind` selects (`None` when either is absent).
+    pub fn data_msg(&self) -> Option<Result<LinkData<'a>, nlspec_rt::DecodeError>> {
+        let sel = self.f_kind.map(nlspec_rt::display::utf8_prefix)?;
+        let attr = self.f_data?;
+        Some(LinkData::decode(sel, attr.payload()).map_err(|e| e.in_attr("data")))
     }
 }
 impl std::fmt::Debug for Link<'_> {

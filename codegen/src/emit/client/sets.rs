@@ -127,7 +127,38 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
         arms.push(quote! {
             #ty => v.#field = ::core::option::Option::Some(#parse.map_err(|e| e.in_attr(#aname))?),
         });
-        let extra = g.extra_getters(cx, a, &field, &name);
+        let mut extra = g.extra_getters(cx, a, &field, &name);
+        if let AttrKind::SubMessage { sub_message, selector } = &a.kind {
+            if let Some(sel) = selector.attr.filter(|r| r.set == id) {
+                let sa = cx.fam.attr(sel);
+                let smt = ident(&cx.names.sub_messages[sub_message.0]);
+                let mname = format_ident!("{}_msg", name.to_string().trim_end_matches('_'));
+                let sel_field = field_name(sa);
+                let sel_text = match &sa.kind {
+                    AttrKind::String => quote!(self.#sel_field.map(::nlspec_rt::display::utf8_prefix)),
+                    _ => match cx.value_enum(sa.enum_, sa.enum_as_flags) {
+                        Some(e) => {
+                            let et = cx.enum_ty(e);
+                            quote!(self.#sel_field.and_then(|v| #et(v as _).name()))
+                        }
+                        None => quote!(::core::option::Option::<&str>::None),
+                    },
+                };
+                let mdoc = format!(
+                    " `{}` decoded as the format the sibling `{}` selects (`None` when either is absent).",
+                    a.name, sa.name
+                );
+                extra = quote! {
+                    #extra
+                    #[doc = #mdoc]
+                    pub fn #mname(&self) -> ::core::option::Option<::core::result::Result<#smt<'a>, ::nlspec_rt::DecodeError>> {
+                        let sel = #sel_text?;
+                        let attr = self.#field?;
+                        ::core::option::Option::Some(#smt::decode(sel, attr.payload()).map_err(|e| e.in_attr(#aname)))
+                    }
+                };
+            }
+        }
         if matches!(a.kind, AttrKind::Flag) {
             getters.push(quote! {
                 #adoc
