@@ -6,6 +6,7 @@ use quote::quote;
 
 use super::{AttrGen, Cx};
 use crate::ir::{self, DisplayHint};
+use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 
 /// Binary attributes.
 pub struct Binary;
@@ -85,5 +86,62 @@ impl AttrGen for Binary {
         }
         let h = hint_tokens(a.display_hint);
         quote!(::nlspec_rt::display::Bytes(#v, #h))
+    }
+
+    fn kernel_policy(&self, k: &Kx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
+        let (f, n) = (k.f, k.n);
+        let c = &a.checks;
+        let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
+        let _ = (f, n, c, &bound, &st, prefix);
+        let struct_len = a.struct_.and_then(|s| f.struct_(s).size).map(|s| s as i128);
+        let (min, max, exact) = (bound(&c.min_len), bound(&c.max_len), bound(&c.exact_len).or(
+            if c.min_len.is_none() && c.max_len.is_none() { struct_len } else { None },
+        ));
+        let name = format!("{prefix}_LEN");
+        if let Some(x) = exact {
+            if kk::fits_inline(x) {
+                let l = proc_macro2::Literal::u16_unsuffixed(x as u16);
+                return quote!(nl::Policy::binary_exact_len(#l));
+            }
+            let m = kk::bounds(st, &name, false, (0, u16::MAX as i128), Some(x), Some(x));
+            return quote!(nl::Policy::binary(0) #m);
+        }
+        match (min, max) {
+            (None, None) => quote!(nl::Policy::binary(0)),
+            (None, Some(b)) => {
+                let l = proc_macro2::Literal::u16_unsuffixed(b.clamp(0, u16::MAX as i128) as u16);
+                quote!(nl::Policy::binary(#l))
+            }
+            (Some(a), None) if kk::fits_inline(a) => {
+                let l = proc_macro2::Literal::u16_unsuffixed(a as u16);
+                quote!(nl::Policy::binary_min_len(#l))
+            }
+            (Some(a), Some(b)) if kk::fits_inline(a) && kk::fits_inline(b) => {
+                let (a, b) = (proc_macro2::Literal::u16_unsuffixed(a as u16), proc_macro2::Literal::u16_unsuffixed(b as u16));
+                quote!(nl::Policy::binary_len_range(#a, #b))
+            }
+            (a, b) => {
+                let m = kk::bounds(st, &name, false, (0, u16::MAX as i128), a, b);
+                quote!(nl::Policy::binary(0) #m)
+            }
+        }
+    }
+    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        Some(match a.struct_.filter(|s| k.f.struct_(*s).size.is_some()) {
+            Some(s) => {
+                let ty = quote::format_ident!("{}", k.n.structs[s.0]);
+                (quote!(#ty), quote!(#ty::from_bytes(a.payload()).ok_or_else(|| nl::Error::EINVAL.msg(c"attribute has the wrong length").attr(&a))))
+            }
+            None => (quote!(&'a [u8]), quote!(Ok(a.get_bytes()))),
+        })
+    }
+    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+        Some(match a.struct_.filter(|s| k.f.struct_(*s).size.is_some()) {
+            Some(s) => {
+                let st = quote::format_ident!("{}", k.n.structs[s.0]);
+                (quote!(v: &#st), quote!(w.put_bytes(#ty, &v.to_bytes());))
+            }
+            None => (quote!(v: &[u8]), quote!(w.put_bytes(#ty, v);)),
+        })
     }
 }

@@ -5,6 +5,7 @@ use quote::quote;
 
 use super::{AttrGen, Cx};
 use crate::ir;
+use crate::emit::kernel::kinds::{Kx, PolicyStatics};
 
 /// Flag attributes (no payload).
 pub struct Flag;
@@ -33,5 +34,15 @@ impl AttrGen for Flag {
     }
     fn put(&self, _cx: &Cx, _a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
         quote!(#w.put_flag(#ty);)
+    }
+
+    fn kernel_policy(&self, _k: &Kx, _st: &mut PolicyStatics, _a: &ir::Attr, _prefix: &str) -> TokenStream {
+        quote!(nl::Policy::flag())
+    }
+    fn kernel_get(&self, _k: &Kx, _a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        Some((quote!(bool), quote!(a.get_flag())))
+    }
+    fn kernel_put(&self, _k: &Kx, _set: ir::SetId, _a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+        Some((quote!(), quote!(w.put_flag(#ty);)))
     }
 }

@@ -7,6 +7,7 @@ use quote::{format_ident, quote};
 use super::nest::{owned_nest_ty, owned_nest};
 use super::{int_ty, AttrGen, Cx};
 use crate::ir::{self, AttrType, SetId};
+use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 
 /// Indexed arrays.
 pub struct IndexedArray;
@@ -189,5 +190,42 @@ impl AttrGen for IndexedArray {
     }
     fn debug(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
         quote!(::nlspec_rt::display::List(#v))
+    }
+
+    fn kernel_policy(&self, k: &Kx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
+        match &a.kind {
+            ir::AttrKind::IndexedArray { sub_type: ir::AttrType::Nest, set: Some(s) } => kk::nested(k.f, k.n, *s, true),
+            _ => quote!(nl::Policy::nested_any()),
+        }
+    }
+    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        let ir::AttrKind::IndexedArray { sub_type, set } = &a.kind else { return None };
+        let (ety, eget) = match (sub_type, set) {
+            (ir::AttrType::Nest, Some(s)) => {
+                let v = quote::format_ident!("{}", k.n.set_view(*s));
+                (quote!(#v<'a>), quote!(Ok(#v::new(a.nested()))))
+            }
+            (st, _) => kk::scalar_get(k.f, k.n, a, *st)?,
+        };
+        Some((quote!(ArrayIter<'a, #ety>), quote!(Ok(ArrayIter::new(a.nested(), None, |a| #eget)))))
+    }
+    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+        let ir::AttrKind::IndexedArray { sub_type, set } = &a.kind else { return None };
+        Some(match (sub_type, set) {
+            (ir::AttrType::Nest, Some(s)) => {
+                let arr = quote::format_ident!("{}", k.n.set_array(*s));
+                (
+                    quote!(f: impl FnOnce(&mut #arr<'_>)),
+                    quote!(let nest = w.nest_start(#ty); f(&mut #arr { w: &mut *w, next: 0 }); w.nest_end(nest);),
+                )
+            }
+            (st, _) => {
+                let (ety, put) = kk::scalar_put(k.f, k.n, a, *st, &quote!(i as u16), &quote!((*v)))?;
+                (
+                    quote!(items: &[#ety]),
+                    quote!(let nest = w.nest_start(#ty); for (i, v) in items.iter().enumerate() { #put } w.nest_end(nest);),
+                )
+            }
+        })
     }
 }

@@ -4,8 +4,8 @@
 //! Each kind implements [`AttrGen`]. The client emitter asks it for the value stored in a
 //! decoded view, the token stream that parses an `nlspec_rt::Attr` into that value, the getter
 //! type and expression, the owned type, the builder parameters and the `put_*` statements, the
-//! schema-table entry and how the value prints. The kernel emitter adds its methods (policy
-//! entry, kernel-side put/get) to the same trait; the runtime primitives share their names on
+//! schema-table entry and how the value prints. The kernel side is on the same trait
+//! (`kernel_policy`, `kernel_get`, `kernel_put`); the runtime primitives share their names on
 //! both sides (see ARCHITECTURE.md), so the put/get tokens serve both.
 //!
 //! Token conventions: expressions refer to `nlspec_rt` through the path `::nlspec_rt` on the
@@ -274,6 +274,41 @@ pub trait AttrGen: Sync {
     fn encodable(&self, a: &ir::Attr) -> bool {
         let _ = a;
         true
+    }
+
+    // ---- kernel side (emit::kernel; `nl` is the module's nlspec_support)
+
+    /// Kernel: the `nla_policy` entry, an expression of type `nl::Policy` built with the
+    /// support layer's const fns. Statics it needs (u64 ranges, enum value checks) go to `st`,
+    /// named from `prefix`.
+    fn kernel_policy(
+        &self,
+        k: &crate::emit::kernel::kinds::Kx,
+        st: &mut crate::emit::kernel::kinds::PolicyStatics,
+        a: &ir::Attr,
+        prefix: &str,
+    ) -> TokenStream {
+        let _ = (k, st, a, prefix);
+        quote!(nl::Policy::unspec())
+    }
+    /// Kernel: the typed getter of request views: the value type (may use `'a`) and an
+    /// expression decoding the `nl::Attr<'a>` named `a` into `nl::Result<type>`. `None`: the
+    /// view offers the raw attribute only.
+    fn kernel_get(&self, k: &crate::emit::kernel::kinds::Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        let _ = (k, a);
+        None
+    }
+    /// Kernel: the reply-builder setter: parameters (after `&mut self`) and statements writing
+    /// attribute type `ty` of set `set` into the `&mut nl::Writer` named `w`. `None`: no setter.
+    fn kernel_put(
+        &self,
+        k: &crate::emit::kernel::kinds::Kx,
+        set: SetId,
+        a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
+        let _ = (k, set, a, ty);
+        None
     }
 }
 

@@ -5,6 +5,7 @@ use quote::quote;
 
 use super::{AttrGen, Cx};
 use crate::ir::{self, SetId};
+use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 
 /// Nested attribute sets.
 pub struct Nest;
@@ -82,5 +83,20 @@ impl AttrGen for Nest {
     fn schema_nest(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let s = cx.set_schema(set_of(a));
         quote!(::nlspec_rt::NestKind::Nest(&#s))
+    }
+
+    fn kernel_policy(&self, k: &Kx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
+        kk::nested(k.f, k.n, set_of(a), false)
+    }
+    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        let v = quote::format_ident!("{}", k.n.set_view(set_of(a)));
+        Some((quote!(#v<'a>), quote!(Ok(#v::new(a.nested())))))
+    }
+    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+        let wr = quote::format_ident!("{}", k.n.set_writer(set_of(a)));
+        Some((
+            quote!(f: impl FnOnce(&mut #wr<'_>)),
+            quote!(let nest = w.nest_start(#ty); f(&mut #wr { w: &mut *w }); w.nest_end(nest);),
+        ))
     }
 }

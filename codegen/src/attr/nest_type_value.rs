@@ -7,6 +7,7 @@ use quote::{format_ident, quote};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::{AttrGen, Cx};
 use crate::ir::{self, SetId};
+use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 
 /// Nest-type-value attributes.
 pub struct NestTypeValue;
@@ -120,5 +121,28 @@ impl AttrGen for NestTypeValue {
     }
     fn debug(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
         quote!(::nlspec_rt::display::List(#v))
+    }
+
+    fn kernel_policy(&self, k: &Kx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
+        match &a.kind {
+            ir::AttrKind::NestTypeValue { type_value, set } if type_value.len() == 1 => kk::nested(k.f, k.n, *set, true),
+            _ => quote!(nl::Policy::nested_any()),
+        }
+    }
+    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        let ir::AttrKind::NestTypeValue { set, .. } = &a.kind else { return None };
+        let v = quote::format_ident!("{}", k.n.set_view(*set));
+        Some((
+            quote!(ArrayIter<'a, (u16, #v<'a>)>),
+            quote!(Ok(ArrayIter::new(a.nested(), None, |a| Ok((a.ty(), #v::new(a.nested())))))),
+        ))
+    }
+    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+        let ir::AttrKind::NestTypeValue { set, .. } = &a.kind else { return None };
+        let sl = quote::format_ident!("{}", k.n.set_slots(*set));
+        Some((
+            quote!(f: impl FnOnce(&mut #sl<'_>)),
+            quote!(let nest = w.nest_start(#ty); f(&mut #sl { w: &mut *w }); w.nest_end(nest);),
+        ))
     }
 }

@@ -6,6 +6,7 @@ use quote::{format_ident, quote};
 
 use super::{int_ty, AttrGen, Cx};
 use crate::ir::{self, AttrType, ByteOrder, DisplayHint};
+use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 
 /// Fixed- and variable-width integer attributes.
 pub struct Scalar;
@@ -113,5 +114,86 @@ impl AttrGen for Scalar {
             return quote!(::nlspec_rt::display::Hex(#v));
         }
         quote!(#v)
+    }
+
+    fn kernel_policy(&self, k: &Kx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
+        let (f, n) = (k.f, k.n);
+        let c = &a.checks;
+        let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
+        let _ = (f, n, c, &bound, &st, prefix);
+        let t = a.kind.ty();
+        let (_, signed) = t.int_range_width().unwrap_or((8, false));
+        let base = kk::int_base(a);
+        let lim = kk::int_limits(t);
+        let name = format!("{prefix}_RANGE");
+        if c.min.is_some() || c.max.is_some() {
+            let m = kk::bounds(st, &name, signed, lim, bound(&c.min), bound(&c.max));
+            return quote!(#base #m);
+        }
+        if let Some(fm) = &c.flags_mask {
+            if !signed && fm.mask <= u32::MAX as u64 && !kk::is_be(a) {
+                let m = proc_macro2::Literal::u32_unsuffixed(fm.mask as u32);
+                return quote!(#base.mask(#m));
+            }
+            return base;
+        }
+        // Enum-typed values are validated against the enum's values, as ynl-gen-c does.
+        if let Some(eid) = a.enum_ {
+            if kk::is_be(a) {
+                return base;
+            }
+            let e = f.enum_(eid);
+            if e.entries.is_empty() {
+                return base;
+            }
+            if a.enum_as_flags || e.kind == ir::EnumKind::Flags {
+                let mask = e.flags_mask();
+                if signed || mask > u32::MAX as u64 {
+                    return base;
+                }
+                let m = proc_macro2::Literal::u32_unsuffixed(mask as u32);
+                return quote!(#base.mask(#m));
+            }
+            let min = e.entries.iter().map(|x| x.value).min().unwrap_or(0) as i128;
+            let max = e.max_value() as i128;
+            if e.is_dense() && max <= lim.1 {
+                let m = kk::bounds(st, &name, signed, lim, Some(min), Some(max));
+                return quote!(#base #m);
+            }
+            let cname = format!("{}Check", n.enums[eid.0]);
+            let check = quote::format_ident!("{}", cname);
+            let vals = e.entries.iter().map(|x| proc_macro2::Literal::u64_unsuffixed(x.value));
+            let doc = format!(" Policy check: the value is one of the `{}` entries.", e.name);
+            st.add(
+                &cname,
+                quote! {
+                    #[doc = #doc]
+                    pub struct #check;
+                    impl nl::ValueCheck for #check {
+                        fn check(value: u64) -> bool {
+                            matches!(value, #(#vals)|*)
+                        }
+                    }
+                },
+            );
+            return quote!(#base.check::<#check>());
+        }
+        base
+    }
+    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        kk::scalar_get(k.f, k.n, a, a.kind.ty())
+    }
+    fn kernel_put(&self, k: &Kx, set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+        let (f, n, t) = (k.f, k.n, a.kind.ty());
+        // 64-bit values are padded with the set's pad attribute where the arch needs it
+        let pad = f.set(set).attrs.iter().find(|x| matches!(x.kind, ir::AttrKind::Pad)).map(|p| p.value);
+        if let (ir::AttrType::U64, false, Some(p)) = (t, kk::is_be(a), pad) {
+            let (vty, wrap) = kk::int_value_ty(f, n, a, t);
+            let p = proc_macro2::Literal::u16_unsuffixed(p);
+            let val = if wrap.is_some() { quote!(v.0 as u64) } else { quote!(v) };
+            return Some((quote!(v: #vty), quote!(w.put_u64_pad(#ty, #val, #p);)));
+        }
+        let (vty, put) = kk::scalar_put(f, n, a, t, ty, &quote!(v))?;
+        Some((quote!(v: #vty), put))
     }
 }

@@ -6,6 +6,7 @@ use quote::{format_ident, quote};
 
 use super::{AttrGen, Cx};
 use crate::ir;
+use crate::emit::kernel::kinds::{Kx, PolicyStatics};
 
 /// String attributes.
 pub struct Str;
@@ -51,5 +52,49 @@ impl AttrGen for Str {
                 self.#field
             }
         }
+    }
+
+    fn kernel_policy(&self, k: &Kx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
+        let (f, n) = (k.f, k.n);
+        let c = &a.checks;
+        let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
+        let _ = (f, n, c, &bound, &st, prefix);
+        if let Some(x) = &c.exact_len {
+            let l = proc_macro2::Literal::u16_unsuffixed(x.value.clamp(0, i16::MAX as i128) as u16);
+            return quote!(nl::Policy::binary_exact_len(#l));
+        }
+        // min-len has no nla_policy form for strings (the kernel validates string lengths
+        // through .len only): the request view's getter checks it (see `getter`).
+        let max = bound(&c.max_len).filter(|v| *v > 0 && *v <= u16::MAX as i128).unwrap_or(0);
+        let l = proc_macro2::Literal::u16_unsuffixed(max as u16);
+        if c.unterminated_ok {
+            quote!(nl::Policy::string_unterminated(#l))
+        } else {
+            quote!(nl::Policy::string(#l))
+        }
+    }
+    fn kernel_get(&self, _k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        Some(match a.checks.min_len.as_ref().map(|b| b.value).filter(|v| *v > 0) {
+            // no nla_policy form for a string's min-len: the getter checks it
+            Some(min) => {
+                let m = proc_macro2::Literal::usize_unsuffixed(min as usize);
+                (
+                    quote!(&'a str),
+                    quote!(a.get_str().and_then(|s| if s.len() < #m {
+                        Err(nl::Error::EINVAL.msg(c"string shorter than its min-len").attr(&a))
+                    } else {
+                        Ok(s)
+                    })),
+                )
+            }
+            None => (quote!(&'a str), quote!(a.get_str())),
+        })
+    }
+    fn kernel_put(&self, _k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+        Some(if a.checks.unterminated_ok {
+            (quote!(v: &str), quote!(w.put_bytes(#ty, v.as_bytes());))
+        } else {
+            (quote!(v: &str), quote!(w.put_str(#ty, v);))
+        })
     }
 }

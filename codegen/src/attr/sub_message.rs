@@ -6,6 +6,7 @@ use quote::quote;
 
 use super::{AttrGen, Cx};
 use crate::ir;
+use crate::emit::kernel::kinds::{Kx, PolicyStatics};
 
 /// Sub-message attributes.
 pub struct SubMessage;
@@ -37,5 +38,10 @@ impl AttrGen for SubMessage {
     }
     fn schema_nest(&self, _cx: &Cx, _a: &ir::Attr) -> TokenStream {
         quote!(::nlspec_rt::NestKind::Opaque)
+    }
+
+    fn kernel_policy(&self, _k: &Kx, _st: &mut PolicyStatics, _a: &ir::Attr, _prefix: &str) -> TokenStream {
+        // genetlink has no sub-messages; a nest is the closest check
+        quote!(nl::Policy::nested_any())
     }
 }

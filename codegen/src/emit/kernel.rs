@@ -13,7 +13,7 @@
 //! Build with the kernel's usual `make -C $KDIR M=$PWD LLVM=-19 ...`. An example module in
 //! another directory reuses `<family>_genl.rs` with its own main: see the generated `.mk` file.
 
-mod kinds;
+pub mod kinds;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -180,10 +180,10 @@ fn served_ops(f: &Family) -> impl Iterator<Item = &Op> {
 
 /// Names of generated items, unique within `<family>_genl.rs`.
 pub struct Names {
-    sets: Vec<String>,
-    enums: Vec<String>,
-    enum_repr: Vec<&'static str>,
-    structs: Vec<String>,
+    pub sets: Vec<String>,
+    pub enums: Vec<String>,
+    pub enum_repr: Vec<&'static str>,
+    pub structs: Vec<String>,
     taken: HashSet<String>,
 }
 
@@ -244,22 +244,22 @@ impl Names {
         self.taken.insert(name.clone());
         name
     }
-    fn set_view(&self, s: SetId) -> String {
+    pub fn set_view(&self, s: SetId) -> String {
         format!("{}View", self.sets[s.0])
     }
-    fn set_writer(&self, s: SetId) -> String {
+    pub fn set_writer(&self, s: SetId) -> String {
         format!("{}Writer", self.sets[s.0])
     }
-    fn set_array(&self, s: SetId) -> String {
+    pub fn set_array(&self, s: SetId) -> String {
         format!("{}Array", self.sets[s.0])
     }
-    fn set_slots(&self, s: SetId) -> String {
+    pub fn set_slots(&self, s: SetId) -> String {
         format!("{}Slots", self.sets[s.0])
     }
-    fn set_attrs(&self, s: SetId) -> String {
+    pub fn set_attrs(&self, s: SetId) -> String {
         format!("{}Attrs", self.sets[s.0])
     }
-    fn nest_policy(&self, f: &Family, s: SetId) -> String {
+    pub fn nest_policy(&self, f: &Family, s: SetId) -> String {
         format!("{}_NEST_POLICY", names::screaming(&f.set(s).name))
     }
 }
