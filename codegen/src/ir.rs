@@ -451,7 +451,7 @@ pub struct Bound {
 /// How a bound was spelled in the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BoundSource {
-    /// A literal number.
+    /// A literal number (also a length spelled `<const> - 1`, resolved to its number).
     Literal,
     /// A type limit such as `u32-max`, `s16-min`.
     Limit(String),

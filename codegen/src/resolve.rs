@@ -809,6 +809,9 @@ impl<'a> Resolver<'a> {
     fn len_value(&mut self, v: &IntOrName, path: &str) -> Option<i128> {
         let r = match v {
             IntOrName::Int(i) => Some(*i),
+            IntOrName::Name(n) if n.ends_with(" - 1") && self.const_int(n.trim_end_matches(" - 1")).is_some() => {
+                self.const_int(n.trim_end_matches(" - 1")).map(|i| i - 1)
+            }
             IntOrName::Name(n) => match self.const_int(n) {
                 Some(i) => Some(i),
                 None => {
@@ -1333,7 +1336,17 @@ impl<'a> Resolver<'a> {
                 self.err(&p, format!("check `{key}` does not apply to attribute `{name}` of type {}", ty.as_str()), Some("length checks are valid for string and binary attributes; use min/max for integers".into()));
                 continue;
             }
-            let Some(b) = self.bound(v, &p) else { continue };
+            // lengths may also be spelled `<const> - 1` (the schema's len-or-define)
+            let b = match v {
+                IntOrName::Name(n) if n.ends_with(" - 1") => match self.len_value(v, &p) {
+                    Some(x) => ir::Bound { value: x, source: ir::BoundSource::Literal },
+                    None => continue,
+                },
+                _ => match self.bound(v, &p) {
+                    Some(b) => b,
+                    None => continue,
+                },
+            };
             if !(0..=u16::MAX as i128).contains(&b.value) {
                 self.err(&p, format!("check {key} {} is out of range", b.value), Some("a length is from 0 to 65535 bytes".into()));
                 continue;
