@@ -347,3 +347,49 @@ fn netlink_raw_notifications_equal_ynl() {
     assert!(err.contains("unexpected message type 17"), "{err}");
     assert_eq!(tp, op, "rtnetlink notifications differ (YNL vs nlspec)");
 }
+
+/// Every dump op of every upstream Generic Netlink spec whose family this host has (per the
+/// kernel's nlctrl dump): the same JSON as YNL, or the same kernel error (e.g. EOPNOTSUPP for
+/// a dump the host's drivers do not implement). tcp_metrics is left out: its `age` values
+/// tick between the two runs.
+#[test]
+fn every_dump_of_the_hosts_upstream_families_equals_ynl() {
+    let _g = NETDEV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let fams = compare(&our_spec("nlctrl.yaml"), &["--dump", "getfamily"]);
+    let host: Vec<String> = fams.as_array().unwrap().iter().map(|f| f["family-name"].as_str().unwrap().to_string()).collect();
+    let mut compared = 0;
+    let mut specs: Vec<_> = std::fs::read_dir(ynl_root().join("Documentation/netlink/specs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    specs.sort();
+    for spec in specs {
+        let fam = nlspec_codegen::load_and_resolve(&spec).unwrap_or_else(|d| panic!("{d}"));
+        if !fam.is_genetlink() || !host.contains(&fam.name) || fam.name == "tcp_metrics" {
+            continue;
+        }
+        for op in fam.ops.list.iter().filter(|o| o.dump.is_some() && !o.is_async()) {
+            let args = ["--dump", op.name.as_str(), "--output-json"];
+            let y = ynl(&spec, &args);
+            if y.status.success() {
+                compare(&spec, &args[..2]);
+            } else {
+                // YNL prints "Netlink error: [<ext-ack msg>: ]<strerror>" on stdout.
+                let yout = text(&y.stdout);
+                let line = yout.lines().find(|l| l.starts_with("Netlink error: ")).unwrap_or_else(|| {
+                    panic!("YNL failed on {} --dump {} without a netlink error:\n{yout}{}", fam.name, op.name, text(&y.stderr))
+                });
+                let o = nlspec_spec(&spec, &args);
+                let err = text(&o.stderr);
+                assert_eq!(o.status.code(), Some(1), "{} --dump {}: YNL said {line:?}, nlspec: {err}", fam.name, op.name);
+                let what = line.trim_start_matches("Netlink error: ");
+                let what = what.split(" {'").next().unwrap();
+                let strerror = what.rsplit(": ").next().unwrap();
+                assert!(err.contains(strerror), "{} --dump {}: YNL said {line:?}, nlspec: {err}", fam.name, op.name);
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "only {compared} dumps compared");
+}
