@@ -108,10 +108,10 @@ pub struct CNaming {
     pub c_version_name: String,
     /// Counts are rendered as defines rather than enum members.
     pub max_by_define: bool,
-    /// Name of the last-command member; default `__<CMD_PREFIX>MAX` style as in ynl-gen-c
-    /// (`<name-prefix>MAX`).
+    /// Name of the last-command member/define; default `<command prefix>MAX`
+    /// (e.g. `CTRL_CMD_MAX`).
     pub cmd_max_name: String,
-    /// Name of the command count member; default `__<name-prefix>MAX`.
+    /// Name of the command count member; default `__<command prefix>MAX`.
     pub cmd_cnt_name: String,
 }
 
