@@ -321,9 +321,22 @@ pub fn notifications(cx: &Cx) -> TokenStream {
             Other(::nlspec_rt::GenlMsg<'a>),
         }
         impl<'a> Notification<'a> {
-            /// Decode a multicast message of this family.
+            /// Decode a multicast message of this family (by its command; the family id is
+            /// not checked, see `decode_for`).
             pub fn decode(msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
                 let head = msg.genl(0)?;
+                Self::decode_cmd(msg, head)
+            }
+            /// Decode a multicast message if it comes from family id `family`; a message of
+            /// another family (a socket can join several families' groups) is `Other`.
+            pub fn decode_for(family: u16, msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                let head = msg.genl(0)?;
+                if head.family() != family {
+                    return ::core::result::Result::Ok(Self::Other(head));
+                }
+                Self::decode_cmd(msg, head)
+            }
+            fn decode_cmd(msg: &::nlspec_rt::NlMsg<'a>, head: ::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
                 ::core::result::Result::Ok(match head.cmd() {
                     #(#arms)*
                     _ => Self::Other(head),
@@ -515,8 +528,9 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
         quote! {
             /// Like `recv_notification`, but `Ok(None)` after `timeout`.
             pub fn recv_notification_timeout(&mut self, timeout: ::std::time::Duration) -> ::core::result::Result<::core::option::Option<Notification<'_>>, ::nlspec_rt::Error> {
+                let family = self.family()?.id;
                 match self.sock.recv_notification_timeout(timeout)? {
-                    ::core::option::Option::Some(n) => ::core::result::Result::Ok(::core::option::Option::Some(Notification::decode(&n.msg)?)),
+                    ::core::option::Option::Some(n) => ::core::result::Result::Ok(::core::option::Option::Some(Notification::decode_for(family, &n.msg)?)),
                     ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
                 }
             }
@@ -558,9 +572,11 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
             #(#methods)*
             #subscribe
             /// The next notification of a subscribed group (queued ones first).
+            /// Messages of other families on the same socket come back as `Notification::Other`.
             pub #asy fn recv_notification(&mut self) -> ::core::result::Result<Notification<'_>, ::nlspec_rt::Error> {
+                let family = self.family()#aw?.id;
                 let n = self.sock.recv_notification()#aw?;
-                ::core::result::Result::Ok(Notification::decode(&n.msg)?)
+                ::core::result::Result::Ok(Notification::decode_for(family, &n.msg)?)
             }
             #timeout
         }

@@ -1815,9 +1815,28 @@ pub enum Notification<'a> {
     Other(nlspec_rt::GenlMsg<'a>),
 }
 impl<'a> Notification<'a> {
-    /// Decode a multicast message of this family.
+    /// Decode a multicast message of this family (by its command; the family id is
+    /// not checked, see `decode_for`).
     pub fn decode(msg: &nlspec_rt::NlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let head = msg.genl(0)?;
+        Self::decode_cmd(msg, head)
+    }
+    /// Decode a multicast message if it comes from family id `family`; a message of
+    /// another family (a socket can join several families' groups) is `Other`.
+    pub fn decode_for(
+        family: u16,
+        msg: &nlspec_rt::NlMsg<'a>,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
+        let head = msg.genl(0)?;
+        if head.family() != family {
+            return Ok(Self::Other(head));
+        }
+        Self::decode_cmd(msg, head)
+    }
+    fn decode_cmd(
+        msg: &nlspec_rt::NlMsg<'a>,
+        head: nlspec_rt::GenlMsg<'a>,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
         Ok(
             match head.cmd() {
                 1 => {
@@ -1955,17 +1974,20 @@ impl Client {
         self.sock.subscribe(FAMILY_NAME, group.name())
     }
     /// The next notification of a subscribed group (queued ones first).
+    /// Messages of other families on the same socket come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
+        let family = self.family()?.id;
         let n = self.sock.recv_notification()?;
-        Ok(Notification::decode(&n.msg)?)
+        Ok(Notification::decode_for(family, &n.msg)?)
     }
     /// Like `recv_notification`, but `Ok(None)` after `timeout`.
     pub fn recv_notification_timeout(
         &mut self,
         timeout: std::time::Duration,
     ) -> Result<Option<Notification<'_>>, nlspec_rt::Error> {
+        let family = self.family()?.id;
         match self.sock.recv_notification_timeout(timeout)? {
-            Some(n) => Ok(Some(Notification::decode(&n.msg)?)),
+            Some(n) => Ok(Some(Notification::decode_for(family, &n.msg)?)),
             None => Ok(None),
         }
     }
@@ -2100,11 +2122,13 @@ pub mod async_client {
             self.sock.subscribe(FAMILY_NAME, group.name()).await
         }
         /// The next notification of a subscribed group (queued ones first).
+        /// Messages of other families on the same socket come back as `Notification::Other`.
         pub async fn recv_notification(
             &mut self,
         ) -> Result<Notification<'_>, nlspec_rt::Error> {
+            let family = self.family().await?.id;
             let n = self.sock.recv_notification().await?;
-            Ok(Notification::decode(&n.msg)?)
+            Ok(Notification::decode_for(family, &n.msg)?)
         }
     }
     /// The replies of a `getfamily` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
