@@ -81,7 +81,7 @@ fn nlkv_policies() {
     assert!(genl.contains("nl::Policy::binary_exact_len(32)"));
     assert!(genl.contains("nl::Policy::string_unterminated(32)"));
     assert!(genl.contains("nl::Policy::nested_array(&TAG_NEST_POLICY)"));
-    assert!(genl.contains("nl::SplitOp::do_op::<SetOp<H>>(1).flags(nl::ADMIN_PERM)"));
+    assert!(genl.contains("nl::SplitOp::do_op::<SetOp<H>>(cmd::SET).flags(nl::ADMIN_PERM)"));
     assert!(genl.contains(".validate(nl::DONT_VALIDATE_STRICT)"));
     assert!(genl.contains("nl::McGroup::new(c\"audit\").cap_net_admin()"));
     assert!(genl.contains("hdrsize: 8,"));

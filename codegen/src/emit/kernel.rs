@@ -296,6 +296,17 @@ fn attr_const(f: &Family, s: SetId, a: &ir::Attr) -> TokenStream {
     quote!(attrs::#m::#c)
 }
 
+/// `cmd::<OP>` (or `cmd::<OP>_REPLY` for the reply id of a directional op) naming value `v`.
+fn cmd_ref(op: &Op, v: u32) -> Result<TokenStream, KernelGenError> {
+    cmd_u8(op, v)?;
+    let base = names::screaming(&op.name);
+    let id = match (op.req_value, op.rsp_value) {
+        (Some(r), Some(s)) if r != s && v == s => format_ident!("{}_REPLY", base),
+        _ => format_ident!("{}", base),
+    };
+    Ok(quote!(cmd::#id))
+}
+
 fn cmd_u8(op: &Op, v: u32) -> Result<Literal, KernelGenError> {
     u8::try_from(v)
         .map(Literal::u8_unsuffixed)
@@ -761,7 +772,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
 
     for op in served_ops(f) {
         let rsp = op.rsp_value.or(op.req_value).unwrap_or(0);
-        let rsp_cmd = cmd_u8(op, rsp)?;
+        let rsp_cmd = cmd_ref(op, rsp)?;
         if let (Some(_), Some(ti)) = (&op.do_, do_reply_trait.get(&op.id.0)) {
             let tr = format_ident!("{}", msg_traits[*ti].trait_name);
             let ty = format_ident!("{}Reply", op.rust_name);
@@ -828,7 +839,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
     for op in f.ops.list.iter().filter(|o| o.is_async()) {
         let Some(g) = op.mcgrp else { continue };
         let Some(v) = op.rsp_value.or(op.req_value) else { continue };
-        let cmdv = cmd_u8(op, v)?;
+        let cmdv = cmd_ref(op, v)?;
         let ti = if let Some(t) = event_trait.get(&op.id.0) {
             Some(*t)
         } else if let Some(target) = op.notify {
@@ -993,7 +1004,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
     let mut resv_start_op: u32 = 0;
     for op in served_ops(f) {
         let cmd = op.req_value.unwrap_or(0);
-        let cl = cmd_u8(op, cmd)?;
+        let cl = cmd_ref(op, cmd)?;
         let opty = format_ident!("{}Op", op.rust_name);
         let mut flags = Vec::new();
         if op.flags.admin_perm {

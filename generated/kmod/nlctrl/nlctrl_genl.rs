@@ -786,7 +786,7 @@ impl<'a> GetfamilyReply<'a> {
     }
     /// A reply with room for `size` bytes of attributes.
     pub fn with_size(req: &GetfamilyRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, 1, size)?;
+        let mut r = nl::Reply::with_size(req.raw, cmd::GETFAMILY_REPLY, size)?;
         r.set_header(req.raw.fixed_header());
         Ok(Self { r })
     }
@@ -816,7 +816,7 @@ impl GetfamilyDump<'_, '_> {
         let hdr = self.d.request().fixed_header();
         self.d
             .entry(
-                1,
+                cmd::GETFAMILY_REPLY,
                 |w| {
                     w.set_header(hdr);
                     f(&mut GetfamilyDumpEntry { w })
@@ -854,7 +854,7 @@ impl GetpolicyDump<'_, '_> {
         let hdr = self.d.request().fixed_header();
         self.d
             .entry(
-                10,
+                cmd::GETPOLICY,
                 |w| {
                     w.set_header(hdr);
                     f(&mut GetpolicyDumpEntry { w })
@@ -891,7 +891,7 @@ impl NewfamilyNtf {
     /// A notification with room for `size` bytes of attributes.
     pub fn with_size(size: usize) -> nl::Result<Self> {
         Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, 1, mcgrp::NOTIFY, size)?,
+            n: nl::Notification::with_size(&FAMILY, cmd::NEWFAMILY, mcgrp::NOTIFY, size)?,
         })
     }
     /// Multicasts it (no listener is not an error).
@@ -919,7 +919,7 @@ impl DelfamilyNtf {
     /// A notification with room for `size` bytes of attributes.
     pub fn with_size(size: usize) -> nl::Result<Self> {
         Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, 2, mcgrp::NOTIFY, size)?,
+            n: nl::Notification::with_size(&FAMILY, cmd::DELFAMILY, mcgrp::NOTIFY, size)?,
         })
     }
     /// Multicasts it (no listener is not an error).
@@ -947,7 +947,12 @@ impl NewmcastGrpNtf {
     /// A notification with room for `size` bytes of attributes.
     pub fn with_size(size: usize) -> nl::Result<Self> {
         Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, 7, mcgrp::NOTIFY, size)?,
+            n: nl::Notification::with_size(
+                &FAMILY,
+                cmd::NEWMCAST_GRP,
+                mcgrp::NOTIFY,
+                size,
+            )?,
         })
     }
     /// Multicasts it (no listener is not an error).
@@ -975,7 +980,12 @@ impl DelmcastGrpNtf {
     /// A notification with room for `size` bytes of attributes.
     pub fn with_size(size: usize) -> nl::Result<Self> {
         Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, 8, mcgrp::NOTIFY, size)?,
+            n: nl::Notification::with_size(
+                &FAMILY,
+                cmd::DELMCAST_GRP,
+                mcgrp::NOTIFY,
+                size,
+            )?,
         })
     }
     /// Multicasts it (no listener is not an error).
@@ -1073,9 +1083,9 @@ pub struct Ops<H>(PhantomData<H>);
 impl<H: NlctrlHandler> Ops<H> {
     /// The table (a constant per handler type, referenced by the family).
     pub const TABLE: &'static nl::SplitOpsTable<3> = &nl::SplitOpsTable::new([
-        nl::SplitOp::do_op::<GetfamilyOp<H>>(3),
-        nl::SplitOp::dump_op::<GetfamilyOp<H>>(3),
-        nl::SplitOp::dump_op::<GetpolicyOp<H>>(10),
+        nl::SplitOp::do_op::<GetfamilyOp<H>>(cmd::GETFAMILY),
+        nl::SplitOp::dump_op::<GetfamilyOp<H>>(cmd::GETFAMILY),
+        nl::SplitOp::dump_op::<GetpolicyOp<H>>(cmd::GETPOLICY),
     ]);
 }
 /// The family's multicast groups (index = `mcgrp::*`).

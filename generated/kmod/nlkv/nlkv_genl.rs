@@ -1542,7 +1542,7 @@ impl<'a> SetReply<'a> {
     }
     /// A reply with room for `size` bytes of attributes.
     pub fn with_size(req: &SetRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, 1, size)?;
+        let mut r = nl::Reply::with_size(req.raw, cmd::SET, size)?;
         r.set_header(req.raw.fixed_header());
         Ok(Self { r })
     }
@@ -1573,7 +1573,7 @@ impl<'a> GetReply<'a> {
     }
     /// A reply with room for `size` bytes of attributes.
     pub fn with_size(req: &GetRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, 2, size)?;
+        let mut r = nl::Reply::with_size(req.raw, cmd::GET, size)?;
         r.set_header(req.raw.fixed_header());
         Ok(Self { r })
     }
@@ -1605,7 +1605,7 @@ impl GetDump<'_, '_> {
         let hdr = self.d.request().fixed_header();
         self.d
             .entry(
-                2,
+                cmd::GET,
                 |w| {
                     w.set_header(hdr);
                     f(&mut GetDumpEntry { w })
@@ -1645,7 +1645,7 @@ impl<'a> IncrReply<'a> {
     }
     /// A reply with room for `size` bytes of attributes.
     pub fn with_size(req: &IncrRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, 4, size)?;
+        let mut r = nl::Reply::with_size(req.raw, cmd::INCR, size)?;
         r.set_header(req.raw.fixed_header());
         Ok(Self { r })
     }
@@ -1676,7 +1676,7 @@ impl<'a> UpdateFlagsReply<'a> {
     }
     /// A reply with room for `size` bytes of attributes.
     pub fn with_size(req: &UpdateFlagsRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, 5, size)?;
+        let mut r = nl::Reply::with_size(req.raw, cmd::UPDATE_FLAGS, size)?;
         r.set_header(req.raw.fixed_header());
         Ok(Self { r })
     }
@@ -1707,7 +1707,7 @@ impl<'a> FillReply<'a> {
     }
     /// A reply with room for `size` bytes of attributes.
     pub fn with_size(req: &FillRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, 6, size)?;
+        let mut r = nl::Reply::with_size(req.raw, cmd::FILL, size)?;
         r.set_header(req.raw.fixed_header());
         Ok(Self { r })
     }
@@ -1738,7 +1738,7 @@ impl<'a> ClearReply<'a> {
     }
     /// A reply with room for `size` bytes of attributes.
     pub fn with_size(req: &ClearRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, 7, size)?;
+        let mut r = nl::Reply::with_size(req.raw, cmd::CLEAR, size)?;
         r.set_header(req.raw.fixed_header());
         Ok(Self { r })
     }
@@ -1772,7 +1772,12 @@ impl ChangeNtf {
     /// A notification with room for `size` bytes of attributes.
     pub fn with_size(size: usize) -> nl::Result<Self> {
         Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, 8, mcgrp::CHANGES, size)?,
+            n: nl::Notification::with_size(
+                &FAMILY,
+                cmd::CHANGE_NTF,
+                mcgrp::CHANGES,
+                size,
+            )?,
         })
     }
     /// Sets the message's fixed header.
@@ -1806,7 +1811,7 @@ impl EvictNtf {
     /// A notification with room for `size` bytes of attributes.
     pub fn with_size(size: usize) -> nl::Result<Self> {
         Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, 9, mcgrp::AUDIT, size)?,
+            n: nl::Notification::with_size(&FAMILY, cmd::EVICT_NTF, mcgrp::AUDIT, size)?,
         })
     }
     /// Sets the message's fixed header.
@@ -1992,14 +1997,14 @@ pub struct Ops<H>(PhantomData<H>);
 impl<H: NlkvHandler> Ops<H> {
     /// The table (a constant per handler type, referenced by the family).
     pub const TABLE: &'static nl::SplitOpsTable<8> = &nl::SplitOpsTable::new([
-        nl::SplitOp::do_op::<SetOp<H>>(1).flags(nl::ADMIN_PERM),
-        nl::SplitOp::do_op::<GetOp<H>>(2),
-        nl::SplitOp::dump_op::<GetOp<H>>(2),
-        nl::SplitOp::do_op::<DeleteOp<H>>(3).flags(nl::ADMIN_PERM),
-        nl::SplitOp::do_op::<IncrOp<H>>(4).flags(nl::UNS_ADMIN_PERM),
-        nl::SplitOp::do_op::<UpdateFlagsOp<H>>(5).flags(nl::ADMIN_PERM),
-        nl::SplitOp::do_op::<FillOp<H>>(6).flags(nl::ADMIN_PERM),
-        nl::SplitOp::do_op::<ClearOp<H>>(7)
+        nl::SplitOp::do_op::<SetOp<H>>(cmd::SET).flags(nl::ADMIN_PERM),
+        nl::SplitOp::do_op::<GetOp<H>>(cmd::GET),
+        nl::SplitOp::dump_op::<GetOp<H>>(cmd::GET),
+        nl::SplitOp::do_op::<DeleteOp<H>>(cmd::DELETE).flags(nl::ADMIN_PERM),
+        nl::SplitOp::do_op::<IncrOp<H>>(cmd::INCR).flags(nl::UNS_ADMIN_PERM),
+        nl::SplitOp::do_op::<UpdateFlagsOp<H>>(cmd::UPDATE_FLAGS).flags(nl::ADMIN_PERM),
+        nl::SplitOp::do_op::<FillOp<H>>(cmd::FILL).flags(nl::ADMIN_PERM),
+        nl::SplitOp::do_op::<ClearOp<H>>(cmd::CLEAR)
             .flags(nl::ADMIN_PERM)
             .validate(nl::DONT_VALIDATE_STRICT),
     ]);
