@@ -2,7 +2,15 @@
 
 use std::fmt;
 
-/// One located error.
+/// Error (the spec is rejected) or warning (a tolerated quirk, see `ir::Family::warnings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+/// One located error or warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The spec file as given to the loader.
@@ -18,17 +26,25 @@ pub struct Diagnostic {
     pub message: String,
     /// What would be valid, if there is something useful to say.
     pub help: Option<String>,
+    /// Error or warning; Display prints `error:` / `warning:` accordingly.
+    pub severity: Severity,
 }
 
 impl Diagnostic {
     /// A diagnostic without a help line.
     pub fn new(file: impl Into<String>, line: usize, col: usize, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { file: file.into(), line, col, path: path.into(), message: message.into(), help: None }
+        Diagnostic { file: file.into(), line, col, path: path.into(), message: message.into(), help: None, severity: Severity::Error }
     }
 
     /// Add a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// The same diagnostic as a warning.
+    pub fn into_warning(mut self) -> Self {
+        self.severity = Severity::Warning;
         self
     }
 
@@ -40,7 +56,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error: ", self.file, self.line, self.col)?;
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}:{}:{}: {kind}: ", self.file, self.line, self.col)?;
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
         }

@@ -16,7 +16,7 @@ pub mod resolve;
 pub mod spec;
 
 pub use build::{BuildError, Builder};
-pub use diag::{Diagnostic, Diagnostics};
+pub use diag::{Diagnostic, Diagnostics, Severity};
 
 use std::path::Path;
 

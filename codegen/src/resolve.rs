@@ -174,7 +174,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn warn(&mut self, path: &str, msg: impl Into<String>, help: Option<String>) {
-        let mut d: Diagnostic = self.l.error_at(path, msg);
+        let mut d: Diagnostic = self.l.error_at(path, msg).into_warning();
         d.help = help;
         self.warns.push(d);
     }
@@ -212,7 +212,7 @@ impl<'a> Resolver<'a> {
 
     fn run(&mut self) -> Option<ir::Family> {
         for (path, text, _) in &self.l.spans.yaml11_bools {
-            let mut d = self.l.error_at(path, format!("`{text}` is read as a boolean by YAML 1.1 parsers (PyYAML, used by the kernel's YNL tools)"));
+            let mut d = self.l.error_at(path, format!("`{text}` is read as a boolean by YAML 1.1 parsers (PyYAML, used by the kernel's YNL tools)")).into_warning();
             d.help = Some(format!("quote it (\"{text}\") so every YAML parser reads a string"));
             self.warns.push(d);
         }

@@ -107,5 +107,7 @@ fn name_pattern_is_a_warning() {
     let w = &f.warnings[0];
     assert_eq!((w.line, w.col), (6, 16), "{w}");
     assert!(w.message.contains("does not match"), "{w}");
+    assert_eq!(w.severity, nlspec_codegen::Severity::Warning);
+    assert!(w.to_string().starts_with("w.yaml:6:16: warning: "), "{w}");
     assert_eq!(f.sets[0].attrs[0].rust_name, "local_v4");
 }
