@@ -22,6 +22,9 @@ impl AttrGen for Str {
         let _ = a;
         quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#attr.get_str_bytes_lax()))
     }
+    fn parse_infallible(&self, _cx: &Cx, _a: &ir::Attr, attr: &TokenStream) -> Option<TokenStream> {
+        Some(quote!(#attr.get_str_bytes_lax()))
+    }
     fn view_ty(&self, _cx: &Cx, _a: &ir::Attr) -> TokenStream {
         quote!(&'a str)
     }
@@ -91,10 +94,9 @@ impl AttrGen for Str {
         })
     }
     fn kernel_put(&self, _k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
-        Some(if a.checks.unterminated_ok {
-            (quote!(v: &str), quote!(w.put_bytes(#ty, v.as_bytes());))
-        } else {
-            (quote!(v: &str), quote!(w.put_str(#ty, v);))
-        })
+        // Always NUL-terminated, as the kernel's nla_put_string: `unterminated-ok` is about what
+        // requests may send; every decoder (YNL's drops the last byte) reads a terminated string.
+        let _ = a;
+        Some((quote!(v: &str), quote!(w.put_str(#ty, v);)))
     }
 }

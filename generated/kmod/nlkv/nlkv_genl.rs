@@ -806,7 +806,7 @@ pub trait GetReplyAttrs: Sink + Sized {
     /// May be called repeatedly: each call adds one attribute.
     fn label(&mut self, v: &str) -> &mut Self {
         let w = self.writer();
-        w.put_bytes(attrs::entry::LABEL, v.as_bytes());
+        w.put_str(attrs::entry::LABEL, v);
         self
     }
     /// SHA-256 of the value, supplied by the writer.
