@@ -299,3 +299,21 @@ fn unknown_values_and_attributes_are_kept() {
     let unknown: Vec<u16> = v.unknown_attrs().map(|a| a.ty()).collect();
     assert_eq!(unknown, [200]);
 }
+
+#[test]
+fn nest_type_value_errors_name_both_levels() {
+    // nlctrl `policy`: nest-type-value [policy-idx, attr-type] of policy-attrs; `type` (1) is a
+    // u32, here given 2 bytes at policy 3, attribute 1.
+    let mut buf = Vec::new();
+    let mut w = AttrWriter::new(&mut buf);
+    let policy = w.nest_start(8);
+    let p3 = w.nest_start(3);
+    let a1 = w.nest_start(1);
+    w.put_u16(1, 5);
+    w.nest_end(a1);
+    w.nest_end(p3);
+    w.nest_end(policy);
+    w.finish().unwrap();
+    let e = nlspec_nlctrl::CtrlAttrs::decode(&buf).unwrap_err();
+    assert_eq!(e.path.to_string(), ".policy[3][1].type", "{e}");
+}

@@ -38,6 +38,12 @@ impl AttrGen for Binary {
             None => quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#attr.get_bytes())),
         }
     }
+    fn parse_infallible(&self, _cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> Option<TokenStream> {
+        match a.struct_ {
+            Some(_) => None,
+            None => Some(quote!(#attr.get_bytes())),
+        }
+    }
     fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         match a.struct_ {
             Some(s) => {

@@ -98,16 +98,10 @@ impl AttrGen for IndexedArray {
         Some(quote!(::nlspec_rt::Attr<'a>))
     }
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
+        // `check_elements` is a helper every generated client has: it validates each member
+        // and locates errors at `[index]`.
         let p = Self::elem_parse(cx, a, &quote!(x), &quote!(#depth + 1));
-        quote! {
-            (|| {
-                for x in #attr.nested() {
-                    let x = x?;
-                    #p.map_err(|e| e.at_element(x.ty() as usize))?;
-                }
-                ::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#attr)
-            })()
-        }
+        quote!(check_elements(#attr, |x| #p.map(|_| ())))
     }
     fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let e = Self::elem_ty(cx, a);

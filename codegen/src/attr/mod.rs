@@ -240,6 +240,12 @@ pub trait AttrGen: Sync {
     /// Expression of type `Result<stored_ty, DecodeError>` parsing the `nlspec_rt::Attr` named
     /// by `attr`; nested decoders get nesting depth `depth + 1`.
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream;
+    /// For kinds whose parse cannot fail (raw bytes, lax strings): the expression of type
+    /// `stored_ty` itself, so generated code does not wrap it in `Ok` just to unwrap it.
+    fn parse_infallible(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> Option<TokenStream> {
+        let _ = (cx, a, attr);
+        None
+    }
     /// Getter type (inside `Option` for single attributes, the item type for multi-attr);
     /// may use lifetime `'a`.
     fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream;

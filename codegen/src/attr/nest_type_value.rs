@@ -24,30 +24,20 @@ impl AttrGen for NestTypeValue {
         Some(quote!(::nlspec_rt::Attr<'a>))
     }
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
+        // One `check_elements` (a helper of every generated client) per level; each locates
+        // errors at `[value]`, so paths read `.policy[3][1].type`.
         let (levels, set) = shape(a);
         let t = cx.set_ty(set);
         let xs: Vec<_> = (1..=levels).map(|i| format_ident!("x{}", i)).collect();
         let last = &xs[levels - 1];
-        let idx = xs.iter().rev().map(|x| quote!(.at_element(#x.ty() as usize)));
-        let mut body = quote! {
-            #t::decode_nested(#last.payload(), #depth + 1).map_err(|e| e #(#idx)*)?;
-        };
-        for i in (0..levels).rev() {
+        let mut body = quote!(#t::decode_nested(#last.payload(), #depth + 1).map(|_| ()));
+        for i in (1..levels).rev() {
             let x = &xs[i];
-            let src = if i == 0 { quote!(#attr) } else { let p = &xs[i - 1]; quote!(#p) };
-            body = quote! {
-                for #x in #src.nested() {
-                    let #x = #x?;
-                    #body
-                }
-            };
+            let p = &xs[i - 1];
+            body = quote!(check_elements(#p, |#x| #body).map(|_| ()));
         }
-        quote! {
-            (|| {
-                #body
-                ::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#attr)
-            })()
-        }
+        let x1 = &xs[0];
+        quote!(check_elements(#attr, |#x1| #body))
     }
     fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let (levels, set) = shape(a);

@@ -18,6 +18,9 @@ impl AttrGen for SubMessage {
     fn parse(&self, _cx: &Cx, _a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#attr))
     }
+    fn parse_infallible(&self, _cx: &Cx, _a: &ir::Attr, attr: &TokenStream) -> Option<TokenStream> {
+        Some(quote!(#attr))
+    }
     fn view_ty(&self, _cx: &Cx, _a: &ir::Attr) -> TokenStream {
         quote!(::nlspec_rt::Attr<'a>)
     }

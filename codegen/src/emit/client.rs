@@ -82,6 +82,19 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
         #notifs
         #clients
         #schema
+        /// Validate each member of the array nest `attr` with `f`, locating errors at
+        /// `[index]`; gives `attr` back.
+        #[allow(dead_code)]
+        fn check_elements<'a>(
+            attr: ::nlspec_rt::Attr<'a>,
+            mut f: impl ::core::ops::FnMut(::nlspec_rt::Attr<'a>) -> ::core::result::Result<(), ::nlspec_rt::DecodeError>,
+        ) -> ::core::result::Result<::nlspec_rt::Attr<'a>, ::nlspec_rt::DecodeError> {
+            for x in attr.nested() {
+                let x = x?;
+                f(x).map_err(|e| e.at_element(x.ty() as usize))?;
+            }
+            ::core::result::Result::Ok(attr)
+        }
         /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
         #[allow(dead_code)]
         fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
@@ -134,6 +147,7 @@ const SHORTEN: &[(&str, &str)] = &[
     (":: core :: clone :: Clone", "Clone"),
     (":: core :: convert :: From", "From"),
     (":: core :: ops :: FnOnce", "FnOnce"),
+    (":: core :: ops :: FnMut", "FnMut"),
     (":: core :: fmt ::", "std :: fmt ::"),
     (":: core :: ops ::", "std :: ops ::"),
     (":: std :: vec :: Vec", "Vec"),

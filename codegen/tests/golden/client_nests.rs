@@ -177,17 +177,11 @@ impl<'a> Root<'a> {
         }
         #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
-        let mut n_f_note = 0usize;
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => {
-                    v.f_name = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("name"))?,
-                    );
-                }
+                1 => v.f_name = Some(attr.get_str_bytes_lax()),
                 2 => {
                     v.f_child = Some(
                         Root::decode_nested(attr.payload(), depth + 1)
@@ -197,64 +191,46 @@ impl<'a> Root<'a> {
                 }
                 3 => {
                     v.f_items = Some(
-                        (|| {
-                            for x in attr.nested() {
-                                let x = x?;
-                                Item::decode_nested(x.payload(), depth + 1)
-                                    .map_err(|e| e.at_element(x.ty() as usize))?;
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x| Item::decode_nested(x.payload(), depth + 1).map(|_| ()),
+                            )
                             .map_err(|e| e.in_attr("items"))?,
                     );
                 }
                 4 => {
                     v.f_ids = Some(
-                        (|| {
-                            for x in attr.nested() {
-                                let x = x?;
-                                x.get_u32().map_err(|e| e.at_element(x.ty() as usize))?;
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(attr, |x| x.get_u32().map(|_| ()))
                             .map_err(|e| e.in_attr("ids"))?,
                     );
                 }
                 5 => {
                     v.f_slots = Some(
-                        (|| {
-                            for x1 in attr.nested() {
-                                let x1 = x1?;
-                                Item::decode_nested(x1.payload(), depth + 1)
-                                    .map_err(|e| e.at_element(x1.ty() as usize))?;
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x1| {
+                                    Item::decode_nested(x1.payload(), depth + 1).map(|_| ())
+                                },
+                            )
                             .map_err(|e| e.in_attr("slots"))?,
                     );
                 }
                 6 => {
                     v.f_grid = Some(
-                        (|| {
-                            for x1 in attr.nested() {
-                                let x1 = x1?;
-                                for x2 in x1.nested() {
-                                    let x2 = x2?;
-                                    Item::decode_nested(x2.payload(), depth + 1)
-                                        .map_err(|e| {
-                                            e.at_element(x2.ty() as usize).at_element(x1.ty() as usize)
-                                        })?;
-                                }
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x1| {
+                                    check_elements(
+                                            x1,
+                                            |x2| {
+                                                Item::decode_nested(x2.payload(), depth + 1).map(|_| ())
+                                            },
+                                        )
+                                        .map(|_| ())
+                                },
+                            )
                             .map_err(|e| e.in_attr("grid"))?,
                     );
-                }
-                7 => {
-                    Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                        .map_err(|e| e.at_element(n_f_note).in_attr("note"))?;
-                    n_f_note += 1;
                 }
                 8 => {
                     v.f_pair = Some(
@@ -377,9 +353,7 @@ impl<'a> Root<'a> {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
             .filter(|attr| attr.ty() == 7)
-            .filter_map(|attr| {
-                Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax()).ok()
-            })
+            .filter_map(|attr| Some(attr.get_str_bytes_lax()))
             .map(|v| nlspec_rt::display::utf8_prefix(v))
     }
     pub fn pair(&self) -> Option<Pair> {
@@ -539,12 +513,7 @@ impl<'a> RootSel<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => {
-                    v.f_name = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("name"))?,
-                    );
-                }
+                1 => v.f_name = Some(attr.get_str_bytes_lax()),
                 _ => {}
             }
         }
@@ -636,12 +605,7 @@ impl<'a> Item<'a> {
             #[allow(unreachable_patterns)]
             match attr.ty() {
                 1 => v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?),
-                2 => {
-                    v.f_label = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("label"))?,
-                    );
-                }
+                2 => v.f_label = Some(attr.get_str_bytes_lax()),
                 _ => {}
             }
         }
@@ -1147,6 +1111,19 @@ pub mod schema {
             },
         ],
     };
+}
+/// Validate each member of the array nest `attr` with `f`, locating errors at
+/// `[index]`; gives `attr` back.
+#[allow(dead_code)]
+fn check_elements<'a>(
+    attr: nlspec_rt::Attr<'a>,
+    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
+) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
+    for x in attr.nested() {
+        let x = x?;
+        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
+    }
+    Ok(attr)
 }
 /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
 #[allow(dead_code)]

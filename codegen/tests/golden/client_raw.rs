@@ -135,18 +135,8 @@ impl<'a> Link<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => {
-                    v.f_kind = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("kind"))?,
-                    );
-                }
-                2 => {
-                    v.f_data = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr)
-                            .map_err(|e| e.in_attr("data"))?,
-                    );
-                }
+                1 => v.f_kind = Some(attr.get_str_bytes_lax()),
+                2 => v.f_data = Some(attr),
                 _ => {}
             }
         }
@@ -346,6 +336,19 @@ pub mod schema {
             },
         ],
     };
+}
+/// Validate each member of the array nest `attr` with `f`, locating errors at
+/// `[index]`; gives `attr` back.
+#[allow(dead_code)]
+fn check_elements<'a>(
+    attr: nlspec_rt::Attr<'a>,
+    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
+) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
+    for x in attr.nested() {
+        let x = x?;
+        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
+    }
+    Ok(attr)
 }
 /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
 #[allow(dead_code)]

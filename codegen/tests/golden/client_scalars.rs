@@ -259,18 +259,8 @@ impl<'a> Thing<'a> {
                 14 => {
                     v.f_a_flag = Some(attr.get_flag().map_err(|e| e.in_attr("a-flag"))?);
                 }
-                15 => {
-                    v.f_a_string = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("a-string"))?,
-                    );
-                }
-                16 => {
-                    v.f_a_binary = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_bytes())
-                            .map_err(|e| e.in_attr("a-binary"))?,
-                    );
-                }
+                15 => v.f_a_string = Some(attr.get_str_bytes_lax()),
+                16 => v.f_a_binary = Some(attr.get_bytes()),
                 17 => v.f_a_opts = Some(attr.get_u32().map_err(|e| e.in_attr("a-opts"))?),
                 18 => {
                     v.f_a_bits = Some(
@@ -1212,6 +1202,19 @@ pub mod schema {
             },
         ],
     };
+}
+/// Validate each member of the array nest `attr` with `f`, locating errors at
+/// `[index]`; gives `attr` back.
+#[allow(dead_code)]
+fn check_elements<'a>(
+    attr: nlspec_rt::Attr<'a>,
+    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
+) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
+    for x in attr.nested() {
+        let x = x?;
+        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
+    }
+    Ok(attr)
 }
 /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
 #[allow(dead_code)]

@@ -88,16 +88,25 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
         let view_ty = g.view_ty(cx, a);
         let parse = g.parse(cx, a, &quote!(attr), &depth);
         let owned_ty = g.owned_ty(cx, a);
+        let infallible = g.parse_infallible(cx, a, &quote!(attr));
         if a.multi_attr {
-            let cnt = format_ident!("n_{}", field);
-            counters.push(quote!(let mut #cnt = 0usize;));
-            arms.push(quote! {
-                #ty => {
-                    #parse.map_err(|e| e.at_element(#cnt).in_attr(#aname))?;
-                    #cnt += 1;
+            if infallible.is_none() {
+                let cnt = format_ident!("n_{}", field);
+                counters.push(quote!(let mut #cnt = 0usize;));
+                arms.push(quote! {
+                    #ty => {
+                        #parse.map_err(|e| e.at_element(#cnt).in_attr(#aname))?;
+                        #cnt += 1;
+                    }
+                });
+            }
+            let p0 = match &infallible {
+                Some(p) => quote!(::core::option::Option::Some(#p)),
+                None => {
+                    let p = g.parse(cx, a, &quote!(attr), &quote!(0));
+                    quote!(#p.ok())
                 }
-            });
-            let p0 = g.parse(cx, a, &quote!(attr), &quote!(0));
+            };
             let v = g.view(cx, a, &quote!(v));
             let mdoc = format!(" Every `{aname}` (multi-attr), in message order.");
             getters.push(quote! {
@@ -108,7 +117,7 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
                     ::nlspec_rt::Attrs::new(self.raw)
                         .flatten()
                         .filter(|attr| attr.ty() == #ty)
-                        .filter_map(|attr| #p0.ok())
+                        .filter_map(|attr| #p0)
                         .map(|v| #v)
                 }
             });
@@ -124,9 +133,14 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             continue;
         }
         fields.push(quote!(#field: ::core::option::Option<#stored>,));
-        arms.push(quote! {
-            #ty => v.#field = ::core::option::Option::Some(#parse.map_err(|e| e.in_attr(#aname))?),
-        });
+        match &infallible {
+            Some(p) => arms.push(quote! {
+                #ty => v.#field = ::core::option::Option::Some(#p),
+            }),
+            None => arms.push(quote! {
+                #ty => v.#field = ::core::option::Option::Some(#parse.map_err(|e| e.in_attr(#aname))?),
+            }),
+        }
         let mut extra = g.extra_getters(cx, a, &field, &name);
         if let AttrKind::SubMessage { sub_message, selector } = &a.kind {
             if let Some(sel) = selector.attr.filter(|r| r.set == id) {

@@ -368,12 +368,7 @@ impl<'a> CtrlAttrs<'a> {
                         attr.get_u16().map_err(|e| e.in_attr("family-id"))?,
                     );
                 }
-                2 => {
-                    v.f_family_name = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("family-name"))?,
-                    );
-                }
+                2 => v.f_family_name = Some(attr.get_str_bytes_lax()),
                 3 => {
                     v.f_version = Some(attr.get_u32().map_err(|e| e.in_attr("version"))?);
                 }
@@ -385,58 +380,54 @@ impl<'a> CtrlAttrs<'a> {
                 }
                 6 => {
                     v.f_ops = Some(
-                        (|| {
-                            for x in attr.nested() {
-                                let x = x?;
-                                OpAttrs::decode_nested(x.payload(), depth + 1)
-                                    .map_err(|e| e.at_element(x.ty() as usize))?;
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x| {
+                                    OpAttrs::decode_nested(x.payload(), depth + 1).map(|_| ())
+                                },
+                            )
                             .map_err(|e| e.in_attr("ops"))?,
                     );
                 }
                 7 => {
                     v.f_mcast_groups = Some(
-                        (|| {
-                            for x in attr.nested() {
-                                let x = x?;
-                                McastGroupAttrs::decode_nested(x.payload(), depth + 1)
-                                    .map_err(|e| e.at_element(x.ty() as usize))?;
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x| {
+                                    McastGroupAttrs::decode_nested(x.payload(), depth + 1)
+                                        .map(|_| ())
+                                },
+                            )
                             .map_err(|e| e.in_attr("mcast-groups"))?,
                     );
                 }
                 8 => {
                     v.f_policy = Some(
-                        (|| {
-                            for x1 in attr.nested() {
-                                let x1 = x1?;
-                                for x2 in x1.nested() {
-                                    let x2 = x2?;
-                                    PolicyAttrs::decode_nested(x2.payload(), depth + 1)
-                                        .map_err(|e| {
-                                            e.at_element(x2.ty() as usize).at_element(x1.ty() as usize)
-                                        })?;
-                                }
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x1| {
+                                    check_elements(
+                                            x1,
+                                            |x2| {
+                                                PolicyAttrs::decode_nested(x2.payload(), depth + 1)
+                                                    .map(|_| ())
+                                            },
+                                        )
+                                        .map(|_| ())
+                                },
+                            )
                             .map_err(|e| e.in_attr("policy"))?,
                     );
                 }
                 9 => {
                     v.f_op_policy = Some(
-                        (|| {
-                            for x1 in attr.nested() {
-                                let x1 = x1?;
-                                OpPolicyAttrs::decode_nested(x1.payload(), depth + 1)
-                                    .map_err(|e| e.at_element(x1.ty() as usize))?;
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x1| {
+                                    OpPolicyAttrs::decode_nested(x1.payload(), depth + 1)
+                                        .map(|_| ())
+                                },
+                            )
                             .map_err(|e| e.in_attr("op-policy"))?,
                     );
                 }
@@ -904,12 +895,7 @@ impl<'a> McastGroupAttrs<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => {
-                    v.f_name = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("name"))?,
-                    );
-                }
+                1 => v.f_name = Some(attr.get_str_bytes_lax()),
                 2 => v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?),
                 _ => {}
             }
@@ -2341,6 +2327,19 @@ pub mod schema {
             },
         ],
     };
+}
+/// Validate each member of the array nest `attr` with `f`, locating errors at
+/// `[index]`; gives `attr` back.
+#[allow(dead_code)]
+fn check_elements<'a>(
+    attr: nlspec_rt::Attr<'a>,
+    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
+) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
+    for x in attr.nested() {
+        let x = x?;
+        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
+    }
+    Ok(attr)
 }
 /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
 #[allow(dead_code)]

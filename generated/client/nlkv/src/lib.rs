@@ -457,23 +457,12 @@ impl<'a> Entry<'a> {
         }
         #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
-        let mut n_f_label = 0usize;
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => {
-                    v.f_key = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("key"))?,
-                    );
-                }
-                2 => {
-                    v.f_value = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_bytes())
-                            .map_err(|e| e.in_attr("value"))?,
-                    );
-                }
+                1 => v.f_key = Some(attr.get_str_bytes_lax()),
+                2 => v.f_value = Some(attr.get_bytes()),
                 3 => v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?),
                 4 => v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?),
                 5 => v.f_ttl_ms = Some(attr.get_u64().map_err(|e| e.in_attr("ttl-ms"))?),
@@ -496,28 +485,14 @@ impl<'a> Entry<'a> {
                 }
                 10 => {
                     v.f_tags = Some(
-                        (|| {
-                            for x in attr.nested() {
-                                let x = x?;
-                                Tag::decode_nested(x.payload(), depth + 1)
-                                    .map_err(|e| e.at_element(x.ty() as usize))?;
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x| Tag::decode_nested(x.payload(), depth + 1).map(|_| ()),
+                            )
                             .map_err(|e| e.in_attr("tags"))?,
                     );
                 }
-                11 => {
-                    Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                        .map_err(|e| e.at_element(n_f_label).in_attr("label"))?;
-                    n_f_label += 1;
-                }
-                12 => {
-                    v.f_digest = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_bytes())
-                            .map_err(|e| e.in_attr("digest"))?,
-                    );
-                }
+                12 => v.f_digest = Some(attr.get_bytes()),
                 13 => {
                     v.f_owner_addr = Some(
                         attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?,
@@ -530,14 +505,12 @@ impl<'a> Entry<'a> {
                 }
                 15 => {
                     v.f_meta = Some(
-                        (|| {
-                            for x1 in attr.nested() {
-                                let x1 = x1?;
-                                MetaItem::decode_nested(x1.payload(), depth + 1)
-                                    .map_err(|e| e.at_element(x1.ty() as usize))?;
-                            }
-                            Ok::<_, nlspec_rt::DecodeError>(attr)
-                        })()
+                        check_elements(
+                                attr,
+                                |x1| {
+                                    MetaItem::decode_nested(x1.payload(), depth + 1).map(|_| ())
+                                },
+                            )
                             .map_err(|e| e.in_attr("meta"))?,
                     );
                 }
@@ -675,9 +648,7 @@ impl<'a> Entry<'a> {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
             .filter(|attr| attr.ty() == 11)
-            .filter_map(|attr| {
-                Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax()).ok()
-            })
+            .filter_map(|attr| Some(attr.get_str_bytes_lax()))
             .map(|v| nlspec_rt::display::utf8_prefix(v))
     }
     /// SHA-256 of the value, supplied by the writer.
@@ -1041,12 +1012,7 @@ impl<'a> EntryFilter<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => {
-                    v.f_key = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("key"))?,
-                    );
-                }
+                1 => v.f_key = Some(attr.get_str_bytes_lax()),
                 3 => v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?),
                 4 => v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?),
                 _ => {}
@@ -1177,12 +1143,7 @@ impl<'a> Tag<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => {
-                    v.f_name = Some(
-                        Ok::<_, nlspec_rt::DecodeError>(attr.get_str_bytes_lax())
-                            .map_err(|e| e.in_attr("name"))?,
-                    );
-                }
+                1 => v.f_name = Some(attr.get_str_bytes_lax()),
                 2 => v.f_weight = Some(attr.get_u16().map_err(|e| e.in_attr("weight"))?),
                 _ => {}
             }
@@ -2882,6 +2843,19 @@ pub mod schema {
             },
         ],
     };
+}
+/// Validate each member of the array nest `attr` with `f`, locating errors at
+/// `[index]`; gives `attr` back.
+#[allow(dead_code)]
+fn check_elements<'a>(
+    attr: nlspec_rt::Attr<'a>,
+    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
+) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
+    for x in attr.nested() {
+        let x = x?;
+        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
+    }
+    Ok(attr)
 }
 /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
 #[allow(dead_code)]
