@@ -240,22 +240,13 @@ pub fn build_spans(text: &str) -> Spans {
 /// Nesting beyond which no span index is built (far above anything a spec needs).
 const MAX_NESTING: usize = 1000;
 
-/// Upper bound on the collection nesting: deepest indentation plus flow bracket depth.
+/// Upper bound on the block nesting: the deepest indentation (counting `- `, `? `, `: `
+/// prefixes). Flow nesting (`[[[`) needs no estimate: yaml-rust2 limits it itself.
 fn nesting_estimate(text: &str) -> usize {
-    let mut worst = 0;
-    let mut flow: usize = 0;
-    for line in text.lines() {
-        let indent = line.len() - line.trim_start_matches([' ', '-', '?', ':']).len();
-        for c in line.chars() {
-            match c {
-                '[' | '{' => flow += 1,
-                ']' | '}' => flow = flow.saturating_sub(1),
-                _ => {}
-            }
-        }
-        worst = worst.max(indent + flow);
-    }
-    worst
+    text.lines()
+        .map(|line| line.len() - line.trim_start_matches([' ', '-', '?', ':']).len())
+        .max()
+        .unwrap_or(0)
 }
 
 enum Frame {

@@ -169,6 +169,9 @@ fn hostile_inputs_never_panic() {
     let deep_seq = "[".repeat(100_000);
     let deep_map = "a: {".repeat(20_000);
     let deep_block: String = (0..3000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+    let block_under_limit: String = (0..990).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+    let seq_under_limit: String = (0..990).map(|i| format!("{}- \n", " ".repeat(i))).collect();
+    let flow_lines = "[\n".repeat(100_000);
     let cases: Vec<String> = vec![
         String::new(),
         "\n".into(),
@@ -192,6 +195,9 @@ fn hostile_inputs_never_panic() {
         deep_seq,
         deep_map,
         deep_block,
+        block_under_limit,
+        seq_under_limit,
+        flow_lines,
     ];
     for (i, c) in cases.iter().enumerate() {
         check(&format!("hostile{i}.yaml"), c);
