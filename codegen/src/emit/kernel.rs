@@ -970,10 +970,12 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
                 }
             }
         }
+        // pub(crate): on 7.3, #[vtable] adds `type OwnerModule = crate::LocalModule` (the
+        // module's private type) to the impl, which a `pub` type may not expose.
         let od = doc_str(&format!("The `{}` command, served by the handler `H`.", op.name));
         op_types.push(quote! {
             #od
-            pub struct #opty<H>(PhantomData<H>);
+            pub(crate) struct #opty<H>(PhantomData<H>);
             #[kernel::prelude::vtable]
             impl<H: #handler> nl::Operation for #opty<H> {
                 #(#op_consts)*
@@ -1056,7 +1058,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
         (
             quote! {
                 /// The ops table of the family for handler `H`.
-                pub struct Ops<H>(PhantomData<H>);
+                pub(crate) struct Ops<H>(PhantomData<H>);
                 impl<H: #handler> Ops<H> {
                     /// The table (a constant per handler type, referenced by the family).
                     pub const TABLE: &'static #table_ty = &#table_new([#(#exprs),*]);

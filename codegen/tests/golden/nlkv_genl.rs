@@ -1908,7 +1908,7 @@ pub trait NlkvHandler: Sized + 'static {
     }
 }
 /// The `set` command, served by the handler `H`.
-pub struct SetOp<H>(PhantomData<H>);
+pub(crate) struct SetOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlkvHandler> nl::Operation for SetOp<H> {
     const HAS_PRE_DOIT: bool = H::HAS_NLKV_PRE_WRITE;
@@ -1926,7 +1926,7 @@ impl<H: NlkvHandler> nl::Operation for SetOp<H> {
     }
 }
 /// The `get` command, served by the handler `H`.
-pub struct GetOp<H>(PhantomData<H>);
+pub(crate) struct GetOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlkvHandler> nl::Operation for GetOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(GET_DO_POLICY.as_ref());
@@ -1944,7 +1944,7 @@ impl<H: NlkvHandler> nl::Operation for GetOp<H> {
     }
 }
 /// The `delete` command, served by the handler `H`.
-pub struct DeleteOp<H>(PhantomData<H>);
+pub(crate) struct DeleteOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlkvHandler> nl::Operation for DeleteOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(DELETE_DO_POLICY.as_ref());
@@ -1954,7 +1954,7 @@ impl<H: NlkvHandler> nl::Operation for DeleteOp<H> {
     }
 }
 /// The `incr` command, served by the handler `H`.
-pub struct IncrOp<H>(PhantomData<H>);
+pub(crate) struct IncrOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlkvHandler> nl::Operation for IncrOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(INCR_DO_POLICY.as_ref());
@@ -1964,7 +1964,7 @@ impl<H: NlkvHandler> nl::Operation for IncrOp<H> {
     }
 }
 /// The `update-flags` command, served by the handler `H`.
-pub struct UpdateFlagsOp<H>(PhantomData<H>);
+pub(crate) struct UpdateFlagsOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlkvHandler> nl::Operation for UpdateFlagsOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(UPDATE_FLAGS_DO_POLICY.as_ref());
@@ -1974,7 +1974,7 @@ impl<H: NlkvHandler> nl::Operation for UpdateFlagsOp<H> {
     }
 }
 /// The `fill` command, served by the handler `H`.
-pub struct FillOp<H>(PhantomData<H>);
+pub(crate) struct FillOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlkvHandler> nl::Operation for FillOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(FILL_DO_POLICY.as_ref());
@@ -1984,7 +1984,7 @@ impl<H: NlkvHandler> nl::Operation for FillOp<H> {
     }
 }
 /// The `clear` command, served by the handler `H`.
-pub struct ClearOp<H>(PhantomData<H>);
+pub(crate) struct ClearOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlkvHandler> nl::Operation for ClearOp<H> {
     type DumpState = ();
@@ -1993,7 +1993,7 @@ impl<H: NlkvHandler> nl::Operation for ClearOp<H> {
     }
 }
 /// The ops table of the family for handler `H`.
-pub struct Ops<H>(PhantomData<H>);
+pub(crate) struct Ops<H>(PhantomData<H>);
 impl<H: NlkvHandler> Ops<H> {
     /// The table (a constant per handler type, referenced by the family).
     pub const TABLE: &'static nl::SplitOpsTable<8> = &nl::SplitOpsTable::new([

@@ -1040,7 +1040,7 @@ pub trait NlctrlHandler: Sized + 'static {
     }
 }
 /// The `getfamily` command, served by the handler `H`.
-pub struct GetfamilyOp<H>(PhantomData<H>);
+pub(crate) struct GetfamilyOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlctrlHandler> nl::Operation for GetfamilyOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(GETFAMILY_DO_POLICY.as_ref());
@@ -1061,7 +1061,7 @@ impl<H: NlctrlHandler> nl::Operation for GetfamilyOp<H> {
     }
 }
 /// The `getpolicy` command, served by the handler `H`.
-pub struct GetpolicyOp<H>(PhantomData<H>);
+pub(crate) struct GetpolicyOp<H>(PhantomData<H>);
 #[kernel::prelude::vtable]
 impl<H: NlctrlHandler> nl::Operation for GetpolicyOp<H> {
     const DUMP_POLICY: Option<nl::PolicyRef> = Some(GETPOLICY_DUMP_POLICY.as_ref());
@@ -1079,7 +1079,7 @@ impl<H: NlctrlHandler> nl::Operation for GetpolicyOp<H> {
     }
 }
 /// The ops table of the family for handler `H`.
-pub struct Ops<H>(PhantomData<H>);
+pub(crate) struct Ops<H>(PhantomData<H>);
 impl<H: NlctrlHandler> Ops<H> {
     /// The table (a constant per handler type, referenced by the family).
     pub const TABLE: &'static nl::SplitOpsTable<3> = &nl::SplitOpsTable::new([
