@@ -154,13 +154,23 @@ fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic
         // "unknown field `foo`, expected one of `a`, `b`"
         if let Some((key, expected)) = rest.split_once(", expected ") {
             let key = key.trim_matches('`').to_string();
-            help = Some(format!("valid keys here: {}", expected.trim_start_matches("one of ")));
+            let expected = expected.trim_start_matches("one of ");
+            let names: Vec<&str> = expected.split(", ").map(|k| k.trim_matches('`')).collect();
+            help = Some(match crate::diag::suggest(&key, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? valid keys here: {expected}"),
+                None => format!("valid keys here: {expected}"),
+            });
             msg = format!("unknown key `{key}`");
             path = if path.is_empty() { key } else { format!("{path}.{key}") };
         }
     } else if let Some(rest) = msg.strip_prefix("unknown variant ") {
         if let Some((val, expected)) = rest.split_once(", expected ") {
-            help = Some(format!("valid values: {}", expected.trim_start_matches("one of ")));
+            let expected = expected.trim_start_matches("one of ");
+            let names: Vec<&str> = expected.split(", ").map(|k| k.trim_matches('`')).collect();
+            help = Some(match crate::diag::suggest(val.trim_matches('`'), names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? valid values: {expected}"),
+                None => format!("valid values: {expected}"),
+            });
             msg = format!("unknown value {val}");
         }
     } else if let Some(rest) = msg.strip_prefix("missing field ") {

@@ -65,6 +65,14 @@ fn levels_text(mask: u8) -> String {
     v.join(", ")
 }
 
+/// "did you mean `x`? <what>: `a`, `b`, ..." when a name is close to `word`.
+fn candidates(word: &str, what: &str, names: &[&str]) -> String {
+    match crate::diag::suggest(word, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? {what}: {}", one_of(names)),
+        None => format!("{what}: {}", one_of(names)),
+    }
+}
+
 fn one_of(names: &[&str]) -> String {
     if names.is_empty() {
         return "(none defined)".into();
@@ -836,7 +844,7 @@ impl<'a> Resolver<'a> {
         let mut names: Vec<&str> = self.enums_by_name.keys().copied().collect();
         names.sort_unstable();
         let kind = if self.consts_by_name.contains_key(name) || self.structs_by_name.contains_key(name) { " (it is defined, but not as an enum or flags)" } else { "" };
-        self.err(path, format!("unknown enum `{name}`{kind}"), Some(format!("enum/flags definitions: {}", one_of(&names))));
+        self.err(path, format!("unknown enum `{name}`{kind}"), Some(candidates(name, "enum/flags definitions", &names)));
         None
     }
 
@@ -847,7 +855,7 @@ impl<'a> Resolver<'a> {
         let mut names: Vec<&str> = self.structs_by_name.keys().copied().collect();
         names.sort_unstable();
         let kind = if self.consts_by_name.contains_key(name) || self.enums_by_name.contains_key(name) { " (it is defined, but not as a struct)" } else { "" };
-        self.err(path, format!("unknown struct `{name}`{kind}"), Some(format!("struct definitions: {}", one_of(&names))));
+        self.err(path, format!("unknown struct `{name}`{kind}"), Some(candidates(name, "struct definitions", &names)));
         None
     }
 
@@ -857,7 +865,7 @@ impl<'a> Resolver<'a> {
         }
         let mut names: Vec<&str> = self.sets_by_name.keys().copied().collect();
         names.sort_unstable();
-        self.err(path, format!("unknown attribute set `{name}`"), Some(format!("attribute sets: {}", one_of(&names))));
+        self.err(path, format!("unknown attribute set `{name}`"), Some(candidates(name, "attribute sets", &names)));
         None
     }
 
@@ -941,7 +949,7 @@ impl<'a> Resolver<'a> {
                         }
                         None => {
                             let names: Vec<&str> = pset.attributes.iter().map(|a| a.name.as_str()).collect();
-                            self.err(&format!("{ap}.name"), format!("attribute `{}` is not in set `{}`, which this set is a subset of", a.name, pset.name), Some(format!("attributes of `{}`: {}", pset.name, one_of(&names))));
+                            self.err(&format!("{ap}.name"), format!("attribute `{}` is not in set `{}`, which this set is a subset of", a.name, pset.name), Some(candidates(&a.name, &format!("attributes of `{}`", pset.name), &names)));
                             continue;
                         }
                     }
@@ -1216,7 +1224,7 @@ impl<'a> Resolver<'a> {
                         None => {
                             let mut names: Vec<&str> = self.submsg_by_name.keys().copied().collect();
                             names.sort_unstable();
-                            self.err(&kp("sub-message", own.sub_message.is_some()), format!("unknown sub-message `{n}`"), Some(format!("sub-messages: {}", one_of(&names))));
+                            self.err(&kp("sub-message", own.sub_message.is_some()), format!("unknown sub-message `{n}`"), Some(candidates(n, "sub-messages", &names)));
                             None
                         }
                     },
@@ -1449,7 +1457,7 @@ impl<'a> Resolver<'a> {
                         };
                         let names: Vec<&str> = sets[si].attrs.iter().map(|x| x.name.as_str()).collect();
                         let msg = format!("selector `{sel}` is not an attribute of set `{}` nor of a set that nests it", sets[si].name);
-                        let help = format!("attributes of `{}`: {}", sets[si].name, one_of(&names));
+                        let help = candidates(&sel, &format!("attributes of `{}`", sets[si].name), &names);
                         self.err(&p, msg, Some(help));
                     }
                 }
@@ -1658,7 +1666,7 @@ impl<'a> Resolver<'a> {
                     }
                     None => {
                         let names: Vec<&str> = o.list.iter().map(|x| x.name.as_str()).collect();
-                        self.err(&format!("{p}.notify"), format!("unknown operation `{n}`"), Some(format!("operations: {}", one_of(&names))));
+                        self.err(&format!("{p}.notify"), format!("unknown operation `{n}`"), Some(candidates(n, "operations", &names)));
                         None
                     }
                 },
@@ -1703,7 +1711,7 @@ impl<'a> Resolver<'a> {
                     None => {
                         let mut names: Vec<&str> = self.mcgrp_by_name.keys().copied().collect();
                         names.sort_unstable();
-                        self.err(&format!("{p}.mcgrp"), format!("unknown multicast group `{g}`"), Some(format!("mcast-groups: {}", one_of(&names))));
+                        self.err(&format!("{p}.mcgrp"), format!("unknown multicast group `{g}`"), Some(candidates(g, "mcast-groups", &names)));
                         None
                     }
                 },
@@ -1772,7 +1780,7 @@ impl<'a> Resolver<'a> {
                 None => {
                     let names: Vec<&str> = st.attrs.iter().map(|a| a.name.as_str()).collect();
                     let msg = format!("attribute `{n}` is not in attribute set `{}`", st.name);
-                    let help = Some(format!("attributes of `{}`: {}", st.name, one_of(&names)));
+                    let help = Some(candidates(n, &format!("attributes of `{}`", st.name), &names));
                     if self.level == Protocol::NetlinkRaw {
                         // netlink-raw specs only describe existing protocols for decoding, and
                         // upstream ones have such stale names: tolerated, dropped from the list

@@ -111,3 +111,18 @@ fn name_pattern_is_a_warning() {
     assert!(w.to_string().starts_with("w.yaml:6:16: warning: "), "{w}");
     assert_eq!(f.sets[0].attrs[0].rust_name, "local_v4");
 }
+
+/// Close misspellings get a "did you mean" in the help line.
+#[test]
+fn did_you_mean() {
+    for (file, want) in [
+        ("dangling_subset.yaml", "did you mean `main`?"),
+        ("dangling_enum.yaml", "did you mean `colour`?"),
+        ("unknown_type.yaml", "did you mean `u32`?"),
+        ("dangling_sub_message.yaml", "did you mean `linkdata`?"),
+    ] {
+        let d = nlspec_codegen::load_and_resolve(fixture(file)).unwrap_err();
+        let help = d.0[0].help.clone().unwrap_or_default();
+        assert!(help.starts_with(want), "{file}: {help}");
+    }
+}
