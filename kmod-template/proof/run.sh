@@ -15,6 +15,16 @@ cargo xtask vm-run --kernel "$V" --ko "$KO" --bin "$BIN" -- '
 set -e
 insmod /lib/modules/nlspecproof.ko
 nlspecproof-client
+if dmesg | grep -q "duplicate family refused with errno -17, registered false"; then
+	echo "NLSPEC-CASE PASS registration-failure-clean: duplicate name -> EEXIST, guard not created"
+else
+	echo "NLSPEC-CASE FAIL registration-failure-clean"; exit 1
+fi
+if dmesg | grep -q "bad resv_start_op refused with errno -22"; then
+	echo "NLSPEC-CASE PASS resv-start-op-checked: DONT_VALIDATE op above resv_start_op -> EINVAL, no kernel WARN"
+else
+	echo "NLSPEC-CASE FAIL resv-start-op-checked"; exit 1
+fi
 nlspecproof-client hold 2 & holder=$!
 sleep 1
 rmmod nlspecproof

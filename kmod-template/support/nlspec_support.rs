@@ -1399,7 +1399,7 @@ impl<const N: usize> OpsTable<N> {
     }
     /// For [`FamilyDef::ops`].
     pub const fn as_ref(&'static self) -> OpsRef {
-        OpsRef::Full(self.0.as_ptr(), N as u8)
+        OpsRef(OpsKind::Full(self.0.as_ptr(), N as u8))
     }
 }
 
@@ -1477,13 +1477,17 @@ impl<const N: usize> SplitOpsTable<N> {
     }
     /// For [`FamilyDef::ops`].
     pub const fn as_ref(&'static self) -> OpsRef {
-        OpsRef::Split(self.0.as_ptr(), N as u8)
+        OpsRef(OpsKind::Split(self.0.as_ptr(), N as u8))
     }
 }
 
-/// A type-erased ops table.
+/// A type-erased ops table, only made by [`OpsTable::as_ref`], [`SplitOpsTable::as_ref`] or
+/// [`OpsRef::NONE`] (so it always describes a valid `'static` table).
 #[derive(Clone, Copy)]
-pub enum OpsRef {
+pub struct OpsRef(OpsKind);
+
+#[derive(Clone, Copy)]
+enum OpsKind {
     /// `genl_ops`.
     Full(*const b::genl_ops, u8),
     /// `genl_split_ops`.
@@ -1493,7 +1497,34 @@ pub enum OpsRef {
 impl OpsRef {
     /// No table yet: for a [`FamilyDef`] whose ops are given at
     /// [`Registration::register_with_ops`] (generated families, generic over the handler type).
-    pub const NONE: OpsRef = OpsRef::Split(ptr::null(), 0);
+    pub const NONE: OpsRef = OpsRef(OpsKind::Split(ptr::null(), 0));
+
+    /// The highest command with `DONT_VALIDATE_*` flags plus one (0: none); the kernel refuses
+    /// (with a WARN) a family whose `resv_start_op` is below it.
+    fn min_resv_start_op(&self) -> u16 {
+        let mut min = 0u16;
+        match self.0 {
+            OpsKind::Full(p, n) => {
+                for i in 0..n as usize {
+                    // SAFETY: p/n come from OpsTable::as_ref: a 'static array of n entries.
+                    let o = unsafe { &*p.add(i) };
+                    if o.validate != 0 {
+                        min = min.max(o.cmd as u16 + 1);
+                    }
+                }
+            }
+            OpsKind::Split(p, n) => {
+                for i in 0..n as usize {
+                    // SAFETY: p/n come from SplitOpsTable::as_ref (or NONE: n = 0).
+                    let o = unsafe { &*p.add(i) };
+                    if o.validate != 0 {
+                        min = min.max(o.cmd as u16 + 1);
+                    }
+                }
+            }
+        }
+        min
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1681,6 +1712,14 @@ impl Registration {
             return Err(kernel::error::Error::from_errno(-errno::EBUSY));
         }
         let d = &family.def;
+        if (d.resv_start_op as u16) < ops.min_resv_start_op() {
+            family.state.store(UNREGISTERED, Ordering::Release);
+            kernel::pr_err!(
+                "nlspec: family {}: resv_start_op must exceed every command with DONT_VALIDATE_*\n",
+                d.name.to_str().unwrap_or("?")
+            );
+            return Err(kernel::error::Error::from_errno(-errno::EINVAL));
+        }
         let raw = family.raw.get();
         // SAFETY: state BUSY gives us exclusive access to raw; the kernel does not know it yet.
         // Everything it points to is 'static.
@@ -1700,12 +1739,12 @@ impl Registration {
             f.set_netnsok(d.netnsok as u8);
             f.set_parallel_ops(d.parallel_ops as u8);
             f.resv_start_op = d.resv_start_op;
-            match ops {
-                OpsRef::Full(p, n) => {
+            match ops.0 {
+                OpsKind::Full(p, n) => {
                     f.ops = p;
                     f.n_ops = n;
                 }
-                OpsRef::Split(p, n) => {
+                OpsKind::Split(p, n) => {
                     f.split_ops = p;
                     f.n_split_ops = n;
                 }

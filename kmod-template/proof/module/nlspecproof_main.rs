@@ -13,12 +13,13 @@
 //! * The same ECHO also served by a second family `nlspecproof2` with a classic `genl_ops`
 //!   table and a family-wide policy.
 
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
 
 mod nlspec_support;
 
 use nlspec_support::{
-    Dump, Dumped, Family, FamilyDef, McGroup, McGroups, Notification, Op, OpsTable,
+    errno, Dump, Error, Dumped, Family, FamilyDef, McGroup, McGroups, McGroupsRef, Notification, Op, OpsTable,
     Operation, Policy, PolicyTable, RangeS, RangeU, Registration, Reply, Request, SplitOp, SplitOpsTable,
     ValueCheck,
 };
@@ -180,12 +181,34 @@ impl Operation for List {
 
 struct Admin;
 
+static ADMIN_POLICY: PolicyTable<2> = PolicyTable::new([Policy::unspec(), Policy::u32()]);
+static PRE_CALLS: AtomicU32 = AtomicU32::new(0);
+static POST_CALLS: AtomicU32 = AtomicU32::new(0);
+
 #[vtable]
 impl Operation for Admin {
+    const POLICY: Option<nlspec_support::PolicyRef> = Some(ADMIN_POLICY.as_ref());
     type DumpState = ();
 
+    fn pre_doit(req: &Request<'_>) -> nlspec_support::Result {
+        if let Some(a) = req.attr(A_NUM) {
+            if a.get_u32()? == 999 {
+                return Err(Error::new(errno::EPERM).msg(c"refused by pre_doit").attr(&a));
+            }
+        }
+        PRE_CALLS.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
     fn doit(req: &Request<'_>) -> nlspec_support::Result {
-        Reply::new(req, C_ADMIN)?.send()
+        let mut reply = Reply::new(req, C_ADMIN)?;
+        reply.put_u32(A_VALUE, PRE_CALLS.load(Ordering::Relaxed));
+        reply.put_u32(A_IDX, POST_CALLS.load(Ordering::Relaxed));
+        reply.send()
+    }
+
+    fn post_doit(_req: &Request<'_>) {
+        POST_CALLS.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -229,7 +252,8 @@ impl Operation for Echo2 {
 }
 
 static OPS2: OpsTable<2> = OpsTable::new([
-    Op::new::<Echo2>(C_ECHO),
+    // legacy command (below resv_start_op): liberal validation, unknown attributes ignored
+    Op::new::<Echo2>(C_ECHO).validate(nlspec_support::DONT_VALIDATE_STRICT),
     Op::new::<List>(C_LIST),
 ]);
 
@@ -241,9 +265,37 @@ static FAMILY2: Family = Family::new(FamilyDef {
     maxattr: 0,
     netnsok: true,
     parallel_ops: false,
-    resv_start_op: 0,
+    resv_start_op: C_ECHO + 1,
     ops: OPS2.as_ref(),
     mcgrps: GROUPS2.as_ref(),
+});
+
+// Same name as FAMILY: registering it must fail cleanly (EEXIST) and leave it reusable.
+static DUPLICATE: Family = Family::new(FamilyDef {
+    name: c"nlspecproof",
+    version: 1,
+    hdrsize: 0,
+    policy: None,
+    maxattr: 0,
+    netnsok: false,
+    parallel_ops: false,
+    resv_start_op: C_ECHO + 1,
+    ops: OPS2.as_ref(),
+    mcgrps: McGroupsRef::NONE,
+});
+
+// OPS2 has a DONT_VALIDATE_STRICT command but resv_start_op 0: refused before the kernel sees it.
+static BAD_RESV: Family = Family::new(FamilyDef {
+    name: c"nlspecproofbad",
+    version: 1,
+    hdrsize: 0,
+    policy: None,
+    maxattr: 0,
+    netnsok: false,
+    parallel_ops: false,
+    resv_start_op: 0,
+    ops: OPS2.as_ref(),
+    mcgrps: McGroupsRef::NONE,
 });
 
 struct NlspecProof {
@@ -259,6 +311,24 @@ impl kernel::Module for NlspecProof {
         if Registration::register(&FAMILY, module).is_ok() {
             pr_err!("nlspecproof: double registration was not refused\n");
             return Err(EINVAL);
+        }
+        match Registration::register(&DUPLICATE, module) {
+            Ok(_) => {
+                pr_err!("nlspecproof: duplicate family name was not refused\n");
+                return Err(EINVAL);
+            }
+            Err(e) => pr_info!(
+                "nlspecproof: duplicate family refused with errno {}, registered {}\n",
+                e.to_errno(),
+                DUPLICATE.is_registered()
+            ),
+        }
+        match Registration::register(&BAD_RESV, module) {
+            Ok(_) => {
+                pr_err!("nlspecproof: bad resv_start_op was not refused\n");
+                return Err(EINVAL);
+            }
+            Err(e) => pr_info!("nlspecproof: bad resv_start_op refused with errno {}\n", e.to_errno()),
         }
         pr_info!("nlspecproof: registered families {} and {}\n", FAMILY.id(), FAMILY2.id());
         Ok(NlspecProof { _reg: reg, _reg2: reg2 })

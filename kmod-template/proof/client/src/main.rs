@@ -661,7 +661,17 @@ fn main() {
 
     // admin-perm: root ok, unprivileged EPERM
     let o = do_req(&mut s, fam.id, C_ADMIN, &[]);
-    rep.case("admin-as-root", matches!(o, Outcome::Reply(_)), describe(&o));
+    let counts = |o: &Outcome| match o {
+        Outcome::Reply(r) => (find(r, A_VALUE).map(|v| u32_of(v)), find(r, A_IDX).map(|v| u32_of(v))),
+        _ => (None, None),
+    };
+    rep.case("admin-as-root", counts(&o) == (Some(1), Some(0)), format!("{} pre/post {:?}", describe(&o), counts(&o)));
+    // split-op pre_doit / post_doit hooks: pre refuses NUM=999 (no doit, no post), else counts
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 999);
+    expect_err(&mut rep, "pre-doit-refuses", do_req(&mut s, fam.id, C_ADMIN, &a), EPERM, Some(20), Some("refused by pre_doit"));
+    let o = do_req(&mut s, fam.id, C_ADMIN, &[]);
+    rep.case("pre-post-doit-ran", counts(&o) == (Some(2), Some(1)), format!("pre/post {:?}", counts(&o)));
     // SAFETY: fork/setuid/_exit in a single-threaded program.
     unsafe {
         let pid = fork();
@@ -688,6 +698,12 @@ fn main() {
     let o = do_req(&mut s, fam2.id, C_ECHO, &a);
     let ok = matches!(&o, Outcome::Reply(r) if find(r, A_VALUE).map(|v| u32_of(v)) == Some(21));
     rep.case("ops-table-do", ok, describe(&o));
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 8);
+    put_u32(&mut a, 30, 1);
+    let o = do_req(&mut s, fam2.id, C_ECHO, &a);
+    let ok = matches!(&o, Outcome::Reply(r) if find(r, A_VALUE).map(|v| u32_of(v)) == Some(24));
+    rep.case("ops-table-dont-validate-strict", ok, format!("unknown attr ignored: {}", describe(&o)));
     let mut a = Vec::new();
     put_u32(&mut a, A_NUM, 5000);
     expect_err(&mut rep, "ops-table-family-policy", do_req(&mut s, fam2.id, C_ECHO, &a), ERANGE, Some(20), None);
