@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 
 use nlspec_nlkv::{
-    Change, Entry, EntryEncoder, EntryFlags, EntryStats, GetReply, Kind, KvHdr, SetRequest,
+    attrs, Change, Entry, EntryEncoder, EntryFlags, EntryStats, GetReply, Kind, KvHdr, SetRequest,
 };
 use nlspec_rt::{AttrWriter, GenlMsg};
 use proptest::prelude::*;
@@ -249,12 +249,12 @@ fn malformed_values_name_their_path() {
     // tags[1].weight with 3 bytes instead of 2.
     let mut buf = Vec::new();
     let mut w = AttrWriter::new(&mut buf);
-    let arr = w.nest_start(10); // tags
+    let arr = w.nest_start(attrs::entry::TAGS);
     let t0 = w.nest_start(0);
-    w.put_u16(2, 5);
+    w.put_u16(attrs::tag::WEIGHT, 5);
     w.nest_end(t0);
     let t1 = w.nest_start(1);
-    w.put_raw(2, &[1, 2, 3]);
+    w.put_raw(attrs::tag::WEIGHT, &[1, 2, 3]);
     w.nest_end(t1);
     w.nest_end(arr);
     w.finish().unwrap();
@@ -264,7 +264,7 @@ fn malformed_values_name_their_path() {
     // A u64 attribute with 4 bytes.
     let mut buf = Vec::new();
     let mut w = AttrWriter::new(&mut buf);
-    w.put_u32(5, 1);
+    w.put_u32(attrs::entry::TTL_MS, 1);
     w.finish().unwrap();
     let e = Entry::decode(&buf).unwrap_err();
     assert_eq!(e.path.to_string(), ".ttl-ms");
@@ -273,7 +273,7 @@ fn malformed_values_name_their_path() {
     // A struct that is too short.
     let mut buf = Vec::new();
     let mut w = AttrWriter::new(&mut buf);
-    w.put_bytes(9, &[0; 8]); // stats: 16 bytes expected
+    w.put_bytes(attrs::entry::STATS, &[0; 8]); // 16 bytes expected
     w.finish().unwrap();
     let e = Entry::decode(&buf).unwrap_err();
     assert_eq!(e.path.to_string(), ".stats", "{e}");
@@ -284,8 +284,8 @@ fn malformed_values_name_their_path() {
 fn unknown_values_and_attributes_are_kept() {
     let mut buf = Vec::new();
     let mut w = AttrWriter::new(&mut buf);
-    w.put_u32(3, 77); // kind 77: not in the spec
-    w.put_u32(4, 0x8000_0001); // persistent + an unknown bit
+    w.put_u32(attrs::entry::KIND, 77); // not in the spec
+    w.put_u32(attrs::entry::FLAGS, 0x8000_0001); // persistent + an unknown bit
     w.put_u32(200, 9); // an attribute from a newer kernel
     w.finish().unwrap();
     let v = Entry::decode(&buf).unwrap();

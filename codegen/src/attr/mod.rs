@@ -174,6 +174,21 @@ impl<'f> Cx<'f> {
     pub fn set_schema(&self, id: SetId) -> Ident {
         ident(&crate::names::screaming(&self.fam.set(id).name))
     }
+    /// Module of a set's attribute-type constants (`attrs::entry`).
+    pub fn set_attrs_mod(&self, id: SetId) -> Ident {
+        ident(&crate::names::snake(&self.fam.set(id).name))
+    }
+    /// Name of an attribute's type constant in its set's module (`KEY`).
+    pub fn attr_const_name(a: &ir::Attr) -> Ident {
+        ident(&crate::names::screaming(&a.name))
+    }
+    /// Path of an attribute's type constant (`attrs::entry::KEY`), usable as an expression
+    /// and as a pattern.
+    pub fn attr_const(&self, set: SetId, a: &ir::Attr) -> TokenStream {
+        let m = self.set_attrs_mod(set);
+        let c = Self::attr_const_name(a);
+        quote!(attrs::#m::#c)
+    }
     pub fn enum_ty(&self, id: EnumId) -> Ident {
         ident(&self.names.enums[id.0])
     }

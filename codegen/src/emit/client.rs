@@ -54,6 +54,7 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
     let arrays = sets::array_element_sets(f);
     let sets_ts = f.sets.iter().map(|s| sets::set(&cx, s.id, arrays.contains(&s.id)));
     let schema = sets::schema(&cx);
+    let attr_consts = sets::attr_consts(&cx);
     let cmds = ops::cmd_consts(&cx);
     let (types, notifs, clients) = if f.is_genetlink() {
         (ops::types(&cx), ops::notifications(&cx), ops::clients(&cx, mode))
@@ -73,6 +74,7 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
         const MAX_NEST_DEPTH: u32 = 32;
         #hdr
         #cmds
+        #attr_consts
         #consts
         #enums
         #structs

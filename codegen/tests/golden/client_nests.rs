@@ -25,6 +25,44 @@ pub mod cmd {
     /// Command `make` (C: `GOLD_NESTS_CMD_MAKE`).
     pub const MAKE: u8 = 1;
 }
+/// Attribute type numbers (`nla_type`), one module per attribute set.
+pub mod attrs {
+    /// Attribute types of set `root`.
+    pub mod root {
+        /// `unspec` (C: `GOLD_NESTS_A_ROOT_UNSPEC`).
+        pub const UNSPEC: u16 = 0;
+        /// `name` (C: `GOLD_NESTS_A_ROOT_NAME`).
+        pub const NAME: u16 = 1;
+        /// `child` (C: `GOLD_NESTS_A_ROOT_CHILD`).
+        pub const CHILD: u16 = 2;
+        /// `items` (C: `GOLD_NESTS_A_ROOT_ITEMS`).
+        pub const ITEMS: u16 = 3;
+        /// `ids` (C: `GOLD_NESTS_A_ROOT_IDS`).
+        pub const IDS: u16 = 4;
+        /// `slots` (C: `GOLD_NESTS_A_ROOT_SLOTS`).
+        pub const SLOTS: u16 = 5;
+        /// `grid` (C: `GOLD_NESTS_A_ROOT_GRID`).
+        pub const GRID: u16 = 6;
+        /// `note` (C: `GOLD_NESTS_A_ROOT_NOTE`).
+        pub const NOTE: u16 = 7;
+        /// `pair` (C: `GOLD_NESTS_A_ROOT_PAIR`).
+        pub const PAIR: u16 = 8;
+        /// `sel` (C: `GOLD_NESTS_A_ROOT_SEL`).
+        pub const SEL: u16 = 9;
+    }
+    /// Attribute types of set `root-sel`.
+    pub mod root_sel {
+        /// `name` (C: `GOLD_NESTS_A_ROOT_NAME`).
+        pub const NAME: u16 = 1;
+    }
+    /// Attribute types of set `item`.
+    pub mod item {
+        /// `value` (C: `GOLD_NESTS_A_ITEM_VALUE`).
+        pub const VALUE: u16 = 1;
+        /// `label` (C: `GOLD_NESTS_A_ITEM_LABEL`).
+        pub const LABEL: u16 = 2;
+    }
+}
 /// Fixed header.
 ///
 /// Size on the wire: 8 bytes (C `struct hdr`).
@@ -181,15 +219,15 @@ impl<'a> Root<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_name = Some(attr.get_str_bytes_lax()),
-                2 => {
+                attrs::root::NAME => v.f_name = Some(attr.get_str_bytes_lax()),
+                attrs::root::CHILD => {
                     v.f_child = Some(
                         Root::decode_nested(attr.payload(), depth + 1)
                             .map(|_| attr)
                             .map_err(|e| e.in_attr("child"))?,
                     );
                 }
-                3 => {
+                attrs::root::ITEMS => {
                     v.f_items = Some(
                         check_elements(
                                 attr,
@@ -198,13 +236,13 @@ impl<'a> Root<'a> {
                             .map_err(|e| e.in_attr("items"))?,
                     );
                 }
-                4 => {
+                attrs::root::IDS => {
                     v.f_ids = Some(
                         check_elements(attr, |x| x.get_u32().map(|_| ()))
                             .map_err(|e| e.in_attr("ids"))?,
                     );
                 }
-                5 => {
+                attrs::root::SLOTS => {
                     v.f_slots = Some(
                         check_elements(
                                 attr,
@@ -215,7 +253,7 @@ impl<'a> Root<'a> {
                             .map_err(|e| e.in_attr("slots"))?,
                     );
                 }
-                6 => {
+                attrs::root::GRID => {
                     v.f_grid = Some(
                         check_elements(
                                 attr,
@@ -232,12 +270,12 @@ impl<'a> Root<'a> {
                             .map_err(|e| e.in_attr("grid"))?,
                     );
                 }
-                8 => {
+                attrs::root::PAIR => {
                     v.f_pair = Some(
                         Pair::from_bytes(attr.payload()).map_err(|e| e.in_attr("pair"))?,
                     );
                 }
-                9 => {
+                attrs::root::SEL => {
                     v.f_sel = Some(
                         RootSel::decode_nested(attr.payload(), depth + 1)
                             .map(|_| attr)
@@ -259,7 +297,14 @@ impl<'a> Root<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9))
+            .filter(|attr| {
+                !matches!(
+                    attr.ty(), attrs::root::UNSPEC | attrs::root::NAME |
+                    attrs::root::CHILD | attrs::root::ITEMS | attrs::root::IDS |
+                    attrs::root::SLOTS | attrs::root::GRID | attrs::root::NOTE |
+                    attrs::root::PAIR | attrs::root::SEL
+                )
+            })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> RootOwned {
@@ -352,7 +397,7 @@ impl<'a> Root<'a> {
     pub fn note(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| attr.ty() == 7)
+            .filter(|attr| attr.ty() == attrs::root::NOTE)
             .filter_map(|attr| Some(attr.get_str_bytes_lax()))
             .map(|v| nlspec_rt::display::utf8_prefix(v))
     }
@@ -425,27 +470,27 @@ impl<'w, 'b> RootEncoder<'w, 'b> {
     }
     pub fn name(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(1, v);
+        w.put_str(attrs::root::NAME, v);
         self
     }
     /// Recursive.
     pub fn child(&mut self, f: impl FnOnce(&mut RootEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(2);
+        let nest = w.nest_start(attrs::root::CHILD);
         f(&mut RootEncoder::new(&mut *w));
         w.nest_end(nest);
         self
     }
     pub fn items(&mut self, f: impl FnOnce(&mut ItemArrayEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(3);
+        let nest = w.nest_start(attrs::root::ITEMS);
         f(&mut ItemArrayEncoder::new(&mut *w));
         w.nest_end(nest);
         self
     }
     pub fn ids(&mut self, items: &[u32]) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(4);
+        let nest = w.nest_start(attrs::root::IDS);
         for (i, v) in items.iter().enumerate() {
             w.put_u32(i as u16, *v);
         }
@@ -454,14 +499,14 @@ impl<'w, 'b> RootEncoder<'w, 'b> {
     }
     pub fn slots(&mut self, f: impl FnOnce(&mut ItemArrayEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(5);
+        let nest = w.nest_start(attrs::root::SLOTS);
         f(&mut ItemArrayEncoder::new(&mut *w));
         w.nest_end(nest);
         self
     }
     pub fn grid(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(6);
+        let nest = w.nest_start(attrs::root::GRID);
         f(&mut *w);
         w.nest_end(nest);
         self
@@ -470,17 +515,17 @@ impl<'w, 'b> RootEncoder<'w, 'b> {
     /// Multi-attr: call once per value.
     pub fn note(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(7, v);
+        w.put_str(attrs::root::NOTE, v);
         self
     }
     pub fn pair(&mut self, v: &Pair) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bytes(8, &v.to_bytes());
+        w.put_bytes(attrs::root::PAIR, &v.to_bytes());
         self
     }
     pub fn sel(&mut self, f: impl FnOnce(&mut RootSelEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(9);
+        let nest = w.nest_start(attrs::root::SEL);
         f(&mut RootSelEncoder::new(&mut *w));
         w.nest_end(nest);
         self
@@ -513,7 +558,7 @@ impl<'a> RootSel<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_name = Some(attr.get_str_bytes_lax()),
+                attrs::root_sel::NAME => v.f_name = Some(attr.get_str_bytes_lax()),
                 _ => {}
             }
         }
@@ -527,7 +572,9 @@ impl<'a> RootSel<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| !matches!(attr.ty(), 1))
+        nlspec_rt::Attrs::new(self.raw)
+            .flatten()
+            .filter(|attr| !matches!(attr.ty(), attrs::root_sel::NAME))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> RootSelOwned {
@@ -572,7 +619,7 @@ impl<'w, 'b> RootSelEncoder<'w, 'b> {
     }
     pub fn name(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(1, v);
+        w.put_str(attrs::root_sel::NAME, v);
         self
     }
 }
@@ -604,8 +651,10 @@ impl<'a> Item<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?),
-                2 => v.f_label = Some(attr.get_str_bytes_lax()),
+                attrs::item::VALUE => {
+                    v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?);
+                }
+                attrs::item::LABEL => v.f_label = Some(attr.get_str_bytes_lax()),
                 _ => {}
             }
         }
@@ -621,7 +670,7 @@ impl<'a> Item<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 1 | 2))
+            .filter(|attr| !matches!(attr.ty(), attrs::item::VALUE | attrs::item::LABEL))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> ItemOwned {
@@ -674,12 +723,12 @@ impl<'w, 'b> ItemEncoder<'w, 'b> {
     }
     pub fn value(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(1, v);
+        w.put_u32(attrs::item::VALUE, v);
         self
     }
     pub fn label(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(2, v);
+        w.put_str(attrs::item::LABEL, v);
         self
     }
 }
@@ -764,14 +813,14 @@ impl MakeRequest {
     }
     pub fn name(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(1, v);
+            w.put_str(attrs::root::NAME, v);
         });
         self
     }
     /// Recursive.
     pub fn child(mut self, f: impl FnOnce(&mut RootEncoder<'_, '_>)) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(2);
+            let nest = w.nest_start(attrs::root::CHILD);
             f(&mut RootEncoder::new(&mut *w));
             w.nest_end(nest);
         });
@@ -779,7 +828,7 @@ impl MakeRequest {
     }
     pub fn items(mut self, f: impl FnOnce(&mut ItemArrayEncoder<'_, '_>)) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(3);
+            let nest = w.nest_start(attrs::root::ITEMS);
             f(&mut ItemArrayEncoder::new(&mut *w));
             w.nest_end(nest);
         });
@@ -787,7 +836,7 @@ impl MakeRequest {
     }
     pub fn ids(mut self, items: &[u32]) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(4);
+            let nest = w.nest_start(attrs::root::IDS);
             for (i, v) in items.iter().enumerate() {
                 w.put_u32(i as u16, *v);
             }
@@ -797,7 +846,7 @@ impl MakeRequest {
     }
     pub fn slots(mut self, f: impl FnOnce(&mut ItemArrayEncoder<'_, '_>)) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(5);
+            let nest = w.nest_start(attrs::root::SLOTS);
             f(&mut ItemArrayEncoder::new(&mut *w));
             w.nest_end(nest);
         });
@@ -807,19 +856,19 @@ impl MakeRequest {
     /// Multi-attr: call once per value.
     pub fn note(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(7, v);
+            w.put_str(attrs::root::NOTE, v);
         });
         self
     }
     pub fn pair(mut self, v: &Pair) -> Self {
         self.put(|w| {
-            w.put_bytes(8, &v.to_bytes());
+            w.put_bytes(attrs::root::PAIR, &v.to_bytes());
         });
         self
     }
     pub fn sel(mut self, f: impl FnOnce(&mut RootSelEncoder<'_, '_>)) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(9);
+            let nest = w.nest_start(attrs::root::SEL);
             f(&mut RootSelEncoder::new(&mut *w));
             w.nest_end(nest);
         });

@@ -25,6 +25,21 @@ pub mod cmd {
     /// Command `getlink` (C: `RTM_GETLINK`).
     pub const GETLINK: u8 = 18;
 }
+/// Attribute type numbers (`nla_type`), one module per attribute set.
+pub mod attrs {
+    /// Attribute types of set `link`.
+    pub mod link {
+        /// `kind` (C: `GOLD_RAW_A_LINK_KIND`).
+        pub const KIND: u16 = 1;
+        /// `data` (C: `GOLD_RAW_A_LINK_DATA`).
+        pub const DATA: u16 = 2;
+    }
+    /// Attribute types of set `vlan`.
+    pub mod vlan {
+        /// `id` (C: `GOLD_RAW_A_VLAN_ID`).
+        pub const ID: u16 = 1;
+    }
+}
 ///
 /// Size on the wire: 8 bytes (C `struct msg`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,8 +150,8 @@ impl<'a> Link<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_kind = Some(attr.get_str_bytes_lax()),
-                2 => v.f_data = Some(attr),
+                attrs::link::KIND => v.f_kind = Some(attr.get_str_bytes_lax()),
+                attrs::link::DATA => v.f_data = Some(attr),
                 _ => {}
             }
         }
@@ -152,7 +167,7 @@ impl<'a> Link<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 1 | 2))
+            .filter(|attr| !matches!(attr.ty(), attrs::link::KIND | attrs::link::DATA))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> LinkOwned {
@@ -211,12 +226,12 @@ impl<'w, 'b> LinkEncoder<'w, 'b> {
     }
     pub fn kind(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(1, v);
+        w.put_str(attrs::link::KIND, v);
         self
     }
     pub fn data(&mut self, payload: &[u8]) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bytes(2, payload);
+        w.put_bytes(attrs::link::DATA, payload);
         self
     }
 }
@@ -247,7 +262,9 @@ impl<'a> Vlan<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_id = Some(attr.get_u16().map_err(|e| e.in_attr("id"))?),
+                attrs::vlan::ID => {
+                    v.f_id = Some(attr.get_u16().map_err(|e| e.in_attr("id"))?);
+                }
                 _ => {}
             }
         }
@@ -261,7 +278,9 @@ impl<'a> Vlan<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| !matches!(attr.ty(), 1))
+        nlspec_rt::Attrs::new(self.raw)
+            .flatten()
+            .filter(|attr| !matches!(attr.ty(), attrs::vlan::ID))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> VlanOwned {
@@ -302,7 +321,7 @@ impl<'w, 'b> VlanEncoder<'w, 'b> {
     }
     pub fn id(&mut self, v: u16) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u16(1, v);
+        w.put_u16(attrs::vlan::ID, v);
         self
     }
 }

@@ -31,6 +31,50 @@ pub mod cmd {
     /// Command `changed` (C: `GOLD_SCALARS_CMD_CHANGED`).
     pub const CHANGED: u8 = 3;
 }
+/// Attribute type numbers (`nla_type`), one module per attribute set.
+pub mod attrs {
+    /// Attribute types of set `thing`.
+    pub mod thing {
+        /// `pad` (C: `GOLD_SCALARS_A_THING_PAD`).
+        pub const PAD: u16 = 1;
+        /// `a-u8` (C: `GOLD_SCALARS_A_THING_A_U8`).
+        pub const A_U8: u16 = 2;
+        /// `a-u16` (C: `GOLD_SCALARS_A_THING_A_U16`).
+        pub const A_U16: u16 = 3;
+        /// `a-u32` (C: `GOLD_SCALARS_A_THING_A_U32`).
+        pub const A_U32: u16 = 4;
+        /// `a-u64` (C: `GOLD_SCALARS_A_THING_A_U64`).
+        pub const A_U64: u16 = 5;
+        /// `a-s8` (C: `GOLD_SCALARS_A_THING_A_S8`).
+        pub const A_S8: u16 = 6;
+        /// `a-s16` (C: `GOLD_SCALARS_A_THING_A_S16`).
+        pub const A_S16: u16 = 7;
+        /// `a-s32` (C: `GOLD_SCALARS_A_THING_A_S32`).
+        pub const A_S32: u16 = 8;
+        /// `a-s64` (C: `GOLD_SCALARS_A_THING_A_S64`).
+        pub const A_S64: u16 = 9;
+        /// `a-uint` (C: `GOLD_SCALARS_A_THING_A_UINT`).
+        pub const A_UINT: u16 = 10;
+        /// `a-sint` (C: `GOLD_SCALARS_A_THING_A_SINT`).
+        pub const A_SINT: u16 = 11;
+        /// `a-be16` (C: `GOLD_SCALARS_A_THING_A_BE16`).
+        pub const A_BE16: u16 = 12;
+        /// `a-ipv4` (C: `GOLD_SCALARS_A_THING_A_IPV4`).
+        pub const A_IPV4: u16 = 13;
+        /// `a-flag` (C: `GOLD_SCALARS_A_THING_A_FLAG`).
+        pub const A_FLAG: u16 = 14;
+        /// `a-string` (C: `GOLD_SCALARS_A_THING_A_STRING`).
+        pub const A_STRING: u16 = 15;
+        /// `a-binary` (C: `GOLD_SCALARS_A_THING_A_BINARY`).
+        pub const A_BINARY: u16 = 16;
+        /// `a-opts` (C: `GOLD_SCALARS_A_THING_A_OPTS`).
+        pub const A_OPTS: u16 = 17;
+        /// `a-bits` (C: `GOLD_SCALARS_A_THING_A_BITS`).
+        pub const A_BITS: u16 = 18;
+        /// `a-hex` (C: `GOLD_SCALARS_A_THING_A_HEX`).
+        pub const A_HEX: u16 = 19;
+    }
+}
 /// Longest name.
 ///
 /// C: `GOLD_SCALARS_MAX_NAME`.
@@ -232,42 +276,62 @@ impl<'a> Thing<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                2 => v.f_a_u8 = Some(attr.get_u8().map_err(|e| e.in_attr("a-u8"))?),
-                3 => v.f_a_u16 = Some(attr.get_u16().map_err(|e| e.in_attr("a-u16"))?),
-                4 => v.f_a_u32 = Some(attr.get_u32().map_err(|e| e.in_attr("a-u32"))?),
-                5 => v.f_a_u64 = Some(attr.get_u64().map_err(|e| e.in_attr("a-u64"))?),
-                6 => v.f_a_s8 = Some(attr.get_s8().map_err(|e| e.in_attr("a-s8"))?),
-                7 => v.f_a_s16 = Some(attr.get_s16().map_err(|e| e.in_attr("a-s16"))?),
-                8 => v.f_a_s32 = Some(attr.get_s32().map_err(|e| e.in_attr("a-s32"))?),
-                9 => v.f_a_s64 = Some(attr.get_s64().map_err(|e| e.in_attr("a-s64"))?),
-                10 => {
+                attrs::thing::A_U8 => {
+                    v.f_a_u8 = Some(attr.get_u8().map_err(|e| e.in_attr("a-u8"))?);
+                }
+                attrs::thing::A_U16 => {
+                    v.f_a_u16 = Some(attr.get_u16().map_err(|e| e.in_attr("a-u16"))?);
+                }
+                attrs::thing::A_U32 => {
+                    v.f_a_u32 = Some(attr.get_u32().map_err(|e| e.in_attr("a-u32"))?);
+                }
+                attrs::thing::A_U64 => {
+                    v.f_a_u64 = Some(attr.get_u64().map_err(|e| e.in_attr("a-u64"))?);
+                }
+                attrs::thing::A_S8 => {
+                    v.f_a_s8 = Some(attr.get_s8().map_err(|e| e.in_attr("a-s8"))?);
+                }
+                attrs::thing::A_S16 => {
+                    v.f_a_s16 = Some(attr.get_s16().map_err(|e| e.in_attr("a-s16"))?);
+                }
+                attrs::thing::A_S32 => {
+                    v.f_a_s32 = Some(attr.get_s32().map_err(|e| e.in_attr("a-s32"))?);
+                }
+                attrs::thing::A_S64 => {
+                    v.f_a_s64 = Some(attr.get_s64().map_err(|e| e.in_attr("a-s64"))?);
+                }
+                attrs::thing::A_UINT => {
                     v.f_a_uint = Some(attr.get_uint().map_err(|e| e.in_attr("a-uint"))?);
                 }
-                11 => {
+                attrs::thing::A_SINT => {
                     v.f_a_sint = Some(attr.get_sint().map_err(|e| e.in_attr("a-sint"))?);
                 }
-                12 => {
+                attrs::thing::A_BE16 => {
                     v.f_a_be16 = Some(
                         attr.get_u16_be().map_err(|e| e.in_attr("a-be16"))?,
                     );
                 }
-                13 => {
+                attrs::thing::A_IPV4 => {
                     v.f_a_ipv4 = Some(
                         attr.get_u32_be().map_err(|e| e.in_attr("a-ipv4"))?,
                     );
                 }
-                14 => {
+                attrs::thing::A_FLAG => {
                     v.f_a_flag = Some(attr.get_flag().map_err(|e| e.in_attr("a-flag"))?);
                 }
-                15 => v.f_a_string = Some(attr.get_str_bytes_lax()),
-                16 => v.f_a_binary = Some(attr.get_bytes()),
-                17 => v.f_a_opts = Some(attr.get_u32().map_err(|e| e.in_attr("a-opts"))?),
-                18 => {
+                attrs::thing::A_STRING => v.f_a_string = Some(attr.get_str_bytes_lax()),
+                attrs::thing::A_BINARY => v.f_a_binary = Some(attr.get_bytes()),
+                attrs::thing::A_OPTS => {
+                    v.f_a_opts = Some(attr.get_u32().map_err(|e| e.in_attr("a-opts"))?);
+                }
+                attrs::thing::A_BITS => {
                     v.f_a_bits = Some(
                         attr.get_bitfield32().map_err(|e| e.in_attr("a-bits"))?,
                     );
                 }
-                19 => v.f_a_hex = Some(attr.get_u32().map_err(|e| e.in_attr("a-hex"))?),
+                attrs::thing::A_HEX => {
+                    v.f_a_hex = Some(attr.get_u32().map_err(|e| e.in_attr("a-hex"))?);
+                }
                 _ => {}
             }
         }
@@ -285,8 +349,13 @@ impl<'a> Thing<'a> {
             .flatten()
             .filter(|attr| {
                 !matches!(
-                    attr.ty(), 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14
-                    | 15 | 16 | 17 | 18 | 19
+                    attr.ty(), attrs::thing::PAD | attrs::thing::A_U8 |
+                    attrs::thing::A_U16 | attrs::thing::A_U32 | attrs::thing::A_U64 |
+                    attrs::thing::A_S8 | attrs::thing::A_S16 | attrs::thing::A_S32 |
+                    attrs::thing::A_S64 | attrs::thing::A_UINT | attrs::thing::A_SINT |
+                    attrs::thing::A_BE16 | attrs::thing::A_IPV4 | attrs::thing::A_FLAG |
+                    attrs::thing::A_STRING | attrs::thing::A_BINARY |
+                    attrs::thing::A_OPTS | attrs::thing::A_BITS | attrs::thing::A_HEX
                 )
             })
     }
@@ -477,93 +546,93 @@ impl<'w, 'b> ThingEncoder<'w, 'b> {
     /// An u8.
     pub fn a_u8(&mut self, v: u8) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u8(2, v);
+        w.put_u8(attrs::thing::A_U8, v);
         self
     }
     pub fn a_u16(&mut self, v: u16) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u16(3, v);
+        w.put_u16(attrs::thing::A_U16, v);
         self
     }
     /// A colour.
     pub fn a_u32(&mut self, v: Colour) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(4, v.0 as u32);
+        w.put_u32(attrs::thing::A_U32, v.0 as u32);
         self
     }
     pub fn a_u64(&mut self, v: u64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u64(5, v);
+        w.put_u64(attrs::thing::A_U64, v);
         self
     }
     pub fn a_s8(&mut self, v: i8) -> &mut Self {
         let w = &mut *self.w;
-        w.put_s8(6, v);
+        w.put_s8(attrs::thing::A_S8, v);
         self
     }
     pub fn a_s16(&mut self, v: i16) -> &mut Self {
         let w = &mut *self.w;
-        w.put_s16(7, v);
+        w.put_s16(attrs::thing::A_S16, v);
         self
     }
     pub fn a_s32(&mut self, v: i32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_s32(8, v);
+        w.put_s32(attrs::thing::A_S32, v);
         self
     }
     pub fn a_s64(&mut self, v: i64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_s64(9, v);
+        w.put_s64(attrs::thing::A_S64, v);
         self
     }
     pub fn a_uint(&mut self, v: u64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_uint(10, v);
+        w.put_uint(attrs::thing::A_UINT, v);
         self
     }
     pub fn a_sint(&mut self, v: i64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_sint(11, v);
+        w.put_sint(attrs::thing::A_SINT, v);
         self
     }
     pub fn a_be16(&mut self, v: u16) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u16_be(12, v);
+        w.put_u16_be(attrs::thing::A_BE16, v);
         self
     }
     pub fn a_ipv4(&mut self, v: std::net::Ipv4Addr) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32_be(13, u32::from(v));
+        w.put_u32_be(attrs::thing::A_IPV4, u32::from(v));
         self
     }
     pub fn a_flag(&mut self) -> &mut Self {
         let w = &mut *self.w;
-        w.put_flag(14);
+        w.put_flag(attrs::thing::A_FLAG);
         self
     }
     pub fn a_string(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(15, v);
+        w.put_str(attrs::thing::A_STRING, v);
         self
     }
     pub fn a_binary(&mut self, v: &[u8]) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bytes(16, v);
+        w.put_bytes(attrs::thing::A_BINARY, v);
         self
     }
     pub fn a_opts(&mut self, v: Opts) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(17, v.0 as u32);
+        w.put_u32(attrs::thing::A_OPTS, v.0 as u32);
         self
     }
     pub fn a_bits(&mut self, value: Opts, selector: Opts) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bitfield32(18, value.0 as u32, selector.0 as u32);
+        w.put_bitfield32(attrs::thing::A_BITS, value.0 as u32, selector.0 as u32);
         self
     }
     pub fn a_hex(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(19, v);
+        w.put_u32(attrs::thing::A_HEX, v);
         self
     }
 }
@@ -612,19 +681,19 @@ impl GetRequest {
     /// An u8.
     pub fn a_u8(mut self, v: u8) -> Self {
         self.put(|w| {
-            w.put_u8(2, v);
+            w.put_u8(attrs::thing::A_U8, v);
         });
         self
     }
     pub fn a_string(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(15, v);
+            w.put_str(attrs::thing::A_STRING, v);
         });
         self
     }
     pub fn a_flag(mut self) -> Self {
         self.put(|w| {
-            w.put_flag(14);
+            w.put_flag(attrs::thing::A_FLAG);
         });
         self
     }
@@ -743,37 +812,37 @@ impl SetRequest {
     }
     pub fn a_bits(mut self, value: Opts, selector: Opts) -> Self {
         self.put(|w| {
-            w.put_bitfield32(18, value.0 as u32, selector.0 as u32);
+            w.put_bitfield32(attrs::thing::A_BITS, value.0 as u32, selector.0 as u32);
         });
         self
     }
     pub fn a_be16(mut self, v: u16) -> Self {
         self.put(|w| {
-            w.put_u16_be(12, v);
+            w.put_u16_be(attrs::thing::A_BE16, v);
         });
         self
     }
     pub fn a_ipv4(mut self, v: std::net::Ipv4Addr) -> Self {
         self.put(|w| {
-            w.put_u32_be(13, u32::from(v));
+            w.put_u32_be(attrs::thing::A_IPV4, u32::from(v));
         });
         self
     }
     pub fn a_uint(mut self, v: u64) -> Self {
         self.put(|w| {
-            w.put_uint(10, v);
+            w.put_uint(attrs::thing::A_UINT, v);
         });
         self
     }
     pub fn a_sint(mut self, v: i64) -> Self {
         self.put(|w| {
-            w.put_sint(11, v);
+            w.put_sint(attrs::thing::A_SINT, v);
         });
         self
     }
     pub fn a_binary(mut self, v: &[u8]) -> Self {
         self.put(|w| {
-            w.put_bytes(16, v);
+            w.put_bytes(attrs::thing::A_BINARY, v);
         });
         self
     }

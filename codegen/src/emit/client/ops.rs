@@ -83,10 +83,10 @@ fn hdr(cx: &Cx, op: &Op) -> Option<Ident> {
 }
 
 fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -> TokenStream {
-    let attrs: Vec<&ir::Attr> = sub
+    let attrs: Vec<(ir::SetId, &ir::Attr)> = sub
         .request
         .as_ref()
-        .map(|m| m.attrs.iter().map(|r| cx.fam.attr(*r)).collect())
+        .map(|m| m.attrs.iter().map(|r| (r.set, cx.fam.attr(*r))).collect())
         .unwrap_or_default();
     let doc = format!(" Request of `{}` ({what}); only the attributes the spec lists for it.", op.name);
     let opdoc = doc_attrs(op.doc.as_deref());

@@ -7,6 +7,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::attr::{doc_attrs, gen, ident, ty_lit, Cx};
+use crate::names::snake;
 use crate::ir::{self, AttrKind, SetId};
 
 /// Method names the generated types use themselves; an attribute with one of these names gets
@@ -78,7 +79,7 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
     let mut known_types = Vec::new();
     for a in &attrs {
         let g = gen(a);
-        let ty = ty_lit(a.value);
+        let ty = cx.attr_const(id, a);
         known_types.push(ty.clone());
         let Some(stored) = g.stored_ty(cx, a) else { continue };
         let field = field_name(a);
@@ -307,20 +308,20 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
 /// returning `ret`.
 pub fn setters<'x>(
     cx: &Cx,
-    attrs: impl Iterator<Item = &'x ir::Attr>,
+    attrs: impl Iterator<Item = (SetId, &'x ir::Attr)>,
     recv: &TokenStream,
     ret_ty: &TokenStream,
     body: impl Fn(TokenStream) -> TokenStream,
 ) -> TokenStream {
     let mut out = Vec::new();
-    for a in attrs {
+    for (set, a) in attrs {
         let g = gen(a);
         if !g.encodable(a) {
             continue;
         }
         let name = method_name(a);
         let params = g.setter_params(cx, a);
-        let ty = ty_lit(a.value);
+        let ty = cx.attr_const(set, a);
         let put = g.put(cx, a, &quote!(w), &quote!(#ty));
         let adoc = doc_attrs(a.doc.as_deref());
         let multi = if a.multi_attr {
@@ -344,7 +345,7 @@ fn encoder(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
     let s = cx.fam.set(id);
     let e = cx.set_encoder(id);
     let doc = format!(" Writes attributes of set `{}` into a request (used inside nests).", s.name);
-    let setters = setters(cx, s.attrs.iter(), &quote!(&mut self), &quote!(&mut Self), |put| {
+    let setters = setters(cx, s.attrs.iter().map(|a| (id, a)), &quote!(&mut self), &quote!(&mut Self), |put| {
         quote! {
             let w = &mut *self.w;
             #put
@@ -428,6 +429,33 @@ pub fn schema(cx: &Cx) -> TokenStream {
         /// `.ops[2].flags` in [`nlspec_rt::Error`].
         pub mod schema {
             #(#statics)*
+        }
+    }
+}
+
+/// `pub mod attrs`: the attribute type numbers of every set, as constants.
+pub fn attr_consts(cx: &Cx) -> TokenStream {
+    let mods = cx.fam.sets.iter().map(|s| {
+        let m = cx.set_attrs_mod(s.id);
+        let _ = snake;
+        let doc = format!(" Attribute types of set `{}`.", s.name);
+        let consts = s.attrs.iter().map(|a| {
+            let c = Cx::attr_const_name(a);
+            let v = ty_lit(a.value);
+            let d = format!(" `{}` (C: `{}`).", a.name, a.c_name);
+            quote!(#[doc = #d] pub const #c: u16 = #v;)
+        });
+        quote! {
+            #[doc = #doc]
+            pub mod #m {
+                #(#consts)*
+            }
+        }
+    });
+    quote! {
+        /// Attribute type numbers (`nla_type`), one module per attribute set.
+        pub mod attrs {
+            #(#mods)*
         }
     }
 }

@@ -50,6 +50,80 @@ pub mod cmd {
     /// Command `delmcast-grp` (C: `CTRL_CMD_DELMCAST_GRP`).
     pub const DELMCAST_GRP: u8 = 8;
 }
+/// Attribute type numbers (`nla_type`), one module per attribute set.
+pub mod attrs {
+    /// Attribute types of set `ctrl-attrs`.
+    pub mod ctrl_attrs {
+        /// `family-id` (C: `CTRL_ATTR_FAMILY_ID`).
+        pub const FAMILY_ID: u16 = 1;
+        /// `family-name` (C: `CTRL_ATTR_FAMILY_NAME`).
+        pub const FAMILY_NAME: u16 = 2;
+        /// `version` (C: `CTRL_ATTR_VERSION`).
+        pub const VERSION: u16 = 3;
+        /// `hdrsize` (C: `CTRL_ATTR_HDRSIZE`).
+        pub const HDRSIZE: u16 = 4;
+        /// `maxattr` (C: `CTRL_ATTR_MAXATTR`).
+        pub const MAXATTR: u16 = 5;
+        /// `ops` (C: `CTRL_ATTR_OPS`).
+        pub const OPS: u16 = 6;
+        /// `mcast-groups` (C: `CTRL_ATTR_MCAST_GROUPS`).
+        pub const MCAST_GROUPS: u16 = 7;
+        /// `policy` (C: `CTRL_ATTR_POLICY`).
+        pub const POLICY: u16 = 8;
+        /// `op-policy` (C: `CTRL_ATTR_OP_POLICY`).
+        pub const OP_POLICY: u16 = 9;
+        /// `op` (C: `CTRL_ATTR_OP`).
+        pub const OP: u16 = 10;
+    }
+    /// Attribute types of set `op-attrs`.
+    pub mod op_attrs {
+        /// `id` (C: `CTRL_ATTR_OP_ID`).
+        pub const ID: u16 = 1;
+        /// `flags` (C: `CTRL_ATTR_OP_FLAGS`).
+        pub const FLAGS: u16 = 2;
+    }
+    /// Attribute types of set `mcast-group-attrs`.
+    pub mod mcast_group_attrs {
+        /// `name` (C: `CTRL_ATTR_MCAST_GRP_NAME`).
+        pub const NAME: u16 = 1;
+        /// `id` (C: `CTRL_ATTR_MCAST_GRP_ID`).
+        pub const ID: u16 = 2;
+    }
+    /// Attribute types of set `policy-attrs`.
+    pub mod policy_attrs {
+        /// `type` (C: `NL_POLICY_TYPE_ATTR_TYPE`).
+        pub const TYPE: u16 = 1;
+        /// `min-value-s` (C: `NL_POLICY_TYPE_ATTR_MIN_VALUE_S`).
+        pub const MIN_VALUE_S: u16 = 2;
+        /// `max-value-s` (C: `NL_POLICY_TYPE_ATTR_MAX_VALUE_S`).
+        pub const MAX_VALUE_S: u16 = 3;
+        /// `min-value-u` (C: `NL_POLICY_TYPE_ATTR_MIN_VALUE_U`).
+        pub const MIN_VALUE_U: u16 = 4;
+        /// `max-value-u` (C: `NL_POLICY_TYPE_ATTR_MAX_VALUE_U`).
+        pub const MAX_VALUE_U: u16 = 5;
+        /// `min-length` (C: `NL_POLICY_TYPE_ATTR_MIN_LENGTH`).
+        pub const MIN_LENGTH: u16 = 6;
+        /// `max-length` (C: `NL_POLICY_TYPE_ATTR_MAX_LENGTH`).
+        pub const MAX_LENGTH: u16 = 7;
+        /// `policy-idx` (C: `NL_POLICY_TYPE_ATTR_POLICY_IDX`).
+        pub const POLICY_IDX: u16 = 8;
+        /// `policy-maxtype` (C: `NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE`).
+        pub const POLICY_MAXTYPE: u16 = 9;
+        /// `bitfield32-mask` (C: `NL_POLICY_TYPE_ATTR_BITFIELD32_MASK`).
+        pub const BITFIELD32_MASK: u16 = 10;
+        /// `pad` (C: `NL_POLICY_TYPE_ATTR_PAD`).
+        pub const PAD: u16 = 11;
+        /// `mask` (C: `NL_POLICY_TYPE_ATTR_MASK`).
+        pub const MASK: u16 = 12;
+    }
+    /// Attribute types of set `op-policy-attrs`.
+    pub mod op_policy_attrs {
+        /// `do` (C: `CTRL_ATTR_POLICY_DO`).
+        pub const DO: u16 = 1;
+        /// `dump` (C: `CTRL_ATTR_POLICY_DUMP`).
+        pub const DUMP: u16 = 2;
+    }
+}
 /// Size of a family name buffer, including the terminating NUL.
 ///
 /// C: `NLCTRL_GENL_NAMSIZ`.
@@ -363,22 +437,24 @@ impl<'a> CtrlAttrs<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => {
+                attrs::ctrl_attrs::FAMILY_ID => {
                     v.f_family_id = Some(
                         attr.get_u16().map_err(|e| e.in_attr("family-id"))?,
                     );
                 }
-                2 => v.f_family_name = Some(attr.get_str_bytes_lax()),
-                3 => {
+                attrs::ctrl_attrs::FAMILY_NAME => {
+                    v.f_family_name = Some(attr.get_str_bytes_lax());
+                }
+                attrs::ctrl_attrs::VERSION => {
                     v.f_version = Some(attr.get_u32().map_err(|e| e.in_attr("version"))?);
                 }
-                4 => {
+                attrs::ctrl_attrs::HDRSIZE => {
                     v.f_hdrsize = Some(attr.get_u32().map_err(|e| e.in_attr("hdrsize"))?);
                 }
-                5 => {
+                attrs::ctrl_attrs::MAXATTR => {
                     v.f_maxattr = Some(attr.get_u32().map_err(|e| e.in_attr("maxattr"))?);
                 }
-                6 => {
+                attrs::ctrl_attrs::OPS => {
                     v.f_ops = Some(
                         check_elements(
                                 attr,
@@ -389,7 +465,7 @@ impl<'a> CtrlAttrs<'a> {
                             .map_err(|e| e.in_attr("ops"))?,
                     );
                 }
-                7 => {
+                attrs::ctrl_attrs::MCAST_GROUPS => {
                     v.f_mcast_groups = Some(
                         check_elements(
                                 attr,
@@ -401,7 +477,7 @@ impl<'a> CtrlAttrs<'a> {
                             .map_err(|e| e.in_attr("mcast-groups"))?,
                     );
                 }
-                8 => {
+                attrs::ctrl_attrs::POLICY => {
                     v.f_policy = Some(
                         check_elements(
                                 attr,
@@ -419,7 +495,7 @@ impl<'a> CtrlAttrs<'a> {
                             .map_err(|e| e.in_attr("policy"))?,
                     );
                 }
-                9 => {
+                attrs::ctrl_attrs::OP_POLICY => {
                     v.f_op_policy = Some(
                         check_elements(
                                 attr,
@@ -431,7 +507,9 @@ impl<'a> CtrlAttrs<'a> {
                             .map_err(|e| e.in_attr("op-policy"))?,
                     );
                 }
-                10 => v.f_op = Some(attr.get_u32().map_err(|e| e.in_attr("op"))?),
+                attrs::ctrl_attrs::OP => {
+                    v.f_op = Some(attr.get_u32().map_err(|e| e.in_attr("op"))?);
+                }
                 _ => {}
             }
         }
@@ -447,7 +525,16 @@ impl<'a> CtrlAttrs<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10))
+            .filter(|attr| {
+                !matches!(
+                    attr.ty(), attrs::ctrl_attrs::FAMILY_ID |
+                    attrs::ctrl_attrs::FAMILY_NAME | attrs::ctrl_attrs::VERSION |
+                    attrs::ctrl_attrs::HDRSIZE | attrs::ctrl_attrs::MAXATTR |
+                    attrs::ctrl_attrs::OPS | attrs::ctrl_attrs::MCAST_GROUPS |
+                    attrs::ctrl_attrs::POLICY | attrs::ctrl_attrs::OP_POLICY |
+                    attrs::ctrl_attrs::OP
+                )
+            })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> CtrlAttrsOwned {
@@ -648,31 +735,31 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
     /// Numeric id the family was assigned when it registered.
     pub fn family_id(&mut self, v: u16) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u16(1, v);
+        w.put_u16(attrs::ctrl_attrs::FAMILY_ID, v);
         self
     }
     /// Name the family registered under.
     pub fn family_name(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(2, v);
+        w.put_str(attrs::ctrl_attrs::FAMILY_NAME, v);
         self
     }
     /// Version number the family declares.
     pub fn version(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(3, v);
+        w.put_u32(attrs::ctrl_attrs::VERSION, v);
         self
     }
     /// Length of the family's own fixed header after the genetlink header.
     pub fn hdrsize(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(4, v);
+        w.put_u32(attrs::ctrl_attrs::HDRSIZE, v);
         self
     }
     /// Highest attribute number the family accepts at the top level.
     pub fn maxattr(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(5, v);
+        w.put_u32(attrs::ctrl_attrs::MAXATTR, v);
         self
     }
     /// The family's commands, one nest each.
@@ -681,7 +768,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
         f: impl FnOnce(&mut OpAttrsArrayEncoder<'_, '_>),
     ) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(6);
+        let nest = w.nest_start(attrs::ctrl_attrs::OPS);
         f(&mut OpAttrsArrayEncoder::new(&mut *w));
         w.nest_end(nest);
         self
@@ -692,7 +779,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
         f: impl FnOnce(&mut McastGroupAttrsArrayEncoder<'_, '_>),
     ) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(7);
+        let nest = w.nest_start(attrs::ctrl_attrs::MCAST_GROUPS);
         f(&mut McastGroupAttrsArrayEncoder::new(&mut *w));
         w.nest_end(nest);
         self
@@ -704,7 +791,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
         f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>),
     ) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(8);
+        let nest = w.nest_start(attrs::ctrl_attrs::POLICY);
         f(&mut *w);
         w.nest_end(nest);
         self
@@ -715,7 +802,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
         f: impl FnOnce(&mut OpPolicyAttrsArrayEncoder<'_, '_>),
     ) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(9);
+        let nest = w.nest_start(attrs::ctrl_attrs::OP_POLICY);
         f(&mut OpPolicyAttrsArrayEncoder::new(&mut *w));
         w.nest_end(nest);
         self
@@ -723,7 +810,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
     /// Restricts a policy dump to this one command.
     pub fn op(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(10, v);
+        w.put_u32(attrs::ctrl_attrs::OP, v);
         self
     }
 }
@@ -756,8 +843,12 @@ impl<'a> OpAttrs<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?),
-                2 => v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?),
+                attrs::op_attrs::ID => {
+                    v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?);
+                }
+                attrs::op_attrs::FLAGS => {
+                    v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?);
+                }
                 _ => {}
             }
         }
@@ -773,7 +864,9 @@ impl<'a> OpAttrs<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 1 | 2))
+            .filter(|attr| {
+                !matches!(attr.ty(), attrs::op_attrs::ID | attrs::op_attrs::FLAGS)
+            })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> OpAttrsOwned {
@@ -827,13 +920,13 @@ impl<'w, 'b> OpAttrsEncoder<'w, 'b> {
     /// Command number.
     pub fn id(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(1, v);
+        w.put_u32(attrs::op_attrs::ID, v);
         self
     }
     /// What the command supports and which permission it needs.
     pub fn flags(&mut self, v: OpFlags) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(2, v.0 as u32);
+        w.put_u32(attrs::op_attrs::FLAGS, v.0 as u32);
         self
     }
 }
@@ -895,8 +988,12 @@ impl<'a> McastGroupAttrs<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_name = Some(attr.get_str_bytes_lax()),
-                2 => v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?),
+                attrs::mcast_group_attrs::NAME => {
+                    v.f_name = Some(attr.get_str_bytes_lax());
+                }
+                attrs::mcast_group_attrs::ID => {
+                    v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?);
+                }
                 _ => {}
             }
         }
@@ -912,7 +1009,12 @@ impl<'a> McastGroupAttrs<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 1 | 2))
+            .filter(|attr| {
+                !matches!(
+                    attr.ty(), attrs::mcast_group_attrs::NAME |
+                    attrs::mcast_group_attrs::ID
+                )
+            })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> McastGroupAttrsOwned {
@@ -970,13 +1072,13 @@ impl<'w, 'b> McastGroupAttrsEncoder<'w, 'b> {
     /// Group name, unique within the family.
     pub fn name(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(1, v);
+        w.put_str(attrs::mcast_group_attrs::NAME, v);
         self
     }
     /// Global group id to pass to NETLINK_ADD_MEMBERSHIP.
     pub fn id(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(2, v);
+        w.put_u32(attrs::mcast_group_attrs::ID, v);
         self
     }
 }
@@ -1050,53 +1152,57 @@ impl<'a> PolicyAttrs<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_type = Some(attr.get_u32().map_err(|e| e.in_attr("type"))?),
-                2 => {
+                attrs::policy_attrs::TYPE => {
+                    v.f_type = Some(attr.get_u32().map_err(|e| e.in_attr("type"))?);
+                }
+                attrs::policy_attrs::MIN_VALUE_S => {
                     v.f_min_value_s = Some(
                         attr.get_s64().map_err(|e| e.in_attr("min-value-s"))?,
                     );
                 }
-                3 => {
+                attrs::policy_attrs::MAX_VALUE_S => {
                     v.f_max_value_s = Some(
                         attr.get_s64().map_err(|e| e.in_attr("max-value-s"))?,
                     );
                 }
-                4 => {
+                attrs::policy_attrs::MIN_VALUE_U => {
                     v.f_min_value_u = Some(
                         attr.get_u64().map_err(|e| e.in_attr("min-value-u"))?,
                     );
                 }
-                5 => {
+                attrs::policy_attrs::MAX_VALUE_U => {
                     v.f_max_value_u = Some(
                         attr.get_u64().map_err(|e| e.in_attr("max-value-u"))?,
                     );
                 }
-                6 => {
+                attrs::policy_attrs::MIN_LENGTH => {
                     v.f_min_length = Some(
                         attr.get_u32().map_err(|e| e.in_attr("min-length"))?,
                     );
                 }
-                7 => {
+                attrs::policy_attrs::MAX_LENGTH => {
                     v.f_max_length = Some(
                         attr.get_u32().map_err(|e| e.in_attr("max-length"))?,
                     );
                 }
-                8 => {
+                attrs::policy_attrs::POLICY_IDX => {
                     v.f_policy_idx = Some(
                         attr.get_u32().map_err(|e| e.in_attr("policy-idx"))?,
                     );
                 }
-                9 => {
+                attrs::policy_attrs::POLICY_MAXTYPE => {
                     v.f_policy_maxtype = Some(
                         attr.get_u32().map_err(|e| e.in_attr("policy-maxtype"))?,
                     );
                 }
-                10 => {
+                attrs::policy_attrs::BITFIELD32_MASK => {
                     v.f_bitfield32_mask = Some(
                         attr.get_u32().map_err(|e| e.in_attr("bitfield32-mask"))?,
                     );
                 }
-                12 => v.f_mask = Some(attr.get_u64().map_err(|e| e.in_attr("mask"))?),
+                attrs::policy_attrs::MASK => {
+                    v.f_mask = Some(attr.get_u64().map_err(|e| e.in_attr("mask"))?);
+                }
                 _ => {}
             }
         }
@@ -1113,7 +1219,15 @@ impl<'a> PolicyAttrs<'a> {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
             .filter(|attr| {
-                !matches!(attr.ty(), 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12)
+                !matches!(
+                    attr.ty(), attrs::policy_attrs::TYPE |
+                    attrs::policy_attrs::MIN_VALUE_S | attrs::policy_attrs::MAX_VALUE_S |
+                    attrs::policy_attrs::MIN_VALUE_U | attrs::policy_attrs::MAX_VALUE_U |
+                    attrs::policy_attrs::MIN_LENGTH | attrs::policy_attrs::MAX_LENGTH |
+                    attrs::policy_attrs::POLICY_IDX | attrs::policy_attrs::POLICY_MAXTYPE
+                    | attrs::policy_attrs::BITFIELD32_MASK | attrs::policy_attrs::PAD |
+                    attrs::policy_attrs::MASK
+                )
             })
     }
     /// An owned copy.
@@ -1258,67 +1372,67 @@ impl<'w, 'b> PolicyAttrsEncoder<'w, 'b> {
     /// Kind of validation.
     pub fn type_(&mut self, v: AttrType) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(1, v.0 as u32);
+        w.put_u32(attrs::policy_attrs::TYPE, v.0 as u32);
         self
     }
     /// Lowest accepted value of a signed integer.
     pub fn min_value_s(&mut self, v: i64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_s64(2, v);
+        w.put_s64(attrs::policy_attrs::MIN_VALUE_S, v);
         self
     }
     /// Highest accepted value of a signed integer.
     pub fn max_value_s(&mut self, v: i64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_s64(3, v);
+        w.put_s64(attrs::policy_attrs::MAX_VALUE_S, v);
         self
     }
     /// Lowest accepted value of an unsigned integer.
     pub fn min_value_u(&mut self, v: u64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u64(4, v);
+        w.put_u64(attrs::policy_attrs::MIN_VALUE_U, v);
         self
     }
     /// Highest accepted value of an unsigned integer.
     pub fn max_value_u(&mut self, v: u64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u64(5, v);
+        w.put_u64(attrs::policy_attrs::MAX_VALUE_U, v);
         self
     }
     /// Shortest accepted payload of a binary or string.
     pub fn min_length(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(6, v);
+        w.put_u32(attrs::policy_attrs::MIN_LENGTH, v);
         self
     }
     /// Longest accepted payload of a binary or string.
     pub fn max_length(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(7, v);
+        w.put_u32(attrs::policy_attrs::MAX_LENGTH, v);
         self
     }
     /// Index of the policy that validates the inside of a nest.
     pub fn policy_idx(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(8, v);
+        w.put_u32(attrs::policy_attrs::POLICY_IDX, v);
         self
     }
     /// Highest attribute number accepted inside that nest.
     pub fn policy_maxtype(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(9, v);
+        w.put_u32(attrs::policy_attrs::POLICY_MAXTYPE, v);
         self
     }
     /// Bits a bitfield32 may set.
     pub fn bitfield32_mask(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(10, v);
+        w.put_u32(attrs::policy_attrs::BITFIELD32_MASK, v);
         self
     }
     /// Bits an unsigned integer may set.
     pub fn mask(&mut self, v: u64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u64(12, v);
+        w.put_u64(attrs::policy_attrs::MASK, v);
         self
     }
 }
@@ -1351,8 +1465,12 @@ impl<'a> OpPolicyAttrs<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_do = Some(attr.get_u32().map_err(|e| e.in_attr("do"))?),
-                2 => v.f_dump = Some(attr.get_u32().map_err(|e| e.in_attr("dump"))?),
+                attrs::op_policy_attrs::DO => {
+                    v.f_do = Some(attr.get_u32().map_err(|e| e.in_attr("do"))?);
+                }
+                attrs::op_policy_attrs::DUMP => {
+                    v.f_dump = Some(attr.get_u32().map_err(|e| e.in_attr("dump"))?);
+                }
                 _ => {}
             }
         }
@@ -1368,7 +1486,11 @@ impl<'a> OpPolicyAttrs<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 1 | 2))
+            .filter(|attr| {
+                !matches!(
+                    attr.ty(), attrs::op_policy_attrs::DO | attrs::op_policy_attrs::DUMP
+                )
+            })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> OpPolicyAttrsOwned {
@@ -1422,13 +1544,13 @@ impl<'w, 'b> OpPolicyAttrsEncoder<'w, 'b> {
     /// Policy index for do requests.
     pub fn do_(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(1, v);
+        w.put_u32(attrs::op_policy_attrs::DO, v);
         self
     }
     /// Policy index for dump requests.
     pub fn dump(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(2, v);
+        w.put_u32(attrs::op_policy_attrs::DUMP, v);
         self
     }
 }
@@ -1509,7 +1631,7 @@ impl GetfamilyRequest {
     /// Name the family registered under.
     pub fn family_name(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(2, v);
+            w.put_str(attrs::ctrl_attrs::FAMILY_NAME, v);
         });
         self
     }
@@ -1630,21 +1752,21 @@ impl GetpolicyDumpRequest {
     /// Name the family registered under.
     pub fn family_name(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(2, v);
+            w.put_str(attrs::ctrl_attrs::FAMILY_NAME, v);
         });
         self
     }
     /// Numeric id the family was assigned when it registered.
     pub fn family_id(mut self, v: u16) -> Self {
         self.put(|w| {
-            w.put_u16(1, v);
+            w.put_u16(attrs::ctrl_attrs::FAMILY_ID, v);
         });
         self
     }
     /// Restricts a policy dump to this one command.
     pub fn op(mut self, v: u32) -> Self {
         self.put(|w| {
-            w.put_u32(10, v);
+            w.put_u32(attrs::ctrl_attrs::OP, v);
         });
         self
     }

@@ -60,6 +60,79 @@ pub mod cmd {
     /// Command `evict-ntf` (C: `NLKV_CMD_EVICT_NTF`).
     pub const EVICT_NTF: u8 = 9;
 }
+/// Attribute type numbers (`nla_type`), one module per attribute set.
+pub mod attrs {
+    /// Attribute types of set `entry`.
+    pub mod entry {
+        /// `unspec` (C: `NLKV_A_ENTRY_UNSPEC`).
+        pub const UNSPEC: u16 = 0;
+        /// `key` (C: `NLKV_A_ENTRY_KEY`).
+        pub const KEY: u16 = 1;
+        /// `value` (C: `NLKV_A_ENTRY_VALUE`).
+        pub const VALUE: u16 = 2;
+        /// `kind` (C: `NLKV_A_ENTRY_KIND`).
+        pub const KIND: u16 = 3;
+        /// `flags` (C: `NLKV_A_ENTRY_FLAGS`).
+        pub const FLAGS: u16 = 4;
+        /// `ttl-ms` (C: `NLKV_A_ENTRY_TTL_MS`).
+        pub const TTL_MS: u16 = 5;
+        /// `priority` (C: `NLKV_A_ENTRY_PRIORITY`).
+        pub const PRIORITY: u16 = 6;
+        /// `counter` (C: `NLKV_A_ENTRY_COUNTER`).
+        pub const COUNTER: u16 = 7;
+        /// `delta` (C: `NLKV_A_ENTRY_DELTA`).
+        pub const DELTA: u16 = 8;
+        /// `stats` (C: `NLKV_A_ENTRY_STATS`).
+        pub const STATS: u16 = 9;
+        /// `tags` (C: `NLKV_A_ENTRY_TAGS`).
+        pub const TAGS: u16 = 10;
+        /// `label` (C: `NLKV_A_ENTRY_LABEL`).
+        pub const LABEL: u16 = 11;
+        /// `digest` (C: `NLKV_A_ENTRY_DIGEST`).
+        pub const DIGEST: u16 = 12;
+        /// `owner-addr` (C: `NLKV_A_ENTRY_OWNER_ADDR`).
+        pub const OWNER_ADDR: u16 = 13;
+        /// `owner-port` (C: `NLKV_A_ENTRY_OWNER_PORT`).
+        pub const OWNER_PORT: u16 = 14;
+        /// `meta` (C: `NLKV_A_ENTRY_META`).
+        pub const META: u16 = 15;
+        /// `flag-update` (C: `NLKV_A_ENTRY_FLAG_UPDATE`).
+        pub const FLAG_UPDATE: u16 = 16;
+        /// `pad` (C: `NLKV_A_ENTRY_PAD`).
+        pub const PAD: u16 = 17;
+        /// `change` (C: `NLKV_A_ENTRY_CHANGE`).
+        pub const CHANGE: u16 = 18;
+        /// `create-only` (C: `NLKV_A_ENTRY_CREATE_ONLY`).
+        pub const CREATE_ONLY: u16 = 19;
+        /// `filter` (C: `NLKV_A_ENTRY_FILTER`).
+        pub const FILTER: u16 = 20;
+        /// `count` (C: `NLKV_A_ENTRY_COUNT`).
+        pub const COUNT: u16 = 21;
+        /// `old-counter` (C: `NLKV_A_ENTRY_OLD_COUNTER`).
+        pub const OLD_COUNTER: u16 = 22;
+    }
+    /// Attribute types of set `entry-filter`.
+    pub mod entry_filter {
+        /// `key` (C: `NLKV_A_ENTRY_KEY`).
+        pub const KEY: u16 = 1;
+        /// `kind` (C: `NLKV_A_ENTRY_KIND`).
+        pub const KIND: u16 = 3;
+        /// `flags` (C: `NLKV_A_ENTRY_FLAGS`).
+        pub const FLAGS: u16 = 4;
+    }
+    /// Attribute types of set `tag`.
+    pub mod tag {
+        /// `name` (C: `NLKV_A_TAG_NAME`).
+        pub const NAME: u16 = 1;
+        /// `weight` (C: `NLKV_A_TAG_WEIGHT`).
+        pub const WEIGHT: u16 = 2;
+    }
+    /// Attribute types of set `meta-item`.
+    pub mod meta_item {
+        /// `value` (C: `NLKV_A_META_ITEM_VALUE`).
+        pub const VALUE: u16 = 1;
+    }
+}
 /// Longest key accepted, in bytes, excluding the terminating NUL.
 ///
 /// C: `NLKV_MAX_KEY_LEN`.
@@ -461,29 +534,37 @@ impl<'a> Entry<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_key = Some(attr.get_str_bytes_lax()),
-                2 => v.f_value = Some(attr.get_bytes()),
-                3 => v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?),
-                4 => v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?),
-                5 => v.f_ttl_ms = Some(attr.get_u64().map_err(|e| e.in_attr("ttl-ms"))?),
-                6 => {
+                attrs::entry::KEY => v.f_key = Some(attr.get_str_bytes_lax()),
+                attrs::entry::VALUE => v.f_value = Some(attr.get_bytes()),
+                attrs::entry::KIND => {
+                    v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?);
+                }
+                attrs::entry::FLAGS => {
+                    v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?);
+                }
+                attrs::entry::TTL_MS => {
+                    v.f_ttl_ms = Some(attr.get_u64().map_err(|e| e.in_attr("ttl-ms"))?);
+                }
+                attrs::entry::PRIORITY => {
                     v.f_priority = Some(
                         attr.get_s8().map_err(|e| e.in_attr("priority"))?,
                     );
                 }
-                7 => {
+                attrs::entry::COUNTER => {
                     v.f_counter = Some(
                         attr.get_uint().map_err(|e| e.in_attr("counter"))?,
                     );
                 }
-                8 => v.f_delta = Some(attr.get_sint().map_err(|e| e.in_attr("delta"))?),
-                9 => {
+                attrs::entry::DELTA => {
+                    v.f_delta = Some(attr.get_sint().map_err(|e| e.in_attr("delta"))?);
+                }
+                attrs::entry::STATS => {
                     v.f_stats = Some(
                         EntryStats::from_bytes(attr.payload())
                             .map_err(|e| e.in_attr("stats"))?,
                     );
                 }
-                10 => {
+                attrs::entry::TAGS => {
                     v.f_tags = Some(
                         check_elements(
                                 attr,
@@ -492,18 +573,18 @@ impl<'a> Entry<'a> {
                             .map_err(|e| e.in_attr("tags"))?,
                     );
                 }
-                12 => v.f_digest = Some(attr.get_bytes()),
-                13 => {
+                attrs::entry::DIGEST => v.f_digest = Some(attr.get_bytes()),
+                attrs::entry::OWNER_ADDR => {
                     v.f_owner_addr = Some(
                         attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?,
                     );
                 }
-                14 => {
+                attrs::entry::OWNER_PORT => {
                     v.f_owner_port = Some(
                         attr.get_u16_be().map_err(|e| e.in_attr("owner-port"))?,
                     );
                 }
-                15 => {
+                attrs::entry::META => {
                     v.f_meta = Some(
                         check_elements(
                                 attr,
@@ -514,26 +595,30 @@ impl<'a> Entry<'a> {
                             .map_err(|e| e.in_attr("meta"))?,
                     );
                 }
-                16 => {
+                attrs::entry::FLAG_UPDATE => {
                     v.f_flag_update = Some(
                         attr.get_bitfield32().map_err(|e| e.in_attr("flag-update"))?,
                     );
                 }
-                18 => v.f_change = Some(attr.get_u8().map_err(|e| e.in_attr("change"))?),
-                19 => {
+                attrs::entry::CHANGE => {
+                    v.f_change = Some(attr.get_u8().map_err(|e| e.in_attr("change"))?);
+                }
+                attrs::entry::CREATE_ONLY => {
                     v.f_create_only = Some(
                         attr.get_flag().map_err(|e| e.in_attr("create-only"))?,
                     );
                 }
-                20 => {
+                attrs::entry::FILTER => {
                     v.f_filter = Some(
                         EntryFilter::decode_nested(attr.payload(), depth + 1)
                             .map(|_| attr)
                             .map_err(|e| e.in_attr("filter"))?,
                     );
                 }
-                21 => v.f_count = Some(attr.get_u32().map_err(|e| e.in_attr("count"))?),
-                22 => {
+                attrs::entry::COUNT => {
+                    v.f_count = Some(attr.get_u32().map_err(|e| e.in_attr("count"))?);
+                }
+                attrs::entry::OLD_COUNTER => {
                     v.f_old_counter = Some(
                         attr.get_sint().map_err(|e| e.in_attr("old-counter"))?,
                     );
@@ -555,8 +640,15 @@ impl<'a> Entry<'a> {
             .flatten()
             .filter(|attr| {
                 !matches!(
-                    attr.ty(), 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13
-                    | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21 | 22
+                    attr.ty(), attrs::entry::UNSPEC | attrs::entry::KEY |
+                    attrs::entry::VALUE | attrs::entry::KIND | attrs::entry::FLAGS |
+                    attrs::entry::TTL_MS | attrs::entry::PRIORITY | attrs::entry::COUNTER
+                    | attrs::entry::DELTA | attrs::entry::STATS | attrs::entry::TAGS |
+                    attrs::entry::LABEL | attrs::entry::DIGEST | attrs::entry::OWNER_ADDR
+                    | attrs::entry::OWNER_PORT | attrs::entry::META |
+                    attrs::entry::FLAG_UPDATE | attrs::entry::PAD | attrs::entry::CHANGE
+                    | attrs::entry::CREATE_ONLY | attrs::entry::FILTER |
+                    attrs::entry::COUNT | attrs::entry::OLD_COUNTER
                 )
             })
     }
@@ -647,7 +739,7 @@ impl<'a> Entry<'a> {
     pub fn label(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| attr.ty() == 11)
+            .filter(|attr| attr.ty() == attrs::entry::LABEL)
             .filter_map(|attr| Some(attr.get_str_bytes_lax()))
             .map(|v| nlspec_rt::display::utf8_prefix(v))
     }
@@ -844,61 +936,61 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
     /// The entry's key.
     pub fn key(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(1, v);
+        w.put_str(attrs::entry::KEY, v);
         self
     }
     /// The entry's value.
     pub fn value(&mut self, v: &[u8]) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bytes(2, v);
+        w.put_bytes(attrs::entry::VALUE, v);
         self
     }
     /// What the value holds.
     pub fn kind(&mut self, v: Kind) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(3, v.0 as u32);
+        w.put_u32(attrs::entry::KIND, v.0 as u32);
         self
     }
     /// Properties of the entry.
     pub fn flags(&mut self, v: EntryFlags) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(4, v.0 as u32);
+        w.put_u32(attrs::entry::FLAGS, v.0 as u32);
         self
     }
     /// Lifetime in milliseconds; the entry is evicted when it runs out.
     pub fn ttl_ms(&mut self, v: u64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u64(5, v);
+        w.put_u64(attrs::entry::TTL_MS, v);
         self
     }
     /// Eviction priority, lower goes first.
     pub fn priority(&mut self, v: i8) -> &mut Self {
         let w = &mut *self.w;
-        w.put_s8(6, v);
+        w.put_s8(attrs::entry::PRIORITY, v);
         self
     }
     /// Current value of a counter entry.
     pub fn counter(&mut self, v: u64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_uint(7, v);
+        w.put_uint(attrs::entry::COUNTER, v);
         self
     }
     /// Amount added to a counter by incr.
     pub fn delta(&mut self, v: i64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_sint(8, v);
+        w.put_sint(attrs::entry::DELTA, v);
         self
     }
     /// Counters the kernel keeps for the entry.
     pub fn stats(&mut self, v: &EntryStats) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bytes(9, &v.to_bytes());
+        w.put_bytes(attrs::entry::STATS, &v.to_bytes());
         self
     }
     /// Ordered tags of the entry.
     pub fn tags(&mut self, f: impl FnOnce(&mut TagArrayEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(10);
+        let nest = w.nest_start(attrs::entry::TAGS);
         f(&mut TagArrayEncoder::new(&mut *w));
         w.nest_end(nest);
         self
@@ -908,25 +1000,25 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
     /// Multi-attr: call once per value.
     pub fn label(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(11, v);
+        w.put_str(attrs::entry::LABEL, v);
         self
     }
     /// SHA-256 of the value, supplied by the writer.
     pub fn digest(&mut self, v: &[u8]) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bytes(12, v);
+        w.put_bytes(attrs::entry::DIGEST, v);
         self
     }
     /// IPv4 address of the writer, network byte order.
     pub fn owner_addr(&mut self, v: std::net::Ipv4Addr) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32_be(13, u32::from(v));
+        w.put_u32_be(attrs::entry::OWNER_ADDR, u32::from(v));
         self
     }
     /// Port of the writer, network byte order.
     pub fn owner_port(&mut self, v: u16) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u16_be(14, v);
+        w.put_u16_be(attrs::entry::OWNER_PORT, v);
         self
     }
     /// Small numbered metadata slots; the slot number is the attribute type.
@@ -935,7 +1027,7 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         f: impl FnOnce(&mut MetaItemArrayEncoder<'_, '_>),
     ) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(15);
+        let nest = w.nest_start(attrs::entry::META);
         f(&mut MetaItemArrayEncoder::new(&mut *w));
         w.nest_end(nest);
         self
@@ -943,19 +1035,19 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
     /// Flags to change (selector) and their new values.
     pub fn flag_update(&mut self, value: EntryFlags, selector: EntryFlags) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bitfield32(16, value.0 as u32, selector.0 as u32);
+        w.put_bitfield32(attrs::entry::FLAG_UPDATE, value.0 as u32, selector.0 as u32);
         self
     }
     /// What happened, in notifications.
     pub fn change(&mut self, v: Change) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u8(18, v.0 as u8);
+        w.put_u8(attrs::entry::CHANGE, v.0 as u8);
         self
     }
     /// Fail with EEXIST instead of overwriting an existing entry.
     pub fn create_only(&mut self) -> &mut Self {
         let w = &mut *self.w;
-        w.put_flag(19);
+        w.put_flag(attrs::entry::CREATE_ONLY);
         self
     }
     /// Which entries a dump returns.
@@ -964,7 +1056,7 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         f: impl FnOnce(&mut EntryFilterEncoder<'_, '_>),
     ) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(20);
+        let nest = w.nest_start(attrs::entry::FILTER);
         f(&mut EntryFilterEncoder::new(&mut *w));
         w.nest_end(nest);
         self
@@ -972,13 +1064,13 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
     /// Number of entries to create in a fill request, or that were affected.
     pub fn count(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(21, v);
+        w.put_u32(attrs::entry::COUNT, v);
         self
     }
     /// Counter value before an incr.
     pub fn old_counter(&mut self, v: i64) -> &mut Self {
         let w = &mut *self.w;
-        w.put_sint(22, v);
+        w.put_sint(attrs::entry::OLD_COUNTER, v);
         self
     }
 }
@@ -1012,9 +1104,13 @@ impl<'a> EntryFilter<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_key = Some(attr.get_str_bytes_lax()),
-                3 => v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?),
-                4 => v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?),
+                attrs::entry_filter::KEY => v.f_key = Some(attr.get_str_bytes_lax()),
+                attrs::entry_filter::KIND => {
+                    v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?);
+                }
+                attrs::entry_filter::FLAGS => {
+                    v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?);
+                }
                 _ => {}
             }
         }
@@ -1030,7 +1126,12 @@ impl<'a> EntryFilter<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 1 | 3 | 4))
+            .filter(|attr| {
+                !matches!(
+                    attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND |
+                    attrs::entry_filter::FLAGS
+                )
+            })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> EntryFilterOwned {
@@ -1098,19 +1199,19 @@ impl<'w, 'b> EntryFilterEncoder<'w, 'b> {
     /// The entry's key.
     pub fn key(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(1, v);
+        w.put_str(attrs::entry_filter::KEY, v);
         self
     }
     /// What the value holds.
     pub fn kind(&mut self, v: Kind) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(3, v.0 as u32);
+        w.put_u32(attrs::entry_filter::KIND, v.0 as u32);
         self
     }
     /// Properties of the entry.
     pub fn flags(&mut self, v: EntryFlags) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(4, v.0 as u32);
+        w.put_u32(attrs::entry_filter::FLAGS, v.0 as u32);
         self
     }
 }
@@ -1143,8 +1244,10 @@ impl<'a> Tag<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_name = Some(attr.get_str_bytes_lax()),
-                2 => v.f_weight = Some(attr.get_u16().map_err(|e| e.in_attr("weight"))?),
+                attrs::tag::NAME => v.f_name = Some(attr.get_str_bytes_lax()),
+                attrs::tag::WEIGHT => {
+                    v.f_weight = Some(attr.get_u16().map_err(|e| e.in_attr("weight"))?);
+                }
                 _ => {}
             }
         }
@@ -1160,7 +1263,7 @@ impl<'a> Tag<'a> {
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| !matches!(attr.ty(), 1 | 2))
+            .filter(|attr| !matches!(attr.ty(), attrs::tag::NAME | attrs::tag::WEIGHT))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> TagOwned {
@@ -1218,13 +1321,13 @@ impl<'w, 'b> TagEncoder<'w, 'b> {
     /// The tag.
     pub fn name(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
-        w.put_str(1, v);
+        w.put_str(attrs::tag::NAME, v);
         self
     }
     /// Relative weight of the tag.
     pub fn weight(&mut self, v: u16) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u16(2, v);
+        w.put_u16(attrs::tag::WEIGHT, v);
         self
     }
 }
@@ -1285,7 +1388,9 @@ impl<'a> MetaItem<'a> {
             let attr = attr?;
             #[allow(unreachable_patterns)]
             match attr.ty() {
-                1 => v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?),
+                attrs::meta_item::VALUE => {
+                    v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?);
+                }
                 _ => {}
             }
         }
@@ -1299,7 +1404,9 @@ impl<'a> MetaItem<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| !matches!(attr.ty(), 1))
+        nlspec_rt::Attrs::new(self.raw)
+            .flatten()
+            .filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> MetaItemOwned {
@@ -1343,7 +1450,7 @@ impl<'w, 'b> MetaItemEncoder<'w, 'b> {
     /// The slot's value.
     pub fn value(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(1, v);
+        w.put_u32(attrs::meta_item::VALUE, v);
         self
     }
 }
@@ -1429,49 +1536,49 @@ impl SetRequest {
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(1, v);
+            w.put_str(attrs::entry::KEY, v);
         });
         self
     }
     /// The entry's value.
     pub fn value(mut self, v: &[u8]) -> Self {
         self.put(|w| {
-            w.put_bytes(2, v);
+            w.put_bytes(attrs::entry::VALUE, v);
         });
         self
     }
     /// What the value holds.
     pub fn kind(mut self, v: Kind) -> Self {
         self.put(|w| {
-            w.put_u32(3, v.0 as u32);
+            w.put_u32(attrs::entry::KIND, v.0 as u32);
         });
         self
     }
     /// Properties of the entry.
     pub fn flags(mut self, v: EntryFlags) -> Self {
         self.put(|w| {
-            w.put_u32(4, v.0 as u32);
+            w.put_u32(attrs::entry::FLAGS, v.0 as u32);
         });
         self
     }
     /// Lifetime in milliseconds; the entry is evicted when it runs out.
     pub fn ttl_ms(mut self, v: u64) -> Self {
         self.put(|w| {
-            w.put_u64(5, v);
+            w.put_u64(attrs::entry::TTL_MS, v);
         });
         self
     }
     /// Eviction priority, lower goes first.
     pub fn priority(mut self, v: i8) -> Self {
         self.put(|w| {
-            w.put_s8(6, v);
+            w.put_s8(attrs::entry::PRIORITY, v);
         });
         self
     }
     /// Ordered tags of the entry.
     pub fn tags(mut self, f: impl FnOnce(&mut TagArrayEncoder<'_, '_>)) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(10);
+            let nest = w.nest_start(attrs::entry::TAGS);
             f(&mut TagArrayEncoder::new(&mut *w));
             w.nest_end(nest);
         });
@@ -1482,35 +1589,35 @@ impl SetRequest {
     /// Multi-attr: call once per value.
     pub fn label(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(11, v);
+            w.put_str(attrs::entry::LABEL, v);
         });
         self
     }
     /// SHA-256 of the value, supplied by the writer.
     pub fn digest(mut self, v: &[u8]) -> Self {
         self.put(|w| {
-            w.put_bytes(12, v);
+            w.put_bytes(attrs::entry::DIGEST, v);
         });
         self
     }
     /// IPv4 address of the writer, network byte order.
     pub fn owner_addr(mut self, v: std::net::Ipv4Addr) -> Self {
         self.put(|w| {
-            w.put_u32_be(13, u32::from(v));
+            w.put_u32_be(attrs::entry::OWNER_ADDR, u32::from(v));
         });
         self
     }
     /// Port of the writer, network byte order.
     pub fn owner_port(mut self, v: u16) -> Self {
         self.put(|w| {
-            w.put_u16_be(14, v);
+            w.put_u16_be(attrs::entry::OWNER_PORT, v);
         });
         self
     }
     /// Small numbered metadata slots; the slot number is the attribute type.
     pub fn meta(mut self, f: impl FnOnce(&mut MetaItemArrayEncoder<'_, '_>)) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(15);
+            let nest = w.nest_start(attrs::entry::META);
             f(&mut MetaItemArrayEncoder::new(&mut *w));
             w.nest_end(nest);
         });
@@ -1519,7 +1626,7 @@ impl SetRequest {
     /// Fail with EEXIST instead of overwriting an existing entry.
     pub fn create_only(mut self) -> Self {
         self.put(|w| {
-            w.put_flag(19);
+            w.put_flag(attrs::entry::CREATE_ONLY);
         });
         self
     }
@@ -1608,7 +1715,7 @@ impl GetRequest {
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(1, v);
+            w.put_str(attrs::entry::KEY, v);
         });
         self
     }
@@ -1666,7 +1773,7 @@ impl GetDumpRequest {
     /// Which entries a dump returns.
     pub fn filter(mut self, f: impl FnOnce(&mut EntryFilterEncoder<'_, '_>)) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(20);
+            let nest = w.nest_start(attrs::entry::FILTER);
             f(&mut EntryFilterEncoder::new(&mut *w));
             w.nest_end(nest);
         });
@@ -1757,7 +1864,7 @@ impl DeleteRequest {
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(1, v);
+            w.put_str(attrs::entry::KEY, v);
         });
         self
     }
@@ -1815,14 +1922,14 @@ impl IncrRequest {
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(1, v);
+            w.put_str(attrs::entry::KEY, v);
         });
         self
     }
     /// Amount added to a counter by incr.
     pub fn delta(mut self, v: i64) -> Self {
         self.put(|w| {
-            w.put_sint(8, v);
+            w.put_sint(attrs::entry::DELTA, v);
         });
         self
     }
@@ -1911,14 +2018,18 @@ impl UpdateFlagsRequest {
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(1, v);
+            w.put_str(attrs::entry::KEY, v);
         });
         self
     }
     /// Flags to change (selector) and their new values.
     pub fn flag_update(mut self, value: EntryFlags, selector: EntryFlags) -> Self {
         self.put(|w| {
-            w.put_bitfield32(16, value.0 as u32, selector.0 as u32);
+            w.put_bitfield32(
+                attrs::entry::FLAG_UPDATE,
+                value.0 as u32,
+                selector.0 as u32,
+            );
         });
         self
     }
@@ -2007,14 +2118,14 @@ impl FillRequest {
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
-            w.put_str(1, v);
+            w.put_str(attrs::entry::KEY, v);
         });
         self
     }
     /// Number of entries to create in a fill request, or that were affected.
     pub fn count(mut self, v: u32) -> Self {
         self.put(|w| {
-            w.put_u32(21, v);
+            w.put_u32(attrs::entry::COUNT, v);
         });
         self
     }
