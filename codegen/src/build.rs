@@ -1,15 +1,13 @@
 //! build.rs API in the style of prost-build: generate clients into `OUT_DIR` for `include!`.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     nlspec_codegen::Builder::new()
-//!         .spec("specs/nlctrl.yaml")
-//!         .compile_client()
-//!         .unwrap();
-//! }
-//! // src/lib.rs
-//! // pub mod nlctrl { include!(concat!(env!("OUT_DIR"), "/nlctrl.rs")); }
+//! // build.rs: main() {
+//! nlspec_codegen::Builder::new()
+//!     .spec("specs/nlctrl.yaml")
+//!     .compile_client()
+//!     .unwrap();
+//! // }
+//! // src/lib.rs: pub mod nlctrl { include!(concat!(env!("OUT_DIR"), "/nlctrl.rs")); }
 //! ```
 //!
 //! Each spec becomes `$OUT_DIR/<family>.rs` (the family name with `-` as `_`): the same items

@@ -18,7 +18,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::GeneratedFile;
-use crate::attr::{doc_attrs, Cx};
+use crate::attr::Cx;
 use crate::ir::Family;
 
 /// First line of every generated Rust file.
@@ -111,9 +111,6 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
 
 /// Inner attributes of a generated crate root.
 fn inner_attrs(f: &Family) -> TokenStream {
-    let doc = doc_attrs(f.doc.as_deref());
-    let inner_doc = doc.to_string();
-    let _ = inner_doc;
     let lines: Vec<String> = f
         .doc
         .as_deref()

@@ -361,15 +361,6 @@ pub fn sub_messages(cx: &Cx) -> TokenStream {
                 }
                 (None, None) => (quote!((&'a [u8])), quote!(Self::#v(payload))),
             };
-            let fields = match (f.fixed_header, f.attribute_set) {
-                (Some(h), Some(set)) => {
-                    let ht = cx.struct_ty(h);
-                    let st = cx.set_ty(set);
-                    let _ = fields;
-                    quote!((#ht, #st<'a>))
-                }
-                _ => fields,
-            };
             variants.push(quote!(#[doc = #vdoc] #v #fields,));
             arms.push(quote!(#val => #build,));
         }

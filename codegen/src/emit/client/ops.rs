@@ -96,7 +96,7 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -
             self
         }
     });
-    let (hfield, hnew, hget, hinit) = match hdr(cx, op) {
+    let (hfield, hnew, hget) = match hdr(cx, op) {
         Some(h) => (
             quote!(header: #h,),
             quote! {
@@ -115,7 +115,6 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -
                     self.header.to_bytes()
                 }
             },
-            (),
         ),
         None => (
             quote!(),
@@ -131,10 +130,8 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -
                     []
                 }
             },
-            (),
         ),
     };
-    let _ = hinit;
     quote! {
         #opdoc
         #[doc = ""]

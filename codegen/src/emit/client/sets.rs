@@ -7,7 +7,6 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::attr::{doc_attrs, gen, ident, ty_lit, Cx};
-use crate::names::snake;
 use crate::ir::{self, AttrKind, SetId};
 
 /// Method names the generated types use themselves; an attribute with one of these names gets
@@ -437,7 +436,6 @@ pub fn schema(cx: &Cx) -> TokenStream {
 pub fn attr_consts(cx: &Cx) -> TokenStream {
     let mods = cx.fam.sets.iter().map(|s| {
         let m = cx.set_attrs_mod(s.id);
-        let _ = snake;
         let doc = format!(" Attribute types of set `{}`.", s.name);
         let consts = s.attrs.iter().map(|a| {
             let c = Cx::attr_const_name(a);
