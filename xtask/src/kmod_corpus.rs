@@ -1,6 +1,9 @@
-//! `cargo xtask kmod-corpus --kernel V [--keep] [--only NAME]`: generate a kernel module for
-//! every Generic Netlink spec of the kernel's own `Documentation/netlink/specs` and build each
-//! against kernel V.
+//! `cargo xtask kmod-corpus --kernel V [--boot] [--keep] [--only NAME]`: generate a kernel module
+//! for every Generic Netlink spec of the kernel's own `Documentation/netlink/specs` and build each
+//! against kernel V; with `--boot`, also boot V once and load/unload every module (registration:
+//! ops/policy/group validation by `genl_register_family`; a family the kernel already has is
+//! refused with EEXIST, which counts as a clean refusal), failing on any other error or a kernel
+//! WARNING/BUG.
 //!
 //! The specs are read at run time from Debian's `/usr/src/linux-source-{6.12,7.3}.tar.xz` into a
 //! temporary directory (nothing is committed); identical files of both versions count once.
@@ -18,7 +21,7 @@ use nlspec_codegen::emit::kernel::{generate, KernelOptions};
 use nlspec_codegen::emit::write_files;
 
 use crate::util::{self, note, Result};
-use crate::{err, kernel, kmod};
+use crate::{err, kernel, kmod, vm};
 
 const SOURCES: &[&str] = &["6.12", "7.3"];
 const PROTOCOLS: &[&str] = &["genetlink", "genetlink-c", "genetlink-legacy"];
@@ -69,7 +72,7 @@ fn extract(version: &str, into: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-pub fn run(kernel_version: &str, keep: bool, only: Option<&str>) -> Result<i32> {
+pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> Result<i32> {
     let started = Instant::now();
     let kd = kernel::ensure(kernel_version)?;
     let tmp = std::env::temp_dir().join(format!("nlspec-kmod-corpus-{}", std::process::id()));
@@ -98,6 +101,7 @@ pub fn run(kernel_version: &str, keep: bool, only: Option<&str>) -> Result<i32> 
     let mut counts: BTreeMap<&str, (usize, usize)> = PROTOCOLS.iter().map(|p| (*p, (0, 0))).collect();
     let mut failures: Vec<(String, String)> = Vec::new();
     let mut skipped = 0;
+    let mut built: Vec<(String, PathBuf)> = Vec::new();
     for s in &specs {
         let Some(count) = counts.get_mut(s.protocol.as_str()) else {
             skipped += 1;
@@ -113,7 +117,8 @@ pub fn run(kernel_version: &str, keep: bool, only: Option<&str>) -> Result<i32> 
             Ok(kos.into_iter().next().unwrap_or_default())
         })();
         match result {
-            Ok(_) => {
+            Ok(ko) => {
+                built.push((s.label.clone(), ko));
                 count.0 += 1;
                 println!("ok    {:<18} {}", s.protocol, s.label);
             }
@@ -130,6 +135,68 @@ pub fn run(kernel_version: &str, keep: bool, only: Option<&str>) -> Result<i32> 
     }
     if skipped > 0 {
         println!("netlink-raw: {skipped} skipped (no Generic Netlink kernel side)");
+    }
+    if boot && !built.is_empty() {
+        let kos_dir = tmp.join("kos");
+        util::mkdir_p(&kos_dir)?;
+        let mut kos = Vec::new();
+        let mut script = String::from("cd /lib/modules\n");
+        for (i, (label, ko)) in built.iter().enumerate() {
+            // distinct file names for the guest (both versions build e.g. netdev.ko)
+            let modname = ko.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            let file = format!("m{i}_{modname}.ko");
+            std::fs::copy(ko, kos_dir.join(&file)).map_err(|e| err!("copying {}: {e}", ko.display()))?;
+            kos.push(kos_dir.join(&file));
+            script.push_str(&format!(
+                "out=$(insmod {file} 2>&1); rc=$?; echo \"NLSPEC-KMOD {label} $rc $out\"; \
+                 if [ $rc = 0 ]; then rmmod {modname} 2>&1 || echo \"NLSPEC-KMOD {label} rmmod-failed\"; fi\n"
+            ));
+        }
+        script.push_str("dmesg | grep -E 'WARNING:|BUG:|Oops' && echo NLSPEC-KMOD-DMESG-BAD; true\n");
+        let spec = vm::VmSpec {
+            bzimage: kd.bzimage(),
+            kos,
+            bins: vec![],
+            command: script,
+            timeout: std::time::Duration::from_secs(300),
+        };
+        let (mut loaded, mut exists, mut total) = (0, 0, 0);
+        let mut bad_dmesg = false;
+        let outcome = vm::run(&spec, |line| {
+            if let Some(rest) = line.strip_prefix("NLSPEC-KMOD ") {
+                let mut it = rest.splitn(3, ' ');
+                let (label, rc, msg) = (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""));
+                match rc {
+                    "0" => {
+                        total += 1;
+                        loaded += 1;
+                        println!("loaded   {label} (registered, unloaded)");
+                    }
+                    "rmmod-failed" => failures.push((label.to_string(), "rmmod failed".into())),
+                    _ if msg.contains("File exists") => {
+                        total += 1;
+                        exists += 1;
+                        println!("exists   {label} (the kernel has this family: EEXIST, refused cleanly)");
+                    }
+                    _ => {
+                        total += 1;
+                        println!("LOADFAIL {label}: {msg}");
+                        failures.push((label.to_string(), format!("insmod: {msg}")));
+                    }
+                }
+            } else if line.contains("NLSPEC-KMOD-DMESG-BAD") {
+                bad_dmesg = true;
+            } else if line.contains("WARNING:") || line.contains("BUG:") {
+                println!("dmesg: {line}");
+            }
+        })?;
+        if !matches!(outcome, vm::VmOutcome::Done(_)) {
+            failures.push(("boot".into(), "the guest did not finish".into()));
+        }
+        if bad_dmesg {
+            failures.push(("boot".into(), "kernel WARNING/BUG while loading modules".into()));
+        }
+        println!("\nloaded in {}: {loaded} registered and unloaded, {exists} refused with EEXIST (family built into the kernel), {} failed, of {total}", kd.version, total - loaded - exists);
     }
     note(format!("kmod-corpus took {:.0} s", started.elapsed().as_secs_f64()));
     if keep {

@@ -29,10 +29,11 @@ tasks:
                                        ~/.cache/nlspec/kernels; prints its build dir (KDIR)
   kmod-build --kernel V --dir DIR      build the out-of-tree module in DIR against kernel V;
                                        prints the .ko path(s)
-  kmod-corpus --kernel V [--keep] [--only NAME]
+  kmod-corpus --kernel V [--boot] [--keep] [--only NAME]
                                        generate a module for every genetlink spec of
                                        linux-source-6.12/7.3's Documentation/netlink/specs and
-                                       build each against kernel V; N of M per protocol
+                                       build each against kernel V; N of M per protocol;
+                                       --boot: load and unload each in a VM of kernel V
   build-static -p CRATE --bin NAME [--release]
                                        build a statically linked binary; prints its path
   vm-run --kernel V [--ko FILE]... [--bin FILE]... [--timeout S] -- COMMAND...
@@ -40,7 +41,8 @@ tasks:
                                        modules in /lib/modules and binaries in /bin, run COMMAND
                                        as root; exit code = COMMAND's (timeout: failure)
   vm-test                              deps, both kernels, the suite in each; PASS/FAIL per case
-  test                                 cargo test --workspace, then vm-test (the CI entry point)
+  test                                 generate --check, cargo test --workspace, then vm-test
+                                       (the CI entry point)
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
 stream the guest console to stderr (it is always saved to target/vm-test/<kernel>.log).
@@ -66,9 +68,10 @@ fn main() {
         "kmod-corpus" => (|mut a: Args| {
             let v = a.required("--kernel")?;
             let keep = a.flag("--keep");
+            let boot = a.flag("--boot");
             let only = a.opt("--only")?;
             a.finish()?;
-            kmod_corpus::run(&v, keep, only.as_deref())
+            kmod_corpus::run(&v, keep, boot, only.as_deref())
         })(args),
         "build-static" => cmd_build_static(args),
         "vm-run" => cmd_vm_run(args),
@@ -154,6 +157,10 @@ fn cmd_vm_run(mut a: Args) -> Result<i32> {
 /// The README's test command: unit/integration tests, then the VM suite. Fails on the first
 /// failing step.
 fn cmd_test() -> Result<i32> {
+    // generated/ must match specs/ (CI fails on drift).
+    if generate::generate(true)? != 0 {
+        return Err(err!("generated/ drifted from specs/: run `cargo xtask generate` and commit"));
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     util::run_live(Command::new(cargo).current_dir(util::workspace_root()).args(["test", "--workspace"]))?;
     let rc = vmtest::vm_test()?;
