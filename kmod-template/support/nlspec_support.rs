@@ -92,12 +92,14 @@ pub struct Error {
     // request before using it, and it is never dereferenced here.
     bad_attr: *const b::nlattr,
     miss_type: u16,
+    // like bad_attr: only handed to the kernel (extack->miss_nest), which range-checks it
+    miss_nest: *const b::nlattr,
 }
 
 impl Error {
     /// An error with a positive errno (`errno::EINVAL`, ...).
     pub const fn new(errno: i32) -> Self {
-        Error { errno, msg: None, bad_attr: ptr::null(), miss_type: 0 }
+        Error { errno, msg: None, bad_attr: ptr::null(), miss_type: 0, miss_nest: ptr::null() }
     }
     /// `EINVAL`.
     pub const EINVAL: Error = Error::new(errno::EINVAL);
@@ -131,6 +133,13 @@ impl Error {
         self.miss_type = ty;
         self
     }
+    /// Names a missing attribute type inside the nest `nest` (`extack->miss_type` and
+    /// `extack->miss_nest`, like NL_SET_ERR_ATTR_MISS).
+    pub fn missing_in(mut self, nest: &Attr<'_>, ty: u16) -> Self {
+        self.miss_type = ty;
+        self.miss_nest = nest.raw;
+        self
+    }
     /// The positive errno.
     pub const fn errno(&self) -> i32 {
         self.errno
@@ -157,6 +166,9 @@ impl Error {
                 }
                 if self.miss_type != 0 {
                     (*extack).miss_type = self.miss_type;
+                }
+                if !self.miss_nest.is_null() {
+                    (*extack).miss_nest = self.miss_nest;
                 }
             }
         }

@@ -129,6 +129,9 @@ impl Operation for Echo {
             reply.put_flag(A_FLAG);
         }
         if let Some(nest) = req.attr(A_NEST) {
+            if nest.nested().find(A_IDX)?.is_none() {
+                return Err(Error::EINVAL.msg(c"NEST needs IDX").missing_in(&nest, A_IDX));
+            }
             let mut sum = 0u32;
             for a in nest.nested() {
                 sum += a?.get_u32()?;

@@ -229,7 +229,7 @@ fn u32_of(v: &[u8]) -> u32 {
 /// Outcome of a do request: the reply's attributes, or the error with its ext-ack attributes.
 enum Outcome {
     Reply(Vec<(u16, Vec<u8>)>),
-    Err { errno: i32, msg: Option<String>, offs: Option<u32>, miss_type: Option<u32> },
+    Err { errno: i32, msg: Option<String>, offs: Option<u32>, miss_type: Option<u32>, miss_nest: Option<u32> },
 }
 
 fn parse_err(p: &[u8]) -> Outcome {
@@ -239,7 +239,8 @@ fn parse_err(p: &[u8]) -> Outcome {
     let msg = find(&tlvs, 1).map(|v| String::from_utf8_lossy(v).trim_end_matches('\0').to_string());
     let offs = find(&tlvs, 2).map(|v| u32_of(v));
     let miss_type = find(&tlvs, 5).map(|v| u32_of(v));
-    Outcome::Err { errno: -err, msg, offs, miss_type }
+    let miss_nest = find(&tlvs, 6).map(|v| u32_of(v));
+    Outcome::Err { errno: -err, msg, offs, miss_type, miss_nest }
 }
 
 fn do_req(s: &mut Sock, family: u16, cmd: u8, a: &[u8]) -> Outcome {
@@ -248,7 +249,7 @@ fn do_req(s: &mut Sock, family: u16, cmd: u8, a: &[u8]) -> Outcome {
     loop {
         let d = match s.recv_dgram(0) {
             Some(d) => d,
-            None => return Outcome::Err { errno: -1, msg: Some("timeout".into()), offs: None, miss_type: None },
+            None => return Outcome::Err { errno: -1, msg: Some("timeout".into()), offs: None, miss_type: None, miss_nest: None },
         };
         for m in split_msgs(&d) {
             if m.seq != seq {
@@ -312,8 +313,8 @@ impl Report {
 fn describe(o: &Outcome) -> String {
     match o {
         Outcome::Reply(r) => format!("reply with {} attrs", r.len()),
-        Outcome::Err { errno, msg, offs, miss_type } => {
-            format!("errno {errno} msg {msg:?} offs {offs:?} miss_type {miss_type:?}")
+        Outcome::Err { errno, msg, offs, miss_type, miss_nest } => {
+            format!("errno {errno} msg {msg:?} offs {offs:?} miss_type {miss_type:?} miss_nest {miss_nest:?}")
         }
     }
 }
@@ -590,6 +591,15 @@ fn main() {
     let ok = matches!(&o, Outcome::Err { errno, msg, miss_type, .. }
         if *errno == EINVAL && *miss_type == Some(A_NUM as u32) && msg.as_deref() == Some("missing required attribute"));
     rep.case("missing-attr-extack", ok, describe(&o));
+
+    // missing attribute inside a nest: miss_type + miss_nest (offset of the nest)
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 1);
+    put(&mut a, A_NEST | 0x8000, &[]);
+    let o = do_req(&mut s, fam.id, C_ECHO, &a);
+    let ok = matches!(&o, Outcome::Err { errno, miss_type, miss_nest, msg, .. }
+        if *errno == EINVAL && *miss_type == Some(A_IDX as u32) && *miss_nest == Some(28) && msg.as_deref() == Some("NEST needs IDX"));
+    rep.case("missing-in-nest-extack", ok, describe(&o));
 
     // every policy constructor: valid values accepted
     let mut a = Vec::new();
