@@ -150,6 +150,9 @@ pass() { echo "NLSPEC-CASE PASS $1"; }
 fail() { echo "NLSPEC-CASE FAIL $1: $2"; }
 loaded() { grep -q '^nlkv ' /proc/modules; }
 wait_file() { i=0; while [ ! -e "$1" ]; do i=$((i+1)); [ $i -gt 600 ] && return 1; sleep 0.1; done; }
+# Kernel messages would interleave with the case lines on the serial console: keep them in the
+# log buffer (checked with dmesg below, and printed at the end when something looks wrong).
+dmesg -n 1
 
 if insmod /lib/modules/nlkv.ko && loaded; then pass module-load; else fail module-load "insmod failed"; exit 1; fi
 dmesg | grep -q 'nlkv: family registered' || fail module-load-message "no registration message"
@@ -204,7 +207,7 @@ dmesg | grep -q 'nlkv: unloading after' || fail unload-message "no unload messag
 # rejected for a wrong length) WARNs once in nla_get_range_unsigned. Only that one is tolerated.
 dmesg | grep -E "WARNING|BUG:|Oops|Kernel panic|refcount_t|general protection" \
     | grep -v "at lib/nlattr.c:[0-9]* nla_get_range_unsigned" > /tmp/warn.txt
-if [ -s /tmp/warn.txt ]; then fail no-kernel-warnings "$(head -n 3 /tmp/warn.txt | tr '\n' ' ')"
+if [ -s /tmp/warn.txt ]; then fail no-kernel-warnings "$(head -n 3 /tmp/warn.txt | tr '\n' ' ')"; dmesg | tail -n 80
 elif dmesg | grep -q "nla_get_range_unsigned"; then pass "no-kernel-warnings (known: policy-dump WARN for a validate-fn u32, fixed in later kernels)"
 else pass no-kernel-warnings; fi
 exit 0
