@@ -97,7 +97,10 @@ static ECHO_POLICY: PolicyTable<20> = PolicyTable::new([
     Policy::binary_min_len(3),          // 19 LONG
 ]);
 
-static LIST_POLICY: PolicyTable<2> = PolicyTable::new([Policy::unspec(), Policy::u32().max(100)]);
+// dump request: 1 START (first index, < 500), 2 HUGE (flag: entries too big for any skb)
+static LIST_POLICY: PolicyTable<3> =
+    PolicyTable::new([Policy::unspec(), Policy::u32().max(499), Policy::flag()]);
+static HUGE_BLOB: [u8; 40000] = [0x5a; 40000];
 
 static GROUPS: McGroups<1> = McGroups::new([McGroup::new(c"events")]);
 
@@ -151,6 +154,7 @@ impl Operation for Echo {
 struct ListCursor {
     next: u32,
     calls: u32,
+    huge: bool,
 }
 
 struct List;
@@ -161,14 +165,22 @@ impl Operation for List {
     type DumpState = ListCursor;
 
     fn dumpit(dump: &mut Dump<'_>, st: &mut ListCursor) -> nlspec_support::Result<Dumped> {
+        if st.calls == 0 {
+            let req = dump.request();
+            if let Some(start) = req.attr(1) {
+                st.next = start.get_u32()?;
+            }
+            st.huge = req.attr(2).is_some();
+        }
         st.calls += 1;
         let blob = [0xabu8; 200];
+        let huge = st.huge;
         while st.next < DUMP_ENTRIES {
             let i = st.next;
             let ok = dump.entry(C_LIST, |w| {
                 w.put_u32(A_IDX, i);
                 w.put_u32(A_VALUE, i * i);
-                w.put_bytes(A_BLOB, &blob);
+                w.put_bytes(A_BLOB, if huge { &HUGE_BLOB[..] } else { &blob[..] });
                 let n = w.nest_start(A_NEST);
                 w.put_u32(A_IDX, i);
                 w.nest_end(n);

@@ -377,6 +377,30 @@ fn dump_list(family: u16, buflen: usize) -> (Vec<u32>, usize, bool, bool) {
     (idx, dgrams, done, good)
 }
 
+/// Dump LIST with request attributes; returns (first index, entries, errno of DONE/ERROR).
+fn dump_raw(family: u16, a: &[u8]) -> (Option<u32>, usize, i32) {
+    let mut s = Sock::open(1 << 20);
+    let seq = s.send_msg(family, NLM_F_DUMP, C_LIST, a);
+    let (mut first, mut count, mut err) = (None, 0, -1);
+    'outer: while let Some(d) = s.recv_dgram(0) {
+        for m in split_msgs(&d) {
+            if m.seq != seq {
+                continue;
+            }
+            if m.ty == NLMSG_DONE || m.ty == NLMSG_ERROR {
+                err = -i32::from_ne_bytes(m.payload[..4].try_into().unwrap());
+                break 'outer;
+            }
+            let at = attrs(&m.payload[4..]);
+            if first.is_none() {
+                first = find(&at, A_IDX).map(|v| u32_of(v));
+            }
+            count += 1;
+        }
+    }
+    (first, count, err)
+}
+
 fn num_of(v: &[u8]) -> i64 {
     match v.len() {
         4 => i32::from_ne_bytes(v[..4].try_into().unwrap()) as i64,
@@ -668,6 +692,26 @@ fn main() {
             format!("{} entries, {} datagrams, done {}, values ok {}", idx.len(), dgrams, done, good),
         );
     }
+
+    // dump request attributes (parsed with the dump's policy) and the oversized-entry error
+    let (first, count, err) = dump_raw(fam.id, &{
+        let mut a = Vec::new();
+        put_u32(&mut a, 1, 450);
+        a
+    });
+    rep.case("dump-request-attrs", first == Some(450) && count == 50 && err == 0, format!("first {first:?} count {count} done errno {err}"));
+    let (_, count, err) = dump_raw(fam.id, &{
+        let mut a = Vec::new();
+        put(&mut a, 2, &[]);
+        a
+    });
+    rep.case("dump-entry-too-big-emsgsize", count == 0 && err == 90, format!("count {count} done errno {err}"));
+    let (_, count, err) = dump_raw(fam.id, &{
+        let mut a = Vec::new();
+        put_u32(&mut a, 1, 500);
+        a
+    });
+    rep.case("dump-policy-checked", count == 0 && err == ERANGE, format!("count {count} errno {err}"));
 
     // admin-perm: root ok, unprivileged EPERM
     let o = do_req(&mut s, fam.id, C_ADMIN, &[]);
