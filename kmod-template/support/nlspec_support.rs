@@ -416,6 +416,16 @@ impl Policy {
         );
     }
 
+    // Unsigned types and binary lengths read the inline bounds as unsigned (the kernel WARNs on
+    // negative ones).
+    const fn assert_bound_sign(&self, v: i64) {
+        let t = self.0.type_;
+        assert!(
+            is_sint_type(t) || v >= 0,
+            "negative bound on an unsigned or binary policy"
+        );
+    }
+
     /// Whether a bound fits the policy's inline s16 `min`/`max` fields.
     pub const fn fits_inline(v: i64) -> bool {
         v >= i16::MIN as i64 && v <= i16::MAX as i64
@@ -425,6 +435,7 @@ impl Policy {
     pub const fn min(mut self, min: i64) -> Self {
         self.assert_int_or_binary();
         assert!(Self::fits_inline(min), "min does not fit s16: use range_u/range_s");
+        self.assert_bound_sign(min);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_MIN;
         self.0.__bindgen_anon_1.__bindgen_anon_1.min = min as i16;
         self
@@ -433,6 +444,7 @@ impl Policy {
     pub const fn max(mut self, max: i64) -> Self {
         self.assert_int_or_binary();
         assert!(Self::fits_inline(max), "max does not fit s16: use range_u/range_s");
+        self.assert_bound_sign(max);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_MAX;
         self.0.__bindgen_anon_1.__bindgen_anon_1.max = max as i16;
         self
@@ -444,6 +456,8 @@ impl Policy {
             Self::fits_inline(min) && Self::fits_inline(max),
             "range does not fit s16: use range_u/range_s"
         );
+        self.assert_bound_sign(min);
+        self.assert_bound_sign(max);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_RANGE;
         self.0.__bindgen_anon_1.__bindgen_anon_1 =
             b::nla_policy__bindgen_ty_1__bindgen_ty_1 { min: min as i16, max: max as i16 };
