@@ -1564,7 +1564,18 @@ impl<'a> Resolver<'a> {
         match model {
             EnumModel::Unified => {
                 let mut v: i64 = 1;
-                for op in &o.list {
+                for (i, op) in o.list.iter().enumerate() {
+                    for (k, sub) in [("do", &op.do_), ("dump", &op.dump)] {
+                        for (m, msg) in [("request", sub.as_ref().and_then(|x| x.request.as_ref())), ("reply", sub.as_ref().and_then(|x| x.reply.as_ref()))] {
+                            if msg.is_some_and(|x| x.value.is_some()) {
+                                self.warn(
+                                    &format!("operations.list[{i}].{k}.{m}.value"),
+                                    format!("`{m}.value` is ignored in the unified model (the op's value numbers both directions)"),
+                                    Some("set `operations: enum-model: directional`, or use the op's `value`".into()),
+                                );
+                            }
+                        }
+                    }
                     if let Some(x) = op.value {
                         v = x;
                     }

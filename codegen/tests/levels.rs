@@ -153,9 +153,12 @@ for path in sys.argv[2:]:
     proto = spec.get('protocol', 'genetlink')
     if proto not in cache:
         with open(f"{schemas}/{proto}.yaml") as f:
-            cache[proto] = yaml.safe_load(f)
+            schema = yaml.safe_load(f)
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        cache[proto] = cls(schema)
     try:
-        jsonschema.validate(spec, cache[proto])
+        cache[proto].validate(spec)
         print("ok")
     except jsonschema.ValidationError as e:
         print("fail " + e.message.replace("\n", " ")[:160])
