@@ -52,6 +52,8 @@ pub struct TypeNames {
     pub structs: Vec<String>,
     /// Type of each sub-message (index = `SubMsgId`).
     pub sub_messages: Vec<String>,
+    /// Base of each op's type names (`<base>Request`, `<base>Reply`, ...; index = `OpId`).
+    pub ops: Vec<String>,
     /// Sets that can contain themselves (through nests): owned forms box them.
     pub recursive: Vec<bool>,
 }
@@ -72,24 +74,42 @@ impl TypeNames {
     pub fn new(f: &Family) -> Self {
         let mut taken: std::collections::HashSet<String> =
             RESERVED.iter().map(|s| s.to_string()).collect();
-        let mut claim = |base: &str, suffix: &str| -> String {
+        // Claim `base` (or `base+suffix`, `base+suffix+2`, ...) such that the name and every
+        // name derived from it (`derived` suffixes, e.g. `Owned`) are free.
+        let mut claim = |base: &str, suffix: &str, derived: &[&str]| -> String {
+            let free = |taken: &std::collections::HashSet<String>, n: &str| {
+                !taken.contains(n) && derived.iter().all(|d| !taken.contains(&format!("{n}{d}")))
+            };
             let mut name = base.to_string();
-            if taken.contains(&name) {
+            if !free(&taken, &name) {
                 name = format!("{base}{suffix}");
             }
             let mut n = 2;
-            while taken.contains(&name) {
+            while !free(&taken, &name) {
                 name = format!("{base}{suffix}{n}");
                 n += 1;
             }
             taken.insert(name.clone());
+            for d in derived {
+                taken.insert(format!("{name}{d}"));
+            }
             name
         };
-        let enums: Vec<String> = f.enums.iter().map(|e| claim(&e.rust_name, "Enum")).collect();
-        let structs: Vec<String> = f.structs.iter().map(|s| claim(&s.rust_name, "Struct")).collect();
-        let sets: Vec<String> = f.sets.iter().map(|s| claim(&s.rust_name, "Attrs")).collect();
+        let enums: Vec<String> = f.enums.iter().map(|e| claim(&e.rust_name, "Enum", &[])).collect();
+        let structs: Vec<String> = f.structs.iter().map(|s| claim(&s.rust_name, "Struct", &[])).collect();
+        let sets: Vec<String> = f
+            .sets
+            .iter()
+            .map(|s| claim(&s.rust_name, "Attrs", &["Owned", "Encoder", "ArrayEncoder"]))
+            .collect();
+        let ops: Vec<String> = f
+            .ops
+            .list
+            .iter()
+            .map(|o| claim(&o.rust_name, "Op", &["Request", "DumpRequest", "Reply", "DumpIter", "Notification"]))
+            .collect();
         let sub_messages: Vec<String> =
-            f.sub_messages.iter().map(|s| claim(&s.rust_name, "Msg")).collect();
+            f.sub_messages.iter().map(|s| claim(&s.rust_name, "Msg", &[])).collect();
 
         // An enum needs 64 bits if a value is wider than 32 bits or a 64-bit attribute or
         // member carries it.
@@ -135,7 +155,7 @@ impl TypeNames {
                 false
             })
             .collect();
-        TypeNames { sets, enums, enum_repr, structs, sub_messages, recursive }
+        TypeNames { sets, enums, enum_repr, structs, sub_messages, ops, recursive }
     }
 }
 

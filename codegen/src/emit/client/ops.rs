@@ -66,8 +66,8 @@ pub struct OpNames {
     pub notification: Ident,
 }
 
-pub fn op_names(op: &Op) -> OpNames {
-    let r = &op.rust_name;
+pub fn op_names(cx: &Cx, op: &Op) -> OpNames {
+    let r = &cx.names.ops[op.id.0];
     OpNames {
         request: format_ident!("{}Request", r),
         dump_request: format_ident!("{}DumpRequest", r),
@@ -238,7 +238,7 @@ fn has_reply(sub: &Option<ir::SubOp>) -> bool {
 pub fn types(cx: &Cx) -> TokenStream {
     let mut out = Vec::new();
     for op in &cx.fam.ops.list {
-        let n = op_names(op);
+        let n = op_names(cx, op);
         if op.req_value.is_some() {
             if let Some(d) = &op.do_ {
                 out.push(request_struct(cx, op, &n.request, d, "do"));
@@ -265,13 +265,13 @@ pub fn notifications(cx: &Cx) -> TokenStream {
     let asyncs: Vec<&Op> = cx.fam.ops.list.iter().filter(|o| o.is_async() && o.rsp_value.is_some()).collect();
     let variants = asyncs.iter().map(|op| {
         let v = ident(&op.rust_name);
-        let t = op_names(op).notification;
+        let t = op_names(cx, op).notification;
         let doc = doc_attrs(op.doc.as_deref());
         quote!(#doc #v(#t<'a>),)
     });
     let arms = asyncs.iter().map(|op| {
         let v = ident(&op.rust_name);
-        let t = op_names(op).notification;
+        let t = op_names(cx, op).notification;
         let c = u8_lit(op.rsp_value.unwrap_or(0));
         quote!(#c => Self::#v(#t::decode(&msg.genl(#t::HEADER_SIZE)?)?),)
     });
@@ -408,7 +408,7 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
     for op in &cx.fam.ops.list {
         let Some(cmd) = op.req_value else { continue };
         let cmd = u8_lit(cmd);
-        let n = op_names(op);
+        let n = op_names(cx, op);
         let opdoc = doc_attrs(op.doc.as_deref());
         let schema = match op.attribute_set {
             Some(s) => {
