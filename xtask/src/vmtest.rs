@@ -81,7 +81,7 @@ pub fn vm_test() -> Result<i32> {
 /// [`kmod::build`], the static `nlkv-vmtest` binary (the generated `nlspec-nlkv` client) with
 /// [`crate::static_build::build`], then [`GUEST_SCRIPT`] in the guest.
 pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
-    let module_dir = util::workspace_root().join("examples/nlkv-module");
+    let module_dir = module_build_dir(&kd.version)?;
     let t = Instant::now();
     let kos = kmod::build(kd, &module_dir)?;
     note(format!("[{}] nlkv module built in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
@@ -97,6 +97,30 @@ pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
         }
     }
     Ok(cases)
+}
+
+/// A build directory per kernel for `examples/nlkv-module` (its `Kbuild` and `.rs` files copied
+/// when changed), so switching kernels does not force a clean rebuild. It sits at the same depth
+/// below the workspace root (`target/nlkv-module-<v>`), so the module's relative paths to
+/// `generated/kmod/nlkv` (in `Kbuild` and the `#[path]` of `nlkv_store.rs`) hold there too.
+fn module_build_dir(version: &str) -> Result<PathBuf> {
+    let root = util::workspace_root();
+    let src = root.join("examples/nlkv-module");
+    let dir = root.join("target").join(format!("nlkv-module-{version}"));
+    util::mkdir_p(&dir)?;
+    let entries = std::fs::read_dir(&src).map_err(|e| crate::err!("listing {}: {e}", src.display()))?;
+    for e in entries {
+        let path = e.map_err(|e| crate::err!("listing {}: {e}", src.display()))?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name == "Kbuild" || name.ends_with(".rs") && !name.starts_with("nlspec_") {
+            let data = util::read(&path)?;
+            let dst = dir.join(&name);
+            if std::fs::read(&dst).ok().as_deref() != Some(&data[..]) {
+                util::write(&dst, &data)?;
+            }
+        }
+    }
+    Ok(dir)
 }
 
 /// Every case the guest must report (by name, PASS or FAIL).
