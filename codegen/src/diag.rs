@@ -10,7 +10,8 @@ pub enum Severity {
     Warning,
 }
 
-/// One located error or warning.
+/// One located error or warning. Displays as
+/// `file:line:col: error: message`, then `  = help: ...` and `  = at: <YAML path>` lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The spec file as given to the loader.
@@ -60,13 +61,12 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}:{}: {kind}: ", self.file, self.line, self.col)?;
-        if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
-        }
-        f.write_str(&self.message)?;
+        write!(f, "{}:{}:{}: {kind}: {}", self.file, self.line, self.col, self.message)?;
         if let Some(h) = &self.help {
             write!(f, "\n  = help: {h}")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "\n  = at: {}", self.path)?;
         }
         Ok(())
     }
