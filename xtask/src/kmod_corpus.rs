@@ -27,8 +27,9 @@ const SOURCES: &[&str] = &["6.12", "7.3"];
 const PROTOCOLS: &[&str] = &["genetlink", "genetlink-c", "genetlink-legacy"];
 
 struct Spec {
-    /// `6.12/netdev.yaml`
+    /// `6.12/netdev.yaml`, `specs/nlkv.yaml` (the project's own)
     label: String,
+    project: bool,
     path: PathBuf,
     protocol: String,
 }
@@ -93,8 +94,25 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
             if only.is_some_and(|o| o != name.trim_end_matches(".yaml")) {
                 continue;
             }
-            specs.push(Spec { label: format!("{v}/{name}"), protocol: protocol_of(&text), path: p });
+            specs.push(Spec { label: format!("{v}/{name}"), project: false, protocol: protocol_of(&text), path: p });
         }
+    }
+
+    // the project's own specs too (counted apart from the upstream corpus)
+    let mut own: Vec<PathBuf> = std::fs::read_dir(util::workspace_root().join("specs"))
+        .map_err(|e| err!("reading specs/: {e}"))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    own.sort();
+    for p in own {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if only.is_some_and(|o| o != name.trim_end_matches(".yaml")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).map_err(|e| err!("reading {}: {e}", p.display()))?;
+        specs.push(Spec { label: format!("specs/{name}"), project: true, protocol: protocol_of(&text), path: p });
     }
 
     // protocol -> (built, total)
@@ -102,8 +120,15 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
     let mut failures: Vec<(String, String)> = Vec::new();
     let mut skipped = 0;
     let mut built: Vec<(String, PathBuf)> = Vec::new();
+    let mut project = (0usize, 0usize);
     for s in &specs {
-        let Some(count) = counts.get_mut(s.protocol.as_str()) else {
+        let Some(count) = (if !PROTOCOLS.contains(&s.protocol.as_str()) {
+            None
+        } else if s.project {
+            Some(&mut project)
+        } else {
+            counts.get_mut(s.protocol.as_str())
+        }) else {
             skipped += 1;
             continue;
         };
@@ -132,6 +157,9 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
     println!();
     for (p, (built, total)) in &counts {
         println!("{p}: {built} of {total} built against {}", kd.version);
+    }
+    if project.1 > 0 {
+        println!("project specs (specs/): {} of {} built against {}", project.0, project.1, kd.version);
     }
     if skipped > 0 {
         println!("netlink-raw: {skipped} skipped (no Generic Netlink kernel side)");
