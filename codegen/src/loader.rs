@@ -181,8 +181,24 @@ fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic
         help = Some("fix the YAML syntax here: keys of one mapping must line up, list items start with `- ` at one indentation, tabs are not allowed".into());
     }
     if help.is_none() {
-        if msg.starts_with("invalid type") {
-            help = Some("the value here has the wrong shape for this key (see the YNL schema for the spec's protocol level)".into());
+        if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
+            let expected = msg.rsplit_once("expected ").map(|x| x.1).unwrap_or("");
+            help = Some(
+                if expected.contains("sequence") {
+                    "this key takes a list: `[a, b]`, or one `- item` per line"
+                } else if expected.contains("boolean") {
+                    "this key takes `true` or `false`"
+                } else if expected.contains("string") {
+                    "this key takes a string (quote values that look like numbers or booleans)"
+                } else if expected.contains("i64") || expected.contains("u64") || expected.contains("integer") {
+                    "this key takes an integer that fits in 64 bits"
+                } else if expected.contains("struct") || expected.contains("map") {
+                    "this key takes a mapping (`key: value` lines)"
+                } else {
+                    "the value here has the wrong shape for this key (see the YNL schema for the spec's protocol level)"
+                }
+                .into(),
+            );
         } else if msg.starts_with("missing required key") {
             help = Some("add the key; the YNL schema requires it here".into());
         } else {
