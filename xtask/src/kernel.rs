@@ -184,7 +184,25 @@ pub fn ensure(version: &str) -> Result<KernelDir> {
         started.elapsed().as_secs_f64() / 60.0,
         kd.kdir.display()
     ));
+    note_stale(&kd);
     Ok(kd)
+}
+
+/// After a rebuild, names the same version's older cache dirs (a few GB each): they are never
+/// used again by this checkout but are left alone in case another checkout still uses them.
+fn note_stale(kd: &KernelDir) {
+    let Some(parent) = kd.root.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let prefix = format!("{}-", kd.version);
+    let stale: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && *p != kd.root)
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&prefix)))
+        .map(|p| p.display().to_string())
+        .collect();
+    if !stale.is_empty() {
+        note(format!("older kernel {} cache dirs, deletable if unused: {}", kd.version, stale.join(" ")));
+    }
 }
 
 fn build(kd: &KernelDir, tc: &Toolchain) -> Result<()> {
