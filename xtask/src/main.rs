@@ -39,7 +39,8 @@ tasks:
   vm-run --kernel V [--ko FILE]... [--bin FILE]... [--timeout S] -- COMMAND...
                                        boot kernel V in qemu (TCG; NLSPEC_KVM=1 for KVM) with the
                                        modules in /lib/modules and binaries in /bin, run COMMAND
-                                       as root; exit code = COMMAND's (timeout: failure)
+                                       as root; exit code = COMMAND's; 124 on timeout,
+                                       125 if the guest died without finishing (panic)
   vm-test                              deps, both kernels, the suite in each; PASS/FAIL per case
   test                                 generate --check, cargo test --workspace, then vm-test
                                        (the CI entry point)

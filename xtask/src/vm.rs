@@ -295,7 +295,13 @@ fn boot(spec: &VmSpec, initrd: &Path, on_line: &mut impl FnMut(&str)) -> Result<
     }
 }
 
-/// `vm-run` as a command: streams the console to stdout, returns the guest's exit code.
+/// vm-run's exit code when the deadline passed (as coreutils' `timeout`).
+pub const EXIT_TIMEOUT: i32 = 124;
+/// vm-run's exit code when qemu ended without the marker (kernel panic, oops, init died).
+pub const EXIT_NO_MARKER: i32 = 125;
+
+/// `vm-run` as a command: streams the console to stdout, returns the guest's exit code, or
+/// [`EXIT_TIMEOUT`] / [`EXIT_NO_MARKER`] with an error on stderr.
 pub fn run_cli(spec: &VmSpec) -> Result<i32> {
     note(format!(
         "booting {} ({} module(s), {} binary(ies), timeout {} s, {})",
@@ -313,11 +319,17 @@ pub fn run_cli(spec: &VmSpec) -> Result<i32> {
             note(format!("guest command exited with rc={rc} after {secs:.1} s"));
             Ok(rc)
         }
-        VmOutcome::NoMarker(msg) => Err(err!("{msg}")),
-        VmOutcome::TimedOut => Err(err!(
-            "timed out after {} s (guest never printed `{DONE_MARKER}<n>`); qemu killed",
-            spec.timeout.as_secs()
-        )),
+        VmOutcome::NoMarker(msg) => {
+            eprintln!("xtask vm-run: error: {msg}");
+            Ok(EXIT_NO_MARKER)
+        }
+        VmOutcome::TimedOut => {
+            eprintln!(
+                "xtask vm-run: error: timed out after {} s (guest never printed `{DONE_MARKER}<n>`); qemu killed",
+                spec.timeout.as_secs()
+            );
+            Ok(EXIT_TIMEOUT)
+        }
     }
 }
 
