@@ -12,7 +12,20 @@ APT=("${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 -y -q)
 put() { "${SUDO[@]}" tee "$1" >/dev/null; }
 
 need_suite() { grep -rqs "Suites: $1\$" /etc/apt/sources.list.d/nlspec-*.sources; }
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 changed=0
+# rustc-web and the LLVM 19 toolchain come from bookworm-updates (in Debian's default sources,
+# but not in every image).
+if ! grep -rqs "bookworm-updates" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  put /etc/apt/sources.list.d/nlspec-bookworm-updates.sources <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  changed=1
+fi
 if ! need_suite bookworm-backports; then
   put /etc/apt/sources.list.d/nlspec-bookworm-backports.sources <<SRC
 Types: deb
@@ -44,8 +57,9 @@ PKGS=(build-essential make bc flex bison cpio xz-utils zstd libelf-dev libssl-de
       busybox-static clang-19 llvm-19 lld-19 libclang-19-dev rustc-web rust-web-src cargo-web
       iproute2 python3-yaml python3-jsonschema)
 missing=()
-for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-for p in linux-source-6.12 linux-source-7.3 qemu-system-x86; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${PKGS[@]}" linux-source-6.12 linux-source-7.3 qemu-system-x86; do
+  installed "$p" || missing+=("$p")
+done
 if ((${#missing[@]})) || ((changed)); then
   "${APT[@]}" update
 fi
