@@ -138,6 +138,7 @@ pub const EXPECTED_CASES: &[&str] = &[
     "fill-and-clear",
     "dump-filters-and-namespaces",
     "dump-spans-many-skbs-exactly-once",
+    "dump-during-concurrent-writes",
     "notifications-subscribed-vs-not",
     "ttl-eviction-and-audit-group",
     "policy-out-of-range-s8",
@@ -157,6 +158,8 @@ pub const EXPECTED_CASES: &[&str] = &[
     "unprivileged-user",
     "concurrent-clients",
     "cli-example",
+    "dump-open-pins-module",
+    "rmmod-refused-while-dump-open",
     "unload-while-clients-hold-sockets",
     "held-clients-after-unload",
     "module-reload",
@@ -166,8 +169,9 @@ pub const EXPECTED_CASES: &[&str] = &[
     "no-kernel-warnings",
 ];
 
-/// The guest side of the suite: load the module, run the cases, unload it while another process
-/// holds sockets (subscribed and not), load it again and use it, unload, and check the kernel log.
+/// The guest side of the suite: load the module, run the cases and the CLI, check that a
+/// half-read dump keeps the module loaded, unload it while another process holds sockets
+/// (subscribed and not), load it again and use it, unload, and check the kernel log.
 pub const GUEST_SCRIPT: &str = r#"
 set -u
 pass() { echo "NLSPEC-CASE PASS $1"; }
@@ -188,7 +192,7 @@ nlkv-vmtest suite; rc=$?
 step() { desc=$1; shift; "$@" > /tmp/cli.txt 2>&1 || { echo "$desc: exit $? $(cat /tmp/cli.txt)"; return 1; }; }
 has() { grep -q -- "$1" /tmp/cli.txt || { echo "$2: no '$1' in: $(cat /tmp/cli.txt)"; return 1; }; }
 cli_steps() {
-    step set nlkv --ns 70 set greeting hello --label demo --tag x=3 --ttl 60000 && has 'greeting kind=text' set &&
+    step set nlkv --ns 70 set greeting hello --label demo --tag x=3 --ttl 86400000 && has 'greeting kind=text' set &&
     step get nlkv --ns 70 get greeting && has 'value="hello"' get && has 'labels=demo' get && has 'tags=x=3' get &&
     step incr nlkv --ns 70 incr hits 5 && has 'hits 0 -> 5' incr &&
     step flags nlkv --ns 70 flags greeting +secret && has 'flags=secret' flags &&
@@ -208,17 +212,23 @@ if [ $cli_rc -eq 0 ]; then
 fi
 if [ $cli_rc -eq 0 ]; then pass cli-example; else fail cli-example "$(echo "$cli_out" | tr '\n' ' ')"; fi
 
-rm -f /tmp/ready /tmp/unloaded /tmp/unloaded.checked /tmp/reloaded
-nlkv-vmtest hold /tmp/ready /tmp/unloaded /tmp/reloaded & holder=$!
-if wait_file /tmp/ready; then
+D=/tmp/hold; rm -rf $D; mkdir -p $D
+nlkv-vmtest hold $D & holder=$!
+if wait_file $D/dump-open; then
+    # A half-read dump holds a reference on the module (the family's owner): rmmod must refuse.
+    if rmmod nlkv 2>/dev/null; then fail rmmod-refused-while-dump-open "rmmod succeeded"
+    elif loaded; then pass rmmod-refused-while-dump-open
+    else fail rmmod-refused-while-dump-open "module gone"; fi
+    touch $D/dump-release
+    wait_file $D/dump-closed || fail unload-while-clients-hold-sockets "holder did not close its dump"
     if rmmod nlkv && ! loaded; then pass unload-while-clients-hold-sockets; else fail unload-while-clients-hold-sockets "rmmod failed"; fi
-    touch /tmp/unloaded
-    wait_file /tmp/unloaded.checked || fail held-clients-after-unload "holder did not finish its checks"
+    touch $D/unloaded
+    wait_file $D/unloaded.checked || fail held-clients-after-unload "holder did not finish its checks"
     if insmod /lib/modules/nlkv.ko && loaded; then pass module-reload; else fail module-reload "second insmod failed"; fi
-    touch /tmp/reloaded
+    touch $D/reloaded
 else
-    fail unload-while-clients-hold-sockets "holder never got ready"
-    touch /tmp/unloaded /tmp/reloaded
+    fail unload-while-clients-hold-sockets "holder never opened its dump"
+    touch $D/dump-release $D/unloaded $D/reloaded
 fi
 wait $holder; rc=$?
 [ $rc -le 1 ] || fail hold-run "nlkv-vmtest hold died (rc=$rc)"

@@ -6,9 +6,9 @@
 //! Modes (first argument):
 //! - `suite` (default): the cases below; exit status 1 if any failed;
 //! - `as-user`: the unprivileged cases (the suite runs itself this way as uid/gid 1000);
-//! - `hold <ready-file> <unloaded-file> <reloaded-file>`: opens clients and keeps them while the
-//!   guest script unloads and reloads the module, checking them at each step (it creates
-//!   `<unloaded-file>.checked` when done with the unloaded state);
+//! - `hold <dir>`: opens clients and keeps them (one with a half-read dump) while the guest
+//!   script unloads and reloads the module, checking them at each step (signal files in `<dir>`,
+//!   see [`hold`]);
 //! - `smoke`: one set/get round trip (after a reload, from a fresh process).
 
 use nlspec_nlkv::{
@@ -226,6 +226,11 @@ fn family_resolves() -> R {
 }
 
 const DIGEST: [u8; 32] = [0xab; 32];
+/// Lifetime of entries that must outlive the suite. Generous: the guest's clock is jiffies-based
+/// under TCG and has been seen running many times faster than real time on a loaded host.
+const DAY_MS: u64 = 86_400_000;
+/// Lifetime of entries that must expire during the ttl case (long enough to read them first).
+const SHORT_TTL_MS: u64 = 1500;
 
 fn full_set(ns: u32, key: &str) -> SetRequest {
     SetRequest::new(hdr(ns))
@@ -233,7 +238,7 @@ fn full_set(ns: u32, key: &str) -> SetRequest {
         .value(b"hello world")
         .kind(Kind::TEXT)
         .flags(EntryFlags::PERSISTENT | EntryFlags::SECRET)
-        .ttl_ms(600_000)
+        .ttl_ms(DAY_MS)
         .priority(-3)
         .tags(|a| {
             a.item(|t| {
@@ -277,7 +282,7 @@ fn set_and_get_every_attribute() -> R {
         value: Some(b"hello world".to_vec()),
         kind: Some(Kind::TEXT),
         flags: Some(EntryFlags::PERSISTENT | EntryFlags::SECRET),
-        ttl_ms: Some(600_000),
+        ttl_ms: Some(DAY_MS),
         priority: Some(-3),
         counter: None,
         reads: 1,
@@ -553,11 +558,11 @@ fn ttl_eviction_and_audit() -> R {
     let mut audit = client()?;
     audit.subscribe(Group::Audit).ctx("subscribe audit")?;
     let mut c = client()?;
-    c.set(&SetRequest::new(hdr(ns)).key("short").value(b"x").ttl_ms(150)).ctx("set short")?;
-    c.set(&SetRequest::new(hdr(ns)).key("short2").value(b"x").ttl_ms(150)).ctx("set short2")?;
-    c.set(&SetRequest::new(hdr(ns)).key("long").value(b"x").ttl_ms(600_000)).ctx("set long")?;
+    c.set(&SetRequest::new(hdr(ns)).key("short").value(b"x").ttl_ms(SHORT_TTL_MS)).ctx("set short")?;
+    c.set(&SetRequest::new(hdr(ns)).key("short2").value(b"x").ttl_ms(SHORT_TTL_MS)).ctx("set short2")?;
+    c.set(&SetRequest::new(hdr(ns)).key("long").value(b"x").ttl_ms(DAY_MS)).ctx("set long")?;
     get(&mut c, ns, "short").ctx("get before expiry")?;
-    std::thread::sleep(Duration::from_millis(400));
+    std::thread::sleep(Duration::from_millis(SHORT_TTL_MS + 500));
     let listed = dump(&mut c, &GetDumpRequest::new(hdr(ns)))?;
     eq("dump leaves expired entries out", keys(&listed), vec!["long".into()])?;
     expect_err("get after expiry", c.get(&GetRequest::new(hdr(ns)).key("short")), libc::ENOENT, ".key", "no such key")?;
@@ -789,8 +794,12 @@ fn wait_for(path: &str) -> R {
     Ok(())
 }
 
-/// Holds clients while the guest script unloads and reloads the module.
-fn hold(ready: &str, unloaded: &str, reloaded: &str) -> i32 {
+/// Holds clients while the guest script unloads and reloads the module. Signal files in `dir`:
+/// it creates `dump-open` (a dump is half read: the module must refuse to unload), waits for
+/// `dump-release`, closes that socket and creates `dump-closed`; waits for `unloaded`, checks the
+/// held sockets, creates `unloaded.checked`; waits for `reloaded` and uses a held socket again.
+fn hold(dir: &str) -> i32 {
+    let f = |name: &str| format!("{dir}/{name}");
     let setup = || -> Result<(Client, Client, Client), String> {
         let mut plain = client()?;
         set_text(&mut plain, 60, "before", "unload")?;
@@ -807,9 +816,21 @@ fn hold(ready: &str, unloaded: &str, reloaded: &str) -> i32 {
             return 1;
         }
     };
-    let _ = std::fs::write(ready, b"");
+    case("dump-open-pins-module", || {
+        plain.fill(&FillRequest::new(hdr(62)).key("pin-").count(3000)).ctx("fill")?;
+        let mut dc = client()?;
+        {
+            let mut it = dc.get_dump(&GetDumpRequest::new(hdr(62))).ctx("dump")?;
+            it.next().ok_or("empty dump")?.ctx("first dump message")?;
+            std::fs::write(f("dump-open"), b"").ctx("signal")?;
+            wait_for(&f("dump-release"))?;
+        }
+        drop(dc); // closing the socket ends the dump and drops its module reference
+        Ok(())
+    });
+    let _ = std::fs::write(f("dump-closed"), b"");
     case("held-clients-after-unload", || {
-        wait_for(unloaded)?;
+        wait_for(&f("unloaded"))?;
         // The family is gone: the old id answers with an error, nothing hangs.
         let r = get(&mut plain, 60, "before");
         ensure!(r.is_err(), "get after rmmod succeeded: {:?}", r.ok());
@@ -821,9 +842,9 @@ fn hold(ready: &str, unloaded: &str, reloaded: &str) -> i32 {
         }
         Ok(())
     });
-    let _ = std::fs::write(format!("{unloaded}.checked"), b"");
+    let _ = std::fs::write(f("unloaded.checked"), b"");
     case("held-client-after-reload", || {
-        wait_for(reloaded)?;
+        wait_for(&f("reloaded"))?;
         plain.socket().forget_families();
         // A fresh module: the store started empty.
         expect_err("old entry after reload", plain.get(&GetRequest::new(hdr(60)).key("before")), libc::ENOENT, ".key", "")?;
@@ -831,6 +852,76 @@ fn hold(ready: &str, unloaded: &str, reloaded: &str) -> i32 {
         eq("value", get(&mut plain, 60, "after").ctx("get")?.value, Some(b"reload".to_vec()))
     });
     if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+}
+
+/// Dumps while another thread creates and deletes entries in the same namespace: every entry
+/// that exists throughout shows up exactly once in each dump, and no key twice.
+fn dump_during_writes() -> R {
+    let ns = 21;
+    let mut c = client()?;
+    eq("fill", c.fill(&FillRequest::new(hdr(ns)).key("stable-").count(2000)).ctx("fill")?.count(), Some(2000))?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || -> Result<u32, String> {
+            let mut w = client()?;
+            let mut ops = 0u32;
+            while !stop.load(Ordering::SeqCst) {
+                set_text(&mut w, ns, &format!("churn-{ops}"), "x")?;
+                if ops >= 5 {
+                    w.delete(&DeleteRequest::new(hdr(ns)).key(&format!("churn-{}", ops - 5))).ctx("delete")?;
+                }
+                ops += 1;
+            }
+            Ok(ops)
+        })
+    };
+    let mut result = Ok(());
+    for round in 0..4 {
+        let mut seen = HashSet::new();
+        let mut stable = 0;
+        let mut it = match c.get_dump(&GetDumpRequest::new(hdr(ns))) {
+            Ok(it) => it,
+            Err(e) => {
+                result = Err(format!("dump {round}: {e}"));
+                break;
+            }
+        };
+        let mut bad = None;
+        while let Some(m) = it.next() {
+            match m {
+                Ok(m) => {
+                    let key = m.key().unwrap_or("").to_string();
+                    if key.starts_with("stable-") {
+                        stable += 1;
+                    }
+                    if !seen.insert(key.clone()) {
+                        bad = Some(format!("dump {round}: {key} twice"));
+                    }
+                }
+                Err(e) => bad = Some(format!("dump {round}: {e}")),
+            }
+            if seen.len() % 100 == 0 {
+                // Let the writer in between dumpit calls (a tick under TCG).
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        drop(it);
+        if bad.is_none() && stable != 2000 {
+            bad = Some(format!("dump {round}: {stable} stable entries, want 2000"));
+        }
+        if let Some(b) = bad {
+            result = Err(b);
+            break;
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    let ops = writer.join().map_err(|p| format!("writer panicked: {}", panic_text(&p)))??;
+    result?;
+    info(format!("4 dumps of 2000 entries ran during {ops} concurrent set/delete pairs"));
+    ensure!(ops > 0, "the writer did nothing during the dumps");
+    c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?;
+    Ok(())
 }
 
 fn smoke() -> i32 {
@@ -859,6 +950,7 @@ fn suite() -> i32 {
     case("fill-and-clear", fill_and_clear);
     case("dump-filters-and-namespaces", dump_filters);
     case("dump-spans-many-skbs-exactly-once", dump_many_skbs);
+    case("dump-during-concurrent-writes", dump_during_writes);
     case("notifications-subscribed-vs-not", notifications);
     case("ttl-eviction-and-audit-group", ttl_eviction_and_audit);
     for (name, f) in policy_rejections() {
@@ -878,10 +970,10 @@ fn main() {
     let rc = match args.first().map(String::as_str) {
         None | Some("suite") => suite(),
         Some("as-user") => as_user(),
-        Some("hold") if args.len() == 4 => hold(&args[1], &args[2], &args[3]),
+        Some("hold") if args.len() == 2 => hold(&args[1]),
         Some("smoke") => smoke(),
         _ => {
-            eprintln!("usage: nlkv-vmtest [suite | as-user | hold READY UNLOADED RELOADED | smoke]");
+            eprintln!("usage: nlkv-vmtest [suite | as-user | hold DIR | smoke]");
             2
         }
     };
