@@ -273,3 +273,52 @@ fn hostile_input_never_panics() {
         }
     }
 }
+
+/// A reply nested as deep as one datagram allows decodes to an error, not a stack overflow
+/// (the limit is the generated clients' 32 levels).
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let fam = nlspec_codegen::load_and_resolve(our_spec("nlkv.yaml")).unwrap();
+    let set = fam.set_by_name("entry").unwrap().id;
+    let dec = Decoder::new(&fam);
+    let nested = |levels: usize| (0..levels).fold(Vec::new(), |b, _| attr(300 | 0x8000, &b));
+    let e = dec.message(Some(set), &nested(16000), None, &[]).unwrap_err();
+    assert!(e.msg.contains("nested deeper than 32 levels"), "{e}");
+    assert!(e.path.starts_with(".300.300."), "{e}");
+    let v = dec.message(Some(set), &nested(32), None, &[]).unwrap();
+    assert!(v.to_json().starts_with(r#"{"UnknownAttr(300)": {"UnknownAttr(300)": "#));
+}
+
+/// A hex display-hint integer with two signs (`--8000...`, i128::MIN once parsed) is rejected
+/// like Python's `int(s, 16)` does, not negated into an overflow.
+#[test]
+fn hex_hint_with_two_signs_is_an_error() {
+    let spec = r#"
+name: hexy
+protocol: genetlink
+doc: One hex-hinted integer.
+attribute-sets:
+  - name: main
+    attributes:
+      - name: mask
+        type: u64
+        display-hint: hex
+operations:
+  list:
+    - name: get
+      doc: Get.
+      attribute-set: main
+      do:
+        request:
+          attributes: [mask]
+"#;
+    let fam = nlspec_codegen::resolve_str("hexy.yaml", spec).unwrap();
+    let set = fam.set_by_name("main").unwrap().id;
+    let enc = Encoder::new(&fam);
+    for bad in ["--80000000000000000000000000000000", "-+1f", "+-1f", "0x-1f"] {
+        let e = enc.message(Some(set), None, json!({ "mask": bad }).as_object().unwrap()).unwrap_err();
+        assert!(e.to_string().contains("is not a hex number"), "{bad}: {e}");
+    }
+    let (_, b) = enc.message(Some(set), None, json!({"mask": "0x1f"}).as_object().unwrap()).unwrap();
+    assert_eq!(b, attr(1, &0x1fu64.to_ne_bytes()));
+}

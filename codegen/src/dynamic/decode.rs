@@ -43,6 +43,9 @@ impl std::error::Error for DecodeError {}
 type R<T> = Result<T, DecodeError>;
 type Map = Vec<(Key, Value)>;
 
+/// Nesting deeper than this is an error, not a stack overflow (the generated clients' limit).
+const MAX_NEST_DEPTH: u32 = 32;
+
 /// Values decoded so far at each enclosing level (for sub-message selectors), innermost first.
 struct Scope<'a> {
     set: SetId,
@@ -107,7 +110,7 @@ impl<'f> Decoder<'f> {
     /// Decode a message: the attributes (in `set`) and the fixed header (`header` bytes laid
     /// out as struct `fixed`), merged as YNL does (header fields after the attributes).
     pub fn message(&self, set: Option<SetId>, attrs: &[u8], fixed: Option<StructId>, header: &[u8]) -> R<Value> {
-        let mut m = self.attrs(attrs, set, None)?;
+        let mut m = self.attrs(attrs, set, None, 0)?;
         if let Some(st) = fixed {
             for (k, v) in self.struct_(header, st)? {
                 map_set(&mut m, k, v);
@@ -116,14 +119,18 @@ impl<'f> Decoder<'f> {
         Ok(Value::Map(m))
     }
 
-    /// Decode the attributes in `b` as members of `set` (`None`: no spec, all unknown).
-    fn attrs(&self, b: &[u8], set: Option<SetId>, outer: Option<&Scope<'_>>) -> R<Map> {
+    /// Decode the attributes in `b` as members of `set` (`None`: no spec, all unknown);
+    /// `depth` counts the enclosing levels decoded so far.
+    fn attrs(&self, b: &[u8], set: Option<SetId>, outer: Option<&Scope<'_>>, depth: u32) -> R<Map> {
+        if depth > MAX_NEST_DEPTH {
+            return Err(DecodeError::new(format!("attributes nested deeper than {MAX_NEST_DEPTH} levels")));
+        }
         let mut rsp: Map = Vec::new();
         for a in Attrs::new(b) {
             let a = a.map_err(|e| DecodeError::new(format!("malformed attribute: {e}")))?;
             let spec = set.and_then(|s| self.fam.set(s).attr_by_value(a.ty()));
             let Some(spec) = spec else {
-                let v = self.unknown(a.payload(), a.is_nested()).map_err(|e| e.within(&format!(".{}", a.ty())))?;
+                let v = self.unknown(a.payload(), a.is_nested(), depth).map_err(|e| e.within(&format!(".{}", a.ty())))?;
                 rsp_add(&mut rsp, Key::Str(format!("UnknownAttr({})", a.ty())), None, v);
                 continue;
             };
@@ -132,16 +139,16 @@ impl<'f> Decoder<'f> {
             }
             let scope = set.map(|s| Scope { set: s, vals: &rsp, outer });
             let v = self
-                .attr(spec, a.payload(), a.is_nested(), scope.as_ref())
+                .attr(spec, a.payload(), a.is_nested(), scope.as_ref(), depth)
                 .map_err(|e| e.within(&format!(".{}", spec.name)))?;
             rsp_add(&mut rsp, Key::Str(spec.name.clone()), Some(spec.multi_attr), v);
         }
         Ok(rsp)
     }
 
-    fn unknown(&self, b: &[u8], nested: bool) -> R<Value> {
+    fn unknown(&self, b: &[u8], nested: bool, depth: u32) -> R<Value> {
         if nested {
-            Ok(Value::Map(self.attrs(b, None, None)?))
+            Ok(Value::Map(self.attrs(b, None, None, depth + 1)?))
         } else {
             Ok(Value::Bytes(b.to_vec()))
         }
@@ -170,9 +177,9 @@ impl<'f> Decoder<'f> {
         }
     }
 
-    fn attr(&self, spec: &Attr, b: &[u8], nested: bool, scope: Option<&Scope<'_>>) -> R<Value> {
+    fn attr(&self, spec: &Attr, b: &[u8], nested: bool, scope: Option<&Scope<'_>>, depth: u32) -> R<Value> {
         match &spec.kind {
-            AttrKind::Nest { set } => Ok(Value::Map(self.attrs(b, Some(*set), scope)?)),
+            AttrKind::Nest { set } => Ok(Value::Map(self.attrs(b, Some(*set), scope, depth + 1)?)),
             AttrKind::String => {
                 // YNL: `raw.decode('ascii')[:-1]` — the last byte (the NUL) is dropped.
                 let s = &b[..b.len().saturating_sub(1)];
@@ -192,7 +199,7 @@ impl<'f> Decoder<'f> {
                     let p = item.payload();
                     let v = match sub_type {
                         AttrType::Nest => {
-                            let m = self.attrs(p, *set, None).map_err(|e| e.within(&seg))?;
+                            let m = self.attrs(p, *set, None, depth + 1).map_err(|e| e.within(&seg))?;
                             Value::Map(vec![(Key::Int(item.ty() as u64), Value::Map(m))])
                         }
                         AttrType::Binary => match spec.display_hint {
@@ -235,7 +242,7 @@ impl<'f> Decoder<'f> {
                     map_set(&mut m, Key::Str(name.clone()), Value::Int(first.ty() as i128));
                     cur = first.payload();
                 }
-                for (k, v) in self.attrs(cur, Some(*set), None)? {
+                for (k, v) in self.attrs(cur, Some(*set), None, depth + 1)? {
                     map_set(&mut m, k, v);
                 }
                 Ok(Value::Map(m))
@@ -251,7 +258,7 @@ impl<'f> Decoder<'f> {
                 // A selector value the spec has no format for (YNL gives up here): keep the
                 // payload as an unknown attribute would be kept.
                 let Some(fmt) = sm.formats.iter().find(|f| f.value == key) else {
-                    return self.unknown(b, nested);
+                    return self.unknown(b, nested, depth);
                 };
                 let mut m: Map = Vec::new();
                 let mut off = 0;
@@ -260,13 +267,13 @@ impl<'f> Decoder<'f> {
                     off = self.fam.struct_(st).size.unwrap_or(0).min(b.len());
                 }
                 if let Some(set) = fmt.attribute_set {
-                    for (k, v) in self.attrs(&b[off..], Some(set), scope)? {
+                    for (k, v) in self.attrs(&b[off..], Some(set), scope, depth + 1)? {
                         map_set(&mut m, k, v);
                     }
                 }
                 Ok(Value::Map(m))
             }
-            AttrKind::Unused | AttrKind::Pad => self.unknown(b, nested),
+            AttrKind::Unused | AttrKind::Pad => self.unknown(b, nested, depth),
         }
     }
 

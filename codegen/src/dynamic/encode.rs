@@ -565,7 +565,12 @@ fn from_string_int(s: &str, h: DisplayHint) -> R<i128> {
                 None => (false, t.strip_prefix('+').unwrap_or(t)),
             };
             let t = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
-            let v = i128::from_str_radix(&t.replace('_', ""), 16).map_err(|_| EncodeError::new(format!("{s:?} is not a hex number")))?;
+            let bad = || EncodeError::new(format!("{s:?} is not a hex number"));
+            // One sign only (from_str_radix would take a second one, and `--8000…` is i128::MIN).
+            if t.starts_with(['+', '-']) {
+                return Err(bad());
+            }
+            let v = i128::from_str_radix(&t.replace('_', ""), 16).map_err(|_| bad())?;
             Ok(if neg { -v } else { v })
         }
         DisplayHint::Mac => {

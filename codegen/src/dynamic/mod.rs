@@ -58,7 +58,7 @@ pub(crate) fn read_int(b: &[u8], signed: bool, order: Option<ByteOrder>) -> i128
     }
     let big = matches!(order, Some(ByteOrder::BigEndian)) || (order.is_none() && cfg!(target_endian = "big"));
     let u = if big { u64::from_be_bytes(buf) } else { u64::from_le_bytes(buf) };
-    if signed && n < 8 {
+    if signed && (1..8).contains(&n) {
         let shift = 64 - 8 * n as u32;
         (((u << shift) as i64) >> shift) as i128
     } else if signed {
