@@ -102,7 +102,8 @@ pub fn run_live(cmd: &mut Command) -> Result<()> {
 }
 
 /// Runs a command with stdout+stderr appended to `log`; on failure the error carries the log's
-/// tail.
+/// tail. While it runs, a progress line (elapsed time, the log's last line) goes to stderr every
+/// minute so long builds do not look hung.
 pub fn run_logged(cmd: &mut Command, log: &Path) -> Result<()> {
     let mut f = File::options()
         .create(true)
@@ -111,12 +112,29 @@ pub fn run_logged(cmd: &mut Command, log: &Path) -> Result<()> {
         .context(|| format!("cannot open log {}", log.display()))?;
     writeln!(f, "\n$ {}", show(cmd)).context(|| format!("writing {}", log.display()))?;
     let f2 = f.try_clone().context(|| format!("dup {}", log.display()))?;
-    let status = cmd
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(f)
         .stderr(f2)
-        .status()
+        .spawn()
         .context(|| format!("cannot start `{}`", show(cmd)))?;
+    let started = std::time::Instant::now();
+    let mut next_note = started + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().context(|| format!("waiting for `{}`", show(cmd)))? {
+            break s;
+        }
+        if std::time::Instant::now() >= next_note {
+            next_note += std::time::Duration::from_secs(60);
+            let last = std::fs::read_to_string(log).unwrap_or_default();
+            note(format!(
+                "  ... {:.0} min, at: {}",
+                started.elapsed().as_secs_f64() / 60.0,
+                last.lines().last().unwrap_or("").trim()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
     if !status.success() {
         let mut text = String::new();
         let _ = File::open(log).and_then(|mut f| f.read_to_string(&mut text));
@@ -220,4 +238,28 @@ pub fn lock_file(path: &Path) -> Result<File> {
         }
     }
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_logged_keeps_output_and_reports_the_tail() {
+        let dir = std::env::temp_dir().join(format!("xtask-util-test-{}", std::process::id()));
+        mkdir_p(&dir).unwrap();
+        let log = dir.join("log");
+        run_logged(Command::new("sh").args(["-c", "echo first"]), &log).unwrap();
+        let e = run_logged(Command::new("sh").args(["-c", "echo boom >&2; exit 3"]), &log).unwrap_err();
+        assert!(e.0.contains("boom") && e.0.contains("exit status: 3"), "{e}");
+        assert!(std::fs::read_to_string(&log).unwrap().contains("first"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn run_capture_names_the_command() {
+        let e = run_capture(Command::new("sh").args(["-c", "echo nope; exit 1"])).unwrap_err();
+        assert!(e.0.contains("sh -c") && e.0.contains("nope"), "{e}");
+        assert_eq!(sha256_hex(b"").unwrap(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    }
 }
