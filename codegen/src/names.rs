@@ -26,17 +26,8 @@ fn words(name: &str) -> Vec<String> {
 /// `family-id` → `family_id`; keywords get a trailing `_` (`type` → `type_`); a leading digit
 /// gets a leading `_` (`6lowpan` → `_6lowpan`); an empty result becomes `_`.
 pub fn snake(name: &str) -> String {
-    let mut s = words(name).iter().map(|w| w.to_ascii_lowercase()).collect::<Vec<_>>().join("_");
-    if s.is_empty() {
-        return "_".into();
-    }
-    if s.as_bytes()[0].is_ascii_digit() {
-        s.insert(0, '_');
-    }
-    if is_keyword(&s) {
-        s.push('_');
-    }
-    s
+    let s = words(name).iter().map(|w| w.to_ascii_lowercase()).collect::<Vec<_>>().join("_");
+    ident_fixup(s, true)
 }
 
 /// `family-id` → `FamilyId`; a leading digit gets a leading `_` (`6lowpan` → `_6lowpan`);
@@ -50,26 +41,26 @@ pub fn upper_camel(name: &str) -> String {
             s.extend(cs.map(|c| c.to_ascii_lowercase()));
         }
     }
-    if s.is_empty() {
-        return "_".into();
-    }
-    if s.as_bytes()[0].is_ascii_digit() {
-        s.insert(0, '_');
-    }
-    if is_keyword(&s) {
-        s.push('_');
-    }
-    s
+    ident_fixup(s, true)
 }
 
 /// `family-id` → `FAMILY_ID` (Rust consts); leading digit gets `_`.
 pub fn screaming(name: &str) -> String {
-    let mut s = words(name).iter().map(|w| w.to_ascii_uppercase()).collect::<Vec<_>>().join("_");
+    let s = words(name).iter().map(|w| w.to_ascii_uppercase()).collect::<Vec<_>>().join("_");
+    ident_fixup(s, false)
+}
+
+/// Make `s` a valid identifier: empty → `_`, a leading digit gets a leading `_`, and (when
+/// `keywords`) a keyword gets a trailing `_`.
+fn ident_fixup(mut s: String, keywords: bool) -> String {
     if s.is_empty() {
         return "_".into();
     }
     if s.as_bytes()[0].is_ascii_digit() {
         s.insert(0, '_');
+    }
+    if keywords && is_keyword(&s) {
+        s.push('_');
     }
     s
 }

@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::nest::{owned_nest_ty, owned_nest};
+use super::scalar::prim;
 use super::{int_ty, AttrGen, Cx};
 use crate::ir::{self, AttrType, SetId};
 use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
@@ -36,23 +37,6 @@ fn elem(a: &ir::Attr) -> Elem {
     }
 }
 
-fn int_getter(t: AttrType) -> proc_macro2::Ident {
-    let n = match t {
-        AttrType::U8 => "u8",
-        AttrType::U16 => "u16",
-        AttrType::U32 => "u32",
-        AttrType::U64 => "u64",
-        AttrType::S8 => "s8",
-        AttrType::S16 => "s16",
-        AttrType::S32 => "s32",
-        AttrType::S64 => "s64",
-        AttrType::Uint => "uint",
-        AttrType::Sint => "sint",
-        _ => "u32",
-    };
-    format_ident!("get_{}", n)
-}
-
 impl IndexedArray {
     /// Element type of the getter's iterator.
     fn elem_ty(cx: &Cx, a: &ir::Attr) -> TokenStream {
@@ -78,7 +62,7 @@ impl IndexedArray {
                 quote!(#t::decode_nested(#x.payload(), #depth))
             }
             Elem::Int(t) => {
-                let g = int_getter(t);
+                let g = format_ident!("get_{}", prim(t, None));
                 quote!(#x.#g())
             }
             Elem::Str => quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(
@@ -158,7 +142,7 @@ impl AttrGen for IndexedArray {
                 };
             }
             Elem::Int(t) => {
-                let putter = format_ident!("put_{}", int_getter(t).to_string().trim_start_matches("get_"));
+                let putter = format_ident!("put_{}", prim(t, None));
                 quote!(#w.#putter(i as u16, *v);)
             }
             Elem::Str => quote!(#w.put_str(i as u16, v);),

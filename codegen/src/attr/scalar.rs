@@ -12,7 +12,7 @@ use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 pub struct Scalar;
 
 /// Runtime getter/putter suffix for a type and byte order (`u32_be`, `uint`).
-fn prim(t: AttrType, bo: Option<ByteOrder>) -> String {
+pub(super) fn prim(t: AttrType, bo: Option<ByteOrder>) -> String {
     let base = match t {
         AttrType::U8 => "u8",
         AttrType::U16 => "u16",
