@@ -7,6 +7,7 @@ mod generate;
 mod kernel;
 mod kmod;
 mod kmod_corpus;
+mod smoke;
 mod static_build;
 mod util;
 mod vm;
@@ -42,6 +43,8 @@ tasks:
                                        as root; exit code = COMMAND's; 124 on timeout,
                                        125 if the guest died without finishing (panic)
   vm-test                              deps, both kernels, the suite in each; PASS/FAIL per case
+  vm-smoke                             VM infrastructure self-test: hello module + guest smoke
+                                       binary in both kernels
   test                                 generate --check, cargo test --workspace, then vm-test
                                        (the CI entry point)
 
@@ -77,6 +80,7 @@ fn main() {
         "build-static" => cmd_build_static(args),
         "vm-run" => cmd_vm_run(args),
         "vm-test" => args.finish().and_then(|()| vmtest::vm_test()),
+        "vm-smoke" => args.finish().and_then(|()| smoke::vm_smoke()),
         "test" => args.finish().and_then(|()| cmd_test()),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
