@@ -98,16 +98,18 @@ struct KErr {
     msg: String,
     path: String,
     missing: Option<String>,
+    policy: Option<nlspec_rt::Policy>,
 }
 
 fn kerr<T>(what: &str, r: Result<T, Error>) -> Result<KErr, String> {
     match r {
         Ok(_) => Err(format!("{what}: succeeded, expected a kernel error")),
-        Err(Error::Kernel { errno, msg, path, missing, .. }) => Ok(KErr {
+        Err(Error::Kernel { errno, msg, path, missing, policy, .. }) => Ok(KErr {
             errno,
             msg: msg.unwrap_or_default(),
             path: path.map(|p| p.to_string()).unwrap_or_default(),
             missing: missing.map(|m| m.name.map(str::to_string).unwrap_or_else(|| format!("type {}", m.ty))),
+            policy: policy.map(|p| *p),
         }),
         Err(e) => Err(format!("{what}: expected a kernel error, got {e}")),
     }
@@ -131,6 +133,26 @@ fn expect_err<T>(what: &str, r: Result<T, Error>, errno: i32, path: &str, msg: &
     ensure!(!e.msg.is_empty(), "{what}: no ext-ack message");
     ensure!(e.msg.contains(msg), "{what}: ext-ack message {:?} lacks {:?}", e.msg, msg);
     Ok(())
+}
+
+/// The bounds the kernel reported for the violated policy (`NLMSGERR_ATTR_POLICY`).
+#[derive(Debug, PartialEq, Default)]
+struct Bounds {
+    min_s: Option<i64>,
+    max_s: Option<i64>,
+    min_u: Option<u64>,
+    max_u: Option<u64>,
+    max_len: Option<u32>,
+}
+
+/// Like [`expect_err`], and the extended ACK's policy must carry `want` (the spec's checks, as
+/// the generated policy table gave them to the kernel).
+fn expect_policy<T>(what: &str, r: Result<T, Error>, errno: i32, path: &str, want: Bounds) -> R {
+    let e = kerr(what, r)?;
+    ensure!(e.errno == errno && e.path == path, "{what}: errno {} path {:?}, want {errno} {path:?} (msg {:?})", e.errno, e.path, e.msg);
+    let p = e.policy.ok_or(format!("{what}: no policy in the extended ACK (msg {:?})", e.msg))?;
+    let got = Bounds { min_s: p.min_s, max_s: p.max_s, min_u: p.min_u, max_u: p.max_u, max_len: p.max_len };
+    eq(&format!("{what}: policy bounds"), got, want)
 }
 
 /// Owned copy of an entry as get/dump/notifications return it.
@@ -601,18 +623,21 @@ fn policy_rejections() -> Vec<Check> {
     let ok64 = "k".repeat(64);
     vec![
         ("policy-out-of-range-s8", Box::new(move |c: &mut Client| {
-            expect_err("priority 11", c.set(&SetRequest::new(h).key("p").priority(11)), libc::ERANGE, ".priority", "")?;
+            let b = Bounds { min_s: Some(-10), max_s: Some(10), ..Bounds::default() };
+            expect_policy("priority 11", c.set(&SetRequest::new(h).key("p").priority(11)), libc::ERANGE, ".priority", b)?;
             expect_err("priority -11", c.set(&SetRequest::new(h).key("p").priority(-11)), libc::ERANGE, ".priority", "")?;
             c.set(&SetRequest::new(h).key("p").priority(-10)).ctx("priority -10 (the limit)").map(|_| ())
         })),
         ("policy-out-of-range-u64", Box::new(move |c: &mut Client| {
             expect_err("ttl 0", c.set(&SetRequest::new(h).key("t").ttl_ms(0)), libc::ERANGE, ".ttl-ms", "")?;
-            expect_err("ttl 2^32", c.set(&SetRequest::new(h).key("t").ttl_ms(1 << 32)), libc::ERANGE, ".ttl-ms", "")?;
+            let b = Bounds { min_u: Some(1), max_u: Some(u64::from(u32::MAX)), ..Bounds::default() };
+            expect_policy("ttl 2^32", c.set(&SetRequest::new(h).key("t").ttl_ms(1 << 32)), libc::ERANGE, ".ttl-ms", b)?;
             c.set(&SetRequest::new(h).key("t").ttl_ms(u64::from(u32::MAX))).ctx("ttl u32-max").map(|_| ())
         })),
         ("policy-out-of-range-u32", Box::new(move |c: &mut Client| {
             expect_err("fill 0", c.fill(&FillRequest::new(h).key("f").count(0)), libc::ERANGE, ".count", "")?;
-            expect_err("fill 5001", c.fill(&FillRequest::new(h).key("f").count(5001)), libc::ERANGE, ".count", "")
+            let b = Bounds { min_u: Some(1), max_u: Some(5000), ..Bounds::default() };
+            expect_policy("fill 5001", c.fill(&FillRequest::new(h).key("f").count(5001)), libc::ERANGE, ".count", b)
         })),
         ("policy-out-of-range-nested", Box::new(move |c: &mut Client| {
             let r = c.set(&SetRequest::new(h).key("n").tags(|a| {
@@ -623,12 +648,14 @@ fn policy_rejections() -> Vec<Check> {
                     t.name("heavy").weight(1001);
                 });
             }));
-            expect_err("tag weight 1001", r, libc::ERANGE, ".tags[1].weight", "")
+            let b = Bounds { min_u: Some(0), max_u: Some(1000), ..Bounds::default() };
+            expect_policy("tag weight 1001", r, libc::ERANGE, ".tags[1].weight", b)
         })),
         ("policy-too-long", Box::new(move |c: &mut Client| {
             expect_err("key of 65 bytes", c.set(&SetRequest::new(h).key(&long)), libc::EINVAL, ".key", "")?;
             c.set(&SetRequest::new(h).key(&ok64)).ctx("key of 64 bytes")?;
-            expect_err("value of 1025 bytes", c.set(&SetRequest::new(h).key("v").value(&[0u8; 1025]).kind(Kind::BLOB)), libc::ERANGE, ".value", "")?;
+            let r = c.set(&SetRequest::new(h).key("v").value(&[0u8; 1025]).kind(Kind::BLOB));
+            expect_policy("value of 1025 bytes", r, libc::ERANGE, ".value", Bounds { max_len: Some(1024), ..Bounds::default() })?;
             expect_err("label of 33 bytes", c.set(&SetRequest::new(h).key("l").label(&"x".repeat(33))), libc::ERANGE, ".label", "")?;
             let r = c.set(&SetRequest::new(h).key("n").tags(|a| {
                 a.item(|t| {
