@@ -45,7 +45,7 @@ tasks:
   vm-test                              deps, both kernels, the suite in each; PASS/FAIL per case
   vm-smoke                             VM infrastructure self-test: hello module + guest smoke
                                        binary in both kernels
-  test                                 generate --check, cargo test --workspace, then vm-test
+  test                                 generate --check, cargo test --workspace, vm-smoke, vm-test
                                        (the CI entry point)
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
@@ -168,9 +168,19 @@ fn cmd_test() -> Result<i32> {
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     util::run_live(Command::new(cargo).current_dir(util::workspace_root()).args(["test", "--workspace"]))?;
+    // The VM infrastructure on its own first, so a broken kernel/qemu setup is named as such;
+    // vm-test runs either way.
+    let smoke_rc = smoke::vm_smoke()?;
     let rc = vmtest::vm_test()?;
-    if rc != 0 {
-        return Err(err!("vm-test failed (see the FAIL lines above)"));
+    if rc != 0 || smoke_rc != 0 {
+        return Err(err!(
+            "{} failed (see the FAIL lines above)",
+            match (smoke_rc != 0, rc != 0) {
+                (true, true) => "vm-smoke and vm-test",
+                (true, false) => "vm-smoke",
+                _ => "vm-test",
+            }
+        ));
     }
     Ok(0)
 }
