@@ -9,10 +9,11 @@ use crate::attr::AttrWriter;
 use crate::ctrl::FamilyInfo;
 use crate::error::{parse_done_msg, parse_error_msg, Error, RequestContext};
 use crate::msg::{
-    finish_message, nlmsg_align, start_message, NlMsg, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP,
-    NLMSG_OVERRUN, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    finish_message, nlmsg_align, start_message, GenlMsg, NlMsg, NLMSG_DONE, NLMSG_ERROR,
+    NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use crate::schema::AttrSet;
+use crate::socket::Notification;
 use crate::sys::RecvInfo;
 
 /// Default receive buffer: 32 KiB, the largest datagram the kernel builds for dumps.
@@ -127,6 +128,17 @@ pub(crate) struct DumpState {
     pub done: bool,
     /// Consuming an abandoned dump: skip items, ignore `NLM_F_DUMP_INTR`.
     pub draining: bool,
+}
+
+impl DumpState {
+    /// A dump just sent with sequence number `seq`.
+    pub fn new(seq: u32) -> Self {
+        DumpState {
+            seq,
+            done: false,
+            draining: false,
+        }
+    }
 }
 
 /// One step of a dump.
@@ -457,6 +469,47 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// The abandoned dump to drain before the next request, if any. Drive it with
+    /// [`Core::dump_step`] and finish with [`Core::drained`].
+    pub fn drain_state(&self) -> Option<DumpState> {
+        self.drain.map(|seq| DumpState {
+            seq,
+            done: false,
+            draining: true,
+        })
+    }
+
+    /// The drain of dump `seq` is over (finished, or its rest was dropped by the kernel).
+    pub fn drained(&mut self, seq: u32) {
+        if self.drain == Some(seq) {
+            self.drain = None;
+        }
+    }
+
+    /// A receive for the dump failed: it ends here, and its rest is drained before the next
+    /// request.
+    pub fn dump_recv_failed(&mut self, st: &mut DumpState) {
+        st.done = true;
+        self.drain = Some(st.seq);
+    }
+
+    /// The message at byte range `a..b` of `rx` (a reply or dump message found by the step
+    /// functions), with a `hdrsize`-byte fixed header.
+    pub fn rx_msg(&self, (a, b): (usize, usize), hdrsize: usize) -> Result<GenlMsg<'_>, Error> {
+        Ok(GenlMsg::parse(&self.rx[a..b], hdrsize)?)
+    }
+
+    /// The notification at byte range `a..b` of `notif` (from [`Core::notif_step`]).
+    pub fn notification(
+        &self,
+        (a, b, group): (usize, usize, u32),
+    ) -> Result<Notification<'_>, Error> {
+        Ok(Notification {
+            group,
+            msg: NlMsg::parse(&self.notif[a..b])?,
+        })
     }
 
     /// Mark a dump abandoned before its end (drained before the next request).

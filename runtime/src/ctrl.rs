@@ -97,6 +97,14 @@ impl FamilyInfo {
             .map(|&(_, id)| id)
     }
 
+    /// The id of multicast group `group` of this family (`family` is its name, for the error).
+    pub(crate) fn group_id(&self, family: &str, group: &str) -> Result<u32, Error> {
+        self.group(group).ok_or_else(|| Error::UnknownGroup {
+            family: family.to_owned(),
+            group: group.to_owned(),
+        })
+    }
+
     /// Decode a `CTRL_CMD_NEWFAMILY` message (reply to getfamily, dump entry or notification).
     pub fn decode(msg: &GenlMsg<'_>) -> Result<FamilyInfo, DecodeError> {
         let mut f = FamilyInfo::default();

@@ -349,7 +349,16 @@ impl Policy {
         let mut p = Policy::default();
         for a in attrs {
             let a = a?;
-            let u32_of = |a: &Attr<'_>| a.get_uint().map(|v| v as u32);
+            // u32 fields, read leniently as NLA_UINT but never truncated.
+            let u32_of = |a: &Attr<'_>| {
+                let v = a.get_uint()?;
+                u32::try_from(v).map_err(|_| {
+                    DecodeError::at_type(
+                        DecodeErrorKind::Other(format!("{v} does not fit the u32 field").into()),
+                        a.ty(),
+                    )
+                })
+            };
             match a.ty() {
                 NL_POLICY_TYPE_ATTR_TYPE => p.kind = Some(u32_of(&a)?),
                 NL_POLICY_TYPE_ATTR_MIN_VALUE_S => p.min_s = Some(a.get_sint()?),

@@ -1,6 +1,6 @@
 //! The blocking Generic Netlink socket.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,25 @@ impl<'a> Notification<'a> {
     /// View as a Generic Netlink message with a `hdrsize`-byte fixed header.
     pub fn genl(&self, hdrsize: usize) -> Result<GenlMsg<'a>, Error> {
         Ok(self.msg.genl(hdrsize)?)
+    }
+}
+
+/// Receive one datagram into `slot` of `core` now (`dontwait`: without blocking): its real
+/// length peeked first so the buffer can grow to fit it.
+pub(crate) fn recv_datagram(
+    core: &mut Core,
+    raw: RawFd,
+    slot: Slot,
+    dontwait: bool,
+) -> Result<Class, Error> {
+    let n = match sys::peek_len(raw, dontwait) {
+        Ok(n) => n,
+        Err(e) => return core.on_recv_error(slot, e).map(|()| Class::Skip),
+    };
+    core.prepare_recv(slot, n);
+    match sys::recv(raw, core.buf_mut(slot), dontwait) {
+        Ok(info) => core.after_recv(slot, info),
+        Err(e) => core.on_recv_error(slot, e).map(|()| Class::Skip),
     }
 }
 
@@ -119,16 +138,7 @@ impl GenlSocket {
     }
 
     fn recv_slot(&mut self, slot: Slot, dontwait: bool) -> Result<Class, Error> {
-        let raw = self.fd.as_raw_fd();
-        let n = match sys::peek_len(raw, dontwait) {
-            Ok(n) => n,
-            Err(e) => return self.core.on_recv_error(slot, e).map(|()| Class::Skip),
-        };
-        self.core.prepare_recv(slot, n);
-        match sys::recv(raw, self.core.buf_mut(slot), dontwait) {
-            Ok(info) => self.core.after_recv(slot, info),
-            Err(e) => self.core.on_recv_error(slot, e).map(|()| Class::Skip),
-        }
+        recv_datagram(&mut self.core, self.fd.as_raw_fd(), slot, dontwait)
     }
 
     fn send_tx(&mut self) -> Result<(), Error> {
@@ -137,12 +147,7 @@ impl GenlSocket {
     }
 
     fn drain(&mut self) -> Result<(), Error> {
-        while let Some(seq) = self.core.drain {
-            let mut st = DumpState {
-                seq,
-                done: false,
-                draining: true,
-            };
+        while let Some(mut st) = self.core.drain_state() {
             loop {
                 match self.core.dump_step(&mut st) {
                     DumpStep::NeedRecv => {
@@ -161,9 +166,7 @@ impl GenlSocket {
                     DumpStep::Done | DumpStep::Err(_) => break,
                 }
             }
-            if self.core.drain == Some(seq) {
-                self.core.drain = None;
-            }
+            self.core.drained(st.seq);
         }
         Ok(())
     }
@@ -202,8 +205,8 @@ impl GenlSocket {
         req: &Request<'_>,
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<GenlMsg<'_>, Error> {
-        let (a, b) = self.do_request(req, true, build)?.ok_or(Error::NoReply)?;
-        Ok(GenlMsg::parse(&self.core.rx[a..b], req.header.len())?)
+        let reply = self.do_request(req, true, build)?.ok_or(Error::NoReply)?;
+        self.core.rx_msg(reply, req.header.len())
     }
 
     /// Send a request with `NLM_F_ACK` and wait for the ACK (for ops without a reply). A reply
@@ -227,11 +230,7 @@ impl GenlSocket {
         self.send_tx()?;
         Ok(DumpIter {
             sock: self,
-            st: DumpState {
-                seq,
-                done: false,
-                draining: false,
-            },
+            st: DumpState::new(seq),
             hdrsize: req.header.len(),
         })
     }
@@ -274,32 +273,19 @@ impl GenlSocket {
     /// Join multicast group `group` of family `family` (both by name); returns the group id.
     pub fn subscribe(&mut self, family: &str, group: &str) -> Result<u32, Error> {
         let info = self.resolve_family(family)?;
-        let id = info.group(group).ok_or_else(|| Error::UnknownGroup {
-            family: family.to_owned(),
-            group: group.to_owned(),
-        })?;
+        let id = info.group_id(family, group)?;
         self.subscribe_id(id)?;
         Ok(id)
     }
 
     /// Join a multicast group by id.
     pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        sys::set_netlink_opt(
-            self.fd.as_raw_fd(),
-            libc::NETLINK_ADD_MEMBERSHIP,
-            group as i32,
-        )?;
-        Ok(())
+        Ok(sys::set_membership(self.fd.as_raw_fd(), group, true)?)
     }
 
     /// Leave a multicast group by id.
     pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        sys::set_netlink_opt(
-            self.fd.as_raw_fd(),
-            libc::NETLINK_DROP_MEMBERSHIP,
-            group as i32,
-        )?;
-        Ok(())
+        Ok(sys::set_membership(self.fd.as_raw_fd(), group, false)?)
     }
 
     /// The next notification: queued ones first, then blocking for a new one.
@@ -309,11 +295,7 @@ impl GenlSocket {
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
         loop {
             if let Some(r) = self.core.notif_step() {
-                let (a, b, group) = r?;
-                return Ok(Notification {
-                    group,
-                    msg: NlMsg::parse(&self.core.notif[a..b])?,
-                });
+                return self.core.notification(r?);
             }
             self.core.take_overrun()?;
             if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif, false)? {
@@ -331,11 +313,7 @@ impl GenlSocket {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(r) = self.core.notif_step() {
-                let (a, b, group) = r?;
-                return Ok(Some(Notification {
-                    group,
-                    msg: NlMsg::parse(&self.core.notif[a..b])?,
-                }));
+                return self.core.notification(r?).map(Some);
             }
             self.core.take_overrun()?;
             let left = deadline.saturating_duration_since(Instant::now());
@@ -375,13 +353,12 @@ impl DumpIter<'_> {
     /// The next dump message (a lending iterator: the message borrows this iterator).
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Result<GenlMsg<'_>, Error>> {
-        let (a, b) = loop {
+        let item = loop {
             match self.sock.core.dump_step(&mut self.st) {
                 DumpStep::NeedRecv => {
                     let lossy = self.sock.core.lossy;
                     if let Err(e) = self.sock.recv_slot(Slot::Rx, lossy) {
-                        self.st.done = true;
-                        self.sock.core.drain = Some(self.st.seq);
+                        self.sock.core.dump_recv_failed(&mut self.st);
                         return Some(Err(e));
                     }
                 }
@@ -390,7 +367,7 @@ impl DumpIter<'_> {
                 DumpStep::Err(e) => return Some(Err(e)),
             }
         };
-        Some(GenlMsg::parse(&self.sock.core.rx[a..b], self.hdrsize).map_err(Error::from))
+        Some(self.sock.core.rx_msg(item, self.hdrsize))
     }
 
     /// Consume the whole dump into owned copies (allocates per message; for when the messages

@@ -90,6 +90,17 @@ pub fn set_netlink_opt(fd: RawFd, name: i32, val: i32) -> io::Result<()> {
     setsockopt_int(fd, libc::SOL_NETLINK, name, val)
 }
 
+/// Join (`join`) or leave multicast group `group` (`NETLINK_ADD/DROP_MEMBERSHIP`). The kernel
+/// reads the option as an unsigned int: the cast keeps the bits.
+pub fn set_membership(fd: RawFd, group: u32, join: bool) -> io::Result<()> {
+    let opt = if join {
+        libc::NETLINK_ADD_MEMBERSHIP
+    } else {
+        libc::NETLINK_DROP_MEMBERSHIP
+    };
+    set_netlink_opt(fd, opt, group as i32)
+}
+
 /// Send one datagram to the kernel (port 0, no groups).
 pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     send_to(fd, buf, 0, 0)

@@ -13,8 +13,8 @@ use crate::attr::AttrWriter;
 use crate::core::{Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
 use crate::ctrl::FamilyInfo;
 use crate::error::Error;
-use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
-use crate::socket::{open_socket, Notification};
+use crate::msg::{GenlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
+use crate::socket::{open_socket, recv_datagram, Notification};
 use crate::sys;
 
 /// A Generic Netlink socket for tokio. Same semantics as [`crate::GenlSocket`]; every call that
@@ -75,16 +75,7 @@ impl AsyncGenlSocket {
     async fn recv_slot(&mut self, slot: Slot) -> Result<Class, Error> {
         if self.core.lossy && slot != Slot::Notif {
             // After ENOBUFS: no waiting, the answer is either queued already or lost.
-            let raw = self.fd.get_ref().as_raw_fd();
-            let n = match sys::peek_len(raw, true) {
-                Ok(n) => n,
-                Err(e) => return self.core.on_recv_error(slot, e).map(|()| Class::Skip),
-            };
-            self.core.prepare_recv(slot, n);
-            return match sys::recv(raw, self.core.buf_mut(slot), true) {
-                Ok(info) => self.core.after_recv(slot, info),
-                Err(e) => self.core.on_recv_error(slot, e).map(|()| Class::Skip),
-            };
+            return recv_datagram(&mut self.core, self.fd.get_ref().as_raw_fd(), slot, true);
         }
         loop {
             let mut guard = self.fd.readable().await?;
@@ -122,12 +113,7 @@ impl AsyncGenlSocket {
     }
 
     async fn drain(&mut self) -> Result<(), Error> {
-        while let Some(seq) = self.core.drain {
-            let mut st = DumpState {
-                seq,
-                done: false,
-                draining: true,
-            };
+        while let Some(mut st) = self.core.drain_state() {
             loop {
                 match self.core.dump_step(&mut st) {
                     DumpStep::NeedRecv => {
@@ -145,9 +131,7 @@ impl AsyncGenlSocket {
                     DumpStep::Done | DumpStep::Err(_) => break,
                 }
             }
-            if self.core.drain == Some(seq) {
-                self.core.drain = None;
-            }
+            self.core.drained(st.seq);
         }
         Ok(())
     }
@@ -183,11 +167,11 @@ impl AsyncGenlSocket {
         req: &Request<'_>,
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<GenlMsg<'_>, Error> {
-        let (a, b) = self
+        let reply = self
             .do_request(req, true, build)
             .await?
             .ok_or(Error::NoReply)?;
-        Ok(GenlMsg::parse(&self.core.rx[a..b], req.header.len())?)
+        self.core.rx_msg(reply, req.header.len())
     }
 
     /// See [`crate::GenlSocket::request_ack`].
@@ -210,11 +194,7 @@ impl AsyncGenlSocket {
         self.send_tx().await?;
         Ok(AsyncDumpIter {
             sock: self,
-            st: DumpState {
-                seq,
-                done: false,
-                draining: false,
-            },
+            st: DumpState::new(seq),
             hdrsize: req.header.len(),
         })
     }
@@ -259,32 +239,27 @@ impl AsyncGenlSocket {
     /// See [`crate::GenlSocket::subscribe`].
     pub async fn subscribe(&mut self, family: &str, group: &str) -> Result<u32, Error> {
         let info = self.resolve_family(family).await?;
-        let id = info.group(group).ok_or_else(|| Error::UnknownGroup {
-            family: family.to_owned(),
-            group: group.to_owned(),
-        })?;
+        let id = info.group_id(family, group)?;
         self.subscribe_id(id)?;
         Ok(id)
     }
 
     /// Join a multicast group by id.
     pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        sys::set_netlink_opt(
+        Ok(sys::set_membership(
             self.fd.get_ref().as_raw_fd(),
-            libc::NETLINK_ADD_MEMBERSHIP,
-            group as i32,
-        )?;
-        Ok(())
+            group,
+            true,
+        )?)
     }
 
     /// Leave a multicast group by id.
     pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        sys::set_netlink_opt(
+        Ok(sys::set_membership(
             self.fd.get_ref().as_raw_fd(),
-            libc::NETLINK_DROP_MEMBERSHIP,
-            group as i32,
-        )?;
-        Ok(())
+            group,
+            false,
+        )?)
     }
 
     /// See [`crate::GenlSocket::recv_notification`]. Cancel-safe: a notification is either
@@ -292,11 +267,7 @@ impl AsyncGenlSocket {
     pub async fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
         loop {
             if let Some(r) = self.core.notif_step() {
-                let (a, b, group) = r?;
-                return Ok(Notification {
-                    group,
-                    msg: NlMsg::parse(&self.core.notif[a..b])?,
-                });
+                return self.core.notification(r?);
             }
             self.core.take_overrun()?;
             if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif).await? {
@@ -316,12 +287,11 @@ pub struct AsyncDumpIter<'s> {
 impl AsyncDumpIter<'_> {
     /// The next dump message, or `None` after the end.
     pub async fn next(&mut self) -> Option<Result<GenlMsg<'_>, Error>> {
-        let (a, b) = loop {
+        let item = loop {
             match self.sock.core.dump_step(&mut self.st) {
                 DumpStep::NeedRecv => {
                     if let Err(e) = self.sock.recv_slot(Slot::Rx).await {
-                        self.st.done = true;
-                        self.sock.core.drain = Some(self.st.seq);
+                        self.sock.core.dump_recv_failed(&mut self.st);
                         return Some(Err(e));
                     }
                 }
@@ -330,7 +300,7 @@ impl AsyncDumpIter<'_> {
                 DumpStep::Err(e) => return Some(Err(e)),
             }
         };
-        Some(GenlMsg::parse(&self.sock.core.rx[a..b], self.hdrsize).map_err(Error::from))
+        Some(self.sock.core.rx_msg(item, self.hdrsize))
     }
 }
 

@@ -350,6 +350,22 @@ fn ext_ack_missing_in_nest_and_message_and_policy() {
     assert_eq!(e.errno(), Some(libc::EBUSY));
 }
 
+/// A u32 policy field sent as 8 bytes is read, but a value that does not fit is an error
+/// (it was silently truncated: 2^32 + 5 read as 5).
+#[test]
+fn policy_u32_fields_are_not_truncated() {
+    let policy = |max_len: u64| {
+        let mut v = Vec::new();
+        let mut w = AttrWriter::new(&mut v);
+        w.put_u64(7, max_len); // NL_POLICY_TYPE_ATTR_MAX_LENGTH
+        w.finish().unwrap();
+        Policy::decode(Attrs::new(&v))
+    };
+    assert_eq!(policy(5).unwrap().max_len, Some(5));
+    let e = policy((1 << 32) + 5).unwrap_err();
+    assert_eq!(e.to_string(), ".7: 4294967301 does not fit the u32 field");
+}
+
 #[test]
 fn malformed_messages_are_typed_errors() {
     // nlmsg_len beyond the datagram
