@@ -1899,16 +1899,17 @@ impl Drop for Notification {
 /// slot, waits until no [`Global::with`] call is inside `f` any more, then frees the value.
 /// Keep the guard in the module struct *after* the family [`Registration`] so the family is
 /// unregistered (no handler running) before the state goes.
-pub struct Global<T: Sync + 'static> {
+pub struct Global<T: Send + Sync + 'static> {
     ptr: core::sync::atomic::AtomicPtr<T>,
     users: core::sync::atomic::AtomicUsize,
 }
 
-// SAFETY: the slot hands out only `&T` (T: Sync) and frees the value only after it is
-// unpublished and no reader holds a reference (see `with` / `GlobalGuard::drop`).
-unsafe impl<T: Sync + 'static> Sync for Global<T> {}
+// SAFETY: the slot hands out only `&T` (T: Sync) and frees the value, possibly on another
+// thread (T: Send), only after it is unpublished and no reader holds a reference (see `with` /
+// `GlobalGuard::drop`).
+unsafe impl<T: Send + Sync + 'static> Sync for Global<T> {}
 
-impl<T: Sync + 'static> Global<T> {
+impl<T: Send + Sync + 'static> Global<T> {
     /// An empty slot.
     pub const fn new() -> Self {
         Global {
@@ -1956,11 +1957,11 @@ impl<T: Sync + 'static> Global<T> {
 }
 
 /// Keeps a [`Global`] filled; dropping it empties the slot and frees the value.
-pub struct GlobalGuard<T: Sync + 'static> {
+pub struct GlobalGuard<T: Send + Sync + 'static> {
     slot: &'static Global<T>,
 }
 
-impl<T: Sync + 'static> Drop for GlobalGuard<T> {
+impl<T: Send + Sync + 'static> Drop for GlobalGuard<T> {
     fn drop(&mut self) {
         let p = self.slot.ptr.swap(ptr::null_mut(), Ordering::SeqCst);
         while self.slot.users.load(Ordering::SeqCst) != 0 {

@@ -92,12 +92,14 @@ pub struct Error {
     // request before using it, and it is never dereferenced here.
     bad_attr: *const b::nlattr,
     miss_type: u16,
+    // like bad_attr: only handed to the kernel (extack->miss_nest), which range-checks it
+    miss_nest: *const b::nlattr,
 }
 
 impl Error {
     /// An error with a positive errno (`errno::EINVAL`, ...).
     pub const fn new(errno: i32) -> Self {
-        Error { errno, msg: None, bad_attr: ptr::null(), miss_type: 0 }
+        Error { errno, msg: None, bad_attr: ptr::null(), miss_type: 0, miss_nest: ptr::null() }
     }
     /// `EINVAL`.
     pub const EINVAL: Error = Error::new(errno::EINVAL);
@@ -131,6 +133,13 @@ impl Error {
         self.miss_type = ty;
         self
     }
+    /// Names a missing attribute type inside the nest `nest` (`extack->miss_type` and
+    /// `extack->miss_nest`, like NL_SET_ERR_ATTR_MISS).
+    pub fn missing_in(mut self, nest: &Attr<'_>, ty: u16) -> Self {
+        self.miss_type = ty;
+        self.miss_nest = nest.raw;
+        self
+    }
     /// The positive errno.
     pub const fn errno(&self) -> i32 {
         self.errno
@@ -157,6 +166,9 @@ impl Error {
                 }
                 if self.miss_type != 0 {
                     (*extack).miss_type = self.miss_type;
+                }
+                if !self.miss_nest.is_null() {
+                    (*extack).miss_nest = self.miss_nest;
                 }
             }
         }
@@ -404,6 +416,16 @@ impl Policy {
         );
     }
 
+    // Unsigned types and binary lengths read the inline bounds as unsigned (the kernel WARNs on
+    // negative ones).
+    const fn assert_bound_sign(&self, v: i64) {
+        let t = self.0.type_;
+        assert!(
+            is_sint_type(t) || v >= 0,
+            "negative bound on an unsigned or binary policy"
+        );
+    }
+
     /// Whether a bound fits the policy's inline s16 `min`/`max` fields.
     pub const fn fits_inline(v: i64) -> bool {
         v >= i16::MIN as i64 && v <= i16::MAX as i64
@@ -413,6 +435,7 @@ impl Policy {
     pub const fn min(mut self, min: i64) -> Self {
         self.assert_int_or_binary();
         assert!(Self::fits_inline(min), "min does not fit s16: use range_u/range_s");
+        self.assert_bound_sign(min);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_MIN;
         self.0.__bindgen_anon_1.__bindgen_anon_1.min = min as i16;
         self
@@ -421,6 +444,7 @@ impl Policy {
     pub const fn max(mut self, max: i64) -> Self {
         self.assert_int_or_binary();
         assert!(Self::fits_inline(max), "max does not fit s16: use range_u/range_s");
+        self.assert_bound_sign(max);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_MAX;
         self.0.__bindgen_anon_1.__bindgen_anon_1.max = max as i16;
         self
@@ -432,6 +456,8 @@ impl Policy {
             Self::fits_inline(min) && Self::fits_inline(max),
             "range does not fit s16: use range_u/range_s"
         );
+        self.assert_bound_sign(min);
+        self.assert_bound_sign(max);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_RANGE;
         self.0.__bindgen_anon_1.__bindgen_anon_1 =
             b::nla_policy__bindgen_ty_1__bindgen_ty_1 { min: min as i16, max: max as i16 };
@@ -1399,7 +1425,7 @@ impl<const N: usize> OpsTable<N> {
     }
     /// For [`FamilyDef::ops`].
     pub const fn as_ref(&'static self) -> OpsRef {
-        OpsRef::Full(self.0.as_ptr(), N as u8)
+        OpsRef(OpsKind::Full(self.0.as_ptr(), N as u8))
     }
 }
 
@@ -1477,13 +1503,17 @@ impl<const N: usize> SplitOpsTable<N> {
     }
     /// For [`FamilyDef::ops`].
     pub const fn as_ref(&'static self) -> OpsRef {
-        OpsRef::Split(self.0.as_ptr(), N as u8)
+        OpsRef(OpsKind::Split(self.0.as_ptr(), N as u8))
     }
 }
 
-/// A type-erased ops table.
+/// A type-erased ops table, only made by [`OpsTable::as_ref`], [`SplitOpsTable::as_ref`] or
+/// [`OpsRef::NONE`] (so it always describes a valid `'static` table).
 #[derive(Clone, Copy)]
-pub enum OpsRef {
+pub struct OpsRef(OpsKind);
+
+#[derive(Clone, Copy)]
+enum OpsKind {
     /// `genl_ops`.
     Full(*const b::genl_ops, u8),
     /// `genl_split_ops`.
@@ -1493,7 +1523,34 @@ pub enum OpsRef {
 impl OpsRef {
     /// No table yet: for a [`FamilyDef`] whose ops are given at
     /// [`Registration::register_with_ops`] (generated families, generic over the handler type).
-    pub const NONE: OpsRef = OpsRef::Split(ptr::null(), 0);
+    pub const NONE: OpsRef = OpsRef(OpsKind::Split(ptr::null(), 0));
+
+    /// The highest command with `DONT_VALIDATE_*` flags plus one (0: none); the kernel refuses
+    /// (with a WARN) a family whose `resv_start_op` is below it.
+    fn min_resv_start_op(&self) -> u16 {
+        let mut min = 0u16;
+        match self.0 {
+            OpsKind::Full(p, n) => {
+                for i in 0..n as usize {
+                    // SAFETY: p/n come from OpsTable::as_ref: a 'static array of n entries.
+                    let o = unsafe { &*p.add(i) };
+                    if o.validate != 0 {
+                        min = min.max(o.cmd as u16 + 1);
+                    }
+                }
+            }
+            OpsKind::Split(p, n) => {
+                for i in 0..n as usize {
+                    // SAFETY: p/n come from SplitOpsTable::as_ref (or NONE: n = 0).
+                    let o = unsafe { &*p.add(i) };
+                    if o.validate != 0 {
+                        min = min.max(o.cmd as u16 + 1);
+                    }
+                }
+            }
+        }
+        min
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1681,6 +1738,14 @@ impl Registration {
             return Err(kernel::error::Error::from_errno(-errno::EBUSY));
         }
         let d = &family.def;
+        if (d.resv_start_op as u16) < ops.min_resv_start_op() {
+            family.state.store(UNREGISTERED, Ordering::Release);
+            kernel::pr_err!(
+                "nlspec: family {}: resv_start_op must exceed every command with DONT_VALIDATE_*\n",
+                d.name.to_str().unwrap_or("?")
+            );
+            return Err(kernel::error::Error::from_errno(-errno::EINVAL));
+        }
         let raw = family.raw.get();
         // SAFETY: state BUSY gives us exclusive access to raw; the kernel does not know it yet.
         // Everything it points to is 'static.
@@ -1700,12 +1765,12 @@ impl Registration {
             f.set_netnsok(d.netnsok as u8);
             f.set_parallel_ops(d.parallel_ops as u8);
             f.resv_start_op = d.resv_start_op;
-            match ops {
-                OpsRef::Full(p, n) => {
+            match ops.0 {
+                OpsKind::Full(p, n) => {
                     f.ops = p;
                     f.n_ops = n;
                 }
-                OpsRef::Split(p, n) => {
+                OpsKind::Split(p, n) => {
                     f.split_ops = p;
                     f.n_split_ops = n;
                 }
@@ -1834,16 +1899,17 @@ impl Drop for Notification {
 /// slot, waits until no [`Global::with`] call is inside `f` any more, then frees the value.
 /// Keep the guard in the module struct *after* the family [`Registration`] so the family is
 /// unregistered (no handler running) before the state goes.
-pub struct Global<T: Sync + 'static> {
+pub struct Global<T: Send + Sync + 'static> {
     ptr: core::sync::atomic::AtomicPtr<T>,
     users: core::sync::atomic::AtomicUsize,
 }
 
-// SAFETY: the slot hands out only `&T` (T: Sync) and frees the value only after it is
-// unpublished and no reader holds a reference (see `with` / `GlobalGuard::drop`).
-unsafe impl<T: Sync + 'static> Sync for Global<T> {}
+// SAFETY: the slot hands out only `&T` (T: Sync) and frees the value, possibly on another
+// thread (T: Send), only after it is unpublished and no reader holds a reference (see `with` /
+// `GlobalGuard::drop`).
+unsafe impl<T: Send + Sync + 'static> Sync for Global<T> {}
 
-impl<T: Sync + 'static> Global<T> {
+impl<T: Send + Sync + 'static> Global<T> {
     /// An empty slot.
     pub const fn new() -> Self {
         Global {
@@ -1891,11 +1957,11 @@ impl<T: Sync + 'static> Global<T> {
 }
 
 /// Keeps a [`Global`] filled; dropping it empties the slot and frees the value.
-pub struct GlobalGuard<T: Sync + 'static> {
+pub struct GlobalGuard<T: Send + Sync + 'static> {
     slot: &'static Global<T>,
 }
 
-impl<T: Sync + 'static> Drop for GlobalGuard<T> {
+impl<T: Send + Sync + 'static> Drop for GlobalGuard<T> {
     fn drop(&mut self) {
         let p = self.slot.ptr.swap(ptr::null_mut(), Ordering::SeqCst);
         while self.slot.users.load(Ordering::SeqCst) != 0 {
