@@ -5,8 +5,10 @@ use std::fmt;
 /// Error (the spec is rejected) or warning (a tolerated quirk, see `ir::Family::warnings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Severity {
+    /// Stops generation.
     #[default]
     Error,
+    /// A tolerated quirk; reported, generation goes on.
     Warning,
 }
 

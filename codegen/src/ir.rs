@@ -19,7 +19,9 @@ pub struct SetId(pub usize);
 /// An attribute: set plus index into [`AttrSet::attrs`] (NOT the attribute's wire value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AttrRef {
+    /// The set.
     pub set: SetId,
+    /// Index into the set's `attrs`.
     pub idx: usize,
 }
 
@@ -50,8 +52,11 @@ pub struct SubMsgId(pub usize);
 /// A definition in spec order (see [`Family::definitions`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DefRef {
+    /// A const.
     Const(ConstId),
+    /// An enum or flags.
     Enum(EnumId),
+    /// A struct.
     Struct(StructId),
 }
 
@@ -66,7 +71,9 @@ pub struct Family {
     pub rust_mod: String,
     /// Spec file the family was loaded from (as given to the loader).
     pub source: String,
+    /// Protocol level (spec `protocol`, default genetlink).
     pub protocol: Protocol,
+    /// Spec documentation.
     pub doc: Option<String>,
     /// Family version (spec `version`, default 1).
     pub version: u32,
@@ -80,14 +87,17 @@ pub struct Family {
     pub kernel_family: KernelFamily,
     /// All definitions in spec order.
     pub definitions: Vec<DefRef>,
+    /// Const definitions.
     pub consts: Vec<Const>,
     /// Enums and flags.
     pub enums: Vec<Enum>,
+    /// Struct definitions.
     pub structs: Vec<Struct>,
     /// Attribute sets in spec order.
     pub sets: Vec<AttrSet>,
     /// Sub-messages (netlink-raw).
     pub sub_messages: Vec<SubMessage>,
+    /// Operations.
     pub ops: Operations,
     /// Multicast groups in spec order.
     pub mcast_groups: Vec<McastGroup>,
@@ -118,28 +128,35 @@ pub struct CNaming {
 /// `kernel-family`.
 #[derive(Debug, Clone, Default)]
 pub struct KernelFamily {
+    /// Extra headers for the kernel C code.
     pub headers: Vec<String>,
+    /// C type of the per-socket private data.
     pub sock_priv: Option<String>,
 }
 
 /// A `const` definition.
 #[derive(Debug, Clone)]
 pub struct Const {
+    /// Spec name.
     pub name: String,
     /// SCREAMING_SNAKE Rust const name.
     pub rust_name: String,
     /// C define name (`<FAMILY>_<NAME>`).
     pub c_name: String,
+    /// Spec documentation.
     pub doc: Option<String>,
     /// Header that already defines it (the value in the spec may then be a placeholder).
     pub header: Option<String>,
+    /// Where it is rendered (default uapi).
     pub scope: Scope,
+    /// Its value.
     pub value: ConstValue,
 }
 
 /// Value of a const.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConstValue {
+    /// An integer value.
     Int(i128),
     /// A literal string value (e.g. a C expression).
     Str(String),
@@ -148,19 +165,26 @@ pub enum ConstValue {
 /// enum or flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EnumKind {
+    /// Values are listed one by one.
     Enum,
+    /// Entries are bits; a value is a set of them.
     Flags,
 }
 
 /// An `enum` or `flags` definition.
 #[derive(Debug, Clone)]
 pub struct Enum {
+    /// Spec name.
     pub name: String,
     /// UpperCamel Rust type name.
     pub rust_name: String,
+    /// Enum or flags.
     pub kind: EnumKind,
+    /// Spec documentation.
     pub doc: Option<String>,
+    /// Header already defining it (C).
     pub header: Option<String>,
+    /// Where it is rendered (default uapi).
     pub scope: Scope,
     /// Entries in spec order.
     pub entries: Vec<EnumEntry>,
@@ -177,11 +201,13 @@ pub struct Enum {
 /// One entry of an enum or flags.
 #[derive(Debug, Clone)]
 pub struct EnumEntry {
+    /// Spec name.
     pub name: String,
     /// UpperCamel variant name.
     pub rust_name: String,
     /// C name: `c_name_prefix` + upper-cased name.
     pub c_name: String,
+    /// Spec documentation.
     pub doc: Option<String>,
     /// The spec value: the enum value, or for flags the bit *index*.
     pub raw: u64,
@@ -217,12 +243,17 @@ impl Enum {
 /// A `struct` definition (genetlink-legacy / netlink-raw): a fixed C layout.
 #[derive(Debug, Clone)]
 pub struct Struct {
+    /// Spec name.
     pub name: String,
     /// UpperCamel Rust type name.
     pub rust_name: String,
+    /// Spec documentation.
     pub doc: Option<String>,
+    /// Header already defining it (C).
     pub header: Option<String>,
+    /// Where it is rendered (default uapi).
     pub scope: Scope,
+    /// Members in layout order.
     pub members: Vec<Member>,
     /// Size in bytes as the members are laid out back to back (YNL structs are packed as
     /// listed; explicit `pad` members supply any padding). `None` if a member has no length.
@@ -235,19 +266,26 @@ pub use crate::spec::MemberType;
 /// A struct member.
 #[derive(Debug, Clone)]
 pub struct Member {
+    /// Spec name.
     pub name: String,
     /// snake_case field name (keywords escaped).
     pub rust_name: String,
+    /// Spec documentation.
     pub doc: Option<String>,
+    /// Member type.
     pub ty: MemberType,
     /// Byte length: for scalars their width; for string/binary/pad the resolved `len`
     /// (definition names resolved); `None` if a string/binary has no `len`.
     pub len: Option<usize>,
     /// Byte offset in the struct (`None` after a member of unknown length).
     pub offset: Option<usize>,
+    /// Explicit byte order (scalars); `None` = host order.
     pub byte_order: Option<ByteOrder>,
+    /// Enum/flags definition of the value.
     pub enum_: Option<EnumId>,
+    /// The enum's values are bit indexes of a mask.
     pub enum_as_flags: bool,
+    /// How to print the value.
     pub display_hint: Option<DisplayHint>,
     /// Binary member laid out as this struct.
     pub struct_: Option<StructId>,
@@ -256,10 +294,13 @@ pub struct Member {
 /// A resolved attribute set.
 #[derive(Debug, Clone)]
 pub struct AttrSet {
+    /// Its own id.
     pub id: SetId,
+    /// Spec name.
     pub name: String,
     /// UpperCamel Rust type name.
     pub rust_name: String,
+    /// Spec documentation.
     pub doc: Option<String>,
     /// The parent if this is a subset (`subset-of`).
     pub subset_of: Option<SetId>,
@@ -301,35 +342,65 @@ pub use crate::spec::AttrType;
 /// Attribute kind with its resolved payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttrKind {
+    /// `unused`.
     Unused,
+    /// `pad`.
     Pad,
+    /// `flag`.
     Flag,
+    /// `u8`.
     U8,
+    /// `u16`.
     U16,
+    /// `u32`.
     U32,
+    /// `u64`.
     U64,
+    /// `s8`.
     S8,
+    /// `s16`.
     S16,
+    /// `s32`.
     S32,
+    /// `s64`.
     S64,
     /// Variable width unsigned (4 or 8 bytes on the wire).
     Uint,
     /// Variable width signed (4 or 8 bytes on the wire).
     Sint,
+    /// `string`.
     String,
     /// Raw bytes; [`Attr::struct_`] says if they are a struct.
     Binary,
     /// A nest of `set`.
-    Nest { set: SetId },
+    Nest {
+        /// The nested set.
+        set: SetId,
+    },
     /// A nest whose members are indexed 0..n (type = index), each of `sub_type`; for
     /// `sub_type == Nest` each element is a nest of `set`.
-    IndexedArray { sub_type: AttrType, set: Option<SetId> },
+    IndexedArray {
+        /// Element type.
+        sub_type: AttrType,
+        /// Set of nest elements.
+        set: Option<SetId>,
+    },
     /// A nest whose member types carry values (`type_value` names them), each a nest of `set`.
-    NestTypeValue { type_value: Vec<String>, set: SetId },
+    NestTypeValue {
+        /// Names of the value-carrying levels, outermost first.
+        type_value: Vec<String>,
+        /// Set of the innermost nest.
+        set: SetId,
+    },
     /// struct nla_bitfield32 {value, selector}.
     Bitfield32,
     /// netlink-raw: the payload format is chosen by the value of attribute `selector`.
-    SubMessage { sub_message: SubMsgId, selector: Selector },
+    SubMessage {
+        /// The sub-message definition.
+        sub_message: SubMsgId,
+        /// Where its selector is.
+        selector: Selector,
+    },
 }
 
 /// Where a sub-message's selector attribute lives.
@@ -406,6 +477,7 @@ impl AttrType {
 /// One resolved attribute.
 #[derive(Debug, Clone)]
 pub struct Attr {
+    /// Spec name.
     pub name: String,
     /// snake_case accessor name (keywords escaped: `type` → `type_`, leading digit → `_1x`).
     pub rust_name: String,
@@ -413,9 +485,11 @@ pub struct Attr {
     pub rust_type_name: String,
     /// C enum member name (`<set prefix><NAME>`).
     pub c_name: String,
+    /// Spec documentation.
     pub doc: Option<String>,
     /// The attribute's number (nla_type).
     pub value: u16,
+    /// Type, with what it nests resolved.
     pub kind: AttrKind,
     /// May repeat.
     pub multi_attr: bool,
@@ -425,6 +499,7 @@ pub struct Attr {
     pub enum_: Option<EnumId>,
     /// The enum's values are bit indexes of a mask.
     pub enum_as_flags: bool,
+    /// How to print the value.
     pub display_hint: Option<DisplayHint>,
     /// Binary laid out as this struct.
     pub struct_: Option<StructId>,
@@ -463,10 +538,15 @@ pub enum BoundSource {
 /// Resolved `checks` of an attribute.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Checks {
+    /// Smallest value.
     pub min: Option<Bound>,
+    /// Largest value.
     pub max: Option<Bound>,
+    /// Smallest payload length.
     pub min_len: Option<Bound>,
+    /// Largest payload length.
     pub max_len: Option<Bound>,
+    /// Required payload length.
     pub exact_len: Option<Bound>,
     /// Allowed bits, from a flags definition (`checks.flags-mask`).
     pub flags_mask: Option<FlagsMask>,
@@ -484,16 +564,20 @@ impl Checks {
 /// A mask derived from a flags definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlagsMask {
+    /// The flags definition.
     pub enum_: EnumId,
+    /// Its bits (`Enum::flags_mask`).
     pub mask: u64,
 }
 
 /// A sub-message definition (netlink-raw).
 #[derive(Debug, Clone)]
 pub struct SubMessage {
+    /// Spec name.
     pub name: String,
     /// UpperCamel Rust type name.
     pub rust_name: String,
+    /// One format per selector value.
     pub formats: Vec<Format>,
 }
 
@@ -504,13 +588,16 @@ pub struct Format {
     pub value: String,
     /// UpperCamel variant name.
     pub rust_name: String,
+    /// Struct that starts the payload.
     pub fixed_header: Option<StructId>,
+    /// Set of the attributes after the fixed header.
     pub attribute_set: Option<SetId>,
 }
 
 /// `operations`.
 #[derive(Debug, Clone)]
 pub struct Operations {
+    /// Command numbering model (default unified).
     pub enum_model: EnumModel,
     /// C prefix of command names; default `<FAMILY>_CMD_`.
     pub c_name_prefix: String,
@@ -522,6 +609,7 @@ pub struct Operations {
     pub async_enum: Option<Option<String>>,
     /// Family-wide fixed header.
     pub fixed_header: Option<StructId>,
+    /// The operations in spec order; `OpId` indexes it.
     pub list: Vec<Op>,
 }
 
@@ -537,15 +625,20 @@ pub struct OpFlags {
 /// `dont-validate` set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct DontValidateFlags {
+    /// `strict`: GENL_DONT_VALIDATE_STRICT.
     pub strict: bool,
+    /// `dump`: GENL_DONT_VALIDATE_DUMP.
     pub dump: bool,
+    /// `dump-strict`: GENL_DONT_VALIDATE_DUMP_STRICT.
     pub dump_strict: bool,
 }
 
 /// One operation.
 #[derive(Debug, Clone)]
 pub struct Op {
+    /// Its own id.
     pub id: OpId,
+    /// Spec name.
     pub name: String,
     /// UpperCamel (types: `GetfamilyRequest` …).
     pub rust_name: String,
@@ -553,6 +646,7 @@ pub struct Op {
     pub fn_name: String,
     /// C command name (`<prefix><NAME>`, the async prefix for notify/event ops if given).
     pub c_name: String,
+    /// Spec documentation.
     pub doc: Option<String>,
     /// Message id of requests (user → kernel). Unified model: the op's value. Directional:
     /// `None` for ops without a request (notifications/events).
@@ -564,11 +658,15 @@ pub struct Op {
     pub attribute_set: Option<SetId>,
     /// Fixed header: the op's own, else the family-wide one.
     pub fixed_header: Option<StructId>,
+    /// Permission flags.
     pub flags: OpFlags,
+    /// Kernel validation to skip.
     pub dont_validate: DontValidateFlags,
     /// Kernel config option gating the op (without `CONFIG_`).
     pub config_cond: Option<String>,
+    /// The do form, if any.
     pub do_: Option<SubOp>,
+    /// The dump form, if any.
     pub dump: Option<SubOp>,
     /// This is a notification whose message has the reply attrs of that op's do (or dump).
     pub notify: Option<OpId>,
@@ -596,7 +694,9 @@ impl Op {
 /// `do` or `dump` of an op.
 #[derive(Debug, Clone)]
 pub struct SubOp {
+    /// Request attributes, if listed.
     pub request: Option<Msg>,
+    /// Reply attributes, if listed.
     pub reply: Option<Msg>,
     /// pre_doit / start hook name.
     pub pre: Option<String>,
@@ -616,6 +716,7 @@ pub struct Msg {
 /// A multicast group.
 #[derive(Debug, Clone)]
 pub struct McastGroup {
+    /// Its own id.
     pub id: McgrpId,
     /// Group name as registered (and resolved via nlctrl).
     pub name: String,
@@ -625,6 +726,7 @@ pub struct McastGroup {
     pub c_define_name: String,
     /// netlink-raw: fixed group number.
     pub value: Option<u32>,
+    /// Permission flags for joining it.
     pub flags: OpFlags,
     /// Position in the family's group list (the kernel's group offset).
     pub index: usize,

@@ -18,7 +18,9 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// A 1-based position in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column.
     pub col: usize,
 }
 
@@ -92,7 +94,9 @@ impl Spans {
 pub struct Loaded {
     /// File name used in diagnostics.
     pub file: String,
+    /// The deserialized spec.
     pub spec: Spec,
+    /// Positions of its keys and values.
     pub spans: Spans,
 }
 

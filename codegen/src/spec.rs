@@ -61,9 +61,13 @@ pub struct Spec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Protocol {
+    /// `genetlink`.
     Genetlink,
+    /// `genetlink-c`.
     GenetlinkC,
+    /// `genetlink-legacy`.
     GenetlinkLegacy,
+    /// `netlink-raw`.
     NetlinkRaw,
 }
 
@@ -83,8 +87,11 @@ impl Protocol {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KernelPolicy {
+    /// `split`.
     Split,
+    /// `per-op`.
     PerOp,
+    /// `global`.
     Global,
 }
 
@@ -92,8 +99,11 @@ pub enum KernelPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
+    /// `uapi`.
     Uapi,
+    /// `kernel`.
     Kernel,
+    /// `user`.
     User,
 }
 
@@ -101,9 +111,13 @@ pub enum Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DefType {
+    /// `const`.
     Const,
+    /// `enum`.
     Enum,
+    /// `flags`.
     Flags,
+    /// `struct`.
     Struct,
 }
 
@@ -111,12 +125,16 @@ pub enum DefType {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Definition {
+    /// Definition name (C name source; referenced by `enum`, `struct`, limits).
     pub name: String,
     /// Header that already defines this value (C).
     pub header: Option<String>,
+    /// Where the definition is rendered (uAPI header, kernel or user code).
     pub scope: Option<Scope>,
+    /// `type`: const, enum, flags or struct.
     #[serde(rename = "type")]
     pub ty: DefType,
+    /// Documentation.
     pub doc: Option<String>,
     /// const: the value.
     pub value: Option<IntOrName>,
@@ -140,8 +158,11 @@ pub struct Definition {
 /// An enum/flags entry: either a bare name or `{name, value, doc}`.
 #[derive(Debug, Clone)]
 pub struct EnumEntry {
+    /// Entry name.
     pub name: String,
+    /// Explicit value (enum) or bit number (flags); `None`: the previous one plus one.
     pub value: Option<i64>,
+    /// Documentation.
     pub doc: Option<String>,
 }
 
@@ -177,15 +198,25 @@ impl<'de> Deserialize<'de> for EnumEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MemberType {
+    /// `u8`.
     U8,
+    /// `u16`.
     U16,
+    /// `u32`.
     U32,
+    /// `u64`.
     U64,
+    /// `s8`.
     S8,
+    /// `s16`.
     S16,
+    /// `s32`.
     S32,
+    /// `s64`.
     S64,
+    /// `string`.
     String,
+    /// `binary`.
     Binary,
     /// netlink-raw only.
     Pad,
@@ -195,17 +226,25 @@ pub enum MemberType {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Member {
+    /// Member name.
     pub name: String,
+    /// `type`: the member's scalar, string, binary or pad type.
     #[serde(rename = "type")]
     pub ty: MemberType,
+    /// Byte length (string/binary/pad), a number or a definition name.
     pub len: Option<IntOrName>,
+    /// Byte order of a scalar member.
     pub byte_order: Option<ByteOrder>,
+    /// Documentation.
     pub doc: Option<String>,
+    /// `enum`: the enum or flags definition naming its values.
     #[serde(rename = "enum")]
     pub enum_: Option<String>,
     /// netlink-raw only.
     pub enum_as_flags: Option<bool>,
+    /// How to print the value.
     pub display_hint: Option<DisplayHint>,
+    /// `struct`: a binary member laid out as this struct.
     #[serde(rename = "struct")]
     pub struct_: Option<String>,
 }
@@ -214,7 +253,9 @@ pub struct Member {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ByteOrder {
+    /// `little-endian`.
     LittleEndian,
+    /// `big-endian`.
     BigEndian,
 }
 
@@ -222,12 +263,19 @@ pub enum ByteOrder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DisplayHint {
+    /// `hex`.
     Hex,
+    /// `mac`.
     Mac,
+    /// `fddi`.
     Fddi,
+    /// `ipv4`.
     Ipv4,
+    /// `ipv6`.
     Ipv6,
+    /// `ipv4-or-v6`.
     Ipv4OrV6,
+    /// `uuid`.
     Uuid,
 }
 
@@ -250,12 +298,16 @@ impl DisplayHint {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AttrSet {
+    /// Set name (referenced by `nested-attributes`, ops, `subset-of`).
     pub name: String,
+    /// Prefix of the C names of its attributes.
     pub name_prefix: Option<String>,
     /// `null` (genetlink-c+) = anonymous enum.
     #[serde(default, deserialize_with = "nullable")]
     pub enum_name: Option<Option<String>>,
+    /// Documentation.
     pub doc: Option<String>,
+    /// The set this one is a subset of (its attributes reuse the parent's definitions).
     pub subset_of: Option<String>,
     /// genetlink-c+.
     pub attr_cnt_name: Option<String>,
@@ -263,6 +315,7 @@ pub struct AttrSet {
     pub attr_max_name: Option<String>,
     /// genetlink-c+.
     pub header: Option<String>,
+    /// The attributes.
     pub attributes: Vec<Attr>,
 }
 
@@ -270,25 +323,43 @@ pub struct AttrSet {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AttrType {
+    /// `unused`.
     Unused,
+    /// `pad`.
     Pad,
+    /// `flag`.
     Flag,
+    /// `binary`.
     Binary,
     /// genetlink-legacy / netlink-raw.
     Bitfield32,
+    /// `uint`.
     Uint,
+    /// `sint`.
     Sint,
+    /// `u8`.
     U8,
+    /// `u16`.
     U16,
+    /// `u32`.
     U32,
+    /// `u64`.
     U64,
+    /// `s8`.
     S8,
+    /// `s16`.
     S16,
+    /// `s32`.
     S32,
+    /// `s64`.
     S64,
+    /// `string`.
     String,
+    /// `nest`.
     Nest,
+    /// `indexed-array`.
     IndexedArray,
+    /// `nest-type-value`.
     NestTypeValue,
     /// netlink-raw.
     SubMessage,
@@ -327,21 +398,33 @@ impl AttrType {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Attr {
+    /// Attribute name.
     pub name: String,
     /// Required except in subsets.
     #[serde(rename = "type")]
     pub ty: Option<AttrType>,
+    /// Documentation.
     pub doc: Option<String>,
+    /// Explicit type number; `None`: the previous one plus one.
     pub value: Option<i64>,
+    /// nest-type-value: names of the levels whose attribute types carry values.
     pub type_value: Option<Vec<String>>,
+    /// Byte order of a scalar.
     pub byte_order: Option<ByteOrder>,
+    /// The attribute may appear more than once.
     pub multi_attr: Option<bool>,
+    /// nest / indexed-array / nest-type-value: the set inside.
     pub nested_attributes: Option<String>,
+    /// `enum`: the enum or flags definition naming its values.
     #[serde(rename = "enum")]
     pub enum_: Option<String>,
+    /// Treat the enum's values as bit numbers.
     pub enum_as_flags: Option<bool>,
+    /// Kernel input validation.
     pub checks: Option<Checks>,
+    /// indexed-array / binary: the element type.
     pub sub_type: Option<AttrType>,
+    /// How to print the value.
     pub display_hint: Option<DisplayHint>,
     /// genetlink-c+.
     pub name_prefix: Option<String>,
@@ -358,11 +441,17 @@ pub struct Attr {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Checks {
+    /// Definition name of the flags whose bits are allowed.
     pub flags_mask: Option<String>,
+    /// Smallest value (number, definition name or limit like `u32-max`).
     pub min: Option<IntOrName>,
+    /// Largest value.
     pub max: Option<IntOrName>,
+    /// Smallest payload length.
     pub min_len: Option<IntOrName>,
+    /// Largest payload length.
     pub max_len: Option<IntOrName>,
+    /// Required payload length.
     pub exact_len: Option<IntOrName>,
     /// genetlink-c+.
     pub unterminated_ok: Option<bool>,
@@ -372,15 +461,21 @@ pub struct Checks {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Operations {
+    /// How request and reply commands are numbered.
     pub enum_model: Option<EnumModel>,
+    /// Prefix of the C command names.
     pub name_prefix: Option<String>,
+    /// C name of the command enum; `Some(None)` (`null`): anonymous.
     #[serde(default, deserialize_with = "nullable")]
     pub enum_name: Option<Option<String>>,
+    /// Prefix of the C names of notification commands.
     pub async_prefix: Option<String>,
+    /// C name of a separate notification enum; `Some(None)` (`null`): anonymous.
     #[serde(default, deserialize_with = "nullable")]
     pub async_enum: Option<Option<String>>,
     /// genetlink-legacy / netlink-raw.
     pub fixed_header: Option<String>,
+    /// The operations, in numbering order.
     pub list: Vec<Op>,
 }
 
@@ -388,6 +483,7 @@ pub struct Operations {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EnumModel {
+    /// `unified`.
     Unified,
     /// genetlink-legacy / netlink-raw.
     Directional,
@@ -397,7 +493,9 @@ pub enum EnumModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OpFlag {
+    /// `admin-perm`.
     AdminPerm,
+    /// `uns-admin-perm`.
     UnsAdminPerm,
 }
 
@@ -405,8 +503,11 @@ pub enum OpFlag {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DontValidate {
+    /// `strict`.
     Strict,
+    /// `dump`.
     Dump,
+    /// `dump-strict`.
     DumpStrict,
 }
 
@@ -414,21 +515,32 @@ pub enum DontValidate {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Op {
+    /// Operation name.
     pub name: String,
+    /// Documentation.
     pub doc: Option<String>,
+    /// Explicit command number; `None`: the previous one plus one.
     pub value: Option<i64>,
+    /// The set its requests and replies draw attributes from.
     pub attribute_set: Option<String>,
+    /// Permission flags.
     pub flags: Option<Vec<OpFlag>>,
+    /// Kernel validation to skip.
     pub dont_validate: Option<Vec<DontValidate>>,
     /// genetlink*.
     pub config_cond: Option<String>,
     /// genetlink-legacy / netlink-raw.
     pub fixed_header: Option<String>,
+    /// `do`: the single request/reply form.
     #[serde(rename = "do")]
     pub do_: Option<SubOp>,
+    /// The dump form.
     pub dump: Option<SubOp>,
+    /// A notification with the attributes of the named operation's reply.
     pub notify: Option<String>,
+    /// A notification with its own attribute list.
     pub event: Option<Event>,
+    /// Multicast group of the notification.
     pub mcgrp: Option<String>,
 }
 
@@ -436,9 +548,13 @@ pub struct Op {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SubOp {
+    /// Request attributes.
     pub request: Option<Msg>,
+    /// Reply attributes.
     pub reply: Option<Msg>,
+    /// Kernel `pre_doit` hook name.
     pub pre: Option<String>,
+    /// Kernel `post_doit` hook name.
     pub post: Option<String>,
 }
 
@@ -446,6 +562,7 @@ pub struct SubOp {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Msg {
+    /// Attribute names, from the operation's set.
     pub attributes: Option<Vec<String>>,
     /// genetlink-legacy / netlink-raw: per-direction message id.
     pub value: Option<i64>,
@@ -455,6 +572,7 @@ pub struct Msg {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Event {
+    /// Attribute names, from the operation's set.
     pub attributes: Option<Vec<String>>,
 }
 
@@ -462,6 +580,7 @@ pub struct Event {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct McastGroups {
+    /// The groups.
     pub list: Vec<McastGroup>,
 }
 
@@ -469,9 +588,11 @@ pub struct McastGroups {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct McastGroup {
+    /// Group name.
     pub name: String,
     /// genetlink-c+.
     pub c_define_name: Option<String>,
+    /// Permission flags for joining it.
     pub flags: Option<Vec<OpFlag>>,
     /// netlink-raw: group number.
     pub value: Option<i64>,
@@ -481,7 +602,9 @@ pub struct McastGroup {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct KernelFamily {
+    /// Extra headers for the kernel C code.
     pub headers: Option<Vec<String>>,
+    /// C type of the per-socket private data.
     pub sock_priv: Option<String>,
 }
 
@@ -489,7 +612,9 @@ pub struct KernelFamily {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SubMessage {
+    /// Sub-message name (referenced by attributes' `sub-message`).
     pub name: String,
+    /// One format per selector value.
     pub formats: Vec<Format>,
 }
 
@@ -499,14 +624,18 @@ pub struct SubMessage {
 pub struct Format {
     /// Selector value this format applies to (a string, as the schema says; quote numbers).
     pub value: String,
+    /// Struct that starts the payload.
     pub fixed_header: Option<String>,
+    /// Set of the attributes after the fixed header.
     pub attribute_set: Option<String>,
 }
 
 /// A YAML value that is an integer or a name (limits like `u32-max`, definition names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IntOrName {
+    /// An integer.
     Int(i128),
+    /// A name (definition or limit).
     Name(String),
 }
 

@@ -4,7 +4,7 @@
 //!   ([`AttrWriter`]), with [`DecodeError`]s that carry attribute paths.
 //! - [`msg`]: netlink / Generic Netlink headers and borrowed message views ([`GenlMsg`]).
 //! - [`GenlSocket`]: requests with sequence numbers and ACKs, dumps ([`DumpIter`]),
-//!   notifications, family resolution through nlctrl ([`ctrl`]); [`AsyncGenlSocket`] is the
+//!   notifications, family resolution through nlctrl ([`ctrl`]); `AsyncGenlSocket` is the
 //!   same on tokio (cargo feature `tokio`).
 //! - [`Error`]: kernel errors with the extended ACK decoded (message, attribute path,
 //!   missing attribute, policy).

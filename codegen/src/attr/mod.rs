@@ -161,7 +161,9 @@ impl TypeNames {
 
 /// What token generation needs: the family and the names of its generated types.
 pub struct Cx<'f> {
+    /// The family being emitted.
     pub fam: &'f Family,
+    /// Rust names of its generated types.
     pub names: TypeNames,
 }
 
@@ -171,6 +173,7 @@ pub fn ident(s: &str) -> Ident {
 }
 
 impl<'f> Cx<'f> {
+    /// Context for `fam`, with collision-free type names.
     pub fn new(fam: &'f Family) -> Self {
         Cx { fam, names: TypeNames::new(fam) }
     }
@@ -209,12 +212,15 @@ impl<'f> Cx<'f> {
         let c = Self::attr_const_name(a);
         quote!(attrs::#m::#c)
     }
+    /// Rust type of enum `id`.
     pub fn enum_ty(&self, id: EnumId) -> Ident {
         ident(&self.names.enums[id.0])
     }
+    /// Integer type behind enum `id` (`u32`, or `u64` for wide values).
     pub fn enum_repr(&self, id: EnumId) -> Ident {
         ident(self.names.enum_repr[id.0])
     }
+    /// Rust type of struct `id`.
     pub fn struct_ty(&self, id: StructId) -> Ident {
         ident(&self.names.structs[id.0])
     }
