@@ -19,7 +19,7 @@ pub fn run(a: &RunArgs, fam: &Family, op: Option<(&Op, bool)>, encoded: Option<&
     let proto = fam.protonum.ok_or_else(|| Fail::Error(format!("nlspec: {}: a netlink-raw spec needs protonum", a.spec)))?;
     let mut sock = RawSock::new(proto).map_err(|e| io_fail(&format!("cannot open a netlink socket of protocol {proto}"), e))?;
     if let Some(g) = &a.subscribe {
-        let grp = fam.mcgrp_by_name(g).expect("checked by the caller");
+        let grp = fam.mcgrp_by_name(g).ok_or_else(|| Fail::Usage(format!("--subscribe {g:?}: family {} has no multicast group of that name", fam.name)))?;
         let id = grp.value.ok_or_else(|| Fail::Error(format!("nlspec: {}: multicast group {g:?} has no value", a.spec)))?;
         sock.add_membership(id).map_err(|e| io_fail(&format!("joining multicast group {g:?} ({id})"), e))?;
     }
