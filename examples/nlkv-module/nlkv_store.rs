@@ -328,6 +328,7 @@ fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
             if f.tags.len() == MAX_REPEATS {
                 return Err(too_many(c"at most 16 tags", req.tags_attr()));
             }
+            // (the generated view enforces the spec's min-len, which string policies cannot)
             let tag = Tag { name: kvec(t.require_name()?.as_bytes())?, weight: t.weight()? };
             f.tags.push(tag, GFP_KERNEL).map_err(oom)?;
         }

@@ -719,6 +719,16 @@ fn policy_rejections() -> Vec<Check> {
             expect_err("value on a counter", r, libc::EINVAL, ".value", "counter")?;
             let r = c.set(&SetRequest::new(h).key(""));
             expect_err("empty key", r, libc::EINVAL, ".key", "empty")?;
+            let r = c.set(&SetRequest::new(h).key("t").tags(|a| {
+                a.item(|t| {
+                    t.name("ok");
+                });
+                a.item(|t| {
+                    t.name("");
+                });
+            }));
+            // min-len of a string: not expressible in a kernel string policy, checked by the generated view
+            expect_err("empty tag name (spec min-len 1)", r, libc::EINVAL, ".tags[1].name", "min-len")?;
             let r = c.fill(&FillRequest::new(h).key(&"p".repeat(62)).count(1000));
             expect_err("fill prefix too long", r, libc::EINVAL, ".key", "too long")
         })),
