@@ -66,6 +66,18 @@ fn gen_errors() {
     assert!(text(&o.stderr).contains("writing /proc/nlspec-no"), "{}", text(&o.stderr));
 }
 
+/// An argument that is not UTF-8 is a usage error (exit 2), not a panic.
+#[test]
+fn non_utf8_argument_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let o = Command::new(env!("CARGO_BIN_EXE_nlspec"))
+        .args([std::ffi::OsStr::new("check"), std::ffi::OsStr::new("--spec"), std::ffi::OsStr::from_bytes(b"\xff.yaml")])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(r#"argument "\xFF.yaml" is not valid UTF-8"#), "{}", text(&o.stderr));
+}
+
 #[test]
 fn check_upstream_corpus() {
     // Every upstream spec validates through the CLI too (exit 0).

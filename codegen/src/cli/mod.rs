@@ -24,8 +24,12 @@ pub enum Fail {
 
 /// Run with the process arguments; returns the exit status.
 pub fn main() -> i32 {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    match args::parse(argv).and_then(dispatch) {
+    // args_os: `std::env::args` panics on an argument that is not UTF-8.
+    let argv = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string().map_err(|a| Fail::Usage(format!("argument {a:?} is not valid UTF-8"))))
+        .collect::<Result<Vec<String>, Fail>>();
+    match argv.and_then(args::parse).and_then(dispatch) {
         Ok(()) => 0,
         Err(Fail::Usage(m)) => {
             eprintln!("nlspec: error: {m}");
