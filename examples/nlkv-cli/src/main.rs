@@ -144,6 +144,9 @@ fn show(e: &Entry<'_>) -> String {
 fn run(m: &ArgMatches) -> Res {
     let h = KvHdr { ns: *m.get_one::<u32>("ns").unwrap_or(&0), reserved: 0 };
     let mut c = Client::new()?;
+    if let Err(e) = c.family() {
+        return Err(format!("the nlkv Generic Netlink family is not available ({e}); is the module loaded (insmod nlkv.ko)?").into());
+    }
     let key = |sm: &ArgMatches| sm.get_one::<String>("key").cloned().unwrap_or_default();
     match m.subcommand() {
         Some(("set", sm)) => {
