@@ -145,6 +145,16 @@ fn check(name: &str, text: &str) {
     }
 }
 
+/// A spec that resolves must also generate: the client emitter neither panics nor fails on it.
+fn emits(fam: &nlspec_codegen::ir::Family, text: &str) {
+    let rt = nlspec_codegen::emit::client::RtDependency { path: None, version: "0.1.0".into() };
+    match panic::catch_unwind(|| nlspec_codegen::emit::client::crate_files(fam, &rt)) {
+        Err(_) => panic!("client emitter panicked on:\n-----\n{text}\n-----"),
+        Ok(Err(e)) => panic!("client emitter failed ({e}) on:\n-----\n{text}\n-----"),
+        Ok(Ok(_)) => {}
+    }
+}
+
 #[test]
 fn mutated_specs_never_panic() {
     let seeds = seeds();
@@ -157,7 +167,10 @@ fn mutated_specs_never_panic() {
         let m = mutate(&mut rng, s);
         check("mutated.yaml", &m);
         match nlspec_codegen::resolve_str("mutated.yaml", &m) {
-            Ok(_) => ok += 1,
+            Ok(fam) => {
+                ok += 1;
+                emits(&fam, &m);
+            }
             Err(_) => err += 1,
         }
     }
