@@ -2,8 +2,8 @@
 //! for every Generic Netlink spec of the kernel's own `Documentation/netlink/specs` and build each
 //! against kernel V; with `--boot`, also boot V once and load/unload every module (registration:
 //! ops/policy/group validation by `genl_register_family`; a family the kernel already has is
-//! refused with EEXIST, which counts as a clean refusal), failing on any other error or a kernel
-//! WARNING/BUG.
+//! refused with EEXIST — EBUSY as 7.x's module loader reports it —, which counts as a clean
+//! refusal), failing on any other error or a kernel WARNING/BUG.
 //!
 //! The specs are read at run time from Debian's `/usr/src/linux-source-{6.12,7.3}.tar.xz` into a
 //! temporary directory (nothing is committed); identical files of both versions count once.
@@ -201,7 +201,9 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
                         println!("loaded   {label} (registered, unloaded)");
                     }
                     "rmmod-failed" => failures.push((label.to_string(), "rmmod failed".into())),
-                    _ if msg.contains("File exists") => {
+                    // genl_register_family: -EEXIST for a name the kernel has; 7.x's module
+                    // loader turns an init's -EEXIST into -EBUSY
+                    _ if msg.contains("File exists") || msg.contains("Device or resource busy") => {
                         total += 1;
                         exists += 1;
                         println!("exists   {label} (the kernel has this family: EEXIST, refused cleanly)");
@@ -224,7 +226,7 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
         if bad_dmesg {
             failures.push(("boot".into(), "kernel WARNING/BUG while loading modules".into()));
         }
-        println!("\nloaded in {}: {loaded} registered and unloaded, {exists} refused with EEXIST (family built into the kernel), {} failed, of {total}", kd.version, total - loaded - exists);
+        println!("\nloaded in {}: {loaded} registered and unloaded, {exists} refused with EEXIST/EBUSY (family built into the kernel), {} failed, of {total}", kd.version, total - loaded - exists);
     }
     note(format!("kmod-corpus took {:.0} s", started.elapsed().as_secs_f64()));
     if keep {
