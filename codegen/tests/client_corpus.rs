@@ -15,43 +15,7 @@ use std::process::Command;
 
 use nlspec_codegen::emit::client::{module_rs, AsyncClient};
 
-const TARBALLS: &[(&str, &str)] = &[
-    ("6.12", "/usr/src/linux-source-6.12.tar.xz"),
-    ("7.3", "/usr/src/linux-source-7.3.tar.xz"),
-];
-
-fn extract(tarball: &str, dest: &Path) -> Vec<PathBuf> {
-    assert!(Path::new(tarball).exists(), "{tarball} is missing: install linux-source (see .ci/run)");
-    let marker = dest.join(".done");
-    if !marker.exists() {
-        std::fs::create_dir_all(dest).unwrap();
-        let st = Command::new("tar")
-            .arg("-xJf")
-            .arg(tarball)
-            .arg("-C")
-            .arg(dest)
-            .arg("--wildcards")
-            .arg("*/Documentation/netlink/specs/*.yaml")
-            .status()
-            .expect("running tar");
-        assert!(st.success(), "tar failed on {tarball}");
-        std::fs::write(&marker, "").unwrap();
-    }
-    let mut out = Vec::new();
-    for top in std::fs::read_dir(dest).unwrap() {
-        let dir = top.unwrap().path().join("Documentation/netlink/specs");
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            for f in rd {
-                let p = f.unwrap().path();
-                if p.extension().is_some_and(|e| e == "yaml") {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
+mod corpus_support;
 
 #[test]
 fn every_kernel_spec_generates_a_compiling_client() {
@@ -77,14 +41,11 @@ fn every_kernel_spec_generates_a_compiling_client() {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     golden.sort();
-    let mut sources: Vec<(&str, Vec<PathBuf>)> = TARBALLS
+    let mut sources: Vec<(String, Vec<PathBuf>)> = corpus_support::TARBALLS
         .iter()
-        .map(|(ver, tb)| {
-            let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("client-corpus-specs").join(ver);
-            (*ver, extract(tb, &dest))
-        })
+        .map(|tb| (corpus_support::stem(tb).trim_start_matches("linux-source-").to_string(), corpus_support::extract(tb)))
         .collect();
-    sources.push(("golden", golden));
+    sources.push(("golden".into(), golden));
     for (ver, specs) in &sources {
         for spec in specs.clone() {
             let text = std::fs::read_to_string(&spec).unwrap();

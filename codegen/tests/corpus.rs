@@ -4,55 +4,11 @@
 //! The files are extracted at test time into cargo's per-target temp dir and never committed.
 //! A missing tarball (or python3 with PyYAML, installed by `cargo xtask deps`) is a failure.
 
+mod corpus_support;
+
+use corpus_support::{extract, stem, TARBALLS};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const TARBALLS: &[&str] = &["/usr/src/linux-source-6.12.tar.xz", "/usr/src/linux-source-7.3.tar.xz"];
-
-/// Extract (once) the specs of `tarball`; returns the spec files.
-fn extract(tarball: &str) -> Vec<PathBuf> {
-    assert!(
-        Path::new(tarball).exists(),
-        "{tarball} is missing: install the linux-source package (see .ci/run); this test does not skip"
-    );
-    let stem = Path::new(tarball).file_name().unwrap().to_string_lossy().replace(".tar.xz", "");
-    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ynl-corpus").join(&stem);
-    // both tests extract; one at a time
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let marker = dest.join(".done-specs-schemas-ynl");
-    if !marker.exists() {
-        std::fs::create_dir_all(&dest).unwrap();
-        let st = Command::new("tar")
-            .arg("-xJf")
-            .arg(tarball)
-            .arg("-C")
-            .arg(&dest)
-            .arg("--wildcards")
-            .arg("*/Documentation/netlink/specs/*.yaml")
-            .arg("*/Documentation/netlink/*.yaml")
-            .arg("*/tools/net/ynl/*.py")
-            .status()
-            .expect("running tar");
-        assert!(st.success(), "tar failed on {tarball}");
-        std::fs::write(&marker, "").unwrap();
-    }
-    let mut out = Vec::new();
-    for top in std::fs::read_dir(&dest).unwrap() {
-        let dir = top.unwrap().path().join("Documentation/netlink/specs");
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            for f in rd {
-                let p = f.unwrap().path();
-                if p.extension().is_some_and(|e| e == "yaml") {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out.sort();
-    assert!(!out.is_empty(), "no specs found in {tarball}");
-    out
-}
 
 #[test]
 fn kernel_spec_corpus_resolves() {
@@ -61,11 +17,7 @@ fn kernel_spec_corpus_resolves() {
     for tb in TARBALLS {
         for spec in extract(tb) {
             total += 1;
-            let label = format!(
-                "{}/{}",
-                Path::new(tb).file_name().unwrap().to_string_lossy().replace(".tar.xz", ""),
-                spec.file_name().unwrap().to_string_lossy()
-            );
+            let label = format!("{}/{}", stem(tb), spec.file_name().unwrap().to_string_lossy());
             match nlspec_codegen::load_and_resolve(&spec) {
                 Ok(f) => {
                     assert!(!f.ops.list.is_empty() || f.name.is_empty(), "{label}: no ops");
