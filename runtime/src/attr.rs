@@ -632,18 +632,22 @@ impl<'b> AttrWriter<'b> {
         self.buf.resize(padded, 0);
     }
 
-    /// An attribute with raw `nla_type` (flags as given) and `payload`, padded to 4 bytes.
-    pub fn put_raw(&mut self, raw_type: u16, payload: &[u8]) {
-        let total = NLA_HDRLEN + payload.len();
-        let nla_len = if total > u16::MAX as usize {
-            self.record(raw_type, payload.len());
+    /// The header of an attribute whose payload of `len` bytes follows (an overlong one is
+    /// recorded, its `nla_len` saturated).
+    fn put_header(&mut self, raw_type: u16, len: usize) {
+        let total = NLA_HDRLEN + len;
+        let nla_len = u16::try_from(total).unwrap_or_else(|_| {
+            self.record(raw_type, len);
             u16::MAX
-        } else {
-            total as u16
-        };
+        });
         self.buf.reserve(nla_align(total));
         self.buf.extend_from_slice(&nla_len.to_ne_bytes());
         self.buf.extend_from_slice(&raw_type.to_ne_bytes());
+    }
+
+    /// An attribute with raw `nla_type` (flags as given) and `payload`, padded to 4 bytes.
+    pub fn put_raw(&mut self, raw_type: u16, payload: &[u8]) {
+        self.put_header(raw_type, payload.len());
         self.buf.extend_from_slice(payload);
         self.pad();
     }
@@ -722,16 +726,7 @@ impl<'b> AttrWriter<'b> {
     }
     /// NUL-terminated string from raw bytes (lossless counterpart of [`AttrWriter::put_str`]).
     pub fn put_str_bytes(&mut self, ty: u16, s: &[u8]) {
-        let total = NLA_HDRLEN + s.len() + 1;
-        let nla_len = if total > u16::MAX as usize {
-            self.record(ty, s.len() + 1);
-            u16::MAX
-        } else {
-            total as u16
-        };
-        self.buf.reserve(nla_align(total));
-        self.buf.extend_from_slice(&nla_len.to_ne_bytes());
-        self.buf.extend_from_slice(&ty.to_ne_bytes());
+        self.put_header(ty, s.len() + 1);
         self.buf.extend_from_slice(s);
         self.buf.push(0);
         self.pad();
@@ -760,12 +755,10 @@ impl<'b> AttrWriter<'b> {
     /// Close a nest: writes its final length.
     pub fn nest_end(&mut self, nest: Nest) {
         let total = self.buf.len() - nest.start;
-        let nla_len = if total > u16::MAX as usize {
+        let nla_len = u16::try_from(total).unwrap_or_else(|_| {
             self.record(nest.ty, total - NLA_HDRLEN);
             u16::MAX
-        } else {
-            total as u16
-        };
+        });
         if let Some(dst) = self.buf.get_mut(nest.start..nest.start + 2) {
             dst.copy_from_slice(&nla_len.to_ne_bytes());
         }
@@ -856,5 +849,23 @@ mod tests {
         let mut w = AttrWriter::new(&mut v);
         w.put_bytes(9, &vec![0u8; 70000]);
         assert_eq!(w.finish().unwrap_err().ty, 9);
+        // Strings count their NUL; nests their contents.
+        let mut v = Vec::new();
+        let mut w = AttrWriter::new(&mut v);
+        w.put_str(3, &"x".repeat(NLA_MAX_PAYLOAD));
+        assert_eq!(
+            w.finish(),
+            Err(EncodeError {
+                ty: 3,
+                len: NLA_MAX_PAYLOAD + 1
+            })
+        );
+        let mut v = Vec::new();
+        let mut w = AttrWriter::new(&mut v);
+        let n = w.nest_start(4);
+        w.put_bytes(1, &vec![0u8; NLA_MAX_PAYLOAD - NLA_HDRLEN]);
+        w.nest_end(n);
+        // Inner attribute: 65531 bytes, padded to 65532; the nest: 4 + 65532 > 65535.
+        assert_eq!(w.finish(), Err(EncodeError { ty: 4, len: 65_532 }));
     }
 }
