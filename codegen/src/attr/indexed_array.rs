@@ -181,7 +181,7 @@ impl AttrGen for IndexedArray {
         let (ety, eget) = match (sub_type, set) {
             (ir::AttrType::Nest, Some(s)) => {
                 let v = quote::format_ident!("{}", k.n.set_view(*s));
-                (quote!(#v<'a>), quote!(Ok(#v::new(a.nested()))))
+                (quote!(#v<'a>), quote!(Ok(#v::of(a))))
             }
             (st, _) => kk::scalar_get(k.f, k.n, a, *st)?,
         };

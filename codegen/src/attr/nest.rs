@@ -90,7 +90,7 @@ impl AttrGen for Nest {
     }
     fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
         let v = quote::format_ident!("{}", k.n.set_view(set_of(a)));
-        Some((quote!(#v<'a>), quote!(Ok(#v::new(a.nested())))))
+        Some((quote!(#v<'a>), quote!(Ok(#v::of(a)))))
     }
     fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
         let wr = quote::format_ident!("{}", k.n.set_writer(set_of(a)));

@@ -124,7 +124,7 @@ impl AttrGen for NestTypeValue {
         let v = quote::format_ident!("{}", k.n.set_view(*set));
         Some((
             quote!(ArrayIter<'a, (u16, #v<'a>)>),
-            quote!(Ok(ArrayIter::new(a.nested(), None, |a| Ok((a.ty(), #v::new(a.nested())))))),
+            quote!(Ok(ArrayIter::new(a.nested(), None, |a| Ok((a.ty(), #v::of(a)))))),
         ))
     }
     fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {

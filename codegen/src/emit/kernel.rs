@@ -598,10 +598,14 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
         view_items.push(quote! {
             #d
             #[derive(Clone)]
-            pub struct #v<'a> { attrs: nl::Attrs<'a> }
+            pub struct #v<'a> { attrs: nl::Attrs<'a>, nest: Option<nl::Attr<'a>> }
             impl<'a> #v<'a> {
                 /// A view of the attributes in `attrs` (a nest's payload).
-                pub fn new(attrs: nl::Attrs<'a>) -> Self { Self { attrs } }
+                pub fn new(attrs: nl::Attrs<'a>) -> Self { Self { attrs, nest: None } }
+                /// A view of the nest attribute `nest` (errors for missing members name it).
+                pub fn of(nest: nl::Attr<'a>) -> Self { Self { attrs: nest.nested(), nest: Some(nest) } }
+                /// The nest attribute itself (for `Error::attr`), when known.
+                pub fn nest(&self) -> Option<nl::Attr<'a>> { self.nest }
                 /// Every attribute of the nest, unparsed.
                 pub fn attrs(&self) -> nl::Attrs<'a> { self.attrs.clone() }
                 #getters
@@ -1327,7 +1331,7 @@ fn policy_table(
 /// Getters of a request view over `refs`; `top`: the view wraps an `nl::Request`, else `nl::Attrs`.
 fn view_getters(f: &Family, n: &Names, refs: &[AttrRef], top: bool) -> TokenStream {
     let mut out = Vec::new();
-    let mut used: HashSet<String> = ["raw", "header", "new", "attrs"].iter().map(|s| s.to_string()).collect();
+    let mut used: HashSet<String> = ["raw", "header", "new", "of", "nest", "attrs"].iter().map(|s| s.to_string()).collect();
     for r in refs {
         let a = f.attr(*r);
         if a.value == 0 {
@@ -1381,7 +1385,13 @@ fn view_getters(f: &Family, n: &Names, refs: &[AttrRef], top: bool) -> TokenStre
         } else {
             (
                 quote!(self.attrs.find(#tc)?),
-                quote!(self.attrs.find(#tc)?.ok_or(nl::Error::EINVAL.msg(c"missing required attribute").missing(#tc))?),
+                quote!(self.attrs.find(#tc)?.ok_or_else(|| {
+                    let e = nl::Error::EINVAL.msg(c"missing required attribute");
+                    match &self.nest {
+                        Some(n) => e.missing_in(n, #tc),
+                        None => e.missing(#tc),
+                    }
+                })?),
             )
         };
         let rd = doc_str(&format!("`{}`, or `EINVAL` (extended ACK: missing attribute) if absent.", a.name));

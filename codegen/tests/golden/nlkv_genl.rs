@@ -493,11 +493,23 @@ impl<'a, T> Iterator for ArrayIter<'a, T> {
 #[derive(Clone)]
 pub struct EntryFilterView<'a> {
     attrs: nl::Attrs<'a>,
+    nest: Option<nl::Attr<'a>>,
 }
 impl<'a> EntryFilterView<'a> {
     /// A view of the attributes in `attrs` (a nest's payload).
     pub fn new(attrs: nl::Attrs<'a>) -> Self {
-        Self { attrs }
+        Self { attrs, nest: None }
+    }
+    /// A view of the nest attribute `nest` (errors for missing members name it).
+    pub fn of(nest: nl::Attr<'a>) -> Self {
+        Self {
+            attrs: nest.nested(),
+            nest: Some(nest),
+        }
+    }
+    /// The nest attribute itself (for `Error::attr`), when known.
+    pub fn nest(&self) -> Option<nl::Attr<'a>> {
+        self.nest
     }
     /// Every attribute of the nest, unparsed.
     pub fn attrs(&self) -> nl::Attrs<'a> {
@@ -518,11 +530,13 @@ impl<'a> EntryFilterView<'a> {
         let a = self
             .attrs
             .find(attrs::entry_filter::KEY)?
-            .ok_or(
-                nl::Error::EINVAL
-                    .msg(c"missing required attribute")
-                    .missing(attrs::entry_filter::KEY),
-            )?;
+            .ok_or_else(|| {
+                let e = nl::Error::EINVAL.msg(c"missing required attribute");
+                match &self.nest {
+                    Some(n) => e.missing_in(n, attrs::entry_filter::KEY),
+                    None => e.missing(attrs::entry_filter::KEY),
+                }
+            })?;
         let v: nl::Result<&'a str> = a.get_str();
         v
     }
@@ -545,11 +559,13 @@ impl<'a> EntryFilterView<'a> {
         let a = self
             .attrs
             .find(attrs::entry_filter::KIND)?
-            .ok_or(
-                nl::Error::EINVAL
-                    .msg(c"missing required attribute")
-                    .missing(attrs::entry_filter::KIND),
-            )?;
+            .ok_or_else(|| {
+                let e = nl::Error::EINVAL.msg(c"missing required attribute");
+                match &self.nest {
+                    Some(n) => e.missing_in(n, attrs::entry_filter::KIND),
+                    None => e.missing(attrs::entry_filter::KIND),
+                }
+            })?;
         let v: nl::Result<Kind> = a.get_u32().map(|v| Kind(v as u32));
         v
     }
@@ -574,11 +590,13 @@ impl<'a> EntryFilterView<'a> {
         let a = self
             .attrs
             .find(attrs::entry_filter::FLAGS)?
-            .ok_or(
-                nl::Error::EINVAL
-                    .msg(c"missing required attribute")
-                    .missing(attrs::entry_filter::FLAGS),
-            )?;
+            .ok_or_else(|| {
+                let e = nl::Error::EINVAL.msg(c"missing required attribute");
+                match &self.nest {
+                    Some(n) => e.missing_in(n, attrs::entry_filter::FLAGS),
+                    None => e.missing(attrs::entry_filter::FLAGS),
+                }
+            })?;
         let v: nl::Result<EntryFlags> = a.get_u32().map(|v| EntryFlags(v as u32));
         v
     }
@@ -591,11 +609,23 @@ impl<'a> EntryFilterView<'a> {
 #[derive(Clone)]
 pub struct TagView<'a> {
     attrs: nl::Attrs<'a>,
+    nest: Option<nl::Attr<'a>>,
 }
 impl<'a> TagView<'a> {
     /// A view of the attributes in `attrs` (a nest's payload).
     pub fn new(attrs: nl::Attrs<'a>) -> Self {
-        Self { attrs }
+        Self { attrs, nest: None }
+    }
+    /// A view of the nest attribute `nest` (errors for missing members name it).
+    pub fn of(nest: nl::Attr<'a>) -> Self {
+        Self {
+            attrs: nest.nested(),
+            nest: Some(nest),
+        }
+    }
+    /// The nest attribute itself (for `Error::attr`), when known.
+    pub fn nest(&self) -> Option<nl::Attr<'a>> {
+        self.nest
     }
     /// Every attribute of the nest, unparsed.
     pub fn attrs(&self) -> nl::Attrs<'a> {
@@ -628,11 +658,13 @@ impl<'a> TagView<'a> {
         let a = self
             .attrs
             .find(attrs::tag::NAME)?
-            .ok_or(
-                nl::Error::EINVAL
-                    .msg(c"missing required attribute")
-                    .missing(attrs::tag::NAME),
-            )?;
+            .ok_or_else(|| {
+                let e = nl::Error::EINVAL.msg(c"missing required attribute");
+                match &self.nest {
+                    Some(n) => e.missing_in(n, attrs::tag::NAME),
+                    None => e.missing(attrs::tag::NAME),
+                }
+            })?;
         let v: nl::Result<&'a str> = a
             .get_str()
             .and_then(|s| {
@@ -667,11 +699,13 @@ impl<'a> TagView<'a> {
         let a = self
             .attrs
             .find(attrs::tag::WEIGHT)?
-            .ok_or(
-                nl::Error::EINVAL
-                    .msg(c"missing required attribute")
-                    .missing(attrs::tag::WEIGHT),
-            )?;
+            .ok_or_else(|| {
+                let e = nl::Error::EINVAL.msg(c"missing required attribute");
+                match &self.nest {
+                    Some(n) => e.missing_in(n, attrs::tag::WEIGHT),
+                    None => e.missing(attrs::tag::WEIGHT),
+                }
+            })?;
         let v: nl::Result<u16> = a.get_u16();
         v
     }
@@ -684,11 +718,23 @@ impl<'a> TagView<'a> {
 #[derive(Clone)]
 pub struct MetaItemView<'a> {
     attrs: nl::Attrs<'a>,
+    nest: Option<nl::Attr<'a>>,
 }
 impl<'a> MetaItemView<'a> {
     /// A view of the attributes in `attrs` (a nest's payload).
     pub fn new(attrs: nl::Attrs<'a>) -> Self {
-        Self { attrs }
+        Self { attrs, nest: None }
+    }
+    /// A view of the nest attribute `nest` (errors for missing members name it).
+    pub fn of(nest: nl::Attr<'a>) -> Self {
+        Self {
+            attrs: nest.nested(),
+            nest: Some(nest),
+        }
+    }
+    /// The nest attribute itself (for `Error::attr`), when known.
+    pub fn nest(&self) -> Option<nl::Attr<'a>> {
+        self.nest
     }
     /// Every attribute of the nest, unparsed.
     pub fn attrs(&self) -> nl::Attrs<'a> {
@@ -709,11 +755,13 @@ impl<'a> MetaItemView<'a> {
         let a = self
             .attrs
             .find(attrs::meta_item::VALUE)?
-            .ok_or(
-                nl::Error::EINVAL
-                    .msg(c"missing required attribute")
-                    .missing(attrs::meta_item::VALUE),
-            )?;
+            .ok_or_else(|| {
+                let e = nl::Error::EINVAL.msg(c"missing required attribute");
+                match &self.nest {
+                    Some(n) => e.missing_in(n, attrs::meta_item::VALUE),
+                    None => e.missing(attrs::meta_item::VALUE),
+                }
+            })?;
         let v: nl::Result<u32> = a.get_u32();
         v
     }
@@ -1122,7 +1170,7 @@ impl<'a> SetRequest<'a> {
         match self.raw.attr(attrs::entry::TAGS) {
             Some(a) => {
                 let v: nl::Result<ArrayIter<'a, TagView<'a>>> = Ok(
-                    ArrayIter::new(a.nested(), None, |a| Ok(TagView::new(a.nested()))),
+                    ArrayIter::new(a.nested(), None, |a| Ok(TagView::of(a))),
                 );
                 Ok(Some(v?))
             }
@@ -1133,7 +1181,7 @@ impl<'a> SetRequest<'a> {
     pub fn require_tags(&self) -> nl::Result<ArrayIter<'a, TagView<'a>>> {
         let a = self.raw.require(attrs::entry::TAGS)?;
         let v: nl::Result<ArrayIter<'a, TagView<'a>>> = Ok(
-            ArrayIter::new(a.nested(), None, |a| Ok(TagView::new(a.nested()))),
+            ArrayIter::new(a.nested(), None, |a| Ok(TagView::of(a))),
         );
         v
     }
@@ -1215,7 +1263,7 @@ impl<'a> SetRequest<'a> {
                     ArrayIter::new(
                         a.nested(),
                         None,
-                        |a| Ok((a.ty(), MetaItemView::new(a.nested()))),
+                        |a| Ok((a.ty(), MetaItemView::of(a))),
                     ),
                 );
                 Ok(Some(v?))
@@ -1227,11 +1275,7 @@ impl<'a> SetRequest<'a> {
     pub fn require_meta(&self) -> nl::Result<ArrayIter<'a, (u16, MetaItemView<'a>)>> {
         let a = self.raw.require(attrs::entry::META)?;
         let v: nl::Result<ArrayIter<'a, (u16, MetaItemView<'a>)>> = Ok(
-            ArrayIter::new(
-                a.nested(),
-                None,
-                |a| Ok((a.ty(), MetaItemView::new(a.nested()))),
-            ),
+            ArrayIter::new(a.nested(), None, |a| Ok((a.ty(), MetaItemView::of(a)))),
         );
         v
     }
@@ -1297,9 +1341,7 @@ impl<'a> GetDumpRequest<'a> {
     pub fn filter(&self) -> nl::Result<Option<EntryFilterView<'a>>> {
         match self.raw.attr(attrs::entry::FILTER) {
             Some(a) => {
-                let v: nl::Result<EntryFilterView<'a>> = Ok(
-                    EntryFilterView::new(a.nested()),
-                );
+                let v: nl::Result<EntryFilterView<'a>> = Ok(EntryFilterView::of(a));
                 Ok(Some(v?))
             }
             None => Ok(None),
@@ -1308,7 +1350,7 @@ impl<'a> GetDumpRequest<'a> {
     /// `filter`, or `EINVAL` (extended ACK: missing attribute) if absent.
     pub fn require_filter(&self) -> nl::Result<EntryFilterView<'a>> {
         let a = self.raw.require(attrs::entry::FILTER)?;
-        let v: nl::Result<EntryFilterView<'a>> = Ok(EntryFilterView::new(a.nested()));
+        let v: nl::Result<EntryFilterView<'a>> = Ok(EntryFilterView::of(a));
         v
     }
     /// The raw attribute (for `Error::attr`), if present.
