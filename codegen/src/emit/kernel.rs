@@ -568,6 +568,23 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
                 let name = "FAMILY_POLICY".to_string();
                 policy_items.push(policy_table(f, &n, &mut st, &name, "The family-wide request policy.", &refs));
                 family_policy = Some(name);
+                // an op whose requests use another set gets its own table (genl_ops.policy)
+                for op in served_ops(f) {
+                    let mut own = Vec::new();
+                    for sub in [&op.do_, &op.dump].into_iter().flatten() {
+                        if let Some(r) = &sub.request {
+                            own.extend(r.attrs.iter().copied());
+                        }
+                    }
+                    if own.is_empty() || own.iter().all(|r| r.set == main) {
+                        continue;
+                    }
+                    let name = format!("{}_POLICY", names::screaming(&op.name));
+                    let d = format!("Request policy of `{}` (its set is not the family policy's).", op.name);
+                    policy_items.push(policy_table(f, &n, &mut st, &name, &d, &dedup_refs(&own)));
+                    op_policy.insert((op.id.0, false), name.clone());
+                    op_policy.insert((op.id.0, true), name);
+                }
             }
         }
     }
