@@ -51,17 +51,11 @@ fn ynl_lib(spec: &std::path::Path, mode: &str, space: &str, inputs: &[String]) -
     std::fs::create_dir_all(&dir).unwrap();
     let helper = dir.join("helper.py");
     std::fs::write(&helper, HELPER).unwrap();
-    let text_spec = std::fs::read_to_string(spec).unwrap();
-    let proto = text_spec
-        .lines()
-        .find_map(|l| l.strip_prefix("protocol:"))
-        .map(|p| p.trim().to_string())
-        .unwrap_or_else(|| "genetlink".into());
     let mut c = Command::new("python3")
         .arg(&helper)
         .arg(ynl_root().join("tools/net/ynl/pyynl"))
         .arg(spec)
-        .arg(ynl_root().join(format!("Documentation/netlink/{proto}.yaml")))
+        .arg(schema_for(spec))
         .arg(mode)
         .arg(space)
         .stdin(Stdio::piped())

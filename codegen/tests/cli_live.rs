@@ -167,19 +167,7 @@ fn check_exit_codes() {
 fn subscribe_notifications_equal_ynl() {
     let _g = NETDEV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let netdev = upstream_spec("netdev.yaml");
-    let spawn = |ours: bool| {
-        let mut c = if ours {
-            std::process::Command::new(env!("CARGO_BIN_EXE_nlspec"))
-        } else {
-            let mut c = std::process::Command::new("python3");
-            c.arg(ynl_root().join("tools/net/ynl/pyynl/cli.py"))
-                .arg("--schema")
-                .arg(ynl_root().join("Documentation/netlink/genetlink.yaml"));
-            c
-        };
-        c.arg("--spec").arg(&netdev).args(["--subscribe", "mgmt", "--duration", "14", "--output-json"]);
-        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
-    };
+    let spawn = |ours: bool| spawn_subscribe(ours, &netdev, "mgmt", "14");
     let theirs = spawn(false);
     let ours = spawn(true);
     let ip = |args: &[&str]| {
@@ -313,19 +301,7 @@ fn netlink_raw_families_equal_ynl() {
 fn netlink_raw_notifications_equal_ynl() {
     let _g = NETDEV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let rt_link = upstream_spec("rt-link.yaml");
-    let spawn = |ours: bool| {
-        let mut c = if ours {
-            std::process::Command::new(env!("CARGO_BIN_EXE_nlspec"))
-        } else {
-            let mut c = std::process::Command::new("python3");
-            c.arg(ynl_root().join("tools/net/ynl/pyynl/cli.py"))
-                .arg("--schema")
-                .arg(ynl_root().join("Documentation/netlink/netlink-raw.yaml"));
-            c
-        };
-        c.arg("--spec").arg(&rt_link).args(["--subscribe", "rtnlgrp-link", "--duration", "7", "--output-json"]);
-        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
-    };
+    let spawn = |ours: bool| spawn_subscribe(ours, &rt_link, "rtnlgrp-link", "7");
     let theirs = spawn(false);
     let ours = spawn(true);
     std::thread::sleep(std::time::Duration::from_millis(4000));

@@ -70,7 +70,7 @@ pub fn our_spec(name: &str) -> PathBuf {
 }
 
 /// The JSON schema for a spec's protocol level (YNL looks for it next to the spec otherwise).
-fn schema_for(spec: &Path) -> PathBuf {
+pub fn schema_for(spec: &Path) -> PathBuf {
     let text = std::fs::read_to_string(spec).unwrap();
     let proto = text
         .lines()
@@ -78,6 +78,20 @@ fn schema_for(spec: &Path) -> PathBuf {
         .map(|p| p.trim().to_string())
         .unwrap_or_else(|| "genetlink".into());
     ynl_root().join("Documentation/netlink").join(format!("{proto}.yaml"))
+}
+
+/// Start `--subscribe group --duration secs --output-json` on `spec`: our binary (`ours`) or
+/// the kernel's YNL CLI, stdout and stderr piped.
+pub fn spawn_subscribe(ours: bool, spec: &Path, group: &str, secs: &str) -> std::process::Child {
+    let mut c = if ours {
+        Command::new(env!("CARGO_BIN_EXE_nlspec"))
+    } else {
+        let mut c = Command::new("python3");
+        c.arg(ynl_root().join("tools/net/ynl/pyynl/cli.py")).arg("--schema").arg(schema_for(spec));
+        c
+    };
+    c.arg("--spec").arg(spec).args(["--subscribe", group, "--duration", secs, "--output-json"]);
+    c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
 }
 
 /// Run the kernel's YNL CLI.
