@@ -285,7 +285,7 @@ fn notify_change(e: &Entry, change: Change) {
         let mut n = ChangeNtf::new()?;
         n.set_header(&hdr(e.ns));
         put_entry(&mut n, e, true);
-        n.writer().put_u8(attrs::entry::CHANGE, change.0 as u8);
+        n.change(change);
         n.send()
     })();
     if let Err(err) = r {

@@ -70,7 +70,8 @@ pub mod attrs {
         pub const STATS: u16 = 9;
         /// Ordered tags of the entry.
         pub const TAGS: u16 = 10;
-        /// Free-form labels, one attribute each; not NUL-terminated on the wire.
+        /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+        /// replies always carry it.
         pub const LABEL: u16 = 11;
         /// SHA-256 of the value, supplied by the writer.
         pub const DIGEST: u16 = 12;
@@ -83,7 +84,7 @@ pub mod attrs {
         /// Flags to change (selector) and their new values.
         pub const FLAG_UPDATE: u16 = 16;
         pub const PAD: u16 = 17;
-        /// What happened, in notifications.
+        /// What happened to the entry; only in change notifications, never in get replies.
         pub const CHANGE: u16 = 18;
         /// Fail with EEXIST instead of overwriting an existing entry.
         pub const CREATE_ONLY: u16 = 19;
@@ -849,7 +850,8 @@ pub trait GetReplyAttrs: Sink + Sized {
         w.nest_end(nest);
         self
     }
-    /// Free-form labels, one attribute each; not NUL-terminated on the wire.
+    /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+    /// replies always carry it.
     ///
     /// May be called repeatedly: each call adds one attribute.
     fn label(&mut self, v: &str) -> &mut Self {
@@ -881,6 +883,12 @@ pub trait GetReplyAttrs: Sink + Sized {
         let nest = w.nest_start(attrs::entry::META);
         f(&mut MetaItemSlots { w: &mut *w });
         w.nest_end(nest);
+        self
+    }
+    /// What happened to the entry; only in change notifications, never in get replies.
+    fn change(&mut self, v: Change) -> &mut Self {
+        let w = self.writer();
+        w.put_u8(attrs::entry::CHANGE, v.0 as u8);
         self
     }
 }
@@ -946,7 +954,7 @@ pub trait EvictNtfAttrs: Sink + Sized {
         w.put_str(attrs::entry::KEY, v);
         self
     }
-    /// What happened, in notifications.
+    /// What happened to the entry; only in change notifications, never in get replies.
     fn change(&mut self, v: Change) -> &mut Self {
         let w = self.writer();
         w.put_u8(attrs::entry::CHANGE, v.0 as u8);
@@ -1189,7 +1197,8 @@ impl<'a> SetRequest<'a> {
     pub fn tags_attr(&self) -> Option<nl::Attr<'a>> {
         self.raw.attr(attrs::entry::TAGS)
     }
-    /// Free-form labels, one attribute each; not NUL-terminated on the wire.
+    /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+    /// replies always carry it.
     ///
     /// Every occurrence, in message order.
     pub fn label(&self) -> ArrayIter<'a, &'a str> {

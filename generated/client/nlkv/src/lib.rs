@@ -733,7 +733,8 @@ impl<'a> Entry<'a> {
                     })
             })
     }
-    /// Free-form labels, one attribute each; not NUL-terminated on the wire.
+    /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+    /// replies always carry it.
     ///
     /// Every `label` (multi-attr), in message order.
     pub fn label(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
@@ -777,7 +778,7 @@ impl<'a> Entry<'a> {
         self.f_flag_update
             .map(|v| (EntryFlags(v.value as u32), EntryFlags(v.selector as u32)))
     }
-    /// What happened, in notifications.
+    /// What happened to the entry; only in change notifications, never in get replies.
     pub fn change(&self) -> Option<Change> {
         self.f_change.map(|v| Change(v as u32))
     }
@@ -901,7 +902,8 @@ pub struct EntryOwned {
     pub stats: Option<EntryStats>,
     /// Ordered tags of the entry.
     pub tags: Vec<TagOwned>,
-    /// Free-form labels, one attribute each; not NUL-terminated on the wire.
+    /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+    /// replies always carry it.
     pub label: Vec<String>,
     /// SHA-256 of the value, supplied by the writer.
     pub digest: Option<Vec<u8>>,
@@ -913,7 +915,7 @@ pub struct EntryOwned {
     pub meta: Vec<(u16, MetaItemOwned)>,
     /// Flags to change (selector) and their new values.
     pub flag_update: Option<(EntryFlags, EntryFlags)>,
-    /// What happened, in notifications.
+    /// What happened to the entry; only in change notifications, never in get replies.
     pub change: Option<Change>,
     /// Fail with EEXIST instead of overwriting an existing entry.
     pub create_only: bool,
@@ -995,7 +997,8 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         w.nest_end(nest);
         self
     }
-    /// Free-form labels, one attribute each; not NUL-terminated on the wire.
+    /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+    /// replies always carry it.
     ///
     /// Multi-attr: call once per value.
     pub fn label(&mut self, v: &str) -> &mut Self {
@@ -1038,7 +1041,7 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         w.put_bitfield32(attrs::entry::FLAG_UPDATE, value.0 as u32, selector.0 as u32);
         self
     }
-    /// What happened, in notifications.
+    /// What happened to the entry; only in change notifications, never in get replies.
     pub fn change(&mut self, v: Change) -> &mut Self {
         let w = &mut *self.w;
         w.put_u8(attrs::entry::CHANGE, v.0 as u8);
@@ -1584,7 +1587,8 @@ impl SetRequest {
         });
         self
     }
-    /// Free-form labels, one attribute each; not NUL-terminated on the wire.
+    /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+    /// replies always carry it.
     ///
     /// Multi-attr: call once per value.
     pub fn label(mut self, v: &str) -> Self {
