@@ -211,8 +211,7 @@ impl<'f> Encoder<'f> {
                             AttrType::Nest => {
                                 let mut o = self.object(x, "an array element")?;
                                 // Accept the `{index: {...}}` form YNL prints.
-                                if o.len() == 1 {
-                                    let (k, inner) = o.iter().next().unwrap();
+                                if let (1, Some((k, inner))) = (o.len(), o.iter().next()) {
                                     if let (Some(n), Some(io)) = (py_int(k), inner.as_object()) {
                                         idx = u16::try_from(n).map_err(|_| EncodeError::new(format!("array index {k} out of range")))?;
                                         o = io;
@@ -344,16 +343,16 @@ impl<'f> Encoder<'f> {
     }
 
     fn bytes(&self, a: &Attr, v: &J) -> R<Vec<u8>> {
-        match v {
-            J::Null => Ok(Vec::new()),
-            J::String(s) => match a.display_hint {
+        // A C array of scalars: element type, width, signedness.
+        let array = a.sub_type.and_then(|t| int_type(t).map(|(w, s)| (t, w, s)));
+        match (v, a.struct_, array) {
+            (J::Null, ..) => Ok(Vec::new()),
+            (J::String(s), ..) => match a.display_hint {
                 Some(h) => from_string_bytes(s, h),
                 None => from_hex(s),
             },
-            J::Object(o) if a.struct_.is_some() => self.struct_(a.struct_.unwrap(), o),
-            J::Array(items) if a.sub_type.and_then(int_type).is_some() => {
-                let t = a.sub_type.unwrap();
-                let (w, s) = int_type(t).unwrap();
+            (J::Object(o), Some(st), _) => self.struct_(st, o),
+            (J::Array(items), _, Some((t, w, s))) => {
                 let mut p = Vec::new();
                 for (i, x) in items.iter().enumerate() {
                     let n = self.int(x, a.enum_.map(|e| (e, a.enum_as_flags)), None).map_err(|e| e.within(&format!("[{i}]")))?;
@@ -361,7 +360,7 @@ impl<'f> Encoder<'f> {
                 }
                 Ok(p)
             }
-            other => Err(EncodeError::new(format!(
+            (other, ..) => Err(EncodeError::new(format!(
                 "binary attribute {:?} takes a hex string{}, got {}",
                 a.name,
                 if a.struct_.is_some() { " or an object of the struct's members" } else if a.sub_type.is_some() { " or a list of numbers" } else { "" },
@@ -383,6 +382,9 @@ impl<'f> Encoder<'f> {
     /// YNL's `_get_scalar`: a number, a decimal string, enum names (a list for flags), or a
     /// display-hint rendering.
     fn int(&self, v: &J, en: Option<(EnumId, bool)>, hint: Option<(DisplayHint, bool)>) -> R<i128> {
+        if let (J::Array(_), Some((e, f))) = (v, en) {
+            return self.enum_value(e, f, v); // a list of flag names
+        }
         match v {
             J::Number(n) => {
                 if let Some(i) = n.as_i64() {
@@ -405,10 +407,6 @@ impl<'f> Encoder<'f> {
                     return from_string_int(s, h);
                 }
                 Err(EncodeError::new(format!("{s:?} is not an integer")))
-            }
-            J::Array(_) if en.is_some() => {
-                let (e, f) = en.unwrap();
-                self.enum_value(e, f, v)
             }
             other => Err(EncodeError::new(format!(
                 "expected an integer{}, got {}",
