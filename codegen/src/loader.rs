@@ -117,10 +117,21 @@ impl Loaded {
 /// Load a spec file.
 pub fn load_file(path: &Path) -> Result<Loaded, Diagnostics> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         Diagnostics::from(Diagnostic::new(&file, 0, 0, "", format!("cannot read spec: {e}")))
     })?;
+    let text = String::from_utf8(bytes).map_err(|e| Diagnostics::from(not_utf8(&file, e.as_bytes(), e.utf8_error())))?;
     load_str(&file, &text)
+}
+
+/// A spec that is not UTF-8, located at its first invalid byte.
+fn not_utf8(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> Diagnostic {
+    let good = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+    let line = 1 + good.matches('\n').count();
+    let col = 1 + good.rsplit('\n').next().map_or(0, |l| l.chars().count());
+    let bad = bytes.get(e.valid_up_to()).copied().unwrap_or(0);
+    Diagnostic::new(file, line, col, "", format!("the spec is not valid UTF-8 (byte {bad:#04x})"))
+        .with_help("YNL specs are UTF-8 text; re-save the file as UTF-8")
 }
 
 /// Load spec text; `file` names it in diagnostics.

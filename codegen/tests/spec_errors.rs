@@ -37,6 +37,7 @@ macro_rules! case {
 
 // syntax and schema shape (serde)
 case!(yaml_syntax, "yaml_syntax.yaml", 8, 6, "");
+case!(not_utf8, "not_utf8.yaml", 3, 8, "not valid UTF-8 (byte 0xff)");
 case!(unknown_key, "unknown_key.yaml", 10, 9, "unknown key `maximum`");
 case!(unknown_type, "unknown_type.yaml", 9, 15, "unknown value `u33`");
 case!(missing_required, "missing_required.yaml", 1, 1, "missing required key `operations`");
