@@ -94,6 +94,18 @@ fn hex(b: &[u8]) -> String {
     s
 }
 
+/// `[a, b, ...]`, each item written by `item`.
+fn json_list<T>(items: impl IntoIterator<Item = T>, out: &mut String, mut item: impl FnMut(T, &mut String)) {
+    out.push('[');
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        item(x, out);
+    }
+    out.push(']');
+}
+
 fn json(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
@@ -103,28 +115,8 @@ fn json(v: &Value, out: &mut String) {
         }
         Value::Str(s) => json_str(s, out),
         Value::Bytes(b) => json_str(&hex(b), out),
-        Value::List(l) => {
-            out.push('[');
-            for (i, x) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                json(x, out);
-            }
-            out.push(']');
-        }
-        Value::Set(s) => {
-            let mut s = s.clone();
-            s.sort();
-            out.push('[');
-            for (i, x) in s.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                json_str(x, out);
-            }
-            out.push(']');
-        }
+        Value::List(l) => json_list(l, out, json),
+        Value::Set(s) => json_list(sorted_set(s), out, |x, out| json_str(x, out)),
         Value::Map(m) => {
             out.push('{');
             for (i, (k, x)) in m.iter().enumerate() {
