@@ -1,44 +1,14 @@
 //! Attributes → [`Value`], per the resolved spec, with YNL's rendering rules (see the module
 //! docs of [`crate::dynamic`]).
 
-use std::fmt;
-
 use nlspec_rt::Attrs;
 
 use super::value::{Key, Value};
 use super::{decode_enum, format_bytes, format_int, int_type, member_int, read_int};
 use crate::ir::{Attr, AttrKind, AttrType, Family, MemberType, SetId, StructId};
 
-/// A reply that does not match the spec: where (attribute path) and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
-    /// Attribute path, outermost first (`.ops[1].flags`); empty for the message level.
-    pub path: String,
-    /// What was wrong.
-    pub msg: String,
-}
-
-impl DecodeError {
-    fn new(msg: impl Into<String>) -> Self {
-        DecodeError { path: String::new(), msg: msg.into() }
-    }
-    fn within(mut self, seg: &str) -> Self {
-        self.path = format!("{seg}{}", self.path);
-        self
-    }
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.msg)
-        } else {
-            write!(f, "at {}: {}", self.path, self.msg)
-        }
-    }
-}
-
-impl std::error::Error for DecodeError {}
+/// A reply that does not match the spec: where (attribute path, `.ops[1].flags`) and what.
+pub type DecodeError = super::CodecError;
 
 type R<T> = Result<T, DecodeError>;
 type Map = Vec<(Key, Value)>;

@@ -2,8 +2,6 @@
 //! accepts for `--json` (and a little more: enum names in struct members, nest-type-value,
 //! scalar indexed arrays, `{index: {...}}` array elements as YNL prints them).
 
-use std::fmt;
-
 use serde_json::{Map as JMap, Value as J};
 
 use super::{as_flags, int_type, member_int, write_int};
@@ -12,36 +10,9 @@ use crate::ir::{Attr, AttrKind, AttrType, DisplayHint, EnumId, Family, MemberTyp
 const NLA_F_NESTED: u16 = 0x8000;
 const NLA_HDRLEN: usize = 4;
 
-/// Bad `--json` input: where (path in the JSON) and what would be valid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EncodeError {
-    /// Path of the offending value (`.mcast-groups[0].name`); empty for the top level.
-    pub path: String,
-    /// What is wrong.
-    pub msg: String,
-}
-
-impl EncodeError {
-    fn new(msg: impl Into<String>) -> Self {
-        EncodeError { path: String::new(), msg: msg.into() }
-    }
-    fn within(mut self, seg: &str) -> Self {
-        self.path = format!("{seg}{}", self.path);
-        self
-    }
-}
-
-impl fmt::Display for EncodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.msg)
-        } else {
-            write!(f, "at {}: {}", self.path, self.msg)
-        }
-    }
-}
-
-impl std::error::Error for EncodeError {}
+/// Bad `--json` input: where (path in the JSON, `.mcast-groups[0].name`) and what would be
+/// valid.
+pub type EncodeError = super::CodecError;
 
 type R<T> = Result<T, EncodeError>;
 
