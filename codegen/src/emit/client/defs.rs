@@ -57,6 +57,17 @@ pub fn enums(cx: &Cx) -> TokenStream {
             let s = &en.name;
             quote!((#s, Self::#n))
         });
+        // The newtype itself (documented with what kind of value it holds), and what both
+        // kinds implement.
+        let newtype = |kind_doc: String| {
+            quote! {
+                #doc
+                #[doc = ""]
+                #[doc = #kind_doc]
+                #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+                pub struct #t(pub #repr);
+            }
+        };
         let common = quote! {
             impl ::core::convert::From<#repr> for #t {
                 fn from(v: #repr) -> Self { Self(v) }
@@ -67,7 +78,7 @@ pub fn enums(cx: &Cx) -> TokenStream {
         };
         match e.kind {
             EnumKind::Enum => {
-                let kind_doc = format!(" Values of `{}`; values this client does not know are kept, not rejected.", e.name);
+                let head = newtype(format!(" Values of `{}`; values this client does not know are kept, not rejected.", e.name));
                 let arms = e.entries.iter().map(|en| {
                     let v = lit(repr_s, en.value);
                     let s = &en.name;
@@ -75,11 +86,7 @@ pub fn enums(cx: &Cx) -> TokenStream {
                 });
                 let tname = t.to_string();
                 quote! {
-                    #doc
-                    #[doc = ""]
-                    #[doc = #kind_doc]
-                    #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-                    pub struct #t(pub #repr);
+                    #head
                     impl #t {
                         #(#consts)*
                         /// Every value the spec defines.
@@ -113,7 +120,7 @@ pub fn enums(cx: &Cx) -> TokenStream {
                 }
             }
             EnumKind::Flags => {
-                let kind_doc = format!(" Bit set of `{}`; bits this client does not know are kept.", e.name);
+                let head = newtype(format!(" Bit set of `{}`; bits this client does not know are kept.", e.name));
                 let mask = lit(repr_s, e.entries.iter().fold(0u64, |m, en| m | en.value));
                 let known = e.entries.iter().map(|en| {
                     let s = &en.name;
@@ -121,11 +128,7 @@ pub fn enums(cx: &Cx) -> TokenStream {
                     quote!((#s, #v))
                 });
                 quote! {
-                    #doc
-                    #[doc = ""]
-                    #[doc = #kind_doc]
-                    #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-                    pub struct #t(pub #repr);
+                    #head
                     impl #t {
                         #(#consts)*
                         /// Spec names and bits of the known flags.
