@@ -92,20 +92,28 @@ impl Args {
             _ => Err(Fail::Usage(format!("{opt} needs a value ({what})"))),
         }
     }
-}
-
-fn set_once(slot: &mut Option<String>, opt: &str, v: String) -> Result<(), Fail> {
-    if slot.is_some() {
-        return Err(Fail::Usage(format!("{opt} given twice")));
+    /// The option's value (as [`Args::value`]) into `slot`, which must still be empty.
+    fn value_once(&mut self, opt: &str, inline: Option<String>, what: &str, slot: &mut Option<String>) -> Result<(), Fail> {
+        let v = self.value(opt, inline, what)?;
+        if slot.is_some() {
+            return Err(Fail::Usage(format!("{opt} given twice")));
+        }
+        *slot = Some(v);
+        Ok(())
     }
-    *slot = Some(v);
-    Ok(())
 }
 
 fn no_value(opt: &str, inline: &Option<String>) -> Result<(), Fail> {
     if inline.is_some() {
         return Err(Fail::Usage(format!("{opt} takes no value")));
     }
+    Ok(())
+}
+
+/// A switch without a value: sets `flag`.
+fn set_flag(opt: &str, inline: &Option<String>, flag: &mut bool) -> Result<(), Fail> {
+    no_value(opt, inline)?;
+    *flag = true;
     Ok(())
 }
 
@@ -130,46 +138,16 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
         match opt.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
-            "--spec" => {
-                let v = a.value(&opt, inline, "path of a YNL spec")?;
-                set_once(&mut spec, &opt, v)?
-            }
-            "--do" => {
-                let v = a.value(&opt, inline, "an operation name")?;
-                set_once(&mut r.do_, &opt, v)?
-            }
-            "--dump" => {
-                let v = a.value(&opt, inline, "an operation name")?;
-                set_once(&mut r.dump, &opt, v)?
-            }
-            "--json" => {
-                let v = a.value(&opt, inline, "a JSON object")?;
-                set_once(&mut r.json, &opt, v)?
-            }
-            "--subscribe" => {
-                let v = a.value(&opt, inline, "a multicast group name")?;
-                set_once(&mut r.subscribe, &opt, v)?
-            }
-            "--duration" | "--sleep" => {
-                let v = a.value(&opt, inline, "seconds")?;
-                set_once(&mut duration, &opt, v)?
-            }
-            "--output-json" => {
-                no_value(&opt, &inline)?;
-                r.output_json = true
-            }
-            "--list-ops" => {
-                no_value(&opt, &inline)?;
-                r.list_ops = true
-            }
-            "--list-groups" => {
-                no_value(&opt, &inline)?;
-                r.list_groups = true
-            }
-            "--list-msgs" => {
-                no_value(&opt, &inline)?;
-                r.list_msgs = true
-            }
+            "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
+            "--do" => a.value_once(&opt, inline, "an operation name", &mut r.do_)?,
+            "--dump" => a.value_once(&opt, inline, "an operation name", &mut r.dump)?,
+            "--json" => a.value_once(&opt, inline, "a JSON object", &mut r.json)?,
+            "--subscribe" => a.value_once(&opt, inline, "a multicast group name", &mut r.subscribe)?,
+            "--duration" | "--sleep" => a.value_once(&opt, inline, "seconds", &mut duration)?,
+            "--output-json" => set_flag(&opt, &inline, &mut r.output_json)?,
+            "--list-ops" => set_flag(&opt, &inline, &mut r.list_ops)?,
+            "--list-groups" => set_flag(&opt, &inline, &mut r.list_groups)?,
+            "--list-msgs" => set_flag(&opt, &inline, &mut r.list_msgs)?,
             // YNL's switch for tolerating unknown attributes/values: always on here.
             "--process-unknown" => no_value(&opt, &inline)?,
             "--create" | "--excl" | "--replace" | "--append" => {
@@ -217,10 +195,7 @@ fn parse_check(rest: &[String]) -> Result<Command, Fail> {
     while let Some((opt, inline)) = a.next() {
         match opt.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
-            "--spec" => {
-                let v = a.value(&opt, inline, "path of a YNL spec")?;
-                set_once(&mut spec, &opt, v)?
-            }
+            "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
             other => return Err(Fail::Usage(format!("check: unexpected argument {other:?} (usage: nlspec check --spec PATH)"))),
         }
     }
@@ -234,22 +209,10 @@ fn parse_gen(rest: &[String]) -> Result<Command, Fail> {
     while let Some((opt, inline)) = a.next() {
         match opt.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
-            "--spec" => {
-                let v = a.value(&opt, inline, "path of a YNL spec")?;
-                set_once(&mut spec, &opt, v)?
-            }
-            "--out" | "-o" => {
-                let v = a.value(&opt, inline, "output directory")?;
-                set_once(&mut out, &opt, v)?
-            }
-            "--kernel" => {
-                no_value(&opt, &inline)?;
-                kernel = true
-            }
-            "--rt-path" => {
-                let v = a.value(&opt, inline, "path from DIR to the nlspec-rt crate")?;
-                set_once(&mut rt_path, &opt, v)?
-            }
+            "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
+            "--out" | "-o" => a.value_once(&opt, inline, "output directory", &mut out)?,
+            "--kernel" => set_flag(&opt, &inline, &mut kernel)?,
+            "--rt-path" => a.value_once(&opt, inline, "path from DIR to the nlspec-rt crate", &mut rt_path)?,
             other => {
                 return Err(Fail::Usage(format!(
                     "gen: unexpected argument {other:?} (usage: nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P])"
@@ -291,6 +254,9 @@ mod tests {
             "--spec a --do",
             "--spec a --bogus",
             "--spec a --subscribe g --duration -1",
+            "--spec a --spec b --do x",
+            "--spec a --do x --output-json=1",
+            "gen --spec a --out d --kernel=yes",
             "--spec a --json {}",
             "check",
             "gen --spec a",
