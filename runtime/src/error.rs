@@ -585,15 +585,20 @@ fn error_from_tlvs(errno: i32, tlvs: &[u8], req: Option<RequestContext<'_>>) -> 
     }
 }
 
+/// The `int error` that starts an `NLMSG_ERROR` / `NLMSG_DONE` payload (0 or `-errno`).
+fn error_field(p: &[u8]) -> Option<i32> {
+    p.get(..4)
+        .map(|e| i32::from_ne_bytes([e[0], e[1], e[2], e[3]]))
+}
+
 /// Decode an `NLMSG_ERROR` message: `Ok(())` for an ACK (error 0), else [`Error::Kernel`].
 pub fn parse_error_msg(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result<(), Error> {
     let p = m.payload();
-    let Some(e) = p.get(..4) else {
+    let Some(err) = error_field(p) else {
         return Err(Error::Decode(DecodeError::new(
             DecodeErrorKind::BadMessage("truncated nlmsgerr"),
         )));
     };
-    let err = i32::from_ne_bytes([e[0], e[1], e[2], e[3]]);
     if err == 0 {
         return Ok(());
     }
@@ -616,8 +621,9 @@ pub fn parse_error_msg(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result
 /// Decode an `NLMSG_DONE` message: `Ok(())` when the dump ended well, else [`Error::Kernel`].
 pub fn parse_done_msg(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result<(), Error> {
     let p = m.payload();
-    let Some(e) = p.get(..4) else { return Ok(()) };
-    let err = i32::from_ne_bytes([e[0], e[1], e[2], e[3]]);
+    let Some(err) = error_field(p) else {
+        return Ok(());
+    };
     if err == 0 {
         return Ok(());
     }
