@@ -10,7 +10,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use nlspec_rt::error::{parse_done_msg, parse_error_msg, RequestContext};
-use nlspec_rt::msg::{NlMsg, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
+use nlspec_rt::msg::{NlMsg, NlMsgIter, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
 
 /// A netlink socket of any protocol.
 pub struct RawSock {
@@ -143,25 +143,8 @@ impl RawSock {
 }
 
 /// Split a datagram into its netlink messages (stops at the first malformed one).
-fn messages(d: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while let Some(h) = d.get(pos..pos + 16) {
-        let len = u32::from_ne_bytes([h[0], h[1], h[2], h[3]]) as usize;
-        if len < 16 || pos + len > d.len() {
-            break;
-        }
-        out.push(&d[pos..pos + len]);
-        pos += (len + 3) & !3;
-    }
-    out
-}
-
-fn u16_at(b: &[u8], o: usize) -> u16 {
-    u16::from_ne_bytes([b[o], b[o + 1]])
-}
-fn u32_at(b: &[u8], o: usize) -> u32 {
-    u32::from_ne_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
+fn messages(d: &[u8]) -> Vec<NlMsg<'_>> {
+    NlMsgIter::new(d).map_while(Result::ok).collect()
 }
 
 /// A message the kernel sent: type, fixed header bytes, attribute bytes.
@@ -172,11 +155,11 @@ pub struct Reply<'a> {
 }
 
 /// Split a message's payload by the fixed-header size.
-pub fn reply(m: &[u8], hdrsize: usize) -> Reply<'_> {
-    let p = &m[16..];
+pub fn reply<'a>(m: &NlMsg<'a>, hdrsize: usize) -> Reply<'a> {
+    let p = m.payload();
     let h = hdrsize.min(p.len());
     let a = ((hdrsize + 3) & !3).min(p.len());
-    Reply { ty: u16_at(m, 4), header: &p[..h], attrs: &p[a..] }
+    Reply { ty: m.hdr.ty, header: &p[..h], attrs: &p[a..] }
 }
 
 /// Why an exchange stopped.
@@ -198,7 +181,7 @@ impl RawSock {
         dump: bool,
         header: &[u8],
         attrs: &[u8],
-        mut f: impl FnMut(&[u8]) -> Result<(), super::Fail>,
+        mut f: impl FnMut(&NlMsg<'_>) -> Result<(), super::Fail>,
     ) -> Result<(), Failure> {
         let seq = self.next_seq();
         let mut nl_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -223,14 +206,12 @@ impl RawSock {
         loop {
             let d = self.recv(None).map_err(Failure::Io)?.unwrap_or_default();
             let mut queue = false;
-            for m in messages(&d) {
-                let (mty, mseq, mpid) = (u16_at(m, 4), u32_at(m, 8), u32_at(m, 12));
-                if mseq != seq || mpid != self.port {
+            for nl in messages(&d) {
+                if nl.hdr.seq != seq || nl.hdr.pid != self.port {
                     queue = true;
                     continue;
                 }
-                let nl = NlMsg::parse(m).map_err(|e| Failure::Kernel(e.into()))?;
-                match mty {
+                match nl.hdr.ty {
                     NLMSG_ERROR => {
                         return parse_error_msg(&nl, ctx).map_err(Failure::Kernel);
                     }
@@ -241,7 +222,7 @@ impl RawSock {
                     NLMSG_OVERRUN => {
                         return Err(Failure::Kernel(nlspec_rt::Error::Protocol("NLMSG_OVERRUN".into())));
                     }
-                    _ => f(m).map_err(Failure::Stop)?,
+                    _ => f(&nl).map_err(Failure::Stop)?,
                 }
             }
             if queue {
@@ -263,7 +244,7 @@ impl RawSock {
     }
 
     /// Split a notification datagram into messages (multicast datagrams may hold several).
-    pub fn split(d: &[u8]) -> Vec<&[u8]> {
+    pub fn split(d: &[u8]) -> Vec<NlMsg<'_>> {
         messages(d)
     }
 }

@@ -64,7 +64,7 @@ pub fn run(a: &RunArgs, fam: &Family, op: Option<(&Op, bool)>, encoded: Option<&
         let deadline = a.duration.map(|d| Instant::now() + Duration::from_secs_f64(d.min(1e9)));
         while let Some(d) = sock.notification(deadline).map_err(|e| io_fail("receiving notifications", e))? {
             for m in RawSock::split(&d) {
-                let ty = u16::from_ne_bytes([m[4], m[5]]) as u32;
+                let ty = u32::from(m.hdr.ty);
                 if ty < 0x10 {
                     continue; // control messages (ACKs of other requests, DONE, NOOP)
                 }
@@ -74,7 +74,7 @@ pub fn run(a: &RunArgs, fam: &Family, op: Option<(&Op, bool)>, encoded: Option<&
                 }
                 let Some(op) = fam.ops.list.iter().rev().find(|o| o.rsp_value == Some(ty)) else { continue };
                 let set = op.attribute_set.or_else(|| op.notify.and_then(|t| fam.op(t).attribute_set));
-                let r = reply(m, struct_size(fam, op.fixed_header));
+                let r = reply(&m, struct_size(fam, op.fixed_header));
                 let msg = dec
                     .message(set, r.attrs, op.fixed_header, r.header)
                     .map_err(|e| Fail::Error(format!("nlspec: cannot decode notification {} per {}: {e}", op.name, a.spec)))?;
