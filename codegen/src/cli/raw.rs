@@ -10,7 +10,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use nlspec_rt::error::{parse_done_msg, parse_error_msg, RequestContext};
-use nlspec_rt::msg::{NlMsg, NlMsgIter, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
+use nlspec_rt::msg::{finish_message, nlmsg_align, NlMsg, NlMsgHdr, NlMsgIter, NLMSG_DONE, NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
 
 /// A netlink socket of any protocol.
 pub struct RawSock {
@@ -188,17 +188,12 @@ impl RawSock {
         if dump {
             nl_flags |= NLM_F_DUMP;
         }
-        let mut req = Vec::with_capacity(16 + header.len() + attrs.len() + 4);
-        req.extend_from_slice(&0u32.to_ne_bytes());
-        req.extend_from_slice(&ty.to_ne_bytes());
-        req.extend_from_slice(&nl_flags.to_ne_bytes());
-        req.extend_from_slice(&seq.to_ne_bytes());
-        req.extend_from_slice(&self.port.to_ne_bytes());
+        let mut req = Vec::with_capacity(NLMSG_HDRLEN + header.len() + attrs.len() + 4);
+        req.extend_from_slice(&NlMsgHdr { len: 0, ty, flags: nl_flags, seq, pid: self.port }.to_bytes());
         req.extend_from_slice(header);
-        req.resize((req.len() + 3) & !3, 0);
+        req.resize(nlmsg_align(req.len()), 0);
         req.extend_from_slice(attrs);
-        let len = req.len() as u32;
-        req[..4].copy_from_slice(&len.to_ne_bytes());
+        finish_message(&mut req).map_err(|e| Failure::Kernel(e.into()))?;
         self.send(&req).map_err(Failure::Io)?;
         // The runtime's offset walk assumes a 4-byte genl header after the nlmsghdr; shifting
         // the fixed-header size by 4 makes it walk our attributes (headers are 4-aligned).
