@@ -1,7 +1,8 @@
 //! Emitters: turn a resolved [`crate::ir::Family`] into files.
 //!
 //! - [`client`]: the typed userspace client crate (quote → syn → prettyplease).
-//! - the kernel-module emitter (issue 3) joins as `emit::kernel`, reusing [`crate::attr`].
+//! - [`kernel`]: the Rust-for-Linux module directory (policies, ops, groups, family, handler
+//!   trait; minijinja scaffolding from `kmod-template/`). Both use the per-kind [`crate::attr`].
 //!
 //! Every emitter returns [`GeneratedFile`]s with paths relative to its output directory, so
 //! `cargo xtask generate`, `nlspec gen` and the build.rs [`crate::Builder`] all write (or
