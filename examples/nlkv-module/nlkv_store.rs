@@ -14,7 +14,7 @@
 //! change is multicast as `change-ntf` on `changes`, with the `change` attribute saying what
 //! happened.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::init::InPlaceInit;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
@@ -399,7 +399,13 @@ struct Kv;
 struct DumpCursor {
     /// The next entry id to look at.
     next_id: u64,
+    /// Set by the dump start hook once this dump is counted in `OPEN_DUMPS`; the done hook
+    /// uncounts only such dumps.
+    counted: bool,
 }
+
+/// Get dumps between their start and done hooks (reported by `stats`).
+static OPEN_DUMPS: AtomicU32 = AtomicU32::new(0);
 
 #[vtable]
 impl NlkvHandler for Kv {
@@ -415,6 +421,29 @@ impl NlkvHandler for Kv {
 
     fn nlkv_post_write(_req: &nl::Request<'_>) {
         SETS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn nlkv_dump_start(req: &nl::Request<'_>, state: &mut DumpCursor) -> nl::Result {
+        // The fixed header is checked once per dump here rather than on every dumpit call.
+        if KvHdr::from_bytes(req.fixed_header()).is_none() {
+            return Err(nl::Error::EINVAL.msg(c"fixed header too short"));
+        }
+        OPEN_DUMPS.fetch_add(1, Ordering::Relaxed);
+        state.counted = true;
+        Ok(())
+    }
+
+    fn nlkv_dump_done(state: &mut DumpCursor) {
+        if state.counted {
+            OPEN_DUMPS.fetch_sub(1, Ordering::Relaxed);
+            state.counted = false;
+        }
+    }
+
+    fn stats(req: &StatsRequest<'_>) -> nl::Result {
+        let mut r = StatsReply::new(req)?;
+        r.open_dumps(OPEN_DUMPS.load(Ordering::Relaxed));
+        r.send()
     }
 
     fn set(req: &SetRequest<'_>) -> nl::Result {

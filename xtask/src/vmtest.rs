@@ -139,6 +139,8 @@ pub const EXPECTED_CASES: &[&str] = &[
     "dump-filters-and-namespaces",
     "dump-spans-many-skbs-exactly-once",
     "dump-during-concurrent-writes",
+    "dump-start-done-hooks",
+    "config-cond-ops",
     "notifications-subscribed-vs-not",
     "ttl-eviction-and-audit-group",
     "policy-out-of-range-s8",

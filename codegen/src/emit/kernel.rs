@@ -142,12 +142,16 @@ impl TemplateCtx {
             .lines()
             .map(|l| l.trim().to_string())
             .collect();
-        let mut dump_states = Vec::new();
+        let mut dump_states: Vec<String> = Vec::new();
+        if let Ok(states) = dump_states_of(f) {
+            for st in states.values() {
+                if !dump_states.contains(st) {
+                    dump_states.push(st.clone());
+                }
+            }
+        }
         let mut ops = Vec::new();
         for op in served_ops(f) {
-            if op.dump.is_some() {
-                dump_states.push(format!("{}DumpState", op.rust_name));
-            }
             let mut kinds = Vec::new();
             if op.do_.is_some() {
                 kinds.push("do");
@@ -176,6 +180,66 @@ impl TemplateCtx {
 /// Ops the kernel serves (a do or dump with a request id): everything but notifications/events.
 fn served_ops(f: &Family) -> impl Iterator<Item = &Op> {
     f.ops.list.iter().filter(|o| !o.is_async() && (o.do_.is_some() || o.dump.is_some()) && o.req_value.is_some())
+}
+
+/// The dump-state associated type of each served dump op (by op id): `<Op>DumpState`, except
+/// that dump ops naming the same start/done hook share the state type of the first of them, so
+/// the hook method can take it (in C such hooks share `cb->ctx` the same way).
+fn dump_states_of(f: &Family) -> Result<BTreeMap<usize, String>, KernelGenError> {
+    let mut do_hooks: BTreeSet<&str> = BTreeSet::new();
+    for op in served_ops(f) {
+        if let Some(d) = &op.do_ {
+            do_hooks.extend(d.pre.iter().chain(d.post.iter()).map(|h| h.as_str()));
+        }
+    }
+    let mut op_state = BTreeMap::new();
+    let mut hook_state: BTreeMap<&str, String> = BTreeMap::new();
+    for op in served_ops(f) {
+        let Some(d) = &op.dump else { continue };
+        let hooks: Vec<&str> = d.pre.iter().chain(d.post.iter()).map(|h| h.as_str()).collect();
+        let mut st: Option<String> = None;
+        for h in &hooks {
+            if do_hooks.contains(h) {
+                return Err(KernelGenError(format!(
+                    "op {}: hook {h} is named by a do (pre_doit/post_doit) and a dump (start/done); they take different arguments",
+                    op.name
+                )));
+            }
+            if let Some(s) = hook_state.get(h) {
+                match &st {
+                    Some(x) if x != s => {
+                        return Err(KernelGenError(format!(
+                            "op {}: its dump hooks are shared with ops of different dump states ({x}, {s})",
+                            op.name
+                        )))
+                    }
+                    _ => st = Some(s.clone()),
+                }
+            }
+        }
+        let st = st.unwrap_or_else(|| format!("{}DumpState", op.rust_name));
+        for h in hooks {
+            hook_state.insert(h, st.clone());
+        }
+        op_state.insert(op.id.0, st);
+    }
+    Ok(op_state)
+}
+
+/// `#[cfg(CONFIG_X)]` for an op's `config-cond: x` (the kernel passes `--cfg CONFIG_X` to Rust
+/// code, modules included, for every enabled option), or nothing.
+fn config_cfg(op: &Op) -> TokenStream {
+    match &op.config_cond {
+        Some(c) => {
+            let id = format_ident!("{}", config_name(c));
+            quote!(#[cfg(#id)])
+        }
+        None => quote!(),
+    }
+}
+
+fn config_name(c: &str) -> String {
+    format!("CONFIG_{}", c.to_uppercase().replace('-', "_"))
 }
 
 /// Names of generated items, unique within `<family>_genl.rs`.
@@ -878,11 +942,15 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
         let sh = set_header_fn(op.fixed_header.or(family_hdr).filter(|s| f.struct_(*s).size.is_some()), quote!(self.n));
         let d = doc(op.doc.as_deref());
         let d2 = doc_str(&format!("Sent to multicast group `{}` in every network namespace.", f.mcgrp(g).name));
+        let cfg = config_cfg(op);
+        let tr_impl = tr_impl.map(|t| quote!(#cfg #t));
         op_items.push(quote! {
             #d
             #[doc = ""]
             #d2
+            #cfg
             pub struct #ty { n: nl::Notification }
+            #cfg
             impl #ty {
                 /// A notification with the default size (fixed header all-zero until set).
                 pub fn new() -> nl::Result<Self> { Self::with_size(nl::DEFAULT_SIZE) }
@@ -894,6 +962,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
                 /// Multicasts it (no listener is not an error).
                 pub fn send(self) -> nl::Result { self.n.send() }
             }
+            #cfg
             impl Sink for #ty { fn writer(&mut self) -> &mut nl::Writer { &mut self.n } }
             #tr_impl
         });
@@ -903,6 +972,10 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
     let mut trait_items = Vec::new();
     let mut op_types = Vec::new();
     let mut hooks: BTreeSet<(String, bool)> = BTreeSet::new();
+    let op_states = dump_states_of(f)?;
+    let mut declared_states: BTreeSet<String> = BTreeSet::new();
+    // dump hook name -> (start?, state type, ops naming it)
+    let mut dump_hooks: BTreeMap<String, (bool, String, Vec<String>)> = BTreeMap::new();
     for op in served_ops(f) {
         let fname = format_ident!("{}", op.fn_name);
         let d = doc(op.doc.as_deref());
@@ -949,19 +1022,45 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
                 op_consts.push(quote!(const POLICY: Option<nl::PolicyRef> = Some(#p.as_ref());));
             }
         }
-        if op.dump.is_some() {
+        if let Some(sub) = &op.dump {
             let rq = format_ident!("{}DumpRequest", op.rust_name);
             let dt = format_ident!("{}Dump", op.rust_name);
-            let sty = format_ident!("{}DumpState", op.rust_name);
+            let sname = op_states.get(&op.id.0).cloned().unwrap_or_else(|| format!("{}DumpState", op.rust_name));
+            let sty = format_ident!("{}", sname);
             let dfn = format_ident!("{}_dump", op.fn_name);
-            let sd = doc_str(&format!(
-                "Cursor of a `{}` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start).",
-                op.name
-            ));
-            trait_items.push(quote! {
-                #sd
-                type #sty: Copy + Default;
-            });
+            if declared_states.insert(sname.clone()) {
+                let users: Vec<String> = served_ops(f)
+                    .filter(|o| op_states.get(&o.id.0) == Some(&sname))
+                    .map(|o| format!("`{}`", o.name))
+                    .collect();
+                let sd = doc_str(&format!(
+                    "Cursor of a {} dump, kept across dumpit calls (at most 40 bytes, `Default` at the start unless a start hook sets it).",
+                    users.join(" / ")
+                ));
+                trait_items.push(quote! {
+                    #sd
+                    type #sty: Copy + Default;
+                });
+            }
+            for (hook, start) in [(&sub.pre, true), (&sub.post, false)] {
+                let Some(hook) = hook else { continue };
+                let h = format_ident!("{}", names::snake(hook));
+                let hc = format_ident!("HAS_{}", names::snake(hook).to_uppercase());
+                dump_hooks
+                    .entry(hook.clone())
+                    .or_insert_with(|| (start, sname.clone(), Vec::new()))
+                    .2
+                    .push(op.name.clone());
+                if start {
+                    op_consts.push(quote!(const HAS_START: bool = H::#hc;));
+                    op_fns.push(quote! {
+                        fn start(req: &nl::Request<'_>, state: &mut H::#sty) -> nl::Result { H::#h(req, state) }
+                    });
+                } else {
+                    op_consts.push(quote!(const HAS_DONE: bool = H::#hc;));
+                    op_fns.push(quote!(fn done(state: &mut H::#sty) { H::#h(state) }));
+                }
+            }
             let dd = doc_str(&format!("Dump of `{}`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.", op.name));
             trait_items.push(quote! {
                 #d
@@ -994,9 +1093,12 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
         // pub(crate): on 7.3, #[vtable] adds `type OwnerModule = crate::LocalModule` (the
         // module's private type) to the impl, which a `pub` type may not expose.
         let od = doc_str(&format!("The `{}` command, served by the handler `H`.", op.name));
+        let cfg = config_cfg(op);
         op_types.push(quote! {
             #od
+            #cfg
             pub(crate) struct #opty<H>(PhantomData<H>);
+            #cfg
             #[kernel::prelude::vtable]
             impl<H: #handler> nl::Operation for #opty<H> {
                 #(#op_consts)*
@@ -1022,8 +1124,33 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
         }
     }
 
+    for (h, (start, st, ops)) in &dump_hooks {
+        let id = format_ident!("{}", names::snake(h));
+        let sty = format_ident!("{}", st);
+        let ops = ops.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
+        if *start {
+            let d = doc_str(&format!(
+                "Hook `{h}` (dump `start` of {ops}): runs once before the first dumpit with the parsed dump request and the `Default` state, which it may initialise; an error ends the dump before anything is sent. Not implemented: no `start` callback, the dump begins with the `Default` state."
+            ));
+            trait_items.push(quote! {
+                #d
+                fn #id(req: &nl::Request<'_>, state: &mut Self::#sty) -> nl::Result { let _ = (req, state); Ok(()) }
+            });
+        } else {
+            let d = doc_str(&format!(
+                "Hook `{h}` (dump `done` of {ops}): runs once when a dump ends (finished, failed, or its socket closed), with the state the last call left, to release what the start hook took. Not implemented: no `done` callback."
+            ));
+            trait_items.push(quote! {
+                #d
+                fn #id(state: &mut Self::#sty) { let _ = state; }
+            });
+        }
+    }
+
     // ops table
     let mut entries: Vec<(u32, u8, TokenStream)> = Vec::new(); // (cmd, do=0/dump=1, expr)
+    let mut n_fixed: usize = 0;
+    let mut n_cond: BTreeMap<String, usize> = BTreeMap::new();
     let mut resv_start_op: u32 = 0;
     for op in served_ops(f) {
         let cmd = op.req_value.unwrap_or(0);
@@ -1050,26 +1177,47 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
         if dv.dump_strict {
             dump_bits.push(quote!(nl::DONT_VALIDATE_DUMP_STRICT));
         }
+        let cfg = config_cfg(op);
+        let before = entries.len();
         if f.kernel_policy == KernelPolicy::Split {
             if op.do_.is_some() {
                 let v = vflags(do_bits);
-                entries.push((cmd, 0, quote!(nl::SplitOp::do_op::<#opty<H>>(#cl) #flags #v)));
+                entries.push((cmd, 0, quote!(#cfg nl::SplitOp::do_op::<#opty<H>>(#cl) #flags #v)));
             }
             if op.dump.is_some() {
                 let v = vflags(dump_bits);
-                entries.push((cmd, 1, quote!(nl::SplitOp::dump_op::<#opty<H>>(#cl) #flags #v)));
+                entries.push((cmd, 1, quote!(#cfg nl::SplitOp::dump_op::<#opty<H>>(#cl) #flags #v)));
             }
         } else {
             let mut all = do_bits;
             all.extend(dump_bits);
             let v = vflags(all);
-            entries.push((cmd, 0, quote!(nl::Op::new::<#opty<H>>(#cl) #flags #v)));
+            entries.push((cmd, 0, quote!(#cfg nl::Op::new::<#opty<H>>(#cl) #flags #v)));
+        }
+        let added = entries.len() - before;
+        match &op.config_cond {
+            Some(c) => *n_cond.entry(config_name(c)).or_default() += added,
+            None => n_fixed += added,
         }
     }
     entries.sort_by_key(|(c, k, _)| (*c, *k));
     let n_ops = entries.len();
     let exprs = entries.iter().map(|(_, _, e)| e);
-    let n_lit = Literal::usize_unsuffixed(n_ops);
+    // the table length follows the config: entries of a `config-cond` op count only when the
+    // option is set (`cfg!` sees the same `--cfg CONFIG_X` as the `#[cfg]` on the entries)
+    let n_lit = {
+        let fixed = Literal::usize_unsuffixed(n_fixed);
+        let conds = n_cond.iter().map(|(c, k)| {
+            let id = format_ident!("{}", c);
+            let k = Literal::usize_unsuffixed(*k);
+            quote!(+ if cfg!(#id) { #k } else { 0 })
+        });
+        if n_cond.is_empty() {
+            quote!(#fixed)
+        } else {
+            quote!({ #fixed #(#conds)* })
+        }
+    };
     let (table_ty, table_new) = if f.kernel_policy == KernelPolicy::Split {
         (quote!(nl::SplitOpsTable<#n_lit>), quote!(nl::SplitOpsTable::new))
     } else {
@@ -1136,13 +1284,13 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
             .ops
             .list
             .iter()
-            .filter_map(|o| o.config_cond.as_ref().map(|c| format!("`{}` (CONFIG_{})", o.name, c)))
+            .filter_map(|o| o.config_cond.as_ref().map(|c| format!("`{}` ({})", o.name, config_name(c))))
             .collect();
         if conds.is_empty() {
             quote!()
         } else {
             let s = format!(
-                " `config-cond` is not applied: these ops are always registered (the handler decides): {}.",
+                " `config-cond`: these ops (their table entries, op types and notification senders) exist only when the kernel option is set: {}. Their handler methods are declared regardless, so one impl builds for every config.",
                 conds.join(", ")
             );
             quote!(#![doc = ""] #![doc = #s])

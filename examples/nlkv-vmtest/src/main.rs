@@ -13,7 +13,8 @@
 
 use nlspec_nlkv::{
     Change, Client, DeleteRequest, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
-    IncrRequest, Kind, KvHdr, Notification, SetRequest, UpdateFlagsRequest, ClearRequest,
+    IncrRequest, Kind, KvHdr, Notification, PoolStatsRequest, SetRequest, StatsRequest,
+    UpdateFlagsRequest, ClearRequest,
 };
 use nlspec_rt::Error;
 use std::collections::HashSet;
@@ -237,11 +238,11 @@ fn family_resolves() -> R {
     let f = c.family().ctx("resolving nlkv")?;
     eq("version", f.version, u32::from(nlspec_nlkv::FAMILY_VERSION))?;
     eq("hdrsize", f.hdrsize, 8)?;
-    eq("maxattr", f.maxattr, 22)?;
+    eq("maxattr", f.maxattr, 23)?;
     let mut cmds: Vec<u32> = f.ops.iter().map(|o| o.0).collect();
     cmds.sort();
     cmds.dedup();
-    eq("commands", cmds, vec![1, 2, 3, 4, 5, 6, 7])?;
+    eq("commands", cmds, vec![1, 2, 3, 4, 5, 6, 7, 8])?;
     let groups: Vec<&str> = f.mcast_groups.iter().map(|g| g.0.as_str()).collect();
     ensure!(groups.contains(&"changes") && groups.contains(&"audit"), "groups {groups:?}");
     Ok(())
@@ -526,6 +527,61 @@ fn dump_many_skbs() -> R {
     ensure!(datagrams >= 11, "only {datagrams} datagrams: the dump did not span 10 skbs");
     let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
     eq("cleared", n, Some(5060))
+}
+
+fn open_dumps(c: &mut Client) -> Result<u32, String> {
+    c.stats(&StatsRequest::new(hdr(0))).ctx("stats")?.open_dumps().ok_or_else(|| "stats without open-dumps".into())
+}
+
+/// The dump start/done hooks (`nlkv-dump-start` / `nlkv-dump-done`) count open get dumps, read
+/// through `stats`: a half-read dump counts (only start increments), a finished one and one whose
+/// socket was closed mid-dump do not any more (only done decrements).
+fn dump_start_done_hooks() -> R {
+    let mut c = client()?;
+    let ns = 21;
+    c.fill(&FillRequest::new(hdr(ns)).key("hook-").count(3000)).ctx("fill 3000")?;
+    eq("open dumps before", open_dumps(&mut c)?, 0)?;
+    let mut dc = client()?;
+    {
+        let mut it = dc.get_dump(&GetDumpRequest::new(hdr(ns))).ctx("dump")?;
+        it.next().ok_or("empty dump")?.ctx("first dump message")?;
+        eq("open dumps while a dump is half read (start hook ran)", open_dumps(&mut c)?, 1)?;
+        let mut n = 1;
+        while let Some(m) = it.next() {
+            m.ctx("dump message")?;
+            n += 1;
+        }
+        eq("entries", n, 3000)?;
+    }
+    eq("open dumps after the dump finished (done hook ran)", open_dumps(&mut c)?, 0)?;
+    {
+        let mut it = dc.get_dump(&GetDumpRequest::new(hdr(ns))).ctx("second dump")?;
+        it.next().ok_or("empty dump")?.ctx("first dump message")?;
+    }
+    eq("open dumps with a second dump half read", open_dumps(&mut c)?, 1)?;
+    drop(dc); // closing the socket ends the dump: done runs
+    let t = Instant::now();
+    while open_dumps(&mut c)? != 0 && t.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eq("open dumps after closing a socket mid-dump (done hook ran)", open_dumps(&mut c)?, 0)?;
+    let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
+    eq("cleared", n, Some(3000))
+}
+
+/// `config-cond`: `stats` (config-cond net, on in the test kernels) is registered, `pool-stats`
+/// (config-cond page-pool, off) is not: absent from nlctrl's op list and EOPNOTSUPP.
+fn config_cond_ops() -> R {
+    let mut c = client()?;
+    let f = c.family().ctx("resolving nlkv")?;
+    let cmds: Vec<u32> = f.ops.iter().map(|o| o.0).collect();
+    let stats = u32::from(nlspec_nlkv::cmd::STATS);
+    let pool = u32::from(nlspec_nlkv::cmd::POOL_STATS);
+    ensure!(cmds.contains(&stats), "stats (cmd {stats}, CONFIG_NET) missing from the op list {cmds:?}");
+    ensure!(!cmds.contains(&pool), "pool-stats (cmd {pool}, CONFIG_PAGE_POOL off) in the op list {cmds:?}");
+    open_dumps(&mut c)?;
+    let e = kerr("pool-stats", c.pool_stats(&PoolStatsRequest::new(hdr(0))).map(|_| ()))?;
+    eq("pool-stats errno", e.errno, libc::EOPNOTSUPP)
 }
 
 /// Next notification within `d`, decoded to an owned form (`None`: none came).
@@ -988,6 +1044,8 @@ fn suite() -> i32 {
     case("dump-filters-and-namespaces", dump_filters);
     case("dump-spans-many-skbs-exactly-once", dump_many_skbs);
     case("dump-during-concurrent-writes", dump_during_writes);
+    case("dump-start-done-hooks", dump_start_done_hooks);
+    case("config-cond-ops", config_cond_ops);
     case("notifications-subscribed-vs-not", notifications);
     case("ttl-eviction-and-audit-group", ttl_eviction_and_audit);
     for (name, f) in policy_rejections() {

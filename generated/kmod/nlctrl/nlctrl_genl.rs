@@ -1011,7 +1011,7 @@ pub trait NlctrlHandler: Sized + 'static {
         let _ = req;
         Err(nl::Error::EOPNOTSUPP)
     }
-    /// Cursor of a `getfamily` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start).
+    /// Cursor of a `getfamily` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start unless a start hook sets it).
     type GetfamilyDumpState: Copy + Default;
     /// Look up one family by name, or dump all registered families.
     ///
@@ -1024,7 +1024,7 @@ pub trait NlctrlHandler: Sized + 'static {
         let _ = (req, dump, state);
         Err(nl::Error::EOPNOTSUPP)
     }
-    /// Cursor of a `getpolicy` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start).
+    /// Cursor of a `getpolicy` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start unless a start hook sets it).
     type GetpolicyDumpState: Copy + Default;
     /// Dump the attribute policies of a family (selected by name or id), optionally
     /// only those of one command.

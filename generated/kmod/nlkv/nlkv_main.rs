@@ -16,6 +16,8 @@
 //! - update-flags (do)
 //! - fill (do)
 //! - clear (do)
+//! - stats (do)
+//! - pool-stats (do)
 
 use kernel::prelude::*;
 

@@ -1248,7 +1248,7 @@ pub const fn dump_state_fits<S>() -> bool {
 // ---------------------------------------------------------------------------------------------
 
 /// One Generic Netlink command. Implement it with `#[vtable]` on the impl block: the
-/// `HAS_DOIT`/`HAS_DUMPIT`/`HAS_PRE_DOIT`/`HAS_POST_DOIT` constants generated from the methods
+/// `HAS_DOIT`/`HAS_DUMPIT`/`HAS_PRE_DOIT`/`HAS_POST_DOIT`/`HAS_START`/`HAS_DONE` constants generated from the methods
 /// you wrote decide which C callbacks the ops tables point at.
 #[kernel::prelude::vtable]
 pub trait Operation {
@@ -1273,6 +1273,17 @@ pub trait Operation {
     }
     /// Runs after `doit` (split ops only).
     fn post_doit(_req: &Request<'_>) {}
+    /// Runs once when a dump starts (`start` callback), before the first `dumpit`, with the
+    /// parsed dump request and the all-`Default` state, which it may initialise. An error ends
+    /// the dump before anything is sent (the errno and ext-ack come back as the request's ack);
+    /// `done` is then not called.
+    fn start(_req: &Request<'_>, _state: &mut Self::DumpState) -> Result {
+        Ok(())
+    }
+    /// Runs once when a dump whose `start` succeeded (or that has no `start`) ends (`done`
+    /// callback): after the last `dumpit`, on an error, or when the socket is closed mid-dump.
+    /// Gets the state as the last `dumpit` (or `start`) left it, to release what it counts.
+    fn done(_state: &mut Self::DumpState) {}
 }
 
 unsafe extern "C" fn doit_trampoline<T: Operation>(
@@ -1321,6 +1332,70 @@ unsafe extern "C" fn post_doit_trampoline<T: Operation>(
     T::post_doit(&req);
 }
 
+/// The dump state slot of `cb->ctx`: an 8-byte "started" mark, then the state (unaligned).
+///
+/// # Safety
+/// `cb` is a live `netlink_callback` of a dump served by `T` (ctx zeroed by netlink when the
+/// dump started, and only ever written by these trampolines as `T::DumpState`).
+unsafe fn load_state<T: Operation>(cb: *mut b::netlink_callback) -> T::DumpState {
+    // SAFETY: per the function's contract; ctx is CTX_SIZE bytes (dump_state_fits checked).
+    unsafe {
+        let ctx = ptr::addr_of_mut!((*cb).__bindgen_anon_1).cast::<u8>();
+        if ptr::read_unaligned(ctx.cast::<u64>()) != 0 {
+            ptr::read_unaligned(ctx.add(CTX_MARK).cast::<T::DumpState>())
+        } else {
+            T::DumpState::default()
+        }
+    }
+}
+
+/// Stores `state` and sets the "started" mark.
+///
+/// # Safety
+/// As [`load_state`].
+unsafe fn store_state<T: Operation>(cb: *mut b::netlink_callback, state: T::DumpState) {
+    // SAFETY: per the function's contract.
+    unsafe {
+        let ctx = ptr::addr_of_mut!((*cb).__bindgen_anon_1).cast::<u8>();
+        ptr::write_unaligned(ctx.add(CTX_MARK).cast::<T::DumpState>(), state);
+        ptr::write_unaligned(ctx.cast::<u64>(), 1);
+    }
+}
+
+unsafe extern "C" fn start_trampoline<T: Operation>(cb: *mut b::netlink_callback) -> c_int {
+    const {
+        assert!(
+            dump_state_fits::<T::DumpState>(),
+            "Operation::DumpState does not fit into netlink_callback::ctx"
+        )
+    };
+    // SAFETY: genl_start calls start with cb->data set to the genl_dumpit_info it just filled
+    // (op copy, parsed attrs sized by op.maxattr) and cb->extack pointing at the request's
+    // extack; cb->ctx was zeroed by netlink and belongs to this dump (see load_state).
+    unsafe {
+        let info = (*cb).data as *const b::genl_dumpit_info;
+        let req = Request::from_info(ptr::addr_of!((*info).info), (*info).op.maxattr);
+        let mut state = T::DumpState::default();
+        match T::start(&req, &mut state) {
+            Ok(()) => {
+                store_state::<T>(cb, state);
+                0
+            }
+            Err(e) => e.report((*cb).extack),
+        }
+    }
+}
+
+unsafe extern "C" fn done_trampoline<T: Operation>(cb: *mut b::netlink_callback) -> c_int {
+    // SAFETY: genl_done calls done once at the end of a dump of this op, before freeing
+    // cb->data; cb->ctx holds what start/dumpit stored (see load_state).
+    unsafe {
+        let mut state = load_state::<T>(cb);
+        T::done(&mut state);
+    }
+    0
+}
+
 unsafe extern "C" fn dumpit_trampoline<T: Operation>(
     skb: *mut b::sk_buff,
     cb: *mut b::netlink_callback,
@@ -1336,11 +1411,7 @@ unsafe extern "C" fn dumpit_trampoline<T: Operation>(
     // zeroed by netlink when the dump started. The state is stored unaligned after an 8-byte
     // "started" mark, and only ever as T::DumpState (a Copy type) by this trampoline.
     unsafe {
-        let ctx = ptr::addr_of_mut!((*cb).__bindgen_anon_1).cast::<u8>();
-        let started = ptr::read_unaligned(ctx.cast::<u64>()) != 0;
-        let slot = ctx.add(CTX_MARK).cast::<T::DumpState>();
-        let mut state =
-            if started { ptr::read_unaligned(slot) } else { T::DumpState::default() };
+        let mut state = load_state::<T>(cb);
         let mut dump = Dump {
             skb,
             info: (*cb).data as *const b::genl_dumpit_info,
@@ -1348,8 +1419,7 @@ unsafe extern "C" fn dumpit_trampoline<T: Operation>(
             _p: PhantomData,
         };
         let r = T::dumpit(&mut dump, &mut state);
-        ptr::write_unaligned(slot, state);
-        ptr::write_unaligned(ctx.cast::<u64>(), 1);
+        store_state::<T>(cb, state);
         match r {
             Ok(Dumped::Done) => 0,
             Ok(Dumped::More) if dump.written > 0 => (*skb).len as c_int,
@@ -1375,7 +1445,7 @@ pub const DONT_VALIDATE_DUMP_STRICT: u8 = b::NLSPEC_GENL_DONT_VALIDATE_DUMP_STRI
 pub struct Op(b::genl_ops);
 
 impl Op {
-    /// Command `cmd` served by `T`: doit/dumpit from `T::HAS_*`, policy from `T::POLICY`.
+    /// Command `cmd` served by `T`: doit/dumpit/start/done from `T::HAS_*`, policy from `T::POLICY`.
     pub const fn new<T: Operation>(cmd: u8) -> Self {
         // SAFETY: genl_ops is plain C data; all-zero means "no callback, no policy".
         let mut o: b::genl_ops = unsafe { core::mem::zeroed() };
@@ -1385,6 +1455,12 @@ impl Op {
         }
         if T::HAS_DUMPIT {
             o.dumpit = Some(dumpit_trampoline::<T>);
+            if T::HAS_START {
+                o.start = Some(start_trampoline::<T>);
+            }
+            if T::HAS_DONE {
+                o.done = Some(done_trampoline::<T>);
+            }
         }
         assert!(!T::HAS_PRE_DOIT && !T::HAS_POST_DOIT, "pre/post doit need split ops");
         if let Some(p) = T::POLICY {
@@ -1453,7 +1529,7 @@ impl SplitOp {
         }
         SplitOp(o)
     }
-    /// The dump half of command `cmd` (policy `T::DUMP_POLICY`).
+    /// The dump half of command `cmd` (policy `T::DUMP_POLICY`, start/done if `T` has them).
     pub const fn dump_op<T: Operation>(cmd: u8) -> Self {
         assert!(T::HAS_DUMPIT, "dump_op needs Operation::dumpit");
         // SAFETY: plain C data.
@@ -1461,9 +1537,9 @@ impl SplitOp {
         o.cmd = cmd;
         o.flags = b::NLSPEC_GENL_CMD_CAP_DUMP;
         o.__bindgen_anon_1.__bindgen_anon_2 = b::genl_split_ops__bindgen_ty_1__bindgen_ty_2 {
-            start: None,
+            start: if T::HAS_START { Some(start_trampoline::<T>) } else { None },
             dumpit: Some(dumpit_trampoline::<T>),
-            done: None,
+            done: if T::HAS_DONE { Some(done_trampoline::<T>) } else { None },
         };
         if let Some(p) = T::DUMP_POLICY {
             o.policy = p.ptr;
