@@ -58,6 +58,7 @@ mod socket;
 mod sys;
 #[cfg(feature = "tokio")]
 mod tokio_socket;
+pub mod typed;
 
 pub use crate::attr::{
     Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest,
@@ -69,6 +70,9 @@ pub use crate::error::{Error, MissingAttr, Policy};
 pub use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg};
 pub use crate::schema::{AttrInfo, AttrSet, NestKind};
 pub use crate::socket::{DumpIter, GenlSocket, Notification};
+pub use crate::typed::{DecodeMsg, OpRequest, RequestBuf, TypedDumpIter};
+#[cfg(feature = "tokio")]
+pub use crate::typed::AsyncTypedDumpIter;
 #[cfg(feature = "tokio")]
 pub use crate::tokio_socket::{AsyncDumpIter, AsyncGenlSocket};
 

@@ -620,9 +620,7 @@ impl<'w, 'b> AttrsAttrsEncoder<'w, 'b> {
 /// Request of `get` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct GetOpRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl GetOpRequest {
     /// A request with no attributes yet.
@@ -631,31 +629,15 @@ impl GetOpRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
-        []
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     pub fn raw_attr(mut self, v: u32) -> Self {
         self.put(|w| {
@@ -680,6 +662,20 @@ impl GetOpRequest {
             w.put_bytes(attrs::thing::NEW, &v.to_bytes());
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for GetOpRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 1;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::THING);
+    type Reply = GetOpReply<'static>;
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
+        []
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// An op whose reply type name is taken by a definition.
@@ -709,14 +705,20 @@ impl<'a> std::ops::Deref for GetOpReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for GetOpReply<'_> {
+    type Out<'a> = GetOpReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<GetOpReply<'a>, nlspec_rt::DecodeError> {
+        GetOpReply::decode(msg)
+    }
+}
 /// An op named like the client's constructor.
 ///
 /// Request of `new` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct NewRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl NewRequest {
     /// A request with no attributes yet.
@@ -725,31 +727,15 @@ impl NewRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
-        []
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     pub fn schema(mut self, f: impl FnOnce(&mut ThingAttrsEncoder<'_, '_>)) -> Self {
         self.put(|w| {
@@ -766,14 +752,26 @@ impl NewRequest {
         self
     }
 }
+impl nlspec_rt::OpRequest for NewRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 2;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ATTRS);
+    type Reply = ();
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
+        []
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
+    }
+}
 /// An op named like the client's constructor.
 ///
 /// Request of `new` (dump); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct NewDumpRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl NewDumpRequest {
     /// A request with no attributes yet.
@@ -782,37 +780,35 @@ impl NewDumpRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
-        []
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     pub fn cmd(mut self, v: Empty) -> Self {
         self.put(|w| {
             w.put_u32(attrs::attrs::CMD, v.0 as u32);
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for NewDumpRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 2;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ATTRS);
+    type Reply = NewReply<'static>;
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
+        []
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// An op named like the client's constructor.
@@ -842,14 +838,20 @@ impl<'a> std::ops::Deref for NewReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for NewReply<'_> {
+    type Out<'a> = NewReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<NewReply<'a>, nlspec_rt::DecodeError> {
+        NewReply::decode(msg)
+    }
+}
 /// An op named like a client method.
 ///
 /// Request of `family` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct FamilyRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl FamilyRequest {
     /// A request with no attributes yet.
@@ -858,37 +860,35 @@ impl FamilyRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
-        []
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     pub fn raw_attr(mut self, v: u32) -> Self {
         self.put(|w| {
             w.put_u32(attrs::thing::RAW, v);
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for FamilyRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 3;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::THING);
+    type Reply = ();
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
+        []
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// A notification of this family, by command; commands this client does not know are
@@ -964,26 +964,11 @@ impl Client {
         &mut self,
         req: &GetOpRequest,
     ) -> Result<GetOpReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::THING);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(GetOpReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// An op named like the client's constructor.
     pub fn new_op(&mut self, req: &NewRequest) -> Result<(), nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ATTRS);
-        self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs))
+        nlspec_rt::typed::request_ack(&mut self.sock, req)
     }
     /// An op named like the client's constructor.
     ///
@@ -992,26 +977,11 @@ impl Client {
         &mut self,
         req: &NewDumpRequest,
     ) -> Result<NewDumpIter<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ATTRS);
-        let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(NewDumpIter { inner })
+        nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// An op named like a client method.
     pub fn family_op(&mut self, req: &FamilyRequest) -> Result<(), nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 3, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::THING);
-        self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs))
+        nlspec_rt::typed::request_ack(&mut self.sock, req)
     }
     /// The next notification of a subscribed group (queued ones first).
     /// Messages of other families on the same socket come back as `Notification::Other`.
@@ -1033,21 +1003,7 @@ impl Client {
     }
 }
 /// The replies of a `new` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
-pub struct NewDumpIter<'s> {
-    inner: nlspec_rt::DumpIter<'s>,
-}
-impl NewDumpIter<'_> {
-    /// The next reply; `None` after the last.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Option<Result<NewReply<'_>, nlspec_rt::Error>> {
-        Some(
-            match self.inner.next()? {
-                Ok(m) => NewReply::decode(&m).map_err(nlspec_rt::Error::from),
-                Err(e) => Err(e),
-            },
-        )
-    }
-}
+pub type NewDumpIter<'s> = nlspec_rt::TypedDumpIter<'s, NewReply<'static>>;
 #[allow(unexpected_cfgs)]
 #[cfg(feature = "tokio")]
 pub use self::async_client::AsyncClient;
@@ -1093,29 +1049,14 @@ pub mod async_client {
             &mut self,
             req: &GetOpRequest,
         ) -> Result<GetOpReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::THING);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(GetOpReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// An op named like the client's constructor.
         pub async fn new_op(
             &mut self,
             req: &NewRequest,
         ) -> Result<(), nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ATTRS);
-            self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs)).await
+            nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// An op named like the client's constructor.
         ///
@@ -1124,29 +1065,14 @@ pub mod async_client {
             &mut self,
             req: &NewDumpRequest,
         ) -> Result<NewDumpIter<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ATTRS);
-            let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(NewDumpIter { inner })
+            nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// An op named like a client method.
         pub async fn family_op(
             &mut self,
             req: &FamilyRequest,
         ) -> Result<(), nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 3, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::THING);
-            self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs)).await
+            nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// The next notification of a subscribed group (queued ones first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
@@ -1159,21 +1085,7 @@ pub mod async_client {
         }
     }
     /// The replies of a `new` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
-    pub struct NewDumpIter<'s> {
-        inner: nlspec_rt::AsyncDumpIter<'s>,
-    }
-    impl NewDumpIter<'_> {
-        /// The next reply; `None` after the last.
-        #[allow(clippy::should_implement_trait)]
-        pub async fn next(&mut self) -> Option<Result<NewReply<'_>, nlspec_rt::Error>> {
-            Some(
-                match self.inner.next().await? {
-                    Ok(m) => NewReply::decode(&m).map_err(nlspec_rt::Error::from),
-                    Err(e) => Err(e),
-                },
-            )
-        }
-    }
+    pub type NewDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<'s, NewReply<'static>>;
 }
 /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
 /// `.ops[2].flags` in [`nlspec_rt::Error`].

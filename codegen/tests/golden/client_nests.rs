@@ -767,9 +767,7 @@ impl<'w, 'b> ItemArrayEncoder<'w, 'b> {
 #[derive(Debug, Clone, Default)]
 pub struct MakeRequest {
     header: Hdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl MakeRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -781,35 +779,19 @@ impl MakeRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &Hdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; Hdr::SIZE] {
-        self.header.to_bytes()
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     pub fn name(mut self, v: &str) -> Self {
         self.put(|w| {
@@ -875,6 +857,20 @@ impl MakeRequest {
         self
     }
 }
+impl nlspec_rt::OpRequest for MakeRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 1;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ROOT);
+    type Reply = MakeReply<'static>;
+    type Header = [u8; Hdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
+    }
+}
 /// Make a tree.
 ///
 /// Reply of `make`, decoded in place (borrows the receive buffer).
@@ -904,6 +900,14 @@ impl<'a> std::ops::Deref for MakeReply<'a> {
     type Target = Root<'a>;
     fn deref(&self) -> &Self::Target {
         &self.attrs
+    }
+}
+impl nlspec_rt::DecodeMsg for MakeReply<'_> {
+    type Out<'a> = MakeReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<MakeReply<'a>, nlspec_rt::DecodeError> {
+        MakeReply::decode(msg)
     }
 }
 /// A notification of this family, by command; commands this client does not know are
@@ -979,15 +983,7 @@ impl Client {
         &mut self,
         req: &MakeRequest,
     ) -> Result<MakeReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ROOT);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(MakeReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// The next notification of a subscribed group (queued ones first).
     /// Messages of other families on the same socket come back as `Notification::Other`.
@@ -1053,15 +1049,7 @@ pub mod async_client {
             &mut self,
             req: &MakeRequest,
         ) -> Result<MakeReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ROOT);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(MakeReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// The next notification of a subscribed group (queued ones first).
         /// Messages of other families on the same socket come back as `Notification::Other`.

@@ -641,9 +641,7 @@ impl<'w, 'b> ThingEncoder<'w, 'b> {
 /// Request of `get` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct GetRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl GetRequest {
     /// A request with no attributes yet.
@@ -652,31 +650,15 @@ impl GetRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
-        []
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// An u8.
     pub fn a_u8(mut self, v: u8) -> Self {
@@ -698,14 +680,26 @@ impl GetRequest {
         self
     }
 }
+impl nlspec_rt::OpRequest for GetRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 1;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::THING);
+    type Reply = GetReply<'static>;
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
+        []
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
+    }
+}
 /// Get a thing.
 ///
 /// Request of `get` (dump); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct GetDumpRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl GetDumpRequest {
     /// A request with no attributes yet.
@@ -714,31 +708,26 @@ impl GetDumpRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
+}
+impl nlspec_rt::OpRequest for GetDumpRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 1;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::THING);
+    type Reply = GetReply<'static>;
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
         []
     }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
-    fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Get a thing.
@@ -768,14 +757,20 @@ impl<'a> std::ops::Deref for GetReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for GetReply<'_> {
+    type Out<'a> = GetReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
+        GetReply::decode(msg)
+    }
+}
 /// Set bits.
 ///
 /// Request of `set` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct SetRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl SetRequest {
     /// A request with no attributes yet.
@@ -784,31 +779,15 @@ impl SetRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
-        []
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     pub fn a_bits(mut self, value: Opts, selector: Opts) -> Self {
         self.put(|w| {
@@ -845,6 +824,20 @@ impl SetRequest {
             w.put_bytes(attrs::thing::A_BINARY, v);
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for SetRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 2;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::THING);
+    type Reply = ();
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
+        []
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// A thing changed.
@@ -969,15 +962,7 @@ impl Client {
     }
     /// Get a thing.
     pub fn get(&mut self, req: &GetRequest) -> Result<GetReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::THING);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(GetReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Get a thing.
     ///
@@ -986,28 +971,13 @@ impl Client {
         &mut self,
         req: &GetDumpRequest,
     ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::THING);
-        let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(GetDumpIter { inner })
+        nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Set bits.
     ///
     /// Needs `CAP_NET_ADMIN`.
     pub fn set(&mut self, req: &SetRequest) -> Result<(), nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::THING);
-        self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs))
+        nlspec_rt::typed::request_ack(&mut self.sock, req)
     }
     /// Join multicast group `group` (resolved by name through nlctrl).
     pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
@@ -1033,21 +1003,7 @@ impl Client {
     }
 }
 /// The replies of a `get` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
-pub struct GetDumpIter<'s> {
-    inner: nlspec_rt::DumpIter<'s>,
-}
-impl GetDumpIter<'_> {
-    /// The next reply; `None` after the last.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Option<Result<GetReply<'_>, nlspec_rt::Error>> {
-        Some(
-            match self.inner.next()? {
-                Ok(m) => GetReply::decode(&m).map_err(nlspec_rt::Error::from),
-                Err(e) => Err(e),
-            },
-        )
-    }
-}
+pub type GetDumpIter<'s> = nlspec_rt::TypedDumpIter<'s, GetReply<'static>>;
 #[allow(unexpected_cfgs)]
 #[cfg(feature = "tokio")]
 pub use self::async_client::AsyncClient;
@@ -1093,15 +1049,7 @@ pub mod async_client {
             &mut self,
             req: &GetRequest,
         ) -> Result<GetReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::THING);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(GetReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Get a thing.
         ///
@@ -1110,28 +1058,13 @@ pub mod async_client {
             &mut self,
             req: &GetDumpRequest,
         ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::THING);
-            let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(GetDumpIter { inner })
+            nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// Set bits.
         ///
         /// Needs `CAP_NET_ADMIN`.
         pub async fn set(&mut self, req: &SetRequest) -> Result<(), nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::THING);
-            self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs)).await
+            nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// Join multicast group `group` (resolved by name through nlctrl).
         pub async fn subscribe(
@@ -1151,21 +1084,7 @@ pub mod async_client {
         }
     }
     /// The replies of a `get` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
-    pub struct GetDumpIter<'s> {
-        inner: nlspec_rt::AsyncDumpIter<'s>,
-    }
-    impl GetDumpIter<'_> {
-        /// The next reply; `None` after the last.
-        #[allow(clippy::should_implement_trait)]
-        pub async fn next(&mut self) -> Option<Result<GetReply<'_>, nlspec_rt::Error>> {
-            Some(
-                match self.inner.next().await? {
-                    Ok(m) => GetReply::decode(&m).map_err(nlspec_rt::Error::from),
-                    Err(e) => Err(e),
-                },
-            )
-        }
-    }
+    pub type GetDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<'s, GetReply<'static>>;
 }
 /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
 /// `.ops[2].flags` in [`nlspec_rt::Error`].

@@ -82,7 +82,8 @@ fn hdr(cx: &Cx, op: &Op) -> Option<Ident> {
     op.fixed_header.map(|s| cx.struct_ty(s))
 }
 
-fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -> TokenStream {
+/// `reply` is the op's reply type for this request (`()` when an ACK alone answers it).
+fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, reply: TokenStream) -> TokenStream {
     let attrs: Vec<(ir::SetId, &ir::Attr)> = sub
         .request
         .as_ref()
@@ -96,7 +97,7 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -
             self
         }
     });
-    let (hfield, hnew, hget) = match hdr(cx, op) {
+    let (hfield, hnew, hget, hbytes) = match hdr(cx, op) {
         Some(h) => (
             quote!(header: #h,),
             quote! {
@@ -110,8 +111,10 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -
                 pub fn fixed_header(&self) -> &#h {
                     &self.header
                 }
-                #[doc(hidden)]
-                pub fn header_bytes(&self) -> [u8; #h::SIZE] {
+            },
+            quote! {
+                type Header = [u8; #h::SIZE];
+                fn header_bytes(&self) -> Self::Header {
                     self.header.to_bytes()
                 }
             },
@@ -124,13 +127,31 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -
                     ::core::default::Default::default()
                 }
             },
+            quote!(),
             quote! {
-                #[doc(hidden)]
-                pub fn header_bytes(&self) -> [u8; 0] {
+                type Header = [u8; 0];
+                fn header_bytes(&self) -> Self::Header {
                     []
                 }
             },
         ),
+    };
+    let put = if setters.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn put(&mut self, f: impl ::core::ops::FnOnce(&mut ::nlspec_rt::AttrWriter<'_>)) {
+                self.buf.put(f);
+            }
+        }
+    };
+    let cmd = u8_lit(op.req_value.unwrap_or(0));
+    let schema = match op.attribute_set {
+        Some(s) => {
+            let st = cx.set_schema(s);
+            quote!(::core::option::Option::Some(&schema::#st))
+        }
+        None => quote!(::core::option::Option::None),
     };
     quote! {
         #opdoc
@@ -139,44 +160,41 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str) -
         #[derive(Debug, Clone, Default)]
         pub struct #name {
             #hfield
-            attrs: ::std::vec::Vec<u8>,
-            nlm_flags: u16,
-            error: ::core::option::Option<::nlspec_rt::EncodeError>,
+            buf: ::nlspec_rt::RequestBuf,
         }
         impl #name {
             #hnew
             /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
             pub fn nlm_flags(mut self, flags: u16) -> Self {
-                self.nlm_flags |= flags;
+                self.buf.add_nlm_flags(flags);
                 self
             }
             /// The attributes encoded so far.
             pub fn encoded_attrs(&self) -> &[u8] {
-                &self.attrs
+                self.buf.attrs()
             }
             #hget
-            #[doc(hidden)]
-            pub fn parts(&self) -> ::core::result::Result<(&[u8], u16), ::nlspec_rt::EncodeError> {
-                match &self.error {
-                    ::core::option::Option::Some(e) => ::core::result::Result::Err(e.clone()),
-                    ::core::option::Option::None => ::core::result::Result::Ok((&self.attrs, self.nlm_flags)),
-                }
-            }
-            #[allow(dead_code)]
-            fn put(&mut self, f: impl ::core::ops::FnOnce(&mut ::nlspec_rt::AttrWriter<'_>)) {
-                let mut w = ::nlspec_rt::AttrWriter::new(&mut self.attrs);
-                f(&mut w);
-                if let ::core::result::Result::Err(e) = w.finish() {
-                    self.error.get_or_insert(e);
-                }
-            }
+            #put
             #setters
+        }
+        impl ::nlspec_rt::OpRequest for #name {
+            const FAMILY: &'static str = FAMILY_NAME;
+            const VERSION: u8 = FAMILY_VERSION;
+            const CMD: u8 = #cmd;
+            const SCHEMA: ::core::option::Option<&'static ::nlspec_rt::AttrSet> = #schema;
+            type Reply = #reply;
+            #hbytes
+            fn buf(&self) -> &::nlspec_rt::RequestBuf {
+                &self.buf
+            }
         }
     }
 }
 
 /// A kernel→user message type of `op` (reply or notification) named `name`.
-fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str) -> TokenStream {
+/// `reply`: also implement `nlspec_rt::DecodeMsg` (what the client's generic request and
+/// dump plumbing decodes with).
+fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> TokenStream {
     let opdoc = doc_attrs(op.doc.as_deref());
     let (aty, adecode) = match op.attribute_set {
         Some(s) => {
@@ -199,6 +217,18 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str) -> TokenStream {
     let hsize = match hdr(cx, op) {
         Some(h) => quote!(#h::SIZE),
         None => quote!(0),
+    };
+    let decode_msg = if reply {
+        quote! {
+            impl ::nlspec_rt::DecodeMsg for #name<'_> {
+                type Out<'a> = #name<'a>;
+                fn decode_msg<'a>(msg: &::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<#name<'a>, ::nlspec_rt::DecodeError> {
+                    #name::decode(msg)
+                }
+            }
+        }
+    } else {
+        quote!()
     };
     quote! {
         #opdoc
@@ -227,6 +257,7 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str) -> TokenStream {
                 &self.attrs
             }
         }
+        #decode_msg
     }
 }
 
@@ -241,20 +272,24 @@ pub fn types(cx: &Cx) -> TokenStream {
         let n = op_names(cx, op);
         if op.req_value.is_some() {
             if let Some(d) = &op.do_ {
-                out.push(request_struct(cx, op, &n.request, d, "do"));
+                let reply = &n.reply;
+                let rt = if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(()) };
+                out.push(request_struct(cx, op, &n.request, d, "do", rt));
             }
             if let Some(d) = &op.dump {
-                out.push(request_struct(cx, op, &n.dump_request, d, "dump"));
+                let reply = &n.reply;
+                let rt = if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(::nlspec_rt::GenlMsg<'static>) };
+                out.push(request_struct(cx, op, &n.dump_request, d, "dump", rt));
             }
         }
         if has_reply(&op.do_) || has_reply(&op.dump) {
             let doc = format!(" Reply of `{}`, decoded in place (borrows the receive buffer).", op.name);
-            out.push(message_struct(cx, op, &n.reply, &doc));
+            out.push(message_struct(cx, op, &n.reply, &doc, true));
         }
         if op.is_async() {
             let grp = op.mcgrp.map(|g| cx.fam.mcgrp(g).name.clone()).unwrap_or_default();
             let doc = format!(" Notification `{}` (multicast group `{grp}`), decoded in place.", op.name);
-            out.push(message_struct(cx, op, &n.notification, &doc));
+            out.push(message_struct(cx, op, &n.notification, &doc, false));
         }
     }
     quote!(#(#out)*)
@@ -396,27 +431,27 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
         (
             format_ident!("AsyncClient"),
             quote!(::nlspec_rt::AsyncGenlSocket),
-            quote!(::nlspec_rt::AsyncDumpIter),
+            quote!(::nlspec_rt::AsyncTypedDumpIter),
             quote!(.await),
             quote!(async),
         )
     } else {
-        (format_ident!("Client"), quote!(::nlspec_rt::GenlSocket), quote!(::nlspec_rt::DumpIter), quote!(), quote!())
+        (format_ident!("Client"), quote!(::nlspec_rt::GenlSocket), quote!(::nlspec_rt::TypedDumpIter), quote!(), quote!())
     };
+    // The runtime's generic plumbing (`nlspec_rt::typed`), sync or tokio.
+    let call = |f: &str| {
+        let f = if is_async { format_ident!("async_{}", f) } else { format_ident!("{}", f) };
+        quote!(::nlspec_rt::typed::#f)
+    };
+    let (rt_request, rt_ack, rt_dump) = (call("request"), call("request_ack"), call("dump"));
     let mut methods = Vec::new();
     let mut iters = Vec::new();
     for op in &cx.fam.ops.list {
-        let Some(cmd) = op.req_value else { continue };
-        let cmd = u8_lit(cmd);
+        if op.req_value.is_none() {
+            continue;
+        }
         let n = op_names(cx, op);
         let opdoc = doc_attrs(op.doc.as_deref());
-        let schema = match op.attribute_set {
-            Some(s) => {
-                let st = cx.set_schema(s);
-                quote!(.schema(&schema::#st))
-            }
-            None => quote!(),
-        };
         let fname = op_method(op);
         let perm = if op.flags.admin_perm {
             quote!(#[doc = ""] #[doc = " Needs `CAP_NET_ADMIN`."])
@@ -425,29 +460,15 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
         } else {
             quote!()
         };
-        let prep = |_req_t: &Ident| {
-            quote! {
-                let (attrs, flags) = req.parts()?;
-                let family = self.family()#aw?.id;
-                let header = req.header_bytes();
-                let r = ::nlspec_rt::Request::new(family, #cmd, FAMILY_VERSION)
-                    .flags(flags)
-                    .header(&header)
-                    #schema;
-            }
-        };
         if let Some(d) = &op.do_ {
             let req_t = &n.request;
-            let p = prep(req_t);
             if d.reply.is_some() {
                 let reply = &n.reply;
                 methods.push(quote! {
                     #opdoc
                     #perm
                     pub #asy fn #fname(&mut self, req: &#req_t) -> ::core::result::Result<#reply<'_>, ::nlspec_rt::Error> {
-                        #p
-                        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))#aw?;
-                        ::core::result::Result::Ok(#reply::decode(&msg)?)
+                        #rt_request(&mut self.sock, req)#aw
                     }
                 });
             } else {
@@ -455,28 +476,20 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
                     #opdoc
                     #perm
                     pub #asy fn #fname(&mut self, req: &#req_t) -> ::core::result::Result<(), ::nlspec_rt::Error> {
-                        #p
-                        self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs))#aw
+                        #rt_ack(&mut self.sock, req)#aw
                     }
                 });
             }
         }
         if let Some(d) = &op.dump {
             let req_t = &n.dump_request;
-            let p = prep(req_t);
             let dname = format_ident!("{}_dump", op_method(op).to_string().trim_end_matches('_'));
             let it = &n.dump_iter;
             let item = if d.reply.is_some() {
                 let r = &n.reply;
-                quote!(#r<'_>)
+                quote!(#r<'static>)
             } else {
-                quote!(::nlspec_rt::GenlMsg<'_>)
-            };
-            let conv = if d.reply.is_some() {
-                let r = &n.reply;
-                quote!(#r::decode(&m).map_err(::nlspec_rt::Error::from))
-            } else {
-                quote!(::core::result::Result::Ok(m))
+                quote!(::nlspec_rt::GenlMsg<'static>)
             };
             let itdoc = format!(" The replies of a `{}` dump, one at a time (a lending iterator: `while let Some(r) = it.next(){} {{ .. }}`).", op.name, if is_async { ".await" } else { "" });
             methods.push(quote! {
@@ -485,26 +498,12 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
                 #[doc = ""]
                 #[doc = " Dump: iterate the returned iterator for the replies."]
                 pub #asy fn #dname(&mut self, req: &#req_t) -> ::core::result::Result<#it<'_>, ::nlspec_rt::Error> {
-                    #p
-                    let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs))#aw?;
-                    ::core::result::Result::Ok(#it { inner })
+                    #rt_dump(&mut self.sock, req)#aw
                 }
             });
             iters.push(quote! {
                 #[doc = #itdoc]
-                pub struct #it<'s> {
-                    inner: #dump_it<'s>,
-                }
-                impl #it<'_> {
-                    /// The next reply; `None` after the last.
-                    #[allow(clippy::should_implement_trait)]
-                    pub #asy fn next(&mut self) -> ::core::option::Option<::core::result::Result<#item, ::nlspec_rt::Error>> {
-                        ::core::option::Option::Some(match self.inner.next()#aw? {
-                            ::core::result::Result::Ok(m) => #conv,
-                            ::core::result::Result::Err(e) => ::core::result::Result::Err(e),
-                        })
-                    }
-                }
+                pub type #it<'s> = #dump_it<'s, #item>;
             });
         }
     }

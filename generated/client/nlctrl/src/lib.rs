@@ -1591,9 +1591,7 @@ impl<'w, 'b> OpPolicyAttrsArrayEncoder<'w, 'b> {
 /// Request of `getfamily` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct GetfamilyRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl GetfamilyRequest {
     /// A request with no attributes yet.
@@ -1602,31 +1600,15 @@ impl GetfamilyRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
-        []
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// Name the family registered under.
     pub fn family_name(mut self, v: &str) -> Self {
@@ -1636,14 +1618,26 @@ impl GetfamilyRequest {
         self
     }
 }
+impl nlspec_rt::OpRequest for GetfamilyRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 3;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::CTRL_ATTRS);
+    type Reply = GetfamilyReply<'static>;
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
+        []
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
+    }
+}
 /// Look up one family by name, or dump all registered families.
 ///
 /// Request of `getfamily` (dump); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct GetfamilyDumpRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl GetfamilyDumpRequest {
     /// A request with no attributes yet.
@@ -1652,31 +1646,26 @@ impl GetfamilyDumpRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
+}
+impl nlspec_rt::OpRequest for GetfamilyDumpRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 3;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::CTRL_ATTRS);
+    type Reply = GetfamilyReply<'static>;
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
         []
     }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
-    fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Look up one family by name, or dump all registered families.
@@ -1706,15 +1695,21 @@ impl<'a> std::ops::Deref for GetfamilyReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for GetfamilyReply<'_> {
+    type Out<'a> = GetfamilyReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<GetfamilyReply<'a>, nlspec_rt::DecodeError> {
+        GetfamilyReply::decode(msg)
+    }
+}
 /// Dump the attribute policies of a family (selected by name or id), optionally
 /// only those of one command.
 ///
 /// Request of `getpolicy` (dump); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct GetpolicyDumpRequest {
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl GetpolicyDumpRequest {
     /// A request with no attributes yet.
@@ -1723,31 +1718,15 @@ impl GetpolicyDumpRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; 0] {
-        []
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// Name the family registered under.
     pub fn family_name(mut self, v: &str) -> Self {
@@ -1769,6 +1748,20 @@ impl GetpolicyDumpRequest {
             w.put_u32(attrs::ctrl_attrs::OP, v);
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for GetpolicyDumpRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 10;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::CTRL_ATTRS);
+    type Reply = GetpolicyReply<'static>;
+    type Header = [u8; 0];
+    fn header_bytes(&self) -> Self::Header {
+        []
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Dump the attribute policies of a family (selected by name or id), optionally
@@ -1797,6 +1790,14 @@ impl<'a> std::ops::Deref for GetpolicyReply<'a> {
     type Target = CtrlAttrs<'a>;
     fn deref(&self) -> &Self::Target {
         &self.attrs
+    }
+}
+impl nlspec_rt::DecodeMsg for GetpolicyReply<'_> {
+    type Out<'a> = GetpolicyReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<GetpolicyReply<'a>, nlspec_rt::DecodeError> {
+        GetpolicyReply::decode(msg)
     }
 }
 /// Sent to the notify group when a family registers.
@@ -2032,15 +2033,7 @@ impl Client {
         &mut self,
         req: &GetfamilyRequest,
     ) -> Result<GetfamilyReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 3, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::CTRL_ATTRS);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(GetfamilyReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Look up one family by name, or dump all registered families.
     ///
@@ -2049,15 +2042,7 @@ impl Client {
         &mut self,
         req: &GetfamilyDumpRequest,
     ) -> Result<GetfamilyDumpIter<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 3, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::CTRL_ATTRS);
-        let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(GetfamilyDumpIter { inner })
+        nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Dump the attribute policies of a family (selected by name or id), optionally
     /// only those of one command.
@@ -2067,15 +2052,7 @@ impl Client {
         &mut self,
         req: &GetpolicyDumpRequest,
     ) -> Result<GetpolicyDumpIter<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 10, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::CTRL_ATTRS);
-        let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(GetpolicyDumpIter { inner })
+        nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Join multicast group `group` (resolved by name through nlctrl).
     pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
@@ -2101,37 +2078,9 @@ impl Client {
     }
 }
 /// The replies of a `getfamily` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
-pub struct GetfamilyDumpIter<'s> {
-    inner: nlspec_rt::DumpIter<'s>,
-}
-impl GetfamilyDumpIter<'_> {
-    /// The next reply; `None` after the last.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Option<Result<GetfamilyReply<'_>, nlspec_rt::Error>> {
-        Some(
-            match self.inner.next()? {
-                Ok(m) => GetfamilyReply::decode(&m).map_err(nlspec_rt::Error::from),
-                Err(e) => Err(e),
-            },
-        )
-    }
-}
+pub type GetfamilyDumpIter<'s> = nlspec_rt::TypedDumpIter<'s, GetfamilyReply<'static>>;
 /// The replies of a `getpolicy` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
-pub struct GetpolicyDumpIter<'s> {
-    inner: nlspec_rt::DumpIter<'s>,
-}
-impl GetpolicyDumpIter<'_> {
-    /// The next reply; `None` after the last.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Option<Result<GetpolicyReply<'_>, nlspec_rt::Error>> {
-        Some(
-            match self.inner.next()? {
-                Ok(m) => GetpolicyReply::decode(&m).map_err(nlspec_rt::Error::from),
-                Err(e) => Err(e),
-            },
-        )
-    }
-}
+pub type GetpolicyDumpIter<'s> = nlspec_rt::TypedDumpIter<'s, GetpolicyReply<'static>>;
 #[allow(unexpected_cfgs)]
 #[cfg(feature = "tokio")]
 pub use self::async_client::AsyncClient;
@@ -2177,15 +2126,7 @@ pub mod async_client {
             &mut self,
             req: &GetfamilyRequest,
         ) -> Result<GetfamilyReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 3, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::CTRL_ATTRS);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(GetfamilyReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Look up one family by name, or dump all registered families.
         ///
@@ -2194,15 +2135,7 @@ pub mod async_client {
             &mut self,
             req: &GetfamilyDumpRequest,
         ) -> Result<GetfamilyDumpIter<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 3, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::CTRL_ATTRS);
-            let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(GetfamilyDumpIter { inner })
+            nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// Dump the attribute policies of a family (selected by name or id), optionally
         /// only those of one command.
@@ -2212,15 +2145,7 @@ pub mod async_client {
             &mut self,
             req: &GetpolicyDumpRequest,
         ) -> Result<GetpolicyDumpIter<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 10, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::CTRL_ATTRS);
-            let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(GetpolicyDumpIter { inner })
+            nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// Join multicast group `group` (resolved by name through nlctrl).
         pub async fn subscribe(
@@ -2240,41 +2165,15 @@ pub mod async_client {
         }
     }
     /// The replies of a `getfamily` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
-    pub struct GetfamilyDumpIter<'s> {
-        inner: nlspec_rt::AsyncDumpIter<'s>,
-    }
-    impl GetfamilyDumpIter<'_> {
-        /// The next reply; `None` after the last.
-        #[allow(clippy::should_implement_trait)]
-        pub async fn next(
-            &mut self,
-        ) -> Option<Result<GetfamilyReply<'_>, nlspec_rt::Error>> {
-            Some(
-                match self.inner.next().await? {
-                    Ok(m) => GetfamilyReply::decode(&m).map_err(nlspec_rt::Error::from),
-                    Err(e) => Err(e),
-                },
-            )
-        }
-    }
+    pub type GetfamilyDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<
+        's,
+        GetfamilyReply<'static>,
+    >;
     /// The replies of a `getpolicy` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
-    pub struct GetpolicyDumpIter<'s> {
-        inner: nlspec_rt::AsyncDumpIter<'s>,
-    }
-    impl GetpolicyDumpIter<'_> {
-        /// The next reply; `None` after the last.
-        #[allow(clippy::should_implement_trait)]
-        pub async fn next(
-            &mut self,
-        ) -> Option<Result<GetpolicyReply<'_>, nlspec_rt::Error>> {
-            Some(
-                match self.inner.next().await? {
-                    Ok(m) => GetpolicyReply::decode(&m).map_err(nlspec_rt::Error::from),
-                    Err(e) => Err(e),
-                },
-            )
-        }
-    }
+    pub type GetpolicyDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<
+        's,
+        GetpolicyReply<'static>,
+    >;
 }
 /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
 /// `.ops[2].flags` in [`nlspec_rt::Error`].

@@ -1527,9 +1527,7 @@ impl<'w, 'b> MetaItemArrayEncoder<'w, 'b> {
 #[derive(Debug, Clone, Default)]
 pub struct SetRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl SetRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -1541,35 +1539,19 @@ impl SetRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
-        self.header.to_bytes()
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
@@ -1670,6 +1652,20 @@ impl SetRequest {
         self
     }
 }
+impl nlspec_rt::OpRequest for SetRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 1;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = SetReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
+    }
+}
 /// Create or replace an entry.
 ///
 /// Reply of `set`, decoded in place (borrows the receive buffer).
@@ -1701,15 +1697,21 @@ impl<'a> std::ops::Deref for SetReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for SetReply<'_> {
+    type Out<'a> = SetReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<SetReply<'a>, nlspec_rt::DecodeError> {
+        SetReply::decode(msg)
+    }
+}
 /// Read one entry, or dump the namespace.
 ///
 /// Request of `get` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct GetRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl GetRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -1721,35 +1723,19 @@ impl GetRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
-        self.header.to_bytes()
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
@@ -1759,15 +1745,27 @@ impl GetRequest {
         self
     }
 }
+impl nlspec_rt::OpRequest for GetRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 2;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = GetReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
+    }
+}
 /// Read one entry, or dump the namespace.
 ///
 /// Request of `get` (dump); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct GetDumpRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl GetDumpRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -1779,35 +1777,19 @@ impl GetDumpRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
-        self.header.to_bytes()
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// Which entries a dump returns.
     pub fn filter(mut self, f: impl FnOnce(&mut EntryFilterEncoder<'_, '_>)) -> Self {
@@ -1817,6 +1799,20 @@ impl GetDumpRequest {
             w.nest_end(nest);
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for GetDumpRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 2;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = GetReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Read one entry, or dump the namespace.
@@ -1850,15 +1846,21 @@ impl<'a> std::ops::Deref for GetReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for GetReply<'_> {
+    type Out<'a> = GetReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
+        GetReply::decode(msg)
+    }
+}
 /// Remove an entry.
 ///
 /// Request of `delete` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct DeleteRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl DeleteRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -1870,35 +1872,19 @@ impl DeleteRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
-        self.header.to_bytes()
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
@@ -1908,15 +1894,27 @@ impl DeleteRequest {
         self
     }
 }
+impl nlspec_rt::OpRequest for DeleteRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 3;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = ();
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
+    }
+}
 /// Add a signed delta to a counter entry, creating it at zero if missing.
 ///
 /// Request of `incr` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct IncrRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl IncrRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -1928,35 +1926,19 @@ impl IncrRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
-        self.header.to_bytes()
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
@@ -1971,6 +1953,20 @@ impl IncrRequest {
             w.put_sint(attrs::entry::DELTA, v);
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for IncrRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 4;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = IncrReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Add a signed delta to a counter entry, creating it at zero if missing.
@@ -2004,15 +2000,21 @@ impl<'a> std::ops::Deref for IncrReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for IncrReply<'_> {
+    type Out<'a> = IncrReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<IncrReply<'a>, nlspec_rt::DecodeError> {
+        IncrReply::decode(msg)
+    }
+}
 /// Change some flags of an entry, leaving the others as they are.
 ///
 /// Request of `update-flags` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct UpdateFlagsRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl UpdateFlagsRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -2024,35 +2026,19 @@ impl UpdateFlagsRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
-        self.header.to_bytes()
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
@@ -2071,6 +2057,20 @@ impl UpdateFlagsRequest {
             );
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for UpdateFlagsRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 5;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = UpdateFlagsReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Change some flags of an entry, leaving the others as they are.
@@ -2104,15 +2104,21 @@ impl<'a> std::ops::Deref for UpdateFlagsReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for UpdateFlagsReply<'_> {
+    type Out<'a> = UpdateFlagsReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<UpdateFlagsReply<'a>, nlspec_rt::DecodeError> {
+        UpdateFlagsReply::decode(msg)
+    }
+}
 /// Create many counter entries named key-prefix followed by a number, for testing dumps.
 ///
 /// Request of `fill` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct FillRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl FillRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -2124,35 +2130,19 @@ impl FillRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
-        self.header.to_bytes()
-    }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
     fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+        self.buf.put(f);
     }
     /// The entry's key.
     pub fn key(mut self, v: &str) -> Self {
@@ -2167,6 +2157,20 @@ impl FillRequest {
             w.put_u32(attrs::entry::COUNT, v);
         });
         self
+    }
+}
+impl nlspec_rt::OpRequest for FillRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 6;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = FillReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Create many counter entries named key-prefix followed by a number, for testing dumps.
@@ -2200,15 +2204,21 @@ impl<'a> std::ops::Deref for FillReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for FillReply<'_> {
+    type Out<'a> = FillReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<FillReply<'a>, nlspec_rt::DecodeError> {
+        FillReply::decode(msg)
+    }
+}
 /// Remove every entry of the namespace that is not persistent.
 ///
 /// Request of `clear` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
 pub struct ClearRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl ClearRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -2220,35 +2230,30 @@ impl ClearRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
+}
+impl nlspec_rt::OpRequest for ClearRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 7;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = ClearReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
         self.header.to_bytes()
     }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
-    fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Remove every entry of the namespace that is not persistent.
@@ -2282,6 +2287,14 @@ impl<'a> std::ops::Deref for ClearReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for ClearReply<'_> {
+    type Out<'a> = ClearReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<ClearReply<'a>, nlspec_rt::DecodeError> {
+        ClearReply::decode(msg)
+    }
+}
 /// Store-wide counters. Registered only in kernels with networking (config-cond net),
 /// which is every kernel a genetlink module loads in.
 ///
@@ -2289,9 +2302,7 @@ impl<'a> std::ops::Deref for ClearReply<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct StatsRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl StatsRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -2303,35 +2314,30 @@ impl StatsRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
+}
+impl nlspec_rt::OpRequest for StatsRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 8;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = StatsReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
         self.header.to_bytes()
     }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
-    fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Store-wide counters. Registered only in kernels with networking (config-cond net),
@@ -2366,6 +2372,14 @@ impl<'a> std::ops::Deref for StatsReply<'a> {
         &self.attrs
     }
 }
+impl nlspec_rt::DecodeMsg for StatsReply<'_> {
+    type Out<'a> = StatsReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<StatsReply<'a>, nlspec_rt::DecodeError> {
+        StatsReply::decode(msg)
+    }
+}
 /// Never served by the project's test kernels: config-cond page-pool, which their
 /// configuration leaves off, so the op is not registered (shows config-cond at work).
 ///
@@ -2373,9 +2387,7 @@ impl<'a> std::ops::Deref for StatsReply<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct PoolStatsRequest {
     header: KvHdr,
-    attrs: Vec<u8>,
-    nlm_flags: u16,
-    error: Option<nlspec_rt::EncodeError>,
+    buf: nlspec_rt::RequestBuf,
 }
 impl PoolStatsRequest {
     /// A request with fixed header `header` and no attributes yet.
@@ -2387,35 +2399,30 @@ impl PoolStatsRequest {
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
-        self.nlm_flags |= flags;
+        self.buf.add_nlm_flags(flags);
         self
     }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
-        &self.attrs
+        self.buf.attrs()
     }
     /// The fixed header.
     pub fn fixed_header(&self) -> &KvHdr {
         &self.header
     }
-    #[doc(hidden)]
-    pub fn header_bytes(&self) -> [u8; KvHdr::SIZE] {
+}
+impl nlspec_rt::OpRequest for PoolStatsRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 9;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = PoolStatsReply<'static>;
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
         self.header.to_bytes()
     }
-    #[doc(hidden)]
-    pub fn parts(&self) -> Result<(&[u8], u16), nlspec_rt::EncodeError> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok((&self.attrs, self.nlm_flags)),
-        }
-    }
-    #[allow(dead_code)]
-    fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
-        let mut w = nlspec_rt::AttrWriter::new(&mut self.attrs);
-        f(&mut w);
-        if let Err(e) = w.finish() {
-            self.error.get_or_insert(e);
-        }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
     }
 }
 /// Never served by the project's test kernels: config-cond page-pool, which their
@@ -2448,6 +2455,14 @@ impl<'a> std::ops::Deref for PoolStatsReply<'a> {
     type Target = Entry<'a>;
     fn deref(&self) -> &Self::Target {
         &self.attrs
+    }
+}
+impl nlspec_rt::DecodeMsg for PoolStatsReply<'_> {
+    type Out<'a> = PoolStatsReply<'a>;
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<PoolStatsReply<'a>, nlspec_rt::DecodeError> {
+        PoolStatsReply::decode(msg)
     }
 }
 /// An entry was created, updated or deleted.
@@ -2623,27 +2638,11 @@ impl Client {
     ///
     /// Needs `CAP_NET_ADMIN`.
     pub fn set(&mut self, req: &SetRequest) -> Result<SetReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(SetReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Read one entry, or dump the namespace.
     pub fn get(&mut self, req: &GetRequest) -> Result<GetReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(GetReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Read one entry, or dump the namespace.
     ///
@@ -2652,28 +2651,13 @@ impl Client {
         &mut self,
         req: &GetDumpRequest,
     ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(GetDumpIter { inner })
+        nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Remove an entry.
     ///
     /// Needs `CAP_NET_ADMIN`.
     pub fn delete(&mut self, req: &DeleteRequest) -> Result<(), nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 3, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs))
+        nlspec_rt::typed::request_ack(&mut self.sock, req)
     }
     /// Add a signed delta to a counter entry, creating it at zero if missing.
     ///
@@ -2682,15 +2666,7 @@ impl Client {
         &mut self,
         req: &IncrRequest,
     ) -> Result<IncrReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 4, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(IncrReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Change some flags of an entry, leaving the others as they are.
     ///
@@ -2699,15 +2675,7 @@ impl Client {
         &mut self,
         req: &UpdateFlagsRequest,
     ) -> Result<UpdateFlagsReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 5, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(UpdateFlagsReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Create many counter entries named key-prefix followed by a number, for testing dumps.
     ///
@@ -2716,15 +2684,7 @@ impl Client {
         &mut self,
         req: &FillRequest,
     ) -> Result<FillReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 6, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(FillReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Remove every entry of the namespace that is not persistent.
     ///
@@ -2733,15 +2693,7 @@ impl Client {
         &mut self,
         req: &ClearRequest,
     ) -> Result<ClearReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 7, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(ClearReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Store-wide counters. Registered only in kernels with networking (config-cond net),
     /// which is every kernel a genetlink module loads in.
@@ -2749,15 +2701,7 @@ impl Client {
         &mut self,
         req: &StatsRequest,
     ) -> Result<StatsReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 8, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(StatsReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Never served by the project's test kernels: config-cond page-pool, which their
     /// configuration leaves off, so the op is not registered (shows config-cond at work).
@@ -2765,15 +2709,7 @@ impl Client {
         &mut self,
         req: &PoolStatsRequest,
     ) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
-        let (attrs, flags) = req.parts()?;
-        let family = self.family()?.id;
-        let header = req.header_bytes();
-        let r = nlspec_rt::Request::new(family, 9, FAMILY_VERSION)
-            .flags(flags)
-            .header(&header)
-            .schema(&schema::ENTRY);
-        let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs))?;
-        Ok(PoolStatsReply::decode(&msg)?)
+        nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Join multicast group `group` (resolved by name through nlctrl).
     pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
@@ -2799,21 +2735,7 @@ impl Client {
     }
 }
 /// The replies of a `get` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
-pub struct GetDumpIter<'s> {
-    inner: nlspec_rt::DumpIter<'s>,
-}
-impl GetDumpIter<'_> {
-    /// The next reply; `None` after the last.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Option<Result<GetReply<'_>, nlspec_rt::Error>> {
-        Some(
-            match self.inner.next()? {
-                Ok(m) => GetReply::decode(&m).map_err(nlspec_rt::Error::from),
-                Err(e) => Err(e),
-            },
-        )
-    }
-}
+pub type GetDumpIter<'s> = nlspec_rt::TypedDumpIter<'s, GetReply<'static>>;
 #[allow(unexpected_cfgs)]
 #[cfg(feature = "tokio")]
 pub use self::async_client::AsyncClient;
@@ -2861,30 +2783,14 @@ pub mod async_client {
             &mut self,
             req: &SetRequest,
         ) -> Result<SetReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 1, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(SetReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Read one entry, or dump the namespace.
         pub async fn get(
             &mut self,
             req: &GetRequest,
         ) -> Result<GetReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(GetReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Read one entry, or dump the namespace.
         ///
@@ -2893,15 +2799,7 @@ pub mod async_client {
             &mut self,
             req: &GetDumpRequest,
         ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 2, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let inner = self.sock.dump(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(GetDumpIter { inner })
+            nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// Remove an entry.
         ///
@@ -2910,14 +2808,7 @@ pub mod async_client {
             &mut self,
             req: &DeleteRequest,
         ) -> Result<(), nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 3, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            self.sock.request_ack(&r, |w| w.put_raw_bytes(attrs)).await
+            nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// Add a signed delta to a counter entry, creating it at zero if missing.
         ///
@@ -2926,15 +2817,7 @@ pub mod async_client {
             &mut self,
             req: &IncrRequest,
         ) -> Result<IncrReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 4, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(IncrReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Change some flags of an entry, leaving the others as they are.
         ///
@@ -2943,15 +2826,7 @@ pub mod async_client {
             &mut self,
             req: &UpdateFlagsRequest,
         ) -> Result<UpdateFlagsReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 5, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(UpdateFlagsReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Create many counter entries named key-prefix followed by a number, for testing dumps.
         ///
@@ -2960,15 +2835,7 @@ pub mod async_client {
             &mut self,
             req: &FillRequest,
         ) -> Result<FillReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 6, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(FillReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Remove every entry of the namespace that is not persistent.
         ///
@@ -2977,15 +2844,7 @@ pub mod async_client {
             &mut self,
             req: &ClearRequest,
         ) -> Result<ClearReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 7, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(ClearReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Store-wide counters. Registered only in kernels with networking (config-cond net),
         /// which is every kernel a genetlink module loads in.
@@ -2993,15 +2852,7 @@ pub mod async_client {
             &mut self,
             req: &StatsRequest,
         ) -> Result<StatsReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 8, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(StatsReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Never served by the project's test kernels: config-cond page-pool, which their
         /// configuration leaves off, so the op is not registered (shows config-cond at work).
@@ -3009,15 +2860,7 @@ pub mod async_client {
             &mut self,
             req: &PoolStatsRequest,
         ) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
-            let (attrs, flags) = req.parts()?;
-            let family = self.family().await?.id;
-            let header = req.header_bytes();
-            let r = nlspec_rt::Request::new(family, 9, FAMILY_VERSION)
-                .flags(flags)
-                .header(&header)
-                .schema(&schema::ENTRY);
-            let msg = self.sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
-            Ok(PoolStatsReply::decode(&msg)?)
+            nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Join multicast group `group` (resolved by name through nlctrl).
         pub async fn subscribe(
@@ -3037,21 +2880,7 @@ pub mod async_client {
         }
     }
     /// The replies of a `get` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
-    pub struct GetDumpIter<'s> {
-        inner: nlspec_rt::AsyncDumpIter<'s>,
-    }
-    impl GetDumpIter<'_> {
-        /// The next reply; `None` after the last.
-        #[allow(clippy::should_implement_trait)]
-        pub async fn next(&mut self) -> Option<Result<GetReply<'_>, nlspec_rt::Error>> {
-            Some(
-                match self.inner.next().await? {
-                    Ok(m) => GetReply::decode(&m).map_err(nlspec_rt::Error::from),
-                    Err(e) => Err(e),
-                },
-            )
-        }
-    }
+    pub type GetDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<'s, GetReply<'static>>;
 }
 /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
 /// `.ops[2].flags` in [`nlspec_rt::Error`].
