@@ -123,19 +123,45 @@ pub fn text(b: &[u8]) -> String {
 }
 
 /// The JSON documents on stdout, one per line. YNL also prints "Netlink warning:" blocks on
-/// stdout (e.g. a dump whose DONE carries an ext-ack message); lines that are not JSON are
-/// skipped for YNL and are an error for nlspec (`strict`).
+/// stdout (e.g. a dump whose DONE carries an ext-ack message), and so does nlspec; lines that
+/// are not JSON are skipped for YNL, and for nlspec (`strict`) anything but such a block
+/// (see [`warning_lines`]) is an error.
 pub fn json_docs(o: &Output, who: &str, strict: bool) -> Vec<serde_json::Value> {
     assert!(o.status.success(), "{who} failed ({}):\nstdout: {}\nstderr: {}", o.status, text(&o.stdout), text(&o.stderr));
     let mut docs = Vec::new();
+    let warnings = warning_lines(o);
     for line in text(&o.stdout).lines() {
         match serde_json::from_str(line) {
             Ok(v) => docs.push(v),
+            Err(_) if strict && warnings.iter().any(|w| w == line) => {}
             Err(e) if strict => panic!("{who} printed a line that is not JSON ({e}): {line}"),
             Err(_) => {}
         }
     }
     docs
+}
+
+/// The lines of the "Netlink warning:" blocks on stdout: that line, YNL's `NlMsg` repr
+/// (`nl_len = ...`) and its `\textack: {...}` line.
+pub fn warning_lines(o: &Output) -> Vec<String> {
+    let t = text(&o.stdout);
+    let lines: Vec<&str> = t.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i] == "Netlink warning:" && lines.get(i + 1).is_some_and(|l| l.starts_with("nl_len = ")) {
+            out.push(lines[i].to_string());
+            out.push(lines[i + 1].to_string());
+            i += 2;
+            if lines.get(i).is_some_and(|l| l.starts_with("\textack: ")) {
+                out.push(lines[i].to_string());
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Serializes tests that change the host's interfaces with those that dump them.
@@ -150,16 +176,19 @@ pub fn compare(spec: &Path, args: &[&str]) -> serde_json::Value {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let theirs = json_docs(&ynl(spec, &a), "the kernel's YNL CLI", false);
-        let ours = json_docs(&nlspec_spec(spec, &a), "nlspec", true);
+        let (y, o) = (ynl(spec, &a), nlspec_spec(spec, &a));
+        let theirs = json_docs(&y, "the kernel's YNL CLI", false);
+        let ours = json_docs(&o, "nlspec", true);
         assert_eq!(theirs.len(), 1, "YNL printed {} JSON documents", theirs.len());
         assert_eq!(ours.len(), 1, "nlspec printed {} JSON documents", ours.len());
-        if theirs[0] == ours[0] {
+        // "Netlink warning:" blocks (successful ends with an ext-ack message) equal too.
+        let (yw, ow) = (warning_lines(&y), warning_lines(&o));
+        if theirs[0] == ours[0] && yw == ow {
             return ours.into_iter().next().unwrap();
         }
         if attempt == 3 {
             panic!(
-                "nlspec differs from the kernel's YNL CLI for {} {}:\nYNL:    {}\nnlspec: {}",
+                "nlspec differs from the kernel's YNL CLI for {} {}:\nYNL:    {}\nnlspec: {}\nYNL warnings: {yw:?}\nnlspec warnings: {ow:?}",
                 spec.display(),
                 args.join(" "),
                 theirs[0],

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use crate::attr::AttrWriter;
 use crate::ctrl::FamilyInfo;
-use crate::error::{parse_done_msg, parse_error_msg, Error, RequestContext};
+use crate::error::{parse_done_msg_warn, parse_error_msg_warn, Error, RequestContext, Warning};
 use crate::msg::{
     finish_message, nlmsg_align, start_message, GenlMsg, NlMsg, NLMSG_DONE, NLMSG_ERROR,
-    NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use crate::schema::AttrSet;
 use crate::socket::Notification;
@@ -153,6 +153,46 @@ pub(crate) enum DumpStep {
     Err(Error),
 }
 
+/// One request of a batch: where it sits in `tx`, for extended-ACK offsets.
+pub(crate) struct BatchMsg {
+    seq: u32,
+    start: usize,
+    end: usize,
+    hdrsize: usize,
+    schema: Option<&'static AttrSet>,
+    acked: bool,
+}
+
+/// Progress of a batch of do-requests sent in one datagram.
+pub(crate) struct BatchState {
+    msgs: Vec<BatchMsg>,
+    pending: usize,
+}
+
+impl BatchState {
+    /// Fixed-header size of request `i` (for its replies).
+    pub fn hdrsize(&self, i: usize) -> usize {
+        self.msgs.get(i).map_or(0, |m| m.hdrsize)
+    }
+    pub fn done(&self) -> bool {
+        self.pending == 0
+    }
+}
+
+/// One step of a batch.
+pub(crate) enum BatchStep {
+    /// Receive another datagram into `Rx`.
+    NeedRecv,
+    /// A reply of request `.0` at this byte range of `rx`.
+    Item(usize, usize, usize),
+    /// Request `.0` is over: its ACK (with the warning it carried) or its kernel error.
+    Ack(usize, Result<Option<Warning>, Error>),
+    /// Every request was acknowledged.
+    Done,
+    /// A protocol error: the batch ends here.
+    Err(Error),
+}
+
 pub(crate) struct Core {
     pub port: u32,
     seq: u32,
@@ -180,6 +220,9 @@ pub(crate) struct Core {
     /// `ENOBUFS` was seen while waiting for the current request's answer: the answer may have
     /// been dropped too, so stop blocking (see [`Core::on_recv_error`]).
     pub lossy: bool,
+    /// The extended-ACK warning that ended the current request or dump successfully
+    /// (an ACK or `NLMSG_DONE` with error 0 that carried TLVs). Cleared by [`Core::build`].
+    pub warning: Option<Warning>,
 }
 
 impl Core {
@@ -206,6 +249,7 @@ impl Core {
             datagrams: 0,
             overrun: false,
             lossy: false,
+            warning: None,
         }
     }
 
@@ -265,9 +309,91 @@ impl Core {
         self.tx_schema = req.schema;
         // A fresh request: whatever was left in the receive buffer is stale.
         self.lossy = false;
+        self.warning = None;
         self.rx_len = 0;
         self.rx_pos = 0;
         Ok(seq)
+    }
+
+    /// Encode several requests (each with `NLM_F_ACK` and `flags`, attributes given as
+    /// ready-made bytes) back to back into `tx`, to be sent as one datagram.
+    pub fn build_batch(
+        &mut self,
+        reqs: &[(Request<'_>, &[u8])],
+        flags: u16,
+    ) -> Result<BatchState, Error> {
+        let mut out = Vec::new();
+        let mut msgs = Vec::with_capacity(reqs.len());
+        for (req, attrs) in reqs {
+            let seq = self.build(req, flags | NLM_F_ACK, |w| w.put_raw_bytes(attrs))?;
+            let start = out.len();
+            out.extend_from_slice(&self.tx);
+            msgs.push(BatchMsg {
+                seq,
+                start,
+                end: out.len(),
+                hdrsize: req.header.len(),
+                schema: req.schema,
+                acked: false,
+            });
+        }
+        self.tx = out;
+        Ok(BatchState {
+            pending: msgs.len(),
+            msgs,
+        })
+    }
+
+    /// Advance a batch over the messages in `rx`: replies and ACKs matched to their request
+    /// by sequence number.
+    pub fn batch_step(&mut self, st: &mut BatchState) -> BatchStep {
+        loop {
+            if st.pending == 0 {
+                return BatchStep::Done;
+            }
+            if self.rx_pos >= self.rx_len {
+                return BatchStep::NeedRecv;
+            }
+            let buf = &self.rx[self.rx_pos..self.rx_len];
+            let m = match NlMsg::parse(buf) {
+                Ok(m) => m,
+                Err(e) => {
+                    st.pending = 0;
+                    self.rx_pos = self.rx_len;
+                    return BatchStep::Err(e.into());
+                }
+            };
+            let start = self.rx_pos;
+            let mlen = m.hdr.len as usize;
+            self.rx_pos += nlmsg_align(mlen).min(buf.len());
+            let Some(i) = st.msgs.iter().position(|b| b.seq == m.hdr.seq && !b.acked) else {
+                continue; // stale, or not ours
+            };
+            match m.hdr.ty {
+                NLMSG_ERROR | NLMSG_DONE => {
+                    let b = &mut st.msgs[i];
+                    b.acked = true;
+                    st.pending -= 1;
+                    let ctx = RequestContext {
+                        bytes: &self.tx[b.start..b.end],
+                        hdrsize: b.hdrsize,
+                        schema: b.schema,
+                    };
+                    let r = if m.hdr.ty == NLMSG_DONE {
+                        parse_done_msg_warn(&m, Some(ctx))
+                    } else {
+                        parse_error_msg_warn(&m, Some(ctx))
+                    };
+                    return BatchStep::Ack(i, r);
+                }
+                NLMSG_NOOP => {}
+                NLMSG_OVERRUN => {
+                    st.pending = 0;
+                    return BatchStep::Err(Error::Protocol("NLMSG_OVERRUN: data lost".into()));
+                }
+                _ => return BatchStep::Item(i, start, start + mlen),
+            }
+        }
     }
 
     fn ctx(&self) -> RequestContext<'_> {
@@ -387,7 +513,14 @@ impl Core {
             }
             match m.hdr.ty {
                 NLMSG_ERROR => {
-                    return Some(parse_error_msg(&m, Some(self.ctx())).and_then(|()| {
+                    let r = match parse_error_msg_warn(&m, Some(self.ctx())) {
+                        Ok(w) => {
+                            self.warning = w;
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    };
+                    return Some(r.and_then(|()| {
                         if st.want_reply && st.reply.is_none() {
                             Err(Error::NoReply)
                         } else {
@@ -403,7 +536,8 @@ impl Core {
                     if st.reply.is_none() && slot == Slot::Rx {
                         st.reply = Some((start, start + mlen));
                     }
-                    // Further reply messages of a do are ignored (do replies are single).
+                    // Further reply messages of a do are skipped here; `request_all` (driven
+                    // by `dump_step`) returns every one.
                 }
             }
         }
@@ -436,17 +570,22 @@ impl Core {
                 continue;
             }
             match m.hdr.ty {
-                NLMSG_DONE => {
+                // NLMSG_DONE ends a dump; NLMSG_ERROR (the ACK) ends the replies of a do
+                // sent through `request_all`, or a dump that failed at its start.
+                NLMSG_DONE | NLMSG_ERROR => {
                     st.done = true;
-                    return match parse_done_msg(&m, Some(self.ctx())) {
-                        Ok(()) => DumpStep::Done,
-                        Err(e) => DumpStep::Err(e),
+                    let r = if m.hdr.ty == NLMSG_DONE {
+                        parse_done_msg_warn(&m, Some(self.ctx()))
+                    } else {
+                        parse_error_msg_warn(&m, Some(self.ctx()))
                     };
-                }
-                NLMSG_ERROR => {
-                    st.done = true;
-                    return match parse_error_msg(&m, Some(self.ctx())) {
-                        Ok(()) => DumpStep::Done,
+                    return match r {
+                        Ok(w) => {
+                            if !st.draining {
+                                self.warning = w;
+                            }
+                            DumpStep::Done
+                        }
                         Err(e) => DumpStep::Err(e),
                     };
                 }
@@ -770,6 +909,259 @@ mod tests {
             _ => panic!(),
         }
         assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+    }
+
+    /// An extended-ACK message TLV (`NLMSGERR_ATTR_MSG`).
+    fn ext_msg(text: &str) -> Vec<u8> {
+        let mut v = Vec::new();
+        let mut w = AttrWriter::new(&mut v);
+        w.put_str(crate::error::NLMSGERR_ATTR_MSG, text);
+        w.finish().unwrap();
+        v
+    }
+    fn ack_warn(seq: u32, text: &str) -> Vec<u8> {
+        let mut p = 0i32.to_ne_bytes().to_vec();
+        p.extend_from_slice(
+            &NlMsgHdr {
+                len: 20,
+                ty: 0x20,
+                flags: 5,
+                seq,
+                pid: 1,
+            }
+            .to_bytes(),
+        );
+        p.extend_from_slice(&ext_msg(text));
+        msg(
+            NLMSG_ERROR,
+            crate::msg::NLM_F_CAPPED | crate::msg::NLM_F_ACK_TLVS,
+            seq,
+            &p,
+        )
+    }
+    fn done_warn(seq: u32, text: &str) -> Vec<u8> {
+        let mut p = 0i32.to_ne_bytes().to_vec();
+        p.extend_from_slice(&ext_msg(text));
+        msg(
+            NLMSG_DONE,
+            NLM_F_MULTI | crate::msg::NLM_F_ACK_TLVS,
+            seq,
+            &p,
+        )
+    }
+
+    /// A do answered by several messages (each its own datagram, as `genlmsg_reply` sends
+    /// them), then the ACK: `request_all` (the dump stepper) yields every one and ends at the
+    /// ACK; the one-reply `request_step` keeps the first.
+    #[test]
+    fn do_with_several_replies() {
+        let mut c = Core::new(1);
+        let seq = request(&mut c);
+        let mut st = DumpState::new(seq);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::NeedRecv));
+        let mut got = Vec::new();
+        for cmd in [5, 6, 7] {
+            // A notification in between is queued, not taken for a reply.
+            assert!(matches!(
+                deliver(&mut c, Slot::Rx, &genl(0, 0, 9), 3),
+                Class::Skip
+            ));
+            deliver(&mut c, Slot::Rx, &genl(seq, 0, cmd), 0);
+            match c.dump_step(&mut st) {
+                DumpStep::Item(a, b) => got.push(c.rx_msg((a, b), 0).unwrap().cmd()),
+                _ => panic!(),
+            }
+            assert!(matches!(c.dump_step(&mut st), DumpStep::NeedRecv));
+        }
+        deliver(&mut c, Slot::Rx, &err(seq, 0), 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+        assert_eq!(got, [5, 6, 7]);
+        assert!(c.warning.is_none());
+        assert_eq!(c.queued_notifications(), 3);
+
+        // A failing do after one reply: the error ends the replies.
+        let seq = request(&mut c);
+        let mut st = DumpState::new(seq);
+        let mut d = genl(seq, 0, 5);
+        d.extend_from_slice(&err(seq, libc::EINVAL));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        match c.dump_step(&mut st) {
+            DumpStep::Err(e) => assert_eq!(e.errno(), Some(libc::EINVAL)),
+            _ => panic!(),
+        }
+
+        // The same stream through the single-reply path keeps the first reply.
+        let seq = request(&mut c);
+        let mut st = ReqState {
+            seq,
+            reply: None,
+            want_reply: true,
+        };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &genl(seq, 0, 5), 0) else {
+            panic!()
+        };
+        assert!(c.request_step(&mut st, len).is_none());
+        for d in [genl(seq, 0, 6), err(seq, 0)] {
+            let Class::Kernel(len) = deliver(&mut c, Slot::Aux, &d, 0) else {
+                panic!()
+            };
+            if let Some(r) = c.request_step(&mut st, len) {
+                r.unwrap();
+            }
+        }
+        assert_eq!(c.rx_msg(st.reply.unwrap(), 0).unwrap().cmd(), 5);
+    }
+
+    /// Successful ends carrying an extended ACK (a warning): the dump's `NLMSG_DONE`, a do's
+    /// ACK (both paths) -- kept in `Core::warning`, cleared by the next request; a drained
+    /// (abandoned) dump's warning is not reported.
+    #[test]
+    fn warnings_on_successful_ends() {
+        let mut c = Core::new(1);
+        let seq = c
+            .build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {})
+            .unwrap();
+        let mut st = DumpState::new(seq);
+        let mut d = genl(seq, NLM_F_MULTI, 1);
+        d.extend_from_slice(&done_warn(seq, "dump went odd"));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+        let w = c.warning.clone().unwrap();
+        assert_eq!(w.msg.as_deref(), Some("dump went odd"));
+        assert_eq!(w.header.ty, NLMSG_DONE);
+        assert_eq!(w.to_string(), "kernel warning: dump went odd");
+
+        // The next request clears it; its ACK carries one (single-reply path).
+        let seq = request(&mut c);
+        assert!(c.warning.is_none());
+        let mut st = ReqState {
+            seq,
+            reply: None,
+            want_reply: false,
+        };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &ack_warn(seq, "careful"), 0) else {
+            panic!()
+        };
+        assert!(matches!(c.request_step(&mut st, len), Some(Ok(()))));
+        let w = c.warning.clone().unwrap();
+        assert_eq!(w.msg.as_deref(), Some("careful"));
+        assert_eq!(w.header.ty, NLMSG_ERROR);
+        assert_eq!(w.header.len as usize, 16 + 4 + 16 + 12);
+
+        // Multi-reply path (request_all).
+        let seq = request(&mut c);
+        let mut st = DumpState::new(seq);
+        let mut d = genl(seq, 0, 5);
+        d.extend_from_slice(&ack_warn(seq, "multi"));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+        assert_eq!(c.warning.as_ref().unwrap().msg.as_deref(), Some("multi"));
+
+        // A plain ACK and a plain DONE carry none.
+        let seq = request(&mut c);
+        let mut st = DumpState::new(seq);
+        deliver(&mut c, Slot::Rx, &err(seq, 0), 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+        assert!(c.warning.is_none());
+
+        // An abandoned dump drained later: its warning is not the next request's.
+        let seq = c
+            .build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {})
+            .unwrap();
+        let st = DumpState::new(seq);
+        c.abandon_dump(&st);
+        let mut dr = c.drain_state().unwrap();
+        deliver(&mut c, Slot::Rx, &done_warn(seq, "stale"), 0);
+        assert!(matches!(c.dump_step(&mut dr), DumpStep::Done));
+        assert!(c.warning.is_none());
+    }
+
+    /// A batch of three requests in one datagram: replies and ACKs matched by sequence number
+    /// (a stale message skipped), one request failing without ending the others, a warning
+    /// on an ACK, and the error offset resolved inside the failing request's own bytes.
+    #[test]
+    fn batch_matches_replies_and_acks() {
+        let mut c = Core::new(1);
+        let attrs = {
+            let mut v = Vec::new();
+            let mut w = AttrWriter::new(&mut v);
+            w.put_u32(1, 7);
+            w.put_u32(2, 8);
+            w.finish().unwrap();
+            v
+        };
+        let r = Request::new(0x20, 1, 1);
+        let mut st = c
+            .build_batch(&[(r, &[][..]), (r, &attrs[..]), (r, &[][..])], 0)
+            .unwrap();
+        // One datagram with three messages, consecutive sequence numbers.
+        let tx = c.tx().to_vec();
+        let seqs: Vec<u32> = crate::msg::NlMsgIter::new(&tx)
+            .map(|m| m.unwrap().hdr.seq)
+            .collect();
+        assert_eq!(seqs.len(), 3);
+        assert_eq!(seqs[1], seqs[0] + 1);
+        assert_eq!(seqs[2], seqs[0] + 2);
+        assert!(matches!(c.batch_step(&mut st), BatchStep::NeedRecv));
+        // Request 0: two replies and an ACK; request 1: an error at its second attribute;
+        // request 2: an ACK with a warning.
+        let mut d = genl(seqs[0].wrapping_sub(9), 0, 1);
+        d.extend_from_slice(&genl(seqs[0], 0, 5));
+        d.extend_from_slice(&genl(seqs[0], 0, 6));
+        d.extend_from_slice(&err(seqs[0], 0));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        let mut e1 = err(seqs[1], libc::ERANGE);
+        let mut offs = Vec::new();
+        let mut w = AttrWriter::new(&mut offs);
+        w.put_u32(crate::error::NLMSGERR_ATTR_OFFS, 20 + 8);
+        w.finish().unwrap();
+        e1.extend_from_slice(&offs);
+        let l = e1.len() as u32;
+        e1[0..4].copy_from_slice(&l.to_ne_bytes());
+        e1[6..8].copy_from_slice(
+            &(crate::msg::NLM_F_CAPPED | crate::msg::NLM_F_ACK_TLVS).to_ne_bytes(),
+        );
+        let mut got = Vec::new();
+        loop {
+            match c.batch_step(&mut st) {
+                BatchStep::Item(i, a, b) => {
+                    got.push(format!("{i}:reply {}", c.rx_msg((a, b), 0).unwrap().cmd()))
+                }
+                BatchStep::Ack(i, r) => got.push(match r {
+                    Ok(None) => format!("{i}:ack"),
+                    Ok(Some(w)) => format!("{i}:warn {}", w.msg.unwrap()),
+                    Err(Error::Kernel { errno, path, .. }) => {
+                        format!("{i}:err {errno} at {}", path.unwrap())
+                    }
+                    Err(e) => format!("{i}:{e}"),
+                }),
+                BatchStep::NeedRecv => match got.len() {
+                    3 => {
+                        deliver(&mut c, Slot::Rx, &e1, 0);
+                    }
+                    4 => {
+                        deliver(&mut c, Slot::Rx, &ack_warn(seqs[2], "heads up"), 0);
+                    }
+                    _ => panic!("{got:?}"),
+                },
+                BatchStep::Done => break,
+                BatchStep::Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(
+            got,
+            [
+                "0:reply 5",
+                "0:reply 6",
+                "0:ack",
+                format!("1:err {} at .2", libc::ERANGE).as_str(),
+                "2:warn heads up"
+            ]
+        );
+        assert!(st.done());
     }
 
     #[test]

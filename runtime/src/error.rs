@@ -591,6 +591,116 @@ fn error_field(p: &[u8]) -> Option<i32> {
         .map(|e| i32::from_ne_bytes([e[0], e[1], e[2], e[3]]))
 }
 
+/// A successful end (an ACK with error 0, or the `NLMSG_DONE` of a dump) that carried an
+/// extended ACK anyway: the kernel's warning. YNL prints these as `Netlink warning:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// `NLMSGERR_ATTR_MSG`, the warning text.
+    pub msg: Option<String>,
+    /// `NLMSGERR_ATTR_OFFS` turned into an attribute path inside the request.
+    pub path: Option<AttrPath>,
+    /// The raw offset (from the start of the request's `nlmsghdr`).
+    pub offset: Option<u32>,
+    /// `NLMSGERR_ATTR_MISS_TYPE` / `_MISS_NEST`.
+    pub missing: Option<Box<MissingAttr>>,
+    /// `NLMSGERR_ATTR_POLICY`.
+    pub policy: Option<Box<Policy>>,
+    /// `NLMSGERR_ATTR_COOKIE`.
+    pub cookie: Option<Box<[u8]>>,
+    /// The header of the message that carried it (`NLMSG_ERROR` or `NLMSG_DONE`).
+    pub header: NlMsgHdr,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("kernel warning")?;
+        if let Some(m) = &self.msg {
+            write!(f, ": {m}")?;
+        }
+        match (&self.path, self.offset) {
+            (Some(p), _) => write!(f, " (at {p})")?,
+            (None, Some(o)) => write!(f, " (at request offset {o})")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn warning_from_tlvs(
+    m: &NlMsg<'_>,
+    tlvs: &[u8],
+    req: Option<RequestContext<'_>>,
+) -> Option<Warning> {
+    if m.hdr.flags & NLM_F_ACK_TLVS == 0 || tlvs.is_empty() {
+        return None;
+    }
+    let Error::Kernel {
+        msg,
+        path,
+        offset,
+        missing,
+        policy,
+        cookie,
+        ..
+    } = error_from_tlvs(0, tlvs, req)
+    else {
+        return None;
+    };
+    Some(Warning {
+        msg,
+        path,
+        offset,
+        missing,
+        policy,
+        cookie,
+        header: m.hdr,
+    })
+}
+
+/// The extended-ACK TLVs of an `NLMSG_ERROR` payload `p` (after the errno and the echoed
+/// request).
+fn error_tlvs<'p>(m: &NlMsg<'_>, p: &'p [u8]) -> &'p [u8] {
+    if m.hdr.flags & NLM_F_ACK_TLVS == 0 {
+        return &[];
+    }
+    // The echoed request follows the errno: its header only when capped, else all of it.
+    let echoed = p.get(4..).unwrap_or(&[]);
+    let skip = if m.hdr.flags & NLM_F_CAPPED != 0 {
+        NLMSG_HDRLEN
+    } else {
+        NlMsgHdr::parse(echoed)
+            .map(|h| nlmsg_align(h.len as usize))
+            .unwrap_or(NLMSG_HDRLEN)
+    };
+    echoed.get(skip..).unwrap_or(&[])
+}
+
+/// Decode an `NLMSG_ERROR` message like [`parse_error_msg`], but keep the extended ACK of a
+/// successful one: `Ok(Some(warning))` for an ACK (error 0) that carried TLVs.
+pub fn parse_error_msg_warn(
+    m: &NlMsg<'_>,
+    req: Option<RequestContext<'_>>,
+) -> Result<Option<Warning>, Error> {
+    let p = m.payload();
+    match error_field(p) {
+        Some(0) => Ok(warning_from_tlvs(m, error_tlvs(m, p), req)),
+        _ => parse_error_msg(m, req).map(|()| None),
+    }
+}
+
+/// Decode an `NLMSG_DONE` message like [`parse_done_msg`], but keep the extended ACK of a
+/// dump that ended well: `Ok(Some(warning))` when error 0 came with TLVs.
+pub fn parse_done_msg_warn(
+    m: &NlMsg<'_>,
+    req: Option<RequestContext<'_>>,
+) -> Result<Option<Warning>, Error> {
+    let p = m.payload();
+    match error_field(p) {
+        Some(0) => Ok(warning_from_tlvs(m, p.get(4..).unwrap_or(&[]), req)),
+        _ => parse_done_msg(m, req).map(|()| None),
+    }
+}
+
 /// Decode an `NLMSG_ERROR` message: `Ok(())` for an ACK (error 0), else [`Error::Kernel`].
 pub fn parse_error_msg(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result<(), Error> {
     let p = m.payload();
@@ -602,19 +712,7 @@ pub fn parse_error_msg(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result
     if err == 0 {
         return Ok(());
     }
-    let mut tlvs: &[u8] = &[];
-    if m.hdr.flags & NLM_F_ACK_TLVS != 0 {
-        // The echoed request follows the errno: its header only when capped, else all of it.
-        let echoed = &p[4..];
-        let skip = if m.hdr.flags & NLM_F_CAPPED != 0 {
-            NLMSG_HDRLEN
-        } else {
-            NlMsgHdr::parse(echoed)
-                .map(|h| nlmsg_align(h.len as usize))
-                .unwrap_or(NLMSG_HDRLEN)
-        };
-        tlvs = echoed.get(skip..).unwrap_or(&[]);
-    }
+    let tlvs = error_tlvs(m, p);
     Err(error_from_tlvs(err.saturating_neg(), tlvs, req))
 }
 

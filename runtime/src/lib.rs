@@ -66,15 +66,15 @@ pub use crate::attr::{
 };
 pub use crate::core::{Request, DEFAULT_RX_BUFFER};
 pub use crate::ctrl::FamilyInfo;
-pub use crate::error::{Error, MissingAttr, Policy};
+pub use crate::error::{Error, MissingAttr, Policy, Warning};
 pub use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg};
 pub use crate::schema::{AttrInfo, AttrSet, NestKind};
-pub use crate::socket::{DumpIter, GenlSocket, Notification};
+pub use crate::socket::{BatchItem, BatchIter, DumpIter, GenlSocket, Notification, ReplyIter};
 pub use crate::typed::{DecodeMsg, OpRequest, RequestBuf, TypedDumpIter};
 #[cfg(feature = "tokio")]
 pub use crate::typed::AsyncTypedDumpIter;
 #[cfg(feature = "tokio")]
-pub use crate::tokio_socket::{AsyncDumpIter, AsyncGenlSocket};
+pub use crate::tokio_socket::{AsyncBatchIter, AsyncDumpIter, AsyncGenlSocket, AsyncReplyIter};
 
 #[cfg(test)]
 mod send_check {

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::attr::AttrWriter;
-use crate::core::{Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
+use crate::core::{
+    BatchState, BatchStep, Class, Core, DumpState, DumpStep, ReqState, Request, Slot,
+};
 use crate::ctrl::FamilyInfo;
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
 use crate::sys;
 
@@ -219,6 +221,50 @@ impl GenlSocket {
         self.do_request(req, false, build).map(|_| ())
     }
 
+    /// Send a request with `NLM_F_ACK` and return **every** reply message it gets before the
+    /// ACK (a do that the family answers with several messages), as a lending iterator: `None`
+    /// after the ACK, `Some(Err(_))` for a kernel error. No reply at all is not an error here
+    /// (the iterator is just empty). [`GenlSocket::request`] keeps only the first reply.
+    /// Dropping the iterator early is fine: the rest is drained before the next request.
+    pub fn request_all(
+        &mut self,
+        req: &Request<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<ReplyIter<'_>, Error> {
+        self.drain()?;
+        let seq = self.core.build(req, NLM_F_ACK, build)?;
+        self.send_tx()?;
+        Ok(DumpIter {
+            sock: self,
+            st: DumpState::new(seq),
+            hdrsize: req.header.len(),
+        })
+    }
+
+    /// Send several do-requests in one datagram (as YNL's `--multi` does; each with
+    /// `NLM_F_ACK` and `flags`; attributes as ready-made bytes, e.g. from an [`AttrWriter`]
+    /// on a `Vec`) and return their replies and ACKs as they come, matched by sequence
+    /// number: see [`BatchIter`]. The kernel runs every request of the datagram even when an
+    /// earlier one fails.
+    pub fn request_batch(
+        &mut self,
+        reqs: &[(Request<'_>, &[u8])],
+        flags: u16,
+    ) -> Result<BatchIter<'_>, Error> {
+        self.drain()?;
+        let st = self.core.build_batch(reqs, flags)?;
+        self.send_tx()?;
+        Ok(BatchIter { sock: self, st })
+    }
+
+    /// The kernel's warning for the last request or dump, when it ended successfully with an
+    /// extended ACK anyway (an ACK with error 0, or an `NLMSG_DONE` with error 0, carrying a
+    /// message). Valid after the request returned or the dump iterator returned `None`;
+    /// cleared when the next request is sent.
+    pub fn last_warning(&self) -> Option<&Warning> {
+        self.core.warning.as_ref()
+    }
+
     /// Start a dump (`NLM_F_DUMP`); iterate the returned [`DumpIter`] for the messages.
     pub fn dump(
         &mut self,
@@ -342,7 +388,13 @@ impl GenlSocket {
 /// Use `while let Some(msg) = it.next() { let msg = msg?; ... }`. After the last message (the
 /// kernel's `NLMSG_DONE`) it returns `None`; a kernel error ends it with `Some(Err(_))`, and
 /// `NLM_F_DUMP_INTR` with `Some(Err(Error::DumpInterrupted))`. Dropping it early is fine: the
-/// rest of the dump is drained before the socket's next request.
+/// rest of the dump is drained before the socket's next request. A warning the kernel put in
+/// the successful end is [`DumpIter::warning`].
+///
+/// The same iterator returns the replies of [`GenlSocket::request_all`] (ended by the ACK).
+pub type ReplyIter<'s> = DumpIter<'s>;
+
+/// See [`ReplyIter`]: the lending iterator of a dump's (or a do's) messages.
 pub struct DumpIter<'s> {
     sock: &'s mut GenlSocket,
     st: DumpState,
@@ -370,6 +422,16 @@ impl DumpIter<'_> {
         Some(self.sock.core.rx_msg(item, self.hdrsize))
     }
 
+    /// After the end (`next` returned `None`): the kernel's extended-ACK warning on the
+    /// successful `NLMSG_DONE` (or ACK), if it sent one. `None` before the end.
+    pub fn warning(&self) -> Option<&Warning> {
+        if self.st.done {
+            self.sock.core.warning.as_ref()
+        } else {
+            None
+        }
+    }
+
     /// Consume the whole dump into owned copies (allocates per message; for when the messages
     /// must outlive the socket's next use).
     pub fn collect_owned(mut self) -> Result<Vec<OwnedGenlMsg>, Error> {
@@ -389,6 +451,70 @@ impl DumpIter<'_> {
             f(m?)?;
         }
         Ok(())
+    }
+}
+
+/// One event of a [`GenlSocket::request_batch`].
+#[derive(Debug)]
+pub enum BatchItem<'a> {
+    /// A reply message of request `index` (borrowing the socket's receive buffer).
+    Reply {
+        /// Position of the request in the batch.
+        index: usize,
+        /// The reply.
+        msg: GenlMsg<'a>,
+    },
+    /// Request `index` is over: acknowledged (with the kernel's warning, if its ACK carried
+    /// one) or failed with its kernel error.
+    Done {
+        /// Position of the request in the batch.
+        index: usize,
+        /// The ACK's warning, or the request's error.
+        result: Result<Option<Warning>, Error>,
+    },
+}
+
+/// The replies and ACKs of a batch, lent one at a time. `None` once every request was
+/// answered; `Some(Err(_))` (I/O or protocol trouble) ends it. A request's own kernel error is
+/// its [`BatchItem::Done`], and the others go on. Dropping it early is fine: what is left of
+/// the batch is skipped by later requests (it is matched by sequence number).
+pub struct BatchIter<'s> {
+    sock: &'s mut GenlSocket,
+    st: BatchState,
+}
+
+impl BatchIter<'_> {
+    /// The next reply or ACK (a lending iterator).
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<Result<BatchItem<'_>, Error>> {
+        let (i, a, b) = loop {
+            match self.sock.core.batch_step(&mut self.st) {
+                BatchStep::NeedRecv => {
+                    let lossy = self.sock.core.lossy;
+                    if let Err(e) = self.sock.recv_slot(Slot::Rx, lossy) {
+                        return Some(Err(e));
+                    }
+                }
+                BatchStep::Item(i, a, b) => break (i, a, b),
+                BatchStep::Ack(index, result) => {
+                    return Some(Ok(BatchItem::Done { index, result }))
+                }
+                BatchStep::Done => return None,
+                BatchStep::Err(e) => return Some(Err(e)),
+            }
+        };
+        let hdrsize = self.st.hdrsize(i);
+        Some(
+            self.sock
+                .core
+                .rx_msg((a, b), hdrsize)
+                .map(|msg| BatchItem::Reply { index: i, msg }),
+        )
+    }
+
+    /// Whether every request was answered.
+    pub fn is_done(&self) -> bool {
+        self.st.done()
     }
 }
 

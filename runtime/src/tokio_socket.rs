@@ -10,11 +10,13 @@ use std::sync::Arc;
 use tokio::io::unix::AsyncFd;
 
 use crate::attr::AttrWriter;
-use crate::core::{Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
+use crate::core::{
+    BatchState, BatchStep, Class, Core, DumpState, DumpStep, ReqState, Request, Slot,
+};
 use crate::ctrl::FamilyInfo;
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
-use crate::socket::{open_socket, recv_datagram, Notification};
+use crate::socket::{open_socket, recv_datagram, BatchItem, Notification};
 use crate::sys;
 
 /// A Generic Netlink socket for tokio. Same semantics as [`crate::GenlSocket`]; every call that
@@ -183,6 +185,39 @@ impl AsyncGenlSocket {
         self.do_request(req, false, build).await.map(|_| ())
     }
 
+    /// See [`crate::GenlSocket::request_all`]: every reply message of a do, until the ACK.
+    pub async fn request_all(
+        &mut self,
+        req: &Request<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<AsyncReplyIter<'_>, Error> {
+        self.drain().await?;
+        let seq = self.core.build(req, NLM_F_ACK, build)?;
+        self.send_tx().await?;
+        Ok(AsyncDumpIter {
+            sock: self,
+            st: DumpState::new(seq),
+            hdrsize: req.header.len(),
+        })
+    }
+
+    /// See [`crate::GenlSocket::request_batch`].
+    pub async fn request_batch(
+        &mut self,
+        reqs: &[(Request<'_>, &[u8])],
+        flags: u16,
+    ) -> Result<AsyncBatchIter<'_>, Error> {
+        self.drain().await?;
+        let st = self.core.build_batch(reqs, flags)?;
+        self.send_tx().await?;
+        Ok(AsyncBatchIter { sock: self, st })
+    }
+
+    /// See [`crate::GenlSocket::last_warning`].
+    pub fn last_warning(&self) -> Option<&Warning> {
+        self.core.warning.as_ref()
+    }
+
     /// See [`crate::GenlSocket::dump`].
     pub async fn dump(
         &mut self,
@@ -277,6 +312,10 @@ impl AsyncGenlSocket {
     }
 }
 
+/// The async counterpart of [`crate::ReplyIter`] (the replies of
+/// [`AsyncGenlSocket::request_all`]).
+pub type AsyncReplyIter<'s> = AsyncDumpIter<'s>;
+
 /// The async counterpart of [`crate::DumpIter`].
 pub struct AsyncDumpIter<'s> {
     sock: &'s mut AsyncGenlSocket,
@@ -305,6 +344,15 @@ impl AsyncDumpIter<'_> {
 }
 
 impl AsyncDumpIter<'_> {
+    /// See [`crate::DumpIter::warning`].
+    pub fn warning(&self) -> Option<&Warning> {
+        if self.st.done {
+            self.sock.core.warning.as_ref()
+        } else {
+            None
+        }
+    }
+
     /// Consume the whole dump into owned copies.
     pub async fn collect_owned(mut self) -> Result<Vec<OwnedGenlMsg>, Error> {
         let mut out = Vec::new();
@@ -312,6 +360,45 @@ impl AsyncDumpIter<'_> {
             out.push(m?.to_owned_msg());
         }
         Ok(out)
+    }
+}
+
+/// The async counterpart of [`crate::BatchIter`].
+pub struct AsyncBatchIter<'s> {
+    sock: &'s mut AsyncGenlSocket,
+    st: BatchState,
+}
+
+impl AsyncBatchIter<'_> {
+    /// See [`crate::BatchIter::next`].
+    pub async fn next(&mut self) -> Option<Result<BatchItem<'_>, Error>> {
+        let (i, a, b) = loop {
+            match self.sock.core.batch_step(&mut self.st) {
+                BatchStep::NeedRecv => {
+                    if let Err(e) = self.sock.recv_slot(Slot::Rx).await {
+                        return Some(Err(e));
+                    }
+                }
+                BatchStep::Item(i, a, b) => break (i, a, b),
+                BatchStep::Ack(index, result) => {
+                    return Some(Ok(BatchItem::Done { index, result }))
+                }
+                BatchStep::Done => return None,
+                BatchStep::Err(e) => return Some(Err(e)),
+            }
+        };
+        let hdrsize = self.st.hdrsize(i);
+        Some(
+            self.sock
+                .core
+                .rx_msg((a, b), hdrsize)
+                .map(|msg| BatchItem::Reply { index: i, msg }),
+        )
+    }
+
+    /// Whether every request was answered.
+    pub fn is_done(&self) -> bool {
+        self.st.done()
     }
 }
 

@@ -118,3 +118,42 @@ fn outside_a_runtime_is_an_error_not_a_panic() {
     let e = AsyncGenlSocket::new().unwrap_err();
     assert!(e.to_string().contains("tokio runtime"), "{e}");
 }
+
+/// The async `request_all` and `request_batch`, as the sync ones.
+#[tokio::test(flavor = "current_thread")]
+async fn async_request_all_and_batch() {
+    let mut s = AsyncGenlSocket::new().unwrap();
+    let req = ctrl::getfamily_request();
+    let mut it = s
+        .request_all(&req, |w| ctrl::put_family_name(w, "nlctrl"))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    while let Some(m) = it.next().await {
+        ids.push(ctrl::FamilyInfo::decode(&m.unwrap()).unwrap().id);
+    }
+    assert!(it.warning().is_none());
+    drop(it);
+    assert_eq!(ids, [0x10]);
+    assert!(s.last_warning().is_none());
+
+    let mut a = Vec::new();
+    let mut w = AttrWriter::new(&mut a);
+    ctrl::put_family_name(&mut w, "nlctrl");
+    w.finish().unwrap();
+    let mut it = s
+        .request_batch(&[(req, &a[..]), (req, &a[..])], 0)
+        .await
+        .unwrap();
+    let (mut replies, mut acks) = (0, 0);
+    while let Some(item) = it.next().await {
+        match item.unwrap() {
+            nlspec_rt::BatchItem::Reply { .. } => replies += 1,
+            nlspec_rt::BatchItem::Done { result, .. } => {
+                result.unwrap();
+                acks += 1;
+            }
+        }
+    }
+    assert_eq!((replies, acks), (2, 2));
+}

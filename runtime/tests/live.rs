@@ -619,3 +619,132 @@ fn overflowing_notifications_do_not_break_requests_and_are_reported() {
     // With the queue read, requests work again.
     assert_eq!(listener.resolve_family("nlctrl").unwrap().id, 0x10);
 }
+
+/// `request_all`: every reply message of a do until the ACK. nlctrl's getfamily answers with
+/// exactly one; a failing do ends with the kernel's error; the socket stays usable, also after
+/// an iterator dropped before the ACK. (No family on this host answers a do with several
+/// messages on demand; that case is tested on hand-made datagrams in `core.rs`.)
+#[test]
+fn request_all_returns_every_reply_until_the_ack() {
+    let mut s = GenlSocket::new().unwrap();
+    let req = ctrl::getfamily_request();
+    let mut it = s
+        .request_all(&req, |w| ctrl::put_family_name(w, "nlctrl"))
+        .unwrap();
+    let mut ids = Vec::new();
+    while let Some(m) = it.next() {
+        ids.push(ctrl::FamilyInfo::decode(&m.unwrap()).unwrap().id);
+    }
+    assert!(it.warning().is_none());
+    drop(it);
+    assert_eq!(ids, [0x10]);
+    assert!(s.last_warning().is_none());
+
+    let mut it = s
+        .request_all(&req, |w| ctrl::put_family_name(w, "no-such-family"))
+        .unwrap();
+    match it.next() {
+        Some(Err(e)) => assert_eq!(e.errno(), Some(libc::ENOENT), "{e}"),
+        other => panic!("{:?}", other.map(|r| r.map(|m| m.cmd()))),
+    }
+    assert!(it.next().is_none());
+    drop(it);
+
+    // Dropped after the reply, before the ACK: drained before the next request.
+    let mut it = s
+        .request_all(&req, |w| ctrl::put_family_name(w, "nlctrl"))
+        .unwrap();
+    assert!(it.next().unwrap().is_ok());
+    drop(it);
+    let m = s
+        .request(&req, |w| ctrl::put_family_name(w, "nlctrl"))
+        .unwrap();
+    assert_eq!(ctrl::FamilyInfo::decode(&m).unwrap().name, "nlctrl");
+}
+
+/// `request_batch`: three getfamily requests in one datagram; the failing middle one does not
+/// stop the others; replies come back matched to their request.
+#[test]
+fn request_batch_in_one_datagram() {
+    let mut s = GenlSocket::new().unwrap();
+    let attrs = |name: &str| {
+        let mut v = Vec::new();
+        let mut w = nlspec_rt::AttrWriter::new(&mut v);
+        ctrl::put_family_name(&mut w, name);
+        w.finish().unwrap();
+        v
+    };
+    let (a, b, c) = (attrs("nlctrl"), attrs("no-such-family"), attrs("nlctrl"));
+    let req = ctrl::getfamily_request();
+    let before = s.datagrams_received();
+    let mut it = s
+        .request_batch(&[(req, &a[..]), (req, &b[..]), (req, &c[..])], 0)
+        .unwrap();
+    let mut events = Vec::new();
+    while let Some(item) = it.next() {
+        match item.unwrap() {
+            nlspec_rt::BatchItem::Reply { index, msg } => events.push(format!(
+                "{index}:{}",
+                ctrl::FamilyInfo::decode(&msg).unwrap().name
+            )),
+            nlspec_rt::BatchItem::Done { index, result } => events.push(match result {
+                Ok(None) => format!("{index}:ack"),
+                Ok(Some(w)) => format!("{index}:{w}"),
+                Err(e) => format!("{index}:errno {}", e.errno().unwrap()),
+            }),
+        }
+    }
+    assert!(it.is_done());
+    drop(it);
+    assert_eq!(
+        events,
+        [
+            "0:nlctrl".to_string(),
+            "0:ack".into(),
+            format!("1:errno {}", libc::ENOENT),
+            "2:nlctrl".into(),
+            "2:ack".into()
+        ]
+    );
+    assert!(s.datagrams_received() - before >= 5);
+}
+
+/// A successful dump whose NLMSG_DONE carries an extended-ACK message (ethtool's linkinfo-get
+/// over all devices: drivers that cannot report link settings, e.g. `lo`'s, leave "failed to
+/// retrieve link settings" with error 0): `DumpIter::warning` after the end, and
+/// `last_warning` on the socket. Skipped when this host's dump has no such warning.
+#[test]
+fn dump_done_warning_is_surfaced() {
+    let mut s = GenlSocket::new().unwrap();
+    let Some(id) = family_or_skip(&mut s, "ethtool") else {
+        return;
+    };
+    // ETHTOOL_MSG_LINKINFO_GET = 2, version 1.
+    let req = Request::new(id, 2, 1);
+    let mut it = s.dump(&req, |_| {}).unwrap();
+    let mut n = 0;
+    while let Some(m) = it.next() {
+        m.unwrap();
+        assert!(it.warning().is_none() || n > 0);
+        n += 1;
+    }
+    let w = it.warning().cloned();
+    drop(it);
+    let Some(w) = w else {
+        eprintln!("SKIP: this host's ethtool linkinfo-get dump ended without a warning");
+        return;
+    };
+    eprintln!("{w}");
+    assert_eq!(w.header.ty, nlspec_rt::msg::NLMSG_DONE);
+    assert_eq!(w.msg.as_deref(), Some("failed to retrieve link settings"));
+    assert_eq!(s.last_warning(), Some(&w));
+    // The next request clears it.
+    s.resolve_family("nlctrl").unwrap();
+    s.forget_families();
+    let _ = s
+        .request(&ctrl::getfamily_request(), |w| {
+            ctrl::put_family_name(w, "nlctrl")
+        })
+        .unwrap();
+    assert!(s.last_warning().is_none());
+}

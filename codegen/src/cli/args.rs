@@ -17,13 +17,19 @@ USAGE:
            [--subscribe GROUP [--duration SECS]] [--create] [--excl] [--replace] [--append]
         Talk to the running kernel, encoding and decoding per the spec (the convention of
         the kernel's YNL CLI, tools/net/ynl/pyynl/cli.py).
+    nlspec --spec PATH --multi OP JSON [--multi OP JSON ...] [--output-json]
+        Several do requests sent together in one datagram; prints the list of their replies.
+    nlspec --spec PATH --policy (--do OP | --dump OP) [--output-json]
+        Print the running kernel's policy for that mode of OP (nlctrl getpolicy) instead of
+        running it.
     nlspec --spec PATH --subscribe GROUP [--duration SECS] [--output-json]
         Print the family's notifications on GROUP as they arrive.
     nlspec --spec PATH --list-ops | --list-msgs | --list-groups
 
 OPTIONS:
     --json JSON       request attributes (and fixed-header fields) as a JSON object
-    --output-json     one JSON document per reply (a dump is one list); default: pretty form
+    --output-json     one JSON document per request (a dump is one list, a do its reply,
+                      null without one, a list of several); default: pretty form
     --duration SECS   stop listening after SECS seconds (default: until interrupted)
     --process-unknown accepted for YNL compatibility: unknown attributes and values are
                       always printed (UnknownAttr(N), Unknown(N)), never fatal
@@ -56,6 +62,10 @@ pub struct RunArgs {
     pub list_ops: bool,
     pub list_msgs: bool,
     pub list_groups: bool,
+    /// `--multi OP JSON`, in order.
+    pub multi: Vec<(String, String)>,
+    /// `--policy`: print the kernel's policy of the `--do`/`--dump` op instead of running it.
+    pub policy: bool,
 }
 
 const NLM_F_REPLACE: u16 = 0x100;
@@ -148,6 +158,18 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
             "--list-ops" => set_flag(&opt, &inline, &mut r.list_ops)?,
             "--list-groups" => set_flag(&opt, &inline, &mut r.list_groups)?,
             "--list-msgs" => set_flag(&opt, &inline, &mut r.list_msgs)?,
+            "--policy" => set_flag(&opt, &inline, &mut r.policy)?,
+            "--multi" => {
+                let op = a.value(&opt, inline, "an operation name and a JSON object")?;
+                let json = match a.items.get(a.pos) {
+                    Some(v) => {
+                        a.pos += 1;
+                        v.clone()
+                    }
+                    None => return Err(Fail::Usage(format!("--multi {op}: needs a JSON object after the operation name"))),
+                };
+                r.multi.push((op, json));
+            }
             // YNL's switch for tolerating unknown attributes/values: always on here.
             "--process-unknown" => no_value(&opt, &inline)?,
             "--create" | "--excl" | "--replace" | "--append" => {
@@ -169,6 +191,9 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
     if r.do_.is_some() && r.dump.is_some() {
         return Err(Fail::Usage("--do and --dump cannot be used together".into()));
     }
+    if !r.multi.is_empty() && (r.do_.is_some() || r.dump.is_some()) {
+        return Err(Fail::Usage("--multi cannot be used together with --do or --dump".into()));
+    }
     if let Some(d) = duration {
         let secs: f64 = d
             .parse()
@@ -183,7 +208,7 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
     if r.json.is_some() && r.do_.is_none() && r.dump.is_none() {
         return Err(Fail::Usage("--json needs --do OP or --dump OP".into()));
     }
-    if r.do_.is_none() && r.dump.is_none() && r.subscribe.is_none() && !r.list_ops && !r.list_msgs && !r.list_groups {
+    if r.do_.is_none() && r.dump.is_none() && r.multi.is_empty() && r.subscribe.is_none() && !r.list_ops && !r.list_msgs && !r.list_groups {
         return Err(Fail::Usage("nothing to do: give --do OP, --dump OP, --subscribe GROUP or --list-ops".into()));
     }
     Ok(Command::Run(r))
@@ -243,6 +268,9 @@ mod tests {
         let Command::Run(r) = p("--spec a.yaml --dump getfamily --output-json").unwrap() else { panic!() };
         assert_eq!(r.dump.as_deref(), Some("getfamily"));
         assert!(r.output_json);
+        let Command::Run(r) = p("--spec a.yaml --multi getfamily {} --multi getfamily {\"x\":1} --policy").unwrap() else { panic!() };
+        assert_eq!(r.multi, [("getfamily".to_string(), "{}".to_string()), ("getfamily".to_string(), "{\"x\":1}".to_string())]);
+        assert!(r.policy);
     }
 
     #[test]
@@ -258,6 +286,8 @@ mod tests {
             "--spec a --do x --output-json=1",
             "gen --spec a --out d --kernel=yes",
             "--spec a --json {}",
+            "--spec a --multi x",
+            "--spec a --do x --multi y {}",
             "check",
             "gen --spec a",
             "frobnicate",

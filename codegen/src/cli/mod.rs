@@ -3,6 +3,7 @@
 
 mod args;
 mod gen;
+mod policy;
 mod raw;
 mod raw_run;
 mod run;

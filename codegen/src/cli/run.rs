@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use nlspec_codegen::dynamic::{Decoder, Encoder, Key, Value};
 use nlspec_codegen::ir::{AttrKind, AttrType, Family, Op, SetId};
-use nlspec_rt::{AttrPath, Attrs, Error, GenlSocket, PathSeg, Request};
+use nlspec_rt::{AttrPath, Attrs, BatchItem, Error, GenlSocket, PathSeg, Request, Warning};
 use serde_json::{Map as JMap, Value as J};
 
 use super::args::RunArgs;
@@ -64,12 +64,48 @@ fn parse_json(text: &str) -> Result<JMap<String, J>, Fail> {
     }
 }
 
+/// As YNL's `_ops` on a successful end that carried an extended ACK: `print("Netlink
+/// warning:")` then `print(nl_msg)` (its `NlMsg.__repr__`), both on stdout. The kernel puts
+/// only the message (and a cookie) into a successful ACK.
+pub(crate) fn print_warning(w: &Warning) -> Result<(), Fail> {
+    out("Netlink warning:")?;
+    let h = w.header;
+    let mut s = format!(
+        "nl_len = {} ({}) nl_flags = 0x{:x} nl_type = {}",
+        h.len,
+        h.len.saturating_sub(16),
+        h.flags,
+        h.ty
+    );
+    if let Some(m) = &w.msg {
+        let ext = Value::Map(vec![(Key::Str("msg".into()), Value::Str(m.clone()))]);
+        s.push_str("\n\textack: ");
+        s.push_str(&ext.to_pretty(1 << 20));
+    }
+    out(&s)
+}
+
+/// YNL's shape of a do's replies: `None` without one, the reply itself, a list of several.
+fn do_shape(mut replies: Vec<Value>) -> Value {
+    match replies.len() {
+        0 => Value::Null,
+        1 => replies.pop().unwrap_or(Value::Null),
+        _ => Value::List(replies),
+    }
+}
+
 pub(crate) fn sock_err(what: &str, e: Error) -> Fail {
     Fail::Error(format!("nlspec: {what}: {e}"))
 }
 
 /// Pick the operation and mode; unknown names and missing modes are usage errors.
 fn pick_op<'f>(fam: &'f Family, name: &str, dump: bool) -> Result<&'f Op, Fail> {
+    pick_op_for(fam, name, dump, false)
+}
+
+/// `pick_op`; for `--policy` (`any_mode`) the op need not have that mode: the kernel's
+/// answer (`None` when it has no policy for it) is printed, as YNL does.
+fn pick_op_for<'f>(fam: &'f Family, name: &str, dump: bool, any_mode: bool) -> Result<&'f Op, Fail> {
     let mode = if dump { "--dump" } else { "--do" };
     let op = fam.op_by_name(name).ok_or_else(|| {
         Fail::Usage(format!("{mode} {name:?}: family {} has no such operation; operations: {}", fam.name, ops_list(fam)))
@@ -82,7 +118,7 @@ fn pick_op<'f>(fam: &'f Family, name: &str, dump: bool) -> Result<&'f Op, Fail> 
         )));
     }
     let has = if dump { op.dump.is_some() } else { op.do_.is_some() };
-    if !has {
+    if !has && !any_mode {
         return Err(Fail::Usage(format!(
             "{mode} {name:?}: the operation has no {}; operations: {}",
             if dump { "dump" } else { "do" },
@@ -129,11 +165,26 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
         Some(t) => parse_json(t)?,
         None => JMap::new(),
     };
-    let op = match (&a.do_, &a.dump) {
-        (Some(n), _) => Some((pick_op(&fam, n, false)?, false)),
-        (_, Some(n)) => Some((pick_op(&fam, n, true)?, true)),
+    let mut op = match (&a.do_, &a.dump) {
+        (Some(n), _) => Some((pick_op_for(&fam, n, false, a.policy)?, false)),
+        (_, Some(n)) => Some((pick_op_for(&fam, n, true, a.policy)?, true)),
         _ => None,
     };
+    // --multi: every op a do, encoded up front like --do.
+    let mut multi = Vec::new();
+    for (name, text) in &a.multi {
+        let op = pick_op(&fam, name, false)?;
+        let j = parse_json(text).map_err(|e| match e {
+            Fail::Usage(m) => Fail::Usage(format!("--multi {name}: {}", m.trim_start_matches("--json: "))),
+            other => other,
+        })?;
+        let enc = Encoder::new(&fam)
+            .message(op.attribute_set, op.fixed_header, &j)
+            .map_err(|e| Fail::Usage(format!("--multi {name}: {e}")))?;
+        multi.push((op, enc));
+    }
+    // --policy replaces running the --do/--dump op (as YNL's cli.py).
+    let policy_of = if a.policy { op.take() } else { None };
     if let Some(g) = &a.subscribe {
         if fam.mcgrp_by_name(g).is_none() {
             let names: Vec<&str> = fam.mcast_groups.iter().map(|g| g.name.as_str()).collect();
@@ -153,10 +204,16 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
         ),
         None => None,
     };
-    if op.is_none() && a.subscribe.is_none() {
+    if op.is_none() && a.subscribe.is_none() && multi.is_empty() && policy_of.is_none() {
         return Ok(());
     }
     if !fam.is_genetlink() {
+        if policy_of.is_some() || !multi.is_empty() {
+            return Err(Fail::Error(format!(
+                "nlspec: --policy and --multi need a Generic Netlink family (nlctrl policies, batched genetlink requests); {} is {:?}",
+                fam.name, fam.protocol
+            )));
+        }
         return super::raw_run::run(&a, &fam, op, encoded.as_ref());
     }
 
@@ -184,6 +241,11 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
             }
             Err(e) => return Err(sock_err(&format!("subscribing to {g:?}"), e)),
         }
+    }
+
+    if let Some((op, dump)) = policy_of {
+        let v = super::policy::policy(&mut sock, &fam, info.id, op, dump)?;
+        show(&v, a.output_json)?;
     }
 
     let dec = Decoder::new(&fam);
@@ -214,16 +276,77 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
                     list.push(v);
                 }
             }
+            if let Some(w) = it.warning() {
+                print_warning(w)?;
+            }
             drop(it);
             show(&Value::List(list), a.output_json)?;
         } else {
-            let v = match sock.request(&req, |w| w.put_raw_bytes(attrs)) {
-                Ok(m) => decode(&m)?.unwrap_or(Value::Null),
-                Err(Error::NoReply) => Value::Null,
-                Err(e) => return Err(ctx.fail(e)),
-            };
-            show(&v, a.output_json)?;
+            // Every reply before the ACK (YNL: one → the reply, several → a list, none → None).
+            let mut it = sock.request_all(&req, |w| w.put_raw_bytes(attrs)).map_err(|e| ctx.fail(e))?;
+            let mut list = Vec::new();
+            while let Some(m) = it.next() {
+                let m = m.map_err(|e| ctx.fail(e))?;
+                if let Some(v) = decode(&m)? {
+                    list.push(v);
+                }
+            }
+            if let Some(w) = it.warning() {
+                print_warning(w)?;
+            }
+            drop(it);
+            show(&do_shape(list), a.output_json)?;
         }
+    }
+
+    if !multi.is_empty() {
+        // One datagram, as YNL's do_multi; results in request order, each shaped as a do.
+        let version = fam.version.min(255) as u8;
+        let reqs: Vec<(Request<'_>, &[u8])> = multi
+            .iter()
+            .map(|(op, (hdr, attrs))| {
+                (Request::new(info.id, op.req_value.unwrap_or(0) as u8, version).header(hdr), &attrs[..])
+            })
+            .collect();
+        let mut replies: Vec<Vec<Value>> = vec![Vec::new(); multi.len()];
+        let mut results: Vec<Option<Value>> = vec![None; multi.len()];
+        let mut order = Vec::new();
+        let mut it = sock.request_batch(&reqs, a.nlm_flags).map_err(|e| sock_err("sending the --multi batch", e))?;
+        while let Some(item) = it.next() {
+            match item.map_err(|e| sock_err("--multi", e))? {
+                BatchItem::Reply { index, msg } => {
+                    let (op, _) = &multi[index];
+                    if Some(msg.cmd() as u32) != op.rsp_value {
+                        eprintln!("nlspec: note: skipped a message with command {} (a reply of {} has {:?})", msg.cmd(), op.name, op.rsp_value);
+                        continue;
+                    }
+                    let v = dec
+                        .message(op.attribute_set, msg.attr_bytes(), op.fixed_header, msg.fixed_header())
+                        .map_err(|e| Fail::Error(format!("nlspec: cannot decode the reply to {} per {}: {e}", op.name, a.spec)))?;
+                    replies[index].push(v);
+                }
+                BatchItem::Done { index, result } => {
+                    let (op, (hdr, attrs)) = &multi[index];
+                    match result {
+                        Ok(w) => {
+                            if let Some(w) = w {
+                                print_warning(&w)?;
+                            }
+                        }
+                        Err(e) => {
+                            let ctx = ErrCtx { fam: &fam, set: op.attribute_set, base: 20 + ((hdr.len() + 3) & !3), attrs };
+                            return Err(ctx.fail(e));
+                        }
+                    }
+                    results[index] = Some(do_shape(std::mem::take(&mut replies[index])));
+                    order.push(index);
+                }
+            }
+        }
+        drop(it);
+        // YNL appends each result when its ACK arrives: the kernel answers in request order.
+        let list = order.into_iter().filter_map(|i| results[i].take()).collect();
+        show(&Value::List(list), a.output_json)?;
     }
 
     if a.subscribe.is_some() {
