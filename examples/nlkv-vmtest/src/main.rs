@@ -99,6 +99,8 @@ struct KErr {
     msg: String,
     path: String,
     missing: Option<String>,
+    /// Path of the nest the missing attribute belongs in (ext-ack MISS_NEST), if not top level.
+    missing_nest: Option<String>,
     policy: Option<nlspec_rt::Policy>,
 }
 
@@ -109,6 +111,7 @@ fn kerr<T>(what: &str, r: Result<T, Error>) -> Result<KErr, String> {
             errno,
             msg: msg.unwrap_or_default(),
             path: path.map(|p| p.to_string()).unwrap_or_default(),
+            missing_nest: missing.as_ref().and_then(|m| m.nest.as_ref()).map(|n| n.to_string()),
             missing: missing.map(|m| m.name.map(str::to_string).unwrap_or_else(|| format!("type {}", m.ty))),
             policy: policy.map(|p| *p),
         }),
@@ -764,7 +767,22 @@ fn policy_rejections() -> Vec<Check> {
             let e = kerr("fill without count", c.fill(&FillRequest::new(h).key("x")))?;
             eq("fill without count", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("count")))?;
             let e = kerr("incr without delta", c.incr(&IncrRequest::new(h).key("x")))?;
-            eq("incr without delta", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("delta")))
+            eq("incr without delta", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("delta")))?;
+            // Missing inside a nest (ext-ack MISS_NEST): the second tag has a weight but no name.
+            let r = c.set(&SetRequest::new(h).key("m").tags(|a| {
+                a.item(|t| {
+                    t.name("ok").weight(1);
+                });
+                a.item(|t| {
+                    t.weight(2);
+                });
+            }));
+            let e = kerr("tag without name", r)?;
+            eq(
+                "tag without name (errno, missing, nest)",
+                (e.errno, e.missing.as_deref(), e.missing_nest.as_deref()),
+                (libc::EINVAL, Some("name"), Some(".tags[1]")),
+            )
         })),
         ("handler-rejections", Box::new(move |c: &mut Client| {
             let r = c.set(&SetRequest::new(KvHdr { ns: 40, reserved: 1 }).key("r"));
