@@ -242,8 +242,14 @@ impl<'f> Cx<'f> {
     /// The enum/flags newtype a value is typed with: its `enum`, unless `enum-as-flags` names
     /// a plain enum (whose values are bit numbers, so the mask stays a plain integer).
     pub fn value_enum(&self, e: Option<EnumId>, as_flags: bool) -> Option<EnumId> {
-        e.filter(|e| !as_flags || self.fam.enum_(*e).kind == EnumKind::Flags)
+        value_enum(self.fam, e, as_flags)
     }
+}
+
+/// The enum/flags definition a value is typed with (see [`Cx::value_enum`]); shared by the
+/// client and kernel emitters.
+pub fn value_enum(f: &Family, e: Option<EnumId>, as_flags: bool) -> Option<EnumId> {
+    e.filter(|e| !as_flags || f.enum_(*e).kind == EnumKind::Flags)
 }
 
 /// Rust integer type of a fixed-width or variable-width YNL integer type.

@@ -22,6 +22,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::ir::{self, AttrKind, AttrRef, AttrType, ByteOrder, EnumKind, Family, KernelPolicy, MemberType, Op, SetId};
+use crate::attr::doc_attrs as doc;
 use crate::names;
 
 /// Options of the kernel emitter.
@@ -328,18 +329,6 @@ impl Names {
     }
 }
 
-fn doc(d: Option<&str>) -> TokenStream {
-    match d {
-        Some(d) if !d.trim().is_empty() => {
-            let lines = d.trim_end().lines().map(|l| {
-                let l = format!(" {}", l.trim());
-                quote!(#[doc = #l])
-            });
-            quote!(#(#lines)*)
-        }
-        _ => TokenStream::new(),
-    }
-}
 
 fn doc_str(s: &str) -> TokenStream {
     doc(Some(s))

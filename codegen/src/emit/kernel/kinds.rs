@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::Names;
-use crate::ir::{self, AttrType, BoundSource, ByteOrder, EnumKind, Family, SetId};
+use crate::ir::{self, AttrType, BoundSource, ByteOrder, Family, SetId};
 
 /// Statics a policy entry needs (range structs, value-check types), collected while the
 /// policy tables are emitted.
@@ -164,26 +164,13 @@ pub fn getter(f: &Family, n: &Names, a: &ir::Attr) -> Option<(TokenStream, Token
 
 /// Rust type of an integer attribute's value: the enum/flags newtype when it names one.
 pub fn int_value_ty(f: &Family, n: &Names, a: &ir::Attr, t: AttrType) -> (TokenStream, Option<TokenStream>) {
-    let plain = plain_int(t);
-    match a.enum_.filter(|e| !a.enum_as_flags || f.enum_(*e).kind == EnumKind::Flags) {
+    let plain = crate::attr::int_ty(t).unwrap_or_else(|| quote!(i64));
+    match crate::attr::value_enum(f, a.enum_, a.enum_as_flags) {
         Some(e) => {
             let ty = format_ident!("{}", n.enums[e.0]);
             (quote!(#ty), Some(plain))
         }
         None => (plain, None),
-    }
-}
-
-pub fn plain_int(t: AttrType) -> TokenStream {
-    match t {
-        AttrType::U8 => quote!(u8),
-        AttrType::U16 => quote!(u16),
-        AttrType::U32 => quote!(u32),
-        AttrType::U64 | AttrType::Uint => quote!(u64),
-        AttrType::S8 => quote!(i8),
-        AttrType::S16 => quote!(i16),
-        AttrType::S32 => quote!(i32),
-        _ => quote!(i64),
     }
 }
 
