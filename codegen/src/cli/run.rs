@@ -267,36 +267,25 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
                 .map(Some)
                 .map_err(|e| Fail::Error(format!("nlspec: cannot decode the reply to {} per {}: {e}", op.name, a.spec)))
         };
-        if dump {
-            let mut it = sock.dump(&req, |w| w.put_raw_bytes(attrs)).map_err(|e| ctx.fail(e))?;
-            let mut list = Vec::new();
-            while let Some(m) = it.next() {
-                let m = m.map_err(|e| ctx.fail(e))?;
-                if let Some(v) = decode(&m)? {
-                    list.push(v);
-                }
-            }
-            if let Some(w) = it.warning() {
-                print_warning(w)?;
-            }
-            drop(it);
-            show(&Value::List(list), a.output_json)?;
+        // A dump prints its replies as a list; a do prints every reply before the ACK shaped
+        // as YNL does (one → the reply, several → a list, none → None).
+        let (mut it, shape): (nlspec_rt::DumpIter<'_>, fn(Vec<Value>) -> Value) = if dump {
+            (sock.dump(&req, |w| w.put_raw_bytes(attrs)).map_err(|e| ctx.fail(e))?, Value::List)
         } else {
-            // Every reply before the ACK (YNL: one → the reply, several → a list, none → None).
-            let mut it = sock.request_all(&req, |w| w.put_raw_bytes(attrs)).map_err(|e| ctx.fail(e))?;
-            let mut list = Vec::new();
-            while let Some(m) = it.next() {
-                let m = m.map_err(|e| ctx.fail(e))?;
-                if let Some(v) = decode(&m)? {
-                    list.push(v);
-                }
+            (sock.request_all(&req, |w| w.put_raw_bytes(attrs)).map_err(|e| ctx.fail(e))?, do_shape)
+        };
+        let mut list = Vec::new();
+        while let Some(m) = it.next() {
+            let m = m.map_err(|e| ctx.fail(e))?;
+            if let Some(v) = decode(&m)? {
+                list.push(v);
             }
-            if let Some(w) = it.warning() {
-                print_warning(w)?;
-            }
-            drop(it);
-            show(&do_shape(list), a.output_json)?;
         }
+        if let Some(w) = it.warning() {
+            print_warning(w)?;
+        }
+        drop(it);
+        show(&shape(list), a.output_json)?;
     }
 
     if !multi.is_empty() {
