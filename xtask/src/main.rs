@@ -45,8 +45,8 @@ tasks:
   vm-test                              deps, both kernels, the suite in each; PASS/FAIL per case
   vm-smoke                             VM infrastructure self-test: hello module + guest smoke
                                        binary in both kernels
-  test                                 generate --check, cargo test --workspace, vm-smoke, vm-test
-                                       (the CI entry point)
+  test                                 deps, generate --check, cargo test --workspace, vm-smoke,
+                                       vm-test, kmod-corpus (the README's test command; CI runs it)
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
 stream the guest console to stderr (it is always saved to target/vm-test/<kernel>.log).
@@ -162,6 +162,9 @@ fn cmd_vm_run(mut a: Args) -> Result<i32> {
 /// The README's test command: unit/integration tests, then the VM suite. Fails on the first
 /// failing step.
 fn cmd_test() -> Result<i32> {
+    // A fresh machine has none of the kernel sources, toolchain or qemu: install them first
+    // (idempotent, quick when present), so this one command is all the README needs.
+    deps()?;
     // generated/ must match specs/ (CI fails on drift).
     if generate::generate(true)? != 0 {
         return Err(err!("generated/ drifted from specs/: run `cargo xtask generate` and commit"));
