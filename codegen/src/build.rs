@@ -72,9 +72,9 @@ impl Builder {
     pub fn compile_client(self) -> Result<Vec<PathBuf>, BuildError> {
         let out = match self.out_dir {
             Some(d) => d,
-            None => std::env::var_os("OUT_DIR")
-                .map(PathBuf::from)
-                .ok_or_else(|| BuildError("OUT_DIR is not set: call this from a build script or set out_dir()".into()))?,
+            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| {
+                BuildError("OUT_DIR is not set: call this from a build script or set out_dir()".into())
+            })?,
         };
         std::fs::create_dir_all(&out).map_err(|e| BuildError(format!("creating {}: {e}", out.display())))?;
         let mut written = Vec::new();
@@ -82,12 +82,16 @@ impl Builder {
             if self.emit_rerun {
                 println!("cargo:rerun-if-changed={}", spec.display());
             }
-            let fam = crate::load_and_resolve(spec).map_err(|d| BuildError(d.to_string()))?;
+            let fam = nlspec_model::load_and_resolve(spec).map_err(|d| BuildError(d.to_string()))?;
             let src = crate::emit::client::module_rs(
                 &fam,
-                if self.tokio { crate::emit::client::AsyncClient::Always } else { crate::emit::client::AsyncClient::Never },
+                if self.tokio {
+                    crate::emit::client::AsyncClient::Always
+                } else {
+                    crate::emit::client::AsyncClient::Never
+                },
             )
-                .map_err(|e| BuildError(format!("{}: {e}", spec.display())))?;
+            .map_err(|e| BuildError(format!("{}: {e}", spec.display())))?;
             let file = crate::emit::GeneratedFile::new(format!("{}.rs", fam.name.replace('-', "_")), src);
             crate::emit::write_files(&out, std::slice::from_ref(&file))
                 .map_err(|e| BuildError(format!("writing into {}: {e}", out.display())))?;

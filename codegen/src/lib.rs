@@ -1,33 +1,18 @@
-//! nlspec code generator: YNL spec loader, validator, resolved model and emitters.
+//! nlspec code generator: from a resolved YNL family ([`nlspec_model::ir::Family`]) to the
+//! typed userspace client crate and the Rust-for-Linux kernel module.
 //!
-//! Pipeline: [`loader`] (YAML → [`spec::Spec`] + span index) → [`resolve`] (validation →
-//! [`ir::Family`]) → emitters. Errors are [`diag::Diagnostics`] with `file:line:col`.
+//! - [`emit::client`] / [`emit::kernel`]: the two emitters, each returning
+//!   [`emit::GeneratedFile`]s;
+//! - [`attr`]: one type per YNL attribute kind, which knows its policy, Rust types, put and
+//!   parse for both sides;
+//! - [`Builder`]: the build.rs API (prost-build style).
+//!
+//! The spec model is re-exported as [`model`] so a build script needs one dependency.
 
 pub mod attr;
 mod build;
-pub mod diag;
-#[cfg(feature = "cli")]
-pub mod dynamic;
 pub mod emit;
-pub mod ir;
-pub mod loader;
-pub mod names;
-pub mod resolve;
-pub mod spec;
 
 pub use build::{BuildError, Builder};
-pub use diag::{Diagnostic, Diagnostics, Severity};
-
-use std::path::Path;
-
-/// Load, validate and resolve the spec at `path`.
-pub fn load_and_resolve(path: impl AsRef<Path>) -> Result<ir::Family, Diagnostics> {
-    let loaded = loader::load_file(path.as_ref())?;
-    resolve::resolve(&loaded)
-}
-
-/// Load, validate and resolve spec text; `name` is used as the file name in diagnostics.
-pub fn resolve_str(name: &str, text: &str) -> Result<ir::Family, Diagnostics> {
-    let loaded = loader::load_str(name, text)?;
-    resolve::resolve(&loaded)
-}
+pub use nlspec_model as model;
+pub use nlspec_model::{load_and_resolve, resolve_str, Diagnostic, Diagnostics, Severity};

@@ -15,6 +15,7 @@ use std::process::Command;
 
 use nlspec_codegen::emit::client::{module_rs, AsyncClient};
 
+#[path = "../../model/tests/corpus_support.rs"]
 mod corpus_support;
 
 #[test]
@@ -43,7 +44,9 @@ fn every_kernel_spec_generates_a_compiling_client() {
     golden.sort();
     let mut sources: Vec<(String, Vec<PathBuf>)> = corpus_support::TARBALLS
         .iter()
-        .map(|tb| (corpus_support::stem(tb).trim_start_matches("linux-source-").to_string(), corpus_support::extract(tb)))
+        .map(|tb| {
+            (corpus_support::stem(tb).trim_start_matches("linux-source-").to_string(), corpus_support::extract(tb))
+        })
         .collect();
     sources.push(("golden".into(), golden));
     for (ver, specs) in &sources {
@@ -75,10 +78,7 @@ fn every_kernel_spec_generates_a_compiling_client() {
             }
         }
     }
-    let lib: String = modules
-        .keys()
-        .map(|m| format!("#[allow(unused, clippy::all)]\npub mod {m};\n"))
-        .collect();
+    let lib: String = modules.keys().map(|m| format!("#[allow(unused, clippy::all)]\npub mod {m};\n")).collect();
     std::fs::write(src.join("lib.rs"), lib).unwrap();
     let rt = root.join("runtime");
     std::fs::write(
@@ -114,7 +114,11 @@ fn every_kernel_spec_generates_a_compiling_client() {
     for (m, errs) in &broken {
         let label = modules.get(m).cloned().unwrap_or_else(|| m.clone());
         let shown: Vec<&String> = errs.iter().take(5).collect();
-        failures.push(format!("{label}: {} errors, e.g.\n  {}", errs.len(), shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")));
+        failures.push(format!(
+            "{label}: {} errors, e.g.\n  {}",
+            errs.len(),
+            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")
+        ));
     }
     let _ = std::fs::remove_dir_all(&krate);
     let ok = modules.keys().filter(|m| !broken.contains_key(*m)).count();

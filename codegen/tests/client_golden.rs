@@ -37,10 +37,11 @@ fn client_output_matches_golden_files() {
         }
         let want = std::fs::read_to_string(&want_path).unwrap_or_default();
         if want != got {
-            let line = want.lines().zip(got.lines()).position(|(a, b)| a != b).map_or_else(
-                || want.lines().count().min(got.lines().count()) + 1,
-                |i| i + 1,
-            );
+            let line = want
+                .lines()
+                .zip(got.lines())
+                .position(|(a, b)| a != b)
+                .map_or_else(|| want.lines().count().min(got.lines().count()) + 1, |i| i + 1);
             bad.push(format!("{}: differs from the golden file at line {line}", want_path.display()));
         }
     }
@@ -50,7 +51,7 @@ fn client_output_matches_golden_files() {
 /// Every attribute kind appears in the golden specs.
 #[test]
 fn golden_specs_cover_every_attribute_kind() {
-    use nlspec_codegen::ir::AttrType as T;
+    use nlspec_codegen::model::ir::AttrType as T;
     let mut seen = std::collections::BTreeSet::new();
     for spec in golden_specs() {
         let fam = nlspec_codegen::load_and_resolve(&spec).unwrap();
@@ -61,9 +62,26 @@ fn golden_specs_cover_every_attribute_kind() {
         }
     }
     for t in [
-        T::Unused, T::Pad, T::Flag, T::U8, T::U16, T::U32, T::U64, T::S8, T::S16, T::S32, T::S64,
-        T::Uint, T::Sint, T::String, T::Binary, T::Nest, T::IndexedArray, T::NestTypeValue,
-        T::Bitfield32, T::SubMessage,
+        T::Unused,
+        T::Pad,
+        T::Flag,
+        T::U8,
+        T::U16,
+        T::U32,
+        T::U64,
+        T::S8,
+        T::S16,
+        T::S32,
+        T::S64,
+        T::Uint,
+        T::Sint,
+        T::String,
+        T::Binary,
+        T::Nest,
+        T::IndexedArray,
+        T::NestTypeValue,
+        T::Bitfield32,
+        T::SubMessage,
     ] {
         assert!(seen.contains(&format!("{t:?}")), "no golden spec has a {t:?} attribute");
     }

@@ -162,9 +162,7 @@ fn policy_violation_names_the_attribute() {
     // family-name is NLA_NUL_STRING of at most GENL_NAMSIZ - 1 bytes: the kernel rejects a
     // longer one, and the extended ACK's offset comes back as the attribute's spec name.
     let mut c = Client::new().unwrap();
-    let e = c
-        .getfamily(&GetfamilyRequest::new().family_name("a-family-name-far-too-long"))
-        .unwrap_err();
+    let e = c.getfamily(&GetfamilyRequest::new().family_name("a-family-name-far-too-long")).unwrap_err();
     match &e {
         nlspec_rt::Error::Kernel { errno, path, policy, .. } => {
             assert_eq!(*errno, 22, "EINVAL expected: {e}");

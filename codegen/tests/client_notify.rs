@@ -18,15 +18,11 @@ fn fake(cmd: u8, name: &str) -> Vec<u8> {
     let mut b = Vec::new();
     start_message(&mut b, 0x10, 0, 0, 0, cmd, 2, &[]);
     let mut w = AttrWriter::new(&mut b);
-    CtrlAttrsEncoder::new(&mut w)
-        .family_name(name)
-        .family_id(marker())
-        .version(7)
-        .mcast_groups(|a| {
-            a.item_at(1, |g| {
-                g.name("grp").id(99);
-            });
+    CtrlAttrsEncoder::new(&mut w).family_name(name).family_id(marker()).version(7).mcast_groups(|a| {
+        a.item_at(1, |g| {
+            g.name("grp").id(99);
         });
+    });
     w.finish().unwrap();
     finish_message(&mut b).unwrap();
     b

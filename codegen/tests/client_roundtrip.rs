@@ -4,9 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-use nlspec_nlkv::{
-    attrs, Change, Entry, EntryEncoder, EntryFlags, EntryStats, GetReply, Kind, KvHdr, SetRequest,
-};
+use nlspec_nlkv::{attrs, Change, Entry, EntryEncoder, EntryFlags, EntryStats, GetReply, Kind, KvHdr, SetRequest};
 use nlspec_rt::{AttrWriter, GenlMsg};
 use proptest::prelude::*;
 
@@ -42,8 +40,18 @@ fn input() -> impl Strategy<Value = Input> {
     (
         (text(), proptest::collection::vec(any::<u8>(), 0..64), any::<u32>(), any::<u32>(), any::<u64>(), any::<i8>()),
         (any::<u64>(), any::<i64>(), any::<(u64, u32, u32)>(), proptest::collection::vec((text(), any::<u16>()), 0..5)),
-        (proptest::collection::vec(text(), 0..4), proptest::collection::vec(any::<u8>(), 32), any::<u32>(), any::<u16>()),
-        (proptest::collection::vec((0u16..0x4000, any::<u32>()), 0..5), any::<(u32, u32)>(), any::<u8>(), any::<bool>()),
+        (
+            proptest::collection::vec(text(), 0..4),
+            proptest::collection::vec(any::<u8>(), 32),
+            any::<u32>(),
+            any::<u16>(),
+        ),
+        (
+            proptest::collection::vec((0u16..0x4000, any::<u32>()), 0..5),
+            any::<(u32, u32)>(),
+            any::<u8>(),
+            any::<bool>(),
+        ),
         (proptest::option::of(text()), any::<u32>()),
     )
         .prop_map(|(a, b, c, d, e)| Input {
@@ -277,7 +285,6 @@ fn malformed_values_name_their_path() {
     w.finish().unwrap();
     let e = Entry::decode(&buf).unwrap_err();
     assert_eq!(e.path.to_string(), ".stats", "{e}");
-
 }
 
 #[test]

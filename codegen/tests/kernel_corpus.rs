@@ -8,6 +8,7 @@ use std::path::Path;
 
 use nlspec_codegen::emit::kernel::{generate, KernelOptions};
 
+#[path = "../../model/tests/corpus_support.rs"]
 mod corpus_support;
 
 #[test]
@@ -33,12 +34,16 @@ fn every_genetlink_kernel_spec_generates_a_module() {
             total += 1;
             match generate(&fam, &KernelOptions::default()) {
                 Ok(files) => {
-                    let module = nlspec_codegen::names::c_lower(&fam.name);
+                    let module = nlspec_codegen::model::names::c_lower(&fam.name);
                     let has = |p: &str| files.iter().any(|f| f.path == Path::new(p));
                     let genl = files.iter().find(|f| f.path == Path::new(&format!("{module}_genl.rs")));
                     match genl {
-                        Some(g) if g.contents.contains("unsafe") => failures.push(format!("{label}: unsafe in family code")),
-                        Some(_) if !has("Kbuild") || !has(&format!("{module}_main.rs")) || !has("nlspec_support.rs") => {
+                        Some(g) if g.contents.contains("unsafe") => {
+                            failures.push(format!("{label}: unsafe in family code"))
+                        }
+                        Some(_)
+                            if !has("Kbuild") || !has(&format!("{module}_main.rs")) || !has("nlspec_support.rs") =>
+                        {
                             failures.push(format!("{label}: module files missing"))
                         }
                         Some(_) => ok += 1,

@@ -12,8 +12,8 @@ fn root() -> PathBuf {
 }
 
 fn gen(spec: &str) -> Vec<nlspec_codegen::emit::GeneratedFile> {
-    let fam = nlspec_codegen::load_and_resolve(root().join("specs").join(spec))
-        .unwrap_or_else(|e| panic!("{spec}: {e}"));
+    let fam =
+        nlspec_codegen::load_and_resolve(root().join("specs").join(spec)).unwrap_or_else(|e| panic!("{spec}: {e}"));
     generate(&fam, &KernelOptions::default()).unwrap_or_else(|e| panic!("{spec}: {e}"))
 }
 

@@ -24,27 +24,92 @@ impl Rng {
 }
 
 const TOKENS: &[&str] = &[
-    "-", ":", "[", "]", "{", "}", ",", "&a", "*a", "*nope", "!!binary", "? ", "|", ">", "'", "\"", "#",
-    "\t", "\n", "  ", "null", "~", "0", "-1", "65536", "16384", "0xffffffffffffffff",
-    "99999999999999999999999", "1.5", "true", "u8", "u64", "s8", "nest", "indexed-array",
-    "nest-type-value", "sub-message", "bitfield32", "flags", "enum", "struct", "const", "u32-max",
-    "s64-min", "name", "value", "type", "subset-of", "nested-attributes", "attributes",
-    "enum-model", "directional", "notify", "event", "mcgrp", "selector", "checks", "max", "min",
-    "exact-len", "fixed-header", "protocol: netlink-raw", "protocol: genetlink-legacy", "---",
-    "...", "%YAML 1.2", "é", "\u{feff}", "\0",
+    "-",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a",
+    "*a",
+    "*nope",
+    "!!binary",
+    "? ",
+    "|",
+    ">",
+    "'",
+    "\"",
+    "#",
+    "\t",
+    "\n",
+    "  ",
+    "null",
+    "~",
+    "0",
+    "-1",
+    "65536",
+    "16384",
+    "0xffffffffffffffff",
+    "99999999999999999999999",
+    "1.5",
+    "true",
+    "u8",
+    "u64",
+    "s8",
+    "nest",
+    "indexed-array",
+    "nest-type-value",
+    "sub-message",
+    "bitfield32",
+    "flags",
+    "enum",
+    "struct",
+    "const",
+    "u32-max",
+    "s64-min",
+    "name",
+    "value",
+    "type",
+    "subset-of",
+    "nested-attributes",
+    "attributes",
+    "enum-model",
+    "directional",
+    "notify",
+    "event",
+    "mcgrp",
+    "selector",
+    "checks",
+    "max",
+    "min",
+    "exact-len",
+    "fixed-header",
+    "protocol: netlink-raw",
+    "protocol: genetlink-legacy",
+    "---",
+    "...",
+    "%YAML 1.2",
+    "é",
+    "\u{feff}",
+    "\0",
 ];
 
 fn seeds() -> Vec<String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut v = vec![std::fs::read_to_string(root.join("../specs/nlctrl.yaml")).unwrap()];
-    let mut fx: Vec<_> = ["tests/fixtures/valid", "tests/fixtures/errors"]
+    let mut fx: Vec<_> = ["../model/tests/fixtures/valid", "../model/tests/fixtures/errors"]
         .iter()
         .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap().map(|e| e.unwrap().path()))
         .collect();
     fx.sort();
     // extra seeds, e.g. the kernel corpus: NLSPEC_MUTATION_SEEDS=<dir of .yaml>
     if let Ok(dir) = std::env::var("NLSPEC_MUTATION_SEEDS") {
-        let mut extra: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+        let mut extra: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
         extra.sort();
         fx.extend(extra);
     }
@@ -148,7 +213,7 @@ fn check(name: &str, text: &str) {
 }
 
 /// A spec that resolves must also generate: the client emitter neither panics nor fails on it.
-fn emits(fam: &nlspec_codegen::ir::Family, text: &str) {
+fn emits(fam: &nlspec_codegen::model::ir::Family, text: &str) {
     let rt = nlspec_codegen::emit::client::RtDependency { path: None, version: "0.1.0".into() };
     match panic::catch_unwind(|| nlspec_codegen::emit::client::crate_files(fam, &rt)) {
         Err(_) => panic!("client emitter panicked on:\n-----\n{text}\n-----"),

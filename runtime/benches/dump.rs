@@ -10,9 +10,7 @@ use std::mem;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nlspec_rt::ctrl::{self, CTRL_ATTR_FAMILY_NAME};
-use nlspec_rt::msg::{
-    finish_message, start_message, NlMsgHdr, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP, NLM_F_REQUEST,
-};
+use nlspec_rt::msg::{finish_message, start_message, NlMsgHdr, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP, NLM_F_REQUEST};
 use nlspec_rt::{AttrWriter, GenlSocket, Request};
 
 struct RawSock(i32);
@@ -20,13 +18,7 @@ struct RawSock(i32);
 impl RawSock {
     fn new() -> Self {
         // SAFETY: plain socket(2) call with integer arguments.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::NETLINK_GENERIC,
-            )
-        };
+        let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_GENERIC) };
         assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
         RawSock(fd)
     }
@@ -75,23 +67,9 @@ impl Drop for RawSock {
     }
 }
 
-fn bench_one(
-    c: &mut Criterion,
-    name: &str,
-    req: Request<'static>,
-    family_name: Option<&'static str>,
-) {
+fn bench_one(c: &mut Criterion, name: &str, req: Request<'static>, family_name: Option<&'static str>) {
     let mut raw_req = Vec::new();
-    start_message(
-        &mut raw_req,
-        req.family,
-        NLM_F_REQUEST | NLM_F_DUMP,
-        1,
-        0,
-        req.cmd,
-        req.version,
-        &[],
-    );
+    start_message(&mut raw_req, req.family, NLM_F_REQUEST | NLM_F_DUMP, 1, 0, req.cmd, req.version, &[]);
     let mut w = AttrWriter::new(&mut raw_req);
     if let Some(f) = family_name {
         w.put_str(CTRL_ATTR_FAMILY_NAME, f);
@@ -106,9 +84,7 @@ fn bench_one(
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(msgs));
     eprintln!("{name}: {msgs} messages, {bytes} bytes per dump");
-    g.bench_function("floor (libc recv loop)", |b| {
-        b.iter(|| black_box(raw.dump(&raw_req, &mut buf)))
-    });
+    g.bench_function("floor (libc recv loop)", |b| b.iter(|| black_box(raw.dump(&raw_req, &mut buf))));
     g.bench_function("rt (GenlSocket::dump + attrs)", |b| {
         b.iter(|| {
             let mut it = sock
@@ -134,12 +110,7 @@ fn benches(c: &mut Criterion) {
     bench_one(c, "nlctrl getfamily dump", ctrl::getfamily_request(), None);
     let mut s = GenlSocket::new().unwrap();
     if s.resolve_family("ethtool").is_ok() {
-        bench_one(
-            c,
-            "ethtool getpolicy dump",
-            ctrl::getpolicy_request(),
-            Some("ethtool"),
-        );
+        bench_one(c, "ethtool getpolicy dump", ctrl::getpolicy_request(), Some("ethtool"));
     }
 }
 

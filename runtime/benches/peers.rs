@@ -26,8 +26,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use nlspec_rt::ctrl::{self, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME};
 use nlspec_rt::msg::{
-    finish_message, nlmsg_align, start_message, NlMsgHdr, NlMsgIter, NLMSG_DONE, NLMSG_ERROR,
-    NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+    finish_message, nlmsg_align, start_message, NlMsgHdr, NlMsgIter, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_DUMP,
+    NLM_F_REQUEST,
 };
 use nlspec_rt::{AttrWriter, FamilyInfo, GenlMsg, GenlSocket};
 
@@ -69,10 +69,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn alloc_counts() -> (u64, u64) {
-    (
-        ALLOCS.load(Ordering::Relaxed),
-        ALLOC_BYTES.load(Ordering::Relaxed),
-    )
+    (ALLOCS.load(Ordering::Relaxed), ALLOC_BYTES.load(Ordering::Relaxed))
 }
 
 /// What every decoding implementation computes per family entry.
@@ -93,18 +90,9 @@ struct RawSock {
 impl RawSock {
     fn new() -> Self {
         // SAFETY: plain socket(2) call with integer arguments.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::NETLINK_GENERIC,
-            )
-        };
+        let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_GENERIC) };
         assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-        RawSock {
-            fd,
-            buf: vec![0; 32 * 1024],
-        }
+        RawSock { fd, buf: vec![0; 32 * 1024] }
     }
 
     fn send(&self, req: &[u8]) {
@@ -203,9 +191,7 @@ fn rt_id_name(m: &GenlMsg<'_>) -> u64 {
 // rust-netlink: netlink-sys socket, netlink-packet-core + netlink-packet-generic (GenlCtrl).
 
 mod rn {
-    use netlink_packet_core::{
-        NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
-    };
+    use netlink_packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
     use netlink_packet_generic::ctrl::nlas::GenlCtrlAttrs;
     use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
     use netlink_packet_generic::GenlMessage;
@@ -255,18 +241,11 @@ mod rn {
             let mut sock = Socket::new(NETLINK_GENERIC).unwrap();
             sock.bind_auto().unwrap();
             sock.connect(&SocketAddr::new(0, 0)).unwrap();
-            Sock {
-                sock,
-                rx: Vec::with_capacity(32 * 1024),
-                tx: Vec::new(),
-            }
+            Sock { sock, rx: Vec::with_capacity(32 * 1024), tx: Vec::new() }
         }
 
         fn transact(&mut self, nlas: Vec<GenlCtrlAttrs>, flags: u16) -> u64 {
-            let mut g = GenlMessage::from_payload(GenlCtrl {
-                cmd: GenlCtrlCmd::GetFamily,
-                nlas,
-            });
+            let mut g = GenlMessage::from_payload(GenlCtrl { cmd: GenlCtrlCmd::GetFamily, nlas });
             g.finalize();
             let mut m = NetlinkMessage::from(g);
             m.header.flags = NLM_F_REQUEST | flags;
@@ -318,9 +297,7 @@ mod neli_impl {
     pub fn id_name(p: &Genl) -> u64 {
         let h = p.attrs().get_attr_handle();
         let id = h.get_attr_payload_as::<u16>(CtrlAttr::FamilyId).unwrap();
-        let name = h
-            .get_attr_payload_as_with_len_borrowed::<&str>(CtrlAttr::FamilyName)
-            .unwrap();
+        let name = h.get_attr_payload_as_with_len_borrowed::<&str>(CtrlAttr::FamilyName).unwrap();
         super::ck(id, name.trim_end_matches('\0'))
     }
 
@@ -352,33 +329,20 @@ mod neli_impl {
         if let Some(n) = name {
             attrs.push(
                 NlattrBuilder::default()
-                    .nla_type(
-                        AttrTypeBuilder::default()
-                            .nla_type(CtrlAttr::FamilyName)
-                            .build()
-                            .unwrap(),
-                    )
+                    .nla_type(AttrTypeBuilder::default().nla_type(CtrlAttr::FamilyName).build().unwrap())
                     .nla_payload(n)
                     .build()
                     .unwrap(),
             );
         }
-        GenlmsghdrBuilder::default()
-            .cmd(CtrlCmd::Getfamily)
-            .version(2)
-            .attrs(attrs)
-            .build()
-            .unwrap()
+        GenlmsghdrBuilder::default().cmd(CtrlCmd::Getfamily).version(2).attrs(attrs).build().unwrap()
     }
 
     pub struct Sock(NlSocketHandle, u32);
 
     impl Sock {
         pub fn new() -> Self {
-            Sock(
-                NlSocketHandle::connect(NlFamily::Generic, None, Groups::empty()).unwrap(),
-                0,
-            )
+            Sock(NlSocketHandle::connect(NlFamily::Generic, None, Groups::empty()).unwrap(), 0)
         }
 
         fn transact(&mut self, name: Option<&str>, flags: NlmF) -> u64 {
@@ -416,22 +380,12 @@ mod neli_impl {
 
     impl Router {
         pub fn new() -> Self {
-            Router(
-                NlRouter::connect(NlFamily::Generic, None, Groups::empty())
-                    .unwrap()
-                    .0,
-            )
+            Router(NlRouter::connect(NlFamily::Generic, None, Groups::empty()).unwrap().0)
         }
 
         pub fn family_dump(&mut self) -> u64 {
-            let recv = self
-                .0
-                .send::<_, _, u16, Genl>(
-                    GenlId::Ctrl,
-                    NlmF::DUMP,
-                    NlPayload::Payload(request(None)),
-                )
-                .unwrap();
+            let recv =
+                self.0.send::<_, _, u16, Genl>(GenlId::Ctrl, NlmF::DUMP, NlPayload::Payload(request(None))).unwrap();
             let mut sum = 0;
             for m in recv {
                 if account(&m.unwrap(), &mut sum) {
@@ -457,10 +411,7 @@ type Op<'a> = Box<dyn FnMut() -> u64 + 'a>;
 fn report_allocs(group: &str, ops: &mut [(&str, Op<'_>)], msgs: u64) {
     const N: u64 = 50;
     eprintln!("\n[alloc] {group}: {msgs} message(s) per op; heap allocations counted over {N} ops");
-    eprintln!(
-        "[alloc] {:<44} {:>10} {:>12} {:>10}",
-        "implementation", "allocs/op", "bytes/op", "allocs/msg"
-    );
+    eprintln!("[alloc] {:<44} {:>10} {:>12} {:>10}", "implementation", "allocs/op", "bytes/op", "allocs/msg");
     for (name, op) in ops.iter_mut() {
         for _ in 0..3 {
             black_box(op());
@@ -509,18 +460,10 @@ fn report_interleaved(group: &str, ops: &mut [(&str, Op<'_>)]) {
         }
     }
     eprintln!("\n[interleaved] {group}: {ROUNDS} round-robin rounds, time per op");
-    eprintln!(
-        "[interleaved] {:<52} {:>11} {:>11}",
-        "implementation", "min", "median"
-    );
+    eprintln!("[interleaved] {:<52} {:>11} {:>11}", "implementation", "min", "median");
     for ((name, _), t) in ops.iter().zip(&mut times) {
         t.sort_by(f64::total_cmp);
-        eprintln!(
-            "[interleaved] {:<52} {:>8.3} µs {:>8.3} µs",
-            name,
-            t[0] / 1000.0,
-            t[t.len() / 2] / 1000.0
-        );
+        eprintln!("[interleaved] {:<52} {:>8.3} µs {:>8.3} µs", name, t[0] / 1000.0, t[t.len() / 2] / 1000.0);
     }
 }
 
@@ -561,10 +504,7 @@ fn benches(c: &mut Criterion) {
     let mut captured = Vec::new();
     let msgs = RawSock::new().transact(&dump_req, Some(&mut captured));
     let bytes: usize = captured.iter().map(Vec::len).sum();
-    eprintln!(
-        "family dump: {msgs} families, {} datagrams, {bytes} bytes (captured for decode only)",
-        captured.len()
-    );
+    eprintln!("family dump: {msgs} families, {} datagrams, {bytes} bytes (captured for decode only)", captured.len());
 
     // --- 1. family dump, fully decoded --------------------------------------------------------
     {
@@ -605,9 +545,7 @@ fn benches(c: &mut Criterion) {
             (
                 "nlspec-nlctrl generated Client::getfamily_dump",
                 Box::new(move || {
-                    let mut it = gen
-                        .getfamily_dump(&nlspec_nlctrl::GetfamilyDumpRequest::new())
-                        .unwrap();
+                    let mut it = gen.getfamily_dump(&nlspec_nlctrl::GetfamilyDumpRequest::new()).unwrap();
                     let mut sum = 0;
                     while let Some(r) = it.next() {
                         let r = r.unwrap();
@@ -616,14 +554,8 @@ fn benches(c: &mut Criterion) {
                     sum
                 }),
             ),
-            (
-                "rust-netlink (netlink-sys + packet-generic)",
-                Box::new(move || rn.family_dump()),
-            ),
-            (
-                "neli 0.7 NlSocketHandle",
-                Box::new(move || ns.family_dump()),
-            ),
+            ("rust-netlink (netlink-sys + packet-generic)", Box::new(move || rn.family_dump())),
+            ("neli 0.7 NlSocketHandle", Box::new(move || ns.family_dump())),
             ("neli 0.7 NlRouter", Box::new(move || nr.family_dump())),
         ];
         check_same("family dump decoded", &mut ops, &[FLOOR]);
@@ -644,16 +576,11 @@ fn benches(c: &mut Criterion) {
         let req = ctrl::getfamily_request();
         let do_req = &do_req;
         let mut ops: Vec<(&str, Op<'_>)> = vec![
-            (
-                "floor: libc send/recv + ACK, headers only",
-                Box::new(move || raw.transact(do_req, None)),
-            ),
+            ("floor: libc send/recv + ACK, headers only", Box::new(move || raw.transact(do_req, None))),
             (
                 "nlspec-rt primitives (GenlSocket::request + attrs)",
                 Box::new(move || {
-                    let m = rt
-                        .request(&req, |w| ctrl::put_family_name(w, PROBE))
-                        .unwrap();
+                    let m = rt.request(&req, |w| ctrl::put_family_name(w, PROBE)).unwrap();
                     rt_id_name(&m) / 1000
                 }),
             ),
@@ -667,30 +594,15 @@ fn benches(c: &mut Criterion) {
             (
                 "nlspec-nlctrl generated Client::getfamily",
                 Box::new(move || {
-                    let r = gen
-                        .getfamily(&nlspec_nlctrl::GetfamilyRequest::new().family_name(PROBE))
-                        .unwrap();
+                    let r = gen.getfamily(&nlspec_nlctrl::GetfamilyRequest::new().family_name(PROBE)).unwrap();
                     u64::from(r.family_id().unwrap())
                 }),
             ),
-            (
-                "rust-netlink (netlink-sys + packet-generic)",
-                Box::new(move || rn.getfamily(PROBE) / 1000),
-            ),
-            (
-                "neli 0.7 NlSocketHandle",
-                Box::new(move || ns.getfamily(PROBE) / 1000),
-            ),
-            (
-                "neli 0.7 NlRouter::resolve_genl_family",
-                Box::new(move || nr.resolve(PROBE)),
-            ),
+            ("rust-netlink (netlink-sys + packet-generic)", Box::new(move || rn.getfamily(PROBE) / 1000)),
+            ("neli 0.7 NlSocketHandle", Box::new(move || ns.getfamily(PROBE) / 1000)),
+            ("neli 0.7 NlRouter::resolve_genl_family", Box::new(move || nr.resolve(PROBE))),
         ];
-        check_same(
-            "getfamily do",
-            &mut ops,
-            &["floor: libc send/recv + ACK, headers only"],
-        );
+        check_same("getfamily do", &mut ops, &["floor: libc send/recv + ACK, headers only"]);
         report_allocs("getfamily do", &mut ops, 1);
         report_interleaved("getfamily do", &mut ops);
         run_group(c, "getfamily do", ops, None);
@@ -755,8 +667,7 @@ fn benches(c: &mut Criterion) {
                             if m.hdr.ty == NLMSG_DONE {
                                 break;
                             }
-                            let r =
-                                nlspec_nlctrl::GetfamilyReply::decode(&m.genl(0).unwrap()).unwrap();
+                            let r = nlspec_nlctrl::GetfamilyReply::decode(&m.genl(0).unwrap()).unwrap();
                             sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
                         }
                     }

@@ -126,15 +126,11 @@ impl fmt::Display for DecodeErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeErrorKind::TruncatedHeader { remaining } => {
-                write!(
-                    f,
-                    "truncated attribute header ({remaining} bytes left, need 4)"
-                )
+                write!(f, "truncated attribute header ({remaining} bytes left, need 4)")
             }
-            DecodeErrorKind::BadAttrLen { nla_len, remaining } => write!(
-                f,
-                "attribute length {nla_len} is invalid ({remaining} bytes left, minimum 4)"
-            ),
+            DecodeErrorKind::BadAttrLen { nla_len, remaining } => {
+                write!(f, "attribute length {nla_len} is invalid ({remaining} bytes left, minimum 4)")
+            }
             DecodeErrorKind::BadLength { expected, got } => {
                 write!(f, "payload of {got} bytes, expected {expected}")
             }
@@ -164,17 +160,11 @@ pub struct DecodeError {
 impl DecodeError {
     /// An error with an empty path.
     pub fn new(kind: DecodeErrorKind) -> Self {
-        DecodeError {
-            kind,
-            path: AttrPath::new(),
-        }
+        DecodeError { kind, path: AttrPath::new() }
     }
     /// An error located at the attribute with type number `ty`.
     pub fn at_type(kind: DecodeErrorKind, ty: u16) -> Self {
-        DecodeError {
-            kind,
-            path: AttrPath(vec![PathSeg::Type(ty)]),
-        }
+        DecodeError { kind, path: AttrPath(vec![PathSeg::Type(ty)]) }
     }
     /// A free-form error.
     pub fn other(msg: impl Into<Cow<'static, str>>) -> Self {
@@ -182,10 +172,7 @@ impl DecodeError {
     }
     /// A required attribute is absent; `name` is the attribute that should have been there.
     pub fn missing(name: impl Into<Cow<'static, str>>) -> Self {
-        DecodeError {
-            kind: DecodeErrorKind::Missing,
-            path: AttrPath(vec![PathSeg::Name(name.into())]),
-        }
+        DecodeError { kind: DecodeErrorKind::Missing, path: AttrPath(vec![PathSeg::Name(name.into())]) }
     }
     /// Name the attribute this error belongs to.
     ///
@@ -320,13 +307,7 @@ impl<'a> Attr<'a> {
     }
 
     fn len_err(&self, expected: &'static str) -> DecodeError {
-        DecodeError::at_type(
-            DecodeErrorKind::BadLength {
-                expected,
-                got: self.payload.len(),
-            },
-            self.ty(),
-        )
+        DecodeError::at_type(DecodeErrorKind::BadLength { expected, got: self.payload.len() }, self.ty())
     }
 
     fixed_getters! {
@@ -411,8 +392,7 @@ impl<'a> Attr<'a> {
     #[inline]
     pub fn get_str(&self) -> Result<&'a str, DecodeError> {
         let bytes = self.get_str_bytes()?;
-        std::str::from_utf8(bytes)
-            .map_err(|_| DecodeError::at_type(DecodeErrorKind::InvalidUtf8, self.ty()))
+        std::str::from_utf8(bytes).map_err(|_| DecodeError::at_type(DecodeErrorKind::InvalidUtf8, self.ty()))
     }
     /// NUL-terminated string as bytes (lossless; no UTF-8 check). The NUL must exist.
     #[inline]
@@ -509,9 +489,7 @@ impl<'a> Iterator for Attrs<'a> {
             if buf.iter().all(|&b| b == 0) {
                 return None; // tolerated trailing padding
             }
-            return Some(Err(DecodeError::new(DecodeErrorKind::TruncatedHeader {
-                remaining: buf.len(),
-            })));
+            return Some(Err(DecodeError::new(DecodeErrorKind::TruncatedHeader { remaining: buf.len() })));
         }
         let nla_len = u16::from_ne_bytes([buf[0], buf[1]]);
         let raw_type = u16::from_ne_bytes([buf[2], buf[3]]);
@@ -519,10 +497,7 @@ impl<'a> Iterator for Attrs<'a> {
         if len < NLA_HDRLEN || len > buf.len() {
             self.buf = &[];
             return Some(Err(DecodeError::at_type(
-                DecodeErrorKind::BadAttrLen {
-                    nla_len,
-                    remaining: buf.len(),
-                },
+                DecodeErrorKind::BadAttrLen { nla_len, remaining: buf.len() },
                 raw_type & NLA_TYPE_MASK,
             )));
         }
@@ -550,11 +525,7 @@ pub struct EncodeError {
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "attribute type {} has a payload of {} bytes; the maximum is {}",
-            self.ty, self.len, NLA_MAX_PAYLOAD
-        )
+        write!(f, "attribute type {} has a payload of {} bytes; the maximum is {}", self.ty, self.len, NLA_MAX_PAYLOAD)
     }
 }
 
@@ -620,10 +591,7 @@ impl<'b> AttrWriter<'b> {
 
     fn record(&mut self, ty: u16, len: usize) {
         if self.error.is_none() {
-            self.error = Some(EncodeError {
-                ty: ty & NLA_TYPE_MASK,
-                len,
-            });
+            self.error = Some(EncodeError { ty: ty & NLA_TYPE_MASK, len });
         }
     }
 
@@ -822,13 +790,7 @@ mod tests {
         // nla_len says 8 but only 6 bytes.
         let b = [8u8, 0, 1, 0, 0, 0];
         let mut it = Attrs::new(&b);
-        assert!(matches!(
-            it.next(),
-            Some(Err(DecodeError {
-                kind: DecodeErrorKind::BadAttrLen { .. },
-                ..
-            }))
-        ));
+        assert!(matches!(it.next(), Some(Err(DecodeError { kind: DecodeErrorKind::BadAttrLen { .. }, .. }))));
         assert!(it.next().is_none());
         // nla_len < 4
         let b = [2u8, 0, 1, 0];
@@ -853,13 +815,7 @@ mod tests {
         let mut v = Vec::new();
         let mut w = AttrWriter::new(&mut v);
         w.put_str(3, &"x".repeat(NLA_MAX_PAYLOAD));
-        assert_eq!(
-            w.finish(),
-            Err(EncodeError {
-                ty: 3,
-                len: NLA_MAX_PAYLOAD + 1
-            })
-        );
+        assert_eq!(w.finish(), Err(EncodeError { ty: 3, len: NLA_MAX_PAYLOAD + 1 }));
         let mut v = Vec::new();
         let mut w = AttrWriter::new(&mut v);
         let n = w.nest_start(4);

@@ -9,8 +9,8 @@ use crate::attr::AttrWriter;
 use crate::ctrl::FamilyInfo;
 use crate::error::{parse_done_msg_warn, parse_error_msg_warn, Error, RequestContext, Warning};
 use crate::msg::{
-    finish_message, nlmsg_align, start_message, GenlMsg, NlMsg, NLMSG_DONE, NLMSG_ERROR,
-    NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    finish_message, nlmsg_align, start_message, GenlMsg, NlMsg, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
+    NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use crate::schema::AttrSet;
 use crate::socket::Notification;
@@ -42,14 +42,7 @@ pub struct Request<'h> {
 impl Request<'static> {
     /// A request with no extra flags, no fixed header and no name table.
     pub const fn new(family: u16, cmd: u8, version: u8) -> Self {
-        Request {
-            family,
-            cmd,
-            version,
-            flags: 0,
-            header: &[],
-            schema: None,
-        }
+        Request { family, cmd, version, flags: 0, header: &[], schema: None }
     }
 }
 
@@ -133,11 +126,7 @@ pub(crate) struct DumpState {
 impl DumpState {
     /// A dump just sent with sequence number `seq`.
     pub fn new(seq: u32) -> Self {
-        DumpState {
-            seq,
-            done: false,
-            draining: false,
-        }
+        DumpState { seq, done: false, draining: false }
     }
 }
 
@@ -284,12 +273,7 @@ impl Core {
     }
 
     /// Encode a request into `tx`; returns its sequence number.
-    pub fn build(
-        &mut self,
-        req: &Request<'_>,
-        flags: u16,
-        f: impl FnOnce(&mut AttrWriter<'_>),
-    ) -> Result<u32, Error> {
+    pub fn build(&mut self, req: &Request<'_>, flags: u16, f: impl FnOnce(&mut AttrWriter<'_>)) -> Result<u32, Error> {
         let seq = self.next_seq();
         start_message(
             &mut self.tx,
@@ -317,11 +301,7 @@ impl Core {
 
     /// Encode several requests (each with `NLM_F_ACK` and `flags`, attributes given as
     /// ready-made bytes) back to back into `tx`, to be sent as one datagram.
-    pub fn build_batch(
-        &mut self,
-        reqs: &[(Request<'_>, &[u8])],
-        flags: u16,
-    ) -> Result<BatchState, Error> {
+    pub fn build_batch(&mut self, reqs: &[(Request<'_>, &[u8])], flags: u16) -> Result<BatchState, Error> {
         let mut out = Vec::new();
         let mut msgs = Vec::with_capacity(reqs.len());
         for (req, attrs) in reqs {
@@ -338,10 +318,7 @@ impl Core {
             });
         }
         self.tx = out;
-        Ok(BatchState {
-            pending: msgs.len(),
-            msgs,
-        })
+        Ok(BatchState { pending: msgs.len(), msgs })
     }
 
     /// Advance a batch over the messages in `rx`: replies and ACKs matched to their request
@@ -374,11 +351,7 @@ impl Core {
                     let b = &mut st.msgs[i];
                     b.acked = true;
                     st.pending -= 1;
-                    let ctx = RequestContext {
-                        bytes: &self.tx[b.start..b.end],
-                        hdrsize: b.hdrsize,
-                        schema: b.schema,
-                    };
+                    let ctx = RequestContext { bytes: &self.tx[b.start..b.end], hdrsize: b.hdrsize, schema: b.schema };
                     let r = if m.hdr.ty == NLMSG_DONE {
                         parse_done_msg_warn(&m, Some(ctx))
                     } else {
@@ -397,11 +370,7 @@ impl Core {
     }
 
     fn ctx(&self) -> RequestContext<'_> {
-        RequestContext {
-            bytes: &self.tx,
-            hdrsize: self.tx_hdrsize,
-            schema: self.tx_schema,
-        }
+        RequestContext { bytes: &self.tx, hdrsize: self.tx_hdrsize, schema: self.tx_schema }
     }
 
     pub fn buf_mut(&mut self, slot: Slot) -> &mut Vec<u8> {
@@ -460,10 +429,7 @@ impl Core {
     pub fn after_recv(&mut self, slot: Slot, info: RecvInfo) -> Result<Class, Error> {
         self.datagrams += 1;
         if info.full_len > info.len {
-            return Err(Error::Truncated {
-                len: info.full_len,
-                buffer: info.len,
-            });
+            return Err(Error::Truncated { len: info.full_len, buffer: info.len });
         }
         if info.group != 0 {
             if slot == Slot::Notif {
@@ -473,11 +439,7 @@ impl Core {
             let mut buf = self.spare.pop().unwrap_or_default();
             buf.clear();
             buf.extend_from_slice(&self.buf_mut(slot)[..info.len]);
-            self.queue.push_back(Queued {
-                group: info.group,
-                buf,
-                len: info.len,
-            });
+            self.queue.push_back(Queued { group: info.group, buf, len: info.len });
             return Ok(Class::Skip);
         }
         if info.sender != 0 || slot == Slot::Notif {
@@ -529,9 +491,7 @@ impl Core {
                     }));
                 }
                 NLMSG_NOOP | NLMSG_DONE => {}
-                NLMSG_OVERRUN => {
-                    return Some(Err(Error::Protocol("NLMSG_OVERRUN: data lost".into())))
-                }
+                NLMSG_OVERRUN => return Some(Err(Error::Protocol("NLMSG_OVERRUN: data lost".into()))),
                 _ => {
                     if st.reply.is_none() && slot == Slot::Rx {
                         st.reply = Some((start, start + mlen));
@@ -613,11 +573,7 @@ impl Core {
     /// The abandoned dump to drain before the next request, if any. Drive it with
     /// [`Core::dump_step`] and finish with [`Core::drained`].
     pub fn drain_state(&self) -> Option<DumpState> {
-        self.drain.map(|seq| DumpState {
-            seq,
-            done: false,
-            draining: true,
-        })
+        self.drain.map(|seq| DumpState { seq, done: false, draining: true })
     }
 
     /// The drain of dump `seq` is over (finished, or its rest was dropped by the kernel).
@@ -641,14 +597,8 @@ impl Core {
     }
 
     /// The notification at byte range `a..b` of `notif` (from [`Core::notif_step`]).
-    pub fn notification(
-        &self,
-        (a, b, group): (usize, usize, u32),
-    ) -> Result<Notification<'_>, Error> {
-        Ok(Notification {
-            group,
-            msg: NlMsg::parse(&self.notif[a..b])?,
-        })
+    pub fn notification(&self, (a, b, group): (usize, usize, u32)) -> Result<Notification<'_>, Error> {
+        Ok(Notification { group, msg: NlMsg::parse(&self.notif[a..b])? })
     }
 
     /// Mark a dump abandoned before its end (drained before the next request).
@@ -711,44 +661,17 @@ mod tests {
     use crate::msg::{GenlMsg, GenlMsgHdr, NlMsgHdr, NLM_F_MULTI};
 
     fn msg(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
-        let mut b = NlMsgHdr {
-            len: (16 + payload.len()) as u32,
-            ty,
-            flags,
-            seq,
-            pid: 1,
-        }
-        .to_bytes()
-        .to_vec();
+        let mut b = NlMsgHdr { len: (16 + payload.len()) as u32, ty, flags, seq, pid: 1 }.to_bytes().to_vec();
         b.extend_from_slice(payload);
         b.resize(nlmsg_align(b.len()), 0);
         b
     }
     fn genl(seq: u32, flags: u16, cmd: u8) -> Vec<u8> {
-        msg(
-            0x20,
-            flags,
-            seq,
-            &GenlMsgHdr {
-                cmd,
-                version: 1,
-                reserved: 0,
-            }
-            .to_bytes(),
-        )
+        msg(0x20, flags, seq, &GenlMsgHdr { cmd, version: 1, reserved: 0 }.to_bytes())
     }
     fn err(seq: u32, errno: i32) -> Vec<u8> {
         let mut p = (-errno).to_ne_bytes().to_vec();
-        p.extend_from_slice(
-            &NlMsgHdr {
-                len: 20,
-                ty: 0x20,
-                flags: 5,
-                seq,
-                pid: 1,
-            }
-            .to_bytes(),
-        );
+        p.extend_from_slice(&NlMsgHdr { len: 20, ty: 0x20, flags: 5, seq, pid: 1 }.to_bytes());
         msg(NLMSG_ERROR, crate::msg::NLM_F_CAPPED, seq, &p)
     }
     fn done(seq: u32, errno: i32) -> Vec<u8> {
@@ -761,54 +684,30 @@ mod tests {
             b.resize(d.len(), 0);
         }
         b[..d.len()].copy_from_slice(d);
-        c.after_recv(
-            slot,
-            RecvInfo {
-                len: d.len(),
-                full_len: d.len(),
-                group,
-                sender: 0,
-            },
-        )
-        .unwrap()
+        c.after_recv(slot, RecvInfo { len: d.len(), full_len: d.len(), group, sender: 0 }).unwrap()
     }
     fn request(c: &mut Core) -> u32 {
-        c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_ACK, |_| {})
-            .unwrap()
+        c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_ACK, |_| {}).unwrap()
     }
 
     #[test]
     fn notification_between_request_and_reply_is_queued() {
         let mut c = Core::new(1);
         let seq = request(&mut c);
-        let mut st = ReqState {
-            seq,
-            reply: None,
-            want_reply: true,
-        };
+        let mut st = ReqState { seq, reply: None, want_reply: true };
         // A notification first: queued, not taken for the reply.
-        assert!(matches!(
-            deliver(&mut c, Slot::Rx, &genl(0, 0, 9), 3),
-            Class::Skip
-        ));
+        assert!(matches!(deliver(&mut c, Slot::Rx, &genl(0, 0, 9), 3), Class::Skip));
         // A stale reply to an older request, then ours.
         let mut d = genl(seq.wrapping_sub(1), 0, 7);
         d.extend_from_slice(&genl(seq, 0, 5));
-        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &d, 0) else {
-            panic!()
-        };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &d, 0) else { panic!() };
         assert!(c.request_step(&mut st, len).is_none());
         let (a, b) = st.reply.unwrap();
         assert_eq!(GenlMsg::parse(&c.rx[a..b], 0).unwrap().cmd(), 5);
         // Another notification, then the ACK (into Aux, so the reply stays intact).
         assert_eq!(st.next_slot(), Slot::Aux);
-        assert!(matches!(
-            deliver(&mut c, Slot::Aux, &genl(0, 0, 10), 3),
-            Class::Skip
-        ));
-        let Class::Kernel(len) = deliver(&mut c, Slot::Aux, &err(seq, 0), 0) else {
-            panic!()
-        };
+        assert!(matches!(deliver(&mut c, Slot::Aux, &genl(0, 0, 10), 3), Class::Skip));
+        let Class::Kernel(len) = deliver(&mut c, Slot::Aux, &err(seq, 0), 0) else { panic!() };
         assert!(matches!(c.request_step(&mut st, len), Some(Ok(()))));
         assert_eq!(GenlMsg::parse(&c.rx[a..b], 0).unwrap().cmd(), 5);
         // Both notifications come out, in order.
@@ -825,27 +724,12 @@ mod tests {
     fn ack_without_reply_and_errors() {
         let mut c = Core::new(1);
         let seq = request(&mut c);
-        let mut st = ReqState {
-            seq,
-            reply: None,
-            want_reply: true,
-        };
-        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &err(seq, 0), 0) else {
-            panic!()
-        };
-        assert!(matches!(
-            c.request_step(&mut st, len),
-            Some(Err(Error::NoReply))
-        ));
+        let mut st = ReqState { seq, reply: None, want_reply: true };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &err(seq, 0), 0) else { panic!() };
+        assert!(matches!(c.request_step(&mut st, len), Some(Err(Error::NoReply))));
         let seq = request(&mut c);
-        let mut st = ReqState {
-            seq,
-            reply: None,
-            want_reply: false,
-        };
-        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &err(seq, libc::EPERM), 0) else {
-            panic!()
-        };
+        let mut st = ReqState { seq, reply: None, want_reply: false };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &err(seq, libc::EPERM), 0) else { panic!() };
         let r = c.request_step(&mut st, len).unwrap();
         assert_eq!(r.unwrap_err().errno(), Some(libc::EPERM));
     }
@@ -853,14 +737,8 @@ mod tests {
     #[test]
     fn dump_multi_part_interrupted_and_failed() {
         let mut c = Core::new(1);
-        let seq = c
-            .build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {})
-            .unwrap();
-        let mut st = DumpState {
-            seq,
-            done: false,
-            draining: false,
-        };
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState { seq, done: false, draining: false };
         assert!(matches!(c.dump_step(&mut st), DumpStep::NeedRecv));
         let mut d = genl(seq, NLM_F_MULTI, 1);
         d.extend_from_slice(&genl(seq, NLM_F_MULTI, 2));
@@ -869,37 +747,19 @@ mod tests {
         assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
         assert!(matches!(c.dump_step(&mut st), DumpStep::NeedRecv));
         // Second part: interrupted.
-        deliver(
-            &mut c,
-            Slot::Rx,
-            &genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 3),
-            0,
-        );
-        assert!(matches!(
-            c.dump_step(&mut st),
-            DumpStep::Err(Error::DumpInterrupted)
-        ));
+        deliver(&mut c, Slot::Rx, &genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 3), 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Err(Error::DumpInterrupted)));
         assert_eq!(c.drain, Some(seq));
         // Draining skips the rest (DUMP_INTR included) up to DONE.
-        let mut dr = DumpState {
-            seq,
-            done: false,
-            draining: true,
-        };
+        let mut dr = DumpState { seq, done: false, draining: true };
         let mut d = genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 4);
         d.extend_from_slice(&done(seq, 0));
         deliver(&mut c, Slot::Rx, &d, 0);
         assert!(matches!(c.dump_step(&mut dr), DumpStep::Done));
 
         // A dump that fails in its DONE.
-        let seq = c
-            .build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {})
-            .unwrap();
-        let mut st = DumpState {
-            seq,
-            done: false,
-            draining: false,
-        };
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState { seq, done: false, draining: false };
         let mut d = genl(seq, NLM_F_MULTI, 1);
         d.extend_from_slice(&done(seq, libc::EMSGSIZE));
         deliver(&mut c, Slot::Rx, &d, 0);
@@ -921,33 +781,14 @@ mod tests {
     }
     fn ack_warn(seq: u32, text: &str) -> Vec<u8> {
         let mut p = 0i32.to_ne_bytes().to_vec();
-        p.extend_from_slice(
-            &NlMsgHdr {
-                len: 20,
-                ty: 0x20,
-                flags: 5,
-                seq,
-                pid: 1,
-            }
-            .to_bytes(),
-        );
+        p.extend_from_slice(&NlMsgHdr { len: 20, ty: 0x20, flags: 5, seq, pid: 1 }.to_bytes());
         p.extend_from_slice(&ext_msg(text));
-        msg(
-            NLMSG_ERROR,
-            crate::msg::NLM_F_CAPPED | crate::msg::NLM_F_ACK_TLVS,
-            seq,
-            &p,
-        )
+        msg(NLMSG_ERROR, crate::msg::NLM_F_CAPPED | crate::msg::NLM_F_ACK_TLVS, seq, &p)
     }
     fn done_warn(seq: u32, text: &str) -> Vec<u8> {
         let mut p = 0i32.to_ne_bytes().to_vec();
         p.extend_from_slice(&ext_msg(text));
-        msg(
-            NLMSG_DONE,
-            NLM_F_MULTI | crate::msg::NLM_F_ACK_TLVS,
-            seq,
-            &p,
-        )
+        msg(NLMSG_DONE, NLM_F_MULTI | crate::msg::NLM_F_ACK_TLVS, seq, &p)
     }
 
     /// A do answered by several messages (each its own datagram, as `genlmsg_reply` sends
@@ -962,10 +803,7 @@ mod tests {
         let mut got = Vec::new();
         for cmd in [5, 6, 7] {
             // A notification in between is queued, not taken for a reply.
-            assert!(matches!(
-                deliver(&mut c, Slot::Rx, &genl(0, 0, 9), 3),
-                Class::Skip
-            ));
+            assert!(matches!(deliver(&mut c, Slot::Rx, &genl(0, 0, 9), 3), Class::Skip));
             deliver(&mut c, Slot::Rx, &genl(seq, 0, cmd), 0);
             match c.dump_step(&mut st) {
                 DumpStep::Item(a, b) => got.push(c.rx_msg((a, b), 0).unwrap().cmd()),
@@ -993,19 +831,11 @@ mod tests {
 
         // The same stream through the single-reply path keeps the first reply.
         let seq = request(&mut c);
-        let mut st = ReqState {
-            seq,
-            reply: None,
-            want_reply: true,
-        };
-        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &genl(seq, 0, 5), 0) else {
-            panic!()
-        };
+        let mut st = ReqState { seq, reply: None, want_reply: true };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &genl(seq, 0, 5), 0) else { panic!() };
         assert!(c.request_step(&mut st, len).is_none());
         for d in [genl(seq, 0, 6), err(seq, 0)] {
-            let Class::Kernel(len) = deliver(&mut c, Slot::Aux, &d, 0) else {
-                panic!()
-            };
+            let Class::Kernel(len) = deliver(&mut c, Slot::Aux, &d, 0) else { panic!() };
             if let Some(r) = c.request_step(&mut st, len) {
                 r.unwrap();
             }
@@ -1019,9 +849,7 @@ mod tests {
     #[test]
     fn warnings_on_successful_ends() {
         let mut c = Core::new(1);
-        let seq = c
-            .build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {})
-            .unwrap();
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
         let mut st = DumpState::new(seq);
         let mut d = genl(seq, NLM_F_MULTI, 1);
         d.extend_from_slice(&done_warn(seq, "dump went odd"));
@@ -1036,14 +864,8 @@ mod tests {
         // The next request clears it; its ACK carries one (single-reply path).
         let seq = request(&mut c);
         assert!(c.warning.is_none());
-        let mut st = ReqState {
-            seq,
-            reply: None,
-            want_reply: false,
-        };
-        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &ack_warn(seq, "careful"), 0) else {
-            panic!()
-        };
+        let mut st = ReqState { seq, reply: None, want_reply: false };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &ack_warn(seq, "careful"), 0) else { panic!() };
         assert!(matches!(c.request_step(&mut st, len), Some(Ok(()))));
         let w = c.warning.clone().unwrap();
         assert_eq!(w.msg.as_deref(), Some("careful"));
@@ -1068,9 +890,7 @@ mod tests {
         assert!(c.warning.is_none());
 
         // An abandoned dump drained later: its warning is not the next request's.
-        let seq = c
-            .build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {})
-            .unwrap();
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
         let st = DumpState::new(seq);
         c.abandon_dump(&st);
         let mut dr = c.drain_state().unwrap();
@@ -1094,14 +914,10 @@ mod tests {
             v
         };
         let r = Request::new(0x20, 1, 1);
-        let mut st = c
-            .build_batch(&[(r, &[][..]), (r, &attrs[..]), (r, &[][..])], 0)
-            .unwrap();
+        let mut st = c.build_batch(&[(r, &[][..]), (r, &attrs[..]), (r, &[][..])], 0).unwrap();
         // One datagram with three messages, consecutive sequence numbers.
         let tx = c.tx().to_vec();
-        let seqs: Vec<u32> = crate::msg::NlMsgIter::new(&tx)
-            .map(|m| m.unwrap().hdr.seq)
-            .collect();
+        let seqs: Vec<u32> = crate::msg::NlMsgIter::new(&tx).map(|m| m.unwrap().hdr.seq).collect();
         assert_eq!(seqs.len(), 3);
         assert_eq!(seqs[1], seqs[0] + 1);
         assert_eq!(seqs[2], seqs[0] + 2);
@@ -1121,15 +937,11 @@ mod tests {
         e1.extend_from_slice(&offs);
         let l = e1.len() as u32;
         e1[0..4].copy_from_slice(&l.to_ne_bytes());
-        e1[6..8].copy_from_slice(
-            &(crate::msg::NLM_F_CAPPED | crate::msg::NLM_F_ACK_TLVS).to_ne_bytes(),
-        );
+        e1[6..8].copy_from_slice(&(crate::msg::NLM_F_CAPPED | crate::msg::NLM_F_ACK_TLVS).to_ne_bytes());
         let mut got = Vec::new();
         loop {
             match c.batch_step(&mut st) {
-                BatchStep::Item(i, a, b) => {
-                    got.push(format!("{i}:reply {}", c.rx_msg((a, b), 0).unwrap().cmd()))
-                }
+                BatchStep::Item(i, a, b) => got.push(format!("{i}:reply {}", c.rx_msg((a, b), 0).unwrap().cmd())),
                 BatchStep::Ack(i, r) => got.push(match r {
                     Ok(None) => format!("{i}:ack"),
                     Ok(Some(w)) => format!("{i}:warn {}", w.msg.unwrap()),
@@ -1153,13 +965,7 @@ mod tests {
         }
         assert_eq!(
             got,
-            [
-                "0:reply 5",
-                "0:reply 6",
-                "0:ack",
-                format!("1:err {} at .2", libc::ERANGE).as_str(),
-                "2:warn heads up"
-            ]
+            ["0:reply 5", "0:reply 6", "0:ack", format!("1:err {} at .2", libc::ERANGE).as_str(), "2:warn heads up"]
         );
         assert!(st.done());
     }
@@ -1167,21 +973,7 @@ mod tests {
     #[test]
     fn truncation_is_an_error() {
         let mut c = Core::new(1);
-        let r = c.after_recv(
-            Slot::Rx,
-            RecvInfo {
-                len: 64,
-                full_len: 100,
-                group: 0,
-                sender: 0,
-            },
-        );
-        assert!(matches!(
-            r,
-            Err(Error::Truncated {
-                len: 100,
-                buffer: 64
-            })
-        ));
+        let r = c.after_recv(Slot::Rx, RecvInfo { len: 64, full_len: 100, group: 0, sender: 0 });
+        assert!(matches!(r, Err(Error::Truncated { len: 100, buffer: 64 })));
     }
 }

@@ -91,18 +91,12 @@ pub struct FamilyInfo {
 impl FamilyInfo {
     /// The id of multicast group `name`.
     pub fn group(&self, name: &str) -> Option<u32> {
-        self.mcast_groups
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|&(_, id)| id)
+        self.mcast_groups.iter().find(|(n, _)| n == name).map(|&(_, id)| id)
     }
 
     /// The id of multicast group `group` of this family (`family` is its name, for the error).
     pub(crate) fn group_id(&self, family: &str, group: &str) -> Result<u32, Error> {
-        self.group(group).ok_or_else(|| Error::UnknownGroup {
-            family: family.to_owned(),
-            group: group.to_owned(),
-        })
+        self.group(group).ok_or_else(|| Error::UnknownGroup { family: family.to_owned(), group: group.to_owned() })
     }
 
     /// Decode a `CTRL_CMD_NEWFAMILY` message (reply to getfamily, dump entry or notification).
@@ -116,12 +110,7 @@ impl FamilyInfo {
                     f.id = a.get_u16().map_err(|e| e.in_attr("family-id"))?;
                     have_id = true;
                 }
-                CTRL_ATTR_FAMILY_NAME => {
-                    f.name = a
-                        .get_str()
-                        .map_err(|e| e.in_attr("family-name"))?
-                        .to_owned()
-                }
+                CTRL_ATTR_FAMILY_NAME => f.name = a.get_str().map_err(|e| e.in_attr("family-name"))?.to_owned(),
                 CTRL_ATTR_VERSION => f.version = a.get_u32().map_err(|e| e.in_attr("version"))?,
                 CTRL_ATTR_HDRSIZE => f.hdrsize = a.get_u32().map_err(|e| e.in_attr("hdrsize"))?,
                 CTRL_ATTR_MAXATTR => f.maxattr = a.get_u32().map_err(|e| e.in_attr("maxattr"))?,
@@ -133,12 +122,8 @@ impl FamilyInfo {
                         for x in op.nested() {
                             let x = x.map_err(wrap)?;
                             match x.ty() {
-                                CTRL_ATTR_OP_ID => {
-                                    id = x.get_u32().map_err(|e| wrap(e.in_attr("id")))?
-                                }
-                                CTRL_ATTR_OP_FLAGS => {
-                                    flags = x.get_u32().map_err(|e| wrap(e.in_attr("flags")))?
-                                }
+                                CTRL_ATTR_OP_ID => id = x.get_u32().map_err(|e| wrap(e.in_attr("id")))?,
+                                CTRL_ATTR_OP_FLAGS => flags = x.get_u32().map_err(|e| wrap(e.in_attr("flags")))?,
                                 _ => {}
                             }
                         }
@@ -154,12 +139,9 @@ impl FamilyInfo {
                             let x = x.map_err(wrap)?;
                             match x.ty() {
                                 CTRL_ATTR_MCAST_GRP_NAME => {
-                                    name =
-                                        x.get_str().map_err(|e| wrap(e.in_attr("name")))?.to_owned()
+                                    name = x.get_str().map_err(|e| wrap(e.in_attr("name")))?.to_owned()
                                 }
-                                CTRL_ATTR_MCAST_GRP_ID => {
-                                    id = x.get_u32().map_err(|e| wrap(e.in_attr("id")))?
-                                }
+                                CTRL_ATTR_MCAST_GRP_ID => id = x.get_u32().map_err(|e| wrap(e.in_attr("id")))?,
                                 _ => {}
                             }
                         }
@@ -215,10 +197,7 @@ pub enum PolicyDumpEntry {
 }
 
 /// Decode one `CTRL_CMD_GETPOLICY` dump message into `out`.
-pub fn decode_policy_msg(
-    msg: &GenlMsg<'_>,
-    out: &mut Vec<PolicyDumpEntry>,
-) -> Result<(), DecodeError> {
+pub fn decode_policy_msg(msg: &GenlMsg<'_>, out: &mut Vec<PolicyDumpEntry>) -> Result<(), DecodeError> {
     for a in msg.attrs() {
         let a = a?;
         match a.ty() {
@@ -229,11 +208,7 @@ pub fn decode_policy_msg(
                         let at = at.map_err(|e| e.in_type(t.ty()).in_attr("policy"))?;
                         let policy = Policy::decode(at.nested())
                             .map_err(|e| e.in_type(at.ty()).in_type(t.ty()).in_attr("policy"))?;
-                        out.push(PolicyDumpEntry::Attr {
-                            policy_idx: t.ty() as u32,
-                            attr: at.ty(),
-                            policy,
-                        });
+                        out.push(PolicyDumpEntry::Attr { policy_idx: t.ty() as u32, attr: at.ty(), policy });
                     }
                 }
             }
@@ -249,11 +224,7 @@ pub fn decode_policy_msg(
                             _ => {}
                         }
                     }
-                    out.push(PolicyDumpEntry::Op {
-                        cmd: op.ty() as u32,
-                        do_policy: d,
-                        dump_policy: u,
-                    });
+                    out.push(PolicyDumpEntry::Op { cmd: op.ty() as u32, do_policy: d, dump_policy: u });
                 }
             }
             _ => {}

@@ -136,10 +136,7 @@ mod tests {
     #[test]
     fn hints() {
         assert_eq!(format!("{:?}", Bytes(&[1, 2, 0xab], Hint::Mac)), "01:02:ab");
-        assert_eq!(
-            format!("{:?}", Bytes(&[10, 0, 0, 1], Hint::Ipv4)),
-            "10.0.0.1"
-        );
+        assert_eq!(format!("{:?}", Bytes(&[10, 0, 0, 1], Hint::Ipv4)), "10.0.0.1");
         assert_eq!(format!("{:?}", Bytes(&[1, 2], Hint::Ipv4)), "0102");
         assert_eq!(format!("{:?}", Hex(255u32)), "0xff");
         assert_eq!(utf8_prefix(b"ab\xffc"), "ab");

@@ -11,12 +11,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io;
 
-use crate::attr::{
-    Attr, AttrPath, Attrs, DecodeError, DecodeErrorKind, EncodeError, PathSeg, NLA_HDRLEN,
-};
-use crate::msg::{
-    nlmsg_align, NlMsg, NlMsgHdr, GENL_HDRLEN, NLMSG_HDRLEN, NLM_F_ACK_TLVS, NLM_F_CAPPED,
-};
+use crate::attr::{Attr, AttrPath, Attrs, DecodeError, DecodeErrorKind, EncodeError, PathSeg, NLA_HDRLEN};
+use crate::msg::{nlmsg_align, NlMsg, NlMsgHdr, GENL_HDRLEN, NLMSG_HDRLEN, NLM_F_ACK_TLVS, NLM_F_CAPPED};
 use crate::schema::{AttrSet, NestKind};
 
 /// Extended-ACK attribute: human-readable message (string).
@@ -103,15 +99,7 @@ impl Error {
     }
     /// A kernel error with only an errno.
     pub fn from_errno(errno: i32) -> Self {
-        Error::Kernel {
-            errno,
-            msg: None,
-            path: None,
-            offset: None,
-            missing: None,
-            policy: None,
-            cookie: None,
-        }
+        Error::Kernel { errno, msg: None, path: None, offset: None, missing: None, policy: None, cookie: None }
     }
 }
 
@@ -181,15 +169,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io(e) => write!(f, "netlink socket error: {e}"),
-            Error::Kernel {
-                errno,
-                msg,
-                path,
-                offset,
-                missing,
-                policy,
-                cookie,
-            } => {
+            Error::Kernel { errno, msg, path, offset, missing, policy, cookie } => {
                 let desc = io::Error::from_raw_os_error(*errno);
                 match errno_name(*errno) {
                     Some(n) => write!(f, "kernel error {n}: {desc}")?,
@@ -227,24 +207,23 @@ impl fmt::Display for Error {
             }
             Error::Decode(e) => write!(f, "cannot decode message: {e}"),
             Error::Encode(e) => write!(f, "cannot encode request: {e}"),
-            Error::DumpInterrupted => f.write_str(
-                "dump interrupted (NLM_F_DUMP_INTR): the data changed while dumping; retry",
-            ),
-            Error::Truncated { len, buffer } => write!(
-                f,
-                "datagram of {len} bytes truncated to the {buffer}-byte receive buffer (MSG_TRUNC)"
-            ),
+            Error::DumpInterrupted => {
+                f.write_str("dump interrupted (NLM_F_DUMP_INTR): the data changed while dumping; retry")
+            }
+            Error::Truncated { len, buffer } => {
+                write!(f, "datagram of {len} bytes truncated to the {buffer}-byte receive buffer (MSG_TRUNC)")
+            }
             Error::NoReply => f.write_str("the kernel acknowledged the request but sent no reply"),
             Error::UnknownGroup { family, group } => {
                 write!(f, "family {family:?} has no multicast group {group:?}")
             }
             Error::Timeout => f.write_str("timed out"),
-            Error::ReplyLost => f.write_str(
-                "the kernel dropped the reply: the socket's receive queue overflowed (ENOBUFS)",
-            ),
-            Error::NotificationsLost => f.write_str(
-                "notifications were lost: the socket's receive queue overflowed (ENOBUFS)",
-            ),
+            Error::ReplyLost => {
+                f.write_str("the kernel dropped the reply: the socket's receive queue overflowed (ENOBUFS)")
+            }
+            Error::NotificationsLost => {
+                f.write_str("notifications were lost: the socket's receive queue overflowed (ENOBUFS)")
+            }
             Error::Protocol(s) => write!(f, "netlink protocol error: {s}"),
         }
     }
@@ -446,12 +425,7 @@ pub struct Located {
 /// walking `request`, whose family fixed header is `hdrsize` bytes. `schema` names the
 /// top-level attributes; without it (or below what it describes) the path is numeric.
 /// Never panics on any input; stops at the deepest attribute containing the offset.
-pub fn offset_to_path(
-    request: &[u8],
-    offset: usize,
-    hdrsize: usize,
-    schema: Option<&'static AttrSet>,
-) -> Located {
+pub fn offset_to_path(request: &[u8], offset: usize, hdrsize: usize, schema: Option<&'static AttrSet>) -> Located {
     let mut path = AttrPath::new();
     let mut start = NLMSG_HDRLEN + GENL_HDRLEN + nlmsg_align(hdrsize);
     let end = match NlMsgHdr::parse(request) {
@@ -568,27 +542,14 @@ fn error_from_tlvs(errno: i32, tlvs: &[u8], req: Option<RequestContext<'_>>) -> 
             },
             None => (None, req.and_then(|r| r.schema)),
         };
-        Box::new(MissingAttr {
-            ty,
-            name: set.and_then(|s| s.name_of(ty)),
-            nest,
-        })
+        Box::new(MissingAttr { ty, name: set.and_then(|s| s.name_of(ty)), nest })
     });
-    Error::Kernel {
-        errno,
-        msg,
-        path,
-        offset,
-        missing,
-        policy,
-        cookie,
-    }
+    Error::Kernel { errno, msg, path, offset, missing, policy, cookie }
 }
 
 /// The `int error` that starts an `NLMSG_ERROR` / `NLMSG_DONE` payload (0 or `-errno`).
 fn error_field(p: &[u8]) -> Option<i32> {
-    p.get(..4)
-        .map(|e| i32::from_ne_bytes([e[0], e[1], e[2], e[3]]))
+    p.get(..4).map(|e| i32::from_ne_bytes([e[0], e[1], e[2], e[3]]))
 }
 
 /// A successful end (an ACK with error 0, or the `NLMSG_DONE` of a dump) that carried an
@@ -626,35 +587,14 @@ impl fmt::Display for Warning {
     }
 }
 
-fn warning_from_tlvs(
-    m: &NlMsg<'_>,
-    tlvs: &[u8],
-    req: Option<RequestContext<'_>>,
-) -> Option<Warning> {
+fn warning_from_tlvs(m: &NlMsg<'_>, tlvs: &[u8], req: Option<RequestContext<'_>>) -> Option<Warning> {
     if m.hdr.flags & NLM_F_ACK_TLVS == 0 || tlvs.is_empty() {
         return None;
     }
-    let Error::Kernel {
-        msg,
-        path,
-        offset,
-        missing,
-        policy,
-        cookie,
-        ..
-    } = error_from_tlvs(0, tlvs, req)
-    else {
+    let Error::Kernel { msg, path, offset, missing, policy, cookie, .. } = error_from_tlvs(0, tlvs, req) else {
         return None;
     };
-    Some(Warning {
-        msg,
-        path,
-        offset,
-        missing,
-        policy,
-        cookie,
-        header: m.hdr,
-    })
+    Some(Warning { msg, path, offset, missing, policy, cookie, header: m.hdr })
 }
 
 /// The extended-ACK TLVs of an `NLMSG_ERROR` payload `p` (after the errno and the echoed
@@ -668,19 +608,14 @@ fn error_tlvs<'p>(m: &NlMsg<'_>, p: &'p [u8]) -> &'p [u8] {
     let skip = if m.hdr.flags & NLM_F_CAPPED != 0 {
         NLMSG_HDRLEN
     } else {
-        NlMsgHdr::parse(echoed)
-            .map(|h| nlmsg_align(h.len as usize))
-            .unwrap_or(NLMSG_HDRLEN)
+        NlMsgHdr::parse(echoed).map(|h| nlmsg_align(h.len as usize)).unwrap_or(NLMSG_HDRLEN)
     };
     echoed.get(skip..).unwrap_or(&[])
 }
 
 /// Decode an `NLMSG_ERROR` message like [`parse_error_msg`], but keep the extended ACK of a
 /// successful one: `Ok(Some(warning))` for an ACK (error 0) that carried TLVs.
-pub fn parse_error_msg_warn(
-    m: &NlMsg<'_>,
-    req: Option<RequestContext<'_>>,
-) -> Result<Option<Warning>, Error> {
+pub fn parse_error_msg_warn(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result<Option<Warning>, Error> {
     let p = m.payload();
     match error_field(p) {
         Some(0) => Ok(warning_from_tlvs(m, error_tlvs(m, p), req)),
@@ -690,10 +625,7 @@ pub fn parse_error_msg_warn(
 
 /// Decode an `NLMSG_DONE` message like [`parse_done_msg`], but keep the extended ACK of a
 /// dump that ended well: `Ok(Some(warning))` when error 0 came with TLVs.
-pub fn parse_done_msg_warn(
-    m: &NlMsg<'_>,
-    req: Option<RequestContext<'_>>,
-) -> Result<Option<Warning>, Error> {
+pub fn parse_done_msg_warn(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result<Option<Warning>, Error> {
     let p = m.payload();
     match error_field(p) {
         Some(0) => Ok(warning_from_tlvs(m, p.get(4..).unwrap_or(&[]), req)),
@@ -705,9 +637,7 @@ pub fn parse_done_msg_warn(
 pub fn parse_error_msg(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result<(), Error> {
     let p = m.payload();
     let Some(err) = error_field(p) else {
-        return Err(Error::Decode(DecodeError::new(
-            DecodeErrorKind::BadMessage("truncated nlmsgerr"),
-        )));
+        return Err(Error::Decode(DecodeError::new(DecodeErrorKind::BadMessage("truncated nlmsgerr"))));
     };
     if err == 0 {
         return Ok(());
@@ -725,10 +655,6 @@ pub fn parse_done_msg(m: &NlMsg<'_>, req: Option<RequestContext<'_>>) -> Result<
     if err == 0 {
         return Ok(());
     }
-    let tlvs = if m.hdr.flags & NLM_F_ACK_TLVS != 0 {
-        &p[4..]
-    } else {
-        &[][..]
-    };
+    let tlvs = if m.hdr.flags & NLM_F_ACK_TLVS != 0 { &p[4..] } else { &[][..] };
     Err(error_from_tlvs(err.saturating_neg(), tlvs, req))
 }

@@ -61,8 +61,7 @@ mod tokio_socket;
 pub mod typed;
 
 pub use crate::attr::{
-    Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest,
-    PathSeg,
+    Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest, PathSeg,
 };
 pub use crate::core::{Request, DEFAULT_RX_BUFFER};
 pub use crate::ctrl::FamilyInfo;
@@ -70,11 +69,11 @@ pub use crate::error::{Error, MissingAttr, Policy, Warning};
 pub use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg};
 pub use crate::schema::{AttrInfo, AttrSet, NestKind};
 pub use crate::socket::{BatchItem, BatchIter, DumpIter, GenlSocket, Notification, ReplyIter};
-pub use crate::typed::{DecodeMsg, OpRequest, RequestBuf, TypedDumpIter};
-#[cfg(feature = "tokio")]
-pub use crate::typed::AsyncTypedDumpIter;
 #[cfg(feature = "tokio")]
 pub use crate::tokio_socket::{AsyncBatchIter, AsyncDumpIter, AsyncGenlSocket, AsyncReplyIter};
+#[cfg(feature = "tokio")]
+pub use crate::typed::AsyncTypedDumpIter;
+pub use crate::typed::{DecodeMsg, OpRequest, RequestBuf, TypedDumpIter};
 
 #[cfg(test)]
 mod send_check {

@@ -118,14 +118,8 @@ impl GenlMsgHdr {
     /// Parse the first 4 bytes of `b`.
     pub fn parse(b: &[u8]) -> Result<Self, DecodeError> {
         match b.get(..GENL_HDRLEN) {
-            Some(h) => Ok(GenlMsgHdr {
-                cmd: h[0],
-                version: h[1],
-                reserved: u16::from_ne_bytes([h[2], h[3]]),
-            }),
-            None => Err(DecodeError::new(DecodeErrorKind::BadMessage(
-                "truncated genlmsghdr",
-            ))),
+            Some(h) => Ok(GenlMsgHdr { cmd: h[0], version: h[1], reserved: u16::from_ne_bytes([h[2], h[3]]) }),
+            None => Err(DecodeError::new(DecodeErrorKind::BadMessage("truncated genlmsghdr"))),
         }
     }
     /// Encode as 4 bytes.
@@ -149,19 +143,12 @@ impl<'a> NlMsg<'a> {
         let hdr = NlMsgHdr::parse(b)?;
         let len = hdr.len as usize;
         if len < NLMSG_HDRLEN {
-            return Err(DecodeError::new(DecodeErrorKind::BadMessage(
-                "nlmsg_len below header size",
-            )));
+            return Err(DecodeError::new(DecodeErrorKind::BadMessage("nlmsg_len below header size")));
         }
         if len > b.len() {
-            return Err(DecodeError::new(DecodeErrorKind::BadMessage(
-                "nlmsg_len exceeds the received datagram",
-            )));
+            return Err(DecodeError::new(DecodeErrorKind::BadMessage("nlmsg_len exceeds the received datagram")));
         }
-        Ok(NlMsg {
-            hdr,
-            bytes: &b[..len],
-        })
+        Ok(NlMsg { hdr, bytes: &b[..len] })
     }
     /// The whole message, header included.
     pub fn bytes(&self) -> &'a [u8] {
@@ -182,13 +169,7 @@ impl<'a> NlMsg<'a> {
             )));
         }
         let attrs_start = nlmsg_align(hdrsize).min(rest.len());
-        Ok(GenlMsg {
-            nl: self.hdr,
-            genl,
-            bytes: self.bytes,
-            fixed: &rest[..hdrsize],
-            attrs: &rest[attrs_start..],
-        })
+        Ok(GenlMsg { nl: self.hdr, genl, bytes: self.bytes, fixed: &rest[..hdrsize], attrs: &rest[attrs_start..] })
     }
 }
 
@@ -290,10 +271,7 @@ impl<'a> GenlMsg<'a> {
     }
     /// Copy into an owned message (for keeping beyond the receive buffer's next use).
     pub fn to_owned_msg(&self) -> OwnedGenlMsg {
-        OwnedGenlMsg {
-            bytes: self.bytes.to_vec(),
-            hdrsize: self.fixed.len(),
-        }
+        OwnedGenlMsg { bytes: self.bytes.to_vec(), hdrsize: self.fixed.len() }
     }
 }
 
@@ -313,8 +291,7 @@ impl OwnedGenlMsg {
     /// Borrowed view.
     pub fn view(&self) -> GenlMsg<'_> {
         // Checked at construction; the bytes never change afterwards.
-        GenlMsg::parse(&self.bytes, self.hdrsize)
-            .unwrap_or_else(|_| unreachable!("validated in new"))
+        GenlMsg::parse(&self.bytes, self.hdrsize).unwrap_or_else(|_| unreachable!("validated in new"))
     }
     /// The raw message bytes.
     pub fn bytes(&self) -> &[u8] {
@@ -336,22 +313,9 @@ pub fn start_message(
     fixed: &[u8],
 ) {
     buf.clear();
-    let hdr = NlMsgHdr {
-        len: 0,
-        ty: family,
-        flags,
-        seq,
-        pid,
-    };
+    let hdr = NlMsgHdr { len: 0, ty: family, flags, seq, pid };
     buf.extend_from_slice(&hdr.to_bytes());
-    buf.extend_from_slice(
-        &GenlMsgHdr {
-            cmd,
-            version,
-            reserved: 0,
-        }
-        .to_bytes(),
-    );
+    buf.extend_from_slice(&GenlMsgHdr { cmd, version, reserved: 0 }.to_bytes());
     buf.extend_from_slice(fixed);
     buf.resize(nlmsg_align(buf.len()), 0);
 }

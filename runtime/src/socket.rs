@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::attr::AttrWriter;
-use crate::core::{
-    BatchState, BatchStep, Class, Core, DumpState, DumpStep, ReqState, Request, Slot,
-};
+use crate::core::{BatchState, BatchStep, Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
 use crate::ctrl::FamilyInfo;
 use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
@@ -31,12 +29,7 @@ impl<'a> Notification<'a> {
 
 /// Receive one datagram into `slot` of `core` now (`dontwait`: without blocking): its real
 /// length peeked first so the buffer can grow to fit it.
-pub(crate) fn recv_datagram(
-    core: &mut Core,
-    raw: RawFd,
-    slot: Slot,
-    dontwait: bool,
-) -> Result<Class, Error> {
+pub(crate) fn recv_datagram(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> Result<Class, Error> {
     let n = match sys::peek_len(raw, dontwait) {
         Ok(n) => n,
         Err(e) => return core.on_recv_error(slot, e).map(|()| Class::Skip),
@@ -79,10 +72,7 @@ pub struct GenlSocket {
 
 impl std::fmt::Debug for GenlSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GenlSocket")
-            .field("fd", &self.fd)
-            .field("port", &self.core.port)
-            .finish()
+        f.debug_struct("GenlSocket").field("fd", &self.fd).field("port", &self.core.port).finish()
     }
 }
 
@@ -98,10 +88,7 @@ impl GenlSocket {
     /// grows on demand.
     pub fn new() -> Result<Self, Error> {
         let (fd, port) = open_socket(false)?;
-        Ok(GenlSocket {
-            fd,
-            core: Core::new(port),
-        })
+        Ok(GenlSocket { fd, core: Core::new(port) })
     }
 
     /// The socket's netlink port id.
@@ -182,11 +169,7 @@ impl GenlSocket {
         self.drain()?;
         let seq = self.core.build(req, NLM_F_ACK, build)?;
         self.send_tx()?;
-        let mut st = ReqState {
-            seq,
-            reply: None,
-            want_reply,
-        };
+        let mut st = ReqState { seq, reply: None, want_reply };
         loop {
             let slot = st.next_slot();
             let lossy = self.core.lossy;
@@ -213,11 +196,7 @@ impl GenlSocket {
 
     /// Send a request with `NLM_F_ACK` and wait for the ACK (for ops without a reply). A reply
     /// message, if the family sends one anyway, is ignored.
-    pub fn request_ack(
-        &mut self,
-        req: &Request<'_>,
-        build: impl FnOnce(&mut AttrWriter<'_>),
-    ) -> Result<(), Error> {
+    pub fn request_ack(&mut self, req: &Request<'_>, build: impl FnOnce(&mut AttrWriter<'_>)) -> Result<(), Error> {
         self.do_request(req, false, build).map(|_| ())
     }
 
@@ -234,11 +213,7 @@ impl GenlSocket {
         self.drain()?;
         let seq = self.core.build(req, NLM_F_ACK, build)?;
         self.send_tx()?;
-        Ok(DumpIter {
-            sock: self,
-            st: DumpState::new(seq),
-            hdrsize: req.header.len(),
-        })
+        Ok(DumpIter { sock: self, st: DumpState::new(seq), hdrsize: req.header.len() })
     }
 
     /// Send several do-requests in one datagram (as YNL's `--multi` does; each with
@@ -246,11 +221,7 @@ impl GenlSocket {
     /// on a `Vec`) and return their replies and ACKs as they come, matched by sequence
     /// number: see [`BatchIter`]. The kernel runs every request of the datagram even when an
     /// earlier one fails.
-    pub fn request_batch(
-        &mut self,
-        reqs: &[(Request<'_>, &[u8])],
-        flags: u16,
-    ) -> Result<BatchIter<'_>, Error> {
+    pub fn request_batch(&mut self, reqs: &[(Request<'_>, &[u8])], flags: u16) -> Result<BatchIter<'_>, Error> {
         self.drain()?;
         let st = self.core.build_batch(reqs, flags)?;
         self.send_tx()?;
@@ -266,19 +237,11 @@ impl GenlSocket {
     }
 
     /// Start a dump (`NLM_F_DUMP`); iterate the returned [`DumpIter`] for the messages.
-    pub fn dump(
-        &mut self,
-        req: &Request<'_>,
-        build: impl FnOnce(&mut AttrWriter<'_>),
-    ) -> Result<DumpIter<'_>, Error> {
+    pub fn dump(&mut self, req: &Request<'_>, build: impl FnOnce(&mut AttrWriter<'_>)) -> Result<DumpIter<'_>, Error> {
         self.drain()?;
         let seq = self.core.build(req, NLM_F_DUMP, build)?;
         self.send_tx()?;
-        Ok(DumpIter {
-            sock: self,
-            st: DumpState::new(seq),
-            hdrsize: req.header.len(),
-        })
+        Ok(DumpIter { sock: self, st: DumpState::new(seq), hdrsize: req.header.len() })
     }
 
     /// Family information by name via nlctrl (`CTRL_CMD_GETFAMILY`), cached in this socket.
@@ -352,10 +315,7 @@ impl GenlSocket {
 
     /// Like [`GenlSocket::recv_notification`], but gives up with `Ok(None)` after `timeout`
     /// (zero: only what is already queued or readable).
-    pub fn recv_notification_timeout(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Option<Notification<'_>>, Error> {
+    pub fn recv_notification_timeout(&mut self, timeout: Duration) -> Result<Option<Notification<'_>>, Error> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(r) = self.core.notif_step() {
@@ -443,10 +403,7 @@ impl DumpIter<'_> {
     }
 
     /// Consume the whole dump, calling `f` on each message.
-    pub fn for_each_msg(
-        mut self,
-        mut f: impl FnMut(GenlMsg<'_>) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    pub fn for_each_msg(mut self, mut f: impl FnMut(GenlMsg<'_>) -> Result<(), Error>) -> Result<(), Error> {
         while let Some(m) = self.next() {
             f(m?)?;
         }
@@ -496,20 +453,13 @@ impl BatchIter<'_> {
                     }
                 }
                 BatchStep::Item(i, a, b) => break (i, a, b),
-                BatchStep::Ack(index, result) => {
-                    return Some(Ok(BatchItem::Done { index, result }))
-                }
+                BatchStep::Ack(index, result) => return Some(Ok(BatchItem::Done { index, result })),
                 BatchStep::Done => return None,
                 BatchStep::Err(e) => return Some(Err(e)),
             }
         };
         let hdrsize = self.st.hdrsize(i);
-        Some(
-            self.sock
-                .core
-                .rx_msg((a, b), hdrsize)
-                .map(|msg| BatchItem::Reply { index: i, msg }),
-        )
+        Some(self.sock.core.rx_msg((a, b), hdrsize).map(|msg| BatchItem::Reply { index: i, msg }))
     }
 
     /// Whether every request was answered.

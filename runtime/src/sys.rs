@@ -53,11 +53,7 @@ pub fn bind_auto(fd: &OwnedFd) -> io::Result<u32> {
     let mut len = mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
     // SAFETY: `out` is writable for `len` bytes and `len` is a valid in/out length.
     let rc = unsafe {
-        libc::getsockname(
-            fd.as_raw_fd(),
-            &mut out as *mut libc::sockaddr_nl as *mut libc::sockaddr,
-            &mut len,
-        )
+        libc::getsockname(fd.as_raw_fd(), &mut out as *mut libc::sockaddr_nl as *mut libc::sockaddr, &mut len)
     };
     if rc < 0 {
         return Err(io::Error::last_os_error());
@@ -93,11 +89,7 @@ pub fn set_netlink_opt(fd: RawFd, name: i32, val: i32) -> io::Result<()> {
 /// Join (`join`) or leave multicast group `group` (`NETLINK_ADD/DROP_MEMBERSHIP`). The kernel
 /// reads the option as an unsigned int: the cast keeps the bits.
 pub fn set_membership(fd: RawFd, group: u32, join: bool) -> io::Result<()> {
-    let opt = if join {
-        libc::NETLINK_ADD_MEMBERSHIP
-    } else {
-        libc::NETLINK_DROP_MEMBERSHIP
-    };
+    let opt = if join { libc::NETLINK_ADD_MEMBERSHIP } else { libc::NETLINK_DROP_MEMBERSHIP };
     set_netlink_opt(fd, opt, group as i32)
 }
 
@@ -161,10 +153,7 @@ pub struct RecvInfo {
 /// Receive one datagram into `buf`. Passes `MSG_TRUNC` so the real length is reported.
 pub fn recv(fd: RawFd, buf: &mut [u8], dontwait: bool) -> io::Result<RecvInfo> {
     let mut sa = sockaddr(0, 0);
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr() as *mut libc::c_void,
-        iov_len: buf.len(),
-    };
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
     // u64 array: aligned for cmsghdr; 64 bytes holds one nl_pktinfo control message.
     let mut cbuf = [0u64; 8];
     // SAFETY: msghdr is a plain C struct; all-zero is a valid starting value.
@@ -199,21 +188,12 @@ pub fn recv(fd: RawFd, buf: &mut [u8], dontwait: bool) -> io::Result<RecvInfo> {
             c = libc::CMSG_NXTHDR(&mh, c);
         }
     }
-    Ok(RecvInfo {
-        len: full_len.min(buf.len()),
-        full_len,
-        group,
-        sender: sa.nl_pid,
-    })
+    Ok(RecvInfo { len: full_len.min(buf.len()), full_len, group, sender: sa.nl_pid })
 }
 
 /// Wait until `fd` is readable or `timeout` passes; `true` if readable.
 pub fn poll_readable(fd: RawFd, timeout: std::time::Duration) -> io::Result<bool> {
-    let mut p = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
     let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
     loop {
         // SAFETY: `p` is one valid pollfd and the count passed is 1.

@@ -10,9 +10,7 @@ use std::sync::Arc;
 use tokio::io::unix::AsyncFd;
 
 use crate::attr::AttrWriter;
-use crate::core::{
-    BatchState, BatchStep, Class, Core, DumpState, DumpStep, ReqState, Request, Slot,
-};
+use crate::core::{BatchState, BatchStep, Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
 use crate::ctrl::FamilyInfo;
 use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
@@ -28,9 +26,7 @@ pub struct AsyncGenlSocket {
 
 impl std::fmt::Debug for AsyncGenlSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncGenlSocket")
-            .field("port", &self.core.port)
-            .finish()
+        f.debug_struct("AsyncGenlSocket").field("port", &self.core.port).finish()
     }
 }
 
@@ -39,19 +35,14 @@ impl AsyncGenlSocket {
     /// [`crate::GenlSocket::new`].
     pub fn new() -> Result<Self, Error> {
         if tokio::runtime::Handle::try_current().is_err() {
-            return Err(Error::Io(io::Error::other(
-                "AsyncGenlSocket::new must be called inside a tokio runtime",
-            )));
+            return Err(Error::Io(io::Error::other("AsyncGenlSocket::new must be called inside a tokio runtime")));
         }
         let (fd, port) = open_socket(true)?;
         // SAFETY: `fd` is an open socket that the AsyncFd owns from here on; an OwnedFd's
         // `as_raw_fd` always returns the same descriptor and it stays open until the AsyncFd
         // (and with it the OwnedFd) is dropped.
         let fd = unsafe { AsyncFd::register(fd) }.map_err(|e| Error::Io(e.into()))?;
-        Ok(AsyncGenlSocket {
-            fd,
-            core: Core::new(port),
-        })
+        Ok(AsyncGenlSocket { fd, core: Core::new(port) })
     }
 
     /// The socket's netlink port id.
@@ -147,11 +138,7 @@ impl AsyncGenlSocket {
         self.drain().await?;
         let seq = self.core.build(req, NLM_F_ACK, build)?;
         self.send_tx().await?;
-        let mut st = ReqState {
-            seq,
-            reply: None,
-            want_reply,
-        };
+        let mut st = ReqState { seq, reply: None, want_reply };
         loop {
             let slot = st.next_slot();
             if let Class::Kernel(len) = self.recv_slot(slot).await? {
@@ -169,10 +156,7 @@ impl AsyncGenlSocket {
         req: &Request<'_>,
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<GenlMsg<'_>, Error> {
-        let reply = self
-            .do_request(req, true, build)
-            .await?
-            .ok_or(Error::NoReply)?;
+        let reply = self.do_request(req, true, build).await?.ok_or(Error::NoReply)?;
         self.core.rx_msg(reply, req.header.len())
     }
 
@@ -194,11 +178,7 @@ impl AsyncGenlSocket {
         self.drain().await?;
         let seq = self.core.build(req, NLM_F_ACK, build)?;
         self.send_tx().await?;
-        Ok(AsyncDumpIter {
-            sock: self,
-            st: DumpState::new(seq),
-            hdrsize: req.header.len(),
-        })
+        Ok(AsyncDumpIter { sock: self, st: DumpState::new(seq), hdrsize: req.header.len() })
     }
 
     /// See [`crate::GenlSocket::request_batch`].
@@ -227,11 +207,7 @@ impl AsyncGenlSocket {
         self.drain().await?;
         let seq = self.core.build(req, NLM_F_DUMP, build)?;
         self.send_tx().await?;
-        Ok(AsyncDumpIter {
-            sock: self,
-            st: DumpState::new(seq),
-            hdrsize: req.header.len(),
-        })
+        Ok(AsyncDumpIter { sock: self, st: DumpState::new(seq), hdrsize: req.header.len() })
     }
 
     /// See [`crate::GenlSocket::resolve_family`].
@@ -240,9 +216,7 @@ impl AsyncGenlSocket {
             return Ok(f.clone());
         }
         let req = crate::ctrl::getfamily_request();
-        let msg = self
-            .request(&req, |w| crate::ctrl::put_family_name(w, name))
-            .await?;
+        let msg = self.request(&req, |w| crate::ctrl::put_family_name(w, name)).await?;
         let info = Arc::new(FamilyInfo::decode(&msg)?);
         self.core.families.insert(name.to_owned(), info.clone());
         Ok(info)
@@ -281,20 +255,12 @@ impl AsyncGenlSocket {
 
     /// Join a multicast group by id.
     pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        Ok(sys::set_membership(
-            self.fd.get_ref().as_raw_fd(),
-            group,
-            true,
-        )?)
+        Ok(sys::set_membership(self.fd.get_ref().as_raw_fd(), group, true)?)
     }
 
     /// Leave a multicast group by id.
     pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        Ok(sys::set_membership(
-            self.fd.get_ref().as_raw_fd(),
-            group,
-            false,
-        )?)
+        Ok(sys::set_membership(self.fd.get_ref().as_raw_fd(), group, false)?)
     }
 
     /// See [`crate::GenlSocket::recv_notification`]. Cancel-safe: a notification is either
@@ -380,20 +346,13 @@ impl AsyncBatchIter<'_> {
                     }
                 }
                 BatchStep::Item(i, a, b) => break (i, a, b),
-                BatchStep::Ack(index, result) => {
-                    return Some(Ok(BatchItem::Done { index, result }))
-                }
+                BatchStep::Ack(index, result) => return Some(Ok(BatchItem::Done { index, result })),
                 BatchStep::Done => return None,
                 BatchStep::Err(e) => return Some(Err(e)),
             }
         };
         let hdrsize = self.st.hdrsize(i);
-        Some(
-            self.sock
-                .core
-                .rx_msg((a, b), hdrsize)
-                .map(|msg| BatchItem::Reply { index: i, msg }),
-        )
+        Some(self.sock.core.rx_msg((a, b), hdrsize).map(|msg| BatchItem::Reply { index: i, msg }))
     }
 
     /// Whether every request was answered.

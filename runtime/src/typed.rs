@@ -100,10 +100,7 @@ fn describe<'h, Q: OpRequest>(family: u16, flags: u16, header: &'h [u8]) -> Requ
 }
 
 /// Send `req` and decode its reply (borrowed from the socket's receive buffer).
-pub fn request<'s, Q>(
-    sock: &'s mut GenlSocket,
-    req: &Q,
-) -> Result<<Q::Reply as DecodeMsg>::Out<'s>, Error>
+pub fn request<'s, Q>(sock: &'s mut GenlSocket, req: &Q) -> Result<<Q::Reply as DecodeMsg>::Out<'s>, Error>
 where
     Q: OpRequest,
     Q::Reply: DecodeMsg,
@@ -191,10 +188,7 @@ mod tokio_impl {
     }
 
     /// See [`request_ack`](super::request_ack).
-    pub async fn async_request_ack<Q: OpRequest>(
-        sock: &mut AsyncGenlSocket,
-        req: &Q,
-    ) -> Result<(), Error> {
+    pub async fn async_request_ack<Q: OpRequest>(sock: &mut AsyncGenlSocket, req: &Q) -> Result<(), Error> {
         let (attrs, flags) = req.buf().parts()?;
         let family = sock.resolve_family(Q::FAMILY).await?.id;
         let header = req.header_bytes();

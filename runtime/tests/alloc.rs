@@ -62,23 +62,15 @@ fn no_allocation_per_message() {
     let id = s.resolve_family("nlctrl").unwrap().id;
     let warm = walk(&mut s);
     let req = nlspec_rt::Request::new(id, ctrl::CTRL_CMD_GETFAMILY, 2);
-    s.request(&req, |w| w.put_str(CTRL_ATTR_FAMILY_NAME, "nlctrl"))
-        .unwrap();
+    s.request(&req, |w| w.put_str(CTRL_ATTR_FAMILY_NAME, "nlctrl")).unwrap();
 
     let before = ALLOCS.load(Ordering::Relaxed);
     let got = walk(&mut s);
-    let reply = s
-        .request(&req, |w| w.put_str(CTRL_ATTR_FAMILY_NAME, "nlctrl"))
-        .unwrap();
+    let reply = s.request(&req, |w| w.put_str(CTRL_ATTR_FAMILY_NAME, "nlctrl")).unwrap();
     let n = reply.attrs().count();
     let after = ALLOCS.load(Ordering::Relaxed);
 
     assert_eq!(got, warm);
     assert!(got.0 > 1 && n > 1);
-    assert_eq!(
-        after - before,
-        0,
-        "allocations during a {}-message dump and a request",
-        got.0
-    );
+    assert_eq!(after - before, 0, "allocations during a {}-message dump and a request", got.0);
 }

@@ -14,43 +14,19 @@ async fn async_resolve_dump_and_errors() {
     assert_eq!(f.id, 0x10);
 
     let mut sync = GenlSocket::new().unwrap();
-    let want: BTreeSet<_> = sync
-        .list_families()
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.name, f.id))
-        .collect();
-    let got: BTreeSet<_> = s
-        .list_families()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.name, f.id))
-        .collect();
+    let want: BTreeSet<_> = sync.list_families().unwrap().into_iter().map(|f| (f.name, f.id)).collect();
+    let got: BTreeSet<_> = s.list_families().await.unwrap().into_iter().map(|f| (f.name, f.id)).collect();
     assert_eq!(got, want);
 
     // Small buffer: same result.
     s.set_rx_buffer(256, true);
-    let got2: BTreeSet<_> = s
-        .list_families()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.name, f.id))
-        .collect();
+    let got2: BTreeSet<_> = s.list_families().await.unwrap().into_iter().map(|f| (f.name, f.id)).collect();
     assert_eq!(got2, want);
 
     let e = s.resolve_family("nosuchfamily").await.unwrap_err();
     assert_eq!(e.errno(), Some(libc::ENOENT));
-    let e = s
-        .request(&ctrl::getfamily_request(), |w| {
-            w.put_u8(CTRL_ATTR_FAMILY_ID, 1)
-        })
-        .await
-        .unwrap_err();
-    let Error::Kernel { path, policy, .. } = &e else {
-        panic!("{e:?}")
-    };
+    let e = s.request(&ctrl::getfamily_request(), |w| w.put_u8(CTRL_ATTR_FAMILY_ID, 1)).await.unwrap_err();
+    let Error::Kernel { path, policy, .. } = &e else { panic!("{e:?}") };
     assert_eq!(path.as_ref().unwrap().to_string(), ".1");
     assert!(policy.is_some());
 
@@ -68,22 +44,9 @@ async fn async_notifications_queue_during_requests() {
     let group = listener.subscribe("nlctrl", "notify").await.unwrap();
     let mut sender = GenlSocket::new().unwrap();
     let mut b = Vec::new();
-    let mut h = NlMsgHdr {
-        len: 0,
-        ty: 0x10,
-        flags: 0,
-        seq: 0,
-        pid: 0,
-    };
+    let mut h = NlMsgHdr { len: 0, ty: 0x10, flags: 0, seq: 0, pid: 0 };
     b.extend_from_slice(&h.to_bytes());
-    b.extend_from_slice(
-        &GenlMsgHdr {
-            cmd: ctrl::CTRL_CMD_NEWFAMILY,
-            version: 2,
-            reserved: 0,
-        }
-        .to_bytes(),
-    );
+    b.extend_from_slice(&GenlMsgHdr { cmd: ctrl::CTRL_CMD_NEWFAMILY, version: 2, reserved: 0 }.to_bytes());
     let mut w = AttrWriter::new(&mut b);
     w.put_u16(CTRL_ATTR_FAMILY_ID, 0x7777);
     w.put_str(CTRL_ATTR_FAMILY_NAME, "fake");
@@ -97,17 +60,12 @@ async fn async_notifications_queue_during_requests() {
     listener.forget_families();
     listener.resolve_family("nlctrl").await.unwrap();
     assert!(listener.queued_notifications() >= 1);
-    let n = tokio::time::timeout(Duration::from_secs(2), listener.recv_notification())
-        .await
-        .unwrap()
-        .unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(2), listener.recv_notification()).await.unwrap().unwrap();
     assert_eq!(n.group, group);
     let info = nlspec_rt::FamilyInfo::decode(&n.genl(0).unwrap()).unwrap();
     assert_eq!((info.name.as_str(), info.id), ("fake", 0x7777));
     // Nothing more from us: draining ends in a timeout (and cancelling the wait loses nothing).
-    while let Ok(n) =
-        tokio::time::timeout(Duration::from_millis(50), listener.recv_notification()).await
-    {
+    while let Ok(n) = tokio::time::timeout(Duration::from_millis(50), listener.recv_notification()).await {
         let info = nlspec_rt::FamilyInfo::decode(&n.unwrap().genl(0).unwrap()).unwrap();
         assert_ne!(info.id, 0x7777, "only one was sent");
     }
@@ -124,10 +82,7 @@ fn outside_a_runtime_is_an_error_not_a_panic() {
 async fn async_request_all_and_batch() {
     let mut s = AsyncGenlSocket::new().unwrap();
     let req = ctrl::getfamily_request();
-    let mut it = s
-        .request_all(&req, |w| ctrl::put_family_name(w, "nlctrl"))
-        .await
-        .unwrap();
+    let mut it = s.request_all(&req, |w| ctrl::put_family_name(w, "nlctrl")).await.unwrap();
     let mut ids = Vec::new();
     while let Some(m) = it.next().await {
         ids.push(ctrl::FamilyInfo::decode(&m.unwrap()).unwrap().id);
@@ -141,10 +96,7 @@ async fn async_request_all_and_batch() {
     let mut w = AttrWriter::new(&mut a);
     ctrl::put_family_name(&mut w, "nlctrl");
     w.finish().unwrap();
-    let mut it = s
-        .request_batch(&[(req, &a[..]), (req, &a[..])], 0)
-        .await
-        .unwrap();
+    let mut it = s.request_batch(&[(req, &a[..]), (req, &a[..])], 0).await.unwrap();
     let (mut replies, mut acks) = (0, 0);
     while let Some(item) = it.next().await {
         match item.unwrap() {

@@ -5,23 +5,14 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
-use nlspec_rt::ctrl::{
-    self, PolicyDumpEntry, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_OP,
-};
+use nlspec_rt::ctrl::{self, PolicyDumpEntry, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_OP};
 use nlspec_rt::msg::{GenlMsgHdr, NlMsgHdr, NLMSG_HDRLEN};
 use nlspec_rt::{AttrInfo, AttrSet, Error, GenlSocket, NestKind, PathSeg, Request};
 
 /// `genl ctrl list` (iproute2), parsed into (name, id) pairs: the independent source.
 fn iproute2_families() -> BTreeSet<(String, u16)> {
-    let out = Command::new("genl")
-        .args(["ctrl", "list"])
-        .output()
-        .expect("run `genl ctrl list` (iproute2)");
-    assert!(
-        out.status.success(),
-        "genl ctrl list failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("genl").args(["ctrl", "list"]).output().expect("run `genl ctrl list` (iproute2)");
+    assert!(out.status.success(), "genl ctrl list failed: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let mut set = BTreeSet::new();
     let mut name: Option<String> = None;
@@ -42,21 +33,9 @@ fn iproute2_families() -> BTreeSet<(String, u16)> {
 static CTRL_ATTRS: AttrSet = AttrSet {
     name: "ctrl-attrs",
     attrs: &[
-        AttrInfo {
-            ty: CTRL_ATTR_FAMILY_ID,
-            name: "family-id",
-            nest: NestKind::None,
-        },
-        AttrInfo {
-            ty: CTRL_ATTR_FAMILY_NAME,
-            name: "family-name",
-            nest: NestKind::None,
-        },
-        AttrInfo {
-            ty: CTRL_ATTR_OP,
-            name: "op",
-            nest: NestKind::None,
-        },
+        AttrInfo { ty: CTRL_ATTR_FAMILY_ID, name: "family-id", nest: NestKind::None },
+        AttrInfo { ty: CTRL_ATTR_FAMILY_NAME, name: "family-name", nest: NestKind::None },
+        AttrInfo { ty: CTRL_ATTR_OP, name: "op", nest: NestKind::None },
     ],
 };
 
@@ -68,10 +47,7 @@ fn resolve_nlctrl_and_every_family() {
     assert_eq!(f.name, "nlctrl");
     assert!(f.version >= 1);
     assert!(f.group("notify").is_some(), "{f:?}");
-    assert!(f
-        .ops
-        .iter()
-        .any(|&(cmd, _)| cmd == u32::from(ctrl::CTRL_CMD_GETFAMILY)));
+    assert!(f.ops.iter().any(|&(cmd, _)| cmd == u32::from(ctrl::CTRL_CMD_GETFAMILY)));
     for (name, id) in iproute2_families() {
         let info = s.resolve_family(&name).unwrap();
         assert_eq!(info.id, id, "{name}");
@@ -84,18 +60,9 @@ fn resolve_nlctrl_and_every_family() {
 #[test]
 fn dump_families_equals_iproute2() {
     let mut s = GenlSocket::new().unwrap();
-    let owned = s
-        .dump(&ctrl::getfamily_request(), |_| {})
-        .unwrap()
-        .collect_owned()
-        .unwrap();
+    let owned = s.dump(&ctrl::getfamily_request(), |_| {}).unwrap().collect_owned().unwrap();
     assert_eq!(owned.len(), iproute2_families().len());
-    let ours: BTreeSet<(String, u16)> = s
-        .list_families()
-        .unwrap()
-        .into_iter()
-        .map(|f| (f.name, f.id))
-        .collect();
+    let ours: BTreeSet<(String, u16)> = s.list_families().unwrap().into_iter().map(|f| (f.name, f.id)).collect();
     assert_eq!(ours, iproute2_families());
 }
 
@@ -111,18 +78,10 @@ fn dump_through_small_buffer_returns_everything() {
     small.set_rcvbuf(4096).unwrap();
     let got = small.list_families().unwrap();
     assert_eq!(got, all);
-    assert!(
-        small.rx_buffer_size() > 256,
-        "the buffer had to grow: {}",
-        small.rx_buffer_size()
-    );
+    assert!(small.rx_buffer_size() > 256, "the buffer had to grow: {}", small.rx_buffer_size());
 
     // A bigger dump that certainly spans several datagrams: a policy dump.
-    let fam = if normal.resolve_family("ethtool").is_ok() {
-        "ethtool"
-    } else {
-        "nlctrl"
-    };
+    let fam = if normal.resolve_family("ethtool").is_ok() { "ethtool" } else { "nlctrl" };
     let before = normal.datagrams_received();
     let policies = normal.family_policy(fam).unwrap();
     let normal_datagrams = normal.datagrams_received() - before;
@@ -168,28 +127,12 @@ fn policy_violation_decodes_ext_ack_with_named_path() {
     let mut s = GenlSocket::new().unwrap();
     // CTRL_ATTR_FAMILY_ID is NLA_U16; send 1 byte.
     let req = ctrl::getfamily_request().schema(&CTRL_ATTRS);
-    let e = s
-        .request(&req, |w| w.put_u8(CTRL_ATTR_FAMILY_ID, 16))
-        .unwrap_err();
+    let e = s.request(&req, |w| w.put_u8(CTRL_ATTR_FAMILY_ID, 16)).unwrap_err();
     eprintln!("{e}");
-    let Error::Kernel {
-        errno,
-        msg,
-        path,
-        offset,
-        policy,
-        ..
-    } = &e
-    else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { errno, msg, path, offset, policy, .. } = &e else { panic!("{e:?}") };
     assert!(*errno == libc::EINVAL || *errno == libc::ERANGE, "{e}");
     assert!(msg.as_deref().is_some_and(|m| !m.is_empty()), "{e:?}");
-    assert_eq!(
-        *offset,
-        Some(20),
-        "first attribute right after nlmsghdr+genlmsghdr"
-    );
+    assert_eq!(*offset, Some(20), "first attribute right after nlmsghdr+genlmsghdr");
     assert_eq!(path.as_ref().unwrap().to_string(), ".family-id");
     assert!(e.to_string().contains(".family-id"), "{e}");
     let policy = policy.as_ref().expect("policy in ext ack");
@@ -200,27 +143,13 @@ fn policy_violation_decodes_ext_ack_with_named_path() {
     let e = s
         .request(&req, |w| {
             w.put_u16(CTRL_ATTR_FAMILY_ID, 0x10);
-            w.put_str(
-                CTRL_ATTR_FAMILY_NAME,
-                "a-family-name-longer-than-GENL_NAMSIZ",
-            );
+            w.put_str(CTRL_ATTR_FAMILY_NAME, "a-family-name-longer-than-GENL_NAMSIZ");
         })
         .unwrap_err();
     eprintln!("{e}");
-    let Error::Kernel {
-        errno,
-        path,
-        policy,
-        ..
-    } = &e
-    else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { errno, path, policy, .. } = &e else { panic!("{e:?}") };
     assert!(*errno == libc::EINVAL || *errno == libc::ERANGE, "{e}");
-    assert_eq!(
-        path.as_ref().unwrap().segments(),
-        &[PathSeg::Type(CTRL_ATTR_FAMILY_NAME)]
-    );
+    assert_eq!(path.as_ref().unwrap().segments(), &[PathSeg::Type(CTRL_ATTR_FAMILY_NAME)]);
     let policy = policy.as_ref().expect("policy");
     assert_eq!(policy.max_len, Some(15), "{policy}");
 }
@@ -233,32 +162,22 @@ fn getpolicy_dump_of_nlctrl_decodes() {
     let getfamily_do = entries
         .iter()
         .find_map(|e| match e {
-            PolicyDumpEntry::Op { cmd, do_policy, .. }
-                if *cmd == u32::from(ctrl::CTRL_CMD_GETFAMILY) =>
-            {
-                *do_policy
-            }
+            PolicyDumpEntry::Op { cmd, do_policy, .. } if *cmd == u32::from(ctrl::CTRL_CMD_GETFAMILY) => *do_policy,
             _ => None,
         })
         .expect("op policy for getfamily");
     let name_policy = entries
         .iter()
         .find_map(|e| match e {
-            PolicyDumpEntry::Attr {
-                policy_idx,
-                attr,
-                policy,
-            } if *policy_idx == getfamily_do && *attr == CTRL_ATTR_FAMILY_NAME => {
+            PolicyDumpEntry::Attr { policy_idx, attr, policy }
+                if *policy_idx == getfamily_do && *attr == CTRL_ATTR_FAMILY_NAME =>
+            {
                 Some(policy.clone())
             }
             _ => None,
         })
         .expect("family-name policy");
-    assert_eq!(
-        name_policy.kind,
-        Some(12),
-        "NL_ATTR_TYPE_NUL_STRING: {name_policy}"
-    );
+    assert_eq!(name_policy.kind, Some(12), "NL_ATTR_TYPE_NUL_STRING: {name_policy}");
     assert_eq!(name_policy.max_len, Some(15));
 
     // A bad op number in the dump request: the error comes back with the attribute named.
@@ -271,16 +190,11 @@ fn getpolicy_dump_of_nlctrl_decodes() {
         .unwrap();
     let e = match it.next() {
         Some(Err(e)) => e,
-        other => panic!(
-            "expected an error, got {:?}",
-            other.map(|r| r.map(|m| m.cmd()))
-        ),
+        other => panic!("expected an error, got {:?}", other.map(|r| r.map(|m| m.cmd()))),
     };
     drop(it);
     eprintln!("{e}");
-    let Error::Kernel { path, .. } = &e else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { path, .. } = &e else { panic!("{e:?}") };
     assert_eq!(path.as_ref().unwrap().to_string(), ".op");
 }
 
@@ -308,30 +222,14 @@ const ETHTOOL_A_HEADER_FLAGS: u16 = 3;
 static ETHTOOL_HEADER: AttrSet = AttrSet {
     name: "header",
     attrs: &[
-        AttrInfo {
-            ty: 1,
-            name: "dev-index",
-            nest: NestKind::None,
-        },
-        AttrInfo {
-            ty: ETHTOOL_A_HEADER_DEV_NAME,
-            name: "dev-name",
-            nest: NestKind::None,
-        },
-        AttrInfo {
-            ty: ETHTOOL_A_HEADER_FLAGS,
-            name: "flags",
-            nest: NestKind::None,
-        },
+        AttrInfo { ty: 1, name: "dev-index", nest: NestKind::None },
+        AttrInfo { ty: ETHTOOL_A_HEADER_DEV_NAME, name: "dev-name", nest: NestKind::None },
+        AttrInfo { ty: ETHTOOL_A_HEADER_FLAGS, name: "flags", nest: NestKind::None },
     ],
 };
 static ETHTOOL_LINKINFO: AttrSet = AttrSet {
     name: "linkinfo",
-    attrs: &[AttrInfo {
-        ty: ETHTOOL_A_LINKINFO_HEADER,
-        name: "header",
-        nest: NestKind::Nest(&ETHTOOL_HEADER),
-    }],
+    attrs: &[AttrInfo { ty: ETHTOOL_A_LINKINFO_HEADER, name: "header", nest: NestKind::Nest(&ETHTOOL_HEADER) }],
 };
 
 fn family_or_skip(s: &mut GenlSocket, name: &str) -> Option<u16> {
@@ -361,12 +259,7 @@ fn nested_ext_ack_path_and_mask_policy_from_ethtool() {
         })
         .unwrap_err();
     eprintln!("{e}");
-    let Error::Kernel {
-        errno, msg, path, ..
-    } = &e
-    else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { errno, msg, path, .. } = &e else { panic!("{e:?}") };
     assert_eq!(*errno, libc::ENODEV);
     assert!(msg.is_some());
     assert_eq!(path.as_ref().unwrap().to_string(), ".header.dev-name");
@@ -380,9 +273,7 @@ fn nested_ext_ack_path_and_mask_policy_from_ethtool() {
             w.nest_end(n);
         })
         .unwrap_err();
-    let Error::Kernel { path, .. } = &e else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { path, .. } = &e else { panic!("{e:?}") };
     assert_eq!(path.as_ref().unwrap().to_string(), ".1.2");
 
     // Flags outside the policy's mask.
@@ -395,9 +286,7 @@ fn nested_ext_ack_path_and_mask_policy_from_ethtool() {
         })
         .unwrap_err();
     eprintln!("{e}");
-    let Error::Kernel { errno, path, .. } = &e else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { errno, path, .. } = &e else { panic!("{e:?}") };
     assert_eq!(*errno, libc::EINVAL);
     assert_eq!(path.as_ref().unwrap().to_string(), ".header.flags");
 
@@ -411,9 +300,7 @@ fn nested_ext_ack_path_and_mask_policy_from_ethtool() {
         })
         .unwrap_err();
     eprintln!("{e}");
-    let Error::Kernel { path, policy, .. } = &e else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { path, policy, .. } = &e else { panic!("{e:?}") };
     assert_eq!(path.as_ref().unwrap().to_string(), ".header.dev-name");
     let p = policy.as_ref().expect("policy");
     assert_eq!(p.kind, Some(12), "nul-string: {p}");
@@ -422,9 +309,7 @@ fn nested_ext_ack_path_and_mask_policy_from_ethtool() {
     // Header missing entirely: reported as a missing attribute, named.
     let e = s.request(&req, |_| {}).unwrap_err();
     eprintln!("{e}");
-    let Error::Kernel { errno, missing, .. } = &e else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { errno, missing, .. } = &e else { panic!("{e:?}") };
     assert_eq!(*errno, libc::EINVAL);
     let m = missing.as_ref().expect("missing attr");
     assert_eq!(m.ty, ETHTOOL_A_LINKINFO_HEADER);
@@ -450,21 +335,13 @@ fn missing_attribute_from_netdev() {
     let Some(id) = family_or_skip(&mut s, "netdev") else {
         return;
     };
-    static NETDEV_DEV: AttrSet = AttrSet {
-        name: "dev",
-        attrs: &[AttrInfo {
-            ty: 1,
-            name: "ifindex",
-            nest: NestKind::None,
-        }],
-    };
+    static NETDEV_DEV: AttrSet =
+        AttrSet { name: "dev", attrs: &[AttrInfo { ty: 1, name: "ifindex", nest: NestKind::None }] };
     // NETDEV_CMD_DEV_GET without NETDEV_A_DEV_IFINDEX.
     let req = Request::new(id, 1, 1).schema(&NETDEV_DEV);
     let e = s.request(&req, |_| {}).unwrap_err();
     eprintln!("{e}");
-    let Error::Kernel { errno, missing, .. } = &e else {
-        panic!("{e:?}")
-    };
+    let Error::Kernel { errno, missing, .. } = &e else { panic!("{e:?}") };
     assert_eq!(*errno, libc::EINVAL);
     let m = missing.as_ref().expect("missing");
     assert_eq!((m.ty, m.name), (1, Some("ifindex")));
@@ -481,22 +358,9 @@ fn marker() -> u16 {
 /// A Generic Netlink message as a notification would look, built by hand.
 fn fake_notification(family: u16, cmd: u8, seq: u32) -> Vec<u8> {
     let mut b = Vec::new();
-    let mut h = NlMsgHdr {
-        len: 0,
-        ty: family,
-        flags: 0,
-        seq,
-        pid: 0,
-    };
+    let mut h = NlMsgHdr { len: 0, ty: family, flags: 0, seq, pid: 0 };
     b.extend_from_slice(&h.to_bytes());
-    b.extend_from_slice(
-        &GenlMsgHdr {
-            cmd,
-            version: 2,
-            reserved: 0,
-        }
-        .to_bytes(),
-    );
+    b.extend_from_slice(&GenlMsgHdr { cmd, version: 2, reserved: 0 }.to_bytes());
     let mut w = nlspec_rt::AttrWriter::new(&mut b);
     w.put_str(CTRL_ATTR_FAMILY_NAME, "fake");
     w.put_u16(CTRL_ATTR_FAMILY_ID, marker());
@@ -537,10 +401,7 @@ fn notifications_arriving_during_a_request_are_queued() {
     assert!(listener.queued_notifications() >= 3);
 
     let mut cmds = Vec::new();
-    while let Some(note) = listener
-        .recv_notification_timeout(Duration::from_millis(200))
-        .unwrap()
-    {
+    while let Some(note) = listener.recv_notification_timeout(Duration::from_millis(200)).unwrap() {
         assert_eq!(note.group, group);
         let m = note.genl(0).unwrap();
         let info = nlspec_rt::FamilyInfo::decode(&m).unwrap();
@@ -549,26 +410,13 @@ fn notifications_arriving_during_a_request_are_queued() {
             cmds.push(m.cmd());
         }
     }
-    assert_eq!(
-        cmds,
-        [
-            ctrl::CTRL_CMD_NEWFAMILY,
-            ctrl::CTRL_CMD_DELFAMILY,
-            ctrl::CTRL_CMD_NEWFAMILY
-        ]
-    );
-    assert!(bystander
-        .recv_notification_timeout(Duration::from_millis(50))
-        .unwrap()
-        .is_none());
+    assert_eq!(cmds, [ctrl::CTRL_CMD_NEWFAMILY, ctrl::CTRL_CMD_DELFAMILY, ctrl::CTRL_CMD_NEWFAMILY]);
+    assert!(bystander.recv_notification_timeout(Duration::from_millis(50)).unwrap().is_none());
 
     // Unsubscribed: no more.
     listener.unsubscribe_id(group).unwrap();
     sender.send_raw_to(&n1, 0, 1 << (group - 1)).unwrap();
-    assert!(listener
-        .recv_notification_timeout(Duration::from_millis(50))
-        .unwrap()
-        .is_none());
+    assert!(listener.recv_notification_timeout(Duration::from_millis(50)).unwrap().is_none());
 }
 
 #[test]
@@ -576,10 +424,7 @@ fn unknown_group_is_a_clear_error() {
     let mut s = GenlSocket::new().unwrap();
     let e = s.subscribe("nlctrl", "no-such-group").unwrap_err();
     assert!(matches!(e, Error::UnknownGroup { .. }));
-    assert_eq!(
-        e.to_string(),
-        "family \"nlctrl\" has no multicast group \"no-such-group\""
-    );
+    assert_eq!(e.to_string(), "family \"nlctrl\" has no multicast group \"no-such-group\"");
 }
 
 #[test]
@@ -628,9 +473,7 @@ fn overflowing_notifications_do_not_break_requests_and_are_reported() {
 fn request_all_returns_every_reply_until_the_ack() {
     let mut s = GenlSocket::new().unwrap();
     let req = ctrl::getfamily_request();
-    let mut it = s
-        .request_all(&req, |w| ctrl::put_family_name(w, "nlctrl"))
-        .unwrap();
+    let mut it = s.request_all(&req, |w| ctrl::put_family_name(w, "nlctrl")).unwrap();
     let mut ids = Vec::new();
     while let Some(m) = it.next() {
         ids.push(ctrl::FamilyInfo::decode(&m.unwrap()).unwrap().id);
@@ -640,9 +483,7 @@ fn request_all_returns_every_reply_until_the_ack() {
     assert_eq!(ids, [0x10]);
     assert!(s.last_warning().is_none());
 
-    let mut it = s
-        .request_all(&req, |w| ctrl::put_family_name(w, "no-such-family"))
-        .unwrap();
+    let mut it = s.request_all(&req, |w| ctrl::put_family_name(w, "no-such-family")).unwrap();
     match it.next() {
         Some(Err(e)) => assert_eq!(e.errno(), Some(libc::ENOENT), "{e}"),
         other => panic!("{:?}", other.map(|r| r.map(|m| m.cmd()))),
@@ -651,14 +492,10 @@ fn request_all_returns_every_reply_until_the_ack() {
     drop(it);
 
     // Dropped after the reply, before the ACK: drained before the next request.
-    let mut it = s
-        .request_all(&req, |w| ctrl::put_family_name(w, "nlctrl"))
-        .unwrap();
+    let mut it = s.request_all(&req, |w| ctrl::put_family_name(w, "nlctrl")).unwrap();
     assert!(it.next().unwrap().is_ok());
     drop(it);
-    let m = s
-        .request(&req, |w| ctrl::put_family_name(w, "nlctrl"))
-        .unwrap();
+    let m = s.request(&req, |w| ctrl::put_family_name(w, "nlctrl")).unwrap();
     assert_eq!(ctrl::FamilyInfo::decode(&m).unwrap().name, "nlctrl");
 }
 
@@ -677,16 +514,13 @@ fn request_batch_in_one_datagram() {
     let (a, b, c) = (attrs("nlctrl"), attrs("no-such-family"), attrs("nlctrl"));
     let req = ctrl::getfamily_request();
     let before = s.datagrams_received();
-    let mut it = s
-        .request_batch(&[(req, &a[..]), (req, &b[..]), (req, &c[..])], 0)
-        .unwrap();
+    let mut it = s.request_batch(&[(req, &a[..]), (req, &b[..]), (req, &c[..])], 0).unwrap();
     let mut events = Vec::new();
     while let Some(item) = it.next() {
         match item.unwrap() {
-            nlspec_rt::BatchItem::Reply { index, msg } => events.push(format!(
-                "{index}:{}",
-                ctrl::FamilyInfo::decode(&msg).unwrap().name
-            )),
+            nlspec_rt::BatchItem::Reply { index, msg } => {
+                events.push(format!("{index}:{}", ctrl::FamilyInfo::decode(&msg).unwrap().name))
+            }
             nlspec_rt::BatchItem::Done { index, result } => events.push(match result {
                 Ok(None) => format!("{index}:ack"),
                 Ok(Some(w)) => format!("{index}:{w}"),
@@ -741,10 +575,6 @@ fn dump_done_warning_is_surfaced() {
     // The next request clears it.
     s.resolve_family("nlctrl").unwrap();
     s.forget_families();
-    let _ = s
-        .request(&ctrl::getfamily_request(), |w| {
-            ctrl::put_family_name(w, "nlctrl")
-        })
-        .unwrap();
+    let _ = s.request(&ctrl::getfamily_request(), |w| ctrl::put_family_name(w, "nlctrl")).unwrap();
     assert!(s.last_warning().is_none());
 }

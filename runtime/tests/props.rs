@@ -4,12 +4,11 @@
 
 use nlspec_rt::attr::{Attrs, NLA_F_NESTED};
 use nlspec_rt::error::{
-    offset_to_path, parse_done_msg, parse_error_msg, RequestContext, NLMSGERR_ATTR_MISS_NEST,
-    NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY,
+    offset_to_path, parse_done_msg, parse_error_msg, RequestContext, NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE,
+    NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY,
 };
 use nlspec_rt::msg::{
-    finish_message, start_message, GenlMsg, NlMsg, NlMsgHdr, NlMsgIter, NLMSG_ERROR,
-    NLM_F_ACK_TLVS, NLM_F_CAPPED,
+    finish_message, start_message, GenlMsg, NlMsg, NlMsgHdr, NlMsgIter, NLMSG_ERROR, NLM_F_ACK_TLVS, NLM_F_CAPPED,
 };
 use nlspec_rt::{AttrInfo, AttrSet, AttrWriter, DecodeErrorKind, Error, NestKind, Policy};
 use proptest::prelude::*;
@@ -69,9 +68,7 @@ fn leaf() -> impl Strategy<Value = Val> {
 }
 
 fn val() -> impl Strategy<Value = Val> {
-    leaf().prop_recursive(3, 24, 6, |inner| {
-        proptest::collection::vec((1u16..0x3fff, inner), 0..6).prop_map(Val::Nest)
-    })
+    leaf().prop_recursive(3, 24, 6, |inner| proptest::collection::vec((1u16..0x3fff, inner), 0..6).prop_map(Val::Nest))
 }
 
 fn put(w: &mut AttrWriter<'_>, ty: u16, v: &Val) {
@@ -162,28 +159,9 @@ fn check(a: &nlspec_rt::Attr<'_>, ty: u16, v: &Val) -> Result<(), TestCaseError>
 fn poke(a: &nlspec_rt::Attr<'_>, depth: u32) {
     let _ = (a.get_u8(), a.get_u16(), a.get_u32(), a.get_u64());
     let _ = (a.get_s8(), a.get_s16(), a.get_s32(), a.get_s64());
-    let _ = (
-        a.get_u16_be(),
-        a.get_u32_be(),
-        a.get_u64_be(),
-        a.get_s16_be(),
-        a.get_s32_be(),
-        a.get_s64_be(),
-    );
-    let _ = (
-        a.get_uint(),
-        a.get_sint(),
-        a.get_uint_be(),
-        a.get_sint_be(),
-        a.get_flag(),
-    );
-    let _ = (
-        a.get_str(),
-        a.get_str_bytes(),
-        a.get_str_bytes_lax(),
-        a.get_bitfield32(),
-        a.get_array::<16>(),
-    );
+    let _ = (a.get_u16_be(), a.get_u32_be(), a.get_u64_be(), a.get_s16_be(), a.get_s32_be(), a.get_s64_be());
+    let _ = (a.get_uint(), a.get_sint(), a.get_uint_be(), a.get_sint_be(), a.get_flag());
+    let _ = (a.get_str(), a.get_str_bytes(), a.get_str_bytes_lax(), a.get_bitfield32(), a.get_array::<16>());
     let _ = Policy::decode(a.nested());
     if depth < 4 {
         for x in a.nested().flatten() {
@@ -195,36 +173,16 @@ fn poke(a: &nlspec_rt::Attr<'_>, depth: u32) {
 static INNER: AttrSet = AttrSet {
     name: "inner",
     attrs: &[
-        AttrInfo {
-            ty: 1,
-            name: "id",
-            nest: NestKind::None,
-        },
-        AttrInfo {
-            ty: 2,
-            name: "flags",
-            nest: NestKind::None,
-        },
+        AttrInfo { ty: 1, name: "id", nest: NestKind::None },
+        AttrInfo { ty: 2, name: "flags", nest: NestKind::None },
     ],
 };
 static ROOT: AttrSet = AttrSet {
     name: "root",
     attrs: &[
-        AttrInfo {
-            ty: 1,
-            name: "name",
-            nest: NestKind::None,
-        },
-        AttrInfo {
-            ty: 6,
-            name: "ops",
-            nest: NestKind::Array(Some(&INNER)),
-        },
-        AttrInfo {
-            ty: 7,
-            name: "cfg",
-            nest: NestKind::Nest(&INNER),
-        },
+        AttrInfo { ty: 1, name: "name", nest: NestKind::None },
+        AttrInfo { ty: 6, name: "ops", nest: NestKind::Array(Some(&INNER)) },
+        AttrInfo { ty: 7, name: "cfg", nest: NestKind::Nest(&INNER) },
     ],
 };
 
@@ -258,13 +216,7 @@ fn sample_request() -> (Vec<u8>, usize, usize, usize) {
 fn error_msg(errno: i32, req: &[u8], tlvs: impl FnOnce(&mut AttrWriter<'_>)) -> Vec<u8> {
     let mut b = Vec::new();
     let req_hdr = NlMsgHdr::parse(req).unwrap();
-    let mut h = NlMsgHdr {
-        len: 0,
-        ty: NLMSG_ERROR,
-        flags: NLM_F_CAPPED | NLM_F_ACK_TLVS,
-        seq: 1,
-        pid: 0,
-    };
+    let mut h = NlMsgHdr { len: 0, ty: NLMSG_ERROR, flags: NLM_F_CAPPED | NLM_F_ACK_TLVS, seq: 1, pid: 0 };
     b.extend_from_slice(&h.to_bytes());
     b.extend_from_slice(&(-errno).to_ne_bytes());
     b.extend_from_slice(&req_hdr.to_bytes());
@@ -301,21 +253,9 @@ fn ext_ack_missing_in_nest_and_message_and_policy() {
         w.put_u32(NLMSGERR_ATTR_MISS_NEST, cfg_off as u32);
     });
     let m = NlMsg::parse(&msg).unwrap();
-    let ctx = RequestContext {
-        bytes: &req,
-        hdrsize: 0,
-        schema: Some(&ROOT),
-    };
+    let ctx = RequestContext { bytes: &req, hdrsize: 0, schema: Some(&ROOT) };
     let e = parse_error_msg(&m, Some(ctx)).unwrap_err();
-    let Error::Kernel {
-        errno,
-        msg,
-        missing,
-        ..
-    } = &e
-    else {
-        panic!()
-    };
+    let Error::Kernel { errno, msg, missing, .. } = &e else { panic!() };
     assert_eq!(*errno, libc::EINVAL);
     assert_eq!(msg.as_deref(), Some("missing id"));
     let miss = missing.as_ref().unwrap();
@@ -369,69 +309,25 @@ fn policy_u32_fields_are_not_truncated() {
 #[test]
 fn malformed_messages_are_typed_errors() {
     // nlmsg_len beyond the datagram
-    let mut b = NlMsgHdr {
-        len: 100,
-        ty: 0x10,
-        flags: 0,
-        seq: 0,
-        pid: 0,
-    }
-    .to_bytes()
-    .to_vec();
+    let mut b = NlMsgHdr { len: 100, ty: 0x10, flags: 0, seq: 0, pid: 0 }.to_bytes().to_vec();
     b.extend_from_slice(&[0; 8]);
-    assert!(matches!(
-        NlMsg::parse(&b).unwrap_err().kind,
-        DecodeErrorKind::BadMessage(_)
-    ));
+    assert!(matches!(NlMsg::parse(&b).unwrap_err().kind, DecodeErrorKind::BadMessage(_)));
     // below header size
-    let b = NlMsgHdr {
-        len: 3,
-        ty: 0x10,
-        flags: 0,
-        seq: 0,
-        pid: 0,
-    }
-    .to_bytes();
+    let b = NlMsgHdr { len: 3, ty: 0x10, flags: 0, seq: 0, pid: 0 }.to_bytes();
     assert!(NlMsg::parse(&b).is_err());
     // genl header missing
-    let b = NlMsgHdr {
-        len: 16,
-        ty: 0x10,
-        flags: 0,
-        seq: 0,
-        pid: 0,
-    }
-    .to_bytes();
+    let b = NlMsgHdr { len: 16, ty: 0x10, flags: 0, seq: 0, pid: 0 }.to_bytes();
     assert!(GenlMsg::parse(&b, 0).is_err());
     // fixed header longer than the message
-    let mut b = NlMsgHdr {
-        len: 24,
-        ty: 0x10,
-        flags: 0,
-        seq: 0,
-        pid: 0,
-    }
-    .to_bytes()
-    .to_vec();
+    let mut b = NlMsgHdr { len: 24, ty: 0x10, flags: 0, seq: 0, pid: 0 }.to_bytes().to_vec();
     b.extend_from_slice(&[1, 1, 0, 0, 0, 0, 0, 0]);
     assert!(GenlMsg::parse(&b, 4).is_ok());
     assert!(GenlMsg::parse(&b, 8).is_err());
     // truncated nlmsgerr
-    let b = NlMsgHdr {
-        len: 18,
-        ty: NLMSG_ERROR,
-        flags: 0,
-        seq: 0,
-        pid: 0,
-    }
-    .to_bytes()
-    .to_vec();
+    let b = NlMsgHdr { len: 18, ty: NLMSG_ERROR, flags: 0, seq: 0, pid: 0 }.to_bytes().to_vec();
     let mut b2 = b.clone();
     b2.extend_from_slice(&[0, 0]);
-    assert!(matches!(
-        parse_error_msg(&NlMsg::parse(&b2).unwrap(), None),
-        Err(Error::Decode(_))
-    ));
+    assert!(matches!(parse_error_msg(&NlMsg::parse(&b2).unwrap(), None), Err(Error::Decode(_))));
     // nested flag with garbage inside
     let mut v = Vec::new();
     let mut w = AttrWriter::new(&mut v);

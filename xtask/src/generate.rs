@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use nlspec_codegen::emit::client::{crate_files, RtDependency};
 use nlspec_codegen::emit::{drifted, write_files, GeneratedFile};
-use nlspec_codegen::ir::Family;
+use nlspec_codegen::model::ir::Family;
 
 use crate::err;
 use crate::util::{note, workspace_root, Result};
@@ -32,7 +32,8 @@ fn outputs(fam: &Family) -> Result<Vec<Output>> {
     // Kernel module: generated/kmod/<family>/ (family code, skeleton main, Kbuild, support files).
     // Build a copy of it (kmod-build in place leaves objects that --check reports).
     let opts = nlspec_codegen::emit::kernel::KernelOptions::default();
-    let files = nlspec_codegen::emit::kernel::generate(fam, &opts).map_err(|e| err!("{}: kernel emitter: {e}", fam.source))?;
+    let files =
+        nlspec_codegen::emit::kernel::generate(fam, &opts).map_err(|e| err!("{}: kernel emitter: {e}", fam.source))?;
     out.push(Output { dir: PathBuf::from("generated/kmod").join(&fam.name), files });
     Ok(out)
 }

@@ -33,15 +33,11 @@ impl Toolchain {
     pub fn detect() -> Result<Toolchain> {
         let rustc = PathBuf::from("/usr/bin/rustc");
         if !rustc.is_file() {
-            return Err(err!(
-                "{} not found (Debian rustc-web); run `cargo xtask deps`",
-                rustc.display()
-            ));
+            return Err(err!("{} not found (Debian rustc-web); run `cargo xtask deps`", rustc.display()));
         }
         let bindgen = bindgen_path()?;
-        let libclang_path = PathBuf::from(
-            std::env::var("LIBCLANG_PATH").unwrap_or_else(|_| "/usr/lib/llvm-19/lib".into()),
-        );
+        let libclang_path =
+            PathBuf::from(std::env::var("LIBCLANG_PATH").unwrap_or_else(|_| "/usr/lib/llvm-19/lib".into()));
         if !libclang_path.is_dir() {
             return Err(err!(
                 "LIBCLANG_PATH {} is not a directory (libclang-19-dev); run `cargo xtask deps`",
@@ -141,10 +137,8 @@ impl KernelDir {
     pub fn locate(version: &str, tc: &Toolchain) -> Result<KernelDir> {
         check_version(version)?;
         let fragment = util::read(&fragment_path())?;
-        let mut material = format!(
-            "{RECIPE_VERSION}\nversion={version}\nlinux-source={}\n",
-            source_pkg_version(version)?
-        );
+        let mut material =
+            format!("{RECIPE_VERSION}\nversion={version}\nlinux-source={}\n", source_pkg_version(version)?);
         material += &tc.fingerprint()?;
         material += "--- fragment ---\n";
         material += &String::from_utf8_lossy(&fragment);
@@ -179,11 +173,7 @@ pub fn ensure(version: &str) -> Result<KernelDir> {
     }
     let started = Instant::now();
     build(&kd, &tc).map_err(|e| err!("building kernel {version} in {}: {e}", kd.root.display()))?;
-    note(format!(
-        "kernel {version} built in {:.1} min: {}",
-        started.elapsed().as_secs_f64() / 60.0,
-        kd.kdir.display()
-    ));
+    note(format!("kernel {version} built in {:.1} min: {}", started.elapsed().as_secs_f64() / 60.0, kd.kdir.display()));
     note_stale(&kd);
     Ok(kd)
 }
@@ -220,14 +210,10 @@ fn build(kd: &KernelDir, tc: &Toolchain) -> Result<()> {
             return Err(err!("{} missing; run `cargo xtask deps`", tarball.display()));
         }
         if kd.kdir.exists() {
-            std::fs::remove_dir_all(&kd.kdir)
-                .context(|| format!("removing partial tree {}", kd.kdir.display()))?;
+            std::fs::remove_dir_all(&kd.kdir).context(|| format!("removing partial tree {}", kd.kdir.display()))?;
         }
         note(format!("extracting {}", tarball.display()));
-        util::run_logged(
-            Command::new("nice").arg("tar").arg("-xf").arg(&tarball).arg("-C").arg(&kd.root),
-            &log,
-        )?;
+        util::run_logged(Command::new("nice").arg("tar").arg("-xf").arg(&tarball).arg("-C").arg(&kd.root), &log)?;
         if !kd.kdir.is_dir() {
             return Err(err!("{} did not contain linux-source-{v}/", tarball.display()));
         }

@@ -19,9 +19,7 @@ use std::time::Instant;
 /// Builds the module(s) in `dir` against `kd`; returns the .ko paths.
 pub fn build(kd: &KernelDir, dir: &Path) -> Result<Vec<PathBuf>> {
     let tc = Toolchain::detect()?;
-    let dir = dir
-        .canonicalize()
-        .context(|| format!("module directory {}", dir.display()))?;
+    let dir = dir.canonicalize().context(|| format!("module directory {}", dir.display()))?;
     let started = Instant::now();
 
     // Clean when this directory was last built for a different kernel tree.

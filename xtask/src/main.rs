@@ -171,9 +171,12 @@ fn cmd_test() -> Result<i32> {
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // --all-features: the tokio clients and runtime have their own live-kernel tests.
-    util::run_live(
-        Command::new(cargo).current_dir(util::workspace_root()).args(["test", "--workspace", "--all-features", "--no-fail-fast"]),
-    )?;
+    util::run_live(Command::new(cargo).current_dir(util::workspace_root()).args([
+        "test",
+        "--workspace",
+        "--all-features",
+        "--no-fail-fast",
+    ]))?;
     // The VM infrastructure on its own first, so a broken kernel/qemu setup is named as such;
     // the later stages run either way, and every failure is listed at the end.
     let mut failed = Vec::new();

@@ -66,7 +66,11 @@ pub fn vm_smoke() -> Result<i32> {
         }
         for (ok, what) in &lines {
             println!("{} {version} {what}", if *ok { "PASS" } else { "FAIL" });
-            if *ok { passed += 1 } else { failed += 1 }
+            if *ok {
+                passed += 1
+            } else {
+                failed += 1
+            }
         }
         note(format!("[{version}] smoke took {:.1} s", t.elapsed().as_secs_f64()));
     }

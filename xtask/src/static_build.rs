@@ -24,10 +24,7 @@ pub fn build(package: &str, bin: &str, release: bool) -> Result<PathBuf> {
         cmd.arg("--release");
     }
     util::run_live(&mut cmd).map_err(|e| err!("building static binary {package}/{bin}: {e}"))?;
-    let path = target_dir
-        .join(TARGET)
-        .join(if release { "release" } else { "debug" })
-        .join(bin);
+    let path = target_dir.join(TARGET).join(if release { "release" } else { "debug" }).join(bin);
     check_static(&path)?;
     Ok(path)
 }
@@ -46,10 +43,7 @@ fn check_static(path: &Path) -> Result<()> {
         let o = phoff + i * phentsize;
         let ty = data.get(o..o + 4).ok_or_else(bad)?;
         if u32::from_le_bytes(ty.try_into().expect("4 bytes")) == 3 {
-            return Err(err!(
-                "{} is dynamically linked (has PT_INTERP); the guest has no libc",
-                path.display()
-            ));
+            return Err(err!("{} is dynamically linked (has PT_INTERP); the guest has no libc", path.display()));
         }
     }
     Ok(())

@@ -75,19 +75,11 @@ pub fn tail(text: &str, n: usize) -> String {
 
 /// Runs a command, capturing its output; fails with the command line and its output's tail.
 pub fn run_capture(cmd: &mut Command) -> Result<String> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .context(|| format!("cannot start `{}`", show(cmd)))?;
+    let out = cmd.stdin(Stdio::null()).output().context(|| format!("cannot start `{}`", show(cmd)))?;
     if !out.status.success() {
         let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
         text.push_str(&String::from_utf8_lossy(&out.stderr));
-        return Err(err!(
-            "`{}` failed ({}); last output:\n{}",
-            show(cmd),
-            out.status,
-            tail(&text, 30)
-        ));
+        return Err(err!("`{}` failed ({}); last output:\n{}", show(cmd), out.status, tail(&text, 30)));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -105,19 +97,12 @@ pub fn run_live(cmd: &mut Command) -> Result<()> {
 /// tail. While it runs, a progress line (elapsed time, the log's last line) goes to stderr every
 /// minute so long builds do not look hung.
 pub fn run_logged(cmd: &mut Command, log: &Path) -> Result<()> {
-    let mut f = File::options()
-        .create(true)
-        .append(true)
-        .open(log)
-        .context(|| format!("cannot open log {}", log.display()))?;
+    let mut f =
+        File::options().create(true).append(true).open(log).context(|| format!("cannot open log {}", log.display()))?;
     writeln!(f, "\n$ {}", show(cmd)).context(|| format!("writing {}", log.display()))?;
     let f2 = f.try_clone().context(|| format!("dup {}", log.display()))?;
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(f)
-        .stderr(f2)
-        .spawn()
-        .context(|| format!("cannot start `{}`", show(cmd)))?;
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(f).stderr(f2).spawn().context(|| format!("cannot start `{}`", show(cmd)))?;
     let started = std::time::Instant::now();
     let mut next_note = started + std::time::Duration::from_secs(60);
     let status = loop {
@@ -155,12 +140,7 @@ pub fn sha256_hex(data: &[u8]) -> Result<String> {
         .stdout(Stdio::piped())
         .spawn()
         .context(|| "cannot start sha256sum".to_string())?;
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(data)
-        .context(|| "writing to sha256sum".to_string())?;
+    child.stdin.take().expect("piped stdin").write_all(data).context(|| "writing to sha256sum".to_string())?;
     let out = child.wait_with_output().context(|| "waiting for sha256sum".to_string())?;
     let s = String::from_utf8_lossy(&out.stdout);
     let hex = s.split_whitespace().next().unwrap_or("");
@@ -172,10 +152,7 @@ pub fn sha256_hex(data: &[u8]) -> Result<String> {
 
 /// The workspace root (parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
 }
 
 /// `$HOME`, required.
@@ -198,9 +175,7 @@ pub fn cache_dir() -> Result<PathBuf> {
 /// Finds an executable named `name` in `PATH`.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
 /// Creates a directory and its parents, with context.

@@ -140,9 +140,7 @@ impl Cpio {
 }
 
 fn file_name(p: &Path) -> Result<String> {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| err!("{} has no file name", p.display()))
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).ok_or_else(|| err!("{} has no file name", p.display()))
 }
 
 /// Builds the initramfs image in memory.
@@ -156,16 +154,14 @@ fn build_initramfs(spec: &VmSpec) -> Result<Vec<u8>> {
     c.dir("home/user", 0o755); // owned by root; the user needs no home writes
     c.dir("lib", 0o755);
     c.dir(GUEST_KO_DIR.trim_start_matches('/'), 0o755);
-    c.file("bin/busybox", 0o755, &util::read(busybox).map_err(|e| {
-        err!("{e} (busybox-static; run `cargo xtask deps`)")
-    })?);
+    c.file(
+        "bin/busybox",
+        0o755,
+        &util::read(busybox).map_err(|e| err!("{e} (busybox-static; run `cargo xtask deps`)"))?,
+    );
     c.file("init", 0o755, init_script().as_bytes());
     c.file("nlspec-cmd.sh", 0o755, spec.command.as_bytes());
-    c.file(
-        "etc/passwd",
-        0o644,
-        b"root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n",
-    );
+    c.file("etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n");
     c.file("etc/group", 0o644, b"root:x:0:\nuser:x:1000:\n");
     for ko in &spec.kos {
         let name = file_name(ko)?;
@@ -185,11 +181,8 @@ pub fn run(spec: &VmSpec, mut on_line: impl FnMut(&str)) -> Result<VmOutcome> {
     }
     let image = build_initramfs(spec)?;
     static SEQ: AtomicU32 = AtomicU32::new(0);
-    let tmp = std::env::temp_dir().join(format!(
-        "nlspec-vm-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
+    let tmp =
+        std::env::temp_dir().join(format!("nlspec-vm-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed)));
     util::mkdir_p(&tmp)?;
     let initrd = tmp.join("initramfs.cpio");
     util::write(&initrd, &image)?;
@@ -216,7 +209,8 @@ fn boot(spec: &VmSpec, initrd: &Path, on_line: &mut impl FnMut(&str)) -> Result<
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let shown = util::show(&cmd);
-    let mut child = cmd.spawn().context(|| format!("cannot start `{shown}` (qemu-system-x86; run `cargo xtask deps`)"))?;
+    let mut child =
+        cmd.spawn().context(|| format!("cannot start `{shown}` (qemu-system-x86; run `cargo xtask deps`)"))?;
 
     // Both pipes feed one channel; None marks the end of stdout.
     let (tx, rx) = mpsc::channel::<Option<String>>();
@@ -251,10 +245,8 @@ fn boot(spec: &VmSpec, initrd: &Path, on_line: &mut impl FnMut(&str)) -> Result<
                 on_line(&line);
                 if rc.is_none() {
                     if let Some(pos) = line.find(DONE_MARKER) {
-                        let digits: String = line[pos + DONE_MARKER.len()..]
-                            .chars()
-                            .take_while(|c| c.is_ascii_digit())
-                            .collect();
+                        let digits: String =
+                            line[pos + DONE_MARKER.len()..].chars().take_while(|c| c.is_ascii_digit()).collect();
                         rc = digits.parse().ok();
                     }
                 }

@@ -6,9 +6,9 @@
 //! `NLSPEC-CASE FAIL <case>: <why>` on stdout (the serial console); [`run_guest`] collects them.
 
 use crate::kernel::{self, KernelDir};
+use crate::kmod;
 use crate::util::{self, note, Result};
 use crate::vm::{self, VmOutcome, VmSpec};
-use crate::kmod;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -265,13 +265,8 @@ pub fn run_guest(
     util::mkdir_p(&log_dir)?;
     let log_path = log_dir.join(format!("{v}.log"));
     let verbose = std::env::var("NLSPEC_VM_VERBOSE").as_deref() == Ok("1");
-    let spec = VmSpec {
-        bzimage: kd.bzimage(),
-        kos: kos.to_vec(),
-        bins: bins.to_vec(),
-        command: script.to_string(),
-        timeout,
-    };
+    let spec =
+        VmSpec { bzimage: kd.bzimage(), kos: kos.to_vec(), bins: bins.to_vec(), command: script.to_string(), timeout };
     let mut console = String::new();
     let mut cases = Vec::new();
     let t = Instant::now();
@@ -297,13 +292,15 @@ pub fn run_guest(
     match outcome {
         VmOutcome::Done(0) if !cases.is_empty() => {}
         VmOutcome::Done(0) => cases.push(CaseResult::fail(v, "vm", format!("no case reported; {}", show_tail()))),
-        VmOutcome::Done(rc) => cases.push(CaseResult::fail(v, "vm", format!("guest script exited rc={rc}; {}", show_tail()))),
-        VmOutcome::NoMarker(msg) => cases.push(CaseResult::fail(v, "vm", format!("{msg}\n(console log {})", log_path.display()))),
-        VmOutcome::TimedOut => cases.push(CaseResult::fail(
-            v,
-            "vm",
-            format!("timed out after {} s; {}", timeout.as_secs(), show_tail()),
-        )),
+        VmOutcome::Done(rc) => {
+            cases.push(CaseResult::fail(v, "vm", format!("guest script exited rc={rc}; {}", show_tail())))
+        }
+        VmOutcome::NoMarker(msg) => {
+            cases.push(CaseResult::fail(v, "vm", format!("{msg}\n(console log {})", log_path.display())))
+        }
+        VmOutcome::TimedOut => {
+            cases.push(CaseResult::fail(v, "vm", format!("timed out after {} s; {}", timeout.as_secs(), show_tail())))
+        }
     }
     Ok(cases)
 }

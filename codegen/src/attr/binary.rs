@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{AttrGen, Cx};
-use crate::ir::{self, DisplayHint};
 use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
+use nlspec_model::ir::{self, DisplayHint};
 
 /// Binary attributes.
 pub struct Binary;
@@ -100,9 +100,11 @@ impl AttrGen for Binary {
         let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
         let _ = (f, n, c, &bound, &st, prefix);
         let struct_len = a.struct_.and_then(|s| f.struct_(s).size).map(|s| s as i128);
-        let (min, max, exact) = (bound(&c.min_len), bound(&c.max_len), bound(&c.exact_len).or(
-            if c.min_len.is_none() && c.max_len.is_none() { struct_len } else { None },
-        ));
+        let (min, max, exact) = (
+            bound(&c.min_len),
+            bound(&c.max_len),
+            bound(&c.exact_len).or(if c.min_len.is_none() && c.max_len.is_none() { struct_len } else { None }),
+        );
         let name = format!("{prefix}_LEN");
         if let Some(x) = exact {
             if kk::fits_inline(x) {
@@ -123,7 +125,8 @@ impl AttrGen for Binary {
                 quote!(nl::Policy::binary_min_len(#l))
             }
             (Some(a), Some(b)) if kk::fits_inline(a) && kk::fits_inline(b) => {
-                let (a, b) = (proc_macro2::Literal::u16_unsuffixed(a as u16), proc_macro2::Literal::u16_unsuffixed(b as u16));
+                let (a, b) =
+                    (proc_macro2::Literal::u16_unsuffixed(a as u16), proc_macro2::Literal::u16_unsuffixed(b as u16));
                 quote!(nl::Policy::binary_len_range(#a, #b))
             }
             (a, b) => {
@@ -136,12 +139,21 @@ impl AttrGen for Binary {
         Some(match a.struct_.filter(|s| k.f.struct_(*s).size.is_some()) {
             Some(s) => {
                 let ty = quote::format_ident!("{}", k.n.structs[s.0]);
-                (quote!(#ty), quote!(#ty::from_bytes(a.payload()).ok_or_else(|| nl::Error::EINVAL.msg(c"attribute has the wrong length").attr(&a))))
+                (
+                    quote!(#ty),
+                    quote!(#ty::from_bytes(a.payload()).ok_or_else(|| nl::Error::EINVAL.msg(c"attribute has the wrong length").attr(&a))),
+                )
             }
             None => (quote!(&'a [u8]), quote!(Ok(a.get_bytes()))),
         })
     }
-    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(
+        &self,
+        k: &Kx,
+        _set: ir::SetId,
+        a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
         Some(match a.struct_.filter(|s| k.f.struct_(*s).size.is_some()) {
             Some(s) => {
                 let st = quote::format_ident!("{}", k.n.structs[s.0]);

@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{AttrGen, Cx};
-use crate::ir;
 use crate::emit::kernel::kinds::{Kx, PolicyStatics};
+use nlspec_model::ir;
 
 /// Bitfield32 attributes: `(value, selector)`.
 pub struct Bitfield32;
@@ -73,7 +73,13 @@ impl AttrGen for Bitfield32 {
     fn kernel_get(&self, _k: &Kx, _a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
         Some((quote!(nl::Bitfield32), quote!(a.get_bitfield32())))
     }
-    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(
+        &self,
+        k: &Kx,
+        _set: ir::SetId,
+        a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
         Some(match a.enum_.filter(|e| k.f.enum_(*e).kind == ir::EnumKind::Flags) {
             Some(e) => {
                 let et = quote::format_ident!("{}", k.n.enums[e.0]);

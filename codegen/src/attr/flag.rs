@@ -4,8 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{AttrGen, Cx};
-use crate::ir;
 use crate::emit::kernel::kinds::{Kx, PolicyStatics};
+use nlspec_model::ir;
 
 /// Flag attributes (no payload).
 pub struct Flag;
@@ -42,7 +42,13 @@ impl AttrGen for Flag {
     fn kernel_get(&self, _k: &Kx, _a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
         Some((quote!(bool), quote!(a.get_flag())))
     }
-    fn kernel_put(&self, _k: &Kx, _set: ir::SetId, _a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(
+        &self,
+        _k: &Kx,
+        _set: ir::SetId,
+        _a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
         Some((quote!(), quote!(w.put_flag(#ty);)))
     }
 }

@@ -4,11 +4,11 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::nest::{owned_nest_ty, owned_nest};
+use super::nest::{owned_nest, owned_nest_ty};
 use super::scalar::prim;
 use super::{int_ty, AttrGen, Cx};
-use crate::ir::{self, AttrType, SetId};
 use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
+use nlspec_model::ir::{self, AttrType, SetId};
 
 /// Indexed arrays.
 pub struct IndexedArray;
@@ -187,7 +187,13 @@ impl AttrGen for IndexedArray {
         };
         Some((quote!(ArrayIter<'a, #ety>), quote!(Ok(ArrayIter::new(a.nested(), None, |a| #eget)))))
     }
-    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(
+        &self,
+        k: &Kx,
+        _set: ir::SetId,
+        a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
         let ir::AttrKind::IndexedArray { sub_type, set } = &a.kind else { return None };
         Some(match (sub_type, set) {
             (ir::AttrType::Nest, Some(s)) => {

@@ -36,7 +36,7 @@ pub use sub_message::SubMessage;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{self, AttrType, EnumId, EnumKind, Family, SetId, StructId};
+use nlspec_model::ir::{self, AttrType, EnumId, EnumKind, Family, SetId, StructId};
 
 /// Rust names of the generated types of one family, unique within the generated crate.
 #[derive(Debug, Clone)]
@@ -61,19 +61,59 @@ pub struct TypeNames {
 /// Names the client crate defines itself; a definition or set with one of these names gets a
 /// suffix.
 const RESERVED: &[&str] = &[
-    "Client", "AsyncClient", "Notification", "Group", "Error", "Attr", "Attrs", "DecodeError",
-    "AttrWriter", "GenlMsg", "Option", "Result", "Vec", "String", "Box", "Self_", "Some", "None",
-    "Ok", "Err", "Default", "Debug", "Iterator", "Clone", "Copy", "From", "FnOnce", "Fn", "FnMut",
-    "Sized", "Send", "Sync", "Drop", "Into", "ToOwned", "ToString", "std", "core", "nlspec_rt",
-    "FamilyInfo", "Request", "GenlSocket", "NlMsg", "FixedHeader", "Bitfield32", "EncodeError",
+    "Client",
+    "AsyncClient",
+    "Notification",
+    "Group",
+    "Error",
+    "Attr",
+    "Attrs",
+    "DecodeError",
+    "AttrWriter",
+    "GenlMsg",
+    "Option",
+    "Result",
+    "Vec",
+    "String",
+    "Box",
+    "Self_",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Default",
+    "Debug",
+    "Iterator",
+    "Clone",
+    "Copy",
+    "From",
+    "FnOnce",
+    "Fn",
+    "FnMut",
+    "Sized",
+    "Send",
+    "Sync",
+    "Drop",
+    "Into",
+    "ToOwned",
+    "ToString",
+    "std",
+    "core",
+    "nlspec_rt",
+    "FamilyInfo",
+    "Request",
+    "GenlSocket",
+    "NlMsg",
+    "FixedHeader",
+    "Bitfield32",
+    "EncodeError",
 ];
 
 impl TypeNames {
     /// Assign names: definitions keep their `rust_name`; a set whose name is taken gets the
     /// suffix `Attrs`, a sub-message `Msg`; remaining clashes get a numeric suffix.
     pub fn new(f: &Family) -> Self {
-        let mut taken: std::collections::HashSet<String> =
-            RESERVED.iter().map(|s| s.to_string()).collect();
+        let mut taken: std::collections::HashSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
         // Claim `base` (or `base+suffix`, `base+suffix+2`, ...) such that the name and every
         // name derived from it (`derived` suffixes, e.g. `Owned`) are free.
         let mut claim = |base: &str, suffix: &str, derived: &[&str]| -> String {
@@ -97,19 +137,15 @@ impl TypeNames {
         };
         let enums: Vec<String> = f.enums.iter().map(|e| claim(&e.rust_name, "Enum", &[])).collect();
         let structs: Vec<String> = f.structs.iter().map(|s| claim(&s.rust_name, "Struct", &[])).collect();
-        let sets: Vec<String> = f
-            .sets
-            .iter()
-            .map(|s| claim(&s.rust_name, "Attrs", &["Owned", "Encoder", "ArrayEncoder"]))
-            .collect();
+        let sets: Vec<String> =
+            f.sets.iter().map(|s| claim(&s.rust_name, "Attrs", &["Owned", "Encoder", "ArrayEncoder"])).collect();
         let ops: Vec<String> = f
             .ops
             .list
             .iter()
             .map(|o| claim(&o.rust_name, "Op", &["Request", "DumpRequest", "Reply", "DumpIter", "Notification"]))
             .collect();
-        let sub_messages: Vec<String> =
-            f.sub_messages.iter().map(|s| claim(&s.rust_name, "Msg", &[])).collect();
+        let sub_messages: Vec<String> = f.sub_messages.iter().map(|s| claim(&s.rust_name, "Msg", &[])).collect();
 
         // An enum needs 64 bits if a value is wider than 32 bits or a 64-bit attribute or
         // member carries it.
@@ -167,7 +203,7 @@ pub struct Cx<'f> {
     pub names: TypeNames,
 }
 
-/// An identifier (raw identifiers are not needed: [`crate::names`] already escapes keywords).
+/// An identifier (raw identifiers are not needed: [`nlspec_model::names`] already escapes keywords).
 pub fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
 }
@@ -195,15 +231,15 @@ impl<'f> Cx<'f> {
     }
     /// Schema table static of a set (`schema::ENTRY`).
     pub fn set_schema(&self, id: SetId) -> Ident {
-        ident(&crate::names::screaming(&self.fam.set(id).name))
+        ident(&nlspec_model::names::screaming(&self.fam.set(id).name))
     }
     /// Module of a set's attribute-type constants (`attrs::entry`).
     pub fn set_attrs_mod(&self, id: SetId) -> Ident {
-        ident(&crate::names::snake(&self.fam.set(id).name))
+        ident(&nlspec_model::names::snake(&self.fam.set(id).name))
     }
     /// Name of an attribute's type constant in its set's module (`KEY`).
     pub fn attr_const_name(a: &ir::Attr) -> Ident {
-        ident(&crate::names::screaming(&a.name))
+        ident(&nlspec_model::names::screaming(&a.name))
     }
     /// Path of an attribute's type constant (`attrs::entry::KEY`), usable as an expression
     /// and as a pattern.

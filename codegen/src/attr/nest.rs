@@ -4,8 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{AttrGen, Cx};
-use crate::ir::{self, SetId};
 use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
+use nlspec_model::ir::{self, SetId};
 
 /// Nested attribute sets.
 pub struct Nest;
@@ -92,7 +92,13 @@ impl AttrGen for Nest {
         let v = quote::format_ident!("{}", k.n.set_view(set_of(a)));
         Some((quote!(#v<'a>), quote!(Ok(#v::of(a)))))
     }
-    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(
+        &self,
+        k: &Kx,
+        _set: ir::SetId,
+        a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
         let wr = quote::format_ident!("{}", k.n.set_writer(set_of(a)));
         Some((
             quote!(f: impl FnOnce(&mut #wr<'_>)),

@@ -6,8 +6,8 @@ use quote::{format_ident, quote};
 
 use super::nest::{owned_nest, owned_nest_ty};
 use super::{AttrGen, Cx};
-use crate::ir::{self, SetId};
 use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
+use nlspec_model::ir::{self, SetId};
 
 /// Nest-type-value attributes.
 pub struct NestTypeValue;
@@ -56,7 +56,12 @@ impl AttrGen for NestTypeValue {
         };
         for i in (0..levels).rev() {
             let x = &xs[i];
-            let src = if i == 0 { quote!(#v) } else { let p = &xs[i - 1]; quote!(#p) };
+            let src = if i == 0 {
+                quote!(#v)
+            } else {
+                let p = &xs[i - 1];
+                quote!(#p)
+            };
             expr = if i == levels - 1 {
                 quote!(#src.nested().flatten().filter_map(move |#x| #expr))
             } else {
@@ -115,7 +120,9 @@ impl AttrGen for NestTypeValue {
 
     fn kernel_policy(&self, k: &Kx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
         match &a.kind {
-            ir::AttrKind::NestTypeValue { type_value, set } if type_value.len() == 1 => kk::nested(k.f, k.n, *set, true),
+            ir::AttrKind::NestTypeValue { type_value, set } if type_value.len() == 1 => {
+                kk::nested(k.f, k.n, *set, true)
+            }
             _ => quote!(nl::Policy::nested_any()),
         }
     }
@@ -127,7 +134,13 @@ impl AttrGen for NestTypeValue {
             quote!(Ok(ArrayIter::new(a.nested(), None, |a| Ok((a.ty(), #v::of(a)))))),
         ))
     }
-    fn kernel_put(&self, k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(
+        &self,
+        k: &Kx,
+        _set: ir::SetId,
+        a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
         let ir::AttrKind::NestTypeValue { set, .. } = &a.kind else { return None };
         let sl = quote::format_ident!("{}", k.n.set_slots(*set));
         Some((

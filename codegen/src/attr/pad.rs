@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{AttrGen, Cx};
-use crate::ir;
+use nlspec_model::ir;
 
 /// Padding (`pad`) and placeholder (`unused`) attributes.
 pub struct Pad;

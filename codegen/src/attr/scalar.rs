@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{int_ty, AttrGen, Cx};
-use crate::ir::{self, AttrType, ByteOrder, DisplayHint};
 use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
+use nlspec_model::ir::{self, AttrType, ByteOrder, DisplayHint};
 
 /// Fixed- and variable-width integer attributes.
 pub struct Scalar;

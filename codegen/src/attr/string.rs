@@ -5,8 +5,8 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{AttrGen, Cx};
-use crate::ir;
 use crate::emit::kernel::kinds::{Kx, PolicyStatics};
+use nlspec_model::ir;
 
 /// String attributes.
 pub struct Str;
@@ -93,7 +93,13 @@ impl AttrGen for Str {
             None => (quote!(&'a str), quote!(a.get_str())),
         })
     }
-    fn kernel_put(&self, _k: &Kx, _set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(
+        &self,
+        _k: &Kx,
+        _set: ir::SetId,
+        a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
         // Always NUL-terminated, as the kernel's nla_put_string: `unterminated-ok` is about what
         // requests may send; every decoder (YNL's drops the last byte) reads a terminated string.
         let _ = a;

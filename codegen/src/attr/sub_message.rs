@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{AttrGen, Cx};
-use crate::ir;
 use crate::emit::kernel::kinds::{Kx, PolicyStatics};
+use nlspec_model::ir;
 
 /// Sub-message attributes.
 pub struct SubMessage;

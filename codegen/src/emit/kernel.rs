@@ -21,9 +21,11 @@ use std::fmt;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{self, AttrKind, AttrRef, AttrType, ByteOrder, EnumKind, Family, KernelPolicy, MemberType, Op, SetId};
 use crate::attr::doc_attrs as doc;
-use crate::names;
+use nlspec_model::ir::{
+    self, AttrKind, AttrRef, AttrType, ByteOrder, EnumKind, Family, KernelPolicy, MemberType, Op, SetId,
+};
+use nlspec_model::names;
 
 /// Options of the kernel emitter.
 #[derive(Debug, Clone)]
@@ -60,10 +62,10 @@ impl std::error::Error for KernelGenError {}
 pub use super::GeneratedFile;
 
 const SUPPORT_FILES: &[(&str, &str)] = &[
-    ("nlspec_support.rs", include_str!("../../../kmod-template/support/nlspec_support.rs")),
-    ("nlspec_helper.h", include_str!("../../../kmod-template/support/nlspec_helper.h")),
-    ("nlspec_bindgen.py", include_str!("../../../kmod-template/support/nlspec_bindgen.py")),
-    ("nlspec.mk", include_str!("../../../kmod-template/support/nlspec.mk")),
+    ("nlspec_support.rs", include_str!("../../../kernel/support/nlspec_support.rs")),
+    ("nlspec_helper.h", include_str!("../../../kernel/support/nlspec_helper.h")),
+    ("nlspec_bindgen.py", include_str!("../../../kernel/support/nlspec_bindgen.py")),
+    ("nlspec.mk", include_str!("../../../kernel/support/nlspec.mk")),
 ];
 
 const TPL_KBUILD: &str = include_str!("../../../kmod-template/Kbuild.j2");
@@ -75,10 +77,7 @@ const TPL_GITIGNORE: &str = include_str!("../../../kmod-template/gitignore.j2");
 /// Generates the module directory of `f`.
 pub fn generate(f: &Family, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
     if !f.is_genetlink() {
-        return Err(KernelGenError(format!(
-            "{}: netlink-raw families have no Generic Netlink kernel side",
-            f.name
-        )));
+        return Err(KernelGenError(format!("{}: netlink-raw families have no Generic Netlink kernel side", f.name)));
     }
     let module = opts.module_name.clone().unwrap_or_else(|| names::c_lower(&f.name).replace(' ', "_"));
     let genl = genl_source(f, opts)?;
@@ -87,9 +86,7 @@ pub fn generate(f: &Family, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, 
     let env = template_env();
     let ctx = TemplateCtx::new(f, &module);
     let render = |name: &str| -> Result<String, KernelGenError> {
-        env.get_template(name)
-            .and_then(|t| t.render(&ctx))
-            .map_err(|e| KernelGenError(format!("template {name}: {e}")))
+        env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| KernelGenError(format!("template {name}: {e}")))
     };
     out.push(GeneratedFile::new("Kbuild", render("Kbuild")?));
     out.push(GeneratedFile::new("Makefile", render("Makefile")?));
@@ -135,14 +132,7 @@ struct TemplateCtx {
 
 impl TemplateCtx {
     fn new(f: &Family, module: &str) -> Self {
-        let doc = f
-            .doc
-            .as_deref()
-            .unwrap_or("")
-            .trim()
-            .lines()
-            .map(|l| l.trim().to_string())
-            .collect();
+        let doc = f.doc.as_deref().unwrap_or("").trim().lines().map(|l| l.trim().to_string()).collect();
         let mut dump_states: Vec<String> = Vec::new();
         if let Ok(states) = dump_states_of(f) {
             for st in states.values() {
@@ -253,8 +243,27 @@ pub struct Names {
 }
 
 const RESERVED: &[&str] = &[
-    "Sink", "ArrayIter", "Ops", "Error", "Result", "Option", "Some", "None", "Ok", "Err", "Default",
-    "Request", "Reply", "Dump", "Attr", "Attrs", "Writer", "Family", "Self_", "Copy", "Clone",
+    "Sink",
+    "ArrayIter",
+    "Ops",
+    "Error",
+    "Result",
+    "Option",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Default",
+    "Request",
+    "Reply",
+    "Dump",
+    "Attr",
+    "Attrs",
+    "Writer",
+    "Family",
+    "Self_",
+    "Copy",
+    "Clone",
 ];
 
 impl Names {
@@ -328,7 +337,6 @@ impl Names {
         format!("{}_NEST_POLICY", names::screaming(&f.set(s).name))
     }
 }
-
 
 fn doc_str(s: &str) -> TokenStream {
     doc(Some(s))
@@ -532,12 +540,8 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
     });
     let enum_items: Vec<_> = enum_items.collect();
 
-    let struct_items: Vec<TokenStream> = f
-        .structs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| struct_item(&n, i, s))
-        .collect();
+    let struct_items: Vec<TokenStream> =
+        f.structs.iter().enumerate().filter_map(|(i, s)| struct_item(&n, i, s)).collect();
 
     // ---------------------------------------------------------------- policies
     let mut st = kinds::PolicyStatics::default();
@@ -749,8 +753,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
             event_trait.insert(op.id.0, msg_traits.len() - 1);
         }
     }
-    let reply_roots: Vec<SetId> =
-        msg_traits.iter().flat_map(|m| nested_of(f, &m.attrs)).collect();
+    let reply_roots: Vec<SetId> = msg_traits.iter().flat_map(|m| nested_of(f, &m.attrs)).collect();
     let writer_sets = reachable(f, reply_roots);
 
     let mut writer_items = Vec::new();
@@ -852,7 +855,10 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
             let ty = format_ident!("{}Reply", op.rust_name);
             let rq = format_ident!("{}Request", op.rust_name);
             let sh = set_header_fn(hdr_struct(op), quote!(self.r));
-            let d = doc_str(&format!("The reply to a `{}` do request; attribute setters in [`{}`].", op.name, msg_traits[*ti].trait_name));
+            let d = doc_str(&format!(
+                "The reply to a `{}` do request; attribute setters in [`{}`].",
+                op.name, msg_traits[*ti].trait_name
+            ));
             op_items.push(quote! {
                 #d
                 pub struct #ty<'a> { r: nl::Reply<'a> }
@@ -881,7 +887,10 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
                 quote!(impl #tr for #en<'_> {})
             });
             let sh = set_header_fn(hdr_struct(op), quote!(self.w));
-            let d = doc_str(&format!("One dumpit call of a `{}` dump: write entries until it reports a full message.", op.name));
+            let d = doc_str(&format!(
+                "One dumpit call of a `{}` dump: write entries until it reports a full message.",
+                op.name
+            ));
             op_items.push(quote! {
                 #d
                 pub struct #ty<'d, 'a> { d: &'d mut nl::Dump<'a> }
@@ -1231,11 +1240,7 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
     // family
     let hdrsize = family_hdr.and_then(|s| f.struct_(s).size).unwrap_or(0);
     let hdrsize = Literal::u32_unsuffixed(hdrsize as u32);
-    let maxattr = served_ops(f)
-        .filter_map(|o| o.attribute_set)
-        .map(|s| f.set(s).max_value)
-        .max()
-        .unwrap_or(0);
+    let maxattr = served_ops(f).filter_map(|o| o.attribute_set).map(|s| f.set(s).max_value).max().unwrap_or(0);
     let (policy_field, maxattr_field) = match &family_policy {
         Some(p) => {
             let p = format_ident!("{}", p);
@@ -1298,7 +1303,11 @@ fn genl_source(f: &Family, opts: &KernelOptions) -> Result<String, KernelGenErro
          Implement it with `#[vtable]` on a type of yours and register with [`register`]. Handlers\n\
          run in process context{}.",
         f.name,
-        if parallel { " and in parallel (the family sets `parallel_ops`): lock shared state yourself" } else { " under `genl_mutex`" }
+        if parallel {
+            " and in parallel (the family sets `parallel_ops`): lock shared state yourself"
+        } else {
+            " under `genl_mutex`"
+        }
     ));
     let module = opts.module_name.clone().unwrap_or_else(|| names::c_lower(&f.name));
     let use_note = format!(
@@ -1463,7 +1472,13 @@ fn policy_table(
         entries[a.value as usize] = kinds::policy(f, n, st, a, &prefix);
         let mut note = format!("{} = {}", a.value, a.name);
         let c = &a.checks;
-        for (k, b) in [("min", &c.min), ("max", &c.max), ("min-len", &c.min_len), ("max-len", &c.max_len), ("exact-len", &c.exact_len)] {
+        for (k, b) in [
+            ("min", &c.min),
+            ("max", &c.max),
+            ("min-len", &c.min_len),
+            ("max-len", &c.max_len),
+            ("exact-len", &c.exact_len),
+        ] {
             if let Some(b) = b {
                 note.push_str(&format!(", {k} {}", kinds::bound_note(f, b)));
             }
@@ -1485,7 +1500,8 @@ fn policy_table(
 /// Getters of a request view over `refs`; `top`: the view wraps an `nl::Request`, else `nl::Attrs`.
 fn view_getters(f: &Family, n: &Names, refs: &[AttrRef], top: bool) -> TokenStream {
     let mut out = Vec::new();
-    let mut used: HashSet<String> = ["raw", "header", "new", "of", "nest", "attrs"].iter().map(|s| s.to_string()).collect();
+    let mut used: HashSet<String> =
+        ["raw", "header", "new", "of", "nest", "attrs"].iter().map(|s| s.to_string()).collect();
     for r in refs {
         let a = f.attr(*r);
         if a.value == 0 {
@@ -1575,7 +1591,8 @@ fn view_getters(f: &Family, n: &Names, refs: &[AttrRef], top: bool) -> TokenStre
 /// Default-method setters of a message/nest attribute trait.
 fn setters(f: &Family, n: &Names, set: SetId, refs: &[AttrRef]) -> TokenStream {
     let mut out = Vec::new();
-    let mut used: HashSet<String> = ["writer", "send", "set_header", "new", "with_size"].iter().map(|s| s.to_string()).collect();
+    let mut used: HashSet<String> =
+        ["writer", "send", "set_header", "new", "with_size"].iter().map(|s| s.to_string()).collect();
     for r in refs {
         let a = f.attr(*r);
         if a.value == 0 {
@@ -1590,7 +1607,11 @@ fn setters(f: &Family, n: &Names, set: SetId, refs: &[AttrRef]) -> TokenStream {
         used.insert(base.clone());
         let g = format_ident!("{}", base);
         let d = doc(a.doc.as_deref());
-        let multi = if a.multi_attr { quote!(#[doc = ""] #[doc = " May be called repeatedly: each call adds one attribute."]) } else { quote!() };
+        let multi = if a.multi_attr {
+            quote!(#[doc = ""] #[doc = " May be called repeatedly: each call adds one attribute."])
+        } else {
+            quote!()
+        };
         out.push(quote! {
             #d
             #multi
@@ -1621,7 +1642,11 @@ fn struct_item(n: &Names, i: usize, s: &ir::Struct) -> Option<TokenStream> {
         let id = format_ident!("{}", m.rust_name);
         let md = doc(m.doc.as_deref());
         let be = m.byte_order == Some(ByteOrder::BigEndian);
-        let (from, to) = if be { (quote!(from_be_bytes), quote!(to_be_bytes)) } else { (quote!(from_ne_bytes), quote!(to_ne_bytes)) };
+        let (from, to) = if be {
+            (quote!(from_be_bytes), quote!(to_be_bytes))
+        } else {
+            (quote!(from_ne_bytes), quote!(to_ne_bytes))
+        };
         let o = Literal::usize_unsuffixed(off);
         let e = Literal::usize_unsuffixed(off + len);
         let l = Literal::usize_unsuffixed(len);

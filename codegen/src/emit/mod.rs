@@ -1,4 +1,4 @@
-//! Emitters: turn a resolved [`crate::ir::Family`] into files.
+//! Emitters: turn a resolved [`nlspec_model::ir::Family`] into files.
 //!
 //! - [`client`]: the typed userspace client crate (quote → syn → prettyplease).
 //! - [`kernel`]: the Rust-for-Linux module directory (policies, ops, groups, family, handler

@@ -13,8 +13,8 @@
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use nlspec_nlkv::{
-    ClearRequest, Client, DeleteRequest, Entry, EntryFlags, FillRequest, GetDumpRequest, GetRequest,
-    Group, IncrRequest, Kind, KvHdr, Notification, SetRequest, UpdateFlagsRequest,
+    ClearRequest, Client, DeleteRequest, Entry, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
+    IncrRequest, Kind, KvHdr, Notification, SetRequest, UpdateFlagsRequest,
 };
 use std::net::Ipv4Addr;
 
@@ -22,7 +22,14 @@ fn cli() -> Command {
     let key = || Arg::new("key").required(true).help("entry key");
     Command::new("nlkv")
         .about("Talk to the nlkv in-kernel key-value store (Generic Netlink family `nlkv`)")
-        .arg(Arg::new("ns").long("ns").global(true).default_value("0").value_parser(clap::value_parser!(u32)).help("namespace"))
+        .arg(
+            Arg::new("ns")
+                .long("ns")
+                .global(true)
+                .default_value("0")
+                .value_parser(clap::value_parser!(u32))
+                .help("namespace"),
+        )
         .subcommand_required(true)
         .subcommand(
             Command::new("set")
@@ -32,11 +39,21 @@ fn cli() -> Command {
                 .arg(Arg::new("kind").long("kind").value_parser(["text", "blob", "counter"]))
                 .arg(Arg::new("flags").long("flags").help("comma-separated: persistent,readonly,secret"))
                 .arg(Arg::new("ttl").long("ttl").value_parser(clap::value_parser!(u64)).help("lifetime in ms"))
-                .arg(Arg::new("priority").long("priority").value_parser(clap::value_parser!(i8)).allow_negative_numbers(true))
+                .arg(
+                    Arg::new("priority")
+                        .long("priority")
+                        .value_parser(clap::value_parser!(i8))
+                        .allow_negative_numbers(true),
+                )
                 .arg(Arg::new("tag").long("tag").action(ArgAction::Append).help("NAME or NAME=WEIGHT (repeatable)"))
                 .arg(Arg::new("label").long("label").action(ArgAction::Append).help("repeatable"))
                 .arg(Arg::new("owner").long("owner").help("IPV4:PORT of the writer"))
-                .arg(Arg::new("create-only").long("create-only").action(ArgAction::SetTrue).help("fail if the key exists")),
+                .arg(
+                    Arg::new("create-only")
+                        .long("create-only")
+                        .action(ArgAction::SetTrue)
+                        .help("fail if the key exists"),
+                ),
         )
         .subcommand(Command::new("get").about("show one entry").arg(key()))
         .subcommand(
@@ -47,12 +64,9 @@ fn cli() -> Command {
                 .arg(Arg::new("flags").long("flags").help("only entries with all these flags")),
         )
         .subcommand(Command::new("delete").about("remove an entry").arg(key()))
-        .subcommand(
-            Command::new("incr")
-                .about("add to a counter (created at 0)")
-                .arg(key())
-                .arg(Arg::new("delta").default_value("1").value_parser(clap::value_parser!(i64)).allow_negative_numbers(true)),
-        )
+        .subcommand(Command::new("incr").about("add to a counter (created at 0)").arg(key()).arg(
+            Arg::new("delta").default_value("1").value_parser(clap::value_parser!(i64)).allow_negative_numbers(true),
+        ))
         .subcommand(
             Command::new("flags")
                 .about("change flags: +name sets, -name clears")
@@ -66,11 +80,9 @@ fn cli() -> Command {
                 .arg(Arg::new("count").required(true).value_parser(clap::value_parser!(u32))),
         )
         .subcommand(Command::new("clear").about("remove every entry that is not persistent"))
-        .subcommand(
-            Command::new("watch")
-                .about("print change notifications as they come")
-                .arg(Arg::new("audit").long("audit").action(ArgAction::SetTrue).help("also evictions (needs CAP_NET_ADMIN)")),
-        )
+        .subcommand(Command::new("watch").about("print change notifications as they come").arg(
+            Arg::new("audit").long("audit").action(ArgAction::SetTrue).help("also evictions (needs CAP_NET_ADMIN)"),
+        ))
 }
 
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -145,7 +157,10 @@ fn run(m: &ArgMatches) -> Res {
     let h = KvHdr { ns: *m.get_one::<u32>("ns").unwrap_or(&0), reserved: 0 };
     let mut c = Client::new()?;
     if let Err(e) = c.family() {
-        return Err(format!("the nlkv Generic Netlink family is not available ({e}); is the module loaded (insmod nlkv.ko)?").into());
+        return Err(format!(
+            "the nlkv Generic Netlink family is not available ({e}); is the module loaded (insmod nlkv.ko)?"
+        )
+        .into());
     }
     let key = |sm: &ArgMatches| sm.get_one::<String>("key").cloned().unwrap_or_default();
     match m.subcommand() {
@@ -171,7 +186,9 @@ fn run(m: &ArgMatches) -> Res {
                 .into_iter()
                 .flatten()
                 .map(|t| match t.split_once('=') {
-                    Some((n, w)) => w.parse().map(|w| (n.to_string(), Some(w))).map_err(|_| format!("bad tag weight in `{t}`")),
+                    Some((n, w)) => {
+                        w.parse().map(|w| (n.to_string(), Some(w))).map_err(|_| format!("bad tag weight in `{t}`"))
+                    }
                     None => Ok((t.clone(), None)),
                 })
                 .collect::<Result<_, _>>()?;

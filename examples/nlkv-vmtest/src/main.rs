@@ -12,9 +12,8 @@
 //! - `smoke`: one set/get round trip (after a reload, from a fresh process).
 
 use nlspec_nlkv::{
-    Change, Client, DeleteRequest, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
-    IncrRequest, Kind, KvHdr, Notification, PoolStatsRequest, SetRequest, StatsRequest,
-    UpdateFlagsRequest, ClearRequest,
+    Change, ClearRequest, Client, DeleteRequest, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
+    IncrRequest, Kind, KvHdr, Notification, PoolStatsRequest, SetRequest, StatsRequest, UpdateFlagsRequest,
 };
 use nlspec_rt::Error;
 use std::collections::HashSet;
@@ -153,7 +152,13 @@ struct Bounds {
 /// the generated policy table gave them to the kernel).
 fn expect_policy<T>(what: &str, r: Result<T, Error>, errno: i32, path: &str, want: Bounds) -> R {
     let e = kerr(what, r)?;
-    ensure!(e.errno == errno && e.path == path, "{what}: errno {} path {:?}, want {errno} {path:?} (msg {:?})", e.errno, e.path, e.msg);
+    ensure!(
+        e.errno == errno && e.path == path,
+        "{what}: errno {} path {:?}, want {errno} {path:?} (msg {:?})",
+        e.errno,
+        e.path,
+        e.msg
+    );
     let p = e.policy.ok_or(format!("{what}: no policy in the extended ACK (msg {:?})", e.msg))?;
     let got = Bounds { min_s: p.min_s, max_s: p.max_s, min_u: p.min_u, max_u: p.max_u, max_len: p.max_len };
     eq(&format!("{what}: policy bounds"), got, want)
@@ -367,7 +372,13 @@ fn set_readonly_eperm() -> R {
 
 fn get_missing_enoent() -> R {
     let mut c = client()?;
-    expect_err("get of a missing key", c.get(&GetRequest::new(hdr(1)).key("nope")), libc::ENOENT, ".key", "no such key")?;
+    expect_err(
+        "get of a missing key",
+        c.get(&GetRequest::new(hdr(1)).key("nope")),
+        libc::ENOENT,
+        ".key",
+        "no such key",
+    )?;
     // Namespaces are separate.
     expect_err("get in another namespace", c.get(&GetRequest::new(hdr(99)).key("alpha")), libc::ENOENT, ".key", "")
 }
@@ -379,7 +390,13 @@ fn delete_entry() -> R {
     set_text(&mut c, ns, "stays", "y")?;
     c.delete(&DeleteRequest::new(hdr(ns)).key("gone")).ctx("delete")?;
     expect_err("get after delete", c.get(&GetRequest::new(hdr(ns)).key("gone")), libc::ENOENT, ".key", "")?;
-    expect_err("second delete", c.delete(&DeleteRequest::new(hdr(ns)).key("gone")), libc::ENOENT, ".key", "no such key")?;
+    expect_err(
+        "second delete",
+        c.delete(&DeleteRequest::new(hdr(ns)).key("gone")),
+        libc::ENOENT,
+        ".key",
+        "no such key",
+    )?;
     get(&mut c, ns, "stays").ctx("the other entry")?;
     Ok(())
 }
@@ -427,7 +444,9 @@ fn update_flags_bitfield() -> R {
     c.update_flags(&UpdateFlagsRequest::new(hdr(ns)).key("f").flag_update(EntryFlags::READONLY, EntryFlags::READONLY))
         .ctx("second update-flags")?;
     eq("flags", get(&mut c, ns, "f").ctx("get")?.flags, Some(EntryFlags::SECRET | EntryFlags::READONLY))?;
-    let r = c.update_flags(&UpdateFlagsRequest::new(hdr(ns)).key("none").flag_update(EntryFlags::SECRET, EntryFlags::SECRET));
+    let r = c.update_flags(
+        &UpdateFlagsRequest::new(hdr(ns)).key("none").flag_update(EntryFlags::SECRET, EntryFlags::SECRET),
+    );
     expect_err("update-flags of a missing key", r, libc::ENOENT, ".key", "no such key")
 }
 
@@ -455,9 +474,11 @@ fn dump_filters() -> R {
     let mut c = client()?;
     let ns = 7;
     set_text(&mut c, ns, "a1", "x")?;
-    c.set(&SetRequest::new(hdr(ns)).key("a2").value(b"hidden").kind(Kind::BLOB).flags(EntryFlags::SECRET)).ctx("set a2")?;
+    c.set(&SetRequest::new(hdr(ns)).key("a2").value(b"hidden").kind(Kind::BLOB).flags(EntryFlags::SECRET))
+        .ctx("set a2")?;
     c.incr(&IncrRequest::new(hdr(ns)).key("b1").delta(4)).ctx("incr b1")?;
-    c.set(&SetRequest::new(hdr(ns)).key("b2").value(b"p").flags(EntryFlags::PERSISTENT | EntryFlags::SECRET)).ctx("set b2")?;
+    c.set(&SetRequest::new(hdr(ns)).key("b2").value(b"p").flags(EntryFlags::PERSISTENT | EntryFlags::SECRET))
+        .ctx("set b2")?;
     set_text(&mut c, ns + 1, "a3", "other namespace")?;
     let all = dump(&mut c, &GetDumpRequest::new(hdr(ns)))?;
     eq("all", keys(&all), vec!["a1".into(), "a2".into(), "b1".into(), "b2".into()])?;
@@ -467,17 +488,26 @@ fn dump_filters() -> R {
     eq("secret value in get", get(&mut c, ns, "a2").ctx("get a2")?.value, Some(b"hidden".to_vec()))?;
     let b1 = all.iter().find(|g| g.key == "b1").ok_or("b1 missing")?;
     eq("b1 counter", b1.counter, Some(4))?;
-    let by_kind = dump(&mut c, &GetDumpRequest::new(hdr(ns)).filter(|f| {
-        f.kind(Kind::COUNTER);
-    }))?;
+    let by_kind = dump(
+        &mut c,
+        &GetDumpRequest::new(hdr(ns)).filter(|f| {
+            f.kind(Kind::COUNTER);
+        }),
+    )?;
     eq("filter kind", keys(&by_kind), vec!["b1".into()])?;
-    let by_flags = dump(&mut c, &GetDumpRequest::new(hdr(ns)).filter(|f| {
-        f.flags(EntryFlags::SECRET);
-    }))?;
+    let by_flags = dump(
+        &mut c,
+        &GetDumpRequest::new(hdr(ns)).filter(|f| {
+            f.flags(EntryFlags::SECRET);
+        }),
+    )?;
     eq("filter flags", keys(&by_flags), vec!["a2".into(), "b2".into()])?;
-    let by_key = dump(&mut c, &GetDumpRequest::new(hdr(ns)).filter(|f| {
-        f.key("a");
-    }))?;
+    let by_key = dump(
+        &mut c,
+        &GetDumpRequest::new(hdr(ns)).filter(|f| {
+            f.key("a");
+        }),
+    )?;
     eq("filter key prefix", keys(&by_key), vec!["a1".into(), "a2".into()])?;
     let empty = dump(&mut c, &GetDumpRequest::new(hdr(12345)))?;
     eq("empty namespace", empty.len(), 0)
@@ -623,7 +653,11 @@ fn notifications() -> R {
         let (cmd, g) = next_ntf(&mut sub, Duration::from_secs(2))?.ok_or(format!("notification {i} did not come"))?;
         eq(&format!("ntf {i} command"), cmd, nlspec_nlkv::cmd::CHANGE_NTF)?;
         eq(&format!("ntf {i} namespace"), g.ns, ns)?;
-        eq(&format!("ntf {i} (key, change, value, counter)"), (g.key.as_str(), g.change, g.value, g.counter), (key, Some(change), value, counter))?;
+        eq(
+            &format!("ntf {i} (key, change, value, counter)"),
+            (g.key.as_str(), g.change, g.value, g.counter),
+            (key, Some(change), value, counter),
+        )?;
     }
     if let Some((cmd, g)) = next_ntf(&mut sub, Duration::from_millis(200))? {
         return Err(format!("extra notification: cmd {cmd} {g:?}"));
@@ -648,7 +682,11 @@ fn ttl_eviction_and_audit() -> R {
     eq("dump leaves expired entries out", keys(&listed), vec!["long".into()])?;
     expect_err("get after expiry", c.get(&GetRequest::new(hdr(ns)).key("short")), libc::ENOENT, ".key", "no such key")?;
     let (cmd, g) = next_ntf(&mut audit, Duration::from_secs(2))?.ok_or("no evict-ntf")?;
-    eq("evict-ntf", (cmd, g.ns, g.key.as_str(), g.change), (nlspec_nlkv::cmd::EVICT_NTF, ns, "short", Some(Change::EVICTED)))?;
+    eq(
+        "evict-ntf",
+        (cmd, g.ns, g.key.as_str(), g.change),
+        (nlspec_nlkv::cmd::EVICT_NTF, ns, "short", Some(Change::EVICTED)),
+    )?;
     // clear: one evict-ntf per entry removed, change = deleted (short2 is evicted by clear too).
     let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
     eq("clear count", n, Some(2))?;
@@ -671,7 +709,8 @@ fn raw(
 ) -> Result<(), Error> {
     let fam = c.family()?.id;
     let h = header.to_bytes();
-    let req = nlspec_rt::Request::new(fam, cmd, nlspec_nlkv::FAMILY_VERSION).header(&h).schema(&nlspec_nlkv::schema::ENTRY);
+    let req =
+        nlspec_rt::Request::new(fam, cmd, nlspec_nlkv::FAMILY_VERSION).header(&h).schema(&nlspec_nlkv::schema::ENTRY);
     c.socket().request_ack(&req, build)
 }
 
@@ -681,131 +720,209 @@ fn policy_rejections() -> Vec<Check> {
     let long = "k".repeat(65);
     let ok64 = "k".repeat(64);
     vec![
-        ("policy-out-of-range-s8", Box::new(move |c: &mut Client| {
-            let b = Bounds { min_s: Some(-10), max_s: Some(10), ..Bounds::default() };
-            expect_policy("priority 11", c.set(&SetRequest::new(h).key("p").priority(11)), libc::ERANGE, ".priority", b)?;
-            expect_err("priority -11", c.set(&SetRequest::new(h).key("p").priority(-11)), libc::ERANGE, ".priority", "")?;
-            c.set(&SetRequest::new(h).key("p").priority(-10)).ctx("priority -10 (the limit)").map(|_| ())
-        })),
-        ("policy-out-of-range-u64", Box::new(move |c: &mut Client| {
-            expect_err("ttl 0", c.set(&SetRequest::new(h).key("t").ttl_ms(0)), libc::ERANGE, ".ttl-ms", "")?;
-            let b = Bounds { min_u: Some(1), max_u: Some(u64::from(u32::MAX)), ..Bounds::default() };
-            expect_policy("ttl 2^32", c.set(&SetRequest::new(h).key("t").ttl_ms(1 << 32)), libc::ERANGE, ".ttl-ms", b)?;
-            c.set(&SetRequest::new(h).key("t").ttl_ms(u64::from(u32::MAX))).ctx("ttl u32-max").map(|_| ())
-        })),
-        ("policy-out-of-range-u32", Box::new(move |c: &mut Client| {
-            expect_err("fill 0", c.fill(&FillRequest::new(h).key("f").count(0)), libc::ERANGE, ".count", "")?;
-            let b = Bounds { min_u: Some(1), max_u: Some(5000), ..Bounds::default() };
-            expect_policy("fill 5001", c.fill(&FillRequest::new(h).key("f").count(5001)), libc::ERANGE, ".count", b)
-        })),
-        ("policy-out-of-range-nested", Box::new(move |c: &mut Client| {
-            let r = c.set(&SetRequest::new(h).key("n").tags(|a| {
-                a.item(|t| {
-                    t.name("ok").weight(5);
+        (
+            "policy-out-of-range-s8",
+            Box::new(move |c: &mut Client| {
+                let b = Bounds { min_s: Some(-10), max_s: Some(10), ..Bounds::default() };
+                expect_policy(
+                    "priority 11",
+                    c.set(&SetRequest::new(h).key("p").priority(11)),
+                    libc::ERANGE,
+                    ".priority",
+                    b,
+                )?;
+                expect_err(
+                    "priority -11",
+                    c.set(&SetRequest::new(h).key("p").priority(-11)),
+                    libc::ERANGE,
+                    ".priority",
+                    "",
+                )?;
+                c.set(&SetRequest::new(h).key("p").priority(-10)).ctx("priority -10 (the limit)").map(|_| ())
+            }),
+        ),
+        (
+            "policy-out-of-range-u64",
+            Box::new(move |c: &mut Client| {
+                expect_err("ttl 0", c.set(&SetRequest::new(h).key("t").ttl_ms(0)), libc::ERANGE, ".ttl-ms", "")?;
+                let b = Bounds { min_u: Some(1), max_u: Some(u64::from(u32::MAX)), ..Bounds::default() };
+                expect_policy(
+                    "ttl 2^32",
+                    c.set(&SetRequest::new(h).key("t").ttl_ms(1 << 32)),
+                    libc::ERANGE,
+                    ".ttl-ms",
+                    b,
+                )?;
+                c.set(&SetRequest::new(h).key("t").ttl_ms(u64::from(u32::MAX))).ctx("ttl u32-max").map(|_| ())
+            }),
+        ),
+        (
+            "policy-out-of-range-u32",
+            Box::new(move |c: &mut Client| {
+                expect_err("fill 0", c.fill(&FillRequest::new(h).key("f").count(0)), libc::ERANGE, ".count", "")?;
+                let b = Bounds { min_u: Some(1), max_u: Some(5000), ..Bounds::default() };
+                expect_policy("fill 5001", c.fill(&FillRequest::new(h).key("f").count(5001)), libc::ERANGE, ".count", b)
+            }),
+        ),
+        (
+            "policy-out-of-range-nested",
+            Box::new(move |c: &mut Client| {
+                let r = c.set(&SetRequest::new(h).key("n").tags(|a| {
+                    a.item(|t| {
+                        t.name("ok").weight(5);
+                    });
+                    a.item(|t| {
+                        t.name("heavy").weight(1001);
+                    });
+                }));
+                let b = Bounds { min_u: Some(0), max_u: Some(1000), ..Bounds::default() };
+                expect_policy("tag weight 1001", r, libc::ERANGE, ".tags[1].weight", b)
+            }),
+        ),
+        (
+            "policy-too-long",
+            Box::new(move |c: &mut Client| {
+                expect_err("key of 65 bytes", c.set(&SetRequest::new(h).key(&long)), libc::EINVAL, ".key", "")?;
+                c.set(&SetRequest::new(h).key(&ok64)).ctx("key of 64 bytes")?;
+                let r = c.set(&SetRequest::new(h).key("v").value(&[0u8; 1025]).kind(Kind::BLOB));
+                expect_policy(
+                    "value of 1025 bytes",
+                    r,
+                    libc::ERANGE,
+                    ".value",
+                    Bounds { max_len: Some(1024), ..Bounds::default() },
+                )?;
+                expect_err(
+                    "label of 33 bytes",
+                    c.set(&SetRequest::new(h).key("l").label(&"x".repeat(33))),
+                    libc::ERANGE,
+                    ".label",
+                    "",
+                )?;
+                let r = c.set(&SetRequest::new(h).key("n").tags(|a| {
+                    a.item(|t| {
+                        t.name(&"x".repeat(17));
+                    });
+                }));
+                expect_err("tag name of 17 bytes", r, libc::EINVAL, ".tags[0].name", "")?;
+                expect_err(
+                    "digest of 31 bytes",
+                    c.set(&SetRequest::new(h).key("d").digest(&[1u8; 31])),
+                    libc::ERANGE,
+                    ".digest",
+                    "",
+                )
+            }),
+        ),
+        (
+            "policy-wrong-type",
+            Box::new(move |c: &mut Client| {
+                let r = raw(c, cmd::SET, h, |w| {
+                    w.put_str(1, "w");
+                    w.put_u16(3, 1); // kind is a u32
                 });
-                a.item(|t| {
-                    t.name("heavy").weight(1001);
+                expect_err("u16 for a u32", r, libc::EINVAL, ".kind", "")?;
+                let r = raw(c, cmd::SET, h, |w| {
+                    w.put_str(1, "w");
+                    w.put_u32(19, 1); // create-only is a flag
                 });
-            }));
-            let b = Bounds { min_u: Some(0), max_u: Some(1000), ..Bounds::default() };
-            expect_policy("tag weight 1001", r, libc::ERANGE, ".tags[1].weight", b)
-        })),
-        ("policy-too-long", Box::new(move |c: &mut Client| {
-            expect_err("key of 65 bytes", c.set(&SetRequest::new(h).key(&long)), libc::EINVAL, ".key", "")?;
-            c.set(&SetRequest::new(h).key(&ok64)).ctx("key of 64 bytes")?;
-            let r = c.set(&SetRequest::new(h).key("v").value(&[0u8; 1025]).kind(Kind::BLOB));
-            expect_policy("value of 1025 bytes", r, libc::ERANGE, ".value", Bounds { max_len: Some(1024), ..Bounds::default() })?;
-            expect_err("label of 33 bytes", c.set(&SetRequest::new(h).key("l").label(&"x".repeat(33))), libc::ERANGE, ".label", "")?;
-            let r = c.set(&SetRequest::new(h).key("n").tags(|a| {
-                a.item(|t| {
-                    t.name(&"x".repeat(17));
+                expect_err("payload on a flag", r, libc::ERANGE, ".create-only", "")?;
+                let r = raw(c, cmd::SET, h, |w| {
+                    w.put_str(1, "w");
+                    w.put_u32(10, 5); // tags is a nest
                 });
-            }));
-            expect_err("tag name of 17 bytes", r, libc::EINVAL, ".tags[0].name", "")?;
-            expect_err("digest of 31 bytes", c.set(&SetRequest::new(h).key("d").digest(&[1u8; 31])), libc::ERANGE, ".digest", "")
-        })),
-        ("policy-wrong-type", Box::new(move |c: &mut Client| {
-            let r = raw(c, cmd::SET, h, |w| {
-                w.put_str(1, "w");
-                w.put_u16(3, 1); // kind is a u32
-            });
-            expect_err("u16 for a u32", r, libc::EINVAL, ".kind", "")?;
-            let r = raw(c, cmd::SET, h, |w| {
-                w.put_str(1, "w");
-                w.put_u32(19, 1); // create-only is a flag
-            });
-            expect_err("payload on a flag", r, libc::ERANGE, ".create-only", "")?;
-            let r = raw(c, cmd::SET, h, |w| {
-                w.put_str(1, "w");
-                w.put_u32(10, 5); // tags is a nest
-            });
-            expect_err("u32 for a nest", r, libc::EINVAL, ".tags", "")
-        })),
-        ("policy-enum-and-flags", Box::new(move |c: &mut Client| {
-            expect_err("kind 3 (sparse enum)", c.set(&SetRequest::new(h).key("e").kind(Kind(3))), libc::EINVAL, ".kind", "")?;
-            expect_err("flags bit 3", c.set(&SetRequest::new(h).key("e").flags(EntryFlags(8))), libc::EINVAL, ".flags", "")?;
-            let r = c.update_flags(&UpdateFlagsRequest::new(h).key("p").flag_update(EntryFlags(8), EntryFlags(8)));
-            expect_err("bitfield32 outside the valid mask", r, libc::EINVAL, ".flag-update", "")?;
-            c.set(&SetRequest::new(h).key("e").kind(Kind::COUNTER)).ctx("kind 5").map(|_| ())
-        })),
-        ("policy-unknown-attribute", Box::new(move |c: &mut Client| {
-            let r = raw(c, cmd::SET, h, |w| {
-                w.put_str(1, "u");
-                w.put_u32(40, 1);
-            });
-            expect_err("attribute type 40", r, libc::EINVAL, ".40", "Unknown attribute")?;
-            // known to the family, not to this op
-            let r = raw(c, cmd::SET, h, |w| {
-                w.put_str(1, "u");
-                w.put_uint(7, 1);
-            });
-            expect_err("counter in set", r, libc::EINVAL, ".counter", "Unsupported attribute")
-        })),
-        ("policy-missing-required", Box::new(move |c: &mut Client| {
-            let e = kerr("set without key", c.set(&SetRequest::new(h).value(b"v")))?;
-            eq("set without key", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("key")))?;
-            let e = kerr("fill without count", c.fill(&FillRequest::new(h).key("x")))?;
-            eq("fill without count", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("count")))?;
-            let e = kerr("incr without delta", c.incr(&IncrRequest::new(h).key("x")))?;
-            eq("incr without delta", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("delta")))?;
-            // Missing inside a nest (ext-ack MISS_NEST): the second tag has a weight but no name.
-            let r = c.set(&SetRequest::new(h).key("m").tags(|a| {
-                a.item(|t| {
-                    t.name("ok").weight(1);
+                expect_err("u32 for a nest", r, libc::EINVAL, ".tags", "")
+            }),
+        ),
+        (
+            "policy-enum-and-flags",
+            Box::new(move |c: &mut Client| {
+                expect_err(
+                    "kind 3 (sparse enum)",
+                    c.set(&SetRequest::new(h).key("e").kind(Kind(3))),
+                    libc::EINVAL,
+                    ".kind",
+                    "",
+                )?;
+                expect_err(
+                    "flags bit 3",
+                    c.set(&SetRequest::new(h).key("e").flags(EntryFlags(8))),
+                    libc::EINVAL,
+                    ".flags",
+                    "",
+                )?;
+                let r = c.update_flags(&UpdateFlagsRequest::new(h).key("p").flag_update(EntryFlags(8), EntryFlags(8)));
+                expect_err("bitfield32 outside the valid mask", r, libc::EINVAL, ".flag-update", "")?;
+                c.set(&SetRequest::new(h).key("e").kind(Kind::COUNTER)).ctx("kind 5").map(|_| ())
+            }),
+        ),
+        (
+            "policy-unknown-attribute",
+            Box::new(move |c: &mut Client| {
+                let r = raw(c, cmd::SET, h, |w| {
+                    w.put_str(1, "u");
+                    w.put_u32(40, 1);
                 });
-                a.item(|t| {
-                    t.weight(2);
+                expect_err("attribute type 40", r, libc::EINVAL, ".40", "Unknown attribute")?;
+                // known to the family, not to this op
+                let r = raw(c, cmd::SET, h, |w| {
+                    w.put_str(1, "u");
+                    w.put_uint(7, 1);
                 });
-            }));
-            let e = kerr("tag without name", r)?;
-            eq(
-                "tag without name (errno, missing, nest)",
-                (e.errno, e.missing.as_deref(), e.missing_nest.as_deref()),
-                (libc::EINVAL, Some("name"), Some(".tags[1]")),
-            )
-        })),
-        ("handler-rejections", Box::new(move |c: &mut Client| {
-            let r = c.set(&SetRequest::new(KvHdr { ns: 40, reserved: 1 }).key("r"));
-            expect_err("reserved header bits (pre hook)", r, libc::EINVAL, "", "reserved must be zero")?;
-            let r = c.set(&SetRequest::new(h).key("u").value(&[0xff, 0xfe]).kind(Kind::TEXT));
-            expect_err("non-UTF-8 text", r, libc::EINVAL, ".value", "UTF-8")?;
-            let r = c.set(&SetRequest::new(h).key("c").value(b"1").kind(Kind::COUNTER));
-            expect_err("value on a counter", r, libc::EINVAL, ".value", "counter")?;
-            let r = c.set(&SetRequest::new(h).key(""));
-            expect_err("empty key", r, libc::EINVAL, ".key", "empty")?;
-            let r = c.set(&SetRequest::new(h).key("t").tags(|a| {
-                a.item(|t| {
-                    t.name("ok");
-                });
-                a.item(|t| {
-                    t.name("");
-                });
-            }));
-            // min-len of a string: not expressible in a kernel string policy, checked by the generated view
-            expect_err("empty tag name (spec min-len 1)", r, libc::EINVAL, ".tags[1].name", "min-len")?;
-            let r = c.fill(&FillRequest::new(h).key(&"p".repeat(62)).count(1000));
-            expect_err("fill prefix too long", r, libc::EINVAL, ".key", "too long")
-        })),
+                expect_err("counter in set", r, libc::EINVAL, ".counter", "Unsupported attribute")
+            }),
+        ),
+        (
+            "policy-missing-required",
+            Box::new(move |c: &mut Client| {
+                let e = kerr("set without key", c.set(&SetRequest::new(h).value(b"v")))?;
+                eq("set without key", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("key")))?;
+                let e = kerr("fill without count", c.fill(&FillRequest::new(h).key("x")))?;
+                eq("fill without count", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("count")))?;
+                let e = kerr("incr without delta", c.incr(&IncrRequest::new(h).key("x")))?;
+                eq("incr without delta", (e.errno, e.missing.as_deref()), (libc::EINVAL, Some("delta")))?;
+                // Missing inside a nest (ext-ack MISS_NEST): the second tag has a weight but no name.
+                let r = c.set(&SetRequest::new(h).key("m").tags(|a| {
+                    a.item(|t| {
+                        t.name("ok").weight(1);
+                    });
+                    a.item(|t| {
+                        t.weight(2);
+                    });
+                }));
+                let e = kerr("tag without name", r)?;
+                eq(
+                    "tag without name (errno, missing, nest)",
+                    (e.errno, e.missing.as_deref(), e.missing_nest.as_deref()),
+                    (libc::EINVAL, Some("name"), Some(".tags[1]")),
+                )
+            }),
+        ),
+        (
+            "handler-rejections",
+            Box::new(move |c: &mut Client| {
+                let r = c.set(&SetRequest::new(KvHdr { ns: 40, reserved: 1 }).key("r"));
+                expect_err("reserved header bits (pre hook)", r, libc::EINVAL, "", "reserved must be zero")?;
+                let r = c.set(&SetRequest::new(h).key("u").value(&[0xff, 0xfe]).kind(Kind::TEXT));
+                expect_err("non-UTF-8 text", r, libc::EINVAL, ".value", "UTF-8")?;
+                let r = c.set(&SetRequest::new(h).key("c").value(b"1").kind(Kind::COUNTER));
+                expect_err("value on a counter", r, libc::EINVAL, ".value", "counter")?;
+                let r = c.set(&SetRequest::new(h).key(""));
+                expect_err("empty key", r, libc::EINVAL, ".key", "empty")?;
+                let r = c.set(&SetRequest::new(h).key("t").tags(|a| {
+                    a.item(|t| {
+                        t.name("ok");
+                    });
+                    a.item(|t| {
+                        t.name("");
+                    });
+                }));
+                // min-len of a string: not expressible in a kernel string policy, checked by the generated view
+                expect_err("empty tag name (spec min-len 1)", r, libc::EINVAL, ".tags[1].name", "min-len")?;
+                let r = c.fill(&FillRequest::new(h).key(&"p".repeat(62)).count(1000));
+                expect_err("fill prefix too long", r, libc::EINVAL, ".key", "too long")
+            }),
+        ),
     ]
 }
 
@@ -844,12 +961,7 @@ fn concurrent_clients() -> R {
 
 fn unprivileged() -> R {
     let exe = std::env::current_exe().ctx("current_exe")?;
-    let out = std::process::Command::new(exe)
-        .arg("as-user")
-        .uid(1000)
-        .gid(1000)
-        .output()
-        .ctx("running as uid 1000")?;
+    let out = std::process::Command::new(exe).arg("as-user").uid(1000).gid(1000).output().ctx("running as uid 1000")?;
     let text = String::from_utf8_lossy(&out.stdout);
     print!("{text}");
     ensure!(out.status.success(), "as-user run failed: {} {}", out.status, String::from_utf8_lossy(&out.stderr));
@@ -872,7 +984,13 @@ fn as_user() -> i32 {
         eperm("set (admin-perm)", c.set(&SetRequest::new(h).key("x").value(b"y")).map(|_| ()))?;
         eperm("delete (admin-perm)", c.delete(&DeleteRequest::new(h).key("alpha")))?;
         eperm("incr (uns-admin-perm)", c.incr(&IncrRequest::new(h).key("c").delta(1)).map(|_| ()))?;
-        eperm("update-flags (admin-perm)", c.update_flags(&UpdateFlagsRequest::new(h).key("alpha").flag_update(EntryFlags::SECRET, EntryFlags::SECRET)).map(|_| ()))?;
+        eperm(
+            "update-flags (admin-perm)",
+            c.update_flags(
+                &UpdateFlagsRequest::new(h).key("alpha").flag_update(EntryFlags::SECRET, EntryFlags::SECRET),
+            )
+            .map(|_| ()),
+        )?;
         eperm("fill (admin-perm)", c.fill(&FillRequest::new(h).key("x").count(1)).map(|_| ()))?;
         eperm("clear (admin-perm)", c.clear(&ClearRequest::new(h)).map(|_| ()))
     });
@@ -887,13 +1005,20 @@ fn as_user() -> i32 {
     case("unprivileged-groups", || {
         let mut c = client()?;
         c.subscribe(Group::Changes).ctx("subscribe changes (open group)")?;
-        let e = kerr("subscribe audit", c.subscribe(Group::Audit).map_err(|e| match e {
-            Error::Io(io) => Error::from_errno(io.raw_os_error().unwrap_or(0)),
-            e => e,
-        }))?;
+        let e = kerr(
+            "subscribe audit",
+            c.subscribe(Group::Audit).map_err(|e| match e {
+                Error::Io(io) => Error::from_errno(io.raw_os_error().unwrap_or(0)),
+                e => e,
+            }),
+        )?;
         eq("subscribe audit (CAP_NET_ADMIN group)", e.errno, libc::EPERM)
     });
-    if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+    if FAILED.load(Ordering::SeqCst) == 0 {
+        0
+    } else {
+        1
+    }
 }
 
 fn wait_for(path: &str) -> R {
@@ -958,11 +1083,21 @@ fn hold(dir: &str) -> i32 {
         wait_for(&f("reloaded"))?;
         plain.socket().forget_families();
         // A fresh module: the store started empty.
-        expect_err("old entry after reload", plain.get(&GetRequest::new(hdr(60)).key("before")), libc::ENOENT, ".key", "")?;
+        expect_err(
+            "old entry after reload",
+            plain.get(&GetRequest::new(hdr(60)).key("before")),
+            libc::ENOENT,
+            ".key",
+            "",
+        )?;
         set_text(&mut plain, 60, "after", "reload")?;
         eq("value", get(&mut plain, 60, "after").ctx("get")?.value, Some(b"reload".to_vec()))
     });
-    if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+    if FAILED.load(Ordering::SeqCst) == 0 {
+        0
+    } else {
+        1
+    }
 }
 
 /// Dumps while another thread creates and deletes entries in the same namespace: every entry
@@ -1044,7 +1179,11 @@ fn smoke() -> i32 {
         let n = c.incr(&IncrRequest::new(hdr(61)).key("c").delta(2)).ctx("incr")?.counter();
         eq("counter", n, Some(2))
     });
-    if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+    if FAILED.load(Ordering::SeqCst) == 0 {
+        0
+    } else {
+        1
+    }
 }
 
 fn suite() -> i32 {
@@ -1075,7 +1214,11 @@ fn suite() -> i32 {
     case("unprivileged-user", unprivileged);
     case("concurrent-clients", concurrent_clients);
     info(format!("suite took {} ms", t.elapsed().as_millis()));
-    if FAILED.load(Ordering::SeqCst) == 0 { 0 } else { 1 }
+    if FAILED.load(Ordering::SeqCst) == 0 {
+        0
+    } else {
+        1
+    }
 }
 
 fn main() {

@@ -5,8 +5,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::attr::{binary::hint_tokens, doc_attrs, ident, Cx};
-use crate::ir::{self, ConstValue, EnumKind, MemberType};
-use crate::names::screaming;
+use nlspec_model::ir::{self, ConstValue, EnumKind, MemberType};
+use nlspec_model::names::screaming;
 
 pub fn consts(cx: &Cx) -> TokenStream {
     let items = cx.fam.consts.iter().map(|c| {
@@ -78,7 +78,10 @@ pub fn enums(cx: &Cx) -> TokenStream {
         };
         match e.kind {
             EnumKind::Enum => {
-                let head = newtype(format!(" Values of `{}`; values this client does not know are kept, not rejected.", e.name));
+                let head = newtype(format!(
+                    " Values of `{}`; values this client does not know are kept, not rejected.",
+                    e.name
+                ));
                 let arms = e.entries.iter().map(|en| {
                     let v = lit(repr_s, en.value);
                     let s = &en.name;
@@ -266,7 +269,9 @@ fn structure(cx: &Cx, id: ir::StructId, s: &ir::Struct) -> TokenStream {
         } else if let Some(inner) = m.struct_ {
             let it = cx.struct_ty(inner);
             fields.push(quote!(#mdoc pub #name: #it,));
-            decode.push(quote!(#name: #it::from_bytes(b.get(#off..#end).unwrap_or_default()).map_err(|e| e.in_attr(#sname))?,));
+            decode.push(
+                quote!(#name: #it::from_bytes(b.get(#off..#end).unwrap_or_default()).map_err(|e| e.in_attr(#sname))?,),
+            );
             encode.push(quote!(out[#off..#end].copy_from_slice(&self.#name.to_bytes()[..#len]);));
             defaults.push(quote!(#name: ::core::default::Default::default(),));
             debug.push(quote!(.field(#sname, &self.#name)));

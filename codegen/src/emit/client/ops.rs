@@ -6,8 +6,8 @@ use quote::{format_ident, quote};
 
 use super::sets::setters;
 use crate::attr::{doc_attrs, ident, Cx};
-use crate::ir::{self, Op};
-use crate::names::screaming;
+use nlspec_model::ir::{self, Op};
+use nlspec_model::names::screaming;
 
 fn u8_lit(v: u32) -> Literal {
     Literal::u8_unsuffixed(v as u8)
@@ -45,8 +45,16 @@ pub fn cmd_consts(cx: &Cx) -> TokenStream {
 }
 
 /// Methods `Client` has itself; an op with one of these names gets the suffix `_op`.
-const CLIENT_METHODS: &[&str] =
-    &["new", "from_socket", "socket", "into_socket", "family", "subscribe", "recv_notification", "recv_notification_timeout"];
+const CLIENT_METHODS: &[&str] = &[
+    "new",
+    "from_socket",
+    "socket",
+    "into_socket",
+    "family",
+    "subscribe",
+    "recv_notification",
+    "recv_notification_timeout",
+];
 
 /// The `Client` method of an op's do (its dump adds `_dump`).
 pub fn op_method(op: &Op) -> Ident {
@@ -84,11 +92,8 @@ fn hdr(cx: &Cx, op: &Op) -> Option<Ident> {
 
 /// `reply` is the op's reply type for this request (`()` when an ACK alone answers it).
 fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, reply: TokenStream) -> TokenStream {
-    let attrs: Vec<(ir::SetId, &ir::Attr)> = sub
-        .request
-        .as_ref()
-        .map(|m| m.attrs.iter().map(|r| (r.set, cx.fam.attr(*r))).collect())
-        .unwrap_or_default();
+    let attrs: Vec<(ir::SetId, &ir::Attr)> =
+        sub.request.as_ref().map(|m| m.attrs.iter().map(|r| (r.set, cx.fam.attr(*r))).collect()).unwrap_or_default();
     let doc = format!(" Request of `{}` ({what}); only the attributes the spec lists for it.", op.name);
     let opdoc = doc_attrs(op.doc.as_deref());
     let setters = setters(cx, attrs.into_iter(), &quote!(mut self), &quote!(Self), |put| {
@@ -278,7 +283,8 @@ pub fn types(cx: &Cx) -> TokenStream {
             }
             if let Some(d) = &op.dump {
                 let reply = &n.reply;
-                let rt = if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(::nlspec_rt::GenlMsg<'static>) };
+                let rt =
+                    if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(::nlspec_rt::GenlMsg<'static>) };
                 out.push(request_struct(cx, op, &n.dump_request, d, "dump", rt));
             }
         }
@@ -406,7 +412,7 @@ pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
                     use super::*;
                     #asyn
                 }
-            }
+            };
         }
         AsyncClient::Feature => {}
     }
@@ -436,7 +442,13 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
             quote!(async),
         )
     } else {
-        (format_ident!("Client"), quote!(::nlspec_rt::GenlSocket), quote!(::nlspec_rt::TypedDumpIter), quote!(), quote!())
+        (
+            format_ident!("Client"),
+            quote!(::nlspec_rt::GenlSocket),
+            quote!(::nlspec_rt::TypedDumpIter),
+            quote!(),
+            quote!(),
+        )
     };
     // The runtime's generic plumbing (`nlspec_rt::typed`), sync or tokio.
     let call = |f: &str| {
@@ -579,4 +591,3 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
         #(#iters)*
     }
 }
-

@@ -7,13 +7,26 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::attr::{doc_attrs, gen, ident, ty_lit, Cx};
-use crate::ir::{self, AttrKind, SetId};
+use nlspec_model::ir::{self, AttrKind, SetId};
 
 /// Method names the generated types use themselves; an attribute with one of these names gets
 /// the suffix `_attr` on its getter/setter.
 const RESERVED_METHODS: &[&str] = &[
-    "new", "decode", "decode_nested", "raw", "unknown_attrs", "to_owned", "item", "item_at",
-    "nlm_flags", "encoded_attrs", "fixed_header", "default", "clone", "fmt", "into_inner",
+    "new",
+    "decode",
+    "decode_nested",
+    "raw",
+    "unknown_attrs",
+    "to_owned",
+    "item",
+    "item_at",
+    "nlm_flags",
+    "encoded_attrs",
+    "fixed_header",
+    "default",
+    "clone",
+    "fmt",
+    "into_inner",
 ];
 
 /// Getter/setter name of an attribute.
@@ -226,11 +239,8 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             owned_init.push(quote!(#name: self.#name().map(|v| #conv),));
         }
     }
-    let unknown_filter = if known_types.is_empty() {
-        quote!(true)
-    } else {
-        quote!(!matches!(attr.ty(), #(#known_types)|*))
-    };
+    let unknown_filter =
+        if known_types.is_empty() { quote!(true) } else { quote!(!matches!(attr.ty(), #(#known_types)|*)) };
     let owned_doc = format!(" Owned copy of a [`{tname}`] (no borrowed data).");
     let arms = if arms.is_empty() { quote!() } else { quote!(#(#arms)*) };
 
@@ -323,11 +333,8 @@ pub fn setters<'x>(
         let ty = cx.attr_const(set, a);
         let put = g.put(cx, a, &quote!(w), &quote!(#ty));
         let adoc = doc_attrs(a.doc.as_deref());
-        let multi = if a.multi_attr {
-            quote!(#[doc = ""] #[doc = " Multi-attr: call once per value."])
-        } else {
-            quote!()
-        };
+        let multi =
+            if a.multi_attr { quote!(#[doc = ""] #[doc = " Multi-attr: call once per value."]) } else { quote!() };
         let b = body(put);
         out.push(quote! {
             #adoc
@@ -353,10 +360,8 @@ fn encoder(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
     });
     let arr = if array_elem {
         let ae = cx.set_array_encoder(id);
-        let adoc = format!(
-            " Writes the elements of an array (indexed-array or nest-type-value) of `{}` nests.",
-            s.name
-        );
+        let adoc =
+            format!(" Writes the elements of an array (indexed-array or nest-type-value) of `{}` nests.", s.name);
         quote! {
             #[doc = #adoc]
             pub struct #ae<'w, 'b> {

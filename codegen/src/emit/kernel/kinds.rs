@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::Names;
-use crate::ir::{self, AttrType, BoundSource, ByteOrder, Family, SetId};
+use nlspec_model::ir::{self, AttrType, BoundSource, ByteOrder, Family, SetId};
 
 /// Statics a policy entry needs (range structs, value-check types), collected while the
 /// policy tables are emitted.

@@ -1,0 +1,323 @@
+//! Command-line parsing (hand-written: a dozen options, and every mistake must name the option
+//! and exit 2 with a clear message).
+
+use super::Fail;
+
+pub const USAGE: &str = "\
+nlspec — one YNL spec, both sides of a Generic Netlink family
+
+USAGE:
+    nlspec check --spec PATH
+        Validate the spec; print located diagnostics. Exit 0 ok, 1 on errors.
+    nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P]
+        Write the client crate (with --kernel: the kernel module) for the spec into DIR.
+        P: path (from DIR) of the nlspec-rt crate the client depends on; default: the
+        runtime this nlspec was built from, if present, else nlspec-rt from crates.io.
+    nlspec --spec PATH (--do OP | --dump OP) [--json JSON] [--output-json]
+           [--subscribe GROUP [--duration SECS]] [--create] [--excl] [--replace] [--append]
+        Talk to the running kernel, encoding and decoding per the spec (the convention of
+        the kernel's YNL CLI, tools/net/ynl/pyynl/cli.py).
+    nlspec --spec PATH --multi OP JSON [--multi OP JSON ...] [--output-json]
+        Several do requests sent together in one datagram; prints the list of their replies.
+    nlspec --spec PATH --policy (--do OP | --dump OP) [--output-json]
+        Print the running kernel's policy for that mode of OP (nlctrl getpolicy) instead of
+        running it.
+    nlspec --spec PATH --subscribe GROUP [--duration SECS] [--output-json]
+        Print the family's notifications on GROUP as they arrive.
+    nlspec --spec PATH --list-ops | --list-msgs | --list-groups
+
+OPTIONS:
+    --json JSON       request attributes (and fixed-header fields) as a JSON object
+    --output-json     one JSON document per request (a dump is one list, a do its reply,
+                      null without one, a list of several); default: pretty form
+    --duration SECS   stop listening after SECS seconds (default: until interrupted)
+    --process-unknown accepted for YNL compatibility: unknown attributes and values are
+                      always printed (UnknownAttr(N), Unknown(N)), never fatal
+    -h, --help        this text;  -V, --version  the version
+
+Exit status: 0 ok; 1 spec, kernel or I/O error; 2 usage error (bad option, malformed --json,
+unknown operation or attribute).";
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Help,
+    Version,
+    Check { spec: String },
+    Gen { spec: String, out: String, kernel: bool, rt_path: Option<String> },
+    Run(RunArgs),
+}
+
+/// The YNL-style mode.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunArgs {
+    pub spec: String,
+    pub do_: Option<String>,
+    pub dump: Option<String>,
+    pub json: Option<String>,
+    pub output_json: bool,
+    pub subscribe: Option<String>,
+    pub duration: Option<f64>,
+    pub nlm_flags: u16,
+    pub list_ops: bool,
+    pub list_msgs: bool,
+    pub list_groups: bool,
+    /// `--multi OP JSON`, in order.
+    pub multi: Vec<(String, String)>,
+    /// `--policy`: print the kernel's policy of the `--do`/`--dump` op instead of running it.
+    pub policy: bool,
+}
+
+const NLM_F_REPLACE: u16 = 0x100;
+const NLM_F_EXCL: u16 = 0x200;
+const NLM_F_CREATE: u16 = 0x400;
+const NLM_F_APPEND: u16 = 0x800;
+
+struct Args {
+    items: Vec<String>,
+    pos: usize,
+}
+
+impl Args {
+    /// Next option and its inline `=value`, if any.
+    fn next(&mut self) -> Option<(String, Option<String>)> {
+        let a = self.items.get(self.pos)?.clone();
+        self.pos += 1;
+        if a.starts_with("--") {
+            if let Some((k, v)) = a.split_once('=') {
+                return Some((k.to_string(), Some(v.to_string())));
+            }
+        }
+        Some((a, None))
+    }
+    fn value(&mut self, opt: &str, inline: Option<String>, what: &str) -> Result<String, Fail> {
+        if let Some(v) = inline {
+            return Ok(v);
+        }
+        match self.items.get(self.pos) {
+            Some(v) if !(v.starts_with("--") && v.len() > 2) => {
+                self.pos += 1;
+                Ok(v.clone())
+            }
+            _ => Err(Fail::Usage(format!("{opt} needs a value ({what})"))),
+        }
+    }
+    /// The option's value (as [`Args::value`]) into `slot`, which must still be empty.
+    fn value_once(
+        &mut self,
+        opt: &str,
+        inline: Option<String>,
+        what: &str,
+        slot: &mut Option<String>,
+    ) -> Result<(), Fail> {
+        let v = self.value(opt, inline, what)?;
+        if slot.is_some() {
+            return Err(Fail::Usage(format!("{opt} given twice")));
+        }
+        *slot = Some(v);
+        Ok(())
+    }
+}
+
+fn no_value(opt: &str, inline: &Option<String>) -> Result<(), Fail> {
+    if inline.is_some() {
+        return Err(Fail::Usage(format!("{opt} takes no value")));
+    }
+    Ok(())
+}
+
+/// A switch without a value: sets `flag`.
+fn set_flag(opt: &str, inline: &Option<String>, flag: &mut bool) -> Result<(), Fail> {
+    no_value(opt, inline)?;
+    *flag = true;
+    Ok(())
+}
+
+/// Parse the arguments after the program name.
+pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
+    let sub = argv.first().map(String::as_str);
+    match sub {
+        Some("check") => return parse_check(&argv[1..]),
+        Some("gen") => return parse_gen(&argv[1..]),
+        Some("help") => return Ok(Command::Help),
+        Some(s) if !s.starts_with('-') => {
+            return Err(Fail::Usage(format!(
+                "unknown command {s:?}; commands: check, gen (or the YNL-style options, see --help)"
+            )));
+        }
+        None => return Err(Fail::Usage("no command given".into())),
+        _ => {}
+    }
+    let mut a = Args { items: argv, pos: 0 };
+    let mut r = RunArgs::default();
+    let mut spec = None;
+    let mut duration = None;
+    while let Some((opt, inline)) = a.next() {
+        match opt.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
+            "--do" => a.value_once(&opt, inline, "an operation name", &mut r.do_)?,
+            "--dump" => a.value_once(&opt, inline, "an operation name", &mut r.dump)?,
+            "--json" => a.value_once(&opt, inline, "a JSON object", &mut r.json)?,
+            "--subscribe" => a.value_once(&opt, inline, "a multicast group name", &mut r.subscribe)?,
+            "--duration" | "--sleep" => a.value_once(&opt, inline, "seconds", &mut duration)?,
+            "--output-json" => set_flag(&opt, &inline, &mut r.output_json)?,
+            "--list-ops" => set_flag(&opt, &inline, &mut r.list_ops)?,
+            "--list-groups" => set_flag(&opt, &inline, &mut r.list_groups)?,
+            "--list-msgs" => set_flag(&opt, &inline, &mut r.list_msgs)?,
+            "--policy" => set_flag(&opt, &inline, &mut r.policy)?,
+            "--multi" => {
+                let op = a.value(&opt, inline, "an operation name and a JSON object")?;
+                let json = match a.items.get(a.pos) {
+                    Some(v) => {
+                        a.pos += 1;
+                        v.clone()
+                    }
+                    None => {
+                        return Err(Fail::Usage(format!("--multi {op}: needs a JSON object after the operation name")))
+                    }
+                };
+                r.multi.push((op, json));
+            }
+            // YNL's switch for tolerating unknown attributes/values: always on here.
+            "--process-unknown" => no_value(&opt, &inline)?,
+            "--create" | "--excl" | "--replace" | "--append" => {
+                no_value(&opt, &inline)?;
+                r.nlm_flags |= match opt.as_str() {
+                    "--create" => NLM_F_CREATE,
+                    "--excl" => NLM_F_EXCL,
+                    "--replace" => NLM_F_REPLACE,
+                    _ => NLM_F_APPEND,
+                };
+            }
+            other if other.starts_with('-') => {
+                return Err(Fail::Usage(format!("unknown option {other:?}")));
+            }
+            other => return Err(Fail::Usage(format!("unexpected argument {other:?}"))),
+        }
+    }
+    r.spec = spec.ok_or_else(|| Fail::Usage("--spec PATH is required".into()))?;
+    if r.do_.is_some() && r.dump.is_some() {
+        return Err(Fail::Usage("--do and --dump cannot be used together".into()));
+    }
+    if !r.multi.is_empty() && (r.do_.is_some() || r.dump.is_some()) {
+        return Err(Fail::Usage("--multi cannot be used together with --do or --dump".into()));
+    }
+    if let Some(d) = duration {
+        let secs: f64 = d
+            .parse()
+            .ok()
+            .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| Fail::Usage(format!("--duration {d:?}: expected a non-negative number of seconds")))?;
+        if r.subscribe.is_none() {
+            return Err(Fail::Usage("--duration only applies with --subscribe GROUP".into()));
+        }
+        r.duration = Some(secs);
+    }
+    if r.json.is_some() && r.do_.is_none() && r.dump.is_none() {
+        return Err(Fail::Usage("--json needs --do OP or --dump OP".into()));
+    }
+    if r.do_.is_none()
+        && r.dump.is_none()
+        && r.multi.is_empty()
+        && r.subscribe.is_none()
+        && !r.list_ops
+        && !r.list_msgs
+        && !r.list_groups
+    {
+        return Err(Fail::Usage("nothing to do: give --do OP, --dump OP, --subscribe GROUP or --list-ops".into()));
+    }
+    Ok(Command::Run(r))
+}
+
+fn parse_check(rest: &[String]) -> Result<Command, Fail> {
+    let mut a = Args { items: rest.to_vec(), pos: 0 };
+    let mut spec = None;
+    while let Some((opt, inline)) = a.next() {
+        match opt.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
+            other => {
+                return Err(Fail::Usage(format!(
+                    "check: unexpected argument {other:?} (usage: nlspec check --spec PATH)"
+                )))
+            }
+        }
+    }
+    let spec = spec.ok_or_else(|| Fail::Usage("check: --spec PATH is required".into()))?;
+    Ok(Command::Check { spec })
+}
+
+fn parse_gen(rest: &[String]) -> Result<Command, Fail> {
+    let mut a = Args { items: rest.to_vec(), pos: 0 };
+    let (mut spec, mut out, mut kernel, mut rt_path) = (None, None, false, None);
+    while let Some((opt, inline)) = a.next() {
+        match opt.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
+            "--out" | "-o" => a.value_once(&opt, inline, "output directory", &mut out)?,
+            "--kernel" => set_flag(&opt, &inline, &mut kernel)?,
+            "--rt-path" => a.value_once(&opt, inline, "path from DIR to the nlspec-rt crate", &mut rt_path)?,
+            other => return Err(Fail::Usage(format!(
+                "gen: unexpected argument {other:?} (usage: nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P])"
+            ))),
+        }
+    }
+    let spec = spec.ok_or_else(|| Fail::Usage("gen: --spec PATH is required".into()))?;
+    let out = out.ok_or_else(|| Fail::Usage("gen: --out DIR is required".into()))?;
+    Ok(Command::Gen { spec, out, kernel, rt_path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Command, Fail> {
+        parse(s.split_whitespace().map(String::from).collect())
+    }
+
+    #[test]
+    fn forms() {
+        assert_eq!(p("check --spec a.yaml").unwrap(), Command::Check { spec: "a.yaml".into() });
+        assert_eq!(
+            p("gen --spec=a.yaml --out d --kernel").unwrap(),
+            Command::Gen { spec: "a.yaml".into(), out: "d".into(), kernel: true, rt_path: None }
+        );
+        let Command::Run(r) = p("--spec a.yaml --dump getfamily --output-json").unwrap() else { panic!() };
+        assert_eq!(r.dump.as_deref(), Some("getfamily"));
+        assert!(r.output_json);
+        let Command::Run(r) = p("--spec a.yaml --multi getfamily {} --multi getfamily {\"x\":1} --policy").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            r.multi,
+            [("getfamily".to_string(), "{}".to_string()), ("getfamily".to_string(), "{\"x\":1}".to_string())]
+        );
+        assert!(r.policy);
+    }
+
+    #[test]
+    fn usage_errors() {
+        for bad in [
+            "",
+            "--dump x",
+            "--spec a --do x --dump y",
+            "--spec a --do",
+            "--spec a --bogus",
+            "--spec a --subscribe g --duration -1",
+            "--spec a --spec b --do x",
+            "--spec a --do x --output-json=1",
+            "gen --spec a --out d --kernel=yes",
+            "--spec a --json {}",
+            "--spec a --multi x",
+            "--spec a --do x --multi y {}",
+            "check",
+            "gen --spec a",
+            "frobnicate",
+        ] {
+            assert!(matches!(p(bad), Err(Fail::Usage(_))), "{bad}");
+        }
+    }
+}

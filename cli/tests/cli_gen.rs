@@ -1,0 +1,130 @@
+//! `nlspec gen` and `nlspec check`: files, exit codes, and a generated crate that compiles.
+
+mod cli_support;
+
+use cli_support::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tmp(name: &str) -> PathBuf {
+    // Outside the workspace: a generated crate is its own package.
+    let d = std::env::temp_dir().join(format!("nlspec-cli-gen-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn gen_writes_the_client_crate_and_it_compiles() {
+    for spec in ["nlctrl.yaml", "nlkv.yaml"] {
+        let out = tmp(spec);
+        let spec_path = our_spec(spec);
+        let o = nlspec(&["gen", "--spec", spec_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("wrote "), "{}", text(&o.stdout));
+        // Exactly what the library's emitter produces (nlspec-rt by path here).
+        let fam = nlspec_model::load_and_resolve(&spec_path).unwrap();
+        let rt = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime").canonicalize().unwrap();
+        let want = nlspec_codegen::emit::client::crate_files(
+            &fam,
+            &nlspec_codegen::emit::client::RtDependency {
+                path: Some(rt.to_str().unwrap().into()),
+                version: "0.1.0".into(),
+            },
+        )
+        .unwrap();
+        for f in &want {
+            assert_eq!(std::fs::read_to_string(out.join(&f.path)).unwrap(), f.contents, "{}", f.path.display());
+        }
+        // Second run: nothing rewritten.
+        let o = nlspec(&["gen", "--spec", spec_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(!text(&o.stdout).contains("wrote "), "{}", text(&o.stdout));
+        let c = Command::new(env!("CARGO"))
+            .args(["check", "--offline", "--quiet"])
+            .current_dir(&out)
+            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-gen-target"))
+            .output()
+            .unwrap();
+        assert!(c.status.success(), "generated {spec} client does not compile:\n{}", text(&c.stderr));
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
+
+#[test]
+fn gen_errors() {
+    let out = tmp("errors");
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("../model/tests/fixtures/errors/dangling_enum.yaml");
+    let o = nlspec(&["gen", "--spec", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("dangling_enum.yaml:15:15: error"), "{}", text(&o.stderr));
+    assert!(!out.exists(), "nothing is written for an invalid spec");
+    // A netlink-raw spec has no Generic Netlink client.
+    let raw = upstream_spec("rt-link.yaml");
+    let o = nlspec(&["gen", "--spec", raw.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o.stderr).contains("netlink-raw"), "{}", text(&o.stderr));
+    // Unwritable output.
+    let o = nlspec(&["gen", "--spec", our_spec("nlctrl.yaml").to_str().unwrap(), "--out", "/proc/nlspec-no"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("writing /proc/nlspec-no"), "{}", text(&o.stderr));
+}
+
+/// An argument that is not UTF-8 is a usage error (exit 2), not a panic.
+#[test]
+fn non_utf8_argument_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let o = Command::new(env!("CARGO_BIN_EXE_nlspec"))
+        .args([
+            std::ffi::OsStr::new("check"),
+            std::ffi::OsStr::new("--spec"),
+            std::ffi::OsStr::from_bytes(b"\xff.yaml"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(r#"argument "\xFF.yaml" is not valid UTF-8"#), "{}", text(&o.stderr));
+}
+
+#[test]
+fn check_upstream_corpus() {
+    // Every upstream spec validates through the CLI too (exit 0).
+    let dir = ynl_root().join("Documentation/netlink/specs");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "yaml") {
+            let o = nlspec(&["check", "--spec", p.to_str().unwrap()]);
+            assert_eq!(o.status.code(), Some(0), "{}: {}", p.display(), text(&o.stderr));
+            n += 1;
+        }
+    }
+    assert!(n > 20, "only {n} specs");
+}
+
+#[test]
+fn gen_kernel_writes_the_module_directory() {
+    for spec in ["nlctrl.yaml", "nlkv.yaml"] {
+        let out = tmp(&format!("kmod-{spec}"));
+        let spec_path = our_spec(spec);
+        let o = nlspec(&["gen", "--kernel", "--spec", spec_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let fam = nlspec_model::load_and_resolve(&spec_path).unwrap();
+        let want = nlspec_codegen::emit::kernel::generate(&fam, &Default::default()).unwrap();
+        assert!(want.iter().any(|f| f.path.to_str() == Some("Kbuild")));
+        for f in &want {
+            assert_eq!(std::fs::read_to_string(out.join(&f.path)).unwrap(), f.contents, "{}", f.path.display());
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let out = tmp("kmod-raw");
+    let o = nlspec(&[
+        "gen",
+        "--kernel",
+        "--spec",
+        upstream_spec("rt-link.yaml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("netlink-raw"), "{}", text(&o.stderr));
+}

@@ -1,0 +1,213 @@
+//! Shared by the `cli_*` tests: the kernel's own YNL CLI (python, `tools/net/ynl` of the 7.3
+//! kernel source) extracted at test time, our `nlspec` binary, and JSON comparison.
+//!
+//! The kernel source tarball is Debian's `linux-source-7.3` (`/usr/src/linux-source-7.3.tar.xz`,
+//! or `$NLSPEC_LINUX_SOURCE`). Without it these tests FAIL: they exist to prove equality with
+//! the reference implementation, and silently skipping would prove nothing.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const DEFAULT_TARBALL: &str = "/usr/src/linux-source-7.3.tar.xz";
+
+/// Root of the extracted kernel tree (only `tools/net/ynl` and `Documentation/netlink`).
+pub fn ynl_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(extract)
+}
+
+fn extract() -> PathBuf {
+    let tarball = std::env::var("NLSPEC_LINUX_SOURCE").unwrap_or_else(|_| DEFAULT_TARBALL.to_string());
+    assert!(
+        Path::new(&tarball).is_file(),
+        "the kernel source tarball {tarball} is missing: these tests compare nlspec with the kernel's own YNL CLI \
+         (tools/net/ynl in it). Install it (`apt-get install linux-source-7.3`) or point NLSPEC_LINUX_SOURCE at a \
+         linux-source-*.tar.xz"
+    );
+    let meta = std::fs::metadata(&tarball).unwrap();
+    let stamp = format!(
+        "{}-{}",
+        meta.len(),
+        meta.modified().map(|t| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap_or(0)
+    );
+    let dir = std::env::temp_dir().join(format!("nlspec-ynl-{stamp}"));
+    let top = |d: &Path| -> Option<PathBuf> {
+        let e = std::fs::read_dir(d)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .find(|e| e.path().join("tools/net/ynl/pyynl/cli.py").is_file())?;
+        Some(e.path())
+    };
+    if let Some(t) = top(&dir) {
+        return t;
+    }
+    // Extract into a private directory, then rename into place (test binaries run in parallel).
+    let tmp = std::env::temp_dir().join(format!("nlspec-ynl-{stamp}.{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let st = Command::new("tar")
+        .arg("-xf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&tmp)
+        .arg("--wildcards")
+        .arg("*/tools/net/ynl/*")
+        .arg("*/Documentation/netlink/*")
+        .status()
+        .expect("run tar");
+    assert!(st.success(), "extracting tools/net/ynl from {tarball} failed");
+    if std::fs::rename(&tmp, &dir).is_err() {
+        // Another test process won the race.
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    top(&dir).unwrap_or_else(|| panic!("no tools/net/ynl/pyynl/cli.py in {tarball}"))
+}
+
+/// The upstream spec `name` (e.g. `nlctrl.yaml`) from the tarball.
+pub fn upstream_spec(name: &str) -> PathBuf {
+    let p = ynl_root().join("Documentation/netlink/specs").join(name);
+    assert!(p.is_file(), "{} missing from the kernel source", p.display());
+    p
+}
+
+/// Our specs directory.
+pub fn our_spec(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs").join(name)
+}
+
+/// The JSON schema for a spec's protocol level (YNL looks for it next to the spec otherwise).
+pub fn schema_for(spec: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(spec).unwrap();
+    let proto = text
+        .lines()
+        .find_map(|l| l.strip_prefix("protocol:"))
+        .map(|p| p.trim().to_string())
+        .unwrap_or_else(|| "genetlink".into());
+    ynl_root().join("Documentation/netlink").join(format!("{proto}.yaml"))
+}
+
+/// Start `--subscribe group --duration secs --output-json` on `spec`: our binary (`ours`) or
+/// the kernel's YNL CLI, stdout and stderr piped.
+pub fn spawn_subscribe(ours: bool, spec: &Path, group: &str, secs: &str) -> std::process::Child {
+    let mut c = if ours {
+        Command::new(env!("CARGO_BIN_EXE_nlspec"))
+    } else {
+        let mut c = Command::new("python3");
+        c.arg(ynl_root().join("tools/net/ynl/pyynl/cli.py")).arg("--schema").arg(schema_for(spec));
+        c
+    };
+    c.arg("--spec").arg(spec).args(["--subscribe", group, "--duration", secs, "--output-json"]);
+    c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+}
+
+/// Run the kernel's YNL CLI.
+pub fn ynl(spec: &Path, args: &[&str]) -> Output {
+    Command::new("python3")
+        .arg(ynl_root().join("tools/net/ynl/pyynl/cli.py"))
+        .arg("--spec")
+        .arg(spec)
+        .arg("--schema")
+        .arg(schema_for(spec))
+        .args(args)
+        .output()
+        .expect("run python3 (the kernel's YNL CLI needs python3 with python3-yaml and python3-jsonschema)")
+}
+
+/// Run our binary.
+pub fn nlspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nlspec")).args(args).output().expect("run nlspec")
+}
+
+pub fn nlspec_spec(spec: &Path, args: &[&str]) -> Output {
+    let mut a = vec!["--spec", spec.to_str().unwrap()];
+    a.extend_from_slice(args);
+    nlspec(&a)
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The JSON documents on stdout, one per line. YNL also prints "Netlink warning:" blocks on
+/// stdout (e.g. a dump whose DONE carries an ext-ack message), and so does nlspec; lines that
+/// are not JSON are skipped for YNL, and for nlspec (`strict`) anything but such a block
+/// (see [`warning_lines`]) is an error.
+pub fn json_docs(o: &Output, who: &str, strict: bool) -> Vec<serde_json::Value> {
+    assert!(
+        o.status.success(),
+        "{who} failed ({}):\nstdout: {}\nstderr: {}",
+        o.status,
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    let mut docs = Vec::new();
+    let warnings = warning_lines(o);
+    for line in text(&o.stdout).lines() {
+        match serde_json::from_str(line) {
+            Ok(v) => docs.push(v),
+            Err(_) if strict && warnings.iter().any(|w| w == line) => {}
+            Err(e) if strict => panic!("{who} printed a line that is not JSON ({e}): {line}"),
+            Err(_) => {}
+        }
+    }
+    docs
+}
+
+/// The lines of the "Netlink warning:" blocks on stdout: that line, YNL's `NlMsg` repr
+/// (`nl_len = ...`) and its `\textack: {...}` line.
+pub fn warning_lines(o: &Output) -> Vec<String> {
+    let t = text(&o.stdout);
+    let lines: Vec<&str> = t.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i] == "Netlink warning:" && lines.get(i + 1).is_some_and(|l| l.starts_with("nl_len = ")) {
+            out.push(lines[i].to_string());
+            out.push(lines[i + 1].to_string());
+            i += 2;
+            if lines.get(i).is_some_and(|l| l.starts_with("\textack: ")) {
+                out.push(lines[i].to_string());
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Serializes tests that change the host's interfaces with those that dump them.
+pub static NETDEV_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Compare YNL and nlspec on the same spec and arguments (`--output-json` added). Live data can
+/// change between the two runs (another process adding an interface), so a difference is
+/// retried twice; a real disagreement persists.
+pub fn compare(spec: &Path, args: &[&str]) -> serde_json::Value {
+    let mut a: Vec<&str> = args.to_vec();
+    a.push("--output-json");
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (y, o) = (ynl(spec, &a), nlspec_spec(spec, &a));
+        let theirs = json_docs(&y, "the kernel's YNL CLI", false);
+        let ours = json_docs(&o, "nlspec", true);
+        assert_eq!(theirs.len(), 1, "YNL printed {} JSON documents", theirs.len());
+        assert_eq!(ours.len(), 1, "nlspec printed {} JSON documents", ours.len());
+        // "Netlink warning:" blocks (successful ends with an ext-ack message) equal too.
+        let (yw, ow) = (warning_lines(&y), warning_lines(&o));
+        if theirs[0] == ours[0] && yw == ow {
+            return ours.into_iter().next().unwrap();
+        }
+        if attempt == 3 {
+            panic!(
+                "nlspec differs from the kernel's YNL CLI for {} {}:\nYNL:    {}\nnlspec: {}\nYNL warnings: {yw:?}\nnlspec warnings: {ow:?}",
+                spec.display(),
+                args.join(" "),
+                theirs[0],
+                ours[0]
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}

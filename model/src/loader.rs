@@ -1,0 +1,454 @@
+//! Loads a YNL spec file: the only module that touches YAML libraries.
+//!
+//! Two passes over the text:
+//! 1. `serde_yaml` deserializes into [`crate::spec::Spec`] (anchors and aliases resolved,
+//!    unknown keys rejected); its errors carry line/column and become [`Diagnostic`]s.
+//! 2. `yaml-rust2`'s marked event parser builds a [`Spans`] index from YAML paths
+//!    (`attribute-sets[2].attributes[5].nested-attributes`) to the line:col of the key and of
+//!    the value, so semantic errors found later can be located too. serde_yaml has no public
+//!    API that exposes node positions, hence the second, event-level parser.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::spec::Spec;
+use std::collections::HashMap;
+use std::path::Path;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A 1-based position in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
+
+/// Where a node is: its key (for mapping values) and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeSpan {
+    /// Position of the mapping key naming this node, if it is a mapping value.
+    pub key: Option<Pos>,
+    /// Position of the value (for an alias: of the `*alias`).
+    pub value: Pos,
+}
+
+/// YAML path → position index of one document.
+#[derive(Debug, Clone, Default)]
+pub struct Spans {
+    map: HashMap<String, NodeSpan>,
+    /// Plain (unquoted) values that YAML 1.1 parsers such as PyYAML, which the kernel's YNL
+    /// tools use, read as booleans (`on`, `off`, `yes`, `no`, `y`, `n`): path, text, position.
+    pub yaml11_bools: Vec<(String, String, Pos)>,
+}
+
+impl Spans {
+    /// Exact lookup.
+    pub fn get(&self, path: &str) -> Option<NodeSpan> {
+        self.map.get(path).copied()
+    }
+
+    /// Position of the value at `path`, or of the nearest enclosing node that exists in the
+    /// index (paths through an alias end at the alias). Falls back to 1:1.
+    pub fn value_pos(&self, path: &str) -> Pos {
+        self.nearest(path).map(|s| s.value).unwrap_or(Pos { line: 1, col: 1 })
+    }
+
+    /// Position of the key of `path` if it has one (else its value, else the nearest
+    /// enclosing node).
+    pub fn key_pos(&self, path: &str) -> Pos {
+        match self.map.get(path) {
+            Some(s) => s.key.unwrap_or(s.value),
+            None => self.value_pos(path),
+        }
+    }
+
+    fn nearest(&self, path: &str) -> Option<NodeSpan> {
+        let mut p = path;
+        loop {
+            if let Some(s) = self.map.get(p) {
+                return Some(*s);
+            }
+            if p.is_empty() {
+                return None;
+            }
+            // strip the last component: `.key` or `[n]`
+            let cut = p.rfind(['.', '[']).unwrap_or(0);
+            p = &p[..cut];
+        }
+    }
+
+    /// Number of indexed nodes.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Is the index empty?
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// A loaded, schema-shaped spec with its position index.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// File name used in diagnostics.
+    pub file: String,
+    /// The deserialized spec.
+    pub spec: Spec,
+    /// Positions of its keys and values.
+    pub spans: Spans,
+}
+
+impl Loaded {
+    /// A diagnostic at the value of `path`.
+    pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let p = self.spans.value_pos(path);
+        Diagnostic::new(&self.file, p.line, p.col, path, message)
+    }
+
+    /// A diagnostic at the key of `path` (e.g. for a key that is not allowed).
+    pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let p = self.spans.key_pos(path);
+        Diagnostic::new(&self.file, p.line, p.col, path, message)
+    }
+}
+
+/// Load a spec file.
+pub fn load_file(path: &Path) -> Result<Loaded, Diagnostics> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", format!("cannot read spec: {e}"))))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| Diagnostics::from(not_utf8(&file, e.as_bytes(), e.utf8_error())))?;
+    load_str(&file, &text)
+}
+
+/// A spec that is not UTF-8, located at its first invalid byte.
+fn not_utf8(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> Diagnostic {
+    let good = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+    let line = 1 + good.matches('\n').count();
+    let col = 1 + good.rsplit('\n').next().map_or(0, |l| l.chars().count());
+    let bad = bytes.get(e.valid_up_to()).copied().unwrap_or(0);
+    Diagnostic::new(file, line, col, "", format!("the spec is not valid UTF-8 (byte {bad:#04x})"))
+        .with_help("YNL specs are UTF-8 text; re-save the file as UTF-8")
+}
+
+/// Load spec text; `file` names it in diagnostics.
+pub fn load_str(file: &str, text: &str) -> Result<Loaded, Diagnostics> {
+    let spans = build_spans(text);
+    let spec: Spec = serde_yaml::from_str(text).map_err(|e| Diagnostics::from(convert_error(file, &e, &spans)))?;
+    Ok(Loaded { file: file.to_string(), spec, spans })
+}
+
+/// Turn a serde_yaml error into a located diagnostic with a help line where we can say
+/// what is valid.
+fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic {
+    let full = e.to_string();
+    // serde_yaml renders "<path>: <message> at line L column C"; take the parts apart.
+    let stripped = strip_location(&full);
+    let (mut path, mut msg) = split_path(&stripped);
+    let (mut line, mut col) = match e.location() {
+        Some(l) => (l.line(), l.column()),
+        None => (0, 0),
+    };
+    // A missing key is reported by serde_yaml at the end of its mapping; point at the mapping.
+    if msg.starts_with("missing field") {
+        if let Some(s) = spans.get(&path) {
+            line = s.value.line;
+            col = s.value.col;
+        }
+    }
+    if line == 0 {
+        let p = spans.value_pos(&path);
+        line = p.line;
+        col = p.col;
+    }
+    let mut help = None;
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        // "unknown field `foo`, expected one of `a`, `b`"
+        if let Some((key, expected)) = rest.split_once(", expected ") {
+            let key = key.trim_matches('`').to_string();
+            let expected = expected.trim_start_matches("one of ");
+            let names: Vec<&str> = expected.split(", ").map(|k| k.trim_matches('`')).collect();
+            help = Some(match crate::diag::suggest(&key, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? valid keys here: {expected}"),
+                None => format!("valid keys here: {expected}"),
+            });
+            msg = format!("unknown key `{key}`");
+            path = if path.is_empty() { key } else { format!("{path}.{key}") };
+        }
+    } else if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        if let Some((val, expected)) = rest.split_once(", expected ") {
+            let expected = expected.trim_start_matches("one of ");
+            let names: Vec<&str> = expected.split(", ").map(|k| k.trim_matches('`')).collect();
+            help = Some(match crate::diag::suggest(val.trim_matches('`'), names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? valid values: {expected}"),
+                None => format!("valid values: {expected}"),
+            });
+            msg = format!("unknown value {val}");
+        }
+    } else if let Some(rest) = msg.strip_prefix("missing field ") {
+        msg = format!("missing required key {rest}");
+    }
+    if help.is_none() && e.location().is_some() && path.is_empty() && !msg.starts_with("missing") {
+        // scanner/parser errors
+        help = Some("fix the YAML syntax here: keys of one mapping must line up, list items start with `- ` at one indentation, tabs are not allowed".into());
+    }
+    if help.is_none() {
+        if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
+            let expected = msg.rsplit_once("expected ").map(|x| x.1).unwrap_or("");
+            help = Some(
+                if expected.contains("sequence") {
+                    "this key takes a list: `[a, b]`, or one `- item` per line"
+                } else if expected.contains("boolean") {
+                    "this key takes `true` or `false`"
+                } else if expected.contains("string") {
+                    "this key takes a string (quote values that look like numbers or booleans)"
+                } else if expected.contains("i64") || expected.contains("u64") || expected.contains("integer") {
+                    "this key takes an integer that fits in 64 bits"
+                } else if expected.contains("struct") || expected.contains("map") {
+                    "this key takes a mapping (`key: value` lines)"
+                } else {
+                    "the value here has the wrong shape for this key (see the YNL schema for the spec's protocol level)"
+                }
+                .into(),
+            );
+        } else if msg.starts_with("missing required key") {
+            help = Some("add the key; the YNL schema requires it here".into());
+        } else {
+            help = Some("see the YNL schema for the spec's protocol level".into());
+        }
+    }
+    let mut d = Diagnostic::new(file, line, col, path, msg);
+    d.help = help;
+    d
+}
+
+/// Remove serde_yaml's " at line L column C" (it may be followed by more text).
+fn strip_location(msg: &str) -> String {
+    let mut out = msg.to_string();
+    while let Some(i) = out.find(" at line ") {
+        let rest = &out[i + " at line ".len()..];
+        let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+        let rest2 = &rest[digits..];
+        if digits == 0 || !rest2.starts_with(" column ") {
+            break;
+        }
+        let rest3 = &rest2[" column ".len()..];
+        let d2 = rest3.chars().take_while(|c| c.is_ascii_digit()).count();
+        let end = i + " at line ".len() + digits + " column ".len() + d2;
+        out.replace_range(i..end, "");
+    }
+    out
+}
+
+/// Split "a.b[2].c: message" into path and message (serde_yaml prefixes errors with the path
+/// when it has one). Paths never contain ": ", messages may.
+fn split_path(msg: &str) -> (String, String) {
+    if let Some((p, m)) = msg.split_once(": ") {
+        let looks_like_path = !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.[]".contains(c));
+        if looks_like_path {
+            return (p.to_string(), m.to_string());
+        }
+    }
+    (String::new(), msg.to_string())
+}
+
+/// Build the span index. Never fails: if the event parser stops on an error the index holds
+/// what was seen so far (serde_yaml reports the syntax error itself).
+pub fn build_spans(text: &str) -> Spans {
+    // yaml-rust2 recurses once per nesting level of block collections. Documents nested that
+    // deeply are rejected by serde_yaml anyway (recursion limit 128), so skip the index for
+    // them, and run the parser on a thread with a generous stack for everything else.
+    if nesting_estimate(text) > MAX_NESTING {
+        return Spans::default();
+    }
+    let text = text.to_string();
+    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
+        let mut b = SpanBuilder { spans: Spans::default(), stack: Vec::new(), docs: 0 };
+        let mut parser = Parser::new_from_str(&text);
+        let _ = parser.load(&mut b, false);
+        b.spans
+    });
+    match worker {
+        Ok(h) => h.join().unwrap_or_default(),
+        Err(_) => Spans::default(),
+    }
+}
+
+/// Nesting beyond which no span index is built (far above anything a spec needs).
+const MAX_NESTING: usize = 1000;
+
+/// Upper bound on the block nesting: the deepest indentation (counting `- `, `? `, `: `
+/// prefixes). Flow nesting (`[[[`) needs no estimate: yaml-rust2 limits it itself.
+fn nesting_estimate(text: &str) -> usize {
+    text.lines().map(|line| line.len() - line.trim_start_matches([' ', '-', '?', ':']).len()).max().unwrap_or(0)
+}
+
+enum Frame {
+    /// `first`: no key seen yet (the mapping's own position is then moved to its first key,
+    /// since the event parser marks a block mapping where it recognised the first `key:`).
+    Map {
+        path: String,
+        key: Option<(String, Pos)>,
+        first: bool,
+    },
+    Seq {
+        path: String,
+        idx: usize,
+    },
+    /// A complex (non-scalar) mapping key being skipped; counts nesting.
+    Skip {
+        depth: usize,
+    },
+}
+
+struct SpanBuilder {
+    spans: Spans,
+    stack: Vec<Frame>,
+    docs: usize,
+}
+
+fn pos(m: &Marker) -> Pos {
+    // yaml-rust2 lines are 1-based, columns 0-based.
+    Pos { line: m.line(), col: m.col() + 1 }
+}
+
+impl SpanBuilder {
+    /// A node starts at `p`; returns its path if it is a value to index (None for a key).
+    fn node(&mut self, p: Pos, scalar: Option<&str>, opens: bool) -> Option<String> {
+        match self.stack.last_mut() {
+            None => {
+                if self.docs > 1 {
+                    return None;
+                }
+                self.spans.map.insert(String::new(), NodeSpan { key: None, value: p });
+                Some(String::new())
+            }
+            Some(Frame::Skip { depth }) => {
+                if opens {
+                    *depth += 1;
+                }
+                None
+            }
+            Some(Frame::Seq { path, idx }) => {
+                let child = format!("{path}[{idx}]");
+                *idx += 1;
+                self.spans.map.insert(child.clone(), NodeSpan { key: None, value: p });
+                Some(child)
+            }
+            Some(Frame::Map { path, key, first }) => match key.take() {
+                None => {
+                    if std::mem::take(first) {
+                        if let Some(s) = self.spans.map.get_mut(path.as_str()) {
+                            s.value = p;
+                        }
+                    }
+                    match scalar {
+                        Some(s) => *key = Some((s.to_string(), p)),
+                        None => {
+                            // complex key: skip its content; the value is then keyed by "?"
+                            *key = Some(("?".to_string(), p));
+                            if opens {
+                                self.stack.push(Frame::Skip { depth: 1 });
+                            }
+                        }
+                    }
+                    None
+                }
+                Some((k, kp)) => {
+                    let child = if path.is_empty() { k } else { format!("{path}.{k}") };
+                    // first occurrence wins for duplicate keys (serde_yaml rejects them anyway)
+                    self.spans.map.entry(child.clone()).or_insert(NodeSpan { key: Some(kp), value: p });
+                    Some(child)
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for SpanBuilder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let p = pos(&mark);
+        match ev {
+            Event::DocumentStart => self.docs += 1,
+            Event::Scalar(s, style, ..) => {
+                let path = self.node(p, Some(&s), false);
+                if let Some(path) = path {
+                    let ambiguous = matches!(
+                        s.as_str(),
+                        "y" | "Y"
+                            | "yes"
+                            | "Yes"
+                            | "YES"
+                            | "n"
+                            | "N"
+                            | "no"
+                            | "No"
+                            | "NO"
+                            | "on"
+                            | "On"
+                            | "ON"
+                            | "off"
+                            | "Off"
+                            | "OFF"
+                    );
+                    if ambiguous && style == TScalarStyle::Plain {
+                        self.spans.yaml11_bools.push((path, s.clone(), p));
+                    }
+                }
+            }
+            Event::Alias(_) => {
+                self.node(p, Some("*alias"), false);
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let is_map = matches!(ev, Event::MappingStart(..));
+                let skipping = matches!(self.stack.last(), Some(Frame::Skip { .. }));
+                let path = self.node(p, None, true);
+                if skipping {
+                    return;
+                }
+                match path {
+                    Some(path) if is_map => self.stack.push(Frame::Map { path, key: None, first: true }),
+                    Some(path) => self.stack.push(Frame::Seq { path, idx: 0 }),
+                    // a complex key pushed its own Skip frame; a second document is ignored
+                    None => {
+                        if !matches!(self.stack.last(), Some(Frame::Skip { .. })) {
+                            self.stack.push(Frame::Skip { depth: 1 });
+                        }
+                    }
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => match self.stack.last_mut() {
+                Some(Frame::Skip { depth }) => {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        self.stack.pop();
+                    }
+                }
+                Some(_) => {
+                    self.stack.pop();
+                }
+                None => {}
+            },
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_paths() {
+        let t = "name: x\nattribute-sets:\n  -\n    name: a\n    attributes:\n      - name: b\n        type: u8\n";
+        let s = build_spans(t);
+        assert_eq!(s.get("name").unwrap().value, Pos { line: 1, col: 7 });
+        assert_eq!(s.get("name").unwrap().key, Some(Pos { line: 1, col: 1 }));
+        assert_eq!(s.get("attribute-sets[0].name").unwrap().value, Pos { line: 4, col: 11 });
+        assert_eq!(s.get("attribute-sets[0].attributes[0].type").unwrap().value, Pos { line: 7, col: 15 });
+        assert_eq!(s.value_pos("attribute-sets[0].attributes[0].type.zzz"), Pos { line: 7, col: 15 });
+    }
+}
