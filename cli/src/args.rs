@@ -1,7 +1,7 @@
 //! Command-line parsing (hand-written: a dozen options, and every mistake must name the option
 //! and exit 2 with a clear message).
 
-use super::Fail;
+use crate::errors::Fail;
 
 pub const USAGE: &str = "\
 nlspec — one YNL spec, both sides of a Generic Netlink family
@@ -259,9 +259,10 @@ fn parse_gen(rest: &[String]) -> Result<Command, Fail> {
             "--out" | "-o" => a.value_once(&opt, inline, "output directory", &mut out)?,
             "--kernel" => set_flag(&opt, &inline, &mut kernel)?,
             "--rt-path" => a.value_once(&opt, inline, "path from DIR to the nlspec-rt crate", &mut rt_path)?,
-            other => return Err(Fail::Usage(format!(
-                "gen: unexpected argument {other:?} (usage: nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P])"
-            ))),
+            other => {
+                let usage = "nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P]";
+                return Err(Fail::Usage(format!("gen: unexpected argument {other:?} (usage: {usage})")));
+            }
         }
     }
     let spec = spec.ok_or_else(|| Fail::Usage("gen: --spec PATH is required".into()))?;

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use nlspec_codegen::emit::client::{crate_files, RtDependency};
 use nlspec_codegen::emit::write_files;
 
-use super::{load, out, Fail};
+use crate::errors::Fail;
+use crate::output::out;
+use crate::spec::{load, print_warnings};
 
 /// Where the generated client finds `nlspec-rt`: `--rt-path` if given, else the runtime crate
 /// this binary was built next to (when it still exists), else the crates.io version.
@@ -26,9 +28,7 @@ fn rt_dependency(rt_path: Option<&str>) -> RtDependency {
 
 pub fn gen(spec: &str, dir: &str, kernel: bool, rt_path: Option<&str>) -> Result<(), Fail> {
     let fam = load(spec)?;
-    for w in &fam.warnings {
-        eprintln!("{}", w.to_string().replacen(": error: ", ": warning: ", 1));
-    }
+    print_warnings(&fam);
     if kernel {
         let files =
             nlspec_codegen::emit::kernel::generate(&fam, &nlspec_codegen::emit::kernel::KernelOptions::default())

@@ -4,26 +4,19 @@
 pub mod dynamic;
 
 mod args;
+mod errctx;
+mod errors;
 mod gen;
+mod output;
 mod policy;
 mod raw;
 mod raw_run;
 mod run;
+mod spec;
 
-use std::io::Write;
-
-use nlspec_model::{ir, Diagnostics};
-
-/// Why the command failed: usage errors exit 2, everything else 1.
-#[derive(Debug, PartialEq)]
-pub enum Fail {
-    /// Bad command line or bad input given on it (exit 2).
-    Usage(String),
-    /// Spec, kernel or I/O error (exit 1); the message is already complete.
-    Error(String),
-    /// Output closed (e.g. piped into `head`): stop quietly.
-    Quiet,
-}
+pub use errors::Fail;
+use output::out;
+use spec::{load, print_warnings};
 
 /// Run with the process arguments; returns the exit status.
 pub fn main() -> i32 {
@@ -55,34 +48,6 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
         args::Command::Gen { spec, out, kernel, rt_path } => gen::gen(&spec, &out, kernel, rt_path.as_deref()),
         args::Command::Run(r) => run::run(r),
     }
-}
-
-/// Print one line to stdout; a closed pipe ends the program quietly.
-pub(crate) fn out(s: &str) -> Result<(), Fail> {
-    let mut o = std::io::stdout().lock();
-    writeln!(o, "{s}").and_then(|_| o.flush()).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Fail::Quiet
-        } else {
-            Fail::Error(format!("nlspec: cannot write to stdout: {e}"))
-        }
-    })
-}
-
-fn print_warnings(fam: &ir::Family) {
-    for w in &fam.warnings {
-        let s = w.to_string();
-        // Diagnostics render as errors; these are the tolerated quirks.
-        eprintln!("{}", s.replacen(": error: ", ": warning: ", 1));
-    }
-}
-
-/// Load and resolve a spec; a failure is the located diagnostics (exit 1).
-pub(crate) fn load(spec: &str) -> Result<ir::Family, Fail> {
-    nlspec_model::load_and_resolve(spec).map_err(|d: Diagnostics| {
-        let n = d.len();
-        Fail::Error(format!("{d}\nnlspec: {spec}: {n} error{}", if n == 1 { "" } else { "s" }))
-    })
 }
 
 fn check(spec: &str) -> Result<(), Fail> {

@@ -13,8 +13,7 @@ use nlspec_rt::ctrl::{
 use nlspec_rt::error::*;
 use nlspec_rt::{Attr, GenlSocket};
 
-use super::run::sock_err;
-use super::Fail;
+use crate::errors::{sock_err, Fail};
 
 /// One decoded attribute policy: YNL's `_genl_decode_policy` dict (TLV order) and the nested
 /// policy index.

@@ -8,8 +8,10 @@ use nlspec_model::ir::{Family, Op};
 
 use super::args::RunArgs;
 use super::raw::{reply, Failure, RawSock};
-use super::run::{show, struct_size, ErrCtx};
-use super::Fail;
+use crate::dynamic::struct_size;
+use crate::errctx::ErrCtx;
+use crate::errors::Fail;
+use crate::output::{do_shape, show};
 
 fn io_fail(what: &str, e: std::io::Error) -> Fail {
     Fail::Error(format!("nlspec: {what}: {e}"))
@@ -63,15 +65,7 @@ pub fn run(
             Err(Failure::Stop(f)) => return Err(f),
         }
         // As YNL: a dump is a list; a do is its reply, null without one, a list of several.
-        let v = if dump {
-            Value::List(replies)
-        } else {
-            match replies.len() {
-                0 => Value::Null,
-                1 => replies.pop().unwrap_or(Value::Null),
-                _ => Value::List(replies),
-            }
-        };
+        let v = if dump { Value::List(replies) } else { do_shape(replies) };
         show(&v, a.output_json)?;
     }
     if a.subscribe.is_some() {

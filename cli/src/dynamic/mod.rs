@@ -26,7 +26,7 @@ pub use value::{Key, Value};
 
 use std::fmt;
 
-use nlspec_model::ir::{AttrType, ByteOrder, DisplayHint, Enum, EnumKind, MemberType};
+use nlspec_model::ir::{AttrType, ByteOrder, DisplayHint, Enum, EnumKind, Family, MemberType, StructId};
 
 /// A codec failure ([`DecodeError`], [`EncodeError`]): where and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +60,12 @@ impl fmt::Display for CodecError {
 }
 
 impl std::error::Error for CodecError {}
+
+/// Size in bytes of a message's fixed header (`None`: no fixed header, 0): where the header
+/// bytes end that [`Decoder::message`] takes apart from the attributes.
+pub(crate) fn struct_size(fam: &Family, st: Option<StructId>) -> usize {
+    st.and_then(|s| fam.struct_(s).size).unwrap_or(0)
+}
 
 /// Width and signedness of a fixed-width scalar attribute type.
 pub(crate) fn int_type(t: AttrType) -> Option<(usize, bool)> {

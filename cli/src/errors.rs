@@ -1,0 +1,21 @@
+//! How a command fails: [`Fail`] (the exit status and the complete message) and the wording of
+//! runtime socket errors ([`sock_err`]). Kernel errors of a request, with the attribute they
+//! point at named through the spec, are [`crate::errctx`].
+
+use nlspec_rt::Error;
+
+/// Why the command failed: usage errors exit 2, everything else 1.
+#[derive(Debug, PartialEq)]
+pub enum Fail {
+    /// Bad command line or bad input given on it (exit 2).
+    Usage(String),
+    /// Spec, kernel or I/O error (exit 1); the message is already complete.
+    Error(String),
+    /// Output closed (e.g. piped into `head`): stop quietly.
+    Quiet,
+}
+
+/// A runtime (socket, protocol, kernel) error while doing `what`.
+pub(crate) fn sock_err(what: &str, e: Error) -> Fail {
+    Fail::Error(format!("nlspec: {what}: {e}"))
+}
