@@ -5,7 +5,7 @@
 //! bitfield32-mask, mask}` in the kernel's order, nested policies under `policy`, loops cut.
 
 use crate::dynamic::{Key, Value};
-use nlspec_model::ir::{AttrKind, Family, Op, SetId};
+use nlspec_model::ir::{Family, Op, SetId};
 use nlspec_rt::ctrl::{
     getpolicy_request, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_OP, CTRL_ATTR_OP_POLICY, CTRL_ATTR_POLICY, CTRL_ATTR_POLICY_DO,
     CTRL_ATTR_POLICY_DUMP,
@@ -122,15 +122,7 @@ fn fetch(sock: &mut GenlSocket, family: u16, cmd: u32) -> Result<Tables, Fail> {
 fn nested_set(fam: &Family, set: Option<SetId>, attr: u16) -> (String, Option<SetId>) {
     match set.and_then(|s| fam.set(s).attr_by_value(attr)) {
         None => (format!("attr-{attr}"), None),
-        Some(a) => {
-            let child = match &a.kind {
-                AttrKind::Nest { set } => Some(*set),
-                AttrKind::IndexedArray { set, .. } => *set,
-                AttrKind::NestTypeValue { set, .. } => Some(*set),
-                _ => None,
-            };
-            (a.name.clone(), child)
-        }
+        Some(a) => (a.name.clone(), a.kind.nested_set()),
     }
 }
 
