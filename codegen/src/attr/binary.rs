@@ -4,8 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::policy::{self, PolicyStatics};
 use super::{AttrGen, Cx};
-use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 use nlspec_model::ir::{self, DisplayHint};
 
 /// Binary attributes.
@@ -94,12 +94,10 @@ impl AttrGen for Binary {
         quote!(::nlspec_rt::display::Bytes(#v, #h))
     }
 
-    fn kernel_policy(&self, k: &Kx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
-        let (f, n) = (k.f, k.n);
+    fn kernel_policy(&self, cx: &Cx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
         let c = &a.checks;
         let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
-        let _ = (f, n, c, &bound, &st, prefix);
-        let struct_len = a.struct_.and_then(|s| f.struct_(s).size).map(|s| s as i128);
+        let struct_len = a.struct_.and_then(|s| cx.fam.struct_(s).size).map(|s| s as i128);
         let (min, max, exact) = (
             bound(&c.min_len),
             bound(&c.max_len),
@@ -107,11 +105,11 @@ impl AttrGen for Binary {
         );
         let name = format!("{prefix}_LEN");
         if let Some(x) = exact {
-            if kk::fits_inline(x) {
+            if policy::fits_inline(x) {
                 let l = proc_macro2::Literal::u16_unsuffixed(x as u16);
                 return quote!(nl::Policy::binary_exact_len(#l));
             }
-            let m = kk::bounds(st, &name, false, (0, u16::MAX as i128), Some(x), Some(x));
+            let m = policy::bounds(st, &name, false, (0, u16::MAX as i128), Some(x), Some(x));
             return quote!(nl::Policy::binary(0) #m);
         }
         match (min, max) {
@@ -120,25 +118,25 @@ impl AttrGen for Binary {
                 let l = proc_macro2::Literal::u16_unsuffixed(b.clamp(0, u16::MAX as i128) as u16);
                 quote!(nl::Policy::binary(#l))
             }
-            (Some(a), None) if kk::fits_inline(a) => {
+            (Some(a), None) if policy::fits_inline(a) => {
                 let l = proc_macro2::Literal::u16_unsuffixed(a as u16);
                 quote!(nl::Policy::binary_min_len(#l))
             }
-            (Some(a), Some(b)) if kk::fits_inline(a) && kk::fits_inline(b) => {
+            (Some(a), Some(b)) if policy::fits_inline(a) && policy::fits_inline(b) => {
                 let (a, b) =
                     (proc_macro2::Literal::u16_unsuffixed(a as u16), proc_macro2::Literal::u16_unsuffixed(b as u16));
                 quote!(nl::Policy::binary_len_range(#a, #b))
             }
             (a, b) => {
-                let m = kk::bounds(st, &name, false, (0, u16::MAX as i128), a, b);
+                let m = policy::bounds(st, &name, false, (0, u16::MAX as i128), a, b);
                 quote!(nl::Policy::binary(0) #m)
             }
         }
     }
-    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        Some(match a.struct_.filter(|s| k.f.struct_(*s).size.is_some()) {
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        Some(match a.struct_.filter(|s| cx.fam.struct_(*s).size.is_some()) {
             Some(s) => {
-                let ty = quote::format_ident!("{}", k.n.structs[s.0]);
+                let ty = cx.struct_ty(s);
                 (
                     quote!(#ty),
                     quote!(#ty::from_bytes(a.payload()).ok_or_else(|| nl::Error::EINVAL.msg(c"attribute has the wrong length").attr(&a))),
@@ -149,14 +147,14 @@ impl AttrGen for Binary {
     }
     fn kernel_put(
         &self,
-        k: &Kx,
+        cx: &Cx,
         _set: ir::SetId,
         a: &ir::Attr,
         ty: &TokenStream,
     ) -> Option<(TokenStream, TokenStream)> {
-        Some(match a.struct_.filter(|s| k.f.struct_(*s).size.is_some()) {
+        Some(match a.struct_.filter(|s| cx.fam.struct_(*s).size.is_some()) {
             Some(s) => {
-                let st = quote::format_ident!("{}", k.n.structs[s.0]);
+                let st = cx.struct_ty(s);
                 (quote!(v: &#st), quote!(w.put_bytes(#ty, &v.to_bytes());))
             }
             None => (quote!(v: &[u8]), quote!(w.put_bytes(#ty, v);)),

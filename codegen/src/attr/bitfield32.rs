@@ -4,8 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::PolicyStatics;
 use super::{AttrGen, Cx};
-use crate::emit::kernel::kinds::{Kx, PolicyStatics};
 use nlspec_model::ir;
 
 /// Bitfield32 attributes: `(value, selector)`.
@@ -62,27 +62,27 @@ impl AttrGen for Bitfield32 {
         }
     }
 
-    fn kernel_policy(&self, k: &Kx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
+    fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
         let valid = match a.enum_ {
-            Some(e) => k.f.enum_(e).flags_mask() as u32,
+            Some(e) => cx.fam.enum_(e).flags_mask() as u32,
             None => u32::MAX,
         };
         let v = proc_macro2::Literal::u32_unsuffixed(valid);
         quote!(nl::Policy::bitfield32(#v))
     }
-    fn kernel_get(&self, _k: &Kx, _a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_get(&self, _cx: &Cx, _a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
         Some((quote!(nl::Bitfield32), quote!(a.get_bitfield32())))
     }
     fn kernel_put(
         &self,
-        k: &Kx,
+        cx: &Cx,
         _set: ir::SetId,
         a: &ir::Attr,
         ty: &TokenStream,
     ) -> Option<(TokenStream, TokenStream)> {
-        Some(match a.enum_.filter(|e| k.f.enum_(*e).kind == ir::EnumKind::Flags) {
+        Some(match a.enum_.filter(|e| cx.fam.enum_(*e).kind == ir::EnumKind::Flags) {
             Some(e) => {
-                let et = quote::format_ident!("{}", k.n.enums[e.0]);
+                let et = cx.enum_ty(e);
                 (quote!(value: #et, selector: #et), quote!(w.put_bitfield32(#ty, value.0 as u32, selector.0 as u32);))
             }
             None => (quote!(value: u32, selector: u32), quote!(w.put_bitfield32(#ty, value, selector);)),

@@ -5,9 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::nest::{owned_nest, owned_nest_ty};
-use super::scalar::prim;
-use super::{int_ty, AttrGen, Cx};
-use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
+use super::policy::{self, PolicyStatics};
+use super::scalar::{prim, scalar_get, scalar_put};
+use super::{int_ty, AttrGen, Cx, Elements};
 use nlspec_model::ir::{self, AttrType, SetId};
 
 /// Indexed arrays.
@@ -166,30 +166,36 @@ impl AttrGen for IndexedArray {
             _ => quote!(::nlspec_rt::NestKind::Array(::core::option::Option::None)),
         }
     }
+    fn elements(&self, a: &ir::Attr) -> Option<Elements> {
+        match elem(a) {
+            Elem::Nest(s) => Some(Elements::Indexed(s)),
+            _ => None,
+        }
+    }
     fn debug(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
         quote!(::nlspec_rt::display::List(#v))
     }
 
-    fn kernel_policy(&self, k: &Kx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
+    fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
         match &a.kind {
-            ir::AttrKind::IndexedArray { sub_type: ir::AttrType::Nest, set: Some(s) } => kk::nested(k.f, k.n, *s, true),
+            ir::AttrKind::IndexedArray { sub_type: ir::AttrType::Nest, set: Some(s) } => policy::nested(cx, *s, true),
             _ => quote!(nl::Policy::nested_any()),
         }
     }
-    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
         let ir::AttrKind::IndexedArray { sub_type, set } = &a.kind else { return None };
         let (ety, eget) = match (sub_type, set) {
             (ir::AttrType::Nest, Some(s)) => {
-                let v = quote::format_ident!("{}", k.n.set_view(*s));
+                let v = cx.set_view(*s);
                 (quote!(#v<'a>), quote!(Ok(#v::of(a))))
             }
-            (st, _) => kk::scalar_get(k.f, k.n, a, *st)?,
+            (st, _) => scalar_get(cx, a, *st)?,
         };
         Some((quote!(ArrayIter<'a, #ety>), quote!(Ok(ArrayIter::new(a.nested(), None, |a| #eget)))))
     }
     fn kernel_put(
         &self,
-        k: &Kx,
+        cx: &Cx,
         _set: ir::SetId,
         a: &ir::Attr,
         ty: &TokenStream,
@@ -197,14 +203,14 @@ impl AttrGen for IndexedArray {
         let ir::AttrKind::IndexedArray { sub_type, set } = &a.kind else { return None };
         Some(match (sub_type, set) {
             (ir::AttrType::Nest, Some(s)) => {
-                let arr = quote::format_ident!("{}", k.n.set_array(*s));
+                let arr = cx.set_array_writer(*s);
                 (
                     quote!(f: impl FnOnce(&mut #arr<'_>)),
                     quote!(let nest = w.nest_start(#ty); f(&mut #arr { w: &mut *w, next: 0 }); w.nest_end(nest);),
                 )
             }
             (st, _) => {
-                let (ety, put) = kk::scalar_put(k.f, k.n, a, *st, &quote!(i as u16), &quote!((*v)))?;
+                let (ety, put) = scalar_put(cx, a, *st, &quote!(i as u16), &quote!((*v)))?;
                 (
                     quote!(items: &[#ety]),
                     quote!(let nest = w.nest_start(#ty); for (i, v) in items.iter().enumerate() { #put } w.nest_end(nest);),

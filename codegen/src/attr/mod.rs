@@ -15,9 +15,11 @@ pub mod binary;
 pub mod bitfield32;
 pub mod flag;
 pub mod indexed_array;
+pub mod names;
 pub mod nest;
 pub mod nest_type_value;
 pub mod pad;
+pub mod policy;
 pub mod scalar;
 pub mod string;
 pub mod sub_message;
@@ -26,174 +28,19 @@ pub use binary::Binary;
 pub use bitfield32::Bitfield32;
 pub use flag::Flag;
 pub use indexed_array::IndexedArray;
+pub use names::TypeNames;
 pub use nest::Nest;
 pub use nest_type_value::NestTypeValue;
 pub use pad::Pad;
+pub use policy::PolicyStatics;
 pub use scalar::Scalar;
 pub use string::Str;
 pub use sub_message::SubMessage;
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 
 use nlspec_model::ir::{self, AttrType, EnumId, EnumKind, Family, SetId, StructId};
-
-/// Rust names of the generated types of one family, unique within the generated crate.
-#[derive(Debug, Clone)]
-pub struct TypeNames {
-    /// View type of each attribute set (index = `SetId`).
-    pub sets: Vec<String>,
-    /// Type of each enum/flags definition (index = `EnumId`).
-    pub enums: Vec<String>,
-    /// Integer type inside each enum/flags newtype (`u32`, or `u64` when a value or an
-    /// attribute using it is wider).
-    pub enum_repr: Vec<&'static str>,
-    /// Type of each struct definition (index = `StructId`).
-    pub structs: Vec<String>,
-    /// Type of each sub-message (index = `SubMsgId`).
-    pub sub_messages: Vec<String>,
-    /// Base of each op's type names (`<base>Request`, `<base>Reply`, ...; index = `OpId`).
-    pub ops: Vec<String>,
-    /// Sets that can contain themselves (through nests): owned forms box them.
-    pub recursive: Vec<bool>,
-}
-
-/// Names the client crate defines itself; a definition or set with one of these names gets a
-/// suffix.
-const RESERVED: &[&str] = &[
-    "Client",
-    "AsyncClient",
-    "Notification",
-    "Group",
-    "Error",
-    "Attr",
-    "Attrs",
-    "DecodeError",
-    "AttrWriter",
-    "GenlMsg",
-    "Option",
-    "Result",
-    "Vec",
-    "String",
-    "Box",
-    "Self_",
-    "Some",
-    "None",
-    "Ok",
-    "Err",
-    "Default",
-    "Debug",
-    "Iterator",
-    "Clone",
-    "Copy",
-    "From",
-    "FnOnce",
-    "Fn",
-    "FnMut",
-    "Sized",
-    "Send",
-    "Sync",
-    "Drop",
-    "Into",
-    "ToOwned",
-    "ToString",
-    "std",
-    "core",
-    "nlspec_rt",
-    "FamilyInfo",
-    "Request",
-    "GenlSocket",
-    "NlMsg",
-    "FixedHeader",
-    "Bitfield32",
-    "EncodeError",
-];
-
-impl TypeNames {
-    /// Assign names: definitions keep their `rust_name`; a set whose name is taken gets the
-    /// suffix `Attrs`, a sub-message `Msg`; remaining clashes get a numeric suffix.
-    pub fn new(f: &Family) -> Self {
-        let mut taken: std::collections::HashSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
-        // Claim `base` (or `base+suffix`, `base+suffix+2`, ...) such that the name and every
-        // name derived from it (`derived` suffixes, e.g. `Owned`) are free.
-        let mut claim = |base: &str, suffix: &str, derived: &[&str]| -> String {
-            let free = |taken: &std::collections::HashSet<String>, n: &str| {
-                !taken.contains(n) && derived.iter().all(|d| !taken.contains(&format!("{n}{d}")))
-            };
-            let mut name = base.to_string();
-            if !free(&taken, &name) {
-                name = format!("{base}{suffix}");
-            }
-            let mut n = 2;
-            while !free(&taken, &name) {
-                name = format!("{base}{suffix}{n}");
-                n += 1;
-            }
-            taken.insert(name.clone());
-            for d in derived {
-                taken.insert(format!("{name}{d}"));
-            }
-            name
-        };
-        let enums: Vec<String> = f.enums.iter().map(|e| claim(&e.rust_name, "Enum", &[])).collect();
-        let structs: Vec<String> = f.structs.iter().map(|s| claim(&s.rust_name, "Struct", &[])).collect();
-        let sets: Vec<String> =
-            f.sets.iter().map(|s| claim(&s.rust_name, "Attrs", &["Owned", "Encoder", "ArrayEncoder"])).collect();
-        let ops: Vec<String> = f
-            .ops
-            .list
-            .iter()
-            .map(|o| claim(&o.rust_name, "Op", &["Request", "DumpRequest", "Reply", "DumpIter", "Notification"]))
-            .collect();
-        let sub_messages: Vec<String> = f.sub_messages.iter().map(|s| claim(&s.rust_name, "Msg", &[])).collect();
-
-        // An enum needs 64 bits if a value is wider than 32 bits or a 64-bit attribute or
-        // member carries it.
-        let mut wide: Vec<bool> = f.enums.iter().map(|e| e.max_value() > u32::MAX as u64).collect();
-        for s in &f.sets {
-            for a in &s.attrs {
-                if let Some(e) = a.enum_ {
-                    if matches!(a.kind.ty(), AttrType::U64 | AttrType::S64 | AttrType::Uint | AttrType::Sint) {
-                        wide[e.0] = true;
-                    }
-                }
-            }
-        }
-        for s in &f.structs {
-            for m in &s.members {
-                if let Some(e) = m.enum_ {
-                    if matches!(m.ty, ir::MemberType::U64 | ir::MemberType::S64) {
-                        wide[e.0] = true;
-                    }
-                }
-            }
-        }
-        let enum_repr = wide.iter().map(|w| if *w { "u64" } else { "u32" }).collect();
-
-        // Recursion: a set is recursive if it can reach itself through nested sets.
-        let edges: Vec<Vec<usize>> = f
-            .sets
-            .iter()
-            .map(|s| s.attrs.iter().filter_map(|a| a.kind.nested_set()).map(|id| id.0).collect())
-            .collect();
-        let recursive = (0..f.sets.len())
-            .map(|start| {
-                let mut seen = vec![false; f.sets.len()];
-                let mut stack: Vec<usize> = edges[start].clone();
-                while let Some(n) = stack.pop() {
-                    if n == start {
-                        return true;
-                    }
-                    if !std::mem::replace(&mut seen[n], true) {
-                        stack.extend(edges[n].iter().copied());
-                    }
-                }
-                false
-            })
-            .collect();
-        TypeNames { sets, enums, enum_repr, structs, sub_messages, ops, recursive }
-    }
-}
 
 /// What token generation needs: the family and the names of its generated types.
 pub struct Cx<'f> {
@@ -259,6 +106,34 @@ impl<'f> Cx<'f> {
     /// Rust type of struct `id`.
     pub fn struct_ty(&self, id: StructId) -> Ident {
         ident(&self.names.structs[id.0])
+    }
+    /// Kernel: typed view of a received nest of a set (`EntryView`).
+    pub fn set_view(&self, id: SetId) -> Ident {
+        format_ident!("{}View", self.names.sets[id.0])
+    }
+    /// Kernel: writer of a nest of a set (`EntryWriter`).
+    pub fn set_writer(&self, id: SetId) -> Ident {
+        format_ident!("{}Writer", self.names.sets[id.0])
+    }
+    /// Kernel: writer of an indexed array of nests of a set (`EntryArray`).
+    pub fn set_array_writer(&self, id: SetId) -> Ident {
+        format_ident!("{}Array", self.names.sets[id.0])
+    }
+    /// Kernel: writer of type-value nests of a set (`EntrySlots`).
+    pub fn set_slots_writer(&self, id: SetId) -> Ident {
+        format_ident!("{}Slots", self.names.sets[id.0])
+    }
+    /// Kernel: trait of the setters of a set's attributes (`EntryAttrs`).
+    pub fn set_attrs_trait(&self, id: SetId) -> Ident {
+        format_ident!("{}Attrs", self.names.sets[id.0])
+    }
+    /// Kernel: policy table of a nest of a set (`ENTRY_NEST_POLICY`).
+    pub fn nest_policy(&self, id: SetId) -> Ident {
+        format_ident!("{}_NEST_POLICY", nlspec_model::names::screaming(&self.fam.set(id).name))
+    }
+    /// Kernel: the policy value-check type of an enum (`KindCheck`).
+    pub fn enum_check(&self, id: EnumId) -> Ident {
+        format_ident!("{}Check", self.names.enums[id.0])
     }
     /// Whether the set's owned form must be boxed when nested.
     pub fn boxed(&self, id: SetId) -> bool {
@@ -359,45 +234,139 @@ pub trait AttrGen: Sync {
         let _ = (cx, a, field, name);
         TokenStream::new()
     }
+    /// Whether the attribute holds nests of a set as repeated elements (arrays and type-value
+    /// nests get element writers on both sides).
+    fn elements(&self, a: &ir::Attr) -> Option<Elements> {
+        let _ = a;
+        None
+    }
     /// Whether the attribute can be built in a request (sub-messages and unused cannot).
     fn encodable(&self, a: &ir::Attr) -> bool {
         let _ = a;
         true
     }
 
-    // ---- kernel side (emit::kernel; `nl` is the module's nlspec_support)
+    // ---- kernel side (`nl` is the module's nlspec_support)
 
     /// Kernel: the `nla_policy` entry, an expression of type `nl::Policy` built with the
     /// support layer's const fns. Statics it needs (u64 ranges, enum value checks) go to `st`,
     /// named from `prefix`.
-    fn kernel_policy(
-        &self,
-        k: &crate::emit::kernel::kinds::Kx,
-        st: &mut crate::emit::kernel::kinds::PolicyStatics,
-        a: &ir::Attr,
-        prefix: &str,
-    ) -> TokenStream {
-        let _ = (k, st, a, prefix);
+    fn kernel_policy(&self, cx: &Cx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
+        let _ = (cx, st, a, prefix);
         quote!(nl::Policy::unspec())
     }
     /// Kernel: the typed getter of request views: the value type (may use `'a`) and an
     /// expression decoding the `nl::Attr<'a>` named `a` into `nl::Result<type>`. `None`: the
     /// view offers the raw attribute only.
-    fn kernel_get(&self, k: &crate::emit::kernel::kinds::Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        let _ = (k, a);
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        let _ = (cx, a);
         None
+    }
+    /// Kernel: the getters of the attribute on a request view (see [`KernelGetter`]): by
+    /// default `name() -> Result<Option<T>>`, `require_name() -> Result<T>` and the raw
+    /// `name_attr()` from [`AttrGen::kernel_get`]; an iterator for multi-attr.
+    fn kernel_view_getters(&self, cx: &Cx, a: &ir::Attr, g: &KernelGetter) -> TokenStream {
+        g.standard(a, self.kernel_get(cx, a))
     }
     /// Kernel: the reply-builder setter: parameters (after `&mut self`) and statements writing
     /// attribute type `ty` of set `set` into the `&mut nl::Writer` named `w`. `None`: no setter.
-    fn kernel_put(
-        &self,
-        k: &crate::emit::kernel::kinds::Kx,
-        set: SetId,
-        a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
-        let _ = (k, set, a, ty);
+    fn kernel_put(&self, cx: &Cx, set: SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+        let _ = (cx, set, a, ty);
         None
+    }
+}
+
+/// Repeated nests of a set inside an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Elements {
+    /// An indexed array of nests of the set.
+    Indexed(SetId),
+    /// Nest-type-value: `levels` nested levels of type-carries-a-value nests, the innermost
+    /// of the set.
+    TypeValue {
+        /// The innermost set.
+        set: SetId,
+        /// Number of type-value levels.
+        levels: usize,
+    },
+}
+
+/// Names a kernel request view's getters of one attribute use.
+pub struct KernelGetter {
+    /// The getter (`key`).
+    pub name: Ident,
+    /// The raw-attribute getter (`key_attr`).
+    pub raw: Ident,
+    /// The required getter (`require_key`).
+    pub require: Ident,
+    /// The attribute's type constant (`attrs::entry::KEY`).
+    pub ty_const: TokenStream,
+    /// Whether the view wraps the `nl::Request` (`self.raw`), else a nest's `nl::Attrs`
+    /// (`self.attrs`, `self.nest`).
+    pub top: bool,
+}
+
+impl KernelGetter {
+    /// `key_attr()`: the raw attribute.
+    pub fn raw_getter(&self) -> TokenStream {
+        let (raw, tc) = (&self.raw, &self.ty_const);
+        let find = if self.top { quote!(self.raw.attr(#tc)) } else { quote!(self.attrs.find(#tc).ok().flatten()) };
+        quote! {
+            /// The raw attribute (for `Error::attr`), if present.
+            pub fn #raw(&self) -> Option<nl::Attr<'a>> { #find }
+        }
+    }
+
+    /// The getters of a value of type `ty` decoded by `get` from the `nl::Attr` named `a`
+    /// (`None`: the raw getter only).
+    pub fn standard(&self, a: &ir::Attr, value: Option<(TokenStream, TokenStream)>) -> TokenStream {
+        let raw_getter = self.raw_getter();
+        let Some((ty, get)) = value else { return raw_getter };
+        let (g, greq, tc) = (&self.name, &self.require, &self.ty_const);
+        let d = doc_attrs(a.doc.as_deref());
+        if a.multi_attr {
+            let all = if self.top { quote!(self.raw.all_attrs()) } else { quote!(self.attrs.clone()) };
+            return quote! {
+                #d
+                #[doc = ""]
+                #[doc = " Every occurrence, in message order."]
+                pub fn #g(&self) -> ArrayIter<'a, #ty> { ArrayIter::new(#all, Some(#tc), |a| #get) }
+            };
+        }
+        let (lookup, require) = if self.top {
+            (quote!(self.raw.attr(#tc)), quote!(self.raw.require(#tc)?))
+        } else {
+            (
+                quote!(self.attrs.find(#tc)?),
+                quote!(self.attrs.find(#tc)?.ok_or_else(|| {
+                    let e = nl::Error::EINVAL.msg(c"missing required attribute");
+                    match &self.nest {
+                        Some(n) => e.missing_in(n, #tc),
+                        None => e.missing(#tc),
+                    }
+                })?),
+            )
+        };
+        let rd = doc_attrs(Some(&format!("`{}`, or `EINVAL` (extended ACK: missing attribute) if absent.", a.name)));
+        quote! {
+            #d
+            pub fn #g(&self) -> nl::Result<Option<#ty>> {
+                match #lookup {
+                    Some(a) => {
+                        let v: nl::Result<#ty> = #get;
+                        Ok(Some(v?))
+                    }
+                    None => Ok(None),
+                }
+            }
+            #rd
+            pub fn #greq(&self) -> nl::Result<#ty> {
+                let a = #require;
+                let v: nl::Result<#ty> = #get;
+                v
+            }
+            #raw_getter
+        }
     }
 }
 

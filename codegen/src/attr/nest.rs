@@ -3,8 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::policy::{self, PolicyStatics};
 use super::{AttrGen, Cx};
-use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 use nlspec_model::ir::{self, SetId};
 
 /// Nested attribute sets.
@@ -85,21 +85,21 @@ impl AttrGen for Nest {
         quote!(::nlspec_rt::NestKind::Nest(&#s))
     }
 
-    fn kernel_policy(&self, k: &Kx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
-        kk::nested(k.f, k.n, set_of(a), false)
+    fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
+        policy::nested(cx, set_of(a), false)
     }
-    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        let v = quote::format_ident!("{}", k.n.set_view(set_of(a)));
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        let v = cx.set_view(set_of(a));
         Some((quote!(#v<'a>), quote!(Ok(#v::of(a)))))
     }
     fn kernel_put(
         &self,
-        k: &Kx,
+        cx: &Cx,
         _set: ir::SetId,
         a: &ir::Attr,
         ty: &TokenStream,
     ) -> Option<(TokenStream, TokenStream)> {
-        let wr = quote::format_ident!("{}", k.n.set_writer(set_of(a)));
+        let wr = cx.set_writer(set_of(a));
         Some((
             quote!(f: impl FnOnce(&mut #wr<'_>)),
             quote!(let nest = w.nest_start(#ty); f(&mut #wr { w: &mut *w }); w.nest_end(nest);),

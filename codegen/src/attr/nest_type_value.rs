@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::nest::{owned_nest, owned_nest_ty};
-use super::{AttrGen, Cx};
-use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
+use super::policy::{self, PolicyStatics};
+use super::{AttrGen, Cx, Elements};
 use nlspec_model::ir::{self, SetId};
 
 /// Nest-type-value attributes.
@@ -114,21 +114,23 @@ impl AttrGen for NestTypeValue {
             quote!(::nlspec_rt::NestKind::Opaque)
         }
     }
+    fn elements(&self, a: &ir::Attr) -> Option<Elements> {
+        let (levels, set) = shape(a);
+        Some(Elements::TypeValue { set, levels })
+    }
     fn debug(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
         quote!(::nlspec_rt::display::List(#v))
     }
 
-    fn kernel_policy(&self, k: &Kx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
+    fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
         match &a.kind {
-            ir::AttrKind::NestTypeValue { type_value, set } if type_value.len() == 1 => {
-                kk::nested(k.f, k.n, *set, true)
-            }
+            ir::AttrKind::NestTypeValue { type_value, set } if type_value.len() == 1 => policy::nested(cx, *set, true),
             _ => quote!(nl::Policy::nested_any()),
         }
     }
-    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
         let ir::AttrKind::NestTypeValue { set, .. } = &a.kind else { return None };
-        let v = quote::format_ident!("{}", k.n.set_view(*set));
+        let v = cx.set_view(*set);
         Some((
             quote!(ArrayIter<'a, (u16, #v<'a>)>),
             quote!(Ok(ArrayIter::new(a.nested(), None, |a| Ok((a.ty(), #v::of(a)))))),
@@ -136,13 +138,13 @@ impl AttrGen for NestTypeValue {
     }
     fn kernel_put(
         &self,
-        k: &Kx,
+        cx: &Cx,
         _set: ir::SetId,
         a: &ir::Attr,
         ty: &TokenStream,
     ) -> Option<(TokenStream, TokenStream)> {
         let ir::AttrKind::NestTypeValue { set, .. } = &a.kind else { return None };
-        let sl = quote::format_ident!("{}", k.n.set_slots(*set));
+        let sl = cx.set_slots_writer(*set);
         Some((
             quote!(f: impl FnOnce(&mut #sl<'_>)),
             quote!(let nest = w.nest_start(#ty); f(&mut #sl { w: &mut *w }); w.nest_end(nest);),

@@ -1,11 +1,11 @@
 //! Integers: `u8`..`u64`, `s8`..`s64`, variable-width `uint`/`sint`; host, big- or
 //! little-endian; optionally typed by an enum or flags definition (unknown values kept).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+use super::policy::{self, PolicyStatics};
 use super::{int_ty, AttrGen, Cx};
-use crate::emit::kernel::kinds::{self as kk, Kx, PolicyStatics};
 use nlspec_model::ir::{self, AttrType, ByteOrder, DisplayHint};
 
 /// Fixed- and variable-width integer attributes.
@@ -116,84 +116,174 @@ impl AttrGen for Scalar {
         quote!(#v)
     }
 
-    fn kernel_policy(&self, k: &Kx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
-        let (f, n) = (k.f, k.n);
+    fn kernel_policy(&self, cx: &Cx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
         let c = &a.checks;
         let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
-        let _ = (f, n, c, &bound, &st, prefix);
         let t = a.kind.ty();
         let (_, signed) = t.int_range_width().unwrap_or((8, false));
-        let base = kk::int_base(a);
-        let lim = kk::int_limits(t);
+        let base = policy_base(a);
+        let lim = policy::int_limits(t);
         let name = format!("{prefix}_RANGE");
         if c.min.is_some() || c.max.is_some() {
-            let m = kk::bounds(st, &name, signed, lim, bound(&c.min), bound(&c.max));
+            let m = policy::bounds(st, &name, signed, lim, bound(&c.min), bound(&c.max));
             return quote!(#base #m);
         }
         if let Some(fm) = &c.flags_mask {
-            if !signed && fm.mask <= u32::MAX as u64 && !kk::is_be(a) {
-                let m = proc_macro2::Literal::u32_unsuffixed(fm.mask as u32);
+            if !signed && fm.mask <= u32::MAX as u64 && !policy::is_be(a) {
+                let m = Literal::u32_unsuffixed(fm.mask as u32);
                 return quote!(#base.mask(#m));
             }
             return base;
         }
-        // Enum-typed values are validated against the enum's values, as ynl-gen-c does.
-        if let Some(eid) = a.enum_ {
-            if kk::is_be(a) {
-                return base;
-            }
-            let e = f.enum_(eid);
-            if e.entries.is_empty() {
-                return base;
-            }
-            if a.enum_as_flags || e.kind == ir::EnumKind::Flags {
-                let mask = e.flags_mask();
-                if signed || mask > u32::MAX as u64 {
-                    return base;
-                }
-                let m = proc_macro2::Literal::u32_unsuffixed(mask as u32);
-                return quote!(#base.mask(#m));
-            }
-            let min = e.entries.iter().map(|x| x.value).min().unwrap_or(0) as i128;
-            let max = e.max_value() as i128;
-            if e.is_dense() && max <= lim.1 {
-                let m = kk::bounds(st, &name, signed, lim, Some(min), Some(max));
-                return quote!(#base #m);
-            }
-            let cname = format!("{}Check", n.enums[eid.0]);
-            let check = quote::format_ident!("{}", cname);
-            let vals = e.entries.iter().map(|x| proc_macro2::Literal::u64_unsuffixed(x.value));
-            let doc = format!(" Policy check: the value is one of the `{}` entries.", e.name);
-            st.add(
-                &cname,
-                quote! {
-                    #[doc = #doc]
-                    pub struct #check;
-                    impl nl::ValueCheck for #check {
-                        fn check(value: u64) -> bool {
-                            matches!(value, #(#vals)|*)
-                        }
-                    }
-                },
-            );
-            return quote!(#base.check::<#check>());
+        match a.enum_ {
+            // Enum-typed values are validated against the enum's values, as ynl-gen-c does.
+            Some(eid) if !policy::is_be(a) => enum_policy(cx, st, a, eid, base, &name),
+            _ => base,
         }
-        base
     }
-    fn kernel_get(&self, k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        kk::scalar_get(k.f, k.n, a, a.kind.ty())
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+        scalar_get(cx, a, a.kind.ty())
     }
-    fn kernel_put(&self, k: &Kx, set: ir::SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
-        let (f, n, t) = (k.f, k.n, a.kind.ty());
+    fn kernel_put(
+        &self,
+        cx: &Cx,
+        set: ir::SetId,
+        a: &ir::Attr,
+        ty: &TokenStream,
+    ) -> Option<(TokenStream, TokenStream)> {
+        let t = a.kind.ty();
         // 64-bit values are padded with the set's pad attribute where the arch needs it
-        let pad = f.set(set).attrs.iter().find(|x| matches!(x.kind, ir::AttrKind::Pad)).map(|p| p.value);
-        if let (ir::AttrType::U64, false, Some(p)) = (t, kk::is_be(a), pad) {
-            let (vty, wrap) = kk::int_value_ty(f, n, a, t);
-            let p = proc_macro2::Literal::u16_unsuffixed(p);
+        let pad = cx.fam.set(set).attrs.iter().find(|x| matches!(x.kind, ir::AttrKind::Pad)).map(|p| p.value);
+        if let (AttrType::U64, false, Some(p)) = (t, policy::is_be(a), pad) {
+            let (vty, wrap) = kernel_value_ty(cx, a, t);
+            let p = Literal::u16_unsuffixed(p);
             let val = if wrap.is_some() { quote!(v.0 as u64) } else { quote!(v) };
             return Some((quote!(v: #vty), quote!(w.put_u64_pad(#ty, #val, #p);)));
         }
-        let (vty, put) = kk::scalar_put(f, n, a, t, ty, &quote!(v))?;
+        let (vty, put) = scalar_put(cx, a, t, ty, &quote!(v))?;
         Some((quote!(v: #vty), put))
     }
+}
+
+/// The base `Policy` constructor of an integer attribute.
+fn policy_base(a: &ir::Attr) -> TokenStream {
+    match (a.kind.ty(), policy::is_be(a)) {
+        (AttrType::U16, true) => quote!(nl::Policy::be16()),
+        (AttrType::U32, true) => quote!(nl::Policy::be32()),
+        (AttrType::U8, _) => quote!(nl::Policy::u8()),
+        (AttrType::U16, _) => quote!(nl::Policy::u16()),
+        (AttrType::U32, _) => quote!(nl::Policy::u32()),
+        (AttrType::U64, _) => quote!(nl::Policy::u64()),
+        (AttrType::S8, _) => quote!(nl::Policy::s8()),
+        (AttrType::S16, _) => quote!(nl::Policy::s16()),
+        (AttrType::S32, _) => quote!(nl::Policy::s32()),
+        (AttrType::S64, _) => quote!(nl::Policy::s64()),
+        (AttrType::Uint, _) => quote!(nl::Policy::uint()),
+        _ => quote!(nl::Policy::sint()),
+    }
+}
+
+/// The policy of an enum-typed integer: a mask for flags, a range for dense enums, a value
+/// check (a static type) for sparse ones.
+fn enum_policy(
+    cx: &Cx,
+    st: &mut PolicyStatics,
+    a: &ir::Attr,
+    eid: ir::EnumId,
+    base: TokenStream,
+    range_name: &str,
+) -> TokenStream {
+    let t = a.kind.ty();
+    let (_, signed) = t.int_range_width().unwrap_or((8, false));
+    let lim = policy::int_limits(t);
+    let e = cx.fam.enum_(eid);
+    if e.entries.is_empty() {
+        return base;
+    }
+    if a.enum_as_flags || e.kind == ir::EnumKind::Flags {
+        let mask = e.flags_mask();
+        if signed || mask > u32::MAX as u64 {
+            return base;
+        }
+        let m = Literal::u32_unsuffixed(mask as u32);
+        return quote!(#base.mask(#m));
+    }
+    let min = e.entries.iter().map(|x| x.value).min().unwrap_or(0) as i128;
+    let max = e.max_value() as i128;
+    if e.is_dense() && max <= lim.1 {
+        let m = policy::bounds(st, range_name, signed, lim, Some(min), Some(max));
+        return quote!(#base #m);
+    }
+    let check = cx.enum_check(eid);
+    let vals = e.entries.iter().map(|x| Literal::u64_unsuffixed(x.value));
+    let doc = format!(" Policy check: the value is one of the `{}` entries.", e.name);
+    st.add(
+        &check.to_string(),
+        quote! {
+            #[doc = #doc]
+            pub struct #check;
+            impl nl::ValueCheck for #check {
+                fn check(value: u64) -> bool {
+                    matches!(value, #(#vals)|*)
+                }
+            }
+        },
+    );
+    quote!(#base.check::<#check>())
+}
+
+/// Kernel: Rust type of an integer value (the enum/flags newtype when it names one) and, for
+/// a newtype, the plain integer inside.
+fn kernel_value_ty(cx: &Cx, a: &ir::Attr, t: AttrType) -> (TokenStream, Option<TokenStream>) {
+    let plain = int_ty(t).unwrap_or_else(|| quote!(i64));
+    match cx.value_enum(a.enum_, a.enum_as_flags) {
+        Some(e) => {
+            let ty = cx.enum_ty(e);
+            (quote!(#ty), Some(plain))
+        }
+        None => (plain, None),
+    }
+}
+
+/// Kernel: the type and decoding expression of a value of type `t` read from the `nl::Attr`
+/// named `a` (also the elements of indexed arrays, whose `t` is the sub-type).
+pub(super) fn scalar_get(cx: &Cx, a: &ir::Attr, t: AttrType) -> Option<(TokenStream, TokenStream)> {
+    if t.int_range_width().is_none() {
+        return match t {
+            AttrType::String => Some((quote!(&'a str), quote!(a.get_str()))),
+            AttrType::Binary => Some((quote!(&'a [u8]), quote!(Ok(a.get_bytes())))),
+            AttrType::Flag => Some((quote!(bool), quote!(a.get_flag()))),
+            _ => None,
+        };
+    }
+    let get = format_ident!("get_{}", prim(t, a.byte_order));
+    Some(match kernel_value_ty(cx, a, t) {
+        (ty, Some(_)) => {
+            let repr = cx.enum_repr(a.enum_?);
+            (ty.clone(), quote!(a.#get().map(|v| #ty(v as #repr))))
+        }
+        (ty, None) => (ty, quote!(a.#get())),
+    })
+}
+
+/// Kernel: the value type and the statement writing value `v` of type `t` as attribute `ty`
+/// into the `nl::Writer` named `w`.
+pub(super) fn scalar_put(
+    cx: &Cx,
+    a: &ir::Attr,
+    t: AttrType,
+    ty: &TokenStream,
+    v: &TokenStream,
+) -> Option<(TokenStream, TokenStream)> {
+    match t {
+        AttrType::String => return Some((quote!(&str), quote!(w.put_str(#ty, #v);))),
+        AttrType::Binary => return Some((quote!(&[u8]), quote!(w.put_bytes(#ty, #v);))),
+        _ => {}
+    }
+    t.int_range_width()?;
+    let put = format_ident!("put_{}", prim(t, a.byte_order));
+    Some(match kernel_value_ty(cx, a, t) {
+        (vty, Some(plain)) => (vty, quote!(w.#put(#ty, #v.0 as #plain);)),
+        (vty, None) => (vty, quote!(w.#put(#ty, #v);)),
+    })
 }

@@ -4,8 +4,8 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::PolicyStatics;
 use super::{AttrGen, Cx};
-use crate::emit::kernel::kinds::{Kx, PolicyStatics};
 use nlspec_model::ir;
 
 /// String attributes.
@@ -57,11 +57,9 @@ impl AttrGen for Str {
         }
     }
 
-    fn kernel_policy(&self, k: &Kx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
-        let (f, n) = (k.f, k.n);
+    fn kernel_policy(&self, _cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
         let c = &a.checks;
         let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
-        let _ = (f, n, c, &bound, &st, prefix);
         if let Some(x) = &c.exact_len {
             let l = proc_macro2::Literal::u16_unsuffixed(x.value.clamp(0, i16::MAX as i128) as u16);
             return quote!(nl::Policy::binary_exact_len(#l));
@@ -76,7 +74,7 @@ impl AttrGen for Str {
             quote!(nl::Policy::string(#l))
         }
     }
-    fn kernel_get(&self, _k: &Kx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_get(&self, _cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
         Some(match a.checks.min_len.as_ref().map(|b| b.value).filter(|v| *v > 0) {
             // no nla_policy form for a string's min-len: the getter checks it
             Some(min) => {
@@ -95,7 +93,7 @@ impl AttrGen for Str {
     }
     fn kernel_put(
         &self,
-        _k: &Kx,
+        _cx: &Cx,
         _set: ir::SetId,
         a: &ir::Attr,
         ty: &TokenStream,

@@ -4,8 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::PolicyStatics;
 use super::{AttrGen, Cx};
-use crate::emit::kernel::kinds::{Kx, PolicyStatics};
 use nlspec_model::ir;
 
 /// Sub-message attributes.
@@ -43,7 +43,7 @@ impl AttrGen for SubMessage {
         quote!(::nlspec_rt::NestKind::Opaque)
     }
 
-    fn kernel_policy(&self, _k: &Kx, _st: &mut PolicyStatics, _a: &ir::Attr, _prefix: &str) -> TokenStream {
+    fn kernel_policy(&self, _cx: &Cx, _st: &mut PolicyStatics, _a: &ir::Attr, _prefix: &str) -> TokenStream {
         // genetlink has no sub-messages; a nest is the closest check
         quote!(nl::Policy::nested_any())
     }

@@ -8,15 +8,16 @@
 //! `Group`, `Client` (blocking) and `AsyncClient` (cargo feature `tokio`), and the `schema`
 //! tables that name attributes in kernel extended-ACK errors.
 
-mod defs;
 mod ops;
 mod sets;
+mod sub_messages;
 
 pub use ops::AsyncClient;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::defs::{self, Side};
 use super::GeneratedFile;
 use crate::attr::Cx;
 use nlspec_model::ir::Family;
@@ -47,10 +48,10 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
         }
         None => quote!(),
     };
-    let consts = defs::consts(&cx);
-    let enums = defs::enums(&cx);
-    let structs = defs::structs(&cx);
-    let subs = defs::sub_messages(&cx);
+    let consts = defs::consts(&cx, Side::Client);
+    let enums = defs::enums(&cx, Side::Client);
+    let structs = defs::structs(&cx, Side::Client);
+    let subs = sub_messages::sub_messages(&cx);
     let arrays = sets::array_element_sets(f);
     let sets_ts = f.sets.iter().map(|s| sets::set(&cx, s.id, arrays.contains(&s.id)));
     let schema = sets::schema(&cx);

@@ -9,6 +9,7 @@
 //! compare) the same bytes.
 
 pub mod client;
+pub mod defs;
 pub mod kernel;
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
-//! Definitions: consts, enums (newtypes keeping unknown values), flags (bit-set newtypes),
-//! structs (fixed C layouts decoded with their byte order).
+//! Definitions, for both sides: consts, enums (newtypes keeping unknown values), flags (bit-set
+//! newtypes), structs (fixed C layouts decoded with their byte order). The client crate and the
+//! kernel module get them from here.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -8,7 +9,20 @@ use crate::attr::{binary::hint_tokens, doc_attrs, ident, Cx};
 use nlspec_model::ir::{self, ConstValue, EnumKind, MemberType};
 use nlspec_model::names::screaming;
 
-pub fn consts(cx: &Cx) -> TokenStream {
+/// Which side the definitions are emitted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The userspace client crate (runtime `::nlspec_rt`).
+    Client,
+    /// The kernel module (support layer `nl`).
+    Kernel,
+}
+
+/// The spec's `const` definitions.
+pub fn consts(cx: &Cx, side: Side) -> TokenStream {
+    if side == Side::Kernel {
+        return kernel_consts(cx);
+    }
     let items = cx.fam.consts.iter().map(|c| {
         let doc = doc_attrs(c.doc.as_deref());
         let name = ident(&c.rust_name);
@@ -36,7 +50,11 @@ fn lit(repr: &str, v: u64) -> Literal {
     }
 }
 
-pub fn enums(cx: &Cx) -> TokenStream {
+/// Enum and flags newtypes.
+pub fn enums(cx: &Cx, side: Side) -> TokenStream {
+    if side == Side::Kernel {
+        return kernel_enums(cx);
+    }
     let items = cx.fam.enums.iter().enumerate().map(|(i, e)| {
         let id = ir::EnumId(i);
         let t = cx.enum_ty(id);
@@ -202,7 +220,11 @@ fn member_int(m: &ir::Member) -> Option<(TokenStream, usize)> {
     })
 }
 
-pub fn structs(cx: &Cx) -> TokenStream {
+/// Struct types with `from_bytes`/`to_bytes`.
+pub fn structs(cx: &Cx, side: Side) -> TokenStream {
+    if side == Side::Kernel {
+        return kernel_structs(cx);
+    }
     let items = cx.fam.structs.iter().enumerate().map(|(i, s)| structure(cx, ir::StructId(i), s));
     quote!(#(#items)*)
 }
@@ -335,66 +357,177 @@ fn structure(cx: &Cx, id: ir::StructId, s: &ir::Struct) -> TokenStream {
     }
 }
 
-/// One enum per sub-message: a variant per format (its fixed header and/or attribute view),
-/// plus `Unknown` for selector values this client does not know.
-pub fn sub_messages(cx: &Cx) -> TokenStream {
-    let items = cx.fam.sub_messages.iter().enumerate().map(|(i, sm)| {
-        let t = ident(&cx.names.sub_messages[i]);
-        let doc = format!(" Sub-message `{}`: the payload's format chosen by the selector's value.", sm.name);
-        let mut variants = Vec::new();
-        let mut arms = Vec::new();
-        for f in &sm.formats {
-            let v = ident(&f.rust_name);
-            let val = &f.value;
-            let vdoc = format!(" Selector value `{val}`.");
-            let (fields, build) = match (f.fixed_header, f.attribute_set) {
-                (Some(h), Some(set)) => {
-                    let ht = cx.struct_ty(h);
-                    let st = cx.set_ty(set);
-                    (
-                        quote!((#ht, #st<'a>)),
-                        quote!({
-                            let h = #ht::from_bytes(payload)?;
-                            Self::#v(h, #st::decode_nested(payload.get(#ht::SIZE..).unwrap_or_default(), depth + 1)?)
-                        }),
-                    )
-                }
-                (Some(h), None) => {
-                    let ht = cx.struct_ty(h);
-                    (quote!((#ht)), quote!(Self::#v(#ht::from_bytes(payload)?)))
-                }
-                (None, Some(set)) => {
-                    let st = cx.set_ty(set);
-                    (quote!((#st<'a>)), quote!(Self::#v(#st::decode_nested(payload, depth + 1)?)))
-                }
-                (None, None) => (quote!((&'a [u8])), quote!(Self::#v(payload))),
-            };
-            variants.push(quote!(#[doc = #vdoc] #v #fields,));
-            arms.push(quote!(#val => #build,));
-        }
-        quote! {
-            #[doc = #doc]
-            #[derive(Debug, Clone, Copy)]
-            pub enum #t<'a> {
-                #(#variants)*
-                /// A selector value this client does not know: the raw payload.
-                Unknown(&'a [u8]),
+fn kernel_consts(cx: &Cx) -> TokenStream {
+    let f = cx.fam;
+    let consts = f.consts.iter().map(|c| {
+        let id = ident(&screaming(&c.name));
+        let d = doc_attrs(c.doc.as_deref());
+        match &c.value {
+            ir::ConstValue::Int(v) if *v < 0 => {
+                let l = Literal::i64_unsuffixed(*v as i64);
+                quote!(#d pub const #id: i64 = #l;)
             }
-            impl<'a> #t<'a> {
-                /// Decode `payload` as the format that selector value `selector` names.
-                pub fn decode(selector: &str, payload: &'a [u8]) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                    Self::decode_nested(selector, payload, 0)
+            ir::ConstValue::Int(v) => {
+                let l = Literal::u64_unsuffixed(*v as u64);
+                quote!(#d pub const #id: u64 = #l;)
+            }
+            ir::ConstValue::Str(s) => quote!(#d pub const #id: &str = #s;),
+        }
+    });
+
+    quote!(#(#consts)*)
+}
+
+fn kernel_enums(cx: &Cx) -> TokenStream {
+    let f = cx.fam;
+    let enum_items = f.enums.iter().enumerate().map(|(i, e)| {
+        let ty = cx.enum_ty(ir::EnumId(i));
+        let repr = cx.enum_repr(ir::EnumId(i));
+        let d = doc_attrs(e.doc.as_deref());
+        let entries = e.entries.iter().map(|x| {
+            let c = ident(&screaming(&x.name));
+            let v = Literal::u64_unsuffixed(x.value);
+            let d = doc_attrs(x.doc.as_deref());
+            quote!(#d pub const #c: #ty = #ty(#v);)
+        });
+        let vals = e.entries.iter().map(|x| Literal::u64_unsuffixed(x.value));
+        let known = if e.entries.is_empty() { quote!(false) } else { quote!(matches!(self.0, #(#vals)|*)) };
+        match e.kind {
+            EnumKind::Enum => quote! {
+                #d
+                #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+                pub struct #ty(pub #repr);
+                impl #ty {
+                    #(#entries)*
+                    /// Whether the value is one of the entries.
+                    pub const fn is_known(self) -> bool {
+                        #known
+                    }
                 }
-                #[doc(hidden)]
-                pub fn decode_nested(selector: &str, payload: &'a [u8], depth: u32) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                    let _ = depth;
-                    ::core::result::Result::Ok(match selector {
-                        #(#arms)*
-                        _ => Self::Unknown(payload),
-                    })
+            },
+            EnumKind::Flags => {
+                let mask = Literal::u64_unsuffixed(e.flags_mask());
+                quote! {
+                    #d
+                    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+                    pub struct #ty(pub #repr);
+                    impl #ty {
+                        #(#entries)*
+                        /// Every defined flag.
+                        pub const ALL: #ty = #ty(#mask);
+                        /// No flag.
+                        pub const EMPTY: #ty = #ty(0);
+                        /// The raw bits.
+                        pub const fn bits(self) -> #repr { self.0 }
+                        /// Whether every flag of `other` is set.
+                        pub const fn contains(self, other: #ty) -> bool { self.0 & other.0 == other.0 }
+                        /// Whether no flag is set.
+                        pub const fn is_empty(self) -> bool { self.0 == 0 }
+                    }
+                    impl core::ops::BitOr for #ty {
+                        type Output = #ty;
+                        fn bitor(self, o: #ty) -> #ty { #ty(self.0 | o.0) }
+                    }
+                    impl core::ops::BitAnd for #ty {
+                        type Output = #ty;
+                        fn bitand(self, o: #ty) -> #ty { #ty(self.0 & o.0) }
+                    }
+                    impl core::ops::Not for #ty {
+                        type Output = #ty;
+                        fn not(self) -> #ty { #ty(!self.0 & Self::ALL.0) }
+                    }
                 }
             }
         }
     });
+    quote!(#(#enum_items)*)
+}
+
+fn kernel_structs(cx: &Cx) -> TokenStream {
+    let items = cx.fam.structs.iter().enumerate().filter_map(|(i, s)| struct_item(cx, i, s));
     quote!(#(#items)*)
+}
+
+fn struct_item(cx: &Cx, i: usize, s: &ir::Struct) -> Option<TokenStream> {
+    let size = s.size?;
+    let ty = cx.struct_ty(ir::StructId(i));
+    let d = doc_attrs(s.doc.as_deref());
+    let mut fields = Vec::new();
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    let mut defaults = Vec::new();
+    for m in &s.members {
+        let off = m.offset?;
+        let len = m.len?;
+        if m.ty == MemberType::Pad {
+            continue;
+        }
+        let id = ident(&m.rust_name);
+        let md = doc_attrs(m.doc.as_deref());
+        let be = m.byte_order == Some(ir::ByteOrder::BigEndian);
+        let (from, to) = if be {
+            (quote!(from_be_bytes), quote!(to_be_bytes))
+        } else {
+            (quote!(from_ne_bytes), quote!(to_ne_bytes))
+        };
+        let o = Literal::usize_unsuffixed(off);
+        let e = Literal::usize_unsuffixed(off + len);
+        let l = Literal::usize_unsuffixed(len);
+        let it = match m.ty {
+            MemberType::U8 => Some(quote!(u8)),
+            MemberType::U16 => Some(quote!(u16)),
+            MemberType::U32 => Some(quote!(u32)),
+            MemberType::U64 => Some(quote!(u64)),
+            MemberType::S8 => Some(quote!(i8)),
+            MemberType::S16 => Some(quote!(i16)),
+            MemberType::S32 => Some(quote!(i32)),
+            MemberType::S64 => Some(quote!(i64)),
+            _ => None,
+        };
+        match it {
+            Some(it) => {
+                fields.push(quote!(#md pub #id: #it,));
+                reads.push(quote!(#id: #it::#from(arr::<#l>(b, #o)),));
+                writes.push(quote!(b[#o..#e].copy_from_slice(&self.#id.#to());));
+                defaults.push(quote!(#id: 0,));
+            }
+            None => {
+                fields.push(quote!(#md pub #id: [u8; #l],));
+                reads.push(quote!(#id: arr::<#l>(b, #o),));
+                writes.push(quote!(b[#o..#e].copy_from_slice(&self.#id);));
+                defaults.push(quote!(#id: [0; #l],));
+            }
+        }
+    }
+    let sz = Literal::usize_unsuffixed(size);
+    Some(quote! {
+        #d
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct #ty { #(#fields)* }
+        impl #ty {
+            /// Size on the wire.
+            pub const SIZE: usize = #sz;
+            /// Decodes the first `SIZE` bytes of `b` (`None` if shorter).
+            pub fn from_bytes(b: &[u8]) -> Option<Self> {
+                if b.len() < Self::SIZE {
+                    return None;
+                }
+                fn arr<const N: usize>(b: &[u8], off: usize) -> [u8; N] {
+                    let mut a = [0u8; N];
+                    a.copy_from_slice(&b[off..off + N]);
+                    a
+                }
+                Some(Self { #(#reads)* })
+            }
+            /// Encodes it.
+            pub fn to_bytes(&self) -> [u8; #sz] {
+                let mut b = [0u8; #sz];
+                #(#writes)*
+                b
+            }
+        }
+        impl Default for #ty {
+            fn default() -> Self { Self { #(#defaults)* } }
+        }
+    })
 }

@@ -1,0 +1,104 @@
+//! Module scaffolding: `Kbuild`, `Makefile`, `<module>.mk`, `.gitignore` and the skeleton
+//! `<module>_main.rs` rendered from the minijinja templates in `kmod-template/`, and the
+//! family-independent support files copied from `kernel/support/`.
+
+use nlspec_model::names;
+
+use super::handler::dump_states_of;
+use super::{served_ops, GeneratedFile, KernelGenError, KernelOptions};
+use crate::attr::Cx;
+
+const SUPPORT_FILES: &[(&str, &str)] = &[
+    ("nlspec_support.rs", include_str!("../../../../kernel/support/nlspec_support.rs")),
+    ("nlspec_helper.h", include_str!("../../../../kernel/support/nlspec_helper.h")),
+    ("nlspec_bindgen.py", include_str!("../../../../kernel/support/nlspec_bindgen.py")),
+    ("nlspec.mk", include_str!("../../../../kernel/support/nlspec.mk")),
+];
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("Kbuild", include_str!("../../../../kmod-template/Kbuild.j2")),
+    ("Makefile", include_str!("../../../../kmod-template/Makefile.j2")),
+    ("family.mk", include_str!("../../../../kmod-template/family.mk.j2")),
+    ("main.rs", include_str!("../../../../kmod-template/main.rs.j2")),
+    ("gitignore", include_str!("../../../../kmod-template/gitignore.j2")),
+];
+
+/// The scaffolding files of module `module` (everything but `<module>_genl.rs`).
+pub(super) fn files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
+    let env = template_env();
+    let ctx = TemplateCtx::new(cx, module);
+    let render = |name: &str| -> Result<String, KernelGenError> {
+        env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| KernelGenError(format!("template {name}: {e}")))
+    };
+    let mut out = vec![
+        GeneratedFile::new("Kbuild", render("Kbuild")?),
+        GeneratedFile::new("Makefile", render("Makefile")?),
+        GeneratedFile::new(format!("{module}.mk"), render("family.mk")?),
+        GeneratedFile::new(".gitignore", render("gitignore")?),
+    ];
+    if opts.skeleton {
+        out.push(GeneratedFile::new(format!("{module}_main.rs"), render("main.rs")?));
+    }
+    if opts.support {
+        for (name, text) in SUPPORT_FILES {
+            out.push(GeneratedFile::new(name.to_string(), text.to_string()));
+        }
+    }
+    Ok(out)
+}
+
+fn template_env() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_keep_trailing_newline(true);
+    for (n, t) in TEMPLATES {
+        env.add_template(n, t).expect("built-in template parses");
+    }
+    env
+}
+
+/// What the templates see.
+#[derive(serde::Serialize)]
+struct TemplateCtx {
+    family: String,
+    module: String,
+    module_upper: String,
+    handler_trait: String,
+    doc: Vec<String>,
+    source: String,
+    dump_states: Vec<String>,
+    ops: Vec<String>,
+}
+
+impl TemplateCtx {
+    fn new(cx: &Cx, module: &str) -> Self {
+        let f = cx.fam;
+        let doc = f.doc.as_deref().unwrap_or("").trim().lines().map(|l| l.trim().to_string()).collect();
+        let mut dump_states: Vec<String> = Vec::new();
+        if let Ok(states) = dump_states_of(cx) {
+            for st in states.values() {
+                if !dump_states.contains(st) {
+                    dump_states.push(st.clone());
+                }
+            }
+        }
+        let ops = served_ops(f)
+            .map(|op| {
+                let kinds: Vec<&str> = [(op.do_.is_some(), "do"), (op.dump.is_some(), "dump")]
+                    .into_iter()
+                    .filter_map(|(has, k)| has.then_some(k))
+                    .collect();
+                format!("{} ({})", op.name, kinds.join(", "))
+            })
+            .collect();
+        TemplateCtx {
+            family: f.name.clone(),
+            module: module.to_string(),
+            module_upper: names::upper_camel(module),
+            handler_trait: format!("{}Handler", f.rust_name),
+            doc,
+            source: super::spec_file_name(f),
+            dump_states,
+            ops,
+        }
+    }
+}
