@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::PolicyStatics;
-use super::{doc_attrs, AttrGen, Cx, KernelGetter};
+use super::{doc_attrs, AttrGen, ClientAccessor, ClientAccessors, Cx, KernelGetter};
 use nlspec_model::ir;
 
 /// Flag attributes (no payload).
@@ -34,6 +34,26 @@ impl AttrGen for Flag {
     }
     fn put(&self, _cx: &Cx, _a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
         quote!(#w.put_flag(#ty);)
+    }
+    fn client_accessors(&self, _cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
+        // presence is the value: a plain `bool`
+        let (field, name, aname) = (&acc.field, &acc.name, &a.name);
+        let adoc = doc_attrs(a.doc.as_deref());
+        ClientAccessors {
+            getter: quote! {
+                #adoc
+                pub fn #name(&self) -> bool {
+                    self.#field.unwrap_or(false)
+                }
+            },
+            debug: quote! {
+                if self.#name() {
+                    d.field(#aname, &true);
+                }
+            },
+            owned_field: quote!(#adoc pub #name: bool,),
+            owned_init: quote!(#name: self.#name(),),
+        }
     }
 
     fn kernel_policy(&self, _cx: &Cx, _st: &mut PolicyStatics, _a: &ir::Attr, _prefix: &str) -> TokenStream {

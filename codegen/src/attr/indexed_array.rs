@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
 use super::scalar::{prim, scalar_get, scalar_put};
-use super::{int_ty, AttrGen, Cx, Elements};
+use super::{int_ty, iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Cx, Elements};
 use nlspec_model::ir::{self, AttrType, SetId};
 
 /// Indexed arrays.
@@ -165,6 +165,9 @@ impl AttrGen for IndexedArray {
             }
             _ => quote!(::nlspec_rt::NestKind::Array(::core::option::Option::None)),
         }
+    }
+    fn client_accessors(&self, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
+        iter_accessors(self, cx, a, acc)
     }
     fn elements(&self, a: &ir::Attr) -> Option<Elements> {
         match elem(a) {

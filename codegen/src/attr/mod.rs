@@ -228,11 +228,16 @@ pub trait AttrGen: Sync {
         let _ = (cx, a);
         quote!(#v)
     }
-    /// Extra getters on the view (e.g. lossless `*_bytes` for strings). `field` is the stored
-    /// field, `name` the getter name.
-    fn extra_getters(&self, cx: &Cx, a: &ir::Attr, field: &Ident, name: &Ident) -> TokenStream {
-        let _ = (cx, a, field, name);
+    /// Extra getters on the view (e.g. lossless `*_bytes` for strings, a sub-message decoded
+    /// by its selector).
+    fn extra_getters(&self, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> TokenStream {
+        let _ = (cx, a, acc);
         TokenStream::new()
+    }
+    /// The view's getter of a single (not multi-attr) attribute, its `Debug` line and its
+    /// field in the owned form: by default `Option<view_ty>` (see [`option_accessors`]).
+    fn client_accessors(&self, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
+        option_accessors(self, cx, a, acc)
     }
     /// Whether the attribute holds nests of a set as repeated elements (arrays and type-value
     /// nests get element writers on both sides).
@@ -273,6 +278,118 @@ pub trait AttrGen: Sync {
     fn kernel_put(&self, cx: &Cx, set: SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
         let _ = (cx, set, a, ty);
         None
+    }
+}
+
+/// Method names the generated client types use themselves; an attribute with one of these
+/// names gets the suffix `_attr` on its getter/setter.
+const RESERVED_METHODS: &[&str] = &[
+    "new",
+    "decode",
+    "decode_nested",
+    "raw",
+    "unknown_attrs",
+    "to_owned",
+    "item",
+    "item_at",
+    "nlm_flags",
+    "encoded_attrs",
+    "fixed_header",
+    "default",
+    "clone",
+    "fmt",
+    "into_inner",
+];
+
+/// Client: getter/setter name of an attribute.
+pub fn method_name(a: &ir::Attr) -> Ident {
+    if RESERVED_METHODS.contains(&a.rust_name.as_str()) {
+        format_ident!("{}_attr", a.rust_name)
+    } else {
+        ident(&a.rust_name)
+    }
+}
+
+/// Client: stored field name of an attribute in a view.
+pub fn field_name(a: &ir::Attr) -> Ident {
+    format_ident!("f_{}", a.rust_name.trim_start_matches('_').trim_end_matches('_'))
+}
+
+/// Where a client view's accessors of one attribute go.
+pub struct ClientAccessor {
+    /// The view's set.
+    pub set: SetId,
+    /// The stored field ([`field_name`]).
+    pub field: Ident,
+    /// The getter ([`method_name`]).
+    pub name: Ident,
+}
+
+/// A client view's accessors of one attribute.
+pub struct ClientAccessors {
+    /// Getter method(s).
+    pub getter: TokenStream,
+    /// Statement adding the value to the `DebugStruct` named `d`.
+    pub debug: TokenStream,
+    /// Field of the owned form.
+    pub owned_field: TokenStream,
+    /// Its initializer in `to_owned`.
+    pub owned_init: TokenStream,
+}
+
+/// `name() -> Option<view_ty>`, shown when present, `Option<owned_ty>` when owned.
+pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
+    let (field, name, aname) = (&acc.field, &acc.name, &a.name);
+    let adoc = doc_attrs(a.doc.as_deref());
+    let view_ty = g.view_ty(cx, a);
+    let owned_ty = g.owned_ty(cx, a);
+    let v = g.view(cx, a, &quote!(v));
+    let extra = g.extra_getters(cx, a, acc);
+    let dv = g.debug(cx, a, &quote!(v));
+    let conv = g.to_owned(cx, a, &quote!(v));
+    ClientAccessors {
+        getter: quote! {
+            #adoc
+            pub fn #name(&self) -> ::core::option::Option<#view_ty> {
+                self.#field.map(|v| #v)
+            }
+            #extra
+        },
+        debug: quote! {
+            if let ::core::option::Option::Some(v) = self.#name() {
+                d.field(#aname, &#dv);
+            }
+        },
+        owned_field: quote!(#adoc pub #name: ::core::option::Option<#owned_ty>,),
+        owned_init: quote!(#name: self.#name().map(|v| #conv),),
+    }
+}
+
+/// `name() -> impl Iterator` (empty when absent), for arrays and type-value nests.
+pub fn iter_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
+    let (field, name, aname) = (&acc.field, &acc.name, &a.name);
+    let adoc = doc_attrs(a.doc.as_deref());
+    let view_ty = g.view_ty(cx, a);
+    let owned_ty = g.owned_ty(cx, a);
+    let v = g.view(cx, a, &quote!(v));
+    let dv = g.debug(cx, a, &quote!(self.#name()));
+    let conv = g.to_owned(cx, a, &quote!(self.#name()));
+    ClientAccessors {
+        getter: quote! {
+            #adoc
+            #[doc = ""]
+            #[doc = " Empty when the attribute is absent."]
+            pub fn #name(&self) -> #view_ty {
+                self.#field.into_iter().flat_map(move |v| #v)
+            }
+        },
+        debug: quote! {
+            if self.#field.is_some() {
+                d.field(#aname, &#dv);
+            }
+        },
+        owned_field: quote!(#adoc pub #name: #owned_ty,),
+        owned_init: quote!(#name: #conv,),
     }
 }
 

@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
-use super::{AttrGen, Cx, Elements};
+use super::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Cx, Elements};
 use nlspec_model::ir::{self, SetId};
 
 /// Nest-type-value attributes.
@@ -113,6 +113,9 @@ impl AttrGen for NestTypeValue {
         } else {
             quote!(::nlspec_rt::NestKind::Opaque)
         }
+    }
+    fn client_accessors(&self, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
+        iter_accessors(self, cx, a, acc)
     }
     fn elements(&self, a: &ir::Attr) -> Option<Elements> {
         let (levels, set) = shape(a);

@@ -1,11 +1,11 @@
 //! `string`: NUL-terminated text (or unterminated with `unterminated-ok`). Getters return
 //! `&str` (the longest valid UTF-8 prefix); the `*_bytes` getter is the lossless form.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::PolicyStatics;
-use super::{AttrGen, Cx};
+use super::{AttrGen, ClientAccessor, Cx};
 use nlspec_model::ir;
 
 /// String attributes.
@@ -43,10 +43,11 @@ impl AttrGen for Str {
     fn put(&self, _cx: &Cx, _a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
         quote!(#w.put_str(#ty, v);)
     }
-    fn extra_getters(&self, _cx: &Cx, a: &ir::Attr, field: &Ident, name: &Ident) -> TokenStream {
+    fn extra_getters(&self, _cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> TokenStream {
         if a.multi_attr {
             return TokenStream::new();
         }
+        let (field, name) = (&acc.field, &acc.name);
         let bytes = format_ident!("{}_bytes", name.to_string().trim_end_matches('_'));
         let doc = format!(" `{}` as bytes, without the NUL: lossless, also for text that is not UTF-8.", a.name);
         quote! {

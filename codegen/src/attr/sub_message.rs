@@ -2,10 +2,10 @@
 //! client exposes the raw nested attribute; the selector-driven view is on the set.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::PolicyStatics;
-use super::{AttrGen, Cx};
+use super::{field_name, ident, AttrGen, ClientAccessor, Cx};
 use nlspec_model::ir;
 
 /// Sub-message attributes.
@@ -38,6 +38,39 @@ impl AttrGen for SubMessage {
     }
     fn put(&self, _cx: &Cx, _a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
         quote!(#w.put_bytes(#ty, payload);)
+    }
+    fn extra_getters(&self, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> TokenStream {
+        // decoded by the sibling selector attribute (a selector in another set is not reachable
+        // from the view: the raw attribute only)
+        let ir::AttrKind::SubMessage { sub_message, selector } = &a.kind else { return TokenStream::new() };
+        let Some(sel) = selector.attr.filter(|r| r.set == acc.set) else { return TokenStream::new() };
+        let sa = cx.fam.attr(sel);
+        let smt = ident(&cx.names.sub_messages[sub_message.0]);
+        let (field, aname) = (&acc.field, &a.name);
+        let mname = format_ident!("{}_msg", acc.name.to_string().trim_end_matches('_'));
+        let sel_field = field_name(sa);
+        let sel_text = match &sa.kind {
+            ir::AttrKind::String => quote!(self.#sel_field.map(::nlspec_rt::display::utf8_prefix)),
+            _ => match cx.value_enum(sa.enum_, sa.enum_as_flags) {
+                Some(e) => {
+                    let et = cx.enum_ty(e);
+                    quote!(self.#sel_field.and_then(|v| #et(v as _).name()))
+                }
+                None => quote!(::core::option::Option::<&str>::None),
+            },
+        };
+        let mdoc = format!(
+            " `{}` decoded as the format the sibling `{}` selects (`None` when either is absent).",
+            a.name, sa.name
+        );
+        quote! {
+            #[doc = #mdoc]
+            pub fn #mname(&self) -> ::core::option::Option<::core::result::Result<#smt<'a>, ::nlspec_rt::DecodeError>> {
+                let sel = #sel_text?;
+                let attr = self.#field?;
+                ::core::option::Option::Some(#smt::decode(sel, attr.payload()).map_err(|e| e.in_attr(#aname)))
+            }
+        }
     }
     fn schema_nest(&self, _cx: &Cx, _a: &ir::Attr) -> TokenStream {
         quote!(::nlspec_rt::NestKind::Opaque)

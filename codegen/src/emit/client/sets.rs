@@ -3,68 +3,24 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::attr::{doc_attrs, gen, ident, ty_lit, Cx};
-use nlspec_model::ir::{self, AttrKind, SetId};
-
-/// Method names the generated types use themselves; an attribute with one of these names gets
-/// the suffix `_attr` on its getter/setter.
-const RESERVED_METHODS: &[&str] = &[
-    "new",
-    "decode",
-    "decode_nested",
-    "raw",
-    "unknown_attrs",
-    "to_owned",
-    "item",
-    "item_at",
-    "nlm_flags",
-    "encoded_attrs",
-    "fixed_header",
-    "default",
-    "clone",
-    "fmt",
-    "into_inner",
-];
-
-/// Getter/setter name of an attribute.
-pub fn method_name(a: &ir::Attr) -> Ident {
-    if RESERVED_METHODS.contains(&a.rust_name.as_str()) {
-        format_ident!("{}_attr", a.rust_name)
-    } else {
-        ident(&a.rust_name)
-    }
-}
-
-/// Stored field name of an attribute in a view.
-fn field_name(a: &ir::Attr) -> Ident {
-    format_ident!("f_{}", a.rust_name.trim_start_matches('_').trim_end_matches('_'))
-}
+use crate::attr::{doc_attrs, field_name, gen, method_name, ty_lit, ClientAccessor, Cx, Elements};
+use nlspec_model::ir::{self, SetId};
 
 /// Sets that appear as elements of an indexed array or one-level nest-type-value (they get an
 /// array encoder).
 pub fn array_element_sets(f: &ir::Family) -> BTreeSet<SetId> {
     let mut out = BTreeSet::new();
-    for s in &f.sets {
-        for a in &s.attrs {
-            match &a.kind {
-                AttrKind::IndexedArray { set: Some(set), .. } => {
-                    out.insert(*set);
-                }
-                AttrKind::NestTypeValue { type_value, set } if type_value.len() <= 1 => {
-                    out.insert(*set);
-                }
-                _ => {}
-            }
-        }
+    for a in f.sets.iter().flat_map(|s| &s.attrs) {
+        match gen(a).elements(a) {
+            Some(Elements::Indexed(set)) => out.insert(set),
+            Some(Elements::TypeValue { set, levels }) if levels <= 1 => out.insert(set),
+            _ => false,
+        };
     }
     out
-}
-
-fn is_iter_kind(a: &ir::Attr) -> bool {
-    matches!(a.kind, AttrKind::IndexedArray { .. } | AttrKind::NestTypeValue { .. })
 }
 
 /// Everything generated for one set.
@@ -154,90 +110,11 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
                 #ty => v.#field = ::core::option::Option::Some(#parse.map_err(|e| e.in_attr(#aname))?),
             }),
         }
-        let mut extra = g.extra_getters(cx, a, &field, &name);
-        if let AttrKind::SubMessage { sub_message, selector } = &a.kind {
-            if let Some(sel) = selector.attr.filter(|r| r.set == id) {
-                let sa = cx.fam.attr(sel);
-                let smt = ident(&cx.names.sub_messages[sub_message.0]);
-                let mname = format_ident!("{}_msg", name.to_string().trim_end_matches('_'));
-                let sel_field = field_name(sa);
-                let sel_text = match &sa.kind {
-                    AttrKind::String => quote!(self.#sel_field.map(::nlspec_rt::display::utf8_prefix)),
-                    _ => match cx.value_enum(sa.enum_, sa.enum_as_flags) {
-                        Some(e) => {
-                            let et = cx.enum_ty(e);
-                            quote!(self.#sel_field.and_then(|v| #et(v as _).name()))
-                        }
-                        None => quote!(::core::option::Option::<&str>::None),
-                    },
-                };
-                let mdoc = format!(
-                    " `{}` decoded as the format the sibling `{}` selects (`None` when either is absent).",
-                    a.name, sa.name
-                );
-                extra = quote! {
-                    #extra
-                    #[doc = #mdoc]
-                    pub fn #mname(&self) -> ::core::option::Option<::core::result::Result<#smt<'a>, ::nlspec_rt::DecodeError>> {
-                        let sel = #sel_text?;
-                        let attr = self.#field?;
-                        ::core::option::Option::Some(#smt::decode(sel, attr.payload()).map_err(|e| e.in_attr(#aname)))
-                    }
-                };
-            }
-        }
-        if matches!(a.kind, AttrKind::Flag) {
-            getters.push(quote! {
-                #adoc
-                pub fn #name(&self) -> bool {
-                    self.#field.unwrap_or(false)
-                }
-            });
-            debug.push(quote! {
-                if self.#name() {
-                    d.field(#aname, &true);
-                }
-            });
-            owned_fields.push(quote!(#adoc pub #name: bool,));
-            owned_init.push(quote!(#name: self.#name(),));
-        } else if is_iter_kind(a) {
-            let v = g.view(cx, a, &quote!(v));
-            getters.push(quote! {
-                #adoc
-                #[doc = ""]
-                #[doc = " Empty when the attribute is absent."]
-                pub fn #name(&self) -> #view_ty {
-                    self.#field.into_iter().flat_map(move |v| #v)
-                }
-            });
-            let dv = g.debug(cx, a, &quote!(self.#name()));
-            debug.push(quote! {
-                if self.#field.is_some() {
-                    d.field(#aname, &#dv);
-                }
-            });
-            let conv = g.to_owned(cx, a, &quote!(self.#name()));
-            owned_fields.push(quote!(#adoc pub #name: #owned_ty,));
-            owned_init.push(quote!(#name: #conv,));
-        } else {
-            let v = g.view(cx, a, &quote!(v));
-            getters.push(quote! {
-                #adoc
-                pub fn #name(&self) -> ::core::option::Option<#view_ty> {
-                    self.#field.map(|v| #v)
-                }
-                #extra
-            });
-            let dv = g.debug(cx, a, &quote!(v));
-            debug.push(quote! {
-                if let ::core::option::Option::Some(v) = self.#name() {
-                    d.field(#aname, &#dv);
-                }
-            });
-            let conv = g.to_owned(cx, a, &quote!(v));
-            owned_fields.push(quote!(#adoc pub #name: ::core::option::Option<#owned_ty>,));
-            owned_init.push(quote!(#name: self.#name().map(|v| #conv),));
-        }
+        let acc = g.client_accessors(cx, a, &ClientAccessor { set: id, field, name });
+        getters.push(acc.getter);
+        debug.push(acc.debug);
+        owned_fields.push(acc.owned_field);
+        owned_init.push(acc.owned_init);
     }
     let unknown_filter =
         if known_types.is_empty() { quote!(true) } else { quote!(!matches!(attr.ty(), #(#known_types)|*)) };
