@@ -3,12 +3,13 @@
 
 use nlspec_rt::Attrs;
 
+use super::error::CodecError;
+use super::scalar::{decode_enum, format_bytes, format_int, int_type, member_int, read_int};
 use super::value::{Key, Value};
-use super::{decode_enum, format_bytes, format_int, int_type, member_int, read_int};
 use nlspec_model::ir::{Attr, AttrKind, AttrType, Family, MemberType, SetId, StructId};
 
 /// A reply that does not match the spec: where (attribute path, `.ops[1].flags`) and what.
-pub type DecodeError = super::CodecError;
+pub type DecodeError = CodecError;
 
 type R<T> = Result<T, DecodeError>;
 type Map = Vec<(Key, Value)>;

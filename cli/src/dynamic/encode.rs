@@ -4,7 +4,8 @@
 
 use serde_json::{Map as JMap, Value as J};
 
-use super::{as_flags, int_type, member_int, write_int};
+use super::error::CodecError;
+use super::scalar::{as_flags, int_type, member_int, write_int};
 use nlspec_model::ir::{Attr, AttrKind, AttrType, DisplayHint, EnumId, Family, MemberType, SetId, StructId};
 
 const NLA_F_NESTED: u16 = 0x8000;
@@ -12,7 +13,7 @@ const NLA_HDRLEN: usize = 4;
 
 /// Bad `--json` input: where (path in the JSON, `.mcast-groups[0].name`) and what would be
 /// valid.
-pub type EncodeError = super::CodecError;
+pub type EncodeError = CodecError;
 
 type R<T> = Result<T, EncodeError>;
 
