@@ -6,15 +6,23 @@
 //!
 //! Outputs are produced by [`outputs`]: one entry per output directory with its complete
 //! file list. The kernel-module emitter adds its `generated/kmod/<family>/` entry there.
+//!
+//! The client crates are checked in and held to `cargo fmt --all --check` like hand-written
+//! code, but the emitters lay their Rust out with prettyplease, whose style is not rustfmt's: so
+//! every `.rs` file of `generated/client/` is passed through `rustfmt --edition 2021` with the
+//! workspace's `rustfmt.toml` ([`rustfmt`]) before it is written or compared. `generated/kmod/`
+//! is left as emitted (kernel code follows the kernel's own rustfmt configuration).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use nlspec_codegen::emit::client::{crate_files, RtDependency};
 use nlspec_codegen::emit::{drifted, write_files, GeneratedFile};
 use nlspec_codegen::model::ir::Family;
 
 use crate::err;
-use crate::util::{note, workspace_root, Result};
+use crate::util::{note, workspace_root, Context, Result};
 
 /// One output directory (relative to the workspace root) and every file that belongs in it.
 pub struct Output {
@@ -36,6 +44,42 @@ fn outputs(fam: &Family) -> Result<Vec<Output>> {
         nlspec_codegen::emit::kernel::generate(fam, &opts).map_err(|e| err!("{}: kernel emitter: {e}", fam.source))?;
     out.push(Output { dir: PathBuf::from("generated/kmod").join(&fam.name), files });
     Ok(out)
+}
+
+/// `source` formatted by `rustfmt --edition 2021` with the config file `config` (stdin to stdout).
+/// A missing rustfmt is an error: unformatted output would fail `cargo fmt --check`.
+pub fn rustfmt(config: &Path, source: &str) -> Result<String> {
+    if !config.is_file() {
+        return Err(err!("{} not found (generated client code is formatted with it)", config.display()));
+    }
+    let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut cmd = Command::new(&rustfmt);
+    cmd.args(["--edition", "2021", "--emit", "stdout", "--config-path"])
+        .arg(config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| {
+        err!(
+            "cannot run `{}` ({e}): generated client code must be formatted with rustfmt; \
+             install it with `rustup component add rustfmt` (or set RUSTFMT)",
+            rustfmt.to_string_lossy()
+        )
+    })?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // Write from another thread so a large file cannot deadlock against rustfmt's output.
+    let out = std::thread::scope(|s| {
+        let writer = s.spawn(move || stdin.write_all(source.as_bytes()));
+        let out = child.wait_with_output();
+        (writer.join().expect("rustfmt stdin writer"), out)
+    });
+    let (written, out) = out;
+    let out = out.context(|| "waiting for rustfmt".into())?;
+    if !out.status.success() {
+        return Err(err!("rustfmt failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr)));
+    }
+    written.context(|| "writing to rustfmt".into())?;
+    String::from_utf8(out.stdout).map_err(|_| err!("rustfmt wrote non-UTF-8 output"))
 }
 
 /// The spec files under `specs/`, sorted.
@@ -79,6 +123,14 @@ pub fn generate(check: bool) -> Result<i32> {
         let text = std::fs::read_to_string(&spec).map_err(|e| err!("reading {}: {e}", rel.display()))?;
         let fam = nlspec_codegen::resolve_str(&rel.to_string_lossy(), &text).map_err(|d| err!("{d}"))?;
         all.extend(outputs(&fam)?);
+    }
+    // Client Rust through rustfmt, for writing and for --check alike.
+    let config = root.join("rustfmt.toml");
+    for o in all.iter_mut().filter(|o| o.dir.starts_with("generated/client")) {
+        for f in o.files.iter_mut().filter(|f| f.path.extension().is_some_and(|x| x == "rs")) {
+            let name = o.dir.join(&f.path);
+            f.contents = rustfmt(&config, &f.contents).map_err(|e| err!("{}: {e}", name.display()))?;
+        }
     }
     // Every directory under generated/<kind>/ that no spec produced is stale.
     let mut stale = Vec::new();
