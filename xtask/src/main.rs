@@ -7,8 +7,11 @@ mod generate;
 mod kernel;
 mod kmod;
 mod kmod_corpus;
+mod lint;
+mod proof;
 mod smoke;
 mod static_build;
+mod tidy;
 mod util;
 mod vm;
 mod vmtest;
@@ -25,6 +28,13 @@ usage: cargo xtask <task> [options]
 tasks:
   generate [--check]                   write generated/ from specs/ (client crates); --check
                                        writes nothing and fails listing drifted files
+  fmt-check                            cargo fmt --all --check (the root rustfmt.toml)
+  clippy                               cargo clippy --workspace --all-targets --all-features
+                                       -- -D warnings
+  tidy                                 source rules (xtask/src/tidy.rs): `unsafe` only in
+                                       runtime/src/{sys,tokio_socket}.rs and kernel/; every .rs
+                                       file starts with a comment saying what it holds; no path
+                                       of one machine in any file
   deps                                 install system dependencies (xtask/scripts/install-deps.sh)
   kernel --version V [--print-kdir]    build (or reuse) a Rust-enabled kernel V (6.12, 7.3) under
                                        ~/.cache/nlspec/kernels; prints its build dir (KDIR)
@@ -35,21 +45,26 @@ tasks:
                                        linux-source-6.12/7.3's Documentation/netlink/specs and
                                        build each against kernel V; N of M per protocol;
                                        --boot: load and unload each in a VM of kernel V
-  build-static -p CRATE --bin NAME [--release]
+  build-static (-p CRATE | --manifest-path TOML) --bin NAME [--release]
                                        build a statically linked binary; prints its path
   vm-run --kernel V [--ko FILE]... [--bin FILE]... [--timeout S] -- COMMAND...
                                        boot kernel V in qemu (TCG; NLSPEC_KVM=1 for KVM) with the
                                        modules in /lib/modules and binaries in /bin, run COMMAND
                                        as root; exit code = COMMAND's; 124 on timeout,
                                        125 if the guest died without finishing (panic)
-  vm-test                              deps, both kernels, the suite in each; PASS/FAIL per case
+  vm-test                              deps, both kernels, the suites in each (nlkv, proof);
+                                       PASS/FAIL per case
+  proof [--kernel V]...                the kernel support layer's proof suite (kernel/proof) alone,
+                                       in kernel V (default: both); PASS/FAIL per case
   vm-smoke                             VM infrastructure self-test: hello module + guest smoke
                                        binary in both kernels
-  test                                 deps, generate --check, cargo test --workspace, vm-smoke,
-                                       vm-test, kmod-corpus (the README's test command; CI runs it)
+  test                                 deps, generate --check, fmt-check, clippy, tidy,
+                                       cargo test --workspace, vm-smoke, vm-test, kmod-corpus
+                                       (the README's test command; CI runs it)
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
-stream the guest console to stderr (it is always saved to target/vm-test/<kernel>.log).
+stream the guest console to stderr (it is always saved to target/vm-test/<suite>-<kernel>.log);
+NLSPEC_VM_KERNELS=6.12 limits vm-test to some kernels.
 ";
 
 fn main() {
@@ -66,6 +81,9 @@ fn main() {
             let check = a.flag("--check");
             a.finish().and_then(|()| generate::generate(check))
         }
+        "fmt-check" => args.finish().and_then(|()| lint::fmt_check()),
+        "clippy" => args.finish().and_then(|()| lint::clippy()),
+        "tidy" => args.finish().and_then(|()| tidy::tidy()),
         "deps" => args.finish().and_then(|()| deps().map(|()| 0)),
         "kernel" => cmd_kernel(args),
         "kmod-build" => cmd_kmod_build(args),
@@ -81,6 +99,11 @@ fn main() {
         "vm-run" => cmd_vm_run(args),
         "vm-test" => args.finish().and_then(|()| vmtest::vm_test()),
         "vm-smoke" => args.finish().and_then(|()| smoke::vm_smoke()),
+        "proof" => (|mut a: Args| {
+            let versions = a.values("--kernel")?;
+            a.finish()?;
+            proof::run(&versions)
+        })(args),
         "test" => args.finish().and_then(|()| cmd_test()),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
@@ -126,13 +149,19 @@ fn cmd_kmod_build(mut a: Args) -> Result<i32> {
 
 fn cmd_build_static(mut a: Args) -> Result<i32> {
     let package = match a.opt("-p")? {
-        Some(p) => p,
-        None => a.required("--package")?,
+        Some(p) => Some(p),
+        None => a.opt("--package")?,
     };
+    let manifest = a.opt("--manifest-path")?.map(PathBuf::from);
     let bin = a.required("--bin")?;
     let release = a.flag("--release");
     a.finish()?;
-    println!("{}", static_build::build(&package, &bin, release)?.display());
+    let krate = match (&package, &manifest) {
+        (Some(p), None) => static_build::Crate::Package(p),
+        (None, Some(m)) => static_build::Crate::Manifest(m),
+        _ => return Err(err!("build-static wants one of -p CRATE and --manifest-path TOML")),
+    };
+    println!("{}", static_build::build_crate(&krate, &bin, release)?.display());
     Ok(0)
 }
 
@@ -159,8 +188,9 @@ fn cmd_vm_run(mut a: Args) -> Result<i32> {
     vm::run_cli(&spec)
 }
 
-/// The README's test command: unit/integration tests, then the VM suite. Fails on the first
-/// failing step.
+/// The README's test command: the drift check and the source gates (fmt-check, clippy, tidy),
+/// unit/integration tests, then the VM stages. Stops after a failed drift check, failed source
+/// gates (all three run first) or failed tests; the VM stages all run and are listed at the end.
 fn cmd_test() -> Result<i32> {
     // A fresh machine has none of the kernel sources, toolchain or qemu: install them first
     // (idempotent, quick when present), so this one command is all the README needs.
@@ -168,6 +198,19 @@ fn cmd_test() -> Result<i32> {
     // generated/ must match specs/ (CI fails on drift).
     if generate::generate(true)? != 0 {
         return Err(err!("generated/ drifted from specs/: run `cargo xtask generate` and commit"));
+    }
+    // The source gates: all three run, then every failing one is named.
+    type Gate = fn() -> Result<i32>;
+    let gates: [(&str, Gate); 3] = [("fmt-check", lint::fmt_check), ("clippy", lint::clippy), ("tidy", tidy::tidy)];
+    let mut failed_gates = Vec::new();
+    for (name, gate) in gates {
+        if gate()? != 0 {
+            failed_gates.push(name);
+        }
+    }
+    if !failed_gates.is_empty() {
+        let names = failed_gates.join(", ");
+        return Err(err!("source gate(s) failed: {names} (see above; rerun one with `cargo xtask <gate>`)"));
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // --all-features: the tokio clients and runtime have their own live-kernel tests.

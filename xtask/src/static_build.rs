@@ -9,13 +9,37 @@ use std::process::Command;
 
 pub const TARGET: &str = "x86_64-unknown-linux-gnu";
 
+/// Which crate to build.
+pub enum Crate<'a> {
+    /// A workspace member, by package name (`-p`).
+    Package(&'a str),
+    /// A crate by its manifest (`--manifest-path`, relative to the workspace root): one that is
+    /// in no workspace, such as `kernel/proof/client`.
+    Manifest(&'a Path),
+}
+
+/// Builds `bin` of the workspace member `package` statically; returns the binary's path.
 pub fn build(package: &str, bin: &str, release: bool) -> Result<PathBuf> {
+    build_crate(&Crate::Package(package), bin, release)
+}
+
+pub fn build_crate(krate: &Crate<'_>, bin: &str, release: bool) -> Result<PathBuf> {
     let root = util::workspace_root();
     let target_dir = root.join("target/static");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(&root)
-        .args(["build", "--quiet", "-p", package, "--bin", bin, "--target", TARGET])
+    cmd.current_dir(&root).args(["build", "--quiet"]);
+    let what = match krate {
+        Crate::Package(p) => {
+            cmd.args(["-p", p]);
+            p.to_string()
+        }
+        Crate::Manifest(m) => {
+            cmd.arg("--manifest-path").arg(root.join(m));
+            m.display().to_string()
+        }
+    };
+    cmd.args(["--bin", bin, "--target", TARGET])
         .arg("--target-dir")
         .arg(&target_dir)
         .env("RUSTFLAGS", "-C target-feature=+crt-static -C strip=debuginfo")
@@ -23,7 +47,7 @@ pub fn build(package: &str, bin: &str, release: bool) -> Result<PathBuf> {
     if release {
         cmd.arg("--release");
     }
-    util::run_live(&mut cmd).map_err(|e| err!("building static binary {package}/{bin}: {e}"))?;
+    util::run_live(&mut cmd).map_err(|e| err!("building static binary {what}/{bin}: {e}"))?;
     let path = target_dir.join(TARGET).join(if release { "release" } else { "debug" }).join(bin);
     check_static(&path)?;
     Ok(path)

@@ -119,10 +119,10 @@ impl Cpio {
         self.pad();
     }
 
+    /// Zero bytes up to the next 4-byte boundary.
     fn pad(&mut self) {
-        while self.buf.len() % 4 != 0 {
-            self.buf.push(0);
-        }
+        let len = self.buf.len();
+        self.buf.resize(len.next_multiple_of(4), 0);
     }
 
     fn dir(&mut self, name: &str, perm: u32) {

@@ -1,6 +1,11 @@
-//! `cargo xtask vm-test`: dependencies → kernels → per-kernel suite in a booted VM, one
+//! `cargo xtask vm-test`: dependencies → kernels → the VM suites in each kernel, one
 //! `PASS <kernel> <case>` / `FAIL <kernel> <case>: <why>` line per case and a final
 //! `vm-test: N passed, M failed`.
+//!
+//! Suites ([`Suite`]): the nlkv end-to-end suite ([`NLKV`], this file: the generated client
+//! against the module built from the generated kernel code) and the kernel support layer's proof
+//! ([`crate::proof::SUITE`], `kernel/proof/`, case names prefixed `proof/`). Each builds what it
+//! needs and runs in one boot of each kernel.
 //!
 //! Guest protocol: test programs in the guest print `NLSPEC-CASE PASS <case>` or
 //! `NLSPEC-CASE FAIL <case>: <why>` on stdout (the serial console); [`run_guest`] collects them.
@@ -38,42 +43,95 @@ impl CaseResult {
         }
         let _ = std::io::stdout().flush();
     }
+    /// Whether this is the verdict on `case` (a passing line may add detail after the name:
+    /// `name: detail` or `name (note)`).
+    fn is_case(&self, case: &str) -> bool {
+        self.name.strip_prefix(case).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ':']))
+    }
 }
 
+/// A suite run in one boot per kernel.
+pub struct Suite {
+    /// Prefix of its case names in the output (`<name>/<case>`); empty for the nlkv suite, whose
+    /// case names predate the others.
+    pub name: &'static str,
+    /// Builds what the suite needs for the kernel, boots it and returns every case's verdict.
+    pub run: fn(&KernelDir) -> Result<Vec<CaseResult>>,
+}
+
+impl Suite {
+    fn case_name(&self, case: &str) -> String {
+        if self.name.is_empty() {
+            case.to_string()
+        } else {
+            format!("{}/{case}", self.name)
+        }
+    }
+}
+
+/// The nlkv end-to-end suite ([`build_and_run_suite`]).
+pub const NLKV: Suite = Suite { name: "", run: build_and_run_suite };
+
+/// `cargo xtask vm-test`: every suite in every kernel (NLSPEC_VM_KERNELS=6.12,... limits the
+/// kernels, for iterating).
 pub fn vm_test() -> Result<i32> {
-    let started = Instant::now();
     crate::deps()?;
-    let mut results: Vec<CaseResult> = Vec::new();
-    // NLSPEC_VM_KERNELS=6.12 (comma-separated) limits the run to some kernels (for iterating).
     let only = std::env::var("NLSPEC_VM_KERNELS").ok();
+    let mut versions = Vec::new();
     for version in kernel::VERSIONS {
-        if let Some(only) = &only {
-            if !only.split(',').any(|v| v.trim() == *version) {
+        match &only {
+            Some(only) if !only.split(',').any(|v| v.trim() == *version) => {
                 note(format!("NLSPEC_VM_KERNELS={only}: skipping {version}"));
+            }
+            _ => versions.push(*version),
+        }
+    }
+    run_suites("vm-test", &versions, &[NLKV, crate::proof::SUITE])
+}
+
+/// Runs `suites` in each kernel of `versions` (built or reused first) and prints one line per
+/// case and the `<task>: N passed, M failed` summary; 0 when everything passed.
+pub fn run_suites(task: &str, versions: &[&str], suites: &[Suite]) -> Result<i32> {
+    let started = Instant::now();
+    let mut results: Vec<CaseResult> = Vec::new();
+    for version in versions {
+        let t = Instant::now();
+        let kd = match kernel::ensure(version) {
+            Ok(kd) => kd,
+            Err(e) => {
+                let c = CaseResult::fail(version, "kernel-build", e.to_string());
+                c.print();
+                results.push(c);
                 continue;
             }
-        }
-        let t = Instant::now();
-        let cases = match kernel::ensure(version) {
-            Ok(kd) => {
-                note(format!("kernel {version} ready in {:.1} s: {}", t.elapsed().as_secs_f64(), kd.kdir.display()));
-                match build_and_run_suite(&kd) {
-                    Ok(cases) => cases,
-                    Err(e) => vec![CaseResult::fail(version, "suite", e.to_string())],
-                }
-            }
-            Err(e) => vec![CaseResult::fail(version, "kernel-build", e.to_string())],
         };
-        for c in &cases {
-            c.print();
+        note(format!("kernel {version} ready in {:.1} s: {}", t.elapsed().as_secs_f64(), kd.kdir.display()));
+        for suite in suites {
+            let cases = match (suite.run)(&kd) {
+                Ok(cases) => cases.into_iter().map(|c| CaseResult { name: suite.case_name(&c.name), ..c }).collect(),
+                Err(e) => vec![CaseResult::fail(version, &suite.case_name("suite"), e.to_string())],
+            };
+            for c in &cases {
+                c.print();
+            }
+            results.extend(cases);
         }
-        results.extend(cases);
     }
     let failed = results.iter().filter(|c| c.failure.is_some()).count();
     let passed = results.len() - failed;
-    note(format!("vm-test took {:.1} s", started.elapsed().as_secs_f64()));
-    println!("vm-test: {passed} passed, {failed} failed");
+    note(format!("{task} took {:.1} s", started.elapsed().as_secs_f64()));
+    println!("{task}: {passed} passed, {failed} failed");
     Ok(if failed == 0 && passed > 0 { 0 } else { 1 })
+}
+
+/// Adds a failing case for every name of `expected` the guest did not report (the binary died,
+/// the script stopped early).
+pub fn require_cases(kernel: &str, cases: &mut Vec<CaseResult>, expected: &[&str]) {
+    for name in expected {
+        if !cases.iter().any(|c| c.is_case(name)) {
+            cases.push(CaseResult::fail(kernel, name, "not reported by the guest"));
+        }
+    }
 }
 
 /// Builds what the suite needs for kernel `kd` and runs it in one boot: the nlkv example module
@@ -81,7 +139,7 @@ pub fn vm_test() -> Result<i32> {
 /// [`kmod::build`], the static `nlkv-vmtest` binary (the generated `nlspec-nlkv` client) with
 /// [`crate::static_build::build`], then [`GUEST_SCRIPT`] in the guest.
 pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
-    let module_dir = module_build_dir(&kd.version)?;
+    let module_dir = module_build_dir("examples/nlkv-module", &kd.version)?;
     let t = Instant::now();
     let kos = kmod::build(kd, &module_dir)?;
     note(format!("[{}] nlkv module built in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
@@ -89,24 +147,25 @@ pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     let bin = crate::static_build::build("nlkv-vmtest", "nlkv-vmtest", false)?;
     let cli = crate::static_build::build("nlkv-cli", "nlkv", false)?;
     note(format!("[{}] static nlkv-vmtest and nlkv (CLI) ready in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
-    let mut cases = run_guest(kd, &kos, &[bin, cli], GUEST_SCRIPT, Duration::from_secs(420))?;
-    // A case that never reported (the binary died, the script stopped early) is a failure.
-    for name in EXPECTED_CASES {
-        if !cases.iter().any(|c| c.name == *name || c.name.starts_with(&format!("{name} "))) {
-            cases.push(CaseResult::fail(&kd.version, name, "not reported by the guest"));
-        }
-    }
+    let mut cases = run_guest(kd, "nlkv", &kos, &[bin, cli], GUEST_SCRIPT, Duration::from_secs(420))?;
+    require_cases(&kd.version, &mut cases, EXPECTED_CASES);
     Ok(cases)
 }
 
-/// A build directory per kernel for `examples/nlkv-module` (its `Kbuild` and `.rs` files copied
-/// when changed), so switching kernels does not force a clean rebuild. It sits at the same depth
-/// below the workspace root (`target/nlkv-module-<v>`), so the module's relative paths to
-/// `generated/kmod/nlkv` (in `Kbuild` and the `#[path]` of `nlkv_store.rs`) hold there too.
-fn module_build_dir(version: &str) -> Result<PathBuf> {
+/// A build directory per kernel for the module source directory `src` (relative to the
+/// workspace root; its `Kbuild` and `.rs` files copied when changed, not the `nlspec_*` support
+/// files its Kbuild copies in itself), so switching kernels does not force a clean rebuild. It
+/// sits at the same depth below the workspace root, `src` with its first component replaced by
+/// `target` and `-<version>` appended (`examples/nlkv-module` → `target/nlkv-module-<v>`,
+/// `kernel/proof/module` → `target/proof/module-<v>`), so the module's relative paths (to
+/// `generated/kmod/nlkv` in nlkv's `Kbuild` and the `#[path]` of `nlkv_store.rs`, to
+/// `kernel/support` in the proof's) hold there too.
+pub fn module_build_dir(src: &str, version: &str) -> Result<PathBuf> {
     let root = util::workspace_root();
-    let src = root.join("examples/nlkv-module");
-    let dir = root.join("target").join(format!("nlkv-module-{version}"));
+    let (_, below) =
+        src.split_once('/').ok_or_else(|| crate::err!("module directory {src} is not below a top folder"))?;
+    let dir = root.join("target").join(format!("{below}-{version}"));
+    let src = root.join(src);
     util::mkdir_p(&dir)?;
     let entries = std::fs::read_dir(&src).map_err(|e| crate::err!("listing {}: {e}", src.display()))?;
     for e in entries {
@@ -250,11 +309,12 @@ exit 0
 "#;
 
 /// Boots `kd` with the modules and binaries, runs `script`, and turns the guest's
-/// `NLSPEC-CASE` lines into results. The whole console goes to `target/vm-test/<version>.log`
-/// (and live to stderr with NLSPEC_VM_VERBOSE=1). A boot that fails, times out, exits non-zero
-/// or reports no case adds a failing `vm` case.
+/// `NLSPEC-CASE` lines into results. The whole console goes to
+/// `target/vm-test/<suite>-<version>.log` (and live to stderr with NLSPEC_VM_VERBOSE=1). A boot
+/// that fails, times out, exits non-zero or reports no case adds a failing `vm` case.
 pub fn run_guest(
     kd: &KernelDir,
+    suite: &str,
     kos: &[PathBuf],
     bins: &[PathBuf],
     script: &str,
@@ -263,7 +323,7 @@ pub fn run_guest(
     let v = kd.version.as_str();
     let log_dir = util::workspace_root().join("target/vm-test");
     util::mkdir_p(&log_dir)?;
-    let log_path = log_dir.join(format!("{v}.log"));
+    let log_path = log_dir.join(format!("{suite}-{v}.log"));
     let verbose = std::env::var("NLSPEC_VM_VERBOSE").as_deref() == Ok("1");
     let spec =
         VmSpec { bzimage: kd.bzimage(), kos: kos.to_vec(), bins: bins.to_vec(), command: script.to_string(), timeout };
@@ -272,7 +332,7 @@ pub fn run_guest(
     let t = Instant::now();
     let outcome = vm::run(&spec, |line| {
         if verbose {
-            eprintln!("[{v}] {line}");
+            eprintln!("[{suite} {v}] {line}");
         }
         console.push_str(line);
         console.push('\n');
@@ -287,7 +347,11 @@ pub fn run_guest(
         }
     })?;
     util::write(&log_path, &console)?;
-    note(format!("[{v}] boot + suite took {:.1} s; console log: {}", t.elapsed().as_secs_f64(), log_path.display()));
+    note(format!(
+        "[{suite} {v}] boot + suite took {:.1} s; console log: {}",
+        t.elapsed().as_secs_f64(),
+        log_path.display()
+    ));
     let show_tail = || format!("console log {}; last lines:\n{}", log_path.display(), util::tail(&console, 25));
     match outcome {
         VmOutcome::Done(0) if !cases.is_empty() => {}

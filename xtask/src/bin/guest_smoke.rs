@@ -1,13 +1,17 @@
 //! Runs inside the test VM (built with `cargo xtask build-static`): proves that a static binary
-//! runs there, that generic netlink answers (nlctrl resolves itself), and that a test can drop
-//! to the unprivileged uid 1000 user. Prints `NLSPEC-CASE PASS|FAIL <case>` lines.
+//! runs there, that generic netlink answers (nlctrl resolves itself, through nlspec-rt's
+//! `GenlSocket`), and that a test can drop to the unprivileged uid 1000 user. Prints
+//! `NLSPEC-CASE PASS|FAIL <case>` lines.
+//!
+//! Safe Rust only: the socket is nlspec-rt's, the drop to uid 1000 is a re-run of this binary
+//! through `std::process::Command::uid/gid` (`as-user` mode), and ids are read from
+//! `/proc/self/status`.
 
-use std::io::Error;
+use nlspec_rt::GenlSocket;
+use std::os::unix::process::CommandExt;
 
+/// nlctrl's fixed family id (`GENL_ID_CTRL`).
 const GENL_ID_CTRL: u16 = 0x10;
-const CTRL_CMD_GETFAMILY: u8 = 3;
-const CTRL_ATTR_FAMILY_ID: u16 = 1;
-const CTRL_ATTR_FAMILY_NAME: u16 = 2;
 
 fn report(case: &str, r: Result<(), String>) {
     match r {
@@ -18,83 +22,90 @@ fn report(case: &str, r: Result<(), String>) {
 
 /// Asks nlctrl for its own family id over a NETLINK_GENERIC socket.
 fn resolve_nlctrl() -> Result<(), String> {
-    // SAFETY: plain socket(2) call; the result is checked.
-    let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_GENERIC) };
-    if fd < 0 {
-        return Err(format!("socket(AF_NETLINK, NETLINK_GENERIC): {}", Error::last_os_error()));
+    let mut sock = GenlSocket::new().map_err(|e| format!("opening a generic netlink socket: {e}"))?;
+    let fam = sock.resolve_family("nlctrl").map_err(|e| format!("resolving nlctrl: {e}"))?;
+    if fam.id == GENL_ID_CTRL {
+        Ok(())
+    } else {
+        Err(format!("nlctrl id {}, expected {GENL_ID_CTRL}", fam.id))
     }
-    let name = b"nlctrl\0";
-    let attr_len = 4 + name.len();
-    let total = 16 + 4 + ((attr_len + 3) & !3);
-    let mut msg = Vec::with_capacity(total);
-    msg.extend_from_slice(&(total as u32).to_ne_bytes()); // nlmsg_len
-    msg.extend_from_slice(&GENL_ID_CTRL.to_ne_bytes()); // nlmsg_type
-    msg.extend_from_slice(&(libc::NLM_F_REQUEST as u16).to_ne_bytes());
-    msg.extend_from_slice(&1u32.to_ne_bytes()); // seq
-    msg.extend_from_slice(&0u32.to_ne_bytes()); // pid
-    msg.extend_from_slice(&[CTRL_CMD_GETFAMILY, 1, 0, 0]); // genlmsghdr
-    msg.extend_from_slice(&(attr_len as u16).to_ne_bytes());
-    msg.extend_from_slice(&CTRL_ATTR_FAMILY_NAME.to_ne_bytes());
-    msg.extend_from_slice(name);
-    msg.resize(total, 0);
-    // SAFETY: msg is a valid buffer of msg.len() bytes; fd is our socket.
-    let sent = unsafe { libc::send(fd, msg.as_ptr().cast(), msg.len(), 0) };
-    if sent != msg.len() as isize {
-        return Err(format!("send: {}", Error::last_os_error()));
-    }
-    let mut buf = vec![0u8; 8192];
-    // SAFETY: buf is writable for buf.len() bytes.
-    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
-    // SAFETY: closing the fd we opened, once.
-    unsafe { libc::close(fd) };
-    if n < 20 {
-        return Err(format!("recv returned {n}: {}", Error::last_os_error()));
-    }
-    let buf = &buf[..n as usize];
-    let ty = u16::from_ne_bytes([buf[4], buf[5]]);
-    if ty != GENL_ID_CTRL {
-        return Err(format!("reply type {ty}, expected {GENL_ID_CTRL} (2 = error)"));
-    }
-    let mut off = 20;
-    while off + 4 <= buf.len() {
-        let len = u16::from_ne_bytes([buf[off], buf[off + 1]]) as usize;
-        let aty = u16::from_ne_bytes([buf[off + 2], buf[off + 3]]) & 0x3fff;
-        if len < 4 || off + len > buf.len() {
-            break;
-        }
-        if aty == CTRL_ATTR_FAMILY_ID && len >= 6 {
-            let id = u16::from_ne_bytes([buf[off + 4], buf[off + 5]]);
-            return if id == GENL_ID_CTRL { Ok(()) } else { Err(format!("nlctrl id {id}")) };
-        }
-        off += (len + 3) & !3;
-    }
-    Err("reply has no CTRL_ATTR_FAMILY_ID".into())
 }
 
-/// Becomes uid/gid 1000, as EPERM tests do.
+/// The ids and effective capabilities of this process from `/proc/self/status`:
+/// (real, effective, saved uid), (real, effective, saved gid), CapEff.
+fn ids() -> Result<([u32; 3], [u32; 3], u64), String> {
+    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| format!("/proc/self/status: {e}"))?;
+    let field = |name: &str| -> Result<&str, String> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+            .map(str::trim)
+            .ok_or_else(|| format!("/proc/self/status has no {name}"))
+    };
+    let three = |name: &str| -> Result<[u32; 3], String> {
+        let v: Vec<u32> = field(name)?.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        match v[..] {
+            [r, e, s, ..] => Ok([r, e, s]),
+            _ => Err(format!("/proc/self/status: malformed {name}")),
+        }
+    };
+    let cap = u64::from_str_radix(field("CapEff")?, 16).map_err(|e| format!("/proc/self/status CapEff: {e}"))?;
+    Ok((three("Uid")?, three("Gid")?, cap))
+}
+
+/// Runs this binary again as uid/gid 1000 (`as-user`), passing on the cases it reports.
 fn drop_privileges() -> Result<(), String> {
-    // SAFETY: plain id syscalls; results checked.
-    unsafe {
-        if libc::getuid() != 0 {
-            return Err(format!("expected to start as root, uid is {}", libc::getuid()));
-        }
-        if libc::setgid(1000) != 0 || libc::setuid(1000) != 0 {
-            return Err(format!("setgid/setuid(1000): {}", Error::last_os_error()));
-        }
-        if libc::getuid() != 1000 || libc::geteuid() != 1000 {
-            return Err("uid is not 1000 after setuid".into());
-        }
-        if libc::setuid(0) == 0 {
-            return Err("could become root again".into());
-        }
+    let (uid, _, _) = ids()?;
+    if uid[0] != 0 {
+        return Err(format!("expected to start as root, uid is {}", uid[0]));
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let out = std::process::Command::new(exe)
+        .arg("as-user")
+        .uid(1000)
+        .gid(1000)
+        .output()
+        .map_err(|e| format!("running as uid 1000: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    // A failing check already printed its FAIL line; only a run that reported nothing is one here.
+    if !out.status.success() && !text.contains("NLSPEC-CASE") {
+        return Err(format!("as-user run failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)));
     }
     Ok(())
 }
 
+/// The `as-user` side: every uid and gid is 1000 and no capability is left (so setuid(0) cannot
+/// succeed), and nlctrl still resolves (getfamily needs no capability).
+fn as_user() -> i32 {
+    let r = ids().and_then(|(uid, gid, cap)| {
+        if uid != [1000; 3] || gid != [1000; 3] {
+            Err(format!("uid {uid:?} gid {gid:?} after the drop, want 1000 everywhere"))
+        } else if cap != 0 {
+            Err(format!("effective capabilities {cap:#x} left: could become root again"))
+        } else {
+            Ok(())
+        }
+    });
+    let ok = r.is_ok();
+    report("drop-to-uid-1000", r);
+    let r = resolve_nlctrl();
+    let ok = ok && r.is_ok();
+    report("genl-nlctrl-resolves-unprivileged", r);
+    if ok {
+        0
+    } else {
+        1
+    }
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("as-user") {
+        std::process::exit(as_user());
+    }
     report("static-binary-runs", Ok(()));
     report("genl-nlctrl-resolves", resolve_nlctrl());
-    report("drop-to-uid-1000", drop_privileges());
-    // Still works unprivileged: getfamily needs no capability.
-    report("genl-nlctrl-resolves-unprivileged", resolve_nlctrl());
+    if let Err(e) = drop_privileges() {
+        report("drop-to-uid-1000", Err(e));
+    }
 }

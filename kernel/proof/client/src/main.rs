@@ -1,6 +1,9 @@
 //! Test program for the `nlspecproof` module, run inside the guest. Raw generic netlink over
 //! libc's socket calls (declared here; std already links libc), no dependencies.
 //! Prints one `NLSPEC-CASE PASS|FAIL name: detail` line per case; exits 1 on any failure.
+//! Without arguments it runs the suite; `hold DIR` keeps a subscribed socket across an unload of
+//! the module (signal files in DIR, see [`hold`]). Run by `cargo xtask proof` / `vm-test`
+//! (`xtask/src/proof.rs`).
 
 use std::ffi::c_int;
 use std::ffi::c_void;
@@ -491,15 +494,21 @@ fn check_policy_dump(rep: &mut Report, s: &mut Sock) {
     );
 }
 
-/// `hold SECS`: subscribe, keep the socket while the module is unloaded meanwhile, then check that
-/// requests to the vanished family fail cleanly (ENOENT) and the socket still works (nlctrl).
-fn hold(secs: u64) {
+/// `hold DIR`: subscribe, create `DIR/subscribed`, keep the socket until `DIR/unloaded` appears
+/// (the guest script unloads the module meanwhile), then check that requests to the vanished
+/// family fail cleanly (ENOENT) and the socket still works (nlctrl).
+fn hold(dir: &str) {
     let mut rep = Report { failed: 0 };
     let mut s = Sock::open(1 << 20);
     let fam = resolve(&mut s, "nlspecproof").expect("family");
     let grp = fam.groups.first().map(|g| g.1).unwrap_or(0);
     rep.case("hold-subscribed", s.join(grp), format!("group {grp}"));
-    std::thread::sleep(std::time::Duration::from_secs(secs));
+    let dir = std::path::Path::new(dir);
+    std::fs::write(dir.join("subscribed"), b"").expect("signal file");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !dir.join("unloaded").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let mut a = Vec::new();
     put_u32(&mut a, A_NUM, 1);
     let o = do_req(&mut s, fam.id, C_ECHO, &a);
@@ -511,7 +520,7 @@ fn hold(secs: u64) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() == 3 && args[1] == "hold" {
-        hold(args[2].parse().unwrap_or(2));
+        hold(&args[2]);
     }
     let mut rep = Report { failed: 0 };
     let mut s = Sock::open(1 << 20);
