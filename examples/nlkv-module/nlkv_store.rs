@@ -413,9 +413,9 @@ impl NlkvHandler for Kv {
 
     fn nlkv_pre_write(req: &nl::Request<'_>) -> nl::Result {
         match KvHdr::from_bytes(req.fixed_header()) {
-            Some(h) if h.reserved == 0 => Ok(()),
-            Some(_) => Err(nl::Error::EINVAL.msg(c"kv-hdr.reserved must be zero")),
-            None => Err(nl::Error::EINVAL.msg(c"fixed header too short")),
+            Ok(h) if h.reserved == 0 => Ok(()),
+            Ok(_) => Err(nl::Error::EINVAL.msg(c"kv-hdr.reserved must be zero")),
+            Err(_) => Err(nl::Error::EINVAL.msg(c"fixed header too short")),
         }
     }
 
@@ -425,7 +425,7 @@ impl NlkvHandler for Kv {
 
     fn nlkv_dump_start(req: &nl::Request<'_>, state: &mut DumpCursor) -> nl::Result {
         // The fixed header is checked once per dump here rather than on every dumpit call.
-        if KvHdr::from_bytes(req.fixed_header()).is_none() {
+        if KvHdr::from_bytes(req.fixed_header()).is_err() {
             return Err(nl::Error::EINVAL.msg(c"fixed header too short"));
         }
         OPEN_DUMPS.fetch_add(1, Ordering::Relaxed);

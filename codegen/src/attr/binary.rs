@@ -137,10 +137,7 @@ impl AttrGen for Binary {
         Some(match a.struct_.filter(|s| cx.fam.struct_(*s).size.is_some()) {
             Some(s) => {
                 let ty = cx.struct_ty(s);
-                (
-                    quote!(#ty),
-                    quote!(#ty::from_bytes(a.payload()).ok_or_else(|| nl::Error::EINVAL.msg(c"attribute has the wrong length").attr(&a))),
-                )
+                (quote!(#ty), quote!(#ty::from_bytes(a.payload()).map_err(|e| e.attr(&a))))
             }
             None => (quote!(&'a [u8]), quote!(Ok(a.get_bytes()))),
         })

@@ -48,9 +48,7 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
         }
         None => quote!(),
     };
-    let consts = defs::consts(&cx, Side::Client);
-    let enums = defs::enums(&cx, Side::Client);
-    let structs = defs::structs(&cx, Side::Client);
+    let defs = defs::items(&cx, Side::Client);
     let subs = sub_messages::sub_messages(&cx);
     let arrays = sets::array_element_sets(f);
     let sets_ts = f.sets.iter().map(|s| sets::set(&cx, s.id, arrays.contains(&s.id)));
@@ -76,9 +74,7 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
         #hdr
         #cmds
         #attr_consts
-        #consts
-        #enums
-        #structs
+        #defs
         #subs
         #(#sets_ts)*
         #types
@@ -97,15 +93,6 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
                 f(x).map_err(|e| e.at_element(x.ty() as usize))?;
             }
             ::core::result::Result::Ok(attr)
-        }
-        /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-        #[allow(dead_code)]
-        fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-            let mut x = [0u8; N];
-            if let ::core::option::Option::Some(s) = b.get(at..at + N) {
-                x.copy_from_slice(s);
-            }
-            x
         }
     }
 }
@@ -128,7 +115,7 @@ fn inner_attrs(f: &Family) -> TokenStream {
 }
 
 /// Prelude paths the tokens spell out in full (so they cannot be shadowed while being
-/// generated) and the short form the formatted file uses. Generated type names never take
+/// generated) and the short form the formatted client uses. Generated type names never take
 /// these names (see `attr::TypeNames`).
 const SHORTEN: &[(&str, &str)] = &[
     (":: core :: option :: Option :: ", ""),
@@ -156,12 +143,7 @@ const SHORTEN: &[(&str, &str)] = &[
 
 /// Format tokens with the prelude paths shortened.
 fn format_short(tokens: TokenStream) -> Result<String, String> {
-    let mut text = tokens.to_string();
-    for (long, short) in SHORTEN {
-        text = text.replace(long, short);
-    }
-    let file: syn::File = syn::parse_str(&text).map_err(|e| format!("generated code does not parse: {e}"))?;
-    Ok(prettyplease::unparse(&file))
+    super::format_shortened(tokens, SHORTEN)
 }
 
 fn header(f: &Family) -> String {

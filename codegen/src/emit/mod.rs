@@ -36,6 +36,17 @@ pub fn format_file(tokens: TokenStream) -> Result<String, String> {
     Ok(prettyplease::unparse(&file))
 }
 
+/// Format Rust tokens as a file with prettyplease after replacing, in their text, each
+/// `(long, short)` path of `table` (prelude paths spelled out in full while generating).
+pub(crate) fn format_shortened(tokens: TokenStream, table: &[(&str, &str)]) -> Result<String, String> {
+    let mut text = tokens.to_string();
+    for (long, short) in table {
+        text = text.replace(long, short);
+    }
+    let file: syn::File = syn::parse_str(&text).map_err(|e| format!("generated code does not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file))
+}
+
 /// Write `files` under `dir` (creating directories), leaving files whose contents are already
 /// equal untouched (so mtimes and cargo's fingerprints stay put). Returns the paths written.
 pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<PathBuf>> {

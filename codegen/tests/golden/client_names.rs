@@ -60,7 +60,7 @@ pub mod attrs {
 }
 /// An enum named like a set.
 ///
-/// Values of `thing`; values this client does not know are kept, not rejected.
+/// Values of `thing`; values not in the spec are kept, not rejected.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Thing(pub u32);
 impl Thing {
@@ -76,7 +76,6 @@ impl Thing {
     }
     /// The spec name of this value; `None` if it is unknown.
     pub const fn name(self) -> Option<&'static str> {
-        #[allow(unreachable_patterns)]
         match self.0 {
             0 => Some("known"),
             1 => Some("type"),
@@ -86,7 +85,7 @@ impl Thing {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 3usize] = [
+        let table: [(&str, Self); 3] = [
             ("known", Self::KNOWN),
             ("type", Self::TYPE),
             ("self", Self::SELF),
@@ -99,8 +98,12 @@ impl Thing {
     }
 }
 impl std::fmt::Debug for Thing {
+    /// The spec name, or `Type(value)` for a value the spec does not define.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        nlspec_rt::display::fmt_enum(f, "Thing", self.0 as u64, self.name())
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Thing({})", self.0),
+        }
     }
 }
 impl From<u32> for Thing {
@@ -115,7 +118,7 @@ impl From<Thing> for u32 {
 }
 /// Flags named like an op's reply type.
 ///
-/// Bit set of `get-reply`; bits this client does not know are kept.
+/// Bit set of `get-reply`; bits not in the spec are kept.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct GetReply(pub u32);
 impl GetReply {
@@ -124,12 +127,16 @@ impl GetReply {
     /// Spec names and bits of the known flags.
     pub const NAMED: &'static [(&'static str, Self)] = &[("a", Self::A)];
     /// No bit set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
+    pub const EMPTY: Self = Self(0);
     /// Every known bit.
+    pub const ALL: Self = Self(1);
+    /// No bit set ([`Self::EMPTY`]).
+    pub const fn empty() -> Self {
+        Self::EMPTY
+    }
+    /// Every known bit ([`Self::ALL`]).
     pub const fn all() -> Self {
-        Self(1)
+        Self::ALL
     }
     /// The raw bits.
     pub const fn bits(self) -> u32 {
@@ -147,18 +154,15 @@ impl GetReply {
     pub const fn intersects(self, other: Self) -> bool {
         self.0 & other.0 != 0
     }
-    /// Bits not known to this client.
+    /// Bits not in the spec.
     pub const fn unknown_bits(self) -> u32 {
-        self.0 & !1
+        self.0 & !Self::ALL.0
     }
     /// Each set bit (known or not) as its own value, lowest first.
     pub fn iter(self) -> impl Iterator<Item = Self> + Clone {
-        (0..u32::BITS)
-            .map(|b| (1 as u32) << b)
-            .filter(move |b| self.0 & b != 0)
-            .map(Self)
+        (0..u32::BITS).map(|b| 1u32 << b).filter(move |b| self.0 & b != 0).map(Self)
     }
-    /// The spec names of the set bits this client knows.
+    /// The spec names of the set bits the spec defines.
     pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
         Self::NAMED
             .iter()
@@ -167,8 +171,26 @@ impl GetReply {
     }
 }
 impl std::fmt::Debug for GetReply {
+    /// Set flags by name, `|`-separated, unknown bits in hex; `(empty)` for none.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        nlspec_rt::display::fmt_flags(f, self.0 as u64, &[("a", 1)])
+        if self.0 == 0 {
+            return f.write_str("(empty)");
+        }
+        let mut rest = self.0;
+        let mut sep = "";
+        for (n, v) in Self::NAMED {
+            if v.0 != 0 && self.contains(*v) {
+                f.write_str(sep)?;
+                f.write_str(n)?;
+                sep = " | ";
+                rest &= !v.0;
+            }
+        }
+        if rest != 0 {
+            f.write_str(sep)?;
+            write!(f, "{rest:#x}")?;
+        }
+        Ok(())
     }
 }
 impl std::ops::BitOr for GetReply {
@@ -190,8 +212,9 @@ impl std::ops::BitAnd for GetReply {
 }
 impl std::ops::Not for GetReply {
     type Output = Self;
+    /// The known bits not set (unknown bits are cleared).
     fn not(self) -> Self {
-        Self(!self.0)
+        Self(!self.0 & Self::ALL.0)
     }
 }
 impl From<u32> for GetReply {
@@ -206,7 +229,7 @@ impl From<GetReply> for u32 {
 }
 /// No entries.
 ///
-/// Values of `empty`; values this client does not know are kept, not rejected.
+/// Values of `empty`; values not in the spec are kept, not rejected.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Empty(pub u32);
 impl Empty {
@@ -216,14 +239,13 @@ impl Empty {
     }
     /// The spec name of this value; `None` if it is unknown.
     pub const fn name(self) -> Option<&'static str> {
-        #[allow(unreachable_patterns)]
         match self.0 {
             _ => None,
         }
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 0usize] = [];
+        let table: [(&str, Self); 0] = [];
         table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
@@ -232,8 +254,12 @@ impl Empty {
     }
 }
 impl std::fmt::Debug for Empty {
+    /// The spec name, or `Type(value)` for a value the spec does not define.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        nlspec_rt::display::fmt_enum(f, "Empty", self.0 as u64, self.name())
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Empty({})", self.0),
+        }
     }
 }
 impl From<u32> for Empty {
@@ -255,7 +281,7 @@ pub struct ClientStruct {
 }
 impl ClientStruct {
     /// Size on the wire in bytes.
-    pub const SIZE: usize = 4usize;
+    pub const SIZE: usize = 4;
     /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
     /// the struct, is accepted; shorter is an error).
     pub fn from_bytes(b: &[u8]) -> Result<Self, nlspec_rt::DecodeError> {
@@ -268,14 +294,13 @@ impl ClientStruct {
             );
         }
         Ok(Self {
-            type_: u32::from_ne_bytes(take::<4usize>(b, 0usize)),
+            type_: u32::from_ne_bytes(take::<4>(b, 0)),
         })
     }
     /// Encode in the wire layout.
-    pub fn to_bytes(&self) -> [u8; 4usize] {
-        #[allow(unused_mut)]
-        let mut out = [0u8; 4usize];
-        out[0usize..4usize].copy_from_slice(&self.type_.to_ne_bytes());
+    pub fn to_bytes(&self) -> [u8; 4] {
+        let mut out = [0u8; 4];
+        out[0..4].copy_from_slice(&self.type_.to_ne_bytes());
         out
     }
 }
@@ -288,6 +313,14 @@ impl std::fmt::Debug for ClientStruct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientStruct").field("type", &self.type_).finish()
     }
+}
+/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
+fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut x = [0u8; N];
+    if let Some(s) = b.get(at..at + N) {
+        x.copy_from_slice(s);
+    }
+    x
 }
 ///
 /// Decoded view of attribute set `thing`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
@@ -1160,13 +1193,4 @@ fn check_elements<'a>(
         f(x).map_err(|e| e.at_element(x.ty() as usize))?;
     }
     Ok(attr)
-}
-/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-#[allow(dead_code)]
-fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    let mut x = [0u8; N];
-    if let Some(s) = b.get(at..at + N) {
-        x.copy_from_slice(s);
-    }
-    x
 }

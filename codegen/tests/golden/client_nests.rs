@@ -75,7 +75,7 @@ pub struct Hdr {
 }
 impl Hdr {
     /// Size on the wire in bytes.
-    pub const SIZE: usize = 8usize;
+    pub const SIZE: usize = 8;
     /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
     /// the struct, is accepted; shorter is an error).
     pub fn from_bytes(b: &[u8]) -> Result<Self, nlspec_rt::DecodeError> {
@@ -88,18 +88,17 @@ impl Hdr {
             );
         }
         Ok(Self {
-            id: u32::from_ne_bytes(take::<4usize>(b, 0usize)),
-            port: u16::from_be_bytes(take::<2usize>(b, 4usize)),
-            reserved: u16::from_ne_bytes(take::<2usize>(b, 6usize)),
+            id: u32::from_ne_bytes(take::<4>(b, 0)),
+            port: u16::from_be_bytes(take::<2>(b, 4)),
+            reserved: u16::from_ne_bytes(take::<2>(b, 6)),
         })
     }
     /// Encode in the wire layout.
-    pub fn to_bytes(&self) -> [u8; 8usize] {
-        #[allow(unused_mut)]
-        let mut out = [0u8; 8usize];
-        out[0usize..4usize].copy_from_slice(&self.id.to_ne_bytes());
-        out[4usize..6usize].copy_from_slice(&self.port.to_be_bytes());
-        out[6usize..8usize].copy_from_slice(&self.reserved.to_ne_bytes());
+    pub fn to_bytes(&self) -> [u8; 8] {
+        let mut out = [0u8; 8];
+        out[0..4].copy_from_slice(&self.id.to_ne_bytes());
+        out[4..6].copy_from_slice(&self.port.to_be_bytes());
+        out[6..8].copy_from_slice(&self.reserved.to_ne_bytes());
         out
     }
 }
@@ -126,12 +125,12 @@ impl std::fmt::Debug for Hdr {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pair {
     pub a: u64,
-    pub mac: [u8; 6usize],
-    pub tag: [u8; 2usize],
+    pub mac: [u8; 6],
+    pub tag: [u8; 2],
 }
 impl Pair {
     /// Size on the wire in bytes.
-    pub const SIZE: usize = 16usize;
+    pub const SIZE: usize = 16;
     /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
     /// the struct, is accepted; shorter is an error).
     pub fn from_bytes(b: &[u8]) -> Result<Self, nlspec_rt::DecodeError> {
@@ -144,18 +143,17 @@ impl Pair {
             );
         }
         Ok(Self {
-            a: u64::from_ne_bytes(take::<8usize>(b, 0usize)),
-            mac: take::<6usize>(b, 8usize),
-            tag: take::<2usize>(b, 14usize),
+            a: u64::from_ne_bytes(take::<8>(b, 0)),
+            mac: take::<6>(b, 8),
+            tag: take::<2>(b, 14),
         })
     }
     /// Encode in the wire layout.
-    pub fn to_bytes(&self) -> [u8; 16usize] {
-        #[allow(unused_mut)]
-        let mut out = [0u8; 16usize];
-        out[0usize..8usize].copy_from_slice(&self.a.to_ne_bytes());
-        out[8usize..14usize].copy_from_slice(&self.mac);
-        out[14usize..16usize].copy_from_slice(&self.tag);
+    pub fn to_bytes(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[0..8].copy_from_slice(&self.a.to_ne_bytes());
+        out[8..14].copy_from_slice(&self.mac);
+        out[14..16].copy_from_slice(&self.tag);
         out
     }
 }
@@ -163,8 +161,8 @@ impl Default for Pair {
     fn default() -> Self {
         Self {
             a: 0,
-            mac: [0; 6usize],
-            tag: [0; 2usize],
+            mac: [0; 6],
+            tag: [0; 2],
         }
     }
 }
@@ -184,6 +182,14 @@ impl std::fmt::Debug for Pair {
             )
             .finish()
     }
+}
+/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
+fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut x = [0u8; N];
+    if let Some(s) = b.get(at..at + N) {
+        x.copy_from_slice(s);
+    }
+    x
 }
 ///
 /// Decoded view of attribute set `root`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
@@ -1161,13 +1167,4 @@ fn check_elements<'a>(
         f(x).map_err(|e| e.at_element(x.ty() as usize))?;
     }
     Ok(attr)
-}
-/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-#[allow(dead_code)]
-fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    let mut x = [0u8; N];
-    if let Some(s) = b.get(at..at + N) {
-        x.copy_from_slice(s);
-    }
-    x
 }

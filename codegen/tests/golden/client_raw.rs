@@ -49,7 +49,7 @@ pub struct Msg {
 }
 impl Msg {
     /// Size on the wire in bytes.
-    pub const SIZE: usize = 8usize;
+    pub const SIZE: usize = 8;
     /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
     /// the struct, is accepted; shorter is an error).
     pub fn from_bytes(b: &[u8]) -> Result<Self, nlspec_rt::DecodeError> {
@@ -62,16 +62,15 @@ impl Msg {
             );
         }
         Ok(Self {
-            family: u8::from_ne_bytes(take::<1usize>(b, 0usize)),
-            index: i32::from_ne_bytes(take::<4usize>(b, 4usize)),
+            family: u8::from_ne_bytes(take::<1>(b, 0)),
+            index: i32::from_ne_bytes(take::<4>(b, 4)),
         })
     }
     /// Encode in the wire layout.
-    pub fn to_bytes(&self) -> [u8; 8usize] {
-        #[allow(unused_mut)]
-        let mut out = [0u8; 8usize];
-        out[0usize..1usize].copy_from_slice(&self.family.to_ne_bytes());
-        out[4usize..8usize].copy_from_slice(&self.index.to_ne_bytes());
+    pub fn to_bytes(&self) -> [u8; 8] {
+        let mut out = [0u8; 8];
+        out[0..1].copy_from_slice(&self.family.to_ne_bytes());
+        out[4..8].copy_from_slice(&self.index.to_ne_bytes());
         out
     }
 }
@@ -87,6 +86,14 @@ impl std::fmt::Debug for Msg {
             .field("index", &self.index)
             .finish()
     }
+}
+/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
+fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut x = [0u8; N];
+    if let Some(s) = b.get(at..at + N) {
+        x.copy_from_slice(s);
+    }
+    x
 }
 /// Sub-message `link-data`: the payload's format chosen by the selector's value.
 #[derive(Debug, Clone, Copy)]
@@ -368,13 +375,4 @@ fn check_elements<'a>(
         f(x).map_err(|e| e.at_element(x.ty() as usize))?;
     }
     Ok(attr)
-}
-/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-#[allow(dead_code)]
-fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    let mut x = [0u8; N];
-    if let Some(s) = b.get(at..at + N) {
-        x.copy_from_slice(s);
-    }
-    x
 }

@@ -81,7 +81,7 @@ pub mod attrs {
 pub const MAX_NAME: u64 = 15;
 /// A sparse enum.
 ///
-/// Values of `colour`; values this client does not know are kept, not rejected.
+/// Values of `colour`; values not in the spec are kept, not rejected.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Colour(pub u32);
 impl Colour {
@@ -96,7 +96,6 @@ impl Colour {
     }
     /// The spec name of this value; `None` if it is unknown.
     pub const fn name(self) -> Option<&'static str> {
-        #[allow(unreachable_patterns)]
         match self.0 {
             1 => Some("red"),
             7 => Some("blue"),
@@ -105,7 +104,7 @@ impl Colour {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 2usize] = [("red", Self::RED), ("blue", Self::BLUE)];
+        let table: [(&str, Self); 2] = [("red", Self::RED), ("blue", Self::BLUE)];
         table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
@@ -114,8 +113,12 @@ impl Colour {
     }
 }
 impl std::fmt::Debug for Colour {
+    /// The spec name, or `Type(value)` for a value the spec does not define.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        nlspec_rt::display::fmt_enum(f, "Colour", self.0 as u64, self.name())
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Colour({})", self.0),
+        }
     }
 }
 impl From<u32> for Colour {
@@ -130,7 +133,7 @@ impl From<Colour> for u32 {
 }
 /// Option bits.
 ///
-/// Bit set of `opts`; bits this client does not know are kept.
+/// Bit set of `opts`; bits not in the spec are kept.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Opts(pub u32);
 impl Opts {
@@ -147,12 +150,16 @@ impl Opts {
         ("loud", Self::LOUD),
     ];
     /// No bit set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
+    pub const EMPTY: Self = Self(0);
     /// Every known bit.
+    pub const ALL: Self = Self(7);
+    /// No bit set ([`Self::EMPTY`]).
+    pub const fn empty() -> Self {
+        Self::EMPTY
+    }
+    /// Every known bit ([`Self::ALL`]).
     pub const fn all() -> Self {
-        Self(7)
+        Self::ALL
     }
     /// The raw bits.
     pub const fn bits(self) -> u32 {
@@ -170,18 +177,15 @@ impl Opts {
     pub const fn intersects(self, other: Self) -> bool {
         self.0 & other.0 != 0
     }
-    /// Bits not known to this client.
+    /// Bits not in the spec.
     pub const fn unknown_bits(self) -> u32 {
-        self.0 & !7
+        self.0 & !Self::ALL.0
     }
     /// Each set bit (known or not) as its own value, lowest first.
     pub fn iter(self) -> impl Iterator<Item = Self> + Clone {
-        (0..u32::BITS)
-            .map(|b| (1 as u32) << b)
-            .filter(move |b| self.0 & b != 0)
-            .map(Self)
+        (0..u32::BITS).map(|b| 1u32 << b).filter(move |b| self.0 & b != 0).map(Self)
     }
-    /// The spec names of the set bits this client knows.
+    /// The spec names of the set bits the spec defines.
     pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
         Self::NAMED
             .iter()
@@ -190,12 +194,26 @@ impl Opts {
     }
 }
 impl std::fmt::Debug for Opts {
+    /// Set flags by name, `|`-separated, unknown bits in hex; `(empty)` for none.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        nlspec_rt::display::fmt_flags(
-            f,
-            self.0 as u64,
-            &[("fast", 1), ("safe", 2), ("loud", 4)],
-        )
+        if self.0 == 0 {
+            return f.write_str("(empty)");
+        }
+        let mut rest = self.0;
+        let mut sep = "";
+        for (n, v) in Self::NAMED {
+            if v.0 != 0 && self.contains(*v) {
+                f.write_str(sep)?;
+                f.write_str(n)?;
+                sep = " | ";
+                rest &= !v.0;
+            }
+        }
+        if rest != 0 {
+            f.write_str(sep)?;
+            write!(f, "{rest:#x}")?;
+        }
+        Ok(())
     }
 }
 impl std::ops::BitOr for Opts {
@@ -217,8 +235,9 @@ impl std::ops::BitAnd for Opts {
 }
 impl std::ops::Not for Opts {
     type Output = Self;
+    /// The known bits not set (unknown bits are cleared).
     fn not(self) -> Self {
-        Self(!self.0)
+        Self(!self.0 & Self::ALL.0)
     }
 }
 impl From<u32> for Opts {
@@ -1203,13 +1222,4 @@ fn check_elements<'a>(
         f(x).map_err(|e| e.at_element(x.ty() as usize))?;
     }
     Ok(attr)
-}
-/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-#[allow(dead_code)]
-fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    let mut x = [0u8; N];
-    if let Some(s) = b.get(at..at + N) {
-        x.copy_from_slice(s);
-    }
-    x
 }

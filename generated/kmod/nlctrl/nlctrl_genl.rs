@@ -13,8 +13,6 @@ pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlctrl";
 /// Family version.
 pub const FAMILY_VERSION: u32 = 2;
-/// Size of a family name buffer, including the terminating NUL.
-pub const GENL_NAMSIZ: u64 = 16;
 /// Command numbers.
 pub mod cmd {
     /// Look up one family by name, or dump all registered families.
@@ -123,101 +121,293 @@ pub mod mcgrp {
     /// Index of multicast group `notify`.
     pub const NOTIFY: u32 = 0;
 }
+/// Size of a family name buffer, including the terminating NUL.
+///
+/// C: `NLCTRL_GENL_NAMSIZ`.
+pub const GENL_NAMSIZ: u64 = 16;
 /// Capabilities and permission requirements of one command (GENL_* bits).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+///
+/// Bit set of `op-flags`; bits not in the spec are kept.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct OpFlags(pub u32);
 impl OpFlags {
     /// The command needs CAP_NET_ADMIN in the initial user namespace.
-    pub const ADMIN_PERM: OpFlags = OpFlags(1);
+    /// `admin-perm` (C: `NLCTRL_OP_FLAGS_ADMIN_PERM`).
+    pub const ADMIN_PERM: Self = Self(1);
     /// The command can be used as a do (single request, single reply).
-    pub const CMD_CAP_DO: OpFlags = OpFlags(2);
+    /// `cmd-cap-do` (C: `NLCTRL_OP_FLAGS_CMD_CAP_DO`).
+    pub const CMD_CAP_DO: Self = Self(2);
     /// The command can be used as a dump (NLM_F_DUMP, multi-part reply).
-    pub const CMD_CAP_DUMP: OpFlags = OpFlags(4);
+    /// `cmd-cap-dump` (C: `NLCTRL_OP_FLAGS_CMD_CAP_DUMP`).
+    pub const CMD_CAP_DUMP: Self = Self(4);
     /// The command validates its attributes against a policy.
-    pub const CMD_CAP_HASPOL: OpFlags = OpFlags(8);
+    /// `cmd-cap-haspol` (C: `NLCTRL_OP_FLAGS_CMD_CAP_HASPOL`).
+    pub const CMD_CAP_HASPOL: Self = Self(8);
     /// The command needs CAP_NET_ADMIN in the user namespace owning the netns.
-    pub const UNS_ADMIN_PERM: OpFlags = OpFlags(16);
-    /// Every defined flag.
-    pub const ALL: OpFlags = OpFlags(31);
-    /// No flag.
-    pub const EMPTY: OpFlags = OpFlags(0);
+    /// `uns-admin-perm` (C: `NLCTRL_OP_FLAGS_UNS_ADMIN_PERM`).
+    pub const UNS_ADMIN_PERM: Self = Self(16);
+    /// Spec names and bits of the known flags.
+    pub const NAMED: &'static [(&'static str, Self)] = &[
+        ("admin-perm", Self::ADMIN_PERM),
+        ("cmd-cap-do", Self::CMD_CAP_DO),
+        ("cmd-cap-dump", Self::CMD_CAP_DUMP),
+        ("cmd-cap-haspol", Self::CMD_CAP_HASPOL),
+        ("uns-admin-perm", Self::UNS_ADMIN_PERM),
+    ];
+    /// No bit set.
+    pub const EMPTY: Self = Self(0);
+    /// Every known bit.
+    pub const ALL: Self = Self(31);
+    /// No bit set ([`Self::EMPTY`]).
+    pub const fn empty() -> Self {
+        Self::EMPTY
+    }
+    /// Every known bit ([`Self::ALL`]).
+    pub const fn all() -> Self {
+        Self::ALL
+    }
     /// The raw bits.
     pub const fn bits(self) -> u32 {
         self.0
     }
-    /// Whether every flag of `other` is set.
-    pub const fn contains(self, other: OpFlags) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether no flag is set.
+    /// No bit set?
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// All bits of `other` set?
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+    /// Any bit of `other` set?
+    pub const fn intersects(self, other: Self) -> bool {
+        self.0 & other.0 != 0
+    }
+    /// Bits not in the spec.
+    pub const fn unknown_bits(self) -> u32 {
+        self.0 & !Self::ALL.0
+    }
+    /// Each set bit (known or not) as its own value, lowest first.
+    pub fn iter(self) -> impl Iterator<Item = Self> + Clone {
+        (0..u32::BITS).map(|b| 1u32 << b).filter(move |b| self.0 & b != 0).map(Self)
+    }
+    /// The spec names of the set bits the spec defines.
+    pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
+        Self::NAMED
+            .iter()
+            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
+            .map(|(n, _)| *n)
+    }
+}
+impl core::fmt::Debug for OpFlags {
+    /// Set flags by name, `|`-separated, unknown bits in hex; `(empty)` for none.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.0 == 0 {
+            return f.write_str("(empty)");
+        }
+        let mut rest = self.0;
+        let mut sep = "";
+        for (n, v) in Self::NAMED {
+            if v.0 != 0 && self.contains(*v) {
+                f.write_str(sep)?;
+                f.write_str(n)?;
+                sep = " | ";
+                rest &= !v.0;
+            }
+        }
+        if rest != 0 {
+            f.write_str(sep)?;
+            write!(f, "{rest:#x}")?;
+        }
+        Ok(())
+    }
 }
 impl core::ops::BitOr for OpFlags {
-    type Output = OpFlags;
-    fn bitor(self, o: OpFlags) -> OpFlags {
-        OpFlags(self.0 | o.0)
+    type Output = Self;
+    fn bitor(self, o: Self) -> Self {
+        Self(self.0 | o.0)
+    }
+}
+impl core::ops::BitOrAssign for OpFlags {
+    fn bitor_assign(&mut self, o: Self) {
+        self.0 |= o.0;
     }
 }
 impl core::ops::BitAnd for OpFlags {
-    type Output = OpFlags;
-    fn bitand(self, o: OpFlags) -> OpFlags {
-        OpFlags(self.0 & o.0)
+    type Output = Self;
+    fn bitand(self, o: Self) -> Self {
+        Self(self.0 & o.0)
     }
 }
 impl core::ops::Not for OpFlags {
-    type Output = OpFlags;
-    fn not(self) -> OpFlags {
-        OpFlags(!self.0 & Self::ALL.0)
+    type Output = Self;
+    /// The known bits not set (unknown bits are cleared).
+    fn not(self) -> Self {
+        Self(!self.0 & Self::ALL.0)
+    }
+}
+impl From<u32> for OpFlags {
+    fn from(v: u32) -> Self {
+        Self(v)
+    }
+}
+impl From<OpFlags> for u32 {
+    fn from(v: OpFlags) -> Self {
+        v.0
     }
 }
 /// How a policy entry validates an attribute (enum netlink_attribute_type).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Values of `attr-type`; values not in the spec are kept, not rejected.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AttrType(pub u32);
 impl AttrType {
     /// Not a valid policy type.
-    pub const INVALID: AttrType = AttrType(0);
+    /// `invalid` (C: `NLCTRL_ATTR_TYPE_INVALID`).
+    pub const INVALID: Self = Self(0);
     /// Presence only, no payload.
-    pub const FLAG: AttrType = AttrType(1);
+    /// `flag` (C: `NLCTRL_ATTR_TYPE_FLAG`).
+    pub const FLAG: Self = Self(1);
     /// Unsigned 8-bit integer.
-    pub const U8: AttrType = AttrType(2);
+    /// `u8` (C: `NLCTRL_ATTR_TYPE_U8`).
+    pub const U8: Self = Self(2);
     /// Unsigned 16-bit integer.
-    pub const U16: AttrType = AttrType(3);
+    /// `u16` (C: `NLCTRL_ATTR_TYPE_U16`).
+    pub const U16: Self = Self(3);
     /// Unsigned 32-bit integer.
-    pub const U32: AttrType = AttrType(4);
+    /// `u32` (C: `NLCTRL_ATTR_TYPE_U32`).
+    pub const U32: Self = Self(4);
     /// Unsigned 64-bit integer.
-    pub const U64: AttrType = AttrType(5);
+    /// `u64` (C: `NLCTRL_ATTR_TYPE_U64`).
+    pub const U64: Self = Self(5);
     /// Signed 8-bit integer.
-    pub const S8: AttrType = AttrType(6);
+    /// `s8` (C: `NLCTRL_ATTR_TYPE_S8`).
+    pub const S8: Self = Self(6);
     /// Signed 16-bit integer.
-    pub const S16: AttrType = AttrType(7);
+    /// `s16` (C: `NLCTRL_ATTR_TYPE_S16`).
+    pub const S16: Self = Self(7);
     /// Signed 32-bit integer.
-    pub const S32: AttrType = AttrType(8);
+    /// `s32` (C: `NLCTRL_ATTR_TYPE_S32`).
+    pub const S32: Self = Self(8);
     /// Signed 64-bit integer.
-    pub const S64: AttrType = AttrType(9);
+    /// `s64` (C: `NLCTRL_ATTR_TYPE_S64`).
+    pub const S64: Self = Self(9);
     /// Opaque bytes, optionally length-limited.
-    pub const BINARY: AttrType = AttrType(10);
+    /// `binary` (C: `NLCTRL_ATTR_TYPE_BINARY`).
+    pub const BINARY: Self = Self(10);
     /// Characters, NUL termination optional.
-    pub const STRING: AttrType = AttrType(11);
+    /// `string` (C: `NLCTRL_ATTR_TYPE_STRING`).
+    pub const STRING: Self = Self(11);
     /// Characters that must be NUL-terminated.
-    pub const NUL_STRING: AttrType = AttrType(12);
+    /// `nul-string` (C: `NLCTRL_ATTR_TYPE_NUL_STRING`).
+    pub const NUL_STRING: Self = Self(12);
     /// A nest of attributes with their own policy.
-    pub const NESTED: AttrType = AttrType(13);
+    /// `nested` (C: `NLCTRL_ATTR_TYPE_NESTED`).
+    pub const NESTED: Self = Self(13);
     /// A nest of nests, each validated by the same policy.
-    pub const NESTED_ARRAY: AttrType = AttrType(14);
+    /// `nested-array` (C: `NLCTRL_ATTR_TYPE_NESTED_ARRAY`).
+    pub const NESTED_ARRAY: Self = Self(14);
     /// A value/selector pair of 32-bit masks.
-    pub const BITFIELD32: AttrType = AttrType(15);
+    /// `bitfield32` (C: `NLCTRL_ATTR_TYPE_BITFIELD32`).
+    pub const BITFIELD32: Self = Self(15);
     /// Signed integer of 4 or 8 bytes.
-    pub const SINT: AttrType = AttrType(16);
+    /// `sint` (C: `NLCTRL_ATTR_TYPE_SINT`).
+    pub const SINT: Self = Self(16);
     /// Unsigned integer of 4 or 8 bytes.
-    pub const UINT: AttrType = AttrType(17);
-    /// Whether the value is one of the entries.
+    /// `uint` (C: `NLCTRL_ATTR_TYPE_UINT`).
+    pub const UINT: Self = Self(17);
+    /// Every value the spec defines.
+    pub const fn known_values() -> &'static [Self] {
+        &[
+            Self::INVALID,
+            Self::FLAG,
+            Self::U8,
+            Self::U16,
+            Self::U32,
+            Self::U64,
+            Self::S8,
+            Self::S16,
+            Self::S32,
+            Self::S64,
+            Self::BINARY,
+            Self::STRING,
+            Self::NUL_STRING,
+            Self::NESTED,
+            Self::NESTED_ARRAY,
+            Self::BITFIELD32,
+            Self::SINT,
+            Self::UINT,
+        ]
+    }
+    /// The spec name of this value; `None` if it is unknown.
+    pub const fn name(self) -> Option<&'static str> {
+        match self.0 {
+            0 => Some("invalid"),
+            1 => Some("flag"),
+            2 => Some("u8"),
+            3 => Some("u16"),
+            4 => Some("u32"),
+            5 => Some("u64"),
+            6 => Some("s8"),
+            7 => Some("s16"),
+            8 => Some("s32"),
+            9 => Some("s64"),
+            10 => Some("binary"),
+            11 => Some("string"),
+            12 => Some("nul-string"),
+            13 => Some("nested"),
+            14 => Some("nested-array"),
+            15 => Some("bitfield32"),
+            16 => Some("sint"),
+            17 => Some("uint"),
+            _ => None,
+        }
+    }
+    /// The value with spec name `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let table: [(&str, Self); 18] = [
+            ("invalid", Self::INVALID),
+            ("flag", Self::FLAG),
+            ("u8", Self::U8),
+            ("u16", Self::U16),
+            ("u32", Self::U32),
+            ("u64", Self::U64),
+            ("s8", Self::S8),
+            ("s16", Self::S16),
+            ("s32", Self::S32),
+            ("s64", Self::S64),
+            ("binary", Self::BINARY),
+            ("string", Self::STRING),
+            ("nul-string", Self::NUL_STRING),
+            ("nested", Self::NESTED),
+            ("nested-array", Self::NESTED_ARRAY),
+            ("bitfield32", Self::BITFIELD32),
+            ("sint", Self::SINT),
+            ("uint", Self::UINT),
+        ];
+        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+    /// Whether the spec defines this value.
     pub const fn is_known(self) -> bool {
-        matches!(
-            self.0, 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 |
-            16 | 17
-        )
+        self.name().is_some()
+    }
+}
+impl core::fmt::Debug for AttrType {
+    /// The spec name, or `Type(value)` for a value the spec does not define.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "AttrType({})", self.0),
+        }
+    }
+}
+impl From<u32> for AttrType {
+    fn from(v: u32) -> Self {
+        Self(v)
+    }
+}
+impl From<AttrType> for u32 {
+    fn from(v: AttrType) -> Self {
+        v.0
     }
 }
 /// Request policy of `getfamily` (do).

@@ -15,16 +15,6 @@ pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlkv";
 /// Family version.
 pub const FAMILY_VERSION: u32 = 2;
-/// Longest key accepted, in bytes, excluding the terminating NUL.
-pub const MAX_KEY_LEN: u64 = 64;
-/// Longest value accepted, in bytes.
-pub const MAX_VALUE_LEN: u64 = 1024;
-/// Most entries one fill request may create.
-pub const MAX_FILL: u64 = 5000;
-/// Lowest eviction priority.
-pub const MIN_PRIORITY: i64 = -10;
-/// Highest eviction priority.
-pub const MAX_PRIORITY: u64 = 10;
 /// Command numbers.
 pub mod cmd {
     /// Create or replace an entry.
@@ -142,81 +132,275 @@ pub mod mcgrp {
     /// Index of multicast group `audit`.
     pub const AUDIT: u32 = 1;
 }
+/// Longest key accepted, in bytes, excluding the terminating NUL.
+///
+/// C: `NLKV_MAX_KEY_LEN`.
+pub const MAX_KEY_LEN: u64 = 64;
+/// Longest value accepted, in bytes.
+///
+/// C: `NLKV_MAX_VALUE_LEN`.
+pub const MAX_VALUE_LEN: u64 = 1024;
+/// Most entries one fill request may create.
+///
+/// C: `NLKV_MAX_FILL`.
+pub const MAX_FILL: u64 = 5000;
+/// Lowest eviction priority.
+///
+/// C: `NLKV_MIN_PRIORITY`.
+pub const MIN_PRIORITY: i64 = -10;
+/// Highest eviction priority.
+///
+/// C: `NLKV_MAX_PRIORITY`.
+pub const MAX_PRIORITY: u64 = 10;
 /// What an entry's value holds. The values are sparse on purpose.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Values of `kind`; values not in the spec are kept, not rejected.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Kind(pub u32);
 impl Kind {
     /// UTF-8 text.
-    pub const TEXT: Kind = Kind(1);
+    /// `text` (C: `NLKV_KIND_TEXT`).
+    pub const TEXT: Self = Self(1);
     /// Opaque bytes.
-    pub const BLOB: Kind = Kind(2);
+    /// `blob` (C: `NLKV_KIND_BLOB`).
+    pub const BLOB: Self = Self(2);
     /// A counter changed with the incr operation.
-    pub const COUNTER: Kind = Kind(5);
-    /// Whether the value is one of the entries.
+    /// `counter` (C: `NLKV_KIND_COUNTER`).
+    pub const COUNTER: Self = Self(5);
+    /// Every value the spec defines.
+    pub const fn known_values() -> &'static [Self] {
+        &[Self::TEXT, Self::BLOB, Self::COUNTER]
+    }
+    /// The spec name of this value; `None` if it is unknown.
+    pub const fn name(self) -> Option<&'static str> {
+        match self.0 {
+            1 => Some("text"),
+            2 => Some("blob"),
+            5 => Some("counter"),
+            _ => None,
+        }
+    }
+    /// The value with spec name `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let table: [(&str, Self); 3] = [
+            ("text", Self::TEXT),
+            ("blob", Self::BLOB),
+            ("counter", Self::COUNTER),
+        ];
+        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+    /// Whether the spec defines this value.
     pub const fn is_known(self) -> bool {
-        matches!(self.0, 1 | 2 | 5)
+        self.name().is_some()
+    }
+}
+impl core::fmt::Debug for Kind {
+    /// The spec name, or `Type(value)` for a value the spec does not define.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Kind({})", self.0),
+        }
+    }
+}
+impl From<u32> for Kind {
+    fn from(v: u32) -> Self {
+        Self(v)
+    }
+}
+impl From<Kind> for u32 {
+    fn from(v: Kind) -> Self {
+        v.0
     }
 }
 /// Properties of an entry.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+///
+/// Bit set of `entry-flags`; bits not in the spec are kept.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct EntryFlags(pub u32);
 impl EntryFlags {
     /// Survives a clear.
-    pub const PERSISTENT: EntryFlags = EntryFlags(1);
+    /// `persistent` (C: `NLKV_ENTRY_FLAGS_PERSISTENT`).
+    pub const PERSISTENT: Self = Self(1);
     /// Refuses set and incr once created.
-    pub const READONLY: EntryFlags = EntryFlags(2);
+    /// `readonly` (C: `NLKV_ENTRY_FLAGS_READONLY`).
+    pub const READONLY: Self = Self(2);
     /// Its value is left out of dumps.
-    pub const SECRET: EntryFlags = EntryFlags(4);
-    /// Every defined flag.
-    pub const ALL: EntryFlags = EntryFlags(7);
-    /// No flag.
-    pub const EMPTY: EntryFlags = EntryFlags(0);
+    /// `secret` (C: `NLKV_ENTRY_FLAGS_SECRET`).
+    pub const SECRET: Self = Self(4);
+    /// Spec names and bits of the known flags.
+    pub const NAMED: &'static [(&'static str, Self)] = &[
+        ("persistent", Self::PERSISTENT),
+        ("readonly", Self::READONLY),
+        ("secret", Self::SECRET),
+    ];
+    /// No bit set.
+    pub const EMPTY: Self = Self(0);
+    /// Every known bit.
+    pub const ALL: Self = Self(7);
+    /// No bit set ([`Self::EMPTY`]).
+    pub const fn empty() -> Self {
+        Self::EMPTY
+    }
+    /// Every known bit ([`Self::ALL`]).
+    pub const fn all() -> Self {
+        Self::ALL
+    }
     /// The raw bits.
     pub const fn bits(self) -> u32 {
         self.0
     }
-    /// Whether every flag of `other` is set.
-    pub const fn contains(self, other: EntryFlags) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether no flag is set.
+    /// No bit set?
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// All bits of `other` set?
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+    /// Any bit of `other` set?
+    pub const fn intersects(self, other: Self) -> bool {
+        self.0 & other.0 != 0
+    }
+    /// Bits not in the spec.
+    pub const fn unknown_bits(self) -> u32 {
+        self.0 & !Self::ALL.0
+    }
+    /// Each set bit (known or not) as its own value, lowest first.
+    pub fn iter(self) -> impl Iterator<Item = Self> + Clone {
+        (0..u32::BITS).map(|b| 1u32 << b).filter(move |b| self.0 & b != 0).map(Self)
+    }
+    /// The spec names of the set bits the spec defines.
+    pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
+        Self::NAMED
+            .iter()
+            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
+            .map(|(n, _)| *n)
+    }
+}
+impl core::fmt::Debug for EntryFlags {
+    /// Set flags by name, `|`-separated, unknown bits in hex; `(empty)` for none.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.0 == 0 {
+            return f.write_str("(empty)");
+        }
+        let mut rest = self.0;
+        let mut sep = "";
+        for (n, v) in Self::NAMED {
+            if v.0 != 0 && self.contains(*v) {
+                f.write_str(sep)?;
+                f.write_str(n)?;
+                sep = " | ";
+                rest &= !v.0;
+            }
+        }
+        if rest != 0 {
+            f.write_str(sep)?;
+            write!(f, "{rest:#x}")?;
+        }
+        Ok(())
+    }
 }
 impl core::ops::BitOr for EntryFlags {
-    type Output = EntryFlags;
-    fn bitor(self, o: EntryFlags) -> EntryFlags {
-        EntryFlags(self.0 | o.0)
+    type Output = Self;
+    fn bitor(self, o: Self) -> Self {
+        Self(self.0 | o.0)
+    }
+}
+impl core::ops::BitOrAssign for EntryFlags {
+    fn bitor_assign(&mut self, o: Self) {
+        self.0 |= o.0;
     }
 }
 impl core::ops::BitAnd for EntryFlags {
-    type Output = EntryFlags;
-    fn bitand(self, o: EntryFlags) -> EntryFlags {
-        EntryFlags(self.0 & o.0)
+    type Output = Self;
+    fn bitand(self, o: Self) -> Self {
+        Self(self.0 & o.0)
     }
 }
 impl core::ops::Not for EntryFlags {
-    type Output = EntryFlags;
-    fn not(self) -> EntryFlags {
-        EntryFlags(!self.0 & Self::ALL.0)
+    type Output = Self;
+    /// The known bits not set (unknown bits are cleared).
+    fn not(self) -> Self {
+        Self(!self.0 & Self::ALL.0)
+    }
+}
+impl From<u32> for EntryFlags {
+    fn from(v: u32) -> Self {
+        Self(v)
+    }
+}
+impl From<EntryFlags> for u32 {
+    fn from(v: EntryFlags) -> Self {
+        v.0
     }
 }
 /// What happened to an entry, in change notifications.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Values of `change`; values not in the spec are kept, not rejected.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Change(pub u32);
 impl Change {
-    pub const CREATED: Change = Change(0);
-    pub const UPDATED: Change = Change(1);
-    pub const DELETED: Change = Change(2);
-    pub const EVICTED: Change = Change(3);
-    /// Whether the value is one of the entries.
+    /// `created` (C: `NLKV_CHANGE_CREATED`).
+    pub const CREATED: Self = Self(0);
+    /// `updated` (C: `NLKV_CHANGE_UPDATED`).
+    pub const UPDATED: Self = Self(1);
+    /// `deleted` (C: `NLKV_CHANGE_DELETED`).
+    pub const DELETED: Self = Self(2);
+    /// `evicted` (C: `NLKV_CHANGE_EVICTED`).
+    pub const EVICTED: Self = Self(3);
+    /// Every value the spec defines.
+    pub const fn known_values() -> &'static [Self] {
+        &[Self::CREATED, Self::UPDATED, Self::DELETED, Self::EVICTED]
+    }
+    /// The spec name of this value; `None` if it is unknown.
+    pub const fn name(self) -> Option<&'static str> {
+        match self.0 {
+            0 => Some("created"),
+            1 => Some("updated"),
+            2 => Some("deleted"),
+            3 => Some("evicted"),
+            _ => None,
+        }
+    }
+    /// The value with spec name `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let table: [(&str, Self); 4] = [
+            ("created", Self::CREATED),
+            ("updated", Self::UPDATED),
+            ("deleted", Self::DELETED),
+            ("evicted", Self::EVICTED),
+        ];
+        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+    /// Whether the spec defines this value.
     pub const fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2 | 3)
+        self.name().is_some()
+    }
+}
+impl core::fmt::Debug for Change {
+    /// The spec name, or `Type(value)` for a value the spec does not define.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Change({})", self.0),
+        }
+    }
+}
+impl From<u32> for Change {
+    fn from(v: u32) -> Self {
+        Self(v)
+    }
+}
+impl From<Change> for u32 {
+    fn from(v: Change) -> Self {
+        v.0
     }
 }
 /// Fixed header of every nlkv message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Size on the wire: 8 bytes (C `struct kv_hdr`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KvHdr {
     /// Namespace the request works in.
     pub ns: u32,
@@ -224,29 +408,25 @@ pub struct KvHdr {
     pub reserved: u32,
 }
 impl KvHdr {
-    /// Size on the wire.
+    /// Size on the wire in bytes.
     pub const SIZE: usize = 8;
-    /// Decodes the first `SIZE` bytes of `b` (`None` if shorter).
-    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+    /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
+    /// the struct, is accepted; shorter is an error).
+    pub fn from_bytes(b: &[u8]) -> Result<Self, nl::Error> {
         if b.len() < Self::SIZE {
-            return None;
+            return Err(nl::Error::EINVAL.msg(c"too short for the struct"));
         }
-        fn arr<const N: usize>(b: &[u8], off: usize) -> [u8; N] {
-            let mut a = [0u8; N];
-            a.copy_from_slice(&b[off..off + N]);
-            a
-        }
-        Some(Self {
-            ns: u32::from_ne_bytes(arr::<4>(b, 0)),
-            reserved: u32::from_ne_bytes(arr::<4>(b, 4)),
+        Ok(Self {
+            ns: u32::from_ne_bytes(take::<4>(b, 0)),
+            reserved: u32::from_ne_bytes(take::<4>(b, 4)),
         })
     }
-    /// Encodes it.
+    /// Encode in the wire layout.
     pub fn to_bytes(&self) -> [u8; 8] {
-        let mut b = [0u8; 8];
-        b[0..4].copy_from_slice(&self.ns.to_ne_bytes());
-        b[4..8].copy_from_slice(&self.reserved.to_ne_bytes());
-        b
+        let mut out = [0u8; 8];
+        out[0..4].copy_from_slice(&self.ns.to_ne_bytes());
+        out[4..8].copy_from_slice(&self.reserved.to_ne_bytes());
+        out
     }
 }
 impl Default for KvHdr {
@@ -254,8 +434,18 @@ impl Default for KvHdr {
         Self { ns: 0, reserved: 0 }
     }
 }
+impl core::fmt::Debug for KvHdr {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KvHdr")
+            .field("ns", &self.ns)
+            .field("reserved", &self.reserved)
+            .finish()
+    }
+}
 /// Counters the kernel keeps for each entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Size on the wire: 16 bytes (C `struct entry_stats`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EntryStats {
     /// Creation time, nanoseconds of the kernel's monotonic clock.
     pub created_ns: u64,
@@ -265,31 +455,27 @@ pub struct EntryStats {
     pub writes: u32,
 }
 impl EntryStats {
-    /// Size on the wire.
+    /// Size on the wire in bytes.
     pub const SIZE: usize = 16;
-    /// Decodes the first `SIZE` bytes of `b` (`None` if shorter).
-    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+    /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
+    /// the struct, is accepted; shorter is an error).
+    pub fn from_bytes(b: &[u8]) -> Result<Self, nl::Error> {
         if b.len() < Self::SIZE {
-            return None;
+            return Err(nl::Error::EINVAL.msg(c"too short for the struct"));
         }
-        fn arr<const N: usize>(b: &[u8], off: usize) -> [u8; N] {
-            let mut a = [0u8; N];
-            a.copy_from_slice(&b[off..off + N]);
-            a
-        }
-        Some(Self {
-            created_ns: u64::from_ne_bytes(arr::<8>(b, 0)),
-            reads: u32::from_ne_bytes(arr::<4>(b, 8)),
-            writes: u32::from_ne_bytes(arr::<4>(b, 12)),
+        Ok(Self {
+            created_ns: u64::from_ne_bytes(take::<8>(b, 0)),
+            reads: u32::from_ne_bytes(take::<4>(b, 8)),
+            writes: u32::from_ne_bytes(take::<4>(b, 12)),
         })
     }
-    /// Encodes it.
+    /// Encode in the wire layout.
     pub fn to_bytes(&self) -> [u8; 16] {
-        let mut b = [0u8; 16];
-        b[0..8].copy_from_slice(&self.created_ns.to_ne_bytes());
-        b[8..12].copy_from_slice(&self.reads.to_ne_bytes());
-        b[12..16].copy_from_slice(&self.writes.to_ne_bytes());
-        b
+        let mut out = [0u8; 16];
+        out[0..8].copy_from_slice(&self.created_ns.to_ne_bytes());
+        out[8..12].copy_from_slice(&self.reads.to_ne_bytes());
+        out[12..16].copy_from_slice(&self.writes.to_ne_bytes());
+        out
     }
 }
 impl Default for EntryStats {
@@ -300,6 +486,23 @@ impl Default for EntryStats {
             writes: 0,
         }
     }
+}
+impl core::fmt::Debug for EntryStats {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EntryStats")
+            .field("created-ns", &self.created_ns)
+            .field("reads", &self.reads)
+            .field("writes", &self.writes)
+            .finish()
+    }
+}
+/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
+fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut x = [0u8; N];
+    if let Some(s) = b.get(at..at + N) {
+        x.copy_from_slice(s);
+    }
+    x
 }
 /// Policy check: the value is one of the `kind` entries.
 pub struct KindCheck;
@@ -1077,7 +1280,7 @@ impl<'a> SetRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
     /// The entry's key.
     pub fn key(&self) -> nl::Result<Option<&'a str>> {
@@ -1337,7 +1540,7 @@ impl<'a> GetRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
     /// The entry's key.
     pub fn key(&self) -> nl::Result<Option<&'a str>> {
@@ -1372,7 +1575,7 @@ impl<'a> GetDumpRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
     /// Which entries a dump returns.
     pub fn filter(&self) -> nl::Result<Option<EntryFilterView<'a>>> {
@@ -1407,7 +1610,7 @@ impl<'a> DeleteRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
     /// The entry's key.
     pub fn key(&self) -> nl::Result<Option<&'a str>> {
@@ -1442,7 +1645,7 @@ impl<'a> IncrRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
     /// The entry's key.
     pub fn key(&self) -> nl::Result<Option<&'a str>> {
@@ -1497,7 +1700,7 @@ impl<'a> UpdateFlagsRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
     /// The entry's key.
     pub fn key(&self) -> nl::Result<Option<&'a str>> {
@@ -1552,7 +1755,7 @@ impl<'a> FillRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
     /// The entry's key.
     pub fn key(&self) -> nl::Result<Option<&'a str>> {
@@ -1607,7 +1810,7 @@ impl<'a> ClearRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
 }
 /// A `stats` do request (validated against its policy).
@@ -1622,7 +1825,7 @@ impl<'a> StatsRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
 }
 /// A `pool-stats` do request (validated against its policy).
@@ -1637,7 +1840,7 @@ impl<'a> PoolStatsRequest<'a> {
     /// The request's fixed header.
     pub fn header(&self) -> nl::Result<KvHdr> {
         KvHdr::from_bytes(self.raw.fixed_header())
-            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
     }
 }
 /// The reply to a `set` do request; attribute setters in [`SetReplyAttrs`].

@@ -1,5 +1,5 @@
 //! Kernel side of the family's numbers: `FAMILY_NAME`/`FAMILY_VERSION`, `cmd::*`,
-//! `attrs::<set>::*` and `mcgrp::*`, followed by the shared definitions
+//! `attrs::<set>::*` and `mcgrp::*`, followed by the definitions both sides share
 //! ([`crate::emit::defs`]: consts, enums, flags, structs).
 
 use std::collections::HashSet;
@@ -58,16 +58,13 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
         let d = doc_str(&format!("Index of multicast group `{}`.", g.name));
         quote!(#d pub const #id: u32 = #v;)
     });
-    let consts = defs::consts(cx, Side::Kernel);
-    let enums = defs::enums(cx, Side::Kernel);
-    let structs = defs::structs(cx, Side::Kernel);
+    let defs = defs::items(cx, Side::Kernel);
     Ok(quote! {
         /// Family name.
         pub const FAMILY_NAME: &core::ffi::CStr = #fam_name_lit;
         /// Family version.
         pub const FAMILY_VERSION: u32 = #version;
 
-        #consts
 
         /// Command numbers.
         pub mod cmd { #(#cmd_items)* }
@@ -78,7 +75,6 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
         /// Multicast group indexes.
         pub mod mcgrp { #(#mcgrp_items)* }
 
-        #enums
-        #structs
+        #defs
     })
 }

@@ -63,7 +63,7 @@ pub(super) fn items(cx: &Cx) -> Items {
                     /// The request's fixed header.
                     pub fn header(&self) -> nl::Result<#ht> {
                         #ht::from_bytes(self.raw.fixed_header())
-                            .ok_or(nl::Error::EINVAL.msg(c"fixed header too short"))
+                            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
                     }
                 }
             });

@@ -4,7 +4,14 @@
 //! An in-kernel key-value store. Entries live in numbered namespaces; the namespace of a
 //! request is carried in the fixed header. Changes are announced on the "changes" multicast
 //! group.
-#![allow(clippy::all, unused_parens, unused_mut, non_camel_case_types, non_upper_case_globals, dead_code)]
+#![allow(
+    clippy::all,
+    unused_parens,
+    unused_mut,
+    non_camel_case_types,
+    non_upper_case_globals,
+    dead_code
+)]
 /// Family name (`genetlink-legacy`), as registered with the kernel.
 pub const FAMILY_NAME: &str = "nlkv";
 /// Family version this client puts in its requests.
@@ -160,7 +167,7 @@ pub const MIN_PRIORITY: i64 = -10;
 pub const MAX_PRIORITY: u64 = 10;
 /// What an entry's value holds. The values are sparse on purpose.
 ///
-/// Values of `kind`; values this client does not know are kept, not rejected.
+/// Values of `kind`; values not in the spec are kept, not rejected.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Kind(pub u32);
 impl Kind {
@@ -179,7 +186,6 @@ impl Kind {
     }
     /// The spec name of this value; `None` if it is unknown.
     pub const fn name(self) -> Option<&'static str> {
-        #[allow(unreachable_patterns)]
         match self.0 {
             1 => Some("text"),
             2 => Some("blob"),
@@ -189,7 +195,11 @@ impl Kind {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 3usize] = [("text", Self::TEXT), ("blob", Self::BLOB), ("counter", Self::COUNTER)];
+        let table: [(&str, Self); 3] = [
+            ("text", Self::TEXT),
+            ("blob", Self::BLOB),
+            ("counter", Self::COUNTER),
+        ];
         table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
@@ -198,8 +208,12 @@ impl Kind {
     }
 }
 impl std::fmt::Debug for Kind {
+    /// The spec name, or `Type(value)` for a value the spec does not define.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        nlspec_rt::display::fmt_enum(f, "Kind", self.0 as u64, self.name())
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Kind({})", self.0),
+        }
     }
 }
 impl From<u32> for Kind {
@@ -214,7 +228,7 @@ impl From<Kind> for u32 {
 }
 /// Properties of an entry.
 ///
-/// Bit set of `entry-flags`; bits this client does not know are kept.
+/// Bit set of `entry-flags`; bits not in the spec are kept.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct EntryFlags(pub u32);
 impl EntryFlags {
@@ -228,15 +242,22 @@ impl EntryFlags {
     /// `secret` (C: `NLKV_ENTRY_FLAGS_SECRET`).
     pub const SECRET: Self = Self(4);
     /// Spec names and bits of the known flags.
-    pub const NAMED: &'static [(&'static str, Self)] =
-        &[("persistent", Self::PERSISTENT), ("readonly", Self::READONLY), ("secret", Self::SECRET)];
+    pub const NAMED: &'static [(&'static str, Self)] = &[
+        ("persistent", Self::PERSISTENT),
+        ("readonly", Self::READONLY),
+        ("secret", Self::SECRET),
+    ];
     /// No bit set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
+    pub const EMPTY: Self = Self(0);
     /// Every known bit.
+    pub const ALL: Self = Self(7);
+    /// No bit set ([`Self::EMPTY`]).
+    pub const fn empty() -> Self {
+        Self::EMPTY
+    }
+    /// Every known bit ([`Self::ALL`]).
     pub const fn all() -> Self {
-        Self(7)
+        Self::ALL
     }
     /// The raw bits.
     pub const fn bits(self) -> u32 {
@@ -254,22 +275,43 @@ impl EntryFlags {
     pub const fn intersects(self, other: Self) -> bool {
         self.0 & other.0 != 0
     }
-    /// Bits not known to this client.
+    /// Bits not in the spec.
     pub const fn unknown_bits(self) -> u32 {
-        self.0 & !7
+        self.0 & !Self::ALL.0
     }
     /// Each set bit (known or not) as its own value, lowest first.
     pub fn iter(self) -> impl Iterator<Item = Self> + Clone {
-        (0..u32::BITS).map(|b| (1 as u32) << b).filter(move |b| self.0 & b != 0).map(Self)
+        (0..u32::BITS).map(|b| 1u32 << b).filter(move |b| self.0 & b != 0).map(Self)
     }
-    /// The spec names of the set bits this client knows.
+    /// The spec names of the set bits the spec defines.
     pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
-        Self::NAMED.iter().filter(move |(_, v)| v.0 != 0 && self.contains(*v)).map(|(n, _)| *n)
+        Self::NAMED
+            .iter()
+            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
+            .map(|(n, _)| *n)
     }
 }
 impl std::fmt::Debug for EntryFlags {
+    /// Set flags by name, `|`-separated, unknown bits in hex; `(empty)` for none.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        nlspec_rt::display::fmt_flags(f, self.0 as u64, &[("persistent", 1), ("readonly", 2), ("secret", 4)])
+        if self.0 == 0 {
+            return f.write_str("(empty)");
+        }
+        let mut rest = self.0;
+        let mut sep = "";
+        for (n, v) in Self::NAMED {
+            if v.0 != 0 && self.contains(*v) {
+                f.write_str(sep)?;
+                f.write_str(n)?;
+                sep = " | ";
+                rest &= !v.0;
+            }
+        }
+        if rest != 0 {
+            f.write_str(sep)?;
+            write!(f, "{rest:#x}")?;
+        }
+        Ok(())
     }
 }
 impl std::ops::BitOr for EntryFlags {
@@ -291,8 +333,9 @@ impl std::ops::BitAnd for EntryFlags {
 }
 impl std::ops::Not for EntryFlags {
     type Output = Self;
+    /// The known bits not set (unknown bits are cleared).
     fn not(self) -> Self {
-        Self(!self.0)
+        Self(!self.0 & Self::ALL.0)
     }
 }
 impl From<u32> for EntryFlags {
@@ -307,7 +350,7 @@ impl From<EntryFlags> for u32 {
 }
 /// What happened to an entry, in change notifications.
 ///
-/// Values of `change`; values this client does not know are kept, not rejected.
+/// Values of `change`; values not in the spec are kept, not rejected.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Change(pub u32);
 impl Change {
@@ -325,7 +368,6 @@ impl Change {
     }
     /// The spec name of this value; `None` if it is unknown.
     pub const fn name(self) -> Option<&'static str> {
-        #[allow(unreachable_patterns)]
         match self.0 {
             0 => Some("created"),
             1 => Some("updated"),
@@ -336,7 +378,7 @@ impl Change {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 4usize] = [
+        let table: [(&str, Self); 4] = [
             ("created", Self::CREATED),
             ("updated", Self::UPDATED),
             ("deleted", Self::DELETED),
@@ -350,8 +392,12 @@ impl Change {
     }
 }
 impl std::fmt::Debug for Change {
+    /// The spec name, or `Type(value)` for a value the spec does not define.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        nlspec_rt::display::fmt_enum(f, "Change", self.0 as u64, self.name())
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Change({})", self.0),
+        }
     }
 }
 impl From<u32> for Change {
@@ -376,27 +422,28 @@ pub struct KvHdr {
 }
 impl KvHdr {
     /// Size on the wire in bytes.
-    pub const SIZE: usize = 8usize;
+    pub const SIZE: usize = 8;
     /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
     /// the struct, is accepted; shorter is an error).
     pub fn from_bytes(b: &[u8]) -> Result<Self, nlspec_rt::DecodeError> {
         if b.len() < Self::SIZE {
-            return Err(nlspec_rt::DecodeError::new(nlspec_rt::DecodeErrorKind::BadLength {
-                expected: "at least 8",
-                got: b.len(),
-            }));
+            return Err(
+                nlspec_rt::DecodeError::new(nlspec_rt::DecodeErrorKind::BadLength {
+                    expected: "at least 8",
+                    got: b.len(),
+                }),
+            );
         }
         Ok(Self {
-            ns: u32::from_ne_bytes(take::<4usize>(b, 0usize)),
-            reserved: u32::from_ne_bytes(take::<4usize>(b, 4usize)),
+            ns: u32::from_ne_bytes(take::<4>(b, 0)),
+            reserved: u32::from_ne_bytes(take::<4>(b, 4)),
         })
     }
     /// Encode in the wire layout.
-    pub fn to_bytes(&self) -> [u8; 8usize] {
-        #[allow(unused_mut)]
-        let mut out = [0u8; 8usize];
-        out[0usize..4usize].copy_from_slice(&self.ns.to_ne_bytes());
-        out[4usize..8usize].copy_from_slice(&self.reserved.to_ne_bytes());
+    pub fn to_bytes(&self) -> [u8; 8] {
+        let mut out = [0u8; 8];
+        out[0..4].copy_from_slice(&self.ns.to_ne_bytes());
+        out[4..8].copy_from_slice(&self.reserved.to_ne_bytes());
         out
     }
 }
@@ -407,7 +454,10 @@ impl Default for KvHdr {
 }
 impl std::fmt::Debug for KvHdr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KvHdr").field("ns", &self.ns).field("reserved", &self.reserved).finish()
+        f.debug_struct("KvHdr")
+            .field("ns", &self.ns)
+            .field("reserved", &self.reserved)
+            .finish()
     }
 }
 /// Counters the kernel keeps for each entry.
@@ -424,35 +474,40 @@ pub struct EntryStats {
 }
 impl EntryStats {
     /// Size on the wire in bytes.
-    pub const SIZE: usize = 16usize;
+    pub const SIZE: usize = 16;
     /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
     /// the struct, is accepted; shorter is an error).
     pub fn from_bytes(b: &[u8]) -> Result<Self, nlspec_rt::DecodeError> {
         if b.len() < Self::SIZE {
-            return Err(nlspec_rt::DecodeError::new(nlspec_rt::DecodeErrorKind::BadLength {
-                expected: "at least 16",
-                got: b.len(),
-            }));
+            return Err(
+                nlspec_rt::DecodeError::new(nlspec_rt::DecodeErrorKind::BadLength {
+                    expected: "at least 16",
+                    got: b.len(),
+                }),
+            );
         }
         Ok(Self {
-            created_ns: u64::from_ne_bytes(take::<8usize>(b, 0usize)),
-            reads: u32::from_ne_bytes(take::<4usize>(b, 8usize)),
-            writes: u32::from_ne_bytes(take::<4usize>(b, 12usize)),
+            created_ns: u64::from_ne_bytes(take::<8>(b, 0)),
+            reads: u32::from_ne_bytes(take::<4>(b, 8)),
+            writes: u32::from_ne_bytes(take::<4>(b, 12)),
         })
     }
     /// Encode in the wire layout.
-    pub fn to_bytes(&self) -> [u8; 16usize] {
-        #[allow(unused_mut)]
-        let mut out = [0u8; 16usize];
-        out[0usize..8usize].copy_from_slice(&self.created_ns.to_ne_bytes());
-        out[8usize..12usize].copy_from_slice(&self.reads.to_ne_bytes());
-        out[12usize..16usize].copy_from_slice(&self.writes.to_ne_bytes());
+    pub fn to_bytes(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[0..8].copy_from_slice(&self.created_ns.to_ne_bytes());
+        out[8..12].copy_from_slice(&self.reads.to_ne_bytes());
+        out[12..16].copy_from_slice(&self.writes.to_ne_bytes());
         out
     }
 }
 impl Default for EntryStats {
     fn default() -> Self {
-        Self { created_ns: 0, reads: 0, writes: 0 }
+        Self {
+            created_ns: 0,
+            reads: 0,
+            writes: 0,
+        }
     }
 }
 impl std::fmt::Debug for EntryStats {
@@ -463,6 +518,14 @@ impl std::fmt::Debug for EntryStats {
             .field("writes", &self.writes)
             .finish()
     }
+}
+/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
+fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut x = [0u8; N];
+    if let Some(s) = b.get(at..at + N) {
+        x.copy_from_slice(s);
+    }
+    x
 }
 /// One entry of the store.
 ///
@@ -499,7 +562,10 @@ impl<'a> Entry<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -521,44 +587,67 @@ impl<'a> Entry<'a> {
                     v.f_ttl_ms = Some(attr.get_u64().map_err(|e| e.in_attr("ttl-ms"))?);
                 }
                 attrs::entry::PRIORITY => {
-                    v.f_priority = Some(attr.get_s8().map_err(|e| e.in_attr("priority"))?);
+                    v.f_priority = Some(
+                        attr.get_s8().map_err(|e| e.in_attr("priority"))?,
+                    );
                 }
                 attrs::entry::COUNTER => {
-                    v.f_counter = Some(attr.get_uint().map_err(|e| e.in_attr("counter"))?);
+                    v.f_counter = Some(
+                        attr.get_uint().map_err(|e| e.in_attr("counter"))?,
+                    );
                 }
                 attrs::entry::DELTA => {
                     v.f_delta = Some(attr.get_sint().map_err(|e| e.in_attr("delta"))?);
                 }
                 attrs::entry::STATS => {
-                    v.f_stats = Some(EntryStats::from_bytes(attr.payload()).map_err(|e| e.in_attr("stats"))?);
+                    v.f_stats = Some(
+                        EntryStats::from_bytes(attr.payload())
+                            .map_err(|e| e.in_attr("stats"))?,
+                    );
                 }
                 attrs::entry::TAGS => {
                     v.f_tags = Some(
-                        check_elements(attr, |x| Tag::decode_nested(x.payload(), depth + 1).map(|_| ()))
+                        check_elements(
+                                attr,
+                                |x| Tag::decode_nested(x.payload(), depth + 1).map(|_| ()),
+                            )
                             .map_err(|e| e.in_attr("tags"))?,
                     );
                 }
                 attrs::entry::DIGEST => v.f_digest = Some(attr.get_bytes()),
                 attrs::entry::OWNER_ADDR => {
-                    v.f_owner_addr = Some(attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?);
+                    v.f_owner_addr = Some(
+                        attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?,
+                    );
                 }
                 attrs::entry::OWNER_PORT => {
-                    v.f_owner_port = Some(attr.get_u16_be().map_err(|e| e.in_attr("owner-port"))?);
+                    v.f_owner_port = Some(
+                        attr.get_u16_be().map_err(|e| e.in_attr("owner-port"))?,
+                    );
                 }
                 attrs::entry::META => {
                     v.f_meta = Some(
-                        check_elements(attr, |x1| MetaItem::decode_nested(x1.payload(), depth + 1).map(|_| ()))
+                        check_elements(
+                                attr,
+                                |x1| {
+                                    MetaItem::decode_nested(x1.payload(), depth + 1).map(|_| ())
+                                },
+                            )
                             .map_err(|e| e.in_attr("meta"))?,
                     );
                 }
                 attrs::entry::FLAG_UPDATE => {
-                    v.f_flag_update = Some(attr.get_bitfield32().map_err(|e| e.in_attr("flag-update"))?);
+                    v.f_flag_update = Some(
+                        attr.get_bitfield32().map_err(|e| e.in_attr("flag-update"))?,
+                    );
                 }
                 attrs::entry::CHANGE => {
                     v.f_change = Some(attr.get_u8().map_err(|e| e.in_attr("change"))?);
                 }
                 attrs::entry::CREATE_ONLY => {
-                    v.f_create_only = Some(attr.get_flag().map_err(|e| e.in_attr("create-only"))?);
+                    v.f_create_only = Some(
+                        attr.get_flag().map_err(|e| e.in_attr("create-only"))?,
+                    );
                 }
                 attrs::entry::FILTER => {
                     v.f_filter = Some(
@@ -571,10 +660,14 @@ impl<'a> Entry<'a> {
                     v.f_count = Some(attr.get_u32().map_err(|e| e.in_attr("count"))?);
                 }
                 attrs::entry::OLD_COUNTER => {
-                    v.f_old_counter = Some(attr.get_sint().map_err(|e| e.in_attr("old-counter"))?);
+                    v.f_old_counter = Some(
+                        attr.get_sint().map_err(|e| e.in_attr("old-counter"))?,
+                    );
                 }
                 attrs::entry::OPEN_DUMPS => {
-                    v.f_open_dumps = Some(attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?);
+                    v.f_open_dumps = Some(
+                        attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?,
+                    );
                 }
                 _ => {}
             }
@@ -586,36 +679,25 @@ impl<'a> Entry<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::entry::UNSPEC
-                    | attrs::entry::KEY
-                    | attrs::entry::VALUE
-                    | attrs::entry::KIND
-                    | attrs::entry::FLAGS
-                    | attrs::entry::TTL_MS
-                    | attrs::entry::PRIORITY
-                    | attrs::entry::COUNTER
-                    | attrs::entry::DELTA
-                    | attrs::entry::STATS
-                    | attrs::entry::TAGS
-                    | attrs::entry::LABEL
-                    | attrs::entry::DIGEST
-                    | attrs::entry::OWNER_ADDR
-                    | attrs::entry::OWNER_PORT
-                    | attrs::entry::META
-                    | attrs::entry::FLAG_UPDATE
-                    | attrs::entry::PAD
-                    | attrs::entry::CHANGE
-                    | attrs::entry::CREATE_ONLY
-                    | attrs::entry::FILTER
-                    | attrs::entry::COUNT
-                    | attrs::entry::OLD_COUNTER
-                    | attrs::entry::OPEN_DUMPS
-            )
-        })
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .flatten()
+            .filter(|attr| {
+                !matches!(
+                    attr.ty(), attrs::entry::UNSPEC | attrs::entry::KEY |
+                    attrs::entry::VALUE | attrs::entry::KIND | attrs::entry::FLAGS |
+                    attrs::entry::TTL_MS | attrs::entry::PRIORITY | attrs::entry::COUNTER
+                    | attrs::entry::DELTA | attrs::entry::STATS | attrs::entry::TAGS |
+                    attrs::entry::LABEL | attrs::entry::DIGEST | attrs::entry::OWNER_ADDR
+                    | attrs::entry::OWNER_PORT | attrs::entry::META |
+                    attrs::entry::FLAG_UPDATE | attrs::entry::PAD | attrs::entry::CHANGE
+                    | attrs::entry::CREATE_ONLY | attrs::entry::FILTER |
+                    attrs::entry::COUNT | attrs::entry::OLD_COUNTER |
+                    attrs::entry::OPEN_DUMPS
+                )
+            })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> EntryOwned {
@@ -688,9 +770,16 @@ impl<'a> Entry<'a> {
     ///
     /// Empty when the attribute is absent.
     pub fn tags(&self) -> impl Iterator<Item = (u16, Tag<'a>)> + Clone + 'a {
-        self.f_tags.into_iter().flat_map(move |v| {
-            v.nested().flatten().filter_map(|x| Tag::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e)))
-        })
+        self.f_tags
+            .into_iter()
+            .flat_map(move |v| {
+                v
+                    .nested()
+                    .flatten()
+                    .filter_map(|x| {
+                        Tag::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e))
+                    })
+            })
     }
     /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
     /// replies always carry it.
@@ -719,15 +808,23 @@ impl<'a> Entry<'a> {
     ///
     /// Empty when the attribute is absent.
     pub fn meta(&self) -> impl Iterator<Item = (u16, MetaItem<'a>)> + Clone + 'a {
-        self.f_meta.into_iter().flat_map(move |v| {
-            v.nested()
-                .flatten()
-                .filter_map(move |x1| MetaItem::decode_nested(x1.payload(), 0).ok().map(|s| (x1.ty(), s)))
-        })
+        self.f_meta
+            .into_iter()
+            .flat_map(move |v| {
+                v
+                    .nested()
+                    .flatten()
+                    .filter_map(move |x1| {
+                        MetaItem::decode_nested(x1.payload(), 0)
+                            .ok()
+                            .map(|s| (x1.ty(), s))
+                    })
+            })
     }
     /// Flags to change (selector) and their new values.
     pub fn flag_update(&self) -> Option<(EntryFlags, EntryFlags)> {
-        self.f_flag_update.map(|v| (EntryFlags(v.value as u32), EntryFlags(v.selector as u32)))
+        self.f_flag_update
+            .map(|v| (EntryFlags(v.value as u32), EntryFlags(v.selector as u32)))
     }
     /// What happened to the entry; only in change notifications, never in get replies.
     pub fn change(&self) -> Option<Change> {
@@ -739,7 +836,8 @@ impl<'a> Entry<'a> {
     }
     /// Which entries a dump returns.
     pub fn filter(&self) -> Option<EntryFilter<'a>> {
-        self.f_filter.map(|v| EntryFilter::decode_nested(v.payload(), 0).unwrap_or_default())
+        self.f_filter
+            .map(|v| EntryFilter::decode_nested(v.payload(), 0).unwrap_or_default())
     }
     /// Number of entries to create in a fill request, or that were affected.
     pub fn count(&self) -> Option<u32> {
@@ -762,7 +860,10 @@ impl std::fmt::Debug for Entry<'_> {
             d.field("key", &v);
         }
         if let Some(v) = self.value() {
-            d.field("value", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            d.field(
+                "value",
+                &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw),
+            );
         }
         if let Some(v) = self.kind() {
             d.field("kind", &v);
@@ -792,7 +893,10 @@ impl std::fmt::Debug for Entry<'_> {
             d.field("label", &nlspec_rt::display::List(self.label().map(|v| v)));
         }
         if let Some(v) = self.digest() {
-            d.field("digest", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex));
+            d.field(
+                "digest",
+                &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex),
+            );
         }
         if let Some(v) = self.owner_addr() {
             d.field("owner-addr", &v);
@@ -978,7 +1082,10 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         self
     }
     /// Small numbered metadata slots; the slot number is the attribute type.
-    pub fn meta(&mut self, f: impl FnOnce(&mut MetaItemArrayEncoder<'_, '_>)) -> &mut Self {
+    pub fn meta(
+        &mut self,
+        f: impl FnOnce(&mut MetaItemArrayEncoder<'_, '_>),
+    ) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::entry::META);
         f(&mut MetaItemArrayEncoder::new(&mut *w));
@@ -1004,7 +1111,10 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         self
     }
     /// Which entries a dump returns.
-    pub fn filter(&mut self, f: impl FnOnce(&mut EntryFilterEncoder<'_, '_>)) -> &mut Self {
+    pub fn filter(
+        &mut self,
+        f: impl FnOnce(&mut EntryFilterEncoder<'_, '_>),
+    ) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::entry::FILTER);
         f(&mut EntryFilterEncoder::new(&mut *w));
@@ -1047,7 +1157,10 @@ impl<'a> EntryFilter<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1074,10 +1187,17 @@ impl<'a> EntryFilter<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
-            !matches!(attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND | attrs::entry_filter::FLAGS)
-        })
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .flatten()
+            .filter(|attr| {
+                !matches!(
+                    attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND |
+                    attrs::entry_filter::FLAGS
+                )
+            })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> EntryFilterOwned {
@@ -1177,7 +1297,10 @@ impl<'a> Tag<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1201,14 +1324,19 @@ impl<'a> Tag<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
             .filter(|attr| !matches!(attr.ty(), attrs::tag::NAME | attrs::tag::WEIGHT))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> TagOwned {
-        TagOwned { name: self.name().map(|v| String::from(v)), weight: self.weight().map(|v| v) }
+        TagOwned {
+            name: self.name().map(|v| String::from(v)),
+            weight: self.weight().map(|v| v),
+        }
     }
     /// The tag.
     pub fn name(&self) -> Option<&'a str> {
@@ -1286,7 +1414,11 @@ impl<'w, 'b> TagArrayEncoder<'w, 'b> {
     }
     /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
     /// the top two bits of a netlink attribute type are flags).
-    pub fn item_at(&mut self, index: u16, f: impl FnOnce(&mut TagEncoder<'_, 'b>)) -> &mut Self {
+    pub fn item_at(
+        &mut self,
+        index: u16,
+        f: impl FnOnce(&mut TagEncoder<'_, 'b>),
+    ) -> &mut Self {
         let nest = self.w.nest_start(index);
         f(&mut TagEncoder::new(&mut *self.w));
         self.w.nest_end(nest);
@@ -1309,7 +1441,10 @@ impl<'a> MetaItem<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1332,12 +1467,18 @@ impl<'a> MetaItem<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .flatten()
+            .filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> MetaItemOwned {
-        MetaItemOwned { value: self.value().map(|v| v) }
+        MetaItemOwned {
+            value: self.value().map(|v| v),
+        }
     }
     /// The slot's value.
     pub fn value(&self) -> Option<u32> {
@@ -1396,7 +1537,11 @@ impl<'w, 'b> MetaItemArrayEncoder<'w, 'b> {
     }
     /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
     /// the top two bits of a netlink attribute type are flags).
-    pub fn item_at(&mut self, index: u16, f: impl FnOnce(&mut MetaItemEncoder<'_, 'b>)) -> &mut Self {
+    pub fn item_at(
+        &mut self,
+        index: u16,
+        f: impl FnOnce(&mut MetaItemEncoder<'_, 'b>),
+    ) -> &mut Self {
         let nest = self.w.nest_start(index);
         f(&mut MetaItemEncoder::new(&mut *self.w));
         self.w.nest_end(nest);
@@ -1415,7 +1560,10 @@ pub struct SetRequest {
 impl SetRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1564,7 +1712,11 @@ impl<'a> SetReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for SetReply<'a> {
@@ -1575,7 +1727,9 @@ impl<'a> std::ops::Deref for SetReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for SetReply<'_> {
     type Out<'a> = SetReply<'a>;
-    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<SetReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<SetReply<'a>, nlspec_rt::DecodeError> {
         SetReply::decode(msg)
     }
 }
@@ -1590,7 +1744,10 @@ pub struct GetRequest {
 impl GetRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1641,7 +1798,10 @@ pub struct GetDumpRequest {
 impl GetDumpRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1701,7 +1861,11 @@ impl<'a> GetReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for GetReply<'a> {
@@ -1712,7 +1876,9 @@ impl<'a> std::ops::Deref for GetReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetReply<'_> {
     type Out<'a> = GetReply<'a>;
-    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
         GetReply::decode(msg)
     }
 }
@@ -1727,7 +1893,10 @@ pub struct DeleteRequest {
 impl DeleteRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1778,7 +1947,10 @@ pub struct IncrRequest {
 impl IncrRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1843,7 +2015,11 @@ impl<'a> IncrReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for IncrReply<'a> {
@@ -1854,7 +2030,9 @@ impl<'a> std::ops::Deref for IncrReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for IncrReply<'_> {
     type Out<'a> = IncrReply<'a>;
-    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<IncrReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<IncrReply<'a>, nlspec_rt::DecodeError> {
         IncrReply::decode(msg)
     }
 }
@@ -1869,7 +2047,10 @@ pub struct UpdateFlagsRequest {
 impl UpdateFlagsRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1897,7 +2078,11 @@ impl UpdateFlagsRequest {
     /// Flags to change (selector) and their new values.
     pub fn flag_update(mut self, value: EntryFlags, selector: EntryFlags) -> Self {
         self.put(|w| {
-            w.put_bitfield32(attrs::entry::FLAG_UPDATE, value.0 as u32, selector.0 as u32);
+            w.put_bitfield32(
+                attrs::entry::FLAG_UPDATE,
+                value.0 as u32,
+                selector.0 as u32,
+            );
         });
         self
     }
@@ -1934,7 +2119,11 @@ impl<'a> UpdateFlagsReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for UpdateFlagsReply<'a> {
@@ -1945,7 +2134,9 @@ impl<'a> std::ops::Deref for UpdateFlagsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for UpdateFlagsReply<'_> {
     type Out<'a> = UpdateFlagsReply<'a>;
-    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<UpdateFlagsReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<UpdateFlagsReply<'a>, nlspec_rt::DecodeError> {
         UpdateFlagsReply::decode(msg)
     }
 }
@@ -1960,7 +2151,10 @@ pub struct FillRequest {
 impl FillRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2025,7 +2219,11 @@ impl<'a> FillReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for FillReply<'a> {
@@ -2036,7 +2234,9 @@ impl<'a> std::ops::Deref for FillReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for FillReply<'_> {
     type Out<'a> = FillReply<'a>;
-    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<FillReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<FillReply<'a>, nlspec_rt::DecodeError> {
         FillReply::decode(msg)
     }
 }
@@ -2051,7 +2251,10 @@ pub struct ClearRequest {
 impl ClearRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2099,7 +2302,11 @@ impl<'a> ClearReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for ClearReply<'a> {
@@ -2110,7 +2317,9 @@ impl<'a> std::ops::Deref for ClearReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for ClearReply<'_> {
     type Out<'a> = ClearReply<'a>;
-    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<ClearReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<ClearReply<'a>, nlspec_rt::DecodeError> {
         ClearReply::decode(msg)
     }
 }
@@ -2126,7 +2335,10 @@ pub struct StatsRequest {
 impl StatsRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2175,7 +2387,11 @@ impl<'a> StatsReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for StatsReply<'a> {
@@ -2186,7 +2402,9 @@ impl<'a> std::ops::Deref for StatsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for StatsReply<'_> {
     type Out<'a> = StatsReply<'a>;
-    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<StatsReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<StatsReply<'a>, nlspec_rt::DecodeError> {
         StatsReply::decode(msg)
     }
 }
@@ -2202,7 +2420,10 @@ pub struct PoolStatsRequest {
 impl PoolStatsRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self { header, ..Default::default() }
+        Self {
+            header,
+            ..Default::default()
+        }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2251,7 +2472,11 @@ impl<'a> PoolStatsReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for PoolStatsReply<'a> {
@@ -2262,7 +2487,9 @@ impl<'a> std::ops::Deref for PoolStatsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for PoolStatsReply<'_> {
     type Out<'a> = PoolStatsReply<'a>;
-    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<PoolStatsReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+    ) -> Result<PoolStatsReply<'a>, nlspec_rt::DecodeError> {
         PoolStatsReply::decode(msg)
     }
 }
@@ -2284,7 +2511,11 @@ impl<'a> ChangeNtfNotification<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for ChangeNtfNotification<'a> {
@@ -2312,7 +2543,11 @@ impl<'a> EvictNtfNotification<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        Ok(Self {
+            header,
+            attrs: Entry::decode(msg.attr_bytes())?,
+            msg: *msg,
+        })
     }
 }
 impl<'a> std::ops::Deref for EvictNtfNotification<'a> {
@@ -2342,19 +2577,39 @@ impl<'a> Notification<'a> {
     }
     /// Decode a multicast message if it comes from family id `family`; a message of
     /// another family (a socket can join several families' groups) is `Other`.
-    pub fn decode_for(family: u16, msg: &nlspec_rt::NlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_for(
+        family: u16,
+        msg: &nlspec_rt::NlMsg<'a>,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
         let head = msg.genl(0)?;
         if head.family() != family {
             return Ok(Self::Other(head));
         }
         Self::decode_cmd(msg, head)
     }
-    fn decode_cmd(msg: &nlspec_rt::NlMsg<'a>, head: nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(match head.cmd() {
-            10 => Self::ChangeNtf(ChangeNtfNotification::decode(&msg.genl(ChangeNtfNotification::HEADER_SIZE)?)?),
-            11 => Self::EvictNtf(EvictNtfNotification::decode(&msg.genl(EvictNtfNotification::HEADER_SIZE)?)?),
-            _ => Self::Other(head),
-        })
+    fn decode_cmd(
+        msg: &nlspec_rt::NlMsg<'a>,
+        head: nlspec_rt::GenlMsg<'a>,
+    ) -> Result<Self, nlspec_rt::DecodeError> {
+        Ok(
+            match head.cmd() {
+                10 => {
+                    Self::ChangeNtf(
+                        ChangeNtfNotification::decode(
+                            &msg.genl(ChangeNtfNotification::HEADER_SIZE)?,
+                        )?,
+                    )
+                }
+                11 => {
+                    Self::EvictNtf(
+                        EvictNtfNotification::decode(
+                            &msg.genl(EvictNtfNotification::HEADER_SIZE)?,
+                        )?,
+                    )
+                }
+                _ => Self::Other(head),
+            },
+        )
     }
 }
 /// The family's multicast groups.
@@ -2384,7 +2639,9 @@ pub struct Client {
 impl Client {
     /// Open a socket.
     pub fn new() -> Result<Self, nlspec_rt::Error> {
-        Ok(Self { sock: nlspec_rt::GenlSocket::new()? })
+        Ok(Self {
+            sock: nlspec_rt::GenlSocket::new()?,
+        })
     }
     /// Use an existing socket.
     pub fn from_socket(sock: nlspec_rt::GenlSocket) -> Self {
@@ -2400,7 +2657,9 @@ impl Client {
     }
     /// The family as the kernel registered it (id, version, ops, groups); resolved
     /// through nlctrl once, then cached.
-    pub fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+    pub fn family(
+        &mut self,
+    ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
         self.sock.resolve_family(FAMILY_NAME)
     }
     /// Create or replace an entry.
@@ -2416,7 +2675,10 @@ impl Client {
     /// Read one entry, or dump the namespace.
     ///
     /// Dump: iterate the returned iterator for the replies.
-    pub fn get_dump(&mut self, req: &GetDumpRequest) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
+    pub fn get_dump(
+        &mut self,
+        req: &GetDumpRequest,
+    ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Remove an entry.
@@ -2428,35 +2690,53 @@ impl Client {
     /// Add a signed delta to a counter entry, creating it at zero if missing.
     ///
     /// Needs `CAP_NET_ADMIN` in the network namespace's user namespace.
-    pub fn incr(&mut self, req: &IncrRequest) -> Result<IncrReply<'_>, nlspec_rt::Error> {
+    pub fn incr(
+        &mut self,
+        req: &IncrRequest,
+    ) -> Result<IncrReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Change some flags of an entry, leaving the others as they are.
     ///
     /// Needs `CAP_NET_ADMIN`.
-    pub fn update_flags(&mut self, req: &UpdateFlagsRequest) -> Result<UpdateFlagsReply<'_>, nlspec_rt::Error> {
+    pub fn update_flags(
+        &mut self,
+        req: &UpdateFlagsRequest,
+    ) -> Result<UpdateFlagsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Create many counter entries named key-prefix followed by a number, for testing dumps.
     ///
     /// Needs `CAP_NET_ADMIN`.
-    pub fn fill(&mut self, req: &FillRequest) -> Result<FillReply<'_>, nlspec_rt::Error> {
+    pub fn fill(
+        &mut self,
+        req: &FillRequest,
+    ) -> Result<FillReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Remove every entry of the namespace that is not persistent.
     ///
     /// Needs `CAP_NET_ADMIN`.
-    pub fn clear(&mut self, req: &ClearRequest) -> Result<ClearReply<'_>, nlspec_rt::Error> {
+    pub fn clear(
+        &mut self,
+        req: &ClearRequest,
+    ) -> Result<ClearReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Store-wide counters. Registered only in kernels with networking (config-cond net),
     /// which is every kernel a genetlink module loads in.
-    pub fn stats(&mut self, req: &StatsRequest) -> Result<StatsReply<'_>, nlspec_rt::Error> {
+    pub fn stats(
+        &mut self,
+        req: &StatsRequest,
+    ) -> Result<StatsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Never served by the project's test kernels: config-cond page-pool, which their
     /// configuration leaves off, so the op is not registered (shows config-cond at work).
-    pub fn pool_stats(&mut self, req: &PoolStatsRequest) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
+    pub fn pool_stats(
+        &mut self,
+        req: &PoolStatsRequest,
+    ) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Join multicast group `group` (resolved by name through nlctrl).
@@ -2501,7 +2781,9 @@ pub mod async_client {
     impl AsyncClient {
         /// Open a socket.
         pub fn new() -> Result<Self, nlspec_rt::Error> {
-            Ok(Self { sock: nlspec_rt::AsyncGenlSocket::new()? })
+            Ok(Self {
+                sock: nlspec_rt::AsyncGenlSocket::new()?,
+            })
         }
         /// Use an existing socket.
         pub fn from_socket(sock: nlspec_rt::AsyncGenlSocket) -> Self {
@@ -2517,35 +2799,52 @@ pub mod async_client {
         }
         /// The family as the kernel registered it (id, version, ops, groups); resolved
         /// through nlctrl once, then cached.
-        pub async fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+        pub async fn family(
+            &mut self,
+        ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
             self.sock.resolve_family(FAMILY_NAME).await
         }
         /// Create or replace an entry.
         ///
         /// Needs `CAP_NET_ADMIN`.
-        pub async fn set(&mut self, req: &SetRequest) -> Result<SetReply<'_>, nlspec_rt::Error> {
+        pub async fn set(
+            &mut self,
+            req: &SetRequest,
+        ) -> Result<SetReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Read one entry, or dump the namespace.
-        pub async fn get(&mut self, req: &GetRequest) -> Result<GetReply<'_>, nlspec_rt::Error> {
+        pub async fn get(
+            &mut self,
+            req: &GetRequest,
+        ) -> Result<GetReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Read one entry, or dump the namespace.
         ///
         /// Dump: iterate the returned iterator for the replies.
-        pub async fn get_dump(&mut self, req: &GetDumpRequest) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
+        pub async fn get_dump(
+            &mut self,
+            req: &GetDumpRequest,
+        ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// Remove an entry.
         ///
         /// Needs `CAP_NET_ADMIN`.
-        pub async fn delete(&mut self, req: &DeleteRequest) -> Result<(), nlspec_rt::Error> {
+        pub async fn delete(
+            &mut self,
+            req: &DeleteRequest,
+        ) -> Result<(), nlspec_rt::Error> {
             nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// Add a signed delta to a counter entry, creating it at zero if missing.
         ///
         /// Needs `CAP_NET_ADMIN` in the network namespace's user namespace.
-        pub async fn incr(&mut self, req: &IncrRequest) -> Result<IncrReply<'_>, nlspec_rt::Error> {
+        pub async fn incr(
+            &mut self,
+            req: &IncrRequest,
+        ) -> Result<IncrReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Change some flags of an entry, leaving the others as they are.
@@ -2560,32 +2859,49 @@ pub mod async_client {
         /// Create many counter entries named key-prefix followed by a number, for testing dumps.
         ///
         /// Needs `CAP_NET_ADMIN`.
-        pub async fn fill(&mut self, req: &FillRequest) -> Result<FillReply<'_>, nlspec_rt::Error> {
+        pub async fn fill(
+            &mut self,
+            req: &FillRequest,
+        ) -> Result<FillReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Remove every entry of the namespace that is not persistent.
         ///
         /// Needs `CAP_NET_ADMIN`.
-        pub async fn clear(&mut self, req: &ClearRequest) -> Result<ClearReply<'_>, nlspec_rt::Error> {
+        pub async fn clear(
+            &mut self,
+            req: &ClearRequest,
+        ) -> Result<ClearReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Store-wide counters. Registered only in kernels with networking (config-cond net),
         /// which is every kernel a genetlink module loads in.
-        pub async fn stats(&mut self, req: &StatsRequest) -> Result<StatsReply<'_>, nlspec_rt::Error> {
+        pub async fn stats(
+            &mut self,
+            req: &StatsRequest,
+        ) -> Result<StatsReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Never served by the project's test kernels: config-cond page-pool, which their
         /// configuration leaves off, so the op is not registered (shows config-cond at work).
-        pub async fn pool_stats(&mut self, req: &PoolStatsRequest) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
+        pub async fn pool_stats(
+            &mut self,
+            req: &PoolStatsRequest,
+        ) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Join multicast group `group` (resolved by name through nlctrl).
-        pub async fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
+        pub async fn subscribe(
+            &mut self,
+            group: Group,
+        ) -> Result<u32, nlspec_rt::Error> {
             self.sock.subscribe(FAMILY_NAME, group.name()).await
         }
         /// The next notification of a subscribed group (queued ones first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
-        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
+        pub async fn recv_notification(
+            &mut self,
+        ) -> Result<Notification<'_>, nlspec_rt::Error> {
             let family = self.family().await?.id;
             let n = self.sock.recv_notification().await?;
             Ok(Notification::decode_for(family, &n.msg)?)
@@ -2601,53 +2917,175 @@ pub mod schema {
     pub static ENTRY: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "entry",
         attrs: &[
-            nlspec_rt::AttrInfo { ty: 0, name: "unspec", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 1, name: "key", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 2, name: "value", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 3, name: "kind", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 4, name: "flags", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 5, name: "ttl-ms", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 6, name: "priority", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 7, name: "counter", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 8, name: "delta", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 9, name: "stats", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 10, name: "tags", nest: nlspec_rt::NestKind::Array(Some(&TAG)) },
-            nlspec_rt::AttrInfo { ty: 11, name: "label", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 12, name: "digest", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 13, name: "owner-addr", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 14, name: "owner-port", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 15, name: "meta", nest: nlspec_rt::NestKind::Array(Some(&META_ITEM)) },
-            nlspec_rt::AttrInfo { ty: 16, name: "flag-update", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 17, name: "pad", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 18, name: "change", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 19, name: "create-only", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 20, name: "filter", nest: nlspec_rt::NestKind::Nest(&ENTRY_FILTER) },
-            nlspec_rt::AttrInfo { ty: 21, name: "count", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 22, name: "old-counter", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 23, name: "open-dumps", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo {
+                ty: 0,
+                name: "unspec",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 1,
+                name: "key",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 2,
+                name: "value",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 3,
+                name: "kind",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 4,
+                name: "flags",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 5,
+                name: "ttl-ms",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 6,
+                name: "priority",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 7,
+                name: "counter",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 8,
+                name: "delta",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 9,
+                name: "stats",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 10,
+                name: "tags",
+                nest: nlspec_rt::NestKind::Array(Some(&TAG)),
+            },
+            nlspec_rt::AttrInfo {
+                ty: 11,
+                name: "label",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 12,
+                name: "digest",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 13,
+                name: "owner-addr",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 14,
+                name: "owner-port",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 15,
+                name: "meta",
+                nest: nlspec_rt::NestKind::Array(Some(&META_ITEM)),
+            },
+            nlspec_rt::AttrInfo {
+                ty: 16,
+                name: "flag-update",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 17,
+                name: "pad",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 18,
+                name: "change",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 19,
+                name: "create-only",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 20,
+                name: "filter",
+                nest: nlspec_rt::NestKind::Nest(&ENTRY_FILTER),
+            },
+            nlspec_rt::AttrInfo {
+                ty: 21,
+                name: "count",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 22,
+                name: "old-counter",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 23,
+                name: "open-dumps",
+                nest: nlspec_rt::NestKind::None,
+            },
         ],
     };
     /// Attribute names of set `entry-filter`.
     pub static ENTRY_FILTER: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "entry-filter",
         attrs: &[
-            nlspec_rt::AttrInfo { ty: 1, name: "key", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 3, name: "kind", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 4, name: "flags", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo {
+                ty: 1,
+                name: "key",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 3,
+                name: "kind",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 4,
+                name: "flags",
+                nest: nlspec_rt::NestKind::None,
+            },
         ],
     };
     /// Attribute names of set `tag`.
     pub static TAG: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "tag",
         attrs: &[
-            nlspec_rt::AttrInfo { ty: 1, name: "name", nest: nlspec_rt::NestKind::None },
-            nlspec_rt::AttrInfo { ty: 2, name: "weight", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo {
+                ty: 1,
+                name: "name",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 2,
+                name: "weight",
+                nest: nlspec_rt::NestKind::None,
+            },
         ],
     };
     /// Attribute names of set `meta-item`.
     pub static META_ITEM: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "meta-item",
-        attrs: &[nlspec_rt::AttrInfo { ty: 1, name: "value", nest: nlspec_rt::NestKind::None }],
+        attrs: &[
+            nlspec_rt::AttrInfo {
+                ty: 1,
+                name: "value",
+                nest: nlspec_rt::NestKind::None,
+            },
+        ],
     };
 }
 /// Validate each member of the array nest `attr` with `f`, locating errors at
@@ -2662,13 +3100,4 @@ fn check_elements<'a>(
         f(x).map_err(|e| e.at_element(x.ty() as usize))?;
     }
     Ok(attr)
-}
-/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-#[allow(dead_code)]
-fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    let mut x = [0u8; N];
-    if let Some(s) = b.get(at..at + N) {
-        x.copy_from_slice(s);
-    }
-    x
 }
