@@ -5,14 +5,7 @@
 //! (GENL_ID_CTRL). It maps family names to the ids assigned at registration, lists each
 //! family's commands and multicast groups, reports the attribute policies a family
 //! validates its requests against, and announces families and groups as they come and go.
-#![allow(
-    clippy::all,
-    unused_parens,
-    unused_mut,
-    non_camel_case_types,
-    non_upper_case_globals,
-    dead_code
-)]
+#![allow(clippy::all, unused_parens, unused_mut, non_camel_case_types, non_upper_case_globals, dead_code)]
 /// Family name (`genetlink-legacy`), as registered with the kernel.
 pub const FAMILY_NAME: &str = "nlctrl";
 /// Family version this client puts in its requests.
@@ -195,10 +188,7 @@ impl OpFlags {
     }
     /// The spec names of the set bits the spec defines.
     pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
-        Self::NAMED
-            .iter()
-            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
-            .map(|(n, _)| *n)
+        Self::NAMED.iter().filter(move |(_, v)| v.0 != 0 && self.contains(*v)).map(|(n, _)| *n)
     }
 }
 impl std::fmt::Debug for OpFlags {
@@ -437,10 +427,7 @@ impl<'a> CtrlAttrs<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -451,9 +438,7 @@ impl<'a> CtrlAttrs<'a> {
             #[allow(unreachable_patterns)]
             match attr.ty() {
                 attrs::ctrl_attrs::FAMILY_ID => {
-                    v.f_family_id = Some(
-                        attr.get_u16().map_err(|e| e.in_attr("family-id"))?,
-                    );
+                    v.f_family_id = Some(attr.get_u16().map_err(|e| e.in_attr("family-id"))?);
                 }
                 attrs::ctrl_attrs::FAMILY_NAME => {
                     v.f_family_name = Some(attr.get_str_bytes_lax());
@@ -469,54 +454,28 @@ impl<'a> CtrlAttrs<'a> {
                 }
                 attrs::ctrl_attrs::OPS => {
                     v.f_ops = Some(
-                        check_elements(
-                                attr,
-                                |x| {
-                                    OpAttrs::decode_nested(x.payload(), depth + 1).map(|_| ())
-                                },
-                            )
+                        check_elements(attr, |x| OpAttrs::decode_nested(x.payload(), depth + 1).map(|_| ()))
                             .map_err(|e| e.in_attr("ops"))?,
                     );
                 }
                 attrs::ctrl_attrs::MCAST_GROUPS => {
                     v.f_mcast_groups = Some(
-                        check_elements(
-                                attr,
-                                |x| {
-                                    McastGroupAttrs::decode_nested(x.payload(), depth + 1)
-                                        .map(|_| ())
-                                },
-                            )
+                        check_elements(attr, |x| McastGroupAttrs::decode_nested(x.payload(), depth + 1).map(|_| ()))
                             .map_err(|e| e.in_attr("mcast-groups"))?,
                     );
                 }
                 attrs::ctrl_attrs::POLICY => {
                     v.f_policy = Some(
-                        check_elements(
-                                attr,
-                                |x1| {
-                                    check_elements(
-                                            x1,
-                                            |x2| {
-                                                PolicyAttrs::decode_nested(x2.payload(), depth + 1)
-                                                    .map(|_| ())
-                                            },
-                                        )
-                                        .map(|_| ())
-                                },
-                            )
-                            .map_err(|e| e.in_attr("policy"))?,
+                        check_elements(attr, |x1| {
+                            check_elements(x1, |x2| PolicyAttrs::decode_nested(x2.payload(), depth + 1).map(|_| ()))
+                                .map(|_| ())
+                        })
+                        .map_err(|e| e.in_attr("policy"))?,
                     );
                 }
                 attrs::ctrl_attrs::OP_POLICY => {
                     v.f_op_policy = Some(
-                        check_elements(
-                                attr,
-                                |x1| {
-                                    OpPolicyAttrs::decode_nested(x1.payload(), depth + 1)
-                                        .map(|_| ())
-                                },
-                            )
+                        check_elements(attr, |x1| OpPolicyAttrs::decode_nested(x1.payload(), depth + 1).map(|_| ()))
                             .map_err(|e| e.in_attr("op-policy"))?,
                     );
                 }
@@ -533,21 +492,22 @@ impl<'a> CtrlAttrs<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
-            .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::ctrl_attrs::FAMILY_ID |
-                    attrs::ctrl_attrs::FAMILY_NAME | attrs::ctrl_attrs::VERSION |
-                    attrs::ctrl_attrs::HDRSIZE | attrs::ctrl_attrs::MAXATTR |
-                    attrs::ctrl_attrs::OPS | attrs::ctrl_attrs::MCAST_GROUPS |
-                    attrs::ctrl_attrs::POLICY | attrs::ctrl_attrs::OP_POLICY |
-                    attrs::ctrl_attrs::OP
-                )
-            })
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+            !matches!(
+                attr.ty(),
+                attrs::ctrl_attrs::FAMILY_ID
+                    | attrs::ctrl_attrs::FAMILY_NAME
+                    | attrs::ctrl_attrs::VERSION
+                    | attrs::ctrl_attrs::HDRSIZE
+                    | attrs::ctrl_attrs::MAXATTR
+                    | attrs::ctrl_attrs::OPS
+                    | attrs::ctrl_attrs::MCAST_GROUPS
+                    | attrs::ctrl_attrs::POLICY
+                    | attrs::ctrl_attrs::OP_POLICY
+                    | attrs::ctrl_attrs::OP
+            )
+        })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> CtrlAttrsOwned {
@@ -592,79 +552,42 @@ impl<'a> CtrlAttrs<'a> {
     ///
     /// Empty when the attribute is absent.
     pub fn ops(&self) -> impl Iterator<Item = (u16, OpAttrs<'a>)> + Clone + 'a {
-        self.f_ops
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .filter_map(|x| {
-                        OpAttrs::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e))
-                    })
-            })
+        self.f_ops.into_iter().flat_map(move |v| {
+            v.nested().flatten().filter_map(|x| OpAttrs::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e)))
+        })
     }
     /// The family's multicast groups, one nest each.
     ///
     /// Empty when the attribute is absent.
-    pub fn mcast_groups(
-        &self,
-    ) -> impl Iterator<Item = (u16, McastGroupAttrs<'a>)> + Clone + 'a {
-        self.f_mcast_groups
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .filter_map(|x| {
-                        McastGroupAttrs::decode_nested(x.payload(), 0)
-                            .ok()
-                            .map(|e| (x.ty(), e))
-                    })
-            })
+    pub fn mcast_groups(&self) -> impl Iterator<Item = (u16, McastGroupAttrs<'a>)> + Clone + 'a {
+        self.f_mcast_groups.into_iter().flat_map(move |v| {
+            v.nested()
+                .flatten()
+                .filter_map(|x| McastGroupAttrs::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e)))
+        })
     }
     /// Policies, keyed first by policy index and then by attribute number; each leaf
     /// describes how that attribute is validated.
     ///
     /// Empty when the attribute is absent.
-    pub fn policy(
-        &self,
-    ) -> impl Iterator<Item = (u16, u16, PolicyAttrs<'a>)> + Clone + 'a {
-        self.f_policy
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .flat_map(move |x1| {
-                        x1
-                            .nested()
-                            .flatten()
-                            .filter_map(move |x2| {
-                                PolicyAttrs::decode_nested(x2.payload(), 0)
-                                    .ok()
-                                    .map(|s| (x1.ty(), x2.ty(), s))
-                            })
-                    })
+    pub fn policy(&self) -> impl Iterator<Item = (u16, u16, PolicyAttrs<'a>)> + Clone + 'a {
+        self.f_policy.into_iter().flat_map(move |v| {
+            v.nested().flatten().flat_map(move |x1| {
+                x1.nested().flatten().filter_map(move |x2| {
+                    PolicyAttrs::decode_nested(x2.payload(), 0).ok().map(|s| (x1.ty(), x2.ty(), s))
+                })
             })
+        })
     }
     /// For each command, the index of the policy its do and dump requests use.
     ///
     /// Empty when the attribute is absent.
-    pub fn op_policy(
-        &self,
-    ) -> impl Iterator<Item = (u16, OpPolicyAttrs<'a>)> + Clone + 'a {
-        self.f_op_policy
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .filter_map(move |x1| {
-                        OpPolicyAttrs::decode_nested(x1.payload(), 0)
-                            .ok()
-                            .map(|s| (x1.ty(), s))
-                    })
-            })
+    pub fn op_policy(&self) -> impl Iterator<Item = (u16, OpPolicyAttrs<'a>)> + Clone + 'a {
+        self.f_op_policy.into_iter().flat_map(move |v| {
+            v.nested()
+                .flatten()
+                .filter_map(move |x1| OpPolicyAttrs::decode_nested(x1.payload(), 0).ok().map(|s| (x1.ty(), s)))
+        })
     }
     /// Restricts a policy dump to this one command.
     pub fn op(&self) -> Option<u32> {
@@ -776,10 +699,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
         self
     }
     /// The family's commands, one nest each.
-    pub fn ops(
-        &mut self,
-        f: impl FnOnce(&mut OpAttrsArrayEncoder<'_, '_>),
-    ) -> &mut Self {
+    pub fn ops(&mut self, f: impl FnOnce(&mut OpAttrsArrayEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::ctrl_attrs::OPS);
         f(&mut OpAttrsArrayEncoder::new(&mut *w));
@@ -787,10 +707,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
         self
     }
     /// The family's multicast groups, one nest each.
-    pub fn mcast_groups(
-        &mut self,
-        f: impl FnOnce(&mut McastGroupAttrsArrayEncoder<'_, '_>),
-    ) -> &mut Self {
+    pub fn mcast_groups(&mut self, f: impl FnOnce(&mut McastGroupAttrsArrayEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::ctrl_attrs::MCAST_GROUPS);
         f(&mut McastGroupAttrsArrayEncoder::new(&mut *w));
@@ -799,10 +716,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
     }
     /// Policies, keyed first by policy index and then by attribute number; each leaf
     /// describes how that attribute is validated.
-    pub fn policy(
-        &mut self,
-        f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>),
-    ) -> &mut Self {
+    pub fn policy(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::ctrl_attrs::POLICY);
         f(&mut *w);
@@ -810,10 +724,7 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
         self
     }
     /// For each command, the index of the policy its do and dump requests use.
-    pub fn op_policy(
-        &mut self,
-        f: impl FnOnce(&mut OpPolicyAttrsArrayEncoder<'_, '_>),
-    ) -> &mut Self {
+    pub fn op_policy(&mut self, f: impl FnOnce(&mut OpPolicyAttrsArrayEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::ctrl_attrs::OP_POLICY);
         f(&mut OpPolicyAttrsArrayEncoder::new(&mut *w));
@@ -843,10 +754,7 @@ impl<'a> OpAttrs<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -872,21 +780,14 @@ impl<'a> OpAttrs<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| {
-                !matches!(attr.ty(), attrs::op_attrs::ID | attrs::op_attrs::FLAGS)
-            })
+            .filter(|attr| !matches!(attr.ty(), attrs::op_attrs::ID | attrs::op_attrs::FLAGS))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> OpAttrsOwned {
-        OpAttrsOwned {
-            id: self.id().map(|v| v),
-            flags: self.flags().map(|v| v),
-        }
+        OpAttrsOwned { id: self.id().map(|v| v), flags: self.flags().map(|v| v) }
     }
     /// Command number.
     pub fn id(&self) -> Option<u32> {
@@ -960,11 +861,7 @@ impl<'w, 'b> OpAttrsArrayEncoder<'w, 'b> {
     }
     /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
     /// the top two bits of a netlink attribute type are flags).
-    pub fn item_at(
-        &mut self,
-        index: u16,
-        f: impl FnOnce(&mut OpAttrsEncoder<'_, 'b>),
-    ) -> &mut Self {
+    pub fn item_at(&mut self, index: u16, f: impl FnOnce(&mut OpAttrsEncoder<'_, 'b>)) -> &mut Self {
         let nest = self.w.nest_start(index);
         f(&mut OpAttrsEncoder::new(&mut *self.w));
         self.w.nest_end(nest);
@@ -988,10 +885,7 @@ impl<'a> McastGroupAttrs<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1017,24 +911,14 @@ impl<'a> McastGroupAttrs<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::mcast_group_attrs::NAME |
-                    attrs::mcast_group_attrs::ID
-                )
-            })
+            .filter(|attr| !matches!(attr.ty(), attrs::mcast_group_attrs::NAME | attrs::mcast_group_attrs::ID))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> McastGroupAttrsOwned {
-        McastGroupAttrsOwned {
-            name: self.name().map(|v| String::from(v)),
-            id: self.id().map(|v| v),
-        }
+        McastGroupAttrsOwned { name: self.name().map(|v| String::from(v)), id: self.id().map(|v| v) }
     }
     /// Group name, unique within the family.
     pub fn name(&self) -> Option<&'a str> {
@@ -1106,20 +990,13 @@ impl<'w, 'b> McastGroupAttrsArrayEncoder<'w, 'b> {
         Self { w, next: 0 }
     }
     /// Append an element with the next index (0, 1, ...).
-    pub fn item(
-        &mut self,
-        f: impl FnOnce(&mut McastGroupAttrsEncoder<'_, 'b>),
-    ) -> &mut Self {
+    pub fn item(&mut self, f: impl FnOnce(&mut McastGroupAttrsEncoder<'_, 'b>)) -> &mut Self {
         let i = self.next;
         self.item_at(i, f)
     }
     /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
     /// the top two bits of a netlink attribute type are flags).
-    pub fn item_at(
-        &mut self,
-        index: u16,
-        f: impl FnOnce(&mut McastGroupAttrsEncoder<'_, 'b>),
-    ) -> &mut Self {
+    pub fn item_at(&mut self, index: u16, f: impl FnOnce(&mut McastGroupAttrsEncoder<'_, 'b>)) -> &mut Self {
         let nest = self.w.nest_start(index);
         f(&mut McastGroupAttrsEncoder::new(&mut *self.w));
         self.w.nest_end(nest);
@@ -1152,10 +1029,7 @@ impl<'a> PolicyAttrs<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1169,49 +1043,31 @@ impl<'a> PolicyAttrs<'a> {
                     v.f_type = Some(attr.get_u32().map_err(|e| e.in_attr("type"))?);
                 }
                 attrs::policy_attrs::MIN_VALUE_S => {
-                    v.f_min_value_s = Some(
-                        attr.get_s64().map_err(|e| e.in_attr("min-value-s"))?,
-                    );
+                    v.f_min_value_s = Some(attr.get_s64().map_err(|e| e.in_attr("min-value-s"))?);
                 }
                 attrs::policy_attrs::MAX_VALUE_S => {
-                    v.f_max_value_s = Some(
-                        attr.get_s64().map_err(|e| e.in_attr("max-value-s"))?,
-                    );
+                    v.f_max_value_s = Some(attr.get_s64().map_err(|e| e.in_attr("max-value-s"))?);
                 }
                 attrs::policy_attrs::MIN_VALUE_U => {
-                    v.f_min_value_u = Some(
-                        attr.get_u64().map_err(|e| e.in_attr("min-value-u"))?,
-                    );
+                    v.f_min_value_u = Some(attr.get_u64().map_err(|e| e.in_attr("min-value-u"))?);
                 }
                 attrs::policy_attrs::MAX_VALUE_U => {
-                    v.f_max_value_u = Some(
-                        attr.get_u64().map_err(|e| e.in_attr("max-value-u"))?,
-                    );
+                    v.f_max_value_u = Some(attr.get_u64().map_err(|e| e.in_attr("max-value-u"))?);
                 }
                 attrs::policy_attrs::MIN_LENGTH => {
-                    v.f_min_length = Some(
-                        attr.get_u32().map_err(|e| e.in_attr("min-length"))?,
-                    );
+                    v.f_min_length = Some(attr.get_u32().map_err(|e| e.in_attr("min-length"))?);
                 }
                 attrs::policy_attrs::MAX_LENGTH => {
-                    v.f_max_length = Some(
-                        attr.get_u32().map_err(|e| e.in_attr("max-length"))?,
-                    );
+                    v.f_max_length = Some(attr.get_u32().map_err(|e| e.in_attr("max-length"))?);
                 }
                 attrs::policy_attrs::POLICY_IDX => {
-                    v.f_policy_idx = Some(
-                        attr.get_u32().map_err(|e| e.in_attr("policy-idx"))?,
-                    );
+                    v.f_policy_idx = Some(attr.get_u32().map_err(|e| e.in_attr("policy-idx"))?);
                 }
                 attrs::policy_attrs::POLICY_MAXTYPE => {
-                    v.f_policy_maxtype = Some(
-                        attr.get_u32().map_err(|e| e.in_attr("policy-maxtype"))?,
-                    );
+                    v.f_policy_maxtype = Some(attr.get_u32().map_err(|e| e.in_attr("policy-maxtype"))?);
                 }
                 attrs::policy_attrs::BITFIELD32_MASK => {
-                    v.f_bitfield32_mask = Some(
-                        attr.get_u32().map_err(|e| e.in_attr("bitfield32-mask"))?,
-                    );
+                    v.f_bitfield32_mask = Some(attr.get_u32().map_err(|e| e.in_attr("bitfield32-mask"))?);
                 }
                 attrs::policy_attrs::MASK => {
                     v.f_mask = Some(attr.get_u64().map_err(|e| e.in_attr("mask"))?);
@@ -1226,22 +1082,24 @@ impl<'a> PolicyAttrs<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
-            .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::policy_attrs::TYPE |
-                    attrs::policy_attrs::MIN_VALUE_S | attrs::policy_attrs::MAX_VALUE_S |
-                    attrs::policy_attrs::MIN_VALUE_U | attrs::policy_attrs::MAX_VALUE_U |
-                    attrs::policy_attrs::MIN_LENGTH | attrs::policy_attrs::MAX_LENGTH |
-                    attrs::policy_attrs::POLICY_IDX | attrs::policy_attrs::POLICY_MAXTYPE
-                    | attrs::policy_attrs::BITFIELD32_MASK | attrs::policy_attrs::PAD |
-                    attrs::policy_attrs::MASK
-                )
-            })
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+            !matches!(
+                attr.ty(),
+                attrs::policy_attrs::TYPE
+                    | attrs::policy_attrs::MIN_VALUE_S
+                    | attrs::policy_attrs::MAX_VALUE_S
+                    | attrs::policy_attrs::MIN_VALUE_U
+                    | attrs::policy_attrs::MAX_VALUE_U
+                    | attrs::policy_attrs::MIN_LENGTH
+                    | attrs::policy_attrs::MAX_LENGTH
+                    | attrs::policy_attrs::POLICY_IDX
+                    | attrs::policy_attrs::POLICY_MAXTYPE
+                    | attrs::policy_attrs::BITFIELD32_MASK
+                    | attrs::policy_attrs::PAD
+                    | attrs::policy_attrs::MASK
+            )
+        })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> PolicyAttrsOwned {
@@ -1465,10 +1323,7 @@ impl<'a> OpPolicyAttrs<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1494,23 +1349,14 @@ impl<'a> OpPolicyAttrs<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
-            .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::op_policy_attrs::DO | attrs::op_policy_attrs::DUMP
-                )
-            })
+            .filter(|attr| !matches!(attr.ty(), attrs::op_policy_attrs::DO | attrs::op_policy_attrs::DUMP))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> OpPolicyAttrsOwned {
-        OpPolicyAttrsOwned {
-            do_: self.do_().map(|v| v),
-            dump: self.dump().map(|v| v),
-        }
+        OpPolicyAttrsOwned { do_: self.do_().map(|v| v), dump: self.dump().map(|v| v) }
     }
     /// Policy index for do requests.
     pub fn do_(&self) -> Option<u32> {
@@ -1578,20 +1424,13 @@ impl<'w, 'b> OpPolicyAttrsArrayEncoder<'w, 'b> {
         Self { w, next: 0 }
     }
     /// Append an element with the next index (0, 1, ...).
-    pub fn item(
-        &mut self,
-        f: impl FnOnce(&mut OpPolicyAttrsEncoder<'_, 'b>),
-    ) -> &mut Self {
+    pub fn item(&mut self, f: impl FnOnce(&mut OpPolicyAttrsEncoder<'_, 'b>)) -> &mut Self {
         let i = self.next;
         self.item_at(i, f)
     }
     /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
     /// the top two bits of a netlink attribute type are flags).
-    pub fn item_at(
-        &mut self,
-        index: u16,
-        f: impl FnOnce(&mut OpPolicyAttrsEncoder<'_, 'b>),
-    ) -> &mut Self {
+    pub fn item_at(&mut self, index: u16, f: impl FnOnce(&mut OpPolicyAttrsEncoder<'_, 'b>)) -> &mut Self {
         let nest = self.w.nest_start(index);
         f(&mut OpPolicyAttrsEncoder::new(&mut *self.w));
         self.w.nest_end(nest);
@@ -1696,10 +1535,7 @@ impl<'a> GetfamilyReply<'a> {
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self {
-            attrs: CtrlAttrs::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for GetfamilyReply<'a> {
@@ -1710,9 +1546,7 @@ impl<'a> std::ops::Deref for GetfamilyReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetfamilyReply<'_> {
     type Out<'a> = GetfamilyReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<GetfamilyReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetfamilyReply<'a>, nlspec_rt::DecodeError> {
         GetfamilyReply::decode(msg)
     }
 }
@@ -1793,10 +1627,7 @@ impl<'a> GetpolicyReply<'a> {
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self {
-            attrs: CtrlAttrs::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for GetpolicyReply<'a> {
@@ -1807,9 +1638,7 @@ impl<'a> std::ops::Deref for GetpolicyReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetpolicyReply<'_> {
     type Out<'a> = GetpolicyReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<GetpolicyReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetpolicyReply<'a>, nlspec_rt::DecodeError> {
         GetpolicyReply::decode(msg)
     }
 }
@@ -1828,10 +1657,7 @@ impl<'a> NewfamilyNotification<'a> {
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self {
-            attrs: CtrlAttrs::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for NewfamilyNotification<'a> {
@@ -1855,10 +1681,7 @@ impl<'a> DelfamilyNotification<'a> {
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self {
-            attrs: CtrlAttrs::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for DelfamilyNotification<'a> {
@@ -1882,10 +1705,7 @@ impl<'a> NewmcastGrpNotification<'a> {
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self {
-            attrs: CtrlAttrs::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for NewmcastGrpNotification<'a> {
@@ -1909,10 +1729,7 @@ impl<'a> DelmcastGrpNotification<'a> {
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self {
-            attrs: CtrlAttrs::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for DelmcastGrpNotification<'a> {
@@ -1945,53 +1762,21 @@ impl<'a> Notification<'a> {
     }
     /// Decode a multicast message if it comes from family id `family`; a message of
     /// another family (a socket can join several families' groups) is `Other`.
-    pub fn decode_for(
-        family: u16,
-        msg: &nlspec_rt::NlMsg<'a>,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_for(family: u16, msg: &nlspec_rt::NlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let head = msg.genl(0)?;
         if head.family() != family {
             return Ok(Self::Other(head));
         }
         Self::decode_cmd(msg, head)
     }
-    fn decode_cmd(
-        msg: &nlspec_rt::NlMsg<'a>,
-        head: nlspec_rt::GenlMsg<'a>,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(
-            match head.cmd() {
-                1 => {
-                    Self::Newfamily(
-                        NewfamilyNotification::decode(
-                            &msg.genl(NewfamilyNotification::HEADER_SIZE)?,
-                        )?,
-                    )
-                }
-                2 => {
-                    Self::Delfamily(
-                        DelfamilyNotification::decode(
-                            &msg.genl(DelfamilyNotification::HEADER_SIZE)?,
-                        )?,
-                    )
-                }
-                7 => {
-                    Self::NewmcastGrp(
-                        NewmcastGrpNotification::decode(
-                            &msg.genl(NewmcastGrpNotification::HEADER_SIZE)?,
-                        )?,
-                    )
-                }
-                8 => {
-                    Self::DelmcastGrp(
-                        DelmcastGrpNotification::decode(
-                            &msg.genl(DelmcastGrpNotification::HEADER_SIZE)?,
-                        )?,
-                    )
-                }
-                _ => Self::Other(head),
-            },
-        )
+    fn decode_cmd(msg: &nlspec_rt::NlMsg<'a>, head: nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Ok(match head.cmd() {
+            1 => Self::Newfamily(NewfamilyNotification::decode(&msg.genl(NewfamilyNotification::HEADER_SIZE)?)?),
+            2 => Self::Delfamily(DelfamilyNotification::decode(&msg.genl(DelfamilyNotification::HEADER_SIZE)?)?),
+            7 => Self::NewmcastGrp(NewmcastGrpNotification::decode(&msg.genl(NewmcastGrpNotification::HEADER_SIZE)?)?),
+            8 => Self::DelmcastGrp(DelmcastGrpNotification::decode(&msg.genl(DelmcastGrpNotification::HEADER_SIZE)?)?),
+            _ => Self::Other(head),
+        })
     }
 }
 /// The family's multicast groups.
@@ -2018,9 +1803,7 @@ pub struct Client {
 impl Client {
     /// Open a socket.
     pub fn new() -> Result<Self, nlspec_rt::Error> {
-        Ok(Self {
-            sock: nlspec_rt::GenlSocket::new()?,
-        })
+        Ok(Self { sock: nlspec_rt::GenlSocket::new()? })
     }
     /// Use an existing socket.
     pub fn from_socket(sock: nlspec_rt::GenlSocket) -> Self {
@@ -2036,35 +1819,24 @@ impl Client {
     }
     /// The family as the kernel registered it (id, version, ops, groups); resolved
     /// through nlctrl once, then cached.
-    pub fn family(
-        &mut self,
-    ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+    pub fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
         self.sock.resolve_family(FAMILY_NAME)
     }
     /// Look up one family by name, or dump all registered families.
-    pub fn getfamily(
-        &mut self,
-        req: &GetfamilyRequest,
-    ) -> Result<GetfamilyReply<'_>, nlspec_rt::Error> {
+    pub fn getfamily(&mut self, req: &GetfamilyRequest) -> Result<GetfamilyReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Look up one family by name, or dump all registered families.
     ///
     /// Dump: iterate the returned iterator for the replies.
-    pub fn getfamily_dump(
-        &mut self,
-        req: &GetfamilyDumpRequest,
-    ) -> Result<GetfamilyDumpIter<'_>, nlspec_rt::Error> {
+    pub fn getfamily_dump(&mut self, req: &GetfamilyDumpRequest) -> Result<GetfamilyDumpIter<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Dump the attribute policies of a family (selected by name or id), optionally
     /// only those of one command.
     ///
     /// Dump: iterate the returned iterator for the replies.
-    pub fn getpolicy_dump(
-        &mut self,
-        req: &GetpolicyDumpRequest,
-    ) -> Result<GetpolicyDumpIter<'_>, nlspec_rt::Error> {
+    pub fn getpolicy_dump(&mut self, req: &GetpolicyDumpRequest) -> Result<GetpolicyDumpIter<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Join multicast group `group` (resolved by name through nlctrl).
@@ -2111,9 +1883,7 @@ pub mod async_client {
     impl AsyncClient {
         /// Open a socket.
         pub fn new() -> Result<Self, nlspec_rt::Error> {
-            Ok(Self {
-                sock: nlspec_rt::AsyncGenlSocket::new()?,
-            })
+            Ok(Self { sock: nlspec_rt::AsyncGenlSocket::new()? })
         }
         /// Use an existing socket.
         pub fn from_socket(sock: nlspec_rt::AsyncGenlSocket) -> Self {
@@ -2129,16 +1899,11 @@ pub mod async_client {
         }
         /// The family as the kernel registered it (id, version, ops, groups); resolved
         /// through nlctrl once, then cached.
-        pub async fn family(
-            &mut self,
-        ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+        pub async fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
             self.sock.resolve_family(FAMILY_NAME).await
         }
         /// Look up one family by name, or dump all registered families.
-        pub async fn getfamily(
-            &mut self,
-            req: &GetfamilyRequest,
-        ) -> Result<GetfamilyReply<'_>, nlspec_rt::Error> {
+        pub async fn getfamily(&mut self, req: &GetfamilyRequest) -> Result<GetfamilyReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Look up one family by name, or dump all registered families.
@@ -2161,32 +1926,21 @@ pub mod async_client {
             nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// Join multicast group `group` (resolved by name through nlctrl).
-        pub async fn subscribe(
-            &mut self,
-            group: Group,
-        ) -> Result<u32, nlspec_rt::Error> {
+        pub async fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
             self.sock.subscribe(FAMILY_NAME, group.name()).await
         }
         /// The next notification of a subscribed group (queued ones first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
-        pub async fn recv_notification(
-            &mut self,
-        ) -> Result<Notification<'_>, nlspec_rt::Error> {
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let family = self.family().await?.id;
             let n = self.sock.recv_notification().await?;
             Ok(Notification::decode_for(family, &n.msg)?)
         }
     }
     /// The replies of a `getfamily` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
-    pub type GetfamilyDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<
-        's,
-        GetfamilyReply<'static>,
-    >;
+    pub type GetfamilyDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<'s, GetfamilyReply<'static>>;
     /// The replies of a `getpolicy` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
-    pub type GetpolicyDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<
-        's,
-        GetpolicyReply<'static>,
-    >;
+    pub type GetpolicyDumpIter<'s> = nlspec_rt::AsyncTypedDumpIter<'s, GetpolicyReply<'static>>;
 }
 /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
 /// `.ops[2].flags` in [`nlspec_rt::Error`].
@@ -2195,170 +1949,62 @@ pub mod schema {
     pub static CTRL_ATTRS: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "ctrl-attrs",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "family-id",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "family-name",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 3,
-                name: "version",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 4,
-                name: "hdrsize",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 5,
-                name: "maxattr",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 6,
-                name: "ops",
-                nest: nlspec_rt::NestKind::Array(Some(&OP_ATTRS)),
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "family-id", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "family-name", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 3, name: "version", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 4, name: "hdrsize", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 5, name: "maxattr", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 6, name: "ops", nest: nlspec_rt::NestKind::Array(Some(&OP_ATTRS)) },
             nlspec_rt::AttrInfo {
                 ty: 7,
                 name: "mcast-groups",
                 nest: nlspec_rt::NestKind::Array(Some(&MCAST_GROUP_ATTRS)),
             },
-            nlspec_rt::AttrInfo {
-                ty: 8,
-                name: "policy",
-                nest: nlspec_rt::NestKind::Opaque,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 9,
-                name: "op-policy",
-                nest: nlspec_rt::NestKind::Array(Some(&OP_POLICY_ATTRS)),
-            },
-            nlspec_rt::AttrInfo {
-                ty: 10,
-                name: "op",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 8, name: "policy", nest: nlspec_rt::NestKind::Opaque },
+            nlspec_rt::AttrInfo { ty: 9, name: "op-policy", nest: nlspec_rt::NestKind::Array(Some(&OP_POLICY_ATTRS)) },
+            nlspec_rt::AttrInfo { ty: 10, name: "op", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `op-attrs`.
     pub static OP_ATTRS: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "op-attrs",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "id",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "flags",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "id", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "flags", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `mcast-group-attrs`.
     pub static MCAST_GROUP_ATTRS: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "mcast-group-attrs",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "name",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "id",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "name", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "id", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `policy-attrs`.
     pub static POLICY_ATTRS: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "policy-attrs",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "type",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "min-value-s",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 3,
-                name: "max-value-s",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 4,
-                name: "min-value-u",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 5,
-                name: "max-value-u",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 6,
-                name: "min-length",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 7,
-                name: "max-length",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 8,
-                name: "policy-idx",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 9,
-                name: "policy-maxtype",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 10,
-                name: "bitfield32-mask",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 11,
-                name: "pad",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 12,
-                name: "mask",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "type", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "min-value-s", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 3, name: "max-value-s", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 4, name: "min-value-u", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 5, name: "max-value-u", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 6, name: "min-length", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 7, name: "max-length", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 8, name: "policy-idx", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 9, name: "policy-maxtype", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 10, name: "bitfield32-mask", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 11, name: "pad", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 12, name: "mask", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `op-policy-attrs`.
     pub static OP_POLICY_ATTRS: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "op-policy-attrs",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "do",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "dump",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "do", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "dump", nest: nlspec_rt::NestKind::None },
         ],
     };
 }

@@ -4,14 +4,7 @@
 //! An in-kernel key-value store. Entries live in numbered namespaces; the namespace of a
 //! request is carried in the fixed header. Changes are announced on the "changes" multicast
 //! group.
-#![allow(
-    clippy::all,
-    unused_parens,
-    unused_mut,
-    non_camel_case_types,
-    non_upper_case_globals,
-    dead_code
-)]
+#![allow(clippy::all, unused_parens, unused_mut, non_camel_case_types, non_upper_case_globals, dead_code)]
 /// Family name (`genetlink-legacy`), as registered with the kernel.
 pub const FAMILY_NAME: &str = "nlkv";
 /// Family version this client puts in its requests.
@@ -195,11 +188,7 @@ impl Kind {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 3] = [
-            ("text", Self::TEXT),
-            ("blob", Self::BLOB),
-            ("counter", Self::COUNTER),
-        ];
+        let table: [(&str, Self); 3] = [("text", Self::TEXT), ("blob", Self::BLOB), ("counter", Self::COUNTER)];
         table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
@@ -242,11 +231,8 @@ impl EntryFlags {
     /// `secret` (C: `NLKV_ENTRY_FLAGS_SECRET`).
     pub const SECRET: Self = Self(4);
     /// Spec names and bits of the known flags.
-    pub const NAMED: &'static [(&'static str, Self)] = &[
-        ("persistent", Self::PERSISTENT),
-        ("readonly", Self::READONLY),
-        ("secret", Self::SECRET),
-    ];
+    pub const NAMED: &'static [(&'static str, Self)] =
+        &[("persistent", Self::PERSISTENT), ("readonly", Self::READONLY), ("secret", Self::SECRET)];
     /// No bit set.
     pub const EMPTY: Self = Self(0);
     /// Every known bit.
@@ -285,10 +271,7 @@ impl EntryFlags {
     }
     /// The spec names of the set bits the spec defines.
     pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
-        Self::NAMED
-            .iter()
-            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
-            .map(|(n, _)| *n)
+        Self::NAMED.iter().filter(move |(_, v)| v.0 != 0 && self.contains(*v)).map(|(n, _)| *n)
     }
 }
 impl std::fmt::Debug for EntryFlags {
@@ -427,17 +410,12 @@ impl KvHdr {
     /// the struct, is accepted; shorter is an error).
     pub fn from_bytes(b: &[u8]) -> Result<Self, nlspec_rt::DecodeError> {
         if b.len() < Self::SIZE {
-            return Err(
-                nlspec_rt::DecodeError::new(nlspec_rt::DecodeErrorKind::BadLength {
-                    expected: "at least 8",
-                    got: b.len(),
-                }),
-            );
+            return Err(nlspec_rt::DecodeError::new(nlspec_rt::DecodeErrorKind::BadLength {
+                expected: "at least 8",
+                got: b.len(),
+            }));
         }
-        Ok(Self {
-            ns: u32::from_ne_bytes(take::<4>(b, 0)),
-            reserved: u32::from_ne_bytes(take::<4>(b, 4)),
-        })
+        Ok(Self { ns: u32::from_ne_bytes(take::<4>(b, 0)), reserved: u32::from_ne_bytes(take::<4>(b, 4)) })
     }
     /// Encode in the wire layout.
     pub fn to_bytes(&self) -> [u8; 8] {
@@ -454,10 +432,7 @@ impl Default for KvHdr {
 }
 impl std::fmt::Debug for KvHdr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KvHdr")
-            .field("ns", &self.ns)
-            .field("reserved", &self.reserved)
-            .finish()
+        f.debug_struct("KvHdr").field("ns", &self.ns).field("reserved", &self.reserved).finish()
     }
 }
 /// Counters the kernel keeps for each entry.
@@ -479,12 +454,10 @@ impl EntryStats {
     /// the struct, is accepted; shorter is an error).
     pub fn from_bytes(b: &[u8]) -> Result<Self, nlspec_rt::DecodeError> {
         if b.len() < Self::SIZE {
-            return Err(
-                nlspec_rt::DecodeError::new(nlspec_rt::DecodeErrorKind::BadLength {
-                    expected: "at least 16",
-                    got: b.len(),
-                }),
-            );
+            return Err(nlspec_rt::DecodeError::new(nlspec_rt::DecodeErrorKind::BadLength {
+                expected: "at least 16",
+                got: b.len(),
+            }));
         }
         Ok(Self {
             created_ns: u64::from_ne_bytes(take::<8>(b, 0)),
@@ -503,11 +476,7 @@ impl EntryStats {
 }
 impl Default for EntryStats {
     fn default() -> Self {
-        Self {
-            created_ns: 0,
-            reads: 0,
-            writes: 0,
-        }
+        Self { created_ns: 0, reads: 0, writes: 0 }
     }
 }
 impl std::fmt::Debug for EntryStats {
@@ -562,10 +531,7 @@ impl<'a> Entry<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -587,67 +553,44 @@ impl<'a> Entry<'a> {
                     v.f_ttl_ms = Some(attr.get_u64().map_err(|e| e.in_attr("ttl-ms"))?);
                 }
                 attrs::entry::PRIORITY => {
-                    v.f_priority = Some(
-                        attr.get_s8().map_err(|e| e.in_attr("priority"))?,
-                    );
+                    v.f_priority = Some(attr.get_s8().map_err(|e| e.in_attr("priority"))?);
                 }
                 attrs::entry::COUNTER => {
-                    v.f_counter = Some(
-                        attr.get_uint().map_err(|e| e.in_attr("counter"))?,
-                    );
+                    v.f_counter = Some(attr.get_uint().map_err(|e| e.in_attr("counter"))?);
                 }
                 attrs::entry::DELTA => {
                     v.f_delta = Some(attr.get_sint().map_err(|e| e.in_attr("delta"))?);
                 }
                 attrs::entry::STATS => {
-                    v.f_stats = Some(
-                        EntryStats::from_bytes(attr.payload())
-                            .map_err(|e| e.in_attr("stats"))?,
-                    );
+                    v.f_stats = Some(EntryStats::from_bytes(attr.payload()).map_err(|e| e.in_attr("stats"))?);
                 }
                 attrs::entry::TAGS => {
                     v.f_tags = Some(
-                        check_elements(
-                                attr,
-                                |x| Tag::decode_nested(x.payload(), depth + 1).map(|_| ()),
-                            )
+                        check_elements(attr, |x| Tag::decode_nested(x.payload(), depth + 1).map(|_| ()))
                             .map_err(|e| e.in_attr("tags"))?,
                     );
                 }
                 attrs::entry::DIGEST => v.f_digest = Some(attr.get_bytes()),
                 attrs::entry::OWNER_ADDR => {
-                    v.f_owner_addr = Some(
-                        attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?,
-                    );
+                    v.f_owner_addr = Some(attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?);
                 }
                 attrs::entry::OWNER_PORT => {
-                    v.f_owner_port = Some(
-                        attr.get_u16_be().map_err(|e| e.in_attr("owner-port"))?,
-                    );
+                    v.f_owner_port = Some(attr.get_u16_be().map_err(|e| e.in_attr("owner-port"))?);
                 }
                 attrs::entry::META => {
                     v.f_meta = Some(
-                        check_elements(
-                                attr,
-                                |x1| {
-                                    MetaItem::decode_nested(x1.payload(), depth + 1).map(|_| ())
-                                },
-                            )
+                        check_elements(attr, |x1| MetaItem::decode_nested(x1.payload(), depth + 1).map(|_| ()))
                             .map_err(|e| e.in_attr("meta"))?,
                     );
                 }
                 attrs::entry::FLAG_UPDATE => {
-                    v.f_flag_update = Some(
-                        attr.get_bitfield32().map_err(|e| e.in_attr("flag-update"))?,
-                    );
+                    v.f_flag_update = Some(attr.get_bitfield32().map_err(|e| e.in_attr("flag-update"))?);
                 }
                 attrs::entry::CHANGE => {
                     v.f_change = Some(attr.get_u8().map_err(|e| e.in_attr("change"))?);
                 }
                 attrs::entry::CREATE_ONLY => {
-                    v.f_create_only = Some(
-                        attr.get_flag().map_err(|e| e.in_attr("create-only"))?,
-                    );
+                    v.f_create_only = Some(attr.get_flag().map_err(|e| e.in_attr("create-only"))?);
                 }
                 attrs::entry::FILTER => {
                     v.f_filter = Some(
@@ -660,14 +603,10 @@ impl<'a> Entry<'a> {
                     v.f_count = Some(attr.get_u32().map_err(|e| e.in_attr("count"))?);
                 }
                 attrs::entry::OLD_COUNTER => {
-                    v.f_old_counter = Some(
-                        attr.get_sint().map_err(|e| e.in_attr("old-counter"))?,
-                    );
+                    v.f_old_counter = Some(attr.get_sint().map_err(|e| e.in_attr("old-counter"))?);
                 }
                 attrs::entry::OPEN_DUMPS => {
-                    v.f_open_dumps = Some(
-                        attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?,
-                    );
+                    v.f_open_dumps = Some(attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?);
                 }
                 _ => {}
             }
@@ -679,25 +618,36 @@ impl<'a> Entry<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
-            .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::entry::UNSPEC | attrs::entry::KEY |
-                    attrs::entry::VALUE | attrs::entry::KIND | attrs::entry::FLAGS |
-                    attrs::entry::TTL_MS | attrs::entry::PRIORITY | attrs::entry::COUNTER
-                    | attrs::entry::DELTA | attrs::entry::STATS | attrs::entry::TAGS |
-                    attrs::entry::LABEL | attrs::entry::DIGEST | attrs::entry::OWNER_ADDR
-                    | attrs::entry::OWNER_PORT | attrs::entry::META |
-                    attrs::entry::FLAG_UPDATE | attrs::entry::PAD | attrs::entry::CHANGE
-                    | attrs::entry::CREATE_ONLY | attrs::entry::FILTER |
-                    attrs::entry::COUNT | attrs::entry::OLD_COUNTER |
-                    attrs::entry::OPEN_DUMPS
-                )
-            })
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+            !matches!(
+                attr.ty(),
+                attrs::entry::UNSPEC
+                    | attrs::entry::KEY
+                    | attrs::entry::VALUE
+                    | attrs::entry::KIND
+                    | attrs::entry::FLAGS
+                    | attrs::entry::TTL_MS
+                    | attrs::entry::PRIORITY
+                    | attrs::entry::COUNTER
+                    | attrs::entry::DELTA
+                    | attrs::entry::STATS
+                    | attrs::entry::TAGS
+                    | attrs::entry::LABEL
+                    | attrs::entry::DIGEST
+                    | attrs::entry::OWNER_ADDR
+                    | attrs::entry::OWNER_PORT
+                    | attrs::entry::META
+                    | attrs::entry::FLAG_UPDATE
+                    | attrs::entry::PAD
+                    | attrs::entry::CHANGE
+                    | attrs::entry::CREATE_ONLY
+                    | attrs::entry::FILTER
+                    | attrs::entry::COUNT
+                    | attrs::entry::OLD_COUNTER
+                    | attrs::entry::OPEN_DUMPS
+            )
+        })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> EntryOwned {
@@ -770,16 +720,9 @@ impl<'a> Entry<'a> {
     ///
     /// Empty when the attribute is absent.
     pub fn tags(&self) -> impl Iterator<Item = (u16, Tag<'a>)> + Clone + 'a {
-        self.f_tags
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .filter_map(|x| {
-                        Tag::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e))
-                    })
-            })
+        self.f_tags.into_iter().flat_map(move |v| {
+            v.nested().flatten().filter_map(|x| Tag::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e)))
+        })
     }
     /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
     /// replies always carry it.
@@ -808,23 +751,15 @@ impl<'a> Entry<'a> {
     ///
     /// Empty when the attribute is absent.
     pub fn meta(&self) -> impl Iterator<Item = (u16, MetaItem<'a>)> + Clone + 'a {
-        self.f_meta
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .filter_map(move |x1| {
-                        MetaItem::decode_nested(x1.payload(), 0)
-                            .ok()
-                            .map(|s| (x1.ty(), s))
-                    })
-            })
+        self.f_meta.into_iter().flat_map(move |v| {
+            v.nested()
+                .flatten()
+                .filter_map(move |x1| MetaItem::decode_nested(x1.payload(), 0).ok().map(|s| (x1.ty(), s)))
+        })
     }
     /// Flags to change (selector) and their new values.
     pub fn flag_update(&self) -> Option<(EntryFlags, EntryFlags)> {
-        self.f_flag_update
-            .map(|v| (EntryFlags(v.value as u32), EntryFlags(v.selector as u32)))
+        self.f_flag_update.map(|v| (EntryFlags(v.value as u32), EntryFlags(v.selector as u32)))
     }
     /// What happened to the entry; only in change notifications, never in get replies.
     pub fn change(&self) -> Option<Change> {
@@ -836,8 +771,7 @@ impl<'a> Entry<'a> {
     }
     /// Which entries a dump returns.
     pub fn filter(&self) -> Option<EntryFilter<'a>> {
-        self.f_filter
-            .map(|v| EntryFilter::decode_nested(v.payload(), 0).unwrap_or_default())
+        self.f_filter.map(|v| EntryFilter::decode_nested(v.payload(), 0).unwrap_or_default())
     }
     /// Number of entries to create in a fill request, or that were affected.
     pub fn count(&self) -> Option<u32> {
@@ -860,10 +794,7 @@ impl std::fmt::Debug for Entry<'_> {
             d.field("key", &v);
         }
         if let Some(v) = self.value() {
-            d.field(
-                "value",
-                &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw),
-            );
+            d.field("value", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
         }
         if let Some(v) = self.kind() {
             d.field("kind", &v);
@@ -893,10 +824,7 @@ impl std::fmt::Debug for Entry<'_> {
             d.field("label", &nlspec_rt::display::List(self.label().map(|v| v)));
         }
         if let Some(v) = self.digest() {
-            d.field(
-                "digest",
-                &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex),
-            );
+            d.field("digest", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex));
         }
         if let Some(v) = self.owner_addr() {
             d.field("owner-addr", &v);
@@ -1082,10 +1010,7 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         self
     }
     /// Small numbered metadata slots; the slot number is the attribute type.
-    pub fn meta(
-        &mut self,
-        f: impl FnOnce(&mut MetaItemArrayEncoder<'_, '_>),
-    ) -> &mut Self {
+    pub fn meta(&mut self, f: impl FnOnce(&mut MetaItemArrayEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::entry::META);
         f(&mut MetaItemArrayEncoder::new(&mut *w));
@@ -1111,10 +1036,7 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         self
     }
     /// Which entries a dump returns.
-    pub fn filter(
-        &mut self,
-        f: impl FnOnce(&mut EntryFilterEncoder<'_, '_>),
-    ) -> &mut Self {
+    pub fn filter(&mut self, f: impl FnOnce(&mut EntryFilterEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::entry::FILTER);
         f(&mut EntryFilterEncoder::new(&mut *w));
@@ -1157,10 +1079,7 @@ impl<'a> EntryFilter<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1187,17 +1106,10 @@ impl<'a> EntryFilter<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
-            .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND |
-                    attrs::entry_filter::FLAGS
-                )
-            })
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+            !matches!(attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND | attrs::entry_filter::FLAGS)
+        })
     }
     /// An owned copy.
     pub fn to_owned(&self) -> EntryFilterOwned {
@@ -1297,10 +1209,7 @@ impl<'a> Tag<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1324,19 +1233,14 @@ impl<'a> Tag<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
             .filter(|attr| !matches!(attr.ty(), attrs::tag::NAME | attrs::tag::WEIGHT))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> TagOwned {
-        TagOwned {
-            name: self.name().map(|v| String::from(v)),
-            weight: self.weight().map(|v| v),
-        }
+        TagOwned { name: self.name().map(|v| String::from(v)), weight: self.weight().map(|v| v) }
     }
     /// The tag.
     pub fn name(&self) -> Option<&'a str> {
@@ -1414,11 +1318,7 @@ impl<'w, 'b> TagArrayEncoder<'w, 'b> {
     }
     /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
     /// the top two bits of a netlink attribute type are flags).
-    pub fn item_at(
-        &mut self,
-        index: u16,
-        f: impl FnOnce(&mut TagEncoder<'_, 'b>),
-    ) -> &mut Self {
+    pub fn item_at(&mut self, index: u16, f: impl FnOnce(&mut TagEncoder<'_, 'b>)) -> &mut Self {
         let nest = self.w.nest_start(index);
         f(&mut TagEncoder::new(&mut *self.w));
         self.w.nest_end(nest);
@@ -1441,10 +1341,7 @@ impl<'a> MetaItem<'a> {
         Self::decode_nested(raw, 0)
     }
     #[doc(hidden)]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -1467,18 +1364,12 @@ impl<'a> MetaItem<'a> {
         self.raw
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
-    pub fn unknown_attrs(
-        &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
-            .filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
+    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> MetaItemOwned {
-        MetaItemOwned {
-            value: self.value().map(|v| v),
-        }
+        MetaItemOwned { value: self.value().map(|v| v) }
     }
     /// The slot's value.
     pub fn value(&self) -> Option<u32> {
@@ -1537,11 +1428,7 @@ impl<'w, 'b> MetaItemArrayEncoder<'w, 'b> {
     }
     /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
     /// the top two bits of a netlink attribute type are flags).
-    pub fn item_at(
-        &mut self,
-        index: u16,
-        f: impl FnOnce(&mut MetaItemEncoder<'_, 'b>),
-    ) -> &mut Self {
+    pub fn item_at(&mut self, index: u16, f: impl FnOnce(&mut MetaItemEncoder<'_, 'b>)) -> &mut Self {
         let nest = self.w.nest_start(index);
         f(&mut MetaItemEncoder::new(&mut *self.w));
         self.w.nest_end(nest);
@@ -1560,10 +1447,7 @@ pub struct SetRequest {
 impl SetRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1712,11 +1596,7 @@ impl<'a> SetReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for SetReply<'a> {
@@ -1727,9 +1607,7 @@ impl<'a> std::ops::Deref for SetReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for SetReply<'_> {
     type Out<'a> = SetReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<SetReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<SetReply<'a>, nlspec_rt::DecodeError> {
         SetReply::decode(msg)
     }
 }
@@ -1744,10 +1622,7 @@ pub struct GetRequest {
 impl GetRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1798,10 +1673,7 @@ pub struct GetDumpRequest {
 impl GetDumpRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1861,11 +1733,7 @@ impl<'a> GetReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for GetReply<'a> {
@@ -1876,9 +1744,7 @@ impl<'a> std::ops::Deref for GetReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetReply<'_> {
     type Out<'a> = GetReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
         GetReply::decode(msg)
     }
 }
@@ -1893,10 +1759,7 @@ pub struct DeleteRequest {
 impl DeleteRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1947,10 +1810,7 @@ pub struct IncrRequest {
 impl IncrRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2015,11 +1875,7 @@ impl<'a> IncrReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for IncrReply<'a> {
@@ -2030,9 +1886,7 @@ impl<'a> std::ops::Deref for IncrReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for IncrReply<'_> {
     type Out<'a> = IncrReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<IncrReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<IncrReply<'a>, nlspec_rt::DecodeError> {
         IncrReply::decode(msg)
     }
 }
@@ -2047,10 +1901,7 @@ pub struct UpdateFlagsRequest {
 impl UpdateFlagsRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2078,11 +1929,7 @@ impl UpdateFlagsRequest {
     /// Flags to change (selector) and their new values.
     pub fn flag_update(mut self, value: EntryFlags, selector: EntryFlags) -> Self {
         self.put(|w| {
-            w.put_bitfield32(
-                attrs::entry::FLAG_UPDATE,
-                value.0 as u32,
-                selector.0 as u32,
-            );
+            w.put_bitfield32(attrs::entry::FLAG_UPDATE, value.0 as u32, selector.0 as u32);
         });
         self
     }
@@ -2119,11 +1966,7 @@ impl<'a> UpdateFlagsReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for UpdateFlagsReply<'a> {
@@ -2134,9 +1977,7 @@ impl<'a> std::ops::Deref for UpdateFlagsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for UpdateFlagsReply<'_> {
     type Out<'a> = UpdateFlagsReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<UpdateFlagsReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<UpdateFlagsReply<'a>, nlspec_rt::DecodeError> {
         UpdateFlagsReply::decode(msg)
     }
 }
@@ -2151,10 +1992,7 @@ pub struct FillRequest {
 impl FillRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2219,11 +2057,7 @@ impl<'a> FillReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for FillReply<'a> {
@@ -2234,9 +2068,7 @@ impl<'a> std::ops::Deref for FillReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for FillReply<'_> {
     type Out<'a> = FillReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<FillReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<FillReply<'a>, nlspec_rt::DecodeError> {
         FillReply::decode(msg)
     }
 }
@@ -2251,10 +2083,7 @@ pub struct ClearRequest {
 impl ClearRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2302,11 +2131,7 @@ impl<'a> ClearReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for ClearReply<'a> {
@@ -2317,9 +2142,7 @@ impl<'a> std::ops::Deref for ClearReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for ClearReply<'_> {
     type Out<'a> = ClearReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<ClearReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<ClearReply<'a>, nlspec_rt::DecodeError> {
         ClearReply::decode(msg)
     }
 }
@@ -2335,10 +2158,7 @@ pub struct StatsRequest {
 impl StatsRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2387,11 +2207,7 @@ impl<'a> StatsReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for StatsReply<'a> {
@@ -2402,9 +2218,7 @@ impl<'a> std::ops::Deref for StatsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for StatsReply<'_> {
     type Out<'a> = StatsReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<StatsReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<StatsReply<'a>, nlspec_rt::DecodeError> {
         StatsReply::decode(msg)
     }
 }
@@ -2420,10 +2234,7 @@ pub struct PoolStatsRequest {
 impl PoolStatsRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: KvHdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -2472,11 +2283,7 @@ impl<'a> PoolStatsReply<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for PoolStatsReply<'a> {
@@ -2487,9 +2294,7 @@ impl<'a> std::ops::Deref for PoolStatsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for PoolStatsReply<'_> {
     type Out<'a> = PoolStatsReply<'a>;
-    fn decode_msg<'a>(
-        msg: &nlspec_rt::GenlMsg<'a>,
-    ) -> Result<PoolStatsReply<'a>, nlspec_rt::DecodeError> {
+    fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<PoolStatsReply<'a>, nlspec_rt::DecodeError> {
         PoolStatsReply::decode(msg)
     }
 }
@@ -2511,11 +2316,7 @@ impl<'a> ChangeNtfNotification<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for ChangeNtfNotification<'a> {
@@ -2543,11 +2344,7 @@ impl<'a> EvictNtfNotification<'a> {
     /// Decode a received message (its command is not checked).
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
-            header,
-            attrs: Entry::decode(msg.attr_bytes())?,
-            msg: *msg,
-        })
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
     }
 }
 impl<'a> std::ops::Deref for EvictNtfNotification<'a> {
@@ -2577,39 +2374,19 @@ impl<'a> Notification<'a> {
     }
     /// Decode a multicast message if it comes from family id `family`; a message of
     /// another family (a socket can join several families' groups) is `Other`.
-    pub fn decode_for(
-        family: u16,
-        msg: &nlspec_rt::NlMsg<'a>,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_for(family: u16, msg: &nlspec_rt::NlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         let head = msg.genl(0)?;
         if head.family() != family {
             return Ok(Self::Other(head));
         }
         Self::decode_cmd(msg, head)
     }
-    fn decode_cmd(
-        msg: &nlspec_rt::NlMsg<'a>,
-        head: nlspec_rt::GenlMsg<'a>,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(
-            match head.cmd() {
-                10 => {
-                    Self::ChangeNtf(
-                        ChangeNtfNotification::decode(
-                            &msg.genl(ChangeNtfNotification::HEADER_SIZE)?,
-                        )?,
-                    )
-                }
-                11 => {
-                    Self::EvictNtf(
-                        EvictNtfNotification::decode(
-                            &msg.genl(EvictNtfNotification::HEADER_SIZE)?,
-                        )?,
-                    )
-                }
-                _ => Self::Other(head),
-            },
-        )
+    fn decode_cmd(msg: &nlspec_rt::NlMsg<'a>, head: nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Ok(match head.cmd() {
+            10 => Self::ChangeNtf(ChangeNtfNotification::decode(&msg.genl(ChangeNtfNotification::HEADER_SIZE)?)?),
+            11 => Self::EvictNtf(EvictNtfNotification::decode(&msg.genl(EvictNtfNotification::HEADER_SIZE)?)?),
+            _ => Self::Other(head),
+        })
     }
 }
 /// The family's multicast groups.
@@ -2639,9 +2416,7 @@ pub struct Client {
 impl Client {
     /// Open a socket.
     pub fn new() -> Result<Self, nlspec_rt::Error> {
-        Ok(Self {
-            sock: nlspec_rt::GenlSocket::new()?,
-        })
+        Ok(Self { sock: nlspec_rt::GenlSocket::new()? })
     }
     /// Use an existing socket.
     pub fn from_socket(sock: nlspec_rt::GenlSocket) -> Self {
@@ -2657,9 +2432,7 @@ impl Client {
     }
     /// The family as the kernel registered it (id, version, ops, groups); resolved
     /// through nlctrl once, then cached.
-    pub fn family(
-        &mut self,
-    ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+    pub fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
         self.sock.resolve_family(FAMILY_NAME)
     }
     /// Create or replace an entry.
@@ -2675,10 +2448,7 @@ impl Client {
     /// Read one entry, or dump the namespace.
     ///
     /// Dump: iterate the returned iterator for the replies.
-    pub fn get_dump(
-        &mut self,
-        req: &GetDumpRequest,
-    ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
+    pub fn get_dump(&mut self, req: &GetDumpRequest) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Remove an entry.
@@ -2690,53 +2460,35 @@ impl Client {
     /// Add a signed delta to a counter entry, creating it at zero if missing.
     ///
     /// Needs `CAP_NET_ADMIN` in the network namespace's user namespace.
-    pub fn incr(
-        &mut self,
-        req: &IncrRequest,
-    ) -> Result<IncrReply<'_>, nlspec_rt::Error> {
+    pub fn incr(&mut self, req: &IncrRequest) -> Result<IncrReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Change some flags of an entry, leaving the others as they are.
     ///
     /// Needs `CAP_NET_ADMIN`.
-    pub fn update_flags(
-        &mut self,
-        req: &UpdateFlagsRequest,
-    ) -> Result<UpdateFlagsReply<'_>, nlspec_rt::Error> {
+    pub fn update_flags(&mut self, req: &UpdateFlagsRequest) -> Result<UpdateFlagsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Create many counter entries named key-prefix followed by a number, for testing dumps.
     ///
     /// Needs `CAP_NET_ADMIN`.
-    pub fn fill(
-        &mut self,
-        req: &FillRequest,
-    ) -> Result<FillReply<'_>, nlspec_rt::Error> {
+    pub fn fill(&mut self, req: &FillRequest) -> Result<FillReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Remove every entry of the namespace that is not persistent.
     ///
     /// Needs `CAP_NET_ADMIN`.
-    pub fn clear(
-        &mut self,
-        req: &ClearRequest,
-    ) -> Result<ClearReply<'_>, nlspec_rt::Error> {
+    pub fn clear(&mut self, req: &ClearRequest) -> Result<ClearReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Store-wide counters. Registered only in kernels with networking (config-cond net),
     /// which is every kernel a genetlink module loads in.
-    pub fn stats(
-        &mut self,
-        req: &StatsRequest,
-    ) -> Result<StatsReply<'_>, nlspec_rt::Error> {
+    pub fn stats(&mut self, req: &StatsRequest) -> Result<StatsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Never served by the project's test kernels: config-cond page-pool, which their
     /// configuration leaves off, so the op is not registered (shows config-cond at work).
-    pub fn pool_stats(
-        &mut self,
-        req: &PoolStatsRequest,
-    ) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
+    pub fn pool_stats(&mut self, req: &PoolStatsRequest) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// Join multicast group `group` (resolved by name through nlctrl).
@@ -2781,9 +2533,7 @@ pub mod async_client {
     impl AsyncClient {
         /// Open a socket.
         pub fn new() -> Result<Self, nlspec_rt::Error> {
-            Ok(Self {
-                sock: nlspec_rt::AsyncGenlSocket::new()?,
-            })
+            Ok(Self { sock: nlspec_rt::AsyncGenlSocket::new()? })
         }
         /// Use an existing socket.
         pub fn from_socket(sock: nlspec_rt::AsyncGenlSocket) -> Self {
@@ -2799,52 +2549,35 @@ pub mod async_client {
         }
         /// The family as the kernel registered it (id, version, ops, groups); resolved
         /// through nlctrl once, then cached.
-        pub async fn family(
-            &mut self,
-        ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+        pub async fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
             self.sock.resolve_family(FAMILY_NAME).await
         }
         /// Create or replace an entry.
         ///
         /// Needs `CAP_NET_ADMIN`.
-        pub async fn set(
-            &mut self,
-            req: &SetRequest,
-        ) -> Result<SetReply<'_>, nlspec_rt::Error> {
+        pub async fn set(&mut self, req: &SetRequest) -> Result<SetReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Read one entry, or dump the namespace.
-        pub async fn get(
-            &mut self,
-            req: &GetRequest,
-        ) -> Result<GetReply<'_>, nlspec_rt::Error> {
+        pub async fn get(&mut self, req: &GetRequest) -> Result<GetReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Read one entry, or dump the namespace.
         ///
         /// Dump: iterate the returned iterator for the replies.
-        pub async fn get_dump(
-            &mut self,
-            req: &GetDumpRequest,
-        ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
+        pub async fn get_dump(&mut self, req: &GetDumpRequest) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// Remove an entry.
         ///
         /// Needs `CAP_NET_ADMIN`.
-        pub async fn delete(
-            &mut self,
-            req: &DeleteRequest,
-        ) -> Result<(), nlspec_rt::Error> {
+        pub async fn delete(&mut self, req: &DeleteRequest) -> Result<(), nlspec_rt::Error> {
             nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// Add a signed delta to a counter entry, creating it at zero if missing.
         ///
         /// Needs `CAP_NET_ADMIN` in the network namespace's user namespace.
-        pub async fn incr(
-            &mut self,
-            req: &IncrRequest,
-        ) -> Result<IncrReply<'_>, nlspec_rt::Error> {
+        pub async fn incr(&mut self, req: &IncrRequest) -> Result<IncrReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Change some flags of an entry, leaving the others as they are.
@@ -2859,49 +2592,32 @@ pub mod async_client {
         /// Create many counter entries named key-prefix followed by a number, for testing dumps.
         ///
         /// Needs `CAP_NET_ADMIN`.
-        pub async fn fill(
-            &mut self,
-            req: &FillRequest,
-        ) -> Result<FillReply<'_>, nlspec_rt::Error> {
+        pub async fn fill(&mut self, req: &FillRequest) -> Result<FillReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Remove every entry of the namespace that is not persistent.
         ///
         /// Needs `CAP_NET_ADMIN`.
-        pub async fn clear(
-            &mut self,
-            req: &ClearRequest,
-        ) -> Result<ClearReply<'_>, nlspec_rt::Error> {
+        pub async fn clear(&mut self, req: &ClearRequest) -> Result<ClearReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Store-wide counters. Registered only in kernels with networking (config-cond net),
         /// which is every kernel a genetlink module loads in.
-        pub async fn stats(
-            &mut self,
-            req: &StatsRequest,
-        ) -> Result<StatsReply<'_>, nlspec_rt::Error> {
+        pub async fn stats(&mut self, req: &StatsRequest) -> Result<StatsReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Never served by the project's test kernels: config-cond page-pool, which their
         /// configuration leaves off, so the op is not registered (shows config-cond at work).
-        pub async fn pool_stats(
-            &mut self,
-            req: &PoolStatsRequest,
-        ) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
+        pub async fn pool_stats(&mut self, req: &PoolStatsRequest) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Join multicast group `group` (resolved by name through nlctrl).
-        pub async fn subscribe(
-            &mut self,
-            group: Group,
-        ) -> Result<u32, nlspec_rt::Error> {
+        pub async fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
             self.sock.subscribe(FAMILY_NAME, group.name()).await
         }
         /// The next notification of a subscribed group (queued ones first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
-        pub async fn recv_notification(
-            &mut self,
-        ) -> Result<Notification<'_>, nlspec_rt::Error> {
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let family = self.family().await?.id;
             let n = self.sock.recv_notification().await?;
             Ok(Notification::decode_for(family, &n.msg)?)
@@ -2917,175 +2633,53 @@ pub mod schema {
     pub static ENTRY: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "entry",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 0,
-                name: "unspec",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "key",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "value",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 3,
-                name: "kind",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 4,
-                name: "flags",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 5,
-                name: "ttl-ms",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 6,
-                name: "priority",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 7,
-                name: "counter",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 8,
-                name: "delta",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 9,
-                name: "stats",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 10,
-                name: "tags",
-                nest: nlspec_rt::NestKind::Array(Some(&TAG)),
-            },
-            nlspec_rt::AttrInfo {
-                ty: 11,
-                name: "label",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 12,
-                name: "digest",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 13,
-                name: "owner-addr",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 14,
-                name: "owner-port",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 15,
-                name: "meta",
-                nest: nlspec_rt::NestKind::Array(Some(&META_ITEM)),
-            },
-            nlspec_rt::AttrInfo {
-                ty: 16,
-                name: "flag-update",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 17,
-                name: "pad",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 18,
-                name: "change",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 19,
-                name: "create-only",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 20,
-                name: "filter",
-                nest: nlspec_rt::NestKind::Nest(&ENTRY_FILTER),
-            },
-            nlspec_rt::AttrInfo {
-                ty: 21,
-                name: "count",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 22,
-                name: "old-counter",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 23,
-                name: "open-dumps",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 0, name: "unspec", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 1, name: "key", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "value", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 3, name: "kind", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 4, name: "flags", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 5, name: "ttl-ms", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 6, name: "priority", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 7, name: "counter", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 8, name: "delta", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 9, name: "stats", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 10, name: "tags", nest: nlspec_rt::NestKind::Array(Some(&TAG)) },
+            nlspec_rt::AttrInfo { ty: 11, name: "label", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 12, name: "digest", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 13, name: "owner-addr", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 14, name: "owner-port", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 15, name: "meta", nest: nlspec_rt::NestKind::Array(Some(&META_ITEM)) },
+            nlspec_rt::AttrInfo { ty: 16, name: "flag-update", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 17, name: "pad", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 18, name: "change", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 19, name: "create-only", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 20, name: "filter", nest: nlspec_rt::NestKind::Nest(&ENTRY_FILTER) },
+            nlspec_rt::AttrInfo { ty: 21, name: "count", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 22, name: "old-counter", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 23, name: "open-dumps", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `entry-filter`.
     pub static ENTRY_FILTER: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "entry-filter",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "key",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 3,
-                name: "kind",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 4,
-                name: "flags",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "key", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 3, name: "kind", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 4, name: "flags", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `tag`.
     pub static TAG: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "tag",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "name",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "weight",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "name", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "weight", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `meta-item`.
     pub static META_ITEM: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "meta-item",
-        attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "value",
-                nest: nlspec_rt::NestKind::None,
-            },
-        ],
+        attrs: &[nlspec_rt::AttrInfo { ty: 1, name: "value", nest: nlspec_rt::NestKind::None }],
     };
 }
 /// Validate each member of the array nest `attr` with `f`, locating errors at
