@@ -1,72 +1,37 @@
-//! I/O-free protocol state shared by the sync [`crate::GenlSocket`] and the tokio
-//! [`crate::AsyncGenlSocket`]: buffers, sequence numbers, the notification queue, and the
-//! step functions that interpret received datagrams. The drivers only move bytes.
+//! The I/O-free protocol state machine that every socket drives: the sync [`crate::NlSocket`]
+//! (and [`crate::GenlSocket`] on it) and the tokio [`crate::AsyncGenlSocket`]. Buffers,
+//! sequence numbers, the notification queue, and the step functions that interpret received
+//! datagrams (replies and ACKs of requests, dump parts, batches, abandoned dumps to drain). The
+//! drivers only move bytes; nothing here does I/O or depends on a module that does.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::collections::VecDeque;
 
 use crate::attr::AttrWriter;
-use crate::ctrl::FamilyInfo;
 use crate::error::{parse_done_msg_warn, parse_error_msg_warn, Error, RequestContext, Warning};
 use crate::msg::{
-    finish_message, nlmsg_align, start_message, GenlMsg, NlMsg, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
-    NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    finish_message, nlmsg_align, start_message, start_nl_message, GenlMsg, NlMsg, NlRequest, RecvInfo, Request,
+    GENL_HDRLEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use crate::schema::AttrSet;
-use crate::socket::Notification;
-use crate::sys::RecvInfo;
 
 /// Default receive buffer: 32 KiB, the largest datagram the kernel builds for dumps.
 pub const DEFAULT_RX_BUFFER: usize = 32 * 1024;
 
-/// Describes one Generic Netlink request: family, command, version, extra flags, fixed header
-/// and (optionally) the attribute-name table used to name attributes in kernel errors.
+/// A multicast message received on a subscribed group.
 #[derive(Debug, Clone, Copy)]
-pub struct Request<'h> {
-    /// Family id (from [`crate::GenlSocket::resolve_family`]).
-    pub family: u16,
-    /// Command number.
-    pub cmd: u8,
-    /// Family interface version to put in the `genlmsghdr`.
-    pub version: u8,
-    /// Extra `NLM_F_*` flags (e.g. `NLM_F_CREATE`); `NLM_F_REQUEST`, `NLM_F_ACK` and
-    /// `NLM_F_DUMP` are added by the call that sends it.
-    pub flags: u16,
-    /// The family's fixed header bytes (empty if it has none). Its length is also the fixed
-    /// header size assumed for the reply.
-    pub header: &'h [u8],
-    /// Names of the request's top-level attributes, for extended-ACK paths.
-    pub schema: Option<&'static AttrSet>,
+pub struct Notification<'a> {
+    /// The multicast group id it was sent to.
+    pub group: u32,
+    /// The message. Generic Netlink: decode it with [`Notification::genl`] (or [`NlMsg::genl`])
+    /// and the family's fixed-header size; other protocols: its payload is the fixed header
+    /// and the attributes.
+    pub msg: NlMsg<'a>,
 }
 
-impl Request<'static> {
-    /// A request with no extra flags, no fixed header and no name table.
-    pub const fn new(family: u16, cmd: u8, version: u8) -> Self {
-        Request { family, cmd, version, flags: 0, header: &[], schema: None }
-    }
-}
-
-impl<'h> Request<'h> {
-    /// Add `NLM_F_*` flags.
-    pub const fn flags(mut self, flags: u16) -> Self {
-        self.flags |= flags;
-        self
-    }
-    /// Set the fixed header bytes.
-    pub const fn header<'x>(self, header: &'x [u8]) -> Request<'x> {
-        Request {
-            family: self.family,
-            cmd: self.cmd,
-            version: self.version,
-            flags: self.flags,
-            header,
-            schema: self.schema,
-        }
-    }
-    /// Set the attribute-name table.
-    pub const fn schema(mut self, schema: &'static AttrSet) -> Self {
-        self.schema = Some(schema);
-        self
+impl<'a> Notification<'a> {
+    /// View as a Generic Netlink message with a `hdrsize`-byte fixed header.
+    pub fn genl(&self, hdrsize: usize) -> Result<GenlMsg<'a>, Error> {
+        Ok(self.msg.genl(hdrsize)?)
     }
 }
 
@@ -186,6 +151,8 @@ pub(crate) struct Core {
     pub port: u32,
     seq: u32,
     tx: Vec<u8>,
+    /// Protocol header size of the request in `tx` (`GENL_HDRLEN` or 0), for error offsets.
+    tx_proto_hdrlen: usize,
     tx_hdrsize: usize,
     tx_schema: Option<&'static AttrSet>,
     pub rx: Vec<u8>,
@@ -201,7 +168,9 @@ pub(crate) struct Core {
     pub grow: bool,
     /// A dump the caller abandoned: drain it before the next request.
     pub drain: Option<u32>,
-    pub families: HashMap<String, Arc<FamilyInfo>>,
+    /// Whether a dump message flagged `NLM_F_DUMP_INTR` ends the dump with
+    /// [`Error::DumpInterrupted`] (the default), or is returned like any other.
+    pub dump_intr_fatal: bool,
     /// Datagrams received so far (all kinds).
     pub datagrams: u64,
     /// The kernel reported `ENOBUFS` (queue overflow) and it was not reported yet.
@@ -220,6 +189,7 @@ impl Core {
             port,
             seq: 0,
             tx: Vec::with_capacity(256),
+            tx_proto_hdrlen: 0,
             tx_hdrsize: 0,
             tx_schema: None,
             rx: vec![0; DEFAULT_RX_BUFFER],
@@ -234,7 +204,7 @@ impl Core {
             spare: Vec::new(),
             grow: true,
             drain: None,
-            families: HashMap::new(),
+            dump_intr_fatal: true,
             datagrams: 0,
             overrun: false,
             lossy: false,
@@ -272,7 +242,7 @@ impl Core {
         self.seq
     }
 
-    /// Encode a request into `tx`; returns its sequence number.
+    /// Encode a Generic Netlink request into `tx`; returns its sequence number.
     pub fn build(&mut self, req: &Request<'_>, flags: u16, f: impl FnOnce(&mut AttrWriter<'_>)) -> Result<u32, Error> {
         let seq = self.next_seq();
         start_message(
@@ -285,18 +255,45 @@ impl Core {
             req.version,
             req.header,
         );
+        self.finish_build(GENL_HDRLEN, req.header.len(), req.schema, f)?;
+        Ok(seq)
+    }
+
+    /// Encode a request without a Generic Netlink header (netlink-raw protocols) into `tx`;
+    /// returns its sequence number.
+    pub fn build_nl(
+        &mut self,
+        req: &NlRequest<'_>,
+        flags: u16,
+        f: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<u32, Error> {
+        let seq = self.next_seq();
+        start_nl_message(&mut self.tx, req.ty, req.flags | flags | NLM_F_REQUEST, seq, self.port, req.header);
+        self.finish_build(0, req.header.len(), req.schema, f)?;
+        Ok(seq)
+    }
+
+    /// After the headers: the attributes, the length, and the state of a fresh request.
+    fn finish_build(
+        &mut self,
+        proto_hdrlen: usize,
+        hdrsize: usize,
+        schema: Option<&'static AttrSet>,
+        f: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<(), Error> {
         let mut w = AttrWriter::new(&mut self.tx);
         f(&mut w);
         w.finish()?;
         finish_message(&mut self.tx)?;
-        self.tx_hdrsize = req.header.len();
-        self.tx_schema = req.schema;
+        self.tx_proto_hdrlen = proto_hdrlen;
+        self.tx_hdrsize = hdrsize;
+        self.tx_schema = schema;
         // A fresh request: whatever was left in the receive buffer is stale.
         self.lossy = false;
         self.warning = None;
         self.rx_len = 0;
         self.rx_pos = 0;
-        Ok(seq)
+        Ok(())
     }
 
     /// Encode several requests (each with `NLM_F_ACK` and `flags`, attributes given as
@@ -351,7 +348,12 @@ impl Core {
                     let b = &mut st.msgs[i];
                     b.acked = true;
                     st.pending -= 1;
-                    let ctx = RequestContext { bytes: &self.tx[b.start..b.end], hdrsize: b.hdrsize, schema: b.schema };
+                    let ctx = RequestContext {
+                        bytes: &self.tx[b.start..b.end],
+                        proto_hdrlen: GENL_HDRLEN,
+                        hdrsize: b.hdrsize,
+                        schema: b.schema,
+                    };
                     let r = if m.hdr.ty == NLMSG_DONE {
                         parse_done_msg_warn(&m, Some(ctx))
                     } else {
@@ -370,7 +372,12 @@ impl Core {
     }
 
     fn ctx(&self) -> RequestContext<'_> {
-        RequestContext { bytes: &self.tx, hdrsize: self.tx_hdrsize, schema: self.tx_schema }
+        RequestContext {
+            bytes: &self.tx,
+            proto_hdrlen: self.tx_proto_hdrlen,
+            hdrsize: self.tx_hdrsize,
+            schema: self.tx_schema,
+        }
     }
 
     pub fn buf_mut(&mut self, slot: Slot) -> &mut Vec<u8> {
@@ -559,7 +566,7 @@ impl Core {
                     if st.draining {
                         continue;
                     }
-                    if m.hdr.flags & NLM_F_DUMP_INTR != 0 {
+                    if self.dump_intr_fatal && m.hdr.flags & NLM_F_DUMP_INTR != 0 {
                         st.done = true;
                         self.drain = Some(st.seq);
                         return DumpStep::Err(Error::DumpInterrupted);
@@ -594,6 +601,11 @@ impl Core {
     /// functions), with a `hdrsize`-byte fixed header.
     pub fn rx_msg(&self, (a, b): (usize, usize), hdrsize: usize) -> Result<GenlMsg<'_>, Error> {
         Ok(GenlMsg::parse(&self.rx[a..b], hdrsize)?)
+    }
+
+    /// The message at byte range `a..b` of `rx`, as a plain netlink message.
+    pub fn rx_nlmsg(&self, (a, b): (usize, usize)) -> Result<NlMsg<'_>, Error> {
+        Ok(NlMsg::parse(&self.rx[a..b])?)
     }
 
     /// The notification at byte range `a..b` of `notif` (from [`Core::notif_step`]).
@@ -968,6 +980,64 @@ mod tests {
             ["0:reply 5", "0:reply 6", "0:ack", format!("1:err {} at .2", libc::ERANGE).as_str(), "2:warn heads up"]
         );
         assert!(st.done());
+    }
+
+    /// A request of a netlink-raw protocol: no `genlmsghdr`, the fixed header right after the
+    /// `nlmsghdr`; its kernel error's offset resolved after that fixed header.
+    #[test]
+    fn raw_protocol_request_and_error_offset() {
+        let mut c = Core::new(7);
+        let ifinfomsg = [0u8; 16];
+        let req = NlRequest::new(18).flags(crate::msg::NLM_F_CREATE).header(&ifinfomsg);
+        let seq = c.build_nl(&req, crate::msg::NLM_F_ACK, |w| w.put_str(3, "eth0")).unwrap();
+        let tx = c.tx().to_vec();
+        let m = NlMsg::parse(&tx).unwrap();
+        assert_eq!((m.hdr.ty, m.hdr.seq, m.hdr.pid), (18, seq, 7));
+        assert_eq!(m.hdr.flags, NLM_F_REQUEST | crate::msg::NLM_F_ACK | crate::msg::NLM_F_CREATE);
+        assert_eq!(m.hdr.len as usize, tx.len());
+        assert_eq!(&m.payload()[..16], &ifinfomsg);
+        let a = crate::attr::Attrs::new(&m.payload()[16..]).next().unwrap().unwrap();
+        assert_eq!((a.ty(), a.get_str().unwrap()), (3, "eth0"));
+
+        // The kernel points at the attribute (offset 32: nlmsghdr + ifinfomsg).
+        let mut e = err(seq, libc::ERANGE);
+        let mut offs = Vec::new();
+        let mut w = AttrWriter::new(&mut offs);
+        w.put_u32(crate::error::NLMSGERR_ATTR_OFFS, 32);
+        w.finish().unwrap();
+        e.extend_from_slice(&offs);
+        let l = e.len() as u32;
+        e[0..4].copy_from_slice(&l.to_ne_bytes());
+        e[6..8].copy_from_slice(&(crate::msg::NLM_F_CAPPED | crate::msg::NLM_F_ACK_TLVS).to_ne_bytes());
+        let mut st = ReqState { seq, reply: None, want_reply: false };
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &e, 0) else { panic!() };
+        match c.request_step(&mut st, len) {
+            Some(Err(Error::Kernel { errno, path, offset, .. })) => {
+                assert_eq!((errno, offset), (libc::ERANGE, Some(32)));
+                assert_eq!(path.unwrap().to_string(), ".3");
+            }
+            _ => panic!(),
+        }
+    }
+
+    /// `NLM_F_DUMP_INTR` ends a dump by default; with `dump_intr_fatal` off the flagged
+    /// messages are items like the others.
+    #[test]
+    fn dump_intr_not_fatal() {
+        let mut c = Core::new(1);
+        c.dump_intr_fatal = false;
+        let seq = c.build_nl(&NlRequest::new(18), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState::new(seq);
+        let mut d = msg(16, NLM_F_MULTI | NLM_F_DUMP_INTR, seq, &[0; 16]);
+        d.extend_from_slice(&msg(16, NLM_F_MULTI | NLM_F_DUMP_INTR, seq, &[0; 16]));
+        d.extend_from_slice(&done(seq, 0));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        for _ in 0..2 {
+            let DumpStep::Item(a, b) = c.dump_step(&mut st) else { panic!() };
+            assert_ne!(c.rx_nlmsg((a, b)).unwrap().hdr.flags & NLM_F_DUMP_INTR, 0);
+        }
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+        assert_eq!(c.drain, None);
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! Just enough of nlctrl (the Generic Netlink controller, family id 0x10), hand-decoded, for
 //! the runtime to bootstrap: family and multicast-group resolution, the family list, and the
 //! policy dump. (The generated nlctrl client covers the whole family; the runtime must not
-//! depend on it.)
+//! depend on it.) Requests and decoders only, no I/O: the sockets send them
+//! ([`crate::GenlSocket::resolve_family`], [`crate::GenlSocket::family_policy`], ...).
 
 use crate::attr::{AttrWriter, DecodeError};
-use crate::core::Request;
 use crate::error::{Error, Policy};
-use crate::msg::GenlMsg;
+use crate::msg::{GenlMsg, Request};
 
 /// nlctrl's fixed family id (`GENL_ID_CTRL`).
 pub const GENL_ID_CTRL: u16 = 0x10;
@@ -231,17 +231,4 @@ pub fn decode_policy_msg(msg: &GenlMsg<'_>, out: &mut Vec<PolicyDumpEntry>) -> R
         }
     }
     Ok(())
-}
-
-impl crate::GenlSocket {
-    /// The policies of family `name` (nlctrl `getpolicy` dump), decoded.
-    pub fn family_policy(&mut self, name: &str) -> Result<Vec<PolicyDumpEntry>, Error> {
-        let req = getpolicy_request();
-        let mut it = self.dump(&req, |w| put_family_name(w, name))?;
-        let mut out = Vec::new();
-        while let Some(m) = it.next() {
-            decode_policy_msg(&m?, &mut out)?;
-        }
-        Ok(out)
-    }
 }

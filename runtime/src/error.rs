@@ -426,8 +426,12 @@ pub struct Located {
 /// top-level attributes; without it (or below what it describes) the path is numeric.
 /// Never panics on any input; stops at the deepest attribute containing the offset.
 pub fn offset_to_path(request: &[u8], offset: usize, hdrsize: usize, schema: Option<&'static AttrSet>) -> Located {
+    locate_at(request, offset, NLMSG_HDRLEN + GENL_HDRLEN + nlmsg_align(hdrsize), schema)
+}
+
+/// [`offset_to_path`] for a request whose attributes start at byte `start`.
+fn locate_at(request: &[u8], offset: usize, mut start: usize, schema: Option<&'static AttrSet>) -> Located {
     let mut path = AttrPath::new();
-    let mut start = NLMSG_HDRLEN + GENL_HDRLEN + nlmsg_align(hdrsize);
     let end = match NlMsgHdr::parse(request) {
         Ok(h) => (h.len as usize).min(request.len()),
         Err(_) => request.len(),
@@ -503,10 +507,20 @@ pub fn offset_to_path(request: &[u8], offset: usize, hdrsize: usize, schema: Opt
 pub struct RequestContext<'r> {
     /// The request bytes as sent.
     pub bytes: &'r [u8],
+    /// Size of the protocol header between the `nlmsghdr` and the family's fixed header:
+    /// [`GENL_HDRLEN`] for Generic Netlink, 0 for the netlink-raw protocols (rtnetlink, ...).
+    pub proto_hdrlen: usize,
     /// Its family fixed-header size.
     pub hdrsize: usize,
     /// Names for its top-level attributes.
     pub schema: Option<&'static AttrSet>,
+}
+
+impl RequestContext<'_> {
+    /// Where the request's attributes start.
+    fn attrs_start(&self) -> usize {
+        NLMSG_HDRLEN + nlmsg_align(self.proto_hdrlen + self.hdrsize)
+    }
 }
 
 fn error_from_tlvs(errno: i32, tlvs: &[u8], req: Option<RequestContext<'_>>) -> Error {
@@ -531,7 +545,7 @@ fn error_from_tlvs(errno: i32, tlvs: &[u8], req: Option<RequestContext<'_>>) -> 
             _ => {}
         }
     }
-    let locate = |off: u32| req.map(|r| offset_to_path(r.bytes, off as usize, r.hdrsize, r.schema));
+    let locate = |off: u32| req.map(|r| locate_at(r.bytes, off as usize, r.attrs_start(), r.schema));
     let path = offset.and_then(|o| locate(o).map(|l| l.path));
     let missing = miss_type.map(|t| {
         let ty = t as u16;

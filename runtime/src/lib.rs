@@ -6,16 +6,25 @@
 //! - [`GenlSocket`]: requests with sequence numbers and ACKs, dumps ([`DumpIter`]),
 //!   notifications, family resolution through nlctrl ([`ctrl`]); `AsyncGenlSocket` is the
 //!   same on tokio (cargo feature `tokio`).
+//! - [`NlSocket`]: the same machinery for any netlink protocol (rtnetlink and the other
+//!   netlink-raw families), with [`NlRequest`]s and [`NlMsg`] replies; [`GenlSocket`] is built
+//!   on it.
 //! - [`Error`]: kernel errors with the extended ACK decoded (message, attribute path,
 //!   missing attribute, policy).
 //! - [`schema`]: attribute-name tables generated clients pass so kernel error paths read
 //!   `.ops[2].flags` instead of `.6.2.2`.
 //!
+//! Inside, the layers depend downwards only: the plain data and codecs (`attr`, `schema`,
+//! `msg`, `error`, `ctrl`), the I/O-free protocol state machine (`core`: buffers, sequence
+//! matching, the notification queue, dump draining), the syscalls (`sys`), and the drivers that
+//! move bytes between them (`nlsocket`, `socket`, `tokio_socket`), with `typed` on top.
+//!
 //! The syscall layer is `libc`, used directly in one small module (`sys`) where every `unsafe`
-//! block has its safety argument (the only other `unsafe` is registering the fd with tokio): the runtime needs `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`,
-//! `NETLINK_GET_STRICT_CHK`, `NETLINK_PKTINFO`, `NETLINK_ADD/DROP_MEMBERSHIP`,
-//! `recv(MSG_PEEK | MSG_TRUNC)` and a raw fd for tokio's `AsyncFd`; `libc` provides all of them
-//! with the kernel's exact values, where the wrapper crates cover only a subset.
+//! block has its safety argument (the only other `unsafe` is registering the fd with tokio):
+//! the runtime needs `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`, `NETLINK_GET_STRICT_CHK`,
+//! `NETLINK_PKTINFO`, `NETLINK_ADD/DROP_MEMBERSHIP`, `recv(MSG_PEEK | MSG_TRUNC)` and a raw fd
+//! for tokio's `AsyncFd`; `libc` provides all of them with the kernel's exact values, where the
+//! wrapper crates cover only a subset.
 //!
 //! Replies and dump messages are views of the socket's receive buffer: decoding allocates
 //! nothing per message. Receive buffers start at 32 KiB and grow to fit any datagram (sized
@@ -53,6 +62,7 @@ pub mod ctrl;
 pub mod display;
 pub mod error;
 pub mod msg;
+mod nlsocket;
 pub mod schema;
 mod socket;
 mod sys;
@@ -63,12 +73,13 @@ pub mod typed;
 pub use crate::attr::{
     Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest, PathSeg,
 };
-pub use crate::core::{Request, DEFAULT_RX_BUFFER};
+pub use crate::core::{Notification, DEFAULT_RX_BUFFER};
 pub use crate::ctrl::FamilyInfo;
 pub use crate::error::{Error, MissingAttr, Policy, Warning};
-pub use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg};
+pub use crate::msg::{GenlMsg, NlMsg, NlRequest, OwnedGenlMsg, Request};
+pub use crate::nlsocket::{NlDumpIter, NlSocket};
 pub use crate::schema::{AttrInfo, AttrSet, NestKind};
-pub use crate::socket::{BatchItem, BatchIter, DumpIter, GenlSocket, Notification, ReplyIter};
+pub use crate::socket::{BatchItem, BatchIter, DumpIter, GenlSocket, ReplyIter};
 #[cfg(feature = "tokio")]
 pub use crate::tokio_socket::{AsyncBatchIter, AsyncDumpIter, AsyncGenlSocket, AsyncReplyIter};
 #[cfg(feature = "tokio")]
@@ -81,6 +92,7 @@ mod send_check {
     #[test]
     fn sockets_are_send() {
         assert_send::<crate::GenlSocket>();
+        assert_send::<crate::NlSocket>();
         assert_send::<crate::Error>();
         #[cfg(feature = "tokio")]
         assert_send::<crate::AsyncGenlSocket>();

@@ -1,10 +1,15 @@
-//! Netlink and Generic Netlink message headers, and borrowed views of received messages.
+//! Netlink and Generic Netlink message headers, borrowed views of received messages, and the
+//! descriptions of outgoing requests ([`Request`], [`NlRequest`]). Plain data: no I/O.
 //!
 //! Layout of a Generic Netlink message:
 //! `nlmsghdr` (16 bytes) · `genlmsghdr` (4 bytes) · family fixed header (`hdrsize` bytes, often
 //! 0; raw bytes that generated code decodes) · attributes.
+//!
+//! Layout of a message of the other netlink protocols (netlink-raw families: rtnetlink, ...):
+//! `nlmsghdr` (16 bytes) · family fixed header (e.g. `struct ifinfomsg`) · attributes.
 
 use crate::attr::{Attrs, DecodeError, DecodeErrorKind};
+use crate::schema::AttrSet;
 
 /// Size of `struct nlmsghdr`.
 pub const NLMSG_HDRLEN: usize = 16;
@@ -299,9 +304,113 @@ impl OwnedGenlMsg {
     }
 }
 
-/// Write a request's headers into `buf` (cleared first); the caller appends attributes and
-/// then calls [`finish_message`].
-#[allow(clippy::too_many_arguments)]
+/// Describes one Generic Netlink request: family, command, version, extra flags, fixed header
+/// and (optionally) the attribute-name table used to name attributes in kernel errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'h> {
+    /// Family id (from [`crate::GenlSocket::resolve_family`]).
+    pub family: u16,
+    /// Command number.
+    pub cmd: u8,
+    /// Family interface version to put in the `genlmsghdr`.
+    pub version: u8,
+    /// Extra `NLM_F_*` flags (e.g. `NLM_F_CREATE`); `NLM_F_REQUEST`, `NLM_F_ACK` and
+    /// `NLM_F_DUMP` are added by the call that sends it.
+    pub flags: u16,
+    /// The family's fixed header bytes (empty if it has none). Its length is also the fixed
+    /// header size assumed for the reply.
+    pub header: &'h [u8],
+    /// Names of the request's top-level attributes, for extended-ACK paths.
+    pub schema: Option<&'static AttrSet>,
+}
+
+impl Request<'static> {
+    /// A request with no extra flags, no fixed header and no name table.
+    pub const fn new(family: u16, cmd: u8, version: u8) -> Self {
+        Request { family, cmd, version, flags: 0, header: &[], schema: None }
+    }
+}
+
+impl<'h> Request<'h> {
+    /// Add `NLM_F_*` flags.
+    pub const fn flags(mut self, flags: u16) -> Self {
+        self.flags |= flags;
+        self
+    }
+    /// Set the fixed header bytes.
+    pub const fn header<'x>(self, header: &'x [u8]) -> Request<'x> {
+        Request {
+            family: self.family,
+            cmd: self.cmd,
+            version: self.version,
+            flags: self.flags,
+            header,
+            schema: self.schema,
+        }
+    }
+    /// Set the attribute-name table.
+    pub const fn schema(mut self, schema: &'static AttrSet) -> Self {
+        self.schema = Some(schema);
+        self
+    }
+}
+
+/// Describes one request of a netlink protocol without a Generic Netlink header (rtnetlink and
+/// the other netlink-raw families), for [`crate::NlSocket`]: message type, extra flags, the
+/// family's fixed header and (optionally) the attribute-name table for kernel errors.
+#[derive(Debug, Clone, Copy)]
+pub struct NlRequest<'h> {
+    /// Message type (`nlmsg_type`, e.g. `RTM_GETLINK`).
+    pub ty: u16,
+    /// Extra `NLM_F_*` flags; `NLM_F_REQUEST`, and `NLM_F_ACK` or `NLM_F_DUMP`, are added by
+    /// the call that sends it.
+    pub flags: u16,
+    /// The fixed header bytes (e.g. a `struct ifinfomsg`; empty if there is none).
+    pub header: &'h [u8],
+    /// Names of the request's top-level attributes, for extended-ACK paths.
+    pub schema: Option<&'static AttrSet>,
+}
+
+impl NlRequest<'static> {
+    /// A request of message type `ty` with no extra flags, no fixed header and no name table.
+    pub const fn new(ty: u16) -> Self {
+        NlRequest { ty, flags: 0, header: &[], schema: None }
+    }
+}
+
+impl<'h> NlRequest<'h> {
+    /// Add `NLM_F_*` flags.
+    pub const fn flags(mut self, flags: u16) -> Self {
+        self.flags |= flags;
+        self
+    }
+    /// Set the fixed header bytes.
+    pub const fn header<'x>(self, header: &'x [u8]) -> NlRequest<'x> {
+        NlRequest { ty: self.ty, flags: self.flags, header, schema: self.schema }
+    }
+    /// Set the attribute-name table.
+    pub const fn schema(mut self, schema: &'static AttrSet) -> Self {
+        self.schema = Some(schema);
+        self
+    }
+}
+
+/// What the receive syscall reported about one datagram.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecvInfo {
+    /// Bytes written into the buffer.
+    pub len: usize,
+    /// Real size of the datagram (larger than `len` when it was truncated).
+    pub full_len: usize,
+    /// Destination multicast group from `NETLINK_PKTINFO` (0 = unicast).
+    pub group: u32,
+    /// Sender port id (0 = kernel).
+    pub sender: u32,
+}
+
+/// Write a Generic Netlink request's headers into `buf` (cleared first); the caller appends
+/// attributes and then calls [`finish_message`].
+#[allow(clippy::too_many_arguments, reason = "one argument per header field; public API")]
 pub fn start_message(
     buf: &mut Vec<u8>,
     family: u16,
@@ -312,10 +421,21 @@ pub fn start_message(
     version: u8,
     fixed: &[u8],
 ) {
-    buf.clear();
     let hdr = NlMsgHdr { len: 0, ty: family, flags, seq, pid };
+    start(buf, &hdr, &GenlMsgHdr { cmd, version, reserved: 0 }.to_bytes(), fixed);
+}
+
+/// Write the headers of a request without a Generic Netlink header (rtnetlink and the other
+/// netlink-raw protocols) into `buf` (cleared first): `nlmsghdr`, then the fixed header,
+/// padded. The caller appends attributes and then calls [`finish_message`].
+pub fn start_nl_message(buf: &mut Vec<u8>, ty: u16, flags: u16, seq: u32, pid: u32, fixed: &[u8]) {
+    start(buf, &NlMsgHdr { len: 0, ty, flags, seq, pid }, &[], fixed);
+}
+
+fn start(buf: &mut Vec<u8>, hdr: &NlMsgHdr, proto: &[u8], fixed: &[u8]) {
+    buf.clear();
     buf.extend_from_slice(&hdr.to_bytes());
-    buf.extend_from_slice(&GenlMsgHdr { cmd, version, reserved: 0 }.to_bytes());
+    buf.extend_from_slice(proto);
     buf.extend_from_slice(fixed);
     buf.resize(nlmsg_align(buf.len()), 0);
 }

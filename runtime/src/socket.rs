@@ -1,59 +1,18 @@
-//! The blocking Generic Netlink socket.
+//! The blocking Generic Netlink socket ([`GenlSocket`]): an [`NlSocket`] on `NETLINK_GENERIC`
+//! plus the Generic Netlink header, family resolution through nlctrl (cached per socket), and
+//! batches; with its lending iterators ([`DumpIter`], [`BatchIter`]).
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::collections::HashMap;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::attr::AttrWriter;
-use crate::core::{BatchState, BatchStep, Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
-use crate::ctrl::FamilyInfo;
+use crate::core::{BatchState, BatchStep, DumpState, Notification, Slot};
+use crate::ctrl::{FamilyInfo, PolicyDumpEntry};
 use crate::error::{Error, Warning};
-use crate::msg::{GenlMsg, NlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
-use crate::sys;
-
-/// A multicast message received on a subscribed group.
-#[derive(Debug, Clone, Copy)]
-pub struct Notification<'a> {
-    /// The multicast group id it was sent to.
-    pub group: u32,
-    /// The message (decode it with [`NlMsg::genl`] and the family's fixed-header size).
-    pub msg: NlMsg<'a>,
-}
-
-impl<'a> Notification<'a> {
-    /// View as a Generic Netlink message with a `hdrsize`-byte fixed header.
-    pub fn genl(&self, hdrsize: usize) -> Result<GenlMsg<'a>, Error> {
-        Ok(self.msg.genl(hdrsize)?)
-    }
-}
-
-/// Receive one datagram into `slot` of `core` now (`dontwait`: without blocking): its real
-/// length peeked first so the buffer can grow to fit it.
-pub(crate) fn recv_datagram(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> Result<Class, Error> {
-    let n = match sys::peek_len(raw, dontwait) {
-        Ok(n) => n,
-        Err(e) => return core.on_recv_error(slot, e).map(|()| Class::Skip),
-    };
-    core.prepare_recv(slot, n);
-    match sys::recv(raw, core.buf_mut(slot), dontwait) {
-        Ok(info) => core.after_recv(slot, info),
-        Err(e) => core.on_recv_error(slot, e).map(|()| Class::Skip),
-    }
-}
-
-pub(crate) fn open_socket(nonblocking: bool) -> Result<(OwnedFd, u32), Error> {
-    let fd = sys::socket(nonblocking)?;
-    let raw = fd.as_raw_fd();
-    // Extended ACKs (messages, offsets, policies) and capped ACKs (no echo of our request).
-    sys::set_netlink_opt(raw, libc::NETLINK_EXT_ACK, 1)?;
-    sys::set_netlink_opt(raw, libc::NETLINK_CAP_ACK, 1)?;
-    // Strict checking of dump requests (ignored by families that do not use it).
-    sys::set_netlink_opt(raw, libc::NETLINK_GET_STRICT_CHK, 1)?;
-    // The destination group of each datagram, to tell notifications from replies.
-    sys::set_netlink_opt(raw, libc::NETLINK_PKTINFO, 1)?;
-    let port = sys::bind_auto(&fd)?;
-    Ok((fd, port))
-}
+use crate::msg::{GenlMsg, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
+use crate::nlsocket::NlSocket;
 
 /// A blocking Generic Netlink socket.
 ///
@@ -66,19 +25,19 @@ pub(crate) fn open_socket(nonblocking: bool) -> Result<(OwnedFd, u32), Error> {
 /// Family ids are cached per socket ([`GenlSocket::resolve_family`]); not process-wide, since
 /// a family's id changes when its module is reloaded.
 pub struct GenlSocket {
-    fd: OwnedFd,
-    core: Core,
+    sock: NlSocket,
+    families: HashMap<String, Arc<FamilyInfo>>,
 }
 
 impl std::fmt::Debug for GenlSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GenlSocket").field("fd", &self.fd).field("port", &self.core.port).finish()
+        f.debug_struct("GenlSocket").field("sock", &self.sock).finish()
     }
 }
 
 impl AsFd for GenlSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
+        self.sock.as_fd()
     }
 }
 
@@ -87,13 +46,12 @@ impl GenlSocket {
     /// `NETLINK_GET_STRICT_CHK` and `NETLINK_PKTINFO` set, and a 32 KiB receive buffer that
     /// grows on demand.
     pub fn new() -> Result<Self, Error> {
-        let (fd, port) = open_socket(false)?;
-        Ok(GenlSocket { fd, core: Core::new(port) })
+        Ok(GenlSocket { sock: NlSocket::open_proto(libc::NETLINK_GENERIC)?, families: HashMap::new() })
     }
 
     /// The socket's netlink port id.
     pub fn port_id(&self) -> u32 {
-        self.core.port
+        self.sock.port_id()
     }
 
     /// Set the user-space receive buffer to `size` bytes. With `grow` (the default mode) it
@@ -101,63 +59,27 @@ impl GenlSocket {
     /// the kernel split dumps into many small datagrams (it sizes dump datagrams after the
     /// buffers it sees). Without `grow`, a larger datagram is an [`Error::Truncated`].
     pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
-        self.core.set_rx_buffer(size, grow);
+        self.sock.set_rx_buffer(size, grow);
     }
 
     /// Current size of the main receive buffer (grows to fit the largest datagram seen).
     pub fn rx_buffer_size(&self) -> usize {
-        self.core.rx.len()
+        self.sock.rx_buffer_size()
     }
 
     /// Set the kernel socket receive queue size (`SO_RCVBUF`).
     pub fn set_rcvbuf(&mut self, bytes: usize) -> Result<(), Error> {
-        let v = i32::try_from(bytes).unwrap_or(i32::MAX);
-        sys::setsockopt_int(self.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, v)?;
-        Ok(())
+        self.sock.set_rcvbuf(bytes)
     }
 
     /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
     pub fn datagrams_received(&self) -> u64 {
-        self.core.datagrams
+        self.sock.datagrams_received()
     }
 
     /// Number of notifications received and queued but not yet returned.
     pub fn queued_notifications(&self) -> usize {
-        self.core.queued_notifications()
-    }
-
-    fn recv_slot(&mut self, slot: Slot, dontwait: bool) -> Result<Class, Error> {
-        recv_datagram(&mut self.core, self.fd.as_raw_fd(), slot, dontwait)
-    }
-
-    fn send_tx(&mut self) -> Result<(), Error> {
-        sys::send(self.fd.as_raw_fd(), self.core.tx())?;
-        Ok(())
-    }
-
-    fn drain(&mut self) -> Result<(), Error> {
-        while let Some(mut st) = self.core.drain_state() {
-            loop {
-                match self.core.dump_step(&mut st) {
-                    DumpStep::NeedRecv => {
-                        let lossy = self.core.lossy;
-                        match self.recv_slot(Slot::Rx, lossy) {
-                            Ok(_) => {}
-                            // The rest of the abandoned dump was dropped by the kernel.
-                            Err(Error::ReplyLost) => break,
-                            Err(e) => {
-                                self.core.drain = None;
-                                return Err(e);
-                            }
-                        }
-                    }
-                    DumpStep::Item(..) => {}
-                    DumpStep::Done | DumpStep::Err(_) => break,
-                }
-            }
-            self.core.drained(st.seq);
-        }
-        Ok(())
+        self.sock.queued_notifications()
     }
 
     fn do_request(
@@ -166,20 +88,8 @@ impl GenlSocket {
         want_reply: bool,
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<Option<(usize, usize)>, Error> {
-        self.drain()?;
-        let seq = self.core.build(req, NLM_F_ACK, build)?;
-        self.send_tx()?;
-        let mut st = ReqState { seq, reply: None, want_reply };
-        loop {
-            let slot = st.next_slot();
-            let lossy = self.core.lossy;
-            if let Class::Kernel(len) = self.recv_slot(slot, lossy)? {
-                if let Some(r) = self.core.request_step(&mut st, len) {
-                    r?;
-                    return Ok(st.reply);
-                }
-            }
-        }
+        let seq = self.sock.send_request(|core| core.build(req, NLM_F_ACK, build))?;
+        self.sock.wait_ack(seq, want_reply)
     }
 
     /// Send a request with `NLM_F_ACK` and return its reply message (borrowed from the receive
@@ -191,7 +101,7 @@ impl GenlSocket {
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<GenlMsg<'_>, Error> {
         let reply = self.do_request(req, true, build)?.ok_or(Error::NoReply)?;
-        self.core.rx_msg(reply, req.header.len())
+        self.sock.core.rx_msg(reply, req.header.len())
     }
 
     /// Send a request with `NLM_F_ACK` and wait for the ACK (for ops without a reply). A reply
@@ -210,10 +120,8 @@ impl GenlSocket {
         req: &Request<'_>,
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<ReplyIter<'_>, Error> {
-        self.drain()?;
-        let seq = self.core.build(req, NLM_F_ACK, build)?;
-        self.send_tx()?;
-        Ok(DumpIter { sock: self, st: DumpState::new(seq), hdrsize: req.header.len() })
+        let seq = self.sock.send_request(|core| core.build(req, NLM_F_ACK, build))?;
+        Ok(DumpIter { sock: &mut self.sock, st: DumpState::new(seq), hdrsize: req.header.len() })
     }
 
     /// Send several do-requests in one datagram (as YNL's `--multi` does; each with
@@ -222,10 +130,8 @@ impl GenlSocket {
     /// number: see [`BatchIter`]. The kernel runs every request of the datagram even when an
     /// earlier one fails.
     pub fn request_batch(&mut self, reqs: &[(Request<'_>, &[u8])], flags: u16) -> Result<BatchIter<'_>, Error> {
-        self.drain()?;
-        let st = self.core.build_batch(reqs, flags)?;
-        self.send_tx()?;
-        Ok(BatchIter { sock: self, st })
+        let st = self.sock.send_request(|core| core.build_batch(reqs, flags))?;
+        Ok(BatchIter { sock: &mut self.sock, st })
     }
 
     /// The kernel's warning for the last request or dump, when it ended successfully with an
@@ -233,26 +139,24 @@ impl GenlSocket {
     /// message). Valid after the request returned or the dump iterator returned `None`;
     /// cleared when the next request is sent.
     pub fn last_warning(&self) -> Option<&Warning> {
-        self.core.warning.as_ref()
+        self.sock.last_warning()
     }
 
     /// Start a dump (`NLM_F_DUMP`); iterate the returned [`DumpIter`] for the messages.
     pub fn dump(&mut self, req: &Request<'_>, build: impl FnOnce(&mut AttrWriter<'_>)) -> Result<DumpIter<'_>, Error> {
-        self.drain()?;
-        let seq = self.core.build(req, NLM_F_DUMP, build)?;
-        self.send_tx()?;
-        Ok(DumpIter { sock: self, st: DumpState::new(seq), hdrsize: req.header.len() })
+        let seq = self.sock.send_request(|core| core.build(req, NLM_F_DUMP, build))?;
+        Ok(DumpIter { sock: &mut self.sock, st: DumpState::new(seq), hdrsize: req.header.len() })
     }
 
     /// Family information by name via nlctrl (`CTRL_CMD_GETFAMILY`), cached in this socket.
     pub fn resolve_family(&mut self, name: &str) -> Result<Arc<FamilyInfo>, Error> {
-        if let Some(f) = self.core.families.get(name) {
+        if let Some(f) = self.families.get(name) {
             return Ok(f.clone());
         }
         let req = crate::ctrl::getfamily_request();
         let msg = self.request(&req, |w| crate::ctrl::put_family_name(w, name))?;
         let info = Arc::new(FamilyInfo::decode(&msg)?);
-        self.core.families.insert(name.to_owned(), info.clone());
+        self.families.insert(name.to_owned(), info.clone());
         Ok(info)
     }
 
@@ -260,12 +164,12 @@ impl GenlSocket {
     /// gets a new id when its module is reloaded, and the kernel answers requests to an id
     /// that no longer exists with a bare `ENOENT`.
     pub fn forget_family(&mut self, name: &str) {
-        self.core.families.remove(name);
+        self.families.remove(name);
     }
 
     /// Forget cached family information (e.g. after the family's module was reloaded).
     pub fn forget_families(&mut self) {
-        self.core.families.clear();
+        self.families.clear();
     }
 
     /// All registered families (nlctrl dump), decoded.
@@ -289,12 +193,12 @@ impl GenlSocket {
 
     /// Join a multicast group by id.
     pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        Ok(sys::set_membership(self.fd.as_raw_fd(), group, true)?)
+        self.sock.subscribe_id(group)
     }
 
     /// Leave a multicast group by id.
     pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        Ok(sys::set_membership(self.fd.as_raw_fd(), group, false)?)
+        self.sock.unsubscribe_id(group)
     }
 
     /// The next notification: queued ones first, then blocking for a new one.
@@ -302,44 +206,30 @@ impl GenlSocket {
     /// [`Error::NotificationsLost`] reports (once) that the kernel dropped multicast messages
     /// because the socket's queue was full; receiving can continue afterwards.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
-        loop {
-            if let Some(r) = self.core.notif_step() {
-                return self.core.notification(r?);
-            }
-            self.core.take_overrun()?;
-            if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif, false)? {
-                self.core.notif_received(len, group);
-            }
-        }
+        self.sock.recv_notification()
     }
 
     /// Like [`GenlSocket::recv_notification`], but gives up with `Ok(None)` after `timeout`
     /// (zero: only what is already queued or readable).
     pub fn recv_notification_timeout(&mut self, timeout: Duration) -> Result<Option<Notification<'_>>, Error> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(r) = self.core.notif_step() {
-                return self.core.notification(r?).map(Some);
-            }
-            self.core.take_overrun()?;
-            let left = deadline.saturating_duration_since(Instant::now());
-            if !sys::poll_readable(self.fd.as_raw_fd(), left)? {
-                return Ok(None);
-            }
-            match self.recv_slot(Slot::Notif, true) {
-                Ok(Class::Multicast(len, group)) => self.core.notif_received(len, group),
-                Ok(_) => {}
-                Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
-            }
-        }
+        self.sock.recv_notification_timeout(timeout)
     }
 
     /// Send raw bytes to another netlink port and/or multicast groups (`nl_groups` bitmask).
     /// Meant for tests (sending to a multicast group needs `CAP_NET_ADMIN`).
     pub fn send_raw_to(&mut self, bytes: &[u8], port: u32, groups: u32) -> Result<(), Error> {
-        sys::send_to(self.fd.as_raw_fd(), bytes, port, groups)?;
-        Ok(())
+        self.sock.send_raw_to(bytes, port, groups)
+    }
+
+    /// The policies of family `name` (nlctrl `getpolicy` dump), decoded.
+    pub fn family_policy(&mut self, name: &str) -> Result<Vec<PolicyDumpEntry>, Error> {
+        let req = crate::ctrl::getpolicy_request();
+        let mut it = self.dump(&req, |w| crate::ctrl::put_family_name(w, name))?;
+        let mut out = Vec::new();
+        while let Some(m) = it.next() {
+            crate::ctrl::decode_policy_msg(&m?, &mut out)?;
+        }
+        Ok(out)
     }
 }
 
@@ -356,30 +246,19 @@ pub type ReplyIter<'s> = DumpIter<'s>;
 
 /// See [`ReplyIter`]: the lending iterator of a dump's (or a do's) messages.
 pub struct DumpIter<'s> {
-    sock: &'s mut GenlSocket,
+    sock: &'s mut NlSocket,
     st: DumpState,
     hdrsize: usize,
 }
 
 impl DumpIter<'_> {
     /// The next dump message (a lending iterator: the message borrows this iterator).
-    #[allow(clippy::should_implement_trait)]
+    #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
     pub fn next(&mut self) -> Option<Result<GenlMsg<'_>, Error>> {
-        let item = loop {
-            match self.sock.core.dump_step(&mut self.st) {
-                DumpStep::NeedRecv => {
-                    let lossy = self.sock.core.lossy;
-                    if let Err(e) = self.sock.recv_slot(Slot::Rx, lossy) {
-                        self.sock.core.dump_recv_failed(&mut self.st);
-                        return Some(Err(e));
-                    }
-                }
-                DumpStep::Item(a, b) => break (a, b),
-                DumpStep::Done => return None,
-                DumpStep::Err(e) => return Some(Err(e)),
-            }
-        };
-        Some(self.sock.core.rx_msg(item, self.hdrsize))
+        match self.sock.dump_next(&mut self.st)? {
+            Ok(range) => Some(self.sock.core.rx_msg(range, self.hdrsize)),
+            Err(e) => Some(Err(e)),
+        }
     }
 
     /// After the end (`next` returned `None`): the kernel's extended-ACK warning on the
@@ -436,13 +315,13 @@ pub enum BatchItem<'a> {
 /// its [`BatchItem::Done`], and the others go on. Dropping it early is fine: what is left of
 /// the batch is skipped by later requests (it is matched by sequence number).
 pub struct BatchIter<'s> {
-    sock: &'s mut GenlSocket,
+    sock: &'s mut NlSocket,
     st: BatchState,
 }
 
 impl BatchIter<'_> {
     /// The next reply or ACK (a lending iterator).
-    #[allow(clippy::should_implement_trait)]
+    #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
     pub fn next(&mut self) -> Option<Result<BatchItem<'_>, Error>> {
         let (i, a, b) = loop {
             match self.sock.core.batch_step(&mut self.st) {

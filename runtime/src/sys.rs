@@ -1,4 +1,5 @@
-//! The syscall layer: the only module with `unsafe`. Thin wrappers over `libc`.
+//! The syscall layer: the only module with `unsafe` (apart from registering a socket with
+//! tokio). Thin wrappers over `libc`, for netlink sockets of any protocol.
 //!
 //! Why `libc` directly: the runtime needs `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`,
 //! `NETLINK_GET_STRICT_CHK`, `NETLINK_PKTINFO` (to tell multicast from unicast datagrams),
@@ -10,14 +11,17 @@ use std::io;
 use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-/// Open a `NETLINK_GENERIC` socket (close-on-exec; non-blocking if asked).
-pub fn socket(nonblocking: bool) -> io::Result<OwnedFd> {
+use crate::msg::RecvInfo;
+
+/// Open a netlink socket of `protocol` (`NETLINK_GENERIC`, `NETLINK_ROUTE`, ...; close-on-exec,
+/// non-blocking if asked).
+pub fn socket(protocol: libc::c_int, nonblocking: bool) -> io::Result<OwnedFd> {
     let mut ty = libc::SOCK_RAW | libc::SOCK_CLOEXEC;
     if nonblocking {
         ty |= libc::SOCK_NONBLOCK;
     }
     // SAFETY: plain syscall with integer arguments; no memory is passed.
-    let fd = unsafe { libc::socket(libc::AF_NETLINK, ty, libc::NETLINK_GENERIC) };
+    let fd = unsafe { libc::socket(libc::AF_NETLINK, ty, protocol) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -135,19 +139,6 @@ pub fn peek_len(fd: RawFd, dontwait: bool) -> io::Result<usize> {
     } else {
         Ok(rc as usize)
     }
-}
-
-/// What one `recvmsg` returned.
-#[derive(Debug, Clone, Copy)]
-pub struct RecvInfo {
-    /// Bytes written into the buffer.
-    pub len: usize,
-    /// Real size of the datagram (larger than `len` when it was truncated).
-    pub full_len: usize,
-    /// Destination multicast group from `NETLINK_PKTINFO` (0 = unicast).
-    pub group: u32,
-    /// Sender port id (0 = kernel).
-    pub sender: u32,
 }
 
 /// Receive one datagram into `buf`. Passes `MSG_TRUNC` so the real length is reported.

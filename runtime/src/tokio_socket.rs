@@ -1,8 +1,9 @@
 //! The tokio flavour of [`crate::GenlSocket`] (cargo feature `tokio`).
 //!
 //! Same protocol state machine ([`crate::core`]), driven by readiness from tokio's `AsyncFd`
-//! on a non-blocking socket.
+//! on a non-blocking socket opened like [`crate::NlSocket`]'s.
 
+use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
@@ -10,11 +11,12 @@ use std::sync::Arc;
 use tokio::io::unix::AsyncFd;
 
 use crate::attr::AttrWriter;
-use crate::core::{BatchState, BatchStep, Class, Core, DumpState, DumpStep, ReqState, Request, Slot};
+use crate::core::{BatchState, BatchStep, Class, Core, DumpState, DumpStep, Notification, ReqState, Slot};
 use crate::ctrl::FamilyInfo;
 use crate::error::{Error, Warning};
-use crate::msg::{GenlMsg, OwnedGenlMsg, NLM_F_ACK, NLM_F_DUMP};
-use crate::socket::{open_socket, recv_datagram, BatchItem, Notification};
+use crate::msg::{GenlMsg, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
+use crate::nlsocket::{open_socket, recv_datagram};
+use crate::socket::BatchItem;
 use crate::sys;
 
 /// A Generic Netlink socket for tokio. Same semantics as [`crate::GenlSocket`]; every call that
@@ -22,6 +24,7 @@ use crate::sys;
 pub struct AsyncGenlSocket {
     fd: AsyncFd<OwnedFd>,
     core: Core,
+    families: HashMap<String, Arc<FamilyInfo>>,
 }
 
 impl std::fmt::Debug for AsyncGenlSocket {
@@ -37,12 +40,12 @@ impl AsyncGenlSocket {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::Io(io::Error::other("AsyncGenlSocket::new must be called inside a tokio runtime")));
         }
-        let (fd, port) = open_socket(true)?;
+        let (fd, port) = open_socket(libc::NETLINK_GENERIC, true)?;
         // SAFETY: `fd` is an open socket that the AsyncFd owns from here on; an OwnedFd's
         // `as_raw_fd` always returns the same descriptor and it stays open until the AsyncFd
         // (and with it the OwnedFd) is dropped.
         let fd = unsafe { AsyncFd::register(fd) }.map_err(|e| Error::Io(e.into()))?;
-        Ok(AsyncGenlSocket { fd, core: Core::new(port) })
+        Ok(AsyncGenlSocket { fd, core: Core::new(port), families: HashMap::new() })
     }
 
     /// The socket's netlink port id.
@@ -212,13 +215,13 @@ impl AsyncGenlSocket {
 
     /// See [`crate::GenlSocket::resolve_family`].
     pub async fn resolve_family(&mut self, name: &str) -> Result<Arc<FamilyInfo>, Error> {
-        if let Some(f) = self.core.families.get(name) {
+        if let Some(f) = self.families.get(name) {
             return Ok(f.clone());
         }
         let req = crate::ctrl::getfamily_request();
         let msg = self.request(&req, |w| crate::ctrl::put_family_name(w, name)).await?;
         let info = Arc::new(FamilyInfo::decode(&msg)?);
-        self.core.families.insert(name.to_owned(), info.clone());
+        self.families.insert(name.to_owned(), info.clone());
         Ok(info)
     }
 
@@ -226,12 +229,12 @@ impl AsyncGenlSocket {
     /// gets a new id when its module is reloaded, and the kernel answers requests to an id
     /// that no longer exists with a bare `ENOENT`.
     pub fn forget_family(&mut self, name: &str) {
-        self.core.families.remove(name);
+        self.families.remove(name);
     }
 
     /// Forget cached family information.
     pub fn forget_families(&mut self) {
-        self.core.families.clear();
+        self.families.clear();
     }
 
     /// See [`crate::GenlSocket::list_families`].

@@ -10,9 +10,8 @@
 use std::marker::PhantomData;
 
 use crate::attr::{AttrWriter, DecodeError, EncodeError};
-use crate::core::Request;
 use crate::error::Error;
-use crate::msg::GenlMsg;
+use crate::msg::{GenlMsg, Request};
 use crate::schema::AttrSet;
 use crate::socket::{DumpIter, GenlSocket};
 
@@ -149,7 +148,7 @@ impl<'s, R: DecodeMsg> TypedDumpIter<'s, R> {
         Self { inner, _reply: PhantomData }
     }
     /// The next reply; `None` after the last.
-    #[allow(clippy::should_implement_trait)]
+    #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
     pub fn next(&mut self) -> Option<Result<R::Out<'_>, Error>> {
         Some(match self.inner.next()? {
             Ok(m) => R::decode_msg(&m).map_err(Error::from),

@@ -8,7 +8,8 @@ use nlspec_rt::error::{
     NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY,
 };
 use nlspec_rt::msg::{
-    finish_message, start_message, GenlMsg, NlMsg, NlMsgHdr, NlMsgIter, NLMSG_ERROR, NLM_F_ACK_TLVS, NLM_F_CAPPED,
+    finish_message, start_message, start_nl_message, GenlMsg, NlMsg, NlMsgHdr, NlMsgIter, GENL_HDRLEN, NLMSG_ERROR,
+    NLM_F_ACK_TLVS, NLM_F_CAPPED,
 };
 use nlspec_rt::{AttrInfo, AttrSet, AttrWriter, DecodeErrorKind, Error, NestKind, Policy};
 use proptest::prelude::*;
@@ -244,6 +245,37 @@ fn offset_walk_names_nested_and_array_paths() {
     assert!(p.path.is_empty());
 }
 
+/// A request of a netlink-raw protocol (no `genlmsghdr`): extended-ACK offsets are resolved
+/// after its fixed header, whatever the header's size (none, `rtgenmsg`'s 1 byte,
+/// `ifinfomsg`'s 16).
+#[test]
+fn ext_ack_offsets_in_raw_protocol_requests() {
+    for fixed in [&[][..], &[0u8][..], &[0u8; 16][..]] {
+        let mut b = Vec::new();
+        start_nl_message(&mut b, 18, 0, 1, 0, fixed);
+        let mut w = AttrWriter::new(&mut b);
+        w.put_str(1, "x");
+        let cfg_off = w.len();
+        let cfg = w.nest_start(7);
+        w.put_u32(1, 9);
+        let flags_off = w.len();
+        w.put_u32(2, 0);
+        w.nest_end(cfg);
+        finish_message(&mut b).unwrap();
+        let msg = error_msg(libc::ERANGE, &b, |w| {
+            w.put_u32(NLMSGERR_ATTR_OFFS, flags_off as u32);
+            w.put_u32(NLMSGERR_ATTR_MISS_TYPE, 2);
+            w.put_u32(NLMSGERR_ATTR_MISS_NEST, cfg_off as u32);
+        });
+        let ctx = RequestContext { bytes: &b, proto_hdrlen: 0, hdrsize: fixed.len(), schema: Some(&ROOT) };
+        let e = parse_error_msg(&NlMsg::parse(&msg).unwrap(), Some(ctx)).unwrap_err();
+        let Error::Kernel { path, missing, .. } = &e else { panic!("{e}") };
+        assert_eq!(path.as_ref().map(|p| p.to_string()).as_deref(), Some(".cfg.flags"), "fixed header {}", fixed.len());
+        let miss = missing.as_ref().unwrap();
+        assert_eq!((miss.name, miss.nest.as_ref().map(|p| p.to_string())), (Some("flags"), Some(".cfg".into())));
+    }
+}
+
 #[test]
 fn ext_ack_missing_in_nest_and_message_and_policy() {
     let (req, flags_off, cfg_off, _) = sample_request();
@@ -253,7 +285,7 @@ fn ext_ack_missing_in_nest_and_message_and_policy() {
         w.put_u32(NLMSGERR_ATTR_MISS_NEST, cfg_off as u32);
     });
     let m = NlMsg::parse(&msg).unwrap();
-    let ctx = RequestContext { bytes: &req, hdrsize: 0, schema: Some(&ROOT) };
+    let ctx = RequestContext { bytes: &req, proto_hdrlen: GENL_HDRLEN, hdrsize: 0, schema: Some(&ROOT) };
     let e = parse_error_msg(&m, Some(ctx)).unwrap_err();
     let Error::Kernel { errno, msg, missing, .. } = &e else { panic!() };
     assert_eq!(*errno, libc::EINVAL);
@@ -394,11 +426,12 @@ proptest! {
 
     #[test]
     fn hostile_messages_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256),
-                                    hdrsize in 0usize..16, offset in 0usize..300) {
+                                    hdrsize in 0usize..16, offset in 0usize..300, genl in any::<bool>()) {
+        let proto_hdrlen = if genl { GENL_HDRLEN } else { 0 };
         for m in NlMsgIter::new(&bytes).take(16) {
             let Ok(m) = m else { continue };
-            let _ = parse_error_msg(&m, Some(RequestContext { bytes: &bytes, hdrsize, schema: Some(&ROOT) }))
-                .map_err(|e| e.to_string());
+            let ctx = RequestContext { bytes: &bytes, proto_hdrlen, hdrsize, schema: Some(&ROOT) };
+            let _ = parse_error_msg(&m, Some(ctx)).map_err(|e| e.to_string());
             let _ = parse_done_msg(&m, None);
             if let Ok(g) = m.genl(hdrsize) {
                 for a in g.attrs().take(32).flatten() {

@@ -1,0 +1,341 @@
+//! The blocking netlink socket of any protocol ([`NlSocket`]): the I/O driver of the
+//! [`crate::core`] state machine over the syscalls of `sys`. [`crate::GenlSocket`] is this
+//! socket opened on `NETLINK_GENERIC` plus Generic Netlink's headers and family resolution; the
+//! netlink-raw families (rtnetlink & co.) use it directly, with [`NlRequest`]s.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+use crate::attr::AttrWriter;
+use crate::core::{Class, Core, DumpState, DumpStep, Notification, ReqState, Slot};
+use crate::error::{Error, Warning};
+use crate::msg::{NlMsg, NlRequest, NLM_F_ACK, NLM_F_DUMP};
+use crate::sys;
+
+/// Receive one datagram into `slot` of `core` now (`dontwait`: without blocking): its real
+/// length peeked first so the buffer can grow to fit it.
+pub(crate) fn recv_datagram(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> Result<Class, Error> {
+    let n = match sys::peek_len(raw, dontwait) {
+        Ok(n) => n,
+        Err(e) => return core.on_recv_error(slot, e).map(|()| Class::Skip),
+    };
+    core.prepare_recv(slot, n);
+    match sys::recv(raw, core.buf_mut(slot), dontwait) {
+        Ok(info) => core.after_recv(slot, info),
+        Err(e) => core.on_recv_error(slot, e).map(|()| Class::Skip),
+    }
+}
+
+/// Open and bind a netlink socket of `protocol` with the options every socket here uses; returns
+/// it and its port id.
+pub(crate) fn open_socket(protocol: libc::c_int, nonblocking: bool) -> Result<(OwnedFd, u32), Error> {
+    let fd = sys::socket(protocol, nonblocking)?;
+    let raw = fd.as_raw_fd();
+    // Extended ACKs (messages, offsets, policies) and capped ACKs (no echo of our request).
+    sys::set_netlink_opt(raw, libc::NETLINK_EXT_ACK, 1)?;
+    sys::set_netlink_opt(raw, libc::NETLINK_CAP_ACK, 1)?;
+    // Strict checking of dump requests (ignored by families that do not use it).
+    sys::set_netlink_opt(raw, libc::NETLINK_GET_STRICT_CHK, 1)?;
+    // The destination group of each datagram, to tell notifications from replies.
+    sys::set_netlink_opt(raw, libc::NETLINK_PKTINFO, 1)?;
+    let port = sys::bind_auto(&fd)?;
+    Ok((fd, port))
+}
+
+/// A blocking netlink socket of any protocol (`NETLINK_ROUTE`, `NETLINK_GENERIC`, ...).
+///
+/// The same machinery as [`crate::GenlSocket`] (which is built on it), for messages without a
+/// Generic Netlink header: requests described by [`NlRequest`] (message type, flags, the
+/// family's fixed header), sequence numbers and ACK matching, dumps ([`NlDumpIter`]), extended
+/// ACKs, and notifications queued while a request waits. Replies are [`NlMsg`] views of the
+/// socket's receive buffer, valid until the next call that receives.
+pub struct NlSocket {
+    fd: OwnedFd,
+    pub(crate) core: Core,
+}
+
+impl std::fmt::Debug for NlSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NlSocket").field("fd", &self.fd).field("port", &self.core.port).finish()
+    }
+}
+
+impl AsFd for NlSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl NlSocket {
+    /// Open and bind a socket of netlink protocol `protocol` (e.g. 0 for `NETLINK_ROUTE`, a
+    /// netlink-raw spec's `protonum`) with `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`,
+    /// `NETLINK_GET_STRICT_CHK` and `NETLINK_PKTINFO` set, and a 32 KiB receive buffer that grows
+    /// on demand.
+    pub fn open(protocol: u32) -> Result<Self, Error> {
+        let protocol = libc::c_int::try_from(protocol)
+            .map_err(|_| Error::Io(std::io::Error::from(std::io::ErrorKind::InvalidInput)))?;
+        Self::open_proto(protocol)
+    }
+
+    pub(crate) fn open_proto(protocol: libc::c_int) -> Result<Self, Error> {
+        let (fd, port) = open_socket(protocol, false)?;
+        Ok(NlSocket { fd, core: Core::new(port) })
+    }
+
+    /// The socket's netlink port id.
+    pub fn port_id(&self) -> u32 {
+        self.core.port
+    }
+
+    /// Set the user-space receive buffer to `size` bytes. With `grow` (the default mode) it
+    /// still grows to fit any datagram, found with `MSG_PEEK | MSG_TRUNC`; a small size makes
+    /// the kernel split dumps into many small datagrams (it sizes dump datagrams after the
+    /// buffers it sees). Without `grow`, a larger datagram is an [`Error::Truncated`].
+    pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
+        self.core.set_rx_buffer(size, grow);
+    }
+
+    /// Current size of the main receive buffer (grows to fit the largest datagram seen).
+    pub fn rx_buffer_size(&self) -> usize {
+        self.core.rx.len()
+    }
+
+    /// Set the kernel socket receive queue size (`SO_RCVBUF`).
+    pub fn set_rcvbuf(&mut self, bytes: usize) -> Result<(), Error> {
+        let v = i32::try_from(bytes).unwrap_or(i32::MAX);
+        sys::setsockopt_int(self.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, v)?;
+        Ok(())
+    }
+
+    /// Whether a dump message flagged `NLM_F_DUMP_INTR` (the dumped data changed during the
+    /// dump) ends the dump with [`Error::DumpInterrupted`]: `true`, the default. With `false`
+    /// such messages are returned like the others (their header still has the flag), as the
+    /// kernel's YNL CLI and iproute2 do.
+    pub fn set_dump_intr_fatal(&mut self, fatal: bool) {
+        self.core.dump_intr_fatal = fatal;
+    }
+
+    /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
+    pub fn datagrams_received(&self) -> u64 {
+        self.core.datagrams
+    }
+
+    /// Number of notifications received and queued but not yet returned.
+    pub fn queued_notifications(&self) -> usize {
+        self.core.queued_notifications()
+    }
+
+    pub(crate) fn recv_slot(&mut self, slot: Slot, dontwait: bool) -> Result<Class, Error> {
+        recv_datagram(&mut self.core, self.fd.as_raw_fd(), slot, dontwait)
+    }
+
+    /// Finish an abandoned dump, if any, then encode a request (or a batch) into the core's
+    /// `tx` with `build` and send it; returns what `build` returned (the sequence number).
+    pub(crate) fn send_request<T>(&mut self, build: impl FnOnce(&mut Core) -> Result<T, Error>) -> Result<T, Error> {
+        self.drain()?;
+        let sent = build(&mut self.core)?;
+        sys::send(self.fd.as_raw_fd(), self.core.tx())?;
+        Ok(sent)
+    }
+
+    fn drain(&mut self) -> Result<(), Error> {
+        while let Some(mut st) = self.core.drain_state() {
+            loop {
+                match self.core.dump_step(&mut st) {
+                    DumpStep::NeedRecv => {
+                        let lossy = self.core.lossy;
+                        match self.recv_slot(Slot::Rx, lossy) {
+                            Ok(_) => {}
+                            // The rest of the abandoned dump was dropped by the kernel.
+                            Err(Error::ReplyLost) => break,
+                            Err(e) => {
+                                self.core.drain = None;
+                                return Err(e);
+                            }
+                        }
+                    }
+                    DumpStep::Item(..) => {}
+                    DumpStep::Done | DumpStep::Err(_) => break,
+                }
+            }
+            self.core.drained(st.seq);
+        }
+        Ok(())
+    }
+
+    /// Wait for the ACK of request `seq`; returns the byte range in `rx` of its first reply.
+    pub(crate) fn wait_ack(&mut self, seq: u32, want_reply: bool) -> Result<Option<(usize, usize)>, Error> {
+        let mut st = ReqState { seq, reply: None, want_reply };
+        loop {
+            let slot = st.next_slot();
+            let lossy = self.core.lossy;
+            if let Class::Kernel(len) = self.recv_slot(slot, lossy)? {
+                if let Some(r) = self.core.request_step(&mut st, len) {
+                    r?;
+                    return Ok(st.reply);
+                }
+            }
+        }
+    }
+
+    /// The next message of a dump (or of a do's replies): its byte range in `rx`.
+    pub(crate) fn dump_next(&mut self, st: &mut DumpState) -> Option<Result<(usize, usize), Error>> {
+        loop {
+            match self.core.dump_step(st) {
+                DumpStep::NeedRecv => {
+                    let lossy = self.core.lossy;
+                    if let Err(e) = self.recv_slot(Slot::Rx, lossy) {
+                        self.core.dump_recv_failed(st);
+                        return Some(Err(e));
+                    }
+                }
+                DumpStep::Item(a, b) => return Some(Ok((a, b))),
+                DumpStep::Done => return None,
+                DumpStep::Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    /// Send a request with `NLM_F_ACK` and return its reply message (borrowed from the receive
+    /// buffer), after the kernel's ACK. `build` writes the attributes. A kernel error becomes
+    /// [`Error::Kernel`]; an ACK without a reply is [`Error::NoReply`].
+    pub fn request(
+        &mut self,
+        req: &NlRequest<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<NlMsg<'_>, Error> {
+        let seq = self.send_request(|core| core.build_nl(req, NLM_F_ACK, build))?;
+        let reply = self.wait_ack(seq, true)?.ok_or(Error::NoReply)?;
+        self.core.rx_nlmsg(reply)
+    }
+
+    /// Send a request with `NLM_F_ACK` and wait for the ACK (a reply message, if one comes, is
+    /// ignored).
+    pub fn request_ack(&mut self, req: &NlRequest<'_>, build: impl FnOnce(&mut AttrWriter<'_>)) -> Result<(), Error> {
+        let seq = self.send_request(|core| core.build_nl(req, NLM_F_ACK, build))?;
+        self.wait_ack(seq, false).map(|_| ())
+    }
+
+    /// Send a request with `NLM_F_ACK` and return **every** reply message it gets before the
+    /// ACK, as a lending iterator (see [`NlDumpIter`]): `None` after the ACK, `Some(Err(_))`
+    /// for a kernel error. No reply at all is not an error here.
+    pub fn request_all(
+        &mut self,
+        req: &NlRequest<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<NlDumpIter<'_>, Error> {
+        let seq = self.send_request(|core| core.build_nl(req, NLM_F_ACK, build))?;
+        Ok(NlDumpIter { sock: self, st: DumpState::new(seq) })
+    }
+
+    /// Start a dump (`NLM_F_DUMP`); iterate the returned [`NlDumpIter`] for the messages.
+    pub fn dump(
+        &mut self,
+        req: &NlRequest<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<NlDumpIter<'_>, Error> {
+        let seq = self.send_request(|core| core.build_nl(req, NLM_F_DUMP, build))?;
+        Ok(NlDumpIter { sock: self, st: DumpState::new(seq) })
+    }
+
+    /// The kernel's warning for the last request or dump, when it ended successfully with an
+    /// extended ACK anyway. Valid after the request returned or the dump iterator returned
+    /// `None`; cleared when the next request is sent.
+    pub fn last_warning(&self) -> Option<&Warning> {
+        self.core.warning.as_ref()
+    }
+
+    /// Join a multicast group by id (`NETLINK_ADD_MEMBERSHIP`).
+    pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        Ok(sys::set_membership(self.fd.as_raw_fd(), group, true)?)
+    }
+
+    /// Leave a multicast group by id.
+    pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        Ok(sys::set_membership(self.fd.as_raw_fd(), group, false)?)
+    }
+
+    /// The next notification: queued ones first, then blocking for a new one.
+    ///
+    /// [`Error::NotificationsLost`] reports (once) that the kernel dropped multicast messages
+    /// because the socket's queue was full; receiving can continue afterwards.
+    pub fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
+        loop {
+            if let Some(r) = self.core.notif_step() {
+                return self.core.notification(r?);
+            }
+            self.core.take_overrun()?;
+            if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif, false)? {
+                self.core.notif_received(len, group);
+            }
+        }
+    }
+
+    /// Like [`NlSocket::recv_notification`], but gives up with `Ok(None)` after `timeout`
+    /// (zero: only what is already queued or readable).
+    pub fn recv_notification_timeout(&mut self, timeout: Duration) -> Result<Option<Notification<'_>>, Error> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(r) = self.core.notif_step() {
+                return self.core.notification(r?).map(Some);
+            }
+            self.core.take_overrun()?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !sys::poll_readable(self.fd.as_raw_fd(), left)? {
+                return Ok(None);
+            }
+            match self.recv_slot(Slot::Notif, true) {
+                Ok(Class::Multicast(len, group)) => self.core.notif_received(len, group),
+                Ok(_) => {}
+                Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Send raw bytes to another netlink port and/or multicast groups (`nl_groups` bitmask).
+    /// Meant for tests (sending to a multicast group needs `CAP_NET_ADMIN`).
+    pub fn send_raw_to(&mut self, bytes: &[u8], port: u32, groups: u32) -> Result<(), Error> {
+        sys::send_to(self.fd.as_raw_fd(), bytes, port, groups)?;
+        Ok(())
+    }
+}
+
+/// The messages of a dump (or the replies of [`NlSocket::request_all`]), lent one at a time:
+/// each borrows the socket's receive buffer.
+///
+/// Use `while let Some(msg) = it.next() { let msg = msg?; ... }`. After the last message (the
+/// kernel's `NLMSG_DONE`, or the ACK of a do) it returns `None`; a kernel error ends it with
+/// `Some(Err(_))`. Dropping it early is fine: the rest is drained before the socket's next
+/// request.
+pub struct NlDumpIter<'s> {
+    sock: &'s mut NlSocket,
+    st: DumpState,
+}
+
+impl NlDumpIter<'_> {
+    /// The next message (a lending iterator: the message borrows this iterator).
+    #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
+    pub fn next(&mut self) -> Option<Result<NlMsg<'_>, Error>> {
+        match self.sock.dump_next(&mut self.st)? {
+            Ok(range) => Some(self.sock.core.rx_nlmsg(range)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// After the end (`next` returned `None`): the kernel's extended-ACK warning on the
+    /// successful `NLMSG_DONE` (or ACK), if it sent one. `None` before the end.
+    pub fn warning(&self) -> Option<&Warning> {
+        if self.st.done {
+            self.sock.core.warning.as_ref()
+        } else {
+            None
+        }
+    }
+}
+
+impl Drop for NlDumpIter<'_> {
+    fn drop(&mut self) {
+        self.sock.core.abandon_dump(&self.st);
+    }
+}
