@@ -3,12 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::dynamic::{Decoder, Key, Value};
+use crate::dynamic::{struct_size, Decoder, Key, Value};
 use nlspec_model::ir::{Family, Op};
 
 use super::args::RunArgs;
 use super::raw::{reply, Failure, RawSock};
-use crate::dynamic::struct_size;
 use crate::errctx::ErrCtx;
 use crate::errors::Fail;
 use crate::output::{do_shape, show};

@@ -46,8 +46,8 @@
 //! attribute → [`Value`]), plus the decoder's nesting limit (32, the generated clients'
 //! `MAX_NEST_DEPTH`). Both matches, like `attr::gen`, name every `AttrKind` variant without a
 //! catch-all, so a kind added to the IR does not compile until both sides handle it. What keeps
-//! the two consistent is that each is tested against the same references, not against each
-//! other (no test passes the same bytes through both): this codec against the kernel's own YNL,
+//! the two consistent, besides that IR, is that each side is pinned to the wire by its own
+//! tests (none passes the same bytes through both): this codec against the kernel's own YNL,
 //! offline in `cli/tests/cli_codec.rs` (the same JSON must encode to the bytes of YNL's
 //! `_add_attr`, and those bytes must decode, ours and YNL's `_decode`, to the same JSON text:
 //! an encode → decode round trip per case, for the nlkv showcase spec with every attribute
