@@ -99,7 +99,15 @@ fn min_max(cx: &mut Ctx<'_>, defs: &Definitions<'_>, at: &CheckedAttr<'_>, c: &s
         let Some(v) = v else { continue };
         let p = at.path(key);
         let Some(range) = &range else {
-            cx.err(&p, format!("check `{key}` does not apply to attribute `{name}` of type {}", ty.as_str()), Some("min/max are valid for integer attributes (u8..u64, s8..s64, uint, sint); use min-len/max-len for strings and binaries".into()));
+            cx.err(
+                &p,
+                format!("check `{key}` does not apply to attribute `{name}` of type {}", ty.as_str()),
+                Some(
+                    "min/max are valid for integer attributes (u8..u64, s8..s64, uint, sint); \
+                     use min-len/max-len for strings and binaries"
+                        .into(),
+                ),
+            );
             continue;
         };
         if let IntOrName::Int(i) = v {
@@ -107,7 +115,11 @@ fn min_max(cx: &mut Ctx<'_>, defs: &Definitions<'_>, at: &CheckedAttr<'_>, c: &s
                 cx.err(
                     &p,
                     format!("check {key} is a negative literal ({i})"),
-                    Some(format!("the YNL schema allows only non-negative literals here; define a const (`- {{name: {key}-{name}, type: const, value: {i}}}`) and name it, or use a limit such as s32-min")),
+                    Some(format!(
+                        "the YNL schema allows only non-negative literals here; define a const \
+                         (`- {{name: {key}-{name}, type: const, value: {i}}}`) and name it, \
+                         or use a limit such as s32-min"
+                    )),
                 );
                 continue;
             }
@@ -240,7 +252,15 @@ fn bound(cx: &mut Ctx<'_>, defs: &Definitions<'_>, v: &IntOrName, path: &str) ->
                 return match defs.consts.get(id.0).map(|c| c.value.clone()) {
                     Some(ir::ConstValue::Int(x)) => Some(ir::Bound { value: x, source: ir::BoundSource::Const(id) }),
                     _ => {
-                        cx.err(path, format!("const `{n}` has no integer value"), Some("a bound must be an integer, a limit (u8-min … s64-max) or a const with an integer value".into()));
+                        cx.err(
+                            path,
+                            format!("const `{n}` has no integer value"),
+                            Some(
+                                "a bound must be an integer, a limit (u8-min … s64-max) \
+                                 or a const with an integer value"
+                                    .into(),
+                            ),
+                        );
                         None
                     }
                 };

@@ -21,7 +21,15 @@ pub(super) fn resolve_header(cx: &mut Ctx<'_>, ops: &ir::Operations) -> FamilyHe
         None => 1,
         Some(v) if (1..=u32::MAX as i64).contains(&v) => v as u32,
         Some(v) => {
-            cx.err("version", format!("version {v} is out of range"), Some("a version is an integer from 1 to 4294967295 (genl header version is u8: 1..=255 for generic netlink)".into()));
+            cx.err(
+                "version",
+                format!("version {v} is out of range"),
+                Some(
+                    "a version is an integer from 1 to 4294967295 \
+                     (genl header version is u8: 1..=255 for generic netlink)"
+                        .into(),
+                ),
+            );
             1
         }
     };

@@ -249,87 +249,127 @@ fn directional_ids(cx: &mut Ctx<'_>, o: &spec::Operations) -> Vec<MsgIds<i64>> {
 /// The ids in range of the message type (u8 genetlink commands, u16 netlink-raw types) and
 /// unique per direction (replies may share ids with notifications).
 fn check_ids(cx: &mut Ctx<'_>, o: &spec::Operations, model: EnumModel, ids: &[MsgIds<i64>]) -> Vec<MsgIds<u32>> {
-    let max_val: i64 = if cx.level == Protocol::NetlinkRaw { u16::MAX as i64 } else { u8::MAX as i64 };
-    let max_help = if cx.level == Protocol::NetlinkRaw {
-        "netlink-raw message types are u16: 0..=65535 (values below 16 are reserved for control messages)"
-    } else {
-        "generic netlink commands are u8 (genlmsghdr.cmd): 0..=255"
+    let raw = cx.level == Protocol::NetlinkRaw;
+    let mut check = IdCheck {
+        ops: o,
+        model,
+        max: if raw { u16::MAX as i64 } else { u8::MAX as i64 },
+        max_help: if raw {
+            "netlink-raw message types are u16: 0..=65535 (values below 16 are reserved for control messages)"
+        } else {
+            "generic netlink commands are u8 (genlmsghdr.cmd): 0..=255"
+        },
+        seen_request: HashMap::new(),
+        seen_reply: HashMap::new(),
     };
-    let mut seen_req: HashMap<i64, usize> = HashMap::new();
-    let mut seen_rsp: HashMap<i64, usize> = HashMap::new();
     let mut out = Vec::new();
     for (i, id) in ids.iter().enumerate() {
-        let op = &o.list[i];
-        let p = format!("operations.list[{i}]");
-        // where the value of direction `dir` is (or would be) set
-        let vp = |dir: &str| -> String {
-            match model {
-                EnumModel::Unified => {
-                    if op.value.is_some() {
-                        format!("{p}.value")
-                    } else {
-                        p.clone()
-                    }
-                }
-                EnumModel::Directional => {
-                    let mode = if op.do_.is_some() { "do" } else { "dump" };
-                    let has = op
-                        .do_
-                        .as_ref()
-                        .or(op.dump.as_ref())
-                        .and_then(|m| if dir == "request" { m.request.as_ref() } else { m.reply.as_ref() })
-                        .is_some_and(|m| m.value.is_some());
-                    if has {
-                        format!("{p}.{mode}.{dir}.value")
-                    } else if op.value.is_some() {
-                        format!("{p}.value")
-                    } else {
-                        p.clone()
-                    }
-                }
-            }
-        };
-        let what = |dir: &'static str| if model == EnumModel::Directional { dir } else { "command" };
-        let conv = |cx: &mut Ctx<'_>,
-                    v: Option<i64>,
-                    dir: &'static str,
-                    seen: &mut HashMap<i64, usize>|
-         -> Option<u32> {
-            let v = v?;
-            if v < 0 || v > max_val {
-                cx.err(
-                    &vp(dir),
-                    format!("{} value {v} of operation `{}` does not fit", what(dir), op.name),
-                    Some(max_help.into()),
-                );
-                return None;
-            }
-            if let Some(prev) = seen.insert(v, i) {
-                // directional: notifications and replies share kernel->user ids (a get's
-                // reply and the new-notification are both e.g. RTM_NEWLINK)
-                if model == EnumModel::Unified || dir == "request" {
-                    cx.err(
-                        &vp(dir),
-                        format!(
-                            "operation `{}` has {} value {v}, already used by `{}`",
-                            op.name,
-                            what(dir),
-                            o.list[prev].name
-                        ),
-                        Some(
-                            "give each operation a distinct value, or drop `value` to number it after the previous one"
-                                .into(),
-                        ),
-                    );
-                }
-            }
-            Some(v as u32)
-        };
-        let request = conv(cx, id.request, "request", &mut seen_req);
-        let reply = if model == EnumModel::Unified { request } else { conv(cx, id.reply, "reply", &mut seen_rsp) };
+        let request = check.id(cx, i, id.request, Dir::Request);
+        let reply = if model == EnumModel::Unified { request } else { check.id(cx, i, id.reply, Dir::Reply) };
         out.push(MsgIds { request, reply });
     }
     out
+}
+
+/// A message direction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    Request,
+    Reply,
+}
+
+impl Dir {
+    fn as_str(self) -> &'static str {
+        match self {
+            Dir::Request => "request",
+            Dir::Reply => "reply",
+        }
+    }
+}
+
+/// The state of [`check_ids`]: the limits, and the ids seen so far per direction.
+struct IdCheck<'o> {
+    ops: &'o spec::Operations,
+    model: EnumModel,
+    /// The largest id the message type holds, and the help text saying so.
+    max: i64,
+    max_help: &'static str,
+    /// Id → index of the first op that has it.
+    seen_request: HashMap<i64, usize>,
+    seen_reply: HashMap<i64, usize>,
+}
+
+impl IdCheck<'_> {
+    /// Id `v` of direction `dir` of op `i` as a u32, if it is in range; duplicates reported.
+    fn id(&mut self, cx: &mut Ctx<'_>, i: usize, v: Option<i64>, dir: Dir) -> Option<u32> {
+        let v = v?;
+        let op = &self.ops.list[i];
+        let what = if self.model == EnumModel::Directional { dir.as_str() } else { "command" };
+        if v < 0 || v > self.max {
+            cx.err(
+                &self.value_path(i, dir),
+                format!("{what} value {v} of operation `{}` does not fit", op.name),
+                Some(self.max_help.into()),
+            );
+            return None;
+        }
+        let seen = match dir {
+            Dir::Request => &mut self.seen_request,
+            Dir::Reply => &mut self.seen_reply,
+        };
+        if let Some(prev) = seen.insert(v, i) {
+            // directional: notifications and replies share kernel->user ids (a get's
+            // reply and the new-notification are both e.g. RTM_NEWLINK)
+            if self.model == EnumModel::Unified || dir == Dir::Request {
+                cx.err(
+                    &self.value_path(i, dir),
+                    format!(
+                        "operation `{}` has {what} value {v}, already used by `{}`",
+                        op.name, self.ops.list[prev].name
+                    ),
+                    Some(
+                        "give each operation a distinct value, or drop `value` to number it after the previous one"
+                            .into(),
+                    ),
+                );
+            }
+        }
+        Some(v as u32)
+    }
+
+    /// Where the id of direction `dir` of op `i` is (or would be) set.
+    fn value_path(&self, i: usize, dir: Dir) -> String {
+        let op = &self.ops.list[i];
+        let p = format!("operations.list[{i}]");
+        match self.model {
+            EnumModel::Unified => {
+                if op.value.is_some() {
+                    format!("{p}.value")
+                } else {
+                    p
+                }
+            }
+            EnumModel::Directional => {
+                let mode = if op.do_.is_some() { "do" } else { "dump" };
+                let has = op
+                    .do_
+                    .as_ref()
+                    .or(op.dump.as_ref())
+                    .and_then(|m| match dir {
+                        Dir::Request => m.request.as_ref(),
+                        Dir::Reply => m.reply.as_ref(),
+                    })
+                    .is_some_and(|m| m.value.is_some());
+                if has {
+                    format!("{p}.{mode}.{}.value", dir.as_str())
+                } else if op.value.is_some() {
+                    format!("{p}.value")
+                } else {
+                    p
+                }
+            }
+        }
+    }
 }
 
 impl Ops<'_, '_> {

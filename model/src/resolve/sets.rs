@@ -135,7 +135,15 @@ fn resolve_set(cx: &mut Ctx<'_>, index: &SetIndex<'_>, i: usize, set: &spec::Att
         let Some(AttrNumber { value, origin }) = number else { continue };
         let value_path = if a.value.is_some() { format!("{ap}.value") } else { ap.clone() };
         if !(0..=0x3fff).contains(&value) {
-            cx.err(&value_path, format!("attribute value {value} of `{}` does not fit", a.name), Some("attribute types are 14-bit: 0..=16383 (bits 14 and 15 of nla_type are the NLA_F_NESTED / NLA_F_NET_BYTEORDER flags)".into()));
+            cx.err(
+                &value_path,
+                format!("attribute value {value} of `{}` does not fit", a.name),
+                Some(
+                    "attribute types are 14-bit: 0..=16383 \
+                     (bits 14 and 15 of nla_type are the NLA_F_NESTED / NLA_F_NET_BYTEORDER flags)"
+                        .into(),
+                ),
+            );
             continue;
         }
         if origin.is_none() {
@@ -204,7 +212,15 @@ fn resolve_set(cx: &mut Ctx<'_>, index: &SetIndex<'_>, i: usize, set: &spec::Att
 /// previous attribute's (`next`, advanced here).
 fn attr_number(cx: &mut Ctx<'_>, a: &spec::Attr, ap: &str, next: &mut i64) -> AttrNumber {
     if a.ty.is_none() {
-        cx.err(ap, format!("attribute `{}` has no `type`", a.name), Some("add `type:` (one of unused, pad, flag, u8, u16, u32, u64, s8, s16, s32, s64, uint, sint, string, binary, nest, indexed-array, nest-type-value, bitfield32, sub-message)".into()));
+        cx.err(
+            ap,
+            format!("attribute `{}` has no `type`", a.name),
+            Some(
+                "add `type:` (one of unused, pad, flag, u8, u16, u32, u64, s8, s16, s32, s64, uint, sint, \
+                 string, binary, nest, indexed-array, nest-type-value, bitfield32, sub-message)"
+                    .into(),
+            ),
+        );
     }
     let value = a.value.unwrap_or(*next);
     *next = value.saturating_add(1);
