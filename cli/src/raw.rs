@@ -31,6 +31,17 @@ impl RawSock {
         Ok(RawSock { sock })
     }
 
+    /// Receive with a `size`-byte buffer (still growing to fit a larger datagram): the kernel
+    /// then sizes dump datagrams after it (`--dbg-small-recv`).
+    pub fn set_rx_buffer(&mut self, size: usize) {
+        self.sock.set_rx_buffer(size, true);
+    }
+
+    /// Datagrams received so far.
+    pub fn datagrams_received(&self) -> u64 {
+        self.sock.datagrams_received()
+    }
+
     /// Join multicast group `group` (the spec's `mcast-groups` value).
     pub fn add_membership(&mut self, group: u32) -> io::Result<()> {
         self.sock.subscribe_id(group).map_err(io_err)
