@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::PolicyStatics;
-use super::{AttrGen, Cx};
+use super::{cast, AttrGen, Cx};
 use nlspec_model::ir;
 
 /// Bitfield32 attributes: `(value, selector)`.
@@ -39,7 +39,11 @@ impl AttrGen for Bitfield32 {
             Some(e) => {
                 let t = cx.enum_ty(e);
                 let r = cx.enum_repr(e);
-                quote!((#t(#v.value as #r), #t(#v.selector as #r)))
+                let (value, selector) = (
+                    cast(quote!(#v.value), &quote!(u32), &quote!(#r)),
+                    cast(quote!(#v.selector), &quote!(u32), &quote!(#r)),
+                );
+                quote!((#t(#value), #t(#selector)))
             }
             None => quote!((#v.value, #v.selector)),
         }
@@ -54,9 +58,12 @@ impl AttrGen for Bitfield32 {
         let e = Self::elem(cx, a);
         quote!(value: #e, selector: #e)
     }
-    fn put(&self, _cx: &Cx, a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
-        if a.enum_.is_some() {
-            quote!(#w.put_bitfield32(#ty, value.0 as u32, selector.0 as u32);)
+    fn put(&self, cx: &Cx, a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
+        if let Some(e) = a.enum_ {
+            let r = cx.enum_repr(e);
+            let (value, selector) =
+                (cast(quote!(value.0), &quote!(#r), &quote!(u32)), cast(quote!(selector.0), &quote!(#r), &quote!(u32)));
+            quote!(#w.put_bitfield32(#ty, #value, #selector);)
         } else {
             quote!(#w.put_bitfield32(#ty, value, selector);)
         }

@@ -178,6 +178,50 @@ pub fn int_ty(t: AttrType) -> Option<TokenStream> {
     })
 }
 
+/// `recv.map(|v| body)` for a closure over `v`, written without the closure where it is the
+/// identity (`recv`) or a call of a path on `v` alone (`recv.map(path)`), as clippy wants.
+pub fn map_v(recv: TokenStream, body: &TokenStream) -> TokenStream {
+    match closure_shape(body) {
+        Shape::Identity => recv,
+        Shape::PathCall(path) => quote!(#recv.map(#path)),
+        Shape::Other => quote!(#recv.map(|v| #body)),
+    }
+}
+
+enum Shape {
+    Identity,
+    PathCall(TokenStream),
+    Other,
+}
+
+/// Whether `body` (over the variable `v`) is `v` itself or `some::path(v)`.
+fn closure_shape(body: &TokenStream) -> Shape {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tts: Vec<TokenTree> = body.clone().into_iter().collect();
+    let is_v = |t: &TokenTree| matches!(t, TokenTree::Ident(i) if i == "v");
+    match tts.as_slice() {
+        [t] if is_v(t) => Shape::Identity,
+        [path @ .., TokenTree::Group(g)]
+            if g.delimiter() == Delimiter::Parenthesis
+                && !path.is_empty()
+                && matches!(g.stream().into_iter().collect::<Vec<_>>().as_slice(), [t] if is_v(t))
+                && path.iter().all(|t| matches!(t, TokenTree::Ident(_) | TokenTree::Punct(_))) =>
+        {
+            Shape::PathCall(path.iter().cloned().collect())
+        }
+        _ => Shape::Other,
+    }
+}
+
+/// `expr as to`, or `expr` when it already has type `to` (`from`).
+pub fn cast(expr: TokenStream, from: &TokenStream, to: &TokenStream) -> TokenStream {
+    if from.to_string() == to.to_string() {
+        expr
+    } else {
+        quote!(#expr as #to)
+    }
+}
+
 /// A literal `u16` attribute type number.
 pub fn ty_lit(v: u16) -> proc_macro2::Literal {
     proc_macro2::Literal::u16_unsuffixed(v)
@@ -347,11 +391,13 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
     let extra = g.extra_getters(cx, a, acc);
     let dv = g.debug(cx, a, &quote!(v));
     let conv = g.to_owned(cx, a, &quote!(v));
+    let getter_body = map_v(quote!(self.#field), &v);
+    let owned_init = map_v(quote!(self.#name()), &conv);
     ClientAccessors {
         getter: quote! {
             #adoc
             pub fn #name(&self) -> ::core::option::Option<#view_ty> {
-                self.#field.map(|v| #v)
+                #getter_body
             }
             #extra
         },
@@ -361,7 +407,7 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
             }
         },
         owned_field: quote!(#adoc pub #name: ::core::option::Option<#owned_ty>,),
-        owned_init: quote!(#name: self.#name().map(|v| #conv),),
+        owned_init: quote!(#name: #owned_init,),
     }
 }
 

@@ -5,7 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::policy::{self, PolicyStatics};
-use super::{int_ty, AttrGen, Cx};
+use super::{cast, int_ty, AttrGen, Cx};
 use nlspec_model::ir::{self, AttrType, ByteOrder, DisplayHint};
 
 /// Fixed- and variable-width integer attributes.
@@ -79,7 +79,8 @@ impl AttrGen for Scalar {
             Some(e) => {
                 let t = cx.enum_ty(e);
                 let r = cx.enum_repr(e);
-                quote!(#t(#v as #r))
+                let inner = cast(v.clone(), &Self::plain(a), &quote!(#r));
+                quote!(#t(#inner))
             }
             _ => quote!(#v),
         }
@@ -98,8 +99,9 @@ impl AttrGen for Scalar {
         let plain = Self::plain(a);
         let raw = if Self::is_ipv4(a) {
             quote!(u32::from(v))
-        } else if cx.value_enum(a.enum_, a.enum_as_flags).is_some() {
-            quote!(v.0 as #plain)
+        } else if let Some(e) = cx.value_enum(a.enum_, a.enum_as_flags) {
+            let r = cx.enum_repr(e);
+            cast(quote!(v.0), &quote!(#r), &plain)
         } else {
             quote!(v)
         };

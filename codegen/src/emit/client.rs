@@ -110,7 +110,6 @@ fn inner_attrs(f: &Family) -> TokenStream {
         #![doc = #about]
         #![doc = ""]
         #(#![doc = #lines])*
-        #![allow(clippy::all, unused_parens, unused_mut, non_camel_case_types, non_upper_case_globals, dead_code)]
     }
 }
 

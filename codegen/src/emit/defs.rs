@@ -134,11 +134,26 @@ fn enum_body(t: &proc_macro2::Ident, repr_s: &str, e: &ir::Enum, consts: TokenSt
     let names = named(e);
     // one arm per value (the first entry of a value names it)
     let mut seen = std::collections::HashSet::new();
-    let arms = e.entries.iter().filter(|en| seen.insert(en.value)).map(|en| {
-        let v = lit(repr_s, en.value);
-        let s = &en.name;
-        quote!(#v => ::core::option::Option::Some(#s),)
-    });
+    let values: Vec<(Literal, &str)> = e
+        .entries
+        .iter()
+        .filter(|en| seen.insert(en.value))
+        .map(|en| (lit(repr_s, en.value), en.name.as_str()))
+        .collect();
+    let name_body = match values.as_slice() {
+        [] => quote!({
+            let _ = self;
+            ::core::option::Option::None
+        }),
+        [(v, s)] => quote!(if self.0 == #v { ::core::option::Option::Some(#s) } else { ::core::option::Option::None }),
+        _ => {
+            let arms = values.iter().map(|(v, s)| quote!(#v => ::core::option::Option::Some(#s),));
+            quote!(match self.0 {
+                #(#arms)*
+                _ => ::core::option::Option::None,
+            })
+        }
+    };
     let fmt_unknown = format!("{t}({{}})");
     quote! {
         impl #t {
@@ -149,10 +164,7 @@ fn enum_body(t: &proc_macro2::Ident, repr_s: &str, e: &ir::Enum, consts: TokenSt
             }
             /// The spec name of this value; `None` if it is unknown.
             pub const fn name(self) -> ::core::option::Option<&'static str> {
-                match self.0 {
-                    #(#arms)*
-                    _ => ::core::option::Option::None,
-                }
+                #name_body
             }
             /// The value with spec name `name`.
             pub fn from_name(name: &str) -> ::core::option::Option<Self> {
@@ -305,6 +317,8 @@ struct StructParts {
     debug: Vec<TokenStream>,
     /// Bytes covered by members with a known length.
     size: usize,
+    /// A byte array longer than 32 (no `Default` impl in core) needs a hand-written `Default`.
+    long_array: bool,
 }
 
 impl StructParts {
@@ -354,6 +368,7 @@ impl StructParts {
             self.defaults.push(quote!(#name: ::core::default::Default::default(),));
             self.debug.push(quote!(.field(#sname, &self.#name)));
         } else {
+            self.long_array |= len > 32;
             self.fields.push(quote!(#mdoc pub #name: [u8; #len_l],));
             self.decode.push(quote!(#name: take::<#len_l>(b, #off),));
             self.encode.push(quote!(out[#off..#end].copy_from_slice(&self.#name);));
@@ -399,7 +414,22 @@ fn structure(cx: &Cx, side: Side, id: ir::StructId, s: &ir::Struct) -> TokenStre
             p.member(cx, side, m, off, len);
         }
     }
-    let StructParts { fields, decode, encode, defaults, debug, size } = p;
+    let StructParts { fields, decode, encode, defaults, debug, size, long_array } = p;
+    // all-zero: derived unless a long array needs it written out
+    let (derive_default, default_impl) = if long_array {
+        (
+            quote!(),
+            quote! {
+                impl ::core::default::Default for #t {
+                    fn default() -> Self {
+                        Self { #(#defaults)* }
+                    }
+                }
+            },
+        )
+    } else {
+        (quote!(Default,), quote!())
+    };
     let size = s.size.unwrap_or(size);
     let size_l = Literal::usize_unsuffixed(size);
     let tname = t.to_string();
@@ -411,7 +441,7 @@ fn structure(cx: &Cx, side: Side, id: ir::StructId, s: &ir::Struct) -> TokenStre
         #doc
         #[doc = ""]
         #[doc = #size_doc]
-        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, #derive_default)]
         pub struct #t {
             #(#fields)*
         }
@@ -433,11 +463,7 @@ fn structure(cx: &Cx, side: Side, id: ir::StructId, s: &ir::Struct) -> TokenStre
                 out
             }
         }
-        impl ::core::default::Default for #t {
-            fn default() -> Self {
-                Self { #(#defaults)* }
-            }
-        }
+        #default_impl
         impl ::core::fmt::Debug for #t {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(#tname) #(#debug)* .finish()

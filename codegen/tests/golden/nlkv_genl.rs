@@ -400,7 +400,7 @@ impl From<Change> for u32 {
 /// Fixed header of every nlkv message.
 ///
 /// Size on the wire: 8 bytes (C `struct kv_hdr`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct KvHdr {
     /// Namespace the request works in.
     pub ns: u32,
@@ -429,11 +429,6 @@ impl KvHdr {
         out
     }
 }
-impl Default for KvHdr {
-    fn default() -> Self {
-        Self { ns: 0, reserved: 0 }
-    }
-}
 impl core::fmt::Debug for KvHdr {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("KvHdr")
@@ -445,7 +440,7 @@ impl core::fmt::Debug for KvHdr {
 /// Counters the kernel keeps for each entry.
 ///
 /// Size on the wire: 16 bytes (C `struct entry_stats`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EntryStats {
     /// Creation time, nanoseconds of the kernel's monotonic clock.
     pub created_ns: u64,
@@ -476,15 +471,6 @@ impl EntryStats {
         out[8..12].copy_from_slice(&self.reads.to_ne_bytes());
         out[12..16].copy_from_slice(&self.writes.to_ne_bytes());
         out
-    }
-}
-impl Default for EntryStats {
-    fn default() -> Self {
-        Self {
-            created_ns: 0,
-            reads: 0,
-            writes: 0,
-        }
     }
 }
 impl core::fmt::Debug for EntryStats {

@@ -418,11 +418,9 @@ pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
     }
     quote! {
         #sync
-        #[allow(unexpected_cfgs)]
         #[cfg(feature = "tokio")]
         pub use self::async_client::AsyncClient;
         /// The tokio client (cargo feature `tokio`).
-        #[allow(unexpected_cfgs)]
         #[cfg(feature = "tokio")]
         pub mod async_client {
             #[allow(unused_imports)]

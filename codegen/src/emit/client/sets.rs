@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::attr::{doc_attrs, field_name, gen, method_name, ty_lit, ClientAccessor, Cx, Elements};
+use crate::attr::{doc_attrs, field_name, gen, map_v, method_name, ty_lit, ClientAccessor, Cx, Elements};
 use nlspec_model::ir::{self, SetId};
 
 /// Sets that appear as elements of an indexed array or one-level nest-type-value (they get an
@@ -34,92 +34,19 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
     let view_doc = format!(
         " Decoded view of attribute set `{sname}`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`)."
     );
-    let attrs: Vec<&ir::Attr> = s.attrs.iter().collect();
-    let depth = quote!(depth);
-
-    let mut fields = Vec::new();
-    let mut counters = Vec::new();
-    let mut arms = Vec::new();
-    let mut getters = Vec::new();
-    let mut debug = Vec::new();
-    let mut owned_fields = Vec::new();
-    let mut owned_init = Vec::new();
-    let mut known_types = Vec::new();
-    for a in &attrs {
-        let g = gen(a);
-        let ty = cx.attr_const(id, a);
-        known_types.push(ty.clone());
-        let Some(stored) = g.stored_ty(cx, a) else { continue };
-        let field = field_name(a);
-        let name = method_name(a);
-        let aname = &a.name;
-        let adoc = doc_attrs(a.doc.as_deref());
-        let view_ty = g.view_ty(cx, a);
-        let parse = g.parse(cx, a, &quote!(attr), &depth);
-        let owned_ty = g.owned_ty(cx, a);
-        let infallible = g.parse_infallible(cx, a, &quote!(attr));
-        if a.multi_attr {
-            if infallible.is_none() {
-                let cnt = format_ident!("n_{}", field);
-                counters.push(quote!(let mut #cnt = 0usize;));
-                arms.push(quote! {
-                    #ty => {
-                        #parse.map_err(|e| e.at_element(#cnt).in_attr(#aname))?;
-                        #cnt += 1;
-                    }
-                });
-            }
-            let p0 = match &infallible {
-                Some(p) => quote!(::core::option::Option::Some(#p)),
-                None => {
-                    let p = g.parse(cx, a, &quote!(attr), &quote!(0));
-                    quote!(#p.ok())
-                }
-            };
-            let v = g.view(cx, a, &quote!(v));
-            let mdoc = format!(" Every `{aname}` (multi-attr), in message order.");
-            getters.push(quote! {
-                #adoc
-                #[doc = ""]
-                #[doc = #mdoc]
-                pub fn #name(&self) -> impl ::core::iter::Iterator<Item = #view_ty> + ::core::clone::Clone + 'a {
-                    ::nlspec_rt::Attrs::new(self.raw)
-                        .flatten()
-                        .filter(|attr| attr.ty() == #ty)
-                        .filter_map(|attr| #p0)
-                        .map(|v| #v)
-                }
-            });
-            let dv = g.debug(cx, a, &quote!(v));
-            debug.push(quote! {
-                if self.#name().next().is_some() {
-                    d.field(#aname, &::nlspec_rt::display::List(self.#name().map(|v| #dv)));
-                }
-            });
-            let conv = g.to_owned(cx, a, &quote!(v));
-            owned_fields.push(quote!(#adoc pub #name: ::std::vec::Vec<#owned_ty>,));
-            owned_init.push(quote!(#name: self.#name().map(|v| #conv).collect(),));
-            continue;
+    let mut p = SetParts::default();
+    let mut values = std::collections::HashSet::new();
+    for a in &s.attrs {
+        // an attribute number listed twice (spec quirk) is decoded as its first attribute
+        if values.insert(a.value) {
+            p.attr(cx, id, a);
         }
-        fields.push(quote!(#field: ::core::option::Option<#stored>,));
-        match &infallible {
-            Some(p) => arms.push(quote! {
-                #ty => v.#field = ::core::option::Option::Some(#p),
-            }),
-            None => arms.push(quote! {
-                #ty => v.#field = ::core::option::Option::Some(#parse.map_err(|e| e.in_attr(#aname))?),
-            }),
-        }
-        let acc = g.client_accessors(cx, a, &ClientAccessor { set: id, field, name });
-        getters.push(acc.getter);
-        debug.push(acc.debug);
-        owned_fields.push(acc.owned_field);
-        owned_init.push(acc.owned_init);
     }
+    let SetParts { fields, counters, arms, getters, debug, owned_fields, owned_init, known_types } = p;
     let unknown_filter =
         if known_types.is_empty() { quote!(true) } else { quote!(!matches!(attr.ty(), #(#known_types)|*)) };
     let owned_doc = format!(" Owned copy of a [`{tname}`] (no borrowed data).");
-    let arms = if arms.is_empty() { quote!() } else { quote!(#(#arms)*) };
+    let decode_body = decode_body(&arms, &counters);
 
     let view = quote! {
         #doc
@@ -141,18 +68,7 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
                 if depth > MAX_NEST_DEPTH {
                     return ::core::result::Result::Err(::nlspec_rt::DecodeError::other("attributes nested too deeply"));
                 }
-                #[allow(unused_mut)]
-                let mut v = Self { raw, ..::core::default::Default::default() };
-                #(#counters)*
-                for attr in ::nlspec_rt::Attrs::new(raw) {
-                    let attr = attr?;
-                    #[allow(unreachable_patterns)]
-                    match attr.ty() {
-                        #arms
-                        _ => {}
-                    }
-                }
-                ::core::result::Result::Ok(v)
+                #decode_body
             }
             /// The undecoded attribute bytes.
             pub fn raw(&self) -> &'a [u8] {
@@ -170,7 +86,6 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
         }
         impl ::core::fmt::Debug for #t<'_> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #[allow(unused_mut)]
                 let mut d = f.debug_struct(#tname);
                 #(#debug)*
                 if self.unknown_attrs().next().is_some() {
@@ -188,6 +103,124 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
 
     let enc = encoder(cx, id, array_elem);
     quote!(#view #enc)
+}
+
+/// The pieces of a set's view, owned form and decoder, attribute by attribute.
+#[derive(Default)]
+struct SetParts {
+    fields: Vec<TokenStream>,
+    counters: Vec<TokenStream>,
+    arms: Vec<(TokenStream, TokenStream)>,
+    getters: Vec<TokenStream>,
+    debug: Vec<TokenStream>,
+    owned_fields: Vec<TokenStream>,
+    owned_init: Vec<TokenStream>,
+    known_types: Vec<TokenStream>,
+}
+
+impl SetParts {
+    /// Adds attribute `a` of set `id`.
+    fn attr(&mut self, cx: &Cx, id: SetId, a: &ir::Attr) {
+        let g = gen(a);
+        let ty = cx.attr_const(id, a);
+        self.known_types.push(ty.clone());
+        let Some(stored) = g.stored_ty(cx, a) else { return };
+        let field = field_name(a);
+        let name = method_name(a);
+        let aname = &a.name;
+        let adoc = doc_attrs(a.doc.as_deref());
+        let view_ty = g.view_ty(cx, a);
+        let parse = g.parse(cx, a, &quote!(attr), &quote!(depth));
+        let owned_ty = g.owned_ty(cx, a);
+        let infallible = g.parse_infallible(cx, a, &quote!(attr));
+        if a.multi_attr {
+            if infallible.is_none() {
+                let cnt = format_ident!("n_{}", field);
+                self.counters.push(quote!(let mut #cnt = 0usize;));
+                self.arms.push((
+                    ty.clone(),
+                    quote! {
+                        #parse.map_err(|e| e.at_element(#cnt).in_attr(#aname))?;
+                        #cnt += 1;
+                    },
+                ));
+            }
+            let attrs = quote!(::nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| attr.ty() == #ty));
+            let parsed = match &infallible {
+                Some(p) => quote!(#attrs.map(|attr| #p)),
+                None => {
+                    let p = g.parse(cx, a, &quote!(attr), &quote!(0));
+                    quote!(#attrs.filter_map(|attr| #p.ok()))
+                }
+            };
+            let items = map_v(parsed, &g.view(cx, a, &quote!(v)));
+            let mdoc = format!(" Every `{aname}` (multi-attr), in message order.");
+            self.getters.push(quote! {
+                #adoc
+                #[doc = ""]
+                #[doc = #mdoc]
+                pub fn #name(&self) -> impl ::core::iter::Iterator<Item = #view_ty> + ::core::clone::Clone + 'a {
+                    #items
+                }
+            });
+            let shown = map_v(quote!(self.#name()), &g.debug(cx, a, &quote!(v)));
+            self.debug.push(quote! {
+                if self.#name().next().is_some() {
+                    d.field(#aname, &::nlspec_rt::display::List(#shown));
+                }
+            });
+            let owned = map_v(quote!(self.#name()), &g.to_owned(cx, a, &quote!(v)));
+            self.owned_fields.push(quote!(#adoc pub #name: ::std::vec::Vec<#owned_ty>,));
+            self.owned_init.push(quote!(#name: #owned.collect(),));
+            return;
+        }
+        self.fields.push(quote!(#field: ::core::option::Option<#stored>,));
+        match &infallible {
+            Some(p) => self.arms.push((ty.clone(), quote!(v.#field = ::core::option::Option::Some(#p);))),
+            None => self.arms.push((
+                ty.clone(),
+                quote!(v.#field = ::core::option::Option::Some(#parse.map_err(|e| e.in_attr(#aname))?);),
+            )),
+        }
+        let acc = g.client_accessors(cx, a, &ClientAccessor { set: id, field, name });
+        self.getters.push(acc.getter);
+        self.debug.push(acc.debug);
+        self.owned_fields.push(acc.owned_field);
+        self.owned_init.push(acc.owned_init);
+    }
+}
+
+/// The body of `decode_nested` after the depth check: every attribute validated, each known
+/// one stored (`arms`: `(type constant, statement)`).
+fn decode_body(arms: &[(TokenStream, TokenStream)], counters: &[TokenStream]) -> TokenStream {
+    let dispatch = match arms {
+        [] => quote!(attr?;),
+        [(ty, stmt)] => quote! {
+            let attr = attr?;
+            if attr.ty() == #ty {
+                #stmt
+            }
+        },
+        _ => {
+            let arms = arms.iter().map(|(ty, stmt)| quote!(#ty => { #stmt }));
+            quote! {
+                let attr = attr?;
+                match attr.ty() {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+        }
+    };
+    let v = if arms.is_empty() { quote!(v) } else { quote!(mut v) };
+    quote! {
+        let #v = Self { raw, ..::core::default::Default::default() };
+        #(#counters)*
+        for attr in ::nlspec_rt::Attrs::new(raw) {
+            #dispatch
+        }
+        ::core::result::Result::Ok(v)
+    }
 }
 
 /// Setter methods for `attrs`, writing through `w` (an expression of type `&mut AttrWriter`),

@@ -5,7 +5,6 @@
 //! (GENL_ID_CTRL). It maps family names to the ids assigned at registration, lists each
 //! family's commands and multicast groups, reports the attribute policies a family
 //! validates its requests against, and announces families and groups as they come and go.
-#![allow(clippy::all, unused_parens, unused_mut, non_camel_case_types, non_upper_case_globals, dead_code)]
 /// Family name (`genetlink-legacy`), as registered with the kernel.
 pub const FAMILY_NAME: &str = "nlctrl";
 /// Family version this client puts in its requests.
@@ -431,11 +430,9 @@ impl<'a> CtrlAttrs<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
             match attr.ty() {
                 attrs::ctrl_attrs::FAMILY_ID => {
                     v.f_family_id = Some(attr.get_u16().map_err(|e| e.in_attr("family-id"))?);
@@ -512,25 +509,25 @@ impl<'a> CtrlAttrs<'a> {
     /// An owned copy.
     pub fn to_owned(&self) -> CtrlAttrsOwned {
         CtrlAttrsOwned {
-            family_id: self.family_id().map(|v| v),
-            family_name: self.family_name().map(|v| String::from(v)),
-            version: self.version().map(|v| v),
-            hdrsize: self.hdrsize().map(|v| v),
-            maxattr: self.maxattr().map(|v| v),
+            family_id: self.family_id(),
+            family_name: self.family_name().map(String::from),
+            version: self.version(),
+            hdrsize: self.hdrsize(),
+            maxattr: self.maxattr(),
             ops: self.ops().map(|(_, e)| e.to_owned()).collect(),
             mcast_groups: self.mcast_groups().map(|(_, e)| e.to_owned()).collect(),
             policy: self.policy().map(|(k0, k1, s)| (k0, k1, s.to_owned())).collect(),
             op_policy: self.op_policy().map(|(k0, s)| (k0, s.to_owned())).collect(),
-            op: self.op().map(|v| v),
+            op: self.op(),
         }
     }
     /// Numeric id the family was assigned when it registered.
     pub fn family_id(&self) -> Option<u16> {
-        self.f_family_id.map(|v| v)
+        self.f_family_id
     }
     /// Name the family registered under.
     pub fn family_name(&self) -> Option<&'a str> {
-        self.f_family_name.map(|v| nlspec_rt::display::utf8_prefix(v))
+        self.f_family_name.map(nlspec_rt::display::utf8_prefix)
     }
     /// `family-name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     pub fn family_name_bytes(&self) -> Option<&'a [u8]> {
@@ -538,15 +535,15 @@ impl<'a> CtrlAttrs<'a> {
     }
     /// Version number the family declares.
     pub fn version(&self) -> Option<u32> {
-        self.f_version.map(|v| v)
+        self.f_version
     }
     /// Length of the family's own fixed header after the genetlink header.
     pub fn hdrsize(&self) -> Option<u32> {
-        self.f_hdrsize.map(|v| v)
+        self.f_hdrsize
     }
     /// Highest attribute number the family accepts at the top level.
     pub fn maxattr(&self) -> Option<u32> {
-        self.f_maxattr.map(|v| v)
+        self.f_maxattr
     }
     /// The family's commands, one nest each.
     ///
@@ -591,12 +588,11 @@ impl<'a> CtrlAttrs<'a> {
     }
     /// Restricts a policy dump to this one command.
     pub fn op(&self) -> Option<u32> {
-        self.f_op.map(|v| v)
+        self.f_op
     }
 }
 impl std::fmt::Debug for CtrlAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("CtrlAttrs");
         if let Some(v) = self.family_id() {
             d.field("family-id", &v);
@@ -758,11 +754,9 @@ impl<'a> OpAttrs<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
             match attr.ty() {
                 attrs::op_attrs::ID => {
                     v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?);
@@ -787,20 +781,19 @@ impl<'a> OpAttrs<'a> {
     }
     /// An owned copy.
     pub fn to_owned(&self) -> OpAttrsOwned {
-        OpAttrsOwned { id: self.id().map(|v| v), flags: self.flags().map(|v| v) }
+        OpAttrsOwned { id: self.id(), flags: self.flags() }
     }
     /// Command number.
     pub fn id(&self) -> Option<u32> {
-        self.f_id.map(|v| v)
+        self.f_id
     }
     /// What the command supports and which permission it needs.
     pub fn flags(&self) -> Option<OpFlags> {
-        self.f_flags.map(|v| OpFlags(v as u32))
+        self.f_flags.map(OpFlags)
     }
 }
 impl std::fmt::Debug for OpAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("OpAttrs");
         if let Some(v) = self.id() {
             d.field("id", &v);
@@ -840,7 +833,7 @@ impl<'w, 'b> OpAttrsEncoder<'w, 'b> {
     /// What the command supports and which permission it needs.
     pub fn flags(&mut self, v: OpFlags) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(attrs::op_attrs::FLAGS, v.0 as u32);
+        w.put_u32(attrs::op_attrs::FLAGS, v.0);
         self
     }
 }
@@ -889,11 +882,9 @@ impl<'a> McastGroupAttrs<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
             match attr.ty() {
                 attrs::mcast_group_attrs::NAME => {
                     v.f_name = Some(attr.get_str_bytes_lax());
@@ -918,11 +909,11 @@ impl<'a> McastGroupAttrs<'a> {
     }
     /// An owned copy.
     pub fn to_owned(&self) -> McastGroupAttrsOwned {
-        McastGroupAttrsOwned { name: self.name().map(|v| String::from(v)), id: self.id().map(|v| v) }
+        McastGroupAttrsOwned { name: self.name().map(String::from), id: self.id() }
     }
     /// Group name, unique within the family.
     pub fn name(&self) -> Option<&'a str> {
-        self.f_name.map(|v| nlspec_rt::display::utf8_prefix(v))
+        self.f_name.map(nlspec_rt::display::utf8_prefix)
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     pub fn name_bytes(&self) -> Option<&'a [u8]> {
@@ -930,12 +921,11 @@ impl<'a> McastGroupAttrs<'a> {
     }
     /// Global group id to pass to NETLINK_ADD_MEMBERSHIP.
     pub fn id(&self) -> Option<u32> {
-        self.f_id.map(|v| v)
+        self.f_id
     }
 }
 impl std::fmt::Debug for McastGroupAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("McastGroupAttrs");
         if let Some(v) = self.name() {
             d.field("name", &v);
@@ -1033,11 +1023,9 @@ impl<'a> PolicyAttrs<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
             match attr.ty() {
                 attrs::policy_attrs::TYPE => {
                     v.f_type = Some(attr.get_u32().map_err(|e| e.in_attr("type"))?);
@@ -1104,67 +1092,66 @@ impl<'a> PolicyAttrs<'a> {
     /// An owned copy.
     pub fn to_owned(&self) -> PolicyAttrsOwned {
         PolicyAttrsOwned {
-            type_: self.type_().map(|v| v),
-            min_value_s: self.min_value_s().map(|v| v),
-            max_value_s: self.max_value_s().map(|v| v),
-            min_value_u: self.min_value_u().map(|v| v),
-            max_value_u: self.max_value_u().map(|v| v),
-            min_length: self.min_length().map(|v| v),
-            max_length: self.max_length().map(|v| v),
-            policy_idx: self.policy_idx().map(|v| v),
-            policy_maxtype: self.policy_maxtype().map(|v| v),
-            bitfield32_mask: self.bitfield32_mask().map(|v| v),
-            mask: self.mask().map(|v| v),
+            type_: self.type_(),
+            min_value_s: self.min_value_s(),
+            max_value_s: self.max_value_s(),
+            min_value_u: self.min_value_u(),
+            max_value_u: self.max_value_u(),
+            min_length: self.min_length(),
+            max_length: self.max_length(),
+            policy_idx: self.policy_idx(),
+            policy_maxtype: self.policy_maxtype(),
+            bitfield32_mask: self.bitfield32_mask(),
+            mask: self.mask(),
         }
     }
     /// Kind of validation.
     pub fn type_(&self) -> Option<AttrType> {
-        self.f_type.map(|v| AttrType(v as u32))
+        self.f_type.map(AttrType)
     }
     /// Lowest accepted value of a signed integer.
     pub fn min_value_s(&self) -> Option<i64> {
-        self.f_min_value_s.map(|v| v)
+        self.f_min_value_s
     }
     /// Highest accepted value of a signed integer.
     pub fn max_value_s(&self) -> Option<i64> {
-        self.f_max_value_s.map(|v| v)
+        self.f_max_value_s
     }
     /// Lowest accepted value of an unsigned integer.
     pub fn min_value_u(&self) -> Option<u64> {
-        self.f_min_value_u.map(|v| v)
+        self.f_min_value_u
     }
     /// Highest accepted value of an unsigned integer.
     pub fn max_value_u(&self) -> Option<u64> {
-        self.f_max_value_u.map(|v| v)
+        self.f_max_value_u
     }
     /// Shortest accepted payload of a binary or string.
     pub fn min_length(&self) -> Option<u32> {
-        self.f_min_length.map(|v| v)
+        self.f_min_length
     }
     /// Longest accepted payload of a binary or string.
     pub fn max_length(&self) -> Option<u32> {
-        self.f_max_length.map(|v| v)
+        self.f_max_length
     }
     /// Index of the policy that validates the inside of a nest.
     pub fn policy_idx(&self) -> Option<u32> {
-        self.f_policy_idx.map(|v| v)
+        self.f_policy_idx
     }
     /// Highest attribute number accepted inside that nest.
     pub fn policy_maxtype(&self) -> Option<u32> {
-        self.f_policy_maxtype.map(|v| v)
+        self.f_policy_maxtype
     }
     /// Bits a bitfield32 may set.
     pub fn bitfield32_mask(&self) -> Option<u32> {
-        self.f_bitfield32_mask.map(|v| v)
+        self.f_bitfield32_mask
     }
     /// Bits an unsigned integer may set.
     pub fn mask(&self) -> Option<u64> {
-        self.f_mask.map(|v| v)
+        self.f_mask
     }
 }
 impl std::fmt::Debug for PolicyAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("PolicyAttrs");
         if let Some(v) = self.type_() {
             d.field("type", &v);
@@ -1243,7 +1230,7 @@ impl<'w, 'b> PolicyAttrsEncoder<'w, 'b> {
     /// Kind of validation.
     pub fn type_(&mut self, v: AttrType) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(attrs::policy_attrs::TYPE, v.0 as u32);
+        w.put_u32(attrs::policy_attrs::TYPE, v.0);
         self
     }
     /// Lowest accepted value of a signed integer.
@@ -1327,11 +1314,9 @@ impl<'a> OpPolicyAttrs<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
             match attr.ty() {
                 attrs::op_policy_attrs::DO => {
                     v.f_do = Some(attr.get_u32().map_err(|e| e.in_attr("do"))?);
@@ -1356,20 +1341,19 @@ impl<'a> OpPolicyAttrs<'a> {
     }
     /// An owned copy.
     pub fn to_owned(&self) -> OpPolicyAttrsOwned {
-        OpPolicyAttrsOwned { do_: self.do_().map(|v| v), dump: self.dump().map(|v| v) }
+        OpPolicyAttrsOwned { do_: self.do_(), dump: self.dump() }
     }
     /// Policy index for do requests.
     pub fn do_(&self) -> Option<u32> {
-        self.f_do.map(|v| v)
+        self.f_do
     }
     /// Policy index for dump requests.
     pub fn dump(&self) -> Option<u32> {
-        self.f_dump.map(|v| v)
+        self.f_dump
     }
 }
 impl std::fmt::Debug for OpPolicyAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("OpPolicyAttrs");
         if let Some(v) = self.do_() {
             d.field("do", &v);
@@ -1866,11 +1850,9 @@ impl Client {
 pub type GetfamilyDumpIter<'s> = nlspec_rt::TypedDumpIter<'s, GetfamilyReply<'static>>;
 /// The replies of a `getpolicy` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
 pub type GetpolicyDumpIter<'s> = nlspec_rt::TypedDumpIter<'s, GetpolicyReply<'static>>;
-#[allow(unexpected_cfgs)]
 #[cfg(feature = "tokio")]
 pub use self::async_client::AsyncClient;
 /// The tokio client (cargo feature `tokio`).
-#[allow(unexpected_cfgs)]
 #[cfg(feature = "tokio")]
 pub mod async_client {
     #[allow(unused_imports)]

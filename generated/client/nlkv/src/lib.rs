@@ -4,7 +4,6 @@
 //! An in-kernel key-value store. Entries live in numbered namespaces; the namespace of a
 //! request is carried in the fixed header. Changes are announced on the "changes" multicast
 //! group.
-#![allow(clippy::all, unused_parens, unused_mut, non_camel_case_types, non_upper_case_globals, dead_code)]
 /// Family name (`genetlink-legacy`), as registered with the kernel.
 pub const FAMILY_NAME: &str = "nlkv";
 /// Family version this client puts in its requests.
@@ -396,7 +395,7 @@ impl From<Change> for u32 {
 /// Fixed header of every nlkv message.
 ///
 /// Size on the wire: 8 bytes (C `struct kv_hdr`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct KvHdr {
     /// Namespace the request works in.
     pub ns: u32,
@@ -425,11 +424,6 @@ impl KvHdr {
         out
     }
 }
-impl Default for KvHdr {
-    fn default() -> Self {
-        Self { ns: 0, reserved: 0 }
-    }
-}
 impl std::fmt::Debug for KvHdr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KvHdr").field("ns", &self.ns).field("reserved", &self.reserved).finish()
@@ -438,7 +432,7 @@ impl std::fmt::Debug for KvHdr {
 /// Counters the kernel keeps for each entry.
 ///
 /// Size on the wire: 16 bytes (C `struct entry_stats`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EntryStats {
     /// Creation time, nanoseconds of the kernel's monotonic clock.
     pub created_ns: u64,
@@ -472,11 +466,6 @@ impl EntryStats {
         out[8..12].copy_from_slice(&self.reads.to_ne_bytes());
         out[12..16].copy_from_slice(&self.writes.to_ne_bytes());
         out
-    }
-}
-impl Default for EntryStats {
-    fn default() -> Self {
-        Self { created_ns: 0, reads: 0, writes: 0 }
     }
 }
 impl std::fmt::Debug for EntryStats {
@@ -535,14 +524,16 @@ impl<'a> Entry<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
             match attr.ty() {
-                attrs::entry::KEY => v.f_key = Some(attr.get_str_bytes_lax()),
-                attrs::entry::VALUE => v.f_value = Some(attr.get_bytes()),
+                attrs::entry::KEY => {
+                    v.f_key = Some(attr.get_str_bytes_lax());
+                }
+                attrs::entry::VALUE => {
+                    v.f_value = Some(attr.get_bytes());
+                }
                 attrs::entry::KIND => {
                     v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?);
                 }
@@ -570,7 +561,9 @@ impl<'a> Entry<'a> {
                             .map_err(|e| e.in_attr("tags"))?,
                     );
                 }
-                attrs::entry::DIGEST => v.f_digest = Some(attr.get_bytes()),
+                attrs::entry::DIGEST => {
+                    v.f_digest = Some(attr.get_bytes());
+                }
                 attrs::entry::OWNER_ADDR => {
                     v.f_owner_addr = Some(attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?);
                 }
@@ -652,33 +645,33 @@ impl<'a> Entry<'a> {
     /// An owned copy.
     pub fn to_owned(&self) -> EntryOwned {
         EntryOwned {
-            key: self.key().map(|v| String::from(v)),
+            key: self.key().map(String::from),
             value: self.value().map(|v| v.to_vec()),
-            kind: self.kind().map(|v| v),
-            flags: self.flags().map(|v| v),
-            ttl_ms: self.ttl_ms().map(|v| v),
-            priority: self.priority().map(|v| v),
-            counter: self.counter().map(|v| v),
-            delta: self.delta().map(|v| v),
-            stats: self.stats().map(|v| v),
+            kind: self.kind(),
+            flags: self.flags(),
+            ttl_ms: self.ttl_ms(),
+            priority: self.priority(),
+            counter: self.counter(),
+            delta: self.delta(),
+            stats: self.stats(),
             tags: self.tags().map(|(_, e)| e.to_owned()).collect(),
-            label: self.label().map(|v| String::from(v)).collect(),
+            label: self.label().map(String::from).collect(),
             digest: self.digest().map(|v| v.to_vec()),
-            owner_addr: self.owner_addr().map(|v| v),
-            owner_port: self.owner_port().map(|v| v),
+            owner_addr: self.owner_addr(),
+            owner_port: self.owner_port(),
             meta: self.meta().map(|(k0, s)| (k0, s.to_owned())).collect(),
-            flag_update: self.flag_update().map(|v| v),
-            change: self.change().map(|v| v),
+            flag_update: self.flag_update(),
+            change: self.change(),
             create_only: self.create_only(),
             filter: self.filter().map(|v| v.to_owned()),
-            count: self.count().map(|v| v),
-            old_counter: self.old_counter().map(|v| v),
-            open_dumps: self.open_dumps().map(|v| v),
+            count: self.count(),
+            old_counter: self.old_counter(),
+            open_dumps: self.open_dumps(),
         }
     }
     /// The entry's key.
     pub fn key(&self) -> Option<&'a str> {
-        self.f_key.map(|v| nlspec_rt::display::utf8_prefix(v))
+        self.f_key.map(nlspec_rt::display::utf8_prefix)
     }
     /// `key` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     pub fn key_bytes(&self) -> Option<&'a [u8]> {
@@ -686,35 +679,35 @@ impl<'a> Entry<'a> {
     }
     /// The entry's value.
     pub fn value(&self) -> Option<&'a [u8]> {
-        self.f_value.map(|v| v)
+        self.f_value
     }
     /// What the value holds.
     pub fn kind(&self) -> Option<Kind> {
-        self.f_kind.map(|v| Kind(v as u32))
+        self.f_kind.map(Kind)
     }
     /// Properties of the entry.
     pub fn flags(&self) -> Option<EntryFlags> {
-        self.f_flags.map(|v| EntryFlags(v as u32))
+        self.f_flags.map(EntryFlags)
     }
     /// Lifetime in milliseconds; the entry is evicted when it runs out.
     pub fn ttl_ms(&self) -> Option<u64> {
-        self.f_ttl_ms.map(|v| v)
+        self.f_ttl_ms
     }
     /// Eviction priority, lower goes first.
     pub fn priority(&self) -> Option<i8> {
-        self.f_priority.map(|v| v)
+        self.f_priority
     }
     /// Current value of a counter entry.
     pub fn counter(&self) -> Option<u64> {
-        self.f_counter.map(|v| v)
+        self.f_counter
     }
     /// Amount added to a counter by incr.
     pub fn delta(&self) -> Option<i64> {
-        self.f_delta.map(|v| v)
+        self.f_delta
     }
     /// Counters the kernel keeps for the entry.
     pub fn stats(&self) -> Option<EntryStats> {
-        self.f_stats.map(|v| v)
+        self.f_stats
     }
     /// Ordered tags of the entry.
     ///
@@ -732,20 +725,20 @@ impl<'a> Entry<'a> {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
             .filter(|attr| attr.ty() == attrs::entry::LABEL)
-            .filter_map(|attr| Some(attr.get_str_bytes_lax()))
-            .map(|v| nlspec_rt::display::utf8_prefix(v))
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix)
     }
     /// SHA-256 of the value, supplied by the writer.
     pub fn digest(&self) -> Option<&'a [u8]> {
-        self.f_digest.map(|v| v)
+        self.f_digest
     }
     /// IPv4 address of the writer, network byte order.
     pub fn owner_addr(&self) -> Option<std::net::Ipv4Addr> {
-        self.f_owner_addr.map(|v| std::net::Ipv4Addr::from(v))
+        self.f_owner_addr.map(std::net::Ipv4Addr::from)
     }
     /// Port of the writer, network byte order.
     pub fn owner_port(&self) -> Option<u16> {
-        self.f_owner_port.map(|v| v)
+        self.f_owner_port
     }
     /// Small numbered metadata slots; the slot number is the attribute type.
     ///
@@ -759,7 +752,7 @@ impl<'a> Entry<'a> {
     }
     /// Flags to change (selector) and their new values.
     pub fn flag_update(&self) -> Option<(EntryFlags, EntryFlags)> {
-        self.f_flag_update.map(|v| (EntryFlags(v.value as u32), EntryFlags(v.selector as u32)))
+        self.f_flag_update.map(|v| (EntryFlags(v.value), EntryFlags(v.selector)))
     }
     /// What happened to the entry; only in change notifications, never in get replies.
     pub fn change(&self) -> Option<Change> {
@@ -775,20 +768,19 @@ impl<'a> Entry<'a> {
     }
     /// Number of entries to create in a fill request, or that were affected.
     pub fn count(&self) -> Option<u32> {
-        self.f_count.map(|v| v)
+        self.f_count
     }
     /// Counter value before an incr.
     pub fn old_counter(&self) -> Option<i64> {
-        self.f_old_counter.map(|v| v)
+        self.f_old_counter
     }
     /// Get dumps started (dump start hook) and not yet ended (dump done hook).
     pub fn open_dumps(&self) -> Option<u32> {
-        self.f_open_dumps.map(|v| v)
+        self.f_open_dumps
     }
 }
 impl std::fmt::Debug for Entry<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("Entry");
         if let Some(v) = self.key() {
             d.field("key", &v);
@@ -821,7 +813,7 @@ impl std::fmt::Debug for Entry<'_> {
             d.field("tags", &nlspec_rt::display::List(self.tags()));
         }
         if self.label().next().is_some() {
-            d.field("label", &nlspec_rt::display::List(self.label().map(|v| v)));
+            d.field("label", &nlspec_rt::display::List(self.label()));
         }
         if let Some(v) = self.digest() {
             d.field("digest", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex));
@@ -935,13 +927,13 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
     /// What the value holds.
     pub fn kind(&mut self, v: Kind) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(attrs::entry::KIND, v.0 as u32);
+        w.put_u32(attrs::entry::KIND, v.0);
         self
     }
     /// Properties of the entry.
     pub fn flags(&mut self, v: EntryFlags) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(attrs::entry::FLAGS, v.0 as u32);
+        w.put_u32(attrs::entry::FLAGS, v.0);
         self
     }
     /// Lifetime in milliseconds; the entry is evicted when it runs out.
@@ -1020,7 +1012,7 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
     /// Flags to change (selector) and their new values.
     pub fn flag_update(&mut self, value: EntryFlags, selector: EntryFlags) -> &mut Self {
         let w = &mut *self.w;
-        w.put_bitfield32(attrs::entry::FLAG_UPDATE, value.0 as u32, selector.0 as u32);
+        w.put_bitfield32(attrs::entry::FLAG_UPDATE, value.0, selector.0);
         self
     }
     /// What happened to the entry; only in change notifications, never in get replies.
@@ -1083,13 +1075,13 @@ impl<'a> EntryFilter<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
             match attr.ty() {
-                attrs::entry_filter::KEY => v.f_key = Some(attr.get_str_bytes_lax()),
+                attrs::entry_filter::KEY => {
+                    v.f_key = Some(attr.get_str_bytes_lax());
+                }
                 attrs::entry_filter::KIND => {
                     v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?);
                 }
@@ -1113,15 +1105,11 @@ impl<'a> EntryFilter<'a> {
     }
     /// An owned copy.
     pub fn to_owned(&self) -> EntryFilterOwned {
-        EntryFilterOwned {
-            key: self.key().map(|v| String::from(v)),
-            kind: self.kind().map(|v| v),
-            flags: self.flags().map(|v| v),
-        }
+        EntryFilterOwned { key: self.key().map(String::from), kind: self.kind(), flags: self.flags() }
     }
     /// The entry's key.
     pub fn key(&self) -> Option<&'a str> {
-        self.f_key.map(|v| nlspec_rt::display::utf8_prefix(v))
+        self.f_key.map(nlspec_rt::display::utf8_prefix)
     }
     /// `key` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     pub fn key_bytes(&self) -> Option<&'a [u8]> {
@@ -1129,16 +1117,15 @@ impl<'a> EntryFilter<'a> {
     }
     /// What the value holds.
     pub fn kind(&self) -> Option<Kind> {
-        self.f_kind.map(|v| Kind(v as u32))
+        self.f_kind.map(Kind)
     }
     /// Properties of the entry.
     pub fn flags(&self) -> Option<EntryFlags> {
-        self.f_flags.map(|v| EntryFlags(v as u32))
+        self.f_flags.map(EntryFlags)
     }
 }
 impl std::fmt::Debug for EntryFilter<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("EntryFilter");
         if let Some(v) = self.key() {
             d.field("key", &v);
@@ -1183,13 +1170,13 @@ impl<'w, 'b> EntryFilterEncoder<'w, 'b> {
     /// What the value holds.
     pub fn kind(&mut self, v: Kind) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(attrs::entry_filter::KIND, v.0 as u32);
+        w.put_u32(attrs::entry_filter::KIND, v.0);
         self
     }
     /// Properties of the entry.
     pub fn flags(&mut self, v: EntryFlags) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(attrs::entry_filter::FLAGS, v.0 as u32);
+        w.put_u32(attrs::entry_filter::FLAGS, v.0);
         self
     }
 }
@@ -1213,13 +1200,13 @@ impl<'a> Tag<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
             match attr.ty() {
-                attrs::tag::NAME => v.f_name = Some(attr.get_str_bytes_lax()),
+                attrs::tag::NAME => {
+                    v.f_name = Some(attr.get_str_bytes_lax());
+                }
                 attrs::tag::WEIGHT => {
                     v.f_weight = Some(attr.get_u16().map_err(|e| e.in_attr("weight"))?);
                 }
@@ -1240,11 +1227,11 @@ impl<'a> Tag<'a> {
     }
     /// An owned copy.
     pub fn to_owned(&self) -> TagOwned {
-        TagOwned { name: self.name().map(|v| String::from(v)), weight: self.weight().map(|v| v) }
+        TagOwned { name: self.name().map(String::from), weight: self.weight() }
     }
     /// The tag.
     pub fn name(&self) -> Option<&'a str> {
-        self.f_name.map(|v| nlspec_rt::display::utf8_prefix(v))
+        self.f_name.map(nlspec_rt::display::utf8_prefix)
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     pub fn name_bytes(&self) -> Option<&'a [u8]> {
@@ -1252,12 +1239,11 @@ impl<'a> Tag<'a> {
     }
     /// Relative weight of the tag.
     pub fn weight(&self) -> Option<u16> {
-        self.f_weight.map(|v| v)
+        self.f_weight
     }
 }
 impl std::fmt::Debug for Tag<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("Tag");
         if let Some(v) = self.name() {
             d.field("name", &v);
@@ -1345,16 +1331,11 @@ impl<'a> MetaItem<'a> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        #[allow(unused_mut)]
         let mut v = Self { raw, ..Default::default() };
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
-            #[allow(unreachable_patterns)]
-            match attr.ty() {
-                attrs::meta_item::VALUE => {
-                    v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?);
-                }
-                _ => {}
+            if attr.ty() == attrs::meta_item::VALUE {
+                v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?);
             }
         }
         Ok(v)
@@ -1369,16 +1350,15 @@ impl<'a> MetaItem<'a> {
     }
     /// An owned copy.
     pub fn to_owned(&self) -> MetaItemOwned {
-        MetaItemOwned { value: self.value().map(|v| v) }
+        MetaItemOwned { value: self.value() }
     }
     /// The slot's value.
     pub fn value(&self) -> Option<u32> {
-        self.f_value.map(|v| v)
+        self.f_value
     }
 }
 impl std::fmt::Debug for MetaItem<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        #[allow(unused_mut)]
         let mut d = f.debug_struct("MetaItem");
         if let Some(v) = self.value() {
             d.field("value", &v);
@@ -1482,14 +1462,14 @@ impl SetRequest {
     /// What the value holds.
     pub fn kind(mut self, v: Kind) -> Self {
         self.put(|w| {
-            w.put_u32(attrs::entry::KIND, v.0 as u32);
+            w.put_u32(attrs::entry::KIND, v.0);
         });
         self
     }
     /// Properties of the entry.
     pub fn flags(mut self, v: EntryFlags) -> Self {
         self.put(|w| {
-            w.put_u32(attrs::entry::FLAGS, v.0 as u32);
+            w.put_u32(attrs::entry::FLAGS, v.0);
         });
         self
     }
@@ -1929,7 +1909,7 @@ impl UpdateFlagsRequest {
     /// Flags to change (selector) and their new values.
     pub fn flag_update(mut self, value: EntryFlags, selector: EntryFlags) -> Self {
         self.put(|w| {
-            w.put_bitfield32(attrs::entry::FLAG_UPDATE, value.0 as u32, selector.0 as u32);
+            w.put_bitfield32(attrs::entry::FLAG_UPDATE, value.0, selector.0);
         });
         self
     }
@@ -2516,11 +2496,9 @@ impl Client {
 }
 /// The replies of a `get` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
 pub type GetDumpIter<'s> = nlspec_rt::TypedDumpIter<'s, GetReply<'static>>;
-#[allow(unexpected_cfgs)]
 #[cfg(feature = "tokio")]
 pub use self::async_client::AsyncClient;
 /// The tokio client (cargo feature `tokio`).
-#[allow(unexpected_cfgs)]
 #[cfg(feature = "tokio")]
 pub mod async_client {
     #[allow(unused_imports)]
