@@ -83,7 +83,7 @@ pub fn items(f: &Family, mode: AsyncClient) -> TokenStream {
         #schema
         /// Validate each member of the array nest `attr` with `f`, locating errors at
         /// `[index]`; gives `attr` back.
-        #[allow(dead_code)]
+        #[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
         fn check_elements<'a>(
             attr: ::nlspec_rt::Attr<'a>,
             mut f: impl ::core::ops::FnMut(::nlspec_rt::Attr<'a>) -> ::core::result::Result<(), ::nlspec_rt::DecodeError>,

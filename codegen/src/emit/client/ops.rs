@@ -408,7 +408,6 @@ pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
                 pub use self::async_client::AsyncClient;
                 /// The tokio client.
                 pub mod async_client {
-                    #[allow(unused_imports)]
                     use super::*;
                     #asyn
                 }
@@ -423,30 +422,18 @@ pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
         /// The tokio client (cargo feature `tokio`).
         #[cfg(feature = "tokio")]
         pub mod async_client {
-            #[allow(unused_imports)]
             use super::*;
             #asyn
         }
     }
 }
 
-fn client(cx: &Cx, is_async: bool) -> TokenStream {
-    let (cname, sock, dump_it, aw, asy) = if is_async {
-        (
-            format_ident!("AsyncClient"),
-            quote!(::nlspec_rt::AsyncGenlSocket),
-            quote!(::nlspec_rt::AsyncTypedDumpIter),
-            quote!(.await),
-            quote!(async),
-        )
+/// The `Client` methods of an op's do and dump (and the dump's iterator alias).
+fn op_methods(cx: &Cx, op: &Op, is_async: bool, methods: &mut Vec<TokenStream>, iters: &mut Vec<TokenStream>) {
+    let (dump_it, aw, asy) = if is_async {
+        (quote!(::nlspec_rt::AsyncTypedDumpIter), quote!(.await), quote!(async))
     } else {
-        (
-            format_ident!("Client"),
-            quote!(::nlspec_rt::GenlSocket),
-            quote!(::nlspec_rt::TypedDumpIter),
-            quote!(),
-            quote!(),
-        )
+        (quote!(::nlspec_rt::TypedDumpIter), quote!(), quote!())
     };
     // The runtime's generic plumbing (`nlspec_rt::typed`), sync or tokio.
     let call = |f: &str| {
@@ -454,68 +441,74 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
         quote!(::nlspec_rt::typed::#f)
     };
     let (rt_request, rt_ack, rt_dump) = (call("request"), call("request_ack"), call("dump"));
-    let mut methods = Vec::new();
-    let mut iters = Vec::new();
-    for op in &cx.fam.ops.list {
-        if op.req_value.is_none() {
-            continue;
-        }
-        let n = op_names(cx, op);
-        let opdoc = doc_attrs(op.doc.as_deref());
-        let fname = op_method(op);
-        let perm = if op.flags.admin_perm {
-            quote!(#[doc = ""] #[doc = " Needs `CAP_NET_ADMIN`."])
-        } else if op.flags.uns_admin_perm {
-            quote!(#[doc = ""] #[doc = " Needs `CAP_NET_ADMIN` in the network namespace's user namespace."])
-        } else {
-            quote!()
-        };
-        if let Some(d) = &op.do_ {
-            let req_t = &n.request;
-            if d.reply.is_some() {
-                let reply = &n.reply;
-                methods.push(quote! {
-                    #opdoc
-                    #perm
-                    pub #asy fn #fname(&mut self, req: &#req_t) -> ::core::result::Result<#reply<'_>, ::nlspec_rt::Error> {
-                        #rt_request(&mut self.sock, req)#aw
-                    }
-                });
-            } else {
-                methods.push(quote! {
-                    #opdoc
-                    #perm
-                    pub #asy fn #fname(&mut self, req: &#req_t) -> ::core::result::Result<(), ::nlspec_rt::Error> {
-                        #rt_ack(&mut self.sock, req)#aw
-                    }
-                });
-            }
-        }
-        if let Some(d) = &op.dump {
-            let req_t = &n.dump_request;
-            let dname = format_ident!("{}_dump", op_method(op).to_string().trim_end_matches('_'));
-            let it = &n.dump_iter;
-            let item = if d.reply.is_some() {
-                let r = &n.reply;
-                quote!(#r<'static>)
-            } else {
-                quote!(::nlspec_rt::GenlMsg<'static>)
-            };
-            let itdoc = format!(" The replies of a `{}` dump, one at a time (a lending iterator: `while let Some(r) = it.next(){} {{ .. }}`).", op.name, if is_async { ".await" } else { "" });
+    let n = op_names(cx, op);
+    let opdoc = doc_attrs(op.doc.as_deref());
+    let fname = op_method(op);
+    let perm = if op.flags.admin_perm {
+        quote!(#[doc = ""] #[doc = " Needs `CAP_NET_ADMIN`."])
+    } else if op.flags.uns_admin_perm {
+        quote!(#[doc = ""] #[doc = " Needs `CAP_NET_ADMIN` in the network namespace's user namespace."])
+    } else {
+        quote!()
+    };
+    if let Some(d) = &op.do_ {
+        let req_t = &n.request;
+        if d.reply.is_some() {
+            let reply = &n.reply;
             methods.push(quote! {
                 #opdoc
                 #perm
-                #[doc = ""]
-                #[doc = " Dump: iterate the returned iterator for the replies."]
-                pub #asy fn #dname(&mut self, req: &#req_t) -> ::core::result::Result<#it<'_>, ::nlspec_rt::Error> {
-                    #rt_dump(&mut self.sock, req)#aw
+                pub #asy fn #fname(&mut self, req: &#req_t) -> ::core::result::Result<#reply<'_>, ::nlspec_rt::Error> {
+                    #rt_request(&mut self.sock, req)#aw
                 }
             });
-            iters.push(quote! {
-                #[doc = #itdoc]
-                pub type #it<'s> = #dump_it<'s, #item>;
+        } else {
+            methods.push(quote! {
+                #opdoc
+                #perm
+                pub #asy fn #fname(&mut self, req: &#req_t) -> ::core::result::Result<(), ::nlspec_rt::Error> {
+                    #rt_ack(&mut self.sock, req)#aw
+                }
             });
         }
+    }
+    if let Some(d) = &op.dump {
+        let req_t = &n.dump_request;
+        let dname = format_ident!("{}_dump", op_method(op).to_string().trim_end_matches('_'));
+        let it = &n.dump_iter;
+        let item = if d.reply.is_some() {
+            let r = &n.reply;
+            quote!(#r<'static>)
+        } else {
+            quote!(::nlspec_rt::GenlMsg<'static>)
+        };
+        let itdoc = format!(" The replies of a `{}` dump, one at a time (a lending iterator: `while let Some(r) = it.next(){} {{ .. }}`).", op.name, if is_async { ".await" } else { "" });
+        methods.push(quote! {
+            #opdoc
+            #perm
+            #[doc = ""]
+            #[doc = " Dump: iterate the returned iterator for the replies."]
+            pub #asy fn #dname(&mut self, req: &#req_t) -> ::core::result::Result<#it<'_>, ::nlspec_rt::Error> {
+                #rt_dump(&mut self.sock, req)#aw
+            }
+        });
+        iters.push(quote! {
+            #[doc = #itdoc]
+            pub type #it<'s> = #dump_it<'s, #item>;
+        });
+    }
+}
+
+fn client(cx: &Cx, is_async: bool) -> TokenStream {
+    let (cname, sock, aw, asy) = if is_async {
+        (format_ident!("AsyncClient"), quote!(::nlspec_rt::AsyncGenlSocket), quote!(.await), quote!(async))
+    } else {
+        (format_ident!("Client"), quote!(::nlspec_rt::GenlSocket), quote!(), quote!())
+    };
+    let mut methods = Vec::new();
+    let mut iters = Vec::new();
+    for op in cx.fam.ops.list.iter().filter(|op| op.req_value.is_some()) {
+        op_methods(cx, op, is_async, &mut methods, &mut iters);
     }
     let has_groups = !cx.fam.mcast_groups.is_empty();
     let subscribe = if has_groups {

@@ -1855,7 +1855,6 @@ pub use self::async_client::AsyncClient;
 /// The tokio client (cargo feature `tokio`).
 #[cfg(feature = "tokio")]
 pub mod async_client {
-    #[allow(unused_imports)]
     use super::*;
     /// A tokio client of the `nlctrl` family (see [`super::Client`] for the same API, blocking).
     #[derive(Debug)]
@@ -1992,7 +1991,7 @@ pub mod schema {
 }
 /// Validate each member of the array nest `attr` with `f`, locating errors at
 /// `[index]`; gives `attr` back.
-#[allow(dead_code)]
+#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
 fn check_elements<'a>(
     attr: nlspec_rt::Attr<'a>,
     mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
