@@ -147,7 +147,7 @@ fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic
     let full = e.to_string();
     // serde_yaml renders "<path>: <message> at line L column C"; take the parts apart.
     let stripped = strip_location(&full);
-    let (mut path, mut msg) = split_path(&stripped);
+    let PathAndMessage { mut path, message: mut msg } = split_path(&stripped);
     let (mut line, mut col) = match e.location() {
         Some(l) => (l.line(), l.column()),
         None => (0, 0),
@@ -243,16 +243,23 @@ fn strip_location(msg: &str) -> String {
     out
 }
 
-/// Split "a.b[2].c: message" into path and message (serde_yaml prefixes errors with the path
+/// A serde_yaml error message taken apart.
+struct PathAndMessage {
+    /// YAML path of the offending node (empty when the message has none).
+    path: String,
+    message: String,
+}
+
+/// Split `a.b[2].c: message` into path and message (serde_yaml prefixes errors with the path
 /// when it has one). Paths never contain ": ", messages may.
-fn split_path(msg: &str) -> (String, String) {
+fn split_path(msg: &str) -> PathAndMessage {
     if let Some((p, m)) = msg.split_once(": ") {
         let looks_like_path = !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.[]".contains(c));
         if looks_like_path {
-            return (p.to_string(), m.to_string());
+            return PathAndMessage { path: p.to_string(), message: m.to_string() };
         }
     }
-    (String::new(), msg.to_string())
+    PathAndMessage { path: String::new(), message: msg.to_string() }
 }
 
 /// Build the span index. Never fails: if the event parser stops on an error the index holds

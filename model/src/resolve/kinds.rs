@@ -49,6 +49,8 @@ pub(super) fn resolve_kinds<'a>(
 }
 
 impl Kinds<'_, '_, '_> {
+    /// Each attribute that made it into the resolved sets, in spec order: resolved from its
+    /// effective spec, or (a subset attribute naming only a parent's) copied from the parent.
     fn attr_kinds(&mut self, sets: &mut [ir::AttrSet]) {
         let s = self.cx.spec;
         for si in 0..sets.len() {

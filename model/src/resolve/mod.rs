@@ -195,7 +195,7 @@ impl AttrPaths {
     }
 }
 
-/// "did you mean `x`? <what>: `a`, `b`, ..." when a name is close to `word`.
+/// `` did you mean `x`? <what>: `a`, `b`, ... `` when a name is close to `word`, else the list alone.
 fn candidates(word: &str, what: &str, names: &[&str]) -> String {
     match crate::diag::suggest(word, names.iter().copied()) {
         Some(s) => format!("did you mean `{s}`? {what}: {}", one_of(names)),
