@@ -4,8 +4,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::PolicyStatics;
-use super::{cast, AttrGen, Cx};
+use super::cx::{cast, Cx};
+use super::kind::AttrGen;
+use super::policy::PolicyStatics;
 use nlspec_model::ir;
 
 /// Bitfield32 attributes: `(value, selector)`.

@@ -3,8 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::PolicyStatics;
-use super::{doc_attrs, AttrGen, ClientAccessor, ClientAccessors, Cx, KernelGetter};
+use super::cx::{doc_attrs, Cx};
+use super::kind::{AttrGen, ClientAccessor, ClientAccessors, KernelGetter};
+use super::policy::PolicyStatics;
 use nlspec_model::ir;
 
 /// Flag attributes (no payload).

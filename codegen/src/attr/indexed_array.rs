@@ -4,10 +4,11 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::cx::{int_ty, Cx};
+use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
 use super::scalar::{prim, scalar_get, scalar_put};
-use super::{int_ty, iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Cx, Elements};
 use nlspec_model::ir::{self, AttrType, SetId};
 
 /// Indexed arrays.

@@ -3,8 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::cx::Cx;
+use super::kind::AttrGen;
 use super::policy::{self, PolicyStatics};
-use super::{AttrGen, Cx};
 use nlspec_model::ir::{self, SetId};
 
 /// Nested attribute sets.

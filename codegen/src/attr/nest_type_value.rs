@@ -4,9 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::cx::Cx;
+use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
-use super::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Cx, Elements};
 use nlspec_model::ir::{self, SetId};
 
 /// Nest-type-value attributes.

@@ -3,7 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{AttrGen, Cx};
+use super::cx::Cx;
+use super::kind::AttrGen;
 use nlspec_model::ir;
 
 /// Padding (`pad`) and placeholder (`unused`) attributes.

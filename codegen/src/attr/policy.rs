@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::Cx;
+use super::cx::Cx;
 use nlspec_model::ir::{self, AttrType, BoundSource, ByteOrder, Family, SetId};
 
 /// Statics policy entries need (range structs, value-check types), collected while the policy

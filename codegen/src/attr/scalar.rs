@@ -4,8 +4,9 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+use super::cx::{cast, int_ty, Cx};
+use super::kind::AttrGen;
 use super::policy::{self, PolicyStatics};
-use super::{cast, int_ty, AttrGen, Cx};
 use nlspec_model::ir::{self, AttrType, ByteOrder, DisplayHint};
 
 /// Fixed- and variable-width integer attributes.

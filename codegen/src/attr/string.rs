@@ -4,8 +4,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::PolicyStatics;
-use super::{AttrGen, ClientAccessor, Cx};
+use super::cx::Cx;
+use super::kind::{AttrGen, ClientAccessor};
+use super::policy::PolicyStatics;
 use nlspec_model::ir;
 
 /// String attributes.

@@ -2,7 +2,10 @@
 //!
 //! - [`client`]: the typed userspace client crate (quote → syn → prettyplease).
 //! - [`kernel`]: the Rust-for-Linux module directory (policies, ops, groups, family, handler
-//!   trait; minijinja scaffolding from `kmod-template/`). Both use the per-kind [`crate::attr`].
+//!   trait; minijinja scaffolding from `kmod-template/`).
+//! - [`defs`]: consts, enums, flags and structs, one body for both sides.
+//!
+//! Both emitters use the per-kind [`crate::attr`] (which imports nothing from here).
 //!
 //! Every emitter returns [`GeneratedFile`]s with paths relative to its output directory, so
 //! `cargo xtask generate`, `nlspec gen` and the build.rs [`crate::Builder`] all write (or

@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{
-    all_refs, cmd_ref, config_cfg, dedup_refs, doc, doc_str, header_struct, nested_of, reachable, served_ops,
-    unique_method, KernelGenError,
+use super::common::{
+    all_refs, cmd_ref, config_cfg, dedup_refs, doc_str, header_struct, nested_of, reachable, served_ops, unique_method,
+    KernelGenError,
 };
+use crate::attr::doc_attrs as doc;
 use crate::attr::{gen, Cx, Elements};
 use nlspec_model::ir::{self, AttrRef, Op, SetId};
 use nlspec_model::names;

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{cmd_u8, cstr, doc, doc_str, KernelGenError};
+use super::common::{cmd_u8, cstr, doc_str, KernelGenError};
+use crate::attr::doc_attrs as doc;
 use crate::attr::Cx;
 use crate::emit::defs::{self, Side};
 use nlspec_model::names;

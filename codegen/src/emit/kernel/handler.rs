@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
+use super::common::{cmd_ref, config_cfg, config_name, cstr, doc_str, served_ops, KernelGenError, KernelOptions};
 use super::policy::Policies;
-use super::{cmd_ref, config_cfg, config_name, cstr, doc, doc_str, served_ops, KernelGenError, KernelOptions};
+use crate::attr::doc_attrs as doc;
 use crate::attr::Cx;
 use nlspec_model::ir::{Family, KernelPolicy, Op};
 use nlspec_model::names;

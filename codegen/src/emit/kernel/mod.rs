@@ -14,55 +14,23 @@
 //! another directory reuses `<family>_genl.rs` with its own main: see the generated `.mk` file.
 
 mod builders;
+mod common;
 mod defs;
 mod handler;
 mod policy;
 mod scaffold;
 mod views;
 
-use std::collections::{BTreeSet, HashSet};
-use std::fmt;
+use proc_macro2::TokenStream;
+use quote::quote;
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
-
-use crate::attr::{doc_attrs as doc, Cx};
-use nlspec_model::ir::{self, AttrRef, Family, Op, SetId};
+use crate::attr::Cx;
+use common::{config_name, spec_file_name};
+use nlspec_model::ir::Family;
 use nlspec_model::names;
 
 pub use super::GeneratedFile;
-
-/// Options of the kernel emitter.
-#[derive(Debug, Clone)]
-pub struct KernelOptions {
-    /// Module name (the `.ko` stem); default: the family's snake_case name.
-    pub module_name: Option<String>,
-    /// `genl_family.netnsok` (ynl-gen-c sets it for every family).
-    pub netnsok: bool,
-    /// `genl_family.parallel_ops`: handlers run without `genl_mutex` and do their own locking.
-    pub parallel_ops: bool,
-    /// Emit the skeleton `<family>_main.rs` (off when only the family code is wanted).
-    pub skeleton: bool,
-    /// Copy the support files (`nlspec_support.rs`, ...) into the output.
-    pub support: bool,
-}
-
-impl Default for KernelOptions {
-    fn default() -> Self {
-        KernelOptions { module_name: None, netnsok: true, parallel_ops: true, skeleton: true, support: true }
-    }
-}
-
-/// Why a module cannot be generated.
-#[derive(Debug, Clone)]
-pub struct KernelGenError(pub String);
-
-impl fmt::Display for KernelGenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for KernelGenError {}
+pub use common::{KernelGenError, KernelOptions};
 
 /// Generates the module directory of `f`: `<module>_genl.rs` first, then the scaffolding.
 pub fn generate(f: &Family, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
@@ -218,109 +186,4 @@ fn helpers() -> TokenStream {
             }
         }
     }
-}
-
-/// The spec's file name (no directories: generated files carry no machine paths).
-fn spec_file_name(f: &Family) -> String {
-    std::path::Path::new(&f.source).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
-}
-
-/// Ops the kernel serves (a do or dump with a request id): everything but notifications/events.
-fn served_ops(f: &Family) -> impl Iterator<Item = &Op> {
-    f.ops.list.iter().filter(|o| !o.is_async() && (o.do_.is_some() || o.dump.is_some()) && o.req_value.is_some())
-}
-
-/// `#[cfg(CONFIG_X)]` for an op's `config-cond: x` (the kernel passes `--cfg CONFIG_X` to Rust
-/// code, modules included, for every enabled option), or nothing.
-fn config_cfg(op: &Op) -> TokenStream {
-    match &op.config_cond {
-        Some(c) => {
-            let id = format_ident!("{}", config_name(c));
-            quote!(#[cfg(#id)])
-        }
-        None => quote!(),
-    }
-}
-
-fn config_name(c: &str) -> String {
-    format!("CONFIG_{}", c.to_uppercase().replace('-', "_"))
-}
-
-fn doc_str(s: &str) -> TokenStream {
-    doc(Some(s))
-}
-
-fn cstr(s: &str) -> Result<Literal, KernelGenError> {
-    let c = std::ffi::CString::new(s).map_err(|_| KernelGenError(format!("name {s:?} contains NUL")))?;
-    Ok(Literal::c_string(&c))
-}
-
-/// `cmd::<OP>` (or `cmd::<OP>_REPLY` for the reply id of a directional op) naming value `v`.
-fn cmd_ref(op: &Op, v: u32) -> Result<TokenStream, KernelGenError> {
-    cmd_u8(op, v)?;
-    let base = names::screaming(&op.name);
-    let id = match (op.req_value, op.rsp_value) {
-        (Some(r), Some(s)) if r != s && v == s => format_ident!("{}_REPLY", base),
-        _ => format_ident!("{}", base),
-    };
-    Ok(quote!(cmd::#id))
-}
-
-fn cmd_u8(op: &Op, v: u32) -> Result<Literal, KernelGenError> {
-    u8::try_from(v)
-        .map(Literal::u8_unsuffixed)
-        .map_err(|_| KernelGenError(format!("op {}: command {v} does not fit a genl u8 command", op.name)))
-}
-
-/// Sets reachable (through nests) from `roots`.
-fn reachable(f: &Family, roots: impl IntoIterator<Item = SetId>) -> BTreeSet<SetId> {
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<SetId> = roots.into_iter().collect();
-    while let Some(s) = stack.pop() {
-        if seen.insert(s) {
-            stack.extend(f.set(s).attrs.iter().filter_map(|a| a.kind.nested_set()));
-        }
-    }
-    seen
-}
-
-/// Sets the attributes `attrs` nest.
-fn nested_of(f: &Family, attrs: &[AttrRef]) -> Vec<SetId> {
-    attrs.iter().filter_map(|r| f.attr(*r).kind.nested_set()).collect()
-}
-
-/// Sets nested in the requests of the served ops, and the sets those nest (recursively).
-fn request_sets(f: &Family) -> BTreeSet<SetId> {
-    let roots: Vec<SetId> = served_ops(f)
-        .flat_map(|op| [&op.do_, &op.dump].into_iter().flatten())
-        .filter_map(|sub| sub.request.as_ref())
-        .flat_map(|r| nested_of(f, &r.attrs))
-        .collect();
-    reachable(f, roots)
-}
-
-/// `refs` without repeats, in order.
-fn dedup_refs(v: &[AttrRef]) -> Vec<AttrRef> {
-    let mut seen = HashSet::new();
-    v.iter().copied().filter(|r| seen.insert(*r)).collect()
-}
-
-/// Every attribute of set `s`.
-fn all_refs(f: &Family, s: SetId) -> Vec<AttrRef> {
-    (0..f.set(s).attrs.len()).map(|idx| AttrRef { set: s, idx }).collect()
-}
-
-/// Getter/setter base name of an attribute, unique among `used` (a clash gets `_attr_`).
-fn unique_method(a: &ir::Attr, used: &mut HashSet<String>) -> String {
-    let mut base = a.rust_name.clone();
-    if used.contains(&base) {
-        base.push_str("_attr_");
-    }
-    used.insert(base.clone());
-    base
-}
-
-/// The type of a fixed header, if the struct has a fixed size.
-fn header_struct(cx: &Cx, h: Option<ir::StructId>) -> Option<proc_macro2::Ident> {
-    h.filter(|s| cx.fam.struct_(*s).size.is_some()).map(|s| cx.struct_ty(s))
 }

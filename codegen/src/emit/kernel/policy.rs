@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{all_refs, dedup_refs, doc_str, request_sets, served_ops};
+use super::common::{all_refs, dedup_refs, doc_str, request_sets, served_ops};
 use crate::attr::{gen, policy::bound_note, Cx, PolicyStatics};
 use nlspec_model::ir::{AttrRef, KernelPolicy, Op, SetId};
 use nlspec_model::names;

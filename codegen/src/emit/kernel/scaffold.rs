@@ -4,9 +4,10 @@
 
 use nlspec_model::names;
 
+use super::common::{served_ops, KernelGenError, KernelOptions};
 use super::handler::dump_states_of;
-use super::{served_ops, GeneratedFile, KernelGenError, KernelOptions};
 use crate::attr::Cx;
+use crate::emit::GeneratedFile;
 
 const SUPPORT_FILES: &[(&str, &str)] = &[
     ("nlspec_support.rs", include_str!("../../../../kernel/support/nlspec_support.rs")),
@@ -96,7 +97,7 @@ impl TemplateCtx {
             module_upper: names::upper_camel(module),
             handler_trait: format!("{}Handler", f.rust_name),
             doc,
-            source: super::spec_file_name(f),
+            source: super::common::spec_file_name(f),
             dump_states,
             ops,
         }

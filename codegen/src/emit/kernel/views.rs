@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{all_refs, dedup_refs, doc_str, request_sets, served_ops, unique_method};
+use super::common::{all_refs, dedup_refs, doc_str, request_sets, served_ops, unique_method};
 use crate::attr::{gen, Cx, KernelGetter};
 use nlspec_model::ir::AttrRef;
 
@@ -58,7 +58,7 @@ pub(super) fn items(cx: &Cx) -> Items {
             let vname = format_ident!("{}{}Request", base, if is_dump { "Dump" } else { "" });
             let refs = sub.request.as_ref().map(|r| dedup_refs(&r.attrs)).unwrap_or_default();
             let getters = getters(cx, &refs, true);
-            let header = super::header_struct(cx, op.fixed_header).map(|ht| {
+            let header = super::common::header_struct(cx, op.fixed_header).map(|ht| {
                 quote! {
                     /// The request's fixed header.
                     pub fn header(&self) -> nl::Result<#ht> {
