@@ -180,3 +180,14 @@ elif dmesg | grep -q "nla_get_range_unsigned"; then pass "no-kernel-warnings (kn
 else pass no-kernel-warnings; fi
 exit 0
 "#;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fifty_two_distinct_cases() {
+        let mut names = super::EXPECTED_CASES.to_vec();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 52);
+    }
+}

@@ -368,3 +368,33 @@ pub fn run_guest(
     }
     Ok(cases)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_cases_match_names_with_detail_and_report_missing_ones() {
+        let mut cases = vec![
+            CaseResult::pass("6.12", "resolve: nlspecproof + nlspecproof2 via nlctrl"),
+            CaseResult::pass("6.12", "no-kernel-warnings (known: something)"),
+            CaseResult::fail("6.12", "policy-range", "errno 22"),
+            CaseResult::pass("6.12", "dump-500-recvbuf-32k"),
+        ];
+        require_cases(
+            "6.12",
+            &mut cases,
+            &["resolve", "no-kernel-warnings", "policy-range", "dump-500-recvbuf-8k", "dump-500"],
+        );
+        let missing: Vec<&str> = cases[4..].iter().map(|c| c.name.as_str()).collect();
+        // A name that only prefixes a reported one (`dump-500`) was not reported either.
+        assert_eq!(missing, ["dump-500-recvbuf-8k", "dump-500"]);
+        assert!(cases[4..].iter().all(|c| c.failure.as_deref() == Some("not reported by the guest")));
+    }
+
+    #[test]
+    fn suite_names_prefix_cases() {
+        assert_eq!(NLKV.case_name("delete"), "delete");
+        assert_eq!(crate::proof::SUITE.case_name("resolve"), "proof/resolve");
+    }
+}
