@@ -45,7 +45,7 @@ tasks:
                                        linux-source-6.12/7.3's Documentation/netlink/specs and
                                        build each against kernel V; N of M per protocol;
                                        --boot: load and unload each in a VM of kernel V
-  build-static (-p CRATE | --manifest-path TOML) --bin NAME [--release]
+  build-static (-p CRATE | --manifest-path TOML) --bin NAME [--features F,..] [--release]
                                        build a statically linked binary; prints its path
   vm-run --kernel V [--ko FILE]... [--bin FILE]... [--timeout S] -- COMMAND...
                                        boot kernel V in qemu (TCG; NLSPEC_KVM=1 for KVM) with the
@@ -154,6 +154,8 @@ fn cmd_build_static(mut a: Args) -> Result<i32> {
     };
     let manifest = a.opt("--manifest-path")?.map(PathBuf::from);
     let bin = a.required("--bin")?;
+    let features = a.opt("--features")?.unwrap_or_default();
+    let features: Vec<&str> = features.split(',').filter(|f| !f.is_empty()).collect();
     let release = a.flag("--release");
     a.finish()?;
     let krate = match (&package, &manifest) {
@@ -161,7 +163,7 @@ fn cmd_build_static(mut a: Args) -> Result<i32> {
         (None, Some(m)) => static_build::Crate::Manifest(m),
         _ => return Err(err!("build-static wants one of -p CRATE and --manifest-path TOML")),
     };
-    println!("{}", static_build::build_crate(&krate, &bin, release)?.display());
+    println!("{}", static_build::build_crate(&krate, &bin, &features, release)?.display());
     Ok(0)
 }
 

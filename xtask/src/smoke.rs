@@ -26,7 +26,12 @@ nlspec-guest-smoke
 
 pub fn vm_smoke() -> Result<i32> {
     let hello = util::workspace_root().join("xtask/testdata/hello");
-    let smoke = static_build::build("xtask", "nlspec-guest-smoke", false)?;
+    let smoke = static_build::build_crate(
+        &static_build::Crate::Package("xtask"),
+        "nlspec-guest-smoke",
+        &["guest-smoke"],
+        false,
+    )?;
     let (mut passed, mut failed) = (0, 0);
     for version in kernel::VERSIONS {
         let t = Instant::now();

@@ -20,10 +20,11 @@ pub enum Crate<'a> {
 
 /// Builds `bin` of the workspace member `package` statically; returns the binary's path.
 pub fn build(package: &str, bin: &str, release: bool) -> Result<PathBuf> {
-    build_crate(&Crate::Package(package), bin, release)
+    build_crate(&Crate::Package(package), bin, &[], release)
 }
 
-pub fn build_crate(krate: &Crate<'_>, bin: &str, release: bool) -> Result<PathBuf> {
+/// Builds `bin` of `krate` statically with the cargo `features`; returns the binary's path.
+pub fn build_crate(krate: &Crate<'_>, bin: &str, features: &[&str], release: bool) -> Result<PathBuf> {
     let root = util::workspace_root();
     let target_dir = root.join("target/static");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -39,6 +40,9 @@ pub fn build_crate(krate: &Crate<'_>, bin: &str, release: bool) -> Result<PathBu
             m.display().to_string()
         }
     };
+    if !features.is_empty() {
+        cmd.arg("--features").arg(features.join(","));
+    }
     cmd.args(["--bin", bin, "--target", TARGET])
         .arg("--target-dir")
         .arg(&target_dir)
