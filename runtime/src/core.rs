@@ -14,8 +14,23 @@ use crate::msg::{
 };
 use crate::schema::AttrSet;
 
-/// Default receive buffer: 32 KiB, the largest datagram the kernel builds for dumps.
+/// Default receive buffer: 32 KiB, the largest datagram the kernel builds for dumps (unless the
+/// dump asks for more, see [`SPILL_SIZE`]).
+///
+/// The kernel sizes each dump datagram as `max(min_dump_alloc, NLMSG_GOODSIZE, the largest
+/// recvmsg() length seen on the socket)`, that length capped at `SKB_WITH_OVERHEAD(32768)`
+/// (`netlink_dump` / `netlink_recvmsg` in `net/netlink/af_netlink.c`; `NLMSG_GOODSIZE` is
+/// `min(PAGE_SIZE, 8192)` less the skb overhead). So with this buffer every ordinary dump
+/// datagram fits; replies of a do, notifications and dumps with a `min_dump_alloc` (rtnetlink
+/// links with many VFs or alternative names, inet_diag) can be larger, and arrive whole
+/// through the spill space.
 pub const DEFAULT_RX_BUFFER: usize = 32 * 1024;
+
+/// Size of the spill space a receive scatters into past the receive buffer (address space
+/// reserved once per thread with `MAP_NORESERVE`; memory is used only while a datagram larger
+/// than the buffer is copied out). 64 MiB: more than any datagram the kernel builds (an skb's
+/// data is one kmalloc, at most 4 MiB with 4 KiB pages).
+pub const SPILL_SIZE: usize = 64 << 20;
 
 /// A multicast message received on a subscribed group.
 #[derive(Debug, Clone, Copy)]
@@ -166,6 +181,10 @@ pub(crate) struct Core {
     queue: VecDeque<Queued>,
     spare: Vec<Vec<u8>>,
     pub grow: bool,
+    /// Size every datagram with `MSG_PEEK | MSG_TRUNC` before receiving it (a growing buffer
+    /// set below [`DEFAULT_RX_BUFFER`]: the kernel sizes dump datagrams after the receive length
+    /// it sees, which the spill space would inflate). Otherwise one `recvmsg` per datagram.
+    pub peek: bool,
     /// A dump the caller abandoned: drain it before the next request.
     pub drain: Option<u32>,
     /// Whether a dump message flagged `NLM_F_DUMP_INTR` ends the dump with
@@ -203,6 +222,7 @@ impl Core {
             queue: VecDeque::new(),
             spare: Vec::new(),
             grow: true,
+            peek: false,
             drain: None,
             dump_intr_fatal: true,
             datagrams: 0,
@@ -213,13 +233,15 @@ impl Core {
     }
 
     /// Set the receive buffer size; `grow: false` makes oversize datagrams a
-    /// [`Error::Truncated`] instead of growing the buffer.
+    /// [`Error::Truncated`] instead of growing the buffer. A growing buffer below
+    /// [`DEFAULT_RX_BUFFER`] peeks at each datagram's size (see [`Core::peek`]).
     pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
         let size = size.max(crate::msg::NLMSG_HDRLEN);
         self.rx = vec![0; size];
         self.aux = vec![0; size];
         self.notif = vec![0; size];
         self.grow = grow;
+        self.peek = grow && size < DEFAULT_RX_BUFFER;
         self.rx_len = 0;
         self.rx_pos = 0;
         self.notif_len = 0;

@@ -3,24 +3,58 @@
 //! socket opened on `NETLINK_GENERIC` plus Generic Netlink's headers and family resolution; the
 //! netlink-raw families (rtnetlink & co.) use it directly, with [`NlRequest`]s.
 
+use std::cell::RefCell;
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::attr::AttrWriter;
-use crate::core::{Class, Core, DumpState, DumpStep, Notification, ReqState, Slot};
+use crate::core::{Class, Core, DumpState, DumpStep, Notification, ReqState, Slot, SPILL_SIZE};
 use crate::error::{Error, Warning};
-use crate::msg::{NlMsg, NlRequest, NLM_F_ACK, NLM_F_DUMP};
+use crate::msg::{NlMsg, NlRequest, RecvInfo, NLM_F_ACK, NLM_F_DUMP};
 use crate::sys;
 
-/// Receive one datagram into `slot` of `core` now (`dontwait`: without blocking): its real
-/// length peeked first so the buffer can grow to fit it.
+thread_local! {
+    /// This thread's spill space for [`recv_io`] (mapped on first use; `None` inside if the
+    /// mapping failed, e.g. under a tight `RLIMIT_AS`: receives then peek instead).
+    static SPILL: RefCell<Option<Option<sys::Spill>>> = const { RefCell::new(None) };
+}
+
+/// Receive one datagram into `slot` of `core` (`dontwait`: without blocking), whole: with one
+/// `recvmsg` whose second buffer is this thread's spill space (what overflows the slot's
+/// buffer is appended to it from there), or, for a small growing buffer ([`Core::peek`]) or
+/// without spill space, after peeking at its size (`MSG_PEEK | MSG_TRUNC`) to grow the buffer.
+/// Without growth, one plain `recvmsg`: a larger datagram is reported truncated.
+/// I/O errors come back as they are (`WouldBlock` for the tokio driver).
+pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> io::Result<RecvInfo> {
+    if core.grow && !core.peek {
+        let r = SPILL.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let spill = cell.get_or_insert_with(|| sys::Spill::map(SPILL_SIZE).ok()).as_mut()?;
+            let buf = core.buf_mut(slot);
+            Some(sys::recv(raw, buf, Some(spill.as_mut_slice()), dontwait).inspect(|info| {
+                let have = buf.len();
+                if info.len > have {
+                    // Rare: a datagram larger than the buffer. The buffer grows to keep it.
+                    buf.extend_from_slice(&spill.as_mut_slice()[..info.len - have]);
+                    spill.release(info.len - have);
+                }
+            }))
+        });
+        if let Some(r) = r {
+            return r;
+        }
+    }
+    if core.grow {
+        let n = sys::peek_len(raw, dontwait)?;
+        core.prepare_recv(slot, n);
+    }
+    sys::recv(raw, core.buf_mut(slot), None, dontwait)
+}
+
+/// Receive one datagram into `slot` of `core` now (see [`recv_io`]) and classify it.
 pub(crate) fn recv_datagram(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> Result<Class, Error> {
-    let n = match sys::peek_len(raw, dontwait) {
-        Ok(n) => n,
-        Err(e) => return core.on_recv_error(slot, e).map(|()| Class::Skip),
-    };
-    core.prepare_recv(slot, n);
-    match sys::recv(raw, core.buf_mut(slot), dontwait) {
+    match recv_io(core, raw, slot, dontwait) {
         Ok(info) => core.after_recv(slot, info),
         Err(e) => core.on_recv_error(slot, e).map(|()| Class::Skip),
     }
@@ -88,9 +122,12 @@ impl NlSocket {
     }
 
     /// Set the user-space receive buffer to `size` bytes. With `grow` (the default mode) it
-    /// still grows to fit any datagram, found with `MSG_PEEK | MSG_TRUNC`; a small size makes
-    /// the kernel split dumps into many small datagrams (it sizes dump datagrams after the
-    /// buffers it sees). Without `grow`, a larger datagram is an [`Error::Truncated`].
+    /// still grows to fit any datagram: from [`crate::DEFAULT_RX_BUFFER`] (32 KiB) up, each
+    /// datagram is received with one `recvmsg` whose overflow lands in spill space and is
+    /// appended; below that, each datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`, one
+    /// more syscall per datagram) so that the kernel, which sizes dump datagrams after the
+    /// receive lengths it sees, splits dumps into small datagrams. Without `grow`, one
+    /// `recvmsg` per datagram, and a larger datagram is an [`Error::Truncated`] (it is lost).
     pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
         self.core.set_rx_buffer(size, grow);
     }
@@ -337,5 +374,60 @@ impl NlDumpIter<'_> {
 impl Drop for NlDumpIter<'_> {
     fn drop(&mut self) {
         self.sock.core.abandon_dump(&self.st);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Syscall counts of the blocking driver against the live kernel (nlctrl is always there),
+    //! through the per-thread counters of `sys`.
+    use crate::sys::count;
+    use crate::GenlSocket;
+
+    /// (sends, recvmsgs, peeks) that `f` made on this thread.
+    fn syscalls<T>(f: impl FnOnce() -> T) -> (T, (u64, u64, u64)) {
+        let (s0, r0, p0) = count::snapshot();
+        let out = f();
+        let (s1, r1, p1) = count::snapshot();
+        (out, (s1 - s0, r1 - r0, p1 - p0))
+    }
+
+    /// A do is 1 send + 2 receives (reply, ACK); a dump is 1 send + one receive per datagram;
+    /// no peeks with the default buffer. A growing buffer below 32 KiB peeks before every
+    /// receive (the old cost); a fixed one receives once per datagram.
+    #[test]
+    fn do_and_dump_syscall_counts() {
+        let mut s = GenlSocket::new().unwrap();
+        let id = s.resolve_family("nlctrl").unwrap().id; // also maps this thread's spill space
+        for _ in 0..3 {
+            s.forget_family("nlctrl");
+            let (info, n) = syscalls(|| s.resolve_family("nlctrl").unwrap());
+            assert_eq!(info.id, id);
+            assert_eq!(n, (1, 2, 0), "a do: (sends, recvmsgs, peeks)");
+        }
+
+        let d0 = s.datagrams_received();
+        let (fams, n) = syscalls(|| s.list_families().unwrap());
+        let datagrams = s.datagrams_received() - d0;
+        assert!(fams.len() > 1);
+        assert_eq!(n, (1, datagrams, 0), "a dump: (sends, recvmsgs, peeks)");
+
+        // Small growing buffer: peek first (as before), so the kernel keeps sizing dump
+        // datagrams after it.
+        s.set_rx_buffer(256, true);
+        s.forget_family("nlctrl");
+        let (_, n) = syscalls(|| s.resolve_family("nlctrl").unwrap());
+        assert_eq!(n, (1, 2, 2));
+        let d0 = s.datagrams_received();
+        let (small, n) = syscalls(|| s.list_families().unwrap());
+        let datagrams = s.datagrams_received() - d0;
+        assert_eq!(small, fams);
+        assert_eq!(n, (1, datagrams, datagrams));
+
+        // A fixed buffer large enough: one receive per datagram.
+        s.set_rx_buffer(64 * 1024, false);
+        s.forget_family("nlctrl");
+        let (_, n) = syscalls(|| s.resolve_family("nlctrl").unwrap());
+        assert_eq!(n, (1, 2, 0));
     }
 }

@@ -55,9 +55,12 @@ impl GenlSocket {
     }
 
     /// Set the user-space receive buffer to `size` bytes. With `grow` (the default mode) it
-    /// still grows to fit any datagram, found with `MSG_PEEK | MSG_TRUNC`; a small size makes
-    /// the kernel split dumps into many small datagrams (it sizes dump datagrams after the
-    /// buffers it sees). Without `grow`, a larger datagram is an [`Error::Truncated`].
+    /// still grows to fit any datagram: from [`crate::DEFAULT_RX_BUFFER`] (32 KiB) up, each
+    /// datagram is received with one `recvmsg` whose overflow lands in spill space and is
+    /// appended; below that, each datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`, one
+    /// more syscall per datagram) so that the kernel, which sizes dump datagrams after the
+    /// receive lengths it sees, splits dumps into small datagrams. Without `grow`, one
+    /// `recvmsg` per datagram, and a larger datagram is an [`Error::Truncated`] (it is lost).
     pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
         self.sock.set_rx_buffer(size, grow);
     }

@@ -3,13 +3,18 @@
 //!
 //! Why `libc` directly: the runtime needs `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`,
 //! `NETLINK_GET_STRICT_CHK`, `NETLINK_PKTINFO` (to tell multicast from unicast datagrams),
-//! `NETLINK_ADD/DROP_MEMBERSHIP`, `recv(MSG_PEEK | MSG_TRUNC)` and a raw fd for tokio's
+//! `NETLINK_ADD/DROP_MEMBERSHIP`, `recvmsg` with `MSG_TRUNC` into two buffers (see [`Spill`]),
+//! `recv(MSG_PEEK | MSG_TRUNC)`, an anonymous `MAP_NORESERVE` mapping and a raw fd for tokio's
 //! `AsyncFd`. `libc` has every one of these with the kernel's own values and types; wrapper
 //! crates (netlink-sys, rustix) cover only some of them, so we would end up with `libc` anyway.
+//!
+//! Under `cfg(test)` every send and receive syscall is counted per thread ([`count`]), so unit
+//! tests can assert how many a request or a dump costs.
 
 use std::io;
 use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
 
 use crate::msg::RecvInfo;
 
@@ -104,6 +109,8 @@ pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
 
 /// Send one datagram to port `pid` and/or multicast group bitmask `groups` (`nl_groups`).
 pub fn send_to(fd: RawFd, buf: &[u8], pid: u32, groups: u32) -> io::Result<usize> {
+    #[cfg(test)]
+    count::bump(&count::SENDS);
     let sa = sockaddr(pid, groups);
     // SAFETY: `buf` is readable for its length; `sa` is a valid sockaddr_nl of the given size.
     let rc = unsafe {
@@ -130,6 +137,8 @@ pub fn peek_len(fd: RawFd, dontwait: bool) -> io::Result<usize> {
     if dontwait {
         flags |= libc::MSG_DONTWAIT;
     }
+    #[cfg(test)]
+    count::bump(&count::PEEKS);
     let mut dummy = [0u8; 0];
     // SAFETY: a zero-length buffer is passed, so the kernel writes nothing; the pointer is
     // valid (dangling-but-aligned is fine for length 0).
@@ -141,26 +150,42 @@ pub fn peek_len(fd: RawFd, dontwait: bool) -> io::Result<usize> {
     }
 }
 
-/// Receive one datagram into `buf`. Passes `MSG_TRUNC` so the real length is reported.
-pub fn recv(fd: RawFd, buf: &mut [u8], dontwait: bool) -> io::Result<RecvInfo> {
+/// Receive one datagram into `buf`, and what does not fit there into `spill` (if given): the
+/// datagram is scattered over both (`recvmsg` with two `iovec`s), so a datagram up to
+/// `buf.len() + spill.len()` bytes arrives whole in this one syscall. Passes `MSG_TRUNC` so the
+/// real length is reported: `RecvInfo::len` is what was stored (over both buffers),
+/// `full_len` the datagram's size.
+pub fn recv(fd: RawFd, buf: &mut [u8], spill: Option<&mut [u8]>, dontwait: bool) -> io::Result<RecvInfo> {
+    #[cfg(test)]
+    count::bump(&count::RECVS);
     let mut sa = sockaddr(0, 0);
-    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
+    let room = buf.len() + spill.as_ref().map_or(0, |s| s.len());
+    let mut iov = [
+        libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() },
+        libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 },
+    ];
+    let mut iovlen = 1;
+    if let Some(s) = spill {
+        iov[1] = libc::iovec { iov_base: s.as_mut_ptr() as *mut libc::c_void, iov_len: s.len() };
+        iovlen = 2;
+    }
     // u64 array: aligned for cmsghdr; 64 bytes holds one nl_pktinfo control message.
     let mut cbuf = [0u64; 8];
     // SAFETY: msghdr is a plain C struct; all-zero is a valid starting value.
     let mut mh: libc::msghdr = unsafe { mem::zeroed() };
     mh.msg_name = &mut sa as *mut libc::sockaddr_nl as *mut libc::c_void;
     mh.msg_namelen = mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
-    mh.msg_iov = &mut iov;
-    mh.msg_iovlen = 1;
+    mh.msg_iov = iov.as_mut_ptr();
+    mh.msg_iovlen = iovlen;
     mh.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
     mh.msg_controllen = mem::size_of_val(&cbuf) as _;
     let mut flags = libc::MSG_TRUNC;
     if dontwait {
         flags |= libc::MSG_DONTWAIT;
     }
-    // SAFETY: every pointer in `mh` refers to a live local (`sa`, `iov`, `cbuf`) or to `buf`,
-    // each valid for the length given next to it, for the duration of the call.
+    // SAFETY: every pointer in `mh` refers to a live local (`sa`, `iov`, `cbuf`) or to `buf` /
+    // `spill` (exclusively borrowed), each valid for the length given next to it, for the
+    // duration of the call; `msg_iovlen` counts only the initialized `iov` entries.
     let rc = unsafe { libc::recvmsg(fd, &mut mh, flags) };
     if rc < 0 {
         return Err(io::Error::last_os_error());
@@ -179,7 +204,7 @@ pub fn recv(fd: RawFd, buf: &mut [u8], dontwait: bool) -> io::Result<RecvInfo> {
             c = libc::CMSG_NXTHDR(&mh, c);
         }
     }
-    Ok(RecvInfo { len: full_len.min(buf.len()), full_len, group, sender: sa.nl_pid })
+    Ok(RecvInfo { len: full_len.min(room), full_len, group, sender: sa.nl_pid })
 }
 
 /// Wait until `fd` is readable or `timeout` passes; `true` if readable.
@@ -197,5 +222,92 @@ pub fn poll_readable(fd: RawFd, timeout: std::time::Duration) -> io::Result<bool
             return Err(e);
         }
         return Ok(rc > 0);
+    }
+}
+
+/// Spill space for [`recv`]: an anonymous private mapping reserved with `MAP_NORESERVE`.
+/// Reserving it costs address space only; a page takes memory once the kernel writes a datagram
+/// into it (only for datagrams larger than the receive buffer), and [`Spill::release`] gives
+/// the pages back after the datagram was copied out.
+pub struct Spill {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: `Spill` owns its mapping exclusively (nothing else points into it), like a `Box<[u8]>`.
+unsafe impl Send for Spill {}
+
+impl Spill {
+    /// Reserve `len` bytes.
+    pub fn map(len: usize) -> io::Result<Spill> {
+        // SAFETY: a new anonymous mapping at an address the kernel chooses: no existing memory is
+        // touched; the result is checked against MAP_FAILED before use.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let ptr = NonNull::new(p as *mut u8).ok_or_else(|| io::Error::from(io::ErrorKind::OutOfMemory))?;
+        Ok(Spill { ptr, len })
+    }
+
+    /// The whole space, writable.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: the mapping is `len` bytes, readable and writable, and initialized (anonymous
+        // pages read as zeros until written); `&mut self` makes this the only reference.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// Give the pages of the first `n` bytes back to the kernel (they read as zeros again).
+    pub fn release(&mut self, n: usize) {
+        let n = n.min(self.len);
+        if n == 0 {
+            return;
+        }
+        // SAFETY: the range starts at our page-aligned mapping and lies inside it; MADV_DONTNEED
+        // on a private anonymous mapping only drops its pages (later reads see zeros), and
+        // `&mut self` guarantees no reference into it is live. The result is advisory: on
+        // failure the pages just stay.
+        let _ = unsafe { libc::madvise(self.ptr.as_ptr() as *mut libc::c_void, n, libc::MADV_DONTNEED) };
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping `map` created, which nothing references any more.
+        unsafe { libc::munmap(self.ptr.as_ptr() as *mut libc::c_void, self.len) };
+    }
+}
+
+/// Per-thread counts of the send and receive syscalls made through this module (tests only).
+#[cfg(test)]
+pub(crate) mod count {
+    use std::cell::Cell;
+    use std::thread::LocalKey;
+
+    thread_local! {
+        /// `sendto` calls.
+        pub static SENDS: Cell<u64> = const { Cell::new(0) };
+        /// `recvmsg` calls (datagrams consumed or attempted).
+        pub static RECVS: Cell<u64> = const { Cell::new(0) };
+        /// `recv(MSG_PEEK | MSG_TRUNC)` calls.
+        pub static PEEKS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn bump(c: &'static LocalKey<Cell<u64>>) {
+        c.with(|c| c.set(c.get() + 1));
+    }
+
+    /// (sends, recvmsgs, peeks) made by this thread so far.
+    pub(crate) fn snapshot() -> (u64, u64, u64) {
+        (SENDS.with(Cell::get), RECVS.with(Cell::get), PEEKS.with(Cell::get))
     }
 }

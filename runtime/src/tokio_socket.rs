@@ -15,7 +15,7 @@ use crate::core::{BatchState, BatchStep, Class, Core, DumpState, DumpStep, Notif
 use crate::ctrl::FamilyInfo;
 use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
-use crate::nlsocket::{open_socket, recv_datagram};
+use crate::nlsocket::{open_socket, recv_datagram, recv_io};
 use crate::socket::BatchItem;
 use crate::sys;
 
@@ -76,19 +76,11 @@ impl AsyncGenlSocket {
         loop {
             let mut guard = self.fd.readable().await?;
             let raw = guard.get_inner().as_raw_fd();
-            let n = match guard.try_io(|_| sys::peek_len(raw, true)) {
-                Ok(Ok(n)) => n,
+            let core = &mut self.core;
+            match guard.try_io(|_| recv_io(core, raw, slot, true)) {
+                Ok(Ok(info)) => return self.core.after_recv(slot, info),
                 Ok(Err(e)) => return self.core.on_recv_error(slot, e).map(|()| Class::Skip),
                 Err(_would_block) => continue,
-            };
-            self.core.prepare_recv(slot, n);
-            match sys::recv(raw, self.core.buf_mut(slot), true) {
-                Ok(info) => return self.core.after_recv(slot, info),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    guard.clear_ready();
-                    continue;
-                }
-                Err(e) => return self.core.on_recv_error(slot, e).map(|()| Class::Skip),
             }
         }
     }

@@ -73,3 +73,34 @@ fn open_rejects_bad_protocols() {
     // MAX_LINKS is 32: no netlink protocol has a larger number.
     assert!(matches!(NlSocket::open(40), Err(Error::Io(_))));
 }
+
+/// A 100 KiB multicast datagram from user space (`NETLINK_USERSOCK` lets any process send to
+/// its groups) arrives whole as a notification: through the default buffer (one `recvmsg`,
+/// the rest spilled and appended) and through a small growing one (peeked first).
+#[test]
+fn multicast_larger_than_the_buffer_arrives_whole() {
+    const NETLINK_USERSOCK: u32 = 2;
+    const GROUP: u32 = 29; // unlikely to be used by anything else on the host
+    for small in [false, true] {
+        let mut rx = NlSocket::open(NETLINK_USERSOCK).unwrap();
+        if small {
+            rx.set_rx_buffer(256, true);
+        }
+        rx.subscribe_id(GROUP).unwrap();
+        let mut tx = NlSocket::open(NETLINK_USERSOCK).unwrap();
+        let len = 100 * 1024;
+        let mut msg = nlspec_rt::msg::NlMsgHdr { len: len as u32, ty: 0x77, flags: 0, seq: 9, pid: tx.port_id() }
+            .to_bytes()
+            .to_vec();
+        msg.extend((0..len - msg.len()).map(|i| (i % 251) as u8));
+        // Multicast, plus a unicast copy back to the sender itself (user space has no kernel
+        // socket on this protocol: the unicast part of a send to port 0 would be refused).
+        let own = tx.port_id();
+        tx.send_raw_to(&msg, own, 1 << (GROUP - 1)).unwrap();
+        let n = rx.recv_notification_timeout(std::time::Duration::from_secs(5)).unwrap().expect("the datagram");
+        assert_eq!(n.group, GROUP);
+        assert_eq!(n.msg.hdr.ty, 0x77);
+        assert!(n.msg.bytes() == &msg[..], "small={small}: the datagram arrived altered");
+        assert_eq!(rx.datagrams_received(), 1);
+    }
+}
