@@ -95,18 +95,50 @@ impl ReqState {
     }
 }
 
+/// What a dump does when the kernel flags it `NLM_F_DUMP_INTR` (the dumped data changed while
+/// it was being dumped, so what was returned may be inconsistent). Set per socket with
+/// `set_dump_retry`; applies to dumps only (never to a do's replies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DumpRetry {
+    /// End the dump with [`Error::DumpInterrupted`] (the default).
+    #[default]
+    Fail,
+    /// Restart the dump from scratch (the same request, a new sequence number) after the
+    /// interrupted attempt ended, up to `max_attempts` attempts in all (the first included);
+    /// the last one interrupted ends with [`Error::DumpInterrupted`]. The lending iterator
+    /// cannot take back what it already returned: each restart increments the iterator's
+    /// `restarts()` count, and messages returned before it belong to the abandoned attempt
+    /// (discard them; `collect_owned` does).
+    Retry {
+        /// Attempts in all, the first included (0 and 1 mean no retry).
+        max_attempts: u32,
+    },
+}
+
 /// Progress of a dump.
+#[derive(Debug, Default)]
 pub(crate) struct DumpState {
     pub seq: u32,
     pub done: bool,
     /// Consuming an abandoned dump: skip items, ignore `NLM_F_DUMP_INTR`.
     pub draining: bool,
+    /// A dump (not a do's replies): may be restarted under [`DumpRetry::Retry`].
+    pub restartable: bool,
+    /// The current attempt was interrupted and will be restarted: skipping its rest.
+    pub restarting: bool,
+    /// Restarts so far.
+    pub restarts: u32,
 }
 
 impl DumpState {
-    /// A dump just sent with sequence number `seq`.
+    /// The replies of a do (`request_all`) just sent with sequence number `seq`.
     pub fn new(seq: u32) -> Self {
-        DumpState { seq, done: false, draining: false }
+        DumpState { seq, ..DumpState::default() }
+    }
+
+    /// A dump just sent with sequence number `seq`.
+    pub fn dump(seq: u32) -> Self {
+        DumpState { seq, restartable: true, ..DumpState::default() }
     }
 }
 
@@ -120,6 +152,8 @@ pub(crate) enum DumpStep {
     Done,
     /// Finished with an error.
     Err(Error),
+    /// The attempt was interrupted and is over: call [`Core::restart_dump`] and send `tx`.
+    Restart,
 }
 
 /// One request of a batch: where it sits in `tx`, for extended-ACK offsets.
@@ -190,6 +224,8 @@ pub(crate) struct Core {
     /// Whether a dump message flagged `NLM_F_DUMP_INTR` ends the dump with
     /// [`Error::DumpInterrupted`] (the default), or is returned like any other.
     pub dump_intr_fatal: bool,
+    /// Restart interrupted dumps?
+    pub dump_retry: DumpRetry,
     /// Datagrams received so far (all kinds).
     pub datagrams: u64,
     /// The kernel reported `ENOBUFS` (queue overflow) and it was not reported yet.
@@ -225,6 +261,7 @@ impl Core {
             peek: false,
             drain: None,
             dump_intr_fatal: true,
+            dump_retry: DumpRetry::Fail,
             datagrams: 0,
             overrun: false,
             lossy: false,
@@ -558,11 +595,20 @@ impl Core {
             if m.hdr.seq != st.seq {
                 continue;
             }
+            let intr = self.dump_intr_fatal && !st.draining && m.hdr.flags & NLM_F_DUMP_INTR != 0;
             match m.hdr.ty {
                 // NLMSG_DONE ends a dump; NLMSG_ERROR (the ACK) ends the replies of a do
                 // sent through `request_all`, or a dump that failed at its start.
                 NLMSG_DONE | NLMSG_ERROR => {
+                    // The kernel flags the DONE too when the change came after the last part.
+                    if st.restarting || (intr && m.hdr.ty == NLMSG_DONE && self.may_restart(st)) {
+                        self.rx_pos = self.rx_len;
+                        return DumpStep::Restart;
+                    }
                     st.done = true;
+                    if intr && m.hdr.ty == NLMSG_DONE {
+                        return DumpStep::Err(Error::DumpInterrupted);
+                    }
                     let r = if m.hdr.ty == NLMSG_DONE {
                         parse_done_msg_warn(&m, Some(self.ctx()))
                     } else {
@@ -585,10 +631,15 @@ impl Core {
                     return DumpStep::Err(Error::Protocol("NLMSG_OVERRUN: data lost".into()));
                 }
                 _ => {
-                    if st.draining {
+                    if st.draining || st.restarting {
                         continue;
                     }
-                    if self.dump_intr_fatal && m.hdr.flags & NLM_F_DUMP_INTR != 0 {
+                    if intr && self.may_restart(st) {
+                        // Skip the rest of this attempt; restart at its end.
+                        st.restarting = true;
+                        continue;
+                    }
+                    if intr {
                         st.done = true;
                         self.drain = Some(st.seq);
                         return DumpStep::Err(Error::DumpInterrupted);
@@ -599,10 +650,30 @@ impl Core {
         }
     }
 
+    /// Whether an interruption of dump `st` restarts it (policy and attempts left).
+    fn may_restart(&self, st: &DumpState) -> bool {
+        match self.dump_retry {
+            DumpRetry::Fail => false,
+            DumpRetry::Retry { max_attempts } => st.restartable && st.restarts + 1 < max_attempts,
+        }
+    }
+
+    /// After [`DumpStep::Restart`]: make `tx` (still the dump's request) a new attempt with a
+    /// fresh sequence number, for the driver to send again.
+    pub fn restart_dump(&mut self, st: &mut DumpState) {
+        let seq = self.next_seq();
+        self.tx[8..12].copy_from_slice(&seq.to_ne_bytes());
+        st.seq = seq;
+        st.restarting = false;
+        st.restarts += 1;
+        self.rx_pos = self.rx_len;
+        self.warning = None;
+    }
+
     /// The abandoned dump to drain before the next request, if any. Drive it with
     /// [`Core::dump_step`] and finish with [`Core::drained`].
     pub fn drain_state(&self) -> Option<DumpState> {
-        self.drain.map(|seq| DumpState { seq, done: false, draining: true })
+        self.drain.map(|seq| DumpState { seq, draining: true, ..DumpState::default() })
     }
 
     /// The drain of dump `seq` is over (finished, or its rest was dropped by the kernel).
@@ -772,7 +843,7 @@ mod tests {
     fn dump_multi_part_interrupted_and_failed() {
         let mut c = Core::new(1);
         let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
-        let mut st = DumpState { seq, done: false, draining: false };
+        let mut st = DumpState::dump(seq);
         assert!(matches!(c.dump_step(&mut st), DumpStep::NeedRecv));
         let mut d = genl(seq, NLM_F_MULTI, 1);
         d.extend_from_slice(&genl(seq, NLM_F_MULTI, 2));
@@ -785,7 +856,7 @@ mod tests {
         assert!(matches!(c.dump_step(&mut st), DumpStep::Err(Error::DumpInterrupted)));
         assert_eq!(c.drain, Some(seq));
         // Draining skips the rest (DUMP_INTR included) up to DONE.
-        let mut dr = DumpState { seq, done: false, draining: true };
+        let mut dr = DumpState { seq, draining: true, ..DumpState::default() };
         let mut d = genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 4);
         d.extend_from_slice(&done(seq, 0));
         deliver(&mut c, Slot::Rx, &d, 0);
@@ -793,7 +864,7 @@ mod tests {
 
         // A dump that fails in its DONE.
         let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
-        let mut st = DumpState { seq, done: false, draining: false };
+        let mut st = DumpState::dump(seq);
         let mut d = genl(seq, NLM_F_MULTI, 1);
         d.extend_from_slice(&done(seq, libc::EMSGSIZE));
         deliver(&mut c, Slot::Rx, &d, 0);
@@ -1058,6 +1129,94 @@ mod tests {
             let DumpStep::Item(a, b) = c.dump_step(&mut st) else { panic!() };
             assert_ne!(c.rx_nlmsg((a, b)).unwrap().hdr.flags & NLM_F_DUMP_INTR, 0);
         }
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+        assert_eq!(c.drain, None);
+    }
+
+    /// `DumpRetry::Retry`: an interrupted attempt is skipped to its end and the same request
+    /// sent again with a new sequence number (stale messages of the old attempt ignored); an
+    /// interruption flagged only on `NLMSG_DONE` counts too; the last allowed attempt fails
+    /// with `DumpInterrupted`. `Fail` reports a flagged DONE too; a do's replies never restart.
+    #[test]
+    fn dump_retry_restarts_interrupted_dumps() {
+        fn flagged(mut m: Vec<u8>, flags: u16) -> Vec<u8> {
+            m[6..8].copy_from_slice(&flags.to_ne_bytes());
+            m
+        }
+        let cmd = |c: &Core, step: DumpStep| match step {
+            DumpStep::Item(a, b) => c.rx_msg((a, b), 0).unwrap().cmd(),
+            _ => panic!("not an item"),
+        };
+        let mut c = Core::new(1);
+        c.dump_retry = DumpRetry::Retry { max_attempts: 3 };
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let tx0 = c.tx().to_vec();
+        let mut st = DumpState::dump(seq);
+        // Attempt 1: an item, then interrupted parts (skipped), then its DONE: restart.
+        deliver(&mut c, Slot::Rx, &genl(seq, NLM_F_MULTI, 1), 0);
+        let step = c.dump_step(&mut st);
+        assert_eq!(cmd(&c, step), 1);
+        let mut d = genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 2);
+        d.extend_from_slice(&genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 3));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::NeedRecv));
+        deliver(&mut c, Slot::Rx, &flagged(done(seq, 0), NLM_F_MULTI | NLM_F_DUMP_INTR), 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Restart));
+        c.restart_dump(&mut st);
+        let s2 = st.seq;
+        assert_ne!(s2, seq);
+        assert_eq!(st.restarts, 1);
+        let tx = c.tx();
+        assert_eq!(u32::from_ne_bytes(tx[8..12].try_into().unwrap()), s2);
+        assert_eq!((&tx[..8], &tx[12..]), (&tx0[..8], &tx0[12..]), "the same request otherwise");
+        // Attempt 2: a stale message of attempt 1 ignored; interrupted only at its DONE.
+        let mut d = genl(seq, NLM_F_MULTI, 9);
+        d.extend_from_slice(&genl(s2, NLM_F_MULTI, 4));
+        d.extend_from_slice(&flagged(done(s2, 0), NLM_F_MULTI | NLM_F_DUMP_INTR));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        let step = c.dump_step(&mut st);
+        assert_eq!(cmd(&c, step), 4);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Restart));
+        c.restart_dump(&mut st);
+        let s3 = st.seq;
+        // Attempt 3 of 3, interrupted: the error, and the rest drained later.
+        deliver(&mut c, Slot::Rx, &genl(s3, NLM_F_MULTI | NLM_F_DUMP_INTR, 5), 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Err(Error::DumpInterrupted)));
+        assert_eq!((st.restarts, c.drain), (2, Some(s3)));
+
+        // A clean second attempt ends the dump normally.
+        c.drain = None;
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState::dump(seq);
+        let mut d = genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 1);
+        d.extend_from_slice(&done(seq, libc::EINTR));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Restart), "the old attempt's DONE error is moot");
+        c.restart_dump(&mut st);
+        let mut d = genl(st.seq, NLM_F_MULTI, 2);
+        d.extend_from_slice(&done(st.seq, 0));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        let step = c.dump_step(&mut st);
+        assert_eq!(cmd(&c, step), 2);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+        assert_eq!((st.restarts, c.drain), (1, None));
+
+        // The replies of a do (`request_all`) are never restarted.
+        let seq = request(&mut c);
+        let mut st = DumpState::new(seq);
+        deliver(&mut c, Slot::Rx, &genl(seq, NLM_F_DUMP_INTR, 1), 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Err(Error::DumpInterrupted)));
+        c.drain = None;
+
+        // `Fail`: a DONE flagged interrupted is an error too (nothing to drain after it).
+        c.dump_retry = DumpRetry::Fail;
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState::dump(seq);
+        let mut d = genl(seq, NLM_F_MULTI, 1);
+        d.extend_from_slice(&flagged(done(seq, 0), NLM_F_MULTI | NLM_F_DUMP_INTR));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Err(Error::DumpInterrupted)));
         assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
         assert_eq!(c.drain, None);
     }

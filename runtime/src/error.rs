@@ -56,7 +56,7 @@ pub enum Error {
     /// A request could not be encoded (an attribute too long).
     Encode(EncodeError),
     /// `NLM_F_DUMP_INTR`: the dumped data changed during the dump; it may be inconsistent.
-    /// Retry the dump.
+    /// Retry the dump (or let the socket do it: `set_dump_retry` with [`crate::DumpRetry`]).
     DumpInterrupted,
     /// A datagram was larger than the receive buffer and was cut (`MSG_TRUNC`); its data is
     /// lost. Only happens when buffer growth was disabled.
@@ -82,7 +82,9 @@ pub enum Error {
     /// the queue (`set_rcvbuf`), then retry.
     ReplyLost,
     /// The socket's receive queue overflowed (`ENOBUFS`): the kernel dropped multicast
-    /// messages. Reported once; receiving can continue.
+    /// messages. Reported once per overflow; receiving can continue. Whatever state was being
+    /// tracked from notifications is now incomplete: re-dump it (see
+    /// [`crate::NlSocket::recv_notification`]).
     NotificationsLost,
     /// The kernel sent something that breaks the protocol (e.g. `NLMSG_OVERRUN`).
     Protocol(Cow<'static, str>),

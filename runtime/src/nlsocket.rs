@@ -9,7 +9,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::attr::AttrWriter;
-use crate::core::{Class, Core, DumpState, DumpStep, Notification, ReqState, Slot, SPILL_SIZE};
+use crate::core::{Class, Core, DumpRetry, DumpState, DumpStep, Notification, ReqState, Slot, SPILL_SIZE};
 use crate::error::{Error, Warning};
 use crate::msg::{NlMsg, NlRequest, RecvInfo, NLM_F_ACK, NLM_F_DUMP};
 use crate::sys;
@@ -152,6 +152,13 @@ impl NlSocket {
         self.core.dump_intr_fatal = fatal;
     }
 
+    /// What a dump does when the kernel flags it `NLM_F_DUMP_INTR` (while
+    /// [`NlSocket::set_dump_intr_fatal`] is on): fail (the default) or restart it from scratch,
+    /// a bounded number of times. See [`DumpRetry`] for what the iterator shows of a restart.
+    pub fn set_dump_retry(&mut self, retry: DumpRetry) {
+        self.core.dump_retry = retry;
+    }
+
     /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
     pub fn datagrams_received(&self) -> u64 {
         self.core.datagrams
@@ -192,7 +199,7 @@ impl NlSocket {
                         }
                     }
                     DumpStep::Item(..) => {}
-                    DumpStep::Done | DumpStep::Err(_) => break,
+                    DumpStep::Done | DumpStep::Err(_) | DumpStep::Restart => break,
                 }
             }
             self.core.drained(st.seq);
@@ -229,6 +236,13 @@ impl NlSocket {
                 DumpStep::Item(a, b) => return Some(Ok((a, b))),
                 DumpStep::Done => return None,
                 DumpStep::Err(e) => return Some(Err(e)),
+                DumpStep::Restart => {
+                    self.core.restart_dump(st);
+                    if let Err(e) = sys::send(self.fd.as_raw_fd(), self.core.tx()) {
+                        st.done = true;
+                        return Some(Err(e.into()));
+                    }
+                }
             }
         }
     }
@@ -272,7 +286,7 @@ impl NlSocket {
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<NlDumpIter<'_>, Error> {
         let seq = self.send_request(|core| core.build_nl(req, NLM_F_DUMP, build))?;
-        Ok(NlDumpIter { sock: self, st: DumpState::new(seq) })
+        Ok(NlDumpIter { sock: self, st: DumpState::dump(seq) })
     }
 
     /// The kernel's warning for the last request or dump, when it ended successfully with an
@@ -294,8 +308,38 @@ impl NlSocket {
 
     /// The next notification: queued ones first, then blocking for a new one.
     ///
-    /// [`Error::NotificationsLost`] reports (once) that the kernel dropped multicast messages
-    /// because the socket's queue was full; receiving can continue afterwards.
+    /// [`Error::NotificationsLost`] reports (once per overflow) that the kernel dropped
+    /// multicast messages because the socket's queue was full; receiving can continue
+    /// afterwards. To resynchronise, re-dump what the notifications describe and keep applying
+    /// the notifications that follow: netlink notifications carry the object's full state (or
+    /// its deletion) and stay in order, so the ones that raced with the dump are replayed onto
+    /// it and converge. The dump is best made on another socket (or with
+    /// [`crate::DumpRetry::Retry`]), so it neither competes with the notification flood for
+    /// this socket's queue nor fails on `NLM_F_DUMP_INTR` while things change:
+    ///
+    /// ```no_run
+    /// # use nlspec_rt::{Error, NlSocket, NlRequest, DumpRetry};
+    /// # fn apply(_: &nlspec_rt::NlMsg<'_>) {}
+    /// # fn f(listener: &mut NlSocket, req: &NlRequest<'_>) -> Result<(), Error> {
+    /// loop {
+    ///     match listener.recv_notification() {
+    ///         Ok(n) => apply(&n.msg),
+    ///         Err(Error::NotificationsLost) => {
+    ///             let mut d = NlSocket::open(0)?;
+    ///             d.set_dump_retry(DumpRetry::Retry { max_attempts: 5 });
+    ///             let mut it = d.dump(req, |_| {})?;
+    ///             // (clear the state first; under Retry also on `it.restarts()` growing)
+    ///             while let Some(m) = it.next() {
+    ///                 apply(&m?);
+    ///             }
+    ///         }
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// (`tests/netns.rs` floods a listener with address notifications and does exactly this.)
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
         loop {
             if let Some(r) = self.core.notif_step() {
@@ -368,6 +412,13 @@ impl NlDumpIter<'_> {
         } else {
             None
         }
+    }
+
+    /// How many times the dump was restarted after `NLM_F_DUMP_INTR` (under
+    /// [`DumpRetry::Retry`]). When this grows, the messages returned before belong to an
+    /// abandoned attempt: discard them, the dump starts over with the next message.
+    pub fn restarts(&self) -> u32 {
+        self.st.restarts
     }
 }
 

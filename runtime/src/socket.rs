@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::attr::AttrWriter;
-use crate::core::{BatchState, BatchStep, DumpState, Notification, Slot};
+use crate::core::{BatchState, BatchStep, DumpRetry, DumpState, Notification, Slot};
 use crate::ctrl::{FamilyInfo, PolicyDumpEntry};
 use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
@@ -73,6 +73,13 @@ impl GenlSocket {
     /// Set the kernel socket receive queue size (`SO_RCVBUF`).
     pub fn set_rcvbuf(&mut self, bytes: usize) -> Result<(), Error> {
         self.sock.set_rcvbuf(bytes)
+    }
+
+    /// What a dump does when the kernel flags it `NLM_F_DUMP_INTR`: fail with
+    /// [`Error::DumpInterrupted`] (the default) or restart it from scratch, a bounded number of
+    /// times. See [`DumpRetry`] and [`DumpIter::restarts`] for what the caller sees.
+    pub fn set_dump_retry(&mut self, retry: DumpRetry) {
+        self.sock.set_dump_retry(retry);
     }
 
     /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
@@ -148,7 +155,7 @@ impl GenlSocket {
     /// Start a dump (`NLM_F_DUMP`); iterate the returned [`DumpIter`] for the messages.
     pub fn dump(&mut self, req: &Request<'_>, build: impl FnOnce(&mut AttrWriter<'_>)) -> Result<DumpIter<'_>, Error> {
         let seq = self.sock.send_request(|core| core.build(req, NLM_F_DUMP, build))?;
-        Ok(DumpIter { sock: &mut self.sock, st: DumpState::new(seq), hdrsize: req.header.len() })
+        Ok(DumpIter { sock: &mut self.sock, st: DumpState::dump(seq), hdrsize: req.header.len() })
     }
 
     /// Family information by name via nlctrl (`CTRL_CMD_GETFAMILY`), cached in this socket.
@@ -206,8 +213,10 @@ impl GenlSocket {
 
     /// The next notification: queued ones first, then blocking for a new one.
     ///
-    /// [`Error::NotificationsLost`] reports (once) that the kernel dropped multicast messages
-    /// because the socket's queue was full; receiving can continue afterwards.
+    /// [`Error::NotificationsLost`] reports (once per overflow) that the kernel dropped
+    /// multicast messages because the socket's queue was full; receiving can continue
+    /// afterwards. Resynchronise by re-dumping, as described at
+    /// [`NlSocket::recv_notification`](crate::NlSocket::recv_notification).
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
         self.sock.recv_notification()
     }
@@ -274,12 +283,43 @@ impl DumpIter<'_> {
         }
     }
 
+    /// How many times the dump was restarted after `NLM_F_DUMP_INTR` (under
+    /// [`DumpRetry::Retry`]; always 0 otherwise). When this grows, every message returned
+    /// before belongs to the abandoned attempt: discard them, the dump starts over with the
+    /// next message. E.g.:
+    ///
+    /// ```no_run
+    /// # fn f(sock: &mut nlspec_rt::GenlSocket, req: &nlspec_rt::Request<'_>) -> Result<(), nlspec_rt::Error> {
+    /// sock.set_dump_retry(nlspec_rt::DumpRetry::Retry { max_attempts: 5 });
+    /// let mut it = sock.dump(req, |_| {})?;
+    /// let (mut ids, mut seen) = (Vec::new(), 0);
+    /// while let Some(m) = it.next() {
+    ///     let id = m?.cmd(); // take what is needed: the message borrows `it`
+    ///     if it.restarts() != seen {
+    ///         seen = it.restarts();
+    ///         ids.clear();
+    ///     }
+    ///     ids.push(id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn restarts(&self) -> u32 {
+        self.st.restarts
+    }
+
     /// Consume the whole dump into owned copies (allocates per message; for when the messages
-    /// must outlive the socket's next use).
+    /// must outlive the socket's next use). After a restart ([`DumpRetry::Retry`]) only the
+    /// last attempt's messages are kept.
     pub fn collect_owned(mut self) -> Result<Vec<OwnedGenlMsg>, Error> {
         let mut out = Vec::new();
+        let mut restarts = 0;
         while let Some(m) = self.next() {
-            out.push(m?.to_owned_msg());
+            let m = m?.to_owned_msg();
+            if self.st.restarts != restarts {
+                restarts = self.st.restarts;
+                out.clear();
+            }
+            out.push(m);
         }
         Ok(out)
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::io::unix::AsyncFd;
 
 use crate::attr::AttrWriter;
-use crate::core::{BatchState, BatchStep, Class, Core, DumpState, DumpStep, Notification, ReqState, Slot};
+use crate::core::{BatchState, BatchStep, Class, Core, DumpRetry, DumpState, DumpStep, Notification, ReqState, Slot};
 use crate::ctrl::FamilyInfo;
 use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
@@ -56,6 +56,11 @@ impl AsyncGenlSocket {
     /// See [`crate::GenlSocket::set_rx_buffer`].
     pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
         self.core.set_rx_buffer(size, grow);
+    }
+
+    /// See [`crate::GenlSocket::set_dump_retry`].
+    pub fn set_dump_retry(&mut self, retry: DumpRetry) {
+        self.core.dump_retry = retry;
     }
 
     /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
@@ -116,7 +121,7 @@ impl AsyncGenlSocket {
                         }
                     }
                     DumpStep::Item(..) => {}
-                    DumpStep::Done | DumpStep::Err(_) => break,
+                    DumpStep::Done | DumpStep::Err(_) | DumpStep::Restart => break,
                 }
             }
             self.core.drained(st.seq);
@@ -202,7 +207,7 @@ impl AsyncGenlSocket {
         self.drain().await?;
         let seq = self.core.build(req, NLM_F_DUMP, build)?;
         self.send_tx().await?;
-        Ok(AsyncDumpIter { sock: self, st: DumpState::new(seq), hdrsize: req.header.len() })
+        Ok(AsyncDumpIter { sock: self, st: DumpState::dump(seq), hdrsize: req.header.len() })
     }
 
     /// See [`crate::GenlSocket::resolve_family`].
@@ -298,6 +303,13 @@ impl AsyncDumpIter<'_> {
                 DumpStep::Item(a, b) => break (a, b),
                 DumpStep::Done => return None,
                 DumpStep::Err(e) => return Some(Err(e)),
+                DumpStep::Restart => {
+                    self.sock.core.restart_dump(&mut self.st);
+                    if let Err(e) = self.sock.send_tx().await {
+                        self.st.done = true;
+                        return Some(Err(e));
+                    }
+                }
             }
         };
         Some(self.sock.core.rx_msg(item, self.hdrsize))
@@ -314,11 +326,22 @@ impl AsyncDumpIter<'_> {
         }
     }
 
-    /// Consume the whole dump into owned copies.
+    /// See [`crate::DumpIter::restarts`].
+    pub fn restarts(&self) -> u32 {
+        self.st.restarts
+    }
+
+    /// Consume the whole dump into owned copies (after a restart, the last attempt's only).
     pub async fn collect_owned(mut self) -> Result<Vec<OwnedGenlMsg>, Error> {
         let mut out = Vec::new();
+        let mut restarts = 0;
         while let Some(m) = self.next().await {
-            out.push(m?.to_owned_msg());
+            let m = m?.to_owned_msg();
+            if self.st.restarts != restarts {
+                restarts = self.st.restarts;
+                out.clear();
+            }
+            out.push(m);
         }
         Ok(out)
     }

@@ -155,6 +155,10 @@ impl<'s, R: DecodeMsg> TypedDumpIter<'s, R> {
             Err(e) => Err(e),
         })
     }
+    /// See [`DumpIter::restarts`]: when it grows, discard the replies returned before.
+    pub fn restarts(&self) -> u32 {
+        self.inner.restarts()
+    }
     /// The undecoded messages.
     pub fn into_inner(self) -> DumpIter<'s> {
         self.inner
@@ -228,6 +232,10 @@ mod tokio_impl {
                 Ok(m) => R::decode_msg(&m).map_err(Error::from),
                 Err(e) => Err(e),
             })
+        }
+        /// See [`crate::DumpIter::restarts`].
+        pub fn restarts(&self) -> u32 {
+            self.inner.restarts()
         }
         /// The undecoded messages.
         pub fn into_inner(self) -> AsyncDumpIter<'s> {

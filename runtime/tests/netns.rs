@@ -8,11 +8,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nlspec_rt::attr::Attrs;
-use nlspec_rt::{AttrWriter, Error, NlMsg, NlRequest, NlSocket, DEFAULT_RX_BUFFER};
+use nlspec_rt::{AttrWriter, DumpRetry, Error, NlMsg, NlRequest, NlSocket, DEFAULT_RX_BUFFER};
 
 const NETLINK_ROUTE: u32 = 0;
 const RTM_NEWLINK: u16 = 16;
 const RTM_GETLINK: u16 = 18;
+const RTM_NEWADDR: u16 = 20;
+const RTM_DELADDR: u16 = 21;
+const RTM_GETADDR: u16 = 22;
 const RTM_NEWLINKPROP: u16 = 108;
 const IFLA_IFNAME: u16 = 3;
 const IFLA_EXT_MASK: u16 = 29;
@@ -20,9 +23,14 @@ const RTEXT_FILTER_VF: u32 = 1;
 const IFLA_PROP_LIST: u16 = 52;
 const IFLA_ALT_IFNAME: u16 = 53;
 const NLA_F_NESTED: u16 = 1 << 15;
+const IFA_ADDRESS: u16 = 1;
+const IFA_LOCAL: u16 = 2;
+const NLM_F_EXCL: u16 = 0x200;
+const NLM_F_CREATE: u16 = 0x400;
 const IFF_UP: u32 = 1;
-/// `RTNLGRP_LINK`.
+/// `RTNLGRP_LINK`, `RTNLGRP_IPV4_IFADDR`.
 const GROUP_LINK: u32 = 1;
+const GROUP_IPV4_IFADDR: u32 = 5;
 const LO: i32 = 1;
 
 /// Run `body` in a fresh network namespace: in the child started for this one test, run it;
@@ -59,6 +67,34 @@ fn ifinfomsg(index: i32, flags: u32, change: u32) -> [u8; 16] {
     h[8..12].copy_from_slice(&flags.to_ne_bytes());
     h[12..16].copy_from_slice(&change.to_ne_bytes());
     h
+}
+
+/// `struct ifaddrmsg`: IPv4, /32, on `lo`.
+fn ifaddrmsg() -> [u8; 8] {
+    let mut h = [0u8; 8];
+    h[0] = libc::AF_INET as u8;
+    h[1] = 32;
+    h[4..8].copy_from_slice(&(LO as u32).to_ne_bytes());
+    h
+}
+
+/// The `n`th test address, 10.a.b.c.
+fn addr(n: u32) -> [u8; 4] {
+    let v = (10 << 24) | (n + 1);
+    v.to_be_bytes()
+}
+
+fn set_addr(s: &mut NlSocket, n: u32, add: bool) -> Result<(), Error> {
+    let h = ifaddrmsg();
+    let req = if add {
+        NlRequest::new(RTM_NEWADDR).flags(NLM_F_CREATE | NLM_F_EXCL).header(&h)
+    } else {
+        NlRequest::new(RTM_DELADDR).header(&h)
+    };
+    s.request_ack(&req, |w| {
+        w.put_raw(IFA_LOCAL, &addr(n));
+        w.put_raw(IFA_ADDRESS, &addr(n));
+    })
 }
 
 fn set_lo_up(s: &mut NlSocket, up: bool) {
@@ -162,5 +198,145 @@ fn link_messages_larger_than_the_buffer_arrive_whole() {
                 break;
             }
         }
+    });
+}
+
+/// `struct ifaddrmsg` of an IPv4 address dump request (strict checking: all else zero).
+const GETADDR_V4: [u8; 8] = [libc::AF_INET as u8, 0, 0, 0, 0, 0, 0, 0];
+
+/// The IPv4 addresses of an `RTM_NEWADDR` message.
+fn address(m: &NlMsg<'_>) -> [u8; 4] {
+    assert_eq!(m.hdr.ty, RTM_NEWADDR);
+    let a = Attrs::new(&m.payload()[8..]).find(IFA_LOCAL).unwrap().expect("IFA_LOCAL");
+    a.get_bytes().try_into().unwrap()
+}
+
+/// Dump every IPv4 address (on `s`, whose dump policy applies): the addresses of the last
+/// attempt, the number of restarts, or the error that ended the dump.
+fn dump_addresses(s: &mut NlSocket, between: &mut dyn FnMut(usize)) -> Result<(Vec<[u8; 4]>, u32), Error> {
+    let req = NlRequest::new(RTM_GETADDR).header(&GETADDR_V4);
+    let mut it = s.dump(&req, |_| {})?;
+    let (mut out, mut seen) = (Vec::new(), 0);
+    while let Some(m) = it.next() {
+        let a = address(&m?);
+        if it.restarts() != seen {
+            seen = it.restarts();
+            out.clear();
+        }
+        out.push(a);
+        between(out.len());
+    }
+    Ok((out, it.restarts()))
+}
+
+/// `NLM_F_DUMP_INTR` provoked for real: 200 addresses dumped through a small buffer (several
+/// datagrams, each built while the previous one is received), and an address added by another
+/// socket after the first message. Default policy: the dump ends with `DumpInterrupted`. Under
+/// `DumpRetry::Retry`: the dump restarts once and returns the complete, current list.
+#[test]
+fn interrupted_dump_fails_or_restarts() {
+    in_netns("interrupted_dump_fails_or_restarts", || {
+        let mut changer = NlSocket::open(NETLINK_ROUTE).unwrap();
+        for n in 0..200 {
+            set_addr(&mut changer, n, true).unwrap();
+        }
+        drop(changer);
+        let mut d = NlSocket::open(NETLINK_ROUTE).unwrap();
+        d.set_rx_buffer(256, true); // NLMSG_GOODSIZE datagrams: several for 200 addresses
+        let (all, restarts) = dump_addresses(&mut d, &mut |_| {}).unwrap();
+        assert_eq!((all.len(), restarts), (200, 0));
+
+        // One new address, right after the first message of the dump.
+        let change = |n: u32| {
+            let mut armed = true;
+            move |i: usize| {
+                if i == 1 && std::mem::take(&mut armed) {
+                    let mut s = NlSocket::open(NETLINK_ROUTE).unwrap();
+                    set_addr(&mut s, n, true).unwrap();
+                }
+            }
+        };
+        match dump_addresses(&mut d, &mut change(200)) {
+            Err(Error::DumpInterrupted) => {}
+            other => panic!("expected DumpInterrupted, got {other:?}"),
+        }
+        // The socket is fine afterwards (the rest of the interrupted dump was drained).
+        assert_eq!(dump_addresses(&mut d, &mut |_| {}).unwrap().0.len(), 201);
+
+        d.set_dump_retry(DumpRetry::Retry { max_attempts: 3 });
+        let (got, restarts) = dump_addresses(&mut d, &mut change(201)).unwrap();
+        assert_eq!(restarts, 1);
+        let mut want: Vec<[u8; 4]> = (0..202).map(addr).collect();
+        let mut got_sorted = got.clone();
+        want.sort_unstable();
+        got_sorted.sort_unstable();
+        assert_eq!(got_sorted, want, "the last attempt's complete list, no duplicates");
+    });
+}
+
+/// A notification listener with a tiny receive queue, flooded with 300 address notifications:
+/// the kernel drops some and says so (`ENOBUFS`), reported once as `NotificationsLost`. The
+/// resynchronisation pattern: on `NotificationsLost`, re-dump (here on another socket) and go on
+/// applying notifications, which are full-state events in order and so converge onto the dump.
+/// Notifications flow again afterwards, and the state built that way matches a fresh dump.
+#[test]
+fn notification_overflow_is_reported_and_resynchronised() {
+    in_netns("notification_overflow_is_reported_and_resynchronised", || {
+        let mut listener = NlSocket::open(NETLINK_ROUTE).unwrap();
+        listener.subscribe_id(GROUP_IPV4_IFADDR).unwrap();
+        listener.set_rcvbuf(1).unwrap(); // the kernel's minimum, a few KiB
+        let mut changer = NlSocket::open(NETLINK_ROUTE).unwrap();
+        for n in 0..300 {
+            set_addr(&mut changer, n, true).unwrap();
+        }
+
+        let mut state = std::collections::BTreeSet::new();
+        let (mut got, mut lost) = (0, 0);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let resync = |state: &mut std::collections::BTreeSet<[u8; 4]>| {
+            let mut d = NlSocket::open(NETLINK_ROUTE).unwrap();
+            d.set_dump_retry(DumpRetry::Retry { max_attempts: 5 });
+            *state = dump_addresses(&mut d, &mut |_| {}).unwrap().0.into_iter().collect();
+        };
+        loop {
+            assert!(Instant::now() < deadline, "bounded in time");
+            match listener.recv_notification_timeout(Duration::from_millis(100)) {
+                Ok(Some(n)) => {
+                    got += 1;
+                    let a = address(&n.msg);
+                    if n.msg.hdr.ty == RTM_NEWADDR {
+                        state.insert(a);
+                    }
+                }
+                Ok(None) => break,
+                Err(Error::NotificationsLost) => {
+                    lost += 1;
+                    resync(&mut state);
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        eprintln!("flood: {got} of 300 notifications received, loss reported {lost} time(s)");
+        assert!(got < 300, "the queue must have overflowed");
+        assert_eq!(lost, 1);
+        assert_eq!(state.len(), 300, "the re-dump filled in what was lost");
+
+        // Notifications flow again: a change after the flood arrives, and the state built from
+        // the dump plus notifications matches a fresh dump.
+        set_addr(&mut changer, 300, true).unwrap();
+        set_addr(&mut changer, 0, false).unwrap();
+        for want in [(RTM_NEWADDR, addr(300)), (RTM_DELADDR, addr(0))] {
+            let n = listener.recv_notification_timeout(Duration::from_secs(5)).unwrap().expect("a notification");
+            let a = Attrs::new(&n.msg.payload()[8..]).find(IFA_LOCAL).unwrap().unwrap();
+            assert_eq!((n.msg.hdr.ty, a.get_bytes()), (want.0, &want.1[..]));
+            if want.0 == RTM_NEWADDR {
+                state.insert(want.1);
+            } else {
+                state.remove(&want.1);
+            }
+        }
+        let mut d = NlSocket::open(NETLINK_ROUTE).unwrap();
+        let fresh: std::collections::BTreeSet<_> = dump_addresses(&mut d, &mut |_| {}).unwrap().0.into_iter().collect();
+        assert_eq!(state, fresh);
     });
 }
