@@ -403,6 +403,56 @@ mod neli_impl {
 }
 
 // ---------------------------------------------------------------------------------------------
+// netlink-bindings 0.3 (YNL-generated, zero-copy views) on its socket crate netlink-socket2.
+
+mod nb {
+    use netlink_bindings::nlctrl::{self, IterableCtrlAttrs, OpGetfamilyDump};
+    use netlink_socket2::NetlinkSocket;
+
+    pub fn id_name(r: &IterableCtrlAttrs<'_>) -> u64 {
+        super::ck(r.get_family_id().unwrap(), r.get_family_name().unwrap().to_str().unwrap())
+    }
+
+    /// Decode every message of one datagram (the generated reply view over each payload).
+    pub fn decode_datagram(buf: &[u8], sum: &mut u64) {
+        for m in nlspec_rt::msg::NlMsgIter::new(buf) {
+            let m = m.unwrap();
+            if m.hdr.ty == nlspec_rt::msg::NLMSG_DONE {
+                return;
+            }
+            *sum += id_name(&OpGetfamilyDump::decode_request(m.payload()));
+        }
+    }
+
+    pub struct Sock(NetlinkSocket);
+
+    impl Sock {
+        pub fn new() -> Self {
+            Sock(NetlinkSocket::new())
+        }
+
+        pub fn family_dump(&mut self) -> u64 {
+            let req = nlctrl::Request::new().op_getfamily_dump();
+            let mut it = self.0.request(&req).unwrap();
+            let mut sum = 0;
+            while let Some(r) = it.recv() {
+                sum += id_name(&r.unwrap());
+            }
+            sum
+        }
+
+        pub fn getfamily(&mut self, name: &str) -> u64 {
+            let mut req = nlctrl::Request::new().op_getfamily_do();
+            req.encode().push_family_name_bytes(name.as_bytes());
+            let mut it = self.0.request(&req).unwrap();
+            let id = u64::from(it.recv_one().unwrap().get_family_id().unwrap());
+            assert!(it.recv().is_none(), "the ACK ends it");
+            id
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 type Op<'a> = Box<dyn FnMut() -> u64 + 'a>;
 
@@ -515,6 +565,7 @@ fn benches(c: &mut Criterion) {
         let mut rn = rn::Sock::new();
         let mut ns = neli_impl::Sock::new();
         let mut nr = neli_impl::Router::new();
+        let mut nb = nb::Sock::new();
         let req = ctrl::getfamily_request();
         let dump_req = &dump_req;
         let mut ops: Vec<(&str, Op<'_>)> = vec![
@@ -557,6 +608,7 @@ fn benches(c: &mut Criterion) {
             ("rust-netlink (netlink-sys + packet-generic)", Box::new(move || rn.family_dump())),
             ("neli 0.7 NlSocketHandle", Box::new(move || ns.family_dump())),
             ("neli 0.7 NlRouter", Box::new(move || nr.family_dump())),
+            ("netlink-bindings 0.3 (netlink-socket2)", Box::new(move || nb.family_dump())),
         ];
         check_same("family dump decoded", &mut ops, &[FLOOR]);
         report_allocs("family dump decoded", &mut ops, msgs);
@@ -573,6 +625,7 @@ fn benches(c: &mut Criterion) {
         let mut rn = rn::Sock::new();
         let mut ns = neli_impl::Sock::new();
         let mut nr = neli_impl::Router::new();
+        let mut nb = nb::Sock::new();
         let req = ctrl::getfamily_request();
         let do_req = &do_req;
         let mut ops: Vec<(&str, Op<'_>)> = vec![
@@ -601,6 +654,7 @@ fn benches(c: &mut Criterion) {
             ("rust-netlink (netlink-sys + packet-generic)", Box::new(move || rn.getfamily(PROBE) / 1000)),
             ("neli 0.7 NlSocketHandle", Box::new(move || ns.getfamily(PROBE) / 1000)),
             ("neli 0.7 NlRouter::resolve_genl_family", Box::new(move || nr.resolve(PROBE))),
+            ("netlink-bindings 0.3 (netlink-socket2)", Box::new(move || nb.getfamily(PROBE))),
         ];
         check_same("getfamily do", &mut ops, &["floor: libc send/recv + ACK, headers only"]);
         report_allocs("getfamily do", &mut ops, 1);
@@ -690,6 +744,16 @@ fn benches(c: &mut Criterion) {
                     let mut sum = 0;
                     for d in cap {
                         neli_impl::decode_datagram(d, &mut sum);
+                    }
+                    sum
+                }),
+            ),
+            (
+                "netlink-bindings 0.3 IterableCtrlAttrs",
+                Box::new(move || {
+                    let mut sum = 0;
+                    for d in cap {
+                        nb::decode_datagram(d, &mut sum);
                     }
                     sum
                 }),
