@@ -25,12 +25,32 @@ USAGE:
     nlspec --spec PATH --subscribe GROUP [--duration SECS] [--output-json]
         Print the family's notifications on GROUP as they arrive.
     nlspec --spec PATH --list-ops | --list-msgs | --list-groups
+    nlspec --spec PATH (--list-attrs | --doc) OP
+        The operation's request/reply attributes with types, enums, nests and docs (as YNL).
+    nlspec --spec PATH --validate [--schema FILE | --no-schema]
+        Validate the spec (nlspec's own validator plus YNL's SPDX-line rule); silent and exit 0
+        when valid, else the located errors and exit 1.
+    nlspec --list-families [--spec-dir DIR ...]
+        The families with a spec in the spec search path (below), sorted.
+
+    --family NAME can replace --spec PATH everywhere above: the spec is NAME.yaml in the first
+    directory of the spec search path that has it. Spec search path, in order: every
+    --spec-dir DIR (repeatable), then the colon-separated directories of $NLSPEC_SPEC_PATH,
+    then YNL's install location /usr/share/ynl/specs.
 
 OPTIONS:
     --json JSON       request attributes (and fixed-header fields) as a JSON object
     --output-json     one JSON document per request (a dump is one list, a do its reply,
                       null without one, a list of several); default: pretty form
-    --duration SECS   stop listening after SECS seconds (default: until interrupted)
+    --duration SECS   stop listening after SECS seconds (default: until interrupted);
+                      --sleep SECS is the same (YNL's alias)
+    --schema FILE     YNL compatibility: the JSON schema YNL validates the spec against. nlspec
+                      validates every spec with its own validator (the rules of the protocol
+                      level's schema, and more); FILE must exist, it is not read further
+    --no-schema       YNL compatibility: accepted, changes nothing (see --schema)
+    --dbg-small-recv [N]  receive with an N-byte buffer (default 4000, at least 4000), so the
+                      kernel splits dumps into many small datagrams (as YNL); the number of
+                      datagrams received is printed on stderr at the end
     --process-unknown accepted for YNL compatibility: unknown attributes and values are
                       always printed (UnknownAttr(N), Unknown(N)), never fatal
     -h, --help        this text;  -V, --version  the version
@@ -45,7 +65,7 @@ pub enum Command {
     Version,
     Check { spec: String },
     Gen { spec: String, out: String, kernel: bool, rt_path: Option<String> },
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 /// The YNL-style mode.
@@ -66,7 +86,26 @@ pub struct RunArgs {
     pub multi: Vec<(String, String)>,
     /// `--policy`: print the kernel's policy of the `--do`/`--dump` op instead of running it.
     pub policy: bool,
+    /// `--family NAME` (then `spec` is found in the spec search path).
+    pub family: Option<String>,
+    /// `--spec-dir DIR`, in order.
+    pub spec_dirs: Vec<String>,
+    /// `--list-families`.
+    pub list_families: bool,
+    /// `--list-attrs OP` / `--doc OP`.
+    pub list_attrs: Option<String>,
+    /// `--validate`.
+    pub validate: bool,
+    /// `--schema FILE`.
+    pub schema: Option<String>,
+    /// `--no-schema`.
+    pub no_schema: bool,
+    /// `--dbg-small-recv [N]`: the receive buffer size.
+    pub dbg_small_recv: Option<usize>,
 }
+
+/// YNL's `--dbg-small-recv` without a value.
+const DBG_SMALL_RECV_DEFAULT: usize = 4000;
 
 const NLM_F_REPLACE: u16 = 0x100;
 const NLM_F_EXCL: u16 = 0x200;
@@ -157,6 +196,39 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
             "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
+            "--family" => a.value_once(&opt, inline, "a family name", &mut r.family)?,
+            "--spec-dir" => r.spec_dirs.push(a.value(&opt, inline, "a directory of specs")?),
+            "--list-families" => set_flag(&opt, &inline, &mut r.list_families)?,
+            "--list-attrs" | "--doc" => a.value_once(&opt, inline, "an operation name", &mut r.list_attrs)?,
+            "--validate" => set_flag(&opt, &inline, &mut r.validate)?,
+            "--schema" => a.value_once(&opt, inline, "a JSON schema file", &mut r.schema)?,
+            "--no-schema" => set_flag(&opt, &inline, &mut r.no_schema)?,
+            "--dbg-small-recv" => {
+                // An optional value, as argparse's nargs='?': the next argument if it is one.
+                let v = match inline {
+                    Some(v) => Some(v),
+                    None => match a.items.get(a.pos) {
+                        Some(v) if !v.starts_with('-') => {
+                            a.pos += 1;
+                            Some(v.clone())
+                        }
+                        _ => None,
+                    },
+                };
+                let n = match v {
+                    None => DBG_SMALL_RECV_DEFAULT,
+                    Some(v) => v
+                        .parse()
+                        .map_err(|_| Fail::Usage(format!("--dbg-small-recv {v:?}: expected a buffer size in bytes")))?,
+                };
+                // YNL refuses less (ConfigError): the kernel never sends less than a page.
+                if n < DBG_SMALL_RECV_DEFAULT {
+                    return Err(Fail::Usage(format!(
+                        "--dbg-small-recv {n}: at least {DBG_SMALL_RECV_DEFAULT} bytes (netlink messages are at least a page)"
+                    )));
+                }
+                r.dbg_small_recv = Some(n);
+            }
             "--do" => a.value_once(&opt, inline, "an operation name", &mut r.do_)?,
             "--dump" => a.value_once(&opt, inline, "an operation name", &mut r.dump)?,
             "--json" => a.value_once(&opt, inline, "a JSON object", &mut r.json)?,
@@ -197,12 +269,43 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
             other => return Err(Fail::Usage(format!("unexpected argument {other:?}"))),
         }
     }
-    r.spec = spec.ok_or_else(|| Fail::Usage("--spec PATH is required".into()))?;
+    // One of --spec, --family, --list-families (YNL's required exclusive group).
+    match (&spec, &r.family, r.list_families) {
+        (None, None, false) => {
+            return Err(Fail::Usage("--spec PATH is required (or --family NAME, or --list-families)".into()))
+        }
+        (Some(_), Some(_), _) => return Err(Fail::Usage("--spec and --family cannot be used together".into())),
+        (Some(_), _, true) | (_, Some(_), true) => {
+            return Err(Fail::Usage("--list-families takes no --spec or --family".into()))
+        }
+        _ => {}
+    }
+    r.spec = spec.unwrap_or_default();
     if r.do_.is_some() && r.dump.is_some() {
         return Err(Fail::Usage("--do and --dump cannot be used together".into()));
     }
     if !r.multi.is_empty() && (r.do_.is_some() || r.dump.is_some()) {
         return Err(Fail::Usage("--multi cannot be used together with --do or --dump".into()));
+    }
+    // The rest of YNL's exclusive group of operations.
+    let given: Vec<&str> = [
+        (r.do_.is_some(), "--do"),
+        (r.dump.is_some(), "--dump"),
+        (!r.multi.is_empty(), "--multi"),
+        (r.list_ops, "--list-ops"),
+        (r.list_msgs, "--list-msgs"),
+        (r.list_attrs.is_some(), "--list-attrs"),
+        (r.validate, "--validate"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, n)| *n)
+    .collect();
+    if given.len() > 1 {
+        return Err(Fail::Usage(format!("{} cannot be used together", given.join(" and "))));
+    }
+    if r.list_families {
+        return Ok(Command::Run(Box::new(r)));
     }
     if let Some(d) = duration {
         let secs: f64 = d
@@ -210,9 +313,7 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
             .ok()
             .filter(|s: &f64| s.is_finite() && *s >= 0.0)
             .ok_or_else(|| Fail::Usage(format!("--duration {d:?}: expected a non-negative number of seconds")))?;
-        if r.subscribe.is_none() {
-            return Err(Fail::Usage("--duration only applies with --subscribe GROUP".into()));
-        }
+        // YNL accepts (and ignores) it without --subscribe; so does nlspec.
         r.duration = Some(secs);
     }
     if r.json.is_some() && r.do_.is_none() && r.dump.is_none() {
@@ -225,10 +326,15 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
         && !r.list_ops
         && !r.list_msgs
         && !r.list_groups
+        && r.list_attrs.is_none()
+        && !r.validate
     {
-        return Err(Fail::Usage("nothing to do: give --do OP, --dump OP, --subscribe GROUP or --list-ops".into()));
+        return Err(Fail::Usage(
+            "nothing to do: give --do OP, --dump OP, --subscribe GROUP, --list-ops, --list-attrs OP or --validate"
+                .into(),
+        ));
     }
-    Ok(Command::Run(r))
+    Ok(Command::Run(Box::new(r)))
 }
 
 fn parse_check(rest: &[String]) -> Result<Command, Fail> {
@@ -297,6 +403,20 @@ mod tests {
             [("getfamily".to_string(), "{}".to_string()), ("getfamily".to_string(), "{\"x\":1}".to_string())]
         );
         assert!(r.policy);
+        let Command::Run(r) = p("--family netdev --spec-dir a --spec-dir=b --dump dev-get --dbg-small-recv").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((r.family.as_deref(), &r.spec_dirs[..]), (Some("netdev"), &["a".to_string(), "b".to_string()][..]));
+        assert_eq!(r.dbg_small_recv, Some(4000));
+        let Command::Run(r) = p("--spec a --dbg-small-recv 8192 --doc getfamily").unwrap() else { panic!() };
+        assert_eq!((r.dbg_small_recv, r.list_attrs.as_deref()), (Some(8192), Some("getfamily")));
+        let Command::Run(r) = p("--list-families").unwrap() else { panic!() };
+        assert!(r.list_families);
+        let Command::Run(r) = p("--spec a --validate --no-schema").unwrap() else { panic!() };
+        assert!(r.validate && r.no_schema);
+        let Command::Run(r) = p("--spec a --do x --sleep 3").unwrap() else { panic!() };
+        assert_eq!(r.duration, Some(3.0));
     }
 
     #[test]
@@ -308,6 +428,13 @@ mod tests {
             "--spec a --do",
             "--spec a --bogus",
             "--spec a --subscribe g --duration -1",
+            "--spec a --family b --do x",
+            "--list-families --spec a",
+            "--spec a --list-ops --do x",
+            "--spec a --validate --list-attrs x",
+            "--spec a --do x --dbg-small-recv 100",
+            "--spec a --do x --dbg-small-recv=big",
+            "--spec a --list-attrs",
             "--spec a --spec b --do x",
             "--spec a --do x --output-json=1",
             "gen --spec a --out d --kernel=yes",

@@ -13,6 +13,9 @@ pub enum Fail {
     Error(String),
     /// Output closed (e.g. piped into `head`): stop quietly.
     Quiet,
+    /// Stop with this exit status; everything to say was already printed (on stdout, where
+    /// the kernel's YNL CLI prints it, e.g. "Operation X not found").
+    Exit(i32),
 }
 
 /// A runtime (socket, protocol, kernel) error while doing `what`.

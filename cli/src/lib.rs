@@ -7,12 +7,14 @@ mod args;
 mod errctx;
 mod errors;
 mod gen;
+mod listattrs;
 mod output;
 mod policy;
 mod raw;
 mod raw_run;
 mod run;
 mod spec;
+mod specpath;
 
 pub use errors::Fail;
 use output::out;
@@ -37,6 +39,7 @@ pub fn main() -> i32 {
             1
         }
         Err(Fail::Quiet) => 0,
+        Err(Fail::Exit(n)) => n,
     }
 }
 
@@ -46,8 +49,43 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
         args::Command::Version => out(&format!("nlspec {}", env!("CARGO_PKG_VERSION"))),
         args::Command::Check { spec } => check(&spec),
         args::Command::Gen { spec, out, kernel, rt_path } => gen::gen(&spec, &out, kernel, rt_path.as_deref()),
-        args::Command::Run(r) => run::run(r),
+        args::Command::Run(mut r) => {
+            if r.list_families {
+                for name in specpath::list(&r.spec_dirs)? {
+                    out(&name)?;
+                }
+                return Ok(());
+            }
+            if let Some(f) = &r.family {
+                r.spec = specpath::find(f, &r.spec_dirs)?.display().to_string();
+            }
+            if let Some(s) = &r.schema {
+                // YNL opens the schema (FileNotFoundError when it is missing); see --help.
+                if !r.no_schema && !std::path::Path::new(s).is_file() {
+                    return Err(Fail::Error(format!("nlspec: --schema {s}: no such file")));
+                }
+            }
+            if r.validate {
+                return validate(&r.spec);
+            }
+            run::run(*r)
+        }
     }
+}
+
+/// `--validate`: as YNL's (`SpecFamily(..)`, then `print(error)` and exit 1 on a
+/// `SpecException`), with nlspec's validator in the place of YNL's JSON schema and resolver:
+/// silent and 0 when valid. YNL's one rule nlspec's loader does not have, the SPDX first line,
+/// is checked first with YNL's message (on stdout, where YNL prints it).
+fn validate(spec: &str) -> Result<(), Fail> {
+    let text = std::fs::read_to_string(spec).map_err(|e| Fail::Error(format!("nlspec: {spec}: {e}")))?;
+    if !text.lines().next().unwrap_or("").trim().starts_with("# SPDX-License-Identifier: ") {
+        out("SPDX license tag required in the spec")?;
+        return Err(Fail::Exit(1));
+    }
+    let fam = load(spec)?;
+    print_warnings(&fam);
+    Ok(())
 }
 
 fn check(spec: &str) -> Result<(), Fail> {

@@ -26,6 +26,23 @@ pub fn run(
         fam.protonum.ok_or_else(|| Fail::Error(format!("nlspec: {}: a netlink-raw spec needs protonum", a.spec)))?;
     let mut sock =
         RawSock::new(proto).map_err(|e| io_fail(&format!("cannot open a netlink socket of protocol {proto}"), e))?;
+    if let Some(n) = a.dbg_small_recv {
+        sock.set_rx_buffer(n);
+    }
+    let r = exchange(a, fam, &mut sock, op, encoded);
+    if let Some(n) = a.dbg_small_recv {
+        eprintln!("nlspec: dbg-small-recv: {} datagrams received ({n}-byte receive buffer)", sock.datagrams_received());
+    }
+    r
+}
+
+fn exchange(
+    a: &RunArgs,
+    fam: &Family,
+    sock: &mut RawSock,
+    op: Option<(&Op, bool)>,
+    encoded: Option<&(Vec<u8>, Vec<u8>)>,
+) -> Result<(), Fail> {
     if let Some(g) = &a.subscribe {
         let grp = fam.mcgrp_by_name(g).ok_or_else(|| {
             Fail::Usage(format!("--subscribe {g:?}: family {} has no multicast group of that name", fam.name))

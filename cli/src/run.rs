@@ -118,6 +118,9 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
             out(&g.name)?;
         }
     }
+    if let Some(name) = &a.list_attrs {
+        crate::listattrs::list_attrs(&fam, &a.spec, name)?;
+    }
     let json = match &a.json {
         Some(t) => parse_json(t)?,
         None => JMap::new(),
@@ -175,6 +178,27 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
     }
 
     let mut sock = GenlSocket::new().map_err(|e| sock_err("cannot open a Generic Netlink socket", e))?;
+    if let Some(n) = a.dbg_small_recv {
+        sock.set_rx_buffer(n, true);
+    }
+    let r = run_genl(&a, &fam, &mut sock, op, policy_of, encoded, multi);
+    if let Some(n) = a.dbg_small_recv {
+        eprintln!("nlspec: dbg-small-recv: {} datagrams received ({n}-byte receive buffer)", sock.datagrams_received());
+    }
+    r
+}
+
+type Encoded = (Vec<u8>, Vec<u8>);
+
+fn run_genl(
+    a: &RunArgs,
+    fam: &Family,
+    sock: &mut GenlSocket,
+    op: Option<(&Op, bool)>,
+    policy_of: Option<(&Op, bool)>,
+    encoded: Option<Encoded>,
+    multi: Vec<(&Op, Encoded)>,
+) -> Result<(), Fail> {
     let info = match sock.resolve_family(&fam.name) {
         Ok(i) => i,
         Err(Error::Kernel { errno, .. }) if errno == libc_enoent() => {
@@ -201,15 +225,15 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
     }
 
     if let Some((op, dump)) = policy_of {
-        let v = crate::policy::policy(&mut sock, &fam, info.id, op, dump)?;
+        let v = crate::policy::policy(sock, fam, info.id, op, dump)?;
         show(&v, a.output_json)?;
     }
 
-    let dec = Decoder::new(&fam);
+    let dec = Decoder::new(fam);
     if let (Some((op, dump)), Some((hdr, attrs))) = (op, &encoded) {
         let cmd = op.req_value.unwrap_or(0) as u8;
         let req = Request::new(info.id, cmd, fam.version.min(255) as u8).flags(a.nlm_flags).header(hdr);
-        let ctx = ErrCtx { fam: &fam, set: op.attribute_set, base: 20 + ((hdr.len() + 3) & !3), attrs };
+        let ctx = ErrCtx { fam, set: op.attribute_set, base: 20 + ((hdr.len() + 3) & !3), attrs };
         let decode = |m: &nlspec_rt::GenlMsg<'_>| -> Result<Option<Value>, Fail> {
             if Some(m.cmd() as u32) != op.rsp_value {
                 eprintln!(
@@ -287,8 +311,7 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
                             }
                         }
                         Err(e) => {
-                            let ctx =
-                                ErrCtx { fam: &fam, set: op.attribute_set, base: 20 + ((hdr.len() + 3) & !3), attrs };
+                            let ctx = ErrCtx { fam, set: op.attribute_set, base: 20 + ((hdr.len() + 3) & !3), attrs };
                             return Err(ctx.fail(e));
                         }
                     }
@@ -337,7 +360,7 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
             // As YNL: the last message of the spec with that id decides the layout.
             let Some(op) = fam.ops.list.iter().rev().find(|o| o.rsp_value == Some(cmd)) else { continue };
             let set = op.attribute_set.or_else(|| op.notify.and_then(|t| fam.op(t).attribute_set));
-            let g = n.genl(struct_size(&fam, op.fixed_header)).map_err(|e| sock_err("malformed notification", e))?;
+            let g = n.genl(struct_size(fam, op.fixed_header)).map_err(|e| sock_err("malformed notification", e))?;
             let msg = dec.message(set, g.attr_bytes(), op.fixed_header, g.fixed_header()).map_err(|e| {
                 Fail::Error(format!("nlspec: cannot decode notification {} per {}: {e}", op.name, a.spec))
             })?;

@@ -114,6 +114,22 @@ pub fn ynl(spec: &Path, args: &[&str]) -> Output {
         .expect("run python3 (the kernel's YNL CLI needs python3 with python3-yaml and python3-jsonschema)")
 }
 
+/// Run the kernel's YNL CLI with exactly these arguments (no `--spec`/`--schema` added): e.g.
+/// `--family NAME` or `--list-families`, which YNL resolves in its in-tree spec directory
+/// ([`upstream_specs_dir`]) when run from a kernel tree.
+pub fn ynl_args(args: &[&str]) -> Output {
+    Command::new("python3")
+        .arg(ynl_root().join("tools/net/ynl/pyynl/cli.py"))
+        .args(args)
+        .output()
+        .expect("run python3 (the kernel's YNL CLI needs python3 with python3-yaml and python3-jsonschema)")
+}
+
+/// The upstream specs directory of the extracted tree.
+pub fn upstream_specs_dir() -> PathBuf {
+    ynl_root().join("Documentation/netlink/specs")
+}
+
 /// Run our binary.
 pub fn nlspec(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nlspec")).args(args).output().expect("run nlspec")
