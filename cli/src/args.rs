@@ -11,8 +11,11 @@ USAGE:
         Validate the spec; print located diagnostics. Exit 0 ok, 1 on errors.
     nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P]
         Write the client crate (with --kernel: the kernel module) for the spec into DIR.
-        P: path (from DIR) of the nlspec-rt crate the client depends on; default: the
-        runtime this nlspec was built from, if present, else nlspec-rt from crates.io.
+        The client depends on nlspec-rt by version (crates.io); --rt-path P adds a path
+        dependency (P: the nlspec-rt crate's directory, relative to DIR or absolute).
+        Generated files carry an @generated marker and are rewritten; a file without it at a
+        generated path is an error (nothing is written). The module's <module>_main.rs, where
+        you write the handlers, is written only when absent (stderr: kept FILE (yours)).
     nlspec --spec PATH (--do OP | --dump OP) [--json JSON] [--output-json]
            [--subscribe GROUP [--duration SECS]] [--create] [--excl] [--replace] [--append]
         Talk to the running kernel, encoding and decoding per the spec (the convention of

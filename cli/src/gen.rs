@@ -1,39 +1,94 @@
-//! `nlspec gen`: write the generated crate for one spec.
+//! `nlspec gen`: write the generated crate (or kernel module directory) for one spec, without
+//! ever losing a user's code.
+//!
+//! Two kinds of files, never the same file:
+//! - *generated* files carry an `@generated` marker near the top (added here as a comment when
+//!   the emitter's text has none) and are rewritten whenever the spec changes; a file at a
+//!   generated path WITHOUT the marker is somebody's own file: that is an error naming it, and
+//!   nothing at all is written;
+//! - *skeletons* (the kernel module's `<module>_main.rs`, where the author writes the
+//!   handlers) are written only when absent; an existing one is kept ("kept FILE (yours)" on
+//!   stderr), whatever it contains.
 
 use std::path::{Path, PathBuf};
 
 use nlspec_codegen::emit::client::{crate_files, RtDependency};
-use nlspec_codegen::emit::write_files;
+use nlspec_codegen::emit::GeneratedFile;
+use nlspec_model::ir::Family;
 
 use crate::errors::Fail;
 use crate::output::out;
 use crate::spec::{load, print_warnings};
 
-/// Where the generated client finds `nlspec-rt`: `--rt-path` if given, else the runtime crate
-/// this binary was built next to (when it still exists), else the crates.io version.
+/// The marker that makes a file nlspec's to rewrite.
+pub const MARKER: &str = "@generated";
+
+/// Where the generated client finds `nlspec-rt`: by version (the one this nlspec was built
+/// with), plus `--rt-path` when given.
 fn rt_dependency(rt_path: Option<&str>) -> RtDependency {
-    let mut rt = RtDependency::default();
-    if let Some(p) = rt_path {
-        rt.path = Some(p.to_string());
-    } else {
-        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
-        if here.join("Cargo.toml").is_file() {
-            if let Ok(abs) = here.canonicalize() {
-                rt.path = abs.to_str().map(String::from);
-            }
+    RtDependency { path: rt_path.map(String::from), ..RtDependency::default() }
+}
+
+/// Is this emitted file a skeleton the user owns once written?
+fn is_skeleton(f: &GeneratedFile) -> bool {
+    f.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("_main.rs"))
+}
+
+/// Does this text carry the marker in its first lines?
+fn has_marker(text: &str) -> bool {
+    text.lines().take(10).any(|l| l.contains(MARKER))
+}
+
+/// The marker as a comment of the file's language.
+fn marker_comment(path: &Path, spec: &str) -> String {
+    let text = format!("{MARKER} by nlspec from {spec}; do not edit: `nlspec gen` rewrites this file");
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("rs") => format!("// {text}"),
+        Some("h" | "c") => format!("/* {text} */"),
+        Some("md") => format!("<!-- {text} -->"),
+        _ => format!("# {text}"),
+    }
+}
+
+/// The emitter's text with the marker: kept as is when it has one, else a marker comment
+/// after the leading `#!` and SPDX lines (which must stay first).
+fn with_marker(f: &GeneratedFile, spec: &str) -> String {
+    if has_marker(&f.contents) {
+        return f.contents.clone();
+    }
+    let mut lines: Vec<&str> = f.contents.split_inclusive('\n').collect();
+    let at = lines.iter().take_while(|l| l.starts_with("#!") || l.contains("SPDX-License-Identifier")).count();
+    let m = format!("{}\n", marker_comment(&f.path, spec));
+    lines.insert(at, &m);
+    lines.concat()
+}
+
+/// An upper-case family name (legal at genetlink-legacy) still gives a lower-case crate: the
+/// emitter's `crate_name` keeps the case, so the name is lowered here in the files it appears in.
+fn lower_crate_name(fam: &Family, files: &mut [GeneratedFile]) -> String {
+    let name = nlspec_codegen::emit::client::crate_name(fam);
+    let lower = name.to_lowercase();
+    if lower != name {
+        for f in files.iter_mut().filter(|f| f.path == Path::new("Cargo.toml") || f.path == Path::new("README.md")) {
+            f.contents = f
+                .contents
+                .replace(&format!("\"{name}\""), &format!("\"{lower}\""))
+                .replace(&format!("\"{}\"", name.replace('-', "_")), &format!("\"{}\"", lower.replace('-', "_")))
+                .replace(&format!("# {name}\n"), &format!("# {lower}\n"));
         }
     }
-    rt
+    lower
 }
 
 pub fn gen(spec: &str, dir: &str, kernel: bool, rt_path: Option<&str>) -> Result<(), Fail> {
     let fam = load(spec)?;
     print_warnings(&fam);
+    let spec_name = Path::new(spec).file_name().and_then(|n| n.to_str()).unwrap_or(spec).to_string();
     if kernel {
         let files =
             nlspec_codegen::emit::kernel::generate(&fam, &nlspec_codegen::emit::kernel::KernelOptions::default())
                 .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: {spec}: kernel emitter: {e}")))?;
-        write_all(dir, &files)?;
+        write_all(dir, &files, &spec_name)?;
         eprintln!("nlspec: kernel module for family {} in {dir} (build instructions in its Makefile)", fam.name);
         return Ok(());
     }
@@ -44,29 +99,106 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, rt_path: Option<&str>) -> Result
         )));
     }
     let rt = rt_dependency(rt_path);
-    let files = crate_files(&fam, &rt).map_err(|e| Fail::Error(format!("nlspec: gen: {spec}: client emitter: {e}")))?;
-    write_all(dir, &files)?;
+    let mut files =
+        crate_files(&fam, &rt).map_err(|e| Fail::Error(format!("nlspec: gen: {spec}: client emitter: {e}")))?;
+    let name = lower_crate_name(&fam, &mut files);
+    write_all(dir, &files, &spec_name)?;
     eprintln!(
-        "nlspec: client crate {} for family {} in {} (nlspec-rt: {})",
-        nlspec_codegen::emit::client::crate_name(&fam),
+        "nlspec: client crate {name} for family {} in {} (nlspec-rt: {})",
         fam.name,
         dir,
         match &rt.path {
-            Some(p) => format!("path {p}"),
+            Some(p) => format!("path {p}, version {}", rt.version),
             None => format!("version {}", rt.version),
         }
     );
     Ok(())
 }
 
-fn write_all(dir: &str, files: &[nlspec_codegen::emit::GeneratedFile]) -> Result<(), Fail> {
+/// What to do with one file.
+enum Plan {
+    Write(PathBuf, String),
+    Unchanged(PathBuf),
+    Keep(PathBuf),
+}
+
+fn write_all(dir: &str, files: &[GeneratedFile], spec: &str) -> Result<(), Fail> {
     let dir = PathBuf::from(dir);
-    let written =
-        write_files(&dir, files).map_err(|e| Fail::Error(format!("nlspec: gen: writing {}: {e}", dir.display())))?;
+    let werr = |e: std::io::Error| Fail::Error(format!("nlspec: gen: writing {}: {e}", dir.display()));
+    // Decide everything first: a foreign file at a generated path stops the run before any write.
+    let mut plan = Vec::new();
+    let mut foreign = Vec::new();
     for f in files {
         let p = dir.join(&f.path);
-        let state = if written.contains(&p) { "wrote" } else { "unchanged" };
-        out(&format!("{state} {}", p.display()))?;
+        let existing = match std::fs::read(&p) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => None,
+            Err(e) => return Err(Fail::Error(format!("nlspec: gen: reading {}: {e}", p.display()))),
+        };
+        if is_skeleton(f) {
+            plan.push(match existing {
+                Some(_) => Plan::Keep(p),
+                None => Plan::Write(p, f.contents.clone()),
+            });
+            continue;
+        }
+        let want = with_marker(f, spec);
+        plan.push(match existing {
+            None => Plan::Write(p, want),
+            Some(b) if b == want.as_bytes() => Plan::Unchanged(p),
+            Some(b) if has_marker(&String::from_utf8_lossy(&b)) => Plan::Write(p, want),
+            Some(_) => {
+                foreign.push(p.display().to_string());
+                continue;
+            }
+        });
+    }
+    if !foreign.is_empty() {
+        return Err(Fail::Error(format!(
+            "nlspec: gen: {} exist{} without the {MARKER} marker, so {} not nlspec's to overwrite; \
+             nothing was written (move {} away, or delete {} to have nlspec generate {} again)",
+            foreign.join(", "),
+            if foreign.len() == 1 { "s" } else { "" },
+            if foreign.len() == 1 { "it is" } else { "they are" },
+            if foreign.len() == 1 { "it" } else { "them" },
+            if foreign.len() == 1 { "it" } else { "them" },
+            if foreign.len() == 1 { "it" } else { "them" },
+        )));
+    }
+    for p in plan {
+        match p {
+            Plan::Write(p, text) => {
+                if let Some(parent) = p.parent() {
+                    std::fs::create_dir_all(parent).map_err(werr)?;
+                }
+                std::fs::write(&p, text).map_err(werr)?;
+                out(&format!("wrote {}", p.display()))?;
+            }
+            Plan::Unchanged(p) => out(&format!("unchanged {}", p.display()))?,
+            Plan::Keep(p) => eprintln!("nlspec: kept {} (yours)", p.display()),
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_after_shebang_and_spdx() {
+        let f = GeneratedFile::new("x.py", "#!/usr/bin/env python3\n# SPDX-License-Identifier: GPL-2.0\nprint()\n");
+        let t = with_marker(&f, "a.yaml");
+        assert_eq!(
+            t,
+            "#!/usr/bin/env python3\n# SPDX-License-Identifier: GPL-2.0\n# @generated by nlspec from a.yaml; do not edit: `nlspec gen` rewrites this file\nprint()\n"
+        );
+        let f = GeneratedFile::new("x.h", "/* SPDX-License-Identifier: GPL-2.0 */\nint x;\n");
+        assert!(with_marker(&f, "a.yaml").lines().nth(1).unwrap().starts_with("/* @generated by nlspec"));
+        let f = GeneratedFile::new("lib.rs", "// @generated by nlspec from a.yaml; do not edit.\nfn f() {}\n");
+        assert_eq!(with_marker(&f, "a.yaml"), f.contents);
+        assert!(is_skeleton(&GeneratedFile::new("nlkv_main.rs", "")));
+        assert!(!is_skeleton(&GeneratedFile::new("nlkv_genl.rs", "")));
+    }
 }

@@ -18,12 +18,28 @@ fn gen_writes_the_client_crate_and_it_compiles() {
     for spec in ["nlctrl.yaml", "nlkv.yaml"] {
         let out = tmp(spec);
         let spec_path = our_spec(spec);
+        // By default nlspec-rt by version only: nothing of this checkout in the crate.
         let o = nlspec(&["gen", "--spec", spec_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-        assert!(text(&o.stdout).contains("wrote "), "{}", text(&o.stdout));
-        // Exactly what the library's emitter produces (nlspec-rt by path here).
-        let fam = nlspec_model::load_and_resolve(&spec_path).unwrap();
+        let toml = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+        assert!(toml.contains("\nnlspec-rt = \"0.1.0\"\n"), "{toml}");
+        assert!(!toml.contains(env!("CARGO_MANIFEST_DIR")) && !toml.contains("path ="), "{toml}");
         let rt = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime").canonicalize().unwrap();
+        let _ = std::fs::remove_dir_all(&out);
+        let o = nlspec(&[
+            "gen",
+            "--spec",
+            spec_path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--rt-path",
+            rt.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("wrote "), "{}", text(&o.stdout));
+        // Exactly what the library's emitter produces (nlspec-rt by path here), plus the
+        // @generated marker where the emitter has none.
+        let fam = nlspec_model::load_and_resolve(&spec_path).unwrap();
         let want = nlspec_codegen::emit::client::crate_files(
             &fam,
             &nlspec_codegen::emit::client::RtDependency {
@@ -33,10 +49,20 @@ fn gen_writes_the_client_crate_and_it_compiles() {
         )
         .unwrap();
         for f in &want {
-            assert_eq!(std::fs::read_to_string(out.join(&f.path)).unwrap(), f.contents, "{}", f.path.display());
+            let got = std::fs::read_to_string(out.join(&f.path)).unwrap();
+            assert!(got.lines().take(10).any(|l| l.contains("@generated")), "{}", f.path.display());
+            assert_eq!(without_added_marker(&got), f.contents, "{}", f.path.display());
         }
         // Second run: nothing rewritten.
-        let o = nlspec(&["gen", "--spec", spec_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let o = nlspec(&[
+            "gen",
+            "--spec",
+            spec_path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--rt-path",
+            rt.to_str().unwrap(),
+        ]);
         assert_eq!(o.status.code(), Some(0));
         assert!(!text(&o.stdout).contains("wrote "), "{}", text(&o.stdout));
         let c = Command::new(env!("CARGO"))
@@ -48,6 +74,73 @@ fn gen_writes_the_client_crate_and_it_compiles() {
         assert!(c.status.success(), "generated {spec} client does not compile:\n{}", text(&c.stderr));
         let _ = std::fs::remove_dir_all(&out);
     }
+}
+
+/// The file as the emitter wrote it: without the marker line `nlspec gen` adds.
+fn without_added_marker(s: &str) -> String {
+    s.split_inclusive('\n').filter(|l| !l.contains("`nlspec gen` rewrites this file")).collect()
+}
+
+/// The user's code survives regeneration: generate the module, edit the skeleton, change the
+/// spec, generate again: the edit is kept ("kept ... (yours)"), the family code follows the
+/// spec. A file without the marker at a generated path stops the run, naming it.
+#[test]
+fn gen_kernel_never_overwrites_the_users_files() {
+    let out = tmp("kmod-keep");
+    let dir = tmp("kmod-keep-spec");
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("nlkv.yaml");
+    let text0 = std::fs::read_to_string(our_spec("nlkv.yaml")).unwrap();
+    std::fs::write(&spec, &text0).unwrap();
+    let gen = || nlspec(&["gen", "--kernel", "--spec", spec.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = gen();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let main = out.join("nlkv_main.rs");
+    let genl = out.join("nlkv_genl.rs");
+    let mine = format!("{}\n// my handler code\nfn my_handler() {{}}\n", std::fs::read_to_string(&main).unwrap());
+    std::fs::write(&main, &mine).unwrap();
+    let genl0 = std::fs::read_to_string(&genl).unwrap();
+    // A spec change: the family doc (it is in the generated module docs).
+    let text1 = text0.replacen("doc: |\n  An in-kernel", "doc: |\n  Changed. An in-kernel", 1);
+    assert_ne!(text1, text0);
+    std::fs::write(&spec, &text1).unwrap();
+    let o = gen();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains(&format!("kept {} (yours)", main.display())), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&main).unwrap(), mine, "the skeleton was rewritten");
+    assert_ne!(std::fs::read_to_string(&genl).unwrap(), genl0, "the family code did not follow the spec");
+    assert!(text(&o.stdout).contains(&format!("wrote {}", genl.display())), "{}", text(&o.stdout));
+    // A file of the user's at a generated path: an error naming it, nothing written.
+    std::fs::write(&genl, "// my own file\n").unwrap();
+    std::fs::write(&spec, &text0).unwrap();
+    let kbuild = std::fs::read_to_string(out.join("Kbuild")).unwrap();
+    let o = gen();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains(&genl.display().to_string()) && err.contains("without the @generated marker"), "{err}");
+    assert_eq!(std::fs::read_to_string(&genl).unwrap(), "// my own file\n");
+    assert_eq!(std::fs::read_to_string(out.join("Kbuild")).unwrap(), kbuild);
+    assert_eq!(std::fs::read_to_string(&main).unwrap(), mine);
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An upper-case family name (legal at genetlink-legacy) yields a lower-case crate name.
+#[test]
+fn gen_upper_case_family_gives_a_lower_case_crate() {
+    let out = tmp("upper");
+    let dir = tmp("upper-spec");
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("Upper.yaml");
+    let t = std::fs::read_to_string(our_spec("nlctrl.yaml")).unwrap().replacen("\nname: nlctrl", "\nname: NLctrl_X", 1);
+    std::fs::write(&spec, t).unwrap();
+    let o = nlspec(&["gen", "--spec", spec.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let toml = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    assert!(toml.contains("name = \"nlspec-nlctrl-x\"") && toml.contains("name = \"nlspec_nlctrl_x\""), "{toml}");
+    assert!(text(&o.stderr).contains("client crate nlspec-nlctrl-x for family NLctrl_X"), "{}", text(&o.stderr));
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -112,7 +205,10 @@ fn gen_kernel_writes_the_module_directory() {
         let want = nlspec_codegen::emit::kernel::generate(&fam, &Default::default()).unwrap();
         assert!(want.iter().any(|f| f.path.to_str() == Some("Kbuild")));
         for f in &want {
-            assert_eq!(std::fs::read_to_string(out.join(&f.path)).unwrap(), f.contents, "{}", f.path.display());
+            let got = std::fs::read_to_string(out.join(&f.path)).unwrap();
+            assert_eq!(without_added_marker(&got), f.contents, "{}", f.path.display());
+            let skeleton = f.path.to_str().unwrap().ends_with("_main.rs");
+            assert_eq!(got.lines().take(10).any(|l| l.contains("@generated")), !skeleton, "{}", f.path.display());
         }
         let _ = std::fs::remove_dir_all(&out);
     }
