@@ -16,6 +16,10 @@ USAGE:
         Generated files carry an @generated marker and are rewritten; a file without it at a
         generated path is an error (nothing is written). The module's <module>_main.rs, where
         you write the handlers, is written only when absent (stderr: kept FILE (yours)).
+    nlspec abi-check OLD NEW
+        What changed from spec OLD to spec NEW that breaks existing userspace or kernels
+        (error) or looks suspicious (warning), one per line at file:line:col of NEW (of OLD
+        for removals). Exit 0 compatible (warnings allowed), 1 breaking or invalid spec.
     nlspec --spec PATH (--do OP | --dump OP) [--json JSON] [--output-json]
            [--subscribe GROUP [--duration SECS]] [--create] [--excl] [--replace] [--append]
         Talk to the running kernel, encoding and decoding per the spec (the convention of
@@ -68,6 +72,7 @@ pub enum Command {
     Version,
     Check { spec: String },
     Gen { spec: String, out: String, kernel: bool, rt_path: Option<String> },
+    AbiCheck { old: String, new: String },
     Run(Box<RunArgs>),
 }
 
@@ -182,9 +187,10 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
         Some("check") => return parse_check(&argv[1..]),
         Some("gen") => return parse_gen(&argv[1..]),
         Some("help") => return Ok(Command::Help),
+        Some("abi-check") => return parse_abi_check(&argv[1..]),
         Some(s) if !s.starts_with('-') => {
             return Err(Fail::Usage(format!(
-                "unknown command {s:?}; commands: check, gen (or the YNL-style options, see --help)"
+                "unknown command {s:?}; commands: check, gen, abi-check (or the YNL-style options, see --help)"
             )));
         }
         None => return Err(Fail::Usage("no command given".into())),
@@ -358,6 +364,18 @@ fn parse_check(rest: &[String]) -> Result<Command, Fail> {
     Ok(Command::Check { spec })
 }
 
+fn parse_abi_check(rest: &[String]) -> Result<Command, Fail> {
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
+        return Ok(Command::Help);
+    }
+    match rest {
+        [old, new] if !old.starts_with('-') && !new.starts_with('-') => {
+            Ok(Command::AbiCheck { old: old.clone(), new: new.clone() })
+        }
+        _ => Err(Fail::Usage("abi-check: expected two spec paths (usage: nlspec abi-check OLD NEW)".into())),
+    }
+}
+
 fn parse_gen(rest: &[String]) -> Result<Command, Fail> {
     let mut a = Args { items: rest.to_vec(), pos: 0 };
     let (mut spec, mut out, mut kernel, mut rt_path) = (None, None, false, None);
@@ -447,6 +465,9 @@ mod tests {
             "check",
             "gen --spec a",
             "frobnicate",
+            "abi-check a",
+            "abi-check a b c",
+            "abi-check --x b",
         ] {
             assert!(matches!(p(bad), Err(Fail::Usage(_))), "{bad}");
         }

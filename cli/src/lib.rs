@@ -3,6 +3,7 @@
 
 pub mod dynamic;
 
+mod abi;
 mod args;
 mod errctx;
 mod errors;
@@ -49,6 +50,7 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
         args::Command::Version => out(&format!("nlspec {}", env!("CARGO_PKG_VERSION"))),
         args::Command::Check { spec } => check(&spec),
         args::Command::Gen { spec, out, kernel, rt_path } => gen::gen(&spec, &out, kernel, rt_path.as_deref()),
+        args::Command::AbiCheck { old, new } => abi::abi_check(&old, &new),
         args::Command::Run(mut r) => {
             if r.list_families {
                 for name in specpath::list(&r.spec_dirs)? {
