@@ -9,19 +9,22 @@ use super::handler::dump_states_of;
 use crate::attr::Cx;
 use crate::emit::GeneratedFile;
 
+// `codegen/kernel-support` and `codegen/kmod-template` are symlinks to the top-level
+// `kernel/support/` and `kmod-template/`: the files stay where the tree's layout puts them, and
+// `cargo package` still ships them inside the crate (it packages a symlink's target).
 const SUPPORT_FILES: &[(&str, &str)] = &[
-    ("nlspec_support.rs", include_str!("../../../../kernel/support/nlspec_support.rs")),
-    ("nlspec_helper.h", include_str!("../../../../kernel/support/nlspec_helper.h")),
-    ("nlspec_bindgen.py", include_str!("../../../../kernel/support/nlspec_bindgen.py")),
-    ("nlspec.mk", include_str!("../../../../kernel/support/nlspec.mk")),
+    ("nlspec_support.rs", include_str!("../../../kernel-support/nlspec_support.rs")),
+    ("nlspec_helper.h", include_str!("../../../kernel-support/nlspec_helper.h")),
+    ("nlspec_bindgen.py", include_str!("../../../kernel-support/nlspec_bindgen.py")),
+    ("nlspec.mk", include_str!("../../../kernel-support/nlspec.mk")),
 ];
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("Kbuild", include_str!("../../../../kmod-template/Kbuild.j2")),
-    ("Makefile", include_str!("../../../../kmod-template/Makefile.j2")),
-    ("family.mk", include_str!("../../../../kmod-template/family.mk.j2")),
-    ("main.rs", include_str!("../../../../kmod-template/main.rs.j2")),
-    ("gitignore", include_str!("../../../../kmod-template/gitignore.j2")),
+    ("Kbuild", include_str!("../../../kmod-template/Kbuild.j2")),
+    ("Makefile", include_str!("../../../kmod-template/Makefile.j2")),
+    ("family.mk", include_str!("../../../kmod-template/family.mk.j2")),
+    ("main.rs", include_str!("../../../kmod-template/main.rs.j2")),
+    ("gitignore", include_str!("../../../kmod-template/gitignore.j2")),
 ];
 
 /// The scaffolding files of module `module` (everything but `<module>_genl.rs`).
