@@ -97,65 +97,56 @@ impl AttrGen for Binary {
 
     fn kernel_policy(&self, cx: &Cx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
         let c = &a.checks;
-        let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
-        let struct_len = a.struct_.and_then(|s| cx.fam.struct_(s).size).map(|s| s as i128);
-        let (min, max, exact) = (
-            bound(&c.min_len),
-            bound(&c.max_len),
-            bound(&c.exact_len).or(if c.min_len.is_none() && c.max_len.is_none() { struct_len } else { None }),
-        );
+        let f = cx.fam;
+        let e = |b: &ir::Bound| policy::bound_expr(f, b, "u64");
+        let sized = a.struct_.filter(|s| f.struct_(*s).size.is_some());
         let name = format!("{prefix}_LEN");
-        if let Some(x) = exact {
-            if policy::fits_inline(x) {
-                let l = proc_macro2::Literal::u16_unsuffixed(x as u16);
+        if let Some(x) = &c.exact_len {
+            if policy::fits_inline(x.value) {
+                let l = e(x);
                 return quote!(nl::Policy::binary_exact_len(#l));
             }
-            let m = policy::bounds(st, &name, false, (0, u16::MAX as i128), Some(x), Some(x));
+            let m = policy::bounds(f, st, &name, false, (0, u16::MAX as i128), Some(x), Some(x));
             return quote!(nl::Policy::binary(0) #m);
         }
-        match (min, max) {
-            (None, None) => quote!(nl::Policy::binary(0)),
-            (None, Some(b)) => {
-                let l = proc_macro2::Literal::u16_unsuffixed(b.clamp(0, u16::MAX as i128) as u16);
+        match (c.min_len.as_ref(), c.max_len.as_ref(), sized) {
+            (None, None, Some(s)) => {
+                let t = cx.struct_ty(s);
+                let len = f.struct_(s).size.unwrap_or(0) as i128;
+                if policy::fits_inline(len) {
+                    quote!(nl::Policy::binary_exact_len(#t::SIZE as u64))
+                } else {
+                    let b = policy::literal_bound(len);
+                    let m = policy::bounds(f, st, &name, false, (0, u16::MAX as i128), Some(&b), Some(&b));
+                    quote!(nl::Policy::binary(0) #m)
+                }
+            }
+            (None, None, None) => quote!(nl::Policy::binary(0)),
+            (None, Some(b), _) if b.value >= 0 && b.value <= u16::MAX as i128 => {
+                let l = e(b);
                 quote!(nl::Policy::binary(#l))
             }
-            (Some(a), None) if policy::fits_inline(a) => {
-                let l = proc_macro2::Literal::u16_unsuffixed(a as u16);
+            (Some(a), None, _) if policy::fits_inline(a.value) => {
+                let l = e(a);
                 quote!(nl::Policy::binary_min_len(#l))
             }
-            (Some(a), Some(b)) if policy::fits_inline(a) && policy::fits_inline(b) => {
-                let (a, b) =
-                    (proc_macro2::Literal::u16_unsuffixed(a as u16), proc_macro2::Literal::u16_unsuffixed(b as u16));
+            (Some(a), Some(b), _) if policy::fits_inline(a.value) && policy::fits_inline(b.value) => {
+                let (a, b) = (e(a), e(b));
                 quote!(nl::Policy::binary_len_range(#a, #b))
             }
-            (a, b) => {
-                let m = policy::bounds(st, &name, false, (0, u16::MAX as i128), a, b);
+            (a, b, _) => {
+                let m = policy::bounds(f, st, &name, false, (0, u16::MAX as i128), a, b);
                 quote!(nl::Policy::binary(0) #m)
             }
         }
     }
-    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<String> {
         Some(match a.struct_.filter(|s| cx.fam.struct_(*s).size.is_some()) {
-            Some(s) => {
-                let ty = cx.struct_ty(s);
-                (quote!(#ty), quote!(#ty::from_bytes(a.payload()).map_err(|e| e.attr(&a))))
-            }
-            None => (quote!(&'a [u8]), quote!(Ok(a.get_bytes()))),
+            Some(s) => format!("struct {}", cx.struct_ty(s)),
+            None => "binary".into(),
         })
     }
-    fn kernel_put(
-        &self,
-        cx: &Cx,
-        _set: ir::SetId,
-        a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
-        Some(match a.struct_.filter(|s| cx.fam.struct_(*s).size.is_some()) {
-            Some(s) => {
-                let st = cx.struct_ty(s);
-                (quote!(v: &#st), quote!(w.put_bytes(#ty, &v.to_bytes());))
-            }
-            None => (quote!(v: &[u8]), quote!(w.put_bytes(#ty, v);)),
-        })
+    fn kernel_put(&self, cx: &Cx, _set: ir::SetId, a: &ir::Attr) -> Option<String> {
+        self.kernel_get(cx, a)
     }
 }

@@ -72,28 +72,18 @@ impl AttrGen for Bitfield32 {
 
     fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
         let valid = match a.enum_ {
-            Some(e) => cx.fam.enum_(e).flags_mask() as u32,
-            None => u32::MAX,
+            Some(e) => super::policy::mask_expr(cx, Some(e), cx.fam.enum_(e).flags_mask() as u32 as u64),
+            None => quote!(u32::MAX),
         };
-        let v = proc_macro2::Literal::u32_unsuffixed(valid);
-        quote!(nl::Policy::bitfield32(#v))
+        quote!(nl::Policy::bitfield32(#valid))
     }
-    fn kernel_get(&self, _cx: &Cx, _a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        Some((quote!(nl::Bitfield32), quote!(a.get_bitfield32())))
+    fn kernel_get(&self, _cx: &Cx, _a: &ir::Attr) -> Option<String> {
+        Some("bitfield32".into())
     }
-    fn kernel_put(
-        &self,
-        cx: &Cx,
-        _set: ir::SetId,
-        a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(&self, cx: &Cx, _set: ir::SetId, a: &ir::Attr) -> Option<String> {
         Some(match a.enum_.filter(|e| cx.fam.enum_(*e).kind == ir::EnumKind::Flags) {
-            Some(e) => {
-                let et = cx.enum_ty(e);
-                (quote!(value: #et, selector: #et), quote!(w.put_bitfield32(#ty, value.0 as u32, selector.0 as u32);))
-            }
-            None => (quote!(value: u32, selector: u32), quote!(w.put_bitfield32(#ty, value, selector);)),
+            Some(e) => format!("bitfield32 as {}", cx.enum_ty(e)),
+            None => "bitfield32".into(),
         })
     }
 }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::cx::{doc_attrs, Cx};
-use super::kind::{AttrGen, ClientAccessor, ClientAccessors, KernelGetter};
+use super::kind::{AttrGen, ClientAccessor, ClientAccessors};
 use super::policy::PolicyStatics;
 use nlspec_model::ir;
 
@@ -60,29 +60,11 @@ impl AttrGen for Flag {
     fn kernel_policy(&self, _cx: &Cx, _st: &mut PolicyStatics, _a: &ir::Attr, _prefix: &str) -> TokenStream {
         quote!(nl::Policy::flag())
     }
-    fn kernel_get(&self, _cx: &Cx, _a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        Some((quote!(bool), quote!(a.get_flag())))
+    fn kernel_get(&self, _cx: &Cx, _a: &ir::Attr) -> Option<String> {
+        // presence is the value: a plain `bool` (no `require_`)
+        Some("flag".into())
     }
-    fn kernel_view_getters(&self, cx: &Cx, a: &ir::Attr, g: &KernelGetter) -> TokenStream {
-        if a.multi_attr {
-            return g.standard(a, self.kernel_get(cx, a));
-        }
-        // presence is the value: a plain `bool`, no `require_`
-        let (name, tc) = (&g.name, &g.ty_const);
-        let d = doc_attrs(a.doc.as_deref());
-        if g.top {
-            quote! { #d pub fn #name(&self) -> bool { self.raw.attr(#tc).is_some() } }
-        } else {
-            quote! { #d pub fn #name(&self) -> nl::Result<bool> { Ok(self.attrs.find(#tc)?.is_some()) } }
-        }
-    }
-    fn kernel_put(
-        &self,
-        _cx: &Cx,
-        _set: ir::SetId,
-        _a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
-        Some((quote!(), quote!(w.put_flag(#ty);)))
+    fn kernel_put(&self, _cx: &Cx, _set: ir::SetId, _a: &ir::Attr) -> Option<String> {
+        Some("flag".into())
     }
 }

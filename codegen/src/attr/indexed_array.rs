@@ -8,7 +8,7 @@ use super::cx::{int_ty, Cx};
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
-use super::scalar::{prim, scalar_get, scalar_put};
+use super::scalar::{prim, scalar_codec};
 use nlspec_model::ir::{self, AttrType, SetId};
 
 /// Indexed arrays.
@@ -186,40 +186,19 @@ impl AttrGen for IndexedArray {
             _ => quote!(nl::Policy::nested_any()),
         }
     }
-    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<String> {
         let ir::AttrKind::IndexedArray { sub_type, set } = &a.kind else { return None };
-        let (ety, eget) = match (sub_type, set) {
-            (ir::AttrType::Nest, Some(s)) => {
-                let v = cx.set_view(*s);
-                (quote!(#v<'a>), quote!(Ok(#v::of(a))))
-            }
-            (st, _) => scalar_get(cx, a, *st)?,
-        };
-        Some((quote!(ArrayIter<'a, #ety>), quote!(Ok(ArrayIter::new(a.nested(), None, |a| #eget)))))
+        match (sub_type, set) {
+            (ir::AttrType::Nest, Some(s)) => Some(format!("array nest {}", cx.set_view(*s))),
+            (st, _) => Some(format!("array {}", scalar_codec(cx, a, *st)?)),
+        }
     }
-    fn kernel_put(
-        &self,
-        cx: &Cx,
-        _set: ir::SetId,
-        a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(&self, cx: &Cx, _set: ir::SetId, a: &ir::Attr) -> Option<String> {
         let ir::AttrKind::IndexedArray { sub_type, set } = &a.kind else { return None };
-        Some(match (sub_type, set) {
-            (ir::AttrType::Nest, Some(s)) => {
-                let arr = cx.set_array_writer(*s);
-                (
-                    quote!(f: impl FnOnce(&mut #arr<'_>)),
-                    quote!(let nest = w.nest_start(#ty); f(&mut #arr { w: &mut *w, next: 0 }); w.nest_end(nest);),
-                )
-            }
-            (st, _) => {
-                let (ety, put) = scalar_put(cx, a, *st, &quote!(i as u16), &quote!((*v)))?;
-                (
-                    quote!(items: &[#ety]),
-                    quote!(let nest = w.nest_start(#ty); for (i, v) in items.iter().enumerate() { #put } w.nest_end(nest);),
-                )
-            }
-        })
+        match (sub_type, set) {
+            (ir::AttrType::Nest, Some(s)) => Some(format!("array nest {}", cx.set_array_writer(*s))),
+            (ir::AttrType::Flag, _) => None,
+            (st, _) => Some(format!("array {}", scalar_codec(cx, a, *st)?)),
+        }
     }
 }

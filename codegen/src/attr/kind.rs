@@ -1,5 +1,5 @@
 //! The per-kind interface ([`AttrGen`]) and what its methods exchange with the emitters:
-//! client view accessors, kernel request-view getters, repeated-element shapes.
+//! client view accessors, kernel codecs, repeated-element shapes.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -85,23 +85,18 @@ pub trait AttrGen: Sync {
         let _ = (cx, st, a, prefix);
         quote!(nl::Policy::unspec())
     }
-    /// Kernel: the typed getter of request views: the value type (may use `'a`) and an
-    /// expression decoding the `nl::Attr<'a>` named `a` into `nl::Result<type>`. `None`: the
-    /// view offers the raw attribute only.
-    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+    /// Kernel: the attribute's codec in request views, in the support layer's vocabulary
+    /// (`str`, `u32 as Kind`, `nest TagView`, `array nest TagView`, `slots MetaItemView`...; see
+    /// `nlspec_support.rs`): the getter's value type and decoding. `None`: the view offers the
+    /// raw attribute only.
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<String> {
         let _ = (cx, a);
         None
     }
-    /// Kernel: the getters of the attribute on a request view (see [`KernelGetter`]): by
-    /// default `name() -> Result<Option<T>>`, `require_name() -> Result<T>` and the raw
-    /// `name_attr()` from [`AttrGen::kernel_get`]; an iterator for multi-attr.
-    fn kernel_view_getters(&self, cx: &Cx, a: &ir::Attr, g: &KernelGetter) -> TokenStream {
-        g.standard(a, self.kernel_get(cx, a))
-    }
-    /// Kernel: the reply-builder setter: parameters (after `&mut self`) and statements writing
-    /// attribute type `ty` of set `set` into the `&mut nl::Writer` named `w`. `None`: no setter.
-    fn kernel_put(&self, cx: &Cx, set: SetId, a: &ir::Attr, ty: &TokenStream) -> Option<(TokenStream, TokenStream)> {
-        let _ = (cx, set, a, ty);
+    /// Kernel: the attribute's codec in reply builders (same vocabulary; writers instead of
+    /// views, `pad(PAD)` for padded 64-bit values) for set `set`. `None`: no setter.
+    fn kernel_put(&self, cx: &Cx, set: SetId, a: &ir::Attr) -> Option<String> {
+        let _ = (cx, set, a);
         None
     }
 }
@@ -199,83 +194,4 @@ pub enum Elements {
         /// Number of type-value levels.
         levels: usize,
     },
-}
-
-/// Names a kernel request view's getters of one attribute use.
-pub struct KernelGetter {
-    /// The getter (`key`).
-    pub name: Ident,
-    /// The raw-attribute getter (`key_attr`).
-    pub raw: Ident,
-    /// The required getter (`require_key`).
-    pub require: Ident,
-    /// The attribute's type constant (`attrs::entry::KEY`).
-    pub ty_const: TokenStream,
-    /// Whether the view wraps the `nl::Request` (`self.raw`), else a nest's `nl::Attrs`
-    /// (`self.attrs`, `self.nest`).
-    pub top: bool,
-}
-
-impl KernelGetter {
-    /// `key_attr()`: the raw attribute.
-    pub fn raw_getter(&self) -> TokenStream {
-        let (raw, tc) = (&self.raw, &self.ty_const);
-        let find = if self.top { quote!(self.raw.attr(#tc)) } else { quote!(self.attrs.find(#tc).ok().flatten()) };
-        quote! {
-            /// The raw attribute (for `Error::attr`), if present.
-            pub fn #raw(&self) -> Option<nl::Attr<'a>> { #find }
-        }
-    }
-
-    /// The getters of a value of type `ty` decoded by `get` from the `nl::Attr` named `a`
-    /// (`None`: the raw getter only).
-    pub fn standard(&self, a: &ir::Attr, value: Option<(TokenStream, TokenStream)>) -> TokenStream {
-        let raw_getter = self.raw_getter();
-        let Some((ty, get)) = value else { return raw_getter };
-        let (g, greq, tc) = (&self.name, &self.require, &self.ty_const);
-        let d = doc_attrs(a.doc.as_deref());
-        if a.multi_attr {
-            let all = if self.top { quote!(self.raw.all_attrs()) } else { quote!(self.attrs.clone()) };
-            return quote! {
-                #d
-                #[doc = ""]
-                #[doc = " Every occurrence, in message order."]
-                pub fn #g(&self) -> ArrayIter<'a, #ty> { ArrayIter::new(#all, Some(#tc), |a| #get) }
-            };
-        }
-        let (lookup, require) = if self.top {
-            (quote!(self.raw.attr(#tc)), quote!(self.raw.require(#tc)?))
-        } else {
-            (
-                quote!(self.attrs.find(#tc)?),
-                quote!(self.attrs.find(#tc)?.ok_or_else(|| {
-                    let e = nl::Error::EINVAL.msg(c"missing required attribute");
-                    match &self.nest {
-                        Some(n) => e.missing_in(n, #tc),
-                        None => e.missing(#tc),
-                    }
-                })?),
-            )
-        };
-        let rd = doc_attrs(Some(&format!("`{}`, or `EINVAL` (extended ACK: missing attribute) if absent.", a.name)));
-        quote! {
-            #d
-            pub fn #g(&self) -> nl::Result<Option<#ty>> {
-                match #lookup {
-                    Some(a) => {
-                        let v: nl::Result<#ty> = #get;
-                        Ok(Some(v?))
-                    }
-                    None => Ok(None),
-                }
-            }
-            #rd
-            pub fn #greq(&self) -> nl::Result<#ty> {
-                let a = #require;
-                let v: nl::Result<#ty> = #get;
-                v
-            }
-            #raw_getter
-        }
-    }
 }

@@ -38,7 +38,7 @@ pub use bitfield32::Bitfield32;
 pub use cx::{cast, doc_attrs, field_name, ident, int_ty, map_v, method_name, ty_lit, value_enum, Cx};
 pub use flag::Flag;
 pub use indexed_array::IndexedArray;
-pub use kind::{iter_accessors, option_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements, KernelGetter};
+pub use kind::{iter_accessors, option_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 pub use names::TypeNames;
 pub use nest::Nest;
 pub use nest_type_value::NestTypeValue;

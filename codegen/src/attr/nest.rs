@@ -89,21 +89,10 @@ impl AttrGen for Nest {
     fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
         policy::nested(cx, set_of(a), false)
     }
-    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        let v = cx.set_view(set_of(a));
-        Some((quote!(#v<'a>), quote!(Ok(#v::of(a)))))
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<String> {
+        Some(format!("nest {}", cx.set_view(set_of(a))))
     }
-    fn kernel_put(
-        &self,
-        cx: &Cx,
-        _set: ir::SetId,
-        a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
-        let wr = cx.set_writer(set_of(a));
-        Some((
-            quote!(f: impl FnOnce(&mut #wr<'_>)),
-            quote!(let nest = w.nest_start(#ty); f(&mut #wr { w: &mut *w }); w.nest_end(nest);),
-        ))
+    fn kernel_put(&self, cx: &Cx, _set: ir::SetId, a: &ir::Attr) -> Option<String> {
+        Some(format!("nest {}", cx.set_writer(set_of(a))))
     }
 }

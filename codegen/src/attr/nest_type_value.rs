@@ -132,26 +132,12 @@ impl AttrGen for NestTypeValue {
             _ => quote!(nl::Policy::nested_any()),
         }
     }
-    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<String> {
         let ir::AttrKind::NestTypeValue { set, .. } = &a.kind else { return None };
-        let v = cx.set_view(*set);
-        Some((
-            quote!(ArrayIter<'a, (u16, #v<'a>)>),
-            quote!(Ok(ArrayIter::new(a.nested(), None, |a| Ok((a.ty(), #v::of(a)))))),
-        ))
+        Some(format!("slots {}", cx.set_view(*set)))
     }
-    fn kernel_put(
-        &self,
-        cx: &Cx,
-        _set: ir::SetId,
-        a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(&self, cx: &Cx, _set: ir::SetId, a: &ir::Attr) -> Option<String> {
         let ir::AttrKind::NestTypeValue { set, .. } = &a.kind else { return None };
-        let sl = cx.set_slots_writer(*set);
-        Some((
-            quote!(f: impl FnOnce(&mut #sl<'_>)),
-            quote!(let nest = w.nest_start(#ty); f(&mut #sl { w: &mut *w }); w.nest_end(nest);),
-        ))
+        Some(format!("slots {}", cx.set_slots_writer(*set)))
     }
 }

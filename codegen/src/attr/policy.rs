@@ -9,7 +9,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::cx::Cx;
-use nlspec_model::ir::{self, AttrType, BoundSource, ByteOrder, Family, SetId};
+use nlspec_model::ir::{self, AttrType, BoundSource, ByteOrder, ConstValue, Family, SetId};
 
 /// Statics policy entries need (range structs, value-check types), collected while the policy
 /// tables are emitted.
@@ -68,45 +68,118 @@ pub fn is_be(a: &ir::Attr) -> bool {
     a.byte_order == Some(ByteOrder::BigEndian)
 }
 
+/// A bound spelled as a number (enum value ranges, defaulted type limits).
+pub fn literal_bound(value: i128) -> ir::Bound {
+    ir::Bound { value, source: BoundSource::Literal }
+}
+
+/// How kernel code writes bound `b` as a `target` (`i64` or `u64`) expression: the spec's
+/// constant by name (as C uses `NLKV_MAX_KEY_LEN`), a type limit (`u32::MAX`), or the number.
+pub fn bound_expr(f: &Family, b: &ir::Bound, target: &str) -> TokenStream {
+    let t = format_ident!("{}", target);
+    let cast = |expr: TokenStream, ty: &str| if ty == target { expr } else { quote!(#expr as #t) };
+    match &b.source {
+        BoundSource::Const(c) => {
+            let c = f.const_(*c);
+            if let (None, ConstValue::Int(v)) = (&c.header, &c.value) {
+                if *v == b.value {
+                    let id = super::ident(&c.rust_name);
+                    return cast(quote!(#id), if *v < 0 { "i64" } else { "u64" });
+                }
+            }
+        }
+        BoundSource::Limit(l) => {
+            let (ty, which) = l.split_once('-').unwrap_or(("", ""));
+            let rust = match ty {
+                "u8" | "u16" | "u32" | "u64" => ty.to_string(),
+                "s8" | "s16" | "s32" | "s64" => ty.replacen('s', "i", 1),
+                _ => String::new(),
+            };
+            let lim = match which {
+                "max" => Some(quote!(MAX)),
+                "min" => Some(quote!(MIN)),
+                _ => None,
+            };
+            if let (false, Some(lim)) = (rust.is_empty(), lim) {
+                let rt = format_ident!("{}", rust);
+                return cast(quote!(#rt::#lim), &rust);
+            }
+        }
+        BoundSource::Literal => {}
+    }
+    number(b.value)
+}
+
+/// A number, with the 64-bit type limits by name.
+fn number(v: i128) -> TokenStream {
+    if v == u64::MAX as i128 {
+        quote!(u64::MAX)
+    } else if v == i64::MAX as i128 {
+        quote!(i64::MAX)
+    } else if v == i64::MIN as i128 {
+        quote!(i64::MIN)
+    } else {
+        lit_i(v)
+    }
+}
+
+/// A flags mask as a `u32` expression: `Flags::ALL.bits()` when the flags type `e` has exactly
+/// these bits, else the number.
+pub fn mask_expr(cx: &Cx, e: Option<ir::EnumId>, mask: u64) -> TokenStream {
+    if let Some(e) = e {
+        let en = cx.fam.enum_(e);
+        let all = en.entries.iter().fold(0u64, |m, x| m | x.value);
+        if en.kind == ir::EnumKind::Flags && all == mask {
+            let t = cx.enum_ty(e);
+            return if cx.enum_repr(e) == "u32" { quote!(#t::ALL.bits()) } else { quote!(#t::ALL.bits() as u32) };
+        }
+    }
+    let m = Literal::u32_unsuffixed(mask as u32);
+    quote!(#m)
+}
+
 /// `.range/.min/.max/.range_u/.range_s` for bounds `min..=max` (either may be absent) on a
 /// type whose own limits are `lim`; wide bounds go to a static named `static_name`.
 pub fn bounds(
+    f: &Family,
     st: &mut PolicyStatics,
     static_name: &str,
     signed: bool,
     lim: (i128, i128),
-    min: Option<i128>,
-    max: Option<i128>,
+    min: Option<&ir::Bound>,
+    max: Option<&ir::Bound>,
 ) -> TokenStream {
     let inline_ok = match (min, max) {
         (None, None) => return TokenStream::new(),
-        (a, b) => a.is_none_or(fits_inline) && b.is_none_or(fits_inline),
+        (a, b) => a.is_none_or(|b| fits_inline(b.value)) && b.is_none_or(|b| fits_inline(b.value)),
     };
     if inline_ok {
+        let e = |b: &ir::Bound| bound_expr(f, b, "i64");
         return match (min, max) {
             (Some(a), Some(b)) => {
-                let (a, b) = (lit_i(a), lit_i(b));
+                let (a, b) = (e(a), e(b));
                 quote!(.range(#a, #b))
             }
             (Some(a), None) => {
-                let a = lit_i(a);
+                let a = e(a);
                 quote!(.min(#a))
             }
             (_, b) => {
-                let b = lit_i(b.unwrap_or_default());
+                let b = b.map(e).unwrap_or_default();
                 quote!(.max(#b))
             }
         };
     }
-    let (lo, hi) = (min.unwrap_or(lim.0), max.unwrap_or(lim.1));
     let id = format_ident!("{}", static_name);
+    let (target, lo_lim, hi_lim) =
+        if signed { ("i64", lim.0.max(i64::MIN as i128), lim.1.min(i64::MAX as i128)) } else { ("u64", lim.0.max(0), lim.1.min(u64::MAX as i128)) };
+    let lo = min.map(|b| bound_expr(f, b, target)).unwrap_or_else(|| number(lo_lim));
+    let hi = max.map(|b| bound_expr(f, b, target)).unwrap_or_else(|| number(hi_lim));
     if signed {
-        let (a, b) = (lit_i(lo.max(i64::MIN as i128)), lit_i(hi.min(i64::MAX as i128)));
-        st.add(static_name, quote!(static #id: nl::RangeS = nl::RangeS::new(#a, #b);));
+        st.add(static_name, quote!(static #id: nl::RangeS = nl::RangeS::new(#lo, #hi);));
         quote!(.range_s(&#id))
     } else {
-        let (a, b) = (lit_i(lo.max(0)), lit_i(hi.min(u64::MAX as i128)));
-        st.add(static_name, quote!(static #id: nl::RangeU = nl::RangeU::new(#a, #b);));
+        st.add(static_name, quote!(static #id: nl::RangeU = nl::RangeU::new(#lo, #hi);));
         quote!(.range_u(&#id))
     }
 }

@@ -1,7 +1,7 @@
 //! Integers: `u8`..`u64`, `s8`..`s64`, variable-width `uint`/`sint`; host, big- or
 //! little-endian; optionally typed by an enum or flags definition (unknown values kept).
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::cx::{cast, int_ty, Cx};
@@ -121,19 +121,18 @@ impl AttrGen for Scalar {
 
     fn kernel_policy(&self, cx: &Cx, st: &mut PolicyStatics, a: &ir::Attr, prefix: &str) -> TokenStream {
         let c = &a.checks;
-        let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
         let t = a.kind.ty();
         let (_, signed) = t.int_range_width().unwrap_or((8, false));
         let base = policy_base(a);
         let lim = policy::int_limits(t);
         let name = format!("{prefix}_RANGE");
         if c.min.is_some() || c.max.is_some() {
-            let m = policy::bounds(st, &name, signed, lim, bound(&c.min), bound(&c.max));
+            let m = policy::bounds(cx.fam, st, &name, signed, lim, c.min.as_ref(), c.max.as_ref());
             return quote!(#base #m);
         }
         if let Some(fm) = &c.flags_mask {
             if !signed && fm.mask <= u32::MAX as u64 && !policy::is_be(a) {
-                let m = Literal::u32_unsuffixed(fm.mask as u32);
+                let m = policy::mask_expr(cx, Some(fm.enum_), fm.mask);
                 return quote!(#base.mask(#m));
             }
             return base;
@@ -144,27 +143,18 @@ impl AttrGen for Scalar {
             _ => base,
         }
     }
-    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        scalar_get(cx, a, a.kind.ty())
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<String> {
+        scalar_codec(cx, a, a.kind.ty())
     }
-    fn kernel_put(
-        &self,
-        cx: &Cx,
-        set: ir::SetId,
-        a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(&self, cx: &Cx, set: ir::SetId, a: &ir::Attr) -> Option<String> {
         let t = a.kind.ty();
+        let codec = scalar_codec(cx, a, t)?;
         // 64-bit values are padded with the set's pad attribute where the arch needs it
-        let pad = cx.fam.set(set).attrs.iter().find(|x| matches!(x.kind, ir::AttrKind::Pad)).map(|p| p.value);
-        if let (AttrType::U64, false, Some(p)) = (t, policy::is_be(a), pad) {
-            let (vty, wrap) = kernel_value_ty(cx, a, t);
-            let p = Literal::u16_unsuffixed(p);
-            let val = if wrap.is_some() { quote!(v.0 as u64) } else { quote!(v) };
-            return Some((quote!(v: #vty), quote!(w.put_u64_pad(#ty, #val, #p);)));
+        let pad = cx.fam.set(set).attrs.iter().find(|x| matches!(x.kind, ir::AttrKind::Pad));
+        match (t, policy::is_be(a), pad) {
+            (AttrType::U64, false, Some(p)) => Some(format!("{codec} pad({})", super::Cx::attr_const_name(p))),
+            _ => Some(codec),
         }
-        let (vty, put) = scalar_put(cx, a, t, ty, &quote!(v))?;
-        Some((quote!(v: #vty), put))
     }
 }
 
@@ -187,7 +177,7 @@ fn policy_base(a: &ir::Attr) -> TokenStream {
 }
 
 /// The policy of an enum-typed integer: a mask for flags, a range for dense enums, a value
-/// check (a static type) for sparse ones.
+/// check (the enum type's `ValueCheck`) for sparse ones.
 fn enum_policy(
     cx: &Cx,
     st: &mut PolicyStatics,
@@ -208,85 +198,34 @@ fn enum_policy(
         if signed || mask > u32::MAX as u64 {
             return base;
         }
-        let m = Literal::u32_unsuffixed(mask as u32);
+        let m = policy::mask_expr(cx, Some(eid), mask);
         return quote!(#base.mask(#m));
     }
     let min = e.entries.iter().map(|x| x.value).min().unwrap_or(0) as i128;
     let max = e.max_value() as i128;
     if e.is_dense() && max <= lim.1 {
-        let m = policy::bounds(st, range_name, signed, lim, Some(min), Some(max));
+        let (min, max) = (policy::literal_bound(min), policy::literal_bound(max));
+        let m = policy::bounds(cx.fam, st, range_name, signed, lim, Some(&min), Some(&max));
         return quote!(#base #m);
     }
-    let check = cx.enum_check(eid);
-    let vals = e.entries.iter().map(|x| Literal::u64_unsuffixed(x.value));
-    let doc = format!(" Policy check: the value is one of the `{}` entries.", e.name);
-    st.add(
-        &check.to_string(),
-        quote! {
-            #[doc = #doc]
-            pub struct #check;
-            impl nl::ValueCheck for #check {
-                fn check(value: u64) -> bool {
-                    matches!(value, #(#vals)|*)
-                }
-            }
-        },
-    );
-    quote!(#base.check::<#check>())
+    let et = cx.enum_ty(eid);
+    quote!(#base.check::<#et>())
 }
 
-/// Kernel: Rust type of an integer value (the enum/flags newtype when it names one) and, for
-/// a newtype, the plain integer inside.
-fn kernel_value_ty(cx: &Cx, a: &ir::Attr, t: AttrType) -> (TokenStream, Option<TokenStream>) {
-    let plain = int_ty(t).unwrap_or_else(|| quote!(i64));
-    match cx.value_enum(a.enum_, a.enum_as_flags) {
-        Some(e) => {
-            let ty = cx.enum_ty(e);
-            (quote!(#ty), Some(plain))
-        }
-        None => (plain, None),
-    }
-}
-
-/// Kernel: the type and decoding expression of a value of type `t` read from the `nl::Attr`
-/// named `a` (also the elements of indexed arrays, whose `t` is the sub-type).
-pub(super) fn scalar_get(cx: &Cx, a: &ir::Attr, t: AttrType) -> Option<(TokenStream, TokenStream)> {
-    if t.int_range_width().is_none() {
-        return match t {
-            AttrType::String => Some((quote!(&'a str), quote!(a.get_str()))),
-            AttrType::Binary => Some((quote!(&'a [u8]), quote!(Ok(a.get_bytes())))),
-            AttrType::Flag => Some((quote!(bool), quote!(a.get_flag()))),
-            _ => None,
-        };
-    }
-    let get = format_ident!("get_{}", prim(t, a.byte_order));
-    Some(match kernel_value_ty(cx, a, t) {
-        (ty, Some(_)) => {
-            let repr = cx.enum_repr(a.enum_?);
-            (ty.clone(), quote!(a.#get().map(|v| #ty(v as #repr))))
-        }
-        (ty, None) => (ty, quote!(a.#get())),
-    })
-}
-
-/// Kernel: the value type and the statement writing value `v` of type `t` as attribute `ty`
-/// into the `nl::Writer` named `w`.
-pub(super) fn scalar_put(
-    cx: &Cx,
-    a: &ir::Attr,
-    t: AttrType,
-    ty: &TokenStream,
-    v: &TokenStream,
-) -> Option<(TokenStream, TokenStream)> {
+/// Kernel codec (see `nlspec_support.rs`) of a value of type `t`: the runtime's getter/putter
+/// suffix, `as` the enum/flags newtype when the attribute names one (also the elements of
+/// indexed arrays, whose `t` is the sub-type).
+pub(super) fn scalar_codec(cx: &Cx, a: &ir::Attr, t: AttrType) -> Option<String> {
     match t {
-        AttrType::String => return Some((quote!(&str), quote!(w.put_str(#ty, #v);))),
-        AttrType::Binary => return Some((quote!(&[u8]), quote!(w.put_bytes(#ty, #v);))),
+        AttrType::String => return Some("str".into()),
+        AttrType::Binary => return Some("binary".into()),
+        AttrType::Flag => return Some("flag".into()),
         _ => {}
     }
     t.int_range_width()?;
-    let put = format_ident!("put_{}", prim(t, a.byte_order));
-    Some(match kernel_value_ty(cx, a, t) {
-        (vty, Some(plain)) => (vty, quote!(w.#put(#ty, #v.0 as #plain);)),
-        (vty, None) => (vty, quote!(w.#put(#ty, #v);)),
+    let p = prim(t, a.byte_order);
+    Some(match cx.value_enum(a.enum_, a.enum_as_flags) {
+        Some(e) => format!("{p} as {}", cx.enum_ty(e)),
+        None => p,
     })
 }

@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::cx::Cx;
 use super::kind::{AttrGen, ClientAccessor};
-use super::policy::PolicyStatics;
+use super::policy::{self, PolicyStatics};
 use nlspec_model::ir;
 
 /// String attributes.
@@ -59,50 +59,34 @@ impl AttrGen for Str {
         }
     }
 
-    fn kernel_policy(&self, _cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
+    fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {
         let c = &a.checks;
-        let bound = |b: &Option<ir::Bound>| b.as_ref().map(|b| b.value);
         if let Some(x) = &c.exact_len {
-            let l = proc_macro2::Literal::u16_unsuffixed(x.value.clamp(0, i16::MAX as i128) as u16);
+            let l = policy::bound_expr(cx.fam, x, "u64");
             return quote!(nl::Policy::binary_exact_len(#l));
         }
         // min-len has no nla_policy form for strings (the kernel validates string lengths
-        // through .len only): the request view's getter checks it (see `getter`).
-        let max = bound(&c.max_len).filter(|v| *v > 0 && *v <= u16::MAX as i128).unwrap_or(0);
-        let l = proc_macro2::Literal::u16_unsuffixed(max as u16);
+        // through .len only): the request view's getter checks it (codec `str min(n)`).
+        let max = match c.max_len.as_ref().filter(|b| b.value > 0 && b.value <= u16::MAX as i128) {
+            Some(b) => policy::bound_expr(cx.fam, b, "u64"),
+            None => quote!(0),
+        };
         if c.unterminated_ok {
-            quote!(nl::Policy::string_unterminated(#l))
+            quote!(nl::Policy::string_unterminated(#max))
         } else {
-            quote!(nl::Policy::string(#l))
+            quote!(nl::Policy::string(#max))
         }
     }
-    fn kernel_get(&self, _cx: &Cx, a: &ir::Attr) -> Option<(TokenStream, TokenStream)> {
-        Some(match a.checks.min_len.as_ref().map(|b| b.value).filter(|v| *v > 0) {
+    fn kernel_get(&self, cx: &Cx, a: &ir::Attr) -> Option<String> {
+        Some(match a.checks.min_len.as_ref().filter(|b| b.value > 0) {
             // no nla_policy form for a string's min-len: the getter checks it
-            Some(min) => {
-                let m = proc_macro2::Literal::usize_unsuffixed(min as usize);
-                (
-                    quote!(&'a str),
-                    quote!(a.get_str().and_then(|s| if s.len() < #m {
-                        Err(nl::Error::EINVAL.msg(c"string shorter than its min-len").attr(&a))
-                    } else {
-                        Ok(s)
-                    })),
-                )
-            }
-            None => (quote!(&'a str), quote!(a.get_str())),
+            Some(b) => format!("str min({})", policy::bound_expr(cx.fam, b, "u64")),
+            None => "str".into(),
         })
     }
-    fn kernel_put(
-        &self,
-        _cx: &Cx,
-        _set: ir::SetId,
-        a: &ir::Attr,
-        ty: &TokenStream,
-    ) -> Option<(TokenStream, TokenStream)> {
+    fn kernel_put(&self, _cx: &Cx, _set: ir::SetId, _a: &ir::Attr) -> Option<String> {
         // Always NUL-terminated, as the kernel's nla_put_string: `unterminated-ok` is about what
         // requests may send; every decoder (YNL's drops the last byte) reads a terminated string.
-        let _ = a;
-        Some((quote!(v: &str), quote!(w.put_str(#ty, v);)))
+        Some("str".into())
     }
 }

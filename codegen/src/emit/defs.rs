@@ -57,7 +57,7 @@ pub fn items(cx: &Cx, side: Side) -> TokenStream {
 }
 
 /// The spec's `const` definitions.
-fn consts(cx: &Cx) -> TokenStream {
+pub(crate) fn consts(cx: &Cx) -> TokenStream {
     let items = cx.fam.consts.iter().map(|c| {
         let doc = doc_attrs(c.doc.as_deref());
         let name = ident(&c.rust_name);
@@ -288,7 +288,7 @@ fn member_int(m: &ir::Member) -> Option<(TokenStream, usize)> {
 }
 
 /// Every struct, and the `take` helper their decoders use.
-fn structs(cx: &Cx, side: Side) -> TokenStream {
+pub(crate) fn structs(cx: &Cx, side: Side) -> TokenStream {
     let items: Vec<TokenStream> =
         cx.fam.structs.iter().enumerate().map(|(i, s)| structure(cx, side, ir::StructId(i), s)).collect();
     if items.is_empty() {

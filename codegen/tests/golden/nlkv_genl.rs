@@ -11,6 +11,7 @@ use core::marker::PhantomData;
 /// The support layer (`nl::Error`, `nl::Result`, `nl::Dumped`...), re-exported for handlers.
 pub(crate) use crate::nlspec_support as nl;
 pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
+use crate::nlspec_support::Policy;
 /// Family name.
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlkv";
 /// Family version.
@@ -152,249 +153,35 @@ pub const MIN_PRIORITY: i64 = -10;
 ///
 /// C: `NLKV_MAX_PRIORITY`.
 pub const MAX_PRIORITY: u64 = 10;
-/// What an entry's value holds. The values are sparse on purpose.
-///
-/// Values of `kind`; values not in the spec are kept, not rejected.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Kind(pub u32);
-impl Kind {
-    /// UTF-8 text.
-    /// `text` (C: `NLKV_KIND_TEXT`).
-    pub const TEXT: Self = Self(1);
-    /// Opaque bytes.
-    /// `blob` (C: `NLKV_KIND_BLOB`).
-    pub const BLOB: Self = Self(2);
-    /// A counter changed with the incr operation.
-    /// `counter` (C: `NLKV_KIND_COUNTER`).
-    pub const COUNTER: Self = Self(5);
-    /// Every value the spec defines.
-    pub const fn known_values() -> &'static [Self] {
-        &[Self::TEXT, Self::BLOB, Self::COUNTER]
-    }
-    /// The spec name of this value; `None` if it is unknown.
-    pub const fn name(self) -> Option<&'static str> {
-        match self.0 {
-            1 => Some("text"),
-            2 => Some("blob"),
-            5 => Some("counter"),
-            _ => None,
-        }
-    }
-    /// The value with spec name `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 3] = [
-            ("text", Self::TEXT),
-            ("blob", Self::BLOB),
-            ("counter", Self::COUNTER),
-        ];
-        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-    /// Whether the spec defines this value.
-    pub const fn is_known(self) -> bool {
-        self.name().is_some()
+nl::enum_type! {
+    /// What an entry's value holds. The values are sparse on purpose.
+    pub struct Kind(u32) {
+        /// UTF-8 text.
+        TEXT = 1 => "text",
+        /// Opaque bytes.
+        BLOB = 2 => "blob",
+        /// A counter changed with the incr operation.
+        COUNTER = 5 => "counter",
     }
 }
-impl core::fmt::Debug for Kind {
-    /// The spec name, or `Type(value)` for a value the spec does not define.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "Kind({})", self.0),
-        }
+nl::flags_type! {
+    /// Properties of an entry.
+    pub struct EntryFlags(u32) {
+        /// Survives a clear.
+        PERSISTENT = 1 => "persistent",
+        /// Refuses set and incr once created.
+        READONLY = 2 => "readonly",
+        /// Its value is left out of dumps.
+        SECRET = 4 => "secret",
     }
 }
-impl From<u32> for Kind {
-    fn from(v: u32) -> Self {
-        Self(v)
-    }
-}
-impl From<Kind> for u32 {
-    fn from(v: Kind) -> Self {
-        v.0
-    }
-}
-/// Properties of an entry.
-///
-/// Bit set of `entry-flags`; bits not in the spec are kept.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct EntryFlags(pub u32);
-impl EntryFlags {
-    /// Survives a clear.
-    /// `persistent` (C: `NLKV_ENTRY_FLAGS_PERSISTENT`).
-    pub const PERSISTENT: Self = Self(1);
-    /// Refuses set and incr once created.
-    /// `readonly` (C: `NLKV_ENTRY_FLAGS_READONLY`).
-    pub const READONLY: Self = Self(2);
-    /// Its value is left out of dumps.
-    /// `secret` (C: `NLKV_ENTRY_FLAGS_SECRET`).
-    pub const SECRET: Self = Self(4);
-    /// Spec names and bits of the known flags.
-    pub const NAMED: &'static [(&'static str, Self)] = &[
-        ("persistent", Self::PERSISTENT),
-        ("readonly", Self::READONLY),
-        ("secret", Self::SECRET),
-    ];
-    /// No bit set.
-    pub const EMPTY: Self = Self(0);
-    /// Every known bit.
-    pub const ALL: Self = Self(7);
-    /// No bit set ([`Self::EMPTY`]).
-    pub const fn empty() -> Self {
-        Self::EMPTY
-    }
-    /// Every known bit ([`Self::ALL`]).
-    pub const fn all() -> Self {
-        Self::ALL
-    }
-    /// The raw bits.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// No bit set?
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// All bits of `other` set?
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Any bit of `other` set?
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// Bits not in the spec.
-    pub const fn unknown_bits(self) -> u32 {
-        self.0 & !Self::ALL.0
-    }
-    /// Each set bit (known or not) as its own value, lowest first.
-    pub fn iter(self) -> impl Iterator<Item = Self> + Clone {
-        (0..u32::BITS).map(|b| 1u32 << b).filter(move |b| self.0 & b != 0).map(Self)
-    }
-    /// The spec names of the set bits the spec defines.
-    pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
-        Self::NAMED
-            .iter()
-            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
-            .map(|(n, _)| *n)
-    }
-}
-impl core::fmt::Debug for EntryFlags {
-    /// Set flags by name, `|`-separated, unknown bits in hex; `(empty)` for none.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if self.0 == 0 {
-            return f.write_str("(empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for (n, v) in Self::NAMED {
-            if v.0 != 0 && self.contains(*v) {
-                f.write_str(sep)?;
-                f.write_str(n)?;
-                sep = " | ";
-                rest &= !v.0;
-            }
-        }
-        if rest != 0 {
-            f.write_str(sep)?;
-            write!(f, "{rest:#x}")?;
-        }
-        Ok(())
-    }
-}
-impl core::ops::BitOr for EntryFlags {
-    type Output = Self;
-    fn bitor(self, o: Self) -> Self {
-        Self(self.0 | o.0)
-    }
-}
-impl core::ops::BitOrAssign for EntryFlags {
-    fn bitor_assign(&mut self, o: Self) {
-        self.0 |= o.0;
-    }
-}
-impl core::ops::BitAnd for EntryFlags {
-    type Output = Self;
-    fn bitand(self, o: Self) -> Self {
-        Self(self.0 & o.0)
-    }
-}
-impl core::ops::Not for EntryFlags {
-    type Output = Self;
-    /// The known bits not set (unknown bits are cleared).
-    fn not(self) -> Self {
-        Self(!self.0 & Self::ALL.0)
-    }
-}
-impl From<u32> for EntryFlags {
-    fn from(v: u32) -> Self {
-        Self(v)
-    }
-}
-impl From<EntryFlags> for u32 {
-    fn from(v: EntryFlags) -> Self {
-        v.0
-    }
-}
-/// What happened to an entry, in change notifications.
-///
-/// Values of `change`; values not in the spec are kept, not rejected.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Change(pub u32);
-impl Change {
-    /// `created` (C: `NLKV_CHANGE_CREATED`).
-    pub const CREATED: Self = Self(0);
-    /// `updated` (C: `NLKV_CHANGE_UPDATED`).
-    pub const UPDATED: Self = Self(1);
-    /// `deleted` (C: `NLKV_CHANGE_DELETED`).
-    pub const DELETED: Self = Self(2);
-    /// `evicted` (C: `NLKV_CHANGE_EVICTED`).
-    pub const EVICTED: Self = Self(3);
-    /// Every value the spec defines.
-    pub const fn known_values() -> &'static [Self] {
-        &[Self::CREATED, Self::UPDATED, Self::DELETED, Self::EVICTED]
-    }
-    /// The spec name of this value; `None` if it is unknown.
-    pub const fn name(self) -> Option<&'static str> {
-        match self.0 {
-            0 => Some("created"),
-            1 => Some("updated"),
-            2 => Some("deleted"),
-            3 => Some("evicted"),
-            _ => None,
-        }
-    }
-    /// The value with spec name `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 4] = [
-            ("created", Self::CREATED),
-            ("updated", Self::UPDATED),
-            ("deleted", Self::DELETED),
-            ("evicted", Self::EVICTED),
-        ];
-        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-    /// Whether the spec defines this value.
-    pub const fn is_known(self) -> bool {
-        self.name().is_some()
-    }
-}
-impl core::fmt::Debug for Change {
-    /// The spec name, or `Type(value)` for a value the spec does not define.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "Change({})", self.0),
-        }
-    }
-}
-impl From<u32> for Change {
-    fn from(v: u32) -> Self {
-        Self(v)
-    }
-}
-impl From<Change> for u32 {
-    fn from(v: Change) -> Self {
-        v.0
+nl::enum_type! {
+    /// What happened to an entry, in change notifications.
+    pub struct Change(u32) {
+        CREATED = 0 => "created",
+        UPDATED = 1 => "updated",
+        DELETED = 2 => "deleted",
+        EVICTED = 3 => "evicted",
     }
 }
 /// Fixed header of every nlkv message.
@@ -490,1706 +277,324 @@ fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
     }
     x
 }
-/// Policy check: the value is one of the `kind` entries.
-pub struct KindCheck;
-impl nl::ValueCheck for KindCheck {
-    fn check(value: u64) -> bool {
-        matches!(value, 1 | 2 | 5)
-    }
-}
-static SET_DO_TTL_MS_RANGE: nl::RangeU = nl::RangeU::new(1, 4294967295);
+static ENTRY_TTL_MS_RANGE: nl::RangeU = nl::RangeU::new(1, u32::MAX as u64);
 /// Policy of a nest of `entry-filter`.
-///
-/// Entries: 1 = key, max-len max-key-len (64); 3 = kind; 4 = flags.
-static ENTRY_FILTER_NEST_POLICY: nl::PolicyTable<5> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::string(64),
-    nl::Policy::unspec(),
-    nl::Policy::u32().check::<KindCheck>(),
-    nl::Policy::u32().mask(7),
-]);
+static ENTRY_FILTER_NEST_POLICY: nl::PolicyTable<
+    { attrs::entry_filter::FLAGS as usize + 1 },
+> = nl::PolicyTable::new()
+    .with(attrs::entry_filter::KEY, Policy::string(MAX_KEY_LEN))
+    .with(attrs::entry_filter::KIND, Policy::u32().check::<Kind>())
+    .with(attrs::entry_filter::FLAGS, Policy::u32().mask(EntryFlags::ALL.bits()));
 /// Policy of a nest of `tag`.
-///
-/// Entries: 1 = name, min-len 1, max-len 16; 2 = weight, max 1000.
-static TAG_NEST_POLICY: nl::PolicyTable<3> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::string(16),
-    nl::Policy::u16().max(1000),
-]);
+static TAG_NEST_POLICY: nl::PolicyTable<{ attrs::tag::WEIGHT as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::tag::NAME, Policy::string(16))
+    .with(attrs::tag::WEIGHT, Policy::u16().max(1000));
 /// Policy of a nest of `meta-item`.
-///
-/// Entries: 1 = value.
-static META_ITEM_NEST_POLICY: nl::PolicyTable<2> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::u32(),
-]);
+static META_ITEM_NEST_POLICY: nl::PolicyTable<
+    { attrs::meta_item::VALUE as usize + 1 },
+> = nl::PolicyTable::new().with(attrs::meta_item::VALUE, Policy::u32());
 /// Request policy of `set` (do).
-///
-/// Entries: 1 = key, max-len max-key-len (64); 2 = value, max-len max-value-len (1024); 3 = kind; 4 = flags; 5 = ttl-ms, min 1, max u32-max (4294967295); 6 = priority, min min-priority (-10), max max-priority (10); 10 = tags; 11 = label, max-len 32; 12 = digest, exact-len 32; 13 = owner-addr; 14 = owner-port; 15 = meta; 19 = create-only.
-static SET_DO_POLICY: nl::PolicyTable<20> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::string(64),
-    nl::Policy::binary(1024),
-    nl::Policy::u32().check::<KindCheck>(),
-    nl::Policy::u32().mask(7),
-    nl::Policy::u64().range_u(&SET_DO_TTL_MS_RANGE),
-    nl::Policy::s8().range(-10, 10),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::nested_array(&TAG_NEST_POLICY),
-    nl::Policy::string_unterminated(32),
-    nl::Policy::binary_exact_len(32),
-    nl::Policy::be32(),
-    nl::Policy::be16(),
-    nl::Policy::nested_array(&META_ITEM_NEST_POLICY),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::flag(),
-]);
+static SET_DO_POLICY: nl::PolicyTable<{ attrs::entry::CREATE_ONLY as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
+    .with(attrs::entry::VALUE, Policy::binary(MAX_VALUE_LEN))
+    .with(attrs::entry::KIND, Policy::u32().check::<Kind>())
+    .with(attrs::entry::FLAGS, Policy::u32().mask(EntryFlags::ALL.bits()))
+    .with(attrs::entry::TTL_MS, Policy::u64().range_u(&ENTRY_TTL_MS_RANGE))
+    .with(attrs::entry::PRIORITY, Policy::s8().range(MIN_PRIORITY, MAX_PRIORITY as i64))
+    .with(attrs::entry::TAGS, Policy::nested_array(&TAG_NEST_POLICY))
+    .with(attrs::entry::LABEL, Policy::string_unterminated(32))
+    .with(attrs::entry::DIGEST, Policy::binary_exact_len(32))
+    .with(attrs::entry::OWNER_ADDR, Policy::be32())
+    .with(attrs::entry::OWNER_PORT, Policy::be16())
+    .with(attrs::entry::META, Policy::nested_array(&META_ITEM_NEST_POLICY))
+    .with(attrs::entry::CREATE_ONLY, Policy::flag());
 /// Request policy of `get` (do).
-///
-/// Entries: 1 = key, max-len max-key-len (64).
-static GET_DO_POLICY: nl::PolicyTable<2> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::string(64),
-]);
+static GET_DO_POLICY: nl::PolicyTable<{ attrs::entry::KEY as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN));
 /// Request policy of `get` (dump).
-///
-/// Entries: 20 = filter.
-static GET_DUMP_POLICY: nl::PolicyTable<21> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::nested(&ENTRY_FILTER_NEST_POLICY),
-]);
+static GET_DUMP_POLICY: nl::PolicyTable<{ attrs::entry::FILTER as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::entry::FILTER, Policy::nested(&ENTRY_FILTER_NEST_POLICY));
 /// Request policy of `delete` (do).
-///
-/// Entries: 1 = key, max-len max-key-len (64).
-static DELETE_DO_POLICY: nl::PolicyTable<2> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::string(64),
-]);
+static DELETE_DO_POLICY: nl::PolicyTable<{ attrs::entry::KEY as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN));
 /// Request policy of `incr` (do).
-///
-/// Entries: 1 = key, max-len max-key-len (64); 8 = delta.
-static INCR_DO_POLICY: nl::PolicyTable<9> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::string(64),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::sint(),
-]);
+static INCR_DO_POLICY: nl::PolicyTable<{ attrs::entry::DELTA as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
+    .with(attrs::entry::DELTA, Policy::sint());
 /// Request policy of `update-flags` (do).
-///
-/// Entries: 1 = key, max-len max-key-len (64); 16 = flag-update.
-static UPDATE_FLAGS_DO_POLICY: nl::PolicyTable<17> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::string(64),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::bitfield32(7),
-]);
+static UPDATE_FLAGS_DO_POLICY: nl::PolicyTable<
+    { attrs::entry::FLAG_UPDATE as usize + 1 },
+> = nl::PolicyTable::new()
+    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
+    .with(attrs::entry::FLAG_UPDATE, Policy::bitfield32(EntryFlags::ALL.bits()));
 /// Request policy of `fill` (do).
-///
-/// Entries: 1 = key, max-len max-key-len (64); 21 = count, min 1, max max-fill (5000).
-static FILL_DO_POLICY: nl::PolicyTable<22> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::string(64),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::u32().range(1, 5000),
-]);
-/// Something attributes are written into: a reply, a dump entry, a notification, a nest.
-pub trait Sink {
-    /// The underlying writer.
-    fn writer(&mut self) -> &mut nl::Writer;
-}
-/// Iterator over repeated attributes (multi-attr, indexed arrays, type-value nests),
-/// decoding each.
-pub struct ArrayIter<'a, T> {
-    it: nl::Attrs<'a>,
-    only: Option<u16>,
-    f: fn(nl::Attr<'a>) -> nl::Result<T>,
-}
-impl<'a, T> ArrayIter<'a, T> {
-    fn new(
-        it: nl::Attrs<'a>,
-        only: Option<u16>,
-        f: fn(nl::Attr<'a>) -> nl::Result<T>,
-    ) -> Self {
-        Self { it, only, f }
+static FILL_DO_POLICY: nl::PolicyTable<{ attrs::entry::COUNT as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
+    .with(attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64));
+nl::nest_view! {
+    /// A received nest of `entry-filter`: The attributes a dump can filter on.
+    pub struct EntryFilterView(attrs::entry_filter) {
+        /// The entry's key.
+        key: KEY => str,
+        /// What the value holds.
+        kind: KIND => u32 as Kind,
+        /// Properties of the entry.
+        flags: FLAGS => u32 as EntryFlags,
     }
 }
-impl<'a, T> Iterator for ArrayIter<'a, T> {
-    type Item = nl::Result<T>;
-    fn next(&mut self) -> Option<nl::Result<T>> {
-        loop {
-            let a = match self.it.next()? {
-                Ok(a) => a,
-                Err(e) => return Some(Err(e)),
-            };
-            if let Some(t) = self.only {
-                if a.ty() != t {
-                    continue;
-                }
-            }
-            return Some((self.f)(a));
-        }
+nl::nest_view! {
+    /// A received nest of `tag`: One tag.
+    pub struct TagView(attrs::tag) {
+        /// The tag.
+        name: NAME => str min(1),
+        /// Relative weight of the tag.
+        weight: WEIGHT => u16,
     }
 }
-/// A received nest of `entry-filter`: The attributes a dump can filter on.
-#[derive(Clone)]
-pub struct EntryFilterView<'a> {
-    attrs: nl::Attrs<'a>,
-    nest: Option<nl::Attr<'a>>,
-}
-impl<'a> EntryFilterView<'a> {
-    /// A view of the attributes in `attrs` (a nest's payload).
-    pub fn new(attrs: nl::Attrs<'a>) -> Self {
-        Self { attrs, nest: None }
-    }
-    /// A view of the nest attribute `nest` (errors for missing members name it).
-    pub fn of(nest: nl::Attr<'a>) -> Self {
-        Self {
-            attrs: nest.nested(),
-            nest: Some(nest),
-        }
-    }
-    /// The nest attribute itself (for `Error::attr`), when known.
-    pub fn nest(&self) -> Option<nl::Attr<'a>> {
-        self.nest
-    }
-    /// Every attribute of the nest, unparsed.
-    pub fn attrs(&self) -> nl::Attrs<'a> {
-        self.attrs.clone()
-    }
-    /// The entry's key.
-    pub fn key(&self) -> nl::Result<Option<&'a str>> {
-        match self.attrs.find(attrs::entry_filter::KEY)? {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `key`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_key(&self) -> nl::Result<&'a str> {
-        let a = self
-            .attrs
-            .find(attrs::entry_filter::KEY)?
-            .ok_or_else(|| {
-                let e = nl::Error::EINVAL.msg(c"missing required attribute");
-                match &self.nest {
-                    Some(n) => e.missing_in(n, attrs::entry_filter::KEY),
-                    None => e.missing(attrs::entry_filter::KEY),
-                }
-            })?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn key_attr(&self) -> Option<nl::Attr<'a>> {
-        self.attrs.find(attrs::entry_filter::KEY).ok().flatten()
-    }
-    /// What the value holds.
-    pub fn kind(&self) -> nl::Result<Option<Kind>> {
-        match self.attrs.find(attrs::entry_filter::KIND)? {
-            Some(a) => {
-                let v: nl::Result<Kind> = a.get_u32().map(|v| Kind(v as u32));
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `kind`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_kind(&self) -> nl::Result<Kind> {
-        let a = self
-            .attrs
-            .find(attrs::entry_filter::KIND)?
-            .ok_or_else(|| {
-                let e = nl::Error::EINVAL.msg(c"missing required attribute");
-                match &self.nest {
-                    Some(n) => e.missing_in(n, attrs::entry_filter::KIND),
-                    None => e.missing(attrs::entry_filter::KIND),
-                }
-            })?;
-        let v: nl::Result<Kind> = a.get_u32().map(|v| Kind(v as u32));
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn kind_attr(&self) -> Option<nl::Attr<'a>> {
-        self.attrs.find(attrs::entry_filter::KIND).ok().flatten()
-    }
-    /// Properties of the entry.
-    pub fn flags(&self) -> nl::Result<Option<EntryFlags>> {
-        match self.attrs.find(attrs::entry_filter::FLAGS)? {
-            Some(a) => {
-                let v: nl::Result<EntryFlags> = a
-                    .get_u32()
-                    .map(|v| EntryFlags(v as u32));
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `flags`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_flags(&self) -> nl::Result<EntryFlags> {
-        let a = self
-            .attrs
-            .find(attrs::entry_filter::FLAGS)?
-            .ok_or_else(|| {
-                let e = nl::Error::EINVAL.msg(c"missing required attribute");
-                match &self.nest {
-                    Some(n) => e.missing_in(n, attrs::entry_filter::FLAGS),
-                    None => e.missing(attrs::entry_filter::FLAGS),
-                }
-            })?;
-        let v: nl::Result<EntryFlags> = a.get_u32().map(|v| EntryFlags(v as u32));
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn flags_attr(&self) -> Option<nl::Attr<'a>> {
-        self.attrs.find(attrs::entry_filter::FLAGS).ok().flatten()
+nl::nest_view! {
+    /// A received nest of `meta-item`: The content of one metadata slot.
+    pub struct MetaItemView(attrs::meta_item) {
+        /// The slot's value.
+        value: VALUE => u32,
     }
 }
-/// A received nest of `tag`: One tag.
-#[derive(Clone)]
-pub struct TagView<'a> {
-    attrs: nl::Attrs<'a>,
-    nest: Option<nl::Attr<'a>>,
-}
-impl<'a> TagView<'a> {
-    /// A view of the attributes in `attrs` (a nest's payload).
-    pub fn new(attrs: nl::Attrs<'a>) -> Self {
-        Self { attrs, nest: None }
-    }
-    /// A view of the nest attribute `nest` (errors for missing members name it).
-    pub fn of(nest: nl::Attr<'a>) -> Self {
-        Self {
-            attrs: nest.nested(),
-            nest: Some(nest),
-        }
-    }
-    /// The nest attribute itself (for `Error::attr`), when known.
-    pub fn nest(&self) -> Option<nl::Attr<'a>> {
-        self.nest
-    }
-    /// Every attribute of the nest, unparsed.
-    pub fn attrs(&self) -> nl::Attrs<'a> {
-        self.attrs.clone()
-    }
-    /// The tag.
-    pub fn name(&self) -> nl::Result<Option<&'a str>> {
-        match self.attrs.find(attrs::tag::NAME)? {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a
-                    .get_str()
-                    .and_then(|s| {
-                        if s.len() < 1 {
-                            Err(
-                                nl::Error::EINVAL
-                                    .msg(c"string shorter than its min-len")
-                                    .attr(&a),
-                            )
-                        } else {
-                            Ok(s)
-                        }
-                    });
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `name`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_name(&self) -> nl::Result<&'a str> {
-        let a = self
-            .attrs
-            .find(attrs::tag::NAME)?
-            .ok_or_else(|| {
-                let e = nl::Error::EINVAL.msg(c"missing required attribute");
-                match &self.nest {
-                    Some(n) => e.missing_in(n, attrs::tag::NAME),
-                    None => e.missing(attrs::tag::NAME),
-                }
-            })?;
-        let v: nl::Result<&'a str> = a
-            .get_str()
-            .and_then(|s| {
-                if s.len() < 1 {
-                    Err(
-                        nl::Error::EINVAL
-                            .msg(c"string shorter than its min-len")
-                            .attr(&a),
-                    )
-                } else {
-                    Ok(s)
-                }
-            });
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn name_attr(&self) -> Option<nl::Attr<'a>> {
-        self.attrs.find(attrs::tag::NAME).ok().flatten()
-    }
-    /// Relative weight of the tag.
-    pub fn weight(&self) -> nl::Result<Option<u16>> {
-        match self.attrs.find(attrs::tag::WEIGHT)? {
-            Some(a) => {
-                let v: nl::Result<u16> = a.get_u16();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `weight`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_weight(&self) -> nl::Result<u16> {
-        let a = self
-            .attrs
-            .find(attrs::tag::WEIGHT)?
-            .ok_or_else(|| {
-                let e = nl::Error::EINVAL.msg(c"missing required attribute");
-                match &self.nest {
-                    Some(n) => e.missing_in(n, attrs::tag::WEIGHT),
-                    None => e.missing(attrs::tag::WEIGHT),
-                }
-            })?;
-        let v: nl::Result<u16> = a.get_u16();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn weight_attr(&self) -> Option<nl::Attr<'a>> {
-        self.attrs.find(attrs::tag::WEIGHT).ok().flatten()
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait SetReplyAttrs(attrs::entry) {
+        /// The entry's key.
+        key: KEY => str,
+        /// What the value holds.
+        kind: KIND => u32 as Kind,
+        /// Counters the kernel keeps for the entry.
+        stats: STATS => struct EntryStats,
     }
 }
-/// A received nest of `meta-item`: The content of one metadata slot.
-#[derive(Clone)]
-pub struct MetaItemView<'a> {
-    attrs: nl::Attrs<'a>,
-    nest: Option<nl::Attr<'a>>,
-}
-impl<'a> MetaItemView<'a> {
-    /// A view of the attributes in `attrs` (a nest's payload).
-    pub fn new(attrs: nl::Attrs<'a>) -> Self {
-        Self { attrs, nest: None }
-    }
-    /// A view of the nest attribute `nest` (errors for missing members name it).
-    pub fn of(nest: nl::Attr<'a>) -> Self {
-        Self {
-            attrs: nest.nested(),
-            nest: Some(nest),
-        }
-    }
-    /// The nest attribute itself (for `Error::attr`), when known.
-    pub fn nest(&self) -> Option<nl::Attr<'a>> {
-        self.nest
-    }
-    /// Every attribute of the nest, unparsed.
-    pub fn attrs(&self) -> nl::Attrs<'a> {
-        self.attrs.clone()
-    }
-    /// The slot's value.
-    pub fn value(&self) -> nl::Result<Option<u32>> {
-        match self.attrs.find(attrs::meta_item::VALUE)? {
-            Some(a) => {
-                let v: nl::Result<u32> = a.get_u32();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `value`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_value(&self) -> nl::Result<u32> {
-        let a = self
-            .attrs
-            .find(attrs::meta_item::VALUE)?
-            .ok_or_else(|| {
-                let e = nl::Error::EINVAL.msg(c"missing required attribute");
-                match &self.nest {
-                    Some(n) => e.missing_in(n, attrs::meta_item::VALUE),
-                    None => e.missing(attrs::meta_item::VALUE),
-                }
-            })?;
-        let v: nl::Result<u32> = a.get_u32();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn value_attr(&self) -> Option<nl::Attr<'a>> {
-        self.attrs.find(attrs::meta_item::VALUE).ok().flatten()
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait GetReplyAttrs(attrs::entry) {
+        /// The entry's key.
+        key: KEY => str,
+        /// The entry's value.
+        value: VALUE => binary,
+        /// What the value holds.
+        kind: KIND => u32 as Kind,
+        /// Properties of the entry.
+        flags: FLAGS => u32 as EntryFlags,
+        /// Lifetime in milliseconds; the entry is evicted when it runs out.
+        ttl_ms: TTL_MS => u64 pad(PAD),
+        /// Eviction priority, lower goes first.
+        priority: PRIORITY => s8,
+        /// Current value of a counter entry.
+        counter: COUNTER => uint,
+        /// Counters the kernel keeps for the entry.
+        stats: STATS => struct EntryStats,
+        /// Ordered tags of the entry.
+        tags: TAGS => array nest TagArray,
+        /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+        /// replies always carry it.
+        label: LABEL => multi str,
+        /// SHA-256 of the value, supplied by the writer.
+        digest: DIGEST => binary,
+        /// IPv4 address of the writer, network byte order.
+        owner_addr: OWNER_ADDR => u32_be,
+        /// Port of the writer, network byte order.
+        owner_port: OWNER_PORT => u16_be,
+        /// Small numbered metadata slots; the slot number is the attribute type.
+        meta: META => slots MetaItemSlots,
+        /// What happened to the entry; only in change notifications, never in get replies.
+        change: CHANGE => u8 as Change,
     }
 }
-/// Attributes of this message; in scope with `use` of this module.
-pub trait SetReplyAttrs: Sink + Sized {
-    /// The entry's key.
-    fn key(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::entry::KEY, v);
-        self
-    }
-    /// What the value holds.
-    fn kind(&mut self, v: Kind) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::entry::KIND, v.0 as u32);
-        self
-    }
-    /// Counters the kernel keeps for the entry.
-    fn stats(&mut self, v: &EntryStats) -> &mut Self {
-        let w = self.writer();
-        w.put_bytes(attrs::entry::STATS, &v.to_bytes());
-        self
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait IncrReplyAttrs(attrs::entry) {
+        /// The entry's key.
+        key: KEY => str,
+        /// Current value of a counter entry.
+        counter: COUNTER => uint,
+        /// Counter value before an incr.
+        old_counter: OLD_COUNTER => sint,
     }
 }
-/// Attributes of this message; in scope with `use` of this module.
-pub trait GetReplyAttrs: Sink + Sized {
-    /// The entry's key.
-    fn key(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::entry::KEY, v);
-        self
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait UpdateFlagsReplyAttrs(attrs::entry) {
+        /// The entry's key.
+        key: KEY => str,
+        /// Properties of the entry.
+        flags: FLAGS => u32 as EntryFlags,
     }
-    /// The entry's value.
-    fn value(&mut self, v: &[u8]) -> &mut Self {
-        let w = self.writer();
-        w.put_bytes(attrs::entry::VALUE, v);
-        self
+}
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait FillReplyAttrs(attrs::entry) {
+        /// Number of entries to create in a fill request, or that were affected.
+        count: COUNT => u32,
     }
-    /// What the value holds.
-    fn kind(&mut self, v: Kind) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::entry::KIND, v.0 as u32);
-        self
+}
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait ClearReplyAttrs(attrs::entry) {
+        /// Number of entries to create in a fill request, or that were affected.
+        count: COUNT => u32,
     }
-    /// Properties of the entry.
-    fn flags(&mut self, v: EntryFlags) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::entry::FLAGS, v.0 as u32);
-        self
+}
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait StatsReplyAttrs(attrs::entry) {
+        /// Get dumps started (dump start hook) and not yet ended (dump done hook).
+        open_dumps: OPEN_DUMPS => u32,
     }
-    /// Lifetime in milliseconds; the entry is evicted when it runs out.
-    fn ttl_ms(&mut self, v: u64) -> &mut Self {
-        let w = self.writer();
-        w.put_u64_pad(attrs::entry::TTL_MS, v, 17);
-        self
+}
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait PoolStatsReplyAttrs(attrs::entry) {
+        /// Number of entries to create in a fill request, or that were affected.
+        count: COUNT => u32,
     }
-    /// Eviction priority, lower goes first.
-    fn priority(&mut self, v: i8) -> &mut Self {
-        let w = self.writer();
-        w.put_s8(attrs::entry::PRIORITY, v);
-        self
+}
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait EvictNtfAttrs(attrs::entry) {
+        /// The entry's key.
+        key: KEY => str,
+        /// What happened to the entry; only in change notifications, never in get replies.
+        change: CHANGE => u8 as Change,
     }
-    /// Current value of a counter entry.
-    fn counter(&mut self, v: u64) -> &mut Self {
-        let w = self.writer();
-        w.put_uint(attrs::entry::COUNTER, v);
-        self
+}
+nl::attrs! {
+    /// Attributes of a `tag` nest.
+    pub trait TagAttrs(attrs::tag) for TagWriter, array TagArray {
+        /// The tag.
+        name: NAME => str,
+        /// Relative weight of the tag.
+        weight: WEIGHT => u16,
     }
-    /// Counters the kernel keeps for the entry.
-    fn stats(&mut self, v: &EntryStats) -> &mut Self {
-        let w = self.writer();
-        w.put_bytes(attrs::entry::STATS, &v.to_bytes());
-        self
+}
+nl::attrs! {
+    /// Attributes of a `meta-item` nest.
+    pub trait MetaItemAttrs(attrs::meta_item) for MetaItemWriter, slots MetaItemSlots {
+        /// The slot's value.
+        value: VALUE => u32,
     }
-    /// Ordered tags of the entry.
-    fn tags(&mut self, f: impl FnOnce(&mut TagArray<'_>)) -> &mut Self {
-        let w = self.writer();
-        let nest = w.nest_start(attrs::entry::TAGS);
-        f(&mut TagArray { w: &mut *w, next: 0 });
-        w.nest_end(nest);
-        self
+}
+nl::request! {
+    /// A `set` do request (validated against its policy).
+    pub struct SetRequest(attrs::entry): KvHdr {
+        /// The entry's key.
+        key: KEY => str,
+        /// The entry's value.
+        value: VALUE => binary,
+        /// What the value holds.
+        kind: KIND => u32 as Kind,
+        /// Properties of the entry.
+        flags: FLAGS => u32 as EntryFlags,
+        /// Lifetime in milliseconds; the entry is evicted when it runs out.
+        ttl_ms: TTL_MS => u64,
+        /// Eviction priority, lower goes first.
+        priority: PRIORITY => s8,
+        /// Ordered tags of the entry.
+        tags: TAGS => array nest TagView,
+        /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
+        /// replies always carry it.
+        label: LABEL => multi str,
+        /// SHA-256 of the value, supplied by the writer.
+        digest: DIGEST => binary,
+        /// IPv4 address of the writer, network byte order.
+        owner_addr: OWNER_ADDR => u32_be,
+        /// Port of the writer, network byte order.
+        owner_port: OWNER_PORT => u16_be,
+        /// Small numbered metadata slots; the slot number is the attribute type.
+        meta: META => slots MetaItemView,
+        /// Fail with EEXIST instead of overwriting an existing entry.
+        create_only: CREATE_ONLY => flag,
     }
-    /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
-    /// replies always carry it.
+}
+nl::request! {
+    /// A `get` do request (validated against its policy).
+    pub struct GetRequest(attrs::entry): KvHdr {
+        /// The entry's key.
+        key: KEY => str,
+    }
+}
+nl::request! {
+    /// A `get` dump request (validated against its policy).
+    pub struct GetDumpRequest(attrs::entry): KvHdr {
+        /// Which entries a dump returns.
+        filter: FILTER => nest EntryFilterView,
+    }
+}
+nl::request! {
+    /// A `delete` do request (validated against its policy).
+    pub struct DeleteRequest(attrs::entry): KvHdr {
+        /// The entry's key.
+        key: KEY => str,
+    }
+}
+nl::request! {
+    /// A `incr` do request (validated against its policy).
+    pub struct IncrRequest(attrs::entry): KvHdr {
+        /// The entry's key.
+        key: KEY => str,
+        /// Amount added to a counter by incr.
+        delta: DELTA => sint,
+    }
+}
+nl::request! {
+    /// A `update-flags` do request (validated against its policy).
+    pub struct UpdateFlagsRequest(attrs::entry): KvHdr {
+        /// The entry's key.
+        key: KEY => str,
+        /// Flags to change (selector) and their new values.
+        flag_update: FLAG_UPDATE => bitfield32,
+    }
+}
+nl::request! {
+    /// A `fill` do request (validated against its policy).
+    pub struct FillRequest(attrs::entry): KvHdr {
+        /// The entry's key.
+        key: KEY => str,
+        /// Number of entries to create in a fill request, or that were affected.
+        count: COUNT => u32,
+    }
+}
+nl::request! {
+    /// A `clear` do request (validated against its policy).
+    pub struct ClearRequest(attrs::entry): KvHdr {
+    }
+}
+nl::request! {
+    /// A `stats` do request (validated against its policy).
+    pub struct StatsRequest(attrs::entry): KvHdr {
+    }
+}
+nl::request! {
+    /// A `pool-stats` do request (validated against its policy).
+    pub struct PoolStatsRequest(attrs::entry): KvHdr {
+    }
+}
+nl::reply!(pub struct SetReply(SetRequest, cmd::SET, KvHdr): SetReplyAttrs);
+nl::reply!(pub struct GetReply(GetRequest, cmd::GET, KvHdr): GetReplyAttrs);
+nl::dump!(pub struct GetDump, GetDumpEntry(cmd::GET, KvHdr): GetReplyAttrs);
+nl::reply!(pub struct IncrReply(IncrRequest, cmd::INCR, KvHdr): IncrReplyAttrs);
+nl::reply!(pub struct UpdateFlagsReply(UpdateFlagsRequest, cmd::UPDATE_FLAGS, KvHdr): UpdateFlagsReplyAttrs);
+nl::reply!(pub struct FillReply(FillRequest, cmd::FILL, KvHdr): FillReplyAttrs);
+nl::reply!(pub struct ClearReply(ClearRequest, cmd::CLEAR, KvHdr): ClearReplyAttrs);
+nl::reply!(pub struct StatsReply(StatsRequest, cmd::STATS, KvHdr): StatsReplyAttrs);
+nl::reply!(pub struct PoolStatsReply(PoolStatsRequest, cmd::POOL_STATS, KvHdr): PoolStatsReplyAttrs);
+nl::notification! {
+    /// An entry was created, updated or deleted.
     ///
-    /// May be called repeatedly: each call adds one attribute.
-    fn label(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::entry::LABEL, v);
-        self
-    }
-    /// SHA-256 of the value, supplied by the writer.
-    fn digest(&mut self, v: &[u8]) -> &mut Self {
-        let w = self.writer();
-        w.put_bytes(attrs::entry::DIGEST, v);
-        self
-    }
-    /// IPv4 address of the writer, network byte order.
-    fn owner_addr(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32_be(attrs::entry::OWNER_ADDR, v);
-        self
-    }
-    /// Port of the writer, network byte order.
-    fn owner_port(&mut self, v: u16) -> &mut Self {
-        let w = self.writer();
-        w.put_u16_be(attrs::entry::OWNER_PORT, v);
-        self
-    }
-    /// Small numbered metadata slots; the slot number is the attribute type.
-    fn meta(&mut self, f: impl FnOnce(&mut MetaItemSlots<'_>)) -> &mut Self {
-        let w = self.writer();
-        let nest = w.nest_start(attrs::entry::META);
-        f(&mut MetaItemSlots { w: &mut *w });
-        w.nest_end(nest);
-        self
-    }
-    /// What happened to the entry; only in change notifications, never in get replies.
-    fn change(&mut self, v: Change) -> &mut Self {
-        let w = self.writer();
-        w.put_u8(attrs::entry::CHANGE, v.0 as u8);
-        self
-    }
+    /// Sent to multicast group `changes` in every network namespace.
+    pub struct ChangeNtf(FAMILY, cmd::CHANGE_NTF, mcgrp::CHANGES, KvHdr): GetReplyAttrs
 }
-/// Attributes of this message; in scope with `use` of this module.
-pub trait IncrReplyAttrs: Sink + Sized {
-    /// The entry's key.
-    fn key(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::entry::KEY, v);
-        self
-    }
-    /// Current value of a counter entry.
-    fn counter(&mut self, v: u64) -> &mut Self {
-        let w = self.writer();
-        w.put_uint(attrs::entry::COUNTER, v);
-        self
-    }
-    /// Counter value before an incr.
-    fn old_counter(&mut self, v: i64) -> &mut Self {
-        let w = self.writer();
-        w.put_sint(attrs::entry::OLD_COUNTER, v);
-        self
-    }
-}
-/// Attributes of this message; in scope with `use` of this module.
-pub trait UpdateFlagsReplyAttrs: Sink + Sized {
-    /// The entry's key.
-    fn key(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::entry::KEY, v);
-        self
-    }
-    /// Properties of the entry.
-    fn flags(&mut self, v: EntryFlags) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::entry::FLAGS, v.0 as u32);
-        self
-    }
-}
-/// Attributes of this message; in scope with `use` of this module.
-pub trait FillReplyAttrs: Sink + Sized {
-    /// Number of entries to create in a fill request, or that were affected.
-    fn count(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::entry::COUNT, v);
-        self
-    }
-}
-/// Attributes of this message; in scope with `use` of this module.
-pub trait ClearReplyAttrs: Sink + Sized {
-    /// Number of entries to create in a fill request, or that were affected.
-    fn count(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::entry::COUNT, v);
-        self
-    }
-}
-/// Attributes of this message; in scope with `use` of this module.
-pub trait StatsReplyAttrs: Sink + Sized {
-    /// Get dumps started (dump start hook) and not yet ended (dump done hook).
-    fn open_dumps(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::entry::OPEN_DUMPS, v);
-        self
-    }
-}
-/// Attributes of this message; in scope with `use` of this module.
-pub trait PoolStatsReplyAttrs: Sink + Sized {
-    /// Number of entries to create in a fill request, or that were affected.
-    fn count(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::entry::COUNT, v);
-        self
-    }
-}
-/// Attributes of this message; in scope with `use` of this module.
-pub trait EvictNtfAttrs: Sink + Sized {
-    /// The entry's key.
-    fn key(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::entry::KEY, v);
-        self
-    }
-    /// What happened to the entry; only in change notifications, never in get replies.
-    fn change(&mut self, v: Change) -> &mut Self {
-        let w = self.writer();
-        w.put_u8(attrs::entry::CHANGE, v.0 as u8);
-        self
-    }
-}
-/// Attributes of a `tag` nest.
-pub trait TagAttrs: Sink + Sized {
-    /// The tag.
-    fn name(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::tag::NAME, v);
-        self
-    }
-    /// Relative weight of the tag.
-    fn weight(&mut self, v: u16) -> &mut Self {
-        let w = self.writer();
-        w.put_u16(attrs::tag::WEIGHT, v);
-        self
-    }
-}
-/// Writes the attributes of a `tag` nest.
-pub struct TagWriter<'w> {
-    w: &'w mut nl::Writer,
-}
-impl Sink for TagWriter<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
-    }
-}
-impl TagAttrs for TagWriter<'_> {}
-/// Writes an indexed array of `tag` nests.
-pub struct TagArray<'w> {
-    w: &'w mut nl::Writer,
-    next: u16,
-}
-impl TagArray<'_> {
-    /// Appends the next element (indexes count from 0).
-    pub fn entry(&mut self, f: impl FnOnce(&mut TagWriter<'_>)) -> &mut Self {
-        let nest = self.w.nest_start(self.next);
-        f(&mut TagWriter { w: &mut *self.w });
-        self.w.nest_end(nest);
-        self.next += 1;
-        self
-    }
-}
-/// Attributes of a `meta-item` nest.
-pub trait MetaItemAttrs: Sink + Sized {
-    /// The slot's value.
-    fn value(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::meta_item::VALUE, v);
-        self
-    }
-}
-/// Writes the attributes of a `meta-item` nest.
-pub struct MetaItemWriter<'w> {
-    w: &'w mut nl::Writer,
-}
-impl Sink for MetaItemWriter<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
-    }
-}
-impl MetaItemAttrs for MetaItemWriter<'_> {}
-/// Writes `meta-item` nests whose attribute type carries a value.
-pub struct MetaItemSlots<'w> {
-    w: &'w mut nl::Writer,
-}
-impl MetaItemSlots<'_> {
-    /// Appends a nest with attribute type `ty`.
-    pub fn entry(
-        &mut self,
-        ty: u16,
-        f: impl FnOnce(&mut MetaItemWriter<'_>),
-    ) -> &mut Self {
-        let nest = self.w.nest_start(ty);
-        f(&mut MetaItemWriter { w: &mut *self.w });
-        self.w.nest_end(nest);
-        self
-    }
-}
-/// A `set` do request (validated against its policy).
-pub struct SetRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> SetRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-    /// The entry's key.
-    pub fn key(&self) -> nl::Result<Option<&'a str>> {
-        match self.raw.attr(attrs::entry::KEY) {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `key`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_key(&self) -> nl::Result<&'a str> {
-        let a = self.raw.require(attrs::entry::KEY)?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn key_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::KEY)
-    }
-    /// The entry's value.
-    pub fn value(&self) -> nl::Result<Option<&'a [u8]>> {
-        match self.raw.attr(attrs::entry::VALUE) {
-            Some(a) => {
-                let v: nl::Result<&'a [u8]> = Ok(a.get_bytes());
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `value`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_value(&self) -> nl::Result<&'a [u8]> {
-        let a = self.raw.require(attrs::entry::VALUE)?;
-        let v: nl::Result<&'a [u8]> = Ok(a.get_bytes());
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn value_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::VALUE)
-    }
-    /// What the value holds.
-    pub fn kind(&self) -> nl::Result<Option<Kind>> {
-        match self.raw.attr(attrs::entry::KIND) {
-            Some(a) => {
-                let v: nl::Result<Kind> = a.get_u32().map(|v| Kind(v as u32));
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `kind`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_kind(&self) -> nl::Result<Kind> {
-        let a = self.raw.require(attrs::entry::KIND)?;
-        let v: nl::Result<Kind> = a.get_u32().map(|v| Kind(v as u32));
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn kind_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::KIND)
-    }
-    /// Properties of the entry.
-    pub fn flags(&self) -> nl::Result<Option<EntryFlags>> {
-        match self.raw.attr(attrs::entry::FLAGS) {
-            Some(a) => {
-                let v: nl::Result<EntryFlags> = a
-                    .get_u32()
-                    .map(|v| EntryFlags(v as u32));
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `flags`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_flags(&self) -> nl::Result<EntryFlags> {
-        let a = self.raw.require(attrs::entry::FLAGS)?;
-        let v: nl::Result<EntryFlags> = a.get_u32().map(|v| EntryFlags(v as u32));
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn flags_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::FLAGS)
-    }
-    /// Lifetime in milliseconds; the entry is evicted when it runs out.
-    pub fn ttl_ms(&self) -> nl::Result<Option<u64>> {
-        match self.raw.attr(attrs::entry::TTL_MS) {
-            Some(a) => {
-                let v: nl::Result<u64> = a.get_u64();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `ttl-ms`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_ttl_ms(&self) -> nl::Result<u64> {
-        let a = self.raw.require(attrs::entry::TTL_MS)?;
-        let v: nl::Result<u64> = a.get_u64();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn ttl_ms_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::TTL_MS)
-    }
-    /// Eviction priority, lower goes first.
-    pub fn priority(&self) -> nl::Result<Option<i8>> {
-        match self.raw.attr(attrs::entry::PRIORITY) {
-            Some(a) => {
-                let v: nl::Result<i8> = a.get_s8();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `priority`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_priority(&self) -> nl::Result<i8> {
-        let a = self.raw.require(attrs::entry::PRIORITY)?;
-        let v: nl::Result<i8> = a.get_s8();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn priority_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::PRIORITY)
-    }
-    /// Ordered tags of the entry.
-    pub fn tags(&self) -> nl::Result<Option<ArrayIter<'a, TagView<'a>>>> {
-        match self.raw.attr(attrs::entry::TAGS) {
-            Some(a) => {
-                let v: nl::Result<ArrayIter<'a, TagView<'a>>> = Ok(
-                    ArrayIter::new(a.nested(), None, |a| Ok(TagView::of(a))),
-                );
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `tags`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_tags(&self) -> nl::Result<ArrayIter<'a, TagView<'a>>> {
-        let a = self.raw.require(attrs::entry::TAGS)?;
-        let v: nl::Result<ArrayIter<'a, TagView<'a>>> = Ok(
-            ArrayIter::new(a.nested(), None, |a| Ok(TagView::of(a))),
-        );
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn tags_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::TAGS)
-    }
-    /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
-    /// replies always carry it.
+nl::notification! {
+    /// An entry was removed without a delete request: by clear, or because its lifetime ran out
+    /// (noticed when the entry is next looked at).
     ///
-    /// Every occurrence, in message order.
-    pub fn label(&self) -> ArrayIter<'a, &'a str> {
-        ArrayIter::new(self.raw.all_attrs(), Some(attrs::entry::LABEL), |a| a.get_str())
-    }
-    /// SHA-256 of the value, supplied by the writer.
-    pub fn digest(&self) -> nl::Result<Option<&'a [u8]>> {
-        match self.raw.attr(attrs::entry::DIGEST) {
-            Some(a) => {
-                let v: nl::Result<&'a [u8]> = Ok(a.get_bytes());
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `digest`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_digest(&self) -> nl::Result<&'a [u8]> {
-        let a = self.raw.require(attrs::entry::DIGEST)?;
-        let v: nl::Result<&'a [u8]> = Ok(a.get_bytes());
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn digest_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::DIGEST)
-    }
-    /// IPv4 address of the writer, network byte order.
-    pub fn owner_addr(&self) -> nl::Result<Option<u32>> {
-        match self.raw.attr(attrs::entry::OWNER_ADDR) {
-            Some(a) => {
-                let v: nl::Result<u32> = a.get_u32_be();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `owner-addr`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_owner_addr(&self) -> nl::Result<u32> {
-        let a = self.raw.require(attrs::entry::OWNER_ADDR)?;
-        let v: nl::Result<u32> = a.get_u32_be();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn owner_addr_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::OWNER_ADDR)
-    }
-    /// Port of the writer, network byte order.
-    pub fn owner_port(&self) -> nl::Result<Option<u16>> {
-        match self.raw.attr(attrs::entry::OWNER_PORT) {
-            Some(a) => {
-                let v: nl::Result<u16> = a.get_u16_be();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `owner-port`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_owner_port(&self) -> nl::Result<u16> {
-        let a = self.raw.require(attrs::entry::OWNER_PORT)?;
-        let v: nl::Result<u16> = a.get_u16_be();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn owner_port_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::OWNER_PORT)
-    }
-    /// Small numbered metadata slots; the slot number is the attribute type.
-    pub fn meta(&self) -> nl::Result<Option<ArrayIter<'a, (u16, MetaItemView<'a>)>>> {
-        match self.raw.attr(attrs::entry::META) {
-            Some(a) => {
-                let v: nl::Result<ArrayIter<'a, (u16, MetaItemView<'a>)>> = Ok(
-                    ArrayIter::new(
-                        a.nested(),
-                        None,
-                        |a| Ok((a.ty(), MetaItemView::of(a))),
-                    ),
-                );
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `meta`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_meta(&self) -> nl::Result<ArrayIter<'a, (u16, MetaItemView<'a>)>> {
-        let a = self.raw.require(attrs::entry::META)?;
-        let v: nl::Result<ArrayIter<'a, (u16, MetaItemView<'a>)>> = Ok(
-            ArrayIter::new(a.nested(), None, |a| Ok((a.ty(), MetaItemView::of(a)))),
-        );
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn meta_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::META)
-    }
-    /// Fail with EEXIST instead of overwriting an existing entry.
-    pub fn create_only(&self) -> bool {
-        self.raw.attr(attrs::entry::CREATE_ONLY).is_some()
-    }
+    /// Sent to multicast group `audit` in every network namespace.
+    pub struct EvictNtf(FAMILY, cmd::EVICT_NTF, mcgrp::AUDIT, KvHdr): EvictNtfAttrs
 }
-/// A `get` do request (validated against its policy).
-pub struct GetRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> GetRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-    /// The entry's key.
-    pub fn key(&self) -> nl::Result<Option<&'a str>> {
-        match self.raw.attr(attrs::entry::KEY) {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `key`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_key(&self) -> nl::Result<&'a str> {
-        let a = self.raw.require(attrs::entry::KEY)?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn key_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::KEY)
-    }
-}
-/// A `get` dump request (validated against its policy).
-pub struct GetDumpRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> GetDumpRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-    /// Which entries a dump returns.
-    pub fn filter(&self) -> nl::Result<Option<EntryFilterView<'a>>> {
-        match self.raw.attr(attrs::entry::FILTER) {
-            Some(a) => {
-                let v: nl::Result<EntryFilterView<'a>> = Ok(EntryFilterView::of(a));
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `filter`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_filter(&self) -> nl::Result<EntryFilterView<'a>> {
-        let a = self.raw.require(attrs::entry::FILTER)?;
-        let v: nl::Result<EntryFilterView<'a>> = Ok(EntryFilterView::of(a));
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn filter_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::FILTER)
-    }
-}
-/// A `delete` do request (validated against its policy).
-pub struct DeleteRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> DeleteRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-    /// The entry's key.
-    pub fn key(&self) -> nl::Result<Option<&'a str>> {
-        match self.raw.attr(attrs::entry::KEY) {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `key`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_key(&self) -> nl::Result<&'a str> {
-        let a = self.raw.require(attrs::entry::KEY)?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn key_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::KEY)
-    }
-}
-/// A `incr` do request (validated against its policy).
-pub struct IncrRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> IncrRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-    /// The entry's key.
-    pub fn key(&self) -> nl::Result<Option<&'a str>> {
-        match self.raw.attr(attrs::entry::KEY) {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `key`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_key(&self) -> nl::Result<&'a str> {
-        let a = self.raw.require(attrs::entry::KEY)?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn key_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::KEY)
-    }
-    /// Amount added to a counter by incr.
-    pub fn delta(&self) -> nl::Result<Option<i64>> {
-        match self.raw.attr(attrs::entry::DELTA) {
-            Some(a) => {
-                let v: nl::Result<i64> = a.get_sint();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `delta`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_delta(&self) -> nl::Result<i64> {
-        let a = self.raw.require(attrs::entry::DELTA)?;
-        let v: nl::Result<i64> = a.get_sint();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn delta_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::DELTA)
-    }
-}
-/// A `update-flags` do request (validated against its policy).
-pub struct UpdateFlagsRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> UpdateFlagsRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-    /// The entry's key.
-    pub fn key(&self) -> nl::Result<Option<&'a str>> {
-        match self.raw.attr(attrs::entry::KEY) {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `key`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_key(&self) -> nl::Result<&'a str> {
-        let a = self.raw.require(attrs::entry::KEY)?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn key_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::KEY)
-    }
-    /// Flags to change (selector) and their new values.
-    pub fn flag_update(&self) -> nl::Result<Option<nl::Bitfield32>> {
-        match self.raw.attr(attrs::entry::FLAG_UPDATE) {
-            Some(a) => {
-                let v: nl::Result<nl::Bitfield32> = a.get_bitfield32();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `flag-update`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_flag_update(&self) -> nl::Result<nl::Bitfield32> {
-        let a = self.raw.require(attrs::entry::FLAG_UPDATE)?;
-        let v: nl::Result<nl::Bitfield32> = a.get_bitfield32();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn flag_update_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::FLAG_UPDATE)
-    }
-}
-/// A `fill` do request (validated against its policy).
-pub struct FillRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> FillRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-    /// The entry's key.
-    pub fn key(&self) -> nl::Result<Option<&'a str>> {
-        match self.raw.attr(attrs::entry::KEY) {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `key`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_key(&self) -> nl::Result<&'a str> {
-        let a = self.raw.require(attrs::entry::KEY)?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn key_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::KEY)
-    }
-    /// Number of entries to create in a fill request, or that were affected.
-    pub fn count(&self) -> nl::Result<Option<u32>> {
-        match self.raw.attr(attrs::entry::COUNT) {
-            Some(a) => {
-                let v: nl::Result<u32> = a.get_u32();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `count`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_count(&self) -> nl::Result<u32> {
-        let a = self.raw.require(attrs::entry::COUNT)?;
-        let v: nl::Result<u32> = a.get_u32();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn count_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::entry::COUNT)
-    }
-}
-/// A `clear` do request (validated against its policy).
-pub struct ClearRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> ClearRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-}
-/// A `stats` do request (validated against its policy).
-pub struct StatsRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> StatsRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-}
-/// A `pool-stats` do request (validated against its policy).
-pub struct PoolStatsRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> PoolStatsRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// The request's fixed header.
-    pub fn header(&self) -> nl::Result<KvHdr> {
-        KvHdr::from_bytes(self.raw.fixed_header())
-            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-    }
-}
-/// The reply to a `set` do request; attribute setters in [`SetReplyAttrs`].
-pub struct SetReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> SetReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &SetRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &SetRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::SET, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.r.set_header(&h.to_bytes());
-        self
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for SetReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl SetReplyAttrs for SetReply<'_> {}
-/// The reply to a `get` do request; attribute setters in [`GetReplyAttrs`].
-pub struct GetReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> GetReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &GetRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &GetRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::GET, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.r.set_header(&h.to_bytes());
-        self
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for GetReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl GetReplyAttrs for GetReply<'_> {}
-/// One dumpit call of a `get` dump: write entries until it reports a full message.
-pub struct GetDump<'d, 'a> {
-    d: &'d mut nl::Dump<'a>,
-}
-impl GetDump<'_, '_> {
-    /// Writes one entry (a message whose fixed header is the request's).
-    /// `Ok(true)`: written, advance the cursor; `Ok(false)`: the message is full,
-    /// return `Dumped::More` without advancing.
-    pub fn entry(&mut self, f: impl FnOnce(&mut GetDumpEntry<'_>)) -> nl::Result<bool> {
-        let hdr = self.d.request().fixed_header();
-        self.d
-            .entry(
-                cmd::GET,
-                |w| {
-                    w.set_header(hdr);
-                    f(&mut GetDumpEntry { w })
-                },
-            )
-    }
-    /// Entries written in this call so far.
-    pub fn written(&self) -> u32 {
-        self.d.written()
-    }
-}
-/// One entry of the dump being written.
-pub struct GetDumpEntry<'w> {
-    w: &'w mut nl::Writer,
-}
-impl GetDumpEntry<'_> {
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.w.set_header(&h.to_bytes());
-        self
-    }
-}
-impl Sink for GetDumpEntry<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
-    }
-}
-impl GetReplyAttrs for GetDumpEntry<'_> {}
-/// The reply to a `incr` do request; attribute setters in [`IncrReplyAttrs`].
-pub struct IncrReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> IncrReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &IncrRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &IncrRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::INCR, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.r.set_header(&h.to_bytes());
-        self
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for IncrReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl IncrReplyAttrs for IncrReply<'_> {}
-/// The reply to a `update-flags` do request; attribute setters in [`UpdateFlagsReplyAttrs`].
-pub struct UpdateFlagsReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> UpdateFlagsReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &UpdateFlagsRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &UpdateFlagsRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::UPDATE_FLAGS, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.r.set_header(&h.to_bytes());
-        self
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for UpdateFlagsReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl UpdateFlagsReplyAttrs for UpdateFlagsReply<'_> {}
-/// The reply to a `fill` do request; attribute setters in [`FillReplyAttrs`].
-pub struct FillReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> FillReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &FillRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &FillRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::FILL, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.r.set_header(&h.to_bytes());
-        self
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for FillReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl FillReplyAttrs for FillReply<'_> {}
-/// The reply to a `clear` do request; attribute setters in [`ClearReplyAttrs`].
-pub struct ClearReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> ClearReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &ClearRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &ClearRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::CLEAR, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.r.set_header(&h.to_bytes());
-        self
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for ClearReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl ClearReplyAttrs for ClearReply<'_> {}
-/// The reply to a `stats` do request; attribute setters in [`StatsReplyAttrs`].
-pub struct StatsReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> StatsReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &StatsRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &StatsRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::STATS, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.r.set_header(&h.to_bytes());
-        self
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for StatsReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl StatsReplyAttrs for StatsReply<'_> {}
-/// The reply to a `pool-stats` do request; attribute setters in [`PoolStatsReplyAttrs`].
-pub struct PoolStatsReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> PoolStatsReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &PoolStatsRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &PoolStatsRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::POOL_STATS, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.r.set_header(&h.to_bytes());
-        self
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for PoolStatsReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl PoolStatsReplyAttrs for PoolStatsReply<'_> {}
-/// An entry was created, updated or deleted.
-///
-/// Sent to multicast group `changes` in every network namespace.
-pub struct ChangeNtf {
-    n: nl::Notification,
-}
-impl ChangeNtf {
-    /// A notification with the default size (fixed header all-zero until set).
-    pub fn new() -> nl::Result<Self> {
-        Self::with_size(nl::DEFAULT_SIZE)
-    }
-    /// A notification with room for `size` bytes of attributes.
-    pub fn with_size(size: usize) -> nl::Result<Self> {
-        Ok(Self {
-            n: nl::Notification::with_size(
-                &FAMILY,
-                cmd::CHANGE_NTF,
-                mcgrp::CHANGES,
-                size,
-            )?,
-        })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.n.set_header(&h.to_bytes());
-        self
-    }
-    /// Multicasts it (no listener is not an error).
-    pub fn send(self) -> nl::Result {
-        self.n.send()
-    }
-}
-impl Sink for ChangeNtf {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.n
-    }
-}
-impl GetReplyAttrs for ChangeNtf {}
-/// An entry was removed without a delete request: by clear, or because its lifetime ran out
-/// (noticed when the entry is next looked at).
-///
-/// Sent to multicast group `audit` in every network namespace.
-pub struct EvictNtf {
-    n: nl::Notification,
-}
-impl EvictNtf {
-    /// A notification with the default size (fixed header all-zero until set).
-    pub fn new() -> nl::Result<Self> {
-        Self::with_size(nl::DEFAULT_SIZE)
-    }
-    /// A notification with room for `size` bytes of attributes.
-    pub fn with_size(size: usize) -> nl::Result<Self> {
-        Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, cmd::EVICT_NTF, mcgrp::AUDIT, size)?,
-        })
-    }
-    /// Sets the message's fixed header.
-    pub fn set_header(&mut self, h: &KvHdr) -> &mut Self {
-        self.n.set_header(&h.to_bytes());
-        self
-    }
-    /// Multicasts it (no listener is not an error).
-    pub fn send(self) -> nl::Result {
-        self.n.send()
-    }
-}
-impl Sink for EvictNtf {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.n
-    }
-}
-impl EvictNtfAttrs for EvictNtf {}
 /// The `nlkv` family's request handlers: one method per do and dump (default: `EOPNOTSUPP`).
 /// Implement it with `#[vtable]` on a type of yours and register with [`register`]. Handlers
 /// run in process context and in parallel (the family sets `parallel_ops`): lock shared state yourself.
@@ -2198,15 +603,13 @@ pub trait NlkvHandler: Sized + 'static {
     /// Create or replace an entry.
     ///
     /// Needs CAP_NET_ADMIN (admin-perm).
-    fn set(req: &SetRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn set(_req: &SetRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Read one entry, or dump the namespace.
     ///
     /// Unprivileged.
-    fn get(req: &GetRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn get(_req: &GetRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Cursor of a `get` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start unless a start hook sets it).
@@ -2215,83 +618,69 @@ pub trait NlkvHandler: Sized + 'static {
     ///
     /// Dump of `get`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.
     fn get_dump(
-        req: &GetDumpRequest<'_>,
-        dump: &mut GetDump<'_, '_>,
-        state: &mut Self::GetDumpState,
+        _req: &GetDumpRequest<'_>,
+        _dump: &mut GetDump<'_, '_>,
+        _state: &mut Self::GetDumpState,
     ) -> nl::Result<nl::Dumped> {
-        let _ = (req, dump, state);
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Remove an entry.
     ///
     /// Needs CAP_NET_ADMIN (admin-perm).
-    fn delete(req: &DeleteRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn delete(_req: &DeleteRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Add a signed delta to a counter entry, creating it at zero if missing.
     ///
     /// Needs CAP_NET_ADMIN in the netns' user namespace (uns-admin-perm).
-    fn incr(req: &IncrRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn incr(_req: &IncrRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Change some flags of an entry, leaving the others as they are.
     ///
     /// Needs CAP_NET_ADMIN (admin-perm).
-    fn update_flags(req: &UpdateFlagsRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn update_flags(_req: &UpdateFlagsRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Create many counter entries named key-prefix followed by a number, for testing dumps.
     ///
     /// Needs CAP_NET_ADMIN (admin-perm).
-    fn fill(req: &FillRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn fill(_req: &FillRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Remove every entry of the namespace that is not persistent.
     ///
     /// Needs CAP_NET_ADMIN (admin-perm).
-    fn clear(req: &ClearRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn clear(_req: &ClearRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Store-wide counters. Registered only in kernels with networking (config-cond net),
     /// which is every kernel a genetlink module loads in.
     ///
     /// Unprivileged.
-    fn stats(req: &StatsRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn stats(_req: &StatsRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Never served by the project's test kernels: config-cond page-pool, which their
     /// configuration leaves off, so the op is not registered (shows config-cond at work).
     ///
     /// Unprivileged.
-    fn pool_stats(req: &PoolStatsRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn pool_stats(_req: &PoolStatsRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Hook `nlkv-post-write`: runs after the do handlers of the ops naming it. Only called when implemented (split-policy families).
-    fn nlkv_post_write(req: &nl::Request<'_>) {
-        let _ = req;
-    }
+    fn nlkv_post_write(_req: &nl::Request<'_>) {}
     /// Hook `nlkv-pre-write`: runs before the do handlers of the ops naming it; an error skips the handler. Only called when implemented (split-policy families).
-    fn nlkv_pre_write(req: &nl::Request<'_>) -> nl::Result {
-        let _ = req;
+    fn nlkv_pre_write(_req: &nl::Request<'_>) -> nl::Result {
         Ok(())
     }
     /// Hook `nlkv-dump-done` (dump `done` of `get`): runs once when a dump ends (finished, failed, or its socket closed), with the state the last call left, to release what the start hook took. Not implemented: no `done` callback.
-    fn nlkv_dump_done(state: &mut Self::GetDumpState) {
-        let _ = state;
-    }
+    fn nlkv_dump_done(_state: &mut Self::GetDumpState) {}
     /// Hook `nlkv-dump-start` (dump `start` of `get`): runs once before the first dumpit with the parsed dump request and the `Default` state, which it may initialise; an error ends the dump before anything is sent. Not implemented: no `start` callback, the dump begins with the `Default` state.
     fn nlkv_dump_start(
-        req: &nl::Request<'_>,
-        state: &mut Self::GetDumpState,
+        _req: &nl::Request<'_>,
+        _state: &mut Self::GetDumpState,
     ) -> nl::Result {
-        let _ = (req, state);
         Ok(())
     }
 }
@@ -2304,7 +693,7 @@ impl<H: NlkvHandler> nl::Operation for SetOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(SET_DO_POLICY.as_ref());
     type DumpState = ();
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::set(&SetRequest { raw: req })
+        H::set(&SetRequest { src: req })
     }
     fn pre_doit(req: &nl::Request<'_>) -> nl::Result {
         H::nlkv_pre_write(req)
@@ -2323,7 +712,7 @@ impl<H: NlkvHandler> nl::Operation for GetOp<H> {
     const DUMP_POLICY: Option<nl::PolicyRef> = Some(GET_DUMP_POLICY.as_ref());
     type DumpState = H::GetDumpState;
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::get(&GetRequest { raw: req })
+        H::get(&GetRequest { src: req })
     }
     fn start(req: &nl::Request<'_>, state: &mut H::GetDumpState) -> nl::Result {
         H::nlkv_dump_start(req, state)
@@ -2336,7 +725,7 @@ impl<H: NlkvHandler> nl::Operation for GetOp<H> {
         state: &mut H::GetDumpState,
     ) -> nl::Result<nl::Dumped> {
         let raw = dump.request();
-        H::get_dump(&GetDumpRequest { raw: &raw }, &mut GetDump { d: dump }, state)
+        H::get_dump(&GetDumpRequest { src: &raw }, &mut GetDump { d: dump }, state)
     }
 }
 /// The `delete` command, served by the handler `H`.
@@ -2346,7 +735,7 @@ impl<H: NlkvHandler> nl::Operation for DeleteOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(DELETE_DO_POLICY.as_ref());
     type DumpState = ();
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::delete(&DeleteRequest { raw: req })
+        H::delete(&DeleteRequest { src: req })
     }
 }
 /// The `incr` command, served by the handler `H`.
@@ -2356,7 +745,7 @@ impl<H: NlkvHandler> nl::Operation for IncrOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(INCR_DO_POLICY.as_ref());
     type DumpState = ();
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::incr(&IncrRequest { raw: req })
+        H::incr(&IncrRequest { src: req })
     }
 }
 /// The `update-flags` command, served by the handler `H`.
@@ -2366,7 +755,7 @@ impl<H: NlkvHandler> nl::Operation for UpdateFlagsOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(UPDATE_FLAGS_DO_POLICY.as_ref());
     type DumpState = ();
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::update_flags(&UpdateFlagsRequest { raw: req })
+        H::update_flags(&UpdateFlagsRequest { src: req })
     }
 }
 /// The `fill` command, served by the handler `H`.
@@ -2376,7 +765,7 @@ impl<H: NlkvHandler> nl::Operation for FillOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(FILL_DO_POLICY.as_ref());
     type DumpState = ();
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::fill(&FillRequest { raw: req })
+        H::fill(&FillRequest { src: req })
     }
 }
 /// The `clear` command, served by the handler `H`.
@@ -2385,7 +774,7 @@ pub(crate) struct ClearOp<H>(PhantomData<H>);
 impl<H: NlkvHandler> nl::Operation for ClearOp<H> {
     type DumpState = ();
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::clear(&ClearRequest { raw: req })
+        H::clear(&ClearRequest { src: req })
     }
 }
 /// The `stats` command, served by the handler `H`.
@@ -2396,7 +785,7 @@ pub(crate) struct StatsOp<H>(PhantomData<H>);
 impl<H: NlkvHandler> nl::Operation for StatsOp<H> {
     type DumpState = ();
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::stats(&StatsRequest { raw: req })
+        H::stats(&StatsRequest { src: req })
     }
 }
 /// The `pool-stats` command, served by the handler `H`.
@@ -2407,7 +796,7 @@ pub(crate) struct PoolStatsOp<H>(PhantomData<H>);
 impl<H: NlkvHandler> nl::Operation for PoolStatsOp<H> {
     type DumpState = ();
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::pool_stats(&PoolStatsRequest { raw: req })
+        H::pool_stats(&PoolStatsRequest { src: req })
     }
 }
 /// The ops table of the family for handler `H`.

@@ -9,6 +9,7 @@ use core::marker::PhantomData;
 /// The support layer (`nl::Error`, `nl::Result`, `nl::Dumped`...), re-exported for handlers.
 pub(crate) use crate::nlspec_support as nl;
 pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
+use crate::nlspec_support::Policy;
 /// Family name.
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlctrl";
 /// Family version.
@@ -125,1070 +126,227 @@ pub mod mcgrp {
 ///
 /// C: `NLCTRL_GENL_NAMSIZ`.
 pub const GENL_NAMSIZ: u64 = 16;
-/// Capabilities and permission requirements of one command (GENL_* bits).
-///
-/// Bit set of `op-flags`; bits not in the spec are kept.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct OpFlags(pub u32);
-impl OpFlags {
-    /// The command needs CAP_NET_ADMIN in the initial user namespace.
-    /// `admin-perm` (C: `NLCTRL_OP_FLAGS_ADMIN_PERM`).
-    pub const ADMIN_PERM: Self = Self(1);
-    /// The command can be used as a do (single request, single reply).
-    /// `cmd-cap-do` (C: `NLCTRL_OP_FLAGS_CMD_CAP_DO`).
-    pub const CMD_CAP_DO: Self = Self(2);
-    /// The command can be used as a dump (NLM_F_DUMP, multi-part reply).
-    /// `cmd-cap-dump` (C: `NLCTRL_OP_FLAGS_CMD_CAP_DUMP`).
-    pub const CMD_CAP_DUMP: Self = Self(4);
-    /// The command validates its attributes against a policy.
-    /// `cmd-cap-haspol` (C: `NLCTRL_OP_FLAGS_CMD_CAP_HASPOL`).
-    pub const CMD_CAP_HASPOL: Self = Self(8);
-    /// The command needs CAP_NET_ADMIN in the user namespace owning the netns.
-    /// `uns-admin-perm` (C: `NLCTRL_OP_FLAGS_UNS_ADMIN_PERM`).
-    pub const UNS_ADMIN_PERM: Self = Self(16);
-    /// Spec names and bits of the known flags.
-    pub const NAMED: &'static [(&'static str, Self)] = &[
-        ("admin-perm", Self::ADMIN_PERM),
-        ("cmd-cap-do", Self::CMD_CAP_DO),
-        ("cmd-cap-dump", Self::CMD_CAP_DUMP),
-        ("cmd-cap-haspol", Self::CMD_CAP_HASPOL),
-        ("uns-admin-perm", Self::UNS_ADMIN_PERM),
-    ];
-    /// No bit set.
-    pub const EMPTY: Self = Self(0);
-    /// Every known bit.
-    pub const ALL: Self = Self(31);
-    /// No bit set ([`Self::EMPTY`]).
-    pub const fn empty() -> Self {
-        Self::EMPTY
-    }
-    /// Every known bit ([`Self::ALL`]).
-    pub const fn all() -> Self {
-        Self::ALL
-    }
-    /// The raw bits.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// No bit set?
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// All bits of `other` set?
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Any bit of `other` set?
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// Bits not in the spec.
-    pub const fn unknown_bits(self) -> u32 {
-        self.0 & !Self::ALL.0
-    }
-    /// Each set bit (known or not) as its own value, lowest first.
-    pub fn iter(self) -> impl Iterator<Item = Self> + Clone {
-        (0..u32::BITS).map(|b| 1u32 << b).filter(move |b| self.0 & b != 0).map(Self)
-    }
-    /// The spec names of the set bits the spec defines.
-    pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
-        Self::NAMED
-            .iter()
-            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
-            .map(|(n, _)| *n)
+nl::flags_type! {
+    /// Capabilities and permission requirements of one command (GENL_* bits).
+    pub struct OpFlags(u32) {
+        /// The command needs CAP_NET_ADMIN in the initial user namespace.
+        ADMIN_PERM = 1 => "admin-perm",
+        /// The command can be used as a do (single request, single reply).
+        CMD_CAP_DO = 2 => "cmd-cap-do",
+        /// The command can be used as a dump (NLM_F_DUMP, multi-part reply).
+        CMD_CAP_DUMP = 4 => "cmd-cap-dump",
+        /// The command validates its attributes against a policy.
+        CMD_CAP_HASPOL = 8 => "cmd-cap-haspol",
+        /// The command needs CAP_NET_ADMIN in the user namespace owning the netns.
+        UNS_ADMIN_PERM = 16 => "uns-admin-perm",
     }
 }
-impl core::fmt::Debug for OpFlags {
-    /// Set flags by name, `|`-separated, unknown bits in hex; `(empty)` for none.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if self.0 == 0 {
-            return f.write_str("(empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for (n, v) in Self::NAMED {
-            if v.0 != 0 && self.contains(*v) {
-                f.write_str(sep)?;
-                f.write_str(n)?;
-                sep = " | ";
-                rest &= !v.0;
-            }
-        }
-        if rest != 0 {
-            f.write_str(sep)?;
-            write!(f, "{rest:#x}")?;
-        }
-        Ok(())
-    }
-}
-impl core::ops::BitOr for OpFlags {
-    type Output = Self;
-    fn bitor(self, o: Self) -> Self {
-        Self(self.0 | o.0)
-    }
-}
-impl core::ops::BitOrAssign for OpFlags {
-    fn bitor_assign(&mut self, o: Self) {
-        self.0 |= o.0;
-    }
-}
-impl core::ops::BitAnd for OpFlags {
-    type Output = Self;
-    fn bitand(self, o: Self) -> Self {
-        Self(self.0 & o.0)
-    }
-}
-impl core::ops::Not for OpFlags {
-    type Output = Self;
-    /// The known bits not set (unknown bits are cleared).
-    fn not(self) -> Self {
-        Self(!self.0 & Self::ALL.0)
-    }
-}
-impl From<u32> for OpFlags {
-    fn from(v: u32) -> Self {
-        Self(v)
-    }
-}
-impl From<OpFlags> for u32 {
-    fn from(v: OpFlags) -> Self {
-        v.0
-    }
-}
-/// How a policy entry validates an attribute (enum netlink_attribute_type).
-///
-/// Values of `attr-type`; values not in the spec are kept, not rejected.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct AttrType(pub u32);
-impl AttrType {
-    /// Not a valid policy type.
-    /// `invalid` (C: `NLCTRL_ATTR_TYPE_INVALID`).
-    pub const INVALID: Self = Self(0);
-    /// Presence only, no payload.
-    /// `flag` (C: `NLCTRL_ATTR_TYPE_FLAG`).
-    pub const FLAG: Self = Self(1);
-    /// Unsigned 8-bit integer.
-    /// `u8` (C: `NLCTRL_ATTR_TYPE_U8`).
-    pub const U8: Self = Self(2);
-    /// Unsigned 16-bit integer.
-    /// `u16` (C: `NLCTRL_ATTR_TYPE_U16`).
-    pub const U16: Self = Self(3);
-    /// Unsigned 32-bit integer.
-    /// `u32` (C: `NLCTRL_ATTR_TYPE_U32`).
-    pub const U32: Self = Self(4);
-    /// Unsigned 64-bit integer.
-    /// `u64` (C: `NLCTRL_ATTR_TYPE_U64`).
-    pub const U64: Self = Self(5);
-    /// Signed 8-bit integer.
-    /// `s8` (C: `NLCTRL_ATTR_TYPE_S8`).
-    pub const S8: Self = Self(6);
-    /// Signed 16-bit integer.
-    /// `s16` (C: `NLCTRL_ATTR_TYPE_S16`).
-    pub const S16: Self = Self(7);
-    /// Signed 32-bit integer.
-    /// `s32` (C: `NLCTRL_ATTR_TYPE_S32`).
-    pub const S32: Self = Self(8);
-    /// Signed 64-bit integer.
-    /// `s64` (C: `NLCTRL_ATTR_TYPE_S64`).
-    pub const S64: Self = Self(9);
-    /// Opaque bytes, optionally length-limited.
-    /// `binary` (C: `NLCTRL_ATTR_TYPE_BINARY`).
-    pub const BINARY: Self = Self(10);
-    /// Characters, NUL termination optional.
-    /// `string` (C: `NLCTRL_ATTR_TYPE_STRING`).
-    pub const STRING: Self = Self(11);
-    /// Characters that must be NUL-terminated.
-    /// `nul-string` (C: `NLCTRL_ATTR_TYPE_NUL_STRING`).
-    pub const NUL_STRING: Self = Self(12);
-    /// A nest of attributes with their own policy.
-    /// `nested` (C: `NLCTRL_ATTR_TYPE_NESTED`).
-    pub const NESTED: Self = Self(13);
-    /// A nest of nests, each validated by the same policy.
-    /// `nested-array` (C: `NLCTRL_ATTR_TYPE_NESTED_ARRAY`).
-    pub const NESTED_ARRAY: Self = Self(14);
-    /// A value/selector pair of 32-bit masks.
-    /// `bitfield32` (C: `NLCTRL_ATTR_TYPE_BITFIELD32`).
-    pub const BITFIELD32: Self = Self(15);
-    /// Signed integer of 4 or 8 bytes.
-    /// `sint` (C: `NLCTRL_ATTR_TYPE_SINT`).
-    pub const SINT: Self = Self(16);
-    /// Unsigned integer of 4 or 8 bytes.
-    /// `uint` (C: `NLCTRL_ATTR_TYPE_UINT`).
-    pub const UINT: Self = Self(17);
-    /// Every value the spec defines.
-    pub const fn known_values() -> &'static [Self] {
-        &[
-            Self::INVALID,
-            Self::FLAG,
-            Self::U8,
-            Self::U16,
-            Self::U32,
-            Self::U64,
-            Self::S8,
-            Self::S16,
-            Self::S32,
-            Self::S64,
-            Self::BINARY,
-            Self::STRING,
-            Self::NUL_STRING,
-            Self::NESTED,
-            Self::NESTED_ARRAY,
-            Self::BITFIELD32,
-            Self::SINT,
-            Self::UINT,
-        ]
-    }
-    /// The spec name of this value; `None` if it is unknown.
-    pub const fn name(self) -> Option<&'static str> {
-        match self.0 {
-            0 => Some("invalid"),
-            1 => Some("flag"),
-            2 => Some("u8"),
-            3 => Some("u16"),
-            4 => Some("u32"),
-            5 => Some("u64"),
-            6 => Some("s8"),
-            7 => Some("s16"),
-            8 => Some("s32"),
-            9 => Some("s64"),
-            10 => Some("binary"),
-            11 => Some("string"),
-            12 => Some("nul-string"),
-            13 => Some("nested"),
-            14 => Some("nested-array"),
-            15 => Some("bitfield32"),
-            16 => Some("sint"),
-            17 => Some("uint"),
-            _ => None,
-        }
-    }
-    /// The value with spec name `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 18] = [
-            ("invalid", Self::INVALID),
-            ("flag", Self::FLAG),
-            ("u8", Self::U8),
-            ("u16", Self::U16),
-            ("u32", Self::U32),
-            ("u64", Self::U64),
-            ("s8", Self::S8),
-            ("s16", Self::S16),
-            ("s32", Self::S32),
-            ("s64", Self::S64),
-            ("binary", Self::BINARY),
-            ("string", Self::STRING),
-            ("nul-string", Self::NUL_STRING),
-            ("nested", Self::NESTED),
-            ("nested-array", Self::NESTED_ARRAY),
-            ("bitfield32", Self::BITFIELD32),
-            ("sint", Self::SINT),
-            ("uint", Self::UINT),
-        ];
-        table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-    /// Whether the spec defines this value.
-    pub const fn is_known(self) -> bool {
-        self.name().is_some()
-    }
-}
-impl core::fmt::Debug for AttrType {
-    /// The spec name, or `Type(value)` for a value the spec does not define.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "AttrType({})", self.0),
-        }
-    }
-}
-impl From<u32> for AttrType {
-    fn from(v: u32) -> Self {
-        Self(v)
-    }
-}
-impl From<AttrType> for u32 {
-    fn from(v: AttrType) -> Self {
-        v.0
+nl::enum_type! {
+    /// How a policy entry validates an attribute (enum netlink_attribute_type).
+    pub struct AttrType(u32) {
+        /// Not a valid policy type.
+        INVALID = 0 => "invalid",
+        /// Presence only, no payload.
+        FLAG = 1 => "flag",
+        /// Unsigned 8-bit integer.
+        U8 = 2 => "u8",
+        /// Unsigned 16-bit integer.
+        U16 = 3 => "u16",
+        /// Unsigned 32-bit integer.
+        U32 = 4 => "u32",
+        /// Unsigned 64-bit integer.
+        U64 = 5 => "u64",
+        /// Signed 8-bit integer.
+        S8 = 6 => "s8",
+        /// Signed 16-bit integer.
+        S16 = 7 => "s16",
+        /// Signed 32-bit integer.
+        S32 = 8 => "s32",
+        /// Signed 64-bit integer.
+        S64 = 9 => "s64",
+        /// Opaque bytes, optionally length-limited.
+        BINARY = 10 => "binary",
+        /// Characters, NUL termination optional.
+        STRING = 11 => "string",
+        /// Characters that must be NUL-terminated.
+        NUL_STRING = 12 => "nul-string",
+        /// A nest of attributes with their own policy.
+        NESTED = 13 => "nested",
+        /// A nest of nests, each validated by the same policy.
+        NESTED_ARRAY = 14 => "nested-array",
+        /// A value/selector pair of 32-bit masks.
+        BITFIELD32 = 15 => "bitfield32",
+        /// Signed integer of 4 or 8 bytes.
+        SINT = 16 => "sint",
+        /// Unsigned integer of 4 or 8 bytes.
+        UINT = 17 => "uint",
     }
 }
 /// Request policy of `getfamily` (do).
-///
-/// Entries: 2 = family-name, max-len 15.
-static GETFAMILY_DO_POLICY: nl::PolicyTable<3> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::string(15),
-]);
+static GETFAMILY_DO_POLICY: nl::PolicyTable<
+    { attrs::ctrl_attrs::FAMILY_NAME as usize + 1 },
+> = nl::PolicyTable::new().with(attrs::ctrl_attrs::FAMILY_NAME, Policy::string(15));
 /// Request policy of `getpolicy` (dump).
-///
-/// Entries: 2 = family-name, max-len 15; 1 = family-id; 10 = op.
-static GETPOLICY_DUMP_POLICY: nl::PolicyTable<11> = nl::PolicyTable::new([
-    nl::Policy::unspec(),
-    nl::Policy::u16(),
-    nl::Policy::string(15),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::unspec(),
-    nl::Policy::u32(),
-]);
-/// Something attributes are written into: a reply, a dump entry, a notification, a nest.
-pub trait Sink {
-    /// The underlying writer.
-    fn writer(&mut self) -> &mut nl::Writer;
-}
-/// Iterator over repeated attributes (multi-attr, indexed arrays, type-value nests),
-/// decoding each.
-pub struct ArrayIter<'a, T> {
-    it: nl::Attrs<'a>,
-    only: Option<u16>,
-    f: fn(nl::Attr<'a>) -> nl::Result<T>,
-}
-impl<'a, T> ArrayIter<'a, T> {
-    fn new(
-        it: nl::Attrs<'a>,
-        only: Option<u16>,
-        f: fn(nl::Attr<'a>) -> nl::Result<T>,
-    ) -> Self {
-        Self { it, only, f }
+static GETPOLICY_DUMP_POLICY: nl::PolicyTable<{ attrs::ctrl_attrs::OP as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::ctrl_attrs::FAMILY_NAME, Policy::string(15))
+    .with(attrs::ctrl_attrs::FAMILY_ID, Policy::u16())
+    .with(attrs::ctrl_attrs::OP, Policy::u32());
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait GetfamilyReplyAttrs(attrs::ctrl_attrs) {
+        /// Numeric id the family was assigned when it registered.
+        family_id: FAMILY_ID => u16,
+        /// Name the family registered under.
+        family_name: FAMILY_NAME => str,
+        /// Version number the family declares.
+        version: VERSION => u32,
+        /// Length of the family's own fixed header after the genetlink header.
+        hdrsize: HDRSIZE => u32,
+        /// Highest attribute number the family accepts at the top level.
+        maxattr: MAXATTR => u32,
+        /// The family's commands, one nest each.
+        ops: OPS => array nest OpAttrsArray,
+        /// The family's multicast groups, one nest each.
+        mcast_groups: MCAST_GROUPS => array nest McastGroupAttrsArray,
     }
 }
-impl<'a, T> Iterator for ArrayIter<'a, T> {
-    type Item = nl::Result<T>;
-    fn next(&mut self) -> Option<nl::Result<T>> {
-        loop {
-            let a = match self.it.next()? {
-                Ok(a) => a,
-                Err(e) => return Some(Err(e)),
-            };
-            if let Some(t) = self.only {
-                if a.ty() != t {
-                    continue;
-                }
-            }
-            return Some((self.f)(a));
-        }
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait GetpolicyDumpReplyAttrs(attrs::ctrl_attrs) {
+        /// Numeric id the family was assigned when it registered.
+        family_id: FAMILY_ID => u16,
+        /// For each command, the index of the policy its do and dump requests use.
+        op_policy: OP_POLICY => slots OpPolicyAttrsSlots,
+        /// Policies, keyed first by policy index and then by attribute number; each leaf
+        /// describes how that attribute is validated.
+        policy: POLICY => slots PolicyAttrsSlots,
     }
 }
-/// Attributes of this message; in scope with `use` of this module.
-pub trait GetfamilyReplyAttrs: Sink + Sized {
-    /// Numeric id the family was assigned when it registered.
-    fn family_id(&mut self, v: u16) -> &mut Self {
-        let w = self.writer();
-        w.put_u16(attrs::ctrl_attrs::FAMILY_ID, v);
-        self
-    }
-    /// Name the family registered under.
-    fn family_name(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::ctrl_attrs::FAMILY_NAME, v);
-        self
-    }
-    /// Version number the family declares.
-    fn version(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::ctrl_attrs::VERSION, v);
-        self
-    }
-    /// Length of the family's own fixed header after the genetlink header.
-    fn hdrsize(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::ctrl_attrs::HDRSIZE, v);
-        self
-    }
-    /// Highest attribute number the family accepts at the top level.
-    fn maxattr(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::ctrl_attrs::MAXATTR, v);
-        self
-    }
-    /// The family's commands, one nest each.
-    fn ops(&mut self, f: impl FnOnce(&mut OpAttrsArray<'_>)) -> &mut Self {
-        let w = self.writer();
-        let nest = w.nest_start(attrs::ctrl_attrs::OPS);
-        f(
-            &mut OpAttrsArray {
-                w: &mut *w,
-                next: 0,
-            },
-        );
-        w.nest_end(nest);
-        self
-    }
-    /// The family's multicast groups, one nest each.
-    fn mcast_groups(
-        &mut self,
-        f: impl FnOnce(&mut McastGroupAttrsArray<'_>),
-    ) -> &mut Self {
-        let w = self.writer();
-        let nest = w.nest_start(attrs::ctrl_attrs::MCAST_GROUPS);
-        f(
-            &mut McastGroupAttrsArray {
-                w: &mut *w,
-                next: 0,
-            },
-        );
-        w.nest_end(nest);
-        self
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait NewmcastGrpAttrs(attrs::ctrl_attrs) {
+        /// Numeric id the family was assigned when it registered.
+        family_id: FAMILY_ID => u16,
+        /// Name the family registered under.
+        family_name: FAMILY_NAME => str,
+        /// The family's multicast groups, one nest each.
+        mcast_groups: MCAST_GROUPS => array nest McastGroupAttrsArray,
     }
 }
-/// Attributes of this message; in scope with `use` of this module.
-pub trait GetpolicyDumpReplyAttrs: Sink + Sized {
-    /// Numeric id the family was assigned when it registered.
-    fn family_id(&mut self, v: u16) -> &mut Self {
-        let w = self.writer();
-        w.put_u16(attrs::ctrl_attrs::FAMILY_ID, v);
-        self
-    }
-    /// For each command, the index of the policy its do and dump requests use.
-    fn op_policy(&mut self, f: impl FnOnce(&mut OpPolicyAttrsSlots<'_>)) -> &mut Self {
-        let w = self.writer();
-        let nest = w.nest_start(attrs::ctrl_attrs::OP_POLICY);
-        f(&mut OpPolicyAttrsSlots { w: &mut *w });
-        w.nest_end(nest);
-        self
-    }
-    /// Policies, keyed first by policy index and then by attribute number; each leaf
-    /// describes how that attribute is validated.
-    fn policy(&mut self, f: impl FnOnce(&mut PolicyAttrsSlots<'_>)) -> &mut Self {
-        let w = self.writer();
-        let nest = w.nest_start(attrs::ctrl_attrs::POLICY);
-        f(&mut PolicyAttrsSlots { w: &mut *w });
-        w.nest_end(nest);
-        self
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait DelmcastGrpAttrs(attrs::ctrl_attrs) {
+        /// Numeric id the family was assigned when it registered.
+        family_id: FAMILY_ID => u16,
+        /// Name the family registered under.
+        family_name: FAMILY_NAME => str,
+        /// The family's multicast groups, one nest each.
+        mcast_groups: MCAST_GROUPS => array nest McastGroupAttrsArray,
     }
 }
-/// Attributes of this message; in scope with `use` of this module.
-pub trait NewmcastGrpAttrs: Sink + Sized {
-    /// Numeric id the family was assigned when it registered.
-    fn family_id(&mut self, v: u16) -> &mut Self {
-        let w = self.writer();
-        w.put_u16(attrs::ctrl_attrs::FAMILY_ID, v);
-        self
-    }
-    /// Name the family registered under.
-    fn family_name(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::ctrl_attrs::FAMILY_NAME, v);
-        self
-    }
-    /// The family's multicast groups, one nest each.
-    fn mcast_groups(
-        &mut self,
-        f: impl FnOnce(&mut McastGroupAttrsArray<'_>),
-    ) -> &mut Self {
-        let w = self.writer();
-        let nest = w.nest_start(attrs::ctrl_attrs::MCAST_GROUPS);
-        f(
-            &mut McastGroupAttrsArray {
-                w: &mut *w,
-                next: 0,
-            },
-        );
-        w.nest_end(nest);
-        self
+nl::attrs! {
+    /// Attributes of a `op-attrs` nest.
+    pub trait OpAttrsAttrs(attrs::op_attrs) for OpAttrsWriter, array OpAttrsArray {
+        /// Command number.
+        id: ID => u32,
+        /// What the command supports and which permission it needs.
+        flags: FLAGS => u32 as OpFlags,
     }
 }
-/// Attributes of this message; in scope with `use` of this module.
-pub trait DelmcastGrpAttrs: Sink + Sized {
-    /// Numeric id the family was assigned when it registered.
-    fn family_id(&mut self, v: u16) -> &mut Self {
-        let w = self.writer();
-        w.put_u16(attrs::ctrl_attrs::FAMILY_ID, v);
-        self
-    }
-    /// Name the family registered under.
-    fn family_name(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::ctrl_attrs::FAMILY_NAME, v);
-        self
-    }
-    /// The family's multicast groups, one nest each.
-    fn mcast_groups(
-        &mut self,
-        f: impl FnOnce(&mut McastGroupAttrsArray<'_>),
-    ) -> &mut Self {
-        let w = self.writer();
-        let nest = w.nest_start(attrs::ctrl_attrs::MCAST_GROUPS);
-        f(
-            &mut McastGroupAttrsArray {
-                w: &mut *w,
-                next: 0,
-            },
-        );
-        w.nest_end(nest);
-        self
+nl::attrs! {
+    /// Attributes of a `mcast-group-attrs` nest.
+    pub trait McastGroupAttrsAttrs(attrs::mcast_group_attrs) for McastGroupAttrsWriter, array McastGroupAttrsArray {
+        /// Group name, unique within the family.
+        name: NAME => str,
+        /// Global group id to pass to NETLINK_ADD_MEMBERSHIP.
+        id: ID => u32,
     }
 }
-/// Attributes of a `op-attrs` nest.
-pub trait OpAttrsAttrs: Sink + Sized {
-    /// Command number.
-    fn id(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::op_attrs::ID, v);
-        self
-    }
-    /// What the command supports and which permission it needs.
-    fn flags(&mut self, v: OpFlags) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::op_attrs::FLAGS, v.0 as u32);
-        self
-    }
-}
-/// Writes the attributes of a `op-attrs` nest.
-pub struct OpAttrsWriter<'w> {
-    w: &'w mut nl::Writer,
-}
-impl Sink for OpAttrsWriter<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
-    }
-}
-impl OpAttrsAttrs for OpAttrsWriter<'_> {}
-/// Writes an indexed array of `op-attrs` nests.
-pub struct OpAttrsArray<'w> {
-    w: &'w mut nl::Writer,
-    next: u16,
-}
-impl OpAttrsArray<'_> {
-    /// Appends the next element (indexes count from 0).
-    pub fn entry(&mut self, f: impl FnOnce(&mut OpAttrsWriter<'_>)) -> &mut Self {
-        let nest = self.w.nest_start(self.next);
-        f(&mut OpAttrsWriter { w: &mut *self.w });
-        self.w.nest_end(nest);
-        self.next += 1;
-        self
+nl::attrs! {
+    /// Attributes of a `policy-attrs` nest.
+    pub trait PolicyAttrsAttrs(attrs::policy_attrs) for PolicyAttrsWriter, slots PolicyAttrsSlots {
+        /// Kind of validation.
+        type_: TYPE => u32 as AttrType,
+        /// Lowest accepted value of a signed integer.
+        min_value_s: MIN_VALUE_S => s64,
+        /// Highest accepted value of a signed integer.
+        max_value_s: MAX_VALUE_S => s64,
+        /// Lowest accepted value of an unsigned integer.
+        min_value_u: MIN_VALUE_U => u64 pad(PAD),
+        /// Highest accepted value of an unsigned integer.
+        max_value_u: MAX_VALUE_U => u64 pad(PAD),
+        /// Shortest accepted payload of a binary or string.
+        min_length: MIN_LENGTH => u32,
+        /// Longest accepted payload of a binary or string.
+        max_length: MAX_LENGTH => u32,
+        /// Index of the policy that validates the inside of a nest.
+        policy_idx: POLICY_IDX => u32,
+        /// Highest attribute number accepted inside that nest.
+        policy_maxtype: POLICY_MAXTYPE => u32,
+        /// Bits a bitfield32 may set.
+        bitfield32_mask: BITFIELD32_MASK => u32,
+        /// Bits an unsigned integer may set.
+        mask: MASK => u64 pad(PAD),
     }
 }
-/// Attributes of a `mcast-group-attrs` nest.
-pub trait McastGroupAttrsAttrs: Sink + Sized {
-    /// Group name, unique within the family.
-    fn name(&mut self, v: &str) -> &mut Self {
-        let w = self.writer();
-        w.put_str(attrs::mcast_group_attrs::NAME, v);
-        self
-    }
-    /// Global group id to pass to NETLINK_ADD_MEMBERSHIP.
-    fn id(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::mcast_group_attrs::ID, v);
-        self
+nl::attrs! {
+    /// Attributes of a `op-policy-attrs` nest.
+    pub trait OpPolicyAttrsAttrs(attrs::op_policy_attrs) for OpPolicyAttrsWriter, slots OpPolicyAttrsSlots {
+        /// Policy index for do requests.
+        do_: DO => u32,
+        /// Policy index for dump requests.
+        dump: DUMP => u32,
     }
 }
-/// Writes the attributes of a `mcast-group-attrs` nest.
-pub struct McastGroupAttrsWriter<'w> {
-    w: &'w mut nl::Writer,
-}
-impl Sink for McastGroupAttrsWriter<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
+nl::request! {
+    /// A `getfamily` do request (validated against its policy).
+    pub struct GetfamilyRequest(attrs::ctrl_attrs) {
+        /// Name the family registered under.
+        family_name: FAMILY_NAME => str,
     }
 }
-impl McastGroupAttrsAttrs for McastGroupAttrsWriter<'_> {}
-/// Writes an indexed array of `mcast-group-attrs` nests.
-pub struct McastGroupAttrsArray<'w> {
-    w: &'w mut nl::Writer,
-    next: u16,
+nl::request! {
+    /// A `getfamily` dump request (validated against its policy).
+    pub struct GetfamilyDumpRequest(attrs::ctrl_attrs) {}
 }
-impl McastGroupAttrsArray<'_> {
-    /// Appends the next element (indexes count from 0).
-    pub fn entry(
-        &mut self,
-        f: impl FnOnce(&mut McastGroupAttrsWriter<'_>),
-    ) -> &mut Self {
-        let nest = self.w.nest_start(self.next);
-        f(
-            &mut McastGroupAttrsWriter {
-                w: &mut *self.w,
-            },
-        );
-        self.w.nest_end(nest);
-        self.next += 1;
-        self
+nl::request! {
+    /// A `getpolicy` dump request (validated against its policy).
+    pub struct GetpolicyDumpRequest(attrs::ctrl_attrs) {
+        /// Name the family registered under.
+        family_name: FAMILY_NAME => str,
+        /// Numeric id the family was assigned when it registered.
+        family_id: FAMILY_ID => u16,
+        /// Restricts a policy dump to this one command.
+        op: OP => u32,
     }
 }
-/// Attributes of a `policy-attrs` nest.
-pub trait PolicyAttrsAttrs: Sink + Sized {
-    /// Kind of validation.
-    fn type_(&mut self, v: AttrType) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::policy_attrs::TYPE, v.0 as u32);
-        self
-    }
-    /// Lowest accepted value of a signed integer.
-    fn min_value_s(&mut self, v: i64) -> &mut Self {
-        let w = self.writer();
-        w.put_s64(attrs::policy_attrs::MIN_VALUE_S, v);
-        self
-    }
-    /// Highest accepted value of a signed integer.
-    fn max_value_s(&mut self, v: i64) -> &mut Self {
-        let w = self.writer();
-        w.put_s64(attrs::policy_attrs::MAX_VALUE_S, v);
-        self
-    }
-    /// Lowest accepted value of an unsigned integer.
-    fn min_value_u(&mut self, v: u64) -> &mut Self {
-        let w = self.writer();
-        w.put_u64_pad(attrs::policy_attrs::MIN_VALUE_U, v, 11);
-        self
-    }
-    /// Highest accepted value of an unsigned integer.
-    fn max_value_u(&mut self, v: u64) -> &mut Self {
-        let w = self.writer();
-        w.put_u64_pad(attrs::policy_attrs::MAX_VALUE_U, v, 11);
-        self
-    }
-    /// Shortest accepted payload of a binary or string.
-    fn min_length(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::policy_attrs::MIN_LENGTH, v);
-        self
-    }
-    /// Longest accepted payload of a binary or string.
-    fn max_length(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::policy_attrs::MAX_LENGTH, v);
-        self
-    }
-    /// Index of the policy that validates the inside of a nest.
-    fn policy_idx(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::policy_attrs::POLICY_IDX, v);
-        self
-    }
-    /// Highest attribute number accepted inside that nest.
-    fn policy_maxtype(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::policy_attrs::POLICY_MAXTYPE, v);
-        self
-    }
-    /// Bits a bitfield32 may set.
-    fn bitfield32_mask(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::policy_attrs::BITFIELD32_MASK, v);
-        self
-    }
-    /// Bits an unsigned integer may set.
-    fn mask(&mut self, v: u64) -> &mut Self {
-        let w = self.writer();
-        w.put_u64_pad(attrs::policy_attrs::MASK, v, 11);
-        self
-    }
+nl::reply!(pub struct GetfamilyReply(GetfamilyRequest, cmd::GETFAMILY_REPLY): GetfamilyReplyAttrs);
+nl::dump!(pub struct GetfamilyDump, GetfamilyDumpEntry(cmd::GETFAMILY_REPLY): GetfamilyReplyAttrs);
+nl::dump!(pub struct GetpolicyDump, GetpolicyDumpEntry(cmd::GETPOLICY): GetpolicyDumpReplyAttrs);
+nl::notification! {
+    /// Sent to the notify group when a family registers.
+    ///
+    /// Sent to multicast group `notify` in every network namespace.
+    pub struct NewfamilyNtf(FAMILY, cmd::NEWFAMILY, mcgrp::NOTIFY): GetfamilyReplyAttrs
 }
-/// Writes the attributes of a `policy-attrs` nest.
-pub struct PolicyAttrsWriter<'w> {
-    w: &'w mut nl::Writer,
+nl::notification! {
+    /// Sent to the notify group when a family unregisters.
+    ///
+    /// Sent to multicast group `notify` in every network namespace.
+    pub struct DelfamilyNtf(FAMILY, cmd::DELFAMILY, mcgrp::NOTIFY): GetfamilyReplyAttrs
 }
-impl Sink for PolicyAttrsWriter<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
-    }
+nl::notification! {
+    /// Sent to the notify group when a family gains a multicast group.
+    ///
+    /// Sent to multicast group `notify` in every network namespace.
+    pub struct NewmcastGrpNtf(FAMILY, cmd::NEWMCAST_GRP, mcgrp::NOTIFY): NewmcastGrpAttrs
 }
-impl PolicyAttrsAttrs for PolicyAttrsWriter<'_> {}
-/// Writes `policy-attrs` nests whose attribute type carries a value.
-pub struct PolicyAttrsSlots<'w> {
-    w: &'w mut nl::Writer,
+nl::notification! {
+    /// Sent to the notify group when a family loses a multicast group.
+    ///
+    /// Sent to multicast group `notify` in every network namespace.
+    pub struct DelmcastGrpNtf(FAMILY, cmd::DELMCAST_GRP, mcgrp::NOTIFY): DelmcastGrpAttrs
 }
-impl PolicyAttrsSlots<'_> {
-    /// Appends a nest with attribute type `ty`.
-    pub fn entry(
-        &mut self,
-        ty: u16,
-        f: impl FnOnce(&mut PolicyAttrsWriter<'_>),
-    ) -> &mut Self {
-        let nest = self.w.nest_start(ty);
-        f(
-            &mut PolicyAttrsWriter {
-                w: &mut *self.w,
-            },
-        );
-        self.w.nest_end(nest);
-        self
-    }
-}
-/// Attributes of a `op-policy-attrs` nest.
-pub trait OpPolicyAttrsAttrs: Sink + Sized {
-    /// Policy index for do requests.
-    fn do_(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::op_policy_attrs::DO, v);
-        self
-    }
-    /// Policy index for dump requests.
-    fn dump(&mut self, v: u32) -> &mut Self {
-        let w = self.writer();
-        w.put_u32(attrs::op_policy_attrs::DUMP, v);
-        self
-    }
-}
-/// Writes the attributes of a `op-policy-attrs` nest.
-pub struct OpPolicyAttrsWriter<'w> {
-    w: &'w mut nl::Writer,
-}
-impl Sink for OpPolicyAttrsWriter<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
-    }
-}
-impl OpPolicyAttrsAttrs for OpPolicyAttrsWriter<'_> {}
-/// Writes `op-policy-attrs` nests whose attribute type carries a value.
-pub struct OpPolicyAttrsSlots<'w> {
-    w: &'w mut nl::Writer,
-}
-impl OpPolicyAttrsSlots<'_> {
-    /// Appends a nest with attribute type `ty`.
-    pub fn entry(
-        &mut self,
-        ty: u16,
-        f: impl FnOnce(&mut OpPolicyAttrsWriter<'_>),
-    ) -> &mut Self {
-        let nest = self.w.nest_start(ty);
-        f(
-            &mut OpPolicyAttrsWriter {
-                w: &mut *self.w,
-            },
-        );
-        self.w.nest_end(nest);
-        self
-    }
-}
-/// A `getfamily` do request (validated against its policy).
-pub struct GetfamilyRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> GetfamilyRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// Name the family registered under.
-    pub fn family_name(&self) -> nl::Result<Option<&'a str>> {
-        match self.raw.attr(attrs::ctrl_attrs::FAMILY_NAME) {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `family-name`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_family_name(&self) -> nl::Result<&'a str> {
-        let a = self.raw.require(attrs::ctrl_attrs::FAMILY_NAME)?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn family_name_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::ctrl_attrs::FAMILY_NAME)
-    }
-}
-/// A `getfamily` dump request (validated against its policy).
-pub struct GetfamilyDumpRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> GetfamilyDumpRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-}
-/// A `getpolicy` dump request (validated against its policy).
-pub struct GetpolicyDumpRequest<'a> {
-    raw: &'a nl::Request<'a>,
-}
-impl<'a> GetpolicyDumpRequest<'a> {
-    /// The request as the support layer sees it (raw attributes, sender).
-    pub fn raw(&self) -> &'a nl::Request<'a> {
-        self.raw
-    }
-    /// Name the family registered under.
-    pub fn family_name(&self) -> nl::Result<Option<&'a str>> {
-        match self.raw.attr(attrs::ctrl_attrs::FAMILY_NAME) {
-            Some(a) => {
-                let v: nl::Result<&'a str> = a.get_str();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `family-name`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_family_name(&self) -> nl::Result<&'a str> {
-        let a = self.raw.require(attrs::ctrl_attrs::FAMILY_NAME)?;
-        let v: nl::Result<&'a str> = a.get_str();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn family_name_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::ctrl_attrs::FAMILY_NAME)
-    }
-    /// Numeric id the family was assigned when it registered.
-    pub fn family_id(&self) -> nl::Result<Option<u16>> {
-        match self.raw.attr(attrs::ctrl_attrs::FAMILY_ID) {
-            Some(a) => {
-                let v: nl::Result<u16> = a.get_u16();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `family-id`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_family_id(&self) -> nl::Result<u16> {
-        let a = self.raw.require(attrs::ctrl_attrs::FAMILY_ID)?;
-        let v: nl::Result<u16> = a.get_u16();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn family_id_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::ctrl_attrs::FAMILY_ID)
-    }
-    /// Restricts a policy dump to this one command.
-    pub fn op(&self) -> nl::Result<Option<u32>> {
-        match self.raw.attr(attrs::ctrl_attrs::OP) {
-            Some(a) => {
-                let v: nl::Result<u32> = a.get_u32();
-                Ok(Some(v?))
-            }
-            None => Ok(None),
-        }
-    }
-    /// `op`, or `EINVAL` (extended ACK: missing attribute) if absent.
-    pub fn require_op(&self) -> nl::Result<u32> {
-        let a = self.raw.require(attrs::ctrl_attrs::OP)?;
-        let v: nl::Result<u32> = a.get_u32();
-        v
-    }
-    /// The raw attribute (for `Error::attr`), if present.
-    pub fn op_attr(&self) -> Option<nl::Attr<'a>> {
-        self.raw.attr(attrs::ctrl_attrs::OP)
-    }
-}
-/// The reply to a `getfamily` do request; attribute setters in [`GetfamilyReplyAttrs`].
-pub struct GetfamilyReply<'a> {
-    r: nl::Reply<'a>,
-}
-impl<'a> GetfamilyReply<'a> {
-    /// A reply with the default size; its fixed header is the request's.
-    pub fn new(req: &GetfamilyRequest<'a>) -> nl::Result<Self> {
-        Self::with_size(req, nl::DEFAULT_SIZE)
-    }
-    /// A reply with room for `size` bytes of attributes.
-    pub fn with_size(req: &GetfamilyRequest<'a>, size: usize) -> nl::Result<Self> {
-        let mut r = nl::Reply::with_size(req.raw, cmd::GETFAMILY_REPLY, size)?;
-        r.set_header(req.raw.fixed_header());
-        Ok(Self { r })
-    }
-    /// Sends the reply to the requester.
-    pub fn send(self) -> nl::Result {
-        self.r.send()
-    }
-}
-impl Sink for GetfamilyReply<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.r
-    }
-}
-impl GetfamilyReplyAttrs for GetfamilyReply<'_> {}
-/// One dumpit call of a `getfamily` dump: write entries until it reports a full message.
-pub struct GetfamilyDump<'d, 'a> {
-    d: &'d mut nl::Dump<'a>,
-}
-impl GetfamilyDump<'_, '_> {
-    /// Writes one entry (a message whose fixed header is the request's).
-    /// `Ok(true)`: written, advance the cursor; `Ok(false)`: the message is full,
-    /// return `Dumped::More` without advancing.
-    pub fn entry(
-        &mut self,
-        f: impl FnOnce(&mut GetfamilyDumpEntry<'_>),
-    ) -> nl::Result<bool> {
-        let hdr = self.d.request().fixed_header();
-        self.d
-            .entry(
-                cmd::GETFAMILY_REPLY,
-                |w| {
-                    w.set_header(hdr);
-                    f(&mut GetfamilyDumpEntry { w })
-                },
-            )
-    }
-    /// Entries written in this call so far.
-    pub fn written(&self) -> u32 {
-        self.d.written()
-    }
-}
-/// One entry of the dump being written.
-pub struct GetfamilyDumpEntry<'w> {
-    w: &'w mut nl::Writer,
-}
-impl GetfamilyDumpEntry<'_> {}
-impl Sink for GetfamilyDumpEntry<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
-    }
-}
-impl GetfamilyReplyAttrs for GetfamilyDumpEntry<'_> {}
-/// One dumpit call of a `getpolicy` dump: write entries until it reports a full message.
-pub struct GetpolicyDump<'d, 'a> {
-    d: &'d mut nl::Dump<'a>,
-}
-impl GetpolicyDump<'_, '_> {
-    /// Writes one entry (a message whose fixed header is the request's).
-    /// `Ok(true)`: written, advance the cursor; `Ok(false)`: the message is full,
-    /// return `Dumped::More` without advancing.
-    pub fn entry(
-        &mut self,
-        f: impl FnOnce(&mut GetpolicyDumpEntry<'_>),
-    ) -> nl::Result<bool> {
-        let hdr = self.d.request().fixed_header();
-        self.d
-            .entry(
-                cmd::GETPOLICY,
-                |w| {
-                    w.set_header(hdr);
-                    f(&mut GetpolicyDumpEntry { w })
-                },
-            )
-    }
-    /// Entries written in this call so far.
-    pub fn written(&self) -> u32 {
-        self.d.written()
-    }
-}
-/// One entry of the dump being written.
-pub struct GetpolicyDumpEntry<'w> {
-    w: &'w mut nl::Writer,
-}
-impl GetpolicyDumpEntry<'_> {}
-impl Sink for GetpolicyDumpEntry<'_> {
-    fn writer(&mut self) -> &mut nl::Writer {
-        self.w
-    }
-}
-impl GetpolicyDumpReplyAttrs for GetpolicyDumpEntry<'_> {}
-/// Sent to the notify group when a family registers.
-///
-/// Sent to multicast group `notify` in every network namespace.
-pub struct NewfamilyNtf {
-    n: nl::Notification,
-}
-impl NewfamilyNtf {
-    /// A notification with the default size (fixed header all-zero until set).
-    pub fn new() -> nl::Result<Self> {
-        Self::with_size(nl::DEFAULT_SIZE)
-    }
-    /// A notification with room for `size` bytes of attributes.
-    pub fn with_size(size: usize) -> nl::Result<Self> {
-        Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, cmd::NEWFAMILY, mcgrp::NOTIFY, size)?,
-        })
-    }
-    /// Multicasts it (no listener is not an error).
-    pub fn send(self) -> nl::Result {
-        self.n.send()
-    }
-}
-impl Sink for NewfamilyNtf {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.n
-    }
-}
-impl GetfamilyReplyAttrs for NewfamilyNtf {}
-/// Sent to the notify group when a family unregisters.
-///
-/// Sent to multicast group `notify` in every network namespace.
-pub struct DelfamilyNtf {
-    n: nl::Notification,
-}
-impl DelfamilyNtf {
-    /// A notification with the default size (fixed header all-zero until set).
-    pub fn new() -> nl::Result<Self> {
-        Self::with_size(nl::DEFAULT_SIZE)
-    }
-    /// A notification with room for `size` bytes of attributes.
-    pub fn with_size(size: usize) -> nl::Result<Self> {
-        Ok(Self {
-            n: nl::Notification::with_size(&FAMILY, cmd::DELFAMILY, mcgrp::NOTIFY, size)?,
-        })
-    }
-    /// Multicasts it (no listener is not an error).
-    pub fn send(self) -> nl::Result {
-        self.n.send()
-    }
-}
-impl Sink for DelfamilyNtf {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.n
-    }
-}
-impl GetfamilyReplyAttrs for DelfamilyNtf {}
-/// Sent to the notify group when a family gains a multicast group.
-///
-/// Sent to multicast group `notify` in every network namespace.
-pub struct NewmcastGrpNtf {
-    n: nl::Notification,
-}
-impl NewmcastGrpNtf {
-    /// A notification with the default size (fixed header all-zero until set).
-    pub fn new() -> nl::Result<Self> {
-        Self::with_size(nl::DEFAULT_SIZE)
-    }
-    /// A notification with room for `size` bytes of attributes.
-    pub fn with_size(size: usize) -> nl::Result<Self> {
-        Ok(Self {
-            n: nl::Notification::with_size(
-                &FAMILY,
-                cmd::NEWMCAST_GRP,
-                mcgrp::NOTIFY,
-                size,
-            )?,
-        })
-    }
-    /// Multicasts it (no listener is not an error).
-    pub fn send(self) -> nl::Result {
-        self.n.send()
-    }
-}
-impl Sink for NewmcastGrpNtf {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.n
-    }
-}
-impl NewmcastGrpAttrs for NewmcastGrpNtf {}
-/// Sent to the notify group when a family loses a multicast group.
-///
-/// Sent to multicast group `notify` in every network namespace.
-pub struct DelmcastGrpNtf {
-    n: nl::Notification,
-}
-impl DelmcastGrpNtf {
-    /// A notification with the default size (fixed header all-zero until set).
-    pub fn new() -> nl::Result<Self> {
-        Self::with_size(nl::DEFAULT_SIZE)
-    }
-    /// A notification with room for `size` bytes of attributes.
-    pub fn with_size(size: usize) -> nl::Result<Self> {
-        Ok(Self {
-            n: nl::Notification::with_size(
-                &FAMILY,
-                cmd::DELMCAST_GRP,
-                mcgrp::NOTIFY,
-                size,
-            )?,
-        })
-    }
-    /// Multicasts it (no listener is not an error).
-    pub fn send(self) -> nl::Result {
-        self.n.send()
-    }
-}
-impl Sink for DelmcastGrpNtf {
-    fn writer(&mut self) -> &mut nl::Writer {
-        &mut self.n
-    }
-}
-impl DelmcastGrpAttrs for DelmcastGrpNtf {}
 /// The `nlctrl` family's request handlers: one method per do and dump (default: `EOPNOTSUPP`).
 /// Implement it with `#[vtable]` on a type of yours and register with [`register`]. Handlers
 /// run in process context and in parallel (the family sets `parallel_ops`): lock shared state yourself.
@@ -1197,8 +355,7 @@ pub trait NlctrlHandler: Sized + 'static {
     /// Look up one family by name, or dump all registered families.
     ///
     /// Unprivileged.
-    fn getfamily(req: &GetfamilyRequest<'_>) -> nl::Result {
-        let _ = req;
+    fn getfamily(_req: &GetfamilyRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Cursor of a `getfamily` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start unless a start hook sets it).
@@ -1207,11 +364,10 @@ pub trait NlctrlHandler: Sized + 'static {
     ///
     /// Dump of `getfamily`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.
     fn getfamily_dump(
-        req: &GetfamilyDumpRequest<'_>,
-        dump: &mut GetfamilyDump<'_, '_>,
-        state: &mut Self::GetfamilyDumpState,
+        _req: &GetfamilyDumpRequest<'_>,
+        _dump: &mut GetfamilyDump<'_, '_>,
+        _state: &mut Self::GetfamilyDumpState,
     ) -> nl::Result<nl::Dumped> {
-        let _ = (req, dump, state);
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Cursor of a `getpolicy` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start unless a start hook sets it).
@@ -1221,11 +377,10 @@ pub trait NlctrlHandler: Sized + 'static {
     ///
     /// Dump of `getpolicy`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.
     fn getpolicy_dump(
-        req: &GetpolicyDumpRequest<'_>,
-        dump: &mut GetpolicyDump<'_, '_>,
-        state: &mut Self::GetpolicyDumpState,
+        _req: &GetpolicyDumpRequest<'_>,
+        _dump: &mut GetpolicyDump<'_, '_>,
+        _state: &mut Self::GetpolicyDumpState,
     ) -> nl::Result<nl::Dumped> {
-        let _ = (req, dump, state);
         Err(nl::Error::EOPNOTSUPP)
     }
 }
@@ -1236,7 +391,7 @@ impl<H: NlctrlHandler> nl::Operation for GetfamilyOp<H> {
     const POLICY: Option<nl::PolicyRef> = Some(GETFAMILY_DO_POLICY.as_ref());
     type DumpState = H::GetfamilyDumpState;
     fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::getfamily(&GetfamilyRequest { raw: req })
+        H::getfamily(&GetfamilyRequest { src: req })
     }
     fn dumpit(
         dump: &mut nl::Dump<'_>,
@@ -1244,7 +399,7 @@ impl<H: NlctrlHandler> nl::Operation for GetfamilyOp<H> {
     ) -> nl::Result<nl::Dumped> {
         let raw = dump.request();
         H::getfamily_dump(
-            &GetfamilyDumpRequest { raw: &raw },
+            &GetfamilyDumpRequest { src: &raw },
             &mut GetfamilyDump { d: dump },
             state,
         )
@@ -1262,7 +417,7 @@ impl<H: NlctrlHandler> nl::Operation for GetpolicyOp<H> {
     ) -> nl::Result<nl::Dumped> {
         let raw = dump.request();
         H::getpolicy_dump(
-            &GetpolicyDumpRequest { raw: &raw },
+            &GetpolicyDumpRequest { src: &raw },
             &mut GetpolicyDump { d: dump },
             state,
         )

@@ -287,6 +287,12 @@ unsafe extern "C" fn validate_trampoline<V: ValueCheck>(
     unsafe { e.report(extack) }
 }
 
+/// A policy length (`nla_policy.len` is a `u16`).
+const fn len16(v: u64) -> u16 {
+    assert!(v <= u16::MAX as u64, "policy length does not fit u16");
+    v as u16
+}
+
 impl Policy {
     const fn of(t: u8) -> Self {
         let mut p = zeroed_policy();
@@ -354,34 +360,37 @@ impl Policy {
         Self::of(b::NLSPEC_NLA_BE32)
     }
     /// `NLA_NUL_STRING`: NUL-terminated, at most `max_len` bytes before the NUL (0: no limit).
-    pub const fn string(max_len: u16) -> Self {
+    /// Lengths are `u64` so the spec's constants can be used by name; above `u16::MAX` is a
+    /// compile-time error.
+    pub const fn string(max_len: u64) -> Self {
         let mut p = Self::of(b::NLSPEC_NLA_NUL_STRING);
-        p.0.len = max_len;
+        p.0.len = len16(max_len);
         p
     }
     /// `NLA_STRING`: unterminated allowed, at most `max_len` bytes (0: no limit).
-    pub const fn string_unterminated(max_len: u16) -> Self {
+    pub const fn string_unterminated(max_len: u64) -> Self {
         let mut p = Self::of(b::NLSPEC_NLA_STRING);
-        p.0.len = max_len;
+        p.0.len = len16(max_len);
         p
     }
     /// `NLA_BINARY` with at most `max_len` bytes (0: no limit).
-    pub const fn binary(max_len: u16) -> Self {
+    pub const fn binary(max_len: u64) -> Self {
         let mut p = Self::of(b::NLSPEC_NLA_BINARY);
-        p.0.len = max_len;
+        p.0.len = len16(max_len);
         p
     }
     /// `NLA_BINARY` with at least `min_len` bytes (`NLA_POLICY_MIN_LEN`).
-    pub const fn binary_min_len(min_len: u16) -> Self {
-        Self::of(b::NLSPEC_NLA_BINARY).min(min_len as i64)
+    pub const fn binary_min_len(min_len: u64) -> Self {
+        Self::of(b::NLSPEC_NLA_BINARY).min(len16(min_len) as i64)
     }
     /// `NLA_BINARY` with exactly `len` bytes (`NLA_POLICY_EXACT_LEN`).
-    pub const fn binary_exact_len(len: u16) -> Self {
-        Self::of(b::NLSPEC_NLA_BINARY).range(len as i64, len as i64)
+    pub const fn binary_exact_len(len: u64) -> Self {
+        let l = len16(len) as i64;
+        Self::of(b::NLSPEC_NLA_BINARY).range(l, l)
     }
     /// `NLA_BINARY` with `min_len..=max_len` bytes.
-    pub const fn binary_len_range(min_len: u16, max_len: u16) -> Self {
-        Self::of(b::NLSPEC_NLA_BINARY).range(min_len as i64, max_len as i64)
+    pub const fn binary_len_range(min_len: u64, max_len: u64) -> Self {
+        Self::of(b::NLSPEC_NLA_BINARY).range(len16(min_len) as i64, len16(max_len) as i64)
     }
     /// `NLA_NESTED` validated against `policy` (`NLA_POLICY_NESTED`).
     pub const fn nested<const M: usize>(policy: &'static PolicyTable<M>) -> Self {
@@ -504,8 +513,27 @@ pub struct PolicyTable<const N: usize>([b::nla_policy; N]);
 unsafe impl<const N: usize> Sync for PolicyTable<N> {}
 
 impl<const N: usize> PolicyTable<N> {
-    /// Builds the table; `N - 1` is the maximum attribute type.
-    pub const fn new(entries: [Policy; N]) -> Self {
+    /// An empty table (every entry `NLA_UNSPEC`); fill it with [`PolicyTable::with`]. `N - 1`
+    /// is the maximum attribute type: write it as `{ attrs::set::LAST as usize + 1 }`, as C
+    /// writes `nla_policy x[LAST + 1]`.
+    pub const fn new() -> Self {
+        assert!(N >= 1 && N <= u16::MAX as usize);
+        PolicyTable([zeroed_policy(); N])
+    }
+    /// The table with entry `ty` set to `p` (C: `[ty] = p`). A type beyond the table, or one
+    /// set twice, is a compile-time error.
+    pub const fn with(mut self, ty: u16, p: Policy) -> Self {
+        let i = ty as usize;
+        assert!(i >= 1 && i < N, "attribute type outside the policy table");
+        assert!(
+            self.0[i].type_ == b::NLSPEC_NLA_UNSPEC && self.0[i].validation_type == 0,
+            "attribute type set twice in a policy table"
+        );
+        self.0[i] = p.0;
+        self
+    }
+    /// A table from all its entries in order (entry 0 unused).
+    pub const fn from_array(entries: [Policy; N]) -> Self {
         assert!(N >= 1 && N <= u16::MAX as usize);
         let mut raw = [zeroed_policy(); N];
         let mut i = 0;
@@ -2057,3 +2085,847 @@ pub fn monotonic_ns() -> u64 {
     // SAFETY: ktime_get has no preconditions in process or softirq context.
     unsafe { kernel::bindings::ktime_get() as u64 }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing of generated family code (`<family>_genl.rs`): enums, flags, request views,
+// attribute setters and message types. The family file holds only what is specific to the
+// family — names, numbers, types, attribute lists — as invocations of the macros below, the
+// way ynl-gen-c's C holds tables. All of it is safe code.
+//
+// The attribute lists of views and setters use one vocabulary per attribute ("codec"):
+// `u8 u16 u32 u64 s8 s16 s32 s64 uint sint` and their `_be` forms (`u16_be`...), each
+// optionally `as Newtype` (an enum or flags type); `str`, `str min(N)` (min-len, checked by the
+// getter since string policies have no minimum), `binary`, `struct T` (a spec struct in a
+// binary), `flag`, `bitfield32` (`as Flags` for typed setters), `nest V` (a nest view or
+// writer), `array nest V` / `array <scalar codec>` (indexed arrays), `slots V` (nest-type-value),
+// `multi <codec>` (multi-attr), `raw` (the raw attribute only), `<int codec> pad(PAD)` (64-bit
+// values aligned with the set's pad attribute).
+// ---------------------------------------------------------------------------------------------
+
+/// Something attributes are written into: a reply, a dump entry, a notification, a nest.
+pub trait Sink {
+    /// The underlying writer.
+    fn writer(&mut self) -> &mut Writer;
+}
+
+impl Sink for Writer {
+    fn writer(&mut self) -> &mut Writer {
+        self
+    }
+}
+
+/// Iterator over repeated attributes (multi-attr, indexed arrays, type-value nests), decoding
+/// each.
+pub struct ArrayIter<'a, T> {
+    it: Attrs<'a>,
+    only: Option<u16>,
+    f: fn(Attr<'a>) -> Result<T>,
+}
+
+impl<'a, T> ArrayIter<'a, T> {
+    /// Decodes with `f` every attribute of `it` (only those of type `only`, if given).
+    pub fn new(it: Attrs<'a>, only: Option<u16>, f: fn(Attr<'a>) -> Result<T>) -> Self {
+        ArrayIter { it, only, f }
+    }
+}
+
+impl<'a, T> Iterator for ArrayIter<'a, T> {
+    type Item = Result<T>;
+    fn next(&mut self) -> Option<Result<T>> {
+        loop {
+            let a = match self.it.next()? {
+                Ok(a) => a,
+                Err(e) => return Some(Err(e)),
+            };
+            match self.only {
+                Some(t) if a.ty() != t => continue,
+                _ => return Some((self.f)(a)),
+            }
+        }
+    }
+}
+
+impl<'a> Request<'a> {
+    /// The attribute of type `ty` decoded by `f`, if present (view getters).
+    pub fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
+        self.attr(ty).map(f).transpose()
+    }
+    /// The attribute of type `ty` decoded by `f`; `EINVAL` naming the missing type if absent.
+    pub fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
+        f(self.require(ty)?)
+    }
+    /// Whether the flag attribute `ty` is present.
+    pub fn flag(&self, ty: u16) -> bool {
+        self.attr(ty).is_some()
+    }
+}
+
+/// The attributes of a received nest, as nest views see them.
+#[derive(Clone)]
+pub struct NestAttrs<'a> {
+    attrs: Attrs<'a>,
+    nest: Option<Attr<'a>>,
+}
+
+impl<'a> NestAttrs<'a> {
+    /// The attributes in `attrs` (a nest's payload).
+    pub fn new(attrs: Attrs<'a>) -> Self {
+        NestAttrs { attrs, nest: None }
+    }
+    /// The attributes of nest attribute `nest` (errors for missing members name it).
+    pub fn of(nest: Attr<'a>) -> Self {
+        NestAttrs { attrs: nest.nested(), nest: Some(nest) }
+    }
+    /// The nest attribute itself (for `Error::attr`), when known.
+    pub fn nest(&self) -> Option<Attr<'a>> {
+        self.nest
+    }
+    /// Every attribute of the nest, unparsed.
+    pub fn all_attrs(&self) -> Attrs<'a> {
+        self.attrs.clone()
+    }
+    /// The first attribute of type `ty`, if present (a malformed nest reads as absent).
+    pub fn attr(&self, ty: u16) -> Option<Attr<'a>> {
+        self.attrs.find(ty).ok().flatten()
+    }
+    /// The attribute of type `ty` decoded by `f`, if present.
+    pub fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
+        self.attrs.find(ty)?.map(f).transpose()
+    }
+    /// The attribute of type `ty` decoded by `f`; `EINVAL` naming the missing type (and the
+    /// nest, when known) if absent.
+    pub fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
+        match self.attrs.find(ty)? {
+            Some(a) => f(a),
+            None => {
+                let e = Error::EINVAL.msg(c"missing required attribute");
+                Err(match &self.nest {
+                    Some(n) => e.missing_in(n, ty),
+                    None => e.missing(ty),
+                })
+            }
+        }
+    }
+    /// Whether the flag attribute `ty` is present.
+    pub fn flag(&self, ty: u16) -> Result<bool> {
+        Ok(self.attrs.find(ty)?.is_some())
+    }
+}
+
+/// An enum newtype of the spec (`pub struct Kind(pub u32)`) with its values as associated
+/// consts: `name()`, `from_name()`, `known_values()`, `is_known()`, `Debug` by name, `From`
+/// both ways, and [`ValueCheck`] (`Policy::u32().check::<Kind>()` accepts the known values).
+/// Values the spec does not define are kept, not rejected.
+macro_rules! enum_type {
+    (
+        $(#[$m:meta])*
+        pub struct $t:ident($r:ident) {
+            $( $(#[$em:meta])* $c:ident = $v:literal => $n:literal, )*
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $t(pub $r);
+        impl $t {
+            $( $(#[$em])* pub const $c: Self = Self($v); )*
+            /// Spec names and values of the entries.
+            pub const NAMED: &'static [(&'static str, Self)] = &[$(($n, Self::$c)),*];
+            /// Every value the spec defines.
+            pub const fn known_values() -> &'static [Self] {
+                &[$(Self::$c),*]
+            }
+            /// The spec name of this value; `None` if it is unknown.
+            pub const fn name(self) -> Option<&'static str> {
+                let mut i = 0;
+                while i < Self::NAMED.len() {
+                    if Self::NAMED[i].1 .0 == self.0 {
+                        return Some(Self::NAMED[i].0);
+                    }
+                    i += 1;
+                }
+                None
+            }
+            /// The value with spec name `name`.
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::NAMED.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+            }
+            /// Whether the spec defines this value.
+            pub const fn is_known(self) -> bool {
+                self.name().is_some()
+            }
+        }
+        impl core::fmt::Debug for $t {
+            /// The spec name, or `Type(value)` for a value the spec does not define.
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                match self.name() {
+                    Some(n) => f.write_str(n),
+                    None => write!(f, concat!(stringify!($t), "({})"), self.0),
+                }
+            }
+        }
+        impl From<$r> for $t {
+            fn from(v: $r) -> Self {
+                Self(v)
+            }
+        }
+        impl From<$t> for $r {
+            fn from(v: $t) -> Self {
+                v.0
+            }
+        }
+        impl $crate::nlspec_support::ValueCheck for $t {
+            fn check(value: u64) -> bool {
+                match $r::try_from(value) {
+                    Ok(v) => Self(v).is_known(),
+                    Err(_) => false,
+                }
+            }
+        }
+    };
+}
+pub(crate) use enum_type;
+
+/// A flags (bit set) newtype of the spec with its bits as associated consts: `NAMED`, `EMPTY`,
+/// `ALL`, `bits()`, `contains()`, `intersects()`, `unknown_bits()`, `iter()`, `names()`, bit
+/// operators, `Debug` as `a | b | 0x10`, `From` both ways. Unknown bits are kept.
+macro_rules! flags_type {
+    (
+        $(#[$m:meta])*
+        pub struct $t:ident($r:ident) {
+            $( $(#[$em:meta])* $c:ident = $v:literal => $n:literal, )*
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $t(pub $r);
+        impl $t {
+            $( $(#[$em])* pub const $c: Self = Self($v); )*
+            /// Spec names and bits of the known flags.
+            pub const NAMED: &'static [(&'static str, Self)] = &[$(($n, Self::$c)),*];
+            /// No bit set.
+            pub const EMPTY: Self = Self(0);
+            /// Every known bit.
+            pub const ALL: Self = Self(0 $(| $v)*);
+            /// No bit set ([`Self::EMPTY`]).
+            pub const fn empty() -> Self {
+                Self::EMPTY
+            }
+            /// Every known bit ([`Self::ALL`]).
+            pub const fn all() -> Self {
+                Self::ALL
+            }
+            /// The raw bits.
+            pub const fn bits(self) -> $r {
+                self.0
+            }
+            /// No bit set?
+            pub const fn is_empty(self) -> bool {
+                self.0 == 0
+            }
+            /// All bits of `other` set?
+            pub const fn contains(self, other: Self) -> bool {
+                self.0 & other.0 == other.0
+            }
+            /// Any bit of `other` set?
+            pub const fn intersects(self, other: Self) -> bool {
+                self.0 & other.0 != 0
+            }
+            /// Bits not in the spec.
+            pub const fn unknown_bits(self) -> $r {
+                self.0 & !Self::ALL.0
+            }
+            /// Each set bit (known or not) as its own value, lowest first.
+            pub fn iter(self) -> impl Iterator<Item = Self> + Clone {
+                (0..$r::BITS).map(|b| (1 as $r) << b).filter(move |b| self.0 & b != 0).map(Self)
+            }
+            /// The spec names of the set bits the spec defines.
+            pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
+                Self::NAMED.iter().filter(move |(_, v)| v.0 != 0 && self.contains(*v)).map(|(n, _)| *n)
+            }
+        }
+        impl core::fmt::Debug for $t {
+            /// Set flags by name, `|`-separated, unknown bits in hex; `(empty)` for none.
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                if self.0 == 0 {
+                    return f.write_str("(empty)");
+                }
+                let mut rest = self.0;
+                let mut sep = "";
+                for (n, v) in Self::NAMED {
+                    if v.0 != 0 && self.contains(*v) {
+                        f.write_str(sep)?;
+                        f.write_str(n)?;
+                        sep = " | ";
+                        rest &= !v.0;
+                    }
+                }
+                if rest != 0 {
+                    f.write_str(sep)?;
+                    write!(f, "{rest:#x}")?;
+                }
+                Ok(())
+            }
+        }
+        impl core::ops::BitOr for $t {
+            type Output = Self;
+            fn bitor(self, o: Self) -> Self {
+                Self(self.0 | o.0)
+            }
+        }
+        impl core::ops::BitOrAssign for $t {
+            fn bitor_assign(&mut self, o: Self) {
+                self.0 |= o.0
+            }
+        }
+        impl core::ops::BitAnd for $t {
+            type Output = Self;
+            fn bitand(self, o: Self) -> Self {
+                Self(self.0 & o.0)
+            }
+        }
+        impl core::ops::Not for $t {
+            type Output = Self;
+            /// The known bits not set (unknown bits are cleared).
+            fn not(self) -> Self {
+                Self(!self.0 & Self::ALL.0)
+            }
+        }
+        impl From<$r> for $t {
+            fn from(v: $r) -> Self {
+                Self(v)
+            }
+        }
+        impl From<$t> for $r {
+            fn from(v: $t) -> Self {
+                v.0
+            }
+        }
+    };
+}
+pub(crate) use flags_type;
+
+/// The value type (`@ty`) and the decoding expression (`@get`) of an attribute codec (see the
+/// section comment).
+#[doc(hidden)]
+macro_rules! codec {
+    (@ty u8) => { u8 };
+    (@ty u16) => { u16 };
+    (@ty u32) => { u32 };
+    (@ty u64) => { u64 };
+    (@ty s8) => { i8 };
+    (@ty s16) => { i16 };
+    (@ty s32) => { i32 };
+    (@ty s64) => { i64 };
+    (@ty uint) => { u64 };
+    (@ty sint) => { i64 };
+    (@ty u16_be) => { u16 };
+    (@ty u32_be) => { u32 };
+    (@ty u64_be) => { u64 };
+    (@ty s16_be) => { i16 };
+    (@ty s32_be) => { i32 };
+    (@ty s64_be) => { i64 };
+    (@ty uint_be) => { u64 };
+    (@ty sint_be) => { i64 };
+    (@ty str $(min($n:literal))?) => { &'a str };
+    (@ty binary) => { &'a [u8] };
+    (@ty flag) => { bool };
+    (@ty bitfield32 $(as $t:ident)?) => { $crate::nlspec_support::Bitfield32 };
+    (@ty struct $t:ident) => { $t };
+    (@ty nest $v:ident) => { $v<'a> };
+    (@ty array $($k:tt)+) => {
+        $crate::nlspec_support::ArrayIter<'a, $crate::nlspec_support::codec!(@ty $($k)+)>
+    };
+    (@ty slots $v:ident) => { $crate::nlspec_support::ArrayIter<'a, (u16, $v<'a>)> };
+    (@ty $p:ident as $t:ident) => { $t };
+
+    (@get $a:ident, str) => { $a.get_str() };
+    (@get $a:ident, str min($n:literal)) => {
+        $a.get_str().and_then(|s| {
+            if s.len() < $n {
+                Err($crate::nlspec_support::Error::EINVAL.msg(c"string shorter than its min-len").attr(&$a))
+            } else {
+                Ok(s)
+            }
+        })
+    };
+    (@get $a:ident, binary) => { Ok($a.get_bytes()) };
+    (@get $a:ident, flag) => { $a.get_flag() };
+    (@get $a:ident, bitfield32 $(as $t:ident)?) => { $a.get_bitfield32() };
+    (@get $a:ident, struct $t:ident) => { $t::from_bytes($a.payload()).map_err(|e| e.attr(&$a)) };
+    (@get $a:ident, nest $v:ident) => { Ok($v::of($a)) };
+    (@get $a:ident, array $($k:tt)+) => {
+        Ok($crate::nlspec_support::ArrayIter::new($a.nested(), None, |$a| {
+            $crate::nlspec_support::codec!(@get $a, $($k)+)
+        }))
+    };
+    (@get $a:ident, slots $v:ident) => {
+        Ok($crate::nlspec_support::ArrayIter::new($a.nested(), None, |$a| Ok(($a.ty(), $v::of($a)))))
+    };
+    (@get $a:ident, $p:ident as $t:ident) => {
+        $crate::nlspec_support::codec!(@get $a, $p).map(|v| $t(v as _))
+    };
+    (@get $a:ident, $p:ident) => { kernel::macros::paste!($a.[<get_ $p>]()) };
+}
+pub(crate) use codec;
+
+/// Getters of a request or nest view (`self.src` is a `&Request` or a [`NestAttrs`]): per
+/// attribute `name() -> Result<Option<T>>`, `require_name() -> Result<T>` (`EINVAL` with the
+/// extended-ACK missing type) and `name_attr()` (the raw attribute, for `Error::attr`); a flag
+/// is a `bool` (`Result<bool>` in nests), a multi-attr an iterator of every occurrence.
+#[doc(hidden)]
+macro_rules! getters {
+    ($mode:ident [$($set:tt)*]) => {};
+    ($mode:ident [$($set:tt)*] $(#[$m:meta])* $name:ident: $c:ident => $($k:ident)+ $(($($arg:tt)*))?, $($rest:tt)*) => {
+        $crate::nlspec_support::getter!($mode $(#[$m])* $name, $($set)*::$c => $($k)+ $(($($arg)*))?);
+        $crate::nlspec_support::getters!($mode [$($set)*] $($rest)*);
+    };
+}
+pub(crate) use getters;
+
+#[doc(hidden)]
+macro_rules! getter {
+    (req $(#[$m:meta])* $name:ident, $c:expr => flag) => {
+        $(#[$m])*
+        pub fn $name(&self) -> bool {
+            self.src.flag($c)
+        }
+    };
+    (nest $(#[$m:meta])* $name:ident, $c:expr => flag) => {
+        $(#[$m])*
+        pub fn $name(&self) -> $crate::nlspec_support::Result<bool> {
+            self.src.flag($c)
+        }
+    };
+    ($mode:ident $(#[$m:meta])* $name:ident, $c:expr => raw) => {
+        kernel::macros::paste! {
+            $(#[$m])*
+            ///
+            /// The raw attribute (for `Error::attr`), if present.
+            pub fn [<$name _attr>](&self) -> Option<$crate::nlspec_support::Attr<'a>> {
+                self.src.attr($c)
+            }
+        }
+    };
+    ($mode:ident $(#[$m:meta])* $name:ident, $c:expr => multi $($k:tt)+) => {
+        $(#[$m])*
+        ///
+        /// Every occurrence, in message order.
+        pub fn $name(&self) -> $crate::nlspec_support::ArrayIter<'a, $crate::nlspec_support::codec!(@ty $($k)+)> {
+            $crate::nlspec_support::ArrayIter::new(self.src.all_attrs(), Some($c), |a| {
+                $crate::nlspec_support::codec!(@get a, $($k)+)
+            })
+        }
+    };
+    ($mode:ident $(#[$m:meta])* $name:ident, $c:expr => $($k:tt)+) => {
+        kernel::macros::paste! {
+            $(#[$m])*
+            pub fn $name(&self) -> $crate::nlspec_support::Result<Option<$crate::nlspec_support::codec!(@ty $($k)+)>> {
+                self.src.get_with($c, |a| $crate::nlspec_support::codec!(@get a, $($k)+))
+            }
+            #[doc = concat!("`", stringify!($name), "`, or `EINVAL` (extended ACK: missing attribute) if absent.")]
+            pub fn [<require_ $name>](&self) -> $crate::nlspec_support::Result<$crate::nlspec_support::codec!(@ty $($k)+)> {
+                self.src.require_with($c, |a| $crate::nlspec_support::codec!(@get a, $($k)+))
+            }
+            /// The raw attribute (for `Error::attr`), if present.
+            pub fn [<$name _attr>](&self) -> Option<$crate::nlspec_support::Attr<'a>> {
+                self.src.attr($c)
+            }
+        }
+    };
+}
+pub(crate) use getter;
+
+/// A typed view of a validated do or dump request: `raw()`, `header()` (with a fixed header
+/// type after `:`) and the [`getters!`] of the listed attributes of set `attrs::x`.
+macro_rules! request {
+    (
+        $(#[$m:meta])*
+        pub struct $v:ident($($set:ident)::+) $(: $h:ty)? { $($body:tt)* }
+    ) => {
+        $(#[$m])*
+        pub struct $v<'a> {
+            src: &'a $crate::nlspec_support::Request<'a>,
+        }
+        impl<'a> $v<'a> {
+            /// The request as the support layer sees it (raw attributes, sender).
+            pub fn raw(&self) -> &'a $crate::nlspec_support::Request<'a> {
+                self.src
+            }
+            $(
+                /// The request's fixed header.
+                pub fn header(&self) -> $crate::nlspec_support::Result<$h> {
+                    <$h>::from_bytes(self.src.fixed_header())
+                        .map_err(|_| $crate::nlspec_support::Error::EINVAL.msg(c"fixed header too short"))
+                }
+            )?
+            $crate::nlspec_support::getters!(req [$($set)::+] $($body)*);
+        }
+    };
+}
+pub(crate) use request;
+
+/// A typed view of a received nest of set `attrs::x`: `new(attrs)`, `of(nest)`, `nest()`,
+/// `attrs()` and the [`getters!`] of the set's attributes.
+macro_rules! nest_view {
+    (
+        $(#[$m:meta])*
+        pub struct $v:ident($($set:ident)::+) { $($body:tt)* }
+    ) => {
+        $(#[$m])*
+        #[derive(Clone)]
+        pub struct $v<'a> {
+            src: $crate::nlspec_support::NestAttrs<'a>,
+        }
+        impl<'a> $v<'a> {
+            /// A view of the attributes in `attrs` (a nest's payload).
+            pub fn new(attrs: $crate::nlspec_support::Attrs<'a>) -> Self {
+                Self { src: $crate::nlspec_support::NestAttrs::new(attrs) }
+            }
+            /// A view of the nest attribute `nest` (errors for missing members name it).
+            pub fn of(nest: $crate::nlspec_support::Attr<'a>) -> Self {
+                Self { src: $crate::nlspec_support::NestAttrs::of(nest) }
+            }
+            /// The nest attribute itself (for `Error::attr`), when known.
+            pub fn nest(&self) -> Option<$crate::nlspec_support::Attr<'a>> {
+                self.src.nest()
+            }
+            /// Every attribute of the nest, unparsed.
+            pub fn attrs(&self) -> $crate::nlspec_support::Attrs<'a> {
+                self.src.all_attrs()
+            }
+            $crate::nlspec_support::getters!(nest [$($set)::+] $($body)*);
+        }
+    };
+}
+pub(crate) use nest_view;
+
+/// Default-method setters (one per attribute) of a setter trait.
+#[doc(hidden)]
+macro_rules! setters {
+    ([$($set:tt)*]) => {};
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident: $c:ident => $($k:ident)+ $(($($arg:tt)*))?, $($rest:tt)*) => {
+        $crate::nlspec_support::setter!([$($set)*] $(#[$m])* $name, $($set)*::$c => $($k)+ $(($($arg)*))?);
+        $crate::nlspec_support::setters!([$($set)*] $($rest)*);
+    };
+}
+pub(crate) use setters;
+
+#[doc(hidden)]
+macro_rules! setter {
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => multi $($k:tt)+) => {
+        $crate::nlspec_support::setter!([$($set)*] $(#[$m])* #[doc = ""]
+            #[doc = " May be called repeatedly: each call adds one attribute."] $name, $c => $($k)+);
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => flag) => {
+        $(#[$m])*
+        fn $name(&mut self) -> &mut Self {
+            $crate::nlspec_support::Sink::writer(self).put_flag($c);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => str $(min($n:literal))?) => {
+        $(#[$m])*
+        fn $name(&mut self, v: &str) -> &mut Self {
+            $crate::nlspec_support::Sink::writer(self).put_str($c, v);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => binary) => {
+        $(#[$m])*
+        fn $name(&mut self, v: &[u8]) -> &mut Self {
+            $crate::nlspec_support::Sink::writer(self).put_bytes($c, v);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => struct $t:ident) => {
+        $(#[$m])*
+        fn $name(&mut self, v: &$t) -> &mut Self {
+            $crate::nlspec_support::Sink::writer(self).put_bytes($c, &v.to_bytes());
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => bitfield32) => {
+        $(#[$m])*
+        fn $name(&mut self, value: u32, selector: u32) -> &mut Self {
+            $crate::nlspec_support::Sink::writer(self).put_bitfield32($c, value, selector);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => bitfield32 as $t:ident) => {
+        $(#[$m])*
+        fn $name(&mut self, value: $t, selector: $t) -> &mut Self {
+            $crate::nlspec_support::Sink::writer(self).put_bitfield32($c, value.0 as u32, selector.0 as u32);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => nest $w:ident) => {
+        $(#[$m])*
+        fn $name(&mut self, f: impl FnOnce(&mut $w<'_>)) -> &mut Self {
+            let w = $crate::nlspec_support::Sink::writer(self);
+            let nest = w.nest_start($c);
+            f(&mut $w { w: &mut *w });
+            w.nest_end(nest);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => array nest $w:ident) => {
+        $(#[$m])*
+        fn $name(&mut self, f: impl FnOnce(&mut $w<'_>)) -> &mut Self {
+            let w = $crate::nlspec_support::Sink::writer(self);
+            let nest = w.nest_start($c);
+            f(&mut $w { w: &mut *w, next: 0 });
+            w.nest_end(nest);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => array $($k:tt)+) => {
+        $(#[$m])*
+        fn $name(&mut self, items: &[$crate::nlspec_support::codec!(@ty $($k)+)]) -> &mut Self {
+            let w = $crate::nlspec_support::Sink::writer(self);
+            let nest = w.nest_start($c);
+            for (i, v) in items.iter().enumerate() {
+                $crate::nlspec_support::put!(w, i as u16, *v => $($k)+);
+            }
+            w.nest_end(nest);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => slots $w:ident) => {
+        $(#[$m])*
+        fn $name(&mut self, f: impl FnOnce(&mut $w<'_>)) -> &mut Self {
+            let w = $crate::nlspec_support::Sink::writer(self);
+            let nest = w.nest_start($c);
+            f(&mut $w { w: &mut *w });
+            w.nest_end(nest);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => $p:ident as $t:ident pad($pad:ident)) => {
+        $(#[$m])*
+        fn $name(&mut self, v: $t) -> &mut Self {
+            $crate::nlspec_support::Sink::writer(self).put_u64_pad($c, v.0 as u64, $($set)*::$pad);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => $p:ident pad($pad:ident)) => {
+        $(#[$m])*
+        fn $name(&mut self, v: u64) -> &mut Self {
+            $crate::nlspec_support::Sink::writer(self).put_u64_pad($c, v, $($set)*::$pad);
+            self
+        }
+    };
+    ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => $($k:tt)+) => {
+        $(#[$m])*
+        fn $name(&mut self, v: $crate::nlspec_support::codec!(@ty $($k)+)) -> &mut Self {
+            let w = $crate::nlspec_support::Sink::writer(self);
+            $crate::nlspec_support::put!(w, $c, v => $($k)+);
+            self
+        }
+    };
+}
+pub(crate) use setter;
+
+/// Writes a scalar value `v` (codec `$p` or `$p as Newtype`) as attribute `ty`.
+#[doc(hidden)]
+macro_rules! put {
+    ($w:ident, $ty:expr, $v:expr => str) => { $w.put_str($ty, $v) };
+    ($w:ident, $ty:expr, $v:expr => binary) => { $w.put_bytes($ty, $v) };
+    ($w:ident, $ty:expr, $v:expr => $p:ident as $t:ident) => {
+        kernel::macros::paste!($w.[<put_ $p>]($ty, $v.0 as _))
+    };
+    ($w:ident, $ty:expr, $v:expr => $p:ident) => { kernel::macros::paste!($w.[<put_ $p>]($ty, $v)) };
+}
+pub(crate) use put;
+
+/// A setter trait (one default method per listed attribute of set `attrs::x`) implemented by
+/// the messages carrying those attributes. With `for Writer`, also the nest writer
+/// `Writer<'w>` implementing it, and optionally `array Array` (an indexed-array writer whose
+/// `entry(|w| ..)` appends the next element) and `slots Slots` (a nest-type-value writer whose
+/// `entry(ty, |w| ..)` appends a nest of type `ty`).
+macro_rules! attrs {
+    (
+        $(#[$m:meta])*
+        pub trait $tr:ident($($set:ident)::+) $(for $wr:ident $(, array $arr:ident)? $(, slots $sl:ident)?)? {
+            $($body:tt)*
+        }
+    ) => {
+        $(#[$m])*
+        pub trait $tr: $crate::nlspec_support::Sink + Sized {
+            $crate::nlspec_support::setters!([$($set)::+] $($body)*);
+        }
+        $(
+            #[doc = concat!("Writes the attributes of a nest ([`", stringify!($tr), "`]).")]
+            pub struct $wr<'w> {
+                w: &'w mut $crate::nlspec_support::Writer,
+            }
+            impl $crate::nlspec_support::Sink for $wr<'_> {
+                fn writer(&mut self) -> &mut $crate::nlspec_support::Writer {
+                    self.w
+                }
+            }
+            impl $tr for $wr<'_> {}
+            $(
+                #[doc = concat!("Writes an indexed array of [`", stringify!($wr), "`] nests.")]
+                pub struct $arr<'w> {
+                    w: &'w mut $crate::nlspec_support::Writer,
+                    next: u16,
+                }
+                impl $arr<'_> {
+                    /// Appends the next element (indexes count from 0).
+                    pub fn entry(&mut self, f: impl FnOnce(&mut $wr<'_>)) -> &mut Self {
+                        let nest = self.w.nest_start(self.next);
+                        f(&mut $wr { w: &mut *self.w });
+                        self.w.nest_end(nest);
+                        self.next += 1;
+                        self
+                    }
+                }
+            )?
+            $(
+                #[doc = concat!("Writes [`", stringify!($wr), "`] nests whose attribute type carries a value.")]
+                pub struct $sl<'w> {
+                    w: &'w mut $crate::nlspec_support::Writer,
+                }
+                impl $sl<'_> {
+                    /// Appends a nest with attribute type `ty`.
+                    pub fn entry(&mut self, ty: u16, f: impl FnOnce(&mut $wr<'_>)) -> &mut Self {
+                        let nest = self.w.nest_start(ty);
+                        f(&mut $wr { w: &mut *self.w });
+                        self.w.nest_end(nest);
+                        self
+                    }
+                }
+            )?
+        )?
+    };
+}
+pub(crate) use attrs;
+
+/// The reply type of a do request: `Reply::new(&req)` (fixed header copied from the request),
+/// `with_size`, `set_header` (with a header type), the setters of its attribute trait, `send()`.
+macro_rules! reply {
+    ($(#[$m:meta])* pub struct $ty:ident($req:ident, $cmd:expr $(, $h:ty)?) $(: $tr:ident)?) => {
+        $(#[$m])*
+        pub struct $ty<'a> {
+            r: $crate::nlspec_support::Reply<'a>,
+        }
+        impl<'a> $ty<'a> {
+            /// A reply with the default size; its fixed header is the request's.
+            pub fn new(req: &$req<'a>) -> $crate::nlspec_support::Result<Self> {
+                Self::with_size(req, $crate::nlspec_support::DEFAULT_SIZE)
+            }
+            /// A reply with room for `size` bytes of attributes.
+            pub fn with_size(req: &$req<'a>, size: usize) -> $crate::nlspec_support::Result<Self> {
+                let mut r = $crate::nlspec_support::Reply::with_size(req.raw(), $cmd, size)?;
+                r.set_header(req.raw().fixed_header());
+                Ok(Self { r })
+            }
+            $(
+                /// Sets the message's fixed header.
+                pub fn set_header(&mut self, h: &$h) -> &mut Self {
+                    self.r.set_header(&h.to_bytes());
+                    self
+                }
+            )?
+            /// Sends the reply to the requester.
+            pub fn send(self) -> $crate::nlspec_support::Result {
+                self.r.send()
+            }
+        }
+        impl $crate::nlspec_support::Sink for $ty<'_> {
+            fn writer(&mut self) -> &mut $crate::nlspec_support::Writer {
+                &mut self.r
+            }
+        }
+        $(impl $tr for $ty<'_> {})?
+    };
+}
+pub(crate) use reply;
+
+/// One dumpit call of a dump (`$ty`) and the entry it writes (`$entry`): `dump.entry(|e| ..)`
+/// writes one message (fixed header copied from the request) and returns `Ok(false)` when the
+/// skb is full; `written()`.
+macro_rules! dump {
+    ($(#[$m:meta])* pub struct $ty:ident, $entry:ident($cmd:expr $(, $h:ty)?) $(: $tr:ident)?) => {
+        $(#[$m])*
+        pub struct $ty<'d, 'a> {
+            d: &'d mut $crate::nlspec_support::Dump<'a>,
+        }
+        impl $ty<'_, '_> {
+            /// Writes one entry (a message whose fixed header is the request's).
+            /// `Ok(true)`: written, advance the cursor; `Ok(false)`: the message is full,
+            /// return `Dumped::More` without advancing.
+            pub fn entry(&mut self, f: impl FnOnce(&mut $entry<'_>)) -> $crate::nlspec_support::Result<bool> {
+                let hdr = self.d.request().fixed_header();
+                self.d.entry($cmd, |w| {
+                    w.set_header(hdr);
+                    f(&mut $entry { w })
+                })
+            }
+            /// Entries written in this call so far.
+            pub fn written(&self) -> u32 {
+                self.d.written()
+            }
+        }
+        /// One entry of the dump being written.
+        pub struct $entry<'w> {
+            w: &'w mut $crate::nlspec_support::Writer,
+        }
+        impl $entry<'_> {
+            $(
+                /// Sets the message's fixed header.
+                pub fn set_header(&mut self, h: &$h) -> &mut Self {
+                    self.w.set_header(&h.to_bytes());
+                    self
+                }
+            )?
+        }
+        impl $crate::nlspec_support::Sink for $entry<'_> {
+            fn writer(&mut self) -> &mut $crate::nlspec_support::Writer {
+                self.w
+            }
+        }
+        $(impl $tr for $entry<'_> {})?
+    };
+}
+pub(crate) use dump;
+
+/// A notification sent to a multicast group of `$family` in every network namespace:
+/// `new()`/`with_size()` (fixed header all-zero until `set_header`), setters, `send()` (no
+/// listener is not an error).
+macro_rules! notification {
+    ($(#[$m:meta])* pub struct $ty:ident($family:path, $cmd:expr, $grp:expr $(, $h:ty)?) $(: $tr:ident)?) => {
+        $(#[$m])*
+        pub struct $ty {
+            n: $crate::nlspec_support::Notification,
+        }
+        impl $ty {
+            /// A notification with the default size (fixed header all-zero until set).
+            pub fn new() -> $crate::nlspec_support::Result<Self> {
+                Self::with_size($crate::nlspec_support::DEFAULT_SIZE)
+            }
+            /// A notification with room for `size` bytes of attributes.
+            pub fn with_size(size: usize) -> $crate::nlspec_support::Result<Self> {
+                Ok(Self { n: $crate::nlspec_support::Notification::with_size(&$family, $cmd, $grp, size)? })
+            }
+            $(
+                /// Sets the message's fixed header.
+                pub fn set_header(&mut self, h: &$h) -> &mut Self {
+                    self.n.set_header(&h.to_bytes());
+                    self
+                }
+            )?
+            /// Multicasts it (no listener is not an error).
+            pub fn send(self) -> $crate::nlspec_support::Result {
+                self.n.send()
+            }
+        }
+        impl $crate::nlspec_support::Sink for $ty {
+            fn writer(&mut self) -> &mut $crate::nlspec_support::Writer {
+                &mut self.n
+            }
+        }
+        $(impl $tr for $ty {})?
+    };
+}
+pub(crate) use notification;

@@ -66,7 +66,7 @@ impl ValueCheck for ModeCheck {
 static BIG_RANGE: RangeU = RangeU::new(10, 1 << 40);
 static TEMP_RANGE: RangeS = RangeS::new(-300, -10);
 
-static NEST_POLICY: PolicyTable<5> = PolicyTable::new([
+static NEST_POLICY: PolicyTable<5> = PolicyTable::from_array([
     Policy::unspec(),
     Policy::reject(),
     Policy::reject(),
@@ -74,7 +74,7 @@ static NEST_POLICY: PolicyTable<5> = PolicyTable::new([
     Policy::u32(),
 ]);
 
-static ECHO_POLICY: PolicyTable<20> = PolicyTable::new([
+static ECHO_POLICY: PolicyTable<20> = PolicyTable::from_array([
     Policy::unspec(),
     Policy::u32().range(1, 1000),       // 1 NUM
     Policy::string(15),                 // 2 NAME
@@ -99,7 +99,7 @@ static ECHO_POLICY: PolicyTable<20> = PolicyTable::new([
 
 // dump request: 1 START (first index, < 500), 2 HUGE (flag: entries too big for any skb)
 static LIST_POLICY: PolicyTable<3> =
-    PolicyTable::new([Policy::unspec(), Policy::u32().max(499), Policy::flag()]);
+    PolicyTable::from_array([Policy::unspec(), Policy::u32().max(499), Policy::flag()]);
 static HUGE_BLOB: [u8; 40000] = [0x5a; 40000];
 
 static GROUPS: McGroups<1> = McGroups::new([McGroup::new(c"events")]);
@@ -196,7 +196,7 @@ impl Operation for List {
 
 struct Admin;
 
-static ADMIN_POLICY: PolicyTable<2> = PolicyTable::new([Policy::unspec(), Policy::u32()]);
+static ADMIN_POLICY: PolicyTable<2> = PolicyTable::from_array([Policy::unspec(), Policy::u32()]);
 static PRE_CALLS: AtomicU32 = AtomicU32::new(0);
 static POST_CALLS: AtomicU32 = AtomicU32::new(0);
 

@@ -147,3 +147,100 @@ pub(super) fn unique_method(a: &ir::Attr, used: &mut HashSet<String>) -> String 
 pub(super) fn header_struct(cx: &Cx, h: Option<ir::StructId>) -> Option<proc_macro2::Ident> {
     h.filter(|s| cx.fam.struct_(*s).size.is_some()).map(|s| cx.struct_ty(s))
 }
+
+/// The text of a support-layer macro invocation (`nl::request! { ... }`), laid out as it should
+/// read: prettyplease prints macro bodies as one run of tokens, so these are written as text
+/// and spliced into the formatted file (see [`verbatim`]).
+#[derive(Default)]
+pub(super) struct MacroText {
+    out: String,
+    depth: usize,
+}
+
+impl MacroText {
+    /// One line at the current indentation.
+    pub fn line(&mut self, s: &str) {
+        for _ in 0..self.depth {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+    /// `s {` and one level deeper.
+    pub fn open(&mut self, s: &str) {
+        self.line(&format!("{s} {{"));
+        self.depth += 1;
+    }
+    /// One level out, then `s` (`}`).
+    pub fn close(&mut self, s: &str) {
+        self.depth = self.depth.saturating_sub(1);
+        self.line(s);
+    }
+    /// `head { <body, one level deeper> }`, or `head {}` for an empty body.
+    pub fn block(&mut self, head: &str, body: MacroText) {
+        if body.out.is_empty() {
+            self.line(&format!("{head} {{}}"));
+            return;
+        }
+        self.open(head);
+        for l in body.out.lines() {
+            self.line(l);
+        }
+        self.close("}");
+    }
+    /// Spec documentation as `///` lines (indentation dropped, as in `doc_attrs`).
+    pub fn doc(&mut self, doc: Option<&str>) {
+        let Some(d) = doc.filter(|d| !d.trim().is_empty()) else { return };
+        for l in d.trim_end().lines() {
+            let l = l.trim();
+            self.line(&if l.is_empty() { "///".to_string() } else { format!("/// {l}") });
+        }
+    }
+    /// The text as a placeholder item.
+    pub fn finish(self) -> TokenStream {
+        verbatim(&self.out)
+    }
+}
+
+/// A placeholder item the kernel emitter replaces by `text` after formatting
+/// ([`expand_verbatim`]).
+pub(super) fn verbatim(text: &str) -> TokenStream {
+    let text = text.trim_end();
+    quote!(nl_verbatim!(#text);)
+}
+
+/// Replaces the placeholder lines of [`verbatim`] in formatted code by their text, indented
+/// like the placeholder.
+pub(super) fn expand_verbatim(formatted: &str) -> Result<String, KernelGenError> {
+    let mut out = String::with_capacity(formatted.len() * 2);
+    let mut lines = formatted.lines();
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        let indent = &line[..line.len() - t.len()];
+        // one line (`nl_verbatim!("..");`) or three (`nl_verbatim!(`, the literal, `);`)
+        let lit = match t.strip_prefix("nl_verbatim!(") {
+            Some("") => {
+                let lit = lines.next().unwrap_or_default().trim().to_string();
+                lines.next();
+                lit
+            }
+            Some(r) => r.strip_suffix(");").unwrap_or(r).to_string(),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+        };
+        let text = syn::parse_str::<syn::LitStr>(lit.trim_end_matches(','))
+            .map_err(|e| KernelGenError(format!("internal error: verbatim placeholder: {e}")))?
+            .value();
+        for l in text.lines() {
+            if !l.is_empty() {
+                out.push_str(indent);
+                out.push_str(l);
+            }
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}

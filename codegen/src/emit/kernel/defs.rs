@@ -1,16 +1,18 @@
 //! Kernel side of the family's numbers: `FAMILY_NAME`/`FAMILY_VERSION`, `cmd::*`,
-//! `attrs::<set>::*` and `mcgrp::*`, followed by the definitions both sides share
-//! ([`crate::emit::defs`]: consts, enums, flags, structs).
+//! `attrs::<set>::*` and `mcgrp::*`; the spec's consts and structs (shared with the client,
+//! [`crate::emit::defs`]); enums and flags as invocations of the support layer's
+//! `nl::enum_type!`/`nl::flags_type!` (the impls live there).
 
 use std::collections::HashSet;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::common::{cmd_u8, cstr, doc_str, KernelGenError};
+use super::common::{cmd_u8, cstr, doc_str, KernelGenError, MacroText};
 use crate::attr::doc_attrs as doc;
-use crate::attr::Cx;
+use crate::attr::{ident, Cx};
 use crate::emit::defs::{self, Side};
+use nlspec_model::ir::{self, EnumKind};
 use nlspec_model::names;
 
 /// The definitions part of `<module>_genl.rs`.
@@ -59,13 +61,14 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
         let d = doc_str(&format!("Index of multicast group `{}`.", g.name));
         quote!(#d pub const #id: u32 = #v;)
     });
-    let defs = defs::items(cx, Side::Kernel);
+    let consts = defs::consts(cx);
+    let enums = f.enums.iter().enumerate().map(|(i, e)| enum_item(cx, ir::EnumId(i), e));
+    let structs = defs::structs(cx, Side::Kernel);
     Ok(quote! {
         /// Family name.
         pub const FAMILY_NAME: &core::ffi::CStr = #fam_name_lit;
         /// Family version.
         pub const FAMILY_VERSION: u32 = #version;
-
 
         /// Command numbers.
         pub mod cmd { #(#cmd_items)* }
@@ -76,6 +79,27 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
         /// Multicast group indexes.
         pub mod mcgrp { #(#mcgrp_items)* }
 
-        #defs
+        #consts
+        #(#enums)*
+        #structs
     })
+}
+
+/// `nl::enum_type! { .. }` / `nl::flags_type! { .. }`: the newtype and its entries.
+fn enum_item(cx: &Cx, id: ir::EnumId, e: &ir::Enum) -> TokenStream {
+    let mac = match e.kind {
+        EnumKind::Enum => "enum_type",
+        EnumKind::Flags => "flags_type",
+    };
+    let mut t = MacroText::default();
+    t.open(&format!("nl::{mac}!"));
+    t.doc(e.doc.as_deref());
+    t.open(&format!("pub struct {}({})", cx.enum_ty(id), cx.enum_repr(id)));
+    for en in &e.entries {
+        t.doc(en.doc.as_deref());
+        t.line(&format!("{} = {} => {:?},", ident(&names::screaming(&en.name)), en.value, en.name));
+    }
+    t.close("}");
+    t.close("}");
+    t.finish()
 }

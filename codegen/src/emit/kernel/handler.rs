@@ -199,13 +199,12 @@ fn do_methods(cx: &Cx, h: &mut Handlers, op: &Op, op_fns: &mut Vec<TokenStream>,
         #d
         #[doc = ""]
         #[doc = #perm]
-        fn #fname(req: &#rq<'_>) -> nl::Result {
-            let _ = req;
+        fn #fname(_req: &#rq<'_>) -> nl::Result {
             Err(nl::Error::EOPNOTSUPP)
         }
     });
     op_fns.push(quote! {
-        fn doit(req: &nl::Request<'_>) -> nl::Result { H::#fname(&#rq { raw: req }) }
+        fn doit(req: &nl::Request<'_>) -> nl::Result { H::#fname(&#rq { src: req }) }
     });
     // do hooks are only called by split ops (genl_split_ops has pre_doit/post_doit)
     let split = cx.fam.kernel_policy == KernelPolicy::Split;
@@ -283,15 +282,14 @@ fn dump_methods(
         #d
         #[doc = ""]
         #dd
-        fn #dfn(req: &#rq<'_>, dump: &mut #dt<'_, '_>, state: &mut Self::#sty) -> nl::Result<nl::Dumped> {
-            let _ = (req, dump, state);
+        fn #dfn(_req: &#rq<'_>, _dump: &mut #dt<'_, '_>, _state: &mut Self::#sty) -> nl::Result<nl::Dumped> {
             Err(nl::Error::EOPNOTSUPP)
         }
     });
     op_fns.push(quote! {
         fn dumpit(dump: &mut nl::Dump<'_>, state: &mut H::#sty) -> nl::Result<nl::Dumped> {
             let raw = dump.request();
-            H::#dfn(&#rq { raw: &raw }, &mut #dt { d: dump }, state)
+            H::#dfn(&#rq { src: &raw }, &mut #dt { d: dump }, state)
         }
     });
 }
@@ -304,13 +302,13 @@ fn hook_methods(h: &mut Handlers) {
             let d = doc_str(&format!("Hook `{hook}`: runs before the do handlers of the ops naming it; an error skips the handler. Only called when implemented (split-policy families)."));
             h.trait_items.push(quote! {
                 #d
-                fn #id(req: &nl::Request<'_>) -> nl::Result { let _ = req; Ok(()) }
+                fn #id(_req: &nl::Request<'_>) -> nl::Result { Ok(()) }
             });
         } else {
             let d = doc_str(&format!("Hook `{hook}`: runs after the do handlers of the ops naming it. Only called when implemented (split-policy families)."));
             h.trait_items.push(quote! {
                 #d
-                fn #id(req: &nl::Request<'_>) { let _ = req; }
+                fn #id(_req: &nl::Request<'_>) {}
             });
         }
     }
@@ -324,7 +322,7 @@ fn hook_methods(h: &mut Handlers) {
             ));
             h.trait_items.push(quote! {
                 #d
-                fn #id(req: &nl::Request<'_>, state: &mut Self::#sty) -> nl::Result { let _ = (req, state); Ok(()) }
+                fn #id(_req: &nl::Request<'_>, _state: &mut Self::#sty) -> nl::Result { Ok(()) }
             });
         } else {
             let d = doc_str(&format!(
@@ -332,7 +330,7 @@ fn hook_methods(h: &mut Handlers) {
             ));
             h.trait_items.push(quote! {
                 #d
-                fn #id(state: &mut Self::#sty) { let _ = state; }
+                fn #id(_state: &mut Self::#sty) {}
             });
         }
     }

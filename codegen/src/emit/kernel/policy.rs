@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::common::{all_refs, dedup_refs, doc_str, request_sets, served_ops};
-use crate::attr::{gen, policy::bound_note, Cx, PolicyStatics};
+use crate::attr::{gen, Cx, PolicyStatics};
 use nlspec_model::ir::{AttrRef, KernelPolicy, Op, SetId};
 use nlspec_model::names;
 
@@ -120,42 +120,33 @@ fn global(cx: &Cx, p: &mut Policies) {
     }
 }
 
-/// A `PolicyTable` static named `name` over `refs`, documented with each entry's checks.
+/// A `PolicyTable` static named `name` keyed by attribute constant, with an entry for each
+/// attribute of `refs` that has a policy (C: `[NLKV_A_ENTRY_KEY] = ...`); its length is the
+/// highest of them plus one.
 fn policy_table(cx: &Cx, st: &mut PolicyStatics, name: &str, d: &str, refs: &[AttrRef]) -> TokenStream {
     let f = cx.fam;
-    let maxv = refs.iter().map(|r| f.attr(*r).value).max().unwrap_or(0) as usize;
-    let mut entries: Vec<TokenStream> = vec![quote!(nl::Policy::unspec()); maxv + 1];
-    let mut notes = Vec::new();
+    let Some(last) = refs.iter().filter(|r| f.attr(**r).value != 0).max_by_key(|r| f.attr(**r).value) else {
+        return TokenStream::new();
+    };
+    let last = cx.attr_const(last.set, f.attr(*last));
+    let mut entries = Vec::new();
     for r in refs {
         let a = f.attr(*r);
         if a.value == 0 {
             continue;
         }
-        let prefix = format!("{}_{}", name.trim_end_matches("_POLICY"), names::screaming(&a.name));
-        entries[a.value as usize] = gen(a).kernel_policy(cx, st, a, &prefix);
-        let mut note = format!("{} = {}", a.value, a.name);
-        let c = &a.checks;
-        for (k, b) in [
-            ("min", &c.min),
-            ("max", &c.max),
-            ("min-len", &c.min_len),
-            ("max-len", &c.max_len),
-            ("exact-len", &c.exact_len),
-        ] {
-            if let Some(b) = b {
-                note.push_str(&format!(", {k} {}", bound_note(f, b)));
-            }
+        let prefix = format!("{}_{}", names::screaming(&f.set(r.set).name), names::screaming(&a.name));
+        let p = gen(a).kernel_policy(cx, st, a, &prefix);
+        if p.to_string() == quote!(nl::Policy::unspec()).to_string() {
+            continue;
         }
-        notes.push(note);
+        let c = cx.attr_const(r.set, a);
+        entries.push(quote!(.with(#c, #p)));
     }
     let id = format_ident!("{}", name);
-    let len = Literal::usize_unsuffixed(maxv + 1);
     let d = doc_str(d);
-    let nd = doc_str(&format!("Entries: {}.", if notes.is_empty() { "none".into() } else { notes.join("; ") }));
     quote! {
         #d
-        #[doc = ""]
-        #nd
-        static #id: nl::PolicyTable<#len> = nl::PolicyTable::new([#(#entries),*]);
+        static #id: nl::PolicyTable<{ #last as usize + 1 }> = nl::PolicyTable::new() #(#entries)*;
     }
 }

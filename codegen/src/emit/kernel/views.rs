@@ -1,16 +1,15 @@
-//! Typed request views: `<Set>View` over a received nest of every set a request can nest, and
-//! `<Op>Request`/`<Op>DumpRequest` over a validated request, with one getter (`Option`),
-//! `require_*` and raw `*_attr` per attribute; the value's type and decoding come from the
-//! attribute's kind ([`crate::attr::AttrGen::kernel_get`]).
+//! Typed request views: `nl::nest_view!` over a received nest of every set a request can nest,
+//! and `nl::request!` over a validated do/dump request, listing each attribute with its codec
+//! ([`crate::attr::AttrGen::kernel_get`]); the support layer turns a line into the getter
+//! (`Option`), `require_*` and the raw `*_attr`.
 
 use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
 
-use super::common::{all_refs, dedup_refs, doc_str, request_sets, served_ops, unique_method};
-use crate::attr::{gen, Cx, KernelGetter};
-use nlspec_model::ir::AttrRef;
+use super::common::{all_refs, dedup_refs, header_struct, request_sets, served_ops, unique_method, MacroText};
+use crate::attr::{gen, Cx};
+use nlspec_model::ir::{AttrRef, SetId};
 
 /// The request-view part of `<module>_genl.rs`.
 pub(super) struct Items {
@@ -25,72 +24,48 @@ pub(super) fn items(cx: &Cx) -> Items {
     let f = cx.fam;
     let mut sets = Vec::new();
     for s in request_sets(f) {
-        let v = cx.set_view(s);
         let set = f.set(s);
-        let d = doc_str(&format!(
+        let d = format!(
             "A received nest of `{}`{}",
             set.name,
             set.doc.as_deref().map(|d| format!(": {}", d.trim())).unwrap_or_else(|| ".".into())
-        ));
-        let getters = getters(cx, &all_refs(f, s), false);
-        sets.push(quote! {
-            #d
-            #[derive(Clone)]
-            pub struct #v<'a> { attrs: nl::Attrs<'a>, nest: Option<nl::Attr<'a>> }
-            impl<'a> #v<'a> {
-                /// A view of the attributes in `attrs` (a nest's payload).
-                pub fn new(attrs: nl::Attrs<'a>) -> Self { Self { attrs, nest: None } }
-                /// A view of the nest attribute `nest` (errors for missing members name it).
-                pub fn of(nest: nl::Attr<'a>) -> Self { Self { attrs: nest.nested(), nest: Some(nest) } }
-                /// The nest attribute itself (for `Error::attr`), when known.
-                pub fn nest(&self) -> Option<nl::Attr<'a>> { self.nest }
-                /// Every attribute of the nest, unparsed.
-                pub fn attrs(&self) -> nl::Attrs<'a> { self.attrs.clone() }
-                #getters
-            }
-        });
+        );
+        let head = format!("pub struct {}({})", cx.set_view(s), set_path(cx, s));
+        sets.push(view(cx, "nest_view", &d, &head, &all_refs(f, s)));
     }
     let mut requests = Vec::new();
     for op in served_ops(f) {
         for (is_dump, sub) in [(false, &op.do_), (true, &op.dump)] {
             let Some(sub) = sub else { continue };
             let base = &cx.names.ops[op.id.0];
-            let vname = format_ident!("{}{}Request", base, if is_dump { "Dump" } else { "" });
+            let vname = format!("{}{}Request", base, if is_dump { "Dump" } else { "" });
             let refs = sub.request.as_ref().map(|r| dedup_refs(&r.attrs)).unwrap_or_default();
-            let getters = getters(cx, &refs, true);
-            let header = super::common::header_struct(cx, op.fixed_header).map(|ht| {
-                quote! {
-                    /// The request's fixed header.
-                    pub fn header(&self) -> nl::Result<#ht> {
-                        #ht::from_bytes(self.raw.fixed_header())
-                            .map_err(|_| nl::Error::EINVAL.msg(c"fixed header too short"))
-                    }
-                }
-            });
-            let d = doc_str(&format!(
+            let set = refs.first().map(|r| r.set).or(op.attribute_set);
+            let path = set.map(|s| set_path(cx, s)).unwrap_or_else(|| "attrs".into());
+            let hdr = header_struct(cx, op.fixed_header).map(|h| format!(": {h}")).unwrap_or_default();
+            let d = format!(
                 "A `{}` {} request (validated against its policy).",
                 op.name,
                 if is_dump { "dump" } else { "do" }
-            ));
-            requests.push(quote! {
-                #d
-                pub struct #vname<'a> { raw: &'a nl::Request<'a> }
-                impl<'a> #vname<'a> {
-                    /// The request as the support layer sees it (raw attributes, sender).
-                    pub fn raw(&self) -> &'a nl::Request<'a> { self.raw }
-                    #header
-                    #getters
-                }
-            });
+            );
+            requests.push(view(cx, "request", &d, &format!("pub struct {vname}({path}){hdr}"), &refs));
         }
     }
     Items { sets, requests }
 }
 
-/// Getters of a request view over `refs`; `top`: the view wraps an `nl::Request`, else `nl::Attrs`.
-fn getters(cx: &Cx, refs: &[AttrRef], top: bool) -> TokenStream {
+/// `attrs::<set>`.
+pub(super) fn set_path(cx: &Cx, s: SetId) -> String {
+    format!("attrs::{}", cx.set_attrs_mod(s))
+}
+
+/// `nl::<mac>! { <doc> <head> { attribute lines } }`.
+fn view(cx: &Cx, mac: &str, d: &str, head: &str, refs: &[AttrRef]) -> TokenStream {
     let f = cx.fam;
-    let mut out = Vec::new();
+    let mut t = MacroText::default();
+    t.open(&format!("nl::{mac}!"));
+    t.doc(Some(d));
+    let mut body = MacroText::default();
     let mut used: HashSet<String> =
         ["raw", "header", "new", "of", "nest", "attrs"].iter().map(|s| s.to_string()).collect();
     for r in refs {
@@ -98,15 +73,13 @@ fn getters(cx: &Cx, refs: &[AttrRef], top: bool) -> TokenStream {
         if a.value == 0 {
             continue;
         }
-        let base = unique_method(a, &mut used);
-        let g = KernelGetter {
-            name: format_ident!("{}", base),
-            raw: format_ident!("{}_attr", base.trim_end_matches('_')),
-            require: format_ident!("require_{}", base.trim_end_matches('_')),
-            ty_const: cx.attr_const(r.set, a),
-            top,
-        };
-        out.push(gen(a).kernel_view_getters(cx, a, &g));
+        let name = unique_method(a, &mut used);
+        let codec = gen(a).kernel_get(cx, a).unwrap_or_else(|| "raw".into());
+        let codec = if a.multi_attr && codec != "raw" { format!("multi {codec}") } else { codec };
+        body.doc(a.doc.as_deref());
+        body.line(&format!("{name}: {} => {codec},", Cx::attr_const_name(a)));
     }
-    quote!(#(#out)*)
+    t.block(head, body);
+    t.close("}");
+    t.finish()
 }
