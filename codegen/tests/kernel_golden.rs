@@ -69,18 +69,23 @@ fn module_files_for_project_specs() {
 #[test]
 fn nlkv_policies() {
     let genl = &gen("nlkv.yaml")[0].contents;
-    // split policy: per-op do/dump tables listing only the op's request attributes
-    assert!(genl.contains("static SET_DO_POLICY: nl::PolicyTable<20>"), "set do policy");
-    assert!(genl.contains("static GET_DUMP_POLICY: nl::PolicyTable<21>"), "get dump policy");
-    // u64 bound above s16: a range static; s8 with const bounds inline
-    assert!(genl.contains("nl::RangeU::new(1, 4294967295)"));
-    assert!(genl.contains("nl::Policy::s8().range(-10, 10)"));
-    // sparse enum validated by a value check, flags by mask, exact length, unterminated string
-    assert!(genl.contains("nl::Policy::u32().check::<KindCheck>()"));
-    assert!(genl.contains("nl::Policy::u32().mask(7)"));
-    assert!(genl.contains("nl::Policy::binary_exact_len(32)"));
-    assert!(genl.contains("nl::Policy::string_unterminated(32)"));
-    assert!(genl.contains("nl::Policy::nested_array(&TAG_NEST_POLICY)"));
+    // split policy: per-op do/dump tables keyed by attribute constant, listing only the op's
+    // request attributes, sized by the highest of them
+    assert!(genl.contains("static SET_DO_POLICY: nl::PolicyTable<{ attrs::entry::CREATE_ONLY as usize + 1 }>"));
+    assert!(genl.contains("static GET_DUMP_POLICY: nl::PolicyTable<{ attrs::entry::FILTER as usize + 1 }>"));
+    assert!(!genl.contains("Policy::unspec()"), "no positional padding");
+    // bounds by the spec's definitions: consts and type limits by name
+    assert!(genl.contains(".with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))"));
+    assert!(genl.contains("nl::RangeU::new(1, u32::MAX as u64)"));
+    assert!(genl.contains("Policy::s8().range(MIN_PRIORITY, MAX_PRIORITY as i64)"));
+    assert!(genl.contains("Policy::u32().range(1, MAX_FILL as i64)"));
+    // sparse enum validated by the enum type's value check, flags by mask, exact length,
+    // unterminated string
+    assert!(genl.contains("Policy::u32().check::<Kind>()"));
+    assert!(genl.contains("Policy::u32().mask(EntryFlags::ALL.bits())"));
+    assert!(genl.contains("Policy::binary_exact_len(32)"));
+    assert!(genl.contains("Policy::string_unterminated(32)"));
+    assert!(genl.contains("Policy::nested_array(&TAG_NEST_POLICY)"));
     assert!(genl.contains("nl::SplitOp::do_op::<SetOp<H>>(cmd::SET).flags(nl::ADMIN_PERM)"));
     assert!(genl.contains(".validate(nl::DONT_VALIDATE_STRICT)"));
     assert!(genl.contains("nl::McGroup::new(c\"audit\").cap_net_admin()"));

@@ -273,7 +273,7 @@ fn flags_body(
 }
 
 /// Rust type and byte width of a scalar member.
-fn member_int(m: &ir::Member) -> Option<(TokenStream, usize)> {
+pub(crate) fn member_int(m: &ir::Member) -> Option<(TokenStream, usize)> {
     Some(match m.ty {
         MemberType::U8 => (quote!(u8), 1),
         MemberType::U16 => (quote!(u16), 2),
@@ -288,7 +288,7 @@ fn member_int(m: &ir::Member) -> Option<(TokenStream, usize)> {
 }
 
 /// Every struct, and the `take` helper their decoders use.
-pub(crate) fn structs(cx: &Cx, side: Side) -> TokenStream {
+fn structs(cx: &Cx, side: Side) -> TokenStream {
     let items: Vec<TokenStream> =
         cx.fam.structs.iter().enumerate().map(|(i, s)| structure(cx, side, ir::StructId(i), s)).collect();
     if items.is_empty() {
@@ -400,7 +400,7 @@ fn member_debug(side: Side, m: &ir::Member, name: &proc_macro2::Ident, width: us
     }
 }
 
-fn structure(cx: &Cx, side: Side, id: ir::StructId, s: &ir::Struct) -> TokenStream {
+pub(crate) fn structure(cx: &Cx, side: Side, id: ir::StructId, s: &ir::Struct) -> TokenStream {
     let t = cx.struct_ty(id);
     let doc = doc_attrs(s.doc.as_deref());
     let mut p = StructParts::default();

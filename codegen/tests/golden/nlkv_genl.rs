@@ -184,98 +184,29 @@ nl::enum_type! {
         EVICTED = 3 => "evicted",
     }
 }
-/// Fixed header of every nlkv message.
-///
-/// Size on the wire: 8 bytes (C `struct kv_hdr`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct KvHdr {
-    /// Namespace the request works in.
-    pub ns: u32,
-    /// Must be zero.
-    pub reserved: u32,
-}
-impl KvHdr {
-    /// Size on the wire in bytes.
-    pub const SIZE: usize = 8;
-    /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
-    /// the struct, is accepted; shorter is an error).
-    pub fn from_bytes(b: &[u8]) -> Result<Self, nl::Error> {
-        if b.len() < Self::SIZE {
-            return Err(nl::Error::EINVAL.msg(c"too short for the struct"));
-        }
-        Ok(Self {
-            ns: u32::from_ne_bytes(take::<4>(b, 0)),
-            reserved: u32::from_ne_bytes(take::<4>(b, 4)),
-        })
-    }
-    /// Encode in the wire layout.
-    pub fn to_bytes(&self) -> [u8; 8] {
-        let mut out = [0u8; 8];
-        out[0..4].copy_from_slice(&self.ns.to_ne_bytes());
-        out[4..8].copy_from_slice(&self.reserved.to_ne_bytes());
-        out
+nl::wire_struct! {
+    /// Fixed header of every nlkv message.
+    ///
+    /// C `struct kv_hdr`.
+    pub struct KvHdr(8) {
+        /// Namespace the request works in.
+        pub ns: u32 = u32 ne @ 0 => "ns",
+        /// Must be zero.
+        pub reserved: u32 = u32 ne @ 4 => "reserved",
     }
 }
-impl core::fmt::Debug for KvHdr {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KvHdr")
-            .field("ns", &self.ns)
-            .field("reserved", &self.reserved)
-            .finish()
+nl::wire_struct! {
+    /// Counters the kernel keeps for each entry.
+    ///
+    /// C `struct entry_stats`.
+    pub struct EntryStats(16) {
+        /// Creation time, nanoseconds of the kernel's monotonic clock.
+        pub created_ns: u64 = u64 ne @ 0 => "created-ns",
+        /// Times the entry was read with get.
+        pub reads: u32 = u32 ne @ 8 => "reads",
+        /// Times the entry was written with set or incr.
+        pub writes: u32 = u32 ne @ 12 => "writes",
     }
-}
-/// Counters the kernel keeps for each entry.
-///
-/// Size on the wire: 16 bytes (C `struct entry_stats`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct EntryStats {
-    /// Creation time, nanoseconds of the kernel's monotonic clock.
-    pub created_ns: u64,
-    /// Times the entry was read with get.
-    pub reads: u32,
-    /// Times the entry was written with set or incr.
-    pub writes: u32,
-}
-impl EntryStats {
-    /// Size on the wire in bytes.
-    pub const SIZE: usize = 16;
-    /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
-    /// the struct, is accepted; shorter is an error).
-    pub fn from_bytes(b: &[u8]) -> Result<Self, nl::Error> {
-        if b.len() < Self::SIZE {
-            return Err(nl::Error::EINVAL.msg(c"too short for the struct"));
-        }
-        Ok(Self {
-            created_ns: u64::from_ne_bytes(take::<8>(b, 0)),
-            reads: u32::from_ne_bytes(take::<4>(b, 8)),
-            writes: u32::from_ne_bytes(take::<4>(b, 12)),
-        })
-    }
-    /// Encode in the wire layout.
-    pub fn to_bytes(&self) -> [u8; 16] {
-        let mut out = [0u8; 16];
-        out[0..8].copy_from_slice(&self.created_ns.to_ne_bytes());
-        out[8..12].copy_from_slice(&self.reads.to_ne_bytes());
-        out[12..16].copy_from_slice(&self.writes.to_ne_bytes());
-        out
-    }
-}
-impl core::fmt::Debug for EntryStats {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("EntryStats")
-            .field("created-ns", &self.created_ns)
-            .field("reads", &self.reads)
-            .field("writes", &self.writes)
-            .finish()
-    }
-}
-/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    let mut x = [0u8; N];
-    if let Some(s) = b.get(at..at + N) {
-        x.copy_from_slice(s);
-    }
-    x
 }
 static ENTRY_TTL_MS_RANGE: nl::RangeU = nl::RangeU::new(1, u32::MAX as u64);
 /// Policy of a nest of `entry-filter`.
@@ -560,18 +491,15 @@ nl::request! {
 }
 nl::request! {
     /// A `clear` do request (validated against its policy).
-    pub struct ClearRequest(attrs::entry): KvHdr {
-    }
+    pub struct ClearRequest(attrs::entry): KvHdr {}
 }
 nl::request! {
     /// A `stats` do request (validated against its policy).
-    pub struct StatsRequest(attrs::entry): KvHdr {
-    }
+    pub struct StatsRequest(attrs::entry): KvHdr {}
 }
 nl::request! {
     /// A `pool-stats` do request (validated against its policy).
-    pub struct PoolStatsRequest(attrs::entry): KvHdr {
-    }
+    pub struct PoolStatsRequest(attrs::entry): KvHdr {}
 }
 nl::reply!(pub struct SetReply(SetRequest, cmd::SET, KvHdr): SetReplyAttrs);
 nl::reply!(pub struct GetReply(GetRequest, cmd::GET, KvHdr): GetReplyAttrs);
@@ -684,119 +612,63 @@ pub trait NlkvHandler: Sized + 'static {
         Ok(())
     }
 }
-/// The `set` command, served by the handler `H`.
-pub(crate) struct SetOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for SetOp<H> {
-    const HAS_PRE_DOIT: bool = H::HAS_NLKV_PRE_WRITE;
-    const HAS_POST_DOIT: bool = H::HAS_NLKV_POST_WRITE;
-    const POLICY: Option<nl::PolicyRef> = Some(SET_DO_POLICY.as_ref());
-    type DumpState = ();
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::set(&SetRequest { src: req })
-    }
-    fn pre_doit(req: &nl::Request<'_>) -> nl::Result {
-        H::nlkv_pre_write(req)
-    }
-    fn post_doit(req: &nl::Request<'_>) {
-        H::nlkv_post_write(req)
+nl::operation! {
+    pub(crate) struct SetOp<H: NlkvHandler> {
+        policy: SET_DO_POLICY,
+        doit: set(SetRequest),
+        pre_doit: nlkv_pre_write if HAS_NLKV_PRE_WRITE,
+        post_doit: nlkv_post_write if HAS_NLKV_POST_WRITE,
     }
 }
-/// The `get` command, served by the handler `H`.
-pub(crate) struct GetOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for GetOp<H> {
-    const POLICY: Option<nl::PolicyRef> = Some(GET_DO_POLICY.as_ref());
-    const HAS_START: bool = H::HAS_NLKV_DUMP_START;
-    const HAS_DONE: bool = H::HAS_NLKV_DUMP_DONE;
-    const DUMP_POLICY: Option<nl::PolicyRef> = Some(GET_DUMP_POLICY.as_ref());
-    type DumpState = H::GetDumpState;
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::get(&GetRequest { src: req })
-    }
-    fn start(req: &nl::Request<'_>, state: &mut H::GetDumpState) -> nl::Result {
-        H::nlkv_dump_start(req, state)
-    }
-    fn done(state: &mut H::GetDumpState) {
-        H::nlkv_dump_done(state)
-    }
-    fn dumpit(
-        dump: &mut nl::Dump<'_>,
-        state: &mut H::GetDumpState,
-    ) -> nl::Result<nl::Dumped> {
-        let raw = dump.request();
-        H::get_dump(&GetDumpRequest { src: &raw }, &mut GetDump { d: dump }, state)
+nl::operation! {
+    pub(crate) struct GetOp<H: NlkvHandler> {
+        policy: GET_DO_POLICY,
+        dump_policy: GET_DUMP_POLICY,
+        doit: get(GetRequest),
+        dumpit: get_dump(GetDumpRequest, GetDump, GetDumpState),
+        start: nlkv_dump_start if HAS_NLKV_DUMP_START,
+        done: nlkv_dump_done if HAS_NLKV_DUMP_DONE,
     }
 }
-/// The `delete` command, served by the handler `H`.
-pub(crate) struct DeleteOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for DeleteOp<H> {
-    const POLICY: Option<nl::PolicyRef> = Some(DELETE_DO_POLICY.as_ref());
-    type DumpState = ();
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::delete(&DeleteRequest { src: req })
+nl::operation! {
+    pub(crate) struct DeleteOp<H: NlkvHandler> {
+        policy: DELETE_DO_POLICY,
+        doit: delete(DeleteRequest),
     }
 }
-/// The `incr` command, served by the handler `H`.
-pub(crate) struct IncrOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for IncrOp<H> {
-    const POLICY: Option<nl::PolicyRef> = Some(INCR_DO_POLICY.as_ref());
-    type DumpState = ();
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::incr(&IncrRequest { src: req })
+nl::operation! {
+    pub(crate) struct IncrOp<H: NlkvHandler> {
+        policy: INCR_DO_POLICY,
+        doit: incr(IncrRequest),
     }
 }
-/// The `update-flags` command, served by the handler `H`.
-pub(crate) struct UpdateFlagsOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for UpdateFlagsOp<H> {
-    const POLICY: Option<nl::PolicyRef> = Some(UPDATE_FLAGS_DO_POLICY.as_ref());
-    type DumpState = ();
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::update_flags(&UpdateFlagsRequest { src: req })
+nl::operation! {
+    pub(crate) struct UpdateFlagsOp<H: NlkvHandler> {
+        policy: UPDATE_FLAGS_DO_POLICY,
+        doit: update_flags(UpdateFlagsRequest),
     }
 }
-/// The `fill` command, served by the handler `H`.
-pub(crate) struct FillOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for FillOp<H> {
-    const POLICY: Option<nl::PolicyRef> = Some(FILL_DO_POLICY.as_ref());
-    type DumpState = ();
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::fill(&FillRequest { src: req })
+nl::operation! {
+    pub(crate) struct FillOp<H: NlkvHandler> {
+        policy: FILL_DO_POLICY,
+        doit: fill(FillRequest),
     }
 }
-/// The `clear` command, served by the handler `H`.
-pub(crate) struct ClearOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for ClearOp<H> {
-    type DumpState = ();
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::clear(&ClearRequest { src: req })
+nl::operation! {
+    pub(crate) struct ClearOp<H: NlkvHandler> {
+        doit: clear(ClearRequest),
     }
 }
-/// The `stats` command, served by the handler `H`.
 #[cfg(CONFIG_NET)]
-pub(crate) struct StatsOp<H>(PhantomData<H>);
-#[cfg(CONFIG_NET)]
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for StatsOp<H> {
-    type DumpState = ();
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::stats(&StatsRequest { src: req })
+nl::operation! {
+    pub(crate) struct StatsOp<H: NlkvHandler> {
+        doit: stats(StatsRequest),
     }
 }
-/// The `pool-stats` command, served by the handler `H`.
 #[cfg(CONFIG_PAGE_POOL)]
-pub(crate) struct PoolStatsOp<H>(PhantomData<H>);
-#[cfg(CONFIG_PAGE_POOL)]
-#[kernel::prelude::vtable]
-impl<H: NlkvHandler> nl::Operation for PoolStatsOp<H> {
-    type DumpState = ();
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::pool_stats(&PoolStatsRequest { src: req })
+nl::operation! {
+    pub(crate) struct PoolStatsOp<H: NlkvHandler> {
+        doit: pool_stats(PoolStatsRequest),
     }
 }
 /// The ops table of the family for handler `H`.

@@ -384,43 +384,17 @@ pub trait NlctrlHandler: Sized + 'static {
         Err(nl::Error::EOPNOTSUPP)
     }
 }
-/// The `getfamily` command, served by the handler `H`.
-pub(crate) struct GetfamilyOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlctrlHandler> nl::Operation for GetfamilyOp<H> {
-    const POLICY: Option<nl::PolicyRef> = Some(GETFAMILY_DO_POLICY.as_ref());
-    type DumpState = H::GetfamilyDumpState;
-    fn doit(req: &nl::Request<'_>) -> nl::Result {
-        H::getfamily(&GetfamilyRequest { src: req })
-    }
-    fn dumpit(
-        dump: &mut nl::Dump<'_>,
-        state: &mut H::GetfamilyDumpState,
-    ) -> nl::Result<nl::Dumped> {
-        let raw = dump.request();
-        H::getfamily_dump(
-            &GetfamilyDumpRequest { src: &raw },
-            &mut GetfamilyDump { d: dump },
-            state,
-        )
+nl::operation! {
+    pub(crate) struct GetfamilyOp<H: NlctrlHandler> {
+        policy: GETFAMILY_DO_POLICY,
+        doit: getfamily(GetfamilyRequest),
+        dumpit: getfamily_dump(GetfamilyDumpRequest, GetfamilyDump, GetfamilyDumpState),
     }
 }
-/// The `getpolicy` command, served by the handler `H`.
-pub(crate) struct GetpolicyOp<H>(PhantomData<H>);
-#[kernel::prelude::vtable]
-impl<H: NlctrlHandler> nl::Operation for GetpolicyOp<H> {
-    const DUMP_POLICY: Option<nl::PolicyRef> = Some(GETPOLICY_DUMP_POLICY.as_ref());
-    type DumpState = H::GetpolicyDumpState;
-    fn dumpit(
-        dump: &mut nl::Dump<'_>,
-        state: &mut H::GetpolicyDumpState,
-    ) -> nl::Result<nl::Dumped> {
-        let raw = dump.request();
-        H::getpolicy_dump(
-            &GetpolicyDumpRequest { src: &raw },
-            &mut GetpolicyDump { d: dump },
-            state,
-        )
+nl::operation! {
+    pub(crate) struct GetpolicyOp<H: NlctrlHandler> {
+        dump_policy: GETPOLICY_DUMP_POLICY,
+        dumpit: getpolicy_dump(GetpolicyDumpRequest, GetpolicyDump, GetpolicyDumpState),
     }
 }
 /// The ops table of the family for handler `H`.

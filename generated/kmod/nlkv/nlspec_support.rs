@@ -2263,6 +2263,14 @@ macro_rules! enum_type {
                 }
             }
         }
+        impl $crate::nlspec_support::IntValue for $t {
+            fn from_u64(v: u64) -> Self {
+                Self(v as $r)
+            }
+            fn to_u64(self) -> u64 {
+                self.0 as u64
+            }
+        }
         impl From<$r> for $t {
             fn from(v: $r) -> Self {
                 Self(v)
@@ -2388,6 +2396,14 @@ macro_rules! flags_type {
             /// The known bits not set (unknown bits are cleared).
             fn not(self) -> Self {
                 Self(!self.0 & Self::ALL.0)
+            }
+        }
+        impl $crate::nlspec_support::IntValue for $t {
+            fn from_u64(v: u64) -> Self {
+                Self(v as $r)
+            }
+            fn to_u64(self) -> u64 {
+                self.0 as u64
             }
         }
         impl From<$r> for $t {
@@ -2929,3 +2945,176 @@ macro_rules! notification {
     };
 }
 pub(crate) use notification;
+
+/// The [`Operation`] type `$op<H>` of one command, served by handler `H` of the family's
+/// handler trait: each clause routes a callback to a handler method (`doit: set(SetRequest)`
+/// wraps the request in the typed view), hooks only when the handler implements them
+/// (`pre_doit: m if HAS_M`), and sets the request policies.
+macro_rules! operation {
+    (
+        $(#[$m:meta])*
+        pub(crate) struct $op:ident<H: $h:ident> {
+            $(policy: $pol:ident,)?
+            $(dump_policy: $dpol:ident,)?
+            $(doit: $dofn:ident($doreq:ident),)?
+            $(pre_doit: $pre:ident if $prehas:ident,)?
+            $(post_doit: $post:ident if $posthas:ident,)?
+            $(dumpit: $dumpfn:ident($dumpreq:ident, $dump:ident, $st:ident),)?
+            $(start: $start:ident if $starthas:ident,)?
+            $(done: $done:ident if $donehas:ident,)?
+        }
+    ) => {
+        $(#[$m])*
+        #[doc = concat!("The `", stringify!($op), "` command type, served by the handler `H`.")]
+        pub(crate) struct $op<H>(core::marker::PhantomData<H>);
+        #[kernel::prelude::vtable]
+        impl<H: $h> $crate::nlspec_support::Operation for $op<H> {
+            $(const POLICY: Option<$crate::nlspec_support::PolicyRef> = Some($pol.as_ref());)?
+            $(const DUMP_POLICY: Option<$crate::nlspec_support::PolicyRef> = Some($dpol.as_ref());)?
+            $(const HAS_PRE_DOIT: bool = H::$prehas;)?
+            $(const HAS_POST_DOIT: bool = H::$posthas;)?
+            $(const HAS_START: bool = H::$starthas;)?
+            $(const HAS_DONE: bool = H::$donehas;)?
+            type DumpState = $crate::nlspec_support::operation!(@state $(H::$st)?);
+            $(
+                fn doit(req: &$crate::nlspec_support::Request<'_>) -> $crate::nlspec_support::Result {
+                    H::$dofn(&$doreq { src: req })
+                }
+            )?
+            $(
+                fn pre_doit(req: &$crate::nlspec_support::Request<'_>) -> $crate::nlspec_support::Result {
+                    H::$pre(req)
+                }
+            )?
+            $(
+                fn post_doit(req: &$crate::nlspec_support::Request<'_>) {
+                    H::$post(req)
+                }
+            )?
+            $(
+                fn dumpit(
+                    dump: &mut $crate::nlspec_support::Dump<'_>,
+                    state: &mut H::$st,
+                ) -> $crate::nlspec_support::Result<$crate::nlspec_support::Dumped> {
+                    let raw = dump.request();
+                    H::$dumpfn(&$dumpreq { src: &raw }, &mut $dump { d: dump }, state)
+                }
+            )?
+            $(
+                fn start(req: &$crate::nlspec_support::Request<'_>, state: &mut Self::DumpState) -> $crate::nlspec_support::Result {
+                    H::$start(req, state)
+                }
+            )?
+            $(
+                fn done(state: &mut Self::DumpState) {
+                    H::$done(state)
+                }
+            )?
+        }
+    };
+    (@state) => { () };
+    (@state $t:ty) => { $t };
+}
+pub(crate) use operation;
+
+/// An integer a spec struct member or attribute holds: the plain integer types and the enum
+/// and flags newtypes (`enum_type!`/`flags_type!`), converted with `as` semantics.
+pub trait IntValue: Copy {
+    /// From the wire value (sign-extended for signed wire types).
+    fn from_u64(v: u64) -> Self;
+    /// To the wire value.
+    fn to_u64(self) -> u64;
+}
+
+macro_rules! int_value {
+    ($($t:ty)*) => {$(
+        impl IntValue for $t {
+            fn from_u64(v: u64) -> Self {
+                v as $t
+            }
+            fn to_u64(self) -> u64 {
+                self as u64
+            }
+        }
+    )*};
+}
+int_value!(u8 u16 u32 u64 i8 i16 i32 i64);
+
+/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
+pub fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut x = [0u8; N];
+    if let Some(s) = b.get(at..at + N) {
+        x.copy_from_slice(s);
+    }
+    x
+}
+
+/// A spec struct with a fixed C layout: the fields, `SIZE`, `from_bytes` (longer input
+/// accepted), `to_bytes`, `Debug` by spec member name. Each member is
+/// `pub name: Type = wire order @ offset => "spec-name"`, `wire` an integer type (`u8`..`i64`;
+/// `Type` may be an enum/flags newtype) or `bytes` (`Type` a byte array), `order` `ne`, `be`
+/// or `le`.
+macro_rules! wire_struct {
+    (
+        $(#[$m:meta])*
+        pub struct $t:ident($size:literal) {
+            $( $(#[$fm:meta])* pub $f:ident: $ft:ty = $w:ident $bo:ident @ $off:literal => $n:literal, )*
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $t {
+            $( $(#[$fm])* pub $f: $ft, )*
+        }
+        impl $t {
+            /// Size on the wire in bytes.
+            pub const SIZE: usize = $size;
+            /// Decode from the start of `b` (longer input, e.g. from a newer kernel that grew
+            /// the struct, is accepted; shorter is an error).
+            pub fn from_bytes(b: &[u8]) -> $crate::nlspec_support::Result<Self> {
+                if b.len() < Self::SIZE {
+                    return Err($crate::nlspec_support::Error::EINVAL.msg(c"too short for the struct"));
+                }
+                Ok(Self { $( $f: $crate::nlspec_support::wire_struct!(@get b, $off, $w $bo), )* })
+            }
+            /// Encode in the wire layout.
+            pub fn to_bytes(&self) -> [u8; $size] {
+                #[allow(unused_mut)]
+                let mut out = [0u8; $size];
+                $( $crate::nlspec_support::wire_struct!(@put out, $off, self.$f, $w $bo); )*
+                out
+            }
+        }
+        impl core::fmt::Debug for $t {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($t)) $( .field($n, &self.$f) )* .finish()
+            }
+        }
+    };
+    (@get $b:ident, $off:literal, bytes $bo:ident) => { $crate::nlspec_support::take($b, $off) };
+    (@get $b:ident, $off:literal, $w:ident ne) => {
+        $crate::nlspec_support::IntValue::from_u64($w::from_ne_bytes($crate::nlspec_support::take($b, $off)) as u64)
+    };
+    (@get $b:ident, $off:literal, $w:ident be) => {
+        $crate::nlspec_support::IntValue::from_u64($w::from_be_bytes($crate::nlspec_support::take($b, $off)) as u64)
+    };
+    (@get $b:ident, $off:literal, $w:ident le) => {
+        $crate::nlspec_support::IntValue::from_u64($w::from_le_bytes($crate::nlspec_support::take($b, $off)) as u64)
+    };
+    (@put $out:ident, $off:literal, $v:expr, bytes $bo:ident) => {
+        $out[$off..$off + $v.len()].copy_from_slice(&$v)
+    };
+    (@put $out:ident, $off:literal, $v:expr, $w:ident ne) => {
+        $out[$off..$off + core::mem::size_of::<$w>()]
+            .copy_from_slice(&($crate::nlspec_support::IntValue::to_u64($v) as $w).to_ne_bytes())
+    };
+    (@put $out:ident, $off:literal, $v:expr, $w:ident be) => {
+        $out[$off..$off + core::mem::size_of::<$w>()]
+            .copy_from_slice(&($crate::nlspec_support::IntValue::to_u64($v) as $w).to_be_bytes())
+    };
+    (@put $out:ident, $off:literal, $v:expr, $w:ident le) => {
+        $out[$off..$off + core::mem::size_of::<$w>()]
+            .copy_from_slice(&($crate::nlspec_support::IntValue::to_u64($v) as $w).to_le_bytes())
+    };
+}
+pub(crate) use wire_struct;

@@ -1,7 +1,8 @@
 //! Kernel side of the family's numbers: `FAMILY_NAME`/`FAMILY_VERSION`, `cmd::*`,
-//! `attrs::<set>::*` and `mcgrp::*`; the spec's consts and structs (shared with the client,
-//! [`crate::emit::defs`]); enums and flags as invocations of the support layer's
-//! `nl::enum_type!`/`nl::flags_type!` (the impls live there).
+//! `attrs::<set>::*` and `mcgrp::*`; the spec's consts (shared with the client,
+//! [`crate::emit::defs`]); enums, flags and structs as invocations of the support layer's
+//! `nl::enum_type!`/`nl::flags_type!`/`nl::wire_struct!` (the impls live there; a struct the
+//! macro cannot express, e.g. with a nested struct, is written out as the client's is).
 
 use std::collections::HashSet;
 
@@ -12,7 +13,7 @@ use super::common::{cmd_u8, cstr, doc_str, KernelGenError, MacroText};
 use crate::attr::doc_attrs as doc;
 use crate::attr::{ident, Cx};
 use crate::emit::defs::{self, Side};
-use nlspec_model::ir::{self, EnumKind};
+use nlspec_model::ir::{self, EnumKind, MemberType};
 use nlspec_model::names;
 
 /// The definitions part of `<module>_genl.rs`.
@@ -63,7 +64,7 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
     });
     let consts = defs::consts(cx);
     let enums = f.enums.iter().enumerate().map(|(i, e)| enum_item(cx, ir::EnumId(i), e));
-    let structs = defs::structs(cx, Side::Kernel);
+    let structs = structs(cx);
     Ok(quote! {
         /// Family name.
         pub const FAMILY_NAME: &core::ffi::CStr = #fam_name_lit;
@@ -102,4 +103,67 @@ fn enum_item(cx: &Cx, id: ir::EnumId, e: &ir::Enum) -> TokenStream {
     t.close("}");
     t.close("}");
     t.finish()
+}
+
+/// Every struct: `nl::wire_struct!` where each member is an integer or a short byte array at a
+/// fixed offset, else the shared definition (plus its `take` helper).
+fn structs(cx: &Cx) -> TokenStream {
+    let mut out = Vec::new();
+    let mut shared = false;
+    for (i, s) in cx.fam.structs.iter().enumerate() {
+        let id = ir::StructId(i);
+        match wire_struct(cx, id, s) {
+            Some(t) => out.push(t),
+            None => {
+                shared = true;
+                out.push(defs::structure(cx, Side::Kernel, id, s));
+            }
+        }
+    }
+    if shared {
+        out.push(quote!(use nl::take;));
+    }
+    quote!(#(#out)*)
+}
+
+/// `nl::wire_struct! { .. }`, if every member fits its grammar.
+fn wire_struct(cx: &Cx, id: ir::StructId, s: &ir::Struct) -> Option<TokenStream> {
+    let size = s.size?;
+    let mut t = MacroText::default();
+    t.open("nl::wire_struct!");
+    t.doc(s.doc.as_deref());
+    t.line("///");
+    t.line(&format!("/// C `struct {}`.", s.name.replace('-', "_")));
+    t.open(&format!("pub struct {}({size})", cx.struct_ty(id)));
+    for m in &s.members {
+        let (off, len) = (m.offset?, m.len?);
+        if m.ty == MemberType::Pad {
+            continue;
+        }
+        if m.struct_.is_some() {
+            return None;
+        }
+        let (ty, wire) = match defs::member_int(m) {
+            Some((it, _)) => {
+                let it = it.to_string();
+                let ty = match cx.value_enum(m.enum_, m.enum_as_flags) {
+                    Some(e) => cx.enum_ty(e).to_string(),
+                    None => it.clone(),
+                };
+                (ty, it)
+            }
+            None if len <= 32 => (format!("[u8; {len}]"), "bytes".to_string()),
+            None => return None,
+        };
+        let bo = match m.byte_order {
+            Some(ir::ByteOrder::BigEndian) => "be",
+            Some(ir::ByteOrder::LittleEndian) => "le",
+            None => "ne",
+        };
+        t.doc(m.doc.as_deref());
+        t.line(&format!("pub {}: {ty} = {wire} {bo} @ {off} => {:?},", ident(&m.rust_name), m.name));
+    }
+    t.close("}");
+    t.close("}");
+    Some(t.finish())
 }

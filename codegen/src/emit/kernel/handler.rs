@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::common::{cmd_ref, config_cfg, config_name, cstr, doc_str, served_ops, KernelGenError, KernelOptions};
+use super::common::{cmd_ref, config_cfg, config_name, cstr, doc_str, served_ops, KernelGenError, KernelOptions, MacroText};
 use super::policy::Policies;
 use crate::attr::doc_attrs as doc;
 use crate::attr::Cx;
@@ -131,14 +131,20 @@ fn perm_note(op: &Op) -> String {
     s
 }
 
-/// `const POLICY`/`DUMP_POLICY` naming policy static `p`.
-fn policy_const(name: &str, p: Option<&String>) -> Option<TokenStream> {
-    let p = format_ident!("{}", p?);
-    let c = format_ident!("{}", name);
-    Some(quote!(const #c: Option<nl::PolicyRef> = Some(#p.as_ref());))
+/// What `nl::operation!` routes for one op, in its clause order.
+#[derive(Default)]
+struct OpClauses {
+    policy: Option<String>,
+    dump_policy: Option<String>,
+    doit: Option<String>,
+    pre_doit: Option<String>,
+    post_doit: Option<String>,
+    dumpit: Option<String>,
+    start: Option<String>,
+    done: Option<String>,
 }
 
-/// The handler-trait methods of a served op and its op type `<Op>Op<H>`.
+/// The handler-trait methods of a served op and its op type (`nl::operation!`).
 fn op_type(
     cx: &Cx,
     h: &mut Handlers,
@@ -149,47 +155,52 @@ fn op_type(
 ) {
     let f = cx.fam;
     let base = &cx.names.ops[op.id.0];
-    let opty = format_ident!("{}Op", base);
-    let mut op_fns = Vec::new();
-    let mut op_consts = Vec::new();
-    let mut dump_state = quote!(());
     let split = f.kernel_policy == KernelPolicy::Split;
+    let mut c = OpClauses::default();
     if op.do_.is_some() {
-        do_methods(cx, h, op, &mut op_fns, &mut op_consts);
-        op_consts.extend(policy_const("POLICY", policies.op_policy.get(&(op.id.0, false))));
+        do_methods(cx, h, op, &mut c);
+        c.policy = policies.op_policy.get(&(op.id.0, false)).cloned();
     }
     if op.dump.is_some() {
         let sname = op_states.get(&op.id.0).cloned().unwrap_or_else(|| format!("{base}DumpState"));
-        dump_methods(cx, h, op, &sname, &mut op_fns, &mut op_consts);
-        let sty = format_ident!("{}", sname);
-        dump_state = quote!(H::#sty);
-        let p = policies.op_policy.get(&(op.id.0, true));
+        dump_methods(cx, h, op, &sname, &mut c);
+        let p = policies.op_policy.get(&(op.id.0, true)).cloned();
         if split {
-            op_consts.extend(policy_const("DUMP_POLICY", p));
+            c.dump_policy = p;
         } else if op.do_.is_none() {
-            op_consts.extend(policy_const("POLICY", p));
+            c.policy = p;
         }
     }
+    let mut t = MacroText::default();
+    if let Some(cc) = &op.config_cond {
+        t.line(&format!("#[cfg({})]", config_name(cc)));
+    }
+    t.open("nl::operation!");
     // pub(crate): on 7.3, #[vtable] adds `type OwnerModule = crate::LocalModule` (the
     // module's private type) to the impl, which a `pub` type may not expose.
-    let od = doc_str(&format!("The `{}` command, served by the handler `H`.", op.name));
-    let cfg = config_cfg(op);
-    h.op_types.push(quote! {
-        #od
-        #cfg
-        pub(crate) struct #opty<H>(PhantomData<H>);
-        #cfg
-        #[kernel::prelude::vtable]
-        impl<H: #handler> nl::Operation for #opty<H> {
-            #(#op_consts)*
-            type DumpState = #dump_state;
-            #(#op_fns)*
+    t.open(&format!("pub(crate) struct {base}Op<H: {handler}>"));
+    let clauses = [
+        ("policy", &c.policy),
+        ("dump_policy", &c.dump_policy),
+        ("doit", &c.doit),
+        ("pre_doit", &c.pre_doit),
+        ("post_doit", &c.post_doit),
+        ("dumpit", &c.dumpit),
+        ("start", &c.start),
+        ("done", &c.done),
+    ];
+    for (k, v) in clauses {
+        if let Some(v) = v {
+            t.line(&format!("{k}: {v},"));
         }
-    });
+    }
+    t.close("}");
+    t.close("}");
+    h.op_types.push(t.finish());
 }
 
-/// The do method of an op and its `doit`/`pre_doit`/`post_doit` trampolines.
-fn do_methods(cx: &Cx, h: &mut Handlers, op: &Op, op_fns: &mut Vec<TokenStream>, op_consts: &mut Vec<TokenStream>) {
+/// The do method of an op and its `doit`/`pre_doit`/`post_doit` routes.
+fn do_methods(cx: &Cx, h: &mut Handlers, op: &Op, c: &mut OpClauses) {
     let Some(sub) = &op.do_ else { return };
     let fname = format_ident!("{}", op.fn_name);
     let d = doc(op.doc.as_deref());
@@ -203,39 +214,28 @@ fn do_methods(cx: &Cx, h: &mut Handlers, op: &Op, op_fns: &mut Vec<TokenStream>,
             Err(nl::Error::EOPNOTSUPP)
         }
     });
-    op_fns.push(quote! {
-        fn doit(req: &nl::Request<'_>) -> nl::Result { H::#fname(&#rq { src: req }) }
-    });
+    c.doit = Some(format!("{fname}({rq})"));
     // do hooks are only called by split ops (genl_split_ops has pre_doit/post_doit)
     let split = cx.fam.kernel_policy == KernelPolicy::Split;
     for (hook, pre) in [(&sub.pre, true), (&sub.post, false)] {
         let Some(hook) = hook else { continue };
-        let m = format_ident!("{}", names::snake(hook));
-        let hc = format_ident!("HAS_{}", names::snake(hook).to_uppercase());
+        let m = names::snake(hook);
+        let route = format!("{m} if HAS_{}", m.to_uppercase());
         h.hooks.insert((hook.clone(), pre));
         if !split {
             continue;
         }
         if pre {
-            op_consts.push(quote!(const HAS_PRE_DOIT: bool = H::#hc;));
-            op_fns.push(quote!(fn pre_doit(req: &nl::Request<'_>) -> nl::Result { H::#m(req) }));
+            c.pre_doit = Some(route);
         } else {
-            op_consts.push(quote!(const HAS_POST_DOIT: bool = H::#hc;));
-            op_fns.push(quote!(fn post_doit(req: &nl::Request<'_>) { H::#m(req) }));
+            c.post_doit = Some(route);
         }
     }
 }
 
 /// The dump method of an op (and its dump-state type, once per state), and its
-/// `dumpit`/`start`/`done` trampolines.
-fn dump_methods(
-    cx: &Cx,
-    h: &mut Handlers,
-    op: &Op,
-    sname: &str,
-    op_fns: &mut Vec<TokenStream>,
-    op_consts: &mut Vec<TokenStream>,
-) {
+/// `dumpit`/`start`/`done` routes.
+fn dump_methods(cx: &Cx, h: &mut Handlers, op: &Op, sname: &str, c: &mut OpClauses) {
     let Some(sub) = &op.dump else { return };
     let base = &cx.names.ops[op.id.0];
     let d = doc(op.doc.as_deref());
@@ -260,21 +260,17 @@ fn dump_methods(
     }
     for (hook, start) in [(&sub.pre, true), (&sub.post, false)] {
         let Some(hook) = hook else { continue };
-        let m = format_ident!("{}", names::snake(hook));
-        let hc = format_ident!("HAS_{}", names::snake(hook).to_uppercase());
+        let m = names::snake(hook);
+        let route = format!("{m} if HAS_{}", m.to_uppercase());
         h.dump_hooks
             .entry(hook.clone())
             .or_insert_with(|| (start, sname.to_string(), Vec::new()))
             .2
             .push(op.name.clone());
         if start {
-            op_consts.push(quote!(const HAS_START: bool = H::#hc;));
-            op_fns.push(quote! {
-                fn start(req: &nl::Request<'_>, state: &mut H::#sty) -> nl::Result { H::#m(req, state) }
-            });
+            c.start = Some(route);
         } else {
-            op_consts.push(quote!(const HAS_DONE: bool = H::#hc;));
-            op_fns.push(quote!(fn done(state: &mut H::#sty) { H::#m(state) }));
+            c.done = Some(route);
         }
     }
     let dd = doc_str(&format!("Dump of `{}`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.", op.name));
@@ -286,12 +282,7 @@ fn dump_methods(
             Err(nl::Error::EOPNOTSUPP)
         }
     });
-    op_fns.push(quote! {
-        fn dumpit(dump: &mut nl::Dump<'_>, state: &mut H::#sty) -> nl::Result<nl::Dumped> {
-            let raw = dump.request();
-            H::#dfn(&#rq { src: &raw }, &mut #dt { d: dump }, state)
-        }
-    });
+    c.dumpit = Some(format!("{dfn}({rq}, {dt}, {sty})"));
 }
 
 /// The trait methods of the do hooks and dump start/done hooks (default: nothing to do).
