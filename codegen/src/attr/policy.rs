@@ -39,11 +39,6 @@ pub fn lit_i(v: i128) -> TokenStream {
     }
 }
 
-/// An unsuffixed `u16` literal of `v` clamped to `0..=u16::MAX`.
-pub fn lit_u16(v: i128) -> Literal {
-    Literal::u16_unsuffixed(v.clamp(0, u16::MAX as i128) as u16)
-}
-
 /// Smallest and largest value of an integer type.
 pub fn int_limits(t: AttrType) -> (i128, i128) {
     match t {
@@ -171,8 +166,11 @@ pub fn bounds(
         };
     }
     let id = format_ident!("{}", static_name);
-    let (target, lo_lim, hi_lim) =
-        if signed { ("i64", lim.0.max(i64::MIN as i128), lim.1.min(i64::MAX as i128)) } else { ("u64", lim.0.max(0), lim.1.min(u64::MAX as i128)) };
+    let (target, lo_lim, hi_lim) = if signed {
+        ("i64", lim.0.max(i64::MIN as i128), lim.1.min(i64::MAX as i128))
+    } else {
+        ("u64", lim.0.max(0), lim.1.min(u64::MAX as i128))
+    };
     let lo = min.map(|b| bound_expr(f, b, target)).unwrap_or_else(|| number(lo_lim));
     let hi = max.map(|b| bound_expr(f, b, target)).unwrap_or_else(|| number(hi_lim));
     if signed {
@@ -195,14 +193,5 @@ pub fn nested(cx: &Cx, set: SetId, array: bool) -> TokenStream {
         quote!(nl::Policy::nested_array(&#p))
     } else {
         quote!(nl::Policy::nested(&#p))
-    }
-}
-
-/// How a bound was written, for the doc comment of a policy entry.
-pub fn bound_note(f: &Family, b: &ir::Bound) -> String {
-    match &b.source {
-        BoundSource::Literal => b.value.to_string(),
-        BoundSource::Limit(l) => format!("{l} ({})", b.value),
-        BoundSource::Const(c) => format!("{} ({})", f.const_(*c).name, b.value),
     }
 }

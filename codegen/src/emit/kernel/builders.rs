@@ -10,8 +10,8 @@ use proc_macro2::{Ident, TokenStream};
 use quote::format_ident;
 
 use super::common::{
-    all_refs, cmd_ref, config_name, dedup_refs, header_struct, nested_of, reachable, served_ops, unique_method, verbatim,
-    KernelGenError, MacroText,
+    all_refs, cmd_ref, config_name, dedup_refs, header_struct, nested_of, reachable, served_ops, unique_method,
+    verbatim, KernelGenError, MacroText,
 };
 use super::views::set_path;
 use crate::attr::{gen, Cx, Elements};
@@ -84,7 +84,13 @@ pub(super) fn items(cx: &Cx) -> Result<Items, KernelGenError> {
     let mut writers = Vec::new();
     for m in &traits.list {
         let head = format!("pub trait {}({})", m.trait_name, set_path(cx, m.set));
-        writers.push(setter_trait(cx, "Attributes of this message; in scope with `use` of this module.", &head, m.set, &m.attrs));
+        writers.push(setter_trait(
+            cx,
+            "Attributes of this message; in scope with `use` of this module.",
+            &head,
+            m.set,
+            &m.attrs,
+        ));
     }
     let writer_sets = reachable(f, traits.list.iter().flat_map(|m| nested_of(f, &m.attrs)).collect::<Vec<_>>());
     let mut array_sets = BTreeSet::new();

@@ -121,7 +121,9 @@ fn structs(cx: &Cx) -> TokenStream {
         }
     }
     if shared {
-        out.push(quote!(use nl::take;));
+        out.push(quote!(
+            use nl::take;
+        ));
     }
     quote!(#(#out)*)
 }

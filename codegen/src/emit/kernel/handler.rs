@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::common::{cmd_ref, config_cfg, config_name, cstr, doc_str, served_ops, KernelGenError, KernelOptions, MacroText};
+use super::common::{
+    cmd_ref, config_cfg, config_name, cstr, doc_str, served_ops, KernelGenError, KernelOptions, MacroText,
+};
 use super::policy::Policies;
 use crate::attr::doc_attrs as doc;
 use crate::attr::Cx;
