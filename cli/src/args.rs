@@ -16,6 +16,11 @@ USAGE:
         Generated files carry an @generated marker and are rewritten; a file without it at a
         generated path is an error (nothing is written). The module's <module>_main.rs, where
         you write the handlers, is written only when absent (stderr: kept FILE (yours)).
+    nlspec doc --spec PATH [--format md|rst] [--out FILE]
+        A reference of the family (as the kernel's generated netlink docs): operations with
+        their request/reply attributes and flags, multicast groups, definitions, attribute
+        sets with types and checks, sub-messages, all cross-linked. Markdown (default) or
+        reStructuredText (Sphinx labels); on stdout, or into FILE.
     nlspec abi-check OLD NEW
         What changed from spec OLD to spec NEW that breaks existing userspace or kernels
         (error) or looks suspicious (warning), one per line at file:line:col of NEW (of OLD
@@ -73,6 +78,7 @@ pub enum Command {
     Check { spec: String },
     Gen { spec: String, out: String, kernel: bool, rt_path: Option<String> },
     AbiCheck { old: String, new: String },
+    Doc { spec: String, format: crate::doc::Format, out: Option<String> },
     Run(Box<RunArgs>),
 }
 
@@ -188,9 +194,10 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
         Some("gen") => return parse_gen(&argv[1..]),
         Some("help") => return Ok(Command::Help),
         Some("abi-check") => return parse_abi_check(&argv[1..]),
+        Some("doc") => return parse_doc(&argv[1..]),
         Some(s) if !s.starts_with('-') => {
             return Err(Fail::Usage(format!(
-                "unknown command {s:?}; commands: check, gen, abi-check (or the YNL-style options, see --help)"
+                "unknown command {s:?}; commands: check, gen, doc, abi-check (or the YNL-style options, see --help)"
             )));
         }
         None => return Err(Fail::Usage("no command given".into())),
@@ -364,6 +371,30 @@ fn parse_check(rest: &[String]) -> Result<Command, Fail> {
     Ok(Command::Check { spec })
 }
 
+fn parse_doc(rest: &[String]) -> Result<Command, Fail> {
+    let mut a = Args { items: rest.to_vec(), pos: 0 };
+    let (mut spec, mut format, mut out) = (None, None, None);
+    while let Some((opt, inline)) = a.next() {
+        match opt.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
+            "--format" => a.value_once(&opt, inline, "md or rst", &mut format)?,
+            "--out" | "-o" => a.value_once(&opt, inline, "output file", &mut out)?,
+            other => {
+                let usage = "nlspec doc --spec PATH [--format md|rst] [--out FILE]";
+                return Err(Fail::Usage(format!("doc: unexpected argument {other:?} (usage: {usage})")));
+            }
+        }
+    }
+    let spec = spec.ok_or_else(|| Fail::Usage("doc: --spec PATH is required".into()))?;
+    let format = match format {
+        None => crate::doc::Format::Md,
+        Some(f) => crate::doc::Format::parse(&f)
+            .ok_or_else(|| Fail::Usage(format!("doc: --format {f:?}: expected md or rst")))?,
+    };
+    Ok(Command::Doc { spec, format, out })
+}
+
 fn parse_abi_check(rest: &[String]) -> Result<Command, Fail> {
     if rest.iter().any(|a| a == "-h" || a == "--help") {
         return Ok(Command::Help);
@@ -468,6 +499,9 @@ mod tests {
             "abi-check a",
             "abi-check a b c",
             "abi-check --x b",
+            "doc",
+            "doc --spec a --format html",
+            "doc --spec a --bogus",
         ] {
             assert!(matches!(p(bad), Err(Fail::Usage(_))), "{bad}");
         }

@@ -5,6 +5,7 @@ pub mod dynamic;
 
 mod abi;
 mod args;
+mod doc;
 mod errctx;
 mod errors;
 mod gen;
@@ -51,6 +52,7 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
         args::Command::Check { spec } => check(&spec),
         args::Command::Gen { spec, out, kernel, rt_path } => gen::gen(&spec, &out, kernel, rt_path.as_deref()),
         args::Command::AbiCheck { old, new } => abi::abi_check(&old, &new),
+        args::Command::Doc { spec, format, out } => doc::doc(&spec, format, out.as_deref()),
         args::Command::Run(mut r) => {
             if r.list_families {
                 for name in specpath::list(&r.spec_dirs)? {

@@ -227,3 +227,45 @@ pub fn compare(spec: &Path, args: &[&str]) -> serde_json::Value {
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
 }
+
+/// The `Documentation/netlink/specs` directory of a kernel source tarball (`/usr/src/linux-source-6.12.tar.xz`),
+/// extracted once per tarball (by size) under the temp directory; the test fails without the tarball.
+pub fn tarball_specs(tarball: &str) -> PathBuf {
+    assert!(Path::new(tarball).is_file(), "{tarball} is missing (apt-get install the linux-source package)");
+    let len = std::fs::metadata(tarball).unwrap().len();
+    let dir = std::env::temp_dir().join(format!("nlspec-specs-{len}"));
+    let find = |d: &Path| -> Option<PathBuf> {
+        std::fs::read_dir(d).ok()?.flatten().map(|e| e.path().join("Documentation/netlink/specs")).find(|p| p.is_dir())
+    };
+    if let Some(p) = find(&dir) {
+        return p;
+    }
+    let tmp = std::env::temp_dir().join(format!("nlspec-specs-{len}.{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let st = Command::new("tar")
+        .arg("-xf")
+        .arg(tarball)
+        .arg("-C")
+        .arg(&tmp)
+        .args(["--wildcards", "*/Documentation/netlink/specs/*"])
+        .status()
+        .expect("run tar");
+    assert!(st.success(), "extracting the specs of {tarball} failed");
+    if std::fs::rename(&tmp, &dir).is_err() {
+        // Another test process won the race.
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    find(&dir).unwrap_or_else(|| panic!("no Documentation/netlink/specs in {tarball}"))
+}
+
+/// Every `*.yaml` spec of a specs directory, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    v
+}
