@@ -8,6 +8,7 @@ mod kernel;
 mod kmod;
 mod kmod_corpus;
 mod lint;
+mod package;
 mod proof;
 mod smoke;
 mod static_build;
@@ -58,8 +59,12 @@ tasks:
                                        in kernel V (default: both); PASS/FAIL per case
   vm-smoke                             VM infrastructure self-test: hello module + guest smoke
                                        binary in both kernels
+  package-check                        cargo publish --dry-run of every published crate, cargo
+                                       install of the CLI, and a generated client built outside
+                                       the workspace on the packaged nlspec-rt (live nlctrl dump)
   test                                 deps, generate --check, fmt-check, clippy, tidy,
-                                       cargo test --workspace, vm-smoke, vm-test, kmod-corpus
+                                       cargo test --workspace, package-check, vm-smoke, vm-test,
+                                       kmod-corpus
                                        (the README's test command; CI runs it)
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
@@ -99,6 +104,7 @@ fn main() {
         "vm-run" => cmd_vm_run(args),
         "vm-test" => args.finish().and_then(|()| vmtest::vm_test()),
         "vm-smoke" => args.finish().and_then(|()| smoke::vm_smoke()),
+        "package-check" => args.finish().and_then(|()| package::package_check()),
         "proof" => (|mut a: Args| {
             let versions = a.values("--kernel")?;
             a.finish()?;
@@ -222,6 +228,11 @@ fn cmd_test() -> Result<i32> {
         "--all-features",
         "--no-fail-fast",
     ]))?;
+    // The crates as a stranger gets them: packaged, installed, and a generated client built
+    // outside this workspace on the packaged runtime.
+    if package::package_check()? != 0 {
+        return Err(err!("package-check failed"));
+    }
     // The VM infrastructure on its own first, so a broken kernel/qemu setup is named as such;
     // the later stages run either way, and every failure is listed at the end.
     let mut failed = Vec::new();
