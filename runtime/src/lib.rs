@@ -73,6 +73,7 @@ mod sys;
 #[cfg(feature = "tokio")]
 mod tokio_socket;
 pub mod typed;
+pub mod typed_raw;
 
 pub use crate::attr::{
     Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest, PathSeg,
