@@ -211,6 +211,11 @@ const RESERVED_METHODS: &[&str] = &[
     "clone",
     "fmt",
     "into_inner",
+    // netlink-raw do requests: NLM_F_CREATE / EXCL / REPLACE / APPEND
+    "create",
+    "excl",
+    "replace",
+    "append",
 ];
 
 /// Client: getter/setter name of an attribute.

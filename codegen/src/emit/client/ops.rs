@@ -13,31 +13,105 @@ fn u8_lit(v: u32) -> Literal {
     Literal::u8_unsuffixed(v as u8)
 }
 
+/// What differs between the clients of Generic Netlink families and of netlink-raw families
+/// (rtnetlink & co.), as data: every function here has one code path and reads these.
+pub struct Proto {
+    /// netlink-raw (messages without a `genlmsghdr`, over `NlSocket`).
+    pub raw: bool,
+    /// Type of the message ids in `cmd::*` (`u8` command / `u16` `nlmsg_type`).
+    id_ty: TokenStream,
+    /// The message view replies and notifications keep (`GenlMsg` / `typed_raw::RawMsg`).
+    view: TokenStream,
+    /// An undecoded message (dump items of ops whose spec lists no reply; `Notification::Other`).
+    any_msg: TokenStream,
+    /// The runtime's typed layer: `OpRequest`, `DecodeMsg`, `request`/`request_ack`/`dump`.
+    typed: TokenStream,
+    /// The request trait (the genl one is re-exported at the runtime's root).
+    op_request: TokenStream,
+    /// The decode trait.
+    decode_msg: TokenStream,
+    /// The socket of the blocking client.
+    socket: TokenStream,
+}
+
+impl Proto {
+    /// The protocol data of `f`.
+    pub fn of(f: &ir::Family) -> Self {
+        if f.is_genetlink() {
+            Proto {
+                raw: false,
+                id_ty: quote!(u8),
+                view: quote!(::nlspec_rt::GenlMsg),
+                any_msg: quote!(::nlspec_rt::GenlMsg),
+                typed: quote!(::nlspec_rt::typed),
+                op_request: quote!(::nlspec_rt::OpRequest),
+                decode_msg: quote!(::nlspec_rt::DecodeMsg),
+                socket: quote!(::nlspec_rt::GenlSocket),
+            }
+        } else {
+            Proto {
+                raw: true,
+                id_ty: quote!(u16),
+                view: quote!(::nlspec_rt::typed_raw::RawMsg),
+                any_msg: quote!(::nlspec_rt::NlMsg),
+                typed: quote!(::nlspec_rt::typed_raw),
+                op_request: quote!(::nlspec_rt::typed_raw::OpRequest),
+                decode_msg: quote!(::nlspec_rt::typed_raw::DecodeMsg),
+                socket: quote!(::nlspec_rt::NlSocket),
+            }
+        }
+    }
+    /// A message id literal (`cmd::*`, match arms).
+    fn id_lit(&self, v: u32) -> Literal {
+        if self.raw {
+            Literal::u16_unsuffixed(v as u16)
+        } else {
+            u8_lit(v)
+        }
+    }
+    /// Expression: the view of the received `NlMsg` expression `msg` whose fixed header is
+    /// `size` bytes, as `Result<view, DecodeError>`.
+    fn view_of(&self, msg: TokenStream, size: TokenStream) -> TokenStream {
+        if self.raw {
+            quote!(::nlspec_rt::typed_raw::RawMsg::new(#msg, #size))
+        } else {
+            quote!(#msg.genl(#size))
+        }
+    }
+}
+
 /// `cmd::X` constant of an op's request, and of its reply/notification when different.
 pub fn cmd_consts(cx: &Cx) -> TokenStream {
+    let p = Proto::of(cx.fam);
+    let t = &p.id_ty;
     let mut items = Vec::new();
     for op in &cx.fam.ops.list {
         let base = screaming(&op.name);
         let doc = doc_attrs(op.doc.as_deref());
-        let cdoc = format!(" Command `{}` (C: `{}`).", op.name, op.c_name);
+        let cdoc = if p.raw {
+            format!(" Message type of `{}` (C: `{}`).", op.name, op.c_name)
+        } else {
+            format!(" Command `{}` (C: `{}`).", op.name, op.c_name)
+        };
         match (op.req_value, op.rsp_value) {
             (Some(r), Some(s)) if r != s => {
                 let n = ident(&base);
                 let rn = format_ident!("{}_REPLY", base);
-                let (r, s) = (u8_lit(r), u8_lit(s));
-                items.push(quote!(#doc #[doc = ""] #[doc = #cdoc] pub const #n: u8 = #r;));
-                items.push(quote!(#[doc = #cdoc] #[doc = " Reply message id."] pub const #rn: u8 = #s;));
+                let (r, s) = (p.id_lit(r), p.id_lit(s));
+                items.push(quote!(#doc #[doc = ""] #[doc = #cdoc] pub const #n: #t = #r;));
+                items.push(quote!(#[doc = #cdoc] #[doc = " Reply message id."] pub const #rn: #t = #s;));
             }
             (Some(v), _) | (None, Some(v)) => {
                 let n = ident(&base);
-                let v = u8_lit(v);
-                items.push(quote!(#doc #[doc = ""] #[doc = #cdoc] pub const #n: u8 = #v;));
+                let v = p.id_lit(v);
+                items.push(quote!(#doc #[doc = ""] #[doc = #cdoc] pub const #n: #t = #v;));
             }
             (None, None) => {}
         }
     }
+    let mdoc = if p.raw { " Message types (`nlmsghdr.nlmsg_type`)." } else { " Command numbers (`genlmsghdr.cmd`)." };
     quote! {
-        /// Command numbers (`genlmsghdr.cmd`).
+        #[doc = #mdoc]
         pub mod cmd {
             #(#items)*
         }
@@ -150,7 +224,42 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, r
             }
         }
     };
-    let cmd = u8_lit(op.req_value.unwrap_or(0));
+    let p = Proto::of(cx.fam);
+    let value = sub.request.as_ref().and_then(|m| m.value).or(op.req_value).unwrap_or(0);
+    let id = p.id_lit(value);
+    let ids = if p.raw {
+        quote!(const MSG_TYPE: u16 = #id;)
+    } else {
+        quote! {
+            const FAMILY: &'static str = FAMILY_NAME;
+            const VERSION: u8 = FAMILY_VERSION;
+            const CMD: u8 = #id;
+        }
+    };
+    // netlink-raw do requests (new/set/del): the NEW modifiers as named setters.
+    let new_flags = if p.raw && what == "do" {
+        let flag = |m: &str, c: &str, doc: &str| {
+            let m = ident(m);
+            let c = ident(c);
+            let doc = format!(" Set `{c}`: {doc}.");
+            quote! {
+                #[doc = #doc]
+                pub fn #m(self) -> Self {
+                    self.nlm_flags(::nlspec_rt::msg::#c)
+                }
+            }
+        };
+        let f = [
+            flag("create", "NLM_F_CREATE", "create the object if it does not exist"),
+            flag("excl", "NLM_F_EXCL", "fail if the object exists"),
+            flag("replace", "NLM_F_REPLACE", "replace an existing object"),
+            flag("append", "NLM_F_APPEND", "add to the end of the list"),
+        ];
+        quote!(#(#f)*)
+    } else {
+        quote!()
+    };
+    let op_request = &p.op_request;
     let schema = match op.attribute_set {
         Some(s) => {
             let st = cx.set_schema(s);
@@ -174,6 +283,7 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, r
                 self.buf.add_nlm_flags(flags);
                 self
             }
+            #new_flags
             /// The attributes encoded so far.
             pub fn encoded_attrs(&self) -> &[u8] {
                 self.buf.attrs()
@@ -182,10 +292,8 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, r
             #put
             #setters
         }
-        impl ::nlspec_rt::OpRequest for #name {
-            const FAMILY: &'static str = FAMILY_NAME;
-            const VERSION: u8 = FAMILY_VERSION;
-            const CMD: u8 = #cmd;
+        impl #op_request for #name {
+            #ids
             const SCHEMA: ::core::option::Option<&'static ::nlspec_rt::AttrSet> = #schema;
             type Reply = #reply;
             #hbytes
@@ -200,6 +308,7 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, r
 /// `reply`: also implement `nlspec_rt::DecodeMsg` (what the client's generic request and
 /// dump plumbing decodes with).
 fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> TokenStream {
+    let p = Proto::of(cx.fam);
     let opdoc = doc_attrs(op.doc.as_deref());
     let (aty, adecode) = match op.attribute_set {
         Some(s) => {
@@ -219,16 +328,28 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> Tok
         ),
         None => (quote!(), quote!(), quote!()),
     };
+    let decode_doc = if p.raw {
+        " Decode a received message (its message type is not checked)."
+    } else {
+        " Decode a received message (its command is not checked)."
+    };
     let hsize = match hdr(cx, op) {
         Some(h) => quote!(#h::SIZE),
         None => quote!(0),
     };
+    let view = &p.view;
     let decode_msg = if reply {
+        let (trait_, any, body) = if p.raw {
+            let v = p.view_of(quote!(msg), quote!(#name::HEADER_SIZE));
+            (&p.decode_msg, &p.any_msg, quote!(#name::decode(&#v?)))
+        } else {
+            (&p.decode_msg, &p.view, quote!(#name::decode(msg)))
+        };
         quote! {
-            impl ::nlspec_rt::DecodeMsg for #name<'_> {
+            impl #trait_ for #name<'_> {
                 type Out<'a> = #name<'a>;
-                fn decode_msg<'a>(msg: &::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<#name<'a>, ::nlspec_rt::DecodeError> {
-                    #name::decode(msg)
+                fn decode_msg<'a>(msg: &#any<'a>) -> ::core::result::Result<#name<'a>, ::nlspec_rt::DecodeError> {
+                    #body
                 }
             }
         }
@@ -245,13 +366,13 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> Tok
             /// The attributes (the getters are also reachable through `Deref`).
             pub attrs: #aty,
             /// The whole message.
-            pub msg: ::nlspec_rt::GenlMsg<'a>,
+            pub msg: #view<'a>,
         }
         impl<'a> #name<'a> {
             /// Size of the fixed header in bytes.
             pub const HEADER_SIZE: usize = #hsize;
-            /// Decode a received message (its command is not checked).
-            pub fn decode(msg: &::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+            #[doc = #decode_doc]
+            pub fn decode(msg: &#view<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
                 #hdecode
                 ::core::result::Result::Ok(Self { #hinit attrs: #adecode, msg: *msg })
             }
@@ -270,8 +391,44 @@ fn has_reply(sub: &Option<ir::SubOp>) -> bool {
     sub.as_ref().is_some_and(|s| s.reply.is_some())
 }
 
+/// The messages the kernel sends on its own (to multicast groups), each with its message id
+/// and the op that describes it (attribute set, fixed header): the `Notification` variants.
+///
+/// Generic Netlink: the notify/event ops. netlink-raw: rtnetlink & co. announce a change with
+/// the message type of the request that made it (`RTM_NEWLINK`, `RTM_DELADDR`, ...) or of the
+/// get reply, and specs often list no notify op for them, so every message type the kernel may
+/// send counts: first those of notify/event ops, then the request types of ops whose do is
+/// answered by an ACK alone (new/set/del), then reply types; each type once, described by the
+/// first op that names it.
+fn notified<'f>(cx: &Cx<'f>) -> Vec<(u32, &'f Op)> {
+    let ops = &cx.fam.ops.list;
+    let mut out: Vec<(u32, &Op)> = ops.iter().filter(|o| o.is_async()).filter_map(|o| Some((o.rsp_value?, o))).collect();
+    if !Proto::of(cx.fam).raw {
+        return out;
+    }
+    let ack_only = ops.iter().filter(|o| !o.is_async() && o.do_.as_ref().is_some_and(|d| d.reply.is_none()));
+    let mut more: Vec<(u32, &Op)> = ack_only.filter_map(|o| Some((o.req_value?, o))).collect();
+    for o in ops.iter().filter(|o| !o.is_async()) {
+        for sub in [&o.do_, &o.dump].into_iter().flatten() {
+            if let Some(r) = &sub.reply {
+                if let Some(v) = r.value.or(o.rsp_value) {
+                    more.push((v, o));
+                }
+            }
+        }
+    }
+    for (v, o) in more {
+        if !out.iter().any(|(w, _)| *w == v) {
+            out.push((v, o));
+        }
+    }
+    out
+}
+
 /// Request/reply/notification types of every op.
 pub fn types(cx: &Cx) -> TokenStream {
+    let p = Proto::of(cx.fam);
+    let notified = notified(cx);
     let mut out = Vec::new();
     for op in &cx.fam.ops.list {
         let n = op_names(cx, op);
@@ -283,8 +440,8 @@ pub fn types(cx: &Cx) -> TokenStream {
             }
             if let Some(d) = &op.dump {
                 let reply = &n.reply;
-                let rt =
-                    if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(::nlspec_rt::GenlMsg<'static>) };
+                let any = &p.any_msg;
+                let rt = if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(#any<'static>) };
                 out.push(request_struct(cx, op, &n.dump_request, d, "dump", rt));
             }
         }
@@ -296,27 +453,45 @@ pub fn types(cx: &Cx) -> TokenStream {
             let grp = op.mcgrp.map(|g| cx.fam.mcgrp(g).name.clone()).unwrap_or_default();
             let doc = format!(" Notification `{}` (multicast group `{grp}`), decoded in place.", op.name);
             out.push(message_struct(cx, op, &n.notification, &doc, false));
+        } else if let Some((v, _)) = notified.iter().find(|(_, o)| o.id == op.id) {
+            let doc = format!(
+                " Notification of message type {v} as the kernel multicasts it, described by op `{}`; decoded in place.",
+                op.name
+            );
+            out.push(message_struct(cx, op, &n.notification, &doc, false));
         }
     }
     quote!(#(#out)*)
 }
 
+/// The multicast groups a client can join: all (by name through nlctrl) for Generic Netlink;
+/// for netlink-raw those with a number (`value`) in the spec.
+fn joinable_groups<'f>(cx: &Cx<'f>) -> Vec<&'f ir::McastGroup> {
+    let raw = Proto::of(cx.fam).raw;
+    cx.fam.mcast_groups.iter().filter(|g| !raw || g.value.is_some()).collect()
+}
+
 /// `Notification` enum and `Group` enum.
 pub fn notifications(cx: &Cx) -> TokenStream {
-    let asyncs: Vec<&Op> = cx.fam.ops.list.iter().filter(|o| o.is_async() && o.rsp_value.is_some()).collect();
-    let variants = asyncs.iter().map(|op| {
+    let p = Proto::of(cx.fam);
+    let notified = notified(cx);
+    let variants = notified.iter().map(|(_, op)| {
         let v = ident(&op.rust_name);
         let t = op_names(cx, op).notification;
         let doc = doc_attrs(op.doc.as_deref());
         quote!(#doc #v(#t<'a>),)
     });
-    let arms = asyncs.iter().map(|op| {
-        let v = ident(&op.rust_name);
-        let t = op_names(cx, op).notification;
-        let c = u8_lit(op.rsp_value.unwrap_or(0));
-        quote!(#c => Self::#v(#t::decode(&msg.genl(#t::HEADER_SIZE)?)?),)
-    });
-    let groups: Vec<&ir::McastGroup> = cx.fam.mcast_groups.iter().collect();
+    let arms: Vec<TokenStream> = notified
+        .iter()
+        .map(|(value, op)| {
+            let v = ident(&op.rust_name);
+            let t = op_names(cx, op).notification;
+            let c = p.id_lit(*value);
+            let view = p.view_of(quote!(msg), quote!(#t::HEADER_SIZE));
+            quote!(#c => Self::#v(#t::decode(&#view?)?),)
+        })
+        .collect();
+    let groups = joinable_groups(cx);
     let gvariants = groups.iter().map(|g| {
         let v = ident(&g.rust_name);
         let doc = format!(" Multicast group `{}`.", g.name);
@@ -328,6 +503,27 @@ pub fn notifications(cx: &Cx) -> TokenStream {
         quote!(Self::#v => #n,)
     });
     let gall = groups.iter().map(|g| ident(&g.rust_name));
+    let (name_doc, gid) = if p.raw {
+        let ids = groups.iter().map(|g| {
+            let v = ident(&g.rust_name);
+            let id = Literal::u32_unsuffixed(g.value.unwrap_or(0));
+            quote!(Self::#v => #id,)
+        });
+        (
+            " The group's name in the spec.",
+            quote! {
+                /// The group's number (its `value` in the spec, e.g. `RTNLGRP_LINK`), what
+                /// `NETLINK_ADD_MEMBERSHIP` takes.
+                pub const fn id(self) -> u32 {
+                    match self {
+                        #(#ids)*
+                    }
+                }
+            },
+        )
+    } else {
+        (" The group's name (as resolved through nlctrl).", quote!())
+    };
     let group_enum = if groups.is_empty() {
         quote!()
     } else {
@@ -340,46 +536,71 @@ pub fn notifications(cx: &Cx) -> TokenStream {
             impl Group {
                 /// Every group.
                 pub const ALL: &'static [Group] = &[#(Group::#gall),*];
-                /// The group's name (as resolved through nlctrl).
+                #[doc = #name_doc]
                 pub const fn name(self) -> &'static str {
                     match self {
                         #(#gnames)*
                     }
                 }
+                #gid
             }
         }
     };
+    let any = &p.any_msg;
+    let (what, decode) = if p.raw {
+        (
+            "message type",
+            quote! {
+                /// Decode a multicast message of this family by its message type.
+                pub fn decode(msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                    ::core::result::Result::Ok(match msg.hdr.ty {
+                        #(#arms)*
+                        _ => Self::Other(*msg),
+                    })
+                }
+            },
+        )
+    } else {
+        (
+            "command",
+            quote! {
+                /// Decode a multicast message of this family (by its command; the family id is
+                /// not checked, see `decode_for`).
+                pub fn decode(msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                    let head = msg.genl(0)?;
+                    Self::decode_cmd(msg, head)
+                }
+                /// Decode a multicast message if it comes from family id `family`; a message of
+                /// another family (a socket can join several families' groups) is `Other`.
+                pub fn decode_for(family: u16, msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                    let head = msg.genl(0)?;
+                    if head.family() != family {
+                        return ::core::result::Result::Ok(Self::Other(head));
+                    }
+                    Self::decode_cmd(msg, head)
+                }
+                fn decode_cmd(msg: &::nlspec_rt::NlMsg<'a>, head: ::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                    ::core::result::Result::Ok(match head.cmd() {
+                        #(#arms)*
+                        _ => Self::Other(head),
+                    })
+                }
+            },
+        )
+    };
+    let edoc = format!(" A notification of this family, by {what}; {what}s this client does not know are");
+    let odoc = format!(" A message with a {what} this client does not know.");
     quote! {
-        /// A notification of this family, by command; commands this client does not know are
-        /// kept as `Other`.
+        #[doc = #edoc]
+        #[doc = " kept as `Other`."]
         #[derive(Debug, Clone, Copy)]
         pub enum Notification<'a> {
             #(#variants)*
-            /// A message with a command this client does not know.
-            Other(::nlspec_rt::GenlMsg<'a>),
+            #[doc = #odoc]
+            Other(#any<'a>),
         }
         impl<'a> Notification<'a> {
-            /// Decode a multicast message of this family (by its command; the family id is
-            /// not checked, see `decode_for`).
-            pub fn decode(msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                let head = msg.genl(0)?;
-                Self::decode_cmd(msg, head)
-            }
-            /// Decode a multicast message if it comes from family id `family`; a message of
-            /// another family (a socket can join several families' groups) is `Other`.
-            pub fn decode_for(family: u16, msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                let head = msg.genl(0)?;
-                if head.family() != family {
-                    return ::core::result::Result::Ok(Self::Other(head));
-                }
-                Self::decode_cmd(msg, head)
-            }
-            fn decode_cmd(msg: &::nlspec_rt::NlMsg<'a>, head: ::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                ::core::result::Result::Ok(match head.cmd() {
-                    #(#arms)*
-                    _ => Self::Other(head),
-                })
-            }
+            #decode
         }
         #group_enum
     }
@@ -397,8 +618,13 @@ pub enum AsyncClient {
 }
 
 /// The sync `Client` and the tokio `AsyncClient` as `mode` says.
+///
+/// netlink-raw families get the blocking client only: the runtime has no tokio `NlSocket`.
 pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
     let sync = client(cx, false);
+    if Proto::of(cx.fam).raw {
+        return sync;
+    }
     let asyn = client(cx, true);
     match mode {
         AsyncClient::Never => return sync,
@@ -432,13 +658,17 @@ pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
 fn op_methods(cx: &Cx, op: &Op, is_async: bool, methods: &mut Vec<TokenStream>, iters: &mut Vec<TokenStream>) {
     let (dump_it, aw, asy) = if is_async {
         (quote!(::nlspec_rt::AsyncTypedDumpIter), quote!(.await), quote!(async))
+    } else if Proto::of(cx.fam).raw {
+        (quote!(::nlspec_rt::typed_raw::TypedDumpIter), quote!(), quote!())
     } else {
         (quote!(::nlspec_rt::TypedDumpIter), quote!(), quote!())
     };
-    // The runtime's generic plumbing (`nlspec_rt::typed`), sync or tokio.
+    // The runtime's generic plumbing (`nlspec_rt::typed` / `typed_raw`), sync or tokio.
+    let p = Proto::of(cx.fam);
+    let typed = &p.typed;
     let call = |f: &str| {
         let f = if is_async { format_ident!("async_{}", f) } else { format_ident!("{}", f) };
-        quote!(::nlspec_rt::typed::#f)
+        quote!(#typed::#f)
     };
     let (rt_request, rt_ack, rt_dump) = (call("request"), call("request_ack"), call("dump"));
     let n = op_names(cx, op);
@@ -480,7 +710,8 @@ fn op_methods(cx: &Cx, op: &Op, is_async: bool, methods: &mut Vec<TokenStream>, 
             let r = &n.reply;
             quote!(#r<'static>)
         } else {
-            quote!(::nlspec_rt::GenlMsg<'static>)
+            let any = &p.any_msg;
+            quote!(#any<'static>)
         };
         let itdoc = format!(" The replies of a `{}` dump, one at a time (a lending iterator: `while let Some(r) = it.next(){} {{ .. }}`).", op.name, if is_async { ".await" } else { "" });
         methods.push(quote! {
@@ -500,46 +731,98 @@ fn op_methods(cx: &Cx, op: &Op, is_async: bool, methods: &mut Vec<TokenStream>, 
 }
 
 fn client(cx: &Cx, is_async: bool) -> TokenStream {
+    let p = Proto::of(cx.fam);
     let (cname, sock, aw, asy) = if is_async {
         (format_ident!("AsyncClient"), quote!(::nlspec_rt::AsyncGenlSocket), quote!(.await), quote!(async))
     } else {
-        (format_ident!("Client"), quote!(::nlspec_rt::GenlSocket), quote!(), quote!())
+        (format_ident!("Client"), p.socket.clone(), quote!(), quote!())
     };
     let mut methods = Vec::new();
     let mut iters = Vec::new();
     for op in cx.fam.ops.list.iter().filter(|op| op.req_value.is_some()) {
         op_methods(cx, op, is_async, &mut methods, &mut iters);
     }
-    let has_groups = !cx.fam.mcast_groups.is_empty();
-    let subscribe = if has_groups {
-        quote! {
-            /// Join multicast group `group` (resolved by name through nlctrl).
-            pub #asy fn subscribe(&mut self, group: Group) -> ::core::result::Result<u32, ::nlspec_rt::Error> {
-                self.sock.subscribe(FAMILY_NAME, group.name())#aw
-            }
-        }
+    let has_groups = !joinable_groups(cx).is_empty();
+    // How the family is found, groups joined and notifications told apart: by name through
+    // nlctrl (Generic Netlink), or by the numbers in the spec (netlink-raw).
+    let (open, family, join, family_id, decode) = if p.raw {
+        (
+            quote! {
+                /// Open a socket of the family's netlink protocol (`PROTONUM`).
+                pub fn new() -> ::core::result::Result<Self, ::nlspec_rt::Error> {
+                    ::core::result::Result::Ok(Self { sock: #sock::open(PROTONUM)? })
+                }
+            },
+            quote!(),
+            quote! {
+                /// Join multicast group `group` (`NETLINK_ADD_MEMBERSHIP` with its number);
+                /// returns the number.
+                pub fn subscribe(&mut self, group: Group) -> ::core::result::Result<u32, ::nlspec_rt::Error> {
+                    self.sock.subscribe_id(group.id())?;
+                    ::core::result::Result::Ok(group.id())
+                }
+            },
+            quote!(),
+            quote!(Notification::decode(&n.msg)?),
+        )
     } else {
-        quote!()
+        (
+            quote! {
+                /// Open a socket.
+                pub fn new() -> ::core::result::Result<Self, ::nlspec_rt::Error> {
+                    ::core::result::Result::Ok(Self { sock: #sock::new()? })
+                }
+            },
+            quote! {
+                /// The family as the kernel registered it (id, version, ops, groups); resolved
+                /// through nlctrl once, then cached.
+                pub #asy fn family(&mut self) -> ::core::result::Result<::std::sync::Arc<::nlspec_rt::FamilyInfo>, ::nlspec_rt::Error> {
+                    self.sock.resolve_family(FAMILY_NAME)#aw
+                }
+            },
+            quote! {
+                /// Join multicast group `group` (resolved by name through nlctrl).
+                pub #asy fn subscribe(&mut self, group: Group) -> ::core::result::Result<u32, ::nlspec_rt::Error> {
+                    self.sock.subscribe(FAMILY_NAME, group.name())#aw
+                }
+            },
+            quote!(let family = self.family()#aw?.id;),
+            quote!(Notification::decode_for(family, &n.msg)?),
+        )
     };
+    let subscribe = if has_groups { join } else { quote!() };
     let timeout = if is_async {
         quote!()
     } else {
         quote! {
             /// Like `recv_notification`, but `Ok(None)` after `timeout`.
             pub fn recv_notification_timeout(&mut self, timeout: ::std::time::Duration) -> ::core::result::Result<::core::option::Option<Notification<'_>>, ::nlspec_rt::Error> {
-                let family = self.family()?.id;
+                #family_id
                 match self.sock.recv_notification_timeout(timeout)? {
-                    ::core::option::Option::Some(n) => ::core::result::Result::Ok(::core::option::Option::Some(Notification::decode_for(family, &n.msg)?)),
+                    ::core::option::Option::Some(n) => ::core::result::Result::Ok(::core::option::Option::Some(#decode)),
                     ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
                 }
             }
         }
     };
-    let cdoc = if is_async {
-        format!(" A tokio client of the `{}` family (see [`super::Client`] for the same API, blocking).", cx.fam.name)
+    let (cdoc, other_doc) = if is_async {
+        (format!(" A tokio client of the `{}` family (see [`super::Client`] for the same API, blocking).", cx.fam.name), "")
+    } else if p.raw {
+        (
+            format!(
+                " A client of the `{}` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol {} (`PROTONUM`). Blocking only: the runtime has no tokio socket for netlink-raw protocols yet.",
+                cx.fam.name,
+                cx.fam.protonum.unwrap_or(0)
+            ),
+            " Messages of types this client does not know come back as `Notification::Other`.",
+        )
     } else {
-        format!(" A client of the `{}` family: typed requests, replies, dumps and notifications over one Generic Netlink socket. The family id is resolved through nlctrl on first use and cached.", cx.fam.name)
+        (
+            format!(" A client of the `{}` family: typed requests, replies, dumps and notifications over one Generic Netlink socket. The family id is resolved through nlctrl on first use and cached.", cx.fam.name),
+            " Messages of other families on the same socket come back as `Notification::Other`.",
+        )
     };
+    let other_doc = if is_async { " Messages of other families on the same socket come back as `Notification::Other`." } else { other_doc };
     quote! {
         #[doc = #cdoc]
         #[derive(Debug)]
@@ -547,10 +830,7 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
             sock: #sock,
         }
         impl #cname {
-            /// Open a socket.
-            pub fn new() -> ::core::result::Result<Self, ::nlspec_rt::Error> {
-                ::core::result::Result::Ok(Self { sock: #sock::new()? })
-            }
+            #open
             /// Use an existing socket.
             pub fn from_socket(sock: #sock) -> Self {
                 Self { sock }
@@ -563,19 +843,15 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
             pub fn into_socket(self) -> #sock {
                 self.sock
             }
-            /// The family as the kernel registered it (id, version, ops, groups); resolved
-            /// through nlctrl once, then cached.
-            pub #asy fn family(&mut self) -> ::core::result::Result<::std::sync::Arc<::nlspec_rt::FamilyInfo>, ::nlspec_rt::Error> {
-                self.sock.resolve_family(FAMILY_NAME)#aw
-            }
+            #family
             #(#methods)*
             #subscribe
             /// The next notification of a subscribed group (queued ones first).
-            /// Messages of other families on the same socket come back as `Notification::Other`.
+            #[doc = #other_doc]
             pub #asy fn recv_notification(&mut self) -> ::core::result::Result<Notification<'_>, ::nlspec_rt::Error> {
-                let family = self.family()#aw?.id;
+                #family_id
                 let n = self.sock.recv_notification()#aw?;
-                ::core::result::Result::Ok(Notification::decode_for(family, &n.msg)?)
+                ::core::result::Result::Ok(#decode)
             }
             #timeout
         }
