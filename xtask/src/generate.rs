@@ -1,6 +1,7 @@
 //! `cargo xtask generate [--check]`: regenerate everything under `generated/` from `specs/`.
 //!
-//! Each spec `specs/<x>.yaml` yields the client crate `generated/client/<family>/`. With
+//! Each spec `specs/<x>.yaml` yields the client crate `generated/client/<family>/` (and, for
+//! Generic Netlink families, the kernel module `generated/kmod/<family>/`). With
 //! `--check` nothing is written: the task fails listing every file that differs from what
 //! would be generated, is missing, or is left over from a spec that no longer exists.
 //!
@@ -38,7 +39,11 @@ fn outputs(fam: &Family) -> Result<Vec<Output>> {
     let files = crate_files(fam, &rt).map_err(|e| err!("{}: client emitter: {e}", fam.source))?;
     out.push(Output { dir: PathBuf::from("generated/client").join(&fam.name), files });
     // Kernel module: generated/kmod/<family>/ (family code, skeleton main, Kbuild, support files).
-    // Build a copy of it (kmod-build in place leaves objects that --check reports).
+    // Build a copy of it (kmod-build in place leaves objects that --check reports). netlink-raw
+    // families (rtnetlink & co.) are the kernel's own: a client only.
+    if !fam.is_genetlink() {
+        return Ok(out);
+    }
     let opts = nlspec_codegen::emit::kernel::KernelOptions::default();
     let files =
         nlspec_codegen::emit::kernel::generate(fam, &opts).map_err(|e| err!("{}: kernel emitter: {e}", fam.source))?;

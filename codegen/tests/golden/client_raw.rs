@@ -335,22 +335,6 @@ impl GetlinkRequest {
         self.buf.add_nlm_flags(flags);
         self
     }
-    /// Set `NLM_F_CREATE`: create the object if it does not exist.
-    pub fn create(self) -> Self {
-        self.nlm_flags(nlspec_rt::msg::NLM_F_CREATE)
-    }
-    /// Set `NLM_F_EXCL`: fail if the object exists.
-    pub fn excl(self) -> Self {
-        self.nlm_flags(nlspec_rt::msg::NLM_F_EXCL)
-    }
-    /// Set `NLM_F_REPLACE`: replace an existing object.
-    pub fn replace(self) -> Self {
-        self.nlm_flags(nlspec_rt::msg::NLM_F_REPLACE)
-    }
-    /// Set `NLM_F_APPEND`: add to the end of the list.
-    pub fn append(self) -> Self {
-        self.nlm_flags(nlspec_rt::msg::NLM_F_APPEND)
-    }
     /// The attributes encoded so far.
     pub fn encoded_attrs(&self) -> &[u8] {
         self.buf.attrs()

@@ -236,8 +236,9 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, r
             const CMD: u8 = #id;
         }
     };
-    // netlink-raw do requests (new/set/del): the NEW modifiers as named setters.
-    let new_flags = if p.raw && what == "do" {
+    // netlink-raw do requests answered by an ACK alone (new/set/del): the NEW modifiers as
+    // named setters.
+    let new_flags = if p.raw && what == "do" && sub.reply.is_none() {
         let flag = |m: &str, c: &str, doc: &str| {
             let m = ident(m);
             let c = ident(c);
