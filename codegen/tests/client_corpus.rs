@@ -35,7 +35,7 @@ fn every_kernel_spec_generates_a_compiling_client() {
     let mut seen: BTreeSet<String> = BTreeSet::new(); // identical specs in both tarballs once
     let mut total = 0;
     let mut raw: BTreeSet<String> = BTreeSet::new(); // modules of netlink-raw specs
-    // The golden specs (tests/golden/*.yaml) are compiled along, as version "golden".
+                                                     // The golden specs (tests/golden/*.yaml) are compiled along, as version "golden".
     let golden_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut golden: Vec<PathBuf> = std::fs::read_dir(&golden_dir)
         .unwrap()

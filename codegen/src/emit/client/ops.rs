@@ -403,7 +403,8 @@ fn has_reply(sub: &Option<ir::SubOp>) -> bool {
 /// first op that names it.
 fn notified<'f>(cx: &Cx<'f>) -> Vec<(u32, &'f Op)> {
     let ops = &cx.fam.ops.list;
-    let mut out: Vec<(u32, &Op)> = ops.iter().filter(|o| o.is_async()).filter_map(|o| Some((o.rsp_value?, o))).collect();
+    let mut out: Vec<(u32, &Op)> =
+        ops.iter().filter(|o| o.is_async()).filter_map(|o| Some((o.rsp_value?, o))).collect();
     if !Proto::of(cx.fam).raw {
         return out;
     }
@@ -807,7 +808,13 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
         }
     };
     let (cdoc, other_doc) = if is_async {
-        (format!(" A tokio client of the `{}` family (see [`super::Client`] for the same API, blocking).", cx.fam.name), "")
+        (
+            format!(
+                " A tokio client of the `{}` family (see [`super::Client`] for the same API, blocking).",
+                cx.fam.name
+            ),
+            "",
+        )
     } else if p.raw {
         (
             format!(
@@ -823,7 +830,11 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
             " Messages of other families on the same socket come back as `Notification::Other`.",
         )
     };
-    let other_doc = if is_async { " Messages of other families on the same socket come back as `Notification::Other`." } else { other_doc };
+    let other_doc = if is_async {
+        " Messages of other families on the same socket come back as `Notification::Other`."
+    } else {
+        other_doc
+    };
     quote! {
         #[doc = #cdoc]
         #[derive(Debug)]

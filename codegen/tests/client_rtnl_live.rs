@@ -1,0 +1,625 @@
+//! The generated netlink-raw clients of nlspec's own rt-link, rt-addr and rt-route specs
+//! (`generated/client/rt-*`) against the host's kernel, each test inside a network namespace
+//! of its own, compared with iproute2's JSON (`ip -j ...`) where the two overlap.
+//!
+//! Isolation: every live test re-runs this test binary, filtered to itself, under
+//! `unshare --net` (a fresh network namespace that dies with the process: nothing outside it
+//! is touched, nothing to clean up). Needs root (`CAP_SYS_ADMIN` for the namespace); the
+//! `ip` commands are spawned from inside the namespace, so they see the same links.
+//!
+//! Run: `cargo test -p nlspec-codegen --test client_rtnl_live -- --nocapture`
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use nlspec_rt::{AttrWriter, DecodeErrorKind, Error, NlMsg};
+use nlspec_rt_addr as addr;
+use nlspec_rt_link as link;
+use nlspec_rt_route as route;
+use serde_json::Value;
+
+/// Set in the re-executed child that runs inside the namespace.
+const IN_NETNS: &str = "NLSPEC_RTNL_IN_NETNS";
+
+/// Run `body` inside a fresh network namespace: in the child, directly; in the parent,
+/// re-execute this binary filtered to `test` under `unshare --net` and require it to pass.
+fn in_netns(test: &str, body: impl FnOnce()) {
+    if std::env::var_os(IN_NETNS).is_some() {
+        body();
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("unshare")
+        .args(["--net", "--"])
+        .arg(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(IN_NETNS, "1")
+        .output()
+        .expect("running unshare (util-linux)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("--- {test} in its own network namespace ---\n{stdout}{stderr}");
+    assert!(out.status.success(), "{test} failed inside its network namespace");
+    assert!(stdout.contains("1 passed"), "{test} did not run inside the namespace");
+}
+
+/// `ip -j <args>` (run inside the namespace), parsed.
+fn ip_json(args: &[&str]) -> Value {
+    let out = Command::new("ip").arg("-j").args(args).output().expect("running ip (iproute2)");
+    assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("ip -j {args:?}: {e}"))
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("running ip (iproute2)");
+    assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn mac(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(":")
+}
+
+fn ip_addr(b: &[u8]) -> String {
+    match b.len() {
+        4 => Ipv4Addr::from(<[u8; 4]>::try_from(b).unwrap()).to_string(),
+        16 => Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap()).to_string(),
+        _ => panic!("not an address: {b:?}"),
+    }
+}
+
+/// The payload of `IFLA_INFO_DATA` for a veth whose peer is named `peer`: `VETH_INFO_PEER`
+/// holding a `struct ifinfomsg` and the peer's link attributes (built with the generated
+/// encoders).
+fn veth_data(peer: &str) -> Vec<u8> {
+    let mut peer_msg = link::Ifinfomsg::default().to_bytes().to_vec();
+    let mut w = AttrWriter::new(&mut peer_msg);
+    link::LinkAttrsEncoder::new(&mut w).ifname(peer);
+    w.finish().unwrap();
+    let mut data = Vec::new();
+    let mut w = AttrWriter::new(&mut data);
+    link::LinkinfoVethAttrsEncoder::new(&mut w).peer(&peer_msg);
+    w.finish().unwrap();
+    data
+}
+
+/// Create a stand-alone virtual Ethernet link `name`: a `dummy`, or, on kernels built without
+/// the dummy driver (it is a module many minimal kernels leave out; the kernel then answers
+/// EOPNOTSUPP "Unknown device type"), an `ifb`, which behaves the same for these tests.
+/// Returns the kind used.
+fn create_dummy(c: &mut link::Client, name: &str) -> &'static str {
+    for kind in ["dummy", "ifb"] {
+        let req = link::NewlinkRequest::new(link::Ifinfomsg::default()).create().excl().ifname(name).linkinfo(|li| {
+            li.kind(kind);
+        });
+        match c.newlink(&req) {
+            Ok(()) => return kind,
+            Err(Error::Kernel { errno: 95, msg, .. }) => {
+                println!("no `{kind}` links on this kernel ({msg:?}): trying the next kind");
+            }
+            Err(e) => panic!("creating {kind} {name}: {e}"),
+        }
+    }
+    panic!("this kernel has neither dummy nor ifb links");
+}
+
+fn set_up(c: &mut link::Client, index: i32) {
+    let hdr = link::Ifinfomsg {
+        ifi_index: index,
+        ifi_flags: link::IffFlags::UP,
+        ifi_change: link::IffFlags::UP.0,
+        ..Default::default()
+    };
+    c.setlink(&link::SetlinkRequest::new(hdr)).unwrap();
+}
+
+fn index_of(c: &mut link::Client, name: &str) -> i32 {
+    let r = c.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname(name)).unwrap();
+    assert_eq!(r.ifname(), Some(name));
+    r.header.ifi_index
+}
+
+/// Device flags as iproute2 prints them (upper case, `-` as `_`; it leaves out RUNNING).
+fn flag_names(f: link::IffFlags) -> BTreeSet<String> {
+    f.names().filter(|n| *n != "running").map(|n| n.to_uppercase().replace('-', "_")).collect()
+}
+
+#[test]
+fn links_match_iproute2() {
+    in_netns("links_match_iproute2", || {
+        let mut c = link::Client::new().unwrap();
+        create_dummy(&mut c, "nld0");
+        let req = link::NewlinkRequest::new(link::Ifinfomsg::default())
+            .create()
+            .excl()
+            .ifname("nlv0")
+            .mtu(1400)
+            .txqlen(321)
+            .linkinfo(|li| {
+                li.kind("veth").data(&veth_data("nlv1"));
+            });
+        c.newlink(&req).unwrap();
+        let d0 = index_of(&mut c, "nld0");
+        set_up(&mut c, d0);
+        // setlink by index: MTU and alias.
+        let hdr = link::Ifinfomsg { ifi_index: d0, ..Default::default() };
+        c.setlink(&link::SetlinkRequest::new(hdr).mtu(1280).ifalias("nlspec dummy")).unwrap();
+
+        // The typed dump, kept as owned values (the views borrow the socket's buffer).
+        let mut mine: BTreeMap<i32, (link::Ifinfomsg, link::LinkAttrsOwned)> = BTreeMap::new();
+        let mut it = c.getlink_dump(&link::GetlinkDumpRequest::new(link::Ifinfomsg::default())).unwrap();
+        while let Some(r) = it.next() {
+            let r = r.unwrap();
+            assert_eq!(r.msg.msg_type(), link::cmd::GETLINK_REPLY);
+            mine.insert(r.header.ifi_index, (r.header, r.attrs.to_owned()));
+        }
+        drop(it);
+        let names: BTreeMap<i32, String> =
+            mine.iter().map(|(i, (_, a))| (*i, a.ifname.clone().unwrap_or_default())).collect();
+        assert_eq!(names.values().map(String::as_str).collect::<BTreeSet<_>>(), ["lo", "nld0", "nlv0", "nlv1"].into());
+
+        let theirs = ip_json(&["-d", "link", "show"]);
+        let theirs = theirs.as_array().unwrap();
+        assert_eq!(theirs.len(), mine.len(), "same number of links");
+        let mut compared = 0;
+        for l in theirs {
+            let idx = l["ifindex"].as_i64().unwrap() as i32;
+            let (h, a) = mine.get(&idx).unwrap_or_else(|| panic!("link {idx} missing from the typed dump"));
+            let name = a.ifname.as_deref().unwrap();
+            assert_eq!(l["ifname"], name);
+            assert_eq!(l["mtu"], a.mtu.unwrap());
+            assert_eq!(l["txqlen"], a.txqlen.unwrap(), "{name} txqlen");
+            assert_eq!(l["operstate"], a.operstate.unwrap().name().unwrap().to_uppercase(), "{name} operstate");
+            let their_flags: BTreeSet<String> = l["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string())
+                // States iproute2 derives (no carrier; the lower device is down), not flag bits.
+                .filter(|f| f != "NO-CARRIER" && f != "M-DOWN")
+                .collect();
+            assert_eq!(their_flags, flag_names(h.ifi_flags), "{name} flags");
+            let link_type = match h.ifi_type {
+                1 => "ether",
+                772 => "loopback",
+                t => panic!("unexpected ARPHRD {t}"),
+            };
+            assert_eq!(l["link_type"], link_type);
+            assert_eq!(l["address"], mac(a.address.as_deref().unwrap()), "{name} address");
+            assert_eq!(l["broadcast"], mac(a.broadcast.as_deref().unwrap()), "{name} broadcast");
+            assert_eq!(l["promiscuity"], a.promiscuity.unwrap());
+            assert_eq!(l["min_mtu"], a.min_mtu.unwrap(), "{name} min_mtu");
+            assert_eq!(l["max_mtu"], a.max_mtu.unwrap(), "{name} max_mtu");
+            assert_eq!(l["num_tx_queues"], a.num_tx_queues.unwrap());
+            assert_eq!(l["num_rx_queues"], a.num_rx_queues.unwrap());
+            assert_eq!(l["group"], if a.group == Some(0) { "default" } else { "?" });
+            if let Some(alias) = &a.ifalias {
+                assert_eq!(l["ifalias"], alias.as_str());
+            }
+            if let Some(peer) = a.link {
+                assert_eq!(l["link"], names[&(peer as i32)].as_str(), "{name} link");
+            }
+            match &a.linkinfo {
+                Some(li) => assert_eq!(l["linkinfo"]["info_kind"], li.kind.as_deref().unwrap(), "{name} kind"),
+                None => assert!(l.get("linkinfo").is_none()),
+            }
+            compared += 1;
+        }
+        assert_eq!(compared, 4);
+        let (_, d) = &mine[&d0];
+        assert_eq!((d.mtu, d.ifalias.as_deref()), (Some(1280), Some("nlspec dummy")));
+        let v0 = mine.values().find(|(_, a)| a.ifname.as_deref() == Some("nlv0")).unwrap();
+        assert_eq!((v0.1.mtu, v0.1.txqlen), (Some(1400), Some(321)));
+        assert!(v0.0.ifi_flags.0 & link::IffFlags::UP.0 == 0);
+
+        // The veth's kind-specific data decodes through the sub-message.
+        let r = c.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname("nlv0")).unwrap();
+        let li = r.linkinfo().unwrap();
+        assert_eq!(li.kind(), Some("veth"));
+
+        // dellink by name; the link is gone (a typed kernel error: ENODEV).
+        c.dellink(&link::DellinkRequest::new(link::Ifinfomsg::default()).ifname("nlv1")).unwrap();
+        let err = c.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname("nlv0")).unwrap_err();
+        assert_eq!(err.errno(), Some(19), "ENODEV: {err}");
+        assert!(ip_json(&["link", "show"]).as_array().unwrap().iter().all(|l| l["ifname"] != "nlv0"));
+    });
+}
+
+#[test]
+fn kernel_errors_name_the_attribute() {
+    in_netns("kernel_errors_name_the_attribute", || {
+        let mut c = link::Client::new().unwrap();
+        // NLM_F_EXCL on an existing name: EEXIST.
+        let kind = create_dummy(&mut c, "nld0");
+        let dup = link::NewlinkRequest::new(link::Ifinfomsg::default()).create().excl().ifname("nld0").linkinfo(|li| {
+            li.kind(kind);
+        });
+        let e = c.newlink(&dup).unwrap_err();
+        assert_eq!(e.errno(), Some(17), "EEXIST: {e}");
+        // An interface name of 16 bytes or more fails IFLA_IFNAME's policy: the extended ACK's
+        // offset (after the ifinfomsg header) comes back as the attribute's name.
+        let long = link::NewlinkRequest::new(link::Ifinfomsg::default())
+            .create()
+            .excl()
+            .ifname("a-name-far-too-long-for-a-link")
+            .linkinfo(|li| {
+                li.kind(kind);
+            });
+        match c.newlink(&long).unwrap_err() {
+            Error::Kernel { errno, path, offset, msg, .. } => {
+                // ERANGE from the string policy's length check (EINVAL on older kernels).
+                assert!(errno == 34 || errno == 22, "errno {errno}");
+                println!("kernel said: {msg:?} at {path:?} (offset {offset:?})");
+                assert_eq!(path.expect("an attribute path").to_string(), ".ifname");
+            }
+            other => panic!("expected a kernel error, got {other:?}"),
+        }
+        // A nested attribute: an unknown link kind is refused (the socket stays usable).
+        let bad = link::NewlinkRequest::new(link::Ifinfomsg::default()).create().ifname("nlx0").linkinfo(|li| {
+            li.kind("no-such-kind");
+        });
+        let e = c.newlink(&bad).unwrap_err();
+        assert!(e.errno().is_some(), "{e}");
+        assert_eq!(index_of(&mut c, "nld0"), index_of(&mut c, "nld0"));
+    });
+}
+
+#[test]
+fn addresses_match_iproute2() {
+    in_netns("addresses_match_iproute2", || {
+        let mut lc = link::Client::new().unwrap();
+        create_dummy(&mut lc, "nld0");
+        let idx = index_of(&mut lc, "nld0");
+        set_up(&mut lc, idx);
+        let mut c = addr::Client::new().unwrap();
+        let v4 = addr::Ifaddrmsg { ifa_family: 2, ifa_prefixlen: 24, ifa_index: idx as u32, ..Default::default() };
+        let a = Ipv4Addr::new(10, 11, 0, 1).octets();
+        c.newaddr(
+            &addr::NewaddrRequest::new(v4)
+                .create()
+                .excl()
+                .local(&a)
+                .address(&a)
+                .broadcast(&Ipv4Addr::new(10, 11, 0, 255).octets())
+                .label("nld0:nl"),
+        )
+        .unwrap();
+        let v6 = addr::Ifaddrmsg { ifa_family: 10, ifa_prefixlen: 64, ifa_index: idx as u32, ..Default::default() };
+        let a6: Ipv6Addr = "2001:db8::1".parse().unwrap();
+        c.newaddr(
+            &addr::NewaddrRequest::new(v6)
+                .create()
+                .excl()
+                .local(&a6.octets())
+                .address(&a6.octets())
+                .flags(addr::IfaFlags::NODAD),
+        )
+        .unwrap();
+
+        // (family, local, prefixlen) -> (scope, label, broadcast, valid lifetime, flags)
+        type Key = (u8, String, u8);
+        type Val = (String, Option<String>, Option<String>, Option<u32>);
+        let mut mine: BTreeMap<Key, Val> = BTreeMap::new();
+        let mut it = c.getaddr_dump(&addr::GetaddrDumpRequest::new(addr::Ifaddrmsg::default())).unwrap();
+        while let Some(r) = it.next() {
+            let r = r.unwrap();
+            if r.header.ifa_index != idx as u32 {
+                continue;
+            }
+            let scope = match r.header.ifa_scope.name().unwrap() {
+                "universe" => "global".to_string(),
+                s => s.to_string(),
+            };
+            mine.insert(
+                (r.header.ifa_family, ip_addr(r.local().or(r.address()).unwrap()), r.header.ifa_prefixlen),
+                (
+                    scope,
+                    r.label().map(str::to_string),
+                    r.broadcast().map(ip_addr),
+                    r.cacheinfo().map(|ci| ci.ifa_valid),
+                ),
+            );
+        }
+        drop(it);
+        let theirs = ip_json(&["addr", "show", "dev", "nld0"]);
+        let infos = theirs[0]["addr_info"].as_array().unwrap();
+        let mut seen = 0;
+        for i in infos {
+            let fam = if i["family"] == "inet" { 2 } else { 10 };
+            let key = (fam, i["local"].as_str().unwrap().to_string(), i["prefixlen"].as_u64().unwrap() as u8);
+            let (scope, label, brd, valid) = mine.get(&key).unwrap_or_else(|| panic!("{key:?} missing from the dump"));
+            assert_eq!(i["scope"], scope.as_str(), "{key:?} scope");
+            if let Some(l) = label {
+                assert_eq!(i["label"], l.as_str());
+            }
+            if let Some(b) = brd {
+                assert_eq!(i["broadcast"], b.as_str());
+            }
+            assert_eq!(i["valid_life_time"].as_u64().map(|v| v as u32), *valid, "{key:?} valid_life_time");
+            seen += 1;
+        }
+        assert_eq!(seen, mine.len(), "same addresses: {mine:?}");
+        assert!(mine.contains_key(&(2, "10.11.0.1".into(), 24)));
+        assert!(mine.contains_key(&(10, "2001:db8::1".into(), 64)));
+
+        // deladdr, then the address is gone for both.
+        c.deladdr(&addr::DeladdrRequest::new(v4).local(&a)).unwrap();
+        let theirs = ip_json(&["addr", "show", "dev", "nld0"]);
+        assert!(theirs[0]["addr_info"].as_array().unwrap().iter().all(|i| i["local"] != "10.11.0.1"));
+        let e = c.deladdr(&addr::DeladdrRequest::new(v4).local(&a)).unwrap_err();
+        assert_eq!(e.errno(), Some(99), "EADDRNOTAVAIL: {e}");
+    });
+}
+
+#[test]
+fn routes_match_iproute2() {
+    in_netns("routes_match_iproute2", || {
+        let mut lc = link::Client::new().unwrap();
+        create_dummy(&mut lc, "nld0");
+        let idx = index_of(&mut lc, "nld0");
+        set_up(&mut lc, idx);
+        ip(&["addr", "add", "10.11.0.1/24", "dev", "nld0"]);
+        let mut c = route::Client::new().unwrap();
+        let hdr = route::Rtmsg {
+            rtm_family: 2,
+            rtm_dst_len: 16,
+            rtm_table: 254,
+            rtm_protocol: route::RtProtocol::STATIC,
+            rtm_scope: route::RtScope::UNIVERSE,
+            rtm_type: route::RtmType::UNICAST,
+            ..Default::default()
+        };
+        let req = route::NewrouteRequest::new(hdr)
+            .create()
+            .excl()
+            .dst(&Ipv4Addr::new(10, 99, 0, 0).octets())
+            .gateway(&Ipv4Addr::new(10, 11, 0, 254).octets())
+            .oif(idx as u32)
+            .priority(77);
+        c.newroute(&req).unwrap();
+        // The same again with NLM_F_EXCL: EEXIST; with NLM_F_REPLACE: fine.
+        assert_eq!(c.newroute(&req).unwrap_err().errno(), Some(17));
+        let hdr2 = route::Rtmsg { rtm_dst_len: 16, ..hdr };
+        c.newroute(
+            &route::NewrouteRequest::new(hdr2)
+                .create()
+                .replace()
+                .dst(&Ipv4Addr::new(10, 99, 0, 0).octets())
+                .gateway(&Ipv4Addr::new(10, 11, 0, 254).octets())
+                .oif(idx as u32)
+                .priority(77),
+        )
+        .unwrap();
+
+        // Main table, IPv4: dst -> (gateway, dev, protocol, scope, prefsrc, metric)
+        type Val = (Option<String>, u32, String, u32, Option<String>, Option<u32>);
+        let mut mine: BTreeMap<String, Val> = BTreeMap::new();
+        let dump = route::GetrouteDumpRequest::new(route::Rtmsg { rtm_family: 2, ..Default::default() });
+        let mut it = c.getroute_dump(&dump).unwrap();
+        while let Some(r) = it.next() {
+            let r = r.unwrap();
+            if r.table().unwrap_or(r.header.rtm_table.into()) != 254 {
+                continue;
+            }
+            let dst = match r.dst() {
+                Some(d) => format!("{}/{}", ip_addr(d), r.header.rtm_dst_len),
+                None => "default".into(),
+            };
+            let dst = dst.trim_end_matches("/32").to_string();
+            mine.insert(
+                dst,
+                (
+                    r.gateway().map(ip_addr),
+                    r.oif().unwrap(),
+                    r.header.rtm_protocol.name().unwrap().to_string(),
+                    r.header.rtm_scope.0,
+                    r.prefsrc().map(ip_addr),
+                    r.priority(),
+                ),
+            );
+        }
+        drop(it);
+        let theirs = ip_json(&["-4", "route", "show", "table", "main"]);
+        let theirs = theirs.as_array().unwrap();
+        assert_eq!(theirs.len(), mine.len(), "{theirs:?} vs {mine:?}");
+        for r in theirs {
+            let dst = r["dst"].as_str().unwrap();
+            let (gw, oif, proto, scope, prefsrc, metric) = &mine[dst];
+            assert_eq!(r["gateway"].as_str(), gw.as_deref(), "{dst} gateway");
+            assert_eq!(r["dev"], "nld0");
+            assert_eq!(*oif, idx as u32);
+            assert_eq!(r["protocol"], proto.as_str(), "{dst} protocol");
+            match *scope {
+                0 => assert!(r.get("scope").is_none()),
+                253 => assert_eq!(r["scope"], "link"),
+                s => panic!("scope {s}"),
+            }
+            assert_eq!(r["prefsrc"].as_str(), prefsrc.as_deref(), "{dst} prefsrc");
+            assert_eq!(r["metric"].as_u64().map(|m| m as u32), *metric, "{dst} metric");
+        }
+        assert_eq!(mine["10.99.0.0/16"].0.as_deref(), Some("10.11.0.254"));
+
+        // A lookup (do with a reply): the route the kernel would take.
+        let hdr = route::Rtmsg { rtm_family: 2, rtm_dst_len: 32, ..Default::default() };
+        let r = c.getroute(&route::GetrouteRequest::new(hdr).dst(&Ipv4Addr::new(10, 99, 1, 2).octets())).unwrap();
+        assert_eq!(r.oif(), Some(idx as u32));
+        assert_eq!(r.gateway().map(ip_addr).as_deref(), Some("10.11.0.254"));
+        assert_eq!(r.header.rtm_type, route::RtmType::UNICAST);
+
+        // delroute, then it is gone for iproute2 too.
+        let hdr = route::Rtmsg { rtm_family: 2, rtm_dst_len: 16, rtm_table: 254, ..Default::default() };
+        c.delroute(&route::DelrouteRequest::new(hdr).dst(&Ipv4Addr::new(10, 99, 0, 0).octets())).unwrap();
+        let theirs = ip_json(&["-4", "route", "show", "table", "main"]);
+        assert!(theirs.as_array().unwrap().iter().all(|r| r["dst"] != "10.99.0.0/16"));
+        let e = c.delroute(&route::DelrouteRequest::new(hdr).dst(&Ipv4Addr::new(10, 99, 0, 0).octets())).unwrap_err();
+        assert_eq!(e.errno(), Some(3), "ESRCH: {e}");
+    });
+}
+
+#[test]
+fn subscriber_gets_typed_notifications() {
+    in_netns("subscriber_gets_typed_notifications", || {
+        let mut links = link::Client::new().unwrap();
+        assert_eq!(links.subscribe(link::Group::RtnlgrpLink).unwrap(), 1);
+        let mut addrs = addr::Client::new().unwrap();
+        assert_eq!(addrs.subscribe(addr::Group::RtnlgrpIpv4Ifaddr).unwrap(), 5);
+
+        // Another socket makes the changes.
+        let mut other = link::Client::new().unwrap();
+        create_dummy(&mut other, "nln0");
+        let idx = index_of(&mut other, "nln0");
+        set_up(&mut other, idx);
+        let mut other_addr = addr::Client::new().unwrap();
+        let hdr = addr::Ifaddrmsg { ifa_family: 2, ifa_prefixlen: 24, ifa_index: idx as u32, ..Default::default() };
+        let a = Ipv4Addr::new(10, 12, 0, 1).octets();
+        other_addr.newaddr(&addr::NewaddrRequest::new(hdr).create().local(&a).address(&a)).unwrap();
+        other_addr.deladdr(&addr::DeladdrRequest::new(hdr).local(&a)).unwrap();
+        other.dellink(&link::DellinkRequest::new(link::Ifinfomsg { ifi_index: idx, ..Default::default() })).unwrap();
+
+        // Link group: RTM_NEWLINK (created, then up ...), then RTM_DELLINK, all typed.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let (mut new, mut up, mut del) = (0, false, false);
+        while !del && Instant::now() < deadline {
+            let Some(n) = links.recv_notification_timeout(Duration::from_millis(500)).unwrap() else { continue };
+            match n {
+                link::Notification::Newlink(m) => {
+                    assert_eq!(m.msg.msg_type(), link::cmd::NEWLINK);
+                    if m.ifname() == Some("nln0") {
+                        assert_eq!(m.header.ifi_index, idx);
+                        new += 1;
+                        up |= m.header.ifi_flags.0 & link::IffFlags::UP.0 != 0;
+                    }
+                }
+                link::Notification::Dellink(m) => {
+                    assert_eq!(m.ifname(), Some("nln0"));
+                    assert_eq!(m.header.ifi_index, idx);
+                    del = true;
+                }
+                other => panic!("unexpected link notification {other:?}"),
+            }
+        }
+        assert!(new >= 2 && up && del, "RTM_NEWLINK x{new} (up: {up}), RTM_DELLINK: {del}");
+
+        // Address group: RTM_NEWADDR then RTM_DELADDR of 10.12.0.1/24.
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            let n = addrs.recv_notification_timeout(Duration::from_secs(5)).unwrap().expect("an address notification");
+            match n {
+                addr::Notification::Newaddr(m) => {
+                    assert_eq!((m.header.ifa_index, m.header.ifa_prefixlen), (idx as u32, 24));
+                    got.push(("new", ip_addr(m.local().unwrap())));
+                }
+                addr::Notification::Deladdr(m) => got.push(("del", ip_addr(m.local().unwrap()))),
+                other => panic!("unexpected address notification {other:?}"),
+            }
+        }
+        assert_eq!(got, [("new", "10.12.0.1".to_string()), ("del", "10.12.0.1".to_string())]);
+    });
+}
+
+/// A `RTM_NEWLINK` message made by hand: nlmsghdr, ifinfomsg, IFLA_IFNAME "hand0", IFLA_MTU.
+fn newlink_bytes() -> Vec<u8> {
+    let mut b = vec![0u8; 16];
+    b.extend_from_slice(&link::Ifinfomsg { ifi_index: 7, ..Default::default() }.to_bytes());
+    let mut w = AttrWriter::new(&mut b);
+    w.put_str(link::attrs::link_attrs::IFNAME, "hand0");
+    w.put_u32(link::attrs::link_attrs::MTU, 1500);
+    w.finish().unwrap();
+    let len = b.len() as u32;
+    b[0..4].copy_from_slice(&len.to_ne_bytes());
+    b[4..6].copy_from_slice(&link::cmd::NEWLINK.to_ne_bytes());
+    b
+}
+
+#[test]
+fn malformed_and_truncated_replies_are_typed_errors() {
+    use nlspec_rt::typed_raw::DecodeMsg;
+    let good = newlink_bytes();
+    let msg = NlMsg::parse(&good).unwrap();
+    match link::Notification::decode(&msg).unwrap() {
+        link::Notification::Newlink(m) => {
+            assert_eq!((m.ifname(), m.mtu(), m.header.ifi_index), (Some("hand0"), Some(1500), 7));
+        }
+        other => panic!("{other:?}"),
+    }
+    let r = link::GetlinkReply::decode_msg(&msg).unwrap();
+    assert_eq!(r.attrs.to_owned().ifname.as_deref(), Some("hand0"));
+
+    // Every truncation (nlmsg_len adjusted so the message itself parses): a typed error or a
+    // shorter valid message, never a panic.
+    for cut in 16..good.len() {
+        let mut b = good[..cut].to_vec();
+        let len = cut as u32;
+        b[0..4].copy_from_slice(&len.to_ne_bytes());
+        let m = NlMsg::parse(&b).unwrap();
+        let n = link::Notification::decode(&m);
+        let r = link::GetlinkReply::decode_msg(&m);
+        // Where an attribute ends (IFLA_IFNAME at 32: 10 bytes, padded to 12; IFLA_MTU at 44:
+        // 8), padding cut or not, the rest is a valid shorter message.
+        let valid = |c: usize| [32, 42, 43, 44, 52].contains(&c);
+        if cut < 16 + link::Ifinfomsg::SIZE {
+            let e = n.unwrap_err();
+            assert!(matches!(e.kind, DecodeErrorKind::BadMessage(_)), "cut {cut}: {e:?}");
+            assert!(r.is_err());
+        } else if valid(cut) {
+            assert!(n.is_ok() && r.is_ok(), "cut {cut}");
+        } else {
+            // Cut inside an attribute: its header's length no longer fits.
+            let e = r.unwrap_err();
+            assert!(
+                matches!(e.kind, DecodeErrorKind::BadAttrLen { .. } | DecodeErrorKind::TruncatedHeader { .. }),
+                "cut {cut}: {e:?}"
+            );
+            assert!(n.is_err());
+        }
+    }
+
+    // nlmsg_len beyond the bytes: the message itself is refused.
+    let mut b = good.clone();
+    b[0..4].copy_from_slice(&(good.len() as u32 + 8).to_ne_bytes());
+    assert!(NlMsg::parse(&b).is_err());
+
+    // A wrong-length attribute (IFLA_MTU with 2 bytes): a typed error located at `.mtu`.
+    let mut b = vec![0u8; 16];
+    b.extend_from_slice(&link::Ifinfomsg::default().to_bytes());
+    let mut w = AttrWriter::new(&mut b);
+    w.put_u16(link::attrs::link_attrs::MTU, 1500);
+    w.finish().unwrap();
+    let len = b.len() as u32;
+    b[0..4].copy_from_slice(&len.to_ne_bytes());
+    b[4..6].copy_from_slice(&link::cmd::NEWLINK.to_ne_bytes());
+    let e = link::GetlinkReply::decode_msg(&NlMsg::parse(&b).unwrap()).unwrap_err();
+    assert!(matches!(e.kind, DecodeErrorKind::BadLength { .. }), "{e:?}");
+    assert_eq!(e.path.to_string(), ".mtu");
+    // The client's error type carries it.
+    let e: Error = e.into();
+    assert!(matches!(e, Error::Decode(_)));
+
+    // A message type the client does not know stays `Other`, undecoded.
+    let mut b = good.clone();
+    b[4..6].copy_from_slice(&1234u16.to_ne_bytes());
+    assert!(matches!(link::Notification::decode(&NlMsg::parse(&b).unwrap()).unwrap(), link::Notification::Other(_)));
+
+    // Garbage of every length: decoding never panics.
+    let mut seed = 0x2545_f491_u32;
+    for len in 0..200 {
+        let mut b: Vec<u8> = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as u8
+            })
+            .collect();
+        if b.len() >= 16 {
+            b[0..4].copy_from_slice(&(len as u32).to_ne_bytes());
+            b[4..6].copy_from_slice(&link::cmd::NEWLINK.to_ne_bytes());
+        }
+        if let Ok(m) = NlMsg::parse(&b) {
+            let _ = link::Notification::decode(&m);
+            let _ = addr::Notification::decode(&m);
+            let _ = route::Notification::decode(&m);
+        }
+    }
+}
