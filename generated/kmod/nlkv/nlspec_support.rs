@@ -2747,7 +2747,7 @@ macro_rules! put {
     ($w:ident, $ty:expr, $v:expr => str) => { $w.put_str($ty, $v) };
     ($w:ident, $ty:expr, $v:expr => binary) => { $w.put_bytes($ty, $v) };
     ($w:ident, $ty:expr, $v:expr => $p:ident as $t:ident) => {
-        kernel::macros::paste!($w.[<put_ $p>]($ty, $v.0 as _))
+        kernel::macros::paste!($w.[<put_ $p>]($ty, ($v).0 as _))
     };
     ($w:ident, $ty:expr, $v:expr => $p:ident) => { kernel::macros::paste!($w.[<put_ $p>]($ty, $v)) };
 }
