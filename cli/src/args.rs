@@ -42,6 +42,13 @@ USAGE:
     nlspec --spec PATH --validate [--schema FILE | --no-schema]
         Validate the spec (nlspec's own validator plus YNL's SPDX-line rule); silent and exit 0
         when valid, else the located errors and exit 1.
+    nlspec --spec PATH --check-kernel
+        Compare the spec with what the running kernel says about the family (nlctrl
+        getfamily and getpolicy): registered, version, fixed header size, ops present or
+        absent with their do/dump capability and admin-perm/uns-admin-perm flags, each op's
+        request attributes as the kernel's policy accepts them (type, bounds, lengths,
+        masks, nested sets), multicast groups. One line per difference naming the op and
+        attribute path; exit 0 when they match, 1 when anything differs.
     nlspec --list-families [--spec-dir DIR ...]
         The families with a spec in the spec search path (below), sorted.
 
@@ -116,6 +123,8 @@ pub struct RunArgs {
     pub no_schema: bool,
     /// `--dbg-small-recv [N]`: the receive buffer size.
     pub dbg_small_recv: Option<usize>,
+    /// `--check-kernel`: compare the spec with the running kernel's view of the family.
+    pub check_kernel: bool,
 }
 
 /// YNL's `--dbg-small-recv` without a value.
@@ -217,6 +226,7 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
             "--list-families" => set_flag(&opt, &inline, &mut r.list_families)?,
             "--list-attrs" | "--doc" => a.value_once(&opt, inline, "an operation name", &mut r.list_attrs)?,
             "--validate" => set_flag(&opt, &inline, &mut r.validate)?,
+            "--check-kernel" => set_flag(&opt, &inline, &mut r.check_kernel)?,
             "--schema" => a.value_once(&opt, inline, "a JSON schema file", &mut r.schema)?,
             "--no-schema" => set_flag(&opt, &inline, &mut r.no_schema)?,
             "--dbg-small-recv" => {
@@ -312,6 +322,7 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
         (r.list_msgs, "--list-msgs"),
         (r.list_attrs.is_some(), "--list-attrs"),
         (r.validate, "--validate"),
+        (r.check_kernel, "--check-kernel"),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -344,9 +355,10 @@ pub fn parse(argv: Vec<String>) -> Result<Command, Fail> {
         && !r.list_groups
         && r.list_attrs.is_none()
         && !r.validate
+        && !r.check_kernel
     {
         return Err(Fail::Usage(
-            "nothing to do: give --do OP, --dump OP, --subscribe GROUP, --list-ops, --list-attrs OP or --validate"
+            "nothing to do: give --do OP, --dump OP, --subscribe GROUP, --list-ops, --list-attrs OP, --validate or --check-kernel"
                 .into(),
         ));
     }
@@ -467,6 +479,8 @@ mod tests {
         assert!(r.list_families);
         let Command::Run(r) = p("--spec a --validate --no-schema").unwrap() else { panic!() };
         assert!(r.validate && r.no_schema);
+        let Command::Run(r) = p("--spec a --check-kernel").unwrap() else { panic!() };
+        assert!(r.check_kernel);
         let Command::Run(r) = p("--spec a --do x --sleep 3").unwrap() else { panic!() };
         assert_eq!(r.duration, Some(3.0));
     }
@@ -484,6 +498,7 @@ mod tests {
             "--list-families --spec a",
             "--spec a --list-ops --do x",
             "--spec a --validate --list-attrs x",
+            "--spec a --check-kernel --dump x",
             "--spec a --do x --dbg-small-recv 100",
             "--spec a --do x --dbg-small-recv=big",
             "--spec a --list-attrs",

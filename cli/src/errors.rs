@@ -4,6 +4,9 @@
 
 use nlspec_rt::Error;
 
+/// `ENOENT` (Linux): what nlctrl answers for a family that is not registered.
+pub(crate) const ENOENT: i32 = 2;
+
 /// Why the command failed: usage errors exit 2, everything else 1.
 #[derive(Debug, PartialEq)]
 pub enum Fail {

@@ -9,6 +9,7 @@ mod doc;
 mod errctx;
 mod errors;
 mod gen;
+mod kcheck;
 mod listattrs;
 mod output;
 mod policy;
@@ -71,6 +72,9 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
             }
             if r.validate {
                 return validate(&r.spec);
+            }
+            if r.check_kernel {
+                return kcheck::check_kernel(&r.spec);
             }
             run::run(*r)
         }
