@@ -1,5 +1,5 @@
 //! Decoding with the generated client allocates nothing per message: a counting global
-//! allocator around a dump loop over the live kernel's nlctrl.
+//! allocator around dump loops over the live kernel (nlctrl; rtnetlink links and routes).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,8 +35,12 @@ fn allocs() -> usize {
     ALLOCS.load(Ordering::Relaxed)
 }
 
+/// The counter is global: the tests of this binary run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn zero_allocations_per_decoded_message() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut c = Client::new().unwrap();
     // Warm up: family resolution and receive-buffer sizing allocate once.
     {
@@ -95,4 +99,67 @@ fn zero_allocations_per_decoded_message() {
     }
     assert!(n >= 2 && checksum > 0);
     assert_eq!(total, 0, "{total} allocations decoding {n} policy messages");
+}
+
+/// The same for the netlink-raw clients (rt-link, rt-route over `NlSocket`): read-only dumps
+/// of the host's links and routes, every getter used, no allocation per message.
+#[test]
+fn zero_allocations_per_decoded_raw_message() {
+    use nlspec_rt_link as link;
+    use nlspec_rt_route as route;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut c = link::Client::new().unwrap();
+    let req = link::GetlinkDumpRequest::new(link::Ifinfomsg::default());
+    {
+        let mut it = c.getlink_dump(&req).unwrap();
+        while let Some(r) = it.next() {
+            r.unwrap();
+        }
+    }
+    let (mut msgs, mut loop_allocs, mut checksum) = (0, 0, 0u64);
+    let mut it = c.getlink_dump(&req).unwrap();
+    loop {
+        let before = allocs();
+        let Some(r) = it.next() else { break };
+        let r = r.unwrap();
+        checksum += r.ifname().map_or(0, |n| n.len() as u64) + u64::from(r.mtu().unwrap_or(0));
+        checksum += u64::from(r.header.ifi_flags.0) + r.address().map_or(0, |a| a.len() as u64);
+        checksum += r.operstate().map_or(0, |s| u64::from(s.0)) + r.alt_ifname().count() as u64;
+        if let Some(li) = r.linkinfo() {
+            checksum += li.kind().map_or(0, |k| k.len() as u64);
+        }
+        checksum += r.unknown_attrs().count() as u64;
+        if msgs > 0 {
+            loop_allocs += allocs() - before;
+        }
+        msgs += 1;
+    }
+    drop(it);
+    assert!(msgs >= 1 && checksum > 0);
+    assert_eq!(loop_allocs, 0, "{loop_allocs} allocations while receiving and decoding {msgs} link messages");
+
+    let mut c = route::Client::new().unwrap();
+    let req = route::GetrouteDumpRequest::new(route::Rtmsg::default());
+    {
+        let mut it = c.getroute_dump(&req).unwrap();
+        while let Some(r) = it.next() {
+            r.unwrap();
+        }
+    }
+    let (mut msgs, mut loop_allocs) = (0, 0);
+    let mut it = c.getroute_dump(&req).unwrap();
+    loop {
+        let before = allocs();
+        let Some(r) = it.next() else { break };
+        let r = r.unwrap();
+        checksum += r.dst().map_or(0, |d| d.len() as u64) + u64::from(r.table().unwrap_or(0));
+        checksum += u64::from(r.oif().unwrap_or(0)) + u64::from(r.header.rtm_type.0);
+        checksum += r.cacheinfo().map_or(0, |ci| u64::from(ci.rta_used));
+        if msgs > 0 {
+            loop_allocs += allocs() - before;
+        }
+        msgs += 1;
+    }
+    assert!(msgs >= 2 && checksum > 0);
+    assert_eq!(loop_allocs, 0, "{loop_allocs} allocations while receiving and decoding {msgs} route messages");
 }
