@@ -92,12 +92,6 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, rt_path: Option<&str>) -> Result
         eprintln!("nlspec: kernel module for family {} in {dir} (build instructions in its Makefile)", fam.name);
         return Ok(());
     }
-    if !fam.is_genetlink() {
-        return Err(Fail::Error(format!(
-            "nlspec: gen: {spec}: family {} is netlink-raw; the client emitter generates Generic Netlink clients only",
-            fam.name
-        )));
-    }
     let rt = rt_dependency(rt_path);
     let mut files =
         crate_files(&fam, &rt).map_err(|e| Fail::Error(format!("nlspec: gen: {spec}: client emitter: {e}")))?;
