@@ -3,6 +3,7 @@
 //! Each task is one arm in [`main`]'s match and one `cmd_*` function that parses its options.
 
 mod args;
+mod genbench;
 mod generate;
 mod kernel;
 mod kmod;
@@ -29,6 +30,7 @@ usage: cargo xtask <task> [options]
 tasks:
   generate [--check]                   write generated/ from specs/ (client crates); --check
                                        writes nothing and fails listing drifted files
+  gen-bench [--source V] [--runs N]    nlspec gen vs ynl_gen_c.py timings, genetlink specs of V (7.3)
   fmt-check                            cargo fmt --all --check (the root rustfmt.toml)
   clippy                               cargo clippy --workspace --all-targets --all-features
                                        -- -D warnings
@@ -86,6 +88,7 @@ fn main() {
             let check = a.flag("--check");
             a.finish().and_then(|()| generate::generate(check))
         }
+        "gen-bench" => genbench::cmd(args),
         "fmt-check" => args.finish().and_then(|()| lint::fmt_check()),
         "clippy" => args.finish().and_then(|()| lint::clippy()),
         "tidy" => args.finish().and_then(|()| tidy::tidy()),
