@@ -201,9 +201,10 @@ fn run_genl(
 ) -> Result<(), Fail> {
     let info = match sock.resolve_family(&fam.name) {
         Ok(i) => i,
-        Err(Error::Kernel { errno, .. }) if errno == libc_enoent() => {
+        // nlctrl's bare ENOENT, said in words.
+        Err(Error::Kernel { errno, .. }) if errno == crate::errors::ENOENT => {
             return Err(Fail::Error(format!(
-                "nlspec: family {:?} is not registered in the running kernel (nlctrl getfamily: ENOENT); is its module loaded?",
+                "nlspec: family {} is not registered in the running kernel (is its module loaded?)",
                 fam.name
             )))
         }
@@ -370,8 +371,4 @@ fn run_genl(
         }
     }
     Ok(())
-}
-
-fn libc_enoent() -> i32 {
-    2
 }

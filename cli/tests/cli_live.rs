@@ -521,3 +521,30 @@ fn dump_done_warning_printed_like_ynl() {
         }
     }
 }
+
+/// A family the running kernel does not have: nlctrl answers getfamily with a bare ENOENT;
+/// every mode that talks to the family says which family and why, and prints nothing else.
+#[test]
+fn unregistered_family_is_named() {
+    let d = std::env::temp_dir().join(format!("nlspec-live-unreg-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let spec = d.join("nosuch.yaml");
+    let t = std::fs::read_to_string(our_spec("nlctrl.yaml")).unwrap();
+    assert_eq!(t.matches("name: nlctrl\n").count(), 1);
+    std::fs::write(&spec, t.replacen("name: nlctrl\n", "name: nlspec-nosuch\n", 1)).unwrap();
+    let want = "nlspec: family nlspec-nosuch is not registered in the running kernel (is its module loaded?)\n";
+    for args in [
+        &["--do", "getfamily", "--json", r#"{"family-name": "nlctrl"}"#][..],
+        &["--dump", "getfamily"],
+        &["--dump", "getfamily", "--output-json"],
+        &["--subscribe", "notify", "--duration", "0.1"],
+        &["--policy", "--do", "getfamily"],
+        &["--multi", "getfamily", r#"{"family-name": "nlctrl"}"#],
+    ] {
+        let o = nlspec_spec(&spec, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stderr), want, "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}: {}", text(&o.stdout));
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
