@@ -3,6 +3,7 @@
 //! Each task is one arm in [`main`]'s match and one `cmd_*` function that parses its options.
 
 mod args;
+mod cycles;
 mod genbench;
 mod generate;
 mod kernel;
@@ -74,6 +75,9 @@ stream the guest console to stderr (it is always saved to target/vm-test/<suite>
 NLSPEC_VM_KERNELS=6.12 limits vm-test to some kernels.
 ";
 
+/// The suites `vm-test` runs in each kernel.
+const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE];
+
 fn main() {
     let mut argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.is_empty() {
@@ -105,7 +109,7 @@ fn main() {
         })(args),
         "build-static" => cmd_build_static(args),
         "vm-run" => cmd_vm_run(args),
-        "vm-test" => args.finish().and_then(|()| vmtest::vm_test()),
+        "vm-test" => args.finish().and_then(|()| vmtest::vm_test(VM_SUITES)),
         "vm-smoke" => args.finish().and_then(|()| smoke::vm_smoke()),
         "package-check" => args.finish().and_then(|()| package::package_check()),
         "proof" => (|mut a: Args| {
@@ -242,7 +246,7 @@ fn cmd_test() -> Result<i32> {
     if smoke::vm_smoke()? != 0 {
         failed.push("vm-smoke");
     }
-    if vmtest::vm_test()? != 0 {
+    if vmtest::vm_test(VM_SUITES)? != 0 {
         failed.push("vm-test");
     }
     // Issue 3's corpus criterion: a module generated from every upstream genetlink* spec builds

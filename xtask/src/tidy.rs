@@ -17,6 +17,8 @@
 //!   directories. (Paths inside the test VM, such as a guest script's scratch files in `/tmp` or
 //!   its `HOME=/root`, are fine.)
 //!
+//! - **imports**: no import cycle between the files of a hand-written crate ([`crate::cycles`]).
+//!
 //! Files are those git knows: tracked, plus untracked ones not ignored (so a new file is checked
 //! before its first commit). Each violation is printed as `path:line: rule: what`.
 
@@ -71,16 +73,48 @@ pub fn tidy() -> Result<i32> {
             }
         }
     }
+    let crates = check_import_cycles(&root, &files, &mut v);
     for x in &v {
         println!("{}:{}: {}: {}", x.path, x.line, x.rule, x.what);
     }
     if v.is_empty() {
-        note(format!("tidy: {checked} files clean (unsafe, header, machine paths)"));
+        note(format!(
+            "tidy: {checked} files clean (unsafe, header, machine paths); no import cycle in {crates} crates"
+        ));
         Ok(0)
     } else {
         eprintln!("tidy: {} violation(s) in {checked} files (rules: xtask/src/tidy.rs)", v.len());
         Ok(1)
     }
+}
+
+/// The `imports` rule ([`crate::cycles`]): one violation per file of every import cycle inside a
+/// hand-written crate, naming the file it imports from the same cycle. Returns the number of
+/// crates checked.
+fn check_import_cycles(root: &Path, files: &[String], v: &mut Vec<Violation>) -> usize {
+    let dirs = crate::cycles::crate_src_dirs(root, files);
+    for dir in &dirs {
+        let sources: Vec<(String, String)> = files
+            .iter()
+            .filter(|f| f.starts_with(dir.as_str()) && f.ends_with(".rs"))
+            .filter_map(|f| std::fs::read_to_string(root.join(f)).ok().map(|t| (f.clone(), t)))
+            .collect();
+        let g = crate::cycles::graph(dir, &sources);
+        for cycle in crate::cycles::cycles(&g) {
+            for file in &cycle {
+                let Some(edges) = g.get(file) else { continue };
+                for (to, e) in edges.iter().filter(|(to, _)| cycle.contains(to)) {
+                    v.push(Violation {
+                        path: file.clone(),
+                        line: e.line,
+                        rule: "imports",
+                        what: format!("import cycle ({}): imports {to} here: `{}`", cycle.join(" ↔ "), e.what),
+                    });
+                }
+            }
+        }
+    }
+    dirs.len()
 }
 
 /// Tracked and untracked-but-not-ignored files, relative to the root, `/`-separated, sorted; files

@@ -4,8 +4,8 @@
 //!
 //! Suites ([`Suite`]): the nlkv end-to-end suite ([`NLKV`], this file: the generated client
 //! against the module built from the generated kernel code) and the kernel support layer's proof
-//! ([`crate::proof::SUITE`], `kernel/proof/`, case names prefixed `proof/`). Each builds what it
-//! needs and runs in one boot of each kernel.
+//! (`proof::SUITE`, `kernel/proof/`, case names prefixed `proof/`; main.rs passes both). Each
+//! builds what it needs and runs in one boot of each kernel.
 //!
 //! Guest protocol: test programs in the guest print `NLSPEC-CASE PASS <case>` or
 //! `NLSPEC-CASE FAIL <case>: <why>` on stdout (the serial console); [`run_guest`] collects them.
@@ -72,9 +72,10 @@ impl Suite {
 /// The nlkv end-to-end suite ([`build_and_run_suite`]).
 pub const NLKV: Suite = Suite { name: "", run: build_and_run_suite };
 
-/// `cargo xtask vm-test`: every suite in every kernel (NLSPEC_VM_KERNELS=6.12,... limits the
-/// kernels, for iterating).
-pub fn vm_test() -> Result<i32> {
+/// `cargo xtask vm-test`: every suite of `suites` in every kernel (NLSPEC_VM_KERNELS=6.12,...
+/// limits the kernels, for iterating). The caller names the suites, so the suite modules
+/// (`proof`) depend on this one and not the other way round.
+pub fn vm_test(suites: &[Suite]) -> Result<i32> {
     crate::deps()?;
     let only = std::env::var("NLSPEC_VM_KERNELS").ok();
     let mut versions = Vec::new();
@@ -86,7 +87,7 @@ pub fn vm_test() -> Result<i32> {
             _ => versions.push(*version),
         }
     }
-    run_suites("vm-test", &versions, &[NLKV, crate::proof::SUITE])
+    run_suites("vm-test", &versions, suites)
 }
 
 /// Runs `suites` in each kernel of `versions` (built or reused first) and prints one line per
