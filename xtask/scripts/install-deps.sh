@@ -55,7 +55,7 @@ fi
 
 PKGS=(build-essential make bc flex bison cpio xz-utils zstd libelf-dev libssl-dev dwarves
       busybox-static clang-19 llvm-19 lld-19 libclang-19-dev rustc-web rust-web-src cargo-web
-      iproute2 python3-yaml python3-jsonschema)
+      iproute2 python3-yaml python3-jsonschema python3-docutils util-linux)
 missing=()
 for p in "${PKGS[@]}" linux-source-6.12 linux-source-7.3 qemu-system-x86; do
   installed "$p" || missing+=("$p")
