@@ -47,8 +47,10 @@ impl<'f> Cx<'f> {
         ident(&nlspec_model::names::screaming(&self.fam.set(id).name))
     }
     /// Module of a set's attribute-type constants (`attrs::entry`).
+    /// A set named `attrs` gets `attrs_set` (not a module named like its parent).
     pub fn set_attrs_mod(&self, id: SetId) -> Ident {
-        ident(&nlspec_model::names::snake(&self.fam.set(id).name))
+        let m = nlspec_model::names::snake(&self.fam.set(id).name);
+        ident(if m == "attrs" { "attrs_set" } else { &m })
     }
     /// Name of an attribute's type constant in its set's module (`KEY`).
     pub fn attr_const_name(a: &ir::Attr) -> Ident {
@@ -188,6 +190,16 @@ pub fn cast(expr: TokenStream, from: &TokenStream, to: &TokenStream) -> TokenStr
     }
 }
 
+/// The nesting depth below `depth`: `depth + 1`, or the literal `1` below a literal `0`
+/// (no `0 + 1` in generated code).
+pub fn next_depth(depth: &TokenStream) -> TokenStream {
+    if depth.to_string() == "0" {
+        quote!(1)
+    } else {
+        quote!(#depth + 1)
+    }
+}
+
 /// A literal `u16` attribute type number.
 pub fn ty_lit(v: u16) -> proc_macro2::Literal {
     proc_macro2::Literal::u16_unsuffixed(v)
@@ -236,13 +248,44 @@ pub fn field_name(a: &ir::Attr) -> Ident {
 pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
     match doc {
         Some(d) if !d.trim().is_empty() => {
-            let lines = d.trim_end().lines().map(|l| {
-                // Leading indentation is dropped: rustdoc would read it as a code block.
-                let l = format!(" {}", l.trim());
-                quote!(#[doc = #l])
-            });
+            let lines = doc_lines(d).into_iter().map(|l| quote!(#[doc = #l]));
             quote!(#(#lines)*)
         }
         _ => TokenStream::new(),
     }
+}
+
+/// A spec's doc text as rustdoc lines (each with its leading space). Leading indentation is
+/// dropped (rustdoc would read it as a code block), except that the lines continuing a
+/// markdown list item are indented to the item's text (rendered the same, and not a lazy
+/// continuation).
+pub fn doc_lines(d: &str) -> Vec<String> {
+    let mut cont = 0usize; // indentation of the current list item's continuation lines
+    d.trim_end()
+        .lines()
+        .map(|l| {
+            let t = l.trim();
+            if t.is_empty() {
+                cont = 0;
+            } else if let Some(w) = list_marker_width(t) {
+                cont = w;
+            } else {
+                return format!(" {}{t}", " ".repeat(cont));
+            }
+            format!(" {t}")
+        })
+        .collect()
+}
+
+/// Width of the markdown list marker starting `line` with its space (`- `, `* `, `+ `,
+/// `1. `, `2) `), if it starts with one.
+fn list_marker_width(line: &str) -> Option<usize> {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &line.as_bytes()[digits..];
+    let marker = match (digits, rest) {
+        (0, [b'-' | b'*' | b'+', b' ', ..]) => 1,
+        (1..=9, [b'.' | b')', b' ', ..]) => digits + 1,
+        _ => return None,
+    };
+    Some(marker + 1)
 }

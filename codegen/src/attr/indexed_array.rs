@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::cx::{int_ty, Cx};
+use super::cx::{int_ty, next_depth, Cx};
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
@@ -85,7 +85,7 @@ impl AttrGen for IndexedArray {
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
         // `check_elements` is a helper every generated client has: it validates each member
         // and locates errors at `[index]`.
-        let p = Self::elem_parse(cx, a, &quote!(x), &quote!(#depth + 1));
+        let p = Self::elem_parse(cx, a, &quote!(x), &next_depth(depth));
         quote!(check_elements(#attr, |x| #p.map(|_| ())))
     }
     fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {

@@ -135,9 +135,16 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
     let conv = g.to_owned(cx, a, &quote!(v));
     let getter_body = map_v(quote!(self.#field), &v);
     let owned_init = map_v(quote!(self.#name()), &conv);
+    // An attribute named `len` is a value of the message, not the view's length.
+    let allow = if name == "len" {
+        quote!(#[allow(clippy::len_without_is_empty, reason = "the getter of attribute `len`, not a collection length")])
+    } else {
+        quote!()
+    };
     ClientAccessors {
         getter: quote! {
             #adoc
+            #allow
             pub fn #name(&self) -> ::core::option::Option<#view_ty> {
                 #getter_body
             }

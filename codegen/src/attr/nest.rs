@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::cx::Cx;
+use super::cx::{next_depth, Cx};
 use super::kind::AttrGen;
 use super::policy::{self, PolicyStatics};
 use nlspec_model::ir::{self, SetId};
@@ -21,7 +21,8 @@ fn set_of(a: &ir::Attr) -> SetId {
 /// Expression validating the nest `attr` as set `set` (depth `depth + 1`), giving back `attr`.
 pub fn parse_nest(cx: &Cx, set: SetId, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
     let t = cx.set_ty(set);
-    quote!(#t::decode_nested(#attr.payload(), #depth + 1).map(|_| #attr))
+    let d = next_depth(depth);
+    quote!(#t::decode_nested(#attr.payload(), #d).map(|_| #attr))
 }
 
 /// Expression turning a validated nest `v` (an `Attr`) into the set's view.

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::cx::Cx;
+use super::cx::{next_depth, Cx};
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
@@ -31,7 +31,8 @@ impl AttrGen for NestTypeValue {
         let t = cx.set_ty(set);
         let xs: Vec<_> = (1..=levels).map(|i| format_ident!("x{}", i)).collect();
         let last = &xs[levels - 1];
-        let mut body = quote!(#t::decode_nested(#last.payload(), #depth + 1).map(|_| ()));
+        let d = next_depth(depth);
+        let mut body = quote!(#t::decode_nested(#last.payload(), #d).map(|_| ()));
         for i in (1..levels).rev() {
             let x = &xs[i];
             let p = &xs[i - 1];

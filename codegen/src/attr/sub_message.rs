@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::cx::{field_name, ident, Cx};
+use super::cx::{cast, field_name, ident, int_ty, Cx};
 use super::kind::{AttrGen, ClientAccessor};
 use super::policy::PolicyStatics;
 use nlspec_model::ir;
@@ -55,7 +55,12 @@ impl AttrGen for SubMessage {
             _ => match cx.value_enum(sa.enum_, sa.enum_as_flags) {
                 Some(e) => {
                     let et = cx.enum_ty(e);
-                    quote!(self.#sel_field.and_then(|v| #et(v as _).name()))
+                    let r = cx.enum_repr(e);
+                    let v = match int_ty(sa.kind.ty()) {
+                        Some(from) => cast(quote!(v), &from, &quote!(#r)),
+                        None => quote!(v as _),
+                    };
+                    quote!(self.#sel_field.and_then(|v| #et(#v).name()))
                 }
                 None => quote!(::core::option::Option::<&str>::None),
             },

@@ -386,7 +386,11 @@ fn member_debug(side: Side, m: &ir::Member, name: &proc_macro2::Ident, width: us
     match (side, is_int, m.display_hint) {
         (Side::Client, true, Some(ir::DisplayHint::Hex)) => quote!(&::nlspec_rt::display::Hex(self.#name)),
         (Side::Client, true, Some(ir::DisplayHint::Ipv4)) if width == 4 => {
-            quote!(&::std::net::Ipv4Addr::from(self.#name as u32))
+            if m.ty == MemberType::U32 {
+                quote!(&::std::net::Ipv4Addr::from(self.#name))
+            } else {
+                quote!(&::std::net::Ipv4Addr::from(self.#name as u32))
+            }
         }
         (Side::Client, false, _) if m.ty == MemberType::String => quote!(&::nlspec_rt::display::utf8_prefix(
             self.#name.split(|c| *c == 0).next().unwrap_or_default()

@@ -43,7 +43,7 @@ pub mod attrs {
         pub const _6LOWPAN: u16 = 7;
     }
     /// Attribute types of set `attrs`.
-    pub mod attrs {
+    pub mod attrs_set {
         /// `schema` (C: `GOLD_NAMES_A_ATTRS_SCHEMA`).
         pub const SCHEMA: u16 = 1;
         /// `cmd` (C: `GOLD_NAMES_A_ATTRS_CMD`).
@@ -544,14 +544,14 @@ impl<'a> AttrsAttrs<'a> {
         for attr in nlspec_rt::Attrs::new(raw) {
             let attr = attr?;
             match attr.ty() {
-                attrs::attrs::SCHEMA => {
+                attrs::attrs_set::SCHEMA => {
                     v.f_schema = Some(
                         ThingAttrs::decode_nested(attr.payload(), depth + 1)
                             .map(|_| attr)
                             .map_err(|e| e.in_attr("schema"))?,
                     );
                 }
-                attrs::attrs::CMD => {
+                attrs::attrs_set::CMD => {
                     v.f_cmd = Some(attr.get_u32().map_err(|e| e.in_attr("cmd"))?);
                 }
                 _ => {}
@@ -570,7 +570,7 @@ impl<'a> AttrsAttrs<'a> {
         nlspec_rt::Attrs::new(self.raw)
             .flatten()
             .filter(|attr| {
-                !matches!(attr.ty(), attrs::attrs::SCHEMA | attrs::attrs::CMD)
+                !matches!(attr.ty(), attrs::attrs_set::SCHEMA | attrs::attrs_set::CMD)
             })
     }
     /// An owned copy.
@@ -623,14 +623,14 @@ impl<'w, 'b> AttrsAttrsEncoder<'w, 'b> {
         f: impl FnOnce(&mut ThingAttrsEncoder<'_, '_>),
     ) -> &mut Self {
         let w = &mut *self.w;
-        let nest = w.nest_start(attrs::attrs::SCHEMA);
+        let nest = w.nest_start(attrs::attrs_set::SCHEMA);
         f(&mut ThingAttrsEncoder::new(&mut *w));
         w.nest_end(nest);
         self
     }
     pub fn cmd(&mut self, v: Empty) -> &mut Self {
         let w = &mut *self.w;
-        w.put_u32(attrs::attrs::CMD, v.0);
+        w.put_u32(attrs::attrs_set::CMD, v.0);
         self
     }
 }
@@ -758,7 +758,7 @@ impl NewRequest {
     }
     pub fn schema(mut self, f: impl FnOnce(&mut ThingAttrsEncoder<'_, '_>)) -> Self {
         self.put(|w| {
-            let nest = w.nest_start(attrs::attrs::SCHEMA);
+            let nest = w.nest_start(attrs::attrs_set::SCHEMA);
             f(&mut ThingAttrsEncoder::new(&mut *w));
             w.nest_end(nest);
         });
@@ -766,7 +766,7 @@ impl NewRequest {
     }
     pub fn cmd(mut self, v: Empty) -> Self {
         self.put(|w| {
-            w.put_u32(attrs::attrs::CMD, v.0);
+            w.put_u32(attrs::attrs_set::CMD, v.0);
         });
         self
     }
@@ -811,7 +811,7 @@ impl NewDumpRequest {
     }
     pub fn cmd(mut self, v: Empty) -> Self {
         self.put(|w| {
-            w.put_u32(attrs::attrs::CMD, v.0);
+            w.put_u32(attrs::attrs_set::CMD, v.0);
         });
         self
     }
@@ -937,14 +937,10 @@ impl<'a> Notification<'a> {
         Self::decode_cmd(msg, head)
     }
     fn decode_cmd(
-        msg: &nlspec_rt::NlMsg<'a>,
+        _msg: &nlspec_rt::NlMsg<'a>,
         head: nlspec_rt::GenlMsg<'a>,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(
-            match head.cmd() {
-                _ => Self::Other(head),
-            },
-        )
+        Ok(Self::Other(head))
     }
 }
 /// A client of the `gold-names` family: typed requests, replies, dumps and notifications over one Generic Netlink socket. The family id is resolved through nlctrl on first use and cached.

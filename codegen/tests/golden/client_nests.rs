@@ -911,14 +911,10 @@ impl<'a> Notification<'a> {
         Self::decode_cmd(msg, head)
     }
     fn decode_cmd(
-        msg: &nlspec_rt::NlMsg<'a>,
+        _msg: &nlspec_rt::NlMsg<'a>,
         head: nlspec_rt::GenlMsg<'a>,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(
-            match head.cmd() {
-                _ => Self::Other(head),
-            },
-        )
+        Ok(Self::Other(head))
     }
 }
 /// A client of the `gold-nests` family: typed requests, replies, dumps and notifications over one Generic Netlink socket. The family id is resolved through nlctrl on first use and cached.

@@ -882,6 +882,10 @@ impl<'a> std::ops::Deref for ChangedNotification<'a> {
 /// A notification of this family, by command; commands this client does not know are
 /// kept as `Other`.
 #[derive(Debug, Clone, Copy)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "messages are decoded in place: boxing would allocate per received message"
+)]
 pub enum Notification<'a> {
     /// A thing changed.
     Changed(ChangedNotification<'a>),

@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::sets::setters;
+use super::sets::{large_variants, setters, struct_size, view_size_estimate};
 use crate::attr::{doc_attrs, ident, Cx};
 use nlspec_model::ir::{self, Op};
 use nlspec_model::names::screaming;
@@ -549,16 +549,38 @@ pub fn notifications(cx: &Cx) -> TokenStream {
         }
     };
     let any = &p.any_msg;
+    // Without known notifications every message is `Other` (no match of a single arm, the
+    // message itself unused).
+    let (raw_body, genl_body, msg_param) = if arms.is_empty() {
+        (
+            quote!(::core::result::Result::Ok(Self::Other(*msg))),
+            quote!(::core::result::Result::Ok(Self::Other(head))),
+            quote!(_msg),
+        )
+    } else {
+        (
+            quote! {
+                ::core::result::Result::Ok(match msg.hdr.ty {
+                    #(#arms)*
+                    _ => Self::Other(*msg),
+                })
+            },
+            quote! {
+                ::core::result::Result::Ok(match head.cmd() {
+                    #(#arms)*
+                    _ => Self::Other(head),
+                })
+            },
+            quote!(msg),
+        )
+    };
     let (what, decode) = if p.raw {
         (
             "message type",
             quote! {
                 /// Decode a multicast message of this family by its message type.
                 pub fn decode(msg: &::nlspec_rt::NlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                    ::core::result::Result::Ok(match msg.hdr.ty {
-                        #(#arms)*
-                        _ => Self::Other(*msg),
-                    })
+                    #raw_body
                 }
             },
         )
@@ -581,14 +603,27 @@ pub fn notifications(cx: &Cx) -> TokenStream {
                     }
                     Self::decode_cmd(msg, head)
                 }
-                fn decode_cmd(msg: &::nlspec_rt::NlMsg<'a>, head: ::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                    ::core::result::Result::Ok(match head.cmd() {
-                        #(#arms)*
-                        _ => Self::Other(head),
-                    })
+                fn decode_cmd(#msg_param: &::nlspec_rt::NlMsg<'a>, head: ::nlspec_rt::GenlMsg<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                    #genl_body
                 }
             },
         )
+    };
+    // Variants hold their decoded views in place: boxing the large ones would allocate per
+    // received message (the clients promise none).
+    let mut sizes: Vec<usize> = notified
+        .iter()
+        .map(|(_, op)| {
+            // header + attributes (+ the message, as in `Other`)
+            op.fixed_header.map_or(0, |h| struct_size(cx, h))
+                + op.attribute_set.map_or(16, |s| view_size_estimate(cx, s))
+        })
+        .collect();
+    sizes.push(0); // Other
+    let allow_large = if !large_variants(sizes) {
+        quote!()
+    } else {
+        quote!(#[allow(clippy::large_enum_variant, reason = "messages are decoded in place: boxing would allocate per received message")])
     };
     let edoc = format!(" A notification of this family, by {what}; {what}s this client does not know are");
     let odoc = format!(" A message with a {what} this client does not know.");
@@ -596,6 +631,7 @@ pub fn notifications(cx: &Cx) -> TokenStream {
         #[doc = #edoc]
         #[doc = " kept as `Other`."]
         #[derive(Debug, Clone, Copy)]
+        #allow_large
         pub enum Notification<'a> {
             #(#variants)*
             #[doc = #odoc]

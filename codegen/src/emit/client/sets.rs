@@ -44,9 +44,9 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
     }
     let SetParts { fields, counters, arms, getters, debug, owned_fields, owned_init, known_types } = p;
     let unknown_filter =
-        if known_types.is_empty() { quote!(true) } else { quote!(!matches!(attr.ty(), #(#known_types)|*)) };
+        if known_types.is_empty() { quote!(|_| true) } else { quote!(|attr| !matches!(attr.ty(), #(#known_types)|*)) };
     let owned_doc = format!(" Owned copy of a [`{tname}`] (no borrowed data).");
-    let decode_body = decode_body(&arms, &counters);
+    let decode_body = decode_body(&arms, &counters, !fields.is_empty());
 
     let view = quote! {
         #doc
@@ -76,7 +76,7 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             }
             /// Attributes this client does not know (e.g. from a newer kernel).
             pub fn unknown_attrs(&self) -> impl ::core::iter::Iterator<Item = ::nlspec_rt::Attr<'a>> + ::core::clone::Clone + 'a {
-                ::nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| #unknown_filter)
+                ::nlspec_rt::Attrs::new(self.raw).flatten().filter(#unknown_filter)
             }
             /// An owned copy.
             pub fn to_owned(&self) -> #owned_t {
@@ -192,7 +192,8 @@ impl SetParts {
 
 /// The body of `decode_nested` after the depth check: every attribute validated, each known
 /// one stored (`arms`: `(type constant, statement)`).
-fn decode_body(arms: &[(TokenStream, TokenStream)], counters: &[TokenStream]) -> TokenStream {
+/// `stored`: the view stores attributes (fields besides `raw`, each set by an arm).
+fn decode_body(arms: &[(TokenStream, TokenStream)], counters: &[TokenStream], stored: bool) -> TokenStream {
     let dispatch = match arms {
         [] => quote!(attr?;),
         [(ty, stmt)] => quote! {
@@ -212,9 +213,13 @@ fn decode_body(arms: &[(TokenStream, TokenStream)], counters: &[TokenStream]) ->
             }
         }
     };
-    let v = if arms.is_empty() { quote!(v) } else { quote!(mut v) };
+    let init = if stored {
+        quote!(let mut v = Self { raw, ..::core::default::Default::default() };)
+    } else {
+        quote!(let v = Self { raw };)
+    };
     quote! {
-        let #v = Self { raw, ..::core::default::Default::default() };
+        #init
         #(#counters)*
         for attr in ::nlspec_rt::Attrs::new(raw) {
             #dispatch
@@ -268,6 +273,19 @@ fn encoder(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             self
         }
     });
+    // A set without attributes a request can carry still gets its encoder (nest setters
+    // hand one out), with the writer itself to put raw attributes (and `w` is read).
+    let raw_writer = if setters.is_empty() {
+        quote! {
+            /// The underlying writer (this set has no attribute a request can carry: raw
+            /// attributes only).
+            pub fn writer(&mut self) -> &mut ::nlspec_rt::AttrWriter<'b> {
+                self.w
+            }
+        }
+    } else {
+        quote!()
+    };
     let arr = if array_elem {
         let ae = cx.set_array_encoder(id);
         let adoc =
@@ -312,6 +330,7 @@ fn encoder(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             pub fn new(w: &'w mut ::nlspec_rt::AttrWriter<'b>) -> Self {
                 Self { w }
             }
+            #raw_writer
             #setters
         }
         #arr
@@ -371,4 +390,49 @@ pub fn attr_consts(cx: &Cx) -> TokenStream {
             #(#mods)*
         }
     }
+}
+
+/// Rough size in bytes of set `id`'s view (`raw` and an `Option` per stored attribute), to
+/// tell which enums holding views in place get clippy's `large_enum_variant` (variants 200
+/// bytes apart); see [`large_variants`].
+pub fn view_size_estimate(cx: &Cx, id: SetId) -> usize {
+    let s = cx.fam.set(id);
+    let mut seen = std::collections::HashSet::new();
+    let fields: usize = s
+        .attrs
+        .iter()
+        .filter(|a| !a.multi_attr && seen.insert(a.value))
+        .filter_map(|a| {
+            let stored = gen(a).stored_ty(cx, a)?.to_string();
+            Some(match stored.as_str() {
+                "bool" => 1,
+                "u8" | "i8" => 2,
+                "u16" | "i16" => 4,
+                "u32" | "i32" => 8,
+                "u64" | "i64" => 16,
+                ":: nlspec_rt :: Bitfield32" => 12,
+                s if s.contains("Attr") => 24,
+                s if s.contains("[u8]") => 16,
+                _ => a.struct_.map_or(0, |t| struct_size(cx, t)) + 8,
+            })
+        })
+        .sum();
+    16 + fields
+}
+
+/// Whether an enum whose variants hold data of these estimated sizes may get clippy's
+/// `large_enum_variant` (largest and second largest 200 bytes apart; the estimate may be a
+/// little low, so with a margin).
+pub fn large_variants(mut sizes: Vec<usize>) -> bool {
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    match sizes.as_slice() {
+        [a, b, ..] => a - b >= 120,
+        _ => false,
+    }
+}
+
+/// Size in bytes of struct `id` on the wire (about its size in memory).
+pub fn struct_size(cx: &Cx, id: ir::StructId) -> usize {
+    let s = cx.fam.struct_(id);
+    s.size.unwrap_or_else(|| s.members.iter().filter_map(|m| m.len).sum())
 }

@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::sets::{large_variants, struct_size, view_size_estimate};
 use crate::attr::{ident, Cx};
 
 /// One enum per sub-message: a variant per format (its fixed header and/or attribute view),
@@ -43,9 +44,26 @@ pub fn sub_messages(cx: &Cx) -> TokenStream {
             variants.push(quote!(#[doc = #vdoc] #v #fields,));
             arms.push(quote!(#val => #build,));
         }
+        // Variants hold decoded views and headers in place: boxing the large ones would
+        // allocate per decoded message (the clients promise none).
+        let mut sizes: Vec<usize> = sm
+            .formats
+            .iter()
+            .map(|f| {
+                f.fixed_header.map_or(0, |h| struct_size(cx, h))
+                    + f.attribute_set.map_or(0, |s| view_size_estimate(cx, s))
+            })
+            .collect();
+        sizes.push(16); // Unknown
+        let allow = if large_variants(sizes) {
+            quote!(#[allow(clippy::large_enum_variant, reason = "formats are decoded in place: boxing would allocate per decoded message")])
+        } else {
+            quote!()
+        };
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy)]
+            #allow
             pub enum #t<'a> {
                 #(#variants)*
                 /// A selector value this client does not know: the raw payload.
