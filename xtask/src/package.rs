@@ -25,7 +25,7 @@ pub fn package_check() -> Result<i32> {
         std::fs::remove_dir_all(&work).map_err(|e| err!("removing {}: {e}", work.display()))?;
     }
     mkdir_p(&work)?;
-    // Package target dir of its own: the dry run's `.crate` files land in <target>/package.
+    // A target dir of its own, so the `.crate` files found below are this dry run's.
     let target = root.join("target/package-check-target");
 
     note("package-check: cargo publish --dry-run --workspace");
