@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Bump when the recipe below changes in a way that changes the built kernel.
-const RECIPE_VERSION: &str = "nlspec-kernel-recipe-1";
+const RECIPE_VERSION: &str = "nlspec-kernel-recipe-2";
 
 /// Kernel versions we know how to build (the `linux-source-<v>` Debian packages).
 pub const VERSIONS: &[&str] = &["6.12", "7.3"];
