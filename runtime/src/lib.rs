@@ -8,7 +8,7 @@
 //!   same on tokio (cargo feature `tokio`).
 //! - [`NlSocket`]: the same machinery for any netlink protocol (rtnetlink and the other
 //!   netlink-raw families), with [`NlRequest`]s and [`NlMsg`] replies; [`GenlSocket`] is built
-//!   on it.
+//!   on it. `AsyncNlSocket` / `AsyncGenlSocket` are the same on tokio (feature `tokio`).
 //! - [`Error`]: kernel errors with the extended ACK decoded (message, attribute path,
 //!   missing attribute, policy).
 //! - [`schema`]: attribute-name tables generated clients pass so kernel error paths read
@@ -86,7 +86,9 @@ pub use crate::nlsocket::{NlDumpIter, NlSocket};
 pub use crate::schema::{AttrInfo, AttrSet, NestKind};
 pub use crate::socket::{BatchItem, BatchIter, DumpIter, GenlSocket, ReplyIter};
 #[cfg(feature = "tokio")]
-pub use crate::tokio_socket::{AsyncBatchIter, AsyncDumpIter, AsyncGenlSocket, AsyncReplyIter};
+pub use crate::tokio_socket::{
+    AsyncBatchIter, AsyncDumpIter, AsyncGenlSocket, AsyncNlDumpIter, AsyncNlSocket, AsyncReplyIter,
+};
 #[cfg(feature = "tokio")]
 pub use crate::typed::AsyncTypedDumpIter;
 pub use crate::typed::{DecodeMsg, OpRequest, RequestBuf, TypedDumpIter};
@@ -101,5 +103,7 @@ mod send_check {
         assert_send::<crate::Error>();
         #[cfg(feature = "tokio")]
         assert_send::<crate::AsyncGenlSocket>();
+        #[cfg(feature = "tokio")]
+        assert_send::<crate::AsyncNlSocket>();
     }
 }

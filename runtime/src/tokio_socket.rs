@@ -1,4 +1,6 @@
-//! The tokio flavour of [`crate::GenlSocket`] (cargo feature `tokio`).
+//! The tokio flavour of the sockets (cargo feature `tokio`): [`AsyncNlSocket`] (any netlink
+//! protocol, the counterpart of [`crate::NlSocket`]) and [`AsyncGenlSocket`] on it (the
+//! counterpart of [`crate::GenlSocket`]).
 //!
 //! Same protocol state machine ([`crate::core`]), driven by readiness from tokio's `AsyncFd`
 //! on a non-blocking socket opened like [`crate::NlSocket`]'s.
@@ -14,38 +16,44 @@ use crate::attr::AttrWriter;
 use crate::core::{BatchState, BatchStep, Class, Core, DumpRetry, DumpState, DumpStep, Notification, ReqState, Slot};
 use crate::ctrl::FamilyInfo;
 use crate::error::{Error, Warning};
-use crate::msg::{GenlMsg, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
+use crate::msg::{GenlMsg, NlMsg, NlRequest, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
 use crate::nlsocket::{open_socket, recv_datagram, recv_io};
 use crate::socket::BatchItem;
 use crate::sys;
 
-/// A Generic Netlink socket for tokio. Same semantics as [`crate::GenlSocket`]; every call that
-/// waits is `async`. Must be created inside a tokio runtime with I/O enabled.
-pub struct AsyncGenlSocket {
+/// A netlink socket of any protocol for tokio. Same semantics as [`crate::NlSocket`]; every
+/// call that waits is `async`. Must be created inside a tokio runtime with I/O enabled.
+pub struct AsyncNlSocket {
     fd: AsyncFd<OwnedFd>,
     core: Core,
-    families: HashMap<String, Arc<FamilyInfo>>,
 }
 
-impl std::fmt::Debug for AsyncGenlSocket {
+impl std::fmt::Debug for AsyncNlSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncGenlSocket").field("port", &self.core.port).finish()
+        f.debug_struct("AsyncNlSocket").field("port", &self.core.port).finish()
     }
 }
 
-impl AsyncGenlSocket {
-    /// Open a non-blocking socket registered with the current tokio runtime. Options as in
-    /// [`crate::GenlSocket::new`].
-    pub fn new() -> Result<Self, Error> {
+impl AsyncNlSocket {
+    /// Open a non-blocking socket of netlink protocol `protocol` (e.g. 0 for `NETLINK_ROUTE`, a
+    /// netlink-raw spec's `protonum`), registered with the current tokio runtime. Options as
+    /// in [`crate::NlSocket::open`].
+    pub fn open(protocol: u32) -> Result<Self, Error> {
+        let protocol =
+            libc::c_int::try_from(protocol).map_err(|_| Error::Io(io::Error::from(io::ErrorKind::InvalidInput)))?;
+        Self::open_proto(protocol)
+    }
+
+    fn open_proto(protocol: libc::c_int) -> Result<Self, Error> {
         if tokio::runtime::Handle::try_current().is_err() {
-            return Err(Error::Io(io::Error::other("AsyncGenlSocket::new must be called inside a tokio runtime")));
+            return Err(Error::Io(io::Error::other("an async netlink socket must be opened inside a tokio runtime")));
         }
-        let (fd, port) = open_socket(libc::NETLINK_GENERIC, true)?;
+        let (fd, port) = open_socket(protocol, true)?;
         // SAFETY: `fd` is an open socket that the AsyncFd owns from here on; an OwnedFd's
         // `as_raw_fd` always returns the same descriptor and it stays open until the AsyncFd
         // (and with it the OwnedFd) is dropped.
         let fd = unsafe { AsyncFd::register(fd) }.map_err(|e| Error::Io(e.into()))?;
-        Ok(AsyncGenlSocket { fd, core: Core::new(port), families: HashMap::new() })
+        Ok(AsyncNlSocket { fd, core: Core::new(port) })
     }
 
     /// The socket's netlink port id.
@@ -53,12 +61,17 @@ impl AsyncGenlSocket {
         self.core.port
     }
 
-    /// See [`crate::GenlSocket::set_rx_buffer`].
+    /// See [`crate::NlSocket::set_rx_buffer`].
     pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
         self.core.set_rx_buffer(size, grow);
     }
 
-    /// See [`crate::GenlSocket::set_dump_retry`].
+    /// See [`crate::NlSocket::set_dump_intr_fatal`].
+    pub fn set_dump_intr_fatal(&mut self, fatal: bool) {
+        self.core.dump_intr_fatal = fatal;
+    }
+
+    /// See [`crate::NlSocket::set_dump_retry`].
     pub fn set_dump_retry(&mut self, retry: DumpRetry) {
         self.core.dump_retry = retry;
     }
@@ -129,15 +142,17 @@ impl AsyncGenlSocket {
         Ok(())
     }
 
-    async fn do_request(
-        &mut self,
-        req: &Request<'_>,
-        want_reply: bool,
-        build: impl FnOnce(&mut AttrWriter<'_>),
-    ) -> Result<Option<(usize, usize)>, Error> {
+    /// Finish an abandoned dump, if any, then encode a request (or a batch) into the core's
+    /// `tx` with `build` and send it; returns what `build` returned (the sequence number).
+    async fn send_request<T>(&mut self, build: impl FnOnce(&mut Core) -> Result<T, Error>) -> Result<T, Error> {
         self.drain().await?;
-        let seq = self.core.build(req, NLM_F_ACK, build)?;
+        let sent = build(&mut self.core)?;
         self.send_tx().await?;
+        Ok(sent)
+    }
+
+    /// Wait for the ACK of request `seq`; returns the byte range in `rx` of its first reply.
+    async fn wait_ack(&mut self, seq: u32, want_reply: bool) -> Result<Option<(usize, usize)>, Error> {
         let mut st = ReqState { seq, reply: None, want_reply };
         loop {
             let slot = st.next_slot();
@@ -150,6 +165,193 @@ impl AsyncGenlSocket {
         }
     }
 
+    /// The next message of a dump (or of a do's replies): its byte range in `rx`.
+    async fn dump_next(&mut self, st: &mut DumpState) -> Option<Result<(usize, usize), Error>> {
+        loop {
+            match self.core.dump_step(st) {
+                DumpStep::NeedRecv => {
+                    if let Err(e) = self.recv_slot(Slot::Rx).await {
+                        self.core.dump_recv_failed(st);
+                        return Some(Err(e));
+                    }
+                }
+                DumpStep::Item(a, b) => return Some(Ok((a, b))),
+                DumpStep::Done => return None,
+                DumpStep::Err(e) => return Some(Err(e)),
+                DumpStep::Restart => {
+                    self.core.restart_dump(st);
+                    if let Err(e) = self.send_tx().await {
+                        st.done = true;
+                        return Some(Err(e));
+                    }
+                }
+            }
+        }
+    }
+
+    /// See [`crate::NlSocket::request`].
+    pub async fn request(
+        &mut self,
+        req: &NlRequest<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<NlMsg<'_>, Error> {
+        let seq = self.send_request(|core| core.build_nl(req, NLM_F_ACK, build)).await?;
+        let reply = self.wait_ack(seq, true).await?.ok_or(Error::NoReply)?;
+        self.core.rx_nlmsg(reply)
+    }
+
+    /// See [`crate::NlSocket::request_ack`].
+    pub async fn request_ack(
+        &mut self,
+        req: &NlRequest<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<(), Error> {
+        let seq = self.send_request(|core| core.build_nl(req, NLM_F_ACK, build)).await?;
+        self.wait_ack(seq, false).await.map(|_| ())
+    }
+
+    /// See [`crate::NlSocket::request_all`].
+    pub async fn request_all(
+        &mut self,
+        req: &NlRequest<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<AsyncNlDumpIter<'_>, Error> {
+        let seq = self.send_request(|core| core.build_nl(req, NLM_F_ACK, build)).await?;
+        Ok(AsyncNlDumpIter { sock: self, st: DumpState::new(seq) })
+    }
+
+    /// See [`crate::NlSocket::dump`].
+    pub async fn dump(
+        &mut self,
+        req: &NlRequest<'_>,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<AsyncNlDumpIter<'_>, Error> {
+        let seq = self.send_request(|core| core.build_nl(req, NLM_F_DUMP, build)).await?;
+        Ok(AsyncNlDumpIter { sock: self, st: DumpState::dump(seq) })
+    }
+
+    /// See [`crate::NlSocket::last_warning`].
+    pub fn last_warning(&self) -> Option<&Warning> {
+        self.core.warning.as_ref()
+    }
+
+    /// Join a multicast group by id (`NETLINK_ADD_MEMBERSHIP`).
+    pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        Ok(sys::set_membership(self.fd.get_ref().as_raw_fd(), group, true)?)
+    }
+
+    /// Leave a multicast group by id.
+    pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        Ok(sys::set_membership(self.fd.get_ref().as_raw_fd(), group, false)?)
+    }
+
+    /// See [`crate::NlSocket::recv_notification`]. Cancel-safe: a notification is either
+    /// returned or stays queued.
+    pub async fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
+        loop {
+            if let Some(r) = self.core.notif_step() {
+                return self.core.notification(r?);
+            }
+            self.core.take_overrun()?;
+            if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif).await? {
+                self.core.notif_received(len, group);
+            }
+        }
+    }
+}
+
+/// The async counterpart of [`crate::NlDumpIter`]: `while let Some(m) = it.next().await { .. }`.
+pub struct AsyncNlDumpIter<'s> {
+    sock: &'s mut AsyncNlSocket,
+    st: DumpState,
+}
+
+impl AsyncNlDumpIter<'_> {
+    /// The next message, or `None` after the end.
+    pub async fn next(&mut self) -> Option<Result<NlMsg<'_>, Error>> {
+        match self.sock.dump_next(&mut self.st).await? {
+            Ok(range) => Some(self.sock.core.rx_nlmsg(range)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// See [`crate::NlDumpIter::warning`].
+    pub fn warning(&self) -> Option<&Warning> {
+        if self.st.done {
+            self.sock.core.warning.as_ref()
+        } else {
+            None
+        }
+    }
+
+    /// See [`crate::NlDumpIter::restarts`].
+    pub fn restarts(&self) -> u32 {
+        self.st.restarts
+    }
+}
+
+impl Drop for AsyncNlDumpIter<'_> {
+    fn drop(&mut self) {
+        self.sock.core.abandon_dump(&self.st);
+    }
+}
+
+/// A Generic Netlink socket for tokio: an [`AsyncNlSocket`] on `NETLINK_GENERIC` plus the
+/// Generic Netlink header and family resolution. Same semantics as [`crate::GenlSocket`];
+/// every call that waits is `async`. Must be created inside a tokio runtime with I/O enabled.
+pub struct AsyncGenlSocket {
+    sock: AsyncNlSocket,
+    families: HashMap<String, Arc<FamilyInfo>>,
+}
+
+impl std::fmt::Debug for AsyncGenlSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncGenlSocket").field("port", &self.sock.core.port).finish()
+    }
+}
+
+impl AsyncGenlSocket {
+    /// Open a non-blocking socket registered with the current tokio runtime. Options as in
+    /// [`crate::GenlSocket::new`].
+    pub fn new() -> Result<Self, Error> {
+        Ok(AsyncGenlSocket { sock: AsyncNlSocket::open_proto(libc::NETLINK_GENERIC)?, families: HashMap::new() })
+    }
+
+    /// The socket's netlink port id.
+    pub fn port_id(&self) -> u32 {
+        self.sock.port_id()
+    }
+
+    /// See [`crate::GenlSocket::set_rx_buffer`].
+    pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
+        self.sock.set_rx_buffer(size, grow);
+    }
+
+    /// See [`crate::GenlSocket::set_dump_retry`].
+    pub fn set_dump_retry(&mut self, retry: DumpRetry) {
+        self.sock.set_dump_retry(retry);
+    }
+
+    /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
+    pub fn datagrams_received(&self) -> u64 {
+        self.sock.datagrams_received()
+    }
+
+    /// Number of notifications received and queued but not yet returned.
+    pub fn queued_notifications(&self) -> usize {
+        self.sock.queued_notifications()
+    }
+
+    async fn do_request(
+        &mut self,
+        req: &Request<'_>,
+        want_reply: bool,
+        build: impl FnOnce(&mut AttrWriter<'_>),
+    ) -> Result<Option<(usize, usize)>, Error> {
+        let seq = self.sock.send_request(|core| core.build(req, NLM_F_ACK, build)).await?;
+        self.sock.wait_ack(seq, want_reply).await
+    }
+
     /// See [`crate::GenlSocket::request`].
     pub async fn request(
         &mut self,
@@ -157,7 +359,7 @@ impl AsyncGenlSocket {
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<GenlMsg<'_>, Error> {
         let reply = self.do_request(req, true, build).await?.ok_or(Error::NoReply)?;
-        self.core.rx_msg(reply, req.header.len())
+        self.sock.core.rx_msg(reply, req.header.len())
     }
 
     /// See [`crate::GenlSocket::request_ack`].
@@ -175,10 +377,8 @@ impl AsyncGenlSocket {
         req: &Request<'_>,
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<AsyncReplyIter<'_>, Error> {
-        self.drain().await?;
-        let seq = self.core.build(req, NLM_F_ACK, build)?;
-        self.send_tx().await?;
-        Ok(AsyncDumpIter { sock: self, st: DumpState::new(seq), hdrsize: req.header.len() })
+        let seq = self.sock.send_request(|core| core.build(req, NLM_F_ACK, build)).await?;
+        Ok(AsyncDumpIter { sock: &mut self.sock, st: DumpState::new(seq), hdrsize: req.header.len() })
     }
 
     /// See [`crate::GenlSocket::request_batch`].
@@ -187,15 +387,13 @@ impl AsyncGenlSocket {
         reqs: &[(Request<'_>, &[u8])],
         flags: u16,
     ) -> Result<AsyncBatchIter<'_>, Error> {
-        self.drain().await?;
-        let st = self.core.build_batch(reqs, flags)?;
-        self.send_tx().await?;
-        Ok(AsyncBatchIter { sock: self, st })
+        let st = self.sock.send_request(|core| core.build_batch(reqs, flags)).await?;
+        Ok(AsyncBatchIter { sock: &mut self.sock, st })
     }
 
     /// See [`crate::GenlSocket::last_warning`].
     pub fn last_warning(&self) -> Option<&Warning> {
-        self.core.warning.as_ref()
+        self.sock.last_warning()
     }
 
     /// See [`crate::GenlSocket::dump`].
@@ -204,10 +402,8 @@ impl AsyncGenlSocket {
         req: &Request<'_>,
         build: impl FnOnce(&mut AttrWriter<'_>),
     ) -> Result<AsyncDumpIter<'_>, Error> {
-        self.drain().await?;
-        let seq = self.core.build(req, NLM_F_DUMP, build)?;
-        self.send_tx().await?;
-        Ok(AsyncDumpIter { sock: self, st: DumpState::dump(seq), hdrsize: req.header.len() })
+        let seq = self.sock.send_request(|core| core.build(req, NLM_F_DUMP, build)).await?;
+        Ok(AsyncDumpIter { sock: &mut self.sock, st: DumpState::dump(seq), hdrsize: req.header.len() })
     }
 
     /// See [`crate::GenlSocket::resolve_family`].
@@ -255,26 +451,18 @@ impl AsyncGenlSocket {
 
     /// Join a multicast group by id.
     pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        Ok(sys::set_membership(self.fd.get_ref().as_raw_fd(), group, true)?)
+        self.sock.subscribe_id(group)
     }
 
     /// Leave a multicast group by id.
     pub fn unsubscribe_id(&mut self, group: u32) -> Result<(), Error> {
-        Ok(sys::set_membership(self.fd.get_ref().as_raw_fd(), group, false)?)
+        self.sock.unsubscribe_id(group)
     }
 
     /// See [`crate::GenlSocket::recv_notification`]. Cancel-safe: a notification is either
     /// returned or stays queued.
     pub async fn recv_notification(&mut self) -> Result<Notification<'_>, Error> {
-        loop {
-            if let Some(r) = self.core.notif_step() {
-                return self.core.notification(r?);
-            }
-            self.core.take_overrun()?;
-            if let Class::Multicast(len, group) = self.recv_slot(Slot::Notif).await? {
-                self.core.notif_received(len, group);
-            }
-        }
+        self.sock.recv_notification().await
     }
 }
 
@@ -284,7 +472,7 @@ pub type AsyncReplyIter<'s> = AsyncDumpIter<'s>;
 
 /// The async counterpart of [`crate::DumpIter`].
 pub struct AsyncDumpIter<'s> {
-    sock: &'s mut AsyncGenlSocket,
+    sock: &'s mut AsyncNlSocket,
     st: DumpState,
     hdrsize: usize,
 }
@@ -292,27 +480,10 @@ pub struct AsyncDumpIter<'s> {
 impl AsyncDumpIter<'_> {
     /// The next dump message, or `None` after the end.
     pub async fn next(&mut self) -> Option<Result<GenlMsg<'_>, Error>> {
-        let item = loop {
-            match self.sock.core.dump_step(&mut self.st) {
-                DumpStep::NeedRecv => {
-                    if let Err(e) = self.sock.recv_slot(Slot::Rx).await {
-                        self.sock.core.dump_recv_failed(&mut self.st);
-                        return Some(Err(e));
-                    }
-                }
-                DumpStep::Item(a, b) => break (a, b),
-                DumpStep::Done => return None,
-                DumpStep::Err(e) => return Some(Err(e)),
-                DumpStep::Restart => {
-                    self.sock.core.restart_dump(&mut self.st);
-                    if let Err(e) = self.sock.send_tx().await {
-                        self.st.done = true;
-                        return Some(Err(e));
-                    }
-                }
-            }
-        };
-        Some(self.sock.core.rx_msg(item, self.hdrsize))
+        match self.sock.dump_next(&mut self.st).await? {
+            Ok(range) => Some(self.sock.core.rx_msg(range, self.hdrsize)),
+            Err(e) => Some(Err(e)),
+        }
     }
 }
 
@@ -349,7 +520,7 @@ impl AsyncDumpIter<'_> {
 
 /// The async counterpart of [`crate::BatchIter`].
 pub struct AsyncBatchIter<'s> {
-    sock: &'s mut AsyncGenlSocket,
+    sock: &'s mut AsyncNlSocket,
     st: BatchState,
 }
 

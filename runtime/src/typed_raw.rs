@@ -7,9 +7,10 @@
 //! family's fixed header (e.g. `struct ifinfomsg`), then the attributes. A generated crate
 //! describes each op once — its request builder implements [`OpRequest`] (message type, fixed
 //! header, attribute-name table, reply type) and its reply implements [`DecodeMsg`] — and its
-//! `Client` methods are one call each to [`request`], [`request_ack`] or [`dump`]. Dumps come
-//! back as [`TypedDumpIter`], which decodes each message in place (nothing allocated per
-//! message). Kernel errors are [`Error::Kernel`] with the extended ACK's attribute offsets
+//! `Client` methods are one call each to [`request`], [`request_ack`] or [`dump`] (tokio, over
+//! `AsyncNlSocket`: `async_request`, `async_request_ack`, `async_dump`). Dumps come back as
+//! [`TypedDumpIter`] (tokio: `AsyncTypedDumpIter`), which decodes each message in place
+//! (nothing allocated per message). Kernel errors are [`Error::Kernel`] with the extended ACK's attribute offsets
 //! resolved against the request's fixed header and attribute-name table.
 
 use std::marker::PhantomData;
@@ -182,6 +183,80 @@ impl<'s, R: DecodeMsg> TypedDumpIter<'s, R> {
     /// The undecoded messages.
     pub fn into_inner(self) -> NlDumpIter<'s> {
         self.inner
+    }
+}
+
+#[cfg(feature = "tokio")]
+pub use self::tokio_impl::*;
+
+#[cfg(feature = "tokio")]
+mod tokio_impl {
+    use super::*;
+    use crate::tokio_socket::{AsyncNlDumpIter, AsyncNlSocket};
+
+    /// See [`request`](super::request).
+    pub async fn async_request<'s, Q>(
+        sock: &'s mut AsyncNlSocket,
+        req: &Q,
+    ) -> Result<<Q::Reply as DecodeMsg>::Out<'s>, Error>
+    where
+        Q: OpRequest,
+        Q::Reply: DecodeMsg,
+    {
+        let (attrs, flags) = req.buf().parts()?;
+        let header = req.header_bytes();
+        let msg = sock.request(&describe::<Q>(flags, header.as_ref()), |w| w.put_raw_bytes(attrs)).await?;
+        Ok(Q::Reply::decode_msg(&msg)?)
+    }
+
+    /// See [`request_ack`](super::request_ack).
+    pub async fn async_request_ack<Q: OpRequest>(sock: &mut AsyncNlSocket, req: &Q) -> Result<(), Error> {
+        let (attrs, flags) = req.buf().parts()?;
+        let header = req.header_bytes();
+        sock.request_ack(&describe::<Q>(flags, header.as_ref()), |w| w.put_raw_bytes(attrs)).await
+    }
+
+    /// See [`dump`](super::dump).
+    pub async fn async_dump<'s, Q>(
+        sock: &'s mut AsyncNlSocket,
+        req: &Q,
+    ) -> Result<AsyncTypedDumpIter<'s, Q::Reply>, Error>
+    where
+        Q: OpRequest,
+        Q::Reply: DecodeMsg,
+    {
+        let (attrs, flags) = req.buf().parts()?;
+        let header = req.header_bytes();
+        let it = sock.dump(&describe::<Q>(flags, header.as_ref()), |w| w.put_raw_bytes(attrs)).await?;
+        Ok(AsyncTypedDumpIter::new(it))
+    }
+
+    /// The async counterpart of [`TypedDumpIter`]: `while let Some(r) = it.next().await { .. }`.
+    pub struct AsyncTypedDumpIter<'s, R> {
+        inner: AsyncNlDumpIter<'s>,
+        _reply: PhantomData<fn() -> R>,
+    }
+
+    impl<'s, R: DecodeMsg> AsyncTypedDumpIter<'s, R> {
+        /// Decode the messages of `inner` as `R`.
+        pub fn new(inner: AsyncNlDumpIter<'s>) -> Self {
+            Self { inner, _reply: PhantomData }
+        }
+        /// The next reply; `None` after the last.
+        pub async fn next(&mut self) -> Option<Result<R::Out<'_>, Error>> {
+            Some(match self.inner.next().await? {
+                Ok(m) => R::decode_msg(&m).map_err(Error::from),
+                Err(e) => Err(e),
+            })
+        }
+        /// See [`crate::NlDumpIter::restarts`].
+        pub fn restarts(&self) -> u32 {
+            self.inner.restarts()
+        }
+        /// The undecoded messages.
+        pub fn into_inner(self) -> AsyncNlDumpIter<'s> {
+            self.inner
+        }
     }
 }
 

@@ -470,7 +470,7 @@ impl<'a> Notification<'a> {
         )
     }
 }
-/// A client of the `gold-raw` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 0 (`PROTONUM`). Blocking only: the runtime has no tokio socket for netlink-raw protocols yet.
+/// A client of the `gold-raw` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 0 (`PROTONUM`).
 #[derive(Debug)]
 pub struct Client {
     sock: nlspec_rt::NlSocket,
@@ -515,6 +515,53 @@ impl Client {
         match self.sock.recv_notification_timeout(timeout)? {
             Some(n) => Ok(Some(Notification::decode(&n.msg)?)),
             None => Ok(None),
+        }
+    }
+}
+#[cfg(feature = "tokio")]
+pub use self::async_client::AsyncClient;
+/// The tokio client (cargo feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod async_client {
+    use super::*;
+    /// A tokio client of the `gold-raw` family (see [`super::Client`] for the same API, blocking).
+    #[derive(Debug)]
+    pub struct AsyncClient {
+        sock: nlspec_rt::AsyncNlSocket,
+    }
+    impl AsyncClient {
+        /// Open a socket of the family's netlink protocol (`PROTONUM`).
+        pub fn new() -> Result<Self, nlspec_rt::Error> {
+            Ok(Self {
+                sock: nlspec_rt::AsyncNlSocket::open(PROTONUM)?,
+            })
+        }
+        /// Use an existing socket.
+        pub fn from_socket(sock: nlspec_rt::AsyncNlSocket) -> Self {
+            Self { sock }
+        }
+        /// The socket (e.g. to change its receive buffer).
+        pub fn socket(&mut self) -> &mut nlspec_rt::AsyncNlSocket {
+            &mut self.sock
+        }
+        /// Give the socket back.
+        pub fn into_socket(self) -> nlspec_rt::AsyncNlSocket {
+            self.sock
+        }
+        /// Get a link.
+        pub async fn getlink(
+            &mut self,
+            req: &GetlinkRequest,
+        ) -> Result<GetlinkReply<'_>, nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request(&mut self.sock, req).await
+        }
+        /// The next notification of a subscribed group (queued ones first).
+        /// Messages of types this client does not know come back as `Notification::Other`.
+        pub async fn recv_notification(
+            &mut self,
+        ) -> Result<Notification<'_>, nlspec_rt::Error> {
+            let n = self.sock.recv_notification().await?;
+            Ok(Notification::decode(&n.msg)?)
         }
     }
 }

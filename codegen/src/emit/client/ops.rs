@@ -32,6 +32,11 @@ pub struct Proto {
     decode_msg: TokenStream,
     /// The socket of the blocking client.
     socket: TokenStream,
+    /// The socket of the tokio client.
+    async_socket: TokenStream,
+    /// The dump iterators of the blocking and the tokio client.
+    dump_iter: TokenStream,
+    async_dump_iter: TokenStream,
 }
 
 impl Proto {
@@ -47,6 +52,9 @@ impl Proto {
                 op_request: quote!(::nlspec_rt::OpRequest),
                 decode_msg: quote!(::nlspec_rt::DecodeMsg),
                 socket: quote!(::nlspec_rt::GenlSocket),
+                async_socket: quote!(::nlspec_rt::AsyncGenlSocket),
+                dump_iter: quote!(::nlspec_rt::TypedDumpIter),
+                async_dump_iter: quote!(::nlspec_rt::AsyncTypedDumpIter),
             }
         } else {
             Proto {
@@ -58,6 +66,9 @@ impl Proto {
                 op_request: quote!(::nlspec_rt::typed_raw::OpRequest),
                 decode_msg: quote!(::nlspec_rt::typed_raw::DecodeMsg),
                 socket: quote!(::nlspec_rt::NlSocket),
+                async_socket: quote!(::nlspec_rt::AsyncNlSocket),
+                dump_iter: quote!(::nlspec_rt::typed_raw::TypedDumpIter),
+                async_dump_iter: quote!(::nlspec_rt::typed_raw::AsyncTypedDumpIter),
             }
         }
     }
@@ -655,14 +666,10 @@ pub enum AsyncClient {
     Never,
 }
 
-/// The sync `Client` and the tokio `AsyncClient` as `mode` says.
-///
-/// netlink-raw families get the blocking client only: the runtime has no tokio `NlSocket`.
+/// The sync `Client` and the tokio `AsyncClient` as `mode` says, both from the same op
+/// descriptions (Generic Netlink and netlink-raw alike).
 pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
     let sync = client(cx, false);
-    if Proto::of(cx.fam).raw {
-        return sync;
-    }
     let asyn = client(cx, true);
     match mode {
         AsyncClient::Never => return sync,
@@ -694,15 +701,13 @@ pub fn clients(cx: &Cx, mode: AsyncClient) -> TokenStream {
 
 /// The `Client` methods of an op's do and dump (and the dump's iterator alias).
 fn op_methods(cx: &Cx, op: &Op, is_async: bool, methods: &mut Vec<TokenStream>, iters: &mut Vec<TokenStream>) {
+    let p = Proto::of(cx.fam);
     let (dump_it, aw, asy) = if is_async {
-        (quote!(::nlspec_rt::AsyncTypedDumpIter), quote!(.await), quote!(async))
-    } else if Proto::of(cx.fam).raw {
-        (quote!(::nlspec_rt::typed_raw::TypedDumpIter), quote!(), quote!())
+        (p.async_dump_iter.clone(), quote!(.await), quote!(async))
     } else {
-        (quote!(::nlspec_rt::TypedDumpIter), quote!(), quote!())
+        (p.dump_iter.clone(), quote!(), quote!())
     };
     // The runtime's generic plumbing (`nlspec_rt::typed` / `typed_raw`), sync or tokio.
-    let p = Proto::of(cx.fam);
     let typed = &p.typed;
     let call = |f: &str| {
         let f = if is_async { format_ident!("async_{}", f) } else { format_ident!("{}", f) };
@@ -771,7 +776,7 @@ fn op_methods(cx: &Cx, op: &Op, is_async: bool, methods: &mut Vec<TokenStream>, 
 fn client(cx: &Cx, is_async: bool) -> TokenStream {
     let p = Proto::of(cx.fam);
     let (cname, sock, aw, asy) = if is_async {
-        (format_ident!("AsyncClient"), quote!(::nlspec_rt::AsyncGenlSocket), quote!(.await), quote!(async))
+        (format_ident!("AsyncClient"), p.async_socket.clone(), quote!(.await), quote!(async))
     } else {
         (format_ident!("Client"), p.socket.clone(), quote!(), quote!())
     };
@@ -843,33 +848,21 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
             }
         }
     };
-    let (cdoc, other_doc) = if is_async {
-        (
-            format!(
-                " A tokio client of the `{}` family (see [`super::Client`] for the same API, blocking).",
-                cx.fam.name
-            ),
-            "",
-        )
+    let cdoc = if is_async {
+        format!(" A tokio client of the `{}` family (see [`super::Client`] for the same API, blocking).", cx.fam.name)
     } else if p.raw {
-        (
-            format!(
-                " A client of the `{}` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol {} (`PROTONUM`). Blocking only: the runtime has no tokio socket for netlink-raw protocols yet.",
-                cx.fam.name,
-                cx.fam.protonum.unwrap_or(0)
-            ),
-            " Messages of types this client does not know come back as `Notification::Other`.",
+        format!(
+            " A client of the `{}` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol {} (`PROTONUM`).",
+            cx.fam.name,
+            cx.fam.protonum.unwrap_or(0)
         )
     } else {
-        (
-            format!(" A client of the `{}` family: typed requests, replies, dumps and notifications over one Generic Netlink socket. The family id is resolved through nlctrl on first use and cached.", cx.fam.name),
-            " Messages of other families on the same socket come back as `Notification::Other`.",
-        )
+        format!(" A client of the `{}` family: typed requests, replies, dumps and notifications over one Generic Netlink socket. The family id is resolved through nlctrl on first use and cached.", cx.fam.name)
     };
-    let other_doc = if is_async {
-        " Messages of other families on the same socket come back as `Notification::Other`."
+    let other_doc = if p.raw {
+        " Messages of types this client does not know come back as `Notification::Other`."
     } else {
-        other_doc
+        " Messages of other families on the same socket come back as `Notification::Other`."
     };
     quote! {
         #[doc = #cdoc]

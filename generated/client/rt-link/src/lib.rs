@@ -2194,7 +2194,7 @@ impl Group {
         }
     }
 }
-/// A client of the `rt-link` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 0 (`PROTONUM`). Blocking only: the runtime has no tokio socket for netlink-raw protocols yet.
+/// A client of the `rt-link` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 0 (`PROTONUM`).
 #[derive(Debug)]
 pub struct Client {
     sock: nlspec_rt::NlSocket,
@@ -2263,6 +2263,75 @@ impl Client {
 }
 /// The replies of a `getlink` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
 pub type GetlinkDumpIter<'s> = nlspec_rt::typed_raw::TypedDumpIter<'s, GetlinkReply<'static>>;
+#[cfg(feature = "tokio")]
+pub use self::async_client::AsyncClient;
+/// The tokio client (cargo feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod async_client {
+    use super::*;
+    /// A tokio client of the `rt-link` family (see [`super::Client`] for the same API, blocking).
+    #[derive(Debug)]
+    pub struct AsyncClient {
+        sock: nlspec_rt::AsyncNlSocket,
+    }
+    impl AsyncClient {
+        /// Open a socket of the family's netlink protocol (`PROTONUM`).
+        pub fn new() -> Result<Self, nlspec_rt::Error> {
+            Ok(Self { sock: nlspec_rt::AsyncNlSocket::open(PROTONUM)? })
+        }
+        /// Use an existing socket.
+        pub fn from_socket(sock: nlspec_rt::AsyncNlSocket) -> Self {
+            Self { sock }
+        }
+        /// The socket (e.g. to change its receive buffer).
+        pub fn socket(&mut self) -> &mut nlspec_rt::AsyncNlSocket {
+            &mut self.sock
+        }
+        /// Give the socket back.
+        pub fn into_socket(self) -> nlspec_rt::AsyncNlSocket {
+            self.sock
+        }
+        /// Create a link (or change one, like setlink, without NLM_F_EXCL).
+        pub async fn newlink(&mut self, req: &NewlinkRequest) -> Result<(), nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request_ack(&mut self.sock, req).await
+        }
+        /// Delete a link (by index in the header, or by name).
+        pub async fn dellink(&mut self, req: &DellinkRequest) -> Result<(), nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request_ack(&mut self.sock, req).await
+        }
+        /// Get one link (by index in the header, or by name), or dump all links.
+        pub async fn getlink(&mut self, req: &GetlinkRequest) -> Result<GetlinkReply<'_>, nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request(&mut self.sock, req).await
+        }
+        /// Get one link (by index in the header, or by name), or dump all links.
+        ///
+        /// Dump: iterate the returned iterator for the replies.
+        pub async fn getlink_dump(
+            &mut self,
+            req: &GetlinkDumpRequest,
+        ) -> Result<GetlinkDumpIter<'_>, nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_dump(&mut self.sock, req).await
+        }
+        /// Change a link (by index in the header, or by name).
+        pub async fn setlink(&mut self, req: &SetlinkRequest) -> Result<(), nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request_ack(&mut self.sock, req).await
+        }
+        /// Join multicast group `group` (`NETLINK_ADD_MEMBERSHIP` with its number);
+        /// returns the number.
+        pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
+            self.sock.subscribe_id(group.id())?;
+            Ok(group.id())
+        }
+        /// The next notification of a subscribed group (queued ones first).
+        /// Messages of types this client does not know come back as `Notification::Other`.
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
+            let n = self.sock.recv_notification().await?;
+            Ok(Notification::decode(&n.msg)?)
+        }
+    }
+    /// The replies of a `getlink` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
+    pub type GetlinkDumpIter<'s> = nlspec_rt::typed_raw::AsyncTypedDumpIter<'s, GetlinkReply<'static>>;
+}
 /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
 /// `.ops[2].flags` in [`nlspec_rt::Error`].
 pub mod schema {

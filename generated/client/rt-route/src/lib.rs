@@ -1643,7 +1643,7 @@ impl Group {
         }
     }
 }
-/// A client of the `rt-route` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 0 (`PROTONUM`). Blocking only: the runtime has no tokio socket for netlink-raw protocols yet.
+/// A client of the `rt-route` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 0 (`PROTONUM`).
 #[derive(Debug)]
 pub struct Client {
     sock: nlspec_rt::NlSocket,
@@ -1708,6 +1708,71 @@ impl Client {
 }
 /// The replies of a `getroute` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
 pub type GetrouteDumpIter<'s> = nlspec_rt::typed_raw::TypedDumpIter<'s, GetrouteReply<'static>>;
+#[cfg(feature = "tokio")]
+pub use self::async_client::AsyncClient;
+/// The tokio client (cargo feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod async_client {
+    use super::*;
+    /// A tokio client of the `rt-route` family (see [`super::Client`] for the same API, blocking).
+    #[derive(Debug)]
+    pub struct AsyncClient {
+        sock: nlspec_rt::AsyncNlSocket,
+    }
+    impl AsyncClient {
+        /// Open a socket of the family's netlink protocol (`PROTONUM`).
+        pub fn new() -> Result<Self, nlspec_rt::Error> {
+            Ok(Self { sock: nlspec_rt::AsyncNlSocket::open(PROTONUM)? })
+        }
+        /// Use an existing socket.
+        pub fn from_socket(sock: nlspec_rt::AsyncNlSocket) -> Self {
+            Self { sock }
+        }
+        /// The socket (e.g. to change its receive buffer).
+        pub fn socket(&mut self) -> &mut nlspec_rt::AsyncNlSocket {
+            &mut self.sock
+        }
+        /// Give the socket back.
+        pub fn into_socket(self) -> nlspec_rt::AsyncNlSocket {
+            self.sock
+        }
+        /// Look up the route to a destination, or dump the routes.
+        pub async fn getroute(&mut self, req: &GetrouteRequest) -> Result<GetrouteReply<'_>, nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request(&mut self.sock, req).await
+        }
+        /// Look up the route to a destination, or dump the routes.
+        ///
+        /// Dump: iterate the returned iterator for the replies.
+        pub async fn getroute_dump(
+            &mut self,
+            req: &GetrouteDumpRequest,
+        ) -> Result<GetrouteDumpIter<'_>, nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_dump(&mut self.sock, req).await
+        }
+        /// Add a route (NLM_F_CREATE; NLM_F_REPLACE to replace, NLM_F_EXCL to fail if it exists).
+        pub async fn newroute(&mut self, req: &NewrouteRequest) -> Result<(), nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request_ack(&mut self.sock, req).await
+        }
+        /// Delete a route.
+        pub async fn delroute(&mut self, req: &DelrouteRequest) -> Result<(), nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request_ack(&mut self.sock, req).await
+        }
+        /// Join multicast group `group` (`NETLINK_ADD_MEMBERSHIP` with its number);
+        /// returns the number.
+        pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
+            self.sock.subscribe_id(group.id())?;
+            Ok(group.id())
+        }
+        /// The next notification of a subscribed group (queued ones first).
+        /// Messages of types this client does not know come back as `Notification::Other`.
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
+            let n = self.sock.recv_notification().await?;
+            Ok(Notification::decode(&n.msg)?)
+        }
+    }
+    /// The replies of a `getroute` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
+    pub type GetrouteDumpIter<'s> = nlspec_rt::typed_raw::AsyncTypedDumpIter<'s, GetrouteReply<'static>>;
+}
 /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
 /// `.ops[2].flags` in [`nlspec_rt::Error`].
 pub mod schema {
