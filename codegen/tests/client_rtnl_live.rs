@@ -1,6 +1,7 @@
-//! The generated netlink-raw clients of nlspec's own rt-link, rt-addr and rt-route specs
-//! (`generated/client/rt-*`) against the host's kernel, each test inside a network namespace
-//! of its own, compared with iproute2's JSON (`ip -j ...`) where the two overlap.
+//! The generated netlink-raw clients of nlspec's own rt-link, rt-addr, rt-route, rt-rule and tc
+//! specs (`generated/client/rt-*`, `generated/client/tc`) against the host's kernel, each test
+//! inside a network namespace of its own, compared with iproute2's JSON (`ip -j ...`,
+//! `tc -j ...`) where the two overlap; the blocking and the tokio clients.
 //!
 //! Isolation: every live test re-runs this test binary, filtered to itself, under
 //! `unshare --net` (a fresh network namespace that dies with the process: nothing outside it
@@ -18,7 +19,9 @@ use nlspec_rt::{AttrWriter, DecodeErrorKind, Error, NlMsg};
 use nlspec_rt_addr as addr;
 use nlspec_rt_link as link;
 use nlspec_rt_route as route;
-use serde_json::Value;
+use nlspec_rt_rule as rule;
+use nlspec_tc as tc;
+use serde_json::{json, Map, Value};
 
 /// Set in the re-executed child that runs inside the namespace.
 const IN_NETNS: &str = "NLSPEC_RTNL_IN_NETNS";
@@ -516,6 +519,476 @@ fn subscriber_gets_typed_notifications() {
         }
         assert_eq!(got, [("new", "10.12.0.1".to_string()), ("del", "10.12.0.1".to_string())]);
     });
+}
+
+/// A rule of a dump as `ip -j -d rule show` prints it (iproute2's ip/iprule.c: the keys it
+/// writes for the header and attributes a rule has).
+fn rule_json(h: &rule::FibRuleHdr, a: &rule::RuleAttrsOwned) -> Value {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Value| {
+        m.insert(k.to_string(), v);
+    };
+    put("priority", json!(a.priority.unwrap_or(0)));
+    if h.flags.0 & rule::FibRuleFlags::INVERT.0 != 0 {
+        put("not", Value::Null);
+    }
+    match &a.src {
+        Some(s) => {
+            put("src", json!(ip_addr(s)));
+            let full = if s.len() == 4 { 32 } else { 128 };
+            if h.src_len != full {
+                put("srclen", json!(h.src_len));
+            }
+        }
+        None if h.src_len == 0 => put("src", json!("all")),
+        None => {}
+    }
+    if let Some(d) = &a.dst {
+        put("dst", json!(ip_addr(d)));
+        let full = if d.len() == 4 { 32 } else { 128 };
+        if h.dst_len != full {
+            put("dstlen", json!(h.dst_len));
+        }
+    }
+    if h.tos != 0 {
+        put("tos", json!(format!("{:#x}", h.tos)));
+    }
+    if let Some(mark) = a.fwmark {
+        put("fwmark", json!(format!("{mark:#x}")));
+    }
+    if let Some(mask) = a.fwmask.filter(|m| *m != u32::MAX) {
+        put("fwmask", json!(format!("{mask:#x}")));
+    }
+    if let Some(i) = &a.iifname {
+        put("iif", json!(i));
+    }
+    if let Some(o) = &a.oifname {
+        put("oif", json!(o));
+    }
+    if let Some(u) = a.uid_range {
+        put("uid_start", json!(u.start));
+        put("uid_end", json!(u.end));
+    }
+    if let Some(p) = a.ip_proto {
+        put(
+            "ipproto",
+            json!(match p {
+                6 => "tcp".to_string(),
+                17 => "udp".to_string(),
+                p => p.to_string(),
+            }),
+        );
+    }
+    for (name, r) in [("sport", a.sport_range), ("dport", a.dport_range)] {
+        if let Some(r) = r {
+            if r.start == r.end {
+                put(name, json!(r.start));
+            } else {
+                put(&format!("{name}_start"), json!(r.start));
+                put(&format!("{name}_end"), json!(r.end));
+            }
+        }
+    }
+    let table = a.table.unwrap_or(h.table.into());
+    if table != 0 {
+        put(
+            "table",
+            json!(match table {
+                255 => "local".to_string(),
+                254 => "main".to_string(),
+                253 => "default".to_string(),
+                t => t.to_string(),
+            }),
+        );
+    }
+    if let Some(g) = a.goto {
+        put("goto", json!(g));
+    }
+    match h.action {
+        rule::FrAct::TO_TBL | rule::FrAct::GOTO => {}
+        act => put("action", json!(act.name().unwrap())),
+    }
+    put(
+        "protocol",
+        json!(match a.protocol.unwrap_or(0) {
+            0 => "unspec".to_string(),
+            2 => "kernel".to_string(),
+            3 => "boot".to_string(),
+            4 => "static".to_string(),
+            p => p.to_string(),
+        }),
+    );
+    Value::Object(m)
+}
+
+#[test]
+fn rules_match_iproute2() {
+    in_netns("rules_match_iproute2", || {
+        let mut c = rule::Client::new().unwrap();
+        let v4 =
+            |dst_len, src_len, action| rule::FibRuleHdr { family: 2, dst_len, src_len, action, ..Default::default() };
+        // from 10.1.0.0/16 lookup 100
+        c.newrule(
+            &rule::NewruleRequest::new(v4(0, 16, rule::FrAct::TO_TBL))
+                .create()
+                .excl()
+                .src(&Ipv4Addr::new(10, 1, 0, 0).octets())
+                .table(100)
+                .priority(1000),
+        )
+        .unwrap();
+        // fwmark 0x10/0xff iif lo uidrange 100-200 ipproto tcp dport 80-90 lookup 5000
+        c.newrule(
+            &rule::NewruleRequest::new(v4(0, 0, rule::FrAct::TO_TBL))
+                .create()
+                .fwmark(0x10)
+                .fwmask(0xff)
+                .iifname("lo")
+                .uid_range(&rule::FibRuleUidRange { start: 100, end: 200 })
+                .ip_proto(6)
+                .dport_range(&rule::FibRulePortRange { start: 80, end: 90 })
+                .sport_range(&rule::FibRulePortRange { start: 1000, end: 1000 })
+                .table(5000)
+                .priority(1001)
+                .protocol(4),
+        )
+        .unwrap();
+        // to 192.0.2.0/24 unreachable
+        c.newrule(
+            &rule::NewruleRequest::new(v4(24, 0, rule::FrAct::UNREACHABLE))
+                .create()
+                .dst(&Ipv4Addr::new(192, 0, 2, 0).octets())
+                .priority(1002),
+        )
+        .unwrap();
+        // not from 10.0.0.0/8 tos 0x10 goto 1002
+        let mut h = v4(0, 8, rule::FrAct::GOTO);
+        h.tos = 0x10;
+        h.flags = rule::FibRuleFlags::INVERT;
+        c.newrule(
+            &rule::NewruleRequest::new(h).create().src(&Ipv4Addr::new(10, 0, 0, 0).octets()).goto(1002).priority(999),
+        )
+        .unwrap();
+        // IPv6: from 2001:db8::/32 lookup 300
+        let v6 = rule::FibRuleHdr { family: 10, src_len: 32, action: rule::FrAct::TO_TBL, ..Default::default() };
+        let p6: Ipv6Addr = "2001:db8::".parse().unwrap();
+        c.newrule(&rule::NewruleRequest::new(v6).create().src(&p6.octets()).table(300).priority(1003)).unwrap();
+
+        let mut compared = 0;
+        for (family, flag) in [(2u8, "-4"), (10, "-6")] {
+            let mut mine = Vec::new();
+            let req = rule::GetruleDumpRequest::new(rule::FibRuleHdr { family, ..Default::default() });
+            let mut it = c.getrule_dump(&req).unwrap();
+            while let Some(r) = it.next() {
+                let r = r.unwrap();
+                assert_eq!(r.msg.msg_type(), rule::cmd::GETRULE_REPLY);
+                assert_eq!(r.header.family, family);
+                mine.push(rule_json(&r.header, &r.attrs.to_owned()));
+            }
+            drop(it);
+            let theirs = ip_json(&[flag, "-d", "rule", "show"]);
+            // Same rules, in the same order, field by field.
+            assert_eq!(theirs.as_array().unwrap().len(), mine.len(), "{flag}: {theirs} vs {mine:?}");
+            for (t, m) in theirs.as_array().unwrap().iter().zip(&mine) {
+                assert_eq!(t, m, "{flag} rule");
+                compared += 1;
+            }
+        }
+        // local, main, default, the five added, local6 and main6.
+        assert_eq!(compared, 10);
+
+        // delrule by priority; gone for iproute2 too; again: ENOENT.
+        let del = rule::DelruleRequest::new(v4(0, 0, rule::FrAct::UNSPEC)).priority(1001);
+        c.delrule(&del).unwrap();
+        assert!(ip_json(&["-4", "rule", "show"]).as_array().unwrap().iter().all(|r| r["priority"] != 1001));
+        assert_eq!(c.delrule(&del).unwrap_err().errno(), Some(2));
+    });
+}
+
+/// A tc handle as tc prints it (`1:`, `ffff:fff1`).
+fn tc_handle(h: u32) -> String {
+    match h & 0xffff {
+        0 => format!("{:x}:", h >> 16),
+        minor => format!("{:x}:{:x}", h >> 16, minor),
+    }
+}
+
+/// A qdisc of a dump as `tc -j qdisc show` prints it (tc/tc_qdisc.c and the kinds' q_*.c):
+/// header fields and, per kind, the options both show. `tick_ns`: nanoseconds per scheduler
+/// tick (`/proc/net/psched`), to turn tbf's bucket back into bytes as tc does.
+fn qdisc_json(h: &tc::Tcmsg, a: &tc::TcAttrs<'_>, dev: &str, tick_ns: f64) -> Value {
+    let kind = a.kind().unwrap();
+    let mut m = Map::new();
+    m.insert("kind".into(), json!(kind));
+    m.insert("handle".into(), json!(tc_handle(h.handle)));
+    m.insert("dev".into(), json!(dev));
+    if h.parent == u32::MAX {
+        m.insert("root".into(), json!(true));
+    } else {
+        m.insert("parent".into(), json!(tc_handle(h.parent)));
+    }
+    // tc leaves out a reference count of 1.
+    if h.info != 1 {
+        m.insert("refcnt".into(), json!(h.info));
+    }
+    let opts = match a.options_msg().map(Result::unwrap) {
+        Some(tc::TcaOptionsMsg::Tbf(t)) => {
+            let p = t.parms().unwrap();
+            let rate = t.rate64().unwrap_or(p.rate.into());
+            // tc_calc_xmitsize: bytes the rate sends in the bucket's time.
+            let burst = (rate as f64 * p.buffer as f64 * tick_ns / 1e9) as u64;
+            json!({ "rate": rate, "burst": burst })
+        }
+        Some(tc::TcaOptionsMsg::Htb(t)) => {
+            let g = t.init().unwrap();
+            json!({
+                "r2q": g.rate2quantum,
+                "default": format!("{:#x}", g.defcls),
+                "direct_packets_stat": g.direct_pkts,
+                "direct_qlen": t.direct_qlen().unwrap(),
+            })
+        }
+        Some(tc::TcaOptionsMsg::Pfifo(f) | tc::TcaOptionsMsg::Bfifo(f)) => {
+            json!({ "limit": if kind == "bfifo" { json!(format!("{}b", f.limit)) } else { json!(f.limit) } })
+        }
+        Some(tc::TcaOptionsMsg::Ingress(_)) => json!({}),
+        other => panic!("unexpected options of {kind}: {other:?}"),
+    };
+    m.insert("options".into(), opts);
+    Value::Object(m)
+}
+
+/// Nanoseconds per scheduler tick, from `/proc/net/psched` (`t2us us2t clock_res hz`: one tick
+/// is `t2us / us2t` microseconds... scaled by the clock resolution as tc's tc_core.c does).
+fn psched_tick_ns() -> f64 {
+    let s = std::fs::read_to_string("/proc/net/psched").unwrap();
+    let v: Vec<u32> = s.split_whitespace().map(|x| u32::from_str_radix(x, 16).unwrap()).collect();
+    let (t2us, us2t, clock_res) = (v[0] as f64, v[1] as f64, v[2] as f64);
+    // tc_core.c: clock_factor = clock_res / TIME_UNITS_PER_SEC (1e6); tick_in_usec = t2us /
+    // us2t * clock_factor; a tick is tick_in_usec microseconds... of tc's time units.
+    let clock_factor = clock_res / 1e6;
+    1000.0 / (t2us / us2t * clock_factor)
+}
+
+#[test]
+fn qdiscs_match_tc() {
+    in_netns("qdiscs_match_tc", || {
+        let mut lc = link::Client::new().unwrap();
+        let mut idx = BTreeMap::new();
+        for name in ["nlq0", "nlq1", "nlq2"] {
+            create_dummy(&mut lc, name);
+            let i = index_of(&mut lc, name);
+            set_up(&mut lc, i);
+            idx.insert(i, name);
+        }
+        let index = |n: &str| *idx.iter().find(|(_, v)| **v == n).unwrap().0;
+        let mut c = tc::Client::new().unwrap();
+        let root = |ifindex, handle| tc::Tcmsg { ifindex, handle, parent: u32::MAX, ..Default::default() };
+
+        // nlq0: tbf 1 Mbit/s (125000 bytes/s), 32 KiB bucket (in bytes: TCA_TBF_BURST), 50 KiB
+        // queue, an Ethernet link layer (so no rate table is needed).
+        let parms = tc::TcTbfQopt { rate_linklayer: 1, rate: 125_000, limit: 51_200, ..Default::default() };
+        let mut opts = Vec::new();
+        let mut w = AttrWriter::new(&mut opts);
+        tc::TbfAttrsEncoder::new(&mut w).parms(&parms).burst(32 * 1024);
+        w.finish().unwrap();
+        c.newqdisc(&tc::NewqdiscRequest::new(root(index("nlq0"), 1 << 16)).create().excl().kind("tbf").options(&opts))
+            .unwrap();
+        // nlq0 ingress.
+        let ingress =
+            tc::Tcmsg { ifindex: index("nlq0"), handle: 0xffff_0000, parent: 0xffff_fff1, ..Default::default() };
+        c.newqdisc(&tc::NewqdiscRequest::new(ingress).create().excl().kind("ingress")).unwrap();
+        // nlq1: pfifo limit 77.
+        let fifo = tc::TcFifoQopt { limit: 77 }.to_bytes();
+        c.newqdisc(
+            &tc::NewqdiscRequest::new(root(index("nlq1"), 2 << 16)).create().excl().kind("pfifo").options(&fifo),
+        )
+        .unwrap();
+        // nlq2: htb, default class 0x10.
+        let mut opts = Vec::new();
+        let mut w = AttrWriter::new(&mut opts);
+        let glob = tc::TcHtbGlob { version: 3, rate2quantum: 10, defcls: 0x10, ..Default::default() };
+        tc::HtbAttrsEncoder::new(&mut w).init(&glob).direct_qlen(32);
+        w.finish().unwrap();
+        c.newqdisc(&tc::NewqdiscRequest::new(root(index("nlq2"), 3 << 16)).create().excl().kind("htb").options(&opts))
+            .unwrap();
+        // The same tbf again with NLM_F_EXCL: EEXIST.
+        let e = c.newqdisc(
+            &tc::NewqdiscRequest::new(root(index("nlq1"), 2 << 16)).create().excl().kind("pfifo").options(&fifo),
+        );
+        assert_eq!(e.unwrap_err().errno(), Some(17));
+
+        let tick_ns = psched_tick_ns();
+        let mut mine: BTreeMap<(String, String), Value> = BTreeMap::new();
+        let mut it = c.getqdisc_dump(&tc::GetqdiscDumpRequest::new(tc::Tcmsg::default())).unwrap();
+        while let Some(r) = it.next() {
+            let r = r.unwrap();
+            assert_eq!(r.msg.msg_type(), tc::cmd::GETQDISC_REPLY);
+            let Some(dev) = idx.get(&r.header.ifindex) else { continue };
+            let j = qdisc_json(&r.header, &r.attrs, dev, tick_ns);
+            mine.insert((dev.to_string(), j["handle"].as_str().unwrap().to_string()), j);
+        }
+        drop(it);
+        let theirs = ip_json_cmd("tc", &["qdisc", "show"]);
+        let mut compared = 0;
+        for t in theirs.as_array().unwrap() {
+            let Some(dev) = t["dev"].as_str().filter(|d| d.starts_with("nlq")) else { continue };
+            let key = (dev.to_string(), t["handle"].as_str().unwrap().to_string());
+            let m = mine.get(&key).unwrap_or_else(|| panic!("{key:?} missing from the typed dump: {mine:?}"));
+            for (k, v) in t.as_object().unwrap() {
+                let mv = &m[k];
+                if k == "options" && m["kind"] == "tbf" {
+                    // tc recomputes the burst from the bucket's ticks: equal up to its rounding.
+                    assert_eq!(v["rate"], mv["rate"], "{key:?} tbf rate");
+                    let (a, b) = (v["burst"].as_f64().unwrap(), mv["burst"].as_f64().unwrap());
+                    assert!((a - b).abs() <= a / 100.0, "{key:?} tbf burst: tc {a}, ours {b}");
+                    assert!((a - 32768.0).abs() <= 328.0, "{key:?} tbf burst {a}");
+                    continue;
+                }
+                assert_eq!(v, mv, "{key:?} {k}: tc {t} vs ours {m}");
+            }
+            assert_eq!(t.as_object().unwrap().len(), m.as_object().unwrap().len(), "same keys: {t} vs {m}");
+            compared += 1;
+        }
+        assert_eq!(compared, 4, "{mine:?}");
+        assert_eq!(mine.len(), 4);
+
+        // A do: the root qdisc of nlq1, by its handle. The kernel answers a qdisc get by
+        // sending the qdisc to the tc group and, only with NLM_F_ECHO, to the asker too
+        // (sch_api.c, qdisc_get_notify): without it the ACK comes alone. The echoed copy is
+        // the skb that was multicast first, so it arrives tagged with the tc group
+        // (NETLINK_PKTINFO) and the socket files it as a notification, not as the reply.
+        let get = tc::GetqdiscRequest::new(root(index("nlq1"), 2 << 16));
+        assert!(matches!(c.getqdisc(&get).unwrap_err(), Error::NoReply));
+        assert!(matches!(c.getqdisc(&get.nlm_flags(nlspec_rt::msg::NLM_F_ECHO)).unwrap_err(), Error::NoReply));
+        match c.recv_notification_timeout(Duration::ZERO).unwrap().expect("the echoed qdisc") {
+            tc::Notification::Newqdisc(r) => {
+                assert_eq!((r.kind(), r.header.handle), (Some("pfifo"), 2 << 16));
+                assert!(matches!(r.options_msg(), Some(Ok(tc::TcaOptionsMsg::Pfifo(tc::TcFifoQopt { limit: 77 })))));
+            }
+            other => panic!("{other:?}"),
+        }
+
+        // delqdisc: tc no longer shows the tbf.
+        c.delqdisc(&tc::DelqdiscRequest::new(root(index("nlq0"), 1 << 16))).unwrap();
+        let theirs = ip_json_cmd("tc", &["qdisc", "show", "dev", "nlq0"]);
+        assert!(theirs.as_array().unwrap().iter().all(|q| q["kind"] != "tbf"), "{theirs}");
+    });
+}
+
+/// `<cmd> -j <args>` (run inside the namespace), parsed.
+fn ip_json_cmd(cmd: &str, args: &[&str]) -> Value {
+    let out = Command::new(cmd).arg("-j").args(args).output().unwrap_or_else(|e| panic!("running {cmd}: {e}"));
+    assert!(out.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{cmd} -j {args:?}: {e}"))
+}
+
+/// A message made by hand: nlmsghdr of type `ty`, the fixed header, attributes from `f`.
+fn hand_msg(ty: u16, header: &[u8], f: impl FnOnce(&mut AttrWriter<'_>)) -> Vec<u8> {
+    let mut b = vec![0u8; 16];
+    b.extend_from_slice(header);
+    let mut w = AttrWriter::new(&mut b);
+    f(&mut w);
+    w.finish().unwrap();
+    let len = b.len() as u32;
+    b[0..4].copy_from_slice(&len.to_ne_bytes());
+    b[4..6].copy_from_slice(&ty.to_ne_bytes());
+    b
+}
+
+/// Decode `b` through every typed view of the rt-rule client (`tc == false`) or the tc client,
+/// reaching into the sub-message and the structs; `Err` at the first decode error.
+fn decode_rule_or_tc(b: &[u8], tc: bool) -> Result<(), nlspec_rt::DecodeError> {
+    use nlspec_rt::typed_raw::DecodeMsg;
+    let m = NlMsg::parse(b)?;
+    if !tc {
+        let r = rule::GetruleReply::decode_msg(&m)?;
+        let _ = (r.uid_range(), r.dport_range(), r.to_owned());
+        let _ = rule::Notification::decode(&m)?;
+        return Ok(());
+    }
+    let q = tc::GetqdiscReply::decode_msg(&m)?;
+    let _ = q.attrs.to_owned();
+    if let Some(o) = q.options_msg() {
+        if let tc::TcaOptionsMsg::Tbf(t) = o? {
+            let _ = (t.parms(), t.burst(), t.to_owned());
+        }
+    }
+    let _ = tc::Notification::decode(&m)?;
+    Ok(())
+}
+
+#[test]
+fn corrupted_rule_and_qdisc_messages_are_typed_errors() {
+    let parms = tc::TcTbfQopt { rate_linklayer: 1, rate: 125_000, limit: 51_200, ..Default::default() };
+    let tbf =
+        hand_msg(tc::cmd::NEWQDISC, &tc::Tcmsg { ifindex: 3, handle: 1 << 16, ..Default::default() }.to_bytes(), |w| {
+            let mut e = tc::TcAttrsEncoder::new(w);
+            e.kind("tbf");
+            let mut opts = Vec::new();
+            let mut ow = AttrWriter::new(&mut opts);
+            tc::TbfAttrsEncoder::new(&mut ow).parms(&parms).burst(4096);
+            ow.finish().unwrap();
+            e.options(&opts);
+        });
+    let m = NlMsg::parse(&tbf).unwrap();
+    let q = <tc::GetqdiscReply as nlspec_rt::typed_raw::DecodeMsg>::decode_msg(&m).unwrap();
+    match q.options_msg().unwrap().unwrap() {
+        tc::TcaOptionsMsg::Tbf(t) => assert_eq!((t.parms(), t.burst()), (Some(parms), Some(4096))),
+        other => panic!("{other:?}"),
+    }
+    // A tbf whose parms struct is 4 bytes short: a typed error at `.options.parms`.
+    let short = hand_msg(tc::cmd::NEWQDISC, &tc::Tcmsg::default().to_bytes(), |w| {
+        w.put_str(tc::attrs::tc_attrs::KIND, "tbf");
+        let mut opts = Vec::new();
+        let mut ow = AttrWriter::new(&mut opts);
+        ow.put_bytes(tc::attrs::tbf_attrs::PARMS, &parms.to_bytes()[..32]);
+        ow.finish().unwrap();
+        w.put_bytes(tc::attrs::tc_attrs::OPTIONS, &opts);
+    });
+    let q = <tc::GetqdiscReply as nlspec_rt::typed_raw::DecodeMsg>::decode_msg(&NlMsg::parse(&short).unwrap()).unwrap();
+    let e = q.options_msg().unwrap().unwrap_err();
+    assert!(matches!(e.kind, DecodeErrorKind::BadLength { .. }), "{e:?}");
+    assert_eq!(e.path.to_string(), ".options.parms");
+    // Rule: header, a uid range and a port range.
+    let rl = hand_msg(rule::cmd::NEWRULE, &rule::FibRuleHdr { family: 2, ..Default::default() }.to_bytes(), |w| {
+        let mut e = rule::RuleAttrsEncoder::new(w);
+        e.priority(7)
+            .uid_range(&rule::FibRuleUidRange { start: 1, end: 2 })
+            .dport_range(&rule::FibRulePortRange { start: 80, end: 90 });
+    });
+    decode_rule_or_tc(&rl, false).unwrap();
+    decode_rule_or_tc(&tbf, true).unwrap();
+
+    // Every truncation (nlmsg_len adjusted) and every single-byte corruption of both: a typed
+    // error or a valid message, never a panic; cuts inside the fixed header are BadMessage.
+    let mut errors = 0;
+    for (good, is_tc) in [(&rl, false), (&tbf, true)] {
+        let hsize = if is_tc { tc::Tcmsg::SIZE } else { rule::FibRuleHdr::SIZE };
+        for cut in 16..good.len() {
+            let mut b = good[..cut].to_vec();
+            b[0..4].copy_from_slice(&(cut as u32).to_ne_bytes());
+            match decode_rule_or_tc(&b, is_tc) {
+                Ok(()) => {}
+                Err(e) => {
+                    if cut < 16 + hsize {
+                        assert!(matches!(e.kind, DecodeErrorKind::BadMessage(_)), "cut {cut}: {e:?}");
+                    }
+                    errors += 1;
+                }
+            }
+        }
+        for at in 16..good.len() {
+            for v in [0u8, 1, 3, 0x7f, 0xff] {
+                let mut b = good.to_vec();
+                b[at] = v;
+                if decode_rule_or_tc(&b, is_tc).is_err() {
+                    errors += 1;
+                }
+            }
+        }
+    }
+    assert!(errors > 50, "corruptions found: {errors}");
 }
 
 /// A current-thread tokio runtime with I/O and timers (the async clients' sockets register
