@@ -5,6 +5,7 @@
 //! drivers only move bytes; nothing here does I/O or depends on a module that does.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use crate::attr::AttrWriter;
 use crate::error::{parse_done_msg_warn, parse_error_msg_warn, Error, RequestContext, Warning};
@@ -31,6 +32,60 @@ pub const DEFAULT_RX_BUFFER: usize = 32 * 1024;
 /// than the buffer is copied out). 64 MiB: more than any datagram the kernel builds (an skb's
 /// data is one kmalloc, at most 4 MiB with 4 KiB pages).
 pub const SPILL_SIZE: usize = 64 << 20;
+
+/// Default bound on the notifications a socket keeps queued while a request or dump waits
+/// (4 MiB of datagrams; see [`crate::NlSocket::set_notification_queue_limit`]).
+pub const DEFAULT_NOTIFICATION_QUEUE_LIMIT: usize = 4 << 20;
+
+/// Bounds on one dump (or the replies of a `request_all`), for a peer that may never end it:
+/// set per socket with `set_dump_limit`; every field `None` (the default) means unbounded.
+///
+/// When a bound is passed the dump ends with [`Error::DumpLimitExceeded`]. Its rest is then
+/// drained before the socket's next request as for any abandoned dump, but that drain obeys
+/// the same bounds: a dump that really never ends is given up after them. The kernel then still
+/// holds the dump open on this socket (it only advances when the socket is read): the socket
+/// keeps working for requests (the dump's further datagrams are recognised by their sequence
+/// number and skipped, at most a receive queue's worth per request), but a new dump on it fails
+/// with `EBUSY` until the socket is closed, which ends the kernel's dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DumpLimit {
+    /// Most messages (not counting `NLMSG_DONE`).
+    pub max_messages: Option<u64>,
+    /// Most bytes of messages (their `nlmsg_len`, headers included).
+    pub max_bytes: Option<u64>,
+    /// Longest time from sending the dump request. Checked as messages arrive: a peer that sends
+    /// nothing is not timed out by this (the kernel always sends while the socket is read).
+    pub max_duration: Option<Duration>,
+}
+
+impl DumpLimit {
+    /// No bound (the default).
+    pub const NONE: DumpLimit = DumpLimit { max_messages: None, max_bytes: None, max_duration: None };
+
+    /// At most `n` messages.
+    pub fn messages(n: u64) -> Self {
+        DumpLimit { max_messages: Some(n), ..Self::NONE }
+    }
+
+    /// At most `n` bytes of messages.
+    pub fn bytes(n: u64) -> Self {
+        DumpLimit { max_bytes: Some(n), ..Self::NONE }
+    }
+
+    /// At most `d` from the request.
+    pub fn duration(d: Duration) -> Self {
+        DumpLimit { max_duration: Some(d), ..Self::NONE }
+    }
+
+    /// The bound that `st` (after counting a message) has passed, if any.
+    fn exceeded(&self, st: &DumpState) -> Option<Error> {
+        let elapsed = st.started.elapsed();
+        let over = self.max_messages.is_some_and(|m| st.messages > m)
+            || self.max_bytes.is_some_and(|b| st.bytes > b)
+            || self.max_duration.is_some_and(|d| elapsed > d);
+        over.then_some(Error::DumpLimitExceeded { messages: st.messages, bytes: st.bytes, elapsed })
+    }
+}
 
 /// A multicast message received on a subscribed group.
 #[derive(Debug, Clone, Copy)]
@@ -116,7 +171,7 @@ pub enum DumpRetry {
 }
 
 /// Progress of a dump.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct DumpState {
     pub seq: u32,
     pub done: bool,
@@ -128,17 +183,32 @@ pub(crate) struct DumpState {
     pub restarting: bool,
     /// Restarts so far.
     pub restarts: u32,
+    /// Messages and bytes seen so far (all attempts, drained ones included), and when the
+    /// dump was sent: what [`DumpLimit`] bounds.
+    pub messages: u64,
+    pub bytes: u64,
+    pub started: Instant,
 }
 
 impl DumpState {
     /// The replies of a do (`request_all`) just sent with sequence number `seq`.
     pub fn new(seq: u32) -> Self {
-        DumpState { seq, ..DumpState::default() }
+        DumpState {
+            seq,
+            done: false,
+            draining: false,
+            restartable: false,
+            restarting: false,
+            restarts: 0,
+            messages: 0,
+            bytes: 0,
+            started: Instant::now(),
+        }
     }
 
     /// A dump just sent with sequence number `seq`.
     pub fn dump(seq: u32) -> Self {
-        DumpState { seq, restartable: true, ..DumpState::default() }
+        DumpState { restartable: true, ..DumpState::new(seq) }
     }
 }
 
@@ -213,6 +283,10 @@ pub(crate) struct Core {
     notif_pos: usize,
     notif_group: u32,
     queue: VecDeque<Queued>,
+    /// Bytes of datagrams in `queue`, and the most it may hold (past it, notifications are
+    /// dropped and the loss reported as [`Error::NotificationsLost`], as the kernel does).
+    queue_bytes: usize,
+    pub queue_limit: usize,
     spare: Vec<Vec<u8>>,
     pub grow: bool,
     /// Size every datagram with `MSG_PEEK | MSG_TRUNC` before receiving it (a growing buffer
@@ -226,6 +300,8 @@ pub(crate) struct Core {
     pub dump_intr_fatal: bool,
     /// Restart interrupted dumps?
     pub dump_retry: DumpRetry,
+    /// Bounds on every dump and `request_all`, and on the drain of one abandoned.
+    pub dump_limit: DumpLimit,
     /// Datagrams received so far (all kinds).
     pub datagrams: u64,
     /// The kernel reported `ENOBUFS` (queue overflow) and it was not reported yet.
@@ -256,12 +332,15 @@ impl Core {
             notif_pos: 0,
             notif_group: 0,
             queue: VecDeque::new(),
+            queue_bytes: 0,
+            queue_limit: DEFAULT_NOTIFICATION_QUEUE_LIMIT,
             spare: Vec::new(),
             grow: true,
             peek: false,
             drain: None,
             dump_intr_fatal: true,
             dump_retry: DumpRetry::Fail,
+            dump_limit: DumpLimit::NONE,
             datagrams: 0,
             overrun: false,
             lossy: false,
@@ -501,7 +580,13 @@ impl Core {
             if slot == Slot::Notif {
                 return Ok(Class::Multicast(info.len, info.group));
             }
-            // A notification arrived while we wait for something else: keep it.
+            // A notification arrived while we wait for something else: keep it, unless the queue
+            // is full (then it is lost like one the kernel drops, and reported the same way).
+            if self.queue_bytes.saturating_add(info.len) > self.queue_limit {
+                self.overrun = true;
+                return Ok(Class::Skip);
+            }
+            self.queue_bytes += info.len;
             let mut buf = self.spare.pop().unwrap_or_default();
             buf.clear();
             buf.extend_from_slice(&self.buf_mut(slot)[..info.len]);
@@ -595,6 +680,18 @@ impl Core {
             if m.hdr.seq != st.seq {
                 continue;
             }
+            if !matches!(m.hdr.ty, NLMSG_DONE | NLMSG_ERROR | NLMSG_NOOP) {
+                st.messages += 1;
+                st.bytes += mlen as u64;
+                if let Some(e) = self.dump_limit.exceeded(st) {
+                    st.done = true;
+                    // Drained (within the same bounds) before the next request.
+                    if !st.draining {
+                        self.drain = Some(st.seq);
+                    }
+                    return DumpStep::Err(e);
+                }
+            }
             let intr = self.dump_intr_fatal && !st.draining && m.hdr.flags & NLM_F_DUMP_INTR != 0;
             match m.hdr.ty {
                 // NLMSG_DONE ends a dump; NLMSG_ERROR (the ACK) ends the replies of a do
@@ -673,7 +770,7 @@ impl Core {
     /// The abandoned dump to drain before the next request, if any. Drive it with
     /// [`Core::dump_step`] and finish with [`Core::drained`].
     pub fn drain_state(&self) -> Option<DumpState> {
-        self.drain.map(|seq| DumpState { seq, draining: true, ..DumpState::default() })
+        self.drain.map(|seq| DumpState { draining: true, ..DumpState::new(seq) })
     }
 
     /// The drain of dump `seq` is over (finished, or its rest was dropped by the kernel).
@@ -736,6 +833,7 @@ impl Core {
                 }
             }
             let q = self.queue.pop_front()?;
+            self.queue_bytes -= q.len;
             let mut buf = q.buf;
             if buf.len() < self.notif.len() {
                 buf.resize(self.notif.len(), 0);
@@ -856,7 +954,7 @@ mod tests {
         assert!(matches!(c.dump_step(&mut st), DumpStep::Err(Error::DumpInterrupted)));
         assert_eq!(c.drain, Some(seq));
         // Draining skips the rest (DUMP_INTR included) up to DONE.
-        let mut dr = DumpState { seq, draining: true, ..DumpState::default() };
+        let mut dr = DumpState { draining: true, ..DumpState::new(seq) };
         let mut d = genl(seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 4);
         d.extend_from_slice(&done(seq, 0));
         deliver(&mut c, Slot::Rx, &d, 0);
@@ -874,6 +972,122 @@ mod tests {
             _ => panic!(),
         }
         assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+    }
+
+    /// A dump bounded to 3 messages: the 4th ends it with `DumpLimitExceeded` and counts;
+    /// the drain that follows obeys the same bound, so an endless dump is given up, and a
+    /// request afterwards still finds its ACK among the dump's later datagrams.
+    #[test]
+    fn dump_limit_ends_an_endless_dump_and_bounds_its_drain() {
+        let mut c = Core::new(1);
+        c.dump_limit = DumpLimit::messages(3);
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState::dump(seq);
+        let mut d = Vec::new();
+        for i in 0..5 {
+            d.extend_from_slice(&genl(seq, NLM_F_MULTI, i));
+        }
+        deliver(&mut c, Slot::Rx, &d, 0);
+        for _ in 0..3 {
+            assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        }
+        match c.dump_step(&mut st) {
+            DumpStep::Err(Error::DumpLimitExceeded { messages: 4, bytes, .. }) => assert_eq!(bytes, 4 * 20),
+            DumpStep::Err(e) => panic!("{e}"),
+            _ => panic!("no error at the bound"),
+        }
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
+        assert_eq!(c.drain, Some(seq));
+        // The drain: the dump never ends (no DONE), so it stops at the bound too.
+        let mut dr = c.drain_state().unwrap();
+        let mut stopped = false;
+        for round in 0..10 {
+            let mut d = Vec::new();
+            for i in 0..2 {
+                d.extend_from_slice(&genl(seq, NLM_F_MULTI, round * 2 + i));
+            }
+            deliver(&mut c, Slot::Rx, &d, 0);
+            match c.dump_step(&mut dr) {
+                DumpStep::NeedRecv => {}
+                DumpStep::Err(Error::DumpLimitExceeded { messages: 4, .. }) => {
+                    stopped = true;
+                    break;
+                }
+                _ => panic!("unexpected drain step"),
+            }
+        }
+        assert!(stopped, "the drain of an endless dump must stop at the bound");
+        c.drained(seq);
+        assert_eq!(c.drain, None);
+        // A request now: more of the dump comes first (skipped by sequence number), then its ACK.
+        let rseq = request(&mut c);
+        let mut rs = ReqState { seq: rseq, reply: None, want_reply: false };
+        let mut d = genl(seq, NLM_F_MULTI, 50);
+        d.extend_from_slice(&err(rseq, 0));
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &d, 0) else { panic!() };
+        assert!(matches!(c.request_step(&mut rs, len), Some(Ok(()))));
+    }
+
+    /// Byte and time bounds; a finished dump under its bound is untouched by them.
+    #[test]
+    fn dump_limit_bytes_and_duration() {
+        let mut c = Core::new(1);
+        c.dump_limit = DumpLimit::bytes(50);
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState::dump(seq);
+        let mut d = genl(seq, NLM_F_MULTI, 1);
+        d.extend_from_slice(&genl(seq, NLM_F_MULTI, 2));
+        d.extend_from_slice(&done(seq, 0));
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done), "40 bytes and DONE: under the bound");
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState::dump(seq);
+        let mut d = Vec::new();
+        for i in 0..3 {
+            d.extend_from_slice(&genl(seq, NLM_F_MULTI, i));
+        }
+        deliver(&mut c, Slot::Rx, &d, 0);
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(..)));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Err(Error::DumpLimitExceeded { messages: 3, bytes: 60, .. })));
+
+        c.dump_limit = DumpLimit::duration(Duration::from_millis(1));
+        let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let mut st = DumpState::dump(seq);
+        st.started -= Duration::from_millis(5);
+        deliver(&mut c, Slot::Rx, &genl(seq, NLM_F_MULTI, 1), 0);
+        match c.dump_step(&mut st) {
+            DumpStep::Err(Error::DumpLimitExceeded { elapsed, .. }) => assert!(elapsed >= Duration::from_millis(5)),
+            _ => panic!("the time bound did not end the dump"),
+        }
+    }
+
+    /// Notifications queued while a request waits are bounded in bytes: past the limit they are
+    /// dropped and the loss is reported once, as for the kernel's own overflow; the queue keeps
+    /// working afterwards.
+    #[test]
+    fn notification_queue_is_bounded() {
+        let mut c = Core::new(1);
+        c.queue_limit = 100; // five 20-byte notifications
+        let _seq = request(&mut c);
+        for i in 0..50 {
+            assert!(matches!(deliver(&mut c, Slot::Rx, &genl(0, 0, i), 3), Class::Skip));
+        }
+        assert_eq!(c.queued_notifications(), 5);
+        assert!(matches!(c.take_overrun(), Err(Error::NotificationsLost)));
+        assert!(c.take_overrun().is_ok(), "reported once");
+        for want in 0..5 {
+            let (a, b, _) = c.notif_step().unwrap().unwrap();
+            assert_eq!(GenlMsg::parse(&c.notif[a..b], 0).unwrap().cmd(), want);
+        }
+        assert!(c.notif_step().is_none());
+        assert_eq!(c.queue_bytes, 0);
+        // Room again.
+        assert!(matches!(deliver(&mut c, Slot::Rx, &genl(0, 0, 77), 3), Class::Skip));
+        assert_eq!(c.queued_notifications(), 1);
+        assert!(c.take_overrun().is_ok());
     }
 
     /// An extended-ACK message TLV (`NLMSGERR_ATTR_MSG`).

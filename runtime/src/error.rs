@@ -86,6 +86,16 @@ pub enum Error {
     /// tracked from notifications is now incomplete: re-dump it (see
     /// [`crate::NlSocket::recv_notification`]).
     NotificationsLost,
+    /// A dump (or the replies of a `request_all`) passed a bound set with `set_dump_limit`
+    /// ([`crate::DumpLimit`]); it ended there. What it had returned is all there is.
+    DumpLimitExceeded {
+        /// Messages seen when it stopped (the one past the bound included).
+        messages: u64,
+        /// Bytes of messages seen.
+        bytes: u64,
+        /// Time since the request was sent.
+        elapsed: std::time::Duration,
+    },
     /// The kernel sent something that breaks the protocol (e.g. `NLMSG_OVERRUN`).
     Protocol(Cow<'static, str>),
 }
@@ -226,6 +236,11 @@ impl fmt::Display for Error {
             Error::NotificationsLost => {
                 f.write_str("notifications were lost: the socket's receive queue overflowed (ENOBUFS)")
             }
+            Error::DumpLimitExceeded { messages, bytes, elapsed } => write!(
+                f,
+                "dump stopped at its limit after {messages} messages, {bytes} bytes, {} ms",
+                elapsed.as_millis()
+            ),
             Error::Protocol(s) => write!(f, "netlink protocol error: {s}"),
         }
     }

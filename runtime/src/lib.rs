@@ -78,7 +78,9 @@ pub mod typed_raw;
 pub use crate::attr::{
     Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest, PathSeg,
 };
-pub use crate::core::{DumpRetry, Notification, DEFAULT_RX_BUFFER, SPILL_SIZE};
+pub use crate::core::{
+    DumpLimit, DumpRetry, Notification, DEFAULT_NOTIFICATION_QUEUE_LIMIT, DEFAULT_RX_BUFFER, SPILL_SIZE,
+};
 pub use crate::ctrl::FamilyInfo;
 pub use crate::error::{Error, MissingAttr, Policy, Warning};
 pub use crate::msg::{GenlMsg, NlMsg, NlRequest, OwnedGenlMsg, Request};

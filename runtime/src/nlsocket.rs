@@ -9,7 +9,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::attr::AttrWriter;
-use crate::core::{Class, Core, DumpRetry, DumpState, DumpStep, Notification, ReqState, Slot, SPILL_SIZE};
+use crate::core::{Class, Core, DumpLimit, DumpRetry, DumpState, DumpStep, Notification, ReqState, Slot, SPILL_SIZE};
 use crate::error::{Error, Warning};
 use crate::msg::{NlMsg, NlRequest, RecvInfo, NLM_F_ACK, NLM_F_DUMP};
 use crate::sys;
@@ -157,6 +157,22 @@ impl NlSocket {
     /// a bounded number of times. See [`DumpRetry`] for what the iterator shows of a restart.
     pub fn set_dump_retry(&mut self, retry: DumpRetry) {
         self.core.dump_retry = retry;
+    }
+
+    /// Bounds on every dump and every `request_all` on this socket (default: none), for a peer
+    /// that may send without end: past one, the dump ends with [`Error::DumpLimitExceeded`].
+    /// See [`DumpLimit`] for what the socket is good for afterwards.
+    pub fn set_dump_limit(&mut self, limit: DumpLimit) {
+        self.core.dump_limit = limit;
+    }
+
+    /// Most bytes of notifications kept queued while a request or dump waits for its answer
+    /// (default [`crate::DEFAULT_NOTIFICATION_QUEUE_LIMIT`], 4 MiB). Past it further
+    /// notifications are dropped, and the loss is reported once as
+    /// [`Error::NotificationsLost`] by the next notification receive, exactly like an overflow
+    /// of the kernel's queue, so a flood during a long dump cannot grow memory without bound.
+    pub fn set_notification_queue_limit(&mut self, bytes: usize) {
+        self.core.queue_limit = bytes;
     }
 
     /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).

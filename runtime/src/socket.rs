@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::attr::AttrWriter;
-use crate::core::{BatchState, BatchStep, DumpRetry, DumpState, Notification, Slot};
+use crate::core::{BatchState, BatchStep, DumpLimit, DumpRetry, DumpState, Notification, Slot};
 use crate::ctrl::{FamilyInfo, PolicyDumpEntry};
 use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
@@ -80,6 +80,18 @@ impl GenlSocket {
     /// times. See [`DumpRetry`] and [`DumpIter::restarts`] for what the caller sees.
     pub fn set_dump_retry(&mut self, retry: DumpRetry) {
         self.sock.set_dump_retry(retry);
+    }
+
+    /// Bounds on every dump and `request_all` (default: none); see
+    /// [`NlSocket::set_dump_limit`] and [`DumpLimit`].
+    pub fn set_dump_limit(&mut self, limit: DumpLimit) {
+        self.sock.set_dump_limit(limit);
+    }
+
+    /// Most bytes of notifications kept queued while a request waits; see
+    /// [`NlSocket::set_notification_queue_limit`].
+    pub fn set_notification_queue_limit(&mut self, bytes: usize) {
+        self.sock.set_notification_queue_limit(bytes);
     }
 
     /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).

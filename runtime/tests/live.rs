@@ -568,3 +568,54 @@ fn dump_done_warning_is_surfaced() {
     let _ = s.request(&ctrl::getfamily_request(), |w| ctrl::put_family_name(w, "nlctrl")).unwrap();
     assert!(s.last_warning().is_none());
 }
+
+/// A bound on a dump (`set_dump_limit`): nlctrl's family dump through a small buffer (so it
+/// spans several datagrams and is still running in the kernel when the bound is hit) stops with
+/// the typed `DumpLimitExceeded` after exactly the allowed messages; the socket then works for a
+/// request (the rest of the dump drained first), an unbounded dump returns everything, and with
+/// the bound kept, the drain of an abandoned dump is bounded too and a request still succeeds.
+#[test]
+fn dump_limit_stops_a_dump_typed_and_the_socket_stays_usable() {
+    let all = GenlSocket::new().unwrap().list_families().unwrap();
+    assert!(all.len() >= 3, "need a dump of at least 3 families, have {}", all.len());
+    let mut s = GenlSocket::new().unwrap();
+    s.set_rx_buffer(256, true);
+    s.set_rcvbuf(4096).unwrap();
+    s.set_dump_limit(nlspec_rt::DumpLimit::messages(2));
+    let mut it = s.dump(&ctrl::getfamily_request(), |_| {}).unwrap();
+    let mut n = 0;
+    let end = loop {
+        match it.next() {
+            Some(Ok(_)) => n += 1,
+            Some(Err(e)) => break Some(e),
+            None => break None,
+        }
+    };
+    drop(it);
+    assert_eq!(n, 2, "messages before the bound");
+    match end {
+        Some(Error::DumpLimitExceeded { messages: 3, bytes, .. }) => assert!(bytes > 0),
+        other => panic!("expected DumpLimitExceeded after 3 messages, got {other:?}"),
+    }
+    // Unbounded again: the drain before the next request reads the dump to its end.
+    s.set_dump_limit(nlspec_rt::DumpLimit::NONE);
+    assert_eq!(s.resolve_family("nlctrl").unwrap().id, 0x10);
+    assert_eq!(s.list_families().unwrap(), all);
+
+    // Bound kept: the abandoned dump's drain gives up at the bound too; the request after it
+    // still finds its answer among the dump's later datagrams.
+    s.set_dump_limit(nlspec_rt::DumpLimit::messages(1));
+    let mut it = s.dump(&ctrl::getfamily_request(), |_| {}).unwrap();
+    assert!(it.next().unwrap().is_ok());
+    assert!(matches!(it.next(), Some(Err(Error::DumpLimitExceeded { messages: 2, .. }))));
+    drop(it);
+    s.forget_families();
+    assert_eq!(s.resolve_family("nlctrl").unwrap().id, 0x10);
+    // A time bound that has already passed when the first message comes.
+    s.set_dump_limit(nlspec_rt::DumpLimit::duration(Duration::ZERO));
+    let r = s.list_families();
+    assert!(
+        matches!(r, Err(Error::DumpLimitExceeded { .. }) | Err(Error::Kernel { errno: libc::EBUSY, .. })),
+        "{r:?}"
+    );
+}

@@ -339,3 +339,91 @@ fn notification_overflow_is_reported_and_resynchronised() {
         assert_eq!(state, fresh);
     });
 }
+
+/// A flood on the link and address groups while the subscriber is busy with a dump of its own:
+/// the kernel's queue overflows (`ENOBUFS`) and the notifications that reach the socket during
+/// the dump are queued in user space only up to the socket's bound
+/// (`set_notification_queue_limit`), so memory stays bounded however long the dump and the
+/// flood last. The dump itself is complete; the loss is reported once, typed
+/// (`NotificationsLost`); the socket keeps working for requests and notifications.
+#[test]
+fn notification_flood_during_a_dump_stays_bounded() {
+    in_netns("notification_flood_during_a_dump_stays_bounded", || {
+        const QUEUE_LIMIT: usize = 4096;
+        let mut listener = NlSocket::open(NETLINK_ROUTE).unwrap();
+        listener.subscribe_id(GROUP_LINK).unwrap();
+        listener.subscribe_id(GROUP_IPV4_IFADDR).unwrap();
+        // A kernel queue much larger than the user-space bound: notifications reach the socket
+        // during the dump in numbers, and the bound is what stops them.
+        listener.set_rcvbuf(256 * 1024).unwrap();
+        listener.set_notification_queue_limit(QUEUE_LIMIT);
+        let mut changer = NlSocket::open(NETLINK_ROUTE).unwrap();
+        set_lo_up(&mut changer, true);
+        for n in 0..400 {
+            set_addr(&mut changer, n, true).unwrap();
+            if n % 50 == 0 {
+                set_lo_up(&mut changer, n % 100 == 0);
+            }
+        }
+        // While the listener dumps (through a small buffer: many datagrams), the changer keeps
+        // going (link changes), so notifications keep arriving between the dump's datagrams.
+        listener.set_rx_buffer(512, true);
+        listener.set_dump_intr_fatal(false);
+        let mut flood_during = 0u32;
+        let (addrs, _) = {
+            let mut between = |n: usize| {
+                // lo down and up: link notifications (the dump is flagged interrupted by them,
+                // which this test does not care about: its addresses do not change).
+                if n % 20 == 0 {
+                    set_lo_up(&mut changer, false);
+                    set_lo_up(&mut changer, true);
+                    flood_during += 1;
+                }
+            };
+            let mut d = listener;
+            let r = dump_addresses(&mut d, &mut between);
+            listener = d;
+            r.unwrap()
+        };
+        let ours = addrs.iter().filter(|a| a[0] == 10).collect::<std::collections::BTreeSet<_>>().len();
+        assert_eq!(ours, 400, "the dump is complete despite the flood (lo's 127.0.0.1 aside)");
+        let queued = listener.queued_notifications();
+        eprintln!(
+            "flood: {flood_during} lo down/up pairs during the dump; {queued} notifications queued (bound {QUEUE_LIMIT} bytes), receive buffer {} bytes",
+            listener.rx_buffer_size()
+        );
+        assert!(flood_during >= 10, "the flood ran during the dump");
+        // Each notification is at least an nlmsghdr + ifaddrmsg: the bound holds.
+        assert!(queued >= 1, "notifications were queued during the dump");
+        assert!(queued * 24 <= QUEUE_LIMIT, "{queued} queued notifications exceed the {QUEUE_LIMIT}-byte bound");
+        assert!(listener.rx_buffer_size() <= 64 * 1024, "receive buffer grew to {}", listener.rx_buffer_size());
+
+        let (mut got, mut lost) = (0, 0);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(Instant::now() < deadline, "bounded in time");
+            match listener.recv_notification_timeout(Duration::from_millis(100)) {
+                Ok(Some(_)) => got += 1,
+                Ok(None) => break,
+                Err(Error::NotificationsLost) => lost += 1,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        eprintln!("after the dump: {got} notifications read, loss reported {lost} time(s)");
+        assert!(lost >= 1, "the overflow was reported");
+        assert!(got < 400 + 2 * flood_during as usize + 8, "some were dropped");
+        // Still usable: a request, then a fresh notification.
+        let mut it = listener.dump(&NlRequest::new(RTM_GETLINK).header(&ifinfomsg(0, 0, 0)), |_| {}).unwrap();
+        let mut links = 0;
+        while let Some(m) = it.next() {
+            m.unwrap();
+            links += 1;
+        }
+        drop(it);
+        assert!(links >= 1);
+        set_addr(&mut changer, 5000, true).unwrap();
+        let n = listener.recv_notification_timeout(Duration::from_secs(5)).unwrap().expect("a notification");
+        assert_eq!(n.msg.hdr.ty, RTM_NEWADDR);
+        assert_eq!(address(&n.msg), addr(5000));
+    });
+}
