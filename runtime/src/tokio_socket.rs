@@ -342,6 +342,16 @@ impl AsyncGenlSocket {
         self.sock.set_dump_retry(retry);
     }
 
+    /// See [`crate::GenlSocket::set_dump_limit`].
+    pub fn set_dump_limit(&mut self, limit: crate::DumpLimit) {
+        self.sock.set_dump_limit(limit);
+    }
+
+    /// See [`crate::GenlSocket::set_notification_queue_limit`].
+    pub fn set_notification_queue_limit(&mut self, bytes: usize) {
+        self.sock.set_notification_queue_limit(bytes);
+    }
+
     /// Datagrams received by this socket so far (replies, dump parts, ACKs, notifications).
     pub fn datagrams_received(&self) -> u64 {
         self.sock.datagrams_received()
