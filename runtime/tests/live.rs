@@ -614,8 +614,5 @@ fn dump_limit_stops_a_dump_typed_and_the_socket_stays_usable() {
     // A time bound that has already passed when the first message comes.
     s.set_dump_limit(nlspec_rt::DumpLimit::duration(Duration::ZERO));
     let r = s.list_families();
-    assert!(
-        matches!(r, Err(Error::DumpLimitExceeded { .. }) | Err(Error::Kernel { errno: libc::EBUSY, .. })),
-        "{r:?}"
-    );
+    assert!(matches!(r, Err(Error::DumpLimitExceeded { .. }) | Err(Error::Kernel { errno: libc::EBUSY, .. })), "{r:?}");
 }
