@@ -1,0 +1,400 @@
+//! rtnetlink dumps at scale: a full link dump and a full IPv4 route dump of a network namespace
+//! holding 1,000 links and 10,000 routes, through nlspec's generated rt-link/rt-route clients,
+//! through rust-netlink (`netlink-sys` + `netlink-packet-route`), and through a raw libc floor
+//! (one socket, one 32 KiB buffer, the attributes walked by hand), side by side in one run.
+//! See `README.md` here.
+//!
+//! `cargo bench -p nlspec-rt --bench rtnl` (root: the bench re-executes itself under
+//! `unshare --net` and fills that namespace with `ip -batch`; nothing outside it is touched).
+//!
+//! Every implementation reads the same fields (links: index, MTU, name length; routes: table,
+//! output interface, destination prefix) into a checksum, and all checksums must agree before
+//! anything is timed. Allocations per dumped message are counted with a counting global
+//! allocator; then criterion times each dump.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::io::Write;
+use std::mem;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput};
+
+use nlspec_rt::msg::{nlmsg_align, NlMsgHdr, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP, NLM_F_REQUEST};
+use nlspec_rt_link as link;
+use nlspec_rt_route as route;
+
+const LINKS: usize = 1_000;
+const ROUTES: usize = 10_000;
+const IN_NETNS: &str = "NLSPEC_RTNL_BENCH_IN_NETNS";
+
+// ---------------------------------------------------------------------------------------------
+// Counting allocator.
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards every call unchanged to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc_zeroed(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// (checksum, messages) of one dump.
+type Dump = (u64, u64);
+
+fn link_ck(index: i32, mtu: u32, name_len: usize) -> u64 {
+    index as u64 * 1_000_003 + mtu as u64 * 7 + name_len as u64
+}
+
+fn route_ck(table: u32, oif: u32, dst: &[u8], dst_len: u8) -> u64 {
+    let d = dst.iter().fold(0u64, |a, b| a * 31 + *b as u64);
+    table as u64 * 13 + oif as u64 * 17 + d + dst_len as u64
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw libc floor.
+
+struct RawSock {
+    fd: i32,
+    buf: Vec<u8>,
+}
+
+impl RawSock {
+    fn new() -> Self {
+        // SAFETY: plain socket(2) call with integer arguments.
+        let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_ROUTE) };
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        RawSock { fd, buf: vec![0; 32 * 1024] }
+    }
+
+    fn send(&self, req: &[u8]) {
+        // SAFETY: all-zero sockaddr_nl is valid; it addresses the kernel (pid 0).
+        let mut sa: libc::sockaddr_nl = unsafe { mem::zeroed() };
+        sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        // SAFETY: `req` is readable for its length, `sa` is a valid sockaddr_nl of that size.
+        let rc = unsafe {
+            libc::sendto(
+                self.fd,
+                req.as_ptr().cast(),
+                req.len(),
+                0,
+                (&sa as *const libc::sockaddr_nl).cast(),
+                mem::size_of::<libc::sockaddr_nl>() as u32,
+            )
+        };
+        assert!(rc >= 0, "sendto: {}", std::io::Error::last_os_error());
+    }
+
+    fn recv(&mut self) -> usize {
+        // SAFETY: `buf` is writable for its length.
+        let n = unsafe { libc::recv(self.fd, self.buf.as_mut_ptr().cast(), self.buf.len(), 0) };
+        assert!(n > 0, "recv: {}", std::io::Error::last_os_error());
+        n as usize
+    }
+
+    /// A dump of type `ty` with fixed header `hdr`; `f` reads each message's payload.
+    fn dump(&mut self, ty: u16, hdr: &[u8], mut f: impl FnMut(&[u8]) -> u64) -> Dump {
+        let mut req = NlMsgHdr { len: (16 + hdr.len()) as u32, ty, flags: NLM_F_REQUEST | NLM_F_DUMP, seq: 1, pid: 0 }
+            .to_bytes()
+            .to_vec();
+        req.extend_from_slice(hdr);
+        self.send(&req);
+        let (mut sum, mut msgs) = (0, 0);
+        loop {
+            let n = self.recv();
+            let mut pos = 0;
+            while pos + 16 <= n {
+                let h = NlMsgHdr::parse(&self.buf[pos..n]).unwrap();
+                if h.ty == NLMSG_DONE || h.ty == NLMSG_ERROR {
+                    return (sum, msgs);
+                }
+                sum += f(&self.buf[pos + 16..pos + h.len as usize]);
+                msgs += 1;
+                pos += nlmsg_align(h.len as usize);
+            }
+        }
+    }
+}
+
+impl Drop for RawSock {
+    fn drop(&mut self) {
+        // SAFETY: we own the fd and close it once.
+        unsafe { libc::close(self.fd) };
+    }
+}
+
+/// Walk the attributes at `b` by hand, calling `f(type, payload)`.
+fn walk<'a>(mut b: &'a [u8], mut f: impl FnMut(u16, &'a [u8])) {
+    while b.len() >= 4 {
+        let len = u16::from_ne_bytes([b[0], b[1]]) as usize;
+        let ty = u16::from_ne_bytes([b[2], b[3]]) & 0x3fff;
+        if len < 4 || len > b.len() {
+            return;
+        }
+        f(ty, &b[4..len]);
+        b = &b[nlmsg_align(len).min(b.len())..];
+    }
+}
+
+fn u32_of(p: &[u8]) -> u32 {
+    u32::from_ne_bytes(p[..4].try_into().unwrap())
+}
+
+fn floor_links(s: &mut RawSock) -> Dump {
+    s.dump(18, &[0; 16], |p| {
+        let index = i32::from_ne_bytes(p[4..8].try_into().unwrap());
+        let (mut mtu, mut name_len) = (0, 0);
+        walk(&p[16..], |ty, v| match ty {
+            3 => name_len = v.len() - 1,
+            4 => mtu = u32_of(v),
+            _ => {}
+        });
+        link_ck(index, mtu, name_len)
+    })
+}
+
+fn floor_routes(s: &mut RawSock) -> Dump {
+    let mut hdr = [0u8; 12];
+    hdr[0] = libc::AF_INET as u8;
+    s.dump(26, &hdr, |p| {
+        let (dst_len, mut table) = (p[1], p[4] as u32);
+        let (mut oif, mut dst): (u32, &[u8]) = (0, &[]);
+        walk(&p[12..], |ty, v| match ty {
+            1 => dst = v,
+            4 => oif = u32_of(v),
+            15 => table = u32_of(v),
+            _ => {}
+        });
+        route_ck(table, oif, dst, dst_len)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// nlspec's generated clients.
+
+fn nlspec_links(c: &mut link::Client) -> Dump {
+    let mut it = c.getlink_dump(&link::GetlinkDumpRequest::new(link::Ifinfomsg::default())).unwrap();
+    let (mut sum, mut msgs) = (0, 0);
+    while let Some(r) = it.next() {
+        let r = r.unwrap();
+        sum += link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len));
+        msgs += 1;
+    }
+    (sum, msgs)
+}
+
+fn nlspec_routes(c: &mut route::Client) -> Dump {
+    let req = route::GetrouteDumpRequest::new(route::Rtmsg { rtm_family: libc::AF_INET as u8, ..Default::default() });
+    let mut it = c.getroute_dump(&req).unwrap();
+    let (mut sum, mut msgs) = (0, 0);
+    while let Some(r) = it.next() {
+        let r = r.unwrap();
+        let table = r.table().unwrap_or(r.header.rtm_table.into());
+        sum += route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len);
+        msgs += 1;
+    }
+    (sum, msgs)
+}
+
+// ---------------------------------------------------------------------------------------------
+// rust-netlink: netlink-sys's socket, netlink-packet-route's owned messages.
+
+mod rust_netlink {
+    use super::{link_ck, route_ck, Dump};
+    use netlink_packet_core::{NetlinkMessage, NetlinkPayload, NLM_F_DUMP, NLM_F_REQUEST};
+    use netlink_packet_route::link::{LinkAttribute, LinkMessage};
+    use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
+    use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+    use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+
+    pub struct Sock {
+        sock: Socket,
+        rx: Vec<u8>,
+        tx: Vec<u8>,
+    }
+
+    impl Sock {
+        pub fn new() -> Self {
+            let mut sock = Socket::new(NETLINK_ROUTE).unwrap();
+            sock.bind_auto().unwrap();
+            sock.connect(&SocketAddr::new(0, 0)).unwrap();
+            Sock { sock, rx: Vec::with_capacity(32 * 1024), tx: Vec::new() }
+        }
+
+        fn dump(&mut self, req: RouteNetlinkMessage, mut f: impl FnMut(RouteNetlinkMessage) -> u64) -> Dump {
+            let mut m = NetlinkMessage::from(req);
+            m.header.flags = NLM_F_REQUEST | NLM_F_DUMP;
+            m.header.sequence_number = 1;
+            m.finalize();
+            self.tx.resize(m.buffer_len(), 0);
+            m.serialize(&mut self.tx);
+            self.sock.send(&self.tx, 0).unwrap();
+            let (mut sum, mut msgs) = (0, 0);
+            loop {
+                self.rx.clear();
+                self.sock.recv(&mut self.rx, 0).unwrap();
+                let mut pos = 0;
+                while pos < self.rx.len() {
+                    let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&self.rx[pos..]).unwrap();
+                    pos += super::nlmsg_align(m.header.length as usize);
+                    match m.payload {
+                        NetlinkPayload::Done(_) | NetlinkPayload::Error(_) => return (sum, msgs),
+                        NetlinkPayload::InnerMessage(r) => {
+                            sum += f(r);
+                            msgs += 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+
+        pub fn links(&mut self) -> Dump {
+            self.dump(RouteNetlinkMessage::GetLink(LinkMessage::default()), |m| {
+                let RouteNetlinkMessage::NewLink(l) = m else { return 0 };
+                let (mut mtu, mut name_len) = (0, 0);
+                for a in &l.attributes {
+                    match a {
+                        LinkAttribute::IfName(n) => name_len = n.len(),
+                        LinkAttribute::Mtu(v) => mtu = *v,
+                        _ => {}
+                    }
+                }
+                link_ck(l.header.index as i32, mtu, name_len)
+            })
+        }
+
+        pub fn routes(&mut self) -> Dump {
+            let mut req = RouteMessage::default();
+            req.header.address_family = AddressFamily::Inet;
+            self.dump(RouteNetlinkMessage::GetRoute(req), |m| {
+                let RouteNetlinkMessage::NewRoute(r) = m else { return 0 };
+                let (mut table, mut oif, mut dst) = (r.header.table as u32, 0, Vec::new());
+                for a in &r.attributes {
+                    match a {
+                        RouteAttribute::Table(t) => table = *t,
+                        RouteAttribute::Oif(o) => oif = *o,
+                        RouteAttribute::Destination(RouteAddress::Inet(d)) => dst = d.octets().to_vec(),
+                        _ => {}
+                    }
+                }
+                route_ck(table, oif, &dst, r.header.destination_prefix_length)
+            })
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Fill this (fresh) namespace: `LINKS` ifb links (the host kernel may lack dummy), the first
+/// one up with 10.0.0.1/8, and `ROUTES` /24 routes through it.
+fn populate() {
+    let mut batch = String::new();
+    for i in 0..LINKS {
+        batch += &format!("link add nlb{i} type ifb\n");
+    }
+    batch += "link set nlb0 up\naddr add 10.0.0.1/8 dev nlb0\n";
+    for i in 0..ROUTES {
+        batch += &format!("route add 11.{}.{}.0/24 dev nlb0\n", i / 256, i % 256);
+    }
+    let mut ip = Command::new("ip").args(["-batch", "-"]).stdin(Stdio::piped()).spawn().expect("running ip (iproute2)");
+    ip.stdin.take().unwrap().write_all(batch.as_bytes()).unwrap();
+    assert!(ip.wait().unwrap().success(), "ip -batch failed");
+}
+
+fn allocs_per_msg(name: &str, mut f: impl FnMut() -> Dump) {
+    f(); // warm: buffers grown, sockets' spill space mapped
+    const N: u64 = 5;
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let mut msgs = 0;
+    for _ in 0..N {
+        msgs += black_box(f()).1;
+    }
+    let a = ALLOCS.load(Ordering::Relaxed) - before;
+    eprintln!(
+        "[alloc] {name:<40} {:>10.1} allocs/dump {:>8.3} allocs/msg",
+        a as f64 / N as f64,
+        a as f64 / msgs as f64
+    );
+}
+
+fn main() {
+    if std::env::var_os(IN_NETNS).is_none() {
+        let exe = std::env::current_exe().unwrap();
+        let st = Command::new("unshare")
+            .args(["--net", "--"])
+            .arg(exe)
+            .args(std::env::args_os().skip(1))
+            .env(IN_NETNS, "1")
+            .status()
+            .expect("running unshare (util-linux; the bench needs root)");
+        std::process::exit(st.code().unwrap_or(1));
+    }
+    populate();
+
+    let mut floor = RawSock::new();
+    let mut lc = link::Client::new().unwrap();
+    let mut rc = route::Client::new().unwrap();
+    let mut rn = rust_netlink::Sock::new();
+
+    // Same work: the checksums agree, and the dumps have the sizes the namespace was filled to.
+    let fl = floor_links(&mut floor);
+    assert_eq!(fl.1, LINKS as u64 + 1, "links (with lo)");
+    assert_eq!(nlspec_links(&mut lc), fl);
+    assert_eq!(rn.links(), fl);
+    let fr = floor_routes(&mut floor);
+    assert!(fr.1 >= ROUTES as u64, "{} routes", fr.1);
+    assert_eq!(nlspec_routes(&mut rc), fr);
+    assert_eq!(rn.routes(), fr);
+    eprintln!("namespace: {} links, {} IPv4 routes (all tables)", fl.1, fr.1);
+
+    allocs_per_msg("link dump: libc floor", || floor_links(&mut floor));
+    allocs_per_msg("link dump: nlspec rt-link", || nlspec_links(&mut lc));
+    allocs_per_msg("link dump: rust-netlink", || rn.links());
+    allocs_per_msg("route dump: libc floor", || floor_routes(&mut floor));
+    allocs_per_msg("route dump: nlspec rt-route", || nlspec_routes(&mut rc));
+    allocs_per_msg("route dump: rust-netlink", || rn.routes());
+
+    let mut c = Criterion::default().configure_from_args().sample_size(20).measurement_time(Duration::from_secs(5));
+    {
+        let mut g = c.benchmark_group("link dump (1001 links)");
+        g.throughput(Throughput::Elements(fl.1));
+        g.bench_function("libc floor", |b| b.iter(|| black_box(floor_links(&mut floor))));
+        g.bench_function("nlspec rt-link", |b| b.iter(|| black_box(nlspec_links(&mut lc))));
+        g.bench_function("rust-netlink", |b| b.iter(|| black_box(rn.links())));
+        g.finish();
+    }
+    {
+        let mut g = c.benchmark_group("route dump (10000+ routes)");
+        g.throughput(Throughput::Elements(fr.1));
+        g.bench_function("libc floor", |b| b.iter(|| black_box(floor_routes(&mut floor))));
+        g.bench_function("nlspec rt-route", |b| b.iter(|| black_box(nlspec_routes(&mut rc))));
+        g.bench_function("rust-netlink", |b| b.iter(|| black_box(rn.routes())));
+        g.finish();
+    }
+    c.final_summary();
+}
