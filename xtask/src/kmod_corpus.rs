@@ -57,6 +57,11 @@ fn extract(version: &str, into: &Path) -> Result<Vec<PathBuf>> {
             .arg("--wildcards")
             .arg("*/Documentation/netlink/specs/*.yaml"),
     )?;
+    extract_listing(into)
+}
+
+/// The `.yaml` files below `into`, sorted.
+fn extract_listing(into: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![into.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -242,4 +247,61 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
         eprintln!("--- {label}\n{}", util::tail(e, 25));
     }
     Ok(1)
+}
+
+/// A module generated from one upstream spec and built.
+pub struct Built {
+    /// `7.3/netdev.yaml`.
+    pub label: String,
+    /// The spec the module was generated from.
+    pub spec: PathBuf,
+    /// The built `.ko`.
+    pub ko: PathBuf,
+}
+
+/// Generates and builds the module of every Generic Netlink spec of `sources` (versions of
+/// linux-source, e.g. `["7.3"]`; `only`: one spec by name) in `work`, which persists between
+/// runs (unchanged generated files are not rewritten, so make rebuilds only what changed).
+/// Returns the built modules and the (label, error) of each one that did not build.
+pub fn build_upstream(
+    kd: &kernel::KernelDir,
+    sources: &[&str],
+    work: &Path,
+    only: Option<&str>,
+) -> Result<(Vec<Built>, Vec<(String, String)>)> {
+    let mut seen = HashSet::new();
+    let (mut built, mut failed) = (Vec::new(), Vec::new());
+    for v in sources {
+        // the tarball's specs, extracted once (a few seconds of xz per run otherwise)
+        let src = work.join("src").join(v);
+        let done = work.join("src").join(format!("{v}.extracted"));
+        if !done.is_file() {
+            let _ = std::fs::remove_dir_all(&src);
+            extract(v, &src)?;
+            util::write(&done, b"")?;
+        }
+        for p in extract_listing(&src)? {
+            let text = std::fs::read_to_string(&p).map_err(|e| err!("reading {}: {e}", p.display()))?;
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if !PROTOCOLS.contains(&protocol_of(&text).as_str())
+                || only.is_some_and(|o| o != name.trim_end_matches(".yaml"))
+                || !seen.insert(text)
+            {
+                continue;
+            }
+            let label = format!("{v}/{name}");
+            let dir = work.join("mods").join(label.replace(['/', '.'], "_"));
+            let result = (|| -> Result<PathBuf> {
+                let fam = nlspec_codegen::load_and_resolve(&p).map_err(|d| err!("spec: {d}"))?;
+                let files = generate(&fam, &KernelOptions::default()).map_err(|e| err!("generate: {e}"))?;
+                write_files(&dir, &files).map_err(|e| err!("writing {}: {e}", dir.display()))?;
+                kmod::build(kd, &dir)?.into_iter().next().ok_or_else(|| err!("no .ko built"))
+            })();
+            match result {
+                Ok(ko) => built.push(Built { label, spec: p, ko }),
+                Err(e) => failed.push((label, e.to_string())),
+            }
+        }
+    }
+    Ok((built, failed))
 }

@@ -7,6 +7,7 @@ mod cycles;
 mod genbench;
 mod generate;
 mod kernel;
+mod kfuzz;
 mod kmod;
 mod kmod_corpus;
 mod lint;
@@ -56,8 +57,12 @@ tasks:
                                        modules in /lib/modules and binaries in /bin, run COMMAND
                                        as root; exit code = COMMAND's; 124 on timeout,
                                        125 if the guest died without finishing (panic)
-  vm-test                              deps, both kernels, the suites in each (nlkv, proof);
-                                       PASS/FAIL per case
+  vm-test                              deps, both kernels, the suites in each (nlkv, proof,
+                                       kfuzz: a short in-guest fuzzing pass); PASS/FAIL per case
+  vm-fuzz [--kernel V]... [--seconds N] [--only FAMILY] [--seed N]
+                                       the in-guest fuzzer (kernel/fuzz) against the nlkv module
+                                       and every upstream genetlink spec's module, N s (60) each,
+                                       unload under load, reload; counts per family and op
   proof [--kernel V]...                the kernel support layer's proof suite (kernel/proof) alone,
                                        in kernel V (default: both); PASS/FAIL per case
   vm-smoke                             VM infrastructure self-test: hello module + guest smoke
@@ -76,7 +81,7 @@ NLSPEC_VM_KERNELS=6.12 limits vm-test to some kernels.
 ";
 
 /// The suites `vm-test` runs in each kernel.
-const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE];
+const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE, kfuzz::SUITE];
 
 fn main() {
     let mut argv: Vec<String> = std::env::args().skip(1).collect();
@@ -110,6 +115,21 @@ fn main() {
         "build-static" => cmd_build_static(args),
         "vm-run" => cmd_vm_run(args),
         "vm-test" => args.finish().and_then(|()| vmtest::vm_test(VM_SUITES)),
+        "vm-fuzz" => (|mut a: Args| {
+            let versions = a.values("--kernel")?;
+            let num = |k: &str, v: Option<String>| -> Result<Option<u64>> {
+                v.map(|v| {
+                    let (d, radix) = v.strip_prefix("0x").map_or((v.as_str(), 10), |h| (h, 16));
+                    u64::from_str_radix(d, radix).map_err(|_| err!("{k} wants a number, got `{v}`"))
+                })
+                .transpose()
+            };
+            let seconds = num("--seconds", a.opt("--seconds")?)?.unwrap_or(60);
+            let seed = num("--seed", a.opt("--seed")?)?;
+            let only = a.opt("--only")?;
+            a.finish()?;
+            kfuzz::vm_fuzz(&versions, seconds, only.as_deref(), seed)
+        })(args),
         "vm-smoke" => args.finish().and_then(|()| smoke::vm_smoke()),
         "package-check" => args.finish().and_then(|()| package::package_check()),
         "proof" => (|mut a: Args| {
