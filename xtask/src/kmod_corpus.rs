@@ -249,6 +249,9 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
     Ok(1)
 }
 
+/// A spec whose module did not build: (label, error).
+pub type Failed = (String, String);
+
 /// A module generated from one upstream spec and built.
 pub struct Built {
     /// `7.3/netdev.yaml`.
@@ -268,7 +271,7 @@ pub fn build_upstream(
     sources: &[&str],
     work: &Path,
     only: Option<&str>,
-) -> Result<(Vec<Built>, Vec<(String, String)>)> {
+) -> Result<(Vec<Built>, Vec<Failed>)> {
     let mut seen = HashSet::new();
     let (mut built, mut failed) = (Vec::new(), Vec::new());
     for v in sources {

@@ -622,7 +622,7 @@ mod tests {
             let mut rng = Rng::new(7);
             for f in forms(&fam) {
                 forms_n += 1;
-                for _ in 0..20 {
+                for _ in 0..5 {
                     let obj = g.request(&mut rng, &f);
                     enc.message(f.op.attribute_set, f.op.fixed_header, &obj)
                         .unwrap_or_else(|e| panic!("{}: {}: {e}: {obj:?}", p.display(), f.label()));

@@ -127,7 +127,7 @@ pub fn mutate(rng: &mut Rng, msg: &[u8], attrs_at: usize, max_type: u16, cmds: &
                 m.extend_from_slice(&((4 + plen) as u16).to_ne_bytes());
                 m.extend_from_slice(&ty.to_ne_bytes());
                 m.extend((0..plen).map(|_| rng.next_u64() as u8));
-                while m.len() % 4 != 0 {
+                while m.len() & 3 != 0 {
                     m.push(0);
                 }
             }
@@ -182,7 +182,7 @@ pub fn mutate(rng: &mut Rng, msg: &[u8], attrs_at: usize, max_type: u16, cmds: &
             let mut second = msg.to_vec();
             let i = rng.below(second.len() as u64) as usize;
             second[i] = rng.next_u64() as u8;
-            while m.len() % 4 != 0 {
+            while m.len() & 3 != 0 {
                 m.push(0);
             }
             m.extend_from_slice(&second);

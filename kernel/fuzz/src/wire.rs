@@ -15,6 +15,7 @@ const F_CAPPED: u16 = 0x100;
 const F_ACK_TLVS: u16 = 0x200;
 const NLMSGERR_ATTR_MSG: u16 = 1;
 const NLMSGERR_ATTR_OFFS: u16 = 2;
+const NLMSGERR_ATTR_POLICY: u16 = 4;
 const NLMSGERR_ATTR_MISS_TYPE: u16 = 5;
 
 /// The netlink header of a message: `len, type, flags, seq, pid`.
@@ -93,6 +94,9 @@ pub struct ErrInfo {
     pub msg: Option<String>,
     /// Type of a missing attribute (`NLMSGERR_ATTR_MISS_TYPE`).
     pub miss_type: Option<u32>,
+    /// The ACK carries the policy the attribute failed (`NLMSGERR_ATTR_POLICY`): the kernel's
+    /// policy validation rejected it, not a handler.
+    pub policy: bool,
 }
 
 /// Reads the payload of an error (`done == false`) or done message with the message's `flags`.
@@ -122,6 +126,7 @@ pub fn parse_err(payload: &[u8], flags: u16, done: bool) -> Result<ErrInfo, Stri
             }
             NLMSGERR_ATTR_OFFS => info.offs = u32_at(data, 0),
             NLMSGERR_ATTR_MISS_TYPE => info.miss_type = u32_at(data, 0),
+            NLMSGERR_ATTR_POLICY => info.policy = true,
             _ => {}
         }
         off += (len + 3) & !3;
@@ -181,7 +186,7 @@ mod tests {
         p.extend([8, 0, 2, 0, 24, 0, 0, 0]); // OFFS 24
         p.extend([8, 0, 1, 0, b'b', b'a', b'd', 0]);
         let e = parse_err(&p, F_CAPPED | F_ACK_TLVS, false).unwrap();
-        assert_eq!(e, ErrInfo { errno: 22, offs: Some(24), msg: Some("bad".into()), miss_type: None });
+        assert_eq!(e, ErrInfo { errno: 22, offs: Some(24), msg: Some("bad".into()), miss_type: None, policy: false });
         assert!(split(&[1, 0, 0]).is_err());
     }
 }
