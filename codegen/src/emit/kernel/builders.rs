@@ -160,13 +160,14 @@ fn reply_items(cx: &Cx, op: &Op, traits: &MsgTraits) -> Result<Vec<TokenStream>,
     let base = &cx.names.ops[op.id.0];
     let rsp_cmd = cmd_ref(op, op.rsp_value.or(op.req_value).unwrap_or(0))?.to_string().replace(' ', "");
     let h = header_arg(cx, op.fixed_header);
+    let pre = if cx.fam.is_genetlink() { "" } else { "raw_" };
     if let (Some(_), Some(ti)) = (&op.do_, traits.do_reply.get(&op.id.0)) {
         let tr = traits.name(*ti);
-        out.push(verbatim(&format!("nl::reply!(pub struct {base}Reply({base}Request, {rsp_cmd}{h}): {tr});")));
+        out.push(verbatim(&format!("nl::{pre}reply!(pub struct {base}Reply({base}Request, {rsp_cmd}{h}): {tr});")));
     }
     if op.dump.is_some() {
         let tr = traits.dump_reply.get(&op.id.0).map(|ti| format!(": {}", traits.name(*ti))).unwrap_or_default();
-        out.push(verbatim(&format!("nl::dump!(pub struct {base}Dump, {base}DumpEntry({rsp_cmd}{h}){tr});")));
+        out.push(verbatim(&format!("nl::{pre}dump!(pub struct {base}Dump, {base}DumpEntry({rsp_cmd}{h}){tr});")));
     }
     Ok(out)
 }
@@ -193,11 +194,22 @@ fn notification(cx: &Cx, op: &Op, traits: &MsgTraits) -> Result<Option<TokenStre
     if let Some(c) = &op.config_cond {
         t.line(&format!("#[cfg({})]", config_name(c)));
     }
-    t.open("nl::notification!");
-    t.doc(op.doc.as_deref());
-    t.line("///");
-    t.line(&format!("/// Sent to multicast group `{}` in every network namespace.", f.mcgrp(g).name));
-    t.line(&format!("pub struct {ty}(FAMILY, {cmdv}, mcgrp::{grp}{h}){tr}"));
+    if f.is_genetlink() {
+        t.open("nl::notification!");
+        t.doc(op.doc.as_deref());
+        t.line("///");
+        t.line(&format!("/// Sent to multicast group `{}` in every network namespace.", f.mcgrp(g).name));
+        t.line(&format!("pub struct {ty}(FAMILY, {cmdv}, mcgrp::{grp}{h}){tr}"));
+    } else {
+        t.open("nl::raw_broadcast!");
+        t.doc(op.doc.as_deref());
+        t.line("///");
+        t.line(&format!(
+            "/// Broadcast to multicast group `{}` of the protocol in every network namespace it exists in.",
+            f.mcgrp(g).name
+        ));
+        t.line(&format!("pub struct {ty}(PROTOCOL, {cmdv}, mcgrp::{grp}{h}){tr}"));
+    }
     t.close("}");
     Ok(Some(t.finish()))
 }

@@ -79,8 +79,9 @@ pub(super) fn cstr(s: &str) -> Result<Literal, KernelGenError> {
 }
 
 /// `cmd::<OP>` (or `cmd::<OP>_REPLY` for the reply id of a directional op) naming value `v`.
+/// The value's width was checked when `cmd::*` was emitted (u8 for Generic Netlink, u16 for
+/// classic netlink).
 pub(super) fn cmd_ref(op: &Op, v: u32) -> Result<TokenStream, KernelGenError> {
-    cmd_u8(op, v)?;
     let base = names::screaming(&op.name);
     let id = match (op.req_value, op.rsp_value) {
         (Some(r), Some(s)) if r != s && v == s => format_ident!("{}_REPLY", base),

@@ -21,21 +21,34 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
     let f = cx.fam;
     let fam_name_lit = cstr(&f.name)?;
     let version = Literal::u32_unsuffixed(f.version);
+    let raw = !f.is_genetlink();
     let mut cmd_items = Vec::new();
     for op in &f.ops.list {
         let d = doc(op.doc.as_deref());
         let base = names::screaming(&op.name);
         let id = format_ident!("{}", base);
+        // Generic Netlink commands are u8; classic netlink message types (`nlmsg_type`) u16.
+        let lit = |v: u32| -> Result<TokenStream, KernelGenError> {
+            if raw {
+                let v = u16::try_from(v)
+                    .map_err(|_| KernelGenError(format!("op {}: message type {v} does not fit nlmsg_type (u16)", op.name)))?;
+                let v = Literal::u16_unsuffixed(v);
+                Ok(quote!(u16 = #v))
+            } else {
+                let v = cmd_u8(op, v)?;
+                Ok(quote!(u8 = #v))
+            }
+        };
         match (op.req_value, op.rsp_value) {
             (Some(r), Some(s)) if r != s => {
-                let (r, s) = (cmd_u8(op, r)?, cmd_u8(op, s)?);
+                let (r, s) = (lit(r)?, lit(s)?);
                 let rid = format_ident!("{}_REPLY", base);
-                let rd = doc_str(&format!("Command of `{}` replies.", op.name));
-                cmd_items.push(quote!(#d pub const #id: u8 = #r; #rd pub const #rid: u8 = #s;));
+                let rd = doc_str(&format!("Message type of `{}` replies.", op.name));
+                cmd_items.push(quote!(#d pub const #id: #r; #rd pub const #rid: #s;));
             }
             (Some(v), _) | (None, Some(v)) => {
-                let v = cmd_u8(op, v)?;
-                cmd_items.push(quote!(#d pub const #id: u8 = #v;));
+                let v = lit(v)?;
+                cmd_items.push(quote!(#d pub const #id: #v;));
             }
             (None, None) => {}
         }
@@ -56,12 +69,36 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
         quote!(#d pub mod #m { #(#items)* /// Highest attribute number of the set.
             pub const #max_id: u16 = #maxv; })
     });
-    let mcgrp_items = f.mcast_groups.iter().map(|g| {
+    let mut mcgrp_items = Vec::new();
+    for g in &f.mcast_groups {
         let id = format_ident!("{}", names::screaming(&g.name));
-        let v = Literal::u32_unsuffixed(g.index as u32);
-        let d = doc_str(&format!("Index of multicast group `{}`.", g.name));
-        quote!(#d pub const #id: u32 = #v;)
-    });
+        let (v, d) = if raw {
+            let v = g.value.ok_or_else(|| {
+                KernelGenError(format!("multicast group {}: a netlink-raw group needs its number (`value`)", g.name))
+            })?;
+            (v, format!("Number of multicast group `{}` (1-based, as `NETLINK_ADD_MEMBERSHIP` takes it).", g.name))
+        } else {
+            (g.index as u32, format!("Index of multicast group `{}`.", g.name))
+        };
+        let v = Literal::u32_unsuffixed(v);
+        let d = doc_str(&d);
+        mcgrp_items.push(quote!(#d pub const #id: u32 = #v;));
+    }
+    let (cmd_doc, grp_doc) = if raw {
+        (doc_str("Message types (`nlmsg_type`)."), doc_str("Multicast group numbers."))
+    } else {
+        (doc_str("Command numbers."), doc_str("Multicast group indexes."))
+    };
+    let protonum = match f.protonum {
+        Some(n) if raw => {
+            let n = Literal::u32_unsuffixed(n);
+            quote! {
+                /// The netlink protocol number (`socket(AF_NETLINK, SOCK_RAW, PROTONUM)`).
+                pub const PROTONUM: u32 = #n;
+            }
+        }
+        _ => quote!(),
+    };
     let consts = defs::consts(cx);
     let enums = f.enums.iter().enumerate().map(|(i, e)| enum_item(cx, ir::EnumId(i), e));
     let structs = structs(cx);
@@ -71,13 +108,15 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
         /// Family version.
         pub const FAMILY_VERSION: u32 = #version;
 
-        /// Command numbers.
+        #protonum
+
+        #cmd_doc
         pub mod cmd { #(#cmd_items)* }
 
         /// Attribute numbers, one module per attribute set.
         pub mod attrs { #(#attr_mods)* }
 
-        /// Multicast group indexes.
+        #grp_doc
         pub mod mcgrp { #(#mcgrp_items)* }
 
         #consts

@@ -23,12 +23,18 @@ pub(super) struct Policies {
     pub op_policy: BTreeMap<(usize, bool), String>,
     /// The family-wide policy (global `kernel-policy`).
     pub family_policy: Option<String>,
+    /// Length of each table (`{ LAST as usize + 1 }`), by table name: classic netlink ops
+    /// parse into an attribute array of that length.
+    pub len: BTreeMap<String, TokenStream>,
 }
 
 impl Policies {
     fn table(&mut self, cx: &Cx, name: &str, d: &str, refs: &[AttrRef]) {
-        let t = policy_table(cx, &mut self.statics, name, d, refs);
+        let (t, len) = policy_table(cx, &mut self.statics, name, d, refs);
         self.items.push(t);
+        if let Some(len) = len {
+            self.len.insert(name.to_string(), len);
+        }
     }
     /// Names `name` the request policy of `op` (its do and its dump).
     fn for_op(&mut self, op: &Op, name: &str) {
@@ -45,6 +51,7 @@ pub(super) fn tables(cx: &Cx) -> Policies {
         items: Vec::new(),
         op_policy: BTreeMap::new(),
         family_policy: None,
+        len: BTreeMap::new(),
     };
     for s in request_sets(f) {
         let set = f.set(s);
@@ -123,10 +130,16 @@ fn global(cx: &Cx, p: &mut Policies) {
 /// A `PolicyTable` static named `name` keyed by attribute constant, with an entry for each
 /// attribute of `refs` that has a policy (C: `[NLKV_A_ENTRY_KEY] = ...`); its length is the
 /// highest of them plus one.
-fn policy_table(cx: &Cx, st: &mut PolicyStatics, name: &str, d: &str, refs: &[AttrRef]) -> TokenStream {
+fn policy_table(
+    cx: &Cx,
+    st: &mut PolicyStatics,
+    name: &str,
+    d: &str,
+    refs: &[AttrRef],
+) -> (TokenStream, Option<TokenStream>) {
     let f = cx.fam;
     let Some(last) = refs.iter().filter(|r| f.attr(**r).value != 0).max_by_key(|r| f.attr(**r).value) else {
-        return TokenStream::new();
+        return (TokenStream::new(), None);
     };
     let last = cx.attr_const(last.set, f.attr(*last));
     let mut entries = Vec::new();
@@ -145,8 +158,9 @@ fn policy_table(cx: &Cx, st: &mut PolicyStatics, name: &str, d: &str, refs: &[At
     }
     let id = format_ident!("{}", name);
     let d = doc_str(d);
-    quote! {
+    let t = quote! {
         #d
         static #id: nl::PolicyTable<{ #last as usize + 1 }> = nl::PolicyTable::new() #(#entries)*;
-    }
+    };
+    (t, Some(quote!({ #last as usize + 1 })))
 }

@@ -71,6 +71,12 @@ struct TemplateCtx {
     source: String,
     dump_states: Vec<String>,
     ops: Vec<String>,
+    /// `<module>_genl` or `<module>_nl`.
+    family_file: String,
+    /// A classic netlink protocol (netlink-raw spec).
+    raw: bool,
+    /// "Generic Netlink family" or "classic netlink protocol".
+    kind: String,
 }
 
 impl TemplateCtx {
@@ -103,6 +109,9 @@ impl TemplateCtx {
             source: super::common::spec_file_name(f),
             dump_states,
             ops,
+            family_file: super::family_file(f, module),
+            raw: !f.is_genetlink(),
+            kind: if f.is_genetlink() { "Generic Netlink family" } else { "classic netlink protocol" }.into(),
         }
     }
 }

@@ -48,7 +48,8 @@ pub(super) fn items(cx: &Cx) -> Items {
                 op.name,
                 if is_dump { "dump" } else { "do" }
             );
-            requests.push(view(cx, "request", &d, &format!("pub struct {vname}({path}){hdr}"), &refs));
+            let mac = if f.is_genetlink() { "request" } else { "raw_request" };
+            requests.push(view(cx, mac, &d, &format!("pub struct {vname}({path}){hdr}"), &refs));
         }
     }
     Items { sets, requests }
