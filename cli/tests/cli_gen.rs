@@ -198,7 +198,7 @@ fn check_upstream_corpus() {
 
 #[test]
 fn gen_kernel_writes_the_module_directory() {
-    for spec in ["nlctrl.yaml", "nlkv.yaml"] {
+    for spec in ["nlctrl.yaml", "nlkv.yaml", "nlbus.yaml"] {
         let out = tmp(&format!("kmod-{spec}"));
         let spec_path = our_spec(spec);
         let o = nlspec(&["gen", "--kernel", "--spec", spec_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
@@ -223,6 +223,9 @@ fn gen_kernel_writes_the_module_directory() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("netlink-raw"), "{}", text(&o.stderr));
+    // netlink-raw: a classic netlink protocol unit (it would not load next to rtnetlink, but it
+    // is generated and builds; see `cargo xtask kmod-corpus`)
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(out.join("rt_link_nl.rs").is_file());
+    let _ = std::fs::remove_dir_all(&out);
 }

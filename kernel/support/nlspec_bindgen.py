@@ -69,6 +69,7 @@ FUNCTIONS = [
     "nlmsg_new", "nlmsg_put", "nlmsg_end", "nlmsg_cancel", "nlmsg_unicast",
     "nlspec_skb_portid", "nlspec_skb_sk", "nlspec_init_net",
     "nlspec_net_admin_capable", "nlspec_pernet_slot", "nlspec_broadcast_allns",
+    "nlspec_broadcast_one",
     "nlspec_timer_setup", "nlspec_timer_arm_ms",
 ]
 TYPES = [

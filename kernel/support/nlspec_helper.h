@@ -56,6 +56,18 @@ static inline struct sock **nlspec_pernet_slot(struct net *net, unsigned int id)
 }
 
 /*
+ * Broadcast @skb to @group through kernel socket @sk, recording the group in the skb's
+ * control block (NETLINK_PKTINFO reports it to receivers), as nlmsg_multicast does.
+ * Consumes @skb.
+ */
+static inline int nlspec_broadcast_one(struct sock *sk, struct sk_buff *skb, u32 group,
+				       gfp_t gfp)
+{
+	NETLINK_CB(skb).dst_group = group;
+	return netlink_broadcast(sk, skb, 0, group, gfp);
+}
+
+/*
  * Broadcast @skb to @group of the kernel socket kept in pernet slot @id of every network
  * namespace (like genlmsg_multicast_allns). Consumes @skb. Returns 0 when at least one
  * namespace had a listener, -ESRCH when none had, another error otherwise.
@@ -68,6 +80,7 @@ static inline int nlspec_broadcast_allns(unsigned int id, struct sk_buff *skb, u
 	struct net *net;
 	int err = -ESRCH, r;
 
+	NETLINK_CB(skb).dst_group = group;
 	rcu_read_lock();
 	for_each_net_rcu(net) {
 		struct sock *sk = READ_ONCE(*(struct sock **)net_generic(net, id));

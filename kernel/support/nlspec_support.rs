@@ -2645,8 +2645,8 @@ impl RawBroadcast {
             } else {
                 let sk = p.init_sk.load(Ordering::Acquire);
                 // SAFETY: sk is the protocol's live socket in init_net (released only after the
-                // reader count drains); netlink_broadcast consumes the skb.
-                unsafe { b::netlink_broadcast(sk.cast(), me.w.skb, 0, me.group, me.gfp.raw()) }
+                // reader count drains); the helper (netlink_broadcast) consumes the skb.
+                unsafe { b::nlspec_broadcast_one(sk.cast(), me.w.skb, me.group, me.gfp.raw()) }
             }
         });
         match r {
@@ -2849,7 +2849,9 @@ unsafe extern "C" fn pernet_init<P: ProtocolSpec>(net: *mut b::net) -> c_int {
     unsafe {
         let sk = create_unit::<P>(net);
         if sk.is_null() {
-            return -errno::ENOMEM;
+            // Mostly: the unit already has a kernel socket in this namespace (a protocol the
+            // kernel or another module serves).
+            return -errno::EBUSY;
         }
         let slot = b::nlspec_pernet_slot(net, *P::PROTOCOL.pernet_id.get());
         ptr::write_volatile(slot, sk);

@@ -390,6 +390,30 @@ impl NlSocket {
         }
     }
 
+    /// Receive the next datagram from any sender into `buf` (resized to fit it), unparsed,
+    /// waiting at most `timeout`: `Some((len, sender port id))`, `None` on timeout. For sockets
+    /// that exchange messages with other processes by port id (protocols that allow it, see
+    /// [`NlSocket::send_raw_to`]); the request and notification paths skip such messages.
+    pub fn recv_raw_timeout(&mut self, buf: &mut Vec<u8>, timeout: Duration) -> Result<Option<(usize, u32)>, Error> {
+        if !sys::poll_readable(self.fd.as_raw_fd(), timeout)? {
+            return Ok(None);
+        }
+        let len = match sys::peek_len(self.fd.as_raw_fd(), true) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        buf.resize(len.max(16), 0);
+        match sys::recv(self.fd.as_raw_fd(), buf, None, true) {
+            Ok(info) => {
+                buf.truncate(info.len);
+                Ok(Some((info.len, info.sender)))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Send raw bytes to another netlink port and/or multicast groups (`nl_groups` bitmask).
     /// Meant for tests (sending to a multicast group needs `CAP_NET_ADMIN`).
     pub fn send_raw_to(&mut self, bytes: &[u8], port: u32, groups: u32) -> Result<(), Error> {

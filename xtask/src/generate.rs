@@ -40,8 +40,9 @@ fn outputs(fam: &Family) -> Result<Vec<Output>> {
     out.push(Output { dir: PathBuf::from("generated/client").join(&fam.name), files });
     // Kernel module: generated/kmod/<family>/ (family code, skeleton main, Kbuild, support files).
     // Build a copy of it (kmod-build in place leaves objects that --check reports). netlink-raw
-    // families (rtnetlink & co.) are the kernel's own: a client only.
-    if !fam.is_genetlink() {
+    // families on a protocol the kernel serves itself (rtnetlink & co., numbers up to
+    // NETLINK_SMC = 22) get a client only; one on a free number (the nlbus showcase) a module too.
+    if !fam.is_genetlink() && fam.protonum.is_none_or(|n| n <= 22) {
         return Ok(out);
     }
     let opts = nlspec_codegen::emit::kernel::KernelOptions::default();

@@ -1,16 +1,17 @@
 //! `cargo xtask kmod-corpus --kernel V [--boot] [--keep] [--only NAME]`: generate a kernel module
-//! for every Generic Netlink spec of the kernel's own `Documentation/netlink/specs` and build each
-//! against kernel V; with `--boot`, also boot V once and load/unload every module (registration:
-//! ops/policy/group validation by `genl_register_family`; a family the kernel already has is
-//! refused with EEXIST — EBUSY as 7.x's module loader reports it —, which counts as a clean
-//! refusal), failing on any other error or a kernel WARNING/BUG.
+//! for every spec of the kernel's own `Documentation/netlink/specs` (Generic Netlink families and
+//! netlink-raw protocols) and build each against kernel V; with `--boot`, also boot V once and
+//! load/unload every module (registration: ops/policy/group validation by
+//! `genl_register_family`; a family the kernel already has is refused with EEXIST — EBUSY as
+//! 7.x's module loader reports it —, and so is a netlink-raw protocol the kernel serves itself
+//! (its unit already has a kernel socket: EBUSY), which counts as a clean refusal), failing on
+//! any other error or a kernel WARNING/BUG.
 //!
 //! The specs are read at run time from Debian's `/usr/src/linux-source-{6.12,7.3}.tar.xz` into a
 //! temporary directory (nothing is committed); identical files of both versions count once.
 //! Every generated module keeps the skeleton handler (every op answers `EOPNOTSUPP`). Prints one
 //! line per spec, then "N of M built" per protocol (`genetlink`, `genetlink-c`,
-//! `genetlink-legacy`; netlink-raw families have no genl kernel side and are skipped), and fails
-//! listing the failures.
+//! `genetlink-legacy`, `netlink-raw`), and fails listing the failures.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -24,7 +25,7 @@ use crate::util::{self, note, Result};
 use crate::{err, kernel, kmod, vm};
 
 const SOURCES: &[&str] = &["6.12", "7.3"];
-const PROTOCOLS: &[&str] = &["genetlink", "genetlink-c", "genetlink-legacy"];
+const PROTOCOLS: &[&str] = &["genetlink", "genetlink-c", "genetlink-legacy", "netlink-raw"];
 
 struct Spec {
     /// `6.12/netdev.yaml`, `specs/nlkv.yaml` (the project's own)
@@ -167,7 +168,7 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
         println!("project specs (specs/): {} of {} built against {}", project.0, project.1, kd.version);
     }
     if skipped > 0 {
-        println!("netlink-raw: {skipped} skipped (no Generic Netlink kernel side)");
+        println!("{skipped} skipped (unknown protocol)");
     }
     if boot && !built.is_empty() {
         let kos_dir = tmp.join("kos");

@@ -3,6 +3,7 @@
 //! Each task is one arm in [`main`]'s match and one `cmd_*` function that parses its options.
 
 mod args;
+mod classic;
 mod cycles;
 mod genbench;
 mod generate;
@@ -81,7 +82,7 @@ NLSPEC_VM_KERNELS=6.12 limits vm-test to some kernels.
 ";
 
 /// The suites `vm-test` runs in each kernel.
-const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE, kfuzz::SUITE];
+const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE, classic::SUITE, kfuzz::SUITE];
 
 fn main() {
     let mut argv: Vec<String> = std::env::args().skip(1).collect();

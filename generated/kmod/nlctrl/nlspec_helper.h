@@ -15,6 +15,112 @@
 #include <linux/skbuff.h>
 #include <net/netlink.h>
 #include <net/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/capability.h>
+#include <linux/timer.h>
+#include <linux/jiffies.h>
+#include <linux/rcupdate.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+/*
+ * Classic netlink protocols (nlspec_support.rs, "Classic netlink"): thin wrappers of macros
+ * and of fields bindgen cannot reach portably (NETLINK_CB, skb->sk inside a union that
+ * changes between kernels, net->user_ns), wrapped into nlspec_wrappers.c by bindgen.
+ */
+static inline u32 nlspec_skb_portid(const struct sk_buff *skb)
+{
+	return NETLINK_CB(skb).portid;
+}
+
+static inline struct sock *nlspec_skb_sk(const struct sk_buff *skb)
+{
+	return skb->sk;
+}
+
+static inline struct net *nlspec_init_net(void)
+{
+	return &init_net;
+}
+
+/* CAP_NET_ADMIN in the user namespace owning @net (for multicast group binds). */
+static inline bool nlspec_net_admin_capable(struct net *net)
+{
+	return ns_capable(net->user_ns, CAP_NET_ADMIN);
+}
+
+/* The per-namespace slot (a struct sock pointer) of pernet id @id. */
+static inline struct sock **nlspec_pernet_slot(struct net *net, unsigned int id)
+{
+	return net_generic(net, id);
+}
+
+/*
+ * Broadcast @skb to @group through kernel socket @sk, recording the group in the skb's
+ * control block (NETLINK_PKTINFO reports it to receivers), as nlmsg_multicast does.
+ * Consumes @skb.
+ */
+static inline int nlspec_broadcast_one(struct sock *sk, struct sk_buff *skb, u32 group,
+				       gfp_t gfp)
+{
+	NETLINK_CB(skb).dst_group = group;
+	return netlink_broadcast(sk, skb, 0, group, gfp);
+}
+
+/*
+ * Broadcast @skb to @group of the kernel socket kept in pernet slot @id of every network
+ * namespace (like genlmsg_multicast_allns). Consumes @skb. Returns 0 when at least one
+ * namespace had a listener, -ESRCH when none had, another error otherwise.
+ */
+static inline int nlspec_broadcast_allns(unsigned int id, struct sk_buff *skb, u32 group,
+					 gfp_t gfp)
+{
+	struct sk_buff *prev = NULL;
+	struct sock *prev_sk = NULL;
+	struct net *net;
+	int err = -ESRCH, r;
+
+	NETLINK_CB(skb).dst_group = group;
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		struct sock *sk = READ_ONCE(*(struct sock **)net_generic(net, id));
+
+		if (!sk)
+			continue;
+		if (prev) {
+			struct sk_buff *c = skb_clone(prev, gfp);
+
+			if (!c) {
+				err = -ENOMEM;
+				break;
+			}
+			r = netlink_broadcast(prev_sk, c, 0, group, gfp);
+			if (r == 0)
+				err = 0;
+		}
+		prev = skb;
+		prev_sk = sk;
+	}
+	rcu_read_unlock();
+	if (prev && err != -ENOMEM) {
+		r = netlink_broadcast(prev_sk, skb, 0, group, gfp);
+		if (r == 0)
+			err = 0;
+	} else {
+		kfree_skb(skb);
+	}
+	return err;
+}
+
+static inline void nlspec_timer_setup(struct timer_list *t, void (*fn)(struct timer_list *))
+{
+	timer_setup(t, fn, 0);
+}
+
+static inline int nlspec_timer_arm_ms(struct timer_list *t, unsigned int ms)
+{
+	return mod_timer(t, jiffies + msecs_to_jiffies(ms));
+}
 
 #ifdef __BINDGEN__
 const gfp_t NLSPEC_GFP_KERNEL = GFP_KERNEL;
@@ -67,6 +173,13 @@ const u8 NLSPEC_GENL_DONT_VALIDATE_DUMP_STRICT = GENL_DONT_VALIDATE_DUMP_STRICT;
 const u8 NLSPEC_GENL_MCAST_CAP_NET_ADMIN = GENL_MCAST_CAP_NET_ADMIN;
 const u8 NLSPEC_GENL_MCAST_CAP_SYS_ADMIN = GENL_MCAST_CAP_SYS_ADMIN;
 const u16 NLSPEC_NLM_F_MULTI = NLM_F_MULTI;
+const u16 NLSPEC_NLM_F_DUMP = NLM_F_DUMP;
+const u16 NLSPEC_NLMSG_MIN_TYPE = NLMSG_MIN_TYPE;
+const unsigned int NLSPEC_NL_CFG_F_NONROOT_RECV = NL_CFG_F_NONROOT_RECV;
+const unsigned int NLSPEC_NL_CFG_F_NONROOT_SEND = NL_CFG_F_NONROOT_SEND;
+const unsigned int NLSPEC_NL_VALIDATE_STRICT = NL_VALIDATE_STRICT;
+const int NLSPEC_CAP_NET_ADMIN = CAP_NET_ADMIN;
+const int NLSPEC_MAX_LINKS = MAX_LINKS;
 const u16 NLSPEC_NLA_F_NESTED = NLA_F_NESTED;
 const u16 NLSPEC_NLA_TYPE_MASK = (u16)NLA_TYPE_MASK;
 
@@ -85,6 +198,7 @@ const int NLSPEC_ERANGE = ERANGE;
 const int NLSPEC_EMSGSIZE = EMSGSIZE;
 const int NLSPEC_EOPNOTSUPP = EOPNOTSUPP;
 const int NLSPEC_ENOBUFS = ENOBUFS;
+const int NLSPEC_EINTR = EINTR;
 #endif
 
 #endif /* NLSPEC_HELPER_H */

@@ -60,6 +60,17 @@ FUNCTIONS = [
     "genlmsg_new", "genlmsg_put_reply", "genlmsg_end", "genlmsg_cancel",
     "genlmsg_reply", "genlmsg_unicast", "genlmsg_multicast", "genl_info_net",
     "nlmsg_free", "genl_has_listeners",
+    # classic netlink protocols (exported)
+    "__netlink_kernel_create", "netlink_kernel_release", "netlink_rcv_skb",
+    "__netlink_dump_start", "netlink_broadcast", "netlink_capable", "netlink_net_capable",
+    "__nla_parse", "register_pernet_subsys", "unregister_pernet_subsys",
+    "timer_shutdown_sync", "synchronize_rcu",
+    # classic netlink protocols (static inline)
+    "nlmsg_new", "nlmsg_put", "nlmsg_end", "nlmsg_cancel", "nlmsg_unicast",
+    "nlspec_skb_portid", "nlspec_skb_sk", "nlspec_init_net",
+    "nlspec_net_admin_capable", "nlspec_pernet_slot", "nlspec_broadcast_allns",
+    "nlspec_broadcast_one",
+    "nlspec_timer_setup", "nlspec_timer_arm_ms",
 ]
 TYPES = [
     "genl_family", "genl_ops", "genl_split_ops", "genl_small_ops", "genl_info",
@@ -67,6 +78,7 @@ TYPES = [
     "netlink_callback", "netlink_ext_ack", "netlink_range_validation",
     "netlink_range_validation_signed", "nla_bitfield32", "genlmsghdr",
     "nlmsghdr", "sk_buff",
+    "netlink_kernel_cfg", "netlink_dump_control", "pernet_operations", "timer_list",
 ]
 # We only ever pass pointers to these around; keeping them opaque keeps the
 # bindings small.

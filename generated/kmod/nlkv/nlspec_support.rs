@@ -17,7 +17,7 @@
 //! run (`nlspec_bindings.rs`, see `README.md`); all `unsafe` of an nlspec module lives in this
 //! file.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_macros, unused_imports)]
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void, CStr};
@@ -2087,6 +2087,951 @@ pub fn monotonic_ns() -> u64 {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Classic netlink protocols (netlink-raw specs)
+// ---------------------------------------------------------------------------------------------
+//
+// A module serving a netlink-raw spec owns a netlink protocol unit (`protonum`): a
+// [`Protocol`] created with `__netlink_kernel_create` in every network namespace (pernet
+// operations) or only in the initial one. Its input callback hands each received skb to
+// `netlink_rcv_skb`, which calls [`rcv_msg_trampoline`] per message (and does the ACKs:
+// `NLM_F_ACK`, errors with the extended ACK). That finds the op by `nlmsg_type` in the
+// protocol's [`RawOp`] table, checks its permission, parses the attributes after the fixed
+// header strictly with the op's policy (`__nla_parse`, `NL_VALIDATE_STRICT`, extended ACK naming
+// the attribute), and calls the typed handler ([`RawOperation::doit`]) or starts a dump
+// (`__netlink_dump_start`, [`RawOperation::dumpit`] per skb, state in `cb->ctx`). Replies go
+// unicast to the sender's port id ([`RawReply`]); kernel-initiated messages go to numbered
+// groups ([`RawBroadcast`], `GFP_KERNEL` or `GFP_ATOMIC`). Dropping the [`RawRegistration`]
+// releases the units.
+
+/// Receive-side permission flags of a protocol (`netlink_kernel_cfg.flags`).
+pub mod proto_flags {
+    use super::b;
+    /// Unprivileged processes may join the protocol's multicast groups (`NL_CFG_F_NONROOT_RECV`;
+    /// groups marked admin-perm still need `CAP_NET_ADMIN`, checked on bind).
+    pub const NONROOT_RECV: u32 = b::NLSPEC_NL_CFG_F_NONROOT_RECV;
+    /// Unprivileged processes may send to other processes and to groups
+    /// (`NL_CFG_F_NONROOT_SEND`).
+    pub const NONROOT_SEND: u32 = b::NLSPEC_NL_CFG_F_NONROOT_SEND;
+}
+
+/// Who may send a message type to the kernel.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RawPerm {
+    /// Anyone who can open the protocol.
+    Any,
+    /// `CAP_NET_ADMIN` in the initial user namespace (spec `admin-perm`, `netlink_capable`).
+    Admin,
+    /// `CAP_NET_ADMIN` in the user namespace owning the socket's network namespace
+    /// (`uns-admin-perm`, `netlink_net_capable`).
+    NsAdmin,
+}
+
+/// A validated request of a classic netlink protocol: the message, its fixed header, its
+/// attributes indexed by type (parsed with the op's policy), the sender.
+///
+/// # Invariants
+/// `skb` and `nlh` are the request being handled (valid for `'a`); `nlmsg_len` was checked to
+/// cover `NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen)`; every non-null entry of `tb` points to an
+/// attribute inside the message, validated by `__nla_parse`.
+pub struct RawRequest<'a> {
+    skb: *const b::sk_buff,
+    nlh: *const b::nlmsghdr,
+    hdrlen: usize,
+    tb: &'a [*mut b::nlattr],
+}
+
+const fn nlmsg_align(n: usize) -> usize {
+    (n + 3) & !3
+}
+const NLMSG_HDRLEN: usize = b::NLSPEC_NLMSG_HDRLEN as usize;
+
+impl<'a> RawRequest<'a> {
+    /// The attribute of type `ty`, if the request has it.
+    pub fn attr(&self, ty: u16) -> Option<Attr<'a>> {
+        let p = *self.tb.get(ty as usize)?;
+        if p.is_null() {
+            None
+        } else {
+            // SAFETY: non-null entries of tb point into the message, validated (invariant).
+            Some(unsafe { Attr::from_raw(p) })
+        }
+    }
+    /// The attribute of type `ty`, or `EINVAL` with `miss_type` set.
+    pub fn require(&self, ty: u16) -> Result<Attr<'a>> {
+        self.attr(ty).ok_or(Error::EINVAL.msg(c"missing required attribute").missing(ty))
+    }
+    /// The attribute of type `ty` decoded by `f`, if present (view getters).
+    pub fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
+        self.attr(ty).map(f).transpose()
+    }
+    /// The attribute of type `ty` decoded by `f`; `EINVAL` naming the missing type if absent.
+    pub fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
+        f(self.require(ty)?)
+    }
+    /// Whether the flag attribute `ty` is present.
+    pub fn flag(&self, ty: u16) -> bool {
+        self.attr(ty).is_some()
+    }
+    fn bytes(&self) -> &'a [u8] {
+        // SAFETY: nlh is the request (invariant); netlink_rcv_skb checked that nlmsg_len bytes
+        // lie inside the skb data.
+        unsafe { core::slice::from_raw_parts(self.nlh.cast::<u8>(), (*self.nlh).nlmsg_len as usize) }
+    }
+    /// Every attribute after the fixed header in message order, repeats included.
+    pub fn all_attrs(&self) -> Attrs<'a> {
+        let b = self.bytes();
+        Attrs::new(b.get(NLMSG_HDRLEN + nlmsg_align(self.hdrlen)..).unwrap_or(&[]))
+    }
+    /// The fixed header (`hdrlen` bytes after the netlink header).
+    pub fn fixed_header(&self) -> &'a [u8] {
+        let b = self.bytes();
+        b.get(NLMSG_HDRLEN..NLMSG_HDRLEN + self.hdrlen).unwrap_or(&[])
+    }
+    /// The message type.
+    pub fn msg_type(&self) -> u16 {
+        // SAFETY: invariant.
+        unsafe { (*self.nlh).nlmsg_type }
+    }
+    /// The `nlmsg_flags` of the request.
+    pub fn msg_flags(&self) -> u16 {
+        // SAFETY: invariant.
+        unsafe { (*self.nlh).nlmsg_flags }
+    }
+    /// The sender's port id (`NETLINK_CB(skb).portid`).
+    pub fn portid(&self) -> u32 {
+        // SAFETY: skb is the live request skb (invariant).
+        unsafe { b::nlspec_skb_portid(self.skb) }
+    }
+    /// The request's sequence number.
+    pub fn seq(&self) -> u32 {
+        // SAFETY: invariant.
+        unsafe { (*self.nlh).nlmsg_seq }
+    }
+}
+
+/// Parses the attributes after the fixed header of `nlh` into `tb` with `policy`.
+///
+/// # Safety
+/// `nlh` is a message `netlink_rcv_skb` (or a dump callback) handed us, with `nlmsg_len` bytes
+/// readable; `extack` is null or its extended ACK.
+unsafe fn raw_parse(
+    nlh: *const b::nlmsghdr,
+    hdrlen: usize,
+    policy: Option<PolicyRef>,
+    tb: &mut [*mut b::nlattr],
+    extack: *mut b::netlink_ext_ack,
+) -> Result {
+    if tb.is_empty() {
+        return Err(Error::EINVAL);
+    }
+    let maxtype = tb.len() - 1;
+    let pol = match policy {
+        Some(p) if p.maxattr as usize == maxtype => p.ptr,
+        Some(_) => return Err(Error::EINVAL.msg(c"nlspec: attribute table does not match the policy")),
+        None if maxtype == 0 => ptr::null(),
+        None => return Err(Error::EINVAL.msg(c"nlspec: attribute table without a policy")),
+    };
+    // SAFETY: per the contract.
+    let len = unsafe { (*nlh).nlmsg_len } as usize;
+    let start = NLMSG_HDRLEN + nlmsg_align(hdrlen);
+    if len < NLMSG_HDRLEN + hdrlen {
+        return Err(Error::EINVAL.msg(c"message too short for its fixed header"));
+    }
+    let attrlen = len.saturating_sub(start);
+    // SAFETY: start..len lies inside the message (or is empty); tb has maxtype + 1 slots and the
+    // policy (when non-null) maxtype + 1 entries, checked above; __nla_parse zeroes tb first.
+    let r = unsafe {
+        let head = nlh.cast::<u8>().add(start.min(len)).cast::<b::nlattr>();
+        b::__nla_parse(
+            tb.as_mut_ptr(),
+            maxtype as c_int,
+            head,
+            attrlen as c_int,
+            pol,
+            b::NLSPEC_NL_VALIDATE_STRICT,
+            extack,
+        )
+    };
+    if r < 0 {
+        // __nla_parse already filled the extended ACK (message and attribute).
+        Err(Error::new(-r))
+    } else {
+        Ok(())
+    }
+}
+
+/// Storage for the parsed attributes of one op (`tb[maxattr + 1]` on the stack).
+pub trait AttrTable {
+    /// An all-null table.
+    fn new() -> Self;
+    /// Its slots.
+    fn slots(&mut self) -> &mut [*mut b::nlattr];
+}
+
+/// `N` attribute slots: write `AttrSlots<{ policy maxattr + 1 }>` (or `AttrSlots<1>` for an op
+/// without attributes).
+pub struct AttrSlots<const N: usize>([*mut b::nlattr; N]);
+
+impl<const N: usize> AttrTable for AttrSlots<N> {
+    fn new() -> Self {
+        AttrSlots([ptr::null_mut(); N])
+    }
+    fn slots(&mut self) -> &mut [*mut b::nlattr] {
+        &mut self.0
+    }
+}
+
+/// One message type of a classic netlink protocol. Implement it with `#[vtable]`: `HAS_DOIT` /
+/// `HAS_DUMPIT` decide whether requests / dump requests are served.
+#[kernel::prelude::vtable]
+pub trait RawOperation {
+    /// Size of the fixed header that starts the message (0 for none).
+    const HDRLEN: usize;
+    /// Request policy of do requests; `None`: no attributes accepted.
+    const POLICY: Option<PolicyRef> = None;
+    /// Request policy of dump requests.
+    const DUMP_POLICY: Option<PolicyRef> = None;
+    /// Parsed attributes of do requests (`AttrSlots<{maxattr + 1}>`).
+    type Tb: AttrTable;
+    /// Parsed attributes of dump requests.
+    type DumpTb: AttrTable;
+    /// Cursor kept across dumpit calls in `cb->ctx` (all-`Default` at the start).
+    type DumpState: Copy + Default;
+
+    /// Handles a do request.
+    fn doit(_req: &RawRequest<'_>) -> Result {
+        Err(Error::EOPNOTSUPP)
+    }
+    /// Writes dump entries until done or the skb is full.
+    fn dumpit(_req: &RawRequest<'_>, _dump: &mut RawDump<'_>, _state: &mut Self::DumpState) -> Result<Dumped> {
+        Err(Error::EOPNOTSUPP)
+    }
+}
+
+type RcvFn = unsafe extern "C" fn(*mut b::sk_buff, *mut b::nlmsghdr, *mut b::netlink_ext_ack) -> c_int;
+
+/// One entry of a protocol's op table: the message type, who may send it, and the monomorphized
+/// request handlers of `T`.
+#[derive(Clone, Copy)]
+pub struct RawOp {
+    msg_type: u16,
+    perm: RawPerm,
+    doit: Option<RcvFn>,
+    dump: Option<RcvFn>,
+}
+
+impl RawOp {
+    /// Message type `msg_type` served by `T`.
+    pub const fn new<T: RawOperation>(msg_type: u16) -> Self {
+        RawOp {
+            msg_type,
+            perm: RawPerm::Any,
+            doit: if T::HAS_DOIT { Some(raw_doit_trampoline::<T>) } else { None },
+            dump: if T::HAS_DUMPIT { Some(raw_dump_start_trampoline::<T>) } else { None },
+        }
+    }
+    /// Who may send it.
+    pub const fn perm(mut self, perm: RawPerm) -> Self {
+        self.perm = perm;
+        self
+    }
+}
+
+unsafe extern "C" fn raw_doit_trampoline<T: RawOperation>(
+    skb: *mut b::sk_buff,
+    nlh: *mut b::nlmsghdr,
+    extack: *mut b::netlink_ext_ack,
+) -> c_int {
+    let mut tb = T::Tb::new();
+    // SAFETY: called by rcv_msg_trampoline with the message netlink_rcv_skb handed it.
+    if let Err(e) = unsafe { raw_parse(nlh, T::HDRLEN, T::POLICY, tb.slots(), extack) } {
+        // SAFETY: extack is the request's (or null).
+        return unsafe { e.report(extack) };
+    }
+    let req = RawRequest { skb, nlh, hdrlen: T::HDRLEN, tb: tb.slots() };
+    match T::doit(&req) {
+        Ok(()) => 0,
+        // SAFETY: extack is the request's (or null).
+        Err(e) => unsafe { e.report(extack) },
+    }
+}
+
+/// The started mark and state slot of `cb->ctx` (as the genl dumps keep it).
+///
+/// # Safety
+/// `cb` is the live callback of a dump of an op whose state type is `S`.
+unsafe fn raw_load_state<S: Copy + Default>(cb: *mut b::netlink_callback) -> S {
+    // SAFETY: per the contract; ctx is CTX_SIZE bytes (dump_state_fits is checked).
+    unsafe {
+        let ctx = ptr::addr_of_mut!((*cb).__bindgen_anon_1).cast::<u8>();
+        if ptr::read_unaligned(ctx.cast::<u64>()) != 0 {
+            ptr::read_unaligned(ctx.add(CTX_MARK).cast::<S>())
+        } else {
+            S::default()
+        }
+    }
+}
+
+/// # Safety
+/// As [`raw_load_state`].
+unsafe fn raw_store_state<S: Copy + Default>(cb: *mut b::netlink_callback, state: S) {
+    // SAFETY: per the contract.
+    unsafe {
+        let ctx = ptr::addr_of_mut!((*cb).__bindgen_anon_1).cast::<u8>();
+        ptr::write_unaligned(ctx.add(CTX_MARK).cast::<S>(), state);
+        ptr::write_unaligned(ctx.cast::<u64>(), 1);
+    }
+}
+
+unsafe extern "C" fn raw_dump_start_trampoline<T: RawOperation>(
+    skb: *mut b::sk_buff,
+    nlh: *mut b::nlmsghdr,
+    extack: *mut b::netlink_ext_ack,
+) -> c_int {
+    const {
+        assert!(dump_state_fits::<T::DumpState>(), "RawOperation::DumpState does not fit into netlink_callback::ctx")
+    };
+    // Validate now, so policy errors come back as the request's ACK.
+    let mut tb = T::DumpTb::new();
+    // SAFETY: the message netlink_rcv_skb handed us.
+    if let Err(e) = unsafe { raw_parse(nlh, T::HDRLEN, T::DUMP_POLICY, tb.slots(), extack) } {
+        // SAFETY: the request's extack.
+        return unsafe { e.report(extack) };
+    }
+    // SAFETY: netlink_dump_control is plain C data; all-zero means no callbacks.
+    let mut control: b::netlink_dump_control = unsafe { core::mem::zeroed() };
+    control.dump = Some(raw_dumpit_trampoline::<T>);
+    control.module = THIS_MODULE_PTR.load(Ordering::Acquire).cast();
+    // SAFETY: skb->sk is the kernel socket that received the request (netlink_unicast_kernel
+    // set it); nlh is the request inside skb; control lives through the call (netlink copies
+    // it). __netlink_dump_start takes a module reference for the dump's lifetime and returns
+    // -EINTR when the dump started (netlink_rcv_skb then sends no ACK).
+    unsafe { b::__netlink_dump_start(b::nlspec_skb_sk(skb), skb, nlh, &mut control) }
+}
+
+unsafe extern "C" fn raw_dumpit_trampoline<T: RawOperation>(
+    skb: *mut b::sk_buff,
+    cb: *mut b::netlink_callback,
+) -> c_int {
+    // SAFETY: netlink calls dump with the dump skb and the callback whose nlh/skb are the
+    // request (kept alive for the dump) and whose ctx belongs to this dump, zeroed at start.
+    unsafe {
+        let nlh = (*cb).nlh;
+        let in_skb = (*cb).skb;
+        let mut tb = T::DumpTb::new();
+        if let Err(e) = raw_parse(nlh, T::HDRLEN, T::DUMP_POLICY, tb.slots(), ptr::null_mut()) {
+            return -e.errno;
+        }
+        let req = RawRequest { skb: in_skb, nlh, hdrlen: T::HDRLEN, tb: tb.slots() };
+        let mut state = raw_load_state::<T::DumpState>(cb);
+        let mut dump = RawDump {
+            skb,
+            portid: b::nlspec_skb_portid(in_skb),
+            seq: (*nlh).nlmsg_seq,
+            hdrlen: T::HDRLEN,
+            written: 0,
+            _p: PhantomData,
+        };
+        let r = T::dumpit(&req, &mut dump, &mut state);
+        raw_store_state::<T::DumpState>(cb, state);
+        match r {
+            Ok(Dumped::Done) => 0,
+            Ok(Dumped::More) if dump.written > 0 => (*skb).len as c_int,
+            Ok(Dumped::More) => -errno::EMSGSIZE,
+            Err(e) => -e.errno,
+        }
+    }
+}
+
+/// One dumpit call of a classic netlink dump: one message per entry into the dump skb.
+pub struct RawDump<'a> {
+    skb: *mut b::sk_buff,
+    portid: u32,
+    seq: u32,
+    hdrlen: usize,
+    written: u32,
+    _p: PhantomData<&'a b::netlink_callback>,
+}
+
+impl RawDump<'_> {
+    /// Messages written in this call so far.
+    pub fn written(&self) -> u32 {
+        self.written
+    }
+    /// Writes one entry as its own message (`NLM_F_MULTI`, type `msg_type`) filled by `f`.
+    /// `Ok(true)`: written; `Ok(false)`: the skb is full (return `Dumped::More` without
+    /// advancing); `Err(EMSGSIZE)` when one entry does not fit into an empty skb.
+    pub fn entry(&mut self, msg_type: u16, f: impl FnOnce(&mut Writer)) -> Result<bool> {
+        // SAFETY: skb is the dump skb handed to dumpit; nlmsg_put returns null when full.
+        let nlh = unsafe {
+            b::nlmsg_put(self.skb, self.portid, self.seq, msg_type as c_int, self.hdrlen as c_int, b::NLSPEC_NLM_F_MULTI as c_int)
+        };
+        if nlh.is_null() {
+            return self.full();
+        }
+        // SAFETY: nlmsg_put reserved hdrlen bytes right after the header (nlmsg_data).
+        let mut w = unsafe { Writer::with_header(self.skb, nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(), self.hdrlen) };
+        f(&mut w);
+        match w.error {
+            None => {
+                // SAFETY: nlh was put on this skb.
+                unsafe { b::nlmsg_end(self.skb, nlh) };
+                self.written += 1;
+                Ok(true)
+            }
+            Some(e) => {
+                // SAFETY: nlh was put on this skb; trims it back.
+                unsafe { b::nlmsg_cancel(self.skb, nlh) };
+                if e.errno == errno::EMSGSIZE {
+                    self.full()
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+    fn full(&self) -> Result<bool> {
+        if self.written == 0 {
+            Err(Error::EMSGSIZE.msg(c"dump entry does not fit into a message"))
+        } else {
+            Ok(false)
+        }
+    }
+}
+
+/// A unicast reply to a classic netlink request, sent to the requester's port id.
+pub struct RawReply<'a> {
+    w: Writer,
+    nlh: *mut b::nlmsghdr,
+    sk: *mut b::sock,
+    portid: u32,
+    _p: PhantomData<&'a b::sk_buff>,
+}
+
+impl<'a> RawReply<'a> {
+    /// A reply of type `msg_type` with a `hdrlen`-byte fixed header (zeroed) and room for
+    /// `payload` bytes of attributes.
+    pub fn with_size(req: &RawRequest<'a>, msg_type: u16, hdrlen: usize, payload: usize) -> Result<Self> {
+        // SAFETY: plain allocation (process context: the input callback runs in the sender's).
+        let skb = unsafe { b::nlmsg_new(nlmsg_align(hdrlen) + payload, b::NLSPEC_GFP_KERNEL) };
+        if skb.is_null() {
+            return Err(Error::ENOMEM);
+        }
+        // SAFETY: fresh skb with room for the header.
+        let nlh = unsafe { b::nlmsg_put(skb, req.portid(), req.seq(), msg_type as c_int, hdrlen as c_int, 0) };
+        if nlh.is_null() {
+            // SAFETY: unsent skb we own.
+            unsafe { b::nlmsg_free(skb) };
+            return Err(Error::EMSGSIZE);
+        }
+        // SAFETY: nlmsg_put reserved hdrlen bytes after the header; req.skb is the live request,
+        // whose sk is the kernel socket of the protocol in the request's namespace.
+        let (w, sk) = unsafe {
+            (Writer::with_header(skb, nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(), hdrlen), b::nlspec_skb_sk(req.skb))
+        };
+        Ok(RawReply { w, nlh, sk, portid: req.portid(), _p: PhantomData })
+    }
+    /// Finishes the message and unicasts it to the requester (`nlmsg_unicast`).
+    pub fn send(self) -> Result {
+        let me = core::mem::ManuallyDrop::new(self);
+        if let Some(e) = me.w.error {
+            // SAFETY: unsent skb we own.
+            unsafe { b::nlmsg_free(me.w.skb) };
+            return Err(e);
+        }
+        // SAFETY: nlh was put on this skb; nlmsg_unicast consumes the skb in every case; sk is the
+        // protocol's kernel socket that received the request (alive while we handle it).
+        let r = unsafe {
+            b::nlmsg_end(me.w.skb, me.nlh);
+            b::nlmsg_unicast(me.sk, me.w.skb, me.portid)
+        };
+        if r < 0 {
+            Err(Error::new(-r))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl core::ops::Deref for RawReply<'_> {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        &self.w
+    }
+}
+impl core::ops::DerefMut for RawReply<'_> {
+    fn deref_mut(&mut self) -> &mut Writer {
+        &mut self.w
+    }
+}
+impl Drop for RawReply<'_> {
+    fn drop(&mut self) {
+        // SAFETY: an unsent reply owns its skb (send() does not run Drop).
+        unsafe { b::nlmsg_free(self.w.skb) };
+    }
+}
+
+/// Memory allocation context of a kernel-initiated message.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Gfp {
+    /// Process context, may sleep (`GFP_KERNEL`).
+    Kernel,
+    /// Atomic context: timers, softirqs, under spinlocks (`GFP_ATOMIC`).
+    Atomic,
+}
+
+impl Gfp {
+    fn raw(self) -> b::gfp_t {
+        match self {
+            Gfp::Kernel => b::NLSPEC_GFP_KERNEL,
+            Gfp::Atomic => b::NLSPEC_GFP_ATOMIC,
+        }
+    }
+}
+
+/// A message the module sends on its own to a numbered multicast group of its protocol, in
+/// every namespace the protocol exists in (`netlink_broadcast`).
+pub struct RawBroadcast {
+    w: Writer,
+    nlh: *mut b::nlmsghdr,
+    group: u32,
+    gfp: Gfp,
+}
+
+impl RawBroadcast {
+    /// A message of type `msg_type` with a zeroed `hdrlen`-byte fixed header, room for
+    /// `payload` bytes of attributes, for group number `group` (1-based, as the spec numbers it).
+    pub fn with_size(msg_type: u16, hdrlen: usize, group: u32, payload: usize, gfp: Gfp) -> Result<Self> {
+        if group == 0 {
+            return Err(Error::EINVAL.msg(c"multicast group numbers start at 1"));
+        }
+        // SAFETY: plain allocation with the caller's context.
+        let skb = unsafe { b::nlmsg_new(nlmsg_align(hdrlen) + payload, gfp.raw()) };
+        if skb.is_null() {
+            return Err(Error::ENOMEM);
+        }
+        // SAFETY: fresh skb.
+        let nlh = unsafe { b::nlmsg_put(skb, 0, 0, msg_type as c_int, hdrlen as c_int, 0) };
+        if nlh.is_null() {
+            // SAFETY: unsent skb we own.
+            unsafe { b::nlmsg_free(skb) };
+            return Err(Error::EMSGSIZE);
+        }
+        // SAFETY: nlmsg_put reserved hdrlen bytes after the header.
+        let w = unsafe { Writer::with_header(skb, nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(), hdrlen) };
+        Ok(RawBroadcast { w, nlh, group, gfp })
+    }
+    /// Finishes and broadcasts the message through `proto`. No listener is not an error.
+    pub fn send(self, proto: &'static Protocol) -> Result {
+        let me = core::mem::ManuallyDrop::new(self);
+        if let Some(e) = me.w.error {
+            // SAFETY: unsent skb we own.
+            unsafe { b::nlmsg_free(me.w.skb) };
+            return Err(e);
+        }
+        // SAFETY: nlh was put on this skb.
+        unsafe { b::nlmsg_end(me.w.skb, me.nlh) };
+        if me.group > proto.def.groups {
+            // SAFETY: unsent skb we own.
+            unsafe { b::nlmsg_free(me.w.skb) };
+            return Err(Error::EINVAL.msg(c"no such multicast group"));
+        }
+        // The reader count keeps the registration from tearing the sockets down under us.
+        let r = proto.with_live(|p| {
+            if p.def.netns {
+                // SAFETY: the pernet id is registered while live; the helper reads each
+                // namespace's slot under RCU, and consumes the skb in every case.
+                unsafe { b::nlspec_broadcast_allns(*p.pernet_id.get(), me.w.skb, me.group, me.gfp.raw()) }
+            } else {
+                let sk = p.init_sk.load(Ordering::Acquire);
+                // SAFETY: sk is the protocol's live socket in init_net (released only after the
+                // reader count drains); the helper (netlink_broadcast) consumes the skb.
+                unsafe { b::nlspec_broadcast_one(sk.cast(), me.w.skb, me.group, me.gfp.raw()) }
+            }
+        });
+        match r {
+            None => {
+                // SAFETY: not sent; still ours.
+                unsafe { b::nlmsg_free(me.w.skb) };
+                Err(Error::new(errno::ENODEV))
+            }
+            Some(r) if r == 0 || r == -errno::ESRCH => Ok(()),
+            Some(r) => Err(Error::new(-r)),
+        }
+    }
+}
+
+impl core::ops::Deref for RawBroadcast {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        &self.w
+    }
+}
+impl core::ops::DerefMut for RawBroadcast {
+    fn deref_mut(&mut self) -> &mut Writer {
+        &mut self.w
+    }
+}
+impl Drop for RawBroadcast {
+    fn drop(&mut self) {
+        // SAFETY: an unsent message owns its skb.
+        unsafe { b::nlmsg_free(self.w.skb) };
+    }
+}
+
+/// What a protocol is: its number, groups, permissions, namespaces and message types.
+pub struct ProtocolDef {
+    /// Protocol number (`NETLINK_*`, below `MAX_LINKS`).
+    pub unit: u32,
+    /// Highest multicast group number.
+    pub groups: u32,
+    /// Bit `n - 1` set: joining group `n` needs `CAP_NET_ADMIN` (spec group `admin-perm`).
+    pub admin_groups: u64,
+    /// [`proto_flags`].
+    pub flags: u32,
+    /// One unit per network namespace (pernet operations); else only in the initial one.
+    pub netns: bool,
+}
+
+const P_DOWN: u8 = 0;
+const P_BUSY: u8 = 1;
+const P_LIVE: u8 = 2;
+
+/// A classic netlink protocol unit, as a `static`. Register it with [`RawRegistration`].
+///
+/// # Invariants
+/// `pernet`/`pernet_id` are written only while `state` is `P_BUSY` (by register/drop, one at a
+/// time); the kernel reads them while registered. `init_sk` is the initial-namespace socket of
+/// a non-netns protocol while `P_LIVE`.
+pub struct Protocol {
+    def: ProtocolDef,
+    state: AtomicU8,
+    users: core::sync::atomic::AtomicUsize,
+    pernet: UnsafeCell<b::pernet_operations>,
+    pernet_id: UnsafeCell<core::ffi::c_uint>,
+    init_sk: core::sync::atomic::AtomicPtr<b::sock>,
+    ops: UnsafeCell<&'static [RawOp]>,
+}
+
+// SAFETY: see the invariants: mutable parts are written only during (de)registration under the
+// BUSY state, or are atomics.
+unsafe impl Sync for Protocol {}
+
+static THIS_MODULE_PTR: core::sync::atomic::AtomicPtr<c_void> = core::sync::atomic::AtomicPtr::new(ptr::null_mut());
+
+impl Protocol {
+    /// An unregistered protocol.
+    pub const fn new(def: ProtocolDef) -> Self {
+        Protocol {
+            def,
+            state: AtomicU8::new(P_DOWN),
+            users: core::sync::atomic::AtomicUsize::new(0),
+            // SAFETY: pernet_operations is plain C data; all-zero is "no callbacks".
+            pernet: UnsafeCell::new(unsafe { core::mem::zeroed() }),
+            pernet_id: UnsafeCell::new(0),
+            init_sk: core::sync::atomic::AtomicPtr::new(ptr::null_mut()),
+            ops: UnsafeCell::new(&[]),
+        }
+    }
+    /// Whether the protocol is registered.
+    pub fn is_registered(&self) -> bool {
+        self.state.load(Ordering::Acquire) == P_LIVE
+    }
+    /// The protocol number.
+    pub fn unit(&self) -> u32 {
+        self.def.unit
+    }
+    fn with_live<R>(&self, f: impl FnOnce(&Self) -> R) -> Option<R> {
+        self.users.fetch_add(1, Ordering::SeqCst);
+        let r = if self.state.load(Ordering::SeqCst) == P_LIVE { Some(f(self)) } else { None };
+        self.users.fetch_sub(1, Ordering::SeqCst);
+        r
+    }
+    fn ops(&self) -> &'static [RawOp] {
+        // SAFETY: written before the kernel can call us (registration), constant afterwards.
+        unsafe { *self.ops.get() }
+    }
+}
+
+/// The glue between the kernel's callbacks (which carry no context) and a `static` protocol:
+/// implemented by the generated code for a marker type.
+pub trait ProtocolSpec: 'static {
+    /// The protocol.
+    const PROTOCOL: &'static Protocol;
+}
+
+unsafe extern "C" fn input_trampoline<P: ProtocolSpec>(skb: *mut b::sk_buff) {
+    // SAFETY: netlink calls input with the received skb; netlink_rcv_skb walks its messages and
+    // calls rcv_msg per request message, sending ACKs/errors itself.
+    unsafe { b::netlink_rcv_skb(skb, Some(rcv_msg_trampoline::<P>)) };
+}
+
+unsafe extern "C" fn rcv_msg_trampoline<P: ProtocolSpec>(
+    skb: *mut b::sk_buff,
+    nlh: *mut b::nlmsghdr,
+    extack: *mut b::netlink_ext_ack,
+) -> c_int {
+    // SAFETY: netlink_rcv_skb passes a request message of skb (nlmsg_len checked against the
+    // data) and the extended ACK it will send.
+    let (ty, flags) = unsafe { ((*nlh).nlmsg_type, (*nlh).nlmsg_flags) };
+    let Some(op) = P::PROTOCOL.ops().iter().find(|o| o.msg_type == ty) else {
+        // SAFETY: the request's extack.
+        return unsafe { Error::EOPNOTSUPP.msg(c"unknown message type").report(extack) };
+    };
+    // SAFETY: skb is the live request skb.
+    let allowed = unsafe {
+        match op.perm {
+            RawPerm::Any => true,
+            RawPerm::Admin => b::netlink_capable(skb, b::NLSPEC_CAP_NET_ADMIN),
+            RawPerm::NsAdmin => b::netlink_net_capable(skb, b::NLSPEC_CAP_NET_ADMIN),
+        }
+    };
+    if !allowed {
+        // SAFETY: the request's extack.
+        return unsafe { Error::EPERM.msg(c"message type needs CAP_NET_ADMIN").report(extack) };
+    }
+    let dump = flags & b::NLSPEC_NLM_F_DUMP == b::NLSPEC_NLM_F_DUMP;
+    let f = if dump { op.dump } else { op.doit };
+    match f {
+        // SAFETY: f is a trampoline of this op, called with what netlink_rcv_skb gave us.
+        Some(f) => unsafe { f(skb, nlh, extack) },
+        // SAFETY: the request's extack.
+        None if dump => unsafe { Error::EOPNOTSUPP.msg(c"message type has no dump").report(extack) },
+        // SAFETY: the request's extack.
+        None => unsafe { Error::EOPNOTSUPP.msg(c"message type has no do, only dump").report(extack) },
+    }
+}
+
+unsafe extern "C" fn bind_trampoline<P: ProtocolSpec>(net: *mut b::net, group: c_int) -> c_int {
+    let p = P::PROTOCOL;
+    if group < 1 || group as u32 > p.def.groups || group > 64 {
+        return 0;
+    }
+    if p.def.admin_groups & (1u64 << (group - 1)) != 0 {
+        // SAFETY: netlink calls bind in the context of the joining process with its namespace.
+        if !unsafe { b::nlspec_net_admin_capable(net) } {
+            return -errno::EPERM;
+        }
+    }
+    0
+}
+
+fn kernel_cfg<P: ProtocolSpec>() -> b::netlink_kernel_cfg {
+    // SAFETY: netlink_kernel_cfg is plain C data; all-zero means no callbacks.
+    let mut cfg: b::netlink_kernel_cfg = unsafe { core::mem::zeroed() };
+    cfg.groups = P::PROTOCOL.def.groups;
+    cfg.flags = P::PROTOCOL.def.flags;
+    cfg.input = Some(input_trampoline::<P>);
+    cfg.bind = Some(bind_trampoline::<P>);
+    cfg
+}
+
+/// Creates the unit in `net`.
+///
+/// # Safety
+/// `net` is a live namespace (pernet init or init_net).
+unsafe fn create_unit<P: ProtocolSpec>(net: *mut b::net) -> *mut b::sock {
+    let mut cfg = kernel_cfg::<P>();
+    // SAFETY: per the contract; cfg is copied by netlink; the module pointer is ours (set at
+    // registration), so user sockets of the protocol pin the module.
+    unsafe {
+        b::__netlink_kernel_create(
+            net,
+            P::PROTOCOL.def.unit as c_int,
+            THIS_MODULE_PTR.load(Ordering::Acquire).cast(),
+            &mut cfg,
+        )
+    }
+}
+
+unsafe extern "C" fn pernet_init<P: ProtocolSpec>(net: *mut b::net) -> c_int {
+    // SAFETY: pernet init runs for a live namespace; the slot (size of a pointer) is ours.
+    unsafe {
+        let sk = create_unit::<P>(net);
+        if sk.is_null() {
+            // Mostly: the unit already has a kernel socket in this namespace (a protocol the
+            // kernel or another module serves).
+            return -errno::EBUSY;
+        }
+        let slot = b::nlspec_pernet_slot(net, *P::PROTOCOL.pernet_id.get());
+        ptr::write_volatile(slot, sk);
+    }
+    0
+}
+
+unsafe extern "C" fn pernet_exit<P: ProtocolSpec>(net: *mut b::net) {
+    // SAFETY: pernet exit runs once per namespace after init succeeded; readers (broadcasts)
+    // take the slot under RCU, so clear it and wait for them before releasing the socket.
+    unsafe {
+        let slot = b::nlspec_pernet_slot(net, *P::PROTOCOL.pernet_id.get());
+        let sk = ptr::read_volatile(slot);
+        ptr::write_volatile(slot, ptr::null_mut());
+        b::synchronize_rcu();
+        if !sk.is_null() {
+            b::netlink_kernel_release(sk);
+        }
+    }
+}
+
+/// Keeps a protocol registered; dropping it releases the units (every namespace).
+pub struct RawRegistration {
+    proto: &'static Protocol,
+}
+
+impl RawRegistration {
+    /// Registers `P::PROTOCOL` with the op table `ops`, owned by `module`.
+    pub fn register<P: ProtocolSpec>(
+        ops: &'static [RawOp],
+        module: &'static kernel::ThisModule,
+    ) -> core::result::Result<Self, kernel::error::Error> {
+        let p = P::PROTOCOL;
+        if p.def.unit >= b::NLSPEC_MAX_LINKS as u32 || p.def.groups > 64 {
+            return Err(kernel::error::Error::from_errno(-errno::EINVAL));
+        }
+        if p.state.compare_exchange(P_DOWN, P_BUSY, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            return Err(kernel::error::Error::from_errno(-errno::EBUSY));
+        }
+        THIS_MODULE_PTR.store(module.as_ptr().cast(), Ordering::Release);
+        // SAFETY: BUSY gives exclusive access to ops/pernet (invariant); the kernel does not
+        // know the protocol yet.
+        unsafe { *p.ops.get() = ops };
+        let r = if p.def.netns {
+            // SAFETY: exclusive (BUSY); pernet and pernet_id are 'static; the kernel writes the
+            // id and calls init for every existing namespace (and later ones).
+            unsafe {
+                let po = &mut *p.pernet.get();
+                *po = core::mem::zeroed();
+                po.init = Some(pernet_init::<P>);
+                po.exit = Some(pernet_exit::<P>);
+                po.id = p.pernet_id.get();
+                po.size = core::mem::size_of::<*mut b::sock>();
+                b::register_pernet_subsys(po)
+            }
+        } else {
+            // SAFETY: init_net is always live.
+            let sk = unsafe { create_unit::<P>(b::nlspec_init_net()) };
+            if sk.is_null() {
+                -errno::EBUSY
+            } else {
+                p.init_sk.store(sk, Ordering::Release);
+                0
+            }
+        };
+        if r != 0 {
+            p.state.store(P_DOWN, Ordering::Release);
+            return Err(kernel::error::Error::from_errno(r));
+        }
+        p.state.store(P_LIVE, Ordering::SeqCst);
+        Ok(RawRegistration { proto: p })
+    }
+}
+
+impl Drop for RawRegistration {
+    fn drop(&mut self) {
+        let p = self.proto;
+        p.state.store(P_BUSY, Ordering::SeqCst);
+        while p.users.load(Ordering::SeqCst) != 0 {
+            // SAFETY: plain sleep in process context (module exit).
+            unsafe { kernel::bindings::msleep(1) };
+        }
+        if p.def.netns {
+            // SAFETY: registered by this guard; runs pernet_exit in every namespace.
+            unsafe { b::unregister_pernet_subsys(p.pernet.get()) };
+        } else {
+            let sk = p.init_sk.swap(ptr::null_mut(), Ordering::AcqRel);
+            if !sk.is_null() {
+                // SAFETY: the socket this guard created; no broadcaster is left (users drained).
+                unsafe { b::netlink_kernel_release(sk) };
+            }
+        }
+        p.state.store(P_DOWN, Ordering::Release);
+    }
+}
+
+/// A periodic timer whose callback runs in atomic (softirq) context: the module's own
+/// initiative for kernel-originated messages ([`RawBroadcast`] with [`Gfp::Atomic`]).
+///
+/// # Invariants
+/// `timer` is set up by [`Ticker::start`] before it is armed and shut down (no callback
+/// running or pending) by [`TickerGuard`]'s drop before the static could be reused.
+pub struct Ticker {
+    timer: UnsafeCell<b::timer_list>,
+    period_ms: core::sync::atomic::AtomicU32,
+    state: AtomicU8,
+}
+
+// SAFETY: the timer_list is touched only by the kernel's timer code and by start/drop, which
+// the state serialises; the period is atomic.
+unsafe impl Sync for Ticker {}
+
+/// What a [`Ticker`] runs.
+pub trait TickerSpec: 'static {
+    /// The ticker.
+    const TICKER: &'static Ticker;
+    /// Called every period in atomic context: may not sleep (use [`Gfp::Atomic`]).
+    fn tick();
+}
+
+unsafe extern "C" fn ticker_trampoline<T: TickerSpec>(_t: *mut b::timer_list) {
+    T::tick();
+    let tk = T::TICKER;
+    if tk.state.load(Ordering::Acquire) == P_LIVE {
+        // SAFETY: set up (invariant); re-arming from the callback is allowed, and after
+        // timer_shutdown_sync it is a no-op.
+        unsafe { b::nlspec_timer_arm_ms(tk.timer.get(), tk.period_ms.load(Ordering::Relaxed)) };
+    }
+}
+
+impl Ticker {
+    /// A stopped ticker.
+    pub const fn new() -> Self {
+        Ticker {
+            // SAFETY: timer_list is plain C data, set up by start() before use.
+            timer: UnsafeCell::new(unsafe { core::mem::zeroed() }),
+            period_ms: core::sync::atomic::AtomicU32::new(1000),
+            state: AtomicU8::new(P_DOWN),
+        }
+    }
+    /// Starts calling `T::tick` every `period_ms` milliseconds until the guard drops.
+    pub fn start<T: TickerSpec>(period_ms: u32) -> core::result::Result<TickerGuard, kernel::error::Error> {
+        let tk = T::TICKER;
+        if tk.state.compare_exchange(P_DOWN, P_BUSY, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            return Err(kernel::error::Error::from_errno(-errno::EBUSY));
+        }
+        tk.period_ms.store(period_ms.max(1), Ordering::Relaxed);
+        tk.state.store(P_LIVE, Ordering::Release);
+        // SAFETY: not armed (state was DOWN: never started, or shut down by a guard).
+        unsafe {
+            b::nlspec_timer_setup(tk.timer.get(), Some(ticker_trampoline::<T>));
+            b::nlspec_timer_arm_ms(tk.timer.get(), period_ms.max(1));
+        }
+        Ok(TickerGuard { ticker: tk })
+    }
+    /// Changes the period (takes effect at the next tick).
+    pub fn set_period_ms(&self, ms: u32) {
+        self.period_ms.store(ms.max(1), Ordering::Relaxed);
+    }
+    /// The current period.
+    pub fn period_ms(&self) -> u32 {
+        self.period_ms.load(Ordering::Relaxed)
+    }
+}
+
+/// Keeps a [`Ticker`] running; dropping it stops the timer and waits for a running callback.
+pub struct TickerGuard {
+    ticker: &'static Ticker,
+}
+
+impl Drop for TickerGuard {
+    fn drop(&mut self) {
+        self.ticker.state.store(P_BUSY, Ordering::Release);
+        // SAFETY: set up by start; shutdown waits for a running callback and prevents re-arming.
+        unsafe { b::timer_shutdown_sync(self.ticker.timer.get()) };
+        self.ticker.state.store(P_DOWN, Ordering::Release);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Plumbing of generated family code (`<family>_genl.rs`): enums, flags, request views,
 // attribute setters and message types. The family file holds only what is specific to the
 // family — names, numbers, types, attribute lists — as invocations of the macros below, the
@@ -3118,3 +4063,220 @@ macro_rules! wire_struct {
     };
 }
 pub(crate) use wire_struct;
+
+/// A typed view of a validated classic netlink request (`RawRequest`): `raw()`, `header()`
+/// (with a fixed header type after `:`) and the [`getters!`] of the listed attributes.
+macro_rules! raw_request {
+    (
+        $(#[$m:meta])*
+        pub struct $v:ident($($set:ident)::+) $(: $h:ty)? { $($body:tt)* }
+    ) => {
+        $(#[$m])*
+        pub struct $v<'a> {
+            src: &'a $crate::nlspec_support::RawRequest<'a>,
+        }
+        impl<'a> $v<'a> {
+            /// The request as the support layer sees it (raw attributes, sender).
+            pub fn raw(&self) -> &'a $crate::nlspec_support::RawRequest<'a> {
+                self.src
+            }
+            $(
+                /// The request's fixed header.
+                pub fn header(&self) -> $crate::nlspec_support::Result<$h> {
+                    <$h>::from_bytes(self.src.fixed_header())
+                        .map_err(|_| $crate::nlspec_support::Error::EINVAL.msg(c"fixed header too short"))
+                }
+            )?
+            $crate::nlspec_support::getters!(req [$($set)::+] $($body)*);
+        }
+    };
+}
+pub(crate) use raw_request;
+
+/// Size of an optional fixed header type (0 without one).
+#[doc(hidden)]
+macro_rules! raw_hdrlen {
+    () => { 0usize };
+    ($h:ty) => { <$h>::SIZE };
+}
+pub(crate) use raw_hdrlen;
+
+/// The reply type of a classic netlink request: `new(&req)` (fixed header copied from the
+/// request), `with_size`, `set_header`, the setters of its attribute trait, `send()` (unicast
+/// to the requester's port id).
+macro_rules! raw_reply {
+    ($(#[$m:meta])* pub struct $ty:ident($req:ident, $mt:expr $(, $h:ty)?) $(: $tr:ident)?) => {
+        $(#[$m])*
+        pub struct $ty<'a> {
+            r: $crate::nlspec_support::RawReply<'a>,
+        }
+        impl<'a> $ty<'a> {
+            /// A reply with the default size; its fixed header is the request's.
+            pub fn new(req: &$req<'a>) -> $crate::nlspec_support::Result<Self> {
+                Self::with_size(req, $crate::nlspec_support::DEFAULT_SIZE)
+            }
+            /// A reply with room for `size` bytes of attributes.
+            pub fn with_size(req: &$req<'a>, size: usize) -> $crate::nlspec_support::Result<Self> {
+                let mut r = $crate::nlspec_support::RawReply::with_size(
+                    req.raw(), $mt, $crate::nlspec_support::raw_hdrlen!($($h)?), size)?;
+                r.set_header(req.raw().fixed_header());
+                Ok(Self { r })
+            }
+            $(
+                /// Sets the message's fixed header.
+                pub fn set_header(&mut self, h: &$h) -> &mut Self {
+                    self.r.set_header(&h.to_bytes());
+                    self
+                }
+            )?
+            /// Sends the reply to the requester's port id.
+            pub fn send(self) -> $crate::nlspec_support::Result {
+                self.r.send()
+            }
+        }
+        impl $crate::nlspec_support::Sink for $ty<'_> {
+            fn writer(&mut self) -> &mut $crate::nlspec_support::Writer {
+                &mut self.r
+            }
+        }
+        $(impl $tr for $ty<'_> {})?
+    };
+}
+pub(crate) use raw_reply;
+
+/// One dumpit call of a classic netlink dump (`$ty`) and the entry it writes (`$entry`).
+macro_rules! raw_dump {
+    ($(#[$m:meta])* pub struct $ty:ident, $entry:ident($mt:expr $(, $h:ty)?) $(: $tr:ident)?) => {
+        $(#[$m])*
+        pub struct $ty<'d, 'a> {
+            d: &'d mut $crate::nlspec_support::RawDump<'a>,
+            hdr: &'d [u8],
+        }
+        impl $ty<'_, '_> {
+            /// Writes one entry (a message whose fixed header is the request's).
+            /// `Ok(true)`: written, advance the cursor; `Ok(false)`: the message is full,
+            /// return `Dumped::More` without advancing.
+            pub fn entry(&mut self, f: impl FnOnce(&mut $entry<'_>)) -> $crate::nlspec_support::Result<bool> {
+                let hdr = self.hdr;
+                self.d.entry($mt, |w| {
+                    w.set_header(hdr);
+                    f(&mut $entry { w })
+                })
+            }
+            /// Entries written in this call so far.
+            pub fn written(&self) -> u32 {
+                self.d.written()
+            }
+        }
+        /// One entry of the dump being written.
+        pub struct $entry<'w> {
+            w: &'w mut $crate::nlspec_support::Writer,
+        }
+        impl $entry<'_> {
+            $(
+                /// Sets the message's fixed header.
+                pub fn set_header(&mut self, h: &$h) -> &mut Self {
+                    self.w.set_header(&h.to_bytes());
+                    self
+                }
+            )?
+        }
+        impl $crate::nlspec_support::Sink for $entry<'_> {
+            fn writer(&mut self) -> &mut $crate::nlspec_support::Writer {
+                self.w
+            }
+        }
+        $(impl $tr for $entry<'_> {})?
+    };
+}
+pub(crate) use raw_dump;
+
+/// A message the module sends on its own to numbered group `$grp` of protocol `$proto`:
+/// `new(gfp)`/`with_size(size, gfp)` (fixed header all-zero until `set_header`), setters,
+/// `send()` (every namespace; no listener is not an error).
+macro_rules! raw_broadcast {
+    ($(#[$m:meta])* pub struct $ty:ident($proto:path, $mt:expr, $grp:expr $(, $h:ty)?) $(: $tr:ident)?) => {
+        $(#[$m])*
+        pub struct $ty {
+            n: $crate::nlspec_support::RawBroadcast,
+        }
+        impl $ty {
+            /// A message with the default size, allocated in context `gfp`.
+            pub fn new(gfp: $crate::nlspec_support::Gfp) -> $crate::nlspec_support::Result<Self> {
+                Self::with_size($crate::nlspec_support::DEFAULT_SIZE, gfp)
+            }
+            /// A message with room for `size` bytes of attributes.
+            pub fn with_size(size: usize, gfp: $crate::nlspec_support::Gfp) -> $crate::nlspec_support::Result<Self> {
+                Ok(Self {
+                    n: $crate::nlspec_support::RawBroadcast::with_size(
+                        $mt, $crate::nlspec_support::raw_hdrlen!($($h)?), $grp, size, gfp)?,
+                })
+            }
+            $(
+                /// Sets the message's fixed header.
+                pub fn set_header(&mut self, h: &$h) -> &mut Self {
+                    self.n.set_header(&h.to_bytes());
+                    self
+                }
+            )?
+            /// Broadcasts it (no listener is not an error).
+            pub fn send(self) -> $crate::nlspec_support::Result {
+                self.n.send(&$proto)
+            }
+        }
+        impl $crate::nlspec_support::Sink for $ty {
+            fn writer(&mut self) -> &mut $crate::nlspec_support::Writer {
+                &mut self.n
+            }
+        }
+        $(impl $tr for $ty {})?
+    };
+}
+pub(crate) use raw_broadcast;
+
+/// The [`RawOperation`] type `$op<H>` of one message type, served by handler `H`: fixed header
+/// size, attribute tables and policies, and the handler methods for do and dump requests.
+macro_rules! raw_operation {
+    (
+        $(#[$m:meta])*
+        pub(crate) struct $op:ident<H: $h:ident> {
+            hdrlen: $hl:expr,
+            tb: $tb:ty,
+            dump_tb: $dtb:ty,
+            $(policy: $pol:ident,)?
+            $(dump_policy: $dpol:ident,)?
+            $(doit: $dofn:ident($doreq:ident),)?
+            $(dumpit: $dumpfn:ident($dumpreq:ident, $dump:ident, $st:ident),)?
+        }
+    ) => {
+        $(#[$m])*
+        #[doc = concat!("The `", stringify!($op), "` message type, served by the handler `H`.")]
+        pub(crate) struct $op<H>(core::marker::PhantomData<H>);
+        #[kernel::prelude::vtable]
+        impl<H: $h> $crate::nlspec_support::RawOperation for $op<H> {
+            const HDRLEN: usize = $hl;
+            $(const POLICY: Option<$crate::nlspec_support::PolicyRef> = Some($pol.as_ref());)?
+            $(const DUMP_POLICY: Option<$crate::nlspec_support::PolicyRef> = Some($dpol.as_ref());)?
+            type Tb = $tb;
+            type DumpTb = $dtb;
+            type DumpState = $crate::nlspec_support::raw_operation!(@state $(H::$st)?);
+            $(
+                fn doit(req: &$crate::nlspec_support::RawRequest<'_>) -> $crate::nlspec_support::Result {
+                    H::$dofn(&$doreq { src: req })
+                }
+            )?
+            $(
+                fn dumpit(
+                    req: &$crate::nlspec_support::RawRequest<'_>,
+                    dump: &mut $crate::nlspec_support::RawDump<'_>,
+                    state: &mut H::$st,
+                ) -> $crate::nlspec_support::Result<$crate::nlspec_support::Dumped> {
+                    H::$dumpfn(&$dumpreq { src: req }, &mut $dump { d: dump, hdr: req.fixed_header() }, state)
+                }
+            )?
+        }
+    };
+    (@state) => { () };
+    (@state $t:ty) => { $t };
+}
+pub(crate) use raw_operation;

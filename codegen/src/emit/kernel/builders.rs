@@ -177,6 +177,10 @@ fn reply_items(cx: &Cx, op: &Op, traits: &MsgTraits) -> Result<Vec<TokenStream>,
 fn notification(cx: &Cx, op: &Op, traits: &MsgTraits) -> Result<Option<TokenStream>, KernelGenError> {
     let f = cx.fam;
     let (Some(g), Some(v)) = (op.mcgrp, op.rsp_value.or(op.req_value)) else { return Ok(None) };
+    if !f.is_genetlink() && f.mcgrp(g).value.is_none() {
+        // a netlink-raw group without its number (see defs.rs): nothing to send to
+        return Ok(None);
+    }
     let cmdv = cmd_ref(op, v)?.to_string().replace(' ', "");
     let ti = match (traits.event.get(&op.id.0), op.notify) {
         (Some(t), _) => Some(*t),

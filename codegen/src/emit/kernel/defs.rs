@@ -30,8 +30,9 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
         // Generic Netlink commands are u8; classic netlink message types (`nlmsg_type`) u16.
         let lit = |v: u32| -> Result<TokenStream, KernelGenError> {
             if raw {
-                let v = u16::try_from(v)
-                    .map_err(|_| KernelGenError(format!("op {}: message type {v} does not fit nlmsg_type (u16)", op.name)))?;
+                let v = u16::try_from(v).map_err(|_| {
+                    KernelGenError(format!("op {}: message type {v} does not fit nlmsg_type (u16)", op.name))
+                })?;
                 let v = Literal::u16_unsuffixed(v);
                 Ok(quote!(u16 = #v))
             } else {
@@ -43,7 +44,8 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
             (Some(r), Some(s)) if r != s => {
                 let (r, s) = (lit(r)?, lit(s)?);
                 let rid = format_ident!("{}_REPLY", base);
-                let rd = doc_str(&format!("Message type of `{}` replies.", op.name));
+                let rd =
+                    doc_str(&format!("{} of `{}` replies.", if raw { "Message type" } else { "Command" }, op.name));
                 cmd_items.push(quote!(#d pub const #id: #r; #rd pub const #rid: #s;));
             }
             (Some(v), _) | (None, Some(v)) => {
@@ -73,9 +75,9 @@ pub(super) fn items(cx: &Cx) -> Result<TokenStream, KernelGenError> {
     for g in &f.mcast_groups {
         let id = format_ident!("{}", names::screaming(&g.name));
         let (v, d) = if raw {
-            let v = g.value.ok_or_else(|| {
-                KernelGenError(format!("multicast group {}: a netlink-raw group needs its number (`value`)", g.name))
-            })?;
+            // Like the client: a netlink-raw group without its number cannot be joined or sent
+            // to (nftables' `mgmt`), so it has no constant and no broadcast type.
+            let Some(v) = g.value else { continue };
             (v, format!("Number of multicast group `{}` (1-based, as `NETLINK_ADD_MEMBERSHIP` takes it).", g.name))
         } else {
             (g.index as u32, format!("Index of multicast group `{}`.", g.name))

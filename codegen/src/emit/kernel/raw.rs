@@ -190,7 +190,11 @@ fn protocol(f: &Family, opts: &KernelOptions) -> TokenStream {
     if f.mcast_groups.iter().any(|g| !(g.flags.admin_perm || g.flags.uns_admin_perm)) {
         flags.push(quote!(nl::proto_flags::NONROOT_RECV));
     }
-    let peer = f.ops.list.iter().any(|o| o.event.is_some() && o.mcgrp.is_none() && !o.flags.admin_perm && !o.flags.uns_admin_perm);
+    let peer = f
+        .ops
+        .list
+        .iter()
+        .any(|o| o.event.is_some() && o.mcgrp.is_none() && !o.flags.admin_perm && !o.flags.uns_admin_perm);
     if peer {
         flags.push(quote!(nl::proto_flags::NONROOT_SEND));
     }
