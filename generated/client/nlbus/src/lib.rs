@@ -795,7 +795,7 @@ impl Group {
         }
     }
 }
-/// A client of the `nlbus` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 25 (`PROTONUM`). Blocking only: the runtime has no tokio socket for netlink-raw protocols yet.
+/// A client of the `nlbus` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 25 (`PROTONUM`).
 #[derive(Debug)]
 pub struct Client {
     sock: nlspec_rt::NlSocket,
@@ -858,6 +858,66 @@ impl Client {
 }
 /// The replies of a `list` dump, one at a time (a lending iterator: `while let Some(r) = it.next() { .. }`).
 pub type ListDumpIter<'s> = nlspec_rt::typed_raw::TypedDumpIter<'s, ListReply<'static>>;
+#[cfg(feature = "tokio")]
+pub use self::async_client::AsyncClient;
+/// The tokio client (cargo feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod async_client {
+    use super::*;
+    /// A tokio client of the `nlbus` family (see [`super::Client`] for the same API, blocking).
+    #[derive(Debug)]
+    pub struct AsyncClient {
+        sock: nlspec_rt::AsyncNlSocket,
+    }
+    impl AsyncClient {
+        /// Open a socket of the family's netlink protocol (`PROTONUM`).
+        pub fn new() -> Result<Self, nlspec_rt::Error> {
+            Ok(Self { sock: nlspec_rt::AsyncNlSocket::open(PROTONUM)? })
+        }
+        /// Use an existing socket.
+        pub fn from_socket(sock: nlspec_rt::AsyncNlSocket) -> Self {
+            Self { sock }
+        }
+        /// The socket (e.g. to change its receive buffer).
+        pub fn socket(&mut self) -> &mut nlspec_rt::AsyncNlSocket {
+            &mut self.sock
+        }
+        /// Give the socket back.
+        pub fn into_socket(self) -> nlspec_rt::AsyncNlSocket {
+            self.sock
+        }
+        /// The kernel sends the payload and text back to the sender's port id.
+        pub async fn echo(&mut self, req: &EchoRequest) -> Result<EchoReply<'_>, nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request(&mut self.sock, req).await
+        }
+        /// Dumps `count` entries, one message each, numbered from 0 with their text.
+        ///
+        /// Dump: iterate the returned iterator for the replies.
+        pub async fn list_dump(&mut self, req: &ListDumpRequest) -> Result<ListDumpIter<'_>, nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_dump(&mut self.sock, req).await
+        }
+        /// Changes how often the module ticks; answers with the period now in force.
+        ///
+        /// Needs `CAP_NET_ADMIN`.
+        pub async fn set_period(&mut self, req: &SetPeriodRequest) -> Result<SetPeriodReply<'_>, nlspec_rt::Error> {
+            nlspec_rt::typed_raw::async_request(&mut self.sock, req).await
+        }
+        /// Join multicast group `group` (`NETLINK_ADD_MEMBERSHIP` with its number);
+        /// returns the number.
+        pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
+            self.sock.subscribe_id(group.id())?;
+            Ok(group.id())
+        }
+        /// The next notification of a subscribed group (queued ones first).
+        /// Messages of types this client does not know come back as `Notification::Other`.
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
+            let n = self.sock.recv_notification().await?;
+            Ok(Notification::decode(&n.msg)?)
+        }
+    }
+    /// The replies of a `list` dump, one at a time (a lending iterator: `while let Some(r) = it.next().await { .. }`).
+    pub type ListDumpIter<'s> = nlspec_rt::typed_raw::AsyncTypedDumpIter<'s, ListReply<'static>>;
+}
 /// Attribute-name tables: the kernel's extended-ACK offsets become paths like
 /// `.ops[2].flags` in [`nlspec_rt::Error`].
 pub mod schema {
