@@ -259,12 +259,14 @@ else
 fi
 # 6.12 WARNs once in nla_get_range_unsigned when an extended ACK carries the policy of an
 # integer validated by a function (a sparse enum): a kernel bug fixed by 7.3, tolerated alone.
-dmesg | grep -E "WARNING|BUG:|Oops|Call Trace|Kernel panic|refcount_t|general protection|INFO: task|possible circular|inconsistent lock" \
-    | grep -v "at lib/nlattr.c:[0-9]* nla_get_range_unsigned" > /tmp/kfuzz/warn.txt
+# Its whole report (through `---[ end trace`) is dropped before the scan.
+dmesg | awk '/WARNING:.*nla_get_range_unsigned/ { skip = 1 } skip && /---\[ end trace/ { skip = 0; next } !skip' \
+    | grep -E "WARNING|BUG:|Oops|Call Trace|Kernel panic|refcount_t|general protection|INFO: task|detected stalls|possible circular|inconsistent lock" \
+    > /tmp/kfuzz/warn.txt
 if [ -s /tmp/kfuzz/leaks.txt ]; then
     fail no-kernel-reports "kmemleak: $(grep -m 3 -E 'unreferenced|backtrace|\[<' /tmp/kfuzz/leaks.txt | tr '\n' ' ')"; head -n 60 /tmp/kfuzz/leaks.txt
 elif grep -q . /tmp/kfuzz/warn.txt; then
-    fail no-kernel-reports "$(head -n 3 /tmp/kfuzz/warn.txt | tr '\n' ' ')"; dmesg | tail -n 120
+    fail no-kernel-reports "$(head -n 3 /tmp/kfuzz/warn.txt | tr '\n' ' ')"; dmesg | grep -v "invalid length" | tail -n 150
 elif dmesg | grep -q "nla_get_range_unsigned"; then
     pass "no-kernel-reports (known: 6.12's policy-dump WARN for a validate-fn integer; kmemleak clean)"
 else

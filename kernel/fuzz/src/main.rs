@@ -356,7 +356,7 @@ impl<'f> Worker<'_, 'f> {
         let Some((msg, _)) = self.encode(&f, &obj) else { return };
         let Some(ans) = self.send(&f, &msg, "valid") else { return };
         // a handler may refuse a request naming an attribute (no such key, ...); the policy may not
-        if let Some(e) = ans.end.filter(|e| e.policy && self.check_expectations(&f)) {
+        if let Some(e) = ans.end.filter(|e| e.by_policy() && self.check_expectations(&f)) {
             self.st.fail(format!(
                 "{}: policy validation rejected a valid request: {} ({}) at offset {:?}; request {}",
                 f.label(),
@@ -395,7 +395,7 @@ impl<'f> Worker<'_, 'f> {
             return;
         }
         let e = ans.end.unwrap_or_default();
-        let named = matches!(e.errno, EINVAL | ERANGE) && e.offs == Some(at as u32) && e.policy;
+        let named = matches!(e.errno, EINVAL | ERANGE) && e.offs == Some(at as u32) && e.by_policy();
         if c.reject != named {
             self.st.fail(format!(
                 "{}: {}: expected {}, got {} (extack {:?}, offset {:?}, policy {}, attribute at {at})",

@@ -94,9 +94,35 @@ pub struct ErrInfo {
     pub msg: Option<String>,
     /// Type of a missing attribute (`NLMSGERR_ATTR_MISS_TYPE`).
     pub miss_type: Option<u32>,
-    /// The ACK carries the policy the attribute failed (`NLMSGERR_ATTR_POLICY`): the kernel's
-    /// policy validation rejected it, not a handler.
+    /// The ACK carries the policy the attribute failed (`NLMSGERR_ATTR_POLICY`).
     pub policy: bool,
+}
+
+/// The texts of the kernel's attribute validation (lib/nlattr.c, 6.12 and 7.3) and of the
+/// support layer's validation functions (sparse enums): not every validation failure carries
+/// the policy TLV (a flags mask, a validation function), so these tell policy rejections from a
+/// handler's.
+const VALIDATION_TEXTS: &[&str] = &[
+    "Array element too short",
+    "Attribute failed policy validation",
+    "NLA_F_NESTED is missing",
+    "NLA_F_NESTED not expected",
+    "Unknown attribute type",
+    "Unsupported attribute",
+    "allowed policy recursion depth exceeded",
+    "binary attribute size out of range",
+    "bytes leftover after parsing attributes",
+    "integer out of range",
+    "invalid attribute length",
+    "reserved bit set",
+    "invalid value",
+];
+
+impl ErrInfo {
+    /// Policy validation (not a handler) rejected the request.
+    pub fn by_policy(&self) -> bool {
+        self.errno != 0 && (self.policy || self.msg.as_deref().is_some_and(|m| VALIDATION_TEXTS.contains(&m)))
+    }
 }
 
 /// Reads the payload of an error (`done == false`) or done message with the message's `flags`.
