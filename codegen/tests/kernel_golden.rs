@@ -92,3 +92,23 @@ fn nlkv_policies() {
     assert!(genl.contains("hdrsize: 8,"));
     assert!(genl.contains("resv_start_op: 8"));
 }
+
+/// `netnsok` (not a key of the YNL spec format: ynl-gen-c sets it for every family, and so does
+/// the default here) reaches the family definition when turned off; the admin-perm multicast
+/// group carries GENL_MCAST_CAP_NET_ADMIN (`cap_net_admin()`) and the other does not. (The
+/// kernel side of both is exercised in the VM suites: `proof/netnsok-*`, `userns-*`.)
+#[test]
+fn netnsok_option_and_group_permission_reach_the_family() {
+    let fam = nlspec_codegen::load_and_resolve(root().join("specs/nlkv.yaml")).unwrap();
+    let genl = |opts: &KernelOptions| {
+        let files = generate(&fam, opts).unwrap();
+        files.into_iter().find(|f| f.path == Path::new("nlkv_genl.rs")).expect("nlkv_genl.rs").contents
+    };
+    let on = genl(&KernelOptions::default());
+    let off = genl(&KernelOptions { netnsok: false, ..KernelOptions::default() });
+    assert_eq!(on.matches("netnsok: true,").count(), 1);
+    assert_eq!(off.matches("netnsok: false,").count(), 1);
+    assert!(!off.contains("netnsok: true"));
+    assert!(on.contains(r#"nl::McGroup::new(c"audit").cap_net_admin()"#), "audit group without its flag");
+    assert!(on.contains(r#"nl::McGroup::new(c"changes"),"#), "changes group with a flag");
+}

@@ -55,7 +55,7 @@ pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     Ok(cases)
 }
 
-/// Every case the guest must report: the client's suite (44), the dmesg checks of the module's
+/// Every case the guest must report: the client's suite (46), the dmesg checks of the module's
 /// init (2), the held client across an unload (3 from `hold`, 1 from the script), the reload,
 /// the kernel log.
 pub const EXPECTED_CASES: &[&str] = &[
@@ -98,6 +98,8 @@ pub const EXPECTED_CASES: &[&str] = &[
     "pre-doit-refuses",
     "pre-post-doit-ran",
     "admin-unprivileged-eperm",
+    "netnsok-false-init-netns",
+    "netnsok-false-absent-in-new-netns",
     "ops-table-do",
     "ops-table-dont-validate-strict",
     "ops-table-family-policy",
@@ -185,10 +187,10 @@ exit 0
 #[cfg(test)]
 mod tests {
     #[test]
-    fn fifty_two_distinct_cases() {
+    fn fifty_four_distinct_cases() {
         let mut names = super::EXPECTED_CASES.to_vec();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 52);
+        assert_eq!(names.len(), 54);
     }
 }

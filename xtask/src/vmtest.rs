@@ -218,6 +218,23 @@ pub const EXPECTED_CASES: &[&str] = &[
     "unprivileged-get-allowed",
     "unprivileged-groups",
     "unprivileged-user",
+    // root in a new user namespace, with (userns-netns-*) and without (userns-initns-*) a
+    // network namespace of its own (`nlkv-vmtest userns-*` under busybox `unshare`)
+    "userns-netns-root-in-new-namespaces",
+    "userns-netns-family-reachable",
+    "userns-netns-admin-ops-eperm",
+    "userns-netns-uns-admin-op-allowed",
+    "userns-netns-get-allowed-store-is-global",
+    "userns-netns-admin-group-of-own-netns",
+    "userns-initns-admin-ops-eperm",
+    "userns-initns-uns-admin-op-eperm",
+    "userns-initns-admin-group-eperm",
+    "userns-initns-get-allowed",
+    "userns-privilege",
+    // resource limits
+    "dump-limit-typed",
+    "reply-larger-than-buffer",
+    "request-flood-enobufs",
     "concurrent-clients",
     "cli-example",
     "dump-open-pins-module",

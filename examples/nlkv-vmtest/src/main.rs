@@ -9,13 +9,19 @@
 //! - `hold <dir>`: opens clients and keeps them (one with a half-read dump) while the guest
 //!   script unloads and reloads the module, checking them at each step (signal files in `<dir>`,
 //!   see [`hold`]);
-//! - `smoke`: one set/get round trip (after a reload, from a fresh process).
+//! - `smoke`: one set/get round trip (after a reload, from a fresh process);
+//! - `userns-netns <parent-ns>`: the privilege cases of a process that is root in a new user
+//!   namespace and owns a new network namespace (the suite runs itself this way under busybox
+//!   `unshare -r -n`, which writes the uid/gid maps: a child process, so no thread of the suite
+//!   is around when the namespaces are made); `<parent-ns>` is the suite's `/proc/self/ns/net`;
+//! - `userns-initns`: the same in a new user namespace but the initial network namespace
+//!   (`unshare -r`).
 
 use nlspec_nlkv::{
     Change, ClearRequest, Client, DeleteRequest, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
     IncrRequest, Kind, KvHdr, Notification, PoolStatsRequest, SetRequest, StatsRequest, UpdateFlagsRequest,
 };
-use nlspec_rt::Error;
+use nlspec_rt::{DumpLimit, Error};
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::os::unix::process::CommandExt;
@@ -1031,6 +1037,301 @@ fn as_user() -> i32 {
     }
 }
 
+/// The link `/proc/self/ns/<kind>` (e.g. `net:[4026531840]`): which namespace this process is in.
+fn ns_id(kind: &str) -> Result<String, String> {
+    std::fs::read_link(format!("/proc/self/ns/{kind}"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .ctx(&format!("reading /proc/self/ns/{kind}"))
+}
+
+/// Expects `r` to be the kernel's EPERM.
+fn eperm<T>(what: &str, r: Result<T, Error>) -> R {
+    let e = kerr(what, r.map_err(io_to_kernel))?;
+    eq(what, e.errno, libc::EPERM)
+}
+
+/// A failed syscall (joining a group is a setsockopt) as a kernel error with its errno.
+fn io_to_kernel(e: Error) -> Error {
+    match e {
+        Error::Io(io) => Error::from_errno(io.raw_os_error().unwrap_or(0)),
+        e => e,
+    }
+}
+
+/// Namespace of the privilege cases; the suite sets [`USERNS_KEY`] there first.
+const USERNS_NS: u32 = 80;
+const USERNS_KEY: &str = "set-by-init-ns";
+
+/// Every admin-perm op of nlkv: EPERM (they need CAP_NET_ADMIN in the initial user namespace).
+fn admin_ops_eperm(c: &mut Client) -> R {
+    let h = hdr(USERNS_NS);
+    eperm("set (admin-perm)", c.set(&SetRequest::new(h).key("x").value(b"y")))?;
+    eperm("delete (admin-perm)", c.delete(&DeleteRequest::new(h).key(USERNS_KEY)))?;
+    eperm(
+        "update-flags (admin-perm)",
+        c.update_flags(&UpdateFlagsRequest::new(h).key(USERNS_KEY).flag_update(EntryFlags::SECRET, EntryFlags::SECRET)),
+    )?;
+    eperm("fill (admin-perm)", c.fill(&FillRequest::new(h).key("x").count(1)))?;
+    eperm("clear (admin-perm)", c.clear(&ClearRequest::new(h)))
+}
+
+/// Root in a new user namespace that owns a new network namespace (run by the suite under
+/// `unshare -r -n`). The kernel's rules (net/netlink/genetlink.c): admin-perm ops need
+/// CAP_NET_ADMIN in the initial user namespace (`netlink_capable`): EPERM here; uns-admin-perm
+/// ops need it in the user namespace owning the socket's network namespace
+/// (`netlink_ns_capable(skb, net->user_ns, ..)`): ours, so allowed; a multicast group flagged
+/// GENL_MCAST_CAP_NET_ADMIN (nlkv's `audit`, admin-perm in the spec) is checked by `genl_bind`
+/// with `ns_capable(net->user_ns, CAP_NET_ADMIN)`, also the network namespace's owner: joining
+/// it is allowed here (and refused in the initial network namespace, see [`userns_initns`]).
+/// nlkv is netnsok, so it is reachable from here; its store is one for the whole kernel (not
+/// per network namespace), which the get of the entry the suite wrote shows.
+fn userns_netns(parent_net: &str) -> i32 {
+    case("userns-netns-root-in-new-namespaces", || {
+        eq("uid/euid inside", real_and_effective_uid()?, (0, 0))?;
+        let map = std::fs::read_to_string("/proc/self/uid_map").ctx("uid_map")?;
+        let fields: Vec<&str> = map.split_whitespace().collect();
+        eq("uid_map (inside outside count)", fields, vec!["0", "0", "1"])?;
+        let net = ns_id("net")?;
+        ensure!(net != parent_net, "still in the suite's network namespace {net}");
+        let user = ns_id("user")?;
+        ensure!(user != "user:[4026531837]", "still in the initial user namespace {user}");
+        info(format!("child namespaces: {net} {user} (suite's {parent_net})"));
+        Ok(())
+    });
+    case("userns-netns-family-reachable", || {
+        let mut c = client()?;
+        let f = c.family().ctx("resolving nlkv (netnsok) from a new network namespace")?;
+        ensure!(f.ops.len() >= 8, "op list of {} ops", f.ops.len());
+        Ok(())
+    });
+    case("userns-netns-admin-ops-eperm", || admin_ops_eperm(&mut client()?));
+    case("userns-netns-uns-admin-op-allowed", || {
+        let mut c = client()?;
+        let r = c.incr(&IncrRequest::new(hdr(USERNS_NS)).key("from-child").delta(7)).ctx("incr (uns-admin-perm)")?;
+        eq("counter after incr", r.counter(), Some(7))
+    });
+    case("userns-netns-get-allowed-store-is-global", || {
+        let mut c = client()?;
+        let g = get(&mut c, USERNS_NS, USERNS_KEY).ctx("get (no flag) of the entry set in the initial netns")?;
+        eq("value", g.value, Some(b"visible everywhere".to_vec()))?;
+        let n = dump(&mut c, &GetDumpRequest::new(hdr(USERNS_NS)))?.len();
+        eq("entries dumped", n, 2)
+    });
+    case("userns-netns-admin-group-of-own-netns", || {
+        let mut c = client()?;
+        c.subscribe(Group::Changes).ctx("subscribe changes")?;
+        c.subscribe(Group::Audit).ctx("subscribe audit (CAP_NET_ADMIN over this netns' user namespace)").map(|_| ())
+    });
+    if FAILED.load(Ordering::SeqCst) == 0 {
+        0
+    } else {
+        1
+    }
+}
+
+/// Root in a new user namespace, still in the initial network namespace (`unshare -r`): no
+/// capability over the initial user namespace, which owns this network namespace, so
+/// admin-perm and uns-admin-perm ops and the admin-perm group are all refused; reads work.
+fn userns_initns() -> i32 {
+    case("userns-initns-admin-ops-eperm", || admin_ops_eperm(&mut client()?));
+    case("userns-initns-uns-admin-op-eperm", || {
+        let mut c = client()?;
+        eperm("incr (uns-admin-perm)", c.incr(&IncrRequest::new(hdr(USERNS_NS)).key("from-child").delta(1)))
+    });
+    case("userns-initns-admin-group-eperm", || {
+        let mut c = client()?;
+        c.subscribe(Group::Changes).ctx("subscribe changes")?;
+        eperm("subscribe audit", c.subscribe(Group::Audit))
+    });
+    case("userns-initns-get-allowed", || {
+        let mut c = client()?;
+        eq("value", get(&mut c, USERNS_NS, USERNS_KEY).ctx("get")?.value, Some(b"visible everywhere".to_vec()))
+    });
+    if FAILED.load(Ordering::SeqCst) == 0 {
+        0
+    } else {
+        1
+    }
+}
+
+/// Runs this binary in `mode` under busybox `unshare` with `flags`, passes its case lines
+/// through, and requires `want` passing cases and a zero exit status.
+fn run_unshared(flags: &[&str], mode: &[&str], want: usize) -> R {
+    let exe = std::env::current_exe().ctx("current_exe")?;
+    let out = std::process::Command::new("unshare")
+        .args(flags)
+        .arg("--")
+        .arg(exe)
+        .args(mode)
+        .output()
+        .ctx("running unshare")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    let passed = text.matches("NLSPEC-CASE PASS").count();
+    ensure!(
+        out.status.success() && passed == want,
+        "unshare {flags:?} {mode:?}: {} with {passed} of {want} cases passing; stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(())
+}
+
+/// The privilege cases across namespaces: an entry set here, then the two unshared children,
+/// then the child's incr seen from here (one store for every network namespace).
+fn userns_privilege() -> R {
+    let mut c = client()?;
+    c.clear(&ClearRequest::new(hdr(USERNS_NS))).ctx("clear")?;
+    set_text(&mut c, USERNS_NS, USERNS_KEY, "visible everywhere")?;
+    run_unshared(&["-r", "-n"], &["userns-netns", &ns_id("net")?], 6)?;
+    run_unshared(&["-r"], &["userns-initns"], 4)?;
+    eq("child's counter seen from the initial netns", get(&mut c, USERNS_NS, "from-child").ctx("get")?.counter, Some(7))?;
+    c.clear(&ClearRequest::new(hdr(USERNS_NS))).ctx("clear")?;
+    Ok(())
+}
+
+/// A dump bound (`set_dump_limit`) against the module's 3000-entry multi-skb dump: it stops
+/// with the typed `DumpLimitExceeded` after exactly the allowed messages. Unbounded afterwards,
+/// the rest is drained before the next request (the module's dump-done hook runs: no open dump
+/// left). With the bound kept, the drain gives up at it too: the kernel's dump stays open on
+/// that socket (the module counts it), requests still work on it, a new dump on it is EBUSY,
+/// and closing the socket ends the dump (the done hook runs).
+fn dump_limit() -> R {
+    let ns = 81;
+    let mut c = client()?;
+    c.fill(&FillRequest::new(hdr(ns)).key("lim-").count(3000)).ctx("fill 3000")?;
+    let mut d = client()?;
+    d.socket().set_dump_limit(DumpLimit::messages(100));
+    let bounded = |d: &mut Client, want: u64| -> R {
+        let mut it = d.get_dump(&GetDumpRequest::new(hdr(ns))).ctx("dump")?;
+        let mut n = 0;
+        loop {
+            match it.next() {
+                Some(Ok(_)) => n += 1,
+                Some(Err(Error::DumpLimitExceeded { messages, .. })) => {
+                    eq("messages counted at the bound", messages, want + 1)?;
+                    break;
+                }
+                Some(Err(e)) => return Err(format!("dump: {e}")),
+                None => return Err(format!("dump ended after {n} messages, under the bound")),
+            }
+        }
+        eq("messages returned", n, want)
+    };
+    bounded(&mut d, 100)?;
+    d.socket().set_dump_limit(DumpLimit::NONE);
+    eq("get after the bounded dump", get(&mut d, ns, "lim-7").ctx("get")?.counter, Some(7))?;
+    eq("open dumps after the drain", open_dumps(&mut c)?, 0)?;
+    eq("full dump afterwards", dump(&mut d, &GetDumpRequest::new(hdr(ns)))?.len(), 3000)?;
+
+    d.socket().set_dump_limit(DumpLimit::messages(50));
+    bounded(&mut d, 50)?;
+    eq("get with the dump given up", get(&mut d, ns, "lim-9").ctx("get")?.counter, Some(9))?;
+    eq("open dumps while the given-up dump is open", open_dumps(&mut c)?, 1)?;
+    let e = kerr("second dump on the same socket", d.get_dump(&GetDumpRequest::new(hdr(ns))).and_then(|mut it| {
+        match it.next() {
+            Some(Err(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }))?;
+    eq("second dump errno", e.errno, libc::EBUSY)?;
+    drop(d);
+    let t = Instant::now();
+    while open_dumps(&mut c)? != 0 && t.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eq("open dumps after closing the socket", open_dumps(&mut c)?, 0)?;
+    eq("cleared", c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count(), Some(3000))
+}
+
+/// A reply larger than the client's receive buffer: a 1000-byte value read through a 128-byte
+/// buffer. Growing (the default mode), the buffer grows to the message (sized with `MSG_PEEK |
+/// MSG_TRUNC`) and the value arrives whole; fixed, the reply is reported as `Truncated` (typed,
+/// with the real length) and the socket keeps working.
+fn reply_larger_than_buffer() -> R {
+    let ns = 82;
+    let big: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+    let mut c = client()?;
+    c.set(&SetRequest::new(hdr(ns)).key("big").value(&big).kind(Kind::BLOB)).ctx("set")?;
+    let mut r = client()?;
+    r.family().ctx("resolve")?;
+    r.socket().set_rx_buffer(128, true);
+    eq("value through a growing 128-byte buffer", get(&mut r, ns, "big").ctx("get")?.value, Some(big.clone()))?;
+    let size = r.socket().rx_buffer_size();
+    ensure!((1000..=4096).contains(&size), "buffer grew to {size} bytes (want the message's size)");
+    r.socket().set_rx_buffer(128, false);
+    match get(&mut r, ns, "big") {
+        Err(Error::Truncated { len, buffer }) => {
+            eq("buffer", buffer, 128)?;
+            ensure!(len > 1000, "truncated datagram of {len} bytes");
+        }
+        other => return Err(format!("fixed 128-byte buffer: expected Truncated, got {:?}", other.map(|g| g.key))),
+    }
+    r.socket().set_rx_buffer(128, true);
+    eq("same socket afterwards", get(&mut r, ns, "big").ctx("get")?.value, Some(big))?;
+    c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?;
+    Ok(())
+}
+
+/// A get request for `key` in namespace `ns` as raw bytes (family `fam`, sequence `seq`, ACK
+/// asked), to send without waiting for the answer.
+fn raw_get(fam: u16, seq: u32, ns: u32, key: &str) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend_from_slice(&[0; 16]); // nlmsghdr, filled in below
+    m.extend_from_slice(&[nlspec_nlkv::cmd::GET, nlspec_nlkv::FAMILY_VERSION, 0, 0]);
+    m.extend_from_slice(&hdr(ns).to_bytes());
+    let mut w = nlspec_rt::AttrWriter::new(&mut m);
+    w.put_str(nlspec_nlkv::attrs::entry::KEY, key);
+    w.finish().expect("a short key fits");
+    let len = m.len() as u32;
+    let flags = nlspec_rt::msg::NLM_F_REQUEST | nlspec_rt::msg::NLM_F_ACK;
+    m[..16].copy_from_slice(&nlspec_rt::msg::NlMsgHdr { len, ty: fam, flags, seq, pid: 0 }.to_bytes());
+    m
+}
+
+/// A client sends 3000 get requests without reading an answer, with the smallest receive queue:
+/// the module answers each (in the sender's context), the kernel drops what does not fit and
+/// flags the socket (ENOBUFS). The client's next request then fails typed (`ReplyLost`: its
+/// answer was dropped too) within bounded time and memory, the one after it succeeds, and the
+/// module answers other clients correctly throughout.
+fn request_flood() -> R {
+    let ns = 83;
+    let mut c = client()?;
+    set_text(&mut c, ns, "k", "v")?;
+    let mut f = client()?;
+    let fam = f.family().ctx("resolve")?.id;
+    f.socket().set_rcvbuf(1).ctx("SO_RCVBUF")?;
+    let t = Instant::now();
+    let n = 3000u32;
+    for i in 0..n {
+        f.socket().send_raw_to(&raw_get(fam, 1_000_000 + i, ns, "k"), 0, 0).ctx("send")?;
+    }
+    info(format!("{n} get requests sent unread in {} ms", t.elapsed().as_millis()));
+    eq("another client meanwhile", get(&mut c, ns, "k").ctx("get")?.value, Some(b"v".to_vec()))?;
+    let before = f.socket().datagrams_received();
+    let t = Instant::now();
+    match get(&mut f, ns, "k") {
+        Err(Error::ReplyLost) => {}
+        Ok(_) => return Err("the flooded socket's next request succeeded: the queue did not overflow".into()),
+        Err(e) => return Err(format!("flooded socket: expected ReplyLost, got {e}")),
+    }
+    let stale = f.socket().datagrams_received() - before;
+    info(format!(
+        "ReplyLost after reading {stale} queued datagrams in {} ms (of {} answers the module sent); buffer {} bytes",
+        t.elapsed().as_millis(),
+        2 * n,
+        f.socket().rx_buffer_size()
+    ));
+    ensure!(stale < u64::from(n), "{stale} datagrams were queued: nothing was dropped");
+    ensure!(f.socket().rx_buffer_size() <= nlspec_rt::DEFAULT_RX_BUFFER, "receive buffer grew");
+    eq("queued notifications", f.socket().queued_notifications(), 0)?;
+    eq("same socket afterwards", get(&mut f, ns, "k").ctx("get")?.value, Some(b"v".to_vec()))?;
+    eq("module still counts", c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(5)).ctx("incr")?.counter(), Some(5))?;
+    open_dumps(&mut c)?;
+    c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?;
+    Ok(())
+}
+
 fn wait_for(path: &str) -> R {
     let t = Instant::now();
     while !Path::new(path).exists() {
@@ -1222,6 +1523,10 @@ fn suite() -> i32 {
         });
     }
     case("unprivileged-user", unprivileged);
+    case("userns-privilege", userns_privilege);
+    case("dump-limit-typed", dump_limit);
+    case("reply-larger-than-buffer", reply_larger_than_buffer);
+    case("request-flood-enobufs", request_flood);
     case("concurrent-clients", concurrent_clients);
     info(format!("suite took {} ms", t.elapsed().as_millis()));
     if FAILED.load(Ordering::SeqCst) == 0 {
@@ -1238,8 +1543,10 @@ fn main() {
         Some("as-user") => as_user(),
         Some("hold") if args.len() == 2 => hold(&args[1]),
         Some("smoke") => smoke(),
+        Some("userns-netns") if args.len() == 2 => userns_netns(&args[1]),
+        Some("userns-initns") => userns_initns(),
         _ => {
-            eprintln!("usage: nlkv-vmtest [suite | as-user | hold DIR | smoke]");
+            eprintln!("usage: nlkv-vmtest [suite | as-user | hold DIR | smoke | userns-netns PARENT-NS | userns-initns]");
             2
         }
     };

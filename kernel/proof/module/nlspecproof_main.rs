@@ -12,6 +12,8 @@
 //! * `ADMIN` (do, admin-perm): replies with an empty message.
 //! * The same ECHO also served by a second family `nlspecproof2` with a classic `genl_ops`
 //!   table and a family-wide policy.
+//! * A third family `nlspecproof3` with `netnsok` false: ECHO replies `VALUE` = NUM * 5, and
+//!   only in the initial network namespace (elsewhere the family does not exist).
 
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
@@ -285,6 +287,36 @@ static FAMILY2: Family = Family::new(FamilyDef {
     mcgrps: GROUPS2.as_ref(),
 });
 
+// Third family: not netnsok, so only the initial network namespace sees it.
+struct Echo3;
+
+#[vtable]
+impl Operation for Echo3 {
+    type DumpState = ();
+
+    fn doit(req: &Request<'_>) -> nlspec_support::Result {
+        let num = req.require(A_NUM)?.get_u32()?;
+        let mut reply = Reply::new(req, C_ECHO)?;
+        reply.put_u32(A_VALUE, num * 5);
+        reply.send()
+    }
+}
+
+static OPS3: OpsTable<1> = OpsTable::new([Op::new::<Echo3>(C_ECHO)]);
+
+static FAMILY3: Family = Family::new(FamilyDef {
+    name: c"nlspecproof3",
+    version: 1,
+    hdrsize: 0,
+    policy: Some(ECHO_POLICY.as_ref()),
+    maxattr: 0,
+    netnsok: false,
+    parallel_ops: false,
+    resv_start_op: C_ECHO + 1,
+    ops: OPS3.as_ref(),
+    mcgrps: McGroupsRef::NONE,
+});
+
 // Same name as FAMILY: registering it must fail cleanly (EEXIST) and leave it reusable.
 static DUPLICATE: Family = Family::new(FamilyDef {
     name: c"nlspecproof",
@@ -316,12 +348,14 @@ static BAD_RESV: Family = Family::new(FamilyDef {
 struct NlspecProof {
     _reg: Registration,
     _reg2: Registration,
+    _reg3: Registration,
 }
 
 impl kernel::Module for NlspecProof {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let reg = Registration::register(&FAMILY, module)?;
         let reg2 = Registration::register(&FAMILY2, module)?;
+        let reg3 = Registration::register(&FAMILY3, module)?;
         // A second registration of the same family is refused cleanly.
         if Registration::register(&FAMILY, module).is_ok() {
             pr_err!("nlspecproof: double registration was not refused\n");
@@ -346,6 +380,6 @@ impl kernel::Module for NlspecProof {
             Err(e) => pr_info!("nlspecproof: bad resv_start_op refused with errno {}\n", e.to_errno()),
         }
         pr_info!("nlspecproof: registered families {} and {}\n", FAMILY.id(), FAMILY2.id());
-        Ok(NlspecProof { _reg: reg, _reg2: reg2 })
+        Ok(NlspecProof { _reg: reg, _reg2: reg2, _reg3: reg3 })
     }
 }

@@ -83,7 +83,11 @@ extern "C" {
     fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
     fn setuid(uid: u32) -> c_int;
     fn _exit(code: c_int) -> !;
+    fn unshare(flags: c_int) -> c_int;
 }
+
+const CLONE_NEWNET: c_int = 0x4000_0000;
+const ENOENT: i32 = 2;
 
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
@@ -517,6 +521,70 @@ fn hold(dir: &str) {
     std::process::exit(if rep.failed == 0 { 0 } else { 1 });
 }
 
+/// `netnsok`: `nlspecproof3` (netnsok false) works in the initial network namespace; a child in
+/// a new network namespace (root, so `unshare(CLONE_NEWNET)` needs no user namespace) cannot
+/// resolve it (ENOENT from nlctrl) nor reach it by its id (ENOENT from genetlink), while
+/// `nlspecproof` (netnsok true, id `fam1`) resolves and answers there.
+fn netnsok_cases(rep: &mut Report, s: &mut Sock, fam1: u16) {
+    let Some(fam3) = resolve(s, "nlspecproof3") else {
+        rep.case("netnsok-false-init-netns", false, "nlspecproof3 does not resolve".into());
+        rep.case("netnsok-false-absent-in-new-netns", false, "skipped".into());
+        return;
+    };
+    let mut a = Vec::new();
+    put_u32(&mut a, A_NUM, 4);
+    let o = do_req(s, fam3.id, C_ECHO, &a);
+    let ok = matches!(&o, Outcome::Reply(r) if find(r, A_VALUE).map(|v| u32_of(v)) == Some(20));
+    rep.case("netnsok-false-init-netns", ok, describe(&o));
+    // Exit code of the child: 0 all good, else the number of the first check that failed.
+    // SAFETY: fork/unshare/_exit in a single-threaded program; the child only makes syscalls
+    // through this file's wrappers and leaves with _exit.
+    let st = unsafe {
+        let pid = fork();
+        if pid == 0 {
+            let code = if unshare(CLONE_NEWNET) != 0 {
+                10
+            } else {
+                let mut c = Sock::open(1 << 16);
+                let mut n = Vec::new();
+                put_str(&mut n, 2, "nlspecproof3");
+                let mut a = Vec::new();
+                put_u32(&mut a, A_NUM, 4);
+                match (
+                    do_req(&mut c, GENL_ID_CTRL, 3, &n),
+                    do_req(&mut c, fam3.id, C_ECHO, &a),
+                    resolve(&mut c, "nlspecproof").map(|f| f.id),
+                    do_req(&mut c, fam1, C_ECHO, &a),
+                ) {
+                    (Outcome::Reply(_), ..) => 1,
+                    (Outcome::Err { errno, .. }, ..) if errno != ENOENT => 2,
+                    (_, Outcome::Reply(_), ..) => 3,
+                    (_, Outcome::Err { errno, .. }, ..) if errno != ENOENT => 4,
+                    (_, _, id, _) if id != Some(fam1) => 5,
+                    (.., Outcome::Reply(r)) if find(&r, A_VALUE).map(|v| u32_of(v)) == Some(8) => 0,
+                    _ => 6,
+                }
+            };
+            _exit(code);
+        }
+        let mut st: c_int = 0;
+        waitpid(pid, &mut st, 0);
+        st
+    };
+    let why = match (st >> 8) & 0xff {
+        0 if st == 0 => "hidden in a new netns (ENOENT by name and by id); nlspecproof reachable".to_string(),
+        10 => "unshare(CLONE_NEWNET) failed".into(),
+        1 => "nlspecproof3 resolved in a new netns".into(),
+        2 => "resolving nlspecproof3 failed with another errno than ENOENT".into(),
+        3 => "nlspecproof3 answered by id in a new netns".into(),
+        4 => "nlspecproof3 by id: another errno than ENOENT".into(),
+        5 => "nlspecproof (netnsok) did not resolve to the same id in the new netns".into(),
+        6 => "nlspecproof (netnsok) echo failed in the new netns".into(),
+        _ => format!("child status {st}"),
+    };
+    rep.case("netnsok-false-absent-in-new-netns", st == 0, why);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() == 3 && args[1] == "hold" {
@@ -754,6 +822,8 @@ fn main() {
         waitpid(pid, &mut st, 0);
         rep.case("admin-unprivileged-eperm", st == 0, format!("child status {st}"));
     }
+
+    netnsok_cases(&mut rep, &mut s, fam.id);
 
     // second family: genl_ops table with a family-wide policy
     let mut a = Vec::new();
