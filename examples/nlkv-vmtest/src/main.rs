@@ -1185,7 +1185,11 @@ fn userns_privilege() -> R {
     set_text(&mut c, USERNS_NS, USERNS_KEY, "visible everywhere")?;
     run_unshared(&["-r", "-n"], &["userns-netns", &ns_id("net")?], 6)?;
     run_unshared(&["-r"], &["userns-initns"], 4)?;
-    eq("child's counter seen from the initial netns", get(&mut c, USERNS_NS, "from-child").ctx("get")?.counter, Some(7))?;
+    eq(
+        "child's counter seen from the initial netns",
+        get(&mut c, USERNS_NS, "from-child").ctx("get")?.counter,
+        Some(7),
+    )?;
     c.clear(&ClearRequest::new(hdr(USERNS_NS))).ctx("clear")?;
     Ok(())
 }
@@ -1228,12 +1232,13 @@ fn dump_limit() -> R {
     bounded(&mut d, 50)?;
     eq("get with the dump given up", get(&mut d, ns, "lim-9").ctx("get")?.counter, Some(9))?;
     eq("open dumps while the given-up dump is open", open_dumps(&mut c)?, 1)?;
-    let e = kerr("second dump on the same socket", d.get_dump(&GetDumpRequest::new(hdr(ns))).and_then(|mut it| {
-        match it.next() {
+    let e = kerr(
+        "second dump on the same socket",
+        d.get_dump(&GetDumpRequest::new(hdr(ns))).and_then(|mut it| match it.next() {
             Some(Err(e)) => Err(e),
             _ => Ok(()),
-        }
-    }))?;
+        }),
+    )?;
     eq("second dump errno", e.errno, libc::EBUSY)?;
     drop(d);
     let t = Instant::now();
@@ -1546,7 +1551,9 @@ fn main() {
         Some("userns-netns") if args.len() == 2 => userns_netns(&args[1]),
         Some("userns-initns") => userns_initns(),
         _ => {
-            eprintln!("usage: nlkv-vmtest [suite | as-user | hold DIR | smoke | userns-netns PARENT-NS | userns-initns]");
+            eprintln!(
+                "usage: nlkv-vmtest [suite | as-user | hold DIR | smoke | userns-netns PARENT-NS | userns-initns]"
+            );
             2
         }
     };
