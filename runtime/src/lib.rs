@@ -35,6 +35,13 @@
 //! ACK) and a dump 1 send + 1 receive per datagram. A datagram that still gets cut is reported as
 //! [`Error::Truncated`], never silently lost.
 //!
+//! Resource bounds, each with a typed outcome: a dump (or `request_all`) can be bounded in
+//! messages, bytes or time ([`DumpLimit`], `set_dump_limit`: [`Error::DumpLimitExceeded`]);
+//! notifications kept while a request waits are bounded in bytes
+//! ([`DEFAULT_NOTIFICATION_QUEUE_LIMIT`], `set_notification_queue_limit`), past which they are
+//! dropped and reported like a kernel queue overflow ([`Error::NotificationsLost`]); an
+//! overflow of the kernel's queue that took a reply with it is [`Error::ReplyLost`].
+//!
 //! ```
 //! use nlspec_rt::{ctrl, GenlSocket, Request};
 //!
