@@ -31,6 +31,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 type R = Result<(), String>;
+/// A case of the suite.
+type CaseFn = fn() -> R;
 /// A named check run on a fresh client.
 type Check = (&'static str, Box<dyn FnOnce(&mut Client) -> R>);
 /// (counter, old-counter, key) of an incr reply.
@@ -1510,7 +1512,7 @@ fn smoke() -> i32 {
 }
 
 /// The privilege and resource-limit cases, also runnable alone (`only NAME...`).
-const LATER_CASES: [(&str, fn() -> R); 4] = [
+const LATER_CASES: [(&str, CaseFn); 4] = [
     ("userns-privilege", userns_privilege),
     ("dump-limit-typed", dump_limit),
     ("reply-larger-than-buffer", reply_larger_than_buffer),
