@@ -855,19 +855,18 @@ fn qdiscs_match_tc() {
 
         // A do: the root qdisc of nlq1, by its handle. The kernel answers a qdisc get by
         // sending the qdisc to the tc group and, only with NLM_F_ECHO, to the asker too
-        // (sch_api.c, qdisc_get_notify): without it the ACK comes alone. The echoed copy is
-        // the skb that was multicast first, so it arrives tagged with the tc group
-        // (NETLINK_PKTINFO) and the socket files it as a notification, not as the reply.
+        // (sch_api.c, qdisc_get_notify): without it the ACK comes alone (NoReply; this socket
+        // is not subscribed, so nothing is queued either). The echoed copy is the skb that
+        // was multicast, so it arrives tagged with the tc group; it carries our port id and
+        // the request's sequence number, and the request asked for the echo, so the socket
+        // takes it as the reply (core.rs, `is_echo`).
         let get = tc::GetqdiscRequest::new(root(index("nlq1"), 2 << 16));
         assert!(matches!(c.getqdisc(&get).unwrap_err(), Error::NoReply));
-        assert!(matches!(c.getqdisc(&get.nlm_flags(nlspec_rt::msg::NLM_F_ECHO)).unwrap_err(), Error::NoReply));
-        match c.recv_notification_timeout(Duration::ZERO).unwrap().expect("the echoed qdisc") {
-            tc::Notification::Newqdisc(r) => {
-                assert_eq!((r.kind(), r.header.handle), (Some("pfifo"), 2 << 16));
-                assert!(matches!(r.options_msg(), Some(Ok(tc::TcaOptionsMsg::Pfifo(tc::TcFifoQopt { limit: 77 })))));
-            }
-            other => panic!("{other:?}"),
-        }
+        let r = c.getqdisc(&get.nlm_flags(nlspec_rt::msg::NLM_F_ECHO)).unwrap();
+        assert_eq!(r.msg.msg_type(), tc::cmd::GETQDISC_REPLY);
+        assert_eq!((r.kind(), r.header.handle, r.header.ifindex), (Some("pfifo"), 2 << 16, index("nlq1")));
+        assert!(matches!(r.options_msg(), Some(Ok(tc::TcaOptionsMsg::Pfifo(tc::TcFifoQopt { limit: 77 })))));
+        assert!(c.recv_notification_timeout(Duration::ZERO).unwrap().is_none(), "the echo was also queued");
 
         // delqdisc: tc no longer shows the tbf.
         c.delqdisc(&tc::DelqdiscRequest::new(root(index("nlq0"), 1 << 16))).unwrap();

@@ -11,7 +11,7 @@ use crate::attr::AttrWriter;
 use crate::error::{parse_done_msg_warn, parse_error_msg_warn, Error, RequestContext, Warning};
 use crate::msg::{
     finish_message, nlmsg_align, start_message, start_nl_message, GenlMsg, NlMsg, NlRequest, RecvInfo, Request,
-    GENL_HDRLEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    GENL_HDRLEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_ECHO, NLM_F_REQUEST,
 };
 use crate::schema::AttrSet;
 
@@ -576,7 +576,7 @@ impl Core {
         if info.full_len > info.len {
             return Err(Error::Truncated { len: info.full_len, buffer: info.len });
         }
-        if info.group != 0 {
+        if info.group != 0 && !(slot != Slot::Notif && info.sender == 0 && self.is_echo(slot, info.len)) {
             if slot == Slot::Notif {
                 return Ok(Class::Multicast(info.len, info.group));
             }
@@ -602,6 +602,49 @@ impl Core {
             self.rx_pos = 0;
         }
         Ok(Class::Kernel(info.len))
+    }
+
+    /// Whether the group-tagged datagram of `len` bytes in `slot` is the echo the request in
+    /// `tx` asked for, i.e. its reply.
+    ///
+    /// A request with `NLM_F_ECHO` is answered by `nlmsg_notify(..., report = 1)`: the kernel
+    /// multicasts the message to the group *excluding the asker's port*, then unicasts the
+    /// same skb to the asker. That skb still carries the group as its destination, so it
+    /// arrives tagged with it (`NETLINK_PKTINFO`), though it is the one and only copy the
+    /// asker gets, stamped with the asker's port id and the request's sequence number. (The
+    /// qdisc get of rtnetlink answers only this way: `qdisc_get_notify`.) So: with
+    /// `NLM_F_ECHO` set on the request, a message carrying our port id and the request's
+    /// sequence number is the reply even if group-tagged.
+    ///
+    /// Without `NLM_F_ECHO` the same port id and sequence number do *not* make a reply: a
+    /// socket subscribed to the group receives, as a notification, the multicast its own
+    /// request caused (`report = 0` excludes no one), stamped with its port id and that
+    /// request's sequence number, next to the ACK. That stays a notification.
+    ///
+    /// Every message of the datagram must match (a multicast datagram holds one message).
+    fn is_echo(&self, slot: Slot, len: usize) -> bool {
+        if self.tx.len() < 16 {
+            return false;
+        }
+        let flags = u16::from_ne_bytes([self.tx[6], self.tx[7]]);
+        let seq = u32::from_ne_bytes([self.tx[8], self.tx[9], self.tx[10], self.tx[11]]);
+        if flags & NLM_F_ECHO == 0 {
+            return false;
+        }
+        let d = match slot {
+            Slot::Rx => &self.rx[..len],
+            Slot::Aux => &self.aux[..len],
+            Slot::Notif => return false,
+        };
+        let mut pos = 0;
+        while pos < d.len() {
+            let Ok(m) = NlMsg::parse(&d[pos..]) else { return false };
+            if m.hdr.seq != seq || m.hdr.pid != self.port {
+                return false;
+            }
+            pos += nlmsg_align(m.hdr.len as usize).min(d.len() - pos);
+        }
+        pos > 0
     }
 
     /// Interpret a kernel datagram of `len` bytes in the request's current slot.
@@ -921,6 +964,47 @@ mod tests {
             assert_eq!(GenlMsg::parse(&c.notif[a..b], 0).unwrap().cmd(), want);
         }
         assert!(c.notif_step().is_none());
+    }
+
+    /// A group-tagged message with our port id (1 here) and the request's sequence number:
+    /// the reply when the request asked for `NLM_F_ECHO` (the kernel's `nlmsg_notify` with
+    /// `report` unicasts the multicast skb, group tag and all, to the asker and leaves the
+    /// asker out of the multicast); a notification otherwise (the asker, subscribed, gets the
+    /// multicast its own request caused, with its port id and sequence number).
+    #[test]
+    fn echo_is_the_reply_only_when_asked_for() {
+        use crate::msg::{NLM_F_ECHO, NLM_F_ACK};
+        // With NLM_F_ECHO.
+        let mut c = Core::new(1);
+        let seq = c.build(&Request::new(0x20, 1, 1), NLM_F_ACK | NLM_F_ECHO, |_| {}).unwrap();
+        let mut st = ReqState { seq, reply: None, want_reply: true };
+        // An unrelated notification (another sequence number) is still queued.
+        assert!(matches!(deliver(&mut c, Slot::Rx, &genl(seq.wrapping_add(5), 0, 9), 3), Class::Skip));
+        // A group-tagged message from another port with our sequence number: queued.
+        let mut other = genl(seq, 0, 8);
+        other[12..16].copy_from_slice(&2u32.to_ne_bytes());
+        assert!(matches!(deliver(&mut c, Slot::Rx, &other, 3), Class::Skip));
+        // The echo: group-tagged, our port, our sequence number: the reply.
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &genl(seq, 0, 5), 3) else { panic!("echo filed away") };
+        assert!(c.request_step(&mut st, len).is_none());
+        let (a, b) = st.reply.unwrap();
+        assert_eq!(GenlMsg::parse(&c.rx[a..b], 0).unwrap().cmd(), 5);
+        let Class::Kernel(len) = deliver(&mut c, Slot::Aux, &err(seq, 0), 0) else { panic!() };
+        assert!(matches!(c.request_step(&mut st, len), Some(Ok(()))));
+        assert_eq!(c.queued_notifications(), 2);
+        // On the notification receiver, the same message is a notification as always.
+        assert!(matches!(deliver(&mut c, Slot::Notif, &genl(seq, 0, 5), 3), Class::Multicast(_, 3)));
+
+        // Without NLM_F_ECHO: the same message is a notification, the request gets NoReply.
+        let mut c = Core::new(1);
+        let seq = request(&mut c);
+        let mut st = ReqState { seq, reply: None, want_reply: true };
+        assert!(matches!(deliver(&mut c, Slot::Rx, &genl(seq, 0, 5), 3), Class::Skip));
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &err(seq, 0), 0) else { panic!() };
+        assert!(matches!(c.request_step(&mut st, len), Some(Err(Error::NoReply))));
+        assert_eq!(c.queued_notifications(), 1);
+        let (a, b, g) = c.notif_step().unwrap().unwrap();
+        assert_eq!((g, GenlMsg::parse(&c.notif[a..b], 0).unwrap().cmd()), (3, 5));
     }
 
     #[test]
