@@ -11,7 +11,8 @@ use crate::attr::AttrWriter;
 use crate::error::{parse_done_msg_warn, parse_error_msg_warn, Error, RequestContext, Warning};
 use crate::msg::{
     finish_message, nlmsg_align, start_message, start_nl_message, GenlMsg, NlMsg, NlRequest, RecvInfo, Request,
-    GENL_HDRLEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_ECHO, NLM_F_REQUEST,
+    GENL_HDRLEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_ECHO,
+    NLM_F_REQUEST,
 };
 use crate::schema::AttrSet;
 
@@ -973,7 +974,7 @@ mod tests {
     /// multicast its own request caused, with its port id and sequence number).
     #[test]
     fn echo_is_the_reply_only_when_asked_for() {
-        use crate::msg::{NLM_F_ECHO, NLM_F_ACK};
+        use crate::msg::{NLM_F_ACK, NLM_F_ECHO};
         // With NLM_F_ECHO.
         let mut c = Core::new(1);
         let seq = c.build(&Request::new(0x20, 1, 1), NLM_F_ACK | NLM_F_ECHO, |_| {}).unwrap();
