@@ -10,6 +10,8 @@
 //!   separate processes);
 //! - `chat-peer`: print `PORT <port id>`, wait for a chat message, answer its sender, exit;
 //! - `as-nobody`: the unprivileged cases (the suite runs itself this way as uid/gid 65534);
+//! - `userns <parent-ns>`: root in a new user namespace that owns a new network namespace (the
+//!   suite runs itself this way under busybox `unshare -r -n`, passing its `/proc/self/ns/net`);
 //! - `hold <dir>`: hold a subscribed socket across the guest script's unload and reload (files
 //!   in `<dir>` synchronise the two), with its own cases.
 
@@ -405,6 +407,52 @@ fn as_nobody() -> i32 {
     }
 }
 
+/// Root in a new user namespace owning a new network namespace. The protocol is created in
+/// every network namespace (`netns: true`), so it is there; the admin-perm message type needs
+/// CAP_NET_ADMIN in the initial user namespace (`netlink_capable`): EPERM; the others work.
+fn userns(parent_net: &str) -> i32 {
+    case("userns-in-new-namespaces", || {
+        let net = std::fs::read_link("/proc/self/ns/net").map_err(|e| e.to_string())?;
+        let uid_map = std::fs::read_to_string("/proc/self/uid_map").map_err(|e| e.to_string())?;
+        eq("uid_map", uid_map.split_whitespace().collect::<Vec<_>>(), vec!["0", "0", "1"])?;
+        ensure(net.to_string_lossy() != parent_net, || format!("still in the suite's netns {net:?}"))
+    });
+    case("userns-admin-op-eperm", || {
+        let mut c = client()?;
+        let r = c.set_period(&SetPeriodRequest::new(hdr(0, 0)).period_ms(200)).map(|_| ());
+        rejected("set-period as root of a user namespace", r, EPERM, None, None)
+    });
+    case("userns-echo-in-own-netns", || {
+        let mut c = client()?;
+        let r = c.echo(&EchoRequest::new(hdr(2, 2)).payload(b"userns")).map_err(|e| e.to_string())?;
+        eq("payload", r.payload(), Some(&b"userns"[..]))
+    });
+    if FAILED.load(Ordering::SeqCst) == 0 {
+        0
+    } else {
+        1
+    }
+}
+
+/// Runs [`userns`] under busybox `unshare -r -n` and passes its case lines through.
+fn in_userns() -> R {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let net = std::fs::read_link("/proc/self/ns/net").map_err(|e| e.to_string())?;
+    let out = Command::new("unshare")
+        .args(["-r", "-n", "--"])
+        .arg(exe)
+        .arg("userns")
+        .arg(net)
+        .output()
+        .map_err(|e| format!("unshare: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    ensure(out.status.success(), || {
+        format!("userns run failed: {} {}", out.status, String::from_utf8_lossy(&out.stderr).trim())
+    })?;
+    ensure(text.matches("NLSPEC-CASE PASS").count() == 3, || "userns run reported too few cases".into())
+}
+
 fn unprivileged() -> R {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out =
@@ -430,6 +478,7 @@ fn suite() -> i32 {
         eq("period", r.period_ms(), Some(100))
     });
     case("unprivileged", unprivileged);
+    case("userns", in_userns);
     if FAILED.load(Ordering::SeqCst) == 0 {
         0
     } else {
@@ -514,6 +563,7 @@ fn main() {
         }
         Some("chat-peer") => chat_peer(),
         Some("as-nobody") => as_nobody(),
+        Some("userns") => userns(args.get(1).map(String::as_str).unwrap_or("")),
         Some("hold") => hold(args.get(1).map(String::as_str).unwrap_or("/tmp/hold")),
         Some(other) => {
             eprintln!("nlbus-vmtest: unknown mode {other}");
