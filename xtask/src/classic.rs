@@ -29,6 +29,8 @@ const EXPECTED_CASES: &[&str] = &[
     "unknown-message-type",
     "message-too-short-for-header",
     "set-period-as-root",
+    "netns-echo",
+    "netns-broadcast",
     "unprivileged-is-nobody",
     "unprivileged-admin-op-eperm",
     "unprivileged-echo-allowed",
@@ -75,6 +77,9 @@ dmesg | grep -q 'nlbus: protocol 25 created' || fail module-load-message "no cre
 
 nlbus-vmtest suite; rc=$?
 [ $rc -le 1 ] || fail suite-run "nlbus-vmtest suite died (rc=$rc)"
+# The protocol exists in every network namespace (pernet operations), new ones included.
+unshare -n nlbus-vmtest netns; rc=$?
+[ $rc -le 1 ] || fail netns-run "unshare -n nlbus-vmtest netns failed (rc=$rc)"
 
 D=/tmp/hold; rm -rf $D; mkdir -p $D
 nlbus-vmtest hold $D & holder=$!

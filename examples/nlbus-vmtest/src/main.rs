@@ -12,6 +12,8 @@
 //! - `as-nobody`: the unprivileged cases (the suite runs itself this way as uid/gid 65534);
 //! - `userns <parent-ns>`: root in a new user namespace that owns a new network namespace (the
 //!   suite runs itself this way under busybox `unshare -r -n`, passing its `/proc/self/ns/net`);
+//! - `netns`: echo and a tick inside the network namespace it runs in (the guest script starts
+//!   it with `unshare -n`: the protocol exists in every namespace, broadcasts reach them all);
 //! - `hold <dir>`: hold a subscribed socket across the guest script's unload and reload (files
 //!   in `<dir>` synchronise the two), with its own cases.
 
@@ -551,6 +553,31 @@ fn hold(dir: &str) -> i32 {
     }
 }
 
+/// Run in a fresh network namespace: the module created a unit there too.
+fn in_netns() -> i32 {
+    case("netns-echo", || {
+        let netns = std::fs::read_link("/proc/self/ns/net").map_err(|e| e.to_string())?;
+        let init = std::fs::read_link("/proc/1/ns/net").map_err(|e| e.to_string())?;
+        ensure(netns != init, || format!("not in a namespace of its own ({})", netns.display()))?;
+        let mut c = client()?;
+        let r = c.echo(&EchoRequest::new(hdr(9, 9)).payload(b"in a netns")).map_err(|e| e.to_string())?;
+        eq("payload", r.payload(), Some(&b"in a netns"[..]))
+    });
+    case("netns-broadcast", || {
+        let mut c = client()?;
+        c.subscribe(Group::Ticks).map_err(|e| e.to_string())?;
+        match c.recv_notification_timeout(Duration::from_secs(30)).map_err(|e| e.to_string())? {
+            Some(Notification::Tick(_)) => Ok(()),
+            _ => Err("no tick within 30 s in the namespace".into()),
+        }
+    });
+    if FAILED.load(Ordering::SeqCst) == 0 {
+        0
+    } else {
+        1
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rc = match args.first().map(String::as_str) {
@@ -564,6 +591,7 @@ fn main() {
         Some("chat-peer") => chat_peer(),
         Some("as-nobody") => as_nobody(),
         Some("userns") => userns(args.get(1).map(String::as_str).unwrap_or("")),
+        Some("netns") => in_netns(),
         Some("hold") => hold(args.get(1).map(String::as_str).unwrap_or("/tmp/hold")),
         Some(other) => {
             eprintln!("nlbus-vmtest: unknown mode {other}");
