@@ -5,7 +5,8 @@
 //! `genl_register_family`; a family the kernel already has is refused with EEXIST — EBUSY as
 //! 7.x's module loader reports it —, and so is a netlink-raw protocol the kernel serves itself
 //! (its unit already has a kernel socket: EBUSY), which counts as a clean refusal), failing on
-//! any other error or a kernel WARNING/BUG.
+//! any other error or any detector report (KASAN, lockdep, atomic sleep, kmemleak after the
+//! unloads, a kernel WARNING/BUG: [`detect::detector_reports`]).
 //!
 //! The specs are read at run time from Debian's `/usr/src/linux-source-{6.12,7.3}.tar.xz` into a
 //! temporary directory (nothing is committed); identical files of both versions count once.
@@ -22,7 +23,7 @@ use nlspec_codegen::emit::kernel::{generate, KernelOptions};
 use nlspec_codegen::emit::write_files;
 
 use crate::util::{self, note, Result};
-use crate::{err, kernel, kmod, vm};
+use crate::{detect, err, kernel, kmod, vm};
 
 const SOURCES: &[&str] = &["6.12", "7.3"];
 const PROTOCOLS: &[&str] = &["genetlink", "genetlink-c", "genetlink-legacy", "netlink-raw"];
@@ -186,17 +187,18 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
                  if [ $rc = 0 ]; then rmmod {modname} 2>&1 || echo \"NLSPEC-KMOD {label} rmmod-failed\"; fi\n"
             ));
         }
-        script.push_str("dmesg | grep -E 'WARNING:|BUG:|Oops' && echo NLSPEC-KMOD-DMESG-BAD; true\n");
         let spec = vm::VmSpec {
             bzimage: kd.bzimage(),
             kos,
             bins: vec![],
             command: script,
-            timeout: std::time::Duration::from_secs(300),
+            timeout: std::time::Duration::from_secs(900),
         };
         let (mut loaded, mut exists, mut total) = (0, 0, 0);
-        let mut bad_dmesg = false;
+        let mut console = String::new();
         let outcome = vm::run(&spec, |line| {
+            console.push_str(line);
+            console.push('\n');
             if let Some(rest) = line.strip_prefix("NLSPEC-KMOD ") {
                 let mut it = rest.splitn(3, ' ');
                 let (label, rc, msg) = (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""));
@@ -220,17 +222,15 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
                         failures.push((label.to_string(), format!("insmod: {msg}")));
                     }
                 }
-            } else if line.contains("NLSPEC-KMOD-DMESG-BAD") {
-                bad_dmesg = true;
-            } else if line.contains("WARNING:") || line.contains("BUG:") {
-                println!("dmesg: {line}");
             }
         })?;
         if !matches!(outcome, vm::VmOutcome::Done(_)) {
             failures.push(("boot".into(), "the guest did not finish".into()));
         }
-        if bad_dmesg {
-            failures.push(("boot".into(), "kernel WARNING/BUG while loading modules".into()));
+        let reports = detect::detector_reports(&kd.version, &console);
+        println!("detectors: {} report(s) (KASAN, lockdep, atomic sleep, kmemleak, kernel warnings)", reports.len());
+        if !reports.is_empty() {
+            failures.push(("boot".into(), detect::describe(&reports)));
         }
         println!("\nloaded in {}: {loaded} registered and unloaded, {exists} refused with EEXIST/EBUSY (family built into the kernel), {} failed, of {total}", kd.version, total - loaded - exists);
     }
@@ -245,7 +245,9 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
     }
     eprintln!("\n{} module(s) failed:", failures.len());
     for (label, e) in &failures {
-        eprintln!("--- {label}\n{}", util::tail(e, 25));
+        // A detector report is shown whole (its title is at the top); a build error by its tail.
+        let shown = if label == "boot" { e.clone() } else { util::tail(e, 25) };
+        eprintln!("--- {label}\n{shown}");
     }
     Ok(1)
 }

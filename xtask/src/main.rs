@@ -5,6 +5,7 @@
 mod args;
 mod classic;
 mod cycles;
+mod detect;
 mod genbench;
 mod generate;
 mod kernel;
@@ -57,9 +58,12 @@ tasks:
                                        boot kernel V in qemu (TCG; NLSPEC_KVM=1 for KVM) with the
                                        modules in /lib/modules and binaries in /bin, run COMMAND
                                        as root; exit code = COMMAND's; 124 on timeout,
-                                       125 if the guest died without finishing (panic)
+                                       125 if the guest died without finishing (panic),
+                                       123 if COMMAND exited 0 but a detector reported
   vm-test                              deps, both kernels, the suites in each (nlkv, proof,
-                                       kfuzz: a short in-guest fuzzing pass); PASS/FAIL per case
+                                       classic, kfuzz: a short in-guest fuzzing pass,
+                                       detectors); PASS/FAIL per case; any KASAN, lockdep,
+                                       atomic-sleep, kmemleak or kernel-warning report fails
   vm-fuzz [--kernel V]... [--seconds N] [--only FAMILY] [--seed N]
                                        the in-guest fuzzer (kernel/fuzz) against the nlkv module
                                        and every upstream genetlink spec's module, N s (60) each,
@@ -82,7 +86,7 @@ NLSPEC_VM_KERNELS=6.12 limits vm-test to some kernels.
 ";
 
 /// The suites `vm-test` runs in each kernel.
-const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE, classic::SUITE, kfuzz::SUITE];
+const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE, classic::SUITE, kfuzz::SUITE, detect::SUITE];
 
 fn main() {
     let mut argv: Vec<String> = std::env::args().skip(1).collect();
@@ -221,7 +225,7 @@ fn cmd_vm_run(mut a: Args) -> Result<i32> {
         command: vm::command_from_words(&a.rest),
         timeout: Duration::from_secs(timeout),
     };
-    vm::run_cli(&spec)
+    vm::run_cli(&spec, &kd.version)
 }
 
 /// The README's test command: the drift check and the source gates (fmt-check, clippy, tidy),

@@ -1,11 +1,12 @@
 //! `cargo xtask vm-smoke`: a self-test of the VM infrastructure alone, independent of the
 //! generated-module suite. For each kernel: build `xtask/testdata/hello` (a minimal Rust module)
 //! and the static `nlspec-guest-smoke` binary, boot, insmod/rmmod the module, run the binary
-//! (generic netlink answers; dropping to uid 1000 works).
+//! (generic netlink answers; dropping to uid 1000 works), and no detector report
+//! ([`detect::detector_reports`]).
 
 use crate::util::{self, note, Result};
 use crate::vm::{self, VmOutcome, VmSpec};
-use crate::{kernel, kmod, static_build};
+use crate::{detect, kernel, kmod, static_build};
 use std::time::{Duration, Instant};
 
 const SCRIPT: &str = r#"
@@ -59,6 +60,11 @@ pub fn vm_smoke() -> Result<i32> {
                     }
                 }
             })?;
+            let reports = detect::detector_reports(version, &console);
+            lines.push(match detect::reports_case(version, &reports) {
+                c if c.failure.is_none() => (true, c.name),
+                c => (false, format!("{}: {}", c.name, c.failure.unwrap_or_default())),
+            });
             match outcome {
                 VmOutcome::Done(0) => Ok(()),
                 VmOutcome::Done(rc) => Err(crate::err!("guest rc={rc}; console:\n{}", util::tail(&console, 20))),

@@ -5,6 +5,7 @@
 //! qemu runs with `-no-reboot` so that ends it. No marker before qemu exits (a panic: `panic=-1`)
 //! or before the timeout is a failure.
 
+use crate::detect;
 use crate::err;
 use crate::util::{self, note, Context, Result};
 use std::io::{BufRead, BufReader};
@@ -50,19 +51,48 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null || chmod 1777 /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up || echo "nlspec-init: warning: could not bring up lo"
 cd /root
 echo "nlspec-init: running /nlspec-cmd.sh (modules in {ko})"
 sh /nlspec-cmd.sh
 rc=$?
+cd /
+# Detectors (xtask/src/detect.rs reads what follows): kmemleak reports only objects older than
+# 5 s whose contents did not change between two scans, so scan, wait, scan again, then print the
+# report file; then the whole kernel log (suites keep it off the console with `dmesg -n 1`).
+if [ -e {kmemleak} ]; then
+    if echo scan > {kmemleak} && sleep 5 && echo scan > {kmemleak}; then
+        sed 's/^/{leak_prefix}/' {kmemleak}
+    else
+        echo "{leak_error}writing scan to {kmemleak} failed (kmemleak disabled? see the kernel log)"
+    fi
+else
+    echo "{leak_error}{kmemleak} is missing (kernel without DEBUG_KMEMLEAK, or no debugfs)"
+fi
+echo "{klog_begin}"
+dmesg
+echo "{klog_end}"
 sync
 echo "{marker}$rc"
 reboot -f
 "#,
         ko = GUEST_KO_DIR,
-        marker = DONE_MARKER
+        marker = DONE_MARKER,
+        kmemleak = KMEMLEAK_FILE,
+        leak_prefix = detect::KMEMLEAK_PREFIX,
+        leak_error = detect::KMEMLEAK_ERROR,
+        klog_begin = KLOG_BEGIN,
+        klog_end = KLOG_END,
     )
 }
+
+/// kmemleak's control and report file in the guest (debugfs is mounted by /init).
+const KMEMLEAK_FILE: &str = "/sys/kernel/debug/kmemleak";
+/// Around the kernel log /init prints after the command (for a person reading the log; the
+/// scanner needs no section: it reads every timestamped kernel line once).
+const KLOG_BEGIN: &str = "nlspec-init: kernel log follows";
+const KLOG_END: &str = "nlspec-init: end of kernel log";
 
 /// Turns the words after `--` into a script: a single word is taken as shell text, several
 /// words are quoted and joined as one command line.
@@ -199,12 +229,15 @@ fn boot(spec: &VmSpec, initrd: &Path, on_line: &mut impl FnMut(&str)) -> Result<
     } else {
         cmd.args(["-accel", "tcg"]);
     }
-    cmd.args(["-m", "512M", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"])
+    // Two vCPUs, so concurrent clients run in parallel; 2 GiB for KASAN's shadow (1/8 of memory)
+    // and quarantine. kasan_multi_shot: every KASAN report, not only the first of the boot;
+    // log_buf_len: the whole kernel log of a suite fits (the detectors read it at the end).
+    cmd.args(["-smp", "2", "-m", "2G", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"])
         .arg("-kernel")
         .arg(&spec.bzimage)
         .arg("-initrd")
         .arg(initrd)
-        .args(["-append", "console=ttyS0 panic=-1 rdinit=/init"])
+        .args(["-append", "console=ttyS0 panic=-1 rdinit=/init kasan_multi_shot log_buf_len=8M"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -292,9 +325,14 @@ pub const EXIT_TIMEOUT: i32 = 124;
 /// vm-run's exit code when qemu ended without the marker (kernel panic, oops, init died).
 pub const EXIT_NO_MARKER: i32 = 125;
 
+/// vm-run's exit code when the command exited 0 but a detector reported (KASAN, lockdep, atomic
+/// sleep, kmemleak, a kernel warning: [`detect::detector_reports`]).
+pub const EXIT_REPORTS: i32 = 123;
+
 /// `vm-run` as a command: streams the console to stdout, returns the guest's exit code, or
-/// [`EXIT_TIMEOUT`] / [`EXIT_NO_MARKER`] with an error on stderr.
-pub fn run_cli(spec: &VmSpec) -> Result<i32> {
+/// [`EXIT_TIMEOUT`] / [`EXIT_NO_MARKER`] with an error on stderr; a detector report on a kernel
+/// of version `version` is printed on stderr and turns a 0 into [`EXIT_REPORTS`].
+pub fn run_cli(spec: &VmSpec, version: &str) -> Result<i32> {
     note(format!(
         "booting {} ({} module(s), {} binary(ies), timeout {} s, {})",
         spec.bzimage.display(),
@@ -304,12 +342,21 @@ pub fn run_cli(spec: &VmSpec) -> Result<i32> {
         if std::env::var("NLSPEC_KVM").as_deref() == Ok("1") { "KVM" } else { "TCG" }
     ));
     let started = Instant::now();
-    let outcome = run(spec, |line| println!("{line}"))?;
+    let mut console = String::new();
+    let outcome = run(spec, |line| {
+        println!("{line}");
+        console.push_str(line);
+        console.push('\n');
+    })?;
     let secs = started.elapsed().as_secs_f64();
+    let reports = detect::detector_reports(version, &console);
+    for r in &reports {
+        eprintln!("xtask vm-run: detector report: {r}");
+    }
     match outcome {
         VmOutcome::Done(rc) => {
-            note(format!("guest command exited with rc={rc} after {secs:.1} s"));
-            Ok(rc)
+            note(format!("guest command exited with rc={rc} after {secs:.1} s; {} detector report(s)", reports.len()));
+            Ok(if rc == 0 && !reports.is_empty() { EXIT_REPORTS } else { rc })
         }
         VmOutcome::NoMarker(msg) => {
             eprintln!("xtask vm-run: error: {msg}");

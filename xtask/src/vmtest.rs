@@ -10,6 +10,7 @@
 //! Guest protocol: test programs in the guest print `NLSPEC-CASE PASS <case>` or
 //! `NLSPEC-CASE FAIL <case>: <why>` on stdout (the serial console); [`run_guest`] collects them.
 
+use crate::detect;
 use crate::kernel::{self, KernelDir};
 use crate::kmod;
 use crate::util::{self, note, Result};
@@ -329,9 +330,8 @@ exit 0
 "#;
 
 /// Boots `kd` with the modules and binaries, runs `script`, and turns the guest's
-/// `NLSPEC-CASE` lines into results. The whole console goes to
-/// `target/vm-test/<suite>-<version>.log` (and live to stderr with NLSPEC_VM_VERBOSE=1). A boot
-/// that fails, times out, exits non-zero or reports no case adds a failing `vm` case.
+/// `NLSPEC-CASE` lines into results, plus a `kernel-detectors` case: no KASAN, lockdep,
+/// atomic-sleep, kmemleak or kernel-warning report on the console ([`detect::detector_reports`]).
 pub fn run_guest(
     kd: &KernelDir,
     suite: &str,
@@ -340,6 +340,23 @@ pub fn run_guest(
     script: &str,
     timeout: Duration,
 ) -> Result<Vec<CaseResult>> {
+    let (mut cases, console) = boot_guest(kd, suite, kos, bins, script, timeout)?;
+    let reports = detect::detector_reports(&kd.version, &console);
+    cases.push(detect::reports_case(&kd.version, &reports));
+    Ok(cases)
+}
+
+/// [`run_guest`] without the detector case; also returns the console text. The whole console
+/// goes to `target/vm-test/<suite>-<version>.log` (and live to stderr with NLSPEC_VM_VERBOSE=1).
+/// A boot that fails, times out, exits non-zero or reports no case adds a failing `vm` case.
+pub fn boot_guest(
+    kd: &KernelDir,
+    suite: &str,
+    kos: &[PathBuf],
+    bins: &[PathBuf],
+    script: &str,
+    timeout: Duration,
+) -> Result<(Vec<CaseResult>, String)> {
     let v = kd.version.as_str();
     let log_dir = util::workspace_root().join("target/vm-test");
     util::mkdir_p(&log_dir)?;
@@ -386,7 +403,7 @@ pub fn run_guest(
             cases.push(CaseResult::fail(v, "vm", format!("timed out after {} s; {}", timeout.as_secs(), show_tail())))
         }
     }
-    Ok(cases)
+    Ok((cases, console))
 }
 
 #[cfg(test)]
