@@ -5,8 +5,11 @@
 //!
 //! Every VM boot ends the same way (vm.rs's /init): after the command, kmemleak is scanned twice
 //! 5 s apart and its report file printed (each line prefixed [`KMEMLEAK_PREFIX`]), then the
-//! whole kernel log (`dmesg`). Kernel lines carry their printk timestamp (`[   12.345678] ...`),
-//! so a line seen twice (live on the console and again in the dump) is read once. Every suite
+//! whole kernel log (`dmesg`) between [`KLOG_BEGIN`] and [`KLOG_END`]. When that dump is there,
+//! the kernel's reports are read from it alone (complete and in order, even the parts the suites
+//! keep off the live console with `dmesg -n 1`, which a detector's report turns back on); when
+//! the boot did not get that far (panic, timeout), from the kernel lines on the console (those
+//! carrying a printk timestamp, `[   12.345678] ...`). Every suite
 //! (nlkv, proof, detectors, vm-smoke, kmod-corpus --boot, vm-run) runs the same scanner; a report
 //! fails the suite and is shown.
 
@@ -14,7 +17,6 @@ use crate::kernel::KernelDir;
 use crate::kmod;
 use crate::util::{note, Result};
 use crate::vmtest::{self, CaseResult, Suite};
-use std::collections::HashSet;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,9 @@ pub const KMEMLEAK_PREFIX: &str = "nlspec-kmemleak: ";
 /// Prefix of the line /init prints when kmemleak cannot be scanned (a detector that cannot run
 /// is a failure, never a silent pass).
 pub const KMEMLEAK_ERROR: &str = "nlspec-kmemleak-error: ";
+/// The lines /init prints around the kernel log it dumps at the end of every boot.
+pub const KLOG_BEGIN: &str = "nlspec-init: kernel log follows";
+pub const KLOG_END: &str = "nlspec-init: end of kernel log";
 /// Kernel-log line (written to /dev/kmsg by a guest script) that starts a named section: the
 /// reports after it carry the name ([`Report::section`]).
 pub const SECTION_PREFIX: &str = "nlspec-section: ";
@@ -143,10 +148,9 @@ fn ends_report(detector: Detector, text: &str, len: usize) -> bool {
     }
 }
 
-/// A kernel-log line: `(the line from its timestamp on, the text after the timestamp)`. The
-/// timestamp must open the line (after a `<level>` prefix, if any): a case line quoting a kernel
-/// line is not one.
-fn kernel_line(line: &str) -> Option<(&str, &str)> {
+/// The text of a kernel-log line, after its timestamp. The timestamp must open the line (after
+/// a `<level>` prefix, if any): a case line quoting a kernel line is not one.
+fn kernel_line(line: &str) -> Option<&str> {
     let l = line.trim_start();
     let l = match l.strip_prefix('<') {
         Some(rest) => rest.split_once('>').map(|(_, r)| r)?,
@@ -159,7 +163,7 @@ fn kernel_line(line: &str) -> Option<(&str, &str)> {
     if !digits(secs) || !digits(micros) {
         return None;
     }
-    Some((l, text.strip_prefix(' ').unwrap_or(text)))
+    Some(text.strip_prefix(' ').unwrap_or(text))
 }
 
 /// The known kernel bug tolerated on 6.12 only: `lib/nlattr.c` `nla_get_range_unsigned` WARNs
@@ -183,11 +187,15 @@ fn known_kernel_bug(kernel_version: &str, r: &Report) -> bool {
 /// ([`known_kernel_bug`]) is left out, once.
 pub fn detector_reports(kernel_version: &str, console: &str) -> Vec<Report> {
     let mut reports = Vec::new();
-    let mut seen = HashSet::new();
+    // The kernel-log dump, when complete: the index of its first line and of its end marker.
+    let lines: Vec<&str> = console.lines().collect();
+    let dump = lines.iter().rposition(|l| l.trim_end() == KLOG_BEGIN).and_then(|b| {
+        lines[b..].iter().position(|l| l.trim_end() == KLOG_END).map(|e| (b + 1, b + e))
+    });
     let mut open: Option<Report> = None;
     let mut leak: Option<Report> = None;
     let mut section: Option<String> = None;
-    for line in console.lines() {
+    for (i, line) in lines.iter().enumerate() {
         if let Some(rest) = line.strip_prefix(KMEMLEAK_PREFIX) {
             if rest.starts_with("unreferenced object") {
                 reports.extend(leak.take());
@@ -204,10 +212,10 @@ pub fn detector_reports(kernel_version: &str, console: &str) -> Vec<Report> {
             reports.push(Report { detector: Detector::Kmemleak, section: None, lines: vec![what] });
             continue;
         }
-        let Some((stamped, text)) = kernel_line(line) else { continue };
-        if !seen.insert(stamped) {
-            continue; // printed live and again in the dump
+        if dump.is_some_and(|(from, to)| i < from || i >= to) {
+            continue; // a kernel line printed live: the dump has it too, in its place
         }
+        let Some(text) = kernel_line(line) else { continue };
         if let Some(name) = text.strip_prefix(SECTION_PREFIX) {
             reports.extend(open.take());
             section = Some(name.trim().to_string());
@@ -407,6 +415,8 @@ mod tests {
 [    0.000000] Linux version 6.12.95
 [    4.100000] Run /init as init process
 nlspec-init: running /nlspec-cmd.sh (modules in /lib/modules)
+[    5.100001] BUG: KASAN: slab-out-of-bounds in _RNvXCs_broken_oob+0x4a/0x90 [broken_oob]
+[    5.100002] Read of size 1 at addr ffff888012345611 by task insmod/90
 NLSPEC-CASE FAIL x: [    5.000000] WARNING: quoted by a case line, not a kernel line
 nlspec-kmemleak: unreferenced object 0xffff888012345600 (size 32):
 nlspec-kmemleak:   comm \"insmod\", pid 90, jiffies 4294672000

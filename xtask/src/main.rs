@@ -82,7 +82,8 @@ tasks:
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
 stream the guest console to stderr (it is always saved to target/vm-test/<suite>-<kernel>.log);
-NLSPEC_VM_KERNELS=6.12 limits vm-test to some kernels.
+NLSPEC_VM_KERNELS=6.12 limits vm-test to some kernels, NLSPEC_VM_SUITES=nlkv,detectors to some
+suites.
 ";
 
 /// The suites `vm-test` runs in each kernel.

@@ -45,7 +45,7 @@ pub fn vm_smoke() -> Result<i32> {
                 kos,
                 bins: vec![smoke.clone()],
                 command: SCRIPT.to_string(),
-                timeout: Duration::from_secs(60),
+                timeout: Duration::from_secs(120),
             };
             let mut console = String::new();
             let outcome = vm::run(&spec, |l| {

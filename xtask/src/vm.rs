@@ -62,7 +62,9 @@ cd /
 # 5 s whose contents did not change between two scans, so scan, wait, scan again, then print the
 # report file; then the whole kernel log (suites keep it off the console with `dmesg -n 1`).
 if [ -e {kmemleak} ]; then
+    t0=$(cut -d' ' -f1 /proc/uptime)
     if echo scan > {kmemleak} && sleep 5 && echo scan > {kmemleak}; then
+        echo "nlspec-init: kmemleak scanned twice ($t0 s -> $(cut -d' ' -f1 /proc/uptime) s uptime)"
         sed 's/^/{leak_prefix}/' {kmemleak}
     else
         echo "{leak_error}writing scan to {kmemleak} failed (kmemleak disabled? see the kernel log)"
@@ -82,17 +84,13 @@ reboot -f
         kmemleak = KMEMLEAK_FILE,
         leak_prefix = detect::KMEMLEAK_PREFIX,
         leak_error = detect::KMEMLEAK_ERROR,
-        klog_begin = KLOG_BEGIN,
-        klog_end = KLOG_END,
+        klog_begin = detect::KLOG_BEGIN,
+        klog_end = detect::KLOG_END,
     )
 }
 
 /// kmemleak's control and report file in the guest (debugfs is mounted by /init).
 const KMEMLEAK_FILE: &str = "/sys/kernel/debug/kmemleak";
-/// Around the kernel log /init prints after the command (for a person reading the log; the
-/// scanner needs no section: it reads every timestamped kernel line once).
-const KLOG_BEGIN: &str = "nlspec-init: kernel log follows";
-const KLOG_END: &str = "nlspec-init: end of kernel log";
 
 /// Turns the words after `--` into a script: a single word is taken as shell text, several
 /// words are quoted and joined as one command line.
@@ -232,7 +230,8 @@ fn boot(spec: &VmSpec, initrd: &Path, on_line: &mut impl FnMut(&str)) -> Result<
     // Two vCPUs, so concurrent clients run in parallel; 2 GiB for KASAN's shadow (1/8 of memory)
     // and quarantine. kasan_multi_shot: every KASAN report, not only the first of the boot;
     // log_buf_len: the whole kernel log of a suite fits (the detectors read it at the end).
-    cmd.args(["-smp", "2", "-m", "2G", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"])
+    let mem = std::env::var("NLSPEC_VM_MEM").unwrap_or_else(|_| "2G".into());
+    cmd.args(["-smp", "2", "-m", &mem, "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"])
         .arg("-kernel")
         .arg(&spec.bzimage)
         .arg("-initrd")
