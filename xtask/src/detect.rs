@@ -33,7 +33,7 @@ pub const KLOG_END: &str = "nlspec-init: end of kernel log";
 pub const SECTION_PREFIX: &str = "nlspec-section: ";
 
 /// Lines kept per report (the title, the call trace; the rest is in the console log).
-const REPORT_LINES: usize = 60;
+const REPORT_LINES: usize = 400;
 /// Lines shown per report in a failure.
 const SHOWN_LINES: usize = 30;
 
@@ -189,9 +189,10 @@ pub fn detector_reports(kernel_version: &str, console: &str) -> Vec<Report> {
     let mut reports = Vec::new();
     // The kernel-log dump, when complete: the index of its first line and of its end marker.
     let lines: Vec<&str> = console.lines().collect();
-    let dump = lines.iter().rposition(|l| l.trim_end() == KLOG_BEGIN).and_then(|b| {
-        lines[b..].iter().position(|l| l.trim_end() == KLOG_END).map(|e| (b + 1, b + e))
-    });
+    let dump = lines
+        .iter()
+        .rposition(|l| l.trim_end() == KLOG_BEGIN)
+        .and_then(|b| lines[b..].iter().position(|l| l.trim_end() == KLOG_END).map(|e| (b + 1, b + e)));
     let mut open: Option<Report> = None;
     let mut leak: Option<Report> = None;
     let mut section: Option<String> = None;
@@ -358,7 +359,7 @@ pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     let kos = kmod::build(kd, &dir)?;
     note(format!("[detectors {v}] {} broken modules built in {:.1} s", kos.len(), t.elapsed().as_secs_f64()));
     let (mut cases, console) =
-        vmtest::boot_guest(kd, "detectors", &kos, &[], &guest_script(), Duration::from_secs(240))?;
+        vmtest::boot_guest(kd, "detectors", &kos, &[], &guest_script(), Duration::from_secs(300))?;
     let loaded: Vec<String> = TRIGGERS.iter().map(|t| format!("load-unload-{}", t.module)).collect();
     vmtest::require_cases(v, &mut cases, &loaded.iter().map(String::as_str).collect::<Vec<_>>());
     let reports = detector_reports(v, &console);

@@ -50,7 +50,7 @@ pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     let client =
         static_build::build_crate(&Crate::Manifest(Path::new(CLIENT_MANIFEST)), "nlspecproof-client", &[], true)?;
     note(format!("[proof {v}] static nlspecproof-client ready in {:.1} s", t.elapsed().as_secs_f64()));
-    let mut cases = vmtest::run_guest(kd, "proof", &kos, &[client], GUEST_SCRIPT, Duration::from_secs(300))?;
+    let mut cases = vmtest::run_guest(kd, "proof", &kos, &[client], GUEST_SCRIPT, Duration::from_secs(600))?;
     vmtest::require_cases(v, &mut cases, EXPECTED_CASES);
     Ok(cases)
 }

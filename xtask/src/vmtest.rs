@@ -160,7 +160,8 @@ pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     let cli = crate::static_build::build("nlkv-cli", "nlkv", false)?;
     note(format!("[{}] static nlkv-vmtest and nlkv (CLI) ready in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
     // The debug kernels (KASAN, lockdep, kmemleak) under TCG run the suite in ~340 s on an idle
-    // 2-core host (7.3) and past 420 s when other builds compete: the bound is for hangs only.
+    // 2-core host (7.3) and past 420 s when other builds compete: the bound is for hangs only
+    // (the boot and the detector epilogue have their own allowance, vm::BOOT_AND_DETECTORS).
     let mut cases = run_guest(kd, "nlkv", &kos, &[bin, cli], GUEST_SCRIPT, Duration::from_secs(900))?;
     require_cases(&kd.version, &mut cases, EXPECTED_CASES);
     Ok(cases)
@@ -410,7 +411,8 @@ pub fn boot_guest(
             cases.push(CaseResult::fail(v, "vm", format!("{msg}\n(console log {})", log_path.display())))
         }
         VmOutcome::TimedOut => {
-            cases.push(CaseResult::fail(v, "vm", format!("timed out after {} s; {}", timeout.as_secs(), show_tail())))
+            let secs = (timeout + vm::BOOT_AND_DETECTORS).as_secs();
+            cases.push(CaseResult::fail(v, "vm", format!("timed out after {secs} s; {}", show_tail())))
         }
     }
     Ok((cases, console))
