@@ -6,6 +6,7 @@ mod args;
 mod classic;
 mod cycles;
 mod detect;
+mod detectors;
 mod genbench;
 mod generate;
 mod kernel;
@@ -87,7 +88,7 @@ suites.
 ";
 
 /// The suites `vm-test` runs in each kernel.
-const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE, classic::SUITE, kfuzz::SUITE, detect::SUITE];
+const VM_SUITES: &[vmtest::Suite] = &[vmtest::NLKV, proof::SUITE, classic::SUITE, kfuzz::SUITE, detectors::SUITE];
 
 fn main() {
     let mut argv: Vec<String> = std::env::args().skip(1).collect();

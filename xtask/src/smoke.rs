@@ -61,7 +61,7 @@ pub fn vm_smoke() -> Result<i32> {
                 }
             })?;
             let reports = detect::detector_reports(version, &console);
-            lines.push(match detect::reports_case(version, &reports) {
+            lines.push(match crate::vmtest::reports_case(version, &reports) {
                 c if c.failure.is_none() => (true, c.name),
                 c => (false, format!("{}: {}", c.name, c.failure.unwrap_or_default())),
             });

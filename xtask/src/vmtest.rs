@@ -340,6 +340,18 @@ else pass no-kernel-warnings; fi
 exit 0
 "#;
 
+/// A `kernel-detectors` case for a suite: passes when `reports` is empty.
+pub fn reports_case(kernel_version: &str, reports: &[detect::Report]) -> CaseResult {
+    if reports.is_empty() {
+        CaseResult::pass(
+            kernel_version,
+            "kernel-detectors: no KASAN, lockdep, atomic-sleep, kmemleak or kernel warning report",
+        )
+    } else {
+        CaseResult::fail(kernel_version, "kernel-detectors", detect::describe(reports))
+    }
+}
+
 /// Boots `kd` with the modules and binaries, runs `script`, and turns the guest's
 /// `NLSPEC-CASE` lines into results, plus a `kernel-detectors` case: no KASAN, lockdep,
 /// atomic-sleep, kmemleak or kernel-warning report on the console ([`detect::detector_reports`]).
@@ -353,7 +365,7 @@ pub fn run_guest(
 ) -> Result<Vec<CaseResult>> {
     let (mut cases, console) = boot_guest(kd, suite, kos, bins, script, timeout)?;
     let reports = detect::detector_reports(&kd.version, &console);
-    cases.push(detect::reports_case(&kd.version, &reports));
+    cases.push(reports_case(&kd.version, &reports));
     Ok(cases)
 }
 
