@@ -11,6 +11,12 @@
 //! output interface, destination prefix) into a checksum, and all checksums must agree before
 //! anything is timed. Allocations per dumped message are counted with a counting global
 //! allocator; then criterion times each dump.
+//!
+//! Two more groups time decoding alone (no socket, no kernel): the datagrams of one link dump
+//! and one route dump are captured once and decoded from memory, as `peers.rs` does for Generic
+//! Netlink: the generated views (`<Op>Reply::decode_msg`, every attribute validated), rust-netlink
+//! (`NetlinkMessage::<RouteNetlinkMessage>::deserialize`, every attribute into owned enums) and
+//! a libc-style hand walk reading only the fields above.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -22,7 +28,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 
-use nlspec_rt::msg::{nlmsg_align, NlMsgHdr, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP, NLM_F_REQUEST};
+use nlspec_rt::msg::{nlmsg_align, NlMsgHdr, NlMsgIter, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP, NLM_F_REQUEST};
+use nlspec_rt::typed_raw::DecodeMsg;
 use nlspec_rt_link as link;
 use nlspec_rt_route as route;
 
@@ -117,7 +124,18 @@ impl RawSock {
     }
 
     /// A dump of type `ty` with fixed header `hdr`; `f` reads each message's payload.
-    fn dump(&mut self, ty: u16, hdr: &[u8], mut f: impl FnMut(&[u8]) -> u64) -> Dump {
+    fn dump(&mut self, ty: u16, hdr: &[u8], f: impl FnMut(&[u8]) -> u64) -> Dump {
+        self.dump_keep(ty, hdr, f, None)
+    }
+
+    /// [`Self::dump`], copying every datagram into `keep` when given (capture for decode-only).
+    fn dump_keep(
+        &mut self,
+        ty: u16,
+        hdr: &[u8],
+        mut f: impl FnMut(&[u8]) -> u64,
+        mut keep: Option<&mut Vec<Vec<u8>>>,
+    ) -> Dump {
         let mut req = NlMsgHdr { len: (16 + hdr.len()) as u32, ty, flags: NLM_F_REQUEST | NLM_F_DUMP, seq: 1, pid: 0 }
             .to_bytes()
             .to_vec();
@@ -126,17 +144,40 @@ impl RawSock {
         let (mut sum, mut msgs) = (0, 0);
         loop {
             let n = self.recv();
-            let mut pos = 0;
-            while pos + 16 <= n {
-                let h = NlMsgHdr::parse(&self.buf[pos..n]).unwrap();
-                if h.ty == NLMSG_DONE || h.ty == NLMSG_ERROR {
-                    return (sum, msgs);
-                }
-                sum += f(&self.buf[pos + 16..pos + h.len as usize]);
-                msgs += 1;
-                pos += nlmsg_align(h.len as usize);
+            if let Some(k) = keep.as_mut() {
+                k.push(self.buf[..n].to_vec());
+            }
+            let (s, m, done) = walk_datagram(&self.buf[..n], &mut f);
+            sum += s;
+            msgs += m;
+            if done {
+                return (sum, msgs);
             }
         }
+    }
+}
+
+/// The `nlmsghdr` chain of one datagram walked by hand: `f` on each data message's payload.
+/// Returns (checksum, messages, whether the dump ended here).
+fn walk_datagram(d: &[u8], f: &mut impl FnMut(&[u8]) -> u64) -> (u64, u64, bool) {
+    let (mut sum, mut msgs, mut pos) = (0, 0, 0);
+    while pos + 16 <= d.len() {
+        let h = NlMsgHdr::parse(&d[pos..]).unwrap();
+        if h.ty == NLMSG_DONE || h.ty == NLMSG_ERROR {
+            return (sum, msgs, true);
+        }
+        sum += f(&d[pos + 16..pos + h.len as usize]);
+        msgs += 1;
+        pos += nlmsg_align(h.len as usize);
+    }
+    (sum, msgs, false)
+}
+
+impl RawSock {
+    fn capture(&mut self, ty: u16, hdr: &[u8]) -> Vec<Vec<u8>> {
+        let mut keep = Vec::new();
+        self.dump_keep(ty, hdr, |_| 0, Some(&mut keep));
+        keep
     }
 }
 
@@ -164,32 +205,82 @@ fn u32_of(p: &[u8]) -> u32 {
     u32::from_ne_bytes(p[..4].try_into().unwrap())
 }
 
+/// The hand walk of one link message's payload (`struct ifinfomsg`, then attributes).
+fn hand_link(p: &[u8]) -> u64 {
+    let index = i32::from_ne_bytes(p[4..8].try_into().unwrap());
+    let (mut mtu, mut name_len) = (0, 0);
+    walk(&p[16..], |ty, v| match ty {
+        3 => name_len = v.len() - 1,
+        4 => mtu = u32_of(v),
+        _ => {}
+    });
+    link_ck(index, mtu, name_len)
+}
+
+/// The hand walk of one route message's payload (`struct rtmsg`, then attributes).
+fn hand_route(p: &[u8]) -> u64 {
+    let (dst_len, mut table) = (p[1], p[4] as u32);
+    let (mut oif, mut dst): (u32, &[u8]) = (0, &[]);
+    walk(&p[12..], |ty, v| match ty {
+        1 => dst = v,
+        4 => oif = u32_of(v),
+        15 => table = u32_of(v),
+        _ => {}
+    });
+    route_ck(table, oif, dst, dst_len)
+}
+
+const ROUTE_REQ_HDR: [u8; 12] = [libc::AF_INET as u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
 fn floor_links(s: &mut RawSock) -> Dump {
-    s.dump(18, &[0; 16], |p| {
-        let index = i32::from_ne_bytes(p[4..8].try_into().unwrap());
-        let (mut mtu, mut name_len) = (0, 0);
-        walk(&p[16..], |ty, v| match ty {
-            3 => name_len = v.len() - 1,
-            4 => mtu = u32_of(v),
-            _ => {}
-        });
-        link_ck(index, mtu, name_len)
-    })
+    s.dump(18, &[0; 16], hand_link)
 }
 
 fn floor_routes(s: &mut RawSock) -> Dump {
-    let mut hdr = [0u8; 12];
-    hdr[0] = libc::AF_INET as u8;
-    s.dump(26, &hdr, |p| {
-        let (dst_len, mut table) = (p[1], p[4] as u32);
-        let (mut oif, mut dst): (u32, &[u8]) = (0, &[]);
-        walk(&p[12..], |ty, v| match ty {
-            1 => dst = v,
-            4 => oif = u32_of(v),
-            15 => table = u32_of(v),
-            _ => {}
-        });
-        route_ck(table, oif, dst, dst_len)
+    s.dump(26, &ROUTE_REQ_HDR, hand_route)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode only: captured datagrams, from memory.
+
+fn hand_decode(cap: &[Vec<u8>], mut f: impl FnMut(&[u8]) -> u64) -> Dump {
+    let (mut sum, mut msgs) = (0, 0);
+    for d in cap {
+        let (s, m, _) = walk_datagram(d, &mut f);
+        sum += s;
+        msgs += m;
+    }
+    (sum, msgs)
+}
+
+/// Every data message of the captured datagrams through `f` (nlspec-rt's `NlMsgIter`).
+fn nlspec_decode(cap: &[Vec<u8>], mut f: impl FnMut(&nlspec_rt::NlMsg<'_>) -> u64) -> Dump {
+    let (mut sum, mut msgs) = (0, 0);
+    for d in cap {
+        for m in NlMsgIter::new(d) {
+            let m = m.unwrap();
+            if m.hdr.ty == NLMSG_DONE {
+                break;
+            }
+            sum += f(&m);
+            msgs += 1;
+        }
+    }
+    (sum, msgs)
+}
+
+fn nlspec_decode_links(cap: &[Vec<u8>]) -> Dump {
+    nlspec_decode(cap, |m| {
+        let r = link::GetlinkReply::decode_msg(m).unwrap();
+        link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len))
+    })
+}
+
+fn nlspec_decode_routes(cap: &[Vec<u8>]) -> Dump {
+    nlspec_decode(cap, |m| {
+        let r = route::GetrouteReply::decode_msg(m).unwrap();
+        let table = r.table().unwrap_or(r.header.rtm_table.into());
+        route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len)
     })
 }
 
@@ -274,37 +365,70 @@ mod rust_netlink {
         }
 
         pub fn links(&mut self) -> Dump {
-            self.dump(RouteNetlinkMessage::GetLink(LinkMessage::default()), |m| {
-                let RouteNetlinkMessage::NewLink(l) = m else { return 0 };
-                let (mut mtu, mut name_len) = (0, 0);
-                for a in &l.attributes {
-                    match a {
-                        LinkAttribute::IfName(n) => name_len = n.len(),
-                        LinkAttribute::Mtu(v) => mtu = *v,
-                        _ => {}
-                    }
-                }
-                link_ck(l.header.index as i32, mtu, name_len)
-            })
+            self.dump(RouteNetlinkMessage::GetLink(LinkMessage::default()), link_of)
         }
 
         pub fn routes(&mut self) -> Dump {
             let mut req = RouteMessage::default();
             req.header.address_family = AddressFamily::Inet;
-            self.dump(RouteNetlinkMessage::GetRoute(req), |m| {
-                let RouteNetlinkMessage::NewRoute(r) = m else { return 0 };
-                let (mut table, mut oif, mut dst) = (r.header.table as u32, 0, Vec::new());
-                for a in &r.attributes {
-                    match a {
-                        RouteAttribute::Table(t) => table = *t,
-                        RouteAttribute::Oif(o) => oif = *o,
-                        RouteAttribute::Destination(RouteAddress::Inet(d)) => dst = d.octets().to_vec(),
-                        _ => {}
-                    }
-                }
-                route_ck(table, oif, &dst, r.header.destination_prefix_length)
-            })
+            self.dump(RouteNetlinkMessage::GetRoute(req), route_of)
         }
+    }
+
+    fn link_of(m: RouteNetlinkMessage) -> u64 {
+        let RouteNetlinkMessage::NewLink(l) = m else { return 0 };
+        let (mut mtu, mut name_len) = (0, 0);
+        for a in &l.attributes {
+            match a {
+                LinkAttribute::IfName(n) => name_len = n.len(),
+                LinkAttribute::Mtu(v) => mtu = *v,
+                _ => {}
+            }
+        }
+        link_ck(l.header.index as i32, mtu, name_len)
+    }
+
+    fn route_of(m: RouteNetlinkMessage) -> u64 {
+        let RouteNetlinkMessage::NewRoute(r) = m else { return 0 };
+        let (mut table, mut oif, mut dst) = (r.header.table as u32, 0, Vec::new());
+        for a in &r.attributes {
+            match a {
+                RouteAttribute::Table(t) => table = *t,
+                RouteAttribute::Oif(o) => oif = *o,
+                RouteAttribute::Destination(RouteAddress::Inet(d)) => dst = d.octets().to_vec(),
+                _ => {}
+            }
+        }
+        route_ck(table, oif, &dst, r.header.destination_prefix_length)
+    }
+
+    /// Every message of the captured datagrams deserialized, `f` on each data message.
+    fn decode(cap: &[Vec<u8>], f: fn(RouteNetlinkMessage) -> u64) -> Dump {
+        let (mut sum, mut msgs) = (0, 0);
+        for d in cap {
+            let mut pos = 0;
+            while pos < d.len() {
+                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&d[pos..]).unwrap();
+                pos += super::nlmsg_align(m.header.length as usize);
+                match m.payload {
+                    NetlinkPayload::Done(_) | NetlinkPayload::Error(_) => return (sum, msgs),
+                    NetlinkPayload::InnerMessage(r) => {
+                        sum += f(r);
+                        msgs += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (sum, msgs)
+    }
+
+    pub fn decode_links(cap: &[Vec<u8>]) -> Dump {
+        decode(cap, link_of)
+    }
+
+    pub fn decode_routes(cap: &[Vec<u8>]) -> Dump {
+        decode(cap, route_of)
     }
 }
 
@@ -372,12 +496,31 @@ fn main() {
     assert_eq!(rn.routes(), fr);
     eprintln!("namespace: {} links, {} IPv4 routes (all tables)", fl.1, fr.1);
 
+    // Decode only: one dump of each captured, then decoded from memory by all three; the
+    // checksums agree with the live dumps'.
+    let lcap = floor.capture(18, &[0; 16]);
+    let rcap = floor.capture(26, &ROUTE_REQ_HDR);
+    let size = |c: &[Vec<u8>]| (c.len(), c.iter().map(Vec::len).sum::<usize>());
+    eprintln!("captured: link dump {:?}, route dump {:?} (datagrams, bytes)", size(&lcap), size(&rcap));
+    assert_eq!(hand_decode(&lcap, hand_link), fl);
+    assert_eq!(nlspec_decode_links(&lcap), fl);
+    assert_eq!(rust_netlink::decode_links(&lcap), fl);
+    assert_eq!(hand_decode(&rcap, hand_route), fr);
+    assert_eq!(nlspec_decode_routes(&rcap), fr);
+    assert_eq!(rust_netlink::decode_routes(&rcap), fr);
+
     allocs_per_msg("link dump: libc floor", || floor_links(&mut floor));
     allocs_per_msg("link dump: nlspec rt-link", || nlspec_links(&mut lc));
     allocs_per_msg("link dump: rust-netlink", || rn.links());
     allocs_per_msg("route dump: libc floor", || floor_routes(&mut floor));
     allocs_per_msg("route dump: nlspec rt-route", || nlspec_routes(&mut rc));
     allocs_per_msg("route dump: rust-netlink", || rn.routes());
+    allocs_per_msg("link decode: hand walk", || hand_decode(&lcap, hand_link));
+    allocs_per_msg("link decode: nlspec rt-link", || nlspec_decode_links(&lcap));
+    allocs_per_msg("link decode: rust-netlink", || rust_netlink::decode_links(&lcap));
+    allocs_per_msg("route decode: hand walk", || hand_decode(&rcap, hand_route));
+    allocs_per_msg("route decode: nlspec rt-route", || nlspec_decode_routes(&rcap));
+    allocs_per_msg("route decode: rust-netlink", || rust_netlink::decode_routes(&rcap));
 
     let mut c = Criterion::default().configure_from_args().sample_size(20).measurement_time(Duration::from_secs(5));
     {
@@ -394,6 +537,22 @@ fn main() {
         g.bench_function("libc floor", |b| b.iter(|| black_box(floor_routes(&mut floor))));
         g.bench_function("nlspec rt-route", |b| b.iter(|| black_box(nlspec_routes(&mut rc))));
         g.bench_function("rust-netlink", |b| b.iter(|| black_box(rn.routes())));
+        g.finish();
+    }
+    {
+        let mut g = c.benchmark_group("link decode only (1001 links, captured)");
+        g.throughput(Throughput::Elements(fl.1));
+        g.bench_function("hand walk", |b| b.iter(|| black_box(hand_decode(&lcap, hand_link))));
+        g.bench_function("nlspec rt-link", |b| b.iter(|| black_box(nlspec_decode_links(&lcap))));
+        g.bench_function("rust-netlink", |b| b.iter(|| black_box(rust_netlink::decode_links(&lcap))));
+        g.finish();
+    }
+    {
+        let mut g = c.benchmark_group("route decode only (10000+ routes, captured)");
+        g.throughput(Throughput::Elements(fr.1));
+        g.bench_function("hand walk", |b| b.iter(|| black_box(hand_decode(&rcap, hand_route))));
+        g.bench_function("nlspec rt-route", |b| b.iter(|| black_box(nlspec_decode_routes(&rcap))));
+        g.bench_function("rust-netlink", |b| b.iter(|| black_box(rust_netlink::decode_routes(&rcap))));
         g.finish();
     }
     c.final_summary();
