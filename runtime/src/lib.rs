@@ -72,8 +72,13 @@ mod core;
 pub mod ctrl;
 pub mod display;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod msg;
 mod nlsocket;
+#[cfg(feature = "fuzzing")]
+mod record;
 pub mod schema;
 mod socket;
 mod sys;

@@ -55,7 +55,11 @@ pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -
 /// Receive one datagram into `slot` of `core` now (see [`recv_io`]) and classify it.
 pub(crate) fn recv_datagram(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> Result<Class, Error> {
     match recv_io(core, raw, slot, dontwait) {
-        Ok(info) => core.after_recv(slot, info),
+        Ok(info) => {
+            #[cfg(feature = "fuzzing")]
+            crate::record::recorded(core.buf_mut(slot), &info);
+            core.after_recv(slot, info)
+        }
         Err(e) => core.on_recv_error(slot, e).map(|()| Class::Skip),
     }
 }

@@ -2,6 +2,7 @@
 # Installs everything the nlspec tests need on a fresh Debian bookworm machine:
 # kernel sources (6.12 LTS, 7.3), the Rust-for-Linux toolchain (rustc-web + rust-src, clang/llvm 19,
 # bindgen-cli), qemu, busybox, iproute2 (genl) and the kernel's own YNL CLI dependencies.
+# cargo-fuzz (for `cargo xtask fuzz`).
 # Idempotent: a second run on a prepared machine is quick.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -73,5 +74,9 @@ fi
 BINDGEN="${CARGO_HOME:-$HOME/.cargo}/bin/bindgen"
 if ! [ -x "$BINDGEN" ] || ! "$BINDGEN" --version | grep -q '^bindgen 0\.7[1-9]'; then
   LIBCLANG_PATH=/usr/lib/llvm-19/lib cargo install --locked bindgen-cli --version 0.72.1
+fi
+# cargo-fuzz for `cargo xtask fuzz` (it runs on the stable toolchain with RUSTC_BOOTSTRAP=1).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install --locked cargo-fuzz
 fi
 echo "install-deps: ok"

@@ -7,6 +7,7 @@ mod classic;
 mod cycles;
 mod detect;
 mod detectors;
+mod fuzz;
 mod genbench;
 mod generate;
 mod kernel;
@@ -76,9 +77,14 @@ tasks:
   package-check                        cargo publish --dry-run of every published crate, cargo
                                        install of the CLI, and a generated client built outside
                                        the workspace on the packaged nlspec-rt (live nlctrl dump)
+  fuzz [--target T] [--seeds]          build the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer +
+                                       ASan) and run each for NLSPEC_FUZZ_SECONDS (default 10);
+                                       fails on any crash, leak, OOM or timeout; execs and
+                                       coverage per target. --seeds: re-record the seed corpora
+                                       and dictionaries from live traffic (FUZZING.md)
   test                                 deps, generate --check, fmt-check, clippy, tidy,
-                                       cargo test --workspace, package-check, vm-smoke, vm-test,
-                                       kmod-corpus
+                                       cargo test --workspace, package-check, fuzz (short pass),
+                                       vm-smoke, vm-test, kmod-corpus
                                        (the README's test command; CI runs it)
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
@@ -143,6 +149,12 @@ fn main() {
             let versions = a.values("--kernel")?;
             a.finish()?;
             proof::run(&versions)
+        })(args),
+        "fuzz" => (|mut a: Args| {
+            let target = a.opt("--target")?;
+            let seeds = a.flag("--seeds");
+            a.finish()?;
+            fuzz::fuzz(target, seeds)
         })(args),
         "test" => args.finish().and_then(|()| cmd_test()),
         "help" | "--help" | "-h" => {
@@ -270,6 +282,10 @@ fn cmd_test() -> Result<i32> {
     // The VM infrastructure on its own first, so a broken kernel/qemu setup is named as such;
     // the later stages run either way, and every failure is listed at the end.
     let mut failed = Vec::new();
+    // Every fuzz target for a short while (NLSPEC_FUZZ_SECONDS each; FUZZING.md has the long run).
+    if fuzz::fuzz(None, false)? != 0 {
+        failed.push("fuzz");
+    }
     if smoke::vm_smoke()? != 0 {
         failed.push("vm-smoke");
     }

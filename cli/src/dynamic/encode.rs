@@ -84,18 +84,33 @@ fn py_int(s: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
+/// Python's `bytes.fromhex`, which YNL decodes binary input with: pairs of hex digits, with
+/// ASCII whitespace (space, `\t`, `\n`, `\v`, `\f`, `\r`) allowed before, between and after
+/// the pairs but not inside one. Anything else (signs, `0x`, an odd digit) is refused, at its
+/// character position as Python reports it.
 fn from_hex(s: &str) -> R<Vec<u8>> {
-    let digits: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-    if digits.len() & 1 == 1 {
-        return Err(EncodeError::new(format!("{s:?} is not hex bytes (odd number of digits)")));
+    let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r');
+    let mut out = Vec::with_capacity(s.len() / 2);
+    let mut chars = s.chars().enumerate();
+    let bad = |pos: usize| {
+        EncodeError::new(format!(
+            "{s:?} is not hex bytes: non-hexadecimal number at position {pos} (pairs of hex digits, \
+             optionally separated by whitespace, e.g. \"0a1b\" or \"0a 1b\")"
+        ))
+    };
+    while let Some((i, c)) = chars.next() {
+        if space(c) {
+            continue;
+        }
+        let hi = c.to_digit(16).ok_or_else(|| bad(i))?;
+        let (j, lo) = match chars.next() {
+            Some((j, c)) => (j, c.to_digit(16)),
+            None => (i + 1, None),
+        };
+        let lo = lo.ok_or_else(|| bad(j))?;
+        out.push((hi << 4 | lo) as u8);
     }
-    digits
-        .chunks(2)
-        .map(|p| {
-            u8::from_str_radix(std::str::from_utf8(p).unwrap_or("zz"), 16)
-                .map_err(|_| EncodeError::new(format!("{s:?} is not hex bytes (e.g. \"0a1b\")")))
-        })
-        .collect()
+    Ok(out)
 }
 
 impl<'f> Encoder<'f> {
@@ -619,5 +634,40 @@ fn from_string_int(s: &str, h: DisplayHint) -> R<i128> {
             Ok(b.iter().fold(0i128, |acc, x| (acc << 8) | *x as i128))
         }
         _ => Err(EncodeError::new(format!("display hint {:?} cannot be parsed into an integer", h.as_str()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_hex;
+
+    /// `from_hex` accepts exactly what Python's `bytes.fromhex` accepts (YNL's binary input),
+    /// and refuses at the position Python names. Expected values are Python 3.11's.
+    #[test]
+    fn hex_input_is_bytes_fromhex() {
+        let ok: &[(&str, &[u8])] = &[
+            ("", &[]),
+            ("0a1b", &[0x0a, 0x1b]),
+            (" 0a 1b\t\n", &[0x0a, 0x1b]),
+            ("0A\u{b}1b\u{c}\r", &[0x0a, 0x1b]),
+            ("FFff", &[0xff, 0xff]),
+        ];
+        for (s, want) in ok {
+            assert_eq!(from_hex(s).unwrap(), *want, "{s:?}");
+        }
+        let bad: &[(&str, usize)] = &[
+            ("+f+f", 0),
+            ("0 a", 1),
+            ("abc", 3),
+            ("0x1f", 1),
+            ("\u{e9}0a", 0),
+            ("\u{a0}0a", 0),
+            ("-1", 0),
+            ("0a\u{3000}1b", 2),
+        ];
+        for (s, pos) in bad {
+            let e = from_hex(s).unwrap_err().to_string();
+            assert!(e.contains(&format!("at position {pos} ")), "{s:?}: {e}");
+        }
     }
 }

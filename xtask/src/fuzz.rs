@@ -1,0 +1,169 @@
+//! `cargo xtask fuzz`: builds the coverage-guided fuzz targets of `fuzz/` (cargo-fuzz layout,
+//! libFuzzer with AddressSanitizer; cargo-fuzz wants nightly flags, which the stable toolchain
+//! takes with `RUSTC_BOOTSTRAP=1`) and runs each for a bounded time, from its checked-in seed
+//! corpus and dictionary; fails if any target crashes, leaks, runs out of memory or times
+//! out. `--seeds` re-records the seed corpora and dictionaries from live traffic
+//! (`fuzz/tests/seeds.rs`). What each target covers: FUZZING.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::err;
+use crate::util::{self, note, Result};
+
+/// Every target, in the order they run.
+pub const TARGETS: &[&str] = &["rt_stream", "client_views", "cli_codec", "spec_text", "spec_model"];
+
+/// Seconds per target when `NLSPEC_FUZZ_SECONDS` is not set.
+const DEFAULT_SECONDS: u64 = 10;
+
+/// What one run printed.
+#[derive(Default)]
+struct Stats {
+    execs: u64,
+    cov: Option<u64>,
+    ft: Option<u64>,
+    corpus: Option<u64>,
+    pass_rate: Option<String>,
+}
+
+fn parse_stats(log: &str) -> Stats {
+    let mut s = Stats::default();
+    let num = |w: Option<&str>| w.and_then(|x| x.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok());
+    for line in log.lines() {
+        if let Some(v) = line.strip_prefix("stat::number_of_executed_units:") {
+            s.execs = v.trim().parse().unwrap_or(0);
+        }
+        if line.starts_with('#') && line.contains(" cov: ") {
+            let mut w = line.split_whitespace();
+            while let Some(x) = w.next() {
+                match x {
+                    "cov:" => s.cov = num(w.next()).or(s.cov),
+                    "ft:" => s.ft = num(w.next()).or(s.ft),
+                    "corp:" => s.corpus = w.next().and_then(|c| c.split('/').next()).and_then(|c| c.parse().ok()),
+                    _ => {}
+                }
+            }
+        }
+        if line.contains("reached the emitters") {
+            s.pass_rate = line.split_once(": ").map(|(_, r)| r.to_owned());
+        }
+    }
+    s
+}
+
+fn fuzz_dir() -> PathBuf {
+    util::workspace_root().join("fuzz")
+}
+
+/// `cargo fuzz` with the environment the targets build in.
+fn cargo_fuzz() -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut c = Command::new(cargo);
+    c.current_dir(fuzz_dir()).env("RUSTC_BOOTSTRAP", "1").arg("fuzz");
+    c
+}
+
+/// `cargo xtask fuzz [--target T] [--seeds]`.
+pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
+    if seeds {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        util::run_live(Command::new(cargo).current_dir(fuzz_dir()).args([
+            "test",
+            "--test",
+            "seeds",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ]))?;
+        note("seed corpora and dictionaries rewritten under fuzz/corpus and fuzz/dict");
+        return Ok(0);
+    }
+    let targets: Vec<&str> = match &target {
+        Some(t) => {
+            let t = TARGETS
+                .iter()
+                .find(|x| *x == t)
+                .ok_or_else(|| err!("unknown fuzz target `{t}` (targets: {})", TARGETS.join(", ")))?;
+            vec![*t]
+        }
+        None => TARGETS.to_vec(),
+    };
+    let secs: u64 = match std::env::var("NLSPEC_FUZZ_SECONDS") {
+        Ok(v) => v.parse().map_err(|_| err!("NLSPEC_FUZZ_SECONDS wants whole seconds, got `{v}`"))?,
+        Err(_) => DEFAULT_SECONDS,
+    };
+    let probe = cargo_fuzz().arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    if !probe.is_ok_and(|s| s.success()) {
+        return Err(err!("cargo-fuzz is missing: `cargo install cargo-fuzz` (`cargo xtask deps` installs it)"));
+    }
+    let t0 = Instant::now();
+    let mut build = cargo_fuzz();
+    build.arg("build");
+    if let Some(t) = &target {
+        build.arg(t);
+    }
+    util::run_live(&mut build)?;
+    note(format!("fuzz targets built in {:.0?}", t0.elapsed()));
+
+    let work = util::workspace_root().join("target").join("fuzz");
+    let mut failed = Vec::new();
+    let mut rows = Vec::new();
+    for t in &targets {
+        let corpus = work.join("corpus").join(t);
+        let artifacts = work.join("artifacts").join(t);
+        util::mkdir_p(&corpus)?;
+        util::mkdir_p(&artifacts)?;
+        let seeds = fuzz_dir().join("corpus").join(t);
+        let dict_name = if t.starts_with("spec_") { "spec" } else { t };
+        let dict = fuzz_dir().join("dict").join(format!("{dict_name}.dict"));
+        let mut c = cargo_fuzz();
+        c.args(["run", t]).arg(&corpus).arg(&seeds).arg("--");
+        c.arg(format!("-max_total_time={secs}"))
+            .arg("-timeout=20")
+            .arg("-rss_limit_mb=4096")
+            .arg("-print_final_stats=1")
+            .arg(format!("-artifact_prefix={}/", artifacts.display()));
+        if t.starts_with("spec_") {
+            c.arg("-max_len=65536");
+        }
+        if dict.exists() {
+            c.arg(format!("-dict={}", dict.display()));
+        }
+        let log_path = work.join(format!("{t}.log"));
+        let started = Instant::now();
+        note(format!("fuzz {t} for {secs}s (log: {})", log_path.display()));
+        let out =
+            c.stdout(Stdio::null()).stderr(Stdio::piped()).output().map_err(|e| err!("cargo fuzz run {t}: {e}"))?;
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        util::write(&log_path, &log)?;
+        let st = parse_stats(&log);
+        let ok = out.status.success();
+        if !ok {
+            eprintln!("{}", util::tail(&log, 40));
+            failed.push(*t);
+        }
+        rows.push(format!(
+            "{:<13} {:>12} execs {:>9.0}/s  cov {:>6}  ft {:>7}  corpus {:>6}  {}{}",
+            t,
+            st.execs,
+            st.execs as f64 / started.elapsed().as_secs_f64(),
+            st.cov.map_or("-".into(), |v| v.to_string()),
+            st.ft.map_or("-".into(), |v| v.to_string()),
+            st.corpus.map_or("-".into(), |v| v.to_string()),
+            if ok { "ok" } else { "FAILED (crash, leak, OOM or timeout: see the log and artifacts)" },
+            st.pass_rate.map_or(String::new(), |r| format!("  [{r}]")),
+        ));
+    }
+    println!("fuzz: {secs}s per target, {:.0?} in all", t0.elapsed());
+    for r in &rows {
+        println!("  {r}");
+    }
+    if failed.is_empty() {
+        Ok(0)
+    } else {
+        println!("fuzz: FAILED: {} (artifacts under {})", failed.join(", "), Path::new(&work).display());
+        Ok(1)
+    }
+}
