@@ -521,6 +521,45 @@ fn subscriber_gets_typed_notifications() {
     });
 }
 
+/// A subscribed socket's own change: without `NLM_F_ECHO` the kernel multicasts it to the group
+/// including us (a notification, stamped with our port id and the request's sequence number);
+/// with `NLM_F_ECHO` it leaves us out of the multicast and unicasts the group-tagged copy to us,
+/// which the socket takes as the request's reply (so nothing is queued), while another
+/// subscriber still gets the notification.
+#[test]
+fn own_change_notification_vs_echo() {
+    in_netns("own_change_notification_vs_echo", || {
+        let mut lc = link::Client::new().unwrap();
+        create_dummy(&mut lc, "nle0");
+        let idx = index_of(&mut lc, "nle0");
+        set_up(&mut lc, idx);
+        let mut me = addr::Client::new().unwrap();
+        me.subscribe(addr::Group::RtnlgrpIpv4Ifaddr).unwrap();
+        let mut other = addr::Client::new().unwrap();
+        other.subscribe(addr::Group::RtnlgrpIpv4Ifaddr).unwrap();
+        let hdr = addr::Ifaddrmsg { ifa_family: 2, ifa_prefixlen: 24, ifa_index: idx as u32, ..Default::default() };
+        let new_local = |c: &mut addr::Client, t: Duration| -> Option<String> {
+            match c.recv_notification_timeout(t).unwrap()? {
+                addr::Notification::Newaddr(m) => Some(ip_addr(m.local().unwrap())),
+                n => panic!("unexpected {n:?}"),
+            }
+        };
+
+        // Without NLM_F_ECHO: our own change comes back as a notification.
+        let a = Ipv4Addr::new(10, 13, 0, 1).octets();
+        me.newaddr(&addr::NewaddrRequest::new(hdr).create().local(&a).address(&a)).unwrap();
+        assert_eq!(new_local(&mut me, Duration::from_secs(5)).as_deref(), Some("10.13.0.1"));
+        assert_eq!(new_local(&mut other, Duration::from_secs(5)).as_deref(), Some("10.13.0.1"));
+
+        // With NLM_F_ECHO: the echo is the reply; nothing is queued on our socket.
+        let b = Ipv4Addr::new(10, 13, 0, 2).octets();
+        let req = addr::NewaddrRequest::new(hdr).create().local(&b).address(&b);
+        me.newaddr(&req.nlm_flags(nlspec_rt::msg::NLM_F_ECHO)).unwrap();
+        assert_eq!(new_local(&mut other, Duration::from_secs(5)).as_deref(), Some("10.13.0.2"));
+        assert_eq!(new_local(&mut me, Duration::from_millis(300)), None, "the echo was filed as a notification");
+    });
+}
+
 /// A rule of a dump as `ip -j -d rule show` prints it (iproute2's ip/iprule.c: the keys it
 /// writes for the header and attributes a rule has).
 fn rule_json(h: &rule::FibRuleHdr, a: &rule::RuleAttrsOwned) -> Value {
