@@ -153,7 +153,7 @@ fn run_plan(kd: &KernelDir, plan: &Plan<'_>) -> Result<Vec<CaseResult>> {
             (false, false) => plan.corpus_seconds + 20,
         })
         .sum();
-    let timeout = Duration::from_secs(240 + per * 3);
+    let timeout = Duration::from_secs(600 + per * 4);
     let mut got = vmtest::run_guest(kd, "kfuzz", &kos, &[bin], &script, timeout)?;
     cases.append(&mut got);
     let mut expected: Vec<String> = vec!["no-kernel-reports".into()];
@@ -240,10 +240,10 @@ fuzz_module() {
     wait $holder
 
     # the module still answers as the spec says
+    echo "kfuzz: $name: loading again"
     if insmod $ko; then
-        nlspec-kfuzz check --spec $spec --seed $SEED --case $name-after-reload > /tmp/kfuzz/$name-check.txt 2>&1
-        grep '^NLSPEC-CASE' /tmp/kfuzz/$name-check.txt || fail $name-after-reload "nlspec-kfuzz died: $(tail -n 3 /tmp/kfuzz/$name-check.txt | tr '\n' ' ')"
-        grep 'FAILURE' /tmp/kfuzz/$name-check.txt | head -n 5
+        echo "kfuzz: $name: loaded again, checking"
+        nlspec-kfuzz check --spec $spec --seed $SEED --case $name-after-reload 2>&1 | grep -v ' op \| boundary\| valid:'
         rmmod $mod || fail $name-after-reload "final rmmod failed"
     else
         fail $name-after-reload "second insmod failed"

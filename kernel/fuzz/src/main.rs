@@ -45,6 +45,9 @@ use wire::{ErrInfo, Msg};
 
 /// How long one exchange may take before it counts as a hang (TCG + KASAN is slow).
 const HANG: Duration = Duration::from_secs(20);
+/// Unanswered exchanges in a row after which a worker stops (the family or the kernel is stuck:
+/// going on would only multiply the timeout).
+const MAX_HANGS: u32 = 3;
 /// Failures printed in full per run.
 const SHOW_FAILURES: usize = 12;
 
@@ -279,6 +282,8 @@ struct Worker<'t, 'f> {
     seq: u32,
     buf: Vec<u8>,
     st: Stats,
+    /// Exchanges in a row the kernel did not finish: [`MAX_HANGS`] end the worker.
+    hangs: u32,
 }
 
 impl<'f> Worker<'_, 'f> {
@@ -308,6 +313,7 @@ impl<'f> Worker<'_, 'f> {
         let ans = match exchange(&self.sock, msg, seq, &mut self.buf) {
             Ok(a) => a,
             Err(e) => {
+                self.hangs += 1;
                 self.st.fail(format!("{label} ({kind}): {e}; request {}", hexdump(msg)));
                 // a fresh socket, so one stuck exchange does not fail every later one
                 if let Ok(s) = RawSock::open(HANG) {
@@ -316,6 +322,7 @@ impl<'f> Worker<'_, 'f> {
                 return None;
             }
         };
+        self.hangs = 0;
         let os = self.st.ops.entry(label.clone()).or_default();
         os.sent += 1;
         match &ans.end {
@@ -442,6 +449,9 @@ impl<'f> Worker<'_, 'f> {
     fn check_all(&mut self) {
         for fi in 0..self.t.forms.len() {
             for ci in 0..self.t.cases[fi].len() {
+                if self.hangs >= MAX_HANGS {
+                    return;
+                }
                 self.boundary(fi, ci);
             }
             self.valid(fi);
@@ -537,7 +547,8 @@ fn run(o: &Opts, fam: &Family) -> i32 {
             verdict(o, false, "cannot open a socket");
             return 2;
         };
-        let mut w = Worker { t: &t, sock, rng: Rng::new(seed), seq: 1, buf: Vec::new(), st: Stats::default() };
+        let mut w =
+            Worker { t: &t, sock, rng: Rng::new(seed), seq: 1, buf: Vec::new(), st: Stats::default(), hangs: 0 };
         w.check_all();
         total.merge(w.st);
     } else {
@@ -558,8 +569,9 @@ fn run(o: &Opts, fam: &Family) -> i32 {
                         seq: 1,
                         buf: Vec::new(),
                         st: Stats::default(),
+                        hangs: 0,
                     };
-                    while !stop.load(Ordering::Relaxed) {
+                    while !stop.load(Ordering::Relaxed) && w.hangs < MAX_HANGS {
                         if sent.fetch_add(1, Ordering::Relaxed) >= budget
                             || deadline.is_some_and(|d| Instant::now() >= d)
                         {
