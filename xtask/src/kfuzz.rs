@@ -9,9 +9,10 @@
 //! boot running [`guest_script`] over each module: load (a family the kernel already has is
 //! refused with EEXIST/EBUSY and skipped), fuzz for a bounded time, unload while another process
 //! holds sockets (subscribed, a dump half-read) and a second fuzzer hammers the family, load
-//! again and check every boundary case and op answers as the spec says, unload; at the end
-//! kmemleak is scanned and the kernel log must hold no report. Case names:
-//! `kfuzz/<family>-load`, `-fuzz`, `-unload`, `-hold`, `-after-reload`, and `no-kernel-reports`.
+//! again and check every boundary case and op answers as the spec says, unload; after the script
+//! /init scans kmemleak and dumps the kernel log, which the shared detector scanner reads (KASAN,
+//! lockdep, atomic sleep, kmemleak, warnings, RCU stalls). Case names: `kfuzz/<family>-load`,
+//! `-fuzz`, `-unload`, `-hold`, `-after-reload`, and `kernel-detectors`.
 //! The short pass gives corpus modules a quick cycle (load, fuzz, unload) to stay near a minute
 //! per kernel under TCG + KASAN; nlkv and vm-fuzz get the whole one.
 
@@ -156,7 +157,7 @@ fn run_plan(kd: &KernelDir, plan: &Plan<'_>) -> Result<Vec<CaseResult>> {
     let timeout = Duration::from_secs(600 + per * 4);
     let mut got = vmtest::run_guest(kd, "kfuzz", &kos, &[bin], &script, timeout)?;
     cases.append(&mut got);
-    let mut expected: Vec<String> = vec!["no-kernel-reports".into()];
+    let mut expected: Vec<String> = vec!["kernel-detectors".into()];
     for m in &modules {
         expected.push(format!("{}-load", m.name));
     }
@@ -171,7 +172,7 @@ fn run_plan(kd: &KernelDir, plan: &Plan<'_>) -> Result<Vec<CaseResult>> {
 }
 
 /// The guest side: the specs written to /tmp/kfuzz, then [`GUEST_FUNCTIONS`]' `fuzz_module` per
-/// module, then the kernel log and kmemleak.
+/// module.
 fn guest_script(modules: &[Module], plan: &Plan<'_>) -> String {
     let mut s = String::from(GUEST_FUNCTIONS);
     let _ = writeln!(s, "SEED={:#x}; HAMMER={}", plan.seed, plan.hammer_seconds);
@@ -197,10 +198,6 @@ loaded() { grep -q "^$1 " /proc/modules; }
 wait_file() { i=0; while [ ! -e "$1" ]; do i=$((i+1)); [ $i -gt 1200 ] && return 1; sleep 0.1; done; }
 dmesg -n 1
 mkdir -p /tmp/kfuzz
-if [ -d /sys/kernel/debug ] && mount -t debugfs none /sys/kernel/debug 2>/dev/null && [ -e /sys/kernel/debug/kmemleak ]; then
-    # the boot's own reports (if any) are not the fuzzer's
-    echo scan > /sys/kernel/debug/kmemleak; echo clear > /sys/kernel/debug/kmemleak
-fi
 
 # fuzz_module NAME MODNAME FILE SPEC SECONDS full|quick
 fuzz_module() {
@@ -251,28 +248,10 @@ fuzz_module() {
 }
 "#;
 
+/// The end of the script: kmemleak and the kernel log are read by vm.rs's /init after it, and
+/// scanned by the suites' shared detector scanner (`kernel-detectors` case of
+/// [`vmtest::run_guest`]).
 const GUEST_END: &str = r#"
-if [ -e /sys/kernel/debug/kmemleak ]; then
-    sleep 1; echo scan > /sys/kernel/debug/kmemleak; sleep 2; echo scan > /sys/kernel/debug/kmemleak
-    cat /sys/kernel/debug/kmemleak > /tmp/kfuzz/leaks.txt
-else
-    : > /tmp/kfuzz/leaks.txt
-fi
-# 6.12 WARNs once in nla_get_range_unsigned when an extended ACK carries the policy of an
-# integer validated by a function (a sparse enum): a kernel bug fixed by 7.3, tolerated alone.
-# Its whole report (through `---[ end trace`) is dropped before the scan.
-dmesg | awk '/WARNING:.*nla_get_range_unsigned/ { skip = 1 } skip && /---\[ end trace/ { skip = 0; next } !skip' \
-    | grep -E "WARNING|BUG:|Oops|Call Trace|Kernel panic|refcount_t|general protection|INFO: task|detected stalls|possible circular|inconsistent lock" \
-    > /tmp/kfuzz/warn.txt
-if [ -s /tmp/kfuzz/leaks.txt ]; then
-    fail no-kernel-reports "kmemleak: $(grep -m 3 -E 'unreferenced|backtrace|\[<' /tmp/kfuzz/leaks.txt | tr '\n' ' ')"; head -n 60 /tmp/kfuzz/leaks.txt
-elif grep -q . /tmp/kfuzz/warn.txt; then
-    fail no-kernel-reports "$(head -n 3 /tmp/kfuzz/warn.txt | tr '\n' ' ')"; dmesg | grep -v "invalid length" | tail -n 150
-elif dmesg | grep -q "nla_get_range_unsigned"; then
-    pass "no-kernel-reports (known: 6.12's policy-dump WARN for a validate-fn integer; kmemleak clean)"
-else
-    pass "no-kernel-reports (kmemleak $( [ -e /sys/kernel/debug/kmemleak ] && echo clean || echo absent))"
-fi
 exit 0
 "#;
 
