@@ -29,11 +29,19 @@ struct Trigger {
     expect: &'static str,
 }
 
-/// In load order. Lockdep turns itself off after its first report, and a KASAN report taints
+/// In load order. The leak goes first: on 7.3, 16 objects leaked after the lockdep, atomic-sleep
+/// and KASAN reports were not reported by kmemleak at all (leaked first, all 16 are; on 6.12 both
+/// orders work). Lockdep turns itself off after its first report, and a KASAN report taints
 /// the kernel in a way that turns lockdep off too, so lockdep goes first; the atomic-sleep
 /// check does not depend on lockdep; KASAN reports every bad access (`kasan_multi_shot` on the
 /// command line); kmemleak's report comes from the scan after the script.
 const TRIGGERS: &[Trigger] = &[
+    Trigger {
+        module: "broken_leak",
+        case: "kmemleak-leaked-allocation",
+        detector: Detector::Kmemleak,
+        expect: LEAK_MARKER,
+    },
     Trigger {
         module: "broken_lockdep",
         case: "lockdep-ab-ba-order",
@@ -57,12 +65,6 @@ const TRIGGERS: &[Trigger] = &[
         case: "kasan-use-after-free",
         detector: Detector::Kasan,
         expect: "BUG: KASAN: slab-use-after-free",
-    },
-    Trigger {
-        module: "broken_leak",
-        case: "kmemleak-leaked-allocation",
-        detector: Detector::Kmemleak,
-        expect: LEAK_MARKER,
     },
 ];
 
@@ -123,7 +125,12 @@ fn check_triggers(v: &str, reports: &[Report]) -> Vec<CaseResult> {
             Some(i) => {
                 // Every report of this detector in the trigger's section is the trigger's.
                 for (j, r) in reports.iter().enumerate() {
-                    if r.detector == t.detector && (r.section.as_deref() == Some(t.module) || j == i) {
+                    let ours = if t.detector == Detector::Kmemleak {
+                        r.lines.iter().any(|l| l.contains(t.expect))
+                    } else {
+                        r.section.as_deref() == Some(t.module)
+                    };
+                    if r.detector == t.detector && (ours || j == i) {
                         matched[j] = true;
                     }
                 }
