@@ -11,9 +11,7 @@
 //! valid bits of a bitfield32; integer payload widths. A string's `min-len` has no policy form
 //! (the handler's getter checks it), so it is not expected of validation.
 
-use nlspec_model::ir::{
-    Attr, AttrKind, AttrType, Bound, BoundSource, ByteOrder, DisplayHint, Family, MemberType, Op, SetId,
-};
+use nlspec_model::ir::{Attr, AttrKind, AttrType, Bound, ByteOrder, DisplayHint, Family, MemberType, Op, SetId};
 use serde_json::{Map, Value as J};
 
 use crate::rng::Rng;
@@ -86,14 +84,10 @@ pub fn int_limits(t: AttrType) -> (i128, i128) {
     }
 }
 
-/// A bound the module knows the number of (a const from a C header may be a placeholder in
-/// the spec model: the module uses the header's value).
-fn known(fam: &Family, b: Option<&Bound>) -> Option<i128> {
-    let b = b?;
-    match b.source {
-        BoundSource::Const(id) if fam.const_(id).header.is_some() => None,
-        _ => Some(b.value),
-    }
+/// A bound's number (a const from a C header included: the spec gives its value, and the
+/// generated policy is written with that number).
+fn known(_fam: &Family, b: Option<&Bound>) -> Option<i128> {
+    b.map(|b| b.value)
 }
 
 fn is_be(a: &Attr) -> bool {
