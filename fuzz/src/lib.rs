@@ -42,13 +42,13 @@ impl Counters {
         Counters { name, inputs: AtomicU64::new(0), emitted: AtomicU64::new(0) }
     }
 
-    /// Count one input; print the pass rate at every power of two (from 1024 on), in a line
+    /// Count one input; print the pass rate at every power of two (from 16 on), in a line
     /// `cargo xtask fuzz` reads.
     pub fn count(&self, r: Reached) {
         let n = self.inputs.fetch_add(1, Ordering::Relaxed) + 1;
         let e = self.emitted.fetch_add(u64::from(r == Reached::Emitted), Ordering::Relaxed)
             + u64::from(r == Reached::Emitted);
-        if n >= 1024 && n.is_power_of_two() {
+        if n >= 16 && n.is_power_of_two() {
             eprintln!(
                 "#{n} {}: {e} of {n} inputs reached the emitters ({:.1}%)",
                 self.name,

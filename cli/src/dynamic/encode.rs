@@ -458,6 +458,15 @@ impl<'f> Encoder<'f> {
         let en = self.fam.enum_(e);
         let names: Vec<&str> = en.entries.iter().map(|x| x.name.as_str()).collect();
         let one = |n: &str, flags: bool| -> R<i128> {
+            // What the decoder prints for a value without an entry (`Unknown(7)`, a bit number
+            // for flags) encodes back to that value: `nlspec`'s output is valid input.
+            let unknown =
+                n.strip_prefix("Unknown(").and_then(|r| r.strip_suffix(')')).and_then(|r| r.parse::<i128>().ok());
+            match unknown {
+                Some(b) if flags && (0..64).contains(&b) => return Ok(1i128 << b),
+                Some(v) if !flags => return Ok(v),
+                _ => {}
+            }
             let x = en.entry(n).ok_or_else(|| {
                 EncodeError::new(format!(
                     "{n:?} is not in {} {:?}; valid: {}",
@@ -640,6 +649,31 @@ fn from_string_int(s: &str, h: DisplayHint) -> R<i128> {
 #[cfg(test)]
 mod tests {
     use super::from_hex;
+
+    /// Found by the `cli_codec` fuzz target: a value without an enum entry decodes as
+    /// `Unknown(N)` (YNL's rendering), which the encoder refused, so decoded output was not
+    /// valid input. It encodes back to N now (a bit number for flags).
+    #[test]
+    fn unknown_enum_values_encode_back() {
+        let text = include_str!("../../../specs/rt-link.yaml");
+        let fam = nlspec_model::resolve_str("rt-link.yaml", text).unwrap();
+        let op = fam.ops.list.iter().find(|o| o.name == "getlink").unwrap();
+        let enc = super::Encoder::new(&fam);
+        let dec = crate::dynamic::Decoder::new(&fam);
+        let json = |t: &str| match serde_json::from_str(t).unwrap() {
+            serde_json::Value::Object(o) => o,
+            _ => unreachable!(),
+        };
+        for input in [r#"{"operstate": 7, "ifi-flags": 1048576}"#, r#"{"operstate": "up", "ifi-flags": ["up"]}"#] {
+            let (hdr, attrs) = enc.message(op.attribute_set, op.fixed_header, &json(input)).unwrap();
+            let text = dec.message(op.attribute_set, &attrs, op.fixed_header, &hdr).unwrap().to_json();
+            let again = enc.message(op.attribute_set, op.fixed_header, &json(&text)).unwrap();
+            assert_eq!(again, (hdr, attrs), "{input} decoded as {text}");
+        }
+        let (_, attrs) = enc.message(op.attribute_set, None, &json(r#"{"operstate": "Unknown(7)"}"#)).unwrap();
+        assert_eq!(&attrs[4..5], &[7]);
+        assert!(enc.message(op.attribute_set, None, &json(r#"{"operstate": "Unknown(x)"}"#)).is_err());
+    }
 
     /// `from_hex` accepts exactly what Python's `bytes.fromhex` accepts (YNL's binary input),
     /// and refuses at the position Python names. Expected values are Python 3.11's.
