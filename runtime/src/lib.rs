@@ -76,6 +76,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod msg;
+mod netns;
 mod nlsocket;
 #[cfg(feature = "fuzzing")]
 mod record;
@@ -96,6 +97,7 @@ pub use crate::core::{
 pub use crate::ctrl::FamilyInfo;
 pub use crate::error::{Error, MissingAttr, Policy, Warning};
 pub use crate::msg::{GenlMsg, NlMsg, NlRequest, OwnedGenlMsg, Request};
+pub use crate::netns::{Netns, NETNS_RUN_DIR};
 pub use crate::nlsocket::{NlDumpIter, NlSocket};
 pub use crate::schema::{AttrInfo, AttrSet, NestKind};
 pub use crate::socket::{BatchItem, BatchIter, DumpIter, GenlSocket, ReplyIter};

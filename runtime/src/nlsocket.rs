@@ -12,6 +12,7 @@ use crate::attr::AttrWriter;
 use crate::core::{Class, Core, DumpLimit, DumpRetry, DumpState, DumpStep, Notification, ReqState, Slot, SPILL_SIZE};
 use crate::error::{Error, Warning};
 use crate::msg::{NlMsg, NlRequest, RecvInfo, NLM_F_ACK, NLM_F_DUMP};
+use crate::netns::Netns;
 use crate::sys;
 
 thread_local! {
@@ -117,6 +118,26 @@ impl NlSocket {
 
     pub(crate) fn open_proto(protocol: libc::c_int) -> Result<Self, Error> {
         let (fd, port) = open_socket(protocol, false)?;
+        Ok(NlSocket { fd, core: Core::new(port) })
+    }
+
+    /// [`NlSocket::open`] inside the network namespace `netns` (needs `CAP_SYS_ADMIN` over it).
+    /// The socket stays in that namespace; the calling thread does not change namespace.
+    ///
+    /// ```no_run
+    /// # use nlspec_rt::{Netns, NlSocket};
+    /// // The namespace of `ip netns add blue`, through rtnetlink (protocol 0).
+    /// let sock = NlSocket::open_in(0, Netns::Named("blue"))?;
+    /// # Ok::<(), nlspec_rt::Error>(())
+    /// ```
+    pub fn open_in(protocol: u32, netns: Netns<'_>) -> Result<Self, Error> {
+        let protocol = libc::c_int::try_from(protocol)
+            .map_err(|_| Error::Io(std::io::Error::from(std::io::ErrorKind::InvalidInput)))?;
+        Self::open_proto_in(protocol, netns)
+    }
+
+    pub(crate) fn open_proto_in(protocol: libc::c_int, netns: Netns<'_>) -> Result<Self, Error> {
+        let (fd, port) = netns.enter_and(|| open_socket(protocol, false))?;
         Ok(NlSocket { fd, core: Core::new(port) })
     }
 

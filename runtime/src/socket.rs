@@ -49,6 +49,11 @@ impl GenlSocket {
         Ok(GenlSocket { sock: NlSocket::open_proto(libc::NETLINK_GENERIC)?, families: HashMap::new() })
     }
 
+    /// [`GenlSocket::new`] inside the network namespace `netns` (see [`NlSocket::open_in`]).
+    pub fn new_in(netns: crate::Netns<'_>) -> Result<Self, Error> {
+        Ok(GenlSocket { sock: NlSocket::open_proto_in(libc::NETLINK_GENERIC, netns)?, families: HashMap::new() })
+    }
+
     /// The socket's netlink port id.
     pub fn port_id(&self) -> u32 {
         self.sock.port_id()

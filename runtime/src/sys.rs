@@ -34,6 +34,19 @@ pub fn socket(protocol: libc::c_int, nonblocking: bool) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// Move the calling thread into the network namespace `ns` refers to (`setns(2)` with
+/// `CLONE_NEWNET`: only this thread moves; sockets it opens afterwards belong to that namespace
+/// for their whole life).
+pub fn setns_net(ns: RawFd) -> io::Result<()> {
+    // SAFETY: plain syscall with integer arguments; no memory is passed. A bad descriptor or a
+    // file that is not a network namespace is reported by the kernel as an error.
+    let rc = unsafe { libc::setns(ns, libc::CLONE_NEWNET) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 fn sockaddr(pid: u32, groups: u32) -> libc::sockaddr_nl {
     // SAFETY: sockaddr_nl is a plain C struct of integers (and padding); all-zero is valid.
     let mut sa: libc::sockaddr_nl = unsafe { mem::zeroed() };

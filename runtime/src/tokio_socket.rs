@@ -44,11 +44,26 @@ impl AsyncNlSocket {
         Self::open_proto(protocol)
     }
 
+    /// [`AsyncNlSocket::open`] inside the network namespace `netns` (see
+    /// [`crate::NlSocket::open_in`]).
+    pub fn open_in(protocol: u32, netns: crate::Netns<'_>) -> Result<Self, Error> {
+        let protocol =
+            libc::c_int::try_from(protocol).map_err(|_| Error::Io(io::Error::from(io::ErrorKind::InvalidInput)))?;
+        Self::open_proto_in(protocol, Some(netns))
+    }
+
     fn open_proto(protocol: libc::c_int) -> Result<Self, Error> {
+        Self::open_proto_in(protocol, None)
+    }
+
+    fn open_proto_in(protocol: libc::c_int, netns: Option<crate::Netns<'_>>) -> Result<Self, Error> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::Io(io::Error::other("an async netlink socket must be opened inside a tokio runtime")));
         }
-        let (fd, port) = open_socket(protocol, true)?;
+        let (fd, port) = match netns {
+            Some(ns) => ns.enter_and(|| open_socket(protocol, true))?,
+            None => open_socket(protocol, true)?,
+        };
         // SAFETY: `fd` is an open socket that the AsyncFd owns from here on; an OwnedFd's
         // `as_raw_fd` always returns the same descriptor and it stays open until the AsyncFd
         // (and with it the OwnedFd) is dropped.
@@ -325,6 +340,15 @@ impl AsyncGenlSocket {
     /// [`crate::GenlSocket::new`].
     pub fn new() -> Result<Self, Error> {
         Ok(AsyncGenlSocket { sock: AsyncNlSocket::open_proto(libc::NETLINK_GENERIC)?, families: HashMap::new() })
+    }
+
+    /// [`AsyncGenlSocket::new`] inside the network namespace `netns` (see
+    /// [`crate::NlSocket::open_in`]).
+    pub fn new_in(netns: crate::Netns<'_>) -> Result<Self, Error> {
+        Ok(AsyncGenlSocket {
+            sock: AsyncNlSocket::open_proto_in(libc::NETLINK_GENERIC, Some(netns))?,
+            families: HashMap::new(),
+        })
     }
 
     /// The socket's netlink port id.

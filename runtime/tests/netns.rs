@@ -427,3 +427,87 @@ fn notification_flood_during_a_dump_stays_bounded() {
         assert_eq!(address(&n.msg), addr(5000));
     });
 }
+
+/// A namespace that lives while the value does: `unshare --net sleep` (unshare execs sleep, so
+/// its pid's `ns/net` is the new namespace).
+struct ChildNetns(std::process::Child);
+
+impl ChildNetns {
+    fn new() -> ChildNetns {
+        let child = Command::new("unshare").args(["--net", "--", "sleep", "120"]).spawn().expect("unshare --net sleep");
+        let me = std::fs::read_link("/proc/self/ns/net").unwrap();
+        let path = format!("/proc/{}/ns/net", child.id());
+        // Wait until unshare has moved the child (its ns/net differs from ours).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read_link(&path).map_or(true, |l| l == me) {
+            assert!(Instant::now() < deadline, "unshare --net did not make a namespace");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        ChildNetns(child)
+    }
+    fn path(&self) -> std::path::PathBuf {
+        format!("/proc/{}/ns/net", self.0.id()).into()
+    }
+}
+
+impl Drop for ChildNetns {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Sockets opened in another namespace (by path, by descriptor; NlSocket, GenlSocket) act there
+/// and only there, and the opening thread stays where it was: an address added through the
+/// other namespace's socket is seen by its dump and by `ip` entered into it, not by a socket of
+/// the test's own namespace.
+#[test]
+fn sockets_open_in_a_chosen_namespace() {
+    in_netns("sockets_open_in_a_chosen_namespace", || {
+        use nlspec_rt::{GenlSocket, Netns};
+        let other = ChildNetns::new();
+        let path = other.path();
+        let mut there = NlSocket::open_in(NETLINK_ROUTE, Netns::Path(&path)).unwrap();
+        set_addr(&mut there, 77, true).unwrap();
+        let (in_other, _) = dump_addresses(&mut there, &mut |_| {}).unwrap();
+        assert!(in_other.contains(&addr(77)), "{in_other:?}");
+
+        // The same namespace by descriptor sees it too.
+        let file = std::fs::File::open(&path).unwrap();
+        let mut by_fd = NlSocket::open_in(NETLINK_ROUTE, Netns::Fd(std::os::fd::AsFd::as_fd(&file))).unwrap();
+        let (again, _) = dump_addresses(&mut by_fd, &mut |_| {}).unwrap();
+        assert_eq!(again, in_other);
+
+        // Our own namespace (this thread's) does not.
+        let mut here = NlSocket::open(NETLINK_ROUTE).unwrap();
+        let (in_ours, _) = dump_addresses(&mut here, &mut |_| {}).unwrap();
+        assert!(!in_ours.contains(&addr(77)), "{in_ours:?}");
+
+        // iproute2 entered into the namespace agrees.
+        let pid = other.0.id().to_string();
+        let out = Command::new("nsenter").args(["-t", &pid, "-n", "ip", "-j", "-4", "addr", "show"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("\"10.0.0.78\""),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+
+        // Generic Netlink in the other namespace resolves nlctrl there.
+        let mut genl = GenlSocket::new_in(Netns::Path(&path)).unwrap();
+        assert_eq!(genl.resolve_family("nlctrl").unwrap().id, 0x10);
+    });
+}
+
+/// Bad namespaces are errors naming what was asked for, never a socket in the wrong place.
+#[test]
+fn bad_namespaces_are_named_errors() {
+    use nlspec_rt::Netns;
+    let e = NlSocket::open_in(NETLINK_ROUTE, Netns::Named("a/b")).unwrap_err().to_string();
+    assert!(e.contains("`a/b` is not a network namespace name"), "{e}");
+    let e = NlSocket::open_in(NETLINK_ROUTE, Netns::Named("nlspec-no-such-netns")).unwrap_err().to_string();
+    assert!(e.contains("/var/run/netns/nlspec-no-such-netns"), "{e}");
+    // A file that is not a namespace: setns refuses it (EINVAL).
+    let e = NlSocket::open_in(NETLINK_ROUTE, Netns::Path(std::path::Path::new("/proc/self/status"))).unwrap_err();
+    assert!(e.to_string().contains("entering network namespace /proc/self/status"), "{e}");
+}
