@@ -371,10 +371,24 @@ impl<'f> Encoder<'f> {
         let array = a.sub_type.and_then(|t| int_type(t).map(|(w, s)| (t, w, s)));
         match (v, a.struct_, array) {
             (J::Null, ..) => Ok(Vec::new()),
-            (J::String(s), ..) => match a.display_hint {
-                Some(h) => from_string_bytes(s, h),
-                None => from_hex(s),
-            },
+            (J::String(s), st, _) => {
+                let b = match a.display_hint {
+                    Some(h) => from_string_bytes(s, h)?,
+                    None => from_hex(s)?,
+                };
+                // A struct given as bytes must hold the whole struct, or its decoder (the
+                // kernel's, and ours) would read past the end.
+                if let Some(size) = st.and_then(|st| self.fam.struct_(st).size) {
+                    if b.len() < size {
+                        let name = &self.fam.struct_(st.expect("size came from it")).name;
+                        return Err(EncodeError::new(format!(
+                            "struct {name} is {size} bytes, the hex string gives {}",
+                            b.len()
+                        )));
+                    }
+                }
+                Ok(b)
+            }
             (J::Object(o), Some(st), _) => self.struct_(st, o),
             (J::Array(items), _, Some((t, w, s))) => {
                 let mut p = Vec::new();
@@ -673,6 +687,32 @@ mod tests {
         let (_, attrs) = enc.message(op.attribute_set, None, &json(r#"{"operstate": "Unknown(7)"}"#)).unwrap();
         assert_eq!(&attrs[4..5], &[7]);
         assert!(enc.message(op.attribute_set, None, &json(r#"{"operstate": "Unknown(x)"}"#)).is_err());
+    }
+
+    /// A struct attribute given as a hex string must hold the whole struct: `"    "` (no bytes)
+    /// for nlkv's 16-byte `stats` encoded to an empty attribute that nothing could decode (found
+    /// by the cli_codec fuzz target). The whole struct, or more (a newer kernel's longer struct),
+    /// still encodes.
+    #[test]
+    fn struct_attributes_given_as_hex_hold_the_struct() {
+        let text = include_str!("../../../specs/nlkv.yaml");
+        let fam = nlspec_model::resolve_str("nlkv.yaml", text).unwrap();
+        let set = fam.ops.list.iter().find(|o| o.name == "get").unwrap().attribute_set;
+        let enc = super::Encoder::new(&fam);
+        let json = |t: &str| match serde_json::from_str(t).unwrap() {
+            serde_json::Value::Object(o) => o,
+            _ => unreachable!(),
+        };
+        for short in [r#"{"stats": "    "}"#, r#"{"stats": "00112233"}"#] {
+            let e = enc.message(set, None, &json(short)).unwrap_err().to_string();
+            assert!(e.contains("struct entry-stats is 16 bytes, the hex string gives"), "{short}: {e}");
+            assert!(e.contains("stats"), "{short}: the error names the attribute: {e}");
+        }
+        let whole = format!(r#"{{"stats": "{}"}}"#, "00".repeat(16));
+        let (_, attrs) = enc.message(set, None, &json(&whole)).unwrap();
+        assert_eq!(attrs.len(), 4 + 16);
+        let dec = crate::dynamic::Decoder::new(&fam);
+        dec.message(set, &attrs, None, &[]).unwrap();
     }
 
     /// `from_hex` accepts exactly what Python's `bytes.fromhex` accepts (YNL's binary input),
