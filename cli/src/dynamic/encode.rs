@@ -378,11 +378,11 @@ impl<'f> Encoder<'f> {
                 };
                 // A struct given as bytes must hold the whole struct, or its decoder (the
                 // kernel's, and ours) would read past the end.
-                if let Some(size) = st.and_then(|st| self.fam.struct_(st).size) {
-                    if b.len() < size {
-                        let name = &self.fam.struct_(st.expect("size came from it")).name;
+                if let Some(st) = st.map(|st| self.fam.struct_(st)) {
+                    if let Some(size) = st.size.filter(|&size| b.len() < size) {
                         return Err(EncodeError::new(format!(
-                            "struct {name} is {size} bytes, the hex string gives {}",
+                            "struct {} is {size} bytes, the hex string gives {}",
+                            st.name,
                             b.len()
                         )));
                     }
