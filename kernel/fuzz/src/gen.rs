@@ -492,9 +492,14 @@ fn attr_cases(fam: &Family, a: &Attr) -> Vec<(J, bool, bool, String)> {
         AttrKind::Binary if matches!(a.display_hint, None | Some(DisplayHint::Hex | DisplayHint::Fddi)) => {
             let (lo, hi) = binary_len_rule(fam, a);
             let bytes = |n: i128| J::String("ab".repeat(n as usize));
-            if (0..=4096).contains(&lo) {
+            // A struct attribute's value must hold the whole struct (the encoder refuses
+            // less): shorter cases are the struct cut on the wire.
+            let whole = a.struct_.and_then(|s| fam.struct_(s).size).map_or(0, |s| s as i128);
+            if (0..=4096).contains(&lo) && lo >= whole {
                 v.push((bytes(lo), false, false, "shortest allowed".into()));
-                if lo > 0 {
+                if lo > 0 && lo == whole {
+                    v.push((bytes(lo), true, true, "struct one byte too short".into()));
+                } else if lo > 0 {
                     v.push((bytes(lo - 1), true, false, "one byte too short".into()));
                 }
             }
