@@ -163,8 +163,8 @@ fn mutations() -> Vec<Mutation> {
         // Compatible changes.
         Mutation {
             name: "new attribute at the end",
-            find: "(dump start hook) and not yet ended (dump done hook).\n",
-            replace: "(dump start hook) and not yet ended (dump done hook).\n      -\n        name: brand-new\n        type: u64\n",
+            find: "doc: Number of a tick notification within its watch, from 1.\n",
+            replace: "doc: Number of a tick notification within its watch, from 1.\n      -\n        name: brand-new\n        type: u64\n",
             want: Compatible { warning: None },
         },
         Mutation {

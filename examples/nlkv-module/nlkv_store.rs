@@ -12,7 +12,9 @@
 //! so a dump spanning many skbs returns each entry once even when entries come and go). Entries
 //! whose ttl ran out are evicted when they are next looked at (`evict-ntf` on `audit`). Every
 //! change is multicast as `change-ntf` on `changes`, with the `change` attribute saying what
-//! happened.
+//! happened. A `watch` starts tick notifications sent by a kernel timer in atomic context:
+//! unicast to the watching socket (its namespace and port id kept in a [`nl::PortSlot`]) and
+//! multicast to `ticks` in its namespace when someone listens there.
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::init::InPlaceInit;
@@ -395,6 +397,66 @@ fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 /// The handlers.
 struct Kv;
 
+/// Period of the ticker while no watch runs.
+const IDLE_PERIOD_MS: u32 = 1000;
+
+/// The timer behind `watch`: runs from load to unload, idle between watches.
+static TICKER: nl::Ticker = nl::Ticker::new();
+/// The socket the running watch unicasts to.
+static WATCHER: nl::PortSlot = nl::PortSlot::new();
+/// Ticks the running watch has still to send (0: no watch).
+static TICKS_LEFT: AtomicU32 = AtomicU32::new(0);
+/// Number of the last tick sent in the running watch.
+static TICK_NO: AtomicU32 = AtomicU32::new(0);
+/// Ticks not sent (allocation failures, full receive buffers), reported on unload.
+static TICKS_LOST: AtomicU32 = AtomicU32::new(0);
+
+impl nl::TickerSpec for Kv {
+    const TICKER: &'static nl::Ticker = &TICKER;
+
+    /// Atomic (timer) context: everything here allocates with `Gfp::Atomic` and takes no lock
+    /// that sleeps.
+    fn tick() {
+        // Inside the watcher's read section, so a `watch` replacing the watcher (which waits
+        // for it) never sees a tick of the old watch reach the new watcher.
+        WATCHER.with(|net, port| {
+            let Ok(before) = TICKS_LEFT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            else {
+                return;
+            };
+            let left = before - 1;
+            let tick = TICK_NO.fetch_add(1, Ordering::AcqRel) + 1;
+            let period = TICKER.period_ms();
+            if left == 0 {
+                TICKER.set_period_ms(IDLE_PERIOD_MS);
+            }
+            match send_tick(net, port, tick, left, period) {
+                Ok(()) => {}
+                // The watching socket is gone: the watch ends.
+                Err(e) if e.errno() == nl::errno::ECONNREFUSED => TICKS_LEFT.store(0, Ordering::Release),
+                Err(_) => {
+                    TICKS_LOST.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+}
+
+/// One `tick-ntf`: to `ticks` in the watcher's namespace if anyone listens there, and to the
+/// watcher itself.
+fn send_tick(net: &nl::Net, port: u32, tick: u32, left: u32, period: u32) -> nl::Result {
+    let build = || -> nl::Result<TickNtf> {
+        let mut n = TickNtf::new_in(nl::Gfp::Atomic)?;
+        n.set_header(&hdr(0));
+        n.tick(tick).count(left).period_ms(period);
+        Ok(n)
+    };
+    if TickNtf::has_listeners(net) {
+        build()?.send_to(net)?;
+    }
+    build()?.unicast(net, port)
+}
+
 #[derive(Clone, Copy, Default)]
 struct DumpCursor {
     /// The next entry id to look at.
@@ -629,6 +691,19 @@ impl NlkvHandler for Kv {
         r.send()
     }
 
+    fn watch(req: &WatchRequest<'_>) -> nl::Result {
+        let count = req.require_count()?;
+        let period = req.require_period_ms()?;
+        // Stop the running watch; replacing the watcher waits for a tick in flight.
+        TICKS_LEFT.store(0, Ordering::Release);
+        WATCHER.set(req.raw().net(), req.raw().portid())?;
+        TICK_NO.store(0, Ordering::Release);
+        TICKER.set_period_ms(period);
+        TICKS_LEFT.store(count, Ordering::Release);
+        TICKER.rearm();
+        Ok(())
+    }
+
     fn clear(req: &ClearRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
         let removed = with_store(|s| {
@@ -653,9 +728,22 @@ impl NlkvHandler for Kv {
     }
 }
 
+/// Forgets the watcher (and its namespace reference) when dropped.
+struct ClearWatcher;
+
+impl Drop for ClearWatcher {
+    fn drop(&mut self) {
+        WATCHER.clear();
+    }
+}
+
 struct NlkvModule {
-    // Field order is drop order: the family goes first (no handler runs afterwards), then the store.
+    // Field order is drop order: the ticker stops first (no tick runs afterwards), then the
+    // family goes (no handler runs afterwards, so no `watch` stores a watcher again), then the
+    // watcher and the store.
+    _ticker: nl::TickerGuard,
     _registration: nl::Registration,
+    _watcher: ClearWatcher,
     _store: nl::GlobalGuard<Mutex<Store>>,
 }
 
@@ -663,13 +751,18 @@ impl kernel::Module for NlkvModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let store = STORE.install(KBox::pin_init(kernel::new_mutex!(Store::new()), GFP_KERNEL)?)?;
         let registration = register::<Kv>(module)?;
+        let ticker = nl::Ticker::start::<Kv>(IDLE_PERIOD_MS)?;
         pr_info!("family registered (id {})\n", FAMILY.id());
-        Ok(NlkvModule { _registration: registration, _store: store })
+        Ok(NlkvModule { _ticker: ticker, _registration: registration, _watcher: ClearWatcher, _store: store })
     }
 }
 
 impl Drop for NlkvModule {
     fn drop(&mut self) {
-        pr_info!("unloading after {} set requests\n", SETS.load(Ordering::Relaxed));
+        pr_info!(
+            "unloading after {} set requests ({} ticks lost)\n",
+            SETS.load(Ordering::Relaxed),
+            TICKS_LOST.load(Ordering::Relaxed)
+        );
     }
 }

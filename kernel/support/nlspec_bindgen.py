@@ -71,6 +71,9 @@ FUNCTIONS = [
     "nlspec_net_admin_capable", "nlspec_pernet_slot", "nlspec_broadcast_allns",
     "nlspec_broadcast_one",
     "nlspec_timer_setup", "nlspec_timer_arm_ms",
+    # kernel-initiated sends into a chosen namespace / to a stored port (static inline)
+    "genlmsg_multicast_netns", "nlspec_get_net", "nlspec_put_net",
+    "nlspec_rcu_read_lock", "nlspec_rcu_read_unlock",
 ]
 TYPES = [
     "genl_family", "genl_ops", "genl_split_ops", "genl_small_ops", "genl_info",

@@ -88,10 +88,11 @@ impl DumpLimit {
     }
 }
 
-/// A multicast message received on a subscribed group.
+/// A message the kernel sent on its own: a multicast on a subscribed group, or a unicast to
+/// this socket that answers no request (sequence number 0; `group` 0).
 #[derive(Debug, Clone, Copy)]
 pub struct Notification<'a> {
-    /// The multicast group id it was sent to.
+    /// The multicast group id it was sent to; 0 for a kernel-initiated unicast to this socket.
     pub group: u32,
     /// The message. Generic Netlink: decode it with [`Notification::genl`] (or [`NlMsg::genl`])
     /// and the family's fixed-header size; other protocols: its payload is the fixed header
@@ -577,7 +578,8 @@ impl Core {
         if info.full_len > info.len {
             return Err(Error::Truncated { len: info.full_len, buffer: info.len });
         }
-        if info.group != 0 && !(slot != Slot::Notif && info.sender == 0 && self.is_echo(slot, info.len)) {
+        let multicast = info.group != 0 && !(slot != Slot::Notif && info.sender == 0 && self.is_echo(slot, info.len));
+        if multicast || (info.group == 0 && info.sender == 0 && self.is_unsolicited(slot, info.len)) {
             if slot == Slot::Notif {
                 return Ok(Class::Multicast(info.len, info.group));
             }
@@ -603,6 +605,20 @@ impl Core {
             self.rx_pos = 0;
         }
         Ok(Class::Kernel(info.len))
+    }
+
+    /// Whether the kernel datagram of `len` bytes in `slot`, sent to this socket alone, is one
+    /// the kernel sent on its own initiative (a `genlmsg_unicast`/`nlmsg_unicast` to a port id
+    /// a module stored, such as a timer's tick or an upcall), not an answer: its first message
+    /// has sequence number 0, which no request of ours uses. It is delivered like a
+    /// notification, with group 0.
+    fn is_unsolicited(&self, slot: Slot, len: usize) -> bool {
+        let b = match slot {
+            Slot::Rx => &self.rx,
+            Slot::Aux => &self.aux,
+            Slot::Notif => &self.notif,
+        };
+        b.get(..len).and_then(|b| b.get(8..12)).is_some_and(|s| s == [0, 0, 0, 0])
     }
 
     /// Whether the group-tagged datagram of `len` bytes in `slot` is the echo the request in
@@ -940,6 +956,7 @@ mod tests {
     #[test]
     fn notification_between_request_and_reply_is_queued() {
         let mut c = Core::new(1);
+        request(&mut c); // an older request, whose reply comes late
         let seq = request(&mut c);
         let mut st = ReqState { seq, reply: None, want_reply: true };
         // A notification first: queued, not taken for the reply.
@@ -1006,6 +1023,32 @@ mod tests {
         assert_eq!(c.queued_notifications(), 1);
         let (a, b, g) = c.notif_step().unwrap().unwrap();
         assert_eq!((g, GenlMsg::parse(&c.notif[a..b], 0).unwrap().cmd()), (3, 5));
+    }
+
+    /// A message the kernel unicasts to this socket on its own (sequence number 0: a module's
+    /// timer writing to a port id it stored) is a notification with group 0, whether it comes
+    /// while a request waits (queued) or on the notification receiver; one from another
+    /// user-space socket is not.
+    #[test]
+    fn kernel_unicast_with_seq_0_is_a_group_0_notification() {
+        let mut c = Core::new(1);
+        let seq = request(&mut c);
+        let mut st = ReqState { seq, reply: None, want_reply: false };
+        assert!(matches!(deliver(&mut c, Slot::Rx, &genl(0, 0, 13), 0), Class::Skip));
+        let Class::Kernel(len) = deliver(&mut c, Slot::Rx, &err(seq, 0), 0) else { panic!() };
+        assert!(matches!(c.request_step(&mut st, len), Some(Ok(()))));
+        assert_eq!(c.queued_notifications(), 1);
+        let (a, b, g) = c.notif_step().unwrap().unwrap();
+        assert_eq!((g, GenlMsg::parse(&c.notif[a..b], 0).unwrap().cmd()), (0, 13));
+        assert!(matches!(deliver(&mut c, Slot::Notif, &genl(0, 0, 13), 0), Class::Multicast(_, 0)));
+        // A stale answer (an earlier request's sequence number) is still dropped.
+        assert!(matches!(deliver(&mut c, Slot::Notif, &genl(seq, 0, 13), 0), Class::Skip));
+        // From another user-space socket: not ours.
+        let b = c.buf_mut(Slot::Notif);
+        let d = genl(0, 0, 13);
+        b[..d.len()].copy_from_slice(&d);
+        let r = c.after_recv(Slot::Notif, RecvInfo { len: d.len(), full_len: d.len(), group: 0, sender: 77 });
+        assert!(matches!(r, Ok(Class::Skip)));
     }
 
     #[test]

@@ -228,7 +228,10 @@ impl GenlSocket {
         self.sock.unsubscribe_id(group)
     }
 
-    /// The next notification: queued ones first, then blocking for a new one.
+    /// The next notification: queued ones first, then blocking for a new one. Besides the
+    /// multicasts of subscribed groups, a notification is any message the kernel unicast to
+    /// this socket on its own (sequence number 0, [`Notification::group`](crate::Notification::group)
+    /// 0), such as the ticks a module's timer sends to a port id it stored.
     ///
     /// [`Error::NotificationsLost`] reports (once per overflow) that the kernel dropped
     /// multicast messages because the socket's queue was full; receiving can continue

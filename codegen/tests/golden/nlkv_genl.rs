@@ -43,6 +43,12 @@ pub mod cmd {
     /// An entry was removed without a delete request: by clear, or because its lifetime ran out
     /// (noticed when the entry is next looked at).
     pub const EVICT_NTF: u8 = 11;
+    /// Ask for count tick notifications, one every period-ms, sent by a kernel timer (atomic
+    /// context): unicast to the asking socket, and multicast to the ticks group in the asker's
+    /// network namespace. A later watch replaces the one running; count 0 is refused.
+    pub const WATCH: u8 = 12;
+    /// One tick of a watch.
+    pub const TICK_NTF: u8 = 13;
 }
 /// Attribute numbers, one module per attribute set.
 pub mod attrs {
@@ -89,14 +95,18 @@ pub mod attrs {
         pub const CREATE_ONLY: u16 = 19;
         /// Which entries a dump returns.
         pub const FILTER: u16 = 20;
-        /// Number of entries to create in a fill request, or that were affected.
+        /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
         pub const COUNT: u16 = 21;
         /// Counter value before an incr.
         pub const OLD_COUNTER: u16 = 22;
         /// Get dumps started (dump start hook) and not yet ended (dump done hook).
         pub const OPEN_DUMPS: u16 = 23;
+        /// Milliseconds between two tick notifications of a watch.
+        pub const PERIOD_MS: u16 = 24;
+        /// Number of a tick notification within its watch, from 1.
+        pub const TICK: u16 = 25;
         /// Highest attribute number of the set.
-        pub const MAX: u16 = 23;
+        pub const MAX: u16 = 25;
     }
     /// The attributes a dump can filter on.
     pub mod entry_filter {
@@ -107,7 +117,7 @@ pub mod attrs {
         /// Properties of the entry.
         pub const FLAGS: u16 = 4;
         /// Highest attribute number of the set.
-        pub const MAX: u16 = 23;
+        pub const MAX: u16 = 25;
     }
     /// One tag.
     pub mod tag {
@@ -132,6 +142,8 @@ pub mod mcgrp {
     pub const CHANGES: u32 = 0;
     /// Index of multicast group `audit`.
     pub const AUDIT: u32 = 1;
+    /// Index of multicast group `ticks`.
+    pub const TICKS: u32 = 2;
 }
 /// Longest key accepted, in bytes, excluding the terminating NUL.
 ///
@@ -153,6 +165,14 @@ pub const MIN_PRIORITY: i64 = -10;
 ///
 /// C: `NLKV_MAX_PRIORITY`.
 pub const MAX_PRIORITY: u64 = 10;
+/// Shortest period of a watch.
+///
+/// C: `NLKV_MIN_PERIOD_MS`.
+pub const MIN_PERIOD_MS: u64 = 10;
+/// Longest period of a watch.
+///
+/// C: `NLKV_MAX_PERIOD_MS`.
+pub const MAX_PERIOD_MS: u64 = 60000;
 nl::enum_type! {
     /// What an entry's value holds. The values are sparse on purpose.
     pub struct Kind(u32) {
@@ -209,6 +229,7 @@ nl::wire_struct! {
     }
 }
 static ENTRY_TTL_MS_RANGE: nl::RangeU = nl::RangeU::new(1, u32::MAX as u64);
+static ENTRY_PERIOD_MS_RANGE: nl::RangeU = nl::RangeU::new(MIN_PERIOD_MS, MAX_PERIOD_MS);
 /// Policy of a nest of `entry-filter`.
 static ENTRY_FILTER_NEST_POLICY: nl::PolicyTable<
     { attrs::entry_filter::FLAGS as usize + 1 },
@@ -262,6 +283,10 @@ static UPDATE_FLAGS_DO_POLICY: nl::PolicyTable<
 static FILL_DO_POLICY: nl::PolicyTable<{ attrs::entry::COUNT as usize + 1 }> = nl::PolicyTable::new()
     .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
     .with(attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64));
+/// Request policy of `watch` (do).
+static WATCH_DO_POLICY: nl::PolicyTable<{ attrs::entry::PERIOD_MS as usize + 1 }> = nl::PolicyTable::new()
+    .with(attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64))
+    .with(attrs::entry::PERIOD_MS, Policy::u32().range_u(&ENTRY_PERIOD_MS_RANGE));
 nl::nest_view! {
     /// A received nest of `entry-filter`: The attributes a dump can filter on.
     pub struct EntryFilterView(attrs::entry_filter) {
@@ -359,14 +384,14 @@ nl::attrs! {
 nl::attrs! {
     /// Attributes of this message; in scope with `use` of this module.
     pub trait FillReplyAttrs(attrs::entry) {
-        /// Number of entries to create in a fill request, or that were affected.
+        /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
         count: COUNT => u32,
     }
 }
 nl::attrs! {
     /// Attributes of this message; in scope with `use` of this module.
     pub trait ClearReplyAttrs(attrs::entry) {
-        /// Number of entries to create in a fill request, or that were affected.
+        /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
         count: COUNT => u32,
     }
 }
@@ -380,7 +405,7 @@ nl::attrs! {
 nl::attrs! {
     /// Attributes of this message; in scope with `use` of this module.
     pub trait PoolStatsReplyAttrs(attrs::entry) {
-        /// Number of entries to create in a fill request, or that were affected.
+        /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
         count: COUNT => u32,
     }
 }
@@ -391,6 +416,17 @@ nl::attrs! {
         key: KEY => str,
         /// What happened to the entry; only in change notifications, never in get replies.
         change: CHANGE => u8 as Change,
+    }
+}
+nl::attrs! {
+    /// Attributes of this message; in scope with `use` of this module.
+    pub trait TickNtfAttrs(attrs::entry) {
+        /// Number of a tick notification within its watch, from 1.
+        tick: TICK => u32,
+        /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
+        count: COUNT => u32,
+        /// Milliseconds between two tick notifications of a watch.
+        period_ms: PERIOD_MS => u32,
     }
 }
 nl::attrs! {
@@ -485,7 +521,7 @@ nl::request! {
     pub struct FillRequest(attrs::entry): KvHdr {
         /// The entry's key.
         key: KEY => str,
-        /// Number of entries to create in a fill request, or that were affected.
+        /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
         count: COUNT => u32,
     }
 }
@@ -501,6 +537,15 @@ nl::request! {
     /// A `pool-stats` do request (validated against its policy).
     pub struct PoolStatsRequest(attrs::entry): KvHdr {}
 }
+nl::request! {
+    /// A `watch` do request (validated against its policy).
+    pub struct WatchRequest(attrs::entry): KvHdr {
+        /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
+        count: COUNT => u32,
+        /// Milliseconds between two tick notifications of a watch.
+        period_ms: PERIOD_MS => u32,
+    }
+}
 nl::reply!(pub struct SetReply(SetRequest, cmd::SET, KvHdr): SetReplyAttrs);
 nl::reply!(pub struct GetReply(GetRequest, cmd::GET, KvHdr): GetReplyAttrs);
 nl::dump!(pub struct GetDump, GetDumpEntry(cmd::GET, KvHdr): GetReplyAttrs);
@@ -513,15 +558,21 @@ nl::reply!(pub struct PoolStatsReply(PoolStatsRequest, cmd::POOL_STATS, KvHdr): 
 nl::notification! {
     /// An entry was created, updated or deleted.
     ///
-    /// Sent to multicast group `changes` in every network namespace.
+    /// Group `changes`: `send` (every network namespace), `send_to` (one), or `unicast` (one socket).
     pub struct ChangeNtf(FAMILY, cmd::CHANGE_NTF, mcgrp::CHANGES, KvHdr): GetReplyAttrs
 }
 nl::notification! {
     /// An entry was removed without a delete request: by clear, or because its lifetime ran out
     /// (noticed when the entry is next looked at).
     ///
-    /// Sent to multicast group `audit` in every network namespace.
+    /// Group `audit`: `send` (every network namespace), `send_to` (one), or `unicast` (one socket).
     pub struct EvictNtf(FAMILY, cmd::EVICT_NTF, mcgrp::AUDIT, KvHdr): EvictNtfAttrs
+}
+nl::notification! {
+    /// One tick of a watch.
+    ///
+    /// Group `ticks`: `send` (every network namespace), `send_to` (one), or `unicast` (one socket).
+    pub struct TickNtf(FAMILY, cmd::TICK_NTF, mcgrp::TICKS, KvHdr): TickNtfAttrs
 }
 /// The `nlkv` family's request handlers: one method per do and dump (default: `EOPNOTSUPP`).
 /// Implement it with `#[vtable]` on a type of yours and register with [`register`]. Handlers
@@ -594,6 +645,14 @@ pub trait NlkvHandler: Sized + 'static {
     ///
     /// Unprivileged.
     fn pool_stats(_req: &PoolStatsRequest<'_>) -> nl::Result {
+        Err(nl::Error::EOPNOTSUPP)
+    }
+    /// Ask for count tick notifications, one every period-ms, sent by a kernel timer (atomic
+    /// context): unicast to the asking socket, and multicast to the ticks group in the asker's
+    /// network namespace. A later watch replaces the one running; count 0 is refused.
+    ///
+    /// Unprivileged.
+    fn watch(_req: &WatchRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
     /// Hook `nlkv-post-write`: runs after the do handlers of the ops naming it. Only called when implemented (split-policy families).
@@ -671,13 +730,19 @@ nl::operation! {
         doit: pool_stats(PoolStatsRequest),
     }
 }
+nl::operation! {
+    pub(crate) struct WatchOp<H: NlkvHandler> {
+        policy: WATCH_DO_POLICY,
+        doit: watch(WatchRequest),
+    }
+}
 /// The ops table of the family for handler `H`.
 pub(crate) struct Ops<H>(PhantomData<H>);
 impl<H: NlkvHandler> Ops<H> {
     /// The table (a constant per handler type, referenced by the family).
     pub const TABLE: &'static nl::SplitOpsTable<
         {
-            8 + if cfg!(CONFIG_NET) { 1 } else { 0 }
+            9 + if cfg!(CONFIG_NET) { 1 } else { 0 }
                 + if cfg!(CONFIG_PAGE_POOL) { 1 } else { 0 }
         },
     > = &nl::SplitOpsTable::new([
@@ -695,12 +760,14 @@ impl<H: NlkvHandler> Ops<H> {
         nl::SplitOp::do_op::<StatsOp<H>>(cmd::STATS),
         #[cfg(CONFIG_PAGE_POOL)]
         nl::SplitOp::do_op::<PoolStatsOp<H>>(cmd::POOL_STATS),
+        nl::SplitOp::do_op::<WatchOp<H>>(cmd::WATCH),
     ]);
 }
 /// The family's multicast groups (index = `mcgrp::*`).
-static GROUPS: nl::McGroups<2> = nl::McGroups::new([
+static GROUPS: nl::McGroups<3> = nl::McGroups::new([
     nl::McGroup::new(c"changes"),
     nl::McGroup::new(c"audit").cap_net_admin(),
+    nl::McGroup::new(c"ticks"),
 ]);
 /// An in-kernel key-value store. Entries live in numbered namespaces; the namespace of a
 /// request is carried in the fixed header. Changes are announced on the "changes" multicast
@@ -710,7 +777,7 @@ pub static FAMILY: nl::Family = nl::Family::new(nl::FamilyDef {
     version: FAMILY_VERSION,
     hdrsize: 8,
     policy: None,
-    maxattr: 23,
+    maxattr: 25,
     netnsok: true,
     parallel_ops: true,
     resv_start_op: 8,

@@ -9,12 +9,13 @@
 //! nlkv list --prefix gr
 //! nlkv fill item- 100 && nlkv clear
 //! nlkv watch --audit
+//! nlkv ticks 5 200
 //! ```
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use nlspec_nlkv::{
     ClearRequest, Client, DeleteRequest, Entry, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
-    IncrRequest, Kind, KvHdr, Notification, SetRequest, UpdateFlagsRequest,
+    IncrRequest, Kind, KvHdr, Notification, SetRequest, UpdateFlagsRequest, WatchRequest,
 };
 use std::net::Ipv4Addr;
 
@@ -83,6 +84,12 @@ fn cli() -> Command {
         .subcommand(Command::new("watch").about("print change notifications as they come").arg(
             Arg::new("audit").long("audit").action(ArgAction::SetTrue).help("also evictions (needs CAP_NET_ADMIN)"),
         ))
+        .subcommand(
+            Command::new("ticks")
+                .about("ask the module's timer for COUNT ticks, one every PERIOD ms, and print them")
+                .arg(Arg::new("count").required(true).value_parser(clap::value_parser!(u32)))
+                .arg(Arg::new("period").required(true).value_parser(clap::value_parser!(u32))),
+        )
 }
 
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -280,7 +287,25 @@ fn run(m: &ArgMatches) -> Res {
                 match c.recv_notification()? {
                     Notification::ChangeNtf(n) => println!("[ns {}] {}", n.header.ns, show(&n)),
                     Notification::EvictNtf(n) => println!("[ns {}] removed: {}", n.header.ns, show(&n)),
+                    Notification::TickNtf(n) => println!("tick {}", n.tick().unwrap_or(0)),
                     Notification::Other(m) => println!("(unknown notification, command {})", m.cmd()),
+                }
+            }
+        }
+        Some(("ticks", sm)) => {
+            let count = *sm.get_one::<u32>("count").unwrap_or(&1);
+            let period = *sm.get_one::<u32>("period").unwrap_or(&1000);
+            c.watch(&WatchRequest::new(h).count(count).period_ms(period))?;
+            let mut seen = 0;
+            while seen < count {
+                // The ticks are unicast to this socket: no subscription needed.
+                if let Notification::TickNtf(n) = c.recv_notification()? {
+                    seen += 1;
+                    let (tick, left) = (n.tick().unwrap_or(0), n.count().unwrap_or(0));
+                    println!("tick {tick} ({left} to come)");
+                    if left == 0 {
+                        break;
+                    }
                 }
             }
         }

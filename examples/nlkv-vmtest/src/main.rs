@@ -21,6 +21,7 @@
 use nlspec_nlkv::{
     Change, ClearRequest, Client, DeleteRequest, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
     IncrRequest, Kind, KvHdr, Notification, PoolStatsRequest, SetRequest, StatsRequest, UpdateFlagsRequest,
+    WatchRequest,
 };
 use nlspec_rt::{DumpLimit, Error};
 use std::collections::HashSet;
@@ -255,13 +256,13 @@ fn family_resolves() -> R {
     let f = c.family().ctx("resolving nlkv")?;
     eq("version", f.version, u32::from(nlspec_nlkv::FAMILY_VERSION))?;
     eq("hdrsize", f.hdrsize, 8)?;
-    eq("maxattr", f.maxattr, 23)?;
+    eq("maxattr (the entry set's last attribute, tick)", f.maxattr, 25)?;
     let mut cmds: Vec<u32> = f.ops.iter().map(|o| o.0).collect();
     cmds.sort();
     cmds.dedup();
-    eq("commands", cmds, vec![1, 2, 3, 4, 5, 6, 7, 8])?;
+    eq("commands", cmds, vec![1, 2, 3, 4, 5, 6, 7, 8, 12])?;
     let groups: Vec<&str> = f.mcast_groups.iter().map(|g| g.0.as_str()).collect();
-    ensure!(groups.contains(&"changes") && groups.contains(&"audit"), "groups {groups:?}");
+    eq("groups", groups, vec!["changes", "audit", "ticks"])?;
     Ok(())
 }
 
@@ -632,8 +633,86 @@ fn next_ntf(c: &mut Client, d: Duration) -> Result<Option<(u8, Got)>, String> {
         None => Ok(None),
         Some(Notification::ChangeNtf(n)) => Ok(Some((nlspec_nlkv::cmd::CHANGE_NTF, got(&n.header, &n.attrs)))),
         Some(Notification::EvictNtf(n)) => Ok(Some((nlspec_nlkv::cmd::EVICT_NTF, got(&n.header, &n.attrs)))),
+        Some(Notification::TickNtf(n)) => Err(format!("unexpected tick-ntf {:?}", n.tick())),
         Some(Notification::Other(m)) => Err(format!("notification with unknown command {}", m.cmd())),
     }
+}
+
+/// (tick, count, period-ms) of each `tick-ntf` that comes within `d`, up to `n` of them; any
+/// other notification is an error.
+fn ticks(c: &mut Client, n: usize, d: Duration) -> Result<Vec<(u32, u32, u32)>, String> {
+    let end = Instant::now() + d;
+    let mut out = Vec::new();
+    while out.len() < n {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match c.recv_notification_timeout(left).ctx("receiving ticks")? {
+            None => break,
+            Some(Notification::TickNtf(t)) => {
+                out.push((t.tick().unwrap_or(0), t.count().unwrap_or(u32::MAX), t.period_ms().unwrap_or(0)))
+            }
+            Some(other) => return Err(format!("not a tick-ntf: {other:?}")),
+        }
+    }
+    Ok(out)
+}
+
+/// The ticks `count` ticks `period` ms apart should carry.
+fn want_ticks(count: u32, period: u32) -> Vec<(u32, u32, u32)> {
+    (1..=count).map(|i| (i, count - i, period)).collect()
+}
+
+/// `watch`: the module's timer (atomic context) unicasts each tick to the watching socket,
+/// which never subscribed to anything (a kernel-initiated unicast reaches it as a notification),
+/// and multicasts it to `ticks` in the watcher's network namespace (`has_listeners` first); a
+/// client that neither watches nor subscribed gets nothing.
+fn watch_ticks_from_timer() -> R {
+    let mut listener = client()?;
+    listener.subscribe(Group::Ticks).ctx("subscribe ticks")?;
+    let mut quiet = client()?;
+    quiet.family().ctx("resolve")?;
+    let mut w = client()?;
+    let t = Instant::now();
+    w.watch(&WatchRequest::new(hdr(0)).count(5).period_ms(20)).ctx("watch")?;
+    eq("ticks unicast to the watcher", ticks(&mut w, 5, Duration::from_secs(5))?, want_ticks(5, 20))?;
+    let took = t.elapsed();
+    // Timers fire on jiffies (HZ 100 in the test kernels): four periods at least, give or take one.
+    ensure!(took >= Duration::from_millis(60), "five ticks 20 ms apart came within {took:?}");
+    eq("no sixth tick", ticks(&mut w, 1, Duration::from_millis(200))?, vec![])?;
+    eq("ticks multicast to the ticks group", ticks(&mut listener, 6, Duration::from_millis(300))?, want_ticks(5, 20))?;
+    eq("neither watching nor subscribed", ticks(&mut quiet, 1, Duration::from_millis(100))?, vec![])
+}
+
+/// `watch` checks (count 0 and periods outside the spec's bounds refused by the policy, the
+/// attribute named), a watch replaced by another socket's (the new watcher counts from 1, the
+/// old one gets nothing more), and a watcher that closes its socket (the module's unicast gets
+/// ECONNREFUSED and ends the watch; the next watch works).
+fn watch_replaced_and_refused() -> R {
+    let mut c = client()?;
+    let req = |count, period| WatchRequest::new(hdr(0)).count(count).period_ms(period);
+    // The kernel's range checks answer ERANGE.
+    expect_err("watch count 0", c.watch(&req(0, 20)), libc::ERANGE, ".count", "out of range")?;
+    expect_err("watch period 5 ms", c.watch(&req(1, 5)), libc::ERANGE, ".period-ms", "out of range")?;
+    expect_err("watch period 60001 ms", c.watch(&req(1, 60_001)), libc::ERANGE, ".period-ms", "out of range")?;
+    let mut old = client()?;
+    old.watch(&req(1000, 10)).ctx("long watch")?;
+    ensure!(ticks(&mut old, 2, Duration::from_secs(2))?.len() == 2, "the long watch does not tick");
+    let mut new = client()?;
+    new.watch(&req(3, 10)).ctx("replacing watch")?;
+    eq("the new watcher's ticks", ticks(&mut new, 3, Duration::from_secs(2))?, want_ticks(3, 10))?;
+    // What the old watcher got before the switch is queued; after it, nothing comes.
+    let before = ticks(&mut old, 1000, Duration::from_millis(50))?;
+    eq("the replaced watcher gets no more", ticks(&mut old, 1, Duration::from_millis(200))?, vec![])?;
+    ensure!(before.iter().all(|t| t.2 == 10 && t.1 >= 990), "old watch's queued ticks {before:?}");
+    let mut gone = client()?;
+    gone.watch(&req(1000, 10)).ctx("watch, then close the socket")?;
+    drop(gone);
+    std::thread::sleep(Duration::from_millis(100));
+    let mut again = client()?;
+    again.watch(&req(2, 10)).ctx("watch after a closed watcher")?;
+    eq("ticks after a closed watcher", ticks(&mut again, 2, Duration::from_secs(2))?, want_ticks(2, 10))
 }
 
 fn notifications() -> R {
@@ -1125,6 +1204,14 @@ fn userns_netns(parent_net: &str) -> i32 {
         c.subscribe(Group::Changes).ctx("subscribe changes")?;
         c.subscribe(Group::Audit).ctx("subscribe audit (CAP_NET_ADMIN over this netns' user namespace)").map(|_| ())
     });
+    case("userns-netns-ticks-stay-in-own-netns", || {
+        let mut listener = client()?;
+        listener.subscribe(Group::Ticks).ctx("subscribe ticks")?;
+        let mut w = client()?;
+        w.watch(&WatchRequest::new(hdr(0)).count(3).period_ms(10)).ctx("watch from the new netns")?;
+        eq("ticks unicast into this netns", ticks(&mut w, 3, Duration::from_secs(2))?, want_ticks(3, 10))?;
+        eq("ticks multicast in this netns", ticks(&mut listener, 3, Duration::from_millis(300))?, want_ticks(3, 10))
+    });
     if FAILED.load(Ordering::SeqCst) == 0 {
         0
     } else {
@@ -1186,7 +1273,10 @@ fn userns_privilege() -> R {
     let mut c = client()?;
     c.clear(&ClearRequest::new(hdr(USERNS_NS))).ctx("clear")?;
     set_text(&mut c, USERNS_NS, USERNS_KEY, "visible everywhere")?;
-    run_unshared(&["-r", "-n"], &["userns-netns", &ns_id("net")?], 6)?;
+    let mut ticks_here = client()?;
+    ticks_here.subscribe(Group::Ticks).ctx("subscribe ticks")?;
+    run_unshared(&["-r", "-n"], &["userns-netns", &ns_id("net")?], 7)?;
+    eq("the child's ticks multicast here", ticks(&mut ticks_here, 1, Duration::from_millis(100))?, vec![])?;
     run_unshared(&["-r"], &["userns-initns"], 4)?;
     eq(
         "child's counter seen from the initial netns",
@@ -1553,6 +1643,8 @@ fn suite() -> i32 {
     case("config-cond-ops", config_cond_ops);
     case("notifications-subscribed-vs-not", notifications);
     case("ttl-eviction-and-audit-group", ttl_eviction_and_audit);
+    case("watch-ticks-from-timer", watch_ticks_from_timer);
+    case("watch-replaced-and-refused", watch_replaced_and_refused);
     for (name, f) in policy_rejections() {
         case(name, || {
             let mut c = client()?;

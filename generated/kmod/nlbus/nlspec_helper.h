@@ -112,6 +112,27 @@ static inline int nlspec_broadcast_allns(unsigned int id, struct sk_buff *skb, u
 	return err;
 }
 
+/* A counted reference to @net (get_net); dropped with nlspec_put_net. */
+static inline struct net *nlspec_get_net(struct net *net)
+{
+	return get_net(net);
+}
+
+static inline void nlspec_put_net(struct net *net)
+{
+	put_net(net);
+}
+
+static inline void nlspec_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+static inline void nlspec_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
 static inline void nlspec_timer_setup(struct timer_list *t, void (*fn)(struct timer_list *))
 {
 	timer_setup(t, fn, 0);
@@ -198,6 +219,7 @@ const int NLSPEC_ERANGE = ERANGE;
 const int NLSPEC_EMSGSIZE = EMSGSIZE;
 const int NLSPEC_EOPNOTSUPP = EOPNOTSUPP;
 const int NLSPEC_ENOBUFS = ENOBUFS;
+const int NLSPEC_ECONNREFUSED = ECONNREFUSED;
 const int NLSPEC_EINTR = EINTR;
 #endif
 

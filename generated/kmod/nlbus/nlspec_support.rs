@@ -80,6 +80,8 @@ pub mod errno {
     pub const EOPNOTSUPP: i32 = b::NLSPEC_EOPNOTSUPP;
     /// No buffer space.
     pub const ENOBUFS: i32 = b::NLSPEC_ENOBUFS;
+    /// Connection refused (unicast: no socket with that port id).
+    pub const ECONNREFUSED: i32 = b::NLSPEC_ECONNREFUSED;
 }
 
 /// An error returned to the requester: an errno, and optionally an extended-ACK message, the
@@ -855,6 +857,12 @@ impl<'a> Request<'a> {
     pub fn portid(&self) -> u32 {
         // SAFETY: info valid for 'a.
         unsafe { (*self.info).snd_portid }
+    }
+    /// The network namespace the request came from (a new reference): where to send
+    /// later messages for this requester ([`Notification::send_to`], [`PortSlot::set`]).
+    pub fn net(&self) -> Net {
+        // SAFETY: info valid for 'a; the request's namespace is live while it is handled.
+        unsafe { Net::get(b::genl_info_net(self.info)) }
     }
     /// The request's sequence number.
     pub fn seq(&self) -> u32 {
@@ -1798,6 +1806,16 @@ impl Family {
         self.state.load(Ordering::Acquire) == REGISTERED
     }
 
+    /// Whether a socket in `net` listens on multicast group `group` (index into the family's
+    /// [`McGroups`]): worth building a notification for. Any context.
+    pub fn has_listeners(&self, net: &Net, group: u32) -> bool {
+        if !self.is_registered() || group >= self.def.mcgrps.n as u32 {
+            return false;
+        }
+        // SAFETY: registered family (mcgrp_offset set), group < n_mcgrps, live namespace.
+        unsafe { b::genl_has_listeners(self.raw(), net.raw(), group) > 0 }
+    }
+
     /// The family id the kernel assigned (0 when not registered).
     pub fn id(&self) -> u32 {
         if !self.is_registered() {
@@ -1911,27 +1929,199 @@ impl Drop for Registration {
 // Notifications
 // ---------------------------------------------------------------------------------------------
 
-/// A multicast notification to group `group` (index into the family's [`McGroups`]) in every
-/// network namespace (`genlmsg_multicast_allns`). Process context only (`GFP_KERNEL`).
+/// Memory allocation context of a kernel-initiated message.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Gfp {
+    /// Process context, may sleep (`GFP_KERNEL`).
+    Kernel,
+    /// Atomic context: timers, softirqs, under spinlocks (`GFP_ATOMIC`).
+    Atomic,
+}
+
+impl Gfp {
+    fn raw(self) -> b::gfp_t {
+        match self {
+            Gfp::Kernel => b::NLSPEC_GFP_KERNEL,
+            Gfp::Atomic => b::NLSPEC_GFP_ATOMIC,
+        }
+    }
+}
+
+/// A counted reference to a network namespace (`get_net`/`put_net`): where a kernel-initiated
+/// message goes ([`Notification::send_to`], [`Notification::unicast`]). The namespace is not
+/// torn down while a reference exists, so keep one only as long as there is something to send
+/// into it. Dropping it is fine in any context (the last `put_net` defers the teardown).
+///
+/// # Invariants
+/// `ptr` points to a `struct net` on which this value owns one reference.
+pub struct Net {
+    ptr: *mut b::net,
+}
+
+// SAFETY: a counted `struct net` reference may be used and released from any thread and any
+// context (the refcount is atomic; the final put queues the cleanup work).
+unsafe impl Send for Net {}
+// SAFETY: `&Net` only hands out the pointer to kernel functions that take it shared.
+unsafe impl Sync for Net {}
+
+impl Net {
+    /// The initial network namespace.
+    pub fn init() -> Net {
+        // SAFETY: init_net is static and lives forever.
+        unsafe { Net::get(b::nlspec_init_net()) }
+    }
+
+    /// Takes a reference on `net`.
+    ///
+    /// # Safety
+    /// `net` points to a live `struct net` for the duration of the call.
+    unsafe fn get(net: *mut b::net) -> Net {
+        // SAFETY: live per the contract; get_net returns its argument with one more reference.
+        Net { ptr: unsafe { b::nlspec_get_net(net) } }
+    }
+
+    fn raw(&self) -> *mut b::net {
+        self.ptr
+    }
+
+    /// Whether both refer to the same namespace.
+    pub fn same(&self, other: &Net) -> bool {
+        self.ptr == other.ptr
+    }
+}
+
+impl Clone for Net {
+    fn clone(&self) -> Net {
+        // SAFETY: self holds a reference, so the namespace is live (type invariant).
+        unsafe { Net::get(self.ptr) }
+    }
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        // SAFETY: the reference this value owns (type invariant), released once.
+        unsafe { b::nlspec_put_net(self.ptr) };
+    }
+}
+
+/// A user-space socket kernel-initiated messages are unicast to ([`Notification::unicast`]):
+/// its network namespace and port id, stored by a handler in process context (typically from
+/// [`Request::net`] and [`Request::portid`]) and read from any context, timers included. A
+/// `static PORT: PortSlot = PortSlot::new();` works; the module clears it on unload.
+///
+/// # Invariants
+/// `cur` is null or a pointer from `KBox::into_raw` owned by the slot; a replaced pointer is
+/// freed only after an RCU grace period, and readers dereference it only inside an RCU
+/// read-side critical section.
+pub struct PortSlot {
+    cur: core::sync::atomic::AtomicPtr<PortTarget>,
+}
+
+struct PortTarget {
+    net: Net,
+    portid: u32,
+}
+
+impl PortSlot {
+    /// An empty slot.
+    pub const fn new() -> Self {
+        PortSlot { cur: core::sync::atomic::AtomicPtr::new(ptr::null_mut()) }
+    }
+
+    /// Stores `portid` in `net`, replacing what was stored. Process context: it allocates
+    /// (`GFP_KERNEL`) and waits for readers of the replaced port (`synchronize_rcu`): when it
+    /// returns, no [`with`](Self::with) closure that saw the replaced port is still running.
+    pub fn set(&self, net: Net, portid: u32) -> Result {
+        let t = kernel::alloc::KBox::new(PortTarget { net, portid }, kernel::alloc::flags::GFP_KERNEL)
+            .map_err(|_| Error::ENOMEM)?;
+        self.replace(kernel::alloc::KBox::into_raw(t));
+        Ok(())
+    }
+
+    /// Forgets the stored port (drops its namespace reference). Process context.
+    pub fn clear(&self) {
+        self.replace(ptr::null_mut());
+    }
+
+    fn replace(&self, new: *mut PortTarget) {
+        let old = self.cur.swap(new, Ordering::AcqRel);
+        if !old.is_null() {
+            // SAFETY: process context (set/clear); after the grace period no reader still sees
+            // `old`, which came from KBox::into_raw and was owned by the slot (invariant); the
+            // swap made this call its only owner.
+            unsafe {
+                b::synchronize_rcu();
+                drop(kernel::alloc::KBox::from_raw(old));
+            }
+        }
+    }
+
+    /// Runs `f` with the stored namespace and port id, if any (`None`: nothing stored). Any
+    /// context; `f` runs inside an RCU read-side critical section, so it must not sleep (send
+    /// with [`Gfp::Atomic`]). [`set`](Self::set) and [`clear`](Self::clear) wait for it.
+    pub fn with<R>(&self, f: impl FnOnce(&Net, u32) -> R) -> Option<R> {
+        // SAFETY: the read-side critical section keeps a loaded pointer alive until the unlock
+        // (invariant: it is freed only after a grace period); f cannot keep the borrow longer.
+        unsafe {
+            b::nlspec_rcu_read_lock();
+            let p = self.cur.load(Ordering::Acquire);
+            let r = if p.is_null() { None } else { Some(f(&(*p).net, (*p).portid)) };
+            b::nlspec_rcu_read_unlock();
+            r
+        }
+    }
+
+    /// The stored namespace (a new reference) and port id, if any. Any context.
+    pub fn get(&self) -> Option<(Net, u32)> {
+        // SAFETY: the read-side critical section keeps a loaded pointer alive (invariant);
+        // the namespace is live while the slot's target holds its reference.
+        unsafe {
+            b::nlspec_rcu_read_lock();
+            let p = self.cur.load(Ordering::Acquire);
+            let r = if p.is_null() { None } else { Some((Net::get((*p).net.raw()), (*p).portid)) };
+            b::nlspec_rcu_read_unlock();
+            r
+        }
+    }
+}
+
+impl Default for PortSlot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A kernel-initiated message of a family: a multicast notification to group `group` (index
+/// into the family's [`McGroups`]) in every network namespace ([`send`](Self::send)) or in one
+/// ([`send_to`](Self::send_to)), or a unicast to a stored port ([`unicast`](Self::unicast)).
+/// Built in process context ([`Gfp::Kernel`], the default) or in atomic context: timers,
+/// softirqs, under spinlocks ([`Gfp::Atomic`]).
 pub struct Notification {
     w: Writer,
     hdr: *mut c_void,
     family: &'static Family,
     group: u32,
+    gfp: Gfp,
 }
 
 impl Notification {
-    /// A notification with command `cmd` and room for [`DEFAULT_SIZE`] bytes of attributes.
+    /// A notification with command `cmd` and room for [`DEFAULT_SIZE`] bytes of attributes,
+    /// in process context.
     pub fn new(family: &'static Family, cmd: u8, group: u32) -> Result<Self> {
-        Self::with_size(family, cmd, group, DEFAULT_SIZE)
+        Self::with_size_in(family, cmd, group, DEFAULT_SIZE, Gfp::Kernel)
     }
-    /// A notification with room for `payload` bytes of attributes.
+    /// A notification with room for `payload` bytes of attributes, in process context.
     pub fn with_size(family: &'static Family, cmd: u8, group: u32, payload: usize) -> Result<Self> {
+        Self::with_size_in(family, cmd, group, payload, Gfp::Kernel)
+    }
+    /// A notification with room for `payload` bytes of attributes, allocated (and later sent)
+    /// in context `gfp`.
+    pub fn with_size_in(family: &'static Family, cmd: u8, group: u32, payload: usize, gfp: Gfp) -> Result<Self> {
         if group >= family.def.mcgrps.n as u32 {
             return Err(Error::EINVAL.msg(c"no such multicast group"));
         }
-        // SAFETY: plain allocation.
-        let skb = unsafe { b::genlmsg_new(payload, b::NLSPEC_GFP_KERNEL) };
+        // SAFETY: plain allocation with the caller's context flags.
+        let skb = unsafe { b::genlmsg_new(payload, gfp.raw()) };
         if skb.is_null() {
             return Err(Error::ENOMEM);
         }
@@ -1944,33 +2134,68 @@ impl Notification {
         }
         // SAFETY: hdr from genlmsg_put on skb, which reserved the family's hdrsize bytes.
         let w = unsafe { Writer::with_header(skb, hdr, family.def.hdrsize as usize) };
-        Ok(Notification { w, hdr, family, group })
+        Ok(Notification { w, hdr, family, group, gfp })
     }
 
-    /// Finishes and multicasts the message. No listeners is not an error.
-    pub fn send(self) -> Result {
+    /// Ends the message for sending: the skb (the caller now owns it) or the first error
+    /// (the skb freed).
+    fn finish(self) -> Result<(*mut b::sk_buff, &'static Family, u32, Gfp)> {
         let me = core::mem::ManuallyDrop::new(self);
-        if let Some(e) = me.w.error {
+        let e = match me.w.error {
+            Some(e) => Some(e),
+            None if !me.family.is_registered() => Some(Error::new(errno::ENODEV)),
+            None => None,
+        };
+        if let Some(e) = e {
             // SAFETY: unsent skb we own.
             unsafe { b::nlmsg_free(me.w.skb) };
             return Err(e);
         }
-        if !me.family.is_registered() {
-            // SAFETY: unsent skb we own.
-            unsafe { b::nlmsg_free(me.w.skb) };
-            return Err(Error::new(errno::ENODEV));
-        }
-        // SAFETY: hdr from genlmsg_put on this skb; the family is registered and the group index
-        // was checked against n_mcgrps, so genlmsg_multicast_allns consumes the skb in every case.
-        let r = unsafe {
-            b::genlmsg_end(me.w.skb, me.hdr);
-            b::genlmsg_multicast_allns(me.family.raw(), me.w.skb, 0, me.group)
-        };
-        if r == 0 || r == -errno::ESRCH {
-            Ok(())
-        } else {
+        // SAFETY: hdr from genlmsg_put on this skb.
+        unsafe { b::genlmsg_end(me.w.skb, me.hdr) };
+        Ok((me.w.skb, me.family, me.group, me.gfp))
+    }
+
+    /// Finishes and multicasts the message in every network namespace
+    /// (`genlmsg_multicast_allns`, usable in any context). No listeners is not an error.
+    pub fn send(self) -> Result {
+        let (skb, family, group, _) = self.finish()?;
+        // SAFETY: finished message we own; the family is registered and the group index was
+        // checked against n_mcgrps, so genlmsg_multicast_allns consumes the skb in every case.
+        let r = unsafe { b::genlmsg_multicast_allns(family.raw(), skb, 0, group) };
+        sent(r)
+    }
+
+    /// Finishes and multicasts the message in network namespace `net` only
+    /// (`genlmsg_multicast_netns`). No listeners is not an error.
+    pub fn send_to(self, net: &Net) -> Result {
+        let (skb, family, group, gfp) = self.finish()?;
+        // SAFETY: as in send; `net` is live while referenced.
+        let r = unsafe { b::genlmsg_multicast_netns(family.raw(), net.raw(), skb, 0, group, gfp.raw()) };
+        sent(r)
+    }
+
+    /// Finishes and unicasts the message to port `portid` in `net` (`genlmsg_unicast`, never
+    /// blocks). `ECONNREFUSED`: no such socket (it was closed); `EAGAIN`: its receive buffer is
+    /// full, the message is dropped.
+    pub fn unicast(self, net: &Net, portid: u32) -> Result {
+        let (skb, ..) = self.finish()?;
+        // SAFETY: finished message we own, consumed by genlmsg_unicast in every case; `net` is
+        // live while referenced.
+        let r = unsafe { b::genlmsg_unicast(net.raw(), skb, portid) };
+        if r < 0 {
             Err(Error::new(-r))
+        } else {
+            Ok(())
         }
+    }
+}
+
+fn sent(r: c_int) -> Result {
+    if r == 0 || r == -errno::ESRCH {
+        Ok(())
+    } else {
+        Err(Error::new(-r))
     }
 }
 
@@ -2571,24 +2796,6 @@ impl Drop for RawReply<'_> {
     }
 }
 
-/// Memory allocation context of a kernel-initiated message.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Gfp {
-    /// Process context, may sleep (`GFP_KERNEL`).
-    Kernel,
-    /// Atomic context: timers, softirqs, under spinlocks (`GFP_ATOMIC`).
-    Atomic,
-}
-
-impl Gfp {
-    fn raw(self) -> b::gfp_t {
-        match self {
-            Gfp::Kernel => b::NLSPEC_GFP_KERNEL,
-            Gfp::Atomic => b::NLSPEC_GFP_ATOMIC,
-        }
-    }
-}
-
 /// A message the module sends on its own to a numbered multicast group of its protocol, in
 /// every namespace the protocol exists in (`netlink_broadcast`).
 pub struct RawBroadcast {
@@ -3010,6 +3217,15 @@ impl Ticker {
     /// Changes the period (takes effect at the next tick).
     pub fn set_period_ms(&self, ms: u32) {
         self.period_ms.store(ms.max(1), Ordering::Relaxed);
+    }
+    /// Fires the next tick one (current) period from now instead of at the time already set:
+    /// a new, shorter period takes effect at once. No effect unless the ticker is running.
+    pub fn rearm(&self) {
+        if self.state.load(Ordering::Acquire) == P_LIVE {
+            // SAFETY: LIVE: set up by start; if a guard shuts the timer down meanwhile, arming a
+            // shut-down timer is a no-op.
+            unsafe { b::nlspec_timer_arm_ms(self.timer.get(), self.period_ms.load(Ordering::Relaxed)) };
+        }
     }
     /// The current period.
     pub fn period_ms(&self) -> u32 {
@@ -3477,7 +3693,30 @@ macro_rules! getter {
             })
         }
     };
+    ($mode:ident $(#[$m:meta])* $name:ident, $c:expr => str $(min($n:literal))?) => {
+        $crate::nlspec_support::getter!(@plain $mode $(#[$m])* $name, $c => str $(min($n))?);
+        kernel::macros::paste! {
+            $(#[$m])*
+            ///
+            /// The string's bytes up to the first NUL, whatever their encoding: the kernel does
+            /// not require strings to be UTF-8.
+            pub fn [<$name _bytes>](&self) -> $crate::nlspec_support::Result<Option<&'a [u8]>> {
+                self.src.get_with($c, |a| {
+                    let b = a.get_str_bytes()?;
+                    $(if b.len() < $n {
+                        return Err($crate::nlspec_support::Error::EINVAL
+                            .msg(c"string shorter than its min-len")
+                            .attr(&a));
+                    })?
+                    Ok(b)
+                })
+            }
+        }
+    };
     ($mode:ident $(#[$m:meta])* $name:ident, $c:expr => $($k:tt)+) => {
+        $crate::nlspec_support::getter!(@plain $mode $(#[$m])* $name, $c => $($k)+);
+    };
+    (@plain $mode:ident $(#[$m:meta])* $name:ident, $c:expr => $($k:tt)+) => {
         kernel::macros::paste! {
             $(#[$m])*
             pub fn $name(&self) -> $crate::nlspec_support::Result<Option<$crate::nlspec_support::codec!(@ty $($k)+)>> {
@@ -3589,6 +3828,15 @@ macro_rules! setter {
         fn $name(&mut self, v: &str) -> &mut Self {
             $crate::nlspec_support::Sink::writer(self).put_str($c, v);
             self
+        }
+        kernel::macros::paste! {
+            $(#[$m])*
+            ///
+            /// From bytes in any encoding (up to a NUL, if they hold one).
+            fn [<$name _bytes>](&mut self, v: &[u8]) -> &mut Self {
+                $crate::nlspec_support::Sink::writer(self).put_str_bytes($c, v);
+                self
+            }
         }
     };
     ([$($set:tt)*] $(#[$m:meta])* $name:ident, $c:expr => binary) => {
@@ -3851,9 +4099,11 @@ macro_rules! dump {
 }
 pub(crate) use dump;
 
-/// A notification sent to a multicast group of `$family` in every network namespace:
-/// `new()`/`with_size()` (fixed header all-zero until `set_header`), setters, `send()` (no
-/// listener is not an error).
+/// A kernel-initiated message of `$family` for multicast group `$grp`: `new()`/`with_size()`
+/// in process context, `new_in(gfp)`/`with_size_in(size, gfp)` in any (fixed header all-zero
+/// until `set_header`), setters, then `send()` to the group in every network namespace,
+/// `send_to(net)` in one, or `unicast(net, portid)` to one socket (no listener is not an error
+/// for the multicasts); `has_listeners(net)` first saves building one nobody hears.
 macro_rules! notification {
     ($(#[$m:meta])* pub struct $ty:ident($family:path, $cmd:expr, $grp:expr $(, $h:ty)?) $(: $tr:ident)?) => {
         $(#[$m])*
@@ -3861,13 +4111,26 @@ macro_rules! notification {
             n: $crate::nlspec_support::Notification,
         }
         impl $ty {
-            /// A notification with the default size (fixed header all-zero until set).
+            /// A notification with the default size, in process context (fixed header
+            /// all-zero until set).
             pub fn new() -> $crate::nlspec_support::Result<Self> {
-                Self::with_size($crate::nlspec_support::DEFAULT_SIZE)
+                Self::with_size_in($crate::nlspec_support::DEFAULT_SIZE, $crate::nlspec_support::Gfp::Kernel)
             }
-            /// A notification with room for `size` bytes of attributes.
+            /// A notification with room for `size` bytes of attributes, in process context.
             pub fn with_size(size: usize) -> $crate::nlspec_support::Result<Self> {
-                Ok(Self { n: $crate::nlspec_support::Notification::with_size(&$family, $cmd, $grp, size)? })
+                Self::with_size_in(size, $crate::nlspec_support::Gfp::Kernel)
+            }
+            /// A notification with the default size, built and sent in context `gfp`.
+            pub fn new_in(gfp: $crate::nlspec_support::Gfp) -> $crate::nlspec_support::Result<Self> {
+                Self::with_size_in($crate::nlspec_support::DEFAULT_SIZE, gfp)
+            }
+            /// A notification with room for `size` bytes of attributes, in context `gfp`.
+            pub fn with_size_in(size: usize, gfp: $crate::nlspec_support::Gfp) -> $crate::nlspec_support::Result<Self> {
+                Ok(Self { n: $crate::nlspec_support::Notification::with_size_in(&$family, $cmd, $grp, size, gfp)? })
+            }
+            /// Whether a socket in `net` listens on the notification's group.
+            pub fn has_listeners(net: &$crate::nlspec_support::Net) -> bool {
+                $family.has_listeners(net, $grp)
             }
             $(
                 /// Sets the message's fixed header.
@@ -3876,9 +4139,17 @@ macro_rules! notification {
                     self
                 }
             )?
-            /// Multicasts it (no listener is not an error).
+            /// Multicasts it in every network namespace (no listener is not an error).
             pub fn send(self) -> $crate::nlspec_support::Result {
                 self.n.send()
+            }
+            /// Multicasts it in network namespace `net` only.
+            pub fn send_to(self, net: &$crate::nlspec_support::Net) -> $crate::nlspec_support::Result {
+                self.n.send_to(net)
+            }
+            /// Unicasts it to socket `portid` of `net` (`ECONNREFUSED`: no such socket).
+            pub fn unicast(self, net: &$crate::nlspec_support::Net, portid: u32) -> $crate::nlspec_support::Result {
+                self.n.unicast(net, portid)
             }
         }
         impl $crate::nlspec_support::Sink for $ty {

@@ -326,25 +326,25 @@ nl::dump!(pub struct GetpolicyDump, GetpolicyDumpEntry(cmd::GETPOLICY): Getpolic
 nl::notification! {
     /// Sent to the notify group when a family registers.
     ///
-    /// Sent to multicast group `notify` in every network namespace.
+    /// Group `notify`: `send` (every network namespace), `send_to` (one), or `unicast` (one socket).
     pub struct NewfamilyNtf(FAMILY, cmd::NEWFAMILY, mcgrp::NOTIFY): GetfamilyReplyAttrs
 }
 nl::notification! {
     /// Sent to the notify group when a family unregisters.
     ///
-    /// Sent to multicast group `notify` in every network namespace.
+    /// Group `notify`: `send` (every network namespace), `send_to` (one), or `unicast` (one socket).
     pub struct DelfamilyNtf(FAMILY, cmd::DELFAMILY, mcgrp::NOTIFY): GetfamilyReplyAttrs
 }
 nl::notification! {
     /// Sent to the notify group when a family gains a multicast group.
     ///
-    /// Sent to multicast group `notify` in every network namespace.
+    /// Group `notify`: `send` (every network namespace), `send_to` (one), or `unicast` (one socket).
     pub struct NewmcastGrpNtf(FAMILY, cmd::NEWMCAST_GRP, mcgrp::NOTIFY): NewmcastGrpAttrs
 }
 nl::notification! {
     /// Sent to the notify group when a family loses a multicast group.
     ///
-    /// Sent to multicast group `notify` in every network namespace.
+    /// Group `notify`: `send` (every network namespace), `send_to` (one), or `unicast` (one socket).
     pub struct DelmcastGrpNtf(FAMILY, cmd::DELMCAST_GRP, mcgrp::NOTIFY): DelmcastGrpAttrs
 }
 /// The `nlctrl` family's request handlers: one method per do and dump (default: `EOPNOTSUPP`).

@@ -18,6 +18,7 @@
 //! - clear (do)
 //! - stats (do)
 //! - pool-stats (do)
+//! - watch (do)
 
 use kernel::prelude::*;
 

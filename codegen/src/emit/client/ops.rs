@@ -463,8 +463,18 @@ pub fn types(cx: &Cx) -> TokenStream {
             out.push(message_struct(cx, op, &n.reply, &doc, true));
         }
         if op.is_async() {
-            let grp = op.mcgrp.map(|g| cx.fam.mcgrp(g).name.clone()).unwrap_or_default();
-            let doc = format!(" Notification `{}` (multicast group `{grp}`), decoded in place.", op.name);
+            let doc = match op.mcgrp {
+                Some(g) => format!(
+                    " Notification `{}` (multicast group `{}`), decoded in place.",
+                    op.name,
+                    cx.fam.mcgrp(g).name
+                ),
+                // An event without a group reaches a socket only by a kernel unicast.
+                None => format!(
+                    " Notification `{}` (no multicast group: unicast by the kernel), decoded in place.",
+                    op.name
+                ),
+            };
             out.push(message_struct(cx, op, &n.notification, &doc, false));
         } else if let Some((v, _)) = notified.iter().find(|(_, o)| o.id == op.id) {
             let doc = format!(
@@ -887,7 +897,7 @@ fn client(cx: &Cx, is_async: bool) -> TokenStream {
             #family
             #(#methods)*
             #subscribe
-            /// The next notification of a subscribed group (queued ones first).
+            /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
             #[doc = #other_doc]
             pub #asy fn recv_notification(&mut self) -> ::core::result::Result<Notification<'_>, ::nlspec_rt::Error> {
                 #family_id

@@ -202,7 +202,10 @@ fn notification(cx: &Cx, op: &Op, traits: &MsgTraits) -> Result<Option<TokenStre
         t.open("nl::notification!");
         t.doc(op.doc.as_deref());
         t.line("///");
-        t.line(&format!("/// Sent to multicast group `{}` in every network namespace.", f.mcgrp(g).name));
+        t.line(&format!(
+            "/// Group `{}`: `send` (every network namespace), `send_to` (one), or `unicast` (one socket).",
+            f.mcgrp(g).name
+        ));
         t.line(&format!("pub struct {ty}(FAMILY, {cmdv}, mcgrp::{grp}{h}){tr}"));
     } else {
         t.open("nl::raw_broadcast!");

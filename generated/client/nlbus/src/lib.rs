@@ -700,7 +700,7 @@ impl<'a> std::ops::Deref for TickNotification<'a> {
 /// that the spec has it lets unprivileged processes message each other (see the kernel
 /// emitter's permission rules).
 ///
-/// Notification `chat` (multicast group ``), decoded in place.
+/// Notification `chat` (no multicast group: unicast by the kernel), decoded in place.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatNotification<'a> {
     /// The fixed header.
@@ -839,7 +839,7 @@ impl Client {
         self.sock.subscribe_id(group.id())?;
         Ok(group.id())
     }
-    /// The next notification of a subscribed group (queued ones first).
+    /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
     /// Messages of types this client does not know come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
         let n = self.sock.recv_notification()?;
@@ -908,7 +908,7 @@ pub mod async_client {
             self.sock.subscribe_id(group.id())?;
             Ok(group.id())
         }
-        /// The next notification of a subscribed group (queued ones first).
+        /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of types this client does not know come back as `Notification::Other`.
         pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let n = self.sock.recv_notification().await?;

@@ -1827,7 +1827,7 @@ impl Client {
     pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
         self.sock.subscribe(FAMILY_NAME, group.name())
     }
-    /// The next notification of a subscribed group (queued ones first).
+    /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
     /// Messages of other families on the same socket come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
         let family = self.family()?.id;
@@ -1910,7 +1910,7 @@ pub mod async_client {
         pub async fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
             self.sock.subscribe(FAMILY_NAME, group.name()).await
         }
-        /// The next notification of a subscribed group (queued ones first).
+        /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
         pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let family = self.family().await?.id;

@@ -61,6 +61,16 @@ pub mod cmd {
     ///
     /// Command `evict-ntf` (C: `NLKV_CMD_EVICT_NTF`).
     pub const EVICT_NTF: u8 = 11;
+    /// Ask for count tick notifications, one every period-ms, sent by a kernel timer (atomic
+    /// context): unicast to the asking socket, and multicast to the ticks group in the asker's
+    /// network namespace. A later watch replaces the one running; count 0 is refused.
+    ///
+    /// Command `watch` (C: `NLKV_CMD_WATCH`).
+    pub const WATCH: u8 = 12;
+    /// One tick of a watch.
+    ///
+    /// Command `tick-ntf` (C: `NLKV_CMD_TICK_NTF`).
+    pub const TICK_NTF: u8 = 13;
 }
 /// Attribute type numbers (`nla_type`), one module per attribute set.
 pub mod attrs {
@@ -114,6 +124,10 @@ pub mod attrs {
         pub const OLD_COUNTER: u16 = 22;
         /// `open-dumps` (C: `NLKV_A_ENTRY_OPEN_DUMPS`).
         pub const OPEN_DUMPS: u16 = 23;
+        /// `period-ms` (C: `NLKV_A_ENTRY_PERIOD_MS`).
+        pub const PERIOD_MS: u16 = 24;
+        /// `tick` (C: `NLKV_A_ENTRY_TICK`).
+        pub const TICK: u16 = 25;
     }
     /// Attribute types of set `entry-filter`.
     pub mod entry_filter {
@@ -157,6 +171,14 @@ pub const MIN_PRIORITY: i64 = -10;
 ///
 /// C: `NLKV_MAX_PRIORITY`.
 pub const MAX_PRIORITY: u64 = 10;
+/// Shortest period of a watch.
+///
+/// C: `NLKV_MIN_PERIOD_MS`.
+pub const MIN_PERIOD_MS: u64 = 10;
+/// Longest period of a watch.
+///
+/// C: `NLKV_MAX_PERIOD_MS`.
+pub const MAX_PERIOD_MS: u64 = 60000;
 /// What an entry's value holds. The values are sparse on purpose.
 ///
 /// Values of `kind`; values not in the spec are kept, not rejected.
@@ -512,6 +534,8 @@ pub struct Entry<'a> {
     f_count: Option<u32>,
     f_old_counter: Option<i64>,
     f_open_dumps: Option<u32>,
+    f_period_ms: Option<u32>,
+    f_tick: Option<u32>,
 }
 impl<'a> Entry<'a> {
     /// Decode and validate an attribute stream of this set (a message's attributes, or
@@ -601,6 +625,12 @@ impl<'a> Entry<'a> {
                 attrs::entry::OPEN_DUMPS => {
                     v.f_open_dumps = Some(attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?);
                 }
+                attrs::entry::PERIOD_MS => {
+                    v.f_period_ms = Some(attr.get_u32().map_err(|e| e.in_attr("period-ms"))?);
+                }
+                attrs::entry::TICK => {
+                    v.f_tick = Some(attr.get_u32().map_err(|e| e.in_attr("tick"))?);
+                }
                 _ => {}
             }
         }
@@ -639,6 +669,8 @@ impl<'a> Entry<'a> {
                     | attrs::entry::COUNT
                     | attrs::entry::OLD_COUNTER
                     | attrs::entry::OPEN_DUMPS
+                    | attrs::entry::PERIOD_MS
+                    | attrs::entry::TICK
             )
         })
     }
@@ -667,6 +699,8 @@ impl<'a> Entry<'a> {
             count: self.count(),
             old_counter: self.old_counter(),
             open_dumps: self.open_dumps(),
+            period_ms: self.period_ms(),
+            tick: self.tick(),
         }
     }
     /// The entry's key.
@@ -766,7 +800,7 @@ impl<'a> Entry<'a> {
     pub fn filter(&self) -> Option<EntryFilter<'a>> {
         self.f_filter.map(|v| EntryFilter::decode_nested(v.payload(), 0).unwrap_or_default())
     }
-    /// Number of entries to create in a fill request, or that were affected.
+    /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
     pub fn count(&self) -> Option<u32> {
         self.f_count
     }
@@ -777,6 +811,14 @@ impl<'a> Entry<'a> {
     /// Get dumps started (dump start hook) and not yet ended (dump done hook).
     pub fn open_dumps(&self) -> Option<u32> {
         self.f_open_dumps
+    }
+    /// Milliseconds between two tick notifications of a watch.
+    pub fn period_ms(&self) -> Option<u32> {
+        self.f_period_ms
+    }
+    /// Number of a tick notification within its watch, from 1.
+    pub fn tick(&self) -> Option<u32> {
+        self.f_tick
     }
 }
 impl std::fmt::Debug for Entry<'_> {
@@ -848,6 +890,12 @@ impl std::fmt::Debug for Entry<'_> {
         if let Some(v) = self.open_dumps() {
             d.field("open-dumps", &v);
         }
+        if let Some(v) = self.period_ms() {
+            d.field("period-ms", &v);
+        }
+        if let Some(v) = self.tick() {
+            d.field("tick", &v);
+        }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
         }
@@ -896,12 +944,16 @@ pub struct EntryOwned {
     pub create_only: bool,
     /// Which entries a dump returns.
     pub filter: Option<EntryFilterOwned>,
-    /// Number of entries to create in a fill request, or that were affected.
+    /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
     pub count: Option<u32>,
     /// Counter value before an incr.
     pub old_counter: Option<i64>,
     /// Get dumps started (dump start hook) and not yet ended (dump done hook).
     pub open_dumps: Option<u32>,
+    /// Milliseconds between two tick notifications of a watch.
+    pub period_ms: Option<u32>,
+    /// Number of a tick notification within its watch, from 1.
+    pub tick: Option<u32>,
 }
 /// Writes attributes of set `entry` into a request (used inside nests).
 pub struct EntryEncoder<'w, 'b> {
@@ -1035,7 +1087,7 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         w.nest_end(nest);
         self
     }
-    /// Number of entries to create in a fill request, or that were affected.
+    /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
     pub fn count(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
         w.put_u32(attrs::entry::COUNT, v);
@@ -1051,6 +1103,18 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
     pub fn open_dumps(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
         w.put_u32(attrs::entry::OPEN_DUMPS, v);
+        self
+    }
+    /// Milliseconds between two tick notifications of a watch.
+    pub fn period_ms(&mut self, v: u32) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_u32(attrs::entry::PERIOD_MS, v);
+        self
+    }
+    /// Number of a tick notification within its watch, from 1.
+    pub fn tick(&mut self, v: u32) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_u32(attrs::entry::TICK, v);
         self
     }
 }
@@ -1997,7 +2061,7 @@ impl FillRequest {
         });
         self
     }
-    /// Number of entries to create in a fill request, or that were affected.
+    /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
     pub fn count(mut self, v: u32) -> Self {
         self.put(|w| {
             w.put_u32(attrs::entry::COUNT, v);
@@ -2333,6 +2397,93 @@ impl<'a> std::ops::Deref for EvictNtfNotification<'a> {
         &self.attrs
     }
 }
+/// Ask for count tick notifications, one every period-ms, sent by a kernel timer (atomic
+/// context): unicast to the asking socket, and multicast to the ticks group in the asker's
+/// network namespace. A later watch replaces the one running; count 0 is refused.
+///
+/// Request of `watch` (do); only the attributes the spec lists for it.
+#[derive(Debug, Clone, Default)]
+pub struct WatchRequest {
+    header: KvHdr,
+    buf: nlspec_rt::RequestBuf,
+}
+impl WatchRequest {
+    /// A request with fixed header `header` and no attributes yet.
+    pub fn new(header: KvHdr) -> Self {
+        Self { header, ..Default::default() }
+    }
+    /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
+    pub fn nlm_flags(mut self, flags: u16) -> Self {
+        self.buf.add_nlm_flags(flags);
+        self
+    }
+    /// The attributes encoded so far.
+    pub fn encoded_attrs(&self) -> &[u8] {
+        self.buf.attrs()
+    }
+    /// The fixed header.
+    pub fn fixed_header(&self) -> &KvHdr {
+        &self.header
+    }
+    fn put(&mut self, f: impl FnOnce(&mut nlspec_rt::AttrWriter<'_>)) {
+        self.buf.put(f);
+    }
+    /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
+    pub fn count(mut self, v: u32) -> Self {
+        self.put(|w| {
+            w.put_u32(attrs::entry::COUNT, v);
+        });
+        self
+    }
+    /// Milliseconds between two tick notifications of a watch.
+    pub fn period_ms(mut self, v: u32) -> Self {
+        self.put(|w| {
+            w.put_u32(attrs::entry::PERIOD_MS, v);
+        });
+        self
+    }
+}
+impl nlspec_rt::OpRequest for WatchRequest {
+    const FAMILY: &'static str = FAMILY_NAME;
+    const VERSION: u8 = FAMILY_VERSION;
+    const CMD: u8 = 12;
+    const SCHEMA: Option<&'static nlspec_rt::AttrSet> = Some(&schema::ENTRY);
+    type Reply = ();
+    type Header = [u8; KvHdr::SIZE];
+    fn header_bytes(&self) -> Self::Header {
+        self.header.to_bytes()
+    }
+    fn buf(&self) -> &nlspec_rt::RequestBuf {
+        &self.buf
+    }
+}
+/// One tick of a watch.
+///
+/// Notification `tick-ntf` (multicast group `ticks`), decoded in place.
+#[derive(Debug, Clone, Copy)]
+pub struct TickNtfNotification<'a> {
+    /// The fixed header.
+    pub header: KvHdr,
+    /// The attributes (the getters are also reachable through `Deref`).
+    pub attrs: Entry<'a>,
+    /// The whole message.
+    pub msg: nlspec_rt::GenlMsg<'a>,
+}
+impl<'a> TickNtfNotification<'a> {
+    /// Size of the fixed header in bytes.
+    pub const HEADER_SIZE: usize = KvHdr::SIZE;
+    /// Decode a received message (its command is not checked).
+    pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        let header = KvHdr::from_bytes(msg.fixed_header())?;
+        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+    }
+}
+impl<'a> std::ops::Deref for TickNtfNotification<'a> {
+    type Target = Entry<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.attrs
+    }
+}
 /// A notification of this family, by command; commands this client does not know are
 /// kept as `Other`.
 #[derive(Debug, Clone, Copy)]
@@ -2342,6 +2493,8 @@ pub enum Notification<'a> {
     /// An entry was removed without a delete request: by clear, or because its lifetime ran out
     /// (noticed when the entry is next looked at).
     EvictNtf(EvictNtfNotification<'a>),
+    /// One tick of a watch.
+    TickNtf(TickNtfNotification<'a>),
     /// A message with a command this client does not know.
     Other(nlspec_rt::GenlMsg<'a>),
 }
@@ -2365,6 +2518,7 @@ impl<'a> Notification<'a> {
         Ok(match head.cmd() {
             10 => Self::ChangeNtf(ChangeNtfNotification::decode(&msg.genl(ChangeNtfNotification::HEADER_SIZE)?)?),
             11 => Self::EvictNtf(EvictNtfNotification::decode(&msg.genl(EvictNtfNotification::HEADER_SIZE)?)?),
+            13 => Self::TickNtf(TickNtfNotification::decode(&msg.genl(TickNtfNotification::HEADER_SIZE)?)?),
             _ => Self::Other(head),
         })
     }
@@ -2376,15 +2530,18 @@ pub enum Group {
     Changes,
     /// Multicast group `audit`.
     Audit,
+    /// Multicast group `ticks`.
+    Ticks,
 }
 impl Group {
     /// Every group.
-    pub const ALL: &'static [Group] = &[Group::Changes, Group::Audit];
+    pub const ALL: &'static [Group] = &[Group::Changes, Group::Audit, Group::Ticks];
     /// The group's name (as resolved through nlctrl).
     pub const fn name(self) -> &'static str {
         match self {
             Self::Changes => "changes",
             Self::Audit => "audit",
+            Self::Ticks => "ticks",
         }
     }
 }
@@ -2471,11 +2628,17 @@ impl Client {
     pub fn pool_stats(&mut self, req: &PoolStatsRequest) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
+    /// Ask for count tick notifications, one every period-ms, sent by a kernel timer (atomic
+    /// context): unicast to the asking socket, and multicast to the ticks group in the asker's
+    /// network namespace. A later watch replaces the one running; count 0 is refused.
+    pub fn watch(&mut self, req: &WatchRequest) -> Result<(), nlspec_rt::Error> {
+        nlspec_rt::typed::request_ack(&mut self.sock, req)
+    }
     /// Join multicast group `group` (resolved by name through nlctrl).
     pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
         self.sock.subscribe(FAMILY_NAME, group.name())
     }
-    /// The next notification of a subscribed group (queued ones first).
+    /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
     /// Messages of other families on the same socket come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
         let family = self.family()?.id;
@@ -2588,11 +2751,17 @@ pub mod async_client {
         pub async fn pool_stats(&mut self, req: &PoolStatsRequest) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
+        /// Ask for count tick notifications, one every period-ms, sent by a kernel timer (atomic
+        /// context): unicast to the asking socket, and multicast to the ticks group in the asker's
+        /// network namespace. A later watch replaces the one running; count 0 is refused.
+        pub async fn watch(&mut self, req: &WatchRequest) -> Result<(), nlspec_rt::Error> {
+            nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
+        }
         /// Join multicast group `group` (resolved by name through nlctrl).
         pub async fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
             self.sock.subscribe(FAMILY_NAME, group.name()).await
         }
-        /// The next notification of a subscribed group (queued ones first).
+        /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
         pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let family = self.family().await?.id;
@@ -2634,6 +2803,8 @@ pub mod schema {
             nlspec_rt::AttrInfo { ty: 21, name: "count", nest: nlspec_rt::NestKind::None },
             nlspec_rt::AttrInfo { ty: 22, name: "old-counter", nest: nlspec_rt::NestKind::None },
             nlspec_rt::AttrInfo { ty: 23, name: "open-dumps", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 24, name: "period-ms", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 25, name: "tick", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `entry-filter`.

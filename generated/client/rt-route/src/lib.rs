@@ -1689,7 +1689,7 @@ impl Client {
         self.sock.subscribe_id(group.id())?;
         Ok(group.id())
     }
-    /// The next notification of a subscribed group (queued ones first).
+    /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
     /// Messages of types this client does not know come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
         let n = self.sock.recv_notification()?;
@@ -1763,7 +1763,7 @@ pub mod async_client {
             self.sock.subscribe_id(group.id())?;
             Ok(group.id())
         }
-        /// The next notification of a subscribed group (queued ones first).
+        /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of types this client does not know come back as `Notification::Other`.
         pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let n = self.sock.recv_notification().await?;
