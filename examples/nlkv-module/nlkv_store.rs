@@ -89,9 +89,6 @@ struct Entry {
 }
 
 impl Entry {
-    fn key_str(&self) -> &str {
-        core::str::from_utf8(&self.key).unwrap_or("")
-    }
     fn expired(&self, now: u64) -> bool {
         self.expires_ns != 0 && now >= self.expires_ns
     }
@@ -227,7 +224,7 @@ fn with_store<R>(f: impl FnOnce(&mut Store) -> nl::Result<R>) -> nl::Result<R> {
 /// Writes the attributes of `get`'s reply for `e` (value left out for secret entries when
 /// `hide_secret`).
 fn put_entry<S: GetReplyAttrs>(s: &mut S, e: &Entry, hide_secret: bool) {
-    s.key(e.key_str());
+    s.key_bytes(&e.key);
     let secret = e.f.flags.contains(EntryFlags::SECRET);
     if e.f.kind != Kind::COUNTER && !(hide_secret && secret) {
         s.value(&e.f.value);
@@ -300,13 +297,17 @@ fn notify_evict(e: &Entry, change: Change) {
     let r = (|| -> nl::Result {
         let mut n = EvictNtf::new()?;
         n.set_header(&hdr(e.ns));
-        n.key(e.key_str()).change(change);
+        n.key_bytes(&e.key).change(change);
         n.send()
     })();
     if let Err(err) = r {
         pr_warn!("evict-ntf not sent: errno {}\n", err.errno());
     }
 }
+
+/// A request without a key (keys are byte strings to the store, read with `key_bytes`: the
+/// kernel does not require strings to be UTF-8).
+const MISSING_KEY: nl::Error = nl::Error::EINVAL.msg(c"missing required attribute").missing(attrs::entry::KEY);
 
 /// Decodes the entry fields of a `set` request.
 fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
@@ -510,7 +511,7 @@ impl NlkvHandler for Kv {
 
     fn set(req: &SetRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.require_key()?;
+        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
         if key.is_empty() {
             return Err(key_error(nl::Error::EINVAL.msg(c"key must not be empty"), req.key_attr()));
         }
@@ -518,7 +519,7 @@ impl NlkvHandler for Kv {
         let kind = f.kind;
         let now = nl::monotonic_ns();
         with_store(|s| {
-            let (id, change) = match s.lookup(ns, key.as_bytes(), now)? {
+            let (id, change) = match s.lookup(ns, key, now)? {
                 Some(id) => {
                     let e = s.get_mut(id)?;
                     if req.create_only() {
@@ -531,11 +532,11 @@ impl NlkvHandler for Kv {
                     e.stats.writes = e.stats.writes.wrapping_add(1);
                     (id, Change::UPDATED)
                 }
-                None => (s.insert(ns, key.as_bytes(), f, 0, now)?, Change::CREATED),
+                None => (s.insert(ns, key, f, 0, now)?, Change::CREATED),
             };
             let e = s.get_mut(id)?;
             let mut r = SetReply::new(req)?;
-            r.key(key).kind(kind).stats(&e.stats);
+            r.key_bytes(key).kind(kind).stats(&e.stats);
             r.send()?;
             notify_change(e, change);
             Ok(())
@@ -544,10 +545,10 @@ impl NlkvHandler for Kv {
 
     fn get(req: &GetRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.require_key()?;
+        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
         let now = nl::monotonic_ns();
         with_store(|s| {
-            let Some(id) = s.lookup(ns, key.as_bytes(), now)? else {
+            let Some(id) = s.lookup(ns, key, now)? else {
                 return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
             };
             let e = s.get_mut(id)?;
@@ -565,7 +566,7 @@ impl NlkvHandler for Kv {
     ) -> nl::Result<nl::Dumped> {
         let ns = req.header()?.ns;
         let (fkey, fkind, fflags) = match req.filter()? {
-            Some(f) => (f.key()?, f.kind()?, f.flags()?),
+            Some(f) => (f.key_bytes()?, f.kind()?, f.flags()?),
             None => (None, None, None),
         };
         let now = nl::monotonic_ns();
@@ -576,7 +577,7 @@ impl NlkvHandler for Kv {
                 }
                 let wanted = e.ns == ns
                     && !e.expired(now)
-                    && fkey.is_none_or(|k| e.key.starts_with(k.as_bytes()))
+                    && fkey.is_none_or(|k| e.key.starts_with(k))
                     && fkind.is_none_or(|k| e.f.kind == k)
                     && fflags.is_none_or(|f| e.f.flags.contains(f));
                 if wanted && !dump.entry(|w| put_entry(w, e, true))? {
@@ -590,10 +591,10 @@ impl NlkvHandler for Kv {
 
     fn delete(req: &DeleteRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.require_key()?;
+        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
         let now = nl::monotonic_ns();
         with_store(|s| {
-            let Some(id) = s.lookup(ns, key.as_bytes(), now)? else {
+            let Some(id) = s.lookup(ns, key, now)? else {
                 return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
             };
             if let Some(e) = s.remove(id)? {
@@ -605,7 +606,7 @@ impl NlkvHandler for Kv {
 
     fn incr(req: &IncrRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.require_key()?;
+        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
         let delta = req.require_delta()?;
         let now = nl::monotonic_ns();
         let range_err = || {
@@ -613,7 +614,7 @@ impl NlkvHandler for Kv {
             key_error(e, req.delta_attr())
         };
         with_store(|s| {
-            let (id, old, change) = match s.lookup(ns, key.as_bytes(), now)? {
+            let (id, old, change) = match s.lookup(ns, key, now)? {
                 Some(id) => {
                     let e = s.get_mut(id)?;
                     if e.f.kind != Kind::COUNTER {
@@ -629,12 +630,12 @@ impl NlkvHandler for Kv {
                 }
                 None => {
                     let start = 0u64.checked_add_signed(delta).ok_or_else(range_err)?;
-                    (s.insert(ns, key.as_bytes(), Fields::empty(Kind::COUNTER), start, now)?, 0, Change::CREATED)
+                    (s.insert(ns, key, Fields::empty(Kind::COUNTER), start, now)?, 0, Change::CREATED)
                 }
             };
             let e = s.get_mut(id)?;
             let mut r = IncrReply::new(req)?;
-            r.key(key).counter(e.counter).old_counter(old as i64);
+            r.key_bytes(key).counter(e.counter).old_counter(old as i64);
             r.send()?;
             notify_change(e, change);
             Ok(())
@@ -643,17 +644,17 @@ impl NlkvHandler for Kv {
 
     fn update_flags(req: &UpdateFlagsRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.require_key()?;
+        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
         let bf = req.require_flag_update()?;
         let now = nl::monotonic_ns();
         with_store(|s| {
-            let Some(id) = s.lookup(ns, key.as_bytes(), now)? else {
+            let Some(id) = s.lookup(ns, key, now)? else {
                 return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
             };
             let e = s.get_mut(id)?;
             e.f.flags = EntryFlags((e.f.flags.0 & !bf.selector) | (bf.value & bf.selector));
             let mut r = UpdateFlagsReply::new(req)?;
-            r.key(key).flags(e.f.flags);
+            r.key_bytes(key).flags(e.f.flags);
             r.send()?;
             notify_change(e, Change::UPDATED);
             Ok(())

@@ -217,6 +217,7 @@ pub const EXPECTED_CASES: &[&str] = &[
     "config-cond-ops",
     "notifications-subscribed-vs-not",
     "ttl-eviction-and-audit-group",
+    "keys-are-bytes",
     "watch-ticks-from-timer",
     "watch-replaced-and-refused",
     "policy-out-of-range-s8",

@@ -43,6 +43,13 @@ pub trait AttrGen: Sync {
     /// Statements writing the attribute with type number `ty` to the `&mut AttrWriter` named
     /// `w`, using the names from `setter_params`.
     fn put(&self, cx: &Cx, a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream;
+    /// A second builder method, `<name>_bytes(v: &[u8])`, for kinds whose value has a lossless
+    /// byte form (strings, which the kernel does not require to be UTF-8): the statements
+    /// writing `v` to `w`, like [`AttrGen::put`].
+    fn put_bytes(&self, cx: &Cx, a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> Option<TokenStream> {
+        let _ = (cx, a, w, ty);
+        None
+    }
     /// Schema table entry kind (`NestKind::...`), for extended-ACK attribute paths.
     fn schema_nest(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let _ = (cx, a);

@@ -44,6 +44,9 @@ impl AttrGen for Str {
     fn put(&self, _cx: &Cx, _a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> TokenStream {
         quote!(#w.put_str(#ty, v);)
     }
+    fn put_bytes(&self, _cx: &Cx, _a: &ir::Attr, w: &TokenStream, ty: &TokenStream) -> Option<TokenStream> {
+        Some(quote!(#w.put_str_bytes(#ty, v);))
+    }
     fn extra_getters(&self, _cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> TokenStream {
         if a.multi_attr {
             return TokenStream::new();

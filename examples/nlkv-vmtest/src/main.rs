@@ -638,6 +638,36 @@ fn next_ntf(c: &mut Client, d: Duration) -> Result<Option<(u8, Got)>, String> {
     }
 }
 
+/// Keys are byte strings: one that is not UTF-8 goes in through the client's `key_bytes`
+/// setter, the module reads it with its `key_bytes` getter (the `&str` one would refuse it),
+/// writes it back with its `key_bytes` setter, and it comes out whole from the view's
+/// `key_bytes` (the `&str` getter gives its longest UTF-8 prefix); a dump filter that is not
+/// UTF-8 either selects by bytes.
+fn keys_are_bytes() -> R {
+    let ns = 84;
+    let key: &[u8] = b"caf\xe9-\xff";
+    let mut c = client()?;
+    c.set(&SetRequest::new(hdr(ns)).key_bytes(key).value(b"latin-1")).ctx("set with a non-UTF-8 key")?;
+    set_text(&mut c, ns, "caf", "utf-8")?;
+    let r = c.get(&GetRequest::new(hdr(ns)).key_bytes(key)).ctx("get by the non-UTF-8 key")?;
+    eq("reply key_bytes", r.key_bytes(), Some(key))?;
+    eq("reply key (UTF-8 prefix)", r.key(), Some("caf"))?;
+    eq("reply value", r.value(), Some(&b"latin-1"[..]))?;
+    let mut it = c
+        .get_dump(&GetDumpRequest::new(hdr(ns)).filter(|f| {
+            f.key_bytes(b"caf\xe9");
+        }))
+        .ctx("dump filtered by a non-UTF-8 prefix")?;
+    let mut keys = Vec::new();
+    while let Some(m) = it.next() {
+        keys.push(m.ctx("dump message")?.key_bytes().map(<[u8]>::to_vec));
+    }
+    drop(it);
+    eq("dumped keys", keys, vec![Some(key.to_vec())])?;
+    c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?;
+    Ok(())
+}
+
 /// (tick, count, period-ms) of each `tick-ntf` that comes within `d`, up to `n` of them; any
 /// other notification is an error.
 fn ticks(c: &mut Client, n: usize, d: Duration) -> Result<Vec<(u32, u32, u32)>, String> {
@@ -1643,6 +1673,7 @@ fn suite() -> i32 {
     case("config-cond-ops", config_cond_ops);
     case("notifications-subscribed-vs-not", notifications);
     case("ttl-eviction-and-audit-group", ttl_eviction_and_audit);
+    case("keys-are-bytes", keys_are_bytes);
     case("watch-ticks-from-timer", watch_ticks_from_timer);
     case("watch-replaced-and-refused", watch_replaced_and_refused);
     for (name, f) in policy_rejections() {

@@ -258,6 +258,18 @@ pub fn setters<'x>(
                 #b
             }
         });
+        if let Some(put) = g.put_bytes(cx, a, &quote!(w), &quote!(#ty)) {
+            let bytes = format_ident!("{}_bytes", name.to_string().trim_end_matches('_'));
+            let doc = format!(" `{}` from bytes in any encoding (the kernel does not require UTF-8).", a.name);
+            let b = body(put);
+            out.push(quote! {
+                #[doc = #doc]
+                #multi
+                pub fn #bytes(#recv, v: &[u8]) -> #ret_ty {
+                    #b
+                }
+            });
+        }
     }
     quote!(#(#out)*)
 }

@@ -304,6 +304,12 @@ impl<'w, 'b> BusAttrsEncoder<'w, 'b> {
         w.put_str(attrs::bus_attrs::TEXT, v);
         self
     }
+    /// `text` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn text_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::bus_attrs::TEXT, v);
+        self
+    }
     /// Number of entries a list dump produces.
     pub fn count(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
@@ -375,6 +381,13 @@ impl EchoRequest {
     pub fn text(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::bus_attrs::TEXT, v);
+        });
+        self
+    }
+    /// `text` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn text_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::bus_attrs::TEXT, v);
         });
         self
     }

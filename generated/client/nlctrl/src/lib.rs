@@ -676,6 +676,12 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
         w.put_str(attrs::ctrl_attrs::FAMILY_NAME, v);
         self
     }
+    /// `family-name` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn family_name_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::ctrl_attrs::FAMILY_NAME, v);
+        self
+    }
     /// Version number the family declares.
     pub fn version(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
@@ -960,6 +966,12 @@ impl<'w, 'b> McastGroupAttrsEncoder<'w, 'b> {
     pub fn name(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::mcast_group_attrs::NAME, v);
+        self
+    }
+    /// `name` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn name_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::mcast_group_attrs::NAME, v);
         self
     }
     /// Global group id to pass to NETLINK_ADD_MEMBERSHIP.
@@ -1453,6 +1465,13 @@ impl GetfamilyRequest {
         });
         self
     }
+    /// `family-name` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn family_name_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::ctrl_attrs::FAMILY_NAME, v);
+        });
+        self
+    }
 }
 impl nlspec_rt::OpRequest for GetfamilyRequest {
     const FAMILY: &'static str = FAMILY_NAME;
@@ -1563,6 +1582,13 @@ impl GetpolicyDumpRequest {
     pub fn family_name(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::ctrl_attrs::FAMILY_NAME, v);
+        });
+        self
+    }
+    /// `family-name` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn family_name_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::ctrl_attrs::FAMILY_NAME, v);
         });
         self
     }

@@ -970,6 +970,12 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
         w.put_str(attrs::entry::KEY, v);
         self
     }
+    /// `key` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn key_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::entry::KEY, v);
+        self
+    }
     /// The entry's value.
     pub fn value(&mut self, v: &[u8]) -> &mut Self {
         let w = &mut *self.w;
@@ -1033,6 +1039,14 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
     pub fn label(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::entry::LABEL, v);
+        self
+    }
+    /// `label` from bytes in any encoding (the kernel does not require UTF-8).
+    ///
+    /// Multi-attr: call once per value.
+    pub fn label_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::entry::LABEL, v);
         self
     }
     /// SHA-256 of the value, supplied by the writer.
@@ -1231,6 +1245,12 @@ impl<'w, 'b> EntryFilterEncoder<'w, 'b> {
         w.put_str(attrs::entry_filter::KEY, v);
         self
     }
+    /// `key` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn key_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::entry_filter::KEY, v);
+        self
+    }
     /// What the value holds.
     pub fn kind(&mut self, v: Kind) -> &mut Self {
         let w = &mut *self.w;
@@ -1342,6 +1362,12 @@ impl<'w, 'b> TagEncoder<'w, 'b> {
     pub fn name(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::tag::NAME, v);
+        self
+    }
+    /// `name` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn name_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::tag::NAME, v);
         self
     }
     /// Relative weight of the tag.
@@ -1516,6 +1542,13 @@ impl SetRequest {
         });
         self
     }
+    /// `key` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn key_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::entry::KEY, v);
+        });
+        self
+    }
     /// The entry's value.
     pub fn value(mut self, v: &[u8]) -> Self {
         self.put(|w| {
@@ -1567,6 +1600,15 @@ impl SetRequest {
     pub fn label(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::entry::LABEL, v);
+        });
+        self
+    }
+    /// `label` from bytes in any encoding (the kernel does not require UTF-8).
+    ///
+    /// Multi-attr: call once per value.
+    pub fn label_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::entry::LABEL, v);
         });
         self
     }
@@ -1688,6 +1730,13 @@ impl GetRequest {
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::entry::KEY, v);
+        });
+        self
+    }
+    /// `key` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn key_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::entry::KEY, v);
         });
         self
     }
@@ -1828,6 +1877,13 @@ impl DeleteRequest {
         });
         self
     }
+    /// `key` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn key_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::entry::KEY, v);
+        });
+        self
+    }
 }
 impl nlspec_rt::OpRequest for DeleteRequest {
     const FAMILY: &'static str = FAMILY_NAME;
@@ -1876,6 +1932,13 @@ impl IncrRequest {
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::entry::KEY, v);
+        });
+        self
+    }
+    /// `key` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn key_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::entry::KEY, v);
         });
         self
     }
@@ -1970,6 +2033,13 @@ impl UpdateFlagsRequest {
         });
         self
     }
+    /// `key` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn key_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::entry::KEY, v);
+        });
+        self
+    }
     /// Flags to change (selector) and their new values.
     pub fn flag_update(mut self, value: EntryFlags, selector: EntryFlags) -> Self {
         self.put(|w| {
@@ -2058,6 +2128,13 @@ impl FillRequest {
     pub fn key(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::entry::KEY, v);
+        });
+        self
+    }
+    /// `key` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn key_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::entry::KEY, v);
         });
         self
     }

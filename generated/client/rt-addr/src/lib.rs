@@ -658,6 +658,12 @@ impl<'w, 'b> AddrAttrsEncoder<'w, 'b> {
         w.put_str(attrs::addr_attrs::LABEL, v);
         self
     }
+    /// `label` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn label_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::addr_attrs::LABEL, v);
+        self
+    }
     /// Broadcast address (IPv4).
     pub fn broadcast(&mut self, v: &[u8]) -> &mut Self {
         let w = &mut *self.w;
@@ -770,6 +776,13 @@ impl NewaddrRequest {
     pub fn label(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::addr_attrs::LABEL, v);
+        });
+        self
+    }
+    /// `label` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn label_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::addr_attrs::LABEL, v);
         });
         self
     }

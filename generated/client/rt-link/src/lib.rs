@@ -1067,6 +1067,12 @@ impl<'w, 'b> LinkAttrsEncoder<'w, 'b> {
         w.put_str(attrs::link_attrs::IFNAME, v);
         self
     }
+    /// `ifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ifname_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::link_attrs::IFNAME, v);
+        self
+    }
     /// Maximum transmission unit.
     pub fn mtu(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
@@ -1083,6 +1089,12 @@ impl<'w, 'b> LinkAttrsEncoder<'w, 'b> {
     pub fn qdisc(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::link_attrs::QDISC, v);
+        self
+    }
+    /// `qdisc` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn qdisc_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::link_attrs::QDISC, v);
         self
     }
     /// Index of the master device (bridge, bond, VRF).
@@ -1127,6 +1139,12 @@ impl<'w, 'b> LinkAttrsEncoder<'w, 'b> {
     pub fn ifalias(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::link_attrs::IFALIAS, v);
+        self
+    }
+    /// `ifalias` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ifalias_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::link_attrs::IFALIAS, v);
         self
     }
     /// Device group.
@@ -1231,6 +1249,14 @@ impl<'w, 'b> LinkAttrsEncoder<'w, 'b> {
     pub fn alt_ifname(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::link_attrs::ALT_IFNAME, v);
+        self
+    }
+    /// `alt-ifname` from bytes in any encoding (the kernel does not require UTF-8).
+    ///
+    /// Multi-attr: call once per value.
+    pub fn alt_ifname_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::link_attrs::ALT_IFNAME, v);
         self
     }
     /// Permanent hardware address.
@@ -1408,6 +1434,12 @@ impl<'w, 'b> LinkInfoAttrsEncoder<'w, 'b> {
         w.put_str(attrs::link_info_attrs::KIND, v);
         self
     }
+    /// `kind` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn kind_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::link_info_attrs::KIND, v);
+        self
+    }
     /// Kind-specific settings.
     pub fn data(&mut self, payload: &[u8]) -> &mut Self {
         let w = &mut *self.w;
@@ -1424,6 +1456,12 @@ impl<'w, 'b> LinkInfoAttrsEncoder<'w, 'b> {
     pub fn slave_kind(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::link_info_attrs::SLAVE_KIND, v);
+        self
+    }
+    /// `slave-kind` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn slave_kind_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::link_info_attrs::SLAVE_KIND, v);
         self
     }
     /// Settings of the link as a slave of its master.
@@ -1581,6 +1619,13 @@ impl NewlinkRequest {
         });
         self
     }
+    /// `ifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::link_attrs::IFNAME, v);
+        });
+        self
+    }
     /// Maximum transmission unit.
     pub fn mtu(mut self, v: u32) -> Self {
         self.put(|w| {
@@ -1636,6 +1681,13 @@ impl NewlinkRequest {
     pub fn ifalias(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::link_attrs::IFALIAS, v);
+        });
+        self
+    }
+    /// `ifalias` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ifalias_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::link_attrs::IFALIAS, v);
         });
         self
     }
@@ -1766,6 +1818,13 @@ impl DellinkRequest {
         });
         self
     }
+    /// `ifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::link_attrs::IFNAME, v);
+        });
+        self
+    }
 }
 impl nlspec_rt::typed_raw::OpRequest for DellinkRequest {
     const MSG_TYPE: u16 = 17;
@@ -1842,12 +1901,28 @@ impl GetlinkRequest {
         });
         self
     }
+    /// `ifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::link_attrs::IFNAME, v);
+        });
+        self
+    }
     /// Alternative interface name.
     ///
     /// Multi-attr: call once per value.
     pub fn alt_ifname(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::link_attrs::ALT_IFNAME, v);
+        });
+        self
+    }
+    /// `alt-ifname` from bytes in any encoding (the kernel does not require UTF-8).
+    ///
+    /// Multi-attr: call once per value.
+    pub fn alt_ifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::link_attrs::ALT_IFNAME, v);
         });
         self
     }
@@ -2035,6 +2110,13 @@ impl SetlinkRequest {
         });
         self
     }
+    /// `ifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::link_attrs::IFNAME, v);
+        });
+        self
+    }
     /// Maximum transmission unit.
     pub fn mtu(mut self, v: u32) -> Self {
         self.put(|w| {
@@ -2067,6 +2149,13 @@ impl SetlinkRequest {
     pub fn ifalias(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::link_attrs::IFALIAS, v);
+        });
+        self
+    }
+    /// `ifalias` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ifalias_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::link_attrs::IFALIAS, v);
         });
         self
     }

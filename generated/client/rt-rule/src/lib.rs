@@ -848,6 +848,12 @@ impl<'w, 'b> RuleAttrsEncoder<'w, 'b> {
         w.put_str(attrs::rule_attrs::IIFNAME, v);
         self
     }
+    /// `iifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn iifname_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::rule_attrs::IIFNAME, v);
+        self
+    }
     /// Priority of the rule to jump to.
     pub fn goto(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
@@ -906,6 +912,12 @@ impl<'w, 'b> RuleAttrsEncoder<'w, 'b> {
     pub fn oifname(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::rule_attrs::OIFNAME, v);
+        self
+    }
+    /// `oifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn oifname_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::rule_attrs::OIFNAME, v);
         self
     }
     /// Use the table of the L3 master device.
@@ -1011,6 +1023,13 @@ impl NewruleRequest {
         });
         self
     }
+    /// `iifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn iifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::rule_attrs::IIFNAME, v);
+        });
+        self
+    }
     /// Priority of the rule to jump to.
     pub fn goto(mut self, v: u32) -> Self {
         self.put(|w| {
@@ -1078,6 +1097,13 @@ impl NewruleRequest {
     pub fn oifname(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::rule_attrs::OIFNAME, v);
+        });
+        self
+    }
+    /// `oifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn oifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::rule_attrs::OIFNAME, v);
         });
         self
     }
@@ -1229,6 +1255,13 @@ impl DelruleRequest {
         });
         self
     }
+    /// `iifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn iifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::rule_attrs::IIFNAME, v);
+        });
+        self
+    }
     /// Priority of the rule to jump to.
     pub fn goto(mut self, v: u32) -> Self {
         self.put(|w| {
@@ -1296,6 +1329,13 @@ impl DelruleRequest {
     pub fn oifname(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::rule_attrs::OIFNAME, v);
+        });
+        self
+    }
+    /// `oifname` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn oifname_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::rule_attrs::OIFNAME, v);
         });
         self
     }

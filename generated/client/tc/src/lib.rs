@@ -738,6 +738,12 @@ impl<'w, 'b> TcAttrsEncoder<'w, 'b> {
         w.put_str(attrs::tc_attrs::KIND, v);
         self
     }
+    /// `kind` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn kind_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::tc_attrs::KIND, v);
+        self
+    }
     /// Kind-specific parameters.
     pub fn options(&mut self, payload: &[u8]) -> &mut Self {
         let w = &mut *self.w;
@@ -820,6 +826,12 @@ impl<'w, 'b> TcAttrsEncoder<'w, 'b> {
     pub fn ext_warn_msg(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::tc_attrs::EXT_WARN_MSG, v);
+        self
+    }
+    /// `ext-warn-msg` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn ext_warn_msg_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::tc_attrs::EXT_WARN_MSG, v);
         self
     }
 }
@@ -1328,6 +1340,13 @@ impl NewqdiscRequest {
         });
         self
     }
+    /// `kind` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn kind_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::tc_attrs::KIND, v);
+        });
+        self
+    }
     /// Kind-specific parameters.
     pub fn options(mut self, payload: &[u8]) -> Self {
         self.put(|w| {
@@ -1459,6 +1478,13 @@ impl DelqdiscRequest {
     pub fn kind(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::tc_attrs::KIND, v);
+        });
+        self
+    }
+    /// `kind` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn kind_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::tc_attrs::KIND, v);
         });
         self
     }
