@@ -492,6 +492,12 @@ impl<'w, 'b> ThingAttrsEncoder<'w, 'b> {
         w.put_str(attrs::thing::DECODE, v);
         self
     }
+    /// `decode` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn decode_attr_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::thing::DECODE, v);
+        self
+    }
     pub fn to_owned_attr(&mut self, v: u8) -> &mut Self {
         let w = &mut *self.w;
         w.put_u8(attrs::thing::TO_OWNED, v);
@@ -667,6 +673,13 @@ impl GetOpRequest {
     pub fn decode_attr(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::thing::DECODE, v);
+        });
+        self
+    }
+    /// `decode` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn decode_attr_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::thing::DECODE, v);
         });
         self
     }
@@ -998,7 +1011,7 @@ impl Client {
     pub fn family_op(&mut self, req: &FamilyRequest) -> Result<(), nlspec_rt::Error> {
         nlspec_rt::typed::request_ack(&mut self.sock, req)
     }
-    /// The next notification of a subscribed group (queued ones first).
+    /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
     /// Messages of other families on the same socket come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
         let family = self.family()?.id;
@@ -1086,7 +1099,7 @@ pub mod async_client {
         ) -> Result<(), nlspec_rt::Error> {
             nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
-        /// The next notification of a subscribed group (queued ones first).
+        /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
         pub async fn recv_notification(
             &mut self,

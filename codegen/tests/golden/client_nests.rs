@@ -452,6 +452,12 @@ impl<'w, 'b> RootEncoder<'w, 'b> {
         w.put_str(attrs::root::NAME, v);
         self
     }
+    /// `name` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn name_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::root::NAME, v);
+        self
+    }
     /// Recursive.
     pub fn child(&mut self, f: impl FnOnce(&mut RootEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
@@ -495,6 +501,14 @@ impl<'w, 'b> RootEncoder<'w, 'b> {
     pub fn note(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::root::NOTE, v);
+        self
+    }
+    /// `note` from bytes in any encoding (the kernel does not require UTF-8).
+    ///
+    /// Multi-attr: call once per value.
+    pub fn note_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::root::NOTE, v);
         self
     }
     pub fn pair(&mut self, v: &Pair) -> &mut Self {
@@ -595,6 +609,12 @@ impl<'w, 'b> RootSelEncoder<'w, 'b> {
     pub fn name(&mut self, v: &str) -> &mut Self {
         let w = &mut *self.w;
         w.put_str(attrs::root_sel::NAME, v);
+        self
+    }
+    /// `name` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn name_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::root_sel::NAME, v);
         self
     }
 }
@@ -705,6 +725,12 @@ impl<'w, 'b> ItemEncoder<'w, 'b> {
         w.put_str(attrs::item::LABEL, v);
         self
     }
+    /// `label` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn label_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::item::LABEL, v);
+        self
+    }
 }
 /// Writes the elements of an array (indexed-array or nest-type-value) of `item` nests.
 pub struct ItemArrayEncoder<'w, 'b> {
@@ -773,6 +799,13 @@ impl MakeRequest {
         });
         self
     }
+    /// `name` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn name_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::root::NAME, v);
+        });
+        self
+    }
     /// Recursive.
     pub fn child(mut self, f: impl FnOnce(&mut RootEncoder<'_, '_>)) -> Self {
         self.put(|w| {
@@ -813,6 +846,15 @@ impl MakeRequest {
     pub fn note(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::root::NOTE, v);
+        });
+        self
+    }
+    /// `note` from bytes in any encoding (the kernel does not require UTF-8).
+    ///
+    /// Multi-attr: call once per value.
+    pub fn note_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::root::NOTE, v);
         });
         self
     }
@@ -955,7 +997,7 @@ impl Client {
     ) -> Result<MakeReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
-    /// The next notification of a subscribed group (queued ones first).
+    /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
     /// Messages of other families on the same socket come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
         let family = self.family()?.id;
@@ -1018,7 +1060,7 @@ pub mod async_client {
         ) -> Result<MakeReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
-        /// The next notification of a subscribed group (queued ones first).
+        /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
         pub async fn recv_notification(
             &mut self,

@@ -226,6 +226,12 @@ impl<'w, 'b> LinkEncoder<'w, 'b> {
         w.put_str(attrs::link::KIND, v);
         self
     }
+    /// `kind` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn kind_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::link::KIND, v);
+        self
+    }
     pub fn data(&mut self, payload: &[u8]) -> &mut Self {
         let w = &mut *self.w;
         w.put_bytes(attrs::link::DATA, payload);
@@ -349,6 +355,13 @@ impl GetlinkRequest {
     pub fn kind(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::link::KIND, v);
+        });
+        self
+    }
+    /// `kind` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn kind_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::link::KIND, v);
         });
         self
     }
@@ -501,7 +514,7 @@ impl Client {
     ) -> Result<GetlinkReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed_raw::request(&mut self.sock, req)
     }
-    /// The next notification of a subscribed group (queued ones first).
+    /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
     /// Messages of types this client does not know come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
         let n = self.sock.recv_notification()?;
@@ -555,7 +568,7 @@ pub mod async_client {
         ) -> Result<GetlinkReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed_raw::async_request(&mut self.sock, req).await
         }
-        /// The next notification of a subscribed group (queued ones first).
+        /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of types this client does not know come back as `Notification::Other`.
         pub async fn recv_notification(
             &mut self,

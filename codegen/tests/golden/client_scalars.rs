@@ -627,6 +627,12 @@ impl<'w, 'b> ThingEncoder<'w, 'b> {
         w.put_str(attrs::thing::A_STRING, v);
         self
     }
+    /// `a-string` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn a_string_bytes(&mut self, v: &[u8]) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_str_bytes(attrs::thing::A_STRING, v);
+        self
+    }
     pub fn a_binary(&mut self, v: &[u8]) -> &mut Self {
         let w = &mut *self.w;
         w.put_bytes(attrs::thing::A_BINARY, v);
@@ -682,6 +688,13 @@ impl GetRequest {
     pub fn a_string(mut self, v: &str) -> Self {
         self.put(|w| {
             w.put_str(attrs::thing::A_STRING, v);
+        });
+        self
+    }
+    /// `a-string` from bytes in any encoding (the kernel does not require UTF-8).
+    pub fn a_string_bytes(mut self, v: &[u8]) -> Self {
+        self.put(|w| {
+            w.put_str_bytes(attrs::thing::A_STRING, v);
         });
         self
     }
@@ -999,7 +1012,7 @@ impl Client {
     pub fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
         self.sock.subscribe(FAMILY_NAME, group.name())
     }
-    /// The next notification of a subscribed group (queued ones first).
+    /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
     /// Messages of other families on the same socket come back as `Notification::Other`.
     pub fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
         let family = self.family()?.id;
@@ -1086,7 +1099,7 @@ pub mod async_client {
         ) -> Result<u32, nlspec_rt::Error> {
             self.sock.subscribe(FAMILY_NAME, group.name()).await
         }
-        /// The next notification of a subscribed group (queued ones first).
+        /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
         pub async fn recv_notification(
             &mut self,
