@@ -127,7 +127,7 @@ fn run_plan(kd: &KernelDir, plan: &Plan<'_>) -> Result<Vec<CaseResult>> {
         let ko = kmod::build(kd, &dir)?.into_iter().next().ok_or_else(|| crate::err!("nlkv: no .ko built"))?;
         add("nlkv".into(), &ko, &root.join("specs/nlkv.yaml"), &mut kos)?;
     }
-    let work = root.join(format!("target/kfuzz/corpus-{v}"));
+    let work = kmod_corpus::corpus_work(v);
     let (built, failed) = match plan.only {
         Some("nlkv") => (Vec::new(), Vec::new()),
         only => kmod_corpus::build_upstream(kd, &plan.sources, &work, only)?,

@@ -62,6 +62,26 @@ fn extract(version: &str, into: &Path) -> Result<Vec<PathBuf>> {
     extract_listing(into)
 }
 
+/// Where the upstream corpus's modules for kernel `kernel` are generated and built, kept between
+/// runs and shared by every task that builds them (kmod-corpus, kfuzz): make rebuilds only what
+/// changed, so the second task of a run builds nothing again.
+pub fn corpus_work(kernel: &str) -> PathBuf {
+    util::workspace_root().join("target").join("kmod-corpus").join(kernel)
+}
+
+/// The specs of linux-source `version`, extracted once into `work/src` (a few seconds of xz per
+/// run otherwise).
+fn specs_of(work: &Path, version: &str) -> Result<Vec<PathBuf>> {
+    let src = work.join("src").join(version);
+    let done = work.join("src").join(format!("{version}.extracted"));
+    if !done.is_file() {
+        let _ = std::fs::remove_dir_all(&src);
+        extract(version, &src)?;
+        util::write(&done, b"")?;
+    }
+    extract_listing(&src)
+}
+
 /// The `.yaml` files below `into`, sorted.
 fn extract_listing(into: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -86,11 +106,12 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
     let tmp = std::env::temp_dir().join(format!("nlspec-kmod-corpus-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     util::mkdir_p(&tmp)?;
+    let work = corpus_work(&kd.version);
 
     let mut specs = Vec::new();
     let mut seen = HashSet::new();
     for v in SOURCES {
-        let files = extract(v, &tmp.join("src").join(v))?;
+        let files = specs_of(&work, v)?;
         note(format!("linux-source-{v}: {} specs", files.len()));
         for p in files {
             let text = std::fs::read_to_string(&p).map_err(|e| err!("reading {}: {e}", p.display()))?;
@@ -140,7 +161,7 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
             continue;
         };
         count.1 += 1;
-        let dir = tmp.join("mods").join(s.label.replace(['/', '.'], "_"));
+        let dir = work.join("mods").join(s.label.replace(['/', '.'], "_"));
         let result = (|| -> Result<PathBuf> {
             let fam = nlspec_codegen::load_and_resolve(&s.path).map_err(|d| err!("spec: {d}"))?;
             let files = generate(&fam, &KernelOptions::default()).map_err(|e| err!("generate: {e}"))?;
@@ -278,15 +299,7 @@ pub fn build_upstream(
     let mut seen = HashSet::new();
     let (mut built, mut failed) = (Vec::new(), Vec::new());
     for v in sources {
-        // the tarball's specs, extracted once (a few seconds of xz per run otherwise)
-        let src = work.join("src").join(v);
-        let done = work.join("src").join(format!("{v}.extracted"));
-        if !done.is_file() {
-            let _ = std::fs::remove_dir_all(&src);
-            extract(v, &src)?;
-            util::write(&done, b"")?;
-        }
-        for p in extract_listing(&src)? {
+        for p in specs_of(work, v)? {
             let text = std::fs::read_to_string(&p).map_err(|e| err!("reading {}: {e}", p.display()))?;
             let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
             if !PROTOCOLS.contains(&protocol_of(&text).as_str())
