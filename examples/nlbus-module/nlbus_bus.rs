@@ -16,9 +16,9 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
 
-mod nlspec_support;
 #[path = "../../generated/kmod/nlbus/nlbus_nl.rs"]
 mod nlbus_nl;
+mod nlspec_support;
 
 use nlbus_nl::*;
 
@@ -58,7 +58,11 @@ impl NlbusHandler for Bus {
         reply.send()
     }
 
-    fn list_dump(req: &ListDumpRequest<'_>, dump: &mut ListDump<'_, '_>, next: &mut u32) -> nl::Result<nl::Dumped> {
+    fn list_dump(
+        req: &ListDumpRequest<'_>,
+        dump: &mut ListDump<'_, '_>,
+        next: &mut u32,
+    ) -> nl::Result<nl::Dumped> {
         let count = req.count()?.unwrap_or(DEFAULT_COUNT);
         while *next < count {
             let i = *next;
@@ -90,7 +94,10 @@ impl nl::TickerSpec for Tick {
     fn tick() {
         let n = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
         let sent = TickNtf::new(nl::Gfp::Atomic).and_then(|mut m| {
-            m.set_header(&BusHdr { channel: 0, cookie: n as u32 });
+            m.set_header(&BusHdr {
+                channel: 0,
+                cookie: n as u32,
+            });
             m.tick(n).period_ms(TICKER.period_ms());
             m.send()
         });
@@ -110,8 +117,15 @@ impl kernel::Module for NlbusModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let registration = register::<Bus>(module)?;
         let ticker = nl::Ticker::start::<Tick>(DEFAULT_PERIOD_MS)?;
-        pr_info!("protocol {} created, ticking every {} ms\n", PROTONUM, DEFAULT_PERIOD_MS);
-        Ok(NlbusModule { _ticker: ticker, _registration: registration })
+        pr_info!(
+            "protocol {} created, ticking every {} ms\n",
+            PROTONUM,
+            DEFAULT_PERIOD_MS
+        );
+        Ok(NlbusModule {
+            _ticker: ticker,
+            _registration: registration,
+        })
     }
 }
 

@@ -22,9 +22,9 @@ use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::sync::Mutex;
 
-mod nlspec_support;
 #[path = "../../generated/kmod/nlkv/nlkv_genl.rs"]
 mod nlkv_genl;
+mod nlspec_support;
 
 use nlkv_genl::*;
 
@@ -143,13 +143,20 @@ struct Store {
 
 impl Store {
     fn new() -> Self {
-        Store { next_id: 1, by_id: RBTree::new(), by_key: RBTree::new() }
+        Store {
+            next_id: 1,
+            by_id: RBTree::new(),
+            by_key: RBTree::new(),
+        }
     }
 
     /// The id of `(ns, key)`. An entry found expired is removed (with an `evict-ntf`) and
     /// reported absent.
     fn lookup(&mut self, ns: u32, key: &[u8], now: u64) -> nl::Result<Option<u64>> {
-        let k = Key { ns, key: kvec(key)? };
+        let k = Key {
+            ns,
+            key: kvec(key)?,
+        };
         let Some(id) = self.by_key.get(&k).copied() else {
             return Ok(None);
         };
@@ -171,7 +178,14 @@ impl Store {
     }
 
     /// Inserts a new entry; returns its id.
-    fn insert(&mut self, ns: u32, key: &[u8], f: Fields, counter: u64, now: u64) -> nl::Result<u64> {
+    fn insert(
+        &mut self,
+        ns: u32,
+        key: &[u8],
+        f: Fields,
+        counter: u64,
+        now: u64,
+    ) -> nl::Result<u64> {
         let id = self.next_id;
         let mut e = KBox::new(
             Entry {
@@ -180,13 +194,20 @@ impl Store {
                 f: Fields::empty(Kind::TEXT),
                 expires_ns: 0,
                 counter,
-                stats: EntryStats { created_ns: now, reads: 0, writes: 1 },
+                stats: EntryStats {
+                    created_ns: now,
+                    reads: 0,
+                    writes: 1,
+                },
             },
             GFP_KERNEL,
         )
         .map_err(oom)?;
         e.set_fields(f, now);
-        let k = Key { ns, key: kvec(key)? };
+        let k = Key {
+            ns,
+            key: kvec(key)?,
+        };
         // Reserve both nodes before touching either tree, so a failed allocation changes nothing.
         let n1 = kernel::rbtree::RBTreeNode::new(k, id, GFP_KERNEL).map_err(oom)?;
         let n2 = kernel::rbtree::RBTreeNode::new(id, e, GFP_KERNEL).map_err(oom)?;
@@ -200,7 +221,10 @@ impl Store {
         let Some(e) = self.by_id.remove(&id) else {
             return Ok(None);
         };
-        let k = Key { ns: e.ns, key: kvec(&e.key)? };
+        let k = Key {
+            ns: e.ns,
+            key: kvec(&e.key)?,
+        };
         self.by_key.remove(&k);
         Ok(Some(e))
     }
@@ -307,7 +331,9 @@ fn notify_evict(e: &Entry, change: Change) {
 
 /// A request without a key (keys are byte strings to the store, read with `key_bytes`: the
 /// kernel does not require strings to be UTF-8).
-const MISSING_KEY: nl::Error = nl::Error::EINVAL.msg(c"missing required attribute").missing(attrs::entry::KEY);
+const MISSING_KEY: nl::Error = nl::Error::EINVAL
+    .msg(c"missing required attribute")
+    .missing(attrs::entry::KEY);
 
 /// Decodes the entry fields of a `set` request.
 fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
@@ -315,10 +341,16 @@ fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
     let mut f = Fields::empty(kind);
     if let Some(v) = req.value()? {
         if kind == Kind::COUNTER {
-            return Err(key_error(nl::Error::EINVAL.msg(c"a counter entry takes no value"), req.value_attr()));
+            return Err(key_error(
+                nl::Error::EINVAL.msg(c"a counter entry takes no value"),
+                req.value_attr(),
+            ));
         }
         if kind == Kind::TEXT && core::str::from_utf8(v).is_err() {
-            return Err(key_error(nl::Error::EINVAL.msg(c"a text value must be UTF-8"), req.value_attr()));
+            return Err(key_error(
+                nl::Error::EINVAL.msg(c"a text value must be UTF-8"),
+                req.value_attr(),
+            ));
         }
         f.value = kvec(v)?;
     }
@@ -332,7 +364,10 @@ fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
                 return Err(too_many(c"at most 16 tags", req.tags_attr()));
             }
             // (the generated view enforces the spec's min-len, which string policies cannot)
-            let tag = Tag { name: kvec(t.require_name()?.as_bytes())?, weight: t.weight()? };
+            let tag = Tag {
+                name: kvec(t.require_name()?.as_bytes())?,
+                weight: t.weight()?,
+            };
             f.tags.push(tag, GFP_KERNEL).map_err(oom)?;
         }
     }
@@ -341,7 +376,9 @@ fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
         if f.labels.len() == MAX_REPEATS {
             return Err(too_many(c"at most 16 labels", None));
         }
-        f.labels.push(kvec(l.as_bytes())?, GFP_KERNEL).map_err(oom)?;
+        f.labels
+            .push(kvec(l.as_bytes())?, GFP_KERNEL)
+            .map_err(oom)?;
     }
     if let Some(d) = req.digest()? {
         let mut a = [0u8; 32];
@@ -359,7 +396,9 @@ fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
             if f.meta.len() == MAX_REPEATS {
                 return Err(too_many(c"at most 16 meta slots", req.meta_attr()));
             }
-            f.meta.push((slot, item.value()?), GFP_KERNEL).map_err(oom)?;
+            f.meta
+                .push((slot, item.value()?), GFP_KERNEL)
+                .map_err(oom)?;
         }
     }
     Ok(f)
@@ -421,7 +460,8 @@ impl nl::TickerSpec for Kv {
         // Inside the watcher's read section, so a `watch` replacing the watcher (which waits
         // for it) never sees a tick of the old watch reach the new watcher.
         WATCHER.with(|net, port| {
-            let Ok(before) = TICKS_LEFT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            let Ok(before) =
+                TICKS_LEFT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
             else {
                 return;
             };
@@ -434,7 +474,9 @@ impl nl::TickerSpec for Kv {
             match send_tick(net, port, tick, left, period) {
                 Ok(()) => {}
                 // The watching socket is gone: the watch ends.
-                Err(e) if e.errno() == nl::errno::ECONNREFUSED => TICKS_LEFT.store(0, Ordering::Release),
+                Err(e) if e.errno() == nl::errno::ECONNREFUSED => {
+                    TICKS_LEFT.store(0, Ordering::Release)
+                }
                 Err(_) => {
                     TICKS_LOST.fetch_add(1, Ordering::Relaxed);
                 }
@@ -513,7 +555,10 @@ impl NlkvHandler for Kv {
         let ns = req.header()?.ns;
         let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
         if key.is_empty() {
-            return Err(key_error(nl::Error::EINVAL.msg(c"key must not be empty"), req.key_attr()));
+            return Err(key_error(
+                nl::Error::EINVAL.msg(c"key must not be empty"),
+                req.key_attr(),
+            ));
         }
         let f = fields_of(req)?;
         let kind = f.kind;
@@ -523,10 +568,16 @@ impl NlkvHandler for Kv {
                 Some(id) => {
                     let e = s.get_mut(id)?;
                     if req.create_only() {
-                        return Err(key_error(nl::Error::EEXIST.msg(c"key exists (create-only)"), req.key_attr()));
+                        return Err(key_error(
+                            nl::Error::EEXIST.msg(c"key exists (create-only)"),
+                            req.key_attr(),
+                        ));
                     }
                     if e.f.flags.contains(EntryFlags::READONLY) {
-                        return Err(key_error(nl::Error::EPERM.msg(c"entry is readonly"), req.key_attr()));
+                        return Err(key_error(
+                            nl::Error::EPERM.msg(c"entry is readonly"),
+                            req.key_attr(),
+                        ));
                     }
                     e.set_fields(f, now);
                     e.stats.writes = e.stats.writes.wrapping_add(1);
@@ -549,7 +600,10 @@ impl NlkvHandler for Kv {
         let now = nl::monotonic_ns();
         with_store(|s| {
             let Some(id) = s.lookup(ns, key, now)? else {
-                return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
+                return Err(key_error(
+                    nl::Error::ENOENT.msg(c"no such key"),
+                    req.key_attr(),
+                ));
             };
             let e = s.get_mut(id)?;
             e.stats.reads = e.stats.reads.wrapping_add(1);
@@ -595,7 +649,10 @@ impl NlkvHandler for Kv {
         let now = nl::monotonic_ns();
         with_store(|s| {
             let Some(id) = s.lookup(ns, key, now)? else {
-                return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
+                return Err(key_error(
+                    nl::Error::ENOENT.msg(c"no such key"),
+                    req.key_attr(),
+                ));
             };
             if let Some(e) = s.remove(id)? {
                 notify_change(&e, Change::DELETED);
@@ -618,10 +675,16 @@ impl NlkvHandler for Kv {
                 Some(id) => {
                     let e = s.get_mut(id)?;
                     if e.f.kind != Kind::COUNTER {
-                        return Err(key_error(nl::Error::EINVAL.msg(c"not a counter entry"), req.key_attr()));
+                        return Err(key_error(
+                            nl::Error::EINVAL.msg(c"not a counter entry"),
+                            req.key_attr(),
+                        ));
                     }
                     if e.f.flags.contains(EntryFlags::READONLY) {
-                        return Err(key_error(nl::Error::EPERM.msg(c"entry is readonly"), req.key_attr()));
+                        return Err(key_error(
+                            nl::Error::EPERM.msg(c"entry is readonly"),
+                            req.key_attr(),
+                        ));
                     }
                     let old = e.counter;
                     e.counter = old.checked_add_signed(delta).ok_or_else(range_err)?;
@@ -630,7 +693,11 @@ impl NlkvHandler for Kv {
                 }
                 None => {
                     let start = 0u64.checked_add_signed(delta).ok_or_else(range_err)?;
-                    (s.insert(ns, key, Fields::empty(Kind::COUNTER), start, now)?, 0, Change::CREATED)
+                    (
+                        s.insert(ns, key, Fields::empty(Kind::COUNTER), start, now)?,
+                        0,
+                        Change::CREATED,
+                    )
                 }
             };
             let e = s.get_mut(id)?;
@@ -649,7 +716,10 @@ impl NlkvHandler for Kv {
         let now = nl::monotonic_ns();
         with_store(|s| {
             let Some(id) = s.lookup(ns, key, now)? else {
-                return Err(key_error(nl::Error::ENOENT.msg(c"no such key"), req.key_attr()));
+                return Err(key_error(
+                    nl::Error::ENOENT.msg(c"no such key"),
+                    req.key_attr(),
+                ));
             };
             let e = s.get_mut(id)?;
             e.f.flags = EntryFlags((e.f.flags.0 & !bf.selector) | (bf.value & bf.selector));
@@ -677,7 +747,8 @@ impl NlkvHandler for Kv {
             let mut created = 0u32;
             for i in 0..count {
                 let mut key = kvec(prefix.as_bytes())?;
-                key.extend_from_slice(decimal(i, &mut digits), GFP_KERNEL).map_err(oom)?;
+                key.extend_from_slice(decimal(i, &mut digits), GFP_KERNEL)
+                    .map_err(oom)?;
                 if s.lookup(ns, &key, now)?.is_some() {
                     continue;
                 }
@@ -750,11 +821,19 @@ struct NlkvModule {
 
 impl kernel::Module for NlkvModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let store = STORE.install(KBox::pin_init(kernel::new_mutex!(Store::new()), GFP_KERNEL)?)?;
+        let store = STORE.install(KBox::pin_init(
+            kernel::new_mutex!(Store::new()),
+            GFP_KERNEL,
+        )?)?;
         let registration = register::<Kv>(module)?;
         let ticker = nl::Ticker::start::<Kv>(IDLE_PERIOD_MS)?;
         pr_info!("family registered (id {})\n", FAMILY.id());
-        Ok(NlkvModule { _ticker: ticker, _registration: registration, _watcher: ClearWatcher, _store: store })
+        Ok(NlkvModule {
+            _ticker: ticker,
+            _registration: registration,
+            _watcher: ClearWatcher,
+            _store: store,
+        })
     }
 }
 

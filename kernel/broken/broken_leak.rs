@@ -28,7 +28,11 @@ impl kernel::Module for BrokenLeak {
             // The bug: the box is turned into a raw pointer that nothing keeps or frees.
             let _leaked = KBox::into_raw(KBox::new(text, GFP_KERNEL)?);
         }
-        pr_info!("broken_leak: leaked {} objects of {} bytes\n", LEAKS, MARKER.len());
+        pr_info!(
+            "broken_leak: leaked {} objects of {} bytes\n",
+            LEAKS,
+            MARKER.len()
+        );
         Ok(BrokenLeak)
     }
 }

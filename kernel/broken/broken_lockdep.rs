@@ -17,8 +17,10 @@ struct BrokenLockdep;
 
 impl kernel::Module for BrokenLockdep {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let a: Pin<KBox<Mutex<u32>>> = KBox::pin_init(kernel::new_mutex!(0, "broken_lockdep_a"), GFP_KERNEL)?;
-        let b: Pin<KBox<Mutex<u32>>> = KBox::pin_init(kernel::new_mutex!(0, "broken_lockdep_b"), GFP_KERNEL)?;
+        let a: Pin<KBox<Mutex<u32>>> =
+            KBox::pin_init(kernel::new_mutex!(0, "broken_lockdep_a"), GFP_KERNEL)?;
+        let b: Pin<KBox<Mutex<u32>>> =
+            KBox::pin_init(kernel::new_mutex!(0, "broken_lockdep_b"), GFP_KERNEL)?;
         pr_info!("broken_lockdep: taking A then B\n");
         {
             let mut ga = a.lock();

@@ -26,7 +26,11 @@ impl kernel::Module for BrokenOob {
         // out-of-bounds access KASAN must report. The byte lies in the same slab object's
         // redzone, so the read itself does not fault.
         let past_end = unsafe { core::ptr::read_volatile(first.add(LEN)) };
-        pr_info!("broken_oob: read {} one byte past a {}-byte allocation\n", past_end, LEN);
+        pr_info!(
+            "broken_oob: read {} one byte past a {}-byte allocation\n",
+            past_end,
+            LEN
+        );
         drop(buf);
         Ok(BrokenOob)
     }

@@ -11,8 +11,9 @@
 //! The client crates are checked in and held to `cargo fmt --all --check` like hand-written
 //! code, but the emitters lay their Rust out with prettyplease, whose style is not rustfmt's: so
 //! every `.rs` file of `generated/client/` is passed through `rustfmt --edition 2021` with the
-//! workspace's `rustfmt.toml` ([`rustfmt`]) before it is written or compared. `generated/kmod/`
-//! is left as emitted (kernel code follows the kernel's own rustfmt configuration).
+//! workspace's `rustfmt.toml` ([`rustfmt`]) before it is written or compared, and every `.rs`
+//! file of `generated/kmod/` through the kernel's style (`kernel/rustfmt-kernel.toml`, as an in-tree
+//! `make rustfmtcheck` wants it).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -130,12 +131,15 @@ pub fn generate(check: bool) -> Result<i32> {
         let fam = nlspec_codegen::resolve_str(&rel.to_string_lossy(), &text).map_err(|d| err!("{d}"))?;
         all.extend(outputs(&fam)?);
     }
-    // Client Rust through rustfmt, for writing and for --check alike.
-    let config = root.join("rustfmt.toml");
-    for o in all.iter_mut().filter(|o| o.dir.starts_with("generated/client")) {
+    // Rust through rustfmt, for writing and for --check alike: clients in the workspace's style,
+    // kernel code in the kernel's (kernel/rustfmt-kernel.toml).
+    let client_style = root.join("rustfmt.toml");
+    let kernel_style = root.join("kernel/rustfmt-kernel.toml");
+    for o in all.iter_mut() {
+        let config = if o.dir.starts_with("generated/client") { &client_style } else { &kernel_style };
         for f in o.files.iter_mut().filter(|f| f.path.extension().is_some_and(|x| x == "rs")) {
             let name = o.dir.join(&f.path);
-            f.contents = rustfmt(&config, &f.contents).map_err(|e| err!("{}: {e}", name.display()))?;
+            f.contents = rustfmt(config, &f.contents).map_err(|e| err!("{}: {e}", name.display()))?;
         }
     }
     // Every directory under generated/<kind>/ that no spec produced is stale.

@@ -15,8 +15,8 @@
 
 use kernel::prelude::*;
 
-mod nlspec_support;
 mod nlbus_nl;
+mod nlspec_support;
 
 use nlbus_nl::*;
 
@@ -44,6 +44,8 @@ impl kernel::Module for NlbusModule {
         // Registration failure (e.g. the family name is taken) fails the load cleanly.
         let registration = register::<Handler>(module)?;
         pr_info!("netlink protocol nlbus created (protocol {})\n", PROTONUM);
-        Ok(Self { _registration: registration })
+        Ok(Self {
+            _registration: registration,
+        })
     }
 }

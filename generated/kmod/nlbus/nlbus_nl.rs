@@ -5,11 +5,11 @@
 //!
 //! Use: `mod nlspec_support; mod nlbus_nl;` in the crate root (or `#[path = "..."] mod nlbus_nl;` from another module directory, see `nlbus.mk`), `use nlbus_nl::*;`, implement [`NlbusHandler`] and call [`register`] in `init`.
 #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
-use core::marker::PhantomData;
 /// The support layer (`nl::Error`, `nl::Result`, `nl::Dumped`...), re-exported for handlers.
 pub(crate) use crate::nlspec_support as nl;
-pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
 use crate::nlspec_support::Policy;
+pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
+use core::marker::PhantomData;
 /// Family name.
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlbus";
 /// Family version.
@@ -83,17 +83,19 @@ nl::wire_struct! {
 }
 static BUS_ATTRS_PERIOD_MS_RANGE: nl::RangeU = nl::RangeU::new(10, 60000);
 /// Request policy of `echo` (do).
-static ECHO_DO_POLICY: nl::PolicyTable<{ attrs::bus_attrs::TEXT as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::bus_attrs::PAYLOAD, Policy::binary(MAX_PAYLOAD_LEN))
-    .with(attrs::bus_attrs::TEXT, Policy::string(MAX_TEXT_LEN));
+static ECHO_DO_POLICY: nl::PolicyTable<{ attrs::bus_attrs::TEXT as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::bus_attrs::PAYLOAD, Policy::binary(MAX_PAYLOAD_LEN))
+        .with(attrs::bus_attrs::TEXT, Policy::string(MAX_TEXT_LEN));
 /// Request policy of `list` (dump).
-static LIST_DUMP_POLICY: nl::PolicyTable<{ attrs::bus_attrs::COUNT as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::bus_attrs::COUNT, Policy::u32().range(1, MAX_COUNT as i64));
+static LIST_DUMP_POLICY: nl::PolicyTable<{ attrs::bus_attrs::COUNT as usize + 1 }> =
+    nl::PolicyTable::new().with(
+        attrs::bus_attrs::COUNT,
+        Policy::u32().range(1, MAX_COUNT as i64),
+    );
 /// Request policy of `set-period` (do).
-static SET_PERIOD_DO_POLICY: nl::PolicyTable<
-    { attrs::bus_attrs::PERIOD_MS as usize + 1 },
-> = nl::PolicyTable::new()
-    .with(
+static SET_PERIOD_DO_POLICY: nl::PolicyTable<{ attrs::bus_attrs::PERIOD_MS as usize + 1 }> =
+    nl::PolicyTable::new().with(
         attrs::bus_attrs::PERIOD_MS,
         Policy::u32().range_u(&BUS_ATTRS_PERIOD_MS_RANGE),
     );

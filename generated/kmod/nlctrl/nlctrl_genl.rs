@@ -5,11 +5,11 @@
 //!
 //! Use: `mod nlspec_support; mod nlctrl_genl;` in the crate root (or `#[path = "..."] mod nlctrl_genl;` from another module directory, see `nlctrl.mk`), `use nlctrl_genl::*;`, implement [`NlctrlHandler`] and call [`register`] in `init`.
 #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
-use core::marker::PhantomData;
 /// The support layer (`nl::Error`, `nl::Result`, `nl::Dumped`...), re-exported for handlers.
 pub(crate) use crate::nlspec_support as nl;
-pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
 use crate::nlspec_support::Policy;
+pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
+use core::marker::PhantomData;
 /// Family name.
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlctrl";
 /// Family version.
@@ -183,14 +183,14 @@ nl::enum_type! {
     }
 }
 /// Request policy of `getfamily` (do).
-static GETFAMILY_DO_POLICY: nl::PolicyTable<
-    { attrs::ctrl_attrs::FAMILY_NAME as usize + 1 },
-> = nl::PolicyTable::new().with(attrs::ctrl_attrs::FAMILY_NAME, Policy::string(15));
+static GETFAMILY_DO_POLICY: nl::PolicyTable<{ attrs::ctrl_attrs::FAMILY_NAME as usize + 1 }> =
+    nl::PolicyTable::new().with(attrs::ctrl_attrs::FAMILY_NAME, Policy::string(15));
 /// Request policy of `getpolicy` (dump).
-static GETPOLICY_DUMP_POLICY: nl::PolicyTable<{ attrs::ctrl_attrs::OP as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::ctrl_attrs::FAMILY_NAME, Policy::string(15))
-    .with(attrs::ctrl_attrs::FAMILY_ID, Policy::u16())
-    .with(attrs::ctrl_attrs::OP, Policy::u32());
+static GETPOLICY_DUMP_POLICY: nl::PolicyTable<{ attrs::ctrl_attrs::OP as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::ctrl_attrs::FAMILY_NAME, Policy::string(15))
+        .with(attrs::ctrl_attrs::FAMILY_ID, Policy::u16())
+        .with(attrs::ctrl_attrs::OP, Policy::u32());
 nl::attrs! {
     /// Attributes of this message; in scope with `use` of this module.
     pub trait GetfamilyReplyAttrs(attrs::ctrl_attrs) {

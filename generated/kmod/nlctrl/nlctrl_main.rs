@@ -15,8 +15,8 @@
 
 use kernel::prelude::*;
 
-mod nlspec_support;
 mod nlctrl_genl;
+mod nlspec_support;
 
 use nlctrl_genl::*;
 
@@ -44,7 +44,12 @@ impl kernel::Module for NlctrlModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // Registration failure (e.g. the family name is taken) fails the load cleanly.
         let registration = register::<Handler>(module)?;
-        pr_info!("Generic Netlink family nlctrl registered (id {})\n", FAMILY.id());
-        Ok(Self { _registration: registration })
+        pr_info!(
+            "Generic Netlink family nlctrl registered (id {})\n",
+            FAMILY.id()
+        );
+        Ok(Self {
+            _registration: registration,
+        })
     }
 }

@@ -101,7 +101,13 @@ pub struct Error {
 impl Error {
     /// An error with a positive errno (`errno::EINVAL`, ...).
     pub const fn new(errno: i32) -> Self {
-        Error { errno, msg: None, bad_attr: ptr::null(), miss_type: 0, miss_nest: ptr::null() }
+        Error {
+            errno,
+            msg: None,
+            bad_attr: ptr::null(),
+            miss_type: 0,
+            miss_nest: ptr::null(),
+        }
     }
     /// `EINVAL`.
     pub const EINVAL: Error = Error::new(errno::EINVAL);
@@ -174,14 +180,21 @@ impl Error {
                 }
             }
         }
-        let e = if self.errno > 0 { self.errno } else { errno::EINVAL };
+        let e = if self.errno > 0 {
+            self.errno
+        } else {
+            errno::EINVAL
+        };
         -e
     }
 }
 
 impl core::fmt::Debug for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Error").field("errno", &self.errno).field("msg", &self.msg).finish()
+        f.debug_struct("Error")
+            .field("errno", &self.errno)
+            .field("msg", &self.msg)
+            .finish()
     }
 }
 
@@ -422,7 +435,10 @@ impl Policy {
     const fn assert_int_or_binary(&self) {
         let t = self.0.type_;
         assert!(
-            is_uint_type(t) || is_sint_type(t) || t == b::NLSPEC_NLA_BINARY || t == b::NLSPEC_NLA_MSECS,
+            is_uint_type(t)
+                || is_sint_type(t)
+                || t == b::NLSPEC_NLA_BINARY
+                || t == b::NLSPEC_NLA_MSECS,
             "range checks need an integer or binary policy"
         );
     }
@@ -445,7 +461,10 @@ impl Policy {
     /// `NLA_VALIDATE_MIN` (bound must fit s16; else use [`Policy::range_u`]/[`Policy::range_s`]).
     pub const fn min(mut self, min: i64) -> Self {
         self.assert_int_or_binary();
-        assert!(Self::fits_inline(min), "min does not fit s16: use range_u/range_s");
+        assert!(
+            Self::fits_inline(min),
+            "min does not fit s16: use range_u/range_s"
+        );
         self.assert_bound_sign(min);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_MIN;
         self.0.__bindgen_anon_1.__bindgen_anon_1.min = min as i16;
@@ -454,7 +473,10 @@ impl Policy {
     /// `NLA_VALIDATE_MAX` (bound must fit s16; else use [`Policy::range_u`]/[`Policy::range_s`]).
     pub const fn max(mut self, max: i64) -> Self {
         self.assert_int_or_binary();
-        assert!(Self::fits_inline(max), "max does not fit s16: use range_u/range_s");
+        assert!(
+            Self::fits_inline(max),
+            "max does not fit s16: use range_u/range_s"
+        );
         self.assert_bound_sign(max);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_MAX;
         self.0.__bindgen_anon_1.__bindgen_anon_1.max = max as i16;
@@ -470,8 +492,10 @@ impl Policy {
         self.assert_bound_sign(min);
         self.assert_bound_sign(max);
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_RANGE;
-        self.0.__bindgen_anon_1.__bindgen_anon_1 =
-            b::nla_policy__bindgen_ty_1__bindgen_ty_1 { min: min as i16, max: max as i16 };
+        self.0.__bindgen_anon_1.__bindgen_anon_1 = b::nla_policy__bindgen_ty_1__bindgen_ty_1 {
+            min: min as i16,
+            max: max as i16,
+        };
         self
     }
     /// `NLA_VALIDATE_RANGE_PTR` with u64 bounds (unsigned types and binary lengths).
@@ -499,7 +523,10 @@ impl Policy {
     /// `NLA_VALIDATE_FUNCTION` running the safe [`ValueCheck`] `V` (sparse enums).
     pub const fn check<V: ValueCheck>(mut self) -> Self {
         let t = self.0.type_;
-        assert!(is_uint_type(t) || is_sint_type(t), "value checks need an integer policy");
+        assert!(
+            is_uint_type(t) || is_sint_type(t),
+            "value checks need an integer policy"
+        );
         self.0.validation_type = b::NLSPEC_NLA_VALIDATE_FUNCTION;
         self.0.__bindgen_anon_1.validate = Some(validate_trampoline::<V>);
         self
@@ -551,7 +578,10 @@ impl<const N: usize> PolicyTable<N> {
     }
     /// A type-erased reference for ops and families.
     pub const fn as_ref(&'static self) -> PolicyRef {
-        PolicyRef { ptr: self.0.as_ptr(), maxattr: (N - 1) as u32 }
+        PolicyRef {
+            ptr: self.0.as_ptr(),
+            maxattr: (N - 1) as u32,
+        }
     }
 }
 
@@ -621,12 +651,19 @@ impl<'a> Attr<'a> {
         let (len, raw_type) = unsafe { ((*nla).nla_len as usize, (*nla).nla_type) };
         let plen = len.saturating_sub(NLA_HDRLEN);
         // SAFETY: nla_len bytes from nla are readable for 'a, the payload starts NLA_HDRLEN in.
-        let payload = unsafe { core::slice::from_raw_parts(nla.cast::<u8>().add(NLA_HDRLEN), plen) };
-        Attr { raw_type, payload, raw: nla }
+        let payload =
+            unsafe { core::slice::from_raw_parts(nla.cast::<u8>().add(NLA_HDRLEN), plen) };
+        Attr {
+            raw_type,
+            payload,
+            raw: nla,
+        }
     }
 
     fn bad_len(&self) -> Error {
-        Error::EINVAL.msg(c"attribute has the wrong length").attr(self)
+        Error::EINVAL
+            .msg(c"attribute has the wrong length")
+            .attr(self)
     }
 
     /// The attribute type with the nested/byte-order flags masked off.
@@ -780,7 +817,11 @@ impl<'a> Iterator for Attrs<'a> {
         let payload = &buf[NLA_HDRLEN..len];
         let raw = buf.as_ptr().cast::<b::nlattr>();
         self.buf = &buf[nla_align(len).min(buf.len())..];
-        Some(Ok(Attr { raw_type, payload, raw }))
+        Some(Ok(Attr {
+            raw_type,
+            payload,
+            raw,
+        }))
     }
 }
 
@@ -799,8 +840,17 @@ impl<'a> Request<'a> {
     unsafe fn from_info(info: *const b::genl_info, maxattr: u32) -> Self {
         // SAFETY: info is valid per the contract.
         let attrs = unsafe { (*info).attrs } as *const *mut b::nlattr;
-        let n_attrs = if attrs.is_null() { 0 } else { maxattr as usize + 1 };
-        Request { info, attrs, n_attrs, _p: PhantomData }
+        let n_attrs = if attrs.is_null() {
+            0
+        } else {
+            maxattr as usize + 1
+        };
+        Request {
+            info,
+            attrs,
+            n_attrs,
+            _p: PhantomData,
+        }
     }
 
     /// The attribute of type `ty`, if the request has it.
@@ -842,7 +892,11 @@ impl<'a> Request<'a> {
                 + (*(*self.info).family).hdrsize as usize;
             let total = (*nlh).nlmsg_len as usize;
             let len = total.saturating_sub(skip);
-            let start = if len == 0 { nlh.cast::<u8>() } else { nlh.cast::<u8>().add(skip) };
+            let start = if len == 0 {
+                nlh.cast::<u8>()
+            } else {
+                nlh.cast::<u8>().add(skip)
+            };
             Attrs::new(core::slice::from_raw_parts(start, len))
         }
     }
@@ -875,7 +929,10 @@ impl<'a> Request<'a> {
         // at least GENL_HDRLEN + family->hdrsize bytes after the nlmsghdr before calling us.
         unsafe {
             let hdrsize = (*(*self.info).family).hdrsize as usize;
-            let user = (*self.info).genlhdr.cast::<u8>().add(b::NLSPEC_GENL_HDRLEN as usize);
+            let user = (*self.info)
+                .genlhdr
+                .cast::<u8>()
+                .add(b::NLSPEC_GENL_HDRLEN as usize);
             core::slice::from_raw_parts(user, hdrsize)
         }
     }
@@ -917,7 +974,12 @@ macro_rules! fixed_putters {
 
 impl Writer {
     fn new(skb: *mut b::sk_buff) -> Self {
-        Writer { skb, error: None, hdr: ptr::null_mut(), hdr_len: 0 }
+        Writer {
+            skb,
+            error: None,
+            hdr: ptr::null_mut(),
+            hdr_len: 0,
+        }
     }
 
     /// A writer for a message whose `hdr_len`-byte fixed header starts at `hdr`; the header is
@@ -930,7 +992,12 @@ impl Writer {
         let hdr = hdr.cast::<u8>();
         // SAFETY: genlmsg_put reserved hdr_len bytes at hdr inside the linear skb data.
         unsafe { ptr::write_bytes(hdr, 0, hdr_len) };
-        Writer { skb, error: None, hdr, hdr_len }
+        Writer {
+            skb,
+            error: None,
+            hdr,
+            hdr_len,
+        }
     }
 
     /// Writes the family's fixed header (`bytes` is cut or zero-extended to the family's
@@ -968,7 +1035,12 @@ impl Writer {
         // SAFETY: self.skb is the live, exclusively owned message skb of this writer; nla_put
         // copies payload.len() readable bytes and fails with -EMSGSIZE when out of room.
         let r = unsafe {
-            b::nla_put(self.skb, raw_type as c_int, payload.len() as c_int, payload.as_ptr().cast())
+            b::nla_put(
+                self.skb,
+                raw_type as c_int,
+                payload.len() as c_int,
+                payload.as_ptr().cast(),
+            )
         };
         if r != 0 {
             self.fail(r);
@@ -999,7 +1071,15 @@ impl Writer {
         }
         let bytes = v.to_ne_bytes();
         // SAFETY: live exclusively owned skb; 8 readable bytes.
-        let r = unsafe { b::nla_put_64bit(self.skb, ty as c_int, 8, bytes.as_ptr().cast(), pad as c_int) };
+        let r = unsafe {
+            b::nla_put_64bit(
+                self.skb,
+                ty as c_int,
+                8,
+                bytes.as_ptr().cast(),
+                pad as c_int,
+            )
+        };
         if r != 0 {
             self.fail(r);
         }
@@ -1144,7 +1224,12 @@ impl<'a> Reply<'a> {
         }
         // SAFETY: hdr from genlmsg_put_reply on skb, which reserved the family's hdrsize.
         let w = unsafe { Writer::with_header(skb, hdr, (*(*info).family).hdrsize as usize) };
-        Ok(Reply { w, hdr, info, _p: PhantomData })
+        Ok(Reply {
+            w,
+            hdr,
+            info,
+            _p: PhantomData,
+        })
     }
 
     /// Finishes the message and unicasts it to the requester.
@@ -1234,7 +1319,14 @@ impl<'a> Dump<'a> {
         };
         // SAFETY: skb is the dump skb handed to dumpit; family is the registered family.
         let hdr = unsafe {
-            b::genlmsg_put(self.skb, portid, seq, family, b::NLSPEC_NLM_F_MULTI as c_int, cmd)
+            b::genlmsg_put(
+                self.skb,
+                portid,
+                seq,
+                family,
+                b::NLSPEC_NLM_F_MULTI as c_int,
+                cmd,
+            )
         };
         if hdr.is_null() {
             return self.full();
@@ -1498,7 +1590,10 @@ impl Op {
                 o.done = Some(done_trampoline::<T>);
             }
         }
-        assert!(!T::HAS_PRE_DOIT && !T::HAS_POST_DOIT, "pre/post doit need split ops");
+        assert!(
+            !T::HAS_PRE_DOIT && !T::HAS_POST_DOIT,
+            "pre/post doit need split ops"
+        );
         if let Some(p) = T::POLICY {
             o.policy = p.ptr;
             o.maxattr = p.maxattr;
@@ -1555,9 +1650,17 @@ impl SplitOp {
         o.flags = b::NLSPEC_GENL_CMD_CAP_DO;
         // SAFETY (union write): writing Copy fields of a union is safe; we select the doit arm.
         o.__bindgen_anon_1.__bindgen_anon_1 = b::genl_split_ops__bindgen_ty_1__bindgen_ty_1 {
-            pre_doit: if T::HAS_PRE_DOIT { Some(pre_doit_trampoline::<T>) } else { None },
+            pre_doit: if T::HAS_PRE_DOIT {
+                Some(pre_doit_trampoline::<T>)
+            } else {
+                None
+            },
             doit: Some(doit_trampoline::<T>),
-            post_doit: if T::HAS_POST_DOIT { Some(post_doit_trampoline::<T>) } else { None },
+            post_doit: if T::HAS_POST_DOIT {
+                Some(post_doit_trampoline::<T>)
+            } else {
+                None
+            },
         };
         if let Some(p) = T::POLICY {
             o.policy = p.ptr;
@@ -1573,9 +1676,17 @@ impl SplitOp {
         o.cmd = cmd;
         o.flags = b::NLSPEC_GENL_CMD_CAP_DUMP;
         o.__bindgen_anon_1.__bindgen_anon_2 = b::genl_split_ops__bindgen_ty_1__bindgen_ty_2 {
-            start: if T::HAS_START { Some(start_trampoline::<T>) } else { None },
+            start: if T::HAS_START {
+                Some(start_trampoline::<T>)
+            } else {
+                None
+            },
             dumpit: Some(dumpit_trampoline::<T>),
-            done: if T::HAS_DONE { Some(done_trampoline::<T>) } else { None },
+            done: if T::HAS_DONE {
+                Some(done_trampoline::<T>)
+            } else {
+                None
+            },
         };
         if let Some(p) = T::DUMP_POLICY {
             o.policy = p.ptr;
@@ -1671,7 +1782,10 @@ impl OpsRef {
 
 const fn copy_name(name: &CStr) -> [core::ffi::c_char; b::NLSPEC_GENL_NAMSIZ as usize] {
     let bytes = name.to_bytes();
-    assert!(bytes.len() < b::NLSPEC_GENL_NAMSIZ as usize, "name longer than GENL_NAMSIZ - 1");
+    assert!(
+        bytes.len() < b::NLSPEC_GENL_NAMSIZ as usize,
+        "name longer than GENL_NAMSIZ - 1"
+    );
     let mut out = [0 as core::ffi::c_char; b::NLSPEC_GENL_NAMSIZ as usize];
     let mut i = 0;
     while i < bytes.len() {
@@ -1726,7 +1840,10 @@ impl<const N: usize> McGroups<N> {
     }
     /// For [`FamilyDef::mcgrps`].
     pub const fn as_ref(&'static self) -> McGroupsRef {
-        McGroupsRef { ptr: self.0.as_ptr(), n: N as u8 }
+        McGroupsRef {
+            ptr: self.0.as_ptr(),
+            n: N as u8,
+        }
     }
 }
 
@@ -1739,7 +1856,10 @@ pub struct McGroupsRef {
 
 impl McGroupsRef {
     /// No multicast groups.
-    pub const NONE: McGroupsRef = McGroupsRef { ptr: ptr::null(), n: 0 };
+    pub const NONE: McGroupsRef = McGroupsRef {
+        ptr: ptr::null(),
+        n: 0,
+    };
 }
 
 /// Everything about a family except the kernel's private fields.
@@ -1977,7 +2097,9 @@ impl Net {
     /// `net` points to a live `struct net` for the duration of the call.
     unsafe fn get(net: *mut b::net) -> Net {
         // SAFETY: live per the contract; get_net returns its argument with one more reference.
-        Net { ptr: unsafe { b::nlspec_get_net(net) } }
+        Net {
+            ptr: unsafe { b::nlspec_get_net(net) },
+        }
     }
 
     fn raw(&self) -> *mut b::net {
@@ -2025,15 +2147,18 @@ struct PortTarget {
 impl PortSlot {
     /// An empty slot.
     pub const fn new() -> Self {
-        PortSlot { cur: core::sync::atomic::AtomicPtr::new(ptr::null_mut()) }
+        PortSlot {
+            cur: core::sync::atomic::AtomicPtr::new(ptr::null_mut()),
+        }
     }
 
     /// Stores `portid` in `net`, replacing what was stored. Process context: it allocates
     /// (`GFP_KERNEL`) and waits for readers of the replaced port (`synchronize_rcu`): when it
     /// returns, no [`with`](Self::with) closure that saw the replaced port is still running.
     pub fn set(&self, net: Net, portid: u32) -> Result {
-        let t = kernel::alloc::KBox::new(PortTarget { net, portid }, kernel::alloc::flags::GFP_KERNEL)
-            .map_err(|_| Error::ENOMEM)?;
+        let t =
+            kernel::alloc::KBox::new(PortTarget { net, portid }, kernel::alloc::flags::GFP_KERNEL)
+                .map_err(|_| Error::ENOMEM)?;
         self.replace(kernel::alloc::KBox::into_raw(t));
         Ok(())
     }
@@ -2065,7 +2190,11 @@ impl PortSlot {
         unsafe {
             b::nlspec_rcu_read_lock();
             let p = self.cur.load(Ordering::Acquire);
-            let r = if p.is_null() { None } else { Some(f(&(*p).net, (*p).portid)) };
+            let r = if p.is_null() {
+                None
+            } else {
+                Some(f(&(*p).net, (*p).portid))
+            };
             b::nlspec_rcu_read_unlock();
             r
         }
@@ -2078,7 +2207,11 @@ impl PortSlot {
         unsafe {
             b::nlspec_rcu_read_lock();
             let p = self.cur.load(Ordering::Acquire);
-            let r = if p.is_null() { None } else { Some((Net::get((*p).net.raw()), (*p).portid)) };
+            let r = if p.is_null() {
+                None
+            } else {
+                Some((Net::get((*p).net.raw()), (*p).portid))
+            };
             b::nlspec_rcu_read_unlock();
             r
         }
@@ -2116,7 +2249,13 @@ impl Notification {
     }
     /// A notification with room for `payload` bytes of attributes, allocated (and later sent)
     /// in context `gfp`.
-    pub fn with_size_in(family: &'static Family, cmd: u8, group: u32, payload: usize, gfp: Gfp) -> Result<Self> {
+    pub fn with_size_in(
+        family: &'static Family,
+        cmd: u8,
+        group: u32,
+        payload: usize,
+        gfp: Gfp,
+    ) -> Result<Self> {
         if group >= family.def.mcgrps.n as u32 {
             return Err(Error::EINVAL.msg(c"no such multicast group"));
         }
@@ -2134,7 +2273,13 @@ impl Notification {
         }
         // SAFETY: hdr from genlmsg_put on skb, which reserved the family's hdrsize bytes.
         let w = unsafe { Writer::with_header(skb, hdr, family.def.hdrsize as usize) };
-        Ok(Notification { w, hdr, family, group, gfp })
+        Ok(Notification {
+            w,
+            hdr,
+            family,
+            group,
+            gfp,
+        })
     }
 
     /// Ends the message for sending: the skb (the caller now owns it) or the first error
@@ -2171,7 +2316,9 @@ impl Notification {
     pub fn send_to(self, net: &Net) -> Result {
         let (skb, family, group, gfp) = self.finish()?;
         // SAFETY: as in send; `net` is live while referenced.
-        let r = unsafe { b::genlmsg_multicast_netns(family.raw(), net.raw(), skb, 0, group, gfp.raw()) };
+        let r = unsafe {
+            b::genlmsg_multicast_netns(family.raw(), net.raw(), skb, 0, group, gfp.raw())
+        };
         sent(r)
     }
 
@@ -2254,7 +2401,8 @@ impl<T: Send + Sync + 'static> Global<T> {
     ) -> core::result::Result<GlobalGuard<T>, kernel::error::Error> {
         // SAFETY: the pointer is only turned back into a `KBox` by GlobalGuard::drop, which
         // never moves the value out (pinning is kept).
-        let raw = kernel::alloc::KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(value) });
+        let raw =
+            kernel::alloc::KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(value) });
         if self
             .ptr
             .compare_exchange(ptr::null_mut(), raw, Ordering::SeqCst, Ordering::SeqCst)
@@ -2383,7 +2531,8 @@ impl<'a> RawRequest<'a> {
     }
     /// The attribute of type `ty`, or `EINVAL` with `miss_type` set.
     pub fn require(&self, ty: u16) -> Result<Attr<'a>> {
-        self.attr(ty).ok_or(Error::EINVAL.msg(c"missing required attribute").missing(ty))
+        self.attr(ty)
+            .ok_or(Error::EINVAL.msg(c"missing required attribute").missing(ty))
     }
     /// The attribute of type `ty` decoded by `f`, if present (view getters).
     pub fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
@@ -2400,17 +2549,23 @@ impl<'a> RawRequest<'a> {
     fn bytes(&self) -> &'a [u8] {
         // SAFETY: nlh is the request (invariant); netlink_rcv_skb checked that nlmsg_len bytes
         // lie inside the skb data.
-        unsafe { core::slice::from_raw_parts(self.nlh.cast::<u8>(), (*self.nlh).nlmsg_len as usize) }
+        unsafe {
+            core::slice::from_raw_parts(self.nlh.cast::<u8>(), (*self.nlh).nlmsg_len as usize)
+        }
     }
     /// Every attribute after the fixed header in message order, repeats included.
     pub fn all_attrs(&self) -> Attrs<'a> {
         let b = self.bytes();
-        Attrs::new(b.get(NLMSG_HDRLEN + nlmsg_align(self.hdrlen)..).unwrap_or(&[]))
+        Attrs::new(
+            b.get(NLMSG_HDRLEN + nlmsg_align(self.hdrlen)..)
+                .unwrap_or(&[]),
+        )
     }
     /// The fixed header (`hdrlen` bytes after the netlink header).
     pub fn fixed_header(&self) -> &'a [u8] {
         let b = self.bytes();
-        b.get(NLMSG_HDRLEN..NLMSG_HDRLEN + self.hdrlen).unwrap_or(&[])
+        b.get(NLMSG_HDRLEN..NLMSG_HDRLEN + self.hdrlen)
+            .unwrap_or(&[])
     }
     /// The message type.
     pub fn msg_type(&self) -> u16 {
@@ -2452,7 +2607,9 @@ unsafe fn raw_parse(
     let maxtype = tb.len() - 1;
     let pol = match policy {
         Some(p) if p.maxattr as usize == maxtype => p.ptr,
-        Some(_) => return Err(Error::EINVAL.msg(c"nlspec: attribute table does not match the policy")),
+        Some(_) => {
+            return Err(Error::EINVAL.msg(c"nlspec: attribute table does not match the policy"))
+        }
         None if maxtype == 0 => ptr::null(),
         None => return Err(Error::EINVAL.msg(c"nlspec: attribute table without a policy")),
     };
@@ -2528,12 +2685,17 @@ pub trait RawOperation {
         Err(Error::EOPNOTSUPP)
     }
     /// Writes dump entries until done or the skb is full.
-    fn dumpit(_req: &RawRequest<'_>, _dump: &mut RawDump<'_>, _state: &mut Self::DumpState) -> Result<Dumped> {
+    fn dumpit(
+        _req: &RawRequest<'_>,
+        _dump: &mut RawDump<'_>,
+        _state: &mut Self::DumpState,
+    ) -> Result<Dumped> {
         Err(Error::EOPNOTSUPP)
     }
 }
 
-type RcvFn = unsafe extern "C" fn(*mut b::sk_buff, *mut b::nlmsghdr, *mut b::netlink_ext_ack) -> c_int;
+type RcvFn =
+    unsafe extern "C" fn(*mut b::sk_buff, *mut b::nlmsghdr, *mut b::netlink_ext_ack) -> c_int;
 
 /// One entry of a protocol's op table: the message type, who may send it, and the monomorphized
 /// request handlers of `T`.
@@ -2551,8 +2713,16 @@ impl RawOp {
         RawOp {
             msg_type,
             perm: RawPerm::Any,
-            doit: if T::HAS_DOIT { Some(raw_doit_trampoline::<T>) } else { None },
-            dump: if T::HAS_DUMPIT { Some(raw_dump_start_trampoline::<T>) } else { None },
+            doit: if T::HAS_DOIT {
+                Some(raw_doit_trampoline::<T>)
+            } else {
+                None
+            },
+            dump: if T::HAS_DUMPIT {
+                Some(raw_dump_start_trampoline::<T>)
+            } else {
+                None
+            },
         }
     }
     /// Who may send it.
@@ -2573,7 +2743,12 @@ unsafe extern "C" fn raw_doit_trampoline<T: RawOperation>(
         // SAFETY: extack is the request's (or null).
         return unsafe { e.report(extack) };
     }
-    let req = RawRequest { skb, nlh, hdrlen: T::HDRLEN, tb: tb.slots() };
+    let req = RawRequest {
+        skb,
+        nlh,
+        hdrlen: T::HDRLEN,
+        tb: tb.slots(),
+    };
     match T::doit(&req) {
         Ok(()) => 0,
         // SAFETY: extack is the request's (or null).
@@ -2614,7 +2789,10 @@ unsafe extern "C" fn raw_dump_start_trampoline<T: RawOperation>(
     extack: *mut b::netlink_ext_ack,
 ) -> c_int {
     const {
-        assert!(dump_state_fits::<T::DumpState>(), "RawOperation::DumpState does not fit into netlink_callback::ctx")
+        assert!(
+            dump_state_fits::<T::DumpState>(),
+            "RawOperation::DumpState does not fit into netlink_callback::ctx"
+        )
     };
     // Validate now, so policy errors come back as the request's ACK.
     let mut tb = T::DumpTb::new();
@@ -2647,7 +2825,12 @@ unsafe extern "C" fn raw_dumpit_trampoline<T: RawOperation>(
         if let Err(e) = raw_parse(nlh, T::HDRLEN, T::DUMP_POLICY, tb.slots(), ptr::null_mut()) {
             return -e.errno;
         }
-        let req = RawRequest { skb: in_skb, nlh, hdrlen: T::HDRLEN, tb: tb.slots() };
+        let req = RawRequest {
+            skb: in_skb,
+            nlh,
+            hdrlen: T::HDRLEN,
+            tb: tb.slots(),
+        };
         let mut state = raw_load_state::<T::DumpState>(cb);
         let mut dump = RawDump {
             skb,
@@ -2689,13 +2872,26 @@ impl RawDump<'_> {
     pub fn entry(&mut self, msg_type: u16, f: impl FnOnce(&mut Writer)) -> Result<bool> {
         // SAFETY: skb is the dump skb handed to dumpit; nlmsg_put returns null when full.
         let nlh = unsafe {
-            b::nlmsg_put(self.skb, self.portid, self.seq, msg_type as c_int, self.hdrlen as c_int, b::NLSPEC_NLM_F_MULTI as c_int)
+            b::nlmsg_put(
+                self.skb,
+                self.portid,
+                self.seq,
+                msg_type as c_int,
+                self.hdrlen as c_int,
+                b::NLSPEC_NLM_F_MULTI as c_int,
+            )
         };
         if nlh.is_null() {
             return self.full();
         }
         // SAFETY: nlmsg_put reserved hdrlen bytes right after the header (nlmsg_data).
-        let mut w = unsafe { Writer::with_header(self.skb, nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(), self.hdrlen) };
+        let mut w = unsafe {
+            Writer::with_header(
+                self.skb,
+                nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(),
+                self.hdrlen,
+            )
+        };
         f(&mut w);
         match w.error {
             None => {
@@ -2736,14 +2932,28 @@ pub struct RawReply<'a> {
 impl<'a> RawReply<'a> {
     /// A reply of type `msg_type` with a `hdrlen`-byte fixed header (zeroed) and room for
     /// `payload` bytes of attributes.
-    pub fn with_size(req: &RawRequest<'a>, msg_type: u16, hdrlen: usize, payload: usize) -> Result<Self> {
+    pub fn with_size(
+        req: &RawRequest<'a>,
+        msg_type: u16,
+        hdrlen: usize,
+        payload: usize,
+    ) -> Result<Self> {
         // SAFETY: plain allocation (process context: the input callback runs in the sender's).
         let skb = unsafe { b::nlmsg_new(nlmsg_align(hdrlen) + payload, b::NLSPEC_GFP_KERNEL) };
         if skb.is_null() {
             return Err(Error::ENOMEM);
         }
         // SAFETY: fresh skb with room for the header.
-        let nlh = unsafe { b::nlmsg_put(skb, req.portid(), req.seq(), msg_type as c_int, hdrlen as c_int, 0) };
+        let nlh = unsafe {
+            b::nlmsg_put(
+                skb,
+                req.portid(),
+                req.seq(),
+                msg_type as c_int,
+                hdrlen as c_int,
+                0,
+            )
+        };
         if nlh.is_null() {
             // SAFETY: unsent skb we own.
             unsafe { b::nlmsg_free(skb) };
@@ -2752,9 +2962,18 @@ impl<'a> RawReply<'a> {
         // SAFETY: nlmsg_put reserved hdrlen bytes after the header; req.skb is the live request,
         // whose sk is the kernel socket of the protocol in the request's namespace.
         let (w, sk) = unsafe {
-            (Writer::with_header(skb, nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(), hdrlen), b::nlspec_skb_sk(req.skb))
+            (
+                Writer::with_header(skb, nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(), hdrlen),
+                b::nlspec_skb_sk(req.skb),
+            )
         };
-        Ok(RawReply { w, nlh, sk, portid: req.portid(), _p: PhantomData })
+        Ok(RawReply {
+            w,
+            nlh,
+            sk,
+            portid: req.portid(),
+            _p: PhantomData,
+        })
     }
     /// Finishes the message and unicasts it to the requester (`nlmsg_unicast`).
     pub fn send(self) -> Result {
@@ -2808,7 +3027,13 @@ pub struct RawBroadcast {
 impl RawBroadcast {
     /// A message of type `msg_type` with a zeroed `hdrlen`-byte fixed header, room for
     /// `payload` bytes of attributes, for group number `group` (1-based, as the spec numbers it).
-    pub fn with_size(msg_type: u16, hdrlen: usize, group: u32, payload: usize, gfp: Gfp) -> Result<Self> {
+    pub fn with_size(
+        msg_type: u16,
+        hdrlen: usize,
+        group: u32,
+        payload: usize,
+        gfp: Gfp,
+    ) -> Result<Self> {
         if group == 0 {
             return Err(Error::EINVAL.msg(c"multicast group numbers start at 1"));
         }
@@ -2825,7 +3050,8 @@ impl RawBroadcast {
             return Err(Error::EMSGSIZE);
         }
         // SAFETY: nlmsg_put reserved hdrlen bytes after the header.
-        let w = unsafe { Writer::with_header(skb, nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(), hdrlen) };
+        let w =
+            unsafe { Writer::with_header(skb, nlh.cast::<u8>().add(NLMSG_HDRLEN).cast(), hdrlen) };
         Ok(RawBroadcast { w, nlh, group, gfp })
     }
     /// Finishes and broadcasts the message through `proto`. No listener is not an error.
@@ -2848,7 +3074,9 @@ impl RawBroadcast {
             if p.def.netns {
                 // SAFETY: the pernet id is registered while live; the helper reads each
                 // namespace's slot under RCU, and consumes the skb in every case.
-                unsafe { b::nlspec_broadcast_allns(*p.pernet_id.get(), me.w.skb, me.group, me.gfp.raw()) }
+                unsafe {
+                    b::nlspec_broadcast_allns(*p.pernet_id.get(), me.w.skb, me.group, me.gfp.raw())
+                }
             } else {
                 let sk = p.init_sk.load(Ordering::Acquire);
                 // SAFETY: sk is the protocol's live socket in init_net (released only after the
@@ -2924,7 +3152,8 @@ pub struct Protocol {
 // BUSY state, or are atomics.
 unsafe impl Sync for Protocol {}
 
-static THIS_MODULE_PTR: core::sync::atomic::AtomicPtr<c_void> = core::sync::atomic::AtomicPtr::new(ptr::null_mut());
+static THIS_MODULE_PTR: core::sync::atomic::AtomicPtr<c_void> =
+    core::sync::atomic::AtomicPtr::new(ptr::null_mut());
 
 impl Protocol {
     /// An unregistered protocol.
@@ -2950,7 +3179,11 @@ impl Protocol {
     }
     fn with_live<R>(&self, f: impl FnOnce(&Self) -> R) -> Option<R> {
         self.users.fetch_add(1, Ordering::SeqCst);
-        let r = if self.state.load(Ordering::SeqCst) == P_LIVE { Some(f(self)) } else { None };
+        let r = if self.state.load(Ordering::SeqCst) == P_LIVE {
+            Some(f(self))
+        } else {
+            None
+        };
         self.users.fetch_sub(1, Ordering::SeqCst);
         r
     }
@@ -2983,7 +3216,11 @@ unsafe extern "C" fn rcv_msg_trampoline<P: ProtocolSpec>(
     let (ty, flags) = unsafe { ((*nlh).nlmsg_type, (*nlh).nlmsg_flags) };
     let Some(op) = P::PROTOCOL.ops().iter().find(|o| o.msg_type == ty) else {
         // SAFETY: the request's extack.
-        return unsafe { Error::EOPNOTSUPP.msg(c"unknown message type").report(extack) };
+        return unsafe {
+            Error::EOPNOTSUPP
+                .msg(c"unknown message type")
+                .report(extack)
+        };
     };
     // SAFETY: skb is the live request skb.
     let allowed = unsafe {
@@ -2995,7 +3232,11 @@ unsafe extern "C" fn rcv_msg_trampoline<P: ProtocolSpec>(
     };
     if !allowed {
         // SAFETY: the request's extack.
-        return unsafe { Error::EPERM.msg(c"message type needs CAP_NET_ADMIN").report(extack) };
+        return unsafe {
+            Error::EPERM
+                .msg(c"message type needs CAP_NET_ADMIN")
+                .report(extack)
+        };
     }
     let dump = flags & b::NLSPEC_NLM_F_DUMP == b::NLSPEC_NLM_F_DUMP;
     let f = if dump { op.dump } else { op.doit };
@@ -3003,9 +3244,17 @@ unsafe extern "C" fn rcv_msg_trampoline<P: ProtocolSpec>(
         // SAFETY: f is a trampoline of this op, called with what netlink_rcv_skb gave us.
         Some(f) => unsafe { f(skb, nlh, extack) },
         // SAFETY: the request's extack.
-        None if dump => unsafe { Error::EOPNOTSUPP.msg(c"message type has no dump").report(extack) },
+        None if dump => unsafe {
+            Error::EOPNOTSUPP
+                .msg(c"message type has no dump")
+                .report(extack)
+        },
         // SAFETY: the request's extack.
-        None => unsafe { Error::EOPNOTSUPP.msg(c"message type has no do, only dump").report(extack) },
+        None => unsafe {
+            Error::EOPNOTSUPP
+                .msg(c"message type has no do, only dump")
+                .report(extack)
+        },
     }
 }
 
@@ -3095,7 +3344,10 @@ impl RawRegistration {
         if p.def.unit >= b::NLSPEC_MAX_LINKS as u32 || p.def.groups > 64 {
             return Err(kernel::error::Error::from_errno(-errno::EINVAL));
         }
-        if p.state.compare_exchange(P_DOWN, P_BUSY, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        if p.state
+            .compare_exchange(P_DOWN, P_BUSY, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
             return Err(kernel::error::Error::from_errno(-errno::EBUSY));
         }
         THIS_MODULE_PTR.store(module.as_ptr().cast(), Ordering::Release);
@@ -3200,9 +3452,15 @@ impl Ticker {
         }
     }
     /// Starts calling `T::tick` every `period_ms` milliseconds until the guard drops.
-    pub fn start<T: TickerSpec>(period_ms: u32) -> core::result::Result<TickerGuard, kernel::error::Error> {
+    pub fn start<T: TickerSpec>(
+        period_ms: u32,
+    ) -> core::result::Result<TickerGuard, kernel::error::Error> {
         let tk = T::TICKER;
-        if tk.state.compare_exchange(P_DOWN, P_BUSY, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        if tk
+            .state
+            .compare_exchange(P_DOWN, P_BUSY, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
             return Err(kernel::error::Error::from_errno(-errno::EBUSY));
         }
         tk.period_ms.store(period_ms.max(1), Ordering::Relaxed);
@@ -3224,7 +3482,9 @@ impl Ticker {
         if self.state.load(Ordering::Acquire) == P_LIVE {
             // SAFETY: LIVE: set up by start; if a guard shuts the timer down meanwhile, arming a
             // shut-down timer is a no-op.
-            unsafe { b::nlspec_timer_arm_ms(self.timer.get(), self.period_ms.load(Ordering::Relaxed)) };
+            unsafe {
+                b::nlspec_timer_arm_ms(self.timer.get(), self.period_ms.load(Ordering::Relaxed))
+            };
         }
     }
     /// The current period.
@@ -3335,7 +3595,10 @@ impl<'a> NestAttrs<'a> {
     }
     /// The attributes of nest attribute `nest` (errors for missing members name it).
     pub fn of(nest: Attr<'a>) -> Self {
-        NestAttrs { attrs: nest.nested(), nest: Some(nest) }
+        NestAttrs {
+            attrs: nest.nested(),
+            nest: Some(nest),
+        }
     }
     /// The nest attribute itself (for `Error::attr`), when known.
     pub fn nest(&self) -> Option<Attr<'a>> {
@@ -4367,8 +4630,12 @@ pub(crate) use raw_request;
 /// Size of an optional fixed header type (0 without one).
 #[doc(hidden)]
 macro_rules! raw_hdrlen {
-    () => { 0usize };
-    ($h:ty) => { <$h>::SIZE };
+    () => {
+        0usize
+    };
+    ($h:ty) => {
+        <$h>::SIZE
+    };
 }
 pub(crate) use raw_hdrlen;
 

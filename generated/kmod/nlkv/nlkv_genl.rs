@@ -7,11 +7,11 @@
 //!
 //! `config-cond`: these ops (their table entries, op types and notification senders) exist only when the kernel option is set: `stats` (CONFIG_NET), `pool-stats` (CONFIG_PAGE_POOL). Their handler methods are declared regardless, so one impl builds for every config.
 #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
-use core::marker::PhantomData;
 /// The support layer (`nl::Error`, `nl::Result`, `nl::Dumped`...), re-exported for handlers.
 pub(crate) use crate::nlspec_support as nl;
-pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
 use crate::nlspec_support::Policy;
+pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
+use core::marker::PhantomData;
 /// Family name.
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlkv";
 /// Family version.
@@ -231,62 +231,88 @@ nl::wire_struct! {
 static ENTRY_TTL_MS_RANGE: nl::RangeU = nl::RangeU::new(1, u32::MAX as u64);
 static ENTRY_PERIOD_MS_RANGE: nl::RangeU = nl::RangeU::new(MIN_PERIOD_MS, MAX_PERIOD_MS);
 /// Policy of a nest of `entry-filter`.
-static ENTRY_FILTER_NEST_POLICY: nl::PolicyTable<
-    { attrs::entry_filter::FLAGS as usize + 1 },
-> = nl::PolicyTable::new()
-    .with(attrs::entry_filter::KEY, Policy::string(MAX_KEY_LEN))
-    .with(attrs::entry_filter::KIND, Policy::u32().check::<Kind>())
-    .with(attrs::entry_filter::FLAGS, Policy::u32().mask(EntryFlags::ALL.bits()));
+static ENTRY_FILTER_NEST_POLICY: nl::PolicyTable<{ attrs::entry_filter::FLAGS as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::entry_filter::KEY, Policy::string(MAX_KEY_LEN))
+        .with(attrs::entry_filter::KIND, Policy::u32().check::<Kind>())
+        .with(
+            attrs::entry_filter::FLAGS,
+            Policy::u32().mask(EntryFlags::ALL.bits()),
+        );
 /// Policy of a nest of `tag`.
-static TAG_NEST_POLICY: nl::PolicyTable<{ attrs::tag::WEIGHT as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::tag::NAME, Policy::string(16))
-    .with(attrs::tag::WEIGHT, Policy::u16().max(1000));
+static TAG_NEST_POLICY: nl::PolicyTable<{ attrs::tag::WEIGHT as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::tag::NAME, Policy::string(16))
+        .with(attrs::tag::WEIGHT, Policy::u16().max(1000));
 /// Policy of a nest of `meta-item`.
-static META_ITEM_NEST_POLICY: nl::PolicyTable<
-    { attrs::meta_item::VALUE as usize + 1 },
-> = nl::PolicyTable::new().with(attrs::meta_item::VALUE, Policy::u32());
+static META_ITEM_NEST_POLICY: nl::PolicyTable<{ attrs::meta_item::VALUE as usize + 1 }> =
+    nl::PolicyTable::new().with(attrs::meta_item::VALUE, Policy::u32());
 /// Request policy of `set` (do).
-static SET_DO_POLICY: nl::PolicyTable<{ attrs::entry::CREATE_ONLY as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
-    .with(attrs::entry::VALUE, Policy::binary(MAX_VALUE_LEN))
-    .with(attrs::entry::KIND, Policy::u32().check::<Kind>())
-    .with(attrs::entry::FLAGS, Policy::u32().mask(EntryFlags::ALL.bits()))
-    .with(attrs::entry::TTL_MS, Policy::u64().range_u(&ENTRY_TTL_MS_RANGE))
-    .with(attrs::entry::PRIORITY, Policy::s8().range(MIN_PRIORITY, MAX_PRIORITY as i64))
-    .with(attrs::entry::TAGS, Policy::nested_array(&TAG_NEST_POLICY))
-    .with(attrs::entry::LABEL, Policy::string_unterminated(32))
-    .with(attrs::entry::DIGEST, Policy::binary_exact_len(32))
-    .with(attrs::entry::OWNER_ADDR, Policy::be32())
-    .with(attrs::entry::OWNER_PORT, Policy::be16())
-    .with(attrs::entry::META, Policy::nested_array(&META_ITEM_NEST_POLICY))
-    .with(attrs::entry::CREATE_ONLY, Policy::flag());
+static SET_DO_POLICY: nl::PolicyTable<{ attrs::entry::CREATE_ONLY as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
+        .with(attrs::entry::VALUE, Policy::binary(MAX_VALUE_LEN))
+        .with(attrs::entry::KIND, Policy::u32().check::<Kind>())
+        .with(
+            attrs::entry::FLAGS,
+            Policy::u32().mask(EntryFlags::ALL.bits()),
+        )
+        .with(
+            attrs::entry::TTL_MS,
+            Policy::u64().range_u(&ENTRY_TTL_MS_RANGE),
+        )
+        .with(
+            attrs::entry::PRIORITY,
+            Policy::s8().range(MIN_PRIORITY, MAX_PRIORITY as i64),
+        )
+        .with(attrs::entry::TAGS, Policy::nested_array(&TAG_NEST_POLICY))
+        .with(attrs::entry::LABEL, Policy::string_unterminated(32))
+        .with(attrs::entry::DIGEST, Policy::binary_exact_len(32))
+        .with(attrs::entry::OWNER_ADDR, Policy::be32())
+        .with(attrs::entry::OWNER_PORT, Policy::be16())
+        .with(
+            attrs::entry::META,
+            Policy::nested_array(&META_ITEM_NEST_POLICY),
+        )
+        .with(attrs::entry::CREATE_ONLY, Policy::flag());
 /// Request policy of `get` (do).
-static GET_DO_POLICY: nl::PolicyTable<{ attrs::entry::KEY as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN));
+static GET_DO_POLICY: nl::PolicyTable<{ attrs::entry::KEY as usize + 1 }> =
+    nl::PolicyTable::new().with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN));
 /// Request policy of `get` (dump).
-static GET_DUMP_POLICY: nl::PolicyTable<{ attrs::entry::FILTER as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::entry::FILTER, Policy::nested(&ENTRY_FILTER_NEST_POLICY));
+static GET_DUMP_POLICY: nl::PolicyTable<{ attrs::entry::FILTER as usize + 1 }> =
+    nl::PolicyTable::new().with(
+        attrs::entry::FILTER,
+        Policy::nested(&ENTRY_FILTER_NEST_POLICY),
+    );
 /// Request policy of `delete` (do).
-static DELETE_DO_POLICY: nl::PolicyTable<{ attrs::entry::KEY as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN));
+static DELETE_DO_POLICY: nl::PolicyTable<{ attrs::entry::KEY as usize + 1 }> =
+    nl::PolicyTable::new().with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN));
 /// Request policy of `incr` (do).
-static INCR_DO_POLICY: nl::PolicyTable<{ attrs::entry::DELTA as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
-    .with(attrs::entry::DELTA, Policy::sint());
+static INCR_DO_POLICY: nl::PolicyTable<{ attrs::entry::DELTA as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
+        .with(attrs::entry::DELTA, Policy::sint());
 /// Request policy of `update-flags` (do).
-static UPDATE_FLAGS_DO_POLICY: nl::PolicyTable<
-    { attrs::entry::FLAG_UPDATE as usize + 1 },
-> = nl::PolicyTable::new()
-    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
-    .with(attrs::entry::FLAG_UPDATE, Policy::bitfield32(EntryFlags::ALL.bits()));
+static UPDATE_FLAGS_DO_POLICY: nl::PolicyTable<{ attrs::entry::FLAG_UPDATE as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
+        .with(
+            attrs::entry::FLAG_UPDATE,
+            Policy::bitfield32(EntryFlags::ALL.bits()),
+        );
 /// Request policy of `fill` (do).
-static FILL_DO_POLICY: nl::PolicyTable<{ attrs::entry::COUNT as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
-    .with(attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64));
+static FILL_DO_POLICY: nl::PolicyTable<{ attrs::entry::COUNT as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))
+        .with(attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64));
 /// Request policy of `watch` (do).
-static WATCH_DO_POLICY: nl::PolicyTable<{ attrs::entry::PERIOD_MS as usize + 1 }> = nl::PolicyTable::new()
-    .with(attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64))
-    .with(attrs::entry::PERIOD_MS, Policy::u32().range_u(&ENTRY_PERIOD_MS_RANGE));
+static WATCH_DO_POLICY: nl::PolicyTable<{ attrs::entry::PERIOD_MS as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64))
+        .with(
+            attrs::entry::PERIOD_MS,
+            Policy::u32().range_u(&ENTRY_PERIOD_MS_RANGE),
+        );
 nl::nest_view! {
     /// A received nest of `entry-filter`: The attributes a dump can filter on.
     pub struct EntryFilterView(attrs::entry_filter) {
@@ -664,10 +690,7 @@ pub trait NlkvHandler: Sized + 'static {
     /// Hook `nlkv-dump-done` (dump `done` of `get`): runs once when a dump ends (finished, failed, or its socket closed), with the state the last call left, to release what the start hook took. Not implemented: no `done` callback.
     fn nlkv_dump_done(_state: &mut Self::GetDumpState) {}
     /// Hook `nlkv-dump-start` (dump `start` of `get`): runs once before the first dumpit with the parsed dump request and the `Default` state, which it may initialise; an error ends the dump before anything is sent. Not implemented: no `start` callback, the dump begins with the `Default` state.
-    fn nlkv_dump_start(
-        _req: &nl::Request<'_>,
-        _state: &mut Self::GetDumpState,
-    ) -> nl::Result {
+    fn nlkv_dump_start(_req: &nl::Request<'_>, _state: &mut Self::GetDumpState) -> nl::Result {
         Ok(())
     }
 }
@@ -741,10 +764,7 @@ pub(crate) struct Ops<H>(PhantomData<H>);
 impl<H: NlkvHandler> Ops<H> {
     /// The table (a constant per handler type, referenced by the family).
     pub const TABLE: &'static nl::SplitOpsTable<
-        {
-            9 + if cfg!(CONFIG_NET) { 1 } else { 0 }
-                + if cfg!(CONFIG_PAGE_POOL) { 1 } else { 0 }
-        },
+        { 9 + if cfg!(CONFIG_NET) { 1 } else { 0 } + if cfg!(CONFIG_PAGE_POOL) { 1 } else { 0 } },
     > = &nl::SplitOpsTable::new([
         nl::SplitOp::do_op::<SetOp<H>>(cmd::SET).flags(nl::ADMIN_PERM),
         nl::SplitOp::do_op::<GetOp<H>>(cmd::GET),

@@ -22,8 +22,8 @@
 
 use kernel::prelude::*;
 
-mod nlspec_support;
 mod nlkv_genl;
+mod nlspec_support;
 
 use nlkv_genl::*;
 
@@ -50,7 +50,12 @@ impl kernel::Module for NlkvModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // Registration failure (e.g. the family name is taken) fails the load cleanly.
         let registration = register::<Handler>(module)?;
-        pr_info!("Generic Netlink family nlkv registered (id {})\n", FAMILY.id());
-        Ok(Self { _registration: registration })
+        pr_info!(
+            "Generic Netlink family nlkv registered (id {})\n",
+            FAMILY.id()
+        );
+        Ok(Self {
+            _registration: registration,
+        })
     }
 }

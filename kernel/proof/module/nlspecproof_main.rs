@@ -21,9 +21,9 @@ use kernel::prelude::*;
 mod nlspec_support;
 
 use nlspec_support::{
-    errno, Dump, Error, Dumped, Family, FamilyDef, McGroup, McGroups, McGroupsRef, Notification, Op, OpsTable,
-    Operation, Policy, PolicyTable, RangeS, RangeU, Registration, Reply, Request, SplitOp, SplitOpsTable,
-    ValueCheck,
+    errno, Dump, Dumped, Error, Family, FamilyDef, McGroup, McGroups, McGroupsRef, Notification,
+    Op, Operation, OpsTable, Policy, PolicyTable, RangeS, RangeU, Registration, Reply, Request,
+    SplitOp, SplitOpsTable, ValueCheck,
 };
 
 module! {
@@ -135,7 +135,9 @@ impl Operation for Echo {
         }
         if let Some(nest) = req.attr(A_NEST) {
             if nest.nested().find(A_IDX)?.is_none() {
-                return Err(Error::EINVAL.msg(c"NEST needs IDX").missing_in(&nest, A_IDX));
+                return Err(Error::EINVAL
+                    .msg(c"NEST needs IDX")
+                    .missing_in(&nest, A_IDX));
             }
             let mut sum = 0u32;
             for a in nest.nested() {
@@ -210,7 +212,9 @@ impl Operation for Admin {
     fn pre_doit(req: &Request<'_>) -> nlspec_support::Result {
         if let Some(a) = req.attr(A_NUM) {
             if a.get_u32()? == 999 {
-                return Err(Error::new(errno::EPERM).msg(c"refused by pre_doit").attr(&a));
+                return Err(Error::new(errno::EPERM)
+                    .msg(c"refused by pre_doit")
+                    .attr(&a));
             }
         }
         PRE_CALLS.fetch_add(1, Ordering::Relaxed);
@@ -377,9 +381,20 @@ impl kernel::Module for NlspecProof {
                 pr_err!("nlspecproof: bad resv_start_op was not refused\n");
                 return Err(EINVAL);
             }
-            Err(e) => pr_info!("nlspecproof: bad resv_start_op refused with errno {}\n", e.to_errno()),
+            Err(e) => pr_info!(
+                "nlspecproof: bad resv_start_op refused with errno {}\n",
+                e.to_errno()
+            ),
         }
-        pr_info!("nlspecproof: registered families {} and {}\n", FAMILY.id(), FAMILY2.id());
-        Ok(NlspecProof { _reg: reg, _reg2: reg2, _reg3: reg3 })
+        pr_info!(
+            "nlspecproof: registered families {} and {}\n",
+            FAMILY.id(),
+            FAMILY2.id()
+        );
+        Ok(NlspecProof {
+            _reg: reg,
+            _reg2: reg2,
+            _reg3: reg3,
+        })
     }
 }
