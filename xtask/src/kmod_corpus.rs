@@ -37,7 +37,7 @@ struct Spec {
 }
 
 /// The protocol a spec declares (YNL's default is `genetlink`).
-fn protocol_of(text: &str) -> String {
+pub(crate) fn protocol_of(text: &str) -> String {
     text.lines()
         .find_map(|l| l.strip_prefix("protocol:"))
         .map(|p| p.split('#').next().unwrap_or("").trim().to_string())
@@ -71,7 +71,7 @@ pub fn corpus_work(kernel: &str) -> PathBuf {
 
 /// The specs of linux-source `version`, extracted once into `work/src` (a few seconds of xz per
 /// run otherwise).
-fn specs_of(work: &Path, version: &str) -> Result<Vec<PathBuf>> {
+pub(crate) fn specs_of(work: &Path, version: &str) -> Result<Vec<PathBuf>> {
     let src = work.join("src").join(version);
     let done = work.join("src").join(format!("{version}.extracted"));
     if !done.is_file() {

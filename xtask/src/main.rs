@@ -16,6 +16,7 @@ mod kmod;
 mod kmod_corpus;
 mod lint;
 mod package;
+mod parity;
 mod proof;
 mod smoke;
 mod static_build;
@@ -54,6 +55,10 @@ tasks:
                                        linux-source-6.12/7.3's Documentation/netlink/specs and
                                        build each against kernel V; N of M per protocol;
                                        --boot: load and unload each in a VM of kernel V
+  policy-parity --kernel V             nlspec's policies against ynl-gen-c's in kernel V: every
+                                       built-in family with a spec, its module loaded under a
+                                       renamed family, both read back with nlctrl getpolicy and
+                                       getfamily and compared; N of M identical
   build-static (-p CRATE | --manifest-path TOML) --bin NAME [--features F,..] [--release]
                                        build a statically linked binary; prints its path
   vm-run --kernel V [--ko FILE]... [--bin FILE]... [--timeout S] -- COMMAND...
@@ -84,7 +89,7 @@ tasks:
                                        and dictionaries from live traffic (FUZZING.md)
   test                                 deps, generate --check, fmt-check, clippy, tidy,
                                        cargo test --workspace, package-check, fuzz (short pass),
-                                       vm-smoke, vm-test, kmod-corpus
+                                       vm-smoke, vm-test, kmod-corpus, policy-parity
                                        (the README's test command; CI runs it)
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
@@ -124,6 +129,11 @@ fn main() {
             let only = a.opt("--only")?;
             a.finish()?;
             kmod_corpus::run(&v, keep, boot, only.as_deref())
+        })(args),
+        "policy-parity" => (|mut a: Args| {
+            let v = a.required("--kernel")?;
+            a.finish()?;
+            parity::run(&v)
         })(args),
         "build-static" => cmd_build_static(args),
         "vm-run" => cmd_vm_run(args),
@@ -296,6 +306,12 @@ fn cmd_test() -> Result<i32> {
     // against 6.12 and loads and unloads in a booted 6.12.
     if kmod_corpus::run("6.12", false, true, None)? != 0 {
         failed.push("kmod-corpus 6.12");
+    }
+    // nlspec's policies against ynl-gen-c's, in each kernel (explained differences listed).
+    for v in ["6.12", "7.3"] {
+        if parity::run(v)? != 0 {
+            failed.push(if v == "6.12" { "policy-parity 6.12" } else { "policy-parity 7.3" });
+        }
     }
     if !failed.is_empty() {
         return Err(err!("{} failed (see the FAIL lines above)", failed.join(", ")));

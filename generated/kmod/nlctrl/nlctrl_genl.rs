@@ -418,7 +418,7 @@ pub static FAMILY: nl::Family = nl::Family::new(nl::FamilyDef {
     version: FAMILY_VERSION,
     hdrsize: 0,
     policy: None,
-    maxattr: 10,
+    maxattr: 0,
     netnsok: true,
     parallel_ops: true,
     resv_start_op: 0,

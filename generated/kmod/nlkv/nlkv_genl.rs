@@ -797,7 +797,7 @@ pub static FAMILY: nl::Family = nl::Family::new(nl::FamilyDef {
     version: FAMILY_VERSION,
     hdrsize: 8,
     policy: None,
-    maxattr: 25,
+    maxattr: 0,
     netnsok: true,
     parallel_ops: true,
     resv_start_op: 8,

@@ -1873,7 +1873,8 @@ pub struct FamilyDef {
     pub hdrsize: u32,
     /// Family-wide request policy (per-op/global policy families); its maxattr is the family's.
     pub policy: Option<PolicyRef>,
-    /// Family maxattr when there is no family policy (split families: highest attribute).
+    /// Family maxattr when there is no family policy (0 for split families, whose ops carry
+    /// their own).
     pub maxattr: u32,
     /// Usable from all network namespaces.
     pub netnsok: bool,

@@ -426,16 +426,13 @@ fn family(cx: &Cx, opts: &KernelOptions, policies: &Policies, resv_start_op: u32
     let family_hdr = f.ops.fixed_header.filter(|s| f.struct_(*s).size.is_some());
     let hdrsize = family_hdr.and_then(|s| f.struct_(s).size).unwrap_or(0);
     let hdrsize = Literal::u32_unsuffixed(hdrsize as u32);
-    let maxattr = served_ops(f).filter_map(|o| o.attribute_set).map(|s| f.set(s).max_value).max().unwrap_or(0);
     let (policy_field, maxattr_field) = match &policies.family_policy {
         Some(p) => {
             let p = format_ident!("{}", p);
             (quote!(Some(#p.as_ref())), quote!(0))
         }
-        None if f.kernel_policy == KernelPolicy::Split => {
-            let m = Literal::u32_unsuffixed(maxattr as u32);
-            (quote!(None), quote!(#m))
-        }
+        // Split families keep maxattr per op; the family's stays 0, as ynl-gen-c leaves it
+        // (nlctrl getfamily reports it; policy-parity compares it).
         None => (quote!(None), quote!(0)),
     };
     let netnsok = opts.netnsok;
