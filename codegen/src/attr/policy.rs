@@ -76,6 +76,11 @@ pub fn bound_expr(f: &Family, b: &ir::Bound, target: &str) -> TokenStream {
     match &b.source {
         BoundSource::Const(c) => {
             let c = f.const_(*c);
+            // A const a kernel header defines: the spec's number may be a placeholder (netdev's
+            // page-size is 0), so use the kernel's own value where Rust-for-Linux has it.
+            if let Some(path) = c.header.as_ref().and_then(|_| kernel_const(&c.name)) {
+                return cast(path, "usize");
+            }
             if let (None, ConstValue::Int(v)) = (&c.header, &c.value) {
                 if *v == b.value {
                     let id = super::ident(&c.rust_name);
@@ -103,6 +108,15 @@ pub fn bound_expr(f: &Family, b: &ir::Bound, target: &str) -> TokenStream {
         BoundSource::Literal => {}
     }
     number(b.value)
+}
+
+/// The Rust-for-Linux path of a constant a kernel header defines (`page-size`: `PAGE_SIZE`), for
+/// a spec `const` with a `header`.
+fn kernel_const(name: &str) -> Option<TokenStream> {
+    match name {
+        "page-size" => Some(quote!(kernel::page::PAGE_SIZE)),
+        _ => None,
+    }
 }
 
 /// A number, with the 64-bit type limits by name.

@@ -11,7 +11,9 @@
 //! valid bits of a bitfield32; integer payload widths. A string's `min-len` has no policy form
 //! (the handler's getter checks it), so it is not expected of validation.
 
-use nlspec_model::ir::{Attr, AttrKind, AttrType, Bound, ByteOrder, DisplayHint, Family, MemberType, Op, SetId};
+use nlspec_model::ir::{
+    Attr, AttrKind, AttrType, Bound, BoundSource, ByteOrder, DisplayHint, Family, MemberType, Op, SetId,
+};
 use serde_json::{Map, Value as J};
 
 use crate::rng::Rng;
@@ -86,8 +88,17 @@ pub fn int_limits(t: AttrType) -> (i128, i128) {
 
 /// A bound's number (a const from a C header included: the spec gives its value, and the
 /// generated policy is written with that number).
-fn known(_fam: &Family, b: Option<&Bound>) -> Option<i128> {
-    b.map(|b| b.value)
+fn known(fam: &Family, b: Option<&Bound>) -> Option<i128> {
+    let b = b?;
+    // A const a kernel header defines with a placeholder 0 in the spec (netdev's page-size):
+    // the generated policy uses the kernel's value, which the spec does not say.
+    if let BoundSource::Const(c) = &b.source {
+        let c = fam.const_(*c);
+        if c.header.is_some() && b.value == 0 {
+            return None;
+        }
+    }
+    Some(b.value)
 }
 
 fn is_be(a: &Attr) -> bool {
