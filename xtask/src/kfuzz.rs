@@ -102,6 +102,11 @@ struct Module {
     spec_text: String,
 }
 
+/// Generic Netlink families the test kernels build in (`xtask/kconfig/nlspec.config`): their
+/// modules are fuzzed under a renamed family, since the kernel refuses a second family of the
+/// same name.
+const BUILT_IN: &[&str] = &["nlctrl", "netdev", "ethtool", "mptcp_pm", "fou", "tcp_metrics"];
+
 fn run_plan(kd: &KernelDir, plan: &Plan<'_>) -> Result<Vec<CaseResult>> {
     let v = kd.version.as_str();
     let root = util::workspace_root();
@@ -144,7 +149,22 @@ fn run_plan(kd: &KernelDir, plan: &Plan<'_>) -> Result<Vec<CaseResult>> {
         }
         let file = b.label.rsplit('/').next().unwrap_or(&b.label).trim_end_matches(".yaml").to_string();
         let name = if both { format!("{}-{file}", b.label.split('/').next().unwrap_or("")) } else { file };
-        add(name, &b.ko, &b.spec, &mut kos)?;
+        match crate::parity::spec_name(&text).filter(|f| BUILT_IN.contains(&f.as_str())) {
+            // The kernel has this family: fuzz the module under a renamed one (`x<name>`).
+            Some(fam) => {
+                let renamed = crate::parity::rename(&text, &format!("x{fam}"))
+                    .ok_or_else(|| crate::err!("{}: no top-level name", b.label))?;
+                let base = work.join("renamed").join(b.label.replace(['/', '.'], "_"));
+                let spec = base.with_extension("yaml");
+                util::mkdir_p(&work.join("renamed"))?;
+                util::write(&spec, renamed.as_bytes())?;
+                match kmod_corpus::build_module(kd, &spec, &base) {
+                    Ok(ko) => add(name, &ko, &spec, &mut kos)?,
+                    Err(e) => cases.push(CaseResult::fail(v, &format!("build x{fam}"), util::tail(&e.to_string(), 5))),
+                }
+            }
+            None => add(name, &b.ko, &b.spec, &mut kos)?,
+        }
     }
     note(format!("[kfuzz {v}] {} modules built in {:.1} s", modules.len(), t.elapsed().as_secs_f64()));
     let bin = crate::static_build::build("nlspec-kfuzz", "nlspec-kfuzz", true)?;

@@ -286,6 +286,15 @@ pub struct Built {
     pub ko: PathBuf,
 }
 
+/// Generates the module of `spec` into `dir` (files unchanged since the last run are not
+/// rewritten, so make rebuilds only what changed) and builds it against `kd`; its `.ko`.
+pub(crate) fn build_module(kd: &kernel::KernelDir, spec: &Path, dir: &Path) -> Result<PathBuf> {
+    let fam = nlspec_codegen::load_and_resolve(spec).map_err(|d| err!("spec: {d}"))?;
+    let files = generate(&fam, &KernelOptions::default()).map_err(|e| err!("generate: {e}"))?;
+    write_files(dir, &files).map_err(|e| err!("writing {}: {e}", dir.display()))?;
+    kmod::build(kd, dir)?.into_iter().next().ok_or_else(|| err!("no .ko built"))
+}
+
 /// Generates and builds the module of every Generic Netlink spec of `sources` (versions of
 /// linux-source, e.g. `["7.3"]`; `only`: one spec by name) in `work`, which persists between
 /// runs (unchanged generated files are not rewritten, so make rebuilds only what changed).
@@ -310,13 +319,7 @@ pub fn build_upstream(
             }
             let label = format!("{v}/{name}");
             let dir = work.join("mods").join(label.replace(['/', '.'], "_"));
-            let result = (|| -> Result<PathBuf> {
-                let fam = nlspec_codegen::load_and_resolve(&p).map_err(|d| err!("spec: {d}"))?;
-                let files = generate(&fam, &KernelOptions::default()).map_err(|e| err!("generate: {e}"))?;
-                write_files(&dir, &files).map_err(|e| err!("writing {}: {e}", dir.display()))?;
-                kmod::build(kd, &dir)?.into_iter().next().ok_or_else(|| err!("no .ko built"))
-            })();
-            match result {
+            match build_module(kd, &p, &dir) {
                 Ok(ko) => built.push(Built { label, spec: p, ko }),
                 Err(e) => failed.push((label, e.to_string())),
             }

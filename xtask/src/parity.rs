@@ -18,12 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use nlspec_codegen::emit::kernel::{generate, KernelOptions};
-use nlspec_codegen::emit::write_files;
 use serde_json::{Map, Value};
 
 use crate::util::{self, note, Result};
-use crate::{detect, err, kernel, kmod, kmod_corpus, static_build, vm};
+use crate::{detect, err, kernel, kmod_corpus, static_build, vm};
 
 /// Families whose kernel policies are hand-written C rather than ynl-gen-c output: differences
 /// there are the spec's, not the generator's.
@@ -84,10 +82,7 @@ pub fn run(version: &str) -> Result<i32> {
         let dir = work.join(format!("x{name}"));
         let spec = work.join(format!("x{name}.yaml"));
         util::write(&spec, renamed.as_bytes())?;
-        let fam = nlspec_codegen::load_and_resolve(&spec).map_err(|d| err!("x{name}: {d}"))?;
-        let files = generate(&fam, &KernelOptions::default()).map_err(|e| err!("x{name}: generate: {e}"))?;
-        write_files(&dir, &files).map_err(|e| err!("writing {}: {e}", dir.display()))?;
-        let ko = kmod::build(&kd, &dir)?.into_iter().next().ok_or_else(|| err!("x{name}: no .ko"))?;
+        let ko = kmod_corpus::build_module(&kd, &spec, &dir).map_err(|e| err!("x{name}: {e}"))?;
         let file = ko.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let modname = file.trim_end_matches(".ko").to_string();
         kos.push(ko);
@@ -207,12 +202,12 @@ fn boot(kd: &kernel::KernelDir, kos: &[PathBuf], bins: &[PathBuf], script: &str)
 }
 
 /// The top-level `name:` of a spec.
-fn spec_name(text: &str) -> Option<String> {
+pub(crate) fn spec_name(text: &str) -> Option<String> {
     text.lines().find_map(|l| l.strip_prefix("name:")).map(|n| n.split('#').next().unwrap_or("").trim().to_string())
 }
 
 /// The spec with its top-level `name:` replaced by `new`.
-fn rename(text: &str, new: &str) -> Option<String> {
+pub(crate) fn rename(text: &str, new: &str) -> Option<String> {
     let mut done = false;
     let out: Vec<String> = text
         .lines()
