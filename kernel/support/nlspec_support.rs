@@ -2203,19 +2203,7 @@ impl PortSlot {
 
     /// The stored namespace (a new reference) and port id, if any. Any context.
     pub fn get(&self) -> Option<(Net, u32)> {
-        // SAFETY: the read-side critical section keeps a loaded pointer alive (invariant);
-        // the namespace is live while the slot's target holds its reference.
-        unsafe {
-            b::nlspec_rcu_read_lock();
-            let p = self.cur.load(Ordering::Acquire);
-            let r = if p.is_null() {
-                None
-            } else {
-                Some((Net::get((*p).net.raw()), (*p).portid))
-            };
-            b::nlspec_rcu_read_unlock();
-            r
-        }
+        self.with(|net, portid| (net.clone(), portid))
     }
 }
 
@@ -2339,6 +2327,7 @@ impl Notification {
     }
 }
 
+/// The result of a multicast or broadcast: no listener (`ESRCH`) is not an error.
 fn sent(r: c_int) -> Result {
     if r == 0 || r == -errno::ESRCH {
         Ok(())
@@ -3091,8 +3080,7 @@ impl RawBroadcast {
                 unsafe { b::nlmsg_free(me.w.skb) };
                 Err(Error::new(errno::ENODEV))
             }
-            Some(r) if r == 0 || r == -errno::ESRCH => Ok(()),
-            Some(r) => Err(Error::new(-r)),
+            Some(r) => sent(r),
         }
     }
 }

@@ -528,6 +528,14 @@ impl Core {
         }
     }
 
+    fn buf(&self, slot: Slot) -> &[u8] {
+        match slot {
+            Slot::Rx => &self.rx,
+            Slot::Aux => &self.aux,
+            Slot::Notif => &self.notif,
+        }
+    }
+
     /// Before a receive: make room for a datagram of `len` bytes (if growth is allowed).
     pub fn prepare_recv(&mut self, slot: Slot, len: usize) {
         if self.grow {
@@ -613,12 +621,7 @@ impl Core {
     /// has sequence number 0, which no request of ours uses. It is delivered like a
     /// notification, with group 0.
     fn is_unsolicited(&self, slot: Slot, len: usize) -> bool {
-        let b = match slot {
-            Slot::Rx => &self.rx,
-            Slot::Aux => &self.aux,
-            Slot::Notif => &self.notif,
-        };
-        b.get(..len).and_then(|b| b.get(8..12)).is_some_and(|s| s == [0, 0, 0, 0])
+        self.buf(slot).get(..len).and_then(|b| b.get(8..12)).is_some_and(|s| s == [0, 0, 0, 0])
     }
 
     /// Whether the group-tagged datagram of `len` bytes in `slot` is the echo the request in
@@ -648,11 +651,10 @@ impl Core {
         if flags & NLM_F_ECHO == 0 {
             return false;
         }
-        let d = match slot {
-            Slot::Rx => &self.rx[..len],
-            Slot::Aux => &self.aux[..len],
-            Slot::Notif => return false,
-        };
+        if slot == Slot::Notif {
+            return false;
+        }
+        let d = &self.buf(slot)[..len];
         let mut pos = 0;
         while pos < d.len() {
             let Ok(m) = NlMsg::parse(&d[pos..]) else { return false };

@@ -162,14 +162,7 @@ pub fn run(kernel_version: &str, keep: bool, boot: bool, only: Option<&str>) -> 
         };
         count.1 += 1;
         let dir = work.join("mods").join(s.label.replace(['/', '.'], "_"));
-        let result = (|| -> Result<PathBuf> {
-            let fam = nlspec_codegen::load_and_resolve(&s.path).map_err(|d| err!("spec: {d}"))?;
-            let files = generate(&fam, &KernelOptions::default()).map_err(|e| err!("generate: {e}"))?;
-            write_files(&dir, &files).map_err(|e| err!("writing {}: {e}", dir.display()))?;
-            let kos = kmod::build(&kd, &dir)?;
-            Ok(kos.into_iter().next().unwrap_or_default())
-        })();
-        match result {
+        match build_module(&kd, &s.path, &dir) {
             Ok(ko) => {
                 built.push((s.label.clone(), ko));
                 count.0 += 1;
