@@ -151,18 +151,10 @@ fn run_plan(kd: &KernelDir, plan: &Plan<'_>) -> Result<Vec<CaseResult>> {
         let name = if both { format!("{}-{file}", b.label.split('/').next().unwrap_or("")) } else { file };
         match crate::parity::spec_name(&text).filter(|f| BUILT_IN.contains(&f.as_str())) {
             // The kernel has this family: fuzz the module under a renamed one (`x<name>`).
-            Some(fam) => {
-                let renamed = crate::parity::rename(&text, &format!("x{fam}"))
-                    .ok_or_else(|| crate::err!("{}: no top-level name", b.label))?;
-                let base = work.join("renamed").join(b.label.replace(['/', '.'], "_"));
-                let spec = base.with_extension("yaml");
-                util::mkdir_p(&work.join("renamed"))?;
-                util::write(&spec, renamed.as_bytes())?;
-                match kmod_corpus::build_module(kd, &spec, &base) {
-                    Ok(ko) => add(name, &ko, &spec, &mut kos)?,
-                    Err(e) => cases.push(CaseResult::fail(v, &format!("build x{fam}"), util::tail(&e.to_string(), 5))),
-                }
-            }
+            Some(fam) => match kmod_corpus::build_renamed(kd, &work, &b.label, &text) {
+                Ok((spec, ko)) => add(name, &ko, &spec, &mut kos)?,
+                Err(e) => cases.push(CaseResult::fail(v, &format!("build x{fam}"), util::tail(&e.to_string(), 5))),
+            },
             None => add(name, &b.ko, &b.spec, &mut kos)?,
         }
     }

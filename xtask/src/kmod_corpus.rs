@@ -288,6 +288,26 @@ pub(crate) fn build_module(kd: &kernel::KernelDir, spec: &Path, dir: &Path) -> R
     kmod::build(kd, dir)?.into_iter().next().ok_or_else(|| err!("no .ko built"))
 }
 
+/// The module of spec `text` (`label`: `7.3/netdev.yaml`) under the renamed family `x<name>`,
+/// for a family the kernel already has (which refuses a second one of the same name): the
+/// renamed spec and the module, generated and built in `work/renamed` (kfuzz and policy-parity
+/// load the same ones). Returns the renamed spec's path and the `.ko`.
+pub(crate) fn build_renamed(
+    kd: &kernel::KernelDir,
+    work: &Path,
+    label: &str,
+    text: &str,
+) -> Result<(PathBuf, PathBuf)> {
+    let name = crate::parity::spec_name(text).ok_or_else(|| err!("{label}: no top-level name"))?;
+    let renamed = crate::parity::rename(text, &format!("x{name}")).ok_or_else(|| err!("{label}: no top-level name"))?;
+    let base = work.join("renamed").join(label.replace(['/', '.'], "_"));
+    let spec = base.with_extension("yaml");
+    util::mkdir_p(&work.join("renamed"))?;
+    util::write(&spec, renamed.as_bytes())?;
+    let ko = build_module(kd, &spec, &base).map_err(|e| err!("x{name}: {e}"))?;
+    Ok((spec, ko))
+}
+
 /// Generates and builds the module of every Generic Netlink spec of `sources` (versions of
 /// linux-source, e.g. `["7.3"]`; `only`: one spec by name) in `work`, which persists between
 /// runs (unchanged generated files are not rewritten, so make rebuilds only what changed).

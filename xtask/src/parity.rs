@@ -42,7 +42,8 @@ pub fn run(version: &str) -> Result<i32> {
 
     // The version's own Generic Netlink specs, by family name.
     let mut specs: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for p in kmod_corpus::specs_of(&kmod_corpus::corpus_work(version), version)? {
+    let corpus = kmod_corpus::corpus_work(version);
+    for p in kmod_corpus::specs_of(&corpus, version)? {
         let text = std::fs::read_to_string(&p).map_err(|e| err!("reading {}: {e}", p.display()))?;
         if kmod_corpus::protocol_of(&text).starts_with("genetlink") {
             if let Some(name) = spec_name(&text) {
@@ -70,19 +71,17 @@ pub fn run(version: &str) -> Result<i32> {
         families.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
     ));
 
-    // The renamed modules.
+    // The renamed modules (built where kfuzz builds the same ones: kmod_corpus::build_renamed).
     let mut kos = Vec::new();
     let mut script = String::from("dmesg -n 1\ncd /lib/modules\n");
     let q = |name: &str| {
         format!("nlspec --spec /bin/nlctrl.yaml --dump getpolicy --json '{{\"family-name\":\"{name}\"}}' --output-json 2>&1")
     };
     for name in &families {
-        let text = std::fs::read_to_string(&specs[*name]).map_err(|e| err!("reading the {name} spec: {e}"))?;
-        let renamed = rename(&text, &format!("x{name}")).ok_or_else(|| err!("{name}: no top-level name"))?;
-        let dir = work.join(format!("x{name}"));
-        let spec = work.join(format!("x{name}.yaml"));
-        util::write(&spec, renamed.as_bytes())?;
-        let ko = kmod_corpus::build_module(&kd, &spec, &dir).map_err(|e| err!("x{name}: {e}"))?;
+        let path = &specs[*name];
+        let text = std::fs::read_to_string(path).map_err(|e| err!("reading the {name} spec: {e}"))?;
+        let label = format!("{version}/{}", path.file_name().unwrap_or_default().to_string_lossy());
+        let (_, ko) = kmod_corpus::build_renamed(&kd, &corpus, &label, &text)?;
         let file = ko.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let modname = file.trim_end_matches(".ko").to_string();
         kos.push(ko);
