@@ -149,7 +149,7 @@ fn run_plan(kd: &KernelDir, plan: &Plan<'_>) -> Result<Vec<CaseResult>> {
         }
         let file = b.label.rsplit('/').next().unwrap_or(&b.label).trim_end_matches(".yaml").to_string();
         let name = if both { format!("{}-{file}", b.label.split('/').next().unwrap_or("")) } else { file };
-        match crate::parity::spec_name(&text).filter(|f| BUILT_IN.contains(&f.as_str())) {
+        match kmod_corpus::spec_name(&text).filter(|f| BUILT_IN.contains(&f.as_str())) {
             // The kernel has this family: fuzz the module under a renamed one (`x<name>`).
             Some(fam) => match kmod_corpus::build_renamed(kd, &work, &b.label, &text) {
                 Ok((spec, ko)) => add(name, &ko, &spec, &mut kos)?,

@@ -62,6 +62,28 @@ fn extract(version: &str, into: &Path) -> Result<Vec<PathBuf>> {
     extract_listing(into)
 }
 
+/// The top-level `name:` of a spec.
+pub(crate) fn spec_name(text: &str) -> Option<String> {
+    text.lines().find_map(|l| l.strip_prefix("name:")).map(|n| n.split('#').next().unwrap_or("").trim().to_string())
+}
+
+/// The spec with its top-level `name:` replaced by `new`.
+pub(crate) fn rename(text: &str, new: &str) -> Option<String> {
+    let mut done = false;
+    let out: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if !done && l.starts_with("name:") {
+                done = true;
+                format!("name: {new}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    done.then(|| out.join("\n") + "\n")
+}
+
 /// Where the upstream corpus's modules for kernel `kernel` are generated and built, kept between
 /// runs and shared by every task that builds them (kmod-corpus, kfuzz): make rebuilds only what
 /// changed, so the second task of a run builds nothing again.
@@ -298,8 +320,8 @@ pub(crate) fn build_renamed(
     label: &str,
     text: &str,
 ) -> Result<(PathBuf, PathBuf)> {
-    let name = crate::parity::spec_name(text).ok_or_else(|| err!("{label}: no top-level name"))?;
-    let renamed = crate::parity::rename(text, &format!("x{name}")).ok_or_else(|| err!("{label}: no top-level name"))?;
+    let name = spec_name(text).ok_or_else(|| err!("{label}: no top-level name"))?;
+    let renamed = rename(text, &format!("x{name}")).ok_or_else(|| err!("{label}: no top-level name"))?;
     let base = work.join("renamed").join(label.replace(['/', '.'], "_"));
     let spec = base.with_extension("yaml");
     util::mkdir_p(&work.join("renamed"))?;

@@ -46,7 +46,7 @@ pub fn run(version: &str) -> Result<i32> {
     for p in kmod_corpus::specs_of(&corpus, version)? {
         let text = std::fs::read_to_string(&p).map_err(|e| err!("reading {}: {e}", p.display()))?;
         if kmod_corpus::protocol_of(&text).starts_with("genetlink") {
-            if let Some(name) = spec_name(&text) {
+            if let Some(name) = kmod_corpus::spec_name(&text) {
                 specs.insert(name, p);
             }
         }
@@ -198,28 +198,6 @@ fn boot(kd: &kernel::KernelDir, kos: &[PathBuf], bins: &[PathBuf], script: &str)
         return Err(err!("policy-parity: {}", detect::describe(&reports)));
     }
     Ok(out)
-}
-
-/// The top-level `name:` of a spec.
-pub(crate) fn spec_name(text: &str) -> Option<String> {
-    text.lines().find_map(|l| l.strip_prefix("name:")).map(|n| n.split('#').next().unwrap_or("").trim().to_string())
-}
-
-/// The spec with its top-level `name:` replaced by `new`.
-pub(crate) fn rename(text: &str, new: &str) -> Option<String> {
-    let mut done = false;
-    let out: Vec<String> = text
-        .lines()
-        .map(|l| {
-            if !done && l.starts_with("name:") {
-                done = true;
-                format!("name: {new}")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
-    done.then(|| out.join("\n") + "\n")
 }
 
 /// A `getpolicy` dump as `{op-id: {do: tree, dump: tree}}`, each tree `{attr-id: {property:
@@ -421,7 +399,10 @@ mod tests {
     #[test]
     fn rename_replaces_only_the_top_level_name() {
         let s = "# c\nname: netdev\nattribute-sets:\n  -\n    name: dev\n";
-        assert_eq!(rename(s, "xnetdev").unwrap(), "# c\nname: xnetdev\nattribute-sets:\n  -\n    name: dev\n");
-        assert_eq!(spec_name(s).as_deref(), Some("netdev"));
+        assert_eq!(
+            kmod_corpus::rename(s, "xnetdev").unwrap(),
+            "# c\nname: xnetdev\nattribute-sets:\n  -\n    name: dev\n"
+        );
+        assert_eq!(kmod_corpus::spec_name(s).as_deref(), Some("netdev"));
     }
 }
