@@ -68,8 +68,9 @@ OPTIONS:
                       level's schema, and more); FILE must exist, it is not read further
     --no-schema       YNL compatibility: accepted, changes nothing (see --schema)
     --dbg-small-recv [N]  receive with an N-byte buffer (default 4000, at least 4000), so the
-                      kernel splits dumps into many small datagrams (as YNL); the number of
-                      datagrams received is printed on stderr at the end
+                      kernel splits dumps into many small datagrams (as YNL); each receive
+                      is traced on stderr as YNL does (`Recv: read N bytes, M messages`, then
+                      each message's length, flags, type, error and extended ACK)
     --process-unknown accepted for YNL compatibility: unknown attributes and values are
                       always printed (UnknownAttr(N), Unknown(N)), never fatal
     -h, --help        this text;  -V, --version  the version

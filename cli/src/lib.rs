@@ -15,6 +15,7 @@ mod output;
 mod policy;
 mod raw;
 mod raw_run;
+mod recvdbg;
 mod run;
 mod spec;
 mod specpath;

@@ -37,9 +37,9 @@ impl RawSock {
         self.sock.set_rx_buffer(size, true);
     }
 
-    /// Datagrams received so far.
-    pub fn datagrams_received(&self) -> u64 {
-        self.sock.datagrams_received()
+    /// Calls `trace` with every datagram received (`--dbg-small-recv`'s receive trace).
+    pub fn set_recv_trace(&mut self, trace: Option<fn(&[u8])>) {
+        self.sock.set_recv_trace(trace);
     }
 
     /// Join multicast group `group` (the spec's `mcast-groups` value).

@@ -28,12 +28,9 @@ pub fn run(
         RawSock::new(proto).map_err(|e| io_fail(&format!("cannot open a netlink socket of protocol {proto}"), e))?;
     if let Some(n) = a.dbg_small_recv {
         sock.set_rx_buffer(n);
+        sock.set_recv_trace(Some(crate::recvdbg::print));
     }
-    let r = exchange(a, fam, &mut sock, op, encoded);
-    if let Some(n) = a.dbg_small_recv {
-        eprintln!("nlspec: dbg-small-recv: {} datagrams received ({n}-byte receive buffer)", sock.datagrams_received());
-    }
-    r
+    exchange(a, fam, &mut sock, op, encoded)
 }
 
 fn exchange(

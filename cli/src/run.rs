@@ -181,11 +181,7 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
     if let Some(n) = a.dbg_small_recv {
         sock.set_rx_buffer(n, true);
     }
-    let r = run_genl(&a, &fam, &mut sock, op, policy_of, encoded, multi);
-    if let Some(n) = a.dbg_small_recv {
-        eprintln!("nlspec: dbg-small-recv: {} datagrams received ({n}-byte receive buffer)", sock.datagrams_received());
-    }
-    r
+    run_genl(&a, &fam, &mut sock, op, policy_of, encoded, multi)
 }
 
 type Encoded = (Vec<u8>, Vec<u8>);
@@ -210,6 +206,10 @@ fn run_genl(
         }
         Err(e) => return Err(sock_err(&format!("resolving family {:?}", fam.name), e)),
     };
+    // YNL traces the receives of its request socket, not those of the family lookup.
+    if a.dbg_small_recv.is_some() {
+        sock.set_recv_trace(Some(crate::recvdbg::print));
+    }
     if let Some(g) = &a.subscribe {
         match sock.subscribe(&fam.name, g) {
             Ok(_) => {}

@@ -306,6 +306,8 @@ pub(crate) struct Core {
     pub dump_limit: DumpLimit,
     /// Datagrams received so far (all kinds).
     pub datagrams: u64,
+    /// Called with every datagram received, before it is classified (debug output).
+    pub recv_trace: Option<fn(&[u8])>,
     /// The kernel reported `ENOBUFS` (queue overflow) and it was not reported yet.
     pub overrun: bool,
     /// `ENOBUFS` was seen while waiting for the current request's answer: the answer may have
@@ -344,6 +346,7 @@ impl Core {
             dump_retry: DumpRetry::Fail,
             dump_limit: DumpLimit::NONE,
             datagrams: 0,
+            recv_trace: None,
             overrun: false,
             lossy: false,
             warning: None,
@@ -583,6 +586,10 @@ impl Core {
     /// After a receive into `slot`: detect truncation and classify the datagram.
     pub fn after_recv(&mut self, slot: Slot, info: RecvInfo) -> Result<Class, Error> {
         self.datagrams += 1;
+        if let Some(trace) = self.recv_trace {
+            let buf = self.buf(slot);
+            trace(&buf[..info.len.min(buf.len())]);
+        }
         if info.full_len > info.len {
             return Err(Error::Truncated { len: info.full_len, buffer: info.len });
         }

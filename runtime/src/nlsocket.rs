@@ -205,6 +205,12 @@ impl NlSocket {
         self.core.datagrams
     }
 
+    /// Calls `trace` with every datagram this socket receives, as received (before it is
+    /// checked, matched or queued), e.g. to print receive-level debug output; `None` stops it.
+    pub fn set_recv_trace(&mut self, trace: Option<fn(&[u8])>) {
+        self.core.recv_trace = trace;
+    }
+
     /// Number of notifications received and queued but not yet returned.
     pub fn queued_notifications(&self) -> usize {
         self.core.queued_notifications()

@@ -104,6 +104,12 @@ impl GenlSocket {
         self.sock.datagrams_received()
     }
 
+    /// Calls `trace` with every datagram this socket receives, as received (see
+    /// [`crate::NlSocket::set_recv_trace`]); `None` stops it.
+    pub fn set_recv_trace(&mut self, trace: Option<fn(&[u8])>) {
+        self.sock.set_recv_trace(trace);
+    }
+
     /// Number of notifications received and queued but not yet returned.
     pub fn queued_notifications(&self) -> usize {
         self.sock.queued_notifications()
