@@ -63,10 +63,10 @@ OPTIONS:
                       null without one, a list of several); default: pretty form
     --duration SECS   stop listening after SECS seconds (default: until interrupted);
                       --sleep SECS is the same (YNL's alias)
-    --schema FILE     YNL compatibility: the JSON schema YNL validates the spec against. nlspec
-                      validates every spec with its own validator (the rules of the protocol
-                      level's schema, and more); FILE must exist, it is not read further
-    --no-schema       YNL compatibility: accepted, changes nothing (see --schema)
+    --schema FILE     --validate also holds the spec to this JSON schema, as YNL does (default:
+                      <spec dir>/../<protocol>.yaml when present, where YNL looks); errors
+                      in jsonschema's words at the spec's file:line:col
+    --no-schema       no JSON schema check (nlspec's own validator still runs)
     --dbg-small-recv [N]  receive with an N-byte buffer (default 4000, at least 4000), so the
                       kernel splits dumps into many small datagrams (as YNL); each receive
                       is traced on stderr as YNL does (`Recv: read N bytes, M messages`, then

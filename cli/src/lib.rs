@@ -17,6 +17,7 @@ mod raw;
 mod raw_run;
 mod recvdbg;
 mod run;
+mod schema;
 mod spec;
 mod specpath;
 
@@ -72,7 +73,8 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
                 }
             }
             if r.validate {
-                return validate(&r.spec);
+                let schema = if r.no_schema { None } else { r.schema.clone() };
+                return validate(&r.spec, schema.as_deref());
             }
             if r.check_kernel {
                 return kcheck::check_kernel(&r.spec);
@@ -83,18 +85,41 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
 }
 
 /// `--validate`: as YNL's (`SpecFamily(..)`, then `print(error)` and exit 1 on a
-/// `SpecException`), with nlspec's validator in the place of YNL's JSON schema and resolver:
-/// silent and 0 when valid. YNL's one rule nlspec's loader does not have, the SPDX first line,
-/// is checked first with YNL's message (on stdout, where YNL prints it).
-fn validate(spec: &str) -> Result<(), Fail> {
+/// `SpecException`): silent and 0 when valid. YNL's one rule nlspec's loader does not have, the
+/// SPDX first line, is checked first with YNL's message (on stdout, where YNL prints it); then
+/// nlspec's own validator, which checks more than a schema can; then the JSON schema YNL would
+/// use: `--schema FILE`, else `<spec dir>/../<protocol>.yaml` when it exists (where YNL looks;
+/// `--no-schema` skips it).
+fn validate(spec: &str, schema: Option<&str>) -> Result<(), Fail> {
     let text = std::fs::read_to_string(spec).map_err(|e| Fail::Error(format!("nlspec: {spec}: {e}")))?;
     if !text.lines().next().unwrap_or("").trim().starts_with("# SPDX-License-Identifier: ") {
         out("SPDX license tag required in the spec")?;
         return Err(Fail::Exit(1));
     }
     let fam = load(spec)?;
+    if let Some(schema) = schema_file(spec, &text, schema) {
+        let tree = |p: &std::path::Path| nlspec_model::loader::load_tree(p).map_err(|d| Fail::Error(d.to_string()));
+        let (s, d) = (tree(&schema)?, tree(std::path::Path::new(spec))?);
+        schema::validate(&s, &d).map_err(|d| Fail::Error(d.to_string()))?;
+    }
     print_warnings(&fam);
     Ok(())
+}
+
+/// The schema `--validate` holds `spec` to: the one given, else YNL's default next to the spec
+/// directory (`specs/../<protocol>.yaml`, protocol from the spec's `protocol:` line), if present.
+fn schema_file(spec: &str, text: &str, given: Option<&str>) -> Option<std::path::PathBuf> {
+    if let Some(g) = given {
+        return Some(g.into());
+    }
+    let protocol = text
+        .lines()
+        .find_map(|l| l.strip_prefix("protocol:"))
+        .map(|p| p.trim().trim_matches(['\'', '"']).to_string())
+        .unwrap_or_else(|| "genetlink".to_string());
+    let dir = std::path::Path::new(spec).parent()?.parent()?;
+    let p = dir.join(format!("{protocol}.yaml"));
+    p.is_file().then_some(p)
 }
 
 fn check(spec: &str) -> Result<(), Fail> {

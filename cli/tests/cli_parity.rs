@@ -155,6 +155,36 @@ fn validate_like_ynl() {
     let (y, o) = (ynl(&spec, &["--validate"]), nlspec_spec(&spec, &["--validate"]));
     assert_eq!((y.status.code(), o.status.code()), (Some(1), Some(1)));
     assert!(text(&o.stderr).contains("netdev.yaml:") && text(&o.stderr).contains("unknown key `bogus-key`"));
+    // A schema of one's own, stricter than upstream's: YNL and nlspec both hold the spec to it,
+    // nlspec naming the place and the schema.
+    let strict = tmp.join("strict.yaml");
+    let upstream = std::fs::read_to_string(tmp.join("genetlink.yaml")).unwrap();
+    let tightened = upstream.replacen(
+        "required: [ name, doc, attribute-sets, operations ]",
+        "required: [ name, doc, attribute-sets, operations, uapi-header ]",
+        1,
+    );
+    assert_ne!(tightened, upstream, "the upstream schema's top-level `required` line changed");
+    std::fs::write(&strict, tightened).unwrap();
+    std::fs::write(&spec, &good).unwrap();
+    let strict = strict.to_str().unwrap();
+    let a = ["--validate", "--schema", strict];
+    let y = std::process::Command::new("python3")
+        .arg(ynl_root().join("tools/net/ynl/pyynl/cli.py"))
+        .args(["--spec", spec.to_str().unwrap()])
+        .args(a)
+        .output()
+        .unwrap();
+    let o = nlspec_spec(&spec, &a);
+    assert_eq!((y.status.code(), o.status.code()), (Some(1), Some(1)), "{}", text(&o.stderr));
+    // YNL does not catch jsonschema's exception: a traceback ending in the error.
+    assert!(text(&y.stderr).contains("ValidationError: 'uapi-header' is a required property"));
+    let err = text(&o.stderr);
+    assert!(err.contains("netdev.yaml:") && err.contains("'uapi-header' is a required property"), "{err}");
+    assert!(err.contains(&format!("required by the schema {strict}")), "{err}");
+    // Without --schema, the upstream schema next to the spec directory is used: valid again.
+    let o = nlspec_spec(&spec, &["--validate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     // --schema FILE must exist (YNL opens it).
     let o = nlspec_spec(&upstream_spec("netdev.yaml"), &["--validate", "--schema", "/nonexistent/schema.yaml"]);
     assert_eq!(o.status.code(), Some(1));

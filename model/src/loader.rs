@@ -134,6 +134,228 @@ fn not_utf8(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> Diagnostic {
         .with_help("YNL specs are UTF-8 text; re-save the file as UTF-8")
 }
 
+/// A YAML document as plain data (no YAML library type in it), for checks that are not about
+/// the spec's shape in this crate, such as validating a spec against a JSON schema.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// `~` / `null` / empty.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i128),
+    /// Any other number.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in file order; keys that are not strings are written as YAML would.
+    Map(Vec<(String, Node)>),
+}
+
+/// A YAML file as a [`Node`] tree with the position index of its nodes.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    /// File name used in diagnostics.
+    pub file: String,
+    /// The document.
+    pub root: Node,
+    /// Positions of its keys and values (paths as in [`Spans`]).
+    pub spans: Spans,
+}
+
+impl Tree {
+    /// A diagnostic at the value of `path`.
+    pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let p = self.spans.value_pos(path);
+        Diagnostic::new(&self.file, p.line, p.col, path, message)
+    }
+
+    /// A diagnostic at the key of `path` (e.g. for a key that is not allowed).
+    pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        let p = self.spans.key_pos(path);
+        Diagnostic::new(&self.file, p.line, p.col, path, message)
+    }
+}
+
+/// Load any YAML file (a spec, or a schema) as a [`Tree`], read as the kernel's YNL tools read
+/// YAML (PyYAML, YAML 1.1): plain `yes`/`no`/`on`/`off`/`True`/`False` are booleans, `0x` and
+/// `0o` integers, and a key given twice keeps its last value (the kernel's own
+/// `netlink-raw.yaml` repeats `if:` in one mapping). Aliases are expanded; `<<` merge keys are
+/// applied.
+pub fn load_tree(path: &Path) -> Result<Tree, Diagnostics> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", format!("cannot read: {e}"))))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| Diagnostics::from(not_utf8(&file, e.as_bytes(), e.utf8_error())))?;
+    if nesting_estimate(&text) > MAX_NESTING {
+        return Err(Diagnostics::from(Diagnostic::new(
+            &file,
+            0,
+            0,
+            "",
+            format!("nested deeper than {MAX_NESTING} levels"),
+        )));
+    }
+    let t = text.clone();
+    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
+        let mut b = TreeBuilder::default();
+        let mut parser = Parser::new_from_str(&t);
+        parser.load(&mut b, false).map(|()| b.finish()).map_err(|e| (pos(e.marker()), e.info().to_string()))
+    });
+    let built = worker
+        .map_err(|e| e.to_string())
+        .and_then(|h| h.join().map_err(|_| "the YAML reader failed".to_string()))
+        .map_err(|e| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", e)))?;
+    let root = built
+        .map_err(|(p, e)| Diagnostics::from(Diagnostic::new(&file, p.line, p.col, "", format!("not YAML: {e}"))))?;
+    Ok(Tree { root, spans: build_spans(&text), file })
+}
+
+/// Builds a [`Node`] from parser events (first document only).
+#[derive(Default)]
+struct TreeBuilder {
+    /// Open collections: the node, for a mapping the key waiting for its value, the anchor.
+    stack: Vec<(Node, Option<String>, usize)>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+}
+
+impl TreeBuilder {
+    fn finish(self) -> Node {
+        self.root.unwrap_or(Node::Null)
+    }
+
+    fn add(&mut self, node: Node, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some((Node::Seq(items), _, _)) => items.push(node),
+            Some((Node::Map(entries), key, _)) => match key.take() {
+                None => *key = Some(key_text(&node)),
+                Some(k) if k == "<<" => merge(entries, node),
+                Some(k) => match entries.iter_mut().find(|(e, _)| *e == k) {
+                    Some(e) => e.1 = node,
+                    None => entries.push((k, node)),
+                },
+            },
+            Some(_) => {}
+        }
+    }
+}
+
+/// A mapping key as text (PyYAML would keep a non-string key; specs have none).
+fn key_text(n: &Node) -> String {
+    match n {
+        Node::Str(s) => s.clone(),
+        Node::Int(i) => i.to_string(),
+        Node::Float(f) => f.to_string(),
+        Node::Bool(true) => "True".to_string(),
+        Node::Bool(false) => "False".to_string(),
+        Node::Null => "None".to_string(),
+        Node::Seq(_) | Node::Map(_) => "?".to_string(),
+    }
+}
+
+/// `<<: *x` / `<<: [*x, *y]`: keys not already present are taken from the merged mappings.
+fn merge(entries: &mut Vec<(String, Node)>, from: Node) {
+    let maps = match from {
+        Node::Seq(items) => items,
+        other => vec![other],
+    };
+    for m in maps {
+        if let Node::Map(src) = m {
+            for (k, v) in src {
+                if !entries.iter().any(|(e, _)| *e == k) {
+                    entries.push((k, v));
+                }
+            }
+        }
+    }
+}
+
+/// A plain scalar as PyYAML resolves it (YAML 1.1 core types).
+fn plain_scalar(s: &str) -> Node {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Node::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Node::Bool(true),
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Node::Bool(false)
+        }
+        _ => {}
+    }
+    let t = s.replace('_', "");
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    let int = if let Some(h) = digits.strip_prefix("0x") {
+        i128::from_str_radix(h, 16).ok()
+    } else if let Some(o) = digits.strip_prefix("0o") {
+        i128::from_str_radix(o, 8).ok()
+    } else if let Some(b) = digits.strip_prefix("0b") {
+        i128::from_str_radix(b, 2).ok()
+    } else if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|c| c.is_ascii_digit()) {
+        i128::from_str_radix(&digits[1..], 8).ok()
+    } else if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
+        digits.parse::<i128>().ok()
+    } else {
+        None
+    };
+    if let Some(i) = int {
+        return Node::Int(if neg { -i } else { i });
+    }
+    let looks_float = digits.contains('.')
+        && digits.bytes().any(|c| c.is_ascii_digit())
+        && digits.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+'));
+    match (looks_float, t.parse::<f64>()) {
+        (true, Ok(f)) => Node::Float(f),
+        _ => match s {
+            ".inf" | ".Inf" | ".INF" | "+.inf" => Node::Float(f64::INFINITY),
+            "-.inf" | "-.Inf" | "-.INF" => Node::Float(f64::NEG_INFINITY),
+            ".nan" | ".NaN" | ".NAN" => Node::Float(f64::NAN),
+            _ => Node::Str(s.to_string()),
+        },
+    }
+}
+
+impl MarkedEventReceiver for TreeBuilder {
+    fn on_event(&mut self, ev: Event, _mark: Marker) {
+        if self.root.is_some() && self.stack.is_empty() {
+            return; // later documents
+        }
+        match ev {
+            Event::Scalar(s, style, anchor, tag) => {
+                let node = match (style, &tag) {
+                    (TScalarStyle::Plain, None) => plain_scalar(&s),
+                    _ => Node::Str(s),
+                };
+                self.add(node, anchor);
+            }
+            Event::Alias(id) => {
+                let node = self.anchors.get(&id).cloned().unwrap_or(Node::Null);
+                self.add(node, 0);
+            }
+            Event::SequenceStart(anchor, _) => self.stack.push((Node::Seq(Vec::new()), None, anchor)),
+            Event::MappingStart(anchor, _) => self.stack.push((Node::Map(Vec::new()), None, anchor)),
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((node, _, anchor)) = self.stack.pop() {
+                    self.add(node, anchor);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Load spec text; `file` names it in diagnostics.
 pub fn load_str(file: &str, text: &str) -> Result<Loaded, Diagnostics> {
     let spans = build_spans(text);
