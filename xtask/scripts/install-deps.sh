@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the nlspec tests need on a fresh Debian bookworm machine:
-# kernel sources (6.12 LTS, 7.3), the Rust-for-Linux toolchain (rustc-web + rust-src, clang/llvm 19,
+# kernel sources (6.12 LTS, 7.3), the Rust-for-Linux toolchain (rustc-web + rust-src + clippy, clang/llvm 19,
 # bindgen-cli), qemu, busybox, iproute2 (genl) and the kernel's own YNL CLI dependencies.
 # cargo-fuzz (for `cargo xtask fuzz`).
 # Idempotent: a second run on a prepared machine is quick.
@@ -56,6 +56,7 @@ fi
 
 PKGS=(build-essential make bc flex bison cpio xz-utils zstd libelf-dev libssl-dev dwarves
       busybox-static clang-19 llvm-19 lld-19 libclang-19-dev rustc-web rust-web-src cargo-web
+      rust-web-clippy patch
       iproute2 python3-yaml python3-jsonschema python3-docutils util-linux)
 missing=()
 for p in "${PKGS[@]}" linux-source-6.12 linux-source-7.3 qemu-system-x86; do

@@ -9,10 +9,56 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Bump when the recipe below changes in a way that changes the built kernel.
-const RECIPE_VERSION: &str = "nlspec-kernel-recipe-2";
+const RECIPE_VERSION: &str = "nlspec-kernel-recipe-3";
 
 /// Kernel versions we know how to build (the `linux-source-<v>` Debian packages).
 pub const VERSIONS: &[&str] = &["6.12", "7.3"];
+
+/// The `kernel::net::genetlink` patch series for `version`, in the order `git am` applies it
+/// (`kernel/patches/<version>/000N-*.patch`; the cover letter `0000-*` carries no diff).
+/// Every test kernel is built with it applied: the series only adds to the kernel's `rust/`
+/// (bindings, helpers, the `kernel` crate), so one build serves the out-of-tree modules, which
+/// do not use it, and the series' own checks (`cargo xtask series`).
+pub fn series(version: &str) -> Result<Vec<PathBuf>> {
+    check_version(version)?;
+    let dir = util::workspace_root().join("kernel/patches").join(version);
+    let mut patches: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .context(|| format!("listing {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.ends_with(".patch") && !n.starts_with("0000-")
+            })
+        })
+        .collect();
+    patches.sort();
+    if patches.is_empty() {
+        return Err(err!("{} holds no patches", dir.display()));
+    }
+    Ok(patches)
+}
+
+/// Applies `patches` in order to the tree at `dir` with `patch -p1`, exactly: no fuzz and no
+/// offset (the series is made against this very source), and fails naming the patch otherwise.
+pub fn apply_series(dir: &Path, patches: &[PathBuf], log: &Path) -> Result<()> {
+    for p in patches {
+        let out = Command::new("patch")
+            .current_dir(dir)
+            .args(["-p1", "--forward", "--batch", "--fuzz=0", "--no-backup-if-mismatch", "-i"])
+            .arg(p)
+            .output()
+            .context(|| "running patch (Debian package patch; run `cargo xtask deps`)".into())?;
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let mut l =
+            std::fs::OpenOptions::new().create(true).append(true).open(log).context(|| log.display().to_string())?;
+        std::io::Write::write_all(&mut l, text.as_bytes()).context(|| log.display().to_string())?;
+        if !out.status.success() || text.contains("offset") || text.contains("fuzz") {
+            return Err(err!("{} does not apply exactly to {}:\n{}", p.display(), dir.display(), text.trim_end()));
+        }
+    }
+    Ok(())
+}
 
 /// The config fragment merged onto tinyconfig.
 pub fn fragment_path() -> PathBuf {
@@ -27,6 +73,8 @@ pub struct Toolchain {
     pub rustc: PathBuf,
     pub bindgen: PathBuf,
     pub libclang_path: PathBuf,
+    /// Debian's clippy for rustc-web (`rust-web-clippy`): the kernel is built with `CLIPPY=1`.
+    pub clippy_driver: PathBuf,
 }
 
 impl Toolchain {
@@ -44,7 +92,11 @@ impl Toolchain {
                 libclang_path.display()
             ));
         }
-        Ok(Toolchain { llvm: "-19".into(), rustc, bindgen, libclang_path })
+        let clippy_driver = PathBuf::from("/usr/bin/clippy-driver");
+        if !clippy_driver.is_file() {
+            return Err(err!("{} not found (Debian rust-web-clippy); run `cargo xtask deps`", clippy_driver.display()));
+        }
+        Ok(Toolchain { llvm: "-19".into(), rustc, bindgen, libclang_path, clippy_driver })
     }
 
     /// `make` variables for kernel and M= builds.
@@ -53,6 +105,8 @@ impl Toolchain {
             format!("LLVM={}", self.llvm),
             format!("RUSTC={}", self.rustc.display()),
             format!("HOSTRUSTC={}", self.rustc.display()),
+            // rustdoc must be rustc-web's too (doctests, `make rustdoc`): PATH's is rustup's.
+            format!("RUSTDOC={}", self.rustc.with_file_name("rustdoc").display()),
             format!("BINDGEN={}", self.bindgen.display()),
         ]
     }
@@ -79,6 +133,7 @@ impl Toolchain {
         let mut s = String::new();
         s += &util::run_capture(Command::new(&self.rustc).arg("-vV"))?;
         s += &util::run_capture(Command::new(&self.bindgen).arg("--version"))?;
+        s += &util::run_capture(Command::new(&self.clippy_driver).arg("--version"))?;
         s += &util::run_capture(Command::new(format!("clang{}", self.llvm)).arg("--version"))?;
         s += &util::run_capture(Command::new(format!("ld.lld{}", self.llvm)).arg("--version"))?;
         s += &format!("LIBCLANG_PATH={}\n", self.libclang_path.display());
@@ -140,6 +195,10 @@ impl KernelDir {
         let mut material =
             format!("{RECIPE_VERSION}\nversion={version}\nlinux-source={}\n", source_pkg_version(version)?);
         material += &tc.fingerprint()?;
+        for p in series(version)? {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            material += &format!("patch {name} {}\n", util::sha256_hex(&util::read(&p)?)?);
+        }
         material += "--- fragment ---\n";
         material += &String::from_utf8_lossy(&fragment);
         let key = util::sha256_hex(material.as_bytes())?;
@@ -203,7 +262,7 @@ fn build(kd: &KernelDir, tc: &Toolchain) -> Result<()> {
     let stamp = |name: &str| kd.root.join(name);
     note(format!("building kernel {v} in {} (log: {})", kd.kdir.display(), log.display()));
 
-    // 1. Extract the source (redone from scratch if an earlier extraction was interrupted).
+    // 1. Extract the source and apply the series (redone from scratch if interrupted).
     if !stamp(".extracted").is_file() {
         let tarball = PathBuf::from(format!("/usr/src/linux-source-{v}.tar.xz"));
         if !tarball.is_file() {
@@ -217,6 +276,8 @@ fn build(kd: &KernelDir, tc: &Toolchain) -> Result<()> {
         if !kd.kdir.is_dir() {
             return Err(err!("{} did not contain linux-source-{v}/", tarball.display()));
         }
+        note(format!("applying the kernel::net::genetlink series (kernel/patches/{v})"));
+        apply_series(&kd.kdir, &series(v)?, &log)?;
         util::write(&stamp(".extracted"), "")?;
     }
 
@@ -252,8 +313,17 @@ fn build(kd: &KernelDir, tc: &Toolchain) -> Result<()> {
 
     // 4. Build. make is incremental, so an interrupted build resumes here.
     let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    note(format!("make -j{jobs} bzImage modules (several minutes)"));
-    util::run_logged(tc.make(&kd.kdir).arg(format!("-j{jobs}")).args(["bzImage", "modules"]), &log)?;
+    // CLIPPY=1: the kernel's Rust (the series among it) is linted as upstream builds it;
+    // `cargo xtask series` reads the warnings back from the log.
+    note(format!("make -j{jobs} CLIPPY=1 bzImage modules (several minutes)"));
+    util::run_logged(
+        tc.make(&kd.kdir)
+            .arg(format!("-j{jobs}"))
+            .arg("CLIPPY=1")
+            .arg(format!("CLIPPY_DRIVER={}", tc.clippy_driver.display()))
+            .args(["bzImage", "modules"]),
+        &log,
+    )?;
     for f in [kd.bzimage(), kd.kdir.join("Module.symvers")] {
         if !f.is_file() {
             return Err(err!("build finished but {} is missing", f.display()));

@@ -18,6 +18,7 @@ mod lint;
 mod package;
 mod parity;
 mod proof;
+mod series;
 mod smoke;
 mod static_build;
 mod tidy;
@@ -59,6 +60,10 @@ tasks:
                                        built-in family with a spec, its module loaded under a
                                        renamed family, both read back with nlctrl getpolicy and
                                        getfamily and compared; N of M identical
+  series --kernel V                    the kernel::net::genetlink patch series (kernel/patches/V):
+                                       applies exactly to pristine linux-source-V, CLIPPY=1
+                                       build warning-free, make rustfmtcheck, make rustdoc,
+                                       KUnit + doctests pass in the booted kernel
   build-static (-p CRATE | --manifest-path TOML) --bin NAME [--features F,..] [--release]
                                        build a statically linked binary; prints its path
   vm-run --kernel V [--ko FILE]... [--bin FILE]... [--timeout S] -- COMMAND...
@@ -89,7 +94,7 @@ tasks:
                                        and dictionaries from live traffic (FUZZING.md)
   test                                 deps, generate --check, fmt-check, clippy, tidy,
                                        cargo test --workspace, package-check, fuzz (short pass),
-                                       vm-smoke, vm-test, kmod-corpus, policy-parity
+                                       vm-smoke, vm-test, kmod-corpus, policy-parity, series
                                        (the README's test command; CI runs it)
 
 environment: NLSPEC_KVM=1 boots with KVM instead of TCG; NLSPEC_VM_VERBOSE=1 makes vm-test
@@ -134,6 +139,11 @@ fn main() {
             let v = a.required("--kernel")?;
             a.finish()?;
             parity::run(&v)
+        })(args),
+        "series" => (|mut a: Args| {
+            let v = a.required("--kernel")?;
+            a.finish()?;
+            series::run(&v)
         })(args),
         "build-static" => cmd_build_static(args),
         "vm-run" => cmd_vm_run(args),
@@ -310,6 +320,12 @@ fn cmd_test() -> Result<i32> {
     // nlspec's policies against ynl-gen-c's, in each kernel (explained differences listed).
     for (v, gate) in [("6.12", "policy-parity 6.12"), ("7.3", "policy-parity 7.3")] {
         if parity::run(v)? != 0 {
+            failed.push(gate);
+        }
+    }
+    // The kernel::net::genetlink patch series, checked as a submission (kernel/patches).
+    for (v, gate) in [("6.12", "series 6.12"), ("7.3", "series 7.3")] {
+        if series::run(v)? != 0 {
             failed.push(gate);
         }
     }

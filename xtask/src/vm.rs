@@ -215,7 +215,12 @@ fn build_initramfs(spec: &VmSpec) -> Result<Vec<u8>> {
 }
 
 /// Boots the VM, handing every console line (without the line end) to `on_line` as it arrives.
-pub fn run(spec: &VmSpec, mut on_line: impl FnMut(&str)) -> Result<VmOutcome> {
+pub fn run(spec: &VmSpec, on_line: impl FnMut(&str)) -> Result<VmOutcome> {
+    run_with_args(spec, "", on_line)
+}
+
+/// [`run`] with `kernel_args` appended to the kernel command line (e.g. `kunit.enable=1`).
+pub fn run_with_args(spec: &VmSpec, kernel_args: &str, mut on_line: impl FnMut(&str)) -> Result<VmOutcome> {
     if !spec.bzimage.is_file() {
         return Err(err!("kernel image {} not found", spec.bzimage.display()));
     }
@@ -226,12 +231,12 @@ pub fn run(spec: &VmSpec, mut on_line: impl FnMut(&str)) -> Result<VmOutcome> {
     util::mkdir_p(&tmp)?;
     let initrd = tmp.join("initramfs.cpio");
     util::write(&initrd, &image)?;
-    let result = boot(spec, &initrd, &mut on_line);
+    let result = boot(spec, &initrd, kernel_args, &mut on_line);
     let _ = std::fs::remove_dir_all(&tmp);
     result
 }
 
-fn boot(spec: &VmSpec, initrd: &Path, on_line: &mut impl FnMut(&str)) -> Result<VmOutcome> {
+fn boot(spec: &VmSpec, initrd: &Path, kernel_args: &str, on_line: &mut impl FnMut(&str)) -> Result<VmOutcome> {
     let kvm = std::env::var("NLSPEC_KVM").map(|v| v == "1").unwrap_or(false);
     let mut cmd = Command::new("qemu-system-x86_64");
     if kvm {
@@ -250,7 +255,8 @@ fn boot(spec: &VmSpec, initrd: &Path, on_line: &mut impl FnMut(&str)) -> Result<
         .arg(&spec.bzimage)
         .arg("-initrd")
         .arg(initrd)
-        .args(["-append", "console=ttyS0 panic=-1 rdinit=/init kasan_multi_shot log_buf_len=8M"])
+        .arg("-append")
+        .arg(format!("console=ttyS0 panic=-1 rdinit=/init kasan_multi_shot log_buf_len=8M {kernel_args}").trim_end())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

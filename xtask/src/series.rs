@@ -1,0 +1,481 @@
+//! `cargo xtask series --kernel V`: the `kernel::net::genetlink` patch series
+//! (`kernel/patches/V`) checked the way a Rust-for-Linux maintainer would check a submission:
+//!
+//! 1. it applies exactly (no fuzz, no offset) to the pristine files of Debian's linux-source-V;
+//! 2. the kernel's Rust builds with `CLIPPY=1` without a warning in a file the series touches
+//!    (the test kernel is built that way with the series applied, `kernel.rs`; the warnings are
+//!    read back from its build log, and that log must show clippy ran on the `kernel` crate);
+//! 3. `make rustfmtcheck` passes;
+//! 4. `make rustdoc` passes without a warning in the series' files, and documents
+//!    `kernel::net::genetlink`;
+//! 5. booted with KUnit on (`kunit.enable=1`; every other boot leaves it off), the kernel
+//!    crate's doctests (the series' rustdoc examples among them) and, where the series has one,
+//!    its `#[kunit_tests]` suite pass, with no `not ok` and no detector report;
+//! 6. a module written on the series alone (`kernel/patches/sample/genl_sample.rs`: no support
+//!    layer, no bindgen of its own, one source for both kernels) builds with `CLIPPY=1` without
+//!    a warning, loads, and serves userspace in the booted kernel: nlspec's CLI, from the
+//!    family's spec, gets its echo reply, its multi-message dump, its multicast notification
+//!    and the kernel's policy rejection (extended ACK naming the attribute); then it unloads.
+//!
+//! Prints one PASS/FAIL line per check and "N of 6 checks pass"; exit status 1 if any fails.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::util::{self, Result};
+use crate::{detect, err, kernel, vm};
+
+/// KUnit suites the series adds, per kernel (6.12 has no `#[kunit_tests]`: doctests only).
+fn series_suites(version: &str) -> &'static [&'static str] {
+    match version {
+        "7.3" => &["rust_genetlink"],
+        _ => &[],
+    }
+}
+
+pub fn run(version: &str) -> Result<i32> {
+    let patches = kernel::series(version)?;
+    let files = touched_files(&patches)?;
+    let kd = kernel::ensure(version)?;
+    let tc = kernel::Toolchain::detect()?;
+    type Check<'a> = Box<dyn Fn() -> Result<String> + 'a>;
+    let checks: [(&str, Check); 6] = [
+        ("applies to pristine linux-source", Box::new(|| check_applies(version, &patches, &files))),
+        ("CLIPPY=1 build warning-free", Box::new(|| check_clippy(&kd, &files))),
+        ("make rustfmtcheck", Box::new(|| check_rustfmt(&kd, &tc))),
+        ("make rustdoc", Box::new(|| check_rustdoc(&kd, &tc, &files))),
+        ("KUnit and doctests in a booted kernel", Box::new(|| check_kunit(&kd))),
+        ("a module on the series alone, driven from userspace", Box::new(|| check_sample(&kd, &tc))),
+    ];
+    let mut passed = 0;
+    for (name, check) in &checks {
+        match check() {
+            Ok(detail) => {
+                passed += 1;
+                println!("PASS series {version}: {name}: {detail}");
+            }
+            Err(e) => println!("FAIL series {version}: {name}: {e}"),
+        }
+    }
+    println!("series {version}: {passed} of {} checks pass ({} patches)", checks.len(), patches.len());
+    Ok(if passed == checks.len() { 0 } else { 1 })
+}
+
+/// A file the series changes, and whether it exists before the series (not `new file`).
+#[derive(Debug, PartialEq)]
+struct Touched {
+    path: String,
+    existing: bool,
+}
+
+/// The files the patches change, from their `diff --git a/X b/X` headers.
+fn touched_files(patches: &[PathBuf]) -> Result<Vec<Touched>> {
+    let mut out: Vec<Touched> = Vec::new();
+    for p in patches {
+        let text = String::from_utf8_lossy(&util::read(p)?).into_owned();
+        for t in parse_touched(&text) {
+            if !out.iter().any(|o| o.path == t.path) {
+                out.push(t);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_touched(patch: &str) -> Vec<Touched> {
+    let mut out: Vec<Touched> = Vec::new();
+    for line in patch.lines() {
+        if let Some(rest) = line.strip_prefix("diff --git a/") {
+            if let Some((a, _)) = rest.split_once(" b/") {
+                out.push(Touched { path: a.to_string(), existing: true });
+            }
+        } else if line.starts_with("new file mode") {
+            if let Some(last) = out.last_mut() {
+                last.existing = false;
+            }
+        }
+    }
+    out
+}
+
+/// Extracts the touched files that exist upstream from the tarball into a scratch tree and
+/// applies the series there with the same exact `patch` as the kernel build.
+fn check_applies(version: &str, patches: &[PathBuf], files: &[Touched]) -> Result<String> {
+    let tarball = PathBuf::from(format!("/usr/src/linux-source-{version}.tar.xz"));
+    let tmp = std::env::temp_dir().join(format!("nlspec-series-{version}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    util::mkdir_p(&tmp)?;
+    let top = format!("linux-source-{version}");
+    let mut tar = Command::new("tar");
+    tar.arg("-xf").arg(&tarball).arg("-C").arg(&tmp);
+    for f in files.iter().filter(|f| f.existing) {
+        tar.arg(format!("{top}/{}", f.path));
+    }
+    let result = util::run_capture(&mut tar)
+        .and_then(|_| kernel::apply_series(&tmp.join(&top), patches, &tmp.join("patch.log")));
+    let _ = std::fs::remove_dir_all(&tmp);
+    result?;
+    Ok(format!(
+        "{} patches, {} files ({} new), exactly (no fuzz, no offset) onto {}",
+        patches.len(),
+        files.len(),
+        files.iter().filter(|f| !f.existing).count(),
+        tarball.display()
+    ))
+}
+
+/// A compiler diagnostic read from a build log: its level line and the file it points at.
+#[derive(Debug, PartialEq)]
+struct Diagnostic {
+    file: String,
+    text: String,
+}
+
+/// Warnings in build output: rustc/clippy's `warning: ...` followed by ` --> file:l:c`, and
+/// C compilers' `file:l:c: warning: ...`. Summary lines (`N warnings emitted`) are skipped.
+fn warnings(log: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut pending: Option<String> = None;
+    for line in log.lines() {
+        let t = line.trim_start();
+        if let Some(msg) = t.strip_prefix("warning: ") {
+            if msg.contains("warning emitted") || msg.contains("warnings emitted") {
+                pending = None;
+            } else {
+                pending = Some(msg.to_string());
+            }
+        } else if let Some(loc) = t.strip_prefix("--> ") {
+            if let Some(msg) = pending.take() {
+                let file = loc.split(':').next().unwrap_or(loc).to_string();
+                out.push(Diagnostic { file, text: format!("{loc}: {msg}") });
+            }
+        } else if let Some((loc, msg)) = t.split_once(": warning: ") {
+            let file = loc.split(':').next().unwrap_or(loc).to_string();
+            out.push(Diagnostic { file, text: format!("{loc}: {msg}") });
+        }
+    }
+    out
+}
+
+/// The warnings among `diags` in the series' files (paths may be absolute or tree-relative).
+fn in_series<'a>(diags: &'a [Diagnostic], files: &[Touched]) -> Vec<&'a Diagnostic> {
+    diags
+        .iter()
+        .filter(|d| files.iter().any(|f| d.file == f.path || d.file.ends_with(&format!("/{}", f.path))))
+        .collect()
+}
+
+fn describe_warnings(found: &[&Diagnostic]) -> String {
+    let lines: BTreeSet<&str> = found.iter().map(|d| d.text.as_str()).collect();
+    lines.into_iter().collect::<Vec<_>>().join("\n    ")
+}
+
+fn check_clippy(kd: &kernel::KernelDir, files: &[Touched]) -> Result<String> {
+    let log_path = kd.root.join("build.log");
+    let log = String::from_utf8_lossy(&util::read(&log_path)?).into_owned();
+    if !log.contains("CLIPPY L rust/kernel.o") {
+        return Err(err!(
+            "{} does not show clippy linting the kernel crate (`CLIPPY L rust/kernel.o`)",
+            log_path.display()
+        ));
+    }
+    let all = warnings(&log);
+    let ours = in_series(&all, files);
+    if !ours.is_empty() {
+        return Err(err!("{} warning(s) in the series' files:\n    {}", ours.len(), describe_warnings(&ours)));
+    }
+    Ok(format!(
+        "kernel crate linted; 0 warnings in the series' files ({} elsewhere in the build, not the series')",
+        all.len()
+    ))
+}
+
+/// `make` in the kernel tree with the toolchain, output captured (stdout and stderr).
+fn make_capture(kd: &kernel::KernelDir, tc: &kernel::Toolchain, args: &[&str]) -> Result<(bool, String)> {
+    let out = tc
+        .make(&kd.kdir)
+        .args(args)
+        .output()
+        .map_err(|e| err!("running make {} in {}: {e}", args.join(" "), kd.kdir.display()))?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    Ok((out.status.success(), text))
+}
+
+fn check_rustfmt(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<String> {
+    let rustfmt = util::which("rustfmt").ok_or_else(|| err!("rustfmt not found (rustup component rustfmt)"))?;
+    let (ok, text) = make_capture(kd, tc, &[&format!("RUSTFMT={}", rustfmt.display()), "rustfmtcheck"])?;
+    if !ok {
+        return Err(err!("make rustfmtcheck failed:\n{}", util::tail(&text, 40)));
+    }
+    let version = util::run_capture(Command::new(&rustfmt).arg("--version"))?;
+    Ok(format!("every .rs file of the tree formatted ({})", version.trim()))
+}
+
+fn check_rustdoc(kd: &kernel::KernelDir, tc: &kernel::Toolchain, files: &[Touched]) -> Result<String> {
+    let (ok, text) = make_capture(kd, tc, &["rustdoc"])?;
+    if !ok {
+        return Err(err!("make rustdoc failed:\n{}", util::tail(&text, 40)));
+    }
+    let all = warnings(&text);
+    let ours = in_series(&all, files);
+    if !ours.is_empty() {
+        return Err(err!("{} rustdoc warning(s) in the series' files:\n    {}", ours.len(), describe_warnings(&ours)));
+    }
+    let page = kd.kdir.join("Documentation/output/rust/rustdoc/kernel/net/genetlink/index.html");
+    if !page.is_file() {
+        return Err(err!("rustdoc passed but wrote no page for kernel::net::genetlink ({})", page.display()));
+    }
+    Ok(format!("kernel::net::genetlink documented; 0 warnings in the series' files ({} elsewhere)", all.len()))
+}
+
+/// KTAP results read from a console: test lines `ok N name` / `not ok N name` at any depth.
+#[derive(Debug, Default, PartialEq)]
+struct Ktap {
+    ok: Vec<String>,
+    not_ok: Vec<String>,
+}
+
+fn parse_ktap(console: &str) -> Ktap {
+    let mut k = Ktap::default();
+    for line in console.lines() {
+        // Console lines carry the printk time stamp (`[    1.234567] `).
+        let t = match line.trim_start().strip_prefix('[') {
+            Some(rest) => rest.split_once("] ").map_or(line, |(_, r)| r),
+            None => line,
+        }
+        .trim_start();
+        let (list, rest) = if let Some(r) = t.strip_prefix("not ok ") {
+            (&mut k.not_ok, r)
+        } else if let Some(r) = t.strip_prefix("ok ") {
+            (&mut k.ok, r)
+        } else {
+            continue;
+        };
+        // `N name [# SKIP ...]`
+        if let Some((num, name)) = rest.split_once(' ') {
+            if num.bytes().all(|b| b.is_ascii_digit()) {
+                list.push(name.split(" #").next().unwrap_or(name).trim().to_string());
+            }
+        }
+    }
+    k
+}
+
+fn check_kunit(kd: &kernel::KernelDir) -> Result<String> {
+    let spec = vm::VmSpec {
+        bzimage: kd.bzimage(),
+        kos: Vec::new(),
+        bins: Vec::new(),
+        command: "true".into(),
+        timeout: Duration::from_secs(120),
+    };
+    let mut console = String::new();
+    let log = util::workspace_root().join(format!("target/vm-test/series-kunit-{}.log", kd.version));
+    // KUnit runs before /init; the boot part of the timeout covers it (doctests under TCG).
+    let outcome = vm::run_with_args(&spec, "kunit.enable=1", |line| {
+        console.push_str(line);
+        console.push('\n');
+    })?;
+    if let Some(dir) = log.parent() {
+        util::mkdir_p(dir)?;
+    }
+    util::write(&log, &console)?;
+    if !matches!(outcome, vm::VmOutcome::Done(0)) {
+        return Err(err!("the guest did not finish (console: {}):\n{}", log.display(), util::tail(&console, 30)));
+    }
+    let reports = detect::detector_reports(&kd.version, &console);
+    if !reports.is_empty() {
+        return Err(err!("{} (console: {})", detect::describe(&reports), log.display()));
+    }
+    let k = parse_ktap(&console);
+    if !k.not_ok.is_empty() {
+        return Err(err!("not ok: {} (console: {})", k.not_ok.join(", "), log.display()));
+    }
+    let mut missing: Vec<&str> = Vec::new();
+    for suite in ["rust_doctests_kernel"].iter().chain(series_suites(&kd.version)) {
+        if !k.ok.iter().any(|n| n == suite) {
+            missing.push(suite);
+        }
+    }
+    let ours = k.ok.iter().filter(|n| n.contains("net_genetlink") || n.contains("net_netlink")).count();
+    if ours == 0 {
+        missing.push("doctests of kernel/net/{genetlink,netlink}.rs");
+    }
+    if !missing.is_empty() {
+        return Err(err!("not run: {} (console: {})", missing.join(", "), log.display()));
+    }
+    Ok(format!(
+        "{} KUnit results ok, 0 not ok; {ours} doctests of the series' files; suites {}",
+        k.ok.len(),
+        ["rust_doctests_kernel"].iter().chain(series_suites(&kd.version)).copied().collect::<Vec<_>>().join(", ")
+    ))
+}
+
+/// The sample module's directory in the repository.
+const SAMPLE_DIR: &str = "kernel/patches/sample";
+
+/// Prefix of the guest's result lines in the sample check.
+const SAMPLE_MARK: &str = "SERIES-SAMPLE";
+
+fn check_sample(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<String> {
+    let root = util::workspace_root();
+    let work = root.join("target/series-sample").join(&kd.version);
+    let _ = std::fs::remove_dir_all(&work);
+    util::mkdir_p(&work)?;
+    for f in ["Kbuild", "genl_sample.rs", "genl-sample.yaml"] {
+        std::fs::copy(root.join(SAMPLE_DIR).join(f), work.join(f))
+            .map_err(|e| err!("copying {SAMPLE_DIR}/{f}: {e}"))?;
+    }
+    let (ok, text) = make_capture(
+        kd,
+        tc,
+        &[
+            &format!("M={}", work.display()),
+            "CLIPPY=1",
+            &format!("CLIPPY_DRIVER={}", tc.clippy_driver.display()),
+            "modules",
+        ],
+    )?;
+    if !ok {
+        return Err(err!("building {SAMPLE_DIR} failed:\n{}", util::tail(&text, 40)));
+    }
+    let warns = warnings(&text);
+    if !warns.is_empty() {
+        let all: Vec<&Diagnostic> = warns.iter().collect();
+        return Err(err!("{} warning(s) building {SAMPLE_DIR}:\n    {}", warns.len(), describe_warnings(&all)));
+    }
+    let nlspec = crate::static_build::build("nlspec-cli", "nlspec", true)?;
+    let spec = vm::VmSpec {
+        bzimage: kd.bzimage(),
+        kos: vec![work.join("genl_sample.ko")],
+        bins: vec![nlspec, work.join("genl-sample.yaml")],
+        command: sample_script(),
+        timeout: Duration::from_secs(180),
+    };
+    let mut console = String::new();
+    let outcome = vm::run(&spec, |line| {
+        console.push_str(line);
+        console.push('\n');
+    })?;
+    let log = root.join(format!("target/vm-test/series-sample-{}.log", kd.version));
+    util::write(&log, &console)?;
+    if !matches!(outcome, vm::VmOutcome::Done(0)) {
+        return Err(err!("the guest did not finish (console: {}):\n{}", log.display(), util::tail(&console, 30)));
+    }
+    let reports = detect::detector_reports(&kd.version, &console);
+    if !reports.is_empty() {
+        return Err(err!("{} (console: {})", detect::describe(&reports), log.display()));
+    }
+    let got = sample_results(&console);
+    let failed: Vec<String> = sample_verdicts(&got).into_iter().filter_map(|(name, ok)| (!ok).then_some(name)).collect();
+    if !failed.is_empty() {
+        return Err(err!(
+            "{} (guest said: {}; console: {})",
+            failed.join("; "),
+            got.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "),
+            log.display()
+        ));
+    }
+    Ok(format!(
+        "genl_sample.ko: CLIPPY=1 build clean; echo reply, {} dump entries, notification, policy rejection, unload",
+        SAMPLE_ENTRIES
+    ))
+}
+
+/// Entries the guest's count dump asks for: enough for several dump messages.
+const SAMPLE_ENTRIES: usize = 300;
+
+/// The guest's script: each result on one `SERIES-SAMPLE key value` line.
+fn sample_script() -> String {
+    format!(
+        r#"S=/bin/genl-sample.yaml
+m() {{ echo "{SAMPLE_MARK} $1 $2"; }}
+if out=$(insmod /lib/modules/genl_sample.ko 2>&1); then m load ok; else m load "$out"; exit 0; fi
+nlspec --spec $S --subscribe echoes --duration 4 --output-json > /tmp/ntf 2>&1 &
+sleep 1
+m echo "$(nlspec --spec $S --do echo --json '{{"text": "hi", "value": 21}}' --output-json 2>&1 | tr -d '
+ ')"
+m count "$(nlspec --spec $S --dump count --json '{{"value": {SAMPLE_ENTRIES}}}' --output-json 2>&1 | grep -c '"index"')"
+m last "$(nlspec --spec $S --dump count --json '{{"value": {SAMPLE_ENTRIES}}}' --output-json 2>&1 | grep '"index"' | tail -1 | tr -d ' ,')"
+m reject "$(nlspec --spec $S --do echo --json '{{"text": "hi", "value": 5000}}' 2>&1 | tr '
+' ' ')"
+wait
+m ntf "$(tr -d '
+ ' < /tmp/ntf)"
+if out=$(rmmod genl_sample 2>&1); then m unload ok; else m unload "$out"; fi
+"#
+    )
+}
+
+fn sample_results(console: &str) -> Vec<(String, String)> {
+    console
+        .lines()
+        .filter_map(|l| l.split_once(&format!("{SAMPLE_MARK} ")).map(|(_, r)| r))
+        .filter_map(|r| r.split_once(' ').map(|(k, v)| (k.to_string(), v.trim().to_string())))
+        .collect()
+}
+
+/// Each expectation of the sample check and whether the guest's results meet it.
+fn sample_verdicts(got: &[(String, String)]) -> Vec<(String, bool)> {
+    let get = |k: &str| got.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.as_str());
+    let last = format!("\"index\":{}", SAMPLE_ENTRIES - 1);
+    vec![
+        ("load".into(), get("load") == "ok"),
+        ("echo reply {text: hi, value: 42}".into(), get("echo").contains(r#""text":"hi""#) && get("echo").contains(r#""value":42"#)),
+        (format!("count dump of {SAMPLE_ENTRIES} entries"), get("count") == SAMPLE_ENTRIES.to_string()),
+        (format!("last entry index {}", SAMPLE_ENTRIES - 1), get("last") == last),
+        ("value 5000 rejected by the policy (ERANGE, attribute named)".into(), {
+            let r = get("reject");
+            (r.contains("ERANGE") || r.contains("Numerical result out of range")) && r.contains("value")
+        }),
+        ("echo-ntf received by a subscriber".into(), get("ntf").contains(r#""value":42"#)),
+        ("unload".into(), get("unload") == "ok"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn touched_files_mark_new_ones() {
+        let p = "diff --git a/rust/kernel/net.rs b/rust/kernel/net.rs\nindex 1..2\n\
+                 diff --git a/rust/kernel/net/genetlink.rs b/rust/kernel/net/genetlink.rs\nnew file mode 100644\n";
+        assert_eq!(
+            parse_touched(p),
+            vec![
+                Touched { path: "rust/kernel/net.rs".into(), existing: true },
+                Touched { path: "rust/kernel/net/genetlink.rs".into(), existing: false },
+            ]
+        );
+    }
+
+    #[test]
+    fn warnings_from_rustc_clippy_and_cc() {
+        let log = "warning: unused import: `Foo`\n  --> rust/kernel/net/genetlink.rs:3:5\n   |\n\
+                   warning: 1 warning emitted\n\
+                   rust/helpers/net/genetlink.c:7:1: warning: no previous prototype [-Wmissing-prototypes]\n\
+                   warning: this is a lint\n --> /k/rust/kernel/sync.rs:1:1\n";
+        let w = warnings(log);
+        assert_eq!(w.len(), 3, "{w:?}");
+        let files = [
+            Touched { path: "rust/kernel/net/genetlink.rs".into(), existing: false },
+            Touched { path: "rust/helpers/net/genetlink.c".into(), existing: true },
+        ];
+        let ours = in_series(&w, &files);
+        assert_eq!(ours.len(), 2);
+        assert!(ours[0].text.starts_with("rust/kernel/net/genetlink.rs:3:5: unused import"));
+    }
+
+    #[test]
+    fn ktap_results_at_any_depth_with_timestamps() {
+        let c = "[    2.1] KTAP version 1\n[    2.2]     ok 1 rust_doctest_kernel_net_genetlink_rs_0\n\
+                 [    2.3]     not ok 2 rust_doctest_kernel_sync_rs_4\n[    2.4] ok 1 rust_genetlink\n\
+                 [    2.5]     ok 3 skipped_one # SKIP no hw\n# rust_doctests_kernel: pass:1 fail:1\n";
+        let k = parse_ktap(c);
+        assert_eq!(k.ok, vec!["rust_doctest_kernel_net_genetlink_rs_0", "rust_genetlink", "skipped_one"]);
+        assert_eq!(k.not_ok, vec!["rust_doctest_kernel_sync_rs_4"]);
+    }
+}
