@@ -40,18 +40,26 @@ pub fn run(version: &str) -> Result<i32> {
     let files = touched_files(&patches)?;
     let kd = kernel::ensure(version)?;
     let tc = kernel::Toolchain::detect()?;
-    type Check<'a> = Box<dyn Fn() -> Result<String> + 'a>;
-    let checks: [(&str, Check); 6] = [
-        ("applies to pristine linux-source", Box::new(|| check_applies(version, &patches, &files))),
-        ("CLIPPY=1 build warning-free", Box::new(|| check_clippy(&kd, &files))),
-        ("make rustfmtcheck", Box::new(|| check_rustfmt(&kd, &tc))),
-        ("make rustdoc", Box::new(|| check_rustdoc(&kd, &tc, &files))),
-        ("KUnit and doctests in a booted kernel", Box::new(|| check_kunit(&kd))),
-        ("a module on the series alone, driven from userspace", Box::new(|| check_sample(&kd, &tc))),
+    let mut results: Vec<(&str, Result<String>)> = vec![
+        ("applies to pristine linux-source", check_applies(version, &patches, &files)),
+        ("CLIPPY=1 build warning-free", check_clippy(&kd, &files)),
+        ("make rustfmtcheck", check_rustfmt(&kd, &tc)),
+        ("make rustdoc", check_rustdoc(&kd, &tc, &files)),
     ];
+    // One boot serves the last two: KUnit runs before /init, the sample after.
+    let sample = build_sample(&kd, &tc);
+    let console = boot(&kd, sample.as_ref().ok());
+    results.push((
+        "KUnit and doctests in a booted kernel",
+        console.as_ref().map_err(clone_err).and_then(|c| check_kunit(&kd, c)),
+    ));
+    results.push((
+        "a module on the series alone, driven from userspace",
+        sample.and_then(|_| console.as_ref().map_err(clone_err).and_then(check_sample)),
+    ));
     let mut passed = 0;
-    for (name, check) in &checks {
-        match check() {
+    for (name, r) in &results {
+        match r {
             Ok(detail) => {
                 passed += 1;
                 println!("PASS series {version}: {name}: {detail}");
@@ -59,8 +67,12 @@ pub fn run(version: &str) -> Result<i32> {
             Err(e) => println!("FAIL series {version}: {name}: {e}"),
         }
     }
-    println!("series {version}: {passed} of {} checks pass ({} patches)", checks.len(), patches.len());
-    Ok(if passed == checks.len() { 0 } else { 1 })
+    println!("series {version}: {passed} of {} checks pass ({} patches)", results.len(), patches.len());
+    Ok(if passed == results.len() { 0 } else { 1 })
+}
+
+fn clone_err(e: &util::Error) -> util::Error {
+    err!("{e}")
 }
 
 /// A file the series changes, and whether it exists before the series (not `new file`).
@@ -263,33 +275,48 @@ fn parse_ktap(console: &str) -> Ktap {
     k
 }
 
-fn check_kunit(kd: &kernel::KernelDir) -> Result<String> {
-    let spec = vm::VmSpec {
-        bzimage: kd.bzimage(),
-        kos: Vec::new(),
-        bins: Vec::new(),
-        command: "true".into(),
-        timeout: Duration::from_secs(120),
+/// A booted test kernel's console, saved to `log`.
+struct Console {
+    text: String,
+    log: PathBuf,
+}
+
+/// Boots `kd` once with KUnit on (`kunit.enable=1`) and, if it built, the sample module with
+/// the static nlspec CLI and the sample's spec, running [`sample_script`]. Fails on a guest that
+/// did not finish or any detector report.
+fn boot(kd: &kernel::KernelDir, sample: Option<&(PathBuf, PathBuf)>) -> Result<Console> {
+    let (kos, bins, command) = match sample {
+        Some((ko, spec)) => {
+            let nlspec = crate::static_build::build("nlspec-cli", "nlspec", true)?;
+            (vec![ko.clone()], vec![nlspec, spec.clone()], sample_script())
+        }
+        None => (Vec::new(), Vec::new(), "true".to_string()),
     };
-    let mut console = String::new();
-    let log = util::workspace_root().join(format!("target/vm-test/series-kunit-{}.log", kd.version));
-    // KUnit runs before /init; the boot part of the timeout covers it (doctests under TCG).
+    // KUnit runs before /init, in the boot part of the timeout (doctests under TCG).
+    let spec = vm::VmSpec { bzimage: kd.bzimage(), kos, bins, command, timeout: Duration::from_secs(180) };
+    let mut text = String::new();
     let outcome = vm::run_with_args(&spec, "kunit.enable=1", |line| {
-        console.push_str(line);
-        console.push('\n');
+        text.push_str(line);
+        text.push('\n');
     })?;
+    let log = util::workspace_root().join(format!("target/vm-test/series-{}.log", kd.version));
     if let Some(dir) = log.parent() {
         util::mkdir_p(dir)?;
     }
-    util::write(&log, &console)?;
+    util::write(&log, &text)?;
     if !matches!(outcome, vm::VmOutcome::Done(0)) {
-        return Err(err!("the guest did not finish (console: {}):\n{}", log.display(), util::tail(&console, 30)));
+        return Err(err!("the guest did not finish (console: {}):\n{}", log.display(), util::tail(&text, 30)));
     }
-    let reports = detect::detector_reports(&kd.version, &console);
+    let reports = detect::detector_reports(&kd.version, &text);
     if !reports.is_empty() {
         return Err(err!("{} (console: {})", detect::describe(&reports), log.display()));
     }
-    let k = parse_ktap(&console);
+    Ok(Console { text, log })
+}
+
+fn check_kunit(kd: &kernel::KernelDir, c: &Console) -> Result<String> {
+    let (console, log) = (&c.text, &c.log);
+    let k = parse_ktap(console);
     if !k.not_ok.is_empty() {
         return Err(err!("not ok: {} (console: {})", k.not_ok.join(", "), log.display()));
     }
@@ -319,7 +346,9 @@ const SAMPLE_DIR: &str = "kernel/patches/sample";
 /// Prefix of the guest's result lines in the sample check.
 const SAMPLE_MARK: &str = "SERIES-SAMPLE";
 
-fn check_sample(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<String> {
+/// Copies the sample to `target/series-sample/<version>/` and builds it with `CLIPPY=1`; any
+/// warning fails. Returns the module and the spec.
+fn build_sample(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<(PathBuf, PathBuf)> {
     let root = util::workspace_root();
     let work = root.join("target/series-sample").join(&kd.version);
     let _ = std::fs::remove_dir_all(&work);
@@ -346,41 +375,23 @@ fn check_sample(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<String
         let all: Vec<&Diagnostic> = warns.iter().collect();
         return Err(err!("{} warning(s) building {SAMPLE_DIR}:\n    {}", warns.len(), describe_warnings(&all)));
     }
-    let nlspec = crate::static_build::build("nlspec-cli", "nlspec", true)?;
-    let spec = vm::VmSpec {
-        bzimage: kd.bzimage(),
-        kos: vec![work.join("genl_sample.ko")],
-        bins: vec![nlspec, work.join("genl-sample.yaml")],
-        command: sample_script(),
-        timeout: Duration::from_secs(180),
-    };
-    let mut console = String::new();
-    let outcome = vm::run(&spec, |line| {
-        console.push_str(line);
-        console.push('\n');
-    })?;
-    let log = root.join(format!("target/vm-test/series-sample-{}.log", kd.version));
-    util::write(&log, &console)?;
-    if !matches!(outcome, vm::VmOutcome::Done(0)) {
-        return Err(err!("the guest did not finish (console: {}):\n{}", log.display(), util::tail(&console, 30)));
-    }
-    let reports = detect::detector_reports(&kd.version, &console);
-    if !reports.is_empty() {
-        return Err(err!("{} (console: {})", detect::describe(&reports), log.display()));
-    }
-    let got = sample_results(&console);
-    let failed: Vec<String> = sample_verdicts(&got).into_iter().filter_map(|(name, ok)| (!ok).then_some(name)).collect();
+    Ok((work.join("genl_sample.ko"), work.join("genl-sample.yaml")))
+}
+
+fn check_sample(c: &Console) -> Result<String> {
+    let got = sample_results(&c.text);
+    let failed: Vec<String> =
+        sample_verdicts(&got).into_iter().filter_map(|(name, ok)| (!ok).then_some(name)).collect();
     if !failed.is_empty() {
         return Err(err!(
             "{} (guest said: {}; console: {})",
             failed.join("; "),
             got.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "),
-            log.display()
+            c.log.display()
         ));
     }
     Ok(format!(
-        "genl_sample.ko: CLIPPY=1 build clean; echo reply, {} dump entries, notification, policy rejection, unload",
-        SAMPLE_ENTRIES
+        "genl_sample.ko: CLIPPY=1 build clean; echo reply, {SAMPLE_ENTRIES}-entry dump, notification, policy rejection, unload"
     ))
 }
 
@@ -397,8 +408,9 @@ nlspec --spec $S --subscribe echoes --duration 4 --output-json > /tmp/ntf 2>&1 &
 sleep 1
 m echo "$(nlspec --spec $S --do echo --json '{{"text": "hi", "value": 21}}' --output-json 2>&1 | tr -d '
  ')"
-m count "$(nlspec --spec $S --dump count --json '{{"value": {SAMPLE_ENTRIES}}}' --output-json 2>&1 | grep -c '"index"')"
-m last "$(nlspec --spec $S --dump count --json '{{"value": {SAMPLE_ENTRIES}}}' --output-json 2>&1 | grep '"index"' | tail -1 | tr -d ' ,')"
+nlspec --spec $S --dump count --json '{{"value": {SAMPLE_ENTRIES}}}' --output-json > /tmp/dump 2>&1
+m count "$(grep -o '"index": *[0-9]*' /tmp/dump | wc -l)"
+m last "$(grep -o '"index": *[0-9]*' /tmp/dump | tail -1 | tr -d ' ')"
 m reject "$(nlspec --spec $S --do echo --json '{{"text": "hi", "value": 5000}}' 2>&1 | tr '
 ' ' ')"
 wait
@@ -423,7 +435,10 @@ fn sample_verdicts(got: &[(String, String)]) -> Vec<(String, bool)> {
     let last = format!("\"index\":{}", SAMPLE_ENTRIES - 1);
     vec![
         ("load".into(), get("load") == "ok"),
-        ("echo reply {text: hi, value: 42}".into(), get("echo").contains(r#""text":"hi""#) && get("echo").contains(r#""value":42"#)),
+        (
+            "echo reply {text: hi, value: 42}".into(),
+            get("echo").contains(r#""text":"hi""#) && get("echo").contains(r#""value":42"#),
+        ),
         (format!("count dump of {SAMPLE_ENTRIES} entries"), get("count") == SAMPLE_ENTRIES.to_string()),
         (format!("last entry index {}", SAMPLE_ENTRIES - 1), get("last") == last),
         ("value 5000 rejected by the policy (ERANGE, attribute named)".into(), {

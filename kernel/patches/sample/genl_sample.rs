@@ -129,8 +129,20 @@ static OPS: SplitOpsTable<2> = SplitOpsTable::new([
 
 static GROUPS: [MulticastGroup; 1] = [MulticastGroup::const_new(c_str!("echoes"))];
 
+/// This module, for the family: `module!` defines a `THIS_MODULE` static before 7.0, and since
+/// then `kernel::module::this_module()` gives it (the Kbuild file sets `this_module_fn` there).
+#[cfg(this_module_fn)]
+const fn this_module() -> &'static ThisModule {
+    kernel::module::this_module::<LocalModule>()
+}
+
+#[cfg(not(this_module_fn))]
+const fn this_module() -> &'static ThisModule {
+    &THIS_MODULE
+}
+
 static FAMILY: Family = Family::const_new_ops(
-    &THIS_MODULE,
+    this_module(),
     b"genl-sample\0",
     1,
     &GROUPS,
