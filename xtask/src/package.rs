@@ -16,6 +16,29 @@ use std::process::Command;
 use crate::err;
 use crate::util::{mkdir_p, note, run_capture, run_live, workspace_root, write, Result};
 
+/// `cargo publish --workspace` verifies each crate against the others packaged beside it, through
+/// a temporary registry whose sources cargo unpacks into `$CARGO_HOME/registry/src/<hash>/` and
+/// reuses from there by name and version alone. With the version unchanged (0.1.0 until a
+/// release) a later run would compile an earlier run's sources; so those unpacked copies of this
+/// workspace's own crates are removed first (they are only ever made by this check).
+fn forget_unpacked_own_crates() -> Result<()> {
+    let home = match std::env::var_os("CARGO_HOME").filter(|v| !v.is_empty()) {
+        Some(h) => std::path::PathBuf::from(h),
+        None => crate::util::home()?.join(".cargo"),
+    };
+    let Ok(indexes) = std::fs::read_dir(home.join("registry/src")) else { return Ok(()) };
+    for index in indexes.flatten() {
+        let Ok(entries) = std::fs::read_dir(index.path()) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if ["nlspec-model-", "nlspec-rt-", "nlspec-codegen-", "nlspec-cli-"].iter().any(|p| name.starts_with(p)) {
+                std::fs::remove_dir_all(e.path()).map_err(|err| err!("removing {}: {err}", e.path().display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn package_check() -> Result<i32> {
     let root = workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -28,6 +51,7 @@ pub fn package_check() -> Result<i32> {
     // A target dir of its own, so the `.crate` files found below are this dry run's.
     let target = root.join("target/package-check-target");
 
+    forget_unpacked_own_crates()?;
     note("package-check: cargo publish --dry-run --workspace");
     run_live(Command::new(&cargo).current_dir(&root).env("CARGO_TARGET_DIR", &target).args([
         "publish",
