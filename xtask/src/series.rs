@@ -25,7 +25,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::util::{self, Result};
-use crate::{detect, err, kernel, vm};
+use crate::{err, kernel, vm};
 
 /// KUnit suites the series adds, per kernel (6.12 has no `#[kunit_tests]`: doctests only).
 fn series_suites(version: &str) -> &'static [&'static str] {
@@ -275,16 +275,10 @@ fn parse_ktap(console: &str) -> Ktap {
     k
 }
 
-/// A booted test kernel's console, saved to `log`.
-struct Console {
-    text: String,
-    log: PathBuf,
-}
-
 /// Boots `kd` once with KUnit on (`kunit.enable=1`) and, if it built, the sample module with
 /// the static nlspec CLI and the sample's spec, running [`sample_script`]. Fails on a guest that
-/// did not finish or any detector report.
-fn boot(kd: &kernel::KernelDir, sample: Option<&(PathBuf, PathBuf)>) -> Result<Console> {
+/// did not finish, failed, or any detector report.
+fn boot(kd: &kernel::KernelDir, sample: Option<&(PathBuf, PathBuf)>) -> Result<vm::CleanBoot> {
     let (kos, bins, command) = match sample {
         Some((ko, spec)) => {
             let nlspec = crate::static_build::build("nlspec-cli", "nlspec", true)?;
@@ -294,28 +288,15 @@ fn boot(kd: &kernel::KernelDir, sample: Option<&(PathBuf, PathBuf)>) -> Result<C
     };
     // KUnit runs before /init, in the boot part of the timeout (doctests under TCG).
     let spec = vm::VmSpec { bzimage: kd.bzimage(), kos, bins, command, timeout: Duration::from_secs(180) };
-    let mut text = String::new();
-    let outcome = vm::run_with_args(&spec, "kunit.enable=1", |line| {
-        text.push_str(line);
-        text.push('\n');
-    })?;
-    let log = util::workspace_root().join(format!("target/vm-test/series-{}.log", kd.version));
-    if let Some(dir) = log.parent() {
-        util::mkdir_p(dir)?;
+    let boot = vm::run_clean(&spec, &kd.version, "series", "kunit.enable=1")?;
+    if boot.status != 0 {
+        return Err(err!("the guest command failed ({}; console: {})", boot.status, boot.log.display()));
     }
-    util::write(&log, &text)?;
-    if !matches!(outcome, vm::VmOutcome::Done(0)) {
-        return Err(err!("the guest did not finish (console: {}):\n{}", log.display(), util::tail(&text, 30)));
-    }
-    let reports = detect::detector_reports(&kd.version, &text);
-    if !reports.is_empty() {
-        return Err(err!("{} (console: {})", detect::describe(&reports), log.display()));
-    }
-    Ok(Console { text, log })
+    Ok(boot)
 }
 
-fn check_kunit(kd: &kernel::KernelDir, c: &Console) -> Result<String> {
-    let (console, log) = (&c.text, &c.log);
+fn check_kunit(kd: &kernel::KernelDir, c: &vm::CleanBoot) -> Result<String> {
+    let (console, log) = (&c.console, &c.log);
     let k = parse_ktap(console);
     if !k.not_ok.is_empty() {
         return Err(err!("not ok: {} (console: {})", k.not_ok.join(", "), log.display()));
@@ -378,8 +359,8 @@ fn build_sample(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<(PathB
     Ok((work.join("genl_sample.ko"), work.join("genl-sample.yaml")))
 }
 
-fn check_sample(c: &Console) -> Result<String> {
-    let got = sample_results(&c.text);
+fn check_sample(c: &vm::CleanBoot) -> Result<String> {
+    let got = sample_results(&c.console);
     let failed: Vec<String> =
         sample_verdicts(&got).into_iter().filter_map(|(name, ok)| (!ok).then_some(name)).collect();
     if !failed.is_empty() {

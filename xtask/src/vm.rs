@@ -219,6 +219,43 @@ pub fn run(spec: &VmSpec, on_line: impl FnMut(&str)) -> Result<VmOutcome> {
     run_with_args(spec, "", on_line)
 }
 
+/// A finished boot with a clean console: what [`run_clean`] returns.
+pub struct CleanBoot {
+    /// The guest command's exit status.
+    pub status: i32,
+    /// The whole console.
+    pub console: String,
+    /// Where the console was saved.
+    pub log: PathBuf,
+}
+
+/// Boots `spec` on kernel `version` (with `kernel_args`), saves the console to
+/// `target/vm-test/<label>-<version>.log`, and fails unless the guest finished (any exit status)
+/// with no detector report (KASAN, lockdep, kmemleak, a kernel warning...).
+pub fn run_clean(spec: &VmSpec, version: &str, label: &str, kernel_args: &str) -> Result<CleanBoot> {
+    let mut console = String::new();
+    let outcome = run_with_args(spec, kernel_args, |line| {
+        console.push_str(line);
+        console.push('\n');
+    })?;
+    let dir = util::workspace_root().join("target/vm-test");
+    util::mkdir_p(&dir)?;
+    let log = dir.join(format!("{label}-{version}.log"));
+    util::write(&log, &console)?;
+    let VmOutcome::Done(status) = outcome else {
+        return Err(err!(
+            "{label}: the guest did not finish (console: {}):\n{}",
+            log.display(),
+            util::tail(&console, 30)
+        ));
+    };
+    let reports = detect::detector_reports(version, &console);
+    if !reports.is_empty() {
+        return Err(err!("{label}: {} (console: {})", detect::describe(&reports), log.display()));
+    }
+    Ok(CleanBoot { status, console, log })
+}
+
 /// [`run`] with `kernel_args` appended to the kernel command line (e.g. `kunit.enable=1`).
 pub fn run_with_args(spec: &VmSpec, kernel_args: &str, mut on_line: impl FnMut(&str)) -> Result<VmOutcome> {
     if !spec.bzimage.is_file() {
