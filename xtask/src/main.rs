@@ -41,7 +41,8 @@ tasks:
   gen-bench [--source V] [--runs N]    nlspec gen vs ynl_gen_c.py timings, genetlink specs of V (7.3)
   fmt-check                            cargo fmt --all --check (the root rustfmt.toml)
   clippy                               cargo clippy --workspace --all-targets --all-features
-                                       -- -D warnings
+                                       -- -D warnings, and the same for the proof suite's
+                                       client (kernel/proof/client, outside the workspace)
   tidy                                 source rules (xtask/src/tidy.rs): `unsafe` only in
                                        runtime/src/{sys,tokio_socket}.rs and kernel/; every .rs
                                        file starts with a comment saying what it holds; no path

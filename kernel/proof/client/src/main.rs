@@ -196,7 +196,7 @@ fn put(buf: &mut Vec<u8>, ty: u16, payload: &[u8]) {
     buf.extend_from_slice(&(len as u16).to_ne_bytes());
     buf.extend_from_slice(&ty.to_ne_bytes());
     buf.extend_from_slice(payload);
-    while buf.len() % 4 != 0 {
+    while !buf.len().is_multiple_of(4) {
         buf.push(0);
     }
 }
@@ -416,13 +416,16 @@ fn num_of(v: &[u8]) -> i64 {
     }
 }
 
+/// One attribute of a dumped policy: (policy index, attribute type, [(policy type attribute,
+/// value)]).
+type PolicyEntry = (u16, u16, Vec<(u16, i64)>);
+
 fn check_policy_dump(rep: &mut Report, s: &mut Sock) {
     let mut a = Vec::new();
     put_str(&mut a, 2, "nlspecproof");
     put_u32(&mut a, 10, C_ECHO as u32);
     let seq = s.send_msg(GENL_ID_CTRL, NLM_F_DUMP, 10, &a);
-    // (policy idx, attr type) -> [(policy type attr, value)]
-    let mut pol: Vec<(u16, u16, Vec<(u16, i64)>)> = Vec::new();
+    let mut pol: Vec<PolicyEntry> = Vec::new();
     let mut done = false;
     while !done {
         let Some(d) = s.recv_dgram(0) else { break };
