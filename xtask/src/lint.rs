@@ -57,7 +57,8 @@ fn kernel_fmt_check() -> Result<i32> {
 }
 
 pub fn clippy() -> Result<i32> {
-    let workspace = run("clippy", &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"])?;
+    let workspace =
+        run("clippy", &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"])?;
     // The proof suite's client is a crate of its own (outside the workspace: it is built
     // statically for the guest); held to the same lints.
     let proof = run(
