@@ -97,7 +97,7 @@ fn validate(spec: &str, schema: Option<&str>) -> Result<(), Fail> {
         return Err(Fail::Exit(1));
     }
     let fam = load(spec)?;
-    if let Some(schema) = schema_file(spec, &text, schema) {
+    if let Some(schema) = schema_file(spec, fam.protocol.as_str(), schema) {
         let tree = |p: &std::path::Path| nlspec_model::loader::load_tree(p).map_err(|d| Fail::Error(d.to_string()));
         let (s, d) = (tree(&schema)?, tree(std::path::Path::new(spec))?);
         schema::validate(&s, &d).map_err(|d| Fail::Error(d.to_string()))?;
@@ -107,16 +107,11 @@ fn validate(spec: &str, schema: Option<&str>) -> Result<(), Fail> {
 }
 
 /// The schema `--validate` holds `spec` to: the one given, else YNL's default next to the spec
-/// directory (`specs/../<protocol>.yaml`, protocol from the spec's `protocol:` line), if present.
-fn schema_file(spec: &str, text: &str, given: Option<&str>) -> Option<std::path::PathBuf> {
+/// directory (`specs/../<protocol>.yaml`), if present.
+fn schema_file(spec: &str, protocol: &str, given: Option<&str>) -> Option<std::path::PathBuf> {
     if let Some(g) = given {
         return Some(g.into());
     }
-    let protocol = text
-        .lines()
-        .find_map(|l| l.strip_prefix("protocol:"))
-        .map(|p| p.trim().trim_matches(['\'', '"']).to_string())
-        .unwrap_or_else(|| "genetlink".to_string());
     let dir = std::path::Path::new(spec).parent()?.parent()?;
     let p = dir.join(format!("{protocol}.yaml"));
     p.is_file().then_some(p)

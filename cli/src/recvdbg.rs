@@ -5,6 +5,8 @@
 //! extended ACK as YNL shows them (a Python dict). A datagram cut inside a message is described
 //! as far as it goes and the cut named, where YNL would stop with a traceback.
 
+use crate::dynamic::value::{py_bytes, py_str};
+use nlspec_rt::error::nl_attr_type_name;
 use std::fmt::Write;
 
 const NLMSG_ERROR: u16 = 2;
@@ -126,25 +128,6 @@ fn extack(b: &[u8]) -> Vec<(&'static str, String)> {
 
 /// `NLMSGERR_ATTR_POLICY` as YNL decodes it (`_genl_decode_policy`).
 fn policy(b: &[u8]) -> String {
-    const TYPES: [&str; 17] = [
-        "flag",
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "s8",
-        "s16",
-        "s32",
-        "s64",
-        "binary",
-        "string",
-        "nul-string",
-        "nested",
-        "nested-array",
-        "bitfield32",
-        "sint",
-        "uint",
-    ];
     let mut out: Vec<(&'static str, String)> = Vec::new();
     let mut set = |k: &'static str, v: String| match out.iter_mut().find(|(n, _)| *n == k) {
         Some(e) => e.1 = v,
@@ -156,9 +139,10 @@ fn policy(b: &[u8]) -> String {
         match ty {
             1 => set(
                 "type",
-                match u32_of(p).and_then(|t| TYPES.get((t as usize).wrapping_sub(1))) {
-                    Some(n) => py_str(n),
-                    None => u32v(),
+                // YNL names NL_ATTR_TYPE_FLAG (1) .. NL_ATTR_TYPE_UINT (17); others as numbers.
+                match u32_of(p) {
+                    Some(t @ 1..=17) => py_str(nl_attr_type_name(t as u32)),
+                    _ => u32v(),
                 },
             ),
             2 => set("min-value", u64_of(p).map_or_else(|| py_bytes(p), |v| (v as i64).to_string())),
@@ -179,54 +163,6 @@ fn policy(b: &[u8]) -> String {
 fn py_dict(entries: &[(&str, String)]) -> String {
     let body: Vec<String> = entries.iter().map(|(k, v)| format!("{}: {v}", py_str(k))).collect();
     format!("{{{}}}", body.join(", "))
-}
-
-/// Python's `repr` of a str: single quotes unless the text has one and no double quote.
-fn py_str(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::from(q);
-    for c in s.chars() {
-        match c {
-            '\\' => out += "\\\\",
-            '\n' => out += "\\n",
-            '\r' => out += "\\r",
-            '\t' => out += "\\t",
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
-}
-
-/// Python's `repr` of bytes.
-fn py_bytes(b: &[u8]) -> String {
-    let q = if b.contains(&b'\'') && !b.contains(&b'"') { b'"' } else { b'\'' };
-    let mut out = format!("b{}", q as char);
-    for &c in b {
-        match c {
-            b'\\' => out += "\\\\",
-            b'\n' => out += "\\n",
-            b'\r' => out += "\\r",
-            b'\t' => out += "\\t",
-            c if c == q => {
-                out.push('\\');
-                out.push(c as char);
-            }
-            0x20..=0x7e => out.push(c as char),
-            c => {
-                let _ = write!(out, "\\x{c:02x}");
-            }
-        }
-    }
-    out.push(q as char);
-    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! that must resolve, value ranges, layouts): the schema check exists so that a spec meant for
 //! YNL with a given (perhaps newer or project-specific) schema is held to that schema.
 
+use crate::dynamic::value::py_str;
 use nlspec_model::loader::{Node, Tree};
 use nlspec_model::Diagnostics;
 
@@ -376,13 +377,7 @@ fn repr(n: &Node) -> String {
         Node::Bool(false) => "False".to_string(),
         Node::Int(i) => i.to_string(),
         Node::Float(f) => format!("{f:?}"),
-        Node::Str(s) => {
-            if s.contains('\'') && !s.contains('"') {
-                format!("\"{s}\"")
-            } else {
-                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-            }
-        }
+        Node::Str(s) => py_str(s),
         Node::Seq(items) => format!("[{}]", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
         Node::Map(m) => {
             format!("{{{}}}", m.iter().map(|(k, v)| format!("'{k}': {}", repr(v))).collect::<Vec<_>>().join(", "))

@@ -141,7 +141,8 @@ fn json(v: &Value, out: &mut String) {
 // pprint-like rendering
 // ---------------------------------------------------------------------------------------------
 
-fn py_str(s: &str) -> String {
+/// Python's `repr` of a str: single quotes unless the text has one and no double quote.
+pub(crate) fn py_str(s: &str) -> String {
     let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::new();
     out.push(q);
@@ -165,7 +166,8 @@ fn py_str(s: &str) -> String {
     out
 }
 
-fn py_bytes(b: &[u8]) -> String {
+/// Python's `repr` of bytes.
+pub(crate) fn py_bytes(b: &[u8]) -> String {
     let q = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
     let mut out = String::from("b");
     out.push(q);
