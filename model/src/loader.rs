@@ -78,6 +78,18 @@ impl Spans {
         }
     }
 
+    /// A diagnostic in `file` at the value of `path` ([`Spans::value_pos`]).
+    fn error_at(&self, file: &str, path: &str, message: impl Into<String>) -> Diagnostic {
+        let p = self.value_pos(path);
+        Diagnostic::new(file, p.line, p.col, path, message)
+    }
+
+    /// A diagnostic in `file` at the key of `path` ([`Spans::key_pos`]).
+    fn error_at_key(&self, file: &str, path: &str, message: impl Into<String>) -> Diagnostic {
+        let p = self.key_pos(path);
+        Diagnostic::new(file, p.line, p.col, path, message)
+    }
+
     /// Number of indexed nodes.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -103,25 +115,30 @@ pub struct Loaded {
 impl Loaded {
     /// A diagnostic at the value of `path`.
     pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        let p = self.spans.value_pos(path);
-        Diagnostic::new(&self.file, p.line, p.col, path, message)
+        self.spans.error_at(&self.file, path, message)
     }
 
     /// A diagnostic at the key of `path` (e.g. for a key that is not allowed).
     pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        let p = self.spans.key_pos(path);
-        Diagnostic::new(&self.file, p.line, p.col, path, message)
+        self.spans.error_at_key(&self.file, path, message)
     }
 }
 
 /// Load a spec file.
 pub fn load_file(path: &Path) -> Result<Loaded, Diagnostics> {
+    let (file, text) = read_text(path, "cannot read spec")?;
+    load_str(&file, &text)
+}
+
+/// The file's name (for diagnostics) and its text; a read error is "`cannot_read`: error", text
+/// that is not UTF-8 is located at its first invalid byte.
+fn read_text(path: &Path, cannot_read: &str) -> Result<(String, String), Diagnostics> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", format!("cannot read spec: {e}"))))?;
+        .map_err(|e| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", format!("{cannot_read}: {e}"))))?;
     let text =
         String::from_utf8(bytes).map_err(|e| Diagnostics::from(not_utf8(&file, e.as_bytes(), e.utf8_error())))?;
-    load_str(&file, &text)
+    Ok((file, text))
 }
 
 /// A spec that is not UTF-8, located at its first invalid byte.
@@ -168,14 +185,12 @@ pub struct Tree {
 impl Tree {
     /// A diagnostic at the value of `path`.
     pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        let p = self.spans.value_pos(path);
-        Diagnostic::new(&self.file, p.line, p.col, path, message)
+        self.spans.error_at(&self.file, path, message)
     }
 
     /// A diagnostic at the key of `path` (e.g. for a key that is not allowed).
     pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        let p = self.spans.key_pos(path);
-        Diagnostic::new(&self.file, p.line, p.col, path, message)
+        self.spans.error_at_key(&self.file, path, message)
     }
 }
 
@@ -185,11 +200,7 @@ impl Tree {
 /// `netlink-raw.yaml` repeats `if:` in one mapping). Aliases are expanded; `<<` merge keys are
 /// applied.
 pub fn load_tree(path: &Path) -> Result<Tree, Diagnostics> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", format!("cannot read: {e}"))))?;
-    let text =
-        String::from_utf8(bytes).map_err(|e| Diagnostics::from(not_utf8(&file, e.as_bytes(), e.utf8_error())))?;
+    let (file, text) = read_text(path, "cannot read")?;
     if nesting_estimate(&text) > MAX_NESTING {
         return Err(Diagnostics::from(Diagnostic::new(
             &file,
