@@ -301,12 +301,9 @@ fn check_kunit(kd: &kernel::KernelDir, c: &vm::CleanBoot) -> Result<String> {
     if !k.not_ok.is_empty() {
         return Err(err!("not ok: {} (console: {})", k.not_ok.join(", "), log.display()));
     }
-    let mut missing: Vec<&str> = Vec::new();
-    for suite in ["rust_doctests_kernel"].iter().chain(series_suites(&kd.version)) {
-        if !k.ok.iter().any(|n| n == suite) {
-            missing.push(suite);
-        }
-    }
+    let suites: Vec<&str> =
+        ["rust_doctests_kernel"].into_iter().chain(series_suites(&kd.version).iter().copied()).collect();
+    let mut missing: Vec<&str> = suites.iter().copied().filter(|s| !k.ok.iter().any(|n| n == s)).collect();
     let ours = k.ok.iter().filter(|n| n.contains("net_genetlink") || n.contains("net_netlink")).count();
     if ours == 0 {
         missing.push("doctests of kernel/net/{genetlink,netlink}.rs");
@@ -317,7 +314,7 @@ fn check_kunit(kd: &kernel::KernelDir, c: &vm::CleanBoot) -> Result<String> {
     Ok(format!(
         "{} KUnit results ok, 0 not ok; {ours} doctests of the series' files; suites {}",
         k.ok.len(),
-        ["rust_doctests_kernel"].iter().chain(series_suites(&kd.version)).copied().collect::<Vec<_>>().join(", ")
+        suites.join(", ")
     ))
 }
 
