@@ -5,7 +5,7 @@
 mod args;
 mod classic;
 mod cycles;
-mod detect;
+use nlspec_vm::detect;
 mod detectors;
 mod fuzz;
 mod genbench;

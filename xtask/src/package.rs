@@ -1,9 +1,11 @@
 //! `cargo xtask package-check`: the crates as a stranger gets them.
 //!
-//! 1. `cargo publish --dry-run --workspace`: nlspec-model, nlspec-rt, nlspec-codegen and
-//!    nlspec-cli package and build from their `.crate` files alone (metadata, readme, license,
+//! 1. `cargo publish --dry-run --workspace`: nlspec-model, nlspec-rt, nlspec-codegen,
+//!    nlspec-cli and nlspec-vm package and build from their `.crate` files alone (metadata, readme, license,
 //!    every file the build needs inside the package).
-//! 2. `cargo install --path cli` into a temporary root yields the `nlspec` binary.
+//! 2. `cargo install --path cli` (and `--path vm`) into a temporary root yields the `nlspec`
+//!    (and `nlspec-vm`) binary; `cargo xtask vm-smoke` uses the installed `nlspec-vm` on a
+//!    module and a binary outside the workspace.
 //! 3. That binary generates the nlctrl client into a directory outside the workspace; a new
 //!    application crate beside it depends on the client, and on `nlspec-rt` through the
 //!    packaged `.crate` (unpacked, wired in with `[patch.crates-io]`, as a registry would serve
@@ -31,7 +33,10 @@ fn forget_unpacked_own_crates() -> Result<()> {
         let Ok(entries) = std::fs::read_dir(index.path()) else { continue };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if ["nlspec-model-", "nlspec-rt-", "nlspec-codegen-", "nlspec-cli-"].iter().any(|p| name.starts_with(p)) {
+            if ["nlspec-model-", "nlspec-rt-", "nlspec-codegen-", "nlspec-cli-", "nlspec-vm-"]
+                .iter()
+                .any(|p| name.starts_with(p))
+            {
                 std::fs::remove_dir_all(e.path()).map_err(|err| err!("removing {}: {err}", e.path().display()))?;
             }
         }
@@ -60,8 +65,9 @@ pub fn package_check() -> Result<i32> {
         "--allow-dirty",
     ]))?;
 
-    note("package-check: cargo install --path cli");
-    let nlspec = install_root_bin(&cargo, &root, &target, &work.join("install"))?;
+    note("package-check: cargo install --path cli, --path vm");
+    let nlspec = install_root_bin(&cargo, &root, &target, &work.join("install"), "cli", "nlspec")?;
+    install_root_bin(&cargo, &root, &target, &work.join("install"), "vm", "nlspec-vm")?;
 
     // The packaged runtime, unpacked as a registry would serve it.
     // `cargo publish --workspace` keeps the `.crate` files in package/tmp-crate (a single
@@ -119,16 +125,24 @@ pub fn package_check() -> Result<i32> {
     Ok(0)
 }
 
-/// Runs `cargo install --path cli --root ROOT` and returns ROOT/bin/nlspec.
-fn install_root_bin(cargo: &std::ffi::OsStr, root: &Path, target: &Path, inst: &Path) -> Result<PathBuf> {
+/// Runs `cargo install --path CRATE --root ROOT` (`crate_dir` relative to the workspace root)
+/// and returns ROOT/bin/BIN.
+pub fn install_root_bin(
+    cargo: &std::ffi::OsStr,
+    root: &Path,
+    target: &Path,
+    inst: &Path,
+    crate_dir: &str,
+    bin: &str,
+) -> Result<PathBuf> {
     run_live(
         Command::new(cargo)
             .current_dir(root)
             .env("CARGO_TARGET_DIR", target)
-            .args(["install", "--debug", "--path", "cli", "--root"])
+            .args(["install", "--debug", "--path", crate_dir, "--root"])
             .arg(inst),
     )?;
-    let bin = inst.join("bin/nlspec");
+    let bin = inst.join("bin").join(bin);
     if !bin.is_file() {
         return Err(err!("cargo install did not produce {}", bin.display()));
     }

@@ -2,7 +2,8 @@
 //! generated-module suite. For each kernel: build `xtask/testdata/hello` (a minimal Rust module)
 //! and the static `nlspec-guest-smoke` binary, boot, insmod/rmmod the module, run the binary
 //! (generic netlink answers; dropping to uid 1000 works), and no detector report
-//! ([`detect::detector_reports`]).
+//! ([`detect::detector_reports`]). Then, on the newest kernel, the same through the installed
+//! `nlspec-vm` binary, from a directory outside the workspace ([`outside_workspace`]).
 
 use crate::util::{self, note, Result};
 use crate::vm::{self, VmOutcome, VmSpec};
@@ -85,6 +86,109 @@ pub fn vm_smoke() -> Result<i32> {
         }
         note(format!("[{version}] smoke took {:.1} s", t.elapsed().as_secs_f64()));
     }
+    let newest = kernel::VERSIONS[kernel::VERSIONS.len() - 1];
+    match outside_workspace(newest) {
+        Ok(what) => {
+            println!("PASS {newest} nlspec-vm-outside-workspace: {what}");
+            passed += 1;
+        }
+        Err(e) => {
+            println!("FAIL {newest} nlspec-vm-outside-workspace: {e}");
+            failed += 1;
+        }
+    }
     println!("vm-smoke: {passed} passed, {failed} failed");
     Ok(if failed == 0 && passed > 0 { 0 } else { 1 })
+}
+
+/// The guest program of [`outside_workspace`]: a crate of its own, with no dependency.
+const OUTSIDE_MAIN: &str = r#"//! Reports whether the hello module is loaded (run in the guest by nlspec-vm).
+fn main() {
+    let modules = std::fs::read_to_string("/proc/modules").expect("/proc/modules");
+    if modules.lines().any(|l| l.starts_with("nlspec_hello ")) {
+        println!("outside-guest: nlspec_hello is loaded");
+    } else {
+        eprintln!("outside-guest: nlspec_hello is not loaded");
+        std::process::exit(1);
+    }
+}
+"#;
+
+/// What a user outside this repository does with the published `nlspec-vm`: `cargo install`
+/// it, build a static guest binary of their own crate with `nlspec-vm build-static`, build
+/// their module against their kernel tree, and boot both with `nlspec-vm run --kernel KDIR`,
+/// all from a temporary directory the workspace cannot be found from. The guest command ends
+/// with `exit 42`, so the check also sees the exit status come through.
+fn outside_workspace(version: &str) -> Result<String> {
+    let root = util::workspace_root();
+    let work = std::env::temp_dir().join("nlspec-vm-outside");
+    if work.exists() {
+        std::fs::remove_dir_all(&work).map_err(|e| crate::err!("removing {}: {e}", work.display()))?;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let tool = crate::package::install_root_bin(
+        &cargo,
+        &root,
+        &root.join("target/vm-install-target"),
+        &work.join("install"),
+        "vm",
+        "nlspec-vm",
+    )?;
+    let guest = work.join("guest");
+    util::mkdir_p(&guest.join("src"))?;
+    util::write(
+        &guest.join("Cargo.toml"),
+        "[package]\nname = \"outside-guest\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n",
+    )?;
+    util::write(&guest.join("src/main.rs"), OUTSIDE_MAIN)?;
+    let built =
+        util::run_capture(std::process::Command::new(&tool).current_dir(&work).env_remove("CARGO_TARGET_DIR").args([
+            "build-static",
+            "--manifest-path",
+            "guest/Cargo.toml",
+            "--bin",
+            "outside-guest",
+        ]))?;
+    let bin = std::path::PathBuf::from(built.trim());
+    if !bin.starts_with(&work) {
+        return Err(crate::err!(
+            "nlspec-vm build-static put the binary at {} (outside {})",
+            bin.display(),
+            work.display()
+        ));
+    }
+    let kd = kernel::ensure(version)?;
+    let module = work.join("hello");
+    util::mkdir_p(&module)?;
+    for f in ["Kbuild", "nlspec_hello.rs"] {
+        std::fs::copy(root.join("xtask/testdata/hello").join(f), module.join(f))
+            .map_err(|e| crate::err!("copying {f}: {e}"))?;
+    }
+    let kos = kmod::build(&kd, &module)?;
+    let mut cmd = std::process::Command::new(&tool);
+    cmd.current_dir(&work).arg("run").arg("--kernel").arg(&kd.kdir);
+    for ko in &kos {
+        cmd.arg("--ko").arg(ko);
+    }
+    cmd.arg("--bin").arg(&bin).args([
+        "--timeout",
+        "60",
+        "--",
+        "insmod /lib/modules/nlspec_hello.ko && outside-guest && exit 42",
+    ]);
+    let out = cmd.output().map_err(|e| crate::err!("running {}: {e}", tool.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() != Some(42) || !stdout.contains("outside-guest: nlspec_hello is loaded") {
+        return Err(crate::err!(
+            "nlspec-vm run exited with {} (want 42 and the guest's line); console tail:\n{}\nstderr:\n{}",
+            out.status,
+            util::tail(&stdout, 20),
+            util::tail(&String::from_utf8_lossy(&out.stderr), 10)
+        ));
+    }
+    Ok(format!(
+        "installed nlspec-vm built {} and booted it with the module of {}: exit status 42 came through",
+        bin.display(),
+        module.display()
+    ))
 }

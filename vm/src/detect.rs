@@ -1,9 +1,9 @@
 //! The kernel's bug detectors as seen from the VM console: [`detector_reports`] turns a boot's
 //! console text into the reports of KASAN, lockdep, the atomic-sleep check, kmemleak and any
-//! other kernel warning; the `detectors` suite (detectors.rs) proves each detector fires, with
-//! the deliberately broken modules of `kernel/broken/`.
+//! other kernel warning; nlspec's `detectors` suite (`cargo xtask vm-test`) proves each detector fires, with
+//! the deliberately broken modules of its `kernel/broken/`.
 //!
-//! Every VM boot ends the same way (vm.rs's /init): after the command, kmemleak is scanned twice
+//! Every VM boot ends the same way (the crate's /init): after the command, kmemleak is scanned twice
 //! 5 s apart and its report file printed (each line prefixed [`KMEMLEAK_PREFIX`]), then the
 //! whole kernel log (`dmesg`) between [`KLOG_BEGIN`] and [`KLOG_END`]. When that dump is there,
 //! the kernel's reports are read from it alone (complete and in order, even the parts the suites
@@ -13,7 +13,6 @@
 //! (nlkv, proof, detectors, vm-smoke, kmod-corpus --boot, vm-run) runs the same scanner; a report
 //! fails the suite and is shown.
 
-use crate::util::note;
 use std::fmt;
 
 /// Prefix /init puts before every line of the kmemleak report file.
@@ -27,6 +26,9 @@ pub const KLOG_END: &str = "nlspec-init: end of kernel log";
 /// Kernel-log line (written to /dev/kmsg by a guest script) that starts a named section: the
 /// reports after it carry the name ([`Report::section`]).
 pub const SECTION_PREFIX: &str = "nlspec-section: ";
+
+/// How the title of a report that kmemleak could not scan begins ([`Report::is_scan_failure`]).
+const SCAN_FAILURE: &str = "cannot scan: ";
 
 /// Lines kept per report (the title, the call trace; the rest is in the console log).
 const REPORT_LINES: usize = 400;
@@ -71,8 +73,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report's first line.
     pub fn title(&self) -> &str {
         self.lines.first().map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether this is kmemleak saying it could not scan (no kmemleak in the kernel, or it
+    /// disabled itself), rather than a leak.
+    pub fn is_scan_failure(&self) -> bool {
+        self.detector == Detector::Kmemleak && self.title().starts_with(SCAN_FAILURE)
     }
 }
 
@@ -162,6 +171,15 @@ fn kernel_line(line: &str) -> Option<&str> {
     Some(text.strip_prefix(' ').unwrap_or(text))
 }
 
+/// The kernel's major.minor version (`6.12`) from the `Linux version 6.12.57 ...` line every
+/// boot prints, when the console has it.
+pub fn kernel_version(console: &str) -> Option<String> {
+    let rest = console.lines().find_map(|l| l.split_once("Linux version ").map(|(_, v)| v))?;
+    let mut parts = rest.split(|c: char| !c.is_ascii_digit());
+    let (major, minor) = (parts.next()?, parts.next()?);
+    (!major.is_empty() && !minor.is_empty()).then(|| format!("{major}.{minor}"))
+}
+
 /// The known kernel bug tolerated on 6.12 only: `lib/nlattr.c` `nla_get_range_unsigned` WARNs
 /// (WARN_ON_ONCE: once per boot) when netlink writes the policy of an integer attribute
 /// validated by a function (NLA_VALIDATE_FUNCTION, e.g. a sparse enum) into an extended-ACK
@@ -204,7 +222,7 @@ pub fn detector_reports(kernel_version: &str, console: &str) -> Vec<Report> {
         }
         reports.extend(leak.take());
         if let Some(pos) = line.find(KMEMLEAK_ERROR) {
-            let what = format!("cannot scan: {}", &line[pos + KMEMLEAK_ERROR.len()..]);
+            let what = format!("{SCAN_FAILURE}{}", &line[pos + KMEMLEAK_ERROR.len()..]);
             reports.extend(open.take());
             reports.push(Report { detector: Detector::Kmemleak, section: None, lines: vec![what] });
             continue;
@@ -239,7 +257,7 @@ pub fn detector_reports(kernel_version: &str, console: &str) -> Vec<Report> {
     reports.retain(|r| {
         if !tolerated && known_kernel_bug(kernel_version, r) {
             tolerated = true;
-            note(format!("[{kernel_version}] tolerated the known 6.12 kernel WARN: {}", r.title()));
+            eprintln!("nlspec-vm: [{kernel_version}] tolerated the known 6.12 kernel WARN: {}", r.title());
             return false;
         }
         true
@@ -368,5 +386,24 @@ nlspec-kmemleak-error: writing scan to /sys/kernel/debug/kmemleak failed
     fn a_clean_console_has_no_report() {
         let console = "[    0.000000] Linux version 7.3.4\n[    1.5] x86/mm: Checked W+X mappings: passed, no W+X pages found.\nNLSPEC-CASE PASS no-kernel-warnings\nnlspec-kmemleak: \n";
         assert!(detector_reports("7.3", console).is_empty());
+    }
+
+    #[test]
+    fn kernel_version_from_the_banner() {
+        assert_eq!(kernel_version(CONSOLE).as_deref(), Some("6.12"));
+        assert_eq!(kernel_version("[ 0.0] Linux version 7.3.0-rc1 (gcc)").as_deref(), Some("7.3"));
+        assert_eq!(kernel_version("no banner here"), None);
+        assert_eq!(kernel_version("Linux version x"), None);
+    }
+
+    #[test]
+    fn a_kernel_without_kmemleak_is_a_scan_failure_not_a_leak() {
+        let console = format!("{KMEMLEAK_ERROR}/sys/kernel/debug/kmemleak is missing\n");
+        let reports = detector_reports("7.3", &console);
+        assert_eq!(reports.len(), 1);
+        assert!(reports[0].is_scan_failure());
+        let leaks = detector_reports("6.12", CONSOLE);
+        assert!(leaks.iter().any(|r| r.detector == Detector::Kmemleak));
+        assert!(leaks.iter().all(|r| !r.is_scan_failure()));
     }
 }
