@@ -108,7 +108,7 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
     note(format!("fuzz targets built in {:.0?}", t0.elapsed()));
 
     let work = util::workspace_root().join("target").join("fuzz");
-    let mut failed = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
     let mut rows = Vec::new();
     for t in &targets {
         let corpus = work.join("corpus").join(t);
@@ -142,7 +142,7 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
         let ok = out.status.success();
         if !ok {
             eprintln!("{}", util::tail(&log, 40));
-            failed.push(*t);
+            failed.push(format!("{t}: {}", failure_summary(&log, &artifacts)));
         }
         rows.push(format!(
             "{:<13} {:>12} execs {:>9.0}/s  cov {:>6}  ft {:>7}  corpus {:>6}  {}{}",
@@ -163,7 +163,83 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
     if failed.is_empty() {
         Ok(0)
     } else {
-        println!("fuzz: FAILED: {} (artifacts under {})", failed.join(", "), Path::new(&work).display());
+        // The summary is the last thing printed, so a CI log cut to its tail still says what
+        // failed and carries the input that did it.
+        println!("fuzz: FAILED (artifacts under {}):", Path::new(&work).display());
+        for f in &failed {
+            println!("  {f}");
+        }
         Ok(1)
+    }
+}
+
+/// Inputs up to this size are printed in hex with a failure.
+const SHOWN_INPUT: usize = 4096;
+
+/// One line on why a libFuzzer run failed: its error (`ERROR: libFuzzer: ...`, the panic
+/// message, the sanitizer's `SUMMARY:`), the input it wrote, and that input in hex when small,
+/// so a failure seen only in a CI log can be reproduced (`xxd -r -p` back to the file).
+fn failure_summary(log: &str, artifacts: &Path) -> String {
+    let mut why: Vec<String> = Vec::new();
+    for line in log.lines() {
+        let l = line.trim();
+        let interesting = l.starts_with("==") && l.contains("ERROR: libFuzzer:")
+            || l.contains("panicked at")
+            || l.starts_with("SUMMARY:")
+            || l.starts_with("ERROR: libFuzzer:");
+        if interesting && !why.iter().any(|w| w == l) {
+            why.push(l.chars().take(300).collect());
+        }
+    }
+    // The panic message is the line after "panicked at".
+    if let Some(i) = log.lines().position(|l| l.contains("panicked at")) {
+        if let Some(msg) = log.lines().nth(i + 1) {
+            why.push(msg.trim().chars().take(300).collect());
+        }
+    }
+    let input = log
+        .lines()
+        .filter_map(|l| l.split_once("Test unit written to ").map(|(_, p)| p.trim().to_string()))
+        .last()
+        .or_else(|| std::fs::read_dir(artifacts).ok()?.flatten().map(|e| e.path().display().to_string()).next());
+    let mut out = if why.is_empty() { "no error line in the log (see it above)".to_string() } else { why.join(" | ") };
+    match input.as_deref().map(|p| (p, std::fs::read(p))) {
+        Some((p, Ok(bytes))) if bytes.len() <= SHOWN_INPUT => {
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            out.push_str(&format!(" | input {p} ({} bytes): {hex}", bytes.len()));
+        }
+        Some((p, Ok(bytes))) => out.push_str(&format!(" | input {p} ({} bytes, not shown)", bytes.len())),
+        Some((p, Err(e))) => out.push_str(&format!(" | input {p} ({e})")),
+        None => out.push_str(" | no input written"),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_is_summed_up_with_its_input() {
+        let dir = std::env::temp_dir().join(format!("nlspec-fuzz-summary-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let input = dir.join("crash-1");
+        std::fs::write(&input, [0x01, 0xab]).unwrap();
+        let log = format!(
+            "INFO: Seed: 1\n\nthread '<unnamed>' panicked at cli/src/x.rs:1:2:\nround trip lost data\n\
+             ==9== ERROR: libFuzzer: deadly signal\nSUMMARY: libFuzzer: deadly signal\n\
+             artifact_prefix='x'; Test unit written to {}\n",
+            input.display()
+        );
+        let s = failure_summary(&log, &dir);
+        assert!(s.contains("panicked at cli/src/x.rs:1:2"), "{s}");
+        assert!(s.contains("round trip lost data"), "{s}");
+        assert!(s.contains("SUMMARY: libFuzzer: deadly signal"), "{s}");
+        assert!(s.ends_with("(2 bytes): 01ab"), "{s}");
+        assert_eq!(
+            failure_summary("", &dir.join("none")),
+            "no error line in the log (see it above) | no input written"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
