@@ -199,8 +199,8 @@ fn failure_summary(log: &str, artifacts: &Path) -> String {
     }
     let input = log
         .lines()
-        .filter_map(|l| l.split_once("Test unit written to ").map(|(_, p)| p.trim().to_string()))
-        .last()
+        .rev()
+        .find_map(|l| l.split_once("Test unit written to ").map(|(_, p)| p.trim().to_string()))
         .or_else(|| std::fs::read_dir(artifacts).ok()?.flatten().map(|e| e.path().display().to_string()).next());
     let mut out = if why.is_empty() { "no error line in the log (see it above)".to_string() } else { why.join(" | ") };
     match input.as_deref().map(|p| (p, std::fs::read(p))) {
