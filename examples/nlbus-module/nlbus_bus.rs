@@ -6,14 +6,18 @@
 //! The generated `nlbus_nl.rs` holds everything netlink (the protocol unit in every network
 //! namespace, dispatch by message type, policies, typed request views, reply/dump/broadcast
 //! builders); this file holds only the handlers and the tick timer, in safe Rust:
-//! * `echo` sends the payload (required) and text back to the sender's port id;
-//! * `list` dumps `count` entries (default 10), one message each, across as many skbs as needed;
+//! * `echo` sends the payload (required) and text back to the sender's port id, with how many
+//!   echo requests were handled before (its `post` hook counts them, failed ones too) and how
+//!   many list dumps are open; its `pre` hook refuses the reserved channel;
+//! * `list` dumps `count` entries (default 10) from `index` (default 0; its `start` hook sets
+//!   the cursor there), one message each, across as many skbs as needed; its `done` hook closes
+//!   the dump's count, however it ended;
 //! * `set-period` (CAP_NET_ADMIN) changes how often the module ticks;
 //! * a timer broadcasts `tick` to group `ticks` every period, from atomic context.
 //!
 //! `chat` messages go from process to process by port id; the kernel never sees them.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::prelude::*;
 
 #[path = "../../generated/kmod/nlbus/nlbus_nl.rs"]
@@ -35,6 +39,7 @@ const DEFAULT_COUNT: u32 = 10;
 const DEFAULT_PERIOD_MS: u32 = 100;
 
 static ECHOES: AtomicU64 = AtomicU64::new(0);
+static OPEN_DUMPS: AtomicU32 = AtomicU32::new(0);
 static TICKS: AtomicU64 = AtomicU64::new(0);
 static TICK_ERRORS: AtomicU64 = AtomicU64::new(0);
 static TICKER: nl::Ticker = nl::Ticker::new();
@@ -54,8 +59,36 @@ impl NlbusHandler for Bus {
         if let Some(t) = text {
             reply.text(t);
         }
-        ECHOES.fetch_add(1, Ordering::Relaxed);
+        reply
+            .served(ECHOES.load(Ordering::Relaxed))
+            .open_dumps(OPEN_DUMPS.load(Ordering::Relaxed));
         reply.send()
+    }
+
+    fn nlbus_check_channel(req: &nl::RawRequest<'_>) -> nl::Result {
+        if BusHdr::from_bytes(req.fixed_header())?.channel == RESERVED_CHANNEL as u32 {
+            return Err(nl::Error::EINVAL.msg(c"channel is reserved"));
+        }
+        Ok(())
+    }
+
+    fn nlbus_count_echo(_req: &nl::RawRequest<'_>) {
+        ECHOES.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn nlbus_list_start(req: &nl::RawRequest<'_>, next: &mut u32) -> nl::Result {
+        if let Some(first) = req.attr(attrs::bus_attrs::INDEX) {
+            *next = first
+                .get_uint()?
+                .try_into()
+                .map_err(|_| nl::Error::EINVAL)?;
+        }
+        OPEN_DUMPS.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn nlbus_list_done(_next: &mut u32) {
+        OPEN_DUMPS.fetch_sub(1, Ordering::Relaxed);
     }
 
     fn list_dump(
@@ -63,8 +96,12 @@ impl NlbusHandler for Bus {
         dump: &mut ListDump<'_, '_>,
         next: &mut u32,
     ) -> nl::Result<nl::Dumped> {
-        let count = req.count()?.unwrap_or(DEFAULT_COUNT);
-        while *next < count {
+        // The start hook put the cursor at the request's `index`; the dump ends `count` later.
+        let end = req
+            .index()?
+            .unwrap_or(0)
+            .saturating_add(req.count()?.unwrap_or(DEFAULT_COUNT));
+        while *next < end {
             let i = *next;
             if !dump.entry(|e| {
                 e.index(i).text("entry");

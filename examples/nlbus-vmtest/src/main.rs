@@ -161,6 +161,106 @@ fn dump_many() -> R {
     Ok(())
 }
 
+/// Echo's `served` and `open-dumps` as a fresh echo reports them.
+fn echo_counters(c: &mut Client) -> Result<(u64, u32), String> {
+    let r = c.echo(&EchoRequest::new(hdr(1, 1)).payload(b"count")).map_err(|e| format!("echo: {e}"))?;
+    Ok((r.served().ok_or("echo reply without served")?, r.open_dumps().ok_or("echo reply without open-dumps")?))
+}
+
+/// Echo's `pre` hook refuses the reserved channel before the handler runs; its `post` hook
+/// counts every request the handler ran for, failed ones included, not the refused ones.
+fn hooks_echo() -> R {
+    let mut c = client()?;
+    let (s0, _) = echo_counters(&mut c)?;
+    let (s1, _) = echo_counters(&mut c)?;
+    eq("served after one more echo", s1, s0 + 1)?;
+    let reserved = nlspec_nlbus::RESERVED_CHANNEL as u32;
+    let e = kerr("echo on the reserved channel", c.echo(&EchoRequest::new(hdr(reserved, 0)).payload(b"x")))?;
+    let Error::Kernel { errno, msg, .. } = &e else { unreachable!() };
+    eq("reserved channel errno", *errno, EINVAL)?;
+    eq("reserved channel message", msg.as_deref(), Some("channel is reserved"))?;
+    let r = c.echo(&EchoRequest::new(hdr(0, 0)).text("no payload")).map(|_| ());
+    rejected("echo without payload", r, EINVAL, None, Some("payload"))?;
+    let (s2, _) = echo_counters(&mut c)?;
+    // s1's echo, the failed one; not the refused one.
+    eq("served after a refused and a failed echo", s2, s1 + 2)
+}
+
+/// List's `start` hook sets the cursor from the request's `index` (without it the dump would
+/// start at 0).
+fn hooks_list_start() -> R {
+    let mut c = client()?;
+    let mut it = c.list_dump(&ListDumpRequest::new(hdr(2, 2)).count(5).index(40)).map_err(|e| format!("list: {e}"))?;
+    let mut got = Vec::new();
+    while let Some(m) = it.next() {
+        got.push(m.map_err(|e| format!("entry: {e}"))?.index().ok_or("entry without index")?);
+    }
+    eq("indexes", got, (40..45).collect::<Vec<u32>>())
+}
+
+/// Polls echo until `open-dumps` is `want` (a dump's done hook runs when the dump finishes, or
+/// when its socket is released, which the kernel may finish from a work item).
+fn wait_open_dumps(c: &mut Client, want: u32) -> R {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, open) = echo_counters(c)?;
+        if open == want {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("open-dumps is {open}, want {want} (5 s)"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// List's `start` and `done` hooks keep the count of open dumps: one abandoned half-way is
+/// closed when its socket goes, one read to the end when it ends.
+fn hooks_list_done() -> R {
+    let mut c = client()?;
+    wait_open_dumps(&mut c, 0)?;
+    {
+        let mut other = client()?;
+        other.socket().set_rx_buffer(4096, false);
+        let mut it =
+            other.list_dump(&ListDumpRequest::new(hdr(0, 0)).count(10000)).map_err(|e| format!("list: {e}"))?;
+        it.next().ok_or("no first entry")?.map_err(|e| format!("first entry: {e}"))?;
+        wait_open_dumps(&mut c, 1)?;
+        drop(it); // not drained: the socket goes with the dump still open
+    }
+    wait_open_dumps(&mut c, 0)?;
+    let mut it = c.list_dump(&ListDumpRequest::new(hdr(0, 0)).count(300)).map_err(|e| format!("list: {e}"))?;
+    let mut n = 0;
+    while let Some(m) = it.next() {
+        m.map_err(|e| format!("entry {n}: {e}"))?;
+        n += 1;
+    }
+    drop(it);
+    eq("entries", n, 300)?;
+    wait_open_dumps(&mut c, 0)
+}
+
+/// List requests are parsed liberally (`dont-validate: [dump]`): an attribute its policy does
+/// not know is ignored, where echo (strict) refuses it (policy-unknown-attribute); the known
+/// attributes are still checked (policy-range).
+fn dont_validate_dump() -> R {
+    let mut s = NlSocket::open(PROTONUM).map_err(|e| e.to_string())?;
+    let h = hdr(0, 0).to_bytes();
+    let req = NlRequest::new(nlspec_nlbus::cmd::LIST).header(&h);
+    let mut it = s
+        .dump(&req, |w| {
+            w.put_u32(3, 4);
+            w.put_raw(99, &[0; 4]);
+        })
+        .map_err(|e| format!("list with attribute 99: {e}"))?;
+    let mut n = 0;
+    while let Some(m) = it.next() {
+        m.map_err(|e| format!("list with attribute 99, entry {n}: {e}"))?;
+        n += 1;
+    }
+    eq("entries of a list with attribute 99", n, 4)
+}
+
 fn spawn_self(args: &[&str]) -> Result<std::process::Child, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     Command::new(exe).args(args).stdout(Stdio::piped()).spawn().map_err(|e| format!("spawn {args:?}: {e}"))
@@ -471,6 +571,10 @@ fn suite() -> i32 {
     case("dump-spans-many-skbs", dump_many);
     case("broadcast-subscribed-vs-not", broadcast);
     case("user-to-user-unicast", user_to_user);
+    case("hooks-echo-pre-post", hooks_echo);
+    case("hooks-list-start", hooks_list_start);
+    case("hooks-list-done", hooks_list_done);
+    case("dont-validate-dump", dont_validate_dump);
     policy_cases();
     case("set-period-as-root", || {
         let mut c = client()?;

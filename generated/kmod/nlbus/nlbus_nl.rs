@@ -18,9 +18,12 @@ pub const FAMILY_VERSION: u32 = 1;
 pub const PROTONUM: u32 = 25;
 /// Message types (`nlmsg_type`).
 pub mod cmd {
-    /// The kernel sends the payload and text back to the sender's port id.
+    /// The kernel sends the payload and text back to the sender's port id, with how many echo
+    /// requests it handled before and how many list dumps are open.
     pub const ECHO: u16 = 16;
-    /// Dumps `count` entries, one message each, numbered from 0 with their text.
+    /// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+    /// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+    /// not know are ignored, as legacy dump parsers in the kernel do.
     pub const LIST: u16 = 17;
     /// Changes how often the module ticks; answers with the period now in force.
     pub const SET_PERIOD: u16 = 18;
@@ -41,7 +44,7 @@ pub mod attrs {
         pub const TEXT: u16 = 2;
         /// Number of entries a list dump produces.
         pub const COUNT: u16 = 3;
-        /// Position of a list entry, from 0.
+        /// Position of a list entry, from 0; in a list request, the first one to dump.
         pub const INDEX: u16 = 4;
         /// Milliseconds between two ticks.
         pub const PERIOD_MS: u16 = 5;
@@ -49,8 +52,12 @@ pub mod attrs {
         pub const TICK: u16 = 6;
         /// Port id of the process that sent a chat message.
         pub const FROM_PORT: u16 = 7;
+        /// Echo requests handled before this one, failed ones included (counted by echo's post hook).
+        pub const SERVED: u16 = 8;
+        /// List dumps started and not yet ended (list's start and done hooks).
+        pub const OPEN_DUMPS: u16 = 9;
         /// Highest attribute number of the set.
-        pub const MAX: u16 = 7;
+        pub const MAX: u16 = 9;
     }
 }
 /// Multicast group numbers.
@@ -70,6 +77,10 @@ pub const MAX_PAYLOAD_LEN: u64 = 256;
 ///
 /// C: `NLBUS_MAX_COUNT`.
 pub const MAX_COUNT: u64 = 10000;
+/// A channel no request may use; echo's pre hook refuses it.
+///
+/// C: `NLBUS_RESERVED_CHANNEL`.
+pub const RESERVED_CHANNEL: u64 = 4294967295;
 nl::wire_struct! {
     /// Fixed header of every nlbus message.
     ///
@@ -88,11 +99,13 @@ static ECHO_DO_POLICY: nl::PolicyTable<{ attrs::bus_attrs::TEXT as usize + 1 }> 
         .with(attrs::bus_attrs::PAYLOAD, Policy::binary(MAX_PAYLOAD_LEN))
         .with(attrs::bus_attrs::TEXT, Policy::string(MAX_TEXT_LEN));
 /// Request policy of `list` (dump).
-static LIST_DUMP_POLICY: nl::PolicyTable<{ attrs::bus_attrs::COUNT as usize + 1 }> =
-    nl::PolicyTable::new().with(
-        attrs::bus_attrs::COUNT,
-        Policy::u32().range(1, MAX_COUNT as i64),
-    );
+static LIST_DUMP_POLICY: nl::PolicyTable<{ attrs::bus_attrs::INDEX as usize + 1 }> =
+    nl::PolicyTable::new()
+        .with(
+            attrs::bus_attrs::COUNT,
+            Policy::u32().range(1, MAX_COUNT as i64),
+        )
+        .with(attrs::bus_attrs::INDEX, Policy::u32());
 /// Request policy of `set-period` (do).
 static SET_PERIOD_DO_POLICY: nl::PolicyTable<{ attrs::bus_attrs::PERIOD_MS as usize + 1 }> =
     nl::PolicyTable::new().with(
@@ -106,12 +119,16 @@ nl::attrs! {
         payload: PAYLOAD => binary,
         /// A short text.
         text: TEXT => str,
+        /// Echo requests handled before this one, failed ones included (counted by echo's post hook).
+        served: SERVED => u64,
+        /// List dumps started and not yet ended (list's start and done hooks).
+        open_dumps: OPEN_DUMPS => u32,
     }
 }
 nl::attrs! {
     /// Attributes of this message; in scope with `use` of this module.
     pub trait ListDumpReplyAttrs(attrs::bus_attrs) {
-        /// Position of a list entry, from 0.
+        /// Position of a list entry, from 0; in a list request, the first one to dump.
         index: INDEX => u32,
         /// A short text.
         text: TEXT => str,
@@ -156,6 +173,8 @@ nl::raw_request! {
     pub struct ListDumpRequest(attrs::bus_attrs): BusHdr {
         /// Number of entries a list dump produces.
         count: COUNT => u32,
+        /// Position of a list entry, from 0; in a list request, the first one to dump.
+        index: INDEX => u32,
     }
 }
 nl::raw_request! {
@@ -179,7 +198,8 @@ nl::raw_broadcast! {
 /// run in the sending process's context, several at once: lock shared state yourself.
 #[kernel::prelude::vtable]
 pub trait NlbusHandler: Sized + 'static {
-    /// The kernel sends the payload and text back to the sender's port id.
+    /// The kernel sends the payload and text back to the sender's port id, with how many echo
+    /// requests it handled before and how many list dumps are open.
     ///
     /// Unprivileged.
     fn echo(_req: &EchoRequest<'_>) -> nl::Result {
@@ -187,7 +207,9 @@ pub trait NlbusHandler: Sized + 'static {
     }
     /// Cursor of a `list` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start).
     type ListDumpState: Copy + Default;
-    /// Dumps `count` entries, one message each, numbered from 0 with their text.
+    /// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+    /// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+    /// not know are ignored, as legacy dump parsers in the kernel do.
     ///
     /// Dump of `list`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.
     /// Unprivileged.
@@ -204,6 +226,18 @@ pub trait NlbusHandler: Sized + 'static {
     fn set_period(_req: &SetPeriodRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
+    /// Hook `nlbus-check-channel`: runs before the do handlers of the ops naming it; an error skips the handler. Only called when implemented.
+    fn nlbus_check_channel(_req: &nl::RawRequest<'_>) -> nl::Result {
+        Ok(())
+    }
+    /// Hook `nlbus-count-echo`: runs after the do handlers of the ops naming it. Only called when implemented.
+    fn nlbus_count_echo(_req: &nl::RawRequest<'_>) {}
+    /// Hook `nlbus-list-done` (dump `done` of `list`): runs once when a dump ends (finished, failed, or its socket closed), with the state the last call left, to release what the start hook took. Not implemented: no `done` callback.
+    fn nlbus_list_done(_state: &mut Self::ListDumpState) {}
+    /// Hook `nlbus-list-start` (dump `start` of `list`): runs once before the first dumpit with the parsed dump request and the `Default` state, which it may initialise; an error ends the dump before anything is sent. Not implemented: no `start` callback, the dump begins with the `Default` state.
+    fn nlbus_list_start(_req: &nl::RawRequest<'_>, _state: &mut Self::ListDumpState) -> nl::Result {
+        Ok(())
+    }
 }
 nl::raw_operation! {
     pub(crate) struct EchoOp<H: NlbusHandler> {
@@ -212,15 +246,20 @@ nl::raw_operation! {
         dump_tb: nl::AttrSlots<1>,
         policy: ECHO_DO_POLICY,
         doit: echo(EchoRequest),
+        pre_doit: nlbus_check_channel if HAS_NLBUS_CHECK_CHANNEL,
+        post_doit: nlbus_count_echo if HAS_NLBUS_COUNT_ECHO,
     }
 }
 nl::raw_operation! {
     pub(crate) struct ListOp<H: NlbusHandler> {
         hdrlen: BusHdr::SIZE,
         tb: nl::AttrSlots<1>,
-        dump_tb: nl::AttrSlots<{ attrs::bus_attrs::COUNT as usize + 1 }>,
+        dump_tb: nl::AttrSlots<{ attrs::bus_attrs::INDEX as usize + 1 }>,
         dump_policy: LIST_DUMP_POLICY,
+        dump_liberal: true,
         dumpit: list_dump(ListDumpRequest, ListDump, ListDumpState),
+        start: nlbus_list_start if HAS_NLBUS_LIST_START,
+        done: nlbus_list_done if HAS_NLBUS_LIST_DONE,
     }
 }
 nl::raw_operation! {

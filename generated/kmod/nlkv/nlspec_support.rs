@@ -2579,7 +2579,9 @@ impl<'a> RawRequest<'a> {
     }
 }
 
-/// Parses the attributes after the fixed header of `nlh` into `tb` with `policy`.
+/// Parses the attributes after the fixed header of `nlh` into `tb` with `policy`, strictly
+/// (`NL_VALIDATE_STRICT`) unless `liberal` (the spec's `dont-validate`: `NL_VALIDATE_LIBERAL`,
+/// which tolerates unknown attributes and trailing bytes, as the kernel's own legacy parsers).
 ///
 /// # Safety
 /// `nlh` is a message `netlink_rcv_skb` (or a dump callback) handed us, with `nlmsg_len` bytes
@@ -2589,6 +2591,7 @@ unsafe fn raw_parse(
     hdrlen: usize,
     policy: Option<PolicyRef>,
     tb: &mut [*mut b::nlattr],
+    liberal: bool,
     extack: *mut b::netlink_ext_ack,
 ) -> Result {
     if tb.is_empty() {
@@ -2620,7 +2623,11 @@ unsafe fn raw_parse(
             head,
             attrlen as c_int,
             pol,
-            b::NLSPEC_NL_VALIDATE_STRICT,
+            if liberal {
+                b::NLSPEC_NL_VALIDATE_LIBERAL
+            } else {
+                b::NLSPEC_NL_VALIDATE_STRICT
+            },
             extack,
         )
     };
@@ -2669,11 +2676,30 @@ pub trait RawOperation {
     type DumpTb: AttrTable;
     /// Cursor kept across dumpit calls in `cb->ctx` (all-`Default` at the start).
     type DumpState: Copy + Default;
+    /// Do requests are parsed liberally (spec `dont-validate: [strict]`), else strictly.
+    const LIBERAL: bool = false;
+    /// Dump requests are parsed liberally (spec `dont-validate: [dump]`), else strictly.
+    const DUMP_LIBERAL: bool = false;
 
     /// Handles a do request.
     fn doit(_req: &RawRequest<'_>) -> Result {
         Err(Error::EOPNOTSUPP)
     }
+    /// Runs before [`RawOperation::doit`] (spec `pre`); an error is the request's answer and
+    /// the handler is not called.
+    fn pre_doit(_req: &RawRequest<'_>) -> Result {
+        Ok(())
+    }
+    /// Runs after [`RawOperation::doit`] (spec `post`), whatever it returned.
+    fn post_doit(_req: &RawRequest<'_>) {}
+    /// Runs once when a dump starts (spec `pre` of a dump), before the first dumpit, with the
+    /// `Default` state, which it may initialise; an error ends the dump before anything is sent.
+    fn start(_req: &RawRequest<'_>, _state: &mut Self::DumpState) -> Result {
+        Ok(())
+    }
+    /// Runs once when a dump ends, finished, failed or its socket closed (spec `post` of a
+    /// dump), with the state the last call left.
+    fn done(_state: &mut Self::DumpState) {}
     /// Writes dump entries until done or the skb is full.
     fn dumpit(
         _req: &RawRequest<'_>,
@@ -2729,7 +2755,8 @@ unsafe extern "C" fn raw_doit_trampoline<T: RawOperation>(
 ) -> c_int {
     let mut tb = T::Tb::new();
     // SAFETY: called by rcv_msg_trampoline with the message netlink_rcv_skb handed it.
-    if let Err(e) = unsafe { raw_parse(nlh, T::HDRLEN, T::POLICY, tb.slots(), extack) } {
+    if let Err(e) = unsafe { raw_parse(nlh, T::HDRLEN, T::POLICY, tb.slots(), T::LIBERAL, extack) }
+    {
         // SAFETY: extack is the request's (or null).
         return unsafe { e.report(extack) };
     }
@@ -2739,7 +2766,13 @@ unsafe extern "C" fn raw_doit_trampoline<T: RawOperation>(
         hdrlen: T::HDRLEN,
         tb: tb.slots(),
     };
-    match T::doit(&req) {
+    // The hooks' defaults do nothing, so they are called unconditionally.
+    let r = T::pre_doit(&req).and_then(|()| {
+        let r = T::doit(&req);
+        T::post_doit(&req);
+        r
+    });
+    match r {
         Ok(()) => 0,
         // SAFETY: extack is the request's (or null).
         Err(e) => unsafe { e.report(extack) },
@@ -2787,19 +2820,83 @@ unsafe extern "C" fn raw_dump_start_trampoline<T: RawOperation>(
     // Validate now, so policy errors come back as the request's ACK.
     let mut tb = T::DumpTb::new();
     // SAFETY: the message netlink_rcv_skb handed us.
-    if let Err(e) = unsafe { raw_parse(nlh, T::HDRLEN, T::DUMP_POLICY, tb.slots(), extack) } {
+    let parsed = unsafe {
+        raw_parse(
+            nlh,
+            T::HDRLEN,
+            T::DUMP_POLICY,
+            tb.slots(),
+            T::DUMP_LIBERAL,
+            extack,
+        )
+    };
+    if let Err(e) = parsed {
         // SAFETY: the request's extack.
         return unsafe { e.report(extack) };
     }
     // SAFETY: netlink_dump_control is plain C data; all-zero means no callbacks.
     let mut control: b::netlink_dump_control = unsafe { core::mem::zeroed() };
     control.dump = Some(raw_dumpit_trampoline::<T>);
+    if T::HAS_START {
+        control.start = Some(raw_start_trampoline::<T>);
+    }
+    if T::HAS_DONE {
+        control.done = Some(raw_done_trampoline::<T>);
+    }
+    // The start hook's errors land in the request's extended ACK.
+    control.extack = extack;
     control.module = THIS_MODULE_PTR.load(Ordering::Acquire).cast();
     // SAFETY: skb->sk is the kernel socket that received the request (netlink_unicast_kernel
     // set it); nlh is the request inside skb; control lives through the call (netlink copies
     // it). __netlink_dump_start takes a module reference for the dump's lifetime and returns
     // -EINTR when the dump started (netlink_rcv_skb then sends no ACK).
     unsafe { b::__netlink_dump_start(b::nlspec_skb_sk(skb), skb, nlh, &mut control) }
+}
+
+unsafe extern "C" fn raw_start_trampoline<T: RawOperation>(cb: *mut b::netlink_callback) -> c_int {
+    // SAFETY: __netlink_dump_start calls start once, before the first dump call, with cb->nlh
+    // and cb->skb set to the request (validated by raw_dump_start_trampoline with the same
+    // policy just before), cb->extack to the request's extended ACK, and cb->ctx zeroed and
+    // owned by this dump (see raw_load_state).
+    unsafe {
+        let nlh = (*cb).nlh;
+        let mut tb = T::DumpTb::new();
+        let parsed = raw_parse(
+            nlh,
+            T::HDRLEN,
+            T::DUMP_POLICY,
+            tb.slots(),
+            T::DUMP_LIBERAL,
+            (*cb).extack,
+        );
+        if let Err(e) = parsed {
+            return e.report((*cb).extack);
+        }
+        let req = RawRequest {
+            skb: (*cb).skb,
+            nlh,
+            hdrlen: T::HDRLEN,
+            tb: tb.slots(),
+        };
+        let mut state = T::DumpState::default();
+        match T::start(&req, &mut state) {
+            Ok(()) => {
+                raw_store_state::<T::DumpState>(cb, state);
+                0
+            }
+            Err(e) => e.report((*cb).extack),
+        }
+    }
+}
+
+unsafe extern "C" fn raw_done_trampoline<T: RawOperation>(cb: *mut b::netlink_callback) -> c_int {
+    // SAFETY: netlink calls done once when the dump ends (finished, failed, or its socket
+    // released), while cb and its ctx are still the dump's; ctx holds what start/dumpit stored.
+    unsafe {
+        let mut state = raw_load_state::<T::DumpState>(cb);
+        T::done(&mut state);
+    }
+    0
 }
 
 unsafe extern "C" fn raw_dumpit_trampoline<T: RawOperation>(
@@ -2812,7 +2909,15 @@ unsafe extern "C" fn raw_dumpit_trampoline<T: RawOperation>(
         let nlh = (*cb).nlh;
         let in_skb = (*cb).skb;
         let mut tb = T::DumpTb::new();
-        if let Err(e) = raw_parse(nlh, T::HDRLEN, T::DUMP_POLICY, tb.slots(), ptr::null_mut()) {
+        let parsed = raw_parse(
+            nlh,
+            T::HDRLEN,
+            T::DUMP_POLICY,
+            tb.slots(),
+            T::DUMP_LIBERAL,
+            ptr::null_mut(),
+        );
+        if let Err(e) = parsed {
             return -e.errno;
         }
         let req = RawRequest {
@@ -4762,7 +4867,9 @@ macro_rules! raw_broadcast {
 pub(crate) use raw_broadcast;
 
 /// The [`RawOperation`] type `$op<H>` of one message type, served by handler `H`: fixed header
-/// size, attribute tables and policies, and the handler methods for do and dump requests.
+/// size, attribute tables and policies (parsed liberally with `liberal: true` /
+/// `dump_liberal: true`), the handler methods for do and dump requests, and the hooks the handler
+/// implements (`pre_doit: m if HAS_M`, `post_doit`, `start`, `done`).
 macro_rules! raw_operation {
     (
         $(#[$m:meta])*
@@ -4772,8 +4879,14 @@ macro_rules! raw_operation {
             dump_tb: $dtb:ty,
             $(policy: $pol:ident,)?
             $(dump_policy: $dpol:ident,)?
+            $(liberal: $lib:literal,)?
+            $(dump_liberal: $dlib:literal,)?
             $(doit: $dofn:ident($doreq:ident),)?
+            $(pre_doit: $pre:ident if $prehas:ident,)?
+            $(post_doit: $post:ident if $posthas:ident,)?
             $(dumpit: $dumpfn:ident($dumpreq:ident, $dump:ident, $st:ident),)?
+            $(start: $start:ident if $starthas:ident,)?
+            $(done: $done:ident if $donehas:ident,)?
         }
     ) => {
         $(#[$m])*
@@ -4784,6 +4897,12 @@ macro_rules! raw_operation {
             const HDRLEN: usize = $hl;
             $(const POLICY: Option<$crate::nlspec_support::PolicyRef> = Some($pol.as_ref());)?
             $(const DUMP_POLICY: Option<$crate::nlspec_support::PolicyRef> = Some($dpol.as_ref());)?
+            $(const LIBERAL: bool = $lib;)?
+            $(const DUMP_LIBERAL: bool = $dlib;)?
+            $(const HAS_PRE_DOIT: bool = H::$prehas;)?
+            $(const HAS_POST_DOIT: bool = H::$posthas;)?
+            $(const HAS_START: bool = H::$starthas;)?
+            $(const HAS_DONE: bool = H::$donehas;)?
             type Tb = $tb;
             type DumpTb = $dtb;
             type DumpState = $crate::nlspec_support::raw_operation!(@state $(H::$st)?);
@@ -4799,6 +4918,26 @@ macro_rules! raw_operation {
                     state: &mut H::$st,
                 ) -> $crate::nlspec_support::Result<$crate::nlspec_support::Dumped> {
                     H::$dumpfn(&$dumpreq { src: req }, &mut $dump { d: dump, hdr: req.fixed_header() }, state)
+                }
+            )?
+            $(
+                fn pre_doit(req: &$crate::nlspec_support::RawRequest<'_>) -> $crate::nlspec_support::Result {
+                    H::$pre(req)
+                }
+            )?
+            $(
+                fn post_doit(req: &$crate::nlspec_support::RawRequest<'_>) {
+                    H::$post(req)
+                }
+            )?
+            $(
+                fn start(req: &$crate::nlspec_support::RawRequest<'_>, state: &mut Self::DumpState) -> $crate::nlspec_support::Result {
+                    H::$start(req, state)
+                }
+            )?
+            $(
+                fn done(state: &mut Self::DumpState) {
+                    H::$done(state)
                 }
             )?
         }

@@ -289,23 +289,39 @@ fn dump_methods(cx: &Cx, h: &mut Handlers, op: &Op, sname: &str, c: &mut OpClaus
 
 /// The trait methods of the do hooks and dump start/done hooks (default: nothing to do).
 fn hook_methods(h: &mut Handlers) {
-    for (hook, pre) in &h.hooks {
+    let items = hook_items(&h.hooks, &h.dump_hooks, &quote!(nl::Request), " (split-policy families)");
+    h.trait_items.extend(items);
+}
+
+/// Handler-trait methods for do hooks `(name, pre?)` and dump hooks `name -> (start?, state
+/// type, ops naming it)`, taking requests of type `req` (`nl::Request` for Generic Netlink,
+/// `nl::RawRequest` for a classic protocol); `when` qualifies "only called when implemented".
+pub(super) fn hook_items(
+    hooks: &BTreeSet<(String, bool)>,
+    dump_hooks: &BTreeMap<String, (bool, String, Vec<String>)>,
+    req: &TokenStream,
+    when: &str,
+) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    for (hook, pre) in hooks {
         let id = format_ident!("{}", names::snake(hook));
         if *pre {
-            let d = doc_str(&format!("Hook `{hook}`: runs before the do handlers of the ops naming it; an error skips the handler. Only called when implemented (split-policy families)."));
-            h.trait_items.push(quote! {
+            let d = doc_str(&format!("Hook `{hook}`: runs before the do handlers of the ops naming it; an error skips the handler. Only called when implemented{when}."));
+            items.push(quote! {
                 #d
-                fn #id(_req: &nl::Request<'_>) -> nl::Result { Ok(()) }
+                fn #id(_req: &#req<'_>) -> nl::Result { Ok(()) }
             });
         } else {
-            let d = doc_str(&format!("Hook `{hook}`: runs after the do handlers of the ops naming it. Only called when implemented (split-policy families)."));
-            h.trait_items.push(quote! {
+            let d = doc_str(&format!(
+                "Hook `{hook}`: runs after the do handlers of the ops naming it. Only called when implemented{when}."
+            ));
+            items.push(quote! {
                 #d
-                fn #id(_req: &nl::Request<'_>) {}
+                fn #id(_req: &#req<'_>) {}
             });
         }
     }
-    for (hook, (start, st, ops)) in &h.dump_hooks {
+    for (hook, (start, st, ops)) in dump_hooks {
         let id = format_ident!("{}", names::snake(hook));
         let sty = format_ident!("{}", st);
         let ops = ops.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
@@ -313,20 +329,21 @@ fn hook_methods(h: &mut Handlers) {
             let d = doc_str(&format!(
                 "Hook `{hook}` (dump `start` of {ops}): runs once before the first dumpit with the parsed dump request and the `Default` state, which it may initialise; an error ends the dump before anything is sent. Not implemented: no `start` callback, the dump begins with the `Default` state."
             ));
-            h.trait_items.push(quote! {
+            items.push(quote! {
                 #d
-                fn #id(_req: &nl::Request<'_>, _state: &mut Self::#sty) -> nl::Result { Ok(()) }
+                fn #id(_req: &#req<'_>, _state: &mut Self::#sty) -> nl::Result { Ok(()) }
             });
         } else {
             let d = doc_str(&format!(
                 "Hook `{hook}` (dump `done` of {ops}): runs once when a dump ends (finished, failed, or its socket closed), with the state the last call left, to release what the start hook took. Not implemented: no `done` callback."
             ));
-            h.trait_items.push(quote! {
+            items.push(quote! {
                 #d
                 fn #id(_state: &mut Self::#sty) {}
             });
         }
     }
+    items
 }
 
 /// The ops table (`Ops<H>::TABLE`), how the family refers to it, and `resv_start_op` (one past

@@ -14,13 +14,17 @@
 //!   kernel neither serves nor sends it): when one such op is not `admin-perm`, unprivileged
 //!   processes may send to other processes and groups (`NL_CFG_F_NONROOT_SEND`).
 //!
-//! `pre`/`post` hooks have no classic netlink counterpart and are ignored.
+//! Hooks and validation. A do's `pre`/`post` hooks run before and after its handler (an error
+//! from `pre` answers the request instead of it); a dump's `pre`/`post` are the dump's `start`
+//! and `done` (`netlink_dump_control`). An op's `dont-validate: [strict]` parses its do requests
+//! liberally (`NL_VALIDATE_LIBERAL`: unknown attributes and trailing bytes tolerated, as the
+//! kernel's own legacy parsers do), `[dump]` its dump requests; otherwise parsing is strict.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::common::{cmd_ref, doc_str, header_struct, served_ops, KernelGenError, KernelOptions, MacroText};
-use super::handler::dump_states_of;
+use super::handler::{dump_states_of, hook_items};
 use super::policy::Policies;
 use crate::attr::doc_attrs as doc;
 use crate::attr::Cx;
@@ -41,6 +45,8 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
     let mut declared = std::collections::BTreeSet::new();
     let mut op_types = Vec::new();
     let mut table = Vec::new();
+    let mut do_hooks = std::collections::BTreeSet::new();
+    let mut dump_hooks: std::collections::BTreeMap<String, (bool, String, Vec<String>)> = Default::default();
     for op in served_ops(f) {
         let base = &cx.names.ops[op.id.0];
         let fname = format_ident!("{}", op.fn_name);
@@ -70,7 +76,13 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         if let Some((p, _)) = &dump_pol {
             t.line(&format!("dump_policy: {p},"));
         }
-        if op.do_.is_some() {
+        if op.dont_validate.strict && op.do_.is_some() {
+            t.line("liberal: true,");
+        }
+        if op.dont_validate.dump && op.dump.is_some() {
+            t.line("dump_liberal: true,");
+        }
+        if let Some(sub) = &op.do_ {
             let rq = format_ident!("{}Request", base);
             trait_items.push(quote! {
                 #d
@@ -81,8 +93,14 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
                 }
             });
             t.line(&format!("doit: {fname}({rq}),"));
+            for (hook, pre) in [(&sub.pre, true), (&sub.post, false)] {
+                let Some(hook) = hook else { continue };
+                let m = nlspec_model::names::snake(hook);
+                t.line(&format!("{}: {m} if HAS_{},", if pre { "pre_doit" } else { "post_doit" }, m.to_uppercase()));
+                do_hooks.insert((hook.clone(), pre));
+            }
         }
-        if op.dump.is_some() {
+        if let Some(sub) = &op.dump {
             let sname = states.get(&op.id.0).cloned().unwrap_or_else(|| format!("{base}DumpState"));
             let sty = format_ident!("{}", sname);
             if declared.insert(sname.clone()) {
@@ -109,6 +127,16 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
                 }
             });
             t.line(&format!("dumpit: {dfn}({rq}, {dt}, {sty}),"));
+            for (hook, start) in [(&sub.pre, true), (&sub.post, false)] {
+                let Some(hook) = hook else { continue };
+                let m = nlspec_model::names::snake(hook);
+                t.line(&format!("{}: {m} if HAS_{},", if start { "start" } else { "done" }, m.to_uppercase()));
+                dump_hooks
+                    .entry(hook.clone())
+                    .or_insert_with(|| (start, sname.clone(), Vec::new()))
+                    .2
+                    .push(op.name.clone());
+            }
         }
         t.close("}");
         t.close("}");
@@ -125,6 +153,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         };
         table.push((v, quote!(nl::RawOp::new::<#opty<H>>(#cr) #perm_expr)));
     }
+    trait_items.extend(hook_items(&do_hooks, &dump_hooks, &quote!(nl::RawRequest), ""));
     table.sort_by_key(|(v, _)| *v);
     let n = Literal::usize_unsuffixed(table.len());
     let entries = table.iter().map(|(_, e)| e);

@@ -16,11 +16,14 @@ pub const PROTONUM: u32 = 25;
 pub type FixedHeader = BusHdr;
 /// Message types (`nlmsghdr.nlmsg_type`).
 pub mod cmd {
-    /// The kernel sends the payload and text back to the sender's port id.
+    /// The kernel sends the payload and text back to the sender's port id, with how many echo
+    /// requests it handled before and how many list dumps are open.
     ///
     /// Message type of `echo` (C: `NLBUS_MSG_ECHO`).
     pub const ECHO: u16 = 16;
-    /// Dumps `count` entries, one message each, numbered from 0 with their text.
+    /// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+    /// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+    /// not know are ignored, as legacy dump parsers in the kernel do.
     ///
     /// Message type of `list` (C: `NLBUS_MSG_LIST`).
     pub const LIST: u16 = 17;
@@ -57,6 +60,10 @@ pub mod attrs {
         pub const TICK: u16 = 6;
         /// `from-port` (C: `NLBUS_A_FROM_PORT`).
         pub const FROM_PORT: u16 = 7;
+        /// `served` (C: `NLBUS_A_SERVED`).
+        pub const SERVED: u16 = 8;
+        /// `open-dumps` (C: `NLBUS_A_OPEN_DUMPS`).
+        pub const OPEN_DUMPS: u16 = 9;
     }
 }
 /// Longest text accepted, in bytes, excluding the terminating NUL.
@@ -71,6 +78,10 @@ pub const MAX_PAYLOAD_LEN: u64 = 256;
 ///
 /// C: `NLBUS_MAX_COUNT`.
 pub const MAX_COUNT: u64 = 10000;
+/// A channel no request may use; echo's pre hook refuses it.
+///
+/// C: `NLBUS_RESERVED_CHANNEL`.
+pub const RESERVED_CHANNEL: u64 = 4294967295;
 /// Fixed header of every nlbus message.
 ///
 /// Size on the wire: 8 bytes (C `struct bus_hdr`).
@@ -129,6 +140,8 @@ pub struct BusAttrs<'a> {
     f_period_ms: Option<u32>,
     f_tick: Option<u64>,
     f_from_port: Option<u32>,
+    f_served: Option<u64>,
+    f_open_dumps: Option<u32>,
 }
 impl<'a> BusAttrs<'a> {
     /// Decode and validate an attribute stream of this set (a message's attributes, or
@@ -166,6 +179,12 @@ impl<'a> BusAttrs<'a> {
                 attrs::bus_attrs::FROM_PORT => {
                     v.f_from_port = Some(attr.get_u32().map_err(|e| e.in_attr("from-port"))?);
                 }
+                attrs::bus_attrs::SERVED => {
+                    v.f_served = Some(attr.get_u64().map_err(|e| e.in_attr("served"))?);
+                }
+                attrs::bus_attrs::OPEN_DUMPS => {
+                    v.f_open_dumps = Some(attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?);
+                }
                 _ => {}
             }
         }
@@ -187,6 +206,8 @@ impl<'a> BusAttrs<'a> {
                     | attrs::bus_attrs::PERIOD_MS
                     | attrs::bus_attrs::TICK
                     | attrs::bus_attrs::FROM_PORT
+                    | attrs::bus_attrs::SERVED
+                    | attrs::bus_attrs::OPEN_DUMPS
             )
         })
     }
@@ -200,6 +221,8 @@ impl<'a> BusAttrs<'a> {
             period_ms: self.period_ms(),
             tick: self.tick(),
             from_port: self.from_port(),
+            served: self.served(),
+            open_dumps: self.open_dumps(),
         }
     }
     /// Opaque bytes.
@@ -218,7 +241,7 @@ impl<'a> BusAttrs<'a> {
     pub fn count(&self) -> Option<u32> {
         self.f_count
     }
-    /// Position of a list entry, from 0.
+    /// Position of a list entry, from 0; in a list request, the first one to dump.
     pub fn index(&self) -> Option<u32> {
         self.f_index
     }
@@ -233,6 +256,14 @@ impl<'a> BusAttrs<'a> {
     /// Port id of the process that sent a chat message.
     pub fn from_port(&self) -> Option<u32> {
         self.f_from_port
+    }
+    /// Echo requests handled before this one, failed ones included (counted by echo's post hook).
+    pub fn served(&self) -> Option<u64> {
+        self.f_served
+    }
+    /// List dumps started and not yet ended (list's start and done hooks).
+    pub fn open_dumps(&self) -> Option<u32> {
+        self.f_open_dumps
     }
 }
 impl std::fmt::Debug for BusAttrs<'_> {
@@ -259,6 +290,12 @@ impl std::fmt::Debug for BusAttrs<'_> {
         if let Some(v) = self.from_port() {
             d.field("from-port", &v);
         }
+        if let Some(v) = self.served() {
+            d.field("served", &v);
+        }
+        if let Some(v) = self.open_dumps() {
+            d.field("open-dumps", &v);
+        }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
         }
@@ -274,7 +311,7 @@ pub struct BusAttrsOwned {
     pub text: Option<String>,
     /// Number of entries a list dump produces.
     pub count: Option<u32>,
-    /// Position of a list entry, from 0.
+    /// Position of a list entry, from 0; in a list request, the first one to dump.
     pub index: Option<u32>,
     /// Milliseconds between two ticks.
     pub period_ms: Option<u32>,
@@ -282,6 +319,10 @@ pub struct BusAttrsOwned {
     pub tick: Option<u64>,
     /// Port id of the process that sent a chat message.
     pub from_port: Option<u32>,
+    /// Echo requests handled before this one, failed ones included (counted by echo's post hook).
+    pub served: Option<u64>,
+    /// List dumps started and not yet ended (list's start and done hooks).
+    pub open_dumps: Option<u32>,
 }
 /// Writes attributes of set `bus-attrs` into a request (used inside nests).
 pub struct BusAttrsEncoder<'w, 'b> {
@@ -316,7 +357,7 @@ impl<'w, 'b> BusAttrsEncoder<'w, 'b> {
         w.put_u32(attrs::bus_attrs::COUNT, v);
         self
     }
-    /// Position of a list entry, from 0.
+    /// Position of a list entry, from 0; in a list request, the first one to dump.
     pub fn index(&mut self, v: u32) -> &mut Self {
         let w = &mut *self.w;
         w.put_u32(attrs::bus_attrs::INDEX, v);
@@ -340,8 +381,21 @@ impl<'w, 'b> BusAttrsEncoder<'w, 'b> {
         w.put_u32(attrs::bus_attrs::FROM_PORT, v);
         self
     }
+    /// Echo requests handled before this one, failed ones included (counted by echo's post hook).
+    pub fn served(&mut self, v: u64) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_u64(attrs::bus_attrs::SERVED, v);
+        self
+    }
+    /// List dumps started and not yet ended (list's start and done hooks).
+    pub fn open_dumps(&mut self, v: u32) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_u32(attrs::bus_attrs::OPEN_DUMPS, v);
+        self
+    }
 }
-/// The kernel sends the payload and text back to the sender's port id.
+/// The kernel sends the payload and text back to the sender's port id, with how many echo
+/// requests it handled before and how many list dumps are open.
 ///
 /// Request of `echo` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
@@ -404,7 +458,8 @@ impl nlspec_rt::typed_raw::OpRequest for EchoRequest {
         &self.buf
     }
 }
-/// The kernel sends the payload and text back to the sender's port id.
+/// The kernel sends the payload and text back to the sender's port id, with how many echo
+/// requests it handled before and how many list dumps are open.
 ///
 /// Reply of `echo`, decoded in place (borrows the receive buffer).
 #[derive(Debug, Clone, Copy)]
@@ -437,7 +492,8 @@ impl nlspec_rt::typed_raw::DecodeMsg for EchoReply<'_> {
         EchoReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, EchoReply::HEADER_SIZE)?)
     }
 }
-/// The kernel sends the payload and text back to the sender's port id.
+/// The kernel sends the payload and text back to the sender's port id, with how many echo
+/// requests it handled before and how many list dumps are open.
 ///
 /// Notification of message type 16 as the kernel multicasts it, described by op `echo`; decoded in place.
 #[derive(Debug, Clone, Copy)]
@@ -464,7 +520,9 @@ impl<'a> std::ops::Deref for EchoNotification<'a> {
         &self.attrs
     }
 }
-/// Dumps `count` entries, one message each, numbered from 0 with their text.
+/// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+/// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+/// not know are ignored, as legacy dump parsers in the kernel do.
 ///
 /// Request of `list` (dump); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
@@ -500,6 +558,13 @@ impl ListDumpRequest {
         });
         self
     }
+    /// Position of a list entry, from 0; in a list request, the first one to dump.
+    pub fn index(mut self, v: u32) -> Self {
+        self.put(|w| {
+            w.put_u32(attrs::bus_attrs::INDEX, v);
+        });
+        self
+    }
 }
 impl nlspec_rt::typed_raw::OpRequest for ListDumpRequest {
     const MSG_TYPE: u16 = 17;
@@ -513,7 +578,9 @@ impl nlspec_rt::typed_raw::OpRequest for ListDumpRequest {
         &self.buf
     }
 }
-/// Dumps `count` entries, one message each, numbered from 0 with their text.
+/// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+/// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+/// not know are ignored, as legacy dump parsers in the kernel do.
 ///
 /// Reply of `list`, decoded in place (borrows the receive buffer).
 #[derive(Debug, Clone, Copy)]
@@ -546,7 +613,9 @@ impl nlspec_rt::typed_raw::DecodeMsg for ListReply<'_> {
         ListReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, ListReply::HEADER_SIZE)?)
     }
 }
-/// Dumps `count` entries, one message each, numbered from 0 with their text.
+/// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+/// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+/// not know are ignored, as legacy dump parsers in the kernel do.
 ///
 /// Notification of message type 17 as the kernel multicasts it, described by op `list`; decoded in place.
 #[derive(Debug, Clone, Copy)]
@@ -748,9 +817,12 @@ pub enum Notification<'a> {
     /// that the spec has it lets unprivileged processes message each other (see the kernel
     /// emitter's permission rules).
     Chat(ChatNotification<'a>),
-    /// The kernel sends the payload and text back to the sender's port id.
+    /// The kernel sends the payload and text back to the sender's port id, with how many echo
+    /// requests it handled before and how many list dumps are open.
     Echo(EchoNotification<'a>),
-    /// Dumps `count` entries, one message each, numbered from 0 with their text.
+    /// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+    /// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+    /// not know are ignored, as legacy dump parsers in the kernel do.
     List(ListNotification<'a>),
     /// Changes how often the module ticks; answers with the period now in force.
     SetPeriod(SetPeriodNotification<'a>),
@@ -830,11 +902,14 @@ impl Client {
     pub fn into_socket(self) -> nlspec_rt::NlSocket {
         self.sock
     }
-    /// The kernel sends the payload and text back to the sender's port id.
+    /// The kernel sends the payload and text back to the sender's port id, with how many echo
+    /// requests it handled before and how many list dumps are open.
     pub fn echo(&mut self, req: &EchoRequest) -> Result<EchoReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed_raw::request(&mut self.sock, req)
     }
-    /// Dumps `count` entries, one message each, numbered from 0 with their text.
+    /// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+    /// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+    /// not know are ignored, as legacy dump parsers in the kernel do.
     ///
     /// Dump: iterate the returned iterator for the replies.
     pub fn list_dump(&mut self, req: &ListDumpRequest) -> Result<ListDumpIter<'_>, nlspec_rt::Error> {
@@ -899,11 +974,14 @@ pub mod async_client {
         pub fn into_socket(self) -> nlspec_rt::AsyncNlSocket {
             self.sock
         }
-        /// The kernel sends the payload and text back to the sender's port id.
+        /// The kernel sends the payload and text back to the sender's port id, with how many echo
+        /// requests it handled before and how many list dumps are open.
         pub async fn echo(&mut self, req: &EchoRequest) -> Result<EchoReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed_raw::async_request(&mut self.sock, req).await
         }
-        /// Dumps `count` entries, one message each, numbered from 0 with their text.
+        /// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
+        /// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
+        /// not know are ignored, as legacy dump parsers in the kernel do.
         ///
         /// Dump: iterate the returned iterator for the replies.
         pub async fn list_dump(&mut self, req: &ListDumpRequest) -> Result<ListDumpIter<'_>, nlspec_rt::Error> {
@@ -945,6 +1023,8 @@ pub mod schema {
             nlspec_rt::AttrInfo { ty: 5, name: "period-ms", nest: nlspec_rt::NestKind::None },
             nlspec_rt::AttrInfo { ty: 6, name: "tick", nest: nlspec_rt::NestKind::None },
             nlspec_rt::AttrInfo { ty: 7, name: "from-port", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 8, name: "served", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 9, name: "open-dumps", nest: nlspec_rt::NestKind::None },
         ],
     };
 }
