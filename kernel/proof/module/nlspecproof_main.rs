@@ -14,6 +14,16 @@
 //!   table and a family-wide policy.
 //! * A third family `nlspecproof3` with `netnsok` false: ECHO replies `VALUE` = NUM * 5, and
 //!   only in the initial network namespace (elsewhere the family does not exist).
+//! * Classic netlink: protocol unit 27 (`RAW_PROTOCOL`, initial network namespace only; group 1
+//!   open to all, group 2 `CAP_NET_ADMIN`), 4-byte fixed header:
+//!   - `RT_ECHO` (do, strict policy: `R_NUM` u32 in 1..=100 required, `R_TEXT` string of at
+//!     most 15 bytes): replies `R_NUM` * 3, the text, the header, and `R_POST` = how many echo
+//!     requests `post_doit` counted before; broadcasts `RT_EVENT` with `R_NUM` to group 1 and
+//!     to group 2. Its `pre_doit` refuses the header `ff ff ff ff`.
+//!   - `RT_LIST` (dump, liberal policy: `R_COUNT` u32 in 1..=1000, `R_NUM` the first index):
+//!     `R_COUNT` entries of 100 bytes each from `R_NUM` on; `start` sets the cursor, `done`
+//!     closes the count of open dumps that `RT_ECHO` reports as `R_OPEN`.
+//!   - `RT_ADMIN` (do, `RawPerm::Admin`, liberal: unknown attributes tolerated): an empty reply.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
@@ -21,9 +31,11 @@ use kernel::prelude::*;
 mod nlspec_support;
 
 use nlspec_support::{
-    errno, Dump, Dumped, Error, Family, FamilyDef, McGroup, McGroups, McGroupsRef, Notification,
-    Op, Operation, OpsTable, Policy, PolicyTable, RangeS, RangeU, Registration, Reply, Request,
-    SplitOp, SplitOpsTable, ValueCheck,
+    errno, AttrSlots, Dump, Dumped, Error, Family, FamilyDef, Gfp, McGroup, McGroups, McGroupsRef,
+    Notification, Op, Operation, OpsTable, Policy, PolicyRef, PolicyTable, Protocol, ProtocolDef,
+    ProtocolSpec, RangeS, RangeU, RawBroadcast, RawDump, RawOp, RawOperation, RawPerm,
+    RawRegistration, RawReply, RawRequest, Registration, Reply, Request, SplitOp, SplitOpsTable,
+    ValueCheck,
 };
 
 module! {
@@ -349,7 +361,155 @@ static BAD_RESV: Family = Family::new(FamilyDef {
     mcgrps: McGroupsRef::NONE,
 });
 
+// Classic netlink (protocol unit 27).
+const RT_ECHO: u16 = 16;
+const RT_LIST: u16 = 17;
+const RT_ADMIN: u16 = 18;
+const RT_EVENT: u16 = 19;
+const R_NUM: u16 = 1;
+const R_TEXT: u16 = 2;
+const R_COUNT: u16 = 3;
+const R_POST: u16 = 4;
+const R_OPEN: u16 = 5;
+const R_BLOB: u16 = 6;
+const RAW_HDRLEN: usize = 4;
+
+static RAW_ECHO_POLICY: PolicyTable<3> = PolicyTable::from_array([
+    Policy::unspec(),
+    Policy::u32().range(1, 100),
+    Policy::string(15),
+]);
+static RAW_LIST_POLICY: PolicyTable<4> = PolicyTable::from_array([
+    Policy::unspec(),
+    Policy::u32(),
+    Policy::unspec(),
+    Policy::u32().range(1, 1000),
+]);
+static RAW_POST_CALLS: AtomicU32 = AtomicU32::new(0);
+static RAW_OPEN_DUMPS: AtomicU32 = AtomicU32::new(0);
+
+static RAW_PROTOCOL: Protocol = Protocol::new(ProtocolDef {
+    unit: 27,
+    groups: 2,
+    admin_groups: 0b10,
+    flags: nlspec_support::proto_flags::NONROOT_RECV,
+    netns: false,
+});
+
+struct RawProto;
+impl ProtocolSpec for RawProto {
+    const PROTOCOL: &'static Protocol = &RAW_PROTOCOL;
+}
+
+struct RawEcho;
+
+#[vtable]
+impl RawOperation for RawEcho {
+    const HDRLEN: usize = RAW_HDRLEN;
+    const POLICY: Option<PolicyRef> = Some(RAW_ECHO_POLICY.as_ref());
+    type Tb = AttrSlots<3>;
+    type DumpTb = AttrSlots<1>;
+    type DumpState = ();
+
+    fn pre_doit(req: &RawRequest<'_>) -> nlspec_support::Result {
+        if req.fixed_header() == [0xff; RAW_HDRLEN] {
+            return Err(Error::EINVAL.msg(c"proof: header refused by pre_doit"));
+        }
+        Ok(())
+    }
+
+    fn doit(req: &RawRequest<'_>) -> nlspec_support::Result {
+        let num = req.require(R_NUM)?.get_uint()?;
+        let text = req.get_with(R_TEXT, |a| a.get_str())?;
+        let mut reply = RawReply::with_size(req, RT_ECHO, RAW_HDRLEN, 128)?;
+        reply.set_header(req.fixed_header());
+        reply.put_uint(R_NUM, num * 3);
+        if let Some(t) = text {
+            reply.put_str(R_TEXT, t);
+        }
+        reply.put_uint(R_POST, RAW_POST_CALLS.load(Ordering::Relaxed).into());
+        reply.put_uint(R_OPEN, RAW_OPEN_DUMPS.load(Ordering::Relaxed).into());
+        reply.send()?;
+        for group in [1, 2] {
+            let mut ev = RawBroadcast::with_size(RT_EVENT, RAW_HDRLEN, group, 16, Gfp::Kernel)?;
+            ev.put_uint(R_NUM, num);
+            ev.send(&RAW_PROTOCOL)?;
+        }
+        Ok(())
+    }
+
+    fn post_doit(_req: &RawRequest<'_>) {
+        RAW_POST_CALLS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct RawList;
+
+#[vtable]
+impl RawOperation for RawList {
+    const HDRLEN: usize = RAW_HDRLEN;
+    const DUMP_POLICY: Option<PolicyRef> = Some(RAW_LIST_POLICY.as_ref());
+    const DUMP_LIBERAL: bool = true;
+    type Tb = AttrSlots<1>;
+    type DumpTb = AttrSlots<4>;
+    type DumpState = u32;
+
+    fn start(req: &RawRequest<'_>, next: &mut u32) -> nlspec_support::Result {
+        *next = req.get_with(R_NUM, |a| a.get_uint())?.unwrap_or(0) as u32;
+        RAW_OPEN_DUMPS.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn dumpit(
+        req: &RawRequest<'_>,
+        dump: &mut RawDump<'_>,
+        next: &mut u32,
+    ) -> nlspec_support::Result<Dumped> {
+        let first = req.get_with(R_NUM, |a| a.get_uint())?.unwrap_or(0) as u32;
+        let count = req.require(R_COUNT)?.get_uint()? as u32;
+        let end = first.saturating_add(count);
+        while *next < end {
+            let i = *next;
+            if !dump.entry(RT_LIST, |w| {
+                w.set_header(&i.to_ne_bytes());
+                w.put_uint(R_NUM, i.into());
+                w.put_bytes(R_BLOB, &[0xa5; 100]);
+            })? {
+                return Ok(Dumped::More);
+            }
+            *next += 1;
+        }
+        Ok(Dumped::Done)
+    }
+
+    fn done(_next: &mut u32) {
+        RAW_OPEN_DUMPS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+struct RawAdmin;
+
+#[vtable]
+impl RawOperation for RawAdmin {
+    const HDRLEN: usize = RAW_HDRLEN;
+    const LIBERAL: bool = true;
+    type Tb = AttrSlots<1>;
+    type DumpTb = AttrSlots<1>;
+    type DumpState = ();
+
+    fn doit(req: &RawRequest<'_>) -> nlspec_support::Result {
+        RawReply::with_size(req, RT_ADMIN, RAW_HDRLEN, 0)?.send()
+    }
+}
+
+static RAW_OPS: [RawOp; 3] = [
+    RawOp::new::<RawEcho>(RT_ECHO),
+    RawOp::new::<RawList>(RT_LIST),
+    RawOp::new::<RawAdmin>(RT_ADMIN).perm(RawPerm::Admin),
+];
+
 struct NlspecProof {
+    _raw: RawRegistration,
     _reg: Registration,
     _reg2: Registration,
     _reg3: Registration,
@@ -386,12 +546,18 @@ impl kernel::Module for NlspecProof {
                 e.to_errno()
             ),
         }
+        let raw = RawRegistration::register::<RawProto>(&RAW_OPS, module)?;
+        if RawRegistration::register::<RawProto>(&RAW_OPS, module).is_ok() {
+            pr_err!("nlspecproof: double protocol registration was not refused\n");
+            return Err(EINVAL);
+        }
         pr_info!(
-            "nlspecproof: registered families {} and {}\n",
+            "nlspecproof: registered families {} and {}, protocol 27\n",
             FAMILY.id(),
             FAMILY2.id()
         );
         Ok(NlspecProof {
+            _raw: raw,
             _reg: reg,
             _reg2: reg2,
             _reg3: reg3,

@@ -100,9 +100,17 @@ struct Sock {
 
 impl Sock {
     fn open(rcvbuf: i32) -> Sock {
+        Sock::try_open_on(NETLINK_GENERIC, rcvbuf).unwrap_or_else(|e| panic!("socket: errno {e}"))
+    }
+
+    /// A socket of netlink protocol `proto`; the errno when `socket` fails.
+    fn try_open_on(proto: c_int, rcvbuf: i32) -> Result<Sock, i32> {
         // SAFETY: plain syscalls with valid pointers/lengths.
         unsafe {
-            let fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+            let fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
+            if fd < 0 {
+                return Err(errno());
+            }
             assert!(fd >= 0, "socket: errno {}", errno());
             let one: c_int = 1;
             setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one as *const _ as *const c_void, 4);
@@ -112,32 +120,43 @@ impl Sock {
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv as *const _ as *const c_void, 16);
             let sa = SockaddrNl { nl_family: AF_NETLINK as u16, nl_pad: 0, nl_pid: 0, nl_groups: 0 };
             assert!(bind(fd, &sa, 12) == 0, "bind: errno {}", errno());
-            Sock { fd, seq: 1 }
+            Ok(Sock { fd, seq: 1 })
         }
     }
 
     fn join(&self, group: u32) -> bool {
         // SAFETY: valid pointer/len.
-        unsafe {
-            setsockopt(self.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group as *const _ as *const c_void, 4) == 0
-        }
+        unsafe { setsockopt(self.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group as *const _ as *const c_void, 4) == 0 }
     }
 
     fn send_msg(&mut self, family: u16, flags: u16, cmd: u8, attrs: &[u8]) -> u32 {
+        self.send_with_header(family, flags, [cmd, 1, 0, 0], attrs)
+    }
+
+    /// A message of type `ty` whose 4-byte header is `hdr` (the genl header, or the fixed
+    /// header of the proof's classic protocol).
+    fn send_with_header(&mut self, ty: u16, flags: u16, hdr: [u8; 4], attrs: &[u8]) -> u32 {
+        self.try_send_with_header(ty, flags, hdr, attrs).unwrap_or_else(|e| panic!("send: errno {e}"))
+    }
+
+    /// [`Sock::send_with_header`], the errno when `send` fails.
+    fn try_send_with_header(&mut self, ty: u16, flags: u16, hdr: [u8; 4], attrs: &[u8]) -> Result<u32, i32> {
         self.seq += 1;
         let len = 16 + 4 + attrs.len();
         let mut m = Vec::with_capacity(len);
         m.extend_from_slice(&(len as u32).to_ne_bytes());
-        m.extend_from_slice(&family.to_ne_bytes());
+        m.extend_from_slice(&ty.to_ne_bytes());
         m.extend_from_slice(&(flags | NLM_F_REQUEST).to_ne_bytes());
         m.extend_from_slice(&self.seq.to_ne_bytes());
         m.extend_from_slice(&0u32.to_ne_bytes());
-        m.extend_from_slice(&[cmd, 1, 0, 0]);
+        m.extend_from_slice(&hdr);
         m.extend_from_slice(attrs);
         // SAFETY: valid buffer.
         let r = unsafe { send(self.fd, m.as_ptr() as *const c_void, m.len(), 0) };
-        assert!(r == m.len() as isize, "send: errno {}", errno());
-        self.seq
+        if r != m.len() as isize {
+            return Err(errno());
+        }
+        Ok(self.seq)
     }
 
     /// One datagram (= one kernel skb); None on timeout / EAGAIN.
@@ -251,12 +270,26 @@ fn parse_err(p: &[u8]) -> Outcome {
 }
 
 fn do_req(s: &mut Sock, family: u16, cmd: u8, a: &[u8]) -> Outcome {
-    let seq = s.send_msg(family, NLM_F_ACK, cmd, a);
+    do_req_with_header(s, family, [cmd, 1, 0, 0], a)
+}
+
+/// A request of type `ty` with the 4-byte header `hdr` and its ACK; the reply's attributes
+/// (after its own 4-byte header).
+fn do_req_with_header(s: &mut Sock, ty: u16, hdr: [u8; 4], a: &[u8]) -> Outcome {
+    let seq = s.send_with_header(ty, NLM_F_ACK, hdr, a);
     let mut reply = None;
     loop {
         let d = match s.recv_dgram(0) {
             Some(d) => d,
-            None => return Outcome::Err { errno: -1, msg: Some("timeout".into()), offs: None, miss_type: None, miss_nest: None },
+            None => {
+                return Outcome::Err {
+                    errno: -1,
+                    msg: Some("timeout".into()),
+                    offs: None,
+                    miss_type: None,
+                    miss_nest: None,
+                }
+            }
         };
         for m in split_msgs(&d) {
             if m.seq != seq {
@@ -371,8 +404,10 @@ fn dump_list(family: u16, buflen: usize) -> (Vec<u32>, usize, bool, bool) {
                     let a = attrs(&m.payload[4..]);
                     let i = find(&a, A_IDX).map(|v| u32_of(v)).unwrap_or(u32::MAX);
                     let v = find(&a, A_VALUE).map(|v| u32_of(v)).unwrap_or(0);
-                    let blob_ok = find(&a, A_BLOB).map(|b| b.len() == 200 && b.iter().all(|&x| x == 0xab)).unwrap_or(false);
-                    let nest_ok = find(&a, A_NEST).map(|n| find(&attrs(n), A_IDX).map(|v| u32_of(v)) == Some(i)).unwrap_or(false);
+                    let blob_ok =
+                        find(&a, A_BLOB).map(|b| b.len() == 200 && b.iter().all(|&x| x == 0xab)).unwrap_or(false);
+                    let nest_ok =
+                        find(&a, A_NEST).map(|n| find(&attrs(n), A_IDX).map(|v| u32_of(v)) == Some(i)).unwrap_or(false);
                     if v != i.wrapping_mul(i) || !blob_ok || !nest_ok {
                         good = false;
                     }
@@ -588,6 +623,251 @@ fn netnsok_cases(rep: &mut Report, s: &mut Sock, fam1: u16) {
     rep.case("netnsok-false-absent-in-new-netns", st == 0, why);
 }
 
+// The classic protocol of the proof module (unit 27, initial network namespace only).
+const PROOF_UNIT: c_int = 27;
+const RT_ECHO: u16 = 16;
+const RT_LIST: u16 = 17;
+const RT_ADMIN: u16 = 18;
+const RT_EVENT: u16 = 19;
+const R_NUM: u16 = 1;
+const R_TEXT: u16 = 2;
+const R_COUNT: u16 = 3;
+const R_POST: u16 = 4;
+const R_OPEN: u16 = 5;
+const ECONNREFUSED: i32 = 111;
+
+/// `RT_ECHO` with `num`; the reply's (R_NUM, R_POST, R_OPEN).
+fn raw_echo(s: &mut Sock, num: u32) -> Result<(u32, u32, u32), String> {
+    let mut a = Vec::new();
+    put_u32(&mut a, R_NUM, num);
+    match do_req_with_header(s, RT_ECHO, [0, 0, 0, 1], &a) {
+        Outcome::Reply(r) => {
+            let get = |t| find(&r, t).map(|v| u32_of(v)).ok_or(format!("echo reply without attribute {t}"));
+            Ok((get(R_NUM)?, get(R_POST)?, get(R_OPEN)?))
+        }
+        o => Err(describe(&o)),
+    }
+}
+
+/// Reads a `RT_LIST` dump of `count` entries from `first` on: (entry indexes, headers right,
+/// datagrams, saw DONE).
+fn raw_dump(s: &mut Sock, first: u32, count: u32, extra: &[u8]) -> (Vec<u32>, bool, usize, bool) {
+    let mut a = Vec::new();
+    put_u32(&mut a, R_NUM, first);
+    put_u32(&mut a, R_COUNT, count);
+    a.extend_from_slice(extra);
+    let seq = s.send_with_header(RT_LIST, NLM_F_DUMP, [0; 4], &a);
+    let (mut idx, mut headers, mut dgrams) = (Vec::new(), true, 0);
+    // A buffer larger than any dump skb: netlink sizes those after the socket's receive buffers.
+    while let Some(d) = s.recv_dgram(0) {
+        dgrams += 1;
+        for m in split_msgs(&d) {
+            if m.seq != seq {
+                continue;
+            }
+            match m.ty {
+                NLMSG_DONE => return (idx, headers, dgrams, true),
+                NLMSG_ERROR => return (idx, false, dgrams, false),
+                _ => {
+                    let i = find(&attrs(&m.payload[4..]), R_NUM).map(|v| u32_of(v)).unwrap_or(u32::MAX);
+                    headers &= m.payload[..4] == i.to_ne_bytes() && m.flags & NLM_F_MULTI != 0;
+                    idx.push(i);
+                }
+            }
+        }
+    }
+    (idx, headers, dgrams, false)
+}
+
+/// Polls echo until the module's count of open list dumps is `want` (a dump's `done` runs when
+/// the dump ends, or when its socket is released, possibly from a work item).
+fn raw_wait_open(s: &mut Sock, want: u32) -> Result<(), String> {
+    for _ in 0..250 {
+        let (_, _, open) = raw_echo(s, 1)?;
+        if open == want {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Err(format!("open dumps never became {want}"))
+}
+
+/// The support layer's classic netlink section, by hand: a protocol unit with three message
+/// types, strict and liberal parsing, hooks, unicast replies, a multi-skb dump, broadcasts to an
+/// open and an admin-only group, permissions, and the unit's absence outside the initial netns.
+fn classic_cases(rep: &mut Report) {
+    let mut s = match Sock::try_open_on(PROOF_UNIT, 1 << 20) {
+        Ok(s) => s,
+        Err(e) => {
+            rep.case("raw-protocol-open", false, format!("socket(AF_NETLINK, 27): errno {e}"));
+            return;
+        }
+    };
+    rep.case("raw-protocol-open", true, "protocol 27 exists".into());
+    let listener = Sock::try_open_on(PROOF_UNIT, 1 << 20).expect("second socket");
+    rep.case("raw-join-groups-as-root", listener.join(1) && listener.join(2), "groups 1 and 2".into());
+
+    let mut a = Vec::new();
+    put_u32(&mut a, R_NUM, 7);
+    put_str(&mut a, R_TEXT, "hi");
+    let o = do_req_with_header(&mut s, RT_ECHO, [1, 2, 3, 4], &a);
+    let ok = matches!(&o, Outcome::Reply(r) if find(r, R_NUM).map(|v| u32_of(v)) == Some(21)
+        && find(r, R_TEXT).map(|v| v.as_slice()) == Some(&b"hi\0"[..]));
+    rep.case("raw-echo-unicast-reply", ok, describe(&o));
+    let mut events = Vec::new();
+    while events.len() < 2 {
+        let Some(d) = listener.recv_dgram(0) else { break };
+        for m in split_msgs(&d) {
+            if m.ty == RT_EVENT {
+                events.push(find(&attrs(&m.payload[4..]), R_NUM).map(|v| u32_of(v)));
+            }
+        }
+    }
+    rep.case("raw-broadcast-both-groups", events == [Some(7), Some(7)], format!("{events:?}"));
+
+    let mut a = Vec::new();
+    put_u32(&mut a, R_NUM, 0);
+    expect_err(rep, "raw-policy-range", do_req_with_header(&mut s, RT_ECHO, [0; 4], &a), ERANGE, Some(20), None);
+    let mut a = Vec::new();
+    put_u32(&mut a, R_NUM, 3);
+    put_u32(&mut a, 9, 3);
+    expect_err(
+        rep,
+        "raw-strict-unknown-attribute",
+        do_req_with_header(&mut s, RT_ECHO, [0; 4], &a),
+        EINVAL,
+        Some(28),
+        None,
+    );
+    let o = do_req_with_header(&mut s, RT_ECHO, [0; 4], &[]);
+    let missing = matches!(&o, Outcome::Err { errno, miss_type: Some(1), .. } if *errno == EINVAL);
+    rep.case("raw-missing-attribute", missing, describe(&o));
+
+    // Hooks: pre_doit refuses the header ff ff ff ff (no doit, no post_doit); post_doit counts
+    // every other request the handler ran for, the failed one above (missing attribute) too.
+    let hooks = (|| -> Result<String, String> {
+        let (_, p0, _) = raw_echo(&mut s, 2)?;
+        let mut a = Vec::new();
+        put_u32(&mut a, R_NUM, 2);
+        match do_req_with_header(&mut s, RT_ECHO, [0xff; 4], &a) {
+            Outcome::Err { errno, msg, .. }
+                if errno == EINVAL && msg.as_deref() == Some("proof: header refused by pre_doit") => {}
+            o => return Err(format!("pre_doit: {}", describe(&o))),
+        }
+        let _ = do_req_with_header(&mut s, RT_ECHO, [0; 4], &[]);
+        let (_, p1, _) = raw_echo(&mut s, 2)?;
+        if p1 != p0 + 2 {
+            return Err(format!("post_doit count {p0} -> {p1}, want +2"));
+        }
+        Ok(format!("post_doit count {p0} -> {p1}"))
+    })();
+    rep.case("raw-pre-post-doit", hooks.is_ok(), hooks.unwrap_or_else(|e| e));
+
+    let (idx, headers, dgrams, done) = raw_dump(&mut s, 10, 1000, &[]);
+    let ok = idx == (10..1010).collect::<Vec<u32>>() && headers && done && dgrams > 2;
+    rep.case(
+        "raw-dump-start-and-entries",
+        ok,
+        format!("{} entries from {:?}, {dgrams} datagrams", idx.len(), idx.first()),
+    );
+    let closed = raw_wait_open(&mut s, 0);
+    rep.case("raw-dump-done-at-end", closed.is_ok(), format!("{closed:?}"));
+    let mut extra = Vec::new();
+    put_u32(&mut extra, 9, 1);
+    let (idx, _, _, done) = raw_dump(&mut s, 0, 3, &extra);
+    rep.case("raw-dump-liberal", idx == [0, 1, 2] && done, format!("unknown attribute ignored: {idx:?}"));
+    let abandoned = (|| -> Result<(), String> {
+        let mut d = Sock::try_open_on(PROOF_UNIT, 1 << 16).map_err(|e| format!("errno {e}"))?;
+        let mut a = Vec::new();
+        put_u32(&mut a, R_COUNT, 1000);
+        d.send_with_header(RT_LIST, NLM_F_DUMP, [0; 4], &a);
+        d.recv_dgram_len(0, 4096).ok_or("no first datagram")?;
+        raw_wait_open(&mut s, 1)?;
+        drop(d);
+        raw_wait_open(&mut s, 0)
+    })();
+    rep.case("raw-dump-done-on-close", abandoned.is_ok(), format!("{abandoned:?}"));
+
+    let o = do_req_with_header(&mut s, RT_ADMIN, [0; 4], &extra);
+    rep.case("raw-admin-as-root-liberal", matches!(o, Outcome::Reply(_)), describe(&o));
+
+    // Unprivileged: the admin type is refused, group 1 can be joined, group 2 cannot.
+    // SAFETY: fork/setuid/_exit in a single-threaded program (the threads above have ended).
+    let st = unsafe {
+        let pid = fork();
+        if pid == 0 {
+            let code = if setuid(65534) != 0 {
+                10
+            } else {
+                match Sock::try_open_on(PROOF_UNIT, 1 << 16) {
+                    Err(_) => 11,
+                    Ok(mut u) => match do_req_with_header(&mut u, RT_ADMIN, [0; 4], &[]) {
+                        Outcome::Err { errno, .. } if errno == EPERM => match (u.join(1), u.join(2)) {
+                            (true, false) => match raw_echo(&mut u, 3) {
+                                Ok((9, _, _)) => 0,
+                                _ => 4,
+                            },
+                            (false, _) => 2,
+                            (true, true) => 3,
+                        },
+                        _ => 1,
+                    },
+                }
+            };
+            _exit(code);
+        }
+        let mut st: c_int = 0;
+        waitpid(pid, &mut st, 0);
+        st
+    };
+    let why = match (st >> 8) & 0xff {
+        0 if st == 0 => "admin type EPERM, group 1 joined, group 2 refused, echo works".to_string(),
+        1 => "admin type not refused with EPERM".into(),
+        2 => "group 1 refused".into(),
+        3 => "admin-only group 2 joined".into(),
+        4 => "echo failed".into(),
+        10 => "setuid failed".into(),
+        11 => "socket failed".into(),
+        _ => format!("child status {st}"),
+    };
+    rep.case("raw-unprivileged", st == 0, why);
+
+    // The unit exists in the initial network namespace only (netns: false): a process in another
+    // one can open a socket of the protocol (netlink registers protocols globally), but there is
+    // no kernel socket to send to there.
+    // SAFETY: as above.
+    let st = unsafe {
+        let pid = fork();
+        if pid == 0 {
+            let code = if unshare(CLONE_NEWNET) != 0 {
+                10
+            } else {
+                match Sock::try_open_on(PROOF_UNIT, 1 << 16) {
+                    Err(_) => 2,
+                    Ok(mut u) => match u.try_send_with_header(RT_ECHO, NLM_F_ACK, [0; 4], &[]) {
+                        Err(e) if e == ECONNREFUSED => 0,
+                        Err(_) => 3,
+                        Ok(_) => 1,
+                    },
+                }
+            };
+            _exit(code);
+        }
+        let mut st: c_int = 0;
+        waitpid(pid, &mut st, 0);
+        st
+    };
+    let why = match (st >> 8) & 0xff {
+        0 if st == 0 => "no kernel socket in a new netns: ECONNREFUSED".to_string(),
+        1 => "a request was accepted in a new netns".into(),
+        2 => "socket failed in a new netns".into(),
+        3 => "send failed with another errno than ECONNREFUSED".into(),
+        10 => "unshare(CLONE_NEWNET) failed".into(),
+        _ => format!("child status {st}"),
+    };
+    rep.case("raw-absent-in-new-netns", st == 0, why);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() == 3 && args[1] == "hold" {
@@ -677,7 +957,14 @@ fn main() {
     let mut a = Vec::new();
     put_u32(&mut a, A_NUM, 1);
     put_u32(&mut a, A_MODE, 2);
-    expect_err(&mut rep, "policy-sparse-enum", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, Some(28), Some("MODE must be 1, 4 or 9"));
+    expect_err(
+        &mut rep,
+        "policy-sparse-enum",
+        do_req(&mut s, fam.id, C_ECHO, &a),
+        EINVAL,
+        Some(28),
+        Some("MODE must be 1, 4 or 9"),
+    );
     let mut a = Vec::new();
     put_u32(&mut a, A_NUM, 1);
     put_u32(&mut a, A_VALUE, 1);
@@ -688,7 +975,14 @@ fn main() {
     expect_err(&mut rep, "policy-unknown-attr", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, None, None);
     let mut a = Vec::new();
     put(&mut a, A_NUM, &[1, 0]);
-    expect_err(&mut rep, "policy-wrong-length", do_req(&mut s, fam.id, C_ECHO, &a), EINVAL, Some(20), Some("invalid attribute length"));
+    expect_err(
+        &mut rep,
+        "policy-wrong-length",
+        do_req(&mut s, fam.id, C_ECHO, &a),
+        EINVAL,
+        Some(20),
+        Some("invalid attribute length"),
+    );
     let mut a = Vec::new();
     put_str(&mut a, A_NAME, "x");
     let o = do_req(&mut s, fam.id, C_ECHO, &a);
@@ -728,7 +1022,8 @@ fn main() {
     put(&mut a, A_SHORT, &[1, 2, 3]);
     put(&mut a, A_LONG, &[0u8; 40]);
     let o = do_req(&mut s, fam.id, C_ECHO, &a);
-    let ok = matches!(&o, Outcome::Reply(r) if find(r, A_FLAG).is_some() && find(r, A_VALUE).map(|v| u32_of(v)) == Some(4));
+    let ok =
+        matches!(&o, Outcome::Reply(r) if find(r, A_FLAG).is_some() && find(r, A_VALUE).map(|v| u32_of(v)) == Some(4));
     rep.case("policy-all-kinds-accept", ok, describe(&o));
     // ...and each one rejecting (attribute at offset 28, right after NUM)
     let bad: Vec<(&str, u16, Vec<u8>, i32)> = vec![
@@ -779,7 +1074,11 @@ fn main() {
         put_u32(&mut a, 1, 450);
         a
     });
-    rep.case("dump-request-attrs", first == Some(450) && count == 50 && err == 0, format!("first {first:?} count {count} done errno {err}"));
+    rep.case(
+        "dump-request-attrs",
+        first == Some(450) && count == 50 && err == 0,
+        format!("first {first:?} count {count} done errno {err}"),
+    );
     let (_, count, err) = dump_raw(fam.id, &{
         let mut a = Vec::new();
         put(&mut a, 2, &[]);
@@ -803,7 +1102,14 @@ fn main() {
     // split-op pre_doit / post_doit hooks: pre refuses NUM=999 (no doit, no post), else counts
     let mut a = Vec::new();
     put_u32(&mut a, A_NUM, 999);
-    expect_err(&mut rep, "pre-doit-refuses", do_req(&mut s, fam.id, C_ADMIN, &a), EPERM, Some(20), Some("refused by pre_doit"));
+    expect_err(
+        &mut rep,
+        "pre-doit-refuses",
+        do_req(&mut s, fam.id, C_ADMIN, &a),
+        EPERM,
+        Some(20),
+        Some("refused by pre_doit"),
+    );
     let o = do_req(&mut s, fam.id, C_ADMIN, &[]);
     rep.case("pre-post-doit-ran", counts(&o) == (Some(2), Some(1)), format!("pre/post {:?}", counts(&o)));
     // SAFETY: fork/setuid/_exit in a single-threaded program.
@@ -885,6 +1191,8 @@ fn main() {
         .collect();
     let results: Vec<u32> = workers.into_iter().map(|w| w.join().unwrap_or(0)).collect();
     rep.case("concurrent-clients", results.iter().all(|&r| r == 26), format!("per thread ok {results:?} of 26"));
+
+    classic_cases(&mut rep);
 
     if rep.failed == 0 {
         println!("NLSPEC-RESULT PASS");
