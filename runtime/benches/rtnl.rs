@@ -433,6 +433,141 @@ mod rust_netlink {
 }
 
 // ---------------------------------------------------------------------------------------------
+// neli 0.7: its synchronous socket and its rtnl types (`Ifinfomsg`, `Rtmsg` with attribute
+// buffers), decoded message by message.
+
+mod neli_impl {
+    use super::{link_ck, route_ck, Dump};
+    use neli::consts::nl::NlmF;
+    use neli::consts::rtnl::{Ifla, RtAddrFamily, RtScope, RtTable, Rta, Rtm, Rtn, Rtprot};
+    use neli::consts::socket::NlFamily;
+    use neli::nl::{NlPayload, Nlmsghdr, NlmsghdrBuilder};
+    use neli::rtnl::{Ifinfomsg, IfinfomsgBuilder, Rtmsg, RtmsgBuilder};
+    use neli::socket::synchronous::NlSocketHandle;
+    use neli::utils::Groups;
+    use neli::{FromBytes, Size, ToBytes};
+    use std::io::Cursor;
+
+    fn link_of(l: &Ifinfomsg) -> u64 {
+        let h = l.rtattrs().get_attr_handle();
+        let mtu = h.get_attr_payload_as::<u32>(Ifla::Mtu).unwrap_or(0);
+        let name = h.get_attr_payload_as_with_len_borrowed::<&[u8]>(Ifla::Ifname).map_or(0, |n| n.len() - 1);
+        link_ck(*l.ifi_index(), mtu, name)
+    }
+
+    fn route_of(r: &Rtmsg) -> u64 {
+        let h = r.rtattrs().get_attr_handle();
+        let table = h.get_attr_payload_as::<u32>(Rta::Table).unwrap_or(u8::from(*r.rtm_table()) as u32);
+        let oif = h.get_attr_payload_as::<u32>(Rta::Oif).unwrap_or(0);
+        let dst = h.get_attr_payload_as_with_len_borrowed::<&[u8]>(Rta::Dst).unwrap_or(&[]);
+        route_ck(table, oif, dst, *r.rtm_dst_len())
+    }
+
+    /// The data messages of one datagram: (sum, messages, DONE seen).
+    fn decode_datagram<P>(d: &[u8], f: fn(&P) -> u64) -> (u64, u64, bool)
+    where
+        P: Size + for<'a> neli::FromBytesWithInput<Input = usize>,
+    {
+        let (mut sum, mut msgs) = (0, 0);
+        let mut c = Cursor::new(d);
+        while (c.position() as usize) < d.len() {
+            let m = Nlmsghdr::<Rtm, P>::from_bytes(&mut c).unwrap();
+            match m.nl_payload() {
+                NlPayload::Payload(p) => {
+                    sum += f(p);
+                    msgs += 1;
+                }
+                NlPayload::Err(e) => panic!("kernel error {e:?}"),
+                _ => return (sum, msgs, true),
+            }
+        }
+        (sum, msgs, false)
+    }
+
+    fn decode<P>(cap: &[Vec<u8>], f: fn(&P) -> u64) -> Dump
+    where
+        P: Size + for<'a> neli::FromBytesWithInput<Input = usize>,
+    {
+        let (mut sum, mut msgs) = (0, 0);
+        for d in cap {
+            let (s, m, done) = decode_datagram(d, f);
+            sum += s;
+            msgs += m;
+            if done {
+                break;
+            }
+        }
+        (sum, msgs)
+    }
+
+    pub fn decode_links(cap: &[Vec<u8>]) -> Dump {
+        decode(cap, link_of)
+    }
+
+    pub fn decode_routes(cap: &[Vec<u8>]) -> Dump {
+        decode(cap, route_of)
+    }
+
+    pub struct Sock(NlSocketHandle, u32);
+
+    impl Sock {
+        pub fn new() -> Self {
+            Sock(NlSocketHandle::connect(NlFamily::Route, None, Groups::empty()).unwrap(), 0)
+        }
+
+        fn dump<Q, P>(&mut self, ty: Rtm, req: Q, f: fn(&P) -> u64) -> Dump
+        where
+            Q: Size + ToBytes + std::fmt::Debug,
+            P: Size + for<'a> neli::FromBytesWithInput<Input = usize> + std::fmt::Debug,
+        {
+            self.1 = self.1.wrapping_add(1);
+            let msg = NlmsghdrBuilder::default()
+                .nl_type(ty)
+                .nl_flags(NlmF::REQUEST | NlmF::DUMP)
+                .nl_seq(self.1)
+                .nl_payload(NlPayload::Payload(req))
+                .build()
+                .unwrap();
+            self.0.send(&msg).unwrap();
+            let (mut sum, mut msgs) = (0, 0);
+            loop {
+                let (it, _) = self.0.recv::<Rtm, P>().unwrap();
+                for m in it {
+                    match m.unwrap().nl_payload() {
+                        NlPayload::Payload(p) => {
+                            sum += f(p);
+                            msgs += 1;
+                        }
+                        NlPayload::Err(e) => panic!("kernel error {e:?}"),
+                        _ => return (sum, msgs),
+                    }
+                }
+            }
+        }
+
+        pub fn links(&mut self) -> Dump {
+            let req = IfinfomsgBuilder::default().ifi_family(RtAddrFamily::Unspecified).build().unwrap();
+            self.dump(Rtm::Getlink, req, link_of)
+        }
+
+        pub fn routes(&mut self) -> Dump {
+            let req = RtmsgBuilder::default()
+                .rtm_family(RtAddrFamily::Inet)
+                .rtm_dst_len(0)
+                .rtm_src_len(0)
+                .rtm_tos(0)
+                .rtm_table(RtTable::Unspec)
+                .rtm_protocol(Rtprot::Unspec)
+                .rtm_scope(RtScope::Universe)
+                .rtm_type(Rtn::Unspec)
+                .build()
+                .unwrap();
+            self.dump(Rtm::Getroute, req, route_of)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /// Fill this (fresh) namespace: `LINKS` ifb links (the host kernel may lack dummy), the first
 /// one up with 10.0.0.1/8, and `ROUTES` /24 routes through it.
@@ -484,16 +619,19 @@ fn main() {
     let mut lc = link::Client::new().unwrap();
     let mut rc = route::Client::new().unwrap();
     let mut rn = rust_netlink::Sock::new();
+    let mut ne = neli_impl::Sock::new();
 
     // Same work: the checksums agree, and the dumps have the sizes the namespace was filled to.
     let fl = floor_links(&mut floor);
     assert_eq!(fl.1, LINKS as u64 + 1, "links (with lo)");
     assert_eq!(nlspec_links(&mut lc), fl);
     assert_eq!(rn.links(), fl);
+    assert_eq!(ne.links(), fl);
     let fr = floor_routes(&mut floor);
     assert!(fr.1 >= ROUTES as u64, "{} routes", fr.1);
     assert_eq!(nlspec_routes(&mut rc), fr);
     assert_eq!(rn.routes(), fr);
+    assert_eq!(ne.routes(), fr);
     eprintln!("namespace: {} links, {} IPv4 routes (all tables)", fl.1, fr.1);
 
     // Decode only: one dump of each captured, then decoded from memory by all three; the
@@ -505,22 +643,28 @@ fn main() {
     assert_eq!(hand_decode(&lcap, hand_link), fl);
     assert_eq!(nlspec_decode_links(&lcap), fl);
     assert_eq!(rust_netlink::decode_links(&lcap), fl);
+    assert_eq!(neli_impl::decode_links(&lcap), fl);
     assert_eq!(hand_decode(&rcap, hand_route), fr);
     assert_eq!(nlspec_decode_routes(&rcap), fr);
     assert_eq!(rust_netlink::decode_routes(&rcap), fr);
+    assert_eq!(neli_impl::decode_routes(&rcap), fr);
 
     allocs_per_msg("link dump: libc floor", || floor_links(&mut floor));
     allocs_per_msg("link dump: nlspec rt-link", || nlspec_links(&mut lc));
     allocs_per_msg("link dump: rust-netlink", || rn.links());
+    allocs_per_msg("link dump: neli", || ne.links());
     allocs_per_msg("route dump: libc floor", || floor_routes(&mut floor));
     allocs_per_msg("route dump: nlspec rt-route", || nlspec_routes(&mut rc));
     allocs_per_msg("route dump: rust-netlink", || rn.routes());
+    allocs_per_msg("route dump: neli", || ne.routes());
     allocs_per_msg("link decode: hand walk", || hand_decode(&lcap, hand_link));
     allocs_per_msg("link decode: nlspec rt-link", || nlspec_decode_links(&lcap));
     allocs_per_msg("link decode: rust-netlink", || rust_netlink::decode_links(&lcap));
+    allocs_per_msg("link decode: neli", || neli_impl::decode_links(&lcap));
     allocs_per_msg("route decode: hand walk", || hand_decode(&rcap, hand_route));
     allocs_per_msg("route decode: nlspec rt-route", || nlspec_decode_routes(&rcap));
     allocs_per_msg("route decode: rust-netlink", || rust_netlink::decode_routes(&rcap));
+    allocs_per_msg("route decode: neli", || neli_impl::decode_routes(&rcap));
 
     let mut c = Criterion::default().configure_from_args().sample_size(20).measurement_time(Duration::from_secs(5));
     {
@@ -529,6 +673,7 @@ fn main() {
         g.bench_function("libc floor", |b| b.iter(|| black_box(floor_links(&mut floor))));
         g.bench_function("nlspec rt-link", |b| b.iter(|| black_box(nlspec_links(&mut lc))));
         g.bench_function("rust-netlink", |b| b.iter(|| black_box(rn.links())));
+        g.bench_function("neli", |b| b.iter(|| black_box(ne.links())));
         g.finish();
     }
     {
@@ -537,6 +682,7 @@ fn main() {
         g.bench_function("libc floor", |b| b.iter(|| black_box(floor_routes(&mut floor))));
         g.bench_function("nlspec rt-route", |b| b.iter(|| black_box(nlspec_routes(&mut rc))));
         g.bench_function("rust-netlink", |b| b.iter(|| black_box(rn.routes())));
+        g.bench_function("neli", |b| b.iter(|| black_box(ne.routes())));
         g.finish();
     }
     {
@@ -545,6 +691,7 @@ fn main() {
         g.bench_function("hand walk", |b| b.iter(|| black_box(hand_decode(&lcap, hand_link))));
         g.bench_function("nlspec rt-link", |b| b.iter(|| black_box(nlspec_decode_links(&lcap))));
         g.bench_function("rust-netlink", |b| b.iter(|| black_box(rust_netlink::decode_links(&lcap))));
+        g.bench_function("neli", |b| b.iter(|| black_box(neli_impl::decode_links(&lcap))));
         g.finish();
     }
     {
@@ -553,6 +700,7 @@ fn main() {
         g.bench_function("hand walk", |b| b.iter(|| black_box(hand_decode(&rcap, hand_route))));
         g.bench_function("nlspec rt-route", |b| b.iter(|| black_box(nlspec_decode_routes(&rcap))));
         g.bench_function("rust-netlink", |b| b.iter(|| black_box(rust_netlink::decode_routes(&rcap))));
+        g.bench_function("neli", |b| b.iter(|| black_box(neli_impl::decode_routes(&rcap))));
         g.finish();
     }
     c.final_summary();
