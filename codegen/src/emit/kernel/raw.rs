@@ -233,7 +233,9 @@ fn protocol(f: &Family, opts: &KernelOptions) -> TokenStream {
     let where_ = if netns {
         "It exists in every network namespace (pernet operations)."
     } else {
-        "It exists in the initial network namespace only."
+        "Its kernel socket exists in the initial network namespace only: netlink registers the \
+         protocol number for every namespace, so a process elsewhere can open a socket of it, but its \
+         requests find no kernel socket (`ECONNREFUSED`)."
     };
     let wd = doc_str(where_);
     quote! {
