@@ -17,7 +17,7 @@ pub mod kernel;
 
 use std::path::{Path, PathBuf};
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, TokenStream, TokenTree};
 
 /// One output file: path relative to the output directory, and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,15 +39,125 @@ pub fn format_file(tokens: TokenStream) -> Result<String, String> {
     Ok(prettyplease::unparse(&file))
 }
 
-/// Format Rust tokens as a file with prettyplease after replacing, in their text, each
-/// `(long, short)` path of `table` (prelude paths spelled out in full while generating).
+/// Format Rust tokens as a file with prettyplease after replacing each `(long, short)` path of
+/// `table` (prelude paths spelled out in full while generating; both sides written as tokens
+/// separated by spaces, `::` as one token).
+///
+/// The replacement works on the tokens, not on their printed text, and the tokens go to syn
+/// as they are: printing a large file and lexing it again used to be most of a generator run.
 pub(crate) fn format_shortened(tokens: TokenStream, table: &[(&str, &str)]) -> Result<String, String> {
-    let mut text = tokens.to_string();
-    for (long, short) in table {
-        text = text.replace(long, short);
-    }
-    let file: syn::File = syn::parse_str(&text).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let rules = Shortener::new(table);
+    let file: syn::File =
+        syn::parse2(rules.apply(tokens)).map_err(|e| format!("generated code does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
+}
+
+/// Format a file made of `parts` (each a sequence of items; only the first may carry inner
+/// attributes), the parts built and formatted on up to `available_parallelism` threads and
+/// joined in order. Gives the same text as [`format_shortened`] on the parts' concatenation:
+/// prettyplease lays out each top-level item on its own and puts no blank line between items.
+pub(crate) fn format_parts_shortened<F>(parts: &[F], table: &[(&str, &str)]) -> Result<String, String>
+where
+    F: Fn() -> TokenStream + Sync,
+{
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(parts.len()).max(1);
+    if threads == 1 {
+        let mut all = TokenStream::new();
+        for p in parts {
+            all.extend(p());
+        }
+        return format_shortened(all, table);
+    }
+    // Token streams are not `Send`: each thread builds, parses and prints its own parts.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<std::sync::Mutex<Option<Result<String, String>>>> =
+        parts.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(part) = parts.get(i) else { break };
+                let text = format_shortened(part(), table);
+                *done[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
+            });
+        }
+    });
+    let mut out = String::new();
+    for slot in done {
+        let text = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+        out.push_str(&text.ok_or("a formatting thread stopped early")??);
+    }
+    Ok(out)
+}
+
+/// The `(long, short)` table of [`format_shortened`] as token sequences.
+struct Shortener {
+    rules: Vec<(Vec<Atom>, TokenStream)>,
+}
+
+/// One token of a pattern: punctuation by character, an identifier by name.
+enum Atom {
+    Punct(char),
+    Ident(String),
+}
+
+impl Atom {
+    fn matches(&self, t: &TokenTree) -> bool {
+        match (self, t) {
+            (Atom::Punct(c), TokenTree::Punct(p)) => p.as_char() == *c,
+            (Atom::Ident(s), TokenTree::Ident(i)) => i == s,
+            _ => false,
+        }
+    }
+}
+
+impl Shortener {
+    fn new(table: &[(&str, &str)]) -> Self {
+        let tokens = |s: &str| -> TokenStream { s.parse().unwrap_or_else(|e| panic!("shortening table `{s}`: {e}")) };
+        let rules = table
+            .iter()
+            .map(|(long, short)| {
+                let long = tokens(long)
+                    .into_iter()
+                    .map(|t| match t {
+                        TokenTree::Punct(p) => Atom::Punct(p.as_char()),
+                        TokenTree::Ident(i) => Atom::Ident(i.to_string()),
+                        _ => panic!("shortening table: punctuation and identifiers only in `{long}`"),
+                    })
+                    .collect();
+                (long, tokens(short))
+            })
+            .collect();
+        Shortener { rules }
+    }
+
+    /// `ts` with every pattern replaced, at each position the first rule of the table that
+    /// matches there, inside groups too.
+    fn apply(&self, ts: TokenStream) -> TokenStream {
+        let toks: Vec<TokenTree> = ts.into_iter().collect();
+        let mut out = Vec::with_capacity(toks.len());
+        let mut i = 0;
+        'next: while i < toks.len() {
+            for (long, short) in &self.rules {
+                let hit = toks.len() - i >= long.len() && long.iter().zip(&toks[i..]).all(|(a, t)| a.matches(t));
+                if hit {
+                    out.extend(short.clone());
+                    i += long.len();
+                    continue 'next;
+                }
+            }
+            match &toks[i] {
+                TokenTree::Group(g) => {
+                    let mut ng = Group::new(g.delimiter(), self.apply(g.stream()));
+                    ng.set_span(g.span());
+                    out.push(TokenTree::Group(ng));
+                }
+                t => out.push(t.clone()),
+            }
+            i += 1;
+        }
+        out.into_iter().collect()
+    }
 }
 
 /// Write `files` under `dir` (creating directories), leaving files whose contents are already
@@ -76,4 +186,67 @@ pub fn drifted(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
         .filter(|f| std::fs::read(dir.join(&f.path)).ok().as_deref() != Some(f.contents.as_bytes()))
         .map(|f| dir.join(&f.path))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    const TABLE: &[(&str, &str)] =
+        &[(":: core :: option :: Option :: ", ""), (":: core :: option :: Option", "Option"), (":: std ::", "std ::")];
+
+    #[test]
+    fn paths_are_shortened_inside_groups_and_in_table_order() {
+        let ts = quote! {
+            fn f(x: ::core::option::Option<u8>) -> ::std::vec::Vec<u8> {
+                match x { ::core::option::Option::Some(v) => vec![v], ::core::option::Option::None => { [::std::string::String::new()]; vec![] } }
+            }
+        };
+        let got = format_shortened(ts, TABLE).unwrap();
+        assert!(got.contains("fn f(x: Option<u8>) -> std::vec::Vec<u8>"), "{got}");
+        assert!(got.contains("Some(v) => vec![v]"), "{got}");
+        assert!(got.contains("[std::string::String::new()];"), "{got}");
+        assert!(!got.contains("core"), "{got}");
+        // a name that only ends like a pattern's first word is left alone
+        let got = format_shortened(
+            quote!(
+                type T = my_std::X;
+            ),
+            &[("std ::", "")],
+        )
+        .unwrap();
+        assert_eq!(got, "type T = my_std::X;\n");
+    }
+
+    #[test]
+    fn parts_format_like_their_concatenation() {
+        let parts: Vec<Box<dyn Fn() -> TokenStream + Sync>> = vec![
+            Box::new(|| {
+                quote!(#![doc = "crate"] /// one
+            pub const A: u8 = 1;)
+            }),
+            Box::new(|| quote!(impl X { fn y(&self) -> ::core::option::Option<u8> { None } })),
+            Box::new(|| quote!()),
+            Box::new(|| {
+                quote!(
+                    pub mod m {
+                        pub struct S;
+                    }
+                    pub fn z() {}
+                )
+            }),
+        ];
+        let whole = format_shortened(parts.iter().flat_map(|p| p()).collect(), TABLE).unwrap();
+        assert_eq!(format_parts_shortened(&parts, TABLE).unwrap(), whole);
+        let bad: Vec<Box<dyn Fn() -> TokenStream + Sync>> = vec![
+            Box::new(|| quote!(fn)),
+            Box::new(|| {
+                quote!(
+                    fn g() {}
+                )
+            }),
+        ];
+        assert!(format_parts_shortened(&bad, TABLE).unwrap_err().contains("does not parse"));
+    }
 }
