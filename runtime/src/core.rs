@@ -295,6 +295,9 @@ pub(crate) struct Core {
     /// set below [`DEFAULT_RX_BUFFER`]: the kernel sizes dump datagrams after the receive length
     /// it sees, which the spill space would inflate). Otherwise one `recvmsg` per datagram.
     pub peek: bool,
+    /// The socket has joined a multicast group (ever): its datagrams may be multicast, so
+    /// receives ask for `NETLINK_PKTINFO` (a `recvmsg`); until then a cheaper `recvfrom`.
+    pub multicast: bool,
     /// A dump the caller abandoned: drain it before the next request.
     pub drain: Option<u32>,
     /// Whether a dump message flagged `NLM_F_DUMP_INTR` ends the dump with
@@ -341,6 +344,7 @@ impl Core {
             spare: Vec::new(),
             grow: true,
             peek: false,
+            multicast: false,
             drain: None,
             dump_intr_fatal: true,
             dump_retry: DumpRetry::Fail,

@@ -22,17 +22,19 @@
 //! The syscall layer is `libc`, used directly in one small module (`sys`) where every `unsafe`
 //! block has its safety argument (the only other `unsafe` is registering the fd with tokio):
 //! the runtime needs `NETLINK_EXT_ACK`, `NETLINK_CAP_ACK`, `NETLINK_GET_STRICT_CHK`,
-//! `NETLINK_PKTINFO`, `NETLINK_ADD/DROP_MEMBERSHIP`, a scattering `recvmsg`,
+//! `NETLINK_PKTINFO`, `NETLINK_ADD/DROP_MEMBERSHIP`, a scattering `recvmsg`, `recvfrom`,
 //! `MSG_PEEK | MSG_TRUNC`, a `MAP_NORESERVE` mapping and a raw fd for tokio's `AsyncFd`; `libc`
 //! provides all of them with the kernel's exact values, where the wrapper crates cover only a
 //! subset.
 //!
 //! Replies and dump messages are views of the socket's receive buffer: decoding allocates
 //! nothing per message. Receive buffers start at 32 KiB ([`DEFAULT_RX_BUFFER`], the kernel's
-//! largest ordinary dump datagram) and grow to fit any datagram without costing a syscall: a
-//! datagram is received with one `recvmsg` that scatters what does not fit into spill space
-//! (address space reserved per thread, [`SPILL_SIZE`]), so a do is 1 send + 2 receives (reply,
-//! ACK) and a dump 1 send + 1 receive per datagram. A datagram that still gets cut is reported as
+//! largest ordinary dump datagram) and grow to fit any datagram without costing a syscall,
+//! through spill space (address space reserved per thread, [`SPILL_SIZE`]): a socket in no
+//! multicast group receives each datagram with one `recvfrom` into the spill space and copies
+//! it to its buffer; a subscribed socket uses one `recvmsg` (for `NETLINK_PKTINFO`) that
+//! scatters what does not fit its buffer into the spill space. So a do is 1 send + 2 receives
+//! (reply, ACK) and a dump 1 send + 1 receive per datagram. A datagram that still gets cut is reported as
 //! [`Error::Truncated`], never silently lost.
 //!
 //! Resource bounds, each with a typed outcome: a dump (or `request_all`) can be bounded in

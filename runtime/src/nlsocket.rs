@@ -21,18 +21,42 @@ thread_local! {
     static SPILL: RefCell<Option<Option<sys::Spill>>> = const { RefCell::new(None) };
 }
 
-/// Receive one datagram into `slot` of `core` (`dontwait`: without blocking), whole: with one
-/// `recvmsg` whose second buffer is this thread's spill space (what overflows the slot's
-/// buffer is appended to it from there), or, for a small growing buffer ([`Core::peek`]) or
-/// without spill space, after peeking at its size (`MSG_PEEK | MSG_TRUNC`) to grow the buffer.
-/// Without growth, one plain `recvmsg`: a larger datagram is reported truncated.
+/// Receive one datagram into `slot` of `core` (`dontwait`: without blocking), whole, with one
+/// syscall and this thread's spill space (address space reserved for the largest datagram):
+///
+/// - a socket in no multicast group (every datagram unicast): one `recvfrom` into the spill
+///   space, the datagram then copied to the slot's buffer (grown if it must);
+/// - a socket in a group: one `recvmsg` (to read `NETLINK_PKTINFO`, which tells a multicast
+///   from a unicast datagram) whose second buffer is the spill space; what overflows the
+///   slot's buffer is appended to it from there.
+///
+/// For a small growing buffer ([`Core::peek`]) or without spill space, the datagram's size is
+/// peeked at first (`MSG_PEEK | MSG_TRUNC`) to grow the buffer. Without growth, one plain
+/// `recvmsg`: a larger datagram is reported truncated.
 /// I/O errors come back as they are (`WouldBlock` for the tokio driver).
 pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> io::Result<RecvInfo> {
     if core.grow && !core.peek {
+        let multicast = core.multicast;
         let r = SPILL.with(|cell| {
             let mut cell = cell.borrow_mut();
             let spill = cell.get_or_insert_with(|| sys::Spill::map(SPILL_SIZE).ok()).as_mut()?;
             let buf = core.buf_mut(slot);
+            if !multicast {
+                let r = sys::recv_from(raw, spill.as_mut_slice(), dontwait);
+                if let Ok(info) = &r {
+                    let n = info.len;
+                    if n > buf.len() {
+                        buf.resize(n, 0);
+                    }
+                    buf[..n].copy_from_slice(&spill.as_mut_slice()[..n]);
+                    // The first pages stay mapped in for the next datagram; a rare large one
+                    // gives the rest back.
+                    if n > KEEP_SPILL {
+                        spill.release_range(KEEP_SPILL, n);
+                    }
+                }
+                return Some(r);
+            }
             Some(sys::recv(raw, buf, Some(spill.as_mut_slice()), dontwait).inspect(|info| {
                 let have = buf.len();
                 if info.len > have {
@@ -52,6 +76,10 @@ pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -
     }
     sys::recv(raw, core.buf_mut(slot), None, dontwait)
 }
+
+/// Bytes at the start of the spill space that stay mapped in after a receive into it (the
+/// largest dump datagram the kernel builds, see [`crate::DEFAULT_RX_BUFFER`]).
+const KEEP_SPILL: usize = crate::DEFAULT_RX_BUFFER;
 
 /// Receive one datagram into `slot` of `core` now (see [`recv_io`]) and classify it.
 pub(crate) fn recv_datagram(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> Result<Class, Error> {
@@ -345,6 +373,7 @@ impl NlSocket {
 
     /// Join a multicast group by id (`NETLINK_ADD_MEMBERSHIP`).
     pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        self.core.multicast = true;
         Ok(sys::set_membership(self.fd.as_raw_fd(), group, true)?)
     }
 

@@ -262,6 +262,7 @@ impl AsyncNlSocket {
 
     /// Join a multicast group by id (`NETLINK_ADD_MEMBERSHIP`).
     pub fn subscribe_id(&mut self, group: u32) -> Result<(), Error> {
+        self.core.multicast = true;
         Ok(sys::set_membership(self.fd.get_ref().as_raw_fd(), group, true)?)
     }
 
