@@ -112,3 +112,27 @@ fn netnsok_option_and_group_permission_reach_the_family() {
     assert!(on.contains(r#"nl::McGroup::new(c"audit").cap_net_admin()"#), "audit group without its flag");
     assert!(on.contains(r#"nl::McGroup::new(c"changes"),"#), "changes group with a flag");
 }
+
+/// `kernel-family: sock-priv`: the handler trait names the per-socket state type, registration
+/// hands it to the kernel, and the skeleton compiles with `()` (checked for netdev by the
+/// kmod corpus). Without it, no such item.
+#[test]
+fn sock_priv_is_a_handler_type() {
+    let text = std::fs::read_to_string(root().join("specs/nlkv.yaml")).unwrap();
+    assert!(!text.contains("kernel-family"));
+    let with = format!("{text}\nkernel-family:\n  sock-priv: struct nlkv_sock\n");
+    let fam = nlspec_codegen::resolve_str("nlkv.yaml", &with).unwrap_or_else(|e| panic!("{e}"));
+    let files = generate(&fam, &KernelOptions::default()).unwrap();
+    let genl = &files.iter().find(|f| f.path == Path::new("nlkv_genl.rs")).unwrap().contents;
+    assert!(genl.contains("/// Per-socket state (`sock-priv: struct nlkv_sock` in the spec)"), "{genl}");
+    assert!(genl.contains("type SockPriv: Default + Sync + 'static;"));
+    assert!(genl.contains("Some(nl::SockPrivDef::of::<H::SockPriv>())"));
+    let main = &files.iter().find(|f| f.path == Path::new("nlkv_main.rs")).unwrap().contents;
+    assert!(main.contains("type SockPriv = ();"), "{main}");
+
+    let plain = gen("nlkv.yaml");
+    assert!(!plain[0].contents.contains("SockPriv"));
+    assert!(plain[0]
+        .contents
+        .contains("nl::Registration::register_with(&FAMILY, Ops::<H>::TABLE.as_ref(), None, module)"));
+}

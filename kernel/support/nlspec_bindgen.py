@@ -74,6 +74,8 @@ FUNCTIONS = [
     # kernel-initiated sends into a chosen namespace / to a stored port (static inline)
     "genlmsg_multicast_netns", "nlspec_get_net", "nlspec_put_net",
     "nlspec_rcu_read_lock", "nlspec_rcu_read_unlock",
+    # per-socket private memory (static inline)
+    "nlspec_skb_sender_sk", "nlspec_genl_sk_priv",
 ]
 TYPES = [
     "genl_family", "genl_ops", "genl_split_ops", "genl_small_ops", "genl_info",

@@ -830,14 +830,17 @@ pub struct Request<'a> {
     info: *const b::genl_info,
     attrs: *const *mut b::nlattr,
     n_attrs: usize,
+    /// The socket the request came from (`NETLINK_CB(skb).sk`), or null if unknown.
+    sk: *mut b::sock,
     _p: PhantomData<&'a b::genl_info>,
 }
 
 impl<'a> Request<'a> {
     /// # Safety
     /// `info` is the genl_info of a request being handled, valid for `'a`, whose `attrs` array
-    /// (if non-null) has `maxattr + 1` entries.
-    unsafe fn from_info(info: *const b::genl_info, maxattr: u32) -> Self {
+    /// (if non-null) has `maxattr + 1` entries; `sk` is null or the socket that sent the
+    /// request, alive for `'a` (its owner is in a send or receive call on it).
+    unsafe fn from_info(info: *const b::genl_info, maxattr: u32, sk: *mut b::sock) -> Self {
         // SAFETY: info is valid per the contract.
         let attrs = unsafe { (*info).attrs } as *const *mut b::nlattr;
         let n_attrs = if attrs.is_null() {
@@ -849,6 +852,7 @@ impl<'a> Request<'a> {
             info,
             attrs,
             n_attrs,
+            sk,
             _p: PhantomData,
         }
     }
@@ -922,6 +926,38 @@ impl<'a> Request<'a> {
     pub fn seq(&self) -> u32 {
         // SAFETY: info valid for 'a.
         unsafe { (*self.info).snd_seq }
+    }
+
+    /// The requesting socket's private state for this family (`sock-priv`, kernel 6.9+): made
+    /// with `T::default()` on the socket's first request that asks for it, shared by every
+    /// later request on that socket, dropped when the socket closes or the family is
+    /// unregistered. Requests on one socket can run at once (parallel ops, several threads),
+    /// hence `&T` and `T: Sync`: mutate through atomics or a lock.
+    ///
+    /// `EINVAL` if the family was registered without per-socket state of type `T` (see
+    /// [`Registration::register_with`]); `ENOMEM` if it cannot be allocated.
+    pub fn sock_priv<T: Default + Sync + 'static>(&self) -> Result<&'a T> {
+        // SAFETY: info and its family are valid for 'a.
+        let raw = unsafe { (*self.info).family };
+        // SAFETY: the support layer's trampolines are installed only in families registered
+        // through `Registration`, whose genl_family is the `raw` field of a `Family` static.
+        let family = unsafe { Family::from_raw(raw) };
+        if !family.sock_priv_is::<T>() {
+            return Err(Error::EINVAL.msg(c"family has no per-socket state of this type"));
+        }
+        let mut out: *mut c_void = ptr::null_mut();
+        // SAFETY: the family is registered (a request of it is being handled) with
+        // sock_priv_size/init/destroy of `T`, so the kernel made its sock_privs xarray; `sk` is
+        // null (refused by the helper) or the live requesting socket.
+        let r = unsafe { b::nlspec_genl_sk_priv(raw.cast_mut(), self.sk, &mut out) };
+        if r != 0 {
+            return Err(Error::new(-r));
+        }
+        // SAFETY: `out` is this socket's private memory, initialised by `sock_priv_init::<T>`
+        // (size and alignment of `T` checked by `SockPrivDef::of`); the kernel frees it only
+        // when the socket closes or the family is unregistered, neither of which can happen
+        // while this request ('a) is handled; it is only ever accessed as a shared `&T`.
+        Ok(unsafe { &*out.cast::<T>() })
     }
     /// The family's fixed header (`hdrsize` bytes after the genl header; empty if none).
     pub fn fixed_header(&self) -> &'a [u8] {
@@ -1289,6 +1325,8 @@ pub enum Dumped {
 pub struct Dump<'a> {
     skb: *mut b::sk_buff,
     info: *const b::genl_dumpit_info,
+    /// The socket the dump runs for (the dump request's sender).
+    sk: *mut b::sock,
     written: u32,
     _p: PhantomData<&'a b::netlink_callback>,
 }
@@ -1298,7 +1336,14 @@ impl<'a> Dump<'a> {
     pub fn request(&self) -> Request<'a> {
         // SAFETY: info is the genl_dumpit_info genetlink allocated for this dump (cb->data),
         // alive until the dump ends; info.attrs has op.maxattr + 1 entries.
-        unsafe { Request::from_info(ptr::addr_of!((*self.info).info), (*self.info).op.maxattr) }
+        // The socket is in a send or receive call that runs this dump.
+        unsafe {
+            Request::from_info(
+                ptr::addr_of!((*self.info).info),
+                (*self.info).op.maxattr,
+                self.sk,
+            )
+        }
     }
 
     /// Messages written in this call so far.
@@ -1415,18 +1460,18 @@ pub trait Operation {
 }
 
 unsafe extern "C" fn doit_trampoline<T: Operation>(
-    _skb: *mut b::sk_buff,
+    skb: *mut b::sk_buff,
     info: *mut b::genl_info,
 ) -> c_int {
-    // SAFETY: genetlink calls doit with the request's genl_info. Its attrs array was sized by
-    // the op's maxattr: T::POLICY's when the op has one (tables take the policy from T), else
-    // the family's.
+    // SAFETY: genetlink calls doit with the request's skb and genl_info. Its attrs array was
+    // sized by the op's maxattr: T::POLICY's when the op has one (tables take the policy from
+    // T), else the family's. The skb's sender socket is in its sendmsg call.
     let req = unsafe {
         let maxattr = match T::POLICY {
             Some(p) => p.maxattr,
             None => (*(*info).family).maxattr,
         };
-        Request::from_info(info, maxattr)
+        Request::from_info(info, maxattr, b::nlspec_skb_sender_sk(skb))
     };
     match T::doit(&req) {
         Ok(()) => 0,
@@ -1437,12 +1482,12 @@ unsafe extern "C" fn doit_trampoline<T: Operation>(
 
 unsafe extern "C" fn pre_doit_trampoline<T: Operation>(
     ops: *const b::genl_split_ops,
-    _skb: *mut b::sk_buff,
+    skb: *mut b::sk_buff,
     info: *mut b::genl_info,
 ) -> c_int {
-    // SAFETY: genetlink passes the split op being run and the request's info; the attrs array
-    // has ops->maxattr + 1 entries.
-    let req = unsafe { Request::from_info(info, (*ops).maxattr) };
+    // SAFETY: genetlink passes the split op being run, the request's skb (its sender socket in
+    // its sendmsg call) and info; the attrs array has ops->maxattr + 1 entries.
+    let req = unsafe { Request::from_info(info, (*ops).maxattr, b::nlspec_skb_sender_sk(skb)) };
     match T::pre_doit(&req) {
         Ok(()) => 0,
         // SAFETY: the request's extack (or null).
@@ -1452,11 +1497,11 @@ unsafe extern "C" fn pre_doit_trampoline<T: Operation>(
 
 unsafe extern "C" fn post_doit_trampoline<T: Operation>(
     ops: *const b::genl_split_ops,
-    _skb: *mut b::sk_buff,
+    skb: *mut b::sk_buff,
     info: *mut b::genl_info,
 ) {
     // SAFETY: as in pre_doit_trampoline.
-    let req = unsafe { Request::from_info(info, (*ops).maxattr) };
+    let req = unsafe { Request::from_info(info, (*ops).maxattr, b::nlspec_skb_sender_sk(skb)) };
     T::post_doit(&req);
 }
 
@@ -1502,7 +1547,9 @@ unsafe extern "C" fn start_trampoline<T: Operation>(cb: *mut b::netlink_callback
     // extack; cb->ctx was zeroed by netlink and belongs to this dump (see load_state).
     unsafe {
         let info = (*cb).data as *const b::genl_dumpit_info;
-        let req = Request::from_info(ptr::addr_of!((*info).info), (*info).op.maxattr);
+        // cb->skb is the dump request, sent by the socket the dump runs for.
+        let sk = b::nlspec_skb_sender_sk((*cb).skb);
+        let req = Request::from_info(ptr::addr_of!((*info).info), (*info).op.maxattr, sk);
         let mut state = T::DumpState::default();
         match T::start(&req, &mut state) {
             Ok(()) => {
@@ -1543,6 +1590,7 @@ unsafe extern "C" fn dumpit_trampoline<T: Operation>(
         let mut dump = Dump {
             skb,
             info: (*cb).data as *const b::genl_dumpit_info,
+            sk: b::nlspec_skb_sender_sk((*cb).skb),
             written: 0,
             _p: PhantomData,
         };
@@ -1898,11 +1946,13 @@ pub struct Family {
     def: FamilyDef,
     raw: UnsafeCell<b::genl_family>,
     state: AtomicU8,
+    /// The per-socket state the family was registered with (written like `raw`).
+    sock_priv: UnsafeCell<Option<SockPrivDef>>,
 }
 
-// SAFETY: `raw` is written only by Registration::register while `state` is BUSY (exclusive via
-// the atomic), and afterwards only by the kernel under its own genl locking; `def` is
-// immutable and its pointers point to immutable statics.
+// SAFETY: `raw` and `sock_priv` are written only by Registration::register while `state` is
+// BUSY (exclusive via the atomic), and afterwards `raw` only by the kernel under its own genl
+// locking; `def` is immutable and its pointers point to immutable statics.
 unsafe impl Sync for Family {}
 
 impl Family {
@@ -1914,6 +1964,36 @@ impl Family {
             // SAFETY: genl_family is plain C data; all-zero is its unregistered state.
             raw: UnsafeCell::new(unsafe { core::mem::zeroed() }),
             state: AtomicU8::new(UNREGISTERED),
+            sock_priv: UnsafeCell::new(None),
+        }
+    }
+
+    /// The `Family` whose `genl_family` is `raw`.
+    ///
+    /// # Safety
+    /// `raw` points to the `raw` field of a `Family` that lives for `'static` (every
+    /// `genl_family` the support layer's callbacks see is one).
+    unsafe fn from_raw(raw: *const b::genl_family) -> &'static Family {
+        // SAFETY: per the contract, `raw` lies `offset_of!(Family, raw)` bytes into a live
+        // `Family` (`UnsafeCell` is `repr(transparent)`, so the genl_family is at that offset).
+        unsafe {
+            &*raw
+                .cast::<u8>()
+                .sub(core::mem::offset_of!(Family, raw))
+                .cast::<Family>()
+        }
+    }
+
+    /// Whether the family is registered with per-socket state of type `T`.
+    fn sock_priv_is<T: 'static>(&self) -> bool {
+        if !self.is_registered() {
+            return false;
+        }
+        // SAFETY: registered: `sock_priv` was written before the Release store of REGISTERED
+        // (Acquire-loaded by is_registered) and is not written again until unregistration.
+        match unsafe { *self.sock_priv.get() } {
+            Some(d) => (d.type_id)() == core::any::TypeId::of::<T>(),
+            None => false,
         }
     }
 
@@ -1952,6 +2032,55 @@ impl Family {
     }
 }
 
+/// Per-socket private state of a family (`sock-priv` in a spec): what
+/// [`Registration::register_with`] puts into `genl_family.sock_priv_*` for a Rust type `T`.
+/// The kernel allocates the memory (zeroed, `kmalloc`-aligned) on a socket's first
+/// [`Request::sock_priv`], `init` writes `T::default()` into it, and `destroy` drops the `T`
+/// before the kernel frees it.
+#[derive(Clone, Copy)]
+pub struct SockPrivDef {
+    size: usize,
+    init: unsafe extern "C" fn(*mut c_void),
+    destroy: unsafe extern "C" fn(*mut c_void),
+    type_id: fn() -> core::any::TypeId,
+}
+
+impl SockPrivDef {
+    /// The definition for state of type `T` (a build error if `T` needs more alignment than
+    /// `kmalloc` gives).
+    pub const fn of<T: Default + Sync + 'static>() -> Self {
+        assert!(
+            core::mem::align_of::<T>() <= b::NLSPEC_KMALLOC_MINALIGN as usize,
+            "per-socket state needs more alignment than kmalloc gives"
+        );
+        let size = core::mem::size_of::<T>();
+        SockPrivDef {
+            // 0 would mean "no per-socket state" to the kernel
+            size: if size == 0 { 1 } else { size },
+            init: sock_priv_init::<T>,
+            destroy: sock_priv_destroy::<T>,
+            type_id: core::any::TypeId::of::<T>,
+        }
+    }
+}
+
+/// # Safety
+/// Called by genetlink with fresh memory of `sock_priv_size` bytes from `kmalloc` (aligned for
+/// `T`, see `SockPrivDef::of`), not yet shared.
+unsafe extern "C" fn sock_priv_init<T: Default>(p: *mut c_void) {
+    // SAFETY: per the function's contract `p` is valid for writing a `T`.
+    unsafe { p.cast::<T>().write(T::default()) };
+}
+
+/// # Safety
+/// Called by genetlink once per memory `sock_priv_init::<T>` initialised, when no request uses
+/// it any more (socket released, family unregistered, or a lost insertion race), before
+/// freeing it.
+unsafe extern "C" fn sock_priv_destroy<T>(p: *mut c_void) {
+    // SAFETY: per the function's contract `p` holds a live `T` that nothing references.
+    unsafe { ptr::drop_in_place(p.cast::<T>()) };
+}
+
 /// Keeps a family registered; dropping it unregisters the family.
 pub struct Registration {
     family: &'static Family,
@@ -1971,6 +2100,17 @@ impl Registration {
     pub fn register_with_ops(
         family: &'static Family,
         ops: OpsRef,
+        module: &'static kernel::ThisModule,
+    ) -> core::result::Result<Self, kernel::error::Error> {
+        Self::register_with(family, ops, None, module)
+    }
+
+    /// Registers `family` with the ops table `ops` and, if given, per-socket private state
+    /// (`sock_priv_size`/`_init`/`_destroy`; see [`Request::sock_priv`]).
+    pub fn register_with(
+        family: &'static Family,
+        ops: OpsRef,
+        sock_priv: Option<SockPrivDef>,
         module: &'static kernel::ThisModule,
     ) -> core::result::Result<Self, kernel::error::Error> {
         if family
@@ -2021,6 +2161,12 @@ impl Registration {
             f.mcgrps = d.mcgrps.ptr;
             f.n_mcgrps = d.mcgrps.n;
             f.module = module.as_ptr().cast();
+            if let Some(p) = sock_priv {
+                f.sock_priv_size = p.size;
+                f.sock_priv_init = Some(p.init);
+                f.sock_priv_destroy = Some(p.destroy);
+            }
+            *family.sock_priv.get() = sock_priv;
             b::genl_register_family(raw)
         };
         if r != 0 {

@@ -22,6 +22,8 @@
 #include <linux/rcupdate.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
 
 /*
  * Classic netlink protocols (nlspec_support.rs, "Classic netlink"): thin wrappers of macros
@@ -36,6 +38,52 @@ static inline u32 nlspec_skb_portid(const struct sk_buff *skb)
 static inline struct sock *nlspec_skb_sk(const struct sk_buff *skb)
 {
 	return skb->sk;
+}
+
+/* The socket a Generic Netlink request was sent from (netlink_unicast_kernel sets it). */
+static inline struct sock *nlspec_skb_sender_sk(const struct sk_buff *skb)
+{
+	return NETLINK_CB(skb).sk;
+}
+
+/*
+ * Per-socket private memory of @family for @sk (sock_priv_size/init/destroy, 6.9+), made on
+ * the first call for that socket. The kernel keeps the memory in the family's sock_privs
+ * xarray and releases it (destroy, then kfree) when the socket closes or the family is
+ * unregistered; but its own accessor, genl_sk_priv_get(), is not exported to modules
+ * (6.9 to 7.3), so a module looks up and inserts itself, the same way: lookup, else allocate
+ * and initialise, then insert unless another caller for the same socket won the race (then
+ * its memory is used and ours destroyed). Returns 0 with *@out set, or a negative errno.
+ */
+static inline int nlspec_genl_sk_priv(struct genl_family *family, struct sock *sk, void **out)
+{
+	struct xarray *xa = family->sock_privs;
+	void *mine, *cur;
+
+	if (!xa || !sk || !family->sock_priv_size)
+		return -EINVAL;
+	cur = xa_load(xa, (unsigned long)sk);
+	if (cur) {
+		*out = cur;
+		return 0;
+	}
+	mine = kzalloc(family->sock_priv_size, GFP_KERNEL);
+	if (!mine)
+		return -ENOMEM;
+	if (family->sock_priv_init)
+		family->sock_priv_init(mine);
+	cur = xa_cmpxchg(xa, (unsigned long)sk, NULL, mine, GFP_KERNEL);
+	if (!cur) {
+		*out = mine;
+		return 0;
+	}
+	if (family->sock_priv_destroy)
+		family->sock_priv_destroy(mine);
+	kfree(mine);
+	if (xa_is_err(cur))
+		return xa_err(cur);
+	*out = cur;
+	return 0;
 }
 
 static inline struct net *nlspec_init_net(void)
@@ -152,6 +200,7 @@ const size_t NLSPEC_GENL_HDRLEN = GENL_HDRLEN;
 const size_t NLSPEC_NLMSG_HDRLEN = NLMSG_HDRLEN;
 const size_t NLSPEC_GENL_NAMSIZ = GENL_NAMSIZ;
 const size_t NLSPEC_NETLINK_CB_CTX_SIZE = sizeof_field(struct netlink_callback, ctx);
+const size_t NLSPEC_KMALLOC_MINALIGN = ARCH_KMALLOC_MINALIGN;
 
 const u8 NLSPEC_NLA_UNSPEC = NLA_UNSPEC;
 const u8 NLSPEC_NLA_U8 = NLA_U8;

@@ -809,5 +809,5 @@ pub static FAMILY: nl::Family = nl::Family::new(nl::FamilyDef {
 pub fn register<H: NlkvHandler>(
     module: &'static kernel::ThisModule,
 ) -> core::result::Result<nl::Registration, kernel::error::Error> {
-    nl::Registration::register_with_ops(&FAMILY, Ops::<H>::TABLE.as_ref(), module)
+    nl::Registration::register_with(&FAMILY, Ops::<H>::TABLE.as_ref(), None, module)
 }

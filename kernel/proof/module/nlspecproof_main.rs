@@ -10,6 +10,10 @@
 //! * `LIST` (dump, split op): 500 entries (`IDX`, `VALUE` = IDX², `BLOB` 200 bytes, a nest with
 //!   `IDX` inside), resumed from `cb->ctx` across skbs.
 //! * `ADMIN` (do, admin-perm): replies with an empty message.
+//! * `SESSION` (do): per-socket state (`Request::sock_priv`): replies `VALUE` = how many
+//!   `SESSION` requests (and `LIST` dumps) this socket made, this one included, and `IDX` = how
+//!   many sockets have such state now; with `FLAG` it asks for state of a wrong type instead
+//!   (`EINVAL`). `LIST` counts itself in the dumping socket's state (`nlspecproof` only).
 //! * The same ECHO also served by a second family `nlspecproof2` with a classic `genl_ops`
 //!   table and a family-wide policy.
 //! * A third family `nlspecproof3` with `netnsok` false: ECHO replies `VALUE` = NUM * 5, and
@@ -34,8 +38,8 @@ use nlspec_support::{
     errno, AttrSlots, Dump, Dumped, Error, Family, FamilyDef, Gfp, McGroup, McGroups, McGroupsRef,
     Notification, Op, Operation, OpsTable, Policy, PolicyRef, PolicyTable, Protocol, ProtocolDef,
     ProtocolSpec, RangeS, RangeU, RawBroadcast, RawDump, RawOp, RawOperation, RawPerm,
-    RawRegistration, RawReply, RawRequest, Registration, Reply, Request, SplitOp, SplitOpsTable,
-    ValueCheck,
+    RawRegistration, RawReply, RawRequest, Registration, Reply, Request, SockPrivDef, SplitOp,
+    SplitOpsTable, ValueCheck,
 };
 
 module! {
@@ -65,6 +69,7 @@ const C_ECHO: u8 = 1;
 const C_LIST: u8 = 2;
 const C_EVENT: u8 = 3;
 const C_ADMIN: u8 = 4;
+const C_SESSION: u8 = 5;
 
 const DUMP_ENTRIES: u32 = 500;
 
@@ -187,6 +192,10 @@ impl Operation for List {
                 st.next = start.get_u32()?;
             }
             st.huge = req.attr(2).is_some();
+            // per-socket state exists in `nlspecproof` only (`nlspecproof2` shares this op)
+            if let Ok(s) = req.sock_priv::<Session>() {
+                s.requests.fetch_add(1, Ordering::Relaxed);
+            }
         }
         st.calls += 1;
         let blob = [0xabu8; 200];
@@ -245,10 +254,67 @@ impl Operation for Admin {
     }
 }
 
-static SPLIT_OPS: SplitOpsTable<3> = SplitOpsTable::new([
+/// Per-socket state of `nlspecproof`: requests counted per socket, and the number of sockets
+/// with state kept in `SESSIONS` (up in `default`, down in `drop`: the kernel's destroy).
+struct Session {
+    requests: AtomicU32,
+}
+
+static SESSIONS: AtomicU32 = AtomicU32::new(0);
+
+impl Default for Session {
+    fn default() -> Self {
+        SESSIONS.fetch_add(1, Ordering::Relaxed);
+        Session {
+            requests: AtomicU32::new(0),
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        SESSIONS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+static SESSION_POLICY: PolicyTable<10> = PolicyTable::from_array([
+    Policy::unspec(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::reject(),
+    Policy::flag(), // 9 FLAG: ask for state of the wrong type
+]);
+
+struct SessionOp;
+
+#[vtable]
+impl Operation for SessionOp {
+    const POLICY: Option<nlspec_support::PolicyRef> = Some(SESSION_POLICY.as_ref());
+    type DumpState = ();
+
+    fn doit(req: &Request<'_>) -> nlspec_support::Result {
+        if req.attr(A_FLAG).is_some() {
+            req.sock_priv::<AtomicU32>()?;
+        }
+        let s = req.sock_priv::<Session>()?;
+        let n = s.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut reply = Reply::new(req, C_SESSION)?;
+        reply.put_u32(A_VALUE, n);
+        reply.put_u32(A_IDX, SESSIONS.load(Ordering::Relaxed));
+        reply.send()
+    }
+}
+
+static SPLIT_OPS: SplitOpsTable<4> = SplitOpsTable::new([
     SplitOp::do_op::<Echo>(C_ECHO),
     SplitOp::dump_op::<List>(C_LIST),
     SplitOp::do_op::<Admin>(C_ADMIN).flags(nlspec_support::ADMIN_PERM),
+    SplitOp::do_op::<SessionOp>(C_SESSION),
 ]);
 
 static FAMILY: Family = Family::new(FamilyDef {
@@ -517,7 +583,12 @@ struct NlspecProof {
 
 impl kernel::Module for NlspecProof {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let reg = Registration::register(&FAMILY, module)?;
+        let reg = Registration::register_with(
+            &FAMILY,
+            SPLIT_OPS.as_ref(),
+            Some(SockPrivDef::of::<Session>()),
+            module,
+        )?;
         let reg2 = Registration::register(&FAMILY2, module)?;
         let reg3 = Registration::register(&FAMILY3, module)?;
         // A second registration of the same family is refused cleanly.

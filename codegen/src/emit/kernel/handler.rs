@@ -85,6 +85,24 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
     let op_types = &h.op_types;
     let (ops_struct, ops_ref, resv_start_op) = ops_table(cx, &handler)?;
     let family = family(cx, opts, policies, resv_start_op);
+    let (sock_priv_item, sock_priv_def) = match &f.kernel_family.sock_priv {
+        Some(c_ty) => {
+            let d = doc_str(&format!(
+                "Per-socket state (`sock-priv: {c_ty}` in the spec): one value per socket that talks to\n\
+                 the family, made with `Default` on the socket's first\n\
+                 `req.raw().sock_priv::<Self::SockPriv>()`, dropped when the socket closes or the family is\n\
+                 unregistered. `Sync`: requests on one socket may run at once."
+            ));
+            (
+                quote! {
+                    #d
+                    type SockPriv: Default + Sync + 'static;
+                },
+                quote!(Some(nl::SockPrivDef::of::<H::SockPriv>())),
+            )
+        }
+        None => (quote!(), quote!(None)),
+    };
     let handler_doc = doc_str(&format!(
         "The `{}` family's request handlers: one method per do and dump (default: `EOPNOTSUPP`).\n\
          Implement it with `#[vtable]` on a type of yours and register with [`register`]. Handlers\n\
@@ -100,6 +118,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         #handler_doc
         #[kernel::prelude::vtable]
         pub trait #handler: Sized + 'static {
+            #sock_priv_item
             #(#trait_items)*
         }
 
@@ -114,7 +133,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         pub fn register<H: #handler>(
             module: &'static kernel::ThisModule,
         ) -> core::result::Result<nl::Registration, kernel::error::Error> {
-            nl::Registration::register_with_ops(&FAMILY, #ops_ref, module)
+            nl::Registration::register_with(&FAMILY, #ops_ref, #sock_priv_def, module)
         }
     })
 }

@@ -69,6 +69,8 @@ struct TemplateCtx {
     handler_trait: String,
     doc: Vec<String>,
     source: String,
+    /// Associated types of the handler trait the skeleton sets to `()`: dump states, and
+    /// `SockPriv` for a family with per-socket state.
     dump_states: Vec<String>,
     ops: Vec<String>,
     /// `<module>_genl` or `<module>_nl`.
@@ -84,6 +86,9 @@ impl TemplateCtx {
         let f = cx.fam;
         let doc = f.doc.as_deref().unwrap_or("").trim().lines().map(|l| l.trim().to_string()).collect();
         let mut dump_states: Vec<String> = Vec::new();
+        if f.kernel_family.sock_priv.is_some() && f.is_genetlink() {
+            dump_states.push("SockPriv".into());
+        }
         if let Ok(states) = dump_states_of(cx) {
             for st in states.values() {
                 if !dump_states.contains(st) {

@@ -57,6 +57,7 @@ const C_ECHO: u8 = 1;
 const C_LIST: u8 = 2;
 const C_EVENT: u8 = 3;
 const C_ADMIN: u8 = 4;
+const C_SESSION: u8 = 5;
 
 #[repr(C)]
 struct SockaddrNl {
@@ -695,6 +696,76 @@ fn raw_wait_open(s: &mut Sock, want: u32) -> Result<(), String> {
 /// The support layer's classic netlink section, by hand: a protocol unit with three message
 /// types, strict and liberal parsing, hooks, unicast replies, a multi-skb dump, broadcasts to an
 /// open and an admin-only group, permissions, and the unit's absence outside the initial netns.
+/// Per-socket state (`SESSION`): (this socket's count, sockets with state), or the outcome.
+fn session(s: &mut Sock, family: u16, a: &[u8]) -> Result<(u32, u32), String> {
+    match do_req(s, family, C_SESSION, a) {
+        Outcome::Reply(r) => match (find(&r, A_VALUE), find(&r, A_IDX)) {
+            (Some(v), Some(n)) => Ok((u32_of(v), u32_of(n))),
+            _ => Err("reply without VALUE/IDX".into()),
+        },
+        o => Err(describe(&o)),
+    }
+}
+
+/// `Request::sock_priv`: state per socket, shared by its requests and dumps, dropped when the
+/// socket closes, refused for a type the family was not registered with.
+fn sock_priv_cases(rep: &mut Report, family: u16) {
+    let mut a = Sock::open(1 << 20);
+    let first = (1..=3).map(|_| session(&mut a, family, &[])).collect::<Result<Vec<_>, _>>();
+    // sockets of other running clients (the hold process) may have state too: count from here
+    let base = first.as_ref().map_or(0, |v| v[0].1.saturating_sub(1));
+    let ok = first.as_ref().is_ok_and(|v| v.iter().map(|x| x.0).eq(1..=3));
+    let mut b = Sock::open(1 << 20);
+    let other = session(&mut b, family, &[]);
+    let ok = ok && other == Ok((1, base + 2));
+    rep.case("sock-priv-per-socket", ok, format!("socket A {first:?}, socket B {other:?}"));
+
+    // a dump on A counts in A's state (LIST bumps it once, from its request)
+    let mut d = Vec::new();
+    put_u32(&mut d, 1, 495);
+    a.send_msg(family, NLM_F_REQUEST | NLM_F_DUMP, C_LIST, &d);
+    let mut entries = 0;
+    let mut done = false;
+    while let Some(dg) = a.recv_dgram(0) {
+        for m in split_msgs(&dg) {
+            if m.ty == NLMSG_DONE {
+                done = true;
+            } else if m.ty == family {
+                entries += 1;
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    let after = session(&mut a, family, &[]);
+    rep.case(
+        "sock-priv-dump-shares",
+        done && entries == 5 && after.as_ref().is_ok_and(|x| x.0 == 5),
+        format!("dump of {entries} entries (done {done}), then {after:?}"),
+    );
+
+    // closing B drops its state (the kernel calls destroy from the socket's release)
+    drop(b);
+    let closed = session(&mut a, family, &[]);
+    rep.case(
+        "sock-priv-destroyed-on-close",
+        closed == Ok((6, base + 1)),
+        format!("{closed:?} (sockets with state before: {})", base + 2),
+    );
+
+    let mut w = Vec::new();
+    put(&mut w, A_FLAG, &[]);
+    expect_err(
+        rep,
+        "sock-priv-wrong-type-einval",
+        do_req(&mut a, family, C_SESSION, &w),
+        EINVAL,
+        None,
+        Some("family has no per-socket state of this type"),
+    );
+}
+
 fn classic_cases(rep: &mut Report) {
     let mut s = match Sock::try_open_on(PROOF_UNIT, 1 << 20) {
         Ok(s) => s,
@@ -1192,6 +1263,7 @@ fn main() {
     let results: Vec<u32> = workers.into_iter().map(|w| w.join().unwrap_or(0)).collect();
     rep.case("concurrent-clients", results.iter().all(|&r| r == 26), format!("per thread ok {results:?} of 26"));
 
+    sock_priv_cases(&mut rep, fam.id);
     classic_cases(&mut rep);
 
     if rep.failed == 0 {
