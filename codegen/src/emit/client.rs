@@ -54,7 +54,9 @@ fn parts<'a>(cx: &'a Cx<'_>, mode: AsyncClient, arrays: &'a BTreeSet<SetId>) -> 
         parts.push(Box::new(move || sets::set(cx, s.id, arrays.contains(&s.id))));
     }
     // Generic Netlink and netlink-raw alike (the differences are `ops::Proto`'s data).
-    parts.push(Box::new(move || ops::types(cx)));
+    for op in &cx.fam.ops.list {
+        parts.push(Box::new(move || ops::op_types(cx, op)));
+    }
     parts.push(Box::new(move || ops::notifications(cx)));
     parts.push(Box::new(move || ops::clients(cx, mode)));
     parts.push(Box::new(move || tail(cx)));

@@ -438,52 +438,49 @@ fn notified<'f>(cx: &Cx<'f>) -> Vec<(u32, &'f Op)> {
     out
 }
 
-/// Request/reply/notification types of every op.
-pub fn types(cx: &Cx) -> TokenStream {
+/// Request/reply/notification types of one op: its request builders, reply and notification
+/// views.
+pub fn op_types(cx: &Cx, op: &Op) -> TokenStream {
     let p = Proto::of(cx.fam);
     let notified = notified(cx);
     let mut out = Vec::new();
-    for op in &cx.fam.ops.list {
-        let n = op_names(cx, op);
-        if op.req_value.is_some() {
-            if let Some(d) = &op.do_ {
-                let reply = &n.reply;
-                let rt = if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(()) };
-                out.push(request_struct(cx, op, &n.request, d, "do", rt));
-            }
-            if let Some(d) = &op.dump {
-                let reply = &n.reply;
-                let any = &p.any_msg;
-                let rt = if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(#any<'static>) };
-                out.push(request_struct(cx, op, &n.dump_request, d, "dump", rt));
-            }
+    let n = op_names(cx, op);
+    if op.req_value.is_some() {
+        if let Some(d) = &op.do_ {
+            let reply = &n.reply;
+            let rt = if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(()) };
+            out.push(request_struct(cx, op, &n.request, d, "do", rt));
         }
-        if has_reply(&op.do_) || has_reply(&op.dump) {
-            let doc = format!(" Reply of `{}`, decoded in place (borrows the receive buffer).", op.name);
-            out.push(message_struct(cx, op, &n.reply, &doc, true));
-        }
-        if op.is_async() {
-            let doc = match op.mcgrp {
-                Some(g) => format!(
-                    " Notification `{}` (multicast group `{}`), decoded in place.",
-                    op.name,
-                    cx.fam.mcgrp(g).name
-                ),
-                // An event without a group reaches a socket only by a kernel unicast.
-                None => format!(
-                    " Notification `{}` (no multicast group: unicast by the kernel), decoded in place.",
-                    op.name
-                ),
-            };
-            out.push(message_struct(cx, op, &n.notification, &doc, false));
-        } else if let Some((v, _)) = notified.iter().find(|(_, o)| o.id == op.id) {
-            let doc = format!(
-                " Notification of message type {v} as the kernel multicasts it, described by op `{}`; decoded in place.",
-                op.name
-            );
-            out.push(message_struct(cx, op, &n.notification, &doc, false));
+        if let Some(d) = &op.dump {
+            let reply = &n.reply;
+            let any = &p.any_msg;
+            let rt = if d.reply.is_some() { quote!(#reply<'static>) } else { quote!(#any<'static>) };
+            out.push(request_struct(cx, op, &n.dump_request, d, "dump", rt));
         }
     }
+    if has_reply(&op.do_) || has_reply(&op.dump) {
+        let doc = format!(" Reply of `{}`, decoded in place (borrows the receive buffer).", op.name);
+        out.push(message_struct(cx, op, &n.reply, &doc, true));
+    }
+    if op.is_async() {
+        let doc = match op.mcgrp {
+            Some(g) => {
+                format!(" Notification `{}` (multicast group `{}`), decoded in place.", op.name, cx.fam.mcgrp(g).name)
+            }
+            // An event without a group reaches a socket only by a kernel unicast.
+            None => {
+                format!(" Notification `{}` (no multicast group: unicast by the kernel), decoded in place.", op.name)
+            }
+        };
+        out.push(message_struct(cx, op, &n.notification, &doc, false));
+    } else if let Some((v, _)) = notified.iter().find(|(_, o)| o.id == op.id) {
+        let doc = format!(
+            " Notification of message type {v} as the kernel multicasts it, described by op `{}`; decoded in place.",
+            op.name
+        );
+        out.push(message_struct(cx, op, &n.notification, &doc, false));
+    }
+
     quote!(#(#out)*)
 }
 
