@@ -2049,10 +2049,12 @@ impl SockPrivDef {
     /// The definition for state of type `T` (a build error if `T` needs more alignment than
     /// `kmalloc` gives).
     pub const fn of<T: Default + Sync + 'static>() -> Self {
-        assert!(
-            core::mem::align_of::<T>() <= b::NLSPEC_KMALLOC_MINALIGN as usize,
-            "per-socket state needs more alignment than kmalloc gives"
-        );
+        const {
+            assert!(
+                core::mem::align_of::<T>() <= b::NLSPEC_KMALLOC_MINALIGN as usize,
+                "per-socket state needs more alignment than kmalloc gives"
+            )
+        };
         let size = core::mem::size_of::<T>();
         SockPrivDef {
             // 0 would mean "no per-socket state" to the kernel
