@@ -545,7 +545,13 @@ fn hold(dir: &str) {
     let mut s = Sock::open(1 << 20);
     let fam = resolve(&mut s, "nlspecproof").expect("family");
     let grp = fam.groups.first().map(|g| g.1).unwrap_or(0);
-    rep.case("hold-subscribed", s.join(grp), format!("group {grp}"));
+    // per-socket state that is still held at unload: the unregistration releases it
+    let held = session(&mut s, fam.id, &[]);
+    rep.case(
+        "hold-subscribed",
+        s.join(grp) && held.as_ref().is_ok_and(|x| x.0 == 1),
+        format!("group {grp}, per-socket state {held:?}"),
+    );
     let dir = std::path::Path::new(dir);
     std::fs::write(dir.join("subscribed"), b"").expect("signal file");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
