@@ -316,19 +316,9 @@ impl Spill {
 
     /// Give the pages of the first `n` bytes back to the kernel (they read as zeros again).
     pub fn release(&mut self, n: usize) {
-        let n = n.min(self.len);
-        if n == 0 {
-            return;
-        }
-        // SAFETY: the range starts at our page-aligned mapping and lies inside it; MADV_DONTNEED
-        // on a private anonymous mapping only drops its pages (later reads see zeros), and
-        // `&mut self` guarantees no reference into it is live. The result is advisory: on
-        // failure the pages just stay.
-        let _ = unsafe { libc::madvise(self.ptr.as_ptr() as *mut libc::c_void, n, libc::MADV_DONTNEED) };
+        self.release_range(0, n);
     }
-}
 
-impl Spill {
     /// Give back the pages of `from..to` that lie wholly inside it (`from` rounded up to a
     /// page), keeping the ones before `from` mapped in.
     pub fn release_range(&mut self, from: usize, to: usize) {
@@ -339,10 +329,11 @@ impl Spill {
         if to <= from {
             return;
         }
-        // SAFETY: `from` is page-aligned and `from..to` lies inside our page-aligned mapping;
-        // MADV_DONTNEED on a private anonymous mapping only drops its pages (later reads see
-        // zeros), and `&mut self` guarantees no reference into it is live. Advisory: on failure
-        // the pages just stay.
+        // SAFETY: `from` is page-aligned and `from..to` lies inside our page-aligned mapping (the
+        // kernel rounds the length up to a page, which stays inside it too); MADV_DONTNEED on a
+        // private anonymous mapping only drops its pages (later reads see zeros), and
+        // `&mut self` guarantees no reference into it is live. Advisory: on failure the pages
+        // just stay.
         let _ =
             unsafe { libc::madvise(self.ptr.as_ptr().add(from) as *mut libc::c_void, to - from, libc::MADV_DONTNEED) };
     }

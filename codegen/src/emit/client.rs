@@ -188,20 +188,18 @@ const SHORTEN: &[(&str, &str)] = &[
     (":: nlspec_rt ::", "nlspec_rt ::"),
 ];
 
-/// The client's parts (the crate root's inner attributes first when `inner` is given),
-/// formatted with the prelude paths shortened.
-fn format_client(f: &Family, mode: AsyncClient, inner: Option<TokenStream>) -> Result<String, String> {
+/// The client's parts (the crate root's inner attributes first for a crate root), formatted
+/// with the prelude paths shortened.
+fn format_client(f: &Family, mode: AsyncClient, crate_root: bool) -> Result<String, String> {
     let cx = Cx::new(f);
     let arrays = sets::array_element_sets(f);
     let mut parts = parts(&cx, mode, &arrays);
-    if let Some(inner) = inner {
-        // Token streams are not `Sync`: the first part prints the attributes' text again.
-        let inner = inner.to_string();
+    if crate_root {
         let head = parts.remove(0);
         parts.insert(
             0,
             Box::new(move || {
-                let mut ts: TokenStream = inner.parse().unwrap_or_default();
+                let mut ts = inner_attrs(f);
                 ts.extend(head());
                 ts
             }),
@@ -216,12 +214,12 @@ fn header(f: &Family) -> String {
 
 /// The crate root (`src/lib.rs`) of a generated client crate, formatted.
 pub fn lib_rs(f: &Family) -> Result<String, String> {
-    Ok(header(f) + &format_client(f, AsyncClient::Feature, Some(inner_attrs(f)))?)
+    Ok(header(f) + &format_client(f, AsyncClient::Feature, true)?)
 }
 
 /// The client as a module body for `include!` (no inner attributes), formatted.
 pub fn module_rs(f: &Family, mode: AsyncClient) -> Result<String, String> {
-    Ok(header(f) + &format_client(f, mode, None)?)
+    Ok(header(f) + &format_client(f, mode, false)?)
 }
 
 /// Crate name of a family's client: `nlspec-<family>`.
