@@ -71,7 +71,7 @@ struct TemplateCtx {
     source: String,
     /// Associated types of the handler trait the skeleton sets to `()`: dump states, and
     /// `SockPriv` for a family with per-socket state.
-    dump_states: Vec<String>,
+    unit_types: Vec<String>,
     ops: Vec<String>,
     /// `<module>_genl` or `<module>_nl`.
     family_file: String,
@@ -85,14 +85,14 @@ impl TemplateCtx {
     fn new(cx: &Cx, module: &str) -> Self {
         let f = cx.fam;
         let doc = f.doc.as_deref().unwrap_or("").trim().lines().map(|l| l.trim().to_string()).collect();
-        let mut dump_states: Vec<String> = Vec::new();
+        let mut unit_types: Vec<String> = Vec::new();
         if f.kernel_family.sock_priv.is_some() && f.is_genetlink() {
-            dump_states.push("SockPriv".into());
+            unit_types.push("SockPriv".into());
         }
         if let Ok(states) = dump_states_of(cx) {
             for st in states.values() {
-                if !dump_states.contains(st) {
-                    dump_states.push(st.clone());
+                if !unit_types.contains(st) {
+                    unit_types.push(st.clone());
                 }
             }
         }
@@ -112,7 +112,7 @@ impl TemplateCtx {
             handler_trait: format!("{}Handler", f.rust_name),
             doc,
             source: super::common::spec_file_name(f),
-            dump_states,
+            unit_types,
             ops,
             family_file: super::family_file(f, module),
             raw: !f.is_genetlink(),
