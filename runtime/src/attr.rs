@@ -510,6 +510,70 @@ impl<'a> Iterator for Attrs<'a> {
 
 impl std::iter::FusedIterator for Attrs<'_> {}
 
+/// The well-formed attributes of a stream, for decoders that validate a whole stream in one
+/// pass (the generated views): each step yields a plain [`Attr`] rather than a `Result`, the
+/// walk stops at the first malformed header, and [`AttrWalk::finish`] reports it. Same
+/// framing rules as [`Attrs`] (trailing zero padding shorter than a header is accepted).
+///
+/// ```
+/// # use nlspec_rt::{AttrWalk, AttrWriter};
+/// let mut buf = Vec::new();
+/// let mut w = AttrWriter::new(&mut buf);
+/// w.put_u32(1, 7);
+/// w.put_u16(2, 9);
+/// let mut walk = AttrWalk::new(&buf);
+/// let types: Vec<u16> = walk.by_ref().map(|a| a.ty()).collect();
+/// assert_eq!(types, [1, 2]);
+/// walk.finish().unwrap();
+/// assert!(AttrWalk::new(&[8, 0, 1, 0]).finish().is_err()); // nla_len beyond the buffer
+/// ```
+#[derive(Clone, Debug)]
+pub struct AttrWalk<'a> {
+    /// From the next attribute on; when the walk has stopped, from the malformed header on.
+    buf: &'a [u8],
+}
+
+impl<'a> AttrWalk<'a> {
+    /// Walk the attributes in `buf`.
+    #[inline]
+    pub fn new(buf: &'a [u8]) -> Self {
+        AttrWalk { buf }
+    }
+
+    /// `Ok` when every byte of the stream was walked; else the framing error at which the walk
+    /// stopped (the error [`Attrs`] gives there). Attributes not yet walked are walked first.
+    #[inline]
+    pub fn finish(mut self) -> Result<(), DecodeError> {
+        for _ in self.by_ref() {}
+        match Attrs::new(self.buf).next() {
+            Some(Err(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<'a> Iterator for AttrWalk<'a> {
+    type Item = Attr<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Attr<'a>> {
+        let buf = self.buf;
+        if buf.len() < NLA_HDRLEN {
+            return None;
+        }
+        let len = u16::from_ne_bytes([buf[0], buf[1]]) as usize;
+        if len < NLA_HDRLEN || len > buf.len() {
+            return None;
+        }
+        let raw_type = u16::from_ne_bytes([buf[2], buf[3]]);
+        let payload = &buf[NLA_HDRLEN..len];
+        self.buf = &buf[nla_align(len).min(buf.len())..];
+        Some(Attr { raw_type, payload })
+    }
+}
+
+impl std::iter::FusedIterator for AttrWalk<'_> {}
+
 // ---------------------------------------------------------------------------------------------
 // Encoding
 // ---------------------------------------------------------------------------------------------
@@ -742,6 +806,37 @@ impl<'b> AttrWriter<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `AttrWalk` yields what `Attrs` yields on a good stream, stops where `Attrs` errs, and
+    /// its `finish` gives `Attrs`' error (trailing zero padding accepted by both).
+    #[test]
+    fn attr_walk_agrees_with_attrs() {
+        let mut good = Vec::new();
+        let mut w = AttrWriter::new(&mut good);
+        w.put_u8(1, 7);
+        w.put_str(2, "abc");
+        w.put_u64(3, 9);
+        let mut cases = vec![good.clone()];
+        let mut padded = good.clone();
+        padded.extend_from_slice(&[0, 0]);
+        cases.push(padded);
+        for cut in 1..good.len() {
+            cases.push(good[..cut].to_vec());
+        }
+        let mut bad_len = good.clone();
+        bad_len[8] = 3; // second attribute's nla_len below the header size
+        cases.push(bad_len);
+        for case in &cases {
+            let expect: Vec<_> = Attrs::new(case).collect();
+            let mut walk = AttrWalk::new(case);
+            let got: Vec<_> = walk.by_ref().map(|a| (a.raw_type(), a.payload())).collect();
+            let ok: Vec<_> =
+                expect.iter().filter_map(|r| r.as_ref().ok()).map(|a| (a.raw_type(), a.payload())).collect();
+            assert_eq!(got, ok, "{case:?}");
+            let err = expect.iter().find_map(|r| r.as_ref().err()).cloned();
+            assert_eq!(walk.finish().err(), err, "{case:?}");
+        }
+    }
 
     #[test]
     fn roundtrip_basic() {

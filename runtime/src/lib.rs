@@ -91,7 +91,7 @@ pub mod typed;
 pub mod typed_raw;
 
 pub use crate::attr::{
-    Attr, AttrPath, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest, PathSeg,
+    Attr, AttrPath, AttrWalk, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest, PathSeg,
 };
 pub use crate::core::{
     DumpLimit, DumpRetry, Notification, DEFAULT_NOTIFICATION_QUEUE_LIMIT, DEFAULT_RX_BUFFER, SPILL_SIZE,

@@ -83,6 +83,7 @@ pub struct NlMsgHdr {
 
 impl NlMsgHdr {
     /// Parse the first 16 bytes of `b`.
+    #[inline]
     pub fn parse(b: &[u8]) -> Result<Self, DecodeError> {
         let h: &[u8; NLMSG_HDRLEN] = b
             .get(..NLMSG_HDRLEN)
@@ -144,6 +145,7 @@ pub struct NlMsg<'a> {
 
 impl<'a> NlMsg<'a> {
     /// Parse one message at the start of `b` (its `nlmsg_len` must fit in `b`).
+    #[inline]
     pub fn parse(b: &'a [u8]) -> Result<Self, DecodeError> {
         let hdr = NlMsgHdr::parse(b)?;
         let len = hdr.len as usize;

@@ -298,6 +298,7 @@ impl NlSocket {
     }
 
     /// The next message of a dump (or of a do's replies): its byte range in `rx`.
+    #[inline]
     pub(crate) fn dump_next(&mut self, st: &mut DumpState) -> Option<Result<(usize, usize), Error>> {
         loop {
             match self.core.dump_step(st) {
@@ -500,6 +501,7 @@ pub struct NlDumpIter<'s> {
 impl NlDumpIter<'_> {
     /// The next message (a lending iterator: the message borrows this iterator).
     #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
+    #[inline]
     pub fn next(&mut self) -> Option<Result<NlMsg<'_>, Error>> {
         match self.sock.dump_next(&mut self.st)? {
             Ok(range) => Some(self.sock.core.rx_nlmsg(range)),

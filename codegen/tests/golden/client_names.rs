@@ -338,8 +338,8 @@ impl<'a> ThingAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::thing::RAW => {
                     v.f_raw = Some(attr.get_u32().map_err(|e| e.in_attr("raw"))?);
@@ -374,6 +374,7 @@ impl<'a> ThingAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -384,8 +385,7 @@ impl<'a> ThingAttrs<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| {
                 !matches!(
                     attr.ty(), attrs::thing::RAW | attrs::thing::DECODE |
@@ -547,8 +547,8 @@ impl<'a> AttrsAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::attrs_set::SCHEMA => {
                     v.f_schema = Some(
@@ -563,6 +563,7 @@ impl<'a> AttrsAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -573,8 +574,7 @@ impl<'a> AttrsAttrs<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| {
                 !matches!(attr.ty(), attrs::attrs_set::SCHEMA | attrs::attrs_set::CMD)
             })

@@ -194,8 +194,8 @@ impl<'a> Root<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::root::NAME => {
                     v.f_name = Some(attr.get_str_bytes_lax());
@@ -265,6 +265,7 @@ impl<'a> Root<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -275,8 +276,7 @@ impl<'a> Root<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| {
                 !matches!(
                     attr.ty(), attrs::root::UNSPEC | attrs::root::NAME |
@@ -375,8 +375,7 @@ impl<'a> Root<'a> {
     ///
     /// Every `note` (multi-attr), in message order.
     pub fn note(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| attr.ty() == attrs::root::NOTE)
             .map(|attr| attr.get_str_bytes_lax())
             .map(nlspec_rt::display::utf8_prefix)
@@ -546,12 +545,13 @@ impl<'a> RootSel<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             if attr.ty() == attrs::root_sel::NAME {
                 v.f_name = Some(attr.get_str_bytes_lax());
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -562,8 +562,7 @@ impl<'a> RootSel<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::root_sel::NAME))
     }
     /// An owned copy.
@@ -641,8 +640,8 @@ impl<'a> Item<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::item::VALUE => {
                     v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?);
@@ -653,6 +652,7 @@ impl<'a> Item<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -663,8 +663,7 @@ impl<'a> Item<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::item::VALUE | attrs::item::LABEL))
     }
     /// An owned copy.

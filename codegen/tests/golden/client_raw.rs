@@ -141,8 +141,8 @@ impl<'a> Link<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::link::KIND => {
                     v.f_kind = Some(attr.get_str_bytes_lax());
@@ -153,6 +153,7 @@ impl<'a> Link<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -163,8 +164,7 @@ impl<'a> Link<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::link::KIND | attrs::link::DATA))
     }
     /// An owned copy.
@@ -260,12 +260,13 @@ impl<'a> Vlan<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             if attr.ty() == attrs::vlan::ID {
                 v.f_id = Some(attr.get_u16().map_err(|e| e.in_attr("id"))?);
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -276,8 +277,7 @@ impl<'a> Vlan<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::vlan::ID))
     }
     /// An owned copy.

@@ -282,8 +282,8 @@ impl<'a> Thing<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::thing::A_U8 => {
                     v.f_a_u8 = Some(attr.get_u8().map_err(|e| e.in_attr("a-u8"))?);
@@ -348,6 +348,7 @@ impl<'a> Thing<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -358,8 +359,7 @@ impl<'a> Thing<'a> {
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| {
                 !matches!(
                     attr.ty(), attrs::thing::PAD | attrs::thing::A_U8 |

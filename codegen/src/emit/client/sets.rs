@@ -76,7 +76,7 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             }
             /// Attributes this client does not know (e.g. from a newer kernel).
             pub fn unknown_attrs(&self) -> impl ::core::iter::Iterator<Item = ::nlspec_rt::Attr<'a>> + ::core::clone::Clone + 'a {
-                ::nlspec_rt::Attrs::new(self.raw).flatten().filter(#unknown_filter)
+                ::nlspec_rt::AttrWalk::new(self.raw).filter(#unknown_filter)
             }
             /// An owned copy.
             pub fn to_owned(&self) -> #owned_t {
@@ -145,7 +145,7 @@ impl SetParts {
                     },
                 ));
             }
-            let attrs = quote!(::nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| attr.ty() == #ty));
+            let attrs = quote!(::nlspec_rt::AttrWalk::new(self.raw).filter(|attr| attr.ty() == #ty));
             let parsed = match &infallible {
                 Some(p) => quote!(#attrs.map(|attr| #p)),
                 None => {
@@ -194,36 +194,42 @@ impl SetParts {
 /// one stored (`arms`: `(type constant, statement)`).
 /// `stored`: the view stores attributes (fields besides `raw`, each set by an arm).
 fn decode_body(arms: &[(TokenStream, TokenStream)], counters: &[TokenStream], stored: bool) -> TokenStream {
-    let dispatch = match arms {
-        [] => quote!(attr?;),
-        [(ty, stmt)] => quote! {
-            let attr = attr?;
-            if attr.ty() == #ty {
-                #stmt
-            }
-        },
-        _ => {
-            let arms = arms.iter().map(|(ty, stmt)| quote!(#ty => { #stmt }));
-            quote! {
-                let attr = attr?;
-                match attr.ty() {
-                    #(#arms)*
-                    _ => {}
-                }
-            }
-        }
-    };
     let init = if stored {
         quote!(let mut v = Self { raw, ..::core::default::Default::default() };)
     } else {
         quote!(let v = Self { raw };)
     };
+    // `AttrWalk` yields plain `Attr`s and keeps a framing error for `finish`: no `Result` per
+    // attribute on the hot path.
+    let walk = match arms {
+        [] => quote!(::nlspec_rt::AttrWalk::new(raw).finish()?;),
+        [(ty, stmt)] => quote! {
+            let mut walk = ::nlspec_rt::AttrWalk::new(raw);
+            for attr in walk.by_ref() {
+                if attr.ty() == #ty {
+                    #stmt
+                }
+            }
+            walk.finish()?;
+        },
+        _ => {
+            let arms = arms.iter().map(|(ty, stmt)| quote!(#ty => { #stmt }));
+            quote! {
+                let mut walk = ::nlspec_rt::AttrWalk::new(raw);
+                for attr in walk.by_ref() {
+                    match attr.ty() {
+                        #(#arms)*
+                        _ => {}
+                    }
+                }
+                walk.finish()?;
+            }
+        }
+    };
     quote! {
         #init
         #(#counters)*
-        for attr in ::nlspec_rt::Attrs::new(raw) {
-            #dispatch
-        }
+        #walk
         ::core::result::Result::Ok(v)
     }
 }

@@ -155,8 +155,8 @@ impl<'a> BusAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::bus_attrs::PAYLOAD => {
                     v.f_payload = Some(attr.get_bytes());
@@ -188,6 +188,7 @@ impl<'a> BusAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -196,7 +197,7 @@ impl<'a> BusAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::bus_attrs::PAYLOAD

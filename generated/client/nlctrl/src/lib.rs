@@ -431,8 +431,8 @@ impl<'a> CtrlAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::ctrl_attrs::FAMILY_ID => {
                     v.f_family_id = Some(attr.get_u16().map_err(|e| e.in_attr("family-id"))?);
@@ -482,6 +482,7 @@ impl<'a> CtrlAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -490,7 +491,7 @@ impl<'a> CtrlAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::ctrl_attrs::FAMILY_ID
@@ -761,8 +762,8 @@ impl<'a> OpAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::op_attrs::ID => {
                     v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?);
@@ -773,6 +774,7 @@ impl<'a> OpAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -781,8 +783,7 @@ impl<'a> OpAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::op_attrs::ID | attrs::op_attrs::FLAGS))
     }
     /// An owned copy.
@@ -889,8 +890,8 @@ impl<'a> McastGroupAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::mcast_group_attrs::NAME => {
                     v.f_name = Some(attr.get_str_bytes_lax());
@@ -901,6 +902,7 @@ impl<'a> McastGroupAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -909,8 +911,7 @@ impl<'a> McastGroupAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::mcast_group_attrs::NAME | attrs::mcast_group_attrs::ID))
     }
     /// An owned copy.
@@ -1036,8 +1037,8 @@ impl<'a> PolicyAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::policy_attrs::TYPE => {
                     v.f_type = Some(attr.get_u32().map_err(|e| e.in_attr("type"))?);
@@ -1075,6 +1076,7 @@ impl<'a> PolicyAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -1083,7 +1085,7 @@ impl<'a> PolicyAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::policy_attrs::TYPE
@@ -1327,8 +1329,8 @@ impl<'a> OpPolicyAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::op_policy_attrs::DO => {
                     v.f_do = Some(attr.get_u32().map_err(|e| e.in_attr("do"))?);
@@ -1339,6 +1341,7 @@ impl<'a> OpPolicyAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -1347,8 +1350,7 @@ impl<'a> OpPolicyAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::op_policy_attrs::DO | attrs::op_policy_attrs::DUMP))
     }
     /// An owned copy.

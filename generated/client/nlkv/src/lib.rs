@@ -549,8 +549,8 @@ impl<'a> Entry<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::entry::KEY => {
                     v.f_key = Some(attr.get_str_bytes_lax());
@@ -634,6 +634,7 @@ impl<'a> Entry<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -642,7 +643,7 @@ impl<'a> Entry<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::entry::UNSPEC
@@ -756,8 +757,7 @@ impl<'a> Entry<'a> {
     ///
     /// Every `label` (multi-attr), in message order.
     pub fn label(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| attr.ty() == attrs::entry::LABEL)
             .map(|attr| attr.get_str_bytes_lax())
             .map(nlspec_rt::display::utf8_prefix)
@@ -1154,8 +1154,8 @@ impl<'a> EntryFilter<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::entry_filter::KEY => {
                     v.f_key = Some(attr.get_str_bytes_lax());
@@ -1169,6 +1169,7 @@ impl<'a> EntryFilter<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -1177,7 +1178,7 @@ impl<'a> EntryFilter<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND | attrs::entry_filter::FLAGS)
         })
     }
@@ -1285,8 +1286,8 @@ impl<'a> Tag<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::tag::NAME => {
                     v.f_name = Some(attr.get_str_bytes_lax());
@@ -1297,6 +1298,7 @@ impl<'a> Tag<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -1305,9 +1307,7 @@ impl<'a> Tag<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
-            .filter(|attr| !matches!(attr.ty(), attrs::tag::NAME | attrs::tag::WEIGHT))
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::tag::NAME | attrs::tag::WEIGHT))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> TagOwned {
@@ -1422,12 +1422,13 @@ impl<'a> MetaItem<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             if attr.ty() == attrs::meta_item::VALUE {
                 v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?);
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -1436,7 +1437,7 @@ impl<'a> MetaItem<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> MetaItemOwned {

@@ -534,8 +534,8 @@ impl<'a> LinkAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::link_attrs::ADDRESS => {
                     v.f_address = Some(attr.get_bytes());
@@ -637,6 +637,7 @@ impl<'a> LinkAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -645,7 +646,7 @@ impl<'a> LinkAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::link_attrs::ADDRESS
@@ -852,8 +853,7 @@ impl<'a> LinkAttrs<'a> {
     ///
     /// Every `alt-ifname` (multi-attr), in message order.
     pub fn alt_ifname(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .flatten()
+        nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| attr.ty() == attrs::link_attrs::ALT_IFNAME)
             .map(|attr| attr.get_str_bytes_lax())
             .map(nlspec_rt::display::utf8_prefix)
@@ -1296,8 +1296,8 @@ impl<'a> LinkInfoAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::link_info_attrs::KIND => {
                     v.f_kind = Some(attr.get_str_bytes_lax());
@@ -1317,6 +1317,7 @@ impl<'a> LinkInfoAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -1325,7 +1326,7 @@ impl<'a> LinkInfoAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::link_info_attrs::KIND
@@ -1491,12 +1492,13 @@ impl<'a> LinkinfoVethAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             if attr.ty() == attrs::linkinfo_veth_attrs::PEER {
                 v.f_peer = Some(attr.get_bytes());
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -1505,7 +1507,7 @@ impl<'a> LinkinfoVethAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| !matches!(attr.ty(), attrs::linkinfo_veth_attrs::PEER))
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::linkinfo_veth_attrs::PEER))
     }
     /// An owned copy.
     pub fn to_owned(&self) -> LinkinfoVethAttrsOwned {

@@ -504,8 +504,8 @@ impl<'a> RuleAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::rule_attrs::DST => {
                     v.f_dst = Some(attr.get_bytes());
@@ -570,6 +570,7 @@ impl<'a> RuleAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -578,7 +579,7 @@ impl<'a> RuleAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::rule_attrs::DST

@@ -459,8 +459,8 @@ impl<'a> TcAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::tc_attrs::KIND => {
                     v.f_kind = Some(attr.get_str_bytes_lax());
@@ -510,6 +510,7 @@ impl<'a> TcAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -518,7 +519,7 @@ impl<'a> TcAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::tc_attrs::KIND
@@ -861,8 +862,8 @@ impl<'a> TbfAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::tbf_attrs::PARMS => {
                     v.f_parms = Some(TcTbfQopt::from_bytes(attr.payload()).map_err(|e| e.in_attr("parms"))?);
@@ -888,6 +889,7 @@ impl<'a> TbfAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -896,7 +898,7 @@ impl<'a> TbfAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::tbf_attrs::PARMS
@@ -1078,8 +1080,8 @@ impl<'a> HtbAttrs<'a> {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
         let mut v = Self { raw, ..Default::default() };
-        for attr in nlspec_rt::Attrs::new(raw) {
-            let attr = attr?;
+        let mut walk = nlspec_rt::AttrWalk::new(raw);
+        for attr in walk.by_ref() {
             match attr.ty() {
                 attrs::htb_attrs::PARMS => {
                     v.f_parms = Some(attr.get_bytes());
@@ -1108,6 +1110,7 @@ impl<'a> HtbAttrs<'a> {
                 _ => {}
             }
         }
+        walk.finish()?;
         Ok(v)
     }
     /// The undecoded attribute bytes.
@@ -1116,7 +1119,7 @@ impl<'a> HtbAttrs<'a> {
     }
     /// Attributes this client does not know (e.g. from a newer kernel).
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw).flatten().filter(|attr| {
+        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
                 attr.ty(),
                 attrs::htb_attrs::PARMS
