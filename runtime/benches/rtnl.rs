@@ -24,7 +24,7 @@ use std::io::Write;
 use std::mem;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 
@@ -601,6 +601,30 @@ fn allocs_per_msg(name: &str, mut f: impl FnMut() -> Dump) {
     );
 }
 
+/// A load-robust view for a shared machine, printed before criterion runs: the ops of a group
+/// run round-robin for `rounds` rounds, so a burst of load from other processes hits all of
+/// them alike; per op the minimum and median time and the minimum's ratio to the first op's
+/// (the floor or hand walk).
+fn report_interleaved(group: &str, rounds: usize, ops: &mut [(&str, &mut dyn FnMut() -> Dump)]) {
+    let mut times = vec![Vec::with_capacity(rounds); ops.len()];
+    for _ in 0..rounds {
+        for (i, (_, op)) in ops.iter_mut().enumerate() {
+            let t = Instant::now();
+            black_box(op());
+            times[i].push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    eprintln!("\n[interleaved] {group}: {rounds} round-robin rounds, ms per dump");
+    eprintln!("[interleaved] {:<24} {:>9} {:>9} {:>8}", "implementation", "min", "median", "min/1st");
+    for t in &mut times {
+        t.sort_by(f64::total_cmp);
+    }
+    let first = times[0][0];
+    for ((name, _), t) in ops.iter().zip(&times) {
+        eprintln!("[interleaved] {:<24} {:>9.3} {:>9.3} {:>8.2}", name, t[0], t[t.len() / 2], t[0] / first);
+    }
+}
+
 fn main() {
     if std::env::var_os(IN_NETNS).is_none() {
         let exe = std::env::current_exe().unwrap();
@@ -665,6 +689,47 @@ fn main() {
     allocs_per_msg("route decode: nlspec rt-route", || nlspec_decode_routes(&rcap));
     allocs_per_msg("route decode: rust-netlink", || rust_netlink::decode_routes(&rcap));
     allocs_per_msg("route decode: neli", || neli_impl::decode_routes(&rcap));
+
+    report_interleaved(
+        "link dump",
+        100,
+        &mut [
+            ("libc floor", &mut || floor_links(&mut floor)),
+            ("nlspec rt-link", &mut || nlspec_links(&mut lc)),
+            ("rust-netlink", &mut || rn.links()),
+            ("neli", &mut || ne.links()),
+        ],
+    );
+    report_interleaved(
+        "route dump",
+        200,
+        &mut [
+            ("libc floor", &mut || floor_routes(&mut floor)),
+            ("nlspec rt-route", &mut || nlspec_routes(&mut rc)),
+            ("rust-netlink", &mut || rn.routes()),
+            ("neli", &mut || ne.routes()),
+        ],
+    );
+    report_interleaved(
+        "link decode only",
+        300,
+        &mut [
+            ("hand walk", &mut || hand_decode(&lcap, hand_link)),
+            ("nlspec rt-link", &mut || nlspec_decode_links(&lcap)),
+            ("rust-netlink", &mut || rust_netlink::decode_links(&lcap)),
+            ("neli", &mut || neli_impl::decode_links(&lcap)),
+        ],
+    );
+    report_interleaved(
+        "route decode only",
+        300,
+        &mut [
+            ("hand walk", &mut || hand_decode(&rcap, hand_route)),
+            ("nlspec rt-route", &mut || nlspec_decode_routes(&rcap)),
+            ("rust-netlink", &mut || rust_netlink::decode_routes(&rcap)),
+            ("neli", &mut || neli_impl::decode_routes(&rcap)),
+        ],
+    );
 
     let mut c = Criterion::default().configure_from_args().sample_size(20).measurement_time(Duration::from_secs(5));
     {
