@@ -20,7 +20,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::mem;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -482,41 +484,6 @@ fn report_allocs(group: &str, ops: &mut [(&str, Op<'_>)], msgs: u64) {
     }
 }
 
-/// A second, load-robust view for a shared machine: the ops run round-robin (`ROUNDS` rounds,
-/// each op timed over a batch of at least ~20 µs), so a burst of load from other processes hits
-/// all of them alike; prints per op the minimum and the median over the rounds.
-fn report_interleaved(group: &str, ops: &mut [(&str, Op<'_>)]) {
-    const ROUNDS: usize = 1000;
-    let batch: Vec<u32> = ops
-        .iter_mut()
-        .map(|(_, op)| {
-            let mut best = Duration::MAX;
-            for _ in 0..20 {
-                let t = Instant::now();
-                black_box(op());
-                best = best.min(t.elapsed());
-            }
-            (20_000 / best.as_nanos().max(1)).clamp(1, 10_000) as u32
-        })
-        .collect();
-    let mut times = vec![Vec::with_capacity(ROUNDS); ops.len()];
-    for _ in 0..ROUNDS {
-        for (i, (_, op)) in ops.iter_mut().enumerate() {
-            let t = Instant::now();
-            for _ in 0..batch[i] {
-                black_box(op());
-            }
-            times[i].push(t.elapsed().as_nanos() as f64 / f64::from(batch[i]));
-        }
-    }
-    eprintln!("\n[interleaved] {group}: {ROUNDS} round-robin rounds, time per op");
-    eprintln!("[interleaved] {:<52} {:>11} {:>11}", "implementation", "min", "median");
-    for ((name, _), t) in ops.iter().zip(&mut times) {
-        t.sort_by(f64::total_cmp);
-        eprintln!("[interleaved] {:<52} {:>8.3} µs {:>8.3} µs", name, t[0] / 1000.0, t[t.len() / 2] / 1000.0);
-    }
-}
-
 /// All decoding ops must agree with the first one (the floor is exempt: it only counts).
 fn check_same(group: &str, ops: &mut [(&str, Op<'_>)], skip: &[&str]) {
     let mut want = None;
@@ -612,7 +579,7 @@ fn benches(c: &mut Criterion) {
         ];
         check_same("family dump decoded", &mut ops, &[FLOOR]);
         report_allocs("family dump decoded", &mut ops, msgs);
-        report_interleaved("family dump decoded", &mut ops);
+        common::report_interleaved("family dump decoded", 1000, &mut ops);
         run_group(c, "family dump decoded", ops, Some(msgs));
     }
 
@@ -658,7 +625,7 @@ fn benches(c: &mut Criterion) {
         ];
         check_same("getfamily do", &mut ops, &["floor: libc send/recv + ACK, headers only"]);
         report_allocs("getfamily do", &mut ops, 1);
-        report_interleaved("getfamily do", &mut ops);
+        common::report_interleaved("getfamily do", 1000, &mut ops);
         run_group(c, "getfamily do", ops, None);
     }
 
@@ -761,7 +728,7 @@ fn benches(c: &mut Criterion) {
         ];
         check_same("decode only", &mut ops, &[FLOOR_DECODE]);
         report_allocs("decode only", &mut ops, msgs);
-        report_interleaved("decode only", &mut ops);
+        common::report_interleaved("decode only", 1000, &mut ops);
         run_group(c, "decode only", ops, Some(msgs));
     }
 }

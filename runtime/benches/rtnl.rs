@@ -24,7 +24,9 @@ use std::io::Write;
 use std::mem;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 
@@ -601,28 +603,21 @@ fn allocs_per_msg(name: &str, mut f: impl FnMut() -> Dump) {
     );
 }
 
-/// A load-robust view for a shared machine, printed before criterion runs: the ops of a group
-/// run round-robin for `rounds` rounds, so a burst of load from other processes hits all of
-/// them alike; per op the minimum and median time and the minimum's ratio to the first op's
-/// (the floor or hand walk).
-fn report_interleaved(group: &str, rounds: usize, ops: &mut [(&str, &mut dyn FnMut() -> Dump)]) {
-    let mut times = vec![Vec::with_capacity(rounds); ops.len()];
-    for _ in 0..rounds {
-        for (i, (_, op)) in ops.iter_mut().enumerate() {
-            let t = Instant::now();
-            black_box(op());
-            times[i].push(t.elapsed().as_secs_f64() * 1e3);
-        }
+type Op<'a> = Box<dyn FnMut() -> Dump + 'a>;
+
+/// One group from one list of ops (the first the floor): allocations per message, the
+/// interleaved report (`rounds` rounds), then criterion's measurement as group `title`.
+fn run_group(c: &mut Criterion, name: &str, title: &str, msgs: u64, rounds: usize, mut ops: Vec<(&str, Op<'_>)>) {
+    for (op, f) in &mut ops {
+        allocs_per_msg(&format!("{name}: {op}"), f);
     }
-    eprintln!("\n[interleaved] {group}: {rounds} round-robin rounds, ms per dump");
-    eprintln!("[interleaved] {:<24} {:>9} {:>9} {:>8}", "implementation", "min", "median", "min/1st");
-    for t in &mut times {
-        t.sort_by(f64::total_cmp);
+    common::report_interleaved(name, rounds, &mut ops);
+    let mut g = c.benchmark_group(title);
+    g.throughput(Throughput::Elements(msgs));
+    for (op, f) in &mut ops {
+        g.bench_function(*op, |b| b.iter(|| black_box(f())));
     }
-    let first = times[0][0];
-    for ((name, _), t) in ops.iter().zip(&times) {
-        eprintln!("[interleaved] {:<24} {:>9.3} {:>9.3} {:>8.2}", name, t[0], t[t.len() / 2], t[0] / first);
-    }
+    g.finish();
 }
 
 fn main() {
@@ -673,100 +668,58 @@ fn main() {
     assert_eq!(rust_netlink::decode_routes(&rcap), fr);
     assert_eq!(neli_impl::decode_routes(&rcap), fr);
 
-    allocs_per_msg("link dump: libc floor", || floor_links(&mut floor));
-    allocs_per_msg("link dump: nlspec rt-link", || nlspec_links(&mut lc));
-    allocs_per_msg("link dump: rust-netlink", || rn.links());
-    allocs_per_msg("link dump: neli", || ne.links());
-    allocs_per_msg("route dump: libc floor", || floor_routes(&mut floor));
-    allocs_per_msg("route dump: nlspec rt-route", || nlspec_routes(&mut rc));
-    allocs_per_msg("route dump: rust-netlink", || rn.routes());
-    allocs_per_msg("route dump: neli", || ne.routes());
-    allocs_per_msg("link decode: hand walk", || hand_decode(&lcap, hand_link));
-    allocs_per_msg("link decode: nlspec rt-link", || nlspec_decode_links(&lcap));
-    allocs_per_msg("link decode: rust-netlink", || rust_netlink::decode_links(&lcap));
-    allocs_per_msg("link decode: neli", || neli_impl::decode_links(&lcap));
-    allocs_per_msg("route decode: hand walk", || hand_decode(&rcap, hand_route));
-    allocs_per_msg("route decode: nlspec rt-route", || nlspec_decode_routes(&rcap));
-    allocs_per_msg("route decode: rust-netlink", || rust_netlink::decode_routes(&rcap));
-    allocs_per_msg("route decode: neli", || neli_impl::decode_routes(&rcap));
-
-    report_interleaved(
-        "link dump",
-        100,
-        &mut [
-            ("libc floor", &mut || floor_links(&mut floor)),
-            ("nlspec rt-link", &mut || nlspec_links(&mut lc)),
-            ("rust-netlink", &mut || rn.links()),
-            ("neli", &mut || ne.links()),
-        ],
-    );
-    report_interleaved(
-        "route dump",
-        200,
-        &mut [
-            ("libc floor", &mut || floor_routes(&mut floor)),
-            ("nlspec rt-route", &mut || nlspec_routes(&mut rc)),
-            ("rust-netlink", &mut || rn.routes()),
-            ("neli", &mut || ne.routes()),
-        ],
-    );
-    report_interleaved(
-        "link decode only",
-        300,
-        &mut [
-            ("hand walk", &mut || hand_decode(&lcap, hand_link)),
-            ("nlspec rt-link", &mut || nlspec_decode_links(&lcap)),
-            ("rust-netlink", &mut || rust_netlink::decode_links(&lcap)),
-            ("neli", &mut || neli_impl::decode_links(&lcap)),
-        ],
-    );
-    report_interleaved(
-        "route decode only",
-        300,
-        &mut [
-            ("hand walk", &mut || hand_decode(&rcap, hand_route)),
-            ("nlspec rt-route", &mut || nlspec_decode_routes(&rcap)),
-            ("rust-netlink", &mut || rust_netlink::decode_routes(&rcap)),
-            ("neli", &mut || neli_impl::decode_routes(&rcap)),
-        ],
-    );
-
     let mut c = Criterion::default().configure_from_args().sample_size(20).measurement_time(Duration::from_secs(5));
-    {
-        let mut g = c.benchmark_group("link dump (1001 links)");
-        g.throughput(Throughput::Elements(fl.1));
-        g.bench_function("libc floor", |b| b.iter(|| black_box(floor_links(&mut floor))));
-        g.bench_function("nlspec rt-link", |b| b.iter(|| black_box(nlspec_links(&mut lc))));
-        g.bench_function("rust-netlink", |b| b.iter(|| black_box(rn.links())));
-        g.bench_function("neli", |b| b.iter(|| black_box(ne.links())));
-        g.finish();
-    }
-    {
-        let mut g = c.benchmark_group("route dump (10000+ routes)");
-        g.throughput(Throughput::Elements(fr.1));
-        g.bench_function("libc floor", |b| b.iter(|| black_box(floor_routes(&mut floor))));
-        g.bench_function("nlspec rt-route", |b| b.iter(|| black_box(nlspec_routes(&mut rc))));
-        g.bench_function("rust-netlink", |b| b.iter(|| black_box(rn.routes())));
-        g.bench_function("neli", |b| b.iter(|| black_box(ne.routes())));
-        g.finish();
-    }
-    {
-        let mut g = c.benchmark_group("link decode only (1001 links, captured)");
-        g.throughput(Throughput::Elements(fl.1));
-        g.bench_function("hand walk", |b| b.iter(|| black_box(hand_decode(&lcap, hand_link))));
-        g.bench_function("nlspec rt-link", |b| b.iter(|| black_box(nlspec_decode_links(&lcap))));
-        g.bench_function("rust-netlink", |b| b.iter(|| black_box(rust_netlink::decode_links(&lcap))));
-        g.bench_function("neli", |b| b.iter(|| black_box(neli_impl::decode_links(&lcap))));
-        g.finish();
-    }
-    {
-        let mut g = c.benchmark_group("route decode only (10000+ routes, captured)");
-        g.throughput(Throughput::Elements(fr.1));
-        g.bench_function("hand walk", |b| b.iter(|| black_box(hand_decode(&rcap, hand_route))));
-        g.bench_function("nlspec rt-route", |b| b.iter(|| black_box(nlspec_decode_routes(&rcap))));
-        g.bench_function("rust-netlink", |b| b.iter(|| black_box(rust_netlink::decode_routes(&rcap))));
-        g.bench_function("neli", |b| b.iter(|| black_box(neli_impl::decode_routes(&rcap))));
-        g.finish();
-    }
+    run_group(
+        &mut c,
+        "link dump",
+        "link dump (1001 links)",
+        fl.1,
+        100,
+        vec![
+            ("libc floor", Box::new(|| floor_links(&mut floor))),
+            ("nlspec rt-link", Box::new(|| nlspec_links(&mut lc))),
+            ("rust-netlink", Box::new(|| rn.links())),
+            ("neli", Box::new(|| ne.links())),
+        ],
+    );
+    run_group(
+        &mut c,
+        "route dump",
+        "route dump (10000+ routes)",
+        fr.1,
+        200,
+        vec![
+            ("libc floor", Box::new(|| floor_routes(&mut floor))),
+            ("nlspec rt-route", Box::new(|| nlspec_routes(&mut rc))),
+            ("rust-netlink", Box::new(|| rn.routes())),
+            ("neli", Box::new(|| ne.routes())),
+        ],
+    );
+    run_group(
+        &mut c,
+        "link decode only",
+        "link decode only (1001 links, captured)",
+        fl.1,
+        300,
+        vec![
+            ("hand walk", Box::new(|| hand_decode(&lcap, hand_link))),
+            ("nlspec rt-link", Box::new(|| nlspec_decode_links(&lcap))),
+            ("rust-netlink", Box::new(|| rust_netlink::decode_links(&lcap))),
+            ("neli", Box::new(|| neli_impl::decode_links(&lcap))),
+        ],
+    );
+    run_group(
+        &mut c,
+        "route decode only",
+        "route decode only (10000+ routes, captured)",
+        fr.1,
+        300,
+        vec![
+            ("hand walk", Box::new(|| hand_decode(&rcap, hand_route))),
+            ("nlspec rt-route", Box::new(|| nlspec_decode_routes(&rcap))),
+            ("rust-netlink", Box::new(|| rust_netlink::decode_routes(&rcap))),
+            ("neli", Box::new(|| neli_impl::decode_routes(&rcap))),
+        ],
+    );
     c.final_summary();
 }
