@@ -24,6 +24,9 @@ use kernel::prelude::*;
 mod nlbus_nl;
 mod nlspec_support;
 
+/// The support layer, as the family file names it.
+use nlspec_support as nl;
+
 use nlbus_nl::*;
 
 module! {

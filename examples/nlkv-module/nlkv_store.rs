@@ -26,6 +26,9 @@ use kernel::sync::Mutex;
 mod nlkv_genl;
 mod nlspec_support;
 
+/// The support layer, as the family file names it.
+use nlspec_support as nl;
+
 use nlkv_genl::*;
 
 module! {

@@ -1,7 +1,8 @@
 //! `cargo xtask generate [--check]`: regenerate everything under `generated/` from `specs/`.
 //!
 //! Each spec `specs/<x>.yaml` yields the client crate `generated/client/<family>/` (and, for
-//! Generic Netlink families, the kernel module `generated/kmod/<family>/`). With
+//! Generic Netlink families, the kernel module `generated/kmod/<family>/` and the in-tree driver
+//! directory `generated/intree/<family>/`, whose family file is the module's, byte for byte). With
 //! `--check` nothing is written: the task fails listing every file that differs from what
 //! would be generated, is missing, or is left over from a spec that no longer exists.
 //!
@@ -50,6 +51,14 @@ fn outputs(fam: &Family) -> Result<Vec<Output>> {
     let files =
         nlspec_codegen::emit::kernel::generate(fam, &opts).map_err(|e| err!("{}: kernel emitter: {e}", fam.source))?;
     out.push(Output { dir: PathBuf::from("generated/kmod").join(&fam.name), files });
+    // In-tree driver: generated/intree/<family>/ (the same family file, the in-tree layer,
+    // Kconfig, Makefile, skeleton) for a kernel patched with kernel::net::genetlink.
+    if fam.is_genetlink() {
+        let opts = nlspec_codegen::emit::kernel::KernelOptions { in_tree: true, ..Default::default() };
+        let files = nlspec_codegen::emit::kernel::generate(fam, &opts)
+            .map_err(|e| err!("{}: kernel emitter (in-tree): {e}", fam.source))?;
+        out.push(Output { dir: PathBuf::from("generated/intree").join(&fam.name), files });
+    }
     Ok(out)
 }
 
@@ -144,7 +153,7 @@ pub fn generate(check: bool) -> Result<i32> {
     }
     // Every directory under generated/<kind>/ that no spec produced is stale.
     let mut stale = Vec::new();
-    for kind in ["client", "kmod"] {
+    for kind in ["client", "kmod", "intree"] {
         let base = root.join("generated").join(kind);
         if let Ok(rd) = std::fs::read_dir(&base) {
             for e in rd.flatten() {

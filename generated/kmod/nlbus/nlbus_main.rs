@@ -18,6 +18,9 @@ use kernel::prelude::*;
 mod nlbus_nl;
 mod nlspec_support;
 
+/// The support layer, as the family file names it.
+use nlspec_support as nl;
+
 use nlbus_nl::*;
 
 module! {
@@ -36,7 +39,7 @@ impl NlbusHandler for Handler {
 }
 
 struct NlbusModule {
-    _registration: nlspec_support::RawRegistration,
+    _registration: nl::RawRegistration,
 }
 
 impl kernel::Module for NlbusModule {

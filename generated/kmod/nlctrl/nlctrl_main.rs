@@ -18,6 +18,9 @@ use kernel::prelude::*;
 mod nlctrl_genl;
 mod nlspec_support;
 
+/// The support layer, as the family file names it.
+use nlspec_support as nl;
+
 use nlctrl_genl::*;
 
 module! {
@@ -37,7 +40,7 @@ impl NlctrlHandler for Handler {
 }
 
 struct NlctrlModule {
-    _registration: nlspec_support::Registration,
+    _registration: nl::Registration,
 }
 
 impl kernel::Module for NlctrlModule {

@@ -585,6 +585,20 @@ impl<const N: usize> PolicyTable<N> {
     }
 }
 
+/// A policy table keyed by attribute type (C: `[NLKV_A_ENTRY_KEY] = NLA_POLICY_MAX_LEN(64)`):
+/// `policy_table(&[(attrs::entry::KEY, Policy::string(64)), ..])`, entries not listed
+/// `NLA_UNSPEC`; `N` (the highest type plus one) is the `static`'s. A type outside the table or
+/// listed twice is a build error.
+pub const fn policy_table<const N: usize>(entries: &[(u16, Policy)]) -> PolicyTable<N> {
+    let mut t = PolicyTable::new();
+    let mut i = 0;
+    while i < entries.len() {
+        t = t.with(entries[i].0, entries[i].1);
+        i += 1;
+    }
+    t
+}
+
 /// A type-erased `&'static PolicyTable<_>`.
 #[derive(Clone, Copy)]
 pub struct PolicyRef {
@@ -1845,6 +1859,7 @@ const fn copy_name(name: &CStr) -> [core::ffi::c_char; b::NLSPEC_GENL_NAMSIZ as 
 
 /// One multicast group.
 #[derive(Clone, Copy)]
+#[repr(transparent)]
 pub struct McGroup(b::genl_multicast_group);
 
 impl McGroup {
@@ -1908,6 +1923,18 @@ impl McGroupsRef {
         ptr: ptr::null(),
         n: 0,
     };
+    /// The groups of a `'static` slice, in order (index = group number).
+    pub const fn of(groups: &'static [McGroup]) -> McGroupsRef {
+        assert!(
+            groups.len() <= u8::MAX as usize,
+            "more than 255 multicast groups"
+        );
+        McGroupsRef {
+            // `McGroup` is a `repr(transparent)` `genl_multicast_group`.
+            ptr: groups.as_ptr().cast(),
+            n: groups.len() as u8,
+        }
+    }
 }
 
 /// Everything about a family except the kernel's private fields.
@@ -1939,6 +1966,12 @@ pub struct FamilyDef {
 const UNREGISTERED: u8 = 0;
 const BUSY: u8 = 1;
 const REGISTERED: u8 = 2;
+
+/// The family `static` of definition `def` (`Family::new(def)`, under the name the in-tree
+/// layer, `nlspec_genl`, gives it too).
+pub const fn family(def: FamilyDef) -> Family {
+    Family::new(def)
+}
 
 /// A Generic Netlink family as a `static`: the definition plus the `genl_family` the kernel
 /// registers (it writes the family id and multicast offset into it).

@@ -25,6 +25,9 @@ use kernel::prelude::*;
 mod nlkv_genl;
 mod nlspec_support;
 
+/// The support layer, as the family file names it.
+use nlspec_support as nl;
+
 use nlkv_genl::*;
 
 module! {
@@ -43,7 +46,7 @@ impl NlkvHandler for Handler {
 }
 
 struct NlkvModule {
-    _registration: nlspec_support::Registration,
+    _registration: nl::Registration,
 }
 
 impl kernel::Module for NlkvModule {

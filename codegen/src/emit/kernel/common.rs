@@ -24,11 +24,22 @@ pub struct KernelOptions {
     pub skeleton: bool,
     /// Copy the support files (`nlspec_support.rs`, ...) into the output.
     pub support: bool,
+    /// A driver directory for a kernel tree that has `kernel::net::genetlink` (the series in
+    /// `kernel/patches/`): `Kconfig`, `Makefile`, `<module>.rs` and the in-tree layer
+    /// `nlspec_genl.rs`, no bindgen and no C. The family file is the same as out of tree.
+    pub in_tree: bool,
 }
 
 impl Default for KernelOptions {
     fn default() -> Self {
-        KernelOptions { module_name: None, netnsok: true, parallel_ops: true, skeleton: true, support: true }
+        KernelOptions {
+            module_name: None,
+            netnsok: true,
+            parallel_ops: true,
+            skeleton: true,
+            support: true,
+            in_tree: false,
+        }
     }
 }
 

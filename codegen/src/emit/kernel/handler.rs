@@ -496,7 +496,7 @@ fn family(cx: &Cx, opts: &KernelOptions, policies: &Policies, resv_start_op: u32
         #groups_static
 
         #family_doc
-        pub static FAMILY: nl::Family = nl::Family::new(nl::FamilyDef {
+        pub static FAMILY: nl::Family = nl::family(nl::FamilyDef {
             name: FAMILY_NAME,
             version: FAMILY_VERSION,
             hdrsize: #hdrsize,

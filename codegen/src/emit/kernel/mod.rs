@@ -8,7 +8,12 @@
 //! * `<family>_main.rs` — a skeleton (from `kmod-template/main.rs.j2`): `module!`, registration
 //!   on load, a handler type implementing nothing (every op answers `EOPNOTSUPP`);
 //! * `Kbuild`, `Makefile`, `<family>.mk` (from the templates) and the family-independent support
-//!   files copied from `kmod-template/support/` (all `unsafe` lives there).
+//!   files copied from `kernel/support/` (all `unsafe` lives there).
+//!
+//! With [`KernelOptions::in_tree`], a driver directory for a kernel tree patched with
+//! `kernel::net::genetlink` instead: the same `<family>_genl.rs`, `<family>.rs` (the skeleton),
+//! `Kconfig`, `Makefile` and `nlspec_genl.rs`, the in-tree layer (safe code over the kernel
+//! crate's genetlink types: no bindgen, no C, no `unsafe`).
 //!
 //! Build with the kernel's usual `make -C $KDIR M=$PWD LLVM=-19 ...`. An example module in
 //! another directory reuses `<family>_genl.rs` with its own main: see the generated `.mk` file.
@@ -36,10 +41,21 @@ pub use common::{KernelGenError, KernelOptions};
 /// Generates the module directory of `f`: `<module>_genl.rs` first, then the scaffolding.
 pub fn generate(f: &Family, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
     let module = opts.module_name.clone().unwrap_or_else(|| names::c_lower(&f.name).replace(' ', "_"));
+    if opts.in_tree && !f.is_genetlink() {
+        return Err(KernelGenError(format!(
+            "family {}: an in-tree driver needs kernel::net::genetlink, which serves Generic Netlink \
+             families only; build this netlink-raw protocol out of tree",
+            f.name
+        )));
+    }
     let cx = Cx::new(f);
     let genl = genl_source(&cx, opts)?;
     let mut out = vec![GeneratedFile::new(format!("{}.rs", family_file(f, &module)), genl)];
-    out.extend(scaffold::files(&cx, &module, opts)?);
+    if opts.in_tree {
+        out.extend(scaffold::in_tree_files(&cx, &module, opts)?);
+    } else {
+        out.extend(scaffold::files(&cx, &module, opts)?);
+    }
     Ok(out)
 }
 
@@ -72,10 +88,11 @@ fn genl_source(cx: &Cx, opts: &KernelOptions) -> Result<String, KernelGenError> 
         #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
 
         use core::marker::PhantomData;
-        /// The support layer (`nl::Error`, `nl::Result`, `nl::Dumped`...), re-exported for handlers.
-        pub(crate) use crate::nlspec_support as nl;
-        pub(crate) use crate::nlspec_support::{Bitfield32, Dumped};
-        use crate::nlspec_support::Policy;
+        /// The support layer the crate root names `nl` (`nl::Error`, `nl::Result`, `nl::Dumped`...),
+        /// re-exported for handlers.
+        pub(crate) use crate::nl;
+        pub(crate) use crate::nl::{Bitfield32, Dumped};
+        use crate::nl::Policy;
 
         #defs
 
@@ -137,8 +154,13 @@ fn file_doc(cx: &Cx, opts: &KernelOptions) -> TokenStream {
     };
     let module = opts.module_name.clone().unwrap_or_else(|| names::c_lower(&f.name));
     let ff = family_file(f, &module);
+    let layer = if f.is_genetlink() {
+        "`mod nlspec_support; use nlspec_support as nl;` out of tree, `mod nlspec_genl; use nlspec_genl as nl;` in a kernel tree with `kernel::net::genetlink`"
+    } else {
+        "`mod nlspec_support; use nlspec_support as nl;`"
+    };
     let use_note = format!(
-        " Use: `mod nlspec_support; mod {ff};` in the crate root (or `#[path = \"...\"] mod {ff};` from another module directory, see `{module}.mk`), `use {ff}::*;`, implement [`{}Handler`] and call [`register`] in `init`.",
+        " Use: in the crate root, the support layer as `nl` ({layer}) and `mod {ff};` (or `#[path = \"...\"] mod {ff};` from another module directory, see `{module}.mk`); `use {ff}::*;`, implement [`{}Handler`] and call [`register`] in `init`.",
         f.rust_name
     );
     let conds: Vec<String> = f

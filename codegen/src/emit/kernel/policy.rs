@@ -154,13 +154,13 @@ fn policy_table(
             continue;
         }
         let c = cx.attr_const(r.set, a);
-        entries.push(quote!(.with(#c, #p)));
+        entries.push(quote!((#c, #p)));
     }
     let id = format_ident!("{}", name);
     let d = doc_str(d);
     let t = quote! {
         #d
-        static #id: nl::PolicyTable<{ #last as usize + 1 }> = nl::PolicyTable::new() #(#entries)*;
+        static #id: nl::PolicyTable<{ #last as usize + 1 }> = nl::policy_table(&[#(#entries),*]);
     };
     (t, Some(quote!({ #last as usize + 1 })))
 }

@@ -24,6 +24,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("Makefile", include_str!("../../../kmod-template/Makefile.j2")),
     ("family.mk", include_str!("../../../kmod-template/family.mk.j2")),
     ("main.rs", include_str!("../../../kmod-template/main.rs.j2")),
+    ("intree-Kconfig", include_str!("../../../kmod-template/intree-Kconfig.j2")),
+    ("intree-Makefile", include_str!("../../../kmod-template/intree-Makefile.j2")),
     ("gitignore", include_str!("../../../kmod-template/gitignore.j2")),
 ];
 
@@ -47,6 +49,35 @@ pub(super) fn files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<G
         for (name, text) in SUPPORT_FILES {
             out.push(GeneratedFile::new(name.to_string(), text.to_string()));
         }
+    }
+    Ok(out)
+}
+
+/// The in-tree layer: safe code over `kernel::net::genetlink`.
+const IN_TREE_LAYER: (&str, &str) = ("nlspec_genl.rs", include_str!("../../../kernel-support/nlspec_genl.rs"));
+
+/// The files of an in-tree driver directory besides `<module>_genl.rs`: `Kconfig`, `Makefile`,
+/// the skeleton `<module>.rs` and the in-tree layer.
+pub(super) fn in_tree_files(
+    cx: &Cx,
+    module: &str,
+    opts: &KernelOptions,
+) -> Result<Vec<GeneratedFile>, KernelGenError> {
+    let env = template_env();
+    let mut ctx = TemplateCtx::new(cx, module);
+    ctx.in_tree = true;
+    let render = |name: &str| -> Result<String, KernelGenError> {
+        env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| KernelGenError(format!("template {name}: {e}")))
+    };
+    let mut out = vec![
+        GeneratedFile::new("Kconfig", render("intree-Kconfig")?),
+        GeneratedFile::new("Makefile", render("intree-Makefile")?),
+    ];
+    if opts.skeleton {
+        out.push(GeneratedFile::new(format!("{module}.rs"), render("main.rs")?));
+    }
+    if opts.support {
+        out.push(GeneratedFile::new(IN_TREE_LAYER.0, IN_TREE_LAYER.1.to_string()));
     }
     Ok(out)
 }
@@ -79,6 +110,10 @@ struct TemplateCtx {
     raw: bool,
     /// "Generic Netlink family" or "classic netlink protocol".
     kind: String,
+    /// An in-tree driver (the layer is `nlspec_genl`, not `nlspec_support`).
+    in_tree: bool,
+    /// The Kconfig symbol of an in-tree driver (without `CONFIG_`).
+    config: String,
 }
 
 impl TemplateCtx {
@@ -117,6 +152,8 @@ impl TemplateCtx {
             family_file: super::family_file(f, module),
             raw: !f.is_genetlink(),
             kind: if f.is_genetlink() { "Generic Netlink family" } else { "classic netlink protocol" }.into(),
+            in_tree: false,
+            config: module.to_uppercase(),
         }
     }
 }
