@@ -29,13 +29,13 @@
 use kernel::alloc::{flags, AllocError, Flags};
 use kernel::c_str;
 use kernel::net::genetlink as genl;
-use kernel::net::netlink::{AttrWriter, GenlMsg, NetlinkSkBuff, Nest};
+use kernel::net::netlink::{AttrWriter, GenlMsg, Nest, NetlinkSkBuff};
 use kernel::prelude::*;
 
 pub use kernel::net::genetlink::{
-    dump_state_fits, Attr, Attrs, Bitfield32, Dump, Dumped, Error, Op, Operation, OpsRef,
-    OpsTable, PolicyRef, PolicyTable, RangeS, RangeU, Request, Result, SplitOp, SplitOpsTable,
-    ValueCheck, ADMIN_PERM, DONT_VALIDATE_DUMP, DONT_VALIDATE_DUMP_STRICT, DONT_VALIDATE_STRICT,
+    dump_state_fits, Attr, Attrs, Bitfield32, Dump, Dumped, Error, Op, Operation, OpsRef, OpsTable,
+    PolicyRef, PolicyTable, RangeS, RangeU, Request, Result, SplitOp, SplitOpsTable, ValueCheck,
+    ADMIN_PERM, DONT_VALIDATE_DUMP, DONT_VALIDATE_DUMP_STRICT, DONT_VALIDATE_STRICT,
     UNS_ADMIN_PERM,
 };
 pub use kernel::net::netlink::{Family, MulticastGroup, Net, GENLMSG_DEFAULT_SIZE};
@@ -91,7 +91,10 @@ impl Policy {
     }
     /// `NLA_BINARY` of `min_len..=max_len` bytes.
     pub const fn binary_len_range(min_len: u64, max_len: u64) -> Self {
-        Policy(genl::Policy::binary_len_range(len16(min_len), len16(max_len)))
+        Policy(genl::Policy::binary_len_range(
+            len16(min_len),
+            len16(max_len),
+        ))
     }
     /// `NLA_NESTED` validated against `policy`.
     pub const fn nested<const M: usize>(policy: &'static PolicyTable<M>) -> Self {
@@ -806,11 +809,7 @@ impl Sink for Notification {
 /// Writes one dump entry through `d`: the message gets the request's fixed header, then `f`
 /// fills it; the first error of building it removes the entry again (`Ok(false)` for a full
 /// buffer, so that the dump continues in the next call).
-pub fn dump_entry(
-    d: &mut Dump<'_>,
-    cmd: u8,
-    f: impl FnOnce(&mut Writer<'_>),
-) -> Result<bool> {
+pub fn dump_entry(d: &mut Dump<'_>, cmd: u8, f: impl FnOnce(&mut Writer<'_>)) -> Result<bool> {
     let req = d.request();
     let hdr = req.fixed_header();
     d.entry(cmd, |aw| {
@@ -1815,4 +1814,3 @@ macro_rules! wire_struct {
     };
 }
 pub(crate) use wire_struct;
-

@@ -1925,7 +1925,10 @@ impl McGroupsRef {
     };
     /// The groups of a `'static` slice, in order (index = group number).
     pub const fn of(groups: &'static [McGroup]) -> McGroupsRef {
-        assert!(groups.len() <= u8::MAX as usize, "more than 255 multicast groups");
+        assert!(
+            groups.len() <= u8::MAX as usize,
+            "more than 255 multicast groups"
+        );
         McGroupsRef {
             // `McGroup` is a `repr(transparent)` `genl_multicast_group`.
             ptr: groups.as_ptr().cast(),

@@ -58,11 +58,7 @@ const IN_TREE_LAYER: (&str, &str) = ("nlspec_genl.rs", include_str!("../../../ke
 
 /// The files of an in-tree driver directory besides `<module>_genl.rs`: `Kconfig`, `Makefile`,
 /// the skeleton `<module>.rs` and the in-tree layer.
-pub(super) fn in_tree_files(
-    cx: &Cx,
-    module: &str,
-    opts: &KernelOptions,
-) -> Result<Vec<GeneratedFile>, KernelGenError> {
+pub(super) fn in_tree_files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
     let env = template_env();
     let mut ctx = TemplateCtx::new(cx, module);
     ctx.in_tree = true;
