@@ -9,13 +9,16 @@ nlspec — one YNL spec, both sides of a Generic Netlink family
 USAGE:
     nlspec check --spec PATH
         Validate the spec; print located diagnostics. Exit 0 ok, 1 on errors.
-    nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P]
+    nlspec gen --spec PATH --out DIR [--kernel [--in-tree]] [--rt-path P]
         Write the client crate (with --kernel: the kernel module) for the spec into DIR.
+        With --in-tree: a driver directory for a kernel tree that has kernel::net::genetlink
+        (Kconfig, Makefile, <module>.rs, <module>_genl.rs, nlspec_genl.rs; no bindgen, no C).
         The client depends on nlspec-rt by version (crates.io); --rt-path P adds a path
         dependency (P: the nlspec-rt crate's directory, relative to DIR or absolute).
         Generated files carry an @generated marker and are rewritten; a file without it at a
-        generated path is an error (nothing is written). The module's <module>_main.rs, where
-        you write the handlers, is written only when absent (stderr: kept FILE (yours)).
+        generated path is an error (nothing is written). The module's <module>_main.rs
+        (in tree: <module>.rs), where you write the handlers, is written only when absent
+        (stderr: kept FILE (yours)).
     nlspec doc --spec PATH [--format md|rst] [--out FILE]
         A reference of the family (as the kernel's generated netlink docs): operations with
         their request/reply attributes and flags, multicast groups, definitions, attribute
@@ -84,7 +87,7 @@ pub enum Command {
     Help,
     Version,
     Check { spec: String },
-    Gen { spec: String, out: String, kernel: bool, rt_path: Option<String> },
+    Gen { spec: String, out: String, kernel: bool, in_tree: bool, rt_path: Option<String> },
     AbiCheck { old: String, new: String },
     Doc { spec: String, format: crate::doc::Format, out: Option<String> },
     Run(Box<RunArgs>),
@@ -422,23 +425,30 @@ fn parse_abi_check(rest: &[String]) -> Result<Command, Fail> {
 
 fn parse_gen(rest: &[String]) -> Result<Command, Fail> {
     let mut a = Args { items: rest.to_vec(), pos: 0 };
-    let (mut spec, mut out, mut kernel, mut rt_path) = (None, None, false, None);
+    let (mut spec, mut out, mut kernel, mut in_tree, mut rt_path) = (None, None, false, false, None);
     while let Some((opt, inline)) = a.next() {
         match opt.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "--spec" => a.value_once(&opt, inline, "path of a YNL spec", &mut spec)?,
             "--out" | "-o" => a.value_once(&opt, inline, "output directory", &mut out)?,
             "--kernel" => set_flag(&opt, &inline, &mut kernel)?,
+            "--in-tree" => set_flag(&opt, &inline, &mut in_tree)?,
             "--rt-path" => a.value_once(&opt, inline, "path from DIR to the nlspec-rt crate", &mut rt_path)?,
             other => {
-                let usage = "nlspec gen --spec PATH --out DIR [--kernel] [--rt-path P]";
+                let usage = "nlspec gen --spec PATH --out DIR [--kernel [--in-tree]] [--rt-path P]";
                 return Err(Fail::Usage(format!("gen: unexpected argument {other:?} (usage: {usage})")));
             }
         }
     }
     let spec = spec.ok_or_else(|| Fail::Usage("gen: --spec PATH is required".into()))?;
     let out = out.ok_or_else(|| Fail::Usage("gen: --out DIR is required".into()))?;
-    Ok(Command::Gen { spec, out, kernel, rt_path })
+    if in_tree && !kernel {
+        return Err(Fail::Usage("gen: --in-tree needs --kernel (it writes a kernel driver directory)".into()));
+    }
+    if in_tree && rt_path.is_some() {
+        return Err(Fail::Usage("gen: --rt-path is for client crates, not with --kernel".into()));
+    }
+    Ok(Command::Gen { spec, out, kernel, in_tree, rt_path })
 }
 
 #[cfg(test)]
@@ -454,7 +464,14 @@ mod tests {
         assert_eq!(p("check --spec a.yaml").unwrap(), Command::Check { spec: "a.yaml".into() });
         assert_eq!(
             p("gen --spec=a.yaml --out d --kernel").unwrap(),
-            Command::Gen { spec: "a.yaml".into(), out: "d".into(), kernel: true, rt_path: None }
+            Command::Gen { spec: "a.yaml".into(), out: "d".into(), kernel: true, in_tree: false, rt_path: None }
+        );
+        assert_eq!(
+            p("gen --spec a.yaml --out d --kernel --in-tree").unwrap(),
+            Command::Gen { spec: "a.yaml".into(), out: "d".into(), kernel: true, in_tree: true, rt_path: None }
+        );
+        assert!(
+            matches!(p("gen --spec a.yaml --out d --in-tree"), Err(Fail::Usage(m)) if m.contains("needs --kernel"))
         );
         let Command::Run(r) = p("--spec a.yaml --dump getfamily --output-json").unwrap() else { panic!() };
         assert_eq!(r.dump.as_deref(), Some("getfamily"));

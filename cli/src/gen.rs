@@ -30,8 +30,14 @@ fn rt_dependency(rt_path: Option<&str>) -> RtDependency {
 }
 
 /// Is this emitted file a skeleton the user owns once written?
-fn is_skeleton(f: &GeneratedFile) -> bool {
-    f.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("_main.rs"))
+fn is_skeleton(f: &GeneratedFile, in_tree: bool) -> bool {
+    let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if in_tree {
+        // <module>.rs: every Rust file but the family file and the layer (both `*_genl.rs`).
+        name.ends_with(".rs") && !name.ends_with("_genl.rs")
+    } else {
+        name.ends_with("_main.rs")
+    }
 }
 
 /// Does this text carry the marker in its first lines?
@@ -80,23 +86,31 @@ fn lower_crate_name(fam: &Family, files: &mut [GeneratedFile]) -> String {
     lower
 }
 
-pub fn gen(spec: &str, dir: &str, kernel: bool, rt_path: Option<&str>) -> Result<(), Fail> {
+pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&str>) -> Result<(), Fail> {
     let fam = load(spec)?;
     print_warnings(&fam);
     let spec_name = Path::new(spec).file_name().and_then(|n| n.to_str()).unwrap_or(spec).to_string();
     if kernel {
-        let files =
-            nlspec_codegen::emit::kernel::generate(&fam, &nlspec_codegen::emit::kernel::KernelOptions::default())
-                .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: {spec}: kernel emitter: {e}")))?;
-        write_all(dir, &files, &spec_name)?;
-        eprintln!("nlspec: kernel module for family {} in {dir} (build instructions in its Makefile)", fam.name);
+        let opts = nlspec_codegen::emit::kernel::KernelOptions { in_tree, ..Default::default() };
+        let files = nlspec_codegen::emit::kernel::generate(&fam, &opts)
+            .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: {spec}: kernel emitter: {e}")))?;
+        write_all(dir, &files, &spec_name, in_tree)?;
+        if in_tree {
+            eprintln!(
+                "nlspec: in-tree driver for family {} in {dir} (source its Kconfig from the parent \
+                 directory's, add it to the parent's Makefile)",
+                fam.name
+            );
+        } else {
+            eprintln!("nlspec: kernel module for family {} in {dir} (build instructions in its Makefile)", fam.name);
+        }
         return Ok(());
     }
     let rt = rt_dependency(rt_path);
     let mut files =
         crate_files(&fam, &rt).map_err(|e| Fail::Error(format!("nlspec: gen: {spec}: client emitter: {e}")))?;
     let name = lower_crate_name(&fam, &mut files);
-    write_all(dir, &files, &spec_name)?;
+    write_all(dir, &files, &spec_name, false)?;
     eprintln!(
         "nlspec: client crate {name} for family {} in {} (nlspec-rt: {})",
         fam.name,
@@ -116,7 +130,7 @@ enum Plan {
     Keep(PathBuf),
 }
 
-fn write_all(dir: &str, files: &[GeneratedFile], spec: &str) -> Result<(), Fail> {
+fn write_all(dir: &str, files: &[GeneratedFile], spec: &str, in_tree: bool) -> Result<(), Fail> {
     let dir = PathBuf::from(dir);
     let werr = |e: std::io::Error| Fail::Error(format!("nlspec: gen: writing {}: {e}", dir.display()));
     // Decide everything first: a foreign file at a generated path stops the run before any write.
@@ -130,7 +144,7 @@ fn write_all(dir: &str, files: &[GeneratedFile], spec: &str) -> Result<(), Fail>
             Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => None,
             Err(e) => return Err(Fail::Error(format!("nlspec: gen: reading {}: {e}", p.display()))),
         };
-        if is_skeleton(f) {
+        if is_skeleton(f, in_tree) {
             plan.push(match existing {
                 Some(_) => Plan::Keep(p),
                 None => Plan::Write(p, f.contents.clone()),

@@ -53,7 +53,9 @@ fn dispatch(cmd: args::Command) -> Result<(), Fail> {
         args::Command::Help => out(args::USAGE),
         args::Command::Version => out(&format!("nlspec {}", env!("CARGO_PKG_VERSION"))),
         args::Command::Check { spec } => check(&spec),
-        args::Command::Gen { spec, out, kernel, rt_path } => gen::gen(&spec, &out, kernel, rt_path.as_deref()),
+        args::Command::Gen { spec, out, kernel, in_tree, rt_path } => {
+            gen::gen(&spec, &out, kernel, in_tree, rt_path.as_deref())
+        }
         args::Command::AbiCheck { old, new } => abi::abi_check(&old, &new),
         args::Command::Doc { spec, format, out } => doc::doc(&spec, format, out.as_deref()),
         args::Command::Run(mut r) => {

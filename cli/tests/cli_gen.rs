@@ -229,3 +229,69 @@ fn gen_kernel_writes_the_module_directory() {
     assert!(out.join("rt_link_nl.rs").is_file());
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `nlspec gen --kernel --in-tree` and `kernel/intree/nlspec-regen.sh` on a scratch "kernel
+/// tree": the driver directory is written, the handlers' file is never overwritten, a spec
+/// change regenerates the family file, an unchanged spec leaves it alone, `-f` forces it.
+#[test]
+fn in_tree_driver_and_the_regen_script() {
+    let tree = tmp("tree");
+    let specs = tree.join("Documentation/netlink/specs");
+    let drv = tree.join("drivers/net/nlkv");
+    std::fs::create_dir_all(&specs).unwrap();
+    let spec_text = std::fs::read_to_string(our_spec("nlkv.yaml")).unwrap();
+    std::fs::write(specs.join("nlkv.yaml"), &spec_text).unwrap();
+    let o = nlspec(&[
+        "gen",
+        "--kernel",
+        "--in-tree",
+        "--spec",
+        specs.join("nlkv.yaml").to_str().unwrap(),
+        "--out",
+        drv.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for f in ["Kconfig", "Makefile", "nlkv.rs", "nlkv_genl.rs", "nlspec_genl.rs"] {
+        assert!(drv.join(f).is_file(), "{f} missing");
+    }
+    // The family file is the one out-of-tree builds use, with nlspec gen's marker added.
+    let genl = std::fs::read_to_string(drv.join("nlkv_genl.rs")).unwrap();
+    assert!(genl.contains("pub(crate) use crate::nl;") && genl.contains("nl::policy_table(&["), "{genl}");
+    assert!(!genl.contains("crate::nlspec_support"), "the family file names no layer of its own");
+    let kconfig = std::fs::read_to_string(drv.join("Kconfig")).unwrap();
+    assert!(kconfig.contains("config NLKV\n\ttristate") && kconfig.contains("depends on RUST && NET"), "{kconfig}");
+    let makefile = std::fs::read_to_string(drv.join("Makefile")).unwrap();
+    assert!(makefile.contains("obj-$(CONFIG_NLKV) += nlkv.o"), "{makefile}");
+    assert!(!std::fs::read_to_string(drv.join("nlspec_genl.rs")).unwrap().contains("unsafe {"));
+    // The module author's handlers.
+    std::fs::write(drv.join("nlkv.rs"), "// my handlers\n").unwrap();
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kernel/intree/nlspec-regen.sh");
+    let regen = |args: &[&str]| {
+        let o = Command::new("bash")
+            .arg(&script)
+            .args(args)
+            .current_dir(&tree)
+            .env("NLSPEC", env!("CARGO_BIN_EXE_nlspec"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+        text(&o.stdout)
+    };
+    // Written after the spec and the binary: nothing to do.
+    let out = regen(&["-v"]);
+    assert!(out.contains("up to date") && !out.contains("GEN"), "{out}");
+    // The spec changes (a newer mtime): the family file follows, the handlers stay.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let changed = spec_text.replacen("Create or replace an entry.", "Create or replace one entry.", 1);
+    assert_ne!(changed, spec_text);
+    std::fs::write(specs.join("nlkv.yaml"), &changed).unwrap();
+    let out = regen(&[]);
+    assert!(out.contains("GEN ./drivers/net/nlkv") || out.contains("GEN drivers/net/nlkv"), "{out}");
+    let genl = std::fs::read_to_string(drv.join("nlkv_genl.rs")).unwrap();
+    assert!(genl.contains("Create or replace one entry."), "not regenerated");
+    assert_eq!(std::fs::read_to_string(drv.join("nlkv.rs")).unwrap(), "// my handlers\n");
+    assert!(!regen(&[]).contains("GEN"), "regenerated twice");
+    assert!(regen(&["-f"]).contains("GEN"), "-f did not regenerate");
+    let _ = std::fs::remove_dir_all(&tree);
+}

@@ -17,7 +17,14 @@
 //!    family's spec, gets its echo reply, its multi-message dump, its multicast notification
 //!    and the kernel's policy rejection (extended ACK naming the attribute); then it unloads.
 //!
-//! Prints one PASS/FAIL line per check and "N of 6 checks pass"; exit status 1 if any fails.
+//! 7. the same generated family file (`nlkv_genl.rs`, byte for byte) builds in both homes: in
+//!    tree (`generated/intree/nlkv/`: on the series, through `nlspec_genl.rs`, with `CLIPPY=1`
+//!    and no warning) and out of tree (`generated/kmod/nlkv/`: through `nlspec_support.rs`); in
+//!    the same boot each is loaded in turn and the kernel reports the same family for both
+//!    (nlctrl: version, header size, ops with their flags, multicast groups; every op's do and
+//!    dump policy), and a request reaches the skeleton's handler (`EOPNOTSUPP`) in both.
+//!
+//! Prints one PASS/FAIL line per check and "N of 7 checks pass"; exit status 1 if any fails.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -46,9 +53,11 @@ pub fn run(version: &str) -> Result<i32> {
         ("make rustfmtcheck", check_rustfmt(&kd, &tc)),
         ("make rustdoc", check_rustdoc(&kd, &tc, &files)),
     ];
-    // One boot serves the last two: KUnit runs before /init, the sample after.
+    // One boot serves the last three: KUnit runs before /init, the sample and the two homes of
+    // the nlkv family file after.
     let sample = build_sample(&kd, &tc);
-    let console = boot(&kd, sample.as_ref().ok());
+    let homes = build_homes(&kd, &tc);
+    let console = boot(&kd, sample.as_ref().ok(), homes.as_ref().ok());
     results.push((
         "KUnit and doctests in a booted kernel",
         console.as_ref().map_err(clone_err).and_then(|c| check_kunit(&kd, c)),
@@ -56,6 +65,10 @@ pub fn run(version: &str) -> Result<i32> {
     results.push((
         "a module on the series alone, driven from userspace",
         sample.and_then(|_| console.as_ref().map_err(clone_err).and_then(check_sample)),
+    ));
+    results.push((
+        "one generated family file, in tree and out of tree",
+        homes.and_then(|h| console.as_ref().map_err(clone_err).and_then(|c| check_homes(&h, c))),
     ));
     let mut passed = 0;
     for (name, r) in &results {
@@ -278,14 +291,24 @@ fn parse_ktap(console: &str) -> Ktap {
 /// Boots `kd` once with KUnit on (`kunit.enable=1`) and, if it built, the sample module with
 /// the static nlspec CLI and the sample's spec, running [`sample_script`]. Fails on a guest that
 /// did not finish, failed, or any detector report.
-fn boot(kd: &kernel::KernelDir, sample: Option<&(PathBuf, PathBuf)>) -> Result<vm::CleanBoot> {
-    let (kos, bins, command) = match sample {
-        Some((ko, spec)) => {
-            let nlspec = crate::static_build::build("nlspec-cli", "nlspec", true)?;
-            (vec![ko.clone()], vec![nlspec, spec.clone()], sample_script())
-        }
-        None => (Vec::new(), Vec::new(), "true".to_string()),
-    };
+fn boot(kd: &kernel::KernelDir, sample: Option<&(PathBuf, PathBuf)>, homes: Option<&Homes>) -> Result<vm::CleanBoot> {
+    let (mut kos, mut bins, mut command) = (Vec::new(), Vec::new(), String::new());
+    if sample.is_some() || homes.is_some() {
+        bins.push(crate::static_build::build("nlspec-cli", "nlspec", true)?);
+    }
+    if let Some((ko, spec)) = sample {
+        kos.push(ko.clone());
+        bins.push(spec.clone());
+        command.push_str(&format!("(\n{}\n)\n", sample_script()));
+    }
+    if let Some(h) = homes {
+        kos.extend([h.in_tree.clone(), h.out_of_tree.clone()]);
+        bins.extend(h.specs.iter().cloned());
+        command.push_str(&homes_script());
+    }
+    if command.is_empty() {
+        command.push_str("true");
+    }
     // KUnit runs before /init, in the boot part of the timeout (doctests under TCG).
     let spec = vm::VmSpec { bzimage: kd.bzimage(), kos, bins, command, timeout: Duration::from_secs(180) };
     let boot = vm::run_clean(&spec, &kd.version, "series", "kunit.enable=1")?;
@@ -397,6 +420,151 @@ m ntf "$(tr -d '
 if out=$(rmmod genl_sample 2>&1); then m unload ok; else m unload "$out"; fi
 "#
     )
+}
+
+/// The nlkv family's two builds for [`check_homes`].
+struct Homes {
+    /// `generated/intree/nlkv/` built against the patched kernel, as `nlkv_intree.ko`.
+    in_tree: PathBuf,
+    /// `generated/kmod/nlkv/` built out of tree, as `nlkv_oot.ko`.
+    out_of_tree: PathBuf,
+    /// nlkv's and nlctrl's specs, for the guest's CLI.
+    specs: Vec<PathBuf>,
+}
+
+/// Prefix of the guest's result lines in the two-homes check.
+const HOMES_MARK: &str = "SERIES-HOMES";
+
+/// Builds nlkv's in-tree driver directory (`CLIPPY=1`, any warning fails) and its out-of-tree
+/// module, after checking that their family files are the same bytes.
+fn build_homes(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<Homes> {
+    let root = util::workspace_root();
+    let (it_src, oot_src) = (root.join("generated/intree/nlkv"), root.join("generated/kmod/nlkv"));
+    if util::read(&it_src.join("nlkv_genl.rs"))? != util::read(&oot_src.join("nlkv_genl.rs"))? {
+        return Err(err!("generated/intree/nlkv/nlkv_genl.rs and generated/kmod/nlkv/nlkv_genl.rs differ"));
+    }
+    let work = root.join("target/series-homes").join(&kd.version);
+    let _ = std::fs::remove_dir_all(&work);
+    let mut built = Vec::new();
+    for (src, name) in [(&it_src, "intree"), (&oot_src, "oot")] {
+        let dir = work.join(name);
+        util::mkdir_p(&dir)?;
+        for e in std::fs::read_dir(src).map_err(|e| err!("listing {}: {e}", src.display()))? {
+            let p = e.map_err(|e| err!("listing {}: {e}", src.display()))?.path();
+            if p.is_file() {
+                std::fs::copy(&p, dir.join(p.file_name().unwrap_or_default()))
+                    .map_err(|e| err!("copying {}: {e}", p.display()))?;
+            }
+        }
+        built.push(dir);
+    }
+    let (ok, text) = make_capture(
+        kd,
+        tc,
+        &[
+            &format!("M={}", built[0].display()),
+            "CONFIG_NLKV=m",
+            "CLIPPY=1",
+            &format!("CLIPPY_DRIVER={}", tc.clippy_driver.display()),
+            "modules",
+        ],
+    )?;
+    if !ok {
+        return Err(err!("building generated/intree/nlkv failed:\n{}", util::tail(&text, 40)));
+    }
+    let warns = warnings(&text);
+    if !warns.is_empty() {
+        let all: Vec<&Diagnostic> = warns.iter().collect();
+        return Err(err!(
+            "{} warning(s) building generated/intree/nlkv:\n    {}",
+            warns.len(),
+            describe_warnings(&all)
+        ));
+    }
+    crate::kmod::build(kd, &built[1])?;
+    let in_tree = work.join("nlkv_intree.ko");
+    let out_of_tree = work.join("nlkv_oot.ko");
+    std::fs::copy(built[0].join("nlkv.ko"), &in_tree).map_err(|e| err!("in-tree nlkv.ko: {e}"))?;
+    std::fs::copy(built[1].join("nlkv.ko"), &out_of_tree).map_err(|e| err!("out-of-tree nlkv.ko: {e}"))?;
+    Ok(Homes { in_tree, out_of_tree, specs: vec![root.join("specs/nlkv.yaml"), root.join("specs/nlctrl.yaml")] })
+}
+
+/// nlkv's ops whose policies the guest compares (`pool-stats` is not registered: config-cond).
+const NLKV_DO_OPS: &[&str] = &["set", "get", "delete", "incr", "update-flags", "fill", "clear", "stats", "watch"];
+
+/// The guest's part of the two-homes check: each build loaded in turn, the family as nlctrl
+/// reports it (ids, which differ between loads, left out) and every policy into `/tmp/<home>`,
+/// then the two compared.
+fn homes_script() -> String {
+    let ops = NLKV_DO_OPS.join(" ");
+    format!(
+        r#"h() {{ echo "{HOMES_MARK} $1 $2"; }}
+for home in intree oot; do
+  if out=$(insmod /lib/modules/nlkv_$home.ko 2>&1); then h $home-load ok; else h $home-load "$out"; continue; fi
+  f=/tmp/family-$home
+  nlspec --spec /bin/nlctrl.yaml --do getfamily --json '{{"family-name": "nlkv"}}' --output-json 2>&1 \
+    | sed 's/"family-id": *[0-9]*//; s/"id": *[0-9]*//g' > $f
+  for op in {ops}; do
+    echo "do $op" >> $f
+    nlspec --spec /bin/nlkv.yaml --policy --do $op --output-json >> $f 2>&1
+  done
+  echo "dump get" >> $f
+  nlspec --spec /bin/nlkv.yaml --policy --dump get --output-json >> $f 2>&1
+  h $home-stats "$(nlspec --spec /bin/nlkv.yaml --do stats --json '{{"ns": 0}}' 2>&1 | tr '
+' ' ')"
+  if out=$(rmmod nlkv 2>&1); then h $home-unload ok; else h $home-unload "$out"; fi
+done
+h bytes "$(wc -c < /tmp/family-intree)"
+h strings "$(grep -o '"max-length"' /tmp/family-intree | wc -l)"
+h groups "$(grep -o '"changes"\|"audit"\|"ticks"' /tmp/family-intree | sort -u | wc -l)"
+if cmp -s /tmp/family-intree /tmp/family-oot; then h same yes; else h same "$(diff /tmp/family-intree /tmp/family-oot | head -6 | tr '
+' ' ')"; fi
+"#
+    )
+}
+
+fn check_homes(h: &Homes, c: &vm::CleanBoot) -> Result<String> {
+    let got: Vec<(String, String)> = c
+        .console
+        .lines()
+        .filter_map(|l| l.split_once(&format!("{HOMES_MARK} ")).map(|(_, r)| r))
+        .filter_map(|r| r.split_once(' ').map(|(k, v)| (k.to_string(), v.trim().to_string())))
+        .collect();
+    let get = |k: &str| got.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.as_str());
+    let mut failed = Vec::new();
+    for home in ["intree", "oot"] {
+        for step in ["load", "unload"] {
+            if get(&format!("{home}-{step}")) != "ok" {
+                failed.push(format!("{home} {step}: {}", get(&format!("{home}-{step}"))));
+            }
+        }
+        let stats = get(&format!("{home}-stats"));
+        if !(stats.contains("EOPNOTSUPP") || stats.contains("not supported")) {
+            failed.push(format!("{home}: stats did not reach the skeleton (EOPNOTSUPP): {stats}"));
+        }
+    }
+    // Every op but clear and stats has a key string policy (get's dump too, in its filter).
+    let bytes: usize = get("bytes").parse().unwrap_or(0);
+    let strings: usize = get("strings").parse().unwrap_or(0);
+    if bytes < 2000 || strings < 6 || get("groups") != "3" {
+        failed.push(format!(
+            "the family and policy dump is short ({bytes} bytes, {strings} string limits, {} of 3 groups)",
+            get("groups")
+        ));
+    }
+    if get("same") != "yes" {
+        failed.push(format!("the two builds differ: {}", get("same")));
+    }
+    if !failed.is_empty() {
+        return Err(err!("{} (console: {})", failed.join("; "), c.log.display()));
+    }
+    Ok(format!(
+        "{} and {}: same nlkv_genl.rs; CLIPPY=1 clean in tree; both loaded: same family, ops, groups and {} \
+         policies ({bytes} bytes of nlctrl JSON), EOPNOTSUPP from the skeleton, unloaded",
+        h.in_tree.file_name().unwrap_or_default().to_string_lossy(),
+        h.out_of_tree.file_name().unwrap_or_default().to_string_lossy(),
+        NLKV_DO_OPS.len() + 1
+    ))
 }
 
 fn sample_results(console: &str) -> Vec<(String, String)> {
