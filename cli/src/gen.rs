@@ -33,8 +33,9 @@ fn rt_dependency(rt_path: Option<&str>) -> RtDependency {
 fn is_skeleton(f: &GeneratedFile, in_tree: bool) -> bool {
     let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if in_tree {
-        // <module>.rs: every Rust file but the family file and the layer (both `*_genl.rs`).
-        name.ends_with(".rs") && !name.ends_with("_genl.rs")
+        // <module>.rs: every Rust file but the family file (`*_genl.rs`) and nlspec's layer
+        // (`nlspec_*.rs`).
+        name.ends_with(".rs") && !name.ends_with("_genl.rs") && !name.starts_with("nlspec_")
     } else {
         name.ends_with("_main.rs")
     }
@@ -212,6 +213,7 @@ mod tests {
         assert!(is_skeleton(&GeneratedFile::new("nlkv.rs", ""), true));
         assert!(!is_skeleton(&GeneratedFile::new("nlkv_genl.rs", ""), true));
         assert!(!is_skeleton(&GeneratedFile::new("nlspec_genl.rs", ""), true));
+        assert!(!is_skeleton(&GeneratedFile::new("nlspec_macros.rs", ""), true));
         assert!(!is_skeleton(&GeneratedFile::new("Kconfig", ""), true));
     }
 }

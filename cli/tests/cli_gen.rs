@@ -251,7 +251,7 @@ fn in_tree_driver_and_the_regen_script() {
         drv.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    for f in ["Kconfig", "Makefile", "nlkv.rs", "nlkv_genl.rs", "nlspec_genl.rs"] {
+    for f in ["Kconfig", "Makefile", "nlkv.rs", "nlkv_genl.rs", "nlspec_genl.rs", "nlspec_macros.rs"] {
         assert!(drv.join(f).is_file(), "{f} missing");
     }
     // The family file is the one out-of-tree builds use, with nlspec gen's marker added.

@@ -51,6 +51,7 @@ fn module_files_for_project_specs() {
             "Kbuild".into(),
             "Makefile".into(),
             "nlspec_support.rs".into(),
+            "nlspec_macros.rs".into(),
             "nlspec_helper.h".into(),
             "nlspec_bindgen.py".into(),
             "nlspec.mk".into(),
@@ -75,7 +76,7 @@ fn nlkv_policies() {
     assert!(genl.contains("static GET_DUMP_POLICY: nl::PolicyTable<{ attrs::entry::FILTER as usize + 1 }>"));
     assert!(!genl.contains("Policy::unspec()"), "no positional padding");
     // bounds by the spec's definitions: consts and type limits by name
-    assert!(genl.contains(".with(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))"));
+    assert!(genl.contains("(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))"));
     assert!(genl.contains("nl::RangeU::new(1, u32::MAX as u64)"));
     assert!(genl.contains("Policy::s8().range(MIN_PRIORITY, MAX_PRIORITY as i64)"));
     assert!(genl.contains("Policy::u32().range(1, MAX_FILL as i64)"));
@@ -89,6 +90,7 @@ fn nlkv_policies() {
     assert!(genl.contains("nl::SplitOp::do_op::<SetOp<H>>(cmd::SET).flags(nl::ADMIN_PERM)"));
     assert!(genl.contains(".validate(nl::DONT_VALIDATE_STRICT)"));
     assert!(genl.contains("nl::McGroup::new(c\"audit\").cap_net_admin()"));
+    assert!(genl.contains("pub static FAMILY: nl::Family = nl::family(nl::FamilyDef {"));
     assert!(genl.contains("hdrsize: 8,"));
     assert!(genl.contains("resv_start_op: 8"));
 }

@@ -23,8 +23,15 @@ pub fn fmt_check() -> Result<i32> {
 const KERNEL_STYLE: &str = "kernel/rustfmt-kernel.toml";
 
 /// Directories of kernel-side Rust that cargo does not see (every tracked `.rs` below them).
-const KERNEL_RUST: &[&str] =
-    &["kernel/support", "kernel/broken", "kernel/proof/module", "kernel/patches/sample", "examples", "generated/kmod"];
+const KERNEL_RUST: &[&str] = &[
+    "kernel/support",
+    "kernel/broken",
+    "kernel/proof/module",
+    "kernel/patches/sample",
+    "examples",
+    "generated/kmod",
+    "generated/intree",
+];
 
 fn kernel_fmt_check() -> Result<i32> {
     let root = util::workspace_root();

@@ -12,6 +12,7 @@
 # and in my_main.rs (crate root):
 #
 #   mod nlspec_support;                       // copied next to my_main.rs by this fragment
+#   use nlspec_support as nl;                 // (with nlspec_macros.rs) the family file's `nl`
 #   #[path = "<path to this directory>/nlctrl_genl.rs"]
 #   mod nlctrl_genl;
 #   use nlctrl_genl::*;                  // then implement NlctrlHandler and call register()
@@ -25,12 +26,14 @@ NLSPEC_MAIN := $(NLCTRL_MAIN)
 ifneq ($(abspath $(NLSPEC_GEN_NLCTRL)),$(abspath $(src)))
 $(obj)/nlspec_support.rs: $(NLSPEC_GEN_NLCTRL)/nlspec_support.rs
 	$(Q)cp $< $@
+$(obj)/nlspec_macros.rs: $(NLSPEC_GEN_NLCTRL)/nlspec_macros.rs
+	$(Q)cp $< $@
 $(obj)/nlspec_helper.h: $(NLSPEC_GEN_NLCTRL)/nlspec_helper.h
 	$(Q)cp $< $@
 $(obj)/nlspec_bindgen.py: $(NLSPEC_GEN_NLCTRL)/nlspec_bindgen.py
 	$(Q)cp $< $@
 $(obj)/$(NLCTRL_MAIN).o: $(NLSPEC_GEN_NLCTRL)/nlctrl_genl.rs
-clean-files += nlspec_support.rs nlspec_helper.h nlspec_bindgen.py
+clean-files += nlspec_support.rs nlspec_macros.rs nlspec_helper.h nlspec_bindgen.py
 endif
 
 include $(NLSPEC_GEN_NLCTRL)/nlspec.mk

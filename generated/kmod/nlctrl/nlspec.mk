@@ -2,7 +2,7 @@
 #
 # nlspec.mk: include from a module's Kbuild (after obj-m / X-y) to run the module-local bindgen
 # before kbuild compiles the module. Expects in the module directory:
-#   nlspec_support.rs  nlspec_helper.h  nlspec_bindgen.py
+#   nlspec_support.rs  nlspec_macros.rs  nlspec_helper.h  nlspec_bindgen.py
 # and NLSPEC_MAIN set to the stem of the Rust object (e.g. `mymod_main` for mymod_main.rs).
 #
 # Produces (in the module directory, removed by `make clean`):
@@ -23,7 +23,7 @@ $(obj)/nlspec_bindings.rs: $(src)/nlspec_helper.h $(src)/nlspec_bindgen.py \
 $(obj)/nlspec_wrappers.c: $(obj)/nlspec_bindings.rs
 	@:
 
-$(obj)/$(NLSPEC_MAIN).o: $(obj)/nlspec_bindings.rs $(src)/nlspec_support.rs
+$(obj)/$(NLSPEC_MAIN).o: $(obj)/nlspec_bindings.rs $(src)/nlspec_support.rs $(src)/nlspec_macros.rs
 
 CFLAGS_nlspec_wrappers.o += -Wno-missing-prototypes -Wno-missing-declarations
 clean-files += nlspec_bindings.rs nlspec_wrappers.c

@@ -12,6 +12,7 @@
 # and in my_main.rs (crate root):
 #
 #   mod nlspec_support;                       // copied next to my_main.rs by this fragment
+#   use nlspec_support as nl;                 // (with nlspec_macros.rs) the family file's `nl`
 #   #[path = "<path to this directory>/nlkv_genl.rs"]
 #   mod nlkv_genl;
 #   use nlkv_genl::*;                  // then implement NlkvHandler and call register()
@@ -25,12 +26,14 @@ NLSPEC_MAIN := $(NLKV_MAIN)
 ifneq ($(abspath $(NLSPEC_GEN_NLKV)),$(abspath $(src)))
 $(obj)/nlspec_support.rs: $(NLSPEC_GEN_NLKV)/nlspec_support.rs
 	$(Q)cp $< $@
+$(obj)/nlspec_macros.rs: $(NLSPEC_GEN_NLKV)/nlspec_macros.rs
+	$(Q)cp $< $@
 $(obj)/nlspec_helper.h: $(NLSPEC_GEN_NLKV)/nlspec_helper.h
 	$(Q)cp $< $@
 $(obj)/nlspec_bindgen.py: $(NLSPEC_GEN_NLKV)/nlspec_bindgen.py
 	$(Q)cp $< $@
 $(obj)/$(NLKV_MAIN).o: $(NLSPEC_GEN_NLKV)/nlkv_genl.rs
-clean-files += nlspec_support.rs nlspec_helper.h nlspec_bindgen.py
+clean-files += nlspec_support.rs nlspec_macros.rs nlspec_helper.h nlspec_bindgen.py
 endif
 
 include $(NLSPEC_GEN_NLKV)/nlspec.mk

@@ -12,8 +12,9 @@
 //!
 //! With [`KernelOptions::in_tree`], a driver directory for a kernel tree patched with
 //! `kernel::net::genetlink` instead: the same `<family>_genl.rs`, `<family>.rs` (the skeleton),
-//! `Kconfig`, `Makefile` and `nlspec_genl.rs`, the in-tree layer (safe code over the kernel
-//! crate's genetlink types: no bindgen, no C, no `unsafe`).
+//! `Kconfig`, `Makefile`, `nlspec_genl.rs`, the in-tree layer (safe code over the kernel
+//! crate's genetlink types: no bindgen, no C, no `unsafe`), and `nlspec_macros.rs`, the macros
+//! both layers share.
 //!
 //! Build with the kernel's usual `make -C $KDIR M=$PWD LLVM=-19 ...`. An example module in
 //! another directory reuses `<family>_genl.rs` with its own main: see the generated `.mk` file.

@@ -14,6 +14,7 @@ use crate::emit::GeneratedFile;
 // `cargo package` still ships them inside the crate (it packages a symlink's target).
 const SUPPORT_FILES: &[(&str, &str)] = &[
     ("nlspec_support.rs", include_str!("../../../kernel-support/nlspec_support.rs")),
+    ("nlspec_macros.rs", include_str!("../../../kernel-support/nlspec_macros.rs")),
     ("nlspec_helper.h", include_str!("../../../kernel-support/nlspec_helper.h")),
     ("nlspec_bindgen.py", include_str!("../../../kernel-support/nlspec_bindgen.py")),
     ("nlspec.mk", include_str!("../../../kernel-support/nlspec.mk")),
@@ -53,6 +54,9 @@ pub(super) fn files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<G
     Ok(out)
 }
 
+/// The macros family files are written in, shared by both layers.
+const MACROS: (&str, &str) = ("nlspec_macros.rs", include_str!("../../../kernel-support/nlspec_macros.rs"));
+
 /// The in-tree layer: safe code over `kernel::net::genetlink`.
 const IN_TREE_LAYER: (&str, &str) = ("nlspec_genl.rs", include_str!("../../../kernel-support/nlspec_genl.rs"));
 
@@ -74,6 +78,7 @@ pub(super) fn in_tree_files(cx: &Cx, module: &str, opts: &KernelOptions) -> Resu
     }
     if opts.support {
         out.push(GeneratedFile::new(IN_TREE_LAYER.0, IN_TREE_LAYER.1.to_string()));
+        out.push(GeneratedFile::new(MACROS.0, MACROS.1.to_string()));
     }
     Ok(out)
 }
