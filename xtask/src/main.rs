@@ -10,6 +10,7 @@ mod detectors;
 mod fuzz;
 mod genbench;
 mod generate;
+mod intree_corpus;
 mod kernel;
 mod kfuzz;
 mod kmod;
@@ -57,6 +58,10 @@ tasks:
                                        linux-source-6.12/7.3's Documentation/netlink/specs and
                                        build each against kernel V; N of M per protocol;
                                        --boot: load and unload each in a VM of kernel V
+  intree-corpus --kernel V [--only NAME]
+                                       the in-tree driver directory of every genetlink spec of
+                                       linux-source-6.12/7.3 (and specs/) built on kernel V with
+                                       the genetlink series, CLIPPY=1, warning-free
   policy-parity --kernel V             nlspec's policies against ynl-gen-c's in kernel V: every
                                        built-in family with a spec, its module loaded under a
                                        renamed family, both read back with nlctrl getpolicy and
@@ -135,6 +140,12 @@ fn main() {
             let only = a.opt("--only")?;
             a.finish()?;
             kmod_corpus::run(&v, keep, boot, only.as_deref())
+        })(args),
+        "intree-corpus" => (|mut a: Args| {
+            let v = a.required("--kernel")?;
+            let only = a.opt("--only")?;
+            a.finish()?;
+            intree_corpus::run(&v, only.as_deref())
         })(args),
         "policy-parity" => (|mut a: Args| {
             let v = a.required("--kernel")?;

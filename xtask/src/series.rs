@@ -153,14 +153,14 @@ fn check_applies(version: &str, patches: &[PathBuf], files: &[Touched]) -> Resul
 
 /// A compiler diagnostic read from a build log: its level line and the file it points at.
 #[derive(Debug, PartialEq)]
-struct Diagnostic {
+pub(crate) struct Diagnostic {
     file: String,
-    text: String,
+    pub(crate) text: String,
 }
 
 /// Warnings in build output: rustc/clippy's `warning: ...` followed by ` --> file:l:c`, and
 /// C compilers' `file:l:c: warning: ...`. Summary lines (`N warnings emitted`) are skipped.
-fn warnings(log: &str) -> Vec<Diagnostic> {
+pub(crate) fn warnings(log: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut pending: Option<String> = None;
     for line in log.lines() {
@@ -218,7 +218,7 @@ fn check_clippy(kd: &kernel::KernelDir, files: &[Touched]) -> Result<String> {
 }
 
 /// `make` in the kernel tree with the toolchain, output captured (stdout and stderr).
-fn make_capture(kd: &kernel::KernelDir, tc: &kernel::Toolchain, args: &[&str]) -> Result<(bool, String)> {
+pub(crate) fn make_capture(kd: &kernel::KernelDir, tc: &kernel::Toolchain, args: &[&str]) -> Result<(bool, String)> {
     let out = tc
         .make(&kd.kdir)
         .args(args)

@@ -329,6 +329,8 @@ macro_rules! getter {
             $(#[$m])*
             ///
             /// The raw attribute (for `Error::attr`), if present.
+            // `type_` (a keyword's escape) gives `type__attr`.
+            #[allow(non_snake_case)]
             pub fn [<$name _attr>](&self) -> Option<$crate::nl::Attr<'a>> {
                 self.src.attr($c)
             }
@@ -351,6 +353,8 @@ macro_rules! getter {
             ///
             /// The string's bytes up to the first NUL, whatever their encoding: the kernel does
             /// not require strings to be UTF-8.
+            // `type_` (a keyword's escape) gives `type__attr`.
+            #[allow(non_snake_case)]
             pub fn [<$name _bytes>](&self) -> $crate::nl::Result<Option<&'a [u8]>> {
                 $crate::nl::ViewSrc::get_with(&self.src, $c, |a| {
                     let b = $crate::nl::str_bytes(&a)?;
@@ -378,6 +382,8 @@ macro_rules! getter {
                 $crate::nl::ViewSrc::require_with(&self.src, $c, |a| $crate::nl::codec!(@get a, $($k)+))
             }
             /// The raw attribute (for `Error::attr`), if present.
+            // `type_` (a keyword's escape) gives `type__attr`.
+            #[allow(non_snake_case)]
             pub fn [<$name _attr>](&self) -> Option<$crate::nl::Attr<'a>> {
                 self.src.attr($c)
             }
@@ -484,6 +490,7 @@ macro_rules! setter {
             $(#[$m])*
             ///
             /// From bytes in any encoding (up to a NUL, if they hold one).
+            #[allow(non_snake_case)]
             fn [<$name _bytes>](&mut self, v: &[u8]) -> &mut Self {
                 $crate::nl::Sink::with_writer(self, |w| w.put_str_bytes($c, v));
                 self
