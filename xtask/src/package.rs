@@ -44,6 +44,25 @@ fn forget_unpacked_own_crates() -> Result<()> {
     Ok(())
 }
 
+/// For the same reason, what an earlier run compiled from those unpacked copies: cargo
+/// fingerprints a registry crate by name, version and source, not by its files, so it would link
+/// the earlier build (seen: a `KernelOptions` field the packaged codegen had, unknown to the
+/// nlspec-cli check). Removes this workspace's crates' artifacts from the check's target dir.
+fn forget_built_own_crates(target: &std::path::Path) -> Result<()> {
+    for sub in ["debug/.fingerprint", "debug/deps", "debug/build", "debug/incremental"] {
+        let Ok(entries) = std::fs::read_dir(target.join(sub)) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("nlspec") || name.starts_with("libnlspec") {
+                let p = e.path();
+                let r = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                r.map_err(|err| err!("removing {}: {err}", p.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn package_check() -> Result<i32> {
     let root = workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -57,6 +76,7 @@ pub fn package_check() -> Result<i32> {
     let target = root.join("target/package-check-target");
 
     forget_unpacked_own_crates()?;
+    forget_built_own_crates(&target)?;
     note("package-check: cargo publish --dry-run --workspace");
     run_live(Command::new(&cargo).current_dir(&root).env("CARGO_TARGET_DIR", &target).args([
         "publish",

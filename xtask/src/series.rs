@@ -22,7 +22,9 @@
 //!    and no warning) and out of tree (`generated/kmod/nlkv/`: through `nlspec_support.rs`); in
 //!    the same boot each is loaded in turn and the kernel reports the same family for both
 //!    (nlctrl: version, header size, ops with their flags, multicast groups; every op's do and
-//!    dump policy), and a request reaches the skeleton's handler (`EOPNOTSUPP`) in both.
+//!    dump policy), and a request reaches the skeleton's handler (`EOPNOTSUPP`) in both; the
+//!    in-tree directory, as a driver patch against the pristine tree (its spec, the regen script,
+//!    the `drivers/net` Kconfig and Makefile lines), applies exactly.
 //!
 //! Prints one PASS/FAIL line per check and "N of 7 checks pass"; exit status 1 if any fails.
 
@@ -430,6 +432,8 @@ struct Homes {
     out_of_tree: PathBuf,
     /// nlkv's and nlctrl's specs, for the guest's CLI.
     specs: Vec<PathBuf>,
+    /// The driver as a patch against pristine linux-source-V ([`driver_patch`]).
+    patch: PathBuf,
 }
 
 /// Prefix of the guest's result lines in the two-homes check.
@@ -486,7 +490,102 @@ fn build_homes(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<Homes> 
     let out_of_tree = work.join("nlkv_oot.ko");
     std::fs::copy(built[0].join("nlkv.ko"), &in_tree).map_err(|e| err!("in-tree nlkv.ko: {e}"))?;
     std::fs::copy(built[1].join("nlkv.ko"), &out_of_tree).map_err(|e| err!("out-of-tree nlkv.ko: {e}"))?;
-    Ok(Homes { in_tree, out_of_tree, specs: vec![root.join("specs/nlkv.yaml"), root.join("specs/nlctrl.yaml")] })
+    let patch = driver_patch(&kd.version, &it_src, &work)?;
+    Ok(Homes { in_tree, out_of_tree, specs: vec![root.join("specs/nlkv.yaml"), root.join("specs/nlctrl.yaml")], patch })
+}
+
+/// The in-tree driver as a maintainer would send it: one patch against pristine linux-source-V
+/// adding `drivers/net/nlkv/` (the generated directory), its spec as
+/// `Documentation/netlink/specs/nlkv.yaml`, `tools/net/nlspec/nlspec-regen.sh`, and the
+/// driver's lines in `drivers/net/Kconfig` and `drivers/net/Makefile`. Written to
+/// `work/0001-net-add-the-nlkv-generic-netlink-family.patch` and checked to apply exactly (no
+/// fuzz, no offset) to the pristine files, with the family file arriving unchanged.
+fn driver_patch(version: &str, driver: &std::path::Path, work: &std::path::Path) -> Result<PathBuf> {
+    let root = util::workspace_root();
+    let tmp = work.join("driver-patch");
+    let _ = std::fs::remove_dir_all(&tmp);
+    util::mkdir_p(&tmp)?;
+    let top = format!("linux-source-{version}");
+    let hooks = ["drivers/net/Kconfig", "drivers/net/Makefile"];
+    let mut tar = Command::new("tar");
+    tar.arg("-xf").arg(format!("/usr/src/linux-source-{version}.tar.xz")).arg("-C").arg(&tmp);
+    for h in hooks {
+        tar.arg(format!("{top}/{h}"));
+    }
+    util::run_capture(&mut tar)?;
+    std::fs::rename(tmp.join(&top), tmp.join("a")).map_err(|e| err!("{}: {e}", tmp.display()))?;
+    let (a, b) = (tmp.join("a"), tmp.join("b"));
+    let copy_hooks = |to: &std::path::Path| -> Result<()> {
+        util::mkdir_p(&to.join("drivers/net"))?;
+        for h in hooks {
+            std::fs::copy(a.join(h), to.join(h)).map_err(|e| err!("copying {h}: {e}"))?;
+        }
+        Ok(())
+    };
+    // A git tree of the pristine files with the driver committed on it, then `git format-patch`:
+    // the form a maintainer receives (dates fixed, so the patch is the same on every run).
+    let git = |args: &[&str]| -> Result<String> {
+        let out = Command::new("git")
+            .current_dir(&b)
+            .args(["-c", "user.name=nlspec developers", "-c", "user.email=nlspec@localhost"])
+            .args(["-c", "core.autocrlf=false", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .output()
+            .map_err(|e| err!("running git {}: {e}", args.join(" ")))?;
+        if !out.status.success() {
+            return Err(err!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    copy_hooks(&b)?;
+    git(&["init", "-q"])?;
+    git(&["add", "-f", hooks[0], hooks[1]])?;
+    git(&["commit", "-q", "-m", "pristine drivers/net/Kconfig and Makefile"])?;
+    // drivers/net/Kconfig: the driver's menu entry before the NETDEVICES block closes.
+    let kconfig = String::from_utf8_lossy(&util::read(&b.join(hooks[0]))?).into_owned();
+    let close =
+        kconfig.rfind("\nendif # NETDEVICES").ok_or_else(|| err!("drivers/net/Kconfig: no `endif # NETDEVICES`"))?;
+    let kconfig = format!("{}\nsource \"drivers/net/nlkv/Kconfig\"\n{}", &kconfig[..close], &kconfig[close..]);
+    util::write(&b.join(hooks[0]), kconfig.as_bytes())?;
+    let mut makefile = String::from_utf8_lossy(&util::read(&b.join(hooks[1]))?).into_owned();
+    makefile.push_str("obj-$(CONFIG_NLKV) += nlkv/\n");
+    util::write(&b.join(hooks[1]), makefile.as_bytes())?;
+    let mut new_files: Vec<(PathBuf, PathBuf)> = vec![
+        (root.join("specs/nlkv.yaml"), PathBuf::from("Documentation/netlink/specs/nlkv.yaml")),
+        (root.join("kernel/intree/nlspec-regen.sh"), PathBuf::from("tools/net/nlspec/nlspec-regen.sh")),
+    ];
+    for e in std::fs::read_dir(driver).map_err(|e| err!("listing {}: {e}", driver.display()))?.flatten() {
+        new_files.push((e.path(), PathBuf::from("drivers/net/nlkv").join(e.file_name())));
+    }
+    for (from, to) in &new_files {
+        util::mkdir_p(b.join(to).parent().unwrap_or(&b))?;
+        std::fs::copy(from, b.join(to)).map_err(|e| err!("copying {}: {e}", from.display()))?;
+    }
+    git(&["add", "-f", "-A", "."])?;
+    git(&[
+        "commit",
+        "-q",
+        "-m",
+        "net: add the nlkv Generic Netlink family\n\n\
+         nlkv is an in-kernel key-value store served over Generic Netlink. Its\n\
+         policies, operations and multicast groups are generated by nlspec from\n\
+         Documentation/netlink/specs/nlkv.yaml into drivers/net/nlkv/nlkv_genl.rs,\n\
+         on top of kernel::net::genetlink; nlkv.rs holds the handlers, and\n\
+         tools/net/nlspec/nlspec-regen.sh regenerates the family file when the\n\
+         spec changes.",
+    ])?;
+    let text = git(&["format-patch", "-1", "--stdout", "--no-signature"])?;
+    let patch = work.join("0001-net-add-the-nlkv-generic-netlink-family.patch");
+    util::write(&patch, text.as_bytes())?;
+    let c = tmp.join("c");
+    copy_hooks(&c)?;
+    kernel::apply_series(&c, std::slice::from_ref(&patch), &tmp.join("patch.log"))?;
+    if util::read(&c.join("drivers/net/nlkv/nlkv_genl.rs"))? != util::read(&driver.join("nlkv_genl.rs"))? {
+        return Err(err!("{}: the family file does not arrive unchanged", patch.display()));
+    }
+    Ok(patch)
 }
 
 /// nlkv's ops whose policies the guest compares (`pool-stats` is not registered: config-cond).
@@ -559,10 +658,12 @@ fn check_homes(h: &Homes, c: &vm::CleanBoot) -> Result<String> {
         return Err(err!("{} (console: {})", failed.join("; "), c.log.display()));
     }
     Ok(format!(
-        "{} and {}: same nlkv_genl.rs; CLIPPY=1 clean in tree; both loaded: same family, ops, groups and {} \
+        "{} and {}: same nlkv_genl.rs; CLIPPY=1 clean in tree; the driver patch ({}) applies exactly to pristine \
+         drivers/net/Kconfig and Makefile; both loaded: same family, ops, groups and {} \
          policies ({bytes} bytes of nlctrl JSON), EOPNOTSUPP from the skeleton, unloaded",
         h.in_tree.file_name().unwrap_or_default().to_string_lossy(),
         h.out_of_tree.file_name().unwrap_or_default().to_string_lossy(),
+        h.patch.file_name().unwrap_or_default().to_string_lossy(),
         NLKV_DO_OPS.len() + 1
     ))
 }
