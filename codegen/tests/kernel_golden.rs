@@ -115,11 +115,11 @@ fn netnsok_option_and_group_permission_reach_the_family() {
     assert!(on.contains(r#"nl::McGroup::new(c"changes"),"#), "changes group with a flag");
 }
 
-/// `kernel-family: sock-priv`: the handler trait names the per-socket state type, registration
-/// hands it to the kernel, and the skeleton compiles with `()` (checked for netdev by the
-/// kmod corpus). Without it, no such item.
+/// `kernel-family: sock-priv`: the family file names the crate root's per-socket state type and
+/// builds the family with it, and the skeleton defines it as `()` (compiled for netdev by the
+/// kmod corpus and, in tree, by the intree corpus). Without it, no such item.
 #[test]
-fn sock_priv_is_a_handler_type() {
+fn sock_priv_is_the_crate_roots_type() {
     let text = std::fs::read_to_string(root().join("specs/nlkv.yaml")).unwrap();
     assert!(!text.contains("kernel-family"));
     let with = format!("{text}\nkernel-family:\n  sock-priv: struct nlkv_sock\n");
@@ -127,10 +127,14 @@ fn sock_priv_is_a_handler_type() {
     let files = generate(&fam, &KernelOptions::default()).unwrap();
     let genl = &files.iter().find(|f| f.path == Path::new("nlkv_genl.rs")).unwrap().contents;
     assert!(genl.contains("/// Per-socket state (`sock-priv: struct nlkv_sock` in the spec)"), "{genl}");
-    assert!(genl.contains("type SockPriv: Default + Sync + 'static;"));
-    assert!(genl.contains("Some(nl::SockPrivDef::of::<H::SockPriv>())"));
+    // The crate root's type: the kernel needs its size when the family is built (in tree, the
+    // series takes it in `FamilyOps`), before any handler type is known.
+    assert!(genl.contains("pub(crate) type SockPriv = crate::NlkvSockPriv;"), "{genl}");
+    let flat: String = genl.split_whitespace().collect();
+    assert!(flat.contains("pubstaticFAMILY:nl::Family=nl::family_sock_priv::<SockPriv"), "{genl}");
+    assert!(genl.contains("nl::Registration::register_with(&FAMILY, Ops::<H>::TABLE.as_ref(), None, module)"));
     let main = &files.iter().find(|f| f.path == Path::new("nlkv_main.rs")).unwrap().contents;
-    assert!(main.contains("type SockPriv = ();"), "{main}");
+    assert!(main.contains("type NlkvSockPriv = ();"), "{main}");
 
     let plain = gen("nlkv.yaml");
     assert!(!plain[0].contents.contains("SockPriv"));

@@ -277,16 +277,30 @@ pub const fn this_module() -> &'static kernel::ThisModule {
 
 /// The family `static` of definition `def`: a [`kernel::net::netlink::Family`] of this module.
 pub const fn family(def: FamilyDef) -> Family {
-    let mut ops = genl::FamilyOps::new()
+    family_with(def, family_ops(def))
+}
+
+/// The family `static` of definition `def` with per-socket state of type `T`
+/// ([`genl::FamilyOps::sock_priv`]; the handlers reach it with `Request::sock_priv::<T>()`).
+pub const fn family_sock_priv<T: Default + Sync + 'static>(def: FamilyDef) -> Family {
+    family_with(def, family_ops(def).sock_priv::<T>())
+}
+
+const fn family_ops(def: FamilyDef) -> genl::FamilyOps {
+    let ops = genl::FamilyOps::new()
         .hdrsize(def.hdrsize)
         .maxattr(def.maxattr)
         .netnsok(def.netnsok)
         .parallel_ops(def.parallel_ops)
         .resv_start_op(def.resv_start_op)
         .ops(def.ops);
-    if let Some(p) = def.policy {
-        ops = ops.policy(p);
+    match def.policy {
+        Some(p) => ops.policy(p),
+        None => ops,
     }
+}
+
+const fn family_with(def: FamilyDef, ops: genl::FamilyOps) -> Family {
     Family::const_new_ops(
         this_module(),
         def.name.to_bytes_with_nul(),
@@ -296,9 +310,9 @@ pub const fn family(def: FamilyDef) -> Family {
     )
 }
 
-/// Per-socket state is declared with `genl::FamilyOps::sock_priv` when the family is built; the
-/// registration-time form of the out-of-tree layer has no in-tree counterpart yet, so a family
-/// with `sock-priv` does not build here (this type has no values).
+/// Per-socket state given at registration, which the series does not take: it is declared
+/// when the family is built ([`family_sock_priv`]), so registration never has one (this type
+/// has no values; the out-of-tree layer's has).
 pub enum SockPrivDef {}
 
 /// A registered family; dropping it unregisters the family.

@@ -1977,6 +1977,15 @@ pub const fn family(def: FamilyDef) -> Family {
     Family::new(def)
 }
 
+/// The family `static` of definition `def` with per-socket state of type `T` (see
+/// [`Request::sock_priv`]), registered with the family unless [`Registration::register_with`]
+/// is given another.
+pub const fn family_sock_priv<T: Default + Sync + 'static>(def: FamilyDef) -> Family {
+    let mut f = Family::new(def);
+    f.def_sock_priv = Some(SockPrivDef::of::<T>());
+    f
+}
+
 /// A Generic Netlink family as a `static`: the definition plus the `genl_family` the kernel
 /// registers (it writes the family id and multicast offset into it).
 pub struct Family {
@@ -1985,6 +1994,8 @@ pub struct Family {
     state: AtomicU8,
     /// The per-socket state the family was registered with (written like `raw`).
     sock_priv: UnsafeCell<Option<SockPrivDef>>,
+    /// The per-socket state given with the definition ([`family_sock_priv`]).
+    def_sock_priv: Option<SockPrivDef>,
 }
 
 // SAFETY: `raw` and `sock_priv` are written only by Registration::register while `state` is
@@ -2002,6 +2013,7 @@ impl Family {
             raw: UnsafeCell::new(unsafe { core::mem::zeroed() }),
             state: AtomicU8::new(UNREGISTERED),
             sock_priv: UnsafeCell::new(None),
+            def_sock_priv: None,
         }
     }
 
@@ -2144,14 +2156,16 @@ impl Registration {
         Self::register_with(family, ops, None, module)
     }
 
-    /// Registers `family` with the ops table `ops` and, if given, per-socket private state
-    /// (`sock_priv_size`/`_init`/`_destroy`; see [`Request::sock_priv`]).
+    /// Registers `family` with the ops table `ops` and, if given (else the family's, from
+    /// [`family_sock_priv`]), per-socket private state (`sock_priv_size`/`_init`/`_destroy`; see
+    /// [`Request::sock_priv`]).
     pub fn register_with(
         family: &'static Family,
         ops: OpsRef,
         sock_priv: Option<SockPrivDef>,
         module: &'static kernel::ThisModule,
     ) -> core::result::Result<Self, kernel::error::Error> {
+        let sock_priv = sock_priv.or(family.def_sock_priv);
         if family
             .state
             .compare_exchange(UNREGISTERED, BUSY, Ordering::AcqRel, Ordering::Acquire)

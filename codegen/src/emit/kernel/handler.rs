@@ -85,23 +85,25 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
     let op_types = &h.op_types;
     let (ops_struct, ops_ref, resv_start_op) = ops_table(cx, &handler)?;
     let family = family(cx, opts, policies, resv_start_op);
-    let (sock_priv_item, sock_priv_def) = match &f.kernel_family.sock_priv {
+    // Per-socket state: a type of the crate root's, named in the family file as `SockPriv`. The
+    // kernel needs its size when the family is built (in tree, the series takes it in
+    // `FamilyOps`), so it cannot be an associated type of the handler.
+    let sock_priv_item = match &f.kernel_family.sock_priv {
         Some(c_ty) => {
+            let root_ty = format_ident!("{}SockPriv", f.rust_name);
             let d = doc_str(&format!(
-                "Per-socket state (`sock-priv: {c_ty}` in the spec): one value per socket that talks to\n\
-                 the family, made with `Default` on the socket's first\n\
-                 `req.raw().sock_priv::<Self::SockPriv>()`, dropped when the socket closes or the family is\n\
-                 unregistered. `Sync`: requests on one socket may run at once."
+                "Per-socket state (`sock-priv: {c_ty}` in the spec): the crate root's `{root_ty}`\n\
+                 (`Default + Sync + 'static`). One value per socket that talks to the family, made with\n\
+                 `Default` on the socket's first `req.raw().sock_priv::<SockPriv>()`, dropped when the\n\
+                 socket closes or the family is unregistered. `Sync`: requests on one socket may run at\n\
+                 once."
             ));
-            (
-                quote! {
-                    #d
-                    type SockPriv: Default + Sync + 'static;
-                },
-                quote!(Some(nl::SockPrivDef::of::<H::SockPriv>())),
-            )
+            quote! {
+                #d
+                pub(crate) type SockPriv = crate::#root_ty;
+            }
         }
-        None => (quote!(), quote!(None)),
+        None => quote!(),
     };
     let handler_doc = doc_str(&format!(
         "The `{}` family's request handlers: one method per do and dump (default: `EOPNOTSUPP`).\n\
@@ -118,9 +120,10 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         #handler_doc
         #[kernel::prelude::vtable]
         pub trait #handler: Sized + 'static {
-            #sock_priv_item
             #(#trait_items)*
         }
+
+        #sock_priv_item
 
         #(#op_types)*
 
@@ -133,7 +136,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         pub fn register<H: #handler>(
             module: &'static kernel::ThisModule,
         ) -> core::result::Result<nl::Registration, kernel::error::Error> {
-            nl::Registration::register_with(&FAMILY, #ops_ref, #sock_priv_def, module)
+            nl::Registration::register_with(&FAMILY, #ops_ref, None, module)
         }
     })
 }
@@ -491,12 +494,14 @@ fn family(cx: &Cx, opts: &KernelOptions, policies: &Policies, resv_start_op: u32
             quote!(GROUPS.as_ref()),
         )
     };
+    let family_fn =
+        if f.kernel_family.sock_priv.is_some() { quote!(nl::family_sock_priv::<SockPriv>) } else { quote!(nl::family) };
     let family_doc = doc(f.doc.as_deref());
     quote! {
         #groups_static
 
         #family_doc
-        pub static FAMILY: nl::Family = nl::family(nl::FamilyDef {
+        pub static FAMILY: nl::Family = #family_fn(nl::FamilyDef {
             name: FAMILY_NAME,
             version: FAMILY_VERSION,
             hdrsize: #hdrsize,

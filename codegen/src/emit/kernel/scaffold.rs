@@ -101,9 +101,12 @@ struct TemplateCtx {
     handler_trait: String,
     doc: Vec<String>,
     source: String,
-    /// Associated types of the handler trait the skeleton sets to `()`: dump states, and
-    /// `SockPriv` for a family with per-socket state.
+    /// Associated types of the handler trait the skeleton sets to `()`: dump states.
     unit_types: Vec<String>,
+    /// The spec's `sock-priv` (C type), for a Generic Netlink family with per-socket state.
+    sock_priv: Option<String>,
+    /// The crate root's per-socket state type the family file names (`<Family>SockPriv`).
+    sock_priv_type: String,
     ops: Vec<String>,
     /// `<module>_genl` or `<module>_nl`.
     family_file: String,
@@ -122,9 +125,6 @@ impl TemplateCtx {
         let f = cx.fam;
         let doc = f.doc.as_deref().unwrap_or("").trim().lines().map(|l| l.trim().to_string()).collect();
         let mut unit_types: Vec<String> = Vec::new();
-        if f.kernel_family.sock_priv.is_some() && f.is_genetlink() {
-            unit_types.push("SockPriv".into());
-        }
         if let Ok(states) = dump_states_of(cx) {
             for st in states.values() {
                 if !unit_types.contains(st) {
@@ -155,6 +155,8 @@ impl TemplateCtx {
             kind: if f.is_genetlink() { "Generic Netlink family" } else { "classic netlink protocol" }.into(),
             in_tree: false,
             config: module.to_uppercase(),
+            sock_priv: f.kernel_family.sock_priv.clone().filter(|_| f.is_genetlink()),
+            sock_priv_type: format!("{}SockPriv", f.rust_name),
         }
     }
 }
