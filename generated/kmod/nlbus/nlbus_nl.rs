@@ -5,8 +5,7 @@
 //!
 //! Use: in the crate root, the support layer as `nl` (`mod nlspec_support; use nlspec_support as nl;`) and `mod nlbus_nl;` (or `#[path = "..."] mod nlbus_nl;` from another module directory, see `nlbus.mk`); `use nlbus_nl::*;`, implement [`NlbusHandler`] and call [`register`] in `init`.
 #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
-/// The support layer the crate root names `nl` (`nl::Error`, `nl::Result`, `nl::Dumped`...),
-/// re-exported for handlers.
+/// The crate root's support layer (`nl::Error`, `nl::Result`...), re-exported for handlers.
 pub(crate) use crate::nl;
 use crate::nl::Policy;
 pub(crate) use crate::nl::{Bitfield32, Dumped};

@@ -7,8 +7,7 @@
 //!
 //! `config-cond`: these ops (their table entries, op types and notification senders) exist only when the kernel option is set: `stats` (CONFIG_NET), `pool-stats` (CONFIG_PAGE_POOL). Their handler methods are declared regardless, so one impl builds for every config.
 #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
-/// The support layer the crate root names `nl` (`nl::Error`, `nl::Result`, `nl::Dumped`...),
-/// re-exported for handlers.
+/// The crate root's support layer (`nl::Error`, `nl::Result`...), re-exported for handlers.
 pub(crate) use crate::nl;
 use crate::nl::Policy;
 pub(crate) use crate::nl::{Bitfield32, Dumped};

@@ -89,8 +89,7 @@ fn genl_source(cx: &Cx, opts: &KernelOptions) -> Result<String, KernelGenError> 
         #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
 
         use core::marker::PhantomData;
-        /// The support layer the crate root names `nl` (`nl::Error`, `nl::Result`, `nl::Dumped`...),
-        /// re-exported for handlers.
+        /// The crate root's support layer (`nl::Error`, `nl::Result`...), re-exported for handlers.
         pub(crate) use crate::nl;
         pub(crate) use crate::nl::{Bitfield32, Dumped};
         use crate::nl::Policy;
