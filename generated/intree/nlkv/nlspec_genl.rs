@@ -18,8 +18,8 @@
 //!   listed there, over the kernel's API;
 //! * the few items whose spelling the family file shares with the out-of-tree layer:
 //!   [`Policy`] (lengths taken as the spec's `u64` constants, checked to fit at build time),
-//!   [`policy_table`], [`FamilyDef`] / [`family`], [`McGroup`] / [`McGroups`] and
-//!   [`Registration::register_with`];
+//!   [`policy_table`], [`FamilyDef`] / [`family`] / [`family_sock_priv`], [`McGroup`] /
+//!   [`McGroups`] and [`Registration::register_with`];
 //! * [`Writer`]: reply, dump entry and notification builders keep the first error (a full
 //!   message) and report it when the message is sent, so generated setters chain
 //!   (`reply.key(k).value(v)`), as out of tree.
