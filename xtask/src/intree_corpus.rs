@@ -16,7 +16,7 @@ use nlspec_codegen::emit::write_files;
 use nlspec_codegen::model::names;
 
 use crate::kmod_corpus::{corpus_work, protocol_of, specs_of};
-use crate::series::{make_capture, warnings};
+use crate::series::build_warning_free;
 use crate::util::{self, note, Result};
 use crate::{err, kernel};
 
@@ -86,27 +86,8 @@ fn build(kd: &kernel::KernelDir, tc: &kernel::Toolchain, spec: &std::path::Path,
     util::mkdir_p(dir)?;
     write_files(dir, &files).map_err(|e| err!("writing {}: {e}", dir.display()))?;
     let module = names::c_lower(&fam.name).replace(' ', "_");
-    let (built, text) = make_capture(
-        kd,
-        tc,
-        &[
-            &format!("M={}", dir.display()),
-            &format!("CONFIG_{}=m", module.to_uppercase()),
-            "CLIPPY=1",
-            &format!("CLIPPY_DRIVER={}", tc.clippy_driver.display()),
-            "modules",
-        ],
-    )?;
-    if !built {
-        return Err(err!("build failed:\n{}", util::tail(&text, 30)));
-    }
-    let warns = warnings(&text);
-    if !warns.is_empty() {
-        let mut lines: Vec<String> = warns.iter().map(|d| d.text.clone()).collect();
-        lines.sort();
-        lines.dedup();
-        return Err(err!("{} warning(s):\n    {}", warns.len(), lines.join("\n    ")));
-    }
+    let config = format!("CONFIG_{}=m", module.to_uppercase());
+    build_warning_free(kd, tc, dir, Some(&config), "the driver")?;
     if !dir.join(format!("{module}.ko")).is_file() {
         return Err(err!("no {module}.ko"));
     }

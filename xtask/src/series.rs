@@ -219,6 +219,32 @@ fn check_clippy(kd: &kernel::KernelDir, files: &[Touched]) -> Result<String> {
     ))
 }
 
+/// Builds the module directory `dir` against `kd` with `CLIPPY=1` (`config`: a `CONFIG_X=m`
+/// for an in-tree directory's Makefile); a build error or any warning fails, naming `what`.
+pub(crate) fn build_warning_free(
+    kd: &kernel::KernelDir,
+    tc: &kernel::Toolchain,
+    dir: &std::path::Path,
+    config: Option<&str>,
+    what: &str,
+) -> Result<()> {
+    let m = format!("M={}", dir.display());
+    let driver = format!("CLIPPY_DRIVER={}", tc.clippy_driver.display());
+    let mut args: Vec<&str> = vec![&m];
+    args.extend(config);
+    args.extend(["CLIPPY=1", driver.as_str(), "modules"]);
+    let (ok, text) = make_capture(kd, tc, &args)?;
+    if !ok {
+        return Err(err!("building {what} failed:\n{}", util::tail(&text, 40)));
+    }
+    let warns = warnings(&text);
+    if !warns.is_empty() {
+        let all: Vec<&Diagnostic> = warns.iter().collect();
+        return Err(err!("{} warning(s) building {what}:\n    {}", warns.len(), describe_warnings(&all)));
+    }
+    Ok(())
+}
+
 /// `make` in the kernel tree with the toolchain, output captured (stdout and stderr).
 pub(crate) fn make_capture(kd: &kernel::KernelDir, tc: &kernel::Toolchain, args: &[&str]) -> Result<(bool, String)> {
     let out = tc
@@ -360,24 +386,7 @@ fn build_sample(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<(PathB
         std::fs::copy(root.join(SAMPLE_DIR).join(f), work.join(f))
             .map_err(|e| err!("copying {SAMPLE_DIR}/{f}: {e}"))?;
     }
-    let (ok, text) = make_capture(
-        kd,
-        tc,
-        &[
-            &format!("M={}", work.display()),
-            "CLIPPY=1",
-            &format!("CLIPPY_DRIVER={}", tc.clippy_driver.display()),
-            "modules",
-        ],
-    )?;
-    if !ok {
-        return Err(err!("building {SAMPLE_DIR} failed:\n{}", util::tail(&text, 40)));
-    }
-    let warns = warnings(&text);
-    if !warns.is_empty() {
-        let all: Vec<&Diagnostic> = warns.iter().collect();
-        return Err(err!("{} warning(s) building {SAMPLE_DIR}:\n    {}", warns.len(), describe_warnings(&all)));
-    }
+    build_warning_free(kd, tc, &work, None, SAMPLE_DIR)?;
     Ok((work.join("genl_sample.ko"), work.join("genl-sample.yaml")))
 }
 
@@ -462,29 +471,7 @@ fn build_homes(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<Homes> 
         }
         built.push(dir);
     }
-    let (ok, text) = make_capture(
-        kd,
-        tc,
-        &[
-            &format!("M={}", built[0].display()),
-            "CONFIG_NLKV=m",
-            "CLIPPY=1",
-            &format!("CLIPPY_DRIVER={}", tc.clippy_driver.display()),
-            "modules",
-        ],
-    )?;
-    if !ok {
-        return Err(err!("building generated/intree/nlkv failed:\n{}", util::tail(&text, 40)));
-    }
-    let warns = warnings(&text);
-    if !warns.is_empty() {
-        let all: Vec<&Diagnostic> = warns.iter().collect();
-        return Err(err!(
-            "{} warning(s) building generated/intree/nlkv:\n    {}",
-            warns.len(),
-            describe_warnings(&all)
-        ));
-    }
+    build_warning_free(kd, tc, &built[0], Some("CONFIG_NLKV=m"), "generated/intree/nlkv")?;
     crate::kmod::build(kd, &built[1])?;
     let in_tree = work.join("nlkv_intree.ko");
     let out_of_tree = work.join("nlkv_oot.ko");
