@@ -391,7 +391,7 @@ fn build_sample(kd: &kernel::KernelDir, tc: &kernel::Toolchain) -> Result<(PathB
 }
 
 fn check_sample(c: &vm::CleanBoot) -> Result<String> {
-    let got = sample_results(&c.console);
+    let got = marked_results(&c.console, SAMPLE_MARK);
     let failed: Vec<String> =
         sample_verdicts(&got).into_iter().filter_map(|(name, ok)| (!ok).then_some(name)).collect();
     if !failed.is_empty() {
@@ -610,12 +610,7 @@ if cmp -s /tmp/family-intree /tmp/family-oot; then h same yes; else h same "$(di
 }
 
 fn check_homes(h: &Homes, c: &vm::CleanBoot) -> Result<String> {
-    let got: Vec<(String, String)> = c
-        .console
-        .lines()
-        .filter_map(|l| l.split_once(&format!("{HOMES_MARK} ")).map(|(_, r)| r))
-        .filter_map(|r| r.split_once(' ').map(|(k, v)| (k.to_string(), v.trim().to_string())))
-        .collect();
+    let got = marked_results(&c.console, HOMES_MARK);
     let get = |k: &str| got.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.as_str());
     let mut failed = Vec::new();
     for home in ["intree", "oot"] {
@@ -655,10 +650,12 @@ fn check_homes(h: &Homes, c: &vm::CleanBoot) -> Result<String> {
     ))
 }
 
-fn sample_results(console: &str) -> Vec<(String, String)> {
+/// The guest's `MARK key value` result lines of one check (`mark`: [`SAMPLE_MARK`],
+/// [`HOMES_MARK`]).
+fn marked_results(console: &str, mark: &str) -> Vec<(String, String)> {
     console
         .lines()
-        .filter_map(|l| l.split_once(&format!("{SAMPLE_MARK} ")).map(|(_, r)| r))
+        .filter_map(|l| l.split_once(&format!("{mark} ")).map(|(_, r)| r))
         .filter_map(|r| r.split_once(' ').map(|(k, v)| (k.to_string(), v.trim().to_string())))
         .collect()
 }

@@ -256,3 +256,9 @@ pub(super) fn expand_verbatim(formatted: &str) -> Result<String, KernelGenError>
     }
     Ok(out)
 }
+
+/// The crate root's per-socket state type of a family with `sock-priv` (`<Family>SockPriv`):
+/// the family file names it, the skeleton defines it.
+pub(super) fn sock_priv_type(f: &Family) -> String {
+    format!("{}SockPriv", f.rust_name)
+}

@@ -90,7 +90,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
     // `FamilyOps`), so it cannot be an associated type of the handler.
     let sock_priv_item = match &f.kernel_family.sock_priv {
         Some(c_ty) => {
-            let root_ty = format_ident!("{}SockPriv", f.rust_name);
+            let root_ty = format_ident!("{}", super::common::sock_priv_type(f));
             let d = doc_str(&format!(
                 "Per-socket state (`sock-priv: {c_ty}` in the spec): the crate root's `{root_ty}`\n\
                  (`Default + Sync + 'static`). One value per socket that talks to the family, made with\n\

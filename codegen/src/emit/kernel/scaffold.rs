@@ -14,7 +14,7 @@ use crate::emit::GeneratedFile;
 // `cargo package` still ships them inside the crate (it packages a symlink's target).
 const SUPPORT_FILES: &[(&str, &str)] = &[
     ("nlspec_support.rs", include_str!("../../../kernel-support/nlspec_support.rs")),
-    ("nlspec_macros.rs", include_str!("../../../kernel-support/nlspec_macros.rs")),
+    MACROS,
     ("nlspec_helper.h", include_str!("../../../kernel-support/nlspec_helper.h")),
     ("nlspec_bindgen.py", include_str!("../../../kernel-support/nlspec_bindgen.py")),
     ("nlspec.mk", include_str!("../../../kernel-support/nlspec.mk")),
@@ -156,7 +156,7 @@ impl TemplateCtx {
             in_tree: false,
             config: module.to_uppercase(),
             sock_priv: f.kernel_family.sock_priv.clone().filter(|_| f.is_genetlink()),
-            sock_priv_type: format!("{}SockPriv", f.rust_name),
+            sock_priv_type: super::common::sock_priv_type(f),
         }
     }
 }
