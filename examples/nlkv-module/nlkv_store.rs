@@ -746,21 +746,22 @@ impl NlkvHandler for Kv {
             ));
         }
         let now = nl::monotonic_ns();
-        let created = with_store(|s| {
-            let mut created = 0u32;
-            for i in 0..count {
-                let mut key = kvec(prefix.as_bytes())?;
-                key.extend_from_slice(decimal(i, &mut digits), GFP_KERNEL)
-                    .map_err(oom)?;
+        // One entry per lock hold: a fill of `max-fill` entries (each with its notification)
+        // takes long on a slow machine, and other requests must not wait for all of it.
+        let mut created = 0u32;
+        for i in 0..count {
+            let mut key = kvec(prefix.as_bytes())?;
+            key.extend_from_slice(decimal(i, &mut digits), GFP_KERNEL)
+                .map_err(oom)?;
+            created += with_store(|s| {
                 if s.lookup(ns, &key, now)?.is_some() {
-                    continue;
+                    return Ok(0);
                 }
                 let id = s.insert(ns, &key, Fields::empty(Kind::COUNTER), u64::from(i), now)?;
-                created += 1;
                 notify_change(s.get_mut(id)?, Change::CREATED);
-            }
-            Ok(created)
-        })?;
+                Ok(1)
+            })?;
+        }
         let mut r = FillReply::new(req)?;
         r.count(created);
         r.send()
@@ -788,17 +789,21 @@ impl NlkvHandler for Kv {
                     ids.push(*id, GFP_KERNEL).map_err(oom)?;
                 }
             }
-            let mut removed = 0u32;
+            // Room for every removed entry first, so no push below can fail halfway.
+            let mut removed = KVec::with_capacity(ids.len(), GFP_KERNEL).map_err(oom)?;
             for id in ids.iter() {
                 if let Some(e) = s.remove(*id)? {
-                    removed += 1;
-                    notify_evict(&e, Change::DELETED);
+                    removed.push(e, GFP_KERNEL).map_err(oom)?;
                 }
             }
             Ok(removed)
         })?;
+        // The notifications go out after the lock is dropped: the store is not held up by them.
+        for e in removed.iter() {
+            notify_evict(e, Change::DELETED);
+        }
         let mut r = ClearReply::new(req)?;
-        r.count(removed);
+        r.count(u32::try_from(removed.len()).unwrap_or(u32::MAX));
         r.send()
     }
 }
