@@ -26,7 +26,9 @@ use crate::output::out;
 
 /// One side of the comparison: the loaded spec (spans, names as written) and its IR.
 pub struct Side {
+    /// The spec as loaded: the schema-shaped tree and its position index.
     pub loaded: Loaded,
+    /// The resolved family.
     pub fam: Family,
 }
 
@@ -101,10 +103,15 @@ impl Side {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// `Error`: breaks existing userspace or kernels; `Warning`: suspicious.
     pub severity: Severity,
+    /// The spec file the finding points into (NEW, or OLD for what was removed).
     pub file: String,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column.
     pub col: usize,
+    /// What changed.
     pub message: String,
 }
 

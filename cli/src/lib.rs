@@ -1,9 +1,9 @@
 //! The `nlspec` command line: `check`, `gen`, and the kernel YNL CLI convention
 //! (`--spec PATH --do/--dump OP [--json ..] [--output-json]`, `--subscribe GROUP`).
 
+pub mod abi;
 pub mod dynamic;
 
-mod abi;
 mod args;
 mod doc;
 mod errctx;

@@ -12,7 +12,7 @@ use nlspec_fuzz::mutate::{mutate_spec, Rng};
 use nlspec_fuzz::{spec_pipeline, Counters, Reached, SPECS};
 use serde_yaml::Value;
 
-static COUNT: Counters = Counters::new("spec_model");
+static COUNT: Counters = Counters::new("spec_model", "reached the emitters");
 
 fuzz_target!(|data: &[u8]| {
     let r = match std::str::from_utf8(data) {

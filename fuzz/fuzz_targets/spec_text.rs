@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use nlspec_fuzz::{spec_pipeline, Counters, Reached};
 
-static COUNT: Counters = Counters::new("spec_text");
+static COUNT: Counters = Counters::new("spec_text", "reached the emitters");
 
 fuzz_target!(|data: &[u8]| {
     let r = match std::str::from_utf8(data) {

@@ -29,17 +29,20 @@ pub enum Reached {
     Emitted,
 }
 
-/// Inputs seen and inputs that reached the emitters, per process.
+/// Inputs seen and inputs that passed (reached the emitters, or resolved), per process.
 pub struct Counters {
     name: &'static str,
+    /// What counts as passed, as the pass-rate line says it ("reached the emitters").
+    passed: &'static str,
     inputs: AtomicU64,
     emitted: AtomicU64,
 }
 
 impl Counters {
-    /// Counters for target `name`.
-    pub const fn new(name: &'static str) -> Self {
-        Counters { name, inputs: AtomicU64::new(0), emitted: AtomicU64::new(0) }
+    /// Counters for target `name`, whose passing inputs [`Reached::Emitted`] are those that
+    /// `passed` (as the printed line says it: "reached the emitters", "resolved").
+    pub const fn new(name: &'static str, passed: &'static str) -> Self {
+        Counters { name, passed, inputs: AtomicU64::new(0), emitted: AtomicU64::new(0) }
     }
 
     /// Count one input; print the pass rate at every power of two (from 16 on), in a line
@@ -49,11 +52,7 @@ impl Counters {
         let e = self.emitted.fetch_add(u64::from(r == Reached::Emitted), Ordering::Relaxed)
             + u64::from(r == Reached::Emitted);
         if n >= 16 && n.is_power_of_two() {
-            eprintln!(
-                "#{n} {}: {e} of {n} inputs reached the emitters ({:.1}%)",
-                self.name,
-                100.0 * e as f64 / n as f64
-            );
+            eprintln!("#{n} {}: {e} of {n} inputs {} ({:.1}%)", self.name, self.passed, 100.0 * e as f64 / n as f64);
         }
     }
 }
@@ -74,6 +73,41 @@ pub fn spec_pipeline(text: &str) -> Reached {
         }
     };
     emit(&fam);
+    Reached::Emitted
+}
+
+/// The loader and the resolver alone (target `spec_load`): a rejection carries diagnostics
+/// located inside `data`; a spec that resolves has no ABI difference from itself.
+/// [`Reached::Emitted`] here means "resolved" (the emitters do not run).
+pub fn spec_load(data: &[u8]) -> Reached {
+    let Ok(text) = std::str::from_utf8(data) else { return Reached::Rejected };
+    let loaded = nlspec_model::loader::load_str("fuzz.yaml", text).and_then(|l| {
+        let fam = nlspec_model::resolve::resolve(&l)?;
+        Ok((l, fam))
+    });
+    let (loaded, fam) = match loaded {
+        Ok(x) => x,
+        Err(d) => {
+            assert!(!d.is_empty(), "rejected without diagnostics");
+            let lines: Vec<&str> = text.split('\n').collect();
+            for x in d.iter() {
+                assert!(!x.message.is_empty(), "empty diagnostic");
+                assert_eq!(x.file, "fuzz.yaml", "diagnostic names another file: {x}");
+                // 0 is "unknown"; otherwise the position is inside the text (a column may
+                // point just past a line's end, where something is missing).
+                assert!(x.line <= lines.len(), "diagnostic past the last line ({}): {x}", lines.len());
+                if x.line > 0 {
+                    let width = lines[x.line - 1].chars().count() + 1;
+                    assert!(x.col <= width, "diagnostic past the end of line {} ({width}): {x}", x.line);
+                }
+            }
+            return Reached::Rejected;
+        }
+    };
+    let side = |loaded, fam| nlspec_cli::abi::Side { loaded, fam };
+    let (old, new) = (side(loaded.clone(), fam.clone()), side(loaded, fam));
+    let findings = nlspec_cli::abi::compare(&old, &new);
+    assert!(findings.is_empty(), "abi-check of a spec against itself: {:?}", findings.first().map(|f| &f.message));
     Reached::Emitted
 }
 

@@ -66,7 +66,7 @@ fn op_index(spec: &str, name: &str) -> u8 {
 #[test]
 #[ignore = "rewrites fuzz/corpus from live traffic: cargo xtask fuzz --seeds"]
 fn record_seeds() {
-    for t in ["rt_stream", "client_views", "cli_codec", "spec_text", "spec_model"] {
+    for t in ["rt_stream", "client_views", "cli_codec", "spec_load", "spec_text", "spec_model"] {
         let d = corpus(t);
         for e in std::fs::read_dir(&d).unwrap() {
             std::fs::remove_file(e.unwrap().path()).unwrap();
@@ -213,6 +213,7 @@ fn record_seeds() {
 
     // ---- spec targets: the project's specs.
     for (name, text) in nlspec_fuzz::SPECS {
+        write("spec_load", name, text.as_bytes());
         write("spec_text", name, text.as_bytes());
         write("spec_model", name, text.as_bytes());
     }
@@ -296,7 +297,7 @@ fn write_dicts() {
         ["- name: ", "  - ", "type: nest", "nested-attributes: ", "checks:", "sub-message: "]
             .map(|w| w.as_bytes().to_vec()),
     );
-    write_dict("spec", words, "spec_text, spec_model: YAML keys and values of the project's specs");
+    write_dict("spec", words, "spec_load, spec_text, spec_model: YAML keys and values of the project's specs");
 
     // Netlink headers: message types, flags, extended-ACK attributes, nlctrl's attributes.
     let mut nl: Vec<Vec<u8>> = Vec::new();

@@ -370,13 +370,14 @@ impl MarkedEventReceiver for TreeBuilder {
 /// Load spec text; `file` names it in diagnostics.
 pub fn load_str(file: &str, text: &str) -> Result<Loaded, Diagnostics> {
     let spans = build_spans(text);
-    let spec: Spec = serde_yaml::from_str(text).map_err(|e| Diagnostics::from(convert_error(file, &e, &spans)))?;
+    let spec: Spec =
+        serde_yaml::from_str(text).map_err(|e| Diagnostics::from(convert_error(file, text, &e, &spans)))?;
     Ok(Loaded { file: file.to_string(), spec, spans })
 }
 
 /// Turn a serde_yaml error into a located diagnostic with a help line where we can say
 /// what is valid.
-fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic {
+fn convert_error(file: &str, text: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic {
     let full = e.to_string();
     // serde_yaml renders "<path>: <message> at line L column C"; take the parts apart.
     let stripped = strip_location(&full);
@@ -397,6 +398,8 @@ fn convert_error(file: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic
         line = p.line;
         col = p.col;
     }
+    let p = TextBounds::new(text).clamp(Pos { line, col });
+    (line, col) = (p.line, p.col);
     let mut help = None;
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         // "unknown field `foo`, expected one of `a`, `b`"
@@ -501,24 +504,73 @@ pub fn build_spans(text: &str) -> Spans {
     // yaml-rust2 recurses once per nesting level of block collections. Documents nested that
     // deeply are rejected by serde_yaml anyway (recursion limit 128), so skip the index for
     // them, and run the parser on a thread with a generous stack for everything else.
-    if nesting_estimate(text) > MAX_NESTING {
+    let nesting = nesting_estimate(text);
+    if nesting > MAX_NESTING {
         return Spans::default();
     }
-    let text = text.to_string();
-    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
+    let index = |text: &str| {
         let mut b = SpanBuilder { spans: Spans::default(), stack: Vec::new(), docs: 0 };
-        let mut parser = Parser::new_from_str(&text);
+        let mut parser = Parser::new_from_str(text);
         let _ = parser.load(&mut b, false);
         b.spans
-    });
-    match worker {
-        Ok(h) => h.join().unwrap_or_default(),
-        Err(_) => Spans::default(),
+    };
+    // Shallow documents (every real spec) are indexed on the caller's stack; a thread costs
+    // more than the parse of a small spec.
+    let flow_openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    let mut spans = if nesting <= INLINE_NESTING && flow_openers <= INLINE_NESTING {
+        index(text)
+    } else {
+        let owned = text.to_string();
+        match std::thread::Builder::new().stack_size(64 << 20).spawn(move || index(&owned)) {
+            Ok(h) => h.join().unwrap_or_default(),
+            Err(_) => Spans::default(),
+        }
+    };
+    // The event parser marks the end of a document one line past a last line that has no
+    // newline (a spec of comments only, say); every position is kept inside the text.
+    let bounds = TextBounds::new(text);
+    for s in spans.map.values_mut() {
+        s.value = bounds.clamp(s.value);
+        s.key = s.key.map(|k| bounds.clamp(k));
+    }
+    for (_, _, p) in spans.yaml11_bools.iter_mut() {
+        *p = bounds.clamp(*p);
+    }
+    spans
+}
+
+/// Line widths of a text, to keep positions inside it.
+struct TextBounds {
+    /// Characters per line (lines split at `\n`; a text ending in a newline has an empty
+    /// last line, where a position at column 1 is still inside).
+    widths: Vec<usize>,
+}
+
+impl TextBounds {
+    fn new(text: &str) -> Self {
+        TextBounds { widths: text.split('\n').map(|l| l.chars().count()).collect() }
+    }
+
+    /// `p` moved to the nearest position inside the text: at most the last line, at most
+    /// one column past its line's last character. 0 (unknown) stays 0.
+    fn clamp(&self, p: Pos) -> Pos {
+        if p.line == 0 {
+            return p;
+        }
+        let last = self.widths.len().max(1);
+        if p.line > last {
+            return Pos { line: last, col: self.widths.last().map_or(1, |w| w + 1) };
+        }
+        Pos { line: p.line, col: p.col.min(self.widths[p.line - 1] + 1) }
     }
 }
 
 /// Nesting beyond which no span index is built (far above anything a spec needs).
 const MAX_NESTING: usize = 1000;
+
+/// Nesting up to which the index is built on the caller's stack: the event parser recurses
+/// once per level, which any thread's stack takes at this depth.
+const INLINE_NESTING: usize = 64;
 
 /// Upper bound on the block nesting: the deepest indentation (counting `- `, `? `, `: `
 /// prefixes). Flow nesting (`[[[`) needs no estimate: yaml-rust2 limits it itself.
@@ -690,5 +742,20 @@ mod tests {
         assert_eq!(s.get("attribute-sets[0].name").unwrap().value, Pos { line: 4, col: 11 });
         assert_eq!(s.get("attribute-sets[0].attributes[0].type").unwrap().value, Pos { line: 7, col: 15 });
         assert_eq!(s.value_pos("attribute-sets[0].attributes[0].type.zzz"), Pos { line: 7, col: 15 });
+    }
+
+    /// Found by the `spec_load` fuzz target: a spec of comments only whose last line has no
+    /// newline was reported one line past the end of the file.
+    #[test]
+    fn positions_stay_inside_the_text() {
+        for (text, want) in [("# one\n# two", (2, 6)), ("# one\n# two\n", (3, 1)), ("", (1, 1)), ("doc: x", (1, 1))] {
+            let d = load_str("t.yaml", text).err().unwrap_or_default();
+            let d = d.iter().next().unwrap_or_else(|| panic!("{text:?} loads"));
+            assert_eq!((d.line, d.col), want, "{text:?}: {d}");
+        }
+        let b = TextBounds::new("ab\ncde");
+        assert_eq!(b.clamp(Pos { line: 1, col: 9 }), Pos { line: 1, col: 3 });
+        assert_eq!(b.clamp(Pos { line: 5, col: 1 }), Pos { line: 2, col: 4 });
+        assert_eq!(b.clamp(Pos { line: 0, col: 0 }), Pos { line: 0, col: 0 });
     }
 }

@@ -13,7 +13,7 @@ use crate::err;
 use crate::util::{self, note, Result};
 
 /// Every target, in the order they run.
-pub const TARGETS: &[&str] = &["rt_stream", "client_views", "cli_codec", "spec_text", "spec_model"];
+pub const TARGETS: &[&str] = &["rt_stream", "client_views", "cli_codec", "spec_load", "spec_text", "spec_model"];
 
 /// Seconds per target when `NLSPEC_FUZZ_SECONDS` is not set.
 const DEFAULT_SECONDS: u64 = 10;
@@ -46,7 +46,7 @@ fn parse_stats(log: &str) -> Stats {
                 }
             }
         }
-        if line.contains("reached the emitters") {
+        if line.contains("reached the emitters") || line.contains(" inputs resolved (") {
             s.pass_rate = line.split_once(": ").map(|(_, r)| r.to_owned());
         }
     }
