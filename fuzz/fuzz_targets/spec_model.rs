@@ -1,8 +1,9 @@
 //! Fuzz target `spec_model`: the spec pipeline of `spec_text` behind a structure-aware
 //! mutator. Each input is a spec in YAML; the custom mutator parses it, changes its model
 //! (names, types, checks, nesting, ops, sub-messages, definitions, crossover with the
-//! project's specs; see `nlspec_fuzz::mutate`) and writes it back as YAML, so most inputs get
-//! past the resolver to the emitters. One mutation in 16 is libFuzzer's own byte-level one.
+//! project's specs; see `nlspec_fuzz::mutate`) and writes it back as YAML; of up to
+//! [`TRIES`] mutants it passes on the first that resolves, so most inputs get past the
+//! resolver to the emitters. One mutation in 16 is libFuzzer's own byte-level one.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -29,6 +30,10 @@ fn donors() -> &'static [Value] {
     D.get_or_init(|| SPECS.iter().map(|(_, t)| serde_yaml::from_str(t).expect("the project's specs parse")).collect())
 }
 
+/// Mutants tried per call before one that resolves is found; past that the last one (which
+/// the resolver rejects) goes in, so the rejection paths stay fuzzed too.
+const TRIES: usize = 8;
+
 fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
     let mut rng = Rng::new(seed);
     if rng.below(16) == 0 {
@@ -39,14 +44,31 @@ fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
         .ok()
         .and_then(|t| serde_yaml::from_str::<Value>(t).ok())
         .filter(Value::is_mapping);
-    let mut spec = parsed.unwrap_or_else(|| donors[rng.below(donors.len())].clone());
-    let donor = &donors[rng.below(donors.len())];
-    mutate_spec(&mut rng, &mut spec, donor);
-    match serde_yaml::to_string(&spec) {
-        Ok(out) if out.len() <= max_size => {
+    let parent = parsed.unwrap_or_else(|| donors[rng.below(donors.len())].clone());
+    // Most single mutations make a spec the resolver rightly rejects (a name that no longer
+    // matches its references, a type without the keys it needs). Resolving is cheap next to
+    // the emitters, so try several mutants of the parent and pass on the first that resolves:
+    // the emitters, which cost most of an execution, then see a valid family most of the time.
+    let mut last = None;
+    for _ in 0..TRIES {
+        let mut spec = parent.clone();
+        let donor = &donors[rng.below(donors.len())];
+        mutate_spec(&mut rng, &mut spec, donor);
+        let Ok(out) = serde_yaml::to_string(&spec) else { continue };
+        if out.len() > max_size {
+            continue;
+        }
+        let resolves = nlspec_model::resolve_str("fuzz.yaml", &out).is_ok();
+        last = Some(out);
+        if resolves {
+            break;
+        }
+    }
+    match last {
+        Some(out) => {
             data[..out.len()].copy_from_slice(out.as_bytes());
             out.len()
         }
-        _ => fuzzer_mutate(data, size, max_size),
+        None => fuzzer_mutate(data, size, max_size),
     }
 });

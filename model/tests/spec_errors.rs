@@ -113,6 +113,26 @@ fn name_pattern_is_a_warning() {
     assert_eq!(f.sets[0].attrs[0].rust_name, "local_v4");
 }
 
+/// A name with no ASCII letter or digit cannot become an identifier: an error, at every
+/// protocol level (found by the `spec_model` fuzz target: an operation named `ü` resolved and
+/// the client emitter then wrote `fn _`).
+#[test]
+fn names_without_an_identifier_are_errors() {
+    for (name, level) in [("ü", "genetlink"), ("ü", "genetlink-c"), ("'--'", "netlink-raw"), ("''", "genetlink")] {
+        let text = format!(
+            "name: x\ndoc: d\nprotocol: {level}\nattribute-sets:\n  - name: s\n    attributes:\n      - name: a\n        type: u32\noperations:\n  list:\n    - name: {name}\n      doc: d\n      attribute-set: s\n      value: 1\n      do:\n        request:\n          attributes: [a]\n"
+        );
+        let d = nlspec_model::resolve_str("n.yaml", &text).expect_err(&format!("{name} at {level} resolves"));
+        let e = d.iter().find(|e| e.message.contains("name")).unwrap_or_else(|| panic!("{d}"));
+        assert_eq!((e.line, e.col), (11, 13), "{name} at {level}: {e}");
+        assert_eq!(e.severity, nlspec_model::Severity::Error);
+    }
+    // Not every unusual name: upper case and `_` stay warnings, with a respelled example.
+    let text = "name: x\ndoc: d\nattribute-sets:\n  - name: s\n    attributes:\n      - {name: Set_ID, type: u32}\noperations:\n  list: []\n";
+    let f = nlspec_model::resolve_str("w.yaml", text).unwrap_or_else(|d| panic!("{d}"));
+    assert!(f.warnings[0].help.as_deref().is_some_and(|h| h.contains("`set-id`")), "{}", f.warnings[0]);
+}
+
 /// Close misspellings get a "did you mean" in the help line.
 #[test]
 fn did_you_mean() {

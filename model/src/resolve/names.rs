@@ -19,6 +19,19 @@ enum NameKind {
 /// netlink-raw struct members also allows upper case).
 fn check_name(cx: &mut Ctx<'_>, name: &str, path: &str, kind: NameKind) {
     use NameKind::*;
+    // At any level: identifiers (Rust and C) are made of a name's ASCII letters and digits.
+    if !name.chars().any(|c| c.is_ascii_alphanumeric()) {
+        cx.err(
+            path,
+            if name.is_empty() {
+                "empty name".to_string()
+            } else {
+                format!("name `{name}` has no ASCII letter or digit")
+            },
+            Some("the generated Rust and C identifiers are made of a name's ASCII letters and digits".into()),
+        );
+        return;
+    }
     let applies = match cx.level {
         Protocol::Genetlink => true,
         Protocol::GenetlinkC => false,
@@ -36,14 +49,17 @@ fn check_name(cx: &mut Ctx<'_>, name: &str, path: &str, kind: NameKind) {
         // a warning: upstream specs have such names (`pci_pf`, `set id`) and the
         // generated identifiers are sanitised anyway
         let pat = if cap { "^[0-9a-zA-Z-]+$" } else { "^[0-9a-z-]+$" };
+        let level = cx.level.as_str();
+        let respelled = name.to_ascii_lowercase().replace(['_', ' ', '.'], "-");
+        let valid = respelled.chars().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase() || c == '-');
         cx.warn(
             path,
             format!("name `{name}` does not match {pat}"),
-            Some(format!(
-                "at protocol level {} names use lower-case letters, digits and `-` (e.g. `{}`)",
-                cx.level.as_str(),
-                name.to_ascii_lowercase().replace(['_', ' ', '.'], "-")
-            )),
+            Some(if valid {
+                format!("at protocol level {level} names use lower-case letters, digits and `-` (e.g. `{respelled}`)")
+            } else {
+                format!("at protocol level {level} names use lower-case letters, digits and `-`")
+            }),
         );
     }
 }
