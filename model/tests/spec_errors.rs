@@ -1,7 +1,7 @@
 //! One test per spec error class, each with the exact `file:line:col` expected.
 //! Fixtures are in `tests/fixtures/errors/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/errors").join(name)
@@ -131,6 +131,25 @@ fn names_without_an_identifier_are_errors() {
     let text = "name: x\ndoc: d\nattribute-sets:\n  - name: s\n    attributes:\n      - {name: Set_ID, type: u32}\noperations:\n  list: []\n";
     let f = nlspec_model::resolve_str("w.yaml", text).unwrap_or_else(|d| panic!("{d}"));
     assert!(f.warnings[0].help.as_deref().is_some_and(|h| h.contains("`set-id`")), "{}", f.warnings[0]);
+}
+
+/// A sub-message format's value becomes a Rust variant: a value without a letter or digit, or
+/// two values that give one variant, are errors (the first found by the `spec_model` fuzz
+/// target: format value `''` resolved and the client emitter wrote a variant `_`); so is a
+/// sub-message name without one.
+#[test]
+fn sub_message_formats_become_variants() {
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/rt-link.yaml")).unwrap();
+    assert!(base.contains("      - { value: bridge }\n"));
+    for (from, to, want) in [
+        ("      - { value: bridge }\n", "      - { value: '' }\n", "format value `` has no ASCII letter or digit"),
+        ("      - { value: bridge }\n", "      - { value: 'IFB' }\n", "format values `ifb` and `IFB`"),
+        ("    name: linkinfo-data-msg\n", "    name: \"\u{fc}\"\n", "name `\u{fc}` has no ASCII letter or digit"),
+    ] {
+        let text = base.replacen(from, to, 1);
+        let Err(d) = nlspec_model::resolve_str("rt-link.yaml", &text) else { panic!("{to} resolves") };
+        assert!(d.iter().any(|e| e.message.contains(want)), "{to}: {d}");
+    }
 }
 
 /// Close misspellings get a "did you mean" in the help line.

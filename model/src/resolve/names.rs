@@ -101,6 +101,9 @@ pub(super) fn check_names(cx: &mut Ctx<'_>) {
     for (i, g) in s.mcast_groups.iter().flat_map(|m| m.list.iter()).enumerate() {
         check_name(cx, &g.name, &format!("mcast-groups.list[{i}].name"), NameKind::Mcgrp);
     }
+    for (i, sm) in s.sub_messages.iter().flatten().enumerate() {
+        check_name(cx, &sm.name, &format!("sub-messages[{i}].name"), NameKind::Other);
+    }
 }
 
 /// A spec name, the Rust identifier it becomes, and the spec path to report it at.
