@@ -6,13 +6,15 @@
 //!   the emitter's text has none) and are rewritten whenever the spec changes; a file at a
 //!   generated path WITHOUT the marker is somebody's own file: that is an error naming it, and
 //!   nothing at all is written;
-//! - *skeletons* (the kernel module's `<module>_main.rs`, where the author writes the
-//!   handlers) are written only when absent; an existing one is kept ("kept FILE (yours)" on
-//!   stderr), whatever it contains.
+//! - *skeletons* (the kernel module's `<module>_main.rs`, or `<module>.rs` in tree, where the
+//!   author writes the handlers: what the emitter writes only with its skeleton option on) are
+//!   written only when absent; an existing one is kept ("kept FILE (yours)" on stderr),
+//!   whatever it contains.
 
 use std::path::{Path, PathBuf};
 
 use nlspec_codegen::emit::client::{crate_files, RtDependency};
+use nlspec_codegen::emit::kernel::KernelOptions;
 use nlspec_codegen::emit::GeneratedFile;
 use nlspec_model::ir::Family;
 
@@ -29,16 +31,14 @@ fn rt_dependency(rt_path: Option<&str>) -> RtDependency {
     RtDependency { path: rt_path.map(String::from), ..RtDependency::default() }
 }
 
-/// Is this emitted file a skeleton the user owns once written?
-fn is_skeleton(f: &GeneratedFile, in_tree: bool) -> bool {
-    let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if in_tree {
-        // <module>.rs: every Rust file but the family file (`*_genl.rs`) and nlspec's layer
-        // (`nlspec_*.rs`).
-        name.ends_with(".rs") && !name.ends_with("_genl.rs") && !name.starts_with("nlspec_")
-    } else {
-        name.ends_with("_main.rs")
-    }
+/// The skeleton files of a kernel module directory (the file where the author writes the
+/// handlers, `<module>_main.rs` out of tree or `<module>.rs` in tree), which the user owns once
+/// written: what the emitter writes with its skeleton on and not with it off.
+fn skeletons(fam: &Family, opts: &KernelOptions, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, Fail> {
+    let without = KernelOptions { skeleton: false, ..opts.clone() };
+    let rest = nlspec_codegen::emit::kernel::generate(fam, &without)
+        .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: kernel emitter: {e}")))?;
+    Ok(files.iter().filter(|f| !rest.iter().any(|r| r.path == f.path)).map(|f| f.path.clone()).collect())
 }
 
 /// Does this text carry the marker in its first lines?
@@ -92,11 +92,12 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
     print_warnings(&fam);
     let spec_name = Path::new(spec).file_name().and_then(|n| n.to_str()).unwrap_or(spec).to_string();
     if kernel {
-        let opts = nlspec_codegen::emit::kernel::KernelOptions { in_tree, ..Default::default() };
+        let opts = KernelOptions { in_tree, ..Default::default() };
         let mut files = nlspec_codegen::emit::kernel::generate(&fam, &opts)
             .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: {spec}: kernel emitter: {e}")))?;
+        let skeletons = skeletons(&fam, &opts, &files)?;
         kernel_style(&mut files)?;
-        write_all(dir, &files, &spec_name, in_tree)?;
+        write_all(dir, &files, &spec_name, &skeletons)?;
         if in_tree {
             eprintln!(
                 "nlspec: in-tree driver for family {} in {dir} (source its Kconfig from the parent \
@@ -112,7 +113,7 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
     let mut files =
         crate_files(&fam, &rt).map_err(|e| Fail::Error(format!("nlspec: gen: {spec}: client emitter: {e}")))?;
     let name = lower_crate_name(&fam, &mut files);
-    write_all(dir, &files, &spec_name, false)?;
+    write_all(dir, &files, &spec_name, &[])?;
     eprintln!(
         "nlspec: client crate {name} for family {} in {} (nlspec-rt: {})",
         fam.name,
@@ -210,7 +211,9 @@ enum Plan {
     Keep(PathBuf),
 }
 
-fn write_all(dir: &str, files: &[GeneratedFile], spec: &str, in_tree: bool) -> Result<(), Fail> {
+/// Write `files` into `dir`: generated files (with the marker) whenever they change,
+/// `skeletons` only when absent.
+fn write_all(dir: &str, files: &[GeneratedFile], spec: &str, skeletons: &[PathBuf]) -> Result<(), Fail> {
     let dir = PathBuf::from(dir);
     let werr = |e: std::io::Error| Fail::Error(format!("nlspec: gen: writing {}: {e}", dir.display()));
     // Decide everything first: a foreign file at a generated path stops the run before any write.
@@ -224,7 +227,7 @@ fn write_all(dir: &str, files: &[GeneratedFile], spec: &str, in_tree: bool) -> R
             Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => None,
             Err(e) => return Err(Fail::Error(format!("nlspec: gen: reading {}: {e}", p.display()))),
         };
-        if is_skeleton(f, in_tree) {
+        if skeletons.contains(&f.path) {
             plan.push(match existing {
                 Some(_) => Plan::Keep(p),
                 None => Plan::Write(p, f.contents.clone()),
@@ -286,13 +289,20 @@ mod tests {
         assert!(with_marker(&f, "a.yaml").lines().nth(1).unwrap().starts_with("/* @generated by nlspec"));
         let f = GeneratedFile::new("lib.rs", "// @generated by nlspec from a.yaml; do not edit.\nfn f() {}\n");
         assert_eq!(with_marker(&f, "a.yaml"), f.contents);
-        assert!(is_skeleton(&GeneratedFile::new("nlkv_main.rs", ""), false));
-        assert!(!is_skeleton(&GeneratedFile::new("nlkv_genl.rs", ""), false));
-        // In tree: the crate root <module>.rs; never the family file or the layer.
-        assert!(is_skeleton(&GeneratedFile::new("nlkv.rs", ""), true));
-        assert!(!is_skeleton(&GeneratedFile::new("nlkv_genl.rs", ""), true));
-        assert!(!is_skeleton(&GeneratedFile::new("nlspec_genl.rs", ""), true));
-        assert!(!is_skeleton(&GeneratedFile::new("nlspec_macros.rs", ""), true));
-        assert!(!is_skeleton(&GeneratedFile::new("Kconfig", ""), true));
+    }
+
+    /// The skeleton is the handlers' file and nothing else: `<module>_main.rs` out of tree,
+    /// `<module>.rs` in tree (also under a module name of the user's choosing).
+    #[test]
+    fn the_skeleton_is_the_handlers_file() {
+        let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/nlkv.yaml");
+        let fam = nlspec_model::load_and_resolve(spec).unwrap();
+        for (in_tree, module, want) in
+            [(false, None, "nlkv_main.rs"), (true, None, "nlkv.rs"), (true, Some("kv"), "kv.rs")]
+        {
+            let opts = KernelOptions { in_tree, module_name: module.map(String::from), ..Default::default() };
+            let files = nlspec_codegen::emit::kernel::generate(&fam, &opts).unwrap();
+            assert_eq!(skeletons(&fam, &opts, &files).unwrap(), [PathBuf::from(want)], "in tree: {in_tree}");
+        }
     }
 }
