@@ -338,115 +338,12 @@ impl Registration {
 // Requests
 // ---------------------------------------------------------------------------------------------
 
-/// Where a typed view reads its attributes: a request or a nest.
-pub trait ViewSrc<'a> {
-    /// The first attribute of type `ty`, if present.
-    fn find(&self, ty: u16) -> Result<Option<Attr<'a>>>;
-    /// The error for a missing attribute of type `ty`.
-    fn missing(&self, ty: u16) -> Error;
-
-    /// The attribute of type `ty` decoded by `f`, if present.
-    fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
-        self.find(ty)?.map(f).transpose()
-    }
-    /// The attribute of type `ty` decoded by `f`; `EINVAL` naming the missing type if absent.
-    fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
-        match self.find(ty)? {
-            Some(a) => f(a),
-            None => Err(self.missing(ty)),
-        }
-    }
-}
-
 impl<'a> ViewSrc<'a> for &'a Request<'a> {
     fn find(&self, ty: u16) -> Result<Option<Attr<'a>>> {
         Ok(self.attr(ty))
     }
     fn missing(&self, ty: u16) -> Error {
-        Error::EINVAL
-            .msg(c_str!("missing required attribute"))
-            .missing(ty)
-    }
-}
-
-/// The attributes of a received nest, as nest views see them.
-#[derive(Clone)]
-pub struct NestAttrs<'a> {
-    attrs: Attrs<'a>,
-    nest: Option<Attr<'a>>,
-}
-
-impl<'a> NestAttrs<'a> {
-    /// The attributes in `attrs` (a nest's payload).
-    pub fn new(attrs: Attrs<'a>) -> Self {
-        NestAttrs { attrs, nest: None }
-    }
-    /// The attributes of nest attribute `nest` (errors for missing members name it).
-    pub fn of(nest: Attr<'a>) -> Self {
-        NestAttrs {
-            attrs: nest.nested(),
-            nest: Some(nest),
-        }
-    }
-    /// The nest attribute itself, when known.
-    pub fn nest(&self) -> Option<Attr<'a>> {
-        self.nest
-    }
-    /// Every attribute of the nest, unparsed.
-    pub fn all_attrs(&self) -> Attrs<'a> {
-        self.attrs.clone()
-    }
-    /// The first attribute of type `ty`, if present (a malformed nest reads as absent).
-    pub fn attr(&self, ty: u16) -> Option<Attr<'a>> {
-        self.attrs.find(ty).ok().flatten()
-    }
-    /// Whether the flag attribute `ty` is present.
-    pub fn flag(&self, ty: u16) -> Result<bool> {
-        Ok(self.attrs.find(ty)?.is_some())
-    }
-}
-
-impl<'a> ViewSrc<'a> for NestAttrs<'a> {
-    fn find(&self, ty: u16) -> Result<Option<Attr<'a>>> {
-        self.attrs.find(ty)
-    }
-    fn missing(&self, ty: u16) -> Error {
-        let e = Error::EINVAL.msg(c_str!("missing required attribute"));
-        match &self.nest {
-            Some(n) => e.missing_in(n, ty),
-            None => e.missing(ty),
-        }
-    }
-}
-
-/// Iterator over repeated attributes (multi-attr, indexed arrays, type-value nests), decoding
-/// each.
-pub struct ArrayIter<'a, T> {
-    it: Attrs<'a>,
-    only: Option<u16>,
-    f: fn(Attr<'a>) -> Result<T>,
-}
-
-impl<'a, T> ArrayIter<'a, T> {
-    /// Decodes with `f` every attribute of `it` (only those of type `only`, if given).
-    pub fn new(it: Attrs<'a>, only: Option<u16>, f: fn(Attr<'a>) -> Result<T>) -> Self {
-        ArrayIter { it, only, f }
-    }
-}
-
-impl<'a, T> Iterator for ArrayIter<'a, T> {
-    type Item = Result<T>;
-    fn next(&mut self) -> Option<Result<T>> {
-        loop {
-            let a = match self.it.next()? {
-                Ok(a) => a,
-                Err(e) => return Some(Err(e)),
-            };
-            match self.only {
-                Some(t) if a.attrtype() != t => continue,
-                _ => return Some((self.f)(a)),
-            }
-        }
+        Error::EINVAL.msg(msg::MISSING_ATTRIBUTE).missing(ty)
     }
 }
 
@@ -841,49 +738,6 @@ pub fn dump_entry(d: &mut Dump<'_>, cmd: u8, f: impl FnOnce(&mut Writer<'_>)) ->
 // Values
 // ---------------------------------------------------------------------------------------------
 
-/// An integer a spec struct member or attribute holds: the plain integer types and the enum
-/// and flags newtypes (`enum_type!`/`flags_type!`), converted with `as` semantics.
-pub trait IntValue: Copy {
-    /// From the wire value (sign-extended for signed wire types).
-    fn from_u64(v: u64) -> Self;
-    /// To the wire value.
-    fn to_u64(self) -> u64;
-}
-
-macro_rules! int_value {
-    ($($t:ty => $wide:expr;)*) => {$(
-        impl IntValue for $t {
-            fn from_u64(v: u64) -> Self {
-                v as $t
-            }
-            fn to_u64(self) -> u64 {
-                let widen: fn($t) -> u64 = $wide;
-                widen(self)
-            }
-        }
-    )*};
-}
-int_value! {
-    u8 => u64::from;
-    u16 => u64::from;
-    u32 => u64::from;
-    u64 => u64::from;
-    // Sign-extended, as the wire's two's complement.
-    i8 => |v| i64::from(v) as u64;
-    i16 => |v| i64::from(v) as u64;
-    i32 => |v| i64::from(v) as u64;
-    i64 => |v| v as u64;
-}
-
-/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-pub fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    let mut x = [0u8; N];
-    if let Some(s) = b.get(at..at + N) {
-        x.copy_from_slice(s);
-    }
-    x
-}
-
 // ---------------------------------------------------------------------------------------------
 // What the shared macros (`nlspec_macros.rs`) need besides the above
 // ---------------------------------------------------------------------------------------------
@@ -892,6 +746,9 @@ pub fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
 #[path = "nlspec_macros.rs"]
 mod macros;
 pub(crate) use macros::*;
+
+// `IntValue`, `take`, `ViewSrc`, `NestAttrs`, `ArrayIter`: the same code as out of tree.
+layer_items!();
 
 /// Extended-ACK messages of the macros' checks.
 pub mod msg {
@@ -904,6 +761,8 @@ pub mod msg {
     pub const FIXED_HEADER_TOO_SHORT: &CStr = c_str!("fixed header too short");
     /// A binary attribute shorter than the spec struct it holds.
     pub const TOO_SHORT_FOR_THE_STRUCT: &CStr = c_str!("too short for the struct");
+    /// A required attribute is absent.
+    pub const MISSING_ATTRIBUTE: &CStr = c_str!("missing required attribute");
 }
 
 /// A nest, array element or dump entry writer of the macros: a [`Writer`] borrowed from the

@@ -13,6 +13,10 @@
 //! * requests: `Request`, `Attr` (`payload`, `attrtype`, `nested`, `get_*`), `Attrs`,
 //!   `NestAttrs`, `ArrayIter`, `ViewSrc` (`get_with`, `require_with`), `str_bytes`,
 //!   `get_uint_be`, `get_sint_be`;
+//!
+//! (`IntValue`, `take`, `ViewSrc`, `NestAttrs` and `ArrayIter` are the same code in both:
+//! [`layer_items!`] below, which each layer invokes once over its own `Attr`, `Attrs`, `Error`,
+//! `Result` and `msg::MISSING_ATTRIBUTE`)
 //! * messages: `Sink` (`with_writer`), a writer with `put_*`, `nest_start`/`nest_end`,
 //!   `set_header` and `reborrow` (a `NestWriter`), `Reply::with_size`, `dump_entry`,
 //!   `Notification::with_size_in` (`send`, `send_to`, `unicast`), `has_listeners`, `Gfp`,
@@ -20,6 +24,164 @@
 //! * ops: `Operation` (`#[vtable]`), `PolicyRef`, `Dump`, `Dumped`.
 
 #![allow(unused_macros)]
+
+/// The family-independent items both layers define the same way, over the layer's own `Attr`
+/// (`attrtype`, `nested`), `Attrs` (`Clone`, an iterator of `Result<Attr>`, `find`), `Error`
+/// (`EINVAL`, `msg`, `missing`, `missing_in`), `Result` and `msg::MISSING_ATTRIBUTE`: invoked
+/// once at the top level of each layer, so the names resolve to that layer's.
+macro_rules! layer_items {
+    () => {
+        /// An integer a spec struct member or attribute holds: the plain integer types and the
+        /// enum and flags newtypes (`enum_type!`/`flags_type!`).
+        pub trait IntValue: Copy {
+            /// From the wire value (truncated to the type; sign-extended wire values of signed
+            /// types come back as they were).
+            fn from_u64(v: u64) -> Self;
+            /// To the wire value (signed types sign-extended, as the wire's two's complement).
+            fn to_u64(self) -> u64;
+        }
+
+        int_value_impls! {
+            u8 => u64::from;
+            u16 => u64::from;
+            u32 => u64::from;
+            u64 => u64::from;
+            i8 => |v| i64::from(v) as u64;
+            i16 => |v| i64::from(v) as u64;
+            i32 => |v| i64::from(v) as u64;
+            i64 => |v| v as u64;
+        }
+
+        /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
+        pub fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+            let mut x = [0u8; N];
+            if let Some(s) = b.get(at..at + N) {
+                x.copy_from_slice(s);
+            }
+            x
+        }
+
+        /// Where a typed view reads its attributes: a request or a nest.
+        pub trait ViewSrc<'a> {
+            /// The attribute of type `ty`, if present.
+            fn find(&self, ty: u16) -> Result<Option<Attr<'a>>>;
+            /// The error for a missing attribute of type `ty`.
+            fn missing(&self, ty: u16) -> Error;
+
+            /// The attribute of type `ty` decoded by `f`, if present.
+            fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
+                self.find(ty)?.map(f).transpose()
+            }
+            /// The attribute of type `ty` decoded by `f`; `EINVAL` naming the missing type (and
+            /// the nest, when known) if absent.
+            fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
+                match self.find(ty)? {
+                    Some(a) => f(a),
+                    None => Err(self.missing(ty)),
+                }
+            }
+        }
+
+        /// The attributes of a received nest, as nest views see them.
+        #[derive(Clone)]
+        pub struct NestAttrs<'a> {
+            attrs: Attrs<'a>,
+            nest: Option<Attr<'a>>,
+        }
+
+        impl<'a> NestAttrs<'a> {
+            /// The attributes in `attrs` (a nest's payload).
+            pub fn new(attrs: Attrs<'a>) -> Self {
+                NestAttrs { attrs, nest: None }
+            }
+            /// The attributes of nest attribute `nest` (errors for missing members name it).
+            pub fn of(nest: Attr<'a>) -> Self {
+                NestAttrs {
+                    attrs: nest.nested(),
+                    nest: Some(nest),
+                }
+            }
+            /// The nest attribute itself, when known.
+            pub fn nest(&self) -> Option<Attr<'a>> {
+                self.nest
+            }
+            /// Every attribute of the nest, unparsed.
+            pub fn all_attrs(&self) -> Attrs<'a> {
+                self.attrs.clone()
+            }
+            /// The first attribute of type `ty`, if present (a malformed nest reads as absent).
+            pub fn attr(&self, ty: u16) -> Option<Attr<'a>> {
+                self.attrs.find(ty).ok().flatten()
+            }
+            /// Whether the flag attribute `ty` is present.
+            pub fn flag(&self, ty: u16) -> Result<bool> {
+                Ok(self.attrs.find(ty)?.is_some())
+            }
+        }
+
+        impl<'a> ViewSrc<'a> for NestAttrs<'a> {
+            fn find(&self, ty: u16) -> Result<Option<Attr<'a>>> {
+                self.attrs.find(ty)
+            }
+            fn missing(&self, ty: u16) -> Error {
+                let e = Error::EINVAL.msg(msg::MISSING_ATTRIBUTE);
+                match &self.nest {
+                    Some(n) => e.missing_in(n, ty),
+                    None => e.missing(ty),
+                }
+            }
+        }
+
+        /// Iterator over repeated attributes (multi-attr, indexed arrays, type-value nests),
+        /// decoding each.
+        pub struct ArrayIter<'a, T> {
+            it: Attrs<'a>,
+            only: Option<u16>,
+            f: fn(Attr<'a>) -> Result<T>,
+        }
+
+        impl<'a, T> ArrayIter<'a, T> {
+            /// Decodes with `f` every attribute of `it` (only those of type `only`, if given).
+            pub fn new(it: Attrs<'a>, only: Option<u16>, f: fn(Attr<'a>) -> Result<T>) -> Self {
+                ArrayIter { it, only, f }
+            }
+        }
+
+        impl<'a, T> Iterator for ArrayIter<'a, T> {
+            type Item = Result<T>;
+            fn next(&mut self) -> Option<Result<T>> {
+                loop {
+                    let a = match self.it.next()? {
+                        Ok(a) => a,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    match self.only {
+                        Some(t) if a.attrtype() != t => continue,
+                        _ => return Some((self.f)(a)),
+                    }
+                }
+            }
+        }
+    };
+}
+pub(crate) use layer_items;
+
+/// `IntValue` for integer types, each widened to `u64` by the function given (for
+/// [`layer_items!`]).
+macro_rules! int_value_impls {
+    ($($t:ty => $wide:expr;)*) => {$(
+        impl IntValue for $t {
+            fn from_u64(v: u64) -> Self {
+                v as $t
+            }
+            fn to_u64(self) -> u64 {
+                let widen: fn($t) -> u64 = $wide;
+                widen(self)
+            }
+        }
+    )*};
+}
+pub(crate) use int_value_impls;
 
 /// An enum newtype of the spec (`pub struct Kind(pub u32)`) with its values as associated
 /// consts: `name()`, `from_name()`, `known_values()`, `is_known()`, `Debug` by name, `From`

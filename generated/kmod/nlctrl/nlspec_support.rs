@@ -3845,37 +3845,6 @@ impl Sink for Writer {
     }
 }
 
-/// Iterator over repeated attributes (multi-attr, indexed arrays, type-value nests), decoding
-/// each.
-pub struct ArrayIter<'a, T> {
-    it: Attrs<'a>,
-    only: Option<u16>,
-    f: fn(Attr<'a>) -> Result<T>,
-}
-
-impl<'a, T> ArrayIter<'a, T> {
-    /// Decodes with `f` every attribute of `it` (only those of type `only`, if given).
-    pub fn new(it: Attrs<'a>, only: Option<u16>, f: fn(Attr<'a>) -> Result<T>) -> Self {
-        ArrayIter { it, only, f }
-    }
-}
-
-impl<'a, T> Iterator for ArrayIter<'a, T> {
-    type Item = Result<T>;
-    fn next(&mut self) -> Option<Result<T>> {
-        loop {
-            let a = match self.it.next()? {
-                Ok(a) => a,
-                Err(e) => return Some(Err(e)),
-            };
-            match self.only {
-                Some(t) if a.ty() != t => continue,
-                _ => return Some((self.f)(a)),
-            }
-        }
-    }
-}
-
 impl<'a> Request<'a> {
     /// The attribute of type `ty` decoded by `f`, if present (view getters).
     pub fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
@@ -3891,61 +3860,6 @@ impl<'a> Request<'a> {
     }
 }
 
-/// The attributes of a received nest, as nest views see them.
-#[derive(Clone)]
-pub struct NestAttrs<'a> {
-    attrs: Attrs<'a>,
-    nest: Option<Attr<'a>>,
-}
-
-impl<'a> NestAttrs<'a> {
-    /// The attributes in `attrs` (a nest's payload).
-    pub fn new(attrs: Attrs<'a>) -> Self {
-        NestAttrs { attrs, nest: None }
-    }
-    /// The attributes of nest attribute `nest` (errors for missing members name it).
-    pub fn of(nest: Attr<'a>) -> Self {
-        NestAttrs {
-            attrs: nest.nested(),
-            nest: Some(nest),
-        }
-    }
-    /// The nest attribute itself (for `Error::attr`), when known.
-    pub fn nest(&self) -> Option<Attr<'a>> {
-        self.nest
-    }
-    /// Every attribute of the nest, unparsed.
-    pub fn all_attrs(&self) -> Attrs<'a> {
-        self.attrs.clone()
-    }
-    /// The first attribute of type `ty`, if present (a malformed nest reads as absent).
-    pub fn attr(&self, ty: u16) -> Option<Attr<'a>> {
-        self.attrs.find(ty).ok().flatten()
-    }
-    /// The attribute of type `ty` decoded by `f`, if present.
-    pub fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
-        self.attrs.find(ty)?.map(f).transpose()
-    }
-    /// The attribute of type `ty` decoded by `f`; `EINVAL` naming the missing type (and the
-    /// nest, when known) if absent.
-    pub fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
-        match self.attrs.find(ty)? {
-            Some(a) => f(a),
-            None => {
-                let e = Error::EINVAL.msg(c"missing required attribute");
-                Err(match &self.nest {
-                    Some(n) => e.missing_in(n, ty),
-                    None => e.missing(ty),
-                })
-            }
-        }
-    }
-    /// Whether the flag attribute `ty` is present.
-    pub fn flag(&self, ty: u16) -> Result<bool> {
-        Ok(self.attrs.find(ty)?.is_some())
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // What the shared macros (`nlspec_macros.rs`) need besides the above
 // ---------------------------------------------------------------------------------------------
@@ -3955,6 +3869,9 @@ impl<'a> NestAttrs<'a> {
 #[path = "nlspec_macros.rs"]
 mod macros;
 pub(crate) use macros::*;
+
+// `IntValue`, `take`, `ViewSrc`, `NestAttrs`, `ArrayIter`: the same code as in tree.
+layer_items!();
 
 /// Extended-ACK messages of the macros' checks.
 pub mod msg {
@@ -3966,6 +3883,8 @@ pub mod msg {
     pub const FIXED_HEADER_TOO_SHORT: &CStr = c"fixed header too short";
     /// A binary attribute shorter than the spec struct it holds.
     pub const TOO_SHORT_FOR_THE_STRUCT: &CStr = c"too short for the struct";
+    /// A required attribute is absent.
+    pub const MISSING_ATTRIBUTE: &CStr = c"missing required attribute";
 }
 
 /// A nest, array element or dump entry writer of the macros: the message's [`Writer`].
@@ -3978,38 +3897,21 @@ impl Writer {
     }
 }
 
-/// Where a typed view reads its attributes: a request or a nest.
-pub trait ViewSrc<'a> {
-    /// The attribute of type `ty` decoded by `f`, if present.
-    fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>>;
-    /// The attribute of type `ty` decoded by `f`; `EINVAL` naming the missing type if absent.
-    fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T>;
-}
-
 impl<'a> ViewSrc<'a> for &'a Request<'a> {
-    fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
-        Request::get_with(self, ty, f)
+    fn find(&self, ty: u16) -> Result<Option<Attr<'a>>> {
+        Ok(self.attr(ty))
     }
-    fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
-        Request::require_with(self, ty, f)
+    fn missing(&self, ty: u16) -> Error {
+        Error::EINVAL.msg(msg::MISSING_ATTRIBUTE).missing(ty)
     }
 }
 
 impl<'a> ViewSrc<'a> for &'a RawRequest<'a> {
-    fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
-        RawRequest::get_with(self, ty, f)
+    fn find(&self, ty: u16) -> Result<Option<Attr<'a>>> {
+        Ok(self.attr(ty))
     }
-    fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
-        RawRequest::require_with(self, ty, f)
-    }
-}
-
-impl<'a> ViewSrc<'a> for NestAttrs<'a> {
-    fn get_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<Option<T>> {
-        NestAttrs::get_with(self, ty, f)
-    }
-    fn require_with<T>(&self, ty: u16, f: fn(Attr<'a>) -> Result<T>) -> Result<T> {
-        NestAttrs::require_with(self, ty, f)
+    fn missing(&self, ty: u16) -> Error {
+        Error::EINVAL.msg(msg::MISSING_ATTRIBUTE).missing(ty)
     }
 }
 
@@ -4066,38 +3968,6 @@ macro_rules! sink_field {
     };
 }
 pub(crate) use sink_field;
-
-/// An integer a spec struct member or attribute holds: the plain integer types and the enum
-/// and flags newtypes (`enum_type!`/`flags_type!`), converted with `as` semantics.
-pub trait IntValue: Copy {
-    /// From the wire value (sign-extended for signed wire types).
-    fn from_u64(v: u64) -> Self;
-    /// To the wire value.
-    fn to_u64(self) -> u64;
-}
-
-macro_rules! int_value {
-    ($($t:ty)*) => {$(
-        impl IntValue for $t {
-            fn from_u64(v: u64) -> Self {
-                v as $t
-            }
-            fn to_u64(self) -> u64 {
-                self as u64
-            }
-        }
-    )*};
-}
-int_value!(u8 u16 u32 u64 i8 i16 i32 i64);
-
-/// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
-pub fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    let mut x = [0u8; N];
-    if let Some(s) = b.get(at..at + N) {
-        x.copy_from_slice(s);
-    }
-    x
-}
 
 /// A typed view of a validated classic netlink request (`RawRequest`): `raw()`, `header()`
 /// (with a fixed header type after `:`) and the [`getters!`] of the listed attributes.
