@@ -126,82 +126,24 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
     Ok(())
 }
 
-/// The kernel's rustfmt style: its `.rustfmt.toml` (edition 2021, Unix newlines, every other
-/// option at rustfmt's default), as `kernel/rustfmt-kernel.toml` of this repository has it.
-const KERNEL_RUSTFMT: &str = "edition = \"2021\"\nnewline_style = \"Unix\"\n";
-
 /// Lay out the `.rs` files of a kernel module in the kernel's rustfmt style, so that an
 /// in-tree `make rustfmtcheck` passes on them as written (and they equal the checked-in copies
-/// under `generated/`). rustfmt comes from `RUSTFMT` or `PATH`; without it the files stay as
-/// the emitter laid them out, with a warning.
+/// under `generated/`). Without a rustfmt the files stay as the emitter laid them out, with a
+/// warning.
 fn kernel_style(files: &mut [GeneratedFile]) -> Result<(), Fail> {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
-    // A config file of our own: rustfmt would otherwise take the style of whatever
-    // `rustfmt.toml` is found above the current directory.
-    let cfg_dir = std::env::temp_dir().join(format!("nlspec-rustfmt-{}", std::process::id()));
-    let fail = |e: std::io::Error| Fail::Error(format!("nlspec: gen: {}: {e}", cfg_dir.display()));
-    std::fs::create_dir_all(&cfg_dir).map_err(fail)?;
-    let cfg = cfg_dir.join("rustfmt.toml");
-    std::fs::write(&cfg, KERNEL_RUSTFMT).map_err(fail)?;
-    let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
-    let mut result = Ok(());
-    for f in files.iter_mut().filter(|f| f.path.extension().is_some_and(|e| e == "rs")) {
-        let child = Command::new(&rustfmt)
-            .args(["--edition", "2021", "--emit", "stdout", "--config-path"])
-            .arg(&cfg)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        let mut child = match child {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                eprintln!(
-                    "nlspec: warning: {} not found (set RUSTFMT or PATH): the Rust files are as the \
-                     emitter laid them out, not in the kernel's rustfmt style (`make rustfmt` fixes that)",
-                    rustfmt.to_string_lossy()
-                );
-                break;
-            }
-            Err(e) => {
-                result = Err(Fail::Error(format!("nlspec: gen: running {}: {e}", rustfmt.to_string_lossy())));
-                break;
-            }
-        };
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        let text = f.contents.clone();
-        // Written from another thread: a large file cannot deadlock against rustfmt's output.
-        let (written, out) = std::thread::scope(|s| {
-            let w = s.spawn(move || stdin.write_all(text.as_bytes()));
-            let out = child.wait_with_output();
-            (w.join().unwrap_or_else(|_| Err(std::io::Error::other("the stdin writer panicked"))), out)
-        });
-        match (written, out) {
-            (Ok(()), Ok(o)) if o.status.success() => match String::from_utf8(o.stdout) {
-                Ok(t) => f.contents = t,
-                Err(_) => {
-                    result = Err(Fail::Error(format!("nlspec: gen: rustfmt wrote non-UTF-8 for {}", f.path.display())));
-                    break;
-                }
-            },
-            (_, Ok(o)) => {
-                // The emitter's output does not format: a bug of nlspec's, not the user's.
-                result = Err(Fail::Error(format!(
-                    "nlspec: gen: rustfmt failed on the generated {}: {}",
-                    f.path.display(),
-                    String::from_utf8_lossy(&o.stderr).trim()
-                )));
-                break;
-            }
-            (_, Err(e)) => {
-                result = Err(Fail::Error(format!("nlspec: gen: running rustfmt: {e}")));
-                break;
-            }
+    use nlspec_codegen::rustfmt::{kernel_style, RustfmtError};
+    match kernel_style(files) {
+        Ok(()) => Ok(()),
+        Err(RustfmtError::NotFound(p)) => {
+            eprintln!(
+                "nlspec: warning: {p} not found (set RUSTFMT or PATH): the Rust files are as the \
+                 emitter laid them out, not in the kernel's rustfmt style (`make rustfmt` fixes that)"
+            );
+            Ok(())
         }
+        // The emitter's output does not format: a bug of nlspec's, not the user's.
+        Err(e) => Err(Fail::Error(format!("nlspec: gen: rustfmt on the generated module: {e}"))),
     }
-    let _ = std::fs::remove_dir_all(&cfg_dir);
-    result
 }
 
 /// What to do with one file.

@@ -12,6 +12,7 @@
 pub mod attr;
 mod build;
 pub mod emit;
+pub mod rustfmt;
 
 pub use build::{BuildError, Builder};
 pub use nlspec_model as model;

@@ -16,16 +16,14 @@
 //! file of `generated/kmod/` through the kernel's style (`kernel/rustfmt-kernel.toml`, as an in-tree
 //! `make rustfmtcheck` wants it).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use nlspec_codegen::emit::client::{crate_files, RtDependency};
 use nlspec_codegen::emit::{drifted, write_files, GeneratedFile};
 use nlspec_codegen::model::ir::Family;
 
 use crate::err;
-use crate::util::{note, workspace_root, Context, Result};
+use crate::util::{note, workspace_root, Result};
 
 /// One output directory (relative to the workspace root) and every file that belongs in it.
 pub struct Output {
@@ -62,40 +60,13 @@ fn outputs(fam: &Family) -> Result<Vec<Output>> {
     Ok(out)
 }
 
-/// `source` formatted by `rustfmt --edition 2021` with the config file `config` (stdin to stdout).
+/// `source` formatted by `rustfmt --edition 2021` with the config file `config`.
 /// A missing rustfmt is an error: unformatted output would fail `cargo fmt --check`.
 pub fn rustfmt(config: &Path, source: &str) -> Result<String> {
     if !config.is_file() {
         return Err(err!("{} not found (generated client code is formatted with it)", config.display()));
     }
-    let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
-    let mut cmd = Command::new(&rustfmt);
-    cmd.args(["--edition", "2021", "--emit", "stdout", "--config-path"])
-        .arg(config)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| {
-        err!(
-            "cannot run `{}` ({e}): generated client code must be formatted with rustfmt; \
-             install it with `rustup component add rustfmt` (or set RUSTFMT)",
-            rustfmt.to_string_lossy()
-        )
-    })?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    // Write from another thread so a large file cannot deadlock against rustfmt's output.
-    let out = std::thread::scope(|s| {
-        let writer = s.spawn(move || stdin.write_all(source.as_bytes()));
-        let out = child.wait_with_output();
-        (writer.join().expect("rustfmt stdin writer"), out)
-    });
-    let (written, out) = out;
-    let out = out.context(|| "waiting for rustfmt".into())?;
-    if !out.status.success() {
-        return Err(err!("rustfmt failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr)));
-    }
-    written.context(|| "writing to rustfmt".into())?;
-    String::from_utf8(out.stdout).map_err(|_| err!("rustfmt wrote non-UTF-8 output"))
+    nlspec_codegen::rustfmt::rustfmt(source, config).map_err(|e| err!("{e}"))
 }
 
 /// The spec files under `specs/`, sorted.
