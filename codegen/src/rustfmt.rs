@@ -73,7 +73,10 @@ pub fn rustfmt(source: &str, config: &Path) -> Result<String, RustfmtError> {
 /// Every `.rs` file of `files` (a kernel module directory) in the kernel's style
 /// ([`KERNEL_STYLE`]), so an in-tree `make rustfmtcheck` passes on them as written.
 pub fn kernel_style(files: &mut [GeneratedFile]) -> Result<(), RustfmtError> {
-    let dir = std::env::temp_dir().join(format!("nlspec-rustfmt-{}", std::process::id()));
+    // One directory per call: two threads of a process must not remove each other's config.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("nlspec-rustfmt-{}-{call}", std::process::id()));
     let io = |e: std::io::Error| RustfmtError::Failed(format!("{}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
     let config = dir.join("rustfmt.toml");
