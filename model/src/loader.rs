@@ -514,8 +514,9 @@ pub fn build_spans(text: &str) -> Spans {
         let _ = parser.load(&mut b, false);
         b.spans
     };
-    // Shallow documents (every real spec) are indexed on the caller's stack; a thread costs
-    // more than the parse of a small spec.
+    // Documents that cannot nest deeply (shallow indentation and few flow collections in
+    // all, e.g. small specs) are indexed on the caller's stack, since a thread costs more than
+    // their parse; the others on a thread with a generous stack, as before.
     let flow_openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
     let mut spans = if nesting <= INLINE_NESTING && flow_openers <= INLINE_NESTING {
         index(text)
