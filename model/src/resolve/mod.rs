@@ -77,7 +77,7 @@ fn run(cx: &mut Ctx<'_>) -> Option<ir::Family> {
     kinds::resolve_kinds(cx, &defs, &sets.index, &sub_messages.index, &mut sets.list);
     let ops = operations::resolve_operations(cx, &defs.index, &sets.index, &sets.list, &mcast_groups.index);
     let header = family::resolve_header(cx, &ops);
-    names::check_rust_collisions(cx, &sets.list, &ops, &defs.enums);
+    names::check_rust_collisions(cx, &sets.list, &ops, &defs.enums, &sub_messages.list);
     if cx.has_errors() {
         return None;
     }

@@ -19,17 +19,7 @@ enum NameKind {
 /// netlink-raw struct members also allows upper case).
 fn check_name(cx: &mut Ctx<'_>, name: &str, path: &str, kind: NameKind) {
     use NameKind::*;
-    // At any level: identifiers (Rust and C) are made of a name's ASCII letters and digits.
-    if !name.chars().any(|c| c.is_ascii_alphanumeric()) {
-        cx.err(
-            path,
-            if name.is_empty() {
-                "empty name".to_string()
-            } else {
-                format!("name `{name}` has no ASCII letter or digit")
-            },
-            Some("the generated Rust and C identifiers are made of a name's ASCII letters and digits".into()),
-        );
+    if !check_identifier(cx, name, path, "name") {
         return;
     }
     let applies = match cx.level {
@@ -62,6 +52,21 @@ fn check_name(cx: &mut Ctx<'_>, name: &str, path: &str, kind: NameKind) {
             }),
         );
     }
+}
+
+/// Whether `text` (a `what` of the spec: a name, a format value) has an ASCII letter or digit,
+/// at any protocol level: the generated Rust and C identifiers are made of them. An error at
+/// `path` if not.
+fn check_identifier(cx: &mut Ctx<'_>, text: &str, path: &str, what: &str) -> bool {
+    let ok = text.chars().any(|c| c.is_ascii_alphanumeric());
+    if !ok {
+        cx.err(
+            path,
+            format!("{what} `{text}` has no ASCII letter or digit"),
+            Some(format!("the generated Rust and C identifiers are made of a {what}'s ASCII letters and digits")),
+        );
+    }
+    ok
 }
 
 /// Every name of the spec, and the family name's length (genetlink's GENL_NAMSIZ).
@@ -103,6 +108,10 @@ pub(super) fn check_names(cx: &mut Ctx<'_>) {
     }
     for (i, sm) in s.sub_messages.iter().flatten().enumerate() {
         check_name(cx, &sm.name, &format!("sub-messages[{i}].name"), NameKind::Other);
+        // A format's value names its Rust variant (no pattern: upstream values have `_`).
+        for (j, f) in sm.formats.iter().enumerate() {
+            check_identifier(cx, &f.value, &format!("sub-messages[{i}].formats[{j}].value"), "format value");
+        }
     }
 }
 
@@ -131,8 +140,28 @@ fn check_scope(cx: &mut Ctx<'_>, items: &[RustName<'_>], what: &str) {
 
 /// Two spec names that map to one Rust identifier in the same scope would make the
 /// generated code fail to compile: report them here, at the second one.
-pub(super) fn check_rust_collisions(cx: &mut Ctx<'_>, sets: &[ir::AttrSet], ops: &ir::Operations, enums: &[ir::Enum]) {
+pub(super) fn check_rust_collisions(
+    cx: &mut Ctx<'_>,
+    sets: &[ir::AttrSet],
+    ops: &ir::Operations,
+    enums: &[ir::Enum],
+    sub_messages: &[ir::SubMessage],
+) {
     let s = cx.spec;
+    for sm in sub_messages {
+        let Some((i, spec_sm)) = s.sub_messages.iter().flatten().enumerate().find(|(_, x)| x.name == sm.name) else {
+            continue;
+        };
+        let items: Vec<RustName> = sm
+            .formats
+            .iter()
+            .map(|f| {
+                let j = spec_sm.formats.iter().position(|x| x.value == f.value).unwrap_or(0);
+                RustName { spec: &f.value, rust: &f.rust_name, path: format!("sub-messages[{i}].formats[{j}].value") }
+            })
+            .collect();
+        check_scope(cx, &items, "format values");
+    }
     for (i, set) in sets.iter().enumerate() {
         let spec_set = &s.attribute_sets[i];
         let items: Vec<RustName> = set

@@ -49,7 +49,6 @@ pub(super) fn resolve_sub_messages<'a>(cx: &mut Ctx<'a>, defs: &DefIndex<'a>, se
         index.by_name.insert(&sm.name, SubMsgId(list.len()));
         let mut formats = Vec::new();
         let mut vals: HashMap<&str, usize> = HashMap::new();
-        let mut variants: HashMap<String, (usize, &str)> = HashMap::new();
         for (j, f) in sm.formats.iter().enumerate() {
             let fp = format!("sub-messages[{i}].formats[{j}]");
             if let Some(prev) = vals.insert(f.value.as_str(), j) {
@@ -57,23 +56,6 @@ pub(super) fn resolve_sub_messages<'a>(cx: &mut Ctx<'a>, defs: &DefIndex<'a>, se
                     &format!("{fp}.value"),
                     format!("duplicate format value `{}`", f.value),
                     Some(format!("first used at formats[{prev}]")),
-                );
-            } else if !f.value.chars().any(|c| c.is_ascii_alphanumeric()) {
-                // The format's Rust variant is made of the value's letters and digits.
-                cx.err(
-                    &format!("{fp}.value"),
-                    format!("format value `{}` has no ASCII letter or digit", f.value),
-                    Some("the generated Rust variant of a format is made of its value's letters and digits".into()),
-                );
-            } else if let Some((prev, prev_value)) = variants.insert(upper_camel(&f.value), (j, &f.value)) {
-                cx.err(
-                    &format!("{fp}.value"),
-                    format!(
-                        "format values `{}` and `{prev_value}` (formats[{prev}]) both become the Rust variant `{}`",
-                        f.value,
-                        upper_camel(&f.value)
-                    ),
-                    Some("rename one of them".into()),
                 );
             }
             let fixed_header =
