@@ -31,16 +31,6 @@ fn rt_dependency(rt_path: Option<&str>) -> RtDependency {
     RtDependency { path: rt_path.map(String::from), ..RtDependency::default() }
 }
 
-/// The skeleton files of a kernel module directory (the file where the author writes the
-/// handlers, `<module>_main.rs` out of tree or `<module>.rs` in tree), which the user owns once
-/// written: what the emitter writes with its skeleton on and not with it off.
-fn skeletons(fam: &Family, opts: &KernelOptions, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, Fail> {
-    let without = KernelOptions { skeleton: false, ..opts.clone() };
-    let rest = nlspec_codegen::emit::kernel::generate(fam, &without)
-        .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: kernel emitter: {e}")))?;
-    Ok(files.iter().filter(|f| !rest.iter().any(|r| r.path == f.path)).map(|f| f.path.clone()).collect())
-}
-
 /// Does this text carry the marker in its first lines?
 fn has_marker(text: &str) -> bool {
     text.lines().take(10).any(|l| l.contains(MARKER))
@@ -95,7 +85,7 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
         let opts = KernelOptions { in_tree, ..Default::default() };
         let mut files = nlspec_codegen::emit::kernel::generate(&fam, &opts)
             .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: {spec}: kernel emitter: {e}")))?;
-        let skeletons = skeletons(&fam, &opts, &files)?;
+        let skeletons: Vec<PathBuf> = nlspec_codegen::emit::kernel::skeleton_file(&fam, &opts).into_iter().collect();
         kernel_style(&mut files)?;
         write_all(dir, &files, &spec_name, &skeletons)?;
         if in_tree {
@@ -244,7 +234,14 @@ mod tests {
         {
             let opts = KernelOptions { in_tree, module_name: module.map(String::from), ..Default::default() };
             let files = nlspec_codegen::emit::kernel::generate(&fam, &opts).unwrap();
-            assert_eq!(skeletons(&fam, &opts, &files).unwrap(), [PathBuf::from(want)], "in tree: {in_tree}");
+            let skeleton = nlspec_codegen::emit::kernel::skeleton_file(&fam, &opts).unwrap();
+            assert_eq!(skeleton, PathBuf::from(want), "in tree: {in_tree}");
+            // It is a file the emitter writes, and the one it writes only with the skeleton on.
+            let without = KernelOptions { skeleton: false, ..opts.clone() };
+            let rest = nlspec_codegen::emit::kernel::generate(&fam, &without).unwrap();
+            let only_with: Vec<_> =
+                files.iter().filter(|f| !rest.iter().any(|r| r.path == f.path)).map(|f| f.path.clone()).collect();
+            assert_eq!(only_with, [skeleton], "in tree: {in_tree}");
         }
     }
 }

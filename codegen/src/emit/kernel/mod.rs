@@ -39,9 +39,22 @@ use nlspec_model::names;
 pub use super::GeneratedFile;
 pub use common::{KernelGenError, KernelOptions};
 
+/// The module name of `f`'s directory (the `.ko` stem): `opts.module_name`, else the family
+/// name in C lower case.
+pub fn module_name(f: &Family, opts: &KernelOptions) -> String {
+    opts.module_name.clone().unwrap_or_else(|| names::c_lower(&f.name).replace(' ', "_"))
+}
+
+/// The skeleton [`generate`] writes with `opts`: the file where the module's author writes the
+/// handlers, theirs once written (`<module>_main.rs` out of tree, `<module>.rs` in tree);
+/// `None` without `opts.skeleton`.
+pub fn skeleton_file(f: &Family, opts: &KernelOptions) -> Option<std::path::PathBuf> {
+    opts.skeleton.then(|| scaffold::skeleton_name(&module_name(f, opts), opts.in_tree).into())
+}
+
 /// Generates the module directory of `f`: `<module>_genl.rs` first, then the scaffolding.
 pub fn generate(f: &Family, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
-    let module = opts.module_name.clone().unwrap_or_else(|| names::c_lower(&f.name).replace(' ', "_"));
+    let module = module_name(f, opts);
     if opts.in_tree && !f.is_genetlink() {
         return Err(KernelGenError(format!(
             "family {}: an in-tree driver needs kernel::net::genetlink, which serves Generic Netlink \
@@ -152,7 +165,7 @@ fn file_doc(cx: &Cx, opts: &KernelOptions) -> TokenStream {
             spec_file_name(f)
         )
     };
-    let module = opts.module_name.clone().unwrap_or_else(|| names::c_lower(&f.name));
+    let module = module_name(f, opts);
     let ff = family_file(f, &module);
     let layer = if f.is_genetlink() {
         "`mod nlspec_support; use nlspec_support as nl;` out of tree, `mod nlspec_genl; use nlspec_genl as nl;` in a kernel tree with `kernel::net::genetlink`"

@@ -44,7 +44,7 @@ pub(super) fn files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<G
         GeneratedFile::new(".gitignore", render("gitignore")?),
     ];
     if opts.skeleton {
-        out.push(GeneratedFile::new(format!("{module}_main.rs"), render("main.rs")?));
+        out.push(GeneratedFile::new(skeleton_name(module, false), render("main.rs")?));
     }
     if opts.support {
         for (name, text) in SUPPORT_FILES {
@@ -52,6 +52,16 @@ pub(super) fn files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<G
         }
     }
     Ok(out)
+}
+
+/// The skeleton of module `module`, the handlers' file: the crate root `<module>.rs` in tree,
+/// `<module>_main.rs` out of tree.
+pub(super) fn skeleton_name(module: &str, in_tree: bool) -> String {
+    if in_tree {
+        format!("{module}.rs")
+    } else {
+        format!("{module}_main.rs")
+    }
 }
 
 /// The macros family files are written in, shared by both layers.
@@ -74,7 +84,7 @@ pub(super) fn in_tree_files(cx: &Cx, module: &str, opts: &KernelOptions) -> Resu
         GeneratedFile::new("Makefile", render("intree-Makefile")?),
     ];
     if opts.skeleton {
-        out.push(GeneratedFile::new(format!("{module}.rs"), render("main.rs")?));
+        out.push(GeneratedFile::new(skeleton_name(module, true), render("main.rs")?));
     }
     if opts.support {
         out.push(GeneratedFile::new(IN_TREE_LAYER.0, IN_TREE_LAYER.1.to_string()));
