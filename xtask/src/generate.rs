@@ -13,8 +13,9 @@
 //! code, but the emitters lay their Rust out with prettyplease, whose style is not rustfmt's: so
 //! every `.rs` file of `generated/client/` is passed through `rustfmt --edition 2021` with the
 //! workspace's `rustfmt.toml` ([`rustfmt`]) before it is written or compared, and every `.rs`
-//! file of `generated/kmod/` through the kernel's style (`kernel/rustfmt-kernel.toml`, as an in-tree
-//! `make rustfmtcheck` wants it).
+//! file of `generated/kmod/` and `generated/intree/` through the kernel's style
+//! (`nlspec_codegen::rustfmt::kernel_style`, the same call as `nlspec gen --kernel`, whose style
+//! `kernel/rustfmt-kernel.toml` also states), as an in-tree `make rustfmtcheck` wants it.
 
 use std::path::{Path, PathBuf};
 
@@ -112,14 +113,16 @@ pub fn generate(check: bool) -> Result<i32> {
         all.extend(outputs(&fam)?);
     }
     // Rust through rustfmt, for writing and for --check alike: clients in the workspace's style,
-    // kernel code in the kernel's (kernel/rustfmt-kernel.toml).
+    // kernel code in the kernel's, as `nlspec gen --kernel` writes it.
     let client_style = root.join("rustfmt.toml");
-    let kernel_style = root.join("kernel/rustfmt-kernel.toml");
     for o in all.iter_mut() {
-        let config = if o.dir.starts_with("generated/client") { &client_style } else { &kernel_style };
+        if !o.dir.starts_with("generated/client") {
+            nlspec_codegen::rustfmt::kernel_style(&mut o.files).map_err(|e| err!("{}: {e}", o.dir.display()))?;
+            continue;
+        }
         for f in o.files.iter_mut().filter(|f| f.path.extension().is_some_and(|x| x == "rs")) {
             let name = o.dir.join(&f.path);
-            f.contents = rustfmt(config, &f.contents).map_err(|e| err!("{}: {e}", name.display()))?;
+            f.contents = rustfmt(&client_style, &f.contents).map_err(|e| err!("{}: {e}", name.display()))?;
         }
     }
     // Every directory under generated/<kind>/ that no spec produced is stale.
