@@ -195,3 +195,28 @@ fn small_receive_buffer_still_returns_everything() {
     assert_eq!(all, got);
     assert!(small.socket().datagrams_received() >= 2);
 }
+
+/// A Generic Netlink dump through `try_for_each` lends the replies `next` returns.
+#[test]
+fn try_for_each_lends_what_next_returns() {
+    let mut c = Client::new().unwrap();
+    let key = |r: &nlspec_nlctrl::GetfamilyReply<'_>| {
+        (r.family_id(), r.family_name().map(str::to_owned), r.ops().count(), r.mcast_groups().count())
+    };
+    let mut by_next = Vec::new();
+    let mut it = c.getfamily_dump(&GetfamilyDumpRequest::new()).unwrap();
+    while let Some(r) = it.next() {
+        by_next.push(key(&r.unwrap()));
+    }
+    drop(it);
+    let mut by_each = Vec::new();
+    c.getfamily_dump(&GetfamilyDumpRequest::new())
+        .unwrap()
+        .try_for_each(|r| {
+            by_each.push(key(r));
+            Ok::<_, nlspec_rt::Error>(())
+        })
+        .unwrap();
+    assert!(by_next.len() >= 2, "{by_next:?}");
+    assert_eq!(by_each, by_next);
+}

@@ -1261,3 +1261,88 @@ fn malformed_and_truncated_replies_are_typed_errors() {
         }
     }
 }
+
+/// Why a `try_for_each` below stopped: the test's own reason, or the dump's error.
+enum Stop {
+    Enough,
+    Dump(nlspec_rt::Error),
+}
+
+impl From<nlspec_rt::Error> for Stop {
+    fn from(e: nlspec_rt::Error) -> Self {
+        Stop::Dump(e)
+    }
+}
+
+/// What `link_dump_key` keeps of a link: header, name, MTU, address.
+type LinkKey = (link::Ifinfomsg, Option<String>, Option<u32>, Option<Vec<u8>>);
+
+fn link_key(r: &link::GetlinkReply<'_>) -> LinkKey {
+    (r.header, r.ifname().map(str::to_owned), r.mtu(), r.address().map(<[u8]>::to_vec))
+}
+
+/// `try_for_each` lends the replies `next` returns (blocking and tokio clients), in the same
+/// order; an error from the closure stops the dump there and is returned, and the rest of
+/// the dump is drained before the client's next request, which gets its own answer.
+#[test]
+fn try_for_each_lends_what_next_returns() {
+    in_netns("try_for_each_lends_what_next_returns", || {
+        let mut c = link::Client::new().unwrap();
+        for i in 0..40 {
+            create_dummy(&mut c, &format!("nle{i}"));
+        }
+        let req = link::GetlinkDumpRequest::new(link::Ifinfomsg::default());
+        let mut by_next = Vec::new();
+        let mut it = c.getlink_dump(&req).unwrap();
+        while let Some(r) = it.next() {
+            by_next.push(link_key(&r.unwrap()));
+        }
+        drop(it);
+        assert_eq!(by_next.len(), 41, "40 links and lo");
+
+        let mut by_each = Vec::new();
+        c.getlink_dump(&req)
+            .unwrap()
+            .try_for_each(|r| {
+                by_each.push(link_key(r));
+                Ok::<_, nlspec_rt::Error>(())
+            })
+            .unwrap();
+        assert_eq!(by_each, by_next);
+
+        let mut seen = 0;
+        let stop = c
+            .getlink_dump(&req)
+            .unwrap()
+            .try_for_each(|_| {
+                seen += 1;
+                if seen == 3 {
+                    Err(Stop::Enough)
+                } else {
+                    Ok(())
+                }
+            })
+            .unwrap_err();
+        match stop {
+            Stop::Enough => assert_eq!(seen, 3, "stopped at the third reply"),
+            Stop::Dump(e) => panic!("the dump failed: {e}"),
+        }
+        let r = c.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname("nle7")).unwrap();
+        assert_eq!(r.ifname(), Some("nle7"), "the do after the abandoned dump");
+
+        tokio_rt().block_on(async {
+            let mut ac = link::AsyncClient::new().unwrap();
+            let mut by_async = Vec::new();
+            ac.getlink_dump(&req)
+                .await
+                .unwrap()
+                .try_for_each(|r| {
+                    by_async.push(link_key(r));
+                    Ok::<_, nlspec_rt::Error>(())
+                })
+                .await
+                .unwrap();
+            assert_eq!(by_async, by_next);
+        });
+    });
+}

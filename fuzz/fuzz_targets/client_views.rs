@@ -2,7 +2,8 @@
 //! rt-link under generated/client/): every attribute-set view, every reply and the
 //! notification enum. Each decoded view is walked through every getter (by `to_owned`, which
 //! calls them all, and `Debug`), its unknown attributes are listed, and the owned copy is
-//! formatted. Byte 0 picks the view (see `VIEWS`), the rest is its input: an attribute stream
+//! formatted; a reply decoded and returned must equal the reply decoded in place and lent to
+//! a closure. Byte 0 picks the view (see `VIEWS`), the rest is its input: an attribute stream
 //! for a set view, a whole message for a reply or a notification.
 #![no_main]
 
@@ -21,10 +22,24 @@ macro_rules! set {
     }};
 }
 
+/// A reply decoded and returned (`decode`) is the reply decoded and lent (`decode_with`,
+/// formatted by its closure): the same reply, or the same error.
+fn same_as_lent<T: std::fmt::Debug>(
+    decoded: Result<T, nlspec_rt::DecodeError>,
+    lent: Result<String, nlspec_rt::DecodeError>,
+) {
+    match (decoded, lent) {
+        (Ok(r), Ok(text)) => assert_eq!(format!("{r:?}"), text),
+        (Err(a), Err(b)) => assert_eq!(a, b),
+        (a, b) => panic!("decode gave {a:?}, decode_with {b:?}"),
+    }
+}
+
 /// A Generic Netlink reply: the message parsed with the reply's fixed-header size, decoded.
 macro_rules! genl_reply {
     ($t:ty, $b:expr) => {{
         if let Ok(m) = GenlMsg::parse($b, <$t>::HEADER_SIZE) {
+            same_as_lent(<$t>::decode(&m), <$t>::decode_with(&m, |r| format!("{r:?}")));
             if let Ok(r) = <$t>::decode(&m) {
                 let owned = r.attrs.to_owned();
                 black_box((format!("{r:?}"), format!("{owned:?}"), r.unknown_attrs().count()));
@@ -37,6 +52,7 @@ macro_rules! genl_reply {
 macro_rules! raw_reply {
     ($t:ty, $b:expr) => {{
         if let Ok(m) = RawMsg::parse($b, <$t>::HEADER_SIZE) {
+            same_as_lent(<$t>::decode(&m), <$t>::decode_with(&m, |r| format!("{r:?}")));
             if let Ok(r) = <$t>::decode(&m) {
                 let owned = r.attrs.to_owned();
                 black_box((format!("{r:?}"), format!("{owned:?}"), r.header));

@@ -286,6 +286,27 @@ fn nlspec_decode_routes(cap: &[Vec<u8>]) -> Dump {
     })
 }
 
+/// [`nlspec_decode_routes`] through `decode_msg_with`: each reply decoded where it is read.
+fn nlspec_decode_routes_with(cap: &[Vec<u8>]) -> Dump {
+    nlspec_decode(cap, |m| {
+        route::GetrouteReply::decode_msg_with(m, |r| {
+            let table = r.table().unwrap_or(r.header.rtm_table.into());
+            route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len)
+        })
+        .unwrap()
+    })
+}
+
+/// [`nlspec_decode_links`] through `decode_msg_with`.
+fn nlspec_decode_links_with(cap: &[Vec<u8>]) -> Dump {
+    nlspec_decode(cap, |m| {
+        link::GetlinkReply::decode_msg_with(m, |r| {
+            link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len))
+        })
+        .unwrap()
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // nlspec's generated clients.
 
@@ -310,6 +331,36 @@ fn nlspec_routes(c: &mut route::Client) -> Dump {
         sum += route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len);
         msgs += 1;
     }
+    (sum, msgs)
+}
+
+/// [`nlspec_links`] through `try_for_each`: each reply lent to a closure, never moved.
+fn nlspec_links_each(c: &mut link::Client) -> Dump {
+    let (mut sum, mut msgs) = (0, 0);
+    c.getlink_dump(&link::GetlinkDumpRequest::new(link::Ifinfomsg::default()))
+        .unwrap()
+        .try_for_each(|r| {
+            sum += link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len));
+            msgs += 1;
+            Ok::<_, nlspec_rt::Error>(())
+        })
+        .unwrap();
+    (sum, msgs)
+}
+
+/// [`nlspec_routes`] through `try_for_each`.
+fn nlspec_routes_each(c: &mut route::Client) -> Dump {
+    let req = route::GetrouteDumpRequest::new(route::Rtmsg { rtm_family: libc::AF_INET as u8, ..Default::default() });
+    let (mut sum, mut msgs) = (0, 0);
+    c.getroute_dump(&req)
+        .unwrap()
+        .try_for_each(|r| {
+            let table = r.table().unwrap_or(r.header.rtm_table.into());
+            sum += route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len);
+            msgs += 1;
+            Ok::<_, nlspec_rt::Error>(())
+        })
+        .unwrap();
     (sum, msgs)
 }
 
@@ -637,6 +688,8 @@ fn main() {
     let mut floor = RawSock::new();
     let mut lc = link::Client::new().unwrap();
     let mut rc = route::Client::new().unwrap();
+    let mut lc2 = link::Client::new().unwrap();
+    let mut rc2 = route::Client::new().unwrap();
     let mut rn = rust_netlink::Sock::new();
     let mut ne = neli_impl::Sock::new();
 
@@ -644,11 +697,13 @@ fn main() {
     let fl = floor_links(&mut floor);
     assert_eq!(fl.1, LINKS as u64 + 1, "links (with lo)");
     assert_eq!(nlspec_links(&mut lc), fl);
+    assert_eq!(nlspec_links_each(&mut lc), fl);
     assert_eq!(rn.links(), fl);
     assert_eq!(ne.links(), fl);
     let fr = floor_routes(&mut floor);
     assert!(fr.1 >= ROUTES as u64, "{} routes", fr.1);
     assert_eq!(nlspec_routes(&mut rc), fr);
+    assert_eq!(nlspec_routes_each(&mut rc), fr);
     assert_eq!(rn.routes(), fr);
     assert_eq!(ne.routes(), fr);
     eprintln!("namespace: {} links, {} IPv4 routes (all tables)", fl.1, fr.1);
@@ -661,10 +716,12 @@ fn main() {
     eprintln!("captured: link dump {:?}, route dump {:?} (datagrams, bytes)", size(&lcap), size(&rcap));
     assert_eq!(hand_decode(&lcap, hand_link), fl);
     assert_eq!(nlspec_decode_links(&lcap), fl);
+    assert_eq!(nlspec_decode_links_with(&lcap), fl);
     assert_eq!(rust_netlink::decode_links(&lcap), fl);
     assert_eq!(neli_impl::decode_links(&lcap), fl);
     assert_eq!(hand_decode(&rcap, hand_route), fr);
     assert_eq!(nlspec_decode_routes(&rcap), fr);
+    assert_eq!(nlspec_decode_routes_with(&rcap), fr);
     assert_eq!(rust_netlink::decode_routes(&rcap), fr);
     assert_eq!(neli_impl::decode_routes(&rcap), fr);
 
@@ -678,6 +735,7 @@ fn main() {
         vec![
             ("libc floor", Box::new(|| floor_links(&mut floor))),
             ("nlspec rt-link", Box::new(|| nlspec_links(&mut lc))),
+            ("nlspec rt-link try_for_each", Box::new(|| nlspec_links_each(&mut lc2))),
             ("rust-netlink", Box::new(|| rn.links())),
             ("neli", Box::new(|| ne.links())),
         ],
@@ -691,6 +749,7 @@ fn main() {
         vec![
             ("libc floor", Box::new(|| floor_routes(&mut floor))),
             ("nlspec rt-route", Box::new(|| nlspec_routes(&mut rc))),
+            ("nlspec rt-route try_for_each", Box::new(|| nlspec_routes_each(&mut rc2))),
             ("rust-netlink", Box::new(|| rn.routes())),
             ("neli", Box::new(|| ne.routes())),
         ],
@@ -704,6 +763,7 @@ fn main() {
         vec![
             ("hand walk", Box::new(|| hand_decode(&lcap, hand_link))),
             ("nlspec rt-link", Box::new(|| nlspec_decode_links(&lcap))),
+            ("nlspec rt-link decode_with", Box::new(|| nlspec_decode_links_with(&lcap))),
             ("rust-netlink", Box::new(|| rust_netlink::decode_links(&lcap))),
             ("neli", Box::new(|| neli_impl::decode_links(&lcap))),
         ],
@@ -717,6 +777,7 @@ fn main() {
         vec![
             ("hand walk", Box::new(|| hand_decode(&rcap, hand_route))),
             ("nlspec rt-route", Box::new(|| nlspec_decode_routes(&rcap))),
+            ("nlspec rt-route decode_with", Box::new(|| nlspec_decode_routes_with(&rcap))),
             ("rust-netlink", Box::new(|| rust_netlink::decode_routes(&rcap))),
             ("neli", Box::new(|| neli_impl::decode_routes(&rcap))),
         ],

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use crate::attr::AttrWriter;
 use crate::error::{parse_done_msg_warn, parse_error_msg_warn, Error, RequestContext, Warning};
 use crate::msg::{
-    finish_message, nlmsg_align, start_message, start_nl_message, GenlMsg, NlMsg, NlRequest, RecvInfo, Request,
-    GENL_HDRLEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_ECHO,
-    NLM_F_REQUEST,
+    finish_message, nlmsg_align, start_message, start_nl_message, GenlMsg, NlMsg, NlMsgHdr, NlRequest, RecvInfo,
+    Request, GENL_HDRLEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_MIN_TYPE, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK,
+    NLM_F_DUMP_INTR, NLM_F_ECHO, NLM_F_REQUEST,
 };
 use crate::schema::AttrSet;
 
@@ -304,6 +304,9 @@ pub(crate) struct Core {
     /// The socket has joined a multicast group (ever): its datagrams may be multicast, so
     /// receives ask for `NETLINK_PKTINFO` (a `recvmsg`); until then a cheaper `recvfrom`.
     pub multicast: bool,
+    /// Length of the last datagram received through the spill space (chooses how the next one
+    /// is received: see `nlsocket::recv_io`).
+    pub last_rx_len: usize,
     /// A dump the caller abandoned: drain it before the next request.
     pub drain: Option<u32>,
     /// Whether a dump message flagged `NLM_F_DUMP_INTR` ends the dump with
@@ -351,6 +354,7 @@ impl Core {
             grow: true,
             peek: false,
             multicast: false,
+            last_rx_len: 0,
             drain: None,
             dump_intr_fatal: true,
             dump_retry: DumpRetry::Fail,
@@ -737,6 +741,44 @@ impl Core {
     /// Advance a dump over the messages in `rx`.
     #[inline]
     pub fn dump_step(&mut self, st: &mut DumpState) -> DumpStep {
+        match self.dump_fast(st) {
+            Some((a, b)) => DumpStep::Item(a, b),
+            None => self.dump_step_slow(st),
+        }
+    }
+
+    /// The common case of [`Core::dump_step`], small enough to inline into every caller: the
+    /// next message in the buffer is a well-formed data message (type `NLMSG_MIN_TYPE` or more) of this
+    /// dump, not flagged `NLM_F_DUMP_INTR`, while no bound is set and nothing is being drained
+    /// or restarted. Its byte range; `None` for anything else (then the slow path decides, as
+    /// it would have without this one).
+    #[inline]
+    fn dump_fast(&mut self, st: &mut DumpState) -> Option<(usize, usize)> {
+        if st.done || st.draining || st.restarting || self.dump_limit != DumpLimit::NONE {
+            return None;
+        }
+        let buf = self.rx.get(self.rx_pos..self.rx_len)?;
+        let hdr = NlMsgHdr::parse(buf).ok()?;
+        let mlen = hdr.len as usize;
+        if mlen < NLMSG_HDRLEN
+            || mlen > buf.len()
+            || hdr.seq != st.seq
+            || hdr.ty < NLMSG_MIN_TYPE
+            || hdr.flags & NLM_F_DUMP_INTR != 0
+        {
+            return None;
+        }
+        let start = self.rx_pos;
+        self.rx_pos += nlmsg_align(mlen).min(buf.len());
+        st.messages += 1;
+        st.bytes += mlen as u64;
+        Some((start, start + mlen))
+    }
+
+    /// [`Core::dump_step`] for every case: control messages, other sequence numbers, flags,
+    /// bounds, draining, restarts, errors.
+    #[inline(never)]
+    fn dump_step_slow(&mut self, st: &mut DumpState) -> DumpStep {
         loop {
             if st.done {
                 return DumpStep::Done;
@@ -1589,5 +1631,99 @@ mod tests {
         let mut c = Core::new(1);
         let r = c.after_recv(Slot::Rx, RecvInfo { len: 64, full_len: 100, group: 0, sender: 0 });
         assert!(matches!(r, Err(Error::Truncated { len: 100, buffer: 64 })));
+    }
+
+    /// A dump step as text, to compare two runs.
+    fn step_text(s: &DumpStep) -> String {
+        match s {
+            DumpStep::NeedRecv => "recv".into(),
+            DumpStep::Item(a, b) => format!("item {a}..{b}"),
+            DumpStep::Done => "done".into(),
+            DumpStep::Err(e) => format!("err {e}"),
+            DumpStep::Restart => "restart".into(),
+        }
+    }
+
+    /// `dump_step`'s inlined fast path changes nothing: over datagrams mixing data messages of
+    /// this and other dumps, control messages, types below `NLMSG_MIN_TYPE`, `NLM_F_DUMP_INTR`
+    /// (failing and retried), bounds and malformed tails, it gives the steps, and leaves the
+    /// state, that the slow path alone gives.
+    #[test]
+    fn dump_fast_path_agrees_with_the_slow_path() {
+        let start = |c: &mut Core| c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
+        let seq = start(&mut Core::new(1));
+        let data = |flags| genl(seq, NLM_F_MULTI | flags, 1);
+        let cases: Vec<(Vec<Vec<u8>>, DumpRetry, DumpLimit)> = vec![
+            (vec![[data(0), data(0)].concat(), [data(0), done(seq, 0)].concat()], DumpRetry::Fail, DumpLimit::NONE),
+            (
+                vec![
+                    [
+                        data(0),
+                        genl(seq + 1, NLM_F_MULTI, 2),
+                        msg(5, 0, seq, &[1, 2, 3, 4]),
+                        msg(NLMSG_NOOP, 0, seq, &[]),
+                    ]
+                    .concat(),
+                    [data(0), done(seq, 0)].concat(),
+                ],
+                DumpRetry::Fail,
+                DumpLimit::NONE,
+            ),
+            (vec![[data(0), data(NLM_F_DUMP_INTR), data(0)].concat()], DumpRetry::Fail, DumpLimit::NONE),
+            (
+                vec![
+                    [data(0), data(NLM_F_DUMP_INTR), done(seq, 0)].concat(),
+                    [genl(seq + 1, NLM_F_MULTI, 1), done(seq + 1, 0)].concat(),
+                ],
+                DumpRetry::Retry { max_attempts: 3 },
+                DumpLimit::NONE,
+            ),
+            (vec![[data(0), data(0), data(0), done(seq, 0)].concat()], DumpRetry::Fail, DumpLimit::messages(2)),
+            (
+                vec![[data(0), data(0)].concat(), [data(0), done(seq, libc::EPERM)].concat()],
+                DumpRetry::Fail,
+                DumpLimit::NONE,
+            ),
+            (
+                vec![[data(0), {
+                    let mut long = data(0);
+                    long[0] = 100;
+                    long
+                }]
+                .concat()],
+                DumpRetry::Fail,
+                DumpLimit::NONE,
+            ),
+            (vec![[data(0), msg(0x20, 0, seq, &[0; 8])[..12].to_vec()].concat()], DumpRetry::Fail, DumpLimit::NONE),
+        ];
+        for (i, (datagrams, retry, limit)) in cases.into_iter().enumerate() {
+            let run = |fast: bool| {
+                let mut c = Core::new(1);
+                c.dump_retry = retry;
+                c.dump_limit = limit;
+                let mut st = DumpState::dump(start(&mut c));
+                let mut steps = Vec::new();
+                let mut queue = datagrams.iter();
+                for _ in 0..64 {
+                    let step = if fast { c.dump_step(&mut st) } else { c.dump_step_slow(&mut st) };
+                    steps.push(step_text(&step));
+                    match step {
+                        DumpStep::NeedRecv => match queue.next() {
+                            Some(d) => {
+                                deliver(&mut c, Slot::Rx, d, 0);
+                            }
+                            None => break,
+                        },
+                        DumpStep::Restart => c.restart_dump(&mut st),
+                        DumpStep::Done => break,
+                        DumpStep::Item(..) | DumpStep::Err(_) => {}
+                    }
+                }
+                (steps, c.rx_pos, c.drain, st.messages, st.bytes, st.done, st.restarts)
+            };
+            let (fast, slow) = (run(true), run(false));
+            assert_eq!(fast, slow, "case {i}");
+            assert!(fast.0.iter().any(|s| s.starts_with("item")), "case {i} returns items: {:?}", fast.0);
+        }
     }
 }

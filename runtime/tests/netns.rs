@@ -120,6 +120,66 @@ fn link(m: &NlMsg<'_>) -> (i32, String, Vec<String>) {
     (index, name, alt)
 }
 
+/// Give link `index` 300 alternative names of 120 bytes starting with `prefix` (its
+/// `RTM_NEWLINK` message grows to ~40 KiB); returns them.
+fn add_alt_names(s: &mut NlSocket, index: i32, prefix: &str) -> Vec<String> {
+    let names: Vec<String> = (0..300).map(|i| format!("{prefix}{i:03}-{}", "x".repeat(116))).collect();
+    for chunk in names.chunks(50) {
+        let mut nest = Vec::new();
+        let mut w = AttrWriter::new(&mut nest);
+        for n in chunk {
+            w.put_str(IFLA_ALT_IFNAME, n);
+        }
+        w.finish().unwrap();
+        let h = ifinfomsg(index, 0, 0);
+        s.request_ack(&NlRequest::new(RTM_NEWLINKPROP).header(&h), |w| w.put_raw(IFLA_PROP_LIST | NLA_F_NESTED, &nest))
+            .unwrap();
+    }
+    names
+}
+
+/// Two ~40 KiB links in one dump: the first datagram comes after small ones (received with
+/// `recvfrom` into spill space, then copied), the second right after a large one (received
+/// with `recvmsg` straight into the buffer, spilling past it): each arrives whole, and so do
+/// the `NLMSG_DONE` and a do's reply and ACK after them, dump after dump.
+#[test]
+fn consecutive_large_dump_datagrams_arrive_whole() {
+    in_netns("consecutive_large_dump_datagrams_arrive_whole", || {
+        let kind = ["dummy", "ifb"]
+            .into_iter()
+            .find(|k| Command::new("ip").args(["link", "add", "big1", "type", k]).status().is_ok_and(|s| s.success()))
+            .expect("this kernel has neither dummy nor ifb links");
+        let mut s = NlSocket::open(NETLINK_ROUTE).unwrap();
+        let by_name = NlRequest::new(RTM_GETLINK).header(&[0; 16]);
+        let big1 = link(&s.request(&by_name, |w| w.put_str(IFLA_IFNAME, "big1")).unwrap()).0;
+        assert!(big1 > LO, "index of big1 ({kind})");
+        let lo_names = add_alt_names(&mut s, LO, "lo");
+        let big1_names = add_alt_names(&mut s, big1, "b1");
+
+        let all = NlRequest::new(RTM_GETLINK).header(&[0; 16]);
+        let mut c = NlSocket::open(NETLINK_ROUTE).unwrap();
+        for round in 0..3 {
+            let d0 = c.datagrams_received();
+            let mut it = c.dump(&all, |w| w.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_VF)).unwrap();
+            let mut links = Vec::new();
+            while let Some(m) = it.next() {
+                let m = m.unwrap();
+                assert!(m.bytes().len() > DEFAULT_RX_BUFFER, "round {round}: {} bytes", m.bytes().len());
+                links.push(link(&m));
+            }
+            drop(it);
+            assert!(c.datagrams_received() - d0 >= 2, "round {round}: one datagram per link");
+            assert!(
+                links == [(LO, "lo".to_owned(), lo_names.clone()), (big1, "big1".to_owned(), big1_names.clone())],
+                "round {round}: the dumped links differ"
+            );
+            let h = ifinfomsg(LO, 0, 0);
+            let reply = c.request(&NlRequest::new(RTM_GETLINK).header(&h), |_| {}).unwrap();
+            assert!(link(&reply) == (LO, "lo".to_owned(), lo_names.clone()), "round {round}: the do's reply differs");
+        }
+    });
+}
+
 /// `lo` with 300 alternative names of 120 bytes: its `RTM_NEWLINK` message is ~40 KiB, larger
 /// than the default receive buffer, as a do reply, as a dump datagram (rtnetlink sizes link
 /// dump datagrams after the largest link, `min_dump_alloc`) and as a notification. Each arrives
@@ -129,20 +189,7 @@ fn link(m: &NlMsg<'_>) -> (i32, String, Vec<String>) {
 fn link_messages_larger_than_the_buffer_arrive_whole() {
     in_netns("link_messages_larger_than_the_buffer_arrive_whole", || {
         let mut s = NlSocket::open(NETLINK_ROUTE).unwrap();
-        let names: Vec<String> = (0..300).map(|i| format!("alt{i:03}-{}", "x".repeat(116))).collect();
-        for chunk in names.chunks(50) {
-            let mut nest = Vec::new();
-            let mut w = AttrWriter::new(&mut nest);
-            for n in chunk {
-                w.put_str(IFLA_ALT_IFNAME, n);
-            }
-            w.finish().unwrap();
-            let h = ifinfomsg(LO, 0, 0);
-            s.request_ack(&NlRequest::new(RTM_NEWLINKPROP).header(&h), |w| {
-                w.put_raw(IFLA_PROP_LIST | NLA_F_NESTED, &nest)
-            })
-            .unwrap();
-        }
+        let names = add_alt_names(&mut s, LO, "alt");
         let mut listener = NlSocket::open(NETLINK_ROUTE).unwrap();
         listener.subscribe_id(GROUP_LINK).unwrap();
 

@@ -211,6 +211,8 @@ const RESERVED_METHODS: &[&str] = &[
     "new",
     "decode",
     "decode_nested",
+    "decode_into",
+    "decode_with",
     "raw",
     "unknown_attrs",
     "to_owned",

@@ -190,10 +190,23 @@ impl<'a> Root<'a> {
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(
+        &mut self,
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -266,7 +279,7 @@ impl<'a> Root<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -541,10 +554,23 @@ impl<'a> RootSel<'a> {
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(
+        &mut self,
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             if attr.ty() == attrs::root_sel::NAME {
@@ -552,7 +578,7 @@ impl<'a> RootSel<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -636,10 +662,23 @@ impl<'a> Item<'a> {
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(
+        &mut self,
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -653,7 +692,7 @@ impl<'a> Item<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -902,13 +941,25 @@ impl<'a> MakeReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Hdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Hdr::from_bytes(msg.fixed_header())?;
-        Ok(Self {
+        let mut m = Self {
             header,
-            attrs: Root::decode(msg.attr_bytes())?,
+            attrs: Default::default(),
             msg: *msg,
-        })
+        };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for MakeReply<'a> {
@@ -923,6 +974,12 @@ impl nlspec_rt::DecodeMsg for MakeReply<'_> {
         msg: &nlspec_rt::GenlMsg<'a>,
     ) -> Result<MakeReply<'a>, nlspec_rt::DecodeError> {
         MakeReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&MakeReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        MakeReply::decode_with(msg, f)
     }
 }
 /// A notification of this family, by command; commands this client does not know are

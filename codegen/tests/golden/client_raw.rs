@@ -137,10 +137,23 @@ impl<'a> Link<'a> {
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(
+        &mut self,
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -154,7 +167,7 @@ impl<'a> Link<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -256,10 +269,23 @@ impl<'a> Vlan<'a> {
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(
+        &mut self,
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             if attr.ty() == attrs::vlan::ID {
@@ -267,7 +293,7 @@ impl<'a> Vlan<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -394,15 +420,27 @@ impl<'a> GetlinkReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Msg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(
         msg: &nlspec_rt::typed_raw::RawMsg<'a>,
     ) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Msg::from_bytes(msg.fixed_header())?;
-        Ok(Self {
+        let mut m = Self {
             header,
-            attrs: Link::decode(msg.attr_bytes())?,
+            attrs: Default::default(),
             msg: *msg,
-        })
+        };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetlinkReply<'a> {
@@ -418,6 +456,15 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetlinkReply<'_> {
     ) -> Result<GetlinkReply<'a>, nlspec_rt::DecodeError> {
         GetlinkReply::decode(
             &nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?,
+        )
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::NlMsg<'a>,
+        f: impl FnOnce(&GetlinkReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetlinkReply::decode_with(
+            &nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?,
+            f,
         )
     }
 }
@@ -437,15 +484,27 @@ impl<'a> GetlinkNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Msg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(
         msg: &nlspec_rt::typed_raw::RawMsg<'a>,
     ) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Msg::from_bytes(msg.fixed_header())?;
-        Ok(Self {
+        let mut m = Self {
             header,
-            attrs: Link::decode(msg.attr_bytes())?,
+            attrs: Default::default(),
             msg: *msg,
-        })
+        };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetlinkNotification<'a> {

@@ -278,10 +278,23 @@ impl<'a> Thing<'a> {
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(
+        &mut self,
+        raw: &'a [u8],
+        depth: u32,
+    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -349,7 +362,7 @@ impl<'a> Thing<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -769,11 +782,23 @@ impl<'a> GetReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self {
-            attrs: Thing::decode(msg.attr_bytes())?,
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        let mut m = Self {
+            attrs: Default::default(),
             msg: *msg,
-        })
+        };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetReply<'a> {
@@ -788,6 +813,12 @@ impl nlspec_rt::DecodeMsg for GetReply<'_> {
         msg: &nlspec_rt::GenlMsg<'a>,
     ) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
         GetReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&GetReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetReply::decode_with(msg, f)
     }
 }
 /// Set bits.
@@ -879,11 +910,23 @@ impl<'a> ChangedNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self {
-            attrs: Thing::decode(msg.attr_bytes())?,
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        let mut m = Self {
+            attrs: Default::default(),
             msg: *msg,
-        })
+        };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for ChangedNotification<'a> {

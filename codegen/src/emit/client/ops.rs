@@ -322,13 +322,20 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, r
 fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> TokenStream {
     let p = Proto::of(cx.fam);
     let opdoc = doc_attrs(op.doc.as_deref());
-    let (aty, adecode) = match op.attribute_set {
+    // The view is filled where it lives, inside the message struct (a view is up to a few
+    // hundred bytes: moving it out of a `Result` once per message shows in dumps).
+    let (aty, ainit, afill) = match op.attribute_set {
         Some(s) => {
             let t = cx.set_ty(s);
-            (quote!(#t<'a>), quote!(#t::decode(msg.attr_bytes())?))
+            (
+                quote!(#t<'a>),
+                quote!(::core::default::Default::default()),
+                quote!(m.attrs.decode_into(msg.attr_bytes(), 0)?;),
+            )
         }
-        None => (quote!(::nlspec_rt::Attrs<'a>), quote!(msg.attrs())),
+        None => (quote!(::nlspec_rt::Attrs<'a>), quote!(msg.attrs()), quote!()),
     };
+    let mut_m = if afill.is_empty() { quote!(m) } else { quote!(mut m) };
     let (hfield, hdecode, hinit) = match hdr(cx, op) {
         Some(h) => (
             quote!(
@@ -351,17 +358,23 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> Tok
     };
     let view = &p.view;
     let decode_msg = if reply {
-        let (trait_, any, body) = if p.raw {
+        let (trait_, any, view) = if p.raw {
             let v = p.view_of(quote!(msg), quote!(#name::HEADER_SIZE));
-            (&p.decode_msg, &p.any_msg, quote!(#name::decode(&#v?)))
+            (&p.decode_msg, &p.any_msg, quote!(&#v?))
         } else {
-            (&p.decode_msg, &p.view, quote!(#name::decode(msg)))
+            (&p.decode_msg, &p.view, quote!(msg))
         };
         quote! {
             impl #trait_ for #name<'_> {
                 type Out<'a> = #name<'a>;
                 fn decode_msg<'a>(msg: &#any<'a>) -> ::core::result::Result<#name<'a>, ::nlspec_rt::DecodeError> {
-                    #body
+                    #name::decode(#view)
+                }
+                fn decode_msg_with<'a, T>(
+                    msg: &#any<'a>,
+                    f: impl ::core::ops::FnOnce(&#name<'a>) -> T,
+                ) -> ::core::result::Result<T, ::nlspec_rt::DecodeError> {
+                    #name::decode_with(#view, f)
                 }
             }
         }
@@ -384,9 +397,21 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> Tok
             /// Size of the fixed header in bytes.
             pub const HEADER_SIZE: usize = #hsize;
             #[doc = #decode_doc]
+            #[inline]
             pub fn decode(msg: &#view<'a>) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                Self::decode_with(msg, |m| *m)
+            }
+            /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+            /// moved (what dumps' `try_for_each` uses).
+            #[inline]
+            pub fn decode_with<T>(
+                msg: &#view<'a>,
+                f: impl ::core::ops::FnOnce(&Self) -> T,
+            ) -> ::core::result::Result<T, ::nlspec_rt::DecodeError> {
                 #hdecode
-                ::core::result::Result::Ok(Self { #hinit attrs: #adecode, msg: *msg })
+                let #mut_m = Self { #hinit attrs: #ainit, msg: *msg };
+                #afill
+                ::core::result::Result::Ok(f(&m))
             }
         }
         impl<'a> ::core::ops::Deref for #name<'a> {

@@ -65,6 +65,14 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             }
             #[doc(hidden)]
             pub fn decode_nested(raw: &'a [u8], depth: u32) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
+                let mut v = Self::default();
+                v.decode_into(raw, depth)?;
+                ::core::result::Result::Ok(v)
+            }
+            /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+            /// of messages call, so that the view is filled where it lives, not moved there.
+            #[doc(hidden)]
+            pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> ::core::result::Result<(), ::nlspec_rt::DecodeError> {
                 if depth > MAX_NEST_DEPTH {
                     return ::core::result::Result::Err(::nlspec_rt::DecodeError::other("attributes nested too deeply"));
                 }
@@ -190,15 +198,11 @@ impl SetParts {
     }
 }
 
-/// The body of `decode_nested` after the depth check: every attribute validated, each known
-/// one stored (`arms`: `(type constant, statement)`).
+/// The body of `decode_into` after the depth check: every attribute validated, each known one stored
+/// into `self` (`arms`: `(type constant, statement)` over `v`, the view).
 /// `stored`: the view stores attributes (fields besides `raw`, each set by an arm).
 fn decode_body(arms: &[(TokenStream, TokenStream)], counters: &[TokenStream], stored: bool) -> TokenStream {
-    let init = if stored {
-        quote!(let mut v = Self { raw, ..::core::default::Default::default() };)
-    } else {
-        quote!(let v = Self { raw };)
-    };
+    let init = if stored { quote!(let v = self; v.raw = raw;) } else { quote!(self.raw = raw;) };
     // `AttrWalk` yields plain `Attr`s and keeps a framing error for `finish`: no `Result` per
     // attribute on the hot path.
     let walk = match arms {
@@ -230,7 +234,7 @@ fn decode_body(arms: &[(TokenStream, TokenStream)], counters: &[TokenStream], st
         #init
         #(#counters)*
         #walk
-        ::core::result::Result::Ok(v)
+        ::core::result::Result::Ok(())
     }
 }
 

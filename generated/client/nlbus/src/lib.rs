@@ -151,10 +151,19 @@ impl<'a> BusAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -189,7 +198,7 @@ impl<'a> BusAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -476,9 +485,21 @@ impl<'a> EchoReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: BusAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for EchoReply<'a> {
@@ -491,6 +512,12 @@ impl nlspec_rt::typed_raw::DecodeMsg for EchoReply<'_> {
     type Out<'a> = EchoReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<EchoReply<'a>, nlspec_rt::DecodeError> {
         EchoReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, EchoReply::HEADER_SIZE)?)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::NlMsg<'a>,
+        f: impl FnOnce(&EchoReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        EchoReply::decode_with(&nlspec_rt::typed_raw::RawMsg::new(msg, EchoReply::HEADER_SIZE)?, f)
     }
 }
 /// The kernel sends the payload and text back to the sender's port id, with how many echo
@@ -510,9 +537,21 @@ impl<'a> EchoNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: BusAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for EchoNotification<'a> {
@@ -597,9 +636,21 @@ impl<'a> ListReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: BusAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for ListReply<'a> {
@@ -612,6 +663,12 @@ impl nlspec_rt::typed_raw::DecodeMsg for ListReply<'_> {
     type Out<'a> = ListReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<ListReply<'a>, nlspec_rt::DecodeError> {
         ListReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, ListReply::HEADER_SIZE)?)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::NlMsg<'a>,
+        f: impl FnOnce(&ListReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        ListReply::decode_with(&nlspec_rt::typed_raw::RawMsg::new(msg, ListReply::HEADER_SIZE)?, f)
     }
 }
 /// Dumps `count` entries, one message each, numbered from `index` (default 0) with their
@@ -632,9 +689,21 @@ impl<'a> ListNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: BusAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for ListNotification<'a> {
@@ -708,9 +777,21 @@ impl<'a> SetPeriodReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: BusAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for SetPeriodReply<'a> {
@@ -723,6 +804,12 @@ impl nlspec_rt::typed_raw::DecodeMsg for SetPeriodReply<'_> {
     type Out<'a> = SetPeriodReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<SetPeriodReply<'a>, nlspec_rt::DecodeError> {
         SetPeriodReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, SetPeriodReply::HEADER_SIZE)?)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::NlMsg<'a>,
+        f: impl FnOnce(&SetPeriodReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        SetPeriodReply::decode_with(&nlspec_rt::typed_raw::RawMsg::new(msg, SetPeriodReply::HEADER_SIZE)?, f)
     }
 }
 /// Changes how often the module ticks; answers with the period now in force.
@@ -741,9 +828,21 @@ impl<'a> SetPeriodNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: BusAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for SetPeriodNotification<'a> {
@@ -768,9 +867,21 @@ impl<'a> TickNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: BusAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for TickNotification<'a> {
@@ -797,9 +908,21 @@ impl<'a> ChatNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: BusAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for ChatNotification<'a> {

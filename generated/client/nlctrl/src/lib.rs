@@ -427,10 +427,19 @@ impl<'a> CtrlAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -483,7 +492,7 @@ impl<'a> CtrlAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -758,10 +767,19 @@ impl<'a> OpAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -775,7 +793,7 @@ impl<'a> OpAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -886,10 +904,19 @@ impl<'a> McastGroupAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -903,7 +930,7 @@ impl<'a> McastGroupAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1033,10 +1060,19 @@ impl<'a> PolicyAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -1077,7 +1113,7 @@ impl<'a> PolicyAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1325,10 +1361,19 @@ impl<'a> OpPolicyAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -1342,7 +1387,7 @@ impl<'a> OpPolicyAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1539,8 +1584,20 @@ impl<'a> GetfamilyReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        let mut m = Self { attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetfamilyReply<'a> {
@@ -1553,6 +1610,12 @@ impl nlspec_rt::DecodeMsg for GetfamilyReply<'_> {
     type Out<'a> = GetfamilyReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetfamilyReply<'a>, nlspec_rt::DecodeError> {
         GetfamilyReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&GetfamilyReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetfamilyReply::decode_with(msg, f)
     }
 }
 /// Dump the attribute policies of a family (selected by name or id), optionally
@@ -1638,8 +1701,20 @@ impl<'a> GetpolicyReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        let mut m = Self { attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetpolicyReply<'a> {
@@ -1652,6 +1727,12 @@ impl nlspec_rt::DecodeMsg for GetpolicyReply<'_> {
     type Out<'a> = GetpolicyReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetpolicyReply<'a>, nlspec_rt::DecodeError> {
         GetpolicyReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&GetpolicyReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetpolicyReply::decode_with(msg, f)
     }
 }
 /// Sent to the notify group when a family registers.
@@ -1668,8 +1749,20 @@ impl<'a> NewfamilyNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        let mut m = Self { attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for NewfamilyNotification<'a> {
@@ -1692,8 +1785,20 @@ impl<'a> DelfamilyNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        let mut m = Self { attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for DelfamilyNotification<'a> {
@@ -1716,8 +1821,20 @@ impl<'a> NewmcastGrpNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        let mut m = Self { attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for NewmcastGrpNotification<'a> {
@@ -1740,8 +1857,20 @@ impl<'a> DelmcastGrpNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(Self { attrs: CtrlAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        let mut m = Self { attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for DelmcastGrpNotification<'a> {

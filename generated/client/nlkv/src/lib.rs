@@ -545,10 +545,19 @@ impl<'a> Entry<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -635,7 +644,7 @@ impl<'a> Entry<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1150,10 +1159,19 @@ impl<'a> EntryFilter<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -1170,7 +1188,7 @@ impl<'a> EntryFilter<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1282,10 +1300,19 @@ impl<'a> Tag<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -1299,7 +1326,7 @@ impl<'a> Tag<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1418,10 +1445,19 @@ impl<'a> MetaItem<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             if attr.ty() == attrs::meta_item::VALUE {
@@ -1429,7 +1465,7 @@ impl<'a> MetaItem<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1681,9 +1717,21 @@ impl<'a> SetReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for SetReply<'a> {
@@ -1696,6 +1744,12 @@ impl nlspec_rt::DecodeMsg for SetReply<'_> {
     type Out<'a> = SetReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<SetReply<'a>, nlspec_rt::DecodeError> {
         SetReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&SetReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        SetReply::decode_with(msg, f)
     }
 }
 /// Read one entry, or dump the namespace.
@@ -1825,9 +1879,21 @@ impl<'a> GetReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetReply<'a> {
@@ -1840,6 +1906,12 @@ impl nlspec_rt::DecodeMsg for GetReply<'_> {
     type Out<'a> = GetReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
         GetReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&GetReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetReply::decode_with(msg, f)
     }
 }
 /// Remove an entry.
@@ -1981,9 +2053,21 @@ impl<'a> IncrReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for IncrReply<'a> {
@@ -1996,6 +2080,12 @@ impl nlspec_rt::DecodeMsg for IncrReply<'_> {
     type Out<'a> = IncrReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<IncrReply<'a>, nlspec_rt::DecodeError> {
         IncrReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&IncrReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        IncrReply::decode_with(msg, f)
     }
 }
 /// Change some flags of an entry, leaving the others as they are.
@@ -2079,9 +2169,21 @@ impl<'a> UpdateFlagsReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for UpdateFlagsReply<'a> {
@@ -2094,6 +2196,12 @@ impl nlspec_rt::DecodeMsg for UpdateFlagsReply<'_> {
     type Out<'a> = UpdateFlagsReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<UpdateFlagsReply<'a>, nlspec_rt::DecodeError> {
         UpdateFlagsReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&UpdateFlagsReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        UpdateFlagsReply::decode_with(msg, f)
     }
 }
 /// Create many counter entries named key-prefix followed by a number, for testing dumps.
@@ -2177,9 +2285,21 @@ impl<'a> FillReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for FillReply<'a> {
@@ -2192,6 +2312,12 @@ impl nlspec_rt::DecodeMsg for FillReply<'_> {
     type Out<'a> = FillReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<FillReply<'a>, nlspec_rt::DecodeError> {
         FillReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&FillReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        FillReply::decode_with(msg, f)
     }
 }
 /// Remove every entry of the namespace that is not persistent.
@@ -2251,9 +2377,21 @@ impl<'a> ClearReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for ClearReply<'a> {
@@ -2266,6 +2404,12 @@ impl nlspec_rt::DecodeMsg for ClearReply<'_> {
     type Out<'a> = ClearReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<ClearReply<'a>, nlspec_rt::DecodeError> {
         ClearReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&ClearReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        ClearReply::decode_with(msg, f)
     }
 }
 /// Store-wide counters. Registered only in kernels with networking (config-cond net),
@@ -2327,9 +2471,21 @@ impl<'a> StatsReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for StatsReply<'a> {
@@ -2342,6 +2498,12 @@ impl nlspec_rt::DecodeMsg for StatsReply<'_> {
     type Out<'a> = StatsReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<StatsReply<'a>, nlspec_rt::DecodeError> {
         StatsReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&StatsReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        StatsReply::decode_with(msg, f)
     }
 }
 /// Never served by the project's test kernels: config-cond page-pool, which their
@@ -2403,9 +2565,21 @@ impl<'a> PoolStatsReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for PoolStatsReply<'a> {
@@ -2418,6 +2592,12 @@ impl nlspec_rt::DecodeMsg for PoolStatsReply<'_> {
     type Out<'a> = PoolStatsReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<PoolStatsReply<'a>, nlspec_rt::DecodeError> {
         PoolStatsReply::decode(msg)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&PoolStatsReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        PoolStatsReply::decode_with(msg, f)
     }
 }
 /// An entry was created, updated or deleted.
@@ -2436,9 +2616,21 @@ impl<'a> ChangeNtfNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for ChangeNtfNotification<'a> {
@@ -2464,9 +2656,21 @@ impl<'a> EvictNtfNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for EvictNtfNotification<'a> {
@@ -2551,9 +2755,21 @@ impl<'a> TickNtfNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
     /// Decode a received message (its command is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::GenlMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: Entry::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for TickNtfNotification<'a> {

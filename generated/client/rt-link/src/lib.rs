@@ -530,10 +530,19 @@ impl<'a> LinkAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -638,7 +647,7 @@ impl<'a> LinkAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1292,10 +1301,19 @@ impl<'a> LinkInfoAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -1318,7 +1336,7 @@ impl<'a> LinkInfoAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1488,10 +1506,19 @@ impl<'a> LinkinfoVethAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             if attr.ty() == attrs::linkinfo_veth_attrs::PEER {
@@ -1499,7 +1526,7 @@ impl<'a> LinkinfoVethAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1757,9 +1784,21 @@ impl<'a> NewlinkNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifinfomsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifinfomsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: LinkAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for NewlinkNotification<'a> {
@@ -1856,9 +1895,21 @@ impl<'a> DellinkNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifinfomsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifinfomsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: LinkAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for DellinkNotification<'a> {
@@ -2029,9 +2080,21 @@ impl<'a> GetlinkReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifinfomsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifinfomsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: LinkAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetlinkReply<'a> {
@@ -2044,6 +2107,12 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetlinkReply<'_> {
     type Out<'a> = GetlinkReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetlinkReply<'a>, nlspec_rt::DecodeError> {
         GetlinkReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::NlMsg<'a>,
+        f: impl FnOnce(&GetlinkReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetlinkReply::decode_with(&nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?, f)
     }
 }
 /// Change a link (by index in the header, or by name).
@@ -2218,9 +2287,21 @@ impl<'a> SetlinkNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifinfomsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifinfomsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: LinkAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for SetlinkNotification<'a> {

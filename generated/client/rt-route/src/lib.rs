@@ -543,10 +543,19 @@ impl<'a> RouteAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -623,7 +632,7 @@ impl<'a> RouteAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1228,9 +1237,21 @@ impl<'a> GetrouteReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Rtmsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Rtmsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: RouteAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetrouteReply<'a> {
@@ -1243,6 +1264,12 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetrouteReply<'_> {
     type Out<'a> = GetrouteReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetrouteReply<'a>, nlspec_rt::DecodeError> {
         GetrouteReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetrouteReply::HEADER_SIZE)?)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::NlMsg<'a>,
+        f: impl FnOnce(&GetrouteReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetrouteReply::decode_with(&nlspec_rt::typed_raw::RawMsg::new(msg, GetrouteReply::HEADER_SIZE)?, f)
     }
 }
 /// Add a route (NLM_F_CREATE; NLM_F_REPLACE to replace, NLM_F_EXCL to fail if it exists).
@@ -1431,9 +1458,21 @@ impl<'a> NewrouteNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Rtmsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Rtmsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: RouteAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for NewrouteNotification<'a> {
@@ -1579,9 +1618,21 @@ impl<'a> DelrouteNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Rtmsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Rtmsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: RouteAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for DelrouteNotification<'a> {

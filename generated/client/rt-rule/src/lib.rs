@@ -500,10 +500,19 @@ impl<'a> RuleAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -571,7 +580,7 @@ impl<'a> RuleAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1179,9 +1188,21 @@ impl<'a> NewruleNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = FibRuleHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = FibRuleHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: RuleAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for NewruleNotification<'a> {
@@ -1411,9 +1432,21 @@ impl<'a> DelruleNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = FibRuleHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = FibRuleHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: RuleAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for DelruleNotification<'a> {
@@ -1477,9 +1510,21 @@ impl<'a> GetruleReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = FibRuleHdr::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = FibRuleHdr::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: RuleAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetruleReply<'a> {
@@ -1492,6 +1537,12 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetruleReply<'_> {
     type Out<'a> = GetruleReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetruleReply<'a>, nlspec_rt::DecodeError> {
         GetruleReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetruleReply::HEADER_SIZE)?)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::NlMsg<'a>,
+        f: impl FnOnce(&GetruleReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetruleReply::decode_with(&nlspec_rt::typed_raw::RawMsg::new(msg, GetruleReply::HEADER_SIZE)?, f)
     }
 }
 /// A notification of this family, by message type; message types this client does not know are

@@ -455,10 +455,19 @@ impl<'a> TcAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -511,7 +520,7 @@ impl<'a> TcAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -858,10 +867,19 @@ impl<'a> TbfAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -890,7 +908,7 @@ impl<'a> TbfAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1076,10 +1094,19 @@ impl<'a> HtbAttrs<'a> {
     }
     #[doc(hidden)]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
+        let mut v = Self::default();
+        v.decode_into(raw, depth)?;
+        Ok(v)
+    }
+    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
+    /// of messages call, so that the view is filled where it lives, not moved there.
+    #[doc(hidden)]
+    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let mut v = Self { raw, ..Default::default() };
+        let v = self;
+        v.raw = raw;
         let mut walk = nlspec_rt::AttrWalk::new(raw);
         for attr in walk.by_ref() {
             match attr.ty() {
@@ -1111,7 +1138,7 @@ impl<'a> HtbAttrs<'a> {
             }
         }
         walk.finish()?;
-        Ok(v)
+        Ok(())
     }
     /// The undecoded attribute bytes.
     pub fn raw(&self) -> &'a [u8] {
@@ -1421,9 +1448,21 @@ impl<'a> NewqdiscNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Tcmsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Tcmsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: TcAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for NewqdiscNotification<'a> {
@@ -1520,9 +1559,21 @@ impl<'a> DelqdiscNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Tcmsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Tcmsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: TcAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for DelqdiscNotification<'a> {
@@ -1652,9 +1703,21 @@ impl<'a> GetqdiscReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Tcmsg::SIZE;
     /// Decode a received message (its message type is not checked).
+    #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
+        Self::decode_with(msg, |m| *m)
+    }
+    /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
+    /// moved (what dumps' `try_for_each` uses).
+    #[inline]
+    pub fn decode_with<T>(
+        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
+        f: impl FnOnce(&Self) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Tcmsg::from_bytes(msg.fixed_header())?;
-        Ok(Self { header, attrs: TcAttrs::decode(msg.attr_bytes())?, msg: *msg })
+        let mut m = Self { header, attrs: Default::default(), msg: *msg };
+        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        Ok(f(&m))
     }
 }
 impl<'a> std::ops::Deref for GetqdiscReply<'a> {
@@ -1667,6 +1730,12 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetqdiscReply<'_> {
     type Out<'a> = GetqdiscReply<'a>;
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetqdiscReply<'a>, nlspec_rt::DecodeError> {
         GetqdiscReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetqdiscReply::HEADER_SIZE)?)
+    }
+    fn decode_msg_with<'a, T>(
+        msg: &nlspec_rt::NlMsg<'a>,
+        f: impl FnOnce(&GetqdiscReply<'a>) -> T,
+    ) -> Result<T, nlspec_rt::DecodeError> {
+        GetqdiscReply::decode_with(&nlspec_rt::typed_raw::RawMsg::new(msg, GetqdiscReply::HEADER_SIZE)?, f)
     }
 }
 /// A notification of this family, by message type; message types this client does not know are
