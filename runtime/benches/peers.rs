@@ -529,6 +529,7 @@ fn benches(c: &mut Criterion) {
         let mut rt = GenlSocket::new().unwrap();
         let mut rt2 = GenlSocket::new().unwrap();
         let mut gen = nlspec_nlctrl::Client::new().unwrap();
+        let mut gen2 = nlspec_nlctrl::Client::new().unwrap();
         let mut rn = rn::Sock::new();
         let mut ns = neli_impl::Sock::new();
         let mut nr = neli_impl::Router::new();
@@ -569,6 +570,20 @@ fn benches(c: &mut Criterion) {
                         let r = r.unwrap();
                         sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
                     }
+                    sum
+                }),
+            ),
+            (
+                "nlspec-nlctrl generated getfamily_dump + try_for_each",
+                Box::new(move || {
+                    let mut sum = 0;
+                    gen2.getfamily_dump(&nlspec_nlctrl::GetfamilyDumpRequest::new())
+                        .unwrap()
+                        .try_for_each(|r| {
+                            sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
+                            Ok::<_, nlspec_rt::Error>(())
+                        })
+                        .unwrap();
                     sum
                 }),
             ),

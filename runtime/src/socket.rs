@@ -193,6 +193,15 @@ impl GenlSocket {
         Ok(info)
     }
 
+    /// The id of family `name`: [`resolve_family`](Self::resolve_family)'s, without handing
+    /// out the shared information (what every typed request asks first).
+    pub fn family_id(&mut self, name: &str) -> Result<u16, Error> {
+        match self.families.get(name) {
+            Some(f) => Ok(f.id),
+            None => Ok(self.resolve_family(name)?.id),
+        }
+    }
+
     /// Forget one family's cached information, so the next use resolves it again. A family
     /// gets a new id when its module is reloaded, and the kernel answers requests to an id
     /// that no longer exists with a bare `ENOENT`.

@@ -451,6 +451,14 @@ impl AsyncGenlSocket {
         Ok(AsyncDumpIter { sock: &mut self.sock, st: DumpState::dump(seq), hdrsize: req.header.len() })
     }
 
+    /// See [`crate::GenlSocket::family_id`].
+    pub async fn family_id(&mut self, name: &str) -> Result<u16, Error> {
+        match self.families.get(name) {
+            Some(f) => Ok(f.id),
+            None => Ok(self.resolve_family(name).await?.id),
+        }
+    }
+
     /// See [`crate::GenlSocket::resolve_family`].
     pub async fn resolve_family(&mut self, name: &str) -> Result<Arc<FamilyInfo>, Error> {
         if let Some(f) = self.families.get(name) {

@@ -110,7 +110,7 @@ where
     Q::Reply: DecodeMsg,
 {
     let (attrs, flags) = req.buf().parts()?;
-    let family = sock.resolve_family(Q::FAMILY)?.id;
+    let family = sock.family_id(Q::FAMILY)?;
     let header = req.header_bytes();
     let r = describe::<Q>(family, flags, header.as_ref());
     let msg = sock.request(&r, |w| w.put_raw_bytes(attrs))?;
@@ -120,7 +120,7 @@ where
 /// Send `req` and wait for the kernel's ACK.
 pub fn request_ack<Q: OpRequest>(sock: &mut GenlSocket, req: &Q) -> Result<(), Error> {
     let (attrs, flags) = req.buf().parts()?;
-    let family = sock.resolve_family(Q::FAMILY)?.id;
+    let family = sock.family_id(Q::FAMILY)?;
     let header = req.header_bytes();
     let r = describe::<Q>(family, flags, header.as_ref());
     sock.request_ack(&r, |w| w.put_raw_bytes(attrs))
@@ -133,7 +133,7 @@ where
     Q::Reply: DecodeMsg,
 {
     let (attrs, flags) = req.buf().parts()?;
-    let family = sock.resolve_family(Q::FAMILY)?.id;
+    let family = sock.family_id(Q::FAMILY)?;
     let header = req.header_bytes();
     let r = describe::<Q>(family, flags, header.as_ref());
     Ok(TypedDumpIter::new(sock.dump(&r, |w| w.put_raw_bytes(attrs))?))
@@ -199,7 +199,7 @@ mod tokio_impl {
         Q::Reply: DecodeMsg,
     {
         let (attrs, flags) = req.buf().parts()?;
-        let family = sock.resolve_family(Q::FAMILY).await?.id;
+        let family = sock.family_id(Q::FAMILY).await?;
         let header = req.header_bytes();
         let r = describe::<Q>(family, flags, header.as_ref());
         let msg = sock.request(&r, |w| w.put_raw_bytes(attrs)).await?;
@@ -209,7 +209,7 @@ mod tokio_impl {
     /// See [`request_ack`](super::request_ack).
     pub async fn async_request_ack<Q: OpRequest>(sock: &mut AsyncGenlSocket, req: &Q) -> Result<(), Error> {
         let (attrs, flags) = req.buf().parts()?;
-        let family = sock.resolve_family(Q::FAMILY).await?.id;
+        let family = sock.family_id(Q::FAMILY).await?;
         let header = req.header_bytes();
         let r = describe::<Q>(family, flags, header.as_ref());
         sock.request_ack(&r, |w| w.put_raw_bytes(attrs)).await
@@ -225,7 +225,7 @@ mod tokio_impl {
         Q::Reply: DecodeMsg,
     {
         let (attrs, flags) = req.buf().parts()?;
-        let family = sock.resolve_family(Q::FAMILY).await?.id;
+        let family = sock.family_id(Q::FAMILY).await?;
         let header = req.header_bytes();
         let r = describe::<Q>(family, flags, header.as_ref());
         Ok(AsyncTypedDumpIter::new(sock.dump(&r, |w| w.put_raw_bytes(attrs)).await?))

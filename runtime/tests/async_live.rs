@@ -10,8 +10,11 @@ use nlspec_rt::{AsyncGenlSocket, AttrWriter, Error, GenlSocket};
 #[tokio::test(flavor = "current_thread")]
 async fn async_resolve_dump_and_errors() {
     let mut s = AsyncGenlSocket::new().unwrap();
+    assert_eq!(s.family_id("nlctrl").await.unwrap(), 0x10, "resolved by family_id");
     let f = s.resolve_family("nlctrl").await.unwrap();
     assert_eq!(f.id, 0x10);
+    assert_eq!(s.family_id("nlctrl").await.unwrap(), 0x10, "from the cache");
+    assert_eq!(s.family_id("nosuchfamily").await.unwrap_err().errno(), Some(libc::ENOENT));
 
     let mut sync = GenlSocket::new().unwrap();
     let want: BTreeSet<_> = sync.list_families().unwrap().into_iter().map(|f| (f.name, f.id)).collect();

@@ -49,9 +49,13 @@ fn resolve_nlctrl_and_every_family() {
     assert!(f.group("notify").is_some(), "{f:?}");
     assert!(f.ops.iter().any(|&(cmd, _)| cmd == u32::from(ctrl::CTRL_CMD_GETFAMILY)));
     for (name, id) in iproute2_families() {
+        let mut fresh = GenlSocket::new().unwrap();
+        assert_eq!(fresh.family_id(&name).unwrap(), id, "{name}: family_id, resolving");
+        assert_eq!(fresh.family_id(&name).unwrap(), id, "{name}: family_id, cached");
         let info = s.resolve_family(&name).unwrap();
         assert_eq!(info.id, id, "{name}");
     }
+    assert_eq!(s.family_id("nosuchfamily").unwrap_err().errno(), Some(libc::ENOENT));
     // Cached: the same Arc comes back.
     let again = s.resolve_family("nlctrl").unwrap();
     assert!(std::sync::Arc::ptr_eq(&f, &again));
