@@ -220,6 +220,13 @@ impl DumpState {
     }
 }
 
+/// A data message of a dump found by [`Core::dump_fast`]: its header and byte range in `rx`.
+pub(crate) struct FastItem {
+    hdr: NlMsgHdr,
+    start: usize,
+    end: usize,
+}
+
 /// One step of a dump.
 pub(crate) enum DumpStep {
     /// Receive another datagram into `Rx`.
@@ -742,7 +749,7 @@ impl Core {
     #[inline]
     pub fn dump_step(&mut self, st: &mut DumpState) -> DumpStep {
         match self.dump_fast(st) {
-            Some((a, b)) => DumpStep::Item(a, b),
+            Some(m) => DumpStep::Item(m.start, m.end),
             None => self.dump_step_slow(st),
         }
     }
@@ -753,7 +760,7 @@ impl Core {
     /// or restarted. Its byte range; `None` for anything else (then the slow path decides, as
     /// it would have without this one).
     #[inline]
-    fn dump_fast(&mut self, st: &mut DumpState) -> Option<(usize, usize)> {
+    pub fn dump_fast(&mut self, st: &mut DumpState) -> Option<FastItem> {
         if st.done || st.draining || st.restarting || self.dump_limit != DumpLimit::NONE {
             return None;
         }
@@ -772,7 +779,13 @@ impl Core {
         self.rx_pos += nlmsg_align(mlen).min(buf.len());
         st.messages += 1;
         st.bytes += mlen as u64;
-        Some((start, start + mlen))
+        Some(FastItem { hdr, start, end: start + mlen })
+    }
+
+    /// The message [`Core::dump_fast`] found (no second parse).
+    #[inline]
+    pub fn fast_item(&self, m: &FastItem) -> NlMsg<'_> {
+        NlMsg::from_parts(m.hdr, &self.rx[m.start..m.end])
     }
 
     /// [`Core::dump_step`] for every case: control messages, other sequence numbers, flags,

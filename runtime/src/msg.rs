@@ -157,6 +157,13 @@ impl<'a> NlMsg<'a> {
         }
         Ok(NlMsg { hdr, bytes: &b[..len] })
     }
+    /// A message from its parsed header and its bytes (`hdr` parsed from `bytes`, whose length
+    /// is its `nlmsg_len`, at least the header's).
+    #[inline]
+    pub(crate) fn from_parts(hdr: NlMsgHdr, bytes: &'a [u8]) -> Self {
+        debug_assert!(bytes.len() == hdr.len as usize && bytes.len() >= NLMSG_HDRLEN);
+        NlMsg { hdr, bytes }
+    }
     /// The whole message, header included.
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes

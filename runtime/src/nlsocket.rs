@@ -513,6 +513,9 @@ impl NlDumpIter<'_> {
     #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
     #[inline]
     pub fn next(&mut self) -> Option<Result<NlMsg<'_>, Error>> {
+        if let Some(m) = self.sock.core.dump_fast(&mut self.st) {
+            return Some(Ok(self.sock.core.fast_item(&m)));
+        }
         match self.sock.dump_next(&mut self.st)? {
             Ok(range) => Some(self.sock.core.rx_nlmsg(range)),
             Err(e) => Some(Err(e)),

@@ -295,6 +295,9 @@ pub struct AsyncNlDumpIter<'s> {
 impl AsyncNlDumpIter<'_> {
     /// The next message, or `None` after the end.
     pub async fn next(&mut self) -> Option<Result<NlMsg<'_>, Error>> {
+        if let Some(m) = self.sock.core.dump_fast(&mut self.st) {
+            return Some(Ok(self.sock.core.fast_item(&m)));
+        }
         match self.sock.dump_next(&mut self.st).await? {
             Ok(range) => Some(self.sock.core.rx_nlmsg(range)),
             Err(e) => Some(Err(e)),
@@ -533,6 +536,9 @@ pub struct AsyncDumpIter<'s> {
 impl AsyncDumpIter<'_> {
     /// The next dump message, or `None` after the end.
     pub async fn next(&mut self) -> Option<Result<GenlMsg<'_>, Error>> {
+        if let Some(m) = self.sock.core.dump_fast(&mut self.st) {
+            return Some(self.sock.core.fast_item(&m).genl(self.hdrsize).map_err(Error::from));
+        }
         match self.sock.dump_next(&mut self.st).await? {
             Ok(range) => Some(self.sock.core.rx_msg(range, self.hdrsize)),
             Err(e) => Some(Err(e)),

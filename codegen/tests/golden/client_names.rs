@@ -782,6 +782,7 @@ impl nlspec_rt::DecodeMsg for GetOpReply<'_> {
     ) -> Result<GetOpReply<'a>, nlspec_rt::DecodeError> {
         GetOpReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&GetOpReply<'a>) -> T,
@@ -933,6 +934,7 @@ impl nlspec_rt::DecodeMsg for NewReply<'_> {
     ) -> Result<NewReply<'a>, nlspec_rt::DecodeError> {
         NewReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&NewReply<'a>) -> T,

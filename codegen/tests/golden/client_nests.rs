@@ -975,6 +975,7 @@ impl nlspec_rt::DecodeMsg for MakeReply<'_> {
     ) -> Result<MakeReply<'a>, nlspec_rt::DecodeError> {
         MakeReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&MakeReply<'a>) -> T,

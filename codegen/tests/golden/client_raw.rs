@@ -458,6 +458,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetlinkReply<'_> {
             &nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?,
         )
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&GetlinkReply<'a>) -> T,

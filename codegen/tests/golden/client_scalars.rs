@@ -814,6 +814,7 @@ impl nlspec_rt::DecodeMsg for GetReply<'_> {
     ) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
         GetReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&GetReply<'a>) -> T,

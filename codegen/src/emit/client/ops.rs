@@ -370,6 +370,7 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> Tok
                 fn decode_msg<'a>(msg: &#any<'a>) -> ::core::result::Result<#name<'a>, ::nlspec_rt::DecodeError> {
                     #name::decode(#view)
                 }
+                #[inline]
                 fn decode_msg_with<'a, T>(
                     msg: &#any<'a>,
                     f: impl ::core::ops::FnOnce(&#name<'a>) -> T,

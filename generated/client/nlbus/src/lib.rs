@@ -513,6 +513,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for EchoReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<EchoReply<'a>, nlspec_rt::DecodeError> {
         EchoReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, EchoReply::HEADER_SIZE)?)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&EchoReply<'a>) -> T,
@@ -664,6 +665,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for ListReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<ListReply<'a>, nlspec_rt::DecodeError> {
         ListReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, ListReply::HEADER_SIZE)?)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&ListReply<'a>) -> T,
@@ -805,6 +807,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for SetPeriodReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<SetPeriodReply<'a>, nlspec_rt::DecodeError> {
         SetPeriodReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, SetPeriodReply::HEADER_SIZE)?)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&SetPeriodReply<'a>) -> T,

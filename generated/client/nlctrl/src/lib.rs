@@ -1611,6 +1611,7 @@ impl nlspec_rt::DecodeMsg for GetfamilyReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetfamilyReply<'a>, nlspec_rt::DecodeError> {
         GetfamilyReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&GetfamilyReply<'a>) -> T,
@@ -1728,6 +1729,7 @@ impl nlspec_rt::DecodeMsg for GetpolicyReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetpolicyReply<'a>, nlspec_rt::DecodeError> {
         GetpolicyReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&GetpolicyReply<'a>) -> T,

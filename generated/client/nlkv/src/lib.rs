@@ -1745,6 +1745,7 @@ impl nlspec_rt::DecodeMsg for SetReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<SetReply<'a>, nlspec_rt::DecodeError> {
         SetReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&SetReply<'a>) -> T,
@@ -1907,6 +1908,7 @@ impl nlspec_rt::DecodeMsg for GetReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
         GetReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&GetReply<'a>) -> T,
@@ -2081,6 +2083,7 @@ impl nlspec_rt::DecodeMsg for IncrReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<IncrReply<'a>, nlspec_rt::DecodeError> {
         IncrReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&IncrReply<'a>) -> T,
@@ -2197,6 +2200,7 @@ impl nlspec_rt::DecodeMsg for UpdateFlagsReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<UpdateFlagsReply<'a>, nlspec_rt::DecodeError> {
         UpdateFlagsReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&UpdateFlagsReply<'a>) -> T,
@@ -2313,6 +2317,7 @@ impl nlspec_rt::DecodeMsg for FillReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<FillReply<'a>, nlspec_rt::DecodeError> {
         FillReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&FillReply<'a>) -> T,
@@ -2405,6 +2410,7 @@ impl nlspec_rt::DecodeMsg for ClearReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<ClearReply<'a>, nlspec_rt::DecodeError> {
         ClearReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&ClearReply<'a>) -> T,
@@ -2499,6 +2505,7 @@ impl nlspec_rt::DecodeMsg for StatsReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<StatsReply<'a>, nlspec_rt::DecodeError> {
         StatsReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&StatsReply<'a>) -> T,
@@ -2593,6 +2600,7 @@ impl nlspec_rt::DecodeMsg for PoolStatsReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<PoolStatsReply<'a>, nlspec_rt::DecodeError> {
         PoolStatsReply::decode(msg)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&PoolStatsReply<'a>) -> T,

@@ -1087,6 +1087,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetaddrReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetaddrReply<'a>, nlspec_rt::DecodeError> {
         GetaddrReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetaddrReply::HEADER_SIZE)?)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&GetaddrReply<'a>) -> T,

@@ -2108,6 +2108,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetlinkReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetlinkReply<'a>, nlspec_rt::DecodeError> {
         GetlinkReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&GetlinkReply<'a>) -> T,

@@ -1265,6 +1265,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetrouteReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetrouteReply<'a>, nlspec_rt::DecodeError> {
         GetrouteReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetrouteReply::HEADER_SIZE)?)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&GetrouteReply<'a>) -> T,

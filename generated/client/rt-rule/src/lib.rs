@@ -1538,6 +1538,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetruleReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetruleReply<'a>, nlspec_rt::DecodeError> {
         GetruleReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetruleReply::HEADER_SIZE)?)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&GetruleReply<'a>) -> T,

@@ -1731,6 +1731,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetqdiscReply<'_> {
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetqdiscReply<'a>, nlspec_rt::DecodeError> {
         GetqdiscReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetqdiscReply::HEADER_SIZE)?)
     }
+    #[inline]
     fn decode_msg_with<'a, T>(
         msg: &nlspec_rt::NlMsg<'a>,
         f: impl FnOnce(&GetqdiscReply<'a>) -> T,
