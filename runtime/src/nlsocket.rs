@@ -307,8 +307,10 @@ impl NlSocket {
         }
     }
 
-    /// The next message of a dump (or of a do's replies): its byte range in `rx`.
-    #[inline]
+    /// The next message of a dump (or of a do's replies): its byte range in `rx`. Not inlined:
+    /// the iterators take plain messages through `Core::dump_fast` first, so this runs about
+    /// once per datagram.
+    #[inline(never)]
     pub(crate) fn dump_next(&mut self, st: &mut DumpState) -> Option<Result<(usize, usize), Error>> {
         loop {
             match self.core.dump_step(st) {
@@ -511,7 +513,7 @@ pub struct NlDumpIter<'s> {
 impl NlDumpIter<'_> {
     /// The next message (a lending iterator: the message borrows this iterator).
     #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
-    #[inline]
+    #[inline(always)]
     pub fn next(&mut self) -> Option<Result<NlMsg<'_>, Error>> {
         if let Some(m) = self.sock.core.dump_fast(&mut self.st) {
             return Some(Ok(self.sock.core.fast_item(&m)));

@@ -301,7 +301,7 @@ pub struct DumpIter<'s> {
 impl DumpIter<'_> {
     /// The next dump message (a lending iterator: the message borrows this iterator).
     #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
-    #[inline]
+    #[inline(always)]
     pub fn next(&mut self) -> Option<Result<GenlMsg<'_>, Error>> {
         if let Some(m) = self.sock.core.dump_fast(&mut self.st) {
             return Some(self.sock.core.fast_item(&m).genl(self.hdrsize).map_err(Error::from));

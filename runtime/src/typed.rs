@@ -154,6 +154,7 @@ impl<'s, R: DecodeMsg> TypedDumpIter<'s, R> {
     }
     /// The next reply; `None` after the last.
     #[allow(clippy::should_implement_trait, reason = "a lending iterator: `Iterator` cannot lend")]
+    #[inline]
     pub fn next(&mut self) -> Option<Result<R::Out<'_>, Error>> {
         Some(match self.inner.next()? {
             Ok(m) => R::decode_msg(&m).map_err(Error::from),

@@ -777,6 +777,7 @@ impl<'a> std::ops::Deref for GetOpReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetOpReply<'_> {
     type Out<'a> = GetOpReply<'a>;
+    #[inline]
     fn decode_msg<'a>(
         msg: &nlspec_rt::GenlMsg<'a>,
     ) -> Result<GetOpReply<'a>, nlspec_rt::DecodeError> {
@@ -929,6 +930,7 @@ impl<'a> std::ops::Deref for NewReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for NewReply<'_> {
     type Out<'a> = NewReply<'a>;
+    #[inline]
     fn decode_msg<'a>(
         msg: &nlspec_rt::GenlMsg<'a>,
     ) -> Result<NewReply<'a>, nlspec_rt::DecodeError> {

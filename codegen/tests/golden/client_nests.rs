@@ -970,6 +970,7 @@ impl<'a> std::ops::Deref for MakeReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for MakeReply<'_> {
     type Out<'a> = MakeReply<'a>;
+    #[inline]
     fn decode_msg<'a>(
         msg: &nlspec_rt::GenlMsg<'a>,
     ) -> Result<MakeReply<'a>, nlspec_rt::DecodeError> {

@@ -451,6 +451,7 @@ impl<'a> std::ops::Deref for GetlinkReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for GetlinkReply<'_> {
     type Out<'a> = GetlinkReply<'a>;
+    #[inline]
     fn decode_msg<'a>(
         msg: &nlspec_rt::NlMsg<'a>,
     ) -> Result<GetlinkReply<'a>, nlspec_rt::DecodeError> {

@@ -809,6 +809,7 @@ impl<'a> std::ops::Deref for GetReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetReply<'_> {
     type Out<'a> = GetReply<'a>;
+    #[inline]
     fn decode_msg<'a>(
         msg: &nlspec_rt::GenlMsg<'a>,
     ) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {

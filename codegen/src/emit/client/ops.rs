@@ -367,6 +367,7 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> Tok
         quote! {
             impl #trait_ for #name<'_> {
                 type Out<'a> = #name<'a>;
+                #[inline]
                 fn decode_msg<'a>(msg: &#any<'a>) -> ::core::result::Result<#name<'a>, ::nlspec_rt::DecodeError> {
                     #name::decode(#view)
                 }

@@ -510,6 +510,7 @@ impl<'a> std::ops::Deref for EchoReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for EchoReply<'_> {
     type Out<'a> = EchoReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<EchoReply<'a>, nlspec_rt::DecodeError> {
         EchoReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, EchoReply::HEADER_SIZE)?)
     }
@@ -662,6 +663,7 @@ impl<'a> std::ops::Deref for ListReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for ListReply<'_> {
     type Out<'a> = ListReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<ListReply<'a>, nlspec_rt::DecodeError> {
         ListReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, ListReply::HEADER_SIZE)?)
     }
@@ -804,6 +806,7 @@ impl<'a> std::ops::Deref for SetPeriodReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for SetPeriodReply<'_> {
     type Out<'a> = SetPeriodReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<SetPeriodReply<'a>, nlspec_rt::DecodeError> {
         SetPeriodReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, SetPeriodReply::HEADER_SIZE)?)
     }

@@ -1608,6 +1608,7 @@ impl<'a> std::ops::Deref for GetfamilyReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetfamilyReply<'_> {
     type Out<'a> = GetfamilyReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetfamilyReply<'a>, nlspec_rt::DecodeError> {
         GetfamilyReply::decode(msg)
     }
@@ -1726,6 +1727,7 @@ impl<'a> std::ops::Deref for GetpolicyReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetpolicyReply<'_> {
     type Out<'a> = GetpolicyReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetpolicyReply<'a>, nlspec_rt::DecodeError> {
         GetpolicyReply::decode(msg)
     }

@@ -1742,6 +1742,7 @@ impl<'a> std::ops::Deref for SetReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for SetReply<'_> {
     type Out<'a> = SetReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<SetReply<'a>, nlspec_rt::DecodeError> {
         SetReply::decode(msg)
     }
@@ -1905,6 +1906,7 @@ impl<'a> std::ops::Deref for GetReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for GetReply<'_> {
     type Out<'a> = GetReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<GetReply<'a>, nlspec_rt::DecodeError> {
         GetReply::decode(msg)
     }
@@ -2080,6 +2082,7 @@ impl<'a> std::ops::Deref for IncrReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for IncrReply<'_> {
     type Out<'a> = IncrReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<IncrReply<'a>, nlspec_rt::DecodeError> {
         IncrReply::decode(msg)
     }
@@ -2197,6 +2200,7 @@ impl<'a> std::ops::Deref for UpdateFlagsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for UpdateFlagsReply<'_> {
     type Out<'a> = UpdateFlagsReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<UpdateFlagsReply<'a>, nlspec_rt::DecodeError> {
         UpdateFlagsReply::decode(msg)
     }
@@ -2314,6 +2318,7 @@ impl<'a> std::ops::Deref for FillReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for FillReply<'_> {
     type Out<'a> = FillReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<FillReply<'a>, nlspec_rt::DecodeError> {
         FillReply::decode(msg)
     }
@@ -2407,6 +2412,7 @@ impl<'a> std::ops::Deref for ClearReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for ClearReply<'_> {
     type Out<'a> = ClearReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<ClearReply<'a>, nlspec_rt::DecodeError> {
         ClearReply::decode(msg)
     }
@@ -2502,6 +2508,7 @@ impl<'a> std::ops::Deref for StatsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for StatsReply<'_> {
     type Out<'a> = StatsReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<StatsReply<'a>, nlspec_rt::DecodeError> {
         StatsReply::decode(msg)
     }
@@ -2597,6 +2604,7 @@ impl<'a> std::ops::Deref for PoolStatsReply<'a> {
 }
 impl nlspec_rt::DecodeMsg for PoolStatsReply<'_> {
     type Out<'a> = PoolStatsReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::GenlMsg<'a>) -> Result<PoolStatsReply<'a>, nlspec_rt::DecodeError> {
         PoolStatsReply::decode(msg)
     }

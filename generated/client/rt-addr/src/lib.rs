@@ -1084,6 +1084,7 @@ impl<'a> std::ops::Deref for GetaddrReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for GetaddrReply<'_> {
     type Out<'a> = GetaddrReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetaddrReply<'a>, nlspec_rt::DecodeError> {
         GetaddrReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetaddrReply::HEADER_SIZE)?)
     }

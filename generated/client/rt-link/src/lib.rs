@@ -2105,6 +2105,7 @@ impl<'a> std::ops::Deref for GetlinkReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for GetlinkReply<'_> {
     type Out<'a> = GetlinkReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetlinkReply<'a>, nlspec_rt::DecodeError> {
         GetlinkReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?)
     }

@@ -1262,6 +1262,7 @@ impl<'a> std::ops::Deref for GetrouteReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for GetrouteReply<'_> {
     type Out<'a> = GetrouteReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetrouteReply<'a>, nlspec_rt::DecodeError> {
         GetrouteReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetrouteReply::HEADER_SIZE)?)
     }

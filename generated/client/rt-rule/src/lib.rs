@@ -1535,6 +1535,7 @@ impl<'a> std::ops::Deref for GetruleReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for GetruleReply<'_> {
     type Out<'a> = GetruleReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetruleReply<'a>, nlspec_rt::DecodeError> {
         GetruleReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetruleReply::HEADER_SIZE)?)
     }

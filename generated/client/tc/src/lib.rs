@@ -1728,6 +1728,7 @@ impl<'a> std::ops::Deref for GetqdiscReply<'a> {
 }
 impl nlspec_rt::typed_raw::DecodeMsg for GetqdiscReply<'_> {
     type Out<'a> = GetqdiscReply<'a>;
+    #[inline]
     fn decode_msg<'a>(msg: &nlspec_rt::NlMsg<'a>) -> Result<GetqdiscReply<'a>, nlspec_rt::DecodeError> {
         GetqdiscReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetqdiscReply::HEADER_SIZE)?)
     }
