@@ -755,10 +755,10 @@ impl Core {
     }
 
     /// The common case of [`Core::dump_step`], small enough to inline into every caller: the
-    /// next message in the buffer is a well-formed data message (type `NLMSG_MIN_TYPE` or more) of this
-    /// dump, not flagged `NLM_F_DUMP_INTR`, while no bound is set and nothing is being drained
-    /// or restarted. Its byte range; `None` for anything else (then the slow path decides, as
-    /// it would have without this one).
+    /// next message in the buffer is a well-formed data message (type `NLMSG_MIN_TYPE` or
+    /// more) of this dump, not flagged `NLM_F_DUMP_INTR`, while no bound is set and nothing is
+    /// being drained or restarted. Its header and byte range; `None` for anything else (then
+    /// the slow path decides, as it would have without this one).
     #[inline]
     pub fn dump_fast(&mut self, st: &mut DumpState) -> Option<FastItem> {
         if st.done || st.draining || st.restarting || self.dump_limit != DumpLimit::NONE {
