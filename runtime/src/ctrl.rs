@@ -69,6 +69,28 @@ pub const GENL_CMD_CAP_HASPOL: u32 = 0x08;
 /// Op flag: needs `CAP_NET_ADMIN` in the user namespace.
 pub const GENL_UNS_ADMIN_PERM: u32 = 0x10;
 
+/// A socket's resolved families by name. A list, not a hash map: a socket resolves a handful
+/// of families, and comparing a few short names costs less than hashing one (every typed
+/// request looks its family up).
+#[derive(Debug, Default)]
+pub(crate) struct FamilyCache(Vec<(String, std::sync::Arc<FamilyInfo>)>);
+
+impl FamilyCache {
+    pub(crate) fn get(&self, name: &str) -> Option<&std::sync::Arc<FamilyInfo>> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, f)| f)
+    }
+    pub(crate) fn insert(&mut self, name: String, info: std::sync::Arc<FamilyInfo>) {
+        self.remove(&name);
+        self.0.push((name, info));
+    }
+    pub(crate) fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| n != name);
+    }
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// What nlctrl reports about a family.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FamilyInfo {

@@ -2,14 +2,13 @@
 //! plus the Generic Netlink header, family resolution through nlctrl (cached per socket), and
 //! batches; with its lending iterators ([`DumpIter`], [`BatchIter`]).
 
-use std::collections::HashMap;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::attr::AttrWriter;
 use crate::core::{BatchState, BatchStep, DumpLimit, DumpRetry, DumpState, Notification, Slot};
-use crate::ctrl::{FamilyInfo, PolicyDumpEntry};
+use crate::ctrl::{FamilyCache, FamilyInfo, PolicyDumpEntry};
 use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
 use crate::nlsocket::NlSocket;
@@ -26,7 +25,7 @@ use crate::nlsocket::NlSocket;
 /// a family's id changes when its module is reloaded.
 pub struct GenlSocket {
     sock: NlSocket,
-    families: HashMap<String, Arc<FamilyInfo>>,
+    families: FamilyCache,
 }
 
 impl std::fmt::Debug for GenlSocket {
@@ -46,12 +45,15 @@ impl GenlSocket {
     /// `NETLINK_GET_STRICT_CHK` and `NETLINK_PKTINFO` set, and a 32 KiB receive buffer that
     /// grows on demand.
     pub fn new() -> Result<Self, Error> {
-        Ok(GenlSocket { sock: NlSocket::open_proto(libc::NETLINK_GENERIC)?, families: HashMap::new() })
+        Ok(GenlSocket { sock: NlSocket::open_proto(libc::NETLINK_GENERIC)?, families: FamilyCache::default() })
     }
 
     /// [`GenlSocket::new`] inside the network namespace `netns` (see [`NlSocket::open_in`]).
     pub fn new_in(netns: crate::Netns<'_>) -> Result<Self, Error> {
-        Ok(GenlSocket { sock: NlSocket::open_proto_in(libc::NETLINK_GENERIC, netns)?, families: HashMap::new() })
+        Ok(GenlSocket {
+            sock: NlSocket::open_proto_in(libc::NETLINK_GENERIC, netns)?,
+            families: FamilyCache::default(),
+        })
     }
 
     /// The socket's netlink port id.

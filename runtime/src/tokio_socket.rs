@@ -5,7 +5,6 @@
 //! Same protocol state machine ([`crate::core`]), driven by readiness from tokio's `AsyncFd`
 //! on a non-blocking socket opened like [`crate::NlSocket`]'s.
 
-use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
@@ -14,7 +13,7 @@ use tokio::io::unix::AsyncFd;
 
 use crate::attr::AttrWriter;
 use crate::core::{BatchState, BatchStep, Class, Core, DumpRetry, DumpState, DumpStep, Notification, ReqState, Slot};
-use crate::ctrl::FamilyInfo;
+use crate::ctrl::{FamilyCache, FamilyInfo};
 use crate::error::{Error, Warning};
 use crate::msg::{GenlMsg, NlMsg, NlRequest, OwnedGenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
 use crate::nlsocket::{open_socket, recv_datagram, recv_io};
@@ -330,7 +329,7 @@ impl Drop for AsyncNlDumpIter<'_> {
 /// every call that waits is `async`. Must be created inside a tokio runtime with I/O enabled.
 pub struct AsyncGenlSocket {
     sock: AsyncNlSocket,
-    families: HashMap<String, Arc<FamilyInfo>>,
+    families: FamilyCache,
 }
 
 impl std::fmt::Debug for AsyncGenlSocket {
@@ -343,7 +342,10 @@ impl AsyncGenlSocket {
     /// Open a non-blocking socket registered with the current tokio runtime. Options as in
     /// [`crate::GenlSocket::new`].
     pub fn new() -> Result<Self, Error> {
-        Ok(AsyncGenlSocket { sock: AsyncNlSocket::open_proto(libc::NETLINK_GENERIC)?, families: HashMap::new() })
+        Ok(AsyncGenlSocket {
+            sock: AsyncNlSocket::open_proto(libc::NETLINK_GENERIC)?,
+            families: FamilyCache::default(),
+        })
     }
 
     /// [`AsyncGenlSocket::new`] inside the network namespace `netns` (see
@@ -351,7 +353,7 @@ impl AsyncGenlSocket {
     pub fn new_in(netns: crate::Netns<'_>) -> Result<Self, Error> {
         Ok(AsyncGenlSocket {
             sock: AsyncNlSocket::open_proto_in(libc::NETLINK_GENERIC, Some(netns))?,
-            families: HashMap::new(),
+            families: FamilyCache::default(),
         })
     }
 
