@@ -1274,7 +1274,7 @@ impl From<nlspec_rt::Error> for Stop {
     }
 }
 
-/// What `link_dump_key` keeps of a link: header, name, MTU, address.
+/// What `link_key` keeps of a link: header, name, MTU, address.
 type LinkKey = (link::Ifinfomsg, Option<String>, Option<u32>, Option<Vec<u8>>);
 
 fn link_key(r: &link::GetlinkReply<'_>) -> LinkKey {

@@ -25,12 +25,12 @@ macro_rules! set {
 /// A reply decoded and returned (`decode`) is the reply decoded and lent (`decode_with`,
 /// formatted by its closure): the same reply, or the same error.
 fn same_as_lent<T: std::fmt::Debug>(
-    decoded: Result<T, nlspec_rt::DecodeError>,
+    decoded: &Result<T, nlspec_rt::DecodeError>,
     lent: Result<String, nlspec_rt::DecodeError>,
 ) {
     match (decoded, lent) {
         (Ok(r), Ok(text)) => assert_eq!(format!("{r:?}"), text),
-        (Err(a), Err(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) => assert_eq!(*a, b),
         (a, b) => panic!("decode gave {a:?}, decode_with {b:?}"),
     }
 }
@@ -39,8 +39,9 @@ fn same_as_lent<T: std::fmt::Debug>(
 macro_rules! genl_reply {
     ($t:ty, $b:expr) => {{
         if let Ok(m) = GenlMsg::parse($b, <$t>::HEADER_SIZE) {
-            same_as_lent(<$t>::decode(&m), <$t>::decode_with(&m, |r| format!("{r:?}")));
-            if let Ok(r) = <$t>::decode(&m) {
+            let decoded = <$t>::decode(&m);
+            same_as_lent(&decoded, <$t>::decode_with(&m, |r| format!("{r:?}")));
+            if let Ok(r) = decoded {
                 let owned = r.attrs.to_owned();
                 black_box((format!("{r:?}"), format!("{owned:?}"), r.unknown_attrs().count()));
             }
@@ -52,8 +53,9 @@ macro_rules! genl_reply {
 macro_rules! raw_reply {
     ($t:ty, $b:expr) => {{
         if let Ok(m) = RawMsg::parse($b, <$t>::HEADER_SIZE) {
-            same_as_lent(<$t>::decode(&m), <$t>::decode_with(&m, |r| format!("{r:?}")));
-            if let Ok(r) = <$t>::decode(&m) {
+            let decoded = <$t>::decode(&m);
+            same_as_lent(&decoded, <$t>::decode_with(&m, |r| format!("{r:?}")));
+            if let Ok(r) = decoded {
                 let owned = r.attrs.to_owned();
                 black_box((format!("{r:?}"), format!("{owned:?}"), r.header));
             }

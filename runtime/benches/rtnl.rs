@@ -271,64 +271,61 @@ fn nlspec_decode(cap: &[Vec<u8>], mut f: impl FnMut(&nlspec_rt::NlMsg<'_>) -> u6
     (sum, msgs)
 }
 
+/// The checksum of a decoded link reply (what `hand_link` reads).
+fn link_reply_ck(r: &link::GetlinkReply<'_>) -> u64 {
+    link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len))
+}
+
+/// The checksum of a decoded route reply (what `hand_route` reads).
+fn route_reply_ck(r: &route::GetrouteReply<'_>) -> u64 {
+    let table = r.table().unwrap_or(r.header.rtm_table.into());
+    route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len)
+}
+
 fn nlspec_decode_links(cap: &[Vec<u8>]) -> Dump {
-    nlspec_decode(cap, |m| {
-        let r = link::GetlinkReply::decode_msg(m).unwrap();
-        link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len))
-    })
+    nlspec_decode(cap, |m| link_reply_ck(&link::GetlinkReply::decode_msg(m).unwrap()))
 }
 
 fn nlspec_decode_routes(cap: &[Vec<u8>]) -> Dump {
-    nlspec_decode(cap, |m| {
-        let r = route::GetrouteReply::decode_msg(m).unwrap();
-        let table = r.table().unwrap_or(r.header.rtm_table.into());
-        route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len)
-    })
+    nlspec_decode(cap, |m| route_reply_ck(&route::GetrouteReply::decode_msg(m).unwrap()))
 }
 
 /// [`nlspec_decode_routes`] through `decode_msg_with`: each reply decoded where it is read.
 fn nlspec_decode_routes_with(cap: &[Vec<u8>]) -> Dump {
-    nlspec_decode(cap, |m| {
-        route::GetrouteReply::decode_msg_with(m, |r| {
-            let table = r.table().unwrap_or(r.header.rtm_table.into());
-            route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len)
-        })
-        .unwrap()
-    })
+    nlspec_decode(cap, |m| route::GetrouteReply::decode_msg_with(m, route_reply_ck).unwrap())
 }
 
 /// [`nlspec_decode_links`] through `decode_msg_with`.
 fn nlspec_decode_links_with(cap: &[Vec<u8>]) -> Dump {
-    nlspec_decode(cap, |m| {
-        link::GetlinkReply::decode_msg_with(m, |r| {
-            link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len))
-        })
-        .unwrap()
-    })
+    nlspec_decode(cap, |m| link::GetlinkReply::decode_msg_with(m, link_reply_ck).unwrap())
 }
 
 // ---------------------------------------------------------------------------------------------
 // nlspec's generated clients.
 
+fn link_dump_req() -> link::GetlinkDumpRequest {
+    link::GetlinkDumpRequest::new(link::Ifinfomsg::default())
+}
+
+fn route_dump_req() -> route::GetrouteDumpRequest {
+    route::GetrouteDumpRequest::new(route::Rtmsg { rtm_family: libc::AF_INET as u8, ..Default::default() })
+}
+
 fn nlspec_links(c: &mut link::Client) -> Dump {
-    let mut it = c.getlink_dump(&link::GetlinkDumpRequest::new(link::Ifinfomsg::default())).unwrap();
+    let mut it = c.getlink_dump(&link_dump_req()).unwrap();
     let (mut sum, mut msgs) = (0, 0);
     while let Some(r) = it.next() {
-        let r = r.unwrap();
-        sum += link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len));
+        sum += link_reply_ck(&r.unwrap());
         msgs += 1;
     }
     (sum, msgs)
 }
 
 fn nlspec_routes(c: &mut route::Client) -> Dump {
-    let req = route::GetrouteDumpRequest::new(route::Rtmsg { rtm_family: libc::AF_INET as u8, ..Default::default() });
-    let mut it = c.getroute_dump(&req).unwrap();
+    let mut it = c.getroute_dump(&route_dump_req()).unwrap();
     let (mut sum, mut msgs) = (0, 0);
     while let Some(r) = it.next() {
-        let r = r.unwrap();
-        let table = r.table().unwrap_or(r.header.rtm_table.into());
-        sum += route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len);
+        sum += route_reply_ck(&r.unwrap());
         msgs += 1;
     }
     (sum, msgs)
@@ -337,10 +334,10 @@ fn nlspec_routes(c: &mut route::Client) -> Dump {
 /// [`nlspec_links`] through `try_for_each`: each reply lent to a closure, never moved.
 fn nlspec_links_each(c: &mut link::Client) -> Dump {
     let (mut sum, mut msgs) = (0, 0);
-    c.getlink_dump(&link::GetlinkDumpRequest::new(link::Ifinfomsg::default()))
+    c.getlink_dump(&link_dump_req())
         .unwrap()
         .try_for_each(|r| {
-            sum += link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len));
+            sum += link_reply_ck(r);
             msgs += 1;
             Ok::<_, nlspec_rt::Error>(())
         })
@@ -350,13 +347,11 @@ fn nlspec_links_each(c: &mut link::Client) -> Dump {
 
 /// [`nlspec_routes`] through `try_for_each`.
 fn nlspec_routes_each(c: &mut route::Client) -> Dump {
-    let req = route::GetrouteDumpRequest::new(route::Rtmsg { rtm_family: libc::AF_INET as u8, ..Default::default() });
     let (mut sum, mut msgs) = (0, 0);
-    c.getroute_dump(&req)
+    c.getroute_dump(&route_dump_req())
         .unwrap()
         .try_for_each(|r| {
-            let table = r.table().unwrap_or(r.header.rtm_table.into());
-            sum += route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len);
+            sum += route_reply_ck(r);
             msgs += 1;
             Ok::<_, nlspec_rt::Error>(())
         })
