@@ -338,9 +338,17 @@ fn netlink_raw_notifications_equal_ynl() {
     let _g = NETDEV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let rt_link = upstream_spec("rt-link.yaml");
     let spawn = |ours: bool| spawn_subscribe(ours, &rt_link, "rtnlgrp-link", "7");
+    // One after the other, each started once the one before has joined NETLINK_ROUTE's
+    // RTNLGRP_LINK (YNL takes seconds to get there on a busy machine), so that both listen
+    // for their whole duration around the changes below.
+    let subscribed = |c: &std::process::Child, who: &str| {
+        let ready = wait_until_subscribed(&[c.id()], 0, 1, std::time::Duration::from_secs(60));
+        assert!(ready, "{who} did not join rtnlgrp-link within 60 s (/proc/net/netlink)");
+    };
     let theirs = spawn(false);
+    subscribed(&theirs, "YNL");
     let ours = spawn(true);
-    std::thread::sleep(std::time::Duration::from_millis(4000));
+    subscribed(&ours, "nlspec");
     let a = format!("nlsr{}a", std::process::id() % 100000);
     let b = format!("nlsr{}b", std::process::id() % 100000);
     let o = std::process::Command::new("ip")

@@ -33,6 +33,35 @@ pub fn spawn_subscribe(ours: bool, spec: &Path, group: &str, secs: &str) -> std:
     c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
 }
 
+/// Wait until each process of `pids` has a netlink socket of `protocol` (its port id being its
+/// pid, as the first socket a process binds gets) in multicast group `group` (1-32), as
+/// `/proc/net/netlink` lists them; `false` if `timeout` passes first. Subscribers started with
+/// [`spawn_subscribe`] are ready only then: the YNL CLI validates its spec against the schema
+/// before it subscribes, which takes seconds on a busy machine.
+pub fn wait_until_subscribed(pids: &[u32], protocol: u32, group: u32, timeout: std::time::Duration) -> bool {
+    let bit = 1u32 << (group - 1);
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let table = std::fs::read_to_string("/proc/net/netlink").expect("read /proc/net/netlink");
+        let joined = |pid: u32| {
+            table.lines().skip(1).any(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.len() > 3
+                    && f[1].parse() == Ok(protocol)
+                    && f[2].parse() == Ok(pid)
+                    && u32::from_str_radix(f[3], 16).is_ok_and(|g| g & bit != 0)
+            })
+        };
+        if pids.iter().all(|&p| joined(p)) {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Run the kernel's YNL CLI with exactly these arguments (no `--spec`/`--schema` added): e.g.
 /// `--family NAME` or `--list-families`, which YNL resolves in its in-tree spec directory
 /// ([`upstream_specs_dir`]) when run from a kernel tree.
