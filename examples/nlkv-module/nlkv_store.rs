@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Kernel module `nlkv`: the nlspec showcase, an in-kernel key-value store served over the
-//! Generic Netlink family generated from `specs/nlkv.yaml`.
-//!
-//! Everything netlink (policies, ops table, family, multicast groups, typed request views, reply
-//! builders, notification senders) is the generated `nlkv_genl.rs`; this file holds only the
-//! handlers and the store. It is safe Rust: the `unsafe` lives in the nlspec support module.
+//! The nlkv store and its request handlers: the module's own code on top of the generated
+//! family file, the same source in both homes (`nlkv_main.rs` out of tree, `in-tree/nlkv.rs`
+//! in a kernel tree). It is safe Rust and names its support layer only as `crate::nl`; the
+//! `unsafe` lives in that layer.
 //!
 //! Store: entries keyed by (namespace from the fixed header, key) in a `kernel::rbtree`, plus a
 //! second tree by a creation id that gives dumps a stable cursor (the dump state is the next id,
@@ -22,21 +20,8 @@ use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::sync::Mutex;
 
-#[path = "../../generated/kmod/nlkv/nlkv_genl.rs"]
-mod nlkv_genl;
-mod nlspec_support;
-
-/// The support layer, as the family file names it.
-use nlspec_support as nl;
-
-use nlkv_genl::*;
-
-module! {
-    type: NlkvModule,
-    name: "nlkv",
-    description: "nlkv: in-kernel key-value store over Generic Netlink (nlspec showcase)",
-    license: "GPL",
-}
+use crate::nl;
+use crate::nlkv_genl::*;
 
 /// Most tags, labels and meta slots one entry keeps.
 const MAX_REPEATS: usize = 16;
@@ -128,7 +113,16 @@ impl Ord for Key {
 }
 
 fn oom<E>(_: E) -> nl::Error {
-    nl::Error::ENOMEM.msg(c"out of memory")
+    nl::err(nl::errno::ENOMEM, c"out of memory")
+}
+
+/// Whether `o` is `None` or `f` holds for its value: `Option::is_none_or`, which is newer than
+/// the minimum Rust of 6.12.
+fn none_or<T>(o: Option<T>, f: impl FnOnce(T) -> bool) -> bool {
+    match o {
+        None => true,
+        Some(v) => f(v),
+    }
 }
 
 fn kvec(b: &[u8]) -> nl::Result<KVec<u8>> {
@@ -176,7 +170,7 @@ impl Store {
     fn get_mut(&mut self, id: u64) -> nl::Result<&mut Entry> {
         match self.by_id.get_mut(&id) {
             Some(e) => Ok(e),
-            None => Err(nl::Error::ENOENT.msg(c"entry vanished")),
+            None => Err(nl::err(nl::errno::ENOENT, c"entry vanished")),
         }
     }
 
@@ -244,7 +238,7 @@ fn with_store<R>(f: impl FnOnce(&mut Store) -> nl::Result<R>) -> nl::Result<R> {
         f(&mut g)
     }) {
         Some(r) => r,
-        None => Err(nl::Error::new(nl::errno::ENODEV).msg(c"nlkv is unloading")),
+        None => Err(nl::err(nl::errno::ENODEV, c"nlkv is unloading")),
     }
 }
 
@@ -315,7 +309,7 @@ fn notify_change(e: &Entry, change: Change) {
         n.send()
     })();
     if let Err(err) = r {
-        pr_warn!("change-ntf not sent: errno {}\n", err.errno());
+        pr_warn!("change-ntf not sent: errno {}\n", nl::errno_of(&err));
     }
 }
 
@@ -328,15 +322,15 @@ fn notify_evict(e: &Entry, change: Change) {
         n.send()
     })();
     if let Err(err) = r {
-        pr_warn!("evict-ntf not sent: errno {}\n", err.errno());
+        pr_warn!("evict-ntf not sent: errno {}\n", nl::errno_of(&err));
     }
 }
 
 /// A request without a key (keys are byte strings to the store, read with `key_bytes`: the
 /// kernel does not require strings to be UTF-8).
-const MISSING_KEY: nl::Error = nl::Error::EINVAL
-    .msg(c"missing required attribute")
-    .missing(attrs::entry::KEY);
+fn missing_key() -> nl::Error {
+    nl::err(nl::errno::EINVAL, c"missing required attribute").missing(attrs::entry::KEY)
+}
 
 /// Decodes the entry fields of a `set` request.
 fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
@@ -345,13 +339,13 @@ fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
     if let Some(v) = req.value()? {
         if kind == Kind::COUNTER {
             return Err(key_error(
-                nl::Error::EINVAL.msg(c"a counter entry takes no value"),
+                nl::err(nl::errno::EINVAL, c"a counter entry takes no value"),
                 req.value_attr(),
             ));
         }
         if kind == Kind::TEXT && core::str::from_utf8(v).is_err() {
             return Err(key_error(
-                nl::Error::EINVAL.msg(c"a text value must be UTF-8"),
+                nl::err(nl::errno::EINVAL, c"a text value must be UTF-8"),
                 req.value_attr(),
             ));
         }
@@ -386,7 +380,7 @@ fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
     if let Some(d) = req.digest()? {
         let mut a = [0u8; 32];
         if d.len() != a.len() {
-            return Err(nl::Error::EINVAL.msg(c"digest must be 32 bytes"));
+            return Err(nl::err(nl::errno::EINVAL, c"digest must be 32 bytes"));
         }
         a.copy_from_slice(d);
         f.digest = Some(a);
@@ -408,7 +402,7 @@ fn fields_of(req: &SetRequest<'_>) -> nl::Result<Fields> {
 }
 
 fn too_many(msg: &'static core::ffi::CStr, a: Option<nl::Attr<'_>>) -> nl::Error {
-    let e = nl::Error::new(nl::errno::E2BIG).msg(msg);
+    let e = nl::err(nl::errno::E2BIG, msg);
     match a {
         Some(a) => e.attr(&a),
         None => e,
@@ -477,7 +471,7 @@ impl nl::TickerSpec for Kv {
             match send_tick(net, port, tick, left, period) {
                 Ok(()) => {}
                 // The watching socket is gone: the watch ends.
-                Err(e) if e.errno() == nl::errno::ECONNREFUSED => {
+                Err(e) if nl::errno_of(&e) == nl::errno::ECONNREFUSED => {
                     TICKS_LEFT.store(0, Ordering::Release)
                 }
                 Err(_) => {
@@ -522,8 +516,8 @@ impl NlkvHandler for Kv {
     fn nlkv_pre_write(req: &nl::Request<'_>) -> nl::Result {
         match KvHdr::from_bytes(req.fixed_header()) {
             Ok(h) if h.reserved == 0 => Ok(()),
-            Ok(_) => Err(nl::Error::EINVAL.msg(c"kv-hdr.reserved must be zero")),
-            Err(_) => Err(nl::Error::EINVAL.msg(c"fixed header too short")),
+            Ok(_) => Err(nl::err(nl::errno::EINVAL, c"kv-hdr.reserved must be zero")),
+            Err(_) => Err(nl::err(nl::errno::EINVAL, c"fixed header too short")),
         }
     }
 
@@ -534,7 +528,7 @@ impl NlkvHandler for Kv {
     fn nlkv_dump_start(req: &nl::Request<'_>, state: &mut DumpCursor) -> nl::Result {
         // The fixed header is checked once per dump here rather than on every dumpit call.
         if KvHdr::from_bytes(req.fixed_header()).is_err() {
-            return Err(nl::Error::EINVAL.msg(c"fixed header too short"));
+            return Err(nl::err(nl::errno::EINVAL, c"fixed header too short"));
         }
         OPEN_DUMPS.fetch_add(1, Ordering::Relaxed);
         state.counted = true;
@@ -556,10 +550,10 @@ impl NlkvHandler for Kv {
 
     fn set(req: &SetRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
+        let key = req.key_bytes()?.ok_or_else(missing_key)?;
         if key.is_empty() {
             return Err(key_error(
-                nl::Error::EINVAL.msg(c"key must not be empty"),
+                nl::err(nl::errno::EINVAL, c"key must not be empty"),
                 req.key_attr(),
             ));
         }
@@ -572,13 +566,13 @@ impl NlkvHandler for Kv {
                     let e = s.get_mut(id)?;
                     if req.create_only() {
                         return Err(key_error(
-                            nl::Error::EEXIST.msg(c"key exists (create-only)"),
+                            nl::err(nl::errno::EEXIST, c"key exists (create-only)"),
                             req.key_attr(),
                         ));
                     }
                     if e.f.flags.contains(EntryFlags::READONLY) {
                         return Err(key_error(
-                            nl::Error::EPERM.msg(c"entry is readonly"),
+                            nl::err(nl::errno::EPERM, c"entry is readonly"),
                             req.key_attr(),
                         ));
                     }
@@ -599,12 +593,12 @@ impl NlkvHandler for Kv {
 
     fn get(req: &GetRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
+        let key = req.key_bytes()?.ok_or_else(missing_key)?;
         let now = nl::monotonic_ns();
         with_store(|s| {
             let Some(id) = s.lookup(ns, key, now)? else {
                 return Err(key_error(
-                    nl::Error::ENOENT.msg(c"no such key"),
+                    nl::err(nl::errno::ENOENT, c"no such key"),
                     req.key_attr(),
                 ));
             };
@@ -634,9 +628,9 @@ impl NlkvHandler for Kv {
                 }
                 let wanted = e.ns == ns
                     && !e.expired(now)
-                    && fkey.is_none_or(|k| e.key.starts_with(k))
-                    && fkind.is_none_or(|k| e.f.kind == k)
-                    && fflags.is_none_or(|f| e.f.flags.contains(f));
+                    && none_or(fkey, |k| e.key.starts_with(k))
+                    && none_or(fkind, |k| e.f.kind == k)
+                    && none_or(fflags, |f| e.f.flags.contains(f));
                 if wanted && !dump.entry(|w| put_entry(w, e, true))? {
                     return Ok(nl::Dumped::More);
                 }
@@ -648,12 +642,12 @@ impl NlkvHandler for Kv {
 
     fn delete(req: &DeleteRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
+        let key = req.key_bytes()?.ok_or_else(missing_key)?;
         let now = nl::monotonic_ns();
         with_store(|s| {
             let Some(id) = s.lookup(ns, key, now)? else {
                 return Err(key_error(
-                    nl::Error::ENOENT.msg(c"no such key"),
+                    nl::err(nl::errno::ENOENT, c"no such key"),
                     req.key_attr(),
                 ));
             };
@@ -666,11 +660,11 @@ impl NlkvHandler for Kv {
 
     fn incr(req: &IncrRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
+        let key = req.key_bytes()?.ok_or_else(missing_key)?;
         let delta = req.require_delta()?;
         let now = nl::monotonic_ns();
         let range_err = || {
-            let e = nl::Error::ERANGE.msg(c"counter would leave 0..=u64::MAX");
+            let e = nl::err(nl::errno::ERANGE, c"counter would leave 0..=u64::MAX");
             key_error(e, req.delta_attr())
         };
         with_store(|s| {
@@ -679,13 +673,13 @@ impl NlkvHandler for Kv {
                     let e = s.get_mut(id)?;
                     if e.f.kind != Kind::COUNTER {
                         return Err(key_error(
-                            nl::Error::EINVAL.msg(c"not a counter entry"),
+                            nl::err(nl::errno::EINVAL, c"not a counter entry"),
                             req.key_attr(),
                         ));
                     }
                     if e.f.flags.contains(EntryFlags::READONLY) {
                         return Err(key_error(
-                            nl::Error::EPERM.msg(c"entry is readonly"),
+                            nl::err(nl::errno::EPERM, c"entry is readonly"),
                             req.key_attr(),
                         ));
                     }
@@ -714,13 +708,13 @@ impl NlkvHandler for Kv {
 
     fn update_flags(req: &UpdateFlagsRequest<'_>) -> nl::Result {
         let ns = req.header()?.ns;
-        let key = req.key_bytes()?.ok_or(MISSING_KEY)?;
+        let key = req.key_bytes()?.ok_or_else(missing_key)?;
         let bf = req.require_flag_update()?;
         let now = nl::monotonic_ns();
         with_store(|s| {
             let Some(id) = s.lookup(ns, key, now)? else {
                 return Err(key_error(
-                    nl::Error::ENOENT.msg(c"no such key"),
+                    nl::err(nl::errno::ENOENT, c"no such key"),
                     req.key_attr(),
                 ));
             };
@@ -741,7 +735,10 @@ impl NlkvHandler for Kv {
         let mut digits = [0u8; 10];
         if prefix.len() + decimal(count - 1, &mut digits).len() > MAX_KEY_LEN as usize {
             return Err(key_error(
-                nl::Error::EINVAL.msg(c"key prefix too long for that many entries"),
+                nl::err(
+                    nl::errno::EINVAL,
+                    c"key prefix too long for that many entries",
+                ),
                 req.key_attr(),
             ));
         }
@@ -817,7 +814,8 @@ impl Drop for ClearWatcher {
     }
 }
 
-struct NlkvModule {
+/// The module: what `init` set up, torn down in field order.
+pub(crate) struct NlkvModule {
     // Field order is drop order: the ticker stops first (no tick runs afterwards), then the
     // family goes (no handler runs afterwards, so no `watch` stores a watcher again), then the
     // watcher and the store.

@@ -10,8 +10,8 @@
 //! the crate root says `mod nlspec_genl; use nlspec_genl as nl;`, and the same generated family
 //! file builds unchanged, its policies, ops and multicast groups becoming the kernel's types.
 //!
-//! This file has no `unsafe`, no bindings and no C: every `unsafe` operation is in the kernel
-//! crate. It holds
+//! Everything the family file uses is safe code over the kernel crate: no bindings, no C, no
+//! `unsafe`. It holds
 //!
 //! * what the macros the family file is written in (`nlspec_macros.rs`, shared with the
 //!   out-of-tree layer: `request!`, `attrs!`, `reply!`, `operation!`, ...) expand to: the names
@@ -22,7 +22,12 @@
 //!   [`McGroups`] and [`Registration::register_with`];
 //! * [`Writer`]: reply, dump entry and notification builders keep the first error (a full
 //!   message) and report it when the message is sent, so generated setters chain
-//!   (`reply.key(k).value(v)`), as out of tree.
+//!   (`reply.key(k).value(v)`), as out of tree;
+//! * the module conveniences a module's own handlers may use, the same as out of tree
+//!   (`module_items!`: `Global`, `PortSlot`, `Ticker`, `monotonic_ns`, with [`err`],
+//!   [`errno_of`] and [`errno`]). They are not genetlink API; the `kernel` crate of 6.12 has
+//!   no timer to build `Ticker` on, so it calls the kernel's exported timer functions through
+//!   `kernel::bindings`, the only `unsafe` here (`raw_timer`).
 
 #![allow(dead_code, unreachable_pub, unused_macros, unused_imports)]
 
@@ -749,6 +754,155 @@ pub(crate) use macros::*;
 
 // `IntValue`, `take`, `ViewSrc`, `NestAttrs`, `ArrayIter`: the same code as out of tree.
 layer_items!();
+
+// ---------------------------------------------------------------------------------------------
+// Module conveniences: module-wide state, a stored port, a timer, time
+// ---------------------------------------------------------------------------------------------
+//
+// The same items as out of tree (`module_items!` in `nlspec_macros.rs`), so a module's handlers
+// build in both homes. They are not genetlink API, and 6.12's `kernel` crate has no timer, RCU
+// or static-lock abstraction to build them on: the timer calls the kernel's exported timer
+// functions through `kernel::bindings` (the `unsafe` of this layer, each with its SAFETY
+// comment); the rest is atomics.
+
+/// A kept reference to a network namespace ([`Net::to_owned`]).
+#[cfg(sync_aref)]
+pub type NetRef = kernel::sync::aref::ARef<Net>;
+/// A kept reference to a network namespace ([`Net::to_owned`]).
+#[cfg(not(sync_aref))]
+pub type NetRef = kernel::types::ARef<Net>;
+
+/// A new reference to `net`, to keep beyond the request it came with.
+pub fn keep_net(net: &Net) -> NetRef {
+    net.to_owned()
+}
+
+/// Errno values as positive integers, named as the out-of-tree layer names them (so handlers
+/// compare and build errors the same way in both homes: [`err`], [`errno_of`]).
+pub mod errno {
+    macro_rules! errnos {
+        ($($(#[$m:meta])* $name:ident,)*) => {
+            $($(#[$m])* pub const $name: i32 = kernel::bindings::$name as i32;)*
+        };
+    }
+    errnos! {
+        /// Operation not permitted.
+        EPERM,
+        /// No such entry.
+        ENOENT,
+        /// No such process (multicast: no listeners).
+        ESRCH,
+        /// Argument list too long.
+        E2BIG,
+        /// Try again.
+        EAGAIN,
+        /// Out of memory.
+        ENOMEM,
+        /// Busy.
+        EBUSY,
+        /// Exists.
+        EEXIST,
+        /// No such device.
+        ENODEV,
+        /// Invalid argument.
+        EINVAL,
+        /// No space left.
+        ENOSPC,
+        /// Out of range.
+        ERANGE,
+        /// Message too long.
+        EMSGSIZE,
+        /// Operation not supported.
+        EOPNOTSUPP,
+        /// No buffer space.
+        ENOBUFS,
+        /// Connection refused (unicast: no socket with that port id).
+        ECONNREFUSED,
+    }
+}
+
+/// An error with an extended-ACK message, spelled the same in both layers:
+/// `nl::err(nl::errno::ENOENT, c"no such key")`.
+pub fn err(errno: i32, msg: &'static core::ffi::CStr) -> Error {
+    let e = Error::new(kernel::error::Error::from_errno(-errno));
+    // Before 7.0 the kernel's `CStr` is its own type; since, it is `core::ffi::CStr`. The bytes
+    // of a `core::ffi::CStr` always convert.
+    match kernel::str::CStr::from_bytes_with_nul(msg.to_bytes_with_nul()) {
+        Ok(m) => e.msg(m),
+        Err(_) => e,
+    }
+}
+
+/// The errno of `e`, positive, as [`errno`] spells it (the same in both layers).
+pub fn errno_of(e: &Error) -> i32 {
+    -e.error().to_errno()
+}
+
+/// The timer primitives [`Ticker`] runs on: the kernel's `timer_list`, through its exported
+/// functions (`timer_setup` is a C macro; the lockdep class it would make is the ticker's
+/// [`Key`](raw_timer::Key)).
+mod raw_timer {
+    use kernel::bindings as b;
+    // `as_char_ptr` of a `c_str!`: the trait `CStrExt` of the prelude since 7.0.
+    use kernel::prelude::*;
+
+    pub(super) type Timer = b::timer_list;
+
+    /// The lockdep class of a ticker's timer: a static object, as lockdep requires.
+    pub(super) struct Key(core::cell::UnsafeCell<b::lock_class_key>);
+
+    impl Key {
+        pub(super) const fn new() -> Key {
+            // SAFETY: all zeroes is what a `static struct lock_class_key` in C starts as.
+            Key(core::cell::UnsafeCell::new(unsafe { core::mem::zeroed() }))
+        }
+    }
+
+    // SAFETY: `timer_list` is plain C data for which all zeroes is a valid (unset) value; it
+    // is set up by `setup` before use.
+    pub(super) const TIMER_INIT: Timer = unsafe { core::mem::zeroed() };
+
+    /// # Safety
+    /// `t` is valid for the timer's whole life and not armed.
+    pub(super) unsafe fn setup(
+        t: *mut Timer,
+        f: unsafe extern "C" fn(*mut Timer),
+        key: &'static Key,
+    ) {
+        let name = kernel::c_str!("nlspec-ticker").as_char_ptr();
+        // SAFETY: as this function requires; `key` is a static object for the timer's life.
+        #[cfg(timer_init_key)]
+        unsafe {
+            b::timer_init_key(t, Some(f), 0, name, key.0.get())
+        };
+        // SAFETY: as above.
+        #[cfg(not(timer_init_key))]
+        unsafe {
+            b::init_timer_key(t, Some(f), 0, name, key.0.get())
+        };
+    }
+
+    /// # Safety
+    /// `t` was set up by [`setup`].
+    pub(super) unsafe fn arm_ms(t: *mut Timer, ms: u32) {
+        // SAFETY: `jiffies` is a kernel variable read without a lock (as C's `jiffies` is);
+        // `__msecs_to_jiffies` has no preconditions; `t` was set up (required), and arming a
+        // shut-down timer is a no-op.
+        unsafe {
+            let now = core::ptr::read_volatile(&raw const b::jiffies);
+            b::mod_timer(t, now.wrapping_add(b::__msecs_to_jiffies(ms)))
+        };
+    }
+
+    /// # Safety
+    /// `t` was set up by [`setup`]; process context.
+    pub(super) unsafe fn shutdown_sync(t: *mut Timer) {
+        // SAFETY: as this function requires.
+        unsafe { b::timer_shutdown_sync(t) };
+    }
+}
+
+module_items!();
 
 /// Extended-ACK messages of the macros' checks.
 pub mod msg {

@@ -171,16 +171,6 @@ static inline void nlspec_put_net(struct net *net)
 	put_net(net);
 }
 
-static inline void nlspec_rcu_read_lock(void)
-{
-	rcu_read_lock();
-}
-
-static inline void nlspec_rcu_read_unlock(void)
-{
-	rcu_read_unlock();
-}
-
 static inline void nlspec_timer_setup(struct timer_list *t, void (*fn)(struct timer_list *))
 {
 	timer_setup(t, fn, 0);

@@ -166,6 +166,352 @@ macro_rules! layer_items {
 }
 pub(crate) use layer_items;
 
+/// Module conveniences both layers define the same way, over the layer's `Net` (with `NetRef`,
+/// a counted reference that derefs to it, and `keep_net`), `Error`/`Result`/`err`/`errno`, and
+/// its `raw_timer` primitives. They are not netlink API: they let handlers (trait functions
+/// without `self`) reach module-wide state ([`Global`]), keep a socket to send to later
+/// ([`PortSlot`]), and send from a timer ([`Ticker`]), the same way in both homes. Invoked once
+/// at the top level of each layer, like [`layer_items!`].
+macro_rules! module_items {
+    () => {
+        /// A published value readers reach without a lock: each reader is counted while it
+        /// holds the value, and a writer replacing it waits until no reader counts before it
+        /// frees the old one (no RCU, which 6.12's `kernel` crate does not wrap).
+        ///
+        /// # Invariants
+        /// `ptr` is null or comes from `KBox::into_raw` and is owned by the slot; a pointer
+        /// taken out of the slot is freed only once `users` was seen at zero after it was
+        /// unpublished.
+        struct Slot<T> {
+            ptr: core::sync::atomic::AtomicPtr<T>,
+            users: core::sync::atomic::AtomicUsize,
+        }
+
+        impl<T> Slot<T> {
+            const fn new() -> Self {
+                Slot {
+                    ptr: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+                    users: core::sync::atomic::AtomicUsize::new(0),
+                }
+            }
+
+            /// Runs `f` with the value, if one is published. Any context; `f` must not sleep
+            /// long, as writers wait for it.
+            fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+                use core::sync::atomic::Ordering::SeqCst;
+                // Count the reader before looking at the pointer (SeqCst on both sides: a
+                // reader that sees a pointer is counted before the writer's swap, so the
+                // writer waits for it).
+                self.users.fetch_add(1, SeqCst);
+                let p = self.ptr.load(SeqCst);
+                let r = if p.is_null() {
+                    None
+                } else {
+                    // SAFETY: `p` was published and is not freed while `users` counts us
+                    // (type invariant).
+                    Some(f(unsafe { &*p }))
+                };
+                self.users.fetch_sub(1, SeqCst);
+                r
+            }
+
+            /// Publishes `new` if the slot is empty, else hands it back.
+            fn fill(
+                &self,
+                new: kernel::alloc::KBox<T>,
+            ) -> core::result::Result<(), kernel::alloc::KBox<T>> {
+                use core::sync::atomic::Ordering::SeqCst;
+                let raw = kernel::alloc::KBox::into_raw(new);
+                match self
+                    .ptr
+                    .compare_exchange(core::ptr::null_mut(), raw, SeqCst, SeqCst)
+                {
+                    Ok(_) => Ok(()),
+                    // SAFETY: `raw` came from `KBox::into_raw` above and was not published.
+                    Err(_) => Err(unsafe { kernel::alloc::KBox::from_raw(raw) }),
+                }
+            }
+
+            /// Publishes `new` (nothing: empties the slot) and returns the value it replaced
+            /// once no reader can still be using it. Process context: sleeps while readers
+            /// finish.
+            fn replace(
+                &self,
+                new: Option<kernel::alloc::KBox<T>>,
+            ) -> Option<kernel::alloc::KBox<T>> {
+                use core::sync::atomic::Ordering::SeqCst;
+                let new = new.map_or(core::ptr::null_mut(), kernel::alloc::KBox::into_raw);
+                let old = self.ptr.swap(new, SeqCst);
+                if old.is_null() {
+                    return None;
+                }
+                while self.users.load(SeqCst) != 0 {
+                    // SAFETY: `msleep` may be called in process context, as this function
+                    // requires.
+                    unsafe { kernel::bindings::msleep(1) };
+                }
+                // SAFETY: `old` came from `KBox::into_raw` (type invariant), the swap made this
+                // call its only owner, and no reader is left inside `with`.
+                Some(unsafe { kernel::alloc::KBox::from_raw(old) })
+            }
+        }
+
+        /// A `static` slot for module-wide state that handlers (plain trait functions without
+        /// `self`) reach safely: `static STORE: Global<Mutex<Store>> = Global::new();`, filled
+        /// in `init` with [`Global::install`] (a pinned box, so `T` may be a kernel
+        /// `Mutex`/`SpinLock` made with `new_mutex!`), read with [`Global::with`]. Dropping the
+        /// returned [`GlobalGuard`] empties the slot, waits until no [`Global::with`] call is
+        /// inside `f` any more, then frees the value. Keep the guard in the module struct
+        /// *after* the family's `Registration`, so the family is unregistered (no handler
+        /// running) before the state goes.
+        pub struct Global<T: Send + Sync + 'static> {
+            slot: Slot<T>,
+        }
+
+        // SAFETY: the slot hands out only `&T` (`T: Sync`) and frees the value, possibly on
+        // another thread (`T: Send`), only after it is unpublished and no reader holds it.
+        unsafe impl<T: Send + Sync + 'static> Sync for Global<T> {}
+
+        impl<T: Send + Sync + 'static> Global<T> {
+            /// An empty slot.
+            pub const fn new() -> Self {
+                Global { slot: Slot::new() }
+            }
+
+            /// Publishes `value`; `EBUSY` if the slot is already filled.
+            pub fn install(
+                &'static self,
+                value: core::pin::Pin<kernel::alloc::KBox<T>>,
+            ) -> core::result::Result<GlobalGuard<T>, kernel::error::Error> {
+                // SAFETY: the box is only dropped in place by `GlobalGuard::drop` (or right
+                // here), never moved out of, so the value stays pinned.
+                let value = unsafe { core::pin::Pin::into_inner_unchecked(value) };
+                match self.slot.fill(value) {
+                    Ok(()) => Ok(GlobalGuard { global: self }),
+                    Err(_) => Err(kernel::error::code::EBUSY),
+                }
+            }
+
+            /// Runs `f` with the value; `None` when the slot is empty (before `install`, after
+            /// the guard dropped).
+            pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+                self.slot.with(f)
+            }
+        }
+
+        /// Keeps a [`Global`] filled; dropping it empties the slot and frees the value.
+        pub struct GlobalGuard<T: Send + Sync + 'static> {
+            global: &'static Global<T>,
+        }
+
+        impl<T: Send + Sync + 'static> Drop for GlobalGuard<T> {
+            fn drop(&mut self) {
+                drop(self.global.slot.replace(None));
+            }
+        }
+
+        /// Nanoseconds of the kernel's monotonic clock (`ktime_get`).
+        pub fn monotonic_ns() -> u64 {
+            // SAFETY: `ktime_get` has no preconditions outside NMI context.
+            let t = unsafe { kernel::bindings::ktime_get() };
+            u64::try_from(t).unwrap_or(0)
+        }
+
+        /// A user-space socket kernel-initiated messages are unicast to (a notification's
+        /// `unicast`): its network namespace and port id, stored by a handler in process context
+        /// (typically from the request's `net()` and `portid()`) and read from any context,
+        /// timers included. A `static PORT: PortSlot = PortSlot::new();` works; clear it on
+        /// unload.
+        pub struct PortSlot {
+            slot: Slot<PortTarget>,
+        }
+
+        struct PortTarget {
+            net: NetRef,
+            portid: u32,
+        }
+
+        impl PortSlot {
+            /// An empty slot.
+            pub const fn new() -> Self {
+                PortSlot { slot: Slot::new() }
+            }
+
+            /// Stores `portid` in `net` (a new reference to it is kept), replacing what was
+            /// stored. Process context: it allocates (`GFP_KERNEL`) and waits for readers of
+            /// the replaced port: when it returns, no [`with`](Self::with) closure that saw the
+            /// replaced port is still running.
+            /// `net` is what the request's `net()` gives: a `Net` out of tree, a `&Net` in tree.
+            pub fn set(&self, net: impl core::borrow::Borrow<Net>, portid: u32) -> Result {
+                let target = PortTarget {
+                    net: keep_net(net.borrow()),
+                    portid,
+                };
+                let b = kernel::alloc::KBox::new(target, kernel::alloc::flags::GFP_KERNEL)
+                    .map_err(|_| err(errno::ENOMEM, c"out of memory"))?;
+                drop(self.slot.replace(Some(b)));
+                Ok(())
+            }
+
+            /// Forgets the stored port (drops its namespace reference). Process context.
+            pub fn clear(&self) {
+                drop(self.slot.replace(None));
+            }
+
+            /// Runs `f` with the stored namespace and port id, if any (`None`: nothing stored).
+            /// Any context; [`set`](Self::set) and [`clear`](Self::clear) wait for `f`, so it
+            /// must not sleep (send with `Gfp::Atomic`).
+            pub fn with<R>(&self, f: impl FnOnce(&Net, u32) -> R) -> Option<R> {
+                self.slot.with(|t| f(&t.net, t.portid))
+            }
+
+            /// The stored namespace (a new reference) and port id, if any. Any context.
+            pub fn get(&self) -> Option<(NetRef, u32)> {
+                self.with(|net, portid| (keep_net(net), portid))
+            }
+        }
+
+        impl Default for PortSlot {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl Drop for PortSlot {
+            fn drop(&mut self) {
+                self.clear();
+            }
+        }
+
+        const TICKER_DOWN: u8 = 0;
+        const TICKER_BUSY: u8 = 1;
+        const TICKER_LIVE: u8 = 2;
+
+        /// A periodic timer whose callback runs in atomic (softirq) context: the module's own
+        /// initiative for kernel-originated messages (built with `Gfp::Atomic`).
+        ///
+        /// # Invariants
+        /// `timer` is set up by [`Ticker::start`] before it is armed, and shut down (no callback
+        /// running or pending, re-arming a no-op) by [`TickerGuard`]'s drop before the ticker
+        /// can be started again.
+        pub struct Ticker {
+            timer: core::cell::UnsafeCell<raw_timer::Timer>,
+            key: raw_timer::Key,
+            period_ms: core::sync::atomic::AtomicU32,
+            state: core::sync::atomic::AtomicU8,
+        }
+
+        // SAFETY: the timer is touched only by the kernel's timer code and by start/drop,
+        // which the state serialises; the period and state are atomic.
+        unsafe impl Sync for Ticker {}
+
+        /// What a [`Ticker`] runs.
+        pub trait TickerSpec: 'static {
+            /// The ticker.
+            const TICKER: &'static Ticker;
+            /// Called every period in atomic context: may not sleep (use `Gfp::Atomic`).
+            fn tick();
+        }
+
+        /// # Safety
+        /// Called by the kernel's timer code only, for `T::TICKER`'s timer.
+        unsafe extern "C" fn ticker_trampoline<T: TickerSpec>(_t: *mut raw_timer::Timer) {
+            use core::sync::atomic::Ordering;
+            T::tick();
+            let tk = T::TICKER;
+            if tk.state.load(Ordering::Acquire) == TICKER_LIVE {
+                // SAFETY: set up (type invariant); re-arming from the callback is allowed, and
+                // after the guard's shutdown it is a no-op.
+                unsafe { raw_timer::arm_ms(tk.timer.get(), tk.period_ms.load(Ordering::Relaxed)) };
+            }
+        }
+
+        impl Ticker {
+            /// A stopped ticker.
+            pub const fn new() -> Self {
+                Ticker {
+                    timer: core::cell::UnsafeCell::new(raw_timer::TIMER_INIT),
+                    key: raw_timer::Key::new(),
+                    period_ms: core::sync::atomic::AtomicU32::new(1000),
+                    state: core::sync::atomic::AtomicU8::new(TICKER_DOWN),
+                }
+            }
+
+            /// Starts calling `T::tick` every `period_ms` milliseconds until the guard drops;
+            /// `EBUSY` if it runs already.
+            pub fn start<T: TickerSpec>(
+                period_ms: u32,
+            ) -> core::result::Result<TickerGuard, kernel::error::Error> {
+                use core::sync::atomic::Ordering;
+                let tk = T::TICKER;
+                if tk
+                    .state
+                    .compare_exchange(
+                        TICKER_DOWN,
+                        TICKER_BUSY,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    )
+                    .is_err()
+                {
+                    return Err(kernel::error::code::EBUSY);
+                }
+                tk.period_ms.store(period_ms.max(1), Ordering::Relaxed);
+                tk.state.store(TICKER_LIVE, Ordering::Release);
+                // SAFETY: not armed (the state was DOWN: never started, or shut down by a
+                // guard); the key lives as long as the ticker, which is `'static`.
+                unsafe {
+                    raw_timer::setup(tk.timer.get(), ticker_trampoline::<T>, &tk.key);
+                    raw_timer::arm_ms(tk.timer.get(), period_ms.max(1));
+                }
+                Ok(TickerGuard { ticker: tk })
+            }
+
+            /// Changes the period (takes effect at the next tick).
+            pub fn set_period_ms(&self, ms: u32) {
+                self.period_ms
+                    .store(ms.max(1), core::sync::atomic::Ordering::Relaxed);
+            }
+
+            /// Fires the next tick one (current) period from now instead of at the time already
+            /// set: a new, shorter period takes effect at once. No effect unless the ticker runs.
+            pub fn rearm(&self) {
+                use core::sync::atomic::Ordering;
+                if self.state.load(Ordering::Acquire) == TICKER_LIVE {
+                    // SAFETY: LIVE: set up by start; if a guard shuts the timer down meanwhile,
+                    // arming a shut-down timer is a no-op.
+                    unsafe {
+                        raw_timer::arm_ms(self.timer.get(), self.period_ms.load(Ordering::Relaxed))
+                    };
+                }
+            }
+
+            /// The current period.
+            pub fn period_ms(&self) -> u32 {
+                self.period_ms.load(core::sync::atomic::Ordering::Relaxed)
+            }
+        }
+
+        /// Keeps a [`Ticker`] running; dropping it stops the timer and waits for a running
+        /// callback.
+        pub struct TickerGuard {
+            ticker: &'static Ticker,
+        }
+
+        impl Drop for TickerGuard {
+            fn drop(&mut self) {
+                use core::sync::atomic::Ordering;
+                self.ticker.state.store(TICKER_BUSY, Ordering::Release);
+                // SAFETY: set up by start; the shutdown waits for a running callback and makes
+                // later arming a no-op.
+                unsafe { raw_timer::shutdown_sync(self.ticker.timer.get()) };
+                self.ticker.state.store(TICKER_DOWN, Ordering::Release);
+            }
+        }
+    };
+}
+pub(crate) use module_items;
+
 /// `IntValue` for integer types, each widened to `u64` by the function given (for
 /// [`layer_items!`]).
 macro_rules! int_value_impls {

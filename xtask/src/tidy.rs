@@ -3,9 +3,10 @@
 //!
 //! - **unsafe**: `unsafe` (block, fn, impl, trait, extern, attribute) appears in Rust code only in
 //!   the designated places: [`UNSAFE_ALLOWED`] and `kernel/` (the kernel support layer, its proof
-//!   module and client). A file under `generated/kmod/` that is a byte-for-byte copy of a
-//!   `kernel/support/` file is that support file (the kernel emitter copies the support layer into
-//!   every module directory); any other file, generated code and tests included, must be safe.
+//!   module and client). A file under `generated/kmod/` or `generated/intree/` that is a
+//!   byte-for-byte copy of a `kernel/support/` file is that support file (the kernel emitter
+//!   copies the support layer into every module directory); any other file, generated code and
+//!   tests included, must be safe.
 //!   Comments, strings and char literals are skipped.
 //! - **header**: every `.rs` file outside `generated/` starts (after an optional SPDX line) with
 //!   a comment saying what it holds: `//!` for crate roots (`src/lib.rs`, `src/main.rs`,
@@ -140,7 +141,7 @@ fn repo_files(root: &Path) -> Result<Vec<String>> {
 }
 
 /// Whether `rel` may hold `unsafe`: a designated file, under `kernel/`, or a verbatim copy of a
-/// kernel support file in a generated module directory.
+/// kernel support file in a generated module or driver directory.
 fn unsafe_allowed(root: &Path, rel: &str, text: &str) -> bool {
     if UNSAFE_ALLOWED.contains(&rel)
         || rel.starts_with(UNSAFE_ALLOWED_DIR)
@@ -148,7 +149,8 @@ fn unsafe_allowed(root: &Path, rel: &str, text: &str) -> bool {
     {
         return true;
     }
-    if let (true, Some(name)) = (rel.starts_with("generated/kmod/"), rel.rsplit('/').next()) {
+    let generated_module = rel.starts_with("generated/kmod/") || rel.starts_with("generated/intree/");
+    if let (true, Some(name)) = (generated_module, rel.rsplit('/').next()) {
         let support = root.join("kernel/support").join(name);
         return std::fs::read(support).is_ok_and(|s| s == text.as_bytes());
     }

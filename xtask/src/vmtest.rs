@@ -146,15 +146,20 @@ pub fn require_cases(kernel: &str, cases: &mut Vec<CaseResult>, expected: &[&str
     }
 }
 
-/// Builds what the suite needs for kernel `kd` and runs it in one boot: the nlkv example module
-/// (`examples/nlkv-module`, the handlers on top of the checked-in generated kernel code) with
-/// [`kmod::build`], the static `nlkv-vmtest` binary (the generated `nlspec-nlkv` client) with
-/// [`crate::static_build::build`], then [`GUEST_SCRIPT`] in the guest.
+/// Builds what the suite needs for kernel `kd` and runs it against both builds of the nlkv
+/// example module, one boot each: out of tree (`examples/nlkv-module`, the handlers on top of
+/// the checked-in generated kernel code, with [`kmod::build`]) and in tree ([`build_in_tree`]:
+/// the same handlers in the generated driver directory, on the kernel's genetlink series; case
+/// names prefixed `in-tree/`). Then the static `nlkv-vmtest` binary (the generated `nlspec-nlkv`
+/// client) with [`crate::static_build::build`], and [`GUEST_SCRIPT`] in the guest.
 pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     let module_dir = module_build_dir("examples/nlkv-module", &kd.version)?;
     let t = Instant::now();
     let kos = kmod::build(kd, &module_dir)?;
     note(format!("[{}] nlkv module built in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let in_tree_ko = build_in_tree(kd)?;
+    note(format!("[{}] in-tree nlkv module built in {:.1} s", kd.version, t.elapsed().as_secs_f64()));
     let t = Instant::now();
     let bin = crate::static_build::build("nlkv-vmtest", "nlkv-vmtest", false)?;
     let cli = crate::static_build::build("nlkv-cli", "nlkv", false)?;
@@ -162,9 +167,53 @@ pub fn build_and_run_suite(kd: &KernelDir) -> Result<Vec<CaseResult>> {
     // The debug kernels (KASAN, lockdep, kmemleak) under TCG run the suite in ~340 s on an idle
     // 2-core host (7.3) and past 420 s when other builds compete: the bound is for hangs only
     // (the boot and the detector epilogue have their own allowance, vm::BOOT_AND_DETECTORS).
-    let mut cases = run_guest(kd, "nlkv", &kos, &[bin, cli], GUEST_SCRIPT, Duration::from_secs(900))?;
+    let bins = [bin, cli];
+    let mut cases = run_guest(kd, "nlkv", &kos, &bins, GUEST_SCRIPT, Duration::from_secs(900))?;
     require_cases(&kd.version, &mut cases, EXPECTED_CASES);
+    let mut in_tree = run_guest(kd, "nlkv-in-tree", &[in_tree_ko], &bins, GUEST_SCRIPT, Duration::from_secs(900))?;
+    require_cases(&kd.version, &mut in_tree, EXPECTED_CASES);
+    cases.extend(in_tree.into_iter().map(|c| CaseResult { name: format!("{IN_TREE}/{}", c.name), ..c }));
     Ok(cases)
+}
+
+/// Prefix of the case names of the suite's run against the in-tree build.
+const IN_TREE: &str = "in-tree";
+
+/// The files of the in-tree nlkv driver the example takes from `generated/intree/nlkv/` (all but
+/// the skeleton crate root, whose place `examples/nlkv-module/in-tree/nlkv.rs` takes).
+const IN_TREE_GENERATED: &[&str] = &["Kconfig", "Makefile", "nlkv_genl.rs", "nlspec_genl.rs", "nlspec_macros.rs"];
+
+/// Builds the nlkv example in tree: `generated/intree/nlkv/` (the generated driver directory) with
+/// the example's crate root `examples/nlkv-module/in-tree/nlkv.rs` in place of the skeleton's and
+/// its handlers `examples/nlkv-module/nlkv_store.rs` (the same file the out-of-tree build
+/// compiles), in `target/nlkv-intree-<v>`, against `kd` (built with the genetlink series) as
+/// `make M=.. CONFIG_NLKV=m CLIPPY=1 modules`: any warning fails it. Returns the `.ko`.
+fn build_in_tree(kd: &KernelDir) -> Result<PathBuf> {
+    let root = util::workspace_root();
+    let dir = root.join("target").join(format!("nlkv-intree-{}", kd.version));
+    util::mkdir_p(&dir)?;
+    let generated = root.join("generated/intree/nlkv");
+    let mut files: Vec<PathBuf> = IN_TREE_GENERATED.iter().map(|f| generated.join(f)).collect();
+    files.push(root.join("examples/nlkv-module/in-tree/nlkv.rs"));
+    files.push(root.join("examples/nlkv-module/nlkv_store.rs"));
+    for src in &files {
+        let data = util::read(src)?;
+        let dst = dir.join(src.file_name().unwrap_or_default());
+        // Copied only when changed, so an unchanged driver is not rebuilt.
+        if std::fs::read(&dst).ok().as_deref() != Some(&data[..]) {
+            util::write(&dst, &data)?;
+        }
+    }
+    let tc = kernel::Toolchain::detect()?;
+    if let Err(e) = crate::series::build_warning_free(kd, &tc, &dir, Some("CONFIG_NLKV=m"), "the in-tree nlkv example")
+    {
+        // A build that only warned left its objects: the next run must compile (and warn) again.
+        for stale in ["nlkv.o", "nlkv.ko"] {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+        return Err(e);
+    }
+    Ok(dir.join("nlkv.ko"))
 }
 
 /// A build directory per kernel for the module source directory `src` (relative to the

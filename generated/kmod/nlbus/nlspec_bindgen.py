@@ -73,7 +73,6 @@ FUNCTIONS = [
     "nlspec_timer_setup", "nlspec_timer_arm_ms",
     # kernel-initiated sends into a chosen namespace / to a stored port (static inline)
     "genlmsg_multicast_netns", "nlspec_get_net", "nlspec_put_net",
-    "nlspec_rcu_read_lock", "nlspec_rcu_read_unlock",
     # per-socket private memory (static inline)
     "nlspec_skb_sender_sk", "nlspec_genl_sk_priv",
 ]

@@ -2326,92 +2326,6 @@ impl Drop for Net {
     }
 }
 
-/// A user-space socket kernel-initiated messages are unicast to ([`Notification::unicast`]):
-/// its network namespace and port id, stored by a handler in process context (typically from
-/// [`Request::net`] and [`Request::portid`]) and read from any context, timers included. A
-/// `static PORT: PortSlot = PortSlot::new();` works; the module clears it on unload.
-///
-/// # Invariants
-/// `cur` is null or a pointer from `KBox::into_raw` owned by the slot; a replaced pointer is
-/// freed only after an RCU grace period, and readers dereference it only inside an RCU
-/// read-side critical section.
-pub struct PortSlot {
-    cur: core::sync::atomic::AtomicPtr<PortTarget>,
-}
-
-struct PortTarget {
-    net: Net,
-    portid: u32,
-}
-
-impl PortSlot {
-    /// An empty slot.
-    pub const fn new() -> Self {
-        PortSlot {
-            cur: core::sync::atomic::AtomicPtr::new(ptr::null_mut()),
-        }
-    }
-
-    /// Stores `portid` in `net`, replacing what was stored. Process context: it allocates
-    /// (`GFP_KERNEL`) and waits for readers of the replaced port (`synchronize_rcu`): when it
-    /// returns, no [`with`](Self::with) closure that saw the replaced port is still running.
-    pub fn set(&self, net: Net, portid: u32) -> Result {
-        let t =
-            kernel::alloc::KBox::new(PortTarget { net, portid }, kernel::alloc::flags::GFP_KERNEL)
-                .map_err(|_| Error::ENOMEM)?;
-        self.replace(kernel::alloc::KBox::into_raw(t));
-        Ok(())
-    }
-
-    /// Forgets the stored port (drops its namespace reference). Process context.
-    pub fn clear(&self) {
-        self.replace(ptr::null_mut());
-    }
-
-    fn replace(&self, new: *mut PortTarget) {
-        let old = self.cur.swap(new, Ordering::AcqRel);
-        if !old.is_null() {
-            // SAFETY: process context (set/clear); after the grace period no reader still sees
-            // `old`, which came from KBox::into_raw and was owned by the slot (invariant); the
-            // swap made this call its only owner.
-            unsafe {
-                b::synchronize_rcu();
-                drop(kernel::alloc::KBox::from_raw(old));
-            }
-        }
-    }
-
-    /// Runs `f` with the stored namespace and port id, if any (`None`: nothing stored). Any
-    /// context; `f` runs inside an RCU read-side critical section, so it must not sleep (send
-    /// with [`Gfp::Atomic`]). [`set`](Self::set) and [`clear`](Self::clear) wait for it.
-    pub fn with<R>(&self, f: impl FnOnce(&Net, u32) -> R) -> Option<R> {
-        // SAFETY: the read-side critical section keeps a loaded pointer alive until the unlock
-        // (invariant: it is freed only after a grace period); f cannot keep the borrow longer.
-        unsafe {
-            b::nlspec_rcu_read_lock();
-            let p = self.cur.load(Ordering::Acquire);
-            let r = if p.is_null() {
-                None
-            } else {
-                Some(f(&(*p).net, (*p).portid))
-            };
-            b::nlspec_rcu_read_unlock();
-            r
-        }
-    }
-
-    /// The stored namespace (a new reference) and port id, if any. Any context.
-    pub fn get(&self) -> Option<(Net, u32)> {
-        self.with(|net, portid| (net.clone(), portid))
-    }
-}
-
-impl Default for PortSlot {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// A kernel-initiated message of a family: a multicast notification to group `group` (index
 /// into the family's [`McGroups`]) in every network namespace ([`send`](Self::send)) or in one
 /// ([`send_to`](Self::send_to)), or a unicast to a stored port ([`unicast`](Self::unicast)).
@@ -2554,99 +2468,76 @@ impl Drop for Notification {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Module-wide state and time
+// Module conveniences: module-wide state, a stored port, a timer, time
 // ---------------------------------------------------------------------------------------------
 
-/// A `static` slot for module-wide state that handlers (plain trait functions without `self`)
-/// reach safely: `static STORE: Global<Mutex<Store>> = Global::new();`, filled in `init` with
-/// [`Global::install`] (a pinned box, so `T` may be a kernel `Mutex`/`SpinLock` made with
-/// `new_mutex!`), read with [`Global::with`]. Dropping the returned [`GlobalGuard`] empties the
-/// slot, waits until no [`Global::with`] call is inside `f` any more, then frees the value.
-/// Keep the guard in the module struct *after* the family [`Registration`] so the family is
-/// unregistered (no handler running) before the state goes.
-pub struct Global<T: Send + Sync + 'static> {
-    ptr: core::sync::atomic::AtomicPtr<T>,
-    users: core::sync::atomic::AtomicUsize,
+/// A kept reference to a network namespace: out of tree a [`Net`] owns its reference already.
+pub type NetRef = Net;
+
+/// A new reference to `net`, to keep beyond the request it came with.
+pub fn keep_net(net: &Net) -> NetRef {
+    net.clone()
 }
 
-// SAFETY: the slot hands out only `&T` (T: Sync) and frees the value, possibly on another
-// thread (T: Send), only after it is unpublished and no reader holds a reference (see `with` /
-// `GlobalGuard::drop`).
-unsafe impl<T: Send + Sync + 'static> Sync for Global<T> {}
+/// An error with an extended-ACK message, spelled the same in both layers:
+/// `nl::err(nl::errno::ENOENT, c"no such key")`.
+pub const fn err(errno: i32, msg: &'static CStr) -> Error {
+    Error::new(errno).msg(msg)
+}
 
-impl<T: Send + Sync + 'static> Global<T> {
-    /// An empty slot.
-    pub const fn new() -> Self {
-        Global {
-            ptr: core::sync::atomic::AtomicPtr::new(ptr::null_mut()),
-            users: core::sync::atomic::AtomicUsize::new(0),
+/// The errno of `e`, positive, as [`errno`] spells it (the same in both layers).
+pub fn errno_of(e: &Error) -> i32 {
+    e.errno()
+}
+
+/// The timer primitives [`Ticker`] runs on: the kernel's `timer_list` through this layer's C
+/// wrappers (`timer_setup` in C gives the timer its lockdep class).
+mod raw_timer {
+    use super::b;
+
+    pub(super) type Timer = b::timer_list;
+
+    /// The lockdep class of a ticker's timer: out of tree `timer_setup` in the C wrapper
+    /// supplies it, so nothing is kept here.
+    pub(super) struct Key;
+
+    impl Key {
+        pub(super) const fn new() -> Key {
+            Key
         }
     }
 
-    /// Publishes `value`; `EBUSY` if the slot is already filled.
-    pub fn install(
-        &'static self,
-        value: core::pin::Pin<kernel::alloc::KBox<T>>,
-    ) -> core::result::Result<GlobalGuard<T>, kernel::error::Error> {
-        // SAFETY: the pointer is only turned back into a `KBox` by GlobalGuard::drop, which
-        // never moves the value out (pinning is kept).
-        let raw =
-            kernel::alloc::KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(value) });
-        if self
-            .ptr
-            .compare_exchange(ptr::null_mut(), raw, Ordering::SeqCst, Ordering::SeqCst)
-            .is_err()
-        {
-            // SAFETY: `raw` came from KBox::into_raw above and was not published.
-            drop(unsafe { kernel::alloc::KBox::from_raw(raw) });
-            return Err(kernel::error::Error::from_errno(-errno::EBUSY));
-        }
-        Ok(GlobalGuard { slot: self })
+    // SAFETY: `timer_list` is plain C data for which all zeroes is a valid (unset) value; it
+    // is set up by `setup` before use.
+    pub(super) const TIMER_INIT: Timer = unsafe { core::mem::zeroed() };
+
+    /// # Safety
+    /// `t` is valid for the timer's whole life and not armed.
+    pub(super) unsafe fn setup(
+        t: *mut Timer,
+        f: unsafe extern "C" fn(*mut Timer),
+        _key: &'static Key,
+    ) {
+        // SAFETY: as this function requires.
+        unsafe { b::nlspec_timer_setup(t, Some(f)) }
     }
 
-    /// Runs `f` with the value; `None` when the slot is empty (before `install`, after the
-    /// guard dropped).
-    pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
-        // Announce the reader before looking at the pointer (SeqCst on both sides: a reader
-        // that sees the pointer is counted before the guard's swap, so the guard waits for it).
-        self.users.fetch_add(1, Ordering::SeqCst);
-        let p = self.ptr.load(Ordering::SeqCst);
-        let r = if p.is_null() {
-            None
-        } else {
-            // SAFETY: p is published and cannot be freed while `users` counts us.
-            Some(f(unsafe { &*p }))
-        };
-        self.users.fetch_sub(1, Ordering::SeqCst);
-        r
+    /// # Safety
+    /// `t` was set up by [`setup`].
+    pub(super) unsafe fn arm_ms(t: *mut Timer, ms: u32) {
+        // SAFETY: as this function requires; arming a shut-down timer is a no-op.
+        unsafe { b::nlspec_timer_arm_ms(t, ms) };
+    }
+
+    /// # Safety
+    /// `t` was set up by [`setup`]; process context.
+    pub(super) unsafe fn shutdown_sync(t: *mut Timer) {
+        // SAFETY: as this function requires.
+        unsafe { b::timer_shutdown_sync(t) };
     }
 }
 
-/// Keeps a [`Global`] filled; dropping it empties the slot and frees the value.
-pub struct GlobalGuard<T: Send + Sync + 'static> {
-    slot: &'static Global<T>,
-}
-
-impl<T: Send + Sync + 'static> Drop for GlobalGuard<T> {
-    fn drop(&mut self) {
-        let p = self.slot.ptr.swap(ptr::null_mut(), Ordering::SeqCst);
-        while self.slot.users.load(Ordering::SeqCst) != 0 {
-            // SAFETY: plain sleep in process context (module exit).
-            unsafe { kernel::bindings::msleep(1) };
-        }
-        if !p.is_null() {
-            // SAFETY: p came from KBox::into_raw in install, is unpublished, and no reader is
-            // left inside `with`.
-            drop(unsafe { kernel::alloc::KBox::from_raw(p) });
-        }
-    }
-}
-
-/// Nanoseconds of the kernel's monotonic clock (`ktime_get`).
-pub fn monotonic_ns() -> u64 {
-    // SAFETY: ktime_get has no preconditions in process or softirq context.
-    unsafe { kernel::bindings::ktime_get() as u64 }
-}
+module_items!();
 
 // ---------------------------------------------------------------------------------------------
 // Classic netlink protocols (netlink-raw specs)
@@ -3697,106 +3588,6 @@ impl Drop for RawRegistration {
             }
         }
         p.state.store(P_DOWN, Ordering::Release);
-    }
-}
-
-/// A periodic timer whose callback runs in atomic (softirq) context: the module's own
-/// initiative for kernel-originated messages ([`RawBroadcast`] with [`Gfp::Atomic`]).
-///
-/// # Invariants
-/// `timer` is set up by [`Ticker::start`] before it is armed and shut down (no callback
-/// running or pending) by [`TickerGuard`]'s drop before the static could be reused.
-pub struct Ticker {
-    timer: UnsafeCell<b::timer_list>,
-    period_ms: core::sync::atomic::AtomicU32,
-    state: AtomicU8,
-}
-
-// SAFETY: the timer_list is touched only by the kernel's timer code and by start/drop, which
-// the state serialises; the period is atomic.
-unsafe impl Sync for Ticker {}
-
-/// What a [`Ticker`] runs.
-pub trait TickerSpec: 'static {
-    /// The ticker.
-    const TICKER: &'static Ticker;
-    /// Called every period in atomic context: may not sleep (use [`Gfp::Atomic`]).
-    fn tick();
-}
-
-unsafe extern "C" fn ticker_trampoline<T: TickerSpec>(_t: *mut b::timer_list) {
-    T::tick();
-    let tk = T::TICKER;
-    if tk.state.load(Ordering::Acquire) == P_LIVE {
-        // SAFETY: set up (invariant); re-arming from the callback is allowed, and after
-        // timer_shutdown_sync it is a no-op.
-        unsafe { b::nlspec_timer_arm_ms(tk.timer.get(), tk.period_ms.load(Ordering::Relaxed)) };
-    }
-}
-
-impl Ticker {
-    /// A stopped ticker.
-    pub const fn new() -> Self {
-        Ticker {
-            // SAFETY: timer_list is plain C data, set up by start() before use.
-            timer: UnsafeCell::new(unsafe { core::mem::zeroed() }),
-            period_ms: core::sync::atomic::AtomicU32::new(1000),
-            state: AtomicU8::new(P_DOWN),
-        }
-    }
-    /// Starts calling `T::tick` every `period_ms` milliseconds until the guard drops.
-    pub fn start<T: TickerSpec>(
-        period_ms: u32,
-    ) -> core::result::Result<TickerGuard, kernel::error::Error> {
-        let tk = T::TICKER;
-        if tk
-            .state
-            .compare_exchange(P_DOWN, P_BUSY, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            return Err(kernel::error::Error::from_errno(-errno::EBUSY));
-        }
-        tk.period_ms.store(period_ms.max(1), Ordering::Relaxed);
-        tk.state.store(P_LIVE, Ordering::Release);
-        // SAFETY: not armed (state was DOWN: never started, or shut down by a guard).
-        unsafe {
-            b::nlspec_timer_setup(tk.timer.get(), Some(ticker_trampoline::<T>));
-            b::nlspec_timer_arm_ms(tk.timer.get(), period_ms.max(1));
-        }
-        Ok(TickerGuard { ticker: tk })
-    }
-    /// Changes the period (takes effect at the next tick).
-    pub fn set_period_ms(&self, ms: u32) {
-        self.period_ms.store(ms.max(1), Ordering::Relaxed);
-    }
-    /// Fires the next tick one (current) period from now instead of at the time already set:
-    /// a new, shorter period takes effect at once. No effect unless the ticker is running.
-    pub fn rearm(&self) {
-        if self.state.load(Ordering::Acquire) == P_LIVE {
-            // SAFETY: LIVE: set up by start; if a guard shuts the timer down meanwhile, arming a
-            // shut-down timer is a no-op.
-            unsafe {
-                b::nlspec_timer_arm_ms(self.timer.get(), self.period_ms.load(Ordering::Relaxed))
-            };
-        }
-    }
-    /// The current period.
-    pub fn period_ms(&self) -> u32 {
-        self.period_ms.load(Ordering::Relaxed)
-    }
-}
-
-/// Keeps a [`Ticker`] running; dropping it stops the timer and waits for a running callback.
-pub struct TickerGuard {
-    ticker: &'static Ticker,
-}
-
-impl Drop for TickerGuard {
-    fn drop(&mut self) {
-        self.ticker.state.store(P_BUSY, Ordering::Release);
-        // SAFETY: set up by start; shutdown waits for a running callback and prevents re-arming.
-        unsafe { b::timer_shutdown_sync(self.ticker.timer.get()) };
-        self.ticker.state.store(P_DOWN, Ordering::Release);
     }
 }
 
