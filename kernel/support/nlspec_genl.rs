@@ -25,9 +25,11 @@
 //!   (`reply.key(k).value(v)`), as out of tree;
 //! * the module conveniences a module's own handlers may use, the same as out of tree
 //!   (`module_items!`: `Global`, `PortSlot`, `Ticker`, `monotonic_ns`, with [`err`],
-//!   [`errno_of`] and [`errno`]). They are not genetlink API; the `kernel` crate of 6.12 has
-//!   no timer to build `Ticker` on, so it calls the kernel's exported timer functions through
-//!   `kernel::bindings`, the only `unsafe` here (`raw_timer`).
+//!   [`errno_of`] and [`errno`]). They are not genetlink API, and the only `unsafe` code of
+//!   this layer: the `kernel` crate of 6.12 has no timer, RCU or static-lock abstraction to
+//!   build them on, so `Ticker` calls the kernel's exported timer functions through
+//!   `kernel::bindings` (`raw_timer`, below) and `Global`/`PortSlot` hold a raw pointer whose
+//!   readers they count (`nlspec_macros.rs`).
 
 #![allow(dead_code, unreachable_pub, unused_macros, unused_imports)]
 
@@ -762,8 +764,8 @@ layer_items!();
 // The same items as out of tree (`module_items!` in `nlspec_macros.rs`), so a module's handlers
 // build in both homes. They are not genetlink API, and 6.12's `kernel` crate has no timer, RCU
 // or static-lock abstraction to build them on: the timer calls the kernel's exported timer
-// functions through `kernel::bindings` (the `unsafe` of this layer, each with its SAFETY
-// comment); the rest is atomics.
+// functions through `kernel::bindings` (`raw_timer`), `Global` and `PortSlot` keep a raw pointer
+// whose readers they count; each `unsafe` with its SAFETY comment.
 
 /// A kept reference to a network namespace ([`Net::to_owned`]).
 #[cfg(sync_aref)]

@@ -78,7 +78,8 @@ tasks:
                                        as root; exit code = COMMAND's; 124 on timeout,
                                        125 if the guest died without finishing (panic),
                                        123 if COMMAND exited 0 but a detector reported
-  vm-test                              deps, both kernels, the suites in each (nlkv, proof,
+  vm-test                              deps, both kernels, the suites in each (nlkv against
+                                       its out-of-tree and its in-tree build, proof,
                                        classic, kfuzz: a short in-guest fuzzing pass,
                                        detectors); PASS/FAIL per case; any KASAN, lockdep,
                                        atomic-sleep, kmemleak or kernel-warning report fails

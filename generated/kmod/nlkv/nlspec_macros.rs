@@ -268,9 +268,9 @@ macro_rules! module_items {
             slot: Slot<T>,
         }
 
-        // SAFETY: the slot hands out only `&T` (`T: Sync`) and frees the value, possibly on
-        // another thread (`T: Send`), only after it is unpublished and no reader holds it.
-        unsafe impl<T: Send + Sync + 'static> Sync for Global<T> {}
+        // `Global` is `Sync` through its atomics; that is sound because `T: Send + Sync` (the
+        // struct's bound): the slot hands out only `&T` and frees the value, possibly on another
+        // thread, only after it is unpublished and no reader holds it.
 
         impl<T: Send + Sync + 'static> Global<T> {
             /// An empty slot.
