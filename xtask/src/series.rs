@@ -575,8 +575,10 @@ fn driver_patch(version: &str, driver: &std::path::Path, work: &std::path::Path)
     Ok(patch)
 }
 
-/// nlkv's ops whose policies the guest compares (`pool-stats` is not registered: config-cond).
-const NLKV_DO_OPS: &[&str] = &["set", "get", "delete", "incr", "update-flags", "fill", "clear", "stats", "watch"];
+/// nlkv's ops whose policies the guest compares (`pool-stats`, config-cond page-pool, is
+/// registered only in a kernel with page pools; both homes answer alike either way).
+const NLKV_DO_OPS: &[&str] =
+    &["set", "get", "delete", "incr", "update-flags", "fill", "clear", "stats", "pool-stats", "watch"];
 
 /// The guest's part of the two-homes check: each build loaded in turn, the family as nlctrl
 /// reports it (ids, which differ between loads, left out) and every policy into `/tmp/<home>`,

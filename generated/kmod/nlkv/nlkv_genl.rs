@@ -35,8 +35,8 @@ pub mod cmd {
     /// Store-wide counters. Registered only in kernels with networking (config-cond net),
     /// which is every kernel a genetlink module loads in.
     pub const STATS: u8 = 8;
-    /// Never served by the project's test kernels: config-cond page-pool, which their
-    /// configuration leaves off, so the op is not registered (shows config-cond at work).
+    /// Registered only in kernels built with page pools (config-cond page-pool, which
+    /// shows config-cond at work); the example module leaves it unimplemented.
     pub const POOL_STATS: u8 = 9;
     /// An entry was created, updated or deleted.
     pub const CHANGE_NTF: u8 = 10;
@@ -670,8 +670,8 @@ pub trait NlkvHandler: Sized + 'static {
     fn stats(_req: &StatsRequest<'_>) -> nl::Result {
         Err(nl::Error::EOPNOTSUPP)
     }
-    /// Never served by the project's test kernels: config-cond page-pool, which their
-    /// configuration leaves off, so the op is not registered (shows config-cond at work).
+    /// Registered only in kernels built with page pools (config-cond page-pool, which
+    /// shows config-cond at work); the example module leaves it unimplemented.
     ///
     /// Unprivileged.
     fn pool_stats(_req: &PoolStatsRequest<'_>) -> nl::Result {

@@ -47,8 +47,8 @@ pub mod cmd {
     ///
     /// Command `stats` (C: `NLKV_CMD_STATS`).
     pub const STATS: u8 = 8;
-    /// Never served by the project's test kernels: config-cond page-pool, which their
-    /// configuration leaves off, so the op is not registered (shows config-cond at work).
+    /// Registered only in kernels built with page pools (config-cond page-pool, which
+    /// shows config-cond at work); the example module leaves it unimplemented.
     ///
     /// Command `pool-stats` (C: `NLKV_CMD_POOL_STATS`).
     pub const POOL_STATS: u8 = 9;
@@ -2520,8 +2520,8 @@ impl nlspec_rt::DecodeMsg for StatsReply<'_> {
         StatsReply::decode_with(msg, f)
     }
 }
-/// Never served by the project's test kernels: config-cond page-pool, which their
-/// configuration leaves off, so the op is not registered (shows config-cond at work).
+/// Registered only in kernels built with page pools (config-cond page-pool, which
+/// shows config-cond at work); the example module leaves it unimplemented.
 ///
 /// Request of `pool-stats` (do); only the attributes the spec lists for it.
 #[derive(Debug, Clone, Default)]
@@ -2562,8 +2562,8 @@ impl nlspec_rt::OpRequest for PoolStatsRequest {
         &self.buf
     }
 }
-/// Never served by the project's test kernels: config-cond page-pool, which their
-/// configuration leaves off, so the op is not registered (shows config-cond at work).
+/// Registered only in kernels built with page pools (config-cond page-pool, which
+/// shows config-cond at work); the example module leaves it unimplemented.
 ///
 /// Reply of `pool-stats`, decoded in place (borrows the receive buffer).
 #[derive(Debug, Clone, Copy)]
@@ -2933,8 +2933,8 @@ impl Client {
     pub fn stats(&mut self, req: &StatsRequest) -> Result<StatsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
-    /// Never served by the project's test kernels: config-cond page-pool, which their
-    /// configuration leaves off, so the op is not registered (shows config-cond at work).
+    /// Registered only in kernels built with page pools (config-cond page-pool, which
+    /// shows config-cond at work); the example module leaves it unimplemented.
     pub fn pool_stats(&mut self, req: &PoolStatsRequest) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
@@ -3056,8 +3056,8 @@ pub mod async_client {
         pub async fn stats(&mut self, req: &StatsRequest) -> Result<StatsReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
-        /// Never served by the project's test kernels: config-cond page-pool, which their
-        /// configuration leaves off, so the op is not registered (shows config-cond at work).
+        /// Registered only in kernels built with page pools (config-cond page-pool, which
+        /// shows config-cond at work); the example module leaves it unimplemented.
         pub async fn pool_stats(&mut self, req: &PoolStatsRequest) -> Result<PoolStatsReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
