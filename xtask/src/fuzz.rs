@@ -94,6 +94,12 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
         Ok(v) => v.parse().map_err(|_| err!("NLSPEC_FUZZ_SECONDS wants whole seconds, got `{v}`"))?,
         Err(_) => DEFAULT_SECONDS,
     };
+    // A long run can also stop at a number of executions (`-runs`), whichever comes first: the
+    // 10 M target of FUZZING.md is a count, not a time.
+    let runs: Option<u64> = match std::env::var("NLSPEC_FUZZ_RUNS") {
+        Ok(v) => Some(v.parse().map_err(|_| err!("NLSPEC_FUZZ_RUNS wants a whole number of executions, got `{v}`"))?),
+        Err(_) => None,
+    };
     let probe = cargo_fuzz().arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
     if !probe.is_ok_and(|s| s.success()) {
         return Err(err!("cargo-fuzz is missing: `cargo install cargo-fuzz` (`cargo xtask deps` installs it)"));
@@ -127,6 +133,9 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
             .arg(format!("-artifact_prefix={}/", artifacts.display()));
         if t.starts_with("spec_") {
             c.arg("-max_len=65536");
+        }
+        if let Some(n) = runs {
+            c.arg(format!("-runs={n}"));
         }
         if dict.exists() {
             c.arg(format!("-dict={}", dict.display()));

@@ -95,7 +95,8 @@ tasks:
                                        install of the CLI, and a generated client built outside
                                        the workspace on the packaged nlspec-rt (live nlctrl dump)
   fuzz [--target T] [--seeds]          build the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer +
-                                       ASan) and run each for NLSPEC_FUZZ_SECONDS (default 10);
+                                       ASan) and run each for NLSPEC_FUZZ_SECONDS (default 10)
+                                       or NLSPEC_FUZZ_RUNS executions, whichever comes first;
                                        fails on any crash, leak, OOM or timeout; execs and
                                        coverage per target. --seeds: re-record the seed corpora
                                        and dictionaries from live traffic (FUZZING.md)

@@ -191,7 +191,14 @@ const IN_TREE_GENERATED: &[&str] = &["Kconfig", "Makefile", "nlkv_genl.rs", "nls
 fn build_in_tree(kd: &KernelDir) -> Result<PathBuf> {
     let root = util::workspace_root();
     let dir = root.join("target").join(format!("nlkv-intree-{}", kd.version));
+    // Objects built against another tree of the same version (another cache key) are not reused.
+    let stamp = dir.join(".nlspec-kdir");
+    let kdir = kd.kdir.display().to_string();
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(kdir.as_str()) {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     util::mkdir_p(&dir)?;
+    util::write(&stamp, kdir.as_bytes())?;
     let generated = root.join("generated/intree/nlkv");
     let mut files: Vec<PathBuf> = IN_TREE_GENERATED.iter().map(|f| generated.join(f)).collect();
     files.push(root.join("examples/nlkv-module/in-tree/nlkv.rs"));
