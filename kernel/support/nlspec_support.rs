@@ -2507,10 +2507,6 @@ mod raw_timer {
         }
     }
 
-    // SAFETY: `timer_list` is plain C data for which all zeroes is a valid (unset) value; it
-    // is set up by `setup` before use.
-    pub(super) const TIMER_INIT: Timer = unsafe { core::mem::zeroed() };
-
     /// # Safety
     /// `t` is valid for the timer's whole life and not armed.
     pub(super) unsafe fn setup(

@@ -204,12 +204,7 @@ fn build_in_tree(kd: &KernelDir) -> Result<PathBuf> {
     files.push(root.join("examples/nlkv-module/in-tree/nlkv.rs"));
     files.push(root.join("examples/nlkv-module/nlkv_store.rs"));
     for src in &files {
-        let data = util::read(src)?;
-        let dst = dir.join(src.file_name().unwrap_or_default());
-        // Copied only when changed, so an unchanged driver is not rebuilt.
-        if std::fs::read(&dst).ok().as_deref() != Some(&data[..]) {
-            util::write(&dst, &data)?;
-        }
+        copy_if_changed(src, &dir.join(src.file_name().unwrap_or_default()))?;
     }
     let tc = kernel::Toolchain::detect()?;
     if let Err(e) = crate::series::build_warning_free(kd, &tc, &dir, Some("CONFIG_NLKV=m"), "the in-tree nlkv example")
@@ -243,14 +238,20 @@ pub fn module_build_dir(src: &str, version: &str) -> Result<PathBuf> {
         let path = e.map_err(|e| crate::err!("listing {}: {e}", src.display()))?.path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if name == "Kbuild" || name.ends_with(".rs") && !name.starts_with("nlspec_") {
-            let data = util::read(&path)?;
-            let dst = dir.join(&name);
-            if std::fs::read(&dst).ok().as_deref() != Some(&data[..]) {
-                util::write(&dst, &data)?;
-            }
+            copy_if_changed(&path, &dir.join(&name))?;
         }
     }
     Ok(dir)
+}
+
+/// Copies `src` to `dst` unless `dst` already holds the same bytes, so kbuild does not rebuild
+/// a module whose sources did not change.
+fn copy_if_changed(src: &std::path::Path, dst: &std::path::Path) -> Result<()> {
+    let data = util::read(src)?;
+    if std::fs::read(dst).ok().as_deref() != Some(&data[..]) {
+        util::write(dst, &data)?;
+    }
+    Ok(())
 }
 
 /// Every case the guest must report (by name, PASS or FAIL).

@@ -171,6 +171,15 @@ pub const fn policy_table<const N: usize>(entries: &[(u16, Policy)]) -> PolicyTa
 // The family
 // ---------------------------------------------------------------------------------------------
 
+/// `c` as the kernel crate's `CStr`: its own type before 7.0, `core::ffi::CStr` since. The bytes
+/// of a `core::ffi::CStr` always convert (`None` cannot happen).
+const fn kernel_cstr(c: &'static core::ffi::CStr) -> Option<&'static kernel::str::CStr> {
+    match kernel::str::CStr::from_bytes_with_nul(c.to_bytes_with_nul()) {
+        Ok(k) => Some(k),
+        Err(_) => None,
+    }
+}
+
 /// One multicast group, named by a C string literal.
 #[derive(Clone, Copy)]
 pub struct McGroup {
@@ -199,9 +208,8 @@ impl McGroup {
         self
     }
     const fn to_kernel(self) -> MulticastGroup {
-        let name = match kernel::str::CStr::from_bytes_with_nul(self.name.to_bytes_with_nul()) {
-            Ok(n) => n,
-            Err(_) => panic!("multicast group name"),
+        let Some(name) = kernel_cstr(self.name) else {
+            panic!("multicast group name");
         };
         let mut g = MulticastGroup::const_new(name);
         if self.cap_net_admin {
@@ -827,11 +835,9 @@ pub mod errno {
 /// `nl::err(nl::errno::ENOENT, c"no such key")`.
 pub fn err(errno: i32, msg: &'static core::ffi::CStr) -> Error {
     let e = Error::new(kernel::error::Error::from_errno(-errno));
-    // Before 7.0 the kernel's `CStr` is its own type; since, it is `core::ffi::CStr`. The bytes
-    // of a `core::ffi::CStr` always convert.
-    match kernel::str::CStr::from_bytes_with_nul(msg.to_bytes_with_nul()) {
-        Ok(m) => e.msg(m),
-        Err(_) => e,
+    match kernel_cstr(msg) {
+        Some(m) => e.msg(m),
+        None => e,
     }
 }
 
@@ -860,10 +866,6 @@ mod raw_timer {
         }
     }
 
-    // SAFETY: `timer_list` is plain C data for which all zeroes is a valid (unset) value; it
-    // is set up by `setup` before use.
-    pub(super) const TIMER_INIT: Timer = unsafe { core::mem::zeroed() };
-
     /// # Safety
     /// `t` is valid for the timer's whole life and not armed.
     pub(super) unsafe fn setup(
@@ -871,17 +873,14 @@ mod raw_timer {
         f: unsafe extern "C" fn(*mut Timer),
         key: &'static Key,
     ) {
+        // `timer_setup`'s function: `init_timer_key` until 6.16 renamed it.
+        #[cfg(not(timer_init_key))]
+        use b::init_timer_key as timer_init_key;
+        #[cfg(timer_init_key)]
+        use b::timer_init_key;
         let name = kernel::c_str!("nlspec-ticker").as_char_ptr();
         // SAFETY: as this function requires; `key` is a static object for the timer's life.
-        #[cfg(timer_init_key)]
-        unsafe {
-            b::timer_init_key(t, Some(f), 0, name, key.0.get())
-        };
-        // SAFETY: as above.
-        #[cfg(not(timer_init_key))]
-        unsafe {
-            b::init_timer_key(t, Some(f), 0, name, key.0.get())
-        };
+        unsafe { timer_init_key(t, Some(f), 0, name, key.0.get()) };
     }
 
     /// # Safety

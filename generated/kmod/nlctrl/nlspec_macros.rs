@@ -430,7 +430,9 @@ macro_rules! module_items {
             /// A stopped ticker.
             pub const fn new() -> Self {
                 Ticker {
-                    timer: core::cell::UnsafeCell::new(raw_timer::TIMER_INIT),
+                    // SAFETY: `timer_list` is plain C data for which all zeroes is a valid
+                    // (unset) value; `start` sets it up before it is armed.
+                    timer: core::cell::UnsafeCell::new(unsafe { core::mem::zeroed() }),
                     key: raw_timer::Key::new(),
                     period_ms: core::sync::atomic::AtomicU32::new(1000),
                     state: core::sync::atomic::AtomicU8::new(TICKER_DOWN),
