@@ -87,7 +87,7 @@ impl Side {
     /// `file:line:col` of `path`: its `key` child if present (e.g. `.value` of an attribute),
     /// else the node's `name`, else the node.
     fn pos(&self, path: &str, key: Option<&str>) -> (usize, usize) {
-        let spans = &self.loaded.spans;
+        let spans = self.loaded.spans();
         let candidates = [key.map(|k| format!("{path}.{k}")), Some(format!("{path}.name")), Some(path.to_string())];
         for c in candidates.into_iter().flatten() {
             if let Some(s) = spans.get(&c) {

@@ -12,6 +12,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::spec::Spec;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -108,19 +109,32 @@ pub struct Loaded {
     pub file: String,
     /// The deserialized spec.
     pub spec: Spec,
-    /// Positions of its keys and values.
-    pub spans: Spans,
+    /// The text it was read from, for the position index.
+    text: String,
+    /// Positions of its keys and values: a second reading of the text, built when first asked
+    /// for (a located diagnostic, the resolver's YAML 1.1 check).
+    spans: OnceLock<Spans>,
 }
 
 impl Loaded {
+    /// Positions of the spec's keys and values.
+    pub fn spans(&self) -> &Spans {
+        self.spans.get_or_init(|| build_spans(&self.text))
+    }
+
+    /// The text the spec was read from.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// A diagnostic at the value of `path`.
     pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        self.spans.error_at(&self.file, path, message)
+        self.spans().error_at(&self.file, path, message)
     }
 
     /// A diagnostic at the key of `path` (e.g. for a key that is not allowed).
     pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        self.spans.error_at_key(&self.file, path, message)
+        self.spans().error_at_key(&self.file, path, message)
     }
 }
 
@@ -210,18 +224,12 @@ pub fn load_tree(path: &Path) -> Result<Tree, Diagnostics> {
             format!("nested deeper than {MAX_NESTING} levels"),
         )));
     }
-    let t = text.clone();
-    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
-        let mut b = TreeBuilder::default();
-        let mut parser = Parser::new_from_str(&t);
-        parser.load(&mut b, false).map(|()| b.finish()).map_err(|e| (pos(e.marker()), e.info().to_string()))
-    });
-    let built = worker
-        .map_err(|e| e.to_string())
-        .and_then(|h| h.join().map_err(|_| "the YAML reader failed".to_string()))
-        .map_err(|e| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", e)))?;
-    let root = built
-        .map_err(|(p, e)| Diagnostics::from(Diagnostic::new(&file, p.line, p.col, "", format!("not YAML: {e}"))))?;
+    let mut b = TreeBuilder::default();
+    first_document(&text, &mut b).map_err(|e| {
+        let p = pos(e.marker());
+        Diagnostics::from(Diagnostic::new(&file, p.line, p.col, "", format!("not YAML: {}", e.info())))
+    })?;
+    let root = b.finish();
     Ok(Tree { root, spans: build_spans(&text), file })
 }
 
@@ -369,15 +377,17 @@ impl MarkedEventReceiver for TreeBuilder {
 
 /// Load spec text; `file` names it in diagnostics.
 pub fn load_str(file: &str, text: &str) -> Result<Loaded, Diagnostics> {
-    let spans = build_spans(text);
-    let spec: Spec =
-        serde_yaml::from_str(text).map_err(|e| Diagnostics::from(convert_error(file, text, &e, &spans)))?;
-    Ok(Loaded { file: file.to_string(), spec, spans })
+    let spec: Spec = serde_yaml::from_str(text).map_err(|e| Diagnostics::from(convert_error(file, text, &e)))?;
+    Ok(Loaded { file: file.to_string(), spec, text: text.to_string(), spans: OnceLock::new() })
 }
 
 /// Turn a serde_yaml error into a located diagnostic with a help line where we can say
 /// what is valid.
-fn convert_error(file: &str, text: &str, e: &serde_yaml::Error, spans: &Spans) -> Diagnostic {
+fn convert_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
+    // The position index is a second reading of the text: built only for the errors that
+    // serde_yaml does not locate itself.
+    let index = OnceLock::new();
+    let spans = || index.get_or_init(|| build_spans(text));
     let full = e.to_string();
     // serde_yaml renders "<path>: <message> at line L column C"; take the parts apart.
     let stripped = strip_location(&full);
@@ -388,13 +398,13 @@ fn convert_error(file: &str, text: &str, e: &serde_yaml::Error, spans: &Spans) -
     };
     // A missing key is reported by serde_yaml at the end of its mapping; point at the mapping.
     if msg.starts_with("missing field") {
-        if let Some(s) = spans.get(&path) {
+        if let Some(s) = spans().get(&path) {
             line = s.value.line;
             col = s.value.col;
         }
     }
     if line == 0 {
-        let p = spans.value_pos(&path);
+        let p = spans().value_pos(&path);
         line = p.line;
         col = p.col;
     }
@@ -501,31 +511,15 @@ fn split_path(msg: &str) -> PathAndMessage {
 /// Build the span index. Never fails: if the event parser stops on an error the index holds
 /// what was seen so far (serde_yaml reports the syntax error itself).
 pub fn build_spans(text: &str) -> Spans {
-    // yaml-rust2 recurses once per nesting level of block collections. Documents nested that
-    // deeply are rejected by serde_yaml anyway (recursion limit 128), so skip the index for
-    // them, and run the parser on a thread with a generous stack for everything else.
-    let nesting = nesting_estimate(text);
-    if nesting > MAX_NESTING {
+    // The path of every node is kept: documents nested absurdly deep are not indexed (serde_yaml
+    // rejects them anyway, recursion limit 128), so that paths stay short.
+    if nesting_estimate(text) > MAX_NESTING {
         return Spans::default();
     }
-    let index = |text: &str| {
+    let mut spans = {
         let mut b = SpanBuilder { spans: Spans::default(), stack: Vec::new(), docs: 0 };
-        let mut parser = Parser::new_from_str(text);
-        let _ = parser.load(&mut b, false);
+        let _ = first_document(text, &mut b);
         b.spans
-    };
-    // Documents that cannot nest deeply (shallow indentation and few flow collections in
-    // all, e.g. small specs) are indexed on the caller's stack, since a thread costs more than
-    // their parse; the others on a thread with a generous stack, as before.
-    let flow_openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
-    let mut spans = if nesting <= INLINE_NESTING && flow_openers <= INLINE_NESTING {
-        index(text)
-    } else {
-        let owned = text.to_string();
-        match std::thread::Builder::new().stack_size(64 << 20).spawn(move || index(&owned)) {
-            Ok(h) => h.join().unwrap_or_default(),
-            Err(_) => Spans::default(),
-        }
     };
     // The event parser marks the end of a document one line past a last line that has no
     // newline (a spec of comments only, say); every position is kept inside the text.
@@ -538,6 +532,21 @@ pub fn build_spans(text: &str) -> Spans {
         *p = bounds.clamp(*p);
     }
     spans
+}
+
+/// Feed the events of the text's first document to `recv`, as yaml-rust2's `Parser::load`
+/// does, but from a flat loop: `load` recurses once per nesting level, this runs in constant
+/// stack however deep the document (the receivers keep their own stacks).
+fn first_document<R: MarkedEventReceiver>(text: &str, recv: &mut R) -> Result<(), yaml_rust2::ScanError> {
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (ev, mark) = parser.next_token()?;
+        let last = matches!(ev, Event::DocumentEnd | Event::StreamEnd);
+        recv.on_event(ev, mark);
+        if last {
+            return Ok(());
+        }
+    }
 }
 
 /// Line widths of a text, to keep positions inside it.
@@ -568,10 +577,6 @@ impl TextBounds {
 
 /// Nesting beyond which no span index is built (far above anything a spec needs).
 const MAX_NESTING: usize = 1000;
-
-/// Nesting up to which the index is built on the caller's stack: the event parser recurses
-/// once per level, which any thread's stack takes at this depth.
-const INLINE_NESTING: usize = 64;
 
 /// Upper bound on the block nesting: the deepest indentation (counting `- `, `? `, `: `
 /// prefixes). Flow nesting (`[[[`) needs no estimate: yaml-rust2 limits it itself.
@@ -743,6 +748,37 @@ mod tests {
         assert_eq!(s.get("attribute-sets[0].name").unwrap().value, Pos { line: 4, col: 11 });
         assert_eq!(s.get("attribute-sets[0].attributes[0].type").unwrap().value, Pos { line: 7, col: 15 });
         assert_eq!(s.value_pos("attribute-sets[0].attributes[0].type.zzz"), Pos { line: 7, col: 15 });
+    }
+
+    /// The index and the tree reader walk the parser's events in a flat loop: documents nested
+    /// as deep as the parser allows (255 flow levels inside 900 block levels) are read on a
+    /// test thread's small stack, in a debug build, without a thread of their own.
+    #[test]
+    fn deep_documents_need_no_deep_stack() {
+        let mut t = String::new();
+        for i in 0..900 {
+            t.push_str(&" ".repeat(i));
+            t.push_str("k:\n");
+        }
+        t.push_str(&" ".repeat(900));
+        t.push_str(&format!("v: {}x{}\n", "[".repeat(255), "]".repeat(255)));
+        let s = build_spans(&t);
+        assert!(s.get(&vec!["k"; 900].join(".")).is_some());
+        let dir = std::env::temp_dir().join(format!("nlspec-deep-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("deep.yaml");
+        std::fs::write(&f, &t).unwrap();
+        let tree = load_tree(&f);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut node = &tree.unwrap().root;
+        for _ in 0..900 {
+            let Node::Map(m) = node else { panic!("not a mapping: {node:?}") };
+            node = &m[0].1;
+        }
+        assert!(matches!(node, Node::Map(m) if m[0].0 == "v"));
+        // serde_yaml refuses it (its recursion limit), with a position.
+        let e = load_str("deep.yaml", &t).unwrap_err();
+        assert!(e.iter().all(|d| d.line > 0), "{e:?}");
     }
 
     /// Found by the `spec_load` fuzz target: a spec of comments only whose last line has no
