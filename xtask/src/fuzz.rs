@@ -33,7 +33,12 @@ fn parse_stats(log: &str) -> Stats {
     let num = |w: Option<&str>| w.and_then(|x| x.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok());
     for line in log.lines() {
         if let Some(v) = line.strip_prefix("stat::number_of_executed_units:") {
-            s.execs = v.trim().parse().unwrap_or(0);
+            s.execs = s.execs.max(v.trim().parse().unwrap_or(0));
+        }
+        // Fork mode (`NLSPEC_FUZZ_JOBS`): the parent prints "#<executions of all jobs>: cov: ..."
+        // after each job, and no final stats of its own.
+        if let Some(n) = line.strip_prefix('#').and_then(|l| l.split_once(": cov: ")).and_then(|(n, _)| n.parse().ok()) {
+            s.execs = s.execs.max(n);
         }
         if line.starts_with('#') && line.contains(" cov: ") {
             let mut w = line.split_whitespace();
@@ -100,6 +105,31 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
         Ok(v) => Some(v.parse().map_err(|_| err!("NLSPEC_FUZZ_RUNS wants a whole number of executions, got `{v}`"))?),
         Err(_) => None,
     };
+    // Long runs can use both cores (libFuzzer's fork mode: N worker processes on one corpus,
+    // their executions counted together) and a build without comparison tracing, about twice
+    // the rate on the YAML parsers (the dictionary gives the keys and values those comparisons
+    // would find). The short pass in `cargo xtask test` uses neither.
+    let jobs: Option<u32> = match std::env::var("NLSPEC_FUZZ_JOBS") {
+        Ok(v) => Some(
+            v.parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| err!("NLSPEC_FUZZ_JOBS wants a number of worker processes (1 or more), got `{v}`"))?,
+        ),
+        Err(_) => None,
+    };
+    let trace_cmp = match std::env::var("NLSPEC_FUZZ_TRACE_CMP").as_deref() {
+        Err(_) | Ok("1") => true,
+        Ok("0") => false,
+        Ok(v) => return Err(err!("NLSPEC_FUZZ_TRACE_CMP is 1 (default) or 0, got `{v}`")),
+    };
+    // Built without comparison tracing into a target directory of its own, so that the
+    // default build is not thrown away.
+    let build_flags = |c: &mut Command| {
+        if !trace_cmp {
+            c.arg("--no-trace-compares").arg("--target-dir").arg(fuzz_dir().join("target").join("no-trace-compares"));
+        }
+    };
     let probe = cargo_fuzz().arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
     if !probe.is_ok_and(|s| s.success()) {
         return Err(err!("cargo-fuzz is missing: `cargo install cargo-fuzz` (`cargo xtask deps` installs it)"));
@@ -107,6 +137,7 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
     let t0 = Instant::now();
     let mut build = cargo_fuzz();
     build.arg("build");
+    build_flags(&mut build);
     if let Some(t) = &target {
         build.arg(t);
     }
@@ -125,7 +156,9 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
         let dict_name = if t.starts_with("spec_") { "spec" } else { t };
         let dict = fuzz_dir().join("dict").join(format!("{dict_name}.dict"));
         let mut c = cargo_fuzz();
-        c.args(["run", t]).arg(&corpus).arg(&seeds).arg("--");
+        c.arg("run");
+        build_flags(&mut c);
+        c.arg(t).arg(&corpus).arg(&seeds).arg("--");
         c.arg(format!("-max_total_time={secs}"))
             .arg("-timeout=20")
             .arg("-rss_limit_mb=4096")
@@ -136,6 +169,9 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
         }
         if let Some(n) = runs {
             c.arg(format!("-runs={n}"));
+        }
+        if let Some(n) = jobs {
+            c.arg(format!("-fork={n}"));
         }
         if dict.exists() {
             c.arg(format!("-dict={}", dict.display()));
@@ -250,5 +286,18 @@ mod tests {
             "no error line in the log (see it above) | no input written"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn executions_are_read_from_both_modes() {
+        let one = "#1024\tpulse  cov: 10 ft: 20 corp: 5/1Kb exec/s: 512 rss: 40Mb\n\
+                   stat::number_of_executed_units: 2048\n";
+        let s = parse_stats(one);
+        assert_eq!((s.execs, s.cov, s.ft, s.corpus), (2048, Some(10), Some(20), Some(5)));
+        let fork = "#95000: cov: 11 ft: 21 corp: 6 exec/s: 1400 oom/timeout/crash: 0/0/0 time: 60s job: 3 dft_time: 0\n\
+                    #190000: cov: 12 ft: 22 corp: 7 exec/s: 1500 oom/timeout/crash: 0/0/0 time: 120s job: 4 dft_time: 0\n\
+                    INFO: exiting: 0 time: 121s\n";
+        let s = parse_stats(fork);
+        assert_eq!((s.execs, s.cov, s.ft, s.corpus), (190000, Some(12), Some(22), Some(7)));
     }
 }
