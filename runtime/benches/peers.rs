@@ -8,7 +8,11 @@
 //!    read out;
 //! 2. `getfamily do`: resolve the family `nlctrl` by name (request + reply + ACK);
 //! 3. `decode only`: the datagrams of one family dump, captured once, decoded from memory (no
-//!    syscalls), which separates parse cost from kernel cost.
+//!    syscalls), which separates parse cost from kernel cost;
+//! 4. `decode designs: partial read` and `decode designs: full walk`: the same captured dump,
+//!    reading id and name only, or every attribute the family reply has (ops and multicast
+//!    groups included), by the generated view, by netlink-bindings, and by hand-written
+//!    decoders of the view designs the generator could emit (`designs/mod.rs`).
 //!
 //! Before the groups run, outside criterion: every decoding implementation must produce the
 //! same checksum (sum over families of `id * 1000 + name length`), so all of them do the same
@@ -21,6 +25,7 @@ use std::hint::black_box;
 use std::mem;
 use std::sync::atomic::{AtomicU64, Ordering};
 mod common;
+mod designs;
 
 use std::time::Duration;
 
@@ -408,11 +413,43 @@ mod neli_impl {
 // netlink-bindings 0.3 (YNL-generated, zero-copy views) on its socket crate netlink-socket2.
 
 mod nb {
-    use netlink_bindings::nlctrl::{self, IterableCtrlAttrs, OpGetfamilyDump};
+    use netlink_bindings::nlctrl::{self, CtrlAttrs, IterableCtrlAttrs, OpGetfamilyDump};
     use netlink_socket2::NetlinkSocket;
 
     pub fn id_name(r: &IterableCtrlAttrs<'_>) -> u64 {
         super::ck(r.get_family_id().unwrap(), r.get_family_name().unwrap().to_str().unwrap())
+    }
+
+    /// A family reply's view over a message payload (genetlink header included).
+    pub fn decode(payload: &[u8]) -> IterableCtrlAttrs<'_> {
+        OpGetfamilyDump::decode_request(payload)
+    }
+
+    /// Every attribute the decode designs read, in one pass per level (its iterator).
+    pub fn full_walk(r: &IterableCtrlAttrs<'_>) -> u64 {
+        let mut sum = 0;
+        for a in *r {
+            match a.unwrap() {
+                CtrlAttrs::FamilyId(v) => sum += u64::from(v) * 1000,
+                CtrlAttrs::FamilyName(n) => sum += n.to_str().unwrap().len() as u64,
+                CtrlAttrs::Version(v) | CtrlAttrs::Hdrsize(v) | CtrlAttrs::Maxattr(v) => sum += u64::from(v),
+                CtrlAttrs::Ops(ops) => {
+                    for o in ops {
+                        let o = o.unwrap();
+                        sum += u64::from(o.get_id().unwrap_or(0)) + u64::from(o.get_flags().unwrap_or(0));
+                    }
+                }
+                CtrlAttrs::McastGroups(groups) => {
+                    for g in groups {
+                        let g = g.unwrap();
+                        sum +=
+                            u64::from(g.get_id().unwrap_or(0)) + g.get_name().map_or(0, |n| n.to_bytes().len() as u64);
+                    }
+                }
+                _ => {}
+            }
+        }
+        sum
     }
 
     /// Decode every message of one datagram (the generated reply view over each payload).
@@ -745,6 +782,121 @@ fn benches(c: &mut Criterion) {
         report_allocs("decode only", &mut ops, msgs);
         common::report_interleaved("decode only", 1000, &mut ops);
         run_group(c, "decode only", ops, Some(msgs));
+    }
+
+    // --- 4. decode designs: the captured dump, read partly and fully ----------------------------
+    let each = |f: &mut dyn FnMut(&[u8], &[u8])| {
+        for d in &captured {
+            for m in NlMsgIter::new(d) {
+                let m = m.unwrap();
+                if m.hdr.ty == NLMSG_DONE {
+                    break;
+                }
+                f(m.payload(), m.genl(0).unwrap().attr_bytes());
+            }
+        }
+    };
+    {
+        let mut ops: Vec<(&str, Op<'_>)> = vec![
+            (
+                "nlspec-nlctrl generated (every nest validated at decode)",
+                Box::new(|| {
+                    let mut sum = 0;
+                    each(&mut |_, attrs| {
+                        let r = nlspec_nlctrl::CtrlAttrs::decode(attrs).unwrap();
+                        sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
+                    });
+                    sum
+                }),
+            ),
+            (
+                "netlink-bindings 0.3 (getters scan)",
+                Box::new(|| {
+                    let mut sum = 0;
+                    each(&mut |payload, _| sum += nb::id_name(&nb::decode(payload)));
+                    sum
+                }),
+            ),
+            (
+                "design: one top-level pass, nests raw",
+                Box::new(|| {
+                    let mut sum = 0;
+                    each(&mut |_, attrs| {
+                        let r = designs::Pass::decode(attrs).unwrap();
+                        sum += ck(r.family_id.unwrap(), r.family_name().unwrap());
+                    });
+                    sum
+                }),
+            ),
+            (
+                "design: getters scan, fallible",
+                Box::new(|| {
+                    let mut sum = 0;
+                    each(&mut |_, attrs| {
+                        let id = designs::scan_family_id(attrs).unwrap().unwrap();
+                        sum += ck(id, designs::scan_family_name(attrs).unwrap().unwrap());
+                    });
+                    sum
+                }),
+            ),
+        ];
+        check_same("decode designs: partial read", &mut ops, &[]);
+        report_allocs("decode designs: partial read", &mut ops, msgs);
+        common::report_interleaved("decode designs: partial read", 1000, &mut ops);
+        run_group(c, "decode designs: partial read", ops, Some(msgs));
+    }
+    {
+        let mut ops: Vec<(&str, Op<'_>)> = vec![
+            (
+                "nlspec-nlctrl generated (every nest validated at decode)",
+                Box::new(|| {
+                    let mut sum = 0;
+                    each(&mut |_, attrs| {
+                        let r = nlspec_nlctrl::CtrlAttrs::decode(attrs).unwrap();
+                        sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
+                        sum +=
+                            u64::from(r.version().unwrap_or(0) + r.hdrsize().unwrap_or(0) + r.maxattr().unwrap_or(0));
+                        for (_, o) in r.ops() {
+                            sum += u64::from(o.id().unwrap_or(0)) + u64::from(o.flags().map_or(0, |f| f.0));
+                        }
+                        for (_, g) in r.mcast_groups() {
+                            sum += u64::from(g.id().unwrap_or(0)) + g.name().map_or(0, |n| n.len() as u64);
+                        }
+                    });
+                    sum
+                }),
+            ),
+            (
+                "netlink-bindings 0.3 (one pass per level)",
+                Box::new(|| {
+                    let mut sum = 0;
+                    each(&mut |payload, _| sum += nb::full_walk(&nb::decode(payload)));
+                    sum
+                }),
+            ),
+            (
+                "design: one top-level pass, each nest walked once when read",
+                Box::new(|| {
+                    let mut sum = 0;
+                    each(&mut |_, attrs| {
+                        let r = designs::Pass::decode(attrs).unwrap();
+                        sum += ck(r.family_id.unwrap(), r.family_name().unwrap());
+                        sum += u64::from(r.version.unwrap_or(0) + r.hdrsize.unwrap_or(0) + r.maxattr.unwrap_or(0));
+                        r.for_each_op(|id, flags| sum += u64::from(id.unwrap_or(0)) + u64::from(flags.unwrap_or(0)))
+                            .unwrap();
+                        r.for_each_group(|id, name| {
+                            sum += u64::from(id.unwrap_or(0)) + name.map_or(0, |n| n.len() as u64)
+                        })
+                        .unwrap();
+                    });
+                    sum
+                }),
+            ),
+        ];
+        check_same("decode designs: full walk", &mut ops, &[]);
+        report_allocs("decode designs: full walk", &mut ops, msgs);
+        common::report_interleaved("decode designs: full walk", 1000, &mut ops);
+        run_group(c, "decode designs: full walk", ops, Some(msgs));
     }
 }
 
