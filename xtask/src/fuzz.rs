@@ -37,7 +37,8 @@ fn parse_stats(log: &str) -> Stats {
         }
         // Fork mode (`NLSPEC_FUZZ_JOBS`): the parent prints "#<executions of all jobs>: cov: ..."
         // after each job, and no final stats of its own.
-        if let Some(n) = line.strip_prefix('#').and_then(|l| l.split_once(": cov: ")).and_then(|(n, _)| n.parse().ok()) {
+        if let Some(n) = line.strip_prefix('#').and_then(|l| l.split_once(": cov: ")).and_then(|(n, _)| n.parse().ok())
+        {
             s.execs = s.execs.max(n);
         }
         if line.starts_with('#') && line.contains(" cov: ") {
