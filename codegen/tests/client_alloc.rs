@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use nlspec_nlctrl::{Client, GetfamilyDumpRequest, GetpolicyDumpRequest};
+use nlspec_nlctrl::{Client, GetfamilyDumpRequest, GetfamilyRequest, GetpolicyDumpRequest};
 
 struct Counting;
 
@@ -105,6 +105,28 @@ fn zero_allocations_per_decoded_message() {
     }
     assert!(n >= 2 && checksum > 0);
     assert_eq!(total, 0, "{total} allocations decoding {n} policy messages");
+}
+
+/// A do, request built and dropped each time, allocates nothing once warm: the family id is
+/// cached, the receive buffer sized, and a dropped request's attribute buffer is reused by
+/// the next request built on the thread.
+#[test]
+fn zero_allocations_per_do() {
+    let mut c = Client::new().unwrap();
+    let mut checksum = 0u64;
+    let mut round = |c: &mut Client| {
+        let req = GetfamilyRequest::new().family_name("nlctrl");
+        let r = c.getfamily(&req).unwrap();
+        checksum += u64::from(r.family_id().unwrap()) + r.ops().count() as u64;
+    };
+    round(&mut c);
+    let before = allocs();
+    for _ in 0..100 {
+        round(&mut c);
+    }
+    let n = allocs() - before;
+    assert!(checksum > 0);
+    assert_eq!(n, 0, "{n} allocations in 100 getfamily dos");
 }
 
 /// The same for the netlink-raw clients (rt-link, rt-route over `NlSocket`): read-only dumps

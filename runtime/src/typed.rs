@@ -40,6 +40,10 @@ impl DecodeMsg for GenlMsg<'_> {
 
 /// The attributes, extra `NLM_F_*` flags and first encoding error of a request being built
 /// (the part of every generated `<Op>Request` that is not the fixed header).
+///
+/// The attribute buffer of a dropped request is kept for the next request built on the same
+/// thread (one buffer per thread, of up to 4 KiB), so a loop that builds,
+/// sends and drops a request allocates nothing after its first round.
 #[derive(Debug, Clone, Default)]
 pub struct RequestBuf {
     attrs: Vec<u8>,
@@ -47,10 +51,35 @@ pub struct RequestBuf {
     error: Option<EncodeError>,
 }
 
+/// Largest attribute buffer a dropped request leaves to the next one; bigger ones are freed.
+const SPARE_CAPACITY: usize = 4096;
+
+thread_local! {
+    /// The buffer a dropped request left (empty, or no buffer at all).
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for RequestBuf {
+    fn drop(&mut self) {
+        let cap = self.attrs.capacity();
+        if cap == 0 || cap > SPARE_CAPACITY {
+            return;
+        }
+        let mut v = std::mem::take(&mut self.attrs);
+        v.clear();
+        // `try_with`: while the thread is being torn down the slot may be gone; the buffer
+        // is then simply freed. A buffer already waiting there is freed in its place.
+        let _ = SPARE.try_with(|s| drop(s.replace(v)));
+    }
+}
+
 impl RequestBuf {
     /// Append attributes through `f`; an encoding error is kept (the first one) and reported
     /// when the request is sent.
     pub fn put(&mut self, f: impl FnOnce(&mut AttrWriter<'_>)) {
+        if self.attrs.capacity() == 0 {
+            self.attrs = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
+        }
         let mut w = AttrWriter::new(&mut self.attrs);
         f(&mut w);
         if let Err(e) = w.finish() {
@@ -268,5 +297,37 @@ mod tokio_impl {
         pub fn into_inner(self) -> AsyncDumpIter<'s> {
             self.inner
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestBuf;
+
+    /// A request built after another was dropped on the same thread starts empty and writes
+    /// into the dropped one's buffer; a buffer over the limit is not kept.
+    #[test]
+    fn dropped_request_buffers_are_reused_empty() {
+        let mut a = RequestBuf::default();
+        a.put(|w| w.put_u32(1, 7));
+        let first = a.attrs().as_ptr();
+        drop(a);
+        let mut b = RequestBuf::default();
+        assert!(b.attrs().is_empty());
+        b.put(|w| w.put_u16(2, 1));
+        assert_eq!(b.attrs().as_ptr(), first);
+        assert_eq!(b.attrs(), [6, 0, 2, 0, 1, 0, 0, 0]);
+        let c = b.clone();
+        drop(b);
+        assert_eq!(c.attrs(), [6, 0, 2, 0, 1, 0, 0, 0]);
+        drop(c);
+
+        let mut big = RequestBuf::default();
+        big.put(|w| w.put_bytes(1, &[0; 2 * super::SPARE_CAPACITY]));
+        let big_ptr = big.attrs().as_ptr();
+        drop(big);
+        let mut d = RequestBuf::default();
+        d.put(|w| w.put_u32(1, 7));
+        assert_ne!(d.attrs().as_ptr(), big_ptr);
     }
 }
