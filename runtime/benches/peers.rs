@@ -547,6 +547,16 @@ fn run_group(c: &mut Criterion, group: &str, mut ops: Vec<(&str, Op<'_>)>, msgs:
     g.finish();
 }
 
+/// One group, start to end: the checksums compared (except `skip`), allocations counted
+/// (`msgs` messages per op), the round-robin timing, then criterion (per message when the op
+/// decodes `msgs` messages, per op otherwise).
+fn group(c: &mut Criterion, name: &str, mut ops: Vec<(&str, Op<'_>)>, skip: &[&str], msgs: u64, per_msg: bool) {
+    check_same(name, &mut ops, skip);
+    report_allocs(name, &mut ops, msgs);
+    common::report_interleaved(name, 1000, &mut ops);
+    run_group(c, name, ops, per_msg.then_some(msgs));
+}
+
 const FLOOR: &str = "floor: libc send/recv, headers only";
 const FLOOR_DECODE: &str = "floor: header walk only";
 
@@ -573,7 +583,7 @@ fn benches(c: &mut Criterion) {
         let mut nb = nb::Sock::new();
         let req = ctrl::getfamily_request();
         let dump_req = &dump_req;
-        let mut ops: Vec<(&str, Op<'_>)> = vec![
+        let ops: Vec<(&str, Op<'_>)> = vec![
             (FLOOR, Box::new(move || raw.transact(dump_req, None))),
             (
                 "nlspec-rt primitives (GenlSocket::dump + attrs)",
@@ -629,10 +639,7 @@ fn benches(c: &mut Criterion) {
             ("neli 0.7 NlRouter", Box::new(move || nr.family_dump())),
             ("netlink-bindings 0.3 (netlink-socket2)", Box::new(move || nb.family_dump())),
         ];
-        check_same("family dump decoded", &mut ops, &[FLOOR]);
-        report_allocs("family dump decoded", &mut ops, msgs);
-        common::report_interleaved("family dump decoded", 1000, &mut ops);
-        run_group(c, "family dump decoded", ops, Some(msgs));
+        group(c, "family dump decoded", ops, &[FLOOR], msgs, true);
     }
 
     // --- 2. resolve one family by name (getfamily do) -----------------------------------------
@@ -647,7 +654,7 @@ fn benches(c: &mut Criterion) {
         let mut nb = nb::Sock::new();
         let req = ctrl::getfamily_request();
         let do_req = &do_req;
-        let mut ops: Vec<(&str, Op<'_>)> = vec![
+        let ops: Vec<(&str, Op<'_>)> = vec![
             ("floor: libc send/recv + ACK, headers only", Box::new(move || raw.transact(do_req, None))),
             (
                 "nlspec-rt primitives (GenlSocket::request + attrs)",
@@ -675,16 +682,13 @@ fn benches(c: &mut Criterion) {
             ("neli 0.7 NlRouter::resolve_genl_family", Box::new(move || nr.resolve(PROBE))),
             ("netlink-bindings 0.3 (netlink-socket2)", Box::new(move || nb.getfamily(PROBE))),
         ];
-        check_same("getfamily do", &mut ops, &["floor: libc send/recv + ACK, headers only"]);
-        report_allocs("getfamily do", &mut ops, 1);
-        common::report_interleaved("getfamily do", 1000, &mut ops);
-        run_group(c, "getfamily do", ops, None);
+        group(c, "getfamily do", ops, &["floor: libc send/recv + ACK, headers only"], 1, false);
     }
 
     // --- 3. decode only: the captured dump, from memory -----------------------------------------
     {
         let cap = &captured;
-        let mut ops: Vec<(&str, Op<'_>)> = vec![
+        let ops: Vec<(&str, Op<'_>)> = vec![
             (
                 FLOOR_DECODE,
                 Box::new(move || {
@@ -778,10 +782,7 @@ fn benches(c: &mut Criterion) {
                 }),
             ),
         ];
-        check_same("decode only", &mut ops, &[FLOOR_DECODE]);
-        report_allocs("decode only", &mut ops, msgs);
-        common::report_interleaved("decode only", 1000, &mut ops);
-        run_group(c, "decode only", ops, Some(msgs));
+        group(c, "decode only", ops, &[FLOOR_DECODE], msgs, true);
     }
 
     // --- 4. decode designs: the captured dump, read partly and fully ----------------------------
@@ -797,7 +798,7 @@ fn benches(c: &mut Criterion) {
         }
     };
     {
-        let mut ops: Vec<(&str, Op<'_>)> = vec![
+        let ops: Vec<(&str, Op<'_>)> = vec![
             (
                 "nlspec-nlctrl generated (every nest validated at decode)",
                 Box::new(|| {
@@ -840,13 +841,10 @@ fn benches(c: &mut Criterion) {
                 }),
             ),
         ];
-        check_same("decode designs: partial read", &mut ops, &[]);
-        report_allocs("decode designs: partial read", &mut ops, msgs);
-        common::report_interleaved("decode designs: partial read", 1000, &mut ops);
-        run_group(c, "decode designs: partial read", ops, Some(msgs));
+        group(c, "decode designs: partial read", ops, &[], msgs, true);
     }
     {
-        let mut ops: Vec<(&str, Op<'_>)> = vec![
+        let ops: Vec<(&str, Op<'_>)> = vec![
             (
                 "nlspec-nlctrl generated (every nest validated at decode)",
                 Box::new(|| {
@@ -893,10 +891,7 @@ fn benches(c: &mut Criterion) {
                 }),
             ),
         ];
-        check_same("decode designs: full walk", &mut ops, &[]);
-        report_allocs("decode designs: full walk", &mut ops, msgs);
-        common::report_interleaved("decode designs: full walk", 1000, &mut ops);
-        run_group(c, "decode designs: full walk", ops, Some(msgs));
+        group(c, "decode designs: full walk", ops, &[], msgs, true);
     }
 }
 
