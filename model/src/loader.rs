@@ -122,11 +122,6 @@ impl Loaded {
         self.spans.get_or_init(|| build_spans(&self.text))
     }
 
-    /// The text the spec was read from.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     /// A diagnostic at the value of `path`.
     pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         self.spans().error_at(&self.file, path, message)
