@@ -219,13 +219,27 @@ pub fn load_tree(path: &Path) -> Result<Tree, Diagnostics> {
             format!("nested deeper than {MAX_NESTING} levels"),
         )));
     }
-    let mut b = TreeBuilder::default();
+    // One reading of the text for both the tree and its position index.
+    let mut b = TreeAndSpans::default();
     first_document(&text, &mut b).map_err(|e| {
         let p = pos(e.marker());
         Diagnostics::from(Diagnostic::new(&file, p.line, p.col, "", format!("not YAML: {}", e.info())))
     })?;
-    let root = b.finish();
-    Ok(Tree { root, spans: build_spans(&text), file })
+    Ok(Tree { root: b.tree.finish(), spans: b.spans.finish(&text), file })
+}
+
+/// Builds a [`Node`] tree and its span index from the same events.
+#[derive(Default)]
+struct TreeAndSpans {
+    tree: TreeBuilder,
+    spans: SpanBuilder,
+}
+
+impl MarkedEventReceiver for TreeAndSpans {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        self.spans.on_event(ev.clone(), mark);
+        self.tree.on_event(ev, mark);
+    }
 }
 
 /// Builds a [`Node`] from parser events (first document only).
@@ -511,22 +525,9 @@ pub fn build_spans(text: &str) -> Spans {
     if nesting_estimate(text) > MAX_NESTING {
         return Spans::default();
     }
-    let mut spans = {
-        let mut b = SpanBuilder { spans: Spans::default(), stack: Vec::new(), docs: 0 };
-        let _ = first_document(text, &mut b);
-        b.spans
-    };
-    // The event parser marks the end of a document one line past a last line that has no
-    // newline (a spec of comments only, say); every position is kept inside the text.
-    let bounds = TextBounds::new(text);
-    for s in spans.map.values_mut() {
-        s.value = bounds.clamp(s.value);
-        s.key = s.key.map(|k| bounds.clamp(k));
-    }
-    for (_, _, p) in spans.yaml11_bools.iter_mut() {
-        *p = bounds.clamp(*p);
-    }
-    spans
+    let mut b = SpanBuilder::default();
+    let _ = first_document(text, &mut b);
+    b.finish(text)
 }
 
 /// Feed the events of the text's first document to `recv`, as yaml-rust2's `Parser::load`
@@ -597,10 +598,29 @@ enum Frame {
     },
 }
 
+#[derive(Default)]
 struct SpanBuilder {
     spans: Spans,
     stack: Vec<Frame>,
     docs: usize,
+}
+
+impl SpanBuilder {
+    /// The index of what was read, every position kept inside `text`: the event parser marks
+    /// the end of a document one line past a last line that has no newline (a spec of comments
+    /// only, say).
+    fn finish(self, text: &str) -> Spans {
+        let mut spans = self.spans;
+        let bounds = TextBounds::new(text);
+        for s in spans.map.values_mut() {
+            s.value = bounds.clamp(s.value);
+            s.key = s.key.map(|k| bounds.clamp(k));
+        }
+        for (_, _, p) in spans.yaml11_bools.iter_mut() {
+            *p = bounds.clamp(*p);
+        }
+        spans
+    }
 }
 
 fn pos(m: &Marker) -> Pos {
@@ -765,7 +785,11 @@ mod tests {
         std::fs::write(&f, &t).unwrap();
         let tree = load_tree(&f);
         std::fs::remove_dir_all(&dir).unwrap();
-        let mut node = &tree.unwrap().root;
+        let tree = tree.unwrap();
+        // The tree's index, read in the same pass, is the spec loader's.
+        assert_eq!(tree.spans.len(), s.len());
+        assert_eq!(tree.spans.get(&vec!["k"; 900].join(".")), s.get(&vec!["k"; 900].join(".")));
+        let mut node = &tree.root;
         for _ in 0..900 {
             let Node::Map(m) = node else { panic!("not a mapping: {node:?}") };
             node = &m[0].1;
