@@ -5,6 +5,7 @@
 //! out. `--seeds` re-records the seed corpora and dictionaries from live traffic
 //! (`fuzz/tests/seeds.rs`). What each target covers: FUZZING.md.
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -59,6 +60,14 @@ fn parse_stats(log: &str) -> Stats {
     s
 }
 
+/// The number in environment variable `name`, if it is set; `wants` says what it must be.
+fn env_number<T: std::str::FromStr>(name: &str, wants: &str) -> Result<Option<T>> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().map(Some).map_err(|_| err!("{name} wants {wants}, got `{v}`")),
+        Err(_) => Ok(None),
+    }
+}
+
 fn fuzz_dir() -> PathBuf {
     util::workspace_root().join("fuzz")
 }
@@ -96,29 +105,15 @@ pub fn fuzz(target: Option<String>, seeds: bool) -> Result<i32> {
         }
         None => TARGETS.to_vec(),
     };
-    let secs: u64 = match std::env::var("NLSPEC_FUZZ_SECONDS") {
-        Ok(v) => v.parse().map_err(|_| err!("NLSPEC_FUZZ_SECONDS wants whole seconds, got `{v}`"))?,
-        Err(_) => DEFAULT_SECONDS,
-    };
+    let secs: u64 = env_number("NLSPEC_FUZZ_SECONDS", "whole seconds")?.unwrap_or(DEFAULT_SECONDS);
     // A long run can also stop at a number of executions (`-runs`), whichever comes first: the
     // 10 M target of FUZZING.md is a count, not a time.
-    let runs: Option<u64> = match std::env::var("NLSPEC_FUZZ_RUNS") {
-        Ok(v) => Some(v.parse().map_err(|_| err!("NLSPEC_FUZZ_RUNS wants a whole number of executions, got `{v}`"))?),
-        Err(_) => None,
-    };
+    let runs: Option<u64> = env_number("NLSPEC_FUZZ_RUNS", "a whole number of executions")?;
     // Long runs can use both cores (libFuzzer's fork mode: N worker processes on one corpus,
     // their executions counted together) and a build without comparison tracing, about twice
     // the rate on the YAML parsers (the dictionary gives the keys and values those comparisons
     // would find). The short pass in `cargo xtask test` uses neither.
-    let jobs: Option<u32> = match std::env::var("NLSPEC_FUZZ_JOBS") {
-        Ok(v) => Some(
-            v.parse()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| err!("NLSPEC_FUZZ_JOBS wants a number of worker processes (1 or more), got `{v}`"))?,
-        ),
-        Err(_) => None,
-    };
+    let jobs: Option<NonZeroU32> = env_number("NLSPEC_FUZZ_JOBS", "a number of worker processes (1 or more)")?;
     let trace_cmp = match std::env::var("NLSPEC_FUZZ_TRACE_CMP").as_deref() {
         Err(_) | Ok("1") => true,
         Ok("0") => false,
