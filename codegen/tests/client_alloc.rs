@@ -63,15 +63,22 @@ fn zero_allocations_per_decoded_message() {
         let before = allocs();
         let Some(r) = it.next() else { break };
         let r = r.unwrap();
-        // Decode happened in next(); use every getter, nested views and iterators included.
-        checksum += r.family_name().map_or(0, |n| n.len() as u64);
-        checksum += u64::from(r.family_id().unwrap_or(0));
-        checksum += u64::from(r.version().unwrap_or(0) + r.hdrsize().unwrap_or(0) + r.maxattr().unwrap_or(0));
-        for (i, op) in r.ops() {
-            checksum += u64::from(i) + u64::from(op.id().unwrap_or(0)) + u64::from(op.flags().map_or(0, |f| f.bits()));
+        // The view was made in next(); use every getter (each reads its attribute now, and
+        // must find it well-formed), nested views and iterators included.
+        checksum += r.family_name().unwrap().map_or(0, |n| n.len() as u64);
+        checksum += u64::from(r.family_id().unwrap().unwrap_or(0));
+        checksum += u64::from(
+            r.version().unwrap().unwrap_or(0) + r.hdrsize().unwrap().unwrap_or(0) + r.maxattr().unwrap().unwrap_or(0),
+        );
+        for op in r.ops().unwrap() {
+            let (i, op) = op.unwrap();
+            checksum += u64::from(i)
+                + u64::from(op.id().unwrap().unwrap_or(0))
+                + u64::from(op.flags().unwrap().map_or(0, |f| f.bits()));
         }
-        for (_, g) in r.mcast_groups() {
-            checksum += g.name().map_or(0, |n| n.len() as u64) + u64::from(g.id().unwrap_or(0));
+        for g in r.mcast_groups().unwrap() {
+            let (_, g) = g.unwrap();
+            checksum += g.name().unwrap().map_or(0, |n| n.len() as u64) + u64::from(g.id().unwrap().unwrap_or(0));
         }
         checksum += r.unknown_attrs().count() as u64;
         let after = allocs();
@@ -92,11 +99,13 @@ fn zero_allocations_per_decoded_message() {
         let before = allocs();
         let Some(r) = it.next() else { break };
         let r = r.unwrap();
-        for (_, _, p) in r.policy() {
-            checksum += p.type_().map_or(0, |t| u64::from(t.0)) + p.max_length().map_or(0, u64::from);
+        for p in r.policy().unwrap() {
+            let (_, _, p) = p.unwrap();
+            checksum += p.type_().unwrap().map_or(0, |t| u64::from(t.0)) + p.max_length().unwrap().map_or(0, u64::from);
         }
-        for (_, p) in r.op_policy() {
-            checksum += u64::from(p.do_().unwrap_or(0));
+        for p in r.op_policy().unwrap() {
+            let (_, p) = p.unwrap();
+            checksum += u64::from(p.do_().unwrap().unwrap_or(0));
         }
         if n > 0 {
             total += allocs() - before;
@@ -117,7 +126,7 @@ fn zero_allocations_per_do() {
     let mut round = |c: &mut Client| {
         let req = GetfamilyRequest::new().family_name("nlctrl");
         let r = c.getfamily(&req).unwrap();
-        checksum += u64::from(r.family_id().unwrap()) + r.ops().count() as u64;
+        checksum += u64::from(r.family_id().unwrap().unwrap()) + r.ops().unwrap().map(Result::unwrap).count() as u64;
     };
     round(&mut c);
     let before = allocs();
@@ -149,11 +158,12 @@ fn zero_allocations_per_decoded_raw_message() {
         let before = allocs();
         let Some(r) = it.next() else { break };
         let r = r.unwrap();
-        checksum += r.ifname().map_or(0, |n| n.len() as u64) + u64::from(r.mtu().unwrap_or(0));
-        checksum += u64::from(r.header.ifi_flags.0) + r.address().map_or(0, |a| a.len() as u64);
-        checksum += r.operstate().map_or(0, |s| u64::from(s.0)) + r.alt_ifname().count() as u64;
-        if let Some(li) = r.linkinfo() {
-            checksum += li.kind().map_or(0, |k| k.len() as u64);
+        checksum += r.ifname().unwrap().map_or(0, |n| n.len() as u64) + u64::from(r.mtu().unwrap().unwrap_or(0));
+        checksum += u64::from(r.header.ifi_flags.0) + r.address().unwrap().map_or(0, |a| a.len() as u64);
+        checksum +=
+            r.operstate().unwrap().map_or(0, |s| u64::from(s.0)) + r.alt_ifname().map(Result::unwrap).count() as u64;
+        if let Some(li) = r.linkinfo().unwrap() {
+            checksum += li.kind().unwrap().map_or(0, |k| k.len() as u64);
         }
         checksum += r.unknown_attrs().count() as u64;
         if msgs > 0 {
@@ -179,9 +189,9 @@ fn zero_allocations_per_decoded_raw_message() {
         let before = allocs();
         let Some(r) = it.next() else { break };
         let r = r.unwrap();
-        checksum += r.dst().map_or(0, |d| d.len() as u64) + u64::from(r.table().unwrap_or(0));
-        checksum += u64::from(r.oif().unwrap_or(0)) + u64::from(r.header.rtm_type.0);
-        checksum += r.cacheinfo().map_or(0, |ci| u64::from(ci.rta_used));
+        checksum += r.dst().unwrap().map_or(0, |d| d.len() as u64) + u64::from(r.table().unwrap().unwrap_or(0));
+        checksum += u64::from(r.oif().unwrap().unwrap_or(0)) + u64::from(r.header.rtm_type.0);
+        checksum += r.cacheinfo().unwrap().map_or(0, |ci| u64::from(ci.rta_used));
         if msgs > 0 {
             loop_allocs += allocs() - before;
         }

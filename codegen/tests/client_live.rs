@@ -79,11 +79,19 @@ fn resolves_families() {
     let me = c.family().unwrap();
     assert_eq!(me.id, 0x10);
     let r = c.getfamily(&GetfamilyRequest::new().family_name("nlctrl")).unwrap();
-    assert_eq!(r.family_id(), Some(0x10));
-    assert_eq!(r.family_name(), Some("nlctrl"));
-    let ops: Vec<_> = r.ops().map(|(_, op)| (op.id(), op.flags())).collect();
+    assert_eq!(r.family_id(), Ok(Some(0x10)));
+    assert_eq!(r.family_name(), Ok(Some("nlctrl")));
+    let ops: Vec<_> = r
+        .ops()
+        .unwrap()
+        .map(|op| {
+            let (_, op) = op.unwrap();
+            (op.id().unwrap(), op.flags().unwrap())
+        })
+        .collect();
     assert!(ops.iter().any(|(id, f)| *id == Some(3) && f.unwrap().contains(OpFlags::CMD_CAP_DO)), "{ops:?}");
-    let groups: Vec<_> = r.mcast_groups().map(|(_, g)| g.name().unwrap_or("").to_string()).collect();
+    let groups: Vec<_> =
+        r.mcast_groups().unwrap().map(|g| g.unwrap().1.name().unwrap().unwrap_or("").to_string()).collect();
     assert_eq!(groups, ["notify"]);
 }
 
@@ -96,14 +104,28 @@ fn dump_matches_genl_ctrl_list() {
     while let Some(r) = it.next() {
         let r = r.unwrap();
         let f = Fam {
-            id: r.family_id().unwrap(),
-            version: r.version().unwrap(),
-            hdrsize: r.hdrsize().unwrap(),
-            maxattr: r.maxattr().unwrap(),
-            ops: r.ops().map(|(_, o)| (o.id().unwrap(), Some(o.flags().unwrap().bits()))).collect(),
-            groups: r.mcast_groups().map(|(_, g)| (g.name().unwrap().to_string(), g.id().unwrap())).collect(),
+            id: r.family_id().unwrap().unwrap(),
+            version: r.version().unwrap().unwrap(),
+            hdrsize: r.hdrsize().unwrap().unwrap(),
+            maxattr: r.maxattr().unwrap().unwrap(),
+            ops: r
+                .ops()
+                .unwrap()
+                .map(|o| {
+                    let (_, o) = o.unwrap();
+                    (o.id().unwrap().unwrap(), Some(o.flags().unwrap().unwrap().bits()))
+                })
+                .collect(),
+            groups: r
+                .mcast_groups()
+                .unwrap()
+                .map(|g| {
+                    let (_, g) = g.unwrap();
+                    (g.name().unwrap().unwrap().to_string(), g.id().unwrap().unwrap())
+                })
+                .collect(),
         };
-        got.insert(r.family_name().unwrap().to_string(), f);
+        got.insert(r.family_name().unwrap().unwrap().to_string(), f);
     }
     assert!(got.len() >= 2, "{got:?}");
     // Where iproute2 did not print an op's flags, compare only the op ids.
@@ -128,19 +150,21 @@ fn getpolicy_dump_decodes_nest_type_value() {
     let mut string_seen = false;
     while let Some(r) = it.next() {
         let r = r.unwrap();
-        assert_eq!(r.family_id(), Some(0x10));
-        for (policy_idx, attr_type, p) in r.policy() {
+        assert_eq!(r.family_id(), Ok(Some(0x10)));
+        for e in r.policy().unwrap() {
+            let (policy_idx, attr_type, p) = e.unwrap();
             attrs += 1;
-            let ty = p.type_().expect("every policy entry has a type");
+            let ty = p.type_().unwrap().expect("every policy entry has a type");
             assert!(ty.is_known(), "policy {policy_idx} attr {attr_type}: unknown type {ty:?}");
             if ty == AttrType::NUL_STRING {
                 string_seen = true;
-                assert!(p.max_length().is_some());
+                assert!(p.max_length().unwrap().is_some());
             }
         }
-        for (_op, p) in r.op_policy() {
+        for e in r.op_policy().unwrap() {
+            let (_op, p) = e.unwrap();
             op_policies += 1;
-            assert!(p.do_().is_some() || p.dump().is_some());
+            assert!(p.do_().unwrap().is_some() || p.dump().unwrap().is_some());
         }
     }
     assert!(attrs >= 3, "policy entries: {attrs}");
@@ -179,7 +203,7 @@ fn small_receive_buffer_still_returns_everything() {
     let mut all = Vec::new();
     let mut it = big.getfamily_dump(&GetfamilyDumpRequest::new()).unwrap();
     while let Some(r) = it.next() {
-        all.push(r.unwrap().family_name().unwrap().to_string());
+        all.push(r.unwrap().family_name().unwrap().unwrap().to_string());
     }
     let mut small = Client::new().unwrap();
     small.socket().set_rx_buffer(256, true);
@@ -187,7 +211,7 @@ fn small_receive_buffer_still_returns_everything() {
     let mut got = Vec::new();
     let mut it = small.getfamily_dump(&GetfamilyDumpRequest::new()).unwrap();
     while let Some(r) = it.next() {
-        got.push(r.unwrap().family_name().unwrap().to_string());
+        got.push(r.unwrap().family_name().unwrap().unwrap().to_string());
     }
     drop(it);
     all.sort();
@@ -201,7 +225,12 @@ fn small_receive_buffer_still_returns_everything() {
 fn try_for_each_lends_what_next_returns() {
     let mut c = Client::new().unwrap();
     let key = |r: &nlspec_nlctrl::GetfamilyReply<'_>| {
-        (r.family_id(), r.family_name().map(str::to_owned), r.ops().count(), r.mcast_groups().count())
+        (
+            r.family_id().unwrap(),
+            r.family_name().unwrap().map(str::to_owned),
+            r.ops().unwrap().map(Result::unwrap).count(),
+            r.mcast_groups().unwrap().map(Result::unwrap).count(),
+        )
     };
     let mut by_next = Vec::new();
     let mut it = c.getfamily_dump(&GetfamilyDumpRequest::new()).unwrap();

@@ -51,15 +51,22 @@ fn typed_notifications() {
     let mut seen = Vec::new();
     while let Some(n) = c.recv_notification_timeout(Duration::from_millis(500)).unwrap() {
         match n {
-            Notification::Newfamily(f) if f.family_id() == Some(marker()) => {
-                assert_eq!(f.family_name(), Some("nlspec-fake"));
-                assert_eq!(f.version(), Some(7));
-                let groups: Vec<_> = f.mcast_groups().map(|(i, g)| (i, g.name().unwrap(), g.id().unwrap())).collect();
+            Notification::Newfamily(f) if f.family_id() == Ok(Some(marker())) => {
+                assert_eq!(f.family_name(), Ok(Some("nlspec-fake")));
+                assert_eq!(f.version(), Ok(Some(7)));
+                let groups: Vec<_> = f
+                    .mcast_groups()
+                    .unwrap()
+                    .map(|e| {
+                        let (i, g) = e.unwrap();
+                        (i, g.name().unwrap().unwrap(), g.id().unwrap().unwrap())
+                    })
+                    .collect();
                 assert_eq!(groups, [(1, "grp", 99)]);
                 seen.push("newfamily");
             }
-            Notification::NewmcastGrp(f) if f.family_id() == Some(marker()) => {
-                assert_eq!(f.mcast_groups().count(), 1);
+            Notification::NewmcastGrp(f) if f.family_id() == Ok(Some(marker())) => {
+                assert_eq!(f.mcast_groups().unwrap().map(Result::unwrap).count(), 1);
                 seen.push("newmcast-grp");
             }
             _ => {}
@@ -82,7 +89,7 @@ fn typed_notifications_async() {
         let mut it = c.getfamily_dump(&nlspec_nlctrl::GetfamilyDumpRequest::new()).await.unwrap();
         let mut n = 0;
         while let Some(r) = it.next().await {
-            assert!(r.unwrap().family_name().is_some());
+            assert!(r.unwrap().family_name().unwrap().is_some());
             n += 1;
         }
         drop(it);
@@ -94,8 +101,8 @@ fn typed_notifications_async() {
         let got = tokio::time::timeout(Duration::from_secs(5), async {
             loop {
                 match c.recv_notification().await.unwrap() {
-                    Notification::Delfamily(f) if f.family_id() == Some(marker()) => {
-                        return f.family_name().map(str::to_string);
+                    Notification::Delfamily(f) if f.family_id() == Ok(Some(marker())) => {
+                        return f.family_name().unwrap().map(str::to_string);
                     }
                     _ => continue,
                 }

@@ -129,42 +129,56 @@ fn encode(i: &Input) -> Vec<u8> {
 }
 
 fn check(i: &Input, v: &Entry<'_>) {
-    assert_eq!(v.key(), Some(i.key.as_str()));
-    assert_eq!(v.key_bytes(), Some(i.key.as_bytes()));
-    assert_eq!(v.value(), Some(&i.value[..]));
-    assert_eq!(v.kind(), Some(Kind(i.kind)));
-    assert_eq!(v.flags(), Some(EntryFlags(i.flags)));
-    assert_eq!(v.ttl_ms(), Some(i.ttl));
-    assert_eq!(v.priority(), Some(i.priority));
-    assert_eq!(v.counter(), Some(i.counter));
-    assert_eq!(v.delta(), Some(i.delta));
-    assert_eq!(v.old_counter(), Some(-i.delta));
-    assert_eq!(v.stats(), Some(EntryStats { created_ns: i.stats.0, reads: i.stats.1, writes: i.stats.2 }));
-    let tags: Vec<(String, u16)> =
-        v.tags().map(|(_, t)| (t.name().unwrap().to_string(), t.weight().unwrap())).collect();
+    assert_eq!(v.key(), Ok(Some(i.key.as_str())));
+    assert_eq!(v.key_bytes(), Ok(Some(i.key.as_bytes())));
+    assert_eq!(v.value(), Ok(Some(&i.value[..])));
+    assert_eq!(v.kind(), Ok(Some(Kind(i.kind))));
+    assert_eq!(v.flags(), Ok(Some(EntryFlags(i.flags))));
+    assert_eq!(v.ttl_ms(), Ok(Some(i.ttl)));
+    assert_eq!(v.priority(), Ok(Some(i.priority)));
+    assert_eq!(v.counter(), Ok(Some(i.counter)));
+    assert_eq!(v.delta(), Ok(Some(i.delta)));
+    assert_eq!(v.old_counter(), Ok(Some(-i.delta)));
+    assert_eq!(v.stats(), Ok(Some(EntryStats { created_ns: i.stats.0, reads: i.stats.1, writes: i.stats.2 })));
+    let tags: Vec<(String, u16)> = v
+        .tags()
+        .unwrap()
+        .map(|e| {
+            let (_, t) = e.unwrap();
+            (t.name().unwrap().unwrap().to_string(), t.weight().unwrap().unwrap())
+        })
+        .collect();
     assert_eq!(tags, i.tags);
-    assert!(v.tags().enumerate().all(|(n, (idx, _))| usize::from(idx) == n));
-    assert_eq!(v.label().collect::<Vec<_>>(), i.labels.iter().map(|s| s.as_str()).collect::<Vec<_>>());
-    assert_eq!(v.digest(), Some(&i.digest[..]));
-    assert_eq!(v.owner_addr(), Some(Ipv4Addr::from(i.addr)));
-    assert_eq!(v.owner_port(), Some(i.port));
-    let meta: Vec<(u16, u32)> = v.meta().map(|(s, m)| (s, m.value().unwrap())).collect();
+    assert!(v.tags().unwrap().enumerate().all(|(n, e)| usize::from(e.unwrap().0) == n));
+    assert_eq!(v.label().collect::<Result<Vec<_>, _>>(), Ok(i.labels.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
+    assert_eq!(v.digest(), Ok(Some(&i.digest[..])));
+    assert_eq!(v.owner_addr(), Ok(Some(Ipv4Addr::from(i.addr))));
+    assert_eq!(v.owner_port(), Ok(Some(i.port)));
+    let meta: Vec<(u16, u32)> = v
+        .meta()
+        .unwrap()
+        .map(|e| {
+            let (s, m) = e.unwrap();
+            (s, m.value().unwrap().unwrap())
+        })
+        .collect();
     assert_eq!(meta, i.meta);
-    assert_eq!(v.flag_update(), Some((EntryFlags(i.bf.0), EntryFlags(i.bf.1))));
-    assert_eq!(v.change(), Some(Change(u32::from(i.change))));
-    assert_eq!(v.create_only(), i.create_only);
-    assert_eq!(v.count(), Some(i.count));
+    assert_eq!(v.flag_update(), Ok(Some((EntryFlags(i.bf.0), EntryFlags(i.bf.1)))));
+    assert_eq!(v.change(), Ok(Some(Change(u32::from(i.change)))));
+    assert_eq!(v.create_only(), Ok(i.create_only));
+    assert_eq!(v.count(), Ok(Some(i.count)));
     match &i.filter_key {
         Some(k) => {
-            let f = v.filter().unwrap();
-            assert_eq!(f.key(), Some(k.as_str()));
-            assert_eq!(f.kind(), Some(Kind::COUNTER));
+            let f = v.filter().unwrap().unwrap();
+            assert_eq!(f.key(), Ok(Some(k.as_str())));
+            assert_eq!(f.kind(), Ok(Some(Kind::COUNTER)));
         }
-        None => assert!(v.filter().is_none()),
+        None => assert!(v.filter().unwrap().is_none()),
     }
     assert_eq!(v.unknown_attrs().count(), 0);
-    // The owned form carries the same values.
-    let o = v.to_owned();
+    // The owned form (every attribute read, every nest to the bottom: the whole encoding is
+    // well-formed) carries the same values.
+    let o = v.to_owned().unwrap();
     assert_eq!(o.key.as_deref(), Some(i.key.as_str()));
     assert_eq!(o.tags.len(), i.tags.len());
     assert_eq!(o.label.len(), i.labels.len());
@@ -193,7 +207,7 @@ proptest! {
     #[test]
     fn every_kind_round_trips(i in input()) {
         let bytes = encode(&i);
-        let v = Entry::decode(&bytes).unwrap();
+        let v = Entry::new(&bytes);
         check(&i, &v);
         // Through a whole message with the fixed header.
         let hdr = KvHdr { ns: i.count, reserved: 0 };
@@ -213,35 +227,35 @@ proptest! {
             .label("a")
             .label("b")
             .create_only();
-        let v = Entry::decode(req.encoded_attrs()).unwrap();
-        prop_assert_eq!(v.key(), Some(key.as_str()));
-        prop_assert_eq!(v.value(), Some(&value[..]));
-        prop_assert!(v.flags().unwrap().contains(EntryFlags::SECRET));
-        prop_assert_eq!(v.label().collect::<Vec<_>>(), vec!["a", "b"]);
-        prop_assert!(v.create_only());
+        let v = Entry::new(req.encoded_attrs());
+        prop_assert!(v.to_owned().is_ok(), "{:?}", v.to_owned());
+        prop_assert_eq!(v.key(), Ok(Some(key.as_str())));
+        prop_assert_eq!(v.value(), Ok(Some(&value[..])));
+        prop_assert!(v.flags().unwrap().unwrap().contains(EntryFlags::SECRET));
+        prop_assert_eq!(v.label().collect::<Result<Vec<_>, _>>(), Ok(vec!["a", "b"]));
+        prop_assert_eq!(v.create_only(), Ok(true));
     }
 
     #[test]
     fn truncated_encodings_never_panic(i in input(), cut in any::<prop::sample::Index>()) {
         let bytes = encode(&i);
         let n = cut.index(bytes.len() + 1);
-        if let Ok(v) = Entry::decode(&bytes[..n]) {
-            let _ = format!("{v:?}");
-            let _ = v.to_owned();
-        }
+        // Every cut is a view; what is cut off is reported when read, never a panic.
+        let v = Entry::new(&bytes[..n]);
+        let _ = format!("{v:?}");
+        let _ = v.to_owned();
     }
 
     #[test]
     fn hostile_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..256)) {
-        if let Ok(v) = Entry::decode(&b) {
-            let _ = format!("{v:?}");
-            let _ = v.to_owned();
-            let _ = v.tags().count() + v.meta().count() + v.label().count();
-        }
-        if let Ok(v) = nlspec_nlctrl::CtrlAttrs::decode(&b) {
-            let _ = format!("{v:?}");
-            let _ = v.to_owned();
-        }
+        // Any bytes are a view; every getter reports what it cannot read, never a panic.
+        let v = Entry::new(&b);
+        let _ = format!("{v:?}");
+        let _ = v.to_owned();
+        let _ = v.tags().map_or(0, Iterator::count) + v.meta().map_or(0, Iterator::count) + v.label().count();
+        let v = nlspec_nlctrl::CtrlAttrs::new(&b);
+        let _ = format!("{v:?}");
+        let _ = v.to_owned();
         if let Ok(g) = GenlMsg::parse(&b, KvHdr::SIZE) {
             if let Ok(r) = GetReply::decode(&g) {
                 let _ = format!("{r:?}");
@@ -266,25 +280,82 @@ fn malformed_values_name_their_path() {
     w.nest_end(t1);
     w.nest_end(arr);
     w.finish().unwrap();
-    let e = Entry::decode(&buf).unwrap_err();
-    assert_eq!(e.path.to_string(), ".tags[1].weight", "{e}");
+    let v = Entry::new(&buf);
+    // Reading everything (`to_owned`) locates the error from the view down.
+    let e = v.to_owned().unwrap_err();
+    assert_eq!(e.path().to_string(), ".tags[1].weight", "{e}");
+    assert!(matches!(e.kind(), nlspec_rt::DecodeErrorKind::BadLength { got: 3, .. }), "{e}");
+    // Through the getters: tags[0] reads, tags[1]'s weight is the error when it is read.
+    let mut tags = v.tags().unwrap();
+    assert_eq!(tags.next().unwrap().unwrap().1.weight(), Ok(Some(5)));
+    let (idx, t1) = tags.next().unwrap().unwrap();
+    assert_eq!(idx, 1);
+    let e = t1.weight().unwrap_err();
+    assert_eq!(e.path().to_string(), ".weight", "{e}");
+    assert!(matches!(e.kind(), nlspec_rt::DecodeErrorKind::BadLength { got: 3, .. }), "{e}");
+    assert!(tags.next().is_none());
+    assert!(format!("{v:?}").contains("<malformed:"), "{v:?}");
 
     // A u64 attribute with 4 bytes.
     let mut buf = Vec::new();
     let mut w = AttrWriter::new(&mut buf);
     w.put_u32(attrs::entry::TTL_MS, 1);
     w.finish().unwrap();
-    let e = Entry::decode(&buf).unwrap_err();
-    assert_eq!(e.path.to_string(), ".ttl-ms");
-    assert!(matches!(e.kind, nlspec_rt::DecodeErrorKind::BadLength { got: 4, .. }), "{e}");
+    let v = Entry::new(&buf);
+    let e = v.ttl_ms().unwrap_err();
+    assert_eq!(e.path().to_string(), ".ttl-ms");
+    assert_eq!(v.counter(), Ok(None)); // what does not read the bad attribute is unaffected
+    assert!(matches!(e.kind(), nlspec_rt::DecodeErrorKind::BadLength { got: 4, .. }), "{e}");
+    assert_eq!(v.to_owned().unwrap_err(), e);
+    assert!(format!("{v:?}").contains("<malformed:"), "{v:?}");
 
     // A struct that is too short.
     let mut buf = Vec::new();
     let mut w = AttrWriter::new(&mut buf);
     w.put_bytes(attrs::entry::STATS, &[0; 8]); // 16 bytes expected
     w.finish().unwrap();
-    let e = Entry::decode(&buf).unwrap_err();
-    assert_eq!(e.path.to_string(), ".stats", "{e}");
+    let v = Entry::new(&buf);
+    let e = v.stats().unwrap_err();
+    assert_eq!(e.path().to_string(), ".stats", "{e}");
+    assert_eq!(v.to_owned().unwrap_err(), e);
+    assert!(format!("{v:?}").contains("<malformed:"), "{v:?}");
+}
+
+/// A view reads what it is asked for: a getter whose attribute comes before a malformed
+/// header reads it; one whose attribute is absent walks to the malformed header and reports
+/// it (never `None`); `to_owned` and `Debug` report it too. Of two attributes of one type, the
+/// getter (and `to_owned`) read the first.
+#[test]
+fn getters_read_up_to_what_they_need() {
+    let mut buf = Vec::new();
+    let mut w = AttrWriter::new(&mut buf);
+    w.put_str(attrs::entry::KEY, "first");
+    w.put_str(attrs::entry::KEY, "second");
+    w.put_u64(attrs::entry::COUNTER, 3);
+    w.finish().unwrap();
+    let v = Entry::new(&buf);
+    assert_eq!(v.key(), Ok(Some("first")));
+    assert_eq!(v.to_owned().unwrap().key.as_deref(), Some("first"));
+
+    // A header whose nla_len runs past the end, after the counter.
+    buf.extend_from_slice(&[0xff, 0, attrs::entry::TTL_MS as u8, 0]);
+    let v = Entry::new(&buf);
+    assert_eq!(v.key(), Ok(Some("first")));
+    assert_eq!(v.counter(), Ok(Some(3)));
+    let e = v.ttl_ms().unwrap_err();
+    assert!(matches!(e.kind(), nlspec_rt::DecodeErrorKind::BadAttrLen { nla_len: 0xff, .. }), "{e}");
+    assert_eq!(v.priority().unwrap_err(), e); // absent: the walk reaches the bad header
+    assert_eq!(v.to_owned().unwrap_err(), e);
+    assert!(format!("{v:?}").contains("<malformed:"), "{v:?}");
+
+    // Trailing bytes shorter than a header: zero padding is the end, anything else an error.
+    buf.truncate(buf.len() - 4);
+    buf.extend_from_slice(&[0, 0]);
+    assert_eq!(Entry::new(&buf).priority(), Ok(None));
+    buf.truncate(buf.len() - 2);
+    buf.extend_from_slice(&[1, 0]);
+    assert!(Entry::new(&buf).priority().is_err());
+    assert_eq!(Entry::new(&buf).key(), Ok(Some("first")));
 }
 
 #[test]
@@ -295,11 +366,12 @@ fn unknown_values_and_attributes_are_kept() {
     w.put_u32(attrs::entry::FLAGS, 0x8000_0001); // persistent + an unknown bit
     w.put_u32(200, 9); // an attribute from a newer kernel
     w.finish().unwrap();
-    let v = Entry::decode(&buf).unwrap();
-    assert_eq!(v.kind(), Some(Kind(77)));
-    assert!(!v.kind().unwrap().is_known());
-    assert_eq!(format!("{:?}", v.kind().unwrap()), "Kind(77)");
-    let f = v.flags().unwrap();
+    let v = Entry::new(&buf);
+    assert!(v.to_owned().is_ok(), "{:?}", v.to_owned());
+    assert_eq!(v.kind(), Ok(Some(Kind(77))));
+    assert!(!v.kind().unwrap().unwrap().is_known());
+    assert_eq!(format!("{:?}", v.kind().unwrap().unwrap()), "Kind(77)");
+    let f = v.flags().unwrap().unwrap();
     assert!(f.contains(EntryFlags::PERSISTENT));
     assert_eq!(f.unknown_bits(), 0x8000_0000);
     assert_eq!(format!("{f:?}"), "persistent | 0x80000000");
@@ -321,6 +393,15 @@ fn nest_type_value_errors_name_both_levels() {
     w.nest_end(p3);
     w.nest_end(policy);
     w.finish().unwrap();
-    let e = nlspec_nlctrl::CtrlAttrs::decode(&buf).unwrap_err();
-    assert_eq!(e.path.to_string(), ".policy[3][1].type", "{e}");
+    let v = nlspec_nlctrl::CtrlAttrs::new(&buf);
+    let e = v.to_owned().unwrap_err();
+    assert_eq!(e.path().to_string(), ".policy[3][1].type", "{e}");
+    assert!(matches!(e.kind(), nlspec_rt::DecodeErrorKind::BadLength { got: 2, .. }), "{e}");
+    // Through the getters: the element is there, its `type` is the error when it is read.
+    let mut policy = v.policy().unwrap();
+    let (idx, attr, leaf) = policy.next().unwrap().unwrap();
+    assert_eq!((idx, attr), (3, 1));
+    let e = leaf.type_().unwrap_err();
+    assert_eq!(e.path().to_string(), ".type", "{e}");
+    assert!(policy.next().is_none());
 }

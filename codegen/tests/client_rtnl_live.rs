@@ -15,7 +15,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use nlspec_rt::{AttrWriter, DecodeErrorKind, Error, NlMsg};
+use nlspec_rt::{AttrWriter, DecodeError, DecodeErrorKind, Error, NlMsg};
 use nlspec_rt_addr as addr;
 use nlspec_rt_link as link;
 use nlspec_rt_route as route;
@@ -72,6 +72,11 @@ fn ip_addr(b: &[u8]) -> String {
     }
 }
 
+/// The local address of an address message (required), as text.
+fn local_of(a: &addr::AddrAttrs<'_>) -> String {
+    ip_addr(a.local().unwrap().expect("IFA_LOCAL"))
+}
+
 /// The payload of `IFLA_INFO_DATA` for a veth whose peer is named `peer`: `VETH_INFO_PEER`
 /// holding a `struct ifinfomsg` and the peer's link attributes (built with the generated
 /// encoders).
@@ -119,7 +124,7 @@ fn set_up(c: &mut link::Client, index: i32) {
 
 fn index_of(c: &mut link::Client, name: &str) -> i32 {
     let r = c.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname(name)).unwrap();
-    assert_eq!(r.ifname(), Some(name));
+    assert_eq!(r.ifname().unwrap(), Some(name));
     r.header.ifi_index
 }
 
@@ -155,7 +160,7 @@ fn links_match_iproute2() {
         while let Some(r) = it.next() {
             let r = r.unwrap();
             assert_eq!(r.msg.msg_type(), link::cmd::GETLINK_REPLY);
-            mine.insert(r.header.ifi_index, (r.header, r.attrs.to_owned()));
+            mine.insert(r.header.ifi_index, (r.header, r.attrs.to_owned().unwrap()));
         }
         drop(it);
         let names: BTreeMap<i32, String> =
@@ -218,8 +223,8 @@ fn links_match_iproute2() {
 
         // The veth's kind-specific data decodes through the sub-message.
         let r = c.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname("nlv0")).unwrap();
-        let li = r.linkinfo().unwrap();
-        assert_eq!(li.kind(), Some("veth"));
+        let li = r.linkinfo().unwrap().expect("linkinfo");
+        assert_eq!(li.kind().unwrap(), Some("veth"));
 
         // dellink by name; the link is gone (a typed kernel error: ENODEV).
         c.dellink(&link::DellinkRequest::new(link::Ifinfomsg::default()).ifname("nlv1")).unwrap();
@@ -314,13 +319,14 @@ fn addresses_match_iproute2() {
                 "universe" => "global".to_string(),
                 s => s.to_string(),
             };
+            let local = r.local().unwrap().or(r.address().unwrap()).expect("an address");
             mine.insert(
-                (r.header.ifa_family, ip_addr(r.local().or(r.address()).unwrap()), r.header.ifa_prefixlen),
+                (r.header.ifa_family, ip_addr(local), r.header.ifa_prefixlen),
                 (
                     scope,
-                    r.label().map(str::to_string),
-                    r.broadcast().map(ip_addr),
-                    r.cacheinfo().map(|ci| ci.ifa_valid),
+                    r.label().unwrap().map(str::to_string),
+                    r.broadcast().unwrap().map(ip_addr),
+                    r.cacheinfo().unwrap().map(|ci| ci.ifa_valid),
                 ),
             );
         }
@@ -402,10 +408,10 @@ fn routes_match_iproute2() {
         let mut it = c.getroute_dump(&dump).unwrap();
         while let Some(r) = it.next() {
             let r = r.unwrap();
-            if r.table().unwrap_or(r.header.rtm_table.into()) != 254 {
+            if r.table().unwrap().unwrap_or(r.header.rtm_table.into()) != 254 {
                 continue;
             }
-            let dst = match r.dst() {
+            let dst = match r.dst().unwrap() {
                 Some(d) => format!("{}/{}", ip_addr(d), r.header.rtm_dst_len),
                 None => "default".into(),
             };
@@ -413,12 +419,12 @@ fn routes_match_iproute2() {
             mine.insert(
                 dst,
                 (
-                    r.gateway().map(ip_addr),
-                    r.oif().unwrap(),
+                    r.gateway().unwrap().map(ip_addr),
+                    r.oif().unwrap().expect("oif"),
                     r.header.rtm_protocol.name().unwrap().to_string(),
                     r.header.rtm_scope.0,
-                    r.prefsrc().map(ip_addr),
-                    r.priority(),
+                    r.prefsrc().unwrap().map(ip_addr),
+                    r.priority().unwrap(),
                 ),
             );
         }
@@ -446,8 +452,8 @@ fn routes_match_iproute2() {
         // A lookup (do with a reply): the route the kernel would take.
         let hdr = route::Rtmsg { rtm_family: 2, rtm_dst_len: 32, ..Default::default() };
         let r = c.getroute(&route::GetrouteRequest::new(hdr).dst(&Ipv4Addr::new(10, 99, 1, 2).octets())).unwrap();
-        assert_eq!(r.oif(), Some(idx as u32));
-        assert_eq!(r.gateway().map(ip_addr).as_deref(), Some("10.11.0.254"));
+        assert_eq!(r.oif().unwrap(), Some(idx as u32));
+        assert_eq!(r.gateway().unwrap().map(ip_addr).as_deref(), Some("10.11.0.254"));
         assert_eq!(r.header.rtm_type, route::RtmType::UNICAST);
 
         // delroute, then it is gone for iproute2 too.
@@ -488,14 +494,14 @@ fn subscriber_gets_typed_notifications() {
             match n {
                 link::Notification::Newlink(m) => {
                     assert_eq!(m.msg.msg_type(), link::cmd::NEWLINK);
-                    if m.ifname() == Some("nln0") {
+                    if m.ifname().unwrap() == Some("nln0") {
                         assert_eq!(m.header.ifi_index, idx);
                         new += 1;
                         up |= m.header.ifi_flags.0 & link::IffFlags::UP.0 != 0;
                     }
                 }
                 link::Notification::Dellink(m) => {
-                    assert_eq!(m.ifname(), Some("nln0"));
+                    assert_eq!(m.ifname().unwrap(), Some("nln0"));
                     assert_eq!(m.header.ifi_index, idx);
                     del = true;
                 }
@@ -511,9 +517,9 @@ fn subscriber_gets_typed_notifications() {
             match n {
                 addr::Notification::Newaddr(m) => {
                     assert_eq!((m.header.ifa_index, m.header.ifa_prefixlen), (idx as u32, 24));
-                    got.push(("new", ip_addr(m.local().unwrap())));
+                    got.push(("new", local_of(&m)));
                 }
-                addr::Notification::Deladdr(m) => got.push(("del", ip_addr(m.local().unwrap()))),
+                addr::Notification::Deladdr(m) => got.push(("del", local_of(&m))),
                 other => panic!("unexpected address notification {other:?}"),
             }
         }
@@ -540,7 +546,7 @@ fn own_change_notification_vs_echo() {
         let hdr = addr::Ifaddrmsg { ifa_family: 2, ifa_prefixlen: 24, ifa_index: idx as u32, ..Default::default() };
         let new_local = |c: &mut addr::Client, t: Duration| -> Option<String> {
             match c.recv_notification_timeout(t).unwrap()? {
-                addr::Notification::Newaddr(m) => Some(ip_addr(m.local().unwrap())),
+                addr::Notification::Newaddr(m) => Some(local_of(&m)),
                 n => panic!("unexpected {n:?}"),
             }
         };
@@ -722,7 +728,7 @@ fn rules_match_iproute2() {
                 let r = r.unwrap();
                 assert_eq!(r.msg.msg_type(), rule::cmd::GETRULE_REPLY);
                 assert_eq!(r.header.family, family);
-                mine.push(rule_json(&r.header, &r.attrs.to_owned()));
+                mine.push(rule_json(&r.header, &r.attrs.to_owned().unwrap()));
             }
             drop(it);
             let theirs = ip_json(&[flag, "-d", "rule", "show"]);
@@ -755,8 +761,8 @@ fn tc_handle(h: u32) -> String {
 /// A qdisc of a dump as `tc -j qdisc show` prints it (tc/tc_qdisc.c and the kinds' q_*.c):
 /// header fields and, per kind, the options both show. `tick_ns`: nanoseconds per scheduler
 /// tick (`/proc/net/psched`), to turn tbf's bucket back into bytes as tc does.
-fn qdisc_json(h: &tc::Tcmsg, a: &tc::TcAttrs<'_>, dev: &str, tick_ns: f64) -> Value {
-    let kind = a.kind().unwrap();
+fn qdisc_json(h: &tc::Tcmsg, a: &tc::TcAttrs<'_>, dev: &str, tick_ns: f64) -> Result<Value, DecodeError> {
+    let kind = a.kind()?.expect("a qdisc's kind");
     let mut m = Map::new();
     m.insert("kind".into(), json!(kind));
     m.insert("handle".into(), json!(tc_handle(h.handle)));
@@ -770,21 +776,21 @@ fn qdisc_json(h: &tc::Tcmsg, a: &tc::TcAttrs<'_>, dev: &str, tick_ns: f64) -> Va
     if h.info != 1 {
         m.insert("refcnt".into(), json!(h.info));
     }
-    let opts = match a.options_msg().map(Result::unwrap) {
+    let opts = match a.options_msg()? {
         Some(tc::TcaOptionsMsg::Tbf(t)) => {
-            let p = t.parms().unwrap();
-            let rate = t.rate64().unwrap_or(p.rate.into());
+            let p = t.parms()?.expect("tbf parms");
+            let rate = t.rate64()?.unwrap_or(p.rate.into());
             // tc_calc_xmitsize: bytes the rate sends in the bucket's time.
             let burst = (rate as f64 * p.buffer as f64 * tick_ns / 1e9) as u64;
             json!({ "rate": rate, "burst": burst })
         }
         Some(tc::TcaOptionsMsg::Htb(t)) => {
-            let g = t.init().unwrap();
+            let g = t.init()?.expect("htb init");
             json!({
                 "r2q": g.rate2quantum,
                 "default": format!("{:#x}", g.defcls),
                 "direct_packets_stat": g.direct_pkts,
-                "direct_qlen": t.direct_qlen().unwrap(),
+                "direct_qlen": t.direct_qlen()?.expect("htb direct_qlen"),
             })
         }
         Some(tc::TcaOptionsMsg::Pfifo(f) | tc::TcaOptionsMsg::Bfifo(f)) => {
@@ -794,7 +800,7 @@ fn qdisc_json(h: &tc::Tcmsg, a: &tc::TcAttrs<'_>, dev: &str, tick_ns: f64) -> Va
         other => panic!("unexpected options of {kind}: {other:?}"),
     };
     m.insert("options".into(), opts);
-    Value::Object(m)
+    Ok(Value::Object(m))
 }
 
 /// Nanoseconds per scheduler tick, from `/proc/net/psched` (`t2us us2t clock_res hz`: one tick
@@ -864,7 +870,7 @@ fn qdiscs_match_tc() {
             let r = r.unwrap();
             assert_eq!(r.msg.msg_type(), tc::cmd::GETQDISC_REPLY);
             let Some(dev) = idx.get(&r.header.ifindex) else { continue };
-            let j = qdisc_json(&r.header, &r.attrs, dev, tick_ns);
+            let j = qdisc_json(&r.header, &r.attrs, dev, tick_ns).unwrap();
             mine.insert((dev.to_string(), j["handle"].as_str().unwrap().to_string()), j);
         }
         drop(it);
@@ -903,8 +909,8 @@ fn qdiscs_match_tc() {
         assert!(matches!(c.getqdisc(&get).unwrap_err(), Error::NoReply));
         let r = c.getqdisc(&get.nlm_flags(nlspec_rt::msg::NLM_F_ECHO)).unwrap();
         assert_eq!(r.msg.msg_type(), tc::cmd::GETQDISC_REPLY);
-        assert_eq!((r.kind(), r.header.handle, r.header.ifindex), (Some("pfifo"), 2 << 16, index("nlq1")));
-        assert!(matches!(r.options_msg(), Some(Ok(tc::TcaOptionsMsg::Pfifo(tc::TcFifoQopt { limit: 77 })))));
+        assert_eq!((r.kind().unwrap(), r.header.handle, r.header.ifindex), (Some("pfifo"), 2 << 16, index("nlq1")));
+        assert!(matches!(r.options_msg(), Ok(Some(tc::TcaOptionsMsg::Pfifo(tc::TcFifoQopt { limit: 77 })))));
         assert!(c.recv_notification_timeout(Duration::ZERO).unwrap().is_none(), "the echo was also queued");
 
         // delqdisc: tc no longer shows the tbf.
@@ -935,22 +941,21 @@ fn hand_msg(ty: u16, header: &[u8], f: impl FnOnce(&mut AttrWriter<'_>)) -> Vec<
 }
 
 /// Decode `b` through every typed view of the rt-rule client (`tc == false`) or the tc client,
-/// reaching into the sub-message and the structs; `Err` at the first decode error.
-fn decode_rule_or_tc(b: &[u8], tc: bool) -> Result<(), nlspec_rt::DecodeError> {
+/// reading every attribute, reaching into the sub-message and the structs; `Err` at the first
+/// decode error.
+fn decode_rule_or_tc(b: &[u8], tc: bool) -> Result<(), DecodeError> {
     use nlspec_rt::typed_raw::DecodeMsg;
     let m = NlMsg::parse(b)?;
     if !tc {
         let r = rule::GetruleReply::decode_msg(&m)?;
-        let _ = (r.uid_range(), r.dport_range(), r.to_owned());
+        let _ = (r.uid_range()?, r.dport_range()?, r.attrs.to_owned()?);
         let _ = rule::Notification::decode(&m)?;
         return Ok(());
     }
     let q = tc::GetqdiscReply::decode_msg(&m)?;
-    let _ = q.attrs.to_owned();
-    if let Some(o) = q.options_msg() {
-        if let tc::TcaOptionsMsg::Tbf(t) = o? {
-            let _ = (t.parms(), t.burst(), t.to_owned());
-        }
+    let _ = q.attrs.to_owned()?;
+    if let Some(tc::TcaOptionsMsg::Tbf(t)) = q.options_msg()? {
+        let _ = (t.parms()?, t.burst()?, t.to_owned()?);
     }
     let _ = tc::Notification::decode(&m)?;
     Ok(())
@@ -972,10 +977,11 @@ fn corrupted_rule_and_qdisc_messages_are_typed_errors() {
     let m = NlMsg::parse(&tbf).unwrap();
     let q = <tc::GetqdiscReply as nlspec_rt::typed_raw::DecodeMsg>::decode_msg(&m).unwrap();
     match q.options_msg().unwrap().unwrap() {
-        tc::TcaOptionsMsg::Tbf(t) => assert_eq!((t.parms(), t.burst()), (Some(parms), Some(4096))),
+        tc::TcaOptionsMsg::Tbf(t) => assert_eq!((t.parms().unwrap(), t.burst().unwrap()), (Some(parms), Some(4096))),
         other => panic!("{other:?}"),
     }
-    // A tbf whose parms struct is 4 bytes short: a typed error at `.options.parms`.
+    // A tbf whose parms struct is 4 bytes short: a typed error when parms is read, located at
+    // `.parms` of the options' view (the sub-message is read lazily, by its own view).
     let short = hand_msg(tc::cmd::NEWQDISC, &tc::Tcmsg::default().to_bytes(), |w| {
         w.put_str(tc::attrs::tc_attrs::KIND, "tbf");
         let mut opts = Vec::new();
@@ -985,9 +991,15 @@ fn corrupted_rule_and_qdisc_messages_are_typed_errors() {
         w.put_bytes(tc::attrs::tc_attrs::OPTIONS, &opts);
     });
     let q = <tc::GetqdiscReply as nlspec_rt::typed_raw::DecodeMsg>::decode_msg(&NlMsg::parse(&short).unwrap()).unwrap();
-    let e = q.options_msg().unwrap().unwrap_err();
-    assert!(matches!(e.kind, DecodeErrorKind::BadLength { .. }), "{e:?}");
-    assert_eq!(e.path.to_string(), ".options.parms");
+    let t = match q.options_msg().unwrap() {
+        Some(tc::TcaOptionsMsg::Tbf(t)) => t,
+        other => panic!("{other:?}"),
+    };
+    let e = t.parms().unwrap_err();
+    assert!(matches!(e.kind(), DecodeErrorKind::BadLength { .. }), "{e:?}");
+    assert_eq!(e.path().to_string(), ".parms");
+    // `to_owned` of the options' view, which reads every attribute, stops at the same error.
+    assert_eq!(t.to_owned().unwrap_err(), e);
     // Rule: header, a uid range and a port range.
     let rl = hand_msg(rule::cmd::NEWRULE, &rule::FibRuleHdr { family: 2, ..Default::default() }.to_bytes(), |w| {
         let mut e = rule::RuleAttrsEncoder::new(w);
@@ -1010,7 +1022,7 @@ fn corrupted_rule_and_qdisc_messages_are_typed_errors() {
                 Ok(()) => {}
                 Err(e) => {
                     if cut < 16 + hsize {
-                        assert!(matches!(e.kind, DecodeErrorKind::BadMessage(_)), "cut {cut}: {e:?}");
+                        assert!(matches!(e.kind(), DecodeErrorKind::BadMessage(_)), "cut {cut}: {e:?}");
                     }
                     errors += 1;
                 }
@@ -1048,7 +1060,7 @@ fn async_link_dump_matches_blocking_and_iproute2() {
         let mut it = c.getlink_dump(&link::GetlinkDumpRequest::new(link::Ifinfomsg::default())).unwrap();
         while let Some(r) = it.next() {
             let r = r.unwrap();
-            blocking.insert(r.header.ifi_index, (r.header, r.attrs.to_owned()));
+            blocking.insert(r.header.ifi_index, (r.header, r.attrs.to_owned().unwrap()));
         }
         drop(it);
 
@@ -1059,7 +1071,7 @@ fn async_link_dump_matches_blocking_and_iproute2() {
             while let Some(r) = it.next().await {
                 let r = r.unwrap();
                 assert_eq!(r.msg.msg_type(), link::cmd::GETLINK_REPLY);
-                mine.insert(r.header.ifi_index, (r.header, r.attrs.to_owned()));
+                mine.insert(r.header.ifi_index, (r.header, r.attrs.to_owned().unwrap()));
             }
             drop(it);
             // Same links, same headers and attributes as the blocking client's dump (nothing
@@ -1086,7 +1098,7 @@ fn async_link_dump_matches_blocking_and_iproute2() {
 
             // An async do with a reply, and a kernel error through the async path.
             let r = ac.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname("nla2")).await.unwrap();
-            assert_eq!(r.ifname(), Some("nla2"));
+            assert_eq!(r.ifname().unwrap(), Some("nla2"));
             let e =
                 ac.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname("nope0")).await.unwrap_err();
             assert_eq!(e.errno(), Some(19), "ENODEV: {e}");
@@ -1120,10 +1132,10 @@ fn async_subscriber_gets_address_notifications() {
                     match n {
                         addr::Notification::Newaddr(m) => {
                             assert_eq!(m.msg.msg_type(), addr::cmd::NEWADDR);
-                            got.push(("new", m.header.ifa_index, m.header.ifa_prefixlen, ip_addr(m.local().unwrap())));
+                            got.push(("new", m.header.ifa_index, m.header.ifa_prefixlen, local_of(&m)));
                         }
                         addr::Notification::Deladdr(m) => {
-                            got.push(("del", m.header.ifa_index, m.header.ifa_prefixlen, ip_addr(m.local().unwrap())))
+                            got.push(("del", m.header.ifa_index, m.header.ifa_prefixlen, local_of(&m)))
                         }
                         other => panic!("unexpected address notification {other:?}"),
                     }
@@ -1140,7 +1152,7 @@ fn async_subscriber_gets_address_notifications() {
             while let Some(r) = it.next().await {
                 let r = r.unwrap();
                 if r.header.ifa_index == idx as u32 && r.header.ifa_family == 2 {
-                    assert_eq!(r.local().map(ip_addr).as_deref(), Some("10.13.0.1"));
+                    assert_eq!(r.local().unwrap().map(ip_addr).as_deref(), Some("10.13.0.1"));
                     found += 1;
                 }
             }
@@ -1177,15 +1189,16 @@ fn malformed_and_truncated_replies_are_typed_errors() {
     let msg = NlMsg::parse(&good).unwrap();
     match link::Notification::decode(&msg).unwrap() {
         link::Notification::Newlink(m) => {
-            assert_eq!((m.ifname(), m.mtu(), m.header.ifi_index), (Some("hand0"), Some(1500), 7));
+            assert_eq!((m.ifname().unwrap(), m.mtu().unwrap(), m.header.ifi_index), (Some("hand0"), Some(1500), 7));
         }
         other => panic!("{other:?}"),
     }
     let r = link::GetlinkReply::decode_msg(&msg).unwrap();
-    assert_eq!(r.attrs.to_owned().ifname.as_deref(), Some("hand0"));
+    assert_eq!(r.attrs.to_owned().unwrap().ifname.as_deref(), Some("hand0"));
 
     // Every truncation (nlmsg_len adjusted so the message itself parses): a typed error or a
-    // shorter valid message, never a panic.
+    // shorter valid message, never a panic. Decoding a message reads its fixed header; the
+    // attributes are read when asked for (here by `to_owned`, which reads them all).
     for cut in 16..good.len() {
         let mut b = good[..cut].to_vec();
         let len = cut as u32;
@@ -1198,18 +1211,25 @@ fn malformed_and_truncated_replies_are_typed_errors() {
         let valid = |c: usize| [32, 42, 43, 44, 52].contains(&c);
         if cut < 16 + link::Ifinfomsg::SIZE {
             let e = n.unwrap_err();
-            assert!(matches!(e.kind, DecodeErrorKind::BadMessage(_)), "cut {cut}: {e:?}");
+            assert!(matches!(e.kind(), DecodeErrorKind::BadMessage(_)), "cut {cut}: {e:?}");
             assert!(r.is_err());
-        } else if valid(cut) {
-            assert!(n.is_ok() && r.is_ok(), "cut {cut}");
+            continue;
+        }
+        let r = r.unwrap_or_else(|e| panic!("cut {cut}: {e:?}"));
+        let n = match n {
+            Ok(link::Notification::Newlink(n)) => n,
+            other => panic!("cut {cut}: {other:?}"),
+        };
+        if valid(cut) {
+            assert!(n.attrs.to_owned().is_ok() && r.attrs.to_owned().is_ok(), "cut {cut}");
         } else {
             // Cut inside an attribute: its header's length no longer fits.
-            let e = r.unwrap_err();
+            let e = r.attrs.to_owned().unwrap_err();
             assert!(
-                matches!(e.kind, DecodeErrorKind::BadAttrLen { .. } | DecodeErrorKind::TruncatedHeader { .. }),
+                matches!(e.kind(), DecodeErrorKind::BadAttrLen { .. } | DecodeErrorKind::TruncatedHeader { .. }),
                 "cut {cut}: {e:?}"
             );
-            assert!(n.is_err());
+            assert!(n.attrs.to_owned().is_err());
         }
     }
 
@@ -1227,9 +1247,12 @@ fn malformed_and_truncated_replies_are_typed_errors() {
     let len = b.len() as u32;
     b[0..4].copy_from_slice(&len.to_ne_bytes());
     b[4..6].copy_from_slice(&link::cmd::NEWLINK.to_ne_bytes());
-    let e = link::GetlinkReply::decode_msg(&NlMsg::parse(&b).unwrap()).unwrap_err();
-    assert!(matches!(e.kind, DecodeErrorKind::BadLength { .. }), "{e:?}");
-    assert_eq!(e.path.to_string(), ".mtu");
+    let r = link::GetlinkReply::decode_msg(&NlMsg::parse(&b).unwrap()).unwrap();
+    let e = r.mtu().unwrap_err();
+    assert!(matches!(e.kind(), DecodeErrorKind::BadLength { .. }), "{e:?}");
+    assert_eq!(e.path().to_string(), ".mtu");
+    // `to_owned`, which reads every attribute, stops at the same error.
+    assert_eq!(r.attrs.to_owned().unwrap_err(), e);
     // The client's error type carries it.
     let e: Error = e.into();
     assert!(matches!(e, Error::Decode(_)));
@@ -1255,7 +1278,10 @@ fn malformed_and_truncated_replies_are_typed_errors() {
             b[4..6].copy_from_slice(&link::cmd::NEWLINK.to_ne_bytes());
         }
         if let Ok(m) = NlMsg::parse(&b) {
-            let _ = link::Notification::decode(&m);
+            if let Ok(link::Notification::Newlink(n)) = link::Notification::decode(&m) {
+                // The attributes are read when asked for: all of them, by `to_owned` and `Debug`.
+                let _ = (n.attrs.to_owned(), format!("{n:?}"));
+            }
             let _ = addr::Notification::decode(&m);
             let _ = route::Notification::decode(&m);
         }
@@ -1277,8 +1303,8 @@ impl From<nlspec_rt::Error> for Stop {
 /// What `link_key` keeps of a link: header, name, MTU, address.
 type LinkKey = (link::Ifinfomsg, Option<String>, Option<u32>, Option<Vec<u8>>);
 
-fn link_key(r: &link::GetlinkReply<'_>) -> LinkKey {
-    (r.header, r.ifname().map(str::to_owned), r.mtu(), r.address().map(<[u8]>::to_vec))
+fn link_key(r: &link::GetlinkReply<'_>) -> Result<LinkKey, DecodeError> {
+    Ok((r.header, r.ifname()?.map(str::to_owned), r.mtu()?, r.address()?.map(<[u8]>::to_vec)))
 }
 
 /// `try_for_each` lends the replies `next` returns (blocking and tokio clients), in the same
@@ -1295,7 +1321,7 @@ fn try_for_each_lends_what_next_returns() {
         let mut by_next = Vec::new();
         let mut it = c.getlink_dump(&req).unwrap();
         while let Some(r) = it.next() {
-            by_next.push(link_key(&r.unwrap()));
+            by_next.push(link_key(&r.unwrap()).unwrap());
         }
         drop(it);
         assert_eq!(by_next.len(), 41, "40 links and lo");
@@ -1304,7 +1330,7 @@ fn try_for_each_lends_what_next_returns() {
         c.getlink_dump(&req)
             .unwrap()
             .try_for_each(|r| {
-                by_each.push(link_key(r));
+                by_each.push(link_key(r)?);
                 Ok::<_, nlspec_rt::Error>(())
             })
             .unwrap();
@@ -1328,7 +1354,7 @@ fn try_for_each_lends_what_next_returns() {
             Stop::Dump(e) => panic!("the dump failed: {e}"),
         }
         let r = c.getlink(&link::GetlinkRequest::new(link::Ifinfomsg::default()).ifname("nle7")).unwrap();
-        assert_eq!(r.ifname(), Some("nle7"), "the do after the abandoned dump");
+        assert_eq!(r.ifname().unwrap(), Some("nle7"), "the do after the abandoned dump");
 
         tokio_rt().block_on(async {
             let mut ac = link::AsyncClient::new().unwrap();
@@ -1337,7 +1363,7 @@ fn try_for_each_lends_what_next_returns() {
                 .await
                 .unwrap()
                 .try_for_each(|r| {
-                    by_async.push(link_key(r));
+                    by_async.push(link_key(r)?);
                     Ok::<_, nlspec_rt::Error>(())
                 })
                 .await

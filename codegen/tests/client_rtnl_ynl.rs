@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 
+use nlspec_rt::DecodeError;
 use nlspec_rt_addr as addr;
 use nlspec_rt_link as link;
 use nlspec_rt_route as route;
@@ -116,7 +117,7 @@ fn put<T: Into<Value>>(m: &mut Map<String, Value>, k: &str, v: Option<T>) {
 
 fn link_json(r: &link::GetlinkReply<'_>) -> Value {
     let h = &r.header;
-    let a = r.attrs.to_owned();
+    let a = r.attrs.to_owned().expect("link attributes");
     let mut m = Map::new();
     m.insert("ifi-family".into(), json!(h.ifi_family));
     m.insert("ifi-type".into(), json!(h.ifi_type));
@@ -170,7 +171,7 @@ fn link_json(r: &link::GetlinkReply<'_>) -> Value {
 
 fn addr_json(r: &addr::GetaddrReply<'_>) -> Value {
     let h = &r.header;
-    let a = r.attrs.to_owned();
+    let a = r.attrs.to_owned().expect("address attributes");
     let mut m = Map::new();
     m.insert("ifa-family".into(), json!(h.ifa_family));
     m.insert("ifa-prefixlen".into(), json!(h.ifa_prefixlen));
@@ -199,7 +200,7 @@ fn addr_json(r: &addr::GetaddrReply<'_>) -> Value {
 
 fn route_json(r: &route::GetrouteReply<'_>) -> Value {
     let h = &r.header;
-    let a = r.attrs.to_owned();
+    let a = r.attrs.to_owned().expect("route attributes");
     let mut m = Map::new();
     m.insert("rtm-family".into(), json!(h.rtm_family));
     m.insert("rtm-dst-len".into(), json!(h.rtm_dst_len));
@@ -248,7 +249,7 @@ fn route_json(r: &route::GetrouteReply<'_>) -> Value {
 
 fn rule_json(r: &rule::GetruleReply<'_>) -> Value {
     let h = &r.header;
-    let a = r.attrs.to_owned();
+    let a = r.attrs.to_owned().expect("rule attributes");
     let mut m = Map::new();
     put(&mut m, "dst", a.dst.as_deref().map(by));
     put(&mut m, "src", a.src.as_deref().map(by));
@@ -283,7 +284,7 @@ fn rule_json(r: &rule::GetruleReply<'_>) -> Value {
     Value::Object(m)
 }
 
-fn qdisc_json(r: &tc::GetqdiscReply<'_>) -> Value {
+fn qdisc_json(r: &tc::GetqdiscReply<'_>) -> Result<Value, DecodeError> {
     let h = &r.header;
     let a = &r.attrs;
     let mut m = Map::new();
@@ -292,8 +293,9 @@ fn qdisc_json(r: &tc::GetqdiscReply<'_>) -> Value {
     m.insert("handle".into(), json!(h.handle));
     m.insert("parent".into(), json!(h.parent));
     m.insert("info".into(), json!(h.info));
-    put(&mut m, "kind", a.kind());
-    let opts = match a.options_msg().map(Result::unwrap) {
+    let kind = a.kind()?;
+    put(&mut m, "kind", kind);
+    let opts = match a.options_msg()? {
         Some(tc::TcaOptionsMsg::Tbf(t)) => {
             let mut n = Map::new();
             // `parms` (struct tc_tbf_qopt: two struct tc_ratespec, limit, buffer, mtu) is left
@@ -301,53 +303,53 @@ fn qdisc_json(r: &tc::GetqdiscReply<'_>) -> Value {
             // widths, so YNL decodes every member of parms from the wrong offsets (garbage such
             // as rate 1207959552 for 1 Mbit/s). Our decoding of parms is checked against `tc -j`
             // in client_rtnl_live.rs instead. The other tbf attributes are compared.
-            put(&mut n, "rtab", t.rtab().map(by));
-            put(&mut n, "ptab", t.ptab().map(by));
-            put(&mut n, "rate64", t.rate64());
-            put(&mut n, "prate64", t.prate64());
-            put(&mut n, "burst", t.burst());
-            put(&mut n, "pburst", t.pburst());
+            put(&mut n, "rtab", t.rtab()?.map(by));
+            put(&mut n, "ptab", t.ptab()?.map(by));
+            put(&mut n, "rate64", t.rate64()?);
+            put(&mut n, "prate64", t.prate64()?);
+            put(&mut n, "burst", t.burst()?);
+            put(&mut n, "pburst", t.pburst()?);
             Some(Value::Object(n))
         }
         Some(tc::TcaOptionsMsg::Htb(t)) => {
             let mut n = Map::new();
-            put(&mut n, "parms", t.parms().map(by));
+            put(&mut n, "parms", t.parms()?.map(by));
             put(
                 &mut n,
                 "init",
-                t.init().map(|g| {
+                t.init()?.map(|g| {
                     json!({ "version": g.version, "rate2quantum": g.rate2quantum, "defcls": g.defcls,
                         "debug": g.debug, "direct-pkts": g.direct_pkts })
                 }),
             );
-            put(&mut n, "ctab", t.ctab().map(by));
-            put(&mut n, "rtab", t.rtab().map(by));
-            put(&mut n, "direct-qlen", t.direct_qlen());
-            put(&mut n, "rate64", t.rate64());
-            put(&mut n, "ceil64", t.ceil64());
+            put(&mut n, "ctab", t.ctab()?.map(by));
+            put(&mut n, "rtab", t.rtab()?.map(by));
+            put(&mut n, "direct-qlen", t.direct_qlen()?);
+            put(&mut n, "rate64", t.rate64()?);
+            put(&mut n, "ceil64", t.ceil64()?);
             Some(Value::Object(n))
         }
         Some(tc::TcaOptionsMsg::Pfifo(f) | tc::TcaOptionsMsg::Bfifo(f)) => Some(json!({ "limit": f.limit })),
         Some(tc::TcaOptionsMsg::Ingress(b) | tc::TcaOptionsMsg::Noqueue(b)) => {
-            assert!(b.is_empty(), "options of {:?}: {b:?}", a.kind());
+            assert!(b.is_empty(), "options of {kind:?}: {b:?}");
             Some(json!({}))
         }
         Some(other) => panic!("unexpected options: {other:?}"),
         None => None,
     };
     put(&mut m, "options", opts);
-    put(&mut m, "stats", a.stats().map(by));
-    put(&mut m, "xstats", a.xstats().map(by));
-    put(&mut m, "rate", a.rate().map(by));
-    put(&mut m, "fcnt", a.fcnt());
-    put(&mut m, "stats2", a.stats2().map(by));
-    put(&mut m, "stab", a.stab().map(by));
-    put(&mut m, "chain", a.chain());
-    put(&mut m, "hw-offload", a.hw_offload());
-    put(&mut m, "ingress-block", a.ingress_block());
-    put(&mut m, "egress-block", a.egress_block());
-    put(&mut m, "ext-warn-msg", a.ext_warn_msg());
-    Value::Object(m)
+    put(&mut m, "stats", a.stats()?.map(by));
+    put(&mut m, "xstats", a.xstats()?.map(by));
+    put(&mut m, "rate", a.rate()?.map(by));
+    put(&mut m, "fcnt", a.fcnt()?);
+    put(&mut m, "stats2", a.stats2()?.map(by));
+    put(&mut m, "stab", a.stab()?.map(by));
+    put(&mut m, "chain", a.chain()?);
+    put(&mut m, "hw-offload", a.hw_offload()?);
+    put(&mut m, "ingress-block", a.ingress_block()?);
+    put(&mut m, "egress-block", a.egress_block()?);
+    put(&mut m, "ext-warn-msg", a.ext_warn_msg()?);
+    Ok(Value::Object(m))
 }
 
 // ---- comparison ----
@@ -602,7 +604,7 @@ fn dumps_equal_ynl() {
                 let mut v = Vec::new();
                 let mut it = qc.getqdisc_dump(&tc::GetqdiscDumpRequest::new(tc::Tcmsg::default())).unwrap();
                 while let Some(r) = it.next() {
-                    v.push(qdisc_json(&r.unwrap()));
+                    v.push(qdisc_json(&r.unwrap()).unwrap());
                 }
                 v
             },

@@ -1,10 +1,12 @@
 //! Fuzz target `client_views`: bytes → the typed views of the generated clients (nlctrl, nlkv,
 //! rt-link under generated/client/): every attribute-set view, every reply and the
-//! notification enum. Each decoded view is walked through every getter (by `to_owned`, which
-//! calls them all, and `Debug`), its unknown attributes are listed, and the owned copy is
-//! formatted; a reply decoded and returned must equal the reply decoded in place and lent to
-//! a closure. Byte 0 picks the view (see `VIEWS`), the rest is its input: an attribute stream
-//! for a set view, a whole message for a reply or a notification.
+//! notification enum. Any bytes make a set view (nothing is read until a getter is called), so
+//! each view, well-formed or not, is walked through every getter (by `Debug`, which calls them
+//! all and prints what they cannot read as `<malformed: ...>`, and by `to_owned`, which calls
+//! them in turn down to the first error), its unknown attributes are listed, and the owned copy
+//! (or its error) is formatted; a reply decoded and returned must equal the reply decoded in
+//! place and lent to a closure. Byte 0 picks the view (see `VIEWS`), the rest is its input: an
+//! attribute stream for a set view, a whole message for a reply or a notification.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,13 +14,12 @@ use nlspec_rt::typed_raw::RawMsg;
 use nlspec_rt::{GenlMsg, NlMsg};
 use std::hint::black_box;
 
-/// An attribute-set view: decode, walk, own.
+/// An attribute-set view: make, walk, own.
 macro_rules! set {
     ($t:ty, $b:expr) => {{
-        if let Ok(v) = <$t>::decode($b) {
-            let owned = v.to_owned();
-            black_box((format!("{v:?}"), format!("{owned:?}"), v.unknown_attrs().count(), v.raw().len()));
-        }
+        let v = <$t>::new($b);
+        let owned = v.to_owned();
+        black_box((format!("{v:?}"), format!("{owned:?}"), v.unknown_attrs().count(), v.raw().len()));
     }};
 }
 

@@ -11,7 +11,8 @@
 //!    syscalls), which separates parse cost from kernel cost;
 //! 4. `decode designs: partial read` and `decode designs: full walk`: the same captured dump,
 //!    reading id and name only, or every attribute the family reply has (ops and multicast
-//!    groups included), by the generated view, by netlink-bindings, and by hand-written
+//!    groups included), by the generated view (each getter reads its attribute when called,
+//!    malformed data an error there), by netlink-bindings, and by hand-written
 //!    decoders of the view designs the generator could emit (`designs/mod.rs`).
 //!
 //! Before the groups run, outside criterion: every decoding implementation must produce the
@@ -615,7 +616,7 @@ fn benches(c: &mut Criterion) {
                     let mut sum = 0;
                     while let Some(r) = it.next() {
                         let r = r.unwrap();
-                        sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
+                        sum += ck(r.family_id().unwrap().unwrap(), r.family_name().unwrap().unwrap());
                     }
                     sum
                 }),
@@ -627,7 +628,7 @@ fn benches(c: &mut Criterion) {
                     gen2.getfamily_dump(&nlspec_nlctrl::GetfamilyDumpRequest::new())
                         .unwrap()
                         .try_for_each(|r| {
-                            sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
+                            sum += ck(r.family_id().unwrap().unwrap(), r.family_name().unwrap().unwrap());
                             Ok::<_, nlspec_rt::Error>(())
                         })
                         .unwrap();
@@ -674,7 +675,7 @@ fn benches(c: &mut Criterion) {
                 "nlspec-nlctrl generated Client::getfamily",
                 Box::new(move || {
                     let r = gen.getfamily(&nlspec_nlctrl::GetfamilyRequest::new().family_name(PROBE)).unwrap();
-                    u64::from(r.family_id().unwrap())
+                    u64::from(r.family_id().unwrap().unwrap())
                 }),
             ),
             ("rust-netlink (netlink-sys + packet-generic)", Box::new(move || rn.getfamily(PROBE) / 1000)),
@@ -745,7 +746,7 @@ fn benches(c: &mut Criterion) {
                                 break;
                             }
                             let r = nlspec_nlctrl::GetfamilyReply::decode(&m.genl(0).unwrap()).unwrap();
-                            sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
+                            sum += ck(r.family_id().unwrap().unwrap(), r.family_name().unwrap().unwrap());
                         }
                     }
                     sum
@@ -800,12 +801,12 @@ fn benches(c: &mut Criterion) {
     {
         let ops: Vec<(&str, Op<'_>)> = vec![
             (
-                "nlspec-nlctrl generated (every nest validated at decode)",
+                "nlspec-nlctrl generated (getters read when called)",
                 Box::new(|| {
                     let mut sum = 0;
                     each(&mut |_, attrs| {
-                        let r = nlspec_nlctrl::CtrlAttrs::decode(attrs).unwrap();
-                        sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
+                        let r = nlspec_nlctrl::CtrlAttrs::new(attrs);
+                        sum += ck(r.family_id().unwrap().unwrap(), r.family_name().unwrap().unwrap());
                     });
                     sum
                 }),
@@ -846,19 +847,26 @@ fn benches(c: &mut Criterion) {
     {
         let ops: Vec<(&str, Op<'_>)> = vec![
             (
-                "nlspec-nlctrl generated (every nest validated at decode)",
+                "nlspec-nlctrl generated (getters read when called)",
                 Box::new(|| {
                     let mut sum = 0;
                     each(&mut |_, attrs| {
-                        let r = nlspec_nlctrl::CtrlAttrs::decode(attrs).unwrap();
-                        sum += ck(r.family_id().unwrap(), r.family_name().unwrap());
-                        sum +=
-                            u64::from(r.version().unwrap_or(0) + r.hdrsize().unwrap_or(0) + r.maxattr().unwrap_or(0));
-                        for (_, o) in r.ops() {
-                            sum += u64::from(o.id().unwrap_or(0)) + u64::from(o.flags().map_or(0, |f| f.0));
+                        let r = nlspec_nlctrl::CtrlAttrs::new(attrs);
+                        sum += ck(r.family_id().unwrap().unwrap(), r.family_name().unwrap().unwrap());
+                        sum += u64::from(
+                            r.version().unwrap().unwrap_or(0)
+                                + r.hdrsize().unwrap().unwrap_or(0)
+                                + r.maxattr().unwrap().unwrap_or(0),
+                        );
+                        for o in r.ops().unwrap() {
+                            let (_, o) = o.unwrap();
+                            sum += u64::from(o.id().unwrap().unwrap_or(0))
+                                + u64::from(o.flags().unwrap().map_or(0, |f| f.0));
                         }
-                        for (_, g) in r.mcast_groups() {
-                            sum += u64::from(g.id().unwrap_or(0)) + g.name().map_or(0, |n| n.len() as u64);
+                        for g in r.mcast_groups().unwrap() {
+                            let (_, g) = g.unwrap();
+                            sum += u64::from(g.id().unwrap().unwrap_or(0))
+                                + g.name().unwrap().map_or(0, |n| n.len() as u64);
                         }
                     });
                     sum
@@ -887,6 +895,14 @@ fn benches(c: &mut Criterion) {
                         })
                         .unwrap();
                     });
+                    sum
+                }),
+            ),
+            (
+                "design: getters scan, fallible",
+                Box::new(|| {
+                    let mut sum = 0;
+                    each(&mut |_, attrs| sum += designs::scan_full_walk(attrs).unwrap());
                     sum
                 }),
             ),

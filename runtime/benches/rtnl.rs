@@ -14,7 +14,8 @@
 //!
 //! Two more groups time decoding alone (no socket, no kernel): the datagrams of one link dump
 //! and one route dump are captured once and decoded from memory, as `peers.rs` does for Generic
-//! Netlink: the generated views (`<Op>Reply::decode_msg`, every attribute validated), rust-netlink
+//! Netlink: the generated views (`<Op>Reply::decode_msg`, each getter reading its attribute when
+//! called, a malformed one an error; only the fields above read), rust-netlink
 //! (`NetlinkMessage::<RouteNetlinkMessage>::deserialize`, every attribute into owned enums) and
 //! a libc-style hand walk reading only the fields above.
 
@@ -273,13 +274,13 @@ fn nlspec_decode(cap: &[Vec<u8>], mut f: impl FnMut(&nlspec_rt::NlMsg<'_>) -> u6
 
 /// The checksum of a decoded link reply (what `hand_link` reads).
 fn link_reply_ck(r: &link::GetlinkReply<'_>) -> u64 {
-    link_ck(r.header.ifi_index, r.mtu().unwrap_or(0), r.ifname().map_or(0, str::len))
+    link_ck(r.header.ifi_index, r.mtu().unwrap().unwrap_or(0), r.ifname().unwrap().map_or(0, str::len))
 }
 
 /// The checksum of a decoded route reply (what `hand_route` reads).
 fn route_reply_ck(r: &route::GetrouteReply<'_>) -> u64 {
-    let table = r.table().unwrap_or(r.header.rtm_table.into());
-    route_ck(table, r.oif().unwrap_or(0), r.dst().unwrap_or_default(), r.header.rtm_dst_len)
+    let table = r.table().unwrap().unwrap_or(r.header.rtm_table.into());
+    route_ck(table, r.oif().unwrap().unwrap_or(0), r.dst().unwrap().unwrap_or_default(), r.header.rtm_dst_len)
 }
 
 fn nlspec_decode_links(cap: &[Vec<u8>]) -> Dump {

@@ -149,78 +149,109 @@ impl fmt::Display for DecodeErrorKind {
 /// decoders rename that segment with [`DecodeError::in_attr`] and prepend outer levels with
 /// [`DecodeError::in_attr`] / [`DecodeError::at_index`] while unwinding, giving `.ops[2].flags`.
 /// Errors allocate only when they happen; the success path never does.
+///
+/// One pointer wide (the error lives in a box): a getter's `Result<Option<u32>, DecodeError>`
+/// travels in registers, which is what keeps reading an attribute at the cost of a header walk.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodeError(Box<ErrorAt>);
+
+/// What a [`DecodeError`] holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
-    /// What went wrong.
-    pub kind: DecodeErrorKind,
-    /// Where, outermost first.
-    pub path: AttrPath,
+struct ErrorAt {
+    kind: DecodeErrorKind,
+    path: AttrPath,
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError").field("kind", &self.0.kind).field("path", &self.0.path).finish()
+    }
 }
 
 impl DecodeError {
     /// An error with an empty path.
+    #[cold]
     pub fn new(kind: DecodeErrorKind) -> Self {
-        DecodeError { kind, path: AttrPath::new() }
+        DecodeError(Box::new(ErrorAt { kind, path: AttrPath::new() }))
     }
     /// An error located at the attribute with type number `ty`.
+    #[cold]
     pub fn at_type(kind: DecodeErrorKind, ty: u16) -> Self {
-        DecodeError { kind, path: AttrPath(vec![PathSeg::Type(ty)]) }
+        DecodeError(Box::new(ErrorAt { kind, path: AttrPath(vec![PathSeg::Type(ty)]) }))
+    }
+    /// What went wrong.
+    pub fn kind(&self) -> &DecodeErrorKind {
+        &self.0.kind
+    }
+    /// Where, outermost first.
+    pub fn path(&self) -> &AttrPath {
+        &self.0.path
     }
     /// A free-form error.
+    #[cold]
     pub fn other(msg: impl Into<Cow<'static, str>>) -> Self {
         Self::new(DecodeErrorKind::Other(msg.into()))
     }
     /// A required attribute is absent; `name` is the attribute that should have been there.
+    #[cold]
     pub fn missing(name: impl Into<Cow<'static, str>>) -> Self {
-        DecodeError { kind: DecodeErrorKind::Missing, path: AttrPath(vec![PathSeg::Name(name.into())]) }
+        DecodeError(Box::new(ErrorAt {
+            kind: DecodeErrorKind::Missing,
+            path: AttrPath(vec![PathSeg::Name(name.into())]),
+        }))
     }
     /// Name the attribute this error belongs to.
     ///
     /// If the outermost segment is a bare type number (as getters produce), it is replaced by
     /// `name`; otherwise `name` is prepended. Call it once per level while unwinding.
+    #[cold]
     pub fn in_attr(mut self, name: impl Into<Cow<'static, str>>) -> Self {
-        match self.path.0.first_mut() {
+        match self.0.path.0.first_mut() {
             Some(seg @ PathSeg::Type(_)) => *seg = PathSeg::Name(name.into()),
-            _ => self.path.0.insert(0, PathSeg::Name(name.into())),
+            _ => self.0.path.0.insert(0, PathSeg::Name(name.into())),
         }
         self
     }
     /// Prepend a numeric attribute level (when no name is known).
+    #[cold]
     pub fn in_type(mut self, ty: u16) -> Self {
-        if !matches!(self.path.0.first(), Some(PathSeg::Type(t)) if *t == ty) {
-            self.path.0.insert(0, PathSeg::Type(ty));
+        if !matches!(self.0.path.0.first(), Some(PathSeg::Type(t)) if *t == ty) {
+            self.0.path.0.insert(0, PathSeg::Type(ty));
         }
         self
     }
     /// Prepend an index level (`[idx]`), for indexed arrays and multi-attr occurrences.
+    #[cold]
     pub fn at_index(mut self, idx: usize) -> Self {
-        self.path.0.insert(0, PathSeg::Index(idx));
+        self.0.path.0.insert(0, PathSeg::Index(idx));
         self
     }
     /// Locate this error at element `idx` of an indexed array or occurrence `idx` of a
     /// multi-attr: a leading bare type number (what a getter on the element reports) becomes
     /// `[idx]`; otherwise `[idx]` is prepended. Follow with [`DecodeError::in_attr`] for the
     /// array's name, giving `.ops[2].flags`.
+    #[cold]
     pub fn at_element(mut self, idx: usize) -> Self {
-        match self.path.0.first_mut() {
+        match self.0.path.0.first_mut() {
             Some(seg @ PathSeg::Type(_)) => *seg = PathSeg::Index(idx),
-            _ => self.path.0.insert(0, PathSeg::Index(idx)),
+            _ => self.0.path.0.insert(0, PathSeg::Index(idx)),
         }
         self
     }
     /// Prepend an arbitrary segment.
+    #[cold]
     pub fn prepend(mut self, seg: PathSeg) -> Self {
-        self.path.0.insert(0, seg);
+        self.0.path.0.insert(0, seg);
         self
     }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.kind)
+        if self.path().is_empty() {
+            write!(f, "{}", self.kind())
         } else {
-            write!(f, "{}: {}", self.path, self.kind)
+            write!(f, "{}: {}", self.path(), self.kind())
         }
     }
 }
@@ -257,6 +288,14 @@ impl fmt::Debug for Attr<'_> {
     }
 }
 
+/// The error of a payload of `got` bytes where `expected` fit, at attribute type `ty` (by
+/// value: a getter's attribute stays in registers on the hot path).
+#[cold]
+#[inline(never)]
+fn len_err(ty: u16, got: usize, expected: &'static str) -> DecodeError {
+    DecodeError::at_type(DecodeErrorKind::BadLength { expected, got }, ty)
+}
+
 macro_rules! fixed_getters {
     ($( $(#[$m:meta])* $name:ident -> $t:ty, $n:literal, $conv:ident; )*) => {$(
         $(#[$m])*
@@ -264,7 +303,7 @@ macro_rules! fixed_getters {
         pub fn $name(&self) -> Result<$t, DecodeError> {
             match <[u8; $n]>::try_from(self.payload) {
                 Ok(b) => Ok(<$t>::$conv(b)),
-                Err(_) => Err(self.len_err(stringify!($n))),
+                Err(_) => Err(len_err(self.ty(), self.payload.len(), stringify!($n))),
             }
         }
     )*};
@@ -306,10 +345,6 @@ impl<'a> Attr<'a> {
         self.payload
     }
 
-    fn len_err(&self, expected: &'static str) -> DecodeError {
-        DecodeError::at_type(DecodeErrorKind::BadLength { expected, got: self.payload.len() }, self.ty())
-    }
-
     fixed_getters! {
         /// `u8` payload.
         get_u8 -> u8, 1, from_ne_bytes;
@@ -347,7 +382,7 @@ impl<'a> Attr<'a> {
         match self.payload.len() {
             4 => self.get_u32().map(u64::from),
             8 => self.get_u64(),
-            _ => Err(self.len_err("4 or 8")),
+            _ => Err(len_err(self.ty(), self.payload.len(), "4 or 8")),
         }
     }
     /// Variable-width unsigned in network byte order: 4 or 8 bytes.
@@ -356,7 +391,7 @@ impl<'a> Attr<'a> {
         match self.payload.len() {
             4 => self.get_u32_be().map(u64::from),
             8 => self.get_u64_be(),
-            _ => Err(self.len_err("4 or 8")),
+            _ => Err(len_err(self.ty(), self.payload.len(), "4 or 8")),
         }
     }
     /// Variable-width signed (`sint`, `NLA_SINT`): 4 or 8 bytes, host byte order, sign-extended.
@@ -365,7 +400,7 @@ impl<'a> Attr<'a> {
         match self.payload.len() {
             4 => self.get_s32().map(i64::from),
             8 => self.get_s64(),
-            _ => Err(self.len_err("4 or 8")),
+            _ => Err(len_err(self.ty(), self.payload.len(), "4 or 8")),
         }
     }
     /// Variable-width signed in network byte order: 4 or 8 bytes.
@@ -374,7 +409,7 @@ impl<'a> Attr<'a> {
         match self.payload.len() {
             4 => self.get_s32_be().map(i64::from),
             8 => self.get_s64_be(),
-            _ => Err(self.len_err("4 or 8")),
+            _ => Err(len_err(self.ty(), self.payload.len(), "4 or 8")),
         }
     }
 
@@ -384,7 +419,7 @@ impl<'a> Attr<'a> {
         if self.payload.is_empty() {
             Ok(true)
         } else {
-            Err(self.len_err("0"))
+            Err(len_err(self.ty(), self.payload.len(), "0"))
         }
     }
 
@@ -419,14 +454,14 @@ impl<'a> Attr<'a> {
                 value: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
                 selector: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
             }),
-            Err(_) => Err(self.len_err("8")),
+            Err(_) => Err(len_err(self.ty(), self.payload.len(), "8")),
         }
     }
     /// A fixed-size binary payload of exactly `N` bytes (e.g. a struct decoded by generated
     /// code, or an address).
     #[inline]
     pub fn get_array<const N: usize>(&self) -> Result<&'a [u8; N], DecodeError> {
-        <&[u8; N]>::try_from(self.payload).map_err(|_| self.len_err("the struct size"))
+        <&[u8; N]>::try_from(self.payload).map_err(|_| len_err(self.ty(), self.payload.len(), "the struct size"))
     }
     /// The payload as a nested attribute stream. Does not require [`NLA_F_NESTED`], since many
     /// kernel senders omit it.
@@ -456,15 +491,61 @@ impl<'a> Attrs<'a> {
     pub fn remaining(&self) -> &'a [u8] {
         self.buf
     }
-    /// The first attribute with type `ty` (flags masked), if any. Stops at the first error.
+    /// The first attribute with type `ty` (flags masked), if any. Stops at the first error:
+    /// a malformed header before it, or anywhere when there is none, is the error (the one
+    /// iterating would give). What every generated getter calls: one tight loop over the
+    /// headers, the error paths out of line.
+    #[inline]
     pub fn find(&self, ty: u16) -> Result<Option<Attr<'a>>, DecodeError> {
-        for a in self.clone() {
-            let a = a?;
-            if a.ty() == ty {
-                return Ok(Some(a));
-            }
+        match self.find_fast(ty) {
+            Ok(a) => Ok(a),
+            Err(rest) => Self::trailing(rest),
         }
-        Ok(None)
+    }
+
+    /// [`Attrs::find`]'s loop: the attribute, or the bytes from where the walk stopped
+    /// (a malformed header, or fewer bytes than a header), for the cold path to judge.
+    #[inline(always)]
+    fn find_fast(&self, ty: u16) -> Result<Option<Attr<'a>>, &'a [u8]> {
+        let mut b = self.buf;
+        while b.len() >= NLA_HDRLEN {
+            let len = usize::from(u16::from_ne_bytes([b[0], b[1]]));
+            let raw_type = u16::from_ne_bytes([b[2], b[3]]);
+            if len < NLA_HDRLEN || len > b.len() {
+                return Err(b);
+            }
+            if raw_type & NLA_TYPE_MASK == ty {
+                return Ok(Some(Attr { raw_type, payload: &b[NLA_HDRLEN..len] }));
+            }
+            b = &b[nla_align(len).min(b.len())..];
+        }
+        if b.is_empty() {
+            Ok(None)
+        } else {
+            Err(b)
+        }
+    }
+
+    /// Where the walk stopped: tolerated zero padding shorter than a header (`None`), else
+    /// the error.
+    #[cold]
+    #[inline(never)]
+    fn trailing(b: &'a [u8]) -> Result<Option<Attr<'a>>, DecodeError> {
+        if b.len() < NLA_HDRLEN && b.iter().all(|&x| x == 0) {
+            Ok(None)
+        } else {
+            Err(Self::framing_error(b))
+        }
+    }
+
+    /// The error iterating gives at `b`, a malformed header or trailing bytes.
+    #[cold]
+    #[inline(never)]
+    fn framing_error(b: &[u8]) -> DecodeError {
+        match Attrs::new(b).next() {
+            Some(Err(e)) => e,
+            _ => DecodeError::other("malformed attribute stream"),
+        }
     }
     /// Check the whole stream is well-formed (every header and length valid).
     pub fn validate(&self) -> Result<(), DecodeError> {
@@ -838,6 +919,62 @@ mod tests {
         }
     }
 
+    /// `Attrs::find` (what generated getters call) answers what iterating would: the first
+    /// attribute of the type, `None` at a clean end (trailing zero padding included), and the
+    /// iterator's error at a malformed header before the attribute, or anywhere when it is
+    /// absent; an error after it is not read.
+    #[test]
+    fn find_agrees_with_iterating() {
+        let mut good = Vec::new();
+        let mut w = AttrWriter::new(&mut good);
+        w.put_u8(1, 7);
+        w.put_str(2, "abc");
+        w.put_u64(3, 9);
+        w.put_u8(1, 8); // a second `1`: the first is found
+        let mut cases = vec![good.clone()];
+        let mut padded = good.clone();
+        padded.extend_from_slice(&[0, 0]);
+        cases.push(padded);
+        let mut junk = good.clone();
+        junk.extend_from_slice(&[1, 2]);
+        cases.push(junk);
+        for cut in 1..good.len() {
+            cases.push(good[..cut].to_vec());
+        }
+        let mut bad_len = good.clone();
+        bad_len[8] = 3; // second attribute's nla_len below the header size
+        cases.push(bad_len);
+        for case in &cases {
+            for ty in 0..5 {
+                let mut expect = Ok(None);
+                for a in Attrs::new(case) {
+                    match a {
+                        Ok(a) if a.ty() == ty => {
+                            expect = Ok(Some((a.raw_type(), a.payload())));
+                            break;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            expect = Err(e);
+                            break;
+                        }
+                    }
+                }
+                let got = Attrs::new(case).find(ty).map(|a| a.map(|a| (a.raw_type(), a.payload())));
+                assert_eq!(got, expect, "type {ty} in {case:?}");
+            }
+        }
+        assert_eq!(Attrs::new(&good).find(1).unwrap().unwrap().get_u8(), Ok(7));
+    }
+
+    /// A decode error is one pointer wide, so a getter's result stays small (what keeps the
+    /// generated views' reads at the cost of their header walk).
+    #[test]
+    fn decode_error_is_one_pointer() {
+        assert_eq!(std::mem::size_of::<DecodeError>(), std::mem::size_of::<usize>());
+        assert!(std::mem::size_of::<Result<Option<u32>, DecodeError>>() <= 16);
+    }
+
     #[test]
     fn roundtrip_basic() {
         let mut v = Vec::new();
@@ -877,7 +1014,7 @@ mod tests {
         let e = a.get_u32().unwrap_err();
         assert_eq!(e.to_string(), ".3: payload of 2 bytes, expected 4");
         let e = e.in_attr("flags").at_index(2).in_attr("ops");
-        assert_eq!(e.path.to_string(), ".ops[2].flags");
+        assert_eq!(e.path().to_string(), ".ops[2].flags");
     }
 
     #[test]
@@ -885,7 +1022,7 @@ mod tests {
         // nla_len says 8 but only 6 bytes.
         let b = [8u8, 0, 1, 0, 0, 0];
         let mut it = Attrs::new(&b);
-        assert!(matches!(it.next(), Some(Err(DecodeError { kind: DecodeErrorKind::BadAttrLen { .. }, .. }))));
+        assert!(matches!(it.next(), Some(Err(e)) if matches!(e.kind(), DecodeErrorKind::BadAttrLen { .. })));
         assert!(it.next().is_none());
         // nla_len < 4
         let b = [2u8, 0, 1, 0];
@@ -896,7 +1033,7 @@ mod tests {
         // missing NUL
         let b = [6u8, 0, 1, 0, b'a', b'b', 0, 0];
         let a = Attrs::new(&b).next().unwrap().unwrap();
-        assert_eq!(a.get_str().unwrap_err().kind, DecodeErrorKind::MissingNul);
+        assert_eq!(*a.get_str().unwrap_err().kind(), DecodeErrorKind::MissingNul);
         assert_eq!(a.get_str_bytes_lax(), b"ab");
     }
 

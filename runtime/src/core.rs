@@ -765,6 +765,9 @@ impl Core {
             return None;
         }
         let buf = self.rx.get(self.rx_pos..self.rx_len)?;
+        if buf.len() < NLMSG_HDRLEN {
+            return None; // the datagram's end (no error built: that would allocate)
+        }
         let hdr = NlMsgHdr::parse(buf).ok()?;
         let mlen = hdr.len as usize;
         if mlen < NLMSG_HDRLEN

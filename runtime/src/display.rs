@@ -87,6 +87,28 @@ where
     }
 }
 
+/// A value read fallibly, for `Debug`: the value, or the error of reading it (what generated
+/// views print for an element that is malformed).
+pub struct Fallible<T>(pub Result<T, crate::DecodeError>);
+
+impl<T: fmt::Debug> fmt::Debug for Fallible<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Ok(v) => v.fmt(f),
+            Err(e) => Malformed(e.clone()).fmt(f),
+        }
+    }
+}
+
+/// A decode error, for `Debug`: `<malformed: ...>` where a view shows what it could not read.
+pub struct Malformed(pub crate::DecodeError);
+
+impl fmt::Debug for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<malformed: {}>", self.0)
+    }
+}
+
 /// The longest valid UTF-8 prefix of `b` (all of it when it is valid UTF-8).
 pub fn utf8_prefix(b: &[u8]) -> &str {
     match std::str::from_utf8(b) {

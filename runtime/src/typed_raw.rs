@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn short_and_malformed_messages_are_errors() {
         let b = msg(16, &[1, 2, 3]);
-        assert!(matches!(RawMsg::parse(&b, 16).unwrap_err().kind, DecodeErrorKind::BadMessage(_)));
+        assert!(matches!(RawMsg::parse(&b, 16).unwrap_err().kind(), DecodeErrorKind::BadMessage(_)));
         assert!(RawMsg::parse(&b[..10], 0).is_err());
         let mut bad = msg(16, &[0; 4]);
         bad[0] = 200; // nlmsg_len past the datagram

@@ -343,7 +343,7 @@ fn malformed_messages_are_typed_errors() {
     // nlmsg_len beyond the datagram
     let mut b = NlMsgHdr { len: 100, ty: 0x10, flags: 0, seq: 0, pid: 0 }.to_bytes().to_vec();
     b.extend_from_slice(&[0; 8]);
-    assert!(matches!(NlMsg::parse(&b).unwrap_err().kind, DecodeErrorKind::BadMessage(_)));
+    assert!(matches!(NlMsg::parse(&b).unwrap_err().kind(), DecodeErrorKind::BadMessage(_)));
     // below header size
     let b = NlMsgHdr { len: 3, ty: 0x10, flags: 0, seq: 0, pid: 0 }.to_bytes();
     assert!(NlMsg::parse(&b).is_err());

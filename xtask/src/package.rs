@@ -128,7 +128,8 @@ pub fn package_check() -> Result<i32> {
              let mut n = 0;\n    \
              while let Some(f) = it.next() {\n        \
                  let f = f.expect(\"family\");\n        \
-                 println!(\"{:?} {:?}\", f.family_name(), f.family_id());\n        \
+                 let name = f.family_name().expect(\"family-name\");\n        \
+                 println!(\"{:?} {:?}\", name, f.family_id().expect(\"family-id\"));\n        \
                  n += 1;\n    \
              }\n    \
              assert!(n > 0, \"no families listed\");\n\

@@ -211,7 +211,6 @@ const RESERVED_METHODS: &[&str] = &[
     "new",
     "decode",
     "decode_nested",
-    "decode_into",
     "decode_with",
     "raw",
     "unknown_attrs",

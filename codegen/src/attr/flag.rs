@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::cx::{doc_attrs, Cx};
-use super::kind::{AttrGen, ClientAccessor, ClientAccessors};
+use super::kind::{find_attr, AttrGen, ClientAccessor, ClientAccessors};
 use super::policy::PolicyStatics;
 use nlspec_model::ir;
 
@@ -37,23 +37,31 @@ impl AttrGen for Flag {
         quote!(#w.put_flag(#ty);)
     }
     fn client_accessors(&self, _cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
-        // presence is the value: a plain `bool`
-        let (field, name, aname) = (&acc.field, &acc.name, &a.name);
+        let (name, aname) = (&acc.name, &a.name);
         let adoc = doc_attrs(a.doc.as_deref());
+        let find = find_attr(&acc.ty, &quote!(false));
         ClientAccessors {
             getter: quote! {
                 #adoc
-                pub fn #name(&self) -> bool {
-                    self.#field.unwrap_or(false)
+                #[inline]
+                pub fn #name(&self) -> ::core::result::Result<bool, ::nlspec_rt::DecodeError> {
+                    #find
+                    attr.get_flag().map_err(|e| e.in_attr(#aname))
                 }
             },
             debug: quote! {
-                if self.#name() {
-                    d.field(#aname, &true);
+                match self.#name() {
+                    ::core::result::Result::Ok(true) => {
+                        d.field(#aname, &true);
+                    }
+                    ::core::result::Result::Ok(false) => {}
+                    ::core::result::Result::Err(e) => {
+                        d.field(#aname, &::nlspec_rt::display::Malformed(e));
+                    }
                 }
             },
             owned_field: quote!(#adoc pub #name: bool,),
-            owned_init: quote!(#name: self.#name(),),
+            owned_init: quote!(#name: self.#name()?,),
         }
     }
 

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::cx::{int_ty, next_depth, Cx};
+use super::cx::{int_ty, Cx};
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
@@ -55,7 +55,7 @@ impl IndexedArray {
             }
         }
     }
-    /// `Result<elem, DecodeError>` for member `x` (validating nests at `depth`).
+    /// `Result<elem, DecodeError>` for member `x` (nests viewed at `depth`).
     fn elem_parse(cx: &Cx, a: &ir::Attr, x: &TokenStream, depth: &TokenStream) -> TokenStream {
         match elem(a) {
             Elem::Nest(s) => {
@@ -78,23 +78,40 @@ impl IndexedArray {
     }
 }
 
-impl AttrGen for IndexedArray {
-    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
-        Some(quote!(::nlspec_rt::Attr<'a>))
+impl IndexedArray {
+    /// The iterator over the members of the array attribute `attr`; nests of a set are viewed
+    /// below depth `depth` (a variable the getter binds).
+    fn items(cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> TokenStream {
+        let n = &a.name;
+        let e = Self::elem_ty(cx, a);
+        let mv = if matches!(elem(a), Elem::Nest(_)) { quote!(move) } else { quote!() };
+        let p = Self::elem_parse(cx, a, &quote!(x), &quote!(depth + 1));
+        quote! {
+            ::nlspec_rt::Attrs::new(#attr.payload()).map(#mv |x| -> ::core::result::Result<(u16, #e), ::nlspec_rt::DecodeError> {
+                let x = x.map_err(|e| e.in_attr(#n))?;
+                #p.map(|e| (x.ty(), e)).map_err(|e| e.at_element(usize::from(x.ty())).in_attr(#n))
+            })
+        }
     }
-    fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
-        // `check_elements` is a helper every generated client has: it validates each member
-        // and locates errors at `[index]`.
-        let p = Self::elem_parse(cx, a, &quote!(x), &next_depth(depth));
-        quote!(check_elements(#attr, |x| #p.map(|_| ())))
+}
+
+impl AttrGen for IndexedArray {
+    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream> {
+        Some(self.view_ty(cx, a))
+    }
+    fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
+        let items = Self::items(cx, a, attr);
+        quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#items))
+    }
+    fn parse_infallible(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> Option<TokenStream> {
+        Some(Self::items(cx, a, attr))
     }
     fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let e = Self::elem_ty(cx, a);
-        quote!(impl ::core::iter::Iterator<Item = (u16, #e)> + ::core::clone::Clone + 'a)
+        quote!(impl ::core::iter::Iterator<Item = ::core::result::Result<(u16, #e), ::nlspec_rt::DecodeError>> + ::core::clone::Clone + 'a)
     }
-    fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
-        let p = Self::elem_parse(cx, a, &quote!(x), &quote!(0));
-        quote!(#v.nested().flatten().filter_map(|x| #p.ok().map(|e| (x.ty(), e))))
+    fn view(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        quote!(#v)
     }
     fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let e = match elem(a) {
@@ -106,13 +123,32 @@ impl AttrGen for IndexedArray {
         quote!(::std::vec::Vec<#e>)
     }
     fn to_owned(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
-        let conv = match elem(a) {
-            Elem::Nest(s) => owned_nest(cx, s, &quote!(e)),
-            Elem::Str => quote!(::std::string::String::from(e)),
-            Elem::Bytes => quote!(e.to_vec()),
-            _ => quote!(e),
+        let n = &a.name;
+        let (k, conv) = match elem(a) {
+            // the element's own `to_owned` is the closure's result
+            Elem::Nest(s) if !cx.boxed(s) => {
+                return quote! {
+                    #v.map(|r| {
+                        let (k, e) = r?;
+                        e.to_owned().map_err(|e| e.at_element(usize::from(k)).in_attr(#n))
+                    })
+                    .collect::<::core::result::Result<::std::vec::Vec<_>, _>>()?
+                };
+            }
+            Elem::Nest(s) => {
+                (quote!(k), owned_nest(cx, s, &quote!(e), &quote!(.at_element(usize::from(k)).in_attr(#n))))
+            }
+            Elem::Str => (quote!(_), quote!(::std::string::String::from(e))),
+            Elem::Bytes => (quote!(_), quote!(e.to_vec())),
+            _ => (quote!(_), quote!(e)),
         };
-        quote!(#v.map(|(_, e)| #conv).collect())
+        quote! {
+            #v.map(|r| {
+                let (#k, e) = r?;
+                ::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#conv)
+            })
+            .collect::<::core::result::Result<::std::vec::Vec<_>, _>>()?
+        }
     }
     fn setter_params(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         match elem(a) {
@@ -177,7 +213,7 @@ impl AttrGen for IndexedArray {
         }
     }
     fn debug(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
-        quote!(::nlspec_rt::display::List(#v))
+        quote!(::nlspec_rt::display::List(#v.map(::nlspec_rt::display::Fallible)))
     }
 
     fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {

@@ -10,21 +10,25 @@ use nlspec_model::ir::{self, SetId};
 
 /// Code generation of one attribute kind.
 ///
-/// Client side: a decoded set view stores one `stored_ty` per (non-multi) attribute, filled by
-/// `parse` while the set is decoded (so all validation happens up front and getters are
-/// infallible); the getter returns `view(stored)` of type `view_ty`. Multi-attr attributes are
-/// stored nowhere: their getter iterates the set's bytes and applies `parse` + `view` to each
-/// occurrence (all validated at decode time).
+/// Client side: a set's view is the attribute bytes and nothing else; a getter finds its
+/// attribute when called (the first of its type, walking from the start, every header it
+/// passes checked), `parse`s it and returns `view(parsed)` of type `view_ty`, or the error of
+/// what it read (`Result<Option<view_ty>, DecodeError>`). Nests are views of their own, read
+/// the same way when their getters are called, so reading a few attributes costs what they
+/// cost, and a malformed part of a message is reported by the getter that reads it. Multi-attr
+/// getters iterate every occurrence, each a `Result`.
 ///
 /// Kernel side (added by the kernel emitter): the `nla_policy` entry and the kernel's put/get.
 pub trait AttrGen: Sync {
-    /// Type stored in the view struct; `None` if nothing is stored (pad, unused).
+    /// Type a getter parses the attribute into (before `view`); `None` for kinds without a
+    /// getter (pad).
     fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream>;
     /// Expression of type `Result<stored_ty, DecodeError>` parsing the `nlspec_rt::Attr` named
-    /// by `attr`; nested decoders get nesting depth `depth + 1`.
+    /// by `attr`, read in a view at nesting depth `depth` (nested views get `depth + 1`).
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream;
-    /// For kinds whose parse cannot fail (raw bytes, lax strings): the expression of type
-    /// `stored_ty` itself, so generated code does not wrap it in `Ok` just to unwrap it.
+    /// For kinds whose parse cannot fail (raw bytes, lax strings, arrays read lazily): the
+    /// expression of type `stored_ty` itself, so generated code does not wrap it in `Ok` just
+    /// to unwrap it.
     fn parse_infallible(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> Option<TokenStream> {
         let _ = (cx, a, attr);
         None
@@ -36,7 +40,8 @@ pub trait AttrGen: Sync {
     fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream;
     /// Owned (no borrowed data) type.
     fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream;
-    /// Expression turning a getter value `v` into the owned type.
+    /// Expression turning a getter value `v` into the owned type; may use `?` on a
+    /// `Result<_, DecodeError>` (it is evaluated where that returns from the owned copy).
     fn to_owned(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream;
     /// Builder method parameters (after `self`), e.g. `v: &str`.
     fn setter_params(&self, cx: &Cx, a: &ir::Attr) -> TokenStream;
@@ -112,10 +117,10 @@ pub trait AttrGen: Sync {
 pub struct ClientAccessor {
     /// The view's set.
     pub set: SetId,
-    /// The stored field ([`field_name`]).
-    pub field: Ident,
     /// The getter ([`method_name`]).
     pub name: Ident,
+    /// The attribute's type constant (an expression).
+    pub ty: TokenStream,
 }
 
 /// A client view's accessors of one attribute.
@@ -130,9 +135,19 @@ pub struct ClientAccessors {
     pub owned_init: TokenStream,
 }
 
-/// `name() -> Option<view_ty>`, shown when present, `Option<owned_ty>` when owned.
+/// Statements of a getter: `attr`, the attribute of type `ty` in `self.raw` (the first,
+/// walking from the start), or `return Ok(absent)` when there is none.
+pub fn find_attr(ty: &TokenStream, absent: &TokenStream) -> TokenStream {
+    quote! {
+        let ::core::option::Option::Some(attr) = ::nlspec_rt::Attrs::new(self.raw).find(#ty)? else {
+            return ::core::result::Result::Ok(#absent);
+        };
+    }
+}
+
+/// `name() -> Result<Option<view_ty>>`, shown when present, `Option<owned_ty>` when owned.
 pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
-    let (field, name, aname) = (&acc.field, &acc.name, &a.name);
+    let (name, aname) = (&acc.name, &a.name);
     let adoc = doc_attrs(a.doc.as_deref());
     let view_ty = g.view_ty(cx, a);
     let owned_ty = g.owned_ty(cx, a);
@@ -140,8 +155,14 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
     let extra = g.extra_getters(cx, a, acc);
     let dv = g.debug(cx, a, &quote!(v));
     let conv = g.to_owned(cx, a, &quote!(v));
-    let getter_body = map_v(quote!(self.#field), &v);
-    let owned_init = map_v(quote!(self.#name()), &conv);
+    let find = find_attr(&acc.ty, &quote!(::core::option::Option::None));
+    let parsed = match g.parse_infallible(cx, a, &quote!(attr)) {
+        Some(p) => quote!(let v = #p;),
+        None => {
+            let p = g.parse(cx, a, &quote!(attr), &quote!(self.depth));
+            quote!(let v = #p.map_err(|e| e.in_attr(#aname))?;)
+        }
+    };
     // An attribute named `len` is a value of the message, not the view's length.
     let allow = if name == "len" {
         quote!(#[allow(clippy::len_without_is_empty, reason = "the getter of attribute `len`, not a collection length")])
@@ -152,42 +173,77 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
         getter: quote! {
             #adoc
             #allow
-            pub fn #name(&self) -> ::core::option::Option<#view_ty> {
-                #getter_body
+            #[inline]
+            pub fn #name(&self) -> ::core::result::Result<::core::option::Option<#view_ty>, ::nlspec_rt::DecodeError> {
+                #find
+                #parsed
+                ::core::result::Result::Ok(::core::option::Option::Some(#v))
             }
             #extra
         },
         debug: quote! {
-            if let ::core::option::Option::Some(v) = self.#name() {
-                d.field(#aname, &#dv);
+            match self.#name() {
+                ::core::result::Result::Ok(::core::option::Option::Some(v)) => {
+                    d.field(#aname, &#dv);
+                }
+                ::core::result::Result::Ok(::core::option::Option::None) => {}
+                ::core::result::Result::Err(e) => {
+                    d.field(#aname, &::nlspec_rt::display::Malformed(e));
+                }
             }
         },
         owned_field: quote!(#adoc pub #name: ::core::option::Option<#owned_ty>,),
-        owned_init: quote!(#name: #owned_init,),
+        owned_init: if conv.to_string().contains('?') {
+            // a conversion that can fail (a nest read to the bottom) returns from `to_owned`
+            quote! {
+                #name: match self.#name()? {
+                    ::core::option::Option::Some(v) => ::core::option::Option::Some(#conv),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                },
+            }
+        } else {
+            let owned = map_v(quote!(self.#name()?), &conv);
+            quote!(#name: #owned,)
+        },
     }
 }
 
-/// `name() -> impl Iterator` (empty when absent), for arrays and type-value nests.
+/// `name() -> Result<impl Iterator<Item = Result<..>>>` (empty when absent), for arrays and
+/// type-value nests: the kind's `parse_infallible` is the iterator over the attribute (nests
+/// in it viewed below `depth`, bound here).
 pub fn iter_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
-    let (field, name, aname) = (&acc.field, &acc.name, &a.name);
+    let (name, aname) = (&acc.name, &a.name);
     let adoc = doc_attrs(a.doc.as_deref());
     let view_ty = g.view_ty(cx, a);
     let owned_ty = g.owned_ty(cx, a);
-    let v = g.view(cx, a, &quote!(v));
-    let dv = g.debug(cx, a, &quote!(self.#name()));
-    let conv = g.to_owned(cx, a, &quote!(self.#name()));
+    let ty = &acc.ty;
+    let items = g.parse_infallible(cx, a, &quote!(attr)).unwrap_or_else(|| quote!(::core::iter::empty()));
+    // nests of a set are viewed one level below this view
+    let depth = if items.to_string().contains("depth") { quote!(let depth = self.depth;) } else { quote!() };
+    let dv = g.debug(cx, a, &quote!(v));
+    let conv = g.to_owned(cx, a, &quote!(self.#name()?));
     ClientAccessors {
         getter: quote! {
             #adoc
             #[doc = ""]
-            #[doc = " Empty when the attribute is absent."]
-            pub fn #name(&self) -> #view_ty {
-                self.#field.into_iter().flat_map(move |v| #v)
+            #[doc = " Empty when the attribute is absent; each element is read when iterated."]
+            #[inline]
+            pub fn #name(&self) -> ::core::result::Result<#view_ty, ::nlspec_rt::DecodeError> {
+                let attr = ::nlspec_rt::Attrs::new(self.raw).find(#ty)?.unwrap_or(::nlspec_rt::Attr::new(#ty, &[]));
+                #depth
+                ::core::result::Result::Ok(#items)
             }
         },
         debug: quote! {
-            if self.#field.is_some() {
-                d.field(#aname, &#dv);
+            match self.#name() {
+                ::core::result::Result::Ok(v) => {
+                    if v.clone().next().is_some() {
+                        d.field(#aname, &#dv);
+                    }
+                }
+                ::core::result::Result::Err(e) => {
+                    d.field(#aname, &::nlspec_rt::display::Malformed(e));
+                }
             }
         },
         owned_field: quote!(#adoc pub #name: #owned_ty,),

@@ -1,4 +1,4 @@
-//! `nest`: the payload is an attribute stream of another set, decoded into that set's view.
+//! `nest`: the payload is an attribute stream of another set, read through that set's view.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,17 +18,12 @@ fn set_of(a: &ir::Attr) -> SetId {
     }
 }
 
-/// Expression validating the nest `attr` as set `set` (depth `depth + 1`), giving back `attr`.
+/// Expression of type `Result<view of set, DecodeError>`: the view of the nest `attr` at
+/// depth `depth + 1` (an error only when that is too deep).
 pub fn parse_nest(cx: &Cx, set: SetId, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
     let t = cx.set_ty(set);
     let d = next_depth(depth);
-    quote!(#t::decode_nested(#attr.payload(), #d).map(|_| #attr))
-}
-
-/// Expression turning a validated nest `v` (an `Attr`) into the set's view.
-pub fn view_nest(cx: &Cx, set: SetId, v: &TokenStream) -> TokenStream {
-    let t = cx.set_ty(set);
-    quote!(#t::decode_nested(#v.payload(), 0).unwrap_or_default())
+    quote!(#t::decode_nested(#attr.payload(), #d))
 }
 
 /// Owned type of a nest of `set` (boxed for recursive sets).
@@ -41,18 +36,20 @@ pub fn owned_nest_ty(cx: &Cx, set: SetId) -> TokenStream {
     }
 }
 
-/// Expression turning a view `v` of `set` into its owned type.
-pub fn owned_nest(cx: &Cx, set: SetId, v: &TokenStream) -> TokenStream {
+/// Expression turning a view `v` of `set` into its owned type (`?` on its error, located
+/// by the method calls `locate`, e.g. `.in_attr("entry")`).
+pub fn owned_nest(cx: &Cx, set: SetId, v: &TokenStream, locate: &TokenStream) -> TokenStream {
+    let owned = quote!(#v.to_owned().map_err(|e| e #locate)?);
     if cx.boxed(set) {
-        quote!(::std::boxed::Box::new(#v.to_owned()))
+        quote!(::std::boxed::Box::new(#owned))
     } else {
-        quote!(#v.to_owned())
+        owned
     }
 }
 
 impl AttrGen for Nest {
-    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
-        Some(quote!(::nlspec_rt::Attr<'a>))
+    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream> {
+        Some(self.view_ty(cx, a))
     }
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
         parse_nest(cx, set_of(a), attr, depth)
@@ -61,14 +58,15 @@ impl AttrGen for Nest {
         let t = cx.set_ty(set_of(a));
         quote!(#t<'a>)
     }
-    fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
-        view_nest(cx, set_of(a), v)
+    fn view(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        quote!(#v)
     }
     fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         owned_nest_ty(cx, set_of(a))
     }
     fn to_owned(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
-        owned_nest(cx, set_of(a), v)
+        let n = &a.name;
+        owned_nest(cx, set_of(a), v, &quote!(.in_attr(#n)))
     }
     fn setter_params(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let e = cx.set_encoder(set_of(a));

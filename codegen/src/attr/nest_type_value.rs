@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::cx::{next_depth, Cx};
+use super::cx::Cx;
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
@@ -20,57 +20,74 @@ fn shape(a: &ir::Attr) -> (usize, SetId) {
     }
 }
 
-impl AttrGen for NestTypeValue {
-    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
-        Some(quote!(::nlspec_rt::Attr<'a>))
-    }
-    fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
-        // One `check_elements` (a helper of every generated client) per level; each locates
-        // errors at `[value]`, so paths read `.policy[3][1].type`.
-        let (levels, set) = shape(a);
-        let t = cx.set_ty(set);
-        let xs: Vec<_> = (1..=levels).map(|i| format_ident!("x{}", i)).collect();
-        let last = &xs[levels - 1];
-        let d = next_depth(depth);
-        let mut body = quote!(#t::decode_nested(#last.payload(), #d).map(|_| ()));
-        for i in (1..levels).rev() {
-            let x = &xs[i];
+/// The iterator over the innermost nests of `attr` with their type values, viewed below depth
+/// `depth` (a variable the getter binds): one `flat_map` per outer level, each element's error
+/// located at `[value]`.
+fn items(cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> TokenStream {
+    let (levels, set) = shape(a);
+    let t = cx.set_ty(set);
+    let n = &a.name;
+    let xs: Vec<_> = (1..=levels).map(|i| format_ident!("x{}", i)).collect();
+    let tys = xs.iter().map(|x| quote!(#x.ty()));
+    let us = (0..levels).map(|_| quote!(u16));
+    let last = &xs[levels - 1];
+    let src = |i: usize| {
+        if i == 0 {
+            attr.clone()
+        } else {
             let p = &xs[i - 1];
-            body = quote!(check_elements(#p, |#x| #body).map(|_| ()));
+            quote!(#p)
         }
-        let x1 = &xs[0];
-        quote!(check_elements(#attr, |#x1| #body))
+    };
+    let mut expr = {
+        let s = src(levels - 1);
+        quote! {
+            ::nlspec_rt::Attrs::new(#s.payload()).map(move |#last| -> ::core::result::Result<(#(#us,)* #t<'a>), ::nlspec_rt::DecodeError> {
+                let #last = #last?;
+                #t::decode_nested(#last.payload(), depth + 1)
+                    .map(|s| (#(#tys,)* s))
+                    .map_err(|e| e.at_element(usize::from(#last.ty())))
+            })
+        }
+    };
+    for i in (0..levels - 1).rev() {
+        let x = &xs[i];
+        let s = src(i);
+        expr = quote! {
+            ::nlspec_rt::Attrs::new(#s.payload()).flat_map(move |#x| {
+                let (ok, err) = match #x {
+                    ::core::result::Result::Ok(#x) => (
+                        ::core::option::Option::Some(#expr.map(move |r| r.map_err(|e| e.at_element(usize::from(#x.ty()))))),
+                        ::core::option::Option::None,
+                    ),
+                    ::core::result::Result::Err(e) => (::core::option::Option::None, ::core::option::Option::Some(::core::result::Result::Err(e))),
+                };
+                ok.into_iter().flatten().chain(err)
+            })
+        };
+    }
+    quote!(#expr.map(|r| r.map_err(|e| e.in_attr(#n))))
+}
+
+impl AttrGen for NestTypeValue {
+    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream> {
+        Some(self.view_ty(cx, a))
+    }
+    fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
+        let items = items(cx, a, attr);
+        quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#items))
+    }
+    fn parse_infallible(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> Option<TokenStream> {
+        Some(items(cx, a, attr))
     }
     fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let (levels, set) = shape(a);
         let t = cx.set_ty(set);
         let us = (0..levels).map(|_| quote!(u16));
-        quote!(impl ::core::iter::Iterator<Item = (#(#us,)* #t<'a>)> + ::core::clone::Clone + 'a)
+        quote!(impl ::core::iter::Iterator<Item = ::core::result::Result<(#(#us,)* #t<'a>), ::nlspec_rt::DecodeError>> + ::core::clone::Clone + 'a)
     }
-    fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
-        let (levels, set) = shape(a);
-        let t = cx.set_ty(set);
-        let xs: Vec<_> = (1..=levels).map(|i| format_ident!("x{}", i)).collect();
-        let last = &xs[levels - 1];
-        let tys = xs.iter().map(|x| quote!(#x.ty()));
-        let mut expr = quote! {
-            #t::decode_nested(#last.payload(), 0).ok().map(|s| (#(#tys,)* s))
-        };
-        for i in (0..levels).rev() {
-            let x = &xs[i];
-            let src = if i == 0 {
-                quote!(#v)
-            } else {
-                let p = &xs[i - 1];
-                quote!(#p)
-            };
-            expr = if i == levels - 1 {
-                quote!(#src.nested().flatten().filter_map(move |#x| #expr))
-            } else {
-                quote!(#src.nested().flatten().flat_map(move |#x| #expr))
-            };
-        }
-        expr
+    fn view(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
+        quote!(#v)
     }
     fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let (levels, set) = shape(a);
@@ -80,9 +97,17 @@ impl AttrGen for NestTypeValue {
     }
     fn to_owned(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
         let (levels, set) = shape(a);
+        let n = &a.name;
         let ks: Vec<_> = (0..levels).map(|i| format_ident!("k{}", i)).collect();
-        let conv = owned_nest(cx, set, &quote!(s));
-        quote!(#v.map(|(#(#ks,)* s)| (#(#ks,)* #conv)).collect())
+        let locate = ks.iter().rev().map(|k| quote!(.at_element(usize::from(#k))));
+        let conv = owned_nest(cx, set, &quote!(s), &quote!(#(#locate)* .in_attr(#n)));
+        quote! {
+            #v.map(|r| {
+                let (#(#ks,)* s) = r?;
+                ::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok((#(#ks,)* #conv))
+            })
+            .collect::<::core::result::Result<::std::vec::Vec<_>, _>>()?
+        }
     }
     fn setter_params(&self, cx: &Cx, a: &ir::Attr) -> TokenStream {
         let (levels, set) = shape(a);
@@ -124,7 +149,7 @@ impl AttrGen for NestTypeValue {
         Some(Elements::TypeValue { set, levels })
     }
     fn debug(&self, _cx: &Cx, _a: &ir::Attr, v: &TokenStream) -> TokenStream {
-        quote!(::nlspec_rt::display::List(#v))
+        quote!(::nlspec_rt::display::List(#v.map(::nlspec_rt::display::Fallible)))
     }
 
     fn kernel_policy(&self, cx: &Cx, _st: &mut PolicyStatics, a: &ir::Attr, _prefix: &str) -> TokenStream {

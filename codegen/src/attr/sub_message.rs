@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::cx::{cast, field_name, ident, int_ty, Cx};
+use super::cx::{ident, method_name, Cx};
 use super::kind::{AttrGen, ClientAccessor};
 use super::policy::PolicyStatics;
 use nlspec_model::ir;
@@ -47,21 +47,13 @@ impl AttrGen for SubMessage {
         let Some(sel) = selector.attr.filter(|r| r.set == acc.set) else { return TokenStream::new() };
         let sa = cx.fam.attr(sel);
         let smt = ident(&cx.names.sub_messages[sub_message.0]);
-        let (field, aname) = (&acc.field, &a.name);
-        let mname = format_ident!("{}_msg", acc.name.to_string().trim_end_matches('_'));
-        let sel_field = field_name(sa);
+        let (name, aname) = (&acc.name, &a.name);
+        let mname = format_ident!("{}_msg", name.to_string().trim_end_matches('_'));
+        let sel_getter = method_name(sa);
         let sel_text = match &sa.kind {
-            ir::AttrKind::String => quote!(self.#sel_field.map(::nlspec_rt::display::utf8_prefix)),
+            ir::AttrKind::String => quote!(self.#sel_getter()?),
             _ => match cx.value_enum(sa.enum_, sa.enum_as_flags) {
-                Some(e) => {
-                    let et = cx.enum_ty(e);
-                    let r = cx.enum_repr(e);
-                    let v = match int_ty(sa.kind.ty()) {
-                        Some(from) => cast(quote!(v), &from, &quote!(#r)),
-                        None => quote!(v as _),
-                    };
-                    quote!(self.#sel_field.and_then(|v| #et(#v).name()))
-                }
+                Some(_) => quote!(self.#sel_getter()?.and_then(|v| v.name())),
                 None => quote!(::core::option::Option::<&str>::None),
             },
         };
@@ -71,10 +63,16 @@ impl AttrGen for SubMessage {
         );
         quote! {
             #[doc = #mdoc]
-            pub fn #mname(&self) -> ::core::option::Option<::core::result::Result<#smt<'a>, ::nlspec_rt::DecodeError>> {
-                let sel = #sel_text?;
-                let attr = self.#field?;
-                ::core::option::Option::Some(#smt::decode(sel, attr.payload()).map_err(|e| e.in_attr(#aname)))
+            pub fn #mname(&self) -> ::core::result::Result<::core::option::Option<#smt<'a>>, ::nlspec_rt::DecodeError> {
+                let ::core::option::Option::Some(sel) = #sel_text else {
+                    return ::core::result::Result::Ok(::core::option::Option::None);
+                };
+                let ::core::option::Option::Some(attr) = self.#name()? else {
+                    return ::core::result::Result::Ok(::core::option::Option::None);
+                };
+                #smt::decode_nested(sel, attr.payload(), self.depth + 1)
+                    .map(::core::option::Option::Some)
+                    .map_err(|e| e.in_attr(#aname))
             }
         }
     }

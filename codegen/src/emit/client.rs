@@ -3,7 +3,8 @@
 //! Layout of the generated code (see `generated/client/*/src/lib.rs` for real output):
 //! family constants, `cmd` numbers, definitions (enums and flags as newtypes that keep
 //! unknown values; structs with `from_bytes`/`to_bytes`), per attribute set a zero-copy view
-//! (`decode` validates everything once; getters then never fail), its owned form and its
+//! (each getter reads its attribute when called and reports what is malformed in it), its
+//! owned form and its
 //! encoder, per op request builders and typed replies/notifications, `Notification`,
 //! `Group`, `Client` (blocking) and `AsyncClient` (cargo feature `tokio`), and the `schema`
 //! tables that name attributes in kernel extended-ACK errors.
@@ -115,25 +116,9 @@ fn head(cx: &Cx) -> TokenStream {
     }
 }
 
-/// The schema tables and the shared array-element check.
+/// The schema tables.
 fn tail(cx: &Cx) -> TokenStream {
-    let schema = sets::schema(cx);
-    quote! {
-        #schema
-        /// Validate each member of the array nest `attr` with `f`, locating errors at
-        /// `[index]`; gives `attr` back.
-        #[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-        fn check_elements<'a>(
-            attr: ::nlspec_rt::Attr<'a>,
-            mut f: impl ::core::ops::FnMut(::nlspec_rt::Attr<'a>) -> ::core::result::Result<(), ::nlspec_rt::DecodeError>,
-        ) -> ::core::result::Result<::nlspec_rt::Attr<'a>, ::nlspec_rt::DecodeError> {
-            for x in attr.nested() {
-                let x = x?;
-                f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-            }
-            ::core::result::Result::Ok(attr)
-        }
-    }
+    sets::schema(cx)
 }
 
 /// How the generated docs call the family: "Generic Netlink" or "netlink-raw".

@@ -311,90 +311,38 @@ fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
     x
 }
 ///
-/// Decoded view of attribute set `thing`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `thing`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct ThingAttrs<'a> {
     raw: &'a [u8],
-    f_raw: Option<u32>,
-    f_decode: Option<&'a [u8]>,
-    f_to_owned: Option<u8>,
-    f_unknown_attrs: Option<bool>,
-    f_type: Option<u32>,
-    f_new: Option<ClientStruct>,
-    f_6lowpan: Option<u16>,
 }
 impl<'a> ThingAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(
-        &mut self,
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::thing::RAW => {
-                    v.f_raw = Some(attr.get_u32().map_err(|e| e.in_attr("raw"))?);
-                }
-                attrs::thing::DECODE => {
-                    v.f_decode = Some(attr.get_str_bytes_lax());
-                }
-                attrs::thing::TO_OWNED => {
-                    v.f_to_owned = Some(
-                        attr.get_u8().map_err(|e| e.in_attr("to-owned"))?,
-                    );
-                }
-                attrs::thing::UNKNOWN_ATTRS => {
-                    v.f_unknown_attrs = Some(
-                        attr.get_flag().map_err(|e| e.in_attr("unknown-attrs"))?,
-                    );
-                }
-                attrs::thing::TYPE => {
-                    v.f_type = Some(attr.get_u32().map_err(|e| e.in_attr("type"))?);
-                }
-                attrs::thing::NEW => {
-                    v.f_new = Some(
-                        ClientStruct::from_bytes(attr.payload())
-                            .map_err(|e| e.in_attr("new"))?,
-                    );
-                }
-                attrs::thing::_6LOWPAN => {
-                    v.f_6lowpan = Some(
-                        attr.get_u16().map_err(|e| e.in_attr("6lowpan"))?,
-                    );
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
@@ -407,70 +355,161 @@ impl<'a> ThingAttrs<'a> {
                 )
             })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> ThingAttrsOwned {
-        ThingAttrsOwned {
-            raw_attr: self.raw_attr(),
-            decode_attr: self.decode_attr().map(String::from),
-            to_owned_attr: self.to_owned_attr(),
-            unknown_attrs_attr: self.unknown_attrs_attr(),
-            type_: self.type_(),
-            new_attr: self.new_attr(),
-            _6lowpan: self._6lowpan(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<ThingAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(ThingAttrsOwned {
+            raw_attr: self.raw_attr()?,
+            decode_attr: self.decode_attr()?.map(String::from),
+            to_owned_attr: self.to_owned_attr()?,
+            unknown_attrs_attr: self.unknown_attrs_attr()?,
+            type_: self.type_()?,
+            new_attr: self.new_attr()?,
+            _6lowpan: self._6lowpan()?,
+        })
     }
-    pub fn raw_attr(&self) -> Option<u32> {
-        self.f_raw
+    #[inline]
+    pub fn raw_attr(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::RAW)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("raw"))?;
+        Ok(Some(v))
     }
-    pub fn decode_attr(&self) -> Option<&'a str> {
-        self.f_decode.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn decode_attr(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::DECODE)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `decode` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn decode_attr_bytes(&self) -> Option<&'a [u8]> {
-        self.f_decode
+    #[inline]
+    pub fn decode_attr_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::DECODE)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
-    pub fn to_owned_attr(&self) -> Option<u8> {
-        self.f_to_owned
+    #[inline]
+    pub fn to_owned_attr(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::TO_OWNED)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("to-owned"))?;
+        Ok(Some(v))
     }
-    pub fn unknown_attrs_attr(&self) -> bool {
-        self.f_unknown_attrs.unwrap_or(false)
+    #[inline]
+    pub fn unknown_attrs_attr(&self) -> Result<bool, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::thing::UNKNOWN_ATTRS)? else {
+            return Ok(false);
+        };
+        attr.get_flag().map_err(|e| e.in_attr("unknown-attrs"))
     }
-    pub fn type_(&self) -> Option<Thing> {
-        self.f_type.map(Thing)
+    #[inline]
+    pub fn type_(&self) -> Result<Option<Thing>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::TYPE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("type"))?;
+        Ok(Some(Thing(v)))
     }
-    pub fn new_attr(&self) -> Option<ClientStruct> {
-        self.f_new
+    #[inline]
+    pub fn new_attr(&self) -> Result<Option<ClientStruct>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::NEW)? else {
+            return Ok(None);
+        };
+        let v = ClientStruct::from_bytes(attr.payload()).map_err(|e| e.in_attr("new"))?;
+        Ok(Some(v))
     }
-    pub fn _6lowpan(&self) -> Option<u16> {
-        self.f_6lowpan
+    #[inline]
+    pub fn _6lowpan(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::_6LOWPAN)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_u16().map_err(|e| e.in_attr("6lowpan"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for ThingAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ThingAttrs");
-        if let Some(v) = self.raw_attr() {
-            d.field("raw", &v);
+        match self.raw_attr() {
+            Ok(Some(v)) => {
+                d.field("raw", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("raw", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.decode_attr() {
-            d.field("decode", &v);
+        match self.decode_attr() {
+            Ok(Some(v)) => {
+                d.field("decode", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("decode", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.to_owned_attr() {
-            d.field("to-owned", &v);
+        match self.to_owned_attr() {
+            Ok(Some(v)) => {
+                d.field("to-owned", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("to-owned", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.unknown_attrs_attr() {
-            d.field("unknown-attrs", &true);
+        match self.unknown_attrs_attr() {
+            Ok(true) => {
+                d.field("unknown-attrs", &true);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                d.field("unknown-attrs", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.type_() {
-            d.field("type", &v);
+        match self.type_() {
+            Ok(Some(v)) => {
+                d.field("type", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("type", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.new_attr() {
-            d.field("new", &v);
+        match self.new_attr() {
+            Ok(Some(v)) => {
+                d.field("new", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("new", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self._6lowpan() {
-            d.field("6lowpan", &v);
+        match self._6lowpan() {
+            Ok(Some(v)) => {
+                d.field("6lowpan", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("6lowpan", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -538,65 +577,39 @@ impl<'w, 'b> ThingAttrsEncoder<'w, 'b> {
     }
 }
 ///
-/// Decoded view of attribute set `attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct AttrsAttrs<'a> {
     raw: &'a [u8],
-    f_schema: Option<nlspec_rt::Attr<'a>>,
-    f_cmd: Option<u32>,
+    depth: u32,
 }
 impl<'a> AttrsAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw, depth: 0 }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(
-        &mut self,
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::attrs_set::SCHEMA => {
-                    v.f_schema = Some(
-                        ThingAttrs::decode_nested(attr.payload(), depth + 1)
-                            .map(|_| attr)
-                            .map_err(|e| e.in_attr("schema"))?,
-                    );
-                }
-                attrs::attrs_set::CMD => {
-                    v.f_cmd = Some(attr.get_u32().map_err(|e| e.in_attr("cmd"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw, depth })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
@@ -605,32 +618,65 @@ impl<'a> AttrsAttrs<'a> {
                 !matches!(attr.ty(), attrs::attrs_set::SCHEMA | attrs::attrs_set::CMD)
             })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> AttrsAttrsOwned {
-        AttrsAttrsOwned {
-            schema: self.schema().map(|v| v.to_owned()),
-            cmd: self.cmd(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<AttrsAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(AttrsAttrsOwned {
+            schema: match self.schema()? {
+                Some(v) => Some(v.to_owned().map_err(|e| e.in_attr("schema"))?),
+                None => None,
+            },
+            cmd: self.cmd()?,
+        })
     }
-    pub fn schema(&self) -> Option<ThingAttrs<'a>> {
-        self.f_schema
-            .map(|v| ThingAttrs::decode_nested(v.payload(), 0).unwrap_or_default())
+    #[inline]
+    pub fn schema(&self) -> Result<Option<ThingAttrs<'a>>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::attrs_set::SCHEMA)?
+        else {
+            return Ok(None);
+        };
+        let v = ThingAttrs::decode_nested(attr.payload(), self.depth + 1)
+            .map_err(|e| e.in_attr("schema"))?;
+        Ok(Some(v))
     }
-    pub fn cmd(&self) -> Option<Empty> {
-        self.f_cmd.map(Empty)
+    #[inline]
+    pub fn cmd(&self) -> Result<Option<Empty>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::attrs_set::CMD)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("cmd"))?;
+        Ok(Some(Empty(v)))
     }
 }
 impl std::fmt::Debug for AttrsAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AttrsAttrs");
-        if let Some(v) = self.schema() {
-            d.field("schema", &v);
+        match self.schema() {
+            Ok(Some(v)) => {
+                d.field("schema", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("schema", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.cmd() {
-            d.field("cmd", &v);
+        match self.cmd() {
+            Ok(Some(v)) => {
+                d.field("cmd", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("cmd", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -738,7 +784,7 @@ impl nlspec_rt::OpRequest for GetOpRequest {
 }
 /// An op whose reply type name is taken by a definition.
 ///
-/// Reply of `get`, decoded in place (borrows the receive buffer).
+/// Reply of `get`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetOpReply<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -749,7 +795,7 @@ pub struct GetOpReply<'a> {
 impl<'a> GetOpReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -761,12 +807,16 @@ impl<'a> GetOpReply<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self {
-            attrs: Default::default(),
+        let m = Self {
+            attrs: ThingAttrs::new(msg.attr_bytes()),
             msg: *msg,
         };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<ThingAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetOpReply<'a> {
@@ -891,7 +941,7 @@ impl nlspec_rt::OpRequest for NewDumpRequest {
 }
 /// An op named like the client's constructor.
 ///
-/// Reply of `new`, decoded in place (borrows the receive buffer).
+/// Reply of `new`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct NewReply<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -902,7 +952,7 @@ pub struct NewReply<'a> {
 impl<'a> NewReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -914,12 +964,16 @@ impl<'a> NewReply<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self {
-            attrs: Default::default(),
+        let m = Self {
+            attrs: AttrsAttrs::new(msg.attr_bytes()),
             msg: *msg,
         };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<AttrsAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for NewReply<'a> {
@@ -1238,20 +1292,4 @@ pub mod schema {
             },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(
-    dead_code,
-    reason = "called by the decoders of indexed arrays and type-value nests only"
-)]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

@@ -166,126 +166,39 @@ fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
     x
 }
 ///
-/// Decoded view of attribute set `root`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `root`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct Root<'a> {
     raw: &'a [u8],
-    f_name: Option<&'a [u8]>,
-    f_child: Option<nlspec_rt::Attr<'a>>,
-    f_items: Option<nlspec_rt::Attr<'a>>,
-    f_ids: Option<nlspec_rt::Attr<'a>>,
-    f_slots: Option<nlspec_rt::Attr<'a>>,
-    f_grid: Option<nlspec_rt::Attr<'a>>,
-    f_pair: Option<Pair>,
-    f_sel: Option<nlspec_rt::Attr<'a>>,
+    depth: u32,
 }
 impl<'a> Root<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw, depth: 0 }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(
-        &mut self,
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::root::NAME => {
-                    v.f_name = Some(attr.get_str_bytes_lax());
-                }
-                attrs::root::CHILD => {
-                    v.f_child = Some(
-                        Root::decode_nested(attr.payload(), depth + 1)
-                            .map(|_| attr)
-                            .map_err(|e| e.in_attr("child"))?,
-                    );
-                }
-                attrs::root::ITEMS => {
-                    v.f_items = Some(
-                        check_elements(
-                                attr,
-                                |x| Item::decode_nested(x.payload(), depth + 1).map(|_| ()),
-                            )
-                            .map_err(|e| e.in_attr("items"))?,
-                    );
-                }
-                attrs::root::IDS => {
-                    v.f_ids = Some(
-                        check_elements(attr, |x| x.get_u32().map(|_| ()))
-                            .map_err(|e| e.in_attr("ids"))?,
-                    );
-                }
-                attrs::root::SLOTS => {
-                    v.f_slots = Some(
-                        check_elements(
-                                attr,
-                                |x1| {
-                                    Item::decode_nested(x1.payload(), depth + 1).map(|_| ())
-                                },
-                            )
-                            .map_err(|e| e.in_attr("slots"))?,
-                    );
-                }
-                attrs::root::GRID => {
-                    v.f_grid = Some(
-                        check_elements(
-                                attr,
-                                |x1| {
-                                    check_elements(
-                                            x1,
-                                            |x2| {
-                                                Item::decode_nested(x2.payload(), depth + 1).map(|_| ())
-                                            },
-                                        )
-                                        .map(|_| ())
-                                },
-                            )
-                            .map_err(|e| e.in_attr("grid"))?,
-                    );
-                }
-                attrs::root::PAIR => {
-                    v.f_pair = Some(
-                        Pair::from_bytes(attr.payload()).map_err(|e| e.in_attr("pair"))?,
-                    );
-                }
-                attrs::root::SEL => {
-                    v.f_sel = Some(
-                        RootSel::decode_nested(attr.payload(), depth + 1)
-                            .map(|_| attr)
-                            .map_err(|e| e.in_attr("sel"))?,
-                    );
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw, depth })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
@@ -299,139 +212,360 @@ impl<'a> Root<'a> {
                 )
             })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> RootOwned {
-        RootOwned {
-            name: self.name().map(String::from),
-            child: self.child().map(|v| Box::new(v.to_owned())),
-            items: self.items().map(|(_, e)| e.to_owned()).collect(),
-            ids: self.ids().map(|(_, e)| e).collect(),
-            slots: self.slots().map(|(k0, s)| (k0, s.to_owned())).collect(),
-            grid: self.grid().map(|(k0, k1, s)| (k0, k1, s.to_owned())).collect(),
-            note: self.note().map(String::from).collect(),
-            pair: self.pair(),
-            sel: self.sel().map(|v| v.to_owned()),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<RootOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(RootOwned {
+            name: self.name()?.map(String::from),
+            child: match self.child()? {
+                Some(v) => Some(Box::new(v.to_owned().map_err(|e| e.in_attr("child"))?)),
+                None => None,
+            },
+            items: self
+                .items()?
+                .map(|r| {
+                    let (k, e) = r?;
+                    e.to_owned()
+                        .map_err(|e| e.at_element(usize::from(k)).in_attr("items"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            ids: self
+                .ids()?
+                .map(|r| {
+                    let (_, e) = r?;
+                    Ok::<_, nlspec_rt::DecodeError>(e)
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            slots: self
+                .slots()?
+                .map(|r| {
+                    let (k0, s) = r?;
+                    Ok::<
+                        _,
+                        nlspec_rt::DecodeError,
+                    >((
+                        k0,
+                        s
+                            .to_owned()
+                            .map_err(|e| e.at_element(usize::from(k0)).in_attr("slots"))?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            grid: self
+                .grid()?
+                .map(|r| {
+                    let (k0, k1, s) = r?;
+                    Ok::<
+                        _,
+                        nlspec_rt::DecodeError,
+                    >((
+                        k0,
+                        k1,
+                        s
+                            .to_owned()
+                            .map_err(|e| {
+                                e
+                                    .at_element(usize::from(k1))
+                                    .at_element(usize::from(k0))
+                                    .in_attr("grid")
+                            })?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            note: self
+                .note()
+                .map(|v| {
+                    let v = v?;
+                    Ok::<_, nlspec_rt::DecodeError>(String::from(v))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            pair: self.pair()?,
+            sel: match self.sel()? {
+                Some(v) => Some(v.to_owned().map_err(|e| e.in_attr("sel"))?),
+                None => None,
+            },
+        })
     }
-    pub fn name(&self) -> Option<&'a str> {
-        self.f_name.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::NAME)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn name_bytes(&self) -> Option<&'a [u8]> {
-        self.f_name
+    #[inline]
+    pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::NAME)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Recursive.
-    pub fn child(&self) -> Option<Root<'a>> {
-        self.f_child.map(|v| Root::decode_nested(v.payload(), 0).unwrap_or_default())
+    #[inline]
+    pub fn child(&self) -> Result<Option<Root<'a>>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::CHILD)? else {
+            return Ok(None);
+        };
+        let v = Root::decode_nested(attr.payload(), self.depth + 1)
+            .map_err(|e| e.in_attr("child"))?;
+        Ok(Some(v))
     }
     ///
-    /// Empty when the attribute is absent.
-    pub fn items(&self) -> impl Iterator<Item = (u16, Item<'a>)> + Clone + 'a {
-        self.f_items
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .filter_map(|x| {
-                        Item::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e))
-                    })
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn items(
+        &self,
+    ) -> Result<
+        impl Iterator<
+            Item = Result<(u16, Item<'a>), nlspec_rt::DecodeError>,
+        > + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::root::ITEMS)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::root::ITEMS, &[]));
+        let depth = self.depth;
+        Ok(
+            nlspec_rt::Attrs::new(attr.payload())
+                .map(move |x| -> Result<(u16, Item<'a>), nlspec_rt::DecodeError> {
+                    let x = x.map_err(|e| e.in_attr("items"))?;
+                    Item::decode_nested(x.payload(), depth + 1)
+                        .map(|e| (x.ty(), e))
+                        .map_err(|e| e.at_element(usize::from(x.ty())).in_attr("items"))
+                }),
+        )
+    }
+    ///
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn ids(
+        &self,
+    ) -> Result<
+        impl Iterator<Item = Result<(u16, u32), nlspec_rt::DecodeError>> + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::root::IDS)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::root::IDS, &[]));
+        Ok(
+            nlspec_rt::Attrs::new(attr.payload())
+                .map(|x| -> Result<(u16, u32), nlspec_rt::DecodeError> {
+                    let x = x.map_err(|e| e.in_attr("ids"))?;
+                    x.get_u32()
+                        .map(|e| (x.ty(), e))
+                        .map_err(|e| e.at_element(usize::from(x.ty())).in_attr("ids"))
+                }),
+        )
+    }
+    ///
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn slots(
+        &self,
+    ) -> Result<
+        impl Iterator<
+            Item = Result<(u16, Item<'a>), nlspec_rt::DecodeError>,
+        > + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::root::SLOTS)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::root::SLOTS, &[]));
+        let depth = self.depth;
+        Ok(
+            nlspec_rt::Attrs::new(attr.payload())
+                .map(move |x1| -> Result<(u16, Item<'a>), nlspec_rt::DecodeError> {
+                    let x1 = x1?;
+                    Item::decode_nested(x1.payload(), depth + 1)
+                        .map(|s| (x1.ty(), s))
+                        .map_err(|e| e.at_element(usize::from(x1.ty())))
+                })
+                .map(|r| r.map_err(|e| e.in_attr("slots"))),
+        )
+    }
+    ///
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn grid(
+        &self,
+    ) -> Result<
+        impl Iterator<
+            Item = Result<(u16, u16, Item<'a>), nlspec_rt::DecodeError>,
+        > + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::root::GRID)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::root::GRID, &[]));
+        let depth = self.depth;
+        Ok(
+            nlspec_rt::Attrs::new(attr.payload())
+                .flat_map(move |x1| {
+                    let (ok, err) = match x1 {
+                        Ok(x1) => {
+                            (
+                                Some(
+                                    nlspec_rt::Attrs::new(x1.payload())
+                                        .map(move |
+                                            x2,
+                                        | -> Result<(u16, u16, Item<'a>), nlspec_rt::DecodeError> {
+                                            let x2 = x2?;
+                                            Item::decode_nested(x2.payload(), depth + 1)
+                                                .map(|s| (x1.ty(), x2.ty(), s))
+                                                .map_err(|e| e.at_element(usize::from(x2.ty())))
+                                        })
+                                        .map(move |r| {
+                                            r.map_err(|e| e.at_element(usize::from(x1.ty())))
+                                        }),
+                                ),
+                                None,
+                            )
+                        }
+                        Err(e) => (None, Some(Err(e))),
+                    };
+                    ok.into_iter().flatten().chain(err)
+                })
+                .map(|r| r.map_err(|e| e.in_attr("grid"))),
+        )
+    }
+    ///
+    /// Every `note` (multi-attr), in message order; each read when iterated.
+    #[inline]
+    pub fn note(
+        &self,
+    ) -> impl Iterator<Item = Result<&'a str, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| !matches!(attr, Ok(attr) if attr.ty() != attrs::root::NOTE))
+            .map(|attr| {
+                attr
+                    .map(|attr| attr.get_str_bytes_lax())
+                    .map(nlspec_rt::display::utf8_prefix)
             })
     }
-    ///
-    /// Empty when the attribute is absent.
-    pub fn ids(&self) -> impl Iterator<Item = (u16, u32)> + Clone + 'a {
-        self.f_ids
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .filter_map(|x| x.get_u32().ok().map(|e| (x.ty(), e)))
-            })
+    #[inline]
+    pub fn pair(&self) -> Result<Option<Pair>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::PAIR)? else {
+            return Ok(None);
+        };
+        let v = Pair::from_bytes(attr.payload()).map_err(|e| e.in_attr("pair"))?;
+        Ok(Some(v))
     }
-    ///
-    /// Empty when the attribute is absent.
-    pub fn slots(&self) -> impl Iterator<Item = (u16, Item<'a>)> + Clone + 'a {
-        self.f_slots
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .filter_map(move |x1| {
-                        Item::decode_nested(x1.payload(), 0).ok().map(|s| (x1.ty(), s))
-                    })
-            })
-    }
-    ///
-    /// Empty when the attribute is absent.
-    pub fn grid(&self) -> impl Iterator<Item = (u16, u16, Item<'a>)> + Clone + 'a {
-        self.f_grid
-            .into_iter()
-            .flat_map(move |v| {
-                v
-                    .nested()
-                    .flatten()
-                    .flat_map(move |x1| {
-                        x1
-                            .nested()
-                            .flatten()
-                            .filter_map(move |x2| {
-                                Item::decode_nested(x2.payload(), 0)
-                                    .ok()
-                                    .map(|s| (x1.ty(), x2.ty(), s))
-                            })
-                    })
-            })
-    }
-    ///
-    /// Every `note` (multi-attr), in message order.
-    pub fn note(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| attr.ty() == attrs::root::NOTE)
-            .map(|attr| attr.get_str_bytes_lax())
-            .map(nlspec_rt::display::utf8_prefix)
-    }
-    pub fn pair(&self) -> Option<Pair> {
-        self.f_pair
-    }
-    pub fn sel(&self) -> Option<RootSel<'a>> {
-        self.f_sel.map(|v| RootSel::decode_nested(v.payload(), 0).unwrap_or_default())
+    #[inline]
+    pub fn sel(&self) -> Result<Option<RootSel<'a>>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::SEL)? else {
+            return Ok(None);
+        };
+        let v = RootSel::decode_nested(attr.payload(), self.depth + 1)
+            .map_err(|e| e.in_attr("sel"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for Root<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Root");
-        if let Some(v) = self.name() {
-            d.field("name", &v);
+        match self.name() {
+            Ok(Some(v)) => {
+                d.field("name", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("name", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.child() {
-            d.field("child", &v);
+        match self.child() {
+            Ok(Some(v)) => {
+                d.field("child", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("child", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_items.is_some() {
-            d.field("items", &nlspec_rt::display::List(self.items()));
+        match self.items() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field(
+                        "items",
+                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
+                    );
+                }
+            }
+            Err(e) => {
+                d.field("items", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_ids.is_some() {
-            d.field("ids", &nlspec_rt::display::List(self.ids()));
+        match self.ids() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field(
+                        "ids",
+                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
+                    );
+                }
+            }
+            Err(e) => {
+                d.field("ids", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_slots.is_some() {
-            d.field("slots", &nlspec_rt::display::List(self.slots()));
+        match self.slots() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field(
+                        "slots",
+                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
+                    );
+                }
+            }
+            Err(e) => {
+                d.field("slots", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_grid.is_some() {
-            d.field("grid", &nlspec_rt::display::List(self.grid()));
+        match self.grid() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field(
+                        "grid",
+                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
+                    );
+                }
+            }
+            Err(e) => {
+                d.field("grid", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.note().next().is_some() {
-            d.field("note", &nlspec_rt::display::List(self.note()));
+            d.field(
+                "note",
+                &nlspec_rt::display::List(self.note().map(nlspec_rt::display::Fallible)),
+            );
         }
-        if let Some(v) = self.pair() {
-            d.field("pair", &v);
+        match self.pair() {
+            Ok(Some(v)) => {
+                d.field("pair", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("pair", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.sel() {
-            d.field("sel", &v);
+        match self.sel() {
+            Ok(Some(v)) => {
+                d.field("sel", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("sel", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -537,82 +671,89 @@ impl<'w, 'b> RootEncoder<'w, 'b> {
     }
 }
 ///
-/// Decoded view of attribute set `root-sel`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `root-sel`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct RootSel<'a> {
     raw: &'a [u8],
-    f_name: Option<&'a [u8]>,
 }
 impl<'a> RootSel<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(
-        &mut self,
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            if attr.ty() == attrs::root_sel::NAME {
-                v.f_name = Some(attr.get_str_bytes_lax());
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::root_sel::NAME))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> RootSelOwned {
-        RootSelOwned {
-            name: self.name().map(String::from),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<RootSelOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(RootSelOwned {
+            name: self.name()?.map(String::from),
+        })
     }
-    pub fn name(&self) -> Option<&'a str> {
-        self.f_name.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root_sel::NAME)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn name_bytes(&self) -> Option<&'a [u8]> {
-        self.f_name
+    #[inline]
+    pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root_sel::NAME)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
 }
 impl std::fmt::Debug for RootSel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RootSel");
-        if let Some(v) = self.name() {
-            d.field("name", &v);
+        match self.name() {
+            Ok(Some(v)) => {
+                d.field("name", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("name", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -644,96 +785,105 @@ impl<'w, 'b> RootSelEncoder<'w, 'b> {
     }
 }
 ///
-/// Decoded view of attribute set `item`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `item`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct Item<'a> {
     raw: &'a [u8],
-    f_value: Option<u32>,
-    f_label: Option<&'a [u8]>,
 }
 impl<'a> Item<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(
-        &mut self,
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::item::VALUE => {
-                    v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?);
-                }
-                attrs::item::LABEL => {
-                    v.f_label = Some(attr.get_str_bytes_lax());
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::item::VALUE | attrs::item::LABEL))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> ItemOwned {
-        ItemOwned {
-            value: self.value(),
-            label: self.label().map(String::from),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<ItemOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(ItemOwned {
+            value: self.value()?,
+            label: self.label()?.map(String::from),
+        })
     }
-    pub fn value(&self) -> Option<u32> {
-        self.f_value
+    #[inline]
+    pub fn value(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::item::VALUE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("value"))?;
+        Ok(Some(v))
     }
-    pub fn label(&self) -> Option<&'a str> {
-        self.f_label.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn label(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::item::LABEL)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `label` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn label_bytes(&self) -> Option<&'a [u8]> {
-        self.f_label
+    #[inline]
+    pub fn label_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::item::LABEL)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
 }
 impl std::fmt::Debug for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Item");
-        if let Some(v) = self.value() {
-            d.field("value", &v);
+        match self.value() {
+            Ok(Some(v)) => {
+                d.field("value", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("value", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.label() {
-            d.field("label", &v);
+        match self.label() {
+            Ok(Some(v)) => {
+                d.field("label", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("label", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -927,7 +1077,7 @@ impl nlspec_rt::OpRequest for MakeRequest {
 }
 /// Make a tree.
 ///
-/// Reply of `make`, decoded in place (borrows the receive buffer).
+/// Reply of `make`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct MakeReply<'a> {
     /// The fixed header.
@@ -940,7 +1090,7 @@ pub struct MakeReply<'a> {
 impl<'a> MakeReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Hdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -953,13 +1103,17 @@ impl<'a> MakeReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Hdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self {
+        let m = Self {
             header,
-            attrs: Default::default(),
+            attrs: Root::new(msg.attr_bytes()),
             msg: *msg,
         };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<RootOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for MakeReply<'a> {
@@ -1215,20 +1369,4 @@ pub mod schema {
             },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(
-    dead_code,
-    reason = "called by the decoders of indexed arrays and type-value nests only"
-)]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

@@ -119,102 +119,118 @@ impl<'a> LinkData<'a> {
     }
 }
 ///
-/// Decoded view of attribute set `link`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `link`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct Link<'a> {
     raw: &'a [u8],
-    f_kind: Option<&'a [u8]>,
-    f_data: Option<nlspec_rt::Attr<'a>>,
+    depth: u32,
 }
 impl<'a> Link<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw, depth: 0 }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(
-        &mut self,
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::link::KIND => {
-                    v.f_kind = Some(attr.get_str_bytes_lax());
-                }
-                attrs::link::DATA => {
-                    v.f_data = Some(attr);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw, depth })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::link::KIND | attrs::link::DATA))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> LinkOwned {
-        LinkOwned {
-            kind: self.kind().map(String::from),
-            data: self.data().map(|v| v.payload().to_vec()),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<LinkOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(LinkOwned {
+            kind: self.kind()?.map(String::from),
+            data: self.data()?.map(|v| v.payload().to_vec()),
+        })
     }
-    pub fn kind(&self) -> Option<&'a str> {
-        self.f_kind.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn kind(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link::KIND)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `kind` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn kind_bytes(&self) -> Option<&'a [u8]> {
-        self.f_kind
+    #[inline]
+    pub fn kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link::KIND)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
-    pub fn data(&self) -> Option<nlspec_rt::Attr<'a>> {
-        self.f_data
+    #[inline]
+    pub fn data(&self) -> Result<Option<nlspec_rt::Attr<'a>>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link::DATA)? else {
+            return Ok(None);
+        };
+        let v = attr;
+        Ok(Some(v))
     }
     /// `data` decoded as the format the sibling `kind` selects (`None` when either is absent).
-    pub fn data_msg(&self) -> Option<Result<LinkData<'a>, nlspec_rt::DecodeError>> {
-        let sel = self.f_kind.map(nlspec_rt::display::utf8_prefix)?;
-        let attr = self.f_data?;
-        Some(LinkData::decode(sel, attr.payload()).map_err(|e| e.in_attr("data")))
+    pub fn data_msg(&self) -> Result<Option<LinkData<'a>>, nlspec_rt::DecodeError> {
+        let Some(sel) = self.kind()? else {
+            return Ok(None);
+        };
+        let Some(attr) = self.data()? else {
+            return Ok(None);
+        };
+        LinkData::decode_nested(sel, attr.payload(), self.depth + 1)
+            .map(Some)
+            .map_err(|e| e.in_attr("data"))
     }
 }
 impl std::fmt::Debug for Link<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Link");
-        if let Some(v) = self.kind() {
-            d.field("kind", &v);
+        match self.kind() {
+            Ok(Some(v)) => {
+                d.field("kind", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("kind", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.data() {
-            d.field("data", &v);
+        match self.data() {
+            Ok(Some(v)) => {
+                d.field("data", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("data", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -252,76 +268,77 @@ impl<'w, 'b> LinkEncoder<'w, 'b> {
     }
 }
 ///
-/// Decoded view of attribute set `vlan`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `vlan`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct Vlan<'a> {
     raw: &'a [u8],
-    f_id: Option<u16>,
 }
 impl<'a> Vlan<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(
-        &mut self,
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            if attr.ty() == attrs::vlan::ID {
-                v.f_id = Some(attr.get_u16().map_err(|e| e.in_attr("id"))?);
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::vlan::ID))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> VlanOwned {
-        VlanOwned { id: self.id() }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<VlanOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(VlanOwned { id: self.id()? })
     }
-    pub fn id(&self) -> Option<u16> {
-        self.f_id
+    #[inline]
+    pub fn id(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::vlan::ID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u16().map_err(|e| e.in_attr("id"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for Vlan<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Vlan");
-        if let Some(v) = self.id() {
-            d.field("id", &v);
+        match self.id() {
+            Ok(Some(v)) => {
+                d.field("id", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("id", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -406,7 +423,7 @@ impl nlspec_rt::typed_raw::OpRequest for GetlinkRequest {
 }
 /// Get a link.
 ///
-/// Reply of `getlink`, decoded in place (borrows the receive buffer).
+/// Reply of `getlink`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetlinkReply<'a> {
     /// The fixed header.
@@ -419,7 +436,7 @@ pub struct GetlinkReply<'a> {
 impl<'a> GetlinkReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Msg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(
         msg: &nlspec_rt::typed_raw::RawMsg<'a>,
@@ -434,13 +451,17 @@ impl<'a> GetlinkReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Msg::from_bytes(msg.fixed_header())?;
-        let mut m = Self {
+        let m = Self {
             header,
-            attrs: Default::default(),
+            attrs: Link::new(msg.attr_bytes()),
             msg: *msg,
         };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<LinkOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetlinkReply<'a> {
@@ -472,7 +493,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetlinkReply<'_> {
 }
 /// Get a link.
 ///
-/// Notification of message type 18 as the kernel multicasts it, described by op `getlink`; decoded in place.
+/// Notification of message type 18 as the kernel multicasts it, described by op `getlink`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct GetlinkNotification<'a> {
     /// The fixed header.
@@ -485,7 +506,7 @@ pub struct GetlinkNotification<'a> {
 impl<'a> GetlinkNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Msg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(
         msg: &nlspec_rt::typed_raw::RawMsg<'a>,
@@ -500,13 +521,17 @@ impl<'a> GetlinkNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Msg::from_bytes(msg.fixed_header())?;
-        let mut m = Self {
+        let m = Self {
             header,
-            attrs: Default::default(),
+            attrs: Link::new(msg.attr_bytes()),
             msg: *msg,
         };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<LinkOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetlinkNotification<'a> {
@@ -669,20 +694,4 @@ pub mod schema {
             },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(
-    dead_code,
-    reason = "called by the decoders of indexed arrays and type-value nests only"
-)]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

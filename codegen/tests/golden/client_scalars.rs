@@ -244,131 +244,38 @@ impl From<Opts> for u32 {
 }
 /// One thing.
 ///
-/// Decoded view of attribute set `thing`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `thing`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct Thing<'a> {
     raw: &'a [u8],
-    f_a_u8: Option<u8>,
-    f_a_u16: Option<u16>,
-    f_a_u32: Option<u32>,
-    f_a_u64: Option<u64>,
-    f_a_s8: Option<i8>,
-    f_a_s16: Option<i16>,
-    f_a_s32: Option<i32>,
-    f_a_s64: Option<i64>,
-    f_a_uint: Option<u64>,
-    f_a_sint: Option<i64>,
-    f_a_be16: Option<u16>,
-    f_a_ipv4: Option<u32>,
-    f_a_flag: Option<bool>,
-    f_a_string: Option<&'a [u8]>,
-    f_a_binary: Option<&'a [u8]>,
-    f_a_opts: Option<u32>,
-    f_a_bits: Option<nlspec_rt::Bitfield32>,
-    f_a_hex: Option<u32>,
 }
 impl<'a> Thing<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(
         raw: &'a [u8],
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(
-        &mut self,
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::thing::A_U8 => {
-                    v.f_a_u8 = Some(attr.get_u8().map_err(|e| e.in_attr("a-u8"))?);
-                }
-                attrs::thing::A_U16 => {
-                    v.f_a_u16 = Some(attr.get_u16().map_err(|e| e.in_attr("a-u16"))?);
-                }
-                attrs::thing::A_U32 => {
-                    v.f_a_u32 = Some(attr.get_u32().map_err(|e| e.in_attr("a-u32"))?);
-                }
-                attrs::thing::A_U64 => {
-                    v.f_a_u64 = Some(attr.get_u64().map_err(|e| e.in_attr("a-u64"))?);
-                }
-                attrs::thing::A_S8 => {
-                    v.f_a_s8 = Some(attr.get_s8().map_err(|e| e.in_attr("a-s8"))?);
-                }
-                attrs::thing::A_S16 => {
-                    v.f_a_s16 = Some(attr.get_s16().map_err(|e| e.in_attr("a-s16"))?);
-                }
-                attrs::thing::A_S32 => {
-                    v.f_a_s32 = Some(attr.get_s32().map_err(|e| e.in_attr("a-s32"))?);
-                }
-                attrs::thing::A_S64 => {
-                    v.f_a_s64 = Some(attr.get_s64().map_err(|e| e.in_attr("a-s64"))?);
-                }
-                attrs::thing::A_UINT => {
-                    v.f_a_uint = Some(attr.get_uint().map_err(|e| e.in_attr("a-uint"))?);
-                }
-                attrs::thing::A_SINT => {
-                    v.f_a_sint = Some(attr.get_sint().map_err(|e| e.in_attr("a-sint"))?);
-                }
-                attrs::thing::A_BE16 => {
-                    v.f_a_be16 = Some(
-                        attr.get_u16_be().map_err(|e| e.in_attr("a-be16"))?,
-                    );
-                }
-                attrs::thing::A_IPV4 => {
-                    v.f_a_ipv4 = Some(
-                        attr.get_u32_be().map_err(|e| e.in_attr("a-ipv4"))?,
-                    );
-                }
-                attrs::thing::A_FLAG => {
-                    v.f_a_flag = Some(attr.get_flag().map_err(|e| e.in_attr("a-flag"))?);
-                }
-                attrs::thing::A_STRING => {
-                    v.f_a_string = Some(attr.get_str_bytes_lax());
-                }
-                attrs::thing::A_BINARY => {
-                    v.f_a_binary = Some(attr.get_bytes());
-                }
-                attrs::thing::A_OPTS => {
-                    v.f_a_opts = Some(attr.get_u32().map_err(|e| e.in_attr("a-opts"))?);
-                }
-                attrs::thing::A_BITS => {
-                    v.f_a_bits = Some(
-                        attr.get_bitfield32().map_err(|e| e.in_attr("a-bits"))?,
-                    );
-                }
-                attrs::thing::A_HEX => {
-                    v.f_a_hex = Some(attr.get_u32().map_err(|e| e.in_attr("a-hex"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
@@ -385,152 +292,369 @@ impl<'a> Thing<'a> {
                 )
             })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> ThingOwned {
-        ThingOwned {
-            a_u8: self.a_u8(),
-            a_u16: self.a_u16(),
-            a_u32: self.a_u32(),
-            a_u64: self.a_u64(),
-            a_s8: self.a_s8(),
-            a_s16: self.a_s16(),
-            a_s32: self.a_s32(),
-            a_s64: self.a_s64(),
-            a_uint: self.a_uint(),
-            a_sint: self.a_sint(),
-            a_be16: self.a_be16(),
-            a_ipv4: self.a_ipv4(),
-            a_flag: self.a_flag(),
-            a_string: self.a_string().map(String::from),
-            a_binary: self.a_binary().map(|v| v.to_vec()),
-            a_opts: self.a_opts(),
-            a_bits: self.a_bits(),
-            a_hex: self.a_hex(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<ThingOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(ThingOwned {
+            a_u8: self.a_u8()?,
+            a_u16: self.a_u16()?,
+            a_u32: self.a_u32()?,
+            a_u64: self.a_u64()?,
+            a_s8: self.a_s8()?,
+            a_s16: self.a_s16()?,
+            a_s32: self.a_s32()?,
+            a_s64: self.a_s64()?,
+            a_uint: self.a_uint()?,
+            a_sint: self.a_sint()?,
+            a_be16: self.a_be16()?,
+            a_ipv4: self.a_ipv4()?,
+            a_flag: self.a_flag()?,
+            a_string: self.a_string()?.map(String::from),
+            a_binary: self.a_binary()?.map(|v| v.to_vec()),
+            a_opts: self.a_opts()?,
+            a_bits: self.a_bits()?,
+            a_hex: self.a_hex()?,
+        })
     }
     /// An u8.
-    pub fn a_u8(&self) -> Option<u8> {
-        self.f_a_u8
+    #[inline]
+    pub fn a_u8(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_U8)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("a-u8"))?;
+        Ok(Some(v))
     }
-    pub fn a_u16(&self) -> Option<u16> {
-        self.f_a_u16
+    #[inline]
+    pub fn a_u16(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_U16)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u16().map_err(|e| e.in_attr("a-u16"))?;
+        Ok(Some(v))
     }
     /// A colour.
-    pub fn a_u32(&self) -> Option<Colour> {
-        self.f_a_u32.map(Colour)
+    #[inline]
+    pub fn a_u32(&self) -> Result<Option<Colour>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_U32)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("a-u32"))?;
+        Ok(Some(Colour(v)))
     }
-    pub fn a_u64(&self) -> Option<u64> {
-        self.f_a_u64
+    #[inline]
+    pub fn a_u64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_U64)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("a-u64"))?;
+        Ok(Some(v))
     }
-    pub fn a_s8(&self) -> Option<i8> {
-        self.f_a_s8
+    #[inline]
+    pub fn a_s8(&self) -> Result<Option<i8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_S8)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s8().map_err(|e| e.in_attr("a-s8"))?;
+        Ok(Some(v))
     }
-    pub fn a_s16(&self) -> Option<i16> {
-        self.f_a_s16
+    #[inline]
+    pub fn a_s16(&self) -> Result<Option<i16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_S16)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s16().map_err(|e| e.in_attr("a-s16"))?;
+        Ok(Some(v))
     }
-    pub fn a_s32(&self) -> Option<i32> {
-        self.f_a_s32
+    #[inline]
+    pub fn a_s32(&self) -> Result<Option<i32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_S32)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s32().map_err(|e| e.in_attr("a-s32"))?;
+        Ok(Some(v))
     }
-    pub fn a_s64(&self) -> Option<i64> {
-        self.f_a_s64
+    #[inline]
+    pub fn a_s64(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_S64)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s64().map_err(|e| e.in_attr("a-s64"))?;
+        Ok(Some(v))
     }
-    pub fn a_uint(&self) -> Option<u64> {
-        self.f_a_uint
+    #[inline]
+    pub fn a_uint(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_UINT)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_uint().map_err(|e| e.in_attr("a-uint"))?;
+        Ok(Some(v))
     }
-    pub fn a_sint(&self) -> Option<i64> {
-        self.f_a_sint
+    #[inline]
+    pub fn a_sint(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_SINT)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_sint().map_err(|e| e.in_attr("a-sint"))?;
+        Ok(Some(v))
     }
-    pub fn a_be16(&self) -> Option<u16> {
-        self.f_a_be16
+    #[inline]
+    pub fn a_be16(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_BE16)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_u16_be().map_err(|e| e.in_attr("a-be16"))?;
+        Ok(Some(v))
     }
-    pub fn a_ipv4(&self) -> Option<std::net::Ipv4Addr> {
-        self.f_a_ipv4.map(std::net::Ipv4Addr::from)
+    #[inline]
+    pub fn a_ipv4(&self) -> Result<Option<std::net::Ipv4Addr>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_IPV4)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_u32_be().map_err(|e| e.in_attr("a-ipv4"))?;
+        Ok(Some(std::net::Ipv4Addr::from(v)))
     }
-    pub fn a_flag(&self) -> bool {
-        self.f_a_flag.unwrap_or(false)
+    #[inline]
+    pub fn a_flag(&self) -> Result<bool, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_FLAG)?
+        else {
+            return Ok(false);
+        };
+        attr.get_flag().map_err(|e| e.in_attr("a-flag"))
     }
-    pub fn a_string(&self) -> Option<&'a str> {
-        self.f_a_string.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn a_string(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_STRING)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `a-string` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn a_string_bytes(&self) -> Option<&'a [u8]> {
-        self.f_a_string
+    #[inline]
+    pub fn a_string_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_STRING)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
-    pub fn a_binary(&self) -> Option<&'a [u8]> {
-        self.f_a_binary
+    #[inline]
+    pub fn a_binary(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_BINARY)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
-    pub fn a_opts(&self) -> Option<Opts> {
-        self.f_a_opts.map(Opts)
+    #[inline]
+    pub fn a_opts(&self) -> Result<Option<Opts>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_OPTS)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("a-opts"))?;
+        Ok(Some(Opts(v)))
     }
-    pub fn a_bits(&self) -> Option<(Opts, Opts)> {
-        self.f_a_bits.map(|v| (Opts(v.value), Opts(v.selector)))
+    #[inline]
+    pub fn a_bits(&self) -> Result<Option<(Opts, Opts)>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_BITS)?
+        else {
+            return Ok(None);
+        };
+        let v = attr.get_bitfield32().map_err(|e| e.in_attr("a-bits"))?;
+        Ok(Some((Opts(v.value), Opts(v.selector))))
     }
-    pub fn a_hex(&self) -> Option<u32> {
-        self.f_a_hex
+    #[inline]
+    pub fn a_hex(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_HEX)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("a-hex"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for Thing<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Thing");
-        if let Some(v) = self.a_u8() {
-            d.field("a-u8", &v);
+        match self.a_u8() {
+            Ok(Some(v)) => {
+                d.field("a-u8", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-u8", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_u16() {
-            d.field("a-u16", &v);
+        match self.a_u16() {
+            Ok(Some(v)) => {
+                d.field("a-u16", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-u16", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_u32() {
-            d.field("a-u32", &v);
+        match self.a_u32() {
+            Ok(Some(v)) => {
+                d.field("a-u32", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-u32", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_u64() {
-            d.field("a-u64", &v);
+        match self.a_u64() {
+            Ok(Some(v)) => {
+                d.field("a-u64", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-u64", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_s8() {
-            d.field("a-s8", &v);
+        match self.a_s8() {
+            Ok(Some(v)) => {
+                d.field("a-s8", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-s8", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_s16() {
-            d.field("a-s16", &v);
+        match self.a_s16() {
+            Ok(Some(v)) => {
+                d.field("a-s16", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-s16", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_s32() {
-            d.field("a-s32", &v);
+        match self.a_s32() {
+            Ok(Some(v)) => {
+                d.field("a-s32", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-s32", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_s64() {
-            d.field("a-s64", &v);
+        match self.a_s64() {
+            Ok(Some(v)) => {
+                d.field("a-s64", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-s64", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_uint() {
-            d.field("a-uint", &v);
+        match self.a_uint() {
+            Ok(Some(v)) => {
+                d.field("a-uint", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-uint", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_sint() {
-            d.field("a-sint", &v);
+        match self.a_sint() {
+            Ok(Some(v)) => {
+                d.field("a-sint", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-sint", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_be16() {
-            d.field("a-be16", &v);
+        match self.a_be16() {
+            Ok(Some(v)) => {
+                d.field("a-be16", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-be16", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_ipv4() {
-            d.field("a-ipv4", &v);
+        match self.a_ipv4() {
+            Ok(Some(v)) => {
+                d.field("a-ipv4", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-ipv4", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.a_flag() {
-            d.field("a-flag", &true);
+        match self.a_flag() {
+            Ok(true) => {
+                d.field("a-flag", &true);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                d.field("a-flag", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_string() {
-            d.field("a-string", &v);
+        match self.a_string() {
+            Ok(Some(v)) => {
+                d.field("a-string", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-string", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_binary() {
-            d.field(
-                "a-binary",
-                &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex),
-            );
+        match self.a_binary() {
+            Ok(Some(v)) => {
+                d.field(
+                    "a-binary",
+                    &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex),
+                );
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-binary", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_opts() {
-            d.field("a-opts", &v);
+        match self.a_opts() {
+            Ok(Some(v)) => {
+                d.field("a-opts", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-opts", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_bits() {
-            d.field("a-bits", &v);
+        match self.a_bits() {
+            Ok(Some(v)) => {
+                d.field("a-bits", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-bits", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.a_hex() {
-            d.field("a-hex", &nlspec_rt::display::Hex(v));
+        match self.a_hex() {
+            Ok(Some(v)) => {
+                d.field("a-hex", &nlspec_rt::display::Hex(v));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("a-hex", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -770,7 +894,7 @@ impl nlspec_rt::OpRequest for GetDumpRequest {
 }
 /// Get a thing.
 ///
-/// Reply of `get`, decoded in place (borrows the receive buffer).
+/// Reply of `get`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetReply<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -781,7 +905,7 @@ pub struct GetReply<'a> {
 impl<'a> GetReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -793,12 +917,16 @@ impl<'a> GetReply<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self {
-            attrs: Default::default(),
+        let m = Self {
+            attrs: Thing::new(msg.attr_bytes()),
             msg: *msg,
         };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<ThingOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetReply<'a> {
@@ -900,7 +1028,7 @@ impl nlspec_rt::OpRequest for SetRequest {
 }
 /// A thing changed.
 ///
-/// Notification `changed` (multicast group `events`), decoded in place.
+/// Notification `changed` (multicast group `events`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct ChangedNotification<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -911,7 +1039,7 @@ pub struct ChangedNotification<'a> {
 impl<'a> ChangedNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -923,12 +1051,16 @@ impl<'a> ChangedNotification<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self {
-            attrs: Default::default(),
+        let m = Self {
+            attrs: Thing::new(msg.attr_bytes()),
             msg: *msg,
         };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<ThingOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for ChangedNotification<'a> {
@@ -940,10 +1072,6 @@ impl<'a> std::ops::Deref for ChangedNotification<'a> {
 /// A notification of this family, by command; commands this client does not know are
 /// kept as `Other`.
 #[derive(Debug, Clone, Copy)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "messages are decoded in place: boxing would allocate per received message"
-)]
 pub enum Notification<'a> {
     /// A thing changed.
     Changed(ChangedNotification<'a>),
@@ -1261,20 +1389,4 @@ pub mod schema {
             },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(
-    dead_code,
-    reason = "called by the decoders of indexed arrays and type-value nests only"
-)]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

@@ -11,7 +11,8 @@ pub fn family_names() -> Result<Vec<String>, nlspec_rt::Error> {
     let mut it = client.getfamily_dump(&nlctrl::GetfamilyDumpRequest::new())?;
     let mut names = Vec::new();
     while let Some(reply) = it.next() {
-        if let Some(name) = reply?.family_name() {
+        // A family name that cannot be read is an error (`DecodeError` into `nlspec_rt::Error`).
+        if let Some(name) = reply?.family_name()? {
             names.push(name.to_string());
         }
     }

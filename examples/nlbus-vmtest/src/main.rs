@@ -24,11 +24,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use nlspec_nlbus::{
-    BusAttrsEncoder, BusHdr, ChatNotification, Client, EchoRequest, Group, ListDumpRequest, Notification,
-    SetPeriodRequest, PROTONUM,
+    BusAttrs, BusAttrsEncoder, BusAttrsOwned, BusHdr, ChatNotification, Client, EchoRequest, Group, ListDumpRequest,
+    Notification, SetPeriodRequest, PROTONUM,
 };
 use nlspec_rt::typed_raw::{OpRequest, RawMsg};
-use nlspec_rt::{AttrWriter, Error, NlRequest, NlSocket};
+use nlspec_rt::{AttrWriter, DecodeError, Error, NlRequest, NlSocket};
 
 type R = Result<(), String>;
 
@@ -63,6 +63,39 @@ fn ensure(cond: bool, why: impl FnOnce() -> String) -> R {
 
 fn eq<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> R {
     ensure(got == want, || format!("{what}: got {got:?}, want {want:?}"))
+}
+
+/// Replies are views that read their attributes when asked. Every reply a case receives is read
+/// whole before it counts as received, so that a malformed one fails the request, as it did when
+/// replies were validated on receipt.
+trait ReadAll<R> {
+    /// The reply, once all of it was read.
+    fn read_all(self) -> Result<R, Error>;
+    /// An owned copy of the reply's attributes (which reads all of them).
+    fn owned(self) -> Result<BusAttrsOwned, Error>;
+}
+impl<'a, R: std::ops::Deref<Target = BusAttrs<'a>>> ReadAll<R> for Result<R, Error> {
+    fn read_all(self) -> Result<R, Error> {
+        let r = self?;
+        BusAttrs::to_owned(&r)?;
+        Ok(r)
+    }
+    fn owned(self) -> Result<BusAttrsOwned, Error> {
+        let r = self?;
+        Ok(BusAttrs::to_owned(&r)?)
+    }
+}
+
+/// Reads a notification whole, as receiving it did when notifications were validated on receipt.
+fn read_all(n: &Notification<'_>) -> Result<(), DecodeError> {
+    match n {
+        Notification::Tick(m) => m.attrs.to_owned().map(|_| ()),
+        Notification::Chat(m) => m.attrs.to_owned().map(|_| ()),
+        Notification::Echo(m) => m.attrs.to_owned().map(|_| ()),
+        Notification::List(m) => m.attrs.to_owned().map(|_| ()),
+        Notification::SetPeriod(m) => m.attrs.to_owned().map(|_| ()),
+        Notification::Other(_) => Ok(()),
+    }
 }
 
 fn client() -> Result<Client, String> {
@@ -116,8 +149,9 @@ fn echo_round_trip() -> R {
     let r = c
         .echo(&EchoRequest::new(hdr(7, 0xdead_beef)).payload(&payload).text("hello bus"))
         .map_err(|e| format!("echo: {e}"))?;
-    eq("payload", r.payload(), Some(&payload[..]))?;
-    eq("text", r.text(), Some("hello bus"))?;
+    let a = r.attrs.to_owned().map_err(|e| format!("echo: {e}"))?;
+    eq("payload", a.payload.as_deref(), Some(&payload[..]))?;
+    eq("text", a.text.as_deref(), Some("hello bus"))?;
     eq("header", r.header, hdr(7, 0xdead_beef))?;
     eq("message type", r.msg.msg_type(), 16)?;
     // The reply went to this socket's port id: a second socket sees nothing.
@@ -134,7 +168,8 @@ fn echo_to_each_sender() -> R {
         let r = c
             .echo(&EchoRequest::new(hdr(i, i)).payload(&i.to_ne_bytes()).text(&text))
             .map_err(|e| format!("echo {i}: {e}"))?;
-        eq("text", r.text(), Some(text.as_str()))?;
+        let a = r.attrs.to_owned().map_err(|e| format!("echo {i}: {e}"))?;
+        eq("text", a.text.as_deref(), Some(text.as_str()))?;
         eq("cookie", r.header.cookie, i)?;
     }
     Ok(())
@@ -148,8 +183,9 @@ fn dump_many() -> R {
     let mut next = 0u32;
     while let Some(m) = it.next() {
         let m = m.map_err(|e| format!("entry {next}: {e}"))?;
-        eq("index", m.index(), Some(next))?;
-        eq("text", m.text(), Some("entry"))?;
+        let a = m.attrs.to_owned().map_err(|e| format!("entry {next}: {e}"))?;
+        eq("index", a.index, Some(next))?;
+        eq("text", a.text.as_deref(), Some("entry"))?;
         eq("header", m.header, hdr(3, 9))?;
         next += 1;
     }
@@ -163,8 +199,8 @@ fn dump_many() -> R {
 
 /// Echo's `served` and `open-dumps` as a fresh echo reports them.
 fn echo_counters(c: &mut Client) -> Result<(u64, u32), String> {
-    let r = c.echo(&EchoRequest::new(hdr(1, 1)).payload(b"count")).map_err(|e| format!("echo: {e}"))?;
-    Ok((r.served().ok_or("echo reply without served")?, r.open_dumps().ok_or("echo reply without open-dumps")?))
+    let r = c.echo(&EchoRequest::new(hdr(1, 1)).payload(b"count")).owned().map_err(|e| format!("echo: {e}"))?;
+    Ok((r.served.ok_or("echo reply without served")?, r.open_dumps.ok_or("echo reply without open-dumps")?))
 }
 
 /// Echo's `pre` hook refuses the reserved channel before the handler runs; its `post` hook
@@ -193,7 +229,7 @@ fn hooks_list_start() -> R {
     let mut it = c.list_dump(&ListDumpRequest::new(hdr(2, 2)).count(5).index(40)).map_err(|e| format!("list: {e}"))?;
     let mut got = Vec::new();
     while let Some(m) = it.next() {
-        got.push(m.map_err(|e| format!("entry: {e}"))?.index().ok_or("entry without index")?);
+        got.push(m.owned().map_err(|e| format!("entry: {e}"))?.index.ok_or("entry without index")?);
     }
     eq("indexes", got, (40..45).collect::<Vec<u32>>())
 }
@@ -224,7 +260,7 @@ fn hooks_list_done() -> R {
         other.socket().set_rx_buffer(4096, false);
         let mut it =
             other.list_dump(&ListDumpRequest::new(hdr(0, 0)).count(10000)).map_err(|e| format!("list: {e}"))?;
-        it.next().ok_or("no first entry")?.map_err(|e| format!("first entry: {e}"))?;
+        it.next().ok_or("no first entry")?.read_all().map_err(|e| format!("first entry: {e}"))?;
         wait_open_dumps(&mut c, 1)?;
         drop(it); // not drained: the socket goes with the dump still open
     }
@@ -232,7 +268,7 @@ fn hooks_list_done() -> R {
     let mut it = c.list_dump(&ListDumpRequest::new(hdr(0, 0)).count(300)).map_err(|e| format!("list: {e}"))?;
     let mut n = 0;
     while let Some(m) = it.next() {
-        m.map_err(|e| format!("entry {n}: {e}"))?;
+        m.read_all().map_err(|e| format!("entry {n}: {e}"))?;
         n += 1;
     }
     drop(it);
@@ -289,6 +325,7 @@ fn broadcast() -> R {
     }
     let mut seen = 0u64;
     while let Some(n) = witness.recv_notification_timeout(Duration::ZERO).map_err(|e| format!("witness: {e}"))? {
+        read_all(&n).map_err(|e| format!("witness: {e}"))?;
         if matches!(n, Notification::Tick(_)) {
             seen += 1;
         }
@@ -318,7 +355,8 @@ fn listen(subscribe: bool, ms: u64, want: u64) -> i32 {
             }
             match c.recv_notification_timeout(left).map_err(|e| format!("recv: {e}"))? {
                 Some(Notification::Tick(t)) => {
-                    let tick = t.tick().ok_or("tick without its number")?;
+                    let t = t.attrs.to_owned().map_err(|e| format!("recv: {e}"))?;
+                    let tick = t.tick.ok_or("tick without its number")?;
                     if tick <= last {
                         return Err(format!("tick {tick} after {last}"));
                     }
@@ -372,8 +410,8 @@ fn recv_chat(s: &mut NlSocket, timeout: Duration) -> Result<(u32, String, Option
         s.recv_raw_timeout(&mut buf, timeout).map_err(|e| format!("recv: {e}"))?.ok_or("no chat message arrived")?;
     let m = RawMsg::parse(&buf, BusHdr::SIZE).map_err(|e| format!("decoding: {e}"))?;
     eq("message type", m.msg_type(), nlspec_nlbus::cmd::CHAT)?;
-    let c = ChatNotification::decode(&m).map_err(|e| format!("decoding chat: {e}"))?;
-    Ok((sender, c.text().unwrap_or_default().to_string(), c.from_port()))
+    let c = ChatNotification::decode(&m).and_then(|c| c.attrs.to_owned()).map_err(|e| format!("decoding chat: {e}"))?;
+    Ok((sender, c.text.unwrap_or_default(), c.from_port))
 }
 
 fn chat_peer() -> i32 {
@@ -490,14 +528,14 @@ fn as_nobody() -> i32 {
     });
     case("unprivileged-echo-allowed", || {
         let mut c = client()?;
-        let r = c.echo(&EchoRequest::new(hdr(1, 1)).payload(b"nobody")).map_err(|e| e.to_string())?;
-        eq("payload", r.payload(), Some(&b"nobody"[..]))
+        let r = c.echo(&EchoRequest::new(hdr(1, 1)).payload(b"nobody")).owned().map_err(|e| e.to_string())?;
+        eq("payload", r.payload.as_deref(), Some(&b"nobody"[..]))
     });
     case("unprivileged-receives-broadcast", || {
         let mut c = client()?;
         c.subscribe(Group::Ticks).map_err(|e| format!("subscribe as nobody: {e}"))?;
         match c.recv_notification_timeout(Duration::from_secs(30)).map_err(|e| e.to_string())? {
-            Some(Notification::Tick(_)) => Ok(()),
+            Some(Notification::Tick(t)) => t.attrs.to_owned().map(|_| ()).map_err(|e| e.to_string()),
             other => Err(format!("no tick as nobody within 30 s (got a message: {:?})", other.is_some())),
         }
     });
@@ -526,8 +564,8 @@ fn userns(parent_net: &str) -> i32 {
     });
     case("userns-echo-in-own-netns", || {
         let mut c = client()?;
-        let r = c.echo(&EchoRequest::new(hdr(2, 2)).payload(b"userns")).map_err(|e| e.to_string())?;
-        eq("payload", r.payload(), Some(&b"userns"[..]))
+        let r = c.echo(&EchoRequest::new(hdr(2, 2)).payload(b"userns")).owned().map_err(|e| e.to_string())?;
+        eq("payload", r.payload.as_deref(), Some(&b"userns"[..]))
     });
     if FAILED.load(Ordering::SeqCst) == 0 {
         0
@@ -578,10 +616,10 @@ fn suite() -> i32 {
     policy_cases();
     case("set-period-as-root", || {
         let mut c = client()?;
-        let r = c.set_period(&SetPeriodRequest::new(hdr(0, 0)).period_ms(50)).map_err(|e| e.to_string())?;
-        eq("period", r.period_ms(), Some(50))?;
-        let r = c.set_period(&SetPeriodRequest::new(hdr(0, 0)).period_ms(100)).map_err(|e| e.to_string())?;
-        eq("period", r.period_ms(), Some(100))
+        let r = c.set_period(&SetPeriodRequest::new(hdr(0, 0)).period_ms(50)).owned().map_err(|e| e.to_string())?;
+        eq("period", r.period_ms, Some(50))?;
+        let r = c.set_period(&SetPeriodRequest::new(hdr(0, 0)).period_ms(100)).owned().map_err(|e| e.to_string())?;
+        eq("period", r.period_ms, Some(100))
     });
     case("unprivileged", unprivileged);
     case("userns", in_userns);
@@ -614,14 +652,15 @@ fn hold(dir: &str) -> i32 {
     let r = (|| -> R {
         let mut c = client()?;
         c.subscribe(Group::Ticks).map_err(|e| e.to_string())?;
-        c.echo(&EchoRequest::new(hdr(0, 0)).payload(b"held")).map_err(|e| e.to_string())?;
+        c.echo(&EchoRequest::new(hdr(0, 0)).payload(b"held")).read_all().map_err(|e| e.to_string())?;
         touch(&d.join("open"));
         wait_file(&d.join("release"))?;
         // Still served while the unload attempt failed.
         let r = c
             .echo(&EchoRequest::new(hdr(0, 0)).payload(b"still"))
+            .owned()
             .map_err(|e| format!("echo after the refused unload: {e}"))?;
-        eq("payload", r.payload(), Some(&b"still"[..]))?;
+        eq("payload", r.payload.as_deref(), Some(&b"still"[..]))?;
         drop(c);
         touch(&d.join("closed"));
         Ok(())
@@ -639,13 +678,14 @@ fn hold(dir: &str) -> i32 {
     let _ = wait_file(&d.join("reloaded"));
     case("echo-after-reload", || {
         let mut c = client()?;
-        let r = c.echo(&EchoRequest::new(hdr(5, 5)).payload(b"again")).map_err(|e| e.to_string())?;
-        eq("payload", r.payload(), Some(&b"again"[..]))?;
+        let r = c.echo(&EchoRequest::new(hdr(5, 5)).payload(b"again")).owned().map_err(|e| e.to_string())?;
+        eq("payload", r.payload.as_deref(), Some(&b"again"[..]))?;
         let mut l = client()?;
         l.subscribe(Group::Ticks).map_err(|e| e.to_string())?;
         match l.recv_notification_timeout(Duration::from_secs(30)).map_err(|e| e.to_string())? {
             Some(Notification::Tick(t)) => {
-                ensure(t.tick().is_some_and(|n| n < 100), || "tick count did not restart".into())
+                let t = t.attrs.to_owned().map_err(|e| e.to_string())?;
+                ensure(t.tick.is_some_and(|n| n < 100), || "tick count did not restart".into())
             }
             _ => Err("no tick within 30 s after reload".into()),
         }
@@ -664,14 +704,14 @@ fn in_netns() -> i32 {
         let init = std::fs::read_link("/proc/1/ns/net").map_err(|e| e.to_string())?;
         ensure(netns != init, || format!("not in a namespace of its own ({})", netns.display()))?;
         let mut c = client()?;
-        let r = c.echo(&EchoRequest::new(hdr(9, 9)).payload(b"in a netns")).map_err(|e| e.to_string())?;
-        eq("payload", r.payload(), Some(&b"in a netns"[..]))
+        let r = c.echo(&EchoRequest::new(hdr(9, 9)).payload(b"in a netns")).owned().map_err(|e| e.to_string())?;
+        eq("payload", r.payload.as_deref(), Some(&b"in a netns"[..]))
     });
     case("netns-broadcast", || {
         let mut c = client()?;
         c.subscribe(Group::Ticks).map_err(|e| e.to_string())?;
         match c.recv_notification_timeout(Duration::from_secs(30)).map_err(|e| e.to_string())? {
-            Some(Notification::Tick(_)) => Ok(()),
+            Some(Notification::Tick(t)) => t.attrs.to_owned().map(|_| ()).map_err(|e| e.to_string()),
             _ => Err("no tick within 30 s in the namespace".into()),
         }
     });

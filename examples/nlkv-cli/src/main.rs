@@ -17,6 +17,7 @@ use nlspec_nlkv::{
     ClearRequest, Client, DeleteRequest, Entry, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
     IncrRequest, Kind, KvHdr, Notification, SetRequest, UpdateFlagsRequest, WatchRequest,
 };
+use nlspec_rt::DecodeError;
 use std::net::Ipv4Addr;
 
 fn cli() -> Command {
@@ -110,54 +111,58 @@ fn kind_arg(m: &ArgMatches) -> Option<Kind> {
     m.get_one::<String>("kind").and_then(|k| Kind::from_name(k))
 }
 
-/// One line per entry: key, then the attributes it has.
-fn show(e: &Entry<'_>) -> String {
-    let mut s = e.key().unwrap_or("?").to_string();
-    if let Some(k) = e.kind() {
+/// One line per entry: key, then the attributes it has (each read here: a malformed one is the
+/// error).
+fn show(e: &Entry<'_>) -> Result<String, DecodeError> {
+    let mut s = e.key()?.unwrap_or("?").to_string();
+    let kind = e.kind()?;
+    if let Some(k) = kind {
         s += &format!(" kind={}", k.name().unwrap_or("?"));
     }
-    if let Some(v) = e.value() {
+    if let Some(v) = e.value()? {
         match std::str::from_utf8(v) {
-            Ok(t) if e.kind() != Some(Kind::BLOB) => s += &format!(" value={t:?}"),
+            Ok(t) if kind != Some(Kind::BLOB) => s += &format!(" value={t:?}"),
             _ => s += &format!(" value=0x{}", v.iter().map(|b| format!("{b:02x}")).collect::<String>()),
         }
     }
-    if let Some(c) = e.counter() {
+    if let Some(c) = e.counter()? {
         s += &format!(" counter={c}");
     }
-    if let Some(f) = e.flags().filter(|f| !f.is_empty()) {
+    if let Some(f) = e.flags()?.filter(|f| !f.is_empty()) {
         s += &format!(" flags={}", f.names().collect::<Vec<_>>().join(","));
     }
-    if let Some(t) = e.ttl_ms() {
+    if let Some(t) = e.ttl_ms()? {
         s += &format!(" ttl={t}ms");
     }
-    if let Some(p) = e.priority().filter(|p| *p != 0) {
+    if let Some(p) = e.priority()?.filter(|p| *p != 0) {
         s += &format!(" priority={p}");
     }
-    let tags: Vec<String> = e
-        .tags()
-        .map(|(_, t)| match t.weight() {
-            Some(w) => format!("{}={w}", t.name().unwrap_or("")),
-            None => t.name().unwrap_or("").to_string(),
-        })
-        .collect();
+    let mut tags = Vec::new();
+    for t in e.tags()? {
+        let (_, t) = t?;
+        let name = t.name()?.unwrap_or("");
+        tags.push(match t.weight()? {
+            Some(w) => format!("{name}={w}"),
+            None => name.to_string(),
+        });
+    }
     if !tags.is_empty() {
         s += &format!(" tags={}", tags.join(","));
     }
-    let labels: Vec<&str> = e.label().collect();
+    let labels = e.label().collect::<Result<Vec<&str>, _>>()?;
     if !labels.is_empty() {
         s += &format!(" labels={}", labels.join(","));
     }
-    if let (Some(a), Some(p)) = (e.owner_addr(), e.owner_port()) {
+    if let (Some(a), Some(p)) = (e.owner_addr()?, e.owner_port()?) {
         s += &format!(" owner={a}:{p}");
     }
-    if let Some(st) = e.stats() {
+    if let Some(st) = e.stats()? {
         s += &format!(" reads={} writes={}", st.reads, st.writes);
     }
-    if let Some(c) = e.change() {
+    if let Some(c) = e.change()? {
         s = format!("{}: {s}", c.name().unwrap_or("?"));
     }
-    s
+    Ok(s)
 }
 
 fn run(m: &ArgMatches) -> Res {
@@ -221,9 +226,9 @@ fn run(m: &ArgMatches) -> Res {
             if sm.get_flag("create-only") {
                 r = r.create_only();
             }
-            println!("{}", show(&c.set(&r)?.attrs));
+            println!("{}", show(&c.set(&r)?.attrs)?);
         }
-        Some(("get", sm)) => println!("{}", show(&c.get(&GetRequest::new(h).key(&key(sm)))?.attrs)),
+        Some(("get", sm)) => println!("{}", show(&c.get(&GetRequest::new(h).key(&key(sm)))?.attrs)?),
         Some(("list", sm)) => {
             let (prefix, kind) = (sm.get_one::<String>("prefix").cloned(), kind_arg(sm));
             let flags = sm.get_one::<String>("flags").map(|f| parse_flags(f)).transpose()?;
@@ -244,7 +249,7 @@ fn run(m: &ArgMatches) -> Res {
             let mut it = c.get_dump(&req)?;
             let mut n = 0;
             while let Some(e) = it.next() {
-                println!("{}", show(&e?.attrs));
+                println!("{}", show(&e?.attrs)?);
                 n += 1;
             }
             eprintln!("{n} entries in namespace {}", h.ns);
@@ -253,7 +258,7 @@ fn run(m: &ArgMatches) -> Res {
         Some(("incr", sm)) => {
             let d = *sm.get_one::<i64>("delta").unwrap_or(&1);
             let r = c.incr(&IncrRequest::new(h).key(&key(sm)).delta(d))?;
-            println!("{} {} -> {}", r.key().unwrap_or("?"), r.old_counter().unwrap_or(0), r.counter().unwrap_or(0));
+            println!("{} {} -> {}", r.key()?.unwrap_or("?"), r.old_counter()?.unwrap_or(0), r.counter()?.unwrap_or(0));
         }
         Some(("flags", sm)) => {
             let (mut value, mut selector) = (EntryFlags::empty(), EntryFlags::empty());
@@ -270,14 +275,14 @@ fn run(m: &ArgMatches) -> Res {
                 }
             }
             let r = c.update_flags(&UpdateFlagsRequest::new(h).key(&key(sm)).flag_update(value, selector))?;
-            println!("{}", show(&r));
+            println!("{}", show(&r)?);
         }
         Some(("fill", sm)) => {
             let p = sm.get_one::<String>("prefix").cloned().unwrap_or_default();
             let r = c.fill(&FillRequest::new(h).key(&p).count(*sm.get_one::<u32>("count").unwrap_or(&1)))?;
-            println!("created {}", r.count().unwrap_or(0));
+            println!("created {}", r.count()?.unwrap_or(0));
         }
-        Some(("clear", _)) => println!("removed {}", c.clear(&ClearRequest::new(h))?.count().unwrap_or(0)),
+        Some(("clear", _)) => println!("removed {}", c.clear(&ClearRequest::new(h))?.count()?.unwrap_or(0)),
         Some(("watch", sm)) => {
             c.subscribe(Group::Changes)?;
             if sm.get_flag("audit") {
@@ -285,9 +290,9 @@ fn run(m: &ArgMatches) -> Res {
             }
             loop {
                 match c.recv_notification()? {
-                    Notification::ChangeNtf(n) => println!("[ns {}] {}", n.header.ns, show(&n)),
-                    Notification::EvictNtf(n) => println!("[ns {}] removed: {}", n.header.ns, show(&n)),
-                    Notification::TickNtf(n) => println!("tick {}", n.tick().unwrap_or(0)),
+                    Notification::ChangeNtf(n) => println!("[ns {}] {}", n.header.ns, show(&n)?),
+                    Notification::EvictNtf(n) => println!("[ns {}] removed: {}", n.header.ns, show(&n)?),
+                    Notification::TickNtf(n) => println!("tick {}", n.tick()?.unwrap_or(0)),
                     Notification::Other(m) => println!("(unknown notification, command {})", m.cmd()),
                 }
             }
@@ -301,7 +306,7 @@ fn run(m: &ArgMatches) -> Res {
                 // The ticks are unicast to this socket: no subscription needed.
                 if let Notification::TickNtf(n) = c.recv_notification()? {
                     seen += 1;
-                    let (tick, left) = (n.tick().unwrap_or(0), n.count().unwrap_or(0));
+                    let (tick, left) = (n.tick()?.unwrap_or(0), n.count()?.unwrap_or(0));
                     println!("tick {tick} ({left} to come)");
                     if left == 0 {
                         break;
@@ -317,7 +322,12 @@ fn run(m: &ArgMatches) -> Res {
 fn main() {
     let m = cli().get_matches();
     if let Err(e) = run(&m) {
-        eprintln!("nlkv: {e}");
+        // The views read attributes when asked: a malformed one is reported the way a message
+        // that cannot be decoded at all is (`nlspec_rt::Error::Decode`).
+        match e.downcast_ref::<DecodeError>() {
+            Some(e) => eprintln!("nlkv: {}", nlspec_rt::Error::Decode(e.clone())),
+            None => eprintln!("nlkv: {e}"),
+        }
         std::process::exit(1);
     }
 }

@@ -19,11 +19,11 @@
 //! - `only CASE...`: some of the privilege and resource-limit cases alone.
 
 use nlspec_nlkv::{
-    Change, ClearRequest, Client, DeleteRequest, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
-    IncrRequest, Kind, KvHdr, Notification, PoolStatsRequest, SetRequest, StatsRequest, UpdateFlagsRequest,
-    WatchRequest,
+    Change, ClearRequest, Client, DeleteRequest, Entry, EntryFlags, EntryOwned, FillRequest, GetDumpRequest,
+    GetRequest, Group, IncrRequest, Kind, KvHdr, Notification, PoolStatsRequest, SetRequest, StatsRequest,
+    UpdateFlagsRequest, WatchRequest,
 };
-use nlspec_rt::{DumpLimit, Error};
+use nlspec_rt::{DecodeError, DumpLimit, Error};
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::os::unix::process::CommandExt;
@@ -90,6 +90,27 @@ trait Ctx<T> {
 impl<T, E: std::fmt::Display> Ctx<T> for Result<T, E> {
     fn ctx(self, what: &str) -> Result<T, String> {
         self.map_err(|e| format!("{what}: {e}"))
+    }
+}
+
+/// Replies are views that read their attributes when asked. Every reply a case receives is read
+/// whole (every attribute, nests to the bottom) before it counts as received, so that a malformed
+/// one fails the request, as it did when replies were validated on receipt.
+trait ReadAll<R> {
+    /// The reply, once all of it was read.
+    fn read_all(self) -> Result<R, Error>;
+    /// An owned copy of the reply's attributes (which reads all of them).
+    fn owned(self) -> Result<EntryOwned, Error>;
+}
+impl<'a, R: std::ops::Deref<Target = Entry<'a>>> ReadAll<R> for Result<R, Error> {
+    fn read_all(self) -> Result<R, Error> {
+        let r = self?;
+        Entry::to_owned(&r)?;
+        Ok(r)
+    }
+    fn owned(self) -> Result<EntryOwned, Error> {
+        let r = self?;
+        Ok(Entry::to_owned(&r)?)
     }
 }
 
@@ -197,37 +218,41 @@ struct Got {
     change: Option<Change>,
 }
 
-fn got(h: &KvHdr, e: &nlspec_nlkv::Entry<'_>) -> Got {
-    let st = e.stats();
-    Got {
+/// The entry `e` carries, every attribute of it read (a malformed one is the error).
+fn got(h: &KvHdr, e: &Entry<'_>) -> Result<Got, DecodeError> {
+    let o = e.to_owned()?;
+    // The owned copy keeps the tags in order but not their indexes: those come from the view.
+    let tag_indexes = e.tags()?.map(|t| t.map(|(i, _)| i)).collect::<Result<Vec<u16>, _>>()?;
+    let st = o.stats;
+    Ok(Got {
         ns: h.ns,
-        key: e.key().unwrap_or("").to_string(),
-        value: e.value().map(<[u8]>::to_vec),
-        kind: e.kind(),
-        flags: e.flags(),
-        ttl_ms: e.ttl_ms(),
-        priority: e.priority(),
-        counter: e.counter(),
+        key: o.key.unwrap_or_default(),
+        value: o.value,
+        kind: o.kind,
+        flags: o.flags,
+        ttl_ms: o.ttl_ms,
+        priority: o.priority,
+        counter: o.counter,
         reads: st.map(|s| s.reads).unwrap_or(u32::MAX),
         writes: st.map(|s| s.writes).unwrap_or(u32::MAX),
         created_ns: st.map(|s| s.created_ns).unwrap_or(0),
-        tags: e.tags().map(|(i, t)| (i, t.name().unwrap_or("").to_string(), t.weight())).collect(),
-        labels: e.label().map(str::to_string).collect(),
-        digest: e.digest().map(<[u8]>::to_vec),
-        owner_addr: e.owner_addr(),
-        owner_port: e.owner_port(),
-        meta: e.meta().map(|(slot, m)| (slot, m.value())).collect(),
-        change: e.change(),
-    }
+        tags: tag_indexes.into_iter().zip(o.tags).map(|(i, t)| (i, t.name.unwrap_or_default(), t.weight)).collect(),
+        labels: o.label,
+        digest: o.digest,
+        owner_addr: o.owner_addr,
+        owner_port: o.owner_port,
+        meta: o.meta.into_iter().map(|(slot, m)| (slot, m.value)).collect(),
+        change: o.change,
+    })
 }
 
 fn get(c: &mut Client, ns: u32, key: &str) -> Result<Got, Error> {
     let r = c.get(&GetRequest::new(hdr(ns)).key(key))?;
-    Ok(got(&r.header, &r.attrs))
+    Ok(got(&r.header, &r.attrs)?)
 }
 
 fn set_text(c: &mut Client, ns: u32, key: &str, value: &str) -> R {
-    c.set(&SetRequest::new(hdr(ns)).key(key).value(value.as_bytes())).map(|_| ()).ctx(&format!("set {key}"))
+    c.set(&SetRequest::new(hdr(ns)).key(key).value(value.as_bytes())).read_all().map(|_| ()).ctx(&format!("set {key}"))
 }
 
 /// Every entry of a dump of namespace `ns` (with `filter` applied to the request).
@@ -236,7 +261,7 @@ fn dump(c: &mut Client, req: &GetDumpRequest) -> Result<Vec<Got>, String> {
     let mut it = c.get_dump(req).ctx("starting the dump")?;
     while let Some(m) = it.next() {
         let m = m.ctx("dump message")?;
-        out.push(got(&m.header, &m.attrs));
+        out.push(got(&m.header, &m.attrs).ctx("dump message")?);
     }
     Ok(out)
 }
@@ -311,13 +336,10 @@ fn full_set(ns: u32, key: &str) -> SetRequest {
 fn set_and_get_every_attribute() -> R {
     let mut c = client()?;
     let ns = 1;
-    let (rkey, rkind, rstats) = {
-        let r = c.set(&full_set(ns, "alpha")).ctx("set")?;
-        (r.key().map(str::to_string), r.kind(), r.stats())
-    };
-    eq("set reply key", rkey.as_deref(), Some("alpha"))?;
-    eq("set reply kind", rkind, Some(Kind::TEXT))?;
-    let st = rstats.ok_or("set reply has no stats")?;
+    let r = c.set(&full_set(ns, "alpha")).owned().ctx("set")?;
+    eq("set reply key", r.key.as_deref(), Some("alpha"))?;
+    eq("set reply kind", r.kind, Some(Kind::TEXT))?;
+    let st = r.stats.ok_or("set reply has no stats")?;
     eq("set reply writes", st.writes, 1)?;
     ensure!(st.created_ns > 0, "created_ns is 0");
     let g = get(&mut c, ns, "alpha").ctx("get")?;
@@ -349,9 +371,9 @@ fn set_and_get_every_attribute() -> R {
 fn set_replaces() -> R {
     let mut c = client()?;
     let ns = 2;
-    c.set(&full_set(ns, "k")).ctx("first set")?;
+    c.set(&full_set(ns, "k")).read_all().ctx("first set")?;
     let created = get(&mut c, ns, "k").ctx("get")?.created_ns;
-    let w = c.set(&SetRequest::new(hdr(ns)).key("k").value(b"v2").kind(Kind::BLOB)).ctx("second set")?.stats();
+    let w = c.set(&SetRequest::new(hdr(ns)).key("k").value(b"v2").kind(Kind::BLOB)).owned().ctx("second set")?.stats;
     eq("writes", w.map(|s| s.writes), Some(2))?;
     let g = get(&mut c, ns, "k").ctx("get")?;
     eq("value", g.value.as_deref(), Some(&b"v2"[..]))?;
@@ -368,17 +390,21 @@ fn set_create_only_eexist() -> R {
     let r = c.set(&SetRequest::new(hdr(ns)).key("once").value(b"2").create_only());
     expect_err("create-only on an existing key", r, libc::EEXIST, ".key", "exists")?;
     eq("value unchanged", get(&mut c, ns, "once").ctx("get")?.value, Some(b"1".to_vec()))?;
-    c.set(&SetRequest::new(hdr(ns)).key("fresh").value(b"x").create_only()).ctx("create-only of a new key")?;
+    c.set(&SetRequest::new(hdr(ns)).key("fresh").value(b"x").create_only())
+        .read_all()
+        .ctx("create-only of a new key")?;
     Ok(())
 }
 
 fn set_readonly_eperm() -> R {
     let mut c = client()?;
     let ns = 2;
-    c.set(&SetRequest::new(hdr(ns)).key("ro").value(b"fixed").flags(EntryFlags::READONLY)).ctx("set")?;
+    c.set(&SetRequest::new(hdr(ns)).key("ro").value(b"fixed").flags(EntryFlags::READONLY)).read_all().ctx("set")?;
     let r = c.set(&SetRequest::new(hdr(ns)).key("ro").value(b"changed"));
     expect_err("set of a readonly entry", r, libc::EPERM, ".key", "readonly")?;
-    c.set(&SetRequest::new(hdr(ns)).key("roc").kind(Kind::COUNTER).flags(EntryFlags::READONLY)).ctx("set counter")?;
+    c.set(&SetRequest::new(hdr(ns)).key("roc").kind(Kind::COUNTER).flags(EntryFlags::READONLY))
+        .read_all()
+        .ctx("set counter")?;
     let r = c.incr(&IncrRequest::new(hdr(ns)).key("roc").delta(1));
     expect_err("incr of a readonly counter", r, libc::EPERM, ".key", "readonly")?;
     eq("value unchanged", get(&mut c, ns, "ro").ctx("get")?.value, Some(b"fixed".to_vec()))
@@ -419,8 +445,8 @@ fn incr_counter() -> R {
     let mut c = client()?;
     let ns = 4;
     let step = |c: &mut Client, d: i64| -> Result<IncrOut, String> {
-        let r = c.incr(&IncrRequest::new(hdr(ns)).key("ctr").delta(d)).ctx("incr")?;
-        Ok((r.counter(), r.old_counter(), r.key().map(str::to_string)))
+        let r = c.incr(&IncrRequest::new(hdr(ns)).key("ctr").delta(d)).owned().ctx("incr")?;
+        Ok((r.counter, r.old_counter, r.key))
     };
     eq("incr +5 (creates)", step(&mut c, 5)?, (Some(5), Some(0), Some("ctr".into())))?;
     eq("incr -2", step(&mut c, -2)?, (Some(3), Some(5), Some("ctr".into())))?;
@@ -441,21 +467,20 @@ fn incr_counter() -> R {
 fn update_flags_bitfield() -> R {
     let mut c = client()?;
     let ns = 5;
-    c.set(&SetRequest::new(hdr(ns)).key("f").value(b"v").flags(EntryFlags::PERSISTENT)).ctx("set")?;
-    let (k, fl) = {
-        let r = c
-            .update_flags(
-                &UpdateFlagsRequest::new(hdr(ns))
-                    .key("f")
-                    .flag_update(EntryFlags::SECRET, EntryFlags::SECRET | EntryFlags::PERSISTENT),
-            )
-            .ctx("update-flags")?;
-        (r.key().map(str::to_string), r.flags())
-    };
-    eq("reply key", k.as_deref(), Some("f"))?;
-    eq("reply flags", fl, Some(EntryFlags::SECRET))?;
+    c.set(&SetRequest::new(hdr(ns)).key("f").value(b"v").flags(EntryFlags::PERSISTENT)).read_all().ctx("set")?;
+    let r = c
+        .update_flags(
+            &UpdateFlagsRequest::new(hdr(ns))
+                .key("f")
+                .flag_update(EntryFlags::SECRET, EntryFlags::SECRET | EntryFlags::PERSISTENT),
+        )
+        .owned()
+        .ctx("update-flags")?;
+    eq("reply key", r.key.as_deref(), Some("f"))?;
+    eq("reply flags", r.flags, Some(EntryFlags::SECRET))?;
     // Bits outside the selector stay.
     c.update_flags(&UpdateFlagsRequest::new(hdr(ns)).key("f").flag_update(EntryFlags::READONLY, EntryFlags::READONLY))
+        .read_all()
         .ctx("second update-flags")?;
     eq("flags", get(&mut c, ns, "f").ctx("get")?.flags, Some(EntryFlags::SECRET | EntryFlags::READONLY))?;
     let r = c.update_flags(
@@ -467,15 +492,17 @@ fn update_flags_bitfield() -> R {
 fn fill_and_clear() -> R {
     let mut c = client()?;
     let ns = 6;
-    let n = c.fill(&FillRequest::new(hdr(ns)).key("n-").count(10)).ctx("fill")?.count();
+    let n = c.fill(&FillRequest::new(hdr(ns)).key("n-").count(10)).owned().ctx("fill")?.count;
     eq("fill count", n, Some(10))?;
     let g = get(&mut c, ns, "n-7").ctx("get n-7")?;
     eq("n-7", (g.kind, g.counter), (Some(Kind::COUNTER), Some(7)))?;
-    let n = c.fill(&FillRequest::new(hdr(ns)).key("n-").count(12)).ctx("second fill")?.count();
+    let n = c.fill(&FillRequest::new(hdr(ns)).key("n-").count(12)).owned().ctx("second fill")?.count;
     eq("second fill creates only the new ones", n, Some(2))?;
-    c.set(&SetRequest::new(hdr(ns)).key("keep").value(b"k").flags(EntryFlags::PERSISTENT)).ctx("set keep")?;
+    c.set(&SetRequest::new(hdr(ns)).key("keep").value(b"k").flags(EntryFlags::PERSISTENT))
+        .read_all()
+        .ctx("set keep")?;
     set_text(&mut c, 61, "other-ns", "x")?;
-    let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
+    let n = c.clear(&ClearRequest::new(hdr(ns))).owned().ctx("clear")?.count;
     eq("clear count", n, Some(12))?;
     get(&mut c, ns, "keep").ctx("persistent entry after clear")?;
     get(&mut c, 61, "other-ns").ctx("other namespace after clear")?;
@@ -489,9 +516,11 @@ fn dump_filters() -> R {
     let ns = 7;
     set_text(&mut c, ns, "a1", "x")?;
     c.set(&SetRequest::new(hdr(ns)).key("a2").value(b"hidden").kind(Kind::BLOB).flags(EntryFlags::SECRET))
+        .read_all()
         .ctx("set a2")?;
-    c.incr(&IncrRequest::new(hdr(ns)).key("b1").delta(4)).ctx("incr b1")?;
+    c.incr(&IncrRequest::new(hdr(ns)).key("b1").delta(4)).read_all().ctx("incr b1")?;
     c.set(&SetRequest::new(hdr(ns)).key("b2").value(b"p").flags(EntryFlags::PERSISTENT | EntryFlags::SECRET))
+        .read_all()
         .ctx("set b2")?;
     set_text(&mut c, ns + 1, "a3", "other namespace")?;
     let all = dump(&mut c, &GetDumpRequest::new(hdr(ns)))?;
@@ -531,11 +560,13 @@ fn dump_many_skbs() -> R {
     let mut c = client()?;
     let ns = 20;
     let t = Instant::now();
-    let n = c.fill(&FillRequest::new(hdr(ns)).key("bulk-").count(5000)).ctx("fill 5000")?.count();
+    let n = c.fill(&FillRequest::new(hdr(ns)).key("bulk-").count(5000)).owned().ctx("fill 5000")?.count;
     eq("fill count", n, Some(5000))?;
     let big = vec![b'v'; 1000];
     for i in 0..60 {
-        c.set(&SetRequest::new(hdr(ns)).key(&format!("big-{i}")).value(&big).kind(Kind::BLOB)).ctx("set big")?;
+        c.set(&SetRequest::new(hdr(ns)).key(&format!("big-{i}")).value(&big).kind(Kind::BLOB))
+            .read_all()
+            .ctx("set big")?;
     }
     info(format!("filled 5060 entries in {} ms", t.elapsed().as_millis()));
     let before = c.socket().datagrams_received();
@@ -549,7 +580,7 @@ fn dump_many_skbs() -> R {
             let m = m.ctx("dump message")?;
             messages += 1;
             bytes += m.msg.attr_bytes().len();
-            let g = got(&m.header, &m.attrs);
+            let g = got(&m.header, &m.attrs).ctx("dump message")?;
             if let Some(i) = g.key.strip_prefix("bulk-") {
                 let i: u64 = i.parse().map_err(|_| format!("odd key {}", g.key))?;
                 eq(&format!("counter of {}", g.key), g.counter, Some(i))?;
@@ -572,12 +603,16 @@ fn dump_many_skbs() -> R {
     eq("distinct keys", seen.len(), 5060)?;
     eq("messages", messages, 5060)?;
     ensure!(datagrams >= 11, "only {datagrams} datagrams: the dump did not span 10 skbs");
-    let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
+    let n = c.clear(&ClearRequest::new(hdr(ns))).owned().ctx("clear")?.count;
     eq("cleared", n, Some(5060))
 }
 
 fn open_dumps(c: &mut Client) -> Result<u32, String> {
-    c.stats(&StatsRequest::new(hdr(0))).ctx("stats")?.open_dumps().ok_or_else(|| "stats without open-dumps".into())
+    c.stats(&StatsRequest::new(hdr(0)))
+        .owned()
+        .ctx("stats")?
+        .open_dumps
+        .ok_or_else(|| "stats without open-dumps".into())
 }
 
 /// The dump start/done hooks (`nlkv-dump-start` / `nlkv-dump-done`) count open get dumps, read
@@ -586,16 +621,16 @@ fn open_dumps(c: &mut Client) -> Result<u32, String> {
 fn dump_start_done_hooks() -> R {
     let mut c = client()?;
     let ns = 21;
-    c.fill(&FillRequest::new(hdr(ns)).key("hook-").count(3000)).ctx("fill 3000")?;
+    c.fill(&FillRequest::new(hdr(ns)).key("hook-").count(3000)).read_all().ctx("fill 3000")?;
     eq("open dumps before", open_dumps(&mut c)?, 0)?;
     let mut dc = client()?;
     {
         let mut it = dc.get_dump(&GetDumpRequest::new(hdr(ns))).ctx("dump")?;
-        it.next().ok_or("empty dump")?.ctx("first dump message")?;
+        it.next().ok_or("empty dump")?.read_all().ctx("first dump message")?;
         eq("open dumps while a dump is half read (start hook ran)", open_dumps(&mut c)?, 1)?;
         let mut n = 1;
         while let Some(m) = it.next() {
-            m.ctx("dump message")?;
+            m.read_all().ctx("dump message")?;
             n += 1;
         }
         eq("entries", n, 3000)?;
@@ -603,7 +638,7 @@ fn dump_start_done_hooks() -> R {
     eq("open dumps after the dump finished (done hook ran)", open_dumps(&mut c)?, 0)?;
     {
         let mut it = dc.get_dump(&GetDumpRequest::new(hdr(ns))).ctx("second dump")?;
-        it.next().ok_or("empty dump")?.ctx("first dump message")?;
+        it.next().ok_or("empty dump")?.read_all().ctx("first dump message")?;
     }
     eq("open dumps with a second dump half read", open_dumps(&mut c)?, 1)?;
     drop(dc); // closing the socket ends the dump: done runs
@@ -612,7 +647,7 @@ fn dump_start_done_hooks() -> R {
         std::thread::sleep(Duration::from_millis(20));
     }
     eq("open dumps after closing a socket mid-dump (done hook ran)", open_dumps(&mut c)?, 0)?;
-    let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
+    let n = c.clear(&ClearRequest::new(hdr(ns))).owned().ctx("clear")?.count;
     eq("cleared", n, Some(3000))
 }
 
@@ -652,9 +687,15 @@ fn kernel_has_page_pool() -> Result<bool, String> {
 fn next_ntf(c: &mut Client, d: Duration) -> Result<Option<(u8, Got)>, String> {
     match c.recv_notification_timeout(d).ctx("receiving a notification")? {
         None => Ok(None),
-        Some(Notification::ChangeNtf(n)) => Ok(Some((nlspec_nlkv::cmd::CHANGE_NTF, got(&n.header, &n.attrs)))),
-        Some(Notification::EvictNtf(n)) => Ok(Some((nlspec_nlkv::cmd::EVICT_NTF, got(&n.header, &n.attrs)))),
-        Some(Notification::TickNtf(n)) => Err(format!("unexpected tick-ntf {:?}", n.tick())),
+        Some(Notification::ChangeNtf(n)) => {
+            Ok(Some((nlspec_nlkv::cmd::CHANGE_NTF, got(&n.header, &n.attrs).ctx("receiving a notification")?)))
+        }
+        Some(Notification::EvictNtf(n)) => {
+            Ok(Some((nlspec_nlkv::cmd::EVICT_NTF, got(&n.header, &n.attrs).ctx("receiving a notification")?)))
+        }
+        Some(Notification::TickNtf(n)) => {
+            Err(format!("unexpected tick-ntf {:?}", n.tick().ctx("receiving a notification")?))
+        }
         Some(Notification::Other(m)) => Err(format!("notification with unknown command {}", m.cmd())),
     }
 }
@@ -668,12 +709,12 @@ fn keys_are_bytes() -> R {
     let ns = 84;
     let key: &[u8] = b"caf\xe9-\xff";
     let mut c = client()?;
-    c.set(&SetRequest::new(hdr(ns)).key_bytes(key).value(b"latin-1")).ctx("set with a non-UTF-8 key")?;
+    c.set(&SetRequest::new(hdr(ns)).key_bytes(key).value(b"latin-1")).read_all().ctx("set with a non-UTF-8 key")?;
     set_text(&mut c, ns, "caf", "utf-8")?;
-    let r = c.get(&GetRequest::new(hdr(ns)).key_bytes(key)).ctx("get by the non-UTF-8 key")?;
-    eq("reply key_bytes", r.key_bytes(), Some(key))?;
-    eq("reply key (UTF-8 prefix)", r.key(), Some("caf"))?;
-    eq("reply value", r.value(), Some(&b"latin-1"[..]))?;
+    let r = c.get(&GetRequest::new(hdr(ns)).key_bytes(key)).read_all().ctx("get by the non-UTF-8 key")?;
+    eq("reply key_bytes", r.key_bytes().ctx("reply key_bytes")?, Some(key))?;
+    eq("reply key (UTF-8 prefix)", r.key().ctx("reply key")?, Some("caf"))?;
+    eq("reply value", r.value().ctx("reply value")?, Some(&b"latin-1"[..]))?;
     let mut it = c
         .get_dump(&GetDumpRequest::new(hdr(ns)).filter(|f| {
             f.key_bytes(b"caf\xe9");
@@ -681,11 +722,12 @@ fn keys_are_bytes() -> R {
         .ctx("dump filtered by a non-UTF-8 prefix")?;
     let mut keys = Vec::new();
     while let Some(m) = it.next() {
-        keys.push(m.ctx("dump message")?.key_bytes().map(<[u8]>::to_vec));
+        let m = m.read_all().ctx("dump message")?;
+        keys.push(m.key_bytes().ctx("dump message key_bytes")?.map(<[u8]>::to_vec));
     }
     drop(it);
     eq("dumped keys", keys, vec![Some(key.to_vec())])?;
-    c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?;
+    c.clear(&ClearRequest::new(hdr(ns))).read_all().ctx("clear")?;
     Ok(())
 }
 
@@ -702,7 +744,8 @@ fn ticks(c: &mut Client, n: usize, d: Duration) -> Result<Vec<(u32, u32, u32)>, 
         match c.recv_notification_timeout(left).ctx("receiving ticks")? {
             None => break,
             Some(Notification::TickNtf(t)) => {
-                out.push((t.tick().unwrap_or(0), t.count().unwrap_or(u32::MAX), t.period_ms().unwrap_or(0)))
+                let t = t.attrs.to_owned().ctx("receiving ticks")?;
+                out.push((t.tick.unwrap_or(0), t.count.unwrap_or(u32::MAX), t.period_ms.unwrap_or(0)))
             }
             Some(other) => return Err(format!("not a tick-ntf: {other:?}")),
         }
@@ -775,9 +818,10 @@ fn notifications() -> R {
     let mut c = client()?;
     set_text(&mut c, ns, "e", "1")?;
     set_text(&mut c, ns, "e", "2")?;
-    c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(3)).ctx("incr")?;
-    c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(4)).ctx("incr")?;
+    c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(3)).read_all().ctx("incr")?;
+    c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(4)).read_all().ctx("incr")?;
     c.update_flags(&UpdateFlagsRequest::new(hdr(ns)).key("e").flag_update(EntryFlags::SECRET, EntryFlags::SECRET))
+        .read_all()
         .ctx("update-flags")?;
     c.delete(&DeleteRequest::new(hdr(ns)).key("n")).ctx("delete")?;
     let want: Vec<WantNtf> = vec![
@@ -812,9 +856,9 @@ fn ttl_eviction_and_audit() -> R {
     let mut audit = client()?;
     audit.subscribe(Group::Audit).ctx("subscribe audit")?;
     let mut c = client()?;
-    c.set(&SetRequest::new(hdr(ns)).key("short").value(b"x").ttl_ms(SHORT_TTL_MS)).ctx("set short")?;
-    c.set(&SetRequest::new(hdr(ns)).key("short2").value(b"x").ttl_ms(SHORT_TTL_MS)).ctx("set short2")?;
-    c.set(&SetRequest::new(hdr(ns)).key("long").value(b"x").ttl_ms(DAY_MS)).ctx("set long")?;
+    c.set(&SetRequest::new(hdr(ns)).key("short").value(b"x").ttl_ms(SHORT_TTL_MS)).read_all().ctx("set short")?;
+    c.set(&SetRequest::new(hdr(ns)).key("short2").value(b"x").ttl_ms(SHORT_TTL_MS)).read_all().ctx("set short2")?;
+    c.set(&SetRequest::new(hdr(ns)).key("long").value(b"x").ttl_ms(DAY_MS)).read_all().ctx("set long")?;
     get(&mut c, ns, "short").ctx("get before expiry")?;
     std::thread::sleep(Duration::from_millis(SHORT_TTL_MS + 500));
     let listed = dump(&mut c, &GetDumpRequest::new(hdr(ns)))?;
@@ -827,7 +871,7 @@ fn ttl_eviction_and_audit() -> R {
         (nlspec_nlkv::cmd::EVICT_NTF, ns, "short", Some(Change::EVICTED)),
     )?;
     // clear: one evict-ntf per entry removed, change = deleted (short2 is evicted by clear too).
-    let n = c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count();
+    let n = c.clear(&ClearRequest::new(hdr(ns))).owned().ctx("clear")?.count;
     eq("clear count", n, Some(2))?;
     let mut got_keys = Vec::new();
     for _ in 0..2 {
@@ -877,7 +921,7 @@ fn policy_rejections() -> Vec<Check> {
                     ".priority",
                     "",
                 )?;
-                c.set(&SetRequest::new(h).key("p").priority(-10)).ctx("priority -10 (the limit)").map(|_| ())
+                c.set(&SetRequest::new(h).key("p").priority(-10)).read_all().ctx("priority -10 (the limit)").map(|_| ())
             }),
         ),
         (
@@ -892,7 +936,10 @@ fn policy_rejections() -> Vec<Check> {
                     ".ttl-ms",
                     b,
                 )?;
-                c.set(&SetRequest::new(h).key("t").ttl_ms(u64::from(u32::MAX))).ctx("ttl u32-max").map(|_| ())
+                c.set(&SetRequest::new(h).key("t").ttl_ms(u64::from(u32::MAX)))
+                    .read_all()
+                    .ctx("ttl u32-max")
+                    .map(|_| ())
             }),
         ),
         (
@@ -922,7 +969,7 @@ fn policy_rejections() -> Vec<Check> {
             "policy-too-long",
             Box::new(move |c: &mut Client| {
                 expect_err("key of 65 bytes", c.set(&SetRequest::new(h).key(&long)), libc::EINVAL, ".key", "")?;
-                c.set(&SetRequest::new(h).key(&ok64)).ctx("key of 64 bytes")?;
+                c.set(&SetRequest::new(h).key(&ok64)).read_all().ctx("key of 64 bytes")?;
                 let r = c.set(&SetRequest::new(h).key("v").value(&[0u8; 1025]).kind(Kind::BLOB));
                 expect_policy(
                     "value of 1025 bytes",
@@ -992,7 +1039,7 @@ fn policy_rejections() -> Vec<Check> {
                 )?;
                 let r = c.update_flags(&UpdateFlagsRequest::new(h).key("p").flag_update(EntryFlags(8), EntryFlags(8)));
                 expect_err("bitfield32 outside the valid mask", r, libc::EINVAL, ".flag-update", "")?;
-                c.set(&SetRequest::new(h).key("e").kind(Kind::COUNTER)).ctx("kind 5").map(|_| ())
+                c.set(&SetRequest::new(h).key("e").kind(Kind::COUNTER)).read_all().ctx("kind 5").map(|_| ())
             }),
         ),
         (
@@ -1074,7 +1121,7 @@ fn concurrent_clients() -> R {
         handles.push(std::thread::spawn(move || -> R {
             let mut c = client()?;
             for i in 0..per {
-                c.incr(&IncrRequest::new(hdr(ns)).key("shared").delta(1)).ctx("incr")?;
+                c.incr(&IncrRequest::new(hdr(ns)).key("shared").delta(1)).read_all().ctx("incr")?;
                 let key = format!("t{t}-{i}");
                 set_text(&mut c, ns, &key, &key)?;
                 let g = get(&mut c, ns, &key).ctx("get")?;
@@ -1240,8 +1287,11 @@ fn userns_netns(parent_net: &str) -> i32 {
     case("userns-netns-admin-ops-eperm", || admin_ops_eperm(&mut client()?));
     case("userns-netns-uns-admin-op-allowed", || {
         let mut c = client()?;
-        let r = c.incr(&IncrRequest::new(hdr(USERNS_NS)).key("from-child").delta(7)).ctx("incr (uns-admin-perm)")?;
-        eq("counter after incr", r.counter(), Some(7))
+        let r = c
+            .incr(&IncrRequest::new(hdr(USERNS_NS)).key("from-child").delta(7))
+            .owned()
+            .ctx("incr (uns-admin-perm)")?;
+        eq("counter after incr", r.counter, Some(7))
     });
     case("userns-netns-get-allowed-store-is-global", || {
         let mut c = client()?;
@@ -1322,7 +1372,7 @@ fn run_unshared(flags: &[&str], mode: &[&str], want: usize) -> R {
 /// then the child's incr seen from here (one store for every network namespace).
 fn userns_privilege() -> R {
     let mut c = client()?;
-    c.clear(&ClearRequest::new(hdr(USERNS_NS))).ctx("clear")?;
+    c.clear(&ClearRequest::new(hdr(USERNS_NS))).read_all().ctx("clear")?;
     set_text(&mut c, USERNS_NS, USERNS_KEY, "visible everywhere")?;
     let mut ticks_here = client()?;
     ticks_here.subscribe(Group::Ticks).ctx("subscribe ticks")?;
@@ -1334,7 +1384,7 @@ fn userns_privilege() -> R {
         get(&mut c, USERNS_NS, "from-child").ctx("get")?.counter,
         Some(7),
     )?;
-    c.clear(&ClearRequest::new(hdr(USERNS_NS))).ctx("clear")?;
+    c.clear(&ClearRequest::new(hdr(USERNS_NS))).read_all().ctx("clear")?;
     Ok(())
 }
 
@@ -1349,7 +1399,7 @@ fn userns_privilege() -> R {
 fn dump_limit() -> R {
     let ns = 81;
     let mut c = client()?;
-    c.fill(&FillRequest::new(hdr(ns)).key("lim-").count(600)).ctx("fill 600")?;
+    c.fill(&FillRequest::new(hdr(ns)).key("lim-").count(600)).read_all().ctx("fill 600")?;
     let mut d = client()?;
     d.socket().set_rx_buffer(1024, true);
     // A small kernel queue too: the kernel builds the next dump datagram only while the queue is
@@ -1361,7 +1411,10 @@ fn dump_limit() -> R {
         let mut n = 0;
         loop {
             match it.next() {
-                Some(Ok(_)) => n += 1,
+                Some(Ok(m)) => {
+                    m.attrs.to_owned().ctx("dump message")?;
+                    n += 1;
+                }
                 Some(Err(Error::DumpLimitExceeded { messages, .. })) => {
                     eq("messages counted at the bound", messages, want + 1)?;
                     break;
@@ -1396,7 +1449,7 @@ fn dump_limit() -> R {
         std::thread::sleep(Duration::from_millis(20));
     }
     eq("open dumps after closing the socket", open_dumps(&mut c)?, 0)?;
-    eq("cleared", c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?.count(), Some(600))
+    eq("cleared", c.clear(&ClearRequest::new(hdr(ns))).owned().ctx("clear")?.count, Some(600))
 }
 
 /// A reply larger than the client's receive buffer: a 1000-byte value read through a 128-byte
@@ -1407,7 +1460,7 @@ fn reply_larger_than_buffer() -> R {
     let ns = 82;
     let big: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
     let mut c = client()?;
-    c.set(&SetRequest::new(hdr(ns)).key("big").value(&big).kind(Kind::BLOB)).ctx("set")?;
+    c.set(&SetRequest::new(hdr(ns)).key("big").value(&big).kind(Kind::BLOB)).read_all().ctx("set")?;
     let mut r = client()?;
     r.family().ctx("resolve")?;
     r.socket().set_rx_buffer(128, true);
@@ -1424,7 +1477,7 @@ fn reply_larger_than_buffer() -> R {
     }
     r.socket().set_rx_buffer(128, true);
     eq("same socket afterwards", get(&mut r, ns, "big").ctx("get")?.value, Some(big))?;
-    c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?;
+    c.clear(&ClearRequest::new(hdr(ns))).read_all().ctx("clear")?;
     Ok(())
 }
 
@@ -1481,9 +1534,13 @@ fn request_flood() -> R {
     ensure!(f.socket().rx_buffer_size() <= nlspec_rt::DEFAULT_RX_BUFFER, "receive buffer grew");
     eq("queued notifications", f.socket().queued_notifications(), 0)?;
     eq("same socket afterwards", get(&mut f, ns, "k").ctx("get")?.value, Some(b"v".to_vec()))?;
-    eq("module still counts", c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(5)).ctx("incr")?.counter(), Some(5))?;
+    eq(
+        "module still counts",
+        c.incr(&IncrRequest::new(hdr(ns)).key("n").delta(5)).owned().ctx("incr")?.counter,
+        Some(5),
+    )?;
     open_dumps(&mut c)?;
-    c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?;
+    c.clear(&ClearRequest::new(hdr(ns))).read_all().ctx("clear")?;
     Ok(())
 }
 
@@ -1519,11 +1576,11 @@ fn hold(dir: &str) -> i32 {
         }
     };
     case("dump-open-pins-module", || {
-        plain.fill(&FillRequest::new(hdr(62)).key("pin-").count(3000)).ctx("fill")?;
+        plain.fill(&FillRequest::new(hdr(62)).key("pin-").count(3000)).read_all().ctx("fill")?;
         let mut dc = client()?;
         {
             let mut it = dc.get_dump(&GetDumpRequest::new(hdr(62))).ctx("dump")?;
-            it.next().ok_or("empty dump")?.ctx("first dump message")?;
+            it.next().ok_or("empty dump")?.read_all().ctx("first dump message")?;
             std::fs::write(f("dump-open"), b"").ctx("signal")?;
             wait_for(&f("dump-release"))?;
         }
@@ -1571,7 +1628,7 @@ fn hold(dir: &str) -> i32 {
 fn dump_during_writes() -> R {
     let ns = 21;
     let mut c = client()?;
-    eq("fill", c.fill(&FillRequest::new(hdr(ns)).key("stable-").count(2000)).ctx("fill")?.count(), Some(2000))?;
+    eq("fill", c.fill(&FillRequest::new(hdr(ns)).key("stable-").count(2000)).owned().ctx("fill")?.count, Some(2000))?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
         let stop = stop.clone();
@@ -1601,9 +1658,9 @@ fn dump_during_writes() -> R {
         };
         let mut bad = None;
         while let Some(m) = it.next() {
-            match m {
+            match m.owned() {
                 Ok(m) => {
-                    let key = m.key().unwrap_or("").to_string();
+                    let key = m.key.unwrap_or_default();
                     if key.starts_with("stable-") {
                         stable += 1;
                     }
@@ -1632,7 +1689,7 @@ fn dump_during_writes() -> R {
     result?;
     info(format!("4 dumps of 2000 entries ran during {ops} concurrent set/delete pairs"));
     ensure!(ops > 0, "the writer did nothing during the dumps");
-    c.clear(&ClearRequest::new(hdr(ns))).ctx("clear")?;
+    c.clear(&ClearRequest::new(hdr(ns))).read_all().ctx("clear")?;
     Ok(())
 }
 
@@ -1642,7 +1699,7 @@ fn smoke() -> i32 {
         set_text(&mut c, 61, "smoke", "ok")?;
         let g = get(&mut c, 61, "smoke").ctx("get")?;
         eq("value", g.value, Some(b"ok".to_vec()))?;
-        let n = c.incr(&IncrRequest::new(hdr(61)).key("c").delta(2)).ctx("incr")?.counter();
+        let n = c.incr(&IncrRequest::new(hdr(61)).key("c").delta(2)).owned().ctx("incr")?.counter;
         eq("counter", n, Some(2))
     });
     if FAILED.load(Ordering::SeqCst) == 0 {

@@ -143,3 +143,43 @@ pub fn scan_family_name(raw: &[u8]) -> Result<Option<&str>, DecodeError> {
         nlspec_rt::display::utf8_prefix(p)
     }))
 }
+
+/// A `u32` attribute by scanning.
+#[inline]
+pub fn scan_u32(raw: &[u8], ty: u16) -> Result<Option<u32>, DecodeError> {
+    scan(raw, ty)?
+        .map(|p| <[u8; 4]>::try_from(p).map(u32::from_ne_bytes).map_err(|_| DecodeError::other("not 4 bytes")))
+        .transpose()
+}
+
+/// Every attribute the full walk reads, each through a scanning getter (the top level
+/// rescanned per getter, each array element's members scanned).
+#[inline]
+pub fn scan_full_walk(raw: &[u8]) -> Result<u64, DecodeError> {
+    let mut sum = u64::from(scan_family_id(raw)?.unwrap_or(0)) * 1000;
+    sum += scan_family_name(raw)?.map_or(0, |n| n.len() as u64);
+    for ty in [VERSION, HDRSIZE, MAXATTR] {
+        sum += u64::from(scan_u32(raw, ty)?.unwrap_or(0));
+    }
+    if let Some(ops) = scan(raw, OPS)? {
+        let mut outer = AttrWalk::new(ops);
+        for e in outer.by_ref() {
+            let p = e.payload();
+            sum += u64::from(scan_u32(p, OP_ID)?.unwrap_or(0)) + u64::from(scan_u32(p, OP_FLAGS)?.unwrap_or(0));
+        }
+        outer.finish()?;
+    }
+    if let Some(groups) = scan(raw, MCAST_GROUPS)? {
+        let mut outer = AttrWalk::new(groups);
+        for e in outer.by_ref() {
+            let p = e.payload();
+            sum += u64::from(scan_u32(p, GRP_ID)?.unwrap_or(0));
+            sum += scan(p, GRP_NAME)?.map_or(0, |n| {
+                let n = n.iter().position(|&c| c == 0).map_or(n, |k| &n[..k]);
+                nlspec_rt::display::utf8_prefix(n).len() as u64
+            });
+        }
+        outer.finish()?;
+    }
+    Ok(sum)
+}

@@ -322,20 +322,22 @@ fn request_struct(cx: &Cx, op: &Op, name: &Ident, sub: &ir::SubOp, what: &str, r
 fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> TokenStream {
     let p = Proto::of(cx.fam);
     let opdoc = doc_attrs(op.doc.as_deref());
-    // The view is filled where it lives, inside the message struct (a view is up to a few
-    // hundred bytes: moving it out of a `Result` once per message shows in dumps).
-    let (aty, ainit, afill) = match op.attribute_set {
+    let (aty, ainit, owned) = match op.attribute_set {
         Some(s) => {
             let t = cx.set_ty(s);
-            (
-                quote!(#t<'a>),
-                quote!(::core::default::Default::default()),
-                quote!(m.attrs.decode_into(msg.attr_bytes(), 0)?;),
-            )
+            let o = cx.set_owned(s);
+            // inherent, so that `reply.to_owned()` is not `ToOwned` of the (`Clone`) message
+            let owned = quote! {
+                /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+                /// is `Copy`).
+                pub fn to_owned(&self) -> ::core::result::Result<#o, ::nlspec_rt::DecodeError> {
+                    self.attrs.to_owned()
+                }
+            };
+            (quote!(#t<'a>), quote!(#t::new(msg.attr_bytes())), owned)
         }
         None => (quote!(::nlspec_rt::Attrs<'a>), quote!(msg.attrs()), quote!()),
     };
-    let mut_m = if afill.is_empty() { quote!(m) } else { quote!(mut m) };
     let (hfield, hdecode, hinit) = match hdr(cx, op) {
         Some(h) => (
             quote!(
@@ -348,9 +350,9 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> Tok
         None => (quote!(), quote!(), quote!()),
     };
     let decode_doc = if p.raw {
-        " Decode a received message (its message type is not checked)."
+        " Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters."
     } else {
-        " Decode a received message (its command is not checked)."
+        " Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters."
     };
     let hsize = match hdr(cx, op) {
         Some(h) => quote!(#h::SIZE),
@@ -411,10 +413,10 @@ fn message_struct(cx: &Cx, op: &Op, name: &Ident, doc: &str, reply: bool) -> Tok
                 f: impl ::core::ops::FnOnce(&Self) -> T,
             ) -> ::core::result::Result<T, ::nlspec_rt::DecodeError> {
                 #hdecode
-                let #mut_m = Self { #hinit attrs: #ainit, msg: *msg };
-                #afill
+                let m = Self { #hinit attrs: #ainit, msg: *msg };
                 ::core::result::Result::Ok(f(&m))
             }
+            #owned
         }
         impl<'a> ::core::ops::Deref for #name<'a> {
             type Target = #aty;
@@ -486,23 +488,30 @@ pub fn op_types(cx: &Cx, op: &Op) -> TokenStream {
         }
     }
     if has_reply(&op.do_) || has_reply(&op.dump) {
-        let doc = format!(" Reply of `{}`, decoded in place (borrows the receive buffer).", op.name);
+        let doc = format!(" Reply of `{}`, a view of the received message (borrows the receive buffer; attributes read when asked for).", op.name);
         out.push(message_struct(cx, op, &n.reply, &doc, true));
     }
     if op.is_async() {
         let doc = match op.mcgrp {
             Some(g) => {
-                format!(" Notification `{}` (multicast group `{}`), decoded in place.", op.name, cx.fam.mcgrp(g).name)
+                format!(
+                    " Notification `{}` (multicast group `{}`), a view of the received message.",
+                    op.name,
+                    cx.fam.mcgrp(g).name
+                )
             }
             // An event without a group reaches a socket only by a kernel unicast.
             None => {
-                format!(" Notification `{}` (no multicast group: unicast by the kernel), decoded in place.", op.name)
+                format!(
+                    " Notification `{}` (no multicast group: unicast by the kernel), a view of the received message.",
+                    op.name
+                )
             }
         };
         out.push(message_struct(cx, op, &n.notification, &doc, false));
     } else if let Some((v, _)) = notified.iter().find(|(_, o)| o.id == op.id) {
         let doc = format!(
-            " Notification of message type {v} as the kernel multicasts it, described by op `{}`; decoded in place.",
+            " Notification of message type {v} as the kernel multicasts it, described by op `{}`; a view of the received message.",
             op.name
         );
         out.push(message_struct(cx, op, &n.notification, &doc, false));

@@ -1,4 +1,4 @@
-//! Attribute sets: zero-copy views (validated at decode, infallible getters), owned forms,
+//! Attribute sets: zero-copy views (each getter reads its attribute when called), owned forms,
 //! encoders for building requests, and the schema tables for extended-ACK paths.
 
 use std::collections::BTreeSet;
@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::attr::{doc_attrs, field_name, gen, map_v, method_name, ty_lit, ClientAccessor, Cx, Elements};
+use crate::attr::{doc_attrs, gen, map_v, method_name, ty_lit, ClientAccessor, Cx, Elements};
 use nlspec_model::ir::{self, SetId};
 
 /// Sets that appear as elements of an indexed array or one-level nest-type-value (they get an
@@ -32,21 +32,24 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
     let sname = &s.name;
     let doc = doc_attrs(s.doc.as_deref());
     let view_doc = format!(
-        " Decoded view of attribute set `{sname}`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`)."
+        " View of attribute set `{sname}`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`)."
     );
     let mut p = SetParts::default();
     let mut values = std::collections::HashSet::new();
     for a in &s.attrs {
-        // an attribute number listed twice (spec quirk) is decoded as its first attribute
+        // an attribute number listed twice (spec quirk) is read as its first attribute
         if values.insert(a.value) {
             p.attr(cx, id, a);
         }
     }
-    let SetParts { fields, counters, arms, getters, debug, owned_fields, owned_init, known_types } = p;
+    let SetParts { getters, debug, owned_fields, owned_init, known_types } = p;
     let unknown_filter =
         if known_types.is_empty() { quote!(|_| true) } else { quote!(|attr| !matches!(attr.ty(), #(#known_types)|*)) };
     let owned_doc = format!(" Owned copy of a [`{tname}`] (no borrowed data).");
-    let decode_body = decode_body(&arms, &counters, !fields.is_empty());
+    // Only views that hand out nested views keep their depth (a set of leaves has no use for it).
+    let nests = getters.iter().any(|g| g.to_string().contains("self . depth"));
+    let (depth_field, depth_new, depth_nested) =
+        if nests { (quote!(depth: u32,), quote!(depth: 0), quote!(depth)) } else { (quote!(), quote!(), quote!()) };
 
     let view = quote! {
         #doc
@@ -55,40 +58,41 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
         #[derive(Clone, Copy, Default)]
         pub struct #t<'a> {
             raw: &'a [u8],
-            #(#fields)*
+            #depth_field
         }
         impl<'a> #t<'a> {
-            /// Decode and validate an attribute stream of this set (a message's attributes, or
-            /// a nest's payload). Nothing is allocated.
-            pub fn decode(raw: &'a [u8]) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                Self::decode_nested(raw, 0)
+            /// A view of an attribute stream of this set (a message's attributes, or a nest's
+            /// payload). Nothing is read until a getter is called.
+            #[inline]
+            pub fn new(raw: &'a [u8]) -> Self {
+                Self { raw, #depth_new }
             }
+            /// The view of a nest's payload at nesting depth `depth` (an error beyond
+            /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
             #[doc(hidden)]
+            #[inline]
             pub fn decode_nested(raw: &'a [u8], depth: u32) -> ::core::result::Result<Self, ::nlspec_rt::DecodeError> {
-                let mut v = Self::default();
-                v.decode_into(raw, depth)?;
-                ::core::result::Result::Ok(v)
-            }
-            /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-            /// of messages call, so that the view is filled where it lives, not moved there.
-            #[doc(hidden)]
-            pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> ::core::result::Result<(), ::nlspec_rt::DecodeError> {
                 if depth > MAX_NEST_DEPTH {
                     return ::core::result::Result::Err(::nlspec_rt::DecodeError::other("attributes nested too deeply"));
                 }
-                #decode_body
+                ::core::result::Result::Ok(Self { raw, #depth_nested })
             }
-            /// The undecoded attribute bytes.
+            /// The attribute bytes.
+            #[inline]
             pub fn raw(&self) -> &'a [u8] {
                 self.raw
             }
-            /// Attributes this client does not know (e.g. from a newer kernel).
+            /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+            /// malformed header.
             pub fn unknown_attrs(&self) -> impl ::core::iter::Iterator<Item = ::nlspec_rt::Attr<'a>> + ::core::clone::Clone + 'a {
                 ::nlspec_rt::AttrWalk::new(self.raw).filter(#unknown_filter)
             }
-            /// An owned copy.
-            pub fn to_owned(&self) -> #owned_t {
-                #owned_t { #(#owned_init)* }
+            /// An owned copy: every attribute read (and every nest, to the bottom; a
+            /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+            /// malformed one is the error, located from this view down (`.ops[2].id`).
+            pub fn to_owned(&self) -> ::core::result::Result<#owned_t, ::nlspec_rt::DecodeError> {
+                ::nlspec_rt::AttrWalk::new(self.raw).finish()?;
+                ::core::result::Result::Ok(#owned_t { #(#owned_init)* })
             }
             #(#getters)*
         }
@@ -98,6 +102,9 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
                 #(#debug)*
                 if self.unknown_attrs().next().is_some() {
                     d.field("unknown", &::nlspec_rt::display::List(self.unknown_attrs()));
+                }
+                if let ::core::result::Result::Err(e) = ::nlspec_rt::AttrWalk::new(self.raw).finish() {
+                    d.field("malformed", &::nlspec_rt::display::Malformed(e));
                 }
                 d.finish()
             }
@@ -113,12 +120,9 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
     quote!(#view #enc)
 }
 
-/// The pieces of a set's view, owned form and decoder, attribute by attribute.
+/// The pieces of a set's view and owned form, attribute by attribute.
 #[derive(Default)]
 struct SetParts {
-    fields: Vec<TokenStream>,
-    counters: Vec<TokenStream>,
-    arms: Vec<(TokenStream, TokenStream)>,
     getters: Vec<TokenStream>,
     debug: Vec<TokenStream>,
     owned_fields: Vec<TokenStream>,
@@ -132,65 +136,81 @@ impl SetParts {
         let g = gen(a);
         let ty = cx.attr_const(id, a);
         self.known_types.push(ty.clone());
-        let Some(stored) = g.stored_ty(cx, a) else { return };
-        let field = field_name(a);
+        if g.stored_ty(cx, a).is_none() {
+            return;
+        }
         let name = method_name(a);
         let aname = &a.name;
         let adoc = doc_attrs(a.doc.as_deref());
         let view_ty = g.view_ty(cx, a);
-        let parse = g.parse(cx, a, &quote!(attr), &quote!(depth));
         let owned_ty = g.owned_ty(cx, a);
-        let infallible = g.parse_infallible(cx, a, &quote!(attr));
         if a.multi_attr {
-            if infallible.is_none() {
-                let cnt = format_ident!("n_{}", field);
-                self.counters.push(quote!(let mut #cnt = 0usize;));
-                self.arms.push((
-                    ty.clone(),
-                    quote! {
-                        #parse.map_err(|e| e.at_element(#cnt).in_attr(#aname))?;
-                        #cnt += 1;
-                    },
-                ));
-            }
-            let attrs = quote!(::nlspec_rt::AttrWalk::new(self.raw).filter(|attr| attr.ty() == #ty));
-            let parsed = match &infallible {
-                Some(p) => quote!(#attrs.map(|attr| #p)),
+            let v = g.view(cx, a, &quote!(v));
+            let occurrences = quote! {
+                ::nlspec_rt::Attrs::new(self.raw)
+                    .filter(|attr| !matches!(attr, ::core::result::Result::Ok(attr) if attr.ty() != #ty))
+            };
+            let items = match g.parse_infallible(cx, a, &quote!(attr)) {
+                Some(p) => {
+                    let item = map_v(quote!(attr.map(|attr| #p)), &v);
+                    if p.to_string().contains("depth") {
+                        quote! {
+                            let depth = self.depth;
+                            #occurrences.map(move |attr| #item)
+                        }
+                    } else {
+                        quote!(#occurrences.map(|attr| #item))
+                    }
+                }
                 None => {
-                    let p = g.parse(cx, a, &quote!(attr), &quote!(0));
-                    quote!(#attrs.filter_map(|attr| #p.ok()))
+                    let p = g.parse(cx, a, &quote!(attr), &quote!(depth));
+                    let item = map_v(quote!(#p.map_err(|e| e.at_element(n).in_attr(#aname))), &v);
+                    let bind = if p.to_string().contains("depth") { quote!(let depth = self.depth;) } else { quote!() };
+                    quote! {
+                        #bind
+                        #occurrences.enumerate().map(move |(n, attr)| {
+                            let attr = attr?;
+                            #item
+                        })
+                    }
                 }
             };
-            let items = map_v(parsed, &g.view(cx, a, &quote!(v)));
-            let mdoc = format!(" Every `{aname}` (multi-attr), in message order.");
+            let mdoc = format!(" Every `{aname}` (multi-attr), in message order; each read when iterated.");
             self.getters.push(quote! {
                 #adoc
                 #[doc = ""]
                 #[doc = #mdoc]
-                pub fn #name(&self) -> impl ::core::iter::Iterator<Item = #view_ty> + ::core::clone::Clone + 'a {
+                #[inline]
+                pub fn #name(&self) -> impl ::core::iter::Iterator<Item = ::core::result::Result<#view_ty, ::nlspec_rt::DecodeError>> + ::core::clone::Clone + 'a {
                     #items
                 }
             });
-            let shown = map_v(quote!(self.#name()), &g.debug(cx, a, &quote!(v)));
+            let shown_item = map_v(quote!(r), &g.debug(cx, a, &quote!(v)));
+            let shown = if shown_item.to_string() == "r" {
+                quote!(self.#name().map(::nlspec_rt::display::Fallible))
+            } else {
+                quote!(self.#name().map(|r| ::nlspec_rt::display::Fallible(#shown_item)))
+            };
             self.debug.push(quote! {
                 if self.#name().next().is_some() {
                     d.field(#aname, &::nlspec_rt::display::List(#shown));
                 }
             });
-            let owned = map_v(quote!(self.#name()), &g.to_owned(cx, a, &quote!(v)));
+            let conv = g.to_owned(cx, a, &quote!(v));
             self.owned_fields.push(quote!(#adoc pub #name: ::std::vec::Vec<#owned_ty>,));
-            self.owned_init.push(quote!(#name: #owned.collect(),));
+            let result = ok_of(conv);
+            self.owned_init.push(quote! {
+                #name: self
+                    .#name()
+                    .map(|v| {
+                        let v = v?;
+                        #result
+                    })
+                    .collect::<::core::result::Result<::std::vec::Vec<_>, _>>()?,
+            });
             return;
         }
-        self.fields.push(quote!(#field: ::core::option::Option<#stored>,));
-        match &infallible {
-            Some(p) => self.arms.push((ty.clone(), quote!(v.#field = ::core::option::Option::Some(#p);))),
-            None => self.arms.push((
-                ty.clone(),
-                quote!(v.#field = ::core::option::Option::Some(#parse.map_err(|e| e.in_attr(#aname))?);),
-            )),
-        }
-        let acc = g.client_accessors(cx, a, &ClientAccessor { set: id, field, name });
+        let acc = g.client_accessors(cx, a, &ClientAccessor { set: id, name, ty });
         self.getters.push(acc.getter);
         self.debug.push(acc.debug);
         self.owned_fields.push(acc.owned_field);
@@ -198,44 +218,15 @@ impl SetParts {
     }
 }
 
-/// The body of `decode_into` after the depth check: every attribute validated, each known one stored
-/// into `self` (`arms`: `(type constant, statement)` over `v`, the view).
-/// `stored`: the view stores attributes (fields besides `raw`, each set by an arm).
-fn decode_body(arms: &[(TokenStream, TokenStream)], counters: &[TokenStream], stored: bool) -> TokenStream {
-    let init = if stored { quote!(let v = self; v.raw = raw;) } else { quote!(self.raw = raw;) };
-    // `AttrWalk` yields plain `Attr`s and keeps a framing error for `finish`: no `Result` per
-    // attribute on the hot path.
-    let walk = match arms {
-        [] => quote!(::nlspec_rt::AttrWalk::new(raw).finish()?;),
-        [(ty, stmt)] => quote! {
-            let mut walk = ::nlspec_rt::AttrWalk::new(raw);
-            for attr in walk.by_ref() {
-                if attr.ty() == #ty {
-                    #stmt
-                }
-            }
-            walk.finish()?;
-        },
-        _ => {
-            let arms = arms.iter().map(|(ty, stmt)| quote!(#ty => { #stmt }));
-            quote! {
-                let mut walk = ::nlspec_rt::AttrWalk::new(raw);
-                for attr in walk.by_ref() {
-                    match attr.ty() {
-                        #(#arms)*
-                        _ => {}
-                    }
-                }
-                walk.finish()?;
-            }
-        }
-    };
-    quote! {
-        #init
-        #(#counters)*
-        #walk
-        ::core::result::Result::Ok(())
+/// `Ok(conv)` as a closure's result; a conversion that ends in `?` is the result itself
+/// (without it: no `Ok(x?)`).
+fn ok_of(conv: TokenStream) -> TokenStream {
+    let mut tts: Vec<proc_macro2::TokenTree> = conv.clone().into_iter().collect();
+    if matches!(tts.last(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '?') {
+        tts.pop();
+        return tts.into_iter().collect();
     }
+    quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#conv))
 }
 
 /// Setter methods for `attrs`, writing through `w` (an expression of type `&mut AttrWriter`),
@@ -414,32 +405,10 @@ pub fn attr_consts(cx: &Cx) -> TokenStream {
     }
 }
 
-/// Rough size in bytes of set `id`'s view (`raw` and an `Option` per stored attribute), to
-/// tell which enums holding views in place get clippy's `large_enum_variant` (variants 200
-/// bytes apart); see [`large_variants`].
-pub fn view_size_estimate(cx: &Cx, id: SetId) -> usize {
-    let s = cx.fam.set(id);
-    let mut seen = std::collections::HashSet::new();
-    let fields: usize = s
-        .attrs
-        .iter()
-        .filter(|a| !a.multi_attr && seen.insert(a.value))
-        .filter_map(|a| {
-            let stored = gen(a).stored_ty(cx, a)?.to_string();
-            Some(match stored.as_str() {
-                "bool" => 1,
-                "u8" | "i8" => 2,
-                "u16" | "i16" => 4,
-                "u32" | "i32" => 8,
-                "u64" | "i64" => 16,
-                ":: nlspec_rt :: Bitfield32" => 12,
-                s if s.contains("Attr") => 24,
-                s if s.contains("[u8]") => 16,
-                _ => a.struct_.map_or(0, |t| struct_size(cx, t)) + 8,
-            })
-        })
-        .sum();
-    16 + fields
+/// Size in bytes of a set's view (the attribute bytes and the nesting depth), to tell which
+/// enums holding views in place get clippy's `large_enum_variant`; see [`large_variants`].
+pub fn view_size_estimate(_cx: &Cx, _id: SetId) -> usize {
+    24
 }
 
 /// Whether an enum whose variants hold data of these estimated sizes may get clippy's

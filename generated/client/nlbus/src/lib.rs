@@ -129,82 +129,35 @@ fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
 }
 /// Attributes of every nlbus message.
 ///
-/// Decoded view of attribute set `bus-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `bus-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct BusAttrs<'a> {
     raw: &'a [u8],
-    f_payload: Option<&'a [u8]>,
-    f_text: Option<&'a [u8]>,
-    f_count: Option<u32>,
-    f_index: Option<u32>,
-    f_period_ms: Option<u32>,
-    f_tick: Option<u64>,
-    f_from_port: Option<u32>,
-    f_served: Option<u64>,
-    f_open_dumps: Option<u32>,
 }
 impl<'a> BusAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::bus_attrs::PAYLOAD => {
-                    v.f_payload = Some(attr.get_bytes());
-                }
-                attrs::bus_attrs::TEXT => {
-                    v.f_text = Some(attr.get_str_bytes_lax());
-                }
-                attrs::bus_attrs::COUNT => {
-                    v.f_count = Some(attr.get_u32().map_err(|e| e.in_attr("count"))?);
-                }
-                attrs::bus_attrs::INDEX => {
-                    v.f_index = Some(attr.get_u32().map_err(|e| e.in_attr("index"))?);
-                }
-                attrs::bus_attrs::PERIOD_MS => {
-                    v.f_period_ms = Some(attr.get_u32().map_err(|e| e.in_attr("period-ms"))?);
-                }
-                attrs::bus_attrs::TICK => {
-                    v.f_tick = Some(attr.get_u64().map_err(|e| e.in_attr("tick"))?);
-                }
-                attrs::bus_attrs::FROM_PORT => {
-                    v.f_from_port = Some(attr.get_u32().map_err(|e| e.in_attr("from-port"))?);
-                }
-                attrs::bus_attrs::SERVED => {
-                    v.f_served = Some(attr.get_u64().map_err(|e| e.in_attr("served"))?);
-                }
-                attrs::bus_attrs::OPEN_DUMPS => {
-                    v.f_open_dumps = Some(attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -221,93 +174,202 @@ impl<'a> BusAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> BusAttrsOwned {
-        BusAttrsOwned {
-            payload: self.payload().map(|v| v.to_vec()),
-            text: self.text().map(String::from),
-            count: self.count(),
-            index: self.index(),
-            period_ms: self.period_ms(),
-            tick: self.tick(),
-            from_port: self.from_port(),
-            served: self.served(),
-            open_dumps: self.open_dumps(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(BusAttrsOwned {
+            payload: self.payload()?.map(|v| v.to_vec()),
+            text: self.text()?.map(String::from),
+            count: self.count()?,
+            index: self.index()?,
+            period_ms: self.period_ms()?,
+            tick: self.tick()?,
+            from_port: self.from_port()?,
+            served: self.served()?,
+            open_dumps: self.open_dumps()?,
+        })
     }
     /// Opaque bytes.
-    pub fn payload(&self) -> Option<&'a [u8]> {
-        self.f_payload
+    #[inline]
+    pub fn payload(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::PAYLOAD)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// A short text.
-    pub fn text(&self) -> Option<&'a str> {
-        self.f_text.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn text(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::TEXT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `text` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn text_bytes(&self) -> Option<&'a [u8]> {
-        self.f_text
+    #[inline]
+    pub fn text_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::TEXT)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Number of entries a list dump produces.
-    pub fn count(&self) -> Option<u32> {
-        self.f_count
+    #[inline]
+    pub fn count(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::COUNT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("count"))?;
+        Ok(Some(v))
     }
     /// Position of a list entry, from 0; in a list request, the first one to dump.
-    pub fn index(&self) -> Option<u32> {
-        self.f_index
+    #[inline]
+    pub fn index(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::INDEX)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("index"))?;
+        Ok(Some(v))
     }
     /// Milliseconds between two ticks.
-    pub fn period_ms(&self) -> Option<u32> {
-        self.f_period_ms
+    #[inline]
+    pub fn period_ms(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::PERIOD_MS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("period-ms"))?;
+        Ok(Some(v))
     }
     /// Number of the tick, from 1 since the module was loaded.
-    pub fn tick(&self) -> Option<u64> {
-        self.f_tick
+    #[inline]
+    pub fn tick(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::TICK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("tick"))?;
+        Ok(Some(v))
     }
     /// Port id of the process that sent a chat message.
-    pub fn from_port(&self) -> Option<u32> {
-        self.f_from_port
+    #[inline]
+    pub fn from_port(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::FROM_PORT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("from-port"))?;
+        Ok(Some(v))
     }
     /// Echo requests handled before this one, failed ones included (counted by echo's post hook).
-    pub fn served(&self) -> Option<u64> {
-        self.f_served
+    #[inline]
+    pub fn served(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::SERVED)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("served"))?;
+        Ok(Some(v))
     }
     /// List dumps started and not yet ended (list's start and done hooks).
-    pub fn open_dumps(&self) -> Option<u32> {
-        self.f_open_dumps
+    #[inline]
+    pub fn open_dumps(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::OPEN_DUMPS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for BusAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BusAttrs");
-        if let Some(v) = self.payload() {
-            d.field("payload", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.payload() {
+            Ok(Some(v)) => {
+                d.field("payload", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("payload", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.text() {
-            d.field("text", &v);
+        match self.text() {
+            Ok(Some(v)) => {
+                d.field("text", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("text", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.count() {
-            d.field("count", &v);
+        match self.count() {
+            Ok(Some(v)) => {
+                d.field("count", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("count", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.index() {
-            d.field("index", &v);
+        match self.index() {
+            Ok(Some(v)) => {
+                d.field("index", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("index", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.period_ms() {
-            d.field("period-ms", &v);
+        match self.period_ms() {
+            Ok(Some(v)) => {
+                d.field("period-ms", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("period-ms", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.tick() {
-            d.field("tick", &v);
+        match self.tick() {
+            Ok(Some(v)) => {
+                d.field("tick", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("tick", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.from_port() {
-            d.field("from-port", &v);
+        match self.from_port() {
+            Ok(Some(v)) => {
+                d.field("from-port", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("from-port", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.served() {
-            d.field("served", &v);
+        match self.served() {
+            Ok(Some(v)) => {
+                d.field("served", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("served", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.open_dumps() {
-            d.field("open-dumps", &v);
+        match self.open_dumps() {
+            Ok(Some(v)) => {
+                d.field("open-dumps", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("open-dumps", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -471,7 +533,7 @@ impl nlspec_rt::typed_raw::OpRequest for EchoRequest {
 /// The kernel sends the payload and text back to the sender's port id, with how many echo
 /// requests it handled before and how many list dumps are open.
 ///
-/// Reply of `echo`, decoded in place (borrows the receive buffer).
+/// Reply of `echo`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct EchoReply<'a> {
     /// The fixed header.
@@ -484,7 +546,7 @@ pub struct EchoReply<'a> {
 impl<'a> EchoReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -497,9 +559,13 @@ impl<'a> EchoReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: BusAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for EchoReply<'a> {
@@ -525,7 +591,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for EchoReply<'_> {
 /// The kernel sends the payload and text back to the sender's port id, with how many echo
 /// requests it handled before and how many list dumps are open.
 ///
-/// Notification of message type 16 as the kernel multicasts it, described by op `echo`; decoded in place.
+/// Notification of message type 16 as the kernel multicasts it, described by op `echo`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct EchoNotification<'a> {
     /// The fixed header.
@@ -538,7 +604,7 @@ pub struct EchoNotification<'a> {
 impl<'a> EchoNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -551,9 +617,13 @@ impl<'a> EchoNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: BusAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for EchoNotification<'a> {
@@ -624,7 +694,7 @@ impl nlspec_rt::typed_raw::OpRequest for ListDumpRequest {
 /// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
 /// not know are ignored, as legacy dump parsers in the kernel do.
 ///
-/// Reply of `list`, decoded in place (borrows the receive buffer).
+/// Reply of `list`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct ListReply<'a> {
     /// The fixed header.
@@ -637,7 +707,7 @@ pub struct ListReply<'a> {
 impl<'a> ListReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -650,9 +720,13 @@ impl<'a> ListReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: BusAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for ListReply<'a> {
@@ -679,7 +753,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for ListReply<'_> {
 /// text. Its requests are parsed liberally (dont-validate dump): attributes the policy does
 /// not know are ignored, as legacy dump parsers in the kernel do.
 ///
-/// Notification of message type 17 as the kernel multicasts it, described by op `list`; decoded in place.
+/// Notification of message type 17 as the kernel multicasts it, described by op `list`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct ListNotification<'a> {
     /// The fixed header.
@@ -692,7 +766,7 @@ pub struct ListNotification<'a> {
 impl<'a> ListNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -705,9 +779,13 @@ impl<'a> ListNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: BusAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for ListNotification<'a> {
@@ -767,7 +845,7 @@ impl nlspec_rt::typed_raw::OpRequest for SetPeriodRequest {
 }
 /// Changes how often the module ticks; answers with the period now in force.
 ///
-/// Reply of `set-period`, decoded in place (borrows the receive buffer).
+/// Reply of `set-period`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct SetPeriodReply<'a> {
     /// The fixed header.
@@ -780,7 +858,7 @@ pub struct SetPeriodReply<'a> {
 impl<'a> SetPeriodReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -793,9 +871,13 @@ impl<'a> SetPeriodReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: BusAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for SetPeriodReply<'a> {
@@ -820,7 +902,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for SetPeriodReply<'_> {
 }
 /// Changes how often the module ticks; answers with the period now in force.
 ///
-/// Notification of message type 18 as the kernel multicasts it, described by op `set-period`; decoded in place.
+/// Notification of message type 18 as the kernel multicasts it, described by op `set-period`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct SetPeriodNotification<'a> {
     /// The fixed header.
@@ -833,7 +915,7 @@ pub struct SetPeriodNotification<'a> {
 impl<'a> SetPeriodNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -846,9 +928,13 @@ impl<'a> SetPeriodNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: BusAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for SetPeriodNotification<'a> {
@@ -859,7 +945,7 @@ impl<'a> std::ops::Deref for SetPeriodNotification<'a> {
 }
 /// Broadcast by the module from its timer (atomic context) to group `ticks`.
 ///
-/// Notification `tick` (multicast group `ticks`), decoded in place.
+/// Notification `tick` (multicast group `ticks`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct TickNotification<'a> {
     /// The fixed header.
@@ -872,7 +958,7 @@ pub struct TickNotification<'a> {
 impl<'a> TickNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -885,9 +971,13 @@ impl<'a> TickNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: BusAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for TickNotification<'a> {
@@ -900,7 +990,7 @@ impl<'a> std::ops::Deref for TickNotification<'a> {
 /// that the spec has it lets unprivileged processes message each other (see the kernel
 /// emitter's permission rules).
 ///
-/// Notification `chat` (no multicast group: unicast by the kernel), decoded in place.
+/// Notification `chat` (no multicast group: unicast by the kernel), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatNotification<'a> {
     /// The fixed header.
@@ -913,7 +1003,7 @@ pub struct ChatNotification<'a> {
 impl<'a> ChatNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = BusHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -926,9 +1016,13 @@ impl<'a> ChatNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = BusHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: BusAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<BusAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for ChatNotification<'a> {
@@ -1157,17 +1251,4 @@ pub mod schema {
             nlspec_rt::AttrInfo { ty: 9, name: "open-dumps", nest: nlspec_rt::NestKind::None },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

@@ -404,101 +404,36 @@ impl From<AttrType> for u32 {
 }
 /// Top-level attributes of controller messages.
 ///
-/// Decoded view of attribute set `ctrl-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `ctrl-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct CtrlAttrs<'a> {
     raw: &'a [u8],
-    f_family_id: Option<u16>,
-    f_family_name: Option<&'a [u8]>,
-    f_version: Option<u32>,
-    f_hdrsize: Option<u32>,
-    f_maxattr: Option<u32>,
-    f_ops: Option<nlspec_rt::Attr<'a>>,
-    f_mcast_groups: Option<nlspec_rt::Attr<'a>>,
-    f_policy: Option<nlspec_rt::Attr<'a>>,
-    f_op_policy: Option<nlspec_rt::Attr<'a>>,
-    f_op: Option<u32>,
+    depth: u32,
 }
 impl<'a> CtrlAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw, depth: 0 }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::ctrl_attrs::FAMILY_ID => {
-                    v.f_family_id = Some(attr.get_u16().map_err(|e| e.in_attr("family-id"))?);
-                }
-                attrs::ctrl_attrs::FAMILY_NAME => {
-                    v.f_family_name = Some(attr.get_str_bytes_lax());
-                }
-                attrs::ctrl_attrs::VERSION => {
-                    v.f_version = Some(attr.get_u32().map_err(|e| e.in_attr("version"))?);
-                }
-                attrs::ctrl_attrs::HDRSIZE => {
-                    v.f_hdrsize = Some(attr.get_u32().map_err(|e| e.in_attr("hdrsize"))?);
-                }
-                attrs::ctrl_attrs::MAXATTR => {
-                    v.f_maxattr = Some(attr.get_u32().map_err(|e| e.in_attr("maxattr"))?);
-                }
-                attrs::ctrl_attrs::OPS => {
-                    v.f_ops = Some(
-                        check_elements(attr, |x| OpAttrs::decode_nested(x.payload(), depth + 1).map(|_| ()))
-                            .map_err(|e| e.in_attr("ops"))?,
-                    );
-                }
-                attrs::ctrl_attrs::MCAST_GROUPS => {
-                    v.f_mcast_groups = Some(
-                        check_elements(attr, |x| McastGroupAttrs::decode_nested(x.payload(), depth + 1).map(|_| ()))
-                            .map_err(|e| e.in_attr("mcast-groups"))?,
-                    );
-                }
-                attrs::ctrl_attrs::POLICY => {
-                    v.f_policy = Some(
-                        check_elements(attr, |x1| {
-                            check_elements(x1, |x2| PolicyAttrs::decode_nested(x2.payload(), depth + 1).map(|_| ()))
-                                .map(|_| ())
-                        })
-                        .map_err(|e| e.in_attr("policy"))?,
-                    );
-                }
-                attrs::ctrl_attrs::OP_POLICY => {
-                    v.f_op_policy = Some(
-                        check_elements(attr, |x1| OpPolicyAttrs::decode_nested(x1.payload(), depth + 1).map(|_| ()))
-                            .map_err(|e| e.in_attr("op-policy"))?,
-                    );
-                }
-                attrs::ctrl_attrs::OP => {
-                    v.f_op = Some(attr.get_u32().map_err(|e| e.in_attr("op"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw, depth })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -516,126 +451,325 @@ impl<'a> CtrlAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> CtrlAttrsOwned {
-        CtrlAttrsOwned {
-            family_id: self.family_id(),
-            family_name: self.family_name().map(String::from),
-            version: self.version(),
-            hdrsize: self.hdrsize(),
-            maxattr: self.maxattr(),
-            ops: self.ops().map(|(_, e)| e.to_owned()).collect(),
-            mcast_groups: self.mcast_groups().map(|(_, e)| e.to_owned()).collect(),
-            policy: self.policy().map(|(k0, k1, s)| (k0, k1, s.to_owned())).collect(),
-            op_policy: self.op_policy().map(|(k0, s)| (k0, s.to_owned())).collect(),
-            op: self.op(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<CtrlAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(CtrlAttrsOwned {
+            family_id: self.family_id()?,
+            family_name: self.family_name()?.map(String::from),
+            version: self.version()?,
+            hdrsize: self.hdrsize()?,
+            maxattr: self.maxattr()?,
+            ops: self
+                .ops()?
+                .map(|r| {
+                    let (k, e) = r?;
+                    e.to_owned().map_err(|e| e.at_element(usize::from(k)).in_attr("ops"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            mcast_groups: self
+                .mcast_groups()?
+                .map(|r| {
+                    let (k, e) = r?;
+                    e.to_owned().map_err(|e| e.at_element(usize::from(k)).in_attr("mcast-groups"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            policy: self
+                .policy()?
+                .map(|r| {
+                    let (k0, k1, s) = r?;
+                    Ok::<_, nlspec_rt::DecodeError>((
+                        k0,
+                        k1,
+                        s.to_owned()
+                            .map_err(|e| e.at_element(usize::from(k1)).at_element(usize::from(k0)).in_attr("policy"))?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            op_policy: self
+                .op_policy()?
+                .map(|r| {
+                    let (k0, s) = r?;
+                    Ok::<_, nlspec_rt::DecodeError>((
+                        k0,
+                        s.to_owned().map_err(|e| e.at_element(usize::from(k0)).in_attr("op-policy"))?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            op: self.op()?,
+        })
     }
     /// Numeric id the family was assigned when it registered.
-    pub fn family_id(&self) -> Option<u16> {
-        self.f_family_id
+    #[inline]
+    pub fn family_id(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::FAMILY_ID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u16().map_err(|e| e.in_attr("family-id"))?;
+        Ok(Some(v))
     }
     /// Name the family registered under.
-    pub fn family_name(&self) -> Option<&'a str> {
-        self.f_family_name.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn family_name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::FAMILY_NAME)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `family-name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn family_name_bytes(&self) -> Option<&'a [u8]> {
-        self.f_family_name
+    #[inline]
+    pub fn family_name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::FAMILY_NAME)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Version number the family declares.
-    pub fn version(&self) -> Option<u32> {
-        self.f_version
+    #[inline]
+    pub fn version(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::VERSION)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("version"))?;
+        Ok(Some(v))
     }
     /// Length of the family's own fixed header after the genetlink header.
-    pub fn hdrsize(&self) -> Option<u32> {
-        self.f_hdrsize
+    #[inline]
+    pub fn hdrsize(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::HDRSIZE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("hdrsize"))?;
+        Ok(Some(v))
     }
     /// Highest attribute number the family accepts at the top level.
-    pub fn maxattr(&self) -> Option<u32> {
-        self.f_maxattr
+    #[inline]
+    pub fn maxattr(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::MAXATTR)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("maxattr"))?;
+        Ok(Some(v))
     }
     /// The family's commands, one nest each.
     ///
-    /// Empty when the attribute is absent.
-    pub fn ops(&self) -> impl Iterator<Item = (u16, OpAttrs<'a>)> + Clone + 'a {
-        self.f_ops.into_iter().flat_map(move |v| {
-            v.nested().flatten().filter_map(|x| OpAttrs::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e)))
-        })
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn ops(
+        &self,
+    ) -> Result<
+        impl Iterator<Item = Result<(u16, OpAttrs<'a>), nlspec_rt::DecodeError>> + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::ctrl_attrs::OPS)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::ctrl_attrs::OPS, &[]));
+        let depth = self.depth;
+        Ok(nlspec_rt::Attrs::new(attr.payload()).map(move |x| -> Result<(u16, OpAttrs<'a>), nlspec_rt::DecodeError> {
+            let x = x.map_err(|e| e.in_attr("ops"))?;
+            OpAttrs::decode_nested(x.payload(), depth + 1)
+                .map(|e| (x.ty(), e))
+                .map_err(|e| e.at_element(usize::from(x.ty())).in_attr("ops"))
+        }))
     }
     /// The family's multicast groups, one nest each.
     ///
-    /// Empty when the attribute is absent.
-    pub fn mcast_groups(&self) -> impl Iterator<Item = (u16, McastGroupAttrs<'a>)> + Clone + 'a {
-        self.f_mcast_groups.into_iter().flat_map(move |v| {
-            v.nested()
-                .flatten()
-                .filter_map(|x| McastGroupAttrs::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e)))
-        })
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn mcast_groups(
+        &self,
+    ) -> Result<
+        impl Iterator<Item = Result<(u16, McastGroupAttrs<'a>), nlspec_rt::DecodeError>> + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::ctrl_attrs::MCAST_GROUPS)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::ctrl_attrs::MCAST_GROUPS, &[]));
+        let depth = self.depth;
+        Ok(nlspec_rt::Attrs::new(attr.payload()).map(
+            move |x| -> Result<(u16, McastGroupAttrs<'a>), nlspec_rt::DecodeError> {
+                let x = x.map_err(|e| e.in_attr("mcast-groups"))?;
+                McastGroupAttrs::decode_nested(x.payload(), depth + 1)
+                    .map(|e| (x.ty(), e))
+                    .map_err(|e| e.at_element(usize::from(x.ty())).in_attr("mcast-groups"))
+            },
+        ))
     }
     /// Policies, keyed first by policy index and then by attribute number; each leaf
     /// describes how that attribute is validated.
     ///
-    /// Empty when the attribute is absent.
-    pub fn policy(&self) -> impl Iterator<Item = (u16, u16, PolicyAttrs<'a>)> + Clone + 'a {
-        self.f_policy.into_iter().flat_map(move |v| {
-            v.nested().flatten().flat_map(move |x1| {
-                x1.nested().flatten().filter_map(move |x2| {
-                    PolicyAttrs::decode_nested(x2.payload(), 0).ok().map(|s| (x1.ty(), x2.ty(), s))
-                })
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn policy(
+        &self,
+    ) -> Result<
+        impl Iterator<Item = Result<(u16, u16, PolicyAttrs<'a>), nlspec_rt::DecodeError>> + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::ctrl_attrs::POLICY)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::ctrl_attrs::POLICY, &[]));
+        let depth = self.depth;
+        Ok(nlspec_rt::Attrs::new(attr.payload())
+            .flat_map(move |x1| {
+                let (ok, err) = match x1 {
+                    Ok(x1) => (
+                        Some(
+                            nlspec_rt::Attrs::new(x1.payload())
+                                .map(move |x2| -> Result<(u16, u16, PolicyAttrs<'a>), nlspec_rt::DecodeError> {
+                                    let x2 = x2?;
+                                    PolicyAttrs::decode_nested(x2.payload(), depth + 1)
+                                        .map(|s| (x1.ty(), x2.ty(), s))
+                                        .map_err(|e| e.at_element(usize::from(x2.ty())))
+                                })
+                                .map(move |r| r.map_err(|e| e.at_element(usize::from(x1.ty())))),
+                        ),
+                        None,
+                    ),
+                    Err(e) => (None, Some(Err(e))),
+                };
+                ok.into_iter().flatten().chain(err)
             })
-        })
+            .map(|r| r.map_err(|e| e.in_attr("policy"))))
     }
     /// For each command, the index of the policy its do and dump requests use.
     ///
-    /// Empty when the attribute is absent.
-    pub fn op_policy(&self) -> impl Iterator<Item = (u16, OpPolicyAttrs<'a>)> + Clone + 'a {
-        self.f_op_policy.into_iter().flat_map(move |v| {
-            v.nested()
-                .flatten()
-                .filter_map(move |x1| OpPolicyAttrs::decode_nested(x1.payload(), 0).ok().map(|s| (x1.ty(), s)))
-        })
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn op_policy(
+        &self,
+    ) -> Result<
+        impl Iterator<Item = Result<(u16, OpPolicyAttrs<'a>), nlspec_rt::DecodeError>> + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::ctrl_attrs::OP_POLICY)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::ctrl_attrs::OP_POLICY, &[]));
+        let depth = self.depth;
+        Ok(nlspec_rt::Attrs::new(attr.payload())
+            .map(move |x1| -> Result<(u16, OpPolicyAttrs<'a>), nlspec_rt::DecodeError> {
+                let x1 = x1?;
+                OpPolicyAttrs::decode_nested(x1.payload(), depth + 1)
+                    .map(|s| (x1.ty(), s))
+                    .map_err(|e| e.at_element(usize::from(x1.ty())))
+            })
+            .map(|r| r.map_err(|e| e.in_attr("op-policy"))))
     }
     /// Restricts a policy dump to this one command.
-    pub fn op(&self) -> Option<u32> {
-        self.f_op
+    #[inline]
+    pub fn op(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::OP)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("op"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for CtrlAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CtrlAttrs");
-        if let Some(v) = self.family_id() {
-            d.field("family-id", &v);
+        match self.family_id() {
+            Ok(Some(v)) => {
+                d.field("family-id", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("family-id", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.family_name() {
-            d.field("family-name", &v);
+        match self.family_name() {
+            Ok(Some(v)) => {
+                d.field("family-name", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("family-name", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.version() {
-            d.field("version", &v);
+        match self.version() {
+            Ok(Some(v)) => {
+                d.field("version", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("version", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.hdrsize() {
-            d.field("hdrsize", &v);
+        match self.hdrsize() {
+            Ok(Some(v)) => {
+                d.field("hdrsize", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("hdrsize", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.maxattr() {
-            d.field("maxattr", &v);
+        match self.maxattr() {
+            Ok(Some(v)) => {
+                d.field("maxattr", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("maxattr", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_ops.is_some() {
-            d.field("ops", &nlspec_rt::display::List(self.ops()));
+        match self.ops() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field("ops", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
+                }
+            }
+            Err(e) => {
+                d.field("ops", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_mcast_groups.is_some() {
-            d.field("mcast-groups", &nlspec_rt::display::List(self.mcast_groups()));
+        match self.mcast_groups() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field("mcast-groups", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
+                }
+            }
+            Err(e) => {
+                d.field("mcast-groups", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_policy.is_some() {
-            d.field("policy", &nlspec_rt::display::List(self.policy()));
+        match self.policy() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field("policy", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
+                }
+            }
+            Err(e) => {
+                d.field("policy", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_op_policy.is_some() {
-            d.field("op-policy", &nlspec_rt::display::List(self.op_policy()));
+        match self.op_policy() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field("op-policy", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
+                }
+            }
+            Err(e) => {
+                d.field("op-policy", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.op() {
-            d.field("op", &v);
+        match self.op() {
+            Ok(Some(v)) => {
+                d.field("op", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("op", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -752,82 +886,91 @@ impl<'w, 'b> CtrlAttrsEncoder<'w, 'b> {
 }
 /// One command of a family.
 ///
-/// Decoded view of attribute set `op-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `op-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct OpAttrs<'a> {
     raw: &'a [u8],
-    f_id: Option<u32>,
-    f_flags: Option<u32>,
 }
 impl<'a> OpAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::op_attrs::ID => {
-                    v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?);
-                }
-                attrs::op_attrs::FLAGS => {
-                    v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::op_attrs::ID | attrs::op_attrs::FLAGS))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> OpAttrsOwned {
-        OpAttrsOwned { id: self.id(), flags: self.flags() }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<OpAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(OpAttrsOwned { id: self.id()?, flags: self.flags()? })
     }
     /// Command number.
-    pub fn id(&self) -> Option<u32> {
-        self.f_id
+    #[inline]
+    pub fn id(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::op_attrs::ID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("id"))?;
+        Ok(Some(v))
     }
     /// What the command supports and which permission it needs.
-    pub fn flags(&self) -> Option<OpFlags> {
-        self.f_flags.map(OpFlags)
+    #[inline]
+    pub fn flags(&self) -> Result<Option<OpFlags>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::op_attrs::FLAGS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("flags"))?;
+        Ok(Some(OpFlags(v)))
     }
 }
 impl std::fmt::Debug for OpAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OpAttrs");
-        if let Some(v) = self.id() {
-            d.field("id", &v);
+        match self.id() {
+            Ok(Some(v)) => {
+                d.field("id", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("id", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.flags() {
-            d.field("flags", &v);
+        match self.flags() {
+            Ok(Some(v)) => {
+                d.field("flags", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("flags", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -889,86 +1032,99 @@ impl<'w, 'b> OpAttrsArrayEncoder<'w, 'b> {
 }
 /// One multicast group of a family.
 ///
-/// Decoded view of attribute set `mcast-group-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `mcast-group-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct McastGroupAttrs<'a> {
     raw: &'a [u8],
-    f_name: Option<&'a [u8]>,
-    f_id: Option<u32>,
 }
 impl<'a> McastGroupAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::mcast_group_attrs::NAME => {
-                    v.f_name = Some(attr.get_str_bytes_lax());
-                }
-                attrs::mcast_group_attrs::ID => {
-                    v.f_id = Some(attr.get_u32().map_err(|e| e.in_attr("id"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::mcast_group_attrs::NAME | attrs::mcast_group_attrs::ID))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> McastGroupAttrsOwned {
-        McastGroupAttrsOwned { name: self.name().map(String::from), id: self.id() }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<McastGroupAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(McastGroupAttrsOwned { name: self.name()?.map(String::from), id: self.id()? })
     }
     /// Group name, unique within the family.
-    pub fn name(&self) -> Option<&'a str> {
-        self.f_name.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::mcast_group_attrs::NAME)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn name_bytes(&self) -> Option<&'a [u8]> {
-        self.f_name
+    #[inline]
+    pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::mcast_group_attrs::NAME)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Global group id to pass to NETLINK_ADD_MEMBERSHIP.
-    pub fn id(&self) -> Option<u32> {
-        self.f_id
+    #[inline]
+    pub fn id(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::mcast_group_attrs::ID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("id"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for McastGroupAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("McastGroupAttrs");
-        if let Some(v) = self.name() {
-            d.field("name", &v);
+        match self.name() {
+            Ok(Some(v)) => {
+                d.field("name", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("name", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.id() {
-            d.field("id", &v);
+        match self.id() {
+            Ok(Some(v)) => {
+                d.field("id", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("id", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1036,90 +1192,35 @@ impl<'w, 'b> McastGroupAttrsArrayEncoder<'w, 'b> {
 }
 /// Validation applied to one attribute.
 ///
-/// Decoded view of attribute set `policy-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `policy-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct PolicyAttrs<'a> {
     raw: &'a [u8],
-    f_type: Option<u32>,
-    f_min_value_s: Option<i64>,
-    f_max_value_s: Option<i64>,
-    f_min_value_u: Option<u64>,
-    f_max_value_u: Option<u64>,
-    f_min_length: Option<u32>,
-    f_max_length: Option<u32>,
-    f_policy_idx: Option<u32>,
-    f_policy_maxtype: Option<u32>,
-    f_bitfield32_mask: Option<u32>,
-    f_mask: Option<u64>,
 }
 impl<'a> PolicyAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::policy_attrs::TYPE => {
-                    v.f_type = Some(attr.get_u32().map_err(|e| e.in_attr("type"))?);
-                }
-                attrs::policy_attrs::MIN_VALUE_S => {
-                    v.f_min_value_s = Some(attr.get_s64().map_err(|e| e.in_attr("min-value-s"))?);
-                }
-                attrs::policy_attrs::MAX_VALUE_S => {
-                    v.f_max_value_s = Some(attr.get_s64().map_err(|e| e.in_attr("max-value-s"))?);
-                }
-                attrs::policy_attrs::MIN_VALUE_U => {
-                    v.f_min_value_u = Some(attr.get_u64().map_err(|e| e.in_attr("min-value-u"))?);
-                }
-                attrs::policy_attrs::MAX_VALUE_U => {
-                    v.f_max_value_u = Some(attr.get_u64().map_err(|e| e.in_attr("max-value-u"))?);
-                }
-                attrs::policy_attrs::MIN_LENGTH => {
-                    v.f_min_length = Some(attr.get_u32().map_err(|e| e.in_attr("min-length"))?);
-                }
-                attrs::policy_attrs::MAX_LENGTH => {
-                    v.f_max_length = Some(attr.get_u32().map_err(|e| e.in_attr("max-length"))?);
-                }
-                attrs::policy_attrs::POLICY_IDX => {
-                    v.f_policy_idx = Some(attr.get_u32().map_err(|e| e.in_attr("policy-idx"))?);
-                }
-                attrs::policy_attrs::POLICY_MAXTYPE => {
-                    v.f_policy_maxtype = Some(attr.get_u32().map_err(|e| e.in_attr("policy-maxtype"))?);
-                }
-                attrs::policy_attrs::BITFIELD32_MASK => {
-                    v.f_bitfield32_mask = Some(attr.get_u32().map_err(|e| e.in_attr("bitfield32-mask"))?);
-                }
-                attrs::policy_attrs::MASK => {
-                    v.f_mask = Some(attr.get_u64().map_err(|e| e.in_attr("mask"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -1139,105 +1240,232 @@ impl<'a> PolicyAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> PolicyAttrsOwned {
-        PolicyAttrsOwned {
-            type_: self.type_(),
-            min_value_s: self.min_value_s(),
-            max_value_s: self.max_value_s(),
-            min_value_u: self.min_value_u(),
-            max_value_u: self.max_value_u(),
-            min_length: self.min_length(),
-            max_length: self.max_length(),
-            policy_idx: self.policy_idx(),
-            policy_maxtype: self.policy_maxtype(),
-            bitfield32_mask: self.bitfield32_mask(),
-            mask: self.mask(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<PolicyAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(PolicyAttrsOwned {
+            type_: self.type_()?,
+            min_value_s: self.min_value_s()?,
+            max_value_s: self.max_value_s()?,
+            min_value_u: self.min_value_u()?,
+            max_value_u: self.max_value_u()?,
+            min_length: self.min_length()?,
+            max_length: self.max_length()?,
+            policy_idx: self.policy_idx()?,
+            policy_maxtype: self.policy_maxtype()?,
+            bitfield32_mask: self.bitfield32_mask()?,
+            mask: self.mask()?,
+        })
     }
     /// Kind of validation.
-    pub fn type_(&self) -> Option<AttrType> {
-        self.f_type.map(AttrType)
+    #[inline]
+    pub fn type_(&self) -> Result<Option<AttrType>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::TYPE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("type"))?;
+        Ok(Some(AttrType(v)))
     }
     /// Lowest accepted value of a signed integer.
-    pub fn min_value_s(&self) -> Option<i64> {
-        self.f_min_value_s
+    #[inline]
+    pub fn min_value_s(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MIN_VALUE_S)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s64().map_err(|e| e.in_attr("min-value-s"))?;
+        Ok(Some(v))
     }
     /// Highest accepted value of a signed integer.
-    pub fn max_value_s(&self) -> Option<i64> {
-        self.f_max_value_s
+    #[inline]
+    pub fn max_value_s(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MAX_VALUE_S)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s64().map_err(|e| e.in_attr("max-value-s"))?;
+        Ok(Some(v))
     }
     /// Lowest accepted value of an unsigned integer.
-    pub fn min_value_u(&self) -> Option<u64> {
-        self.f_min_value_u
+    #[inline]
+    pub fn min_value_u(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MIN_VALUE_U)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("min-value-u"))?;
+        Ok(Some(v))
     }
     /// Highest accepted value of an unsigned integer.
-    pub fn max_value_u(&self) -> Option<u64> {
-        self.f_max_value_u
+    #[inline]
+    pub fn max_value_u(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MAX_VALUE_U)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("max-value-u"))?;
+        Ok(Some(v))
     }
     /// Shortest accepted payload of a binary or string.
-    pub fn min_length(&self) -> Option<u32> {
-        self.f_min_length
+    #[inline]
+    pub fn min_length(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MIN_LENGTH)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("min-length"))?;
+        Ok(Some(v))
     }
     /// Longest accepted payload of a binary or string.
-    pub fn max_length(&self) -> Option<u32> {
-        self.f_max_length
+    #[inline]
+    pub fn max_length(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MAX_LENGTH)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("max-length"))?;
+        Ok(Some(v))
     }
     /// Index of the policy that validates the inside of a nest.
-    pub fn policy_idx(&self) -> Option<u32> {
-        self.f_policy_idx
+    #[inline]
+    pub fn policy_idx(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::POLICY_IDX)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("policy-idx"))?;
+        Ok(Some(v))
     }
     /// Highest attribute number accepted inside that nest.
-    pub fn policy_maxtype(&self) -> Option<u32> {
-        self.f_policy_maxtype
+    #[inline]
+    pub fn policy_maxtype(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::POLICY_MAXTYPE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("policy-maxtype"))?;
+        Ok(Some(v))
     }
     /// Bits a bitfield32 may set.
-    pub fn bitfield32_mask(&self) -> Option<u32> {
-        self.f_bitfield32_mask
+    #[inline]
+    pub fn bitfield32_mask(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::BITFIELD32_MASK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("bitfield32-mask"))?;
+        Ok(Some(v))
     }
     /// Bits an unsigned integer may set.
-    pub fn mask(&self) -> Option<u64> {
-        self.f_mask
+    #[inline]
+    pub fn mask(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MASK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("mask"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for PolicyAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PolicyAttrs");
-        if let Some(v) = self.type_() {
-            d.field("type", &v);
+        match self.type_() {
+            Ok(Some(v)) => {
+                d.field("type", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("type", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.min_value_s() {
-            d.field("min-value-s", &v);
+        match self.min_value_s() {
+            Ok(Some(v)) => {
+                d.field("min-value-s", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("min-value-s", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.max_value_s() {
-            d.field("max-value-s", &v);
+        match self.max_value_s() {
+            Ok(Some(v)) => {
+                d.field("max-value-s", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("max-value-s", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.min_value_u() {
-            d.field("min-value-u", &v);
+        match self.min_value_u() {
+            Ok(Some(v)) => {
+                d.field("min-value-u", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("min-value-u", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.max_value_u() {
-            d.field("max-value-u", &v);
+        match self.max_value_u() {
+            Ok(Some(v)) => {
+                d.field("max-value-u", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("max-value-u", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.min_length() {
-            d.field("min-length", &v);
+        match self.min_length() {
+            Ok(Some(v)) => {
+                d.field("min-length", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("min-length", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.max_length() {
-            d.field("max-length", &v);
+        match self.max_length() {
+            Ok(Some(v)) => {
+                d.field("max-length", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("max-length", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.policy_idx() {
-            d.field("policy-idx", &v);
+        match self.policy_idx() {
+            Ok(Some(v)) => {
+                d.field("policy-idx", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("policy-idx", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.policy_maxtype() {
-            d.field("policy-maxtype", &v);
+        match self.policy_maxtype() {
+            Ok(Some(v)) => {
+                d.field("policy-maxtype", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("policy-maxtype", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.bitfield32_mask() {
-            d.field("bitfield32-mask", &v);
+        match self.bitfield32_mask() {
+            Ok(Some(v)) => {
+                d.field("bitfield32-mask", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("bitfield32-mask", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.mask() {
-            d.field("mask", &v);
+        match self.mask() {
+            Ok(Some(v)) => {
+                d.field("mask", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("mask", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1346,82 +1574,91 @@ impl<'w, 'b> PolicyAttrsEncoder<'w, 'b> {
 }
 /// Policy indexes used by one command.
 ///
-/// Decoded view of attribute set `op-policy-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `op-policy-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct OpPolicyAttrs<'a> {
     raw: &'a [u8],
-    f_do: Option<u32>,
-    f_dump: Option<u32>,
 }
 impl<'a> OpPolicyAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::op_policy_attrs::DO => {
-                    v.f_do = Some(attr.get_u32().map_err(|e| e.in_attr("do"))?);
-                }
-                attrs::op_policy_attrs::DUMP => {
-                    v.f_dump = Some(attr.get_u32().map_err(|e| e.in_attr("dump"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw)
             .filter(|attr| !matches!(attr.ty(), attrs::op_policy_attrs::DO | attrs::op_policy_attrs::DUMP))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> OpPolicyAttrsOwned {
-        OpPolicyAttrsOwned { do_: self.do_(), dump: self.dump() }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<OpPolicyAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(OpPolicyAttrsOwned { do_: self.do_()?, dump: self.dump()? })
     }
     /// Policy index for do requests.
-    pub fn do_(&self) -> Option<u32> {
-        self.f_do
+    #[inline]
+    pub fn do_(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::op_policy_attrs::DO)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("do"))?;
+        Ok(Some(v))
     }
     /// Policy index for dump requests.
-    pub fn dump(&self) -> Option<u32> {
-        self.f_dump
+    #[inline]
+    pub fn dump(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::op_policy_attrs::DUMP)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("dump"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for OpPolicyAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OpPolicyAttrs");
-        if let Some(v) = self.do_() {
-            d.field("do", &v);
+        match self.do_() {
+            Ok(Some(v)) => {
+                d.field("do", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("do", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.dump() {
-            d.field("dump", &v);
+        match self.dump() {
+            Ok(Some(v)) => {
+                d.field("dump", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("dump", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1572,7 +1809,7 @@ impl nlspec_rt::OpRequest for GetfamilyDumpRequest {
 }
 /// Look up one family by name, or dump all registered families.
 ///
-/// Reply of `getfamily`, decoded in place (borrows the receive buffer).
+/// Reply of `getfamily`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetfamilyReply<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -1583,7 +1820,7 @@ pub struct GetfamilyReply<'a> {
 impl<'a> GetfamilyReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1595,9 +1832,13 @@ impl<'a> GetfamilyReply<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self { attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { attrs: CtrlAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<CtrlAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetfamilyReply<'a> {
@@ -1691,7 +1932,7 @@ impl nlspec_rt::OpRequest for GetpolicyDumpRequest {
 /// Dump the attribute policies of a family (selected by name or id), optionally
 /// only those of one command.
 ///
-/// Reply of `getpolicy`, decoded in place (borrows the receive buffer).
+/// Reply of `getpolicy`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetpolicyReply<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -1702,7 +1943,7 @@ pub struct GetpolicyReply<'a> {
 impl<'a> GetpolicyReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1714,9 +1955,13 @@ impl<'a> GetpolicyReply<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self { attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { attrs: CtrlAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<CtrlAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetpolicyReply<'a> {
@@ -1741,7 +1986,7 @@ impl nlspec_rt::DecodeMsg for GetpolicyReply<'_> {
 }
 /// Sent to the notify group when a family registers.
 ///
-/// Notification `newfamily` (multicast group `notify`), decoded in place.
+/// Notification `newfamily` (multicast group `notify`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct NewfamilyNotification<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -1752,7 +1997,7 @@ pub struct NewfamilyNotification<'a> {
 impl<'a> NewfamilyNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1764,9 +2009,13 @@ impl<'a> NewfamilyNotification<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self { attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { attrs: CtrlAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<CtrlAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for NewfamilyNotification<'a> {
@@ -1777,7 +2026,7 @@ impl<'a> std::ops::Deref for NewfamilyNotification<'a> {
 }
 /// Sent to the notify group when a family unregisters.
 ///
-/// Notification `delfamily` (multicast group `notify`), decoded in place.
+/// Notification `delfamily` (multicast group `notify`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct DelfamilyNotification<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -1788,7 +2037,7 @@ pub struct DelfamilyNotification<'a> {
 impl<'a> DelfamilyNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1800,9 +2049,13 @@ impl<'a> DelfamilyNotification<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self { attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { attrs: CtrlAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<CtrlAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for DelfamilyNotification<'a> {
@@ -1813,7 +2066,7 @@ impl<'a> std::ops::Deref for DelfamilyNotification<'a> {
 }
 /// Sent to the notify group when a family gains a multicast group.
 ///
-/// Notification `newmcast-grp` (multicast group `notify`), decoded in place.
+/// Notification `newmcast-grp` (multicast group `notify`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct NewmcastGrpNotification<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -1824,7 +2077,7 @@ pub struct NewmcastGrpNotification<'a> {
 impl<'a> NewmcastGrpNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1836,9 +2089,13 @@ impl<'a> NewmcastGrpNotification<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self { attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { attrs: CtrlAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<CtrlAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for NewmcastGrpNotification<'a> {
@@ -1849,7 +2106,7 @@ impl<'a> std::ops::Deref for NewmcastGrpNotification<'a> {
 }
 /// Sent to the notify group when a family loses a multicast group.
 ///
-/// Notification `delmcast-grp` (multicast group `notify`), decoded in place.
+/// Notification `delmcast-grp` (multicast group `notify`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct DelmcastGrpNotification<'a> {
     /// The attributes (the getters are also reachable through `Deref`).
@@ -1860,7 +2117,7 @@ pub struct DelmcastGrpNotification<'a> {
 impl<'a> DelmcastGrpNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = 0;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1872,9 +2129,13 @@ impl<'a> DelmcastGrpNotification<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let mut m = Self { attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { attrs: CtrlAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<CtrlAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for DelmcastGrpNotification<'a> {
@@ -2149,17 +2410,4 @@ pub mod schema {
             nlspec_rt::AttrInfo { ty: 2, name: "dump", nest: nlspec_rt::NestKind::None },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

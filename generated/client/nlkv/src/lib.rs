@@ -509,148 +509,36 @@ fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
 }
 /// One entry of the store.
 ///
-/// Decoded view of attribute set `entry`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `entry`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct Entry<'a> {
     raw: &'a [u8],
-    f_key: Option<&'a [u8]>,
-    f_value: Option<&'a [u8]>,
-    f_kind: Option<u32>,
-    f_flags: Option<u32>,
-    f_ttl_ms: Option<u64>,
-    f_priority: Option<i8>,
-    f_counter: Option<u64>,
-    f_delta: Option<i64>,
-    f_stats: Option<EntryStats>,
-    f_tags: Option<nlspec_rt::Attr<'a>>,
-    f_digest: Option<&'a [u8]>,
-    f_owner_addr: Option<u32>,
-    f_owner_port: Option<u16>,
-    f_meta: Option<nlspec_rt::Attr<'a>>,
-    f_flag_update: Option<nlspec_rt::Bitfield32>,
-    f_change: Option<u8>,
-    f_create_only: Option<bool>,
-    f_filter: Option<nlspec_rt::Attr<'a>>,
-    f_count: Option<u32>,
-    f_old_counter: Option<i64>,
-    f_open_dumps: Option<u32>,
-    f_period_ms: Option<u32>,
-    f_tick: Option<u32>,
+    depth: u32,
 }
 impl<'a> Entry<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw, depth: 0 }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::entry::KEY => {
-                    v.f_key = Some(attr.get_str_bytes_lax());
-                }
-                attrs::entry::VALUE => {
-                    v.f_value = Some(attr.get_bytes());
-                }
-                attrs::entry::KIND => {
-                    v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?);
-                }
-                attrs::entry::FLAGS => {
-                    v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?);
-                }
-                attrs::entry::TTL_MS => {
-                    v.f_ttl_ms = Some(attr.get_u64().map_err(|e| e.in_attr("ttl-ms"))?);
-                }
-                attrs::entry::PRIORITY => {
-                    v.f_priority = Some(attr.get_s8().map_err(|e| e.in_attr("priority"))?);
-                }
-                attrs::entry::COUNTER => {
-                    v.f_counter = Some(attr.get_uint().map_err(|e| e.in_attr("counter"))?);
-                }
-                attrs::entry::DELTA => {
-                    v.f_delta = Some(attr.get_sint().map_err(|e| e.in_attr("delta"))?);
-                }
-                attrs::entry::STATS => {
-                    v.f_stats = Some(EntryStats::from_bytes(attr.payload()).map_err(|e| e.in_attr("stats"))?);
-                }
-                attrs::entry::TAGS => {
-                    v.f_tags = Some(
-                        check_elements(attr, |x| Tag::decode_nested(x.payload(), depth + 1).map(|_| ()))
-                            .map_err(|e| e.in_attr("tags"))?,
-                    );
-                }
-                attrs::entry::DIGEST => {
-                    v.f_digest = Some(attr.get_bytes());
-                }
-                attrs::entry::OWNER_ADDR => {
-                    v.f_owner_addr = Some(attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?);
-                }
-                attrs::entry::OWNER_PORT => {
-                    v.f_owner_port = Some(attr.get_u16_be().map_err(|e| e.in_attr("owner-port"))?);
-                }
-                attrs::entry::META => {
-                    v.f_meta = Some(
-                        check_elements(attr, |x1| MetaItem::decode_nested(x1.payload(), depth + 1).map(|_| ()))
-                            .map_err(|e| e.in_attr("meta"))?,
-                    );
-                }
-                attrs::entry::FLAG_UPDATE => {
-                    v.f_flag_update = Some(attr.get_bitfield32().map_err(|e| e.in_attr("flag-update"))?);
-                }
-                attrs::entry::CHANGE => {
-                    v.f_change = Some(attr.get_u8().map_err(|e| e.in_attr("change"))?);
-                }
-                attrs::entry::CREATE_ONLY => {
-                    v.f_create_only = Some(attr.get_flag().map_err(|e| e.in_attr("create-only"))?);
-                }
-                attrs::entry::FILTER => {
-                    v.f_filter = Some(
-                        EntryFilter::decode_nested(attr.payload(), depth + 1)
-                            .map(|_| attr)
-                            .map_err(|e| e.in_attr("filter"))?,
-                    );
-                }
-                attrs::entry::COUNT => {
-                    v.f_count = Some(attr.get_u32().map_err(|e| e.in_attr("count"))?);
-                }
-                attrs::entry::OLD_COUNTER => {
-                    v.f_old_counter = Some(attr.get_sint().map_err(|e| e.in_attr("old-counter"))?);
-                }
-                attrs::entry::OPEN_DUMPS => {
-                    v.f_open_dumps = Some(attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?);
-                }
-                attrs::entry::PERIOD_MS => {
-                    v.f_period_ms = Some(attr.get_u32().map_err(|e| e.in_attr("period-ms"))?);
-                }
-                attrs::entry::TICK => {
-                    v.f_tick = Some(attr.get_u32().map_err(|e| e.in_attr("tick"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw, depth })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -684,229 +572,531 @@ impl<'a> Entry<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> EntryOwned {
-        EntryOwned {
-            key: self.key().map(String::from),
-            value: self.value().map(|v| v.to_vec()),
-            kind: self.kind(),
-            flags: self.flags(),
-            ttl_ms: self.ttl_ms(),
-            priority: self.priority(),
-            counter: self.counter(),
-            delta: self.delta(),
-            stats: self.stats(),
-            tags: self.tags().map(|(_, e)| e.to_owned()).collect(),
-            label: self.label().map(String::from).collect(),
-            digest: self.digest().map(|v| v.to_vec()),
-            owner_addr: self.owner_addr(),
-            owner_port: self.owner_port(),
-            meta: self.meta().map(|(k0, s)| (k0, s.to_owned())).collect(),
-            flag_update: self.flag_update(),
-            change: self.change(),
-            create_only: self.create_only(),
-            filter: self.filter().map(|v| v.to_owned()),
-            count: self.count(),
-            old_counter: self.old_counter(),
-            open_dumps: self.open_dumps(),
-            period_ms: self.period_ms(),
-            tick: self.tick(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(EntryOwned {
+            key: self.key()?.map(String::from),
+            value: self.value()?.map(|v| v.to_vec()),
+            kind: self.kind()?,
+            flags: self.flags()?,
+            ttl_ms: self.ttl_ms()?,
+            priority: self.priority()?,
+            counter: self.counter()?,
+            delta: self.delta()?,
+            stats: self.stats()?,
+            tags: self
+                .tags()?
+                .map(|r| {
+                    let (k, e) = r?;
+                    e.to_owned().map_err(|e| e.at_element(usize::from(k)).in_attr("tags"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            label: self
+                .label()
+                .map(|v| {
+                    let v = v?;
+                    Ok::<_, nlspec_rt::DecodeError>(String::from(v))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            digest: self.digest()?.map(|v| v.to_vec()),
+            owner_addr: self.owner_addr()?,
+            owner_port: self.owner_port()?,
+            meta: self
+                .meta()?
+                .map(|r| {
+                    let (k0, s) = r?;
+                    Ok::<_, nlspec_rt::DecodeError>((
+                        k0,
+                        s.to_owned().map_err(|e| e.at_element(usize::from(k0)).in_attr("meta"))?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            flag_update: self.flag_update()?,
+            change: self.change()?,
+            create_only: self.create_only()?,
+            filter: match self.filter()? {
+                Some(v) => Some(v.to_owned().map_err(|e| e.in_attr("filter"))?),
+                None => None,
+            },
+            count: self.count()?,
+            old_counter: self.old_counter()?,
+            open_dumps: self.open_dumps()?,
+            period_ms: self.period_ms()?,
+            tick: self.tick()?,
+        })
     }
     /// The entry's key.
-    pub fn key(&self) -> Option<&'a str> {
-        self.f_key.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn key(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::KEY)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `key` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn key_bytes(&self) -> Option<&'a [u8]> {
-        self.f_key
+    #[inline]
+    pub fn key_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::KEY)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// The entry's value.
-    pub fn value(&self) -> Option<&'a [u8]> {
-        self.f_value
+    #[inline]
+    pub fn value(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::VALUE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// What the value holds.
-    pub fn kind(&self) -> Option<Kind> {
-        self.f_kind.map(Kind)
+    #[inline]
+    pub fn kind(&self) -> Result<Option<Kind>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::KIND)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("kind"))?;
+        Ok(Some(Kind(v)))
     }
     /// Properties of the entry.
-    pub fn flags(&self) -> Option<EntryFlags> {
-        self.f_flags.map(EntryFlags)
+    #[inline]
+    pub fn flags(&self) -> Result<Option<EntryFlags>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::FLAGS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("flags"))?;
+        Ok(Some(EntryFlags(v)))
     }
     /// Lifetime in milliseconds; the entry is evicted when it runs out.
-    pub fn ttl_ms(&self) -> Option<u64> {
-        self.f_ttl_ms
+    #[inline]
+    pub fn ttl_ms(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::TTL_MS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("ttl-ms"))?;
+        Ok(Some(v))
     }
     /// Eviction priority, lower goes first.
-    pub fn priority(&self) -> Option<i8> {
-        self.f_priority
+    #[inline]
+    pub fn priority(&self) -> Result<Option<i8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::PRIORITY)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s8().map_err(|e| e.in_attr("priority"))?;
+        Ok(Some(v))
     }
     /// Current value of a counter entry.
-    pub fn counter(&self) -> Option<u64> {
-        self.f_counter
+    #[inline]
+    pub fn counter(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::COUNTER)? else {
+            return Ok(None);
+        };
+        let v = attr.get_uint().map_err(|e| e.in_attr("counter"))?;
+        Ok(Some(v))
     }
     /// Amount added to a counter by incr.
-    pub fn delta(&self) -> Option<i64> {
-        self.f_delta
+    #[inline]
+    pub fn delta(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::DELTA)? else {
+            return Ok(None);
+        };
+        let v = attr.get_sint().map_err(|e| e.in_attr("delta"))?;
+        Ok(Some(v))
     }
     /// Counters the kernel keeps for the entry.
-    pub fn stats(&self) -> Option<EntryStats> {
-        self.f_stats
+    #[inline]
+    pub fn stats(&self) -> Result<Option<EntryStats>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::STATS)? else {
+            return Ok(None);
+        };
+        let v = EntryStats::from_bytes(attr.payload()).map_err(|e| e.in_attr("stats"))?;
+        Ok(Some(v))
     }
     /// Ordered tags of the entry.
     ///
-    /// Empty when the attribute is absent.
-    pub fn tags(&self) -> impl Iterator<Item = (u16, Tag<'a>)> + Clone + 'a {
-        self.f_tags.into_iter().flat_map(move |v| {
-            v.nested().flatten().filter_map(|x| Tag::decode_nested(x.payload(), 0).ok().map(|e| (x.ty(), e)))
-        })
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn tags(
+        &self,
+    ) -> Result<impl Iterator<Item = Result<(u16, Tag<'a>), nlspec_rt::DecodeError>> + Clone + 'a, nlspec_rt::DecodeError>
+    {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::entry::TAGS)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::entry::TAGS, &[]));
+        let depth = self.depth;
+        Ok(nlspec_rt::Attrs::new(attr.payload()).map(move |x| -> Result<(u16, Tag<'a>), nlspec_rt::DecodeError> {
+            let x = x.map_err(|e| e.in_attr("tags"))?;
+            Tag::decode_nested(x.payload(), depth + 1)
+                .map(|e| (x.ty(), e))
+                .map_err(|e| e.at_element(usize::from(x.ty())).in_attr("tags"))
+        }))
     }
     /// Free-form labels, one attribute each. Requests may leave out the terminating NUL;
     /// replies always carry it.
     ///
-    /// Every `label` (multi-attr), in message order.
-    pub fn label(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| attr.ty() == attrs::entry::LABEL)
-            .map(|attr| attr.get_str_bytes_lax())
-            .map(nlspec_rt::display::utf8_prefix)
+    /// Every `label` (multi-attr), in message order; each read when iterated.
+    #[inline]
+    pub fn label(&self) -> impl Iterator<Item = Result<&'a str, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| !matches!(attr, Ok(attr) if attr.ty() != attrs::entry::LABEL))
+            .map(|attr| attr.map(|attr| attr.get_str_bytes_lax()).map(nlspec_rt::display::utf8_prefix))
     }
     /// SHA-256 of the value, supplied by the writer.
-    pub fn digest(&self) -> Option<&'a [u8]> {
-        self.f_digest
+    #[inline]
+    pub fn digest(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::DIGEST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// IPv4 address of the writer, network byte order.
-    pub fn owner_addr(&self) -> Option<std::net::Ipv4Addr> {
-        self.f_owner_addr.map(std::net::Ipv4Addr::from)
+    #[inline]
+    pub fn owner_addr(&self) -> Result<Option<std::net::Ipv4Addr>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::OWNER_ADDR)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?;
+        Ok(Some(std::net::Ipv4Addr::from(v)))
     }
     /// Port of the writer, network byte order.
-    pub fn owner_port(&self) -> Option<u16> {
-        self.f_owner_port
+    #[inline]
+    pub fn owner_port(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::OWNER_PORT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u16_be().map_err(|e| e.in_attr("owner-port"))?;
+        Ok(Some(v))
     }
     /// Small numbered metadata slots; the slot number is the attribute type.
     ///
-    /// Empty when the attribute is absent.
-    pub fn meta(&self) -> impl Iterator<Item = (u16, MetaItem<'a>)> + Clone + 'a {
-        self.f_meta.into_iter().flat_map(move |v| {
-            v.nested()
-                .flatten()
-                .filter_map(move |x1| MetaItem::decode_nested(x1.payload(), 0).ok().map(|s| (x1.ty(), s)))
-        })
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn meta(
+        &self,
+    ) -> Result<
+        impl Iterator<Item = Result<(u16, MetaItem<'a>), nlspec_rt::DecodeError>> + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::entry::META)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::entry::META, &[]));
+        let depth = self.depth;
+        Ok(nlspec_rt::Attrs::new(attr.payload())
+            .map(move |x1| -> Result<(u16, MetaItem<'a>), nlspec_rt::DecodeError> {
+                let x1 = x1?;
+                MetaItem::decode_nested(x1.payload(), depth + 1)
+                    .map(|s| (x1.ty(), s))
+                    .map_err(|e| e.at_element(usize::from(x1.ty())))
+            })
+            .map(|r| r.map_err(|e| e.in_attr("meta"))))
     }
     /// Flags to change (selector) and their new values.
-    pub fn flag_update(&self) -> Option<(EntryFlags, EntryFlags)> {
-        self.f_flag_update.map(|v| (EntryFlags(v.value), EntryFlags(v.selector)))
+    #[inline]
+    pub fn flag_update(&self) -> Result<Option<(EntryFlags, EntryFlags)>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::FLAG_UPDATE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bitfield32().map_err(|e| e.in_attr("flag-update"))?;
+        Ok(Some((EntryFlags(v.value), EntryFlags(v.selector))))
     }
     /// What happened to the entry; only in change notifications, never in get replies.
-    pub fn change(&self) -> Option<Change> {
-        self.f_change.map(|v| Change(v as u32))
+    #[inline]
+    pub fn change(&self) -> Result<Option<Change>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::CHANGE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("change"))?;
+        Ok(Some(Change(v as u32)))
     }
     /// Fail with EEXIST instead of overwriting an existing entry.
-    pub fn create_only(&self) -> bool {
-        self.f_create_only.unwrap_or(false)
+    #[inline]
+    pub fn create_only(&self) -> Result<bool, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::CREATE_ONLY)? else {
+            return Ok(false);
+        };
+        attr.get_flag().map_err(|e| e.in_attr("create-only"))
     }
     /// Which entries a dump returns.
-    pub fn filter(&self) -> Option<EntryFilter<'a>> {
-        self.f_filter.map(|v| EntryFilter::decode_nested(v.payload(), 0).unwrap_or_default())
+    #[inline]
+    pub fn filter(&self) -> Result<Option<EntryFilter<'a>>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::FILTER)? else {
+            return Ok(None);
+        };
+        let v = EntryFilter::decode_nested(attr.payload(), self.depth + 1).map_err(|e| e.in_attr("filter"))?;
+        Ok(Some(v))
     }
     /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
-    pub fn count(&self) -> Option<u32> {
-        self.f_count
+    #[inline]
+    pub fn count(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::COUNT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("count"))?;
+        Ok(Some(v))
     }
     /// Counter value before an incr.
-    pub fn old_counter(&self) -> Option<i64> {
-        self.f_old_counter
+    #[inline]
+    pub fn old_counter(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::OLD_COUNTER)? else {
+            return Ok(None);
+        };
+        let v = attr.get_sint().map_err(|e| e.in_attr("old-counter"))?;
+        Ok(Some(v))
     }
     /// Get dumps started (dump start hook) and not yet ended (dump done hook).
-    pub fn open_dumps(&self) -> Option<u32> {
-        self.f_open_dumps
+    #[inline]
+    pub fn open_dumps(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::OPEN_DUMPS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?;
+        Ok(Some(v))
     }
     /// Milliseconds between two tick notifications of a watch.
-    pub fn period_ms(&self) -> Option<u32> {
-        self.f_period_ms
+    #[inline]
+    pub fn period_ms(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::PERIOD_MS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("period-ms"))?;
+        Ok(Some(v))
     }
     /// Number of a tick notification within its watch, from 1.
-    pub fn tick(&self) -> Option<u32> {
-        self.f_tick
+    #[inline]
+    pub fn tick(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::TICK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("tick"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for Entry<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Entry");
-        if let Some(v) = self.key() {
-            d.field("key", &v);
+        match self.key() {
+            Ok(Some(v)) => {
+                d.field("key", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("key", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.value() {
-            d.field("value", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.value() {
+            Ok(Some(v)) => {
+                d.field("value", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("value", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.kind() {
-            d.field("kind", &v);
+        match self.kind() {
+            Ok(Some(v)) => {
+                d.field("kind", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("kind", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.flags() {
-            d.field("flags", &v);
+        match self.flags() {
+            Ok(Some(v)) => {
+                d.field("flags", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("flags", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ttl_ms() {
-            d.field("ttl-ms", &v);
+        match self.ttl_ms() {
+            Ok(Some(v)) => {
+                d.field("ttl-ms", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ttl-ms", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.priority() {
-            d.field("priority", &v);
+        match self.priority() {
+            Ok(Some(v)) => {
+                d.field("priority", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("priority", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.counter() {
-            d.field("counter", &v);
+        match self.counter() {
+            Ok(Some(v)) => {
+                d.field("counter", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("counter", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.delta() {
-            d.field("delta", &v);
+        match self.delta() {
+            Ok(Some(v)) => {
+                d.field("delta", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("delta", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.stats() {
-            d.field("stats", &v);
+        match self.stats() {
+            Ok(Some(v)) => {
+                d.field("stats", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("stats", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_tags.is_some() {
-            d.field("tags", &nlspec_rt::display::List(self.tags()));
+        match self.tags() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field("tags", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
+                }
+            }
+            Err(e) => {
+                d.field("tags", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.label().next().is_some() {
-            d.field("label", &nlspec_rt::display::List(self.label()));
+            d.field("label", &nlspec_rt::display::List(self.label().map(nlspec_rt::display::Fallible)));
         }
-        if let Some(v) = self.digest() {
-            d.field("digest", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex));
+        match self.digest() {
+            Ok(Some(v)) => {
+                d.field("digest", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("digest", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.owner_addr() {
-            d.field("owner-addr", &v);
+        match self.owner_addr() {
+            Ok(Some(v)) => {
+                d.field("owner-addr", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("owner-addr", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.owner_port() {
-            d.field("owner-port", &v);
+        match self.owner_port() {
+            Ok(Some(v)) => {
+                d.field("owner-port", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("owner-port", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.f_meta.is_some() {
-            d.field("meta", &nlspec_rt::display::List(self.meta()));
+        match self.meta() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field("meta", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
+                }
+            }
+            Err(e) => {
+                d.field("meta", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.flag_update() {
-            d.field("flag-update", &v);
+        match self.flag_update() {
+            Ok(Some(v)) => {
+                d.field("flag-update", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("flag-update", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.change() {
-            d.field("change", &v);
+        match self.change() {
+            Ok(Some(v)) => {
+                d.field("change", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("change", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.create_only() {
-            d.field("create-only", &true);
+        match self.create_only() {
+            Ok(true) => {
+                d.field("create-only", &true);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                d.field("create-only", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.filter() {
-            d.field("filter", &v);
+        match self.filter() {
+            Ok(Some(v)) => {
+                d.field("filter", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("filter", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.count() {
-            d.field("count", &v);
+        match self.count() {
+            Ok(Some(v)) => {
+                d.field("count", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("count", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.old_counter() {
-            d.field("old-counter", &v);
+        match self.old_counter() {
+            Ok(Some(v)) => {
+                d.field("old-counter", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("old-counter", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.open_dumps() {
-            d.field("open-dumps", &v);
+        match self.open_dumps() {
+            Ok(Some(v)) => {
+                d.field("open-dumps", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("open-dumps", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.period_ms() {
-            d.field("period-ms", &v);
+        match self.period_ms() {
+            Ok(Some(v)) => {
+                d.field("period-ms", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("period-ms", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.tick() {
-            d.field("tick", &v);
+        match self.tick() {
+            Ok(Some(v)) => {
+                d.field("tick", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("tick", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1143,98 +1333,118 @@ impl<'w, 'b> EntryEncoder<'w, 'b> {
 }
 /// The attributes a dump can filter on.
 ///
-/// Decoded view of attribute set `entry-filter`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `entry-filter`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct EntryFilter<'a> {
     raw: &'a [u8],
-    f_key: Option<&'a [u8]>,
-    f_kind: Option<u32>,
-    f_flags: Option<u32>,
 }
 impl<'a> EntryFilter<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::entry_filter::KEY => {
-                    v.f_key = Some(attr.get_str_bytes_lax());
-                }
-                attrs::entry_filter::KIND => {
-                    v.f_kind = Some(attr.get_u32().map_err(|e| e.in_attr("kind"))?);
-                }
-                attrs::entry_filter::FLAGS => {
-                    v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND | attrs::entry_filter::FLAGS)
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> EntryFilterOwned {
-        EntryFilterOwned { key: self.key().map(String::from), kind: self.kind(), flags: self.flags() }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<EntryFilterOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(EntryFilterOwned { key: self.key()?.map(String::from), kind: self.kind()?, flags: self.flags()? })
     }
     /// The entry's key.
-    pub fn key(&self) -> Option<&'a str> {
-        self.f_key.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn key(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::KEY)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `key` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn key_bytes(&self) -> Option<&'a [u8]> {
-        self.f_key
+    #[inline]
+    pub fn key_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::KEY)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// What the value holds.
-    pub fn kind(&self) -> Option<Kind> {
-        self.f_kind.map(Kind)
+    #[inline]
+    pub fn kind(&self) -> Result<Option<Kind>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::KIND)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("kind"))?;
+        Ok(Some(Kind(v)))
     }
     /// Properties of the entry.
-    pub fn flags(&self) -> Option<EntryFlags> {
-        self.f_flags.map(EntryFlags)
+    #[inline]
+    pub fn flags(&self) -> Result<Option<EntryFlags>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::FLAGS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("flags"))?;
+        Ok(Some(EntryFlags(v)))
     }
 }
 impl std::fmt::Debug for EntryFilter<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EntryFilter");
-        if let Some(v) = self.key() {
-            d.field("key", &v);
+        match self.key() {
+            Ok(Some(v)) => {
+                d.field("key", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("key", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.kind() {
-            d.field("kind", &v);
+        match self.kind() {
+            Ok(Some(v)) => {
+                d.field("kind", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("kind", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.flags() {
-            d.field("flags", &v);
+        match self.flags() {
+            Ok(Some(v)) => {
+                d.field("flags", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("flags", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1285,85 +1495,98 @@ impl<'w, 'b> EntryFilterEncoder<'w, 'b> {
 }
 /// One tag.
 ///
-/// Decoded view of attribute set `tag`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `tag`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct Tag<'a> {
     raw: &'a [u8],
-    f_name: Option<&'a [u8]>,
-    f_weight: Option<u16>,
 }
 impl<'a> Tag<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::tag::NAME => {
-                    v.f_name = Some(attr.get_str_bytes_lax());
-                }
-                attrs::tag::WEIGHT => {
-                    v.f_weight = Some(attr.get_u16().map_err(|e| e.in_attr("weight"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::tag::NAME | attrs::tag::WEIGHT))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> TagOwned {
-        TagOwned { name: self.name().map(String::from), weight: self.weight() }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<TagOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(TagOwned { name: self.name()?.map(String::from), weight: self.weight()? })
     }
     /// The tag.
-    pub fn name(&self) -> Option<&'a str> {
-        self.f_name.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tag::NAME)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn name_bytes(&self) -> Option<&'a [u8]> {
-        self.f_name
+    #[inline]
+    pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tag::NAME)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Relative weight of the tag.
-    pub fn weight(&self) -> Option<u16> {
-        self.f_weight
+    #[inline]
+    pub fn weight(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tag::WEIGHT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u16().map_err(|e| e.in_attr("weight"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for Tag<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Tag");
-        if let Some(v) = self.name() {
-            d.field("name", &v);
+        match self.name() {
+            Ok(Some(v)) => {
+                d.field("name", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("name", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.weight() {
-            d.field("weight", &v);
+        match self.weight() {
+            Ok(Some(v)) => {
+                d.field("weight", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("weight", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1431,67 +1654,72 @@ impl<'w, 'b> TagArrayEncoder<'w, 'b> {
 }
 /// The content of one metadata slot.
 ///
-/// Decoded view of attribute set `meta-item`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `meta-item`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct MetaItem<'a> {
     raw: &'a [u8],
-    f_value: Option<u32>,
 }
 impl<'a> MetaItem<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            if attr.ty() == attrs::meta_item::VALUE {
-                v.f_value = Some(attr.get_u32().map_err(|e| e.in_attr("value"))?);
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> MetaItemOwned {
-        MetaItemOwned { value: self.value() }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<MetaItemOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(MetaItemOwned { value: self.value()? })
     }
     /// The slot's value.
-    pub fn value(&self) -> Option<u32> {
-        self.f_value
+    #[inline]
+    pub fn value(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::meta_item::VALUE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("value"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for MetaItem<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MetaItem");
-        if let Some(v) = self.value() {
-            d.field("value", &v);
+        match self.value() {
+            Ok(Some(v)) => {
+                d.field("value", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("value", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1703,7 +1931,7 @@ impl nlspec_rt::OpRequest for SetRequest {
 }
 /// Create or replace an entry.
 ///
-/// Reply of `set`, decoded in place (borrows the receive buffer).
+/// Reply of `set`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct SetReply<'a> {
     /// The fixed header.
@@ -1716,7 +1944,7 @@ pub struct SetReply<'a> {
 impl<'a> SetReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1729,9 +1957,13 @@ impl<'a> SetReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for SetReply<'a> {
@@ -1867,7 +2099,7 @@ impl nlspec_rt::OpRequest for GetDumpRequest {
 }
 /// Read one entry, or dump the namespace.
 ///
-/// Reply of `get`, decoded in place (borrows the receive buffer).
+/// Reply of `get`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetReply<'a> {
     /// The fixed header.
@@ -1880,7 +2112,7 @@ pub struct GetReply<'a> {
 impl<'a> GetReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1893,9 +2125,13 @@ impl<'a> GetReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetReply<'a> {
@@ -2043,7 +2279,7 @@ impl nlspec_rt::OpRequest for IncrRequest {
 }
 /// Add a signed delta to a counter entry, creating it at zero if missing.
 ///
-/// Reply of `incr`, decoded in place (borrows the receive buffer).
+/// Reply of `incr`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct IncrReply<'a> {
     /// The fixed header.
@@ -2056,7 +2292,7 @@ pub struct IncrReply<'a> {
 impl<'a> IncrReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2069,9 +2305,13 @@ impl<'a> IncrReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for IncrReply<'a> {
@@ -2161,7 +2401,7 @@ impl nlspec_rt::OpRequest for UpdateFlagsRequest {
 }
 /// Change some flags of an entry, leaving the others as they are.
 ///
-/// Reply of `update-flags`, decoded in place (borrows the receive buffer).
+/// Reply of `update-flags`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct UpdateFlagsReply<'a> {
     /// The fixed header.
@@ -2174,7 +2414,7 @@ pub struct UpdateFlagsReply<'a> {
 impl<'a> UpdateFlagsReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2187,9 +2427,13 @@ impl<'a> UpdateFlagsReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for UpdateFlagsReply<'a> {
@@ -2279,7 +2523,7 @@ impl nlspec_rt::OpRequest for FillRequest {
 }
 /// Create many counter entries named key-prefix followed by a number, for testing dumps.
 ///
-/// Reply of `fill`, decoded in place (borrows the receive buffer).
+/// Reply of `fill`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct FillReply<'a> {
     /// The fixed header.
@@ -2292,7 +2536,7 @@ pub struct FillReply<'a> {
 impl<'a> FillReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2305,9 +2549,13 @@ impl<'a> FillReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for FillReply<'a> {
@@ -2373,7 +2621,7 @@ impl nlspec_rt::OpRequest for ClearRequest {
 }
 /// Remove every entry of the namespace that is not persistent.
 ///
-/// Reply of `clear`, decoded in place (borrows the receive buffer).
+/// Reply of `clear`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct ClearReply<'a> {
     /// The fixed header.
@@ -2386,7 +2634,7 @@ pub struct ClearReply<'a> {
 impl<'a> ClearReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2399,9 +2647,13 @@ impl<'a> ClearReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for ClearReply<'a> {
@@ -2469,7 +2721,7 @@ impl nlspec_rt::OpRequest for StatsRequest {
 /// Store-wide counters. Registered only in kernels with networking (config-cond net),
 /// which is every kernel a genetlink module loads in.
 ///
-/// Reply of `stats`, decoded in place (borrows the receive buffer).
+/// Reply of `stats`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct StatsReply<'a> {
     /// The fixed header.
@@ -2482,7 +2734,7 @@ pub struct StatsReply<'a> {
 impl<'a> StatsReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2495,9 +2747,13 @@ impl<'a> StatsReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for StatsReply<'a> {
@@ -2565,7 +2821,7 @@ impl nlspec_rt::OpRequest for PoolStatsRequest {
 /// Registered only in kernels built with page pools (config-cond page-pool, which
 /// shows config-cond at work); the example module leaves it unimplemented.
 ///
-/// Reply of `pool-stats`, decoded in place (borrows the receive buffer).
+/// Reply of `pool-stats`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct PoolStatsReply<'a> {
     /// The fixed header.
@@ -2578,7 +2834,7 @@ pub struct PoolStatsReply<'a> {
 impl<'a> PoolStatsReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2591,9 +2847,13 @@ impl<'a> PoolStatsReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for PoolStatsReply<'a> {
@@ -2618,7 +2878,7 @@ impl nlspec_rt::DecodeMsg for PoolStatsReply<'_> {
 }
 /// An entry was created, updated or deleted.
 ///
-/// Notification `change-ntf` (multicast group `changes`), decoded in place.
+/// Notification `change-ntf` (multicast group `changes`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct ChangeNtfNotification<'a> {
     /// The fixed header.
@@ -2631,7 +2891,7 @@ pub struct ChangeNtfNotification<'a> {
 impl<'a> ChangeNtfNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2644,9 +2904,13 @@ impl<'a> ChangeNtfNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for ChangeNtfNotification<'a> {
@@ -2658,7 +2922,7 @@ impl<'a> std::ops::Deref for ChangeNtfNotification<'a> {
 /// An entry was removed without a delete request: by clear, or because its lifetime ran out
 /// (noticed when the entry is next looked at).
 ///
-/// Notification `evict-ntf` (multicast group `audit`), decoded in place.
+/// Notification `evict-ntf` (multicast group `audit`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct EvictNtfNotification<'a> {
     /// The fixed header.
@@ -2671,7 +2935,7 @@ pub struct EvictNtfNotification<'a> {
 impl<'a> EvictNtfNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2684,9 +2948,13 @@ impl<'a> EvictNtfNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for EvictNtfNotification<'a> {
@@ -2757,7 +3025,7 @@ impl nlspec_rt::OpRequest for WatchRequest {
 }
 /// One tick of a watch.
 ///
-/// Notification `tick-ntf` (multicast group `ticks`), decoded in place.
+/// Notification `tick-ntf` (multicast group `ticks`), a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct TickNtfNotification<'a> {
     /// The fixed header.
@@ -2770,7 +3038,7 @@ pub struct TickNtfNotification<'a> {
 impl<'a> TickNtfNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = KvHdr::SIZE;
-    /// Decode a received message (its command is not checked).
+    /// Decode a received message (its command is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::GenlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2783,9 +3051,13 @@ impl<'a> TickNtfNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = KvHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: Entry::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<EntryOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for TickNtfNotification<'a> {
@@ -3139,17 +3411,4 @@ pub mod schema {
         name: "meta-item",
         attrs: &[nlspec_rt::AttrInfo { ty: 1, name: "value", nest: nlspec_rt::NestKind::None }],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

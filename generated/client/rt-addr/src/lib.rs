@@ -406,90 +406,35 @@ fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
 }
 /// Attributes of an address (IFA_*).
 ///
-/// Decoded view of attribute set `addr-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `addr-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct AddrAttrs<'a> {
     raw: &'a [u8],
-    f_address: Option<&'a [u8]>,
-    f_local: Option<&'a [u8]>,
-    f_label: Option<&'a [u8]>,
-    f_broadcast: Option<&'a [u8]>,
-    f_anycast: Option<&'a [u8]>,
-    f_cacheinfo: Option<IfaCacheinfo>,
-    f_multicast: Option<&'a [u8]>,
-    f_flags: Option<u32>,
-    f_rt_priority: Option<u32>,
-    f_target_netnsid: Option<i32>,
-    f_proto: Option<u8>,
 }
 impl<'a> AddrAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::addr_attrs::ADDRESS => {
-                    v.f_address = Some(attr.get_bytes());
-                }
-                attrs::addr_attrs::LOCAL => {
-                    v.f_local = Some(attr.get_bytes());
-                }
-                attrs::addr_attrs::LABEL => {
-                    v.f_label = Some(attr.get_str_bytes_lax());
-                }
-                attrs::addr_attrs::BROADCAST => {
-                    v.f_broadcast = Some(attr.get_bytes());
-                }
-                attrs::addr_attrs::ANYCAST => {
-                    v.f_anycast = Some(attr.get_bytes());
-                }
-                attrs::addr_attrs::CACHEINFO => {
-                    v.f_cacheinfo = Some(IfaCacheinfo::from_bytes(attr.payload()).map_err(|e| e.in_attr("cacheinfo"))?);
-                }
-                attrs::addr_attrs::MULTICAST => {
-                    v.f_multicast = Some(attr.get_bytes());
-                }
-                attrs::addr_attrs::FLAGS => {
-                    v.f_flags = Some(attr.get_u32().map_err(|e| e.in_attr("flags"))?);
-                }
-                attrs::addr_attrs::RT_PRIORITY => {
-                    v.f_rt_priority = Some(attr.get_u32().map_err(|e| e.in_attr("rt-priority"))?);
-                }
-                attrs::addr_attrs::TARGET_NETNSID => {
-                    v.f_target_netnsid = Some(attr.get_s32().map_err(|e| e.in_attr("target-netnsid"))?);
-                }
-                attrs::addr_attrs::PROTO => {
-                    v.f_proto = Some(attr.get_u8().map_err(|e| e.in_attr("proto"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -508,109 +453,240 @@ impl<'a> AddrAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> AddrAttrsOwned {
-        AddrAttrsOwned {
-            address: self.address().map(|v| v.to_vec()),
-            local: self.local().map(|v| v.to_vec()),
-            label: self.label().map(String::from),
-            broadcast: self.broadcast().map(|v| v.to_vec()),
-            anycast: self.anycast().map(|v| v.to_vec()),
-            cacheinfo: self.cacheinfo(),
-            multicast: self.multicast().map(|v| v.to_vec()),
-            flags: self.flags(),
-            rt_priority: self.rt_priority(),
-            target_netnsid: self.target_netnsid(),
-            proto: self.proto(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<AddrAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(AddrAttrsOwned {
+            address: self.address()?.map(|v| v.to_vec()),
+            local: self.local()?.map(|v| v.to_vec()),
+            label: self.label()?.map(String::from),
+            broadcast: self.broadcast()?.map(|v| v.to_vec()),
+            anycast: self.anycast()?.map(|v| v.to_vec()),
+            cacheinfo: self.cacheinfo()?,
+            multicast: self.multicast()?.map(|v| v.to_vec()),
+            flags: self.flags()?,
+            rt_priority: self.rt_priority()?,
+            target_netnsid: self.target_netnsid()?,
+            proto: self.proto()?,
+        })
     }
     /// Peer address (equal to local unless point-to-point).
-    pub fn address(&self) -> Option<&'a [u8]> {
-        self.f_address
+    #[inline]
+    pub fn address(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::ADDRESS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Local address.
-    pub fn local(&self) -> Option<&'a [u8]> {
-        self.f_local
+    #[inline]
+    pub fn local(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::LOCAL)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Label (IPv4).
-    pub fn label(&self) -> Option<&'a str> {
-        self.f_label.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn label(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::LABEL)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `label` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn label_bytes(&self) -> Option<&'a [u8]> {
-        self.f_label
+    #[inline]
+    pub fn label_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::LABEL)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Broadcast address (IPv4).
-    pub fn broadcast(&self) -> Option<&'a [u8]> {
-        self.f_broadcast
+    #[inline]
+    pub fn broadcast(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::BROADCAST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Anycast address (IPv6).
-    pub fn anycast(&self) -> Option<&'a [u8]> {
-        self.f_anycast
+    #[inline]
+    pub fn anycast(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::ANYCAST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Lifetimes.
-    pub fn cacheinfo(&self) -> Option<IfaCacheinfo> {
-        self.f_cacheinfo
+    #[inline]
+    pub fn cacheinfo(&self) -> Result<Option<IfaCacheinfo>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::CACHEINFO)? else {
+            return Ok(None);
+        };
+        let v = IfaCacheinfo::from_bytes(attr.payload()).map_err(|e| e.in_attr("cacheinfo"))?;
+        Ok(Some(v))
     }
     /// Multicast address.
-    pub fn multicast(&self) -> Option<&'a [u8]> {
-        self.f_multicast
+    #[inline]
+    pub fn multicast(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::MULTICAST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// All flags.
-    pub fn flags(&self) -> Option<IfaFlags> {
-        self.f_flags.map(IfaFlags)
+    #[inline]
+    pub fn flags(&self) -> Result<Option<IfaFlags>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::FLAGS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("flags"))?;
+        Ok(Some(IfaFlags(v)))
     }
     /// Metric of the prefix route.
-    pub fn rt_priority(&self) -> Option<u32> {
-        self.f_rt_priority
+    #[inline]
+    pub fn rt_priority(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::RT_PRIORITY)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("rt-priority"))?;
+        Ok(Some(v))
     }
     /// Namespace id to act on.
-    pub fn target_netnsid(&self) -> Option<i32> {
-        self.f_target_netnsid
+    #[inline]
+    pub fn target_netnsid(&self) -> Result<Option<i32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::TARGET_NETNSID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s32().map_err(|e| e.in_attr("target-netnsid"))?;
+        Ok(Some(v))
     }
     /// Who added the address (IFAPROT_*).
-    pub fn proto(&self) -> Option<u8> {
-        self.f_proto
+    #[inline]
+    pub fn proto(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::PROTO)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("proto"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for AddrAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AddrAttrs");
-        if let Some(v) = self.address() {
-            d.field("address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.address() {
+            Ok(Some(v)) => {
+                d.field("address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("address", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.local() {
-            d.field("local", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.local() {
+            Ok(Some(v)) => {
+                d.field("local", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("local", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.label() {
-            d.field("label", &v);
+        match self.label() {
+            Ok(Some(v)) => {
+                d.field("label", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("label", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.broadcast() {
-            d.field("broadcast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ipv4));
+        match self.broadcast() {
+            Ok(Some(v)) => {
+                d.field("broadcast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ipv4));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("broadcast", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.anycast() {
-            d.field("anycast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ipv6));
+        match self.anycast() {
+            Ok(Some(v)) => {
+                d.field("anycast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ipv6));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("anycast", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.cacheinfo() {
-            d.field("cacheinfo", &v);
+        match self.cacheinfo() {
+            Ok(Some(v)) => {
+                d.field("cacheinfo", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("cacheinfo", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.multicast() {
-            d.field("multicast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.multicast() {
+            Ok(Some(v)) => {
+                d.field("multicast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("multicast", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.flags() {
-            d.field("flags", &v);
+        match self.flags() {
+            Ok(Some(v)) => {
+                d.field("flags", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("flags", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.rt_priority() {
-            d.field("rt-priority", &v);
+        match self.rt_priority() {
+            Ok(Some(v)) => {
+                d.field("rt-priority", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("rt-priority", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.target_netnsid() {
-            d.field("target-netnsid", &v);
+        match self.target_netnsid() {
+            Ok(Some(v)) => {
+                d.field("target-netnsid", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("target-netnsid", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.proto() {
-            d.field("proto", &v);
+        match self.proto() {
+            Ok(Some(v)) => {
+                d.field("proto", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("proto", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -846,7 +922,7 @@ impl nlspec_rt::typed_raw::OpRequest for NewaddrRequest {
 }
 /// Add an address.
 ///
-/// Notification of message type 20 as the kernel multicasts it, described by op `newaddr`; decoded in place.
+/// Notification of message type 20 as the kernel multicasts it, described by op `newaddr`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct NewaddrNotification<'a> {
     /// The fixed header.
@@ -859,7 +935,7 @@ pub struct NewaddrNotification<'a> {
 impl<'a> NewaddrNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifaddrmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -872,9 +948,13 @@ impl<'a> NewaddrNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifaddrmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: AddrAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<AddrAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for NewaddrNotification<'a> {
@@ -957,7 +1037,7 @@ impl nlspec_rt::typed_raw::OpRequest for DeladdrRequest {
 }
 /// Delete an address.
 ///
-/// Notification of message type 21 as the kernel multicasts it, described by op `deladdr`; decoded in place.
+/// Notification of message type 21 as the kernel multicasts it, described by op `deladdr`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct DeladdrNotification<'a> {
     /// The fixed header.
@@ -970,7 +1050,7 @@ pub struct DeladdrNotification<'a> {
 impl<'a> DeladdrNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifaddrmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -983,9 +1063,13 @@ impl<'a> DeladdrNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifaddrmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: AddrAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<AddrAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for DeladdrNotification<'a> {
@@ -1045,7 +1129,7 @@ impl nlspec_rt::typed_raw::OpRequest for GetaddrDumpRequest {
 }
 /// Dump the addresses (of one family and interface with strict checking).
 ///
-/// Reply of `getaddr`, decoded in place (borrows the receive buffer).
+/// Reply of `getaddr`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetaddrReply<'a> {
     /// The fixed header.
@@ -1058,7 +1142,7 @@ pub struct GetaddrReply<'a> {
 impl<'a> GetaddrReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifaddrmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1071,9 +1155,13 @@ impl<'a> GetaddrReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifaddrmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: AddrAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<AddrAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetaddrReply<'a> {
@@ -1292,17 +1380,4 @@ pub mod schema {
             nlspec_rt::AttrInfo { ty: 11, name: "proto", nest: nlspec_rt::NestKind::None },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

@@ -486,174 +486,36 @@ impl<'a> LinkinfoDataMsg<'a> {
 }
 /// Attributes of a link (IFLA_*).
 ///
-/// Decoded view of attribute set `link-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `link-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct LinkAttrs<'a> {
     raw: &'a [u8],
-    f_address: Option<&'a [u8]>,
-    f_broadcast: Option<&'a [u8]>,
-    f_ifname: Option<&'a [u8]>,
-    f_mtu: Option<u32>,
-    f_link: Option<u32>,
-    f_qdisc: Option<&'a [u8]>,
-    f_master: Option<u32>,
-    f_txqlen: Option<u32>,
-    f_operstate: Option<u8>,
-    f_linkmode: Option<u8>,
-    f_linkinfo: Option<nlspec_rt::Attr<'a>>,
-    f_net_ns_pid: Option<u32>,
-    f_ifalias: Option<&'a [u8]>,
-    f_group: Option<u32>,
-    f_net_ns_fd: Option<u32>,
-    f_ext_mask: Option<u32>,
-    f_promiscuity: Option<u32>,
-    f_num_tx_queues: Option<u32>,
-    f_num_rx_queues: Option<u32>,
-    f_carrier: Option<u8>,
-    f_carrier_changes: Option<u32>,
-    f_link_netnsid: Option<i32>,
-    f_proto_down: Option<u8>,
-    f_gso_max_segs: Option<u32>,
-    f_gso_max_size: Option<u32>,
-    f_carrier_up_count: Option<u32>,
-    f_carrier_down_count: Option<u32>,
-    f_min_mtu: Option<u32>,
-    f_max_mtu: Option<u32>,
-    f_perm_address: Option<&'a [u8]>,
-    f_allmulti: Option<u32>,
+    depth: u32,
 }
 impl<'a> LinkAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw, depth: 0 }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::link_attrs::ADDRESS => {
-                    v.f_address = Some(attr.get_bytes());
-                }
-                attrs::link_attrs::BROADCAST => {
-                    v.f_broadcast = Some(attr.get_bytes());
-                }
-                attrs::link_attrs::IFNAME => {
-                    v.f_ifname = Some(attr.get_str_bytes_lax());
-                }
-                attrs::link_attrs::MTU => {
-                    v.f_mtu = Some(attr.get_u32().map_err(|e| e.in_attr("mtu"))?);
-                }
-                attrs::link_attrs::LINK => {
-                    v.f_link = Some(attr.get_u32().map_err(|e| e.in_attr("link"))?);
-                }
-                attrs::link_attrs::QDISC => {
-                    v.f_qdisc = Some(attr.get_str_bytes_lax());
-                }
-                attrs::link_attrs::MASTER => {
-                    v.f_master = Some(attr.get_u32().map_err(|e| e.in_attr("master"))?);
-                }
-                attrs::link_attrs::TXQLEN => {
-                    v.f_txqlen = Some(attr.get_u32().map_err(|e| e.in_attr("txqlen"))?);
-                }
-                attrs::link_attrs::OPERSTATE => {
-                    v.f_operstate = Some(attr.get_u8().map_err(|e| e.in_attr("operstate"))?);
-                }
-                attrs::link_attrs::LINKMODE => {
-                    v.f_linkmode = Some(attr.get_u8().map_err(|e| e.in_attr("linkmode"))?);
-                }
-                attrs::link_attrs::LINKINFO => {
-                    v.f_linkinfo = Some(
-                        LinkInfoAttrs::decode_nested(attr.payload(), depth + 1)
-                            .map(|_| attr)
-                            .map_err(|e| e.in_attr("linkinfo"))?,
-                    );
-                }
-                attrs::link_attrs::NET_NS_PID => {
-                    v.f_net_ns_pid = Some(attr.get_u32().map_err(|e| e.in_attr("net-ns-pid"))?);
-                }
-                attrs::link_attrs::IFALIAS => {
-                    v.f_ifalias = Some(attr.get_str_bytes_lax());
-                }
-                attrs::link_attrs::GROUP => {
-                    v.f_group = Some(attr.get_u32().map_err(|e| e.in_attr("group"))?);
-                }
-                attrs::link_attrs::NET_NS_FD => {
-                    v.f_net_ns_fd = Some(attr.get_u32().map_err(|e| e.in_attr("net-ns-fd"))?);
-                }
-                attrs::link_attrs::EXT_MASK => {
-                    v.f_ext_mask = Some(attr.get_u32().map_err(|e| e.in_attr("ext-mask"))?);
-                }
-                attrs::link_attrs::PROMISCUITY => {
-                    v.f_promiscuity = Some(attr.get_u32().map_err(|e| e.in_attr("promiscuity"))?);
-                }
-                attrs::link_attrs::NUM_TX_QUEUES => {
-                    v.f_num_tx_queues = Some(attr.get_u32().map_err(|e| e.in_attr("num-tx-queues"))?);
-                }
-                attrs::link_attrs::NUM_RX_QUEUES => {
-                    v.f_num_rx_queues = Some(attr.get_u32().map_err(|e| e.in_attr("num-rx-queues"))?);
-                }
-                attrs::link_attrs::CARRIER => {
-                    v.f_carrier = Some(attr.get_u8().map_err(|e| e.in_attr("carrier"))?);
-                }
-                attrs::link_attrs::CARRIER_CHANGES => {
-                    v.f_carrier_changes = Some(attr.get_u32().map_err(|e| e.in_attr("carrier-changes"))?);
-                }
-                attrs::link_attrs::LINK_NETNSID => {
-                    v.f_link_netnsid = Some(attr.get_s32().map_err(|e| e.in_attr("link-netnsid"))?);
-                }
-                attrs::link_attrs::PROTO_DOWN => {
-                    v.f_proto_down = Some(attr.get_u8().map_err(|e| e.in_attr("proto-down"))?);
-                }
-                attrs::link_attrs::GSO_MAX_SEGS => {
-                    v.f_gso_max_segs = Some(attr.get_u32().map_err(|e| e.in_attr("gso-max-segs"))?);
-                }
-                attrs::link_attrs::GSO_MAX_SIZE => {
-                    v.f_gso_max_size = Some(attr.get_u32().map_err(|e| e.in_attr("gso-max-size"))?);
-                }
-                attrs::link_attrs::CARRIER_UP_COUNT => {
-                    v.f_carrier_up_count = Some(attr.get_u32().map_err(|e| e.in_attr("carrier-up-count"))?);
-                }
-                attrs::link_attrs::CARRIER_DOWN_COUNT => {
-                    v.f_carrier_down_count = Some(attr.get_u32().map_err(|e| e.in_attr("carrier-down-count"))?);
-                }
-                attrs::link_attrs::MIN_MTU => {
-                    v.f_min_mtu = Some(attr.get_u32().map_err(|e| e.in_attr("min-mtu"))?);
-                }
-                attrs::link_attrs::MAX_MTU => {
-                    v.f_max_mtu = Some(attr.get_u32().map_err(|e| e.in_attr("max-mtu"))?);
-                }
-                attrs::link_attrs::PERM_ADDRESS => {
-                    v.f_perm_address = Some(attr.get_bytes());
-                }
-                attrs::link_attrs::ALLMULTI => {
-                    v.f_allmulti = Some(attr.get_u32().map_err(|e| e.in_attr("allmulti"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw, depth })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -693,290 +555,658 @@ impl<'a> LinkAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> LinkAttrsOwned {
-        LinkAttrsOwned {
-            address: self.address().map(|v| v.to_vec()),
-            broadcast: self.broadcast().map(|v| v.to_vec()),
-            ifname: self.ifname().map(String::from),
-            mtu: self.mtu(),
-            link: self.link(),
-            qdisc: self.qdisc().map(String::from),
-            master: self.master(),
-            txqlen: self.txqlen(),
-            operstate: self.operstate(),
-            linkmode: self.linkmode(),
-            linkinfo: self.linkinfo().map(|v| v.to_owned()),
-            net_ns_pid: self.net_ns_pid(),
-            ifalias: self.ifalias().map(String::from),
-            group: self.group(),
-            net_ns_fd: self.net_ns_fd(),
-            ext_mask: self.ext_mask(),
-            promiscuity: self.promiscuity(),
-            num_tx_queues: self.num_tx_queues(),
-            num_rx_queues: self.num_rx_queues(),
-            carrier: self.carrier(),
-            carrier_changes: self.carrier_changes(),
-            link_netnsid: self.link_netnsid(),
-            proto_down: self.proto_down(),
-            gso_max_segs: self.gso_max_segs(),
-            gso_max_size: self.gso_max_size(),
-            carrier_up_count: self.carrier_up_count(),
-            carrier_down_count: self.carrier_down_count(),
-            min_mtu: self.min_mtu(),
-            max_mtu: self.max_mtu(),
-            alt_ifname: self.alt_ifname().map(String::from).collect(),
-            perm_address: self.perm_address().map(|v| v.to_vec()),
-            allmulti: self.allmulti(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<LinkAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(LinkAttrsOwned {
+            address: self.address()?.map(|v| v.to_vec()),
+            broadcast: self.broadcast()?.map(|v| v.to_vec()),
+            ifname: self.ifname()?.map(String::from),
+            mtu: self.mtu()?,
+            link: self.link()?,
+            qdisc: self.qdisc()?.map(String::from),
+            master: self.master()?,
+            txqlen: self.txqlen()?,
+            operstate: self.operstate()?,
+            linkmode: self.linkmode()?,
+            linkinfo: match self.linkinfo()? {
+                Some(v) => Some(v.to_owned().map_err(|e| e.in_attr("linkinfo"))?),
+                None => None,
+            },
+            net_ns_pid: self.net_ns_pid()?,
+            ifalias: self.ifalias()?.map(String::from),
+            group: self.group()?,
+            net_ns_fd: self.net_ns_fd()?,
+            ext_mask: self.ext_mask()?,
+            promiscuity: self.promiscuity()?,
+            num_tx_queues: self.num_tx_queues()?,
+            num_rx_queues: self.num_rx_queues()?,
+            carrier: self.carrier()?,
+            carrier_changes: self.carrier_changes()?,
+            link_netnsid: self.link_netnsid()?,
+            proto_down: self.proto_down()?,
+            gso_max_segs: self.gso_max_segs()?,
+            gso_max_size: self.gso_max_size()?,
+            carrier_up_count: self.carrier_up_count()?,
+            carrier_down_count: self.carrier_down_count()?,
+            min_mtu: self.min_mtu()?,
+            max_mtu: self.max_mtu()?,
+            alt_ifname: self
+                .alt_ifname()
+                .map(|v| {
+                    let v = v?;
+                    Ok::<_, nlspec_rt::DecodeError>(String::from(v))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            perm_address: self.perm_address()?.map(|v| v.to_vec()),
+            allmulti: self.allmulti()?,
+        })
     }
     /// Link-layer address.
-    pub fn address(&self) -> Option<&'a [u8]> {
-        self.f_address
+    #[inline]
+    pub fn address(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::ADDRESS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Link-layer broadcast address.
-    pub fn broadcast(&self) -> Option<&'a [u8]> {
-        self.f_broadcast
+    #[inline]
+    pub fn broadcast(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::BROADCAST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Interface name.
-    pub fn ifname(&self) -> Option<&'a str> {
-        self.f_ifname.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn ifname(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFNAME)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `ifname` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn ifname_bytes(&self) -> Option<&'a [u8]> {
-        self.f_ifname
+    #[inline]
+    pub fn ifname_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFNAME)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Maximum transmission unit.
-    pub fn mtu(&self) -> Option<u32> {
-        self.f_mtu
+    #[inline]
+    pub fn mtu(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::MTU)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("mtu"))?;
+        Ok(Some(v))
     }
     /// Index of the lower device (e.g. a veth's peer).
-    pub fn link(&self) -> Option<u32> {
-        self.f_link
+    #[inline]
+    pub fn link(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::LINK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("link"))?;
+        Ok(Some(v))
     }
     /// Name of the root queueing discipline.
-    pub fn qdisc(&self) -> Option<&'a str> {
-        self.f_qdisc.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn qdisc(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::QDISC)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `qdisc` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn qdisc_bytes(&self) -> Option<&'a [u8]> {
-        self.f_qdisc
+    #[inline]
+    pub fn qdisc_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::QDISC)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Index of the master device (bridge, bond, VRF).
-    pub fn master(&self) -> Option<u32> {
-        self.f_master
+    #[inline]
+    pub fn master(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::MASTER)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("master"))?;
+        Ok(Some(v))
     }
     /// Transmit queue length.
-    pub fn txqlen(&self) -> Option<u32> {
-        self.f_txqlen
+    #[inline]
+    pub fn txqlen(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::TXQLEN)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("txqlen"))?;
+        Ok(Some(v))
     }
     /// Operational state.
-    pub fn operstate(&self) -> Option<OperState> {
-        self.f_operstate.map(|v| OperState(v as u32))
+    #[inline]
+    pub fn operstate(&self) -> Result<Option<OperState>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::OPERSTATE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("operstate"))?;
+        Ok(Some(OperState(v as u32)))
     }
     /// Link mode (0 default, 1 dormant).
-    pub fn linkmode(&self) -> Option<u8> {
-        self.f_linkmode
+    #[inline]
+    pub fn linkmode(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::LINKMODE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("linkmode"))?;
+        Ok(Some(v))
     }
     /// Kind of a virtual link and its kind-specific settings.
-    pub fn linkinfo(&self) -> Option<LinkInfoAttrs<'a>> {
-        self.f_linkinfo.map(|v| LinkInfoAttrs::decode_nested(v.payload(), 0).unwrap_or_default())
+    #[inline]
+    pub fn linkinfo(&self) -> Result<Option<LinkInfoAttrs<'a>>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::LINKINFO)? else {
+            return Ok(None);
+        };
+        let v = LinkInfoAttrs::decode_nested(attr.payload(), self.depth + 1).map_err(|e| e.in_attr("linkinfo"))?;
+        Ok(Some(v))
     }
     /// Move the link to the network namespace of this process.
-    pub fn net_ns_pid(&self) -> Option<u32> {
-        self.f_net_ns_pid
+    #[inline]
+    pub fn net_ns_pid(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::NET_NS_PID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("net-ns-pid"))?;
+        Ok(Some(v))
     }
     /// Interface alias (description).
-    pub fn ifalias(&self) -> Option<&'a str> {
-        self.f_ifalias.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn ifalias(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFALIAS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `ifalias` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn ifalias_bytes(&self) -> Option<&'a [u8]> {
-        self.f_ifalias
+    #[inline]
+    pub fn ifalias_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFALIAS)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Device group.
-    pub fn group(&self) -> Option<u32> {
-        self.f_group
+    #[inline]
+    pub fn group(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::GROUP)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("group"))?;
+        Ok(Some(v))
     }
     /// Move the link to the network namespace of this fd.
-    pub fn net_ns_fd(&self) -> Option<u32> {
-        self.f_net_ns_fd
+    #[inline]
+    pub fn net_ns_fd(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::NET_NS_FD)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("net-ns-fd"))?;
+        Ok(Some(v))
     }
     /// Extended information to dump (RTEXT_FILTER_*).
-    pub fn ext_mask(&self) -> Option<u32> {
-        self.f_ext_mask
+    #[inline]
+    pub fn ext_mask(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::EXT_MASK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("ext-mask"))?;
+        Ok(Some(v))
     }
     /// Promiscuity count (above 0 means promiscuous).
-    pub fn promiscuity(&self) -> Option<u32> {
-        self.f_promiscuity
+    #[inline]
+    pub fn promiscuity(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::PROMISCUITY)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("promiscuity"))?;
+        Ok(Some(v))
     }
     /// Number of transmit queues.
-    pub fn num_tx_queues(&self) -> Option<u32> {
-        self.f_num_tx_queues
+    #[inline]
+    pub fn num_tx_queues(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::NUM_TX_QUEUES)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("num-tx-queues"))?;
+        Ok(Some(v))
     }
     /// Number of receive queues.
-    pub fn num_rx_queues(&self) -> Option<u32> {
-        self.f_num_rx_queues
+    #[inline]
+    pub fn num_rx_queues(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::NUM_RX_QUEUES)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("num-rx-queues"))?;
+        Ok(Some(v))
     }
     /// Carrier state (1 = carrier).
-    pub fn carrier(&self) -> Option<u8> {
-        self.f_carrier
+    #[inline]
+    pub fn carrier(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::CARRIER)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("carrier"))?;
+        Ok(Some(v))
     }
     /// Number of carrier changes.
-    pub fn carrier_changes(&self) -> Option<u32> {
-        self.f_carrier_changes
+    #[inline]
+    pub fn carrier_changes(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::CARRIER_CHANGES)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("carrier-changes"))?;
+        Ok(Some(v))
     }
     /// Namespace id of the lower device's namespace.
-    pub fn link_netnsid(&self) -> Option<i32> {
-        self.f_link_netnsid
+    #[inline]
+    pub fn link_netnsid(&self) -> Result<Option<i32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::LINK_NETNSID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_s32().map_err(|e| e.in_attr("link-netnsid"))?;
+        Ok(Some(v))
     }
     /// Protocol down.
-    pub fn proto_down(&self) -> Option<u8> {
-        self.f_proto_down
+    #[inline]
+    pub fn proto_down(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::PROTO_DOWN)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("proto-down"))?;
+        Ok(Some(v))
     }
     /// Largest GSO segment count.
-    pub fn gso_max_segs(&self) -> Option<u32> {
-        self.f_gso_max_segs
+    #[inline]
+    pub fn gso_max_segs(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::GSO_MAX_SEGS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("gso-max-segs"))?;
+        Ok(Some(v))
     }
     /// Largest GSO size.
-    pub fn gso_max_size(&self) -> Option<u32> {
-        self.f_gso_max_size
+    #[inline]
+    pub fn gso_max_size(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::GSO_MAX_SIZE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("gso-max-size"))?;
+        Ok(Some(v))
     }
     /// Times the carrier came up.
-    pub fn carrier_up_count(&self) -> Option<u32> {
-        self.f_carrier_up_count
+    #[inline]
+    pub fn carrier_up_count(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::CARRIER_UP_COUNT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("carrier-up-count"))?;
+        Ok(Some(v))
     }
     /// Times the carrier went down.
-    pub fn carrier_down_count(&self) -> Option<u32> {
-        self.f_carrier_down_count
+    #[inline]
+    pub fn carrier_down_count(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::CARRIER_DOWN_COUNT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("carrier-down-count"))?;
+        Ok(Some(v))
     }
     /// Smallest MTU the device accepts.
-    pub fn min_mtu(&self) -> Option<u32> {
-        self.f_min_mtu
+    #[inline]
+    pub fn min_mtu(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::MIN_MTU)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("min-mtu"))?;
+        Ok(Some(v))
     }
     /// Largest MTU the device accepts.
-    pub fn max_mtu(&self) -> Option<u32> {
-        self.f_max_mtu
+    #[inline]
+    pub fn max_mtu(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::MAX_MTU)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("max-mtu"))?;
+        Ok(Some(v))
     }
     /// Alternative interface name.
     ///
-    /// Every `alt-ifname` (multi-attr), in message order.
-    pub fn alt_ifname(&self) -> impl Iterator<Item = &'a str> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| attr.ty() == attrs::link_attrs::ALT_IFNAME)
-            .map(|attr| attr.get_str_bytes_lax())
-            .map(nlspec_rt::display::utf8_prefix)
+    /// Every `alt-ifname` (multi-attr), in message order; each read when iterated.
+    #[inline]
+    pub fn alt_ifname(&self) -> impl Iterator<Item = Result<&'a str, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| !matches!(attr, Ok(attr) if attr.ty() != attrs::link_attrs::ALT_IFNAME))
+            .map(|attr| attr.map(|attr| attr.get_str_bytes_lax()).map(nlspec_rt::display::utf8_prefix))
     }
     /// Permanent hardware address.
-    pub fn perm_address(&self) -> Option<&'a [u8]> {
-        self.f_perm_address
+    #[inline]
+    pub fn perm_address(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::PERM_ADDRESS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// All-multicast count (above 0 means all-multicast).
-    pub fn allmulti(&self) -> Option<u32> {
-        self.f_allmulti
+    #[inline]
+    pub fn allmulti(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::ALLMULTI)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("allmulti"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for LinkAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("LinkAttrs");
-        if let Some(v) = self.address() {
-            d.field("address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
+        match self.address() {
+            Ok(Some(v)) => {
+                d.field("address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("address", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.broadcast() {
-            d.field("broadcast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
+        match self.broadcast() {
+            Ok(Some(v)) => {
+                d.field("broadcast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("broadcast", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ifname() {
-            d.field("ifname", &v);
+        match self.ifname() {
+            Ok(Some(v)) => {
+                d.field("ifname", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ifname", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.mtu() {
-            d.field("mtu", &v);
+        match self.mtu() {
+            Ok(Some(v)) => {
+                d.field("mtu", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("mtu", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.link() {
-            d.field("link", &v);
+        match self.link() {
+            Ok(Some(v)) => {
+                d.field("link", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("link", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.qdisc() {
-            d.field("qdisc", &v);
+        match self.qdisc() {
+            Ok(Some(v)) => {
+                d.field("qdisc", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("qdisc", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.master() {
-            d.field("master", &v);
+        match self.master() {
+            Ok(Some(v)) => {
+                d.field("master", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("master", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.txqlen() {
-            d.field("txqlen", &v);
+        match self.txqlen() {
+            Ok(Some(v)) => {
+                d.field("txqlen", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("txqlen", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.operstate() {
-            d.field("operstate", &v);
+        match self.operstate() {
+            Ok(Some(v)) => {
+                d.field("operstate", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("operstate", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.linkmode() {
-            d.field("linkmode", &v);
+        match self.linkmode() {
+            Ok(Some(v)) => {
+                d.field("linkmode", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("linkmode", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.linkinfo() {
-            d.field("linkinfo", &v);
+        match self.linkinfo() {
+            Ok(Some(v)) => {
+                d.field("linkinfo", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("linkinfo", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.net_ns_pid() {
-            d.field("net-ns-pid", &v);
+        match self.net_ns_pid() {
+            Ok(Some(v)) => {
+                d.field("net-ns-pid", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("net-ns-pid", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ifalias() {
-            d.field("ifalias", &v);
+        match self.ifalias() {
+            Ok(Some(v)) => {
+                d.field("ifalias", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ifalias", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.group() {
-            d.field("group", &v);
+        match self.group() {
+            Ok(Some(v)) => {
+                d.field("group", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("group", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.net_ns_fd() {
-            d.field("net-ns-fd", &v);
+        match self.net_ns_fd() {
+            Ok(Some(v)) => {
+                d.field("net-ns-fd", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("net-ns-fd", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ext_mask() {
-            d.field("ext-mask", &v);
+        match self.ext_mask() {
+            Ok(Some(v)) => {
+                d.field("ext-mask", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ext-mask", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.promiscuity() {
-            d.field("promiscuity", &v);
+        match self.promiscuity() {
+            Ok(Some(v)) => {
+                d.field("promiscuity", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("promiscuity", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.num_tx_queues() {
-            d.field("num-tx-queues", &v);
+        match self.num_tx_queues() {
+            Ok(Some(v)) => {
+                d.field("num-tx-queues", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("num-tx-queues", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.num_rx_queues() {
-            d.field("num-rx-queues", &v);
+        match self.num_rx_queues() {
+            Ok(Some(v)) => {
+                d.field("num-rx-queues", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("num-rx-queues", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.carrier() {
-            d.field("carrier", &v);
+        match self.carrier() {
+            Ok(Some(v)) => {
+                d.field("carrier", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("carrier", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.carrier_changes() {
-            d.field("carrier-changes", &v);
+        match self.carrier_changes() {
+            Ok(Some(v)) => {
+                d.field("carrier-changes", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("carrier-changes", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.link_netnsid() {
-            d.field("link-netnsid", &v);
+        match self.link_netnsid() {
+            Ok(Some(v)) => {
+                d.field("link-netnsid", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("link-netnsid", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.proto_down() {
-            d.field("proto-down", &v);
+        match self.proto_down() {
+            Ok(Some(v)) => {
+                d.field("proto-down", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("proto-down", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.gso_max_segs() {
-            d.field("gso-max-segs", &v);
+        match self.gso_max_segs() {
+            Ok(Some(v)) => {
+                d.field("gso-max-segs", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("gso-max-segs", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.gso_max_size() {
-            d.field("gso-max-size", &v);
+        match self.gso_max_size() {
+            Ok(Some(v)) => {
+                d.field("gso-max-size", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("gso-max-size", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.carrier_up_count() {
-            d.field("carrier-up-count", &v);
+        match self.carrier_up_count() {
+            Ok(Some(v)) => {
+                d.field("carrier-up-count", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("carrier-up-count", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.carrier_down_count() {
-            d.field("carrier-down-count", &v);
+        match self.carrier_down_count() {
+            Ok(Some(v)) => {
+                d.field("carrier-down-count", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("carrier-down-count", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.min_mtu() {
-            d.field("min-mtu", &v);
+        match self.min_mtu() {
+            Ok(Some(v)) => {
+                d.field("min-mtu", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("min-mtu", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.max_mtu() {
-            d.field("max-mtu", &v);
+        match self.max_mtu() {
+            Ok(Some(v)) => {
+                d.field("max-mtu", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("max-mtu", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.alt_ifname().next().is_some() {
-            d.field("alt-ifname", &nlspec_rt::display::List(self.alt_ifname()));
+            d.field("alt-ifname", &nlspec_rt::display::List(self.alt_ifname().map(nlspec_rt::display::Fallible)));
         }
-        if let Some(v) = self.perm_address() {
-            d.field("perm-address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
+        match self.perm_address() {
+            Ok(Some(v)) => {
+                d.field("perm-address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("perm-address", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.allmulti() {
-            d.field("allmulti", &v);
+        match self.allmulti() {
+            Ok(Some(v)) => {
+                d.field("allmulti", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("allmulti", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1283,66 +1513,36 @@ impl<'w, 'b> LinkAttrsEncoder<'w, 'b> {
 }
 /// The link kind and its settings (IFLA_INFO_*).
 ///
-/// Decoded view of attribute set `link-info-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `link-info-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct LinkInfoAttrs<'a> {
     raw: &'a [u8],
-    f_kind: Option<&'a [u8]>,
-    f_data: Option<nlspec_rt::Attr<'a>>,
-    f_xstats: Option<&'a [u8]>,
-    f_slave_kind: Option<&'a [u8]>,
-    f_slave_data: Option<&'a [u8]>,
+    depth: u32,
 }
 impl<'a> LinkInfoAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw, depth: 0 }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::link_info_attrs::KIND => {
-                    v.f_kind = Some(attr.get_str_bytes_lax());
-                }
-                attrs::link_info_attrs::DATA => {
-                    v.f_data = Some(attr);
-                }
-                attrs::link_info_attrs::XSTATS => {
-                    v.f_xstats = Some(attr.get_bytes());
-                }
-                attrs::link_info_attrs::SLAVE_KIND => {
-                    v.f_slave_kind = Some(attr.get_str_bytes_lax());
-                }
-                attrs::link_info_attrs::SLAVE_DATA => {
-                    v.f_slave_data = Some(attr.get_bytes());
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw, depth })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -1355,71 +1555,144 @@ impl<'a> LinkInfoAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> LinkInfoAttrsOwned {
-        LinkInfoAttrsOwned {
-            kind: self.kind().map(String::from),
-            data: self.data().map(|v| v.payload().to_vec()),
-            xstats: self.xstats().map(|v| v.to_vec()),
-            slave_kind: self.slave_kind().map(String::from),
-            slave_data: self.slave_data().map(|v| v.to_vec()),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<LinkInfoAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(LinkInfoAttrsOwned {
+            kind: self.kind()?.map(String::from),
+            data: self.data()?.map(|v| v.payload().to_vec()),
+            xstats: self.xstats()?.map(|v| v.to_vec()),
+            slave_kind: self.slave_kind()?.map(String::from),
+            slave_data: self.slave_data()?.map(|v| v.to_vec()),
+        })
     }
     /// Link kind (`dummy`, `veth`, ...).
-    pub fn kind(&self) -> Option<&'a str> {
-        self.f_kind.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn kind(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::KIND)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `kind` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn kind_bytes(&self) -> Option<&'a [u8]> {
-        self.f_kind
+    #[inline]
+    pub fn kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::KIND)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Kind-specific settings.
-    pub fn data(&self) -> Option<nlspec_rt::Attr<'a>> {
-        self.f_data
+    #[inline]
+    pub fn data(&self) -> Result<Option<nlspec_rt::Attr<'a>>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::DATA)? else {
+            return Ok(None);
+        };
+        let v = attr;
+        Ok(Some(v))
     }
     /// `data` decoded as the format the sibling `kind` selects (`None` when either is absent).
-    pub fn data_msg(&self) -> Option<Result<LinkinfoDataMsg<'a>, nlspec_rt::DecodeError>> {
-        let sel = self.f_kind.map(nlspec_rt::display::utf8_prefix)?;
-        let attr = self.f_data?;
-        Some(LinkinfoDataMsg::decode(sel, attr.payload()).map_err(|e| e.in_attr("data")))
+    pub fn data_msg(&self) -> Result<Option<LinkinfoDataMsg<'a>>, nlspec_rt::DecodeError> {
+        let Some(sel) = self.kind()? else {
+            return Ok(None);
+        };
+        let Some(attr) = self.data()? else {
+            return Ok(None);
+        };
+        LinkinfoDataMsg::decode_nested(sel, attr.payload(), self.depth + 1).map(Some).map_err(|e| e.in_attr("data"))
     }
     /// Kind-specific statistics.
-    pub fn xstats(&self) -> Option<&'a [u8]> {
-        self.f_xstats
+    #[inline]
+    pub fn xstats(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::XSTATS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Kind of the master this link is enslaved to.
-    pub fn slave_kind(&self) -> Option<&'a str> {
-        self.f_slave_kind.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn slave_kind(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::SLAVE_KIND)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `slave-kind` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn slave_kind_bytes(&self) -> Option<&'a [u8]> {
-        self.f_slave_kind
+    #[inline]
+    pub fn slave_kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::SLAVE_KIND)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Settings of the link as a slave of its master.
-    pub fn slave_data(&self) -> Option<&'a [u8]> {
-        self.f_slave_data
+    #[inline]
+    pub fn slave_data(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::SLAVE_DATA)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for LinkInfoAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("LinkInfoAttrs");
-        if let Some(v) = self.kind() {
-            d.field("kind", &v);
+        match self.kind() {
+            Ok(Some(v)) => {
+                d.field("kind", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("kind", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.data() {
-            d.field("data", &v);
+        match self.data() {
+            Ok(Some(v)) => {
+                d.field("data", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("data", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.xstats() {
-            d.field("xstats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.xstats() {
+            Ok(Some(v)) => {
+                d.field("xstats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("xstats", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.slave_kind() {
-            d.field("slave-kind", &v);
+        match self.slave_kind() {
+            Ok(Some(v)) => {
+                d.field("slave-kind", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("slave-kind", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.slave_data() {
-            d.field("slave-data", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.slave_data() {
+            Ok(Some(v)) => {
+                d.field("slave-data", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("slave-data", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1492,68 +1765,73 @@ impl<'w, 'b> LinkInfoAttrsEncoder<'w, 'b> {
 }
 /// Settings of a veth pair (VETH_INFO_*).
 ///
-/// Decoded view of attribute set `linkinfo-veth-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `linkinfo-veth-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct LinkinfoVethAttrs<'a> {
     raw: &'a [u8],
-    f_peer: Option<&'a [u8]>,
 }
 impl<'a> LinkinfoVethAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            if attr.ty() == attrs::linkinfo_veth_attrs::PEER {
-                v.f_peer = Some(attr.get_bytes());
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::linkinfo_veth_attrs::PEER))
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> LinkinfoVethAttrsOwned {
-        LinkinfoVethAttrsOwned { peer: self.peer().map(|v| v.to_vec()) }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<LinkinfoVethAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(LinkinfoVethAttrsOwned { peer: self.peer()?.map(|v| v.to_vec()) })
     }
     /// The peer to create: a struct ifinfomsg followed by its link attributes (e.g. its
     /// name).
-    pub fn peer(&self) -> Option<&'a [u8]> {
-        self.f_peer
+    #[inline]
+    pub fn peer(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::linkinfo_veth_attrs::PEER)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for LinkinfoVethAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("LinkinfoVethAttrs");
-        if let Some(v) = self.peer() {
-            d.field("peer", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.peer() {
+            Ok(Some(v)) => {
+                d.field("peer", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("peer", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1770,7 +2048,7 @@ impl nlspec_rt::typed_raw::OpRequest for NewlinkRequest {
 }
 /// Create a link (or change one, like setlink, without NLM_F_EXCL).
 ///
-/// Notification of message type 16 as the kernel multicasts it, described by op `newlink`; decoded in place.
+/// Notification of message type 16 as the kernel multicasts it, described by op `newlink`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct NewlinkNotification<'a> {
     /// The fixed header.
@@ -1783,7 +2061,7 @@ pub struct NewlinkNotification<'a> {
 impl<'a> NewlinkNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifinfomsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1796,9 +2074,13 @@ impl<'a> NewlinkNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifinfomsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: LinkAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<LinkAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for NewlinkNotification<'a> {
@@ -1881,7 +2163,7 @@ impl nlspec_rt::typed_raw::OpRequest for DellinkRequest {
 }
 /// Delete a link (by index in the header, or by name).
 ///
-/// Notification of message type 17 as the kernel multicasts it, described by op `dellink`; decoded in place.
+/// Notification of message type 17 as the kernel multicasts it, described by op `dellink`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct DellinkNotification<'a> {
     /// The fixed header.
@@ -1894,7 +2176,7 @@ pub struct DellinkNotification<'a> {
 impl<'a> DellinkNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifinfomsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1907,9 +2189,13 @@ impl<'a> DellinkNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifinfomsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: LinkAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<LinkAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for DellinkNotification<'a> {
@@ -2066,7 +2352,7 @@ impl nlspec_rt::typed_raw::OpRequest for GetlinkDumpRequest {
 }
 /// Get one link (by index in the header, or by name), or dump all links.
 ///
-/// Reply of `getlink`, decoded in place (borrows the receive buffer).
+/// Reply of `getlink`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetlinkReply<'a> {
     /// The fixed header.
@@ -2079,7 +2365,7 @@ pub struct GetlinkReply<'a> {
 impl<'a> GetlinkReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifinfomsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2092,9 +2378,13 @@ impl<'a> GetlinkReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifinfomsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: LinkAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<LinkAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetlinkReply<'a> {
@@ -2275,7 +2565,7 @@ impl nlspec_rt::typed_raw::OpRequest for SetlinkRequest {
 }
 /// Change a link (by index in the header, or by name).
 ///
-/// Notification of message type 19 as the kernel multicasts it, described by op `setlink`; decoded in place.
+/// Notification of message type 19 as the kernel multicasts it, described by op `setlink`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct SetlinkNotification<'a> {
     /// The fixed header.
@@ -2288,7 +2578,7 @@ pub struct SetlinkNotification<'a> {
 impl<'a> SetlinkNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Ifinfomsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -2301,9 +2591,13 @@ impl<'a> SetlinkNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Ifinfomsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: LinkAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<LinkAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for SetlinkNotification<'a> {
@@ -2563,17 +2857,4 @@ pub mod schema {
         name: "linkinfo-veth-attrs",
         attrs: &[nlspec_rt::AttrInfo { ty: 1, name: "peer", nest: nlspec_rt::NestKind::None }],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

@@ -507,138 +507,35 @@ fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
 }
 /// Attributes of a route (RTA_*).
 ///
-/// Decoded view of attribute set `route-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `route-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct RouteAttrs<'a> {
     raw: &'a [u8],
-    f_dst: Option<&'a [u8]>,
-    f_src: Option<&'a [u8]>,
-    f_iif: Option<u32>,
-    f_oif: Option<u32>,
-    f_gateway: Option<&'a [u8]>,
-    f_priority: Option<u32>,
-    f_prefsrc: Option<&'a [u8]>,
-    f_metrics: Option<&'a [u8]>,
-    f_multipath: Option<&'a [u8]>,
-    f_flow: Option<u32>,
-    f_cacheinfo: Option<RtaCacheinfo>,
-    f_table: Option<u32>,
-    f_mark: Option<u32>,
-    f_via: Option<&'a [u8]>,
-    f_pref: Option<u8>,
-    f_encap_type: Option<u16>,
-    f_expires: Option<u32>,
-    f_uid: Option<u32>,
-    f_ttl_propagate: Option<u8>,
-    f_ip_proto: Option<u8>,
-    f_sport: Option<u16>,
-    f_dport: Option<u16>,
-    f_nh_id: Option<u32>,
 }
 impl<'a> RouteAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::route_attrs::DST => {
-                    v.f_dst = Some(attr.get_bytes());
-                }
-                attrs::route_attrs::SRC => {
-                    v.f_src = Some(attr.get_bytes());
-                }
-                attrs::route_attrs::IIF => {
-                    v.f_iif = Some(attr.get_u32().map_err(|e| e.in_attr("iif"))?);
-                }
-                attrs::route_attrs::OIF => {
-                    v.f_oif = Some(attr.get_u32().map_err(|e| e.in_attr("oif"))?);
-                }
-                attrs::route_attrs::GATEWAY => {
-                    v.f_gateway = Some(attr.get_bytes());
-                }
-                attrs::route_attrs::PRIORITY => {
-                    v.f_priority = Some(attr.get_u32().map_err(|e| e.in_attr("priority"))?);
-                }
-                attrs::route_attrs::PREFSRC => {
-                    v.f_prefsrc = Some(attr.get_bytes());
-                }
-                attrs::route_attrs::METRICS => {
-                    v.f_metrics = Some(attr.get_bytes());
-                }
-                attrs::route_attrs::MULTIPATH => {
-                    v.f_multipath = Some(attr.get_bytes());
-                }
-                attrs::route_attrs::FLOW => {
-                    v.f_flow = Some(attr.get_u32().map_err(|e| e.in_attr("flow"))?);
-                }
-                attrs::route_attrs::CACHEINFO => {
-                    v.f_cacheinfo = Some(RtaCacheinfo::from_bytes(attr.payload()).map_err(|e| e.in_attr("cacheinfo"))?);
-                }
-                attrs::route_attrs::TABLE => {
-                    v.f_table = Some(attr.get_u32().map_err(|e| e.in_attr("table"))?);
-                }
-                attrs::route_attrs::MARK => {
-                    v.f_mark = Some(attr.get_u32().map_err(|e| e.in_attr("mark"))?);
-                }
-                attrs::route_attrs::VIA => {
-                    v.f_via = Some(attr.get_bytes());
-                }
-                attrs::route_attrs::PREF => {
-                    v.f_pref = Some(attr.get_u8().map_err(|e| e.in_attr("pref"))?);
-                }
-                attrs::route_attrs::ENCAP_TYPE => {
-                    v.f_encap_type = Some(attr.get_u16().map_err(|e| e.in_attr("encap-type"))?);
-                }
-                attrs::route_attrs::EXPIRES => {
-                    v.f_expires = Some(attr.get_u32().map_err(|e| e.in_attr("expires"))?);
-                }
-                attrs::route_attrs::UID => {
-                    v.f_uid = Some(attr.get_u32().map_err(|e| e.in_attr("uid"))?);
-                }
-                attrs::route_attrs::TTL_PROPAGATE => {
-                    v.f_ttl_propagate = Some(attr.get_u8().map_err(|e| e.in_attr("ttl-propagate"))?);
-                }
-                attrs::route_attrs::IP_PROTO => {
-                    v.f_ip_proto = Some(attr.get_u8().map_err(|e| e.in_attr("ip-proto"))?);
-                }
-                attrs::route_attrs::SPORT => {
-                    v.f_sport = Some(attr.get_u16_be().map_err(|e| e.in_attr("sport"))?);
-                }
-                attrs::route_attrs::DPORT => {
-                    v.f_dport = Some(attr.get_u16_be().map_err(|e| e.in_attr("dport"))?);
-                }
-                attrs::route_attrs::NH_ID => {
-                    v.f_nh_id = Some(attr.get_u32().map_err(|e| e.in_attr("nh-id"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -670,201 +567,460 @@ impl<'a> RouteAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> RouteAttrsOwned {
-        RouteAttrsOwned {
-            dst: self.dst().map(|v| v.to_vec()),
-            src: self.src().map(|v| v.to_vec()),
-            iif: self.iif(),
-            oif: self.oif(),
-            gateway: self.gateway().map(|v| v.to_vec()),
-            priority: self.priority(),
-            prefsrc: self.prefsrc().map(|v| v.to_vec()),
-            metrics: self.metrics().map(|v| v.to_vec()),
-            multipath: self.multipath().map(|v| v.to_vec()),
-            flow: self.flow(),
-            cacheinfo: self.cacheinfo(),
-            table: self.table(),
-            mark: self.mark(),
-            via: self.via().map(|v| v.to_vec()),
-            pref: self.pref(),
-            encap_type: self.encap_type(),
-            expires: self.expires(),
-            uid: self.uid(),
-            ttl_propagate: self.ttl_propagate(),
-            ip_proto: self.ip_proto(),
-            sport: self.sport(),
-            dport: self.dport(),
-            nh_id: self.nh_id(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<RouteAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(RouteAttrsOwned {
+            dst: self.dst()?.map(|v| v.to_vec()),
+            src: self.src()?.map(|v| v.to_vec()),
+            iif: self.iif()?,
+            oif: self.oif()?,
+            gateway: self.gateway()?.map(|v| v.to_vec()),
+            priority: self.priority()?,
+            prefsrc: self.prefsrc()?.map(|v| v.to_vec()),
+            metrics: self.metrics()?.map(|v| v.to_vec()),
+            multipath: self.multipath()?.map(|v| v.to_vec()),
+            flow: self.flow()?,
+            cacheinfo: self.cacheinfo()?,
+            table: self.table()?,
+            mark: self.mark()?,
+            via: self.via()?.map(|v| v.to_vec()),
+            pref: self.pref()?,
+            encap_type: self.encap_type()?,
+            expires: self.expires()?,
+            uid: self.uid()?,
+            ttl_propagate: self.ttl_propagate()?,
+            ip_proto: self.ip_proto()?,
+            sport: self.sport()?,
+            dport: self.dport()?,
+            nh_id: self.nh_id()?,
+        })
     }
     /// Destination prefix.
-    pub fn dst(&self) -> Option<&'a [u8]> {
-        self.f_dst
+    #[inline]
+    pub fn dst(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::DST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Source prefix.
-    pub fn src(&self) -> Option<&'a [u8]> {
-        self.f_src
+    #[inline]
+    pub fn src(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::SRC)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Input interface index.
-    pub fn iif(&self) -> Option<u32> {
-        self.f_iif
+    #[inline]
+    pub fn iif(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::IIF)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("iif"))?;
+        Ok(Some(v))
     }
     /// Output interface index.
-    pub fn oif(&self) -> Option<u32> {
-        self.f_oif
+    #[inline]
+    pub fn oif(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::OIF)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("oif"))?;
+        Ok(Some(v))
     }
     /// Gateway address.
-    pub fn gateway(&self) -> Option<&'a [u8]> {
-        self.f_gateway
+    #[inline]
+    pub fn gateway(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::GATEWAY)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Metric.
-    pub fn priority(&self) -> Option<u32> {
-        self.f_priority
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::PRIORITY)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("priority"))?;
+        Ok(Some(v))
     }
     /// Preferred source address.
-    pub fn prefsrc(&self) -> Option<&'a [u8]> {
-        self.f_prefsrc
+    #[inline]
+    pub fn prefsrc(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::PREFSRC)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Route metrics (RTAX_* attributes).
-    pub fn metrics(&self) -> Option<&'a [u8]> {
-        self.f_metrics
+    #[inline]
+    pub fn metrics(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::METRICS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Next hops (struct rtnexthop list).
-    pub fn multipath(&self) -> Option<&'a [u8]> {
-        self.f_multipath
+    #[inline]
+    pub fn multipath(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::MULTIPATH)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Realm.
-    pub fn flow(&self) -> Option<u32> {
-        self.f_flow
+    #[inline]
+    pub fn flow(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::FLOW)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("flow"))?;
+        Ok(Some(v))
     }
     /// Cache information.
-    pub fn cacheinfo(&self) -> Option<RtaCacheinfo> {
-        self.f_cacheinfo
+    #[inline]
+    pub fn cacheinfo(&self) -> Result<Option<RtaCacheinfo>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::CACHEINFO)? else {
+            return Ok(None);
+        };
+        let v = RtaCacheinfo::from_bytes(attr.payload()).map_err(|e| e.in_attr("cacheinfo"))?;
+        Ok(Some(v))
     }
     /// Routing table id (all 32 bits).
-    pub fn table(&self) -> Option<u32> {
-        self.f_table
+    #[inline]
+    pub fn table(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::TABLE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("table"))?;
+        Ok(Some(v))
     }
     /// Firewall mark (lookups).
-    pub fn mark(&self) -> Option<u32> {
-        self.f_mark
+    #[inline]
+    pub fn mark(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::MARK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("mark"))?;
+        Ok(Some(v))
     }
     /// Gateway of another address family.
-    pub fn via(&self) -> Option<&'a [u8]> {
-        self.f_via
+    #[inline]
+    pub fn via(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::VIA)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// IPv6 router preference.
-    pub fn pref(&self) -> Option<u8> {
-        self.f_pref
+    #[inline]
+    pub fn pref(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::PREF)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("pref"))?;
+        Ok(Some(v))
     }
     /// Lightweight tunnel type.
-    pub fn encap_type(&self) -> Option<u16> {
-        self.f_encap_type
+    #[inline]
+    pub fn encap_type(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::ENCAP_TYPE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u16().map_err(|e| e.in_attr("encap-type"))?;
+        Ok(Some(v))
     }
     /// Expiry (IPv6, seconds).
-    pub fn expires(&self) -> Option<u32> {
-        self.f_expires
+    #[inline]
+    pub fn expires(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::EXPIRES)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("expires"))?;
+        Ok(Some(v))
     }
     /// User id (lookups).
-    pub fn uid(&self) -> Option<u32> {
-        self.f_uid
+    #[inline]
+    pub fn uid(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::UID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("uid"))?;
+        Ok(Some(v))
     }
     /// MPLS TTL propagation.
-    pub fn ttl_propagate(&self) -> Option<u8> {
-        self.f_ttl_propagate
+    #[inline]
+    pub fn ttl_propagate(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::TTL_PROPAGATE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("ttl-propagate"))?;
+        Ok(Some(v))
     }
     /// IP protocol (lookups).
-    pub fn ip_proto(&self) -> Option<u8> {
-        self.f_ip_proto
+    #[inline]
+    pub fn ip_proto(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::IP_PROTO)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("ip-proto"))?;
+        Ok(Some(v))
     }
     /// Source port (lookups).
-    pub fn sport(&self) -> Option<u16> {
-        self.f_sport
+    #[inline]
+    pub fn sport(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::SPORT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u16_be().map_err(|e| e.in_attr("sport"))?;
+        Ok(Some(v))
     }
     /// Destination port (lookups).
-    pub fn dport(&self) -> Option<u16> {
-        self.f_dport
+    #[inline]
+    pub fn dport(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::DPORT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u16_be().map_err(|e| e.in_attr("dport"))?;
+        Ok(Some(v))
     }
     /// Nexthop object id.
-    pub fn nh_id(&self) -> Option<u32> {
-        self.f_nh_id
+    #[inline]
+    pub fn nh_id(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::NH_ID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("nh-id"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for RouteAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RouteAttrs");
-        if let Some(v) = self.dst() {
-            d.field("dst", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.dst() {
+            Ok(Some(v)) => {
+                d.field("dst", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("dst", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.src() {
-            d.field("src", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.src() {
+            Ok(Some(v)) => {
+                d.field("src", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("src", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.iif() {
-            d.field("iif", &v);
+        match self.iif() {
+            Ok(Some(v)) => {
+                d.field("iif", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("iif", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.oif() {
-            d.field("oif", &v);
+        match self.oif() {
+            Ok(Some(v)) => {
+                d.field("oif", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("oif", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.gateway() {
-            d.field("gateway", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.gateway() {
+            Ok(Some(v)) => {
+                d.field("gateway", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("gateway", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.priority() {
-            d.field("priority", &v);
+        match self.priority() {
+            Ok(Some(v)) => {
+                d.field("priority", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("priority", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.prefsrc() {
-            d.field("prefsrc", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.prefsrc() {
+            Ok(Some(v)) => {
+                d.field("prefsrc", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("prefsrc", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.metrics() {
-            d.field("metrics", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.metrics() {
+            Ok(Some(v)) => {
+                d.field("metrics", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("metrics", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.multipath() {
-            d.field("multipath", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.multipath() {
+            Ok(Some(v)) => {
+                d.field("multipath", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("multipath", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.flow() {
-            d.field("flow", &v);
+        match self.flow() {
+            Ok(Some(v)) => {
+                d.field("flow", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("flow", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.cacheinfo() {
-            d.field("cacheinfo", &v);
+        match self.cacheinfo() {
+            Ok(Some(v)) => {
+                d.field("cacheinfo", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("cacheinfo", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.table() {
-            d.field("table", &v);
+        match self.table() {
+            Ok(Some(v)) => {
+                d.field("table", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("table", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.mark() {
-            d.field("mark", &v);
+        match self.mark() {
+            Ok(Some(v)) => {
+                d.field("mark", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("mark", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.via() {
-            d.field("via", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.via() {
+            Ok(Some(v)) => {
+                d.field("via", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("via", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.pref() {
-            d.field("pref", &v);
+        match self.pref() {
+            Ok(Some(v)) => {
+                d.field("pref", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("pref", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.encap_type() {
-            d.field("encap-type", &v);
+        match self.encap_type() {
+            Ok(Some(v)) => {
+                d.field("encap-type", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("encap-type", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.expires() {
-            d.field("expires", &v);
+        match self.expires() {
+            Ok(Some(v)) => {
+                d.field("expires", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("expires", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.uid() {
-            d.field("uid", &v);
+        match self.uid() {
+            Ok(Some(v)) => {
+                d.field("uid", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("uid", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ttl_propagate() {
-            d.field("ttl-propagate", &v);
+        match self.ttl_propagate() {
+            Ok(Some(v)) => {
+                d.field("ttl-propagate", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ttl-propagate", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ip_proto() {
-            d.field("ip-proto", &v);
+        match self.ip_proto() {
+            Ok(Some(v)) => {
+                d.field("ip-proto", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ip-proto", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.sport() {
-            d.field("sport", &v);
+        match self.sport() {
+            Ok(Some(v)) => {
+                d.field("sport", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("sport", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.dport() {
-            d.field("dport", &v);
+        match self.dport() {
+            Ok(Some(v)) => {
+                d.field("dport", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("dport", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.nh_id() {
-            d.field("nh-id", &v);
+        match self.nh_id() {
+            Ok(Some(v)) => {
+                d.field("nh-id", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("nh-id", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1223,7 +1379,7 @@ impl nlspec_rt::typed_raw::OpRequest for GetrouteDumpRequest {
 }
 /// Look up the route to a destination, or dump the routes.
 ///
-/// Reply of `getroute`, decoded in place (borrows the receive buffer).
+/// Reply of `getroute`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetrouteReply<'a> {
     /// The fixed header.
@@ -1236,7 +1392,7 @@ pub struct GetrouteReply<'a> {
 impl<'a> GetrouteReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Rtmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1249,9 +1405,13 @@ impl<'a> GetrouteReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Rtmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: RouteAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<RouteAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetrouteReply<'a> {
@@ -1446,7 +1606,7 @@ impl nlspec_rt::typed_raw::OpRequest for NewrouteRequest {
 }
 /// Add a route (NLM_F_CREATE; NLM_F_REPLACE to replace, NLM_F_EXCL to fail if it exists).
 ///
-/// Notification of message type 24 as the kernel multicasts it, described by op `newroute`; decoded in place.
+/// Notification of message type 24 as the kernel multicasts it, described by op `newroute`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct NewrouteNotification<'a> {
     /// The fixed header.
@@ -1459,7 +1619,7 @@ pub struct NewrouteNotification<'a> {
 impl<'a> NewrouteNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Rtmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1472,9 +1632,13 @@ impl<'a> NewrouteNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Rtmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: RouteAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<RouteAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for NewrouteNotification<'a> {
@@ -1606,7 +1770,7 @@ impl nlspec_rt::typed_raw::OpRequest for DelrouteRequest {
 }
 /// Delete a route.
 ///
-/// Notification of message type 25 as the kernel multicasts it, described by op `delroute`; decoded in place.
+/// Notification of message type 25 as the kernel multicasts it, described by op `delroute`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct DelrouteNotification<'a> {
     /// The fixed header.
@@ -1619,7 +1783,7 @@ pub struct DelrouteNotification<'a> {
 impl<'a> DelrouteNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Rtmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1632,9 +1796,13 @@ impl<'a> DelrouteNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Rtmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: RouteAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<RouteAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for DelrouteNotification<'a> {
@@ -1860,17 +2028,4 @@ pub mod schema {
             nlspec_rt::AttrInfo { ty: 30, name: "nh-id", nest: nlspec_rt::NestKind::None },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

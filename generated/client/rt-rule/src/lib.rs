@@ -468,125 +468,35 @@ fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
 }
 /// Attributes of a rule (FRA_*).
 ///
-/// Decoded view of attribute set `rule-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `rule-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct RuleAttrs<'a> {
     raw: &'a [u8],
-    f_dst: Option<&'a [u8]>,
-    f_src: Option<&'a [u8]>,
-    f_iifname: Option<&'a [u8]>,
-    f_goto: Option<u32>,
-    f_priority: Option<u32>,
-    f_fwmark: Option<u32>,
-    f_flow: Option<u32>,
-    f_tun_id: Option<u64>,
-    f_suppress_ifgroup: Option<u32>,
-    f_suppress_prefixlen: Option<u32>,
-    f_table: Option<u32>,
-    f_fwmask: Option<u32>,
-    f_oifname: Option<&'a [u8]>,
-    f_l3mdev: Option<u8>,
-    f_uid_range: Option<FibRuleUidRange>,
-    f_protocol: Option<u8>,
-    f_ip_proto: Option<u8>,
-    f_sport_range: Option<FibRulePortRange>,
-    f_dport_range: Option<FibRulePortRange>,
 }
 impl<'a> RuleAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::rule_attrs::DST => {
-                    v.f_dst = Some(attr.get_bytes());
-                }
-                attrs::rule_attrs::SRC => {
-                    v.f_src = Some(attr.get_bytes());
-                }
-                attrs::rule_attrs::IIFNAME => {
-                    v.f_iifname = Some(attr.get_str_bytes_lax());
-                }
-                attrs::rule_attrs::GOTO => {
-                    v.f_goto = Some(attr.get_u32().map_err(|e| e.in_attr("goto"))?);
-                }
-                attrs::rule_attrs::PRIORITY => {
-                    v.f_priority = Some(attr.get_u32().map_err(|e| e.in_attr("priority"))?);
-                }
-                attrs::rule_attrs::FWMARK => {
-                    v.f_fwmark = Some(attr.get_u32().map_err(|e| e.in_attr("fwmark"))?);
-                }
-                attrs::rule_attrs::FLOW => {
-                    v.f_flow = Some(attr.get_u32().map_err(|e| e.in_attr("flow"))?);
-                }
-                attrs::rule_attrs::TUN_ID => {
-                    v.f_tun_id = Some(attr.get_u64_be().map_err(|e| e.in_attr("tun-id"))?);
-                }
-                attrs::rule_attrs::SUPPRESS_IFGROUP => {
-                    v.f_suppress_ifgroup = Some(attr.get_u32().map_err(|e| e.in_attr("suppress-ifgroup"))?);
-                }
-                attrs::rule_attrs::SUPPRESS_PREFIXLEN => {
-                    v.f_suppress_prefixlen = Some(attr.get_u32().map_err(|e| e.in_attr("suppress-prefixlen"))?);
-                }
-                attrs::rule_attrs::TABLE => {
-                    v.f_table = Some(attr.get_u32().map_err(|e| e.in_attr("table"))?);
-                }
-                attrs::rule_attrs::FWMASK => {
-                    v.f_fwmask = Some(attr.get_u32().map_err(|e| e.in_attr("fwmask"))?);
-                }
-                attrs::rule_attrs::OIFNAME => {
-                    v.f_oifname = Some(attr.get_str_bytes_lax());
-                }
-                attrs::rule_attrs::L3MDEV => {
-                    v.f_l3mdev = Some(attr.get_u8().map_err(|e| e.in_attr("l3mdev"))?);
-                }
-                attrs::rule_attrs::UID_RANGE => {
-                    v.f_uid_range =
-                        Some(FibRuleUidRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("uid-range"))?);
-                }
-                attrs::rule_attrs::PROTOCOL => {
-                    v.f_protocol = Some(attr.get_u8().map_err(|e| e.in_attr("protocol"))?);
-                }
-                attrs::rule_attrs::IP_PROTO => {
-                    v.f_ip_proto = Some(attr.get_u8().map_err(|e| e.in_attr("ip-proto"))?);
-                }
-                attrs::rule_attrs::SPORT_RANGE => {
-                    v.f_sport_range =
-                        Some(FibRulePortRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("sport-range"))?);
-                }
-                attrs::rule_attrs::DPORT_RANGE => {
-                    v.f_dport_range =
-                        Some(FibRulePortRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("dport-range"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -614,177 +524,400 @@ impl<'a> RuleAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> RuleAttrsOwned {
-        RuleAttrsOwned {
-            dst: self.dst().map(|v| v.to_vec()),
-            src: self.src().map(|v| v.to_vec()),
-            iifname: self.iifname().map(String::from),
-            goto: self.goto(),
-            priority: self.priority(),
-            fwmark: self.fwmark(),
-            flow: self.flow(),
-            tun_id: self.tun_id(),
-            suppress_ifgroup: self.suppress_ifgroup(),
-            suppress_prefixlen: self.suppress_prefixlen(),
-            table: self.table(),
-            fwmask: self.fwmask(),
-            oifname: self.oifname().map(String::from),
-            l3mdev: self.l3mdev(),
-            uid_range: self.uid_range(),
-            protocol: self.protocol(),
-            ip_proto: self.ip_proto(),
-            sport_range: self.sport_range(),
-            dport_range: self.dport_range(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<RuleAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(RuleAttrsOwned {
+            dst: self.dst()?.map(|v| v.to_vec()),
+            src: self.src()?.map(|v| v.to_vec()),
+            iifname: self.iifname()?.map(String::from),
+            goto: self.goto()?,
+            priority: self.priority()?,
+            fwmark: self.fwmark()?,
+            flow: self.flow()?,
+            tun_id: self.tun_id()?,
+            suppress_ifgroup: self.suppress_ifgroup()?,
+            suppress_prefixlen: self.suppress_prefixlen()?,
+            table: self.table()?,
+            fwmask: self.fwmask()?,
+            oifname: self.oifname()?.map(String::from),
+            l3mdev: self.l3mdev()?,
+            uid_range: self.uid_range()?,
+            protocol: self.protocol()?,
+            ip_proto: self.ip_proto()?,
+            sport_range: self.sport_range()?,
+            dport_range: self.dport_range()?,
+        })
     }
     /// Destination prefix selector.
-    pub fn dst(&self) -> Option<&'a [u8]> {
-        self.f_dst
+    #[inline]
+    pub fn dst(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::DST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Source prefix selector.
-    pub fn src(&self) -> Option<&'a [u8]> {
-        self.f_src
+    #[inline]
+    pub fn src(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SRC)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Input interface selector.
-    pub fn iifname(&self) -> Option<&'a str> {
-        self.f_iifname.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn iifname(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::IIFNAME)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `iifname` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn iifname_bytes(&self) -> Option<&'a [u8]> {
-        self.f_iifname
+    #[inline]
+    pub fn iifname_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::IIFNAME)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Priority of the rule to jump to.
-    pub fn goto(&self) -> Option<u32> {
-        self.f_goto
+    #[inline]
+    pub fn goto(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::GOTO)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("goto"))?;
+        Ok(Some(v))
     }
     /// Priority (order) of the rule.
-    pub fn priority(&self) -> Option<u32> {
-        self.f_priority
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::PRIORITY)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("priority"))?;
+        Ok(Some(v))
     }
     /// Firewall mark selector.
-    pub fn fwmark(&self) -> Option<u32> {
-        self.f_fwmark
+    #[inline]
+    pub fn fwmark(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::FWMARK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("fwmark"))?;
+        Ok(Some(v))
     }
     /// Realm selector.
-    pub fn flow(&self) -> Option<u32> {
-        self.f_flow
+    #[inline]
+    pub fn flow(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::FLOW)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("flow"))?;
+        Ok(Some(v))
     }
     /// Tunnel id selector.
-    pub fn tun_id(&self) -> Option<u64> {
-        self.f_tun_id
+    #[inline]
+    pub fn tun_id(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::TUN_ID)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64_be().map_err(|e| e.in_attr("tun-id"))?;
+        Ok(Some(v))
     }
     /// Reject a lookup result on this interface group.
-    pub fn suppress_ifgroup(&self) -> Option<u32> {
-        self.f_suppress_ifgroup
+    #[inline]
+    pub fn suppress_ifgroup(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SUPPRESS_IFGROUP)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("suppress-ifgroup"))?;
+        Ok(Some(v))
     }
     /// Reject lookup results with a prefix this long or shorter (all ones: off).
-    pub fn suppress_prefixlen(&self) -> Option<u32> {
-        self.f_suppress_prefixlen
+    #[inline]
+    pub fn suppress_prefixlen(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SUPPRESS_PREFIXLEN)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("suppress-prefixlen"))?;
+        Ok(Some(v))
     }
     /// Routing table id (all 32 bits).
-    pub fn table(&self) -> Option<u32> {
-        self.f_table
+    #[inline]
+    pub fn table(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::TABLE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("table"))?;
+        Ok(Some(v))
     }
     /// Mask of the firewall mark selector.
-    pub fn fwmask(&self) -> Option<u32> {
-        self.f_fwmask
+    #[inline]
+    pub fn fwmask(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::FWMASK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("fwmask"))?;
+        Ok(Some(v))
     }
     /// Output interface selector.
-    pub fn oifname(&self) -> Option<&'a str> {
-        self.f_oifname.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn oifname(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::OIFNAME)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `oifname` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn oifname_bytes(&self) -> Option<&'a [u8]> {
-        self.f_oifname
+    #[inline]
+    pub fn oifname_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::OIFNAME)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Use the table of the L3 master device.
-    pub fn l3mdev(&self) -> Option<u8> {
-        self.f_l3mdev
+    #[inline]
+    pub fn l3mdev(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::L3MDEV)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("l3mdev"))?;
+        Ok(Some(v))
     }
     /// User id selector.
-    pub fn uid_range(&self) -> Option<FibRuleUidRange> {
-        self.f_uid_range
+    #[inline]
+    pub fn uid_range(&self) -> Result<Option<FibRuleUidRange>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::UID_RANGE)? else {
+            return Ok(None);
+        };
+        let v = FibRuleUidRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("uid-range"))?;
+        Ok(Some(v))
     }
     /// Who installed the rule (RTPROT_*).
-    pub fn protocol(&self) -> Option<u8> {
-        self.f_protocol
+    #[inline]
+    pub fn protocol(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::PROTOCOL)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("protocol"))?;
+        Ok(Some(v))
     }
     /// IP protocol selector.
-    pub fn ip_proto(&self) -> Option<u8> {
-        self.f_ip_proto
+    #[inline]
+    pub fn ip_proto(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::IP_PROTO)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("ip-proto"))?;
+        Ok(Some(v))
     }
     /// Source port selector.
-    pub fn sport_range(&self) -> Option<FibRulePortRange> {
-        self.f_sport_range
+    #[inline]
+    pub fn sport_range(&self) -> Result<Option<FibRulePortRange>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SPORT_RANGE)? else {
+            return Ok(None);
+        };
+        let v = FibRulePortRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("sport-range"))?;
+        Ok(Some(v))
     }
     /// Destination port selector.
-    pub fn dport_range(&self) -> Option<FibRulePortRange> {
-        self.f_dport_range
+    #[inline]
+    pub fn dport_range(&self) -> Result<Option<FibRulePortRange>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::DPORT_RANGE)? else {
+            return Ok(None);
+        };
+        let v = FibRulePortRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("dport-range"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for RuleAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RuleAttrs");
-        if let Some(v) = self.dst() {
-            d.field("dst", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.dst() {
+            Ok(Some(v)) => {
+                d.field("dst", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("dst", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.src() {
-            d.field("src", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+        match self.src() {
+            Ok(Some(v)) => {
+                d.field("src", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("src", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.iifname() {
-            d.field("iifname", &v);
+        match self.iifname() {
+            Ok(Some(v)) => {
+                d.field("iifname", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("iifname", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.goto() {
-            d.field("goto", &v);
+        match self.goto() {
+            Ok(Some(v)) => {
+                d.field("goto", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("goto", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.priority() {
-            d.field("priority", &v);
+        match self.priority() {
+            Ok(Some(v)) => {
+                d.field("priority", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("priority", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.fwmark() {
-            d.field("fwmark", &nlspec_rt::display::Hex(v));
+        match self.fwmark() {
+            Ok(Some(v)) => {
+                d.field("fwmark", &nlspec_rt::display::Hex(v));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("fwmark", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.flow() {
-            d.field("flow", &v);
+        match self.flow() {
+            Ok(Some(v)) => {
+                d.field("flow", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("flow", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.tun_id() {
-            d.field("tun-id", &v);
+        match self.tun_id() {
+            Ok(Some(v)) => {
+                d.field("tun-id", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("tun-id", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.suppress_ifgroup() {
-            d.field("suppress-ifgroup", &v);
+        match self.suppress_ifgroup() {
+            Ok(Some(v)) => {
+                d.field("suppress-ifgroup", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("suppress-ifgroup", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.suppress_prefixlen() {
-            d.field("suppress-prefixlen", &v);
+        match self.suppress_prefixlen() {
+            Ok(Some(v)) => {
+                d.field("suppress-prefixlen", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("suppress-prefixlen", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.table() {
-            d.field("table", &v);
+        match self.table() {
+            Ok(Some(v)) => {
+                d.field("table", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("table", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.fwmask() {
-            d.field("fwmask", &nlspec_rt::display::Hex(v));
+        match self.fwmask() {
+            Ok(Some(v)) => {
+                d.field("fwmask", &nlspec_rt::display::Hex(v));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("fwmask", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.oifname() {
-            d.field("oifname", &v);
+        match self.oifname() {
+            Ok(Some(v)) => {
+                d.field("oifname", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("oifname", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.l3mdev() {
-            d.field("l3mdev", &v);
+        match self.l3mdev() {
+            Ok(Some(v)) => {
+                d.field("l3mdev", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("l3mdev", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.uid_range() {
-            d.field("uid-range", &v);
+        match self.uid_range() {
+            Ok(Some(v)) => {
+                d.field("uid-range", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("uid-range", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.protocol() {
-            d.field("protocol", &v);
+        match self.protocol() {
+            Ok(Some(v)) => {
+                d.field("protocol", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("protocol", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ip_proto() {
-            d.field("ip-proto", &v);
+        match self.ip_proto() {
+            Ok(Some(v)) => {
+                d.field("ip-proto", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ip-proto", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.sport_range() {
-            d.field("sport-range", &v);
+        match self.sport_range() {
+            Ok(Some(v)) => {
+                d.field("sport-range", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("sport-range", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.dport_range() {
-            d.field("dport-range", &v);
+        match self.dport_range() {
+            Ok(Some(v)) => {
+                d.field("dport-range", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("dport-range", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1174,7 +1307,7 @@ impl nlspec_rt::typed_raw::OpRequest for NewruleRequest {
 }
 /// Add a rule (NLM_F_CREATE; NLM_F_EXCL to fail if the same rule exists).
 ///
-/// Notification of message type 32 as the kernel multicasts it, described by op `newrule`; decoded in place.
+/// Notification of message type 32 as the kernel multicasts it, described by op `newrule`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct NewruleNotification<'a> {
     /// The fixed header.
@@ -1187,7 +1320,7 @@ pub struct NewruleNotification<'a> {
 impl<'a> NewruleNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = FibRuleHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1200,9 +1333,13 @@ impl<'a> NewruleNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = FibRuleHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: RuleAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<RuleAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for NewruleNotification<'a> {
@@ -1418,7 +1555,7 @@ impl nlspec_rt::typed_raw::OpRequest for DelruleRequest {
 }
 /// Delete the first rule that matches the header and attributes given.
 ///
-/// Notification of message type 33 as the kernel multicasts it, described by op `delrule`; decoded in place.
+/// Notification of message type 33 as the kernel multicasts it, described by op `delrule`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct DelruleNotification<'a> {
     /// The fixed header.
@@ -1431,7 +1568,7 @@ pub struct DelruleNotification<'a> {
 impl<'a> DelruleNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = FibRuleHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1444,9 +1581,13 @@ impl<'a> DelruleNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = FibRuleHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: RuleAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<RuleAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for DelruleNotification<'a> {
@@ -1496,7 +1637,7 @@ impl nlspec_rt::typed_raw::OpRequest for GetruleDumpRequest {
 }
 /// List the rules of an address family (dump only).
 ///
-/// Reply of `getrule`, decoded in place (borrows the receive buffer).
+/// Reply of `getrule`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetruleReply<'a> {
     /// The fixed header.
@@ -1509,7 +1650,7 @@ pub struct GetruleReply<'a> {
 impl<'a> GetruleReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = FibRuleHdr::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1522,9 +1663,13 @@ impl<'a> GetruleReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = FibRuleHdr::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: RuleAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<RuleAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetruleReply<'a> {
@@ -1752,17 +1897,4 @@ pub mod schema {
             nlspec_rt::AttrInfo { ty: 24, name: "dport-range", nest: nlspec_rt::NestKind::None },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }

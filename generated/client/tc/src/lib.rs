@@ -427,106 +427,36 @@ impl<'a> TcaOptionsMsg<'a> {
 }
 /// Attributes of a traffic-control object (TCA_*).
 ///
-/// Decoded view of attribute set `tc-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `tc-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct TcAttrs<'a> {
     raw: &'a [u8],
-    f_kind: Option<&'a [u8]>,
-    f_options: Option<nlspec_rt::Attr<'a>>,
-    f_stats: Option<&'a [u8]>,
-    f_xstats: Option<&'a [u8]>,
-    f_rate: Option<&'a [u8]>,
-    f_fcnt: Option<u32>,
-    f_stats2: Option<&'a [u8]>,
-    f_stab: Option<&'a [u8]>,
-    f_dump_invisible: Option<bool>,
-    f_chain: Option<u32>,
-    f_hw_offload: Option<u8>,
-    f_ingress_block: Option<u32>,
-    f_egress_block: Option<u32>,
-    f_dump_flags: Option<nlspec_rt::Bitfield32>,
-    f_ext_warn_msg: Option<&'a [u8]>,
+    depth: u32,
 }
 impl<'a> TcAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw, depth: 0 }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::tc_attrs::KIND => {
-                    v.f_kind = Some(attr.get_str_bytes_lax());
-                }
-                attrs::tc_attrs::OPTIONS => {
-                    v.f_options = Some(attr);
-                }
-                attrs::tc_attrs::STATS => {
-                    v.f_stats = Some(attr.get_bytes());
-                }
-                attrs::tc_attrs::XSTATS => {
-                    v.f_xstats = Some(attr.get_bytes());
-                }
-                attrs::tc_attrs::RATE => {
-                    v.f_rate = Some(attr.get_bytes());
-                }
-                attrs::tc_attrs::FCNT => {
-                    v.f_fcnt = Some(attr.get_u32().map_err(|e| e.in_attr("fcnt"))?);
-                }
-                attrs::tc_attrs::STATS2 => {
-                    v.f_stats2 = Some(attr.get_bytes());
-                }
-                attrs::tc_attrs::STAB => {
-                    v.f_stab = Some(attr.get_bytes());
-                }
-                attrs::tc_attrs::DUMP_INVISIBLE => {
-                    v.f_dump_invisible = Some(attr.get_flag().map_err(|e| e.in_attr("dump-invisible"))?);
-                }
-                attrs::tc_attrs::CHAIN => {
-                    v.f_chain = Some(attr.get_u32().map_err(|e| e.in_attr("chain"))?);
-                }
-                attrs::tc_attrs::HW_OFFLOAD => {
-                    v.f_hw_offload = Some(attr.get_u8().map_err(|e| e.in_attr("hw-offload"))?);
-                }
-                attrs::tc_attrs::INGRESS_BLOCK => {
-                    v.f_ingress_block = Some(attr.get_u32().map_err(|e| e.in_attr("ingress-block"))?);
-                }
-                attrs::tc_attrs::EGRESS_BLOCK => {
-                    v.f_egress_block = Some(attr.get_u32().map_err(|e| e.in_attr("egress-block"))?);
-                }
-                attrs::tc_attrs::DUMP_FLAGS => {
-                    v.f_dump_flags = Some(attr.get_bitfield32().map_err(|e| e.in_attr("dump-flags"))?);
-                }
-                attrs::tc_attrs::EXT_WARN_MSG => {
-                    v.f_ext_warn_msg = Some(attr.get_str_bytes_lax());
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw, depth })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -550,151 +480,333 @@ impl<'a> TcAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> TcAttrsOwned {
-        TcAttrsOwned {
-            kind: self.kind().map(String::from),
-            options: self.options().map(|v| v.payload().to_vec()),
-            stats: self.stats().map(|v| v.to_vec()),
-            xstats: self.xstats().map(|v| v.to_vec()),
-            rate: self.rate().map(|v| v.to_vec()),
-            fcnt: self.fcnt(),
-            stats2: self.stats2().map(|v| v.to_vec()),
-            stab: self.stab().map(|v| v.to_vec()),
-            dump_invisible: self.dump_invisible(),
-            chain: self.chain(),
-            hw_offload: self.hw_offload(),
-            ingress_block: self.ingress_block(),
-            egress_block: self.egress_block(),
-            dump_flags: self.dump_flags(),
-            ext_warn_msg: self.ext_warn_msg().map(String::from),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<TcAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(TcAttrsOwned {
+            kind: self.kind()?.map(String::from),
+            options: self.options()?.map(|v| v.payload().to_vec()),
+            stats: self.stats()?.map(|v| v.to_vec()),
+            xstats: self.xstats()?.map(|v| v.to_vec()),
+            rate: self.rate()?.map(|v| v.to_vec()),
+            fcnt: self.fcnt()?,
+            stats2: self.stats2()?.map(|v| v.to_vec()),
+            stab: self.stab()?.map(|v| v.to_vec()),
+            dump_invisible: self.dump_invisible()?,
+            chain: self.chain()?,
+            hw_offload: self.hw_offload()?,
+            ingress_block: self.ingress_block()?,
+            egress_block: self.egress_block()?,
+            dump_flags: self.dump_flags()?,
+            ext_warn_msg: self.ext_warn_msg()?.map(String::from),
+        })
     }
     /// Kind of the qdisc (`tbf`, `htb`, `pfifo`, ...).
-    pub fn kind(&self) -> Option<&'a str> {
-        self.f_kind.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn kind(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::KIND)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `kind` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn kind_bytes(&self) -> Option<&'a [u8]> {
-        self.f_kind
+    #[inline]
+    pub fn kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::KIND)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
     /// Kind-specific parameters.
-    pub fn options(&self) -> Option<nlspec_rt::Attr<'a>> {
-        self.f_options
+    #[inline]
+    pub fn options(&self) -> Result<Option<nlspec_rt::Attr<'a>>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::OPTIONS)? else {
+            return Ok(None);
+        };
+        let v = attr;
+        Ok(Some(v))
     }
     /// `options` decoded as the format the sibling `kind` selects (`None` when either is absent).
-    pub fn options_msg(&self) -> Option<Result<TcaOptionsMsg<'a>, nlspec_rt::DecodeError>> {
-        let sel = self.f_kind.map(nlspec_rt::display::utf8_prefix)?;
-        let attr = self.f_options?;
-        Some(TcaOptionsMsg::decode(sel, attr.payload()).map_err(|e| e.in_attr("options")))
+    pub fn options_msg(&self) -> Result<Option<TcaOptionsMsg<'a>>, nlspec_rt::DecodeError> {
+        let Some(sel) = self.kind()? else {
+            return Ok(None);
+        };
+        let Some(attr) = self.options()? else {
+            return Ok(None);
+        };
+        TcaOptionsMsg::decode_nested(sel, attr.payload(), self.depth + 1).map(Some).map_err(|e| e.in_attr("options"))
     }
     /// Basic statistics (struct tc_stats).
-    pub fn stats(&self) -> Option<&'a [u8]> {
-        self.f_stats
+    #[inline]
+    pub fn stats(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STATS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Kind-specific statistics.
-    pub fn xstats(&self) -> Option<&'a [u8]> {
-        self.f_xstats
+    #[inline]
+    pub fn xstats(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::XSTATS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Rate estimator parameters.
-    pub fn rate(&self) -> Option<&'a [u8]> {
-        self.f_rate
+    #[inline]
+    pub fn rate(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::RATE)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Filter count.
-    pub fn fcnt(&self) -> Option<u32> {
-        self.f_fcnt
+    #[inline]
+    pub fn fcnt(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::FCNT)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("fcnt"))?;
+        Ok(Some(v))
     }
     /// Statistics (TCA_STATS_* attributes).
-    pub fn stats2(&self) -> Option<&'a [u8]> {
-        self.f_stats2
+    #[inline]
+    pub fn stats2(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STATS2)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Size table.
-    pub fn stab(&self) -> Option<&'a [u8]> {
-        self.f_stab
+    #[inline]
+    pub fn stab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STAB)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Dump the qdiscs that are normally hidden too.
-    pub fn dump_invisible(&self) -> bool {
-        self.f_dump_invisible.unwrap_or(false)
+    #[inline]
+    pub fn dump_invisible(&self) -> Result<bool, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::DUMP_INVISIBLE)? else {
+            return Ok(false);
+        };
+        attr.get_flag().map_err(|e| e.in_attr("dump-invisible"))
     }
     /// Filter chain index.
-    pub fn chain(&self) -> Option<u32> {
-        self.f_chain
+    #[inline]
+    pub fn chain(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::CHAIN)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("chain"))?;
+        Ok(Some(v))
     }
     /// Offloaded to hardware (1).
-    pub fn hw_offload(&self) -> Option<u8> {
-        self.f_hw_offload
+    #[inline]
+    pub fn hw_offload(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::HW_OFFLOAD)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u8().map_err(|e| e.in_attr("hw-offload"))?;
+        Ok(Some(v))
     }
     /// Shared block of the ingress side.
-    pub fn ingress_block(&self) -> Option<u32> {
-        self.f_ingress_block
+    #[inline]
+    pub fn ingress_block(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::INGRESS_BLOCK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("ingress-block"))?;
+        Ok(Some(v))
     }
     /// Shared block of the egress side.
-    pub fn egress_block(&self) -> Option<u32> {
-        self.f_egress_block
+    #[inline]
+    pub fn egress_block(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::EGRESS_BLOCK)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("egress-block"))?;
+        Ok(Some(v))
     }
     /// Dump flags (TCA_DUMP_FLAGS_*).
-    pub fn dump_flags(&self) -> Option<(u32, u32)> {
-        self.f_dump_flags.map(|v| (v.value, v.selector))
+    #[inline]
+    pub fn dump_flags(&self) -> Result<Option<(u32, u32)>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::DUMP_FLAGS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bitfield32().map_err(|e| e.in_attr("dump-flags"))?;
+        Ok(Some((v.value, v.selector)))
     }
     /// Warning from the kernel.
-    pub fn ext_warn_msg(&self) -> Option<&'a str> {
-        self.f_ext_warn_msg.map(nlspec_rt::display::utf8_prefix)
+    #[inline]
+    pub fn ext_warn_msg(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::EXT_WARN_MSG)? else {
+            return Ok(None);
+        };
+        let v = attr.get_str_bytes_lax();
+        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
     }
     /// `ext-warn-msg` as bytes, without the NUL: lossless, also for text that is not UTF-8.
-    pub fn ext_warn_msg_bytes(&self) -> Option<&'a [u8]> {
-        self.f_ext_warn_msg
+    #[inline]
+    pub fn ext_warn_msg_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::EXT_WARN_MSG)? else {
+            return Ok(None);
+        };
+        Ok(Some(attr.get_str_bytes_lax()))
     }
 }
 impl std::fmt::Debug for TcAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TcAttrs");
-        if let Some(v) = self.kind() {
-            d.field("kind", &v);
+        match self.kind() {
+            Ok(Some(v)) => {
+                d.field("kind", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("kind", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.options() {
-            d.field("options", &v);
+        match self.options() {
+            Ok(Some(v)) => {
+                d.field("options", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("options", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.stats() {
-            d.field("stats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.stats() {
+            Ok(Some(v)) => {
+                d.field("stats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("stats", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.xstats() {
-            d.field("xstats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.xstats() {
+            Ok(Some(v)) => {
+                d.field("xstats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("xstats", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.rate() {
-            d.field("rate", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.rate() {
+            Ok(Some(v)) => {
+                d.field("rate", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("rate", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.fcnt() {
-            d.field("fcnt", &v);
+        match self.fcnt() {
+            Ok(Some(v)) => {
+                d.field("fcnt", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("fcnt", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.stats2() {
-            d.field("stats2", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.stats2() {
+            Ok(Some(v)) => {
+                d.field("stats2", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("stats2", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.stab() {
-            d.field("stab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.stab() {
+            Ok(Some(v)) => {
+                d.field("stab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("stab", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.dump_invisible() {
-            d.field("dump-invisible", &true);
+        match self.dump_invisible() {
+            Ok(true) => {
+                d.field("dump-invisible", &true);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                d.field("dump-invisible", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.chain() {
-            d.field("chain", &v);
+        match self.chain() {
+            Ok(Some(v)) => {
+                d.field("chain", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("chain", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.hw_offload() {
-            d.field("hw-offload", &v);
+        match self.hw_offload() {
+            Ok(Some(v)) => {
+                d.field("hw-offload", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("hw-offload", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ingress_block() {
-            d.field("ingress-block", &v);
+        match self.ingress_block() {
+            Ok(Some(v)) => {
+                d.field("ingress-block", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ingress-block", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.egress_block() {
-            d.field("egress-block", &v);
+        match self.egress_block() {
+            Ok(Some(v)) => {
+                d.field("egress-block", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("egress-block", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.dump_flags() {
-            d.field("dump-flags", &v);
+        match self.dump_flags() {
+            Ok(Some(v)) => {
+                d.field("dump-flags", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("dump-flags", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ext_warn_msg() {
-            d.field("ext-warn-msg", &v);
+        match self.ext_warn_msg() {
+            Ok(Some(v)) => {
+                d.field("ext-warn-msg", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ext-warn-msg", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -847,74 +959,35 @@ impl<'w, 'b> TcAttrsEncoder<'w, 'b> {
 }
 /// Options of the tbf qdisc (TCA_TBF_*).
 ///
-/// Decoded view of attribute set `tbf-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `tbf-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct TbfAttrs<'a> {
     raw: &'a [u8],
-    f_parms: Option<TcTbfQopt>,
-    f_rtab: Option<&'a [u8]>,
-    f_ptab: Option<&'a [u8]>,
-    f_rate64: Option<u64>,
-    f_prate64: Option<u64>,
-    f_burst: Option<u32>,
-    f_pburst: Option<u32>,
 }
 impl<'a> TbfAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::tbf_attrs::PARMS => {
-                    v.f_parms = Some(TcTbfQopt::from_bytes(attr.payload()).map_err(|e| e.in_attr("parms"))?);
-                }
-                attrs::tbf_attrs::RTAB => {
-                    v.f_rtab = Some(attr.get_bytes());
-                }
-                attrs::tbf_attrs::PTAB => {
-                    v.f_ptab = Some(attr.get_bytes());
-                }
-                attrs::tbf_attrs::RATE64 => {
-                    v.f_rate64 = Some(attr.get_u64().map_err(|e| e.in_attr("rate64"))?);
-                }
-                attrs::tbf_attrs::PRATE64 => {
-                    v.f_prate64 = Some(attr.get_u64().map_err(|e| e.in_attr("prate64"))?);
-                }
-                attrs::tbf_attrs::BURST => {
-                    v.f_burst = Some(attr.get_u32().map_err(|e| e.in_attr("burst"))?);
-                }
-                attrs::tbf_attrs::PBURST => {
-                    v.f_pburst = Some(attr.get_u32().map_err(|e| e.in_attr("pburst"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -930,73 +1003,156 @@ impl<'a> TbfAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> TbfAttrsOwned {
-        TbfAttrsOwned {
-            parms: self.parms(),
-            rtab: self.rtab().map(|v| v.to_vec()),
-            ptab: self.ptab().map(|v| v.to_vec()),
-            rate64: self.rate64(),
-            prate64: self.prate64(),
-            burst: self.burst(),
-            pburst: self.pburst(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<TbfAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(TbfAttrsOwned {
+            parms: self.parms()?,
+            rtab: self.rtab()?.map(|v| v.to_vec()),
+            ptab: self.ptab()?.map(|v| v.to_vec()),
+            rate64: self.rate64()?,
+            prate64: self.prate64()?,
+            burst: self.burst()?,
+            pburst: self.pburst()?,
+        })
     }
     /// Rates, limit and bucket sizes.
-    pub fn parms(&self) -> Option<TcTbfQopt> {
-        self.f_parms
+    #[inline]
+    pub fn parms(&self) -> Result<Option<TcTbfQopt>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PARMS)? else {
+            return Ok(None);
+        };
+        let v = TcTbfQopt::from_bytes(attr.payload()).map_err(|e| e.in_attr("parms"))?;
+        Ok(Some(v))
     }
     /// Rate table (link-layer unaware rates only).
-    pub fn rtab(&self) -> Option<&'a [u8]> {
-        self.f_rtab
+    #[inline]
+    pub fn rtab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::RTAB)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Peak rate table.
-    pub fn ptab(&self) -> Option<&'a [u8]> {
-        self.f_ptab
+    #[inline]
+    pub fn ptab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PTAB)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Rate in bytes per second when above 32 bits.
-    pub fn rate64(&self) -> Option<u64> {
-        self.f_rate64
+    #[inline]
+    pub fn rate64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::RATE64)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("rate64"))?;
+        Ok(Some(v))
     }
     /// Peak rate when above 32 bits.
-    pub fn prate64(&self) -> Option<u64> {
-        self.f_prate64
+    #[inline]
+    pub fn prate64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PRATE64)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("prate64"))?;
+        Ok(Some(v))
     }
     /// Bucket size in bytes (instead of the ticks of parms).
-    pub fn burst(&self) -> Option<u32> {
-        self.f_burst
+    #[inline]
+    pub fn burst(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::BURST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("burst"))?;
+        Ok(Some(v))
     }
     /// Peak-rate bucket size in bytes.
-    pub fn pburst(&self) -> Option<u32> {
-        self.f_pburst
+    #[inline]
+    pub fn pburst(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PBURST)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("pburst"))?;
+        Ok(Some(v))
     }
 }
 impl std::fmt::Debug for TbfAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TbfAttrs");
-        if let Some(v) = self.parms() {
-            d.field("parms", &v);
+        match self.parms() {
+            Ok(Some(v)) => {
+                d.field("parms", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("parms", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.rtab() {
-            d.field("rtab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.rtab() {
+            Ok(Some(v)) => {
+                d.field("rtab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("rtab", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ptab() {
-            d.field("ptab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.ptab() {
+            Ok(Some(v)) => {
+                d.field("ptab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ptab", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.rate64() {
-            d.field("rate64", &v);
+        match self.rate64() {
+            Ok(Some(v)) => {
+                d.field("rate64", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("rate64", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.prate64() {
-            d.field("prate64", &v);
+        match self.prate64() {
+            Ok(Some(v)) => {
+                d.field("prate64", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("prate64", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.burst() {
-            d.field("burst", &v);
+        match self.burst() {
+            Ok(Some(v)) => {
+                d.field("burst", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("burst", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.pburst() {
-            d.field("pburst", &v);
+        match self.pburst() {
+            Ok(Some(v)) => {
+                d.field("pburst", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("pburst", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1073,78 +1229,35 @@ impl<'w, 'b> TbfAttrsEncoder<'w, 'b> {
 }
 /// Options of the htb qdisc (TCA_HTB_*).
 ///
-/// Decoded view of attribute set `htb-attrs`: borrows the message bytes, validated when decoded, getters never fail. Attributes this client does not know are skipped (see `unknown_attrs`).
+/// View of attribute set `htb-attrs`: borrows the attribute bytes; each getter reads its attribute when called (the first of its type) and reports what is malformed in what it reads. Attributes this client does not know are skipped (see `unknown_attrs`).
 #[derive(Clone, Copy, Default)]
 pub struct HtbAttrs<'a> {
     raw: &'a [u8],
-    f_parms: Option<&'a [u8]>,
-    f_init: Option<TcHtbGlob>,
-    f_ctab: Option<&'a [u8]>,
-    f_rtab: Option<&'a [u8]>,
-    f_direct_qlen: Option<u32>,
-    f_rate64: Option<u64>,
-    f_ceil64: Option<u64>,
-    f_offload: Option<bool>,
 }
 impl<'a> HtbAttrs<'a> {
-    /// Decode and validate an attribute stream of this set (a message's attributes, or
-    /// a nest's payload). Nothing is allocated.
-    pub fn decode(raw: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
-        Self::decode_nested(raw, 0)
+    /// A view of an attribute stream of this set (a message's attributes, or a nest's
+    /// payload). Nothing is read until a getter is called.
+    #[inline]
+    pub fn new(raw: &'a [u8]) -> Self {
+        Self { raw }
     }
+    /// The view of a nest's payload at nesting depth `depth` (an error beyond
+    /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
+    #[inline]
     pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
-        let mut v = Self::default();
-        v.decode_into(raw, depth)?;
-        Ok(v)
-    }
-    /// Decode `raw` into this view, which must be empty (`Default`): what the decoders
-    /// of messages call, so that the view is filled where it lives, not moved there.
-    #[doc(hidden)]
-    pub fn decode_into(&mut self, raw: &'a [u8], depth: u32) -> Result<(), nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
-        let v = self;
-        v.raw = raw;
-        let mut walk = nlspec_rt::AttrWalk::new(raw);
-        for attr in walk.by_ref() {
-            match attr.ty() {
-                attrs::htb_attrs::PARMS => {
-                    v.f_parms = Some(attr.get_bytes());
-                }
-                attrs::htb_attrs::INIT => {
-                    v.f_init = Some(TcHtbGlob::from_bytes(attr.payload()).map_err(|e| e.in_attr("init"))?);
-                }
-                attrs::htb_attrs::CTAB => {
-                    v.f_ctab = Some(attr.get_bytes());
-                }
-                attrs::htb_attrs::RTAB => {
-                    v.f_rtab = Some(attr.get_bytes());
-                }
-                attrs::htb_attrs::DIRECT_QLEN => {
-                    v.f_direct_qlen = Some(attr.get_u32().map_err(|e| e.in_attr("direct-qlen"))?);
-                }
-                attrs::htb_attrs::RATE64 => {
-                    v.f_rate64 = Some(attr.get_u64().map_err(|e| e.in_attr("rate64"))?);
-                }
-                attrs::htb_attrs::CEIL64 => {
-                    v.f_ceil64 = Some(attr.get_u64().map_err(|e| e.in_attr("ceil64"))?);
-                }
-                attrs::htb_attrs::OFFLOAD => {
-                    v.f_offload = Some(attr.get_flag().map_err(|e| e.in_attr("offload"))?);
-                }
-                _ => {}
-            }
-        }
-        walk.finish()?;
-        Ok(())
+        Ok(Self { raw })
     }
-    /// The undecoded attribute bytes.
+    /// The attribute bytes.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel).
+    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
+    /// malformed header.
     pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
             !matches!(
@@ -1161,81 +1274,174 @@ impl<'a> HtbAttrs<'a> {
             )
         })
     }
-    /// An owned copy.
-    pub fn to_owned(&self) -> HtbAttrsOwned {
-        HtbAttrsOwned {
-            parms: self.parms().map(|v| v.to_vec()),
-            init: self.init(),
-            ctab: self.ctab().map(|v| v.to_vec()),
-            rtab: self.rtab().map(|v| v.to_vec()),
-            direct_qlen: self.direct_qlen(),
-            rate64: self.rate64(),
-            ceil64: self.ceil64(),
-            offload: self.offload(),
-        }
+    /// An owned copy: every attribute read (and every nest, to the bottom; a
+    /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
+    /// malformed one is the error, located from this view down (`.ops[2].id`).
+    pub fn to_owned(&self) -> Result<HtbAttrsOwned, nlspec_rt::DecodeError> {
+        nlspec_rt::AttrWalk::new(self.raw).finish()?;
+        Ok(HtbAttrsOwned {
+            parms: self.parms()?.map(|v| v.to_vec()),
+            init: self.init()?,
+            ctab: self.ctab()?.map(|v| v.to_vec()),
+            rtab: self.rtab()?.map(|v| v.to_vec()),
+            direct_qlen: self.direct_qlen()?,
+            rate64: self.rate64()?,
+            ceil64: self.ceil64()?,
+            offload: self.offload()?,
+        })
     }
     /// Class parameters (struct tc_htb_opt).
-    pub fn parms(&self) -> Option<&'a [u8]> {
-        self.f_parms
+    #[inline]
+    pub fn parms(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::PARMS)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Global parameters.
-    pub fn init(&self) -> Option<TcHtbGlob> {
-        self.f_init
+    #[inline]
+    pub fn init(&self) -> Result<Option<TcHtbGlob>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::INIT)? else {
+            return Ok(None);
+        };
+        let v = TcHtbGlob::from_bytes(attr.payload()).map_err(|e| e.in_attr("init"))?;
+        Ok(Some(v))
     }
     /// Ceil rate table.
-    pub fn ctab(&self) -> Option<&'a [u8]> {
-        self.f_ctab
+    #[inline]
+    pub fn ctab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::CTAB)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Rate table.
-    pub fn rtab(&self) -> Option<&'a [u8]> {
-        self.f_rtab
+    #[inline]
+    pub fn rtab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::RTAB)? else {
+            return Ok(None);
+        };
+        let v = attr.get_bytes();
+        Ok(Some(v))
     }
     /// Length of the direct queue in packets.
-    pub fn direct_qlen(&self) -> Option<u32> {
-        self.f_direct_qlen
+    #[inline]
+    pub fn direct_qlen(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::DIRECT_QLEN)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u32().map_err(|e| e.in_attr("direct-qlen"))?;
+        Ok(Some(v))
     }
     /// Rate when above 32 bits.
-    pub fn rate64(&self) -> Option<u64> {
-        self.f_rate64
+    #[inline]
+    pub fn rate64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::RATE64)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("rate64"))?;
+        Ok(Some(v))
     }
     /// Ceil rate when above 32 bits.
-    pub fn ceil64(&self) -> Option<u64> {
-        self.f_ceil64
+    #[inline]
+    pub fn ceil64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::CEIL64)? else {
+            return Ok(None);
+        };
+        let v = attr.get_u64().map_err(|e| e.in_attr("ceil64"))?;
+        Ok(Some(v))
     }
     /// Offload to hardware.
-    pub fn offload(&self) -> bool {
-        self.f_offload.unwrap_or(false)
+    #[inline]
+    pub fn offload(&self) -> Result<bool, nlspec_rt::DecodeError> {
+        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::OFFLOAD)? else {
+            return Ok(false);
+        };
+        attr.get_flag().map_err(|e| e.in_attr("offload"))
     }
 }
 impl std::fmt::Debug for HtbAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("HtbAttrs");
-        if let Some(v) = self.parms() {
-            d.field("parms", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.parms() {
+            Ok(Some(v)) => {
+                d.field("parms", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("parms", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.init() {
-            d.field("init", &v);
+        match self.init() {
+            Ok(Some(v)) => {
+                d.field("init", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("init", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ctab() {
-            d.field("ctab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.ctab() {
+            Ok(Some(v)) => {
+                d.field("ctab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ctab", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.rtab() {
-            d.field("rtab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+        match self.rtab() {
+            Ok(Some(v)) => {
+                d.field("rtab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("rtab", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.direct_qlen() {
-            d.field("direct-qlen", &v);
+        match self.direct_qlen() {
+            Ok(Some(v)) => {
+                d.field("direct-qlen", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("direct-qlen", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.rate64() {
-            d.field("rate64", &v);
+        match self.rate64() {
+            Ok(Some(v)) => {
+                d.field("rate64", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("rate64", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if let Some(v) = self.ceil64() {
-            d.field("ceil64", &v);
+        match self.ceil64() {
+            Ok(Some(v)) => {
+                d.field("ceil64", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("ceil64", &nlspec_rt::display::Malformed(e));
+            }
         }
-        if self.offload() {
-            d.field("offload", &true);
+        match self.offload() {
+            Ok(true) => {
+                d.field("offload", &true);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                d.field("offload", &nlspec_rt::display::Malformed(e));
+            }
         }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        }
+        if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
+            d.field("malformed", &nlspec_rt::display::Malformed(e));
         }
         d.finish()
     }
@@ -1434,7 +1640,7 @@ impl nlspec_rt::typed_raw::OpRequest for NewqdiscRequest {
 }
 /// Attach a qdisc (NLM_F_CREATE | NLM_F_EXCL), or change or replace one (NLM_F_REPLACE).
 ///
-/// Notification of message type 36 as the kernel multicasts it, described by op `newqdisc`; decoded in place.
+/// Notification of message type 36 as the kernel multicasts it, described by op `newqdisc`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct NewqdiscNotification<'a> {
     /// The fixed header.
@@ -1447,7 +1653,7 @@ pub struct NewqdiscNotification<'a> {
 impl<'a> NewqdiscNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Tcmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1460,9 +1666,13 @@ impl<'a> NewqdiscNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Tcmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: TcAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<TcAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for NewqdiscNotification<'a> {
@@ -1545,7 +1755,7 @@ impl nlspec_rt::typed_raw::OpRequest for DelqdiscRequest {
 }
 /// Delete the qdisc the header names (by link and parent, or handle).
 ///
-/// Notification of message type 37 as the kernel multicasts it, described by op `delqdisc`; decoded in place.
+/// Notification of message type 37 as the kernel multicasts it, described by op `delqdisc`; a view of the received message.
 #[derive(Debug, Clone, Copy)]
 pub struct DelqdiscNotification<'a> {
     /// The fixed header.
@@ -1558,7 +1768,7 @@ pub struct DelqdiscNotification<'a> {
 impl<'a> DelqdiscNotification<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Tcmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1571,9 +1781,13 @@ impl<'a> DelqdiscNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Tcmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: TcAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<TcAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for DelqdiscNotification<'a> {
@@ -1689,7 +1903,7 @@ impl nlspec_rt::typed_raw::OpRequest for GetqdiscDumpRequest {
 }
 /// Get the qdisc the header names, or dump the qdiscs of every link.
 ///
-/// Reply of `getqdisc`, decoded in place (borrows the receive buffer).
+/// Reply of `getqdisc`, a view of the received message (borrows the receive buffer; attributes read when asked for).
 #[derive(Debug, Clone, Copy)]
 pub struct GetqdiscReply<'a> {
     /// The fixed header.
@@ -1702,7 +1916,7 @@ pub struct GetqdiscReply<'a> {
 impl<'a> GetqdiscReply<'a> {
     /// Size of the fixed header in bytes.
     pub const HEADER_SIZE: usize = Tcmsg::SIZE;
-    /// Decode a received message (its message type is not checked).
+    /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
     pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
@@ -1715,9 +1929,13 @@ impl<'a> GetqdiscReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Tcmsg::from_bytes(msg.fixed_header())?;
-        let mut m = Self { header, attrs: Default::default(), msg: *msg };
-        m.attrs.decode_into(msg.attr_bytes(), 0)?;
+        let m = Self { header, attrs: TcAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
+    }
+    /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
+    /// is `Copy`).
+    pub fn to_owned(&self) -> Result<TcAttrsOwned, nlspec_rt::DecodeError> {
+        self.attrs.to_owned()
     }
 }
 impl<'a> std::ops::Deref for GetqdiscReply<'a> {
@@ -1974,17 +2192,4 @@ pub mod schema {
             nlspec_rt::AttrInfo { ty: 9, name: "offload", nest: nlspec_rt::NestKind::None },
         ],
     };
-}
-/// Validate each member of the array nest `attr` with `f`, locating errors at
-/// `[index]`; gives `attr` back.
-#[allow(dead_code, reason = "called by the decoders of indexed arrays and type-value nests only")]
-fn check_elements<'a>(
-    attr: nlspec_rt::Attr<'a>,
-    mut f: impl FnMut(nlspec_rt::Attr<'a>) -> Result<(), nlspec_rt::DecodeError>,
-) -> Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError> {
-    for x in attr.nested() {
-        let x = x?;
-        f(x).map_err(|e| e.at_element(x.ty() as usize))?;
-    }
-    Ok(attr)
 }
