@@ -26,6 +26,8 @@ mod handler;
 mod policy;
 mod raw;
 mod scaffold;
+
+pub(crate) use scaffold::is_support_copy;
 mod views;
 
 use proc_macro2::TokenStream;

@@ -67,6 +67,15 @@ pub(super) fn skeleton_name(module: &str, in_tree: bool) -> String {
 /// The macros family files are written in, shared by both layers.
 const MACROS: (&str, &str) = ("nlspec_macros.rs", include_str!("../../../kernel-support/nlspec_macros.rs"));
 
+/// Whether `f` is a verbatim copy of one of the support files (checked in already in the
+/// kernel's rustfmt style, so formatting them again per module is wasted work).
+pub(crate) fn is_support_copy(f: &GeneratedFile) -> bool {
+    SUPPORT_FILES
+        .iter()
+        .chain([&MACROS, &IN_TREE_LAYER])
+        .any(|(name, text)| f.path.as_os_str() == *name && f.contents == *text)
+}
+
 /// The in-tree layer: safe code over `kernel::net::genetlink`.
 const IN_TREE_LAYER: (&str, &str) = ("nlspec_genl.rs", include_str!("../../../kernel-support/nlspec_genl.rs"));
 
