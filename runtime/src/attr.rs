@@ -890,24 +890,30 @@ mod tests {
 
     /// `AttrWalk` yields what `Attrs` yields on a good stream, stops where `Attrs` errs, and
     /// its `finish` gives `Attrs`' error (trailing zero padding accepted by both).
-    #[test]
-    fn attr_walk_agrees_with_attrs() {
+    /// A well-formed stream (u8 `1`, string `2`, u64 `3`, then `extra` attributes) and the
+    /// framings of it the walkers must agree on: as it is, with trailing zero padding, with two
+    /// trailing non-zero bytes, cut at every length, and with the second header's `nla_len`
+    /// below the header size.
+    fn framing_cases(extra: impl FnOnce(&mut AttrWriter<'_>)) -> Vec<Vec<u8>> {
         let mut good = Vec::new();
         let mut w = AttrWriter::new(&mut good);
         w.put_u8(1, 7);
         w.put_str(2, "abc");
         w.put_u64(3, 9);
-        let mut cases = vec![good.clone()];
-        let mut padded = good.clone();
-        padded.extend_from_slice(&[0, 0]);
-        cases.push(padded);
+        extra(&mut w);
+        let mut cases = vec![good.clone(), [&good[..], &[0, 0]].concat(), [&good[..], &[1, 2]].concat()];
         for cut in 1..good.len() {
             cases.push(good[..cut].to_vec());
         }
         let mut bad_len = good.clone();
-        bad_len[8] = 3; // second attribute's nla_len below the header size
+        bad_len[8] = 3;
         cases.push(bad_len);
-        for case in &cases {
+        cases
+    }
+
+    #[test]
+    fn attr_walk_agrees_with_attrs() {
+        for case in &framing_cases(|_| {}) {
             let expect: Vec<_> = Attrs::new(case).collect();
             let mut walk = AttrWalk::new(case);
             let got: Vec<_> = walk.by_ref().map(|a| (a.raw_type(), a.payload())).collect();
@@ -925,25 +931,7 @@ mod tests {
     /// absent; an error after it is not read.
     #[test]
     fn find_agrees_with_iterating() {
-        let mut good = Vec::new();
-        let mut w = AttrWriter::new(&mut good);
-        w.put_u8(1, 7);
-        w.put_str(2, "abc");
-        w.put_u64(3, 9);
-        w.put_u8(1, 8); // a second `1`: the first is found
-        let mut cases = vec![good.clone()];
-        let mut padded = good.clone();
-        padded.extend_from_slice(&[0, 0]);
-        cases.push(padded);
-        let mut junk = good.clone();
-        junk.extend_from_slice(&[1, 2]);
-        cases.push(junk);
-        for cut in 1..good.len() {
-            cases.push(good[..cut].to_vec());
-        }
-        let mut bad_len = good.clone();
-        bad_len[8] = 3; // second attribute's nla_len below the header size
-        cases.push(bad_len);
+        let cases = framing_cases(|w| w.put_u8(1, 8)); // a second `1`: the first is found
         for case in &cases {
             for ty in 0..5 {
                 let mut expect = Ok(None);
@@ -964,7 +952,7 @@ mod tests {
                 assert_eq!(got, expect, "type {ty} in {case:?}");
             }
         }
-        assert_eq!(Attrs::new(&good).find(1).unwrap().unwrap().get_u8(), Ok(7));
+        assert_eq!(Attrs::new(&cases[0]).find(1).unwrap().unwrap().get_u8(), Ok(7));
     }
 
     /// A decode error is one pointer wide, so a getter's result stays small (what keeps the
