@@ -888,8 +888,6 @@ impl<'b> AttrWriter<'b> {
 mod tests {
     use super::*;
 
-    /// `AttrWalk` yields what `Attrs` yields on a good stream, stops where `Attrs` errs, and
-    /// its `finish` gives `Attrs`' error (trailing zero padding accepted by both).
     /// A well-formed stream (u8 `1`, string `2`, u64 `3`, then `extra` attributes) and the
     /// framings of it the walkers must agree on: as it is, with trailing zero padding, with two
     /// trailing non-zero bytes, cut at every length, and with the second header's `nla_len`
@@ -911,6 +909,8 @@ mod tests {
         cases
     }
 
+    /// `AttrWalk` yields what `Attrs` yields on a good stream, stops where `Attrs` errs, and
+    /// its `finish` gives `Attrs`' error (trailing zero padding accepted by both).
     #[test]
     fn attr_walk_agrees_with_attrs() {
         for case in &framing_cases(|_| {}) {
