@@ -526,6 +526,22 @@ impl<'a> Attrs<'a> {
         }
     }
 
+    /// The first attribute of type `ty`, read by `read` (its error located at `name`), or
+    /// `None` when there is none; a malformed header on the way is the error ([`Attrs::find`]).
+    /// What generated getters are made of.
+    #[inline]
+    pub fn read<T>(
+        &self,
+        ty: u16,
+        name: &'static str,
+        read: impl FnOnce(Attr<'a>) -> Result<T, DecodeError>,
+    ) -> Result<Option<T>, DecodeError> {
+        match self.find(ty)? {
+            Some(a) => read(a).map(Some).map_err(|e| e.in_attr(name)),
+            None => Ok(None),
+        }
+    }
+
     /// Where the walk stopped: tolerated zero padding shorter than a header (`None`), else
     /// the error.
     #[cold]

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::cx::{doc_attrs, Cx};
-use super::kind::{find_attr, AttrGen, ClientAccessor, ClientAccessors};
+use super::kind::{AttrGen, ClientAccessor, ClientAccessors};
 use super::policy::PolicyStatics;
 use nlspec_model::ir;
 
@@ -39,14 +39,13 @@ impl AttrGen for Flag {
     fn client_accessors(&self, _cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
         let (name, aname) = (&acc.name, &a.name);
         let adoc = doc_attrs(a.doc.as_deref());
-        let find = find_attr(&acc.ty, &quote!(false));
+        let ty = &acc.ty;
         ClientAccessors {
             getter: quote! {
                 #adoc
                 #[inline]
                 pub fn #name(&self) -> ::core::result::Result<bool, ::nlspec_rt::DecodeError> {
-                    #find
-                    attr.get_flag().map_err(|e| e.in_attr(#aname))
+                    ::core::result::Result::Ok(::nlspec_rt::Attrs::new(self.raw).read(#ty, #aname, |attr| attr.get_flag())?.unwrap_or(false))
                 }
             },
             debug: quote! {

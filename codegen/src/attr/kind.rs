@@ -135,16 +135,6 @@ pub struct ClientAccessors {
     pub owned_init: TokenStream,
 }
 
-/// Statements of a getter: `attr`, the attribute of type `ty` in `self.raw` (the first,
-/// walking from the start), or `return Ok(absent)` when there is none.
-pub fn find_attr(ty: &TokenStream, absent: &TokenStream) -> TokenStream {
-    quote! {
-        let ::core::option::Option::Some(attr) = ::nlspec_rt::Attrs::new(self.raw).find(#ty)? else {
-            return ::core::result::Result::Ok(#absent);
-        };
-    }
-}
-
 /// `name() -> Result<Option<view_ty>>`, shown when present, `Option<owned_ty>` when owned.
 pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &ClientAccessor) -> ClientAccessors {
     let (name, aname) = (&acc.name, &a.name);
@@ -155,12 +145,28 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
     let extra = g.extra_getters(cx, a, acc);
     let dv = g.debug(cx, a, &quote!(v));
     let conv = g.to_owned(cx, a, &quote!(v));
-    let find = find_attr(&acc.ty, &quote!(::core::option::Option::None));
-    let parsed = match g.parse_infallible(cx, a, &quote!(attr)) {
-        Some(p) => quote!(let v = #p;),
+    let ty = &acc.ty;
+    // `Attrs::read` / `find` locate the attribute; the kind reads it; the view types it.
+    let body = match g.parse_infallible(cx, a, &quote!(attr)) {
+        Some(p) => {
+            let find = quote!(::nlspec_rt::Attrs::new(self.raw).find(#ty));
+            if p.to_string() == "attr" && v.to_string() == "v" {
+                find // the attribute itself (a sub-message's raw payload)
+            } else {
+                let attrs = if p.to_string() == "attr" { quote!(#find?) } else { quote!(#find?.map(|attr| #p)) };
+                let found = map_v(attrs, &v);
+                quote!(::core::result::Result::Ok(#found))
+            }
+        }
         None => {
             let p = g.parse(cx, a, &quote!(attr), &quote!(self.depth));
-            quote!(let v = #p.map_err(|e| e.in_attr(#aname))?;)
+            let read = quote!(::nlspec_rt::Attrs::new(self.raw).read(#ty, #aname, |attr| #p));
+            if v.to_string() == "v" {
+                read
+            } else {
+                let typed = map_v(quote!(#read?), &v);
+                quote!(::core::result::Result::Ok(#typed))
+            }
         }
     };
     // An attribute named `len` is a value of the message, not the view's length.
@@ -175,9 +181,7 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
             #allow
             #[inline]
             pub fn #name(&self) -> ::core::result::Result<::core::option::Option<#view_ty>, ::nlspec_rt::DecodeError> {
-                #find
-                #parsed
-                ::core::result::Result::Ok(::core::option::Option::Some(#v))
+                #body
             }
             #extra
         },

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::cx::Cx;
-use super::kind::{find_attr, AttrGen, ClientAccessor};
+use super::kind::{AttrGen, ClientAccessor};
 use super::policy::{self, PolicyStatics};
 use nlspec_model::ir;
 
@@ -53,13 +53,12 @@ impl AttrGen for Str {
         }
         let bytes = format_ident!("{}_bytes", acc.name.to_string().trim_end_matches('_'));
         let doc = format!(" `{}` as bytes, without the NUL: lossless, also for text that is not UTF-8.", a.name);
-        let find = find_attr(&acc.ty, &quote!(::core::option::Option::None));
+        let ty = &acc.ty;
         quote! {
             #[doc = #doc]
             #[inline]
             pub fn #bytes(&self) -> ::core::result::Result<::core::option::Option<&'a [u8]>, ::nlspec_rt::DecodeError> {
-                #find
-                ::core::result::Result::Ok(::core::option::Option::Some(attr.get_str_bytes_lax()))
+                ::core::result::Result::Ok(::nlspec_rt::Attrs::new(self.raw).find(#ty)?.map(|attr| attr.get_str_bytes_lax()))
             }
         }
     }

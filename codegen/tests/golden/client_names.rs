@@ -372,71 +372,65 @@ impl<'a> ThingAttrs<'a> {
     }
     #[inline]
     pub fn raw_attr(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::RAW)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("raw"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::RAW, "raw", |attr| attr.get_u32())
     }
     #[inline]
     pub fn decode_attr(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::DECODE)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::thing::DECODE)?
+                .map(|attr| attr.get_str_bytes_lax())
+                .map(nlspec_rt::display::utf8_prefix),
+        )
     }
     /// `decode` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn decode_attr_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::DECODE)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::thing::DECODE)?
+                .map(|attr| attr.get_str_bytes_lax()),
+        )
     }
     #[inline]
     pub fn to_owned_attr(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::TO_OWNED)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("to-owned"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::TO_OWNED, "to-owned", |attr| attr.get_u8())
     }
     #[inline]
     pub fn unknown_attrs_attr(&self) -> Result<bool, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw)
-            .find(attrs::thing::UNKNOWN_ATTRS)? else {
-            return Ok(false);
-        };
-        attr.get_flag().map_err(|e| e.in_attr("unknown-attrs"))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .read(
+                    attrs::thing::UNKNOWN_ATTRS,
+                    "unknown-attrs",
+                    |attr| attr.get_flag(),
+                )?
+                .unwrap_or(false),
+        )
     }
     #[inline]
     pub fn type_(&self) -> Result<Option<Thing>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::TYPE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("type"))?;
-        Ok(Some(Thing(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .read(attrs::thing::TYPE, "type", |attr| attr.get_u32())?
+                .map(Thing),
+        )
     }
     #[inline]
     pub fn new_attr(&self) -> Result<Option<ClientStruct>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::NEW)? else {
-            return Ok(None);
-        };
-        let v = ClientStruct::from_bytes(attr.payload()).map_err(|e| e.in_attr("new"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(
+                attrs::thing::NEW,
+                "new",
+                |attr| ClientStruct::from_bytes(attr.payload()),
+            )
     }
     #[inline]
     pub fn _6lowpan(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::_6LOWPAN)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_u16().map_err(|e| e.in_attr("6lowpan"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::_6LOWPAN, "6lowpan", |attr| attr.get_u16())
     }
 }
 impl std::fmt::Debug for ThingAttrs<'_> {
@@ -633,22 +627,20 @@ impl<'a> AttrsAttrs<'a> {
     }
     #[inline]
     pub fn schema(&self) -> Result<Option<ThingAttrs<'a>>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::attrs_set::SCHEMA)?
-        else {
-            return Ok(None);
-        };
-        let v = ThingAttrs::decode_nested(attr.payload(), self.depth + 1)
-            .map_err(|e| e.in_attr("schema"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(
+                attrs::attrs_set::SCHEMA,
+                "schema",
+                |attr| ThingAttrs::decode_nested(attr.payload(), self.depth + 1),
+            )
     }
     #[inline]
     pub fn cmd(&self) -> Result<Option<Empty>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::attrs_set::CMD)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("cmd"))?;
-        Ok(Some(Empty(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .read(attrs::attrs_set::CMD, "cmd", |attr| attr.get_u32())?
+                .map(Empty),
+        )
     }
 }
 impl std::fmt::Debug for AttrsAttrs<'_> {

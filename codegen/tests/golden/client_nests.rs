@@ -290,29 +290,31 @@ impl<'a> Root<'a> {
     }
     #[inline]
     pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::NAME)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::root::NAME)?
+                .map(|attr| attr.get_str_bytes_lax())
+                .map(nlspec_rt::display::utf8_prefix),
+        )
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::NAME)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::root::NAME)?
+                .map(|attr| attr.get_str_bytes_lax()),
+        )
     }
     /// Recursive.
     #[inline]
     pub fn child(&self) -> Result<Option<Root<'a>>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::CHILD)? else {
-            return Ok(None);
-        };
-        let v = Root::decode_nested(attr.payload(), self.depth + 1)
-            .map_err(|e| e.in_attr("child"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(
+                attrs::root::CHILD,
+                "child",
+                |attr| Root::decode_nested(attr.payload(), self.depth + 1),
+            )
     }
     ///
     /// Empty when the attribute is absent; each element is read when iterated.
@@ -448,20 +450,17 @@ impl<'a> Root<'a> {
     }
     #[inline]
     pub fn pair(&self) -> Result<Option<Pair>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::PAIR)? else {
-            return Ok(None);
-        };
-        let v = Pair::from_bytes(attr.payload()).map_err(|e| e.in_attr("pair"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::root::PAIR, "pair", |attr| Pair::from_bytes(attr.payload()))
     }
     #[inline]
     pub fn sel(&self) -> Result<Option<RootSel<'a>>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root::SEL)? else {
-            return Ok(None);
-        };
-        let v = RootSel::decode_nested(attr.payload(), self.depth + 1)
-            .map_err(|e| e.in_attr("sel"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(
+                attrs::root::SEL,
+                "sel",
+                |attr| RootSel::decode_nested(attr.payload(), self.depth + 1),
+            )
     }
 }
 impl std::fmt::Debug for Root<'_> {
@@ -720,21 +719,21 @@ impl<'a> RootSel<'a> {
     }
     #[inline]
     pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root_sel::NAME)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::root_sel::NAME)?
+                .map(|attr| attr.get_str_bytes_lax())
+                .map(nlspec_rt::display::utf8_prefix),
+        )
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::root_sel::NAME)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::root_sel::NAME)?
+                .map(|attr| attr.get_str_bytes_lax()),
+        )
     }
 }
 impl std::fmt::Debug for RootSel<'_> {
@@ -835,27 +834,26 @@ impl<'a> Item<'a> {
     }
     #[inline]
     pub fn value(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::item::VALUE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("value"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::item::VALUE, "value", |attr| attr.get_u32())
     }
     #[inline]
     pub fn label(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::item::LABEL)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::item::LABEL)?
+                .map(|attr| attr.get_str_bytes_lax())
+                .map(nlspec_rt::display::utf8_prefix),
+        )
     }
     /// `label` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn label_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::item::LABEL)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::item::LABEL)?
+                .map(|attr| attr.get_str_bytes_lax()),
+        )
     }
 }
 impl std::fmt::Debug for Item<'_> {

@@ -170,27 +170,25 @@ impl<'a> Link<'a> {
     }
     #[inline]
     pub fn kind(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link::KIND)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::link::KIND)?
+                .map(|attr| attr.get_str_bytes_lax())
+                .map(nlspec_rt::display::utf8_prefix),
+        )
     }
     /// `kind` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link::KIND)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::link::KIND)?
+                .map(|attr| attr.get_str_bytes_lax()),
+        )
     }
     #[inline]
     pub fn data(&self) -> Result<Option<nlspec_rt::Attr<'a>>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link::DATA)? else {
-            return Ok(None);
-        };
-        let v = attr;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).find(attrs::link::DATA)
     }
     /// `data` decoded as the format the sibling `kind` selects (`None` when either is absent).
     pub fn data_msg(&self) -> Result<Option<LinkData<'a>>, nlspec_rt::DecodeError> {
@@ -315,11 +313,8 @@ impl<'a> Vlan<'a> {
     }
     #[inline]
     pub fn id(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::vlan::ID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u16().map_err(|e| e.in_attr("id"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::vlan::ID, "id", |attr| attr.get_u16())
     }
 }
 impl std::fmt::Debug for Vlan<'_> {

@@ -321,165 +321,125 @@ impl<'a> Thing<'a> {
     /// An u8.
     #[inline]
     pub fn a_u8(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_U8)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("a-u8"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_U8, "a-u8", |attr| attr.get_u8())
     }
     #[inline]
     pub fn a_u16(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_U16)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u16().map_err(|e| e.in_attr("a-u16"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_U16, "a-u16", |attr| attr.get_u16())
     }
     /// A colour.
     #[inline]
     pub fn a_u32(&self) -> Result<Option<Colour>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_U32)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("a-u32"))?;
-        Ok(Some(Colour(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .read(attrs::thing::A_U32, "a-u32", |attr| attr.get_u32())?
+                .map(Colour),
+        )
     }
     #[inline]
     pub fn a_u64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_U64)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("a-u64"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_U64, "a-u64", |attr| attr.get_u64())
     }
     #[inline]
     pub fn a_s8(&self) -> Result<Option<i8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_S8)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s8().map_err(|e| e.in_attr("a-s8"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_S8, "a-s8", |attr| attr.get_s8())
     }
     #[inline]
     pub fn a_s16(&self) -> Result<Option<i16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_S16)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s16().map_err(|e| e.in_attr("a-s16"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_S16, "a-s16", |attr| attr.get_s16())
     }
     #[inline]
     pub fn a_s32(&self) -> Result<Option<i32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_S32)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s32().map_err(|e| e.in_attr("a-s32"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_S32, "a-s32", |attr| attr.get_s32())
     }
     #[inline]
     pub fn a_s64(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_S64)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s64().map_err(|e| e.in_attr("a-s64"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_S64, "a-s64", |attr| attr.get_s64())
     }
     #[inline]
     pub fn a_uint(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_UINT)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_uint().map_err(|e| e.in_attr("a-uint"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_UINT, "a-uint", |attr| attr.get_uint())
     }
     #[inline]
     pub fn a_sint(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_SINT)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_sint().map_err(|e| e.in_attr("a-sint"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_SINT, "a-sint", |attr| attr.get_sint())
     }
     #[inline]
     pub fn a_be16(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_BE16)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_u16_be().map_err(|e| e.in_attr("a-be16"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_BE16, "a-be16", |attr| attr.get_u16_be())
     }
     #[inline]
     pub fn a_ipv4(&self) -> Result<Option<std::net::Ipv4Addr>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_IPV4)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_u32_be().map_err(|e| e.in_attr("a-ipv4"))?;
-        Ok(Some(std::net::Ipv4Addr::from(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .read(attrs::thing::A_IPV4, "a-ipv4", |attr| attr.get_u32_be())?
+                .map(std::net::Ipv4Addr::from),
+        )
     }
     #[inline]
     pub fn a_flag(&self) -> Result<bool, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_FLAG)?
-        else {
-            return Ok(false);
-        };
-        attr.get_flag().map_err(|e| e.in_attr("a-flag"))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .read(attrs::thing::A_FLAG, "a-flag", |attr| attr.get_flag())?
+                .unwrap_or(false),
+        )
     }
     #[inline]
     pub fn a_string(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_STRING)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::thing::A_STRING)?
+                .map(|attr| attr.get_str_bytes_lax())
+                .map(nlspec_rt::display::utf8_prefix),
+        )
     }
     /// `a-string` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn a_string_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_STRING)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::thing::A_STRING)?
+                .map(|attr| attr.get_str_bytes_lax()),
+        )
     }
     #[inline]
     pub fn a_binary(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_BINARY)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .find(attrs::thing::A_BINARY)?
+                .map(|attr| attr.get_bytes()),
+        )
     }
     #[inline]
     pub fn a_opts(&self) -> Result<Option<Opts>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_OPTS)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("a-opts"))?;
-        Ok(Some(Opts(v)))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .read(attrs::thing::A_OPTS, "a-opts", |attr| attr.get_u32())?
+                .map(Opts),
+        )
     }
     #[inline]
     pub fn a_bits(&self) -> Result<Option<(Opts, Opts)>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_BITS)?
-        else {
-            return Ok(None);
-        };
-        let v = attr.get_bitfield32().map_err(|e| e.in_attr("a-bits"))?;
-        Ok(Some((Opts(v.value), Opts(v.selector))))
+        Ok(
+            nlspec_rt::Attrs::new(self.raw)
+                .read(attrs::thing::A_BITS, "a-bits", |attr| attr.get_bitfield32())?
+                .map(|v| (Opts(v.value), Opts(v.selector))),
+        )
     }
     #[inline]
     pub fn a_hex(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_HEX)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("a-hex"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::thing::A_HEX, "a-hex", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for Thing<'_> {

@@ -194,91 +194,55 @@ impl<'a> BusAttrs<'a> {
     /// Opaque bytes.
     #[inline]
     pub fn payload(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::PAYLOAD)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::PAYLOAD)?.map(|attr| attr.get_bytes()))
     }
     /// A short text.
     #[inline]
     pub fn text(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::TEXT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::bus_attrs::TEXT)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `text` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn text_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::TEXT)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::TEXT)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Number of entries a list dump produces.
     #[inline]
     pub fn count(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::COUNT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("count"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::bus_attrs::COUNT, "count", |attr| attr.get_u32())
     }
     /// Position of a list entry, from 0; in a list request, the first one to dump.
     #[inline]
     pub fn index(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::INDEX)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("index"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::bus_attrs::INDEX, "index", |attr| attr.get_u32())
     }
     /// Milliseconds between two ticks.
     #[inline]
     pub fn period_ms(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::PERIOD_MS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("period-ms"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::bus_attrs::PERIOD_MS, "period-ms", |attr| attr.get_u32())
     }
     /// Number of the tick, from 1 since the module was loaded.
     #[inline]
     pub fn tick(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::TICK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("tick"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::bus_attrs::TICK, "tick", |attr| attr.get_u64())
     }
     /// Port id of the process that sent a chat message.
     #[inline]
     pub fn from_port(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::FROM_PORT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("from-port"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::bus_attrs::FROM_PORT, "from-port", |attr| attr.get_u32())
     }
     /// Echo requests handled before this one, failed ones included (counted by echo's post hook).
     #[inline]
     pub fn served(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::SERVED)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("served"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::bus_attrs::SERVED, "served", |attr| attr.get_u64())
     }
     /// List dumps started and not yet ended (list's start and done hooks).
     #[inline]
     pub fn open_dumps(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::bus_attrs::OPEN_DUMPS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::bus_attrs::OPEN_DUMPS, "open-dumps", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for BusAttrs<'_> {

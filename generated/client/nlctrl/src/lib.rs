@@ -504,55 +504,35 @@ impl<'a> CtrlAttrs<'a> {
     /// Numeric id the family was assigned when it registered.
     #[inline]
     pub fn family_id(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::FAMILY_ID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u16().map_err(|e| e.in_attr("family-id"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::ctrl_attrs::FAMILY_ID, "family-id", |attr| attr.get_u16())
     }
     /// Name the family registered under.
     #[inline]
     pub fn family_name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::FAMILY_NAME)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::ctrl_attrs::FAMILY_NAME)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `family-name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn family_name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::FAMILY_NAME)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::FAMILY_NAME)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Version number the family declares.
     #[inline]
     pub fn version(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::VERSION)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("version"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::ctrl_attrs::VERSION, "version", |attr| attr.get_u32())
     }
     /// Length of the family's own fixed header after the genetlink header.
     #[inline]
     pub fn hdrsize(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::HDRSIZE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("hdrsize"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::ctrl_attrs::HDRSIZE, "hdrsize", |attr| attr.get_u32())
     }
     /// Highest attribute number the family accepts at the top level.
     #[inline]
     pub fn maxattr(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::MAXATTR)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("maxattr"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::ctrl_attrs::MAXATTR, "maxattr", |attr| attr.get_u32())
     }
     /// The family's commands, one nest each.
     ///
@@ -661,11 +641,7 @@ impl<'a> CtrlAttrs<'a> {
     /// Restricts a policy dump to this one command.
     #[inline]
     pub fn op(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::ctrl_attrs::OP)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("op"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::ctrl_attrs::OP, "op", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for CtrlAttrs<'_> {
@@ -929,20 +905,12 @@ impl<'a> OpAttrs<'a> {
     /// Command number.
     #[inline]
     pub fn id(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::op_attrs::ID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("id"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::op_attrs::ID, "id", |attr| attr.get_u32())
     }
     /// What the command supports and which permission it needs.
     #[inline]
     pub fn flags(&self) -> Result<Option<OpFlags>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::op_attrs::FLAGS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("flags"))?;
-        Ok(Some(OpFlags(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw).read(attrs::op_attrs::FLAGS, "flags", |attr| attr.get_u32())?.map(OpFlags))
     }
 }
 impl std::fmt::Debug for OpAttrs<'_> {
@@ -1075,28 +1043,20 @@ impl<'a> McastGroupAttrs<'a> {
     /// Group name, unique within the family.
     #[inline]
     pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::mcast_group_attrs::NAME)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::mcast_group_attrs::NAME)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::mcast_group_attrs::NAME)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::mcast_group_attrs::NAME)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Global group id to pass to NETLINK_ADD_MEMBERSHIP.
     #[inline]
     pub fn id(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::mcast_group_attrs::ID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("id"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::mcast_group_attrs::ID, "id", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for McastGroupAttrs<'_> {
@@ -1262,101 +1222,61 @@ impl<'a> PolicyAttrs<'a> {
     /// Kind of validation.
     #[inline]
     pub fn type_(&self) -> Result<Option<AttrType>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::TYPE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("type"))?;
-        Ok(Some(AttrType(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::policy_attrs::TYPE, "type", |attr| attr.get_u32())?
+            .map(AttrType))
     }
     /// Lowest accepted value of a signed integer.
     #[inline]
     pub fn min_value_s(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MIN_VALUE_S)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s64().map_err(|e| e.in_attr("min-value-s"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::policy_attrs::MIN_VALUE_S, "min-value-s", |attr| attr.get_s64())
     }
     /// Highest accepted value of a signed integer.
     #[inline]
     pub fn max_value_s(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MAX_VALUE_S)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s64().map_err(|e| e.in_attr("max-value-s"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::policy_attrs::MAX_VALUE_S, "max-value-s", |attr| attr.get_s64())
     }
     /// Lowest accepted value of an unsigned integer.
     #[inline]
     pub fn min_value_u(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MIN_VALUE_U)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("min-value-u"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::policy_attrs::MIN_VALUE_U, "min-value-u", |attr| attr.get_u64())
     }
     /// Highest accepted value of an unsigned integer.
     #[inline]
     pub fn max_value_u(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MAX_VALUE_U)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("max-value-u"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::policy_attrs::MAX_VALUE_U, "max-value-u", |attr| attr.get_u64())
     }
     /// Shortest accepted payload of a binary or string.
     #[inline]
     pub fn min_length(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MIN_LENGTH)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("min-length"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::policy_attrs::MIN_LENGTH, "min-length", |attr| attr.get_u32())
     }
     /// Longest accepted payload of a binary or string.
     #[inline]
     pub fn max_length(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MAX_LENGTH)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("max-length"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::policy_attrs::MAX_LENGTH, "max-length", |attr| attr.get_u32())
     }
     /// Index of the policy that validates the inside of a nest.
     #[inline]
     pub fn policy_idx(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::POLICY_IDX)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("policy-idx"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::policy_attrs::POLICY_IDX, "policy-idx", |attr| attr.get_u32())
     }
     /// Highest attribute number accepted inside that nest.
     #[inline]
     pub fn policy_maxtype(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::POLICY_MAXTYPE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("policy-maxtype"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::policy_attrs::POLICY_MAXTYPE, "policy-maxtype", |attr| attr.get_u32())
     }
     /// Bits a bitfield32 may set.
     #[inline]
     pub fn bitfield32_mask(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::BITFIELD32_MASK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("bitfield32-mask"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::policy_attrs::BITFIELD32_MASK, "bitfield32-mask", |attr| attr.get_u32())
     }
     /// Bits an unsigned integer may set.
     #[inline]
     pub fn mask(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::policy_attrs::MASK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("mask"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::policy_attrs::MASK, "mask", |attr| attr.get_u64())
     }
 }
 impl std::fmt::Debug for PolicyAttrs<'_> {
@@ -1617,20 +1537,12 @@ impl<'a> OpPolicyAttrs<'a> {
     /// Policy index for do requests.
     #[inline]
     pub fn do_(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::op_policy_attrs::DO)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("do"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::op_policy_attrs::DO, "do", |attr| attr.get_u32())
     }
     /// Policy index for dump requests.
     #[inline]
     pub fn dump(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::op_policy_attrs::DUMP)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("dump"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::op_policy_attrs::DUMP, "dump", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for OpPolicyAttrs<'_> {

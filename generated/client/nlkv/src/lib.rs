@@ -631,91 +631,56 @@ impl<'a> Entry<'a> {
     /// The entry's key.
     #[inline]
     pub fn key(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::KEY)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::entry::KEY)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `key` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn key_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::KEY)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::entry::KEY)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// The entry's value.
     #[inline]
     pub fn value(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::VALUE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::entry::VALUE)?.map(|attr| attr.get_bytes()))
     }
     /// What the value holds.
     #[inline]
     pub fn kind(&self) -> Result<Option<Kind>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::KIND)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("kind"))?;
-        Ok(Some(Kind(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw).read(attrs::entry::KIND, "kind", |attr| attr.get_u32())?.map(Kind))
     }
     /// Properties of the entry.
     #[inline]
     pub fn flags(&self) -> Result<Option<EntryFlags>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::FLAGS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("flags"))?;
-        Ok(Some(EntryFlags(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw).read(attrs::entry::FLAGS, "flags", |attr| attr.get_u32())?.map(EntryFlags))
     }
     /// Lifetime in milliseconds; the entry is evicted when it runs out.
     #[inline]
     pub fn ttl_ms(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::TTL_MS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("ttl-ms"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::TTL_MS, "ttl-ms", |attr| attr.get_u64())
     }
     /// Eviction priority, lower goes first.
     #[inline]
     pub fn priority(&self) -> Result<Option<i8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::PRIORITY)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s8().map_err(|e| e.in_attr("priority"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::PRIORITY, "priority", |attr| attr.get_s8())
     }
     /// Current value of a counter entry.
     #[inline]
     pub fn counter(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::COUNTER)? else {
-            return Ok(None);
-        };
-        let v = attr.get_uint().map_err(|e| e.in_attr("counter"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::COUNTER, "counter", |attr| attr.get_uint())
     }
     /// Amount added to a counter by incr.
     #[inline]
     pub fn delta(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::DELTA)? else {
-            return Ok(None);
-        };
-        let v = attr.get_sint().map_err(|e| e.in_attr("delta"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::DELTA, "delta", |attr| attr.get_sint())
     }
     /// Counters the kernel keeps for the entry.
     #[inline]
     pub fn stats(&self) -> Result<Option<EntryStats>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::STATS)? else {
-            return Ok(None);
-        };
-        let v = EntryStats::from_bytes(attr.payload()).map_err(|e| e.in_attr("stats"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::entry::STATS, "stats", |attr| EntryStats::from_bytes(attr.payload()))
     }
     /// Ordered tags of the entry.
     ///
@@ -749,29 +714,19 @@ impl<'a> Entry<'a> {
     /// SHA-256 of the value, supplied by the writer.
     #[inline]
     pub fn digest(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::DIGEST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::entry::DIGEST)?.map(|attr| attr.get_bytes()))
     }
     /// IPv4 address of the writer, network byte order.
     #[inline]
     pub fn owner_addr(&self) -> Result<Option<std::net::Ipv4Addr>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::OWNER_ADDR)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32_be().map_err(|e| e.in_attr("owner-addr"))?;
-        Ok(Some(std::net::Ipv4Addr::from(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::entry::OWNER_ADDR, "owner-addr", |attr| attr.get_u32_be())?
+            .map(std::net::Ipv4Addr::from))
     }
     /// Port of the writer, network byte order.
     #[inline]
     pub fn owner_port(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::OWNER_PORT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u16_be().map_err(|e| e.in_attr("owner-port"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::OWNER_PORT, "owner-port", |attr| attr.get_u16_be())
     }
     /// Small numbered metadata slots; the slot number is the attribute type.
     ///
@@ -799,82 +754,54 @@ impl<'a> Entry<'a> {
     /// Flags to change (selector) and their new values.
     #[inline]
     pub fn flag_update(&self) -> Result<Option<(EntryFlags, EntryFlags)>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::FLAG_UPDATE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bitfield32().map_err(|e| e.in_attr("flag-update"))?;
-        Ok(Some((EntryFlags(v.value), EntryFlags(v.selector))))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::entry::FLAG_UPDATE, "flag-update", |attr| attr.get_bitfield32())?
+            .map(|v| (EntryFlags(v.value), EntryFlags(v.selector))))
     }
     /// What happened to the entry; only in change notifications, never in get replies.
     #[inline]
     pub fn change(&self) -> Result<Option<Change>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::CHANGE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("change"))?;
-        Ok(Some(Change(v as u32)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::entry::CHANGE, "change", |attr| attr.get_u8())?
+            .map(|v| Change(v as u32)))
     }
     /// Fail with EEXIST instead of overwriting an existing entry.
     #[inline]
     pub fn create_only(&self) -> Result<bool, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::CREATE_ONLY)? else {
-            return Ok(false);
-        };
-        attr.get_flag().map_err(|e| e.in_attr("create-only"))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::entry::CREATE_ONLY, "create-only", |attr| attr.get_flag())?
+            .unwrap_or(false))
     }
     /// Which entries a dump returns.
     #[inline]
     pub fn filter(&self) -> Result<Option<EntryFilter<'a>>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::FILTER)? else {
-            return Ok(None);
-        };
-        let v = EntryFilter::decode_nested(attr.payload(), self.depth + 1).map_err(|e| e.in_attr("filter"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::entry::FILTER, "filter", |attr| EntryFilter::decode_nested(attr.payload(), self.depth + 1))
     }
     /// Number of entries to create in a fill request, or that were affected; ticks of a watch.
     #[inline]
     pub fn count(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::COUNT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("count"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::COUNT, "count", |attr| attr.get_u32())
     }
     /// Counter value before an incr.
     #[inline]
     pub fn old_counter(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::OLD_COUNTER)? else {
-            return Ok(None);
-        };
-        let v = attr.get_sint().map_err(|e| e.in_attr("old-counter"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::OLD_COUNTER, "old-counter", |attr| attr.get_sint())
     }
     /// Get dumps started (dump start hook) and not yet ended (dump done hook).
     #[inline]
     pub fn open_dumps(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::OPEN_DUMPS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("open-dumps"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::OPEN_DUMPS, "open-dumps", |attr| attr.get_u32())
     }
     /// Milliseconds between two tick notifications of a watch.
     #[inline]
     pub fn period_ms(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::PERIOD_MS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("period-ms"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::PERIOD_MS, "period-ms", |attr| attr.get_u32())
     }
     /// Number of a tick notification within its watch, from 1.
     #[inline]
     pub fn tick(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry::TICK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("tick"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::entry::TICK, "tick", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for Entry<'_> {
@@ -1377,37 +1304,27 @@ impl<'a> EntryFilter<'a> {
     /// The entry's key.
     #[inline]
     pub fn key(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::KEY)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::entry_filter::KEY)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `key` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn key_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::KEY)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::KEY)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// What the value holds.
     #[inline]
     pub fn kind(&self) -> Result<Option<Kind>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::KIND)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("kind"))?;
-        Ok(Some(Kind(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw).read(attrs::entry_filter::KIND, "kind", |attr| attr.get_u32())?.map(Kind))
     }
     /// Properties of the entry.
     #[inline]
     pub fn flags(&self) -> Result<Option<EntryFlags>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::entry_filter::FLAGS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("flags"))?;
-        Ok(Some(EntryFlags(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::entry_filter::FLAGS, "flags", |attr| attr.get_u32())?
+            .map(EntryFlags))
     }
 }
 impl std::fmt::Debug for EntryFilter<'_> {
@@ -1537,28 +1454,20 @@ impl<'a> Tag<'a> {
     /// The tag.
     #[inline]
     pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tag::NAME)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::tag::NAME)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `name` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tag::NAME)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tag::NAME)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Relative weight of the tag.
     #[inline]
     pub fn weight(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tag::WEIGHT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u16().map_err(|e| e.in_attr("weight"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tag::WEIGHT, "weight", |attr| attr.get_u16())
     }
 }
 impl std::fmt::Debug for Tag<'_> {
@@ -1696,11 +1605,7 @@ impl<'a> MetaItem<'a> {
     /// The slot's value.
     #[inline]
     pub fn value(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::meta_item::VALUE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("value"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::meta_item::VALUE, "value", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for MetaItem<'_> {

@@ -475,109 +475,68 @@ impl<'a> AddrAttrs<'a> {
     /// Peer address (equal to local unless point-to-point).
     #[inline]
     pub fn address(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::ADDRESS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::ADDRESS)?.map(|attr| attr.get_bytes()))
     }
     /// Local address.
     #[inline]
     pub fn local(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::LOCAL)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::LOCAL)?.map(|attr| attr.get_bytes()))
     }
     /// Label (IPv4).
     #[inline]
     pub fn label(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::LABEL)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::addr_attrs::LABEL)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `label` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn label_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::LABEL)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::LABEL)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Broadcast address (IPv4).
     #[inline]
     pub fn broadcast(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::BROADCAST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::BROADCAST)?.map(|attr| attr.get_bytes()))
     }
     /// Anycast address (IPv6).
     #[inline]
     pub fn anycast(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::ANYCAST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::ANYCAST)?.map(|attr| attr.get_bytes()))
     }
     /// Lifetimes.
     #[inline]
     pub fn cacheinfo(&self) -> Result<Option<IfaCacheinfo>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::CACHEINFO)? else {
-            return Ok(None);
-        };
-        let v = IfaCacheinfo::from_bytes(attr.payload()).map_err(|e| e.in_attr("cacheinfo"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::addr_attrs::CACHEINFO, "cacheinfo", |attr| IfaCacheinfo::from_bytes(attr.payload()))
     }
     /// Multicast address.
     #[inline]
     pub fn multicast(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::MULTICAST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::MULTICAST)?.map(|attr| attr.get_bytes()))
     }
     /// All flags.
     #[inline]
     pub fn flags(&self) -> Result<Option<IfaFlags>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::FLAGS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("flags"))?;
-        Ok(Some(IfaFlags(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::addr_attrs::FLAGS, "flags", |attr| attr.get_u32())?
+            .map(IfaFlags))
     }
     /// Metric of the prefix route.
     #[inline]
     pub fn rt_priority(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::RT_PRIORITY)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("rt-priority"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::addr_attrs::RT_PRIORITY, "rt-priority", |attr| attr.get_u32())
     }
     /// Namespace id to act on.
     #[inline]
     pub fn target_netnsid(&self) -> Result<Option<i32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::TARGET_NETNSID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s32().map_err(|e| e.in_attr("target-netnsid"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::addr_attrs::TARGET_NETNSID, "target-netnsid", |attr| attr.get_s32())
     }
     /// Who added the address (IFAPROT_*).
     #[inline]
     pub fn proto(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::addr_attrs::PROTO)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("proto"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::addr_attrs::PROTO, "proto", |attr| attr.get_u8())
     }
 }
 impl std::fmt::Debug for AddrAttrs<'_> {

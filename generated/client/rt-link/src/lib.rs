@@ -607,287 +607,178 @@ impl<'a> LinkAttrs<'a> {
     /// Link-layer address.
     #[inline]
     pub fn address(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::ADDRESS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::ADDRESS)?.map(|attr| attr.get_bytes()))
     }
     /// Link-layer broadcast address.
     #[inline]
     pub fn broadcast(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::BROADCAST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::BROADCAST)?.map(|attr| attr.get_bytes()))
     }
     /// Interface name.
     #[inline]
     pub fn ifname(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFNAME)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::link_attrs::IFNAME)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `ifname` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn ifname_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFNAME)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFNAME)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Maximum transmission unit.
     #[inline]
     pub fn mtu(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::MTU)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("mtu"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::MTU, "mtu", |attr| attr.get_u32())
     }
     /// Index of the lower device (e.g. a veth's peer).
     #[inline]
     pub fn link(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::LINK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("link"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::LINK, "link", |attr| attr.get_u32())
     }
     /// Name of the root queueing discipline.
     #[inline]
     pub fn qdisc(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::QDISC)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::link_attrs::QDISC)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `qdisc` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn qdisc_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::QDISC)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::QDISC)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Index of the master device (bridge, bond, VRF).
     #[inline]
     pub fn master(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::MASTER)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("master"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::MASTER, "master", |attr| attr.get_u32())
     }
     /// Transmit queue length.
     #[inline]
     pub fn txqlen(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::TXQLEN)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("txqlen"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::TXQLEN, "txqlen", |attr| attr.get_u32())
     }
     /// Operational state.
     #[inline]
     pub fn operstate(&self) -> Result<Option<OperState>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::OPERSTATE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("operstate"))?;
-        Ok(Some(OperState(v as u32)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::link_attrs::OPERSTATE, "operstate", |attr| attr.get_u8())?
+            .map(|v| OperState(v as u32)))
     }
     /// Link mode (0 default, 1 dormant).
     #[inline]
     pub fn linkmode(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::LINKMODE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("linkmode"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::LINKMODE, "linkmode", |attr| attr.get_u8())
     }
     /// Kind of a virtual link and its kind-specific settings.
     #[inline]
     pub fn linkinfo(&self) -> Result<Option<LinkInfoAttrs<'a>>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::LINKINFO)? else {
-            return Ok(None);
-        };
-        let v = LinkInfoAttrs::decode_nested(attr.payload(), self.depth + 1).map_err(|e| e.in_attr("linkinfo"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::LINKINFO, "linkinfo", |attr| {
+            LinkInfoAttrs::decode_nested(attr.payload(), self.depth + 1)
+        })
     }
     /// Move the link to the network namespace of this process.
     #[inline]
     pub fn net_ns_pid(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::NET_NS_PID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("net-ns-pid"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::NET_NS_PID, "net-ns-pid", |attr| attr.get_u32())
     }
     /// Interface alias (description).
     #[inline]
     pub fn ifalias(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFALIAS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::link_attrs::IFALIAS)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `ifalias` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn ifalias_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFALIAS)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::IFALIAS)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Device group.
     #[inline]
     pub fn group(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::GROUP)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("group"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::GROUP, "group", |attr| attr.get_u32())
     }
     /// Move the link to the network namespace of this fd.
     #[inline]
     pub fn net_ns_fd(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::NET_NS_FD)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("net-ns-fd"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::NET_NS_FD, "net-ns-fd", |attr| attr.get_u32())
     }
     /// Extended information to dump (RTEXT_FILTER_*).
     #[inline]
     pub fn ext_mask(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::EXT_MASK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("ext-mask"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::EXT_MASK, "ext-mask", |attr| attr.get_u32())
     }
     /// Promiscuity count (above 0 means promiscuous).
     #[inline]
     pub fn promiscuity(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::PROMISCUITY)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("promiscuity"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::PROMISCUITY, "promiscuity", |attr| attr.get_u32())
     }
     /// Number of transmit queues.
     #[inline]
     pub fn num_tx_queues(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::NUM_TX_QUEUES)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("num-tx-queues"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::NUM_TX_QUEUES, "num-tx-queues", |attr| attr.get_u32())
     }
     /// Number of receive queues.
     #[inline]
     pub fn num_rx_queues(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::NUM_RX_QUEUES)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("num-rx-queues"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::NUM_RX_QUEUES, "num-rx-queues", |attr| attr.get_u32())
     }
     /// Carrier state (1 = carrier).
     #[inline]
     pub fn carrier(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::CARRIER)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("carrier"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::CARRIER, "carrier", |attr| attr.get_u8())
     }
     /// Number of carrier changes.
     #[inline]
     pub fn carrier_changes(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::CARRIER_CHANGES)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("carrier-changes"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::link_attrs::CARRIER_CHANGES, "carrier-changes", |attr| attr.get_u32())
     }
     /// Namespace id of the lower device's namespace.
     #[inline]
     pub fn link_netnsid(&self) -> Result<Option<i32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::LINK_NETNSID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_s32().map_err(|e| e.in_attr("link-netnsid"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::LINK_NETNSID, "link-netnsid", |attr| attr.get_s32())
     }
     /// Protocol down.
     #[inline]
     pub fn proto_down(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::PROTO_DOWN)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("proto-down"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::PROTO_DOWN, "proto-down", |attr| attr.get_u8())
     }
     /// Largest GSO segment count.
     #[inline]
     pub fn gso_max_segs(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::GSO_MAX_SEGS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("gso-max-segs"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::GSO_MAX_SEGS, "gso-max-segs", |attr| attr.get_u32())
     }
     /// Largest GSO size.
     #[inline]
     pub fn gso_max_size(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::GSO_MAX_SIZE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("gso-max-size"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::GSO_MAX_SIZE, "gso-max-size", |attr| attr.get_u32())
     }
     /// Times the carrier came up.
     #[inline]
     pub fn carrier_up_count(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::CARRIER_UP_COUNT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("carrier-up-count"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::link_attrs::CARRIER_UP_COUNT, "carrier-up-count", |attr| attr.get_u32())
     }
     /// Times the carrier went down.
     #[inline]
     pub fn carrier_down_count(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::CARRIER_DOWN_COUNT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("carrier-down-count"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::link_attrs::CARRIER_DOWN_COUNT, "carrier-down-count", |attr| attr.get_u32())
     }
     /// Smallest MTU the device accepts.
     #[inline]
     pub fn min_mtu(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::MIN_MTU)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("min-mtu"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::MIN_MTU, "min-mtu", |attr| attr.get_u32())
     }
     /// Largest MTU the device accepts.
     #[inline]
     pub fn max_mtu(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::MAX_MTU)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("max-mtu"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::MAX_MTU, "max-mtu", |attr| attr.get_u32())
     }
     /// Alternative interface name.
     ///
@@ -901,20 +792,12 @@ impl<'a> LinkAttrs<'a> {
     /// Permanent hardware address.
     #[inline]
     pub fn perm_address(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::PERM_ADDRESS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::PERM_ADDRESS)?.map(|attr| attr.get_bytes()))
     }
     /// All-multicast count (above 0 means all-multicast).
     #[inline]
     pub fn allmulti(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_attrs::ALLMULTI)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("allmulti"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::link_attrs::ALLMULTI, "allmulti", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for LinkAttrs<'_> {
@@ -1571,28 +1454,20 @@ impl<'a> LinkInfoAttrs<'a> {
     /// Link kind (`dummy`, `veth`, ...).
     #[inline]
     pub fn kind(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::KIND)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::link_info_attrs::KIND)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `kind` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::KIND)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::KIND)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Kind-specific settings.
     #[inline]
     pub fn data(&self) -> Result<Option<nlspec_rt::Attr<'a>>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::DATA)? else {
-            return Ok(None);
-        };
-        let v = attr;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::DATA)
     }
     /// `data` decoded as the format the sibling `kind` selects (`None` when either is absent).
     pub fn data_msg(&self) -> Result<Option<LinkinfoDataMsg<'a>>, nlspec_rt::DecodeError> {
@@ -1607,37 +1482,27 @@ impl<'a> LinkInfoAttrs<'a> {
     /// Kind-specific statistics.
     #[inline]
     pub fn xstats(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::XSTATS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::XSTATS)?.map(|attr| attr.get_bytes()))
     }
     /// Kind of the master this link is enslaved to.
     #[inline]
     pub fn slave_kind(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::SLAVE_KIND)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::link_info_attrs::SLAVE_KIND)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `slave-kind` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn slave_kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::SLAVE_KIND)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::link_info_attrs::SLAVE_KIND)?
+            .map(|attr| attr.get_str_bytes_lax()))
     }
     /// Settings of the link as a slave of its master.
     #[inline]
     pub fn slave_data(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::SLAVE_DATA)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::link_info_attrs::SLAVE_DATA)?.map(|attr| attr.get_bytes()))
     }
 }
 impl std::fmt::Debug for LinkInfoAttrs<'_> {
@@ -1808,11 +1673,7 @@ impl<'a> LinkinfoVethAttrs<'a> {
     /// name).
     #[inline]
     pub fn peer(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::linkinfo_veth_attrs::PEER)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::linkinfo_veth_attrs::PEER)?.map(|attr| attr.get_bytes()))
     }
 }
 impl std::fmt::Debug for LinkinfoVethAttrs<'_> {

@@ -601,209 +601,118 @@ impl<'a> RouteAttrs<'a> {
     /// Destination prefix.
     #[inline]
     pub fn dst(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::DST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::DST)?.map(|attr| attr.get_bytes()))
     }
     /// Source prefix.
     #[inline]
     pub fn src(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::SRC)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::SRC)?.map(|attr| attr.get_bytes()))
     }
     /// Input interface index.
     #[inline]
     pub fn iif(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::IIF)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("iif"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::IIF, "iif", |attr| attr.get_u32())
     }
     /// Output interface index.
     #[inline]
     pub fn oif(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::OIF)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("oif"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::OIF, "oif", |attr| attr.get_u32())
     }
     /// Gateway address.
     #[inline]
     pub fn gateway(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::GATEWAY)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::GATEWAY)?.map(|attr| attr.get_bytes()))
     }
     /// Metric.
     #[inline]
     pub fn priority(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::PRIORITY)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("priority"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::PRIORITY, "priority", |attr| attr.get_u32())
     }
     /// Preferred source address.
     #[inline]
     pub fn prefsrc(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::PREFSRC)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::PREFSRC)?.map(|attr| attr.get_bytes()))
     }
     /// Route metrics (RTAX_* attributes).
     #[inline]
     pub fn metrics(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::METRICS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::METRICS)?.map(|attr| attr.get_bytes()))
     }
     /// Next hops (struct rtnexthop list).
     #[inline]
     pub fn multipath(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::MULTIPATH)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::MULTIPATH)?.map(|attr| attr.get_bytes()))
     }
     /// Realm.
     #[inline]
     pub fn flow(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::FLOW)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("flow"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::FLOW, "flow", |attr| attr.get_u32())
     }
     /// Cache information.
     #[inline]
     pub fn cacheinfo(&self) -> Result<Option<RtaCacheinfo>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::CACHEINFO)? else {
-            return Ok(None);
-        };
-        let v = RtaCacheinfo::from_bytes(attr.payload()).map_err(|e| e.in_attr("cacheinfo"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::route_attrs::CACHEINFO, "cacheinfo", |attr| RtaCacheinfo::from_bytes(attr.payload()))
     }
     /// Routing table id (all 32 bits).
     #[inline]
     pub fn table(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::TABLE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("table"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::TABLE, "table", |attr| attr.get_u32())
     }
     /// Firewall mark (lookups).
     #[inline]
     pub fn mark(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::MARK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("mark"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::MARK, "mark", |attr| attr.get_u32())
     }
     /// Gateway of another address family.
     #[inline]
     pub fn via(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::VIA)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::VIA)?.map(|attr| attr.get_bytes()))
     }
     /// IPv6 router preference.
     #[inline]
     pub fn pref(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::PREF)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("pref"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::PREF, "pref", |attr| attr.get_u8())
     }
     /// Lightweight tunnel type.
     #[inline]
     pub fn encap_type(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::ENCAP_TYPE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u16().map_err(|e| e.in_attr("encap-type"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::ENCAP_TYPE, "encap-type", |attr| attr.get_u16())
     }
     /// Expiry (IPv6, seconds).
     #[inline]
     pub fn expires(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::EXPIRES)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("expires"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::EXPIRES, "expires", |attr| attr.get_u32())
     }
     /// User id (lookups).
     #[inline]
     pub fn uid(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::UID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("uid"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::UID, "uid", |attr| attr.get_u32())
     }
     /// MPLS TTL propagation.
     #[inline]
     pub fn ttl_propagate(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::TTL_PROPAGATE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("ttl-propagate"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::TTL_PROPAGATE, "ttl-propagate", |attr| attr.get_u8())
     }
     /// IP protocol (lookups).
     #[inline]
     pub fn ip_proto(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::IP_PROTO)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("ip-proto"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::IP_PROTO, "ip-proto", |attr| attr.get_u8())
     }
     /// Source port (lookups).
     #[inline]
     pub fn sport(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::SPORT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u16_be().map_err(|e| e.in_attr("sport"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::SPORT, "sport", |attr| attr.get_u16_be())
     }
     /// Destination port (lookups).
     #[inline]
     pub fn dport(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::DPORT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u16_be().map_err(|e| e.in_attr("dport"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::DPORT, "dport", |attr| attr.get_u16_be())
     }
     /// Nexthop object id.
     #[inline]
     pub fn nh_id(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::route_attrs::NH_ID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("nh-id"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::route_attrs::NH_ID, "nh-id", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for RouteAttrs<'_> {

@@ -554,189 +554,118 @@ impl<'a> RuleAttrs<'a> {
     /// Destination prefix selector.
     #[inline]
     pub fn dst(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::DST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::DST)?.map(|attr| attr.get_bytes()))
     }
     /// Source prefix selector.
     #[inline]
     pub fn src(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SRC)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SRC)?.map(|attr| attr.get_bytes()))
     }
     /// Input interface selector.
     #[inline]
     pub fn iifname(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::IIFNAME)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::rule_attrs::IIFNAME)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `iifname` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn iifname_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::IIFNAME)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::IIFNAME)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Priority of the rule to jump to.
     #[inline]
     pub fn goto(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::GOTO)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("goto"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::GOTO, "goto", |attr| attr.get_u32())
     }
     /// Priority (order) of the rule.
     #[inline]
     pub fn priority(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::PRIORITY)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("priority"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::PRIORITY, "priority", |attr| attr.get_u32())
     }
     /// Firewall mark selector.
     #[inline]
     pub fn fwmark(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::FWMARK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("fwmark"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::FWMARK, "fwmark", |attr| attr.get_u32())
     }
     /// Realm selector.
     #[inline]
     pub fn flow(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::FLOW)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("flow"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::FLOW, "flow", |attr| attr.get_u32())
     }
     /// Tunnel id selector.
     #[inline]
     pub fn tun_id(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::TUN_ID)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64_be().map_err(|e| e.in_attr("tun-id"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::TUN_ID, "tun-id", |attr| attr.get_u64_be())
     }
     /// Reject a lookup result on this interface group.
     #[inline]
     pub fn suppress_ifgroup(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SUPPRESS_IFGROUP)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("suppress-ifgroup"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::rule_attrs::SUPPRESS_IFGROUP, "suppress-ifgroup", |attr| attr.get_u32())
     }
     /// Reject lookup results with a prefix this long or shorter (all ones: off).
     #[inline]
     pub fn suppress_prefixlen(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SUPPRESS_PREFIXLEN)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("suppress-prefixlen"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::rule_attrs::SUPPRESS_PREFIXLEN, "suppress-prefixlen", |attr| attr.get_u32())
     }
     /// Routing table id (all 32 bits).
     #[inline]
     pub fn table(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::TABLE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("table"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::TABLE, "table", |attr| attr.get_u32())
     }
     /// Mask of the firewall mark selector.
     #[inline]
     pub fn fwmask(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::FWMASK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("fwmask"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::FWMASK, "fwmask", |attr| attr.get_u32())
     }
     /// Output interface selector.
     #[inline]
     pub fn oifname(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::OIFNAME)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::rule_attrs::OIFNAME)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `oifname` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn oifname_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::OIFNAME)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::OIFNAME)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Use the table of the L3 master device.
     #[inline]
     pub fn l3mdev(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::L3MDEV)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("l3mdev"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::L3MDEV, "l3mdev", |attr| attr.get_u8())
     }
     /// User id selector.
     #[inline]
     pub fn uid_range(&self) -> Result<Option<FibRuleUidRange>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::UID_RANGE)? else {
-            return Ok(None);
-        };
-        let v = FibRuleUidRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("uid-range"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::rule_attrs::UID_RANGE, "uid-range", |attr| FibRuleUidRange::from_bytes(attr.payload()))
     }
     /// Who installed the rule (RTPROT_*).
     #[inline]
     pub fn protocol(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::PROTOCOL)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("protocol"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::PROTOCOL, "protocol", |attr| attr.get_u8())
     }
     /// IP protocol selector.
     #[inline]
     pub fn ip_proto(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::IP_PROTO)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("ip-proto"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::rule_attrs::IP_PROTO, "ip-proto", |attr| attr.get_u8())
     }
     /// Source port selector.
     #[inline]
     pub fn sport_range(&self) -> Result<Option<FibRulePortRange>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::SPORT_RANGE)? else {
-            return Ok(None);
-        };
-        let v = FibRulePortRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("sport-range"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::rule_attrs::SPORT_RANGE, "sport-range", |attr| FibRulePortRange::from_bytes(attr.payload()))
     }
     /// Destination port selector.
     #[inline]
     pub fn dport_range(&self) -> Result<Option<FibRulePortRange>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::rule_attrs::DPORT_RANGE)? else {
-            return Ok(None);
-        };
-        let v = FibRulePortRange::from_bytes(attr.payload()).map_err(|e| e.in_attr("dport-range"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::rule_attrs::DPORT_RANGE, "dport-range", |attr| FibRulePortRange::from_bytes(attr.payload()))
     }
 }
 impl std::fmt::Debug for RuleAttrs<'_> {

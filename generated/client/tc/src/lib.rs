@@ -506,28 +506,20 @@ impl<'a> TcAttrs<'a> {
     /// Kind of the qdisc (`tbf`, `htb`, `pfifo`, ...).
     #[inline]
     pub fn kind(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::KIND)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::tc_attrs::KIND)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `kind` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::KIND)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::KIND)?.map(|attr| attr.get_str_bytes_lax()))
     }
     /// Kind-specific parameters.
     #[inline]
     pub fn options(&self) -> Result<Option<nlspec_rt::Attr<'a>>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::OPTIONS)? else {
-            return Ok(None);
-        };
-        let v = attr;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::OPTIONS)
     }
     /// `options` decoded as the format the sibling `kind` selects (`None` when either is absent).
     pub fn options_msg(&self) -> Result<Option<TcaOptionsMsg<'a>>, nlspec_rt::DecodeError> {
@@ -542,126 +534,79 @@ impl<'a> TcAttrs<'a> {
     /// Basic statistics (struct tc_stats).
     #[inline]
     pub fn stats(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STATS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STATS)?.map(|attr| attr.get_bytes()))
     }
     /// Kind-specific statistics.
     #[inline]
     pub fn xstats(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::XSTATS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::XSTATS)?.map(|attr| attr.get_bytes()))
     }
     /// Rate estimator parameters.
     #[inline]
     pub fn rate(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::RATE)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::RATE)?.map(|attr| attr.get_bytes()))
     }
     /// Filter count.
     #[inline]
     pub fn fcnt(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::FCNT)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("fcnt"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tc_attrs::FCNT, "fcnt", |attr| attr.get_u32())
     }
     /// Statistics (TCA_STATS_* attributes).
     #[inline]
     pub fn stats2(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STATS2)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STATS2)?.map(|attr| attr.get_bytes()))
     }
     /// Size table.
     #[inline]
     pub fn stab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STAB)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::STAB)?.map(|attr| attr.get_bytes()))
     }
     /// Dump the qdiscs that are normally hidden too.
     #[inline]
     pub fn dump_invisible(&self) -> Result<bool, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::DUMP_INVISIBLE)? else {
-            return Ok(false);
-        };
-        attr.get_flag().map_err(|e| e.in_attr("dump-invisible"))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::tc_attrs::DUMP_INVISIBLE, "dump-invisible", |attr| attr.get_flag())?
+            .unwrap_or(false))
     }
     /// Filter chain index.
     #[inline]
     pub fn chain(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::CHAIN)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("chain"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tc_attrs::CHAIN, "chain", |attr| attr.get_u32())
     }
     /// Offloaded to hardware (1).
     #[inline]
     pub fn hw_offload(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::HW_OFFLOAD)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u8().map_err(|e| e.in_attr("hw-offload"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tc_attrs::HW_OFFLOAD, "hw-offload", |attr| attr.get_u8())
     }
     /// Shared block of the ingress side.
     #[inline]
     pub fn ingress_block(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::INGRESS_BLOCK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("ingress-block"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tc_attrs::INGRESS_BLOCK, "ingress-block", |attr| attr.get_u32())
     }
     /// Shared block of the egress side.
     #[inline]
     pub fn egress_block(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::EGRESS_BLOCK)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("egress-block"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tc_attrs::EGRESS_BLOCK, "egress-block", |attr| attr.get_u32())
     }
     /// Dump flags (TCA_DUMP_FLAGS_*).
     #[inline]
     pub fn dump_flags(&self) -> Result<Option<(u32, u32)>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::DUMP_FLAGS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bitfield32().map_err(|e| e.in_attr("dump-flags"))?;
-        Ok(Some((v.value, v.selector)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::tc_attrs::DUMP_FLAGS, "dump-flags", |attr| attr.get_bitfield32())?
+            .map(|v| (v.value, v.selector)))
     }
     /// Warning from the kernel.
     #[inline]
     pub fn ext_warn_msg(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::EXT_WARN_MSG)? else {
-            return Ok(None);
-        };
-        let v = attr.get_str_bytes_lax();
-        Ok(Some(nlspec_rt::display::utf8_prefix(v)))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::tc_attrs::EXT_WARN_MSG)?
+            .map(|attr| attr.get_str_bytes_lax())
+            .map(nlspec_rt::display::utf8_prefix))
     }
     /// `ext-warn-msg` as bytes, without the NUL: lossless, also for text that is not UTF-8.
     #[inline]
     pub fn ext_warn_msg_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::EXT_WARN_MSG)? else {
-            return Ok(None);
-        };
-        Ok(Some(attr.get_str_bytes_lax()))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tc_attrs::EXT_WARN_MSG)?.map(|attr| attr.get_str_bytes_lax()))
     }
 }
 impl std::fmt::Debug for TcAttrs<'_> {
@@ -1021,65 +966,38 @@ impl<'a> TbfAttrs<'a> {
     /// Rates, limit and bucket sizes.
     #[inline]
     pub fn parms(&self) -> Result<Option<TcTbfQopt>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PARMS)? else {
-            return Ok(None);
-        };
-        let v = TcTbfQopt::from_bytes(attr.payload()).map_err(|e| e.in_attr("parms"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::tbf_attrs::PARMS, "parms", |attr| TcTbfQopt::from_bytes(attr.payload()))
     }
     /// Rate table (link-layer unaware rates only).
     #[inline]
     pub fn rtab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::RTAB)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::RTAB)?.map(|attr| attr.get_bytes()))
     }
     /// Peak rate table.
     #[inline]
     pub fn ptab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PTAB)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PTAB)?.map(|attr| attr.get_bytes()))
     }
     /// Rate in bytes per second when above 32 bits.
     #[inline]
     pub fn rate64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::RATE64)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("rate64"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tbf_attrs::RATE64, "rate64", |attr| attr.get_u64())
     }
     /// Peak rate when above 32 bits.
     #[inline]
     pub fn prate64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PRATE64)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("prate64"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tbf_attrs::PRATE64, "prate64", |attr| attr.get_u64())
     }
     /// Bucket size in bytes (instead of the ticks of parms).
     #[inline]
     pub fn burst(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::BURST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("burst"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tbf_attrs::BURST, "burst", |attr| attr.get_u32())
     }
     /// Peak-rate bucket size in bytes.
     #[inline]
     pub fn pburst(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::tbf_attrs::PBURST)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("pburst"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::tbf_attrs::PBURST, "pburst", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for TbfAttrs<'_> {
@@ -1293,73 +1211,45 @@ impl<'a> HtbAttrs<'a> {
     /// Class parameters (struct tc_htb_opt).
     #[inline]
     pub fn parms(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::PARMS)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::PARMS)?.map(|attr| attr.get_bytes()))
     }
     /// Global parameters.
     #[inline]
     pub fn init(&self) -> Result<Option<TcHtbGlob>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::INIT)? else {
-            return Ok(None);
-        };
-        let v = TcHtbGlob::from_bytes(attr.payload()).map_err(|e| e.in_attr("init"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::htb_attrs::INIT, "init", |attr| TcHtbGlob::from_bytes(attr.payload()))
     }
     /// Ceil rate table.
     #[inline]
     pub fn ctab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::CTAB)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::CTAB)?.map(|attr| attr.get_bytes()))
     }
     /// Rate table.
     #[inline]
     pub fn rtab(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::RTAB)? else {
-            return Ok(None);
-        };
-        let v = attr.get_bytes();
-        Ok(Some(v))
+        Ok(nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::RTAB)?.map(|attr| attr.get_bytes()))
     }
     /// Length of the direct queue in packets.
     #[inline]
     pub fn direct_qlen(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::DIRECT_QLEN)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u32().map_err(|e| e.in_attr("direct-qlen"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::htb_attrs::DIRECT_QLEN, "direct-qlen", |attr| attr.get_u32())
     }
     /// Rate when above 32 bits.
     #[inline]
     pub fn rate64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::RATE64)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("rate64"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::htb_attrs::RATE64, "rate64", |attr| attr.get_u64())
     }
     /// Ceil rate when above 32 bits.
     #[inline]
     pub fn ceil64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::CEIL64)? else {
-            return Ok(None);
-        };
-        let v = attr.get_u64().map_err(|e| e.in_attr("ceil64"))?;
-        Ok(Some(v))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::htb_attrs::CEIL64, "ceil64", |attr| attr.get_u64())
     }
     /// Offload to hardware.
     #[inline]
     pub fn offload(&self) -> Result<bool, nlspec_rt::DecodeError> {
-        let Some(attr) = nlspec_rt::Attrs::new(self.raw).find(attrs::htb_attrs::OFFLOAD)? else {
-            return Ok(false);
-        };
-        attr.get_flag().map_err(|e| e.in_attr("offload"))
+        Ok(nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::htb_attrs::OFFLOAD, "offload", |attr| attr.get_flag())?
+            .unwrap_or(false))
     }
 }
 impl std::fmt::Debug for HtbAttrs<'_> {
