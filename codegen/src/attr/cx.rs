@@ -240,11 +240,6 @@ pub fn method_name(a: &ir::Attr) -> Ident {
     }
 }
 
-/// Client: stored field name of an attribute in a view.
-pub fn field_name(a: &ir::Attr) -> Ident {
-    format_ident!("f_{}", a.rust_name.trim_start_matches('_').trim_end_matches('_'))
-}
-
 /// Rust expression for a spec's doc text as `#[doc]` attributes (nothing for `None`).
 pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
     match doc {

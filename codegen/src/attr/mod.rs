@@ -35,7 +35,7 @@ pub mod sub_message;
 
 pub use binary::Binary;
 pub use bitfield32::Bitfield32;
-pub use cx::{cast, doc_attrs, doc_lines, field_name, ident, int_ty, map_v, method_name, ty_lit, value_enum, Cx};
+pub use cx::{cast, doc_attrs, doc_lines, ident, int_ty, map_v, method_name, ty_lit, value_enum, Cx};
 pub use flag::Flag;
 pub use indexed_array::IndexedArray;
 pub use kind::{iter_accessors, option_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};

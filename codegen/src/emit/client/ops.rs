@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::sets::{large_variants, setters, struct_size, view_size_estimate};
+use super::sets::{large_variants, setters, struct_size, VIEW_SIZE};
 use crate::attr::{doc_attrs, ident, Cx};
 use nlspec_model::ir::{self, Op};
 use nlspec_model::names::screaming;
@@ -669,8 +669,7 @@ pub fn notifications(cx: &Cx) -> TokenStream {
         .iter()
         .map(|(_, op)| {
             // header + attributes (+ the message, as in `Other`)
-            op.fixed_header.map_or(0, |h| struct_size(cx, h))
-                + op.attribute_set.map_or(16, |s| view_size_estimate(cx, s))
+            op.fixed_header.map_or(0, |h| struct_size(cx, h)) + op.attribute_set.map_or(16, |_| VIEW_SIZE)
         })
         .collect();
     sizes.push(0); // Other

@@ -405,11 +405,10 @@ pub fn attr_consts(cx: &Cx) -> TokenStream {
     }
 }
 
-/// Size in bytes of a set's view (the attribute bytes and the nesting depth), to tell which
-/// enums holding views in place get clippy's `large_enum_variant`; see [`large_variants`].
-pub fn view_size_estimate(_cx: &Cx, _id: SetId) -> usize {
-    24
-}
+/// Size in bytes of a set's view (the attribute bytes and, for sets with nests, the nesting
+/// depth), to tell which enums holding views in place get clippy's `large_enum_variant`; see
+/// [`large_variants`].
+pub const VIEW_SIZE: usize = 24;
 
 /// Whether an enum whose variants hold data of these estimated sizes may get clippy's
 /// `large_enum_variant` (largest and second largest 200 bytes apart; the estimate may be a

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::sets::{large_variants, struct_size, view_size_estimate};
+use super::sets::{large_variants, struct_size, VIEW_SIZE};
 use crate::attr::{ident, Cx};
 
 /// One enum per sub-message: a variant per format (its fixed header and/or attribute view),
@@ -51,7 +51,7 @@ pub fn sub_messages(cx: &Cx) -> TokenStream {
             .iter()
             .map(|f| {
                 f.fixed_header.map_or(0, |h| struct_size(cx, h))
-                    + f.attribute_set.map_or(0, |s| view_size_estimate(cx, s))
+                    + f.attribute_set.map_or(0, |_| VIEW_SIZE)
             })
             .collect();
         sizes.push(16); // Unknown
