@@ -27,9 +27,6 @@ pub fn hint_tokens(h: Option<DisplayHint>) -> TokenStream {
 }
 
 impl AttrGen for Binary {
-    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream> {
-        Some(self.view_ty(cx, a))
-    }
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         match a.struct_ {
             Some(s) => {

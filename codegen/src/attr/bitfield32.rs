@@ -25,9 +25,6 @@ impl Bitfield32 {
 }
 
 impl AttrGen for Bitfield32 {
-    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
-        Some(quote!(::nlspec_rt::Bitfield32))
-    }
     fn parse(&self, _cx: &Cx, _a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         quote!(#attr.get_bitfield32())
     }

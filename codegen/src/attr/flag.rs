@@ -12,9 +12,6 @@ use nlspec_model::ir;
 pub struct Flag;
 
 impl AttrGen for Flag {
-    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
-        Some(quote!(bool))
-    }
     fn parse(&self, _cx: &Cx, _a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         quote!(#attr.get_flag())
     }

@@ -76,9 +76,6 @@ impl IndexedArray {
             }
         }
     }
-}
-
-impl IndexedArray {
     /// The iterator over the members of the array attribute `attr`; nests of a set are viewed
     /// below depth `depth` (a variable the getter binds).
     fn items(cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> TokenStream {
@@ -96,9 +93,6 @@ impl IndexedArray {
 }
 
 impl AttrGen for IndexedArray {
-    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream> {
-        Some(self.view_ty(cx, a))
-    }
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         let items = Self::items(cx, a, attr);
         quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#items))

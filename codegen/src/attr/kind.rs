@@ -20,15 +20,16 @@ use nlspec_model::ir::{self, SetId};
 ///
 /// Kernel side (added by the kernel emitter): the `nla_policy` entry and the kernel's put/get.
 pub trait AttrGen: Sync {
-    /// Type a getter parses the attribute into (before `view`); `None` for kinds without a
-    /// getter (pad).
-    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream>;
-    /// Expression of type `Result<stored_ty, DecodeError>` parsing the `nlspec_rt::Attr` named
-    /// by `attr`, read in a view at nesting depth `depth` (nested views get `depth + 1`).
+    /// Whether a view has a getter for the attribute (not for pad).
+    fn has_getter(&self) -> bool {
+        true
+    }
+    /// Expression of type `Result<P, DecodeError>` parsing the `nlspec_rt::Attr` named by
+    /// `attr` into the value `view` turns into the getter's type, read in a view at nesting
+    /// depth `depth` (nested views get `depth + 1`).
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream;
     /// For kinds whose parse cannot fail (raw bytes, lax strings, arrays read lazily): the
-    /// expression of type `stored_ty` itself, so generated code does not wrap it in `Ok` just
-    /// to unwrap it.
+    /// parsed value itself, so generated code does not wrap it in `Ok` just to unwrap it.
     fn parse_infallible(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> Option<TokenStream> {
         let _ = (cx, a, attr);
         None
@@ -36,7 +37,7 @@ pub trait AttrGen: Sync {
     /// Getter type (inside `Option` for single attributes, the item type for multi-attr);
     /// may use lifetime `'a`.
     fn view_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream;
-    /// Expression turning a stored value `v` into the getter type (infallible).
+    /// Expression turning a parsed value `v` into the getter type (infallible).
     fn view(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream;
     /// Owned (no borrowed data) type.
     fn owned_ty(&self, cx: &Cx, a: &ir::Attr) -> TokenStream;

@@ -1,9 +1,9 @@
 //! One Rust type per YNL attribute kind: everything the emitters need to know about an
 //! attribute's type lives with that type.
 //!
-//! Each kind implements [`AttrGen`]. The client emitter asks it for the value stored in a
-//! decoded view, the token stream that parses an `nlspec_rt::Attr` into that value, the getter
-//! type and expression, the owned type, the builder parameters and the `put_*` statements, the
+//! Each kind implements [`AttrGen`]. The client emitter asks it for the token stream that
+//! parses an `nlspec_rt::Attr` when a view's getter reads it, the getter type and expression,
+//! the owned type, the builder parameters and the `put_*` statements, the
 //! schema-table entry and how the value prints. The kernel side is on the same trait
 //! (`kernel_policy`, `kernel_get`, `kernel_put`); the runtime primitives share their names on
 //! both sides (see ARCHITECTURE.md), so the put/get tokens serve both.

@@ -48,9 +48,6 @@ pub fn owned_nest(cx: &Cx, set: SetId, v: &TokenStream, locate: &TokenStream) ->
 }
 
 impl AttrGen for Nest {
-    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream> {
-        Some(self.view_ty(cx, a))
-    }
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, depth: &TokenStream) -> TokenStream {
         parse_nest(cx, set_of(a), attr, depth)
     }

@@ -70,9 +70,6 @@ fn items(cx: &Cx, a: &ir::Attr, attr: &TokenStream) -> TokenStream {
 }
 
 impl AttrGen for NestTypeValue {
-    fn stored_ty(&self, cx: &Cx, a: &ir::Attr) -> Option<TokenStream> {
-        Some(self.view_ty(cx, a))
-    }
     fn parse(&self, cx: &Cx, a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         let items = items(cx, a, attr);
         quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#items))

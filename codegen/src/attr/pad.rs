@@ -11,8 +11,8 @@ use nlspec_model::ir;
 pub struct Pad;
 
 impl AttrGen for Pad {
-    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
-        None
+    fn has_getter(&self) -> bool {
+        false
     }
     fn parse(&self, _cx: &Cx, _a: &ir::Attr, _attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         quote!(::core::result::Result::<(), ::nlspec_rt::DecodeError>::Ok(()))

@@ -53,9 +53,6 @@ impl Scalar {
 }
 
 impl AttrGen for Scalar {
-    fn stored_ty(&self, _cx: &Cx, a: &ir::Attr) -> Option<TokenStream> {
-        Some(Self::plain(a))
-    }
     fn parse(&self, _cx: &Cx, a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         let t = a.kind.ty();
         if explicit_le(a) {

@@ -13,9 +13,6 @@ use nlspec_model::ir;
 pub struct Str;
 
 impl AttrGen for Str {
-    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
-        Some(quote!(&'a [u8]))
-    }
     fn parse(&self, _cx: &Cx, a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         // Unterminated text is tolerated when decoding whether or not the spec says
         // `unterminated-ok` (the kernel's policy is what rejects it in requests): the bytes up

@@ -13,9 +13,6 @@ use nlspec_model::ir;
 pub struct SubMessage;
 
 impl AttrGen for SubMessage {
-    fn stored_ty(&self, _cx: &Cx, _a: &ir::Attr) -> Option<TokenStream> {
-        Some(quote!(::nlspec_rt::Attr<'a>))
-    }
     fn parse(&self, _cx: &Cx, _a: &ir::Attr, attr: &TokenStream, _depth: &TokenStream) -> TokenStream {
         quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#attr))
     }

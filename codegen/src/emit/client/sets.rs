@@ -136,7 +136,7 @@ impl SetParts {
         let g = gen(a);
         let ty = cx.attr_const(id, a);
         self.known_types.push(ty.clone());
-        if g.stored_ty(cx, a).is_none() {
+        if !g.has_getter() {
             return;
         }
         let name = method_name(a);
