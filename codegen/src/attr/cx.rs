@@ -200,6 +200,26 @@ pub fn next_depth(depth: &TokenStream) -> TokenStream {
     }
 }
 
+/// Whether `ts` uses the variable `depth` (the nesting depth a getter binds for the nested
+/// views it makes): an identifier, not text in a literal (an attribute named `depth-ids`).
+pub fn uses_depth(ts: &TokenStream) -> bool {
+    ts.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "depth",
+        proc_macro2::TokenTree::Group(g) => uses_depth(&g.stream()),
+        _ => false,
+    })
+}
+
+/// Whether `ts` reads the view's `self.depth` (a getter named `depth` does not).
+pub fn reads_self_depth(ts: &TokenStream) -> bool {
+    use proc_macro2::TokenTree;
+    let tts: Vec<TokenTree> = ts.clone().into_iter().collect();
+    tts.windows(3).any(|w| {
+        matches!(w, [TokenTree::Ident(s), TokenTree::Punct(p), TokenTree::Ident(d)]
+            if s == "self" && p.as_char() == '.' && d == "depth")
+    }) || tts.iter().any(|t| matches!(t, TokenTree::Group(g) if reads_self_depth(&g.stream())))
+}
+
 /// A literal `u16` attribute type number.
 pub fn ty_lit(v: u16) -> proc_macro2::Literal {
     proc_macro2::Literal::u16_unsuffixed(v)

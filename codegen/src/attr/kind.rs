@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::cx::{doc_attrs, map_v, Cx};
+use super::cx::{doc_attrs, map_v, uses_depth, Cx};
 use super::policy::PolicyStatics;
 use nlspec_model::ir::{self, SetId};
 
@@ -224,7 +224,7 @@ pub fn iter_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &C
     let ty = &acc.ty;
     let items = g.parse_infallible(cx, a, &quote!(attr)).unwrap_or_else(|| quote!(::core::iter::empty()));
     // nests of a set are viewed one level below this view
-    let depth = if items.to_string().contains("depth") { quote!(let depth = self.depth;) } else { quote!() };
+    let depth = if uses_depth(&items) { quote!(let depth = self.depth;) } else { quote!() };
     let dv = g.debug(cx, a, &quote!(v));
     let conv = g.to_owned(cx, a, &quote!(self.#name()?));
     ClientAccessors {

@@ -35,7 +35,9 @@ pub mod sub_message;
 
 pub use binary::Binary;
 pub use bitfield32::Bitfield32;
-pub use cx::{cast, doc_attrs, doc_lines, ident, int_ty, map_v, method_name, ty_lit, value_enum, Cx};
+pub use cx::{
+    cast, doc_attrs, doc_lines, ident, int_ty, map_v, method_name, reads_self_depth, ty_lit, uses_depth, value_enum, Cx,
+};
 pub use flag::Flag;
 pub use indexed_array::IndexedArray;
 pub use kind::{iter_accessors, option_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};

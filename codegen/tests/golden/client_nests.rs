@@ -41,6 +41,8 @@ pub mod attrs {
         pub const PAIR: u16 = 8;
         /// `sel` (C: `GOLD_NESTS_A_ROOT_SEL`).
         pub const SEL: u16 = 9;
+        /// `max-depth` (C: `GOLD_NESTS_A_ROOT_MAX_DEPTH`).
+        pub const MAX_DEPTH: u16 = 10;
     }
     /// Attribute types of set `root-sel`.
     pub mod root_sel {
@@ -53,6 +55,10 @@ pub mod attrs {
         pub const VALUE: u16 = 1;
         /// `label` (C: `GOLD_NESTS_A_ITEM_LABEL`).
         pub const LABEL: u16 = 2;
+        /// `depth` (C: `GOLD_NESTS_A_ITEM_DEPTH`).
+        pub const DEPTH: u16 = 3;
+        /// `depth-ids` (C: `GOLD_NESTS_A_ITEM_DEPTH_IDS`).
+        pub const DEPTH_IDS: u16 = 4;
     }
 }
 /// Fixed header.
@@ -208,7 +214,7 @@ impl<'a> Root<'a> {
                     attr.ty(), attrs::root::UNSPEC | attrs::root::NAME |
                     attrs::root::CHILD | attrs::root::ITEMS | attrs::root::IDS |
                     attrs::root::SLOTS | attrs::root::GRID | attrs::root::NOTE |
-                    attrs::root::PAIR | attrs::root::SEL
+                    attrs::root::PAIR | attrs::root::SEL | attrs::root::MAX_DEPTH
                 )
             })
     }
@@ -286,6 +292,13 @@ impl<'a> Root<'a> {
                 Some(v) => Some(v.to_owned().map_err(|e| e.in_attr("sel"))?),
                 None => None,
             },
+            max_depth: self
+                .max_depth()
+                .map(|v| {
+                    let v = v?;
+                    Ok::<_, nlspec_rt::DecodeError>(v)
+                })
+                .collect::<Result<Vec<_>, _>>()?,
         })
     }
     #[inline]
@@ -462,6 +475,23 @@ impl<'a> Root<'a> {
                 |attr| RootSel::decode_nested(attr.payload(), self.depth + 1),
             )
     }
+    /// A name with `depth` in it.
+    ///
+    /// Every `max-depth` (multi-attr), in message order; each read when iterated.
+    #[inline]
+    pub fn max_depth(
+        &self,
+    ) -> impl Iterator<Item = Result<u32, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| {
+                !matches!(attr, Ok(attr) if attr.ty() != attrs::root::MAX_DEPTH)
+            })
+            .enumerate()
+            .map(move |(n, attr)| {
+                let attr = attr?;
+                attr.get_u32().map_err(|e| e.at_element(n).in_attr("max-depth"))
+            })
+    }
 }
 impl std::fmt::Debug for Root<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -560,6 +590,14 @@ impl std::fmt::Debug for Root<'_> {
                 d.field("sel", &nlspec_rt::display::Malformed(e));
             }
         }
+        if self.max_depth().next().is_some() {
+            d.field(
+                "max-depth",
+                &nlspec_rt::display::List(
+                    self.max_depth().map(nlspec_rt::display::Fallible),
+                ),
+            );
+        }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
         }
@@ -582,6 +620,8 @@ pub struct RootOwned {
     pub note: Vec<String>,
     pub pair: Option<Pair>,
     pub sel: Option<RootSelOwned>,
+    /// A name with `depth` in it.
+    pub max_depth: Vec<u32>,
 }
 /// Writes attributes of set `root` into a request (used inside nests).
 pub struct RootEncoder<'w, 'b> {
@@ -666,6 +706,14 @@ impl<'w, 'b> RootEncoder<'w, 'b> {
         let nest = w.nest_start(attrs::root::SEL);
         f(&mut RootSelEncoder::new(&mut *w));
         w.nest_end(nest);
+        self
+    }
+    /// A name with `depth` in it.
+    ///
+    /// Multi-attr: call once per value.
+    pub fn max_depth(&mut self, v: u32) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_u32(attrs::root::MAX_DEPTH, v);
         self
     }
 }
@@ -820,7 +868,12 @@ impl<'a> Item<'a> {
         &self,
     ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
         nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| !matches!(attr.ty(), attrs::item::VALUE | attrs::item::LABEL))
+            .filter(|attr| {
+                !matches!(
+                    attr.ty(), attrs::item::VALUE | attrs::item::LABEL |
+                    attrs::item::DEPTH | attrs::item::DEPTH_IDS
+                )
+            })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -830,6 +883,14 @@ impl<'a> Item<'a> {
         Ok(ItemOwned {
             value: self.value()?,
             label: self.label()?.map(String::from),
+            depth: self.depth()?,
+            depth_ids: self
+                .depth_ids()?
+                .map(|r| {
+                    let (_, e) = r?;
+                    Ok::<_, nlspec_rt::DecodeError>(e)
+                })
+                .collect::<Result<Vec<_>, _>>()?,
         })
     }
     #[inline]
@@ -855,6 +916,36 @@ impl<'a> Item<'a> {
                 .map(|attr| attr.get_str_bytes_lax()),
         )
     }
+    /// A getter named like the views' depth.
+    #[inline]
+    pub fn depth(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
+        nlspec_rt::Attrs::new(self.raw)
+            .read(attrs::item::DEPTH, "depth", |attr| attr.get_u8())
+    }
+    ///
+    /// Empty when the attribute is absent; each element is read when iterated.
+    #[inline]
+    pub fn depth_ids(
+        &self,
+    ) -> Result<
+        impl Iterator<Item = Result<(u16, u32), nlspec_rt::DecodeError>> + Clone + 'a,
+        nlspec_rt::DecodeError,
+    > {
+        let attr = nlspec_rt::Attrs::new(self.raw)
+            .find(attrs::item::DEPTH_IDS)?
+            .unwrap_or(nlspec_rt::Attr::new(attrs::item::DEPTH_IDS, &[]));
+        Ok(
+            nlspec_rt::Attrs::new(attr.payload())
+                .map(|x| -> Result<(u16, u32), nlspec_rt::DecodeError> {
+                    let x = x.map_err(|e| e.in_attr("depth-ids"))?;
+                    x.get_u32()
+                        .map(|e| (x.ty(), e))
+                        .map_err(|e| {
+                            e.at_element(usize::from(x.ty())).in_attr("depth-ids")
+                        })
+                }),
+        )
+    }
 }
 impl std::fmt::Debug for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -877,6 +968,28 @@ impl std::fmt::Debug for Item<'_> {
                 d.field("label", &nlspec_rt::display::Malformed(e));
             }
         }
+        match self.depth() {
+            Ok(Some(v)) => {
+                d.field("depth", &v);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                d.field("depth", &nlspec_rt::display::Malformed(e));
+            }
+        }
+        match self.depth_ids() {
+            Ok(v) => {
+                if v.clone().next().is_some() {
+                    d.field(
+                        "depth-ids",
+                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
+                    );
+                }
+            }
+            Err(e) => {
+                d.field("depth-ids", &nlspec_rt::display::Malformed(e));
+            }
+        }
         if self.unknown_attrs().next().is_some() {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
         }
@@ -891,6 +1004,9 @@ impl std::fmt::Debug for Item<'_> {
 pub struct ItemOwned {
     pub value: Option<u32>,
     pub label: Option<String>,
+    /// A getter named like the views' depth.
+    pub depth: Option<u8>,
+    pub depth_ids: Vec<u32>,
 }
 /// Writes attributes of set `item` into a request (used inside nests).
 pub struct ItemEncoder<'w, 'b> {
@@ -915,6 +1031,21 @@ impl<'w, 'b> ItemEncoder<'w, 'b> {
     pub fn label_bytes(&mut self, v: &[u8]) -> &mut Self {
         let w = &mut *self.w;
         w.put_str_bytes(attrs::item::LABEL, v);
+        self
+    }
+    /// A getter named like the views' depth.
+    pub fn depth(&mut self, v: u8) -> &mut Self {
+        let w = &mut *self.w;
+        w.put_u8(attrs::item::DEPTH, v);
+        self
+    }
+    pub fn depth_ids(&mut self, items: &[u32]) -> &mut Self {
+        let w = &mut *self.w;
+        let nest = w.nest_start(attrs::item::DEPTH_IDS);
+        for (i, v) in items.iter().enumerate() {
+            w.put_u32(i as u16, *v);
+        }
+        w.nest_end(nest);
         self
     }
 }
@@ -1338,6 +1469,11 @@ pub mod schema {
                 name: "sel",
                 nest: nlspec_rt::NestKind::Nest(&ROOT_SEL),
             },
+            nlspec_rt::AttrInfo {
+                ty: 10,
+                name: "max-depth",
+                nest: nlspec_rt::NestKind::None,
+            },
         ],
     };
     /// Attribute names of set `root-sel`.
@@ -1364,6 +1500,16 @@ pub mod schema {
                 ty: 2,
                 name: "label",
                 nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 3,
+                name: "depth",
+                nest: nlspec_rt::NestKind::None,
+            },
+            nlspec_rt::AttrInfo {
+                ty: 4,
+                name: "depth-ids",
+                nest: nlspec_rt::NestKind::Array(None),
             },
         ],
     };

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::attr::{doc_attrs, gen, map_v, method_name, ty_lit, ClientAccessor, Cx, Elements};
+use crate::attr::{
+    doc_attrs, gen, map_v, method_name, reads_self_depth, ty_lit, uses_depth, ClientAccessor, Cx, Elements,
+};
 use nlspec_model::ir::{self, SetId};
 
 /// Sets that appear as elements of an indexed array or one-level nest-type-value (they get an
@@ -47,7 +49,7 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
         if known_types.is_empty() { quote!(|_| true) } else { quote!(|attr| !matches!(attr.ty(), #(#known_types)|*)) };
     let owned_doc = format!(" Owned copy of a [`{tname}`] (no borrowed data).");
     // Only views that hand out nested views keep their depth (a set of leaves has no use for it).
-    let nests = getters.iter().any(|g| g.to_string().contains("self . depth"));
+    let nests = getters.iter().any(reads_self_depth);
     let (depth_field, depth_new, depth_nested) =
         if nests { (quote!(depth: u32,), quote!(depth: 0), quote!(depth)) } else { (quote!(), quote!(), quote!()) };
 
@@ -153,7 +155,7 @@ impl SetParts {
             let items = match g.parse_infallible(cx, a, &quote!(attr)) {
                 Some(p) => {
                     let item = map_v(quote!(attr.map(|attr| #p)), &v);
-                    if p.to_string().contains("depth") {
+                    if uses_depth(&p) {
                         quote! {
                             let depth = self.depth;
                             #occurrences.map(move |attr| #item)
@@ -165,7 +167,7 @@ impl SetParts {
                 None => {
                     let p = g.parse(cx, a, &quote!(attr), &quote!(depth));
                     let item = map_v(quote!(#p.map_err(|e| e.at_element(n).in_attr(#aname))), &v);
-                    let bind = if p.to_string().contains("depth") { quote!(let depth = self.depth;) } else { quote!() };
+                    let bind = if uses_depth(&p) { quote!(let depth = self.depth;) } else { quote!() };
                     quote! {
                         #bind
                         #occurrences.enumerate().map(move |(n, attr)| {
