@@ -84,26 +84,31 @@ pub fn kernel_style(files: &mut [GeneratedFile]) -> Result<(), RustfmtError> {
     std::fs::create_dir_all(&dir).map_err(io)?;
     let config = dir.join("rustfmt.toml");
     let r = std::fs::write(&config, KERNEL_STYLE).map_err(io).and_then(|()| {
-        // One rustfmt per file, all at once (a process's start is most of its time here).
-        let todo = files.iter_mut().filter(|f| f.path.extension().is_some_and(|e| e == "rs") && !is_support_copy(f));
-        std::thread::scope(|s| {
-            let config = &config;
-            let runs: Vec<_> = todo
-                .map(|f| {
-                    let text = std::mem::take(&mut f.contents);
-                    (s.spawn(move || rustfmt(&text, config)), f)
-                })
-                .collect();
-            for (run, f) in runs {
-                let formatted =
-                    run.join().unwrap_or_else(|_| Err(RustfmtError::Failed("the rustfmt thread panicked".into())));
-                f.contents = formatted.map_err(|e| match e {
+        // One rustfmt per file, all at once (a process's start is most of its time here); the
+        // files keep their text until every run is back, so a failure changes none of them.
+        let mut todo: Vec<&mut GeneratedFile> =
+            files.iter_mut().filter(|f| f.path.extension().is_some_and(|e| e == "rs") && !is_support_copy(f)).collect();
+        let config = &config;
+        let formatted: Vec<Result<String, RustfmtError>> = std::thread::scope(|s| {
+            let runs: Vec<_> = todo.iter().map(|f| s.spawn(|| rustfmt(&f.contents, config))).collect();
+            runs.into_iter()
+                .map(|r| r.join().unwrap_or_else(|_| Err(RustfmtError::Failed("the rustfmt thread panicked".into()))))
+                .collect()
+        });
+        let formatted = todo
+            .iter()
+            .zip(formatted)
+            .map(|(f, r)| {
+                r.map_err(|e| match e {
                     RustfmtError::Failed(m) => RustfmtError::Failed(format!("{}: {m}", f.path.display())),
                     e => e,
-                })?;
-            }
-            Ok(())
-        })
+                })
+            })
+            .collect::<Result<Vec<String>, _>>()?;
+        for (f, text) in todo.iter_mut().zip(formatted) {
+            f.contents = text;
+        }
+        Ok(())
     });
     let _ = std::fs::remove_dir_all(&dir);
     r
@@ -112,6 +117,23 @@ pub fn kernel_style(files: &mut [GeneratedFile]) -> Result<(), RustfmtError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Without a rustfmt to run, `kernel_style` says so and leaves every file as it was (the
+    /// caller then writes the emitter's layout).
+    #[test]
+    fn without_rustfmt_the_files_are_unchanged() {
+        let mut files = vec![
+            GeneratedFile::new("a_genl.rs", "fn a() {}\n"),
+            GeneratedFile::new("a_main.rs", "fn  b ( ) { }\n"),
+            GeneratedFile::new("Kbuild", "obj-m := a.o\n"),
+        ];
+        let before = files.clone();
+        std::env::set_var("RUSTFMT", "/nonexistent/rustfmt");
+        let r = kernel_style(&mut files);
+        std::env::remove_var("RUSTFMT");
+        assert!(matches!(r, Err(RustfmtError::NotFound(_))), "{r:?}");
+        assert_eq!(files, before);
+    }
 
     /// [`KERNEL_STYLE`] is the repository's `kernel/rustfmt-kernel.toml` without its comments.
     #[test]
