@@ -220,6 +220,17 @@ pub fn reads_self_depth(ts: &TokenStream) -> bool {
     }) || tts.iter().any(|t| matches!(t, TokenTree::Group(g) if reads_self_depth(&g.stream())))
 }
 
+/// `Ok(conv)` as a closure's result; a conversion that ends in `?` is the result itself
+/// (without it: no `Ok(x?)`).
+pub fn ok_of(conv: TokenStream) -> TokenStream {
+    let mut tts: Vec<proc_macro2::TokenTree> = conv.clone().into_iter().collect();
+    if matches!(tts.last(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '?') {
+        tts.pop();
+        return tts.into_iter().collect();
+    }
+    quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#conv))
+}
+
 /// A literal `u16` attribute type number.
 pub fn ty_lit(v: u16) -> proc_macro2::Literal {
     proc_macro2::Literal::u16_unsuffixed(v)

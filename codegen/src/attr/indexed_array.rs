@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::cx::{int_ty, Cx};
+use super::cx::{int_ty, ok_of, Cx};
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};
 use super::nest::{owned_nest, owned_nest_ty};
 use super::policy::{self, PolicyStatics};
@@ -119,16 +119,6 @@ impl AttrGen for IndexedArray {
     fn to_owned(&self, cx: &Cx, a: &ir::Attr, v: &TokenStream) -> TokenStream {
         let n = &a.name;
         let (k, conv) = match elem(a) {
-            // the element's own `to_owned` is the closure's result
-            Elem::Nest(s) if !cx.boxed(s) => {
-                return quote! {
-                    #v.map(|r| {
-                        let (k, e) = r?;
-                        e.to_owned().map_err(|e| e.at_element(usize::from(k)).in_attr(#n))
-                    })
-                    .collect::<::core::result::Result<::std::vec::Vec<_>, _>>()?
-                };
-            }
             Elem::Nest(s) => {
                 (quote!(k), owned_nest(cx, s, &quote!(e), &quote!(.at_element(usize::from(k)).in_attr(#n))))
             }
@@ -136,10 +126,11 @@ impl AttrGen for IndexedArray {
             Elem::Bytes => (quote!(_), quote!(e.to_vec())),
             _ => (quote!(_), quote!(e)),
         };
+        let result = ok_of(conv);
         quote! {
             #v.map(|r| {
                 let (#k, e) = r?;
-                ::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#conv)
+                #result
             })
             .collect::<::core::result::Result<::std::vec::Vec<_>, _>>()?
         }

@@ -36,7 +36,8 @@ pub mod sub_message;
 pub use binary::Binary;
 pub use bitfield32::Bitfield32;
 pub use cx::{
-    cast, doc_attrs, doc_lines, ident, int_ty, map_v, method_name, reads_self_depth, ty_lit, uses_depth, value_enum, Cx,
+    cast, doc_attrs, doc_lines, ident, int_ty, map_v, method_name, ok_of, reads_self_depth, ty_lit, uses_depth,
+    value_enum, Cx,
 };
 pub use flag::Flag;
 pub use indexed_array::IndexedArray;

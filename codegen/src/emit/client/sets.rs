@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::attr::{
-    doc_attrs, gen, map_v, method_name, reads_self_depth, ty_lit, uses_depth, ClientAccessor, Cx, Elements,
+    doc_attrs, gen, map_v, method_name, ok_of, reads_self_depth, ty_lit, uses_depth, ClientAccessor, Cx, Elements,
 };
 use nlspec_model::ir::{self, SetId};
 
@@ -218,17 +218,6 @@ impl SetParts {
         self.owned_fields.push(acc.owned_field);
         self.owned_init.push(acc.owned_init);
     }
-}
-
-/// `Ok(conv)` as a closure's result; a conversion that ends in `?` is the result itself
-/// (without it: no `Ok(x?)`).
-fn ok_of(conv: TokenStream) -> TokenStream {
-    let mut tts: Vec<proc_macro2::TokenTree> = conv.clone().into_iter().collect();
-    if matches!(tts.last(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '?') {
-        tts.pop();
-        return tts.into_iter().collect();
-    }
-    quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#conv))
 }
 
 /// Setter methods for `attrs`, writing through `w` (an expression of type `&mut AttrWriter`),
