@@ -197,10 +197,19 @@ struct Answer {
     end: Option<ErrInfo>,
     /// Data messages for the request.
     data: Vec<Msg>,
+    /// The socket overran (`ENOBUFS`) during the exchange: part of the answer may have been
+    /// dropped by the kernel, so what is here is not the whole answer.
+    overrun: bool,
 }
 
 /// Sends `req` (sequence `seq`) and a sync marker, and reads until the marker's ACK and the
 /// request's end (if the request got any answer). `Err` is a hang or a malformed answer.
+///
+/// The socket can overrun while the request runs (a watch's ticks to this port pile up during a
+/// long fill, say): the kernel then drops what does not fit, the sync marker's ACK among it, and
+/// the next receive says `ENOBUFS`. The queue is then drained (the kernel queues again only once
+/// it has emptied), the marker sent again (its ACK, old or new, still means everything before it
+/// was queued or dropped) and the answer marked incomplete.
 fn exchange(sock: &RawSock, req: &[u8], seq: u32, buf: &mut Vec<u8>) -> Result<Answer, String> {
     let sync = seq.wrapping_add(1);
     if let Err(e) = sock.send(req) {
@@ -208,15 +217,22 @@ fn exchange(sock: &RawSock, req: &[u8], seq: u32, buf: &mut Vec<u8>) -> Result<A
         return Ok(Answer {
             end: Some(ErrInfo { errno: e.raw_os_error().unwrap_or(0), ..ErrInfo::default() }),
             data: Vec::new(),
+            overrun: false,
         });
     }
-    sock.send(&wire::sync_msg(sync)).map_err(|e| format!("sending the sync marker: {e}"))?;
-    let mut ans = Answer { end: None, data: Vec::new() };
-    let (mut synced, mut multi) = (false, false);
+    let marker = wire::sync_msg(sync);
+    sock.send(&marker).map_err(|e| format!("sending the sync marker: {e}"))?;
+    let mut ans = Answer { end: None, data: Vec::new(), overrun: false };
+    let (mut synced, mut multi, mut draining) = (false, false, false);
     let started = Instant::now();
     loop {
-        match sock.recv(buf, false) {
+        match sock.recv(buf, draining) {
             Ok(true) => {}
+            Ok(false) if draining => {
+                draining = false;
+                sock.send(&marker).map_err(|e| format!("sending the sync marker again: {e}"))?;
+                continue;
+            }
             Ok(false) => {
                 return Err(format!(
                     "no answer after {:.0} s (synced {synced}, multi {multi}, {} data messages)",
@@ -224,7 +240,11 @@ fn exchange(sock: &RawSock, req: &[u8], seq: u32, buf: &mut Vec<u8>) -> Result<A
                     ans.data.len()
                 ))
             }
-            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => continue,
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                ans.overrun = true;
+                draining = true;
+                continue;
+            }
             Err(e) => return Err(format!("recv: {e}")),
         }
         for m in wire::split(buf)? {
@@ -244,7 +264,7 @@ fn exchange(sock: &RawSock, req: &[u8], seq: u32, buf: &mut Vec<u8>) -> Result<A
                 }
             }
         }
-        if synced && (ans.end.is_some() || !multi) {
+        if synced && (ans.end.is_some() || !multi || ans.overrun) {
             return Ok(ans);
         }
     }
@@ -304,7 +324,8 @@ impl<'f> Worker<'_, 'f> {
         }
     }
 
-    /// Sends `msg` for form `f`, counts the answer, decodes data replies; `None` on a hang.
+    /// Sends `msg` for form `f`, counts the answer, decodes data replies; `None` on a hang or an
+    /// answer the socket's overrun left incomplete (nothing to judge it by).
     fn send(&mut self, f: &Form<'f>, msg: &[u8], kind: &str) -> Option<Answer> {
         self.st.kind(kind);
         let label = f.label();
@@ -323,6 +344,14 @@ impl<'f> Worker<'_, 'f> {
             }
         };
         self.hangs = 0;
+        if ans.overrun {
+            // not the whole answer: decode what came, judge nothing
+            self.st.kind("answer incomplete: the socket overran (ENOBUFS), resynced");
+            for m in &ans.data {
+                self.decode(m);
+            }
+            return None;
+        }
         let os = self.st.ops.entry(label.clone()).or_default();
         os.sent += 1;
         match &ans.end {
@@ -772,5 +801,43 @@ fn hold(o: &Opts, fam: &Family) -> i32 {
         0
     } else {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// nlctrl's getfamily of "nlctrl" with an ACK asked for (the host kernel answers it).
+    fn getfamily(seq: u32) -> Vec<u8> {
+        let name = b"nlctrl\0";
+        let mut attrs = Vec::new();
+        attrs.extend_from_slice(&(4 + name.len() as u16).to_ne_bytes());
+        attrs.extend_from_slice(&2u16.to_ne_bytes()); // CTRL_ATTR_FAMILY_NAME
+        attrs.extend_from_slice(name);
+        attrs.resize(attrs.len().next_multiple_of(4), 0);
+        wire::genl_msg(0x10, wire::F_REQUEST | wire::F_ACK, seq, 3, 1, &[], &attrs)
+    }
+
+    /// A socket that overran before or during an exchange (the kernel dropped answers, the sync
+    /// marker's ACK among them) ends the exchange with an incomplete answer instead of waiting
+    /// for an ACK that will never come; the next exchange is whole again.
+    #[test]
+    fn an_overrun_socket_resyncs_instead_of_hanging() {
+        let sock = RawSock::open(Duration::from_secs(5)).unwrap();
+        // room for one exchange's answers, not for 64
+        sock.set_int(libc::SOL_SOCKET, libc::SO_RCVBUF, 16 << 10, "SO_RCVBUF").unwrap();
+        for i in 0..64 {
+            sock.send(&getfamily(1000 + 2 * i)).unwrap();
+        }
+        let mut buf = Vec::new();
+        let started = Instant::now();
+        let a = exchange(&sock, &getfamily(2), 2, &mut buf).unwrap();
+        assert!(a.overrun, "the socket did not overrun: the test proves nothing");
+        assert!(started.elapsed() < Duration::from_secs(4), "waited for the receive timeout");
+        let b = exchange(&sock, &getfamily(4), 4, &mut buf).unwrap();
+        assert!(!b.overrun);
+        assert_eq!(b.end.map(|e| e.errno), Some(0));
+        assert_eq!(b.data.len(), 1);
     }
 }

@@ -64,7 +64,7 @@ impl RawSock {
         Ok(s)
     }
 
-    fn set_int(&self, level: libc::c_int, name: libc::c_int, v: libc::c_int, what: &str) -> io::Result<()> {
+    pub(crate) fn set_int(&self, level: libc::c_int, name: libc::c_int, v: libc::c_int, what: &str) -> io::Result<()> {
         // SAFETY: v is a live c_int and its exact size is passed.
         let rc = unsafe {
             libc::setsockopt(
