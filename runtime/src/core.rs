@@ -15,6 +15,7 @@ use crate::msg::{
     NLM_F_DUMP_INTR, NLM_F_ECHO, NLM_F_REQUEST,
 };
 use crate::schema::AttrSet;
+use crate::sys::Spill;
 
 /// Default receive buffer: 32 KiB, the largest datagram the kernel builds for dumps (unless the
 /// dump asks for more, see [`SPILL_SIZE`]).
@@ -83,14 +84,15 @@ impl DumpLimit {
     /// Reads the clock only when a duration is bounded or a bound has been passed: an unbounded
     /// dump costs no `clock_gettime` per message (it was 13% of a 10,000-route dump's time).
     #[inline]
-    fn exceeded(&self, st: &DumpState) -> Option<Error> {
+    fn exceeded(&self, st: &mut DumpState, sent_at: Option<Instant>) -> Option<Error> {
         if *self == Self::NONE {
             return None;
         }
+        let started = *st.started.get_or_insert_with(|| sent_at.unwrap_or_else(Instant::now));
         let over = self.max_messages.is_some_and(|m| st.messages > m)
             || self.max_bytes.is_some_and(|b| st.bytes > b)
-            || self.max_duration.is_some_and(|d| st.started.elapsed() > d);
-        over.then(|| Error::DumpLimitExceeded { messages: st.messages, bytes: st.bytes, elapsed: st.started.elapsed() })
+            || self.max_duration.is_some_and(|d| started.elapsed() > d);
+        over.then(|| Error::DumpLimitExceeded { messages: st.messages, bytes: st.bytes, elapsed: started.elapsed() })
     }
 }
 
@@ -192,10 +194,11 @@ pub(crate) struct DumpState {
     /// Restarts so far.
     pub restarts: u32,
     /// Messages and bytes seen so far (all attempts, drained ones included), and when the
-    /// dump was sent: what [`DumpLimit`] bounds.
+    /// dump was sent (known under a [`DumpLimit`] only, the clock read then: see
+    /// [`Core::sent_at`]): what [`DumpLimit`] bounds.
     pub messages: u64,
     pub bytes: u64,
-    pub started: Instant,
+    pub started: Option<Instant>,
 }
 
 impl DumpState {
@@ -210,7 +213,7 @@ impl DumpState {
             restarts: 0,
             messages: 0,
             bytes: 0,
-            started: Instant::now(),
+            started: None,
         }
     }
 
@@ -281,6 +284,16 @@ pub(crate) enum BatchStep {
     Err(Error),
 }
 
+/// The main receive buffer's bytes: the region when there is one, else the `Vec` (a function
+/// of the two fields, so a caller keeps its other fields free to change).
+#[inline]
+fn rx_bytes<'a>(map: &'a Option<Spill>, vec: &'a [u8]) -> &'a [u8] {
+    match map {
+        Some(m) => m.as_slice(),
+        None => vec,
+    }
+}
+
 pub(crate) struct Core {
     pub port: u32,
     seq: u32,
@@ -289,7 +302,18 @@ pub(crate) struct Core {
     tx_proto_hdrlen: usize,
     tx_hdrsize: usize,
     tx_schema: Option<&'static AttrSet>,
-    pub rx: Vec<u8>,
+    /// The main receive buffer, unless `rx_map` replaces it.
+    rx: Vec<u8>,
+    /// The main receive buffer as reserved address space ([`SPILL_SIZE`] bytes,
+    /// `MAP_NORESERVE`), when the socket could reserve it and its buffer is the default one:
+    /// every datagram lands in it whole with one plain receive and is read where it landed
+    /// (no copy, no scatter). Pages past the first [`DEFAULT_RX_BUFFER`] bytes that a large
+    /// datagram touched are given back before the next receive (`rx_touched`).
+    rx_map: Option<Spill>,
+    /// Bytes of `rx_map` the last datagram wrote.
+    rx_touched: usize,
+    /// The largest datagram received into `rx_map` (what [`Core::rx_capacity`] reports).
+    rx_largest: usize,
     rx_len: usize,
     rx_pos: usize,
     aux: Vec<u8>,
@@ -311,6 +335,11 @@ pub(crate) struct Core {
     /// The socket has joined a multicast group (ever): its datagrams may be multicast, so
     /// receives ask for `NETLINK_PKTINFO` (a `recvmsg`); until then a cheaper `recvfrom`.
     pub multicast: bool,
+    /// The socket is connected to the kernel (the default, see
+    /// [`crate::NlSocket::set_user_unicast`]): no other user-space socket can unicast to it, so
+    /// outside multicast groups every datagram is the kernel's and receives do not ask for the
+    /// sender.
+    pub kernel_only: bool,
     /// Length of the last datagram received through the spill space (chooses how the next one
     /// is received: see `nlsocket::recv_io`).
     pub last_rx_len: usize,
@@ -335,6 +364,9 @@ pub(crate) struct Core {
     /// The extended-ACK warning that ended the current request or dump successfully
     /// (an ACK or `NLMSG_DONE` with error 0 that carried TLVs). Cleared by [`Core::build`].
     pub warning: Option<Warning>,
+    /// When the request in `tx` was built, read only under a [`DumpLimit`] (an unbounded dump or
+    /// do reads no clock).
+    sent_at: Option<Instant>,
 }
 
 impl Core {
@@ -347,6 +379,9 @@ impl Core {
             tx_hdrsize: 0,
             tx_schema: None,
             rx: vec![0; DEFAULT_RX_BUFFER],
+            rx_map: None,
+            rx_touched: 0,
+            rx_largest: 0,
             rx_len: 0,
             rx_pos: 0,
             aux: vec![0; 4096],
@@ -361,6 +396,7 @@ impl Core {
             grow: true,
             peek: false,
             multicast: false,
+            kernel_only: true,
             last_rx_len: 0,
             drain: None,
             dump_intr_fatal: true,
@@ -371,6 +407,7 @@ impl Core {
             overrun: false,
             lossy: false,
             warning: None,
+            sent_at: None,
         }
     }
 
@@ -379,6 +416,7 @@ impl Core {
     /// [`DEFAULT_RX_BUFFER`] peeks at each datagram's size (see [`Core::peek`]).
     pub fn set_rx_buffer(&mut self, size: usize, grow: bool) {
         let size = size.max(crate::msg::NLMSG_HDRLEN);
+        self.rx_map = None;
         self.rx = vec![0; size];
         self.aux = vec![0; size];
         self.notif = vec![0; size];
@@ -392,6 +430,77 @@ impl Core {
 
     pub fn tx(&self) -> &[u8] {
         &self.tx
+    }
+
+    /// Reserve the receive region ([`Core::rx_map`]) for a socket with the default buffer;
+    /// without it (e.g. under a tight `RLIMIT_AS`) the buffer stays a `Vec` received into
+    /// through this thread's spill space.
+    pub fn map_rx(&mut self) {
+        if self.grow && !self.peek && self.rx_map.is_none() {
+            if let Ok(m) = Spill::map(SPILL_SIZE) {
+                self.rx_map = Some(m);
+                self.rx = Vec::new();
+            }
+        }
+    }
+
+    /// Receive one datagram for `slot` through the receive region, when there is one
+    /// (`None`: there is not). `recv` is the syscall, given the free part of the region: all of
+    /// it for the main buffer, which is read where the datagram landed; past the main buffer's
+    /// datagram for the other slots (that datagram may still be unread: a reply held while its
+    /// ACK arrives), the datagram then copied into the slot's buffer (grown to fit). Either way
+    /// it arrives whole.
+    #[inline]
+    pub fn recv_mapped(
+        &mut self,
+        slot: Slot,
+        recv: impl FnOnce(&mut [u8]) -> std::io::Result<RecvInfo>,
+    ) -> Option<std::io::Result<RecvInfo>> {
+        let map = self.rx_map.as_mut()?;
+        let off = match slot {
+            Slot::Rx => {
+                // The previous datagram is read by now: a large one's pages go back.
+                if self.rx_touched > DEFAULT_RX_BUFFER {
+                    map.release_range(DEFAULT_RX_BUFFER, self.rx_touched);
+                    self.rx_touched = 0;
+                }
+                0
+            }
+            _ => nlmsg_align(self.rx_len),
+        };
+        let r = recv(&mut map.as_mut_slice()[off..]);
+        let Ok(info) = &r else { return Some(r) };
+        self.rx_touched = self.rx_touched.max(off + info.len);
+        if slot == Slot::Rx {
+            self.rx_largest = self.rx_largest.max(info.len);
+        } else {
+            let n = info.len;
+            let from = &map.as_slice()[off..off + n];
+            let buf = match slot {
+                Slot::Aux => &mut self.aux,
+                _ => &mut self.notif,
+            };
+            if buf.len() < n {
+                buf.resize(n, 0);
+            }
+            buf[..n].copy_from_slice(from);
+        }
+        Some(r)
+    }
+
+    /// The main receive buffer's bytes.
+    #[inline]
+    fn rx(&self) -> &[u8] {
+        rx_bytes(&self.rx_map, &self.rx)
+    }
+
+    /// Size of the main receive buffer: its length, or for a receive region the default size
+    /// or the largest datagram received, whichever is larger.
+    pub fn rx_capacity(&self) -> usize {
+        match self.rx_map {
+            Some(_) => self.rx_largest.max(DEFAULT_RX_BUFFER),
+            None => self.rx.len(),
+        }
     }
 
     pub fn queued_notifications(&self) -> usize {
@@ -454,7 +563,8 @@ impl Core {
         self.tx_schema = schema;
         // A fresh request: whatever was left in the receive buffer is stale.
         self.lossy = false;
-        self.warning = None;
+        self.clear_warning();
+        self.sent_at = (self.dump_limit != DumpLimit::NONE).then(Instant::now);
         self.rx_len = 0;
         self.rx_pos = 0;
         Ok(())
@@ -492,7 +602,7 @@ impl Core {
             if self.rx_pos >= self.rx_len {
                 return BatchStep::NeedRecv;
             }
-            let buf = &self.rx[self.rx_pos..self.rx_len];
+            let buf = &rx_bytes(&self.rx_map, &self.rx)[self.rx_pos..self.rx_len];
             let m = match NlMsg::parse(buf) {
                 Ok(m) => m,
                 Err(e) => {
@@ -544,17 +654,37 @@ impl Core {
         }
     }
 
+    /// The warning of the request just answered (`None` most of the time: then nothing is
+    /// dropped, which an assignment would call out of line for).
+    #[inline]
+    fn set_warning(&mut self, w: Option<Warning>) {
+        if w.is_some() || self.warning.is_some() {
+            self.warning = w;
+        }
+    }
+
+    #[inline]
+    fn clear_warning(&mut self) {
+        if self.warning.is_some() {
+            self.warning = None;
+        }
+    }
+
+    /// A slot's buffer, to receive into (never the receive region: see [`Core::map_rx`]).
     pub fn buf_mut(&mut self, slot: Slot) -> &mut Vec<u8> {
         match slot {
-            Slot::Rx => &mut self.rx,
+            Slot::Rx => {
+                debug_assert!(self.rx_map.is_none(), "the receive region is not a Vec");
+                &mut self.rx
+            }
             Slot::Aux => &mut self.aux,
             Slot::Notif => &mut self.notif,
         }
     }
 
-    fn buf(&self, slot: Slot) -> &[u8] {
+    pub(crate) fn buf(&self, slot: Slot) -> &[u8] {
         match slot {
-            Slot::Rx => &self.rx,
+            Slot::Rx => self.rx(),
             Slot::Aux => &self.aux,
             Slot::Notif => &self.notif,
         }
@@ -628,7 +758,7 @@ impl Core {
             self.queue_bytes += info.len;
             let mut buf = self.spare.pop().unwrap_or_default();
             buf.clear();
-            buf.extend_from_slice(&self.buf_mut(slot)[..info.len]);
+            buf.extend_from_slice(&self.buf(slot)[..info.len]);
             self.queue.push_back(Queued { group: info.group, buf, len: info.len });
             return Ok(Class::Skip);
         }
@@ -699,7 +829,7 @@ impl Core {
     pub fn request_step(&mut self, st: &mut ReqState, len: usize) -> Option<Result<(), Error>> {
         let slot = st.next_slot();
         let base = match slot {
-            Slot::Rx => &self.rx[..len],
+            Slot::Rx => &self.rx()[..len],
             _ => &self.aux[..len],
         };
         let mut pos = 0;
@@ -715,10 +845,18 @@ impl Core {
                 continue; // stale reply to an earlier request
             }
             match m.hdr.ty {
+                // The plain ACK (error 0, no extended ACK) decided here; anything else by the
+                // error parser.
+                NLMSG_ERROR
+                    if m.hdr.flags & crate::msg::NLM_F_ACK_TLVS == 0 && m.payload().get(..4) == Some(&[0; 4]) =>
+                {
+                    self.clear_warning();
+                    return Some(if st.want_reply && st.reply.is_none() { Err(Error::NoReply) } else { Ok(()) });
+                }
                 NLMSG_ERROR => {
                     let r = match parse_error_msg_warn(&m, Some(self.ctx())) {
                         Ok(w) => {
-                            self.warning = w;
+                            self.set_warning(w);
                             Ok(())
                         }
                         Err(e) => Err(e),
@@ -764,7 +902,7 @@ impl Core {
         if st.done || st.draining || st.restarting || self.dump_limit != DumpLimit::NONE {
             return None;
         }
-        let buf = self.rx.get(self.rx_pos..self.rx_len)?;
+        let buf = self.rx().get(self.rx_pos..self.rx_len)?;
         if buf.len() < NLMSG_HDRLEN {
             return None; // the datagram's end (no error built: that would allocate)
         }
@@ -788,7 +926,7 @@ impl Core {
     /// The message [`Core::dump_fast`] found (no second parse).
     #[inline]
     pub fn fast_item(&self, m: &FastItem) -> NlMsg<'_> {
-        NlMsg::from_parts(m.hdr, &self.rx[m.start..m.end])
+        NlMsg::from_parts(m.hdr, &self.rx()[m.start..m.end])
     }
 
     /// [`Core::dump_step`] for every case: control messages, other sequence numbers, flags,
@@ -802,7 +940,7 @@ impl Core {
             if self.rx_pos >= self.rx_len {
                 return DumpStep::NeedRecv;
             }
-            let buf = &self.rx[self.rx_pos..self.rx_len];
+            let buf = &rx_bytes(&self.rx_map, &self.rx)[self.rx_pos..self.rx_len];
             let m = match NlMsg::parse(buf) {
                 Ok(m) => m,
                 Err(e) => {
@@ -821,7 +959,7 @@ impl Core {
             if !matches!(m.hdr.ty, NLMSG_DONE | NLMSG_ERROR | NLMSG_NOOP) {
                 st.messages += 1;
                 st.bytes += mlen as u64;
-                if let Some(e) = self.dump_limit.exceeded(st) {
+                if let Some(e) = self.dump_limit.exceeded(st, self.sent_at) {
                     st.done = true;
                     // Drained (within the same bounds) before the next request.
                     if !st.draining {
@@ -852,7 +990,7 @@ impl Core {
                     return match r {
                         Ok(w) => {
                             if !st.draining {
-                                self.warning = w;
+                                self.set_warning(w);
                             }
                             DumpStep::Done
                         }
@@ -902,13 +1040,16 @@ impl Core {
         st.restarting = false;
         st.restarts += 1;
         self.rx_pos = self.rx_len;
-        self.warning = None;
+        self.clear_warning();
     }
 
     /// The abandoned dump to drain before the next request, if any. Drive it with
     /// [`Core::dump_step`] and finish with [`Core::drained`].
     pub fn drain_state(&self) -> Option<DumpState> {
-        self.drain.map(|seq| DumpState { draining: true, ..DumpState::new(seq) })
+        self.drain.map(|seq| {
+            let started = (self.dump_limit != DumpLimit::NONE).then(Instant::now);
+            DumpState { draining: true, started, ..DumpState::new(seq) }
+        })
     }
 
     /// The drain of dump `seq` is over (finished, or its rest was dropped by the kernel).
@@ -928,13 +1069,13 @@ impl Core {
     /// The message at byte range `a..b` of `rx` (a reply or dump message found by the step
     /// functions), with a `hdrsize`-byte fixed header.
     pub fn rx_msg(&self, (a, b): (usize, usize), hdrsize: usize) -> Result<GenlMsg<'_>, Error> {
-        Ok(GenlMsg::parse(&self.rx[a..b], hdrsize)?)
+        Ok(GenlMsg::parse(&self.rx()[a..b], hdrsize)?)
     }
 
     /// The message at byte range `a..b` of `rx`, as a plain netlink message.
     #[inline]
     pub fn rx_nlmsg(&self, (a, b): (usize, usize)) -> Result<NlMsg<'_>, Error> {
-        Ok(NlMsg::parse(&self.rx[a..b])?)
+        Ok(NlMsg::parse(&self.rx()[a..b])?)
     }
 
     /// The notification at byte range `a..b` of `notif` (from [`Core::notif_step`]).
@@ -1263,7 +1404,7 @@ mod tests {
         c.dump_limit = DumpLimit::duration(Duration::from_millis(1));
         let seq = c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_DUMP, |_| {}).unwrap();
         let mut st = DumpState::dump(seq);
-        st.started -= Duration::from_millis(5);
+        st.started = Some(Instant::now() - Duration::from_millis(5));
         deliver(&mut c, Slot::Rx, &genl(seq, NLM_F_MULTI, 1), 0);
         match c.dump_step(&mut st) {
             DumpStep::Err(Error::DumpLimitExceeded { elapsed, .. }) => assert!(elapsed >= Duration::from_millis(5)),

@@ -28,13 +28,16 @@
 //! subset.
 //!
 //! Replies and dump messages are views of the socket's receive buffer: decoding allocates
-//! nothing per message. Receive buffers start at 32 KiB ([`DEFAULT_RX_BUFFER`], the kernel's
-//! largest ordinary dump datagram) and grow to fit any datagram without costing a syscall,
-//! through spill space (address space reserved per thread, [`SPILL_SIZE`]): a socket in no
-//! multicast group receives each datagram with one `recvfrom` into the spill space and copies
-//! it to its buffer; a subscribed socket uses one `recvmsg` (for `NETLINK_PKTINFO`) that
-//! scatters what does not fit its buffer into the spill space. So a do is 1 send + 2 receives
-//! (reply, ACK) and a dump 1 send + 1 receive per datagram. A datagram that still gets cut is reported as
+//! nothing per message. A socket's receive buffer is address space it reserves ([`SPILL_SIZE`],
+//! `MAP_NORESERVE`; the first 32 KiB, [`DEFAULT_RX_BUFFER`], the kernel's largest ordinary dump
+//! datagram, stay mapped in): every datagram lands in it whole with one syscall and is read
+//! where it landed. Sockets are connected to the kernel, which then refuses unicasts to them
+//! from other processes, so a socket in no multicast group receives with a plain `recv` (no
+//! sender address to copy out); a subscribed socket uses `recvmsg` (for `NETLINK_PKTINFO`).
+//! So a do is 1 send + 2 receives (reply, ACK) and a dump 1 send + 1 receive per datagram.
+//! Without the reservation (e.g. a tight `RLIMIT_AS`), or with a buffer size set explicitly,
+//! the buffer is an ordinary one that still grows to fit any datagram through per-thread spill
+//! space or a peek at its size. A datagram that still gets cut is reported as
 //! [`Error::Truncated`], never silently lost.
 //!
 //! Resource bounds, each with a typed outcome: a dump (or `request_all`) can be bounded in

@@ -22,7 +22,13 @@ thread_local! {
 }
 
 /// Receive one datagram into `slot` of `core` (`dontwait`: without blocking), whole, with one
-/// syscall and this thread's spill space (address space reserved for the largest datagram):
+/// syscall:
+///
+/// - into the socket's receive region ([`Core::map_rx`]: the main buffer of a socket with the
+///   default buffer; see [`Core::recv_mapped`]): a `recvfrom`, or for a socket in a group (it
+///   needs `NETLINK_PKTINFO`) a `recvmsg`;
+///
+/// otherwise through this thread's spill space (address space reserved for the largest datagram):
 ///
 /// - a socket in no multicast group (every datagram unicast) whose last datagram was small
 ///   (a do's reply, an ACK): one `recvfrom` into the spill space, the datagram then copied to
@@ -38,6 +44,19 @@ thread_local! {
 /// `recvmsg`: a larger datagram is reported truncated.
 /// I/O errors come back as they are (`WouldBlock` for the tokio driver).
 pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -> io::Result<RecvInfo> {
+    let (multicast, kernel_only) = (core.multicast, core.kernel_only);
+    let mapped = core.recv_mapped(slot, |buf| {
+        if multicast {
+            sys::recv(raw, buf, None, dontwait)
+        } else if kernel_only {
+            sys::recv_kernel(raw, buf, dontwait)
+        } else {
+            sys::recv_from(raw, buf, dontwait)
+        }
+    });
+    if let Some(r) = mapped {
+        return r;
+    }
     if core.grow && !core.peek {
         let scatter = core.multicast || core.last_rx_len > SCATTER_ABOVE;
         let r = SPILL.with(|cell| {
@@ -45,7 +64,11 @@ pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -
             let spill = cell.get_or_insert_with(|| sys::Spill::map(SPILL_SIZE).ok()).as_mut()?;
             let buf = core.buf_mut(slot);
             if !scatter {
-                let r = sys::recv_from(raw, spill.as_mut_slice(), dontwait);
+                let r = if kernel_only {
+                    sys::recv_kernel(raw, spill.as_mut_slice(), dontwait)
+                } else {
+                    sys::recv_from(raw, spill.as_mut_slice(), dontwait)
+                };
                 if let Ok(info) = &r {
                     let n = info.len;
                     if n > buf.len() {
@@ -96,7 +119,7 @@ pub(crate) fn recv_datagram(core: &mut Core, raw: RawFd, slot: Slot, dontwait: b
     match recv_io(core, raw, slot, dontwait) {
         Ok(info) => {
             #[cfg(feature = "fuzzing")]
-            crate::record::recorded(core.buf_mut(slot), &info);
+            crate::record::recorded(core.buf(slot), &info);
             core.after_recv(slot, info)
         }
         Err(e) => core.on_recv_error(slot, e).map(|()| Class::Skip),
@@ -116,6 +139,8 @@ pub(crate) fn open_socket(protocol: libc::c_int, nonblocking: bool) -> Result<(O
     // The destination group of each datagram, to tell notifications from replies.
     sys::set_netlink_opt(raw, libc::NETLINK_PKTINFO, 1)?;
     let port = sys::bind_auto(&fd)?;
+    // Unicasts from the kernel only (see `Core::kernel_only`).
+    sys::connect_kernel(raw, true)?;
     Ok((fd, port))
 }
 
@@ -156,7 +181,9 @@ impl NlSocket {
 
     pub(crate) fn open_proto(protocol: libc::c_int) -> Result<Self, Error> {
         let (fd, port) = open_socket(protocol, false)?;
-        Ok(NlSocket { fd, core: Core::new(port) })
+        let mut core = Core::new(port);
+        core.map_rx();
+        Ok(NlSocket { fd, core })
     }
 
     /// [`NlSocket::open`] inside the network namespace `netns` (needs `CAP_SYS_ADMIN` over it).
@@ -176,7 +203,22 @@ impl NlSocket {
 
     pub(crate) fn open_proto_in(protocol: libc::c_int, netns: Netns<'_>) -> Result<Self, Error> {
         let (fd, port) = netns.enter_and(|| open_socket(protocol, false))?;
-        Ok(NlSocket { fd, core: Core::new(port) })
+        let mut core = Core::new(port);
+        core.map_rx();
+        Ok(NlSocket { fd, core })
+    }
+
+    /// Whether this socket accepts unicast datagrams from other user-space sockets (`false`
+    /// by default: the socket is connected to the kernel, and the kernel refuses such a
+    /// unicast at its sender with `ECONNREFUSED`). Protocols where processes exchange
+    /// messages by port id ([`NlSocket::send_raw_to`], [`NlSocket::recv_raw_timeout`]) need
+    /// `true` on the receiving socket. Requests, dumps and notifications work either way: they
+    /// skip datagrams that are not the kernel's (with `true`, at the cost of asking each
+    /// receive for its sender).
+    pub fn set_user_unicast(&mut self, allow: bool) -> Result<(), Error> {
+        sys::connect_kernel(self.fd.as_raw_fd(), !allow)?;
+        self.core.kernel_only = !allow;
+        Ok(())
     }
 
     /// The socket's netlink port id.
@@ -184,7 +226,8 @@ impl NlSocket {
         self.core.port
     }
 
-    /// Set the user-space receive buffer to `size` bytes. With `grow` (the default mode) it
+    /// Set the user-space receive buffer to `size` bytes, in place of the default one (the
+    /// reserved receive region, see the crate docs). With `grow` it
     /// still grows to fit any datagram: from [`crate::DEFAULT_RX_BUFFER`] (32 KiB) up, each
     /// datagram is received with one `recvmsg` whose overflow lands in spill space and is
     /// appended; below that, each datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`, one
@@ -197,7 +240,7 @@ impl NlSocket {
 
     /// Current size of the main receive buffer (grows to fit the largest datagram seen).
     pub fn rx_buffer_size(&self) -> usize {
-        self.core.rx.len()
+        self.core.rx_capacity()
     }
 
     /// Set the kernel socket receive queue size (`SO_RCVBUF`).
@@ -261,12 +304,16 @@ impl NlSocket {
     /// Finish an abandoned dump, if any, then encode a request (or a batch) into the core's
     /// `tx` with `build` and send it; returns what `build` returned (the sequence number).
     pub(crate) fn send_request<T>(&mut self, build: impl FnOnce(&mut Core) -> Result<T, Error>) -> Result<T, Error> {
-        self.drain()?;
+        if self.core.drain.is_some() {
+            self.drain()?;
+        }
         let sent = build(&mut self.core)?;
         sys::send(self.fd.as_raw_fd(), self.core.tx())?;
         Ok(sent)
     }
 
+    #[cold]
+    #[inline(never)]
     fn drain(&mut self) -> Result<(), Error> {
         while let Some(mut st) = self.core.drain_state() {
             loop {

@@ -61,7 +61,8 @@ impl GenlSocket {
         self.sock.port_id()
     }
 
-    /// Set the user-space receive buffer to `size` bytes. With `grow` (the default mode) it
+    /// Set the user-space receive buffer to `size` bytes, in place of the default one (the
+    /// reserved receive region, see the crate docs). With `grow` it
     /// still grows to fit any datagram: from [`crate::DEFAULT_RX_BUFFER`] (32 KiB) up, each
     /// datagram is received with one `recvmsg` whose overflow lands in spill space and is
     /// appended; below that, each datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`, one

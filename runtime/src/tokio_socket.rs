@@ -67,7 +67,9 @@ impl AsyncNlSocket {
         // `as_raw_fd` always returns the same descriptor and it stays open until the AsyncFd
         // (and with it the OwnedFd) is dropped.
         let fd = unsafe { AsyncFd::register(fd) }.map_err(|e| Error::Io(e.into()))?;
-        Ok(AsyncNlSocket { fd, core: Core::new(port) })
+        let mut core = Core::new(port);
+        core.map_rx();
+        Ok(AsyncNlSocket { fd, core })
     }
 
     /// The socket's netlink port id.

@@ -88,6 +88,7 @@ fn multicast_larger_than_the_buffer_arrives_whole() {
         }
         rx.subscribe_id(GROUP).unwrap();
         let mut tx = NlSocket::open(NETLINK_USERSOCK).unwrap();
+        tx.set_user_unicast(true).unwrap(); // it sends the unicast copy to itself
         let len = 100 * 1024;
         let mut msg = nlspec_rt::msg::NlMsgHdr { len: len as u32, ty: 0x77, flags: 0, seq: 9, pid: tx.port_id() }
             .to_bytes()
@@ -103,4 +104,27 @@ fn multicast_larger_than_the_buffer_arrives_whole() {
         assert!(n.msg.bytes() == &msg[..], "small={small}: the datagram arrived altered");
         assert_eq!(rx.datagrams_received(), 1);
     }
+}
+
+/// A socket takes unicasts from the kernel only: another process's unicast to it is refused at
+/// the sender (the kernel's check, so replies cannot be forged by a local process), until the
+/// socket accepts user unicasts; then the datagram arrives with its sender's port id.
+#[test]
+fn user_unicast_is_refused_unless_accepted() {
+    const NETLINK_USERSOCK: u32 = 2;
+    let mut rx = NlSocket::open(NETLINK_USERSOCK).unwrap();
+    let mut tx = NlSocket::open(NETLINK_USERSOCK).unwrap();
+    let msg = nlspec_rt::msg::NlMsgHdr { len: 16, ty: 0x77, flags: 0, seq: 5, pid: tx.port_id() }.to_bytes();
+    match tx.send_raw_to(&msg, rx.port_id(), 0) {
+        Err(Error::Io(e)) => assert_eq!(e.raw_os_error(), Some(libc::ECONNREFUSED), "{e}"),
+        r => panic!("a unicast to a socket connected to the kernel: {r:?}"),
+    }
+    rx.set_user_unicast(true).unwrap();
+    tx.send_raw_to(&msg, rx.port_id(), 0).unwrap();
+    let mut buf = Vec::new();
+    let got = rx.recv_raw_timeout(&mut buf, std::time::Duration::from_secs(5)).unwrap();
+    assert_eq!(got, Some((16, tx.port_id())));
+    assert_eq!(&buf[..16], &msg[..]);
+    rx.set_user_unicast(false).unwrap();
+    assert!(tx.send_raw_to(&msg, rx.port_id(), 0).is_err());
 }

@@ -417,6 +417,8 @@ fn recv_chat(s: &mut NlSocket, timeout: Duration) -> Result<(u32, String, Option
 fn chat_peer() -> i32 {
     let run = || -> R {
         let mut s = NlSocket::open(PROTONUM).map_err(|e| format!("open: {e}"))?;
+        // a socket takes unicasts from the kernel only unless told otherwise
+        s.set_user_unicast(true).map_err(|e| format!("accepting user unicasts: {e}"))?;
         println!("PORT {}", s.port_id());
         let (sender, text, from) = recv_chat(&mut s, Duration::from_secs(10))?;
         eq("from-port attribute", from, Some(sender))?;
@@ -439,6 +441,7 @@ fn user_to_user() -> R {
     let first = lines.next().ok_or("peer printed nothing")?.map_err(|e| e.to_string())?;
     let port: u32 = first.strip_prefix("PORT ").and_then(|p| p.parse().ok()).ok_or(format!("peer said {first:?}"))?;
     let mut s = NlSocket::open(PROTONUM).map_err(|e| format!("open: {e}"))?;
+    s.set_user_unicast(true).map_err(|e| format!("accepting user unicasts: {e}"))?;
     let me = s.port_id();
     s.send_raw_to(&chat_message("ping", me), port, 0).map_err(|e| format!("send to port {port}: {e}"))?;
     let (sender, text, from) = recv_chat(&mut s, Duration::from_secs(10))?;
