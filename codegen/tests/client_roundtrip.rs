@@ -375,8 +375,20 @@ fn unknown_values_and_attributes_are_kept() {
     assert!(f.contains(EntryFlags::PERSISTENT));
     assert_eq!(f.unknown_bits(), 0x8000_0000);
     assert_eq!(format!("{f:?}"), "persistent | 0x80000000");
-    let unknown: Vec<u16> = v.unknown_attrs().map(|a| a.ty()).collect();
+    let unknown: Vec<u16> = v.unknown_attrs().map(|a| a.unwrap().ty()).collect();
     assert_eq!(unknown, [200]);
+
+    // A malformed header after them ends the unknown attributes with its error, not silently.
+    let mut bad = buf.clone();
+    bad.extend_from_slice(&[12, 0, 201, 0, 1, 0, 0, 0]); // nla_len 12, 8 bytes left
+    let v = Entry::new(&bad);
+    let unknown: Vec<_> = v.unknown_attrs().collect();
+    assert_eq!(unknown.len(), 2, "{unknown:?}");
+    assert_eq!(unknown[0].as_ref().map(|a| a.ty()), Ok(200));
+    let e = unknown[1].as_ref().unwrap_err();
+    assert!(matches!(e.kind(), nlspec_rt::DecodeErrorKind::BadAttrLen { nla_len: 12, .. }), "{e}");
+    let shown = format!("{v:?}");
+    assert!(shown.contains("unknown: [") && shown.contains("malformed"), "{shown}");
 }
 
 #[test]

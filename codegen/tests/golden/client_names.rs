@@ -341,18 +341,28 @@ impl<'a> ThingAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
+    ) -> impl Iterator<
+        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
+    > + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
             .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::thing::RAW | attrs::thing::DECODE |
-                    attrs::thing::TO_OWNED | attrs::thing::UNKNOWN_ATTRS |
-                    attrs::thing::TYPE | attrs::thing::NEW | attrs::thing::_6LOWPAN
-                )
+                attr
+                    .as_ref()
+                    .map_or(
+                        true,
+                        |attr| {
+                            !matches!(
+                                attr.ty(), attrs::thing::RAW | attrs::thing::DECODE |
+                                attrs::thing::TO_OWNED | attrs::thing::UNKNOWN_ATTRS |
+                                attrs::thing::TYPE | attrs::thing::NEW |
+                                attrs::thing::_6LOWPAN
+                            )
+                        },
+                    )
             })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -499,8 +509,11 @@ impl std::fmt::Debug for ThingAttrs<'_> {
                 d.field("6lowpan", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field(
+                "unknown",
+                &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())),
+            );
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -602,14 +615,25 @@ impl<'a> AttrsAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
+    ) -> impl Iterator<
+        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
+    > + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
             .filter(|attr| {
-                !matches!(attr.ty(), attrs::attrs_set::SCHEMA | attrs::attrs_set::CMD)
+                attr
+                    .as_ref()
+                    .map_or(
+                        true,
+                        |attr| {
+                            !matches!(
+                                attr.ty(), attrs::attrs_set::SCHEMA | attrs::attrs_set::CMD
+                            )
+                        },
+                    )
             })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -664,8 +688,11 @@ impl std::fmt::Debug for AttrsAttrs<'_> {
                 d.field("cmd", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field(
+                "unknown",
+                &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())),
+            );
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

@@ -203,19 +203,29 @@ impl<'a> Root<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
+    ) -> impl Iterator<
+        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
+    > + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
             .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::root::UNSPEC | attrs::root::NAME |
-                    attrs::root::CHILD | attrs::root::ITEMS | attrs::root::IDS |
-                    attrs::root::SLOTS | attrs::root::GRID | attrs::root::NOTE |
-                    attrs::root::PAIR | attrs::root::SEL | attrs::root::MAX_DEPTH
-                )
+                attr
+                    .as_ref()
+                    .map_or(
+                        true,
+                        |attr| {
+                            !matches!(
+                                attr.ty(), attrs::root::UNSPEC | attrs::root::NAME |
+                                attrs::root::CHILD | attrs::root::ITEMS | attrs::root::IDS |
+                                attrs::root::SLOTS | attrs::root::GRID | attrs::root::NOTE |
+                                attrs::root::PAIR | attrs::root::SEL |
+                                attrs::root::MAX_DEPTH
+                            )
+                        },
+                    )
             })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -598,8 +608,11 @@ impl std::fmt::Debug for Root<'_> {
                 ),
             );
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field(
+                "unknown",
+                &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())),
+            );
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -748,13 +761,19 @@ impl<'a> RootSel<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| !matches!(attr.ty(), attrs::root_sel::NAME))
+    ) -> impl Iterator<
+        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
+    > + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| {
+                attr
+                    .as_ref()
+                    .map_or(true, |attr| !matches!(attr.ty(), attrs::root_sel::NAME))
+            })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -796,8 +815,11 @@ impl std::fmt::Debug for RootSel<'_> {
                 d.field("name", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field(
+                "unknown",
+                &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())),
+            );
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -862,17 +884,26 @@ impl<'a> Item<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
+    ) -> impl Iterator<
+        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
+    > + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
             .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::item::VALUE | attrs::item::LABEL |
-                    attrs::item::DEPTH | attrs::item::DEPTH_IDS
-                )
+                attr
+                    .as_ref()
+                    .map_or(
+                        true,
+                        |attr| {
+                            !matches!(
+                                attr.ty(), attrs::item::VALUE | attrs::item::LABEL |
+                                attrs::item::DEPTH | attrs::item::DEPTH_IDS
+                            )
+                        },
+                    )
             })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -990,8 +1021,11 @@ impl std::fmt::Debug for Item<'_> {
                 d.field("depth-ids", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field(
+                "unknown",
+                &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())),
+            );
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

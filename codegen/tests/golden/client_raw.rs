@@ -150,13 +150,24 @@ impl<'a> Link<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| !matches!(attr.ty(), attrs::link::KIND | attrs::link::DATA))
+    ) -> impl Iterator<
+        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
+    > + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| {
+                attr
+                    .as_ref()
+                    .map_or(
+                        true,
+                        |attr| {
+                            !matches!(attr.ty(), attrs::link::KIND | attrs::link::DATA)
+                        },
+                    )
+            })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -224,8 +235,11 @@ impl std::fmt::Debug for Link<'_> {
                 d.field("data", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field(
+                "unknown",
+                &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())),
+            );
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -296,13 +310,17 @@ impl<'a> Vlan<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| !matches!(attr.ty(), attrs::vlan::ID))
+    ) -> impl Iterator<
+        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
+    > + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| {
+                attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), attrs::vlan::ID))
+            })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -329,8 +347,11 @@ impl std::fmt::Debug for Vlan<'_> {
                 d.field("id", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field(
+                "unknown",
+                &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())),
+            );
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

@@ -274,22 +274,34 @@ impl<'a> Thing<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
+    ) -> impl Iterator<
+        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
+    > + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
             .filter(|attr| {
-                !matches!(
-                    attr.ty(), attrs::thing::PAD | attrs::thing::A_U8 |
-                    attrs::thing::A_U16 | attrs::thing::A_U32 | attrs::thing::A_U64 |
-                    attrs::thing::A_S8 | attrs::thing::A_S16 | attrs::thing::A_S32 |
-                    attrs::thing::A_S64 | attrs::thing::A_UINT | attrs::thing::A_SINT |
-                    attrs::thing::A_BE16 | attrs::thing::A_IPV4 | attrs::thing::A_FLAG |
-                    attrs::thing::A_STRING | attrs::thing::A_BINARY |
-                    attrs::thing::A_OPTS | attrs::thing::A_BITS | attrs::thing::A_HEX
-                )
+                attr
+                    .as_ref()
+                    .map_or(
+                        true,
+                        |attr| {
+                            !matches!(
+                                attr.ty(), attrs::thing::PAD | attrs::thing::A_U8 |
+                                attrs::thing::A_U16 | attrs::thing::A_U32 |
+                                attrs::thing::A_U64 | attrs::thing::A_S8 |
+                                attrs::thing::A_S16 | attrs::thing::A_S32 |
+                                attrs::thing::A_S64 | attrs::thing::A_UINT |
+                                attrs::thing::A_SINT | attrs::thing::A_BE16 |
+                                attrs::thing::A_IPV4 | attrs::thing::A_FLAG |
+                                attrs::thing::A_STRING | attrs::thing::A_BINARY |
+                                attrs::thing::A_OPTS | attrs::thing::A_BITS |
+                                attrs::thing::A_HEX
+                            )
+                        },
+                    )
             })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -610,8 +622,11 @@ impl std::fmt::Debug for Thing<'_> {
                 d.field("a-hex", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field(
+                "unknown",
+                &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())),
+            );
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

@@ -45,8 +45,11 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
         }
     }
     let SetParts { getters, debug, owned_fields, owned_init, known_types } = p;
-    let unknown_filter =
-        if known_types.is_empty() { quote!(|_| true) } else { quote!(|attr| !matches!(attr.ty(), #(#known_types)|*)) };
+    let unknown_filter = if known_types.is_empty() {
+        quote!(|_| true)
+    } else {
+        quote!(|attr| attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), #(#known_types)|*)))
+    };
     let owned_doc = format!(" Owned copy of a [`{tname}`] (no borrowed data).");
     // Only views that hand out nested views keep their depth (a set of leaves has no use for it).
     let nests = getters.iter().any(reads_self_depth);
@@ -84,10 +87,14 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             pub fn raw(&self) -> &'a [u8] {
                 self.raw
             }
-            /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-            /// malformed header.
-            pub fn unknown_attrs(&self) -> impl ::core::iter::Iterator<Item = ::nlspec_rt::Attr<'a>> + ::core::clone::Clone + 'a {
-                ::nlspec_rt::AttrWalk::new(self.raw).filter(#unknown_filter)
+            /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+            /// header on the way is the last item, an error: the walk cannot go past it.
+            pub fn unknown_attrs(
+                &self,
+            ) -> impl ::core::iter::Iterator<Item = ::core::result::Result<::nlspec_rt::Attr<'a>, ::nlspec_rt::DecodeError>>
+                   + ::core::clone::Clone
+                   + 'a {
+                ::nlspec_rt::Attrs::new(self.raw).filter(#unknown_filter)
             }
             /// An owned copy: every attribute read (and every nest, to the bottom; a
             /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -102,8 +109,9 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let mut d = f.debug_struct(#tname);
                 #(#debug)*
-                if self.unknown_attrs().next().is_some() {
-                    d.field("unknown", &::nlspec_rt::display::List(self.unknown_attrs()));
+                // (a malformed header is shown on its own, below)
+                if self.unknown_attrs().any(|a| a.is_ok()) {
+                    d.field("unknown", &::nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
                 }
                 if let ::core::result::Result::Err(e) = ::nlspec_rt::AttrWalk::new(self.raw).finish() {
                     d.field("malformed", &::nlspec_rt::display::Malformed(e));

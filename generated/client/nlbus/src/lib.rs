@@ -156,22 +156,26 @@ impl<'a> BusAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::bus_attrs::PAYLOAD
-                    | attrs::bus_attrs::TEXT
-                    | attrs::bus_attrs::COUNT
-                    | attrs::bus_attrs::INDEX
-                    | attrs::bus_attrs::PERIOD_MS
-                    | attrs::bus_attrs::TICK
-                    | attrs::bus_attrs::FROM_PORT
-                    | attrs::bus_attrs::SERVED
-                    | attrs::bus_attrs::OPEN_DUMPS
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::bus_attrs::PAYLOAD
+                        | attrs::bus_attrs::TEXT
+                        | attrs::bus_attrs::COUNT
+                        | attrs::bus_attrs::INDEX
+                        | attrs::bus_attrs::PERIOD_MS
+                        | attrs::bus_attrs::TICK
+                        | attrs::bus_attrs::FROM_PORT
+                        | attrs::bus_attrs::SERVED
+                        | attrs::bus_attrs::OPEN_DUMPS
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -329,8 +333,8 @@ impl std::fmt::Debug for BusAttrs<'_> {
                 d.field("open-dumps", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

@@ -432,23 +432,27 @@ impl<'a> CtrlAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::ctrl_attrs::FAMILY_ID
-                    | attrs::ctrl_attrs::FAMILY_NAME
-                    | attrs::ctrl_attrs::VERSION
-                    | attrs::ctrl_attrs::HDRSIZE
-                    | attrs::ctrl_attrs::MAXATTR
-                    | attrs::ctrl_attrs::OPS
-                    | attrs::ctrl_attrs::MCAST_GROUPS
-                    | attrs::ctrl_attrs::POLICY
-                    | attrs::ctrl_attrs::OP_POLICY
-                    | attrs::ctrl_attrs::OP
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::ctrl_attrs::FAMILY_ID
+                        | attrs::ctrl_attrs::FAMILY_NAME
+                        | attrs::ctrl_attrs::VERSION
+                        | attrs::ctrl_attrs::HDRSIZE
+                        | attrs::ctrl_attrs::MAXATTR
+                        | attrs::ctrl_attrs::OPS
+                        | attrs::ctrl_attrs::MCAST_GROUPS
+                        | attrs::ctrl_attrs::POLICY
+                        | attrs::ctrl_attrs::OP_POLICY
+                        | attrs::ctrl_attrs::OP
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -741,8 +745,8 @@ impl std::fmt::Debug for CtrlAttrs<'_> {
                 d.field("op", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -889,11 +893,14 @@ impl<'a> OpAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| !matches!(attr.ty(), attrs::op_attrs::ID | attrs::op_attrs::FLAGS))
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), attrs::op_attrs::ID | attrs::op_attrs::FLAGS))
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -934,8 +941,8 @@ impl std::fmt::Debug for OpAttrs<'_> {
                 d.field("flags", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1027,11 +1034,16 @@ impl<'a> McastGroupAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| !matches!(attr.ty(), attrs::mcast_group_attrs::NAME | attrs::mcast_group_attrs::ID))
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(attr.ty(), attrs::mcast_group_attrs::NAME | attrs::mcast_group_attrs::ID)
+            })
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -1080,8 +1092,8 @@ impl std::fmt::Debug for McastGroupAttrs<'_> {
                 d.field("id", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1179,25 +1191,29 @@ impl<'a> PolicyAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::policy_attrs::TYPE
-                    | attrs::policy_attrs::MIN_VALUE_S
-                    | attrs::policy_attrs::MAX_VALUE_S
-                    | attrs::policy_attrs::MIN_VALUE_U
-                    | attrs::policy_attrs::MAX_VALUE_U
-                    | attrs::policy_attrs::MIN_LENGTH
-                    | attrs::policy_attrs::MAX_LENGTH
-                    | attrs::policy_attrs::POLICY_IDX
-                    | attrs::policy_attrs::POLICY_MAXTYPE
-                    | attrs::policy_attrs::BITFIELD32_MASK
-                    | attrs::policy_attrs::PAD
-                    | attrs::policy_attrs::MASK
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::policy_attrs::TYPE
+                        | attrs::policy_attrs::MIN_VALUE_S
+                        | attrs::policy_attrs::MAX_VALUE_S
+                        | attrs::policy_attrs::MIN_VALUE_U
+                        | attrs::policy_attrs::MAX_VALUE_U
+                        | attrs::policy_attrs::MIN_LENGTH
+                        | attrs::policy_attrs::MAX_LENGTH
+                        | attrs::policy_attrs::POLICY_IDX
+                        | attrs::policy_attrs::POLICY_MAXTYPE
+                        | attrs::policy_attrs::BITFIELD32_MASK
+                        | attrs::policy_attrs::PAD
+                        | attrs::policy_attrs::MASK
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -1381,8 +1397,8 @@ impl std::fmt::Debug for PolicyAttrs<'_> {
                 d.field("mask", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1521,11 +1537,15 @@ impl<'a> OpPolicyAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw)
-            .filter(|attr| !matches!(attr.ty(), attrs::op_policy_attrs::DO | attrs::op_policy_attrs::DUMP))
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref()
+                .map_or(true, |attr| !matches!(attr.ty(), attrs::op_policy_attrs::DO | attrs::op_policy_attrs::DUMP))
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -1566,8 +1586,8 @@ impl std::fmt::Debug for OpPolicyAttrs<'_> {
                 d.field("dump", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

@@ -537,39 +537,43 @@ impl<'a> Entry<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::entry::UNSPEC
-                    | attrs::entry::KEY
-                    | attrs::entry::VALUE
-                    | attrs::entry::KIND
-                    | attrs::entry::FLAGS
-                    | attrs::entry::TTL_MS
-                    | attrs::entry::PRIORITY
-                    | attrs::entry::COUNTER
-                    | attrs::entry::DELTA
-                    | attrs::entry::STATS
-                    | attrs::entry::TAGS
-                    | attrs::entry::LABEL
-                    | attrs::entry::DIGEST
-                    | attrs::entry::OWNER_ADDR
-                    | attrs::entry::OWNER_PORT
-                    | attrs::entry::META
-                    | attrs::entry::FLAG_UPDATE
-                    | attrs::entry::PAD
-                    | attrs::entry::CHANGE
-                    | attrs::entry::CREATE_ONLY
-                    | attrs::entry::FILTER
-                    | attrs::entry::COUNT
-                    | attrs::entry::OLD_COUNTER
-                    | attrs::entry::OPEN_DUMPS
-                    | attrs::entry::PERIOD_MS
-                    | attrs::entry::TICK
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::entry::UNSPEC
+                        | attrs::entry::KEY
+                        | attrs::entry::VALUE
+                        | attrs::entry::KIND
+                        | attrs::entry::FLAGS
+                        | attrs::entry::TTL_MS
+                        | attrs::entry::PRIORITY
+                        | attrs::entry::COUNTER
+                        | attrs::entry::DELTA
+                        | attrs::entry::STATS
+                        | attrs::entry::TAGS
+                        | attrs::entry::LABEL
+                        | attrs::entry::DIGEST
+                        | attrs::entry::OWNER_ADDR
+                        | attrs::entry::OWNER_PORT
+                        | attrs::entry::META
+                        | attrs::entry::FLAG_UPDATE
+                        | attrs::entry::PAD
+                        | attrs::entry::CHANGE
+                        | attrs::entry::CREATE_ONLY
+                        | attrs::entry::FILTER
+                        | attrs::entry::COUNT
+                        | attrs::entry::OLD_COUNTER
+                        | attrs::entry::OPEN_DUMPS
+                        | attrs::entry::PERIOD_MS
+                        | attrs::entry::TICK
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -1019,8 +1023,8 @@ impl std::fmt::Debug for Entry<'_> {
                 d.field("tick", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1287,11 +1291,15 @@ impl<'a> EntryFilter<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND | attrs::entry_filter::FLAGS)
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(attr.ty(), attrs::entry_filter::KEY | attrs::entry_filter::KIND | attrs::entry_filter::FLAGS)
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -1357,8 +1365,8 @@ impl std::fmt::Debug for EntryFilter<'_> {
                 d.field("flags", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1439,10 +1447,14 @@ impl<'a> Tag<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::tag::NAME | attrs::tag::WEIGHT))
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), attrs::tag::NAME | attrs::tag::WEIGHT))
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -1491,8 +1503,8 @@ impl std::fmt::Debug for Tag<'_> {
                 d.field("weight", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1590,10 +1602,13 @@ impl<'a> MetaItem<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::meta_item::VALUE))
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), attrs::meta_item::VALUE)))
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -1620,8 +1635,8 @@ impl std::fmt::Debug for MetaItem<'_> {
                 d.field("value", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

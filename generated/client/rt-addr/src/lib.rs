@@ -433,24 +433,28 @@ impl<'a> AddrAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::addr_attrs::ADDRESS
-                    | attrs::addr_attrs::LOCAL
-                    | attrs::addr_attrs::LABEL
-                    | attrs::addr_attrs::BROADCAST
-                    | attrs::addr_attrs::ANYCAST
-                    | attrs::addr_attrs::CACHEINFO
-                    | attrs::addr_attrs::MULTICAST
-                    | attrs::addr_attrs::FLAGS
-                    | attrs::addr_attrs::RT_PRIORITY
-                    | attrs::addr_attrs::TARGET_NETNSID
-                    | attrs::addr_attrs::PROTO
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::addr_attrs::ADDRESS
+                        | attrs::addr_attrs::LOCAL
+                        | attrs::addr_attrs::LABEL
+                        | attrs::addr_attrs::BROADCAST
+                        | attrs::addr_attrs::ANYCAST
+                        | attrs::addr_attrs::CACHEINFO
+                        | attrs::addr_attrs::MULTICAST
+                        | attrs::addr_attrs::FLAGS
+                        | attrs::addr_attrs::RT_PRIORITY
+                        | attrs::addr_attrs::TARGET_NETNSID
+                        | attrs::addr_attrs::PROTO
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -641,8 +645,8 @@ impl std::fmt::Debug for AddrAttrs<'_> {
                 d.field("proto", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

@@ -514,45 +514,49 @@ impl<'a> LinkAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::link_attrs::ADDRESS
-                    | attrs::link_attrs::BROADCAST
-                    | attrs::link_attrs::IFNAME
-                    | attrs::link_attrs::MTU
-                    | attrs::link_attrs::LINK
-                    | attrs::link_attrs::QDISC
-                    | attrs::link_attrs::MASTER
-                    | attrs::link_attrs::TXQLEN
-                    | attrs::link_attrs::OPERSTATE
-                    | attrs::link_attrs::LINKMODE
-                    | attrs::link_attrs::LINKINFO
-                    | attrs::link_attrs::NET_NS_PID
-                    | attrs::link_attrs::IFALIAS
-                    | attrs::link_attrs::GROUP
-                    | attrs::link_attrs::NET_NS_FD
-                    | attrs::link_attrs::EXT_MASK
-                    | attrs::link_attrs::PROMISCUITY
-                    | attrs::link_attrs::NUM_TX_QUEUES
-                    | attrs::link_attrs::NUM_RX_QUEUES
-                    | attrs::link_attrs::CARRIER
-                    | attrs::link_attrs::CARRIER_CHANGES
-                    | attrs::link_attrs::LINK_NETNSID
-                    | attrs::link_attrs::PROTO_DOWN
-                    | attrs::link_attrs::GSO_MAX_SEGS
-                    | attrs::link_attrs::GSO_MAX_SIZE
-                    | attrs::link_attrs::CARRIER_UP_COUNT
-                    | attrs::link_attrs::CARRIER_DOWN_COUNT
-                    | attrs::link_attrs::MIN_MTU
-                    | attrs::link_attrs::MAX_MTU
-                    | attrs::link_attrs::ALT_IFNAME
-                    | attrs::link_attrs::PERM_ADDRESS
-                    | attrs::link_attrs::ALLMULTI
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::link_attrs::ADDRESS
+                        | attrs::link_attrs::BROADCAST
+                        | attrs::link_attrs::IFNAME
+                        | attrs::link_attrs::MTU
+                        | attrs::link_attrs::LINK
+                        | attrs::link_attrs::QDISC
+                        | attrs::link_attrs::MASTER
+                        | attrs::link_attrs::TXQLEN
+                        | attrs::link_attrs::OPERSTATE
+                        | attrs::link_attrs::LINKMODE
+                        | attrs::link_attrs::LINKINFO
+                        | attrs::link_attrs::NET_NS_PID
+                        | attrs::link_attrs::IFALIAS
+                        | attrs::link_attrs::GROUP
+                        | attrs::link_attrs::NET_NS_FD
+                        | attrs::link_attrs::EXT_MASK
+                        | attrs::link_attrs::PROMISCUITY
+                        | attrs::link_attrs::NUM_TX_QUEUES
+                        | attrs::link_attrs::NUM_RX_QUEUES
+                        | attrs::link_attrs::CARRIER
+                        | attrs::link_attrs::CARRIER_CHANGES
+                        | attrs::link_attrs::LINK_NETNSID
+                        | attrs::link_attrs::PROTO_DOWN
+                        | attrs::link_attrs::GSO_MAX_SEGS
+                        | attrs::link_attrs::GSO_MAX_SIZE
+                        | attrs::link_attrs::CARRIER_UP_COUNT
+                        | attrs::link_attrs::CARRIER_DOWN_COUNT
+                        | attrs::link_attrs::MIN_MTU
+                        | attrs::link_attrs::MAX_MTU
+                        | attrs::link_attrs::ALT_IFNAME
+                        | attrs::link_attrs::PERM_ADDRESS
+                        | attrs::link_attrs::ALLMULTI
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -1085,8 +1089,8 @@ impl std::fmt::Debug for LinkAttrs<'_> {
                 d.field("allmulti", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1424,18 +1428,22 @@ impl<'a> LinkInfoAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::link_info_attrs::KIND
-                    | attrs::link_info_attrs::DATA
-                    | attrs::link_info_attrs::XSTATS
-                    | attrs::link_info_attrs::SLAVE_KIND
-                    | attrs::link_info_attrs::SLAVE_DATA
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::link_info_attrs::KIND
+                        | attrs::link_info_attrs::DATA
+                        | attrs::link_info_attrs::XSTATS
+                        | attrs::link_info_attrs::SLAVE_KIND
+                        | attrs::link_info_attrs::SLAVE_DATA
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -1553,8 +1561,8 @@ impl std::fmt::Debug for LinkInfoAttrs<'_> {
                 d.field("slave-data", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1657,10 +1665,13 @@ impl<'a> LinkinfoVethAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| !matches!(attr.ty(), attrs::linkinfo_veth_attrs::PEER))
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw)
+            .filter(|attr| attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), attrs::linkinfo_veth_attrs::PEER)))
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -1688,8 +1699,8 @@ impl std::fmt::Debug for LinkinfoVethAttrs<'_> {
                 d.field("peer", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

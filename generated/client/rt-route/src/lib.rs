@@ -534,37 +534,41 @@ impl<'a> RouteAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::route_attrs::DST
-                    | attrs::route_attrs::SRC
-                    | attrs::route_attrs::IIF
-                    | attrs::route_attrs::OIF
-                    | attrs::route_attrs::GATEWAY
-                    | attrs::route_attrs::PRIORITY
-                    | attrs::route_attrs::PREFSRC
-                    | attrs::route_attrs::METRICS
-                    | attrs::route_attrs::MULTIPATH
-                    | attrs::route_attrs::FLOW
-                    | attrs::route_attrs::CACHEINFO
-                    | attrs::route_attrs::TABLE
-                    | attrs::route_attrs::MARK
-                    | attrs::route_attrs::VIA
-                    | attrs::route_attrs::PREF
-                    | attrs::route_attrs::ENCAP_TYPE
-                    | attrs::route_attrs::EXPIRES
-                    | attrs::route_attrs::PAD
-                    | attrs::route_attrs::UID
-                    | attrs::route_attrs::TTL_PROPAGATE
-                    | attrs::route_attrs::IP_PROTO
-                    | attrs::route_attrs::SPORT
-                    | attrs::route_attrs::DPORT
-                    | attrs::route_attrs::NH_ID
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::route_attrs::DST
+                        | attrs::route_attrs::SRC
+                        | attrs::route_attrs::IIF
+                        | attrs::route_attrs::OIF
+                        | attrs::route_attrs::GATEWAY
+                        | attrs::route_attrs::PRIORITY
+                        | attrs::route_attrs::PREFSRC
+                        | attrs::route_attrs::METRICS
+                        | attrs::route_attrs::MULTIPATH
+                        | attrs::route_attrs::FLOW
+                        | attrs::route_attrs::CACHEINFO
+                        | attrs::route_attrs::TABLE
+                        | attrs::route_attrs::MARK
+                        | attrs::route_attrs::VIA
+                        | attrs::route_attrs::PREF
+                        | attrs::route_attrs::ENCAP_TYPE
+                        | attrs::route_attrs::EXPIRES
+                        | attrs::route_attrs::PAD
+                        | attrs::route_attrs::UID
+                        | attrs::route_attrs::TTL_PROPAGATE
+                        | attrs::route_attrs::IP_PROTO
+                        | attrs::route_attrs::SPORT
+                        | attrs::route_attrs::DPORT
+                        | attrs::route_attrs::NH_ID
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -925,8 +929,8 @@ impl std::fmt::Debug for RouteAttrs<'_> {
                 d.field("nh-id", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

@@ -495,33 +495,37 @@ impl<'a> RuleAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::rule_attrs::DST
-                    | attrs::rule_attrs::SRC
-                    | attrs::rule_attrs::IIFNAME
-                    | attrs::rule_attrs::GOTO
-                    | attrs::rule_attrs::PRIORITY
-                    | attrs::rule_attrs::FWMARK
-                    | attrs::rule_attrs::FLOW
-                    | attrs::rule_attrs::TUN_ID
-                    | attrs::rule_attrs::SUPPRESS_IFGROUP
-                    | attrs::rule_attrs::SUPPRESS_PREFIXLEN
-                    | attrs::rule_attrs::TABLE
-                    | attrs::rule_attrs::FWMASK
-                    | attrs::rule_attrs::OIFNAME
-                    | attrs::rule_attrs::PAD
-                    | attrs::rule_attrs::L3MDEV
-                    | attrs::rule_attrs::UID_RANGE
-                    | attrs::rule_attrs::PROTOCOL
-                    | attrs::rule_attrs::IP_PROTO
-                    | attrs::rule_attrs::SPORT_RANGE
-                    | attrs::rule_attrs::DPORT_RANGE
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::rule_attrs::DST
+                        | attrs::rule_attrs::SRC
+                        | attrs::rule_attrs::IIFNAME
+                        | attrs::rule_attrs::GOTO
+                        | attrs::rule_attrs::PRIORITY
+                        | attrs::rule_attrs::FWMARK
+                        | attrs::rule_attrs::FLOW
+                        | attrs::rule_attrs::TUN_ID
+                        | attrs::rule_attrs::SUPPRESS_IFGROUP
+                        | attrs::rule_attrs::SUPPRESS_PREFIXLEN
+                        | attrs::rule_attrs::TABLE
+                        | attrs::rule_attrs::FWMASK
+                        | attrs::rule_attrs::OIFNAME
+                        | attrs::rule_attrs::PAD
+                        | attrs::rule_attrs::L3MDEV
+                        | attrs::rule_attrs::UID_RANGE
+                        | attrs::rule_attrs::PROTOCOL
+                        | attrs::rule_attrs::IP_PROTO
+                        | attrs::rule_attrs::SPORT_RANGE
+                        | attrs::rule_attrs::DPORT_RANGE
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -842,8 +846,8 @@ impl std::fmt::Debug for RuleAttrs<'_> {
                 d.field("dport-range", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));

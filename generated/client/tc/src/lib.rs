@@ -455,29 +455,33 @@ impl<'a> TcAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::tc_attrs::KIND
-                    | attrs::tc_attrs::OPTIONS
-                    | attrs::tc_attrs::STATS
-                    | attrs::tc_attrs::XSTATS
-                    | attrs::tc_attrs::RATE
-                    | attrs::tc_attrs::FCNT
-                    | attrs::tc_attrs::STATS2
-                    | attrs::tc_attrs::STAB
-                    | attrs::tc_attrs::PAD
-                    | attrs::tc_attrs::DUMP_INVISIBLE
-                    | attrs::tc_attrs::CHAIN
-                    | attrs::tc_attrs::HW_OFFLOAD
-                    | attrs::tc_attrs::INGRESS_BLOCK
-                    | attrs::tc_attrs::EGRESS_BLOCK
-                    | attrs::tc_attrs::DUMP_FLAGS
-                    | attrs::tc_attrs::EXT_WARN_MSG
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::tc_attrs::KIND
+                        | attrs::tc_attrs::OPTIONS
+                        | attrs::tc_attrs::STATS
+                        | attrs::tc_attrs::XSTATS
+                        | attrs::tc_attrs::RATE
+                        | attrs::tc_attrs::FCNT
+                        | attrs::tc_attrs::STATS2
+                        | attrs::tc_attrs::STAB
+                        | attrs::tc_attrs::PAD
+                        | attrs::tc_attrs::DUMP_INVISIBLE
+                        | attrs::tc_attrs::CHAIN
+                        | attrs::tc_attrs::HW_OFFLOAD
+                        | attrs::tc_attrs::INGRESS_BLOCK
+                        | attrs::tc_attrs::EGRESS_BLOCK
+                        | attrs::tc_attrs::DUMP_FLAGS
+                        | attrs::tc_attrs::EXT_WARN_MSG
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -747,8 +751,8 @@ impl std::fmt::Debug for TcAttrs<'_> {
                 d.field("ext-warn-msg", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -931,21 +935,25 @@ impl<'a> TbfAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::tbf_attrs::PARMS
-                    | attrs::tbf_attrs::RTAB
-                    | attrs::tbf_attrs::PTAB
-                    | attrs::tbf_attrs::RATE64
-                    | attrs::tbf_attrs::PRATE64
-                    | attrs::tbf_attrs::BURST
-                    | attrs::tbf_attrs::PBURST
-                    | attrs::tbf_attrs::PAD
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::tbf_attrs::PARMS
+                        | attrs::tbf_attrs::RTAB
+                        | attrs::tbf_attrs::PTAB
+                        | attrs::tbf_attrs::RATE64
+                        | attrs::tbf_attrs::PRATE64
+                        | attrs::tbf_attrs::BURST
+                        | attrs::tbf_attrs::PBURST
+                        | attrs::tbf_attrs::PAD
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -1066,8 +1074,8 @@ impl std::fmt::Debug for TbfAttrs<'_> {
                 d.field("pburst", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
@@ -1174,22 +1182,26 @@ impl<'a> HtbAttrs<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
-    /// Attributes this client does not know (e.g. from a newer kernel), up to the first
-    /// malformed header.
-    pub fn unknown_attrs(&self) -> impl Iterator<Item = nlspec_rt::Attr<'a>> + Clone + 'a {
-        nlspec_rt::AttrWalk::new(self.raw).filter(|attr| {
-            !matches!(
-                attr.ty(),
-                attrs::htb_attrs::PARMS
-                    | attrs::htb_attrs::INIT
-                    | attrs::htb_attrs::CTAB
-                    | attrs::htb_attrs::RTAB
-                    | attrs::htb_attrs::DIRECT_QLEN
-                    | attrs::htb_attrs::RATE64
-                    | attrs::htb_attrs::CEIL64
-                    | attrs::htb_attrs::PAD
-                    | attrs::htb_attrs::OFFLOAD
-            )
+    /// Attributes this client does not know (e.g. from a newer kernel). A malformed
+    /// header on the way is the last item, an error: the walk cannot go past it.
+    pub fn unknown_attrs(
+        &self,
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::htb_attrs::PARMS
+                        | attrs::htb_attrs::INIT
+                        | attrs::htb_attrs::CTAB
+                        | attrs::htb_attrs::RTAB
+                        | attrs::htb_attrs::DIRECT_QLEN
+                        | attrs::htb_attrs::RATE64
+                        | attrs::htb_attrs::CEIL64
+                        | attrs::htb_attrs::PAD
+                        | attrs::htb_attrs::OFFLOAD
+                )
+            })
         })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
@@ -1327,8 +1339,8 @@ impl std::fmt::Debug for HtbAttrs<'_> {
                 d.field("offload", &nlspec_rt::display::Malformed(e));
             }
         }
-        if self.unknown_attrs().next().is_some() {
-            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs()));
+        if self.unknown_attrs().any(|a| a.is_ok()) {
+            d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
         if let Err(e) = nlspec_rt::AttrWalk::new(self.raw).finish() {
             d.field("malformed", &nlspec_rt::display::Malformed(e));
