@@ -122,6 +122,7 @@ pub struct GenlMsgHdr {
 
 impl GenlMsgHdr {
     /// Parse the first 4 bytes of `b`.
+    #[inline]
     pub fn parse(b: &[u8]) -> Result<Self, DecodeError> {
         match b.get(..GENL_HDRLEN) {
             Some(h) => Ok(GenlMsgHdr { cmd: h[0], version: h[1], reserved: u16::from_ne_bytes([h[2], h[3]]) }),
@@ -169,6 +170,7 @@ impl<'a> NlMsg<'a> {
         self.bytes
     }
     /// The payload after the 16-byte header.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         &self.bytes[NLMSG_HDRLEN..]
     }
