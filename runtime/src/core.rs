@@ -470,12 +470,11 @@ impl Core {
         };
         let r = recv(&mut map.as_mut_slice()[off..]);
         let Ok(info) = &r else { return Some(r) };
-        self.rx_touched = self.rx_touched.max(off + info.len);
+        let n = info.len;
         if slot == Slot::Rx {
-            self.rx_largest = self.rx_largest.max(info.len);
+            self.rx_touched = n;
+            self.rx_largest = self.rx_largest.max(n);
         } else {
-            let n = info.len;
-            let from = &map.as_slice()[off..off + n];
             let buf = match slot {
                 Slot::Aux => &mut self.aux,
                 _ => &mut self.notif,
@@ -483,7 +482,11 @@ impl Core {
             if buf.len() < n {
                 buf.resize(n, 0);
             }
-            buf[..n].copy_from_slice(from);
+            buf[..n].copy_from_slice(&map.as_slice()[off..off + n]);
+            // Copied out: pages it touched past the kept ones go back now (a socket that only
+            // takes notifications may not receive into the main buffer again for long). The
+            // page holding the end of the main buffer's datagram stays.
+            map.release_range(DEFAULT_RX_BUFFER.max(off), off + n);
         }
         Some(r)
     }
@@ -1171,6 +1174,54 @@ mod tests {
     }
     fn request(c: &mut Core) -> u32 {
         c.build(&Request::new(0x20, 1, 1), crate::msg::NLM_F_ACK, |_| {}).unwrap()
+    }
+
+    /// The receive region: a reply lands at its start and stays readable while the ACK lands
+    /// after it and is copied to its own buffer; a large datagram for another slot is copied
+    /// out whole and the pages it touched past the kept ones are given back at once (they read
+    /// as zeros again), a large main-buffer datagram's at the next receive.
+    #[test]
+    fn receive_region_keeps_the_reply_and_gives_pages_back() {
+        let mut c = Core::new(1);
+        c.map_rx();
+        assert!(c.rx_map.is_some(), "no region reserved: the test proves nothing");
+        let seq = request(&mut c);
+        let mut st = ReqState { seq, reply: None, want_reply: true };
+        let land = |c: &mut Core, slot: Slot, d: &[u8]| {
+            let r = c.recv_mapped(slot, |buf| {
+                buf[..d.len()].copy_from_slice(d);
+                Ok(RecvInfo { len: d.len(), full_len: d.len(), group: 0, sender: 0 })
+            });
+            let info = r.expect("mapped").unwrap();
+            c.after_recv(slot, info).unwrap()
+        };
+        let Class::Kernel(len) = land(&mut c, Slot::Rx, &genl(seq, 0, 5)) else { panic!() };
+        assert!(c.request_step(&mut st, len).is_none());
+        let Class::Kernel(len) = land(&mut c, Slot::Aux, &err(seq, 0)) else { panic!() };
+        assert!(matches!(c.request_step(&mut st, len), Some(Ok(()))));
+        let (a, b) = st.reply.unwrap();
+        assert_eq!(c.rx_msg((a, b), 0).unwrap().cmd(), 5);
+
+        // 100 KiB for the notification slot: copied whole, the region's pages past 32 KiB back.
+        let big: Vec<u8> = msg(0x20, 0, 0, &vec![0xa5; 100 << 10]);
+        land(&mut c, Slot::Notif, &big);
+        assert_eq!(&c.notif[..big.len()], &big[..]);
+        let region = c.rx_map.as_ref().unwrap().as_slice();
+        assert!(region[DEFAULT_RX_BUFFER + 4096..big.len()].iter().all(|&b| b == 0));
+        assert_eq!(c.rx_msg((a, b), 0).unwrap().cmd(), 5, "the reply survived");
+
+        // 100 KiB into the main buffer: read in place, its pages back before the next receive.
+        let seq = request(&mut c);
+        let mut st = DumpState::dump(seq);
+        let mut d = big.clone();
+        d[8..12].copy_from_slice(&seq.to_ne_bytes());
+        land(&mut c, Slot::Rx, &d);
+        assert_eq!(c.rx_capacity(), d.len());
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Item(0, n) if n == d.len()));
+        land(&mut c, Slot::Rx, &done(seq, 0));
+        let region = c.rx_map.as_ref().unwrap().as_slice();
+        assert!(region[DEFAULT_RX_BUFFER + 4096..d.len()].iter().all(|&b| b == 0));
+        assert!(matches!(c.dump_step(&mut st), DumpStep::Done));
     }
 
     #[test]

@@ -373,6 +373,9 @@ impl Spill {
     /// Give back the pages of `from..to` that lie wholly inside it (`from` rounded up to a
     /// page), keeping the ones before `from` mapped in.
     pub fn release_range(&mut self, from: usize, to: usize) {
+        if to.min(self.len) <= from {
+            return; // nothing past `from` (the common case: no call at all)
+        }
         // SAFETY: sysconf only reads a system constant.
         let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096).max(1);
         let from = from.div_ceil(page) * page;
