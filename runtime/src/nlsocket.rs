@@ -647,5 +647,16 @@ mod tests {
         s.forget_family("nlctrl");
         let (_, n) = syscalls(|| s.resolve_family("nlctrl").unwrap());
         assert_eq!(n, (1, 2, 0));
+
+        // A growing buffer of the default size set explicitly: no receive region (as when the
+        // reservation fails), the per-thread spill space instead; still one receive each.
+        s.set_rx_buffer(crate::DEFAULT_RX_BUFFER, true);
+        s.forget_family("nlctrl");
+        let (info, n) = syscalls(|| s.resolve_family("nlctrl").unwrap());
+        assert_eq!((info.id, n), (id, (1, 2, 0)));
+        let d0 = s.datagrams_received();
+        let (again, n) = syscalls(|| s.list_families().unwrap());
+        assert_eq!(again, fams);
+        assert_eq!(n, (1, s.datagrams_received() - d0, 0));
     }
 }
