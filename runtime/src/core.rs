@@ -310,7 +310,8 @@ pub(crate) struct Core {
     /// (no copy, no scatter). Pages past the first [`DEFAULT_RX_BUFFER`] bytes that a large
     /// datagram touched are given back before the next receive (`rx_touched`).
     rx_map: Option<Spill>,
-    /// Bytes of `rx_map` the last datagram wrote.
+    /// Bytes of `rx_map` the main buffer's last datagram wrote (its pages past the kept ones go
+    /// back at the next receive into it; other slots' datagrams give theirs back at once).
     rx_touched: usize,
     /// The largest datagram received into `rx_map` (what [`Core::rx_capacity`] reports).
     rx_largest: usize,
@@ -567,7 +568,7 @@ impl Core {
         // A fresh request: whatever was left in the receive buffer is stale.
         self.lossy = false;
         self.clear_warning();
-        self.sent_at = (self.dump_limit != DumpLimit::NONE).then(Instant::now);
+        self.sent_at = self.limit_clock();
         self.rx_len = 0;
         self.rx_pos = 0;
         Ok(())
@@ -848,21 +849,14 @@ impl Core {
                 continue; // stale reply to an earlier request
             }
             match m.hdr.ty {
-                // The plain ACK (error 0, no extended ACK) decided here; anything else by the
-                // error parser.
-                NLMSG_ERROR
-                    if m.hdr.flags & crate::msg::NLM_F_ACK_TLVS == 0 && m.payload().get(..4) == Some(&[0; 4]) =>
-                {
-                    self.clear_warning();
-                    return Some(if st.want_reply && st.reply.is_none() { Err(Error::NoReply) } else { Ok(()) });
-                }
                 NLMSG_ERROR => {
-                    let r = match parse_error_msg_warn(&m, Some(self.ctx())) {
-                        Ok(w) => {
-                            self.set_warning(w);
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
+                    // The plain ACK (error 0, no extended ACK) needs no parser.
+                    let plain = m.hdr.flags & crate::msg::NLM_F_ACK_TLVS == 0 && m.payload().get(..4) == Some(&[0; 4]);
+                    let r = if plain {
+                        self.clear_warning();
+                        Ok(())
+                    } else {
+                        parse_error_msg_warn(&m, Some(self.ctx())).map(|w| self.set_warning(w))
                     };
                     return Some(r.and_then(|()| {
                         if st.want_reply && st.reply.is_none() {
@@ -1049,10 +1043,13 @@ impl Core {
     /// The abandoned dump to drain before the next request, if any. Drive it with
     /// [`Core::dump_step`] and finish with [`Core::drained`].
     pub fn drain_state(&self) -> Option<DumpState> {
-        self.drain.map(|seq| {
-            let started = (self.dump_limit != DumpLimit::NONE).then(Instant::now);
-            DumpState { draining: true, started, ..DumpState::new(seq) }
-        })
+        self.drain.map(|seq| DumpState { draining: true, started: self.limit_clock(), ..DumpState::new(seq) })
+    }
+
+    /// Now, when a [`DumpLimit`] is set (its time bound, and the elapsed time of its error,
+    /// count from here); without one no clock is read.
+    fn limit_clock(&self) -> Option<Instant> {
+        (self.dump_limit != DumpLimit::NONE).then(Instant::now)
     }
 
     /// The drain of dump `seq` is over (finished, or its rest was dropped by the kernel).

@@ -433,30 +433,28 @@ pub fn start_message(
     version: u8,
     fixed: &[u8],
 ) {
-    // Both headers in one copy of a fixed size (no copy call per header).
     let mut head = [0u8; NLMSG_HDRLEN + GENL_HDRLEN];
     head[..NLMSG_HDRLEN].copy_from_slice(&NlMsgHdr { len: 0, ty: family, flags, seq, pid }.to_bytes());
     head[NLMSG_HDRLEN..].copy_from_slice(&GenlMsgHdr { cmd, version, reserved: 0 }.to_bytes());
-    buf.clear();
-    buf.extend_from_slice(&head);
-    if !fixed.is_empty() {
-        buf.extend_from_slice(fixed);
-        buf.resize(nlmsg_align(buf.len()), 0);
-    }
+    start(buf, head, fixed);
 }
 
 /// Write the headers of a request without a Generic Netlink header (rtnetlink and the other
 /// netlink-raw protocols) into `buf` (cleared first): `nlmsghdr`, then the fixed header,
 /// padded. The caller appends attributes and then calls [`finish_message`].
 pub fn start_nl_message(buf: &mut Vec<u8>, ty: u16, flags: u16, seq: u32, pid: u32, fixed: &[u8]) {
-    start(buf, &NlMsgHdr { len: 0, ty, flags, seq, pid }, fixed);
+    start(buf, NlMsgHdr { len: 0, ty, flags, seq, pid }.to_bytes(), fixed);
 }
 
-fn start(buf: &mut Vec<u8>, hdr: &NlMsgHdr, fixed: &[u8]) {
+/// `buf` cleared, then the headers `head` (of a fixed size: one copy, no copy call), then the
+/// fixed header `fixed`, padded.
+fn start<const N: usize>(buf: &mut Vec<u8>, head: [u8; N], fixed: &[u8]) {
     buf.clear();
-    buf.extend_from_slice(&hdr.to_bytes());
-    buf.extend_from_slice(fixed);
-    buf.resize(nlmsg_align(buf.len()), 0);
+    buf.extend_from_slice(&head);
+    if !fixed.is_empty() {
+        buf.extend_from_slice(fixed);
+        buf.resize(nlmsg_align(buf.len()), 0);
+    }
 }
 
 /// Set `nlmsg_len` to the buffer's length. Errors if it exceeds `u32`.

@@ -25,8 +25,8 @@ thread_local! {
 /// syscall:
 ///
 /// - into the socket's receive region ([`Core::map_rx`]: the main buffer of a socket with the
-///   default buffer; see [`Core::recv_mapped`]): a `recvfrom`, or for a socket in a group (it
-///   needs `NETLINK_PKTINFO`) a `recvmsg`;
+///   default buffer; see [`Core::recv_mapped`]): a `recv` (a `recvfrom` once the socket takes
+///   user unicasts), or for a socket in a group (it needs `NETLINK_PKTINFO`) a `recvmsg`;
 ///
 /// otherwise through this thread's spill space (address space reserved for the largest datagram):
 ///
@@ -48,10 +48,8 @@ pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -
     let mapped = core.recv_mapped(slot, |buf| {
         if multicast {
             sys::recv(raw, buf, None, dontwait)
-        } else if kernel_only {
-            sys::recv_kernel(raw, buf, dontwait)
         } else {
-            sys::recv_from(raw, buf, dontwait)
+            recv_unicast(raw, buf, kernel_only, dontwait)
         }
     });
     if let Some(r) = mapped {
@@ -64,11 +62,7 @@ pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -
             let spill = cell.get_or_insert_with(|| sys::Spill::map(SPILL_SIZE).ok()).as_mut()?;
             let buf = core.buf_mut(slot);
             if !scatter {
-                let r = if kernel_only {
-                    sys::recv_kernel(raw, spill.as_mut_slice(), dontwait)
-                } else {
-                    sys::recv_from(raw, spill.as_mut_slice(), dontwait)
-                };
+                let r = recv_unicast(raw, spill.as_mut_slice(), kernel_only, dontwait);
                 if let Ok(info) = &r {
                     let n = info.len;
                     if n > buf.len() {
@@ -106,6 +100,17 @@ pub(crate) fn recv_io(core: &mut Core, raw: RawFd, slot: Slot, dontwait: bool) -
     sys::recv(raw, core.buf_mut(slot), None, dontwait)
 }
 
+/// One datagram into `buf` on a socket in no multicast group: without asking its sender when the
+/// socket is connected to the kernel (`kernel_only`: nothing else can unicast to it), else with
+/// it (`sender` tells the kernel's datagrams from other processes').
+fn recv_unicast(raw: RawFd, buf: &mut [u8], kernel_only: bool, dontwait: bool) -> io::Result<RecvInfo> {
+    if kernel_only {
+        sys::recv_kernel(raw, buf, dontwait)
+    } else {
+        sys::recv_from(raw, buf, dontwait)
+    }
+}
+
 /// A datagram longer than this is received straight into the slot's buffer the next time (see
 /// [`recv_io`]): past ~4 KiB, copying a datagram costs more than a `recvmsg` over a `recvfrom`.
 const SCATTER_ABOVE: usize = 4096;
@@ -127,8 +132,8 @@ pub(crate) fn recv_datagram(core: &mut Core, raw: RawFd, slot: Slot, dontwait: b
 }
 
 /// Open and bind a netlink socket of `protocol` with the options every socket here uses; returns
-/// it and its port id.
-pub(crate) fn open_socket(protocol: libc::c_int, nonblocking: bool) -> Result<(OwnedFd, u32), Error> {
+/// it and its state machine (its port id, its receive region: [`Core::map_rx`]).
+pub(crate) fn open_socket(protocol: libc::c_int, nonblocking: bool) -> Result<(OwnedFd, Core), Error> {
     let fd = sys::socket(protocol, nonblocking)?;
     let raw = fd.as_raw_fd();
     // Extended ACKs (messages, offsets, policies) and capped ACKs (no echo of our request).
@@ -141,7 +146,9 @@ pub(crate) fn open_socket(protocol: libc::c_int, nonblocking: bool) -> Result<(O
     let port = sys::bind_auto(&fd)?;
     // Unicasts from the kernel only (see `Core::kernel_only`).
     sys::connect_kernel(raw, true)?;
-    Ok((fd, port))
+    let mut core = Core::new(port);
+    core.map_rx();
+    Ok((fd, core))
 }
 
 /// A blocking netlink socket of any protocol (`NETLINK_ROUTE`, `NETLINK_GENERIC`, ...).
@@ -180,9 +187,7 @@ impl NlSocket {
     }
 
     pub(crate) fn open_proto(protocol: libc::c_int) -> Result<Self, Error> {
-        let (fd, port) = open_socket(protocol, false)?;
-        let mut core = Core::new(port);
-        core.map_rx();
+        let (fd, core) = open_socket(protocol, false)?;
         Ok(NlSocket { fd, core })
     }
 
@@ -202,9 +207,7 @@ impl NlSocket {
     }
 
     pub(crate) fn open_proto_in(protocol: libc::c_int, netns: Netns<'_>) -> Result<Self, Error> {
-        let (fd, port) = netns.enter_and(|| open_socket(protocol, false))?;
-        let mut core = Core::new(port);
-        core.map_rx();
+        let (fd, core) = netns.enter_and(|| open_socket(protocol, false))?;
         Ok(NlSocket { fd, core })
     }
 
@@ -229,8 +232,8 @@ impl NlSocket {
     /// Set the user-space receive buffer to `size` bytes, in place of the default one (the
     /// reserved receive region, see the crate docs). With `grow` it
     /// still grows to fit any datagram: from [`crate::DEFAULT_RX_BUFFER`] (32 KiB) up, each
-    /// datagram is received with one `recvmsg` whose overflow lands in spill space and is
-    /// appended; below that, each datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`, one
+    /// datagram is received with one syscall, through this thread's spill space where it does
+    /// not fit (see the crate docs); below that, each datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`, one
     /// more syscall per datagram) so that the kernel, which sizes dump datagrams after the
     /// receive lengths it sees, splits dumps into small datagrams. Without `grow`, one
     /// `recvmsg` per datagram, and a larger datagram is an [`Error::Truncated`] (it is lost).

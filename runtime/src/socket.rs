@@ -64,8 +64,8 @@ impl GenlSocket {
     /// Set the user-space receive buffer to `size` bytes, in place of the default one (the
     /// reserved receive region, see the crate docs). With `grow` it
     /// still grows to fit any datagram: from [`crate::DEFAULT_RX_BUFFER`] (32 KiB) up, each
-    /// datagram is received with one `recvmsg` whose overflow lands in spill space and is
-    /// appended; below that, each datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`, one
+    /// datagram is received with one syscall, through this thread's spill space where it does
+    /// not fit (see the crate docs); below that, each datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`, one
     /// more syscall per datagram) so that the kernel, which sizes dump datagrams after the
     /// receive lengths it sees, splits dumps into small datagrams. Without `grow`, one
     /// `recvmsg` per datagram, and a larger datagram is an [`Error::Truncated`] (it is lost).

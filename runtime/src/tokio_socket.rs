@@ -59,7 +59,7 @@ impl AsyncNlSocket {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::Io(io::Error::other("an async netlink socket must be opened inside a tokio runtime")));
         }
-        let (fd, port) = match netns {
+        let (fd, core) = match netns {
             Some(ns) => ns.enter_and(|| open_socket(protocol, true))?,
             None => open_socket(protocol, true)?,
         };
@@ -67,8 +67,6 @@ impl AsyncNlSocket {
         // `as_raw_fd` always returns the same descriptor and it stays open until the AsyncFd
         // (and with it the OwnedFd) is dropped.
         let fd = unsafe { AsyncFd::register(fd) }.map_err(|e| Error::Io(e.into()))?;
-        let mut core = Core::new(port);
-        core.map_rx();
         Ok(AsyncNlSocket { fd, core })
     }
 
