@@ -1,6 +1,6 @@
 //! Fuzzing entry point (cargo feature `fuzzing`, hidden from the docs): feeds a scripted stream
 //! of received datagrams through the same receive state machine the sockets drive
-//! ([`crate::core::Core`]: truncation, notification queueing, sequence matching, ACK and error
+//! (`core::Core`: truncation, notification queueing, sequence matching, ACK and error
 //! parsing with extended-ACK paths, dump draining and restarts, batches), then walks every
 //! message it hands out (headers, attributes, nests, nlctrl's decoders).
 //!

@@ -3,9 +3,9 @@
 //! A generated crate describes each op once — its request builder implements [`OpRequest`]
 //! (family, command, fixed header, attribute-name table, reply type) and its reply implements
 //! [`DecodeMsg`] — and its `Client` methods are one call each to [`request`], [`request_ack`]
-//! or [`dump`] (tokio: [`async_request`], [`async_request_ack`], [`async_dump`]). Dumps come
-//! back as [`TypedDumpIter`] / [`AsyncTypedDumpIter`], which decode each message in place
-//! (nothing allocated per message).
+//! or [`dump`] (with the `tokio` feature also `async_request`, `async_request_ack` and
+//! `async_dump`). Dumps come back as [`TypedDumpIter`] (`AsyncTypedDumpIter` with tokio),
+//! which decodes each message in place (nothing allocated per message).
 
 use std::marker::PhantomData;
 

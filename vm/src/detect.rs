@@ -198,7 +198,7 @@ fn known_kernel_bug(kernel_version: &str, r: &Report) -> bool {
 /// atomic-sleep check and kmemleak print, and any other kernel `WARNING:`, `BUG:`, `Oops`,
 /// general protection fault, panic, `refcount_t:` warning or call trace; kmemleak's report file
 /// lines and its failure line ([`KMEMLEAK_ERROR`]) too. The one known 6.12 kernel bug
-/// ([`known_kernel_bug`]) is left out, once.
+/// (`known_kernel_bug`) is left out, once.
 pub fn detector_reports(kernel_version: &str, console: &str) -> Vec<Report> {
     let mut reports = Vec::new();
     // The kernel-log dump, when complete: the index of its first line and of its end marker.

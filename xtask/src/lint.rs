@@ -75,10 +75,20 @@ pub fn clippy() -> Result<i32> {
     Ok(workspace.max(proof))
 }
 
+/// The workspace's API docs as docs.rs builds them (every feature), with rustdoc's warnings
+/// (broken or private intra-doc links) as errors: a published crate's docs must not lie.
+pub fn rustdoc() -> Result<i32> {
+    run_env("rustdoc", &["doc", "--workspace", "--no-deps", "--all-features"], &[("RUSTDOCFLAGS", "-D warnings")])
+}
+
 fn run(gate: &str, args: &[&str]) -> Result<i32> {
+    run_env(gate, args, &[])
+}
+
+fn run_env(gate: &str, args: &[&str], env: &[(&str, &str)]) -> Result<i32> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(util::workspace_root()).args(args);
+    cmd.current_dir(util::workspace_root()).args(args).envs(env.iter().copied());
     let shown = util::show(&cmd);
     note(format!("{gate}: {shown}"));
     let status = cmd.status().map_err(|e| crate::err!("{gate}: cannot start `{shown}`: {e}"))?;

@@ -44,6 +44,8 @@ tasks:
   clippy                               cargo clippy --workspace --all-targets --all-features
                                        -- -D warnings, and the same for the proof suite's
                                        client (kernel/proof/client, outside the workspace)
+  rustdoc                              cargo doc --workspace --no-deps --all-features with
+                                       rustdoc's warnings as errors (docs.rs's build)
   tidy                                 source rules (xtask/src/tidy.rs): `unsafe` only in
                                        runtime/src/{sys,tokio_socket}.rs and kernel/; every .rs
                                        file starts with a comment saying what it holds; no path
@@ -131,6 +133,7 @@ fn main() {
         "gen-bench" => genbench::cmd(args),
         "fmt-check" => args.finish().and_then(|()| lint::fmt_check()),
         "clippy" => args.finish().and_then(|()| lint::clippy()),
+        "rustdoc" => args.finish().and_then(|()| lint::rustdoc()),
         "tidy" => args.finish().and_then(|()| tidy::tidy()),
         "deps" => args.finish().and_then(|()| deps().map(|()| 0)),
         "kernel" => cmd_kernel(args),
@@ -276,9 +279,9 @@ fn cmd_vm_run(mut a: Args) -> Result<i32> {
     vm::run_cli(&spec, &kd.version)
 }
 
-/// The README's test command: the drift check and the source gates (fmt-check, clippy, tidy),
+/// The README's test command: the drift check and the source gates (fmt-check, clippy, rustdoc, tidy),
 /// unit/integration tests, then the VM stages. Stops after a failed drift check, failed source
-/// gates (all three run first) or failed tests; the VM stages all run and are listed at the end.
+/// gates (all four run first) or failed tests; the VM stages all run and are listed at the end.
 fn cmd_test() -> Result<i32> {
     // A fresh machine has none of the kernel sources, toolchain or qemu: install them first
     // (idempotent, quick when present), so this one command is all the README needs.
@@ -287,9 +290,10 @@ fn cmd_test() -> Result<i32> {
     if generate::generate(true)? != 0 {
         return Err(err!("generated/ drifted from specs/: run `cargo xtask generate` and commit"));
     }
-    // The source gates: all three run, then every failing one is named.
+    // The source gates: all four run, then every failing one is named.
     type Gate = fn() -> Result<i32>;
-    let gates: [(&str, Gate); 3] = [("fmt-check", lint::fmt_check), ("clippy", lint::clippy), ("tidy", tidy::tidy)];
+    let gates: [(&str, Gate); 4] =
+        [("fmt-check", lint::fmt_check), ("clippy", lint::clippy), ("rustdoc", lint::rustdoc), ("tidy", tidy::tidy)];
     let mut failed_gates = Vec::new();
     for (name, gate) in gates {
         if gate()? != 0 {

@@ -118,7 +118,7 @@ pub trait AttrGen: Sync {
 pub struct ClientAccessor {
     /// The view's set.
     pub set: SetId,
-    /// The getter ([`method_name`]).
+    /// The getter ([`super::cx::method_name`]).
     pub name: Ident,
     /// The attribute's type constant (an expression).
     pub ty: TokenStream,
