@@ -258,6 +258,43 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// An attribute the caller cannot do without, read through a generated getter: absence
+/// becomes a [`DecodeError`] naming it, like a malformed value does.
+///
+/// Getters return `Result<Option<T>, DecodeError>` (a family's attributes are optional on the
+/// wire; which ones a reply always carries is the kernel's convention, not the spec's). Where a
+/// caller relies on one, `.required(name)` turns that into `Result<T, DecodeError>`:
+///
+/// ```
+/// use nlspec_rt::{AttrWriter, Attrs, DecodeErrorKind, Required};
+///
+/// let mut buf = Vec::new();
+/// AttrWriter::new(&mut buf).put_u16(1, 0x10);
+/// let attrs = Attrs::new(&buf);
+/// let id = attrs.read(1, "family-id", |a| a.get_u16()).required("family-id")?;
+/// assert_eq!(id, 0x10);
+/// let e = attrs.read(2, "family-name", |a| a.get_str()).required("family-name").unwrap_err();
+/// assert_eq!(e.kind(), &DecodeErrorKind::Missing);
+/// assert_eq!(e.to_string(), ".family-name: required attribute is missing");
+/// # Ok::<(), nlspec_rt::DecodeError>(())
+/// ```
+pub trait Required<T> {
+    /// The value, or [`DecodeError::missing`]`(name)` when it is absent; a decoding error
+    /// passes through unchanged.
+    fn required(self, name: &'static str) -> Result<T, DecodeError>;
+}
+
+impl<T> Required<T> for Result<Option<T>, DecodeError> {
+    #[inline]
+    fn required(self, name: &'static str) -> Result<T, DecodeError> {
+        match self {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(DecodeError::missing(name)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoding
 // ---------------------------------------------------------------------------------------------
@@ -890,6 +927,20 @@ impl<'b> AttrWriter<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `required` keeps a malformed value's error (and its path) and names an absent one.
+    #[test]
+    fn required_names_the_absent_and_keeps_the_malformed() {
+        let mut buf = Vec::new();
+        AttrWriter::new(&mut buf).put_u8(1, 7);
+        let attrs = Attrs::new(&buf);
+        let bad = attrs.read(1, "mtu", |a| a.get_u32()).required("mtu").unwrap_err();
+        assert_eq!(bad.kind(), &DecodeErrorKind::BadLength { expected: "4", got: 1 });
+        assert_eq!(bad.to_string(), ".mtu: payload of 1 bytes, expected 4");
+        assert_eq!(attrs.read(1, "x", |a| a.get_u8()).required("x"), Ok(7));
+        let absent = attrs.read(2, "ifname", |a| a.get_str()).required("ifname").unwrap_err();
+        assert_eq!(absent, DecodeError::missing("ifname"));
+    }
 
     /// A well-formed stream (u8 `1`, string `2`, u64 `3`, then `extra` attributes) and the
     /// framings of it the walkers must agree on: as it is, with trailing zero padding, with two

@@ -95,6 +95,7 @@ pub mod typed_raw;
 
 pub use crate::attr::{
     Attr, AttrPath, AttrWalk, AttrWriter, Attrs, Bitfield32, DecodeError, DecodeErrorKind, EncodeError, Nest, PathSeg,
+    Required,
 };
 pub use crate::core::{
     DumpLimit, DumpRetry, Notification, DEFAULT_NOTIFICATION_QUEUE_LIMIT, DEFAULT_RX_BUFFER, SPILL_SIZE,

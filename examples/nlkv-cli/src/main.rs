@@ -17,7 +17,7 @@ use nlspec_nlkv::{
     ClearRequest, Client, DeleteRequest, Entry, EntryFlags, FillRequest, GetDumpRequest, GetRequest, Group,
     IncrRequest, Kind, KvHdr, Notification, SetRequest, UpdateFlagsRequest, WatchRequest,
 };
-use nlspec_rt::DecodeError;
+use nlspec_rt::{DecodeError, Required};
 use std::net::Ipv4Addr;
 
 fn cli() -> Command {
@@ -258,7 +258,10 @@ fn run(m: &ArgMatches) -> Res {
         Some(("incr", sm)) => {
             let d = *sm.get_one::<i64>("delta").unwrap_or(&1);
             let r = c.incr(&IncrRequest::new(h).key(&key(sm)).delta(d))?;
-            println!("{} {} -> {}", r.key()?.unwrap_or("?"), r.old_counter()?.unwrap_or(0), r.counter()?.unwrap_or(0));
+            // nlkv always answers an incr with these three: absent is a broken reply, not a zero.
+            let (key, old, new) =
+                (r.key().required("key")?, r.old_counter().required("old-counter")?, r.counter().required("counter")?);
+            println!("{key} {old} -> {new}");
         }
         Some(("flags", sm)) => {
             let (mut value, mut selector) = (EntryFlags::empty(), EntryFlags::empty());
@@ -280,9 +283,9 @@ fn run(m: &ArgMatches) -> Res {
         Some(("fill", sm)) => {
             let p = sm.get_one::<String>("prefix").cloned().unwrap_or_default();
             let r = c.fill(&FillRequest::new(h).key(&p).count(*sm.get_one::<u32>("count").unwrap_or(&1)))?;
-            println!("created {}", r.count()?.unwrap_or(0));
+            println!("created {}", r.count().required("count")?);
         }
-        Some(("clear", _)) => println!("removed {}", c.clear(&ClearRequest::new(h))?.count()?.unwrap_or(0)),
+        Some(("clear", _)) => println!("removed {}", c.clear(&ClearRequest::new(h))?.count().required("count")?),
         Some(("watch", sm)) => {
             c.subscribe(Group::Changes)?;
             if sm.get_flag("audit") {
@@ -292,7 +295,7 @@ fn run(m: &ArgMatches) -> Res {
                 match c.recv_notification()? {
                     Notification::ChangeNtf(n) => println!("[ns {}] {}", n.header.ns, show(&n)?),
                     Notification::EvictNtf(n) => println!("[ns {}] removed: {}", n.header.ns, show(&n)?),
-                    Notification::TickNtf(n) => println!("tick {}", n.tick()?.unwrap_or(0)),
+                    Notification::TickNtf(n) => println!("tick {}", n.tick().required("tick")?),
                     Notification::Other(m) => println!("(unknown notification, command {})", m.cmd()),
                 }
             }
@@ -306,7 +309,7 @@ fn run(m: &ArgMatches) -> Res {
                 // The ticks are unicast to this socket: no subscription needed.
                 if let Notification::TickNtf(n) = c.recv_notification()? {
                     seen += 1;
-                    let (tick, left) = (n.tick()?.unwrap_or(0), n.count()?.unwrap_or(0));
+                    let (tick, left) = (n.tick().required("tick")?, n.count().required("count")?);
                     println!("tick {tick} ({left} to come)");
                     if left == 0 {
                         break;
