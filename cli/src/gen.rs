@@ -83,10 +83,11 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
     let spec_name = Path::new(spec).file_name().and_then(|n| n.to_str()).unwrap_or(spec).to_string();
     if kernel {
         let opts = KernelOptions { in_tree, ..Default::default() };
-        let mut files = nlspec_codegen::emit::kernel::generate(&fam, &opts)
+        // Laid out in the kernel's rustfmt style by the emitter itself (an in-tree `make
+        // rustfmtcheck` passes on the files as written): no rustfmt is run.
+        let files = nlspec_codegen::emit::kernel::generate(&fam, &opts)
             .map_err(|e| Fail::Error(format!("nlspec: gen --kernel: {spec}: kernel emitter: {e}")))?;
         let skeletons: Vec<PathBuf> = nlspec_codegen::emit::kernel::skeleton_file(&fam, &opts).into_iter().collect();
-        kernel_style(&mut files)?;
         write_all(dir, &files, &spec_name, &skeletons)?;
         if in_tree {
             eprintln!(
@@ -114,26 +115,6 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
         }
     );
     Ok(())
-}
-
-/// Lay out the `.rs` files of a kernel module in the kernel's rustfmt style, so that an
-/// in-tree `make rustfmtcheck` passes on them as written (and they equal the checked-in copies
-/// under `generated/`). Without a rustfmt the files stay as the emitter laid them out, with a
-/// warning.
-fn kernel_style(files: &mut [GeneratedFile]) -> Result<(), Fail> {
-    use nlspec_codegen::rustfmt::{kernel_style, RustfmtError};
-    match kernel_style(files) {
-        Ok(()) => Ok(()),
-        Err(RustfmtError::NotFound(p)) => {
-            eprintln!(
-                "nlspec: warning: {p} not found (set RUSTFMT or PATH): the Rust files are as the \
-                 emitter laid them out, not in the kernel's rustfmt style (`make rustfmt` fixes that)"
-            );
-            Ok(())
-        }
-        // The emitter's output does not format: a bug of nlspec's, not the user's.
-        Err(e) => Err(Fail::Error(format!("nlspec: gen: rustfmt on the generated module: {e}"))),
-    }
 }
 
 /// What to do with one file.

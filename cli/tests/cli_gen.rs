@@ -269,7 +269,7 @@ fn in_tree_driver_and_the_regen_script() {
     }
     // The family file is the one out-of-tree builds use, with nlspec gen's marker added.
     let genl = std::fs::read_to_string(drv.join("nlkv_genl.rs")).unwrap();
-    assert!(genl.contains("pub(crate) use crate::nl;") && genl.contains("nl::policy_table(&["), "{genl}");
+    assert!(genl.contains("pub(crate) use crate::nl;") && genl.contains("nl::policy! {"), "{genl}");
     assert!(!genl.contains("crate::nlspec_support"), "the family file names no layer of its own");
     let kconfig = std::fs::read_to_string(drv.join("Kconfig")).unwrap();
     assert!(kconfig.contains("config NLKV\n\ttristate") && kconfig.contains("depends on RUST && NET"), "{kconfig}");

@@ -1,6 +1,8 @@
-//! Generated Rust laid out by an installed `rustfmt` (from `RUSTFMT` or `PATH`): the emitters
-//! write prettyplease's layout, and a project that checks formatting (`cargo fmt --check`,
-//! the kernel's `make rustfmtcheck`) wants rustfmt's.
+//! Generated Rust laid out by an installed `rustfmt` (from `RUSTFMT` or `PATH`). The client
+//! emitter writes prettyplease's layout, which `cargo xtask generate` passes through rustfmt
+//! for the checked-in crates; the kernel emitter writes the kernel's rustfmt style itself, and
+//! [`kernel_style`] is how the tests hold it to that (`tests/kernel_corpus.rs`: rustfmt changes
+//! nothing in any module of the upstream corpus).
 
 use std::io::Write as _;
 use std::path::Path;

@@ -61,3 +61,43 @@ fn every_genetlink_kernel_spec_generates_a_module() {
     assert!(total >= 30, "expected the whole corpus, got {total} specs");
     assert!(raw >= 5, "expected the netlink-raw specs of the corpus, got {raw}");
 }
+
+/// The kernel emitter writes the kernel's rustfmt style itself (`nlspec gen --kernel` runs no
+/// rustfmt): for every spec of the corpus, out of tree and (Generic Netlink) in tree, rustfmt
+/// with the kernel's `.rustfmt.toml` settings changes no `.rs` file of the module directory.
+/// Needs `rustfmt` (from `RUSTFMT` or `PATH`).
+#[test]
+fn every_module_is_in_the_kernels_rustfmt_style_as_emitted() {
+    use nlspec_codegen::rustfmt::kernel_style;
+    let mut specs = Vec::new();
+    for tarball in corpus_support::TARBALLS {
+        specs.extend(corpus_support::extract(tarball));
+    }
+    let own = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs");
+    for e in std::fs::read_dir(own).unwrap() {
+        specs.push(e.unwrap().path());
+    }
+    let (mut checked, mut failures) = (0, Vec::new());
+    for spec in &specs {
+        let Ok(fam) = nlspec_codegen::load_and_resolve(spec) else { continue };
+        let trees: &[bool] = if fam.is_genetlink() { &[false, true] } else { &[false] };
+        for &in_tree in trees {
+            let label = format!("{}{}", spec.display(), if in_tree { " (in tree)" } else { "" });
+            let Ok(files) = generate(&fam, &KernelOptions { in_tree, ..Default::default() }) else { continue };
+            let mut formatted = files.clone();
+            kernel_style(&mut formatted).unwrap_or_else(|e| panic!("{label}: rustfmt: {e}"));
+            for (a, b) in files.iter().zip(&formatted) {
+                checked += 1;
+                if a.contents != b.contents {
+                    let line =
+                        a.contents.lines().zip(b.contents.lines()).position(|(x, y)| x != y).map_or(0, |i| i + 1);
+                    failures
+                        .push(format!("{label}: {} differs from rustfmt's layout at line {line}", a.path.display()));
+                }
+            }
+        }
+    }
+    println!("{checked} files of {} specs as rustfmt lays them out", specs.len());
+    assert!(failures.is_empty(), "{} files:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked > 500, "expected the whole corpus, checked {checked} files");
+}

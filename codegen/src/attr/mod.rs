@@ -44,7 +44,7 @@ pub use names::TypeNames;
 pub use nest::Nest;
 pub use nest_type_value::NestTypeValue;
 pub use pad::Pad;
-pub use policy::PolicyStatics;
+pub use policy::{PolicyStatics, RangeStatic};
 pub use scalar::Scalar;
 pub use string::Str;
 pub use sub_message::SubMessage;

@@ -11,20 +11,29 @@ use quote::{format_ident, quote};
 use super::cx::Cx;
 use nlspec_model::ir::{self, AttrType, BoundSource, ByteOrder, ConstValue, Family, SetId};
 
-/// Statics policy entries need (range structs, value-check types), collected while the policy
-/// tables are emitted.
+/// Statics policy entries need (the range structs of bounds too wide for the policy's own
+/// fields), collected while the policy tables are emitted.
 #[derive(Default)]
 pub struct PolicyStatics {
-    /// The items, in the order they were first needed.
-    pub items: Vec<TokenStream>,
+    /// The ranges, in the order they were first needed.
+    pub ranges: Vec<RangeStatic>,
     names: BTreeSet<String>,
 }
 
+/// A `nl::RangeS`/`nl::RangeU` static: `static NAME: RangeU(lo, hi);` in `nl::ranges!`.
+pub struct RangeStatic {
+    pub name: String,
+    /// `RangeS` (signed bounds) or `RangeU`.
+    pub signed: bool,
+    pub lo: TokenStream,
+    pub hi: TokenStream,
+}
+
 impl PolicyStatics {
-    /// Adds a named item once.
-    pub fn add(&mut self, name: &str, item: TokenStream) {
-        if self.names.insert(name.to_string()) {
-            self.items.push(item);
+    /// Adds a range once (by name).
+    pub fn add(&mut self, r: RangeStatic) {
+        if self.names.insert(r.name.clone()) {
+            self.ranges.push(r);
         }
     }
 }
@@ -187,11 +196,10 @@ pub fn bounds(
     };
     let lo = min.map(|b| bound_expr(f, b, target)).unwrap_or_else(|| number(lo_lim));
     let hi = max.map(|b| bound_expr(f, b, target)).unwrap_or_else(|| number(hi_lim));
+    st.add(RangeStatic { name: static_name.to_string(), signed, lo, hi });
     if signed {
-        st.add(static_name, quote!(static #id: nl::RangeS = nl::RangeS::new(#lo, #hi);));
         quote!(.range_s(&#id))
     } else {
-        st.add(static_name, quote!(static #id: nl::RangeU = nl::RangeU::new(#lo, #hi);));
         quote!(.range_u(&#id))
     }
 }

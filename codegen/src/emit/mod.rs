@@ -90,6 +90,138 @@ where
     Ok(out)
 }
 
+/// `ts` (an expression or a path: calls, method calls, turbofish, references, casts, unary
+/// minus, literals) written as Rust source the way rustfmt would on one line, after the
+/// `(long, short)` replacements of [`format_shortened`]: for the text of macro bodies, which
+/// no formatter lays out.
+pub(crate) fn expr_text(ts: TokenStream, table: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    write_tokens(&mut out, Shortener::new(table).apply(ts));
+    out
+}
+
+fn write_tokens(out: &mut String, ts: TokenStream) {
+    // What the previous token was: decides the space before the next one.
+    #[derive(PartialEq, Clone, Copy)]
+    enum Prev {
+        Start,
+        /// An identifier, literal or closed group: an operand ends here.
+        Operand,
+        /// `::`, `.`, `&`, `!`, `#`, a unary `-` or a turbofish's `<`: the next token sticks.
+        Glue,
+        /// `,` `=>` and binary operators: a space follows.
+        Spaced,
+        /// A keyword operator (`as`).
+        Word,
+    }
+    let mut prev = Prev::Start;
+    let mut angle = 0usize; // open turbofish/generic `<`s
+    let mut toks = ts.into_iter().peekable();
+    while let Some(t) = toks.next() {
+        match t {
+            TokenTree::Ident(i) => {
+                if matches!(prev, Prev::Operand | Prev::Spaced | Prev::Word) {
+                    out.push(' ');
+                }
+                let s = i.to_string();
+                out.push_str(&s);
+                prev = if s == "as" { Prev::Word } else { Prev::Operand };
+            }
+            TokenTree::Literal(l) => {
+                if matches!(prev, Prev::Operand | Prev::Spaced | Prev::Word) {
+                    out.push(' ');
+                }
+                out.push_str(&l.to_string());
+                prev = Prev::Operand;
+            }
+            TokenTree::Group(g) => {
+                use proc_macro2::Delimiter;
+                let (open, close) = match g.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{ ", " }"),
+                    Delimiter::None => ("", ""),
+                };
+                // a call or an index sticks to its operand; a brace block after one does not
+                let sticks = prev == Prev::Operand && g.delimiter() != Delimiter::Brace;
+                if matches!(prev, Prev::Spaced | Prev::Word) || (prev == Prev::Operand && !sticks) {
+                    out.push(' ');
+                }
+                out.push_str(open);
+                write_tokens(out, g.stream());
+                out.push_str(close);
+                prev = Prev::Operand;
+            }
+            TokenTree::Punct(p) => {
+                let c = p.as_char();
+                let joint = p.spacing() == proc_macro2::Spacing::Joint;
+                match c {
+                    ':' if joint => {
+                        // `::` (the second `:` is the next token)
+                        toks.next();
+                        out.push_str("::");
+                        prev = Prev::Glue;
+                    }
+                    '.' | '#' => {
+                        out.push(c);
+                        prev = Prev::Glue;
+                    }
+                    '!' if prev == Prev::Operand => {
+                        out.push('!');
+                        prev = Prev::Glue;
+                    }
+                    '<' if prev == Prev::Glue || prev == Prev::Operand && angle > 0 => {
+                        out.push('<');
+                        angle += 1;
+                        prev = Prev::Glue;
+                    }
+                    '>' if angle > 0 => {
+                        out.push('>');
+                        angle -= 1;
+                        prev = Prev::Operand;
+                    }
+                    ',' | ';' => {
+                        out.push(c);
+                        prev = Prev::Spaced;
+                    }
+                    '&' | '-' | '!' | '*' if !matches!(prev, Prev::Operand) => {
+                        // a prefix operator: `&X`, `-1`, `!m`, `*p`
+                        if matches!(prev, Prev::Spaced | Prev::Word) {
+                            out.push(' ');
+                        }
+                        out.push(c);
+                        if joint {
+                            // `&&`, `-=`...: keep the operator whole
+                            if let Some(TokenTree::Punct(q)) = toks.next() {
+                                out.push(q.as_char());
+                            }
+                        }
+                        prev = Prev::Glue;
+                    }
+                    _ => {
+                        // a binary operator, whole (`=>`, `<<`, `+`, `|`)
+                        if prev != Prev::Start {
+                            out.push(' ');
+                        }
+                        out.push(c);
+                        let mut last = p;
+                        while last.spacing() == proc_macro2::Spacing::Joint {
+                            match toks.next() {
+                                Some(TokenTree::Punct(q)) => {
+                                    out.push(q.as_char());
+                                    last = q;
+                                }
+                                _ => break,
+                            }
+                        }
+                        prev = Prev::Spaced;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The `(long, short)` table of [`format_shortened`] as token sequences.
 struct Shortener {
     rules: Vec<(Vec<Atom>, TokenStream)>,
@@ -217,6 +349,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(got, "type T = my_std::X;\n");
+    }
+
+    /// The expressions of policy entries, as rustfmt writes them on one line.
+    #[test]
+    fn expressions_read_as_rustfmt_writes_them() {
+        let cases: &[(TokenStream, &str)] = &[
+            (quote!(nl::Policy::u32().mask(EntryFlags::ALL.bits())), "Policy::u32().mask(EntryFlags::ALL.bits())"),
+            (quote!(nl::Policy::u32().check::<Kind>()), "Policy::u32().check::<Kind>()"),
+            (quote!(nl::Policy::s8().range(-10, MAX as i64)), "Policy::s8().range(-10, MAX as i64)"),
+            (quote!(nl::Policy::nested_array(&META_POLICY)), "Policy::nested_array(&META_POLICY)"),
+            (quote!(attrs::entry::KEY), "attrs::entry::KEY"),
+            (quote!(u32::MAX as u64 + 1), "u32::MAX as u64 + 1"),
+            (quote!(f(a, &[1, 2], !x, -y)), "f(a, &[1, 2], !x, -y)"),
+            (quote!(cfg!(CONFIG_NET)), "cfg!(CONFIG_NET)"),
+            (quote!(a << 3 | b), "a << 3 | b"),
+        ];
+        for (ts, want) in cases {
+            assert_eq!(expr_text(ts.clone(), &[("nl :: Policy ::", "Policy ::")]), *want);
+        }
     }
 
     #[test]

@@ -7,11 +7,11 @@
 //!
 //! `config-cond`: these ops (their table entries, op types and notification senders) exist only when the kernel option is set: `stats` (CONFIG_NET), `pool-stats` (CONFIG_PAGE_POOL). Their handler methods are declared regardless, so one impl builds for every config.
 #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
-use core::marker::PhantomData;
 /// The crate root's support layer (`nl::Error`, `nl::Result`...), re-exported for handlers.
 pub(crate) use crate::nl;
-pub(crate) use crate::nl::{Bitfield32, Dumped};
 use crate::nl::Policy;
+pub(crate) use crate::nl::{Bitfield32, Dumped};
+use core::marker::PhantomData;
 /// Family name.
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlkv";
 /// Family version.
@@ -228,89 +228,95 @@ nl::wire_struct! {
         pub writes: u32 = u32 ne @ 12 => "writes",
     }
 }
-static ENTRY_TTL_MS_RANGE: nl::RangeU = nl::RangeU::new(1, u32::MAX as u64);
-static ENTRY_PERIOD_MS_RANGE: nl::RangeU = nl::RangeU::new(MIN_PERIOD_MS, MAX_PERIOD_MS);
-/// Policy of a nest of `entry-filter`.
-static ENTRY_FILTER_NEST_POLICY: nl::PolicyTable<
-    { attrs::entry_filter::FLAGS as usize + 1 },
-> = nl::policy_table(
-    &[
-        (attrs::entry_filter::KEY, Policy::string(MAX_KEY_LEN)),
-        (attrs::entry_filter::KIND, Policy::u32().check::<Kind>()),
-        (attrs::entry_filter::FLAGS, Policy::u32().mask(EntryFlags::ALL.bits())),
-    ],
-);
-/// Policy of a nest of `tag`.
-static TAG_NEST_POLICY: nl::PolicyTable<{ attrs::tag::WEIGHT as usize + 1 }> = nl::policy_table(
-    &[
-        (attrs::tag::NAME, Policy::string(16)),
-        (attrs::tag::WEIGHT, Policy::u16().max(1000)),
-    ],
-);
-/// Policy of a nest of `meta-item`.
-static META_ITEM_NEST_POLICY: nl::PolicyTable<
-    { attrs::meta_item::VALUE as usize + 1 },
-> = nl::policy_table(&[(attrs::meta_item::VALUE, Policy::u32())]);
-/// Request policy of `set` (do).
-static SET_DO_POLICY: nl::PolicyTable<{ attrs::entry::CREATE_ONLY as usize + 1 }> = nl::policy_table(
-    &[
-        (attrs::entry::KEY, Policy::string(MAX_KEY_LEN)),
-        (attrs::entry::VALUE, Policy::binary(MAX_VALUE_LEN)),
-        (attrs::entry::KIND, Policy::u32().check::<Kind>()),
-        (attrs::entry::FLAGS, Policy::u32().mask(EntryFlags::ALL.bits())),
-        (attrs::entry::TTL_MS, Policy::u64().range_u(&ENTRY_TTL_MS_RANGE)),
-        (attrs::entry::PRIORITY, Policy::s8().range(MIN_PRIORITY, MAX_PRIORITY as i64)),
-        (attrs::entry::TAGS, Policy::nested_array(&TAG_NEST_POLICY)),
-        (attrs::entry::LABEL, Policy::string_unterminated(32)),
-        (attrs::entry::DIGEST, Policy::binary_exact_len(32)),
-        (attrs::entry::OWNER_ADDR, Policy::be32()),
-        (attrs::entry::OWNER_PORT, Policy::be16()),
-        (attrs::entry::META, Policy::nested_array(&META_ITEM_NEST_POLICY)),
-        (attrs::entry::CREATE_ONLY, Policy::flag()),
-    ],
-);
-/// Request policy of `get` (do).
-static GET_DO_POLICY: nl::PolicyTable<{ attrs::entry::KEY as usize + 1 }> = nl::policy_table(
-    &[(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))],
-);
-/// Request policy of `get` (dump).
-static GET_DUMP_POLICY: nl::PolicyTable<{ attrs::entry::FILTER as usize + 1 }> = nl::policy_table(
-    &[(attrs::entry::FILTER, Policy::nested(&ENTRY_FILTER_NEST_POLICY))],
-);
-/// Request policy of `delete` (do).
-static DELETE_DO_POLICY: nl::PolicyTable<{ attrs::entry::KEY as usize + 1 }> = nl::policy_table(
-    &[(attrs::entry::KEY, Policy::string(MAX_KEY_LEN))],
-);
-/// Request policy of `incr` (do).
-static INCR_DO_POLICY: nl::PolicyTable<{ attrs::entry::DELTA as usize + 1 }> = nl::policy_table(
-    &[
-        (attrs::entry::KEY, Policy::string(MAX_KEY_LEN)),
-        (attrs::entry::DELTA, Policy::sint()),
-    ],
-);
-/// Request policy of `update-flags` (do).
-static UPDATE_FLAGS_DO_POLICY: nl::PolicyTable<
-    { attrs::entry::FLAG_UPDATE as usize + 1 },
-> = nl::policy_table(
-    &[
-        (attrs::entry::KEY, Policy::string(MAX_KEY_LEN)),
-        (attrs::entry::FLAG_UPDATE, Policy::bitfield32(EntryFlags::ALL.bits())),
-    ],
-);
-/// Request policy of `fill` (do).
-static FILL_DO_POLICY: nl::PolicyTable<{ attrs::entry::COUNT as usize + 1 }> = nl::policy_table(
-    &[
-        (attrs::entry::KEY, Policy::string(MAX_KEY_LEN)),
-        (attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64)),
-    ],
-);
-/// Request policy of `watch` (do).
-static WATCH_DO_POLICY: nl::PolicyTable<{ attrs::entry::PERIOD_MS as usize + 1 }> = nl::policy_table(
-    &[
-        (attrs::entry::COUNT, Policy::u32().range(1, MAX_FILL as i64)),
-        (attrs::entry::PERIOD_MS, Policy::u32().range_u(&ENTRY_PERIOD_MS_RANGE)),
-    ],
-);
+nl::ranges! {
+    static ENTRY_TTL_MS_RANGE: RangeU(1, u32::MAX as u64);
+    static ENTRY_PERIOD_MS_RANGE: RangeU(MIN_PERIOD_MS, MAX_PERIOD_MS);
+}
+nl::policy! {
+    /// Policy of a nest of `entry-filter`.
+    static ENTRY_FILTER_NEST_POLICY[attrs::entry_filter::FLAGS + 1] {
+        attrs::entry_filter::KEY => Policy::string(MAX_KEY_LEN),
+        attrs::entry_filter::KIND => Policy::u32().check::<Kind>(),
+        attrs::entry_filter::FLAGS => Policy::u32().mask(EntryFlags::ALL.bits()),
+    }
+}
+nl::policy! {
+    /// Policy of a nest of `tag`.
+    static TAG_NEST_POLICY[attrs::tag::WEIGHT + 1] {
+        attrs::tag::NAME => Policy::string(16),
+        attrs::tag::WEIGHT => Policy::u16().max(1000),
+    }
+}
+nl::policy! {
+    /// Policy of a nest of `meta-item`.
+    static META_ITEM_NEST_POLICY[attrs::meta_item::VALUE + 1] {
+        attrs::meta_item::VALUE => Policy::u32(),
+    }
+}
+nl::policy! {
+    /// Request policy of `set` (do).
+    static SET_DO_POLICY[attrs::entry::CREATE_ONLY + 1] {
+        attrs::entry::KEY => Policy::string(MAX_KEY_LEN),
+        attrs::entry::VALUE => Policy::binary(MAX_VALUE_LEN),
+        attrs::entry::KIND => Policy::u32().check::<Kind>(),
+        attrs::entry::FLAGS => Policy::u32().mask(EntryFlags::ALL.bits()),
+        attrs::entry::TTL_MS => Policy::u64().range_u(&ENTRY_TTL_MS_RANGE),
+        attrs::entry::PRIORITY => Policy::s8().range(MIN_PRIORITY, MAX_PRIORITY as i64),
+        attrs::entry::TAGS => Policy::nested_array(&TAG_NEST_POLICY),
+        attrs::entry::LABEL => Policy::string_unterminated(32),
+        attrs::entry::DIGEST => Policy::binary_exact_len(32),
+        attrs::entry::OWNER_ADDR => Policy::be32(),
+        attrs::entry::OWNER_PORT => Policy::be16(),
+        attrs::entry::META => Policy::nested_array(&META_ITEM_NEST_POLICY),
+        attrs::entry::CREATE_ONLY => Policy::flag(),
+    }
+}
+nl::policy! {
+    /// Request policy of `get` (do).
+    static GET_DO_POLICY[attrs::entry::KEY + 1] {
+        attrs::entry::KEY => Policy::string(MAX_KEY_LEN),
+    }
+}
+nl::policy! {
+    /// Request policy of `get` (dump).
+    static GET_DUMP_POLICY[attrs::entry::FILTER + 1] {
+        attrs::entry::FILTER => Policy::nested(&ENTRY_FILTER_NEST_POLICY),
+    }
+}
+nl::policy! {
+    /// Request policy of `delete` (do).
+    static DELETE_DO_POLICY[attrs::entry::KEY + 1] {
+        attrs::entry::KEY => Policy::string(MAX_KEY_LEN),
+    }
+}
+nl::policy! {
+    /// Request policy of `incr` (do).
+    static INCR_DO_POLICY[attrs::entry::DELTA + 1] {
+        attrs::entry::KEY => Policy::string(MAX_KEY_LEN),
+        attrs::entry::DELTA => Policy::sint(),
+    }
+}
+nl::policy! {
+    /// Request policy of `update-flags` (do).
+    static UPDATE_FLAGS_DO_POLICY[attrs::entry::FLAG_UPDATE + 1] {
+        attrs::entry::KEY => Policy::string(MAX_KEY_LEN),
+        attrs::entry::FLAG_UPDATE => Policy::bitfield32(EntryFlags::ALL.bits()),
+    }
+}
+nl::policy! {
+    /// Request policy of `fill` (do).
+    static FILL_DO_POLICY[attrs::entry::COUNT + 1] {
+        attrs::entry::KEY => Policy::string(MAX_KEY_LEN),
+        attrs::entry::COUNT => Policy::u32().range(1, MAX_FILL as i64),
+    }
+}
+nl::policy! {
+    /// Request policy of `watch` (do).
+    static WATCH_DO_POLICY[attrs::entry::PERIOD_MS + 1] {
+        attrs::entry::COUNT => Policy::u32().range(1, MAX_FILL as i64),
+        attrs::entry::PERIOD_MS => Policy::u32().range_u(&ENTRY_PERIOD_MS_RANGE),
+    }
+}
 nl::nest_view! {
     /// A received nest of `entry-filter`: The attributes a dump can filter on.
     pub struct EntryFilterView(attrs::entry_filter) {
@@ -688,10 +694,7 @@ pub trait NlkvHandler: Sized + 'static {
     /// Hook `nlkv-dump-done` (dump `done` of `get`): runs once when a dump ends (finished, failed, or its socket closed), with the state the last call left, to release what the start hook took. Not implemented: no `done` callback.
     fn nlkv_dump_done(_state: &mut Self::GetDumpState) {}
     /// Hook `nlkv-dump-start` (dump `start` of `get`): runs once before the first dumpit with the parsed dump request and the `Default` state, which it may initialise; an error ends the dump before anything is sent. Not implemented: no `start` callback, the dump begins with the `Default` state.
-    fn nlkv_dump_start(
-        _req: &nl::Request<'_>,
-        _state: &mut Self::GetDumpState,
-    ) -> nl::Result {
+    fn nlkv_dump_start(_req: &nl::Request<'_>, _state: &mut Self::GetDumpState) -> nl::Result {
         Ok(())
     }
 }
@@ -760,39 +763,32 @@ nl::operation! {
         doit: watch(WatchRequest),
     }
 }
-/// The ops table of the family for handler `H`.
-pub(crate) struct Ops<H>(PhantomData<H>);
-impl<H: NlkvHandler> Ops<H> {
-    /// The table (a constant per handler type, referenced by the family).
-    pub const TABLE: &'static nl::SplitOpsTable<
-        {
-            9 + if cfg!(CONFIG_NET) { 1 } else { 0 }
-                + if cfg!(CONFIG_PAGE_POOL) { 1 } else { 0 }
-        },
-    > = &nl::SplitOpsTable::new([
-        nl::SplitOp::do_op::<SetOp<H>>(cmd::SET).flags(nl::ADMIN_PERM),
-        nl::SplitOp::do_op::<GetOp<H>>(cmd::GET),
-        nl::SplitOp::dump_op::<GetOp<H>>(cmd::GET),
-        nl::SplitOp::do_op::<DeleteOp<H>>(cmd::DELETE).flags(nl::ADMIN_PERM),
-        nl::SplitOp::do_op::<IncrOp<H>>(cmd::INCR).flags(nl::UNS_ADMIN_PERM),
-        nl::SplitOp::do_op::<UpdateFlagsOp<H>>(cmd::UPDATE_FLAGS).flags(nl::ADMIN_PERM),
-        nl::SplitOp::do_op::<FillOp<H>>(cmd::FILL).flags(nl::ADMIN_PERM),
-        nl::SplitOp::do_op::<ClearOp<H>>(cmd::CLEAR)
-            .flags(nl::ADMIN_PERM)
-            .validate(nl::DONT_VALIDATE_STRICT),
+nl::ops_table! {
+    /// The ops table of the family for handler `H`.
+    pub(crate) struct Ops<H: NlkvHandler>: SplitOpsTable {
+        do SetOp(cmd::SET).flags(nl::ADMIN_PERM),
+        do GetOp(cmd::GET),
+        dump GetOp(cmd::GET),
+        do DeleteOp(cmd::DELETE).flags(nl::ADMIN_PERM),
+        do IncrOp(cmd::INCR).flags(nl::UNS_ADMIN_PERM),
+        do UpdateFlagsOp(cmd::UPDATE_FLAGS).flags(nl::ADMIN_PERM),
+        do FillOp(cmd::FILL).flags(nl::ADMIN_PERM),
+        do ClearOp(cmd::CLEAR).flags(nl::ADMIN_PERM).validate(nl::DONT_VALIDATE_STRICT),
         #[cfg(CONFIG_NET)]
-        nl::SplitOp::do_op::<StatsOp<H>>(cmd::STATS),
+        do StatsOp(cmd::STATS),
         #[cfg(CONFIG_PAGE_POOL)]
-        nl::SplitOp::do_op::<PoolStatsOp<H>>(cmd::POOL_STATS),
-        nl::SplitOp::do_op::<WatchOp<H>>(cmd::WATCH),
-    ]);
+        do PoolStatsOp(cmd::POOL_STATS),
+        do WatchOp(cmd::WATCH),
+    }
 }
-/// The family's multicast groups (index = `mcgrp::*`).
-static GROUPS: nl::McGroups<3> = nl::McGroups::new([
-    nl::McGroup::new(c"changes"),
-    nl::McGroup::new(c"audit").cap_net_admin(),
-    nl::McGroup::new(c"ticks"),
-]);
+nl::mcgroups! {
+    /// The family's multicast groups (index = `mcgrp::*`).
+    static GROUPS {
+        nl::McGroup::new(c"changes"),
+        nl::McGroup::new(c"audit").cap_net_admin(),
+        nl::McGroup::new(c"ticks"),
+    }
+}
 /// An in-kernel key-value store. Entries live in numbered namespaces; the namespace of a
 /// request is carried in the fixed header. Changes are announced on the "changes" multicast
 /// group.

@@ -92,28 +92,29 @@ nl::wire_struct! {
         pub cookie: u32 = u32 ne @ 4 => "cookie",
     }
 }
-static BUS_ATTRS_PERIOD_MS_RANGE: nl::RangeU = nl::RangeU::new(10, 60000);
-/// Request policy of `echo` (do).
-static ECHO_DO_POLICY: nl::PolicyTable<{ attrs::bus_attrs::TEXT as usize + 1 }> =
-    nl::policy_table(&[
-        (attrs::bus_attrs::PAYLOAD, Policy::binary(MAX_PAYLOAD_LEN)),
-        (attrs::bus_attrs::TEXT, Policy::string(MAX_TEXT_LEN)),
-    ]);
-/// Request policy of `list` (dump).
-static LIST_DUMP_POLICY: nl::PolicyTable<{ attrs::bus_attrs::INDEX as usize + 1 }> =
-    nl::policy_table(&[
-        (
-            attrs::bus_attrs::COUNT,
-            Policy::u32().range(1, MAX_COUNT as i64),
-        ),
-        (attrs::bus_attrs::INDEX, Policy::u32()),
-    ]);
-/// Request policy of `set-period` (do).
-static SET_PERIOD_DO_POLICY: nl::PolicyTable<{ attrs::bus_attrs::PERIOD_MS as usize + 1 }> =
-    nl::policy_table(&[(
-        attrs::bus_attrs::PERIOD_MS,
-        Policy::u32().range_u(&BUS_ATTRS_PERIOD_MS_RANGE),
-    )]);
+nl::ranges! {
+    static BUS_ATTRS_PERIOD_MS_RANGE: RangeU(10, 60000);
+}
+nl::policy! {
+    /// Request policy of `echo` (do).
+    static ECHO_DO_POLICY[attrs::bus_attrs::TEXT + 1] {
+        attrs::bus_attrs::PAYLOAD => Policy::binary(MAX_PAYLOAD_LEN),
+        attrs::bus_attrs::TEXT => Policy::string(MAX_TEXT_LEN),
+    }
+}
+nl::policy! {
+    /// Request policy of `list` (dump).
+    static LIST_DUMP_POLICY[attrs::bus_attrs::INDEX + 1] {
+        attrs::bus_attrs::COUNT => Policy::u32().range(1, MAX_COUNT as i64),
+        attrs::bus_attrs::INDEX => Policy::u32(),
+    }
+}
+nl::policy! {
+    /// Request policy of `set-period` (do).
+    static SET_PERIOD_DO_POLICY[attrs::bus_attrs::PERIOD_MS + 1] {
+        attrs::bus_attrs::PERIOD_MS => Policy::u32().range_u(&BUS_ATTRS_PERIOD_MS_RANGE),
+    }
+}
 nl::attrs! {
     /// Attributes of this message; in scope with `use` of this module.
     pub trait EchoReplyAttrs(attrs::bus_attrs) {
@@ -273,15 +274,13 @@ nl::raw_operation! {
         doit: set_period(SetPeriodRequest),
     }
 }
-/// The op table of the protocol for handler `H`, by message type.
-pub(crate) struct Ops<H>(PhantomData<H>);
-impl<H: NlbusHandler> Ops<H> {
-    /// The table (a constant per handler type).
-    pub const TABLE: &'static [nl::RawOp; 3] = &[
-        nl::RawOp::new::<EchoOp<H>>(cmd::ECHO),
-        nl::RawOp::new::<ListOp<H>>(cmd::LIST),
-        nl::RawOp::new::<SetPeriodOp<H>>(cmd::SET_PERIOD).perm(nl::RawPerm::Admin),
-    ];
+nl::ops_table! {
+    /// The op table of the protocol for handler `H`, by message type.
+    pub(crate) struct Ops<H: NlbusHandler>: [RawOp] {
+        op EchoOp(cmd::ECHO),
+        op ListOp(cmd::LIST),
+        op SetPeriodOp(cmd::SET_PERIOD).perm(nl::RawPerm::Admin),
+    }
 }
 /// A message bus over a netlink protocol of its own (protocol 25, unused by the kernel):
 /// echo to the sender's port id, a dump spanning many messages, a periodic broadcast to a

@@ -182,16 +182,20 @@ nl::enum_type! {
         UINT = 17 => "uint",
     }
 }
-/// Request policy of `getfamily` (do).
-static GETFAMILY_DO_POLICY: nl::PolicyTable<{ attrs::ctrl_attrs::FAMILY_NAME as usize + 1 }> =
-    nl::policy_table(&[(attrs::ctrl_attrs::FAMILY_NAME, Policy::string(15))]);
-/// Request policy of `getpolicy` (dump).
-static GETPOLICY_DUMP_POLICY: nl::PolicyTable<{ attrs::ctrl_attrs::OP as usize + 1 }> =
-    nl::policy_table(&[
-        (attrs::ctrl_attrs::FAMILY_NAME, Policy::string(15)),
-        (attrs::ctrl_attrs::FAMILY_ID, Policy::u16()),
-        (attrs::ctrl_attrs::OP, Policy::u32()),
-    ]);
+nl::policy! {
+    /// Request policy of `getfamily` (do).
+    static GETFAMILY_DO_POLICY[attrs::ctrl_attrs::FAMILY_NAME + 1] {
+        attrs::ctrl_attrs::FAMILY_NAME => Policy::string(15),
+    }
+}
+nl::policy! {
+    /// Request policy of `getpolicy` (dump).
+    static GETPOLICY_DUMP_POLICY[attrs::ctrl_attrs::OP + 1] {
+        attrs::ctrl_attrs::FAMILY_NAME => Policy::string(15),
+        attrs::ctrl_attrs::FAMILY_ID => Policy::u16(),
+        attrs::ctrl_attrs::OP => Policy::u32(),
+    }
+}
 nl::attrs! {
     /// Attributes of this message; in scope with `use` of this module.
     pub trait GetfamilyReplyAttrs(attrs::ctrl_attrs) {
@@ -398,18 +402,20 @@ nl::operation! {
         dumpit: getpolicy_dump(GetpolicyDumpRequest, GetpolicyDump, GetpolicyDumpState),
     }
 }
-/// The ops table of the family for handler `H`.
-pub(crate) struct Ops<H>(PhantomData<H>);
-impl<H: NlctrlHandler> Ops<H> {
-    /// The table (a constant per handler type, referenced by the family).
-    pub const TABLE: &'static nl::SplitOpsTable<3> = &nl::SplitOpsTable::new([
-        nl::SplitOp::do_op::<GetfamilyOp<H>>(cmd::GETFAMILY),
-        nl::SplitOp::dump_op::<GetfamilyOp<H>>(cmd::GETFAMILY),
-        nl::SplitOp::dump_op::<GetpolicyOp<H>>(cmd::GETPOLICY),
-    ]);
+nl::ops_table! {
+    /// The ops table of the family for handler `H`.
+    pub(crate) struct Ops<H: NlctrlHandler>: SplitOpsTable {
+        do GetfamilyOp(cmd::GETFAMILY),
+        dump GetfamilyOp(cmd::GETFAMILY),
+        dump GetpolicyOp(cmd::GETPOLICY),
+    }
 }
-/// The family's multicast groups (index = `mcgrp::*`).
-static GROUPS: nl::McGroups<1> = nl::McGroups::new([nl::McGroup::new(c"notify")]);
+nl::mcgroups! {
+    /// The family's multicast groups (index = `mcgrp::*`).
+    static GROUPS {
+        nl::McGroup::new(c"notify"),
+    }
+}
 /// The generic netlink controller. Every kernel registers it with the fixed id 0x10
 /// (GENL_ID_CTRL). It maps family names to the ids assigned at registration, lists each
 /// family's commands and multicast groups, reports the attribute policies a family

@@ -1317,6 +1317,99 @@ macro_rules! notification {
 }
 pub(crate) use notification;
 
+/// A policy table keyed by attribute constant, as C writes `static const struct nla_policy
+/// name[LAST + 1] = { [A] = ..., }`: `static NAME[attrs::set::LAST + 1] { attrs::set::A =>
+/// Policy::..., }`. An attribute outside the table, or listed twice, is a compile-time error
+/// (`policy_table`).
+macro_rules! policy {
+    (
+        $(#[$m:meta])*
+        static $name:ident[$($len:tt)+] {
+            $($ty:path => $p:expr,)*
+        }
+    ) => {
+        $(#[$m])*
+        static $name: $crate::nl::PolicyTable<{ ($($len)+) as usize }> =
+            $crate::nl::policy_table(&[$(($ty, $p)),*]);
+    };
+}
+pub(crate) use policy;
+
+/// The range statics of policy entries whose bounds do not fit the policy's own fields:
+/// `static NAME: RangeU(min, max);` (or `RangeS`), one per line.
+macro_rules! ranges {
+    ($($(#[$m:meta])* static $name:ident: $t:ident($lo:expr, $hi:expr);)*) => {
+        $($(#[$m])* static $name: $crate::nl::$t = $crate::nl::$t::new($lo, $hi);)*
+    };
+}
+pub(crate) use ranges;
+
+/// The family's ops table for handler `H`: `pub(crate) struct Ops<H: Handler>: SplitOpsTable
+/// { entries }`, one entry per op and kind: `do SetOp(cmd::SET)` and `dump GetOp(cmd::GET)` for
+/// split ops, `op SetOp(cmd::SET)` in an `OpsTable` (or a classic netlink protocol's `[RawOp]`),
+/// each maybe with `.flags(..)`, `.validate(..)` (`.perm(..)` for `RawOp`), and entries of ops
+/// under `#[cfg(...)]` counted only where they exist. Defines `$name<H>` with the constant
+/// `TABLE`.
+macro_rules! ops_table {
+    (
+        $(#[$m:meta])*
+        pub(crate) struct $name:ident<$hp:ident: $h:ident>: $table:ident {
+            $($(#[$em:meta])* $kind:ident $op:ident($cmd:expr) $(.$f:ident($($a:expr),*))*,)*
+        }
+    ) => {
+        $(#[$m])*
+        pub(crate) struct $name<$hp>(core::marker::PhantomData<$hp>);
+        impl<$hp: $h> $name<$hp> {
+            /// The table (a constant per handler type, referenced by the family).
+            pub const TABLE: &'static $crate::nl::$table<{ [$($(#[$em])* ()),*].len() }> =
+                &$crate::nl::$table::new([$(
+                    $(#[$em])*
+                    $crate::nl::ops_table!(@op $kind $op<$hp> $cmd) $(.$f($($a),*))*
+                ),*]);
+        }
+    };
+    (
+        $(#[$m:meta])*
+        pub(crate) struct $name:ident<$hp:ident: $h:ident>: [RawOp] {
+            $($(#[$em:meta])* op $op:ident($cmd:expr) $(.$f:ident($($a:expr),*))*,)*
+        }
+    ) => {
+        $(#[$m])*
+        pub(crate) struct $name<$hp>(core::marker::PhantomData<$hp>);
+        impl<$hp: $h> $name<$hp> {
+            /// The table (a constant per handler type, referenced by the protocol).
+            pub const TABLE: &'static [$crate::nl::RawOp; [$($(#[$em])* ()),*].len()] = &[$(
+                $(#[$em])*
+                $crate::nl::RawOp::new::<$op<$hp>>($cmd) $(.$f($($a),*))*
+            ),*];
+        }
+    };
+    (@op do $op:ident<$hp:ident> $cmd:expr) => {
+        $crate::nl::SplitOp::do_op::<$op<$hp>>($cmd)
+    };
+    (@op dump $op:ident<$hp:ident> $cmd:expr) => {
+        $crate::nl::SplitOp::dump_op::<$op<$hp>>($cmd)
+    };
+    (@op op $op:ident<$hp:ident> $cmd:expr) => {
+        $crate::nl::Op::new::<$op<$hp>>($cmd)
+    };
+}
+pub(crate) use ops_table;
+
+/// The family's multicast groups, in group-number order: `static GROUPS { nl::McGroup::new(
+/// c"name"), ... }`.
+macro_rules! mcgroups {
+    ($(#[$m:meta])* static $name:ident { $($e:expr,)+ }) => {
+        $(#[$m])*
+        static $name: $crate::nl::McGroups<{ [$($crate::nl::mcgroups!(@one $e)),+].len() }> =
+            $crate::nl::McGroups::new([$($e),+]);
+    };
+    (@one $e:expr) => {
+        ()
+    };
+}
+pub(crate) use mcgroups;
+
 /// The [`Operation`] type `$op<H>` of one command, served by handler `H` of the family's
 /// handler trait: each clause routes a callback to a handler method (`doit: set(SetRequest)`
 /// wraps the request in the typed view), hooks only when the handler implements them

@@ -64,18 +64,6 @@ pub(super) fn served_ops(f: &Family) -> impl Iterator<Item = &Op> {
     f.ops.list.iter().filter(|o| !o.is_async() && (o.do_.is_some() || o.dump.is_some()) && o.req_value.is_some())
 }
 
-/// `#[cfg(CONFIG_X)]` for an op's `config-cond: x` (the kernel passes `--cfg CONFIG_X` to Rust
-/// code, modules included, for every enabled option), or nothing.
-pub(super) fn config_cfg(op: &Op) -> TokenStream {
-    match &op.config_cond {
-        Some(c) => {
-            let id = format_ident!("{}", config_name(c));
-            quote!(#[cfg(#id)])
-        }
-        None => quote!(),
-    }
-}
-
 pub(super) fn config_name(c: &str) -> String {
     format!("CONFIG_{}", c.to_uppercase().replace('-', "_"))
 }
@@ -207,6 +195,69 @@ impl MacroText {
             let l = l.trim();
             self.line(&if l.is_empty() { "///".to_string() } else { format!("/// {l}") });
         }
+    }
+    /// Documentation as rustdoc lines exactly as the token emitters write it
+    /// ([`crate::attr::doc_lines`]: list continuations kept), or nothing for `None`.
+    pub fn doc_lines(&mut self, doc: Option<&str>) {
+        let Some(d) = doc.filter(|d| !d.trim().is_empty()) else { return };
+        for l in crate::attr::doc_lines(d) {
+            self.line(&format!("///{}", l.trim_end()));
+        }
+    }
+    /// A blank doc line (`///`), between paragraphs.
+    pub fn doc_break(&mut self) {
+        self.line("///");
+    }
+    /// A function laid out as rustfmt lays it out (the kernel's style: 100 columns): the
+    /// signature `head(params) -> ret {` on one line when it fits, else one parameter per
+    /// line; `body` `None` is `{}`, else its lines one level deeper.
+    pub fn func(&mut self, head: &str, params: &[String], ret: Option<&str>, body: Option<&[&str]>) {
+        let ret = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
+        let open = if body.is_none() { " {}" } else { " {" };
+        let one = format!("{head}({}){ret}{open}", params.join(", "));
+        if self.depth * 4 + one.len() <= 100 || params.is_empty() {
+            self.line(&one);
+        } else {
+            self.line(&format!("{head}("));
+            self.depth += 1;
+            for p in params {
+                self.line(&format!("{p},"));
+            }
+            self.depth -= 1;
+            self.line(&format!("){ret}{open}"));
+        }
+        if let Some(body) = body {
+            self.depth += 1;
+            for l in body {
+                self.line(l);
+            }
+            self.depth -= 1;
+            self.line("}");
+        }
+    }
+    /// Another text's lines at this one's indentation (each one level deeper than the other's
+    /// own depth 0).
+    pub fn append(&mut self, other: &MacroText) {
+        for l in other.out.lines() {
+            if l.is_empty() {
+                self.out.push('\n');
+            } else {
+                self.line(l);
+            }
+        }
+    }
+    /// An empty text whose lines start `depth` levels in (where it will be spliced with
+    /// [`MacroText::splice`]: [`MacroText::func`] measures its lines there).
+    pub fn at_depth(depth: usize) -> Self {
+        MacroText { out: String::new(), depth }
+    }
+    /// Another text's lines as they are (made with [`MacroText::at_depth`] for this place).
+    pub fn splice(&mut self, other: &MacroText) {
+        self.out.push_str(&other.out);
+    }
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
     }
     /// The text as a placeholder item.
     pub fn finish(self) -> TokenStream {

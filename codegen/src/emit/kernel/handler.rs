@@ -4,15 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::{Ident, Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
 
-use super::common::{
-    cmd_ref, config_cfg, config_name, cstr, doc_str, served_ops, KernelGenError, KernelOptions, MacroText,
-};
+use super::common::{cmd_ref, config_name, cstr, served_ops, KernelGenError, KernelOptions, MacroText};
 use super::policy::Policies;
-use crate::attr::doc_attrs as doc;
 use crate::attr::Cx;
+use crate::emit::expr_text;
 use nlspec_model::ir::{Family, KernelPolicy, Op};
 use nlspec_model::names;
 
@@ -62,7 +60,8 @@ pub(super) fn dump_states_of(cx: &Cx) -> Result<BTreeMap<usize, String>, KernelG
 /// What the handler trait and the op types are assembled from.
 #[derive(Default)]
 struct Handlers {
-    trait_items: Vec<TokenStream>,
+    /// The handler trait's items, laid out one level in (inside the trait).
+    trait_items: MacroText,
     op_types: Vec<TokenStream>,
     /// do hooks: (name, pre?)
     hooks: BTreeSet<(String, bool)>,
@@ -74,38 +73,18 @@ struct Handlers {
 /// The handler part of `<module>_genl.rs`.
 pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Result<TokenStream, KernelGenError> {
     let f = cx.fam;
-    let handler = format_ident!("{}Handler", f.rust_name);
+    let handler = format!("{}Handler", f.rust_name);
     let op_states = dump_states_of(cx)?;
-    let mut h = Handlers::default();
+    let mut h = Handlers { trait_items: MacroText::at_depth(1), ..Handlers::default() };
     for op in served_ops(f) {
         op_type(cx, &mut h, &handler, policies, &op_states, op);
     }
     hook_methods(&mut h);
-    let trait_items = &h.trait_items;
     let op_types = &h.op_types;
     let (ops_struct, ops_ref, resv_start_op) = ops_table(cx, &handler)?;
     let family = family(cx, opts, policies, resv_start_op);
-    // Per-socket state: a type of the crate root's, named in the family file as `SockPriv`. The
-    // kernel needs its size when the family is built (in tree, the series takes it in
-    // `FamilyOps`), so it cannot be an associated type of the handler.
-    let sock_priv_item = match &f.kernel_family.sock_priv {
-        Some(c_ty) => {
-            let root_ty = format_ident!("{}", super::common::sock_priv_type(f));
-            let d = doc_str(&format!(
-                "Per-socket state (`sock-priv: {c_ty}` in the spec): the crate root's `{root_ty}`\n\
-                 (`Default + Sync + 'static`). One value per socket that talks to the family, made with\n\
-                 `Default` on the socket's first `req.raw().sock_priv::<SockPriv>()`, dropped when the\n\
-                 socket closes or the family is unregistered. `Sync`: requests on one socket may run at\n\
-                 once."
-            ));
-            quote! {
-                #d
-                pub(crate) type SockPriv = crate::#root_ty;
-            }
-        }
-        None => quote!(),
-    };
-    let handler_doc = doc_str(&format!(
+    let mut t = MacroText::default();
+    t.doc_lines(Some(&format!(
         "The `{}` family's request handlers: one method per do and dump (default: `EOPNOTSUPP`).\n\
          Implement it with `#[vtable]` on a type of yours and register with [`register`]. Handlers\n\
          run in process context{}.",
@@ -115,30 +94,54 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         } else {
             " under `genl_mutex`"
         }
+    )));
+    trait_text(&mut t, &handler, &h.trait_items);
+    // Per-socket state: a type of the crate root's, named in the family file as `SockPriv`. The
+    // kernel needs its size when the family is built (in tree, the series takes it in
+    // `FamilyOps`), so it cannot be an associated type of the handler.
+    if let Some(c_ty) = &f.kernel_family.sock_priv {
+        let root_ty = super::common::sock_priv_type(f);
+        t.doc_lines(Some(&format!(
+            "Per-socket state (`sock-priv: {c_ty}` in the spec): the crate root's `{root_ty}`\n\
+             (`Default + Sync + 'static`). One value per socket that talks to the family, made with\n\
+             `Default` on the socket's first `req.raw().sock_priv::<SockPriv>()`, dropped when the\n\
+             socket closes or the family is unregistered. `Sync`: requests on one socket may run at\n\
+             once."
+        )));
+        t.line(&format!("pub(crate) type SockPriv = crate::{root_ty};"));
+    }
+    let mut tail = MacroText::default();
+    tail.append(&ops_struct);
+    tail.append(&family);
+    tail.doc_lines(Some(
+        "Registers the family with the handlers of `H`; dropping the returned guard\n\
+         unregisters it. A second registration fails with `EBUSY`.",
     ));
+    tail.func(
+        &format!("pub fn register<H: {handler}>"),
+        &["module: &'static kernel::ThisModule".to_string()],
+        Some("core::result::Result<nl::Registration, kernel::error::Error>"),
+        Some(&[&format!("nl::Registration::register_with(&FAMILY, {ops_ref}, None, module)")]),
+    );
+    let head = t.finish();
+    let tail = tail.finish();
     Ok(quote! {
-        #handler_doc
-        #[kernel::prelude::vtable]
-        pub trait #handler: Sized + 'static {
-            #(#trait_items)*
-        }
-
-        #sock_priv_item
-
+        #head
         #(#op_types)*
-
-        #ops_struct
-
-        #family
-
-        /// Registers the family with the handlers of `H`; dropping the returned guard
-        /// unregisters it. A second registration fails with `EBUSY`.
-        pub fn register<H: #handler>(
-            module: &'static kernel::ThisModule,
-        ) -> core::result::Result<nl::Registration, kernel::error::Error> {
-            nl::Registration::register_with(&FAMILY, #ops_ref, None, module)
-        }
+        #tail
     })
+}
+
+/// `#[vtable] pub trait <handler>: Sized + 'static { items }` (its doc written before).
+pub(super) fn trait_text(t: &mut MacroText, handler: &str, items: &MacroText) {
+    t.line("#[kernel::prelude::vtable]");
+    if items.is_empty() {
+        t.line(&format!("pub trait {handler}: Sized + 'static {{}}"));
+        return;
+    }
+    t.open(&format!("pub trait {handler}: Sized + 'static"));
+    t.splice(items);
+    t.close("}");
 }
 
 fn perm_note(op: &Op) -> String {
@@ -172,7 +175,7 @@ struct OpClauses {
 fn op_type(
     cx: &Cx,
     h: &mut Handlers,
-    handler: &Ident,
+    handler: &str,
     policies: &Policies,
     op_states: &BTreeMap<usize, String>,
     op: &Op,
@@ -226,18 +229,18 @@ fn op_type(
 /// The do method of an op and its `doit`/`pre_doit`/`post_doit` routes.
 fn do_methods(cx: &Cx, h: &mut Handlers, op: &Op, c: &mut OpClauses) {
     let Some(sub) = &op.do_ else { return };
-    let fname = format_ident!("{}", op.fn_name);
-    let d = doc(op.doc.as_deref());
-    let rq = format_ident!("{}Request", cx.names.ops[op.id.0]);
-    let perm = perm_note(op);
-    h.trait_items.push(quote! {
-        #d
-        #[doc = ""]
-        #[doc = #perm]
-        fn #fname(_req: &#rq<'_>) -> nl::Result {
-            Err(nl::Error::EOPNOTSUPP)
-        }
-    });
+    let fname = &op.fn_name;
+    let rq = format!("{}Request", cx.names.ops[op.id.0]);
+    let t = &mut h.trait_items;
+    t.doc_lines(op.doc.as_deref());
+    t.doc_break();
+    t.doc_lines(Some(&perm_note(op)));
+    t.func(
+        &format!("fn {fname}"),
+        &[format!("_req: &{rq}<'_>")],
+        Some("nl::Result"),
+        Some(&["Err(nl::Error::EOPNOTSUPP)"]),
+    );
     c.doit = Some(format!("{fname}({rq})"));
     // do hooks are only called by split ops (genl_split_ops has pre_doit/post_doit)
     let split = cx.fam.kernel_policy == KernelPolicy::Split;
@@ -262,25 +265,21 @@ fn do_methods(cx: &Cx, h: &mut Handlers, op: &Op, c: &mut OpClauses) {
 fn dump_methods(cx: &Cx, h: &mut Handlers, op: &Op, sname: &str, c: &mut OpClauses) {
     let Some(sub) = &op.dump else { return };
     let base = &cx.names.ops[op.id.0];
-    let d = doc(op.doc.as_deref());
-    let rq = format_ident!("{}DumpRequest", base);
-    let dt = format_ident!("{}Dump", base);
-    let sty = format_ident!("{}", sname);
-    let dfn = format_ident!("{}_dump", op.fn_name);
+    let rq = format!("{base}DumpRequest");
+    let dt = format!("{base}Dump");
+    let sty = sname;
+    let dfn = format!("{}_dump", op.fn_name);
     if h.declared_states.insert(sname.to_string()) {
         let states = dump_states_of(cx).unwrap_or_default();
         let users: Vec<String> = served_ops(cx.fam)
             .filter(|o| states.get(&o.id.0).map(String::as_str) == Some(sname))
             .map(|o| format!("`{}`", o.name))
             .collect();
-        let sd = doc_str(&format!(
+        h.trait_items.doc_lines(Some(&format!(
             "Cursor of a {} dump, kept across dumpit calls (at most 40 bytes, `Default` at the start unless a start hook sets it).",
             users.join(" / ")
-        ));
-        h.trait_items.push(quote! {
-            #sd
-            type #sty: Copy + Default;
-        });
+        )));
+        h.trait_items.line(&format!("type {sty}: Copy + Default;"));
     }
     for (hook, start) in [(&sub.pre, true), (&sub.post, false)] {
         let Some(hook) = hook else { continue };
@@ -297,221 +296,207 @@ fn dump_methods(cx: &Cx, h: &mut Handlers, op: &Op, sname: &str, c: &mut OpClaus
             c.done = Some(route);
         }
     }
-    let dd = doc_str(&format!("Dump of `{}`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.", op.name));
-    h.trait_items.push(quote! {
-        #d
-        #[doc = ""]
-        #dd
-        fn #dfn(_req: &#rq<'_>, _dump: &mut #dt<'_, '_>, _state: &mut Self::#sty) -> nl::Result<nl::Dumped> {
-            Err(nl::Error::EOPNOTSUPP)
-        }
-    });
+    let t = &mut h.trait_items;
+    t.doc_lines(op.doc.as_deref());
+    t.doc_break();
+    t.doc_lines(Some(&format!("Dump of `{}`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.", op.name)));
+    t.func(
+        &format!("fn {dfn}"),
+        &[format!("_req: &{rq}<'_>"), format!("_dump: &mut {dt}<'_, '_>"), format!("_state: &mut Self::{sty}")],
+        Some("nl::Result<nl::Dumped>"),
+        Some(&["Err(nl::Error::EOPNOTSUPP)"]),
+    );
     c.dumpit = Some(format!("{dfn}({rq}, {dt}, {sty})"));
 }
 
 /// The trait methods of the do hooks and dump start/done hooks (default: nothing to do).
 fn hook_methods(h: &mut Handlers) {
-    let items = hook_items(&h.hooks, &h.dump_hooks, &quote!(nl::Request), " (split-policy families)");
-    h.trait_items.extend(items);
+    hook_items(&mut h.trait_items, &h.hooks, &h.dump_hooks, "nl::Request", " (split-policy families)");
 }
 
 /// Handler-trait methods for do hooks `(name, pre?)` and dump hooks `name -> (start?, state
 /// type, ops naming it)`, taking requests of type `req` (`nl::Request` for Generic Netlink,
 /// `nl::RawRequest` for a classic protocol); `when` qualifies "only called when implemented".
 pub(super) fn hook_items(
+    t: &mut MacroText,
     hooks: &BTreeSet<(String, bool)>,
     dump_hooks: &BTreeMap<String, (bool, String, Vec<String>)>,
-    req: &TokenStream,
+    req: &str,
     when: &str,
-) -> Vec<TokenStream> {
-    let mut items = Vec::new();
+) {
     for (hook, pre) in hooks {
-        let id = format_ident!("{}", names::snake(hook));
+        let id = names::snake(hook);
+        let param = [format!("_req: &{req}<'_>")];
         if *pre {
-            let d = doc_str(&format!("Hook `{hook}`: runs before the do handlers of the ops naming it; an error skips the handler. Only called when implemented{when}."));
-            items.push(quote! {
-                #d
-                fn #id(_req: &#req<'_>) -> nl::Result { Ok(()) }
-            });
+            t.doc_lines(Some(&format!("Hook `{hook}`: runs before the do handlers of the ops naming it; an error skips the handler. Only called when implemented{when}.")));
+            t.func(&format!("fn {id}"), &param, Some("nl::Result"), Some(&["Ok(())"]));
         } else {
-            let d = doc_str(&format!(
+            t.doc_lines(Some(&format!(
                 "Hook `{hook}`: runs after the do handlers of the ops naming it. Only called when implemented{when}."
-            ));
-            items.push(quote! {
-                #d
-                fn #id(_req: &#req<'_>) {}
-            });
+            )));
+            t.func(&format!("fn {id}"), &param, None, None);
         }
     }
     for (hook, (start, st, ops)) in dump_hooks {
-        let id = format_ident!("{}", names::snake(hook));
-        let sty = format_ident!("{}", st);
+        let id = names::snake(hook);
         let ops = ops.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
+        let state = format!("_state: &mut Self::{st}");
         if *start {
-            let d = doc_str(&format!(
+            t.doc_lines(Some(&format!(
                 "Hook `{hook}` (dump `start` of {ops}): runs once before the first dumpit with the parsed dump request and the `Default` state, which it may initialise; an error ends the dump before anything is sent. Not implemented: no `start` callback, the dump begins with the `Default` state."
-            ));
-            items.push(quote! {
-                #d
-                fn #id(_req: &#req<'_>, _state: &mut Self::#sty) -> nl::Result { Ok(()) }
-            });
+            )));
+            t.func(&format!("fn {id}"), &[format!("_req: &{req}<'_>"), state], Some("nl::Result"), Some(&["Ok(())"]));
         } else {
-            let d = doc_str(&format!(
+            t.doc_lines(Some(&format!(
                 "Hook `{hook}` (dump `done` of {ops}): runs once when a dump ends (finished, failed, or its socket closed), with the state the last call left, to release what the start hook took. Not implemented: no `done` callback."
-            ));
-            items.push(quote! {
-                #d
-                fn #id(_state: &mut Self::#sty) {}
-            });
+            )));
+            t.func(&format!("fn {id}"), &[state], None, None);
         }
     }
-    items
 }
 
-/// The ops table (`Ops<H>::TABLE`), how the family refers to it, and `resv_start_op` (one past
-/// the last command that keeps a `dont-validate` relaxation).
-fn ops_table(cx: &Cx, handler: &Ident) -> Result<(TokenStream, TokenStream, u32), KernelGenError> {
+/// The ops table (`nl::ops_table!`, `Ops<H>::TABLE`), how the family refers to it, and
+/// `resv_start_op` (one past the last command that keeps a `dont-validate` relaxation).
+fn ops_table(cx: &Cx, handler: &str) -> Result<(MacroText, String, u32), KernelGenError> {
     let f = cx.fam;
     let split = f.kernel_policy == KernelPolicy::Split;
-    let mut entries: Vec<(u32, u8, TokenStream)> = Vec::new(); // (cmd, do=0/dump=1, expr)
-    let mut n_fixed: usize = 0;
-    let mut n_cond: BTreeMap<String, usize> = BTreeMap::new();
+    let mut entries: Vec<(u32, u8, Option<String>, String)> = Vec::new(); // (cmd, do=0/dump=1, cfg, expr)
     let mut resv_start_op: u32 = 0;
     for op in served_ops(f) {
         let cmd = op.req_value.unwrap_or(0);
-        let cl = cmd_ref(op, cmd)?;
-        let opty = format_ident!("{}Op", cx.names.ops[op.id.0]);
+        let cl = expr_text(cmd_ref(op, cmd)?, &[]);
+        let opty = format!("{}Op", cx.names.ops[op.id.0]);
         let mut flags = Vec::new();
         if op.flags.admin_perm {
-            flags.push(quote!(nl::ADMIN_PERM));
+            flags.push("nl::ADMIN_PERM");
         }
         if op.flags.uns_admin_perm {
-            flags.push(quote!(nl::UNS_ADMIN_PERM));
+            flags.push("nl::UNS_ADMIN_PERM");
         }
-        let flags = if flags.is_empty() { quote!() } else { quote!(.flags(#(#flags)|*)) };
+        let flags = if flags.is_empty() { String::new() } else { format!(".flags({})", flags.join(" | ")) };
         let dv = op.dont_validate;
         if dv.strict || dv.dump || dv.dump_strict {
             resv_start_op = resv_start_op.max(cmd + 1);
         }
-        let vflags = |bits: Vec<TokenStream>| if bits.is_empty() { quote!() } else { quote!(.validate(#(#bits)|*)) };
-        let do_bits = if dv.strict { vec![quote!(nl::DONT_VALIDATE_STRICT)] } else { vec![] };
+        let vflags =
+            |bits: Vec<&str>| if bits.is_empty() { String::new() } else { format!(".validate({})", bits.join(" | ")) };
+        let do_bits = if dv.strict { vec!["nl::DONT_VALIDATE_STRICT"] } else { vec![] };
         let mut dump_bits = Vec::new();
         if dv.dump {
-            dump_bits.push(quote!(nl::DONT_VALIDATE_DUMP));
+            dump_bits.push("nl::DONT_VALIDATE_DUMP");
         }
         if dv.dump_strict {
-            dump_bits.push(quote!(nl::DONT_VALIDATE_DUMP_STRICT));
+            dump_bits.push("nl::DONT_VALIDATE_DUMP_STRICT");
         }
-        let cfg = config_cfg(op);
-        let before = entries.len();
+        let cfg = op.config_cond.as_ref().map(|c| format!("#[cfg({})]", config_name(c)));
         if split {
             if op.do_.is_some() {
                 let v = vflags(do_bits);
-                entries.push((cmd, 0, quote!(#cfg nl::SplitOp::do_op::<#opty<H>>(#cl) #flags #v)));
+                entries.push((cmd, 0, cfg.clone(), format!("do {opty}({cl}){flags}{v}")));
             }
             if op.dump.is_some() {
                 let v = vflags(dump_bits);
-                entries.push((cmd, 1, quote!(#cfg nl::SplitOp::dump_op::<#opty<H>>(#cl) #flags #v)));
+                entries.push((cmd, 1, cfg, format!("dump {opty}({cl}){flags}{v}")));
             }
         } else {
             let v = vflags(do_bits.into_iter().chain(dump_bits).collect());
-            entries.push((cmd, 0, quote!(#cfg nl::Op::new::<#opty<H>>(#cl) #flags #v)));
-        }
-        let added = entries.len() - before;
-        match &op.config_cond {
-            Some(c) => *n_cond.entry(config_name(c)).or_default() += added,
-            None => n_fixed += added,
+            entries.push((cmd, 0, cfg, format!("op {opty}({cl}){flags}{v}")));
         }
     }
-    entries.sort_by_key(|(c, k, _)| (*c, *k));
+    entries.sort_by_key(|(c, k, _, _)| (*c, *k));
     if entries.is_empty() {
-        return Ok((quote!(), quote!(nl::OpsRef::NONE), resv_start_op));
+        return Ok((MacroText::default(), "nl::OpsRef::NONE".into(), resv_start_op));
     }
-    let exprs = entries.iter().map(|(_, _, e)| e);
-    // the table length follows the config: entries of a `config-cond` op count only when the
-    // option is set (`cfg!` sees the same `--cfg CONFIG_X` as the `#[cfg]` on the entries)
-    let n_lit = {
-        let fixed = Literal::usize_unsuffixed(n_fixed);
-        let conds = n_cond.iter().map(|(c, k)| {
-            let id = format_ident!("{}", c);
-            let k = Literal::usize_unsuffixed(*k);
-            quote!(+ if cfg!(#id) { #k } else { 0 })
-        });
-        if n_cond.is_empty() {
-            quote!(#fixed)
-        } else {
-            quote!({ #fixed #(#conds)* })
+    let table = if split { "SplitOpsTable" } else { "OpsTable" };
+    let mut t = MacroText::default();
+    t.open("nl::ops_table!");
+    t.line("/// The ops table of the family for handler `H`.");
+    let mut body = MacroText::default();
+    for (_, _, cfg, e) in &entries {
+        if let Some(cfg) = cfg {
+            body.line(cfg);
         }
-    };
-    let (table_ty, table_new) = if split {
-        (quote!(nl::SplitOpsTable<#n_lit>), quote!(nl::SplitOpsTable::new))
-    } else {
-        (quote!(nl::OpsTable<#n_lit>), quote!(nl::OpsTable::new))
-    };
-    let ops_struct = quote! {
-        /// The ops table of the family for handler `H`.
-        pub(crate) struct Ops<H>(PhantomData<H>);
-        impl<H: #handler> Ops<H> {
-            /// The table (a constant per handler type, referenced by the family).
-            pub const TABLE: &'static #table_ty = &#table_new([#(#exprs),*]);
-        }
-    };
-    Ok((ops_struct, quote!(Ops::<H>::TABLE.as_ref()), resv_start_op))
+        chain_line(&mut body, 2, e);
+    }
+    t.block(&format!("pub(crate) struct Ops<H: {handler}>: {table}"), body);
+    t.close("}");
+    Ok((t, "Ops::<H>::TABLE.as_ref()".into(), resv_start_op))
 }
 
-/// The multicast groups static and `FAMILY`.
-fn family(cx: &Cx, opts: &KernelOptions, policies: &Policies, resv_start_op: u32) -> TokenStream {
+/// `e,` as one line of a macro body at `depth` (four columns each), or, when that passes 100
+/// columns, its method calls on lines of their own one level deeper.
+pub(super) fn chain_line(t: &mut MacroText, depth: usize, e: &str) {
+    if depth * 4 + e.len() < 100 {
+        t.line(&format!("{e},"));
+        return;
+    }
+    // split before each `.name(` at nesting level 0
+    let (mut parts, mut level, mut from) = (Vec::new(), 0i32, 0);
+    let b = e.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'(' | b'[' | b'<' => level += 1,
+            b')' | b']' | b'>' => level -= 1,
+            b'.' if level == 0 && i > from => {
+                parts.push(&e[from..i]);
+                from = i;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&e[from..]);
+    let last = parts.len() - 1;
+    for (i, p) in parts.iter().enumerate() {
+        let comma = if i == last { "," } else { "" };
+        t.line(&format!("{}{p}{comma}", if i == 0 { "" } else { "    " }));
+    }
+}
+
+/// The multicast groups (`nl::mcgroups!`) and `FAMILY`.
+fn family(cx: &Cx, opts: &KernelOptions, policies: &Policies, resv_start_op: u32) -> MacroText {
     let f: &Family = cx.fam;
     let family_hdr = f.ops.fixed_header.filter(|s| f.struct_(*s).size.is_some());
     let hdrsize = family_hdr.and_then(|s| f.struct_(s).size).unwrap_or(0);
-    let hdrsize = Literal::u32_unsuffixed(hdrsize as u32);
-    let (policy_field, maxattr_field) = match &policies.family_policy {
-        Some(p) => {
-            let p = format_ident!("{}", p);
-            (quote!(Some(#p.as_ref())), quote!(0))
-        }
-        // Split families keep maxattr per op; the family's stays 0, as ynl-gen-c leaves it
-        // (nlctrl getfamily reports it; policy-parity compares it).
-        None => (quote!(None), quote!(0)),
+    // Split families keep maxattr per op; the family's stays 0, as ynl-gen-c leaves it
+    // (nlctrl getfamily reports it; policy-parity compares it).
+    let policy_field = match &policies.family_policy {
+        Some(p) => format!("Some({p}.as_ref())"),
+        None => "None".into(),
     };
-    let netnsok = opts.netnsok;
-    let parallel = opts.parallel_ops;
-    let resv = Literal::u8_unsuffixed(resv_start_op.min(255) as u8);
-    let n_groups = Literal::usize_unsuffixed(f.mcast_groups.len());
-    let groups = f.mcast_groups.iter().map(|g| {
-        let name = cstr(&g.name).unwrap_or(Literal::c_string(c"?"));
-        let cap = if g.flags.admin_perm || g.flags.uns_admin_perm { quote!(.cap_net_admin()) } else { quote!() };
-        quote!(nl::McGroup::new(#name) #cap)
-    });
-    let (groups_static, groups_ref) = if f.mcast_groups.is_empty() {
-        (quote!(), quote!(nl::McGroupsRef::NONE))
+    let resv = resv_start_op.min(255);
+    let mut t = MacroText::default();
+    let groups_ref = if f.mcast_groups.is_empty() {
+        "nl::McGroupsRef::NONE"
     } else {
-        (
-            quote! {
-                /// The family's multicast groups (index = `mcgrp::*`).
-                static GROUPS: nl::McGroups<#n_groups> = nl::McGroups::new([#(#groups),*]);
-            },
-            quote!(GROUPS.as_ref()),
-        )
+        t.open("nl::mcgroups!");
+        t.line("/// The family's multicast groups (index = `mcgrp::*`).");
+        let mut body = MacroText::default();
+        for g in &f.mcast_groups {
+            let name = cstr(&g.name).unwrap_or(Literal::c_string(c"?"));
+            let cap = if g.flags.admin_perm || g.flags.uns_admin_perm { ".cap_net_admin()" } else { "" };
+            body.line(&format!("nl::McGroup::new({name}){cap},"));
+        }
+        t.block("static GROUPS", body);
+        t.close("}");
+        "GROUPS.as_ref()"
     };
-    let family_fn =
-        if f.kernel_family.sock_priv.is_some() { quote!(nl::family_sock_priv::<SockPriv>) } else { quote!(nl::family) };
-    let family_doc = doc(f.doc.as_deref());
-    quote! {
-        #groups_static
-
-        #family_doc
-        pub static FAMILY: nl::Family = #family_fn(nl::FamilyDef {
-            name: FAMILY_NAME,
-            version: FAMILY_VERSION,
-            hdrsize: #hdrsize,
-            policy: #policy_field,
-            maxattr: #maxattr_field,
-            netnsok: #netnsok,
-            parallel_ops: #parallel,
-            resv_start_op: #resv,
-            ops: nl::OpsRef::NONE,
-            mcgrps: #groups_ref,
-        });
+    let family_fn = if f.kernel_family.sock_priv.is_some() { "nl::family_sock_priv::<SockPriv>" } else { "nl::family" };
+    t.doc_lines(f.doc.as_deref());
+    t.open(&format!("pub static FAMILY: nl::Family = {family_fn}(nl::FamilyDef"));
+    for (k, v) in [
+        ("name", "FAMILY_NAME".to_string()),
+        ("version", "FAMILY_VERSION".to_string()),
+        ("hdrsize", hdrsize.to_string()),
+        ("policy", policy_field),
+        ("maxattr", "0".to_string()),
+        ("netnsok", opts.netnsok.to_string()),
+        ("parallel_ops", opts.parallel_ops.to_string()),
+        ("resv_start_op", resv.to_string()),
+        ("ops", "nl::OpsRef::NONE".to_string()),
+        ("mcgrps", groups_ref.to_string()),
+    ] {
+        t.line(&format!("{k}: {v},"));
     }
+    t.close("});");
+    t
 }

@@ -34,7 +34,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::attr::Cx;
-use common::{config_name, spec_file_name};
+use crate::emit::expr_text;
+use common::{config_name, spec_file_name, MacroText};
 use nlspec_model::ir::Family;
 use nlspec_model::names;
 
@@ -94,7 +95,7 @@ fn genl_source(cx: &Cx, opts: &KernelOptions) -> Result<String, KernelGenError> 
     let msgs = builders::items(cx)?;
     let handlers =
         if f.is_genetlink() { handler::items(cx, opts, &policies)? } else { raw::items(cx, opts, &policies)? };
-    let statics = &policies.statics.items;
+    let ranges = ranges(&policies.statics.ranges);
     let policy_items = &policies.items;
     let views::Items { sets: view_items, requests } = views;
     let builders::Items { writers, messages } = msgs;
@@ -103,16 +104,17 @@ fn genl_source(cx: &Cx, opts: &KernelOptions) -> Result<String, KernelGenError> 
         #file_doc
         #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
 
-        use core::marker::PhantomData;
+        // in rustfmt's order (by path)
         /// The crate root's support layer (`nl::Error`, `nl::Result`...), re-exported for handlers.
         pub(crate) use crate::nl;
-        pub(crate) use crate::nl::{Bitfield32, Dumped};
         use crate::nl::Policy;
+        pub(crate) use crate::nl::{Bitfield32, Dumped};
+        use core::marker::PhantomData;
 
         #defs
 
         // ---- policies
-        #(#statics)*
+        #ranges
         #(#policy_items)*
 
         // ---- request views
@@ -134,9 +136,25 @@ fn genl_source(cx: &Cx, opts: &KernelOptions) -> Result<String, KernelGenError> 
     ))
 }
 
+/// `nl::ranges! { static NAME: RangeU(lo, hi); ... }`, or nothing without ranges.
+fn ranges(ranges: &[crate::attr::RangeStatic]) -> TokenStream {
+    if ranges.is_empty() {
+        return TokenStream::new();
+    }
+    let mut t = MacroText::default();
+    t.open("nl::ranges!");
+    for r in ranges {
+        let ty = if r.signed { "RangeS" } else { "RangeU" };
+        let (lo, hi) = (expr_text(r.lo.clone(), SHORTEN), expr_text(r.hi.clone(), SHORTEN));
+        t.line(&format!("static {}: {ty}({lo}, {hi});", r.name));
+    }
+    t.close("}");
+    t.finish()
+}
+
 /// Prelude paths the shared tokens spell out in full, and their short form in the kernel file
 /// (`core`, no `std`).
-const SHORTEN: &[(&str, &str)] = &[
+pub(super) const SHORTEN: &[(&str, &str)] = &[
     ("nl :: Policy ::", "Policy ::"),
     (":: core :: option :: Option :: ", ""),
     (":: core :: option :: Option", "Option"),

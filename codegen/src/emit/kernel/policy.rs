@@ -6,10 +6,12 @@
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
-use super::common::{all_refs, dedup_refs, doc_str, request_sets, served_ops};
+use super::common::{all_refs, dedup_refs, request_sets, served_ops, MacroText};
+use super::SHORTEN;
 use crate::attr::{gen, Cx, PolicyStatics};
+use crate::emit::expr_text;
 use nlspec_model::ir::{AttrRef, KernelPolicy, Op, SetId};
 use nlspec_model::names;
 
@@ -142,7 +144,7 @@ fn policy_table(
         return (TokenStream::new(), None);
     };
     let last = cx.attr_const(last.set, f.attr(*last));
-    let mut entries = Vec::new();
+    let mut entries = MacroText::default();
     for r in refs {
         let a = f.attr(*r);
         if a.value == 0 {
@@ -153,14 +155,21 @@ fn policy_table(
         if p.to_string() == quote!(nl::Policy::unspec()).to_string() {
             continue;
         }
-        let c = cx.attr_const(r.set, a);
-        entries.push(quote!((#c, #p)));
+        let c = expr_text(cx.attr_const(r.set, a), SHORTEN);
+        let p = expr_text(p, SHORTEN);
+        // one line each; one too long for 100 columns goes on two
+        if 8 + c.len() + " => ".len() + p.len() + ",".len() <= 100 {
+            entries.line(&format!("{c} => {p},"));
+        } else {
+            entries.line(&format!("{c} =>"));
+            entries.line(&format!("    {p},"));
+        }
     }
-    let id = format_ident!("{}", name);
-    let d = doc_str(d);
-    let t = quote! {
-        #d
-        static #id: nl::PolicyTable<{ #last as usize + 1 }> = nl::policy_table(&[#(#entries),*]);
-    };
-    (t, Some(quote!({ #last as usize + 1 })))
+    let mut t = MacroText::default();
+    t.open("nl::policy!");
+    t.doc(Some(d));
+    let last_text = expr_text(last.clone(), SHORTEN);
+    t.block(&format!("static {name}[{last_text} + 1]"), entries);
+    t.close("}");
+    (t.finish(), Some(quote!({ #last as usize + 1 })))
 }

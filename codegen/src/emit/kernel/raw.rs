@@ -20,14 +20,14 @@
 //! liberally (`NL_VALIDATE_LIBERAL`: unknown attributes and trailing bytes tolerated, as the
 //! kernel's own legacy parsers do), `[dump]` its dump requests; otherwise parsing is strict.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::TokenStream;
+use quote::quote;
 
-use super::common::{cmd_ref, doc_str, header_struct, served_ops, KernelGenError, KernelOptions, MacroText};
-use super::handler::{dump_states_of, hook_items};
+use super::common::{cmd_ref, header_struct, served_ops, KernelGenError, KernelOptions, MacroText};
+use super::handler::{chain_line, dump_states_of, hook_items, trait_text};
 use super::policy::Policies;
-use crate::attr::doc_attrs as doc;
 use crate::attr::Cx;
+use crate::emit::expr_text;
 use nlspec_model::ir::{Family, Op};
 
 /// The handler part of a classic netlink module's family file.
@@ -39,9 +39,9 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
     if protonum >= 32 {
         return Err(KernelGenError(format!("{}: protonum {protonum} is not below MAX_LINKS (32)", f.name)));
     }
-    let handler = format_ident!("{}Handler", f.rust_name);
+    let handler = format!("{}Handler", f.rust_name);
     let states = dump_states_of(cx)?;
-    let mut trait_items = Vec::new();
+    let mut trait_items = MacroText::at_depth(1);
     let mut declared = std::collections::BTreeSet::new();
     let mut op_types = Vec::new();
     let mut table = Vec::new();
@@ -49,8 +49,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
     let mut dump_hooks: std::collections::BTreeMap<String, (bool, String, Vec<String>)> = Default::default();
     for op in served_ops(f) {
         let base = &cx.names.ops[op.id.0];
-        let fname = format_ident!("{}", op.fn_name);
-        let d = doc(op.doc.as_deref());
+        let fname = &op.fn_name;
         let perm = perm_note(op);
         let hdr = header_struct(cx, op.fixed_header).map(|h| format!("{h}::SIZE")).unwrap_or_else(|| "0".into());
         let slots = |dump: bool| {
@@ -83,15 +82,16 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
             t.line("dump_liberal: true,");
         }
         if let Some(sub) = &op.do_ {
-            let rq = format_ident!("{}Request", base);
-            trait_items.push(quote! {
-                #d
-                #[doc = ""]
-                #[doc = #perm]
-                fn #fname(_req: &#rq<'_>) -> nl::Result {
-                    Err(nl::Error::EOPNOTSUPP)
-                }
-            });
+            let rq = format!("{base}Request");
+            trait_items.doc_lines(op.doc.as_deref());
+            trait_items.doc_break();
+            trait_items.doc_lines(Some(&perm));
+            trait_items.func(
+                &format!("fn {fname}"),
+                &[format!("_req: &{rq}<'_>")],
+                Some("nl::Result"),
+                Some(&["Err(nl::Error::EOPNOTSUPP)"]),
+            );
             t.line(&format!("doit: {fname}({rq}),"));
             for (hook, pre) in [(&sub.pre, true), (&sub.post, false)] {
                 let Some(hook) = hook else { continue };
@@ -102,30 +102,30 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         }
         if let Some(sub) = &op.dump {
             let sname = states.get(&op.id.0).cloned().unwrap_or_else(|| format!("{base}DumpState"));
-            let sty = format_ident!("{}", sname);
+            let sty = &sname;
             if declared.insert(sname.clone()) {
-                let sd = doc_str(&format!(
+                trait_items.doc_lines(Some(&format!(
                     "Cursor of a `{}` dump, kept across dumpit calls (at most 40 bytes, `Default` at the start).",
                     op.name
-                ));
-                trait_items.push(quote! { #sd type #sty: Copy + Default; });
+                )));
+                trait_items.line(&format!("type {sty}: Copy + Default;"));
             }
-            let rq = format_ident!("{}DumpRequest", base);
-            let dt = format_ident!("{}Dump", base);
-            let dfn = format_ident!("{}_dump", op.fn_name);
-            let dd = doc_str(&format!(
+            let rq = format!("{base}DumpRequest");
+            let dt = format!("{base}Dump");
+            let dfn = format!("{}_dump", op.fn_name);
+            trait_items.doc_lines(op.doc.as_deref());
+            trait_items.doc_break();
+            trait_items.doc_lines(Some(&format!(
                 "Dump of `{}`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.",
                 op.name
-            ));
-            trait_items.push(quote! {
-                #d
-                #[doc = ""]
-                #dd
-                #[doc = #perm]
-                fn #dfn(_req: &#rq<'_>, _dump: &mut #dt<'_, '_>, _state: &mut Self::#sty) -> nl::Result<nl::Dumped> {
-                    Err(nl::Error::EOPNOTSUPP)
-                }
-            });
+            )));
+            trait_items.doc_lines(Some(&perm));
+            trait_items.func(
+                &format!("fn {dfn}"),
+                &[format!("_req: &{rq}<'_>"), format!("_dump: &mut {dt}<'_, '_>"), format!("_state: &mut Self::{sty}")],
+                Some("nl::Result<nl::Dumped>"),
+                Some(&["Err(nl::Error::EOPNOTSUPP)"]),
+            );
             t.line(&format!("dumpit: {dfn}({rq}, {dt}, {sty}),"));
             for (hook, start) in [(&sub.pre, true), (&sub.post, false)] {
                 let Some(hook) = hook else { continue };
@@ -142,53 +142,52 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         t.close("}");
         op_types.push(t.finish());
         let v = op.req_value.unwrap_or(0);
-        let cr = cmd_ref(op, v)?;
-        let opty = format_ident!("{}Op", base);
+        let cr = expr_text(cmd_ref(op, v)?, &[]);
         let perm_expr = if op.flags.admin_perm {
-            quote!(.perm(nl::RawPerm::Admin))
+            ".perm(nl::RawPerm::Admin)"
         } else if op.flags.uns_admin_perm {
-            quote!(.perm(nl::RawPerm::NsAdmin))
+            ".perm(nl::RawPerm::NsAdmin)"
         } else {
-            quote!()
+            ""
         };
-        table.push((v, quote!(nl::RawOp::new::<#opty<H>>(#cr) #perm_expr)));
+        table.push((v, format!("op {base}Op({cr}){perm_expr}")));
     }
-    trait_items.extend(hook_items(&do_hooks, &dump_hooks, &quote!(nl::RawRequest), ""));
+    hook_items(&mut trait_items, &do_hooks, &dump_hooks, "nl::RawRequest", "");
     table.sort_by_key(|(v, _)| *v);
-    let n = Literal::usize_unsuffixed(table.len());
-    let entries = table.iter().map(|(_, e)| e);
-    let protocol = protocol(f, opts);
-    let handler_doc = doc_str(&format!(
+    let mut t = MacroText::default();
+    t.doc_lines(Some(&format!(
         "The `{}` protocol's request handlers: one method per do and dump (default: `EOPNOTSUPP`).\n\
          Implement it with `#[vtable]` on a type of yours and register with [`register`]. Handlers\n\
          run in the sending process's context, several at once: lock shared state yourself.",
         f.name
+    )));
+    trait_text(&mut t, &handler, &trait_items);
+    let mut tail = MacroText::default();
+    tail.open("nl::ops_table!");
+    tail.line("/// The op table of the protocol for handler `H`, by message type.");
+    let mut body = MacroText::default();
+    for (_, e) in &table {
+        chain_line(&mut body, 2, e);
+    }
+    tail.block(&format!("pub(crate) struct Ops<H: {handler}>: [RawOp]"), body);
+    tail.close("}");
+    protocol(&mut tail, f, opts);
+    tail.doc_lines(Some(
+        "Creates the protocol unit with the handlers of `H`; dropping the returned guard\n\
+         releases it. A second registration fails with `EBUSY`.",
     ));
+    tail.func(
+        &format!("pub fn register<H: {handler}>"),
+        &["module: &'static kernel::ThisModule".to_string()],
+        Some("core::result::Result<nl::RawRegistration, kernel::error::Error>"),
+        Some(&["nl::RawRegistration::register::<ProtocolOf>(Ops::<H>::TABLE, module)"]),
+    );
+    let head = t.finish();
+    let tail = tail.finish();
     Ok(quote! {
-        #handler_doc
-        #[kernel::prelude::vtable]
-        pub trait #handler: Sized + 'static {
-            #(#trait_items)*
-        }
-
+        #head
         #(#op_types)*
-
-        /// The op table of the protocol for handler `H`, by message type.
-        pub(crate) struct Ops<H>(PhantomData<H>);
-        impl<H: #handler> Ops<H> {
-            /// The table (a constant per handler type).
-            pub const TABLE: &'static [nl::RawOp; #n] = &[#(#entries),*];
-        }
-
-        #protocol
-
-        /// Creates the protocol unit with the handlers of `H`; dropping the returned guard
-        /// releases it. A second registration fails with `EBUSY`.
-        pub fn register<H: #handler>(
-            module: &'static kernel::ThisModule,
-        ) -> core::result::Result<nl::RawRegistration, kernel::error::Error> {
-            nl::RawRegistration::register::<ProtocolOf>(Ops::<H>::TABLE, module)
-        }
+        #tail
     })
 }
 
@@ -203,9 +202,9 @@ fn perm_note(op: &Op) -> String {
 }
 
 /// `PROTOCOL` and its marker type.
-fn protocol(f: &Family, opts: &KernelOptions) -> TokenStream {
-    let unit = Literal::u32_unsuffixed(f.protonum.unwrap_or(0));
-    let groups = Literal::u32_unsuffixed(f.mcast_groups.iter().filter_map(|g| g.value).max().unwrap_or(0));
+fn protocol(t: &mut MacroText, f: &Family, opts: &KernelOptions) {
+    let unit = f.protonum.unwrap_or(0);
+    let groups = f.mcast_groups.iter().filter_map(|g| g.value).max().unwrap_or(0);
     let mut admin: u64 = 0;
     for g in &f.mcast_groups {
         if let Some(v) = g.value.filter(|v| (1..=64).contains(v)) {
@@ -214,10 +213,9 @@ fn protocol(f: &Family, opts: &KernelOptions) -> TokenStream {
             }
         }
     }
-    let admin = Literal::u64_unsuffixed(admin);
     let mut flags = Vec::new();
     if f.mcast_groups.iter().any(|g| !(g.flags.admin_perm || g.flags.uns_admin_perm)) {
-        flags.push(quote!(nl::proto_flags::NONROOT_RECV));
+        flags.push("nl::proto_flags::NONROOT_RECV");
     }
     let peer = f
         .ops
@@ -225,11 +223,10 @@ fn protocol(f: &Family, opts: &KernelOptions) -> TokenStream {
         .iter()
         .any(|o| o.event.is_some() && o.mcgrp.is_none() && !o.flags.admin_perm && !o.flags.uns_admin_perm);
     if peer {
-        flags.push(quote!(nl::proto_flags::NONROOT_SEND));
+        flags.push("nl::proto_flags::NONROOT_SEND");
     }
-    let flags = if flags.is_empty() { quote!(0) } else { quote!(#(#flags)|*) };
+    let flags = if flags.is_empty() { "0".to_string() } else { flags.join(" | ") };
     let netns = opts.netnsok;
-    let d = doc(f.doc.as_deref());
     let where_ = if netns {
         "It exists in every network namespace (pernet operations)."
     } else {
@@ -237,23 +234,19 @@ fn protocol(f: &Family, opts: &KernelOptions) -> TokenStream {
          protocol number for every namespace, so a process elsewhere can open a socket of it, but its \
          requests find no kernel socket (`ECONNREFUSED`)."
     };
-    let wd = doc_str(where_);
-    quote! {
-        #d
-        #[doc = ""]
-        #wd
-        pub static PROTOCOL: nl::Protocol = nl::Protocol::new(nl::ProtocolDef {
-            unit: #unit,
-            groups: #groups,
-            admin_groups: #admin,
-            flags: #flags,
-            netns: #netns,
-        });
-
-        /// Names [`PROTOCOL`] to the support layer's callbacks.
-        pub(crate) struct ProtocolOf;
-        impl nl::ProtocolSpec for ProtocolOf {
-            const PROTOCOL: &'static nl::Protocol = &PROTOCOL;
-        }
-    }
+    t.doc_lines(f.doc.as_deref());
+    t.doc_break();
+    t.doc_lines(Some(where_));
+    t.open("pub static PROTOCOL: nl::Protocol = nl::Protocol::new(nl::ProtocolDef");
+    t.line(&format!("unit: {unit},"));
+    t.line(&format!("groups: {groups},"));
+    t.line(&format!("admin_groups: {admin},"));
+    t.line(&format!("flags: {flags},"));
+    t.line(&format!("netns: {netns},"));
+    t.close("});");
+    t.line("/// Names [`PROTOCOL`] to the support layer's callbacks.");
+    t.line("pub(crate) struct ProtocolOf;");
+    t.open("impl nl::ProtocolSpec for ProtocolOf");
+    t.line("const PROTOCOL: &'static nl::Protocol = &PROTOCOL;");
+    t.close("}");
 }

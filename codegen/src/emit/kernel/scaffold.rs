@@ -33,7 +33,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The scaffolding files of module `module` (everything but `<module>_genl.rs`).
 pub(super) fn files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
     let env = template_env();
-    let ctx = TemplateCtx::new(cx, module);
+    let ctx = TemplateCtx::new(cx, module).layer(false);
     let render = |name: &str| -> Result<String, KernelGenError> {
         env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| KernelGenError(format!("template {name}: {e}")))
     };
@@ -83,8 +83,7 @@ const IN_TREE_LAYER: (&str, &str) = ("nlspec_genl.rs", include_str!("../../../ke
 /// the skeleton `<module>.rs` and the in-tree layer.
 pub(super) fn in_tree_files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
     let env = template_env();
-    let mut ctx = TemplateCtx::new(cx, module);
-    ctx.in_tree = true;
+    let ctx = TemplateCtx::new(cx, module).layer(true);
     let render = |name: &str| -> Result<String, KernelGenError> {
         env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| KernelGenError(format!("template {name}: {e}")))
     };
@@ -129,6 +128,10 @@ struct TemplateCtx {
     ops: Vec<String>,
     /// `<module>_genl` or `<module>_nl`.
     family_file: String,
+    /// The skeleton's `mod` lines: the family file and the support layer, in rustfmt's order.
+    mods: Vec<String>,
+    /// The load message's `pr_info!` as rustfmt lays it out (one line, or one argument per line).
+    pr_info: Vec<String>,
     /// A classic netlink protocol (netlink-raw spec).
     raw: bool,
     /// "Generic Netlink family" or "classic netlink protocol".
@@ -139,7 +142,37 @@ struct TemplateCtx {
     config: String,
 }
 
+/// `pr_info!(...);` announcing the registration, as rustfmt writes it inside `init` (eight
+/// columns in): on one line when its arguments take at most 60 columns (rustfmt's
+/// `fn_call_width`) and the line fits in 100, else one argument per line.
+fn pr_info(f: &nlspec_model::ir::Family) -> Vec<String> {
+    let args = if f.is_genetlink() {
+        [format!("\"Generic Netlink family {} registered (id {{}})\\n\"", f.name), "FAMILY.id()".to_string()]
+    } else {
+        [format!("\"netlink protocol {} created (protocol {{}})\\n\"", f.name), "PROTONUM".to_string()]
+    };
+    let one = format!("pr_info!({});", args.join(", "));
+    if args.join(", ").len() <= 60 && 8 + one.len() <= 100 {
+        return vec![one];
+    }
+    let mut v = vec!["pr_info!(".to_string()];
+    v.extend(args.iter().enumerate().map(|(i, a)| format!("    {a}{}", if i == 0 { "," } else { "" })));
+    v.push(");".into());
+    v
+}
+
 impl TemplateCtx {
+    /// The context of an in-tree driver (`in_tree`) or an out-of-tree module: the support
+    /// layer its skeleton declares.
+    fn layer(mut self, in_tree: bool) -> Self {
+        self.in_tree = in_tree;
+        let layer = if in_tree { "nlspec_genl" } else { "nlspec_support" };
+        self.mods = vec![self.family_file.clone(), layer.to_string()];
+        // rustfmt's order of consecutive `mod` items (these names are lower-case ASCII)
+        self.mods.sort();
+        self
+    }
+
     fn new(cx: &Cx, module: &str) -> Self {
         let f = cx.fam;
         let doc = f.doc.as_deref().unwrap_or("").trim().lines().map(|l| l.trim().to_string()).collect();
@@ -170,6 +203,8 @@ impl TemplateCtx {
             unit_types,
             ops,
             family_file: super::family_file(f, module),
+            mods: Vec::new(),
+            pr_info: pr_info(f),
             raw: !f.is_genetlink(),
             kind: if f.is_genetlink() { "Generic Netlink family" } else { "classic netlink protocol" }.into(),
             in_tree: false,
