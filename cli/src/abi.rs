@@ -273,10 +273,23 @@ fn family(cx: &mut Cx<'_>) {
         cx.error(At::New, "name", None, format!("family renamed from {} to {} (resolved by name)", o.name, n.name));
     }
     if o.protocol != n.protocol {
-        cx.error(At::New, "protocol", None, format!("protocol changed from {:?} to {:?}", o.protocol, n.protocol));
+        let what = format!("protocol changed from {} to {}", o.protocol.as_str(), n.protocol.as_str());
+        if o.is_genetlink() && n.is_genetlink() {
+            // genetlink, genetlink-c and genetlink-legacy are levels of one spec format: what a
+            // spec may say, not what goes on the wire
+            cx.warn(At::New, "protocol", None, format!("{what} (the same Generic Netlink wire format)"));
+        } else {
+            cx.error(At::New, "protocol", None, what);
+        }
     }
     if o.protonum != n.protonum {
-        cx.error(At::New, "protonum", None, format!("protonum changed from {:?} to {:?}", o.protonum, n.protonum));
+        let num = |p: Option<u32>| p.map_or("none".to_string(), |p| p.to_string());
+        cx.error(
+            At::New,
+            "protonum",
+            None,
+            format!("protonum changed from {} to {}", num(o.protonum), num(n.protonum)),
+        );
     }
     if o.version != n.version {
         cx.warn(At::New, "version", None, format!("family version changed from {} to {}", o.version, n.version));
@@ -677,15 +690,42 @@ fn missing<'a>(a: &'a [(u16, String)], b: &[(u16, String)]) -> Vec<&'a str> {
     a.iter().filter(|x| !present(x)).map(|(_, n)| n.as_str()).collect()
 }
 
+/// Operations of OLD missing from NEW by name whose message ids NEW gives an op of a new name
+/// (old name -> new name): the same op renamed, which only changes names in C and JSON.
+fn op_renames(old: &Family, new: &Family) -> std::collections::HashMap<String, String> {
+    let mut map = std::collections::HashMap::new();
+    for oo in old.ops.list.iter().filter(|o| new.op_by_name(&o.name).is_none()) {
+        let same = new.ops.list.iter().find(|no| {
+            old.op_by_name(&no.name).is_none()
+                && (oo.req_value, oo.rsp_value) == (no.req_value, no.rsp_value)
+                && (oo.req_value.is_some() || oo.rsp_value.is_some())
+                && oo.is_async() == no.is_async()
+        });
+        if let Some(no) = same {
+            map.insert(oo.name.clone(), no.name.clone());
+        }
+    }
+    map
+}
+
 fn ops(cx: &mut Cx<'_>) {
+    let renames = op_renames(&cx.old.fam, &cx.new.fam);
     for oo in &cx.old.fam.ops.list {
         let opath = cx.old.op_path(&oo.name);
-        let Some(no) = cx.new.fam.op_by_name(&oo.name) else {
+        let Some(no) = cx.new.fam.op_by_name(renames.get(&oo.name).unwrap_or(&oo.name)) else {
             cx.error(At::Old, &opath, None, format!("operation {} removed", oo.name));
             continue;
         };
         let (of, nf) = (&cx.old.fam, &cx.new.fam);
         let np = cx.new.op_path(&no.name);
+        if no.name != oo.name {
+            cx.warn(
+                At::New,
+                &np,
+                None,
+                format!("operation {} renamed to {} (same message ids; names in C and JSON change)", oo.name, no.name),
+            );
+        }
         let id = format!("operation {}", oo.name);
         if oo.req_value != no.req_value || oo.rsp_value != no.rsp_value {
             let f = |v: Option<u32>| v.map_or("none".to_string(), |v| v.to_string());
@@ -764,7 +804,8 @@ fn ops(cx: &mut Cx<'_>) {
             );
         }
         let nname = |f: &Family, n: Option<nlspec_model::ir::OpId>| n.map(|n| f.op(n).name.clone());
-        if nname(of, oo.notify) != nname(nf, no.notify) {
+        let old_notify = nname(of, oo.notify).map(|n| renames.get(&n).cloned().unwrap_or(n));
+        if old_notify != nname(nf, no.notify) {
             cx.error(
                 At::New,
                 &np,

@@ -132,7 +132,14 @@ pub(crate) fn compare(fam: &Family, info: &FamilyInfo, policies: &BTreeMap<u32, 
     let mut cx = Cx { fam, tables: &empty.tables, seen: HashSet::new(), out: Vec::new() };
 
     let global = global_request_attrs(fam);
-    let spec_ops: Vec<&Op> = fam.ops.list.iter().filter(|o| !o.is_async() && o.req_value.is_some()).collect();
+    // ops the kernel serves: a do or a dump (a placeholder such as mptcp_pm's `unspec`, with
+    // neither, registers nothing)
+    let spec_ops: Vec<&Op> = fam
+        .ops
+        .list
+        .iter()
+        .filter(|o| !o.is_async() && o.req_value.is_some() && (o.do_.is_some() || o.dump.is_some()))
+        .collect();
     for op in &spec_ops {
         let cmd = op.req_value.unwrap_or(0);
         let Some(&(_, flags)) = info.ops.iter().find(|(c, _)| *c == cmd) else {
@@ -163,7 +170,11 @@ pub(crate) fn compare(fam: &Family, info: &FamilyInfo, policies: &BTreeMap<u32, 
         ] {
             let (Some(sub), true) = (sub, kernel_has) else { continue };
             // The attributes the op's policy should accept.
+            // A dump without a request, or one the kernel does not validate (`dont-validate:
+            // [dump]`), needs no policy, even in a family with a global one.
+            let unvalidated_dump = m == "dump" && (sub.request.is_none() || op.dont_validate.dump);
             let listed: Vec<usize> = match fam.kernel_policy {
+                _ if unvalidated_dump && table.is_none() => Vec::new(),
                 KernelPolicy::Global => global.clone(),
                 _ => sub.request.as_ref().map(|r| r.attrs.iter().map(|a| a.idx).collect()).unwrap_or_default(),
             };

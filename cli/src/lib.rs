@@ -1,6 +1,22 @@
 //! The `nlspec` command line: `check`, `gen`, and the kernel YNL CLI convention
 //! (`--spec PATH --do/--dump OP [--json ..] [--output-json]`, `--subscribe GROUP`).
 
+// Diagnostics go to stderr whatever became of it: `std`'s `eprintln!` panics when stderr is a
+// closed pipe (`nlspec ... 2>&1 | head -1`), so within this crate these shadow it and drop a
+// failed write, as the exit status still says what happened.
+macro_rules! eprintln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+macro_rules! eprint {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
+
 pub mod abi;
 pub mod dynamic;
 
@@ -123,9 +139,9 @@ fn check(spec: &str) -> Result<(), Fail> {
     let fam = load(spec)?;
     print_warnings(&fam);
     out(&format!(
-        "{spec}: ok: family {} ({:?}), {} attribute sets, {} operations, {} multicast groups{}",
+        "{spec}: ok: family {} ({}), {} attribute sets, {} operations, {} multicast groups{}",
         fam.name,
-        fam.protocol,
+        fam.protocol.as_str(),
         fam.sets.len(),
         fam.ops.list.len(),
         fam.mcast_groups.len(),

@@ -170,8 +170,11 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
     if !fam.is_genetlink() {
         if policy_of.is_some() || !multi.is_empty() {
             return Err(Fail::Error(format!(
-                "nlspec: --policy and --multi need a Generic Netlink family (nlctrl policies, batched genetlink requests); {} is {:?}",
-                fam.name, fam.protocol
+                "nlspec: {} needs a Generic Netlink family ({}); {} is {}",
+                if policy_of.is_some() { "--policy" } else { "--multi" },
+                if policy_of.is_some() { "nlctrl reports the policies of those" } else { "batched genetlink requests" },
+                fam.name,
+                fam.protocol.as_str()
             )));
         }
         return crate::raw_run::run(&a, &fam, op, encoded.as_ref());

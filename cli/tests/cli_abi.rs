@@ -126,9 +126,15 @@ fn mutations() -> Vec<Mutation> {
         },
         Mutation {
             name: "op removed",
-            find: "    -\n      name: evict-ntf\n",
-            replace: "    -\n      name: evict-ntf-gone\n      doc: x\n      attribute-set: entry\n      event:\n        attributes: [ key ]\n      mcgrp: audit\n    -\n      name: evict-ntf-x\n",
-            want: Breaks { msg: "operation evict-ntf removed", old: true, anchor: "operations:", needle: "name: evict-ntf" },
+            find: "    -\n      name: tick-ntf\n      doc: One tick of a watch.\n      attribute-set: entry\n      event:\n        attributes: [ tick, count, period-ms ]\n      mcgrp: ticks\n",
+            replace: "",
+            want: Breaks { msg: "operation tick-ntf removed", old: true, anchor: "operations:", needle: "name: tick-ntf" },
+        },
+        Mutation {
+            name: "op renamed (same message id)",
+            find: "      name: evict-ntf\n",
+            replace: "      name: evict-event\n",
+            want: Compatible { warning: Some("operation evict-ntf renamed to evict-event") },
         },
         Mutation {
             name: "op inserted in the middle (renumbers the rest)",

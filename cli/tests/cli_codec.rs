@@ -189,7 +189,14 @@ fn bad_input_is_an_error_not_a_panic() {
     for (input, want) in [
         (json!({"kind": "nope"}), "\"nope\" is not in enum \"kind\"; valid: text, blob, counter"),
         (json!({"flags": ["persistent", "bogus"]}), "\"bogus\" is not in flags"),
-        (json!({"priority": 200}), "200 does not fit s8"),
+        (json!({"priority": 200}), "200 does not fit s8 (-128..127)"),
+        // beyond 64 bits (JSON gives a float): still an integer too large, not a non-integer
+        (
+            serde_json::from_str(r#"{"priority": 18446744073709551616}"#).unwrap(),
+            "18446744073709551616 does not fit s8",
+        ),
+        // a struct member's type as the spec spells it
+        (json!({"stats": {"reads": 70000000000u64}}), "70000000000 does not fit u32 (0..4294967295)"),
         (json!({"tags": {"name": "x"}}), "an indexed-array must be a JSON list"),
         (json!({"tags": [{"nope": 1}]}), "at .tags[0]: attribute set \"tag\" has no attribute \"nope\""),
         (json!({"value": "xyz"}), "is not hex bytes"),

@@ -240,6 +240,8 @@ fn gen_kernel_writes_the_module_directory() {
     // is generated and builds; see `cargo xtask kmod-corpus`)
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(out.join("rt_link_nl.rs").is_file());
+    let err = text(&o.stderr);
+    assert!(err.contains(":6:1: warning: protonum 0 is NETLINK_ROUTE, a protocol of the kernel's own"), "{err}");
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -316,4 +318,22 @@ fn in_tree_driver_and_the_regen_script() {
     assert!(!regen(&[]).contains("GEN"), "regenerated twice");
     assert!(regen(&["-f"]).contains("GEN"), "-f did not regenerate");
     let _ = std::fs::remove_dir_all(&tree);
+}
+
+/// A diagnostic that cannot be written (stderr full or a closed pipe: `nlspec ... 2>&1 | head
+/// -1`) is dropped: the command ends with its own exit status, not a panic (101).
+#[test]
+fn an_unwritable_stderr_is_not_a_panic() {
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_nlspec")).args(args).stderr(full()).output().expect("run nlspec")
+    };
+    // a usage error, a spec error, and a successful generation that reports on stderr
+    assert_eq!(run(&["check", "--bogus"]).status.code(), Some(2));
+    assert_eq!(run(&["check", "--spec", "/nonexistent/x.yaml"]).status.code(), Some(1));
+    let out = tmp("stderr-full");
+    let spec = our_spec("nlctrl.yaml");
+    let o = run(&["gen", "--spec", spec.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&out);
 }

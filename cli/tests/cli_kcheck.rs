@@ -91,7 +91,7 @@ fn upstream_specs_against_the_host() {
     let bless = std::env::var_os("NLSPEC_BLESS").is_some();
     let mut failures = Vec::new();
     for (tag, specs) in [("6.12", tarball_specs(TARBALL_OLD)), ("7.3", upstream_specs_dir())] {
-        for fam in ["nlctrl", "netdev", "ethtool"] {
+        for fam in ["nlctrl", "netdev", "ethtool", "mptcp_pm", "tcp_metrics"] {
             let (code, lines) = check(&specs.join(format!("{fam}.yaml")));
             assert_eq!(code, if lines.len() == 1 && lines[0].contains("matches the spec") { 0 } else { 1 });
             let got = lines.join("\n") + "\n";

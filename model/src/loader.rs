@@ -139,12 +139,24 @@ pub fn load_file(path: &Path) -> Result<Loaded, Diagnostics> {
     load_str(&file, &text)
 }
 
+/// The longest spec (or schema) read: the kernel's largest spec is a few hundred KiB.
+const MAX_SPEC_BYTES: u64 = 16 << 20;
+
 /// The file's name (for diagnostics) and its text; a read error is "`cannot_read`: error", text
 /// that is not UTF-8 is located at its first invalid byte.
 fn read_text(path: &Path, cannot_read: &str) -> Result<(String, String), Diagnostics> {
+    use std::io::Read as _;
     let file = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", format!("{cannot_read}: {e}"))))?;
+    let fail = |m: String| Diagnostics::from(Diagnostic::new(&file, 0, 0, "", m));
+    // At most MAX_SPEC_BYTES: a device or a pipe that never ends (`--spec /dev/zero`) is an
+    // error, not a process that reads until it is killed.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(format!("{cannot_read}: {e}")))?;
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        return Err(fail(format!("{cannot_read}: longer than {} MiB", MAX_SPEC_BYTES >> 20)));
+    }
     let text =
         String::from_utf8(bytes).map_err(|e| Diagnostics::from(not_utf8(&file, e.as_bytes(), e.utf8_error())))?;
     Ok((file, text))

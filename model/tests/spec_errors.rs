@@ -60,6 +60,13 @@ case!(dangling_fixed_header, "dangling_fixed_header.yaml", 12, 17, "unknown stru
 // duplicates
 case!(rust_name_collision, "rust_name_collision.yaml", 12, 15, "both become the Rust identifier `peer_port`");
 case!(family_name_too_long, "family_name_too_long.yaml", 1, 7, "is 23 bytes long");
+case!(
+    family_name_not_an_identifier,
+    "family_name_not_an_identifier.yaml",
+    1,
+    7,
+    "family name `9lives` cannot name a crate"
+);
 case!(dup_attr_name, "dup_attr_name.yaml", 11, 15, "duplicate attribute name `a`");
 case!(dup_attr_value, "dup_attr_value.yaml", 16, 16, "already used by attributes[1]");
 case!(dup_op_name, "dup_op_name.yaml", 16, 13, "duplicate operation name `get`");
@@ -79,6 +86,14 @@ case!(check_wrong_type, "check_wrong_type.yaml", 11, 20, "check `max-len` does n
 case!(unknown_limit, "unknown_limit.yaml", 11, 16, "unknown limit or definition `u31-max`");
 case!(nest_without_set, "nest_without_set.yaml", 8, 9, "has no `nested-attributes`");
 case!(flags_mask_enum, "flags_mask_enum.yaml", 16, 23, "is an enum, not flags");
+case!(struct_binary_without_len, "struct_binary_without_len.yaml", 10, 10, "member `tail` of type binary needs `len`");
+
+/// A spec that never ends (a device, a pipe) is an error once it passes the size limit.
+#[test]
+fn an_endless_spec_is_refused() {
+    let d = nlspec_model::load_and_resolve("/dev/zero").unwrap_err();
+    assert!(d.to_string().contains("cannot read spec: longer than 16 MiB"), "{d}");
+}
 
 /// Every fixture has a test above.
 #[test]

@@ -396,9 +396,10 @@ impl<'f> Encoder<'f> {
                     let n = self
                         .int(x, a.enum_.map(|e| (e, a.enum_as_flags)), None)
                         .map_err(|e| e.within(&format!("[{i}]")))?;
-                    p.extend(write_int(n, w, s, None).ok_or_else(|| {
-                        EncodeError::new(format!("{n} does not fit {t:?}")).within(&format!("[{i}]"))
-                    })?);
+                    p.extend(
+                        write_int(n, w, s, None)
+                            .ok_or_else(|| does_not_fit(n, t.as_str(), w, s).within(&format!("[{i}]")))?,
+                    );
                 }
                 Ok(p)
             }
@@ -420,15 +421,7 @@ impl<'f> Encoder<'f> {
     fn scalar_bytes(&self, a: &Attr, t: AttrType, v: &J) -> R<Vec<u8>> {
         let (w, s) = int_type(t).ok_or_else(|| EncodeError::new(format!("{t:?} is not a scalar type")))?;
         let n = self.int(v, a.enum_.map(|e| (e, a.enum_as_flags)), a.display_hint.map(|h| (h, false)))?;
-        write_int(n, w, s, a.byte_order).ok_or_else(|| {
-            let bits = 8 * w;
-            let range = if s {
-                format!("-{}..{}", 1u128 << (bits - 1), (1u128 << (bits - 1)) - 1)
-            } else {
-                format!("0..{}", (1u128 << bits) - 1)
-            };
-            EncodeError::new(format!("{n} does not fit {} ({range})", format!("{t:?}").to_lowercase()))
-        })
+        write_int(n, w, s, a.byte_order).ok_or_else(|| does_not_fit(n, t.as_str(), w, s))
     }
 
     /// YNL's `_get_scalar`: a number, a decimal string, enum names (a list for flags), or a
@@ -445,7 +438,15 @@ impl<'f> Encoder<'f> {
                 if let Some(u) = n.as_u64() {
                     return Ok(u as i128);
                 }
-                Err(EncodeError::new(format!("{n} is not an integer")))
+                // JSON integers beyond 64 bits arrive as floats: an integer too large for the
+                // attribute, said as such by the caller's range check
+                match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 1e38 => Ok(f as i128),
+                    Some(f) if f.fract() == 0.0 => {
+                        Err(EncodeError::new(format!("{n} is too large for any integer type")))
+                    }
+                    _ => Err(EncodeError::new(format!("{n} is not an integer"))),
+                }
             }
             J::Bool(b) => Ok(*b as i128),
             J::String(s) => {
@@ -581,7 +582,7 @@ impl<'f> Encoder<'f> {
                         };
                         p.extend(
                             write_int(n, w, signed, m.byte_order)
-                                .ok_or_else(|| EncodeError::new(format!("{n} does not fit {t:?}")))?,
+                                .ok_or_else(|| does_not_fit(n, &format!("{t:?}").to_lowercase(), w, signed))?,
                         );
                     }
                 }
@@ -744,4 +745,16 @@ mod tests {
             assert!(e.contains(&format!("at position {pos} ")), "{s:?}: {e}");
         }
     }
+}
+
+/// `n` does not fit the `w`-byte integer type `name` (signed or not): the message names the
+/// type as the spec spells it and its range.
+fn does_not_fit(n: i128, name: &str, w: usize, signed: bool) -> EncodeError {
+    let bits = 8 * w as u32;
+    let range = if signed {
+        format!("-{}..{}", 1u128 << (bits - 1), (1u128 << (bits - 1)) - 1)
+    } else {
+        format!("0..{}", (1u128 << bits) - 1)
+    };
+    EncodeError::new(format!("{n} does not fit {name} ({range})"))
 }

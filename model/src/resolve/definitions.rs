@@ -4,7 +4,7 @@
 use super::{candidates, one_of, Ctx};
 use crate::ir::{self, ConstId, EnumId, StructId};
 use crate::names::{c_lower, c_upper, screaming, snake, upper_camel};
-use crate::spec::{self, DefType, IntOrName, MemberType, Protocol};
+use crate::spec::{self, DefType, IntOrName, MemberType};
 use std::collections::HashMap;
 
 /// The resolved definitions, in spec order within each kind.
@@ -400,10 +400,9 @@ fn member_len(cx: &mut Ctx<'_>, index: &DefIndex<'_>, m: &spec::Member, mp: &str
         }
         (None, Some(l)) => index.len_value(cx, l, &format!("{mp}.len")).map(|v| v as usize),
         (None, None) => {
-            if matches!(m.ty, MemberType::Pad | MemberType::Binary)
-                && cx.level == Protocol::NetlinkRaw
-                && m.struct_.is_none()
-            {
+            // at every level: a struct's layout needs every member's size (without it the
+            // member and all after it would have no offset)
+            if matches!(m.ty, MemberType::Pad | MemberType::Binary) && m.struct_.is_none() {
                 cx.err(
                     mp,
                     format!("member `{}` of type {} needs `len`", m.name, member_type_str(m.ty)),

@@ -73,6 +73,18 @@ fn check_identifier(cx: &mut Ctx<'_>, text: &str, path: &str, what: &str) -> boo
 pub(super) fn check_names(cx: &mut Ctx<'_>) {
     let s = cx.spec;
     check_name(cx, &s.name, "name", NameKind::Family);
+    // The family name becomes the crate, module and file names (`nlspec-<name>`, `<name>_genl.rs`,
+    // `mod <name>_genl;`): an ASCII letter first, then letters, digits, `-` and `_`.
+    let mut chars = s.name.chars();
+    let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !well_formed && s.name.chars().any(|c| c.is_ascii_alphanumeric()) {
+        cx.err(
+            "name",
+            format!("family name `{}` cannot name a crate or a kernel module", s.name),
+            Some("start it with an ASCII letter and use only ASCII letters, digits, `-` and `_`".into()),
+        );
+    }
     if cx.level != Protocol::NetlinkRaw && s.name.len() > 15 {
         cx.err(
             "name",
