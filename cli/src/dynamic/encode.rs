@@ -661,6 +661,18 @@ fn from_string_int(s: &str, h: DisplayHint) -> R<i128> {
     }
 }
 
+/// `n` does not fit the `w`-byte integer type `name` (signed or not): the message names the
+/// type as the spec spells it and its range.
+fn does_not_fit(n: i128, name: &str, w: usize, signed: bool) -> EncodeError {
+    let bits = 8 * w as u32;
+    let range = if signed {
+        format!("-{}..{}", 1u128 << (bits - 1), (1u128 << (bits - 1)) - 1)
+    } else {
+        format!("0..{}", (1u128 << bits) - 1)
+    };
+    EncodeError::new(format!("{n} does not fit {name} ({range})"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::from_hex;
@@ -745,16 +757,4 @@ mod tests {
             assert!(e.contains(&format!("at position {pos} ")), "{s:?}: {e}");
         }
     }
-}
-
-/// `n` does not fit the `w`-byte integer type `name` (signed or not): the message names the
-/// type as the spec spells it and its range.
-fn does_not_fit(n: i128, name: &str, w: usize, signed: bool) -> EncodeError {
-    let bits = 8 * w as u32;
-    let range = if signed {
-        format!("-{}..{}", 1u128 << (bits - 1), (1u128 << (bits - 1)) - 1)
-    } else {
-        format!("0..{}", (1u128 << bits) - 1)
-    };
-    EncodeError::new(format!("{n} does not fit {name} ({range})"))
 }
