@@ -913,6 +913,9 @@ macro_rules! request {
         pub struct $v<'a> {
             src: &'a $crate::nl::Request<'a>,
         }
+        // getters are named after the spec's attributes (`from-pid`), not by Rust's
+        // conversion conventions
+        #[allow(clippy::wrong_self_convention)]
         impl<'a> $v<'a> {
             /// The request as the support layer sees it (raw attributes, sender).
             pub fn raw(&self) -> &'a $crate::nl::Request<'a> {
@@ -943,6 +946,8 @@ macro_rules! nest_view {
         pub struct $v<'a> {
             src: $crate::nl::NestAttrs<'a>,
         }
+        // getters are named after the spec's attributes, not by Rust's conversion conventions
+        #[allow(clippy::wrong_self_convention)]
         impl<'a> $v<'a> {
             /// A view of the attributes in `attrs` (a nest's payload).
             pub fn new(attrs: $crate::nl::Attrs<'a>) -> Self {
@@ -1133,6 +1138,9 @@ macro_rules! attrs {
         }
     ) => {
         $(#[$m])*
+        // setters are named after the spec's attributes (`from-pid`), not by Rust's
+        // conversion conventions
+        #[allow(clippy::wrong_self_convention)]
         pub trait $tr: $crate::nl::Sink + Sized {
             $crate::nl::setters!([$($set)::+] $($body)*);
         }
@@ -1510,7 +1518,7 @@ macro_rules! wire_struct {
                 Ok(Self { $( $f: $crate::nl::wire_struct!(@get b, $off, $w $bo), )* })
             }
             /// Encode in the wire layout.
-            pub fn to_bytes(&self) -> [u8; $size] {
+            pub fn to_bytes(self) -> [u8; $size] {
                 #[allow(unused_mut)]
                 let mut out = [0u8; $size];
                 $( $crate::nl::wire_struct!(@put out, $off, self.$f, $w $bo); )*

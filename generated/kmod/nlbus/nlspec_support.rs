@@ -3767,6 +3767,8 @@ macro_rules! raw_request {
         pub struct $v<'a> {
             src: &'a $crate::nlspec_support::RawRequest<'a>,
         }
+        // getters are named after the spec's attributes, not by Rust's conversion conventions
+        #[allow(clippy::wrong_self_convention)]
         impl<'a> $v<'a> {
             /// The request as the support layer sees it (raw attributes, sender).
             pub fn raw(&self) -> &'a $crate::nlspec_support::RawRequest<'a> {

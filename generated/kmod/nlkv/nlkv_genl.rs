@@ -6,12 +6,11 @@
 //! Use: in the crate root, the support layer as `nl` (`mod nlspec_support; use nlspec_support as nl;` out of tree, `mod nlspec_genl; use nlspec_genl as nl;` in a kernel tree with `kernel::net::genetlink`) and `mod nlkv_genl;` (or `#[path = "..."] mod nlkv_genl;` from another module directory, see `nlkv.mk`); `use nlkv_genl::*;`, implement [`NlkvHandler`] and call [`register`] in `init`.
 //!
 //! `config-cond`: these ops (their table entries, op types and notification senders) exist only when the kernel option is set: `stats` (CONFIG_NET), `pool-stats` (CONFIG_PAGE_POOL). Their handler methods are declared regardless, so one impl builds for every config.
-#![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
+#![allow(dead_code, unused_imports, unreachable_pub)]
 /// The crate root's support layer (`nl::Error`, `nl::Result`...), re-exported for handlers.
 pub(crate) use crate::nl;
 use crate::nl::Policy;
 pub(crate) use crate::nl::{Bitfield32, Dumped};
-use core::marker::PhantomData;
 /// Family name.
 pub const FAMILY_NAME: &core::ffi::CStr = c"nlkv";
 /// Family version.

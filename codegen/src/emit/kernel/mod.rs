@@ -102,14 +102,13 @@ fn genl_source(cx: &Cx, opts: &KernelOptions) -> Result<String, KernelGenError> 
     let file_doc = file_doc(cx, opts);
     let file = quote! {
         #file_doc
-        #![allow(dead_code, unused_imports, unreachable_pub, clippy::all)]
+        #![allow(dead_code, unused_imports, unreachable_pub)]
 
         // in rustfmt's order (by path)
         /// The crate root's support layer (`nl::Error`, `nl::Result`...), re-exported for handlers.
         pub(crate) use crate::nl;
         use crate::nl::Policy;
         pub(crate) use crate::nl::{Bitfield32, Dumped};
-        use core::marker::PhantomData;
 
         #defs
 

@@ -86,6 +86,10 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
             trait_items.doc_lines(op.doc.as_deref());
             trait_items.doc_break();
             trait_items.doc_lines(Some(&perm));
+            if fname == "new" {
+                // named after the spec's op, not a constructor
+                trait_items.line("#[allow(clippy::new_ret_no_self)]");
+            }
             trait_items.func(
                 &format!("fn {fname}"),
                 &[format!("_req: &{rq}<'_>")],
