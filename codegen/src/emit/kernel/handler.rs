@@ -231,20 +231,7 @@ fn do_methods(cx: &Cx, h: &mut Handlers, op: &Op, c: &mut OpClauses) {
     let Some(sub) = &op.do_ else { return };
     let fname = &op.fn_name;
     let rq = format!("{}Request", cx.names.ops[op.id.0]);
-    let t = &mut h.trait_items;
-    t.doc_lines(op.doc.as_deref());
-    t.doc_break();
-    t.doc_lines(Some(&perm_note(op)));
-    if fname == "new" {
-        // named after the spec's op (ovs' `new`), not a constructor
-        t.line("#[allow(clippy::new_ret_no_self)]");
-    }
-    t.func(
-        &format!("fn {fname}"),
-        &[format!("_req: &{rq}<'_>")],
-        Some("nl::Result"),
-        Some(&["Err(nl::Error::EOPNOTSUPP)"]),
-    );
+    do_method(&mut h.trait_items, op, &perm_note(op), &rq);
     c.doit = Some(format!("{fname}({rq})"));
     // do hooks are only called by split ops (genl_split_ops has pre_doit/post_doit)
     let split = cx.fam.kernel_policy == KernelPolicy::Split;
@@ -300,17 +287,44 @@ fn dump_methods(cx: &Cx, h: &mut Handlers, op: &Op, sname: &str, c: &mut OpClaus
             c.done = Some(route);
         }
     }
-    let t = &mut h.trait_items;
+    dump_method(&mut h.trait_items, op, None, [&rq, &dt, &dfn, sty]);
+    c.dumpit = Some(format!("{dfn}({rq}, {dt}, {sty})"));
+}
+
+/// The handler-trait method of an op's do, `EOPNOTSUPP` by default: the op's doc, then `perm`
+/// (who may send it); `rq` is its typed request. Shared with the classic netlink side.
+pub(super) fn do_method(t: &mut MacroText, op: &Op, perm: &str, rq: &str) {
     t.doc_lines(op.doc.as_deref());
     t.doc_break();
-    t.doc_lines(Some(&format!("Dump of `{}`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.", op.name)));
+    t.doc_lines(Some(perm));
+    if op.fn_name == "new" {
+        // named after the spec's op (ovs' `new`), not a constructor
+        t.line("#[allow(clippy::new_ret_no_self)]");
+    }
+    t.func(
+        &format!("fn {}", op.fn_name),
+        &[format!("_req: &{rq}<'_>")],
+        Some("nl::Result"),
+        Some(&["Err(nl::Error::EOPNOTSUPP)"]),
+    );
+}
+
+/// The handler-trait method of an op's dump, `EOPNOTSUPP` by default: the op's doc, what a dump
+/// method does, then `perm` if given; `[request, dump, method, state]` are its names.
+pub(super) fn dump_method(t: &mut MacroText, op: &Op, perm: Option<&str>, [rq, dt, dfn, sty]: [&str; 4]) {
+    t.doc_lines(op.doc.as_deref());
+    t.doc_break();
+    t.doc_lines(Some(&format!(
+        "Dump of `{}`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.",
+        op.name
+    )));
+    t.doc_lines(perm);
     t.func(
         &format!("fn {dfn}"),
         &[format!("_req: &{rq}<'_>"), format!("_dump: &mut {dt}<'_, '_>"), format!("_state: &mut Self::{sty}")],
         Some("nl::Result<nl::Dumped>"),
         Some(&["Err(nl::Error::EOPNOTSUPP)"]),
     );
-    c.dumpit = Some(format!("{dfn}({rq}, {dt}, {sty})"));
 }
 
 /// The trait methods of the do hooks and dump start/done hooks (default: nothing to do).

@@ -24,7 +24,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::common::{cmd_ref, header_struct, served_ops, KernelGenError, KernelOptions, MacroText};
-use super::handler::{chain_line, dump_states_of, hook_items, trait_text};
+use super::handler::{chain_line, do_method, dump_method, dump_states_of, hook_items, trait_text};
 use super::policy::Policies;
 use crate::attr::Cx;
 use crate::emit::expr_text;
@@ -83,19 +83,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         }
         if let Some(sub) = &op.do_ {
             let rq = format!("{base}Request");
-            trait_items.doc_lines(op.doc.as_deref());
-            trait_items.doc_break();
-            trait_items.doc_lines(Some(&perm));
-            if fname == "new" {
-                // named after the spec's op, not a constructor
-                trait_items.line("#[allow(clippy::new_ret_no_self)]");
-            }
-            trait_items.func(
-                &format!("fn {fname}"),
-                &[format!("_req: &{rq}<'_>")],
-                Some("nl::Result"),
-                Some(&["Err(nl::Error::EOPNOTSUPP)"]),
-            );
+            do_method(&mut trait_items, op, &perm, &rq);
             t.line(&format!("doit: {fname}({rq}),"));
             for (hook, pre) in [(&sub.pre, true), (&sub.post, false)] {
                 let Some(hook) = hook else { continue };
@@ -117,19 +105,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
             let rq = format!("{base}DumpRequest");
             let dt = format!("{base}Dump");
             let dfn = format!("{}_dump", op.fn_name);
-            trait_items.doc_lines(op.doc.as_deref());
-            trait_items.doc_break();
-            trait_items.doc_lines(Some(&format!(
-                "Dump of `{}`: write entries from `state` on; return `Dumped::More` when `dump.entry()` reports a full message, `Dumped::Done` at the end.",
-                op.name
-            )));
-            trait_items.doc_lines(Some(&perm));
-            trait_items.func(
-                &format!("fn {dfn}"),
-                &[format!("_req: &{rq}<'_>"), format!("_dump: &mut {dt}<'_, '_>"), format!("_state: &mut Self::{sty}")],
-                Some("nl::Result<nl::Dumped>"),
-                Some(&["Err(nl::Error::EOPNOTSUPP)"]),
-            );
+            dump_method(&mut trait_items, op, Some(&perm), [&rq, &dt, &dfn, sty]);
             t.line(&format!("dumpit: {dfn}({rq}, {dt}, {sty}),"));
             for (hook, start) in [(&sub.pre, true), (&sub.post, false)] {
                 let Some(hook) = hook else { continue };
