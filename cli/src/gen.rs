@@ -118,49 +118,24 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
     Ok(())
 }
 
-/// The protocol numbers `include/uapi/linux/netlink.h` gives the kernel's own users
-/// (`NETLINK_ROUTE` 0 to `NETLINK_SMC` 22), by number.
-const KERNEL_PROTOCOLS: [&str; 23] = [
-    "NETLINK_ROUTE",
-    "NETLINK_UNUSED",
-    "NETLINK_USERSOCK",
-    "NETLINK_FIREWALL",
-    "NETLINK_SOCK_DIAG",
-    "NETLINK_NFLOG",
-    "NETLINK_XFRM",
-    "NETLINK_SELINUX",
-    "NETLINK_ISCSI",
-    "NETLINK_AUDIT",
-    "NETLINK_FIB_LOOKUP",
-    "NETLINK_CONNECTOR",
-    "NETLINK_NETFILTER",
-    "NETLINK_IP6_FW",
-    "NETLINK_DNRTMSG",
-    "NETLINK_KOBJECT_UEVENT",
-    "NETLINK_GENERIC",
-    "NETLINK_17",
-    "NETLINK_SCSITRANSPORT",
-    "NETLINK_ECRYPTFS",
-    "NETLINK_RDMA",
-    "NETLINK_CRYPTO",
-    "NETLINK_SMC",
-];
-
 /// A classic netlink module for a protocol number of the kernel's own (rt-link's 0): it builds,
 /// but where the kernel (or another module) already serves that number its kernel socket
 /// cannot be created and the load fails. Said at the spec's `protonum`, as a warning: building
 /// such a module is how the upstream corpus is checked.
 fn warn_kernel_owned_protocol(spec: &str, fam: &Family) {
-    let Some(p) = fam.protonum.filter(|_| !fam.is_genetlink()) else { return };
-    let Some(name) = KERNEL_PROTOCOLS.get(p as usize) else { return };
-    let at = nlspec_model::loader::load_file(Path::new(spec))
-        .ok()
-        .and_then(|l| l.spans().get("protonum").map(|s| (s.key.unwrap_or(s.value).line, s.key.unwrap_or(s.value).col)));
-    let (line, col) = at.unwrap_or((1, 1));
+    let (Some(name), Some(p)) = (fam.kernel_protocol(), fam.protonum) else { return };
+    let msg = format!(
+        "protonum {p} is {name}, a protocol of the kernel's own: the module builds, but loading it \
+         fails wherever that protocol is already served (its kernel socket cannot be created)"
+    );
+    // located at the key, as the resolver's warnings are (the spec was just loaded: the
+    // fallback without a position is for a file changed since)
+    let d = nlspec_model::loader::load_file(Path::new(spec))
+        .map(|l| l.error_at_key("protonum", msg.clone()))
+        .unwrap_or_else(|_| nlspec_model::Diagnostic::new(spec, 0, 0, "protonum", msg));
     eprintln!(
-        "{spec}:{line}:{col}: warning: protonum {p} is {name}, a protocol of the kernel's own: the module builds, \
-         but loading it fails wherever that protocol is already served (its kernel socket cannot be created)\n  \
-         = help: a protocol of your own takes a number the kernel does not define (23 to 31)"
+        "{}",
+        d.with_help("a protocol of your own takes a number the kernel does not define (23 to 31)").into_warning()
     );
 }
 

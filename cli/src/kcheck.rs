@@ -132,14 +132,8 @@ pub(crate) fn compare(fam: &Family, info: &FamilyInfo, policies: &BTreeMap<u32, 
     let mut cx = Cx { fam, tables: &empty.tables, seen: HashSet::new(), out: Vec::new() };
 
     let global = global_request_attrs(fam);
-    // ops the kernel serves: a do or a dump (a placeholder such as mptcp_pm's `unspec`, with
-    // neither, registers nothing)
-    let spec_ops: Vec<&Op> = fam
-        .ops
-        .list
-        .iter()
-        .filter(|o| !o.is_async() && o.req_value.is_some() && (o.do_.is_some() || o.dump.is_some()))
-        .collect();
+    // a placeholder op with neither do nor dump (mptcp_pm's `unspec`) registers nothing
+    let spec_ops: Vec<&Op> = fam.served_ops().collect();
     for op in &spec_ops {
         let cmd = op.req_value.unwrap_or(0);
         let Some(&(_, flags)) = info.ops.iter().find(|(c, _)| *c == cmd) else {

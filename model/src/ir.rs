@@ -813,4 +813,44 @@ impl Family {
     pub fn is_genetlink(&self) -> bool {
         self.protocol != Protocol::NetlinkRaw
     }
+    /// The ops a kernel serves: a do or a dump with a request id (not notifications or events,
+    /// nor a placeholder with neither, such as mptcp_pm's `unspec`).
+    pub fn served_ops(&self) -> impl Iterator<Item = &Op> {
+        self.ops.list.iter().filter(|o| !o.is_async() && (o.do_.is_some() || o.dump.is_some()) && o.req_value.is_some())
+    }
+    /// A netlink-raw family on a protocol number the kernel defines for its own users
+    /// (`include/uapi/linux/netlink.h`: rt-link's `NETLINK_ROUTE`): that constant's name. Such a
+    /// protocol is served by the kernel (or one of its modules), not by a module of its spec's.
+    pub fn kernel_protocol(&self) -> Option<&'static str> {
+        let p = self.protonum.filter(|_| !self.is_genetlink())?;
+        KERNEL_PROTOCOLS.get(usize::try_from(p).ok()?).copied()
+    }
 }
+
+/// The protocol numbers `include/uapi/linux/netlink.h` gives the kernel's own users
+/// (`NETLINK_ROUTE` 0 to `NETLINK_SMC` 22), by number.
+const KERNEL_PROTOCOLS: [&str; 23] = [
+    "NETLINK_ROUTE",
+    "NETLINK_UNUSED",
+    "NETLINK_USERSOCK",
+    "NETLINK_FIREWALL",
+    "NETLINK_SOCK_DIAG",
+    "NETLINK_NFLOG",
+    "NETLINK_XFRM",
+    "NETLINK_SELINUX",
+    "NETLINK_ISCSI",
+    "NETLINK_AUDIT",
+    "NETLINK_FIB_LOOKUP",
+    "NETLINK_CONNECTOR",
+    "NETLINK_NETFILTER",
+    "NETLINK_IP6_FW",
+    "NETLINK_DNRTMSG",
+    "NETLINK_KOBJECT_UEVENT",
+    "NETLINK_GENERIC",
+    "NETLINK_17",
+    "NETLINK_SCSITRANSPORT",
+    "NETLINK_ECRYPTFS",
+    "NETLINK_RDMA",
+    "NETLINK_CRYPTO",
+    "NETLINK_SMC",
+];

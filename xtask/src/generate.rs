@@ -43,7 +43,7 @@ fn outputs(fam: &Family) -> Result<Vec<Output>> {
     // Build a copy of it (kmod-build in place leaves objects that --check reports). netlink-raw
     // families on a protocol the kernel serves itself (rtnetlink & co., numbers up to
     // NETLINK_SMC = 22) get a client only; one on a free number (the nlbus showcase) a module too.
-    if !fam.is_genetlink() && fam.protonum.is_none_or(|n| n <= 22) {
+    if !fam.is_genetlink() && (fam.protonum.is_none() || fam.kernel_protocol().is_some()) {
         return Ok(out);
     }
     let opts = nlspec_codegen::emit::kernel::KernelOptions::default();

@@ -10,8 +10,8 @@ use proc_macro2::{Ident, TokenStream};
 use quote::format_ident;
 
 use super::common::{
-    all_refs, cmd_ref, config_name, dedup_refs, header_struct, nested_of, reachable, served_ops, unique_method,
-    verbatim, KernelGenError, MacroText,
+    all_refs, cmd_ref, config_name, dedup_refs, header_struct, nested_of, reachable, unique_method, verbatim,
+    KernelGenError, MacroText,
 };
 use super::views::set_path;
 use crate::attr::{gen, Cx, Elements};
@@ -116,7 +116,7 @@ pub(super) fn items(cx: &Cx) -> Result<Items, KernelGenError> {
         writers.push(setter_trait(cx, &d, &head, *s, &all_refs(f, *s)));
     }
     let mut messages = Vec::new();
-    for op in served_ops(f) {
+    for op in f.served_ops() {
         messages.extend(reply_items(cx, op, &traits)?);
     }
     for op in f.ops.list.iter().filter(|o| o.is_async()) {

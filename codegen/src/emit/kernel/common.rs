@@ -59,11 +59,6 @@ pub(super) fn spec_file_name(f: &Family) -> String {
     std::path::Path::new(&f.source).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// Ops the kernel serves (a do or dump with a request id): everything but notifications/events.
-pub(super) fn served_ops(f: &Family) -> impl Iterator<Item = &Op> {
-    f.ops.list.iter().filter(|o| !o.is_async() && (o.do_.is_some() || o.dump.is_some()) && o.req_value.is_some())
-}
-
 pub(super) fn config_name(c: &str) -> String {
     format!("CONFIG_{}", c.to_uppercase().replace('-', "_"))
 }
@@ -114,7 +109,8 @@ pub(super) fn nested_of(f: &Family, attrs: &[AttrRef]) -> Vec<SetId> {
 
 /// Sets nested in the requests of the served ops, and the sets those nest (recursively).
 pub(super) fn request_sets(f: &Family) -> BTreeSet<SetId> {
-    let roots: Vec<SetId> = served_ops(f)
+    let roots: Vec<SetId> = f
+        .served_ops()
         .flat_map(|op| [&op.do_, &op.dump].into_iter().flatten())
         .filter_map(|sub| sub.request.as_ref())
         .flat_map(|r| nested_of(f, &r.attrs))
@@ -235,23 +231,13 @@ impl MacroText {
             self.line("}");
         }
     }
-    /// Another text's lines at this one's indentation (each one level deeper than the other's
-    /// own depth 0).
-    pub fn append(&mut self, other: &MacroText) {
-        for l in other.out.lines() {
-            if l.is_empty() {
-                self.out.push('\n');
-            } else {
-                self.line(l);
-            }
-        }
-    }
     /// An empty text whose lines start `depth` levels in (where it will be spliced with
     /// [`MacroText::splice`]: [`MacroText::func`] measures its lines there).
     pub fn at_depth(depth: usize) -> Self {
         MacroText { out: String::new(), depth }
     }
-    /// Another text's lines as they are (made with [`MacroText::at_depth`] for this place).
+    /// Another text's lines as they are (made with [`MacroText::at_depth`] for this place, or at
+    /// depth 0 for the top level).
     pub fn splice(&mut self, other: &MacroText) {
         self.out.push_str(&other.out);
     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::common::{cmd_ref, config_name, cstr, served_ops, KernelGenError, KernelOptions, MacroText};
+use super::common::{cmd_ref, config_name, cstr, KernelGenError, KernelOptions, MacroText};
 use super::policy::Policies;
 use crate::attr::Cx;
 use crate::emit::expr_text;
@@ -19,13 +19,14 @@ use nlspec_model::names;
 /// the hook method can take it (in C such hooks share `cb->ctx` the same way).
 pub(super) fn dump_states_of(cx: &Cx) -> Result<BTreeMap<usize, String>, KernelGenError> {
     let f = cx.fam;
-    let do_hooks: BTreeSet<&str> = served_ops(f)
+    let do_hooks: BTreeSet<&str> = f
+        .served_ops()
         .filter_map(|op| op.do_.as_ref())
         .flat_map(|d| d.pre.iter().chain(d.post.iter()).map(|h| h.as_str()))
         .collect();
     let mut op_state = BTreeMap::new();
     let mut hook_state: BTreeMap<&str, String> = BTreeMap::new();
-    for op in served_ops(f) {
+    for op in f.served_ops() {
         let Some(d) = &op.dump else { continue };
         let hooks: Vec<&str> = d.pre.iter().chain(d.post.iter()).map(|h| h.as_str()).collect();
         let mut st: Option<String> = None;
@@ -76,7 +77,7 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
     let handler = format!("{}Handler", f.rust_name);
     let op_states = dump_states_of(cx)?;
     let mut h = Handlers { trait_items: MacroText::at_depth(1), ..Handlers::default() };
-    for op in served_ops(f) {
+    for op in f.served_ops() {
         op_type(cx, &mut h, &handler, policies, &op_states, op);
     }
     hook_methods(&mut h);
@@ -111,8 +112,8 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         t.line(&format!("pub(crate) type SockPriv = crate::{root_ty};"));
     }
     let mut tail = MacroText::default();
-    tail.append(&ops_struct);
-    tail.append(&family);
+    tail.splice(&ops_struct);
+    tail.splice(&family);
     tail.doc_lines(Some(
         "Registers the family with the handlers of `H`; dropping the returned guard\n\
          unregisters it. A second registration fails with `EBUSY`.",
@@ -262,7 +263,9 @@ fn dump_methods(cx: &Cx, h: &mut Handlers, op: &Op, sname: &str, c: &mut OpClaus
     let dfn = format!("{}_dump", op.fn_name);
     if h.declared_states.insert(sname.to_string()) {
         let states = dump_states_of(cx).unwrap_or_default();
-        let users: Vec<String> = served_ops(cx.fam)
+        let users: Vec<String> = cx
+            .fam
+            .served_ops()
             .filter(|o| states.get(&o.id.0).map(String::as_str) == Some(sname))
             .map(|o| format!("`{}`", o.name))
             .collect();
@@ -380,7 +383,7 @@ fn ops_table(cx: &Cx, handler: &str) -> Result<(MacroText, String, u32), KernelG
     let split = f.kernel_policy == KernelPolicy::Split;
     let mut entries: Vec<(u32, u8, Option<String>, String)> = Vec::new(); // (cmd, do=0/dump=1, cfg, expr)
     let mut resv_start_op: u32 = 0;
-    for op in served_ops(f) {
+    for op in f.served_ops() {
         let cmd = op.req_value.unwrap_or(0);
         let cl = expr_text(cmd_ref(op, cmd)?, &[]);
         let opty = format!("{}Op", cx.names.ops[op.id.0]);
@@ -426,11 +429,29 @@ fn ops_table(cx: &Cx, handler: &str) -> Result<(MacroText, String, u32), KernelG
         return Ok((MacroText::default(), "nl::OpsRef::NONE".into(), resv_start_op));
     }
     let table = if split { "SplitOpsTable" } else { "OpsTable" };
+    let t = ops_table_text(
+        "The ops table of the family for handler `H`.",
+        handler,
+        table,
+        entries.iter().map(|(_, _, cfg, e)| (cfg.as_deref(), e.as_str())),
+    );
+    Ok((t, "Ops::<H>::TABLE.as_ref()".into(), resv_start_op))
+}
+
+/// `nl::ops_table! { /// doc  pub(crate) struct Ops<H: handler>: table { entries } }`, each
+/// entry `(cfg, op)` an op line under its `#[cfg(..)]` if any. Shared with the classic
+/// netlink side (`table` `[RawOp]`).
+pub(super) fn ops_table_text<'a>(
+    doc: &str,
+    handler: &str,
+    table: &str,
+    entries: impl Iterator<Item = (Option<&'a str>, &'a str)>,
+) -> MacroText {
     let mut t = MacroText::default();
     t.open("nl::ops_table!");
-    t.line("/// The ops table of the family for handler `H`.");
+    t.line(&format!("/// {doc}"));
     let mut body = MacroText::default();
-    for (_, _, cfg, e) in &entries {
+    for (cfg, e) in entries {
         if let Some(cfg) = cfg {
             body.line(cfg);
         }
@@ -438,12 +459,12 @@ fn ops_table(cx: &Cx, handler: &str) -> Result<(MacroText, String, u32), KernelG
     }
     t.block(&format!("pub(crate) struct Ops<H: {handler}>: {table}"), body);
     t.close("}");
-    Ok((t, "Ops::<H>::TABLE.as_ref()".into(), resv_start_op))
+    t
 }
 
 /// `e,` as one line of a macro body at `depth` (four columns each), or, when that passes 100
 /// columns, its method calls on lines of their own one level deeper.
-pub(super) fn chain_line(t: &mut MacroText, depth: usize, e: &str) {
+fn chain_line(t: &mut MacroText, depth: usize, e: &str) {
     if depth * 4 + e.len() < 100 {
         t.line(&format!("{e},"));
         return;

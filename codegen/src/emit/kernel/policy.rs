@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::common::{all_refs, dedup_refs, request_sets, served_ops, MacroText};
+use super::common::{all_refs, dedup_refs, request_sets, MacroText};
 use super::SHORTEN;
 use crate::attr::{gen, Cx, PolicyStatics};
 use crate::emit::expr_text;
@@ -27,7 +27,7 @@ pub(super) struct Policies {
     pub family_policy: Option<String>,
     /// Length of each table (`{ LAST as usize + 1 }`), by table name: classic netlink ops
     /// parse into an attribute array of that length.
-    pub len: BTreeMap<String, TokenStream>,
+    pub len: BTreeMap<String, String>,
 }
 
 impl Policies {
@@ -66,7 +66,7 @@ pub(super) fn tables(cx: &Cx) -> Policies {
     match f.kernel_policy {
         KernelPolicy::Split => split(cx, &mut p),
         KernelPolicy::PerOp => {
-            for op in served_ops(f) {
+            for op in f.served_ops() {
                 let refs = dedup_refs(&request_refs(op));
                 if refs.is_empty() {
                     continue;
@@ -88,7 +88,7 @@ fn request_refs(op: &Op) -> Vec<AttrRef> {
 
 /// Split policies: one table per op and do/dump.
 fn split(cx: &Cx, p: &mut Policies) {
-    for op in served_ops(cx.fam) {
+    for op in cx.fam.served_ops() {
         for (is_dump, sub) in [(false, &op.do_), (true, &op.dump)] {
             let Some(req) = sub.as_ref().and_then(|s| s.request.as_ref()) else { continue };
             let refs = dedup_refs(&req.attrs);
@@ -107,7 +107,7 @@ fn split(cx: &Cx, p: &mut Policies) {
 /// requests use another set gets its own table (`genl_ops.policy`).
 fn global(cx: &Cx, p: &mut Policies) {
     let f = cx.fam;
-    let refs: Vec<AttrRef> = served_ops(f).flat_map(request_refs).collect();
+    let refs: Vec<AttrRef> = f.served_ops().flat_map(request_refs).collect();
     let mut count: BTreeMap<SetId, usize> = BTreeMap::new();
     for r in &refs {
         *count.entry(r.set).or_default() += 1;
@@ -117,7 +117,7 @@ fn global(cx: &Cx, p: &mut Policies) {
     let main_refs: Vec<AttrRef> = dedup_refs(&refs).into_iter().filter(|r| r.set == main).collect();
     p.table(cx, "FAMILY_POLICY", "The family-wide request policy.", &main_refs);
     p.family_policy = Some("FAMILY_POLICY".to_string());
-    for op in served_ops(f) {
+    for op in f.served_ops() {
         let own = request_refs(op);
         if own.is_empty() || own.iter().all(|r| r.set == main) {
             continue;
@@ -138,7 +138,7 @@ fn policy_table(
     name: &str,
     d: &str,
     refs: &[AttrRef],
-) -> (TokenStream, Option<TokenStream>) {
+) -> (TokenStream, Option<String>) {
     let f = cx.fam;
     let Some(last) = refs.iter().filter(|r| f.attr(**r).value != 0).max_by_key(|r| f.attr(**r).value) else {
         return (TokenStream::new(), None);
@@ -171,5 +171,5 @@ fn policy_table(
     let last_text = expr_text(last.clone(), SHORTEN);
     t.block(&format!("static {name}[{last_text} + 1]"), entries);
     t.close("}");
-    (t.finish(), Some(quote!({ #last as usize + 1 })))
+    (t.finish(), Some(format!("{{ {last_text} as usize + 1 }}")))
 }

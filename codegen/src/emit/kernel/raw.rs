@@ -23,8 +23,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::common::{cmd_ref, header_struct, served_ops, KernelGenError, KernelOptions, MacroText};
-use super::handler::{chain_line, do_method, dump_method, dump_states_of, hook_items, trait_text};
+use super::common::{cmd_ref, header_struct, KernelGenError, KernelOptions, MacroText};
+use super::handler::{do_method, dump_method, dump_states_of, hook_items, ops_table_text, trait_text};
 use super::policy::Policies;
 use crate::attr::Cx;
 use crate::emit::expr_text;
@@ -47,16 +47,13 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
     let mut table = Vec::new();
     let mut do_hooks = std::collections::BTreeSet::new();
     let mut dump_hooks: std::collections::BTreeMap<String, (bool, String, Vec<String>)> = Default::default();
-    for op in served_ops(f) {
+    for op in f.served_ops() {
         let base = &cx.names.ops[op.id.0];
         let fname = &op.fn_name;
         let perm = perm_note(op);
         let hdr = header_struct(cx, op.fixed_header).map(|h| format!("{h}::SIZE")).unwrap_or_else(|| "0".into());
         let slots = |dump: bool| {
-            policies
-                .op_policy
-                .get(&(op.id.0, dump))
-                .and_then(|p| policies.len.get(p).map(|l| (p.clone(), l.to_string().replace(" :: ", "::"))))
+            policies.op_policy.get(&(op.id.0, dump)).and_then(|p| policies.len.get(p).map(|l| (p.clone(), l.clone())))
         };
         let mut t = MacroText::default();
         t.open("nl::raw_operation!");
@@ -142,15 +139,12 @@ pub(super) fn items(cx: &Cx, opts: &KernelOptions, policies: &Policies) -> Resul
         f.name
     )));
     trait_text(&mut t, &handler, &trait_items);
-    let mut tail = MacroText::default();
-    tail.open("nl::ops_table!");
-    tail.line("/// The op table of the protocol for handler `H`, by message type.");
-    let mut body = MacroText::default();
-    for (_, e) in &table {
-        chain_line(&mut body, 2, e);
-    }
-    tail.block(&format!("pub(crate) struct Ops<H: {handler}>: [RawOp]"), body);
-    tail.close("}");
+    let mut tail = ops_table_text(
+        "The op table of the protocol for handler `H`, by message type.",
+        &handler,
+        "[RawOp]",
+        table.iter().map(|(_, e)| (None, e.as_str())),
+    );
     protocol(&mut tail, f, opts);
     tail.doc_lines(Some(
         "Creates the protocol unit with the handlers of `H`; dropping the returned guard\n\

@@ -4,7 +4,7 @@
 
 use nlspec_model::names;
 
-use super::common::{served_ops, KernelGenError, KernelOptions};
+use super::common::{KernelGenError, KernelOptions};
 use super::handler::dump_states_of;
 use crate::attr::Cx;
 use crate::emit::GeneratedFile;
@@ -33,7 +33,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The scaffolding files of module `module` (everything but `<module>_genl.rs`).
 pub(super) fn files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
     let env = template_env();
-    let ctx = TemplateCtx::new(cx, module).layer(false);
+    let ctx = TemplateCtx::new(cx, module, false);
     let render = |name: &str| -> Result<String, KernelGenError> {
         env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| KernelGenError(format!("template {name}: {e}")))
     };
@@ -83,7 +83,7 @@ const IN_TREE_LAYER: (&str, &str) = ("nlspec_genl.rs", include_str!("../../../ke
 /// the skeleton `<module>.rs` and the in-tree layer.
 pub(super) fn in_tree_files(cx: &Cx, module: &str, opts: &KernelOptions) -> Result<Vec<GeneratedFile>, KernelGenError> {
     let env = template_env();
-    let ctx = TemplateCtx::new(cx, module).layer(true);
+    let ctx = TemplateCtx::new(cx, module, true);
     let render = |name: &str| -> Result<String, KernelGenError> {
         env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| KernelGenError(format!("template {name}: {e}")))
     };
@@ -161,19 +161,19 @@ fn pr_info(f: &nlspec_model::ir::Family) -> Vec<String> {
     v
 }
 
-impl TemplateCtx {
-    /// The context of an in-tree driver (`in_tree`) or an out-of-tree module: the support
-    /// layer its skeleton declares.
-    fn layer(mut self, in_tree: bool) -> Self {
-        self.in_tree = in_tree;
-        let layer = if in_tree { "nlspec_genl" } else { "nlspec_support" };
-        self.mods = vec![self.family_file.clone(), layer.to_string()];
-        // rustfmt's order of consecutive `mod` items (these names are lower-case ASCII)
-        self.mods.sort();
-        self
-    }
+/// The skeleton's `mod` items: the family file and the support layer (`nlspec_genl` in tree,
+/// `nlspec_support` out of tree), in rustfmt's order of consecutive `mod` items (these names
+/// are lower-case ASCII: byte order).
+fn skeleton_mods(family_file: String, in_tree: bool) -> Vec<String> {
+    let layer = if in_tree { "nlspec_genl" } else { "nlspec_support" };
+    let mut mods = vec![family_file, layer.to_string()];
+    mods.sort();
+    mods
+}
 
-    fn new(cx: &Cx, module: &str) -> Self {
+impl TemplateCtx {
+    /// The context of module `module`: an in-tree driver (`in_tree`) or an out-of-tree module.
+    fn new(cx: &Cx, module: &str, in_tree: bool) -> Self {
         let f = cx.fam;
         let doc = f.doc.as_deref().unwrap_or("").trim().lines().map(|l| l.trim().to_string()).collect();
         let mut unit_types: Vec<String> = Vec::new();
@@ -184,7 +184,8 @@ impl TemplateCtx {
                 }
             }
         }
-        let ops = served_ops(f)
+        let ops = f
+            .served_ops()
             .map(|op| {
                 let kinds: Vec<&str> = [(op.do_.is_some(), "do"), (op.dump.is_some(), "dump")]
                     .into_iter()
@@ -203,11 +204,11 @@ impl TemplateCtx {
             unit_types,
             ops,
             family_file: super::family_file(f, module),
-            mods: Vec::new(),
+            mods: skeleton_mods(super::family_file(f, module), in_tree),
             pr_info: pr_info(f),
             raw: !f.is_genetlink(),
             kind: if f.is_genetlink() { "Generic Netlink family" } else { "classic netlink protocol" }.into(),
-            in_tree: false,
+            in_tree,
             config: module.to_uppercase(),
             sock_priv: f.kernel_family.sock_priv.clone().filter(|_| f.is_genetlink()),
             sock_priv_type: super::common::sock_priv_type(f),

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
 
-use super::common::{all_refs, dedup_refs, header_struct, request_sets, served_ops, unique_method, MacroText};
+use super::common::{all_refs, dedup_refs, header_struct, request_sets, unique_method, MacroText};
 use crate::attr::{gen, Cx};
 use nlspec_model::ir::{AttrRef, SetId};
 
@@ -34,7 +34,7 @@ pub(super) fn items(cx: &Cx) -> Items {
         sets.push(view(cx, "nest_view", &d, &head, &all_refs(f, s)));
     }
     let mut requests = Vec::new();
-    for op in served_ops(f) {
+    for op in f.served_ops() {
         for (is_dump, sub) in [(false, &op.do_), (true, &op.dump)] {
             let Some(sub) = sub else { continue };
             let base = &cx.names.ops[op.id.0];
