@@ -1,6 +1,7 @@
 //! Generated Rust laid out by an installed `rustfmt` (from `RUSTFMT` or `PATH`). The client
-//! emitter writes prettyplease's layout, which `cargo xtask generate` passes through rustfmt
-//! for the checked-in crates; the kernel emitter writes the kernel's rustfmt style itself, and
+//! emitter's printer writes close to rustfmt's layout (not exactly: it keeps a closure or
+//! struct literal overflowing where rustfmt sometimes breaks the chain before it), and `cargo
+//! xtask generate` passes the checked-in crates through rustfmt; the kernel emitter writes the kernel's rustfmt style itself, and
 //! [`kernel_style`] is how the tests hold it to that (`tests/kernel_corpus.rs`: rustfmt changes
 //! nothing in any module of the upstream corpus).
 

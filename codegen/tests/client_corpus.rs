@@ -135,3 +135,138 @@ fn every_kernel_spec_generates_a_compiling_client() {
     );
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The client is printed from its tokens by nlspec's own layout printer (no parser): for every
+/// spec of the corpus, the project's specs and the golden specs, the crate root it prints reads
+/// back as the tokens the emitter built (prelude paths written short; string literals compared
+/// by value, so `///` and `#[doc = ""]` are the same; trailing commas and braces around a
+/// closure's or an arm's body are layout), and no line of code is longer than 100 columns
+/// (doc comments and lines holding a string literal aside).
+#[test]
+fn the_printer_writes_the_tokens_it_was_given() {
+    use nlspec_codegen::emit::client::{lib_rs, lib_tokens};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let mut specs = Vec::new();
+    for tarball in corpus_support::TARBALLS {
+        specs.extend(corpus_support::extract(tarball));
+    }
+    for dir in [root.join("specs"), root.join("codegen/tests/golden")] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yaml") {
+                specs.push(p);
+            }
+        }
+    }
+    let (mut checked, mut failures) = (0, Vec::new());
+    for spec in &specs {
+        let label = spec.display().to_string();
+        let fam = match nlspec_codegen::load_and_resolve(spec) {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(format!("{label}: does not resolve: {e}"));
+                continue;
+            }
+        };
+        let printed = lib_rs(&fam).unwrap();
+        let (tokens, paths) = lib_tokens(&fam);
+        let back: proc_macro2::TokenStream = printed.parse().unwrap_or_else(|e| panic!("{label}: {e}"));
+        let (a, b) = (token_words(back), shorten(token_words(tokens), paths));
+        if a != b {
+            let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+            let around = |v: &[String]| v[at.saturating_sub(8)..(at + 8).min(v.len())].join(" ");
+            failures.push(format!("{label}: tokens differ at {at}: `{}` printed, `{}` built", around(&a), around(&b)));
+        }
+        let long: Vec<&str> = printed
+            .lines()
+            .filter(|l| l.len() > 100 && !l.trim_start().starts_with("//") && !l.contains('"'))
+            .collect();
+        if !long.is_empty() {
+            failures.push(format!("{label}: {} code lines over 100 columns:\n{}", long.len(), long.join("\n")));
+        }
+        checked += 1;
+    }
+    println!("{checked} clients printed with the tokens the emitter built");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 60, "expected the corpus, got {checked} specs");
+}
+
+/// `words` with each `(long, short)` path written short, as the printer does.
+fn shorten(words: Vec<String>, paths: &[(&str, &str)]) -> Vec<String> {
+    let split = |s: &str| -> Vec<String> {
+        s.split_whitespace()
+            .flat_map(|w| if w == "::" { vec![":".to_string(), ":".to_string()] } else { vec![w.to_string()] })
+            .collect()
+    };
+    let rules: Vec<(Vec<String>, Vec<String>)> = paths.iter().map(|(l, s)| (split(l), split(s))).collect();
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    'next: while i < words.len() {
+        for (long, short) in &rules {
+            if words[i..].starts_with(long) {
+                out.extend(short.iter().cloned());
+                i += long.len();
+                continue 'next;
+            }
+        }
+        out.push(words[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// `ts` as its tokens' texts: spacing ignored, string literals by value, no comma before a
+/// closing delimiter.
+fn token_words(ts: proc_macro2::TokenStream) -> Vec<String> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut v: Vec<String> = Vec::new();
+    for t in ts {
+        // a closure's or an arm's body in braces is the body (prettyplease adds them)
+        if let TokenTree::Group(g) = &t {
+            let after_body_start = v.last().is_some_and(|l| l == "|") || v.ends_with(&["=".into(), ">".into()]);
+            let one_expr = !g.stream().is_empty()
+                && !g.stream().into_iter().any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == ';'));
+            if g.delimiter() == Delimiter::Brace && after_body_start && one_expr {
+                let arm = v.last().is_some_and(|l| l == ">");
+                v.extend(token_words(g.stream()));
+                if arm {
+                    v.push(",".into());
+                }
+                continue;
+            }
+        }
+        match t {
+            TokenTree::Group(g) => {
+                let (o, c) = match g.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::None => ("", ""),
+                };
+                v.push(o.to_string());
+                v.extend(token_words(g.stream()));
+                v.push(c.to_string());
+            }
+            TokenTree::Literal(l) => match syn::parse_str::<syn::LitStr>(&l.to_string()) {
+                // a doc comment's trailing blanks are not printed
+                Ok(s) if v.ends_with(&["doc".into(), "=".into()]) => v.push(format!("{:?}", s.value().trim_end())),
+                Ok(s) => v.push(format!("{:?}", s.value())),
+                Err(_) => v.push(l.to_string()),
+            },
+            TokenTree::Punct(p) => v.push(p.as_char().to_string()),
+            TokenTree::Ident(i) => v.push(i.to_string()),
+        }
+    }
+    let mut out: Vec<String> = Vec::with_capacity(v.len());
+    for w in v {
+        if matches!(w.as_str(), ")" | "]" | "}" | ">" | "|") && out.last().is_some_and(|l| l == ",") {
+            out.pop();
+        }
+        // nor one after a block (a match arm's)
+        if w == "," && out.last().is_some_and(|l| l == "}") {
+            continue;
+        }
+        out.push(w);
+    }
+    out
+}

@@ -190,7 +190,7 @@ fn format_client(f: &Family, mode: AsyncClient, crate_root: bool) -> Result<Stri
             }),
         );
     }
-    super::format_parts_shortened(&parts, SHORTEN)
+    super::print_parts(&parts, SHORTEN)
 }
 
 fn header(f: &Family) -> String {
@@ -205,6 +205,20 @@ pub fn lib_rs(f: &Family) -> Result<String, String> {
 /// The client as a module body for `include!` (no inner attributes), formatted.
 pub fn module_rs(f: &Family, mode: AsyncClient) -> Result<String, String> {
     Ok(header(f) + &format_client(f, mode, false)?)
+}
+
+/// The crate root's tokens as the emitter builds them (inner attributes and items, before the
+/// header line), and the `(long, short)` paths the printer writes short: what the tests hold
+/// the printed crate root ([`lib_rs`]) to.
+#[doc(hidden)]
+pub fn lib_tokens(f: &Family) -> (TokenStream, &'static [(&'static str, &'static str)]) {
+    let cx = Cx::new(f);
+    let arrays = sets::array_element_sets(f);
+    let mut all = inner_attrs(f);
+    for p in parts(&cx, AsyncClient::Feature, &arrays) {
+        all.extend(p());
+    }
+    (all, SHORTEN)
 }
 
 /// Crate name of a family's client: `nlspec-<family>`.

@@ -258,7 +258,7 @@ fn flags_body(
             fn bitor(self, o: Self) -> Self { Self(self.0 | o.0) }
         }
         impl ::core::ops::BitOrAssign for #t {
-            fn bitor_assign(&mut self, o: Self) { self.0 |= o.0 }
+            fn bitor_assign(&mut self, o: Self) { self.0 |= o.0; }
         }
         impl ::core::ops::BitAnd for #t {
             type Output = Self;

@@ -77,11 +77,8 @@ impl Thing {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 3] = [
-            ("known", Self::KNOWN),
-            ("type", Self::TYPE),
-            ("self", Self::SELF),
-        ];
+        let table: [(&str, Self); 3] =
+            [("known", Self::KNOWN), ("type", Self::TYPE), ("self", Self::SELF)];
         table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
@@ -156,10 +153,7 @@ impl GetReply {
     }
     /// The spec names of the set bits the spec defines.
     pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
-        Self::NAMED
-            .iter()
-            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
-            .map(|(n, _)| *n)
+        Self::NAMED.iter().filter(move |(_, v)| v.0 != 0 && self.contains(*v)).map(|(n, _)| *n)
     }
 }
 impl std::fmt::Debug for GetReply {
@@ -171,12 +165,13 @@ impl std::fmt::Debug for GetReply {
         let mut rest = self.0;
         let mut sep = "";
         for (n, v) in Self::NAMED {
-            if v.0 != 0 && self.contains(*v) {
-                f.write_str(sep)?;
-                f.write_str(n)?;
-                sep = " | ";
-                rest &= !v.0;
-            }
+            if v.0 != 0
+                && self.contains(*v) {
+                    f.write_str(sep)?;
+                    f.write_str(n)?;
+                    sep = " | ";
+                    rest &= !v.0;
+                }
         }
         if rest != 0 {
             f.write_str(sep)?;
@@ -286,9 +281,7 @@ impl ClientStruct {
                 }),
             );
         }
-        Ok(Self {
-            type_: u32::from_ne_bytes(take::<4>(b, 0)),
-        })
+        Ok(Self { type_: u32::from_ne_bytes(take::<4>(b, 0)) })
     }
     /// Encode in the wire layout.
     pub fn to_bytes(&self) -> [u8; 4] {
@@ -327,10 +320,7 @@ impl<'a> ThingAttrs<'a> {
     /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
     #[inline]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -345,25 +335,21 @@ impl<'a> ThingAttrs<'a> {
     /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<
-        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
-    > + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                attr
-                    .as_ref()
-                    .map_or(
-                        true,
-                        |attr| {
-                            !matches!(
-                                attr.ty(), attrs::thing::RAW | attrs::thing::DECODE |
-                                attrs::thing::TO_OWNED | attrs::thing::UNKNOWN_ATTRS |
-                                attrs::thing::TYPE | attrs::thing::NEW |
-                                attrs::thing::_6LOWPAN
-                            )
-                        },
-                    )
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::thing::RAW
+                        | attrs::thing::DECODE
+                        | attrs::thing::TO_OWNED
+                        | attrs::thing::UNKNOWN_ATTRS
+                        | attrs::thing::TYPE
+                        | attrs::thing::NEW
+                        | attrs::thing::_6LOWPAN
+                )
             })
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -382,8 +368,7 @@ impl<'a> ThingAttrs<'a> {
     }
     #[inline]
     pub fn raw_attr(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::RAW, "raw", |attr| attr.get_u32())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::RAW, "raw", |attr| attr.get_u32())
     }
     #[inline]
     pub fn decode_attr(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
@@ -398,25 +383,22 @@ impl<'a> ThingAttrs<'a> {
     #[inline]
     pub fn decode_attr_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
         Ok(
-            nlspec_rt::Attrs::new(self.raw)
-                .find(attrs::thing::DECODE)?
-                .map(|attr| attr.get_str_bytes_lax()),
+            nlspec_rt::Attrs::new(self.raw).find(attrs::thing::DECODE)?.map(|attr| {
+                attr.get_str_bytes_lax()
+            }),
         )
     }
     #[inline]
     pub fn to_owned_attr(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::TO_OWNED, "to-owned", |attr| attr.get_u8())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::TO_OWNED, "to-owned", |attr| {
+            attr.get_u8()
+        })
     }
     #[inline]
     pub fn unknown_attrs_attr(&self) -> Result<bool, nlspec_rt::DecodeError> {
         Ok(
             nlspec_rt::Attrs::new(self.raw)
-                .read(
-                    attrs::thing::UNKNOWN_ATTRS,
-                    "unknown-attrs",
-                    |attr| attr.get_flag(),
-                )?
+                .read(attrs::thing::UNKNOWN_ATTRS, "unknown-attrs", |attr| attr.get_flag())?
                 .unwrap_or(false),
         )
     }
@@ -430,17 +412,15 @@ impl<'a> ThingAttrs<'a> {
     }
     #[inline]
     pub fn new_attr(&self) -> Result<Option<ClientStruct>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(
-                attrs::thing::NEW,
-                "new",
-                |attr| ClientStruct::from_bytes(attr.payload()),
-            )
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::NEW, "new", |attr| {
+            ClientStruct::from_bytes(attr.payload())
+        })
     }
     #[inline]
     pub fn _6lowpan(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::_6LOWPAN, "6lowpan", |attr| attr.get_u16())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::_6LOWPAN, "6lowpan", |attr| {
+            attr.get_u16()
+        })
     }
 }
 impl std::fmt::Debug for ThingAttrs<'_> {
@@ -601,10 +581,7 @@ impl<'a> AttrsAttrs<'a> {
     /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
     #[inline]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -619,22 +596,12 @@ impl<'a> AttrsAttrs<'a> {
     /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<
-        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
-    > + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                attr
-                    .as_ref()
-                    .map_or(
-                        true,
-                        |attr| {
-                            !matches!(
-                                attr.ty(), attrs::attrs_set::SCHEMA | attrs::attrs_set::CMD
-                            )
-                        },
-                    )
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(attr.ty(), attrs::attrs_set::SCHEMA | attrs::attrs_set::CMD)
             })
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -651,12 +618,9 @@ impl<'a> AttrsAttrs<'a> {
     }
     #[inline]
     pub fn schema(&self) -> Result<Option<ThingAttrs<'a>>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(
-                attrs::attrs_set::SCHEMA,
-                "schema",
-                |attr| ThingAttrs::decode_nested(attr.payload(), self.depth + 1),
-            )
+        nlspec_rt::Attrs::new(self.raw).read(attrs::attrs_set::SCHEMA, "schema", |attr| {
+            ThingAttrs::decode_nested(attr.payload(), self.depth + 1)
+        })
     }
     #[inline]
     pub fn cmd(&self) -> Result<Option<Empty>, nlspec_rt::DecodeError> {
@@ -715,10 +679,7 @@ impl<'w, 'b> AttrsAttrsEncoder<'w, 'b> {
     pub fn new(w: &'w mut nlspec_rt::AttrWriter<'b>) -> Self {
         Self { w }
     }
-    pub fn schema(
-        &mut self,
-        f: impl FnOnce(&mut ThingAttrsEncoder<'_, '_>),
-    ) -> &mut Self {
+    pub fn schema(&mut self, f: impl FnOnce(&mut ThingAttrsEncoder<'_, '_>)) -> &mut Self {
         let w = &mut *self.w;
         let nest = w.nest_start(attrs::attrs_set::SCHEMA);
         f(&mut ThingAttrsEncoder::new(&mut *w));
@@ -826,10 +787,7 @@ impl<'a> GetOpReply<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let m = Self {
-            attrs: ThingAttrs::new(msg.attr_bytes()),
-            msg: *msg,
-        };
+        let m = Self { attrs: ThingAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
     }
     /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
@@ -983,10 +941,7 @@ impl<'a> NewReply<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let m = Self {
-            attrs: AttrsAttrs::new(msg.attr_bytes()),
-            msg: *msg,
-        };
+        let m = Self { attrs: AttrsAttrs::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
     }
     /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
@@ -1103,9 +1058,7 @@ pub struct Client {
 impl Client {
     /// Open a socket.
     pub fn new() -> Result<Self, nlspec_rt::Error> {
-        Ok(Self {
-            sock: nlspec_rt::GenlSocket::new()?,
-        })
+        Ok(Self { sock: nlspec_rt::GenlSocket::new()? })
     }
     /// Use an existing socket.
     pub fn from_socket(sock: nlspec_rt::GenlSocket) -> Self {
@@ -1121,16 +1074,11 @@ impl Client {
     }
     /// The family as the kernel registered it (id, version, ops, groups); resolved
     /// through nlctrl once, then cached.
-    pub fn family(
-        &mut self,
-    ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+    pub fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
         self.sock.resolve_family(FAMILY_NAME)
     }
     /// An op whose reply type name is taken by a definition.
-    pub fn get(
-        &mut self,
-        req: &GetOpRequest,
-    ) -> Result<GetOpReply<'_>, nlspec_rt::Error> {
+    pub fn get(&mut self, req: &GetOpRequest) -> Result<GetOpReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// An op named like the client's constructor.
@@ -1185,9 +1133,7 @@ pub mod async_client {
     impl AsyncClient {
         /// Open a socket.
         pub fn new() -> Result<Self, nlspec_rt::Error> {
-            Ok(Self {
-                sock: nlspec_rt::AsyncGenlSocket::new()?,
-            })
+            Ok(Self { sock: nlspec_rt::AsyncGenlSocket::new()? })
         }
         /// Use an existing socket.
         pub fn from_socket(sock: nlspec_rt::AsyncGenlSocket) -> Self {
@@ -1216,10 +1162,7 @@ pub mod async_client {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// An op named like the client's constructor.
-        pub async fn new_op(
-            &mut self,
-            req: &NewRequest,
-        ) -> Result<(), nlspec_rt::Error> {
+        pub async fn new_op(&mut self, req: &NewRequest) -> Result<(), nlspec_rt::Error> {
             nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// An op named like the client's constructor.
@@ -1232,17 +1175,12 @@ pub mod async_client {
             nlspec_rt::typed::async_dump(&mut self.sock, req).await
         }
         /// An op named like a client method.
-        pub async fn family_op(
-            &mut self,
-            req: &FamilyRequest,
-        ) -> Result<(), nlspec_rt::Error> {
+        pub async fn family_op(&mut self, req: &FamilyRequest) -> Result<(), nlspec_rt::Error> {
             nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
-        pub async fn recv_notification(
-            &mut self,
-        ) -> Result<Notification<'_>, nlspec_rt::Error> {
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let family = self.family().await?.id;
             let n = self.sock.recv_notification().await?;
             Ok(Notification::decode_for(family, &n.msg)?)
@@ -1258,57 +1196,21 @@ pub mod schema {
     pub static THING: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "thing",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "raw",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "decode",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 3,
-                name: "to-owned",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 4,
-                name: "unknown-attrs",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 5,
-                name: "type",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 6,
-                name: "new",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 7,
-                name: "6lowpan",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "raw", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "decode", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 3, name: "to-owned", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 4, name: "unknown-attrs", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 5, name: "type", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 6, name: "new", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 7, name: "6lowpan", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `attrs`.
     pub static ATTRS: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "attrs",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "schema",
-                nest: nlspec_rt::NestKind::Nest(&THING),
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "cmd",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "schema", nest: nlspec_rt::NestKind::Nest(&THING) },
+            nlspec_rt::AttrInfo { ty: 2, name: "cmd", nest: nlspec_rt::NestKind::None },
         ],
     };
 }

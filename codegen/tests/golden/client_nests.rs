@@ -150,10 +150,7 @@ impl std::fmt::Debug for Pair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pair")
             .field("a", &self.a)
-            .field(
-                "mac",
-                &nlspec_rt::display::Bytes(&self.mac, nlspec_rt::display::Hint::Mac),
-            )
+            .field("mac", &nlspec_rt::display::Bytes(&self.mac, nlspec_rt::display::Hint::Mac))
             .field(
                 "tag",
                 &nlspec_rt::display::utf8_prefix(
@@ -189,10 +186,7 @@ impl<'a> Root<'a> {
     /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
     #[inline]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -207,26 +201,25 @@ impl<'a> Root<'a> {
     /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<
-        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
-    > + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                attr
-                    .as_ref()
-                    .map_or(
-                        true,
-                        |attr| {
-                            !matches!(
-                                attr.ty(), attrs::root::UNSPEC | attrs::root::NAME |
-                                attrs::root::CHILD | attrs::root::ITEMS | attrs::root::IDS |
-                                attrs::root::SLOTS | attrs::root::GRID | attrs::root::NOTE |
-                                attrs::root::PAIR | attrs::root::SEL |
-                                attrs::root::MAX_DEPTH
-                            )
-                        },
-                    )
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::root::UNSPEC
+                        | attrs::root::NAME
+                        | attrs::root::CHILD
+                        | attrs::root::ITEMS
+                        | attrs::root::IDS
+                        | attrs::root::SLOTS
+                        | attrs::root::GRID
+                        | attrs::root::NOTE
+                        | attrs::root::PAIR
+                        | attrs::root::SEL
+                        | attrs::root::MAX_DEPTH
+                )
             })
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -243,8 +236,7 @@ impl<'a> Root<'a> {
                 .items()?
                 .map(|r| {
                     let (k, e) = r?;
-                    e.to_owned()
-                        .map_err(|e| e.at_element(usize::from(k)).in_attr("items"))
+                    e.to_owned().map_err(|e| e.at_element(usize::from(k)).in_attr("items"))
                 })
                 .collect::<Result<Vec<_>, _>>()?,
             ids: self
@@ -258,14 +250,9 @@ impl<'a> Root<'a> {
                 .slots()?
                 .map(|r| {
                     let (k0, s) = r?;
-                    Ok::<
-                        _,
-                        nlspec_rt::DecodeError,
-                    >((
+                    Ok::<_, nlspec_rt::DecodeError>((
                         k0,
-                        s
-                            .to_owned()
-                            .map_err(|e| e.at_element(usize::from(k0)).in_attr("slots"))?,
+                        s.to_owned().map_err(|e| e.at_element(usize::from(k0)).in_attr("slots"))?,
                     ))
                 })
                 .collect::<Result<Vec<_>, _>>()?,
@@ -273,20 +260,14 @@ impl<'a> Root<'a> {
                 .grid()?
                 .map(|r| {
                     let (k0, k1, s) = r?;
-                    Ok::<
-                        _,
-                        nlspec_rt::DecodeError,
-                    >((
+                    Ok::<_, nlspec_rt::DecodeError>((
                         k0,
                         k1,
-                        s
-                            .to_owned()
-                            .map_err(|e| {
-                                e
-                                    .at_element(usize::from(k1))
-                                    .at_element(usize::from(k0))
-                                    .in_attr("grid")
-                            })?,
+                        s.to_owned().map_err(|e| {
+                            e.at_element(usize::from(k1))
+                                .at_element(usize::from(k0))
+                                .in_attr("grid")
+                        })?,
                     ))
                 })
                 .collect::<Result<Vec<_>, _>>()?,
@@ -324,20 +305,17 @@ impl<'a> Root<'a> {
     #[inline]
     pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
         Ok(
-            nlspec_rt::Attrs::new(self.raw)
-                .find(attrs::root::NAME)?
-                .map(|attr| attr.get_str_bytes_lax()),
+            nlspec_rt::Attrs::new(self.raw).find(attrs::root::NAME)?.map(|attr| {
+                attr.get_str_bytes_lax()
+            }),
         )
     }
     /// Recursive.
     #[inline]
     pub fn child(&self) -> Result<Option<Root<'a>>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(
-                attrs::root::CHILD,
-                "child",
-                |attr| Root::decode_nested(attr.payload(), self.depth + 1),
-            )
+        nlspec_rt::Attrs::new(self.raw).read(attrs::root::CHILD, "child", |attr| {
+            Root::decode_nested(attr.payload(), self.depth + 1)
+        })
     }
     ///
     /// Empty when the attribute is absent; each element is read when iterated.
@@ -345,9 +323,7 @@ impl<'a> Root<'a> {
     pub fn items(
         &self,
     ) -> Result<
-        impl Iterator<
-            Item = Result<(u16, Item<'a>), nlspec_rt::DecodeError>,
-        > + Clone + 'a,
+        impl Iterator<Item = Result<(u16, Item<'a>), nlspec_rt::DecodeError>> + Clone + 'a,
         nlspec_rt::DecodeError,
     > {
         let attr = nlspec_rt::Attrs::new(self.raw)
@@ -358,9 +334,9 @@ impl<'a> Root<'a> {
             nlspec_rt::Attrs::new(attr.payload())
                 .map(move |x| -> Result<(u16, Item<'a>), nlspec_rt::DecodeError> {
                     let x = x.map_err(|e| e.in_attr("items"))?;
-                    Item::decode_nested(x.payload(), depth + 1)
-                        .map(|e| (x.ty(), e))
-                        .map_err(|e| e.at_element(usize::from(x.ty())).in_attr("items"))
+                    Item::decode_nested(x.payload(), depth + 1).map(|e| (x.ty(), e)).map_err(|e| {
+                        e.at_element(usize::from(x.ty())).in_attr("items")
+                    })
                 }),
         )
     }
@@ -380,9 +356,9 @@ impl<'a> Root<'a> {
             nlspec_rt::Attrs::new(attr.payload())
                 .map(|x| -> Result<(u16, u32), nlspec_rt::DecodeError> {
                     let x = x.map_err(|e| e.in_attr("ids"))?;
-                    x.get_u32()
-                        .map(|e| (x.ty(), e))
-                        .map_err(|e| e.at_element(usize::from(x.ty())).in_attr("ids"))
+                    x.get_u32().map(|e| (x.ty(), e)).map_err(|e| {
+                        e.at_element(usize::from(x.ty())).in_attr("ids")
+                    })
                 }),
         )
     }
@@ -392,9 +368,7 @@ impl<'a> Root<'a> {
     pub fn slots(
         &self,
     ) -> Result<
-        impl Iterator<
-            Item = Result<(u16, Item<'a>), nlspec_rt::DecodeError>,
-        > + Clone + 'a,
+        impl Iterator<Item = Result<(u16, Item<'a>), nlspec_rt::DecodeError>> + Clone + 'a,
         nlspec_rt::DecodeError,
     > {
         let attr = nlspec_rt::Attrs::new(self.raw)
@@ -405,9 +379,9 @@ impl<'a> Root<'a> {
             nlspec_rt::Attrs::new(attr.payload())
                 .map(move |x1| -> Result<(u16, Item<'a>), nlspec_rt::DecodeError> {
                     let x1 = x1?;
-                    Item::decode_nested(x1.payload(), depth + 1)
-                        .map(|s| (x1.ty(), s))
-                        .map_err(|e| e.at_element(usize::from(x1.ty())))
+                    Item::decode_nested(x1.payload(), depth + 1).map(|s| (x1.ty(), s)).map_err(|e| {
+                        e.at_element(usize::from(x1.ty()))
+                    })
                 })
                 .map(|r| r.map_err(|e| e.in_attr("slots"))),
         )
@@ -418,9 +392,7 @@ impl<'a> Root<'a> {
     pub fn grid(
         &self,
     ) -> Result<
-        impl Iterator<
-            Item = Result<(u16, u16, Item<'a>), nlspec_rt::DecodeError>,
-        > + Clone + 'a,
+        impl Iterator<Item = Result<(u16, u16, Item<'a>), nlspec_rt::DecodeError>> + Clone + 'a,
         nlspec_rt::DecodeError,
     > {
         let attr = nlspec_rt::Attrs::new(self.raw)
@@ -431,25 +403,26 @@ impl<'a> Root<'a> {
             nlspec_rt::Attrs::new(attr.payload())
                 .flat_map(move |x1| {
                     let (ok, err) = match x1 {
-                        Ok(x1) => {
-                            (
-                                Some(
-                                    nlspec_rt::Attrs::new(x1.payload())
-                                        .map(move |
-                                            x2,
-                                        | -> Result<(u16, u16, Item<'a>), nlspec_rt::DecodeError> {
+                        Ok(x1) => (
+                            Some(
+                                nlspec_rt::Attrs::new(x1.payload())
+                                    .map(
+                                        move |x2| -> Result<
+                                            (u16, u16, Item<'a>),
+                                            nlspec_rt::DecodeError,
+                                        > {
                                             let x2 = x2?;
                                             Item::decode_nested(x2.payload(), depth + 1)
                                                 .map(|s| (x1.ty(), x2.ty(), s))
                                                 .map_err(|e| e.at_element(usize::from(x2.ty())))
-                                        })
-                                        .map(move |r| {
-                                            r.map_err(|e| e.at_element(usize::from(x1.ty())))
-                                        }),
-                                ),
-                                None,
-                            )
-                        }
+                                        },
+                                    )
+                                    .map(move |r| {
+                                        r.map_err(|e| e.at_element(usize::from(x1.ty())))
+                                    }),
+                            ),
+                            None,
+                        ),
                         Err(e) => (None, Some(Err(e))),
                     };
                     ok.into_iter().flatten().chain(err)
@@ -463,27 +436,23 @@ impl<'a> Root<'a> {
     pub fn note(
         &self,
     ) -> impl Iterator<Item = Result<&'a str, nlspec_rt::DecodeError>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| !matches!(attr, Ok(attr) if attr.ty() != attrs::root::NOTE))
-            .map(|attr| {
-                attr
-                    .map(|attr| attr.get_str_bytes_lax())
-                    .map(nlspec_rt::display::utf8_prefix)
-            })
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            !matches!(attr, Ok(attr) if attr.ty() != attrs::root::NOTE)
+        }).map(|attr| {
+            attr.map(|attr| attr.get_str_bytes_lax()).map(nlspec_rt::display::utf8_prefix)
+        })
     }
     #[inline]
     pub fn pair(&self) -> Result<Option<Pair>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::root::PAIR, "pair", |attr| Pair::from_bytes(attr.payload()))
+        nlspec_rt::Attrs::new(self.raw).read(attrs::root::PAIR, "pair", |attr| {
+            Pair::from_bytes(attr.payload())
+        })
     }
     #[inline]
     pub fn sel(&self) -> Result<Option<RootSel<'a>>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(
-                attrs::root::SEL,
-                "sel",
-                |attr| RootSel::decode_nested(attr.payload(), self.depth + 1),
-            )
+        nlspec_rt::Attrs::new(self.raw).read(attrs::root::SEL, "sel", |attr| {
+            RootSel::decode_nested(attr.payload(), self.depth + 1)
+        })
     }
     /// A name with `depth` in it.
     ///
@@ -492,15 +461,12 @@ impl<'a> Root<'a> {
     pub fn max_depth(
         &self,
     ) -> impl Iterator<Item = Result<u32, nlspec_rt::DecodeError>> + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                !matches!(attr, Ok(attr) if attr.ty() != attrs::root::MAX_DEPTH)
-            })
-            .enumerate()
-            .map(move |(n, attr)| {
-                let attr = attr?;
-                attr.get_u32().map_err(|e| e.at_element(n).in_attr("max-depth"))
-            })
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            !matches!(attr, Ok(attr) if attr.ty() != attrs::root::MAX_DEPTH)
+        }).enumerate().map(move |(n, attr)| {
+            let attr = attr?;
+            attr.get_u32().map_err(|e| e.at_element(n).in_attr("max-depth"))
+        })
     }
 }
 impl std::fmt::Debug for Root<'_> {
@@ -540,10 +506,7 @@ impl std::fmt::Debug for Root<'_> {
         match self.ids() {
             Ok(v) => {
                 if v.clone().next().is_some() {
-                    d.field(
-                        "ids",
-                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
-                    );
+                    d.field("ids", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
                 }
             }
             Err(e) => {
@@ -566,10 +529,7 @@ impl std::fmt::Debug for Root<'_> {
         match self.grid() {
             Ok(v) => {
                 if v.clone().next().is_some() {
-                    d.field(
-                        "grid",
-                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
-                    );
+                    d.field("grid", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
                 }
             }
             Err(e) => {
@@ -603,9 +563,7 @@ impl std::fmt::Debug for Root<'_> {
         if self.max_depth().next().is_some() {
             d.field(
                 "max-depth",
-                &nlspec_rt::display::List(
-                    self.max_depth().map(nlspec_rt::display::Fallible),
-                ),
+                &nlspec_rt::display::List(self.max_depth().map(nlspec_rt::display::Fallible)),
             );
         }
         if self.unknown_attrs().any(|a| a.is_ok()) {
@@ -747,10 +705,7 @@ impl<'a> RootSel<'a> {
     /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
     #[inline]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -765,24 +720,17 @@ impl<'a> RootSel<'a> {
     /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<
-        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
-    > + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                attr
-                    .as_ref()
-                    .map_or(true, |attr| !matches!(attr.ty(), attrs::root_sel::NAME))
-            })
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), attrs::root_sel::NAME))
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
     /// malformed one is the error, located from this view down (`.ops[2].id`).
     pub fn to_owned(&self) -> Result<RootSelOwned, nlspec_rt::DecodeError> {
         nlspec_rt::AttrWalk::new(self.raw).finish()?;
-        Ok(RootSelOwned {
-            name: self.name()?.map(String::from),
-        })
+        Ok(RootSelOwned { name: self.name()?.map(String::from) })
     }
     #[inline]
     pub fn name(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
@@ -797,9 +745,9 @@ impl<'a> RootSel<'a> {
     #[inline]
     pub fn name_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
         Ok(
-            nlspec_rt::Attrs::new(self.raw)
-                .find(attrs::root_sel::NAME)?
-                .map(|attr| attr.get_str_bytes_lax()),
+            nlspec_rt::Attrs::new(self.raw).find(attrs::root_sel::NAME)?.map(|attr| {
+                attr.get_str_bytes_lax()
+            }),
         )
     }
 }
@@ -870,10 +818,7 @@ impl<'a> Item<'a> {
     /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
     #[inline]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -888,23 +833,18 @@ impl<'a> Item<'a> {
     /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<
-        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
-    > + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                attr
-                    .as_ref()
-                    .map_or(
-                        true,
-                        |attr| {
-                            !matches!(
-                                attr.ty(), attrs::item::VALUE | attrs::item::LABEL |
-                                attrs::item::DEPTH | attrs::item::DEPTH_IDS
-                            )
-                        },
-                    )
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::item::VALUE
+                        | attrs::item::LABEL
+                        | attrs::item::DEPTH
+                        | attrs::item::DEPTH_IDS
+                )
             })
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -926,8 +866,7 @@ impl<'a> Item<'a> {
     }
     #[inline]
     pub fn value(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::item::VALUE, "value", |attr| attr.get_u32())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::item::VALUE, "value", |attr| attr.get_u32())
     }
     #[inline]
     pub fn label(&self) -> Result<Option<&'a str>, nlspec_rt::DecodeError> {
@@ -942,16 +881,15 @@ impl<'a> Item<'a> {
     #[inline]
     pub fn label_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
         Ok(
-            nlspec_rt::Attrs::new(self.raw)
-                .find(attrs::item::LABEL)?
-                .map(|attr| attr.get_str_bytes_lax()),
+            nlspec_rt::Attrs::new(self.raw).find(attrs::item::LABEL)?.map(|attr| {
+                attr.get_str_bytes_lax()
+            }),
         )
     }
     /// A getter named like the views' depth.
     #[inline]
     pub fn depth(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::item::DEPTH, "depth", |attr| attr.get_u8())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::item::DEPTH, "depth", |attr| attr.get_u8())
     }
     ///
     /// Empty when the attribute is absent; each element is read when iterated.
@@ -969,11 +907,9 @@ impl<'a> Item<'a> {
             nlspec_rt::Attrs::new(attr.payload())
                 .map(|x| -> Result<(u16, u32), nlspec_rt::DecodeError> {
                     let x = x.map_err(|e| e.in_attr("depth-ids"))?;
-                    x.get_u32()
-                        .map(|e| (x.ty(), e))
-                        .map_err(|e| {
-                            e.at_element(usize::from(x.ty())).in_attr("depth-ids")
-                        })
+                    x.get_u32().map(|e| (x.ty(), e)).map_err(|e| {
+                        e.at_element(usize::from(x.ty())).in_attr("depth-ids")
+                    })
                 }),
         )
     }
@@ -1100,11 +1036,7 @@ impl<'w, 'b> ItemArrayEncoder<'w, 'b> {
     }
     /// Append an element with type/index `index` (nest-type-value: the value; 14 bits, as
     /// the top two bits of a netlink attribute type are flags).
-    pub fn item_at(
-        &mut self,
-        index: u16,
-        f: impl FnOnce(&mut ItemEncoder<'_, 'b>),
-    ) -> &mut Self {
+    pub fn item_at(&mut self, index: u16, f: impl FnOnce(&mut ItemEncoder<'_, 'b>)) -> &mut Self {
         let nest = self.w.nest_start(index);
         f(&mut ItemEncoder::new(&mut *self.w));
         self.w.nest_end(nest);
@@ -1123,10 +1055,7 @@ pub struct MakeRequest {
 impl MakeRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: Hdr) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -1266,11 +1195,7 @@ impl<'a> MakeReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Hdr::from_bytes(msg.fixed_header())?;
-        let m = Self {
-            header,
-            attrs: Root::new(msg.attr_bytes()),
-            msg: *msg,
-        };
+        let m = Self { header, attrs: Root::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
     }
     /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
@@ -1342,9 +1267,7 @@ pub struct Client {
 impl Client {
     /// Open a socket.
     pub fn new() -> Result<Self, nlspec_rt::Error> {
-        Ok(Self {
-            sock: nlspec_rt::GenlSocket::new()?,
-        })
+        Ok(Self { sock: nlspec_rt::GenlSocket::new()? })
     }
     /// Use an existing socket.
     pub fn from_socket(sock: nlspec_rt::GenlSocket) -> Self {
@@ -1360,16 +1283,11 @@ impl Client {
     }
     /// The family as the kernel registered it (id, version, ops, groups); resolved
     /// through nlctrl once, then cached.
-    pub fn family(
-        &mut self,
-    ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+    pub fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
         self.sock.resolve_family(FAMILY_NAME)
     }
     /// Make a tree.
-    pub fn make(
-        &mut self,
-        req: &MakeRequest,
-    ) -> Result<MakeReply<'_>, nlspec_rt::Error> {
+    pub fn make(&mut self, req: &MakeRequest) -> Result<MakeReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::request(&mut self.sock, req)
     }
     /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
@@ -1405,9 +1323,7 @@ pub mod async_client {
     impl AsyncClient {
         /// Open a socket.
         pub fn new() -> Result<Self, nlspec_rt::Error> {
-            Ok(Self {
-                sock: nlspec_rt::AsyncGenlSocket::new()?,
-            })
+            Ok(Self { sock: nlspec_rt::AsyncGenlSocket::new()? })
         }
         /// Use an existing socket.
         pub fn from_socket(sock: nlspec_rt::AsyncGenlSocket) -> Self {
@@ -1429,17 +1345,12 @@ pub mod async_client {
             self.sock.resolve_family(FAMILY_NAME).await
         }
         /// Make a tree.
-        pub async fn make(
-            &mut self,
-            req: &MakeRequest,
-        ) -> Result<MakeReply<'_>, nlspec_rt::Error> {
+        pub async fn make(&mut self, req: &MakeRequest) -> Result<MakeReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
-        pub async fn recv_notification(
-            &mut self,
-        ) -> Result<Notification<'_>, nlspec_rt::Error> {
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let family = self.family().await?.id;
             let n = self.sock.recv_notification().await?;
             Ok(Notification::decode_for(family, &n.msg)?)
@@ -1453,93 +1364,39 @@ pub mod schema {
     pub static ROOT: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "root",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 0,
-                name: "unspec",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "name",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "child",
-                nest: nlspec_rt::NestKind::Nest(&ROOT),
-            },
+            nlspec_rt::AttrInfo { ty: 0, name: "unspec", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 1, name: "name", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "child", nest: nlspec_rt::NestKind::Nest(&ROOT) },
             nlspec_rt::AttrInfo {
                 ty: 3,
                 name: "items",
                 nest: nlspec_rt::NestKind::Array(Some(&ITEM)),
             },
-            nlspec_rt::AttrInfo {
-                ty: 4,
-                name: "ids",
-                nest: nlspec_rt::NestKind::Array(None),
-            },
+            nlspec_rt::AttrInfo { ty: 4, name: "ids", nest: nlspec_rt::NestKind::Array(None) },
             nlspec_rt::AttrInfo {
                 ty: 5,
                 name: "slots",
                 nest: nlspec_rt::NestKind::Array(Some(&ITEM)),
             },
-            nlspec_rt::AttrInfo {
-                ty: 6,
-                name: "grid",
-                nest: nlspec_rt::NestKind::Opaque,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 7,
-                name: "note",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 8,
-                name: "pair",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 9,
-                name: "sel",
-                nest: nlspec_rt::NestKind::Nest(&ROOT_SEL),
-            },
-            nlspec_rt::AttrInfo {
-                ty: 10,
-                name: "max-depth",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 6, name: "grid", nest: nlspec_rt::NestKind::Opaque },
+            nlspec_rt::AttrInfo { ty: 7, name: "note", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 8, name: "pair", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 9, name: "sel", nest: nlspec_rt::NestKind::Nest(&ROOT_SEL) },
+            nlspec_rt::AttrInfo { ty: 10, name: "max-depth", nest: nlspec_rt::NestKind::None },
         ],
     };
     /// Attribute names of set `root-sel`.
     pub static ROOT_SEL: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "root-sel",
-        attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "name",
-                nest: nlspec_rt::NestKind::None,
-            },
-        ],
+        attrs: &[nlspec_rt::AttrInfo { ty: 1, name: "name", nest: nlspec_rt::NestKind::None }],
     };
     /// Attribute names of set `item`.
     pub static ITEM: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "item",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "value",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "label",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 3,
-                name: "depth",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "value", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "label", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 3, name: "depth", nest: nlspec_rt::NestKind::None },
             nlspec_rt::AttrInfo {
                 ty: 4,
                 name: "depth-ids",

@@ -70,10 +70,7 @@ impl Msg {
 }
 impl std::fmt::Debug for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Msg")
-            .field("family", &self.family)
-            .field("index", &self.index)
-            .finish()
+        f.debug_struct("Msg").field("family", &self.family).field("index", &self.index).finish()
     }
 }
 /// `N` bytes of `b` from `at`, zero-filled where `b` is shorter (callers check lengths).
@@ -96,10 +93,7 @@ pub enum LinkData<'a> {
 }
 impl<'a> LinkData<'a> {
     /// Decode `payload` as the format that selector value `selector` names.
-    pub fn decode(
-        selector: &str,
-        payload: &'a [u8],
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode(selector: &str, payload: &'a [u8]) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_nested(selector, payload, 0)
     }
     #[doc(hidden)]
@@ -109,13 +103,11 @@ impl<'a> LinkData<'a> {
         depth: u32,
     ) -> Result<Self, nlspec_rt::DecodeError> {
         let _ = depth;
-        Ok(
-            match selector {
-                "vlan" => Self::Vlan(Vlan::decode_nested(payload, depth + 1)?),
-                "dummy" => Self::Dummy(payload),
-                _ => Self::Unknown(payload),
-            },
-        )
+        Ok(match selector {
+            "vlan" => Self::Vlan(Vlan::decode_nested(payload, depth + 1)?),
+            "dummy" => Self::Dummy(payload),
+            _ => Self::Unknown(payload),
+        })
     }
 }
 ///
@@ -136,10 +128,7 @@ impl<'a> Link<'a> {
     /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
     #[inline]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -154,20 +143,12 @@ impl<'a> Link<'a> {
     /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<
-        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
-    > + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                attr
-                    .as_ref()
-                    .map_or(
-                        true,
-                        |attr| {
-                            !matches!(attr.ty(), attrs::link::KIND | attrs::link::DATA)
-                        },
-                    )
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(attr.ty(), attrs::link::KIND | attrs::link::DATA)
             })
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -192,9 +173,9 @@ impl<'a> Link<'a> {
     #[inline]
     pub fn kind_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
         Ok(
-            nlspec_rt::Attrs::new(self.raw)
-                .find(attrs::link::KIND)?
-                .map(|attr| attr.get_str_bytes_lax()),
+            nlspec_rt::Attrs::new(self.raw).find(attrs::link::KIND)?.map(|attr| {
+                attr.get_str_bytes_lax()
+            }),
         )
     }
     #[inline]
@@ -209,9 +190,9 @@ impl<'a> Link<'a> {
         let Some(attr) = self.data()? else {
             return Ok(None);
         };
-        LinkData::decode_nested(sel, attr.payload(), self.depth + 1)
-            .map(Some)
-            .map_err(|e| e.in_attr("data"))
+        LinkData::decode_nested(sel, attr.payload(), self.depth + 1).map(Some).map_err(|e| {
+            e.in_attr("data")
+        })
     }
 }
 impl std::fmt::Debug for Link<'_> {
@@ -296,10 +277,7 @@ impl<'a> Vlan<'a> {
     /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
     #[inline]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -314,13 +292,10 @@ impl<'a> Vlan<'a> {
     /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<
-        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
-    > + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), attrs::vlan::ID))
-            })
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| !matches!(attr.ty(), attrs::vlan::ID))
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -331,8 +306,7 @@ impl<'a> Vlan<'a> {
     }
     #[inline]
     pub fn id(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::vlan::ID, "id", |attr| attr.get_u16())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::vlan::ID, "id", |attr| attr.get_u16())
     }
 }
 impl std::fmt::Debug for Vlan<'_> {
@@ -390,10 +364,7 @@ pub struct GetlinkRequest {
 impl GetlinkRequest {
     /// A request with fixed header `header` and no attributes yet.
     pub fn new(header: Msg) -> Self {
-        Self {
-            header,
-            ..Default::default()
-        }
+        Self { header, ..Default::default() }
     }
     /// Add `NLM_F_*` flags to the request (e.g. `NLM_F_CREATE`).
     pub fn nlm_flags(mut self, flags: u16) -> Self {
@@ -454,9 +425,7 @@ impl<'a> GetlinkReply<'a> {
     pub const HEADER_SIZE: usize = Msg::SIZE;
     /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
-    pub fn decode(
-        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
     }
     /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
@@ -467,11 +436,7 @@ impl<'a> GetlinkReply<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Msg::from_bytes(msg.fixed_header())?;
-        let m = Self {
-            header,
-            attrs: Link::new(msg.attr_bytes()),
-            msg: *msg,
-        };
+        let m = Self { header, attrs: Link::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
     }
     /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
@@ -492,9 +457,7 @@ impl nlspec_rt::typed_raw::DecodeMsg for GetlinkReply<'_> {
     fn decode_msg<'a>(
         msg: &nlspec_rt::NlMsg<'a>,
     ) -> Result<GetlinkReply<'a>, nlspec_rt::DecodeError> {
-        GetlinkReply::decode(
-            &nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?,
-        )
+        GetlinkReply::decode(&nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkReply::HEADER_SIZE)?)
     }
     #[inline]
     fn decode_msg_with<'a, T>(
@@ -524,9 +487,7 @@ impl<'a> GetlinkNotification<'a> {
     pub const HEADER_SIZE: usize = Msg::SIZE;
     /// Decode a received message (its message type is not checked): the fixed header, if any; the attributes are read by their getters.
     #[inline]
-    pub fn decode(
-        msg: &nlspec_rt::typed_raw::RawMsg<'a>,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode(msg: &nlspec_rt::typed_raw::RawMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
         Self::decode_with(msg, |m| *m)
     }
     /// Decode a received message and lend it to `f`: decoded where `f` reads it, not
@@ -537,11 +498,7 @@ impl<'a> GetlinkNotification<'a> {
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
         let header = Msg::from_bytes(msg.fixed_header())?;
-        let m = Self {
-            header,
-            attrs: Link::new(msg.attr_bytes()),
-            msg: *msg,
-        };
+        let m = Self { header, attrs: Link::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
     }
     /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
@@ -568,21 +525,14 @@ pub enum Notification<'a> {
 impl<'a> Notification<'a> {
     /// Decode a multicast message of this family by its message type.
     pub fn decode(msg: &nlspec_rt::NlMsg<'a>) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(
-            match msg.hdr.ty {
-                18 => {
-                    Self::Getlink(
-                        GetlinkNotification::decode(
-                            &nlspec_rt::typed_raw::RawMsg::new(
-                                msg,
-                                GetlinkNotification::HEADER_SIZE,
-                            )?,
-                        )?,
-                    )
-                }
-                _ => Self::Other(*msg),
-            },
-        )
+        Ok(match msg.hdr.ty {
+            18 => Self::Getlink(
+                GetlinkNotification::decode(
+                    &nlspec_rt::typed_raw::RawMsg::new(msg, GetlinkNotification::HEADER_SIZE)?,
+                )?,
+            ),
+            _ => Self::Other(*msg),
+        })
     }
 }
 /// A client of the `gold-raw` netlink-raw family: typed requests, replies, dumps and notifications over one netlink socket of protocol 0 (`PROTONUM`).
@@ -593,9 +543,7 @@ pub struct Client {
 impl Client {
     /// Open a socket of the family's netlink protocol (`PROTONUM`).
     pub fn new() -> Result<Self, nlspec_rt::Error> {
-        Ok(Self {
-            sock: nlspec_rt::NlSocket::open(PROTONUM)?,
-        })
+        Ok(Self { sock: nlspec_rt::NlSocket::open(PROTONUM)? })
     }
     /// Use an existing socket.
     pub fn from_socket(sock: nlspec_rt::NlSocket) -> Self {
@@ -610,10 +558,7 @@ impl Client {
         self.sock
     }
     /// Get a link.
-    pub fn getlink(
-        &mut self,
-        req: &GetlinkRequest,
-    ) -> Result<GetlinkReply<'_>, nlspec_rt::Error> {
+    pub fn getlink(&mut self, req: &GetlinkRequest) -> Result<GetlinkReply<'_>, nlspec_rt::Error> {
         nlspec_rt::typed_raw::request(&mut self.sock, req)
     }
     /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
@@ -647,9 +592,7 @@ pub mod async_client {
     impl AsyncClient {
         /// Open a socket of the family's netlink protocol (`PROTONUM`).
         pub fn new() -> Result<Self, nlspec_rt::Error> {
-            Ok(Self {
-                sock: nlspec_rt::AsyncNlSocket::open(PROTONUM)?,
-            })
+            Ok(Self { sock: nlspec_rt::AsyncNlSocket::open(PROTONUM)? })
         }
         /// Use an existing socket.
         pub fn from_socket(sock: nlspec_rt::AsyncNlSocket) -> Self {
@@ -672,9 +615,7 @@ pub mod async_client {
         }
         /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of types this client does not know come back as `Notification::Other`.
-        pub async fn recv_notification(
-            &mut self,
-        ) -> Result<Notification<'_>, nlspec_rt::Error> {
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let n = self.sock.recv_notification().await?;
             Ok(Notification::decode(&n.msg)?)
         }
@@ -687,27 +628,13 @@ pub mod schema {
     pub static LINK: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "link",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "kind",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "data",
-                nest: nlspec_rt::NestKind::Opaque,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "kind", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "data", nest: nlspec_rt::NestKind::Opaque },
         ],
     };
     /// Attribute names of set `vlan`.
     pub static VLAN: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "vlan",
-        attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "id",
-                nest: nlspec_rt::NestKind::None,
-            },
-        ],
+        attrs: &[nlspec_rt::AttrInfo { ty: 1, name: "id", nest: nlspec_rt::NestKind::None }],
     };
 }

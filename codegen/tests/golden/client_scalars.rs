@@ -136,11 +136,8 @@ impl Opts {
     /// `loud` (C: `GOLD_SCALARS_OPTS_LOUD`).
     pub const LOUD: Self = Self(4);
     /// Spec names and bits of the known flags.
-    pub const NAMED: &'static [(&'static str, Self)] = &[
-        ("fast", Self::FAST),
-        ("safe", Self::SAFE),
-        ("loud", Self::LOUD),
-    ];
+    pub const NAMED: &'static [(&'static str, Self)] =
+        &[("fast", Self::FAST), ("safe", Self::SAFE), ("loud", Self::LOUD)];
     /// No bit set.
     pub const EMPTY: Self = Self(0);
     /// Every known bit.
@@ -179,10 +176,7 @@ impl Opts {
     }
     /// The spec names of the set bits the spec defines.
     pub fn names(self) -> impl Iterator<Item = &'static str> + Clone {
-        Self::NAMED
-            .iter()
-            .filter(move |(_, v)| v.0 != 0 && self.contains(*v))
-            .map(|(n, _)| *n)
+        Self::NAMED.iter().filter(move |(_, v)| v.0 != 0 && self.contains(*v)).map(|(n, _)| *n)
     }
 }
 impl std::fmt::Debug for Opts {
@@ -194,12 +188,13 @@ impl std::fmt::Debug for Opts {
         let mut rest = self.0;
         let mut sep = "";
         for (n, v) in Self::NAMED {
-            if v.0 != 0 && self.contains(*v) {
-                f.write_str(sep)?;
-                f.write_str(n)?;
-                sep = " | ";
-                rest &= !v.0;
-            }
+            if v.0 != 0
+                && self.contains(*v) {
+                    f.write_str(sep)?;
+                    f.write_str(n)?;
+                    sep = " | ";
+                    rest &= !v.0;
+                }
         }
         if rest != 0 {
             f.write_str(sep)?;
@@ -260,10 +255,7 @@ impl<'a> Thing<'a> {
     /// `MAX_NEST_DEPTH`, which bounds the recursion of `to_owned` and `Debug`).
     #[doc(hidden)]
     #[inline]
-    pub fn decode_nested(
-        raw: &'a [u8],
-        depth: u32,
-    ) -> Result<Self, nlspec_rt::DecodeError> {
+    pub fn decode_nested(raw: &'a [u8], depth: u32) -> Result<Self, nlspec_rt::DecodeError> {
         if depth > MAX_NEST_DEPTH {
             return Err(nlspec_rt::DecodeError::other("attributes nested too deeply"));
         }
@@ -278,31 +270,33 @@ impl<'a> Thing<'a> {
     /// header on the way is the last item, an error: the walk cannot go past it.
     pub fn unknown_attrs(
         &self,
-    ) -> impl Iterator<
-        Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>,
-    > + Clone + 'a {
-        nlspec_rt::Attrs::new(self.raw)
-            .filter(|attr| {
-                attr
-                    .as_ref()
-                    .map_or(
-                        true,
-                        |attr| {
-                            !matches!(
-                                attr.ty(), attrs::thing::PAD | attrs::thing::A_U8 |
-                                attrs::thing::A_U16 | attrs::thing::A_U32 |
-                                attrs::thing::A_U64 | attrs::thing::A_S8 |
-                                attrs::thing::A_S16 | attrs::thing::A_S32 |
-                                attrs::thing::A_S64 | attrs::thing::A_UINT |
-                                attrs::thing::A_SINT | attrs::thing::A_BE16 |
-                                attrs::thing::A_IPV4 | attrs::thing::A_FLAG |
-                                attrs::thing::A_STRING | attrs::thing::A_BINARY |
-                                attrs::thing::A_OPTS | attrs::thing::A_BITS |
-                                attrs::thing::A_HEX
-                            )
-                        },
-                    )
+    ) -> impl Iterator<Item = Result<nlspec_rt::Attr<'a>, nlspec_rt::DecodeError>> + Clone + 'a {
+        nlspec_rt::Attrs::new(self.raw).filter(|attr| {
+            attr.as_ref().map_or(true, |attr| {
+                !matches!(
+                    attr.ty(),
+                    attrs::thing::PAD
+                        | attrs::thing::A_U8
+                        | attrs::thing::A_U16
+                        | attrs::thing::A_U32
+                        | attrs::thing::A_U64
+                        | attrs::thing::A_S8
+                        | attrs::thing::A_S16
+                        | attrs::thing::A_S32
+                        | attrs::thing::A_S64
+                        | attrs::thing::A_UINT
+                        | attrs::thing::A_SINT
+                        | attrs::thing::A_BE16
+                        | attrs::thing::A_IPV4
+                        | attrs::thing::A_FLAG
+                        | attrs::thing::A_STRING
+                        | attrs::thing::A_BINARY
+                        | attrs::thing::A_OPTS
+                        | attrs::thing::A_BITS
+                        | attrs::thing::A_HEX
+                )
             })
+        })
     }
     /// An owned copy: every attribute read (and every nest, to the bottom; a
     /// sub-message is kept as its bytes, read by its `*_msg` getter), so the first
@@ -333,13 +327,11 @@ impl<'a> Thing<'a> {
     /// An u8.
     #[inline]
     pub fn a_u8(&self) -> Result<Option<u8>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_U8, "a-u8", |attr| attr.get_u8())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_U8, "a-u8", |attr| attr.get_u8())
     }
     #[inline]
     pub fn a_u16(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_U16, "a-u16", |attr| attr.get_u16())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_U16, "a-u16", |attr| attr.get_u16())
     }
     /// A colour.
     #[inline]
@@ -352,43 +344,37 @@ impl<'a> Thing<'a> {
     }
     #[inline]
     pub fn a_u64(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_U64, "a-u64", |attr| attr.get_u64())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_U64, "a-u64", |attr| attr.get_u64())
     }
     #[inline]
     pub fn a_s8(&self) -> Result<Option<i8>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_S8, "a-s8", |attr| attr.get_s8())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_S8, "a-s8", |attr| attr.get_s8())
     }
     #[inline]
     pub fn a_s16(&self) -> Result<Option<i16>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_S16, "a-s16", |attr| attr.get_s16())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_S16, "a-s16", |attr| attr.get_s16())
     }
     #[inline]
     pub fn a_s32(&self) -> Result<Option<i32>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_S32, "a-s32", |attr| attr.get_s32())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_S32, "a-s32", |attr| attr.get_s32())
     }
     #[inline]
     pub fn a_s64(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_S64, "a-s64", |attr| attr.get_s64())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_S64, "a-s64", |attr| attr.get_s64())
     }
     #[inline]
     pub fn a_uint(&self) -> Result<Option<u64>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_UINT, "a-uint", |attr| attr.get_uint())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_UINT, "a-uint", |attr| attr.get_uint())
     }
     #[inline]
     pub fn a_sint(&self) -> Result<Option<i64>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_SINT, "a-sint", |attr| attr.get_sint())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_SINT, "a-sint", |attr| attr.get_sint())
     }
     #[inline]
     pub fn a_be16(&self) -> Result<Option<u16>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_BE16, "a-be16", |attr| attr.get_u16_be())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_BE16, "a-be16", |attr| {
+            attr.get_u16_be()
+        })
     }
     #[inline]
     pub fn a_ipv4(&self) -> Result<Option<std::net::Ipv4Addr>, nlspec_rt::DecodeError> {
@@ -419,17 +405,17 @@ impl<'a> Thing<'a> {
     #[inline]
     pub fn a_string_bytes(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
         Ok(
-            nlspec_rt::Attrs::new(self.raw)
-                .find(attrs::thing::A_STRING)?
-                .map(|attr| attr.get_str_bytes_lax()),
+            nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_STRING)?.map(|attr| {
+                attr.get_str_bytes_lax()
+            }),
         )
     }
     #[inline]
     pub fn a_binary(&self) -> Result<Option<&'a [u8]>, nlspec_rt::DecodeError> {
         Ok(
-            nlspec_rt::Attrs::new(self.raw)
-                .find(attrs::thing::A_BINARY)?
-                .map(|attr| attr.get_bytes()),
+            nlspec_rt::Attrs::new(self.raw).find(attrs::thing::A_BINARY)?.map(|attr| {
+                attr.get_bytes()
+            }),
         )
     }
     #[inline]
@@ -450,8 +436,7 @@ impl<'a> Thing<'a> {
     }
     #[inline]
     pub fn a_hex(&self) -> Result<Option<u32>, nlspec_rt::DecodeError> {
-        nlspec_rt::Attrs::new(self.raw)
-            .read(attrs::thing::A_HEX, "a-hex", |attr| attr.get_u32())
+        nlspec_rt::Attrs::new(self.raw).read(attrs::thing::A_HEX, "a-hex", |attr| attr.get_u32())
     }
 }
 impl std::fmt::Debug for Thing<'_> {
@@ -585,10 +570,7 @@ impl std::fmt::Debug for Thing<'_> {
         }
         match self.a_binary() {
             Ok(Some(v)) => {
-                d.field(
-                    "a-binary",
-                    &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex),
-                );
+                d.field("a-binary", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex));
             }
             Ok(None) => {}
             Err(e) => {
@@ -892,10 +874,7 @@ impl<'a> GetReply<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let m = Self {
-            attrs: Thing::new(msg.attr_bytes()),
-            msg: *msg,
-        };
+        let m = Self { attrs: Thing::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
     }
     /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
@@ -1026,10 +1005,7 @@ impl<'a> ChangedNotification<'a> {
         msg: &nlspec_rt::GenlMsg<'a>,
         f: impl FnOnce(&Self) -> T,
     ) -> Result<T, nlspec_rt::DecodeError> {
-        let m = Self {
-            attrs: Thing::new(msg.attr_bytes()),
-            msg: *msg,
-        };
+        let m = Self { attrs: Thing::new(msg.attr_bytes()), msg: *msg };
         Ok(f(&m))
     }
     /// The attributes, owned (see the view's `to_owned`; the fixed header, if any,
@@ -1076,18 +1052,12 @@ impl<'a> Notification<'a> {
         msg: &nlspec_rt::NlMsg<'a>,
         head: nlspec_rt::GenlMsg<'a>,
     ) -> Result<Self, nlspec_rt::DecodeError> {
-        Ok(
-            match head.cmd() {
-                3 => {
-                    Self::Changed(
-                        ChangedNotification::decode(
-                            &msg.genl(ChangedNotification::HEADER_SIZE)?,
-                        )?,
-                    )
-                }
-                _ => Self::Other(head),
-            },
-        )
+        Ok(match head.cmd() {
+            3 => Self::Changed(
+                ChangedNotification::decode(&msg.genl(ChangedNotification::HEADER_SIZE)?)?,
+            ),
+            _ => Self::Other(head),
+        })
     }
 }
 /// The family's multicast groups.
@@ -1114,9 +1084,7 @@ pub struct Client {
 impl Client {
     /// Open a socket.
     pub fn new() -> Result<Self, nlspec_rt::Error> {
-        Ok(Self {
-            sock: nlspec_rt::GenlSocket::new()?,
-        })
+        Ok(Self { sock: nlspec_rt::GenlSocket::new()? })
     }
     /// Use an existing socket.
     pub fn from_socket(sock: nlspec_rt::GenlSocket) -> Self {
@@ -1132,9 +1100,7 @@ impl Client {
     }
     /// The family as the kernel registered it (id, version, ops, groups); resolved
     /// through nlctrl once, then cached.
-    pub fn family(
-        &mut self,
-    ) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
+    pub fn family(&mut self) -> Result<std::sync::Arc<nlspec_rt::FamilyInfo>, nlspec_rt::Error> {
         self.sock.resolve_family(FAMILY_NAME)
     }
     /// Get a thing.
@@ -1144,10 +1110,7 @@ impl Client {
     /// Get a thing.
     ///
     /// Dump: iterate the returned iterator for the replies.
-    pub fn get_dump(
-        &mut self,
-        req: &GetDumpRequest,
-    ) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
+    pub fn get_dump(&mut self, req: &GetDumpRequest) -> Result<GetDumpIter<'_>, nlspec_rt::Error> {
         nlspec_rt::typed::dump(&mut self.sock, req)
     }
     /// Set bits.
@@ -1195,9 +1158,7 @@ pub mod async_client {
     impl AsyncClient {
         /// Open a socket.
         pub fn new() -> Result<Self, nlspec_rt::Error> {
-            Ok(Self {
-                sock: nlspec_rt::AsyncGenlSocket::new()?,
-            })
+            Ok(Self { sock: nlspec_rt::AsyncGenlSocket::new()? })
         }
         /// Use an existing socket.
         pub fn from_socket(sock: nlspec_rt::AsyncGenlSocket) -> Self {
@@ -1219,10 +1180,7 @@ pub mod async_client {
             self.sock.resolve_family(FAMILY_NAME).await
         }
         /// Get a thing.
-        pub async fn get(
-            &mut self,
-            req: &GetRequest,
-        ) -> Result<GetReply<'_>, nlspec_rt::Error> {
+        pub async fn get(&mut self, req: &GetRequest) -> Result<GetReply<'_>, nlspec_rt::Error> {
             nlspec_rt::typed::async_request(&mut self.sock, req).await
         }
         /// Get a thing.
@@ -1241,17 +1199,12 @@ pub mod async_client {
             nlspec_rt::typed::async_request_ack(&mut self.sock, req).await
         }
         /// Join multicast group `group` (resolved by name through nlctrl).
-        pub async fn subscribe(
-            &mut self,
-            group: Group,
-        ) -> Result<u32, nlspec_rt::Error> {
+        pub async fn subscribe(&mut self, group: Group) -> Result<u32, nlspec_rt::Error> {
             self.sock.subscribe(FAMILY_NAME, group.name()).await
         }
         /// The next multicast of a subscribed group or kernel-initiated unicast (queued first).
         /// Messages of other families on the same socket come back as `Notification::Other`.
-        pub async fn recv_notification(
-            &mut self,
-        ) -> Result<Notification<'_>, nlspec_rt::Error> {
+        pub async fn recv_notification(&mut self) -> Result<Notification<'_>, nlspec_rt::Error> {
             let family = self.family().await?.id;
             let n = self.sock.recv_notification().await?;
             Ok(Notification::decode_for(family, &n.msg)?)
@@ -1267,101 +1220,25 @@ pub mod schema {
     pub static THING: nlspec_rt::AttrSet = nlspec_rt::AttrSet {
         name: "thing",
         attrs: &[
-            nlspec_rt::AttrInfo {
-                ty: 1,
-                name: "pad",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 2,
-                name: "a-u8",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 3,
-                name: "a-u16",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 4,
-                name: "a-u32",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 5,
-                name: "a-u64",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 6,
-                name: "a-s8",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 7,
-                name: "a-s16",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 8,
-                name: "a-s32",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 9,
-                name: "a-s64",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 10,
-                name: "a-uint",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 11,
-                name: "a-sint",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 12,
-                name: "a-be16",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 13,
-                name: "a-ipv4",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 14,
-                name: "a-flag",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 15,
-                name: "a-string",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 16,
-                name: "a-binary",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 17,
-                name: "a-opts",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 18,
-                name: "a-bits",
-                nest: nlspec_rt::NestKind::None,
-            },
-            nlspec_rt::AttrInfo {
-                ty: 19,
-                name: "a-hex",
-                nest: nlspec_rt::NestKind::None,
-            },
+            nlspec_rt::AttrInfo { ty: 1, name: "pad", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 2, name: "a-u8", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 3, name: "a-u16", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 4, name: "a-u32", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 5, name: "a-u64", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 6, name: "a-s8", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 7, name: "a-s16", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 8, name: "a-s32", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 9, name: "a-s64", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 10, name: "a-uint", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 11, name: "a-sint", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 12, name: "a-be16", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 13, name: "a-ipv4", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 14, name: "a-flag", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 15, name: "a-string", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 16, name: "a-binary", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 17, name: "a-opts", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 18, name: "a-bits", nest: nlspec_rt::NestKind::None },
+            nlspec_rt::AttrInfo { ty: 19, name: "a-hex", nest: nlspec_rt::NestKind::None },
         ],
     };
 }

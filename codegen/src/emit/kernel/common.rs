@@ -145,8 +145,8 @@ pub(super) fn header_struct(cx: &Cx, h: Option<ir::StructId>) -> Option<proc_mac
 }
 
 /// The text of a support-layer macro invocation (`nl::request! { ... }`), laid out as it should
-/// read: prettyplease prints macro bodies as one run of tokens, so these are written as text
-/// and spliced into the formatted file (see [`verbatim`]).
+/// read: a macro body is one run of tokens to the printer (and rustfmt leaves it as written),
+/// so these are written as text and spliced into the printed file (see [`verbatim`]).
 #[derive(Default)]
 pub(super) struct MacroText {
     out: String,
@@ -280,9 +280,8 @@ pub(super) fn expand_verbatim(formatted: &str) -> Result<String, KernelGenError>
                 continue;
             }
         };
-        let text = syn::parse_str::<syn::LitStr>(lit.trim_end_matches(','))
-            .map_err(|e| KernelGenError(format!("internal error: verbatim placeholder: {e}")))?
-            .value();
+        let text = crate::emit::print::string_value(lit.trim_end_matches(','))
+            .ok_or_else(|| KernelGenError(format!("internal error: verbatim placeholder `{lit}`")))?;
         for l in text.lines() {
             if !l.is_empty() {
                 out.push_str(indent);
