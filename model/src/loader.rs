@@ -122,6 +122,15 @@ impl Loaded {
         self.spans.get_or_init(|| build_spans(&self.text))
     }
 
+    /// Plain scalars YAML 1.1 parsers read as booleans (`on`, `no`...): path, text and
+    /// position. The position index is only built when the text may hold one.
+    pub fn yaml11_bools(&self) -> &[(String, String, Pos)] {
+        if !may_hold_yaml11_bool(&self.text) {
+            return &[];
+        }
+        &self.spans().yaml11_bools
+    }
+
     /// A diagnostic at the value of `path`.
     pub fn error_at(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         self.spans().error_at(&self.file, path, message)
@@ -400,6 +409,41 @@ impl MarkedEventReceiver for TreeBuilder {
 pub fn load_str(file: &str, text: &str) -> Result<Loaded, Diagnostics> {
     let spec: Spec = serde_yaml::from_str(text).map_err(|e| Diagnostics::from(convert_error(file, text, &e)))?;
     Ok(Loaded { file: file.to_string(), spec, text: text.to_string(), spans: OnceLock::new() })
+}
+
+/// Whether `text` may hold a plain scalar that YAML 1.1 reads as a boolean: one of the words
+/// standing alone between YAML's separators (line start or indentation, `- `, `key: `, `[`,
+/// `{`, `,`, `? ` before; line end, ` #`, `:`, `,`, `]`, `}` after). A quick look for
+/// [`Loaded::yaml11_bools`]: a yes is confirmed by the event parser, a no is final (a spec of
+/// the upstream corpus has none, and building the position index is most of a load).
+pub fn may_hold_yaml11_bool(text: &str) -> bool {
+    const WORDS: [&str; 16] =
+        ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"];
+    let bytes = text.as_bytes();
+    for w in WORDS {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(w) {
+            let start = from + at;
+            let end = start + w.len();
+            from = start + 1;
+            // before: indentation to the line start, or a separator and its space
+            let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+            let lead = text[line_start..start].trim_end_matches(' ');
+            let before_ok = lead.trim_start_matches(' ').is_empty()
+                || lead.ends_with([':', '-', '[', '{', ',', '?'])
+                || matches!(bytes.get(start.wrapping_sub(1)), Some(b'[' | b'{' | b','));
+            if !before_ok {
+                continue;
+            }
+            // after: the line's end, a comment, or a separator
+            let rest = text[end..].split('\n').next().unwrap_or("");
+            let rest = rest.trim_start_matches(' ');
+            if rest.is_empty() || rest.starts_with(['#', ':', ',', ']', '}']) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Turn a serde_yaml error into a located diagnostic with a help line where we can say

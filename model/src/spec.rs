@@ -164,6 +164,8 @@ pub struct EnumEntry {
     pub value: Option<i64>,
     /// Documentation.
     pub doc: Option<String>,
+    /// Written as a mapping (`- name: x`), not a bare name: where its name is in the file.
+    pub mapping: bool,
 }
 
 #[derive(Deserialize)]
@@ -183,11 +185,11 @@ impl<'de> Deserialize<'de> for EnumEntry {
                 f.write_str("an entry name or a mapping with `name`, `value`, `doc`")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<EnumEntry, E> {
-                Ok(EnumEntry { name: v.to_string(), value: None, doc: None })
+                Ok(EnumEntry { name: v.to_string(), value: None, doc: None, mapping: false })
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<EnumEntry, A::Error> {
                 let f = EnumEntryFull::deserialize(de::value::MapAccessDeserializer::new(m))?;
-                Ok(EnumEntry { name: f.name, value: f.value, doc: f.doc })
+                Ok(EnumEntry { name: f.name, value: f.value, doc: f.doc, mapping: true })
             }
         }
         d.deserialize_any(V)

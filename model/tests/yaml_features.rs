@@ -100,3 +100,25 @@ fn yaml_1_1_booleans_are_flagged() {
     assert_eq!((f.warnings[0].line, f.warnings[0].col), (6, 15));
     assert!(f.warnings[0].message.contains("`on` is read as a boolean"));
 }
+
+/// The quick look that spares building the position index finds every YAML 1.1 boolean the
+/// event parser finds, wherever YAML puts a plain scalar (block and flow, keys and values).
+#[test]
+fn the_quick_look_for_yaml_1_1_booleans_misses_none() {
+    let cases = [
+        ("entries: [on, 'off', auto]\n", 1),
+        ("entries: [auto,on]\n", 1),
+        ("entries: {a: no}\n", 1),
+        ("entries:\n  - yes\n  - maybe\n", 1),
+        ("entries:\n  -   Off   # comment\n", 1),
+        ("doc: |\n  turn on\n  off the wire\n", 0),
+        ("x: N\n", 1),
+        ("x: [a, y]\n", 1),
+        ("doc: turn it on\nname: json\nvalue: 'no'\n", 0),
+        ("doc: >\n  on the wire\n", 0),
+    ];
+    for (text, n) in cases {
+        assert_eq!(nlspec_model::loader::build_spans(text).yaml11_bools.len(), n, "{text}");
+        assert_eq!(nlspec_model::loader::may_hold_yaml11_bool(text), n > 0, "{text}");
+    }
+}

@@ -81,8 +81,21 @@ where
 /// minus, literals) written as Rust source the way rustfmt would on one line, after the
 /// `(long, short)` replacements of [`print_file`]: for the text of macro bodies, which
 /// no formatter lays out.
-pub(crate) fn expr_text(ts: TokenStream, table: &[(&str, &str)]) -> String {
-    print::one_line(ts, &print::Paths::new(table))
+pub(crate) fn expr_text(ts: TokenStream, table: &'static [(&'static str, &'static str)]) -> String {
+    // the table's patterns, read once per thread and table
+    thread_local! {
+        static PATHS: std::cell::RefCell<Vec<(usize, std::rc::Rc<print::Paths>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = table.as_ptr() as usize;
+    let paths = PATHS.with_borrow_mut(|v| match v.iter().find(|(k, _)| *k == key) {
+        Some((_, p)) => p.clone(),
+        None => {
+            let p = std::rc::Rc::new(print::Paths::new(table));
+            v.push((key, p.clone()));
+            p
+        }
+    });
+    print::one_line(ts, &paths)
 }
 
 /// Write `files` under `dir` (creating directories), leaving files whose contents are already

@@ -109,7 +109,7 @@ fn run(cx: &mut Ctx<'_>) -> Option<ir::Family> {
 /// Plain scalars that YAML 1.1 parsers (the kernel's YNL tools) read as booleans: warnings.
 fn yaml11_bools(cx: &mut Ctx<'_>) {
     let loaded = cx.loaded;
-    for (path, text, _) in &loaded.spans().yaml11_bools {
+    for (path, text, _) in loaded.yaml11_bools() {
         cx.warn(
             path,
             format!("`{text}` is read as a boolean by YAML 1.1 parsers (PyYAML, used by the kernel's YNL tools)"),

@@ -95,7 +95,7 @@ pub(super) fn check_names(cx: &mut Ctx<'_>) {
     for (i, d) in s.definitions.iter().enumerate() {
         check_name(cx, &d.name, &format!("definitions[{i}].name"), NameKind::Other);
         for (j, e) in d.entries.iter().flatten().enumerate() {
-            let p = if cx.loaded.spans().get(&format!("definitions[{i}].entries[{j}].name")).is_some() {
+            let p = if e.mapping {
                 format!("definitions[{i}].entries[{j}].name")
             } else {
                 format!("definitions[{i}].entries[{j}]")
