@@ -63,6 +63,10 @@ fn op(s: &str) -> &'static str {
 /// The `(long, short)` replacements, as token patterns.
 pub(crate) struct Paths {
     rules: Vec<(Vec<Atom>, Vec<Tok>)>,
+    /// The punctuation a rule can start with, and whether one starts with an identifier: a
+    /// token that starts none is not matched against the rules.
+    first_puncts: Vec<char>,
+    first_idents: bool,
 }
 
 /// One token of a pattern: punctuation by character, an identifier by name.
@@ -98,42 +102,64 @@ impl Paths {
                     })
                     .collect();
                 let mut short_toks = Vec::new();
-                Paths { rules: Vec::new() }.read(tokens(short), &mut short_toks);
+                Paths { rules: Vec::new(), first_puncts: Vec::new(), first_idents: false }
+                    .read(tokens(short), &mut short_toks);
                 (long, short_toks)
             })
+            .collect::<Vec<_>>();
+        let first_puncts = rules
+            .iter()
+            .filter_map(|(l, _): &(Vec<Atom>, _)| match l.first() {
+                Some(Atom::Punct(c)) => Some(*c),
+                _ => None,
+            })
             .collect();
-        Paths { rules }
+        let first_idents = rules.iter().any(|(l, _)| matches!(l.first(), Some(Atom::Ident(_))));
+        Paths { rules, first_puncts, first_idents }
     }
 
     /// `ts` as [`Tok`]s, every pattern replaced (at each position the first rule that matches).
     fn read(&self, ts: TokenStream, out: &mut Vec<Tok>) {
-        let toks: Vec<TokenTree> = ts.into_iter().collect();
+        let mut toks: Vec<TokenTree> = ts.into_iter().collect();
         let mut i = 0;
         'next: while i < toks.len() {
-            for (long, short) in &self.rules {
-                let hit = toks.len() - i >= long.len() && long.iter().zip(&toks[i..]).all(|(a, t)| a.matches(t));
-                if hit {
-                    out.extend(short.iter().cloned());
-                    i += long.len();
-                    continue 'next;
+            let may_match = match &toks[i] {
+                TokenTree::Punct(p) => self.first_puncts.contains(&p.as_char()),
+                TokenTree::Ident(_) => self.first_idents,
+                _ => false,
+            };
+            if may_match {
+                for (long, short) in &self.rules {
+                    let hit = toks.len() - i >= long.len() && long.iter().zip(&toks[i..]).all(|(a, t)| a.matches(t));
+                    if hit {
+                        out.extend(short.iter().cloned());
+                        i += long.len();
+                        continue 'next;
+                    }
                 }
             }
             match &toks[i] {
                 TokenTree::Ident(id) => out.push(Tok::Word(id.to_string())),
                 TokenTree::Literal(l) => out.push(Tok::Lit(l.to_string())),
-                TokenTree::Group(g) => {
-                    let d = match g.delimiter() {
+                TokenTree::Group(_) => {
+                    // the group taken out and dropped, so its stream is the only owner of its
+                    // tokens and iterating it does not copy them
+                    let placeholder = TokenTree::Punct(proc_macro2::Punct::new('.', Spacing::Alone));
+                    let TokenTree::Group(g) = std::mem::replace(&mut toks[i], placeholder) else { unreachable!() };
+                    let (delim, stream) = (g.delimiter(), g.stream());
+                    drop(g);
+                    let d = match delim {
                         Delimiter::Parenthesis => Delim::Paren,
                         Delimiter::Bracket => Delim::Bracket,
                         Delimiter::Brace => Delim::Brace,
                         Delimiter::None => {
-                            self.read(g.stream(), out);
+                            self.read(stream, out);
                             i += 1;
                             continue;
                         }
                     };
                     let mut inner = Vec::new();
-                    self.read(g.stream(), &mut inner);
+                    self.read(stream, &mut inner);
                     out.push(Tok::Group(d, inner));
                 }
                 TokenTree::Punct(p) => {
@@ -145,24 +171,25 @@ impl Paths {
                         }
                     }
                     // the longest operator the joint punctuation from here spells
-                    let mut s = String::from(p.as_char());
-                    let mut best = (1, op(&s));
+                    let mut buf = [p.as_char() as u8, 0, 0];
+                    let mut len = 1;
+                    let mut best = (1, op(std::str::from_utf8(&buf[..1]).unwrap_or("?")));
                     let mut j = i;
                     while let Some(TokenTree::Punct(q)) = toks.get(j) {
-                        if q.spacing() != Spacing::Joint {
+                        if q.spacing() != Spacing::Joint || len == 3 {
                             break;
                         }
                         let Some(TokenTree::Punct(r)) = toks.get(j + 1) else { break };
-                        if r.as_char() == '\'' {
+                        if r.as_char() == '\'' || !r.as_char().is_ascii() {
                             break;
                         }
-                        s.push(r.as_char());
+                        buf[len] = r.as_char() as u8;
+                        len += 1;
                         j += 1;
-                        if let Some(o) = OPS.iter().find(|o| **o == s) {
+                        if let Some(o) =
+                            std::str::from_utf8(&buf[..len]).ok().and_then(|s| OPS.iter().find(|o| **o == s))
+                        {
                             best = (j - i + 1, o);
-                        }
-                        if s.len() >= 3 {
-                            break;
                         }
                     }
                     out.push(Tok::Op(best.1));
