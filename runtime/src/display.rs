@@ -109,6 +109,64 @@ impl fmt::Debug for Malformed {
     }
 }
 
+/// For a generated view's `Debug`: attribute `name` as its getter read it, `got`: the value
+/// when present, nothing when absent, what is malformed in it (a [`Malformed`]) when it could
+/// not be read.
+///
+/// ```
+/// use nlspec_rt::display::{attr, attr_as, Hex};
+/// use nlspec_rt::DecodeError;
+/// struct V(Result<Option<u32>, DecodeError>);
+/// impl std::fmt::Debug for V {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         let mut d = f.debug_struct("V");
+///         attr(&mut d, "id", self.0.clone());
+///         attr_as(&mut d, "mask", self.0.clone(), Hex);
+///         d.finish()
+///     }
+/// }
+/// assert_eq!(format!("{:?}", V(Ok(Some(255)))), "V { id: 255, mask: 0xff }");
+/// assert_eq!(format!("{:?}", V(Ok(None))), "V");
+/// ```
+pub fn attr<T: fmt::Debug>(d: &mut fmt::DebugStruct<'_, '_>, name: &str, got: Result<Option<T>, crate::DecodeError>) {
+    attr_as(d, name, got, |v| v);
+}
+
+/// [`attr`], the value shown as `show` makes it (a display hint: [`Hex`], [`Bytes`]).
+pub fn attr_as<T, D: fmt::Debug>(
+    d: &mut fmt::DebugStruct<'_, '_>,
+    name: &str,
+    got: Result<Option<T>, crate::DecodeError>,
+    show: impl FnOnce(T) -> D,
+) {
+    match got {
+        Ok(Some(v)) => {
+            d.field(name, &show(v));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            d.field(name, &Malformed(e));
+        }
+    }
+}
+
+/// For a generated view's `Debug`: flag attribute `name`, shown (as `true`) when set.
+pub fn flag(d: &mut fmt::DebugStruct<'_, '_>, name: &str, got: Result<bool, crate::DecodeError>) {
+    attr(d, name, got.map(|set| set.then_some(true)));
+}
+
+/// For a generated view's `Debug`: repeated attribute `name` (an indexed array, a type-value
+/// nest), shown as the [`List`] of its elements (each a value or what is malformed in it) when
+/// it has one, what is malformed in it when it could not be read.
+pub fn elements<T, I>(d: &mut fmt::DebugStruct<'_, '_>, name: &str, got: Result<I, crate::DecodeError>)
+where
+    T: fmt::Debug,
+    I: Iterator<Item = Result<T, crate::DecodeError>> + Clone,
+{
+    let got = got.map(|v| v.clone().next().is_some().then_some(v));
+    attr_as(d, name, got, |v| List(v.map(Fallible)));
+}
+
 /// The longest valid UTF-8 prefix of `b` (all of it when it is valid UTF-8).
 pub fn utf8_prefix(b: &[u8]) -> &str {
     match std::str::from_utf8(b) {

@@ -45,17 +45,7 @@ impl AttrGen for Flag {
                     ::core::result::Result::Ok(::nlspec_rt::Attrs::new(self.raw).read(#ty, #aname, |attr| attr.get_flag())?.unwrap_or(false))
                 }
             },
-            debug: quote! {
-                match self.#name() {
-                    ::core::result::Result::Ok(true) => {
-                        d.field(#aname, &true);
-                    }
-                    ::core::result::Result::Ok(false) => {}
-                    ::core::result::Result::Err(e) => {
-                        d.field(#aname, &::nlspec_rt::display::Malformed(e));
-                    }
-                }
-            },
+            debug: quote!(::nlspec_rt::display::flag(&mut d, #aname, self.#name());),
             owned_field: quote!(#adoc pub #name: bool,),
             owned_init: quote!(#name: self.#name()?,),
         }

@@ -186,16 +186,9 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
             }
             #extra
         },
-        debug: quote! {
-            match self.#name() {
-                ::core::result::Result::Ok(::core::option::Option::Some(v)) => {
-                    d.field(#aname, &#dv);
-                }
-                ::core::result::Result::Ok(::core::option::Option::None) => {}
-                ::core::result::Result::Err(e) => {
-                    d.field(#aname, &::nlspec_rt::display::Malformed(e));
-                }
-            }
+        debug: match shown_by(&dv) {
+            None => quote!(::nlspec_rt::display::attr(&mut d, #aname, self.#name());),
+            Some(show) => quote!(::nlspec_rt::display::attr_as(&mut d, #aname, self.#name(), #show);),
         },
         owned_field: quote!(#adoc pub #name: ::core::option::Option<#owned_ty>,),
         owned_init: if conv.to_string().contains('?') {
@@ -225,7 +218,6 @@ pub fn iter_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &C
     let items = g.parse_infallible(cx, a, &quote!(attr)).unwrap_or_else(|| quote!(::core::iter::empty()));
     // nests of a set are viewed one level below this view
     let depth = if uses_depth(&items) { quote!(let depth = self.depth;) } else { quote!() };
-    let dv = g.debug(cx, a, &quote!(v));
     let conv = g.to_owned(cx, a, &quote!(self.#name()?));
     ClientAccessors {
         getter: quote! {
@@ -239,21 +231,32 @@ pub fn iter_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &C
                 ::core::result::Result::Ok(#items)
             }
         },
-        debug: quote! {
-            match self.#name() {
-                ::core::result::Result::Ok(v) => {
-                    if v.clone().next().is_some() {
-                        d.field(#aname, &#dv);
-                    }
-                }
-                ::core::result::Result::Err(e) => {
-                    d.field(#aname, &::nlspec_rt::display::Malformed(e));
-                }
-            }
-        },
+        // each element a value or what is malformed in it (the kinds' `debug` here)
+        debug: quote!(::nlspec_rt::display::elements(&mut d, #aname, self.#name());),
         owned_field: quote!(#adoc pub #name: #owned_ty,),
         owned_init: quote!(#name: #conv,),
     }
+}
+
+/// How a `Debug` line shows a getter's value `v`, from the expression `dv` of `v` the kind's
+/// [`AttrGen::debug`] gives: `None` for `v` itself, a tuple struct's path for `Hex(v)` (no
+/// closure for clippy to call redundant), else `|v| dv`.
+fn shown_by(dv: &TokenStream) -> Option<TokenStream> {
+    use proc_macro2::{Delimiter, TokenTree};
+    if dv.to_string() == "v" {
+        return None;
+    }
+    let toks: Vec<TokenTree> = dv.clone().into_iter().collect();
+    Some(match toks.split_last() {
+        Some((TokenTree::Group(g), path))
+            if g.delimiter() == Delimiter::Parenthesis
+                && g.stream().to_string() == "v"
+                && path.iter().all(|t| matches!(t, TokenTree::Ident(_) | TokenTree::Punct(_))) =>
+        {
+            path.iter().cloned().collect()
+        }
+        _ => quote!(|v| #dv),
+    })
 }
 
 /// Repeated nests of a set inside an attribute.

@@ -426,69 +426,13 @@ impl<'a> ThingAttrs<'a> {
 impl std::fmt::Debug for ThingAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ThingAttrs");
-        match self.raw_attr() {
-            Ok(Some(v)) => {
-                d.field("raw", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("raw", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.decode_attr() {
-            Ok(Some(v)) => {
-                d.field("decode", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("decode", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.to_owned_attr() {
-            Ok(Some(v)) => {
-                d.field("to-owned", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("to-owned", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.unknown_attrs_attr() {
-            Ok(true) => {
-                d.field("unknown-attrs", &true);
-            }
-            Ok(false) => {}
-            Err(e) => {
-                d.field("unknown-attrs", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.type_() {
-            Ok(Some(v)) => {
-                d.field("type", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("type", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.new_attr() {
-            Ok(Some(v)) => {
-                d.field("new", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("new", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self._6lowpan() {
-            Ok(Some(v)) => {
-                d.field("6lowpan", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("6lowpan", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "raw", self.raw_attr());
+        nlspec_rt::display::attr(&mut d, "decode", self.decode_attr());
+        nlspec_rt::display::attr(&mut d, "to-owned", self.to_owned_attr());
+        nlspec_rt::display::flag(&mut d, "unknown-attrs", self.unknown_attrs_attr());
+        nlspec_rt::display::attr(&mut d, "type", self.type_());
+        nlspec_rt::display::attr(&mut d, "new", self.new_attr());
+        nlspec_rt::display::attr(&mut d, "6lowpan", self._6lowpan());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field(
                 "unknown",
@@ -634,24 +578,8 @@ impl<'a> AttrsAttrs<'a> {
 impl std::fmt::Debug for AttrsAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AttrsAttrs");
-        match self.schema() {
-            Ok(Some(v)) => {
-                d.field("schema", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("schema", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.cmd() {
-            Ok(Some(v)) => {
-                d.field("cmd", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("cmd", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "schema", self.schema());
+        nlspec_rt::display::attr(&mut d, "cmd", self.cmd());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field(
                 "unknown",

@@ -472,94 +472,20 @@ impl<'a> Root<'a> {
 impl std::fmt::Debug for Root<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Root");
-        match self.name() {
-            Ok(Some(v)) => {
-                d.field("name", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("name", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.child() {
-            Ok(Some(v)) => {
-                d.field("child", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("child", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.items() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field(
-                        "items",
-                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
-                    );
-                }
-            }
-            Err(e) => {
-                d.field("items", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ids() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field("ids", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
-                }
-            }
-            Err(e) => {
-                d.field("ids", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.slots() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field(
-                        "slots",
-                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
-                    );
-                }
-            }
-            Err(e) => {
-                d.field("slots", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.grid() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field("grid", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
-                }
-            }
-            Err(e) => {
-                d.field("grid", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "name", self.name());
+        nlspec_rt::display::attr(&mut d, "child", self.child());
+        nlspec_rt::display::elements(&mut d, "items", self.items());
+        nlspec_rt::display::elements(&mut d, "ids", self.ids());
+        nlspec_rt::display::elements(&mut d, "slots", self.slots());
+        nlspec_rt::display::elements(&mut d, "grid", self.grid());
         if self.note().next().is_some() {
             d.field(
                 "note",
                 &nlspec_rt::display::List(self.note().map(nlspec_rt::display::Fallible)),
             );
         }
-        match self.pair() {
-            Ok(Some(v)) => {
-                d.field("pair", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("pair", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.sel() {
-            Ok(Some(v)) => {
-                d.field("sel", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("sel", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "pair", self.pair());
+        nlspec_rt::display::attr(&mut d, "sel", self.sel());
         if self.max_depth().next().is_some() {
             d.field(
                 "max-depth",
@@ -754,15 +680,7 @@ impl<'a> RootSel<'a> {
 impl std::fmt::Debug for RootSel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RootSel");
-        match self.name() {
-            Ok(Some(v)) => {
-                d.field("name", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("name", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "name", self.name());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field(
                 "unknown",
@@ -917,46 +835,10 @@ impl<'a> Item<'a> {
 impl std::fmt::Debug for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Item");
-        match self.value() {
-            Ok(Some(v)) => {
-                d.field("value", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("value", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.label() {
-            Ok(Some(v)) => {
-                d.field("label", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("label", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.depth() {
-            Ok(Some(v)) => {
-                d.field("depth", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("depth", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.depth_ids() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field(
-                        "depth-ids",
-                        &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)),
-                    );
-                }
-            }
-            Err(e) => {
-                d.field("depth-ids", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "value", self.value());
+        nlspec_rt::display::attr(&mut d, "label", self.label());
+        nlspec_rt::display::attr(&mut d, "depth", self.depth());
+        nlspec_rt::display::elements(&mut d, "depth-ids", self.depth_ids());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field(
                 "unknown",

@@ -198,24 +198,8 @@ impl<'a> Link<'a> {
 impl std::fmt::Debug for Link<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Link");
-        match self.kind() {
-            Ok(Some(v)) => {
-                d.field("kind", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("kind", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.data() {
-            Ok(Some(v)) => {
-                d.field("data", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("data", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "kind", self.kind());
+        nlspec_rt::display::attr(&mut d, "data", self.data());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field(
                 "unknown",
@@ -312,15 +296,7 @@ impl<'a> Vlan<'a> {
 impl std::fmt::Debug for Vlan<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Vlan");
-        match self.id() {
-            Ok(Some(v)) => {
-                d.field("id", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("id", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "id", self.id());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field(
                 "unknown",

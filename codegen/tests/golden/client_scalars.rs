@@ -442,168 +442,26 @@ impl<'a> Thing<'a> {
 impl std::fmt::Debug for Thing<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Thing");
-        match self.a_u8() {
-            Ok(Some(v)) => {
-                d.field("a-u8", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-u8", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_u16() {
-            Ok(Some(v)) => {
-                d.field("a-u16", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-u16", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_u32() {
-            Ok(Some(v)) => {
-                d.field("a-u32", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-u32", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_u64() {
-            Ok(Some(v)) => {
-                d.field("a-u64", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-u64", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_s8() {
-            Ok(Some(v)) => {
-                d.field("a-s8", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-s8", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_s16() {
-            Ok(Some(v)) => {
-                d.field("a-s16", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-s16", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_s32() {
-            Ok(Some(v)) => {
-                d.field("a-s32", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-s32", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_s64() {
-            Ok(Some(v)) => {
-                d.field("a-s64", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-s64", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_uint() {
-            Ok(Some(v)) => {
-                d.field("a-uint", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-uint", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_sint() {
-            Ok(Some(v)) => {
-                d.field("a-sint", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-sint", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_be16() {
-            Ok(Some(v)) => {
-                d.field("a-be16", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-be16", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_ipv4() {
-            Ok(Some(v)) => {
-                d.field("a-ipv4", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-ipv4", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_flag() {
-            Ok(true) => {
-                d.field("a-flag", &true);
-            }
-            Ok(false) => {}
-            Err(e) => {
-                d.field("a-flag", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_string() {
-            Ok(Some(v)) => {
-                d.field("a-string", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-string", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_binary() {
-            Ok(Some(v)) => {
-                d.field("a-binary", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-binary", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_opts() {
-            Ok(Some(v)) => {
-                d.field("a-opts", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-opts", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_bits() {
-            Ok(Some(v)) => {
-                d.field("a-bits", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-bits", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.a_hex() {
-            Ok(Some(v)) => {
-                d.field("a-hex", &nlspec_rt::display::Hex(v));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("a-hex", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "a-u8", self.a_u8());
+        nlspec_rt::display::attr(&mut d, "a-u16", self.a_u16());
+        nlspec_rt::display::attr(&mut d, "a-u32", self.a_u32());
+        nlspec_rt::display::attr(&mut d, "a-u64", self.a_u64());
+        nlspec_rt::display::attr(&mut d, "a-s8", self.a_s8());
+        nlspec_rt::display::attr(&mut d, "a-s16", self.a_s16());
+        nlspec_rt::display::attr(&mut d, "a-s32", self.a_s32());
+        nlspec_rt::display::attr(&mut d, "a-s64", self.a_s64());
+        nlspec_rt::display::attr(&mut d, "a-uint", self.a_uint());
+        nlspec_rt::display::attr(&mut d, "a-sint", self.a_sint());
+        nlspec_rt::display::attr(&mut d, "a-be16", self.a_be16());
+        nlspec_rt::display::attr(&mut d, "a-ipv4", self.a_ipv4());
+        nlspec_rt::display::flag(&mut d, "a-flag", self.a_flag());
+        nlspec_rt::display::attr(&mut d, "a-string", self.a_string());
+        nlspec_rt::display::attr_as(&mut d, "a-binary", self.a_binary(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex)
+        });
+        nlspec_rt::display::attr(&mut d, "a-opts", self.a_opts());
+        nlspec_rt::display::attr(&mut d, "a-bits", self.a_bits());
+        nlspec_rt::display::attr_as(&mut d, "a-hex", self.a_hex(), nlspec_rt::display::Hex);
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field(
                 "unknown",

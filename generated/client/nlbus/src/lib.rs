@@ -252,87 +252,17 @@ impl<'a> BusAttrs<'a> {
 impl std::fmt::Debug for BusAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("BusAttrs");
-        match self.payload() {
-            Ok(Some(v)) => {
-                d.field("payload", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("payload", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.text() {
-            Ok(Some(v)) => {
-                d.field("text", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("text", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.count() {
-            Ok(Some(v)) => {
-                d.field("count", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("count", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.index() {
-            Ok(Some(v)) => {
-                d.field("index", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("index", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.period_ms() {
-            Ok(Some(v)) => {
-                d.field("period-ms", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("period-ms", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.tick() {
-            Ok(Some(v)) => {
-                d.field("tick", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("tick", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.from_port() {
-            Ok(Some(v)) => {
-                d.field("from-port", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("from-port", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.served() {
-            Ok(Some(v)) => {
-                d.field("served", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("served", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.open_dumps() {
-            Ok(Some(v)) => {
-                d.field("open-dumps", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("open-dumps", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "payload", self.payload(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "text", self.text());
+        nlspec_rt::display::attr(&mut d, "count", self.count());
+        nlspec_rt::display::attr(&mut d, "index", self.index());
+        nlspec_rt::display::attr(&mut d, "period-ms", self.period_ms());
+        nlspec_rt::display::attr(&mut d, "tick", self.tick());
+        nlspec_rt::display::attr(&mut d, "from-port", self.from_port());
+        nlspec_rt::display::attr(&mut d, "served", self.served());
+        nlspec_rt::display::attr(&mut d, "open-dumps", self.open_dumps());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }

@@ -651,100 +651,16 @@ impl<'a> CtrlAttrs<'a> {
 impl std::fmt::Debug for CtrlAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CtrlAttrs");
-        match self.family_id() {
-            Ok(Some(v)) => {
-                d.field("family-id", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("family-id", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.family_name() {
-            Ok(Some(v)) => {
-                d.field("family-name", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("family-name", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.version() {
-            Ok(Some(v)) => {
-                d.field("version", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("version", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.hdrsize() {
-            Ok(Some(v)) => {
-                d.field("hdrsize", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("hdrsize", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.maxattr() {
-            Ok(Some(v)) => {
-                d.field("maxattr", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("maxattr", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ops() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field("ops", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
-                }
-            }
-            Err(e) => {
-                d.field("ops", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.mcast_groups() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field("mcast-groups", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
-                }
-            }
-            Err(e) => {
-                d.field("mcast-groups", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.policy() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field("policy", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
-                }
-            }
-            Err(e) => {
-                d.field("policy", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.op_policy() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field("op-policy", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
-                }
-            }
-            Err(e) => {
-                d.field("op-policy", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.op() {
-            Ok(Some(v)) => {
-                d.field("op", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("op", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "family-id", self.family_id());
+        nlspec_rt::display::attr(&mut d, "family-name", self.family_name());
+        nlspec_rt::display::attr(&mut d, "version", self.version());
+        nlspec_rt::display::attr(&mut d, "hdrsize", self.hdrsize());
+        nlspec_rt::display::attr(&mut d, "maxattr", self.maxattr());
+        nlspec_rt::display::elements(&mut d, "ops", self.ops());
+        nlspec_rt::display::elements(&mut d, "mcast-groups", self.mcast_groups());
+        nlspec_rt::display::elements(&mut d, "policy", self.policy());
+        nlspec_rt::display::elements(&mut d, "op-policy", self.op_policy());
+        nlspec_rt::display::attr(&mut d, "op", self.op());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -923,24 +839,8 @@ impl<'a> OpAttrs<'a> {
 impl std::fmt::Debug for OpAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OpAttrs");
-        match self.id() {
-            Ok(Some(v)) => {
-                d.field("id", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("id", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.flags() {
-            Ok(Some(v)) => {
-                d.field("flags", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("flags", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "id", self.id());
+        nlspec_rt::display::attr(&mut d, "flags", self.flags());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1074,24 +974,8 @@ impl<'a> McastGroupAttrs<'a> {
 impl std::fmt::Debug for McastGroupAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("McastGroupAttrs");
-        match self.name() {
-            Ok(Some(v)) => {
-                d.field("name", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("name", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.id() {
-            Ok(Some(v)) => {
-                d.field("id", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("id", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "name", self.name());
+        nlspec_rt::display::attr(&mut d, "id", self.id());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1298,105 +1182,17 @@ impl<'a> PolicyAttrs<'a> {
 impl std::fmt::Debug for PolicyAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("PolicyAttrs");
-        match self.type_() {
-            Ok(Some(v)) => {
-                d.field("type", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("type", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.min_value_s() {
-            Ok(Some(v)) => {
-                d.field("min-value-s", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("min-value-s", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.max_value_s() {
-            Ok(Some(v)) => {
-                d.field("max-value-s", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("max-value-s", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.min_value_u() {
-            Ok(Some(v)) => {
-                d.field("min-value-u", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("min-value-u", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.max_value_u() {
-            Ok(Some(v)) => {
-                d.field("max-value-u", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("max-value-u", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.min_length() {
-            Ok(Some(v)) => {
-                d.field("min-length", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("min-length", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.max_length() {
-            Ok(Some(v)) => {
-                d.field("max-length", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("max-length", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.policy_idx() {
-            Ok(Some(v)) => {
-                d.field("policy-idx", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("policy-idx", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.policy_maxtype() {
-            Ok(Some(v)) => {
-                d.field("policy-maxtype", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("policy-maxtype", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.bitfield32_mask() {
-            Ok(Some(v)) => {
-                d.field("bitfield32-mask", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("bitfield32-mask", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.mask() {
-            Ok(Some(v)) => {
-                d.field("mask", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("mask", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "type", self.type_());
+        nlspec_rt::display::attr(&mut d, "min-value-s", self.min_value_s());
+        nlspec_rt::display::attr(&mut d, "max-value-s", self.max_value_s());
+        nlspec_rt::display::attr(&mut d, "min-value-u", self.min_value_u());
+        nlspec_rt::display::attr(&mut d, "max-value-u", self.max_value_u());
+        nlspec_rt::display::attr(&mut d, "min-length", self.min_length());
+        nlspec_rt::display::attr(&mut d, "max-length", self.max_length());
+        nlspec_rt::display::attr(&mut d, "policy-idx", self.policy_idx());
+        nlspec_rt::display::attr(&mut d, "policy-maxtype", self.policy_maxtype());
+        nlspec_rt::display::attr(&mut d, "bitfield32-mask", self.bitfield32_mask());
+        nlspec_rt::display::attr(&mut d, "mask", self.mask());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1568,24 +1364,8 @@ impl<'a> OpPolicyAttrs<'a> {
 impl std::fmt::Debug for OpPolicyAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("OpPolicyAttrs");
-        match self.do_() {
-            Ok(Some(v)) => {
-                d.field("do", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("do", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.dump() {
-            Ok(Some(v)) => {
-                d.field("dump", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("dump", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "do", self.do_());
+        nlspec_rt::display::attr(&mut d, "dump", self.dump());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }

@@ -811,218 +811,36 @@ impl<'a> Entry<'a> {
 impl std::fmt::Debug for Entry<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Entry");
-        match self.key() {
-            Ok(Some(v)) => {
-                d.field("key", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("key", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.value() {
-            Ok(Some(v)) => {
-                d.field("value", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("value", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.kind() {
-            Ok(Some(v)) => {
-                d.field("kind", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("kind", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.flags() {
-            Ok(Some(v)) => {
-                d.field("flags", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("flags", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ttl_ms() {
-            Ok(Some(v)) => {
-                d.field("ttl-ms", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ttl-ms", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.priority() {
-            Ok(Some(v)) => {
-                d.field("priority", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("priority", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.counter() {
-            Ok(Some(v)) => {
-                d.field("counter", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("counter", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.delta() {
-            Ok(Some(v)) => {
-                d.field("delta", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("delta", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.stats() {
-            Ok(Some(v)) => {
-                d.field("stats", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("stats", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.tags() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field("tags", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
-                }
-            }
-            Err(e) => {
-                d.field("tags", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "key", self.key());
+        nlspec_rt::display::attr_as(&mut d, "value", self.value(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "kind", self.kind());
+        nlspec_rt::display::attr(&mut d, "flags", self.flags());
+        nlspec_rt::display::attr(&mut d, "ttl-ms", self.ttl_ms());
+        nlspec_rt::display::attr(&mut d, "priority", self.priority());
+        nlspec_rt::display::attr(&mut d, "counter", self.counter());
+        nlspec_rt::display::attr(&mut d, "delta", self.delta());
+        nlspec_rt::display::attr(&mut d, "stats", self.stats());
+        nlspec_rt::display::elements(&mut d, "tags", self.tags());
         if self.label().next().is_some() {
             d.field("label", &nlspec_rt::display::List(self.label().map(nlspec_rt::display::Fallible)));
         }
-        match self.digest() {
-            Ok(Some(v)) => {
-                d.field("digest", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("digest", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.owner_addr() {
-            Ok(Some(v)) => {
-                d.field("owner-addr", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("owner-addr", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.owner_port() {
-            Ok(Some(v)) => {
-                d.field("owner-port", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("owner-port", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.meta() {
-            Ok(v) => {
-                if v.clone().next().is_some() {
-                    d.field("meta", &nlspec_rt::display::List(v.map(nlspec_rt::display::Fallible)));
-                }
-            }
-            Err(e) => {
-                d.field("meta", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.flag_update() {
-            Ok(Some(v)) => {
-                d.field("flag-update", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("flag-update", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.change() {
-            Ok(Some(v)) => {
-                d.field("change", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("change", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.create_only() {
-            Ok(true) => {
-                d.field("create-only", &true);
-            }
-            Ok(false) => {}
-            Err(e) => {
-                d.field("create-only", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.filter() {
-            Ok(Some(v)) => {
-                d.field("filter", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("filter", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.count() {
-            Ok(Some(v)) => {
-                d.field("count", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("count", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.old_counter() {
-            Ok(Some(v)) => {
-                d.field("old-counter", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("old-counter", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.open_dumps() {
-            Ok(Some(v)) => {
-                d.field("open-dumps", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("open-dumps", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.period_ms() {
-            Ok(Some(v)) => {
-                d.field("period-ms", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("period-ms", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.tick() {
-            Ok(Some(v)) => {
-                d.field("tick", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("tick", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "digest", self.digest(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Hex)
+        });
+        nlspec_rt::display::attr(&mut d, "owner-addr", self.owner_addr());
+        nlspec_rt::display::attr(&mut d, "owner-port", self.owner_port());
+        nlspec_rt::display::elements(&mut d, "meta", self.meta());
+        nlspec_rt::display::attr(&mut d, "flag-update", self.flag_update());
+        nlspec_rt::display::attr(&mut d, "change", self.change());
+        nlspec_rt::display::flag(&mut d, "create-only", self.create_only());
+        nlspec_rt::display::attr(&mut d, "filter", self.filter());
+        nlspec_rt::display::attr(&mut d, "count", self.count());
+        nlspec_rt::display::attr(&mut d, "old-counter", self.old_counter());
+        nlspec_rt::display::attr(&mut d, "open-dumps", self.open_dumps());
+        nlspec_rt::display::attr(&mut d, "period-ms", self.period_ms());
+        nlspec_rt::display::attr(&mut d, "tick", self.tick());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1338,33 +1156,9 @@ impl<'a> EntryFilter<'a> {
 impl std::fmt::Debug for EntryFilter<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EntryFilter");
-        match self.key() {
-            Ok(Some(v)) => {
-                d.field("key", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("key", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.kind() {
-            Ok(Some(v)) => {
-                d.field("kind", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("kind", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.flags() {
-            Ok(Some(v)) => {
-                d.field("flags", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("flags", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "key", self.key());
+        nlspec_rt::display::attr(&mut d, "kind", self.kind());
+        nlspec_rt::display::attr(&mut d, "flags", self.flags());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1485,24 +1279,8 @@ impl<'a> Tag<'a> {
 impl std::fmt::Debug for Tag<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Tag");
-        match self.name() {
-            Ok(Some(v)) => {
-                d.field("name", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("name", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.weight() {
-            Ok(Some(v)) => {
-                d.field("weight", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("weight", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "name", self.name());
+        nlspec_rt::display::attr(&mut d, "weight", self.weight());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1626,15 +1404,7 @@ impl<'a> MetaItem<'a> {
 impl std::fmt::Debug for MetaItem<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("MetaItem");
-        match self.value() {
-            Ok(Some(v)) => {
-                d.field("value", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("value", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "value", self.value());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }

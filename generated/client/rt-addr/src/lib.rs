@@ -546,105 +546,27 @@ impl<'a> AddrAttrs<'a> {
 impl std::fmt::Debug for AddrAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("AddrAttrs");
-        match self.address() {
-            Ok(Some(v)) => {
-                d.field("address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("address", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.local() {
-            Ok(Some(v)) => {
-                d.field("local", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("local", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.label() {
-            Ok(Some(v)) => {
-                d.field("label", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("label", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.broadcast() {
-            Ok(Some(v)) => {
-                d.field("broadcast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ipv4));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("broadcast", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.anycast() {
-            Ok(Some(v)) => {
-                d.field("anycast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ipv6));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("anycast", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.cacheinfo() {
-            Ok(Some(v)) => {
-                d.field("cacheinfo", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("cacheinfo", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.multicast() {
-            Ok(Some(v)) => {
-                d.field("multicast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("multicast", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.flags() {
-            Ok(Some(v)) => {
-                d.field("flags", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("flags", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.rt_priority() {
-            Ok(Some(v)) => {
-                d.field("rt-priority", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("rt-priority", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.target_netnsid() {
-            Ok(Some(v)) => {
-                d.field("target-netnsid", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("target-netnsid", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.proto() {
-            Ok(Some(v)) => {
-                d.field("proto", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("proto", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "address", self.address(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr_as(&mut d, "local", self.local(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr(&mut d, "label", self.label());
+        nlspec_rt::display::attr_as(&mut d, "broadcast", self.broadcast(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ipv4)
+        });
+        nlspec_rt::display::attr_as(&mut d, "anycast", self.anycast(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ipv6)
+        });
+        nlspec_rt::display::attr(&mut d, "cacheinfo", self.cacheinfo());
+        nlspec_rt::display::attr_as(&mut d, "multicast", self.multicast(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr(&mut d, "flags", self.flags());
+        nlspec_rt::display::attr(&mut d, "rt-priority", self.rt_priority());
+        nlspec_rt::display::attr(&mut d, "target-netnsid", self.target_netnsid());
+        nlspec_rt::display::attr(&mut d, "proto", self.proto());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }

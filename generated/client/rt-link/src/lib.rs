@@ -807,288 +807,46 @@ impl<'a> LinkAttrs<'a> {
 impl std::fmt::Debug for LinkAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("LinkAttrs");
-        match self.address() {
-            Ok(Some(v)) => {
-                d.field("address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("address", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.broadcast() {
-            Ok(Some(v)) => {
-                d.field("broadcast", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("broadcast", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ifname() {
-            Ok(Some(v)) => {
-                d.field("ifname", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ifname", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.mtu() {
-            Ok(Some(v)) => {
-                d.field("mtu", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("mtu", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.link() {
-            Ok(Some(v)) => {
-                d.field("link", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("link", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.qdisc() {
-            Ok(Some(v)) => {
-                d.field("qdisc", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("qdisc", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.master() {
-            Ok(Some(v)) => {
-                d.field("master", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("master", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.txqlen() {
-            Ok(Some(v)) => {
-                d.field("txqlen", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("txqlen", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.operstate() {
-            Ok(Some(v)) => {
-                d.field("operstate", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("operstate", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.linkmode() {
-            Ok(Some(v)) => {
-                d.field("linkmode", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("linkmode", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.linkinfo() {
-            Ok(Some(v)) => {
-                d.field("linkinfo", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("linkinfo", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.net_ns_pid() {
-            Ok(Some(v)) => {
-                d.field("net-ns-pid", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("net-ns-pid", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ifalias() {
-            Ok(Some(v)) => {
-                d.field("ifalias", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ifalias", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.group() {
-            Ok(Some(v)) => {
-                d.field("group", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("group", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.net_ns_fd() {
-            Ok(Some(v)) => {
-                d.field("net-ns-fd", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("net-ns-fd", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ext_mask() {
-            Ok(Some(v)) => {
-                d.field("ext-mask", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ext-mask", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.promiscuity() {
-            Ok(Some(v)) => {
-                d.field("promiscuity", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("promiscuity", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.num_tx_queues() {
-            Ok(Some(v)) => {
-                d.field("num-tx-queues", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("num-tx-queues", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.num_rx_queues() {
-            Ok(Some(v)) => {
-                d.field("num-rx-queues", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("num-rx-queues", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.carrier() {
-            Ok(Some(v)) => {
-                d.field("carrier", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("carrier", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.carrier_changes() {
-            Ok(Some(v)) => {
-                d.field("carrier-changes", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("carrier-changes", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.link_netnsid() {
-            Ok(Some(v)) => {
-                d.field("link-netnsid", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("link-netnsid", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.proto_down() {
-            Ok(Some(v)) => {
-                d.field("proto-down", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("proto-down", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.gso_max_segs() {
-            Ok(Some(v)) => {
-                d.field("gso-max-segs", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("gso-max-segs", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.gso_max_size() {
-            Ok(Some(v)) => {
-                d.field("gso-max-size", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("gso-max-size", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.carrier_up_count() {
-            Ok(Some(v)) => {
-                d.field("carrier-up-count", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("carrier-up-count", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.carrier_down_count() {
-            Ok(Some(v)) => {
-                d.field("carrier-down-count", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("carrier-down-count", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.min_mtu() {
-            Ok(Some(v)) => {
-                d.field("min-mtu", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("min-mtu", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.max_mtu() {
-            Ok(Some(v)) => {
-                d.field("max-mtu", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("max-mtu", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "address", self.address(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac)
+        });
+        nlspec_rt::display::attr_as(&mut d, "broadcast", self.broadcast(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac)
+        });
+        nlspec_rt::display::attr(&mut d, "ifname", self.ifname());
+        nlspec_rt::display::attr(&mut d, "mtu", self.mtu());
+        nlspec_rt::display::attr(&mut d, "link", self.link());
+        nlspec_rt::display::attr(&mut d, "qdisc", self.qdisc());
+        nlspec_rt::display::attr(&mut d, "master", self.master());
+        nlspec_rt::display::attr(&mut d, "txqlen", self.txqlen());
+        nlspec_rt::display::attr(&mut d, "operstate", self.operstate());
+        nlspec_rt::display::attr(&mut d, "linkmode", self.linkmode());
+        nlspec_rt::display::attr(&mut d, "linkinfo", self.linkinfo());
+        nlspec_rt::display::attr(&mut d, "net-ns-pid", self.net_ns_pid());
+        nlspec_rt::display::attr(&mut d, "ifalias", self.ifalias());
+        nlspec_rt::display::attr(&mut d, "group", self.group());
+        nlspec_rt::display::attr(&mut d, "net-ns-fd", self.net_ns_fd());
+        nlspec_rt::display::attr(&mut d, "ext-mask", self.ext_mask());
+        nlspec_rt::display::attr(&mut d, "promiscuity", self.promiscuity());
+        nlspec_rt::display::attr(&mut d, "num-tx-queues", self.num_tx_queues());
+        nlspec_rt::display::attr(&mut d, "num-rx-queues", self.num_rx_queues());
+        nlspec_rt::display::attr(&mut d, "carrier", self.carrier());
+        nlspec_rt::display::attr(&mut d, "carrier-changes", self.carrier_changes());
+        nlspec_rt::display::attr(&mut d, "link-netnsid", self.link_netnsid());
+        nlspec_rt::display::attr(&mut d, "proto-down", self.proto_down());
+        nlspec_rt::display::attr(&mut d, "gso-max-segs", self.gso_max_segs());
+        nlspec_rt::display::attr(&mut d, "gso-max-size", self.gso_max_size());
+        nlspec_rt::display::attr(&mut d, "carrier-up-count", self.carrier_up_count());
+        nlspec_rt::display::attr(&mut d, "carrier-down-count", self.carrier_down_count());
+        nlspec_rt::display::attr(&mut d, "min-mtu", self.min_mtu());
+        nlspec_rt::display::attr(&mut d, "max-mtu", self.max_mtu());
         if self.alt_ifname().next().is_some() {
             d.field("alt-ifname", &nlspec_rt::display::List(self.alt_ifname().map(nlspec_rt::display::Fallible)));
         }
-        match self.perm_address() {
-            Ok(Some(v)) => {
-                d.field("perm-address", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("perm-address", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.allmulti() {
-            Ok(Some(v)) => {
-                d.field("allmulti", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("allmulti", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "perm-address", self.perm_address(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Mac)
+        });
+        nlspec_rt::display::attr(&mut d, "allmulti", self.allmulti());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1516,51 +1274,15 @@ impl<'a> LinkInfoAttrs<'a> {
 impl std::fmt::Debug for LinkInfoAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("LinkInfoAttrs");
-        match self.kind() {
-            Ok(Some(v)) => {
-                d.field("kind", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("kind", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.data() {
-            Ok(Some(v)) => {
-                d.field("data", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("data", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.xstats() {
-            Ok(Some(v)) => {
-                d.field("xstats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("xstats", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.slave_kind() {
-            Ok(Some(v)) => {
-                d.field("slave-kind", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("slave-kind", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.slave_data() {
-            Ok(Some(v)) => {
-                d.field("slave-data", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("slave-data", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "kind", self.kind());
+        nlspec_rt::display::attr(&mut d, "data", self.data());
+        nlspec_rt::display::attr_as(&mut d, "xstats", self.xstats(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "slave-kind", self.slave_kind());
+        nlspec_rt::display::attr_as(&mut d, "slave-data", self.slave_data(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1690,15 +1412,9 @@ impl<'a> LinkinfoVethAttrs<'a> {
 impl std::fmt::Debug for LinkinfoVethAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("LinkinfoVethAttrs");
-        match self.peer() {
-            Ok(Some(v)) => {
-                d.field("peer", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("peer", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "peer", self.peer(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }

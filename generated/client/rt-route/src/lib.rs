@@ -722,213 +722,43 @@ impl<'a> RouteAttrs<'a> {
 impl std::fmt::Debug for RouteAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RouteAttrs");
-        match self.dst() {
-            Ok(Some(v)) => {
-                d.field("dst", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("dst", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.src() {
-            Ok(Some(v)) => {
-                d.field("src", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("src", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.iif() {
-            Ok(Some(v)) => {
-                d.field("iif", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("iif", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.oif() {
-            Ok(Some(v)) => {
-                d.field("oif", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("oif", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.gateway() {
-            Ok(Some(v)) => {
-                d.field("gateway", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("gateway", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.priority() {
-            Ok(Some(v)) => {
-                d.field("priority", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("priority", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.prefsrc() {
-            Ok(Some(v)) => {
-                d.field("prefsrc", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("prefsrc", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.metrics() {
-            Ok(Some(v)) => {
-                d.field("metrics", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("metrics", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.multipath() {
-            Ok(Some(v)) => {
-                d.field("multipath", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("multipath", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.flow() {
-            Ok(Some(v)) => {
-                d.field("flow", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("flow", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.cacheinfo() {
-            Ok(Some(v)) => {
-                d.field("cacheinfo", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("cacheinfo", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.table() {
-            Ok(Some(v)) => {
-                d.field("table", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("table", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.mark() {
-            Ok(Some(v)) => {
-                d.field("mark", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("mark", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.via() {
-            Ok(Some(v)) => {
-                d.field("via", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("via", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.pref() {
-            Ok(Some(v)) => {
-                d.field("pref", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("pref", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.encap_type() {
-            Ok(Some(v)) => {
-                d.field("encap-type", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("encap-type", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.expires() {
-            Ok(Some(v)) => {
-                d.field("expires", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("expires", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.uid() {
-            Ok(Some(v)) => {
-                d.field("uid", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("uid", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ttl_propagate() {
-            Ok(Some(v)) => {
-                d.field("ttl-propagate", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ttl-propagate", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ip_proto() {
-            Ok(Some(v)) => {
-                d.field("ip-proto", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ip-proto", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.sport() {
-            Ok(Some(v)) => {
-                d.field("sport", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("sport", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.dport() {
-            Ok(Some(v)) => {
-                d.field("dport", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("dport", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.nh_id() {
-            Ok(Some(v)) => {
-                d.field("nh-id", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("nh-id", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "dst", self.dst(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr_as(&mut d, "src", self.src(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr(&mut d, "iif", self.iif());
+        nlspec_rt::display::attr(&mut d, "oif", self.oif());
+        nlspec_rt::display::attr_as(&mut d, "gateway", self.gateway(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr(&mut d, "priority", self.priority());
+        nlspec_rt::display::attr_as(&mut d, "prefsrc", self.prefsrc(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr_as(&mut d, "metrics", self.metrics(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr_as(&mut d, "multipath", self.multipath(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "flow", self.flow());
+        nlspec_rt::display::attr(&mut d, "cacheinfo", self.cacheinfo());
+        nlspec_rt::display::attr(&mut d, "table", self.table());
+        nlspec_rt::display::attr(&mut d, "mark", self.mark());
+        nlspec_rt::display::attr_as(&mut d, "via", self.via(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "pref", self.pref());
+        nlspec_rt::display::attr(&mut d, "encap-type", self.encap_type());
+        nlspec_rt::display::attr(&mut d, "expires", self.expires());
+        nlspec_rt::display::attr(&mut d, "uid", self.uid());
+        nlspec_rt::display::attr(&mut d, "ttl-propagate", self.ttl_propagate());
+        nlspec_rt::display::attr(&mut d, "ip-proto", self.ip_proto());
+        nlspec_rt::display::attr(&mut d, "sport", self.sport());
+        nlspec_rt::display::attr(&mut d, "dport", self.dport());
+        nlspec_rt::display::attr(&mut d, "nh-id", self.nh_id());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }

@@ -675,177 +675,29 @@ impl<'a> RuleAttrs<'a> {
 impl std::fmt::Debug for RuleAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("RuleAttrs");
-        match self.dst() {
-            Ok(Some(v)) => {
-                d.field("dst", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("dst", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.src() {
-            Ok(Some(v)) => {
-                d.field("src", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("src", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.iifname() {
-            Ok(Some(v)) => {
-                d.field("iifname", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("iifname", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.goto() {
-            Ok(Some(v)) => {
-                d.field("goto", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("goto", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.priority() {
-            Ok(Some(v)) => {
-                d.field("priority", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("priority", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.fwmark() {
-            Ok(Some(v)) => {
-                d.field("fwmark", &nlspec_rt::display::Hex(v));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("fwmark", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.flow() {
-            Ok(Some(v)) => {
-                d.field("flow", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("flow", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.tun_id() {
-            Ok(Some(v)) => {
-                d.field("tun-id", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("tun-id", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.suppress_ifgroup() {
-            Ok(Some(v)) => {
-                d.field("suppress-ifgroup", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("suppress-ifgroup", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.suppress_prefixlen() {
-            Ok(Some(v)) => {
-                d.field("suppress-prefixlen", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("suppress-prefixlen", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.table() {
-            Ok(Some(v)) => {
-                d.field("table", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("table", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.fwmask() {
-            Ok(Some(v)) => {
-                d.field("fwmask", &nlspec_rt::display::Hex(v));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("fwmask", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.oifname() {
-            Ok(Some(v)) => {
-                d.field("oifname", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("oifname", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.l3mdev() {
-            Ok(Some(v)) => {
-                d.field("l3mdev", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("l3mdev", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.uid_range() {
-            Ok(Some(v)) => {
-                d.field("uid-range", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("uid-range", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.protocol() {
-            Ok(Some(v)) => {
-                d.field("protocol", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("protocol", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ip_proto() {
-            Ok(Some(v)) => {
-                d.field("ip-proto", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ip-proto", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.sport_range() {
-            Ok(Some(v)) => {
-                d.field("sport-range", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("sport-range", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.dport_range() {
-            Ok(Some(v)) => {
-                d.field("dport-range", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("dport-range", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "dst", self.dst(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr_as(&mut d, "src", self.src(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Ip)
+        });
+        nlspec_rt::display::attr(&mut d, "iifname", self.iifname());
+        nlspec_rt::display::attr(&mut d, "goto", self.goto());
+        nlspec_rt::display::attr(&mut d, "priority", self.priority());
+        nlspec_rt::display::attr_as(&mut d, "fwmark", self.fwmark(), nlspec_rt::display::Hex);
+        nlspec_rt::display::attr(&mut d, "flow", self.flow());
+        nlspec_rt::display::attr(&mut d, "tun-id", self.tun_id());
+        nlspec_rt::display::attr(&mut d, "suppress-ifgroup", self.suppress_ifgroup());
+        nlspec_rt::display::attr(&mut d, "suppress-prefixlen", self.suppress_prefixlen());
+        nlspec_rt::display::attr(&mut d, "table", self.table());
+        nlspec_rt::display::attr_as(&mut d, "fwmask", self.fwmask(), nlspec_rt::display::Hex);
+        nlspec_rt::display::attr(&mut d, "oifname", self.oifname());
+        nlspec_rt::display::attr(&mut d, "l3mdev", self.l3mdev());
+        nlspec_rt::display::attr(&mut d, "uid-range", self.uid_range());
+        nlspec_rt::display::attr(&mut d, "protocol", self.protocol());
+        nlspec_rt::display::attr(&mut d, "ip-proto", self.ip_proto());
+        nlspec_rt::display::attr(&mut d, "sport-range", self.sport_range());
+        nlspec_rt::display::attr(&mut d, "dport-range", self.dport_range());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }

@@ -616,141 +616,31 @@ impl<'a> TcAttrs<'a> {
 impl std::fmt::Debug for TcAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TcAttrs");
-        match self.kind() {
-            Ok(Some(v)) => {
-                d.field("kind", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("kind", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.options() {
-            Ok(Some(v)) => {
-                d.field("options", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("options", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.stats() {
-            Ok(Some(v)) => {
-                d.field("stats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("stats", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.xstats() {
-            Ok(Some(v)) => {
-                d.field("xstats", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("xstats", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.rate() {
-            Ok(Some(v)) => {
-                d.field("rate", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("rate", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.fcnt() {
-            Ok(Some(v)) => {
-                d.field("fcnt", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("fcnt", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.stats2() {
-            Ok(Some(v)) => {
-                d.field("stats2", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("stats2", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.stab() {
-            Ok(Some(v)) => {
-                d.field("stab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("stab", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.dump_invisible() {
-            Ok(true) => {
-                d.field("dump-invisible", &true);
-            }
-            Ok(false) => {}
-            Err(e) => {
-                d.field("dump-invisible", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.chain() {
-            Ok(Some(v)) => {
-                d.field("chain", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("chain", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.hw_offload() {
-            Ok(Some(v)) => {
-                d.field("hw-offload", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("hw-offload", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ingress_block() {
-            Ok(Some(v)) => {
-                d.field("ingress-block", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ingress-block", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.egress_block() {
-            Ok(Some(v)) => {
-                d.field("egress-block", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("egress-block", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.dump_flags() {
-            Ok(Some(v)) => {
-                d.field("dump-flags", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("dump-flags", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ext_warn_msg() {
-            Ok(Some(v)) => {
-                d.field("ext-warn-msg", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ext-warn-msg", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "kind", self.kind());
+        nlspec_rt::display::attr(&mut d, "options", self.options());
+        nlspec_rt::display::attr_as(&mut d, "stats", self.stats(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr_as(&mut d, "xstats", self.xstats(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr_as(&mut d, "rate", self.rate(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "fcnt", self.fcnt());
+        nlspec_rt::display::attr_as(&mut d, "stats2", self.stats2(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr_as(&mut d, "stab", self.stab(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::flag(&mut d, "dump-invisible", self.dump_invisible());
+        nlspec_rt::display::attr(&mut d, "chain", self.chain());
+        nlspec_rt::display::attr(&mut d, "hw-offload", self.hw_offload());
+        nlspec_rt::display::attr(&mut d, "ingress-block", self.ingress_block());
+        nlspec_rt::display::attr(&mut d, "egress-block", self.egress_block());
+        nlspec_rt::display::attr(&mut d, "dump-flags", self.dump_flags());
+        nlspec_rt::display::attr(&mut d, "ext-warn-msg", self.ext_warn_msg());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1011,69 +901,17 @@ impl<'a> TbfAttrs<'a> {
 impl std::fmt::Debug for TbfAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("TbfAttrs");
-        match self.parms() {
-            Ok(Some(v)) => {
-                d.field("parms", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("parms", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.rtab() {
-            Ok(Some(v)) => {
-                d.field("rtab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("rtab", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ptab() {
-            Ok(Some(v)) => {
-                d.field("ptab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ptab", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.rate64() {
-            Ok(Some(v)) => {
-                d.field("rate64", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("rate64", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.prate64() {
-            Ok(Some(v)) => {
-                d.field("prate64", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("prate64", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.burst() {
-            Ok(Some(v)) => {
-                d.field("burst", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("burst", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.pburst() {
-            Ok(Some(v)) => {
-                d.field("pburst", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("pburst", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr(&mut d, "parms", self.parms());
+        nlspec_rt::display::attr_as(&mut d, "rtab", self.rtab(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr_as(&mut d, "ptab", self.ptab(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "rate64", self.rate64());
+        nlspec_rt::display::attr(&mut d, "prate64", self.prate64());
+        nlspec_rt::display::attr(&mut d, "burst", self.burst());
+        nlspec_rt::display::attr(&mut d, "pburst", self.pburst());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
@@ -1267,78 +1105,20 @@ impl<'a> HtbAttrs<'a> {
 impl std::fmt::Debug for HtbAttrs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("HtbAttrs");
-        match self.parms() {
-            Ok(Some(v)) => {
-                d.field("parms", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("parms", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.init() {
-            Ok(Some(v)) => {
-                d.field("init", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("init", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ctab() {
-            Ok(Some(v)) => {
-                d.field("ctab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ctab", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.rtab() {
-            Ok(Some(v)) => {
-                d.field("rtab", &nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("rtab", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.direct_qlen() {
-            Ok(Some(v)) => {
-                d.field("direct-qlen", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("direct-qlen", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.rate64() {
-            Ok(Some(v)) => {
-                d.field("rate64", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("rate64", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.ceil64() {
-            Ok(Some(v)) => {
-                d.field("ceil64", &v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                d.field("ceil64", &nlspec_rt::display::Malformed(e));
-            }
-        }
-        match self.offload() {
-            Ok(true) => {
-                d.field("offload", &true);
-            }
-            Ok(false) => {}
-            Err(e) => {
-                d.field("offload", &nlspec_rt::display::Malformed(e));
-            }
-        }
+        nlspec_rt::display::attr_as(&mut d, "parms", self.parms(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "init", self.init());
+        nlspec_rt::display::attr_as(&mut d, "ctab", self.ctab(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr_as(&mut d, "rtab", self.rtab(), |v| {
+            nlspec_rt::display::Bytes(v, nlspec_rt::display::Hint::Raw)
+        });
+        nlspec_rt::display::attr(&mut d, "direct-qlen", self.direct_qlen());
+        nlspec_rt::display::attr(&mut d, "rate64", self.rate64());
+        nlspec_rt::display::attr(&mut d, "ceil64", self.ceil64());
+        nlspec_rt::display::flag(&mut d, "offload", self.offload());
         if self.unknown_attrs().any(|a| a.is_ok()) {
             d.field("unknown", &nlspec_rt::display::List(self.unknown_attrs().filter_map(|a| a.ok())));
         }
