@@ -53,11 +53,20 @@ fn with_marker(f: &GeneratedFile, spec: &str) -> String {
     if has_marker(&f.contents) {
         return f.contents.clone();
     }
-    let mut lines: Vec<&str> = f.contents.split_inclusive('\n').collect();
-    let at = lines.iter().take_while(|l| l.starts_with("#!") || l.contains("SPDX-License-Identifier")).count();
-    let m = format!("{}\n", marker_comment(&f.path, spec));
-    lines.insert(at, &m);
-    lines.concat()
+    // the byte offset after the leading lines (only those are looked at: files are large)
+    let at: usize = f
+        .contents
+        .split_inclusive('\n')
+        .take_while(|l| l.starts_with("#!") || l.contains("SPDX-License-Identifier"))
+        .map(str::len)
+        .sum();
+    let m = marker_comment(&f.path, spec);
+    let mut out = String::with_capacity(f.contents.len() + m.len() + 1);
+    out.push_str(&f.contents[..at]);
+    out.push_str(&m);
+    out.push('\n');
+    out.push_str(&f.contents[at..]);
+    out
 }
 
 /// An upper-case family name (legal at genetlink-legacy) still gives a lower-case crate: the
