@@ -304,11 +304,20 @@ struct Printer {
     s: State,
     /// Where a flat run gives up ([`WIDTH`]; unbounded for [`one_line`]).
     width: usize,
+    /// Only follow the columns and the state, write nothing (a look ahead).
+    measure: bool,
 }
 
 impl Default for Printer {
     fn default() -> Self {
-        Printer { out: String::new(), s: State::default(), width: WIDTH }
+        Printer { out: String::new(), s: State::default(), width: WIDTH, measure: false }
+    }
+}
+
+impl Printer {
+    /// A printer that measures from state `s` and writes nothing.
+    fn measuring(s: State) -> Self {
+        Printer { out: String::new(), s, width: WIDTH, measure: true }
     }
 }
 
@@ -432,7 +441,7 @@ fn closure_body(toks: &[Tok]) -> Option<usize> {
 /// Split `toks` at top-level commas, not those between generic `<>` (a trailing comma gives
 /// no empty element).
 fn split_commas(toks: &[Tok]) -> Vec<&[Tok]> {
-    let mut p = Printer::default();
+    let mut p = Printer::measuring(State::default());
     let mut v = Vec::new();
     let mut start = 0;
     for (i, t) in toks.iter().enumerate() {
@@ -452,7 +461,9 @@ impl Printer {
     // ---- token writing (the spacing rules)
 
     fn push(&mut self, s: &str) {
-        self.out.push_str(s);
+        if !self.measure {
+            self.out.push_str(s);
+        }
         self.s.col += if s.is_ascii() { s.len() } else { s.chars().count() };
     }
 
@@ -677,9 +688,6 @@ impl Printer {
             }
             t => {
                 self.flat_tok(t);
-                if self.out.len() > 256 {
-                    self.out.clear();
-                }
             }
         }
     }
@@ -777,7 +785,7 @@ impl Printer {
     /// or semicolon, a block's brace, or the end, then `tail` more). Large when it cannot be
     /// flat.
     fn tail_len(&self, rest: &[Tok], tail: usize) -> usize {
-        let mut p = Printer { out: String::new(), s: self.s, width: WIDTH };
+        let mut p = Printer::measuring(self.s);
         let start = p.s.col;
         for t in rest {
             match t {
@@ -827,7 +835,7 @@ impl Printer {
 
     /// Where the statement starting at `start` ends (exclusive).
     fn stmt_end(&self, toks: &[Tok], start: usize) -> usize {
-        let mut p = Printer::default();
+        let mut p = Printer::measuring(State::default());
         let mut j = start;
         while j < toks.len() {
             match &toks[j] {
@@ -900,7 +908,7 @@ impl Printer {
     /// `let x =` / `type T =` / `const C: T =` with the value on the next line, one step in,
     /// when it fits there and not after the `=`. `false` (nothing written) otherwise.
     fn assignment(&mut self, toks: &[Tok], tail: usize) -> bool {
-        let mut p = Printer { out: String::new(), s: self.s, width: WIDTH };
+        let mut p = Printer::measuring(self.s);
         let mut eq = None;
         for (i, t) in toks.iter().enumerate() {
             match t {
@@ -961,7 +969,7 @@ impl Printer {
     /// Positions of the top-level binary operators of the loosest kind present (`||`, then
     /// `&&`, then `|`), if any.
     fn operators(&self, toks: &[Tok]) -> Option<Vec<usize>> {
-        let mut p = Printer { out: String::new(), s: self.s, width: WIDTH };
+        let mut p = Printer::measuring(self.s);
         let mut found: [Vec<usize>; 3] = Default::default();
         for (i, t) in toks.iter().enumerate() {
             if let Tok::Op(o @ ("||" | "&&" | "|")) = t {
