@@ -22,6 +22,11 @@
 
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 
+/// The statement macro whose string argument is written as it is (`VERBATIM!("text");`, each
+/// line at the statement's indentation): how an emitter splices in text it lays out itself
+/// (the kernel emitter's support-layer macro invocations).
+pub(crate) const VERBATIM: &str = "nl_verbatim";
+
 /// Line width, as rustfmt's default.
 const WIDTH: usize = 100;
 /// Indentation step.
@@ -820,6 +825,13 @@ impl Printer {
     fn stmts(&mut self, toks: &[Tok], indent: usize) {
         let mut i = 0;
         while i < toks.len() {
+            if let [Tok::Word(m), Tok::Op("!"), Tok::Group(Delim::Paren, arg), Tok::Op(";"), ..] = &toks[i..] {
+                if let (VERBATIM, [Tok::Lit(l)]) = (m.as_str(), arg.as_slice()) {
+                    self.verbatim(l, indent);
+                    i += 4;
+                    continue;
+                }
+            }
             if let Some(n) = is_attr_start(&toks[i..]) {
                 self.line(indent);
                 self.attr(&toks[i..i + n]);
@@ -831,6 +843,21 @@ impl Printer {
             self.expr(&toks[i..end], 0);
             i = end;
         }
+    }
+
+    /// The lines of the string literal `lit` at `indent` (empty lines empty).
+    fn verbatim(&mut self, lit: &str, indent: usize) {
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+        for l in string_value(lit).unwrap_or_default().lines() {
+            if !l.is_empty() {
+                self.out.extend(std::iter::repeat_n(' ', indent));
+                self.out.push_str(l);
+            }
+            self.out.push('\n');
+        }
+        self.s.st = St::Start;
     }
 
     /// Where the statement starting at `start` ends (exclusive).
@@ -1419,6 +1446,13 @@ impl<'a> Header<'a> {
         assert!(text.contains("        Ok(None) => {}\n        Err(e) => d.field(\"x\", &e),\n"), "{text}");
         assert!(text.contains("let v: Vec<&[u8]> = vec![];"), "{text}");
         assert!(text.contains("for x in 0..n {\n        a += *x;\n    }"), "{text}");
+    }
+
+    #[test]
+    fn verbatim_text_is_written_as_it_is_at_its_indentation() {
+        let text = "nl::x! {\n    a => b,\n\n}";
+        let ts = quote! { mod m { nl_verbatim!(#text); const C: u8 = 1; } };
+        assert_eq!(print(ts), "mod m {\n    nl::x! {\n        a => b,\n\n    }\n    const C: u8 = 1;\n}\n");
     }
 
     #[test]

@@ -251,46 +251,12 @@ impl MacroText {
     }
 }
 
-/// A placeholder item the kernel emitter replaces by `text` after formatting
-/// ([`expand_verbatim`]).
+/// `text`, laid out by the caller, as an item the printer writes as it is, at the indentation
+/// of where it stands (see `print::VERBATIM`).
 pub(super) fn verbatim(text: &str) -> TokenStream {
+    let mac = proc_macro2::Ident::new(crate::emit::print::VERBATIM, proc_macro2::Span::call_site());
     let text = text.trim_end();
-    quote!(nl_verbatim!(#text);)
-}
-
-/// Replaces the placeholder lines of [`verbatim`] in formatted code by their text, indented
-/// like the placeholder.
-pub(super) fn expand_verbatim(formatted: &str) -> Result<String, KernelGenError> {
-    let mut out = String::with_capacity(formatted.len() * 2);
-    let mut lines = formatted.lines();
-    while let Some(line) = lines.next() {
-        let t = line.trim_start();
-        let indent = &line[..line.len() - t.len()];
-        // one line (`nl_verbatim!("..");`) or three (`nl_verbatim!(`, the literal, `);`)
-        let lit = match t.strip_prefix("nl_verbatim!(") {
-            Some("") => {
-                let lit = lines.next().unwrap_or_default().trim().to_string();
-                lines.next();
-                lit
-            }
-            Some(r) => r.strip_suffix(");").unwrap_or(r).to_string(),
-            None => {
-                out.push_str(line);
-                out.push('\n');
-                continue;
-            }
-        };
-        let text = crate::emit::print::string_value(lit.trim_end_matches(','))
-            .ok_or_else(|| KernelGenError(format!("internal error: verbatim placeholder `{lit}`")))?;
-        for l in text.lines() {
-            if !l.is_empty() {
-                out.push_str(indent);
-                out.push_str(l);
-            }
-            out.push('\n');
-        }
-    }
-    Ok(out)
+    quote!(#mac!(#text);)
 }
 
 /// The crate root's per-socket state type of a family with `sock-priv` (`<Family>SockPriv`):
