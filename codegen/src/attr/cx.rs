@@ -181,6 +181,26 @@ fn closure_shape(body: &TokenStream) -> Shape {
     }
 }
 
+/// Whether `ts` is the one token `word` (an identifier or a literal): a cheaper
+/// `ts.to_string() == word` for the emitters' checks of what a kind gave them.
+pub fn is_token(ts: &TokenStream, word: &str) -> bool {
+    let mut it = ts.clone().into_iter();
+    match (it.next(), it.next()) {
+        (Some(proc_macro2::TokenTree::Ident(i)), None) => i == word,
+        (Some(proc_macro2::TokenTree::Literal(l)), None) => l.to_string() == word,
+        _ => false,
+    }
+}
+
+/// Whether `ts` holds the punctuation `c` anywhere (inside groups too).
+pub fn has_punct(ts: &TokenStream, c: char) -> bool {
+    ts.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Punct(p) => p.as_char() == c,
+        proc_macro2::TokenTree::Group(g) => has_punct(&g.stream(), c),
+        _ => false,
+    })
+}
+
 /// `expr as to`, or `expr` when it already has type `to` (`from`).
 pub fn cast(expr: TokenStream, from: &TokenStream, to: &TokenStream) -> TokenStream {
     if from.to_string() == to.to_string() {
@@ -193,7 +213,7 @@ pub fn cast(expr: TokenStream, from: &TokenStream, to: &TokenStream) -> TokenStr
 /// The nesting depth below `depth`: `depth + 1`, or the literal `1` below a literal `0`
 /// (no `0 + 1` in generated code).
 pub fn next_depth(depth: &TokenStream) -> TokenStream {
-    if depth.to_string() == "0" {
+    if is_token(depth, "0") {
         quote!(1)
     } else {
         quote!(#depth + 1)

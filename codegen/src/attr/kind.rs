@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::cx::{doc_attrs, map_v, uses_depth, Cx};
+use super::cx::{doc_attrs, has_punct, is_token, map_v, uses_depth, Cx};
 use super::policy::PolicyStatics;
 use nlspec_model::ir::{self, SetId};
 
@@ -151,10 +151,10 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
     let body = match g.parse_infallible(cx, a, &quote!(attr)) {
         Some(p) => {
             let find = quote!(::nlspec_rt::Attrs::new(self.raw).find(#ty));
-            if p.to_string() == "attr" && v.to_string() == "v" {
+            if is_token(&p, "attr") && is_token(&v, "v") {
                 find // the attribute itself (a sub-message's raw payload)
             } else {
-                let attrs = if p.to_string() == "attr" { quote!(#find?) } else { quote!(#find?.map(|attr| #p)) };
+                let attrs = if is_token(&p, "attr") { quote!(#find?) } else { quote!(#find?.map(|attr| #p)) };
                 let found = map_v(attrs, &v);
                 quote!(::core::result::Result::Ok(#found))
             }
@@ -162,7 +162,7 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
         None => {
             let p = g.parse(cx, a, &quote!(attr), &quote!(self.depth));
             let read = quote!(::nlspec_rt::Attrs::new(self.raw).read(#ty, #aname, |attr| #p));
-            if v.to_string() == "v" {
+            if is_token(&v, "v") {
                 read
             } else {
                 let typed = map_v(quote!(#read?), &v);
@@ -191,7 +191,7 @@ pub fn option_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: 
             Some(show) => quote!(::nlspec_rt::display::attr_as(&mut d, #aname, self.#name(), #show);),
         },
         owned_field: quote!(#adoc pub #name: ::core::option::Option<#owned_ty>,),
-        owned_init: if conv.to_string().contains('?') {
+        owned_init: if has_punct(&conv, '?') {
             // a conversion that can fail (a nest read to the bottom) returns from `to_owned`
             quote! {
                 #name: match self.#name()? {
@@ -243,14 +243,14 @@ pub fn iter_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &C
 /// closure for clippy to call redundant), else `|v| dv`.
 fn shown_by(dv: &TokenStream) -> Option<TokenStream> {
     use proc_macro2::{Delimiter, TokenTree};
-    if dv.to_string() == "v" {
+    if is_token(dv, "v") {
         return None;
     }
     let toks: Vec<TokenTree> = dv.clone().into_iter().collect();
     Some(match toks.split_last() {
         Some((TokenTree::Group(g), path))
             if g.delimiter() == Delimiter::Parenthesis
-                && g.stream().to_string() == "v"
+                && is_token(&g.stream(), "v")
                 && path.iter().all(|t| matches!(t, TokenTree::Ident(_) | TokenTree::Punct(_))) =>
         {
             path.iter().cloned().collect()

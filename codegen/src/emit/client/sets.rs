@@ -196,7 +196,7 @@ impl SetParts {
                 }
             });
             let shown_item = map_v(quote!(r), &g.debug(cx, a, &quote!(v)));
-            let shown = if shown_item.to_string() == "r" {
+            let shown = if crate::attr::cx::is_token(&shown_item, "r") {
                 quote!(self.#name().map(::nlspec_rt::display::Fallible))
             } else {
                 quote!(self.#name().map(|r| ::nlspec_rt::display::Fallible(#shown_item)))
