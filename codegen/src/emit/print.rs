@@ -514,22 +514,13 @@ impl Printer {
         }
     }
 
-    fn lit(&mut self, l: &str) {
+    /// A literal (`st` [`St::Operand`]) or a lifetime ([`St::Life`]).
+    fn atom(&mut self, text: &str, st: St) {
         if matches!(self.s.st, St::Operand | St::Spaced | St::Keyword | St::Life) {
             self.space();
         }
-        self.push(l);
-        self.s.st = St::Operand;
-        self.s.generic = false;
-        self.s.after_fn = false;
-    }
-
-    fn life(&mut self, l: &str) {
-        if matches!(self.s.st, St::Operand | St::Spaced | St::Keyword | St::Life) {
-            self.space();
-        }
-        self.push(l);
-        self.s.st = St::Life;
+        self.push(text);
+        self.s.st = st;
         self.s.generic = false;
         self.s.after_fn = false;
     }
@@ -700,8 +691,8 @@ impl Printer {
     fn flat_tok(&mut self, t: &Tok) -> bool {
         match t {
             Tok::Word(w) => self.word(w),
-            Tok::Lit(l) => self.lit(l),
-            Tok::Life(l) => self.life(l),
+            Tok::Lit(l) => self.atom(l, St::Operand),
+            Tok::Life(l) => self.atom(l, St::Life),
             Tok::Op(o) => self.op(o),
             Tok::Group(d, inner) => {
                 let kind = if *d == Delim::Brace { self.brace_kind(inner) } else { Brace::Literal };
@@ -1294,61 +1285,8 @@ impl Printer {
 }
 
 #[cfg(test)]
-/// `ts` as its tokens' texts: spacing ignored, string literals by value, no comma before a
-/// closing delimiter.
-pub(crate) fn token_words(ts: proc_macro2::TokenStream) -> Vec<String> {
-    use proc_macro2::{Delimiter, TokenTree};
-    let mut v: Vec<String> = Vec::new();
-    for t in ts {
-        // a closure's or an arm's body in braces is the body (prettyplease adds them)
-        if let TokenTree::Group(g) = &t {
-            let after_body_start = v.last().is_some_and(|l| l == "|") || v.ends_with(&["=".into(), ">".into()]);
-            let one_expr = !g.stream().is_empty()
-                && !g.stream().into_iter().any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == ';'));
-            if g.delimiter() == Delimiter::Brace && after_body_start && one_expr {
-                let arm = v.last().is_some_and(|l| l == ">");
-                v.extend(token_words(g.stream()));
-                if arm {
-                    v.push(",".into());
-                }
-                continue;
-            }
-        }
-        match t {
-            TokenTree::Group(g) => {
-                let (o, c) = match g.delimiter() {
-                    Delimiter::Parenthesis => ("(", ")"),
-                    Delimiter::Bracket => ("[", "]"),
-                    Delimiter::Brace => ("{", "}"),
-                    Delimiter::None => ("", ""),
-                };
-                v.push(o.to_string());
-                v.extend(token_words(g.stream()));
-                v.push(c.to_string());
-            }
-            TokenTree::Literal(l) => match syn::parse_str::<syn::LitStr>(&l.to_string()) {
-                // a doc comment's trailing blanks are not printed
-                Ok(s) if v.ends_with(&["doc".into(), "=".into()]) => v.push(format!("{:?}", s.value().trim_end())),
-                Ok(s) => v.push(format!("{:?}", s.value())),
-                Err(_) => v.push(l.to_string()),
-            },
-            TokenTree::Punct(p) => v.push(p.as_char().to_string()),
-            TokenTree::Ident(i) => v.push(i.to_string()),
-        }
-    }
-    let mut out: Vec<String> = Vec::with_capacity(v.len());
-    for w in v {
-        if matches!(w.as_str(), ")" | "]" | "}" | ">" | "|") && out.last().is_some_and(|l| l == ",") {
-            out.pop();
-        }
-        // nor one after a block (a match arm's)
-        if w == "," && out.last().is_some_and(|l| l == "}") {
-            continue;
-        }
-        out.push(w);
-    }
-    out
-}
+#[path = "../../tests/support/token_words.rs"]
+mod token_words;
 
 #[cfg(test)]
 mod tests {
@@ -1363,7 +1301,7 @@ mod tests {
     fn same_tokens(ts: TokenStream) -> String {
         let text = print(ts.clone());
         let back: TokenStream = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
-        assert_eq!(token_words(back), token_words(ts), "\n{text}");
+        assert_eq!(super::token_words::token_words(back), super::token_words::token_words(ts), "\n{text}");
         text
     }
 
