@@ -433,6 +433,12 @@ fn doc_text(lit: &str) -> Option<String> {
     string_value(lit).filter(|t| !t.contains(['\n', '\r']))
 }
 
+/// Whether a group's contents cannot be one element a line: an array type or repeat
+/// expression (`[T; N]`, `[0; 4]`) stays on one line.
+fn unbreakable(inner: &[Tok]) -> bool {
+    inner.iter().any(|t| matches!(t, Tok::Op(";")))
+}
+
 /// Where a closure's body starts (after `|params|`, `||`, `move`).
 fn closure_body(toks: &[Tok]) -> Option<usize> {
     let start = usize::from(matches!(toks.first(), Some(Tok::Word(w)) if w == "move"));
@@ -789,14 +795,15 @@ impl Printer {
                 Tok::Group(Delim::Brace, inner) if !matches!(p.brace_kind(inner), Brace::Literal | Brace::Empty) => {
                     return p.s.col + 2 - start
                 }
-                Tok::Group(..) => {
+                Tok::Group(_, inner) => {
                     let before = p.s.col;
-                    if !p.flat_tok(t) {
-                        // it breaks: its opening delimiter ends this line
+                    if !p.flat_tok(t) || p.s.col > WIDTH {
+                        // it breaks (a block, or too long): its opening delimiter ends this
+                        // line, unless it cannot break (`[T; N]`)
+                        if unbreakable(inner) {
+                            return WIDTH;
+                        }
                         return before + 2 - start;
-                    }
-                    if p.s.col > WIDTH {
-                        return WIDTH;
                     }
                 }
                 _ => {
@@ -909,7 +916,9 @@ impl Printer {
         }
         self.restore(snap);
         let item = matches!(toks.first(), Some(Tok::Word(w)) if starts_item(w));
-        if !item {
+        // a statement with a block (`if a && b {`) keeps its head on the block's line
+        let block = toks.iter().any(|t| matches!(t, Tok::Group(Delim::Brace, inner) if !matches!(self.brace_kind(inner), Brace::Literal | Brace::Empty)));
+        if !item && !block {
             if let Some(ops) = self.operators(toks) {
                 return self.operator_lines(toks, &ops, tail);
             }
@@ -940,7 +949,11 @@ impl Printer {
         }
         let Some(eq) = eq else { return false };
         let rhs = &toks[eq + 1..];
-        if rhs.iter().any(|t| matches!(t, Tok::Group(Delim::Brace, _))) {
+        // a value ending in a group (`[...]`, `f(...)`) breaks inside it, on the `=`'s line
+        let rhs_end = rhs.iter().rposition(|t| !matches!(t, Tok::Op(";")));
+        if rhs.iter().any(|t| matches!(t, Tok::Group(Delim::Brace, _)))
+            || rhs_end.is_some_and(|e| matches!(rhs[e], Tok::Group(..)))
+        {
             return false;
         }
         let snap = self.snapshot();
@@ -1137,10 +1150,15 @@ impl Printer {
                 }
                 Brace::Empty | Brace::Literal => {
                     let snap = self.snapshot();
-                    if self.flat_tok(t)
+                    let fits = self.flat_tok(t)
                         && self.s.col <= WIDTH
-                        && self.s.col + self.tail_len(&toks[k + 1..], tail) <= WIDTH
-                    {
+                        && self.s.col + self.tail_len(&toks[k + 1..], tail) <= WIDTH;
+                    if fits || *d != Delim::Brace && unbreakable(inner) {
+                        // an array type or repeat expression stays whole, even when too long
+                        if !fits {
+                            self.restore(snap);
+                            self.flat_tok(t);
+                        }
                         continue;
                     }
                     self.restore(snap);
@@ -1384,6 +1402,21 @@ impl<'a> Header<'a> {
         assert!(text.contains("        Ok(None) => {}\n        Err(e) => d.field(\"x\", &e),\n"), "{text}");
         assert!(text.contains("let v: Vec<&[u8]> = vec![];"), "{text}");
         assert!(text.contains("for x in 0..n {\n        a += *x;\n    }"), "{text}");
+    }
+
+    /// A long `let` whose type is an array type: the value breaks, the type stays whole (one
+    /// element a line would put a comma after `N` in `[T; N]`).
+    #[test]
+    fn array_types_stay_whole() {
+        let text = same_tokens(quote! {
+            impl X {
+                pub fn from_name(name: &str) -> Option<Self> {
+                    let table: [(&str, Self); 3] = [("incremental", Self::INCREMENTAL), ("random", Self::RANDOM), ("other", Self::OTHER)];
+                    None
+                }
+            }
+        });
+        assert!(text.contains("        let table: [(&str, Self); 3] = [\n            (\"incremental\""), "{text}");
     }
 
     #[test]

@@ -77,8 +77,11 @@ impl Thing {
     }
     /// The value with spec name `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let table: [(&str, Self); 3] =
-            [("known", Self::KNOWN), ("type", Self::TYPE), ("self", Self::SELF)];
+        let table: [(&str, Self); 3] = [
+            ("known", Self::KNOWN),
+            ("type", Self::TYPE),
+            ("self", Self::SELF),
+        ];
         table.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
     /// Whether the spec defines this value.
@@ -165,13 +168,12 @@ impl std::fmt::Debug for GetReply {
         let mut rest = self.0;
         let mut sep = "";
         for (n, v) in Self::NAMED {
-            if v.0 != 0
-                && self.contains(*v) {
-                    f.write_str(sep)?;
-                    f.write_str(n)?;
-                    sep = " | ";
-                    rest &= !v.0;
-                }
+            if v.0 != 0 && self.contains(*v) {
+                f.write_str(sep)?;
+                f.write_str(n)?;
+                sep = " | ";
+                rest &= !v.0;
+            }
         }
         if rest != 0 {
             f.write_str(sep)?;

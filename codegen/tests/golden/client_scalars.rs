@@ -136,8 +136,11 @@ impl Opts {
     /// `loud` (C: `GOLD_SCALARS_OPTS_LOUD`).
     pub const LOUD: Self = Self(4);
     /// Spec names and bits of the known flags.
-    pub const NAMED: &'static [(&'static str, Self)] =
-        &[("fast", Self::FAST), ("safe", Self::SAFE), ("loud", Self::LOUD)];
+    pub const NAMED: &'static [(&'static str, Self)] = &[
+        ("fast", Self::FAST),
+        ("safe", Self::SAFE),
+        ("loud", Self::LOUD),
+    ];
     /// No bit set.
     pub const EMPTY: Self = Self(0);
     /// Every known bit.
@@ -188,13 +191,12 @@ impl std::fmt::Debug for Opts {
         let mut rest = self.0;
         let mut sep = "";
         for (n, v) in Self::NAMED {
-            if v.0 != 0
-                && self.contains(*v) {
-                    f.write_str(sep)?;
-                    f.write_str(n)?;
-                    sep = " | ";
-                    rest &= !v.0;
-                }
+            if v.0 != 0 && self.contains(*v) {
+                f.write_str(sep)?;
+                f.write_str(n)?;
+                sep = " | ";
+                rest &= !v.0;
+            }
         }
         if rest != 0 {
             f.write_str(sep)?;
