@@ -9,10 +9,13 @@
 //!
 //! The spec model is re-exported as [`model`] so a build script needs one dependency.
 
+#![recursion_limit = "512"]
+
 pub mod attr;
 mod build;
 pub mod emit;
 pub mod rustfmt;
+pub mod tokens;
 
 pub use build::{BuildError, Builder};
 pub use nlspec_model as model;

@@ -174,7 +174,7 @@ fn the_printer_writes_the_tokens_it_was_given() {
         let printed = lib_rs(&fam).unwrap();
         let (tokens, paths) = lib_tokens(&fam);
         let back: proc_macro2::TokenStream = printed.parse().unwrap_or_else(|e| panic!("{label}: {e}"));
-        let (a, b) = (token_words(back), shorten(token_words(tokens), paths));
+        let (a, b) = (token_words(back), shorten(token_words(tokens.to_proc_macro2()), paths));
         if a != b {
             let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
             let around = |v: &[String]| v[at.saturating_sub(8)..(at + 8).min(v.len())].join(" ");

@@ -1,8 +1,8 @@
 //! `binary`: raw bytes, a C struct (`struct:`), or a C array of scalars (`sub-type`); display
 //! hints (hex, mac, ipv4, ipv6, uuid) shape how the bytes print.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::cx::Cx;
 use super::kind::AttrGen;

@@ -1,8 +1,8 @@
 //! `bitfield32`: `struct nla_bitfield32 { value, selector }`, typed by a flags definition when
 //! the spec names one.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::cx::{cast, Cx};
 use super::kind::AttrGen;

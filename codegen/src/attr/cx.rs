@@ -2,8 +2,11 @@
 //! table, with the Rust names of every generated item of both sides) and small token helpers
 //! shared by the kinds and the emitters.
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::{Ident, Span};
+
+use crate::tokens::quote;
+use crate::tokens::{Delim, Tok, TokenStream};
+use quote::format_ident;
 
 use super::names::TypeNames;
 use nlspec_model::ir::{self, AttrType, EnumId, EnumKind, Family, SetId, StructId};
@@ -164,16 +167,13 @@ enum Shape {
 
 /// Whether `body` (over the variable `v`) is `v` itself or `some::path(v)`.
 fn closure_shape(body: &TokenStream) -> Shape {
-    use proc_macro2::{Delimiter, TokenTree};
-    let tts: Vec<TokenTree> = body.clone().into_iter().collect();
-    let is_v = |t: &TokenTree| matches!(t, TokenTree::Ident(i) if i == "v");
-    match tts.as_slice() {
+    let is_v = |t: &Tok| matches!(t, Tok::Word(w) if *w == "v");
+    match body.toks() {
         [t] if is_v(t) => Shape::Identity,
-        [path @ .., TokenTree::Group(g)]
-            if g.delimiter() == Delimiter::Parenthesis
-                && !path.is_empty()
-                && matches!(g.stream().into_iter().collect::<Vec<_>>().as_slice(), [t] if is_v(t))
-                && path.iter().all(|t| matches!(t, TokenTree::Ident(_) | TokenTree::Punct(_))) =>
+        [path @ .., Tok::Group(Delim::Paren, inner)]
+            if !path.is_empty()
+                && matches!(inner.as_slice(), [t] if is_v(t))
+                && path.iter().all(|t| matches!(t, Tok::Word(_) | Tok::Op(_))) =>
         {
             Shape::PathCall(path.iter().cloned().collect())
         }
@@ -184,21 +184,19 @@ fn closure_shape(body: &TokenStream) -> Shape {
 /// Whether `ts` is the one token `word` (an identifier or a literal): a cheaper
 /// `ts.to_string() == word` for the emitters' checks of what a kind gave them.
 pub fn is_token(ts: &TokenStream, word: &str) -> bool {
-    let mut it = ts.clone().into_iter();
-    match (it.next(), it.next()) {
-        (Some(proc_macro2::TokenTree::Ident(i)), None) => i == word,
-        (Some(proc_macro2::TokenTree::Literal(l)), None) => l.to_string() == word,
-        _ => false,
-    }
+    matches!(ts.toks(), [Tok::Word(w) | Tok::Lit(w)] if *w == word)
 }
 
 /// Whether `ts` holds the punctuation `c` anywhere (inside groups too).
 pub fn has_punct(ts: &TokenStream, c: char) -> bool {
-    ts.clone().into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Punct(p) => p.as_char() == c,
-        proc_macro2::TokenTree::Group(g) => has_punct(&g.stream(), c),
-        _ => false,
-    })
+    fn any(toks: &[Tok], c: char) -> bool {
+        toks.iter().any(|t| match t {
+            Tok::Op(o) => o.contains(c),
+            Tok::Group(_, inner) => any(inner, c),
+            _ => false,
+        })
+    }
+    any(ts.toks(), c)
 }
 
 /// `expr as to`, or `expr` when it already has type `to` (`from`).
@@ -223,30 +221,31 @@ pub fn next_depth(depth: &TokenStream) -> TokenStream {
 /// Whether `ts` uses the variable `depth` (the nesting depth a getter binds for the nested
 /// views it makes): an identifier, not text in a literal (an attribute named `depth-ids`).
 pub fn uses_depth(ts: &TokenStream) -> bool {
-    ts.clone().into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == "depth",
-        proc_macro2::TokenTree::Group(g) => uses_depth(&g.stream()),
-        _ => false,
-    })
+    fn any(toks: &[Tok]) -> bool {
+        toks.iter().any(|t| match t {
+            Tok::Word(w) => *w == "depth",
+            Tok::Group(_, inner) => any(inner),
+            _ => false,
+        })
+    }
+    any(ts.toks())
 }
 
 /// Whether `ts` reads the view's `self.depth` (a getter named `depth` does not).
 pub fn reads_self_depth(ts: &TokenStream) -> bool {
-    use proc_macro2::TokenTree;
-    let tts: Vec<TokenTree> = ts.clone().into_iter().collect();
-    tts.windows(3).any(|w| {
-        matches!(w, [TokenTree::Ident(s), TokenTree::Punct(p), TokenTree::Ident(d)]
-            if s == "self" && p.as_char() == '.' && d == "depth")
-    }) || tts.iter().any(|t| matches!(t, TokenTree::Group(g) if reads_self_depth(&g.stream())))
+    fn any(toks: &[Tok]) -> bool {
+        toks.windows(3)
+            .any(|w| matches!(w, [Tok::Word(s), Tok::Op("."), Tok::Word(d)] if *s == "self" && *d == "depth"))
+            || toks.iter().any(|t| matches!(t, Tok::Group(_, inner) if any(inner)))
+    }
+    any(ts.toks())
 }
 
 /// `Ok(conv)` as a closure's result; a conversion that ends in `?` is the result itself
 /// (without it: no `Ok(x?)`).
 pub fn ok_of(conv: TokenStream) -> TokenStream {
-    let mut tts: Vec<proc_macro2::TokenTree> = conv.clone().into_iter().collect();
-    if matches!(tts.last(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '?') {
-        tts.pop();
-        return tts.into_iter().collect();
+    if let [rest @ .., Tok::Op("?")] = conv.toks() {
+        return rest.iter().cloned().collect();
     }
     quote!(::core::result::Result::<_, ::nlspec_rt::DecodeError>::Ok(#conv))
 }

@@ -1,7 +1,7 @@
 //! `flag`: presence is the value.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::cx::{doc_attrs, Cx};
 use super::kind::{AttrGen, ClientAccessor, ClientAccessors};

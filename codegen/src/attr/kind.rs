@@ -1,8 +1,10 @@
 //! The per-kind interface ([`AttrGen`]) and what its methods exchange with the emitters:
 //! client view accessors, kernel codecs, repeated-element shapes.
 
-use proc_macro2::{Ident, TokenStream};
-use quote::quote;
+use proc_macro2::Ident;
+
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::cx::{doc_attrs, has_punct, is_token, map_v, uses_depth, Cx};
 use super::policy::PolicyStatics;
@@ -242,16 +244,14 @@ pub fn iter_accessors<G: AttrGen + ?Sized>(g: &G, cx: &Cx, a: &ir::Attr, acc: &C
 /// [`AttrGen::debug`] gives: `None` for `v` itself, a tuple struct's path for `Hex(v)` (no
 /// closure for clippy to call redundant), else `|v| dv`.
 fn shown_by(dv: &TokenStream) -> Option<TokenStream> {
-    use proc_macro2::{Delimiter, TokenTree};
+    use crate::tokens::{Delim, Tok};
     if is_token(dv, "v") {
         return None;
     }
-    let toks: Vec<TokenTree> = dv.clone().into_iter().collect();
-    Some(match toks.split_last() {
-        Some((TokenTree::Group(g), path))
-            if g.delimiter() == Delimiter::Parenthesis
-                && is_token(&g.stream(), "v")
-                && path.iter().all(|t| matches!(t, TokenTree::Ident(_) | TokenTree::Punct(_))) =>
+    Some(match dv.toks().split_last() {
+        Some((Tok::Group(Delim::Paren, inner), path))
+            if matches!(inner.as_slice(), [Tok::Word(w)] if *w == "v")
+                && path.iter().all(|t| matches!(t, Tok::Word(_) | Tok::Op(_))) =>
         {
             path.iter().cloned().collect()
         }

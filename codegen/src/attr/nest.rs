@@ -1,7 +1,7 @@
 //! `nest`: the payload is an attribute stream of another set, read through that set's view.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::cx::{next_depth, Cx};
 use super::kind::AttrGen;

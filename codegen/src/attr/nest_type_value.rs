@@ -1,8 +1,9 @@
 //! `nest-type-value`: nests whose members' types carry values (one level per `type-value`
 //! name), the innermost being nests of a set. Getters iterate `(value, ..., view)`.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
+use quote::format_ident;
 
 use super::cx::Cx;
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};

@@ -1,7 +1,7 @@
 //! `pad` and `unused`: never decoded, never built.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::cx::Cx;
 use super::kind::AttrGen;

@@ -5,8 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::Literal;
+
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
+use quote::format_ident;
 
 use super::cx::Cx;
 use nlspec_model::ir::{self, AttrType, BoundSource, ByteOrder, ConstValue, Family, SetId};

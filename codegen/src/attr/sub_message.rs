@@ -1,8 +1,9 @@
 //! `sub-message` (netlink-raw): the payload's format is chosen by a selector attribute. The
 //! client exposes the raw nested attribute; the selector-driven view is on the set.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
+use quote::format_ident;
 
 use super::cx::{ident, method_name, Cx};
 use super::kind::{AttrGen, ClientAccessor};

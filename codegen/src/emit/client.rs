@@ -17,8 +17,8 @@ pub use ops::AsyncClient;
 
 use std::collections::BTreeSet;
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::defs::{self, Side};
 use super::GeneratedFile;

@@ -6,8 +6,11 @@
 //!
 //! Tokens spell prelude items in full (`::core::option::Option`); each emitter shortens them.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::Literal;
+
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
+use quote::format_ident;
 
 use crate::attr::{binary::hint_tokens, doc_attrs, ident, Cx};
 use nlspec_model::ir::{self, ConstValue, EnumKind, MemberType};

@@ -20,7 +20,7 @@ pub(crate) mod print;
 
 use std::path::{Path, PathBuf};
 
-use proc_macro2::TokenStream;
+use crate::tokens::TokenStream;
 
 /// One output file: path relative to the output directory, and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ impl GeneratedFile {
 /// shortened: long prelude paths, spelled out in full while generating so that nothing
 /// generated can shadow them, written short (both sides of the table written as tokens
 /// separated by spaces, `::` as one token: `(":: core :: option :: Option", "Option")`).
-pub(crate) fn print_file(tokens: TokenStream, table: &[(&str, &str)]) -> String {
+pub(crate) fn print_file(tokens: TokenStream, table: &[(&'static str, &'static str)]) -> String {
     print::items(tokens, &print::Paths::new(table))
 }
 
@@ -47,7 +47,7 @@ pub(crate) fn print_file(tokens: TokenStream, table: &[(&str, &str)]) -> String 
 /// attributes) with [`print`], each `(long, short)` path of `table` shortened (as
 /// [`format_shortened`] does), the parts built and printed on up to `available_parallelism`
 /// threads and joined in order: the same text as printing the parts' concatenation.
-pub(crate) fn print_parts<F>(parts: &[F], table: &[(&str, &str)]) -> Result<String, String>
+pub(crate) fn print_parts<F>(parts: &[F], table: &[(&'static str, &'static str)]) -> Result<String, String>
 where
     F: Fn() -> TokenStream + Sync,
 {
@@ -129,7 +129,7 @@ pub fn drifted(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
+    use crate::tokens::quote;
 
     const TABLE: &[(&str, &str)] =
         &[(":: core :: option :: Option :: ", ""), (":: core :: option :: Option", "Option"), (":: std ::", "std ::")];

@@ -20,7 +20,10 @@
 //! The `(long, short)` path table of [`super::format_shortened`] is applied while reading the
 //! tokens.
 
-use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use std::rc::Rc;
+
+pub(crate) use crate::tokens::{Delim, Tok};
+use crate::tokens::{Str, TokenStream};
 
 /// The statement macro whose string argument is written as it is (`VERBATIM!("text");`, each
 /// line at the statement's indentation): how an emitter splices in text it lays out itself
@@ -32,175 +35,107 @@ const WIDTH: usize = 100;
 /// Indentation step.
 const INDENT: usize = 4;
 
-/// A token, with multi-character operators merged and `None`-delimited groups flattened.
-#[derive(Clone, Debug)]
-enum Tok {
-    /// An identifier or keyword.
-    Word(String),
-    /// A literal, as written.
-    Lit(String),
-    /// A lifetime (`'a`).
-    Life(String),
-    /// Punctuation: one operator (`::`, `->`, `=>`, `&&`, `.`...).
-    Op(&'static str),
-    /// A delimited group.
-    Group(Delim, Vec<Tok>),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Delim {
-    Paren,
-    Bracket,
-    Brace,
-}
-
-/// Operators printed as one token (longest first within a prefix).
+/// Operators printed as one token.
 const OPS: &[&str] = &[
     "<<=", ">>=", "...", "..=", "::", "->", "=>", "..", "&&", "||", "==", "!=", "<=", ">=", "<<", ">>", "+=", "-=",
     "*=", "/=", "%=", "^=", "&=", "|=", "#", "!", "&", "*", "-", "+", "/", "%", "^", "|", "<", ">", "=", ".", ",", ";",
     ":", "?", "@", "$", "~", "'",
 ];
 
-fn op(s: &str) -> &'static str {
-    OPS.iter().find(|o| **o == s).copied().unwrap_or("?")
-}
-
 /// The `(long, short)` replacements, as token patterns.
 pub(crate) struct Paths {
-    rules: Vec<(Vec<Atom>, Vec<Tok>)>,
-    /// The punctuation a rule can start with, and whether one starts with an identifier: a
-    /// token that starts none is not matched against the rules.
-    first_puncts: Vec<char>,
-    first_idents: bool,
+    rules: Vec<(Vec<Atom>, Vec<Atom>)>,
+    /// The operators a rule can start with, and whether one starts with a word: a token that
+    /// starts none is not matched against the rules.
+    first_ops: Vec<&'static str>,
+    first_words: bool,
 }
 
-/// One token of a pattern: punctuation by character, an identifier by name.
+/// One token of a pattern: an operator or a word.
 enum Atom {
-    Punct(char),
-    Ident(String),
+    Op(&'static str),
+    Word(&'static str),
 }
 
 impl Atom {
-    fn matches(&self, t: &TokenTree) -> bool {
+    fn matches(&self, t: &Tok) -> bool {
         match (self, t) {
-            (Atom::Punct(c), TokenTree::Punct(p)) => p.as_char() == *c,
-            (Atom::Ident(s), TokenTree::Ident(i)) => i == s,
+            (Atom::Op(a), Tok::Op(b)) => a == b,
+            (Atom::Word(a), Tok::Word(b)) => **b == **a,
             _ => false,
         }
     }
 }
 
 impl Paths {
-    /// The table's patterns: both sides written as tokens separated by spaces, `::` as one
-    /// token (`":: core :: option :: Option"`).
-    pub(crate) fn new(table: &[(&str, &str)]) -> Self {
-        let tokens = |s: &str| -> TokenStream { s.parse().unwrap_or_else(|e| panic!("shortening table `{s}`: {e}")) };
+    /// The table's patterns: both sides written as words and operators separated by spaces
+    /// (`":: core :: option :: Option"`).
+    pub(crate) fn new(table: &[(&'static str, &'static str)]) -> Self {
+        fn op(s: &str, long: &str) -> Option<&'static str> {
+            let o = OPS.iter().find(|o| **o == s).copied();
+            if o.is_none() && !s.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+                panic!("shortening table: words and operators only in `{long}`");
+            }
+            o
+        }
         let rules = table
             .iter()
             .map(|(long, short)| {
-                let long = tokens(long)
-                    .into_iter()
-                    .map(|t| match t {
-                        TokenTree::Punct(p) => Atom::Punct(p.as_char()),
-                        TokenTree::Ident(i) => Atom::Ident(i.to_string()),
-                        _ => panic!("shortening table: punctuation and identifiers only in `{long}`"),
-                    })
-                    .collect();
-                let mut short_toks = Vec::new();
-                Paths { rules: Vec::new(), first_puncts: Vec::new(), first_idents: false }
-                    .read(tokens(short), &mut short_toks);
-                (long, short_toks)
+                let atoms = |side: &'static str| {
+                    side.split_whitespace()
+                        .map(|w| match op(w, side) {
+                            Some(o) => Atom::Op(o),
+                            None => Atom::Word(w),
+                        })
+                        .collect()
+                };
+                (atoms(long), atoms(short))
             })
-            .collect::<Vec<_>>();
-        let first_puncts = rules
+            .collect::<Vec<(Vec<Atom>, Vec<Atom>)>>();
+        let first_ops = rules
             .iter()
-            .filter_map(|(l, _): &(Vec<Atom>, _)| match l.first() {
-                Some(Atom::Punct(c)) => Some(*c),
+            .filter_map(|(l, _)| match l.first() {
+                Some(Atom::Op(o)) => Some(*o),
                 _ => None,
             })
             .collect();
-        let first_idents = rules.iter().any(|(l, _)| matches!(l.first(), Some(Atom::Ident(_))));
-        Paths { rules, first_puncts, first_idents }
+        let first_words = rules.iter().any(|(l, _)| matches!(l.first(), Some(Atom::Word(_))));
+        Paths { rules, first_ops, first_words }
     }
 
-    /// `ts` as [`Tok`]s, every pattern replaced (at each position the first rule that matches).
-    fn read(&self, ts: TokenStream, out: &mut Vec<Tok>) {
-        let mut toks: Vec<TokenTree> = ts.into_iter().collect();
+    /// `toks`, every pattern replaced (at each position the first rule that matches), into `out`.
+    fn read(&self, mut toks: Vec<Tok>, out: &mut Vec<Tok>) {
+        out.reserve(toks.len());
         let mut i = 0;
         'next: while i < toks.len() {
             let may_match = match &toks[i] {
-                TokenTree::Punct(p) => self.first_puncts.contains(&p.as_char()),
-                TokenTree::Ident(_) => self.first_idents,
+                Tok::Op(o) => self.first_ops.contains(o),
+                Tok::Word(_) => self.first_words,
                 _ => false,
             };
             if may_match {
                 for (long, short) in &self.rules {
                     let hit = toks.len() - i >= long.len() && long.iter().zip(&toks[i..]).all(|(a, t)| a.matches(t));
                     if hit {
-                        out.extend(short.iter().cloned());
+                        out.extend(short.iter().map(|a| match a {
+                            Atom::Op(o) => Tok::Op(o),
+                            Atom::Word(w) => Tok::Word(Str::Static(w)),
+                        }));
                         i += long.len();
                         continue 'next;
                     }
                 }
             }
-            match &toks[i] {
-                TokenTree::Ident(id) => out.push(Tok::Word(id.to_string())),
-                TokenTree::Literal(l) => out.push(Tok::Lit(l.to_string())),
-                TokenTree::Group(_) => {
-                    // the group taken out and dropped, so its stream is the only owner of its
-                    // tokens and iterating it does not copy them
-                    let placeholder = TokenTree::Punct(proc_macro2::Punct::new('.', Spacing::Alone));
-                    let TokenTree::Group(g) = std::mem::replace(&mut toks[i], placeholder) else { unreachable!() };
-                    let (delim, stream) = (g.delimiter(), g.stream());
-                    drop(g);
-                    let d = match delim {
-                        Delimiter::Parenthesis => Delim::Paren,
-                        Delimiter::Bracket => Delim::Bracket,
-                        Delimiter::Brace => Delim::Brace,
-                        Delimiter::None => {
-                            self.read(stream, out);
-                            i += 1;
-                            continue;
-                        }
-                    };
-                    let mut inner = Vec::new();
-                    self.read(stream, &mut inner);
-                    out.push(Tok::Group(d, inner));
+            // taken out: the patterns only look ahead
+            match std::mem::replace(&mut toks[i], Tok::Op(",")) {
+                Tok::Group(d, inner) => {
+                    // unshared unless the emitter interpolated the same stream twice
+                    let inner = Rc::try_unwrap(inner).unwrap_or_else(|shared| (*shared).clone());
+                    let mut read = Vec::new();
+                    self.read(inner, &mut read);
+                    out.push(Tok::Group(d, Rc::new(read)));
                 }
-                TokenTree::Punct(p) => {
-                    if p.as_char() == '\'' {
-                        if let Some(TokenTree::Ident(id)) = toks.get(i + 1) {
-                            out.push(Tok::Life(format!("'{id}")));
-                            i += 2;
-                            continue;
-                        }
-                    }
-                    // the longest operator the joint punctuation from here spells
-                    let mut buf = [p.as_char() as u8, 0, 0];
-                    let mut len = 1;
-                    let mut best = (1, op(std::str::from_utf8(&buf[..1]).unwrap_or("?")));
-                    let mut j = i;
-                    while let Some(TokenTree::Punct(q)) = toks.get(j) {
-                        if q.spacing() != Spacing::Joint || len == 3 {
-                            break;
-                        }
-                        let Some(TokenTree::Punct(r)) = toks.get(j + 1) else { break };
-                        if r.as_char() == '\'' || !r.as_char().is_ascii() {
-                            break;
-                        }
-                        buf[len] = r.as_char() as u8;
-                        len += 1;
-                        j += 1;
-                        if let Some(o) =
-                            std::str::from_utf8(&buf[..len]).ok().and_then(|s| OPS.iter().find(|o| **o == s))
-                        {
-                            best = (j - i + 1, o);
-                        }
-                    }
-                    out.push(Tok::Op(best.1));
-                    i += best.0;
-                    continue;
-                }
+                t => out.push(t),
             }
             i += 1;
         }
@@ -210,7 +145,7 @@ impl Paths {
 /// Print `ts` as a sequence of items, `paths` shortened. Ends with a newline unless empty.
 pub(crate) fn items(ts: TokenStream, paths: &Paths) -> String {
     let mut toks = Vec::new();
-    paths.read(ts, &mut toks);
+    paths.read(ts.into_toks(), &mut toks);
     let mut p = Printer::default();
     p.out.reserve(toks.len() * 8);
     p.stmts(&toks, 0);
@@ -224,7 +159,7 @@ pub(crate) fn items(ts: TokenStream, paths: &Paths) -> String {
 /// when it fits, for the text of macro bodies.
 pub(crate) fn one_line(ts: TokenStream, paths: &Paths) -> String {
     let mut toks = Vec::new();
-    paths.read(ts, &mut toks);
+    paths.read(ts.into_toks(), &mut toks);
     let mut p = Printer { width: usize::MAX, ..Printer::default() };
     p.flat(&toks);
     p.out
@@ -824,7 +759,7 @@ impl Printer {
         let mut i = 0;
         while i < toks.len() {
             if let [Tok::Word(m), Tok::Op("!"), Tok::Group(Delim::Paren, arg), Tok::Op(";"), ..] = &toks[i..] {
-                if let (VERBATIM, [Tok::Lit(l)]) = (m.as_str(), arg.as_slice()) {
+                if let (VERBATIM, [Tok::Lit(l)]) = (&**m, arg.as_slice()) {
                     self.verbatim(l, indent);
                     i += 4;
                     continue;
@@ -1309,7 +1244,7 @@ mod token_words;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
+    use crate::tokens::quote;
 
     fn print(ts: TokenStream) -> String {
         items(ts, &Paths::new(&[]))
@@ -1318,8 +1253,9 @@ mod tests {
     /// The printed text reads back as the same tokens.
     fn same_tokens(ts: TokenStream) -> String {
         let text = print(ts.clone());
-        let back: TokenStream = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
-        assert_eq!(super::token_words::token_words(back), super::token_words::token_words(ts), "\n{text}");
+        let back: proc_macro2::TokenStream = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let built = ts.to_proc_macro2();
+        assert_eq!(super::token_words::token_words(back), super::token_words::token_words(built), "\n{text}");
         text
     }
 

@@ -1,8 +1,8 @@
 //! Sub-messages (netlink-raw): one enum per sub-message, a variant per format, decoded by the
 //! selector's value.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::sets::{large_variants, struct_size, VIEW_SIZE};
 use crate::attr::{ident, Cx};

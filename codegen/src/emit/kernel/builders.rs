@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::Ident;
+
+use crate::tokens::TokenStream;
 use quote::format_ident;
 
 use super::common::{

@@ -4,8 +4,11 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::Literal;
+
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
+use quote::format_ident;
 
 use crate::attr::{doc_attrs, Cx};
 use nlspec_model::ir::{self, AttrRef, Family, Op, SetId};

@@ -6,8 +6,11 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::Literal;
+
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
+use quote::format_ident;
 
 use super::common::{cmd_u8, cstr, doc_str, KernelGenError, MacroText};
 use crate::attr::doc_attrs as doc;

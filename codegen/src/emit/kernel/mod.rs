@@ -30,8 +30,8 @@ mod scaffold;
 pub(crate) use scaffold::is_support_copy;
 mod views;
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use crate::attr::Cx;
 use crate::emit::expr_text;

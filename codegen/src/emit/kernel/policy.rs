@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::quote;
+use crate::tokens::TokenStream;
 
 use super::common::{all_refs, dedup_refs, request_sets, MacroText};
 use super::SHORTEN;

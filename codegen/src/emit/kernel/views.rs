@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::TokenStream;
+use crate::tokens::TokenStream;
 
 use super::common::{all_refs, dedup_refs, header_struct, request_sets, unique_method, MacroText};
 use crate::attr::{gen, Cx};
