@@ -89,8 +89,20 @@ impl Tok {
     }
 }
 
+/// Equal when written the same: words, literals and lifetimes by their text.
+impl PartialEq for Tok {
+    fn eq(&self, o: &Tok) -> bool {
+        match (self, o) {
+            (Tok::Word(a), Tok::Word(b)) | (Tok::Lit(a), Tok::Lit(b)) | (Tok::Life(a), Tok::Life(b)) => **a == **b,
+            (Tok::Op(a), Tok::Op(b)) => a == b,
+            (Tok::Group(d, a), Tok::Group(e, b)) => d == e && a == b,
+            _ => false,
+        }
+    }
+}
+
 /// A sequence of token trees.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenStream(pub(crate) Vec<Tok>);
 
 impl TokenStream {
@@ -262,7 +274,16 @@ impl ToTokens for proc_macro2::Literal {
 /// A string literal (as the `quote` crate writes one).
 impl ToTokens for str {
     fn to_tokens(&self, ts: &mut TokenStream) {
-        proc_macro2::Literal::string(self).to_tokens(ts);
+        // printable ASCII but `"` and `\` is written as it is (most docs): no escaping pass
+        if self.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+            let mut lit = String::with_capacity(self.len() + 2);
+            lit.push('"');
+            lit.push_str(self);
+            lit.push('"');
+            ts.0.push(Tok::Lit(lit.into()));
+        } else {
+            proc_macro2::Literal::string(self).to_tokens(ts);
+        }
     }
 }
 

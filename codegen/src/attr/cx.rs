@@ -201,7 +201,7 @@ pub fn has_punct(ts: &TokenStream, c: char) -> bool {
 
 /// `expr as to`, or `expr` when it already has type `to` (`from`).
 pub fn cast(expr: TokenStream, from: &TokenStream, to: &TokenStream) -> TokenStream {
-    if from.to_string() == to.to_string() {
+    if from == to {
         expr
     } else {
         quote!(#expr as #to)

@@ -17,7 +17,7 @@
 //!
 //! What it prints is the tokens it was given (in tests: parsing the text again gives the same
 //! token stream), so a layout rule can only make a line less pretty, never the code different.
-//! The `(long, short)` path table of [`super::format_shortened`] is applied while reading the
+//! The `(long, short)` path table of [`super::print_file`] is applied while reading the
 //! tokens.
 
 use std::rc::Rc;

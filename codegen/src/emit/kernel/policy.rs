@@ -152,7 +152,7 @@ fn policy_table(
         }
         let prefix = format!("{}_{}", names::screaming(&f.set(r.set).name), names::screaming(&a.name));
         let p = gen(a).kernel_policy(cx, st, a, &prefix);
-        if p.to_string() == quote!(nl::Policy::unspec()).to_string() {
+        if p == quote!(nl::Policy::unspec()) {
             continue;
         }
         let c = expr_text(cx.attr_const(r.set, a), SHORTEN);
