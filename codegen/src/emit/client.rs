@@ -190,9 +190,7 @@ fn format_client(f: &Family, mode: AsyncClient, crate_root: bool) -> Result<Stri
             }),
         );
     }
-    // a small family's client is written before a second thread would have started
-    let size: usize = f.sets.iter().map(|s| s.attrs.len()).sum::<usize>() + 3 * f.ops.list.len();
-    super::print_parts(&parts, SHORTEN, size >= 60)
+    super::print_parts(&parts, SHORTEN)
 }
 
 fn header(f: &Family) -> String {

@@ -46,39 +46,28 @@ pub(crate) fn print_file(tokens: TokenStream, table: &[(&'static str, &'static s
 /// Print a file made of `parts` (each a sequence of items; only the first may carry inner
 /// attributes) with [`print`], each `(long, short)` path of `table` shortened (as
 /// [`print_file`] does), the parts built and printed on up to `available_parallelism`
-/// threads (this one among them; only this one unless `parallel`) and joined in order: the
-/// same text as printing the parts' concatenation.
-pub(crate) fn print_parts<F>(
-    parts: &[F],
-    table: &[(&'static str, &'static str)],
-    parallel: bool,
-) -> Result<String, String>
+/// threads and joined in order: the same text as printing the parts' concatenation.
+pub(crate) fn print_parts<F>(parts: &[F], table: &[(&'static str, &'static str)]) -> Result<String, String>
 where
     F: Fn() -> TokenStream + Sync,
 {
     let paths = print::Paths::new(table);
-    let threads = match parallel {
-        true => std::thread::available_parallelism().map_or(1, |n| n.get()).min(parts.len()).max(1),
-        false => 1,
-    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(parts.len()).max(1);
     if threads == 1 {
         return Ok(parts.iter().map(|p| print::items(p(), &paths)).collect());
     }
     // Token streams are not `Send`: each thread builds and prints its own parts.
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done: Vec<std::sync::Mutex<Option<String>>> = parts.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    let work = || loop {
-        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let Some(part) = parts.get(i) else { break };
-        let text = print::items(part(), &paths);
-        *done[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
-    };
-    // this thread is one of them
     std::thread::scope(|s| {
-        for _ in 1..threads {
-            s.spawn(work);
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(part) = parts.get(i) else { break };
+                let text = print::items(part(), &paths);
+                *done[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
+            });
         }
-        work();
     });
     let mut out = String::new();
     for slot in done {
@@ -205,8 +194,7 @@ mod tests {
             }),
         ];
         let whole = print::items(parts.iter().flat_map(|p| p()).collect(), &print::Paths::new(TABLE));
-        assert_eq!(print_parts(&parts, TABLE, true).unwrap(), whole);
-        assert_eq!(print_parts(&parts, TABLE, false).unwrap(), whole);
+        assert_eq!(print_parts(&parts, TABLE).unwrap(), whole);
         assert!(whole.contains("fn y(&self) -> Option<u8> {"), "{whole}");
     }
 }
