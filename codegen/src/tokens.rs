@@ -110,6 +110,10 @@ impl TokenStream {
         TokenStream(Vec::new())
     }
 
+    pub fn with_capacity(n: usize) -> Self {
+        TokenStream(Vec::with_capacity(n))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -364,7 +368,7 @@ pub mod rep {
 macro_rules! quote {
     () => { $crate::tokens::TokenStream::new() };
     ($($tt:tt)+) => {{
-        let mut _s = $crate::tokens::TokenStream::new();
+        let mut _s = $crate::tokens::TokenStream::with_capacity(<[()]>::len(&[$($crate::tokens::unit!($tt)),+]));
         $crate::tokens::quote_into!(_s; $($tt)+);
         _s
     }};
@@ -433,4 +437,11 @@ macro_rules! quote_rep {
     };
 }
 
-pub(crate) use {quote, quote_into, quote_rep};
+/// `()` for a token tree: counts them (`<[()]>::len(&[$(unit!($tt)),*])`).
+macro_rules! unit {
+    ($t:tt) => {
+        ()
+    };
+}
+
+pub(crate) use {quote, quote_into, quote_rep, unit};

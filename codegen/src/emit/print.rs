@@ -89,7 +89,9 @@ impl Paths {
                         })
                         .collect()
                 };
-                (atoms(long), atoms(short))
+                let (pattern, replacement): (Vec<Atom>, Vec<Atom>) = (atoms(long), atoms(short));
+                assert!(replacement.len() <= pattern.len(), "shortening table: `{short}` is longer than `{long}`");
+                (pattern, replacement)
             })
             .collect::<Vec<(Vec<Atom>, Vec<Atom>)>>();
         let first_ops = rules
@@ -103,10 +105,11 @@ impl Paths {
         Paths { rules, first_ops, first_words }
     }
 
-    /// `toks`, every pattern replaced (at each position the first rule that matches), into `out`.
-    fn read(&self, mut toks: Vec<Tok>, out: &mut Vec<Tok>) {
-        out.reserve(toks.len());
-        let mut i = 0;
+    /// `toks` with every pattern replaced (at each position the first rule that matches), in
+    /// place: no replacement is longer than its pattern (checked in [`Paths::new`]).
+    fn read(&self, toks: &mut Vec<Tok>) {
+        // `w` trails `i`: tokens before `w` are the output, from `i` on the input
+        let (mut w, mut i) = (0, 0);
         'next: while i < toks.len() {
             let may_match = match &toks[i] {
                 Tok::Op(o) => self.first_ops.contains(o),
@@ -117,35 +120,34 @@ impl Paths {
                 for (long, short) in &self.rules {
                     let hit = toks.len() - i >= long.len() && long.iter().zip(&toks[i..]).all(|(a, t)| a.matches(t));
                     if hit {
-                        out.extend(short.iter().map(|a| match a {
-                            Atom::Op(o) => Tok::Op(o),
-                            Atom::Word(w) => Tok::Word(Str::Static(w)),
-                        }));
+                        for (k, a) in short.iter().enumerate() {
+                            toks[w + k] = match a {
+                                Atom::Op(o) => Tok::Op(o),
+                                Atom::Word(s) => Tok::Word(Str::Static(s)),
+                            };
+                        }
+                        w += short.len();
                         i += long.len();
                         continue 'next;
                     }
                 }
             }
-            // taken out: the patterns only look ahead
-            match std::mem::replace(&mut toks[i], Tok::Op(",")) {
-                Tok::Group(d, inner) => {
-                    // unshared unless the emitter interpolated the same stream twice
-                    let inner = Rc::try_unwrap(inner).unwrap_or_else(|shared| (*shared).clone());
-                    let mut read = Vec::new();
-                    self.read(inner, &mut read);
-                    out.push(Tok::Group(d, Rc::new(read)));
-                }
-                t => out.push(t),
+            if let Tok::Group(_, inner) = &mut toks[i] {
+                // copied only if the emitter interpolated the same stream twice
+                self.read(Rc::make_mut(inner));
             }
+            toks.swap(w, i);
+            w += 1;
             i += 1;
         }
+        toks.truncate(w);
     }
 }
 
 /// Print `ts` as a sequence of items, `paths` shortened. Ends with a newline unless empty.
 pub(crate) fn items(ts: TokenStream, paths: &Paths) -> String {
-    let mut toks = Vec::new();
-    paths.read(ts.into_toks(), &mut toks);
+    let mut toks = ts.into_toks();
+    paths.read(&mut toks);
     let mut p = Printer::default();
     p.out.reserve(toks.len() * 8);
     p.stmts(&toks, 0);
@@ -158,8 +160,8 @@ pub(crate) fn items(ts: TokenStream, paths: &Paths) -> String {
 /// `ts` written on one line (no width), `paths` shortened: an expression as rustfmt writes it
 /// when it fits, for the text of macro bodies.
 pub(crate) fn one_line(ts: TokenStream, paths: &Paths) -> String {
-    let mut toks = Vec::new();
-    paths.read(ts.into_toks(), &mut toks);
+    let mut toks = ts.into_toks();
+    paths.read(&mut toks);
     let mut p = Printer { width: usize::MAX, ..Printer::default() };
     p.flat(&toks);
     p.out
