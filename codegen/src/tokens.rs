@@ -101,6 +101,61 @@ impl PartialEq for Tok {
     }
 }
 
+/// An identifier the emitters make at run time (a type, a method, a constant).
+///
+/// Interpolated as a word (cloning it shares its text). Never raw: the model already gives
+/// keywords a suffix (`type_`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ident(Rc<str>);
+
+impl Ident {
+    pub fn new(s: &str) -> Ident {
+        debug_assert!(
+            s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "not an identifier: `{s}`"
+        );
+        Ident(s.into())
+    }
+}
+
+impl From<String> for Ident {
+    fn from(s: String) -> Ident {
+        Ident::new(&s)
+    }
+}
+
+impl fmt::Display for Ident {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Ident {
+    fn eq(&self, o: &str) -> bool {
+        *self.0 == *o
+    }
+}
+
+impl PartialEq<&str> for Ident {
+    fn eq(&self, o: &&str) -> bool {
+        *self.0 == **o
+    }
+}
+
+impl ToTokens for Ident {
+    fn to_tokens(&self, ts: &mut TokenStream) {
+        ts.0.push(Tok::Word(Str::Shared(self.0.clone())));
+    }
+}
+
+/// An [`Ident`] from `format!` arguments.
+macro_rules! format_ident {
+    ($($arg:tt)*) => {
+        $crate::tokens::Ident::from(format!($($arg)*))
+    };
+}
+
 /// A sequence of token trees.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenStream(pub(crate) Vec<Tok>);
@@ -260,12 +315,6 @@ impl<T: ToTokens> ToTokens for Option<T> {
         if let Some(t) = self {
             t.to_tokens(ts);
         }
-    }
-}
-
-impl ToTokens for proc_macro2::Ident {
-    fn to_tokens(&self, ts: &mut TokenStream) {
-        ts.0.push(Tok::Word(self.to_string().into()));
     }
 }
 
@@ -444,4 +493,4 @@ macro_rules! unit {
     };
 }
 
-pub(crate) use {quote, quote_into, quote_rep, unit};
+pub(crate) use {format_ident, quote, quote_into, quote_rep, unit};

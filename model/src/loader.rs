@@ -419,27 +419,32 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Diagnostics> {
 pub fn may_hold_yaml11_bool(text: &str) -> bool {
     const WORDS: [&str; 16] =
         ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"];
-    let bytes = text.as_bytes();
-    for w in WORDS {
-        let mut from = 0;
-        while let Some(at) = text[from..].find(w) {
-            let start = from + at;
-            let end = start + w.len();
-            from = start + 1;
-            // before: indentation to the line start, or a separator and its space
-            let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
-            let lead = text[line_start..start].trim_end_matches(' ');
-            let before_ok = lead.trim_start_matches(' ').is_empty()
-                || lead.ends_with([':', '-', '[', '{', ',', '?'])
-                || matches!(bytes.get(start.wrapping_sub(1)), Some(b'[' | b'{' | b','));
-            if !before_ok {
-                continue;
+    // one pass a line: a word may start only at y, n or o
+    for line in text.split('\n') {
+        let b = line.as_bytes();
+        // the last byte before `i` that is not a space
+        let mut last: Option<u8> = None;
+        for i in 0..b.len() {
+            if matches!(b[i], b'y' | b'Y' | b'n' | b'N' | b'o' | b'O') {
+                let before_ok = match last {
+                    None => true,
+                    Some(c) => b":-[{,?".contains(&c) || (i > 0 && b"[{,".contains(&b[i - 1])),
+                };
+                if before_ok {
+                    for w in WORDS {
+                        if !line[i..].starts_with(w) {
+                            continue;
+                        }
+                        // after: the line's end, a comment, or a separator
+                        let rest = line[i + w.len()..].trim_start_matches(' ');
+                        if rest.is_empty() || rest.starts_with(['#', ':', ',', ']', '}']) {
+                            return true;
+                        }
+                    }
+                }
             }
-            // after: the line's end, a comment, or a separator
-            let rest = text[end..].split('\n').next().unwrap_or("");
-            let rest = rest.trim_start_matches(' ');
-            if rest.is_empty() || rest.starts_with(['#', ':', ',', ']', '}']) {
-                return true;
+            if b[i] != b' ' {
+                last = Some(b[i]);
             }
         }
     }

@@ -2,11 +2,11 @@
 //! table, with the Rust names of every generated item of both sides) and small token helpers
 //! shared by the kinds and the emitters.
 
-use proc_macro2::{Ident, Span};
+use crate::tokens::Ident;
 
+use crate::tokens::format_ident;
 use crate::tokens::quote;
 use crate::tokens::{Delim, Tok, TokenStream};
-use quote::format_ident;
 
 use super::names::TypeNames;
 use nlspec_model::ir::{self, AttrType, EnumId, EnumKind, Family, SetId, StructId};
@@ -21,7 +21,7 @@ pub struct Cx<'f> {
 
 /// An identifier (raw identifiers are not needed: [`nlspec_model::names`] already escapes keywords).
 pub fn ident(s: &str) -> Ident {
-    Ident::new(s, Span::call_site())
+    Ident::new(s)
 }
 
 impl<'f> Cx<'f> {

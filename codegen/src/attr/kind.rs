@@ -1,7 +1,7 @@
 //! The per-kind interface ([`AttrGen`]) and what its methods exchange with the emitters:
 //! client view accessors, kernel codecs, repeated-element shapes.
 
-use proc_macro2::Ident;
+use crate::tokens::Ident;
 
 use crate::tokens::quote;
 use crate::tokens::TokenStream;

@@ -8,9 +8,9 @@
 
 use proc_macro2::Literal;
 
+use crate::tokens::format_ident;
 use crate::tokens::quote;
 use crate::tokens::TokenStream;
-use quote::format_ident;
 
 use crate::attr::{binary::hint_tokens, doc_attrs, ident, Cx};
 use nlspec_model::ir::{self, ConstValue, EnumKind, MemberType};
@@ -131,7 +131,7 @@ fn named(e: &ir::Enum) -> impl Iterator<Item = TokenStream> + '_ {
     })
 }
 
-fn enum_body(t: &proc_macro2::Ident, repr_s: &str, e: &ir::Enum, consts: TokenStream) -> TokenStream {
+fn enum_body(t: &crate::tokens::Ident, repr_s: &str, e: &ir::Enum, consts: TokenStream) -> TokenStream {
     let all = e.entries.iter().map(|en| ident(&screaming(&en.name)));
     let n_entries = Literal::usize_unsuffixed(e.entries.len());
     let names = named(e);
@@ -192,8 +192,8 @@ fn enum_body(t: &proc_macro2::Ident, repr_s: &str, e: &ir::Enum, consts: TokenSt
 }
 
 fn flags_body(
-    t: &proc_macro2::Ident,
-    repr: &proc_macro2::Ident,
+    t: &crate::tokens::Ident,
+    repr: &crate::tokens::Ident,
     repr_s: &str,
     e: &ir::Enum,
     consts: TokenStream,
@@ -343,7 +343,7 @@ impl StructParts {
                 Some(e) => {
                     let et = cx.enum_ty(e);
                     let r = cx.enum_repr(e);
-                    let (to_repr, from_repr) = if r == it.to_string() {
+                    let (to_repr, from_repr) = if quote!(#r) == it {
                         (quote!(#raw), quote!(self.#name.0))
                     } else {
                         (quote!(#raw as #r), quote!(self.#name.0 as #it))
@@ -384,7 +384,7 @@ impl StructParts {
 
 /// How a member with a display hint shows in `Debug` (the client's display helpers; the
 /// kernel shows hex integers in hex and everything else as is).
-fn member_debug(side: Side, m: &ir::Member, name: &proc_macro2::Ident, width: usize) -> TokenStream {
+fn member_debug(side: Side, m: &ir::Member, name: &crate::tokens::Ident, width: usize) -> TokenStream {
     let is_int = member_int(m).is_some();
     match (side, is_int, m.display_hint) {
         (Side::Client, true, Some(ir::DisplayHint::Hex)) => quote!(&::nlspec_rt::display::Hex(self.#name)),

@@ -1,11 +1,12 @@
 //! Operations: command numbers, request builders, typed replies and notifications, dump
 //! iterators, multicast groups, and the sync/async `Client`.
 
-use proc_macro2::{Ident, Literal};
+use crate::tokens::Ident;
+use proc_macro2::Literal;
 
+use crate::tokens::format_ident;
 use crate::tokens::quote;
 use crate::tokens::TokenStream;
-use quote::format_ident;
 
 use super::sets::{large_variants, setters, struct_size, VIEW_SIZE};
 use crate::attr::{doc_attrs, ident, Cx};

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::tokens::format_ident;
 use crate::tokens::quote;
 use crate::tokens::TokenStream;
-use quote::format_ident;
 
 use crate::attr::{
     doc_attrs, gen, map_v, method_name, ok_of, reads_self_depth, ty_lit, uses_depth, ClientAccessor, Cx, Elements,

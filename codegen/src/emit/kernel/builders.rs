@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use proc_macro2::Ident;
+use crate::tokens::Ident;
 
+use crate::tokens::format_ident;
 use crate::tokens::TokenStream;
-use quote::format_ident;
 
 use super::common::{
     all_refs, cmd_ref, config_name, dedup_refs, header_struct, nested_of, reachable, unique_method, verbatim,

@@ -6,9 +6,9 @@ use std::fmt;
 
 use proc_macro2::Literal;
 
+use crate::tokens::format_ident;
 use crate::tokens::quote;
 use crate::tokens::TokenStream;
-use quote::format_ident;
 
 use crate::attr::{doc_attrs, Cx};
 use nlspec_model::ir::{self, AttrRef, Family, Op, SetId};
@@ -143,7 +143,7 @@ pub(super) fn unique_method(a: &ir::Attr, used: &mut HashSet<String>) -> String 
 }
 
 /// The type of a fixed header, if the struct has a fixed size.
-pub(super) fn header_struct(cx: &Cx, h: Option<ir::StructId>) -> Option<proc_macro2::Ident> {
+pub(super) fn header_struct(cx: &Cx, h: Option<ir::StructId>) -> Option<crate::tokens::Ident> {
     h.filter(|s| cx.fam.struct_(*s).size.is_some()).map(|s| cx.struct_ty(s))
 }
 
@@ -257,7 +257,7 @@ impl MacroText {
 /// `text`, laid out by the caller, as an item the printer writes as it is, at the indentation
 /// of where it stands (see `print::VERBATIM`).
 pub(super) fn verbatim(text: &str) -> TokenStream {
-    let mac = proc_macro2::Ident::new(crate::emit::print::VERBATIM, proc_macro2::Span::call_site());
+    let mac = crate::tokens::Ident::new(crate::emit::print::VERBATIM);
     let text = text.trim_end();
     quote!(#mac!(#text);)
 }
