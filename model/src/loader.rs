@@ -136,6 +136,21 @@ impl Loaded {
         self.spans().error_at(&self.file, path, message)
     }
 
+    /// The positions of the values of `paths` ([`Spans::value_pos`]): from the position index
+    /// if it is built, else from a reading of the text that indexes only the nodes on the way
+    /// to them (a few warnings' places, not a path for every node).
+    pub fn value_positions(&self, paths: &[&str]) -> Vec<Pos> {
+        let only;
+        let spans = match self.spans.get() {
+            Some(s) => s,
+            None => {
+                only = build_spans_on(&self.text, Some(paths));
+                &only
+            }
+        };
+        paths.iter().map(|p| spans.value_pos(p)).collect()
+    }
+
     /// A diagnostic at the key of `path` (e.g. for a key that is not allowed).
     pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         self.spans().error_at_key(&self.file, path, message)
@@ -581,12 +596,19 @@ fn split_path(msg: &str) -> PathAndMessage {
 /// Build the span index. Never fails: if the event parser stops on an error the index holds
 /// what was seen so far (serde_yaml reports the syntax error itself).
 pub fn build_spans(text: &str) -> Spans {
+    build_spans_on(text, None)
+}
+
+/// [`build_spans`], indexing only the nodes on the way to `paths` when given (enough for
+/// [`Spans::value_pos`] of those paths, without a path for every node of the document).
+fn build_spans_on(text: &str, paths: Option<&[&str]>) -> Spans {
     // The path of every node is kept: documents nested absurdly deep are not indexed (serde_yaml
     // rejects them anyway, recursion limit 128), so that paths stay short.
     if nesting_estimate(text) > MAX_NESTING {
         return Spans::default();
     }
-    let mut b = SpanBuilder::default();
+    let want = paths.map(|p| p.iter().map(|s| s.to_string()).collect());
+    let mut b = SpanBuilder { want, ..SpanBuilder::default() };
     let _ = first_document(text, &mut b);
     b.finish(text)
 }
@@ -664,6 +686,8 @@ struct SpanBuilder {
     spans: Spans,
     stack: Vec<Frame>,
     docs: usize,
+    /// Index only these paths and the nodes on the way to them (all nodes when `None`).
+    want: Option<Vec<String>>,
 }
 
 impl SpanBuilder {
@@ -690,7 +714,15 @@ fn pos(m: &Marker) -> Pos {
 }
 
 impl SpanBuilder {
-    /// A node starts at `p`; returns its path if it is a value to index (None for a key).
+    /// Whether the node at `path` is to be indexed: all are, or it is on the way to a wanted
+    /// path (that path, or one of its ancestors).
+    fn wanted(&self, path: &str) -> bool {
+        let Some(want) = &self.want else { return true };
+        want.iter().any(|w| w.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '['])))
+    }
+
+    /// A node starts at `p`; returns its path if it is a value to index (None for a key, or for
+    /// a node not [`SpanBuilder::wanted`]: a container's content is then skipped).
     fn node(&mut self, p: Pos, scalar: Option<&str>, opens: bool) -> Option<String> {
         match self.stack.last_mut() {
             None => {
@@ -709,6 +741,9 @@ impl SpanBuilder {
             Some(Frame::Seq { path, idx }) => {
                 let child = format!("{path}[{idx}]");
                 *idx += 1;
+                if !self.wanted(&child) {
+                    return None;
+                }
                 self.spans.map.insert(child.clone(), NodeSpan { key: None, value: p });
                 Some(child)
             }
@@ -733,6 +768,9 @@ impl SpanBuilder {
                 }
                 Some((k, kp)) => {
                     let child = if path.is_empty() { k } else { format!("{path}.{k}") };
+                    if !self.wanted(&child) {
+                        return None;
+                    }
                     // first occurrence wins for duplicate keys (serde_yaml rejects them anyway)
                     self.spans.map.entry(child.clone()).or_insert(NodeSpan { key: Some(kp), value: p });
                     Some(child)

@@ -338,6 +338,9 @@ pub(crate) fn string_value(lit: &str) -> Option<String> {
         return raw.get(hashes + 1..raw.len().checked_sub(hashes + 1)?).map(str::to_string);
     }
     let body = lit.strip_prefix('"')?.strip_suffix('"')?;
+    if !body.contains('\\') {
+        return Some(body.to_string());
+    }
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars();
     while let Some(c) = chars.next() {

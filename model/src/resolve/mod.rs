@@ -102,8 +102,19 @@ fn run(cx: &mut Ctx<'_>) -> Option<ir::Family> {
         sub_messages: sub_messages.list,
         ops,
         mcast_groups: mcast_groups.list,
-        warnings: std::mem::take(&mut cx.warnings),
+        warnings: located(cx.loaded, std::mem::take(&mut cx.warnings)),
     })
+}
+
+/// `warnings` at their places (reported unlocated, at their paths: one reading of the text
+/// locates them all).
+fn located(loaded: &Loaded, mut warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let paths: Vec<&str> = warnings.iter().map(|w| w.path.as_str()).collect();
+    let at = loaded.value_positions(&paths);
+    for (w, p) in warnings.iter_mut().zip(at) {
+        (w.line, w.col) = (p.line, p.col);
+    }
+    warnings
 }
 
 /// Plain scalars that YAML 1.1 parsers (the kernel's YNL tools) read as booleans: warnings.
@@ -163,8 +174,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// A warning at the value of `path`.
+    /// A warning at `path`, located when the family is made ([`located`]).
     fn warn(&mut self, path: &str, msg: impl Into<String>, help: Option<String>) {
-        let mut d = self.loaded.error_at(path, msg).into_warning();
+        let mut d = Diagnostic::new(&self.loaded.file, 0, 0, path, msg).into_warning();
         d.help = help;
         self.warnings.push(d);
     }
