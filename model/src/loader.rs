@@ -854,6 +854,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn positions_of_a_few_paths_are_the_index_s() {
+        let t = "name: x\nattribute-sets:\n  -\n    name: a\n    attributes:\n      - name: b\n        type: u8\n      -\n        name: c\n        checks: { max: 3 }\n  - name: d\n    attributes: []\noperations:\n  list: []\n";
+        let paths = [
+            "attribute-sets[0].attributes[1].checks.max",
+            "attribute-sets[0].attributes[0].type.zzz",
+            "attribute-sets[1].name",
+            "attribute-sets[7]",
+            "",
+            "nope",
+        ];
+        let full = build_spans(t);
+        let loaded = load_str("f.yaml", t).unwrap();
+        let at = loaded.value_positions(&paths);
+        for (p, got) in paths.iter().zip(at) {
+            assert_eq!(got, full.value_pos(p), "{p}");
+        }
+        // only the way to them is indexed
+        let only = build_spans_on(t, Some(&paths[2..3]));
+        assert!(only.get("attribute-sets[0].name").is_none());
+        assert!(only.len() < full.len());
+    }
+
+    #[test]
     fn spans_paths() {
         let t = "name: x\nattribute-sets:\n  -\n    name: a\n    attributes:\n      - name: b\n        type: u8\n";
         let s = build_spans(t);
