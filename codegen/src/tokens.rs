@@ -327,11 +327,18 @@ impl ToTokens for proc_macro2::Literal {
 /// A string literal (as the `quote` crate writes one).
 impl ToTokens for str {
     fn to_tokens(&self, ts: &mut TokenStream) {
-        // printable ASCII but `"` and `\` is written as it is (most docs): no escaping pass
-        if self.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        // printable ASCII (most docs) needs only `"` and `\` escaped
+        if self.bytes().all(|b| (0x20..0x7f).contains(&b)) {
             let mut lit = String::with_capacity(self.len() + 2);
             lit.push('"');
-            lit.push_str(self);
+            let mut rest = self;
+            while let Some(at) = rest.find(['"', '\\']) {
+                lit.push_str(&rest[..at]);
+                lit.push('\\');
+                lit.push_str(&rest[at..at + 1]);
+                rest = &rest[at + 1..];
+            }
+            lit.push_str(rest);
             lit.push('"');
             ts.0.push(Tok::Lit(lit.into()));
         } else {
@@ -451,6 +458,24 @@ macro_rules! quote_into {
         $s.push_group($crate::tokens::Delim::Brace, $crate::tokens::quote!($($g)*));
         $crate::tokens::quote_into!($s; $($rest)*);
     };
+    // what a token is, known here (operators and `_` are told apart at run time)
+    ($s:ident; $w:ident $($rest:tt)*) => {
+        $s.push($crate::tokens::Tok::Word($crate::tokens::Str::Static(stringify!($w))));
+        $crate::tokens::quote_into!($s; $($rest)*);
+    };
+    ($s:ident; $l:lifetime $($rest:tt)*) => {
+        $s.push($crate::tokens::Tok::Life($crate::tokens::Str::Static(stringify!($l))));
+        $crate::tokens::quote_into!($s; $($rest)*);
+    };
+    // before `literal`, which would take `- 1` as one literal
+    ($s:ident; - $($rest:tt)*) => {
+        $s.push($crate::tokens::Tok::Op("-"));
+        $crate::tokens::quote_into!($s; $($rest)*);
+    };
+    ($s:ident; $l:literal $($rest:tt)*) => {
+        $s.push($crate::tokens::Tok::Lit($crate::tokens::Str::Static(stringify!($l))));
+        $crate::tokens::quote_into!($s; $($rest)*);
+    };
     ($s:ident; $t:tt $($rest:tt)*) => {
         $s.push_spelled(stringify!($t));
         $crate::tokens::quote_into!($s; $($rest)*);
@@ -494,3 +519,45 @@ macro_rules! unit {
 }
 
 pub(crate) use {format_ident, quote, quote_into, quote_rep, unit};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_literals_are_written_as_proc_macro2_writes_them() {
+        for s in ["plain doc", "a \"quoted\" word", r"back\slash \\ two", "it's", "tab\there", "é ü", "nul\0", ""] {
+            let ours = quote!(#s).to_string();
+            assert_eq!(ours, proc_macro2::Literal::string(s).to_string(), "{s:?}");
+            assert_eq!(crate::emit::print::string_value(&ours).as_deref(), Some(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_told_apart_as_rustc_lexes_them() {
+        let ts = quote!(
+            fn f<'a>(x: &'a [u8]) -> i32 {
+                -1 + 'c' as i32 + b'x' as i32 + r#type::<_>()
+            }
+        );
+        let back: proc_macro2::TokenStream = ts.to_string().parse().unwrap();
+        assert_eq!(back.to_string(), ts.to_proc_macro2().to_string());
+        let words: Vec<String> = ts.toks().iter().map(|t| format!("{t:?}")).collect();
+        assert!(words.iter().any(|w| w == "Life(Static(\"'a\"))"), "{words:?}");
+        let Some(Tok::Group(Delim::Brace, body)) = ts.toks().last() else { panic!("{words:?}") };
+        assert!(matches!(&body[..2], [Tok::Op("-"), Tok::Lit(l)] if *l == "1"));
+        assert!(body.iter().any(|t| matches!(t, Tok::Lit(l) if *l == "'c'")));
+        assert!(body.iter().any(|t| matches!(t, Tok::Lit(l) if *l == "b'x'")));
+        assert!(body.iter().any(|t| matches!(t, Tok::Word(w) if *w == "r#type")));
+    }
+
+    #[test]
+    fn repetitions_iterate_the_one_variable_inside() {
+        let xs = vec![quote!(a), quote!(b)];
+        let names = ["x", "y"];
+        let ts = quote!(#(#xs)* [#(Self::#xs),*] #(#names;)*);
+        assert_eq!(ts.to_string(), "a b [Self :: a , Self :: b] \"x\" ; \"y\" ;");
+        // a collection can be used again
+        assert_eq!(xs.len(), 2);
+    }
+}

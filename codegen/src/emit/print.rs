@@ -342,12 +342,10 @@ pub(crate) fn string_value(lit: &str) -> Option<String> {
         return Some(body.to_string());
     }
     let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
+    let mut rest = body;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let mut chars = rest[at + 1..].chars();
         match chars.next()? {
             '\\' => out.push('\\'),
             '"' => out.push('"'),
@@ -363,7 +361,9 @@ pub(crate) fn string_value(lit: &str) -> Option<String> {
             }
             _ => return None,
         }
+        rest = chars.as_str();
     }
+    out.push_str(rest);
     Some(out)
 }
 
