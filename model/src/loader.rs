@@ -607,9 +607,15 @@ fn build_spans_on(text: &str, paths: Option<&[&str]>) -> Spans {
     if nesting_estimate(text) > MAX_NESTING {
         return Spans::default();
     }
-    let want = paths.map(|p| p.iter().map(|s| s.to_string()).collect());
+    let want =
+        paths.map(|p| p.iter().map(|s| s.to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect());
     let mut b = SpanBuilder { want, ..SpanBuilder::default() };
-    let _ = first_document(text, &mut b);
+    // with paths: done one event after the last of them was found (a mapping's position is
+    // moved to its first key, the next event)
+    let mut settled = false;
+    let _ = first_document_until(text, &mut b, |b| {
+        b.want.as_ref().is_some_and(|w| b.found == w.len()) && std::mem::replace(&mut settled, true)
+    });
     b.finish(text)
 }
 
@@ -617,12 +623,21 @@ fn build_spans_on(text: &str, paths: Option<&[&str]>) -> Spans {
 /// does, but from a flat loop: `load` recurses once per nesting level, this runs in constant
 /// stack however deep the document (the receivers keep their own stacks).
 fn first_document<R: MarkedEventReceiver>(text: &str, recv: &mut R) -> Result<(), yaml_rust2::ScanError> {
+    first_document_until(text, recv, |_| false)
+}
+
+/// [`first_document`], stopping early once `enough` says the receiver has what it needs.
+fn first_document_until<R: MarkedEventReceiver>(
+    text: &str,
+    recv: &mut R,
+    mut enough: impl FnMut(&R) -> bool,
+) -> Result<(), yaml_rust2::ScanError> {
     let mut parser = Parser::new_from_str(text);
     loop {
         let (ev, mark) = parser.next_token()?;
         let last = matches!(ev, Event::DocumentEnd | Event::StreamEnd);
         recv.on_event(ev, mark);
-        if last {
+        if last || enough(recv) {
             return Ok(());
         }
     }
@@ -688,6 +703,8 @@ struct SpanBuilder {
     docs: usize,
     /// Index only these paths and the nodes on the way to them (all nodes when `None`).
     want: Option<Vec<String>>,
+    /// How many of them were found.
+    found: usize,
 }
 
 impl SpanBuilder {
@@ -716,6 +733,13 @@ fn pos(m: &Marker) -> Pos {
 impl SpanBuilder {
     /// Whether the node at `path` is to be indexed: all are, or it is on the way to a wanted
     /// path (that path, or one of its ancestors).
+    /// Count `path` if it is one of the wanted paths, indexed for the first time.
+    fn found(&mut self, path: &str) {
+        if self.want.as_ref().is_some_and(|w| w.iter().any(|x| x == path)) {
+            self.found += 1;
+        }
+    }
+
     fn wanted(&self, path: &str) -> bool {
         let Some(want) = &self.want else { return true };
         want.iter().any(|w| w.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '['])))
@@ -730,6 +754,7 @@ impl SpanBuilder {
                     return None;
                 }
                 self.spans.map.insert(String::new(), NodeSpan { key: None, value: p });
+                self.found("");
                 Some(String::new())
             }
             Some(Frame::Skip { depth }) => {
@@ -745,6 +770,7 @@ impl SpanBuilder {
                     return None;
                 }
                 self.spans.map.insert(child.clone(), NodeSpan { key: None, value: p });
+                self.found(&child);
                 Some(child)
             }
             Some(Frame::Map { path, key, first }) => match key.take() {
@@ -772,7 +798,10 @@ impl SpanBuilder {
                         return None;
                     }
                     // first occurrence wins for duplicate keys (serde_yaml rejects them anyway)
-                    self.spans.map.entry(child.clone()).or_insert(NodeSpan { key: Some(kp), value: p });
+                    if let std::collections::hash_map::Entry::Vacant(e) = self.spans.map.entry(child.clone()) {
+                        e.insert(NodeSpan { key: Some(kp), value: p });
+                        self.found(&child);
+                    }
                     Some(child)
                 }
             },
@@ -869,6 +898,10 @@ mod tests {
         let at = loaded.value_positions(&paths);
         for (p, got) in paths.iter().zip(at) {
             assert_eq!(got, full.value_pos(p), "{p}");
+        }
+        // found early (a mapping's place is its first key's, one event later)
+        for p in ["attribute-sets[0].attributes[1]", "attribute-sets[0]", "attribute-sets[0].attributes[0].type"] {
+            assert_eq!(loaded.value_positions(&[p]), [full.value_pos(p)], "{p}");
         }
         // only the way to them is indexed
         let only = build_spans_on(t, Some(&paths[2..3]));
