@@ -52,7 +52,9 @@ type Part<'a> = Box<dyn Fn() -> TokenStream + Sync + 'a>;
 fn parts<'a>(cx: &'a Cx<'_>, mode: AsyncClient, arrays: &'a BTreeSet<SetId>) -> Vec<Part<'a>> {
     let mut parts: Vec<Part<'a>> = vec![Box::new(move || head(cx))];
     for s in &cx.fam.sets {
-        parts.push(Box::new(move || sets::set(cx, s.id, arrays.contains(&s.id))));
+        // two parts: a big set's view and encoder are built on both threads
+        parts.push(Box::new(move || sets::set(cx, s.id)));
+        parts.push(Box::new(move || sets::encoder(cx, s.id, arrays.contains(&s.id))));
     }
     // Generic Netlink and netlink-raw alike (the differences are `ops::Proto`'s data).
     for op in &cx.fam.ops.list {

@@ -26,8 +26,8 @@ pub fn array_element_sets(f: &ir::Family) -> BTreeSet<SetId> {
     out
 }
 
-/// Everything generated for one set.
-pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
+/// A set's view (getters, `Debug`, owned form); its encoder is [`encoder`].
+pub fn set(cx: &Cx, id: SetId) -> TokenStream {
     let s = cx.fam.set(id);
     let t = cx.set_ty(id);
     let owned_t = cx.set_owned(id);
@@ -126,9 +126,7 @@ pub fn set(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
             #(#owned_fields)*
         }
     };
-
-    let enc = encoder(cx, id, array_elem);
-    quote!(#view #enc)
+    view
 }
 
 /// The pieces of a set's view and owned form, attribute by attribute.
@@ -275,7 +273,8 @@ pub fn setters<'x>(
     quote!(#(#out)*)
 }
 
-fn encoder(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
+/// A set's encoder, and its array encoder when `array_elem` ([`array_element_sets`]).
+pub fn encoder(cx: &Cx, id: SetId, array_elem: bool) -> TokenStream {
     let s = cx.fam.set(id);
     let e = cx.set_encoder(id);
     let doc = format!(" Writes attributes of set `{}` into a request (used inside nests).", s.name);
