@@ -1,7 +1,7 @@
 //! The token trees the emitters build, and `quote!` to build them.
 //!
 //! The emitters write generated Rust as token trees, spelled as Rust inside `quote!`, and
-//! [`crate::emit::print`] lays them out as text. proc-macro2's token streams, built by the
+//! `crate::emit::print` lays them out as text. proc-macro2's token streams, built by the
 //! `quote` crate, cost an allocation for every identifier (and one more each time a stream is
 //! interpolated into another, which copies it) and had to be converted into the printer's
 //! tokens again: a third of a generator run. These are the printer's own tokens: a word or an
