@@ -100,13 +100,16 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
         let skeletons: Vec<PathBuf> = nlspec_codegen::emit::kernel::skeleton_file(&fam, &opts).into_iter().collect();
         write_all(dir, &files, &spec_name, &skeletons)?;
         if in_tree {
-            eprintln!(
+            note(format!(
                 "nlspec: in-tree driver for family {} in {dir} (source its Kconfig from the parent \
                  directory's, add it to the parent's Makefile)",
                 fam.name
-            );
+            ));
         } else {
-            eprintln!("nlspec: kernel module for family {} in {dir} (build instructions in its Makefile)", fam.name);
+            note(format!(
+                "nlspec: kernel module for family {} in {dir} (build instructions in its Makefile)",
+                fam.name
+            ));
         }
         return Ok(());
     }
@@ -115,7 +118,7 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
         crate_files(&fam, &rt).map_err(|e| Fail::Error(format!("nlspec: gen: {spec}: client emitter: {e}")))?;
     let name = lower_crate_name(&fam, &mut files);
     write_all(dir, &files, &spec_name, &[])?;
-    eprintln!(
+    note(format!(
         "nlspec: client crate {name} for family {} in {} (nlspec-rt: {})",
         fam.name,
         dir,
@@ -123,7 +126,7 @@ pub fn gen(spec: &str, dir: &str, kernel: bool, in_tree: bool, rt_path: Option<&
             Some(p) => format!("path {p}, version {}", rt.version),
             None => format!("version {}", rt.version),
         }
-    );
+    ));
     Ok(())
 }
 
@@ -163,9 +166,12 @@ fn write_all(dir: &str, files: &[GeneratedFile], spec: &str, skeletons: &[PathBu
     // Decide everything first: a foreign file at a generated path stops the run before any write.
     let mut plan = Vec::new();
     let mut foreign = Vec::new();
+    // a directory that is not there yet holds nothing to compare with or to keep
+    let fresh = !dir.exists();
     for f in files {
         let p = dir.join(&f.path);
-        let existing = match std::fs::read(&p) {
+        let read = if fresh { Err(std::io::ErrorKind::NotFound.into()) } else { std::fs::read(&p) };
+        let existing = match read {
             Ok(b) => Some(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => None,
@@ -201,20 +207,38 @@ fn write_all(dir: &str, files: &[GeneratedFile], spec: &str, skeletons: &[PathBu
             if foreign.len() == 1 { "it" } else { "them" },
         )));
     }
+    // what was done, one line a file, written at once (also when a write fails: what was
+    // written before it is said)
+    let mut report = Vec::new();
+    let mut failed = None;
     for p in plan {
         match p {
             Plan::Write(p, text) => {
-                if let Some(parent) = p.parent() {
-                    std::fs::create_dir_all(parent).map_err(werr)?;
+                let w = match p.parent() {
+                    Some(parent) => std::fs::create_dir_all(parent),
+                    None => Ok(()),
                 }
-                std::fs::write(&p, text).map_err(werr)?;
-                out(&format!("wrote {}", p.display()))?;
+                .and_then(|()| std::fs::write(&p, text));
+                if let Err(e) = w {
+                    failed = Some(werr(e));
+                    break;
+                }
+                report.push(format!("wrote {}", p.display()));
             }
-            Plan::Unchanged(p) => out(&format!("unchanged {}", p.display()))?,
-            Plan::Keep(p) => eprintln!("nlspec: kept {} (yours)", p.display()),
+            Plan::Unchanged(p) => report.push(format!("unchanged {}", p.display())),
+            Plan::Keep(p) => note(format!("nlspec: kept {} (yours)", p.display())),
         }
     }
-    Ok(())
+    if !report.is_empty() {
+        out(&report.join("\n"))?;
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// A line on stderr in one write.
+fn note(line: String) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }
 
 #[cfg(test)]
