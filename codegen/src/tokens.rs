@@ -156,6 +156,16 @@ macro_rules! format_ident {
     };
 }
 
+/// `text` as a raw string literal (`r#"..."#`, as few `#` as it needs): no escaping pass over
+/// text that is only carried (the kernel emitter's verbatim items).
+pub fn raw_string(text: &str) -> Tok {
+    let mut hashes = String::new();
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    Tok::Lit(format!("r{hashes}\"{text}\"{hashes}").into())
+}
+
 /// A sequence of token trees.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenStream(pub(crate) Vec<Tok>);

@@ -13,37 +13,36 @@ pub fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)
 }
 
-/// Split a YNL name into lowercase-insensitive words at `-`, `_`, `.`, spaces and any other
-/// non-alphanumeric character.
-fn words(name: &str) -> Vec<String> {
-    name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.to_string()).collect()
-}
-
 /// `family-id` → `family_id`; keywords get a trailing `_` (`type` → `type_`); a leading digit
 /// gets a leading `_` (`6lowpan` → `_6lowpan`); an empty result becomes `_`.
 pub fn snake(name: &str) -> String {
-    let s = words(name).iter().map(|w| w.to_ascii_lowercase()).collect::<Vec<_>>().join("_");
-    ident_fixup(s, true)
+    ident_fixup(joined(name, "_", |b, _| b.to_ascii_lowercase()), true)
+}
+
+/// The words of a YNL name (split at `-`, `_`, `.`, spaces and any other non-alphanumeric
+/// character) joined by `sep`, each byte mapped by `f(byte, index in its word)`.
+fn joined(name: &str, sep: &str, f: impl Fn(u8, usize) -> u8) -> String {
+    let mut s = String::with_capacity(name.len() + 1);
+    for w in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !s.is_empty() {
+            s.push_str(sep);
+        }
+        // words are ASCII alphanumerics only
+        s.extend(w.bytes().enumerate().map(|(i, b)| char::from(f(b, i))));
+    }
+    s
 }
 
 /// `family-id` → `FamilyId`; a leading digit gets a leading `_` (`6lowpan` → `_6lowpan`);
 /// keywords get a trailing `_` (`Self` → `Self_`).
 pub fn upper_camel(name: &str) -> String {
-    let mut s = String::new();
-    for w in words(name) {
-        let mut cs = w.chars();
-        if let Some(c) = cs.next() {
-            s.push(c.to_ascii_uppercase());
-            s.extend(cs.map(|c| c.to_ascii_lowercase()));
-        }
-    }
+    let s = joined(name, "", |b, i| if i == 0 { b.to_ascii_uppercase() } else { b.to_ascii_lowercase() });
     ident_fixup(s, true)
 }
 
 /// `family-id` → `FAMILY_ID` (Rust consts); leading digit gets `_`.
 pub fn screaming(name: &str) -> String {
-    let s = words(name).iter().map(|w| w.to_ascii_uppercase()).collect::<Vec<_>>().join("_");
-    ident_fixup(s, false)
+    ident_fixup(joined(name, "_", |b, _| b.to_ascii_uppercase()), false)
 }
 
 /// Make `s` a valid identifier: empty → `_`, a leading digit gets a leading `_`, and (when

@@ -258,7 +258,7 @@ impl MacroText {
 /// of where it stands (see `print::VERBATIM`).
 pub(super) fn verbatim(text: &str) -> TokenStream {
     let mac = crate::tokens::Ident::new(crate::emit::print::VERBATIM);
-    let text = text.trim_end();
+    let text = crate::tokens::raw_string(text.trim_end());
     quote!(#mac!(#text);)
 }
 
