@@ -1,8 +1,7 @@
 //! `binary`: raw bytes, a C struct (`struct:`), or a C array of scalars (`sub-type`); display
 //! hints (hex, mac, ipv4, ipv6, uuid) shape how the bytes print.
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::cx::Cx;
 use super::kind::AttrGen;

@@ -1,8 +1,7 @@
 //! `bitfield32`: `struct nla_bitfield32 { value, selector }`, typed by a flags definition when
 //! the spec names one.
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::cx::{cast, Cx};
 use super::kind::AttrGen;

@@ -2,11 +2,7 @@
 //! table, with the Rust names of every generated item of both sides) and small token helpers
 //! shared by the kinds and the emitters.
 
-use crate::tokens::Ident;
-
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::{Delim, Tok, TokenStream};
+use crate::tokens::{format_ident, quote, Delim, Ident, Tok, TokenStream};
 
 use super::names::TypeNames;
 use nlspec_model::ir::{self, AttrType, EnumId, EnumKind, Family, SetId, StructId};

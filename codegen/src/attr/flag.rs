@@ -1,7 +1,6 @@
 //! `flag`: presence is the value.
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::cx::{doc_attrs, Cx};
 use super::kind::{AttrGen, ClientAccessor, ClientAccessors};

@@ -1,9 +1,7 @@
 //! `indexed-array`: a nest whose members' types are their indices; each member is a nest of a
 //! set (`sub-type: nest`) or a scalar/string/binary. Getters iterate `(index, element)`.
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, TokenStream};
 
 use super::cx::{int_ty, ok_of, Cx};
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};

@@ -1,10 +1,7 @@
 //! The per-kind interface ([`AttrGen`]) and what its methods exchange with the emitters:
 //! client view accessors, kernel codecs, repeated-element shapes.
 
-use crate::tokens::Ident;
-
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, Ident, TokenStream};
 
 use super::cx::{doc_attrs, has_punct, is_token, map_v, uses_depth, Cx};
 use super::policy::PolicyStatics;

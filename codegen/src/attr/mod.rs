@@ -36,7 +36,7 @@ pub mod sub_message;
 pub use binary::Binary;
 pub use bitfield32::Bitfield32;
 pub use cx::{cast, doc_attrs, doc_lines, ident, int_ty, map_v, method_name, ty_lit, value_enum, Cx};
-pub use cx::{ok_of, reads_self_depth, uses_depth};
+pub use cx::{is_token, ok_of, reads_self_depth, uses_depth};
 pub use flag::Flag;
 pub use indexed_array::IndexedArray;
 pub use kind::{iter_accessors, option_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};

@@ -1,7 +1,6 @@
 //! `nest`: the payload is an attribute stream of another set, read through that set's view.
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::cx::{next_depth, Cx};
 use super::kind::AttrGen;

@@ -1,9 +1,7 @@
 //! `nest-type-value`: nests whose members' types carry values (one level per `type-value`
 //! name), the innermost being nests of a set. Getters iterate `(value, ..., view)`.
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, TokenStream};
 
 use super::cx::Cx;
 use super::kind::{iter_accessors, AttrGen, ClientAccessor, ClientAccessors, Elements};

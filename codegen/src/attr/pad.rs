@@ -1,7 +1,6 @@
 //! `pad` and `unused`: never decoded, never built.
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::cx::Cx;
 use super::kind::AttrGen;

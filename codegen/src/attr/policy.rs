@@ -7,9 +7,7 @@ use std::collections::BTreeSet;
 
 use proc_macro2::Literal;
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, TokenStream};
 
 use super::cx::Cx;
 use nlspec_model::ir::{self, AttrType, BoundSource, ByteOrder, ConstValue, Family, SetId};

@@ -1,9 +1,7 @@
 //! Integers: `u8`..`u64`, `s8`..`s64`, variable-width `uint`/`sint`; host, big- or
 //! little-endian; optionally typed by an enum or flags definition (unknown values kept).
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, TokenStream};
 
 use super::cx::{cast, int_ty, Cx};
 use super::kind::AttrGen;

@@ -1,9 +1,7 @@
 //! `string`: NUL-terminated text (or unterminated with `unterminated-ok`). Getters return
 //! `&str` (the longest valid UTF-8 prefix); the `*_bytes` getter is the lossless form.
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, TokenStream};
 
 use super::cx::Cx;
 use super::kind::{AttrGen, ClientAccessor};

@@ -1,9 +1,7 @@
 //! `sub-message` (netlink-raw): the payload's format is chosen by a selector attribute. The
 //! client exposes the raw nested attribute; the selector-driven view is on the set.
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, TokenStream};
 
 use super::cx::{ident, method_name, Cx};
 use super::kind::{AttrGen, ClientAccessor};

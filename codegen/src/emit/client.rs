@@ -17,8 +17,7 @@ pub use ops::AsyncClient;
 
 use std::collections::BTreeSet;
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::defs::{self, Side};
 use super::GeneratedFile;

@@ -8,9 +8,7 @@
 
 use proc_macro2::Literal;
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, Ident, TokenStream};
 
 use crate::attr::{binary::hint_tokens, doc_attrs, ident, Cx};
 use nlspec_model::ir::{self, ConstValue, EnumKind, MemberType};
@@ -131,7 +129,7 @@ fn named(e: &ir::Enum) -> impl Iterator<Item = TokenStream> + '_ {
     })
 }
 
-fn enum_body(t: &crate::tokens::Ident, repr_s: &str, e: &ir::Enum, consts: TokenStream) -> TokenStream {
+fn enum_body(t: &Ident, repr_s: &str, e: &ir::Enum, consts: TokenStream) -> TokenStream {
     let all = e.entries.iter().map(|en| ident(&screaming(&en.name)));
     let n_entries = Literal::usize_unsuffixed(e.entries.len());
     let names = named(e);
@@ -191,13 +189,7 @@ fn enum_body(t: &crate::tokens::Ident, repr_s: &str, e: &ir::Enum, consts: Token
     }
 }
 
-fn flags_body(
-    t: &crate::tokens::Ident,
-    repr: &crate::tokens::Ident,
-    repr_s: &str,
-    e: &ir::Enum,
-    consts: TokenStream,
-) -> TokenStream {
+fn flags_body(t: &Ident, repr: &Ident, repr_s: &str, e: &ir::Enum, consts: TokenStream) -> TokenStream {
     let mask = lit(repr_s, e.entries.iter().fold(0u64, |m, en| m | en.value));
     let one = if repr_s == "u64" { Literal::u64_suffixed(1) } else { Literal::u32_suffixed(1) };
     let names = named(e);
@@ -384,7 +376,7 @@ impl StructParts {
 
 /// How a member with a display hint shows in `Debug` (the client's display helpers; the
 /// kernel shows hex integers in hex and everything else as is).
-fn member_debug(side: Side, m: &ir::Member, name: &crate::tokens::Ident, width: usize) -> TokenStream {
+fn member_debug(side: Side, m: &ir::Member, name: &Ident, width: usize) -> TokenStream {
     let is_int = member_int(m).is_some();
     match (side, is_int, m.display_hint) {
         (Side::Client, true, Some(ir::DisplayHint::Hex)) => quote!(&::nlspec_rt::display::Hex(self.#name)),

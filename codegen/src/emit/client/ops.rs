@@ -1,12 +1,8 @@
 //! Operations: command numbers, request builders, typed replies and notifications, dump
 //! iterators, multicast groups, and the sync/async `Client`.
 
-use crate::tokens::Ident;
+use crate::tokens::{format_ident, quote, Ident, TokenStream};
 use proc_macro2::Literal;
-
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
 
 use super::sets::{large_variants, setters, struct_size, VIEW_SIZE};
 use crate::attr::{doc_attrs, ident, Cx};

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, TokenStream};
 
 use crate::attr::{
-    doc_attrs, gen, map_v, method_name, ok_of, reads_self_depth, ty_lit, uses_depth, ClientAccessor, Cx, Elements,
+    doc_attrs, gen, is_token, map_v, method_name, ok_of, reads_self_depth, ty_lit, uses_depth, ClientAccessor, Cx,
+    Elements,
 };
 use nlspec_model::ir::{self, SetId};
 
@@ -195,7 +194,7 @@ impl SetParts {
                 }
             });
             let shown_item = map_v(quote!(r), &g.debug(cx, a, &quote!(v)));
-            let shown = if crate::attr::cx::is_token(&shown_item, "r") {
+            let shown = if is_token(&shown_item, "r") {
                 quote!(self.#name().map(::nlspec_rt::display::Fallible))
             } else {
                 quote!(self.#name().map(|r| ::nlspec_rt::display::Fallible(#shown_item)))

@@ -1,8 +1,7 @@
 //! Sub-messages (netlink-raw): one enum per sub-message, a variant per format, decoded by the
 //! selector's value.
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::sets::{large_variants, struct_size, VIEW_SIZE};
 use crate::attr::{ident, Cx};

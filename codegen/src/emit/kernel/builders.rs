@@ -6,10 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::tokens::Ident;
-
-use crate::tokens::format_ident;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, Ident, TokenStream};
 
 use super::common::{
     all_refs, cmd_ref, config_name, dedup_refs, header_struct, nested_of, reachable, unique_method, verbatim,

@@ -6,9 +6,7 @@ use std::fmt;
 
 use proc_macro2::Literal;
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, raw_string, Ident, TokenStream};
 
 use crate::attr::{doc_attrs, Cx};
 use nlspec_model::ir::{self, AttrRef, Family, Op, SetId};
@@ -143,7 +141,7 @@ pub(super) fn unique_method(a: &ir::Attr, used: &mut HashSet<String>) -> String 
 }
 
 /// The type of a fixed header, if the struct has a fixed size.
-pub(super) fn header_struct(cx: &Cx, h: Option<ir::StructId>) -> Option<crate::tokens::Ident> {
+pub(super) fn header_struct(cx: &Cx, h: Option<ir::StructId>) -> Option<Ident> {
     h.filter(|s| cx.fam.struct_(*s).size.is_some()).map(|s| cx.struct_ty(s))
 }
 
@@ -257,8 +255,8 @@ impl MacroText {
 /// `text`, laid out by the caller, as an item the printer writes as it is, at the indentation
 /// of where it stands (see `print::VERBATIM`).
 pub(super) fn verbatim(text: &str) -> TokenStream {
-    let mac = crate::tokens::Ident::new(crate::emit::print::VERBATIM);
-    let text = crate::tokens::raw_string(text.trim_end());
+    let mac = Ident::new(crate::emit::print::VERBATIM);
+    let text = raw_string(text.trim_end());
     quote!(#mac!(#text);)
 }
 

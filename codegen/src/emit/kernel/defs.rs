@@ -8,9 +8,7 @@ use std::collections::HashSet;
 
 use proc_macro2::Literal;
 
-use crate::tokens::format_ident;
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{format_ident, quote, TokenStream};
 
 use super::common::{cmd_u8, cstr, doc_str, KernelGenError, MacroText};
 use crate::attr::doc_attrs as doc;

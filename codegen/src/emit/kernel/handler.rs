@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::Literal;
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::common::{cmd_ref, config_name, cstr, KernelGenError, KernelOptions, MacroText};
 use super::policy::Policies;

@@ -30,8 +30,7 @@ mod scaffold;
 pub(crate) use scaffold::is_support_copy;
 mod views;
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use crate::attr::Cx;
 use crate::emit::expr_text;

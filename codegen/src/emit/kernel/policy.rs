@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::common::{all_refs, dedup_refs, request_sets, MacroText};
 use super::SHORTEN;

@@ -20,8 +20,7 @@
 //! liberally (`NL_VALIDATE_LIBERAL`: unknown attributes and trailing bytes tolerated, as the
 //! kernel's own legacy parsers do), `[dump]` its dump requests; otherwise parsing is strict.
 
-use crate::tokens::quote;
-use crate::tokens::TokenStream;
+use crate::tokens::{quote, TokenStream};
 
 use super::common::{cmd_ref, header_struct, KernelGenError, KernelOptions, MacroText};
 use super::handler::{do_method, dump_method, dump_states_of, hook_items, ops_table_text, trait_text};
