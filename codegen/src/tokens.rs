@@ -74,16 +74,11 @@ pub enum Delim {
 }
 
 impl Tok {
-    /// The token a `quote!` input token tree (not a group) is written as.
+    /// The token a `quote!` input token tree is written as when it is neither a group, a word,
+    /// a lifetime nor a literal (`quote!` tells those apart itself): an operator, or `_`.
     pub fn spelled(s: &'static str) -> Tok {
-        let b = s.as_bytes();
-        match b.first() {
-            _ if s.contains('"') => Tok::Lit(Str::Static(s)),
-            Some(b'\'') if b.len() >= 3 && b[b.len() - 1] == b'\'' => Tok::Lit(Str::Static(s)),
-            Some(b'\'') => Tok::Life(Str::Static(s)),
-            Some(b'b') if s.starts_with("b'") => Tok::Lit(Str::Static(s)),
-            Some(c) if c.is_ascii_alphabetic() || *c == b'_' => Tok::Word(Str::Static(s)),
-            Some(c) if c.is_ascii_digit() => Tok::Lit(Str::Static(s)),
+        match s {
+            "_" => Tok::Word(Str::Static(s)),
             _ => Tok::Op(s),
         }
     }

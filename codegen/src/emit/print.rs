@@ -94,13 +94,16 @@ impl Paths {
                 (pattern, replacement)
             })
             .collect::<Vec<(Vec<Atom>, Vec<Atom>)>>();
-        let first_ops = rules
+        let mut first_ops: Vec<&'static str> = rules
             .iter()
             .filter_map(|(l, _)| match l.first() {
                 Some(Atom::Op(o)) => Some(*o),
                 _ => None,
             })
             .collect();
+        // each once: every token is looked up in them
+        first_ops.sort_unstable();
+        first_ops.dedup();
         let first_words = rules.iter().any(|(l, _)| matches!(l.first(), Some(Atom::Word(_))));
         Paths { rules, first_ops, first_words }
     }
