@@ -731,8 +731,6 @@ fn pos(m: &Marker) -> Pos {
 }
 
 impl SpanBuilder {
-    /// Whether the node at `path` is to be indexed: all are, or it is on the way to a wanted
-    /// path (that path, or one of its ancestors).
     /// Count `path` if it is one of the wanted paths, indexed for the first time.
     fn found(&mut self, path: &str) {
         if self.want.as_ref().is_some_and(|w| w.iter().any(|x| x == path)) {
@@ -740,6 +738,8 @@ impl SpanBuilder {
         }
     }
 
+    /// Whether the node at `path` is to be indexed: all are, or it is on the way to a wanted
+    /// path (that path, or one of its ancestors).
     fn wanted(&self, path: &str) -> bool {
         let Some(want) = &self.want else { return true };
         want.iter().any(|w| w.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '['])))
