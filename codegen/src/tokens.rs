@@ -9,9 +9,10 @@
 //! is shared when it is interpolated, and the printer reads them as they are.
 //!
 //! `quote!` here takes what the `quote` crate's takes, as far as the emitters use it: `#var`
-//! (anything [`ToTokens`]: these streams, proc-macro2's `Ident` and `Literal`, strings as string
-//! literals, integers as suffixed literals, `bool`, `char`, `Option`), and `#(...)*` or
-//! `#(...) SEP *` repeating over the one `#var` inside (a `Vec`, a slice, or any iterator).
+//! (anything [`ToTokens`]: these streams, [`Ident`]s from `format_ident!`, proc-macro2's
+//! `Literal`, strings as string literals, integers as suffixed literals, `bool`, `char`,
+//! `Option`), and `#(...)*` or `#(...) SEP *` repeating over the one `#var` inside (a `Vec`, a
+//! slice, or any iterator).
 
 use std::fmt;
 use std::rc::Rc;
